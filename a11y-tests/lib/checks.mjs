@@ -1,0 +1,388 @@
+// Page-level accessibility checks, shared by the test file.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { PACKAGE_DIR } from './server.mjs';
+
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+export const RESULTS_DIR = path.join(PACKAGE_DIR, 'test-results');
+export const DEFAULT_LANG = 'de';
+const MAX_NODES_PER_VIOLATION = 8;
+
+// ---------------------------------------------------------------------------
+// Sitemap
+// ---------------------------------------------------------------------------
+
+const decodeXml = (s) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&amp;/g, '&');
+
+/**
+ * Fetches /sitemap.xml. Returns { urls, problems, status, body }.
+ * `urls` are absolute URLs re-rooted onto baseUrl (so a wrong host in <loc> is
+ * reported as a problem but the pages are still tested).
+ */
+export async function loadSitemap(baseUrl) {
+  const problems = [];
+  let res;
+  try {
+    res = await fetch(`${baseUrl}/sitemap.xml`, { signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    return { urls: [], problems: [`GET /sitemap.xml failed: ${err.cause?.code || err.message}`] };
+  }
+  const body = await res.text();
+  if (res.status !== 200) problems.push(`GET /sitemap.xml answered ${res.status}, expected 200`);
+  const ctype = res.headers.get('content-type') || '';
+  if (!/xml/i.test(ctype)) problems.push(`/sitemap.xml has Content-Type "${ctype}", expected an XML type`);
+
+  const base = new URL(baseUrl);
+  const seen = new Set();
+  const urls = [];
+  for (const m of body.matchAll(/<loc>\s*([\s\S]*?)\s*<\/loc>/gi)) {
+    const raw = decodeXml(m[1].trim());
+    let u;
+    try {
+      u = new URL(raw);
+    } catch {
+      problems.push(`<loc> is not an absolute URL: "${raw}"`);
+      try {
+        u = new URL(raw, base);
+      } catch {
+        continue;
+      }
+    }
+    if (u.origin !== base.origin) {
+      problems.push(`<loc> ${raw} does not use the base URL ${base.origin} (TEILHABE_BASE_URL); testing it on ${base.origin}`);
+      u = new URL(u.pathname + u.search, base);
+    }
+    u.hash = '';
+    const key = u.href;
+    if (seen.has(key)) {
+      problems.push(`<loc> listed twice: ${raw}`);
+      continue;
+    }
+    seen.add(key);
+    urls.push(key);
+  }
+  if (urls.length === 0) problems.push('/sitemap.xml lists no <loc> URLs');
+  return { urls, problems, status: res.status, body };
+}
+
+/** Short, stable label for a URL (path + query, no host/port). */
+export function label(url) {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+/** Language the page must be in: ?lang=xx, otherwise German. */
+export function expectedLang(url) {
+  return (new URL(url).searchParams.get('lang') || DEFAULT_LANG).toLowerCase();
+}
+
+// ---------------------------------------------------------------------------
+// Page checks
+// ---------------------------------------------------------------------------
+
+const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
+
+/**
+ * Loads `url` in a fresh context (no cookies, so no language carries over) at the
+ * given viewport and runs the checks. Never throws for a page problem: returns
+ * { title, failures: [{check, message}], warnings: [string], screenshot }.
+ *
+ * options.expectedStatus: defaults to 200.
+ * options.checks: subset of ALL_CHECKS, defaults to all.
+ */
+export async function checkPage(browser, url, { width, height = 800, expectedStatus = 200, checks = ALL_CHECKS } = {}) {
+  const on = new Set(checks);
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message) => failures.push({ check, message });
+  let title = null;
+  let screenshot = null;
+  let status = null;
+
+  const context = await browser.newContext({
+    viewport: { width, height },
+    locale: 'de-DE', // ?lang=en must work by itself, not through Accept-Language
+    reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+
+  // Collected as warnings: they do not fail the test but usually explain failures.
+  page.on('console', (msg) => {
+    // "Failed to load resource" carries no URL; the 'response' handler reports those with the URL.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) warnings.push(`browser console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => warnings.push(`uncaught page error: ${err.message}`));
+  page.on('requestfailed', (req) =>
+    warnings.push(`request failed: ${req.method()} ${label(req.url())} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.request().isNavigationRequest()) {
+      warnings.push(`subresource ${label(res.url())} answered ${res.status()}`);
+    }
+  });
+
+  try {
+    let response;
+    try {
+      response = await page.goto(url, { waitUntil: 'load' });
+    } catch (err) {
+      fail('status', `navigation failed: ${err.message.split('\n')[0]}`);
+      return { status, title, failures, warnings, screenshot };
+    }
+
+    // 6. HTTP status + CSP ---------------------------------------------------
+    status = response ? response.status() : null;
+    if (on.has('status')) {
+      if (!response) fail('status', 'no HTTP response for the navigation');
+      else {
+        const redirectedFrom = response.request().redirectedFrom();
+        if (redirectedFrom) {
+          fail('status', `${label(url)} redirects (${(await redirectedFrom.response())?.status()}) to ${response.url()}; the sitemap should list the final URL`);
+        }
+        if (response.status() !== expectedStatus) {
+          fail('status', `HTTP status ${response.status()}, expected ${expectedStatus}`);
+        }
+      }
+    }
+    if (on.has('csp') && response) {
+      const csps = (await response.headersArray())
+        .filter((h) => h.name.toLowerCase() === 'content-security-policy')
+        .map((h) => h.value);
+      if (csps.length === 0) {
+        fail('csp', 'no Content-Security-Policy response header');
+      } else {
+        for (const v of csps) {
+          if (/'unsafe-inline'/i.test(v)) fail('csp', `Content-Security-Policy allows 'unsafe-inline': ${v}`);
+        }
+      }
+    }
+
+    // 7. <html lang> ------------------------------------------------------------
+    if (on.has('lang')) {
+      const want = expectedLang(url);
+      const got = await page.evaluate(() => document.documentElement.getAttribute('lang'));
+      if (got === null || got.trim() === '') fail('lang', `<html> has no lang attribute, expected "${want}"`);
+      else if (got.trim().toLowerCase().split('-')[0] !== want) {
+        fail('lang', `<html lang="${got}">, expected "${want}"`);
+      }
+    }
+
+    // 4. exactly one <h1> ---------------------------------------------------------
+    if (on.has('h1')) {
+      const h1s = await page.$$eval('h1', (els) => els.map((e) => (e.textContent || '').trim().replace(/\s+/g, ' ')));
+      if (h1s.length !== 1) {
+        fail('h1', `${h1s.length} <h1> elements, expected exactly 1${h1s.length ? ': ' + h1s.map((t) => JSON.stringify(t)).join(', ') : ''}`);
+      }
+    }
+
+    // 5. non-empty <title> (uniqueness is checked across pages by the caller) ---
+    title = (await page.title()).trim();
+    if (on.has('title') && title === '') fail('title', '<title> is missing or empty');
+
+    // 2. reflow: no horizontal scrolling --------------------------------------------
+    if (on.has('reflow')) {
+      const r = await page.evaluate(() => {
+        const de = document.documentElement;
+        const cw = de.clientWidth;
+        const res = { scrollWidth: de.scrollWidth, clientWidth: cw, culprits: [] };
+        if (res.scrollWidth <= cw) return res;
+        const describe = (el) => {
+          let s = el.tagName.toLowerCase();
+          if (el.id) s += '#' + el.id;
+          if (typeof el.className === 'string' && el.className.trim()) s += '.' + el.className.trim().split(/\s+/).join('.');
+          return s;
+        };
+        // Innermost elements that stick out to the right.
+        const wide = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > cw + 0.5);
+        const innermost = wide.filter((el) => !wide.some((o) => o !== el && el.contains(o)));
+        res.culprits = innermost.slice(0, 6).map((el) => {
+          const rect = el.getBoundingClientRect();
+          const path = [];
+          for (let e = el; e && e !== document.body && path.length < 4; e = e.parentElement) path.unshift(describe(e));
+          return `${path.join(' > ')} (right edge at ${Math.round(rect.right)} px, width ${Math.round(rect.width)} px): ${el.outerHTML.slice(0, 140).replace(/\s+/g, ' ')}`;
+        });
+        return res;
+      });
+      if (r.scrollWidth > r.clientWidth) {
+        fail(
+          'reflow',
+          `horizontal scrolling at ${width} px: scrollWidth ${r.scrollWidth} > clientWidth ${r.clientWidth}` +
+            (r.culprits.length ? '\n  elements sticking out:\n' + r.culprits.map((c) => `    - ${c}`).join('\n') : ''),
+        );
+      }
+    }
+
+    // 1. axe -------------------------------------------------------------------------
+    if (on.has('axe')) {
+      try {
+        // Legacy mode runs axe in the page itself instead of opening an extra page for
+        // finishRun: half the time per page. It only skips cross-origin iframes, which the
+        // portal's CSP does not allow anyway.
+        const result = await new AxeBuilder({ page }).setLegacyMode(true).withTags(AXE_TAGS).analyze();
+        for (const v of result.violations) fail('axe', formatViolation(v));
+        for (const inc of result.incomplete || []) {
+          if (inc.id === 'color-contrast') continue; // very common "needs review", noisy
+          warnings.push(`axe needs review: ${inc.id} (${inc.nodes.length} node(s)): ${inc.help}`);
+        }
+      } catch (err) {
+        fail('axe', `axe could not run: ${err.message}`);
+      }
+    }
+
+    // 3. skip link ---------------------------------------------------------------------
+    if (on.has('skip-link')) {
+      for (const problem of await checkSkipLink(page)) fail('skip-link', problem);
+    }
+
+    if (failures.length) {
+      screenshot = await saveScreenshot(page, url, width);
+    }
+  } finally {
+    await context.close();
+  }
+  return { status, title, failures, warnings, screenshot };
+}
+
+async function checkSkipLink(page) {
+  const problems = [];
+  // Start from a clean state: nothing focused, top of the page.
+  await page.evaluate(() => {
+    if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.keyboard.press('Tab');
+  const info = await page.evaluate(() => {
+    const el = document.activeElement;
+    const mains = [...document.querySelectorAll('main')];
+    const out = {
+      tag: el ? el.tagName.toLowerCase() : null,
+      html: el && el !== document.body ? el.outerHTML.slice(0, 200) : null,
+      href: el ? el.getAttribute('href') : null,
+      mainCount: mains.length,
+      mainId: mains[0]?.id || null,
+      mainTabindex: mains[0]?.getAttribute('tabindex') ?? null,
+      targetTag: null,
+    };
+    if (out.href && out.href.startsWith('#') && out.href.length > 1) {
+      let id = out.href.slice(1);
+      try {
+        id = decodeURIComponent(id);
+      } catch {}
+      const t = document.getElementById(id);
+      out.targetTag = t ? t.tagName.toLowerCase() : null;
+      out.targetIsMain = !!t && t === mains[0];
+    }
+    return out;
+  });
+
+  if (info.mainCount !== 1) problems.push(`${info.mainCount} <main> elements, expected exactly 1`);
+  if (info.mainCount >= 1 && !info.mainId) problems.push('<main> has no id, so no skip link can point to it');
+  if (info.mainCount >= 1 && info.mainTabindex !== '-1') {
+    problems.push(`<main> has ${info.mainTabindex === null ? 'no tabindex' : `tabindex="${info.mainTabindex}"`}, expected tabindex="-1"`);
+  }
+  if (!info.html) {
+    problems.push('the first Tab press focused nothing');
+    return problems;
+  }
+  if (info.tag !== 'a' || !info.href || !info.href.startsWith('#')) {
+    problems.push(`the first Tab press focused ${info.html}, expected a skip link <a href="#${info.mainId || 'main-id'}">`);
+    return problems;
+  }
+  if (!info.targetIsMain) {
+    problems.push(
+      `the first focusable link ${info.html} points to ${info.href}, ` +
+        (info.targetTag ? `which is a <${info.targetTag}>, not <main>` : 'which matches no element id') +
+        (info.mainId ? ` (main has id="${info.mainId}")` : ''),
+    );
+    return problems;
+  }
+  // Visible once focused (WCAG 2.4.7); allow 1 s for a slide-in transition.
+  try {
+    await page.waitForFunction(isFocusedElementVisible, null, { timeout: 1_000 });
+  } catch {
+    const rect = await page.evaluate(() => {
+      const r = document.activeElement.getBoundingClientRect();
+      return { x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+    });
+    problems.push(`the skip link is not visible when focused (box ${JSON.stringify(rect)}): ${info.html}`);
+  }
+
+  await page.keyboard.press('Enter');
+  try {
+    await page.waitForFunction(
+      () => {
+        const m = document.querySelector('main');
+        return !!m && !!document.activeElement && (document.activeElement === m || m.contains(document.activeElement));
+      },
+      null,
+      { timeout: 2_000 },
+    );
+  } catch {
+    const now = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el && el !== document.body ? el.outerHTML.slice(0, 160) : '<body> (nothing)';
+    });
+    problems.push(`after Enter on the skip link, focus is on ${now}, not on or inside <main>`);
+  }
+  return problems;
+}
+
+/** Runs in the page: is the focused element on screen and not hidden? */
+function isFocusedElementVisible() {
+  const el = document.activeElement;
+  if (!el || el === document.body) return false;
+  const r = el.getBoundingClientRect();
+  const cs = getComputedStyle(el);
+  return (
+    r.width >= 2 && r.height >= 2 && r.right > 0 && r.bottom > 0 &&
+    r.left < window.innerWidth && r.top < window.innerHeight &&
+    cs.visibility !== 'hidden' && Number(cs.opacity) > 0 &&
+    !/rect\(\s*0(px)?[ ,]+0(px)?[ ,]+0(px)?[ ,]+0(px)?\s*\)/.test(cs.clip) && cs.clipPath !== 'inset(50%)'
+  );
+}
+
+function formatViolation(v) {
+  const lines = [`${v.id} [${v.impact ?? 'n/a'}] ${v.help} — ${v.nodes.length} element(s)`, `  ${v.helpUrl}`];
+  for (const [i, n] of v.nodes.slice(0, MAX_NODES_PER_VIOLATION).entries()) {
+    lines.push(`  ${i + 1}. target: ${n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(', ')}`);
+    lines.push(`     html:   ${n.html.replace(/\s+/g, ' ').slice(0, 300)}`);
+    const summary = (n.failureSummary || '').split('\n').map((s) => s.trim()).filter(Boolean).slice(0, 3).join(' / ');
+    if (summary) lines.push(`     why:    ${summary.slice(0, 300)}`);
+  }
+  if (v.nodes.length > MAX_NODES_PER_VIOLATION) lines.push(`  … and ${v.nodes.length - MAX_NODES_PER_VIOLATION} more`);
+  return lines.join('\n');
+}
+
+async function saveScreenshot(page, url, width) {
+  try {
+    const dir = path.join(RESULTS_DIR, 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    const slug = (label(url).replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'home') + `@${width}.png`;
+    const file = path.join(dir, slug);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
+    return path.relative(PACKAGE_DIR, file);
+  } catch {
+    return null;
+  }
+}
+
+/** Formats a checkPage() result as an assertion message. */
+export function formatFailures(name, failures) {
+  const checks = [...new Set(failures.map((f) => f.check))];
+  return (
+    `${name}: ${failures.length} problem(s) in check(s) ${checks.join(', ')}\n` +
+    failures.map((f) => `[${f.check}] ${f.message}`).join('\n')
+  );
+}

@@ -1,0 +1,14 @@
+//! Schema migrations for Teilhabe. Every migration must run up and down on SQLite and PostgreSQL;
+//! `tests/api/migrations.rs` proves it.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_base;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_base::Migration)]
+    }
+}

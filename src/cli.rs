@@ -1,0 +1,47 @@
+use clap::{Parser, Subcommand};
+
+/// Teilhabe – the portal for digital participation and digital literacy in Thuringia.
+///
+/// Settings come from environment variables and an optional teilhabe.toml (see README).
+/// Without DATABASE_URL every command uses the SQLite file <TEILHABE_DATA_DIR>/teilhabe.db.
+#[derive(Parser, Debug)]
+#[command(name = "teilhabe", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the web portal (the default). Applies migrations; loads demo data when TEILHABE_DEMO is on.
+    Serve,
+    /// Apply all pending database migrations and refresh the reference data, then exit.
+    Migrate,
+    /// Load the demo organisations and venues from content/demo/ (safe to run again).
+    SeedDemo,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (or reuse an existing one) and grant a role.
+    ///
+    /// Roles: citizen, volunteer, provider_staff (needs --org), municipality_editor (needs --org),
+    /// moderator (needs --district), admin. A new account's initial password is printed once.
+    Add {
+        /// E-mail address of the person.
+        #[arg(long)]
+        email: String,
+        /// Role to grant.
+        #[arg(long)]
+        role: String,
+        /// Slug of the organisation the role applies to (staff and editors).
+        #[arg(long)]
+        org: Option<String>,
+        /// Kreisschlüssel of the district the role applies to (moderators), e.g. 16051.
+        #[arg(long)]
+        district: Option<String>,
+    },
+}

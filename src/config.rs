@@ -1,0 +1,378 @@
+//! One typed configuration, read once from `teilhabe.toml` (optional) and environment variables.
+//! Environment variables win over the file, so containers can override single values.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(setting: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            setting: setting.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// The embedded default: one SQLite file.
+    Sqlite(PathBuf),
+    /// Any URL sea-orm understands (`postgres://…`, `sqlite://…`).
+    Url(SecretString),
+}
+
+/// Who runs this installation; shown on the legal pages. Each municipality or ministry names its own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    pub name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub town: String,
+    pub email: String,
+    pub phone: String,
+    pub url: String,
+    pub representative: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccessibilityStatement {
+    /// "vollständig", "teilweise" or "nicht" (EU model statement).
+    pub status: String,
+    pub prepared_on: String,
+    pub reviewed_on: String,
+    pub method: String,
+}
+
+impl Default for AccessibilityStatement {
+    fn default() -> Self {
+        Self {
+            status: "teilweise".into(),
+            prepared_on: "29.11.2026".into(),
+            reviewed_on: "29.11.2026".into(),
+            method: "Selbstbewertung mit automatisierten Prüfungen (axe-core) und manuellen Tests"
+                .into(),
+        }
+    }
+}
+
+/// Legal and contact texts used by the content pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteContacts {
+    pub operator: Contact,
+    pub dpo: Contact,
+    pub enforcement: Contact,
+    pub statement: AccessibilityStatement,
+}
+
+impl Default for SiteContacts {
+    fn default() -> Self {
+        Self {
+            operator: Contact {
+                name: "Teilhabe-Demonstrationsbetrieb".into(),
+                street: "Musterstraße 1".into(),
+                postal_code: "99084".into(),
+                town: "Erfurt".into(),
+                email: "kontakt@teilhabe.example".into(),
+                phone: "0361 000000".into(),
+                url: String::new(),
+                representative: "Die Leitung des Demonstrationsbetriebs".into(),
+            },
+            dpo: Contact {
+                name: "Datenschutzbeauftragte Person des Betreibers".into(),
+                email: "datenschutz@teilhabe.example".into(),
+                ..Contact::default()
+            },
+            enforcement: Contact {
+                name: "Landesdurchsetzungsstelle für digitale Barrierefreiheit beim Beauftragten für Menschen mit Behinderungen des Freistaats Thüringen".into(),
+                street: "Werner-Seelenbinder-Straße 6".into(),
+                postal_code: "99096".into(),
+                town: "Erfurt".into(),
+                url: "https://www.tlmb-thueringen.de/".into(),
+                ..Contact::default()
+            },
+            statement: AccessibilityStatement::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseTarget,
+    pub base_url: Url,
+    pub log_format: LogFormat,
+    /// Load the demo organisations, venues and accounts on first start.
+    pub demo: bool,
+    /// Folder holding `templates/`, `static/` and `content/`.
+    pub assets_dir: PathBuf,
+    pub contacts: SiteContacts,
+    pub shutdown_timeout: Duration,
+}
+
+impl Settings {
+    pub fn templates_dir(&self) -> PathBuf {
+        self.assets_dir.join("templates")
+    }
+    pub fn static_dir(&self) -> PathBuf {
+        self.assets_dir.join("static")
+    }
+    pub fn content_dir(&self) -> PathBuf {
+        self.assets_dir.join("content")
+    }
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// Reads `TEILHABE_CONFIG` (default `./teilhabe.toml`, optional) and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file = match env.get("TEILHABE_CONFIG") {
+            Some(path) => Some(read_file(Path::new(path), true)?),
+            None => read_file(Path::new("teilhabe.toml"), false)?.into(),
+        }
+        .flatten();
+        Self::from_sources(file.unwrap_or_default(), &env)
+    }
+
+    pub fn from_sources(
+        file: FileConfig,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |name: &str, from_file: Option<String>| -> Option<String> {
+            env.get(name)
+                .cloned()
+                .or(from_file)
+                .filter(|v| !v.trim().is_empty())
+        };
+
+        let bind: SocketAddr = match get("TEILHABE_BIND", file.bind) {
+            Some(raw) => raw.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "TEILHABE_BIND",
+                    format!("'{raw}' is not an address with port, such as 127.0.0.1:8080"),
+                )
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+
+        let data_dir =
+            PathBuf::from(get("TEILHABE_DATA_DIR", file.data_dir).unwrap_or_else(|| "data".into()));
+
+        let database = match get("DATABASE_URL", file.database_url) {
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("postgres://")
+                    || url.starts_with("postgresql://")
+                    || url.starts_with("sqlite:"))
+                {
+                    return Err(ConfigError::new(
+                        "DATABASE_URL",
+                        "must start with postgres://, postgresql:// or sqlite:",
+                    ));
+                }
+                DatabaseTarget::Url(SecretString::from(url))
+            }
+            None => DatabaseTarget::Sqlite(data_dir.join("teilhabe.db")),
+        };
+
+        let base_url = match get("TEILHABE_BASE_URL", file.base_url) {
+            Some(raw) => {
+                let url = Url::parse(raw.trim()).map_err(|e| {
+                    ConfigError::new("TEILHABE_BASE_URL", format!("'{raw}' is not a URL ({e})"))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return Err(ConfigError::new(
+                        "TEILHABE_BASE_URL",
+                        "must be an http:// or https:// address with a host",
+                    ));
+                }
+                url
+            }
+            None => Url::parse(&format!("http://{bind}")).map_err(|e| {
+                ConfigError::new("TEILHABE_BIND", format!("cannot derive a base URL: {e}"))
+            })?,
+        };
+
+        let log_format = match get("TEILHABE_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "TEILHABE_LOG_FORMAT",
+                    format!("'{other}' is neither 'text' nor 'json'"),
+                ));
+            }
+        };
+
+        let demo = match get("TEILHABE_DEMO", file.demo.map(|b| b.to_string())) {
+            None => true,
+            Some(raw) => parse_bool("TEILHABE_DEMO", &raw)?,
+        };
+
+        let assets_dir = PathBuf::from(
+            get("TEILHABE_ASSETS_DIR", file.assets_dir)
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").to_owned()),
+        );
+        for sub in ["templates", "static", "content"] {
+            if !assets_dir.join(sub).is_dir() {
+                return Err(ConfigError::new(
+                    "TEILHABE_ASSETS_DIR",
+                    format!("'{}' has no {sub}/ folder", assets_dir.display()),
+                ));
+            }
+        }
+
+        let defaults = SiteContacts::default();
+        let contacts = SiteContacts {
+            operator: file.operator.unwrap_or(defaults.operator),
+            dpo: file.dpo.unwrap_or(defaults.dpo),
+            enforcement: file.enforcement.unwrap_or(defaults.enforcement),
+            statement: file.statement.unwrap_or(defaults.statement),
+        };
+        if !matches!(
+            contacts.statement.status.as_str(),
+            "vollständig" | "teilweise" | "nicht"
+        ) {
+            return Err(ConfigError::new(
+                "statement.status",
+                "must be 'vollständig', 'teilweise' or 'nicht'",
+            ));
+        }
+
+        Ok(Self {
+            bind,
+            data_dir,
+            database,
+            base_url,
+            log_format,
+            demo,
+            assets_dir,
+            contacts,
+            shutdown_timeout: Duration::from_secs(10),
+        })
+    }
+}
+
+/// The optional `teilhabe.toml`; every key mirrors an environment variable or a contact block.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<String>,
+    pub data_dir: Option<String>,
+    pub database_url: Option<String>,
+    pub base_url: Option<String>,
+    pub log_format: Option<String>,
+    pub demo: Option<bool>,
+    pub assets_dir: Option<String>,
+    pub operator: Option<Contact>,
+    pub dpo: Option<Contact>,
+    pub enforcement: Option<Contact>,
+    pub statement: Option<AccessibilityStatement>,
+}
+
+fn read_file(path: &Path, required: bool) -> Result<Option<FileConfig>, ConfigError> {
+    let setting = || format!("config file {}", path.display());
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => return Err(ConfigError::new(setting(), format!("cannot be read ({e})"))),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| ConfigError::new(setting(), e.message().to_owned()))
+}
+
+fn parse_bool(setting: &str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(ConfigError::new(
+            setting,
+            format!("'{other}' is not true or false"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_the_data_dir() {
+        let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(
+            matches!(s.database, DatabaseTarget::Sqlite(ref p) if p == Path::new("data/teilhabe.db"))
+        );
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.demo);
+    }
+
+    #[test]
+    fn data_dir_moves_the_database() {
+        let s = Settings::from_sources(
+            FileConfig::default(),
+            &env(&[("TEILHABE_DATA_DIR", "/srv/t")]),
+        )
+        .unwrap();
+        assert!(
+            matches!(s.database, DatabaseTarget::Sqlite(ref p) if p == Path::new("/srv/t/teilhabe.db"))
+        );
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        for (name, value) in [
+            ("TEILHABE_BIND", "localhost"),
+            ("TEILHABE_BASE_URL", "ftp://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("TEILHABE_LOG_FORMAT", "xml"),
+            ("TEILHABE_DEMO", "vielleicht"),
+        ] {
+            let err =
+                Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();
+            assert_eq!(err.setting, name);
+        }
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let file = FileConfig {
+            bind: Some("127.0.0.1:9000".into()),
+            ..FileConfig::default()
+        };
+        let s = Settings::from_sources(file, &env(&[("TEILHABE_BIND", "127.0.0.1:9001")])).unwrap();
+        assert_eq!(s.bind.port(), 9001);
+    }
+}

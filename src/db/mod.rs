@@ -1,0 +1,50 @@
+//! Database access: connection set-up for SQLite and PostgreSQL, entities and queries.
+pub mod entities;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+use secrecy::ExposeSecret;
+
+use crate::config::{DatabaseTarget, Settings};
+
+pub fn connection_url(settings: &Settings) -> String {
+    match &settings.database {
+        DatabaseTarget::Sqlite(path) => format!("sqlite://{}?mode=rwc", path.display()),
+        DatabaseTarget::Url(url) => url.expose_secret().to_owned(),
+    }
+}
+
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(connection_url(settings));
+    options
+        .max_connections(16)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // SQLite settings are per connection, so they go into the connect options of every one.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    Migrator::up(db, None).await?;
+    Ok(pending)
+}
+
+/// Reachable and fully migrated: what `/ready` reports.
+pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}

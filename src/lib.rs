@@ -1,0 +1,10 @@
+//! Teilhabe: courses, dialogue events and proposals for digital participation in Thuringia.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod i18n;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,130 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use teilhabe::{
+    cli::{Cli, Command, UserCommand},
+    config::Settings,
+    domain::{DistrictKey, Email, Role, Slug},
+    services::users::{self, NewRoleGrant},
+    startup::{self, Application, StartupError},
+    telemetry,
+};
+
+/// Exit code for wrong settings or arguments, as clap uses for usage errors.
+const USAGE_ERROR: u8 = 2;
+
+fn fail(message: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("teilhabe: {message}");
+    ExitCode::from(code)
+}
+
+fn startup_failure(e: StartupError) -> ExitCode {
+    let code = if matches!(e, StartupError::Config(_)) {
+        USAGE_ERROR
+    } else {
+        1
+    };
+    fail(e, code)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(e) => return fail(format_args!("configuration error: {e}"), USAGE_ERROR),
+    };
+    telemetry::init(settings.log_format);
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = match Application::build(settings).await {
+                Ok(app) => app,
+                Err(e) => return startup_failure(e),
+            };
+            tracing::info!(port = app.port(), "Teilhabe is listening");
+            match app.run_until_stopped().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Migrate => match startup::prepare_database(&settings).await {
+            Ok(_) => {
+                println!("database is up to date");
+                ExitCode::SUCCESS
+            }
+            Err(e) => startup_failure(e),
+        },
+        Command::SeedDemo => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            match startup::seed_demo(&db, &settings.content_dir(), true).await {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => startup_failure(e),
+            }
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            org,
+            district,
+        }) => {
+            let grant = match parse_grant(&email, &role, org.as_deref(), district.as_deref()) {
+                Ok(grant) => grant,
+                Err(message) => return fail(message, USAGE_ERROR),
+            };
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            let (email, role) = (grant.email.clone(), grant.role);
+            match users::add_user_with_role(&db, grant).await {
+                Ok(added) => {
+                    println!(
+                        "user {email} (id {}) now has the role {role}",
+                        added.user_id
+                    );
+                    if let Some(password) = added.initial_password {
+                        println!(
+                            "initial password (shown once, change it after the first login): {password}"
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
+    }
+}
+
+fn parse_grant(
+    email: &str,
+    role: &str,
+    org: Option<&str>,
+    district: Option<&str>,
+) -> Result<NewRoleGrant, String> {
+    Ok(NewRoleGrant {
+        email: Email::parse(email)
+            .map_err(|_| format!("--email: '{email}' is not a valid e-mail address"))?,
+        role: Role::parse(role).map_err(|_| {
+            let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            format!("--role: '{role}' is not one of {}", all.join(", "))
+        })?,
+        organisation: org
+            .map(|o| {
+                Slug::parse(o).map_err(|_| format!("--org: '{o}' is not an organisation slug"))
+            })
+            .transpose()?,
+        district: district
+            .map(|d| {
+                DistrictKey::parse(d)
+                    .map_err(|_| format!("--district: '{d}' is not a Kreisschlüssel such as 16051"))
+            })
+            .transpose()?,
+    })
+}

@@ -1,0 +1,85 @@
+//! Shared reading of CSV data files, with errors that name file, line and field.
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error("{}: cannot be read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}, line {line}: {problem}", path.display())]
+    Row {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+    },
+    #[error("{}, line {line}, field '{field}': {problem}", path.display())]
+    Field {
+        path: PathBuf,
+        line: u64,
+        field: String,
+        problem: String,
+    },
+}
+
+/// One parsed row with its line number, so later checks can still point at the file.
+pub struct Row<T> {
+    pub line: u64,
+    pub value: T,
+}
+
+pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<Row<T>>, CsvError> {
+    let file = std::fs::File::open(path).map_err(|source| CsvError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let headers = reader.headers().cloned().ok();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| CsvError::Row {
+            path: path.to_owned(),
+            line: e.position().map_or(0, |p| p.line()),
+            problem: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let value = record
+            .deserialize(headers.as_ref())
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => CsvError::Field {
+                    path: path.to_owned(),
+                    line,
+                    field: err
+                        .field()
+                        .and_then(|i| headers.as_ref().and_then(|h| h.get(i as usize)))
+                        .map(str::to_owned)
+                        .unwrap_or_default(),
+                    problem: err.kind().to_string(),
+                },
+                _ => CsvError::Row {
+                    path: path.to_owned(),
+                    line,
+                    problem: e.to_string(),
+                },
+            })?;
+        rows.push(Row { line, value });
+    }
+    Ok(rows)
+}
+
+impl<T> Row<T> {
+    /// An error about one field of this row, for checks after deserialising.
+    pub fn field_error(&self, path: &Path, field: &str, problem: impl Into<String>) -> CsvError {
+        CsvError::Field {
+            path: path.to_owned(),
+            line: self.line,
+            field: field.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}

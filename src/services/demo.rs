@@ -1,0 +1,225 @@
+//! Demo content for the one-command start: organisations and venues from `content/demo/*.csv`.
+//! Idempotent: rows whose slug already exists are left as they are.
+use std::{collections::HashMap, path::Path};
+
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde::Deserialize;
+
+use super::csv_rows::{self, CsvError};
+use crate::{
+    db::entities::{district, organisation, venue},
+    domain::{DistrictKey, Email, OrganisationKind, Slug},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedSummary {
+    pub organisations_added: usize,
+    pub venues_added: usize,
+    pub already_present: usize,
+}
+
+impl std::fmt::Display for SeedSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "demo data: {} organisations and {} venues added, {} already present",
+            self.organisations_added, self.venues_added, self.already_present
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct OrganisationRow {
+    slug: String,
+    name: String,
+    kind: String,
+    email: String,
+    phone: String,
+    website: String,
+    district: String,
+}
+
+#[derive(Deserialize)]
+struct VenueRow {
+    slug: String,
+    organisation: String,
+    name: String,
+    street: String,
+    postal_code: String,
+    town: String,
+    district: String,
+    step_free: bool,
+    accessible_toilet: bool,
+    hearing_loop: bool,
+    parking: bool,
+    accessibility_notes: String,
+    directions: String,
+}
+
+/// Reads and checks both files completely before writing anything, then writes in one transaction.
+pub async fn seed(
+    db: &DatabaseConnection,
+    content_dir: &Path,
+    show_progress: bool,
+) -> Result<SeedSummary, DemoError> {
+    let org_path = content_dir.join("demo/organisations.csv");
+    let venue_path = content_dir.join("demo/venues.csv");
+    let org_rows = csv_rows::read::<OrganisationRow>(&org_path)?;
+    let venue_rows = csv_rows::read::<VenueRow>(&venue_path)?;
+
+    let districts: Vec<String> = district::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.key)
+        .collect();
+    let check_district = |path: &Path, line: u64, raw: &str| -> Result<String, CsvError> {
+        let problem = match DistrictKey::parse(raw) {
+            Ok(key) if districts.iter().any(|d| d == key.as_str()) => {
+                return Ok(key.as_str().to_owned());
+            }
+            Ok(key) => format!("unknown district {key}"),
+            Err(_) => "is not a Kreisschlüssel".to_owned(),
+        };
+        Err(CsvError::Field {
+            path: path.to_owned(),
+            line,
+            field: "district".into(),
+            problem,
+        })
+    };
+
+    let now = Utc::now();
+    let mut organisations = Vec::new();
+    for row in &org_rows {
+        let r = &row.value;
+        let slug = Slug::parse(&r.slug)
+            .map_err(|_| row.field_error(&org_path, "slug", "is not a valid slug"))?;
+        let kind = OrganisationKind::parse(&r.kind)
+            .map_err(|_| row.field_error(&org_path, "kind", "is not an organisation kind"))?;
+        let email = Email::parse(&r.email)
+            .map_err(|_| row.field_error(&org_path, "email", "is not an e-mail address"))?;
+        let district_key = match r.district.as_str() {
+            "" => None,
+            raw => Some(check_district(&org_path, row.line, raw)?),
+        };
+        organisations.push(organisation::ActiveModel {
+            slug: Set(slug.to_string()),
+            name: Set(r.name.clone()),
+            kind: Set(kind.to_string()),
+            email: Set(email.to_string()),
+            phone: Set(r.phone.clone()),
+            website: Set(r.website.clone()),
+            district_key: Set(district_key),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+
+    let mut venues = Vec::new();
+    for row in &venue_rows {
+        let r = &row.value;
+        let slug = Slug::parse(&r.slug)
+            .map_err(|_| row.field_error(&venue_path, "slug", "is not a valid slug"))?;
+        if !org_rows.iter().any(|o| o.value.slug == r.organisation) {
+            return Err(row
+                .field_error(
+                    &venue_path,
+                    "organisation",
+                    format!("no organisation '{}'", r.organisation),
+                )
+                .into());
+        }
+        if r.postal_code.len() != 5 || !r.postal_code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(row
+                .field_error(&venue_path, "postal_code", "must be five digits")
+                .into());
+        }
+        let district_key = check_district(&venue_path, row.line, &r.district)?;
+        venues.push((
+            r.organisation.clone(),
+            venue::ActiveModel {
+                slug: Set(slug.to_string()),
+                name: Set(r.name.clone()),
+                street: Set(r.street.clone()),
+                postal_code: Set(r.postal_code.clone()),
+                town: Set(r.town.clone()),
+                district_key: Set(district_key),
+                step_free: Set(r.step_free),
+                accessible_toilet: Set(r.accessible_toilet),
+                hearing_loop: Set(r.hearing_loop),
+                parking: Set(r.parking),
+                accessibility_notes: Set(r.accessibility_notes.clone()),
+                directions: Set(r.directions.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            },
+        ));
+    }
+
+    let progress = if show_progress {
+        ProgressBar::new((organisations.len() + venues.len()) as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    progress.set_message("demo data");
+
+    let mut summary = SeedSummary::default();
+    let txn = db.begin().await?;
+    let mut org_ids: HashMap<String, i32> = HashMap::new();
+    for model in organisations {
+        let slug = model.slug.clone().unwrap();
+        let existing = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(&slug))
+            .one(&txn)
+            .await?;
+        let id = match existing {
+            Some(org) => {
+                summary.already_present += 1;
+                org.id
+            }
+            None => {
+                summary.organisations_added += 1;
+                model.insert(&txn).await?.id
+            }
+        };
+        org_ids.insert(slug, id);
+        progress.inc(1);
+    }
+    for (org_slug, mut model) in venues {
+        let slug = model.slug.clone().unwrap();
+        let exists = venue::Entity::find()
+            .filter(venue::Column::Slug.eq(&slug))
+            .one(&txn)
+            .await?
+            .is_some();
+        if exists {
+            summary.already_present += 1;
+        } else {
+            model.organisation_id = Set(org_ids[&org_slug]);
+            model.insert(&txn).await?;
+            summary.venues_added += 1;
+        }
+        progress.inc(1);
+    }
+    txn.commit().await?;
+    progress.finish_and_clear();
+    Ok(summary)
+}

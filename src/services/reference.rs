@@ -1,0 +1,88 @@
+//! Reference data shipped with the portal: Thuringia's 22 districts with their official keys.
+use std::path::Path;
+
+use sea_orm::{DatabaseConnection, EntityTrait, sea_query::OnConflict};
+use serde::Deserialize;
+
+use super::csv_rows::{self, CsvError};
+use crate::{db::entities::district, domain::DistrictKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+#[derive(Deserialize)]
+struct DistrictRow {
+    kreisschluessel: String,
+    name: String,
+    art: String,
+    kfz: String,
+    sitz: String,
+}
+
+pub fn districts_file(content_dir: &Path) -> std::path::PathBuf {
+    content_dir.join("reference/thueringen-kreise.csv")
+}
+
+/// Inserts or updates every district from the shipped CSV; safe to run at every start.
+pub async fn sync_districts(
+    db: &DatabaseConnection,
+    content_dir: &Path,
+) -> Result<usize, ReferenceError> {
+    let path = districts_file(content_dir);
+    let mut models = Vec::new();
+    for row in csv_rows::read::<DistrictRow>(&path)? {
+        let key = DistrictKey::parse(&row.value.kreisschluessel).map_err(|_| {
+            row.field_error(
+                &path,
+                "kreisschluessel",
+                "is not a Thuringian Kreisschlüssel",
+            )
+        })?;
+        let kind = match row.value.art.as_str() {
+            "Landkreis" => "landkreis",
+            "kreisfreie Stadt" => "kreisfreie_stadt",
+            _ => {
+                return Err(row
+                    .field_error(&path, "art", "must be 'Landkreis' or 'kreisfreie Stadt'")
+                    .into());
+            }
+        };
+        models.push(district::ActiveModel {
+            key: sea_orm::Set(key.as_str().to_owned()),
+            name: sea_orm::Set(row.value.name),
+            kind: sea_orm::Set(kind.to_owned()),
+            plate: sea_orm::Set(row.value.kfz),
+            seat: sea_orm::Set(row.value.sitz),
+        });
+    }
+    let count = models.len();
+    district::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(district::Column::Key)
+                .update_columns([
+                    district::Column::Name,
+                    district::Column::Kind,
+                    district::Column::Plate,
+                    district::Column::Seat,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(count)
+}
+
+pub async fn all_districts(
+    db: &DatabaseConnection,
+) -> Result<Vec<district::Model>, sea_orm::DbErr> {
+    use sea_orm::QueryOrder;
+    district::Entity::find()
+        .order_by_asc(district::Column::Name)
+        .all(db)
+        .await
+}

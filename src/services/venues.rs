@@ -1,0 +1,103 @@
+//! Places where offers happen (Probierläden, VHS sites, senior homes, town halls).
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+use crate::{
+    db::entities::{district, organisation, venue},
+    domain::DistrictKey,
+};
+
+#[derive(Debug, Serialize)]
+pub struct VenueView {
+    pub slug: String,
+    pub name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub town: String,
+    pub district_name: String,
+    pub step_free: bool,
+    pub accessible_toilet: bool,
+    pub hearing_loop: bool,
+    pub parking: bool,
+    pub accessibility_notes: String,
+    pub directions: String,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub organisation_email: String,
+    pub organisation_phone: String,
+    pub organisation_website: String,
+}
+
+fn view(v: venue::Model, org: organisation::Model, districts: &[district::Model]) -> VenueView {
+    VenueView {
+        district_name: districts
+            .iter()
+            .find(|d| d.key == v.district_key)
+            .map(|d| d.name.clone())
+            .unwrap_or_default(),
+        slug: v.slug,
+        name: v.name,
+        street: v.street,
+        postal_code: v.postal_code,
+        town: v.town,
+        step_free: v.step_free,
+        accessible_toilet: v.accessible_toilet,
+        hearing_loop: v.hearing_loop,
+        parking: v.parking,
+        accessibility_notes: v.accessibility_notes,
+        directions: v.directions,
+        organisation_name: org.name,
+        organisation_kind: org.kind,
+        organisation_email: org.email,
+        organisation_phone: org.phone,
+        organisation_website: org.website,
+    }
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    district_filter: Option<&DistrictKey>,
+    step_free_only: bool,
+    districts: &[district::Model],
+) -> Result<Vec<VenueView>, DbErr> {
+    let mut query = venue::Entity::find().find_also_related(organisation::Entity);
+    if let Some(key) = district_filter {
+        query = query.filter(venue::Column::DistrictKey.eq(key.as_str()));
+    }
+    if step_free_only {
+        query = query.filter(venue::Column::StepFree.eq(true));
+    }
+    let rows = query
+        .order_by_asc(venue::Column::Town)
+        .order_by_asc(venue::Column::Name)
+        .all(db)
+        .await?;
+    // Every venue has an organisation (foreign key), so the join always finds one.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(v, o)| Some(view(v, o?, districts)))
+        .collect())
+}
+
+pub async fn by_slug(
+    db: &DatabaseConnection,
+    slug: &str,
+    districts: &[district::Model],
+) -> Result<Option<VenueView>, DbErr> {
+    let row = venue::Entity::find()
+        .filter(venue::Column::Slug.eq(slug))
+        .find_also_related(organisation::Entity)
+        .one(db)
+        .await?;
+    Ok(row.and_then(|(v, o)| Some(view(v, o?, districts))))
+}
+
+pub async fn all_slugs(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    Ok(venue::Entity::find()
+        .order_by_asc(venue::Column::Slug)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.slug)
+        .collect())
+}

@@ -1,0 +1,135 @@
+//! Builds the application: database, migrations, reference and demo data, HTTP server.
+//! Tests call `Application::build` with port 0 and their own database.
+use std::{net::TcpListener, path::Path};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    config::{ConfigError, DatabaseTarget, Settings},
+    db,
+    services::{demo, reference},
+    web::{
+        self as routes, errors::render_error_page, language, security_headers::security_headers,
+        state::AppState,
+    },
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Wrong settings or an unusable data directory: exit code 2.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("reference data: {0}")]
+    Reference(#[from] reference::ReferenceError),
+    #[error("demo data: {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("TEILHABE_BIND: cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// Makes sure the data directory exists and can be written, with a message an operator can act on.
+pub fn prepare_data_dir(settings: &Settings) -> Result<(), ConfigError> {
+    let DatabaseTarget::Sqlite(_) = settings.database else {
+        return Ok(());
+    };
+    let dir = &settings.data_dir;
+    let problem = |what: String| ConfigError {
+        setting: "TEILHABE_DATA_DIR".into(),
+        problem: what,
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| problem(format!("'{}' cannot be created ({e})", dir.display())))?;
+    let probe = dir.join(".write-test");
+    std::fs::write(&probe, b"ok")
+        .map_err(|e| problem(format!("'{}' is not writable ({e})", dir.display())))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Connects, migrates and loads reference data; every subcommand starts here.
+pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    prepare_data_dir(settings)?;
+    let db = db::connect(settings).await?;
+    let applied = db::migrate(&db).await?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    reference::sync_districts(&db, &settings.content_dir()).await?;
+    Ok(db)
+}
+
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    content_dir: &Path,
+    progress: bool,
+) -> Result<demo::SeedSummary, StartupError> {
+    Ok(demo::seed(db, content_dir, progress).await?)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = prepare_database(&settings).await?;
+        if settings.demo {
+            let summary = seed_demo(&db, &settings.content_dir(), false).await?;
+            tracing::info!(%summary, "demo mode");
+        }
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                addr: settings.bind.to_string(),
+                source,
+            })?
+            .port();
+        let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let static_dir = settings.static_dir();
+        let state = web::Data::new(AppState::new(db, settings)?);
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
+                .wrap(middleware::from_fn(language::negotiate))
+                .wrap(security_headers())
+                .wrap(middleware::Compress::default())
+                .wrap(TracingLogger::default())
+                .service(routes::static_files(static_dir.clone()))
+                .configure(routes::routes)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            addr: "listener".into(),
+            source,
+        })?
+        .shutdown_timeout(shutdown_timeout)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM or Ctrl-C; actix finishes open requests first (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

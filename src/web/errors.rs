@@ -1,0 +1,97 @@
+//! Errors of the web layer. The browser gets a helpful page in the layout; the log gets the cause.
+use actix_web::{
+    HttpResponse, ResponseError,
+    body::MessageBody,
+    dev::ServiceResponse,
+    http::{StatusCode, header},
+    middleware::ErrorHandlerResponse,
+};
+
+use super::page::Page;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::NotFound => {}
+            Self::Database(e) => tracing::error!(error = %e, "database error"),
+            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+        }
+        // The body is replaced by `render_error_page` with a page in the user's language.
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+fn message_keys(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("error-400-title", "error-400-text"),
+        403 => ("error-403-title", "error-403-text"),
+        404 => ("error-404-title", "error-404-text"),
+        405 => ("error-405-title", "error-405-text"),
+        413 => ("error-413-title", "error-413-text"),
+        429 => ("error-429-title", "error-429-text"),
+        503 => ("error-503-title", "error-503-text"),
+        s if s < 500 => ("error-400-title", "error-400-text"),
+        _ => ("error-500-title", "error-500-text"),
+    }
+}
+
+/// Gives every 4xx/5xx response that is not already a page of ours the error page in the layout.
+pub fn render_error_page<B: MessageBody>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let already_rendered = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    if already_rendered {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, original) = res.into_parts();
+    let html = Page::from_request(&req).and_then(|page| {
+        let (title, text) = message_keys(status);
+        let mut ctx = page.context();
+        ctx.insert("status", &status.as_u16());
+        ctx.insert("title_key", title);
+        ctx.insert("text_key", text);
+        page.render_to_string("error.html", &ctx)
+    });
+    let body = match html {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "error page could not be rendered");
+            format!(
+                "<!DOCTYPE html><html lang=\"de\"><title>Fehler {0}</title><h1>Fehler {0}</h1></html>",
+                status.as_u16()
+            )
+        }
+    };
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(value) = original.headers().get(&name) {
+            response.insert_header((name, value.clone()));
+        }
+    }
+    let res = ServiceResponse::new(req, response.body(body));
+    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}

@@ -1,0 +1,19 @@
+use actix_web::HttpResponse;
+
+use crate::{
+    services::reference,
+    web::{errors::WebError, page::Page},
+};
+
+pub async fn show(page: Page) -> Result<HttpResponse, WebError> {
+    let districts = reference::all_districts(&page.state().db).await?;
+    let mut ctx = page.context();
+    ctx.insert(
+        "districts",
+        &districts
+            .iter()
+            .map(|d| (&d.key, &d.name))
+            .collect::<Vec<_>>(),
+    );
+    page.render("home.html", &ctx)
+}

@@ -1,0 +1,5 @@
+pub mod barrier_report;
+pub mod content_pages;
+pub mod home;
+pub mod operations;
+pub mod venues;

@@ -1,0 +1,139 @@
+//! The request-side context every HTML page needs (language, current address, switch links),
+//! and rendering a template into a response.
+use std::future::{Ready, ready};
+
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, http::header, web,
+};
+use serde::Serialize;
+
+use super::{errors::WebError, state::AppState};
+use crate::domain::{FieldErrors, Language};
+
+#[derive(Serialize)]
+struct LanguageLink {
+    code: &'static str,
+    label: &'static str,
+    href: String,
+    current: bool,
+}
+
+pub struct Page {
+    pub language: Language,
+    state: web::Data<AppState>,
+    path: String,
+    /// The query without our own `lang` parameter.
+    query: Vec<(String, String)>,
+}
+
+impl Page {
+    pub fn from_request(req: &HttpRequest) -> Result<Self, WebError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| WebError::Internal(anyhow::anyhow!("application state missing")))?;
+        let language = req
+            .extensions()
+            .get::<Language>()
+            .copied()
+            .unwrap_or_default();
+        let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "lang")
+            .collect();
+        Ok(Self {
+            language,
+            state,
+            path: req.path().to_owned(),
+            query,
+        })
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.state.translations.text(self.language, key)
+    }
+
+    fn address_with(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, &str)> = self
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.extend_from_slice(extra);
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{query}", self.path)
+        }
+    }
+
+    /// The base context shared by every page; handlers add their own values.
+    pub fn context(&self) -> tera::Context {
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", self.language.code());
+        ctx.insert("current_path", &self.path);
+        let links: Vec<LanguageLink> = Language::ALL
+            .into_iter()
+            .map(|l| LanguageLink {
+                code: l.code(),
+                label: match l {
+                    Language::De => "Deutsch",
+                    Language::En => "English",
+                },
+                href: self.address_with(&[("lang", l.code())]),
+                current: l == self.language,
+            })
+            .collect();
+        ctx.insert("language_links", &links);
+        let here = self.address_with(&[]);
+        ctx.insert(
+            "report_barrier_href",
+            &format!(
+                "/barriere-melden?{}",
+                serde_urlencoded::to_string([("seite", here.as_str())]).unwrap_or_default()
+            ),
+        );
+        ctx
+    }
+
+    /// Form errors as a list for the summary and by field for the inputs.
+    pub fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
+        let by_field: std::collections::HashMap<&str, &str> =
+            errors.iter().map(|e| (e.field, e.message)).collect();
+        ctx.insert("errors", errors);
+        ctx.insert("error_for", &by_field);
+    }
+
+    pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<HttpResponse, WebError> {
+        let html = self.render_to_string(template, ctx)?;
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CONTENT_LANGUAGE, self.language.code()))
+            .body(html))
+    }
+
+    pub fn render_to_string(
+        &self,
+        template: &str,
+        ctx: &tera::Context,
+    ) -> Result<String, WebError> {
+        self.state.templates.render(template, ctx).map_err(|e| {
+            WebError::Internal(anyhow::Error::new(e).context(format!("rendering {template}")))
+        })
+    }
+}
+
+impl FromRequest for Page {
+    type Error = WebError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Page::from_request(req))
+    }
+}

@@ -1,0 +1,47 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Settings, i18n::Translations, services::content::ContentPages};
+
+/// Everything a handler needs, shared by all workers. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub templates: Arc<tera::Tera>,
+    pub translations: Translations,
+    pub content: ContentPages,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Self> {
+        let translations = Translations::load(&settings.content_dir().join("locales"))?;
+        let templates = load_templates(&settings, &translations)?;
+        let content = ContentPages::new(
+            &settings.content_dir(),
+            &settings.static_dir(),
+            settings.contacts.clone(),
+            settings.base_url.to_string(),
+            translations.clone(),
+        );
+        Ok(Self {
+            db,
+            settings: Arc::new(settings),
+            templates: Arc::new(templates),
+            translations,
+            content,
+        })
+    }
+}
+
+fn load_templates(settings: &Settings, translations: &Translations) -> anyhow::Result<tera::Tera> {
+    let pattern = settings.templates_dir().join("**/*");
+    let mut tera = tera::Tera::new(&pattern.to_string_lossy()).map_err(|e| {
+        anyhow::anyhow!("templates in {}: {e:?}", settings.templates_dir().display())
+    })?;
+    // Escaping is on for .html and .xml only; every template is named that way.
+    tera.autoescape_on(vec![".html", ".xml"]);
+    translations.register(&mut tera);
+    Ok(tera)
+}

@@ -1,0 +1,120 @@
+use sea_orm::{EntityTrait, PaginatorTrait};
+use teilhabe::db::entities::barrier_report;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(a_valid_report_is_stored_and_confirmed, |app| {
+    let (status, doc) = app.get_html("/barriere-melden?seite=%2Forte").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select(&doc, "input#page")[0].value().attr("value"),
+        Some("/orte")
+    );
+
+    let res = app
+        .post_form(
+            "/barriere-melden",
+            &[
+                ("page", "/orte"),
+                (
+                    "description",
+                    "Die Schrift im Filter ist zu klein für mich.",
+                ),
+                ("contact_name", "Erika Muster"),
+                ("contact_email", "Erika@Example.de"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/barriere-melden/danke");
+    let (status, doc) = app.get_html("/barriere-melden/danke").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, "h1"), "Vielen Dank für Ihre Meldung");
+
+    let stored = barrier_report::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].page_url, "/orte");
+    assert_eq!(stored[0].contact_email.as_deref(), Some("erika@example.de"));
+    assert_eq!(stored[0].status, "open");
+});
+
+on_both_backends!(bad_input_is_explained_next_to_each_field_and_kept, |app| {
+    let script = "<script>alert('x')</script>";
+    let res = app
+        .post_form(
+            "/barriere-melden",
+            &[
+                ("page", "javascript:alert(1)"),
+                ("description", "kurz"),
+                ("contact_name", script),
+                ("contact_email", "keine-adresse"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains(script), "input must come back escaped");
+    let doc = scraper::Html::parse_document(&html);
+    assert!(text_of(&doc, "title").starts_with("Fehler:"));
+    let summary_links: Vec<_> = select(&doc, ".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(summary_links, ["#page", "#description", "#contact_email"]);
+    assert_eq!(
+        text_of(&doc, "#description-error"),
+        "Fehler: Die Beschreibung muss mindestens 10 Zeichen lang sein."
+    );
+    let description = select(&doc, "textarea#description")[0];
+    assert_eq!(
+        description.value().attr("aria-describedby"),
+        Some("description-hint description-error")
+    );
+    assert_eq!(description.text().collect::<String>(), "kurz");
+    assert_eq!(
+        select(&doc, "input#contact_name")[0].value().attr("value"),
+        Some(script)
+    );
+    assert_eq!(
+        barrier_report::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "nothing stored"
+    );
+});
+
+#[tokio::test]
+async fn overlong_unicode_and_empty_values_never_fail() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let long = "ä".repeat(5001);
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![],
+        vec![("description", "")],
+        vec![("description", &long)],
+        vec![
+            (
+                "description",
+                "Gebärdensprache 👋🏽 funktioniert nicht richtig",
+            ),
+            ("contact_name", "Zoë Łukasiewicz"),
+        ],
+        vec![
+            ("description", "Zeile\u{0}mit Nullbyte ist seltsam"),
+            ("contact_name", "a\u{7}b"),
+        ],
+    ];
+    for form in cases {
+        let status = app.post_form("/barriere-melden", &form).await.status();
+        assert!(status == 303 || status == 422, "{form:?}: {status}");
+    }
+    let (_, doc) = app.get_html("/barriere-melden").await;
+    assert!(select(&doc, ".error-summary").is_empty());
+}

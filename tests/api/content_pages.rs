@@ -1,0 +1,75 @@
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_content_page_renders_in_both_languages_with_one_h1() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for slug in teilhabe::services::content::PAGES {
+        for lang in ["de", "en"] {
+            let (status, doc) = app.get_html(&format!("/{slug}?lang={lang}")).await;
+            assert_eq!(status, 200, "{slug} {lang}");
+            assert_eq!(select(&doc, "h1").len(), 1, "{slug} {lang}");
+            assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some(lang));
+            let title = text_of(&doc, "title");
+            assert!(
+                title.starts_with(&text_of(&doc, "h1")),
+                "{slug}: title {title}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn statement_uses_the_configured_contacts_and_status() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (_, doc) = app.get_html("/barrierefreiheit").await;
+    let text = doc.root_element().text().collect::<String>();
+    let contacts = &app.settings.contacts;
+    assert!(text.contains(&contacts.operator.email), "operator e-mail");
+    assert!(
+        text.contains("Landesdurchsetzungsstelle"),
+        "enforcement body"
+    );
+    assert!(
+        text.contains(&contacts.statement.prepared_on),
+        "date of preparation"
+    );
+    assert!(
+        !select(&doc, "main a[href=\"/barriere-melden\"]").is_empty(),
+        "feedback link"
+    );
+}
+
+#[tokio::test]
+async fn sign_language_page_has_a_transcript_for_every_video_slot() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (_, doc) = app.get_html("/gebaerdensprache").await;
+    let slots = select(&doc, ".sign-video");
+    assert!(slots.len() >= 5, "{} slots", slots.len());
+    // No video files ship yet, so each slot says so honestly and the transcript follows.
+    assert_eq!(select(&doc, ".sign-video--pending").len(), slots.len());
+    assert!(select(&doc, "h3").len() >= slots.len());
+}

@@ -1,0 +1,67 @@
+use sea_orm::{EntityTrait, PaginatorTrait};
+use teilhabe::{
+    db::entities::{district, organisation, venue},
+    services::demo,
+};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(demo_seed_is_idempotent_and_complete, |app| {
+    assert_eq!(district::Entity::find().count(&app.db).await.unwrap(), 22);
+    let orgs = organisation::Entity::find().count(&app.db).await.unwrap();
+    let venues = venue::Entity::find().count(&app.db).await.unwrap();
+    assert!(
+        orgs >= 20 && venues >= 30,
+        "{orgs} organisations, {venues} venues"
+    );
+
+    let again = demo::seed(&app.db, &app.settings.content_dir(), false)
+        .await
+        .unwrap();
+    assert_eq!(again.organisations_added + again.venues_added, 0);
+    assert_eq!(again.already_present as u64, orgs + venues);
+    assert_eq!(
+        organisation::Entity::find().count(&app.db).await.unwrap(),
+        orgs
+    );
+});
+
+#[tokio::test]
+async fn a_broken_demo_file_names_file_line_and_field_and_writes_nothing() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let content = tempfile::tempdir().unwrap();
+    std::fs::create_dir(content.path().join("demo")).unwrap();
+    std::fs::write(
+        content.path().join("demo/organisations.csv"),
+        "slug,name,kind,email,phone,website,district\n\
+         vhs-test,VHS Test,volkshochschule,vhs@test.example,,,16051\n\
+         kaputt,Kaputt,verein,k@test.example,,,16051\n",
+    )
+    .unwrap();
+    std::fs::write(
+        content.path().join("demo/venues.csv"),
+        "slug,organisation,name,street,postal_code,town,district,step_free,accessible_toilet,hearing_loop,parking,accessibility_notes,directions\n",
+    )
+    .unwrap();
+    let err = demo::seed(&app.db, content.path(), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("organisations.csv, line 3, field 'kind'"),
+        "{err}"
+    );
+    assert_eq!(
+        organisation::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+}

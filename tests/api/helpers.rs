@@ -1,0 +1,237 @@
+//! Spawns the real application on a random port with its own database:
+//! a temporary SQLite file always, and a fresh PostgreSQL database when one is reachable.
+use std::{collections::HashMap, sync::OnceLock};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use teilhabe::{
+    config::{FileConfig, Settings},
+    startup::Application,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn postgres_admin_url() -> String {
+    std::env::var("TEILHABE_TEST_POSTGRES_URL").unwrap_or_else(|_| POSTGRES_ADMIN_URL.to_owned())
+}
+
+/// A PostgreSQL database that exists for one test and is dropped afterwards.
+pub struct TestPostgres {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestPostgres {
+    /// None when no server is reachable, unless `TEILHABE_REQUIRE_POSTGRES=1` (set in CI) makes that a failure.
+    pub async fn create() -> Option<Self> {
+        let admin_url = postgres_admin_url();
+        let admin = match Database::connect(&admin_url).await {
+            Ok(admin) => admin,
+            Err(e) => {
+                if std::env::var("TEILHABE_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                    panic!("PostgreSQL required but not reachable at {admin_url}: {e}");
+                }
+                eprintln!("PostgreSQL not reachable ({e}); skipping the PostgreSQL variant");
+                return None;
+            }
+        };
+        let name = format!("teilhabe_test_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&admin_url);
+        Some(Self {
+            url: format!("{base}/{name}"),
+            name,
+        })
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin_url = postgres_admin_url();
+        // Drop runs outside async; a short-lived runtime on its own thread does the clean-up.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let admin = Database::connect(&admin_url).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub settings: Settings,
+    _data_dir: tempfile::TempDir,
+    _postgres: Option<TestPostgres>,
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub env: Vec<(&'static str, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo: true,
+            env: vec![],
+        }
+    }
+}
+
+pub fn settings_for(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    options: &Options,
+) -> Settings {
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("TEILHABE_BIND".into(), "127.0.0.1:0".into()),
+        ("TEILHABE_DATA_DIR".into(), data_dir.display().to_string()),
+        ("TEILHABE_BASE_URL".into(), "http://teilhabe.test".into()),
+        ("TEILHABE_DEMO".into(), options.demo.to_string()),
+    ]);
+    if let Some(url) = database_url {
+        env.insert("DATABASE_URL".into(), url.to_owned());
+    }
+    for (k, v) in &options.env {
+        env.insert((*k).into(), v.clone());
+    }
+    Settings::from_sources(FileConfig::default(), &env).expect("test settings")
+}
+
+/// Returns None for PostgreSQL when no server is reachable (see `TestPostgres::create`).
+pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
+    static TRACING: OnceLock<()> = OnceLock::new();
+    TRACING.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            teilhabe::telemetry::init(teilhabe::config::LogFormat::Text);
+        }
+    });
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let postgres = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(TestPostgres::create().await?),
+    };
+    let settings = settings_for(
+        data_dir.path(),
+        postgres.as_ref().map(|p| p.url.as_str()),
+        &options,
+    );
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = teilhabe::db::connect(&settings)
+        .await
+        .expect("test connection");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Some(TestApp {
+        address,
+        client,
+        db,
+        settings,
+        _data_dir: data_dir,
+        _postgres: postgres,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, scraper::Html) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (
+            status,
+            scraper::Html::parse_document(&res.text().await.expect("body")),
+        )
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+pub fn select<'a>(doc: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    let selector = scraper::Selector::parse(css).expect("selector");
+    doc.select(&selector).collect()
+}
+
+pub fn text_of(doc: &scraper::Html, css: &str) -> String {
+    select(doc, css)
+        .first()
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Writes one test per backend: `name::sqlite` and `name::postgres` (skipped without a server).
+/// The body is a block that uses `app`; it owns the app, so its database lives until the end.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::helpers::spawn_app(
+                    $crate::helpers::Backend::Sqlite,
+                    Default::default(),
+                )
+                .await
+                .expect("sqlite app");
+                $body
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) = $crate::helpers::spawn_app(
+                    $crate::helpers::Backend::Postgres,
+                    Default::default(),
+                )
+                .await
+                else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}

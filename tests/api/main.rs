@@ -1,0 +1,12 @@
+//! All integration tests in one binary (one link step).
+mod helpers;
+
+mod barrier_report;
+mod cli;
+mod content_pages;
+mod demo_data;
+mod language;
+mod migrations;
+mod operations;
+mod page_shell;
+mod venues;

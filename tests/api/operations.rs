@@ -1,0 +1,90 @@
+use crate::helpers::*;
+use crate::on_both_backends;
+
+on_both_backends!(health_and_ready_answer, |app| {
+    let res = app.get("/health").await;
+    assert_eq!(res.status(), 200);
+    let res = app.get("/ready").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+});
+
+on_both_backends!(sitemap_lists_every_public_page_and_each_answers, |app| {
+    let res = app.get("/sitemap.xml").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
+    let xml = res.text().await.unwrap();
+    let locs: Vec<&str> = xml
+        .split("<loc>")
+        .skip(1)
+        .map(|s| s.split("</loc>").next().unwrap())
+        .collect();
+    for expected in [
+        "/",
+        "/orte",
+        "/barriere-melden",
+        "/barrierefreiheit",
+        "/leichte-sprache",
+        "/gebaerdensprache",
+        "/datenschutz",
+        "/impressum",
+        "/hilfe",
+        "/kontakt",
+    ] {
+        assert!(
+            locs.contains(&format!("http://teilhabe.test{expected}").as_str()),
+            "{expected} missing"
+        );
+    }
+    assert!(
+        locs.iter().any(|l| l.contains("/orte/")),
+        "venue pages missing"
+    );
+    for loc in locs {
+        let path = loc.strip_prefix("http://teilhabe.test").unwrap();
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+    }
+});
+
+#[tokio::test]
+async fn ready_fails_when_migrations_are_missing() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    use migration::MigratorTrait;
+    migration::Migrator::down(&app.db, None).await.unwrap();
+    let res = app.get("/ready").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["status"],
+        "migrations pending"
+    );
+}
+
+#[tokio::test]
+async fn robots_points_to_the_sitemap() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let body = app.get("/robots.txt").await.text().await.unwrap();
+    assert!(body.contains("Sitemap: http://teilhabe.test/sitemap.xml"));
+}
