@@ -29,5 +29,9 @@ export default async function* reporter(source) {
   if ('pass' in counts && (Number(counts.fail) > 0 || Number(counts.cancelled) > 0)) {
     yield '\n' + COUNT_KEYS.filter((k) => k in counts).map((k) => `ℹ ${k} ${counts[k]}`).join('\n') + '\n';
   }
-  if ('pass' in counts) yield `a11y: ${counts.pass} passed, ${counts.fail ?? 0} failed\n`;
+  // Cancelled tests (e.g. the browser did not start) count as failed in this plain line.
+  if ('pass' in counts) {
+    const failed = Number(counts.fail ?? 0) + Number(counts.cancelled ?? 0);
+    yield `a11y: ${counts.pass} passed, ${failed} failed\n`;
+  }
 }

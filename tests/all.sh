@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust tests on SQLite and PostgreSQL, browser accessibility tests.
+# Installs what it needs (Chromium from Debian, npm packages); safe to run on a fresh machine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "PostgreSQL"
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  # The machine's cluster may be stopped after a reboot; start it if we can.
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+fi
+if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "PostgreSQL reachable at 127.0.0.1:5432: the PostgreSQL variants run too"
+  export TEILHABE_REQUIRE_POSTGRES=1
+else
+  echo "PostgreSQL not reachable: only SQLite variants run (set TEILHABE_TEST_POSTGRES_URL to use another server)"
+  if [ "${CI:-}" = "true" ]; then echo "CI needs PostgreSQL" >&2; exit 1; fi
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (unit and integration tests)"
+cargo test --workspace --locked
+
+step "accessibility tests (axe-core in Chromium, every page in the sitemap)"
+cargo build --locked --bin teilhabe
+bash a11y-tests/install-deps.sh
+(cd a11y-tests && TEILHABE_BIN="$PWD/../target/debug/teilhabe" npm test)
