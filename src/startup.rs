@@ -11,8 +11,8 @@ use crate::{
     db,
     services::{demo, reference},
     web::{
-        self as routes, errors::render_error_page, language, security_headers::security_headers,
-        state::AppState,
+        self as routes, access_log::access_log, errors::render_error_page, language,
+        security_headers::security_headers, state::AppState,
     },
 };
 
@@ -109,6 +109,7 @@ impl Application {
                 .wrap(middleware::from_fn(language::negotiate))
                 .wrap(security_headers())
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(access_log))
                 .wrap(TracingLogger::default())
                 .service(routes::static_files(static_dir.clone()))
                 .configure(routes::routes)

@@ -48,7 +48,7 @@ export async function startServer() {
     const baseUrl = process.env.A11Y_BASE_URL.replace(/\/+$/, '');
     await waitForHealth(baseUrl, () => null);
     const none = () => '(external server, no logs)';
-    return { baseUrl, stop: async () => {}, logs: none, stderrTail: none, external: true };
+    return { baseUrl, stop: async () => {}, logs: none, stderrTail: none, exitInfo: () => null, external: true };
   }
 
   const bin = serverBinary();
@@ -143,7 +143,12 @@ export async function startServer() {
       `${err.message}\nCommand: ${bin} serve (TEILHABE_BIND=127.0.0.1:${port}, TEILHABE_DATA_DIR=${dataDir})\n${logs()}`,
     );
   }
-  return { baseUrl, stop, logs, stderrTail, external: false };
+  /** null while the server runs; a sentence saying how it ended once it has exited. */
+  const exitInfo = () =>
+    exited === null || stopped
+      ? null
+      : `the server process exited during the run (code ${exited.code}, signal ${exited.signal})`;
+  return { baseUrl, stop, logs, stderrTail, exitInfo, external: false };
 }
 
 async function waitForHealth(baseUrl, exitedFn) {

@@ -68,8 +68,17 @@ function declareSuite() {
   let browser = null;
   let serverLogShown = false;
 
-  /** For a 5xx page, the server's own log says why; show it (once, it is long). */
+  /**
+   * For a 5xx page or a dead server, the server's own log says why: show it (once, it is long).
+   * If the server has died, every later failure says so.
+   */
   const serverLogHint = (res) => {
+    const died = server.exitInfo();
+    if (died && !serverLogShown) {
+      serverLogShown = true;
+      return `\n${died}; last lines of its stderr:\n${server.stderrTail(40)}`;
+    }
+    if (died) return `\n(${died}, see above)`;
     if (!(res.status >= 500) || serverLogShown || server.external) return '';
     serverLogShown = true;
     return `\nlast lines of the server's stderr:\n${server.stderrTail(25)}`;

@@ -1,4 +1,5 @@
 //! HTTP: routes, handlers, extractors and middleware.
+pub mod access_log;
 pub mod errors;
 pub mod handlers;
 pub mod language;
