@@ -131,6 +131,13 @@ pub struct Settings {
     pub assets_dir: PathBuf,
     pub contacts: SiteContacts,
     pub shutdown_timeout: Duration,
+    /// `smtp://…` or `smtps://…`; without it mail is written to `<data dir>/outbox/`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Throttling of logins, registrations and resets; `off` only for load tests.
+    pub rate_limits: bool,
 }
 
 impl Settings {
@@ -142,6 +149,9 @@ impl Settings {
     }
     pub fn content_dir(&self) -> PathBuf {
         self.assets_dir.join("content")
+    }
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
     }
     pub fn secure_cookies(&self) -> bool {
         self.base_url.scheme() == "https"
@@ -263,6 +273,44 @@ impl Settings {
             ));
         }
 
+        let smtp_url = get("TEILHABE_SMTP_URL", file.smtp_url).map(|url| url.trim().to_owned());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::new("TEILHABE_SMTP_URL", "must start with smtp:// or smtps://"));
+        }
+        let mail_from = get("TEILHABE_MAIL_FROM", file.mail_from)
+            .unwrap_or_else(|| "Teilhabe Thüringen <noreply@teilhabe.example>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "TEILHABE_MAIL_FROM",
+                format!("'{mail_from}' is not a mail address such as Teilhabe <noreply@example.org>"),
+            ));
+        }
+        let minutes = |name: &str, raw: Option<String>, default: u64| -> Result<Duration, ConfigError> {
+            match raw {
+                None => Ok(Duration::from_secs(default * 60)),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Duration::from_secs(n * 60)),
+                    _ => Err(ConfigError::new(name, format!("'{raw}' is not a positive number of minutes"))),
+                },
+            }
+        };
+        let session_idle = minutes(
+            "TEILHABE_SESSION_IDLE_MINUTES",
+            get("TEILHABE_SESSION_IDLE_MINUTES", file.session_idle_minutes.map(|n| n.to_string())),
+            30,
+        )?;
+        let session_absolute = minutes(
+            "TEILHABE_SESSION_MAX_MINUTES",
+            get("TEILHABE_SESSION_MAX_MINUTES", file.session_max_minutes.map(|n| n.to_string())),
+            12 * 60,
+        )?;
+        let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
+            None => true,
+            Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
+        };
+
         Ok(Self {
             bind,
             data_dir,
@@ -273,6 +321,11 @@ impl Settings {
             assets_dir,
             contacts,
             shutdown_timeout: Duration::from_secs(10),
+            smtp_url: smtp_url.map(SecretString::from),
+            mail_from,
+            session_idle,
+            session_absolute,
+            rate_limits,
         })
     }
 }
@@ -288,6 +341,11 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub demo: Option<bool>,
     pub assets_dir: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub session_idle_minutes: Option<u64>,
+    pub session_max_minutes: Option<u64>,
+    pub rate_limits: Option<String>,
     pub operator: Option<Contact>,
     pub dpo: Option<Contact>,
     pub enforcement: Option<Contact>,
@@ -359,6 +417,10 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("TEILHABE_LOG_FORMAT", "xml"),
             ("TEILHABE_DEMO", "vielleicht"),
+            ("TEILHABE_SMTP_URL", "http://mail"),
+            ("TEILHABE_MAIL_FROM", "kein absender"),
+            ("TEILHABE_SESSION_IDLE_MINUTES", "0"),
+            ("TEILHABE_RATE_LIMITS", "manchmal"),
         ] {
             let err =
                 Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();

@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod mail;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

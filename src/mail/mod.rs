@@ -1,0 +1,183 @@
+//! Outgoing mail. Services write messages into the `outbox` table inside their own transaction;
+//! a background worker delivers them with retries, so nothing is lost while SMTP is down.
+use std::{path::PathBuf, time::Duration};
+
+use chrono::Utc;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
+
+use crate::{db::entities::outbox, domain::Email};
+
+/// Longest wait between two delivery attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How long a claimed message is reserved for the instance that claimed it.
+const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail settings: {0}")]
+    Config(String),
+    #[error("building the message: {0}")]
+    Build(String),
+    #[error("sending: {0}")]
+    Send(String),
+}
+
+pub struct OutgoingMail {
+    pub to: Email,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Where mail goes: `.eml` files in a folder (the default) or an SMTP server.
+#[derive(Clone)]
+pub enum MailTransport {
+    Files(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl MailTransport {
+    pub fn from_settings(smtp_url: Option<&str>, outbox_dir: PathBuf) -> Result<Self, MailError> {
+        match smtp_url {
+            None => Ok(Self::Files(outbox_dir)),
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Self::Smtp(b.timeout(Some(Duration::from_secs(20))).build()))
+                .map_err(|e| MailError::Config(e.to_string())),
+        }
+    }
+
+    async fn send(&self, message: Message, file_stem: &str) -> Result<(), MailError> {
+        match self {
+            Self::Files(dir) => {
+                tokio::fs::create_dir_all(dir).await.map_err(|e| MailError::Send(e.to_string()))?;
+                // Named after the Message-ID, so a retried delivery overwrites instead of duplicating.
+                let path = dir.join(format!("{file_stem}.eml"));
+                let tmp = dir.join(format!(".{file_stem}.tmp"));
+                tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| MailError::Send(e.to_string()))?;
+                tokio::fs::rename(&tmp, &path).await.map_err(|e| MailError::Send(e.to_string()))
+            }
+            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| MailError::Send(e.to_string())),
+        }
+    }
+}
+
+/// Queues a mail; call it with the transaction of the change the mail reports.
+pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<(), DbErr> {
+    let now = Utc::now();
+    outbox::ActiveModel {
+        message_id: Set(uuid::Uuid::new_v4().simple().to_string()),
+        recipient: Set(mail.to.to_string()),
+        subject: Set(mail.subject),
+        body_text: Set(mail.text),
+        body_html: Set(mail.html),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        sent_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+pub struct Sender {
+    pub from: Mailbox,
+    /// Domain part of Message-IDs.
+    pub domain: String,
+    pub transport: MailTransport,
+}
+
+fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = 30u64.saturating_mul(2u64.saturating_pow(attempts.clamp(0, 16) as u32));
+    chrono::Duration::from_std(Duration::from_secs(secs).min(MAX_BACKOFF)).unwrap_or(CLAIM_LEASE)
+}
+
+impl Sender {
+    fn build(&self, row: &outbox::Model) -> Result<Message, MailError> {
+        let to: Mailbox = row.recipient.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .message_id(Some(format!("<{}@{}>", row.message_id, self.domain)))
+            .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+            .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    /// Claims due messages one by one (a conditional update, so two instances never send the same one)
+    /// and delivers them. Tests call this directly instead of waiting for the worker.
+    pub async fn deliver_due(&self, db: &DatabaseConnection) -> Result<DeliveryReport, DbErr> {
+        let mut report = DeliveryReport::default();
+        let now = Utc::now();
+        let due = outbox::Entity::find()
+            .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .order_by_asc(outbox::Column::Id)
+            .limit(50)
+            .all(db)
+            .await?;
+        for row in due {
+            let claimed = outbox::Entity::update_many()
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + CLAIM_LEASE))
+                .filter(outbox::Column::Id.eq(row.id))
+                .filter(outbox::Column::SentAt.is_null())
+                .filter(outbox::Column::NextAttemptAt.eq(row.next_attempt_at))
+                .exec(db)
+                .await?;
+            if claimed.rows_affected != 1 {
+                continue;
+            }
+            let outcome = match self.build(&row) {
+                Ok(message) => self.transport.send(message, &row.message_id).await,
+                Err(e) => Err(e),
+            };
+            let mut update: outbox::ActiveModel = row.clone().into();
+            update.attempts = Set(row.attempts + 1);
+            match outcome {
+                Ok(()) => {
+                    update.sent_at = Set(Some(Utc::now()));
+                    update.last_error = Set(None);
+                    report.sent += 1;
+                    tracing::info!(mail_id = row.id, domain = row.recipient.rsplit('@').next().unwrap_or(""), "mail sent");
+                }
+                Err(e) => {
+                    update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
+                    update.last_error = Set(Some(e.to_string()));
+                    report.failed += 1;
+                    tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, error = %e, "mail delivery failed, will retry");
+                }
+            }
+            update.update(db).await?;
+        }
+        Ok(report)
+    }
+}
+
+/// Delivers due mail every few seconds until the process ends.
+pub fn spawn_worker(db: DatabaseConnection, sender: Sender, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sender.deliver_due(&db).await {
+                tracing::warn!(error = %e, "mail worker could not read the outbox");
+            }
+        }
+    })
+}
