@@ -277,33 +277,48 @@ impl Settings {
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
         {
-            return Err(ConfigError::new("TEILHABE_SMTP_URL", "must start with smtp:// or smtps://"));
+            return Err(ConfigError::new(
+                "TEILHABE_SMTP_URL",
+                "must start with smtp:// or smtps://",
+            ));
         }
         let mail_from = get("TEILHABE_MAIL_FROM", file.mail_from)
             .unwrap_or_else(|| "Teilhabe Thüringen <noreply@teilhabe.example>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::new(
                 "TEILHABE_MAIL_FROM",
-                format!("'{mail_from}' is not a mail address such as Teilhabe <noreply@example.org>"),
+                format!(
+                    "'{mail_from}' is not a mail address such as Teilhabe <noreply@example.org>"
+                ),
             ));
         }
-        let minutes = |name: &str, raw: Option<String>, default: u64| -> Result<Duration, ConfigError> {
-            match raw {
-                None => Ok(Duration::from_secs(default * 60)),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(Duration::from_secs(n * 60)),
-                    _ => Err(ConfigError::new(name, format!("'{raw}' is not a positive number of minutes"))),
-                },
-            }
-        };
+        let minutes =
+            |name: &str, raw: Option<String>, default: u64| -> Result<Duration, ConfigError> {
+                match raw {
+                    None => Ok(Duration::from_secs(default * 60)),
+                    Some(raw) => match raw.trim().parse::<u64>() {
+                        Ok(n) if n > 0 => Ok(Duration::from_secs(n * 60)),
+                        _ => Err(ConfigError::new(
+                            name,
+                            format!("'{raw}' is not a positive number of minutes"),
+                        )),
+                    },
+                }
+            };
         let session_idle = minutes(
             "TEILHABE_SESSION_IDLE_MINUTES",
-            get("TEILHABE_SESSION_IDLE_MINUTES", file.session_idle_minutes.map(|n| n.to_string())),
+            get(
+                "TEILHABE_SESSION_IDLE_MINUTES",
+                file.session_idle_minutes.map(|n| n.to_string()),
+            ),
             30,
         )?;
         let session_absolute = minutes(
             "TEILHABE_SESSION_MAX_MINUTES",
-            get("TEILHABE_SESSION_MAX_MINUTES", file.session_max_minutes.map(|n| n.to_string())),
+            get(
+                "TEILHABE_SESSION_MAX_MINUTES",
+                file.session_max_minutes.map(|n| n.to_string()),
+            ),
             12 * 60,
         )?;
         let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {

@@ -5,6 +5,7 @@ pub mod db;
 pub mod domain;
 pub mod i18n;
 pub mod mail;
+pub mod policy;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -132,7 +132,9 @@ impl MigrationTrait for Migration {
             AccountToken::Table.into_iden(),
             Session::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -1,10 +1,13 @@
 //! Types and rules of the domain. No I/O here: values that exist are valid.
+pub mod account;
 pub mod barrier_report;
 pub mod district;
 pub mod email;
 pub mod form;
 pub mod language;
 pub mod organisation;
+pub mod password;
+pub mod person_name;
 pub mod role;
 pub mod slug;
 
@@ -13,5 +16,6 @@ pub use email::Email;
 pub use form::FieldErrors;
 pub use language::Language;
 pub use organisation::OrganisationKind;
+pub use person_name::PersonName;
 pub use role::Role;
 pub use slug::Slug;

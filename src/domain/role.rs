@@ -2,7 +2,8 @@ use std::fmt;
 
 /// What a person may do. One person can hold several roles; staff and editors are scoped to an
 /// organisation, moderators to a district.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Citizen,
     Volunteer,

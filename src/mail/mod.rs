@@ -1,5 +1,7 @@
 //! Outgoing mail. Services write messages into the `outbox` table inside their own transaction;
 //! a background worker delivers them with retries, so nothing is lost while SMTP is down.
+pub mod compose;
+
 use std::{path::PathBuf, time::Duration};
 
 use chrono::Utc;
@@ -8,8 +10,8 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{db::entities::outbox, domain::Email};
@@ -56,14 +58,24 @@ impl MailTransport {
     async fn send(&self, message: Message, file_stem: &str) -> Result<(), MailError> {
         match self {
             Self::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| MailError::Send(e.to_string()))?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
                 // Named after the Message-ID, so a retried delivery overwrites instead of duplicating.
                 let path = dir.join(format!("{file_stem}.eml"));
                 let tmp = dir.join(format!(".{file_stem}.tmp"));
-                tokio::fs::write(&tmp, message.formatted()).await.map_err(|e| MailError::Send(e.to_string()))?;
-                tokio::fs::rename(&tmp, &path).await.map_err(|e| MailError::Send(e.to_string()))
+                tokio::fs::write(&tmp, message.formatted())
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                tokio::fs::rename(&tmp, &path)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))
             }
-            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| MailError::Send(e.to_string())),
+            Self::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| MailError::Send(e.to_string())),
         }
     }
 }
@@ -109,13 +121,19 @@ fn backoff(attempts: i32) -> chrono::Duration {
 
 impl Sender {
     fn build(&self, row: &outbox::Model) -> Result<Message, MailError> {
-        let to: Mailbox = row.recipient.parse().map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+        let to: Mailbox = row
+            .recipient
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(format!("<{}@{}>", row.message_id, self.domain)))
-            .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                row.body_text.clone(),
+                row.body_html.clone(),
+            ))
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
@@ -133,7 +151,10 @@ impl Sender {
             .await?;
         for row in due {
             let claimed = outbox::Entity::update_many()
-                .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + CLAIM_LEASE))
+                .col_expr(
+                    outbox::Column::NextAttemptAt,
+                    Expr::value(now + CLAIM_LEASE),
+                )
                 .filter(outbox::Column::Id.eq(row.id))
                 .filter(outbox::Column::SentAt.is_null())
                 .filter(outbox::Column::NextAttemptAt.eq(row.next_attempt_at))
@@ -153,7 +174,11 @@ impl Sender {
                     update.sent_at = Set(Some(Utc::now()));
                     update.last_error = Set(None);
                     report.sent += 1;
-                    tracing::info!(mail_id = row.id, domain = row.recipient.rsplit('@').next().unwrap_or(""), "mail sent");
+                    tracing::info!(
+                        mail_id = row.id,
+                        domain = row.recipient.rsplit('@').next().unwrap_or(""),
+                        "mail sent"
+                    );
                 }
                 Err(e) => {
                     update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
@@ -169,7 +194,11 @@ impl Sender {
 }
 
 /// Delivers due mail every few seconds until the process ends.
-pub fn spawn_worker(db: DatabaseConnection, sender: Sender, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_worker(
+    db: DatabaseConnection,
+    sender: Sender,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -1,8 +1,12 @@
 //! Features, one module each: they take parsed domain values, talk to the database and return results.
+pub mod accounts;
+pub mod audit;
 pub mod barrier_reports;
 pub mod content;
 pub mod csv_rows;
 pub mod demo;
 pub mod reference;
+pub mod sessions;
+pub mod throttle;
 pub mod users;
 pub mod venues;

@@ -1,0 +1,55 @@
+use std::fmt;
+
+pub const MAX_CHARS: usize = 100;
+
+/// How a person wants to be addressed: 1–100 characters, no control characters. Any script is fine.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("error-name-missing");
+        }
+        if name.chars().count() > MAX_CHARS {
+            return Err("error-name-too-long");
+        }
+        if name.chars().any(char::is_control) {
+            return Err("error-text-invalid");
+        }
+        Ok(Self(name.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Personal data stays out of logs.
+impl fmt::Debug for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PersonName(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            PersonName::parse("  Zoë Łukasiewicz ").unwrap().as_str(),
+            "Zoë Łukasiewicz"
+        );
+        assert_eq!(PersonName::parse(" ").unwrap_err(), "error-name-missing");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)).unwrap_err(),
+            "error-name-too-long"
+        );
+        assert_eq!(
+            PersonName::parse("a\u{0}b").unwrap_err(),
+            "error-text-invalid"
+        );
+    }
+}

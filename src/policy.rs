@@ -1,0 +1,99 @@
+//! Every permission decision in one place. Handlers and templates ask these functions; nothing else
+//! compares roles. `None` is an anonymous visitor.
+use serde::Serialize;
+
+use crate::domain::{Role, account::CurrentUser};
+
+pub fn can_use_account(user: Option<&CurrentUser>) -> bool {
+    user.is_some()
+}
+
+pub fn can_manage_users(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
+pub fn can_view_audit_log(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
+pub fn can_view_barrier_reports(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
+/// The back-office start page: anyone with a staff-like role.
+pub fn can_open_back_office(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| {
+        u.grants.iter().any(|g| {
+            matches!(
+                g.role,
+                Role::Admin
+                    | Role::ProviderStaff
+                    | Role::MunicipalityEditor
+                    | Role::Moderator
+                    | Role::Volunteer
+            )
+        })
+    })
+}
+
+/// What templates may show, computed once per page from the same functions.
+#[derive(Debug, Serialize)]
+pub struct Permissions {
+    pub account: bool,
+    pub back_office: bool,
+    pub manage_users: bool,
+    pub audit_log: bool,
+    pub barrier_reports: bool,
+}
+
+impl Permissions {
+    pub fn for_user(user: Option<&CurrentUser>) -> Self {
+        Self {
+            account: can_use_account(user),
+            back_office: can_open_back_office(user),
+            manage_users: can_manage_users(user),
+            audit_log: can_view_audit_log(user),
+            barrier_reports: can_view_barrier_reports(user),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::RoleGrant;
+
+    fn user(roles: &[Role]) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            email: "a@example.de".into(),
+            display_name: "A".into(),
+            grants: roles
+                .iter()
+                .map(|r| RoleGrant {
+                    role: *r,
+                    organisation_id: None,
+                    district_key: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        assert!(!can_manage_users(None));
+        assert!(!can_manage_users(Some(&user(&[
+            Role::Citizen,
+            Role::Moderator
+        ]))));
+        assert!(can_manage_users(Some(&user(&[Role::Citizen, Role::Admin]))));
+    }
+
+    #[test]
+    fn citizens_have_an_account_but_no_back_office() {
+        let citizen = user(&[Role::Citizen]);
+        assert!(can_use_account(Some(&citizen)));
+        assert!(!can_open_back_office(Some(&citizen)));
+        assert!(can_open_back_office(Some(&user(&[Role::Volunteer]))));
+    }
+}

@@ -1,0 +1,404 @@
+//! Registration, address confirmation, login, password reset, data export and account deletion.
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{audit, sessions, users::hash_password};
+use crate::{
+    db::entities::{account_token, barrier_report, user, user_role},
+    domain::{
+        Email, Language, PersonName, Role,
+        account::{CurrentUser, RoleGrant},
+        password::NewPassword,
+    },
+    mail::{self, compose::Composer},
+};
+
+const VERIFY_VALID: Duration = Duration::hours(48);
+const RESET_VALID: Duration = Duration::hours(1);
+
+pub const PURPOSE_VERIFY: &str = "verify_email";
+pub const PURPOSE_RESET: &str = "reset_password";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("e-mail address or password is wrong")]
+    InvalidCredentials,
+    #[error("the address is not confirmed yet")]
+    NotVerified,
+    #[error("the link is unknown, used or expired")]
+    InvalidToken,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<anyhow::Error> for AccountError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(format!("{e:#}"))
+    }
+}
+
+/// A hash to verify against when the address is unknown, so the answer takes as long either way.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no account has this password").unwrap_or_default());
+
+pub async fn current_user(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Option<CurrentUser>, DbErr> {
+    let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let grants = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some(RoleGrant {
+                role: Role::parse(&r.role).ok()?,
+                organisation_id: r.organisation_id,
+                district_key: r.district_key,
+            })
+        })
+        .collect();
+    Ok(Some(CurrentUser {
+        id: found.id,
+        email: found.email,
+        display_name: found.display_name,
+        grants,
+    }))
+}
+
+async fn issue_token(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    purpose: &str,
+    valid: Duration,
+) -> Result<String, DbErr> {
+    let token = sessions::random_token();
+    let now = Utc::now();
+    account_token::ActiveModel {
+        user_id: Set(user_id),
+        purpose: Set(purpose.to_owned()),
+        token_hash: Set(sessions::hash_token(&token)),
+        new_email: Set(None),
+        expires_at: Set(now + valid),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Marks a token used (single use) and returns it, or fails when unknown, used or expired.
+async fn redeem_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+    purpose: &str,
+) -> Result<account_token::Model, AccountError> {
+    let now = Utc::now();
+    let found = account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
+        .filter(account_token::Column::Purpose.eq(purpose))
+        .one(db)
+        .await?
+        .ok_or(AccountError::InvalidToken)?;
+    if found.used_at.is_some() || found.expires_at <= now {
+        return Err(AccountError::InvalidToken);
+    }
+    let claimed = account_token::Entity::update_many()
+        .col_expr(
+            account_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(account_token::Column::Id.eq(found.id))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AccountError::InvalidToken);
+    }
+    Ok(found)
+}
+
+pub struct Registration {
+    pub email: Email,
+    pub name: PersonName,
+    pub password: NewPassword,
+}
+
+/// Creates an unconfirmed account and mails the confirmation link. For an address that already has an
+/// account the answer is the same and that person gets a hint instead, so the form reveals nothing.
+pub async fn register(
+    db: &DatabaseConnection,
+    composer: &Composer,
+    lang: Language,
+    registration: Registration,
+) -> Result<(), AccountError> {
+    let password = registration.password.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+    let txn = db.begin().await?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(registration.email.as_str()))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        let mail =
+            composer.account_link(lang, &registration.email, "exists", "/passwort-vergessen")?;
+        mail::enqueue(&txn, mail).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    let now = Utc::now();
+    let created = user::ActiveModel {
+        email: Set(registration.email.to_string()),
+        display_name: Set(registration.name.as_str().to_owned()),
+        password_hash: Set(Some(hash)),
+        email_verified_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    user_role::ActiveModel {
+        user_id: Set(created.id),
+        role: Set(Role::Citizen.as_str().to_owned()),
+        organisation_id: Set(None),
+        district_key: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let token = issue_token(&txn, created.id, PURPOSE_VERIFY, VERIFY_VALID).await?;
+    let mail = composer.account_link(
+        lang,
+        &registration.email,
+        "verify",
+        &format!("/konto/bestaetigen?token={token}"),
+    )?;
+    mail::enqueue(&txn, mail).await?;
+    audit::record(
+        &txn,
+        Some(created.id),
+        "account.registered",
+        &format!("user:{}", created.id),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn confirm_email(db: &DatabaseConnection, token: &str) -> Result<i32, AccountError> {
+    let txn = db.begin().await?;
+    let redeemed = redeem_token(&txn, token, PURPOSE_VERIFY).await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::EmailVerifiedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(user::Column::Id.eq(redeemed.user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(redeemed.user_id),
+        "account.confirmed",
+        &format!("user:{}", redeemed.user_id),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redeemed.user_id)
+}
+
+/// Checks the password with argon2 (off the async threads); the same work is done for unknown addresses.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    email: &Email,
+    password: &str,
+) -> Result<i32, AccountError> {
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    let hash = found
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .map_err(|e| AccountError::Internal(e.to_string()))?;
+    match found {
+        Some(u) if matches && u.password_hash.is_some() => {
+            if u.email_verified_at.is_none() {
+                return Err(AccountError::NotVerified);
+            }
+            Ok(u.id)
+        }
+        _ => Err(AccountError::InvalidCredentials),
+    }
+}
+
+/// Mails a reset link when the address has an account; says nothing either way.
+pub async fn request_password_reset(
+    db: &DatabaseConnection,
+    composer: &Composer,
+    lang: Language,
+    email: &Email,
+) -> Result<(), AccountError> {
+    let txn = db.begin().await?;
+    if let Some(found) = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?
+    {
+        let token = issue_token(&txn, found.id, PURPOSE_RESET, RESET_VALID).await?;
+        let mail = composer.account_link(
+            lang,
+            email,
+            "reset",
+            &format!("/passwort-neu?token={token}"),
+        )?;
+        mail::enqueue(&txn, mail).await?;
+        audit::record(
+            &txn,
+            Some(found.id),
+            "account.reset_requested",
+            &format!("user:{}", found.id),
+            "",
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn token_is_valid(
+    db: &DatabaseConnection,
+    token: &str,
+    purpose: &str,
+) -> Result<bool, DbErr> {
+    Ok(account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
+        .filter(account_token::Column::Purpose.eq(purpose))
+        .one(db)
+        .await?
+        .is_some_and(|t| t.used_at.is_none() && t.expires_at > Utc::now()))
+}
+
+/// Sets the new password, confirms the address (the link proved it) and ends every session.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    token: &str,
+    password: NewPassword,
+) -> Result<i32, AccountError> {
+    let secret = password.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&secret))
+        .await
+        .map_err(|e| AccountError::Internal(e.to_string()))?
+        .map_err(|e| AccountError::Internal(e.to_string()))?;
+    let txn = db.begin().await?;
+    let redeemed = redeem_token(&txn, token, PURPOSE_RESET).await?;
+    let found = user::Entity::find_by_id(redeemed.user_id)
+        .one(&txn)
+        .await?
+        .ok_or(AccountError::InvalidToken)?;
+    let verified = found.email_verified_at.unwrap_or_else(Utc::now);
+    let mut update: user::ActiveModel = found.into();
+    update.password_hash = Set(Some(hash));
+    update.email_verified_at = Set(Some(verified));
+    update.update(&txn).await?;
+    sessions::delete_all_for_user(&txn, redeemed.user_id).await?;
+    audit::record(
+        &txn,
+        Some(redeemed.user_id),
+        "account.password_reset",
+        &format!("user:{}", redeemed.user_id),
+        "sessions revoked",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redeemed.user_id)
+}
+
+/// Everything stored about a person, for the GDPR download (Art. 15 and 20).
+pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json::Value, DbErr> {
+    let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(json!({}));
+    };
+    let roles: Vec<_> = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| json!({ "role": r.role, "organisation_id": r.organisation_id, "district": r.district_key, "since": r.created_at }))
+        .collect();
+    let reports: Vec<_> = barrier_report::Entity::find()
+        .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| json!({ "page": r.page_url, "description": r.description, "name": r.contact_name, "created_at": r.created_at }))
+        .collect();
+    Ok(json!({
+        "account": {
+            "email": found.email,
+            "name": found.display_name,
+            "email_confirmed_at": found.email_verified_at,
+            "created_at": found.created_at,
+        },
+        "roles": roles,
+        "barrier_reports": reports,
+        "exported_at": Utc::now(),
+    }))
+}
+
+/// Deletes the account; reports keep their text but lose name and address.
+pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
+        barrier_report::Entity::update_many()
+            .col_expr(
+                barrier_report::Column::ContactName,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                barrier_report::Column::ContactEmail,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
+            .exec(&txn)
+            .await?;
+        user::Entity::delete_by_id(user_id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            Some(user_id),
+            "account.deleted",
+            &format!("user:{user_id}"),
+            "",
+        )
+        .await?;
+    }
+    txn.commit().await
+}
