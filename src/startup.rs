@@ -4,15 +4,16 @@ use std::{net::TcpListener, path::Path};
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::{
     config::{ConfigError, DatabaseTarget, Settings},
-    db,
-    services::{demo, reference},
+    db, mail,
+    services::{demo, reference, sessions, throttle},
     web::{
         self as routes, access_log::access_log, errors::render_error_page, language,
-        security_headers::security_headers, state::AppState,
+        security_headers::security_headers, session, state::AppState,
     },
 };
 
@@ -75,6 +76,48 @@ pub async fn seed_demo(
     Ok(demo::seed(db, content_dir, progress).await?)
 }
 
+/// The mail sender for the configured transport; tests build the same one to deliver mail on demand.
+pub fn mail_sender(settings: &Settings) -> Result<mail::Sender, StartupError> {
+    let smtp = settings
+        .smtp_url
+        .as_ref()
+        .map(|s| s.expose_secret().to_owned());
+    let transport = mail::MailTransport::from_settings(smtp.as_deref(), settings.outbox_dir())
+        .map_err(|e| ConfigError {
+            setting: "TEILHABE_SMTP_URL".into(),
+            problem: e.to_string(),
+        })?;
+    Ok(mail::Sender {
+        from: settings.mail_from.parse().map_err(|_| ConfigError {
+            setting: "TEILHABE_MAIL_FROM".into(),
+            problem: "is not a mail address".into(),
+        })?,
+        domain: settings
+            .base_url
+            .host_str()
+            .unwrap_or("localhost")
+            .to_owned(),
+        transport,
+    })
+}
+
+/// Removes expired sessions and old throttle counts once an hour.
+fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::minutes(30));
+            if let Err(e) = sessions::delete_expired(&db, idle).await {
+                tracing::warn!(error = %e, "expired sessions could not be removed");
+            }
+            if let Err(e) = throttle::delete_older_than(&db, chrono::Duration::days(1)).await {
+                tracing::warn!(error = %e, "old throttle counts could not be removed");
+            }
+        }
+    });
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -87,6 +130,12 @@ impl Application {
             let summary = seed_demo(&db, &settings.content_dir(), false).await?;
             tracing::info!(%summary, "demo mode");
         }
+        mail::spawn_worker(
+            db.clone(),
+            mail_sender(&settings)?,
+            std::time::Duration::from_secs(5),
+        );
+        spawn_housekeeping(db.clone(), settings.session_idle);
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind.to_string(),
             source,
@@ -106,6 +155,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
+                .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))
                 .wrap(security_headers())
                 .wrap(middleware::Compress::default())

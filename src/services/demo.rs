@@ -11,9 +11,13 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::csv_rows::{self, CsvError};
+use super::users::hash_password;
 use crate::{
-    db::entities::{district, organisation, venue},
-    domain::{DistrictKey, Email, OrganisationKind, Slug},
+    db::entities::{district, organisation, user, user_role, venue},
+    domain::{
+        DistrictKey, Email, OrganisationKind, PersonName, Role, Slug, password::NewPassword,
+        role::RoleScope,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -22,12 +26,15 @@ pub enum DemoError {
     Csv(#[from] CsvError),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
+    #[error("password hashing: {0}")]
+    Hashing(String),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedSummary {
     pub organisations_added: usize,
     pub venues_added: usize,
+    pub users_added: usize,
     pub already_present: usize,
 }
 
@@ -35,8 +42,8 @@ impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "demo data: {} organisations and {} venues added, {} already present",
-            self.organisations_added, self.venues_added, self.already_present
+            "demo data: {} organisations, {} venues and {} accounts added, {} already present",
+            self.organisations_added, self.venues_added, self.users_added, self.already_present
         )
     }
 }
@@ -50,6 +57,16 @@ struct OrganisationRow {
     phone: String,
     website: String,
     district: String,
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    email: String,
+    name: String,
+    role: String,
+    organisation: String,
+    district: String,
+    password: String,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +96,12 @@ pub async fn seed(
     let venue_path = content_dir.join("demo/venues.csv");
     let org_rows = csv_rows::read::<OrganisationRow>(&org_path)?;
     let venue_rows = csv_rows::read::<VenueRow>(&venue_path)?;
+    let user_path = content_dir.join("demo/users.csv");
+    let user_rows = if user_path.is_file() {
+        csv_rows::read::<UserRow>(&user_path)?
+    } else {
+        Vec::new()
+    };
 
     let districts: Vec<String> = district::Entity::find()
         .all(db)
@@ -170,8 +193,59 @@ pub async fn seed(
         ));
     }
 
+    let mut accounts = Vec::new();
+    for row in &user_rows {
+        let r = &row.value;
+        let email = Email::parse(&r.email)
+            .map_err(|_| row.field_error(&user_path, "email", "is not an e-mail address"))?;
+        PersonName::parse(&r.name)
+            .map_err(|_| row.field_error(&user_path, "name", "is not a name"))?;
+        let role = Role::parse(&r.role)
+            .map_err(|_| row.field_error(&user_path, "role", "is not a role"))?;
+        let password = NewPassword::parse(&r.password, Some(email.as_str())).map_err(|_| {
+            row.field_error(&user_path, "password", "does not meet the password rules")
+        })?;
+        let organisation = match r.organisation.as_str() {
+            "" => None,
+            slug if org_rows.iter().any(|o| o.value.slug == slug) => Some(slug.to_owned()),
+            other => {
+                return Err(row
+                    .field_error(
+                        &user_path,
+                        "organisation",
+                        format!("no organisation '{other}'"),
+                    )
+                    .into());
+            }
+        };
+        let district = match r.district.as_str() {
+            "" => None,
+            raw => Some(check_district(&user_path, row.line, raw)?),
+        };
+        let needs = role.scope();
+        if (needs == RoleScope::Organisation) != organisation.is_some()
+            || (needs == RoleScope::District) != district.is_some()
+        {
+            return Err(row
+                .field_error(
+                    &user_path,
+                    "role",
+                    "organisation or district does not fit the role",
+                )
+                .into());
+        }
+        accounts.push((
+            email,
+            r.name.clone(),
+            role,
+            organisation,
+            district,
+            password,
+        ));
+    }
+
     let progress = if show_progress {
-        ProgressBar::new((organisations.len() + venues.len()) as u64)
+        ProgressBar::new((organisations.len() + venues.len() + accounts.len()) as u64)
     } else {
         ProgressBar::hidden()
     };
@@ -216,6 +290,50 @@ pub async fn seed(
             model.organisation_id = Set(org_ids[&org_slug]);
             model.insert(&txn).await?;
             summary.venues_added += 1;
+        }
+        progress.inc(1);
+    }
+    for (email, name, role, organisation, district, password) in accounts {
+        let exists = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?
+            .is_some();
+        if exists {
+            summary.already_present += 1;
+        } else {
+            let secret = password.expose().to_owned();
+            let hash = tokio::task::spawn_blocking(move || hash_password(&secret))
+                .await
+                .map_err(|e| DemoError::Hashing(e.to_string()))?
+                .map_err(|e| DemoError::Hashing(e.to_string()))?;
+            let created = user::ActiveModel {
+                email: Set(email.to_string()),
+                display_name: Set(name),
+                password_hash: Set(Some(hash)),
+                email_verified_at: Set(Some(now)),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let mut roles = vec![(Role::Citizen, None, None)];
+            if role != Role::Citizen {
+                roles.push((role, organisation.map(|slug| org_ids[&slug]), district));
+            }
+            for (role, organisation_id, district_key) in roles {
+                user_role::ActiveModel {
+                    user_id: Set(created.id),
+                    role: Set(role.as_str().to_owned()),
+                    organisation_id: Set(organisation_id),
+                    district_key: Set(district_key),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
+            summary.users_added += 1;
         }
         progress.inc(1);
     }

@@ -29,6 +29,7 @@ pub struct Timeouts {
 pub async fn create(
     db: &impl ConnectionTrait,
     user_id: Option<i32>,
+    csrf_token: Option<String>,
     timeouts: &Timeouts,
 ) -> Result<(String, session::Model), DbErr> {
     let token = random_token();
@@ -36,7 +37,7 @@ pub async fn create(
     let model = session::ActiveModel {
         id: Set(hash_token(&token)),
         user_id: Set(user_id),
-        csrf_token: Set(random_token()),
+        csrf_token: Set(csrf_token.unwrap_or_else(random_token)),
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + timeouts.absolute),

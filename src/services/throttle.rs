@@ -83,3 +83,11 @@ pub async fn clear(db: &impl ConnectionTrait, bucket: &str) -> Result<(), DbErr>
         .await?;
     Ok(())
 }
+
+pub async fn delete_older_than(db: &impl ConnectionTrait, age: Duration) -> Result<u64, DbErr> {
+    Ok(throttle_event::Entity::delete_many()
+        .filter(throttle_event::Column::CreatedAt.lt(Utc::now() - age))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -13,6 +13,11 @@ use super::page::Page;
 pub enum WebError {
     #[error("not found")]
     NotFound,
+    /// Anonymous visitor on a page that needs an account; carries the page to return to.
+    #[error("login required")]
+    LoginRequired(String),
+    #[error("forbidden")]
+    Forbidden,
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -23,6 +28,8 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::LoginRequired(_) => StatusCode::SEE_OTHER,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -30,7 +37,14 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::NotFound => {}
+            Self::LoginRequired(back) => {
+                let query =
+                    serde_urlencoded::to_string([("weiter", back.as_str())]).unwrap_or_default();
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/anmelden?{query}")))
+                    .finish();
+            }
+            Self::NotFound | Self::Forbidden => {}
             Self::Database(e) => tracing::error!(error = %e, "database error"),
             Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
         }

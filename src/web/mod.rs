@@ -5,12 +5,13 @@ pub mod handlers;
 pub mod language;
 pub mod page;
 pub mod security_headers;
+pub mod session;
 pub mod state;
 
 use actix_web::{HttpResponse, error, http::header, web};
 
 use crate::services::content::PAGES;
-use handlers::{barrier_report, content_pages, home, operations, venues};
+use handlers::{account, admin, auth, barrier_report, content_pages, home, operations, venues};
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
 const FORM_LIMIT: usize = 64 * 1024;
@@ -37,6 +38,62 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/barriere-melden/danke",
             web::get().to(barrier_report::thanks),
+        )
+        .service(
+            web::resource("/anmelden")
+                .route(web::get().to(auth::login_form))
+                .route(web::post().to(auth::login)),
+        )
+        .route("/abmelden", web::post().to(auth::logout))
+        .service(
+            web::resource("/registrieren")
+                .route(web::get().to(auth::register_form))
+                .route(web::post().to(auth::register)),
+        )
+        .route("/registrieren/gesendet", web::get().to(auth::register_sent))
+        .service(
+            web::resource("/konto/bestaetigen")
+                .route(web::get().to(auth::confirm_form))
+                .route(web::post().to(auth::confirm)),
+        )
+        .service(
+            web::resource("/passwort-vergessen")
+                .route(web::get().to(auth::forgot_form))
+                .route(web::post().to(auth::forgot)),
+        )
+        .route(
+            "/passwort-vergessen/gesendet",
+            web::get().to(auth::forgot_sent),
+        )
+        .service(
+            web::resource("/passwort-neu")
+                .route(web::get().to(auth::reset_form))
+                .route(web::post().to(auth::reset)),
+        )
+        // Protected pages: every path here has a row in tests/api/authorization.rs.
+        .route("/konto", web::get().to(account::overview))
+        .route("/konto/daten", web::get().to(account::download))
+        .service(
+            web::resource("/konto/loeschen")
+                .route(web::get().to(account::delete_form))
+                .route(web::post().to(account::delete)),
+        )
+        .route("/konto/geloescht", web::get().to(account::deleted))
+        .route("/verwaltung", web::get().to(admin::index))
+        .route("/verwaltung/nutzer", web::get().to(admin::users))
+        .route("/verwaltung/nutzer/{id}", web::get().to(admin::user))
+        .route(
+            "/verwaltung/nutzer/{id}/rollen",
+            web::post().to(admin::grant),
+        )
+        .route(
+            "/verwaltung/nutzer/{id}/rollen/{role_id}/entziehen",
+            web::post().to(admin::revoke),
+        )
+        .route("/verwaltung/protokoll", web::get().to(admin::audit_log))
+        .route(
+            "/verwaltung/barrieren",
+            web::get().to(admin::barrier_reports),
         );
     for slug in PAGES {
         cfg.route(&format!("/{slug}"), web::get().to(content_pages::show));

@@ -7,8 +7,15 @@ use actix_web::{
 };
 use serde::Serialize;
 
-use super::{errors::WebError, state::AppState};
-use crate::domain::{FieldErrors, Language};
+use super::{
+    errors::WebError,
+    session::{self, SessionState},
+    state::AppState,
+};
+use crate::{
+    domain::{FieldErrors, Language, account::CurrentUser},
+    policy::Permissions,
+};
 
 #[derive(Serialize)]
 struct LanguageLink {
@@ -21,6 +28,7 @@ struct LanguageLink {
 pub struct Page {
     pub language: Language,
     state: web::Data<AppState>,
+    session: std::rc::Rc<SessionState>,
     path: String,
     /// The query without our own `lang` parameter.
     query: Vec<(String, String)>,
@@ -45,6 +53,7 @@ impl Page {
         Ok(Self {
             language,
             state,
+            session: session::state_of(req),
             path: req.path().to_owned(),
             query,
         })
@@ -52,6 +61,33 @@ impl Page {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    pub fn session(&self) -> &SessionState {
+        &self.session
+    }
+
+    pub fn user(&self) -> Option<&CurrentUser> {
+        self.session.user.as_ref()
+    }
+
+    /// The signed-in user if the policy allows the action; otherwise login first, or 403.
+    pub fn require(
+        &self,
+        allowed: fn(Option<&CurrentUser>) -> bool,
+    ) -> Result<CurrentUser, WebError> {
+        match self.user() {
+            None => Err(WebError::LoginRequired(self.address_with(&[]))),
+            Some(user) if allowed(Some(user)) => Ok(user.clone()),
+            Some(_) => Err(WebError::Forbidden),
+        }
+    }
+
+    /// The base context plus a CSRF token, for pages with a form.
+    pub fn form_context(&self) -> tera::Context {
+        let mut ctx = self.context();
+        ctx.insert("csrf_token", &self.session.csrf_token());
+        ctx
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -77,6 +113,12 @@ impl Page {
     pub fn context(&self) -> tera::Context {
         let mut ctx = tera::Context::new();
         ctx.insert("lang", self.language.code());
+        if let Some(user) = self.user() {
+            ctx.insert("user", user);
+            // Signed-in pages show a logout button, which is a form.
+            ctx.insert("csrf_token", &self.session.csrf_token());
+        }
+        ctx.insert("can", &Permissions::for_user(self.user()));
         ctx.insert("current_path", &self.path);
         let links: Vec<LanguageLink> = Language::ALL
             .into_iter()

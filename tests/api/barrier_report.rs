@@ -13,7 +13,8 @@ on_both_backends!(a_valid_report_is_stored_and_confirmed, |app| {
     );
 
     let res = app
-        .post_form(
+        .submit(
+            "/barriere-melden",
             "/barriere-melden",
             &[
                 ("page", "/orte"),
@@ -42,7 +43,8 @@ on_both_backends!(a_valid_report_is_stored_and_confirmed, |app| {
 on_both_backends!(bad_input_is_explained_next_to_each_field_and_kept, |app| {
     let script = "<script>alert('x')</script>";
     let res = app
-        .post_form(
+        .submit(
+            "/barriere-melden",
             "/barriere-melden",
             &[
                 ("page", "javascript:alert(1)"),
@@ -112,7 +114,10 @@ async fn overlong_unicode_and_empty_values_never_fail() {
         ],
     ];
     for form in cases {
-        let status = app.post_form("/barriere-melden", &form).await.status();
+        let status = app
+            .submit("/barriere-melden", "/barriere-melden", &form)
+            .await
+            .status();
         assert!(status == 303 || status == 422, "{form:?}: {status}");
     }
     let (_, doc) = app.get_html("/barriere-melden").await;

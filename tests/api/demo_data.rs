@@ -1,6 +1,6 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
 use teilhabe::{
-    db::entities::{district, organisation, venue},
+    db::entities::{district, organisation, user, venue},
     services::demo,
 };
 
@@ -11,6 +11,8 @@ on_both_backends!(demo_seed_is_idempotent_and_complete, |app| {
     assert_eq!(district::Entity::find().count(&app.db).await.unwrap(), 22);
     let orgs = organisation::Entity::find().count(&app.db).await.unwrap();
     let venues = venue::Entity::find().count(&app.db).await.unwrap();
+    let users = user::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(users, 6, "one demo account per role");
     assert!(
         orgs >= 20 && venues >= 30,
         "{orgs} organisations, {venues} venues"
@@ -19,8 +21,11 @@ on_both_backends!(demo_seed_is_idempotent_and_complete, |app| {
     let again = demo::seed(&app.db, &app.settings.content_dir(), false)
         .await
         .unwrap();
-    assert_eq!(again.organisations_added + again.venues_added, 0);
-    assert_eq!(again.already_present as u64, orgs + venues);
+    assert_eq!(
+        again.organisations_added + again.venues_added + again.users_added,
+        0
+    );
+    assert_eq!(again.already_present as u64, orgs + venues + users);
     assert_eq!(
         organisation::Entity::find().count(&app.db).await.unwrap(),
         orgs

@@ -235,3 +235,79 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+pub const DEMO_PASSWORD_ADMIN: (&str, &str) = ("admin@demo.teilhabe.example", "Demo-Admin-2026");
+
+impl TestApp {
+    /// The CSRF token from the form on `path` (this also starts the session).
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (_, doc) = self.get_html(path).await;
+        select(&doc, "input[name=\"csrf_token\"]")
+            .first()
+            .and_then(|e| e.value().attr("value"))
+            .unwrap_or_else(|| panic!("no CSRF token on {path}"))
+            .to_owned()
+    }
+
+    /// Posts a form the way a browser does after showing `form_page`.
+    pub async fn submit(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf_token(form_page).await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_form(action, &all).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.submit(
+            "/anmelden",
+            "/anmelden",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Delivers queued mail now (file transport) and returns every message written so far, decoded.
+    pub async fn mails(&self) -> Vec<String> {
+        let sender = teilhabe::startup::mail_sender(&self.settings).expect("mail sender");
+        sender.deliver_due(&self.db).await.expect("deliver");
+        let dir = self.settings.outbox_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return vec![];
+        };
+        let mut mails: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| {
+                let raw = std::fs::read_to_string(e.path()).unwrap();
+                // Undo quoted-printable soft breaks so links can be found.
+                let decoded = raw.replace("=\r\n", "").replace("=3D", "=");
+                (e.metadata().unwrap().modified().unwrap(), decoded)
+            })
+            .collect();
+        mails.sort_by_key(|(t, _)| *t);
+        mails.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The first link in the newest mail to `to` that starts with `prefix` (a path on the test host).
+    pub async fn link_in_mail(&self, to: &str, prefix: &str) -> String {
+        let mails = self.mails().await;
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.contains(&format!("To: {to}")))
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        let start = mail
+            .find(&format!("http://teilhabe.test{prefix}"))
+            .unwrap_or_else(|| panic!("no {prefix} link in {mail}"));
+        let link: String = mail[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+            .collect();
+        link.trim_start_matches("http://teilhabe.test").to_owned()
+    }
+}

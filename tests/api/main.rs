@@ -1,9 +1,12 @@
 //! All integration tests in one binary (one link step).
 mod helpers;
 
+mod accounts;
+mod authorization;
 mod barrier_report;
 mod cli;
 mod content_pages;
+mod csrf;
 mod demo_data;
 mod language;
 mod migrations;

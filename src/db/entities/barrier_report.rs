@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A report through the accessibility feedback mechanism ("Barriere melden").
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "barrier_reports")]
 pub struct Model {
     #[sea_orm(primary_key)]

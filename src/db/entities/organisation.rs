@@ -29,3 +29,10 @@ impl Related<super::venue::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    pub async fn find_all_sorted(db: &impl ConnectionTrait) -> Result<Vec<Model>, DbErr> {
+        use sea_orm::QueryOrder;
+        Self::find().order_by_asc(Column::Name).all(db).await
+    }
+}

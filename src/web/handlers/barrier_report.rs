@@ -31,7 +31,7 @@ fn render_form(
     form: &BarrierForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
+    let mut ctx = page.form_context();
     ctx.insert("form", form);
     Page::insert_errors(&mut ctx, errors);
     let mut response = page.render("barrier_report/form.html", &ctx)?;

@@ -33,7 +33,16 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
         .as_str()
         .trim_end_matches('/')
         .to_owned();
-    let mut paths: Vec<String> = vec!["/".into(), "/orte".into(), "/barriere-melden".into()];
+    let mut paths: Vec<String> = [
+        "/",
+        "/orte",
+        "/barriere-melden",
+        "/anmelden",
+        "/registrieren",
+        "/passwort-vergessen",
+    ]
+    .map(String::from)
+    .to_vec();
     paths.extend(PAGES.iter().map(|p| format!("/{p}")));
     paths.extend(
         venues::all_slugs(&state.db)

@@ -1,0 +1,221 @@
+//! Back-office queries and changes for administrators: users and their roles, barrier reports.
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::audit;
+use crate::{
+    db::entities::{barrier_report, district, organisation, user, user_role},
+    domain::{Role, role::RoleScope},
+};
+
+#[derive(Debug, Serialize)]
+pub struct UserRow {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub confirmed: bool,
+    pub roles: Vec<RoleRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoleRow {
+    pub id: i32,
+    pub role: String,
+    pub scope: String,
+}
+
+async fn role_rows(
+    db: &DatabaseConnection,
+    user_ids: &[i32],
+) -> Result<Vec<(i32, RoleRow)>, DbErr> {
+    let orgs = organisation::Entity::find().all(db).await?;
+    let districts = district::Entity::find().all(db).await?;
+    Ok(user_role::Entity::find()
+        .filter(user_role::Column::UserId.is_in(user_ids.to_vec()))
+        .order_by_asc(user_role::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let scope = match (r.organisation_id, &r.district_key) {
+                (Some(id), _) => orgs
+                    .iter()
+                    .find(|o| o.id == id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default(),
+                (None, Some(key)) => districts
+                    .iter()
+                    .find(|d| &d.key == key)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                (None, None) => String::new(),
+            };
+            (
+                r.user_id,
+                RoleRow {
+                    id: r.id,
+                    role: r.role,
+                    scope,
+                },
+            )
+        })
+        .collect())
+}
+
+pub async fn users(db: &DatabaseConnection, search: &str) -> Result<Vec<UserRow>, DbErr> {
+    let mut query = user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .limit(200);
+    let search = search.trim().to_lowercase();
+    if !search.is_empty() {
+        query = query.filter(user::Column::Email.contains(&search));
+    }
+    let found = query.all(db).await?;
+    let ids: Vec<i32> = found.iter().map(|u| u.id).collect();
+    let mut roles = role_rows(db, &ids).await?;
+    Ok(found
+        .into_iter()
+        .map(|u| UserRow {
+            roles: roles
+                .extract_if(.., |(id, _)| *id == u.id)
+                .map(|(_, r)| r)
+                .collect(),
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            confirmed: u.email_verified_at.is_some(),
+        })
+        .collect())
+}
+
+pub async fn user(db: &DatabaseConnection, id: i32) -> Result<Option<UserRow>, DbErr> {
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let roles = role_rows(db, &[id])
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    Ok(Some(UserRow {
+        id: u.id,
+        email: u.email,
+        display_name: u.display_name,
+        confirmed: u.email_verified_at.is_some(),
+        roles,
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error("scope missing or not fitting the role")]
+    Scope,
+    #[error("already held")]
+    AlreadyHeld,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+pub async fn grant(
+    db: &DatabaseConnection,
+    actor: i32,
+    user_id: i32,
+    role: Role,
+    organisation_id: Option<i32>,
+    district_key: Option<String>,
+) -> Result<(), GrantError> {
+    let (organisation_id, district_key) = match role.scope() {
+        RoleScope::None => (None, None),
+        RoleScope::Organisation => (Some(organisation_id.ok_or(GrantError::Scope)?), None),
+        RoleScope::District => (None, Some(district_key.ok_or(GrantError::Scope)?)),
+    };
+    if let Some(id) = organisation_id
+        && organisation::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(GrantError::Scope);
+    }
+    if let Some(key) = &district_key
+        && district::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(GrantError::Scope);
+    }
+    let txn = db.begin().await?;
+    let held = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .any(|r| r.organisation_id == organisation_id && r.district_key == district_key);
+    if held {
+        return Err(GrantError::AlreadyHeld);
+    }
+    user_role::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        organisation_id: Set(organisation_id),
+        district_key: Set(district_key.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let scope = organisation_id
+        .map(|o| format!("organisation:{o}"))
+        .or(district_key.map(|d| format!("district:{d}")));
+    audit::record(
+        &txn,
+        Some(actor),
+        "role.granted",
+        &format!("user:{user_id}"),
+        &format!("{role} {}", scope.unwrap_or_default()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: i32,
+    user_id: i32,
+    role_id: i32,
+) -> Result<bool, DbErr> {
+    let txn = db.begin().await?;
+    let Some(found) = user_role::Entity::find_by_id(role_id)
+        .filter(user_role::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    user_role::Entity::delete_by_id(found.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "role.revoked",
+        &format!("user:{user_id}"),
+        &found.role,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn barrier_reports(db: &DatabaseConnection) -> Result<Vec<barrier_report::Model>, DbErr> {
+    barrier_report::Entity::find()
+        .order_by_desc(barrier_report::Column::Id)
+        .limit(200)
+        .all(db)
+        .await
+}

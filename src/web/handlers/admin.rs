@@ -1,0 +1,164 @@
+//! The back-office ("Verwaltung"): start page, users and roles, audit log, barrier reports.
+use actix_web::{HttpResponse, http::header, web};
+use serde::Deserialize;
+
+use crate::{
+    domain::{DistrictKey, FieldErrors, Role},
+    policy,
+    services::{admin, audit, reference},
+    web::{errors::WebError, page::Page},
+};
+
+pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_open_back_office)?;
+    page.render("admin/index.html", &page.context())
+}
+
+#[derive(Deserialize)]
+pub struct UserSearch {
+    #[serde(default)]
+    suche: String,
+}
+
+pub async fn users(page: Page, query: web::Query<UserSearch>) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_manage_users)?;
+    let list = admin::users(&page.state().db, &query.suche).await?;
+    let mut ctx = page.context();
+    ctx.insert("users", &list);
+    ctx.insert("search", &query.suche);
+    page.render("admin/users.html", &ctx)
+}
+
+async fn user_page(
+    page: &Page,
+    id: i32,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let shown = admin::user(db, id).await?.ok_or(WebError::NotFound)?;
+    let organisations = crate::db::entities::organisation::Entity::find_all_sorted(db).await?;
+    let districts = reference::all_districts(db).await?;
+    let mut ctx = page.form_context();
+    ctx.insert("shown", &shown);
+    ctx.insert(
+        "roles",
+        &Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "organisations",
+        &organisations
+            .iter()
+            .map(|o| (o.id, &o.name))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "districts",
+        &districts
+            .iter()
+            .map(|d| (&d.key, &d.name))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("notice", &notice);
+    Page::insert_errors(&mut ctx, errors);
+    let mut response = page.render("admin/user.html", &ctx)?;
+    if !errors.is_empty() {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub async fn user(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_manage_users)?;
+    user_page(&page, id.into_inner(), &FieldErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    district: String,
+}
+
+pub async fn grant(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<GrantForm>,
+) -> Result<HttpResponse, WebError> {
+    let actor = page.require(policy::can_manage_users)?;
+    let id = id.into_inner();
+    let mut errors = FieldErrors::default();
+    let role = errors.check("role", Role::parse(&form.role));
+    let organisation = match form.organisation.trim() {
+        "" => None,
+        raw => errors.check(
+            "organisation",
+            raw.parse::<i32>().map_err(|_| "error-organisation-invalid"),
+        ),
+    };
+    let district = match form.district.trim() {
+        "" => None,
+        raw => errors
+            .check("district", DistrictKey::parse(raw))
+            .map(|k| k.as_str().to_owned()),
+    };
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return user_page(&page, id, &errors, None).await;
+    };
+    match admin::grant(&page.state().db, actor.id, id, role, organisation, district).await {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/verwaltung/nutzer/{id}")))
+            .finish()),
+        Err(admin::GrantError::Scope) => {
+            let field = if role == Role::Moderator {
+                "district"
+            } else {
+                "organisation"
+            };
+            errors.add(
+                field,
+                if role == Role::Moderator {
+                    "error-district-invalid"
+                } else {
+                    "error-organisation-invalid"
+                },
+            );
+            user_page(&page, id, &errors, None).await
+        }
+        Err(admin::GrantError::AlreadyHeld) => {
+            errors.add("role", "error-role-held");
+            user_page(&page, id, &errors, None).await
+        }
+        Err(admin::GrantError::Db(e)) => Err(e.into()),
+    }
+}
+
+pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpResponse, WebError> {
+    let actor = page.require(policy::can_manage_users)?;
+    let (id, role_id) = path.into_inner();
+    if !admin::revoke(&page.state().db, actor.id, id, role_id).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/verwaltung/nutzer/{id}")))
+        .finish())
+}
+
+pub async fn audit_log(page: Page) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_view_audit_log)?;
+    let entries = audit::latest(&page.state().db, 500).await?;
+    let mut ctx = page.context();
+    ctx.insert("entries", &entries);
+    page.render("admin/audit.html", &ctx)
+}
+
+pub async fn barrier_reports(page: Page) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_view_barrier_reports)?;
+    let reports = admin::barrier_reports(&page.state().db).await?;
+    let mut ctx = page.context();
+    ctx.insert("reports", &reports);
+    page.render("admin/barrier_reports.html", &ctx)
+}

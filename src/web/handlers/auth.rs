@@ -1,0 +1,490 @@
+//! Sign in and out, registration with address confirmation, forgotten password.
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    domain::{Email, FieldErrors, PersonName, password::NewPassword},
+    mail::compose::Composer,
+    services::{
+        accounts::{self, AccountError, PURPOSE_RESET, PURPOSE_VERIFY, Registration},
+        audit, throttle,
+    },
+    web::{errors::WebError, page::Page},
+};
+
+/// Forms filled in faster than this are from scripts, not people.
+const MIN_FILL_SECONDS: i64 = 3;
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Only local paths are followed after login, never another site.
+fn safe_return(path: &str) -> &str {
+    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
+        path
+    } else {
+        "/konto"
+    }
+}
+
+fn composer(page: &Page) -> Composer {
+    let state = page.state();
+    Composer {
+        templates: state.templates.clone(),
+        translations: state.translations.clone(),
+        base_url: state.settings.base_url.to_string(),
+    }
+}
+
+fn render(
+    page: &Page,
+    template: &str,
+    mut ctx: tera::Context,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    Page::insert_errors(&mut ctx, errors);
+    let mut response = page.render(template, &ctx)?;
+    if !errors.is_empty() {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// A page with a heading, a paragraph and a link: "mail sent", "address confirmed" and the like.
+pub fn message(
+    page: &Page,
+    title: &str,
+    text: &str,
+    link_href: &str,
+    link_text: &str,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.context();
+    ctx.insert("title_key", title);
+    ctx.insert("text_key", text);
+    ctx.insert("link_href", link_href);
+    ctx.insert("link_key", link_text);
+    page.render("message.html", &ctx)
+}
+
+/// Signs the time a form was shown with the session's CSRF token, so it cannot be forged.
+fn form_stamp(csrf: &str, at: i64) -> String {
+    format!(
+        "{at}.{}",
+        &hex::encode(Sha256::digest(format!("{csrf}:{at}")))[..16]
+    )
+}
+
+fn filled_too_fast(csrf: &str, stamp: &str) -> bool {
+    let Some((at, _)) = stamp.split_once('.') else {
+        return true;
+    };
+    let Ok(at) = at.parse::<i64>() else {
+        return true;
+    };
+    form_stamp(csrf, at) != stamp || chrono::Utc::now().timestamp() - at < MIN_FILL_SECONDS
+}
+
+// ---------- sign in ----------
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+    #[serde(default)]
+    weiter: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    weiter: String,
+    #[serde(default)]
+    hinweis: String,
+}
+
+fn login_page(
+    page: &Page,
+    form: &LoginForm,
+    errors: &FieldErrors,
+    notice: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("form", form);
+    ctx.insert("notice", &notice);
+    render(page, "auth/login.html", ctx, errors)
+}
+
+pub async fn login_form(
+    page: Page,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, WebError> {
+    if page.user().is_some() {
+        return Ok(see_other("/konto"));
+    }
+    let notice = match query.hinweis.as_str() {
+        "passwort" => Some(page.t("login-notice-password-changed")),
+        "bestaetigt" => Some(page.t("login-notice-confirmed")),
+        _ => None,
+    };
+    let form = LoginForm {
+        weiter: query.into_inner().weiter,
+        ..LoginForm::default()
+    };
+    login_page(&page, &form, &FieldErrors::default(), notice)
+}
+
+pub async fn login(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let db = &page.state().db;
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    if form.password.is_empty() {
+        errors.add("password", "error-password-missing");
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return login_page(&page, &form, &errors, None);
+    };
+
+    let account_bucket = throttle::bucket("login-account", email.as_str());
+    let address_bucket = throttle::bucket("login-address", &client_address(&req));
+    if page.state().settings.rate_limits {
+        let wait = throttle::retry_after(db, &account_bucket, throttle::LOGIN_PER_ACCOUNT)
+            .await?
+            .max(throttle::retry_after(db, &address_bucket, throttle::LOGIN_PER_ADDRESS).await?);
+        if let Some(minutes) = wait {
+            errors.add("email", "error-throttled");
+            let notice = page.state().translations.text_with(
+                page.language,
+                "throttled-wait",
+                &[("minutes".into(), minutes.into())].into_iter().collect(),
+            );
+            let mut response = login_page(&page, &form, &errors, Some(notice))?;
+            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(response);
+        }
+    }
+
+    match accounts::authenticate(db, &email, &form.password).await {
+        Ok(user_id) => {
+            throttle::clear(db, &account_bucket).await?;
+            audit::record(
+                db,
+                Some(user_id),
+                "login.success",
+                &format!("user:{user_id}"),
+                "",
+            )
+            .await?;
+            page.session().log_in(user_id);
+            Ok(see_other(safe_return(&form.weiter)))
+        }
+        Err(e @ (AccountError::InvalidCredentials | AccountError::NotVerified)) => {
+            throttle::record(db, &account_bucket).await?;
+            throttle::record(db, &address_bucket).await?;
+            audit::record(
+                db,
+                None,
+                "login.failure",
+                &format!("domain:{}", email.domain()),
+                "",
+            )
+            .await?;
+            let key = if matches!(e, AccountError::NotVerified) {
+                "error-login-unconfirmed"
+            } else {
+                "error-login-failed"
+            };
+            errors.add("email", key);
+            login_page(&page, &form, &errors, None)
+        }
+        Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}
+
+pub async fn logout(page: Page) -> HttpResponse {
+    if let Some(user) = page.user() {
+        let _ = audit::record(
+            &page.state().db,
+            Some(user.id),
+            "logout",
+            &format!("user:{}", user.id),
+            "",
+        )
+        .await;
+    }
+    page.session().log_out();
+    see_other("/")
+}
+
+// ---------- registration ----------
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+    /// Honeypot: hidden from people, filled in by bots.
+    #[serde(default, skip_serializing)]
+    website: String,
+    #[serde(default, skip_serializing)]
+    stamp: String,
+}
+
+fn register_page(
+    page: &Page,
+    form: &RegisterForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    let csrf = page.session().csrf_token();
+    ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
+    ctx.insert("form", form);
+    render(page, "auth/register.html", ctx, errors)
+}
+
+pub async fn register_form(page: Page) -> Result<HttpResponse, WebError> {
+    register_page(&page, &RegisterForm::default(), &FieldErrors::default())
+}
+
+pub async fn register(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    if !form.website.is_empty() {
+        tracing::info!("registration honeypot filled; ignored");
+        return Ok(see_other("/registrieren/gesendet"));
+    }
+    let mut errors = FieldErrors::default();
+    if filled_too_fast(&page.session().csrf_token(), &form.stamp) {
+        errors.add("name", "error-form-too-fast");
+        return register_page(&page, &form, &errors);
+    }
+    let name = errors.check("name", PersonName::parse(&form.name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check(
+        "password",
+        NewPassword::parse(&form.password, Some(form.email.trim())),
+    );
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        return register_page(&page, &form, &errors);
+    };
+    let db = &page.state().db;
+    let address_bucket = throttle::bucket("register-address", &client_address(&req));
+    if page.state().settings.rate_limits {
+        if throttle::retry_after(db, &address_bucket, throttle::REGISTER_PER_ADDRESS)
+            .await?
+            .is_some()
+        {
+            errors.add("email", "error-throttled");
+            let mut response = register_page(&page, &form, &errors)?;
+            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(response);
+        }
+        throttle::record(db, &address_bucket).await?;
+    }
+    accounts::register(
+        db,
+        &composer(&page),
+        page.language,
+        Registration {
+            email,
+            name,
+            password,
+        },
+    )
+    .await
+    .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
+    Ok(see_other("/registrieren/gesendet"))
+}
+
+pub async fn register_sent(page: Page) -> Result<HttpResponse, WebError> {
+    message(
+        &page,
+        "register-sent-title",
+        "register-sent-text",
+        "/",
+        "error-home-link",
+    )
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn confirm_form(
+    page: Page,
+    query: web::Query<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_VERIFY).await? {
+        return message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/registrieren",
+            "nav-register",
+        );
+    }
+    let mut ctx = page.form_context();
+    ctx.insert("token", &query.token);
+    page.render("auth/confirm.html", &ctx)
+}
+
+pub async fn confirm(page: Page, form: web::Form<TokenForm>) -> Result<HttpResponse, WebError> {
+    match accounts::confirm_email(&page.state().db, &form.token).await {
+        Ok(_) => Ok(see_other("/anmelden?hinweis=bestaetigt")),
+        Err(AccountError::InvalidToken) => message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/registrieren",
+            "nav-register",
+        ),
+        Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}
+
+// ---------- forgotten password ----------
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+fn forgot_page(
+    page: &Page,
+    form: &ForgotForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("form", form);
+    render(page, "auth/forgot.html", ctx, errors)
+}
+
+pub async fn forgot_form(page: Page) -> Result<HttpResponse, WebError> {
+    forgot_page(&page, &ForgotForm::default(), &FieldErrors::default())
+}
+
+pub async fn forgot(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let Some(email) = errors.check("email", Email::parse(&form.email)) else {
+        return forgot_page(&page, &form, &errors);
+    };
+    let db = &page.state().db;
+    let account_bucket = throttle::bucket("reset-account", email.as_str());
+    let address_bucket = throttle::bucket("reset-address", &client_address(&req));
+    let limited = page.state().settings.rate_limits
+        && (throttle::retry_after(db, &account_bucket, throttle::RESET_PER_ACCOUNT)
+            .await?
+            .is_some()
+            || throttle::retry_after(db, &address_bucket, throttle::RESET_PER_ADDRESS)
+                .await?
+                .is_some());
+    // A limited request gets the same answer: the page must not tell whether the address exists.
+    if !limited {
+        throttle::record(db, &account_bucket).await?;
+        throttle::record(db, &address_bucket).await?;
+        accounts::request_password_reset(db, &composer(&page), page.language, &email)
+            .await
+            .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
+    }
+    Ok(see_other("/passwort-vergessen/gesendet"))
+}
+
+pub async fn forgot_sent(page: Page) -> Result<HttpResponse, WebError> {
+    message(
+        &page,
+        "forgot-sent-title",
+        "forgot-sent-text",
+        "/anmelden",
+        "nav-login",
+    )
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+}
+
+fn reset_page(
+    page: &Page,
+    form: &ResetForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("form", form);
+    render(page, "auth/reset.html", ctx, errors)
+}
+
+pub async fn reset_form(
+    page: Page,
+    query: web::Query<TokenForm>,
+) -> Result<HttpResponse, WebError> {
+    if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_RESET).await? {
+        return message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/passwort-vergessen",
+            "forgot-title",
+        );
+    }
+    let form = ResetForm {
+        token: query.into_inner().token,
+        ..ResetForm::default()
+    };
+    reset_page(&page, &form, &FieldErrors::default())
+}
+
+pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let Some(password) = errors.check("password", NewPassword::parse(&form.password, None)) else {
+        return reset_page(&page, &form, &errors);
+    };
+    match accounts::reset_password(&page.state().db, &form.token, password).await {
+        Ok(_) => {
+            page.session().log_out();
+            Ok(see_other("/anmelden?hinweis=passwort"))
+        }
+        Err(AccountError::InvalidToken) => message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/passwort-vergessen",
+            "forgot-title",
+        ),
+        Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}

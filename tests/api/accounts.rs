@@ -1,0 +1,472 @@
+use sea_orm::{EntityTrait, PaginatorTrait};
+use teilhabe::db::entities::{audit_log, session, user};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const EMAIL: &str = "neu@example.de";
+const PASSWORD: &str = "grüne Wiese am Hainich";
+
+async fn register(app: &TestApp) -> reqwest::Response {
+    let token = app.csrf_token("/registrieren").await;
+    let (_, doc) = app.get_html("/registrieren").await;
+    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    // People take more than the minimum fill time; the stamp is signed, so the test waits too.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    app.post_form(
+        "/registrieren",
+        &[
+            ("name", "Neu Person"),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+            ("stamp", &stamp),
+            ("csrf_token", &token),
+            ("website", ""),
+        ],
+    )
+    .await
+}
+
+on_both_backends!(register_confirm_login_logout, |app| {
+    let res = register(&app).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/registrieren/gesendet");
+
+    // Not confirmed yet: login is refused with a clear message.
+    let res = app.login(EMAIL, PASSWORD).await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse")
+    );
+
+    let link = app.link_in_mail(EMAIL, "/konto/bestaetigen?token=").await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let (status, doc) = app.get_html(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(select(&doc, "form[action=\"/konto/bestaetigen\"]").len(), 1);
+    let res = app
+        .submit(&link, "/konto/bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.headers()["location"], "/anmelden?hinweis=bestaetigt");
+    // Single use.
+    let (_, doc) = app.get_html(&link).await;
+    assert_eq!(text_of(&doc, "h1"), "Dieser Link gilt nicht mehr");
+
+    let before = app
+        .get("/anmelden")
+        .await
+        .cookies()
+        .find(|c| c.name() == "teilhabe_sitzung")
+        .map(|c| c.value().to_owned());
+    let res = app.login(EMAIL, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let cookie = res
+        .cookies()
+        .find(|c| c.name() == "teilhabe_sitzung")
+        .expect("session cookie");
+    assert!(cookie.http_only());
+    assert_ne!(
+        Some(cookie.value().to_owned()),
+        before,
+        "session id rotates at login"
+    );
+    let res = app.get("/konto").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        doc.root_element()
+            .text()
+            .collect::<String>()
+            .contains(EMAIL)
+    );
+
+    let res = app.submit("/konto", "/abmelden", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.get("/konto").await.status(), 303, "signed out");
+});
+
+#[tokio::test]
+async fn wrong_password_and_unknown_address_get_the_same_answer_and_are_throttled() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let (admin, _) = DEMO_PASSWORD_ADMIN;
+    let wrong = app.login(admin, "falsches Passwort").await;
+    assert_eq!(wrong.status(), 422);
+    let unknown = app.login("niemand@example.de", "falsches Passwort").await;
+    assert_eq!(unknown.status(), 422);
+    let text = |html: String| {
+        let doc = scraper::Html::parse_document(&html);
+        text_of(&doc, ".error-summary")
+    };
+    assert_eq!(
+        text(wrong.text().await.unwrap()),
+        text(unknown.text().await.unwrap())
+    );
+
+    for _ in 0..4 {
+        app.login(admin, "falsches Passwort").await;
+    }
+    let res = app.login(admin, "Demo-Admin-2026").await;
+    assert_eq!(
+        res.status(),
+        429,
+        "the correct password does not help while throttled"
+    );
+    assert!(res.text().await.unwrap().contains("Minuten noch einmal"));
+    let failures = audit_log::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "login.failure")
+        .count();
+    assert_eq!(failures, 6);
+}
+
+#[tokio::test]
+async fn password_reset_is_single_use_and_revokes_sessions() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let (admin, old_password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, old_password).await.status(), 303);
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    let other = spawn_client();
+    let res = other
+        .post(app.url("/passwort-vergessen"))
+        .form(&[
+            ("email", admin),
+            (
+                "csrf_token",
+                &csrf_with(&other, &app, "/passwort-vergessen").await,
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/passwort-vergessen/gesendet");
+    let link = app.link_in_mail(admin, "/passwort-neu?token=").await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    let res = other
+        .post(app.url("/passwort-neu"))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "kurz"),
+            ("csrf_token", &csrf_with(&other, &app, &link).await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "rules apply");
+    let res = other
+        .post(app.url("/passwort-neu"))
+        .form(&[
+            ("token", token.as_str()),
+            ("password", "ein neues langes Passwort"),
+            ("csrf_token", &csrf_with(&other, &app, &link).await),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/anmelden?hinweis=passwort");
+
+    // The first browser's session is gone; the old password no longer works, the new one does.
+    assert_eq!(app.get("/konto").await.status(), 303);
+    assert_eq!(app.login(admin, old_password).await.status(), 422);
+    assert_eq!(
+        app.login(admin, "ein neues langes Passwort").await.status(),
+        303
+    );
+    let (_, doc) = app.get_html(&link).await;
+    assert_eq!(text_of(&doc, "h1"), "Dieser Link gilt nicht mehr");
+}
+
+fn spawn_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn csrf_with(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let html = client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    select(&doc, "input[name=\"csrf_token\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn registration_rejects_bad_input_field_by_field_and_keeps_it() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = app.csrf_token("/registrieren").await;
+    let (_, doc) = app.get_html("/registrieren").await;
+    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let res = app
+        .post_form(
+            "/registrieren",
+            &[
+                ("name", "<b>Ich</b>"),
+                ("email", "kein-at"),
+                ("password", "passwort123"),
+                ("stamp", &stamp),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("<b>Ich</b>"));
+    let doc = scraper::Html::parse_document(&html);
+    assert_eq!(
+        select(&doc, "input#name")[0].value().attr("value"),
+        Some("<b>Ich</b>")
+    );
+    assert_eq!(
+        select(&doc, "input#password")[0].value().attr("value"),
+        Some(""),
+        "passwords are never sent back"
+    );
+    let links: Vec<_> = select(&doc, ".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(links, ["#email", "#password"]);
+    assert_eq!(user::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn bots_are_turned_away_without_captchas() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = app.csrf_token("/registrieren").await;
+    let (_, doc) = app.get_html("/registrieren").await;
+    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    // Too fast.
+    let res = app
+        .post_form(
+            "/registrieren",
+            &[
+                ("name", "Bot"),
+                ("email", "bot@example.de"),
+                ("password", PASSWORD),
+                ("stamp", &stamp),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    // Honeypot filled: looks like success, stores nothing.
+    let res = app
+        .post_form(
+            "/registrieren",
+            &[
+                ("name", "Bot"),
+                ("email", "bot@example.de"),
+                ("password", PASSWORD),
+                ("stamp", &stamp),
+                ("csrf_token", &token),
+                ("website", "http://spam"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(user::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert!(app.mails().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_existing_address_is_not_revealed_on_registration() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let token = app.csrf_token("/registrieren").await;
+    let (_, doc) = app.get_html("/registrieren").await;
+    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let (admin, _) = DEMO_PASSWORD_ADMIN;
+    let res = app
+        .post_form(
+            "/registrieren",
+            &[
+                ("name", "Wer"),
+                ("email", admin),
+                ("password", PASSWORD),
+                ("stamp", &stamp),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"],
+        "/registrieren/gesendet",
+        "same answer as for a new address"
+    );
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains(&format!("To: {admin}")) && m.contains("/passwort-vergessen"))
+    );
+}
+
+#[tokio::test]
+async fn my_data_can_be_downloaded_and_the_account_deleted() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+            .await
+            .status(),
+        303
+    );
+    let res = app.get("/konto/daten").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let data: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "buergerin@demo.teilhabe.example");
+    assert_eq!(data["roles"][0]["role"], "citizen");
+
+    let users_before = user::Entity::find().count(&app.db).await.unwrap();
+    let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+    assert_eq!(res.headers()["location"], "/konto/geloescht");
+    assert_eq!(
+        user::Entity::find().count(&app.db).await.unwrap(),
+        users_before - 1
+    );
+    assert_eq!(app.get("/konto").await.status(), 303);
+    assert_eq!(
+        app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+            .await
+            .status(),
+        422
+    );
+    let deleted = audit_log::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .any(|e| e.action == "account.deleted");
+    assert!(deleted);
+}
+
+#[tokio::test]
+async fn admins_grant_and_revoke_roles_and_it_is_audited() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    app.login(admin, password).await;
+    let citizen = user::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email.starts_with("buergerin"))
+        .unwrap();
+    let page = format!("/verwaltung/nutzer/{}", citizen.id);
+    let action = format!("{page}/rollen");
+
+    // A moderator needs a district: specific error, nothing stored.
+    let res = app
+        .submit(
+            &page,
+            &action,
+            &[
+                ("role", "moderator"),
+                ("organisation", ""),
+                ("district", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = app
+        .submit(
+            &page,
+            &action,
+            &[
+                ("role", "moderator"),
+                ("organisation", ""),
+                ("district", "16053"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, doc) = app.get_html(&page).await;
+    assert!(text_of(&doc, ".role-list").contains("Moderation (Jena)"));
+
+    let revoke = select(&doc, ".role-list form")
+        .last()
+        .unwrap()
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let res = app.submit(&page, &revoke, &[]).await;
+    assert_eq!(res.status(), 303);
+    let (_, doc) = app.get_html(&page).await;
+    assert!(!text_of(&doc, ".role-list").contains("Moderation"));
+
+    let (_, log) = app.get_html("/verwaltung/protokoll").await;
+    let text = log.root_element().text().collect::<String>();
+    assert!(
+        text.contains("role.granted")
+            && text.contains("role.revoked")
+            && text.contains("login.success")
+    );
+}

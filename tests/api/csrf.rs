@@ -1,0 +1,96 @@
+//! Every state-changing request needs the synchronizer token from the form.
+use crate::helpers::*;
+
+/// Every POST route of the app; a new one must be added here and is then checked.
+const POST_ROUTES: &[&str] = &[
+    "/barriere-melden",
+    "/anmelden",
+    "/abmelden",
+    "/registrieren",
+    "/konto/bestaetigen",
+    "/passwort-vergessen",
+    "/passwort-neu",
+    "/konto/loeschen",
+    "/verwaltung/nutzer/1/rollen",
+    "/verwaltung/nutzer/1/rollen/1/entziehen",
+];
+
+#[test]
+fn every_post_route_in_the_router_is_listed_here() {
+    let router = include_str!("../../src/web/mod.rs");
+    for line in router.lines() {
+        // `web::resource("/x")` followed by `.route(web::post()…)`, or `.route("/x", web::post()…)`
+        if let Some(rest) = line.split(".route(\"").nth(1)
+            && line.contains("web::post()")
+        {
+            let path = rest
+                .split('"')
+                .next()
+                .unwrap()
+                .replace("{id}", "1")
+                .replace("{role_id}", "1");
+            assert!(
+                POST_ROUTES.contains(&path.as_str()),
+                "{path} has no CSRF test row"
+            );
+        }
+    }
+    let resources: Vec<&str> = router
+        .split("web::resource(\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap())
+        .collect();
+    for path in resources {
+        assert!(POST_ROUTES.contains(&path), "{path} has no CSRF test row");
+    }
+}
+
+#[tokio::test]
+async fn posts_without_or_with_a_wrong_token_are_refused_with_a_friendly_page() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let (email, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(email, password).await.status(), 303);
+    // Even signed in as admin, with a valid session, the token must match.
+    for path in POST_ROUTES {
+        for token in [None, Some("falsch"), Some("")] {
+            let mut form = vec![
+                ("description", "Ein ausreichend langer Text"),
+                ("email", email),
+                ("password", password),
+            ];
+            if let Some(t) = token {
+                form.push(("csrf_token", t));
+            }
+            let res = app.post_form(path, &form).await;
+            assert_eq!(res.status(), 403, "{path} with token {token:?}");
+            let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+            assert_eq!(text_of(&doc, "h1"), "Das Formular ist abgelaufen", "{path}");
+        }
+    }
+    // The session survived all of that: still signed in.
+    assert_eq!(app.get("/konto").await.status(), 200);
+}
+
+#[tokio::test]
+async fn json_or_other_bodies_cannot_skip_the_check() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let token = app.csrf_token("/barriere-melden").await;
+    let res = app
+        .client
+        .post(app.url("/barriere-melden"))
+        .json(&serde_json::json!({ "csrf_token": token, "description": "Ein ausreichend langer Text" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
