@@ -23,6 +23,8 @@ const RESET_VALID: Duration = Duration::hours(1);
 
 pub const PURPOSE_VERIFY: &str = "verify_email";
 pub const PURPOSE_RESET: &str = "reset_password";
+pub const PURPOSE_CHANGE_EMAIL: &str = "change_email";
+const CHANGE_VALID: Duration = Duration::hours(24);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -32,6 +34,8 @@ pub enum AccountError {
     NotVerified,
     #[error("the link is unknown, used or expired")]
     InvalidToken,
+    #[error("the address belongs to another account")]
+    AddressTaken,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("{0}")]
@@ -401,4 +405,97 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
         .await?;
     }
     txn.commit().await
+}
+
+/// Checks the current password, then mails a confirmation link to the new address; the address changes
+/// only when that link is used. The old address is told, so a hijacked session cannot quietly take over.
+pub async fn request_email_change(
+    db: &DatabaseConnection,
+    composer: &Composer,
+    lang: Language,
+    user: &CurrentUser,
+    new_email: &Email,
+    password: &str,
+) -> Result<(), AccountError> {
+    let current = Email::parse(&user.email).map_err(|e| AccountError::Internal(e.to_owned()))?;
+    authenticate(db, &current, password).await?;
+    let taken = user::Entity::find()
+        .filter(user::Column::Email.eq(new_email.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if taken {
+        return Err(AccountError::AddressTaken);
+    }
+    let txn = db.begin().await?;
+    let token = issue_token(&txn, user.id, PURPOSE_CHANGE_EMAIL, CHANGE_VALID).await?;
+    account_token::Entity::update_many()
+        .col_expr(
+            account_token::Column::NewEmail,
+            sea_orm::sea_query::Expr::value(new_email.as_str()),
+        )
+        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(&token)))
+        .exec(&txn)
+        .await?;
+    let mail = composer.account_link(
+        lang,
+        new_email,
+        "change",
+        &format!("/konto/email-bestaetigen?token={token}"),
+    )?;
+    mail::enqueue(&txn, mail).await?;
+    let notice = composer.account_link(lang, &current, "change-notice", "/passwort-vergessen")?;
+    mail::enqueue(&txn, notice).await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "account.email_change_requested",
+        &format!("user:{}", user.id),
+        new_email.domain(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn confirm_email_change(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<i32, AccountError> {
+    let txn = db.begin().await?;
+    let redeemed = redeem_token(&txn, token, PURPOSE_CHANGE_EMAIL).await?;
+    let new_email = redeemed
+        .new_email
+        .clone()
+        .ok_or(AccountError::InvalidToken)?;
+    let taken = user::Entity::find()
+        .filter(user::Column::Email.eq(new_email.as_str()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(AccountError::AddressTaken);
+    }
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Email,
+            sea_orm::sea_query::Expr::value(new_email),
+        )
+        .col_expr(
+            user::Column::EmailVerifiedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(user::Column::Id.eq(redeemed.user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(redeemed.user_id),
+        "account.email_changed",
+        &format!("user:{}", redeemed.user_id),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redeemed.user_id)
 }

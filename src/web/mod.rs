@@ -79,6 +79,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::delete)),
         )
         .route("/konto/geloescht", web::get().to(account::deleted))
+        .service(
+            web::resource("/konto/email")
+                .route(web::get().to(account::email_form))
+                .route(web::post().to(account::change_email)),
+        )
+        .service(
+            web::resource("/konto/email-bestaetigen")
+                .route(web::get().to(account::confirm_email_form))
+                .route(web::post().to(account::confirm_email)),
+        )
         .route("/verwaltung", web::get().to(admin::index))
         .route("/verwaltung/nutzer", web::get().to(admin::users))
         .route("/verwaltung/nutzer/{id}", web::get().to(admin::user))

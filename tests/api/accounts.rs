@@ -470,3 +470,66 @@ async fn admins_grant_and_revoke_roles_and_it_is_audited() {
             && text.contains("login.success")
     );
 }
+
+on_both_backends!(
+    email_change_needs_the_password_and_the_new_address_confirmed,
+    |app| {
+        let (old, password) = ("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026");
+        assert_eq!(app.login(old, password).await.status(), 303);
+        let res = app
+            .submit(
+                "/konto/email",
+                "/konto/email",
+                &[("email", "neu@gemeinde.example"), ("password", "falsch")],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let res = app
+            .submit(
+                "/konto/email",
+                "/konto/email",
+                &[
+                    ("email", "admin@demo.teilhabe.example"),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422, "address of another account");
+        let res = app
+            .submit(
+                "/konto/email",
+                "/konto/email",
+                &[("email", "Neu@Gemeinde.example"), ("password", password)],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+
+        // Nothing changes until the link from the mail to the new address is used; the old address is told.
+        let mails = app.mails().await;
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.contains(&format!("To: {old}")) && m.contains("/passwort-vergessen"))
+        );
+        let link = app
+            .link_in_mail("neu@gemeinde.example", "/konto/email-bestaetigen?token=")
+            .await;
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let res = app
+            .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+            .await;
+        assert_eq!(res.status(), 200);
+        let (_, doc) = app.get_html("/konto").await;
+        assert!(
+            doc.root_element()
+                .text()
+                .collect::<String>()
+                .contains("neu@gemeinde.example")
+        );
+        app.submit("/konto", "/abmelden", &[]).await;
+        assert_eq!(
+            app.login("neu@gemeinde.example", password).await.status(),
+            303
+        );
+    }
+);

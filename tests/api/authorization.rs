@@ -34,6 +34,10 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
         [Login, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed],
     ),
     (
+        "/konto/email",
+        [Login, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed],
+    ),
+    (
         "/verwaltung",
         [
             Login, Forbidden, Allowed, Allowed, Allowed, Allowed, Allowed,
@@ -67,7 +71,12 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
 
 /// Routes under these prefixes are protected; public ones are named explicitly.
 const PROTECTED_PREFIXES: [&str; 2] = ["/konto", "/verwaltung"];
-const PUBLIC_UNDER_PREFIX: [&str; 2] = ["/konto/bestaetigen", "/konto/geloescht"];
+/// Token links from mails and the goodbye page work without a session.
+const PUBLIC_UNDER_PREFIX: [&str; 3] = [
+    "/konto/bestaetigen",
+    "/konto/geloescht",
+    "/konto/email-bestaetigen",
+];
 
 #[test]
 fn every_protected_get_route_has_a_row() {

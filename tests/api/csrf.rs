@@ -11,6 +11,8 @@ const POST_ROUTES: &[&str] = &[
     "/passwort-vergessen",
     "/passwort-neu",
     "/konto/loeschen",
+    "/konto/email",
+    "/konto/email-bestaetigen",
     "/verwaltung/nutzer/1/rollen",
     "/verwaltung/nutzer/1/rollen/1/entziehen",
 ];

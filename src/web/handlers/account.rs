@@ -1,10 +1,19 @@
 //! "Mein Konto": what is stored about me, download it, delete the account.
-use actix_web::{HttpResponse, http::header};
+use actix_web::{HttpResponse, http::header, web};
+use serde::{Deserialize, Serialize};
 
 use crate::{
+    domain::{Email, FieldErrors},
     policy,
-    services::accounts,
-    web::{errors::WebError, handlers::auth::message, page::Page},
+    services::{
+        accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
+        audit,
+    },
+    web::{
+        errors::WebError,
+        handlers::auth::{composer, message},
+        page::Page,
+    },
 };
 
 pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
@@ -17,6 +26,14 @@ pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
 pub async fn download(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
     let data = accounts::export(&page.state().db, user.id).await?;
+    audit::record(
+        &page.state().db,
+        Some(user.id),
+        "account.data_exported",
+        &format!("user:{}", user.id),
+        "",
+    )
+    .await?;
     let body = serde_json::to_string_pretty(&data).map_err(|e| WebError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
@@ -50,4 +67,129 @@ pub async fn deleted(page: Page) -> Result<HttpResponse, WebError> {
         "/",
         "error-home-link",
     )
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default, skip_serializing)]
+    password: String,
+}
+
+fn email_page(
+    page: &Page,
+    form: &EmailForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("form", form);
+    Page::insert_errors(&mut ctx, errors);
+    let mut response = page.render("account/email.html", &ctx)?;
+    if !errors.is_empty() {
+        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub async fn email_form(page: Page) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_use_account)?;
+    email_page(&page, &EmailForm::default(), &FieldErrors::default())
+}
+
+pub async fn change_email(
+    page: Page,
+    form: web::Form<EmailForm>,
+) -> Result<HttpResponse, WebError> {
+    let user = page.require(policy::can_use_account)?;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(&form.email));
+    if form.password.is_empty() {
+        errors.add("password", "error-password-missing");
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return email_page(&page, &form, &errors);
+    };
+    match accounts::request_email_change(
+        &page.state().db,
+        &composer(&page),
+        page.language,
+        &user,
+        &email,
+        &form.password,
+    )
+    .await
+    {
+        Ok(()) => message(
+            &page,
+            "email-change-sent-title",
+            "email-change-sent-text",
+            "/konto",
+            "account-title",
+        ),
+        Err(AccountError::InvalidCredentials | AccountError::NotVerified) => {
+            errors.add("password", "error-password-wrong");
+            email_page(&page, &form, &errors)
+        }
+        Err(AccountError::AddressTaken) => {
+            errors.add("email", "error-email-taken");
+            email_page(&page, &form, &errors)
+        }
+        Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn confirm_email_form(
+    page: Page,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_CHANGE_EMAIL).await? {
+        return message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/konto",
+            "account-title",
+        );
+    }
+    let mut ctx = page.form_context();
+    ctx.insert("token", &query.token);
+    page.render("account/email_confirm.html", &ctx)
+}
+
+pub async fn confirm_email(
+    page: Page,
+    form: web::Form<TokenQuery>,
+) -> Result<HttpResponse, WebError> {
+    match accounts::confirm_email_change(&page.state().db, &form.token).await {
+        Ok(_) => message(
+            &page,
+            "email-changed-title",
+            "email-changed-text",
+            "/konto",
+            "account-title",
+        ),
+        Err(AccountError::InvalidToken) => message(
+            &page,
+            "token-invalid-title",
+            "token-invalid-text",
+            "/konto",
+            "account-title",
+        ),
+        Err(AccountError::AddressTaken) => message(
+            &page,
+            "email-taken-title",
+            "error-email-taken",
+            "/konto",
+            "account-title",
+        ),
+        Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
 }

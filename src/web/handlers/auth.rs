@@ -37,7 +37,7 @@ fn safe_return(path: &str) -> &str {
     }
 }
 
-fn composer(page: &Page) -> Composer {
+pub fn composer(page: &Page) -> Composer {
     let state = page.state();
     Composer {
         templates: state.templates.clone(),
