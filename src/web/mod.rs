@@ -6,6 +6,7 @@ pub mod language;
 pub mod page;
 pub mod security_headers;
 pub mod session;
+pub mod spam;
 pub mod state;
 
 use actix_web::{HttpResponse, error, http::header, web};

@@ -96,6 +96,8 @@ async fn overlong_unicode_and_empty_values_never_fail() {
     )
     .await
     .unwrap();
+    let hidden = app.hidden_fields("/barriere-melden").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let long = "ä".repeat(5001);
     let cases: Vec<Vec<(&str, &str)>> = vec![
         vec![],
@@ -113,13 +115,56 @@ async fn overlong_unicode_and_empty_values_never_fail() {
             ("contact_name", "a\u{7}b"),
         ],
     ];
-    for form in cases {
-        let status = app
-            .submit("/barriere-melden", "/barriere-melden", &form)
-            .await
-            .status();
+    for mut form in cases {
+        form.extend(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let status = app.post_form("/barriere-melden", &form).await.status();
         assert!(status == 303 || status == 422, "{form:?}: {status}");
     }
     let (_, doc) = app.get_html("/barriere-melden").await;
     assert!(select(&doc, ".error-summary").is_empty());
+}
+
+#[tokio::test]
+async fn spam_is_turned_away_without_a_captcha() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let hidden = app.hidden_fields("/barriere-melden").await;
+    let mut form: Vec<(&str, &str)> = vec![(
+        "description",
+        "Ein ausreichend langer Text über eine Barriere",
+    )];
+    form.extend(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    // Sent at once after loading the page: a script, not a person.
+    let res = app.post_form("/barriere-melden", &form).await;
+    assert_eq!(res.status(), 422);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let mut with_honeypot = form.clone();
+    with_honeypot.push(("website", "http://spam.example"));
+    assert_eq!(
+        app.post_form("/barriere-melden", &with_honeypot)
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        barrier_report::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "nothing stored"
+    );
+    // A person: stored; the eleventh report from one address within an hour is refused.
+    for _ in 0..10 {
+        assert_eq!(app.post_form("/barriere-melden", &form).await.status(), 303);
+    }
+    assert_eq!(app.post_form("/barriere-melden", &form).await.status(), 429);
+    assert_eq!(
+        barrier_report::Entity::find().count(&app.db).await.unwrap(),
+        10
+    );
 }

@@ -249,16 +249,46 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Posts a form the way a browser does after showing `form_page`.
+    /// The hidden fields (CSRF token, form stamp) of the first form on `path`.
+    pub async fn hidden_fields(&self, path: &str) -> Vec<(String, String)> {
+        let (_, doc) = self.get_html(path).await;
+        select(
+            &doc,
+            "main form input[type=\"hidden\"], form input[name=\"csrf_token\"]",
+        )
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.value().attr("name")?.to_owned(),
+                e.value().attr("value")?.to_owned(),
+            ))
+        })
+        .fold(Vec::new(), |mut acc, kv| {
+            if !acc.iter().any(|(k, _)| *k == kv.0) {
+                acc.push(kv);
+            }
+            acc
+        })
+    }
+
+    /// Posts a form the way a person does after reading `form_page`: with its hidden fields, and not
+    /// faster than the spam check's minimum fill time when the form has a stamp.
     pub async fn submit(
         &self,
         form_page: &str,
         action: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let token = self.csrf_token(form_page).await;
+        let hidden = self.hidden_fields(form_page).await;
+        if hidden.iter().any(|(k, _)| k == "stamp") {
+            tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        }
         let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("csrf_token", &token));
+        for (k, v) in &hidden {
+            if !all.iter().any(|(name, _)| name == k) {
+                all.push((k, v));
+            }
+        }
         self.post_form(action, &all).await
     }
 

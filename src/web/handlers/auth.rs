@@ -1,7 +1,6 @@
 //! Sign in and out, registration with address confirmation, forgotten password.
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::{
     domain::{Email, FieldErrors, PersonName, password::NewPassword},
@@ -10,22 +9,17 @@ use crate::{
         accounts::{self, AccountError, PURPOSE_RESET, PURPOSE_VERIFY, Registration},
         audit, throttle,
     },
-    web::{errors::WebError, page::Page},
+    web::{
+        errors::WebError,
+        page::Page,
+        spam::{client_address, filled_too_fast, form_stamp},
+    },
 };
-
-/// Forms filled in faster than this are from scripts, not people.
-const MIN_FILL_SECONDS: i64 = 3;
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
 }
 
 /// Only local paths are followed after login, never another site.
@@ -74,24 +68,6 @@ pub fn message(
     ctx.insert("link_href", link_href);
     ctx.insert("link_key", link_text);
     page.render("message.html", &ctx)
-}
-
-/// Signs the time a form was shown with the session's CSRF token, so it cannot be forged.
-fn form_stamp(csrf: &str, at: i64) -> String {
-    format!(
-        "{at}.{}",
-        &hex::encode(Sha256::digest(format!("{csrf}:{at}")))[..16]
-    )
-}
-
-fn filled_too_fast(csrf: &str, stamp: &str) -> bool {
-    let Some((at, _)) = stamp.split_once('.') else {
-        return true;
-    };
-    let Ok(at) = at.parse::<i64>() else {
-        return true;
-    };
-    form_stamp(csrf, at) != stamp || chrono::Utc::now().timestamp() - at < MIN_FILL_SECONDS
 }
 
 // ---------- sign in ----------

@@ -1,11 +1,15 @@
 //! "Barriere melden": the accessibility feedback form, reachable from every page.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{FieldErrors, barrier_report::NewBarrierReport},
-    services::barrier_reports,
-    web::{errors::WebError, page::Page},
+    services::{barrier_reports, throttle},
+    web::{
+        errors::WebError,
+        page::Page,
+        spam::{client_address, filled_too_fast, form_stamp},
+    },
 };
 
 #[derive(Deserialize)]
@@ -24,6 +28,11 @@ pub struct BarrierForm {
     contact_name: String,
     #[serde(default)]
     contact_email: String,
+    /// Honeypot: hidden from people, filled in by bots.
+    #[serde(default, skip_serializing)]
+    website: String,
+    #[serde(default, skip_serializing)]
+    stamp: String,
 }
 
 fn render_form(
@@ -32,6 +41,8 @@ fn render_form(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
+    let csrf = page.session().csrf_token();
+    ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
     ctx.insert("form", form);
     Page::insert_errors(&mut ctx, errors);
     let mut response = page.render("barrier_report/form.html", &ctx)?;
@@ -49,8 +60,40 @@ pub async fn form(page: Page, prefill: web::Query<Prefill>) -> Result<HttpRespon
     render_form(&page, &form, &FieldErrors::default())
 }
 
-pub async fn submit(page: Page, form: web::Form<BarrierForm>) -> Result<HttpResponse, WebError> {
+fn thanks_redirect() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/barriere-melden/danke"))
+        .finish()
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<BarrierForm>,
+) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
+    if !form.website.is_empty() {
+        tracing::info!("barrier report honeypot filled; ignored");
+        return Ok(thanks_redirect());
+    }
+    let db = &page.state().db;
+    let mut errors = FieldErrors::default();
+    if filled_too_fast(&page.session().csrf_token(), &form.stamp) {
+        errors.add("description", "error-form-too-fast");
+        return render_form(&page, &form, &errors);
+    }
+    let bucket = throttle::bucket("report-address", &client_address(&req));
+    if page.state().settings.rate_limits {
+        if throttle::retry_after(db, &bucket, throttle::REPORT_PER_ADDRESS)
+            .await?
+            .is_some()
+        {
+            errors.add("description", "error-throttled");
+            let mut response = render_form(&page, &form, &errors)?;
+            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(response);
+        }
+    }
     match NewBarrierReport::parse(
         &form.page,
         &form.description,
@@ -58,10 +101,11 @@ pub async fn submit(page: Page, form: web::Form<BarrierForm>) -> Result<HttpResp
         &form.contact_email,
     ) {
         Ok(report) => {
-            barrier_reports::submit(&page.state().db, report, page.language).await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/barriere-melden/danke"))
-                .finish())
+            if page.state().settings.rate_limits {
+                throttle::record(db, &bucket).await?;
+            }
+            barrier_reports::submit(db, report, page.language).await?;
+            Ok(thanks_redirect())
         }
         Err(errors) => render_form(&page, &form, &errors),
     }
