@@ -83,16 +83,15 @@ pub async fn submit(
         return render_form(&page, &form, &errors);
     }
     let bucket = throttle::bucket("report-address", &client_address(&req));
-    if page.state().settings.rate_limits {
-        if throttle::retry_after(db, &bucket, throttle::REPORT_PER_ADDRESS)
+    if page.state().settings.rate_limits
+        && throttle::retry_after(db, &bucket, throttle::REPORT_PER_ADDRESS)
             .await?
             .is_some()
-        {
-            errors.add("description", "error-throttled");
-            let mut response = render_form(&page, &form, &errors)?;
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            return Ok(response);
-        }
+    {
+        errors.add("description", "error-throttled");
+        let mut response = render_form(&page, &form, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     match NewBarrierReport::parse(
         &form.page,
