@@ -261,3 +261,5 @@ mail-change-notice-subject = Ihre E-Mail-Adresse soll geändert werden
 mail-change-notice-intro = Guten Tag, für Ihr Konto bei Teilhabe Thüringen wurde eine neue E-Mail-Adresse angegeben.
 mail-change-notice-action = Waren Sie das nicht? Dann legen Sie bitte sofort ein neues Passwort fest
 mail-change-notice-outro = Wenn Sie die Änderung selbst veranlasst haben, müssen Sie nichts tun.
+account-consents-heading = Einwilligungen
+account-consents-none = Sie haben uns keine Einwilligung gegeben, die Sie widerrufen könnten. Wir speichern nur, was für Ihr Konto nötig ist. Freiwillige Benachrichtigungen, die Sie später bestellen, können Sie hier wieder abbestellen.

@@ -261,3 +261,5 @@ mail-change-notice-subject = Your email address is about to change
 mail-change-notice-intro = Hello, a new email address was entered for your account at Teilhabe Thüringen.
 mail-change-notice-action = Was this not you? Then please set a new password right away
 mail-change-notice-outro = If you asked for the change yourself, you do not need to do anything.
+account-consents-heading = Consents
+account-consents-none = You have not given us any consent that you could withdraw. We only store what your account needs. Optional notifications that you order later can be cancelled here.
