@@ -5,7 +5,6 @@ use std::{net::TcpListener, path::Path};
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
-use tracing_actix_web::TracingLogger;
 
 use crate::{
     config::{ConfigError, DatabaseTarget, Settings},
@@ -160,7 +159,6 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(access_log))
-                .wrap(TracingLogger::default())
                 .service(routes::static_files(static_dir.clone()))
                 .configure(routes::routes)
                 .default_service(web::to(routes::not_found))

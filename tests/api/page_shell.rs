@@ -75,6 +75,11 @@ async fn strict_security_headers_everywhere() {
         assert!(!csp.contains("unsafe-inline"), "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(
+            h["x-request-id"].len(),
+            36,
+            "{path}: request id for support and logs"
+        );
     }
 }
 
