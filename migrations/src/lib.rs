@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_base;
 mod m20261129_000002_accounts;
+mod m20261129_000003_audit_append_only;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_base::Migration),
             Box::new(m20261129_000002_accounts::Migration),
+            Box::new(m20261129_000003_audit_append_only::Migration),
         ]
     }
 }

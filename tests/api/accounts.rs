@@ -533,3 +533,27 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(the_audit_log_cannot_be_changed_or_emptied, |app| {
+    use sea_orm::ConnectionTrait;
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    app.login(admin, password).await;
+    let before = audit_log::Entity::find().count(&app.db).await.unwrap();
+    assert!(before > 0);
+    assert!(
+        app.db
+            .execute_unprepared("UPDATE audit_log SET action = 'nothing'")
+            .await
+            .is_err()
+    );
+    assert!(
+        app.db
+            .execute_unprepared("DELETE FROM audit_log")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        audit_log::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+});
