@@ -100,7 +100,7 @@ pub fn mail_sender(settings: &Settings) -> Result<mail::Sender, StartupError> {
     })
 }
 
-/// Removes expired sessions and old throttle counts once an hour.
+/// Removes expired sessions, old throttle counts and delivered mail older than 30 days, once an hour.
 fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -112,6 +112,9 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
             }
             if let Err(e) = throttle::delete_older_than(&db, chrono::Duration::days(1)).await {
                 tracing::warn!(error = %e, "old throttle counts could not be removed");
+            }
+            if let Err(e) = mail::delete_sent_older_than(&db, chrono::Duration::days(30)).await {
+                tracing::warn!(error = %e, "old sent mail could not be removed");
             }
         }
     });

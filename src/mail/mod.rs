@@ -193,6 +193,18 @@ impl Sender {
     }
 }
 
+/// Removes delivered mail after `age`: the text is only kept as long as a delivery problem may need it.
+pub async fn delete_sent_older_than(
+    db: &DatabaseConnection,
+    age: chrono::Duration,
+) -> Result<u64, DbErr> {
+    Ok(outbox::Entity::delete_many()
+        .filter(outbox::Column::SentAt.lt(Utc::now() - age))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Delivers due mail every few seconds until the process ends.
 pub fn spawn_worker(
     db: DatabaseConnection,

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{audit, sessions, users::hash_password};
 use crate::{
-    db::entities::{account_token, barrier_report, user, user_role},
+    db::entities::{account_token, barrier_report, outbox, user, user_role},
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -378,7 +378,7 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
     }))
 }
 
-/// Deletes the account; reports keep their text but lose name and address.
+/// Deletes the account and the mails sent to it; reports keep their text but lose name and address.
 pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
@@ -392,6 +392,10 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
                 sea_orm::sea_query::Expr::value(Option::<String>::None),
             )
             .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
+            .exec(&txn)
+            .await?;
+        outbox::Entity::delete_many()
+            .filter(outbox::Column::Recipient.eq(found.email.as_str()))
             .exec(&txn)
             .await?;
         user::Entity::delete_by_id(user_id).exec(&txn).await?;

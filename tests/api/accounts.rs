@@ -1,5 +1,5 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
-use teilhabe::db::entities::{audit_log, session, user};
+use teilhabe::db::entities::{audit_log, outbox, session, user};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -382,12 +382,25 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
     assert_eq!(data["account"]["email"], "buergerin@demo.teilhabe.example");
     assert_eq!(data["roles"][0]["role"], "citizen");
 
+    // Mail to the person is queued (a password reset), so deletion has something to remove.
+    app.submit(
+        "/passwort-vergessen",
+        "/passwort-vergessen",
+        &[("email", "buergerin@demo.teilhabe.example")],
+    )
+    .await;
+    assert_eq!(app.mails().await.len(), 1);
     let users_before = user::Entity::find().count(&app.db).await.unwrap();
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");
     assert_eq!(
         user::Entity::find().count(&app.db).await.unwrap(),
         users_before - 1
+    );
+    assert_eq!(
+        outbox::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "sent mail removed with the account"
     );
     assert_eq!(app.get("/konto").await.status(), 303);
     assert_eq!(

@@ -9,6 +9,7 @@ mod content_pages;
 mod csrf;
 mod demo_data;
 mod language;
+mod links;
 mod migrations;
 mod operations;
 mod page_shell;
