@@ -7,7 +7,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{audit, sessions, users::hash_password};
+use super::{
+    audit, sessions,
+    users::{hash_password, hash_password_blocking},
+};
 use crate::{
     db::entities::{account_token, barrier_report, outbox, user, user_role},
     domain::{
@@ -149,9 +152,8 @@ pub async fn register(
     registration: Registration,
 ) -> Result<(), AccountError> {
     let password = registration.password.expose().to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+    let hash = hash_password_blocking(password)
         .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?
         .map_err(|e| AccountError::Internal(e.to_string()))?;
     let txn = db.begin().await?;
     let existing = user::Entity::find()
@@ -318,9 +320,8 @@ pub async fn reset_password(
     password: NewPassword,
 ) -> Result<i32, AccountError> {
     let secret = password.expose().to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&secret))
+    let hash = hash_password_blocking(secret)
         .await
-        .map_err(|e| AccountError::Internal(e.to_string()))?
         .map_err(|e| AccountError::Internal(e.to_string()))?;
     let txn = db.begin().await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_RESET).await?;

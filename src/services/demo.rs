@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::csv_rows::{self, CsvError};
-use super::users::hash_password;
+use super::users::hash_password_blocking;
 use crate::{
     db::entities::{district, organisation, user, user_role, venue},
     domain::{
@@ -303,9 +303,8 @@ pub async fn seed(
             summary.already_present += 1;
         } else {
             let secret = password.expose().to_owned();
-            let hash = tokio::task::spawn_blocking(move || hash_password(&secret))
+            let hash = hash_password_blocking(secret)
                 .await
-                .map_err(|e| DemoError::Hashing(e.to_string()))?
                 .map_err(|e| DemoError::Hashing(e.to_string()))?;
             let created = user::ActiveModel {
                 email: Set(email.to_string()),

@@ -59,6 +59,13 @@ pub fn hash_password(password: &str) -> Result<String, UserAdminError> {
         .map_err(|e| UserAdminError::Hashing(e.to_string()))
 }
 
+/// Hashes off the async worker threads: argon2 takes tens of milliseconds by design.
+pub async fn hash_password_blocking(password: String) -> Result<String, UserAdminError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| UserAdminError::Hashing(e.to_string()))?
+}
+
 pub async fn add_user_with_role(
     db: &DatabaseConnection,
     grant: NewRoleGrant,
@@ -94,12 +101,7 @@ pub async fn add_user_with_role(
         .take(20)
         .map(char::from)
         .collect();
-    let hash = {
-        let password = initial_password.clone();
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| UserAdminError::Hashing(e.to_string()))??
-    };
+    let hash = hash_password_blocking(initial_password.clone()).await?;
 
     let txn = db.begin().await?;
     let now = Utc::now();

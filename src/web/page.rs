@@ -145,11 +145,26 @@ impl Page {
     }
 
     /// Form errors as a list for the summary and by field for the inputs.
-    pub fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
+    fn insert_errors(ctx: &mut tera::Context, errors: &FieldErrors) {
         let by_field: std::collections::HashMap<&str, &str> =
             errors.iter().map(|e| (e.field, e.message)).collect();
         ctx.insert("errors", errors);
         ctx.insert("error_for", &by_field);
+    }
+
+    /// Renders a form page; with errors it answers 422, so the failed submission is visible in logs and tests.
+    pub fn render_form(
+        &self,
+        template: &str,
+        mut ctx: tera::Context,
+        errors: &FieldErrors,
+    ) -> Result<HttpResponse, WebError> {
+        Self::insert_errors(&mut ctx, errors);
+        let mut response = self.render(template, &ctx)?;
+        if !errors.is_empty() {
+            *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        Ok(response)
     }
 
     pub fn render(&self, template: &str, ctx: &tera::Context) -> Result<HttpResponse, WebError> {

@@ -84,12 +84,7 @@ fn email_page(
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
     ctx.insert("form", form);
-    Page::insert_errors(&mut ctx, errors);
-    let mut response = page.render("account/email.html", &ctx)?;
-    if !errors.is_empty() {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    page.render_form("account/email.html", ctx, errors)
 }
 
 pub async fn email_form(page: Page) -> Result<HttpResponse, WebError> {

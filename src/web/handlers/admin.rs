@@ -60,12 +60,7 @@ async fn user_page(
             .collect::<Vec<_>>(),
     );
     ctx.insert("notice", &notice);
-    Page::insert_errors(&mut ctx, errors);
-    let mut response = page.render("admin/user.html", &ctx)?;
-    if !errors.is_empty() {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    page.render_form("admin/user.html", ctx, errors)
 }
 
 pub async fn user(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {

@@ -40,20 +40,6 @@ pub fn composer(page: &Page) -> Composer {
     }
 }
 
-fn render(
-    page: &Page,
-    template: &str,
-    mut ctx: tera::Context,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    Page::insert_errors(&mut ctx, errors);
-    let mut response = page.render(template, &ctx)?;
-    if !errors.is_empty() {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
-}
-
 /// A page with a heading, a paragraph and a link: "mail sent", "address confirmed" and the like.
 pub fn message(
     page: &Page,
@@ -99,7 +85,7 @@ fn login_page(
     let mut ctx = page.form_context();
     ctx.insert("form", form);
     ctx.insert("notice", &notice);
-    render(page, "auth/login.html", ctx, errors)
+    page.render_form("auth/login.html", ctx, errors)
 }
 
 pub async fn login_form(
@@ -234,7 +220,7 @@ fn register_page(
     let csrf = page.session().csrf_token();
     ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
     ctx.insert("form", form);
-    render(page, "auth/register.html", ctx, errors)
+    page.render_form("auth/register.html", ctx, errors)
 }
 
 pub async fn register_form(page: Page) -> Result<HttpResponse, WebError> {
@@ -357,7 +343,7 @@ fn forgot_page(
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
     ctx.insert("form", form);
-    render(page, "auth/forgot.html", ctx, errors)
+    page.render_form("auth/forgot.html", ctx, errors)
 }
 
 pub async fn forgot_form(page: Page) -> Result<HttpResponse, WebError> {
@@ -420,7 +406,7 @@ fn reset_page(
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
     ctx.insert("form", form);
-    render(page, "auth/reset.html", ctx, errors)
+    page.render_form("auth/reset.html", ctx, errors)
 }
 
 pub async fn reset_form(

@@ -44,12 +44,7 @@ fn render_form(
     let csrf = page.session().csrf_token();
     ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
     ctx.insert("form", form);
-    Page::insert_errors(&mut ctx, errors);
-    let mut response = page.render("barrier_report/form.html", &ctx)?;
-    if !errors.is_empty() {
-        *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    page.render_form("barrier_report/form.html", ctx, errors)
 }
 
 pub async fn form(page: Page, prefill: web::Query<Prefill>) -> Result<HttpResponse, WebError> {
