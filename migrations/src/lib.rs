@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_base;
 mod m20261129_000002_accounts;
 mod m20261129_000003_audit_append_only;
+mod m20261129_000004_offers;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_base::Migration),
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_audit_append_only::Migration),
+            Box::new(m20261129_000004_offers::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Types and rules of the domain. No I/O here: values that exist are valid.
 pub mod account;
 pub mod barrier_report;
+pub mod booking;
 pub mod district;
 pub mod email;
 pub mod form;

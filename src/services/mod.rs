@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod barrier_reports;
+pub mod booking;
 pub mod content;
 pub mod csv_rows;
 pub mod demo;

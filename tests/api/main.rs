@@ -4,6 +4,7 @@ mod helpers;
 mod accounts;
 mod authorization;
 mod barrier_report;
+mod booking;
 mod cli;
 mod content_pages;
 mod csrf;

@@ -263,3 +263,15 @@ mail-change-notice-action = Waren Sie das nicht? Dann legen Sie bitte sofort ein
 mail-change-notice-outro = Wenn Sie die Änderung selbst veranlasst haben, müssen Sie nichts tun.
 account-consents-heading = Einwilligungen
 account-consents-none = Sie haben uns keine Einwilligung gegeben, die Sie widerrufen könnten. Wir speichern nur, was für Ihr Konto nötig ist. Freiwillige Benachrichtigungen, die Sie später bestellen, können Sie hier wieder abbestellen.
+
+## Buchung
+error-places-zero = Buchen Sie mindestens einen Platz.
+error-places-too-many = Sie können höchstens 10 Plätze auf einmal buchen.
+error-places-invalid = Geben Sie die Zahl der Plätze als Ziffer ein, zum Beispiel 2.
+error-phone-invalid = Geben Sie eine Telefonnummer ein, zum Beispiel 0361 123456.
+error-contact-missing = Geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir Sie erreichen können.
+error-booking-not-published = Dieses Angebot ist nicht veröffentlicht.
+error-booking-cancelled = Dieser Termin wurde abgesagt.
+error-booking-past = Dieser Termin liegt in der Vergangenheit.
+error-booking-not-open = Für diesen Termin kann man noch nicht buchen.
+error-booking-closed = Für diesen Termin kann man nicht mehr buchen.

@@ -263,3 +263,15 @@ mail-change-notice-action = Was this not you? Then please set a new password rig
 mail-change-notice-outro = If you asked for the change yourself, you do not need to do anything.
 account-consents-heading = Consents
 account-consents-none = You have not given us any consent that you could withdraw. We only store what your account needs. Optional notifications that you order later can be cancelled here.
+
+## Booking
+error-places-zero = Book at least one place.
+error-places-too-many = You can book at most 10 places at once.
+error-places-invalid = Enter the number of places in digits, like 2.
+error-phone-invalid = Enter a phone number, like 0361 123456.
+error-contact-missing = Enter an email address or a phone number so that we can reach you.
+error-booking-not-published = This offer is not published.
+error-booking-cancelled = This date has been cancelled.
+error-booking-past = This date is in the past.
+error-booking-not-open = Booking for this date has not opened yet.
+error-booking-closed = Booking for this date has closed.

@@ -2,7 +2,10 @@
 pub mod account_token;
 pub mod audit_log;
 pub mod barrier_report;
+pub mod booking;
 pub mod district;
+pub mod offer;
+pub mod offer_date;
 pub mod organisation;
 pub mod outbox;
 pub mod session;

@@ -1,0 +1,179 @@
+//! Booking rules: how many places, how a person can be reached, which channel the booking came through.
+use super::{Email, FieldErrors, PersonName};
+
+/// At most this many places in one booking (a person and companions), whatever a date allows.
+pub const MAX_PLACES: u32 = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Places(u32);
+
+impl Places {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw.trim().parse::<u32>() {
+            Ok(0) => Err("error-places-zero"),
+            Ok(n) if n <= MAX_PLACES => Ok(Self(n)),
+            Ok(_) => Err("error-places-too-many"),
+            Err(_) => Err("error-places-invalid"),
+        }
+    }
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A German phone number as people write it: digits, spaces, `+`, `/`, `-`, `(`, `)`; 6–20 digits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let s = raw.trim();
+        let allowed = s
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +/-()".contains(c));
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        if !allowed || !(6..=20).contains(&digits) || (s.contains('+') && !s.starts_with('+')) {
+            return Err("error-phone-invalid");
+        }
+        Ok(Self(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Online,
+    /// Booked by staff for a person who called or came to the counter.
+    Staff,
+    Kiosk,
+    Api,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Staff => "staff",
+            Self::Kiosk => "kiosk",
+            Self::Api => "api",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// A booking request that passed every field check. Online bookings need an e-mail address;
+/// staff may book with a phone number only.
+#[derive(Clone, Debug)]
+pub struct BookingRequest {
+    pub name: PersonName,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub places: Places,
+    pub channel: Channel,
+}
+
+impl BookingRequest {
+    pub fn parse(
+        name: &str,
+        email: &str,
+        phone: &str,
+        places: &str,
+        channel: Channel,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", PersonName::parse(name));
+        let email = errors.check(
+            "email",
+            match email.trim() {
+                "" => Ok(None),
+                raw => Email::parse(raw).map(Some),
+            },
+        );
+        let phone = errors.check(
+            "phone",
+            match phone.trim() {
+                "" => Ok(None),
+                raw => Phone::parse(raw).map(Some),
+            },
+        );
+        let places = errors.check("places", Places::parse(places));
+        if let (Some(None), Some(None)) = (&email, &phone) {
+            let field = if channel == Channel::Staff {
+                "phone"
+            } else {
+                "email"
+            };
+            errors.add(field, "error-contact-missing");
+        }
+        match (name, email, phone, places) {
+            (Some(name), Some(email), Some(phone), Some(places)) if errors.is_empty() => Ok(Self {
+                name,
+                email,
+                phone,
+                places,
+                channel,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn places() {
+        assert_eq!(Places::parse("2").unwrap().get(), 2);
+        assert_eq!(Places::parse("0").unwrap_err(), "error-places-zero");
+        assert_eq!(Places::parse("11").unwrap_err(), "error-places-too-many");
+        assert_eq!(Places::parse("-1").unwrap_err(), "error-places-invalid");
+        assert_eq!(Places::parse("zwei").unwrap_err(), "error-places-invalid");
+    }
+
+    #[test]
+    fn phones() {
+        for ok in ["0361 123456", "+49 (0)3641 12-34-56", "03691/123456"] {
+            assert!(Phone::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "12345", "0361 abc", "0361+123456", "<script>"] {
+            assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_contact_is_required() {
+        let e = BookingRequest::parse("Erika", "", "", "1", Channel::Online).unwrap_err();
+        assert_eq!(e.for_field("email"), Some("error-contact-missing"));
+        let e = BookingRequest::parse("Erika", "", "", "1", Channel::Staff).unwrap_err();
+        assert_eq!(e.for_field("phone"), Some("error-contact-missing"));
+        assert!(BookingRequest::parse("Erika", "", "0361 123456", "2", Channel::Staff).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,40}") {
+            let _ = Places::parse(&s);
+            let _ = Phone::parse(&s);
+        }
+    }
+}

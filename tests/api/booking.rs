@@ -1,0 +1,191 @@
+//! The booking engine: never oversold under concurrency, waiting list in arrival order, clear refusals.
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use teilhabe::{
+    db::entities::{booking, offer, offer_date, organisation},
+    domain::booking::{BookingRequest, BookingStatus, Channel},
+    services::booking::{self as engine, BookingError},
+};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+async fn date_with(app: &TestApp, capacity: i32, starts_in: Duration) -> i32 {
+    let org = organisation::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("demo organisation");
+    let now = Utc::now();
+    let offer = offer::ActiveModel {
+        slug: Set(format!("smartphone-{}", uuid::Uuid::new_v4().simple())),
+        organisation_id: Set(org.id),
+        venue_id: Set(None),
+        kind: Set("course".into()),
+        title: Set("Smartphone-Grundlagen".into()),
+        description: Set("Erste Schritte mit dem Smartphone.".into()),
+        topic: Set("smartphone".into()),
+        level: Set("einsteiger".into()),
+        target_group: Set("senioren".into()),
+        language: Set("de".into()),
+        online_url: Set(None),
+        what_to_bring: Set("Ihr Smartphone".into()),
+        accessibility_notes: Set(String::new()),
+        price_cents: Set(0),
+        status: Set("published".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    offer_date::ActiveModel {
+        offer_id: Set(offer.id),
+        starts_at: Set(now + starts_in),
+        ends_at: Set(now + starts_in + Duration::hours(2)),
+        capacity: Set(capacity),
+        booked_places: Set(0),
+        max_places_per_booking: Set(4),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(None),
+        status: Set("scheduled".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+fn request(i: usize, places: &str) -> BookingRequest {
+    BookingRequest::parse(
+        &format!("Person {i}"),
+        &format!("person{i}@example.de"),
+        "",
+        places,
+        Channel::Online,
+    )
+    .unwrap()
+}
+
+on_both_backends!(two_hundred_concurrent_bookings_for_twenty_places, |app| {
+    let date_id = date_with(&app, 20, Duration::days(7)).await;
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            let db = app.db.clone();
+            tokio::spawn(
+                async move { engine::book(&db, date_id, request(i, "1"), Utc::now()).await },
+            )
+        })
+        .collect();
+    let mut results = Vec::new();
+    for h in handles {
+        results.push(h.await.unwrap().expect("no booking request fails"));
+    }
+    let confirmed = results
+        .iter()
+        .filter(|b| b.status == BookingStatus::Confirmed)
+        .count();
+    assert_eq!(confirmed, 20);
+    let mut positions: Vec<u64> = results.iter().filter_map(|b| b.waiting_position).collect();
+    positions.sort();
+    assert_eq!(
+        positions,
+        (1..=180).collect::<Vec<u64>>(),
+        "every waiting position exactly once"
+    );
+
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 20);
+    // Arrival order: the waiting list in id order matches the positions the bookers were told.
+    let waiting: Vec<i64> = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.eq("waitlisted"))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let mut told: Vec<(u64, i64)> = results
+        .iter()
+        .filter_map(|b| Some((b.waiting_position?, b.booking_id)))
+        .collect();
+    told.sort();
+    assert_eq!(
+        told.into_iter().map(|(_, id)| id).collect::<Vec<_>>(),
+        waiting
+    );
+    // Everyone confirmed came before everyone waiting.
+    let last_confirmed = results
+        .iter()
+        .filter(|b| b.status == BookingStatus::Confirmed)
+        .map(|b| b.booking_id)
+        .max()
+        .unwrap();
+    assert!(waiting.iter().all(|id| *id > last_confirmed));
+});
+
+on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
+    let date_id = date_with(&app, 3, Duration::days(1)).await;
+    let past_id = date_with(&app, 3, Duration::days(-1)).await;
+    assert!(matches!(
+        engine::book(&app.db, past_id, request(1, "1"), Utc::now()).await,
+        Err(BookingError::NotBookable("error-booking-past"))
+    ));
+    assert!(matches!(
+        engine::book(&app.db, 999_999, request(1, "1"), Utc::now()).await,
+        Err(BookingError::DateNotFound)
+    ));
+    let too_many =
+        BookingRequest::parse("Erika", "erika@example.de", "", "5", Channel::Online).unwrap();
+    assert!(matches!(
+        engine::book(&app.db, date_id, too_many, Utc::now()).await,
+        Err(BookingError::TooManyPlaces)
+    ));
+
+    // A person with a companion is one entry for two places.
+    let first = engine::book(&app.db, date_id, request(1, "2"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(first.status, BookingStatus::Confirmed);
+    assert!(matches!(
+        engine::book(&app.db, date_id, request(1, "1"), Utc::now()).await,
+        Err(BookingError::Duplicate)
+    ));
+    // Two more places do not fit into the one left: waiting list, and nobody overtakes it afterwards.
+    let second = engine::book(&app.db, date_id, request(2, "2"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.status, second.waiting_position),
+        (BookingStatus::Waitlisted, Some(1))
+    );
+    let third = engine::book(&app.db, date_id, request(3, "1"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (third.status, third.waiting_position),
+        (BookingStatus::Waitlisted, Some(2))
+    );
+
+    let all = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 2);
+    assert!(all.iter().all(|b| b.cancel_token_hash.len() == 64));
+});
