@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -27,6 +27,10 @@ pub enum BookingError {
     TooManyPlaces,
     #[error("this address has already booked this date")]
     Duplicate,
+    #[error("no booking for this link")]
+    BookingNotFound,
+    #[error("the booking was already cancelled")]
+    AlreadyCancelled,
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -161,4 +165,78 @@ async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64,
         .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
         .count(conn)
         .await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cancelled {
+    pub booking_id: i64,
+    /// Waiting-list entries that got the freed places, in arrival order.
+    pub promoted: Vec<i64>,
+}
+
+/// Cancels by the secret from the confirmation link. Freed places go to the waiting list at once,
+/// strictly in arrival order: an entry that does not fit yet keeps its turn, later ones do not overtake it.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    cancel_token: &str,
+) -> Result<Cancelled, BookingError> {
+    let txn = begin_write(db).await?;
+    let found = booking::Entity::find()
+        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(cancel_token)))
+        .one(&txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)?;
+    if found.status == BookingStatus::Cancelled.as_str() {
+        return Err(BookingError::AlreadyCancelled);
+    }
+    let date = offer_date::Entity::find_by_id(found.date_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(BookingError::DateNotFound)?;
+    let mut booked = date.booked_places;
+    if found.status == BookingStatus::Confirmed.as_str() {
+        booked -= found.places;
+    }
+    booking::Entity::update_many()
+        .col_expr(
+            booking::Column::Status,
+            Expr::value(BookingStatus::Cancelled.as_str()),
+        )
+        .filter(booking::Column::Id.eq(found.id))
+        .exec(&txn)
+        .await?;
+
+    let mut promoted = Vec::new();
+    let waiting = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(found.date_id))
+        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+        .order_by_asc(booking::Column::Id)
+        .all(&txn)
+        .await?;
+    for entry in waiting {
+        if booked + entry.places > date.capacity {
+            break;
+        }
+        booked += entry.places;
+        booking::Entity::update_many()
+            .col_expr(
+                booking::Column::Status,
+                Expr::value(BookingStatus::Confirmed.as_str()),
+            )
+            .filter(booking::Column::Id.eq(entry.id))
+            .exec(&txn)
+            .await?;
+        promoted.push(entry.id);
+    }
+    offer_date::Entity::update_many()
+        .col_expr(offer_date::Column::BookedPlaces, Expr::value(booked))
+        .filter(offer_date::Column::Id.eq(date.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Cancelled {
+        booking_id: found.id,
+        promoted,
+    })
 }

@@ -189,3 +189,48 @@ on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
     assert_eq!(date.booked_places, 2);
     assert!(all.iter().all(|b| b.cancel_token_hash.len() == 64));
 });
+
+on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
+    let date_id = date_with(&app, 3, Duration::days(2)).await;
+    let a = engine::book(&app.db, date_id, request(1, "2"), Utc::now())
+        .await
+        .unwrap();
+    let b = engine::book(&app.db, date_id, request(2, "1"), Utc::now())
+        .await
+        .unwrap();
+    let c = engine::book(&app.db, date_id, request(3, "2"), Utc::now())
+        .await
+        .unwrap();
+    let d = engine::book(&app.db, date_id, request(4, "1"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        [a.status, b.status, c.status, d.status],
+        [
+            BookingStatus::Confirmed,
+            BookingStatus::Confirmed,
+            BookingStatus::Waitlisted,
+            BookingStatus::Waitlisted
+        ]
+    );
+    // One place frees up: C needs two, so it keeps its turn and D does not overtake.
+    let cancelled = engine::cancel(&app.db, &b.cancel_token).await.unwrap();
+    assert!(cancelled.promoted.is_empty());
+    // Two more free up: C (2) and then D (1) fit, in that order.
+    let cancelled = engine::cancel(&app.db, &a.cancel_token).await.unwrap();
+    assert_eq!(cancelled.promoted, vec![c.booking_id, d.booking_id]);
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 3);
+    assert!(matches!(
+        engine::cancel(&app.db, &a.cancel_token).await,
+        Err(BookingError::AlreadyCancelled)
+    ));
+    assert!(matches!(
+        engine::cancel(&app.db, "unbekannt").await,
+        Err(BookingError::BookingNotFound)
+    ));
+});
