@@ -90,7 +90,7 @@ export function expectedLang(url) {
 // Page checks
 // ---------------------------------------------------------------------------
 
-const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
+export const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
 
 /**
  * Loads `url` in a fresh context (no cookies, so no language carries over) at the
@@ -100,8 +100,35 @@ const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe', 'sk
  * options.expectedStatus: defaults to 200.
  * options.checks: subset of ALL_CHECKS, defaults to all.
  */
-export async function checkPage(browser, url, { width, height = 800, expectedStatus = 200, checks = ALL_CHECKS } = {}) {
-  const on = new Set(checks);
+export async function checkPage(browser, url, { width, height = 800, ...options } = {}) {
+  const context = await newContext(browser, { width, height });
+  try {
+    return await checkPageIn(context, url, { width, height, ...options });
+  } finally {
+    await context.close();
+  }
+}
+
+/** A browser context as the suite uses it: German browser, reduced motion. */
+export function newContext(browser, { width = 1280, height = 800 } = {}) {
+  return browser.newContext({
+    viewport: { width, height },
+    locale: 'de-DE', // ?lang=en must work by itself, not through Accept-Language
+    reducedMotion: 'reduce',
+  });
+}
+
+/**
+ * Like checkPage, but in a new tab of an existing context (which may hold a signed-in
+ * session), with the tab's viewport set to `width` × `height`.
+ * options.shotName: screenshot file name stem (defaults to one made from the URL).
+ * options.extraChecks: async (page, fail) => void, run after the standard checks.
+ */
+export async function checkPageIn(
+  context,
+  url,
+  { width, height = 800, expectedStatus = 200, checks = ALL_CHECKS, shotName, extraChecks } = {},
+) {
   const failures = [];
   const warnings = [];
   const fail = (check, message) => failures.push({ check, message });
@@ -109,14 +136,31 @@ export async function checkPage(browser, url, { width, height = 800, expectedSta
   let screenshot = null;
   let status = null;
 
-  const context = await browser.newContext({
-    viewport: { width, height },
-    locale: 'de-DE', // ?lang=en must work by itself, not through Accept-Language
-    reducedMotion: 'reduce',
-  });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  try {
+    await page.setViewportSize({ width, height });
+    let response;
+    try {
+      response = await page.goto(url, { waitUntil: 'load' });
+    } catch (err) {
+      fail('status', `navigation failed: ${err.message.split('\n')[0]}`);
+      return { status, title, failures, warnings, screenshot };
+    }
+    ({ status, title } = await runChecks(page, { url, width, response, expectedStatus, checks, fail, warnings }));
+    if (extraChecks) await extraChecks(page, fail);
+    if (failures.length) {
+      screenshot = await saveScreenshot(page, shotName || label(url), width);
+    }
+  } finally {
+    await page.close().catch(() => {});
+  }
+  return { status, title, failures, warnings, screenshot };
+}
 
+/** Collects browser console errors, page errors and failed subresources as warnings. */
+export function collectWarnings(page, warnings) {
   // Collected as warnings: they do not fail the test but usually explain failures.
   page.on('console', (msg) => {
     // "Failed to load resource" carries no URL; the 'response' handler reports those with the URL.
@@ -131,130 +175,136 @@ export async function checkPage(browser, url, { width, height = 800, expectedSta
       warnings.push(`subresource ${label(res.url())} answered ${res.status()}`);
     }
   });
-
-  try {
-    let response;
-    try {
-      response = await page.goto(url, { waitUntil: 'load' });
-    } catch (err) {
-      fail('status', `navigation failed: ${err.message.split('\n')[0]}`);
-      return { status, title, failures, warnings, screenshot };
-    }
-
-    // 6. HTTP status + CSP ---------------------------------------------------
-    status = response ? response.status() : null;
-    if (on.has('status')) {
-      if (!response) fail('status', 'no HTTP response for the navigation');
-      else {
-        const redirectedFrom = response.request().redirectedFrom();
-        if (redirectedFrom) {
-          fail('status', `${label(url)} redirects (${(await redirectedFrom.response())?.status()}) to ${response.url()}; the sitemap should list the final URL`);
-        }
-        if (response.status() !== expectedStatus) {
-          fail('status', `HTTP status ${response.status()}, expected ${expectedStatus}`);
-        }
-      }
-    }
-    if (on.has('csp') && response) {
-      const csps = (await response.headersArray())
-        .filter((h) => h.name.toLowerCase() === 'content-security-policy')
-        .map((h) => h.value);
-      if (csps.length === 0) {
-        fail('csp', 'no Content-Security-Policy response header');
-      } else {
-        for (const v of csps) {
-          if (/'unsafe-inline'/i.test(v)) fail('csp', `Content-Security-Policy allows 'unsafe-inline': ${v}`);
-        }
-      }
-    }
-
-    // 7. <html lang> ------------------------------------------------------------
-    if (on.has('lang')) {
-      const want = expectedLang(url);
-      const got = await page.evaluate(() => document.documentElement.getAttribute('lang'));
-      if (got === null || got.trim() === '') fail('lang', `<html> has no lang attribute, expected "${want}"`);
-      else if (got.trim().toLowerCase().split('-')[0] !== want) {
-        fail('lang', `<html lang="${got}">, expected "${want}"`);
-      }
-    }
-
-    // 4. exactly one <h1> ---------------------------------------------------------
-    if (on.has('h1')) {
-      const h1s = await page.$$eval('h1', (els) => els.map((e) => (e.textContent || '').trim().replace(/\s+/g, ' ')));
-      if (h1s.length !== 1) {
-        fail('h1', `${h1s.length} <h1> elements, expected exactly 1${h1s.length ? ': ' + h1s.map((t) => JSON.stringify(t)).join(', ') : ''}`);
-      }
-    }
-
-    // 5. non-empty <title> (uniqueness is checked across pages by the caller) ---
-    title = (await page.title()).trim();
-    if (on.has('title') && title === '') fail('title', '<title> is missing or empty');
-
-    // 2. reflow: no horizontal scrolling --------------------------------------------
-    if (on.has('reflow')) {
-      const r = await page.evaluate(() => {
-        const de = document.documentElement;
-        const cw = de.clientWidth;
-        const res = { scrollWidth: de.scrollWidth, clientWidth: cw, culprits: [] };
-        if (res.scrollWidth <= cw) return res;
-        const describe = (el) => {
-          let s = el.tagName.toLowerCase();
-          if (el.id) s += '#' + el.id;
-          if (typeof el.className === 'string' && el.className.trim()) s += '.' + el.className.trim().split(/\s+/).join('.');
-          return s;
-        };
-        // Innermost elements that stick out to the right.
-        const wide = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > cw + 0.5);
-        const innermost = wide.filter((el) => !wide.some((o) => o !== el && el.contains(o)));
-        res.culprits = innermost.slice(0, 6).map((el) => {
-          const rect = el.getBoundingClientRect();
-          const path = [];
-          for (let e = el; e && e !== document.body && path.length < 4; e = e.parentElement) path.unshift(describe(e));
-          return `${path.join(' > ')} (right edge at ${Math.round(rect.right)} px, width ${Math.round(rect.width)} px): ${el.outerHTML.slice(0, 140).replace(/\s+/g, ' ')}`;
-        });
-        return res;
-      });
-      if (r.scrollWidth > r.clientWidth) {
-        fail(
-          'reflow',
-          `horizontal scrolling at ${width} px: scrollWidth ${r.scrollWidth} > clientWidth ${r.clientWidth}` +
-            (r.culprits.length ? '\n  elements sticking out:\n' + r.culprits.map((c) => `    - ${c}`).join('\n') : ''),
-        );
-      }
-    }
-
-    // 1. axe -------------------------------------------------------------------------
-    if (on.has('axe')) {
-      try {
-        // Legacy mode runs axe in the page itself instead of opening an extra page for
-        // finishRun: half the time per page. It only skips cross-origin iframes, which the
-        // portal's CSP does not allow anyway.
-        const result = await new AxeBuilder({ page }).setLegacyMode(true).withTags(AXE_TAGS).analyze();
-        for (const v of result.violations) fail('axe', formatViolation(v));
-        for (const inc of result.incomplete || []) {
-          if (inc.id === 'color-contrast') continue; // very common "needs review", noisy
-          warnings.push(`axe needs review: ${inc.id} (${inc.nodes.length} node(s)): ${inc.help}`);
-        }
-      } catch (err) {
-        fail('axe', `axe could not run: ${err.message}`);
-      }
-    }
-
-    // 3. skip link ---------------------------------------------------------------------
-    if (on.has('skip-link')) {
-      for (const problem of await checkSkipLink(page)) fail('skip-link', problem);
-    }
-
-    if (failures.length) {
-      screenshot = await saveScreenshot(page, url, width);
-    }
-  } finally {
-    await context.close();
-  }
-  return { status, title, failures, warnings, screenshot };
 }
 
-async function checkSkipLink(page) {
+/**
+ * Runs `checks` on a loaded page. `response` is the navigation's response,
+ * `expectedStatus` a status or a list of acceptable ones. Problems go to `fail(check, message)`.
+ * Returns { status, title }.
+ */
+export async function runChecks(page, { url, width, response, expectedStatus = 200, checks = ALL_CHECKS, fail, warnings }) {
+  const on = new Set(checks);
+  const okStatuses = [].concat(expectedStatus);
+
+  // 6. HTTP status + CSP ---------------------------------------------------
+  const status = response ? response.status() : null;
+  if (on.has('status')) {
+    if (!response) fail('status', 'no HTTP response for the navigation');
+    else {
+      const redirectedFrom = response.request().redirectedFrom();
+      if (redirectedFrom) {
+        fail('status', `${label(url)} redirects (${(await redirectedFrom.response())?.status()}) to ${response.url()}; the sitemap should list the final URL`);
+      }
+      if (!okStatuses.includes(response.status())) {
+        fail('status', `HTTP status ${response.status()}, expected ${okStatuses.join(' or ')}`);
+      }
+    }
+  }
+  if (on.has('csp') && response) {
+    const csps = (await response.headersArray())
+      .filter((h) => h.name.toLowerCase() === 'content-security-policy')
+      .map((h) => h.value);
+    if (csps.length === 0) {
+      fail('csp', 'no Content-Security-Policy response header');
+    } else {
+      for (const v of csps) {
+        if (/'unsafe-inline'/i.test(v)) fail('csp', `Content-Security-Policy allows 'unsafe-inline': ${v}`);
+      }
+    }
+  }
+
+  // 7. <html lang> ------------------------------------------------------------
+  if (on.has('lang')) {
+    const want = expectedLang(url);
+    const got = await page.evaluate(() => document.documentElement.getAttribute('lang'));
+    if (got === null || got.trim() === '') fail('lang', `<html> has no lang attribute, expected "${want}"`);
+    else if (got.trim().toLowerCase().split('-')[0] !== want) {
+      fail('lang', `<html lang="${got}">, expected "${want}"`);
+    }
+  }
+
+  // 4. exactly one <h1> ---------------------------------------------------------
+  if (on.has('h1')) {
+    const problem = await checkOneH1(page);
+    if (problem) fail('h1', problem);
+  }
+
+  // 5. non-empty <title> (uniqueness is checked across pages by the caller) ---
+  const title = (await page.title()).trim();
+  if (on.has('title') && title === '') fail('title', '<title> is missing or empty');
+
+  // 2. reflow: no horizontal scrolling --------------------------------------------
+  if (on.has('reflow')) {
+    const problem = await checkReflow(page, width);
+    if (problem) fail('reflow', problem);
+  }
+
+  // 1. axe -------------------------------------------------------------------------
+  if (on.has('axe')) await runAxe(page, fail, warnings);
+
+  // 3. skip link ---------------------------------------------------------------------
+  if (on.has('skip-link')) {
+    for (const problem of await checkSkipLink(page)) fail('skip-link', problem);
+  }
+  return { status, title };
+}
+
+/** null if the page has exactly one <h1>, otherwise the problem. */
+export async function checkOneH1(page) {
+  const h1s = await page.$$eval('h1', (els) => els.map((e) => (e.textContent || '').trim().replace(/\s+/g, ' ')));
+  if (h1s.length === 1) return null;
+  return `${h1s.length} <h1> elements, expected exactly 1${h1s.length ? ': ' + h1s.map((t) => JSON.stringify(t)).join(', ') : ''}`;
+}
+
+/** null if the page does not scroll horizontally, otherwise the problem with the elements that stick out. */
+export async function checkReflow(page, width) {
+  const r = await page.evaluate(() => {
+    const de = document.documentElement;
+    const cw = de.clientWidth;
+    const res = { scrollWidth: de.scrollWidth, clientWidth: cw, culprits: [] };
+    if (res.scrollWidth <= cw) return res;
+    const describe = (el) => {
+      let s = el.tagName.toLowerCase();
+      if (el.id) s += '#' + el.id;
+      if (typeof el.className === 'string' && el.className.trim()) s += '.' + el.className.trim().split(/\s+/).join('.');
+      return s;
+    };
+    // Innermost elements that stick out to the right.
+    const wide = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > cw + 0.5);
+    const innermost = wide.filter((el) => !wide.some((o) => o !== el && el.contains(o)));
+    res.culprits = innermost.slice(0, 6).map((el) => {
+      const rect = el.getBoundingClientRect();
+      const path = [];
+      for (let e = el; e && e !== document.body && path.length < 4; e = e.parentElement) path.unshift(describe(e));
+      return `${path.join(' > ')} (right edge at ${Math.round(rect.right)} px, width ${Math.round(rect.width)} px): ${el.outerHTML.slice(0, 140).replace(/\s+/g, ' ')}`;
+    });
+    return res;
+  });
+  if (r.scrollWidth <= r.clientWidth) return null;
+  return (
+    `horizontal scrolling at ${width} px: scrollWidth ${r.scrollWidth} > clientWidth ${r.clientWidth}` +
+    (r.culprits.length ? '\n  elements sticking out:\n' + r.culprits.map((c) => `    - ${c}`).join('\n') : '')
+  );
+}
+
+/** Runs axe with AXE_TAGS; each violation becomes fail('axe', …), "needs review" items warnings. */
+export async function runAxe(page, fail, warnings) {
+  try {
+    // Legacy mode runs axe in the page itself instead of opening an extra page for
+    // finishRun: half the time per page. It only skips cross-origin iframes, which the
+    // portal's CSP does not allow anyway.
+    const result = await new AxeBuilder({ page }).setLegacyMode(true).withTags(AXE_TAGS).analyze();
+    for (const v of result.violations) fail('axe', formatViolation(v));
+    for (const inc of result.incomplete || []) {
+      if (inc.id === 'color-contrast') continue; // very common "needs review", noisy
+      warnings.push(`axe needs review: ${inc.id} (${inc.nodes.length} node(s)): ${inc.help}`);
+    }
+  } catch (err) {
+    fail('axe', `axe could not run: ${err.message}`);
+  }
+}
+
+export async function checkSkipLink(page) {
   const problems = [];
   // Start from a clean state: nothing focused, top of the page.
   await page.evaluate(() => {
@@ -339,7 +389,7 @@ async function checkSkipLink(page) {
 }
 
 /** Runs in the page: is the focused element on screen and not hidden? */
-function isFocusedElementVisible() {
+export function isFocusedElementVisible() {
   const el = document.activeElement;
   if (!el || el === document.body) return false;
   const r = el.getBoundingClientRect();
@@ -364,11 +414,12 @@ function formatViolation(v) {
   return lines.join('\n');
 }
 
-async function saveScreenshot(page, url, width) {
+/** Full-page screenshot in test-results/screenshots/<name>@<width>.png; `name` is e.g. a URL label. */
+export async function saveScreenshot(page, name, width) {
   try {
     const dir = path.join(RESULTS_DIR, 'screenshots');
     mkdirSync(dir, { recursive: true });
-    const slug = (label(url).replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'home') + `@${width}.png`;
+    const slug = (name.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'home') + `@${width}.png`;
     const file = path.join(dir, slug);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });

@@ -1,15 +1,37 @@
 // Accessibility suite for Teilhabe: starts the server, reads /sitemap.xml and checks every
-// page at 1280 px and 320 px. Run with `npm test` (see README.md).
+// page at 1280 px and 320 px; then signs in as each demo role and checks the protected pages,
+// submits forms empty to check their error state, and logs out by keyboard.
+// Run with `npm test` (see README.md).
 
 import { after, before, describe, test } from 'node:test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../lib/server.mjs';
-import { RESULTS_DIR, checkPage, formatFailures, label, loadSitemap } from '../lib/checks.mjs';
+import { RESULTS_DIR, checkPage, checkPageIn, formatFailures, label, loadSitemap, newContext } from '../lib/checks.mjs';
+import {
+  DEMO_USERS_CSV,
+  ERROR_FORMS,
+  FIRST_USER_PAGE,
+  ROLES,
+  checkErrorState,
+  checkLogoutByKeyboard,
+  checkStillSignedIn,
+  firstUserUrl,
+  loadDemoAccounts,
+  signIn,
+} from '../lib/flows.mjs';
 
 const WIDTHS = (process.env.A11Y_WIDTHS || '1280,320').split(',').map((w) => Number(w.trim())).filter(Boolean);
 const HEIGHT = 800;
+/**
+ * Widths for the signed-in pages of every role but the admin (the admin's pages, which are
+ * all protected pages, are checked at every width in WIDTHS). Default: the narrowest width.
+ */
+const ROLE_WIDTHS = (process.env.A11Y_ROLE_WIDTHS || String(Math.min(...WIDTHS)))
+  .split(',')
+  .map((w) => Number(w.trim()))
+  .filter(Boolean);
 const CONCURRENCY = Math.max(1, Number(process.env.A11Y_CONCURRENCY || 2));
 const PAGE_TEST_TIMEOUT_MS = 120_000;
 const CHROMIUM_ARGS = [
@@ -64,7 +86,32 @@ function declareSuite() {
 
   /** label -> title, filled by the page tests, read by the uniqueness test. */
   const titles = new Map();
-  const report = { baseUrl: base, widths: WIDTHS, sitemap: { urls: sitemap.urls.map(label), problems: sitemap.problems }, pages: [] };
+  const report = {
+    baseUrl: base,
+    widths: WIDTHS,
+    roleWidths: ROLE_WIDTHS,
+    sitemap: { urls: sitemap.urls.map(label), problems: sitemap.problems },
+    pages: [],
+    signedIn: [],
+    errorStates: [],
+    logout: [],
+  };
+  let demoAccounts = null;
+  let demoAccountsError = null;
+  try {
+    demoAccounts = loadDemoAccounts();
+  } catch (err) {
+    demoAccountsError = `cannot read the demo accounts from ${DEMO_USERS_CSV}: ${err.message}`;
+  }
+  /** Prints a result's warnings and throws its failures, if any. */
+  const reportResult = (t, name, res) => {
+    for (const w of [...new Set(res.warnings)].slice(0, 10)) t.diagnostic(`warning: ${w}`);
+    if (res.failures.length) {
+      throw problem(
+        formatFailures(name, res.failures) + (res.screenshot ? `\nscreenshot: ${res.screenshot}` : '') + serverLogHint(res),
+      );
+    }
+  };
   let browser = null;
   let serverLogShown = false;
 
@@ -100,6 +147,8 @@ function declareSuite() {
       try {
         mkdirSync(RESULTS_DIR, { recursive: true });
         report.pages.sort((a, b) => a.url.localeCompare(b.url) || b.width - a.width);
+        report.signedIn.sort((a, b) => a.role.localeCompare(b.role) || a.url.localeCompare(b.url) || b.width - a.width);
+        report.errorStates.sort((a, b) => a.url.localeCompare(b.url) || b.width - a.width);
         writeFileSync(path.join(RESULTS_DIR, 'a11y-report.json'), JSON.stringify(report, null, 2));
       } catch {}
     });
@@ -149,6 +198,106 @@ function declareSuite() {
       report.pages.push({ url: label(url), width: WIDTHS[0], notFound: true, ...res });
       for (const w of [...new Set(res.warnings)].slice(0, 10)) t.diagnostic(`warning: ${w}`);
       if (res.failures.length) throw problem(formatFailures(label(url), res.failures) + serverLogHint(res));
+    });
+
+    // Signed-in pages: one fresh context per role, signed in through the /anmelden form.
+    // The roles run one after the other; each role's pages CONCURRENCY at a time.
+    describe('signed-in pages', () => {
+      for (const { role, pages, forbidden = [], allWidths } of ROLES) {
+        const widths = allWidths ? WIDTHS : ROLE_WIDTHS;
+        const account = demoAccounts?.get(role);
+        describe(`${role} (${account?.email ?? 'no demo account'})`, { concurrency: CONCURRENCY }, () => {
+          let context = null;
+          let signInError = null;
+          const urls = new Map(); // page path or placeholder -> absolute URL
+          before(async () => {
+            context = await newContext(browser, { width: widths[0] || 1280, height: HEIGHT });
+            try {
+              if (!account) throw new Error(demoAccountsError || `no demo account with role "${role}" in ${DEMO_USERS_CSV}`);
+              await signIn(context, base, account);
+              for (const p of pages) {
+                urls.set(p, p === FIRST_USER_PAGE ? await firstUserUrl(context, base).catch((e) => e) : `${base}${p}`);
+              }
+            } catch (err) {
+              signInError = err.message.split('\n')[0];
+            }
+          });
+          after(async () => {
+            if (context) await context.close().catch(() => {});
+          });
+
+          test(`${role}: signs in through the /anmelden form`, { timeout: PAGE_TEST_TIMEOUT_MS }, () => {
+            if (signInError) throw problem(`${role}: ${signInError}` + serverLogHint({}));
+          });
+
+          for (const p of pages) {
+            for (const width of widths) {
+              const name = `${role}: ${p} @ ${width}px`;
+              test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+                if (signInError) return t.skip(`not signed in as ${role}`);
+                const url = urls.get(p);
+                if (url instanceof Error) throw problem(`${name}: ${url.message}`);
+                if (url !== `${base}${p}`) t.diagnostic(`checked ${label(url)}`);
+                const res = await checkPageIn(context, url, {
+                  width,
+                  height: HEIGHT,
+                  shotName: `${role}_${label(url)}`,
+                  extraChecks: checkStillSignedIn,
+                });
+                if (res.title !== null && !titles.has(label(url))) titles.set(label(url), res.title);
+                report.signedIn.push({ role, url: label(url), width, ...res });
+                reportResult(t, url === `${base}${p}` ? name : `${role}: ${label(url)} @ ${width}px`, res);
+              });
+            }
+          }
+
+          for (const p of forbidden) {
+            const width = WIDTHS[0] || 1280;
+            const name = `${role}: ${p} answers 403 with an accessible page @ ${width}px`;
+            test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+              if (signInError) return t.skip(`not signed in as ${role}`);
+              const res = await checkPageIn(context, `${base}${p}`, {
+                width,
+                height: HEIGHT,
+                expectedStatus: 403,
+                checks: ['status', 'lang', 'h1', 'title', 'axe'],
+                shotName: `${role}_${p}_403`,
+              });
+              report.signedIn.push({ role, url: p, width, forbidden: true, ...res });
+              reportResult(t, name, res);
+            });
+          }
+        });
+      }
+    });
+
+    describe(`forms submitted empty (${ERROR_FORMS.join(', ')})`, { concurrency: CONCURRENCY }, () => {
+      for (const p of ERROR_FORMS) {
+        for (const width of WIDTHS) {
+          const name = `${p} submitted empty @ ${width}px`;
+          test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+            const res = await checkErrorState(browser, `${base}${p}`, { width, height: HEIGHT });
+            report.errorStates.push({ url: p, width, ...res });
+            if (res.focus) t.diagnostic(`keyboard starts at: ${res.focus}; summary links: ${res.summaryLinks.join(' ') || '(none)'}`);
+            reportResult(t, name, res);
+          });
+        }
+      }
+    });
+
+    describe('logout button in the header', { concurrency: CONCURRENCY }, () => {
+      const role = 'citizen';
+      for (const width of WIDTHS) {
+        const name = `${role}: logout button reachable and operable by keyboard @ ${width}px`;
+        test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+          const account = demoAccounts?.get(role);
+          if (!account) throw problem(demoAccountsError || `no demo account with role "${role}" in ${DEMO_USERS_CSV}`);
+          const res = await checkLogoutByKeyboard(browser, base, account, { width, height: HEIGHT });
+          report.logout.push({ role, width, ...res });
+          if (res.tabPresses) t.diagnostic(`reached after ${res.tabPresses} Tab presses: ${res.stops.join(' → ')}`);
+          reportResult(t, name, res);
+        });
+      }
     });
 
     test('every page has a unique <title>', () => {

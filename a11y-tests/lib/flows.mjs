@@ -1,0 +1,456 @@
+// Browser flows for the signed-in and error-state tests: signing in through the /anmelden
+// form, submitting forms empty, and operating the header's logout button by keyboard.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_DIR } from './server.mjs';
+import {
+  collectWarnings,
+  isFocusedElementVisible,
+  label,
+  newContext,
+  runChecks,
+  saveScreenshot,
+} from './checks.mjs';
+
+export const DEMO_USERS_CSV = path.resolve(PACKAGE_DIR, '..', 'content', 'demo', 'users.csv');
+
+/** The pages of a signed-in account (every role). */
+const ACCOUNT_PAGES = ['/konto', '/konto/email', '/konto/loeschen'];
+/** Placeholder for the first user's page, found on /verwaltung/nutzer after signing in. */
+export const FIRST_USER_PAGE = '/verwaltung/nutzer/{id}';
+const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protokoll', '/verwaltung/barrieren'];
+
+/**
+ * Which protected pages each demo role may see (the role names of content/demo/users.csv).
+ * The admin sees them all, so checking the admin at every width covers every protected page
+ * at every width; the other roles show the same pages with role-dependent content.
+ */
+export const ROLES = [
+  { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
+  { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
+  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
+  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
+  { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
+  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES], allWidths: true },
+];
+
+/** Forms that are submitted empty to check their error state. */
+export const ERROR_FORMS = ['/barriere-melden', '/registrieren', '/anmelden', '/passwort-vergessen'];
+
+/**
+ * The server rejects forms sent less than 3 s after they were shown (spam protection,
+ * src/web/spam.rs MIN_FILL_SECONDS) with a different error; a person takes longer anyway.
+ */
+const FORM_FILL_WAIT_MS = 3_500;
+/** Status codes a form may answer with when it shows its errors again. */
+const ERROR_PAGE_STATUSES = [200, 400, 422];
+const LOGOUT_BUTTON = 'form[action="/abmelden"] button';
+const MAX_TAB_PRESSES = 40;
+
+// ---------------------------------------------------------------------------
+// Demo accounts
+// ---------------------------------------------------------------------------
+
+/** Parses a small CSV file (header row, optional "quoted" fields) into objects. */
+function parseCsv(text) {
+  const rows = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const fields = [];
+    let cur = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
+        else if (c === '"') quoted = false;
+        else cur += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') fields.push(cur), (cur = '');
+      else cur += c;
+    }
+    fields.push(cur);
+    rows.push(fields);
+  }
+  const [header = [], ...data] = rows;
+  return data.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), (r[i] ?? '').trim()])));
+}
+
+/**
+ * role -> { email, password } from content/demo/users.csv (the first account of each role).
+ * Throws if the file cannot be read.
+ */
+export function loadDemoAccounts(file = DEMO_USERS_CSV) {
+  const accounts = new Map();
+  for (const row of parseCsv(readFileSync(file, 'utf8'))) {
+    if (row.role && row.email && row.password && !accounts.has(row.role)) {
+      accounts.set(row.role, { email: row.email, password: row.password });
+    }
+  }
+  return accounts;
+}
+
+// ---------------------------------------------------------------------------
+// Signing in
+// ---------------------------------------------------------------------------
+
+/** Waits for the main frame's next POST navigation response (the first one, before any redirect). */
+function nextPostNavigation(page) {
+  return page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.request().method() === 'POST' && r.frame() === page.mainFrame(),
+    { timeout: 30_000 },
+  );
+}
+
+/** The submit button of a form locator. */
+const submitButton = (form) => form.locator('button[type="submit"], button:not([type]), input[type="submit"]').first();
+
+/** Text of the page's error summary, if any (for failure messages). */
+async function errorSummaryText(page) {
+  const t = await page.locator('.error-summary').first().innerText({ timeout: 1_000 }).catch(() => '');
+  return t.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Signs in as a person would: opens /anmelden, types e-mail and password into the form and
+ * presses its submit button. Afterwards the context holds the session cookie.
+ * Throws an Error saying what went wrong. Returns { landedOn } (the path after the redirect).
+ */
+export async function signIn(context, baseUrl, { email, password }) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  try {
+    const res = await page.goto(`${baseUrl}/anmelden`, { waitUntil: 'load' });
+    if (!res || res.status() !== 200) throw new Error(`GET /anmelden answered ${res?.status()}, expected 200`);
+    const forms = page.locator('main form:has([name="email"]):has([name="password"])');
+    const n = await forms.count();
+    if (n !== 1) throw new Error(`/anmelden has ${n} forms with fields "email" and "password" in <main>, expected 1`);
+    const form = forms.first();
+    await form.locator('[name="email"]').fill(email);
+    await form.locator('[name="password"]').fill(password);
+    const posted = nextPostNavigation(page);
+    await submitButton(form).click();
+    const resp = await posted;
+    await page.waitForLoadState('load');
+    if ((await page.locator(LOGOUT_BUTTON).count()) === 0) {
+      const summary = await errorSummaryText(page);
+      throw new Error(
+        `signing in as ${email} failed: POST /anmelden answered ${resp.status()}, the browser is on ` +
+          `${label(page.url())} without a logout button${summary ? `; error summary: "${summary}"` : ''}`,
+      );
+    }
+    return { landedOn: label(page.url()) };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** The absolute URL of the first user link on /verwaltung/nutzer, or throws. */
+export async function firstUserUrl(context, baseUrl) {
+  const page = await context.newPage();
+  try {
+    const res = await page.goto(`${baseUrl}/verwaltung/nutzer`, { waitUntil: 'load' });
+    if (!res || res.status() !== 200) throw new Error(`GET /verwaltung/nutzer answered ${res?.status()}, expected 200`);
+    const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.href));
+    const href = hrefs.find((h) => /^\/verwaltung\/nutzer\/[^/]+$/.test(new URL(h).pathname));
+    if (!href) throw new Error('/verwaltung/nutzer has no link to a user page (/verwaltung/nutzer/<id>) in <main>');
+    return href;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** extraChecks for checkPageIn: the page must still be shown signed in. */
+export async function checkStillSignedIn(page, fail) {
+  if ((await page.locator(LOGOUT_BUTTON).count()) === 0) {
+    fail('session', `the page is not shown signed in (no ${LOGOUT_BUTTON} in the page), now on ${label(page.url())}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Error state of a form submitted empty
+// ---------------------------------------------------------------------------
+
+/**
+ * Opens `url` in a fresh context at `width`, waits like a person filling in the form, presses
+ * the submit button of the form in <main> with all fields empty, and checks the page that
+ * comes back: status (no redirect: the empty form must not be accepted), csp, lang, h1, title,
+ * reflow, axe, the error summary and where the keyboard focus starts.
+ * Returns { status, title, failures, warnings, screenshot, summaryLinks, focus }.
+ */
+export async function checkErrorState(browser, url, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message) => failures.push({ check, message });
+  const out = { status: null, title: null, failures, warnings, screenshot: null, summaryLinks: [], focus: null };
+
+  const context = await newContext(browser, { width, height });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  try {
+    const first = await page.goto(url, { waitUntil: 'load' }).catch((err) => err);
+    if (first instanceof Error || !first || first.status() !== 200) {
+      fail('status', `GET ${label(url)} ${first instanceof Error ? `failed: ${first.message.split('\n')[0]}` : `answered ${first?.status()}`}, expected 200`);
+      return out;
+    }
+    const titleBefore = (await page.title()).trim();
+    const forms = page.locator('main form[method="post" i]');
+    if ((await forms.count()) === 0) {
+      fail('form', `${label(url)} has no <form method="post"> in <main>`);
+      return out;
+    }
+    await page.waitForTimeout(FORM_FILL_WAIT_MS);
+    const posted = nextPostNavigation(page);
+    await submitButton(forms.first()).click();
+    const response = await posted;
+    await page.waitForLoadState('load');
+    out.status = response.status();
+
+    if (!ERROR_PAGE_STATUSES.includes(response.status())) {
+      const where = response.headers().location ? ` to ${response.headers().location}` : '';
+      fail(
+        'status',
+        `submitting the empty form answered ${response.status()}${where}, expected the form again with errors ` +
+          `(${ERROR_PAGE_STATUSES.join(', ')}); now on ${label(page.url())}`,
+      );
+      out.screenshot = await saveScreenshot(page, `${label(url)}_empty`, width);
+      return out;
+    }
+
+    // Autofocus is applied at the next rendering step; give it a moment.
+    const summaryFocused = await page
+      .waitForFunction(() => !!document.activeElement?.closest?.('.error-summary'), null, { timeout: 1_000 })
+      .then(() => true, () => false);
+
+    ({ title: out.title } = await runChecks(page, {
+      url,
+      width,
+      response,
+      checks: ['csp', 'lang', 'h1', 'title', 'reflow', 'axe'],
+      fail,
+      warnings,
+    }));
+    if (out.title && out.title === titleBefore) {
+      warnings.push(`the <title> is the same as before submitting ("${out.title}"); an error prefix tells screen reader users at once`);
+    }
+
+    // The error summary and its links ---------------------------------------------------
+    const summary = await page.evaluate(() => {
+      const boxes = [...document.querySelectorAll('.error-summary')];
+      const links = boxes.flatMap((b) => [...b.querySelectorAll('a')]).map((a) => {
+        const href = a.getAttribute('href') || '';
+        const text = (a.textContent || '').trim().replace(/\s+/g, ' ');
+        let id = href.startsWith('#') ? href.slice(1) : null;
+        try {
+          if (id) id = decodeURIComponent(id);
+        } catch {}
+        const el = id ? document.getElementById(id) : null;
+        const isField =
+          !!el &&
+          (el.matches('select, textarea, input:not([type="hidden"])') ||
+            (el.matches('fieldset') && !!el.querySelector('select, textarea, input:not([type="hidden"])')));
+        return {
+          href,
+          text,
+          target: el ? el.outerHTML.slice(0, 140).replace(/\s+/g, ' ') : null,
+          isField,
+          fieldHidden: isField && el.matches('input, select, textarea') && el.getClientRects().length === 0,
+        };
+      });
+      return { count: boxes.length, html: boxes[0] ? boxes[0].outerHTML.slice(0, 300).replace(/\s+/g, ' ') : null, links };
+    });
+    out.summaryLinks = summary.links.map((l) => l.href);
+    if (summary.count === 0) {
+      fail('error-summary', 'no error summary (.error-summary) on the page after submitting the empty form');
+    } else {
+      if (summary.count > 1) fail('error-summary', `${summary.count} error summaries (.error-summary), expected 1`);
+      if (summary.links.length === 0) fail('error-summary', `the error summary has no links to the fields: ${summary.html}`);
+      for (const l of summary.links) {
+        if (!l.href.startsWith('#') || l.href.length < 2) {
+          fail('error-summary', `summary link "${l.text}" has href="${l.href}", expected "#<field id>"`);
+        } else if (!l.target) {
+          fail('error-summary', `summary link "${l.text}" points to ${l.href}, but no element has that id`);
+        } else if (!l.isField) {
+          fail('error-summary', `summary link "${l.text}" points to ${l.href}, which is not a form field: ${l.target}`);
+        } else if (l.fieldHidden) {
+          fail('error-summary', `summary link "${l.text}" points to ${l.href}, a field that is not displayed: ${l.target}`);
+        }
+      }
+    }
+
+    // Where the keyboard starts: the focused error summary, or else the skip link --------
+    if (summaryFocused) {
+      out.focus = 'error summary';
+      const visible = await page
+        .waitForFunction(isFocusedElementVisible, null, { timeout: 1_000 })
+        .then(() => true, () => false);
+      if (!visible) fail('focus', 'the error summary has focus but is not visible on screen');
+    } else {
+      const before = await page.evaluate(() => {
+        const el = document.activeElement;
+        return el && el !== document.body ? el.outerHTML.slice(0, 140).replace(/\s+/g, ' ') : null;
+      });
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => {
+        const el = document.activeElement;
+        const main = document.querySelector('main');
+        const href = el?.getAttribute?.('href') || '';
+        let target = null;
+        if (href.startsWith('#') && href.length > 1) {
+          try {
+            target = document.getElementById(decodeURIComponent(href.slice(1)));
+          } catch {}
+        }
+        return {
+          html: el && el !== document.body ? el.outerHTML.slice(0, 140).replace(/\s+/g, ' ') : null,
+          isSkipLink: !!el && el.tagName === 'A' && !!main && target === main,
+        };
+      });
+      if (first.isSkipLink) out.focus = 'skip link';
+      else {
+        fail(
+          'focus',
+          'the error summary does not have focus after the page loads ' +
+            `(focus is on ${before || '<body>'}), and the first Tab press focuses ` +
+            `${first.html || 'nothing'} instead of the skip link to <main>`,
+        );
+      }
+    }
+
+    if (failures.length) out.screenshot = await saveScreenshot(page, `${label(url)}_empty`, width);
+  } catch (err) {
+    fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
+  } finally {
+    await context.close();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Logout by keyboard
+// ---------------------------------------------------------------------------
+
+const FOCUS_STYLE_PROPS = [
+  'outlineStyle', 'outlineWidth', 'outlineColor', 'outlineOffset', 'boxShadow', 'backgroundColor',
+  'color', 'textDecorationLine', 'textDecorationThickness', 'borderTopColor', 'borderBottomWidth', 'borderBottomColor',
+];
+
+/**
+ * Signs in (fresh context at `width`), opens /konto, and presses Tab from the top of the page
+ * until the header's logout button has focus. Checks it gets there, is visible and looks
+ * different when focused, and that Enter signs out (POST /abmelden, then no logout button,
+ * and /konto no longer opens).
+ * Returns { failures, warnings, tabPresses, stops, screenshot }.
+ */
+export async function checkLogoutByKeyboard(browser, baseUrl, account, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message) => failures.push({ check, message });
+  const out = { failures, warnings, tabPresses: null, stops: [], screenshot: null };
+  const context = await newContext(browser, { width, height });
+  let page = null;
+  try {
+    await signIn(context, baseUrl, account);
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    collectWarnings(page, warnings);
+    await page.goto(`${baseUrl}/konto`, { waitUntil: 'load' });
+    if ((await page.locator(LOGOUT_BUTTON).count()) === 0) {
+      fail('logout', `/konto shows no logout button (${LOGOUT_BUTTON})`);
+      return out;
+    }
+    await page.evaluate(() => {
+      if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+      window.scrollTo(0, 0);
+    });
+
+    const focusInfo = (sel) =>
+      page.evaluate(
+        ({ sel, props }) => {
+          const el = document.activeElement;
+          const desc = !el || el === document.body ? '<body>' : el.outerHTML.replace(/\s+/g, ' ').replace(/>.*$/, '>').slice(0, 90) + ` "${(el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 30)}"`;
+          const button = document.querySelector(sel);
+          const cs = button ? getComputedStyle(button) : null;
+          return {
+            desc,
+            onButton: !!el && el === button,
+            style: cs ? Object.fromEntries(props.map((p) => [p, cs[p]])) : null,
+          };
+        },
+        { sel, props: FOCUS_STYLE_PROPS },
+      );
+
+    let reached = null;
+    for (let i = 1; i <= MAX_TAB_PRESSES; i++) {
+      await page.keyboard.press('Tab');
+      const info = await focusInfo(LOGOUT_BUTTON);
+      out.stops.push(info.desc);
+      if (info.onButton) {
+        reached = i;
+        break;
+      }
+    }
+    if (!reached) {
+      fail(
+        'keyboard',
+        `the logout button was not reached in ${MAX_TAB_PRESSES} Tab presses from the top of /konto; focus stops:\n` +
+          out.stops.slice(0, 15).map((s, i) => `    ${i + 1}. ${s}`).join('\n'),
+      );
+      out.screenshot = await saveScreenshot(page, '_logout', width);
+      return out;
+    }
+    out.tabPresses = reached;
+
+    // Visible and with a visible focus indicator (WCAG 2.4.7) ------------------------------
+    const visible = await page
+      .waitForFunction(isFocusedElementVisible, null, { timeout: 1_000 })
+      .then(() => true, () => false);
+    if (!visible) fail('focus-visible', 'the logout button has focus but is not visible on screen');
+    await page.waitForTimeout(250); // let a focus transition finish
+    const focused = (await focusInfo(LOGOUT_BUTTON)).style;
+    await page.keyboard.press('Shift+Tab');
+    await page.waitForTimeout(250);
+    const unfocused = (await focusInfo(LOGOUT_BUTTON)).style;
+    const changed = FOCUS_STYLE_PROPS.filter((p) => focused[p] !== unfocused[p]);
+    if (changed.length === 0) {
+      fail(
+        'focus-visible',
+        'the logout button looks the same focused and unfocused (outline, box-shadow, colours, underline, border): ' +
+          `no visible focus indicator; its style: outline ${focused.outlineStyle} ${focused.outlineWidth}, box-shadow ${focused.boxShadow}`,
+      );
+    }
+    await page.keyboard.press('Tab');
+    if (!(await focusInfo(LOGOUT_BUTTON)).onButton) {
+      fail('keyboard', 'Shift+Tab and Tab again did not bring the focus back to the logout button');
+      await page.locator(LOGOUT_BUTTON).focus();
+    }
+
+    // Enter signs out ---------------------------------------------------------------------
+    const posted = nextPostNavigation(page);
+    await page.keyboard.press('Enter');
+    const resp = await posted.catch(() => null);
+    if (!resp) {
+      fail('logout', 'pressing Enter on the focused logout button sent no form');
+    } else {
+      await page.waitForLoadState('load');
+      if (!label(resp.url()).startsWith('/abmelden')) fail('logout', `Enter sent a form to ${label(resp.url())}, expected /abmelden`);
+      if ((await page.locator(LOGOUT_BUTTON).count()) > 0) {
+        fail('logout', `after Enter on the logout button (answer ${resp.status()}), ${label(page.url())} still shows a logout button`);
+      }
+      const check = await context.newPage();
+      const r = await check.goto(`${baseUrl}/konto`, { waitUntil: 'load' }).catch(() => null);
+      if (r && label(check.url()) === '/konto' && r.status() === 200) {
+        fail('logout', 'after logging out, /konto still opens (200) in the same browser');
+      }
+      await check.close();
+    }
+    if (failures.length) out.screenshot = await saveScreenshot(page, '_logout', width);
+  } catch (err) {
+    fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
+  } finally {
+    await context.close();
+  }
+  return out;
+}
