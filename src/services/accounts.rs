@@ -55,6 +55,14 @@ impl From<anyhow::Error> for AccountError {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("no account has this password").unwrap_or_default());
 
+async fn email_taken(db: &impl ConnectionTrait, email: &str) -> Result<bool, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 pub async fn current_user(
     db: &impl ConnectionTrait,
     user_id: i32,
@@ -156,11 +164,7 @@ pub async fn register(
         .await
         .map_err(|e| AccountError::Internal(e.to_string()))?;
     let txn = db.begin().await?;
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(registration.email.as_str()))
-        .one(&txn)
-        .await?;
-    if existing.is_some() {
+    if email_taken(&txn, registration.email.as_str()).await? {
         let mail =
             composer.account_link(lang, &registration.email, "exists", "/passwort-vergessen")?;
         mail::enqueue(&txn, mail).await?;
@@ -424,12 +428,7 @@ pub async fn request_email_change(
 ) -> Result<(), AccountError> {
     let current = Email::parse(&user.email).map_err(|e| AccountError::Internal(e.to_owned()))?;
     authenticate(db, &current, password).await?;
-    let taken = user::Entity::find()
-        .filter(user::Column::Email.eq(new_email.as_str()))
-        .one(db)
-        .await?
-        .is_some();
-    if taken {
+    if email_taken(db, new_email.as_str()).await? {
         return Err(AccountError::AddressTaken);
     }
     let txn = db.begin().await?;
@@ -473,12 +472,7 @@ pub async fn confirm_email_change(
         .new_email
         .clone()
         .ok_or(AccountError::InvalidToken)?;
-    let taken = user::Entity::find()
-        .filter(user::Column::Email.eq(new_email.as_str()))
-        .one(&txn)
-        .await?
-        .is_some();
-    if taken {
+    if email_taken(&txn, new_email.as_str()).await? {
         return Err(AccountError::AddressTaken);
     }
     user::Entity::update_many()

@@ -3,6 +3,8 @@
 use actix_web::HttpRequest;
 use sha2::{Digest, Sha256};
 
+use super::page::Page;
+
 /// Forms filled in faster than this are from scripts, not people.
 const MIN_FILL_SECONDS: i64 = 3;
 
@@ -12,15 +14,28 @@ pub fn client_address(req: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
+/// The context for a form with spam protection: CSRF token plus the signed time it was shown.
+pub fn stamped_form_context(page: &Page) -> tera::Context {
+    let mut ctx = page.form_context();
+    let csrf = page.session().csrf_token();
+    ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
+    ctx
+}
+
+/// Whether the submitted stamp is forged or younger than a person needs to fill in the form.
+pub fn sent_too_fast(page: &Page, stamp: &str) -> bool {
+    filled_too_fast(&page.session().csrf_token(), stamp)
+}
+
 /// Signs the time a form was shown with the session's CSRF token, so it cannot be forged.
-pub fn form_stamp(csrf: &str, at: i64) -> String {
+fn form_stamp(csrf: &str, at: i64) -> String {
     format!(
         "{at}.{}",
         &hex::encode(Sha256::digest(format!("{csrf}:{at}")))[..16]
     )
 }
 
-pub fn filled_too_fast(csrf: &str, stamp: &str) -> bool {
+fn filled_too_fast(csrf: &str, stamp: &str) -> bool {
     let Some((at, _)) = stamp.split_once('.') else {
         return true;
     };

@@ -8,23 +8,13 @@ const EMAIL: &str = "neu@example.de";
 const PASSWORD: &str = "grüne Wiese am Hainich";
 
 async fn register(app: &TestApp) -> reqwest::Response {
-    let token = app.csrf_token("/registrieren").await;
-    let (_, doc) = app.get_html("/registrieren").await;
-    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
-    // People take more than the minimum fill time; the stamp is signed, so the test waits too.
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
-    app.post_form(
+    app.submit(
+        "/registrieren",
         "/registrieren",
         &[
             ("name", "Neu Person"),
             ("email", EMAIL),
             ("password", PASSWORD),
-            ("stamp", &stamp),
-            ("csrf_token", &token),
             ("website", ""),
         ],
     )
@@ -228,23 +218,14 @@ async fn registration_rejects_bad_input_field_by_field_and_keeps_it() {
     )
     .await
     .unwrap();
-    let token = app.csrf_token("/registrieren").await;
-    let (_, doc) = app.get_html("/registrieren").await;
-    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let res = app
-        .post_form(
+        .submit(
+            "/registrieren",
             "/registrieren",
             &[
                 ("name", "<b>Ich</b>"),
                 ("email", "kein-at"),
                 ("password", "passwort123"),
-                ("stamp", &stamp),
-                ("csrf_token", &token),
             ],
         )
         .await;
@@ -280,41 +261,19 @@ async fn bots_are_turned_away_without_captchas() {
     )
     .await
     .unwrap();
-    let token = app.csrf_token("/registrieren").await;
-    let (_, doc) = app.get_html("/registrieren").await;
-    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
+    let hidden = app.hidden_fields("/registrieren").await;
+    let mut form: Vec<(&str, &str)> = vec![
+        ("name", "Bot"),
+        ("email", "bot@example.de"),
+        ("password", PASSWORD),
+    ];
+    form.extend(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     // Too fast.
-    let res = app
-        .post_form(
-            "/registrieren",
-            &[
-                ("name", "Bot"),
-                ("email", "bot@example.de"),
-                ("password", PASSWORD),
-                ("stamp", &stamp),
-                ("csrf_token", &token),
-            ],
-        )
-        .await;
+    let res = app.post_form("/registrieren", &form).await;
     assert_eq!(res.status(), 422);
     // Honeypot filled: looks like success, stores nothing.
-    let res = app
-        .post_form(
-            "/registrieren",
-            &[
-                ("name", "Bot"),
-                ("email", "bot@example.de"),
-                ("password", PASSWORD),
-                ("stamp", &stamp),
-                ("csrf_token", &token),
-                ("website", "http://spam"),
-            ],
-        )
-        .await;
+    form.push(("website", "http://spam"));
+    let res = app.post_form("/registrieren", &form).await;
     assert_eq!(res.status(), 303);
     assert_eq!(user::Entity::find().count(&app.db).await.unwrap(), 0);
     assert!(app.mails().await.is_empty());
@@ -325,25 +284,12 @@ async fn an_existing_address_is_not_revealed_on_registration() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let token = app.csrf_token("/registrieren").await;
-    let (_, doc) = app.get_html("/registrieren").await;
-    let stamp = select(&doc, "input[name=\"stamp\"]")[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let (admin, _) = DEMO_PASSWORD_ADMIN;
     let res = app
-        .post_form(
+        .submit(
             "/registrieren",
-            &[
-                ("name", "Wer"),
-                ("email", admin),
-                ("password", PASSWORD),
-                ("stamp", &stamp),
-                ("csrf_token", &token),
-            ],
+            "/registrieren",
+            &[("name", "Wer"), ("email", admin), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(

@@ -12,7 +12,7 @@ use crate::{
     web::{
         errors::WebError,
         page::Page,
-        spam::{client_address, filled_too_fast, form_stamp},
+        spam::{client_address, sent_too_fast, stamped_form_context},
     },
 };
 
@@ -216,9 +216,7 @@ fn register_page(
     form: &RegisterForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    let csrf = page.session().csrf_token();
-    ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
+    let mut ctx = stamped_form_context(page);
     ctx.insert("form", form);
     page.render_form("auth/register.html", ctx, errors)
 }
@@ -238,7 +236,7 @@ pub async fn register(
         return Ok(see_other("/registrieren/gesendet"));
     }
     let mut errors = FieldErrors::default();
-    if filled_too_fast(&page.session().csrf_token(), &form.stamp) {
+    if sent_too_fast(&page, &form.stamp) {
         errors.add("name", "error-form-too-fast");
         return register_page(&page, &form, &errors);
     }

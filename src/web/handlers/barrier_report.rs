@@ -8,7 +8,7 @@ use crate::{
     web::{
         errors::WebError,
         page::Page,
-        spam::{client_address, filled_too_fast, form_stamp},
+        spam::{client_address, sent_too_fast, stamped_form_context},
     },
 };
 
@@ -40,9 +40,7 @@ fn render_form(
     form: &BarrierForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    let csrf = page.session().csrf_token();
-    ctx.insert("stamp", &form_stamp(&csrf, chrono::Utc::now().timestamp()));
+    let mut ctx = stamped_form_context(page);
     ctx.insert("form", form);
     page.render_form("barrier_report/form.html", ctx, errors)
 }
@@ -73,7 +71,7 @@ pub async fn submit(
     }
     let db = &page.state().db;
     let mut errors = FieldErrors::default();
-    if filled_too_fast(&page.session().csrf_token(), &form.stamp) {
+    if sent_too_fast(&page, &form.stamp) {
         errors.add("description", "error-form-too-fast");
         return render_form(&page, &form, &errors);
     }
