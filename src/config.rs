@@ -135,6 +135,12 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub session_idle: Duration,
+    /// How long places offered to a waiting entry are held for it.
+    pub offer_hold: Duration,
+    /// When the reminder mail goes out before a date.
+    pub reminder_before: Duration,
+    /// After this long past a date, participants' names and contacts are removed.
+    pub retention: Duration,
     pub session_absolute: Duration,
     /// Throttling of logins, registrations and resets; `off` only for load tests.
     pub rate_limits: bool,
@@ -292,34 +298,72 @@ impl Settings {
                 ),
             ));
         }
-        let minutes =
-            |name: &str, raw: Option<String>, default: u64| -> Result<Duration, ConfigError> {
-                match raw {
-                    None => Ok(Duration::from_secs(default * 60)),
-                    Some(raw) => match raw.trim().parse::<u64>() {
-                        Ok(n) if n > 0 => Ok(Duration::from_secs(n * 60)),
-                        _ => Err(ConfigError::new(
-                            name,
-                            format!("'{raw}' is not a positive number of minutes"),
-                        )),
-                    },
-                }
-            };
-        let session_idle = minutes(
+        // A positive whole number of `unit` (minutes, hours or days, as the setting's name says).
+        let span = |name: &str,
+                    raw: Option<String>,
+                    default: u64,
+                    (unit, seconds_per_unit): (&str, u64)|
+         -> Result<Duration, ConfigError> {
+            match raw {
+                None => Ok(Duration::from_secs(default * seconds_per_unit)),
+                Some(raw) => match raw.trim().parse::<u64>() {
+                    Ok(n) if n > 0 && n < 1_000_000 => {
+                        Ok(Duration::from_secs(n * seconds_per_unit))
+                    }
+                    _ => Err(ConfigError::new(
+                        name,
+                        format!("'{raw}' is not a positive number of {unit}"),
+                    )),
+                },
+            }
+        };
+        const MINUTES: (&str, u64) = ("minutes", 60);
+        const HOURS: (&str, u64) = ("hours", 3600);
+        const DAYS: (&str, u64) = ("days", 86_400);
+        let session_idle = span(
             "TEILHABE_SESSION_IDLE_MINUTES",
             get(
                 "TEILHABE_SESSION_IDLE_MINUTES",
                 file.session_idle_minutes.map(|n| n.to_string()),
             ),
             30,
+            MINUTES,
         )?;
-        let session_absolute = minutes(
+        let session_absolute = span(
             "TEILHABE_SESSION_MAX_MINUTES",
             get(
                 "TEILHABE_SESSION_MAX_MINUTES",
                 file.session_max_minutes.map(|n| n.to_string()),
             ),
             12 * 60,
+            MINUTES,
+        )?;
+        let offer_hold = span(
+            "TEILHABE_OFFER_HOLD_HOURS",
+            get(
+                "TEILHABE_OFFER_HOLD_HOURS",
+                file.offer_hold_hours.map(|n| n.to_string()),
+            ),
+            24,
+            HOURS,
+        )?;
+        let reminder_before = span(
+            "TEILHABE_REMINDER_HOURS",
+            get(
+                "TEILHABE_REMINDER_HOURS",
+                file.reminder_hours.map(|n| n.to_string()),
+            ),
+            48,
+            HOURS,
+        )?;
+        let retention = span(
+            "TEILHABE_RETENTION_DAYS",
+            get(
+                "TEILHABE_RETENTION_DAYS",
+                file.retention_days.map(|n| n.to_string()),
+            ),
+            90,
+            DAYS,
         )?;
         let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
             None => true,
@@ -339,6 +383,9 @@ impl Settings {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             session_idle,
+            offer_hold,
+            reminder_before,
+            retention,
             session_absolute,
             rate_limits,
         })
@@ -359,6 +406,9 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub session_idle_minutes: Option<u64>,
+    pub offer_hold_hours: Option<u64>,
+    pub reminder_hours: Option<u64>,
+    pub retention_days: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
     pub operator: Option<Contact>,

@@ -2,6 +2,7 @@
 //! Templates call `t(key="…", lang=lang)`, with further named arguments passed to Fluent.
 use std::{borrow::Cow, collections::HashMap, path::Path, sync::Arc};
 
+use chrono::{DateTime, Utc};
 use fluent_templates::{ArcLoader, Loader, fluent_bundle::FluentValue};
 
 use crate::domain::Language;
@@ -32,8 +33,11 @@ impl Translations {
         self.0.lookup_with_args(&lang.langid(), key, args)
     }
 
-    /// Registers `t(key, lang, …args)` in a tera instance.
+    /// Registers `t(key, lang, …args)` and the date filters in a tera instance.
     pub fn register(&self, tera: &mut tera::Tera) {
+        tera.register_filter("local_date", date_filter(DateStyle::Date));
+        tera.register_filter("local_time", date_filter(DateStyle::Time));
+        tera.register_filter("short_date", date_filter(DateStyle::Short));
         let me = self.clone();
         tera.register_function("t", move |args: &HashMap<String, tera::Value>| {
             let key = args
@@ -62,6 +66,50 @@ impl Translations {
     }
 }
 
+#[derive(Clone, Copy)]
+pub enum DateStyle {
+    /// "Dienstag, 8. Dezember 2026"
+    Date,
+    /// "14:30"
+    Time,
+    /// "08.12.2026"
+    Short,
+}
+
+/// Formats an instant in Thuringia's time zone, in the reader's language. Every time shown to people
+/// goes through here, so a date never shows in UTC.
+pub fn format_instant(at: DateTime<Utc>, lang: Language, style: DateStyle) -> String {
+    let local = at.with_timezone(&chrono_tz::Europe::Berlin);
+    let (pattern, locale) = match (style, lang) {
+        (DateStyle::Date, Language::De) => ("%A, %-d. %B %Y", chrono::Locale::de_DE),
+        (DateStyle::Date, Language::En) => ("%A %-d %B %Y", chrono::Locale::en_GB),
+        (DateStyle::Time, _) => ("%H:%M", chrono::Locale::de_DE),
+        (DateStyle::Short, _) => ("%d.%m.%Y", chrono::Locale::de_DE),
+    };
+    local.format_localized(pattern, locale).to_string()
+}
+
+fn date_filter(
+    style: DateStyle,
+) -> impl Fn(&tera::Value, &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    move |value, args| {
+        let at = value
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .ok_or_else(|| tera::Error::msg(format!("not a timestamp: {value}")))?;
+        let lang = args
+            .get("lang")
+            .and_then(|v| v.as_str())
+            .and_then(Language::from_code)
+            .unwrap_or(Language::De);
+        Ok(tera::Value::String(format_instant(
+            at.with_timezone(&Utc),
+            lang,
+            style,
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -86,6 +134,29 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn instants_show_in_thuringian_time_across_daylight_saving() {
+        use super::{DateStyle, format_instant};
+        let winter = "2026-12-08T09:30:00Z".parse().unwrap();
+        let summer = "2026-06-09T09:30:00Z".parse().unwrap();
+        assert_eq!(
+            format_instant(winter, Language::De, DateStyle::Time),
+            "10:30"
+        );
+        assert_eq!(
+            format_instant(summer, Language::De, DateStyle::Time),
+            "11:30"
+        );
+        assert_eq!(
+            format_instant(winter, Language::De, DateStyle::Date),
+            "Dienstag, 8. Dezember 2026"
+        );
+        assert_eq!(
+            format_instant(winter, Language::En, DateStyle::Date),
+            "Tuesday 8 December 2026"
+        );
+    }
 
     #[test]
     fn german_and_english_catalogues_have_the_same_messages() {

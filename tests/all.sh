@@ -28,6 +28,12 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Python packages for the tests (aiosmtpd: the SMTP server of tests/api/smtp.rs)"
+# Installs for the python3 on PATH; PIP_BREAK_SYSTEM_PACKAGES lets pip install next to Debian's own
+# Python packages (PEP 668) on a fresh machine, older pips ignore it.
+PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore \
+  python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
 step "cargo test (unit and integration tests)"
 cargo test --workspace --locked
 

@@ -6,6 +6,7 @@ mod m20261129_000001_base;
 mod m20261129_000002_accounts;
 mod m20261129_000003_audit_append_only;
 mod m20261129_000004_offers;
+mod m20261129_000005_booking_rules;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_audit_append_only::Migration),
             Box::new(m20261129_000004_offers::Migration),
+            Box::new(m20261129_000005_booking_rules::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Booking rules: how many places, how a person can be reached, which channel the booking came through.
-use super::{Email, FieldErrors, PersonName};
+use super::{Email, FieldErrors, Language, PersonName};
 
 /// At most this many places in one booking (a person and companions), whatever a date allows.
 pub const MAX_PLACES: u32 = 10;
@@ -88,6 +88,10 @@ pub struct BookingRequest {
     pub phone: Option<Phone>,
     pub places: Places,
     pub channel: Channel,
+    /// Language of the mails about this booking.
+    pub language: Language,
+    /// The account that booked, when the person was signed in.
+    pub user_id: Option<i32>,
 }
 
 impl BookingRequest {
@@ -130,6 +134,8 @@ impl BookingRequest {
                 phone,
                 places,
                 channel,
+                language: Language::De,
+                user_id: None,
             }),
             _ => Err(errors),
         }

@@ -6,6 +6,7 @@ pub mod district;
 pub mod email;
 pub mod form;
 pub mod language;
+pub mod offer;
 pub mod organisation;
 pub mod password;
 pub mod person_name;

@@ -3,10 +3,13 @@ use std::{borrow::Cow, collections::HashMap, sync::Arc};
 
 use fluent_templates::fluent_bundle::FluentValue;
 
-use super::OutgoingMail;
+use super::{Attachment, OutgoingMail};
 use crate::{
+    calendar,
+    db::entities::booking,
     domain::{Email, Language},
-    i18n::Translations,
+    i18n::{DateStyle, Translations, format_instant},
+    services::catalogue,
 };
 
 #[derive(Clone)]
@@ -43,6 +46,175 @@ impl Composer {
             subject: text("subject"),
             text: self.templates.render("mail/account_link.txt", &ctx)?,
             html: self.templates.render("mail/account_link.html", &ctx)?,
+            attachment: None,
         })
+    }
+}
+
+/// Why a booking mail is sent; selects the texts `mail-booking-<key>-subject` and `-intro`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingMail {
+    Confirmed,
+    Waitlisted,
+    /// Moved up from the waiting list.
+    Promoted,
+    /// Fewer places than wanted are free and held for the person for a while.
+    PlacesOffered,
+    CancelledByPerson,
+    CancelledByProvider,
+    DateCancelled,
+    DateChanged,
+    Reminder,
+}
+
+impl BookingMail {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Promoted => "promoted",
+            Self::PlacesOffered => "offered",
+            Self::CancelledByPerson => "cancelled",
+            Self::CancelledByProvider => "cancelled-by-provider",
+            Self::DateCancelled => "date-cancelled",
+            Self::DateChanged => "date-changed",
+            Self::Reminder => "reminder",
+        }
+    }
+
+    /// Mails about a place the person has get the calendar entry attached.
+    fn attaches_calendar(self) -> bool {
+        matches!(
+            self,
+            Self::Confirmed
+                | Self::Promoted
+                | Self::DateChanged
+                | Self::Reminder
+                | Self::DateCancelled
+        )
+    }
+}
+
+impl Composer {
+    pub fn booking_link(&self, token: &str) -> String {
+        format!("{}/buchung/{token}", self.base_url.trim_end_matches('/'))
+    }
+
+    /// A booking mail in the person's language; `None` when the person left no e-mail address.
+    pub fn booking(
+        &self,
+        kind: BookingMail,
+        booking: &booking::Model,
+        date: &catalogue::DateSummary,
+    ) -> anyhow::Result<Option<OutgoingMail>> {
+        let Some(to) = booking.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+            return Ok(None);
+        };
+        let lang = Language::from_code(&booking.language).unwrap_or(Language::De);
+        let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        args.insert("title".into(), date.title.clone().into());
+        args.insert(
+            "places".into(),
+            booking.offered_places.unwrap_or(booking.places).into(),
+        );
+        let text = |key: &str| self.translations.text_with(lang, key, &args);
+        let link = booking
+            .manage_token
+            .as_deref()
+            .map(|token| self.booking_link(token));
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", lang.code());
+        ctx.insert(
+            "intro",
+            &text(&format!("mail-booking-{}-intro", kind.key())),
+        );
+        ctx.insert(
+            "details",
+            &[
+                (text("mail-booking-what"), date.title.clone()),
+                (
+                    text("mail-booking-when"),
+                    format!(
+                        "{}, {}–{}",
+                        format_instant(date.starts_at, lang, DateStyle::Date),
+                        format_instant(date.starts_at, lang, DateStyle::Time),
+                        format_instant(date.ends_at, lang, DateStyle::Time)
+                    ),
+                ),
+                (
+                    text("mail-booking-where"),
+                    place_line(date, &text("mail-booking-online")),
+                ),
+                (text("mail-booking-places"), booking.places.to_string()),
+                (text("mail-booking-name"), booking.name.clone()),
+            ],
+        );
+        ctx.insert("action", &text("mail-booking-action"));
+        ctx.insert("link", &link);
+        ctx.insert("outro", &text("mail-booking-outro"));
+        ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
+        let attachment = if kind.attaches_calendar() {
+            let event = calendar_event(date, &self.base_url, Some(booking.id));
+            Some(Attachment {
+                file_name: "termin.ics".into(),
+                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                body: calendar::calendar(&date.title, &[event], chrono::Utc::now()),
+            })
+        } else {
+            None
+        };
+        Ok(Some(OutgoingMail {
+            to,
+            subject: text(&format!("mail-booking-{}-subject", kind.key())),
+            text: self.templates.render("mail/booking.txt", &ctx)?,
+            html: self.templates.render("mail/booking.html", &ctx)?,
+            attachment,
+        }))
+    }
+}
+
+/// Venue and address in one line, or "online".
+pub fn place_line(date: &catalogue::DateSummary, online: &str) -> String {
+    match (
+        &date.venue_name,
+        &date.street,
+        &date.postal_code,
+        &date.town,
+    ) {
+        (Some(name), Some(street), Some(code), Some(town)) => {
+            format!("{name}, {street}, {code} {town}")
+        }
+        _ => online.to_owned(),
+    }
+}
+
+/// The calendar entry of a date; with a booking id it is the person's own entry (own UID, reminder).
+pub fn calendar_event(
+    date: &catalogue::DateSummary,
+    base_url: &str,
+    booking_id: Option<i64>,
+) -> calendar::CalendarEvent {
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "teilhabe.invalid".into());
+    let base = base_url.trim_end_matches('/');
+    calendar::CalendarEvent {
+        uid: match booking_id {
+            Some(id) => format!("booking-{id}@{host}"),
+            None => format!("date-{}@{host}", date.date_id),
+        },
+        sequence: date.revision,
+        summary: date.title.clone(),
+        description: format!(
+            "{}\n{base}/kurse/{}",
+            date.organisation_name, date.offer_slug
+        ),
+        location: place_line(date, date.online_url.as_deref().unwrap_or("online")),
+        url: format!("{base}/kurse/{}", date.offer_slug),
+        starts_at: date.starts_at,
+        ends_at: date.ends_at,
+        cancelled: date.date_status == "cancelled",
+        alarm_before: booking_id.map(|_| chrono::Duration::days(1)),
     }
 }

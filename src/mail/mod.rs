@@ -7,7 +7,7 @@ use std::{path::PathBuf, time::Duration};
 use chrono::Utc;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart},
+    message::{Attachment as MimeAttachment, Mailbox, MultiPart, header::ContentType},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -36,6 +36,14 @@ pub struct OutgoingMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachment: Option<Attachment>,
+}
+
+/// A text attachment such as a calendar file.
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub body: String,
 }
 
 /// Where mail goes: `.eml` files in a folder (the default) or an SMTP server.
@@ -94,6 +102,9 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<
         sent_at: Set(None),
         last_error: Set(None),
         created_at: Set(now),
+        attachment_name: Set(mail.attachment.as_ref().map(|a| a.file_name.clone())),
+        attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
+        attachment_body: Set(mail.attachment.map(|a| a.body)),
         ..Default::default()
     }
     .insert(conn)
@@ -125,15 +136,27 @@ impl Sender {
             .recipient
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
+        let body = MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone());
+        let body = match (
+            &row.attachment_name,
+            &row.attachment_type,
+            &row.attachment_body,
+        ) {
+            (Some(name), Some(content_type), Some(content)) => {
+                let content_type = ContentType::parse(content_type)
+                    .map_err(|e| MailError::Build(e.to_string()))?;
+                MultiPart::mixed().multipart(body).singlepart(
+                    MimeAttachment::new(name.clone()).body(content.clone(), content_type),
+                )
+            }
+            _ => body,
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(format!("<{}@{}>", row.message_id, self.domain)))
-            .multipart(MultiPart::alternative_plain_html(
-                row.body_text.clone(),
-                row.body_html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| MailError::Build(e.to_string()))
     }
 
@@ -151,9 +174,11 @@ impl Sender {
             .await?;
         for row in due {
             let claimed = outbox::Entity::update_many()
+                // The lease starts now, not at the start of the batch: a slow batch must not hand out
+                // leases that have already run out.
                 .col_expr(
                     outbox::Column::NextAttemptAt,
-                    Expr::value(now + CLAIM_LEASE),
+                    Expr::value(Utc::now() + CLAIM_LEASE),
                 )
                 .filter(outbox::Column::Id.eq(row.id))
                 .filter(outbox::Column::SentAt.is_null())

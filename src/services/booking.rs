@@ -1,19 +1,24 @@
 //! The booking engine for course dates and dialogue events. Capacity is enforced inside one write
 //! transaction: the date row is locked (PostgreSQL `FOR UPDATE`; SQLite takes the write lock at `BEGIN
 //! IMMEDIATE`), so concurrent requests are served one after another and can never oversell. Requests that
-//! do not fit join the waiting list in arrival order.
+//! do not fit join the waiting list in arrival order. Every change writes its mails (or, for people
+//! without e-mail, a task for staff) in the same transaction, so nobody is left uninformed.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
-use super::sessions;
+use super::{catalogue, sessions};
 use crate::{
-    db::entities::{booking, offer, offer_date},
-    domain::booking::{BookingRequest, BookingStatus},
+    db::entities::{booking, offer, offer_date, staff_task},
+    domain::booking::{BookingRequest, BookingStatus, Channel},
+    mail::{
+        self,
+        compose::{BookingMail, Composer},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -31,22 +36,35 @@ pub enum BookingError {
     BookingNotFound,
     #[error("the booking was already cancelled")]
     AlreadyCancelled,
+    #[error("no open offer of places for this booking")]
+    NoOpenOffer,
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    #[error("composing a mail: {0}")]
+    Mail(#[from] anyhow::Error),
+}
+
+/// What the engine needs besides the database: mail texts and the rules set by configuration.
+#[derive(Clone)]
+pub struct Desk {
+    pub db: DatabaseConnection,
+    pub composer: Composer,
+    /// How long places offered to a waiting entry are held for it.
+    pub offer_hold: chrono::Duration,
 }
 
 #[derive(Debug)]
 pub struct Booked {
     pub booking_id: i64,
     pub status: BookingStatus,
-    /// Secret for the cancellation link; only its hash is stored.
+    /// Secret of the booking's own page (details, calendar, cancellation).
     pub cancel_token: String,
     /// 1-based position on the waiting list.
     pub waiting_position: Option<u64>,
 }
 
 /// A write transaction that holds the write lock from its first statement on SQLite.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
@@ -77,86 +95,350 @@ fn check_bookable(
     Ok(())
 }
 
-pub async fn book(
-    db: &DatabaseConnection,
-    date_id: i32,
-    request: BookingRequest,
-    now: DateTime<Utc>,
-) -> Result<Booked, BookingError> {
-    let txn = begin_write(db).await?;
-    let date = offer_date::Entity::find_by_id(date_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(BookingError::DateNotFound)?;
-    let offer = offer::Entity::find_by_id(date.offer_id)
-        .one(&txn)
-        .await?
-        .ok_or(BookingError::DateNotFound)?;
-    check_bookable(&date, &offer, now)?;
-    let places = request.places.get() as i32;
-    if places > date.max_places_per_booking {
-        return Err(BookingError::TooManyPlaces);
-    }
-    if let Some(email) = &request.email {
-        let duplicate = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Email.eq(email.as_str()))
-            .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
-            .count(&txn)
+/// Places a channel may fill: walk-in places are for the counter and the kiosk until they are released.
+fn bookable_limit(date: &offer_date::Model, channel: Channel, now: DateTime<Utc>) -> i32 {
+    let held = match (channel, date.walk_in_release_at) {
+        (Channel::Staff | Channel::Kiosk, _) => 0,
+        (_, Some(release)) if release > now => date.walk_in_places,
+        _ => 0,
+    };
+    date.capacity - held
+}
+
+impl Desk {
+    pub async fn book(
+        &self,
+        date_id: i32,
+        request: BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let date = offer_date::Entity::find_by_id(date_id)
+            .lock_exclusive()
+            .one(&txn)
             .await?
-            > 0;
-        if duplicate {
-            return Err(BookingError::Duplicate);
+            .ok_or(BookingError::DateNotFound)?;
+        let offer = offer::Entity::find_by_id(date.offer_id)
+            .one(&txn)
+            .await?
+            .ok_or(BookingError::DateNotFound)?;
+        check_bookable(&date, &offer, now)?;
+        let places = request.places.get() as i32;
+        if places > date.max_places_per_booking {
+            return Err(BookingError::TooManyPlaces);
         }
+        if let Some(email) = &request.email {
+            let duplicate = booking::Entity::find()
+                .filter(booking::Column::DateId.eq(date_id))
+                .filter(booking::Column::Email.eq(email.as_str()))
+                .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
+                .count(&txn)
+                .await?
+                > 0;
+            if duplicate {
+                return Err(BookingError::Duplicate);
+            }
+        }
+
+        let waiting = waiting_count(&txn, date_id).await?;
+        let limit = bookable_limit(&date, request.channel, now);
+        // Nobody overtakes the waiting list: free places then belong to those already waiting.
+        let confirmed = waiting == 0
+            && offer_date::Entity::update_many()
+                .col_expr(
+                    offer_date::Column::BookedPlaces,
+                    Expr::col(offer_date::Column::BookedPlaces).add(places),
+                )
+                .filter(offer_date::Column::Id.eq(date_id))
+                .filter(
+                    Expr::col(offer_date::Column::BookedPlaces)
+                        .add(places)
+                        .lte(limit),
+                )
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+        let status = if confirmed {
+            BookingStatus::Confirmed
+        } else {
+            BookingStatus::Waitlisted
+        };
+        let cancel_token = sessions::random_token();
+        let saved = booking::ActiveModel {
+            date_id: Set(date_id),
+            user_id: Set(request.user_id),
+            name: Set(request.name.as_str().to_owned()),
+            email: Set(request.email.map(|e| e.to_string())),
+            phone: Set(request.phone.map(|p| p.as_str().to_owned())),
+            places: Set(places),
+            status: Set(status.as_str().to_owned()),
+            channel: Set(request.channel.as_str().to_owned()),
+            cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
+            manage_token: Set(Some(cancel_token.clone())),
+            language: Set(request.language.code().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let kind = if confirmed {
+            BookingMail::Confirmed
+        } else {
+            BookingMail::Waitlisted
+        };
+        // Staff hand the confirmation over themselves (printed or by phone); no task needed.
+        self.notify(&txn, kind, &saved, now, false).await?;
+        txn.commit().await?;
+        Ok(Booked {
+            booking_id: saved.id,
+            status,
+            cancel_token,
+            waiting_position: (!confirmed).then_some(waiting + 1),
+        })
     }
 
-    let waiting = waiting_count(&txn, date_id).await?;
-    // Nobody overtakes the waiting list: free places then belong to those already waiting.
-    let confirmed = waiting == 0
-        && offer_date::Entity::update_many()
-            .col_expr(
-                offer_date::Column::BookedPlaces,
-                Expr::col(offer_date::Column::BookedPlaces).add(places),
-            )
-            .filter(offer_date::Column::Id.eq(date_id))
-            .filter(
-                Expr::col(offer_date::Column::BookedPlaces)
-                    .add(places)
-                    .lte(Expr::col(offer_date::Column::Capacity)),
-            )
-            .exec(&txn)
+    /// Sends the mail of `kind` to the booking's address; without an address, and when `task_without_mail`,
+    /// the organisation's staff get a task to phone the person.
+    async fn notify(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        let date = catalogue::date(txn, booking.date_id, now)
             .await?
-            .rows_affected
-            == 1;
-    let status = if confirmed {
-        BookingStatus::Confirmed
-    } else {
-        BookingStatus::Waitlisted
-    };
-    let cancel_token = sessions::random_token();
-    let saved = booking::ActiveModel {
-        date_id: Set(date_id),
-        user_id: Set(None),
-        name: Set(request.name.as_str().to_owned()),
-        email: Set(request.email.map(|e| e.to_string())),
-        phone: Set(request.phone.map(|p| p.as_str().to_owned())),
-        places: Set(places),
-        status: Set(status.as_str().to_owned()),
-        channel: Set(request.channel.as_str().to_owned()),
-        cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
-        created_at: Set(now),
-        ..Default::default()
+            .ok_or(BookingError::DateNotFound)?
+            .date;
+        match self.composer.booking(kind, booking, &date)? {
+            Some(mail) => mail::enqueue(txn, mail).await?,
+            None if task_without_mail => {
+                staff_task::ActiveModel {
+                    organisation_id: Set(date.organisation_id),
+                    date_id: Set(Some(booking.date_id)),
+                    booking_id: Set(Some(booking.id)),
+                    kind: Set(format!("call-{}", kind.key())),
+                    created_at: Set(now),
+                    done_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+            }
+            None => {}
+        }
+        Ok(())
     }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(Booked {
-        booking_id: saved.id,
-        status,
-        cancel_token,
-        waiting_position: (!confirmed).then_some(waiting + 1),
-    })
+
+    /// Cancels by the secret from the booking link.
+    pub async fn cancel(
+        &self,
+        cancel_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let found = by_token(&txn, cancel_token).await?;
+        let outcome = self
+            .cancel_in(&txn, found, BookingMail::CancelledByPerson, now)
+            .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Cancels on behalf of the person (staff at the counter or on the phone) or because the provider must.
+    pub async fn cancel_by_staff(
+        &self,
+        booking_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let found = booking::Entity::find_by_id(booking_id)
+            .one(&txn)
+            .await?
+            .ok_or(BookingError::BookingNotFound)?;
+        let outcome = self
+            .cancel_in(&txn, found, BookingMail::CancelledByProvider, now)
+            .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn cancel_in(
+        &self,
+        txn: &DatabaseTransaction,
+        found: booking::Model,
+        mail: BookingMail,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        if found.status == BookingStatus::Cancelled.as_str() {
+            return Err(BookingError::AlreadyCancelled);
+        }
+        let date = lock_date(txn, found.date_id).await?;
+        if found.status == BookingStatus::Confirmed.as_str() {
+            set_booked(txn, date.id, date.booked_places - found.places).await?;
+        }
+        let mut cancelled: booking::ActiveModel = found.clone().into();
+        cancelled.status = Set(BookingStatus::Cancelled.as_str().to_owned());
+        cancelled.offered_places = Set(None);
+        cancelled.offer_expires_at = Set(None);
+        let cancelled = cancelled.update(txn).await?;
+        self.notify(txn, mail, &cancelled, now, false).await?;
+        let promoted = self.fill_from_waiting_list(txn, date.id, now).await?;
+        Ok(Cancelled {
+            booking_id: found.id,
+            promoted,
+        })
+    }
+
+    /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
+    /// than are free is offered the free ones and holds them until it answers or the offer expires; only
+    /// then may later, smaller entries move ahead. Returns the promoted entries.
+    pub async fn fill_from_waiting_list(
+        &self,
+        txn: &DatabaseTransaction,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, BookingError> {
+        let date = lock_date(txn, date_id).await?;
+        if date.status == "cancelled" || date.starts_at <= now {
+            return Ok(Vec::new());
+        }
+        let limit = bookable_limit(&date, Channel::Online, now);
+        let mut booked = date.booked_places;
+        let mut promoted = Vec::new();
+        let waiting = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(date_id))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+            .order_by_asc(booking::Column::Id)
+            .all(txn)
+            .await?;
+        for entry in waiting {
+            let free = limit - booked;
+            if free <= 0 {
+                break;
+            }
+            if entry.places <= free {
+                booked += entry.places;
+                let mut update: booking::ActiveModel = entry.clone().into();
+                update.status = Set(BookingStatus::Confirmed.as_str().to_owned());
+                update.offered_places = Set(None);
+                update.offer_expires_at = Set(None);
+                let confirmed = update.update(txn).await?;
+                self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
+                    .await?;
+                promoted.push(entry.id);
+                continue;
+            }
+            match entry.offer_expires_at {
+                // An open offer holds its places; nobody behind it moves.
+                Some(expires) if expires > now => break,
+                // Offer declined or expired: later entries may go ahead.
+                Some(_) => continue,
+                None => {
+                    let mut update: booking::ActiveModel = entry.clone().into();
+                    update.offered_places = Set(Some(free));
+                    update.offer_expires_at = Set(Some(now + self.offer_hold));
+                    let offered = update.update(txn).await?;
+                    self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
+                        .await?;
+                    break;
+                }
+            }
+        }
+        set_booked(txn, date_id, booked).await?;
+        Ok(promoted)
+    }
+
+    /// The person takes the places offered to them (fewer than they asked for), or declines and keeps
+    /// waiting for the full number.
+    pub async fn answer_offer(
+        &self,
+        cancel_token: &str,
+        accept: bool,
+        now: DateTime<Utc>,
+    ) -> Result<BookingStatus, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let found = by_token(&txn, cancel_token).await?;
+        let date = lock_date(&txn, found.date_id).await?;
+        let offered = match (found.offered_places, found.offer_expires_at) {
+            (Some(places), Some(expires))
+                if expires > now && found.status == BookingStatus::Waitlisted.as_str() =>
+            {
+                places
+            }
+            _ => return Err(BookingError::NoOpenOffer),
+        };
+        let mut update: booking::ActiveModel = found.clone().into();
+        let status = if accept {
+            set_booked(&txn, date.id, date.booked_places + offered).await?;
+            update.places = Set(offered);
+            update.status = Set(BookingStatus::Confirmed.as_str().to_owned());
+            update.offered_places = Set(None);
+            update.offer_expires_at = Set(None);
+            let confirmed = update.update(&txn).await?;
+            self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
+                .await?;
+            BookingStatus::Confirmed
+        } else {
+            update.offer_expires_at = Set(Some(now));
+            update.update(&txn).await?;
+            self.fill_from_waiting_list(&txn, date.id, now).await?;
+            BookingStatus::Waitlisted
+        };
+        txn.commit().await?;
+        Ok(status)
+    }
+
+    /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.
+    pub async fn expire_offers(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let dates: Vec<i32> = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+            .filter(booking::Column::OfferExpiresAt.lte(now))
+            .filter(booking::Column::OfferExpiresAt.gt(now - chrono::Duration::days(1)))
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut promoted = 0;
+        for date_id in dates {
+            let txn = begin_write(&self.db).await?;
+            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+            txn.commit().await?;
+        }
+        Ok(promoted)
+    }
+}
+
+async fn by_token(txn: &DatabaseTransaction, token: &str) -> Result<booking::Model, BookingError> {
+    booking::Entity::find()
+        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(token)))
+        .one(txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)
+}
+
+async fn lock_date(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+) -> Result<offer_date::Model, BookingError> {
+    offer_date::Entity::find_by_id(date_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(BookingError::DateNotFound)
+}
+
+async fn set_booked(txn: &DatabaseTransaction, date_id: i32, booked: i32) -> Result<(), DbErr> {
+    offer_date::Entity::update_many()
+        .col_expr(offer_date::Column::BookedPlaces, Expr::value(booked))
+        .filter(offer_date::Column::Id.eq(date_id))
+        .exec(txn)
+        .await
+        .map(drop)
 }
 
 async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64, DbErr> {
@@ -167,76 +449,33 @@ async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64,
         .await
 }
 
+/// Position on the waiting list (1-based) of a waiting booking.
+pub async fn waiting_position(
+    db: &impl ConnectionTrait,
+    found: &booking::Model,
+) -> Result<u64, DbErr> {
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(found.date_id))
+        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+        .filter(booking::Column::Id.lte(found.id))
+        .count(db)
+        .await
+}
+
+/// A booking by the secret of its link, for the person's own page.
+pub async fn find_by_token(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<booking::Model>, DbErr> {
+    booking::Entity::find()
+        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(token)))
+        .one(db)
+        .await
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cancelled {
     pub booking_id: i64,
     /// Waiting-list entries that got the freed places, in arrival order.
     pub promoted: Vec<i64>,
-}
-
-/// Cancels by the secret from the confirmation link. Freed places go to the waiting list at once,
-/// strictly in arrival order: an entry that does not fit yet keeps its turn, later ones do not overtake it.
-pub async fn cancel(
-    db: &DatabaseConnection,
-    cancel_token: &str,
-) -> Result<Cancelled, BookingError> {
-    let txn = begin_write(db).await?;
-    let found = booking::Entity::find()
-        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(cancel_token)))
-        .one(&txn)
-        .await?
-        .ok_or(BookingError::BookingNotFound)?;
-    if found.status == BookingStatus::Cancelled.as_str() {
-        return Err(BookingError::AlreadyCancelled);
-    }
-    let date = offer_date::Entity::find_by_id(found.date_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(BookingError::DateNotFound)?;
-    let mut booked = date.booked_places;
-    if found.status == BookingStatus::Confirmed.as_str() {
-        booked -= found.places;
-    }
-    booking::Entity::update_many()
-        .col_expr(
-            booking::Column::Status,
-            Expr::value(BookingStatus::Cancelled.as_str()),
-        )
-        .filter(booking::Column::Id.eq(found.id))
-        .exec(&txn)
-        .await?;
-
-    let mut promoted = Vec::new();
-    let waiting = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(found.date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
-        .order_by_asc(booking::Column::Id)
-        .all(&txn)
-        .await?;
-    for entry in waiting {
-        if booked + entry.places > date.capacity {
-            break;
-        }
-        booked += entry.places;
-        booking::Entity::update_many()
-            .col_expr(
-                booking::Column::Status,
-                Expr::value(BookingStatus::Confirmed.as_str()),
-            )
-            .filter(booking::Column::Id.eq(entry.id))
-            .exec(&txn)
-            .await?;
-        promoted.push(entry.id);
-    }
-    offer_date::Entity::update_many()
-        .col_expr(offer_date::Column::BookedPlaces, Expr::value(booked))
-        .filter(offer_date::Column::Id.eq(date.id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(Cancelled {
-        booking_id: found.id,
-        promoted,
-    })
 }

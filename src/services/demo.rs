@@ -1,4 +1,5 @@
-//! Demo content for the one-command start: organisations and venues from `content/demo/*.csv`.
+//! Demo content for the one-command start: organisations, venues, accounts and courses from
+//! `content/demo/*.csv`.
 //! Idempotent: rows whose slug already exists are left as they are.
 use std::{collections::HashMap, path::Path};
 
@@ -35,6 +36,9 @@ pub struct SeedSummary {
     pub organisations_added: usize,
     pub venues_added: usize,
     pub users_added: usize,
+    pub courses_added: usize,
+    pub dates_added: usize,
+    pub bookings_added: usize,
     pub already_present: usize,
 }
 
@@ -42,8 +46,14 @@ impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "demo data: {} organisations, {} venues and {} accounts added, {} already present",
-            self.organisations_added, self.venues_added, self.users_added, self.already_present
+            "demo data: {} organisations, {} venues, {} accounts, {} courses with {} dates and {} bookings added, {} already present",
+            self.organisations_added,
+            self.venues_added,
+            self.users_added,
+            self.courses_added,
+            self.dates_added,
+            self.bookings_added,
+            self.already_present
         )
     }
 }
@@ -244,8 +254,23 @@ pub async fn seed(
         ));
     }
 
+    let courses = super::demo_courses::read(
+        content_dir,
+        &org_rows
+            .iter()
+            .map(|o| o.value.slug.clone())
+            .collect::<Vec<_>>(),
+        &venue_rows
+            .iter()
+            .map(|v| (v.value.slug.clone(), v.value.organisation.clone()))
+            .collect::<Vec<_>>(),
+        now,
+    )?;
+
     let progress = if show_progress {
-        ProgressBar::new((organisations.len() + venues.len() + accounts.len()) as u64)
+        ProgressBar::new(
+            (organisations.len() + venues.len() + accounts.len() + courses.len()) as u64,
+        )
     } else {
         ProgressBar::hidden()
     };
@@ -336,6 +361,7 @@ pub async fn seed(
         }
         progress.inc(1);
     }
+    super::demo_courses::write(&txn, courses, now, &mut summary, &progress).await?;
     txn.commit().await?;
     progress.finish_and_clear();
     Ok(summary)

@@ -39,6 +39,11 @@ pub const REPORT_PER_ADDRESS: Limit = Limit {
     window: Duration::hours(1),
 };
 
+pub const BOOKING_PER_ADDRESS: Limit = Limit {
+    max: 30,
+    window: Duration::hours(1),
+};
+
 /// Buckets hold hashes, so the table stores no addresses in clear.
 pub fn bucket(kind: &str, key: &str) -> String {
     format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])

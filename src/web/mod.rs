@@ -1,5 +1,6 @@
 //! HTTP: routes, handlers, extractors and middleware.
 pub mod access_log;
+pub mod api;
 pub mod errors;
 pub mod handlers;
 pub mod language;
@@ -12,7 +13,9 @@ pub mod state;
 use actix_web::{HttpResponse, error, http::header, web};
 
 use crate::services::content::PAGES;
-use handlers::{account, admin, auth, barrier_report, content_pages, home, operations, venues};
+use handlers::{
+    account, admin, auth, barrier_report, booking, content_pages, courses, home, operations, venues,
+};
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
 const FORM_LIMIT: usize = 64 * 1024;
@@ -24,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(
             web::PathConfig::default().error_handler(|_, _| error::ErrorNotFound("not found")),
         )
+        .configure(api::routes)
         .route("/", web::get().to(home::show))
         .route("/health", web::get().to(operations::health))
         .route("/ready", web::get().to(operations::ready))
@@ -31,6 +35,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/robots.txt", web::get().to(operations::robots))
         .route("/orte", web::get().to(venues::list))
         .route("/orte/{slug}", web::get().to(venues::show))
+        .route("/kurse", web::get().to(courses::list))
+        .route("/kurse/programm", web::get().to(courses::programme))
+        .route("/kurse/{slug}", web::get().to(courses::show))
+        .service(
+            web::resource("/kurse/{slug}/termine/{date_id}/buchen")
+                .route(web::get().to(booking::form))
+                .route(web::post().to(booking::submit)),
+        )
+        .route(
+            "/kalender/termin/{id}.ics",
+            web::get().to(courses::date_ics),
+        )
+        .route("/kalender/{kind}/{key}.ics", web::get().to(courses::feed))
+        .route("/buchung/{token}", web::get().to(booking::manage))
+        .route("/buchung/{token}/termin.ics", web::get().to(booking::ics))
+        .route("/buchung/{token}/absagen", web::post().to(booking::cancel))
+        .route(
+            "/buchung/{token}/angebot",
+            web::post().to(booking::answer_offer),
+        )
         .service(
             web::resource("/barriere-melden")
                 .route(web::get().to(barrier_report::form))

@@ -2,7 +2,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, i18n::Translations, services::content::ContentPages};
+use crate::{
+    config::Settings,
+    i18n::Translations,
+    mail::compose::Composer,
+    services::{booking::Desk, content::ContentPages},
+};
 
 /// Everything a handler needs, shared by all workers. Cheap to clone.
 #[derive(Clone)]
@@ -15,6 +20,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    pub fn composer(&self) -> Composer {
+        Composer {
+            templates: self.templates.clone(),
+            translations: self.translations.clone(),
+            base_url: self.settings.base_url.to_string(),
+        }
+    }
+
+    pub fn booking_desk(&self) -> Desk {
+        Desk {
+            db: self.db.clone(),
+            composer: self.composer(),
+            offer_hold: chrono::Duration::from_std(self.settings.offer_hold)
+                .unwrap_or(chrono::Duration::hours(24)),
+        }
+    }
+
     pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Self> {
         let translations = Translations::load(&settings.content_dir().join("locales"))?;
         let templates = load_templates(&settings, &translations)?;

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use teilhabe::{
     db::entities::{booking, offer, offer_date, organisation},
     domain::booking::{BookingRequest, BookingStatus, Channel},
-    services::booking::{self as engine, BookingError},
+    services::booking::BookingError,
 };
 
 use crate::helpers::*;
@@ -71,12 +71,11 @@ fn request(i: usize, places: &str) -> BookingRequest {
 
 on_both_backends!(two_hundred_concurrent_bookings_for_twenty_places, |app| {
     let date_id = date_with(&app, 20, Duration::days(7)).await;
+    let desk = app.desk();
     let handles: Vec<_> = (0..200)
         .map(|i| {
-            let db = app.db.clone();
-            tokio::spawn(
-                async move { engine::book(&db, date_id, request(i, "1"), Utc::now()).await },
-            )
+            let desk = desk.clone();
+            tokio::spawn(async move { desk.book(date_id, request(i, "1"), Utc::now()).await })
         })
         .collect();
     let mut results = Vec::new();
@@ -136,38 +135,44 @@ on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
     let date_id = date_with(&app, 3, Duration::days(1)).await;
     let past_id = date_with(&app, 3, Duration::days(-1)).await;
     assert!(matches!(
-        engine::book(&app.db, past_id, request(1, "1"), Utc::now()).await,
+        app.desk().book(past_id, request(1, "1"), Utc::now()).await,
         Err(BookingError::NotBookable("error-booking-past"))
     ));
     assert!(matches!(
-        engine::book(&app.db, 999_999, request(1, "1"), Utc::now()).await,
+        app.desk().book(999_999, request(1, "1"), Utc::now()).await,
         Err(BookingError::DateNotFound)
     ));
     let too_many =
         BookingRequest::parse("Erika", "erika@example.de", "", "5", Channel::Online).unwrap();
     assert!(matches!(
-        engine::book(&app.db, date_id, too_many, Utc::now()).await,
+        app.desk().book(date_id, too_many, Utc::now()).await,
         Err(BookingError::TooManyPlaces)
     ));
 
     // A person with a companion is one entry for two places.
-    let first = engine::book(&app.db, date_id, request(1, "2"), Utc::now())
+    let first = app
+        .desk()
+        .book(date_id, request(1, "2"), Utc::now())
         .await
         .unwrap();
     assert_eq!(first.status, BookingStatus::Confirmed);
     assert!(matches!(
-        engine::book(&app.db, date_id, request(1, "1"), Utc::now()).await,
+        app.desk().book(date_id, request(1, "1"), Utc::now()).await,
         Err(BookingError::Duplicate)
     ));
     // Two more places do not fit into the one left: waiting list, and nobody overtakes it afterwards.
-    let second = engine::book(&app.db, date_id, request(2, "2"), Utc::now())
+    let second = app
+        .desk()
+        .book(date_id, request(2, "2"), Utc::now())
         .await
         .unwrap();
     assert_eq!(
         (second.status, second.waiting_position),
         (BookingStatus::Waitlisted, Some(1))
     );
-    let third = engine::book(&app.db, date_id, request(3, "1"), Utc::now())
+    let third = app
+        .desk()
+        .book(date_id, request(3, "1"), Utc::now())
         .await
         .unwrap();
     assert_eq!(
@@ -192,16 +197,24 @@ on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
 
 on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
     let date_id = date_with(&app, 3, Duration::days(2)).await;
-    let a = engine::book(&app.db, date_id, request(1, "2"), Utc::now())
+    let a = app
+        .desk()
+        .book(date_id, request(1, "2"), Utc::now())
         .await
         .unwrap();
-    let b = engine::book(&app.db, date_id, request(2, "1"), Utc::now())
+    let b = app
+        .desk()
+        .book(date_id, request(2, "1"), Utc::now())
         .await
         .unwrap();
-    let c = engine::book(&app.db, date_id, request(3, "2"), Utc::now())
+    let c = app
+        .desk()
+        .book(date_id, request(3, "2"), Utc::now())
         .await
         .unwrap();
-    let d = engine::book(&app.db, date_id, request(4, "1"), Utc::now())
+    let d = app
+        .desk()
+        .book(date_id, request(4, "1"), Utc::now())
         .await
         .unwrap();
     assert_eq!(
@@ -214,10 +227,18 @@ on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
         ]
     );
     // One place frees up: C needs two, so it keeps its turn and D does not overtake.
-    let cancelled = engine::cancel(&app.db, &b.cancel_token).await.unwrap();
+    let cancelled = app
+        .desk()
+        .cancel(&b.cancel_token, Utc::now())
+        .await
+        .unwrap();
     assert!(cancelled.promoted.is_empty());
     // Two more free up: C (2) and then D (1) fit, in that order.
-    let cancelled = engine::cancel(&app.db, &a.cancel_token).await.unwrap();
+    let cancelled = app
+        .desk()
+        .cancel(&a.cancel_token, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(cancelled.promoted, vec![c.booking_id, d.booking_id]);
     let date = offer_date::Entity::find_by_id(date_id)
         .one(&app.db)
@@ -226,11 +247,11 @@ on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
         .unwrap();
     assert_eq!(date.booked_places, 3);
     assert!(matches!(
-        engine::cancel(&app.db, &a.cancel_token).await,
+        app.desk().cancel(&a.cancel_token, Utc::now()).await,
         Err(BookingError::AlreadyCancelled)
     ));
     assert!(matches!(
-        engine::cancel(&app.db, "unbekannt").await,
+        app.desk().cancel("unbekannt", Utc::now()).await,
         Err(BookingError::BookingNotFound)
     ));
 });

@@ -64,8 +64,8 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(stdout.contains(expect), "{stdout}");
     };
-    seed("accounts added, 0 already present");
-    seed("0 organisations, 0 venues and 0 accounts added");
+    seed("bookings added, 0 already present");
+    seed("0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings added");
 
     let out = teilhabe(dir.path())
         .args([

@@ -1,6 +1,6 @@
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use teilhabe::{
-    db::entities::{district, organisation, user, venue},
+    db::entities::{booking, district, offer, offer_date, organisation, user, venue},
     services::demo,
 };
 
@@ -18,14 +18,53 @@ on_both_backends!(demo_seed_is_idempotent_and_complete, |app| {
         "{orgs} organisations, {venues} venues"
     );
 
+    let courses = offer::Entity::find().count(&app.db).await.unwrap();
+    assert!(courses >= 40, "{courses} demo courses");
+    let dates = offer_date::Entity::find().all(&app.db).await.unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        dates.iter().all(|d| d.starts_at > now),
+        "all demo dates upcoming"
+    );
+    assert!(dates.iter().all(|d| d.booked_places <= d.capacity));
+    let full = dates
+        .iter()
+        .filter(|d| d.booked_places == d.capacity)
+        .count();
+    let waiting = booking::Entity::find()
+        .filter(booking::Column::Status.eq("waitlisted"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        full >= 3 && waiting >= 3,
+        "{full} full dates, {waiting} waiting"
+    );
+    let districts: std::collections::HashSet<String> = venue::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.district_key)
+        .collect();
+    assert_eq!(districts.len(), 22, "demo venues in every district");
+
     let again = demo::seed(&app.db, &app.settings.content_dir(), false)
         .await
         .unwrap();
     assert_eq!(
-        again.organisations_added + again.venues_added + again.users_added,
+        again.organisations_added
+            + again.venues_added
+            + again.users_added
+            + again.courses_added
+            + again.dates_added
+            + again.bookings_added,
         0
     );
-    assert_eq!(again.already_present as u64, orgs + venues + users);
+    assert_eq!(
+        again.already_present as u64,
+        orgs + venues + users + courses
+    );
     assert_eq!(
         organisation::Entity::find().count(&app.db).await.unwrap(),
         orgs

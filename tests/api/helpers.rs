@@ -163,6 +163,13 @@ pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
 }
 
 impl TestApp {
+    /// The booking engine as the app's handlers use it (same mail texts and rules).
+    pub fn desk(&self) -> teilhabe::services::booking::Desk {
+        teilhabe::web::state::AppState::new(self.db.clone(), self.settings.clone())
+            .expect("app state")
+            .booking_desk()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -14,4 +14,5 @@ mod links;
 mod migrations;
 mod operations;
 mod page_shell;
+mod smtp;
 mod venues;

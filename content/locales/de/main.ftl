@@ -4,6 +4,7 @@ service-tagline = Digital dabei: Kurse, Treffen und Ideen für Thüringen
 skip-to-content = Zum Inhalt springen
 nav-label = Hauptnavigation
 nav-home = Startseite
+nav-courses = Kurse
 nav-places = Orte
 nav-help = Hilfe
 lang-switch-label = Sprache wählen
@@ -275,3 +276,170 @@ error-booking-cancelled = Dieser Termin wurde abgesagt.
 error-booking-past = Dieser Termin liegt in der Vergangenheit.
 error-booking-not-open = Für diesen Termin kann man noch nicht buchen.
 error-booking-closed = Für diesen Termin kann man nicht mehr buchen.
+error-places-over-limit = Für diesen Termin können Sie höchstens { $max } Plätze auf einmal buchen.
+error-booking-duplicate = Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail.
+error-date-invalid = Geben Sie das Datum so ein: 24.12.2026.
+error-date-range = Das Datum „bis“ muss nach dem Datum „von“ liegen.
+error-search-too-long = Geben Sie höchstens 100 Zeichen ein.
+error-topic-invalid = Wählen Sie ein Thema aus der Liste.
+error-target-group-invalid = Wählen Sie eine Zielgruppe aus der Liste.
+error-level-invalid = Wählen Sie eine Stufe aus der Liste.
+error-kind-invalid = Wählen Sie eine Art des Angebots aus der Liste.
+
+## Themen, Zielgruppen, Stufen
+topic-smartphone-grundlagen = Smartphone-Grundlagen
+topic-tablet-grundlagen = Tablet-Grundlagen
+topic-videotelefonie = Videotelefonie
+topic-sicher-online-bezahlen = Sicher online bezahlen
+topic-sicher-im-netz = Sicher im Netz
+topic-behoerdengaenge-online = Behördengänge online
+topic-ki-im-alltag = KI im Alltag
+topic-fotos-und-nachrichten = Fotos und Nachrichten
+topic-beteiligung-vor-ort = Beteiligung vor Ort
+target-group-alle = Für alle
+target-group-senioren = Für Seniorinnen und Senioren
+target-group-frauen = Für Frauen
+target-group-jugendliche = Für Jugendliche
+target-group-menschen-mit-behinderung = Für Menschen mit Behinderung
+level-einsteiger = Für Einsteigerinnen und Einsteiger
+level-fortgeschrittene = Für Fortgeschrittene
+
+## Kurse
+courses-title = Kurse und Termine
+courses-intro = Hier finden Sie Kurse zu Smartphone, Computer und Internet in ganz Thüringen. Die meisten Kurse sind kostenlos. Sie können online buchen oder beim Anbieter anrufen.
+courses-filter-legend = Kurse suchen
+courses-filter-text = Suchbegriff
+courses-filter-text-hint = Zum Beispiel: Smartphone, WhatsApp oder Erfurt
+courses-filter-town = Ort
+courses-filter-from = Von (Datum)
+courses-filter-to = Bis (Datum)
+courses-filter-date-hint = Zum Beispiel 24.12.2026
+courses-filter-topic = Thema
+courses-filter-any-topic = Alle Themen
+courses-filter-target-group = Für wen
+courses-filter-any-group = Für alle Zielgruppen
+courses-filter-access-legend = Barrierefreiheit des Ortes
+courses-filter-free = Nur Termine mit freien Plätzen
+courses-filter-submit = Kurse anzeigen
+courses-filter-reset = Alle Filter löschen
+courses-count = { $count ->
+    [0] Wir haben keinen Termin gefunden.
+    [one] Wir haben 1 Termin gefunden.
+   *[other] Wir haben { $count } Termine gefunden.
+}
+courses-none = Versuchen Sie es mit weniger Filtern oder einem anderen Suchbegriff. Sie können auch beim Probierladen in Ihrer Nähe anrufen.
+courses-time = { $from } bis { $to } Uhr
+courses-online = Online
+courses-waiting-list = Ausgebucht – Warteliste möglich
+courses-free-places = { $count ->
+    [one] Noch 1 Platz frei
+   *[other] Noch { $count } Plätze frei
+}
+courses-page = Seite { $page } von { $pages }
+courses-pagination = Seiten
+courses-previous = Vorherige Seite
+courses-next = Nächste Seite
+courses-more-heading = Mehr
+courses-programme-link = Programm zum Ausdrucken (für eine Woche oder einen Monat)
+courses-places-link = Alle Orte mit Angaben zur Barrierefreiheit
+
+course-back = Zurück zu allen Kursen
+course-topic = Thema
+course-level = Stufe
+course-target-group = Für wen
+course-price = Preis
+course-free-of-charge = Kostenlos
+course-what-to-bring = Bitte mitbringen
+course-provider = Anbieter
+course-dates = Termine
+course-no-dates = Für diesen Kurs gibt es zurzeit keine Termine.
+course-date-cancelled = Dieser Termin ist abgesagt.
+course-book = Platz buchen
+course-join-waiting-list = Auf die Warteliste
+course-add-to-calendar = In meinen Kalender eintragen
+course-waiting-policy-heading = So funktioniert die Warteliste
+course-waiting-policy = Wenn alle Plätze vergeben sind, können Sie sich auf die Warteliste setzen. Wer zuerst kommt, rückt zuerst nach. Sagt jemand ab, bekommen Sie den Platz automatisch und wir schreiben Ihnen. Brauchen Sie mehrere Plätze, aber es ist nur einer frei, bieten wir Ihnen diesen Platz an. Sie haben dann eine Weile Zeit, ihn anzunehmen. Erst wenn Sie ablehnen oder nicht antworten, kommen die nächsten auf der Liste dran.
+course-place-heading = Ort
+course-online-place = Dieser Kurs findet online statt. Den Link bekommen Sie mit der Bestätigung.
+course-phone-booking = Sie möchten lieber telefonisch buchen? Rufen Sie den Anbieter an. Die Mitarbeitenden buchen dann für Sie.
+
+## Buchen
+booking-title = Platz buchen
+booking-back = Zurück zum Kurs
+booking-places-now = Plätze
+booking-other-dates = Andere Termine ansehen
+booking-waiting-list-note = Alle Plätze sind vergeben. Wenn Sie jetzt buchen, kommen Sie auf die Warteliste. Sobald ein Platz frei wird, bekommen Sie ihn automatisch und wir schreiben Ihnen.
+booking-name = Ihr Name
+booking-email = E-Mail-Adresse
+booking-email-hint = An diese Adresse schicken wir die Bestätigung mit einem Link zum Absagen.
+booking-phone = Telefonnummer
+booking-phone-hint = Falls sich etwas ändert und wir Sie anrufen sollen.
+booking-places = Wie viele Plätze?
+booking-places-hint = Eine Begleitperson braucht auch einen Platz. Höchstens { $max } Plätze.
+booking-privacy = Wir speichern Ihren Namen und Ihre Kontaktdaten nur für diesen Termin und löschen sie 90 Tage danach.
+booking-privacy-link = Mehr zum Datenschutz
+booking-submit = Verbindlich buchen
+
+manage-title = Ihre Buchung
+manage-confirmed-heading = Ihr Platz ist gebucht
+manage-waitlisted-heading = Sie stehen auf der Warteliste
+manage-waiting-position = Sie sind auf Platz { $position } der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird.
+manage-cancelled-heading = Diese Buchung ist abgesagt
+manage-offer-heading = Für Sie ist ein Platz frei geworden
+manage-offer-text = Sie wollten { $wanted } Plätze. Frei sind jetzt { $places }. Wir halten diese Plätze für Sie bis { $day }, { $until } Uhr.
+manage-offer-accept = { $places ->
+    [one] 1 Platz annehmen
+   *[other] { $places } Plätze annehmen
+}
+manage-offer-decline = Nein, weiter auf alle Plätze warten
+manage-keep-link = Bewahren Sie den Link zu dieser Seite auf. Wir haben ihn Ihnen auch per E-Mail geschickt. Mit ihm können Sie Ihre Buchung jederzeit ansehen oder absagen.
+manage-cancel-heading = Buchung absagen
+manage-cancel-text = Sie können nicht kommen? Sagen Sie bitte ab. Dann bekommt jemand von der Warteliste Ihren Platz.
+manage-cancel-submit = Buchung absagen
+
+## Programm zum Ausdrucken
+programme-title = Programm
+programme-legend = Programm zusammenstellen
+programme-hint = Wählen Sie einen Ort oder einen Landkreis und einen Zeitraum. Das Programm können Sie dann ausdrucken und aushängen.
+programme-venue = Ort
+programme-any-venue = Alle Orte
+programme-period = Zeitraum
+programme-week = Eine Woche
+programme-month = Ein Monat
+programme-from = Ab (Datum)
+programme-submit = Programm anzeigen
+programme-period-line = Termine vom { $from } bis zum { $to }
+programme-none = In diesem Zeitraum gibt es hier keine Termine.
+programme-col-when = Wann
+programme-col-what = Was
+programme-col-where = Wo
+programme-col-places = Freie Plätze
+programme-footer = Anmelden: online unter { $url } oder telefonisch beim Anbieter.
+
+## Buchungs-E-Mails
+mail-booking-what = Was
+mail-booking-when = Wann
+mail-booking-where = Wo
+mail-booking-places = Plätze
+mail-booking-name = Name
+mail-booking-online = Online
+mail-booking-action = Buchung ansehen oder absagen
+mail-booking-outro = Im Anhang finden Sie den Termin für Ihren Kalender. Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
+mail-booking-confirmed-subject = Ihr Platz ist gebucht: { $title }
+mail-booking-confirmed-intro = Guten Tag, Ihr Platz ist gebucht. Wir freuen uns auf Sie.
+mail-booking-waitlisted-subject = Sie stehen auf der Warteliste: { $title }
+mail-booking-waitlisted-intro = Guten Tag, alle Plätze sind vergeben. Sie stehen auf der Warteliste. Sobald ein Platz frei wird, bekommen Sie ihn automatisch und wir schreiben Ihnen.
+mail-booking-promoted-subject = Ein Platz ist frei geworden: { $title }
+mail-booking-promoted-intro = Guten Tag, gute Nachricht: Ein Platz ist frei geworden. Sie sind von der Warteliste nachgerückt und Ihr Platz ist jetzt gebucht.
+mail-booking-offered-subject = Wir halten Plätze für Sie: { $title }
+mail-booking-offered-intro = Guten Tag, es sind { $places } Plätze frei geworden, aber nicht so viele, wie Sie wollten. Wir halten diese Plätze eine Weile für Sie. Bitte sagen Sie uns über den Link, ob Sie sie nehmen.
+mail-booking-cancelled-subject = Ihre Buchung ist abgesagt: { $title }
+mail-booking-cancelled-intro = Guten Tag, Sie haben Ihre Buchung abgesagt. Danke, dass Sie Bescheid gesagt haben. Ihr Platz geht an die Warteliste.
+mail-booking-cancelled-by-provider-subject = Ihre Buchung wurde storniert: { $title }
+mail-booking-cancelled-by-provider-intro = Guten Tag, der Anbieter hat Ihre Buchung storniert. Bei Fragen rufen Sie ihn bitte an.
+mail-booking-date-cancelled-subject = Termin abgesagt: { $title }
+mail-booking-date-cancelled-intro = Guten Tag, leider muss dieser Termin ausfallen. Es tut uns leid. Sie müssen nichts weiter tun. Andere Termine finden Sie unter „Kurse“.
+mail-booking-date-changed-subject = Termin geändert: { $title }
+mail-booking-date-changed-intro = Guten Tag, dieser Termin hat sich geändert. Bitte prüfen Sie die neuen Angaben. Wenn Sie nicht kommen können, sagen Sie bitte ab.
+mail-booking-reminder-subject = Erinnerung: { $title }
+mail-booking-reminder-intro = Guten Tag, wir erinnern Sie an Ihren Termin.

@@ -4,6 +4,7 @@ service-tagline = Going digital together: courses, meetings and ideas for Thurin
 skip-to-content = Skip to main content
 nav-label = Main navigation
 nav-home = Home
+nav-courses = Courses
 nav-places = Places
 nav-help = Help
 lang-switch-label = Choose language
@@ -275,3 +276,170 @@ error-booking-cancelled = This date has been cancelled.
 error-booking-past = This date is in the past.
 error-booking-not-open = Booking for this date has not opened yet.
 error-booking-closed = Booking for this date has closed.
+error-places-over-limit = For this date you can book at most { $max } places at once.
+error-booking-duplicate = This date is already booked with this e-mail address. The link to your booking is in the confirmation e-mail.
+error-date-invalid = Enter the date like this: 24.12.2026.
+error-date-range = The "to" date must be after the "from" date.
+error-search-too-long = Enter at most 100 characters.
+error-topic-invalid = Choose a topic from the list.
+error-target-group-invalid = Choose a group from the list.
+error-level-invalid = Choose a level from the list.
+error-kind-invalid = Choose a kind of offer from the list.
+
+## Topics, target groups, levels
+topic-smartphone-grundlagen = Smartphone basics
+topic-tablet-grundlagen = Tablet basics
+topic-videotelefonie = Video calls
+topic-sicher-online-bezahlen = Paying safely online
+topic-sicher-im-netz = Staying safe online
+topic-behoerdengaenge-online = Public services online
+topic-ki-im-alltag = AI in everyday life
+topic-fotos-und-nachrichten = Photos and messages
+topic-beteiligung-vor-ort = Local participation
+target-group-alle = For everyone
+target-group-senioren = For older people
+target-group-frauen = For women
+target-group-jugendliche = For young people
+target-group-menschen-mit-behinderung = For people with disabilities
+level-einsteiger = For beginners
+level-fortgeschrittene = For advanced learners
+
+## Courses
+courses-title = Courses and dates
+courses-intro = Courses on smartphones, computers and the internet all over Thuringia. Most courses are free. You can book online or call the provider.
+courses-filter-legend = Find a course
+courses-filter-text = Search term
+courses-filter-text-hint = For example: smartphone, WhatsApp or Erfurt
+courses-filter-town = Town
+courses-filter-from = From (date)
+courses-filter-to = To (date)
+courses-filter-date-hint = For example 24.12.2026
+courses-filter-topic = Topic
+courses-filter-any-topic = All topics
+courses-filter-target-group = For whom
+courses-filter-any-group = For all groups
+courses-filter-access-legend = Accessibility of the place
+courses-filter-free = Only dates with free places
+courses-filter-submit = Show courses
+courses-filter-reset = Clear all filters
+courses-count = { $count ->
+    [0] We found no dates.
+    [one] We found 1 date.
+   *[other] We found { $count } dates.
+}
+courses-none = Try fewer filters or another search term. You can also call the Probierladen near you.
+courses-time = { $from } to { $to }
+courses-online = Online
+courses-waiting-list = Fully booked – waiting list open
+courses-free-places = { $count ->
+    [one] 1 place left
+   *[other] { $count } places left
+}
+courses-page = Page { $page } of { $pages }
+courses-pagination = Pages
+courses-previous = Previous page
+courses-next = Next page
+courses-more-heading = More
+courses-programme-link = Programme to print (for a week or a month)
+courses-places-link = All places with accessibility information
+
+course-back = Back to all courses
+course-topic = Topic
+course-level = Level
+course-target-group = For whom
+course-price = Price
+course-free-of-charge = Free of charge
+course-what-to-bring = Please bring
+course-provider = Provider
+course-dates = Dates
+course-no-dates = There are no dates for this course at the moment.
+course-date-cancelled = This date is cancelled.
+course-book = Book a place
+course-join-waiting-list = Join the waiting list
+course-add-to-calendar = Add to my calendar
+course-waiting-policy-heading = How the waiting list works
+course-waiting-policy = When all places are taken, you can join the waiting list. First come, first served. When someone cancels, you get the place automatically and we write to you. If you need several places but only one is free, we offer you that place. You then have some time to accept it. Only if you decline or do not answer does the next person on the list get a turn.
+course-place-heading = Place
+course-online-place = This course takes place online. You get the link with the confirmation.
+course-phone-booking = Would you rather book by phone? Call the provider. Their staff will book for you.
+
+## Booking
+booking-title = Book a place
+booking-back = Back to the course
+booking-places-now = Places
+booking-other-dates = See other dates
+booking-waiting-list-note = All places are taken. If you book now, you join the waiting list. As soon as a place becomes free, you get it automatically and we write to you.
+booking-name = Your name
+booking-email = E-mail address
+booking-email-hint = We send the confirmation with a link for cancelling to this address.
+booking-phone = Phone number
+booking-phone-hint = In case something changes and we should call you.
+booking-places = How many places?
+booking-places-hint = A companion needs a place too. At most { $max } places.
+booking-privacy = We keep your name and contact details only for this date and delete them 90 days afterwards.
+booking-privacy-link = More about data protection
+booking-submit = Book now
+
+manage-title = Your booking
+manage-confirmed-heading = Your place is booked
+manage-waitlisted-heading = You are on the waiting list
+manage-waiting-position = You are number { $position } on the waiting list. We will write to you as soon as a place becomes free for you.
+manage-cancelled-heading = This booking is cancelled
+manage-offer-heading = A place has become free for you
+manage-offer-text = You wanted { $wanted } places. { $places } are free now. We hold them for you until { $day }, { $until }.
+manage-offer-accept = { $places ->
+    [one] Accept 1 place
+   *[other] Accept { $places } places
+}
+manage-offer-decline = No, keep waiting for all places
+manage-keep-link = Keep the link to this page. We have also sent it to you by e-mail. With it you can see or cancel your booking at any time.
+manage-cancel-heading = Cancel booking
+manage-cancel-text = You cannot come? Please cancel. Then someone from the waiting list gets your place.
+manage-cancel-submit = Cancel booking
+
+## Printable programme
+programme-title = Programme
+programme-legend = Put together a programme
+programme-hint = Choose a place or a district and a period. You can then print the programme and put it up.
+programme-venue = Place
+programme-any-venue = All places
+programme-period = Period
+programme-week = One week
+programme-month = One month
+programme-from = From (date)
+programme-submit = Show programme
+programme-period-line = Dates from { $from } to { $to }
+programme-none = There are no dates here in this period.
+programme-col-when = When
+programme-col-what = What
+programme-col-where = Where
+programme-col-places = Free places
+programme-footer = Book online at { $url } or by phone with the provider.
+
+## Booking e-mails
+mail-booking-what = What
+mail-booking-when = When
+mail-booking-where = Where
+mail-booking-places = Places
+mail-booking-name = Name
+mail-booking-online = Online
+mail-booking-action = See or cancel your booking
+mail-booking-outro = The attachment holds the date for your calendar. If you cannot come, please cancel using the link.
+mail-booking-confirmed-subject = Your place is booked: { $title }
+mail-booking-confirmed-intro = Hello, your place is booked. We look forward to seeing you.
+mail-booking-waitlisted-subject = You are on the waiting list: { $title }
+mail-booking-waitlisted-intro = Hello, all places are taken. You are on the waiting list. As soon as a place becomes free, you get it automatically and we write to you.
+mail-booking-promoted-subject = A place has become free: { $title }
+mail-booking-promoted-intro = Hello, good news: a place has become free. You have moved up from the waiting list and your place is now booked.
+mail-booking-offered-subject = We are holding places for you: { $title }
+mail-booking-offered-intro = Hello, { $places } places have become free, but not as many as you wanted. We hold these places for you for a while. Please tell us through the link whether you take them.
+mail-booking-cancelled-subject = Your booking is cancelled: { $title }
+mail-booking-cancelled-intro = Hello, you have cancelled your booking. Thank you for letting us know. Your place goes to the waiting list.
+mail-booking-cancelled-by-provider-subject = Your booking was cancelled: { $title }
+mail-booking-cancelled-by-provider-intro = Hello, the provider has cancelled your booking. If you have questions, please call them.
+mail-booking-date-cancelled-subject = Date cancelled: { $title }
+mail-booking-date-cancelled-intro = Hello, unfortunately this date cannot take place. We are sorry. You do not need to do anything. You can find other dates under "Courses".
+mail-booking-date-changed-subject = Date changed: { $title }
+mail-booking-date-changed-intro = Hello, this date has changed. Please check the new details. If you cannot come, please cancel.
+mail-booking-reminder-subject = Reminder: { $title }
+mail-booking-reminder-intro = Hello, this is a reminder of your date.

@@ -17,6 +17,17 @@ pub struct Model {
     #[sea_orm(unique)]
     pub cancel_token_hash: String,
     pub created_at: DateTimeUtc,
+    /// Language of the person's mails.
+    pub language: String,
+    /// The secret of the person's booking link, for later mails; `None` once anonymised.
+    pub manage_token: Option<String>,
+    /// `present` or `absent` once staff marked attendance.
+    pub attendance: Option<String>,
+    /// Places offered to a waiting entry that needs more than are free, until `offer_expires_at`.
+    pub offered_places: Option<i32>,
+    pub offer_expires_at: Option<DateTimeUtc>,
+    /// Name and contact were removed after the retention period; counts stay.
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

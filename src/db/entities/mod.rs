@@ -9,6 +9,7 @@ pub mod offer_date;
 pub mod organisation;
 pub mod outbox;
 pub mod session;
+pub mod staff_task;
 pub mod throttle_event;
 pub mod user;
 pub mod user_role;

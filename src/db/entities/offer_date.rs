@@ -16,6 +16,16 @@ pub struct Model {
     pub booking_closes_at: Option<DateTimeUtc>,
     pub status: String,
     pub created_at: DateTimeUtc,
+    /// Below this many confirmed places at `decision_at`, staff decide whether the date takes place.
+    pub min_participants: i32,
+    pub decision_at: Option<DateTimeUtc>,
+    pub decided_at: Option<DateTimeUtc>,
+    /// Places kept for people who walk in, bookable online only from `walk_in_release_at` on.
+    pub walk_in_places: i32,
+    pub walk_in_release_at: Option<DateTimeUtc>,
+    pub reminder_sent_at: Option<DateTimeUtc>,
+    /// Raised on every change by the provider (iCalendar SEQUENCE).
+    pub revision: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

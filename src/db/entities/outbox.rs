@@ -20,6 +20,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub attachment_body: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

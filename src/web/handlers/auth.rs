@@ -32,12 +32,7 @@ fn safe_return(path: &str) -> &str {
 }
 
 pub fn composer(page: &Page) -> Composer {
-    let state = page.state();
-    Composer {
-        templates: state.templates.clone(),
-        translations: state.translations.clone(),
-        base_url: state.settings.base_url.to_string(),
-    }
+    page.state().composer()
 }
 
 /// A page with a heading, a paragraph and a link: "mail sent", "address confirmed" and the like.

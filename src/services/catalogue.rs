@@ -1,0 +1,436 @@
+//! The public catalogue: upcoming dates of published offers with filters that combine, and an offer's
+//! detail. One query builder serves the HTML pages, the print programme, the calendar feeds and the API.
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Statement,
+    sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement},
+};
+use serde::Serialize;
+
+use crate::{
+    db::entities::{offer, offer_date, organisation, venue},
+    domain::offer::{CatalogueFilter, OfferKind},
+};
+
+pub const PAGE_SIZE: u64 = 20;
+
+/// One date as the catalogue lists it.
+#[derive(Debug, Clone, Serialize, FromQueryResult)]
+pub struct DateSummary {
+    pub date_id: i32,
+    pub offer_id: i32,
+    pub offer_slug: String,
+    pub kind: String,
+    pub title: String,
+    pub topic: String,
+    pub target_group: String,
+    pub level: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub booked_places: i32,
+    pub max_places_per_booking: i32,
+    pub walk_in_places: i32,
+    pub walk_in_release_at: Option<DateTime<Utc>>,
+    pub date_status: String,
+    pub revision: i32,
+    pub price_cents: i32,
+    pub online_url: Option<String>,
+    pub venue_slug: Option<String>,
+    pub venue_name: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub town: Option<String>,
+    pub district_key: Option<String>,
+    pub step_free: Option<bool>,
+    pub organisation_id: i32,
+    pub organisation_name: String,
+}
+
+impl DateSummary {
+    /// Places people can book online now: walk-in places count only once they are released.
+    pub fn free_places(&self, now: DateTime<Utc>) -> i32 {
+        std::cmp::max(
+            self.capacity - self.booked_places - held_for_walk_ins(self, now),
+            0,
+        )
+    }
+}
+
+fn held_for_walk_ins(date: &DateSummary, now: DateTime<Utc>) -> i32 {
+    match date.walk_in_release_at {
+        Some(release) if release > now => date.walk_in_places,
+        _ => 0,
+    }
+}
+
+/// A catalogue entry with what a reader needs to decide: free places or waiting list.
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    #[serde(flatten)]
+    pub date: DateSummary,
+    pub free_places: i32,
+    pub waiting_list: bool,
+}
+
+impl Entry {
+    pub fn new(date: DateSummary, now: DateTime<Utc>) -> Self {
+        let free_places = date.free_places(now);
+        Self {
+            waiting_list: free_places == 0,
+            free_places,
+            date,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub total: u64,
+    pub page: u32,
+    pub pages: u64,
+}
+
+fn base_select() -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .from(offer_date::Entity)
+        .inner_join(
+            offer::Entity,
+            Expr::col((offer::Entity, offer::Column::Id))
+                .equals((offer_date::Entity, offer_date::Column::OfferId)),
+        )
+        .inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((offer::Entity, offer::Column::OrganisationId)),
+        )
+        .left_join(
+            venue::Entity,
+            Expr::col((venue::Entity, venue::Column::Id))
+                .equals((offer::Entity, offer::Column::VenueId)),
+        );
+    select
+}
+
+fn with_summary_columns(select: &mut SelectStatement) {
+    let d = offer_date::Entity;
+    let o = offer::Entity;
+    let v = venue::Entity;
+    for (expr, alias) in [
+        (Expr::col((d, offer_date::Column::Id)), "date_id"),
+        (Expr::col((o, offer::Column::Id)), "offer_id"),
+        (Expr::col((o, offer::Column::Slug)), "offer_slug"),
+        (Expr::col((o, offer::Column::Kind)), "kind"),
+        (Expr::col((o, offer::Column::Title)), "title"),
+        (Expr::col((o, offer::Column::Topic)), "topic"),
+        (Expr::col((o, offer::Column::TargetGroup)), "target_group"),
+        (Expr::col((o, offer::Column::Level)), "level"),
+        (Expr::col((d, offer_date::Column::StartsAt)), "starts_at"),
+        (Expr::col((d, offer_date::Column::EndsAt)), "ends_at"),
+        (Expr::col((d, offer_date::Column::Capacity)), "capacity"),
+        (
+            Expr::col((d, offer_date::Column::BookedPlaces)),
+            "booked_places",
+        ),
+        (
+            Expr::col((d, offer_date::Column::MaxPlacesPerBooking)),
+            "max_places_per_booking",
+        ),
+        (
+            Expr::col((d, offer_date::Column::WalkInPlaces)),
+            "walk_in_places",
+        ),
+        (
+            Expr::col((d, offer_date::Column::WalkInReleaseAt)),
+            "walk_in_release_at",
+        ),
+        (Expr::col((d, offer_date::Column::Status)), "date_status"),
+        (Expr::col((d, offer_date::Column::Revision)), "revision"),
+        (Expr::col((o, offer::Column::PriceCents)), "price_cents"),
+        (Expr::col((o, offer::Column::OnlineUrl)), "online_url"),
+        (Expr::col((v, venue::Column::Slug)), "venue_slug"),
+        (Expr::col((v, venue::Column::Name)), "venue_name"),
+        (Expr::col((v, venue::Column::Street)), "street"),
+        (Expr::col((v, venue::Column::PostalCode)), "postal_code"),
+        (Expr::col((v, venue::Column::Town)), "town"),
+        (Expr::col((v, venue::Column::DistrictKey)), "district_key"),
+        (Expr::col((v, venue::Column::StepFree)), "step_free"),
+        (
+            Expr::col((organisation::Entity, organisation::Column::Id)),
+            "organisation_id",
+        ),
+        (
+            Expr::col((organisation::Entity, organisation::Column::Name)),
+            "organisation_name",
+        ),
+    ] {
+        select.expr_as(expr, Alias::new(alias));
+    }
+}
+
+/// Start of a calendar day in Thuringia, as an instant.
+pub fn start_of_local_day(day: NaiveDate) -> DateTime<Utc> {
+    Berlin
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// `%` and `_` in what people type are literal characters, not wildcards.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn contains(column: Expr, text: &str) -> Expr {
+    Expr::expr(Func::lower(column))
+        .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\'))
+}
+
+/// The conditions of a filter; shared by the page query and its count.
+fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> Cond {
+    let d = offer_date::Entity;
+    let o = offer::Entity;
+    let v = venue::Entity;
+    let mut cond = Cond::all()
+        .add(Expr::col((o, offer::Column::Status)).eq("published"))
+        .add(Expr::col((o, offer::Column::Kind)).eq(kind.key()))
+        .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
+    if !filter.include_cancelled {
+        cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne("cancelled"));
+    }
+    if let Some(slug) = &filter.venue {
+        cond = cond.add(Expr::col((v, venue::Column::Slug)).eq(slug.as_str()));
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(Expr::col((d, offer_date::Column::StartsAt)).gte(start_of_local_day(from)));
+    }
+    if let Some(to) = filter.to.and_then(|to| to.checked_add_days(Days::new(1))) {
+        cond = cond.add(Expr::col((d, offer_date::Column::StartsAt)).lt(start_of_local_day(to)));
+    }
+    if let Some(district) = &filter.district {
+        cond = cond.add(Expr::col((v, venue::Column::DistrictKey)).eq(district.as_str()));
+    }
+    if let Some(town) = &filter.town {
+        cond = cond.add(contains(Expr::col((v, venue::Column::Town)), town));
+    }
+    if let Some(topic) = filter.topic {
+        cond = cond.add(Expr::col((o, offer::Column::Topic)).eq(topic.key()));
+    }
+    if let Some(group) = filter.target_group {
+        cond = cond.add(Expr::col((o, offer::Column::TargetGroup)).eq(group.key()));
+    }
+    for (wanted, column) in [
+        (filter.step_free, venue::Column::StepFree),
+        (filter.hearing_loop, venue::Column::HearingLoop),
+        (filter.accessible_toilet, venue::Column::AccessibleToilet),
+    ] {
+        if wanted {
+            cond = cond.add(Expr::col((v, column)).eq(true));
+        }
+    }
+    if filter.free_places_only {
+        let held = Expr::case(
+            Expr::col((d, offer_date::Column::WalkInReleaseAt)).gt(now),
+            Expr::col((d, offer_date::Column::WalkInPlaces)),
+        )
+        .finally(0);
+        cond = cond.add(
+            Expr::col((d, offer_date::Column::Capacity))
+                .sub(Expr::col((d, offer_date::Column::BookedPlaces)))
+                .sub(Expr::expr(held))
+                .gt(0),
+        );
+    }
+    if let Some(text) = &filter.text {
+        cond = cond.add(
+            Cond::any()
+                .add(contains(Expr::col((o, offer::Column::Title)), text))
+                .add(contains(Expr::col((o, offer::Column::Description)), text))
+                .add(contains(
+                    Expr::col((organisation::Entity, organisation::Column::Name)),
+                    text,
+                ))
+                .add(contains(Expr::col((v, venue::Column::Town)), text)),
+        );
+    }
+    cond
+}
+
+fn statement(db: &impl ConnectionTrait, select: &SelectStatement) -> Statement {
+    db.get_database_backend().build(select)
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+/// One page of upcoming dates matching the filter, earliest first.
+pub async fn search(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+) -> Result<Page, DbErr> {
+    let cond = conditions(kind, filter, now);
+    let mut count = base_select();
+    count
+        .expr_as(
+            Expr::col((offer_date::Entity, offer_date::Column::Id)).count(),
+            Alias::new("n"),
+        )
+        .cond_where(cond.clone());
+    let total = Count::find_by_statement(statement(db, &count))
+        .one(db)
+        .await?
+        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+    let pages = std::cmp::max(total.div_ceil(PAGE_SIZE), 1);
+    let page = std::cmp::min(u64::from(filter.page), pages);
+
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .cond_where(cond)
+        .order_by(
+            (offer_date::Entity, offer_date::Column::StartsAt),
+            Order::Asc,
+        )
+        .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE);
+    let dates = DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await?;
+    Ok(Page {
+        entries: dates.into_iter().map(|d| Entry::new(d, now)).collect(),
+        total,
+        page: page as u32,
+        pages,
+    })
+}
+
+/// Every upcoming date matching the filter, without paging: for print programmes and calendar feeds,
+/// whose filters always narrow the set (a venue, a district, a topic, a period).
+pub async fn all_matching(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Entry>, DbErr> {
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .cond_where(conditions(kind, filter, now))
+        .order_by(
+            (offer_date::Entity, offer_date::Column::StartsAt),
+            Order::Asc,
+        )
+        .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
+        .limit(limit);
+    Ok(DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| Entry::new(d, now))
+        .collect())
+}
+
+/// Dates of one venue, including cancelled ones, for a venue's calendar feed.
+pub async fn dates_of_offer(
+    db: &DatabaseConnection,
+    offer_id: i32,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Entry>, DbErr> {
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .and_where(Expr::col((offer::Entity, offer::Column::Id)).eq(offer_id))
+        .and_where(Expr::col((offer_date::Entity, offer_date::Column::EndsAt)).gt(since))
+        .order_by(
+            (offer_date::Entity, offer_date::Column::StartsAt),
+            Order::Asc,
+        );
+    Ok(DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| Entry::new(d, now))
+        .collect())
+}
+
+/// One date with its offer, whatever its state (for booking pages and calendars).
+pub async fn date(
+    db: &impl ConnectionTrait,
+    date_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<Entry>, DbErr> {
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select.and_where(Expr::col((offer_date::Entity, offer_date::Column::Id)).eq(date_id));
+    Ok(DateSummary::find_by_statement(statement(db, &select))
+        .one(db)
+        .await?
+        .map(|d| Entry::new(d, now)))
+}
+
+/// A published offer by its slug.
+pub async fn published_offer(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> Result<Option<(offer::Model, organisation::Model, Option<venue::Model>)>, DbErr> {
+    let Some(found) = offer::Entity::find()
+        .filter(offer::Column::Slug.eq(slug))
+        .filter(offer::Column::Status.eq("published"))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(org) = organisation::Entity::find_by_id(found.organisation_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let place = match found.venue_id {
+        Some(id) => venue::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    Ok(Some((found, org, place)))
+}
+
+/// Slugs of published offers with an upcoming date, for the sitemap.
+pub async fn published_slugs(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, DbErr> {
+    let ids: Vec<i32> = offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(now))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.offer_id)
+        .collect();
+    Ok(offer::Entity::find()
+        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Id.is_in(ids))
+        .order_by_asc(offer::Column::Slug)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.slug)
+        .collect())
+}

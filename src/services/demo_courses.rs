@@ -1,0 +1,257 @@
+//! Demo courses from `content/demo/courses.csv` and `course_dates.csv`. Dates are given relative to the
+//! day of seeding, so a fresh start always shows upcoming dates. Demo bookings fill dates (some beyond
+//! capacity, so their waiting lists show) the way the booking engine would: confirmed up to capacity,
+//! the rest waiting in order.
+use std::path::Path;
+
+use chrono::{DateTime, Days, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+
+use super::{
+    csv_rows::{self, CsvError, Row},
+    demo::{DemoError, SeedSummary},
+    sessions,
+};
+use crate::{
+    db::entities::{booking, offer, offer_date, organisation, venue},
+    domain::{
+        Slug,
+        booking::{BookingStatus, Channel},
+        offer::{Level, OfferKind, TargetGroup, Topic},
+    },
+};
+
+#[derive(Deserialize)]
+pub(super) struct CourseRow {
+    slug: String,
+    organisation: String,
+    venue: String,
+    title: String,
+    description: String,
+    topic: String,
+    level: String,
+    target_group: String,
+    what_to_bring: String,
+    accessibility_notes: String,
+    price_cents: i32,
+    capacity: i32,
+    max_places: i32,
+    min_participants: i32,
+    walk_in_places: i32,
+    online_url: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DateRow {
+    course: String,
+    days_from_today: u64,
+    start: String,
+    minutes: i64,
+    demo_bookings: i32,
+}
+
+pub(super) struct DemoCourses {
+    courses: Vec<Row<CourseRow>>,
+    dates: Vec<(Row<DateRow>, DateTime<Utc>)>,
+}
+
+impl DemoCourses {
+    pub(super) fn len(&self) -> usize {
+        self.courses.len()
+    }
+}
+
+/// Reads and checks both files; `venues` and `organisations` are the slugs from the other demo files.
+pub(super) fn read(
+    content_dir: &Path,
+    organisations: &[String],
+    venues: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<DemoCourses, CsvError> {
+    let course_path = content_dir.join("demo/courses.csv");
+    let date_path = content_dir.join("demo/course_dates.csv");
+    if !course_path.is_file() {
+        return Ok(DemoCourses {
+            courses: Vec::new(),
+            dates: Vec::new(),
+        });
+    }
+    let courses = csv_rows::read::<CourseRow>(&course_path)?;
+    for row in &courses {
+        let r = &row.value;
+        let fail = |field: &str, problem: &str| row.field_error(&course_path, field, problem);
+        Slug::parse(&r.slug).map_err(|_| fail("slug", "is not a valid slug"))?;
+        Topic::parse(&r.topic).map_err(|_| fail("topic", "is not a topic"))?;
+        Level::parse(&r.level).map_err(|_| fail("level", "is not a level"))?;
+        TargetGroup::parse(&r.target_group)
+            .map_err(|_| fail("target_group", "is not a target group"))?;
+        if !organisations.contains(&r.organisation) {
+            return Err(fail(
+                "organisation",
+                "no such organisation in organisations.csv",
+            ));
+        }
+        if !r.venue.is_empty() && !venues.iter().any(|(slug, _)| slug == &r.venue) {
+            return Err(fail("venue", "no such venue in venues.csv"));
+        }
+        if r.venue.is_empty() && r.online_url.is_empty() {
+            return Err(fail(
+                "online_url",
+                "a course without a venue needs an online link",
+            ));
+        }
+        if !(1..=500).contains(&r.capacity) {
+            return Err(fail("capacity", "must be between 1 and 500"));
+        }
+        if !(1..=r.capacity).contains(&r.max_places) {
+            return Err(fail("max_places", "must be between 1 and the capacity"));
+        }
+        if !(0..r.capacity).contains(&r.walk_in_places) {
+            return Err(fail("walk_in_places", "must be below the capacity"));
+        }
+    }
+    let today = now.with_timezone(&Berlin).date_naive();
+    let mut dates = Vec::new();
+    for row in csv_rows::read::<DateRow>(&date_path)? {
+        let r = &row.value;
+        if !courses.iter().any(|c| c.value.slug == r.course) {
+            return Err(row.field_error(&date_path, "course", "no such course in courses.csv"));
+        }
+        let time = NaiveTime::parse_from_str(&r.start, "%H:%M")
+            .map_err(|_| row.field_error(&date_path, "start", "is not a time like 14:30"))?;
+        let day = today
+            .checked_add_days(Days::new(r.days_from_today))
+            .ok_or_else(|| row.field_error(&date_path, "days_from_today", "is too far away"))?;
+        let starts_at = Berlin
+            .from_local_datetime(&day.and_time(time))
+            .earliest()
+            .ok_or_else(|| row.field_error(&date_path, "start", "does not exist on that day"))?
+            .with_timezone(&Utc);
+        if !(15..=600).contains(&r.minutes) {
+            return Err(row.field_error(&date_path, "minutes", "must be between 15 and 600"));
+        }
+        dates.push((row, starts_at));
+    }
+    Ok(DemoCourses { courses, dates })
+}
+
+pub(super) async fn write(
+    txn: &DatabaseTransaction,
+    demo: DemoCourses,
+    now: DateTime<Utc>,
+    summary: &mut SeedSummary,
+    progress: &indicatif::ProgressBar,
+) -> Result<(), DemoError> {
+    for row in demo.courses {
+        let r = row.value;
+        progress.inc(1);
+        if offer::Entity::find()
+            .filter(offer::Column::Slug.eq(&r.slug))
+            .one(txn)
+            .await?
+            .is_some()
+        {
+            summary.already_present += 1;
+            continue;
+        }
+        let Some(org) = organisation::Entity::find()
+            .filter(organisation::Column::Slug.eq(&r.organisation))
+            .one(txn)
+            .await?
+        else {
+            continue;
+        };
+        let venue_id = match r.venue.as_str() {
+            "" => None,
+            slug => venue::Entity::find()
+                .filter(venue::Column::Slug.eq(slug))
+                .one(txn)
+                .await?
+                .map(|v| v.id),
+        };
+        let created = offer::ActiveModel {
+            slug: Set(r.slug.clone()),
+            organisation_id: Set(org.id),
+            venue_id: Set(venue_id),
+            kind: Set(OfferKind::Course.key().to_owned()),
+            title: Set(r.title),
+            description: Set(r.description),
+            topic: Set(r.topic),
+            level: Set(r.level),
+            target_group: Set(r.target_group),
+            language: Set("de".into()),
+            online_url: Set((!r.online_url.is_empty()).then_some(r.online_url)),
+            what_to_bring: Set(r.what_to_bring),
+            accessibility_notes: Set(r.accessibility_notes),
+            price_cents: Set(r.price_cents),
+            status: Set("published".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        summary.courses_added += 1;
+        for (date_row, starts_at) in demo.dates.iter().filter(|(d, _)| d.value.course == r.slug) {
+            let d = &date_row.value;
+            let confirmed = d.demo_bookings.min(r.capacity);
+            let date = offer_date::ActiveModel {
+                offer_id: Set(created.id),
+                starts_at: Set(*starts_at),
+                ends_at: Set(*starts_at + Duration::minutes(d.minutes)),
+                capacity: Set(r.capacity),
+                booked_places: Set(confirmed),
+                max_places_per_booking: Set(r.max_places),
+                booking_opens_at: Set(None),
+                booking_closes_at: Set(Some(*starts_at)),
+                status: Set("scheduled".into()),
+                created_at: Set(now),
+                min_participants: Set(r.min_participants),
+                decision_at: Set((r.min_participants > 0).then(|| *starts_at - Duration::days(14))),
+                decided_at: Set(None),
+                walk_in_places: Set(r.walk_in_places),
+                walk_in_release_at: Set(
+                    (r.walk_in_places > 0).then(|| *starts_at - Duration::hours(24))
+                ),
+                reminder_sent_at: Set(None),
+                revision: Set(0),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            summary.dates_added += 1;
+            for n in 0..d.demo_bookings {
+                let status = if n < confirmed {
+                    BookingStatus::Confirmed
+                } else {
+                    BookingStatus::Waitlisted
+                };
+                let token = sessions::random_token();
+                booking::ActiveModel {
+                    date_id: Set(date.id),
+                    user_id: Set(None),
+                    name: Set(format!("Demo-Teilnehmende {}", n + 1)),
+                    email: Set(Some(format!(
+                        "teilnehmende-{}-{}@demo.teilhabe.example",
+                        date.id,
+                        n + 1
+                    ))),
+                    phone: Set(None),
+                    places: Set(1),
+                    status: Set(status.as_str().to_owned()),
+                    channel: Set(Channel::Online.as_str().to_owned()),
+                    cancel_token_hash: Set(sessions::hash_token(&token)),
+                    manage_token: Set(Some(token)),
+                    language: Set("de".into()),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                summary.bookings_added += 1;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! Booking a date, and the person's own booking page behind the secret link from the confirmation:
+//! details, calendar file, answering an offer of places, cancelling.
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    calendar,
+    db::entities::booking,
+    domain::{
+        FieldErrors,
+        booking::{BookingRequest, BookingStatus, Channel},
+    },
+    mail::compose::calendar_event,
+    services::{
+        booking::{self as engine, BookingError},
+        catalogue, throttle,
+    },
+    web::{
+        errors::WebError,
+        page::Page,
+        spam::{client_address, sent_too_fast, stamped_form_context},
+    },
+};
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct BookingForm {
+    name: String,
+    email: String,
+    phone: String,
+    places: String,
+    /// Honeypot: hidden from people, filled in by bots.
+    #[serde(skip_serializing)]
+    website: String,
+    #[serde(skip_serializing)]
+    stamp: String,
+}
+
+/// The date, if it belongs to the offer in the address.
+async fn date_of(page: &Page, slug: &str, date_id: i32) -> Result<catalogue::Entry, WebError> {
+    catalogue::date(&page.state().db, date_id, Utc::now())
+        .await?
+        .filter(|e| e.date.offer_slug == slug)
+        .ok_or(WebError::NotFound)
+}
+
+fn render_form(
+    page: &Page,
+    entry: &catalogue::Entry,
+    form: &BookingForm,
+    errors: &FieldErrors,
+    refusal: Option<&str>,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = stamped_form_context(page);
+    ctx.insert("entry", entry);
+    ctx.insert("form", form);
+    ctx.insert("refusal", &refusal);
+    ctx.insert(
+        "place_choices",
+        &(1..=std::cmp::min(entry.date.max_places_per_booking, 10)).collect::<Vec<_>>(),
+    );
+    page.render_form("booking/form.html", ctx, errors)
+}
+
+pub async fn form(page: Page, path: web::Path<(String, i32)>) -> Result<HttpResponse, WebError> {
+    let (slug, date_id) = path.into_inner();
+    let entry = date_of(&page, &slug, date_id).await?;
+    let form = BookingForm {
+        name: page
+            .user()
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default(),
+        email: page.user().map(|u| u.email.clone()).unwrap_or_default(),
+        places: "1".into(),
+        ..Default::default()
+    };
+    render_form(&page, &entry, &form, &FieldErrors::default(), None)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    page: Page,
+    path: web::Path<(String, i32)>,
+    form: web::Form<BookingForm>,
+) -> Result<HttpResponse, WebError> {
+    let (slug, date_id) = path.into_inner();
+    let entry = date_of(&page, &slug, date_id).await?;
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    if !form.website.is_empty() {
+        tracing::info!("booking honeypot filled; ignored");
+        return Err(WebError::NotFound);
+    }
+    if sent_too_fast(&page, &form.stamp) {
+        errors.add("name", "error-form-too-fast");
+        return render_form(&page, &entry, &form, &errors, None);
+    }
+    let db = &page.state().db;
+    let limits = page.state().settings.rate_limits;
+    let bucket = throttle::bucket("booking-address", &client_address(&req));
+    if limits
+        && throttle::retry_after(db, &bucket, throttle::BOOKING_PER_ADDRESS)
+            .await?
+            .is_some()
+    {
+        errors.add("name", "error-throttled");
+        let mut response = render_form(&page, &entry, &form, &errors, None)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
+    let mut request = match BookingRequest::parse(
+        &form.name,
+        &form.email,
+        &form.phone,
+        &form.places,
+        Channel::Online,
+    ) {
+        Ok(request) => request,
+        Err(errors) => return render_form(&page, &entry, &form, &errors, None),
+    };
+    request.language = page.language;
+    request.user_id = page.user().map(|u| u.id);
+    if limits {
+        throttle::record(db, &bucket).await?;
+    }
+    match page
+        .state()
+        .booking_desk()
+        .book(date_id, request, Utc::now())
+        .await
+    {
+        Ok(booked) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/buchung/{}", booked.cancel_token),
+            ))
+            .finish()),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            match e {
+                BookingError::TooManyPlaces => errors.add("places", "error-places-over-limit"),
+                BookingError::Duplicate => errors.add("email", "error-booking-duplicate"),
+                BookingError::NotBookable(reason) => {
+                    return render_form(&page, &entry, &form, &errors, Some(reason));
+                }
+                BookingError::DateNotFound => return Err(WebError::NotFound),
+                other => return Err(WebError::Internal(other.into())),
+            }
+            render_form(&page, &entry, &form, &errors, None)
+        }
+    }
+}
+
+async fn booking_by_token(page: &Page, token: &str) -> Result<booking::Model, WebError> {
+    engine::find_by_token(&page.state().db, token)
+        .await?
+        .filter(|b| b.anonymised_at.is_none())
+        .ok_or(WebError::NotFound)
+}
+
+pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let found = booking_by_token(&page, &token).await?;
+    let db = &page.state().db;
+    let now = Utc::now();
+    let entry = catalogue::date(db, found.date_id, now)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let waiting_position = if found.status == BookingStatus::Waitlisted.as_str() {
+        Some(engine::waiting_position(db, &found).await?)
+    } else {
+        None
+    };
+    let open_offer = found
+        .offer_expires_at
+        .filter(|expires| *expires > now && found.offered_places.is_some());
+    let mut ctx = page.form_context();
+    ctx.insert("token", token.as_str());
+    ctx.insert("entry", &entry);
+    ctx.insert("booking_status", &found.status);
+    ctx.insert("booking_name", &found.name);
+    ctx.insert("booking_places", &found.places);
+    ctx.insert("booking_email", &found.email);
+    ctx.insert("booking_phone", &found.phone);
+    ctx.insert("waiting_position", &waiting_position);
+    ctx.insert("offered_places", &open_offer.and(found.offered_places));
+    ctx.insert("offer_expires_at", &open_offer);
+    ctx.insert(
+        "cancellable",
+        &(found.status != BookingStatus::Cancelled.as_str() && entry.date.starts_at > now),
+    );
+    page.render("booking/manage.html", &ctx)
+}
+
+fn back_to(token: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/buchung/{token}")))
+        .finish()
+}
+
+pub async fn cancel(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    booking_by_token(&page, &token).await?;
+    match page.state().booking_desk().cancel(&token, Utc::now()).await {
+        Ok(_) | Err(BookingError::AlreadyCancelled) => Ok(back_to(&token)),
+        Err(BookingError::BookingNotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OfferAnswer {
+    #[serde(default)]
+    answer: String,
+}
+
+pub async fn answer_offer(
+    page: Page,
+    token: web::Path<String>,
+    form: web::Form<OfferAnswer>,
+) -> Result<HttpResponse, WebError> {
+    booking_by_token(&page, &token).await?;
+    let accept = match form.answer.as_str() {
+        "annehmen" => true,
+        "ablehnen" => false,
+        _ => return Ok(back_to(&token)),
+    };
+    match page
+        .state()
+        .booking_desk()
+        .answer_offer(&token, accept, Utc::now())
+        .await
+    {
+        // An expired offer simply shows the current state again.
+        Ok(_) | Err(BookingError::NoOpenOffer) => Ok(back_to(&token)),
+        Err(BookingError::BookingNotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
+}
+
+/// The person's own calendar entry, with a reminder.
+pub async fn ics(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let found = booking_by_token(&page, &token).await?;
+    let now = Utc::now();
+    let entry = catalogue::date(&page.state().db, found.date_id, now)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut event = calendar_event(
+        &entry.date,
+        page.state().settings.base_url.as_ref(),
+        Some(found.id),
+    );
+    // A cancelled booking disappears from the person's calendar.
+    event.cancelled |= found.status == BookingStatus::Cancelled.as_str();
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"termin.ics\"",
+        ))
+        .body(calendar::calendar(&entry.date.title, &[event], now)))
+}

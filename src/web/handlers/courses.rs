@@ -1,0 +1,305 @@
+//! The public catalogue of courses: list with filters, an offer's page, the printable programme and
+//! calendar files.
+use actix_web::{HttpResponse, http::header, web};
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    calendar,
+    domain::{
+        DistrictKey, FieldErrors,
+        offer::{CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+    },
+    mail::compose::calendar_event,
+    services::{catalogue, reference, venues},
+    web::{errors::WebError, page::Page},
+};
+
+/// Most dates a printed programme or a calendar feed lists.
+const FEED_LIMIT: u64 = 500;
+
+fn vocabulary_context(ctx: &mut tera::Context) {
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "target_groups",
+        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
+    );
+}
+
+/// The query string of the current filter without the page number, for pagination links.
+fn query_without_page(query: &CatalogueQuery) -> String {
+    let mut q = query.clone();
+    q.seite.clear();
+    serde_urlencoded::to_string(&q)
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub async fn list(page: Page, query: web::Query<CatalogueQuery>) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let query = query.into_inner();
+    let districts = reference::all_districts(db).await?;
+    let mut ctx = page.context();
+    vocabulary_context(&mut ctx);
+    ctx.insert(
+        "districts",
+        &districts
+            .iter()
+            .map(|d| (&d.key, &d.name))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("query", &query);
+    ctx.insert("base_query", &query_without_page(&query));
+    let now = Utc::now();
+    match CatalogueFilter::parse(&query) {
+        Ok(filter) => {
+            let results = catalogue::search(db, OfferKind::Course, &filter, now).await?;
+            ctx.insert("results", &results);
+            page.render_form("courses/list.html", ctx, &FieldErrors::default())
+        }
+        Err(errors) => page.render_form("courses/list.html", ctx, &errors),
+    }
+}
+
+#[derive(Serialize)]
+struct DateRow {
+    #[serde(flatten)]
+    entry: catalogue::Entry,
+    bookable: bool,
+    past: bool,
+}
+
+pub async fn show(page: Page, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let (offer, org, place) = catalogue::published_offer(db, &slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let now = Utc::now();
+    let dates: Vec<DateRow> = catalogue::dates_of_offer(db, offer.id, now, now)
+        .await?
+        .into_iter()
+        .map(|entry| DateRow {
+            bookable: entry.date.date_status != "cancelled" && entry.date.starts_at > now,
+            past: entry.date.starts_at <= now,
+            entry,
+        })
+        .collect();
+    let districts = reference::all_districts(db).await?;
+    let venue = match &place {
+        Some(v) => venues::by_slug(db, &v.slug, &districts).await?,
+        None => None,
+    };
+    let mut ctx = page.context();
+    ctx.insert("offer", &OfferView::from(&offer));
+    ctx.insert("organisation_name", &org.name);
+    ctx.insert("organisation_email", &org.email);
+    ctx.insert("organisation_phone", &org.phone);
+    ctx.insert("venue", &venue);
+    ctx.insert("dates", &dates);
+    page.render("courses/show.html", &ctx)
+}
+
+#[derive(Serialize)]
+pub struct OfferView {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub topic: String,
+    pub level: String,
+    pub target_group: String,
+    pub language: String,
+    pub online_url: Option<String>,
+    pub what_to_bring: String,
+    pub accessibility_notes: String,
+    pub price_cents: i32,
+    pub price: String,
+}
+
+impl From<&crate::db::entities::offer::Model> for OfferView {
+    fn from(o: &crate::db::entities::offer::Model) -> Self {
+        Self {
+            slug: o.slug.clone(),
+            title: o.title.clone(),
+            description: o.description.clone(),
+            topic: o.topic.clone(),
+            level: o.level.clone(),
+            target_group: o.target_group.clone(),
+            language: o.language.clone(),
+            online_url: o.online_url.clone(),
+            what_to_bring: o.what_to_bring.clone(),
+            accessibility_notes: o.accessibility_notes.clone(),
+            price_cents: o.price_cents,
+            price: format!("{},{:02} €", o.price_cents / 100, o.price_cents % 100),
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct ProgrammeQuery {
+    ort: String,
+    kreis: String,
+    /// `woche` or `monat`.
+    zeitraum: String,
+    ab: String,
+}
+
+/// The printable programme of a venue or a district for a week or a month: for notice boards and for
+/// people who are not online.
+pub async fn programme(
+    page: Page,
+    query: web::Query<ProgrammeQuery>,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let query = query.into_inner();
+    let districts = reference::all_districts(db).await?;
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let from = NaiveDate::parse_from_str(query.ab.trim(), "%Y-%m-%d").unwrap_or(today);
+    let month = query.zeitraum == "monat";
+    let to = if month {
+        from.checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.checked_sub_days(Days::new(1)))
+            .unwrap_or(from)
+    } else {
+        from.checked_add_days(Days::new(6)).unwrap_or(from)
+    };
+    let venue = match query.ort.trim() {
+        "" => None,
+        slug => venues::by_slug(db, slug, &districts).await?,
+    };
+    let district = DistrictKey::parse(&query.kreis)
+        .ok()
+        .and_then(|k| districts.iter().find(|d| d.key == k.as_str()).cloned());
+    let mut ctx = page.context();
+    ctx.insert("query", &query);
+    ctx.insert(
+        "districts",
+        &districts
+            .iter()
+            .map(|d| (&d.key, &d.name))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "venues",
+        &venues::list(db, None, false, &districts)
+            .await?
+            .into_iter()
+            .map(|v| (v.slug, format!("{}, {}", v.name, v.town)))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("month", &month);
+    ctx.insert(
+        "catalogue_url",
+        &format!(
+            "{}/kurse",
+            page.state()
+                .settings
+                .base_url
+                .as_str()
+                .trim_end_matches('/')
+        ),
+    );
+    ctx.insert("from", &from.format("%d.%m.%Y").to_string());
+    ctx.insert("to", &to.format("%d.%m.%Y").to_string());
+    ctx.insert("from_iso", &from.to_string());
+    ctx.insert("year", &from.year());
+    if venue.is_none() && district.is_none() {
+        return page.render("courses/programme.html", &ctx);
+    }
+    let filter = CatalogueFilter {
+        district: district
+            .as_ref()
+            .and_then(|d| DistrictKey::parse(&d.key).ok()),
+        from: Some(from),
+        to: Some(to),
+        venue: venue.as_ref().map(|v| v.slug.clone()),
+        ..Default::default()
+    };
+    let entries =
+        catalogue::all_matching(db, OfferKind::Course, &filter, Utc::now(), FEED_LIMIT).await?;
+    ctx.insert("venue", &venue);
+    ctx.insert("district_name", &district.map(|d| d.name));
+    ctx.insert("entries", &entries);
+    page.render("courses/programme.html", &ctx)
+}
+
+fn ics_response(body: String, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{file_name}\""),
+        ))
+        .body(body)
+}
+
+/// The calendar file of one date.
+pub async fn date_ics(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let now = Utc::now();
+    let entry = catalogue::date(&page.state().db, *id, now)
+        .await?
+        .filter(|e| {
+            e.date.kind == OfferKind::Course.key() || e.date.kind == OfferKind::Dialogue.key()
+        })
+        .ok_or(WebError::NotFound)?;
+    let base = page.state().settings.base_url.to_string();
+    let event = calendar_event(&entry.date, &base, None);
+    Ok(ics_response(
+        calendar::calendar(&entry.date.title, &[event], now),
+        &format!("termin-{}.ics", entry.date.date_id),
+    ))
+}
+
+/// Subscribable feeds: `ort/<venue>`, `thema/<topic>` or `kreis/<district key>`.
+pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpResponse, WebError> {
+    let (kind, key) = path.into_inner();
+    let db = &page.state().db;
+    let mut filter = CatalogueFilter {
+        include_cancelled: true,
+        ..Default::default()
+    };
+    let name = match kind.as_str() {
+        "ort" => {
+            let districts = reference::all_districts(db).await?;
+            let venue = venues::by_slug(db, &key, &districts)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            filter.venue = Some(venue.slug.clone());
+            venue.name
+        }
+        "thema" => {
+            let topic = Topic::parse(&key).map_err(|_| WebError::NotFound)?;
+            filter.topic = Some(topic);
+            page.t(&format!("topic-{}", topic.key()))
+        }
+        "kreis" => {
+            let districts = reference::all_districts(db).await?;
+            let district = districts
+                .into_iter()
+                .find(|d| d.key == key)
+                .ok_or(WebError::NotFound)?;
+            filter.district = DistrictKey::parse(&district.key).ok();
+            district.name
+        }
+        _ => return Err(WebError::NotFound),
+    };
+    let now = Utc::now();
+    let entries = catalogue::all_matching(db, OfferKind::Course, &filter, now, FEED_LIMIT).await?;
+    let base = page.state().settings.base_url.to_string();
+    let events: Vec<_> = entries
+        .iter()
+        .map(|e| calendar_event(&e.date, &base, None))
+        .collect();
+    Ok(ics_response(
+        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
+        &format!("{kind}-{key}.ics"),
+    ))
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A real SMTP server for the Rust tests (tests/api/smtp.rs); needs tests/requirements.txt.
+
+    python3 tests/support/smtp_sink.py PORT DIR [--accept N]
+
+Listens on 127.0.0.1:PORT (plain SMTP, no TLS, no authentication) and accepts every message.
+Each message is stored as DIR/<arrival>.eml: the DATA exactly as received, i.e. the raw
+RFC 5322 bytes with CRLF line ends. The SMTP envelope (MAIL FROM, RCPT TO) goes into
+DIR/<arrival>.json, written before the .eml. Both are written under a temporary name and
+renamed, so a reader never sees half a file. <arrival> sorts in arrival order, also across
+restarts of the server.
+
+Prints "ready 127.0.0.1:PORT" once it listens, then runs until it is killed.
+
+With --accept N the server fails mid-way, like a mail server that goes down: after the N-th
+message has been stored and confirmed it stops listening (new connections are refused),
+answers any further message on an open connection with 421 without storing it, and exits.
+"""
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+import time
+
+try:
+    from aiosmtpd.smtp import SMTP
+except ImportError as error:
+    sys.stderr.write(
+        f"smtp_sink: cannot import aiosmtpd ({error}).\n"
+        "Install the test requirements: python3 -m pip install -r tests/requirements.txt\n"
+    )
+    sys.exit(3)
+
+HOST = "127.0.0.1"
+
+
+class Sink:
+    """aiosmtpd handler that stores messages; `handle_DATA` is the hook aiosmtpd calls."""
+
+    def __init__(self, directory, accept, on_limit):
+        self.directory = directory
+        self.accept = accept
+        self.on_limit = on_limit
+        self.stored = 0
+        self.closing = False
+        self.sequence = itertools.count(1)
+
+    def write(self, name, data):
+        tmp = os.path.join(self.directory, f".{name}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(self.directory, name))
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.closing:
+            return "421 4.3.2 Service shutting down"
+        stem = f"{time.time_ns():020d}-{os.getpid()}-{next(self.sequence):06d}"
+        envelope_json = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos}
+        self.write(f"{stem}.json", json.dumps(envelope_json).encode("utf-8"))
+        self.write(f"{stem}.eml", envelope.original_content)
+        self.stored += 1
+        if self.accept is not None and self.stored >= self.accept:
+            self.closing = True
+            self.on_limit(server)
+        return f"250 2.0.0 OK stored as {stem}"
+
+
+async def serve(port, directory, accept):
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.Event()
+    listener = None
+
+    def on_limit(session):
+        # Stop listening now; the confirmation of this message is written right after this
+        # hook returns, then the open connection is closed and the process ends.
+        listener.close()
+        loop.call_later(0.05, session.transport.close)
+        loop.call_later(0.3, stopped.set)
+
+    handler = Sink(directory, accept, on_limit)
+    # A fixed hostname: the default (socket.getfqdn()) may wait for DNS.
+    listener = await loop.create_server(
+        lambda: SMTP(handler, hostname="smtp-sink.test", loop=loop),
+        host=HOST,
+        port=port,
+    )
+    print(f"ready {HOST}:{port}", flush=True)
+    await stopped.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("port", type=int)
+    parser.add_argument("directory")
+    parser.add_argument("--accept", type=int, metavar="N", help="go down after N messages")
+    args = parser.parse_args()
+    os.makedirs(args.directory, exist_ok=True)
+    asyncio.run(serve(args.port, args.directory, args.accept))
+
+
+if __name__ == "__main__":
+    main()
