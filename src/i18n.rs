@@ -159,6 +159,24 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogue_loads_without_duplicate_or_broken_messages() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/locales");
+        super::Translations::load(&dir).expect("catalogue loads");
+        for lang in ["de", "en"] {
+            let text = std::fs::read_to_string(dir.join(lang).join("main.ftl")).unwrap();
+            let mut seen = BTreeSet::new();
+            for line in text.lines() {
+                if let Some((id, _)) = line.split_once(" =")
+                    && !id.starts_with([' ', '#'])
+                    && !id.is_empty()
+                {
+                    assert!(seen.insert(id.to_owned()), "{lang}: {id} appears twice");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn german_and_english_catalogues_have_the_same_messages() {
         let de = message_ids("de");
         let en = message_ids("en");

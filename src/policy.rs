@@ -36,6 +36,29 @@ pub fn can_open_back_office(user: Option<&CurrentUser>) -> bool {
     })
 }
 
+/// Provider staff manage the offers of their organisations; admins those of every organisation.
+pub fn can_manage_offers(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin) || u.has_role(Role::ProviderStaff))
+}
+
+/// Which organisations' offers a user manages: `None` means all of them.
+pub fn managed_organisations(user: &CurrentUser) -> Option<Vec<i32>> {
+    if user.has_role(Role::Admin) {
+        return None;
+    }
+    Some(
+        user.grants
+            .iter()
+            .filter(|g| g.role == Role::ProviderStaff)
+            .filter_map(|g| g.organisation_id)
+            .collect(),
+    )
+}
+
+pub fn manages_organisation(user: &CurrentUser, organisation_id: i32) -> bool {
+    managed_organisations(user).is_none_or(|ids| ids.contains(&organisation_id))
+}
+
 /// What templates may show, computed once per page from the same functions.
 #[derive(Debug, Serialize)]
 pub struct Permissions {
@@ -44,6 +67,7 @@ pub struct Permissions {
     pub manage_users: bool,
     pub audit_log: bool,
     pub barrier_reports: bool,
+    pub manage_offers: bool,
 }
 
 impl Permissions {
@@ -54,6 +78,7 @@ impl Permissions {
             manage_users: can_manage_users(user),
             audit_log: can_view_audit_log(user),
             barrier_reports: can_view_barrier_reports(user),
+            manage_offers: can_manage_offers(user),
         }
     }
 }

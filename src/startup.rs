@@ -9,6 +9,7 @@ use secrecy::ExposeSecret;
 use crate::{
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
+    services::booking::Desk,
     services::{demo, reference, sessions, throttle},
     web::{
         self as routes, access_log::access_log, errors::render_error_page, language,
@@ -120,6 +121,36 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
     });
 }
 
+/// Booking jobs, once a minute: expired place offers move on, reminders go out, dates below their minimum
+/// raise a task, and participants' personal data is removed after the retention period. Every job claims
+/// its rows with conditional updates, so several instances can run it side by side.
+fn spawn_booking_jobs(desk: Desk, reminder_before: chrono::Duration, retention: chrono::Duration) {
+    tokio::spawn(async move {
+        // The first run waits a minute, so a starting instance serves requests first.
+        let period = std::time::Duration::from_secs(60);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = chrono::Utc::now();
+            if let Err(e) = desk.expire_offers(now).await {
+                tracing::warn!(error = %e, "expired place offers could not be passed on");
+            }
+            if let Err(e) = desk.send_reminders(reminder_before, now).await {
+                tracing::warn!(error = %e, "reminders could not be queued");
+            }
+            if let Err(e) = desk.raise_decision_tasks(now).await {
+                tracing::warn!(error = %e, "minimum-participant checks failed");
+            }
+            match desk.anonymise_past_bookings(retention, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(bookings = n, "personal data of past bookings removed"),
+                Err(e) => tracing::warn!(error = %e, "retention job failed"),
+            }
+        }
+    });
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -151,7 +182,12 @@ impl Application {
             .port();
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let static_dir = settings.static_dir();
+        let reminder_before = chrono::Duration::from_std(settings.reminder_before)
+            .unwrap_or(chrono::Duration::days(2));
+        let retention =
+            chrono::Duration::from_std(settings.retention).unwrap_or(chrono::Duration::days(90));
         let state = web::Data::new(AppState::new(db, settings)?);
+        spawn_booking_jobs(state.booking_desk(), reminder_before, retention);
 
         let server = HttpServer::new(move || {
             App::new()

@@ -20,6 +20,17 @@ const ACCOUNT_PAGES = ['/konto', '/konto/email', '/konto/loeschen'];
 /** Placeholder for the first user's page, found on /verwaltung/nutzer after signing in. */
 export const FIRST_USER_PAGE = '/verwaltung/nutzer/{id}';
 const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protokoll', '/verwaltung/barrieren'];
+/** The back office for offers; demo offer 1, its date 1 and booking 1 belong to the provider's organisation. */
+const OFFER_PAGES = [
+  '/verwaltung/angebote',
+  '/verwaltung/angebote/neu',
+  '/verwaltung/angebote/1',
+  '/verwaltung/angebote/1/termine/neu',
+  '/verwaltung/termine/1',
+  '/verwaltung/termine/1/bearbeiten',
+  '/verwaltung/buchungen/1/beleg',
+  '/verwaltung/aufgaben',
+];
 
 /**
  * Which protected pages each demo role may see (the role names of content/demo/users.csv).
@@ -29,14 +40,21 @@ const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protoko
 export const ROLES = [
   { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
   { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
+  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES] },
   { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
   { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES], allWidths: true },
+  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES], allWidths: true },
 ];
 
 /** Forms that are submitted empty to check their error state. */
-export const ERROR_FORMS = ['/barriere-melden', '/registrieren', '/anmelden', '/passwort-vergessen'];
+export const ERROR_FORMS = [
+  '/barriere-melden',
+  '/registrieren',
+  '/anmelden',
+  '/passwort-vergessen',
+  // The first demo course's first date (content/demo/courses.csv, course_dates.csv).
+  '/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen',
+];
 
 /**
  * The server rejects forms sent less than 3 s after they were shown (spam protection,

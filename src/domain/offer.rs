@@ -268,3 +268,394 @@ mod tests {
         }
     }
 }
+
+/// An offer as staff enter it in the back office.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct OfferForm {
+    pub title: String,
+    pub description: String,
+    pub topic: String,
+    pub level: String,
+    pub target_group: String,
+    pub venue: String,
+    pub online_url: String,
+    pub what_to_bring: String,
+    pub accessibility_notes: String,
+    pub price: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferInput {
+    pub title: String,
+    pub description: String,
+    pub topic: Topic,
+    pub level: Level,
+    pub target_group: TargetGroup,
+    /// A venue id (checked against the organisation's venues by the service) or an online link.
+    pub venue_id: Option<i32>,
+    pub online_url: Option<url::Url>,
+    pub what_to_bring: String,
+    pub accessibility_notes: String,
+    pub price_cents: i32,
+}
+
+fn bounded(
+    raw: &str,
+    min: usize,
+    max: usize,
+    short: &'static str,
+    long: &'static str,
+) -> Result<String, &'static str> {
+    let s = raw.trim();
+    match s.chars().count() {
+        n if n < min => Err(short),
+        n if n > max => Err(long),
+        _ => Ok(s.to_owned()),
+    }
+}
+
+/// "0", "5", "5,00", "12.50" euros → cents.
+fn price_cents(raw: &str) -> Result<i32, &'static str> {
+    let s = raw.trim().trim_end_matches('€').trim().replace(',', ".");
+    if s.is_empty() {
+        return Ok(0);
+    }
+    let (euros, cents) = match s.split_once('.') {
+        Some((e, c)) if c.len() <= 2 && c.chars().all(|c| c.is_ascii_digit()) => {
+            (e, format!("{c:0<2}"))
+        }
+        Some(_) => return Err("error-price-invalid"),
+        None => (s.as_str(), "00".to_owned()),
+    };
+    let euros: i32 = euros.parse().map_err(|_| "error-price-invalid")?;
+    let cents: i32 = cents.parse().map_err(|_| "error-price-invalid")?;
+    if !(0..=1000).contains(&euros) {
+        return Err("error-price-invalid");
+    }
+    Ok(euros * 100 + cents)
+}
+
+impl OfferInput {
+    pub fn parse(form: &OfferForm) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check(
+            "title",
+            bounded(&form.title, 5, 120, "error-title-short", "error-title-long"),
+        );
+        let description = errors.check(
+            "description",
+            bounded(
+                &form.description,
+                20,
+                4000,
+                "error-description-short",
+                "error-description-long",
+            ),
+        );
+        let topic = errors.check("topic", Topic::parse(&form.topic));
+        let level = errors.check("level", Level::parse(&form.level));
+        let target_group = errors.check("target_group", TargetGroup::parse(&form.target_group));
+        let venue_id = errors
+            .check(
+                "venue",
+                optional(&form.venue, |v| {
+                    v.parse::<i32>().map_err(|_| "error-venue-invalid")
+                }),
+            )
+            .flatten();
+        let online_url = errors
+            .check(
+                "online_url",
+                optional(&form.online_url, |u| {
+                    url::Url::parse(u)
+                        .ok()
+                        .filter(|u| u.scheme() == "https")
+                        .ok_or("error-online-url-invalid")
+                }),
+            )
+            .flatten();
+        if venue_id.is_none()
+            && online_url.is_none()
+            && errors.for_field("venue").is_none()
+            && errors.for_field("online_url").is_none()
+        {
+            errors.add("venue", "error-venue-or-online");
+        }
+        let what_to_bring = errors.check(
+            "what_to_bring",
+            bounded(&form.what_to_bring, 0, 500, "", "error-notes-too-long"),
+        );
+        let accessibility_notes = errors.check(
+            "accessibility_notes",
+            bounded(
+                &form.accessibility_notes,
+                0,
+                1000,
+                "",
+                "error-notes-too-long",
+            ),
+        );
+        let price_cents = errors.check("price", price_cents(&form.price));
+        match (
+            title,
+            description,
+            topic,
+            level,
+            target_group,
+            what_to_bring,
+            accessibility_notes,
+            price_cents,
+        ) {
+            (
+                Some(title),
+                Some(description),
+                Some(topic),
+                Some(level),
+                Some(target_group),
+                Some(what_to_bring),
+                Some(accessibility_notes),
+                Some(price_cents),
+            ) if errors.is_empty() => Ok(Self {
+                title,
+                description,
+                topic,
+                level,
+                target_group,
+                venue_id,
+                online_url,
+                what_to_bring,
+                accessibility_notes,
+                price_cents,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A date as staff enter it: day and times in Thuringian local time, capacity and booking rules.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DateForm {
+    pub day: String,
+    pub start: String,
+    pub end: String,
+    pub capacity: String,
+    pub max_places: String,
+    pub min_participants: String,
+    pub walk_in_places: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateInput {
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+    pub capacity: Capacity,
+    pub max_places: i32,
+    pub min_participants: i32,
+    pub walk_in_places: i32,
+}
+
+/// Places of a date: 1 to 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity(i32);
+
+impl Capacity {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw.trim().parse::<i32>() {
+            Ok(n) if (1..=500).contains(&n) => Ok(Self(n)),
+            Ok(_) => Err("error-capacity-range"),
+            Err(_) => Err("error-number-invalid"),
+        }
+    }
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+fn count(raw: &str, default: i32) -> Result<i32, &'static str> {
+    match raw.trim() {
+        "" => Ok(default),
+        s => s
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (0..=500).contains(n))
+            .ok_or("error-number-invalid"),
+    }
+}
+
+fn local_instant(day: NaiveDate, time: chrono::NaiveTime) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&day.and_time(time))
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+impl DateInput {
+    pub fn parse(form: &DateForm, now: chrono::DateTime<chrono::Utc>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let day = errors.check("day", date(form.day.trim()));
+        let time = |raw: &str| {
+            chrono::NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| "error-time-invalid")
+        };
+        let start = errors.check("start", time(&form.start));
+        let end = errors.check("end", time(&form.end));
+        let capacity = errors.check("capacity", Capacity::parse(&form.capacity));
+        let max_places = errors.check("max_places", count(&form.max_places, 4));
+        let min_participants = errors.check("min_participants", count(&form.min_participants, 0));
+        let walk_in_places = errors.check("walk_in_places", count(&form.walk_in_places, 0));
+        let starts_at = match (day, start) {
+            (Some(d), Some(s)) => local_instant(d, s),
+            _ => None,
+        };
+        let ends_at = match (day, end) {
+            (Some(d), Some(e)) => local_instant(d, e),
+            _ => None,
+        };
+        if let Some(s) = starts_at
+            && s <= now
+        {
+            errors.add("day", "error-date-past");
+        }
+        if let (Some(s), Some(e)) = (starts_at, ends_at)
+            && e <= s
+        {
+            errors.add("end", "error-end-before-start");
+        }
+        if let (Some(c), Some(m)) = (capacity, max_places)
+            && (m < 1 || m > c.get())
+        {
+            errors.add("max_places", "error-max-places-range");
+        }
+        if let (Some(c), Some(w)) = (capacity, walk_in_places)
+            && w >= c.get()
+        {
+            errors.add("walk_in_places", "error-walk-in-range");
+        }
+        if let (Some(c), Some(m)) = (capacity, min_participants)
+            && m > c.get()
+        {
+            errors.add("min_participants", "error-min-participants-range");
+        }
+        match (
+            starts_at,
+            ends_at,
+            capacity,
+            max_places,
+            min_participants,
+            walk_in_places,
+        ) {
+            (
+                Some(starts_at),
+                Some(ends_at),
+                Some(capacity),
+                Some(max_places),
+                Some(min_participants),
+                Some(walk_in_places),
+            ) if errors.is_empty() => Ok(Self {
+                starts_at,
+                ends_at,
+                capacity,
+                max_places,
+                min_participants,
+                walk_in_places,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod back_office_tests {
+    use super::*;
+
+    fn offer_form() -> OfferForm {
+        OfferForm {
+            title: "Smartphone-Grundlagen".into(),
+            description: "Wir lernen gemeinsam die ersten Schritte.".into(),
+            topic: "smartphone-grundlagen".into(),
+            level: "einsteiger".into(),
+            target_group: "senioren".into(),
+            venue: "3".into(),
+            price: "5,50".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn offers_parse_and_report_each_field() {
+        let ok = OfferInput::parse(&offer_form()).unwrap();
+        assert_eq!(ok.price_cents, 550);
+        assert_eq!(ok.venue_id, Some(3));
+        let errors = OfferInput::parse(&OfferForm {
+            title: "Kurs".into(),
+            topic: "x".into(),
+            venue: String::new(),
+            online_url: "http://unsicher.example".into(),
+            price: "viel".into(),
+            ..offer_form()
+        })
+        .unwrap_err();
+        assert_eq!(errors.for_field("title"), Some("error-title-short"));
+        assert_eq!(errors.for_field("topic"), Some("error-topic-invalid"));
+        assert_eq!(
+            errors.for_field("online_url"),
+            Some("error-online-url-invalid")
+        );
+        assert_eq!(errors.for_field("price"), Some("error-price-invalid"));
+        let online = OfferInput::parse(&OfferForm {
+            venue: String::new(),
+            online_url: "https://konferenz.example/raum".into(),
+            ..offer_form()
+        })
+        .unwrap();
+        assert!(online.venue_id.is_none() && online.online_url.is_some());
+    }
+
+    #[test]
+    fn dates_are_local_times_and_checked_against_each_other() {
+        let now = "2026-11-29T10:00:00Z".parse().unwrap();
+        let form = DateForm {
+            day: "2026-12-08".into(),
+            start: "10:00".into(),
+            end: "11:30".into(),
+            capacity: "8".into(),
+            max_places: "2".into(),
+            min_participants: "4".into(),
+            walk_in_places: "2".into(),
+        };
+        let ok = DateInput::parse(&form, now).unwrap();
+        assert_eq!(ok.starts_at.to_rfc3339(), "2026-12-08T09:00:00+00:00");
+        let bad = DateInput::parse(
+            &DateForm {
+                day: "2026-11-01".into(),
+                end: "09:00".into(),
+                capacity: "0".into(),
+                ..form.clone()
+            },
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(bad.for_field("day"), Some("error-date-past"));
+        assert_eq!(bad.for_field("end"), Some("error-end-before-start"));
+        assert_eq!(bad.for_field("capacity"), Some("error-capacity-range"));
+        let too_many = DateInput::parse(
+            &DateForm {
+                max_places: "9".into(),
+                walk_in_places: "8".into(),
+                ..form
+            },
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(
+            too_many.for_field("max_places"),
+            Some("error-max-places-range")
+        );
+        assert_eq!(
+            too_many.for_field("walk_in_places"),
+            Some("error-walk-in-range")
+        );
+    }
+}

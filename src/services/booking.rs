@@ -479,3 +479,181 @@ pub struct Cancelled {
     /// Waiting-list entries that got the freed places, in arrival order.
     pub promoted: Vec<i64>,
 }
+
+/// Bookings that still expect to take part (confirmed or waiting).
+async fn active_bookings(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+) -> Result<Vec<booking::Model>, DbErr> {
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
+        .order_by_asc(booking::Column::Id)
+        .all(txn)
+        .await
+}
+
+impl Desk {
+    /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them).
+    pub async fn cancel_date(
+        &self,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let date = lock_date(&txn, date_id).await?;
+        if date.status == "cancelled" {
+            return Ok(0);
+        }
+        offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+            .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
+            .filter(offer_date::Column::Id.eq(date_id))
+            .exec(&txn)
+            .await?;
+        let people = active_bookings(&txn, date_id).await?;
+        for person in &people {
+            self.notify(&txn, BookingMail::DateCancelled, person, now, true)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(people.len())
+    }
+
+    /// Tells everyone booked or waiting that the date changed (time, place); the calendar entry they get
+    /// replaces the old one (same UID, higher SEQUENCE).
+    pub async fn announce_change(
+        &self,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let people = active_bookings(&txn, date_id).await?;
+        for person in &people {
+            self.notify(&txn, BookingMail::DateChanged, person, now, true)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(people.len())
+    }
+
+    /// Reminder mails for dates starting within `before`; each booking is reminded once.
+    pub async fn send_reminders(
+        &self,
+        before: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let due = offer_date::Entity::find()
+            .filter(offer_date::Column::ReminderSentAt.is_null())
+            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::StartsAt.lte(now + before))
+            .all(&self.db)
+            .await?;
+        let mut sent = 0;
+        for date in due {
+            let txn = begin_write(&self.db).await?;
+            // Claimed by a conditional update, so two instances never remind twice.
+            let claimed = offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
+                .filter(offer_date::Column::Id.eq(date.id))
+                .filter(offer_date::Column::ReminderSentAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if claimed {
+                let confirmed = booking::Entity::find()
+                    .filter(booking::Column::DateId.eq(date.id))
+                    .filter(booking::Column::Status.eq(BookingStatus::Confirmed.as_str()))
+                    .all(&txn)
+                    .await?;
+                for person in &confirmed {
+                    self.notify(&txn, BookingMail::Reminder, person, now, false)
+                        .await?;
+                    sent += 1;
+                }
+            }
+            txn.commit().await?;
+        }
+        Ok(sent)
+    }
+
+    /// Dates below their minimum at the decision date: staff get one task to confirm or cancel.
+    pub async fn raise_decision_tasks(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let due = offer_date::Entity::find()
+            .filter(offer_date::Column::DecidedAt.is_null())
+            .filter(offer_date::Column::DecisionAt.lte(now))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::Status.ne("cancelled"))
+            .all(&self.db)
+            .await?;
+        let mut raised = 0;
+        for date in due {
+            let txn = begin_write(&self.db).await?;
+            let claimed = offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::DecidedAt, Expr::value(now))
+                .filter(offer_date::Column::Id.eq(date.id))
+                .filter(offer_date::Column::DecidedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if claimed && date.booked_places < date.min_participants {
+                let offer = offer::Entity::find_by_id(date.offer_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(BookingError::DateNotFound)?;
+                staff_task::ActiveModel {
+                    organisation_id: Set(offer.organisation_id),
+                    date_id: Set(Some(date.id)),
+                    booking_id: Set(None),
+                    kind: Set("decide-minimum".into()),
+                    created_at: Set(now),
+                    done_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                raised += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(raised)
+    }
+
+    /// Removes names and contacts of participants once `retention` has passed since their date;
+    /// status, places, channel and attendance stay for the statistics.
+    pub async fn anonymise_past_bookings(
+        &self,
+        retention: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<u64, BookingError> {
+        let old_dates: Vec<i32> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::Id)
+            .filter(offer_date::Column::EndsAt.lt(now - retention))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut total = 0;
+        for chunk in old_dates.chunks(500) {
+            total += booking::Entity::update_many()
+                .col_expr(booking::Column::Name, Expr::value(""))
+                .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
+                .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
+                .col_expr(
+                    booking::Column::ManageToken,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
+                .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
+                .filter(booking::Column::AnonymisedAt.is_null())
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        Ok(total)
+    }
+}

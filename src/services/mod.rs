@@ -9,6 +9,7 @@ pub mod content;
 pub mod csv_rows;
 pub mod demo;
 mod demo_courses;
+pub mod offer_admin;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;

@@ -14,7 +14,8 @@ use actix_web::{HttpResponse, error, http::header, web};
 
 use crate::services::content::PAGES;
 use handlers::{
-    account, admin, auth, barrier_report, booking, content_pages, courses, home, operations, venues,
+    account, admin, auth, barrier_report, booking, content_pages, courses, home, offer_admin,
+    operations, venues,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -124,6 +125,68 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/nutzer/{id}/rollen/{role_id}/entziehen",
             web::post().to(admin::revoke),
+        )
+        .route("/verwaltung/angebote", web::get().to(offer_admin::list))
+        .service(
+            web::resource("/verwaltung/angebote/neu")
+                .route(web::get().to(offer_admin::new_form))
+                .route(web::post().to(offer_admin::create)),
+        )
+        .service(
+            web::resource("/verwaltung/angebote/{id}")
+                .route(web::get().to(offer_admin::edit_form))
+                .route(web::post().to(offer_admin::update)),
+        )
+        .route(
+            "/verwaltung/angebote/{id}/status",
+            web::post().to(offer_admin::set_status),
+        )
+        .route(
+            "/verwaltung/angebote/{id}/kopieren",
+            web::post().to(offer_admin::copy),
+        )
+        .service(
+            web::resource("/verwaltung/angebote/{id}/termine/neu")
+                .route(web::get().to(offer_admin::new_date_form))
+                .route(web::post().to(offer_admin::add_date)),
+        )
+        .route(
+            "/verwaltung/termine/{id}",
+            web::get().to(offer_admin::show_date),
+        )
+        .service(
+            web::resource("/verwaltung/termine/{id}/bearbeiten")
+                .route(web::get().to(offer_admin::edit_date_form))
+                .route(web::post().to(offer_admin::change_date)),
+        )
+        .route(
+            "/verwaltung/termine/{id}/absagen",
+            web::post().to(offer_admin::cancel_date),
+        )
+        .route(
+            "/verwaltung/termine/{id}/buchen",
+            web::post().to(offer_admin::staff_booking),
+        )
+        .route(
+            "/verwaltung/termine/{id}/anwesenheit",
+            web::post().to(offer_admin::attendance),
+        )
+        .route(
+            "/verwaltung/termine/{id}/teilnehmende.csv",
+            web::get().to(offer_admin::participants_csv),
+        )
+        .route(
+            "/verwaltung/buchungen/{id}/beleg",
+            web::get().to(offer_admin::receipt),
+        )
+        .route(
+            "/verwaltung/buchungen/{id}/stornieren",
+            web::post().to(offer_admin::cancel_booking),
+        )
+        .route("/verwaltung/aufgaben", web::get().to(offer_admin::tasks))
+        .route(
+            "/verwaltung/aufgaben/{id}/erledigt",
+            web::post().to(offer_admin::complete_task),
         )
         .route("/verwaltung/protokoll", web::get().to(admin::audit_log))
         .route(

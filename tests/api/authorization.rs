@@ -67,6 +67,60 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
             Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,
         ],
     ),
+    (
+        "/verwaltung/angebote",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/angebote/neu",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/angebote/1",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/angebote/1/termine/neu",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/termine/1",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/termine/1/bearbeiten",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/termine/1/teilnehmende.csv",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/buchungen/1/beleg",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/aufgaben",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
 ];
 
 /// Routes under these prefixes are protected; public ones are named explicitly.

@@ -18,6 +18,17 @@ const POST_ROUTES: &[&str] = &[
     "/kurse/x/termine/1/buchen",
     "/buchung/x/absagen",
     "/buchung/x/angebot",
+    "/verwaltung/angebote/neu",
+    "/verwaltung/angebote/1",
+    "/verwaltung/angebote/1/status",
+    "/verwaltung/angebote/1/kopieren",
+    "/verwaltung/angebote/1/termine/neu",
+    "/verwaltung/termine/1/bearbeiten",
+    "/verwaltung/termine/1/absagen",
+    "/verwaltung/termine/1/buchen",
+    "/verwaltung/termine/1/anwesenheit",
+    "/verwaltung/buchungen/1/stornieren",
+    "/verwaltung/aufgaben/1/erledigt",
 ];
 
 #[test]
@@ -50,6 +61,7 @@ fn every_post_route_in_the_router_is_listed_here() {
         .collect();
     for path in resources {
         let path = path
+            .replace("{id}", "1")
             .replace("{date_id}", "1")
             .replace("{slug}", "x")
             .replace("{token}", "x");

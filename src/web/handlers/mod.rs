@@ -6,5 +6,6 @@ pub mod booking;
 pub mod content_pages;
 pub mod courses;
 pub mod home;
+pub mod offer_admin;
 pub mod operations;
 pub mod venues;

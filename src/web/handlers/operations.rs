@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::{
     db,
-    services::{content::PAGES, venues},
+    services::{catalogue, content::PAGES, venues},
     web::{errors::WebError, state::AppState},
 };
 
@@ -36,6 +36,8 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
     let mut paths: Vec<String> = [
         "/",
         "/orte",
+        "/kurse",
+        "/kurse/programm",
         "/barriere-melden",
         "/anmelden",
         "/registrieren",
@@ -49,6 +51,12 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
             .await?
             .into_iter()
             .map(|s| format!("/orte/{s}")),
+    );
+    paths.extend(
+        catalogue::published_slugs(&state.db, chrono::Utc::now())
+            .await?
+            .into_iter()
+            .map(|s| format!("/kurse/{s}")),
     );
     let mut ctx = tera::Context::new();
     ctx.insert(

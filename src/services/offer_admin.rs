@@ -1,0 +1,604 @@
+//! The providers' back office: offers and their dates, participant lists, attendance and staff tasks.
+//! Every function takes the organisations the user manages and refuses anything outside them.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::{audit, sessions};
+use crate::{
+    db::entities::{booking, offer, offer_date, organisation, staff_task, venue},
+    domain::offer::{DateInput, OfferInput, OfferKind},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfferAdminError {
+    #[error("not found or not managed by this user")]
+    NotFound,
+    /// A field-level refusal; the message id names the reason.
+    #[error("refused: {field}: {message}")]
+    Refused {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Walk-in places are released for online booking this long before the date.
+pub const WALK_IN_RELEASE: Duration = Duration::hours(24);
+/// The decision on a date below its minimum is due this long before it (VHS practice).
+pub const DECISION_BEFORE: Duration = Duration::days(14);
+
+fn in_scope(scope: &Option<Vec<i32>>, organisation_id: i32) -> bool {
+    scope
+        .as_ref()
+        .is_none_or(|ids| ids.contains(&organisation_id))
+}
+
+#[derive(Debug, Serialize)]
+pub struct OfferRow {
+    pub id: i32,
+    pub title: String,
+    pub status: String,
+    pub organisation_name: String,
+    pub dates: usize,
+    pub next_date: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+) -> Result<Vec<OfferRow>, DbErr> {
+    let mut query = offer::Entity::find().order_by_asc(offer::Column::Title);
+    if let Some(ids) = scope {
+        query = query.filter(offer::Column::OrganisationId.is_in(ids.clone()));
+    }
+    let offers = query.all(db).await?;
+    let orgs = organisation::Entity::find().all(db).await?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for o in offers {
+        let dates = offer_date::Entity::find()
+            .filter(offer_date::Column::OfferId.eq(o.id))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .all(db)
+            .await?;
+        rows.push(OfferRow {
+            next_date: dates.iter().map(|d| d.starts_at).find(|s| *s > now),
+            dates: dates.len(),
+            organisation_name: orgs
+                .iter()
+                .find(|org| org.id == o.organisation_id)
+                .map(|org| org.name.clone())
+                .unwrap_or_default(),
+            id: o.id,
+            title: o.title,
+            status: o.status,
+        });
+    }
+    Ok(rows)
+}
+
+/// An offer the user manages.
+pub async fn offer(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<offer::Model, OfferAdminError> {
+    offer::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|o| in_scope(scope, o.organisation_id))
+        .ok_or(OfferAdminError::NotFound)
+}
+
+/// A date of an offer the user manages, with its offer.
+pub async fn date(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<(offer_date::Model, offer::Model), OfferAdminError> {
+    let date = offer_date::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
+    let offer = offer(db, scope, date.offer_id).await?;
+    Ok((date, offer))
+}
+
+/// Organisations the user may create offers for, with their venues.
+pub async fn organisations(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+) -> Result<Vec<(organisation::Model, Vec<venue::Model>)>, DbErr> {
+    let mut query = organisation::Entity::find().order_by_asc(organisation::Column::Name);
+    if let Some(ids) = scope {
+        query = query.filter(organisation::Column::Id.is_in(ids.clone()));
+    }
+    let mut out = Vec::new();
+    for org in query.all(db).await? {
+        let venues = venue::Entity::find()
+            .filter(venue::Column::OrganisationId.eq(org.id))
+            .order_by_asc(venue::Column::Name)
+            .all(db)
+            .await?;
+        out.push((org, venues));
+    }
+    Ok(out)
+}
+
+async fn check_venue(
+    db: &DatabaseConnection,
+    organisation_id: i32,
+    input: &OfferInput,
+) -> Result<(), OfferAdminError> {
+    if let Some(venue_id) = input.venue_id {
+        let owned = venue::Entity::find_by_id(venue_id)
+            .one(db)
+            .await?
+            .is_some_and(|v| v.organisation_id == organisation_id);
+        if !owned {
+            return Err(OfferAdminError::Refused {
+                field: "venue",
+                message: "error-venue-invalid",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn slug_for(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().chars() {
+        match c {
+            'ä' => slug.push_str("ae"),
+            'ö' => slug.push_str("oe"),
+            'ü' => slug.push_str("ue"),
+            'ß' => slug.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => slug.push(c),
+            _ if !slug.ends_with('-') && !slug.is_empty() => slug.push('-'),
+            _ => {}
+        }
+    }
+    let stem: String = slug.trim_end_matches('-').chars().take(48).collect();
+    // A short random tail keeps slugs unique without asking the database first.
+    format!(
+        "{}-{}",
+        stem.trim_end_matches('-'),
+        &sessions::random_token()[..6].to_lowercase()
+    )
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    organisation_id: i32,
+    input: OfferInput,
+) -> Result<i32, OfferAdminError> {
+    if !in_scope(scope, organisation_id) {
+        return Err(OfferAdminError::NotFound);
+    }
+    check_venue(db, organisation_id, &input).await?;
+    let txn = db.begin().await?;
+    let created = offer::ActiveModel {
+        slug: Set(slug_for(&input.title)),
+        organisation_id: Set(organisation_id),
+        kind: Set(OfferKind::Course.key().to_owned()),
+        language: Set("de".into()),
+        status: Set("draft".into()),
+        created_at: Set(Utc::now()),
+        ..apply(<offer::ActiveModel as Default>::default(), input)
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.create",
+        &format!("offer:{}", created.id),
+        &created.title,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+fn apply(mut model: offer::ActiveModel, input: OfferInput) -> offer::ActiveModel {
+    model.title = Set(input.title);
+    model.description = Set(input.description);
+    model.topic = Set(input.topic.key().to_owned());
+    model.level = Set(input.level.key().to_owned());
+    model.target_group = Set(input.target_group.key().to_owned());
+    model.venue_id = Set(input.venue_id);
+    model.online_url = Set(input.online_url.map(|u| u.to_string()));
+    model.what_to_bring = Set(input.what_to_bring);
+    model.accessibility_notes = Set(input.accessibility_notes);
+    model.price_cents = Set(input.price_cents);
+    model
+}
+
+/// Saves the offer; returns whether the place changed, so booked people can be told.
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+    input: OfferInput,
+) -> Result<bool, OfferAdminError> {
+    let existing = offer(db, scope, id).await?;
+    check_venue(db, existing.organisation_id, &input).await?;
+    let place_changed = existing.venue_id != input.venue_id
+        || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
+    let txn = db.begin().await?;
+    apply(existing.into(), input).update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.update",
+        &format!("offer:{id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(place_changed)
+}
+
+/// `published` shows the offer in the catalogue; `draft` hides it again.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+    status: &'static str,
+) -> Result<(), OfferAdminError> {
+    let existing = offer(db, scope, id).await?;
+    let txn = db.begin().await?;
+    let mut model: offer::ActiveModel = existing.into();
+    model.status = Set(status.to_owned());
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        &format!("offer.{status}"),
+        &format!("offer:{id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A copy as a draft without dates, for next term's course.
+pub async fn copy(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+) -> Result<i32, OfferAdminError> {
+    let existing = offer(db, scope, id).await?;
+    let txn = db.begin().await?;
+    let copy = offer::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        slug: Set(slug_for(&existing.title)),
+        status: Set("draft".into()),
+        created_at: Set(Utc::now()),
+        ..existing.clone().into()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.copy",
+        &format!("offer:{}", copy.id),
+        &format!("from offer:{id}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(copy.id)
+}
+
+#[derive(Debug, Serialize)]
+pub struct DateRow {
+    pub id: i32,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub booked_places: i32,
+    pub waiting: usize,
+    pub status: String,
+    pub min_participants: i32,
+    pub walk_in_places: i32,
+    pub below_minimum: bool,
+}
+
+pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow>, DbErr> {
+    let dates = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(offer_id))
+        .order_by_asc(offer_date::Column::StartsAt)
+        .all(db)
+        .await?;
+    let mut rows = Vec::new();
+    for d in dates {
+        let waiting = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(d.id))
+            .filter(booking::Column::Status.eq("waitlisted"))
+            .all(db)
+            .await?
+            .len();
+        rows.push(DateRow {
+            id: d.id,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            capacity: d.capacity,
+            booked_places: d.booked_places,
+            waiting,
+            below_minimum: d.booked_places < d.min_participants,
+            status: d.status,
+            min_participants: d.min_participants,
+            walk_in_places: d.walk_in_places,
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn add_date(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    offer_id: i32,
+    input: DateInput,
+) -> Result<i32, OfferAdminError> {
+    offer(db, scope, offer_id).await?;
+    let txn = db.begin().await?;
+    let created = offer_date::ActiveModel {
+        offer_id: Set(offer_id),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        capacity: Set(input.capacity.get()),
+        booked_places: Set(0),
+        max_places_per_booking: Set(input.max_places),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(Some(input.starts_at)),
+        status: Set("scheduled".into()),
+        created_at: Set(Utc::now()),
+        min_participants: Set(input.min_participants),
+        decision_at: Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE)),
+        decided_at: Set(None),
+        walk_in_places: Set(input.walk_in_places),
+        walk_in_release_at: Set(
+            (input.walk_in_places > 0).then(|| input.starts_at - WALK_IN_RELEASE)
+        ),
+        reminder_sent_at: Set(None),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "date.create",
+        &format!("date:{}", created.id),
+        &format!("offer:{offer_id}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+/// Changes time and capacity of a date. Capacity cannot drop below the places already confirmed.
+/// Returns whether the time changed, so booked people can be told.
+pub async fn change_date(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    date_id: i32,
+    input: DateInput,
+) -> Result<bool, OfferAdminError> {
+    let (existing, _) = date(db, scope, date_id).await?;
+    let txn = super::booking::begin_write(db).await?;
+    let current = offer_date::Entity::find_by_id(date_id)
+        .one(&txn)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
+    if input.capacity.get() < current.booked_places {
+        return Err(OfferAdminError::Refused {
+            field: "capacity",
+            message: "error-capacity-below-booked",
+        });
+    }
+    let time_changed = existing.starts_at != input.starts_at || existing.ends_at != input.ends_at;
+    let mut model: offer_date::ActiveModel = current.clone().into();
+    model.starts_at = Set(input.starts_at);
+    model.ends_at = Set(input.ends_at);
+    model.booking_closes_at = Set(Some(input.starts_at));
+    model.capacity = Set(input.capacity.get());
+    model.max_places_per_booking = Set(input.max_places);
+    model.min_participants = Set(input.min_participants);
+    model.decision_at =
+        Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE));
+    model.walk_in_places = Set(input.walk_in_places);
+    model.walk_in_release_at =
+        Set((input.walk_in_places > 0).then(|| input.starts_at - WALK_IN_RELEASE));
+    if time_changed {
+        model.revision = Set(current.revision + 1);
+        model.reminder_sent_at = Set(None);
+    }
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "date.update",
+        &format!("date:{date_id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(time_changed)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Participant {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub places: i32,
+    pub status: String,
+    pub channel: String,
+    pub attendance: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub offered_places: Option<i32>,
+}
+
+/// Confirmed first, then the waiting list, each in arrival order.
+pub async fn participants(
+    db: &DatabaseConnection,
+    date_id: i32,
+) -> Result<Vec<Participant>, DbErr> {
+    let mut rows: Vec<Participant> = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| Participant {
+            id: b.id,
+            name: b.name,
+            email: b.email,
+            phone: b.phone,
+            places: b.places,
+            status: b.status,
+            channel: b.channel,
+            attendance: b.attendance,
+            created_at: b.created_at,
+            offered_places: b.offered_places,
+        })
+        .collect();
+    let rank = |s: &str| match s {
+        "confirmed" => 0,
+        "waitlisted" => 1,
+        _ => 2,
+    };
+    rows.sort_by_key(|p| (rank(&p.status), p.id));
+    Ok(rows)
+}
+
+/// `present`, `absent` or `None` (not yet recorded).
+pub async fn set_attendance(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    date_id: i32,
+    booking_id: i64,
+    attendance: Option<&'static str>,
+) -> Result<(), OfferAdminError> {
+    date(db, scope, date_id).await?;
+    let found = booking::Entity::find_by_id(booking_id)
+        .one(db)
+        .await?
+        .filter(|b| b.date_id == date_id && b.status == "confirmed")
+        .ok_or(OfferAdminError::NotFound)?;
+    let mut model: booking::ActiveModel = found.into();
+    model.attendance = Set(attendance.map(str::to_owned));
+    model.update(db).await?;
+    Ok(())
+}
+
+/// The booking belongs to a date the user manages.
+pub async fn booking_in_scope(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    booking_id: i64,
+) -> Result<booking::Model, OfferAdminError> {
+    let found = booking::Entity::find_by_id(booking_id)
+        .one(db)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
+    date(db, scope, found.date_id).await?;
+    Ok(found)
+}
+
+#[derive(Debug, Serialize)]
+pub struct TaskRow {
+    pub id: i64,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub date_id: Option<i32>,
+    pub offer_title: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub person_name: Option<String>,
+    pub person_phone: Option<String>,
+}
+
+pub async fn open_tasks(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+) -> Result<Vec<TaskRow>, DbErr> {
+    let mut query = staff_task::Entity::find()
+        .filter(staff_task::Column::DoneAt.is_null())
+        .order_by_asc(staff_task::Column::Id);
+    if let Some(ids) = scope {
+        query = query.filter(staff_task::Column::OrganisationId.is_in(ids.clone()));
+    }
+    let mut rows = Vec::new();
+    for task in query.all(db).await? {
+        let date = match task.date_id {
+            Some(id) => offer_date::Entity::find_by_id(id).one(db).await?,
+            None => None,
+        };
+        let title = match &date {
+            Some(d) => offer::Entity::find_by_id(d.offer_id)
+                .one(db)
+                .await?
+                .map(|o| o.title),
+            None => None,
+        };
+        let person = match task.booking_id {
+            Some(id) => booking::Entity::find_by_id(id).one(db).await?,
+            None => None,
+        };
+        rows.push(TaskRow {
+            id: task.id,
+            kind: task.kind,
+            created_at: task.created_at,
+            date_id: task.date_id,
+            offer_title: title,
+            starts_at: date.map(|d| d.starts_at),
+            person_name: person.as_ref().map(|p| p.name.clone()),
+            person_phone: person.and_then(|p| p.phone),
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn complete_task(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    task_id: i64,
+) -> Result<(), OfferAdminError> {
+    let task = staff_task::Entity::find_by_id(task_id)
+        .one(db)
+        .await?
+        .filter(|t| in_scope(scope, t.organisation_id))
+        .ok_or(OfferAdminError::NotFound)?;
+    let txn = db.begin().await?;
+    let mut model: staff_task::ActiveModel = task.into();
+    model.done_at = Set(Some(Utc::now()));
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "task.done",
+        &format!("task:{task_id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,627 @@
+//! Back office for providers: offers, dates, participants, attendance, bookings by phone or at the
+//! counter, and tasks. Scoped to the organisations the signed-in user manages.
+use actix_web::{HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::{
+    domain::{
+        FieldErrors,
+        account::CurrentUser,
+        booking::{BookingRequest, Channel},
+        offer::{DateForm, DateInput, Level, OfferForm, OfferInput, TargetGroup, Topic},
+    },
+    i18n::{DateStyle, format_instant},
+    policy,
+    services::{
+        booking::BookingError,
+        catalogue,
+        offer_admin::{self, OfferAdminError},
+    },
+    web::{errors::WebError, page::Page},
+};
+
+impl From<OfferAdminError> for WebError {
+    fn from(e: OfferAdminError) -> Self {
+        match e {
+            OfferAdminError::NotFound => WebError::NotFound,
+            OfferAdminError::Db(e) => WebError::Database(e),
+            refused @ OfferAdminError::Refused { .. } => WebError::Internal(refused.into()),
+        }
+    }
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn staff(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
+    let user = page.require(policy::can_manage_offers)?;
+    let scope = policy::managed_organisations(&user);
+    Ok((user, scope))
+}
+
+pub async fn list(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let mut ctx = page.context();
+    ctx.insert("offers", &offer_admin::list(db, &scope).await?);
+    ctx.insert(
+        "open_tasks",
+        &offer_admin::open_tasks(db, &scope).await?.len(),
+    );
+    page.render("offer_admin/list.html", &ctx)
+}
+
+async fn offer_form_page(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    offer_id: Option<i32>,
+    form: &OfferForm,
+    organisation: &str,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let mut ctx = page.form_context();
+    let organisations = offer_admin::organisations(db, scope).await?;
+    ctx.insert(
+        "organisations",
+        &organisations
+            .iter()
+            .map(|(o, _)| (o.id, o.name.clone()))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "venues",
+        &organisations
+            .iter()
+            .flat_map(|(o, venues)| {
+                venues
+                    .iter()
+                    .map(move |v| (v.id, format!("{}, {} ({})", v.name, v.town, o.name)))
+            })
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "levels",
+        &Level::ALL.iter().map(|l| l.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "target_groups",
+        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert("form", form);
+    ctx.insert("organisation", organisation);
+    ctx.insert("offer_id", &offer_id);
+    if let Some(id) = offer_id {
+        let offer = offer_admin::offer(db, scope, id).await?;
+        ctx.insert("offer_status", &offer.status);
+        ctx.insert("offer_slug", &offer.slug);
+        ctx.insert("offer_title", &offer.title);
+        ctx.insert("dates", &offer_admin::dates(db, id).await?);
+    }
+    page.render_form("offer_admin/offer.html", ctx, errors)
+}
+
+pub async fn new_form(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let form = OfferForm {
+        level: "einsteiger".into(),
+        target_group: "alle".into(),
+        price: "0".into(),
+        ..Default::default()
+    };
+    offer_form_page(&page, &scope, None, &form, "", &FieldErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct NewOfferForm {
+    #[serde(flatten)]
+    offer: OfferForm,
+    #[serde(default)]
+    organisation: String,
+}
+
+pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let form = form.into_inner();
+    let organisations = offer_admin::organisations(&page.state().db, &scope).await?;
+    // With one organisation there is nothing to choose.
+    let organisation_id = match organisations.as_slice() {
+        [(only, _)] => Some(only.id),
+        _ => form
+            .organisation
+            .parse::<i32>()
+            .ok()
+            .filter(|id| organisations.iter().any(|(o, _)| o.id == *id)),
+    };
+    let parsed = OfferInput::parse(&form.offer);
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if organisation_id.is_none() {
+        errors.add("organisation", "error-organisation-missing");
+    }
+    let (Ok(input), Some(organisation_id)) = (parsed, organisation_id) else {
+        return offer_form_page(
+            &page,
+            &scope,
+            None,
+            &form.offer,
+            &form.organisation,
+            &errors,
+        )
+        .await;
+    };
+    match offer_admin::create(&page.state().db, &scope, user.id, organisation_id, input).await {
+        Ok(id) => Ok(see_other(format!("/verwaltung/angebote/{id}"))),
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            offer_form_page(
+                &page,
+                &scope,
+                None,
+                &form.offer,
+                &form.organisation,
+                &errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let offer = offer_admin::offer(&page.state().db, &scope, *id).await?;
+    let form = OfferForm {
+        title: offer.title.clone(),
+        description: offer.description.clone(),
+        topic: offer.topic.clone(),
+        level: offer.level.clone(),
+        target_group: offer.target_group.clone(),
+        venue: offer.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+        online_url: offer.online_url.clone().unwrap_or_default(),
+        what_to_bring: offer.what_to_bring.clone(),
+        accessibility_notes: offer.accessibility_notes.clone(),
+        price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
+    };
+    offer_form_page(&page, &scope, Some(*id), &form, "", &FieldErrors::default()).await
+}
+
+pub async fn update(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<OfferForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let form = form.into_inner();
+    let input = match OfferInput::parse(&form) {
+        Ok(input) => input,
+        Err(errors) => return offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await,
+    };
+    match offer_admin::update(&page.state().db, &scope, user.id, *id, input).await {
+        Ok(place_changed) => {
+            if place_changed {
+                let now = Utc::now();
+                for date in offer_admin::dates(&page.state().db, *id).await? {
+                    if date.starts_at > now && date.status != "cancelled" {
+                        page.state()
+                            .booking_desk()
+                            .announce_change(date.id, now)
+                            .await
+                            .map_err(internal)?;
+                    }
+                }
+            }
+            Ok(see_other(format!("/verwaltung/angebote/{id}")))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn internal(e: BookingError) -> WebError {
+    WebError::Internal(e.into())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn set_status(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let status = match form.action.as_str() {
+        "veroeffentlichen" => "published",
+        "zurueckziehen" => "draft",
+        _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
+    };
+    offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await?;
+    Ok(see_other(format!("/verwaltung/angebote/{id}")))
+}
+
+pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let copy = offer_admin::copy(&page.state().db, &scope, user.id, *id).await?;
+    Ok(see_other(format!("/verwaltung/angebote/{copy}")))
+}
+
+async fn date_form_page(
+    page: &Page,
+    offer_id: i32,
+    date_id: Option<i32>,
+    form: &DateForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("offer_id", &offer_id);
+    ctx.insert("date_id", &date_id);
+    ctx.insert("form", form);
+    page.render_form("offer_admin/date_form.html", ctx, errors)
+}
+
+pub async fn new_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    offer_admin::offer(&page.state().db, &scope, *id).await?;
+    let form = DateForm {
+        start: "10:00".into(),
+        end: "11:30".into(),
+        capacity: "10".into(),
+        max_places: "2".into(),
+        min_participants: "0".into(),
+        walk_in_places: "0".into(),
+        ..Default::default()
+    };
+    date_form_page(&page, *id, None, &form, &FieldErrors::default()).await
+}
+
+pub async fn add_date(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::offer(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => {
+            let date_id =
+                offer_admin::add_date(&page.state().db, &scope, user.id, *id, input).await?;
+            Ok(see_other(format!("/verwaltung/termine/{date_id}")))
+        }
+        Err(errors) => date_form_page(&page, *id, None, &form, &errors).await,
+    }
+}
+
+fn local(at: chrono::DateTime<Utc>, pattern: &str) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .format(pattern)
+        .to_string()
+}
+
+pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let (date, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let form = DateForm {
+        day: local(date.starts_at, "%Y-%m-%d"),
+        start: local(date.starts_at, "%H:%M"),
+        end: local(date.ends_at, "%H:%M"),
+        capacity: date.capacity.to_string(),
+        max_places: date.max_places_per_booking.to_string(),
+        min_participants: date.min_participants.to_string(),
+        walk_in_places: date.walk_in_places.to_string(),
+    };
+    date_form_page(
+        &page,
+        offer.id,
+        Some(date.id),
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn change_date(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    let input = match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => input,
+        Err(errors) => return date_form_page(&page, offer.id, Some(*id), &form, &errors).await,
+    };
+    match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input).await {
+        Ok(time_changed) => {
+            if time_changed {
+                page.state()
+                    .booking_desk()
+                    .announce_change(*id, Utc::now())
+                    .await
+                    .map_err(internal)?;
+            }
+            Ok(see_other(format!("/verwaltung/termine/{id}")))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            date_form_page(&page, offer.id, Some(*id), &form, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+pub struct StaffBookingForm {
+    name: String,
+    phone: String,
+    email: String,
+    places: String,
+}
+
+async fn date_page(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    date_id: i32,
+    form: &StaffBookingForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let (date, offer) = offer_admin::date(db, scope, date_id).await?;
+    let entry = catalogue::date(db, date.id, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut ctx = page.form_context();
+    ctx.insert("entry", &entry);
+    ctx.insert("offer_id", &offer.id);
+    ctx.insert(
+        "participants",
+        &offer_admin::participants(db, date.id).await?,
+    );
+    ctx.insert("past", &(date.starts_at <= Utc::now()));
+    ctx.insert("form", form);
+    page.render_form("offer_admin/date.html", ctx, errors)
+}
+
+pub async fn show_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let form = StaffBookingForm {
+        places: "1".into(),
+        ..Default::default()
+    };
+    date_page(&page, &scope, *id, &form, &FieldErrors::default()).await
+}
+
+/// A booking for a person who called or came to the counter; a phone number is enough.
+pub async fn staff_booking(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<StaffBookingForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::date(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    let mut request = match BookingRequest::parse(
+        &form.name,
+        &form.email,
+        &form.phone,
+        &form.places,
+        Channel::Staff,
+    ) {
+        Ok(request) => request,
+        Err(errors) => return date_page(&page, &scope, *id, &form, &errors).await,
+    };
+    request.language = page.language;
+    let mut errors = FieldErrors::default();
+    match page
+        .state()
+        .booking_desk()
+        .book(*id, request, Utc::now())
+        .await
+    {
+        Ok(booked) => {
+            crate::services::audit::record(
+                &page.state().db,
+                Some(user.id),
+                "booking.staff",
+                &format!("booking:{}", booked.booking_id),
+                "",
+            )
+            .await?;
+            return Ok(see_other(format!(
+                "/verwaltung/buchungen/{}/beleg",
+                booked.booking_id
+            )));
+        }
+        Err(BookingError::TooManyPlaces) => errors.add("places", "error-places-over-limit"),
+        Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate"),
+        Err(BookingError::NotBookable(reason)) => errors.add("name", reason),
+        Err(e) => return Err(internal(e)),
+    }
+    date_page(&page, &scope, *id, &form, &errors).await
+}
+
+/// A printable confirmation for a person without e-mail.
+pub async fn receipt(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let booking = offer_admin::booking_in_scope(db, &scope, *id).await?;
+    let entry = catalogue::date(db, booking.date_id, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut ctx = page.context();
+    ctx.insert("entry", &entry);
+    ctx.insert("booking_id", &booking.id);
+    ctx.insert("booking_name", &booking.name);
+    ctx.insert("booking_places", &booking.places);
+    ctx.insert("booking_status", &booking.status);
+    ctx.insert(
+        "manage_url",
+        &booking
+            .manage_token
+            .as_deref()
+            .map(|t| page.state().composer().booking_link(t)),
+    );
+    page.render("offer_admin/receipt.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    booking: i64,
+    #[serde(default)]
+    attendance: String,
+}
+
+pub async fn attendance(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<AttendanceForm>,
+) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let value = match form.attendance.as_str() {
+        "present" => Some("present"),
+        "absent" => Some("absent"),
+        _ => None,
+    };
+    offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value).await?;
+    Ok(see_other(format!("/verwaltung/termine/{id}#teilnehmende")))
+}
+
+pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let booking = offer_admin::booking_in_scope(&page.state().db, &scope, *id).await?;
+    match page
+        .state()
+        .booking_desk()
+        .cancel_by_staff(booking.id, Utc::now())
+        .await
+    {
+        Ok(_) | Err(BookingError::AlreadyCancelled) => {}
+        Err(e) => return Err(internal(e)),
+    }
+    crate::services::audit::record(
+        &page.state().db,
+        Some(user.id),
+        "booking.cancel",
+        &format!("booking:{id}"),
+        "",
+    )
+    .await?;
+    Ok(see_other(format!(
+        "/verwaltung/termine/{}#teilnehmende",
+        booking.date_id
+    )))
+}
+
+pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::date(&page.state().db, &scope, *id).await?;
+    let told = page
+        .state()
+        .booking_desk()
+        .cancel_date(*id, Utc::now())
+        .await
+        .map_err(internal)?;
+    crate::services::audit::record(
+        &page.state().db,
+        Some(user.id),
+        "date.cancel",
+        &format!("date:{id}"),
+        &format!("{told} bookings informed"),
+    )
+    .await?;
+    Ok(see_other(format!("/verwaltung/termine/{id}")))
+}
+
+/// Participant list as CSV (UTF-8 with BOM, so spreadsheet programs show umlauts correctly).
+pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let (date, offer) = offer_admin::date(db, &scope, *id).await?;
+    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header = [
+        "Name",
+        "Telefon",
+        "E-Mail",
+        "Plätze",
+        "Status",
+        "Weg",
+        "Anwesenheit",
+        "Gebucht am",
+    ];
+    writer
+        .write_record(header)
+        .map_err(|e| WebError::Internal(e.into()))?;
+    for p in offer_admin::participants(db, date.id).await? {
+        let booked = format!(
+            "{} {}",
+            format_instant(p.created_at, page.language, DateStyle::Short),
+            format_instant(p.created_at, page.language, DateStyle::Time)
+        );
+        writer
+            .write_record([
+                p.name.as_str(),
+                p.phone.as_deref().unwrap_or(""),
+                p.email.as_deref().unwrap_or(""),
+                &p.places.to_string(),
+                &page.t(&format!("booking-status-{}", p.status)),
+                &page.t(&format!("channel-{}", p.channel)),
+                &p.attendance
+                    .as_deref()
+                    .map(|a| page.t(&format!("attendance-{a}")))
+                    .unwrap_or_default(),
+                &booked,
+            ])
+            .map_err(|e| WebError::Internal(e.into()))?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let file = format!(
+        "teilnehmende-{}-{}.csv",
+        offer.slug,
+        local(date.starts_at, "%Y-%m-%d")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let mut ctx = page.form_context();
+    ctx.insert(
+        "tasks",
+        &offer_admin::open_tasks(&page.state().db, &scope).await?,
+    );
+    page.render("offer_admin/tasks.html", &ctx)
+}
+
+pub async fn complete_task(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::complete_task(&page.state().db, &scope, user.id, *id).await?;
+    Ok(see_other("/verwaltung/aufgaben".into()))
+}
