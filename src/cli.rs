@@ -19,6 +19,15 @@ pub enum Command {
     Migrate,
     /// Load the demo organisations and venues from content/demo/ (safe to run again).
     SeedDemo,
+    /// Add many generated courses and dates for benchmarks and load tests (after seed-demo).
+    SeedBulk {
+        /// Number of courses to add.
+        #[arg(long, default_value_t = 1000)]
+        courses: usize,
+        /// Number of dates to add, spread over the courses and the next 120 days.
+        #[arg(long, default_value_t = 5000)]
+        dates: usize,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),

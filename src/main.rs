@@ -68,6 +68,19 @@ async fn main() -> ExitCode {
                 Err(e) => startup_failure(e),
             }
         }
+        Command::SeedBulk { courses, dates } => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            match teilhabe::services::bulk_data::seed(&db, courses, dates, true).await {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
         Command::User(UserCommand::Add {
             email,
             role,

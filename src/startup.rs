@@ -136,6 +136,9 @@ fn spawn_booking_jobs(desk: Desk, reminder_before: chrono::Duration, retention: 
             if let Err(e) = desk.expire_offers(now).await {
                 tracing::warn!(error = %e, "expired place offers could not be passed on");
             }
+            if let Err(e) = desk.release_walk_in_places(now).await {
+                tracing::warn!(error = %e, "released walk-in places could not be passed on");
+            }
             if let Err(e) = desk.send_reminders(reminder_before, now).await {
                 tracing::warn!(error = %e, "reminders could not be queued");
             }

@@ -61,6 +61,9 @@ impl MigrationTrait for Migration {
                 Bookings::Table,
                 timestamp_with_time_zone_null(Bookings::AnonymisedAt),
             ),
+            // Title and description in Unicode lower case: SQLite's LOWER() folds ASCII only, so
+            // "überweisung" would not find "Überweisung" otherwise.
+            add(Offers::Table, text(Offers::SearchText).default("").take()),
             add(Outbox::Table, string_null(Outbox::AttachmentName)),
             add(Outbox::Table, string_null(Outbox::AttachmentType)),
             add(Outbox::Table, text_null(Outbox::AttachmentBody)),
@@ -115,7 +118,8 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(StaffTasks::Table).to_owned())
             .await?;
-        let columns: [(DynIden, DynIden); 16] = [
+        let columns: [(DynIden, DynIden); 17] = [
+            (Offers::Table.into_iden(), Offers::SearchText.into_iden()),
             (
                 OfferDates::Table.into_iden(),
                 OfferDates::MinParticipants.into_iden(),
@@ -191,6 +195,12 @@ impl MigrationTrait for Migration {
 enum Organisations {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum Offers {
+    Table,
+    SearchText,
 }
 
 #[derive(DeriveIden)]

@@ -79,8 +79,8 @@ impl BookingStatus {
     }
 }
 
-/// A booking request that passed every field check. Online bookings need an e-mail address;
-/// staff may book with a phone number only.
+/// A booking request that passed every field check: a name and a way to reach the person (e-mail or
+/// phone; without e-mail, staff phone them when something changes).
 #[derive(Clone, Debug)]
 pub struct BookingRequest {
     pub name: PersonName,

@@ -67,6 +67,12 @@ vocabulary!(
     }
 );
 
+/// What the catalogue's text search looks in: title and description, folded to lower case here
+/// because SQLite folds only ASCII letters.
+pub fn search_text(title: &str, description: &str) -> String {
+    format!("{}\n{}", title.to_lowercase(), description.to_lowercase())
+}
+
 /// The catalogue's GET form as sent; every field may be empty or nonsense.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(default)]

@@ -140,10 +140,27 @@ impl Desk {
             }
         }
 
-        let waiting = waiting_count(&txn, date_id).await?;
-        let limit = bookable_limit(&date, request.channel, now);
-        // Nobody overtakes the waiting list: free places then belong to those already waiting.
-        let confirmed = waiting == 0
+        let mut waiting = waiting_count(&txn, date_id).await?;
+        let mut date = date;
+        if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
+            // Places became free without a cancellation (walk-in places released): the waiting list
+            // gets them first, before this request is weighed.
+            self.fill_from_waiting_list(&txn, date_id, now).await?;
+            date = lock_date(&txn, date_id).await?;
+            waiting = waiting_count(&txn, date_id).await?;
+        }
+        let fits = if waiting == 0 {
+            date.booked_places + places <= bookable_limit(&date, request.channel, now)
+        } else if matches!(request.channel, Channel::Staff | Channel::Kiosk) {
+            // Places held for walk-ins are the counter's alone, even while people wait online.
+            let online = bookable_limit(&date, Channel::Online, now);
+            places <= date.capacity - std::cmp::max(date.booked_places, online)
+        } else {
+            // Nobody overtakes the waiting list: free places belong to those already waiting.
+            false
+        };
+        // The row is locked, so `fits` holds; the condition repeats it for the database to enforce.
+        let confirmed = fits
             && offer_date::Entity::update_many()
                 .col_expr(
                     offer_date::Column::BookedPlaces,
@@ -153,7 +170,7 @@ impl Desk {
                 .filter(
                     Expr::col(offer_date::Column::BookedPlaces)
                         .add(places)
-                        .lte(limit),
+                        .lte(Expr::col(offer_date::Column::Capacity)),
                 )
                 .exec(&txn)
                 .await?
@@ -389,6 +406,31 @@ impl Desk {
         };
         txn.commit().await?;
         Ok(status)
+    }
+
+    /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
+    /// looks at releases of the last day, so a stopped instance catches up.
+    pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let dates: Vec<i32> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::Id)
+            .filter(offer_date::Column::WalkInPlaces.gt(0))
+            .filter(offer_date::Column::WalkInReleaseAt.lte(now))
+            .filter(offer_date::Column::WalkInReleaseAt.gt(now - chrono::Duration::days(1)))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut promoted = 0;
+        for date_id in dates {
+            if waiting_count(&self.db, date_id).await? == 0 {
+                continue;
+            }
+            let txn = begin_write(&self.db).await?;
+            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+            txn.commit().await?;
+        }
+        Ok(promoted)
     }
 
     /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.

@@ -35,6 +35,10 @@ pub struct DateSummary {
     pub walk_in_places: i32,
     pub walk_in_release_at: Option<DateTime<Utc>>,
     pub date_status: String,
+    pub offer_status: String,
+    pub booking_closes_at: Option<DateTime<Utc>>,
+    /// Entries on the waiting list; while anyone waits, free places are theirs.
+    pub waiting: i64,
     pub revision: i32,
     pub price_cents: i32,
     pub online_url: Option<String>,
@@ -52,6 +56,9 @@ pub struct DateSummary {
 impl DateSummary {
     /// Places people can book online now: walk-in places count only once they are released.
     pub fn free_places(&self, now: DateTime<Utc>) -> i32 {
+        if self.waiting > 0 {
+            return 0;
+        }
         std::cmp::max(
             self.capacity - self.booked_places - held_for_walk_ins(self, now),
             0,
@@ -116,7 +123,20 @@ fn base_select() -> SelectStatement {
     select
 }
 
+/// Waiting-list entries of the date in the current row (a constant query, no input in it).
+const WAITING_COUNT: &str = "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
+
 fn with_summary_columns(select: &mut SelectStatement) {
+    select
+        .expr_as(Expr::cust(WAITING_COUNT), Alias::new("waiting"))
+        .expr_as(
+            Expr::col((offer::Entity, offer::Column::Status)),
+            Alias::new("offer_status"),
+        )
+        .expr_as(
+            Expr::col((offer_date::Entity, offer_date::Column::BookingClosesAt)),
+            Alias::new("booking_closes_at"),
+        );
     let d = offer_date::Entity;
     let o = offer::Entity;
     let v = venue::Entity;
@@ -245,7 +265,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
             Expr::col((d, offer_date::Column::WalkInPlaces)),
         )
         .finally(0);
-        cond = cond.add(
+        cond = cond.add(Expr::cust(format!("{WAITING_COUNT} = 0"))).add(
             Expr::col((d, offer_date::Column::Capacity))
                 .sub(Expr::col((d, offer_date::Column::BookedPlaces)))
                 .sub(Expr::expr(held))
@@ -255,8 +275,10 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
     if let Some(text) = &filter.text {
         cond = cond.add(
             Cond::any()
-                .add(contains(Expr::col((o, offer::Column::Title)), text))
-                .add(contains(Expr::col((o, offer::Column::Description)), text))
+                .add(
+                    Expr::col((o, offer::Column::SearchText))
+                        .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\')),
+                )
                 .add(contains(
                     Expr::col((organisation::Entity, organisation::Column::Name)),
                     text,
@@ -369,6 +391,21 @@ pub async fn dates_of_offer(
         .into_iter()
         .map(|d| Entry::new(d, now))
         .collect())
+}
+
+/// Why a date cannot be booked right now, as a message id; `None` when it can.
+pub fn refusal(date: &DateSummary, now: DateTime<Utc>) -> Option<&'static str> {
+    if date.offer_status != "published" {
+        Some("error-booking-not-published")
+    } else if date.date_status == "cancelled" {
+        Some("error-booking-cancelled")
+    } else if date.starts_at <= now {
+        Some("error-booking-past")
+    } else if date.booking_closes_at.is_some_and(|closes| closes <= now) {
+        Some("error-booking-closed")
+    } else {
+        None
+    }
 }
 
 /// One date with its offer, whatever its state (for booking pages and calendars).

@@ -19,7 +19,7 @@ use crate::{
     domain::{
         Slug,
         booking::{BookingStatus, Channel},
-        offer::{Level, OfferKind, TargetGroup, Topic},
+        offer::{Level, OfferKind, TargetGroup, Topic, search_text},
     },
 };
 
@@ -172,6 +172,7 @@ pub(super) async fn write(
                 .map(|v| v.id),
         };
         let created = offer::ActiveModel {
+            search_text: Set(search_text(&r.title, &r.description)),
             slug: Set(r.slug.clone()),
             organisation_id: Set(org.id),
             venue_id: Set(venue_id),

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod barrier_reports;
 pub mod booking;
+pub mod bulk_data;
 pub mod catalogue;
 pub mod content;
 pub mod csv_rows;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{audit, sessions};
 use crate::{
     db::entities::{booking, offer, offer_date, organisation, staff_task, venue},
-    domain::offer::{DateInput, OfferInput, OfferKind},
+    domain::offer::{DateInput, OfferInput, OfferKind, search_text},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +208,7 @@ pub async fn create(
 }
 
 fn apply(mut model: offer::ActiveModel, input: OfferInput) -> offer::ActiveModel {
+    model.search_text = Set(search_text(&input.title, &input.description));
     model.title = Set(input.title);
     model.description = Set(input.description);
     model.topic = Set(input.topic.key().to_owned());

@@ -21,7 +21,7 @@ async fn date_with(app: &TestApp, capacity: i32, starts_in: Duration) -> i32 {
         slug: Set(format!("smartphone-{}", uuid::Uuid::new_v4().simple())),
         organisation_id: Set(org.id),
         venue_id: Set(None),
-        kind: Set("course".into()),
+        kind: Set("kurs".into()),
         title: Set("Smartphone-Grundlagen".into()),
         description: Set("Erste Schritte mit dem Smartphone.".into()),
         topic: Set("smartphone".into()),

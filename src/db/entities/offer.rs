@@ -25,6 +25,9 @@ pub struct Model {
     pub accessibility_notes: String,
     pub price_cents: i32,
     pub status: String,
+    /// Title and description in lower case for the text search; see `domain::offer::search_text`.
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,4 +1,131 @@
 //! Public JSON API for partner apps, described at `/api/openapi.json`.
-use actix_web::web;
+//!
+//! Stateless: no cookies are read or set (the session middleware skips `/api/`), so no CSRF token is
+//! needed. Every response is JSON; every error has the shape of [`error::ErrorResponse`], including
+//! unknown paths, wrong methods and unreadable bodies.
+pub mod bookings;
+pub mod courses;
+pub mod dates;
+pub mod error;
+pub mod views;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use actix_web::{
+    HttpResponse,
+    http::header,
+    middleware::DefaultHeaders,
+    web::{self, ServiceConfig},
+};
+use utoipa::OpenApi;
+
+use error::{ApiError, ErrorCode, ErrorDetail, ErrorResponse, FieldProblem};
+
+/// Booking requests are small; anything larger is not a booking.
+const JSON_LIMIT: usize = 16 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Teilhabe API",
+        version = "1.0.0",
+        description = "Courses on digital literacy in Thuringia: published courses, their dates with free \
+            places, booking and cancellation.\n\n\
+            **Errors** always have the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`: `code` is \
+            stable and meant for programs, `message` is German plain text, `fields` lists each wrong \
+            input with the message id of the rule (`error-email-invalid`) and its German text. \
+            Status codes: 400 `bad_request`, 404 `not_found`, 405 `method_not_allowed`, \
+            409 `not_bookable` / `duplicate` / `already_cancelled`, 413 `payload_too_large`, \
+            422 `validation_failed` / `too_many_places`, 429 `rate_limited` (with `Retry-After` in \
+            seconds), 500 `internal`.\n\n\
+            Booking a date that cannot be booked now (past, cancelled, booking not open or closed) \
+            gives **409 `not_bookable`**, because the request is fine but the date's state does not \
+            allow it.\n\n\
+            Times are RFC 3339 in UTC. Links are absolute and point to the pages for people.",
+        license(name = "EUPL-1.2"),
+    ),
+    paths(
+        courses::list,
+        dates::list,
+        dates::show,
+        bookings::create,
+        bookings::cancel,
+    ),
+    components(schemas(ErrorResponse, ErrorDetail, FieldProblem, ErrorCode)),
+    tags(
+        (name = "courses", description = "Published courses"),
+        (name = "dates", description = "Dates of courses, with the catalogue's filters"),
+        (name = "bookings", description = "Booking and cancelling places"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3 document, with this instance's address as server.
+pub fn document(base_url: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(
+        base_url.trim_end_matches('/'),
+    )]);
+    doc
+}
+
+async fn openapi(state: web::Data<crate::web::state::AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(document(state.settings.base_url.as_str()))
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// The answer for a known path with a method it does not have (a resource's default service).
+fn only(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) })
+}
+
+fn no_store() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(JSON_LIMIT)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .service(
+                web::resource("/openapi.json")
+                    .route(web::get().to(openapi))
+                    .default_service(only("GET")),
+            )
+            .service(
+                web::resource("/v1/courses")
+                    .route(web::get().to(courses::list))
+                    .default_service(only("GET")),
+            )
+            .service(
+                web::resource("/v1/dates")
+                    .route(web::get().to(dates::list))
+                    .default_service(only("GET")),
+            )
+            .service(
+                web::resource("/v1/dates/{id}")
+                    .route(web::get().to(dates::show))
+                    .default_service(only("GET")),
+            )
+            .service(
+                web::resource("/v1/dates/{id}/bookings")
+                    .wrap(no_store())
+                    .route(web::post().to(bookings::create))
+                    .default_service(only("POST")),
+            )
+            .service(
+                web::resource("/v1/bookings/{cancel_token}")
+                    .wrap(no_store())
+                    .route(web::delete().to(bookings::cancel))
+                    .default_service(only("DELETE")),
+            )
+            .default_service(web::to(not_found)),
+    );
+}

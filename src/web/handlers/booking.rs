@@ -41,7 +41,7 @@ pub struct BookingForm {
 async fn date_of(page: &Page, slug: &str, date_id: i32) -> Result<catalogue::Entry, WebError> {
     catalogue::date(&page.state().db, date_id, Utc::now())
         .await?
-        .filter(|e| e.date.offer_slug == slug)
+        .filter(|e| e.date.offer_slug == slug && e.date.offer_status == "published")
         .ok_or(WebError::NotFound)
 }
 
@@ -75,7 +75,9 @@ pub async fn form(page: Page, path: web::Path<(String, i32)>) -> Result<HttpResp
         places: "1".into(),
         ..Default::default()
     };
-    render_form(&page, &entry, &form, &FieldErrors::default(), None)
+    // A date that cannot be booked says why at once, instead of after the form is filled in.
+    let refusal = catalogue::refusal(&entry.date, Utc::now());
+    render_form(&page, &entry, &form, &FieldErrors::default(), refusal)
 }
 
 pub async fn submit(

@@ -228,6 +228,7 @@ pub async fn programme(
     ctx.insert("venue", &venue);
     ctx.insert("district_name", &district.map(|d| d.name));
     ctx.insert("entries", &entries);
+    ctx.insert("show_results", &true);
     page.render("courses/programme.html", &ctx)
 }
 
@@ -246,9 +247,8 @@ pub async fn date_ics(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
     let now = Utc::now();
     let entry = catalogue::date(&page.state().db, *id, now)
         .await?
-        .filter(|e| {
-            e.date.kind == OfferKind::Course.key() || e.date.kind == OfferKind::Dialogue.key()
-        })
+        // Drafts stay private; published dates keep their file when cancelled (STATUS:CANCELLED).
+        .filter(|e| e.date.offer_status == "published")
         .ok_or(WebError::NotFound)?;
     let base = page.state().settings.base_url.to_string();
     let event = calendar_event(&entry.date, &base, None);

@@ -1,0 +1,215 @@
+//! Booking a date and cancelling a booking. The rules are the booking engine's, as for the HTML form.
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{
+    dates::published_course_date,
+    error::{ApiError, ErrorCode, ErrorResponse},
+    views::{BookingCancelled, BookingCreated, BookingState, Links},
+};
+use crate::{
+    domain::{
+        Language,
+        booking::{BookingRequest, Channel},
+    },
+    i18n::Translations,
+    services::{
+        booking::{self as engine, BookingError},
+        throttle,
+    },
+    web::{spam::client_address, state::AppState},
+};
+
+/// Language of the mails about the booking.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MailLanguage {
+    De,
+    En,
+}
+
+impl From<MailLanguage> for Language {
+    fn from(l: MailLanguage) -> Self {
+        match l {
+            MailLanguage::De => Language::De,
+            MailLanguage::En => Language::En,
+        }
+    }
+}
+
+/// A booking request. E-mail or phone is needed; with an e-mail address the person gets the
+/// confirmation and the link to the booking by mail.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BookingBody {
+    /// Name of the person (at most 100 characters).
+    #[schema(value_type = String, required = true, example = "Erika Mustermann")]
+    pub name: Option<String>,
+    #[schema(example = "erika@example.de")]
+    pub email: Option<String>,
+    #[schema(example = "0361 123456")]
+    pub phone: Option<String>,
+    /// Places, the person and companions: 1 to 10, and at most the date's `max_places_per_booking`.
+    #[schema(required = true, value_type = u32, minimum = 1, maximum = 10, example = 1)]
+    pub places: Option<serde_json::Value>,
+    /// Language of the mails: `de` (default: the request's `Accept-Language`, else German) or `en`.
+    pub language: Option<MailLanguage>,
+}
+
+/// The number of places as the form field would carry it; anything but a whole number is invalid.
+fn places_text(places: Option<&serde_json::Value>) -> String {
+    match places {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(_) => "?".into(),
+    }
+}
+
+/// Why the engine did not book, in the API's terms.
+fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
+    match e {
+        BookingError::DateNotFound => ApiError::not_found(),
+        BookingError::NotBookable(reason) => {
+            ApiError::translated(ErrorCode::NotBookable, t, reason)
+        }
+        BookingError::TooManyPlaces => ApiError::too_many_places(t, max_places),
+        BookingError::Duplicate => {
+            let key = "error-booking-duplicate";
+            ApiError::translated(ErrorCode::Duplicate, t, key).with_field(
+                "email",
+                key,
+                t.text(Language::De, key),
+            )
+        }
+        other => ApiError::internal(&other),
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/dates/{id}/bookings",
+    operation_id = "createBooking",
+    tag = "bookings",
+    summary = "Book a date",
+    description = "Books places on a date, through the same engine as the booking form: places are \
+        never oversold, and when none are free the booking joins the waiting list in arrival order \
+        (`status: waitlisted` with `waiting_position`). A date that cannot be booked now (past, \
+        cancelled, booking not yet open or closed) gives **409** with code `not_bookable`; the \
+        message says why. Responses carry `Cache-Control: no-store`.",
+    params(("id" = i32, Path, description = "Id of the date")),
+    request_body(content = BookingBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Booked: confirmed or on the waiting list", body = BookingCreated,
+            headers(("Location" = String, description = "The person's booking page (`manage_url`)"))),
+        (status = 400, description = "Body not JSON, not sent as `application/json`, or a value of the wrong type (`bad_request`)", body = ErrorResponse),
+        (status = 404, description = "No such date, or its course is not published (`not_found`)", body = ErrorResponse),
+        (status = 409, description = "The date cannot be booked now (`not_bookable`), or this e-mail address already booked it (`duplicate`)", body = ErrorResponse,
+            example = json!({"error": {"code": "not_bookable", "message": "Dieser Termin liegt in der Vergangenheit.", "fields": []}})),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorResponse),
+        (status = 422, description = "Wrong inputs (`validation_failed`), or more places than this date allows per booking (`too_many_places`); `fields` names each input", body = ErrorResponse,
+            example = json!({"error": {"code": "validation_failed", "message": "Einige Angaben fehlen oder sind fehlerhaft.",
+                "fields": [{"field": "places", "code": "error-places-zero", "message": "Buchen Sie mindestens einen Platz."}]}})),
+        (status = 429, description = "Too many bookings from this address (`rate_limited`)", body = ErrorResponse,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 500, description = "Internal error (`internal`); nothing was stored", body = ErrorResponse),
+    )
+)]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<i32>,
+    body: web::Json<BookingBody>,
+) -> Result<HttpResponse, ApiError> {
+    let date_id = id.into_inner();
+    let now = Utc::now();
+    let db = &state.db;
+    let entry = published_course_date(db, date_id, now)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+
+    let limits = state.settings.rate_limits;
+    let bucket = throttle::bucket("booking-address", &client_address(&req));
+    if limits
+        && let Some(minutes) =
+            throttle::retry_after(db, &bucket, throttle::BOOKING_PER_ADDRESS).await?
+    {
+        return Err(ApiError::rate_limited(minutes));
+    }
+
+    let body = body.into_inner();
+    let mut request = BookingRequest::parse(
+        body.name.as_deref().unwrap_or_default(),
+        body.email.as_deref().unwrap_or_default(),
+        body.phone.as_deref().unwrap_or_default(),
+        &places_text(body.places.as_ref()),
+        Channel::Api,
+    )
+    .map_err(|errors| ApiError::validation(&state.translations, &errors))?;
+    request.language = match body.language {
+        Some(chosen) => chosen.into(),
+        None => req
+            .extensions()
+            .get::<Language>()
+            .copied()
+            .unwrap_or_default(),
+    };
+    if limits {
+        throttle::record(db, &bucket).await?;
+    }
+
+    let booked = state
+        .booking_desk()
+        .book(date_id, request, now)
+        .await
+        .map_err(|e| refusal(e, &state.translations, entry.date.max_places_per_booking))?;
+    let manage_url = Links::new(&state).manage(&booked.cancel_token);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, manage_url.clone()))
+        .json(BookingCreated {
+            status: booked.status.into(),
+            booking_id: booked.booking_id,
+            cancel_token: booked.cancel_token,
+            waiting_position: booked.waiting_position,
+            manage_url,
+        }))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/v1/bookings/{cancel_token}",
+    operation_id = "cancelBooking",
+    tag = "bookings",
+    summary = "Cancel a booking",
+    description = "Cancels the booking with the secret from its creation (or from the link in the \
+        confirmation mail). Freed places go to the waiting list in arrival order. Responses carry \
+        `Cache-Control: no-store`.",
+    params(("cancel_token" = String, Path, description = "The booking's `cancel_token`")),
+    responses(
+        (status = 200, description = "Cancelled", body = BookingCancelled),
+        (status = 404, description = "No booking for this token (`not_found`)", body = ErrorResponse),
+        (status = 409, description = "The booking was already cancelled (`already_cancelled`)", body = ErrorResponse),
+        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+    )
+)]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::not_found().with_message("Zu diesem Link gibt es keine Buchung.");
+    // Anonymised bookings are gone for the person, as on the booking page.
+    engine::find_by_token(&state.db, &token)
+        .await?
+        .filter(|b| b.anonymised_at.is_none())
+        .ok_or_else(not_found)?;
+    match state.booking_desk().cancel(&token, Utc::now()).await {
+        Ok(cancelled) => Ok(HttpResponse::Ok().json(BookingCancelled {
+            status: BookingState::Cancelled,
+            promoted: cancelled.promoted.len(),
+        })),
+        Err(BookingError::BookingNotFound) => Err(not_found()),
+        Err(BookingError::AlreadyCancelled) => Err(ApiError::new(ErrorCode::AlreadyCancelled)),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}

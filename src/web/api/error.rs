@@ -1,0 +1,297 @@
+//! The one error shape of the API: `{"error": {"code", "message", "fields"}}`. `code` is stable and meant
+//! for programs; `message` is German plain text for people; `fields` names each input that was wrong,
+//! with the message id the HTML forms use. Internal causes go to the log, never into a response.
+use std::{borrow::Cow, collections::HashMap, fmt};
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::{StatusCode, header},
+};
+use fluent_templates::fluent_bundle::FluentValue;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{FieldErrors, Language},
+    i18n::Translations,
+};
+
+/// What went wrong, for programs. New codes may be added; existing ones keep their meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 422: one or more inputs are wrong; see `fields`.
+    ValidationFailed,
+    /// 404: no such course, date, booking or path (or the offer is not published).
+    NotFound,
+    /// 409: the date cannot be booked now (past, cancelled, booking not open or closed).
+    NotBookable,
+    /// 409: this e-mail address already booked this date.
+    Duplicate,
+    /// 422: more places than one booking of this date may take; see `fields`.
+    TooManyPlaces,
+    /// 429: too many bookings from this address; wait `Retry-After` seconds.
+    RateLimited,
+    /// 409: the booking was already cancelled.
+    AlreadyCancelled,
+    /// 400: the body is not JSON, not sent as `application/json`, or a value has the wrong type.
+    BadRequest,
+    /// 405: the path exists, the method does not; see the `Allow` header.
+    MethodNotAllowed,
+    /// 413: the body is larger than the API accepts.
+    PayloadTooLarge,
+    /// 500: our fault; nothing was stored.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::ValidationFailed | Self::TooManyPlaces => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotBookable | Self::Duplicate | Self::AlreadyCancelled => StatusCode::CONFLICT,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The German text used when nothing more specific is known.
+    fn default_message(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "Einige Angaben fehlen oder sind fehlerhaft.",
+            Self::NotFound => "Das Gesuchte gibt es nicht oder es ist nicht öffentlich.",
+            Self::NotBookable => "Dieser Termin kann gerade nicht gebucht werden.",
+            Self::Duplicate => "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht.",
+            Self::TooManyPlaces => {
+                "Für diesen Termin sind so viele Plätze auf einmal nicht möglich."
+            }
+            Self::RateLimited => "Zu viele Versuche. Bitte warten Sie einige Minuten.",
+            Self::AlreadyCancelled => "Diese Buchung ist bereits storniert.",
+            Self::BadRequest => "Die Anfrage konnte nicht gelesen werden.",
+            Self::MethodNotAllowed => "Diese Methode ist für diese Adresse nicht erlaubt.",
+            Self::PayloadTooLarge => "Die gesendeten Daten sind zu groß.",
+            Self::Internal => {
+                "Es ist ein Fehler aufgetreten. Versuchen Sie es bitte später noch einmal. \
+                 Ihre Angaben wurden nicht gespeichert."
+            }
+        }
+    }
+}
+
+/// One input that was wrong.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The JSON property or query parameter, e.g. `email` or `von`.
+    #[schema(example = "email")]
+    pub field: String,
+    /// Message id of the rule that failed; stable, the same as in the HTML forms.
+    #[schema(example = "error-email-invalid")]
+    pub code: String,
+    /// German plain text for people.
+    #[schema(
+        example = "Geben Sie eine E-Mail-Adresse im richtigen Format ein, zum Beispiel name@beispiel.de."
+    )]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// German plain text for people.
+    #[schema(example = "Einige Angaben fehlen oder sind fehlerhaft.")]
+    pub message: String,
+    /// The wrong inputs; empty unless the error is about particular fields.
+    pub fields: Vec<FieldProblem>,
+}
+
+/// Every error response of the API has this shape, whatever the status.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    body: ErrorResponse,
+    retry_after_seconds: Option<i64>,
+    allow: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            body: ErrorResponse {
+                error: ErrorDetail {
+                    code,
+                    message: code.default_message().to_owned(),
+                    fields: Vec::new(),
+                },
+            },
+            retry_after_seconds: None,
+            allow: None,
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.body.error.code
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.body.error.message = message.into();
+        self
+    }
+
+    pub fn with_field(mut self, field: &str, code: &str, message: String) -> Self {
+        self.body.error.fields.push(FieldProblem {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message,
+        });
+        self
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound)
+    }
+
+    /// Each wrong field with its German message.
+    pub fn validation(translations: &Translations, errors: &FieldErrors) -> Self {
+        errors
+            .iter()
+            .fold(Self::new(ErrorCode::ValidationFailed), |e, problem| {
+                e.with_field(
+                    problem.field,
+                    problem.message,
+                    translations.text(Language::De, problem.message),
+                )
+            })
+    }
+
+    /// A message id of the translation catalogue as the message, e.g. why a date cannot be booked.
+    pub fn translated(code: ErrorCode, translations: &Translations, key: &str) -> Self {
+        Self::new(code).with_message(translations.text(Language::De, key))
+    }
+
+    pub fn too_many_places(translations: &Translations, max: i32) -> Self {
+        let key = "error-places-over-limit";
+        let args: HashMap<Cow<'static, str>, FluentValue> =
+            HashMap::from([(Cow::Borrowed("max"), FluentValue::from(max))]);
+        let text = translations.text_with(Language::De, key, &args);
+        Self::new(ErrorCode::TooManyPlaces)
+            .with_message(text.clone())
+            .with_field("places", key, text)
+    }
+
+    pub fn rate_limited(retry_after_minutes: i64) -> Self {
+        let mut e = Self::new(ErrorCode::RateLimited);
+        e.retry_after_seconds = Some(retry_after_minutes.max(1) * 60);
+        e
+    }
+
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut e = Self::new(ErrorCode::MethodNotAllowed);
+        e.allow = Some(allow);
+        e
+    }
+
+    /// Logs the cause and answers with nothing but "internal".
+    pub fn internal(cause: &dyn fmt::Display) -> Self {
+        tracing::error!(error = %cause, "API request failed");
+        Self::new(ErrorCode::Internal)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {:?}", self.body.error.code)
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::internal(&e)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.body.error.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
+        }
+        response.json(&self.body)
+    }
+}
+
+/// Bodies that are not JSON, not declared as JSON, too large, or of the wrong shape: 400 (413).
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    tracing::info!(error = %err, "API request body refused");
+    let api = match &err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(ErrorCode::PayloadTooLarge)
+        }
+        JsonPayloadError::ContentType => ApiError::new(ErrorCode::BadRequest)
+            .with_message("Senden Sie die Angaben als JSON mit dem Content-Type application/json."),
+        JsonPayloadError::Deserialize(e) => {
+            let at = format!("Zeile {}, Spalte {}", e.line(), e.column());
+            let message = match e.classify() {
+                serde_json::error::Category::Data => format!(
+                    "Eine Angabe hat einen unzulässigen Typ oder Wert ({at}). \
+                     Die erlaubten Werte beschreibt /api/openapi.json."
+                ),
+                _ => format!("Der Inhalt ist kein gültiges JSON ({at})."),
+            };
+            ApiError::new(ErrorCode::BadRequest).with_message(message)
+        }
+        _ => ApiError::new(ErrorCode::BadRequest),
+    };
+    api.into()
+}
+
+/// Query strings that cannot be read at all (for example a parameter given twice): 400.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    tracing::info!(error = %err, "API query string refused");
+    ApiError::new(ErrorCode::BadRequest)
+        .with_message(
+            "Die Parameter in der Adresse sind fehlerhaft, zum Beispiel doppelt angegeben.",
+        )
+        .into()
+}
+
+/// Path segments of the wrong type (`/api/v1/dates/abc`) name nothing: 404.
+pub fn path_error(_err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    #[test]
+    fn every_code_has_its_status_and_the_shape_is_stable() {
+        let e = ApiError::rate_limited(2);
+        let res = e.error_response();
+        assert_eq!(res.status(), 429);
+        assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "120");
+        let body = res.into_body().try_into_bytes().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"]["code"], "rate_limited");
+        assert!(json["error"]["fields"].as_array().unwrap().is_empty());
+        assert_eq!(
+            ApiError::method_not_allowed("GET").status_code(),
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
+}

@@ -1,0 +1,2565 @@
+//! The course catalogue as people use it: finding dates with filters, an offer's page, booking by
+//! form (with mails and calendar files), cancelling by link, the waiting list with offers of fewer
+//! places, calendar feeds, the printable programme and places kept for people who walk in.
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::{
+    db::entities::{booking, offer, offer_date, organisation, venue},
+    domain::booking::{BookingRequest, BookingStatus, Channel},
+    services::booking::Booked,
+};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+/// Step-free demo venue in Erfurt (district 16051).
+const ERFURT_ANGER: &str = "probierladen-erfurt-anger";
+/// Demo venue in Gera with steps at the door.
+const GERA_REICHSSTRASSE: &str = "vhs-gera-reichsstrasse";
+/// The form's minimum fill time (3 s) plus a little.
+const FILL_TIME: std::time::Duration = std::time::Duration::from_millis(3100);
+
+// ---------------------------------------------------------------------------------------------
+// Test data
+// ---------------------------------------------------------------------------------------------
+
+async fn demo_venue(app: &TestApp, slug: &str) -> venue::Model {
+    venue::Entity::find()
+        .filter(venue::Column::Slug.eq(slug))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("demo venue {slug}"))
+}
+
+/// A course of the demo organisation that runs `venue_slug`; online when there is no venue.
+async fn create_offer(
+    app: &TestApp,
+    title: &str,
+    venue_slug: Option<&str>,
+    status: &str,
+) -> offer::Model {
+    let place = match venue_slug {
+        Some(slug) => Some(demo_venue(app, slug).await),
+        None => None,
+    };
+    let organisation_id = match &place {
+        Some(v) => v.organisation_id,
+        None => {
+            organisation::Entity::find()
+                .one(&app.db)
+                .await
+                .unwrap()
+                .expect("demo organisation")
+                .id
+        }
+    };
+    offer::ActiveModel {
+        slug: Set(format!(
+            "testkurs-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        )),
+        organisation_id: Set(organisation_id),
+        venue_id: Set(place.as_ref().map(|v| v.id)),
+        kind: Set("kurs".into()),
+        title: Set(title.into()),
+        description: Set("Ein Kurs, den nur dieser Test anlegt.".into()),
+        search_text: Set(teilhabe::domain::offer::search_text(
+            title,
+            "Ein Kurs, den nur dieser Test anlegt.",
+        )),
+        topic: Set("smartphone-grundlagen".into()),
+        level: Set("einsteiger".into()),
+        target_group: Set("alle".into()),
+        language: Set("de".into()),
+        online_url: Set(place
+            .is_none()
+            .then(|| "https://konferenz.example/raum".into())),
+        what_to_bring: Set("Ihr Smartphone".into()),
+        accessibility_notes: Set(String::new()),
+        price_cents: Set(0),
+        status: Set(status.into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+}
+
+struct DateSpec {
+    starts_at: DateTime<Utc>,
+    capacity: i32,
+    max_places: i32,
+    walk_in_places: i32,
+    walk_in_release_at: Option<DateTime<Utc>>,
+    status: &'static str,
+}
+
+impl DateSpec {
+    fn in_days(days: i64, capacity: i32) -> Self {
+        Self::at(Utc::now() + Duration::days(days), capacity)
+    }
+
+    fn at(starts_at: DateTime<Utc>, capacity: i32) -> Self {
+        Self {
+            starts_at,
+            capacity,
+            max_places: 4,
+            walk_in_places: 0,
+            walk_in_release_at: None,
+            status: "scheduled",
+        }
+    }
+}
+
+async fn create_date(app: &TestApp, offer_id: i32, spec: DateSpec) -> i32 {
+    offer_date::ActiveModel {
+        offer_id: Set(offer_id),
+        starts_at: Set(spec.starts_at),
+        ends_at: Set(spec.starts_at + Duration::hours(2)),
+        capacity: Set(spec.capacity),
+        booked_places: Set(0),
+        max_places_per_booking: Set(spec.max_places),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(None),
+        status: Set(spec.status.into()),
+        created_at: Set(Utc::now()),
+        walk_in_places: Set(spec.walk_in_places),
+        walk_in_release_at: Set(spec.walk_in_release_at),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// One new course at the Erfurt demo venue with one date.
+async fn course_with_date(app: &TestApp, title: &str, spec: DateSpec) -> (String, i32) {
+    let offer = create_offer(app, title, Some(ERFURT_ANGER), "published").await;
+    let date_id = create_date(app, offer.id, spec).await;
+    (offer.slug, date_id)
+}
+
+async fn date_row(app: &TestApp, date_id: i32) -> offer_date::Model {
+    offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("date")
+}
+
+async fn set_date(app: &TestApp, date_id: i32, change: impl FnOnce(&mut offer_date::ActiveModel)) {
+    let mut active: offer_date::ActiveModel = date_row(app, date_id).await.into();
+    change(&mut active);
+    active.update(&app.db).await.unwrap();
+}
+
+async fn bookings_of(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
+    let mut all = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    all.sort_by_key(|b| b.id);
+    all
+}
+
+async fn booking_count(app: &TestApp, date_id: i32) -> u64 {
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+/// Books through the engine the way staff or the form would (same rules, same mails).
+async fn desk_book(
+    app: &TestApp,
+    date_id: i32,
+    who: &str,
+    places: &str,
+    channel: Channel,
+) -> Booked {
+    let request = match channel {
+        Channel::Staff => BookingRequest::parse(who, "", "0361 123456", places, channel),
+        _ => BookingRequest::parse(who, &email_of(who), "", places, channel),
+    }
+    .unwrap();
+    app.desk()
+        .book(date_id, request, Utc::now())
+        .await
+        .expect("booking accepted")
+}
+
+fn email_of(who: &str) -> String {
+    format!("{}@example.de", who.to_lowercase().replace(' ', "."))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the catalogue should list, computed from the database independently of the app
+// ---------------------------------------------------------------------------------------------
+
+struct Listed {
+    date: offer_date::Model,
+    offer: offer::Model,
+    venue: Option<venue::Model>,
+}
+
+impl Listed {
+    fn district(&self) -> &str {
+        self.venue.as_ref().map_or("", |v| v.district_key.as_str())
+    }
+    fn step_free(&self) -> bool {
+        self.venue.as_ref().is_some_and(|v| v.step_free)
+    }
+    /// Places bookable online now: walk-in places count once released.
+    fn free_online(&self, now: DateTime<Utc>) -> i32 {
+        let held = match self.date.walk_in_release_at {
+            Some(release) if release > now => self.date.walk_in_places,
+            _ => 0,
+        };
+        (self.date.capacity - self.date.booked_places - held).max(0)
+    }
+}
+
+/// Upcoming dates of published courses, earliest first (ties by id), as the catalogue orders them.
+async fn upcoming(app: &TestApp, with_cancelled: bool) -> Vec<Listed> {
+    let now = Utc::now();
+    let offers: HashMap<i32, offer::Model> = offer::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let venues: HashMap<i32, venue::Model> = venue::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let mut rows: Vec<Listed> = offer_date::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.starts_at > now && (with_cancelled || d.status != "cancelled"))
+        .filter_map(|date| {
+            let offer = offers.get(&date.offer_id)?.clone();
+            (offer.status == "published" && offer.kind == "kurs").then(|| Listed {
+                venue: offer.venue_id.and_then(|id| venues.get(&id).cloned()),
+                offer,
+                date,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.date.starts_at, r.date.id));
+    rows
+}
+
+fn titles(rows: &[&Listed]) -> Vec<String> {
+    rows.iter().map(|r| r.offer.title.clone()).collect()
+}
+
+fn count_line(n: usize) -> String {
+    match n {
+        0 => "Wir haben keinen Termin gefunden.".into(),
+        1 => "Wir haben 1 Termin gefunden.".into(),
+        n => format!("Wir haben {n} Termine gefunden."),
+    }
+}
+
+fn places_line(free: i32) -> String {
+    match free {
+        0 => "Ausgebucht – Warteliste möglich".into(),
+        1 => "Noch 1 Platz frei".into(),
+        n => format!("Noch {n} Plätze frei"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+// ---------------------------------------------------------------------------------------------
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn texts(doc: &scraper::Html, css: &str) -> Vec<String> {
+    select(doc, css)
+        .iter()
+        .map(|e| squash(&e.text().collect::<String>()))
+        .collect()
+}
+
+fn attrs(doc: &scraper::Html, css: &str, attr: &str) -> Vec<String> {
+    select(doc, css)
+        .iter()
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}
+
+/// The text pieces of the first match (a `<br>` separates pieces without a blank).
+fn text_parts(doc: &scraper::Html, css: &str) -> Vec<String> {
+    select(doc, css)
+        .first()
+        .map(|e| e.text().map(squash).filter(|t| !t.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+/// The value next to `label` in a summary list (`<dt>label</dt><dd>value</dd>`).
+fn summary_value(doc: &scraper::Html, label: &str) -> Option<String> {
+    let dt = scraper::Selector::parse("dt").unwrap();
+    let dd = scraper::Selector::parse("dd").unwrap();
+    select(doc, ".summary-list__row")
+        .into_iter()
+        .find_map(|row| {
+            let name = squash(&row.select(&dt).next()?.text().collect::<String>());
+            let value = squash(&row.select(&dd).next()?.text().collect::<String>());
+            (name == label).then_some(value)
+        })
+}
+
+fn page_text(doc: &scraper::Html) -> String {
+    squash(&doc.root_element().text().collect::<String>())
+}
+
+/// The pairs of a link's query string, order ignored.
+fn query_pairs(href: &str) -> (String, BTreeSet<(String, String)>) {
+    let url = url::Url::parse(&format!("http://x{href}")).expect("link");
+    (
+        url.path().to_owned(),
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+fn pairs(list: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    list.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Booking by form
+// ---------------------------------------------------------------------------------------------
+
+fn form_path(slug: &str, date_id: i32) -> String {
+    format!("/kurse/{slug}/termine/{date_id}/buchen")
+}
+
+/// The hidden fields (CSRF token, stamp) of a booking form, read and then left for the minimum
+/// fill time. The stamp belongs to the session, so it serves every booking form of this client.
+async fn ready_to_book(app: &TestApp, slug: &str, date_id: i32) -> Vec<(String, String)> {
+    let hidden = app.hidden_fields(&form_path(slug, date_id)).await;
+    assert!(
+        hidden.iter().any(|(k, _)| k == "stamp") && hidden.iter().any(|(k, _)| k == "csrf_token"),
+        "the booking form has a CSRF token and a stamp: {hidden:?}"
+    );
+    tokio::time::sleep(FILL_TIME).await;
+    hidden
+}
+
+async fn post_booking(
+    app: &TestApp,
+    hidden: &[(String, String)],
+    slug: &str,
+    date_id: i32,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.extend(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    app.post_form(&form_path(slug, date_id), &form).await
+}
+
+/// The booking page a successful booking redirects to.
+fn booking_page_of(res: &reqwest::Response) -> String {
+    assert_eq!(res.status(), 303, "booking accepted");
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/buchung/"), "{location}");
+    location
+}
+
+async fn heading(app: &TestApp, path: &str) -> String {
+    let (status, doc) = app.get_html(path).await;
+    assert_eq!(status, 200, "{path}");
+    text_of(&doc, "h1")
+}
+
+/// Cancels on the person's own page, with the CSRF token of that page.
+async fn cancel_by_link(app: &TestApp, page: &str) -> reqwest::Response {
+    let token = app.csrf_token(page).await;
+    app.post_form(&format!("{page}/absagen"), &[("csrf_token", &token)])
+        .await
+}
+
+async fn answer_offer(app: &TestApp, page: &str, answer: &str) -> reqwest::Response {
+    let token = app.csrf_token(page).await;
+    app.post_form(
+        &format!("{page}/angebot"),
+        &[("csrf_token", &token), ("answer", answer)],
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail as it arrives: just enough MIME to read subject, text and attachments
+// ---------------------------------------------------------------------------------------------
+
+struct Mail {
+    to: String,
+    subject: String,
+    text: String,
+    /// Decoded bodies of `text/calendar` parts.
+    calendars: Vec<String>,
+}
+
+struct MimePart {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl MimePart {
+    fn parse(raw: &str) -> Self {
+        let (head, body) = raw.split_once("\n\n").unwrap_or((raw, ""));
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for line in head.lines().filter(|l| !l.is_empty()) {
+            if line.starts_with([' ', '\t']) {
+                if let Some((_, value)) = headers.last_mut() {
+                    value.push_str(line);
+                }
+            } else if let Some((name, value)) = line.split_once(':') {
+                headers.push((name.trim().to_owned(), value.trim().to_owned()));
+            }
+        }
+        Self {
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| decode_words(v))
+            .unwrap_or_default()
+    }
+
+    fn mime_type(&self) -> String {
+        let value = self.header("Content-Type");
+        match value.split(';').next().map(str::trim) {
+            Some(t) if !t.is_empty() => t.to_ascii_lowercase(),
+            _ => "text/plain".into(),
+        }
+    }
+
+    fn boundary(&self) -> Option<String> {
+        let value = self.header("Content-Type");
+        let start = value.to_ascii_lowercase().find("boundary=")? + "boundary=".len();
+        let rest = &value[start..];
+        Some(match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next()?.to_owned(),
+            None => rest.split(';').next()?.trim().to_owned(),
+        })
+    }
+
+    fn leaves(self) -> Vec<MimePart> {
+        let Some(boundary) = self
+            .mime_type()
+            .starts_with("multipart/")
+            .then(|| self.boundary())
+            .flatten()
+        else {
+            return vec![self];
+        };
+        let delimiter = format!("--{boundary}");
+        self.body
+            .split(&delimiter)
+            .skip(1)
+            .take_while(|segment| !segment.starts_with("--"))
+            .flat_map(|segment| MimePart::parse(segment.trim_start_matches('\n')).leaves())
+            .collect()
+    }
+
+    fn decoded(&self) -> String {
+        let bytes = match self
+            .header("Content-Transfer-Encoding")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "base64" => base64(&self.body),
+            "quoted-printable" => quoted_printable(&self.body, false),
+            _ => self.body.clone().into_bytes(),
+        };
+        String::from_utf8(bytes).expect("UTF-8 body")
+    }
+}
+
+/// RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`); blanks between two words are dropped.
+fn decode_words(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    let mut after_word = false;
+    while let Some(start) = rest.find("=?") {
+        let gap = &rest[..start];
+        if !(after_word && gap.trim().is_empty()) {
+            out.push_str(gap);
+        }
+        let mut fields = rest[start + 2..].splitn(3, '?');
+        let (Some(_charset), Some(encoding), Some(tail)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            break;
+        };
+        let Some(end) = tail.find("?=") else { break };
+        let bytes = if encoding.eq_ignore_ascii_case("b") {
+            base64(&tail[..end])
+        } else {
+            quoted_printable(&tail[..end], true)
+        };
+        out.push_str(&String::from_utf8(bytes).expect("UTF-8 header"));
+        rest = &tail[end + 2..];
+        after_word = true;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let Some(value) = ALPHABET.iter().position(|&a| a == c) else {
+            break; // padding
+        };
+        buffer = (buffer << 6) | value as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn quoted_printable(text: &str, underscore_is_space: bool) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'=' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            b'=' if i + 3 <= bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            b'_' if underscore_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Delivers the outbox and returns the mails to `to`, oldest first.
+async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
+    app.mails().await;
+    let Ok(entries) = std::fs::read_dir(app.settings.outbox_dir()) else {
+        return vec![];
+    };
+    let mut files: Vec<(std::time::SystemTime, String)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            (
+                e.metadata().unwrap().modified().unwrap(),
+                std::fs::read_to_string(e.path())
+                    .unwrap()
+                    .replace("\r\n", "\n"),
+            )
+        })
+        .collect();
+    files.sort_by_key(|(t, _)| *t);
+    files
+        .into_iter()
+        .map(|(_, raw)| {
+            let message = MimePart::parse(&raw);
+            let to = message.header("To");
+            let subject = message.header("Subject");
+            let leaves = message.leaves();
+            Mail {
+                to,
+                subject,
+                text: leaves
+                    .iter()
+                    .find(|p| p.mime_type() == "text/plain")
+                    .map(MimePart::decoded)
+                    .unwrap_or_default(),
+                calendars: leaves
+                    .iter()
+                    .filter(|p| p.mime_type() == "text/calendar")
+                    .map(MimePart::decoded)
+                    .collect(),
+            }
+        })
+        .filter(|m| m.to.trim_matches(['<', '>']) == to)
+        .collect()
+}
+
+fn subjects(mails: &[Mail]) -> Vec<&str> {
+    mails.iter().map(|m| m.subject.as_str()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendars
+// ---------------------------------------------------------------------------------------------
+
+fn parse_calendar(body: &str) -> ical::parser::ical::component::IcalCalendar {
+    let mut calendars: Vec<_> = ical::IcalParser::new(std::io::BufReader::new(body.as_bytes()))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("calendar does not parse: {e}\n{body}"));
+    assert_eq!(calendars.len(), 1, "one VCALENDAR");
+    calendars.remove(0)
+}
+
+fn prop<'a>(
+    props: &'a [ical::property::Property],
+    name: &str,
+) -> Option<&'a ical::property::Property> {
+    props.iter().find(|p| p.name == name)
+}
+
+fn value_of(props: &[ical::property::Property], name: &str) -> String {
+    prop(props, name)
+        .and_then(|p| p.value.clone())
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+fn tzid_of(props: &[ical::property::Property], name: &str) -> Option<String> {
+    prop(props, name)?
+        .params
+        .as_ref()?
+        .iter()
+        .find(|(k, _)| k == "TZID")
+        .map(|(_, v)| v.join(","))
+}
+
+fn berlin_stamp(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Berlin)
+        .format("%Y%m%dT%H%M%S")
+        .to_string()
+}
+
+/// Date ids of a feed's events (UID `date-<id>@teilhabe.test`) with their STATUS.
+fn feed_events(body: &str) -> BTreeSet<(i32, String)> {
+    parse_calendar(body)
+        .events
+        .iter()
+        .map(|e| {
+            let uid = value_of(&e.properties, "UID");
+            let id = uid
+                .strip_prefix("date-")
+                .and_then(|r| r.strip_suffix("@teilhabe.test"))
+                .unwrap_or_else(|| panic!("UID {uid}"))
+                .parse()
+                .unwrap();
+            (id, value_of(&e.properties, "STATUS"))
+        })
+        .collect()
+}
+
+async fn get_calendar(app: &TestApp, path: &str) -> String {
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200, "{path}");
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("text/calendar"),
+        "{path}: {content_type}"
+    );
+    res.text().await.unwrap()
+}
+
+async fn sqlite_app() -> TestApp {
+    spawn_app(Backend::Sqlite, Options::default())
+        .await
+        .expect("sqlite app")
+}
+
+fn berlin_today() -> NaiveDate {
+    Utc::now().with_timezone(&Berlin).date_naive()
+}
+
+fn berlin(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+    Berlin
+        .from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap()))
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+// =============================================================================================
+// 1. The catalogue
+// =============================================================================================
+
+#[tokio::test]
+async fn the_catalogue_lists_upcoming_dates_earliest_first_with_their_places() {
+    let app = sqlite_app().await;
+    let past = create_offer(
+        &app,
+        "Vergangener Zauberkurs",
+        Some(ERFURT_ANGER),
+        "published",
+    )
+    .await;
+    create_date(&app, past.id, DateSpec::in_days(-1, 8)).await;
+    let expected = upcoming(&app, false).await;
+    assert_eq!(expected.len(), 113, "the demo data: 113 upcoming dates");
+
+    let (status, doc) = app.get_html("/kurse").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, "h1"), "Kurse und Termine");
+    assert_eq!(text_of(&doc, ".result-count"), count_line(113));
+    let first_page: Vec<&Listed> = expected.iter().take(20).collect();
+    assert_eq!(texts(&doc, ".result__title a"), titles(&first_page));
+    assert_eq!(
+        attrs(&doc, ".result__title a", "href"),
+        first_page
+            .iter()
+            .map(|r| format!("/kurse/{}", r.offer.slug))
+            .collect::<Vec<_>>()
+    );
+    // Free places online (walk-in places held until their release) or the waiting list.
+    let now = Utc::now();
+    let wanted: Vec<String> = first_page
+        .iter()
+        .map(|r| places_line(r.free_online(now)))
+        .collect();
+    assert_eq!(texts(&doc, ".result .places"), wanted);
+    assert!(wanted.iter().any(|w| w.starts_with("Ausgebucht")));
+    assert!(wanted.iter().any(|w| w.starts_with("Noch")));
+    assert_eq!(
+        select(&doc, ".result .places--full").len(),
+        wanted
+            .iter()
+            .filter(|w| w.starts_with("Ausgebucht"))
+            .count()
+    );
+
+    // A course whose only date is over is not listed.
+    let (_, doc) = app.get_html("/kurse?q=Zauberkurs").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+    assert!(select(&doc, ".result").is_empty());
+}
+
+#[tokio::test]
+async fn each_filter_narrows_the_list_and_filters_combine() {
+    let app = sqlite_app().await;
+    let all = upcoming(&app, false).await;
+    let town = |r: &Listed| r.venue.as_ref().map_or(String::new(), |v| v.town.clone());
+    type Case<'a> = (&'a str, Box<dyn Fn(&Listed) -> bool>);
+    let cases: Vec<Case> = vec![
+        ("kreis=16051", Box::new(|r| r.district() == "16051")),
+        (
+            "thema=videotelefonie",
+            Box::new(|r| r.offer.topic == "videotelefonie"),
+        ),
+        (
+            "zielgruppe=frauen",
+            Box::new(|r| r.offer.target_group == "frauen"),
+        ),
+        ("stufenlos=1", Box::new(|r| r.step_free())),
+        (
+            "hoerschleife=1",
+            Box::new(|r| r.venue.as_ref().is_some_and(|v| v.hearing_loop)),
+        ),
+        (
+            "wc=1",
+            Box::new(|r| r.venue.as_ref().is_some_and(|v| v.accessible_toilet)),
+        ),
+        ("ort=jena", Box::new(move |r| town(r) == "Jena")),
+        ("kreis=16052", Box::new(|r| r.district() == "16052")),
+        (
+            "kreis=16052&stufenlos=1",
+            Box::new(|r| r.district() == "16052" && r.step_free()),
+        ),
+        (
+            "kreis=16052&thema=smartphone-grundlagen",
+            Box::new(|r| r.district() == "16052" && r.offer.topic == "smartphone-grundlagen"),
+        ),
+        (
+            "kreis=16052&thema=smartphone-grundlagen&stufenlos=1",
+            Box::new(|_| false),
+        ),
+    ];
+    let mut sizes = HashMap::new();
+    for (query, wanted) in &cases {
+        let expected: Vec<&Listed> = all.iter().filter(|r| wanted(r)).collect();
+        let (status, doc) = app.get_html(&format!("/kurse?{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(
+            text_of(&doc, ".result-count"),
+            count_line(expected.len()),
+            "{query}"
+        );
+        let shown: Vec<&Listed> = expected.iter().copied().take(20).collect();
+        assert_eq!(texts(&doc, ".result__title a"), titles(&shown), "{query}");
+        sizes.insert(*query, expected.len());
+        if *query == "kreis=16051" {
+            let places = texts(&doc, ".result__meta");
+            assert!(!places.is_empty());
+            assert!(
+                places.iter().all(|p| p.ends_with("Erfurt")),
+                "only Erfurt venues: {places:?}"
+            );
+        }
+        if *query == "thema=videotelefonie" {
+            let topics = texts(&doc, ".result .feature-list li:first-child");
+            assert!(!topics.is_empty());
+            assert!(topics.iter().all(|t| t == "Videotelefonie"), "{topics:?}");
+        }
+        if *query == "stufenlos=1" {
+            for entry in select(&doc, ".result") {
+                let features: Vec<String> = entry
+                    .select(&scraper::Selector::parse(".feature-list li").unwrap())
+                    .map(|li| squash(&li.text().collect::<String>()))
+                    .collect();
+                assert!(
+                    features.contains(&"Stufenloser Zugang".to_owned()),
+                    "{features:?}"
+                );
+            }
+        }
+    }
+    // The demo data makes every filter bite, and combining them narrows further.
+    assert_eq!(sizes["kreis=16051"], 8);
+    assert_eq!(sizes["thema=videotelefonie"], 17);
+    assert_eq!(sizes["stufenlos=1"], 90);
+    assert_eq!(sizes["kreis=16052"], 9);
+    assert_eq!(sizes["kreis=16052&stufenlos=1"], 4);
+    assert_eq!(sizes["kreis=16052&thema=smartphone-grundlagen"], 4);
+    assert_eq!(
+        sizes["kreis=16052&thema=smartphone-grundlagen&stufenlos=1"],
+        0
+    );
+    assert!(sizes.values().all(|n| *n < all.len()));
+    // The chosen filters stay chosen in the form.
+    let (_, doc) = app
+        .get_html("/kurse?kreis=16052&thema=smartphone-grundlagen&stufenlos=1")
+        .await;
+    assert_eq!(attrs(&doc, "#kreis option[selected]", "value"), ["16052"]);
+    assert_eq!(
+        attrs(&doc, "#thema option[selected]", "value"),
+        ["smartphone-grundlagen"]
+    );
+    assert_eq!(select(&doc, "#stufenlos[checked]").len(), 1);
+    assert_eq!(select(&doc, "#frei[checked]").len(), 0);
+}
+
+#[tokio::test]
+async fn text_search_finds_titles_whatever_the_case() {
+    let app = sqlite_app().await;
+    let offer = create_offer(
+        &app,
+        "Zauberwürfel-Treff am Anger",
+        Some(ERFURT_ANGER),
+        "published",
+    )
+    .await;
+    create_date(&app, offer.id, DateSpec::in_days(3, 8)).await;
+    create_date(&app, offer.id, DateSpec::in_days(4, 8)).await;
+    for q in [
+        "Zauberwürfel",
+        "zauberwürfel-treff",
+        "ZAUBERW",
+        "  Treff am Anger  ",
+    ] {
+        let (status, doc) = app.get_html(&format!("/kurse?q={}", url_encode(q))).await;
+        assert_eq!(status, 200);
+        assert_eq!(text_of(&doc, ".result-count"), count_line(2), "{q}");
+        assert_eq!(
+            texts(&doc, ".result__title a"),
+            ["Zauberwürfel-Treff am Anger", "Zauberwürfel-Treff am Anger"]
+        );
+        assert_eq!(
+            attrs(&doc, "input#q", "value"),
+            [q.to_owned()],
+            "the search term stays in the field"
+        );
+    }
+    // Wildcards typed by people are literal characters.
+    let (_, doc) = app.get_html("/kurse?q=%25").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+    let (_, doc) = app.get_html("/kurse?q=Zauber_rfel").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+}
+
+fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// "Überweisungen" is in the description of both "Onlinebanking Schritt für Schritt" courses; people
+/// type it in lower or upper case.
+async fn search_ignores_the_case_of_umlauts(app: &TestApp) {
+    let expected = upcoming(app, false)
+        .await
+        .into_iter()
+        .filter(|r| r.offer.description.contains("Überweisungen"))
+        .count();
+    assert_eq!(expected, 4);
+    for q in ["überweisungen", "ÜBERWEISUNGEN"] {
+        let (_, doc) = app.get_html(&format!("/kurse?q={}", url_encode(q))).await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(expected), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn text_search_ignores_the_case_of_umlauts_on_sqlite() {
+    search_ignores_the_case_of_umlauts(&sqlite_app().await).await;
+}
+
+#[tokio::test]
+async fn text_search_ignores_the_case_of_umlauts_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres, Options::default()).await else {
+        return;
+    };
+    search_ignores_the_case_of_umlauts(&app).await;
+}
+
+#[tokio::test]
+async fn the_date_range_means_calendar_days_in_thuringia() {
+    let app = sqlite_app().await;
+    let offer = create_offer(&app, "Mitternachtskurs", Some(ERFURT_ANGER), "published").await;
+    let day = berlin_today().checked_add_days(Days::new(20)).unwrap();
+    let before = day.pred_opt().unwrap();
+    let after = day.succ_opt().unwrap();
+    // Just before and after midnight local time: in UTC these fall on the neighbouring days.
+    for (d, h, m) in [
+        (before, 23, 45),
+        (day, 0, 15),
+        (day, 23, 45),
+        (after, 0, 15),
+    ] {
+        create_date(&app, offer.id, DateSpec::at(berlin(d, h, m), 8)).await;
+    }
+    let when = |doc: &scraper::Html| texts(doc, ".result__when");
+    let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+
+    let (_, doc) = app
+        .get_html(&format!(
+            "/kurse?q=Mitternachtskurs&von={}&bis={}",
+            iso(day),
+            iso(day)
+        ))
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(2));
+    let shown = when(&doc);
+    assert!(shown[0].ends_with("00:15 bis 02:15 Uhr"), "{shown:?}");
+    assert!(shown[1].ends_with("23:45 bis 01:45 Uhr"), "{shown:?}");
+
+    // German date format, open end.
+    let (_, doc) = app
+        .get_html(&format!(
+            "/kurse?q=Mitternachtskurs&von={}",
+            day.format("%d.%m.%Y")
+        ))
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(3));
+
+    let (_, doc) = app
+        .get_html(&format!("/kurse?q=Mitternachtskurs&bis={}", iso(before)))
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(1));
+    assert!(when(&doc)[0].ends_with("23:45 bis 01:45 Uhr"));
+
+    let (_, doc) = app
+        .get_html(&format!("/kurse?q=Mitternachtskurs&von={}", iso(after)))
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(1));
+    assert!(when(&doc)[0].ends_with("00:15 bis 02:15 Uhr"));
+}
+
+#[tokio::test]
+async fn pagination_keeps_the_filters_and_an_overlong_page_number_shows_the_last_page() {
+    let app = sqlite_app().await;
+    let expected: Vec<Listed> = upcoming(&app, false)
+        .await
+        .into_iter()
+        .filter(|r| r.step_free() && r.offer.target_group == "senioren")
+        .collect();
+    let total = expected.len();
+    assert_eq!(total, 26, "demo data: more than one page");
+    let page = |n: usize| -> Vec<&Listed> { expected.iter().skip((n - 1) * 20).take(20).collect() };
+
+    let (status, doc) = app.get_html("/kurse?stufenlos=1&zielgruppe=senioren").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, ".result-count"), count_line(total));
+    assert_eq!(texts(&doc, ".result__title a"), titles(&page(1)));
+    assert_eq!(
+        text_of(&doc, ".pagination [aria-current=page]"),
+        "Seite 1 von 2"
+    );
+    assert!(select(&doc, ".pagination a[rel=prev]").is_empty());
+    let next = attrs(&doc, ".pagination a[rel=next]", "href");
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        query_pairs(&next[0]),
+        (
+            "/kurse".to_owned(),
+            pairs(&[
+                ("stufenlos", "1"),
+                ("zielgruppe", "senioren"),
+                ("seite", "2")
+            ])
+        )
+    );
+
+    let (status, doc) = app.get_html(&next[0]).await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "title").contains("Seite 2 von 2"));
+    assert_eq!(texts(&doc, ".result__title a"), titles(&page(2)));
+    assert_eq!(texts(&doc, ".result__title a").len(), 6);
+    assert!(select(&doc, ".pagination a[rel=next]").is_empty());
+    let prev = attrs(&doc, ".pagination a[rel=prev]", "href");
+    assert_eq!(
+        query_pairs(&prev[0]),
+        (
+            "/kurse".to_owned(),
+            pairs(&[
+                ("stufenlos", "1"),
+                ("zielgruppe", "senioren"),
+                ("seite", "1")
+            ])
+        )
+    );
+
+    // Past the end: the last page, not an error or an empty list.
+    let (status, doc) = app
+        .get_html("/kurse?stufenlos=1&zielgruppe=senioren&seite=999")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text_of(&doc, ".pagination [aria-current=page]"),
+        "Seite 2 von 2"
+    );
+    assert_eq!(texts(&doc, ".result__title a"), titles(&page(2)));
+
+    // Few results: no page navigation at all.
+    let (_, doc) = app.get_html("/kurse?kreis=16051").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(8));
+    assert!(select(&doc, ".pagination").is_empty());
+
+    // The whole catalogue: 113 dates on six pages.
+    let (_, doc) = app.get_html("/kurse?seite=999").await;
+    assert_eq!(
+        text_of(&doc, ".pagination [aria-current=page]"),
+        "Seite 6 von 6"
+    );
+    assert_eq!(select(&doc, ".result").len(), 113 - 5 * 20);
+
+    // A search term with a blank and an umlaut survives in the links.
+    let offer = create_offer(&app, "Rätselabend Spezial", Some(ERFURT_ANGER), "published").await;
+    for day in 1..=21 {
+        create_date(&app, offer.id, DateSpec::in_days(day, 8)).await;
+    }
+    let (_, doc) = app
+        .get_html("/kurse?q=R%C3%A4tselabend+Spezial&frei=1")
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(21));
+    let next = attrs(&doc, ".pagination a[rel=next]", "href");
+    assert_eq!(
+        query_pairs(&next[0]),
+        (
+            "/kurse".to_owned(),
+            pairs(&[("q", "Rätselabend Spezial"), ("frei", "1"), ("seite", "2")])
+        )
+    );
+    let (_, doc) = app.get_html(&next[0]).await;
+    assert_eq!(select(&doc, ".result").len(), 1);
+    assert_eq!(attrs(&doc, "input#q", "value"), ["Rätselabend Spezial"]);
+}
+
+#[tokio::test]
+async fn bad_filter_input_is_explained_in_german_and_kept_in_the_form() {
+    let app = sqlite_app().await;
+    let res = app
+        .get("/kurse?q=Tablet&von=gestern&kreis=99999&thema=kochen&stufenlos=1")
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, "title").starts_with("Fehler:"));
+    assert_eq!(text_of(&doc, ".error-summary h2"), "Es gibt ein Problem");
+    assert_eq!(
+        attrs(&doc, ".error-summary a", "href"),
+        ["#kreis", "#von", "#thema"]
+    );
+    assert_eq!(
+        texts(&doc, ".error-summary a"),
+        [
+            "Wählen Sie einen Landkreis oder eine kreisfreie Stadt aus der Liste.",
+            "Geben Sie das Datum so ein: 24.12.2026.",
+            "Wählen Sie ein Thema aus der Liste.",
+        ]
+    );
+    // Each link target exists, and the message also stands next to its field.
+    for id in ["kreis", "von", "thema"] {
+        assert_eq!(select(&doc, &format!("#{id}")).len(), 1, "#{id}");
+        assert!(
+            select(&doc, &format!("#{id}"))[0]
+                .value()
+                .attr("aria-describedby")
+                .is_some_and(|d| d.contains(&format!("{id}-error"))),
+            "#{id} describes its error"
+        );
+    }
+    assert_eq!(
+        text_of(&doc, "#von-error"),
+        "Fehler: Geben Sie das Datum so ein: 24.12.2026."
+    );
+    assert_eq!(
+        text_of(&doc, "#thema-error"),
+        "Fehler: Wählen Sie ein Thema aus der Liste."
+    );
+    // What was entered is still there; nothing is listed.
+    assert_eq!(attrs(&doc, "input#q", "value"), ["Tablet"]);
+    assert_eq!(attrs(&doc, "input#von", "value"), ["gestern"]);
+    assert_eq!(select(&doc, "#stufenlos[checked]").len(), 1);
+    assert!(select(&doc, ".result").is_empty());
+    assert!(select(&doc, ".result-count").is_empty());
+
+    // An end before the start.
+    let res = app
+        .get("/kurse?von=2030-12-10&bis=2030-12-01&ort=Jena")
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(attrs(&doc, ".error-summary a", "href"), ["#bis"]);
+    assert_eq!(
+        text_of(&doc, "#bis-error"),
+        "Fehler: Das Datum „bis“ muss nach dem Datum „von“ liegen."
+    );
+    assert_eq!(attrs(&doc, "input#von", "value"), ["2030-12-10"]);
+    assert_eq!(attrs(&doc, "input#bis", "value"), ["2030-12-01"]);
+    assert_eq!(attrs(&doc, "input#ort", "value"), ["Jena"]);
+
+    // Nonsense page numbers are not errors.
+    for seite in ["0", "-3", "zwei"] {
+        let (status, _) = app.get_html(&format!("/kurse?seite={seite}")).await;
+        assert_eq!(status, 200, "seite={seite}");
+    }
+}
+
+// =============================================================================================
+// 2. An offer's page
+// =============================================================================================
+
+#[tokio::test]
+async fn an_offer_page_shows_every_upcoming_date_the_place_and_how_to_book() {
+    let app = sqlite_app().await;
+    let slug = "videotelefonie-mit-der-familie-gera";
+    let rows: Vec<Listed> = upcoming(&app, true)
+        .await
+        .into_iter()
+        .filter(|r| r.offer.slug == slug)
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let place = rows[0].venue.clone().expect("a venue");
+    // One date is cancelled: it stays on the page, marked, without a booking link.
+    let cancelled = rows[1].date.id;
+    set_date(&app, cancelled, |d| d.status = Set("cancelled".into())).await;
+
+    let (status, doc) = app.get_html(&format!("/kurse/{slug}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, "h1"), rows[0].offer.title);
+    assert_eq!(select(&doc, ".date-list__item").len(), 4);
+    let booking_links: Vec<String> = rows
+        .iter()
+        .filter(|r| r.date.id != cancelled)
+        .map(|r| form_path(slug, r.date.id))
+        .collect();
+    assert_eq!(
+        attrs(&doc, ".date-list__item a.button", "href"),
+        booking_links
+    );
+    assert_eq!(
+        attrs(&doc, ".date-list__item a[href^=\"/kalender/\"]", "href"),
+        rows.iter()
+            .map(|r| format!("/kalender/termin/{}.ics", r.date.id))
+            .collect::<Vec<_>>()
+    );
+    let items = texts(&doc, ".date-list__item");
+    assert!(
+        items[1].contains("Dieser Termin ist abgesagt."),
+        "{}",
+        items[1]
+    );
+    assert!(items[0].contains("Platz buchen"), "{}", items[0]);
+
+    assert_eq!(
+        text_parts(&doc, ".address"),
+        [
+            place.name.clone(),
+            place.street.clone(),
+            format!("{} {}", place.postal_code, place.town)
+        ]
+    );
+    assert_eq!(place.street, "Zeulsdorfer Straße 54");
+    assert_eq!(
+        attrs(&doc, ".address a", "href"),
+        [format!("/orte/{}", place.slug)]
+    );
+    let text = page_text(&doc);
+    assert!(!place.directions.is_empty());
+    assert!(text.contains(&squash(&place.directions)), "directions");
+    assert_eq!(
+        texts(&doc, "main .feature-list li"),
+        [
+            "Stufenloser Zugang: ja",
+            "Barrierefreie Toilette: ja",
+            "Induktive Höranlage: ja"
+        ]
+    );
+    assert!(text.contains(&squash(&place.accessibility_notes)));
+
+    // A venue with steps says so.
+    let (status, doc) = app.get_html("/kurse/mein-erstes-smartphone-gera").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        texts(&doc, "main .feature-list li"),
+        [
+            "Stufenloser Zugang: nein",
+            "Barrierefreie Toilette: nein",
+            "Induktive Höranlage: nein"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_unpublished_offers_are_not_found() {
+    let app = sqlite_app().await;
+    assert_eq!(app.get("/kurse/gibt-es-nicht").await.status(), 404);
+    let draft = create_offer(&app, "Entwurf Geheimkurs", Some(ERFURT_ANGER), "draft").await;
+    create_date(&app, draft.id, DateSpec::in_days(5, 8)).await;
+    assert_eq!(
+        app.get(&format!("/kurse/{}", draft.slug)).await.status(),
+        404
+    );
+    let (_, doc) = app.get_html("/kurse?q=Geheimkurs").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+    // Once published it is there.
+    let mut active: offer::ActiveModel = draft.clone().into();
+    active.status = Set("published".into());
+    active.update(&app.db).await.unwrap();
+    assert_eq!(
+        app.get(&format!("/kurse/{}", draft.slug)).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_draft_offers_dates_are_not_reachable_by_address() {
+    let app = sqlite_app().await;
+    let draft = create_offer(&app, "Entwurf Geheimkurs", Some(ERFURT_ANGER), "draft").await;
+    let date_id = create_date(&app, draft.id, DateSpec::in_days(5, 8)).await;
+    assert_eq!(
+        app.get(&form_path(&draft.slug, date_id)).await.status(),
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/kalender/termin/{date_id}.ics"))
+            .await
+            .status(),
+        404
+    );
+}
+
+// =============================================================================================
+// 3. Booking by form
+// =============================================================================================
+
+on_both_backends!(
+    booking_by_form_confirms_and_mails_the_calendar_entry,
+    |app| {
+        let title = "Smartphone-Treff für Einsteiger";
+        let (slug, date_id) = course_with_date(&app, title, DateSpec::in_days(6, 8)).await;
+        let (status, doc) = app.get_html(&form_path(&slug, date_id)).await;
+        assert_eq!(status, 200);
+        assert_eq!(text_of(&doc, "h1"), "Platz buchen");
+        assert_eq!(attrs(&doc, "#places option", "value"), ["1", "2", "3", "4"]);
+
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Erika Muster"),
+                ("email", "Erika.Muster@Example.de"),
+                ("phone", "0361 654321"),
+                ("places", "2"),
+            ],
+        )
+        .await;
+        let page = booking_page_of(&res);
+        let (status, doc) = app.get_html(&page).await;
+        assert_eq!(status, 200);
+        assert_eq!(text_of(&doc, "h1"), "Ihr Platz ist gebucht");
+        let text = page_text(&doc);
+        assert!(text.contains("Erika Muster"));
+        assert!(text.contains("erika.muster@example.de"));
+
+        let stored = bookings_of(&app, date_id).await;
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            (
+                stored[0].status.as_str(),
+                stored[0].places,
+                stored[0].channel.as_str()
+            ),
+            ("confirmed", 2, "online")
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 2);
+
+        let mails = mails_to(&app, "erika.muster@example.de").await;
+        assert_eq!(
+            subjects(&mails),
+            [format!("Ihr Platz ist gebucht: {title}")]
+        );
+        let mail = &mails[0];
+        assert!(
+            mail.text.contains(&format!("http://teilhabe.test{page}")),
+            "link to the booking page in {}",
+            mail.text
+        );
+        assert_eq!(mail.calendars.len(), 1, "one calendar attachment");
+        let ics = &mail.calendars[0];
+        for needle in [
+            "BEGIN:VEVENT",
+            "DTSTART;TZID=Europe/Berlin:",
+            "BEGIN:VALARM",
+            "BEGIN:VTIMEZONE",
+        ] {
+            assert!(ics.contains(needle), "{needle} in {ics}");
+        }
+        let calendar = parse_calendar(ics);
+        let date = date_row(&app, date_id).await;
+        assert_eq!(
+            value_of(&calendar.events[0].properties, "DTSTART"),
+            berlin_stamp(date.starts_at)
+        );
+        assert_eq!(calendar.events[0].alarms.len(), 1);
+
+        // The person's own calendar file from the booking page has the reminder too.
+        let ics = get_calendar(&app, &format!("{page}/termin.ics")).await;
+        let calendar = parse_calendar(&ics);
+        assert_eq!(calendar.events.len(), 1);
+        let event = &calendar.events[0];
+        assert_eq!(event.alarms.len(), 1, "VALARM");
+        assert_eq!(value_of(&event.alarms[0].properties, "ACTION"), "DISPLAY");
+        assert_eq!(value_of(&event.alarms[0].properties, "TRIGGER"), "-P1D");
+        assert_eq!(value_of(&event.properties, "SUMMARY"), title);
+        assert_eq!(
+            tzid_of(&event.properties, "DTSTART").as_deref(),
+            Some("Europe/Berlin")
+        );
+    }
+);
+
+on_both_backends!(
+    booking_a_full_date_joins_the_waiting_list_and_says_so,
+    |app| {
+        let title = "Videoanrufe mit den Enkeln";
+        let (slug, date_id) = course_with_date(&app, title, DateSpec::in_days(6, 1)).await;
+        desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+
+        let (_, doc) = app.get_html(&format!("/kurse/{slug}")).await;
+        assert_eq!(
+            texts(&doc, ".date-list__item .places"),
+            ["Ausgebucht – Warteliste möglich"]
+        );
+        assert_eq!(
+            texts(&doc, ".date-list__item a.button"),
+            [format!(
+                "Auf die Warteliste: {}",
+                date_row(&app, date_id)
+                    .await
+                    .starts_at
+                    .with_timezone(&Berlin)
+                    .format("%d.%m.%Y")
+            )]
+        );
+        let (_, doc) = app.get_html(&form_path(&slug, date_id)).await;
+        assert!(text_of(&doc, "main .notice").starts_with("Alle Plätze sind vergeben."));
+        assert_eq!(
+            text_of(&doc, "main form button[type=submit]"),
+            "Auf die Warteliste"
+        );
+
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Clara"),
+                ("email", "clara@example.de"),
+                ("places", "1"),
+            ],
+        )
+        .await;
+        let page = booking_page_of(&res);
+        let (_, doc) = app.get_html(&page).await;
+        assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+        assert_eq!(
+            text_of(&doc, "p.lead"),
+            "Sie sind auf Platz 2 der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird."
+        );
+        let stored = bookings_of(&app, date_id).await;
+        assert_eq!(
+            stored.iter().map(|b| b.status.as_str()).collect::<Vec<_>>(),
+            ["confirmed", "waitlisted", "waitlisted"]
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+        let mails = mails_to(&app, "clara@example.de").await;
+        assert_eq!(
+            subjects(&mails),
+            [format!("Sie stehen auf der Warteliste: {title}")]
+        );
+        assert!(
+            mails[0]
+                .text
+                .contains(&format!("http://teilhabe.test{page}"))
+        );
+        assert!(
+            mails[0].calendars.is_empty(),
+            "no calendar entry without a place"
+        );
+    }
+);
+
+// =============================================================================================
+// 4. Bad input on the booking form
+// =============================================================================================
+
+on_both_backends!(
+    bad_booking_input_is_explained_at_the_field_and_stores_nothing,
+    |app| {
+        let spec = DateSpec {
+            max_places: 2,
+            ..DateSpec::in_days(8, 10)
+        };
+        let (slug, date_id) = course_with_date(&app, "Tablet-Stammtisch", spec).await;
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let ok = [
+            ("name", "Erika Muster"),
+            ("email", "erika@example.de"),
+            ("phone", "0361 123456"),
+            ("places", "1"),
+        ];
+        let with =
+            |field: &'static str, value: &'static str| -> Vec<(&'static str, &'static str)> {
+                ok.iter()
+                    .map(|(k, v)| if *k == field { (*k, value) } else { (*k, *v) })
+                    .collect()
+            };
+        // (form as sent, field with the error, message)
+        type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
+            (with("name", "   "), "name", "Geben Sie Ihren Namen ein."),
+            (
+                with("email", "erika(at)example"),
+                "email",
+                "Geben Sie eine E-Mail-Adresse im richtigen Format ein, zum Beispiel name@beispiel.de.",
+            ),
+            (
+                vec![
+                    ("name", "Erika Muster"),
+                    ("email", ""),
+                    ("phone", ""),
+                    ("places", "1"),
+                ],
+                "email",
+                "Geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir Sie erreichen können.",
+            ),
+            (
+                with("places", "0"),
+                "places",
+                "Buchen Sie mindestens einen Platz.",
+            ),
+            (
+                with("places", "11"),
+                "places",
+                "Sie können höchstens 10 Plätze auf einmal buchen.",
+            ),
+            (
+                with("places", "zwei"),
+                "places",
+                "Geben Sie die Zahl der Plätze als Ziffer ein, zum Beispiel 2.",
+            ),
+            (
+                with("places", "3"),
+                "places",
+                "Für diesen Termin können Sie höchstens 2 Plätze auf einmal buchen.",
+            ),
+        ];
+        for (form, field, message) in &cases {
+            let res = post_booking(&app, &hidden, &slug, date_id, form).await;
+            assert_eq!(res.status(), 422, "{form:?}");
+            let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+            assert!(text_of(&doc, "title").starts_with("Fehler:"), "{form:?}");
+            assert_eq!(
+                text_of(&doc, &format!("#{field}-error")),
+                format!("Fehler: {message}"),
+                "{form:?}"
+            );
+            assert_eq!(
+                attrs(&doc, ".error-summary a", "href"),
+                [format!("#{field}")],
+                "{form:?}"
+            );
+            if *field != "places" {
+                // The summary repeats the message (see the separate test for the places limit).
+                assert_eq!(texts(&doc, ".error-summary a"), [*message], "{form:?}");
+            }
+            assert_eq!(
+                select(&doc, &format!("#{field}"))[0]
+                    .value()
+                    .attr("aria-invalid"),
+                Some("true")
+            );
+            // What the person typed is still there.
+            let sent = |name: &str| form.iter().find(|(k, _)| *k == name).unwrap().1;
+            for input in ["name", "email", "phone"] {
+                assert_eq!(
+                    attrs(&doc, &format!("input#{input}"), "value"),
+                    [sent(input).to_owned()],
+                    "{input} kept for {form:?}"
+                );
+            }
+            assert_eq!(booking_count(&app, date_id).await, 0, "{form:?}");
+        }
+
+        // The same address cannot book the same date twice.
+        let res = post_booking(&app, &hidden, &slug, date_id, &ok).await;
+        booking_page_of(&res);
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Erika M."),
+                ("email", " ERIKA@example.de "),
+                ("places", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 422);
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(
+            text_of(&doc, "#email-error"),
+            "Fehler: Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail."
+        );
+        assert_eq!(attrs(&doc, ".error-summary a", "href"), ["#email"]);
+        assert_eq!(attrs(&doc, "input#name", "value"), ["Erika M."]);
+        assert_eq!(booking_count(&app, date_id).await, 1);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+    }
+);
+
+#[tokio::test]
+async fn the_error_summary_names_the_dates_place_limit() {
+    let app = sqlite_app().await;
+    let spec = DateSpec {
+        max_places: 2,
+        ..DateSpec::in_days(8, 10)
+    };
+    let (slug, date_id) = course_with_date(&app, "Tablet-Stammtisch", spec).await;
+    let hidden = ready_to_book(&app, &slug, date_id).await;
+    let res = post_booking(
+        &app,
+        &hidden,
+        &slug,
+        date_id,
+        &[
+            ("name", "Erika"),
+            ("email", "erika@example.de"),
+            ("places", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        texts(&doc, ".error-summary a"),
+        ["Für diesen Termin können Sie höchstens 2 Plätze auf einmal buchen."]
+    );
+}
+
+on_both_backends!(
+    past_and_cancelled_dates_explain_why_and_store_nothing,
+    |app| {
+        let offer = create_offer(
+            &app,
+            "Sicher im Netz am Abend",
+            Some(ERFURT_ANGER),
+            "published",
+        )
+        .await;
+        let open = create_date(&app, offer.id, DateSpec::in_days(5, 8)).await;
+        let past = create_date(&app, offer.id, DateSpec::in_days(-2, 8)).await;
+        let cancelled = create_date(
+            &app,
+            offer.id,
+            DateSpec {
+                status: "cancelled",
+                ..DateSpec::in_days(6, 8)
+            },
+        )
+        .await;
+        let hidden = ready_to_book(&app, &offer.slug, open).await;
+        for (date_id, reason) in [
+            (past, "Dieser Termin liegt in der Vergangenheit."),
+            (cancelled, "Dieser Termin wurde abgesagt."),
+        ] {
+            let res = post_booking(
+                &app,
+                &hidden,
+                &offer.slug,
+                date_id,
+                &[
+                    ("name", "Erika"),
+                    ("email", "erika@example.de"),
+                    ("places", "1"),
+                ],
+            )
+            .await;
+            let status = res.status();
+            assert!(!status.is_redirection() && status != 500, "{status}");
+            let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+            assert!(
+                text_of(&doc, "main .notice[role=alert]").starts_with(reason),
+                "{reason}"
+            );
+            assert_eq!(
+                attrs(&doc, "main .notice a", "href"),
+                [format!("/kurse/{}", offer.slug)],
+                "a way to the other dates"
+            );
+            assert!(select(&doc, "main form[method=post]").is_empty(), "no form");
+            assert_eq!(booking_count(&app, date_id).await, 0);
+        }
+        // The offer page offers no booking for either.
+        let (_, doc) = app.get_html(&format!("/kurse/{}", offer.slug)).await;
+        assert_eq!(
+            attrs(&doc, ".date-list__item a.button", "href"),
+            [form_path(&offer.slug, open)]
+        );
+        assert!(mails_to(&app, "erika@example.de").await.is_empty());
+    }
+);
+
+#[tokio::test]
+async fn the_booking_form_of_a_past_or_cancelled_date_explains_it_at_once() {
+    let app = sqlite_app().await;
+    let offer = create_offer(
+        &app,
+        "Sicher im Netz am Abend",
+        Some(ERFURT_ANGER),
+        "published",
+    )
+    .await;
+    let past = create_date(&app, offer.id, DateSpec::in_days(-2, 8)).await;
+    let cancelled = create_date(
+        &app,
+        offer.id,
+        DateSpec {
+            status: "cancelled",
+            ..DateSpec::in_days(6, 8)
+        },
+    )
+    .await;
+    for (date_id, reason) in [
+        (past, "Dieser Termin liegt in der Vergangenheit."),
+        (cancelled, "Dieser Termin wurde abgesagt."),
+    ] {
+        let (status, doc) = app.get_html(&form_path(&offer.slug, date_id)).await;
+        assert_eq!(status, 200);
+        assert!(select(&doc, "main form[method=post]").is_empty(), "no form");
+        assert!(text_of(&doc, "main .notice").starts_with(reason));
+    }
+}
+
+#[tokio::test]
+async fn unknown_dates_and_dates_of_another_offer_are_not_found() {
+    let app = sqlite_app().await;
+    let (slug, date_id) =
+        course_with_date(&app, "Fotos verschicken", DateSpec::in_days(5, 8)).await;
+    let (other_slug, other_date) =
+        course_with_date(&app, "Fotos bearbeiten", DateSpec::in_days(5, 8)).await;
+    let hidden = ready_to_book(&app, &slug, date_id).await;
+    let form = [
+        ("name", "Erika"),
+        ("email", "erika@example.de"),
+        ("places", "1"),
+    ];
+    for (s, id) in [
+        (slug.as_str(), 999_999),
+        (slug.as_str(), other_date),
+        (other_slug.as_str(), date_id),
+        ("gibt-es-nicht", date_id),
+    ] {
+        assert_eq!(
+            app.get(&form_path(s, id)).await.status(),
+            404,
+            "GET {s}/{id}"
+        );
+        assert_eq!(
+            post_booking(&app, &hidden, s, id, &form).await.status(),
+            404,
+            "POST {s}/{id}"
+        );
+    }
+    assert_eq!(
+        app.get("/kurse/x/termine/keine-zahl/buchen").await.status(),
+        404
+    );
+    assert_eq!(booking_count(&app, date_id).await, 0);
+    assert_eq!(booking_count(&app, other_date).await, 0);
+    // An unknown booking link.
+    assert_eq!(app.get("/buchung/unbekannt").await.status(), 404);
+    let csrf = hidden
+        .iter()
+        .find(|(k, _)| k == "csrf_token")
+        .unwrap()
+        .1
+        .clone();
+    assert_eq!(
+        app.post_form("/buchung/unbekannt/absagen", &[("csrf_token", &csrf)])
+            .await
+            .status(),
+        404
+    );
+}
+
+// =============================================================================================
+// 5. Cancelling by link
+// =============================================================================================
+
+on_both_backends!(
+    cancelling_by_link_gives_the_place_to_the_first_waiting_person,
+    |app| {
+        let title = "Onlinebanking am Vormittag";
+        let (slug, date_id) = course_with_date(&app, title, DateSpec::in_days(4, 1)).await;
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Anna"),
+                ("email", "anna@example.de"),
+                ("places", "1"),
+            ],
+        )
+        .await;
+        let anna = booking_page_of(&res);
+        let bernd = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        let clara = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+        let bernd_page = format!("/buchung/{}", bernd.cancel_token);
+        let clara_page = format!("/buchung/{}", clara.cancel_token);
+
+        let (_, doc) = app.get_html(&anna).await;
+        assert_eq!(
+            attrs(&doc, "main form", "action"),
+            [format!("{anna}/absagen")]
+        );
+        let csrf = app.csrf_token(&anna).await;
+        let res = cancel_by_link(&app, &anna).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], anna.as_str());
+        let (_, doc) = app.get_html(&anna).await;
+        assert_eq!(text_of(&doc, "h1"), "Diese Buchung ist abgesagt");
+        assert!(
+            select(&doc, "main form").is_empty(),
+            "nothing left to cancel"
+        );
+
+        assert_eq!(heading(&app, &bernd_page).await, "Ihr Platz ist gebucht");
+        let (_, doc) = app.get_html(&clara_page).await;
+        assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+        assert!(text_of(&doc, "p.lead").starts_with("Sie sind auf Platz 1 der Warteliste."));
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+
+        let bernd_mails = mails_to(&app, "bernd@example.de").await;
+        assert_eq!(
+            subjects(&bernd_mails),
+            [
+                format!("Sie stehen auf der Warteliste: {title}"),
+                format!("Ein Platz ist frei geworden: {title}")
+            ]
+        );
+        assert!(
+            bernd_mails[1]
+                .text
+                .contains(&format!("http://teilhabe.test{bernd_page}"))
+        );
+        assert_eq!(bernd_mails[1].calendars.len(), 1);
+        assert_eq!(
+            subjects(&mails_to(&app, "anna@example.de").await),
+            [
+                format!("Ihr Platz ist gebucht: {title}"),
+                format!("Ihre Buchung ist abgesagt: {title}")
+            ]
+        );
+        assert_eq!(
+            subjects(&mails_to(&app, "clara@example.de").await),
+            [format!("Sie stehen auf der Warteliste: {title}")]
+        );
+
+        // Cancelling again (say, from a second tab) changes nothing and sends nothing.
+        let res = app
+            .post_form(&format!("{anna}/absagen"), &[("csrf_token", &csrf)])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(heading(&app, &anna).await, "Diese Buchung ist abgesagt");
+        assert_eq!(heading(&app, &bernd_page).await, "Ihr Platz ist gebucht");
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+        assert_eq!(mails_to(&app, "anna@example.de").await.len(), 2);
+        assert_eq!(
+            bookings_of(&app, date_id)
+                .await
+                .iter()
+                .map(|b| b.status.as_str())
+                .collect::<Vec<_>>(),
+            ["cancelled", "confirmed", "waitlisted"]
+        );
+        // The cancelled booking's calendar file withdraws the event.
+        let ics = get_calendar(&app, &format!("{anna}/termin.ics")).await;
+        assert_eq!(
+            value_of(&parse_calendar(&ics).events[0].properties, "STATUS"),
+            "CANCELLED"
+        );
+    }
+);
+
+// =============================================================================================
+// 6. An offer of fewer places holds the queue
+// =============================================================================================
+
+struct Queue {
+    title: &'static str,
+    slug: String,
+    date_id: i32,
+    b: Booked,
+    c: Booked,
+    d: Booked,
+}
+
+/// Capacity 3: A books 2 and B 1 (full); C waits for 2, then D for 1.
+async fn full_date_with_queue(app: &TestApp) -> Queue {
+    let title = "Behördengänge online erledigen";
+    let (slug, date_id) = course_with_date(app, title, DateSpec::in_days(9, 3)).await;
+    let a = desk_book(app, date_id, "Anna", "2", Channel::Online).await;
+    let b = desk_book(app, date_id, "Bernd", "1", Channel::Online).await;
+    let c = desk_book(app, date_id, "Clara", "2", Channel::Online).await;
+    let d = desk_book(app, date_id, "Dieter", "1", Channel::Online).await;
+    assert_eq!(
+        [a.status, b.status, c.status, d.status],
+        [
+            BookingStatus::Confirmed,
+            BookingStatus::Confirmed,
+            BookingStatus::Waitlisted,
+            BookingStatus::Waitlisted
+        ]
+    );
+    assert_eq!(date_row(app, date_id).await.booked_places, 3);
+    Queue {
+        title,
+        slug,
+        date_id,
+        b,
+        c,
+        d,
+    }
+}
+
+fn page_of(booked: &Booked) -> String {
+    format!("/buchung/{}", booked.cancel_token)
+}
+
+/// B cancels: one place is free, C (who needs two) is offered it, D must not overtake.
+async fn b_cancels_and_c_is_offered_one_place(app: &TestApp, q: &Queue) {
+    assert_eq!(cancel_by_link(app, &page_of(&q.b)).await.status(), 303);
+    assert_eq!(date_row(app, q.date_id).await.booked_places, 2);
+
+    let (_, doc) = app.get_html(&page_of(&q.c)).await;
+    assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+    assert_eq!(
+        text_of(&doc, ".panel h2"),
+        "Für Sie ist ein Platz frei geworden"
+    );
+    assert!(
+        text_of(&doc, ".panel p").starts_with("Sie wollten 2 Plätze. Frei sind jetzt 1."),
+        "{}",
+        text_of(&doc, ".panel p")
+    );
+    assert_eq!(
+        attrs(&doc, ".panel form", "action"),
+        [format!("{}/angebot", page_of(&q.c))]
+    );
+    assert_eq!(
+        texts(&doc, ".panel button[name=answer]"),
+        ["1 Platz annehmen", "Nein, weiter auf alle Plätze warten"]
+    );
+    assert_eq!(
+        attrs(&doc, ".panel button[name=answer]", "value"),
+        ["annehmen", "ablehnen"]
+    );
+    let c_mails = mails_to(app, "clara@example.de").await;
+    assert_eq!(
+        subjects(&c_mails).last().copied(),
+        Some(format!("Wir halten Plätze für Sie: {}", q.title).as_str())
+    );
+    assert!(c_mails.last().unwrap().text.contains(&page_of(&q.c)));
+
+    // D keeps waiting behind C and is told nothing new.
+    let (_, doc) = app.get_html(&page_of(&q.d)).await;
+    assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+    assert!(text_of(&doc, "p.lead").starts_with("Sie sind auf Platz 2 der Warteliste."));
+    assert!(select(&doc, ".panel").is_empty());
+    assert_eq!(
+        subjects(&mails_to(app, "dieter@example.de").await),
+        [format!("Sie stehen auf der Warteliste: {}", q.title)]
+    );
+    let c_row = &bookings_of(app, q.date_id).await[2];
+    assert_eq!(c_row.offered_places, Some(1));
+    assert!(c_row.offer_expires_at.is_some_and(|t| t > Utc::now()));
+}
+
+on_both_backends!(
+    declining_an_offer_of_fewer_places_lets_the_next_person_move_up,
+    |app| {
+        let q = full_date_with_queue(&app).await;
+        b_cancels_and_c_is_offered_one_place(&app, &q).await;
+
+        let res = answer_offer(&app, &page_of(&q.c), "ablehnen").await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], page_of(&q.c).as_str());
+        assert_eq!(heading(&app, &page_of(&q.d)).await, "Ihr Platz ist gebucht");
+        assert_eq!(
+            subjects(&mails_to(&app, "dieter@example.de").await)
+                .last()
+                .copied(),
+            Some(format!("Ein Platz ist frei geworden: {}", q.title).as_str())
+        );
+        let (_, doc) = app.get_html(&page_of(&q.c)).await;
+        assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+        assert!(text_of(&doc, "p.lead").starts_with("Sie sind auf Platz 1 der Warteliste."));
+        assert!(select(&doc, ".panel").is_empty(), "no offer any more");
+        assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
+        assert_eq!(
+            bookings_of(&app, q.date_id)
+                .await
+                .iter()
+                .map(|b| (b.status.as_str(), b.places))
+                .collect::<Vec<_>>(),
+            [
+                ("confirmed", 2),
+                ("cancelled", 1),
+                ("waitlisted", 2),
+                ("confirmed", 1)
+            ]
+        );
+    }
+);
+
+on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
+    let q = full_date_with_queue(&app).await;
+    b_cancels_and_c_is_offered_one_place(&app, &q).await;
+
+    let res = answer_offer(&app, &page_of(&q.c), "annehmen").await;
+    assert_eq!(res.status(), 303);
+    let (_, doc) = app.get_html(&page_of(&q.c)).await;
+    assert_eq!(text_of(&doc, "h1"), "Ihr Platz ist gebucht");
+    assert!(select(&doc, ".panel").is_empty());
+    assert_eq!(
+        summary_value(&doc, "Plätze").as_deref(),
+        Some("1"),
+        "one place now"
+    );
+    let date = date_row(&app, q.date_id).await;
+    assert_eq!(date.booked_places, 3);
+    assert_eq!(date.booked_places, date.capacity);
+    let c_row = &bookings_of(&app, q.date_id).await[2];
+    assert_eq!(
+        (c_row.status.as_str(), c_row.places, c_row.offered_places),
+        ("confirmed", 1, None)
+    );
+    assert_eq!(
+        subjects(&mails_to(&app, "clara@example.de").await)
+            .last()
+            .copied(),
+        Some(format!("Ihr Platz ist gebucht: {}", q.title).as_str())
+    );
+    // D is now first in line, still waiting.
+    let (_, doc) = app.get_html(&page_of(&q.d)).await;
+    assert!(text_of(&doc, "p.lead").starts_with("Sie sind auf Platz 1 der Warteliste."));
+    // A second answer changes nothing.
+    assert_eq!(
+        answer_offer(&app, &page_of(&q.c), "annehmen")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
+});
+
+on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
+    let q = full_date_with_queue(&app).await;
+    b_cancels_and_c_is_offered_one_place(&app, &q).await;
+    // Nothing happens while the offer is open.
+    assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
+    assert_eq!(
+        heading(&app, &page_of(&q.d)).await,
+        "Sie stehen auf der Warteliste"
+    );
+
+    let c_row = bookings_of(&app, q.date_id).await.remove(2);
+    assert_eq!(c_row.id, q.c.booking_id);
+    let mut active: booking::ActiveModel = c_row.into();
+    active.offer_expires_at = Set(Some(Utc::now() - Duration::minutes(5)));
+    active.update(&app.db).await.unwrap();
+
+    assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 1);
+    assert_eq!(heading(&app, &page_of(&q.d)).await, "Ihr Platz ist gebucht");
+    assert_eq!(
+        subjects(&mails_to(&app, "dieter@example.de").await)
+            .last()
+            .copied(),
+        Some(format!("Ein Platz ist frei geworden: {}", q.title).as_str())
+    );
+    let (_, doc) = app.get_html(&page_of(&q.c)).await;
+    assert_eq!(text_of(&doc, "h1"), "Sie stehen auf der Warteliste");
+    assert!(
+        select(&doc, ".panel").is_empty(),
+        "the expired offer is gone"
+    );
+    assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
+    // Too late to accept now.
+    assert_eq!(
+        answer_offer(&app, &page_of(&q.c), "annehmen")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
+    assert_eq!(
+        bookings_of(&app, q.date_id).await[2].status,
+        BookingStatus::Waitlisted.as_str()
+    );
+    // Running it again promotes nobody twice.
+    assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
+});
+
+#[tokio::test]
+async fn a_place_held_for_an_offer_is_not_advertised_as_free() {
+    let app = sqlite_app().await;
+    let q = full_date_with_queue(&app).await;
+    app.desk()
+        .cancel(&q.b.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let (_, doc) = app.get_html(&format!("/kurse/{}", q.slug)).await;
+    let shown = texts(&doc, ".date-list__item .places");
+    let booked = desk_book(&app, q.date_id, "Erwin", "1", Channel::Online).await;
+    assert_eq!(
+        booked.status,
+        BookingStatus::Waitlisted,
+        "the place is held for C"
+    );
+    assert_eq!(shown, ["Ausgebucht – Warteliste möglich"]);
+}
+
+// =============================================================================================
+// 7. Calendar files and feeds
+// =============================================================================================
+
+#[tokio::test]
+async fn a_dates_calendar_file_is_valid_icalendar_in_berlin_time() {
+    let app = sqlite_app().await;
+    let row = upcoming(&app, false)
+        .await
+        .into_iter()
+        .find(|r| r.offer.slug == "videotelefonie-mit-der-familie-gera")
+        .unwrap();
+    let ics = get_calendar(&app, &format!("/kalender/termin/{}.ics", row.date.id)).await;
+    let calendar = parse_calendar(&ics);
+    assert_eq!(value_of(&calendar.properties, "VERSION"), "2.0");
+    assert_eq!(calendar.timezones.len(), 1, "VTIMEZONE");
+    assert_eq!(
+        value_of(&calendar.timezones[0].properties, "TZID"),
+        "Europe/Berlin"
+    );
+    assert_eq!(calendar.events.len(), 1);
+    let event = &calendar.events[0];
+    assert_eq!(
+        value_of(&event.properties, "UID"),
+        format!("date-{}@teilhabe.test", row.date.id)
+    );
+    assert_eq!(
+        tzid_of(&event.properties, "DTSTART").as_deref(),
+        Some("Europe/Berlin")
+    );
+    assert_eq!(
+        value_of(&event.properties, "DTSTART"),
+        berlin_stamp(row.date.starts_at)
+    );
+    assert_eq!(
+        value_of(&event.properties, "DTEND"),
+        berlin_stamp(row.date.ends_at)
+    );
+    assert_eq!(value_of(&event.properties, "SUMMARY"), row.offer.title);
+    assert_eq!(value_of(&event.properties, "STATUS"), "CONFIRMED");
+    assert!(value_of(&event.properties, "LOCATION").contains("Zeulsdorfer Straße 54"));
+    assert!(event.alarms.is_empty(), "a public date has no reminder");
+    assert!(ics.contains("DTSTART;TZID=Europe/Berlin:"));
+
+    for path in ["/kalender/termin/999999.ics", "/kalender/termin/abc.ics"] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn feeds_hold_only_matching_dates_and_announce_cancellations() {
+    let app = sqlite_app().await;
+    let erfurt: Vec<Listed> = upcoming(&app, true)
+        .await
+        .into_iter()
+        .filter(|r| r.district() == "16051")
+        .collect();
+    let cancelled = erfurt[0].date.id;
+    set_date(&app, cancelled, |d| d.status = Set("cancelled".into())).await;
+    let all = upcoming(&app, true).await;
+    let status_of = |r: &Listed| {
+        if r.date.status == "cancelled" {
+            "CANCELLED".to_owned()
+        } else {
+            "CONFIRMED".to_owned()
+        }
+    };
+    let expect = |keep: &dyn Fn(&Listed) -> bool| -> BTreeSet<(i32, String)> {
+        all.iter()
+            .filter(|r| keep(r))
+            .map(|r| (r.date.id, status_of(r)))
+            .collect()
+    };
+
+    let feed = feed_events(&get_calendar(&app, "/kalender/kreis/16051.ics").await);
+    assert_eq!(feed, expect(&|r| r.district() == "16051"));
+    assert_eq!(feed.len(), 8);
+    assert!(feed.contains(&(cancelled, "CANCELLED".to_owned())));
+    assert_eq!(feed.iter().filter(|(_, s)| s == "CANCELLED").count(), 1);
+
+    let ics = get_calendar(&app, "/kalender/thema/videotelefonie.ics").await;
+    assert_eq!(
+        value_of(&parse_calendar(&ics).properties, "X-WR-CALNAME"),
+        "Teilhabe: Videotelefonie"
+    );
+    let feed = feed_events(&ics);
+    assert_eq!(feed, expect(&|r| r.offer.topic == "videotelefonie"));
+    assert_eq!(feed.len(), 17);
+
+    let feed = feed_events(&get_calendar(&app, &format!("/kalender/ort/{ERFURT_ANGER}.ics")).await);
+    assert_eq!(
+        feed,
+        expect(&|r| r.venue.as_ref().is_some_and(|v| v.slug == ERFURT_ANGER))
+    );
+    assert_eq!(feed.len(), 3);
+
+    // A cancelled date stays out of the catalogue, though.
+    let (_, doc) = app.get_html("/kurse?kreis=16051").await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(7));
+}
+
+#[tokio::test]
+async fn unknown_feeds_are_not_found() {
+    let app = sqlite_app().await;
+    for path in [
+        "/kalender/stadt/erfurt.ics",
+        "/kalender/kreis/99999.ics",
+        "/kalender/kreis/erfurt.ics",
+        "/kalender/thema/kochen.ics",
+        "/kalender/ort/gibt-es-nicht.ics",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    assert_eq!(
+        app.get(&format!("/kalender/ort/{GERA_REICHSSTRASSE}.ics"))
+            .await
+            .status(),
+        200
+    );
+}
+
+// =============================================================================================
+// 8. The printable programme
+// =============================================================================================
+
+#[tokio::test]
+async fn the_printable_programme_lists_a_venues_or_districts_dates_in_a_table() {
+    let app = sqlite_app().await;
+    let today = berlin_today();
+    let month_end = today
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    let in_month = |r: &Listed| {
+        let day = r.date.starts_at.with_timezone(&Berlin).date_naive();
+        day >= today && day <= month_end
+    };
+    let all = upcoming(&app, false).await;
+
+    let (status, doc) = app
+        .get_html(&format!(
+            "/kurse/programm?ort={ERFURT_ANGER}&zeitraum=monat"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        text_of(&doc, "h1"),
+        "Programm: Probierladen Digital am Anger"
+    );
+    let expected: Vec<&Listed> = all
+        .iter()
+        .filter(|r| r.venue.as_ref().is_some_and(|v| v.slug == ERFURT_ANGER) && in_month(r))
+        .collect();
+    assert_eq!(expected.len(), 3);
+    let rows = select(&doc, "table.programme tbody tr");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        texts(&doc, "table.programme tbody tr td:nth-child(2) strong"),
+        titles(&expected)
+    );
+    let places: Vec<Vec<String>> = select(&doc, "table.programme tbody tr td:nth-child(3)")
+        .iter()
+        .map(|td| td.text().map(squash).filter(|t| !t.is_empty()).collect())
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            vec![
+                "Probierladen Digital am Anger".to_owned(),
+                "Anger 52, Erfurt".to_owned()
+            ];
+            3
+        ]
+    );
+    assert_eq!(
+        text_of(&doc, "p.lead"),
+        format!(
+            "Termine vom {} bis zum {}",
+            today.format("%d.%m.%Y"),
+            month_end.format("%d.%m.%Y")
+        )
+    );
+    assert_eq!(
+        attrs(&doc, "#ort option[selected]", "value"),
+        [ERFURT_ANGER]
+    );
+    assert_eq!(
+        attrs(&doc, "#zeitraum option[selected]", "value"),
+        ["monat"]
+    );
+    assert!(text_of(&doc, ".programme__footer").contains("http://teilhabe.test/kurse"));
+
+    let (status, doc) = app
+        .get_html("/kurse/programm?kreis=16052&zeitraum=monat")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, "h1"), "Programm: Gera");
+    let expected: Vec<&Listed> = all
+        .iter()
+        .filter(|r| r.district() == "16052" && in_month(r))
+        .collect();
+    assert_eq!(expected.len(), 9);
+    assert_eq!(
+        texts(&doc, "table.programme tbody tr td:nth-child(2) strong"),
+        titles(&expected)
+    );
+
+    // A week from a chosen day.
+    let from = today.checked_add_days(Days::new(7)).unwrap();
+    let (_, doc) = app
+        .get_html(&format!(
+            "/kurse/programm?ort={ERFURT_ANGER}&zeitraum=woche&ab={}",
+            from.format("%Y-%m-%d")
+        ))
+        .await;
+    let week_end = from.checked_add_days(Days::new(6)).unwrap();
+    let expected: Vec<&Listed> = all
+        .iter()
+        .filter(|r| {
+            let day = r.date.starts_at.with_timezone(&Berlin).date_naive();
+            r.venue.as_ref().is_some_and(|v| v.slug == ERFURT_ANGER)
+                && day >= from
+                && day <= week_end
+        })
+        .collect();
+    assert_eq!(expected.len(), 2, "days 7 and 9");
+    assert_eq!(
+        texts(&doc, "table.programme tbody tr td:nth-child(2) strong"),
+        titles(&expected)
+    );
+
+    // Without a venue or district: just the form.
+    let (status, doc) = app.get_html("/kurse/programm").await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, "h1"), "Programm");
+    assert_eq!(select(&doc, "form[action=\"/kurse/programm\"]").len(), 1);
+    assert!(select(&doc, "table").is_empty());
+    assert!(select(&doc, ".programme__footer").is_empty());
+    assert!(attrs(&doc, "#ort option", "value").contains(&ERFURT_ANGER.to_owned()));
+}
+
+#[tokio::test]
+async fn an_empty_programme_says_there_are_no_dates() {
+    let app = sqlite_app().await;
+    let far = berlin_today().checked_add_days(Days::new(200)).unwrap();
+    let (status, doc) = app
+        .get_html(&format!(
+            "/kurse/programm?ort={ERFURT_ANGER}&ab={}",
+            far.format("%Y-%m-%d")
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page_text(&doc).contains("In diesem Zeitraum gibt es hier keine Termine."),
+        "explains the empty period"
+    );
+}
+
+// =============================================================================================
+// 9. Places kept for people who walk in
+// =============================================================================================
+
+on_both_backends!(
+    walk_in_places_are_kept_for_the_counter_until_released,
+    |app| {
+        let spec = DateSpec {
+            walk_in_places: 2,
+            walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+            ..DateSpec::in_days(5, 4)
+        };
+        let (slug, date_id) = course_with_date(&app, "Sprechstunde am Tresen", spec).await;
+        let a = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        let b = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        assert_eq!([a.status, b.status], [BookingStatus::Confirmed; 2]);
+        // Online the date is now full …
+        let (_, doc) = app.get_html(&format!("/kurse/{slug}")).await;
+        assert_eq!(
+            texts(&doc, ".date-list__item .places"),
+            ["Ausgebucht – Warteliste möglich"]
+        );
+        // … while the counter can still give out both kept places.
+        let s1 = desk_book(&app, date_id, "Walter Tresen", "1", Channel::Staff).await;
+        let s2 = desk_book(&app, date_id, "Wilma Tresen", "1", Channel::Staff).await;
+        assert_eq!([s1.status, s2.status], [BookingStatus::Confirmed; 2]);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 4);
+        let c = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+        assert_eq!(
+            (c.status, c.waiting_position),
+            (BookingStatus::Waitlisted, Some(1))
+        );
+        let s3 = desk_book(&app, date_id, "Werner Tresen", "1", Channel::Staff).await;
+        assert_eq!(
+            s3.status,
+            BookingStatus::Waitlisted,
+            "never more than the capacity"
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 4);
+
+        // Another date: once the kept places are released, they can be booked online.
+        let title = "Sprechstunde am Nachmittag";
+        let spec = DateSpec {
+            walk_in_places: 2,
+            walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+            ..DateSpec::in_days(5, 4)
+        };
+        let (slug, date_id) = course_with_date(&app, title, spec).await;
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Anna"),
+                ("email", "anna@example.de"),
+                ("places", "2"),
+            ],
+        )
+        .await;
+        booking_page_of(&res);
+        let (_, doc) = app.get_html("/kurse?q=Sprechstunde+am+Nachmittag").await;
+        assert_eq!(
+            texts(&doc, ".result .places"),
+            ["Ausgebucht – Warteliste möglich"]
+        );
+        let (_, doc) = app
+            .get_html("/kurse?q=Sprechstunde+am+Nachmittag&frei=1")
+            .await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+
+        set_date(&app, date_id, |d| {
+            d.walk_in_release_at = Set(Some(Utc::now() - Duration::minutes(1)))
+        })
+        .await;
+        let (_, doc) = app.get_html("/kurse?q=Sprechstunde+am+Nachmittag").await;
+        assert_eq!(texts(&doc, ".result .places"), ["Noch 2 Plätze frei"]);
+        let (_, doc) = app
+            .get_html("/kurse?q=Sprechstunde+am+Nachmittag&frei=1")
+            .await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(1));
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Bernd"),
+                ("email", "bernd@example.de"),
+                ("places", "2"),
+            ],
+        )
+        .await;
+        let page = booking_page_of(&res);
+        assert_eq!(heading(&app, &page).await, "Ihr Platz ist gebucht");
+        assert_eq!(date_row(&app, date_id).await.booked_places, 4);
+    }
+);
+
+on_both_backends!(
+    free_places_filter_drops_full_dates_and_wording_follows_the_places,
+    |app| {
+        let offer =
+            create_offer(&app, "Kniffelkurs digital", Some(ERFURT_ANGER), "published").await;
+        let full = create_date(&app, offer.id, DateSpec::in_days(3, 2)).await;
+        let open = create_date(&app, offer.id, DateSpec::in_days(4, 3)).await;
+        desk_book(&app, full, "Anna", "2", Channel::Online).await;
+        desk_book(&app, open, "Bernd", "2", Channel::Online).await;
+
+        let (_, doc) = app.get_html("/kurse?q=Kniffelkurs").await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(2));
+        assert_eq!(
+            texts(&doc, ".result .places"),
+            ["Ausgebucht – Warteliste möglich", "Noch 1 Platz frei"]
+        );
+        assert_eq!(select(&doc, ".result .places--full").len(), 1);
+
+        let (_, doc) = app.get_html("/kurse?q=Kniffelkurs&frei=1").await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(1));
+        assert_eq!(texts(&doc, ".result .places"), ["Noch 1 Platz frei"]);
+        assert_eq!(select(&doc, "#frei[checked]").len(), 1);
+
+        // The last place goes: nothing free any more.
+        desk_book(&app, open, "Clara", "1", Channel::Online).await;
+        let (_, doc) = app.get_html("/kurse?q=Kniffelkurs&frei=1").await;
+        assert_eq!(text_of(&doc, ".result-count"), count_line(0));
+        // Across the demo catalogue, every date left by `frei=1` has places online.
+        let now = Utc::now();
+        let free: Vec<String> = upcoming(&app, false)
+            .await
+            .iter()
+            .filter(|r| r.free_online(now) > 0)
+            .take(20)
+            .map(|r| r.offer.title.clone())
+            .collect();
+        let (_, doc) = app.get_html("/kurse?frei=1").await;
+        assert_eq!(texts(&doc, ".result__title a"), free);
+        assert!(
+            texts(&doc, ".result .places")
+                .iter()
+                .all(|p| p.starts_with("Noch"))
+        );
+    }
+);
+
+#[tokio::test]
+async fn the_online_waiting_list_does_not_block_walk_in_places() {
+    let app = sqlite_app().await;
+    let spec = DateSpec {
+        walk_in_places: 2,
+        walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+        ..DateSpec::in_days(5, 4)
+    };
+    let (_, date_id) = course_with_date(&app, "Sprechstunde am Tresen", spec).await;
+    desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+    let c = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+    assert_eq!(c.status, BookingStatus::Waitlisted);
+    // Clara waits for an online place; the kept places are not hers until they are released.
+    let s1 = desk_book(&app, date_id, "Walter Tresen", "1", Channel::Staff).await;
+    let s2 = desk_book(&app, date_id, "Wilma Tresen", "1", Channel::Staff).await;
+    assert_eq!([s1.status, s2.status], [BookingStatus::Confirmed; 2]);
+    assert_eq!(date_row(&app, date_id).await.booked_places, 4);
+}
+
+#[tokio::test]
+async fn released_walk_in_places_go_to_the_waiting_list() {
+    let app = sqlite_app().await;
+    let spec = DateSpec {
+        walk_in_places: 2,
+        walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+        ..DateSpec::in_days(5, 4)
+    };
+    let (_, date_id) = course_with_date(&app, "Sprechstunde am Tresen", spec).await;
+    desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+    let c = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+    assert_eq!(c.status, BookingStatus::Waitlisted);
+    set_date(&app, date_id, |d| {
+        d.walk_in_release_at = Set(Some(Utc::now() - Duration::minutes(1)))
+    })
+    .await;
+    // Someone books the place the catalogue now advertises.
+    let e = desk_book(&app, date_id, "Emil", "1", Channel::Online).await;
+    let statuses: Vec<String> = bookings_of(&app, date_id)
+        .await
+        .into_iter()
+        .map(|b| b.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        ["confirmed", "confirmed", "confirmed", "confirmed"],
+        "Clara moved up and Emil got the last place ({:?})",
+        e.status
+    );
+}
