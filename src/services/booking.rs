@@ -408,6 +408,14 @@ impl Desk {
         Ok(status)
     }
 
+    /// Gives places that became free (capacity raised by staff) to the waiting list.
+    pub async fn refill(&self, date_id: i32, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+        txn.commit().await?;
+        Ok(promoted)
+    }
+
     /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
     /// looks at releases of the last day, so a stopped instance catches up.
     pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {

@@ -407,6 +407,12 @@ pub async fn change_date(
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
+    if current.status == "cancelled" || current.starts_at <= Utc::now() {
+        return Err(OfferAdminError::Refused {
+            field: "day",
+            message: "error-date-not-changeable",
+        });
+    }
     if input.capacity.get() < current.booked_places {
         return Err(OfferAdminError::Refused {
             field: "capacity",

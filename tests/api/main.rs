@@ -14,6 +14,7 @@ mod json_api;
 mod language;
 mod links;
 mod migrations;
+mod offer_admin;
 mod operations;
 mod page_shell;
 mod smtp;

@@ -559,3 +559,4 @@ error-min-participants-range = Die Mindestzahl darf nicht größer sein als die 
 error-capacity-below-booked = Es sind schon mehr Plätze gebucht. Sagen Sie erst Buchungen ab oder wählen Sie mehr Plätze.
 error-organisation-missing = Wählen Sie den Anbieter aus der Liste.
 error-notes-too-long = Dieser Text ist zu lang: höchstens 500 Zeichen bei „Bitte mitbringen“, 1000 bei den Hinweisen.
+error-date-not-changeable = Abgesagte oder vergangene Termine können Sie nicht mehr ändern.

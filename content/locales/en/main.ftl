@@ -559,3 +559,4 @@ error-min-participants-range = The minimum cannot be larger than the number of p
 error-capacity-below-booked = More places are already booked. Cancel bookings first or choose more places.
 error-organisation-missing = Choose the provider from the list.
 error-notes-too-long = This text is too long: at most 500 characters for "Please bring", 1000 for the notes.
+error-date-not-changeable = Cancelled or past dates cannot be changed any more.

@@ -317,6 +317,9 @@ fn local(at: chrono::DateTime<Utc>, pattern: &str) -> String {
 pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
     let (date, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    if date.status == "cancelled" || date.starts_at <= Utc::now() {
+        return Ok(see_other(format!("/verwaltung/termine/{id}")));
+    }
     let form = DateForm {
         day: local(date.starts_at, "%Y-%m-%d"),
         start: local(date.starts_at, "%H:%M"),
@@ -350,13 +353,14 @@ pub async fn change_date(
     };
     match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input).await {
         Ok(time_changed) => {
+            let desk = page.state().booking_desk();
             if time_changed {
-                page.state()
-                    .booking_desk()
-                    .announce_change(*id, Utc::now())
+                desk.announce_change(*id, Utc::now())
                     .await
                     .map_err(internal)?;
             }
+            // More places (or fewer held for walk-ins) go to the waiting list at once.
+            desk.refill(*id, Utc::now()).await.map_err(internal)?;
             Ok(see_other(format!("/verwaltung/termine/{id}")))
         }
         Err(OfferAdminError::Refused { field, message }) => {
@@ -551,6 +555,16 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
     Ok(see_other(format!("/verwaltung/termine/{id}")))
 }
 
+/// Names come from a public form: a leading `=`, `+`, `-` or `@` would make a spreadsheet run the cell
+/// as a formula, so such cells start with an apostrophe (OWASP "CSV injection").
+fn spreadsheet_safe(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
 /// Participant list as CSV (UTF-8 with BOM, so spreadsheet programs show umlauts correctly).
 pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
@@ -578,9 +592,9 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
         );
         writer
             .write_record([
-                p.name.as_str(),
-                p.phone.as_deref().unwrap_or(""),
-                p.email.as_deref().unwrap_or(""),
+                &spreadsheet_safe(&p.name),
+                &spreadsheet_safe(p.phone.as_deref().unwrap_or("")),
+                &spreadsheet_safe(p.email.as_deref().unwrap_or("")),
                 &p.places.to_string(),
                 &page.t(&format!("booking-status-{}", p.status)),
                 &page.t(&format!("channel-{}", p.channel)),
