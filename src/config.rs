@@ -141,6 +141,8 @@ pub struct Settings {
     pub reminder_before: Duration,
     /// After this long past a date, participants' names and contacts are removed.
     pub retention: Duration,
+    /// How long anonymous catalogue pages are served from memory; zero turns the cache off.
+    pub page_cache_ttl: Duration,
     pub session_absolute: Duration,
     /// Throttling of logins, registrations and resets; `off` only for load tests.
     pub rate_limits: bool,
@@ -288,6 +290,18 @@ impl Settings {
                 "must start with smtp:// or smtps://",
             ));
         }
+        // A plain smtp:// URL never encrypts (lettre); a password must not travel in clear.
+        if let Some(url) = &smtp_url
+            && url.starts_with("smtp://")
+            && url::Url::parse(url).is_ok_and(|u| u.password().is_some())
+            && !url.contains("tls=required")
+            && !url.contains("tls=opportunistic")
+        {
+            return Err(ConfigError::new(
+                "TEILHABE_SMTP_URL",
+                "holds a password but no encryption: use smtps://… or add ?tls=required",
+            ));
+        }
         let mail_from = get("TEILHABE_MAIL_FROM", file.mail_from)
             .unwrap_or_else(|| "Teilhabe Thüringen <noreply@teilhabe.example>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -365,6 +379,21 @@ impl Settings {
             90,
             DAYS,
         )?;
+        let page_cache_ttl = match get(
+            "TEILHABE_PAGE_CACHE_SECONDS",
+            file.page_cache_seconds.map(|n| n.to_string()),
+        ) {
+            None => Duration::from_secs(5),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if n <= 3600 => Duration::from_secs(n),
+                _ => {
+                    return Err(ConfigError::new(
+                        "TEILHABE_PAGE_CACHE_SECONDS",
+                        format!("'{raw}' is not a number of seconds from 0 (off) to 3600"),
+                    ));
+                }
+            },
+        };
         let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
             None => true,
             Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
@@ -386,6 +415,7 @@ impl Settings {
             offer_hold,
             reminder_before,
             retention,
+            page_cache_ttl,
             session_absolute,
             rate_limits,
         })
@@ -409,6 +439,7 @@ pub struct FileConfig {
     pub offer_hold_hours: Option<u64>,
     pub reminder_hours: Option<u64>,
     pub retention_days: Option<u64>,
+    pub page_cache_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
     pub operator: Option<Contact>,
@@ -483,6 +514,10 @@ mod tests {
             ("TEILHABE_LOG_FORMAT", "xml"),
             ("TEILHABE_DEMO", "vielleicht"),
             ("TEILHABE_SMTP_URL", "http://mail"),
+            ("TEILHABE_SMTP_URL", "smtp://user:geheim@mail.example:587"),
+            ("TEILHABE_OFFER_HOLD_HOURS", "0"),
+            ("TEILHABE_RETENTION_DAYS", "neunzig"),
+            ("TEILHABE_PAGE_CACHE_SECONDS", "-1"),
             ("TEILHABE_MAIL_FROM", "kein absender"),
             ("TEILHABE_SESSION_IDLE_MINUTES", "0"),
             ("TEILHABE_RATE_LIMITS", "manchmal"),
@@ -491,6 +526,29 @@ mod tests {
                 Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();
             assert_eq!(err.setting, name);
         }
+    }
+
+    #[test]
+    fn booking_settings_have_defaults_and_units() {
+        let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
+        assert_eq!(s.offer_hold, Duration::from_secs(24 * 3600));
+        assert_eq!(s.reminder_before, Duration::from_secs(48 * 3600));
+        assert_eq!(s.retention, Duration::from_secs(90 * 86_400));
+        assert_eq!(s.page_cache_ttl, Duration::from_secs(5));
+        let s = Settings::from_sources(
+            FileConfig::default(),
+            &env(&[
+                ("TEILHABE_RETENTION_DAYS", "30"),
+                ("TEILHABE_PAGE_CACHE_SECONDS", "0"),
+                (
+                    "TEILHABE_SMTP_URL",
+                    "smtp://user:geheim@mail.example:587?tls=required",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.retention, Duration::from_secs(30 * 86_400));
+        assert!(s.page_cache_ttl.is_zero());
     }
 
     #[test]

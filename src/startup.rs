@@ -9,11 +9,16 @@ use secrecy::ExposeSecret;
 use crate::{
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
-    services::booking::Desk,
-    services::{demo, reference, sessions, throttle},
+    services::{booking::Desk, demo, reference, sessions, throttle},
     web::{
-        self as routes, access_log::access_log, errors::render_error_page, language,
-        security_headers::security_headers, session, state::AppState,
+        self as routes,
+        access_log::access_log,
+        errors::render_error_page,
+        language,
+        page_cache::{self, PageCache},
+        security_headers::security_headers,
+        session,
+        state::AppState,
     },
 };
 
@@ -124,7 +129,12 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
 /// Booking jobs, once a minute: expired place offers move on, reminders go out, dates below their minimum
 /// raise a task, and participants' personal data is removed after the retention period. Every job claims
 /// its rows with conditional updates, so several instances can run it side by side.
-fn spawn_booking_jobs(desk: Desk, reminder_before: chrono::Duration, retention: chrono::Duration) {
+fn spawn_booking_jobs(
+    desk: Desk,
+    page_cache: PageCache,
+    reminder_before: chrono::Duration,
+    retention: chrono::Duration,
+) {
     tokio::spawn(async move {
         // The first run waits a minute, so a starting instance serves requests first.
         let period = std::time::Duration::from_secs(60);
@@ -133,11 +143,17 @@ fn spawn_booking_jobs(desk: Desk, reminder_before: chrono::Duration, retention: 
         loop {
             tick.tick().await;
             let now = chrono::Utc::now();
-            if let Err(e) = desk.expire_offers(now).await {
-                tracing::warn!(error = %e, "expired place offers could not be passed on");
+            match desk.expire_offers(now).await {
+                Ok(0) => {}
+                Ok(_) => page_cache.invalidate_all(),
+                Err(e) => tracing::warn!(error = %e, "expired place offers could not be passed on"),
             }
-            if let Err(e) = desk.release_walk_in_places(now).await {
-                tracing::warn!(error = %e, "released walk-in places could not be passed on");
+            match desk.release_walk_in_places(now).await {
+                Ok(0) => {}
+                Ok(_) => page_cache.invalidate_all(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "released walk-in places could not be passed on")
+                }
             }
             if let Err(e) = desk.send_reminders(reminder_before, now).await {
                 tracing::warn!(error = %e, "reminders could not be queued");
@@ -190,11 +206,17 @@ impl Application {
         let retention =
             chrono::Duration::from_std(settings.retention).unwrap_or(chrono::Duration::days(90));
         let state = web::Data::new(AppState::new(db, settings)?);
-        spawn_booking_jobs(state.booking_desk(), reminder_before, retention);
+        spawn_booking_jobs(
+            state.booking_desk(),
+            state.page_cache.clone(),
+            reminder_before,
+            retention,
+        );
 
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(page_cache::middleware))
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))

@@ -17,6 +17,7 @@ pub struct AppState {
     pub templates: Arc<tera::Tera>,
     pub translations: Translations,
     pub content: ContentPages,
+    pub page_cache: super::page_cache::PageCache,
 }
 
 impl AppState {
@@ -47,12 +48,14 @@ impl AppState {
             settings.base_url.to_string(),
             translations.clone(),
         );
+        let page_cache_ttl = settings.page_cache_ttl;
         Ok(Self {
             db,
             settings: Arc::new(settings),
             templates: Arc::new(templates),
             translations,
             content,
+            page_cache: super::page_cache::PageCache::new(page_cache_ttl),
         })
     }
 }

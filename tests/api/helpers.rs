@@ -111,6 +111,9 @@ pub fn settings_for(
         ("TEILHABE_DATA_DIR".into(), data_dir.display().to_string()),
         ("TEILHABE_BASE_URL".into(), "http://teilhabe.test".into()),
         ("TEILHABE_DEMO".into(), options.demo.to_string()),
+        // Tests change data behind the app's back (sea-orm, the booking desk) and read pages right
+        // after; `page_cache.rs` tests the cache itself.
+        ("TEILHABE_PAGE_CACHE_SECONDS".into(), "0".into()),
     ]);
     if let Some(url) = database_url {
         env.insert("DATABASE_URL".into(), url.to_owned());

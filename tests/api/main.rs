@@ -16,6 +16,7 @@ mod links;
 mod migrations;
 mod offer_admin;
 mod operations;
+mod page_cache;
 mod page_shell;
 mod smtp;
 mod venues;
