@@ -28,6 +28,7 @@ const OFFER_PAGES = [
   '/verwaltung/angebote/1/termine/neu',
   '/verwaltung/termine/1',
   '/verwaltung/termine/1/bearbeiten',
+  '/verwaltung/termine/1/folgetermin',
   '/verwaltung/buchungen/1/beleg',
   '/verwaltung/aufgaben',
 ];

@@ -44,6 +44,9 @@ impl MigrationTrait for Migration {
                 OfferDates::Table,
                 integer(OfferDates::Revision).default(0).take(),
             ),
+            // A multi-session course is booked as a whole: later sessions point to the first date,
+            // which carries capacity and bookings.
+            add(OfferDates::Table, integer_null(OfferDates::SeriesLeadId)),
             add(
                 Bookings::Table,
                 string(Bookings::Language).default("de").take(),
@@ -118,7 +121,11 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(StaffTasks::Table).to_owned())
             .await?;
-        let columns: [(DynIden, DynIden); 17] = [
+        let columns: [(DynIden, DynIden); 18] = [
+            (
+                OfferDates::Table.into_iden(),
+                OfferDates::SeriesLeadId.into_iden(),
+            ),
             (Offers::Table.into_iden(), Offers::SearchText.into_iden()),
             (
                 OfferDates::Table.into_iden(),
@@ -214,6 +221,7 @@ enum OfferDates {
     WalkInReleaseAt,
     ReminderSentAt,
     Revision,
+    SeriesLeadId,
 }
 
 #[derive(DeriveIden)]

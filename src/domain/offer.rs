@@ -110,6 +110,8 @@ pub struct CatalogueFilter {
     pub venue: Option<String>,
     /// Calendar feeds keep cancelled dates so subscribed calendars learn of the cancellation.
     pub include_cancelled: bool,
+    /// Calendar feeds and programmes show every session of a multi-session course; lists show its first.
+    pub include_sessions: bool,
 }
 
 const MAX_TEXT: usize = 100;
@@ -195,6 +197,7 @@ impl CatalogueFilter {
             page,
             venue: None,
             include_cancelled: false,
+            include_sessions: false,
         })
     }
 }

@@ -106,6 +106,7 @@ impl Composer {
         kind: BookingMail,
         booking: &booking::Model,
         date: &catalogue::DateSummary,
+        sessions: &[catalogue::DateSummary],
     ) -> anyhow::Result<Option<OutgoingMail>> {
         let Some(to) = booking.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
             return Ok(None);
@@ -149,16 +150,36 @@ impl Composer {
                 (text("mail-booking-name"), booking.name.clone()),
             ],
         );
+        ctx.insert(
+            "sessions",
+            &sessions
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}, {}–{}",
+                        format_instant(d.starts_at, lang, DateStyle::Date),
+                        format_instant(d.starts_at, lang, DateStyle::Time),
+                        format_instant(d.ends_at, lang, DateStyle::Time)
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        ctx.insert("sessions_label", &text("mail-booking-sessions"));
         ctx.insert("action", &text("mail-booking-action"));
         ctx.insert("link", &link);
         ctx.insert("outro", &text("mail-booking-outro"));
         ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
         let attachment = if kind.attaches_calendar() {
-            let event = calendar_event(date, &self.base_url, Some(booking.id));
+            let mut events = vec![calendar_event(date, &self.base_url, Some(booking.id))];
+            events.extend(
+                sessions
+                    .iter()
+                    .map(|s| session_event(s, &self.base_url, booking.id)),
+            );
             Some(Attachment {
                 file_name: "termin.ics".into(),
                 content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-                body: calendar::calendar(&date.title, &[event], chrono::Utc::now()),
+                body: calendar::calendar(&date.title, &events, chrono::Utc::now()),
             })
         } else {
             None
@@ -171,6 +192,21 @@ impl Composer {
             attachment,
         }))
     }
+}
+
+/// A later session in the person's own calendar: its own UID, tied to the booking.
+pub fn session_event(
+    session: &catalogue::DateSummary,
+    base_url: &str,
+    booking_id: i64,
+) -> calendar::CalendarEvent {
+    let mut event = calendar_event(session, base_url, Some(booking_id));
+    event.uid = event.uid.replacen(
+        &format!("booking-{booking_id}@"),
+        &format!("booking-{booking_id}-session-{}@", session.date_id),
+        1,
+    );
+    event
 }
 
 /// Venue and address in one line, or "online".

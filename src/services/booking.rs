@@ -5,9 +5,9 @@
 //! without e-mail, a task for staff) in the same transaction, so nobody is left uninformed.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -91,6 +91,9 @@ fn check_bookable(
     }
     if date.booking_closes_at.is_some_and(|closes| closes <= now) {
         return Err(BookingError::NotBookable("error-booking-closed"));
+    }
+    if date.series_lead_id.is_some() {
+        return Err(BookingError::NotBookable("error-booking-session"));
     }
     Ok(())
 }
@@ -229,7 +232,8 @@ impl Desk {
             .await?
             .ok_or(BookingError::DateNotFound)?
             .date;
-        match self.composer.booking(kind, booking, &date)? {
+        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
+        match self.composer.booking(kind, booking, &date, &sessions)? {
             Some(mail) => mail::enqueue(txn, mail).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
@@ -555,10 +559,34 @@ impl Desk {
         if date.status == "cancelled" {
             return Ok(0);
         }
+        if let Some(lead) = date.series_lead_id {
+            // One session of a course booked as a whole: its people are the lead date's.
+            offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+                .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
+                .filter(offer_date::Column::Id.eq(date_id))
+                .exec(&txn)
+                .await?;
+            let people = active_bookings(&txn, lead).await?;
+            for person in &people {
+                self.notify(&txn, BookingMail::DateChanged, person, now, true)
+                    .await?;
+            }
+            txn.commit().await?;
+            return Ok(people.len());
+        }
+        // The first date of a course cancels the whole course: every session goes with it.
         offer_date::Entity::update_many()
             .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
-            .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
-            .filter(offer_date::Column::Id.eq(date_id))
+            .col_expr(
+                offer_date::Column::Revision,
+                Expr::col(offer_date::Column::Revision).add(1),
+            )
+            .filter(
+                Condition::any()
+                    .add(offer_date::Column::Id.eq(date_id))
+                    .add(offer_date::Column::SeriesLeadId.eq(date_id)),
+            )
             .exec(&txn)
             .await?;
         let people = active_bookings(&txn, date_id).await?;
@@ -578,7 +606,13 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
-        let people = active_bookings(&txn, date_id).await?;
+        // A session of a course booked as a whole: its people are the first date's.
+        let lead = offer_date::Entity::find_by_id(date_id)
+            .one(&txn)
+            .await?
+            .and_then(|d| d.series_lead_id)
+            .unwrap_or(date_id);
+        let people = active_bookings(&txn, lead).await?;
         for person in &people {
             self.notify(&txn, BookingMail::DateChanged, person, now, true)
                 .await?;

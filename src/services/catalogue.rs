@@ -39,6 +39,9 @@ pub struct DateSummary {
     pub booking_closes_at: Option<DateTime<Utc>>,
     /// Entries on the waiting list; while anyone waits, free places are theirs.
     pub waiting: i64,
+    /// Later sessions of a course booked as a whole (on its first date).
+    pub sessions: i64,
+    pub series_lead_id: Option<i32>,
     pub revision: i32,
     pub price_cents: i32,
     pub online_url: Option<String>,
@@ -124,11 +127,18 @@ fn base_select() -> SelectStatement {
 }
 
 /// Waiting-list entries of the date in the current row (a constant query, no input in it).
+const SESSION_COUNT: &str =
+    "(SELECT COUNT(*) FROM offer_dates AS sessions WHERE sessions.series_lead_id = offer_dates.id)";
 const WAITING_COUNT: &str = "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
 
 fn with_summary_columns(select: &mut SelectStatement) {
     select
         .expr_as(Expr::cust(WAITING_COUNT), Alias::new("waiting"))
+        .expr_as(Expr::cust(SESSION_COUNT), Alias::new("sessions"))
+        .expr_as(
+            Expr::col((offer_date::Entity, offer_date::Column::SeriesLeadId)),
+            Alias::new("series_lead_id"),
+        )
         .expr_as(
             Expr::col((offer::Entity, offer::Column::Status)),
             Alias::new("offer_status"),
@@ -226,6 +236,9 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         .add(Expr::col((o, offer::Column::Status)).eq("published"))
         .add(Expr::col((o, offer::Column::Kind)).eq(kind.key()))
         .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
+    if !filter.include_sessions {
+        cond = cond.add(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null());
+    }
     if !filter.include_cancelled {
         cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne("cancelled"));
     }
@@ -403,9 +416,29 @@ pub fn refusal(date: &DateSummary, now: DateTime<Utc>) -> Option<&'static str> {
         Some("error-booking-past")
     } else if date.booking_closes_at.is_some_and(|closes| closes <= now) {
         Some("error-booking-closed")
+    } else if date.series_lead_id.is_some() {
+        Some("error-booking-session")
     } else {
         None
     }
+}
+
+/// The later sessions of a course booked as a whole, earliest first.
+pub async fn sessions_of(
+    db: &impl ConnectionTrait,
+    lead_id: i32,
+) -> Result<Vec<DateSummary>, DbErr> {
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .and_where(Expr::col((offer_date::Entity, offer_date::Column::SeriesLeadId)).eq(lead_id))
+        .order_by(
+            (offer_date::Entity, offer_date::Column::StartsAt),
+            Order::Asc,
+        );
+    DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await
 }
 
 /// One date with its offer, whatever its state (for booking pages and calendars).

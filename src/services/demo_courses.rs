@@ -41,6 +41,8 @@ pub(super) struct CourseRow {
     min_participants: i32,
     walk_in_places: i32,
     online_url: String,
+    /// The dates form one course booked as a whole: later dates are sessions of the first.
+    booked_as_whole: bool,
 }
 
 #[derive(Deserialize)]
@@ -194,9 +196,23 @@ pub(super) async fn write(
         .insert(txn)
         .await?;
         summary.courses_added += 1;
+        let mut lead: Option<i32> = None;
         for (date_row, starts_at) in demo.dates.iter().filter(|(d, _)| d.value.course == r.slug) {
             let d = &date_row.value;
-            let confirmed = d.demo_bookings.min(r.capacity);
+            let series_lead_id = if r.booked_as_whole { lead } else { None };
+            // Sessions of a course booked as a whole take no bookings of their own.
+            let demo_bookings = if series_lead_id.is_some() {
+                0
+            } else {
+                d.demo_bookings
+            };
+            let confirmed = demo_bookings.min(r.capacity);
+            // Minimum and walk-in places belong to the date people book: the first of a series.
+            let (minimum, walk_ins) = if series_lead_id.is_some() {
+                (0, 0)
+            } else {
+                (r.min_participants, r.walk_in_places)
+            };
             let date = offer_date::ActiveModel {
                 offer_id: Set(created.id),
                 starts_at: Set(*starts_at),
@@ -208,21 +224,21 @@ pub(super) async fn write(
                 booking_closes_at: Set(Some(*starts_at)),
                 status: Set("scheduled".into()),
                 created_at: Set(now),
-                min_participants: Set(r.min_participants),
-                decision_at: Set((r.min_participants > 0).then(|| *starts_at - Duration::days(14))),
+                min_participants: Set(minimum),
+                decision_at: Set((minimum > 0).then(|| *starts_at - Duration::days(14))),
                 decided_at: Set(None),
-                walk_in_places: Set(r.walk_in_places),
-                walk_in_release_at: Set(
-                    (r.walk_in_places > 0).then(|| *starts_at - Duration::hours(24))
-                ),
+                walk_in_places: Set(walk_ins),
+                walk_in_release_at: Set((walk_ins > 0).then(|| *starts_at - Duration::hours(24))),
                 reminder_sent_at: Set(None),
                 revision: Set(0),
+                series_lead_id: Set(series_lead_id),
                 ..Default::default()
             }
             .insert(txn)
             .await?;
+            lead.get_or_insert(date.id);
             summary.dates_added += 1;
-            for n in 0..d.demo_bookings {
+            for n in 0..demo_bookings {
                 let status = if n < confirmed {
                     BookingStatus::Confirmed
                 } else {

@@ -392,6 +392,60 @@ pub async fn add_date(
     Ok(created.id)
 }
 
+/// Adds a later session to a course booked as a whole; it shares the first date's bookings.
+pub async fn add_session(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    lead_id: i32,
+    input: DateInput,
+) -> Result<i32, OfferAdminError> {
+    let (lead, _) = date(db, scope, lead_id).await?;
+    if lead.series_lead_id.is_some() || lead.status == "cancelled" {
+        return Err(OfferAdminError::NotFound);
+    }
+    if input.starts_at <= lead.starts_at {
+        return Err(OfferAdminError::Refused {
+            field: "day",
+            message: "error-session-before-lead",
+        });
+    }
+    let txn = db.begin().await?;
+    let created = offer_date::ActiveModel {
+        offer_id: Set(lead.offer_id),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        capacity: Set(lead.capacity),
+        booked_places: Set(0),
+        max_places_per_booking: Set(lead.max_places_per_booking),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(Some(lead.starts_at)),
+        status: Set("scheduled".into()),
+        created_at: Set(Utc::now()),
+        min_participants: Set(0),
+        decision_at: Set(None),
+        decided_at: Set(None),
+        walk_in_places: Set(0),
+        walk_in_release_at: Set(None),
+        reminder_sent_at: Set(None),
+        revision: Set(0),
+        series_lead_id: Set(Some(lead.id)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "date.add_session",
+        &format!("date:{}", created.id),
+        &format!("lead date:{lead_id}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
 /// Changes time and capacity of a date. Capacity cannot drop below the places already confirmed.
 /// Returns whether the time changed, so booked people can be told.
 pub async fn change_date(

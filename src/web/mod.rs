@@ -160,6 +160,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(offer_admin::edit_date_form))
                 .route(web::post().to(offer_admin::change_date)),
         )
+        .service(
+            web::resource("/verwaltung/termine/{id}/folgetermin")
+                .route(web::get().to(offer_admin::new_session_form))
+                .route(web::post().to(offer_admin::add_session)),
+        )
         .route(
             "/verwaltung/termine/{id}/absagen",
             web::post().to(offer_admin::cancel_date),

@@ -116,6 +116,12 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
         ],
     ),
     (
+        "/verwaltung/termine/1/folgetermin",
+        [
+            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
         "/verwaltung/aufgaben",
         [
             Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,

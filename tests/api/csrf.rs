@@ -25,6 +25,7 @@ const POST_ROUTES: &[&str] = &[
     "/verwaltung/angebote/1/termine/neu",
     "/verwaltung/termine/1/bearbeiten",
     "/verwaltung/termine/1/absagen",
+    "/verwaltung/termine/1/folgetermin",
     "/verwaltung/termine/1/buchen",
     "/verwaltung/termine/1/anwesenheit",
     "/verwaltung/buchungen/1/stornieren",

@@ -270,6 +270,10 @@ async fn new_course(app: &TestApp, org: &str) -> Course {
         kind: Set("kurs".into()),
         title: Set(title.clone()),
         description: Set("Wir beantworten Ihre Fragen zum eigenen Smartphone.".into()),
+        search_text: Set(teilhabe::domain::offer::search_text(
+            &title,
+            "Wir beantworten Ihre Fragen zum eigenen Smartphone.",
+        )),
         topic: Set("smartphone-grundlagen".into()),
         level: Set("einsteiger".into()),
         target_group: Set("alle".into()),
@@ -2140,3 +2144,114 @@ async fn the_participant_list_does_not_carry_formulas() {
         "a spreadsheet would run this as a formula: {cell}"
     );
 }
+
+on_both_backends!(a_course_with_several_sessions_is_booked_as_a_whole, |app| {
+    let course = new_course(&app, OWN_ORG).await;
+    let lead = add_date(&app, course.offer_id, in_hours(72), 8, |_| {}).await;
+    let token = sign_in(&app, STAFF).await;
+
+    // Staff add two sessions through the form; a session before the first date is refused.
+    let day = |hours: i64| {
+        in_hours(hours)
+            .with_timezone(&Berlin)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let path = format!("/verwaltung/termine/{}/folgetermin", lead.id);
+    let early = day(24);
+    let res = post(
+        &app,
+        &path,
+        &token,
+        &[("day", &early), ("start", "10:00"), ("end", "11:30")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        html(res)
+            .await
+            .root_element()
+            .html()
+            .contains("nach dem ersten Termin"),
+        "explains the order"
+    );
+    for hours in [24 * 10, 24 * 17] {
+        let res = post(
+            &app,
+            &path,
+            &token,
+            &[("day", &day(hours)), ("start", "10:00"), ("end", "11:30")],
+        )
+        .await;
+        assert_eq!(res.status(), 303, "session added");
+    }
+    let sessions: Vec<offer_date::Model> = dates_of(&app, course.offer_id)
+        .await
+        .into_iter()
+        .filter(|d| d.id != lead.id)
+        .collect();
+    assert_eq!(sessions.len(), 2);
+    assert!(sessions.iter().all(|s| s.series_lead_id == Some(lead.id)));
+
+    // The catalogue lists the course once, as a course with three dates.
+    let (_, doc) = app
+        .get_html(&format!("/kurse?q={}", course.title.replace(' ', "+")))
+        .await;
+    assert_eq!(
+        text_of(&doc, ".result-count"),
+        "Wir haben 1 Termin gefunden."
+    );
+    assert!(text_of(&doc, ".result-list").contains("Kurs mit 3 Terminen"));
+
+    // Booking the first date books all: the confirmation carries three calendar events.
+    let booked = book(
+        &app,
+        lead.id,
+        ("Erika Muster", "erika.serie@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    assert_eq!(booked.status, BookingStatus::Confirmed);
+    let mail = mails_with_subject(&app, &format!("Ihr Platz ist gebucht: {}", course.title))
+        .await
+        .pop()
+        .expect("confirmation");
+    let ics = mail.attachment_body.expect("calendar attached");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
+    assert!(mail.body_text.contains("Weitere Termine dieses Kurses"));
+
+    // A session cannot be booked on its own.
+    let request =
+        BookingRequest::parse("Max", "max.serie@example.de", "", "1", Channel::Online).unwrap();
+    let refused = app.desk().book(sessions[0].id, request, Utc::now()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(teilhabe::services::booking::BookingError::NotBookable(
+                "error-booking-session"
+            ))
+        ),
+        "{refused:?}"
+    );
+
+    // Cancelling the first date cancels the whole course and tells the person.
+    let res = post(
+        &app,
+        &format!("/verwaltung/termine/{}/absagen", lead.id),
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        dates_of(&app, course.offer_id)
+            .await
+            .iter()
+            .all(|d| d.status == "cancelled")
+    );
+    assert_eq!(
+        recipients(&mails_with_subject(&app, &format!("Termin abgesagt: {}", course.title)).await),
+        ["erika.serie@example.de"]
+    );
+});

@@ -560,3 +560,17 @@ error-capacity-below-booked = Es sind schon mehr Plätze gebucht. Sagen Sie erst
 error-organisation-missing = Wählen Sie den Anbieter aus der Liste.
 error-notes-too-long = Dieser Text ist zu lang: höchstens 500 Zeichen bei „Bitte mitbringen“, 1000 bei den Hinweisen.
 error-date-not-changeable = Abgesagte oder vergangene Termine können Sie nicht mehr ändern.
+error-booking-session = Dieser Termin gehört zu einem Kurs mit mehreren Terminen. Buchen Sie den ersten Termin, dann sind Sie für alle Termine angemeldet.
+mail-booking-sessions = Weitere Termine dieses Kurses
+course-series-heading = Alle Termine dieses Kurses
+course-series-text = { $count ->
+    [one] Zu diesem Kurs gehört 1 weiterer Termin. Mit der Buchung sind Sie für alle Termine angemeldet.
+   *[other] Zu diesem Kurs gehören { $count } weitere Termine. Mit der Buchung sind Sie für alle Termine angemeldet.
+}
+course-session-note = Folgetermin: Sie buchen ihn mit dem ersten Termin des Kurses.
+courses-series = Kurs mit { $count } Terminen
+oa-add-session = Folgetermin hinzufügen (wird mit diesem Termin gebucht)
+oa-sessions = Folgetermine
+oa-session-of = Folgetermin von
+error-session-before-lead = Ein Folgetermin muss nach dem ersten Termin liegen.
+oa-first-date = ersten Termin des Kurses

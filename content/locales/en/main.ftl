@@ -560,3 +560,17 @@ error-capacity-below-booked = More places are already booked. Cancel bookings fi
 error-organisation-missing = Choose the provider from the list.
 error-notes-too-long = This text is too long: at most 500 characters for "Please bring", 1000 for the notes.
 error-date-not-changeable = Cancelled or past dates cannot be changed any more.
+error-booking-session = This date belongs to a course with several dates. Book the first date; you are then signed up for all of them.
+mail-booking-sessions = Further dates of this course
+course-series-heading = All dates of this course
+course-series-text = { $count ->
+    [one] This course has 1 further date. Booking signs you up for all dates.
+   *[other] This course has { $count } further dates. Booking signs you up for all dates.
+}
+course-session-note = Follow-up date: you book it with the course's first date.
+courses-series = Course with { $count } dates
+oa-add-session = Add a follow-up date (booked together with this date)
+oa-sessions = Follow-up dates
+oa-session-of = Follow-up date of
+error-session-before-lead = A follow-up date must come after the first date.
+oa-first-date = the course's first date

@@ -26,6 +26,8 @@ pub struct Model {
     pub reminder_sent_at: Option<DateTimeUtc>,
     /// Raised on every change by the provider (iCalendar SEQUENCE).
     pub revision: i32,
+    /// Set on the later sessions of a course booked as a whole: the first date, which takes the bookings.
+    pub series_lead_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

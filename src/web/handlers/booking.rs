@@ -11,7 +11,7 @@ use crate::{
         FieldErrors,
         booking::{BookingRequest, BookingStatus, Channel},
     },
-    mail::compose::calendar_event,
+    mail::compose::{calendar_event, session_event},
     services::{
         booking::{self as engine, BookingError},
         catalogue, throttle,
@@ -47,6 +47,7 @@ async fn date_of(page: &Page, slug: &str, date_id: i32) -> Result<catalogue::Ent
 
 fn render_form(
     page: &Page,
+    sessions: &[catalogue::DateSummary],
     entry: &catalogue::Entry,
     form: &BookingForm,
     errors: &FieldErrors,
@@ -56,6 +57,7 @@ fn render_form(
     ctx.insert("entry", entry);
     ctx.insert("form", form);
     ctx.insert("refusal", &refusal);
+    ctx.insert("sessions", &sessions);
     ctx.insert(
         "place_choices",
         &(1..=std::cmp::min(entry.date.max_places_per_booking, 10)).collect::<Vec<_>>(),
@@ -66,6 +68,7 @@ fn render_form(
 pub async fn form(page: Page, path: web::Path<(String, i32)>) -> Result<HttpResponse, WebError> {
     let (slug, date_id) = path.into_inner();
     let entry = date_of(&page, &slug, date_id).await?;
+    let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     let form = BookingForm {
         name: page
             .user()
@@ -77,7 +80,14 @@ pub async fn form(page: Page, path: web::Path<(String, i32)>) -> Result<HttpResp
     };
     // A date that cannot be booked says why at once, instead of after the form is filled in.
     let refusal = catalogue::refusal(&entry.date, Utc::now());
-    render_form(&page, &entry, &form, &FieldErrors::default(), refusal)
+    render_form(
+        &page,
+        &sessions,
+        &entry,
+        &form,
+        &FieldErrors::default(),
+        refusal,
+    )
 }
 
 pub async fn submit(
@@ -88,6 +98,7 @@ pub async fn submit(
 ) -> Result<HttpResponse, WebError> {
     let (slug, date_id) = path.into_inner();
     let entry = date_of(&page, &slug, date_id).await?;
+    let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     if !form.website.is_empty() {
@@ -96,7 +107,7 @@ pub async fn submit(
     }
     if sent_too_fast(&page, &form.stamp) {
         errors.add("name", "error-form-too-fast");
-        return render_form(&page, &entry, &form, &errors, None);
+        return render_form(&page, &sessions, &entry, &form, &errors, None);
     }
     let db = &page.state().db;
     let limits = page.state().settings.rate_limits;
@@ -107,7 +118,7 @@ pub async fn submit(
             .is_some()
     {
         errors.add("name", "error-throttled");
-        let mut response = render_form(&page, &entry, &form, &errors, None)?;
+        let mut response = render_form(&page, &sessions, &entry, &form, &errors, None)?;
         *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
@@ -119,7 +130,7 @@ pub async fn submit(
         Channel::Online,
     ) {
         Ok(request) => request,
-        Err(errors) => return render_form(&page, &entry, &form, &errors, None),
+        Err(errors) => return render_form(&page, &sessions, &entry, &form, &errors, None),
     };
     request.language = page.language;
     request.user_id = page.user().map(|u| u.id);
@@ -144,12 +155,12 @@ pub async fn submit(
                 BookingError::TooManyPlaces => errors.add("places", "error-places-over-limit"),
                 BookingError::Duplicate => errors.add("email", "error-booking-duplicate"),
                 BookingError::NotBookable(reason) => {
-                    return render_form(&page, &entry, &form, &errors, Some(reason));
+                    return render_form(&page, &sessions, &entry, &form, &errors, Some(reason));
                 }
                 BookingError::DateNotFound => return Err(WebError::NotFound),
                 other => return Err(WebError::Internal(other.into())),
             }
-            render_form(&page, &entry, &form, &errors, None)
+            render_form(&page, &sessions, &entry, &form, &errors, None)
         }
     }
 }
@@ -177,6 +188,10 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
         .offer_expires_at
         .filter(|expires| *expires > now && found.offered_places.is_some());
     let mut ctx = page.form_context();
+    ctx.insert(
+        "sessions",
+        &catalogue::sessions_of(db, entry.date.date_id).await?,
+    );
     ctx.insert("token", token.as_str());
     ctx.insert("entry", &entry);
     ctx.insert("booking_status", &found.status);
@@ -246,18 +261,24 @@ pub async fn ics(page: Page, token: web::Path<String>) -> Result<HttpResponse, W
     let entry = catalogue::date(&page.state().db, found.date_id, now)
         .await?
         .ok_or(WebError::NotFound)?;
-    let mut event = calendar_event(
-        &entry.date,
-        page.state().settings.base_url.as_ref(),
-        Some(found.id),
+    let base = page.state().settings.base_url.to_string();
+    let cancelled = found.status == BookingStatus::Cancelled.as_str();
+    let mut events = vec![calendar_event(&entry.date, &base, Some(found.id))];
+    events.extend(
+        catalogue::sessions_of(&page.state().db, entry.date.date_id)
+            .await?
+            .iter()
+            .map(|s| session_event(s, &base, found.id)),
     );
     // A cancelled booking disappears from the person's calendar.
-    event.cancelled |= found.status == BookingStatus::Cancelled.as_str();
+    for event in &mut events {
+        event.cancelled |= cancelled;
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"termin.ics\"",
         ))
-        .body(calendar::calendar(&entry.date.title, &[event], now)))
+        .body(calendar::calendar(&entry.date.title, &events, now)))
 }

@@ -85,7 +85,9 @@ pub async fn show(page: Page, slug: web::Path<String>) -> Result<HttpResponse, W
         .await?
         .into_iter()
         .map(|entry| DateRow {
-            bookable: entry.date.date_status != "cancelled" && entry.date.starts_at > now,
+            bookable: entry.date.date_status != "cancelled"
+                && entry.date.starts_at > now
+                && entry.date.series_lead_id.is_none(),
             past: entry.date.starts_at <= now,
             entry,
         })
@@ -221,6 +223,7 @@ pub async fn programme(
         from: Some(from),
         to: Some(to),
         venue: venue.as_ref().map(|v| v.slug.clone()),
+        include_sessions: true,
         ..Default::default()
     };
     let entries =
@@ -264,6 +267,7 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
     let db = &page.state().db;
     let mut filter = CatalogueFilter {
         include_cancelled: true,
+        include_sessions: true,
         ..Default::default()
     };
     let name = match kind.as_str() {

@@ -268,7 +268,19 @@ async fn date_form_page(
     form: &DateForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
+    session_form_page(page, offer_id, date_id, None, form, errors).await
+}
+
+async fn session_form_page(
+    page: &Page,
+    offer_id: i32,
+    date_id: Option<i32>,
+    session_of: Option<i32>,
+    form: &DateForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
+    ctx.insert("session_of", &session_of);
     ctx.insert("offer_id", &offer_id);
     ctx.insert("date_id", &date_id);
     ctx.insert("form", form);
@@ -312,6 +324,66 @@ fn local(at: chrono::DateTime<Utc>, pattern: &str) -> String {
     at.with_timezone(&chrono_tz::Europe::Berlin)
         .format(pattern)
         .to_string()
+}
+
+pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    if lead.series_lead_id.is_some() || lead.status == "cancelled" {
+        return Err(WebError::NotFound);
+    }
+    let form = DateForm {
+        day: local(lead.starts_at + chrono::Duration::days(7), "%Y-%m-%d"),
+        start: local(lead.starts_at, "%H:%M"),
+        end: local(lead.ends_at, "%H:%M"),
+        ..Default::default()
+    };
+    session_form_page(
+        &page,
+        offer.id,
+        None,
+        Some(lead.id),
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn add_session(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let mut form = form.into_inner();
+    // A session shares the first date's places and rules; only its time is entered.
+    form.capacity = lead.capacity.to_string();
+    form.max_places = lead.max_places_per_booking.to_string();
+    form.min_participants = "0".into();
+    form.walk_in_places = "0".into();
+    let input = match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => input,
+        Err(errors) => {
+            return session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await;
+        }
+    };
+    match offer_admin::add_session(&page.state().db, &scope, user.id, lead.id, input).await {
+        Ok(session_id) => {
+            page.state()
+                .booking_desk()
+                .announce_change(session_id, Utc::now())
+                .await
+                .map_err(internal)?;
+            Ok(see_other(format!("/verwaltung/termine/{}", lead.id)))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -398,8 +470,11 @@ async fn date_page(
     ctx.insert("offer_id", &offer.id);
     ctx.insert(
         "participants",
-        &offer_admin::participants(db, date.id).await?,
+        // The sessions of a course booked as a whole share the first date's participants.
+        &offer_admin::participants(db, date.series_lead_id.unwrap_or(date.id)).await?,
     );
+    ctx.insert("series_lead_id", &date.series_lead_id);
+    ctx.insert("sessions", &catalogue::sessions_of(db, date.id).await?);
     ctx.insert("past", &(date.starts_at <= Utc::now()));
     ctx.insert("form", form);
     page.render_form("offer_admin/date.html", ctx, errors)
