@@ -59,6 +59,7 @@ echo "|---|---:|---:|---:|---:|"
 row "Catalogue, filtered (/kurse?kreis=16051&thema=…&frei=1&stufenlos=1)" \
   "$BASE/kurse?kreis=16051&thema=smartphone-grundlagen&frei=1&stufenlos=1"
 row "Catalogue, text search and date range" "$BASE/kurse?q=smartphone&von=2026-12-01&bis=2027-02-28"
+row "Catalogue, 1,188 changing filter combinations" -s benches/mixed_filters.lua "$BASE"
 row "Course page (/kurse/$SLUG)" "$BASE/kurse/$SLUG"
 row "Booking POST (JSON API, distinct addresses)" -s benches/booking.lua "$BASE"
 PEAK_KB=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")

@@ -58,12 +58,37 @@ function problem(message) {
 
 rmSync(RESULTS_DIR, { recursive: true, force: true }); // no stale screenshots from an earlier run
 
+/**
+ * Public pages that the sitemap cannot list: a printed programme with dates, and a person's own booking
+ * page behind its secret link (made here through the JSON API, as a partner app would).
+ */
+async function pagesOutsideTheSitemap(base) {
+  const pages = [`${base}/kurse/programm?kreis=16051&zeitraum=monat`];
+  const dates = await fetch(`${base}/api/v1/dates?frei=1`).then((r) => r.json());
+  const date = dates.items?.[0];
+  if (!date) throw new Error('GET /api/v1/dates?frei=1 lists no date to book for the booking page');
+  const res = await fetch(`${base}/api/v1/dates/${date.id}/bookings`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Barriere Test', email: 'a11y-test@example.org', places: 1 }),
+  });
+  const booked = await res.json();
+  if (res.status !== 201) throw new Error(`booking through the API answered ${res.status}: ${JSON.stringify(booked)}`);
+  pages.push(`${base}${new URL(booked.manage_url).pathname}`);
+  return pages;
+}
+
 let server = null;
 let sitemap = null;
 let setupError = null;
 try {
   server = await startServer();
   sitemap = await loadSitemap(server.baseUrl).catch((err) => ({ urls: [], problems: [`sitemap: ${err.message}`] }));
+  const extra = await pagesOutsideTheSitemap(server.baseUrl).catch((err) => {
+    sitemap.problems.push(`pages outside the sitemap: ${err.message}`);
+    return [];
+  });
+  sitemap.urls.push(...extra);
 } catch (err) {
   setupError = err;
 }

@@ -248,7 +248,7 @@ pub async fn update(
     Ok(place_changed)
 }
 
-/// `published` shows the offer in the catalogue; `draft` hides it again.
+/// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it.
 pub async fn set_status(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
@@ -315,6 +315,7 @@ pub struct DateRow {
     pub min_participants: i32,
     pub walk_in_places: i32,
     pub below_minimum: bool,
+    pub series_lead_id: Option<i32>,
 }
 
 pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow>, DbErr> {
@@ -342,6 +343,7 @@ pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow
             status: d.status,
             min_participants: d.min_participants,
             walk_in_places: d.walk_in_places,
+            series_lead_id: d.series_lead_id,
         });
     }
     Ok(rows)

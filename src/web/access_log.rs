@@ -11,6 +11,34 @@ use tracing::Instrument;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Secret links (a person's booking page, the API's cancel token) must not end up in
+/// logs: the segment after such a prefix is replaced.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/buchung/", "/api/v1/bookings/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.split_once('/').map(|(_, t)| t).unwrap_or("");
+            let separator = if tail.is_empty() { "" } else { "/" };
+            return format!("{prefix}…{separator}{tail}").into();
+        }
+    }
+    path.into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_links_are_masked() {
+        use super::loggable_path;
+        assert_eq!(
+            loggable_path("/buchung/AbC123/absagen"),
+            "/buchung/…/absagen"
+        );
+        assert_eq!(loggable_path("/buchung/AbC123"), "/buchung/…");
+        assert_eq!(loggable_path("/api/v1/bookings/tok"), "/api/v1/bookings/…");
+        assert_eq!(loggable_path("/kurse/abc"), "/kurse/abc");
+    }
+}
+
 /// Gives every request an id, runs it inside a span carrying that id (so every log line of the request
 /// has it) and writes one access-log line. Client addresses are not logged (data minimisation).
 pub async fn access_log(
@@ -19,7 +47,8 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.path());
+    let path = loggable_path(req.path());
+    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %path);
     let mut res = next.call(req).instrument(span.clone()).await?;
     span.in_scope(|| {
         tracing::info!(

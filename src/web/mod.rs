@@ -143,6 +143,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(offer_admin::set_status),
         )
         .route(
+            "/verwaltung/angebote/{id}/absagen",
+            web::post().to(offer_admin::cancel_offer),
+        )
+        .route(
             "/verwaltung/angebote/{id}/kopieren",
             web::post().to(offer_admin::copy),
         )

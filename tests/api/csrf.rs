@@ -22,6 +22,7 @@ const POST_ROUTES: &[&str] = &[
     "/verwaltung/angebote/1",
     "/verwaltung/angebote/1/status",
     "/verwaltung/angebote/1/kopieren",
+    "/verwaltung/angebote/1/absagen",
     "/verwaltung/angebote/1/termine/neu",
     "/verwaltung/termine/1/bearbeiten",
     "/verwaltung/termine/1/absagen",

@@ -2255,3 +2255,70 @@ on_both_backends!(a_course_with_several_sessions_is_booked_as_a_whole, |app| {
         ["erika.serie@example.de"]
     );
 });
+
+#[tokio::test]
+async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let course = new_course(&app, OWN_ORG).await;
+    let first = add_date(&app, course.offer_id, in_hours(48), 6, |_| {}).await;
+    let second = add_date(&app, course.offer_id, in_hours(24 * 9), 6, |_| {}).await;
+    book(
+        &app,
+        first.id,
+        ("Erika Muster", "erika.absage@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    book(
+        &app,
+        second.id,
+        ("Karl Telefon", "", "0361 123456"),
+        "1",
+        Channel::Staff,
+    )
+    .await;
+    let token = sign_in(&app, STAFF).await;
+    let res = post(
+        &app,
+        &format!("/verwaltung/angebote/{}/absagen", course.offer_id),
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(offer_by_id(&app, course.offer_id).await.status, "cancelled");
+    assert!(
+        dates_of(&app, course.offer_id)
+            .await
+            .iter()
+            .all(|d| d.status == "cancelled")
+    );
+    assert_eq!(
+        recipients(&mails_with_subject(&app, &format!("Termin abgesagt: {}", course.title)).await),
+        ["erika.absage@example.de"]
+    );
+    assert_eq!(tasks_of(&app, second.id).await.len(), 1, "phone the person");
+    assert_eq!(
+        app.get(&format!("/kurse/{}", course.slug)).await.status(),
+        404
+    );
+    // Another organisation's offer cannot be cancelled.
+    let other = offer::Entity::find()
+        .filter(offer::Column::Slug.eq(OTHER_OFFER))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let res = post(
+        &app,
+        &format!("/verwaltung/angebote/{}/absagen", other.id),
+        &token,
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(offer_by_id(&app, other.id).await.status, "published");
+}

@@ -255,6 +255,23 @@ pub async fn set_status(
     Ok(see_other(format!("/verwaltung/angebote/{id}")))
 }
 
+/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told) and the offer
+/// leaves the catalogue.
+pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let db = &page.state().db;
+    offer_admin::offer(db, &scope, *id).await?;
+    let now = Utc::now();
+    let desk = page.state().booking_desk();
+    for date in offer_admin::dates(db, *id).await? {
+        if date.starts_at > now && date.status != "cancelled" && date.series_lead_id.is_none() {
+            desk.cancel_date(date.id, now).await.map_err(internal)?;
+        }
+    }
+    offer_admin::set_status(db, &scope, user.id, *id, "cancelled").await?;
+    Ok(see_other(format!("/verwaltung/angebote/{id}")))
+}
+
 pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let copy = offer_admin::copy(&page.state().db, &scope, user.id, *id).await?;
