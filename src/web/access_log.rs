@@ -24,21 +24,6 @@ fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     path.into()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn secret_links_are_masked() {
-        use super::loggable_path;
-        assert_eq!(
-            loggable_path("/buchung/AbC123/absagen"),
-            "/buchung/…/absagen"
-        );
-        assert_eq!(loggable_path("/buchung/AbC123"), "/buchung/…");
-        assert_eq!(loggable_path("/api/v1/bookings/tok"), "/api/v1/bookings/…");
-        assert_eq!(loggable_path("/kurse/abc"), "/kurse/abc");
-    }
-}
-
 /// Gives every request an id, runs it inside a span carrying that id (so every log line of the request
 /// has it) and writes one access-log line. Client addresses are not logged (data minimisation).
 pub async fn access_log(
@@ -61,4 +46,19 @@ pub async fn access_log(
         res.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_links_are_masked() {
+        use super::loggable_path;
+        assert_eq!(
+            loggable_path("/buchung/AbC123/absagen"),
+            "/buchung/…/absagen"
+        );
+        assert_eq!(loggable_path("/buchung/AbC123"), "/buchung/…");
+        assert_eq!(loggable_path("/api/v1/bookings/tok"), "/api/v1/bookings/…");
+        assert_eq!(loggable_path("/kurse/abc"), "/kurse/abc");
+    }
 }
