@@ -376,7 +376,7 @@ booking-phone = Telefonnummer
 booking-phone-hint = Falls sich etwas ändert und wir Sie anrufen sollen.
 booking-places = Wie viele Plätze?
 booking-places-hint = Eine Begleitperson braucht auch einen Platz. Höchstens { $max } Plätze.
-booking-privacy = Wir speichern Ihren Namen und Ihre Kontaktdaten nur für diesen Termin und löschen sie 90 Tage danach.
+booking-privacy = Wir speichern Ihren Namen und Ihre Kontaktdaten nur für diesen Termin und löschen sie { $days } Tage danach.
 booking-privacy-link = Mehr zum Datenschutz
 booking-submit = Verbindlich buchen
 
@@ -579,3 +579,6 @@ oa-cancel-offer-heading = Ganzes Angebot absagen
 oa-cancel-offer-text = Alle kommenden Termine werden abgesagt. Alle Gebuchten und alle auf der Warteliste bekommen eine E-Mail; wer keine E-Mail-Adresse hat, erscheint als Aufgabe zum Anrufen. Das Angebot verschwindet aus dem Kursverzeichnis.
 oa-cancel-offer = Angebot absagen und alle informieren
 oa-reopen = Wieder als Entwurf bearbeiten
+course-calendar-heading = Termine im eigenen Kalender
+course-feed-venue = Alle Kurse an diesem Ort als Kalender abonnieren ({ $venue })
+course-feed-topic = Alle Kurse zum Thema „{ $topic }“ als Kalender abonnieren

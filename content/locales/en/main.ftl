@@ -376,7 +376,7 @@ booking-phone = Phone number
 booking-phone-hint = In case something changes and we should call you.
 booking-places = How many places?
 booking-places-hint = A companion needs a place too. At most { $max } places.
-booking-privacy = We keep your name and contact details only for this date and delete them 90 days afterwards.
+booking-privacy = We keep your name and contact details only for this date and delete them { $days } days afterwards.
 booking-privacy-link = More about data protection
 booking-submit = Book now
 
@@ -579,3 +579,6 @@ oa-cancel-offer-heading = Cancel the whole offer
 oa-cancel-offer-text = All coming dates are cancelled. Everyone booked and everyone on the waiting list gets an e-mail; people without an e-mail address appear as a task to call. The offer leaves the course list.
 oa-cancel-offer = Cancel the offer and inform everyone
 oa-reopen = Edit again as a draft
+course-calendar-heading = Dates in your own calendar
+course-feed-venue = Subscribe to all courses at this place as a calendar ({ $venue })
+course-feed-topic = Subscribe to all courses on "{ $topic }" as a calendar

@@ -57,6 +57,10 @@ fn render_form(
     ctx.insert("entry", entry);
     ctx.insert("form", form);
     ctx.insert("refusal", &refusal);
+    ctx.insert(
+        "retention_days",
+        &(page.state().settings.retention.as_secs() / 86_400),
+    );
     ctx.insert("sessions", &sessions);
     ctx.insert(
         "place_choices",
