@@ -73,6 +73,16 @@ impl MigrationTrait for Migration {
         ] {
             manager.alter_table(statement).await?;
         }
+        // The catalogue counts each date's sessions; without this index that is a scan per row.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_offer_date_series_lead")
+                    .table(OfferDates::Table)
+                    .col(OfferDates::SeriesLeadId)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -120,6 +130,15 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(StaffTasks::Table).to_owned())
+            .await?;
+        // SQLite cannot drop an indexed column.
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_offer_date_series_lead")
+                    .table(OfferDates::Table)
+                    .to_owned(),
+            )
             .await?;
         let columns: [(DynIden, DynIden); 18] = [
             (
