@@ -73,6 +73,16 @@ impl MigrationTrait for Migration {
         ] {
             manager.alter_table(statement).await?;
         }
+        // A course page reads its dates by offer; without this index that scans every date.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_offer_date_offer")
+                    .table(OfferDates::Table)
+                    .col(OfferDates::OfferId)
+                    .to_owned(),
+            )
+            .await?;
         // The catalogue counts each date's sessions; without this index that is a scan per row.
         manager
             .create_index(
@@ -130,6 +140,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(StaffTasks::Table).to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_offer_date_offer")
+                    .table(OfferDates::Table)
+                    .to_owned(),
+            )
             .await?;
         // SQLite cannot drop an indexed column.
         manager
@@ -233,6 +251,7 @@ enum Offers {
 enum OfferDates {
     Table,
     Id,
+    OfferId,
     MinParticipants,
     DecisionAt,
     DecidedAt,
