@@ -7,6 +7,7 @@ pub mod domain;
 pub mod i18n;
 pub mod mail;
 pub mod policy;
+pub mod search;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

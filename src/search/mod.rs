@@ -1,0 +1,120 @@
+//! Full-text search over published proposals. Two backends share one contract: an embedded
+//! tantivy index in the data directory (the default) and a Meilisearch server for installations
+//! with several app instances. The database stays the source of truth; the index is rebuilt from it
+//! (`teilhabe reindex`) and kept current through the `search_outbox` table.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the index knows about one published proposal. Keys (category, district, status) are the
+/// stable identifiers used in URLs, never display names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposalDocument {
+    pub id: i64,
+    pub title: String,
+    pub text: String,
+    /// The official answer, when one is published.
+    pub answer: Option<String>,
+    pub category: String,
+    /// Kreisschlüssel, e.g. "16051".
+    pub district: String,
+    pub status: String,
+    pub supports: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortOrder {
+    /// Best match first; without search words, newest first.
+    #[default]
+    Relevance,
+    Newest,
+    MostSupported,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    /// The words as typed; may be empty (then every document matches).
+    pub text: String,
+    pub category: Option<String>,
+    pub district: Option<String>,
+    pub status: Option<String>,
+    pub sort: SortOrder,
+    /// Zero-based page.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// A piece of a snippet; `highlighted` parts matched the query. Templates escape `text`
+/// and wrap highlighted parts in `<mark>`, so no backend ever produces HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnippetPart {
+    pub text: String,
+    pub highlighted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub id: i64,
+    pub title: String,
+    pub snippet: Vec<SnippetPart>,
+    pub category: String,
+    pub district: String,
+    pub status: String,
+    pub supports: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How many matching documents carry each value, for the facet filters. Sorted by count,
+/// then by key; values with no match are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    pub category: Vec<(String, u64)>,
+    pub district: Vec<(String, u64)>,
+    pub status: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    /// All matches of the query and filters, not just this page.
+    pub total: u64,
+    /// Counts over all matches of the text and the filters.
+    pub facets: Facets,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The backend cannot be reached or refused the request; callers fall back to the database.
+    #[error("search backend unavailable: {0}")]
+    Unavailable(String),
+    #[error("search index: {0}")]
+    Index(String),
+}
+
+/// One search backend. Implementations are cheap to share between workers.
+#[async_trait::async_trait]
+pub trait ProposalIndex: Send + Sync {
+    /// Short name for logs and the status page ("embedded", "meilisearch").
+    fn backend(&self) -> &'static str;
+    /// Adds or replaces documents by id; visible to `search` when this returns.
+    async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError>;
+    /// Removes documents; unknown ids are ignored.
+    async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError>;
+    /// Removes every document (before a rebuild).
+    async fn clear(&self) -> Result<(), SearchError>;
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
+}
+
+pub type SharedIndex = Arc<dyn ProposalIndex>;
+
+/// How many typos a word of this many letters tolerates: one from 5 letters, two from 9.
+pub fn allowed_typos(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
