@@ -59,6 +59,64 @@ pub fn manages_organisation(user: &CurrentUser, organisation_id: i32) -> bool {
     managed_organisations(user).is_none_or(|ids| ids.contains(&organisation_id))
 }
 
+/// Whose proposals a person may moderate or answer. Moderators act for their districts, municipality
+/// editors answer for the districts of their organisations (resolved by the proposals service),
+/// admins act everywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProposalRights {
+    pub everywhere: bool,
+    /// Districts where the person moderates (publish, reject, merge, hide) and answers.
+    pub moderated_districts: Vec<String>,
+    /// Organisations for whose districts the person writes official answers.
+    pub answering_organisations: Vec<i32>,
+}
+
+impl ProposalRights {
+    pub fn moderates_any(&self) -> bool {
+        self.everywhere || !self.moderated_districts.is_empty()
+    }
+    pub fn answers_any(&self) -> bool {
+        self.moderates_any() || !self.answering_organisations.is_empty()
+    }
+}
+
+pub fn proposal_rights(user: Option<&CurrentUser>) -> ProposalRights {
+    let Some(user) = user else {
+        return ProposalRights::default();
+    };
+    ProposalRights {
+        everywhere: user.has_role(Role::Admin),
+        moderated_districts: user
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Moderator)
+            .filter_map(|g| g.district_key.clone())
+            .collect(),
+        answering_organisations: user
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::MunicipalityEditor)
+            .filter_map(|g| g.organisation_id)
+            .collect(),
+    }
+}
+
+pub fn can_answer_proposals(user: Option<&CurrentUser>) -> bool {
+    proposal_rights(user).answers_any()
+}
+
+/// Staff type in proposals from paper cards or phone calls ("with assistance").
+pub fn can_enter_assisted_proposals(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| {
+        u.grants.iter().any(|g| {
+            matches!(
+                g.role,
+                Role::Admin | Role::ProviderStaff | Role::MunicipalityEditor | Role::Moderator
+            )
+        })
+    })
+}
+
 /// What templates may show, computed once per page from the same functions.
 #[derive(Debug, Serialize)]
 pub struct Permissions {
@@ -68,6 +126,8 @@ pub struct Permissions {
     pub audit_log: bool,
     pub barrier_reports: bool,
     pub manage_offers: bool,
+    pub answer_proposals: bool,
+    pub enter_proposals: bool,
 }
 
 impl Permissions {
@@ -79,6 +139,8 @@ impl Permissions {
             audit_log: can_view_audit_log(user),
             barrier_reports: can_view_barrier_reports(user),
             manage_offers: can_manage_offers(user),
+            answer_proposals: can_answer_proposals(user),
+            enter_proposals: can_enter_assisted_proposals(user),
         }
     }
 }

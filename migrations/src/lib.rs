@@ -7,6 +7,7 @@ mod m20261129_000002_accounts;
 mod m20261129_000003_audit_append_only;
 mod m20261129_000004_offers;
 mod m20261129_000005_booking_rules;
+mod m20261129_000006_proposals;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_audit_append_only::Migration),
             Box::new(m20261129_000004_offers::Migration),
             Box::new(m20261129_000005_booking_rules::Migration),
+            Box::new(m20261129_000006_proposals::Migration),
         ]
     }
 }

@@ -4,28 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{DistrictKey, FieldErrors};
 
-/// A closed vocabulary stored by its key; labels live in the translation catalogue as `<prefix>-<key>`.
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident, $error:literal, { $($variant:ident => $key:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-            pub fn key(self) -> &'static str {
-                match self { $(Self::$variant => $key),+ }
-            }
-            pub fn parse(raw: &str) -> Result<Self, &'static str> {
-                match raw.trim() {
-                    $($key => Ok(Self::$variant),)+
-                    _ => Err($error),
-                }
-            }
-        }
-    };
-}
-
 vocabulary!(
     /// The subject of a course or event.
     Topic, "error-topic-invalid", {

@@ -28,18 +28,71 @@ impl Composer {
         kind: &str,
         path: &str,
     ) -> anyhow::Result<OutgoingMail> {
-        let link = format!("{}{path}", self.base_url.trim_end_matches('/'));
-        let args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        self.render_notice(lang, to, kind, path, &HashMap::new(), None, None)
+    }
+}
+
+impl Composer {
+    /// A short notice with one link: `kind` selects `mail-<kind>-subject`, `-intro`, `-action` and
+    /// `-outro`, which may use `args`; `details` (a moderator's note, an official answer) is quoted
+    /// as written.
+    pub fn notice(
+        &self,
+        lang: Language,
+        to: &Email,
+        kind: &str,
+        path: &str,
+        args: &HashMap<Cow<'static, str>, FluentValue<'static>>,
+        details: Option<&str>,
+    ) -> anyhow::Result<OutgoingMail> {
+        self.render_notice(lang, to, kind, path, args, details, None)
+    }
+
+    /// A notice about something the person follows, with a link to stop following.
+    #[allow(clippy::too_many_arguments)]
+    pub fn notice_with_unsubscribe(
+        &self,
+        lang: Language,
+        to: &Email,
+        kind: &str,
+        path: &str,
+        args: &HashMap<Cow<'static, str>, FluentValue<'static>>,
+        details: Option<&str>,
+        unsubscribe_path: &str,
+    ) -> anyhow::Result<OutgoingMail> {
+        self.render_notice(lang, to, kind, path, args, details, Some(unsubscribe_path))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_notice(
+        &self,
+        lang: Language,
+        to: &Email,
+        kind: &str,
+        path: &str,
+        args: &HashMap<Cow<'static, str>, FluentValue<'static>>,
+        details: Option<&str>,
+        unsubscribe_path: Option<&str>,
+    ) -> anyhow::Result<OutgoingMail> {
+        let base = self.base_url.trim_end_matches('/');
         let text = |part: &str| {
             self.translations
-                .text_with(lang, &format!("mail-{kind}-{part}"), &args)
+                .text_with(lang, &format!("mail-{kind}-{part}"), args)
         };
         let mut ctx = tera::Context::new();
         ctx.insert("lang", lang.code());
         ctx.insert("intro", &text("intro"));
         ctx.insert("action", &text("action"));
         ctx.insert("outro", &text("outro"));
-        ctx.insert("link", &link);
+        ctx.insert("link", &format!("{base}{path}"));
+        ctx.insert("details", &details);
+        if let Some(path) = unsubscribe_path {
+            ctx.insert("unsubscribe_link", &format!("{base}{path}"));
+            ctx.insert(
+                "unsubscribe_text",
+                &self.translations.text(lang, "mail-unsubscribe"),
+            );
+        }
         ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
         Ok(OutgoingMail {
             to: to.clone(),

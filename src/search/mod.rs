@@ -2,6 +2,8 @@
 //! tantivy index in the data directory (the default) and a Meilisearch server for installations
 //! with several app instances. The database stays the source of truth; the index is rebuilt from it
 //! (`teilhabe reindex`) and kept current through the `search_outbox` table.
+pub mod database;
+pub mod indexer;
 
 use std::sync::Arc;
 
@@ -116,5 +118,38 @@ pub fn allowed_typos(word: &str) -> u8 {
         0..=4 => 0,
         5..=8 => 1,
         _ => 2,
+    }
+}
+
+/// What a search page shows: the results, and whether they came from the simple database search
+/// because the search backend failed (the page then says so).
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    pub results: SearchResults,
+    pub degraded: bool,
+}
+
+/// The portal's search: the configured backend, with the database as the fallback.
+#[derive(Clone)]
+pub struct Search {
+    pub index: SharedIndex,
+    pub db: sea_orm::DatabaseConnection,
+}
+
+impl Search {
+    pub async fn run(&self, query: &SearchQuery) -> Result<SearchOutcome, sea_orm::DbErr> {
+        match self.index.search(query).await {
+            Ok(results) => Ok(SearchOutcome {
+                results,
+                degraded: false,
+            }),
+            Err(error) => {
+                tracing::warn!(%error, backend = self.index.backend(), "search backend failed; using the database search");
+                Ok(SearchOutcome {
+                    results: database::search(&self.db, query).await?,
+                    degraded: true,
+                })
+            }
+        }
     }
 }

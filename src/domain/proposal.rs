@@ -1,0 +1,501 @@
+//! Proposals: what they are about, where they stand, and the forms that create and find them.
+use serde::{Deserialize, Serialize};
+
+use super::{DistrictKey, Email, FieldErrors};
+
+vocabulary!(
+    /// What a proposal is about.
+    ProposalCategory, "error-category-invalid", {
+        Administration => "verwaltung-digital",
+        Connectivity => "internet-mobilfunk",
+        Learning => "bildung-kurse",
+        Accessibility => "barrierefreiheit",
+        Privacy => "datenschutz-sicherheit",
+        Other => "sonstiges",
+    }
+);
+
+vocabulary!(
+    /// Where a proposal stands. The first three and the last three are moderation states that only
+    /// the author and moderators see; the public lifecycle runs from `veroeffentlicht` to the answer.
+    ProposalStatus, "error-status-invalid", {
+        Unconfirmed => "unbestaetigt",
+        Submitted => "eingereicht",
+        ChangesRequested => "aenderung-erbeten",
+        Published => "veroeffentlicht",
+        UnderReview => "in-pruefung",
+        Accepted => "angenommen",
+        Implemented => "umgesetzt",
+        Declined => "abgelehnt",
+        Rejected => "zurueckgewiesen",
+        Hidden => "verborgen",
+        Merged => "zusammengefuehrt",
+    }
+);
+
+impl ProposalStatus {
+    /// The states everyone sees, in lifecycle order.
+    pub const PUBLIC: &'static [Self] = &[
+        Self::Published,
+        Self::UnderReview,
+        Self::Accepted,
+        Self::Implemented,
+        Self::Declined,
+    ];
+
+    pub fn is_public(self) -> bool {
+        Self::PUBLIC.contains(&self)
+    }
+
+    /// Steps an answering editor or moderator may take on a published proposal.
+    pub const ANSWERS: &'static [Self] = &[
+        Self::UnderReview,
+        Self::Accepted,
+        Self::Implemented,
+        Self::Declined,
+    ];
+
+    /// A declined proposal needs a public justification.
+    pub fn needs_justification(self) -> bool {
+        self == Self::Declined
+    }
+
+    /// Waiting for a moderator's decision.
+    pub fn awaits_moderation(self) -> bool {
+        matches!(self, Self::Submitted)
+    }
+}
+
+vocabulary!(
+    /// How a proposal, booking or feedback reached the portal; the statistics count each.
+    Channel, "error-channel-invalid", {
+        Online => "online",
+        Kiosk => "kiosk",
+        Assisted => "assisted",
+        Import => "import",
+    }
+);
+
+pub const TITLE_MIN: usize = 5;
+pub const TITLE_MAX: usize = 120;
+pub const BODY_MIN: usize = 20;
+pub const BODY_MAX: usize = 5000;
+pub const NOTE_MAX: usize = 2000;
+pub const ANSWER_MAX: usize = 5000;
+const TOWN_MAX: usize = 80;
+const CONTACT_MAX: usize = 200;
+pub const SEARCH_MAX: usize = 200;
+
+/// Keeps line breaks and tabs, drops other control and format characters (zero-width, bidi
+/// overrides) that make text look different from what moderators read.
+fn clean(raw: &str, keep_newlines: bool) -> String {
+    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
+    normalised
+        .chars()
+        .filter(|c| {
+            (keep_newlines && (*c == '\n' || *c == '\t'))
+                || !(c.is_control()
+                    || matches!(*c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
+        })
+        .map(|c| if !keep_newlines && c == '\t' { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+fn bounded(
+    raw: &str,
+    keep_newlines: bool,
+    min: usize,
+    max: usize,
+    missing: &'static str,
+    too_short: &'static str,
+    too_long: &'static str,
+) -> Result<String, &'static str> {
+    let text = clean(raw, keep_newlines);
+    let length = text.chars().count();
+    if length == 0 {
+        Err(missing)
+    } else if length < min {
+        Err(too_short)
+    } else if length > max {
+        Err(too_long)
+    } else {
+        Ok(text)
+    }
+}
+
+/// A proposal's title: one line, 5 to 120 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalTitle(String);
+
+impl ProposalTitle {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        bounded(
+            raw,
+            false,
+            TITLE_MIN,
+            TITLE_MAX,
+            "error-proposal-title-missing",
+            "error-proposal-title-too-short",
+            "error-proposal-title-too-long",
+        )
+        .map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A proposal's text: 20 to 5000 characters, line breaks kept. Links and markup stay plain text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalBody(String);
+
+impl ProposalBody {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        bounded(
+            raw,
+            true,
+            BODY_MIN,
+            BODY_MAX,
+            "error-proposal-text-missing",
+            "error-proposal-text-too-short",
+            "error-proposal-text-too-long",
+        )
+        .map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A moderator's note, justification or official answer: required, bounded, plain text.
+pub fn statement(raw: &str, max: usize) -> Result<String, &'static str> {
+    bounded(
+        raw,
+        true,
+        1,
+        max,
+        "error-statement-missing",
+        "error-statement-missing",
+        "error-statement-too-long",
+    )
+}
+
+fn optional_line(
+    raw: &str,
+    max: usize,
+    too_long: &'static str,
+) -> Result<Option<String>, &'static str> {
+    let text = clean(raw, false);
+    if text.is_empty() {
+        Ok(None)
+    } else if text.chars().count() > max {
+        Err(too_long)
+    } else {
+        Ok(Some(text))
+    }
+}
+
+/// The hand-in form as sent.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ProposalForm {
+    pub titel: String,
+    pub text: String,
+    pub kategorie: String,
+    pub kreis: String,
+    pub ort: String,
+    pub kontakt: String,
+    pub email: String,
+}
+
+/// A proposal ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalDraft {
+    pub title: ProposalTitle,
+    pub body: ProposalBody,
+    pub category: ProposalCategory,
+    pub district: DistrictKey,
+    pub town: Option<String>,
+    pub contact: Option<String>,
+    /// Needed to confirm a proposal handed in without an account.
+    pub email: Option<Email>,
+}
+
+impl ProposalForm {
+    /// `email_required` when nobody is signed in and the proposal is not entered by staff or a kiosk.
+    pub fn parse(&self, email_required: bool) -> Result<ProposalDraft, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = errors.check("titel", ProposalTitle::parse(&self.titel));
+        let body = errors.check("text", ProposalBody::parse(&self.text));
+        let category = errors.check(
+            "kategorie",
+            match self.kategorie.trim() {
+                "" => Err("error-category-missing"),
+                raw => ProposalCategory::parse(raw),
+            },
+        );
+        let district = errors.check(
+            "kreis",
+            match self.kreis.trim() {
+                "" => Err("error-district-missing"),
+                raw => DistrictKey::parse(raw),
+            },
+        );
+        let town = errors.check(
+            "ort",
+            optional_line(&self.ort, TOWN_MAX, "error-town-too-long"),
+        );
+        let contact = errors.check(
+            "kontakt",
+            optional_line(&self.kontakt, CONTACT_MAX, "error-contact-too-long"),
+        );
+        let email = if email_required || !self.email.trim().is_empty() {
+            errors.check("email", Email::parse(&self.email)).map(Some)
+        } else {
+            Some(None)
+        };
+        match (title, body, category, district, town, contact, email) {
+            (
+                Some(title),
+                Some(body),
+                Some(category),
+                Some(district),
+                Some(town),
+                Some(contact),
+                Some(email),
+            ) if errors.is_empty() => Ok(ProposalDraft {
+                title,
+                body,
+                category,
+                district,
+                town,
+                contact,
+                email,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn optional<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, &'static str>,
+) -> Result<Option<T>, &'static str> {
+    match raw.trim() {
+        "" => Ok(None),
+        value => parse(value).map(Some),
+    }
+}
+
+/// The search form as sent (GET, bookmarkable); every field may be empty or nonsense.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ProposalSearchForm {
+    pub q: String,
+    pub kategorie: String,
+    pub kreis: String,
+    pub status: String,
+    pub sortierung: String,
+    pub seite: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProposalSort {
+    #[default]
+    Relevance,
+    Newest,
+    MostSupported,
+}
+
+impl ProposalSort {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Relevance => "relevanz",
+            Self::Newest => "neueste",
+            Self::MostSupported => "unterstuetzung",
+        }
+    }
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw.trim() {
+            "" | "relevanz" | "relevance" => Ok(Self::Relevance),
+            "neueste" | "newest" => Ok(Self::Newest),
+            "unterstuetzung" | "supports" => Ok(Self::MostSupported),
+            _ => Err("error-sort-invalid"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProposalFilter {
+    pub text: String,
+    pub category: Option<ProposalCategory>,
+    pub district: Option<DistrictKey>,
+    pub status: Option<ProposalStatus>,
+    pub sort: ProposalSort,
+    /// Zero-based.
+    pub page: u32,
+}
+
+pub const MAX_SEARCH_PAGE: u32 = 500;
+
+impl ProposalSearchForm {
+    pub fn parse(&self) -> Result<ProposalFilter, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let text = clean(&self.q, false);
+        if text.chars().count() > SEARCH_MAX {
+            errors.add("q", "error-search-too-long");
+        }
+        let category = errors.check(
+            "kategorie",
+            optional(&self.kategorie, ProposalCategory::parse),
+        );
+        let district = errors.check("kreis", optional(&self.kreis, DistrictKey::parse));
+        let status = errors.check(
+            "status",
+            optional(&self.status, ProposalStatus::parse).and_then(|s| match s {
+                Some(s) if !s.is_public() => Err("error-status-invalid"),
+                other => Ok(other),
+            }),
+        );
+        let sort = errors.check("sortierung", ProposalSort::parse(&self.sortierung));
+        let page = errors.check(
+            "seite",
+            match self.seite.trim() {
+                "" => Ok(1),
+                raw => raw
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|p| (1..=MAX_SEARCH_PAGE).contains(p))
+                    .ok_or("error-page-invalid"),
+            },
+        );
+        match (category, district, status, sort, page) {
+            (Some(category), Some(district), Some(status), Some(sort), Some(page))
+                if errors.is_empty() =>
+            {
+                Ok(ProposalFilter {
+                    text,
+                    category,
+                    district,
+                    status,
+                    sort,
+                    page: page - 1,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// What the database fallback and the `search_text` column hold: lower-cased title, text and answer.
+pub fn search_text(title: &str, body: &str, answer: Option<&str>) -> String {
+    format!(
+        "{}\n{}\n{}",
+        title.to_lowercase(),
+        body.to_lowercase(),
+        answer.unwrap_or_default().to_lowercase()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn form() -> ProposalForm {
+        ProposalForm {
+            titel: "Mehr WLAN im Rathaus".into(),
+            text: "Im Bürgerbüro gibt es kein offenes WLAN für die Wartenden.".into(),
+            kategorie: "internet-mobilfunk".into(),
+            kreis: "16068".into(),
+            ..ProposalForm::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_form_parses() {
+        let draft = form().parse(false).unwrap();
+        assert_eq!(draft.title.as_str(), "Mehr WLAN im Rathaus");
+        assert_eq!(draft.category, ProposalCategory::Connectivity);
+        assert_eq!(draft.email, None);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let bad = ProposalForm {
+            titel: "Hi".into(),
+            text: " ".into(),
+            kategorie: "unbekannt".into(),
+            kreis: "".into(),
+            ort: "x".repeat(81),
+            kontakt: String::new(),
+            email: "keine-adresse".into(),
+        };
+        let errors = bad.parse(true).unwrap_err();
+        assert_eq!(
+            errors.for_field("titel"),
+            Some("error-proposal-title-too-short")
+        );
+        assert_eq!(
+            errors.for_field("text"),
+            Some("error-proposal-text-missing")
+        );
+        assert_eq!(
+            errors.for_field("kategorie"),
+            Some("error-category-invalid")
+        );
+        assert_eq!(errors.for_field("kreis"), Some("error-district-missing"));
+        assert_eq!(errors.for_field("ort"), Some("error-town-too-long"));
+        assert_eq!(errors.for_field("email"), Some("error-email-invalid"));
+    }
+
+    #[test]
+    fn an_address_is_needed_without_an_account() {
+        assert_eq!(
+            form().parse(true).unwrap_err().for_field("email"),
+            Some("error-email-missing")
+        );
+    }
+
+    #[test]
+    fn invisible_and_control_characters_are_dropped() {
+        let title = ProposalTitle::parse("  Mehr\u{200B} WLAN\u{202E} bitte\u{0007} ").unwrap();
+        assert_eq!(title.as_str(), "Mehr WLAN bitte");
+        let body =
+            ProposalBody::parse("Zeile eins\r\nZeile zwei <b>fett</b> https://x.example").unwrap();
+        assert_eq!(
+            body.as_str(),
+            "Zeile eins\nZeile zwei <b>fett</b> https://x.example"
+        );
+    }
+
+    #[test]
+    fn search_form_rejects_hidden_states_and_bad_pages() {
+        let form = ProposalSearchForm {
+            status: "verborgen".into(),
+            seite: "0".into(),
+            ..ProposalSearchForm::default()
+        };
+        let errors = form.parse().unwrap_err();
+        assert_eq!(errors.for_field("status"), Some("error-status-invalid"));
+        assert_eq!(errors.for_field("seite"), Some("error-page-invalid"));
+    }
+
+    proptest! {
+        #[test]
+        fn titles_that_parse_are_within_bounds(raw in "\\PC{0,200}") {
+            if let Ok(title) = ProposalTitle::parse(&raw) {
+                let n = title.as_str().chars().count();
+                prop_assert!((TITLE_MIN..=TITLE_MAX).contains(&n));
+                prop_assert!(!title.as_str().chars().any(|c| c.is_control()));
+            }
+        }
+
+        #[test]
+        fn the_search_form_never_panics(q in "\\PC{0,300}", page in "\\PC{0,6}") {
+            let _ = ProposalSearchForm { q, seite: page, ..ProposalSearchForm::default() }.parse();
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Keeps the search index in step with the database. Every change to a proposal writes a row into
+//! `search_outbox` inside its own transaction; this worker applies the rows to the index and deletes
+//! them only after the index accepted them, so nothing is lost while the search backend is down.
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use indicatif::ProgressBar;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
+};
+use tokio::sync::Notify;
+
+use super::{ProposalDocument, SearchError, SharedIndex};
+use crate::{
+    db::entities::{proposal, search_outbox},
+    domain::proposal::ProposalStatus,
+};
+
+/// Rows claimed per round; a round is one upsert and one removal call.
+const BATCH: u64 = 200;
+/// How long claimed rows are reserved for the instance that claimed them.
+const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(2);
+const MAX_BACKOFF_SECONDS: i64 = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// Wakes the worker right after a change was committed, so search results follow within a moment
+/// instead of waiting for the next periodic round.
+#[derive(Clone, Default)]
+pub struct IndexWake(Arc<Notify>);
+
+impl IndexWake {
+    pub fn nudge(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Records that a proposal's index entry must be refreshed; call inside the changing transaction.
+pub async fn enqueue(conn: &impl ConnectionTrait, proposal_id: i64) -> Result<(), DbErr> {
+    let now = Utc::now();
+    search_outbox::ActiveModel {
+        proposal_id: Set(proposal_id),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The index entry of a proposal, or `None` when it must not be found (not public).
+pub fn document(model: &proposal::Model) -> Option<ProposalDocument> {
+    let status = ProposalStatus::parse(&model.status).ok()?;
+    status.is_public().then(|| ProposalDocument {
+        id: model.id,
+        title: model.title.clone(),
+        text: model.body.clone(),
+        answer: model.official_answer.clone(),
+        category: model.category.clone(),
+        district: model.district_key.clone(),
+        status: model.status.clone(),
+        supports: i64::from(model.supports_count),
+        created_at: model.published_at.unwrap_or(model.created_at),
+    })
+}
+
+/// Applies the given proposals' current state to the index.
+async fn apply(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    ids: Vec<i64>,
+) -> Result<(), IndexerError> {
+    let models = proposal::Entity::find()
+        .filter(proposal::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let mut upserts = Vec::new();
+    let mut removals = Vec::new();
+    for id in ids {
+        match models.iter().find(|m| m.id == id).and_then(document) {
+            Some(doc) => upserts.push(doc),
+            None => removals.push(id),
+        }
+    }
+    if !upserts.is_empty() {
+        index.upsert(upserts).await?;
+    }
+    if !removals.is_empty() {
+        index.remove(removals).await?;
+    }
+    Ok(())
+}
+
+/// Applies every due outbox row; returns how many proposals were refreshed. Rows that fail are
+/// retried later with a growing pause.
+pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
+    let mut refreshed = 0;
+    loop {
+        let now = Utc::now();
+        let due = search_outbox::Entity::find()
+            .filter(search_outbox::Column::NextAttemptAt.lte(now))
+            .filter(
+                search_outbox::Column::ClaimedUntil
+                    .is_null()
+                    .or(search_outbox::Column::ClaimedUntil.lt(now)),
+            )
+            .order_by_asc(search_outbox::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        if due.is_empty() {
+            return Ok(refreshed);
+        }
+        // Claim with a conditional update, so a second instance skips rows this one works on.
+        let mut claimed = Vec::new();
+        for row in &due {
+            let result = search_outbox::Entity::update_many()
+                .col_expr(
+                    search_outbox::Column::ClaimedUntil,
+                    Expr::value(now + CLAIM_LEASE),
+                )
+                .filter(search_outbox::Column::Id.eq(row.id))
+                .filter(
+                    search_outbox::Column::ClaimedUntil
+                        .is_null()
+                        .or(search_outbox::Column::ClaimedUntil.lt(now)),
+                )
+                .exec(db)
+                .await?;
+            if result.rows_affected == 1 {
+                claimed.push(row.clone());
+            }
+        }
+        if claimed.is_empty() {
+            return Ok(refreshed);
+        }
+        let row_ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+        let mut proposal_ids: Vec<i64> = claimed.iter().map(|r| r.proposal_id).collect();
+        proposal_ids.sort_unstable();
+        proposal_ids.dedup();
+        match apply(db, index, proposal_ids.clone()).await {
+            Ok(()) => {
+                search_outbox::Entity::delete_many()
+                    .filter(search_outbox::Column::Id.is_in(row_ids))
+                    .exec(db)
+                    .await?;
+                refreshed += proposal_ids.len();
+            }
+            Err(error) => {
+                let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
+                let pause = Ord::min(5_i64 << Ord::min(attempts, 6), MAX_BACKOFF_SECONDS);
+                search_outbox::Entity::update_many()
+                    .col_expr(search_outbox::Column::Attempts, Expr::value(attempts))
+                    .col_expr(
+                        search_outbox::Column::NextAttemptAt,
+                        Expr::value(now + chrono::Duration::seconds(pause)),
+                    )
+                    .col_expr(
+                        search_outbox::Column::ClaimedUntil,
+                        Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                    )
+                    .filter(search_outbox::Column::Id.is_in(row_ids))
+                    .exec(db)
+                    .await?;
+                return Err(error);
+            }
+        }
+    }
+}
+
+/// How many index updates wait; shown on the operations page and by `reindex`.
+pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    search_outbox::Entity::find().count(db).await
+}
+
+/// Runs `drain` when nudged and every few seconds, for as long as the process lives.
+pub fn spawn_worker(db: DatabaseConnection, index: SharedIndex, wake: IndexWake, period: Duration) {
+    tokio::spawn(async move {
+        let mut failing = false;
+        loop {
+            match drain(&db, &index).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::debug!(
+                        proposals = n,
+                        backend = index.backend(),
+                        "search index updated"
+                    );
+                    if failing {
+                        tracing::info!(backend = index.backend(), "search index reachable again");
+                    }
+                    failing = false;
+                }
+                Err(error) => {
+                    if !failing {
+                        tracing::warn!(%error, backend = index.backend(), "search index updates wait for a retry");
+                    }
+                    failing = true;
+                }
+            }
+            tokio::select! {
+                _ = wake.0.notified() => {}
+                _ = tokio::time::sleep(period) => {}
+            }
+        }
+    });
+}
+
+/// Rebuilds the index from the database: clears it, then adds every public proposal in batches.
+/// Returns how many proposals are searchable afterwards.
+pub async fn rebuild(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    progress: Option<&ProgressBar>,
+) -> Result<usize, IndexerError> {
+    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
+    let total = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(public.clone()))
+        .count(db)
+        .await?;
+    if let Some(bar) = progress {
+        bar.set_length(total);
+    }
+    // Rows queued before the rebuild are covered by it.
+    let started = Utc::now();
+    index.clear().await?;
+    let mut pages = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(public))
+        .order_by_asc(proposal::Column::Id)
+        .paginate(db, 2_000);
+    let mut indexed = 0;
+    while let Some(models) = pages.fetch_and_next().await? {
+        let documents: Vec<ProposalDocument> = models.iter().filter_map(document).collect();
+        indexed += documents.len();
+        index.upsert(documents).await?;
+        if let Some(bar) = progress {
+            bar.inc(models.len() as u64);
+        }
+    }
+    search_outbox::Entity::delete_many()
+        .filter(search_outbox::Column::CreatedAt.lte(started))
+        .exec(db)
+        .await?;
+    Ok(indexed)
+}
