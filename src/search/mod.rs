@@ -3,6 +3,9 @@
 //! with several app instances. The database stays the source of truth; the index is rebuilt from it
 //! (`teilhabe reindex`) and kept current through the `search_outbox` table.
 
+pub mod embedded;
+pub mod meilisearch;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
