@@ -5,6 +5,9 @@
 pub mod database;
 pub mod indexer;
 
+pub mod embedded;
+pub mod meilisearch;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

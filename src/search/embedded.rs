@@ -1,0 +1,808 @@
+//! The embedded backend: a tantivy index in a directory of its own.
+//!
+//! User text never reaches tantivy's `QueryParser` (its syntax would turn quotes, `-`, `:` or
+//! brackets into errors or surprises). The words are cut and stemmed with the same analyzer the
+//! index uses, and each word becomes an exact, a prefix and a fuzzy clause over title, text and
+//! answer. All words are required; when that finds nothing, any word suffices (see
+//! [`MatchMode`]).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
+use tantivy::aggregation::{AggContextParams, AggregationCollector, Key};
+use tantivy::collector::sort_key::SortByStaticFastValue;
+use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::directory::error::LockError;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
+    Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
+    TantivyError, Term,
+};
+
+use super::{
+    Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
+    SnippetPart, SortOrder, allowed_typos,
+};
+
+/// Names under which the analyzers are registered; tantivy does not persist them, so every
+/// `open` registers them again.
+const STEMMED: &str = "de_stem";
+const WORDS: &str = "de_words";
+/// Writer memory budget, shared by the writer threads (tantivy needs at least 15 MB per thread).
+const WRITER_MEMORY: usize = 50_000_000;
+/// More words than this add cost, not precision.
+const MAX_QUERY_WORDS: usize = 10;
+/// Only the start of an absurdly long query is read.
+const MAX_QUERY_CHARS: usize = 1_000;
+/// Longer tokens are noise (base64, URLs) and would make fuzzy automata expensive.
+const MAX_TOKEN_BYTES: usize = 40;
+/// Prefix matching on one or two letters would expand to most of the dictionary.
+const MIN_PREFIX_CHARS: usize = 3;
+const SNIPPET_CHARS: usize = 200;
+const MAX_PER_PAGE: u32 = 100;
+/// Deeper pages are not offered by the UI; this bounds the top-k heap a request can ask for.
+const MAX_OFFSET: usize = 10_000;
+
+/// Score tiers. An exact match gets a constant bonus above anything prefix and fuzzy clauses can
+/// add, so exact matches rank above prefix matches, which rank above fuzzy ones; BM25 orders
+/// documents within the exact tier.
+const EXACT_BONUS: f32 = 4.0;
+const PREFIX_SCORE: f32 = 1.0;
+const FUZZY_SCORE: f32 = 0.3;
+const TITLE_BOOST: f32 = 2.0;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    text: Field,
+    answer: Field,
+    /// Unstemmed words for prefix and typo matching: a typo or a cut-off word changes what the
+    /// stemmer makes of it ("Verwaltun" vs "verwalt"), so these compare what was typed.
+    title_words: Field,
+    body_words: Field,
+    category: Field,
+    district: Field,
+    status: Field,
+    supports: Field,
+    created_at: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    // Positions are not needed: there are no phrase queries, and snippets re-tokenize the text.
+    let searchable = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(STEMMED)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    // Matched by automata only, which read neither frequencies nor stored values.
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(WORDS)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let fields = Fields {
+        id: builder.add_i64_field("id", INDEXED | STORED | FAST),
+        title: builder.add_text_field("title", searchable.clone()),
+        text: builder.add_text_field("text", searchable.clone()),
+        answer: builder.add_text_field("answer", searchable),
+        title_words: builder.add_text_field("title_words", words.clone()),
+        body_words: builder.add_text_field("body_words", words),
+        category: builder.add_text_field("category", STRING | STORED | FAST),
+        district: builder.add_text_field("district", STRING | STORED | FAST),
+        status: builder.add_text_field("status", STRING | STORED | FAST),
+        supports: builder.add_i64_field("supports", STORED | FAST),
+        // Microseconds since the epoch; an i64 fast field sorts cheaply.
+        created_at: builder.add_i64_field("created_at", STORED | FAST),
+    };
+    (builder.build(), fields)
+}
+
+/// Lower-cased words, as typed (for typo allowances and highlighting).
+fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// What the index stores: lower-cased words, reduced by the German Snowball stemmer.
+fn stem_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::German))
+        .build()
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// One search word after analysis.
+#[derive(Debug)]
+struct QueryWord {
+    /// Lower-cased as typed.
+    word: String,
+    stem: String,
+    typos: u8,
+    prefix: bool,
+}
+
+fn query_words(text: &str) -> Vec<QueryWord> {
+    let end = text
+        .char_indices()
+        .nth(MAX_QUERY_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let mut words = word_analyzer();
+    let mut stemmer = stem_analyzer();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for word in tokens(&mut words, &text[..end]) {
+        let Some(stem) = tokens(&mut stemmer, &word).into_iter().next() else {
+            continue;
+        };
+        if !seen.insert(stem.clone()) {
+            continue;
+        }
+        out.push(QueryWord {
+            typos: allowed_typos(&word),
+            prefix: word.chars().count() >= MIN_PREFIX_CHARS,
+            stem,
+            word,
+        });
+        if out.len() == MAX_QUERY_WORDS {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether every word is required, or any will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MatchMode {
+    All,
+    /// Fallback when no document has all words: better some results than none.
+    Any,
+}
+
+fn boxed(q: impl Query) -> Box<dyn Query> {
+    Box::new(q)
+}
+
+/// The scoring of one word, see the tier constants.
+fn word_query(fields: &Fields, word: &QueryWord) -> Box<dyn Query> {
+    let searchable = [
+        (fields.title, TITLE_BOOST),
+        (fields.text, 1.0),
+        (fields.answer, 1.0),
+    ];
+    let term = |field: Field| Term::from_field_text(field, &word.stem);
+    let exact = BooleanQuery::new(
+        searchable
+            .iter()
+            .map(|&(field, boost)| {
+                let q = TermQuery::new(term(field), IndexRecordOption::WithFreqs);
+                (Occur::Should, boxed(BoostQuery::new(boxed(q), boost)))
+            })
+            .collect(),
+    );
+    let mut clauses = vec![
+        (
+            Occur::Should,
+            boxed(ConstScoreQuery::new(boxed(exact.clone()), EXACT_BONUS)),
+        ),
+        (Occur::Should, boxed(exact)),
+    ];
+    // Automaton queries score a constant; the max over the two fields keeps a word found in
+    // title and text from outranking an exact match. They compare the word as typed.
+    let automaton_clause = |make: &dyn Fn(Term) -> FuzzyTermQuery, score: f32| {
+        let per_field = [(fields.title_words, 1.2), (fields.body_words, 1.0)]
+            .into_iter()
+            .map(|(field, tilt)| {
+                let q = make(Term::from_field_text(field, &word.word));
+                boxed(BoostQuery::new(boxed(q), score * tilt))
+            })
+            .collect();
+        (Occur::Should, boxed(DisjunctionMaxQuery::new(per_field)))
+    };
+    if word.prefix {
+        clauses.push(automaton_clause(
+            &|t| FuzzyTermQuery::new_prefix(t, 0, true),
+            PREFIX_SCORE,
+        ));
+    }
+    if word.typos > 0 {
+        let typos = word.typos;
+        clauses.push(automaton_clause(
+            &|t| FuzzyTermQuery::new(t, typos, true),
+            FUZZY_SCORE,
+        ));
+    }
+    boxed(BooleanQuery::new(clauses))
+}
+
+fn build_query(
+    fields: &Fields,
+    query: &SearchQuery,
+    words: &[QueryWord],
+    mode: MatchMode,
+) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, value) in [
+        (fields.category, &query.category),
+        (fields.district, &query.district),
+        (fields.status, &query.status),
+    ] {
+        if let Some(value) = value {
+            let q = TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            );
+            // Filters must not change the ranking.
+            clauses.push((Occur::Must, boxed(ConstScoreQuery::new(boxed(q), 0.0))));
+        }
+    }
+    if words.is_empty() {
+        clauses.push((Occur::Must, boxed(AllQuery)));
+    } else {
+        let per_word = words.iter().map(|w| word_query(fields, w));
+        match mode {
+            MatchMode::All => clauses.extend(per_word.map(|q| (Occur::Must, q))),
+            MatchMode::Any => {
+                let any = BooleanQuery::new(per_word.map(|q| (Occur::Should, q)).collect());
+                clauses.push((Occur::Must, boxed(any)));
+            }
+        }
+    }
+    boxed(BooleanQuery::new(clauses))
+}
+
+fn facet_aggregations() -> Aggregations {
+    // 23 districts, 6 categories and 5 statuses; the size leaves room for more keys.
+    let terms = |field: &str| serde_json::json!({ "terms": { "field": field, "size": 1000 } });
+    serde_json::from_value(serde_json::json!({
+        "category": terms("category"),
+        "district": terms("district"),
+        "status": terms("status"),
+    }))
+    .expect("static aggregation request is valid")
+}
+
+fn facet_values(results: &AggregationResults, name: &str) -> Vec<(String, u64)> {
+    let mut values: Vec<(String, u64)> = match results.0.get(name) {
+        Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) => buckets
+            .iter()
+            .filter(|b| b.doc_count > 0)
+            .filter_map(|b| match &b.key {
+                Key::Str(key) => Some((key.clone(), b.doc_count)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    values
+}
+
+/// Matches stored-text words against the query words the way the index did, so the snippet
+/// highlights what actually matched (same stem, a word starting with the typed word, or one
+/// within the typo budget).
+struct Highlighter {
+    words: Vec<(String, String, bool, Option<DFA>)>,
+}
+
+fn levenshtein(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    let slot = usize::from(distance.clamp(1, 2) - 1);
+    BUILDERS[slot].get_or_init(|| LevenshteinAutomatonBuilder::new(slot as u8 + 1, true))
+}
+
+impl Highlighter {
+    fn new(words: &[QueryWord]) -> Self {
+        Highlighter {
+            words: words
+                .iter()
+                .map(|w| {
+                    let dfa = (w.typos > 0).then(|| levenshtein(w.typos).build_dfa(&w.word));
+                    (w.word.clone(), w.stem.clone(), w.prefix, dfa)
+                })
+                .collect(),
+        }
+    }
+
+    fn matches(&self, stemmer: &mut TextAnalyzer, word: &str) -> bool {
+        let mut stem = None;
+        self.words.iter().any(|(typed, typed_stem, prefix, dfa)| {
+            (*prefix && word.starts_with(typed.as_str()))
+                || dfa
+                    .as_ref()
+                    .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
+                || stem
+                    .get_or_insert_with(|| tokens(stemmer, word).pop())
+                    .as_deref()
+                    == Some(typed_stem.as_str())
+        })
+    }
+
+    /// A snippet of `text` around the matched words, or `None` when nothing in it matched.
+    fn snippet(&self, field: Field, text: &str) -> Option<Vec<SnippetPart>> {
+        let mut analyzer = word_analyzer();
+        let mut stemmer = stem_analyzer();
+        let terms: BTreeMap<String, f32> = tokens(&mut analyzer, text)
+            .into_iter()
+            .filter(|t| self.matches(&mut stemmer, t))
+            .map(|t| (t, 1.0))
+            .collect();
+        if terms.is_empty() {
+            return None;
+        }
+        let generator = SnippetGenerator::new(terms, analyzer, field, SNIPPET_CHARS);
+        let snippet = generator.snippet(text);
+        if snippet.highlighted().is_empty() {
+            return None;
+        }
+        Some(snippet_parts(snippet.fragment(), snippet.highlighted()))
+    }
+}
+
+fn snippet_parts(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Vec<SnippetPart> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for range in highlighted {
+        if range.start > at {
+            parts.push(SnippetPart {
+                text: fragment[at..range.start].to_string(),
+                highlighted: false,
+            });
+        }
+        parts.push(SnippetPart {
+            text: fragment[range.clone()].to_string(),
+            highlighted: true,
+        });
+        at = range.end;
+    }
+    if at < fragment.len() {
+        parts.push(SnippetPart {
+            text: fragment[at..].to_string(),
+            highlighted: false,
+        });
+    }
+    parts
+}
+
+/// The start of a text, cut at a word boundary near [`SNIPPET_CHARS`].
+fn leading_snippet(text: &str) -> Vec<SnippetPart> {
+    let text = text.trim_start();
+    let cut = match text.char_indices().nth(SNIPPET_CHARS) {
+        None => text,
+        Some((end, _)) => {
+            let head = &text[..end];
+            head.rfind(char::is_whitespace)
+                .map_or(head, |space| &head[..space])
+                .trim_end()
+        }
+    };
+    if cut.is_empty() {
+        return Vec::new();
+    }
+    vec![SnippetPart {
+        text: cut.to_string(),
+        highlighted: false,
+    }]
+}
+
+struct Inner {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    aggregations: Aggregations,
+    location: Option<PathBuf>,
+}
+
+/// A tantivy index; cheap to clone, all clones share the writer and the reader.
+#[derive(Clone)]
+pub struct EmbeddedIndex {
+    inner: Arc<Inner>,
+}
+
+fn index_error(e: TantivyError) -> SearchError {
+    SearchError::Index(e.to_string())
+}
+
+impl EmbeddedIndex {
+    /// Opens the index in `dir`, creating the directory and the index when missing.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            SearchError::Index(format!(
+                "cannot create search index directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let directory = MmapDirectory::open(dir).map_err(|e| {
+            SearchError::Index(format!(
+                "cannot open search index directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            TantivyError::SchemaError(msg) => SearchError::Index(format!(
+                "the search index in {} was built with another schema ({msg}); delete the \
+                 directory and run `teilhabe reindex`",
+                dir.display()
+            )),
+            other => index_error(other),
+        })?;
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        location: Option<PathBuf>,
+    ) -> Result<Self, SearchError> {
+        index.tokenizers().register(STEMMED, stem_analyzer());
+        index.tokenizers().register(WORDS, word_analyzer());
+        let writer = index.writer(WRITER_MEMORY).map_err(|e| match e {
+            TantivyError::LockFailure(LockError::LockBusy, _) => {
+                let dir = location
+                    .as_deref()
+                    .map_or_else(|| "memory".to_string(), |d| d.display().to_string());
+                SearchError::Unavailable(format!(
+                    "the search index in {dir} is in use by another process"
+                ))
+            }
+            other => index_error(other),
+        })?;
+        let reader = index
+            .reader_builder()
+            // Reloaded explicitly after each commit, so an upsert is visible when it returns.
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_error)?;
+        tracing::info!(
+            location = %location.as_deref().map_or_else(|| "memory".into(), |d| d.display().to_string()),
+            documents = reader.searcher().num_docs(),
+            "opened embedded search index"
+        );
+        Ok(EmbeddedIndex {
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+                aggregations: facet_aggregations(),
+                location,
+            }),
+        })
+    }
+
+    /// Runs `change` on the writer, commits and reloads the reader, off the async workers.
+    async fn write(
+        &self,
+        change: impl FnOnce(&IndexWriter, &Fields) -> Result<(), SearchError> + Send + 'static,
+    ) -> Result<(), SearchError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut writer = inner
+                .writer
+                .lock()
+                .map_err(|_| SearchError::Index("search index writer poisoned".into()))?;
+            if let Err(e) = change(&writer, &inner.fields) {
+                // Drop the half-applied batch so the next commit does not publish it.
+                writer.rollback().map_err(index_error)?;
+                return Err(e);
+            }
+            writer.commit().map_err(index_error)?;
+            inner.reader.reload().map_err(index_error)
+        })
+        .await
+        .map_err(|e| SearchError::Index(format!("search index task failed: {e}")))?
+    }
+
+    fn to_tantivy(fields: &Fields, d: &ProposalDocument) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(fields.id, d.id);
+        doc.add_text(fields.title, &d.title);
+        doc.add_text(fields.title_words, &d.title);
+        doc.add_text(fields.text, &d.text);
+        doc.add_text(fields.body_words, &d.text);
+        if let Some(answer) = &d.answer {
+            doc.add_text(fields.answer, answer);
+            doc.add_text(fields.body_words, answer);
+        }
+        doc.add_text(fields.category, &d.category);
+        doc.add_text(fields.district, &d.district);
+        doc.add_text(fields.status, &d.status);
+        doc.add_i64(fields.supports, d.supports);
+        doc.add_i64(fields.created_at, d.created_at.timestamp_micros());
+        doc
+    }
+}
+
+/// A stored document, read back for a hit.
+fn read_hit(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+    highlighter: Option<&Highlighter>,
+) -> Result<SearchHit, SearchError> {
+    let doc: TantivyDocument = searcher.doc(address).map_err(index_error)?;
+    let text = |field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let number = |field| doc.get_first(field).and_then(|v| v.as_i64()).unwrap_or(0);
+    let body = text(fields.text);
+    let answer = text(fields.answer);
+    let snippet = highlighter
+        .and_then(|h| {
+            h.snippet(fields.text, &body)
+                .or_else(|| h.snippet(fields.answer, &answer))
+        })
+        // Only the title matched, or no words were given.
+        .unwrap_or_else(|| leading_snippet(&body));
+    Ok(SearchHit {
+        id: number(fields.id),
+        title: text(fields.title),
+        snippet,
+        category: text(fields.category),
+        district: text(fields.district),
+        status: text(fields.status),
+        supports: number(fields.supports),
+        created_at: DateTime::<Utc>::from_timestamp_micros(number(fields.created_at))
+            .unwrap_or_default(),
+    })
+}
+
+/// Runs one query with the count, the page of addresses and the facet aggregation together.
+fn collect<C, K>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    top: Option<C>,
+    aggregations: &Aggregations,
+) -> Result<(usize, Vec<DocAddress>, AggregationResults), SearchError>
+where
+    C: Collector<Fruit = Vec<(K, DocAddress)>>,
+{
+    let facets = AggregationCollector::from_aggs(aggregations.clone(), AggContextParams::default());
+    let (count, (page, aggs)) = searcher
+        .search(query, &(Count, (top, facets)))
+        .map_err(index_error)?;
+    let page = page
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    Ok((count, page, aggs))
+}
+
+fn run_search(inner: &Inner, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+    let searcher = inner.reader.searcher();
+    let fields = &inner.fields;
+    let words = query_words(&query.text);
+    let per_page = query.per_page.clamp(1, MAX_PER_PAGE) as usize;
+    let offset = (query.page as usize).saturating_mul(per_page);
+    let want_page = offset <= MAX_OFFSET;
+    let sort = match (query.sort, words.is_empty()) {
+        (SortOrder::Relevance, true) => SortOrder::Newest,
+        (sort, _) => sort,
+    };
+
+    let search_once = |mode| {
+        let q = build_query(fields, query, &words, mode);
+        let top = TopDocs::with_limit(per_page).and_offset(offset);
+        let aggs = &inner.aggregations;
+        let newest = || SortByStaticFastValue::<i64>::for_field("created_at");
+        match sort {
+            SortOrder::Relevance => collect(
+                &searcher,
+                &*q,
+                want_page.then(|| top.order_by_score()),
+                aggs,
+            ),
+            SortOrder::Newest => collect(
+                &searcher,
+                &*q,
+                want_page.then(|| top.order_by((newest(), Order::Desc))),
+                aggs,
+            ),
+            SortOrder::MostSupported => collect(
+                &searcher,
+                &*q,
+                want_page.then(|| {
+                    top.order_by((
+                        (
+                            SortByStaticFastValue::<i64>::for_field("supports"),
+                            Order::Desc,
+                        ),
+                        (newest(), Order::Desc),
+                    ))
+                }),
+                aggs,
+            ),
+        }
+    };
+    let mut found = search_once(MatchMode::All)?;
+    if found.0 == 0 && words.len() > 1 {
+        tracing::debug!(
+            words = words.len(),
+            "no document has every word, matching any word"
+        );
+        found = search_once(MatchMode::Any)?;
+    }
+    let (total, page, aggs) = found;
+
+    let highlighter = (!words.is_empty()).then(|| Highlighter::new(&words));
+    let hits = page
+        .into_iter()
+        .map(|address| read_hit(&searcher, fields, address, highlighter.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SearchResults {
+        hits,
+        total: total as u64,
+        facets: Facets {
+            category: facet_values(&aggs, "category"),
+            district: facet_values(&aggs, "district"),
+            status: facet_values(&aggs, "status"),
+        },
+    })
+}
+
+#[async_trait::async_trait]
+impl ProposalIndex for EmbeddedIndex {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        if documents.is_empty() {
+            return Ok(());
+        }
+        let count = documents.len();
+        self.write(move |writer, fields| {
+            for d in &documents {
+                // A delete only affects documents added before it, so the new version survives.
+                writer.delete_term(Term::from_field_i64(fields.id, d.id));
+                writer
+                    .add_document(Self::to_tantivy(fields, d))
+                    .map_err(index_error)?;
+            }
+            Ok(())
+        })
+        .await?;
+        tracing::debug!(count, "upserted proposals into the embedded index");
+        Ok(())
+    }
+
+    async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.write(move |writer, fields| {
+            for id in ids {
+                writer.delete_term(Term::from_field_i64(fields.id, id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.write(|writer, _| {
+            writer
+                .delete_all_documents()
+                .map(|_| ())
+                .map_err(index_error)
+        })
+        .await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let inner = Arc::clone(&self.inner);
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || run_search(&inner, &query))
+            .await
+            .map_err(|e| SearchError::Index(format!("search task failed: {e}")))?
+    }
+}
+
+impl std::fmt::Debug for EmbeddedIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedIndex")
+            .field("location", &self.inner.location)
+            .field("documents", &self.inner.reader.searcher().num_docs())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_words_are_stemmed_capped_and_deduplicated() {
+        let words = query_words("Schulen SCHULE schule Glasfaser a");
+        let stems: Vec<_> = words.iter().map(|w| w.stem.as_str()).collect();
+        assert_eq!(stems, ["schul", "glasfas", "a"]);
+        assert_eq!(words[0].word, "schulen");
+        // Snowball's quirk: "Kurs" loses its s, "Kurse" only the e. The typo budget of the
+        // five-letter "Kurse" bridges that (see the contract test `stemming`).
+        let kurs: Vec<_> = query_words("Kurse Kurs")
+            .into_iter()
+            .map(|w| w.stem)
+            .collect();
+        assert_eq!(kurs, ["kurs", "kur"]);
+        assert_eq!(words[0].typos, 1, "five letters allow one typo");
+        assert!(
+            !words[2].prefix,
+            "one letter is too short for prefix matching"
+        );
+        let many = (0..50)
+            .map(|i| format!("wort{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(query_words(&many).len(), MAX_QUERY_WORDS);
+        assert!(query_words("\"-+*:() 🎉\u{200b}").is_empty());
+    }
+
+    #[test]
+    fn leading_snippet_cuts_at_a_word_boundary() {
+        let text = "wort ".repeat(100);
+        let parts = leading_snippet(&text);
+        assert_eq!(parts.len(), 1);
+        assert!(parts[0].text.chars().count() <= SNIPPET_CHARS);
+        assert!(parts[0].text.ends_with("wort"));
+        assert!(leading_snippet("   ").is_empty());
+    }
+
+    #[test]
+    fn snippet_parts_split_at_highlights() {
+        let parts = snippet_parts("ein Glasfaser Netz ein", &[4..13, 19..22]);
+        let flags: Vec<_> = parts
+            .iter()
+            .map(|p| (p.text.as_str(), p.highlighted))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                ("ein ", false),
+                ("Glasfaser", true),
+                (" Netz ", false),
+                ("ein", true)
+            ]
+        );
+    }
+}

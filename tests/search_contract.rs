@@ -1,0 +1,697 @@
+//! The contract every search backend keeps. Each check is written once against
+//! `&dyn ProposalIndex` and run for the embedded index (always) and for Meilisearch when
+//! `TEILHABE_TEST_MEILISEARCH_URL` is set (optional key in `TEILHABE_TEST_MEILISEARCH_KEY`).
+
+use chrono::{DateTime, TimeZone, Utc};
+use teilhabe::search::{
+    ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults, SortOrder,
+};
+
+fn at(month: u32) -> DateTime<Utc> {
+    // Whole seconds: Meilisearch sorts by unix seconds.
+    Utc.with_ymd_and_hms(2026, month, 1, 12, 0, 0).unwrap()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn doc(
+    id: i64,
+    title: &str,
+    text: &str,
+    answer: Option<&str>,
+    category: &str,
+    district: &str,
+    status: &str,
+    supports: i64,
+    month: u32,
+) -> ProposalDocument {
+    ProposalDocument {
+        id,
+        title: title.into(),
+        text: text.into(),
+        answer: answer.map(Into::into),
+        category: category.into(),
+        district: district.into(),
+        status: status.into(),
+        supports,
+        created_at: at(month),
+    }
+}
+
+const HTML_TITLE: &str = "Barrierefreie Formulare <script>alert(1)</script>";
+const HTML_TEXT: &str =
+    "Die Formulare der Verwaltung sollen für Screenreader lesbar sein. <b>Wichtig</b> & dringend.";
+
+fn fixture() -> Vec<ProposalDocument> {
+    vec![
+        doc(
+            1,
+            "Mehr Kurs für Senioren",
+            "Ein Kurs zur digitalen Verwaltung in der Volkshochschule, jeden Dienstag.",
+            None,
+            "bildung-kurse",
+            "16051",
+            "veroeffentlicht",
+            10,
+            1,
+        ),
+        doc(
+            2,
+            "Glasfaserausbau im ländlichen Raum",
+            "Der Glasfaserausbau in den Dörfern geht zu langsam voran. Wir brauchen schnelles Internet.",
+            None,
+            "internet-mobilfunk",
+            "16061",
+            "in-pruefung",
+            50,
+            2,
+        ),
+        doc(
+            3,
+            "Funkloch an der Bundesstraße",
+            "Zwischen den Orten gibt es kein Mobilfunknetz. Notrufe sind kaum möglich.",
+            Some("Der Netzbetreiber errichtet bis Herbst einen neuen Sendemast."),
+            "internet-mobilfunk",
+            "16061",
+            "angenommen",
+            30,
+            3,
+        ),
+        doc(
+            4,
+            HTML_TITLE,
+            HTML_TEXT,
+            None,
+            "barrierefreiheit",
+            "16051",
+            "umgesetzt",
+            30,
+            4,
+        ),
+        doc(
+            5,
+            "Datenschutz bei Apps",
+            "Die Stadt-App überträgt Standortdaten ohne Einwilligung.",
+            None,
+            "datenschutz-sicherheit",
+            "16053",
+            "abgelehnt",
+            5,
+            5,
+        ),
+        doc(
+            6,
+            "Kurz notiert: Schulen",
+            "Die Schulen brauchen Tablets und WLAN.",
+            None,
+            "bildung-kurse",
+            "16053",
+            "veroeffentlicht",
+            0,
+            6,
+        ),
+    ]
+}
+
+async fn seeded(index: &dyn ProposalIndex) {
+    index.clear().await.expect("clear");
+    index.upsert(fixture()).await.expect("upsert");
+}
+
+fn query(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.into(),
+        per_page: 20,
+        ..Default::default()
+    }
+}
+
+async fn search(index: &dyn ProposalIndex, q: &SearchQuery) -> SearchResults {
+    index
+        .search(q)
+        .await
+        .unwrap_or_else(|e| panic!("{} search for {q:?} failed: {e}", index.backend()))
+}
+
+async fn ids(index: &dyn ProposalIndex, text: &str) -> Vec<i64> {
+    ids_of(&search(index, &query(text)).await)
+}
+
+fn ids_of(results: &SearchResults) -> Vec<i64> {
+    results.hits.iter().map(|h| h.id).collect()
+}
+
+fn highlighted(hit: &SearchHit) -> Vec<String> {
+    hit.snippet
+        .iter()
+        .filter(|p| p.highlighted)
+        .map(|p| p.text.to_lowercase())
+        .collect()
+}
+
+fn snippet_text(hit: &SearchHit) -> String {
+    hit.snippet.iter().map(|p| p.text.as_str()).collect()
+}
+
+fn facet(values: &[(&str, u64)]) -> Vec<(String, u64)> {
+    values.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+/// The checks, each on a fresh or cleared index.
+mod checks {
+    use super::*;
+
+    pub async fn stemming(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(ids(index, "Kurse").await, [1], "Kurse finds Kurs");
+    }
+
+    pub async fn one_typo_from_five_letters(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(ids(index, "Funklich").await, [3], "one typo in Funkloch");
+        assert!(
+            ids(index, "Fankluch").await.is_empty(),
+            "two typos are too many for eight letters"
+        );
+    }
+
+    pub async fn two_typos_from_nine_letters(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(ids(index, "Standortdatan").await, [5], "one typo");
+        assert_eq!(ids(index, "Stendortdatan").await, [5], "two typos");
+    }
+
+    pub async fn no_typo_below_five_letters(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert!(
+            ids(index, "Kyrs").await.is_empty(),
+            "Kyrs must not find Kurs"
+        );
+        assert!(
+            ids(index, "WLAM").await.is_empty(),
+            "WLAM must not find WLAN"
+        );
+    }
+
+    pub async fn prefix(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let results = search(index, &query("Glasfa")).await;
+        assert_eq!(ids_of(&results), [2]);
+        assert!(
+            highlighted(&results.hits[0])
+                .iter()
+                .any(|w| w.starts_with("glasfa")),
+            "the prefix is highlighted: {:?}",
+            results.hits[0].snippet
+        );
+        assert_eq!(ids(index, "Mobilfu").await, [3]);
+    }
+
+    pub async fn compound_part(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(
+            ids(index, "Glasfaser").await,
+            [2],
+            "Glasfaser finds Glasfaserausbau"
+        );
+    }
+
+    pub async fn all_words_required(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        // Doc 1 mentions Verwaltung only, doc 4 both words.
+        assert_eq!(ids(index, "Verwaltung").await.len(), 2);
+        assert_eq!(ids(index, "Formulare Verwaltung").await, [4]);
+        // When no document has every word, documents with some of them are better than nothing.
+        assert!(ids(index, "Formulare Xylophonorchester").await.contains(&4));
+    }
+
+    pub async fn answer_is_searchable_and_highlighted(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let results = search(index, &query("Sendemast")).await;
+        assert_eq!(ids_of(&results), [3]);
+        assert_eq!(highlighted(&results.hits[0]), ["sendemast"]);
+        assert!(snippet_text(&results.hits[0]).contains("Netzbetreiber"));
+    }
+
+    pub async fn highlight_on_matched_word(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let results = search(index, &query("Mobilfunknetz")).await;
+        assert_eq!(ids_of(&results), [3]);
+        let hit = &results.hits[0];
+        assert_eq!(highlighted(hit), ["mobilfunknetz"], "{:?}", hit.snippet);
+        assert!(
+            fixture()[2].text.contains(&snippet_text(hit)),
+            "the snippet is a piece of the text: {:?}",
+            snippet_text(hit)
+        );
+        let stemmed = search(index, &query("Kurse")).await;
+        assert!(
+            highlighted(&stemmed.hits[0])
+                .iter()
+                .any(|w| w.starts_with("kurs")),
+            "{:?}",
+            stemmed.hits[0].snippet
+        );
+        // Without words, the snippet is the start of the text, unhighlighted.
+        let all = search(index, &query("")).await;
+        let six = all.hits.iter().find(|h| h.id == 6).unwrap();
+        assert_eq!(snippet_text(six), "Die Schulen brauchen Tablets und WLAN.");
+        assert!(highlighted(six).is_empty());
+    }
+
+    pub async fn facets(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let all = search(index, &query("")).await;
+        assert_eq!(all.total, 6);
+        assert_eq!(
+            all.facets.category,
+            facet(&[
+                ("bildung-kurse", 2),
+                ("internet-mobilfunk", 2),
+                ("barrierefreiheit", 1),
+                ("datenschutz-sicherheit", 1),
+            ])
+        );
+        assert_eq!(
+            all.facets.district,
+            facet(&[("16051", 2), ("16053", 2), ("16061", 2)])
+        );
+        assert_eq!(
+            all.facets.status,
+            facet(&[
+                ("veroeffentlicht", 2),
+                ("abgelehnt", 1),
+                ("angenommen", 1),
+                ("in-pruefung", 1),
+                ("umgesetzt", 1),
+            ])
+        );
+
+        let district = search(
+            index,
+            &SearchQuery {
+                district: Some("16061".into()),
+                ..query("")
+            },
+        )
+        .await;
+        assert_eq!(district.total, 2);
+        assert_eq!(
+            district.facets.category,
+            facet(&[("internet-mobilfunk", 2)])
+        );
+        assert_eq!(district.facets.district, facet(&[("16061", 2)]));
+        assert_eq!(
+            district.facets.status,
+            facet(&[("angenommen", 1), ("in-pruefung", 1)])
+        );
+
+        let text_and_filters = search(
+            index,
+            &SearchQuery {
+                category: Some("barrierefreiheit".into()),
+                status: Some("umgesetzt".into()),
+                ..query("Verwaltung")
+            },
+        )
+        .await;
+        assert_eq!(ids_of(&text_and_filters), [4]);
+        assert_eq!(
+            text_and_filters.facets.category,
+            facet(&[("barrierefreiheit", 1)])
+        );
+
+        let unknown = search(
+            index,
+            &SearchQuery {
+                category: Some("gibt-es-nicht".into()),
+                ..query("")
+            },
+        )
+        .await;
+        assert_eq!(unknown.total, 0);
+        assert!(unknown.facets.category.is_empty());
+    }
+
+    pub async fn sort_orders(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let sorted = |sort| SearchQuery { sort, ..query("") };
+        assert_eq!(
+            ids_of(&search(index, &sorted(SortOrder::Relevance)).await),
+            [6, 5, 4, 3, 2, 1],
+            "relevance without words is newest first"
+        );
+        assert_eq!(
+            ids_of(&search(index, &sorted(SortOrder::Newest)).await),
+            [6, 5, 4, 3, 2, 1]
+        );
+        assert_eq!(
+            ids_of(&search(index, &sorted(SortOrder::MostSupported)).await),
+            [2, 4, 3, 1, 5, 6],
+            "most supported, ties newest first"
+        );
+        let with_words = |sort| SearchQuery {
+            sort,
+            ..query("Verwaltung")
+        };
+        assert_eq!(
+            ids_of(&search(index, &with_words(SortOrder::Newest)).await),
+            [4, 1]
+        );
+        assert_eq!(
+            ids_of(&search(index, &with_words(SortOrder::MostSupported)).await),
+            [4, 1]
+        );
+    }
+
+    pub async fn relevance_ranks_exact_prefix_fuzzy(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        let plain = |id, text: &str| {
+            doc(
+                id,
+                "Vorschlag",
+                text,
+                None,
+                "sonstiges",
+                "16051",
+                "veroeffentlicht",
+                0,
+                1,
+            )
+        };
+        index
+            .upsert(vec![
+                plain(11, "Der Antrak liegt im Rathaus."),
+                plain(12, "Die Antragsformulare liegen im Rathaus."),
+                plain(13, "Der Antrag liegt im Rathaus."),
+            ])
+            .await
+            .expect("upsert");
+        assert_eq!(ids(index, "Antrag").await, [13, 12, 11]);
+    }
+
+    pub async fn pagination(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let page = |page| SearchQuery {
+            page,
+            per_page: 4,
+            ..query("")
+        };
+        let first = search(index, &page(0)).await;
+        let second = search(index, &page(1)).await;
+        let third = search(index, &page(2)).await;
+        assert_eq!(ids_of(&first), [6, 5, 4, 3]);
+        assert_eq!(ids_of(&second), [2, 1]);
+        assert!(third.hits.is_empty());
+        for results in [&first, &second, &third] {
+            assert_eq!(results.total, 6);
+        }
+        // Absurd pages and page sizes are clamped, not errors.
+        let far = SearchQuery {
+            page: u32::MAX,
+            per_page: u32::MAX,
+            ..query("")
+        };
+        let far = search(index, &far).await;
+        assert!(far.hits.is_empty());
+        assert_eq!(far.total, 6);
+        let zero = search(
+            index,
+            &SearchQuery {
+                per_page: 0,
+                ..query("")
+            },
+        )
+        .await;
+        assert_eq!(zero.total, 6);
+    }
+
+    pub async fn upsert_replaces(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let mut changed = fixture().remove(0);
+        changed.title = "Mehr Seniorenkurse im Landkreis".into();
+        changed.supports = 99;
+        index.upsert(vec![changed.clone()]).await.expect("upsert");
+        let all = search(index, &query("")).await;
+        assert_eq!(all.total, 6, "replaced, not added");
+        assert_eq!(ids(index, "Landkreis").await, [1]);
+        let hit = &search(index, &query("Landkreis")).await.hits[0];
+        assert_eq!(hit.title, changed.title);
+        assert_eq!(hit.supports, 99);
+        assert_eq!(hit.created_at, changed.created_at);
+        assert_eq!(hit.category, "bildung-kurse");
+        assert_eq!(hit.district, "16051");
+        assert_eq!(hit.status, "veroeffentlicht");
+        // The same id twice in one batch: the later version wins.
+        let mut twice = changed.clone();
+        twice.title = "Digitalsprechstunde".into();
+        index.upsert(vec![changed, twice]).await.expect("upsert");
+        assert_eq!(search(index, &query("")).await.total, 6);
+        assert_eq!(ids(index, "Digitalsprechstunde").await, [1]);
+        assert!(ids(index, "Landkreis").await.is_empty());
+    }
+
+    pub async fn remove(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        index.remove(vec![2, 999]).await.expect("remove");
+        assert!(ids(index, "Glasfaser").await.is_empty());
+        let all = search(index, &query("")).await;
+        assert_eq!(all.total, 5);
+        assert_eq!(
+            all.facets
+                .district
+                .iter()
+                .find(|(k, _)| k == "16061")
+                .map(|v| v.1),
+            Some(1)
+        );
+        index.remove(vec![]).await.expect("remove nothing");
+    }
+
+    pub async fn clear(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        index.clear().await.expect("clear");
+        let all = search(index, &query("")).await;
+        assert_eq!(all.total, 0);
+        assert!(all.hits.is_empty());
+        assert_eq!(all.facets, Default::default());
+        index.upsert(fixture()).await.expect("upsert after clear");
+        assert_eq!(search(index, &query("")).await.total, 6);
+    }
+
+    pub async fn hostile_queries(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let long = "Glasfaser ".repeat(1_000);
+        let long_word = "a".repeat(10_000);
+        let hostile = [
+            "",
+            "   \t\n ",
+            "\"Glasfaser",
+            "\"Glasfaser Ausbau\"",
+            "Glasfaser AND Kurs",
+            "Glasfaser OR",
+            "-Glasfaser",
+            "+Glasfaser",
+            "Glas*",
+            "*",
+            "title:Glasfaser",
+            "(Glasfaser",
+            ")",
+            "[1 TO 2]",
+            "Glasfaser~2",
+            "\\",
+            "🎉🚀 Glasfaser 🇩🇪",
+            "e\u{301}\u{301}\u{301}",
+            "שלום עולם مرحبا",
+            "Glas\u{200b}faser\u{200d}\u{feff}",
+            "\u{0}\u{1}\u{2}",
+            "<script>alert(1)</script>",
+            "'; DROP TABLE proposals; --",
+            long.as_str(),
+            long_word.as_str(),
+        ];
+        for text in hostile {
+            for sort in [
+                SortOrder::Relevance,
+                SortOrder::Newest,
+                SortOrder::MostSupported,
+            ] {
+                let q = SearchQuery {
+                    sort,
+                    district: Some("16061\"".into()),
+                    ..query(text)
+                };
+                search(index, &q).await;
+                search(
+                    index,
+                    &SearchQuery {
+                        sort,
+                        ..query(text)
+                    },
+                )
+                .await;
+            }
+        }
+        // Operators are words, not syntax: a leading minus does not exclude.
+        assert_eq!(ids(index, "-Glasfaser").await, [2]);
+    }
+
+    pub async fn html_stays_plain_text(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let results = search(index, &query("Wichtig")).await;
+        assert_eq!(ids_of(&results), [4]);
+        let hit = &results.hits[0];
+        assert_eq!(hit.title, HTML_TITLE);
+        let snippet = snippet_text(hit);
+        assert!(HTML_TEXT.contains(&snippet), "{snippet:?}");
+        assert!(snippet.contains("<b>") && snippet.contains("& dringend"));
+        assert!(!snippet.contains("&amp;") && !snippet.contains("&lt;"));
+        assert_eq!(highlighted(hit), ["wichtig"]);
+    }
+}
+
+/// Runs every check for one backend; `$make` yields `Option<(index, cleanup)>`.
+macro_rules! contract {
+    ($backend:ident, $make:path, [$($check:ident),* $(,)?]) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let Some(backend) = $make(stringify!($check)).await else {
+                        return;
+                    };
+                    backend.run(|index| Box::pin(async move {
+                        super::checks::$check(index).await
+                    })).await;
+                }
+            )*
+        }
+    };
+}
+
+type Check = for<'a> fn(
+    &'a dyn ProposalIndex,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+/// The embedded index in a temporary directory, removed when the test ends.
+struct Embedded {
+    index: teilhabe::search::embedded::EmbeddedIndex,
+    _dir: tempfile::TempDir,
+}
+
+impl Embedded {
+    async fn make(_name: &str) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let index = teilhabe::search::embedded::EmbeddedIndex::open(&dir.path().join("index"))
+            .expect("open embedded index");
+        Some(Embedded { index, _dir: dir })
+    }
+
+    async fn run(self, check: Check) {
+        check(&self.index).await;
+    }
+}
+
+/// A Meilisearch index of its own, deleted afterwards even when the check fails.
+struct Meili {
+    index: teilhabe::search::meilisearch::MeilisearchIndex,
+}
+
+impl Meili {
+    async fn make(name: &str) -> Option<Self> {
+        let Ok(url) = std::env::var("TEILHABE_TEST_MEILISEARCH_URL") else {
+            println!("SKIPPED: meilisearch contract – TEILHABE_TEST_MEILISEARCH_URL is not set");
+            return None;
+        };
+        let key = std::env::var("TEILHABE_TEST_MEILISEARCH_KEY").ok();
+        let unique = format!(
+            "teilhabe_contract_{name}_{}_{}",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        );
+        let index =
+            teilhabe::search::meilisearch::MeilisearchIndex::connect(&url, key.as_deref(), &unique)
+                .await
+                .unwrap_or_else(|e| panic!("cannot reach Meilisearch at {url}: {e}"));
+        Some(Meili { index })
+    }
+
+    async fn run(self, check: Check) {
+        let index = self.index.clone();
+        // A spawned task catches the panic of a failed assertion, so the index is deleted first.
+        let outcome = tokio::spawn(async move { check(&index).await }).await;
+        self.index.delete_index().await.expect("delete test index");
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+macro_rules! all_checks {
+    ($backend:ident, $make:path) => {
+        contract!(
+            $backend,
+            $make,
+            [
+                stemming,
+                one_typo_from_five_letters,
+                two_typos_from_nine_letters,
+                no_typo_below_five_letters,
+                prefix,
+                compound_part,
+                all_words_required,
+                answer_is_searchable_and_highlighted,
+                highlight_on_matched_word,
+                facets,
+                sort_orders,
+                relevance_ranks_exact_prefix_fuzzy,
+                pagination,
+                upsert_replaces,
+                remove,
+                clear,
+                hostile_queries,
+                html_stays_plain_text,
+            ]
+        );
+    };
+}
+
+all_checks!(embedded, super::Embedded::make);
+all_checks!(meilisearch, super::Meili::make);
+
+/// Embedded only: the directory lock and persistence across reopening.
+mod embedded_only {
+    use super::*;
+    use teilhabe::search::embedded::EmbeddedIndex;
+
+    #[tokio::test]
+    async fn a_locked_directory_is_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = EmbeddedIndex::open(dir.path()).unwrap();
+        match EmbeddedIndex::open(dir.path()) {
+            Err(SearchError::Unavailable(msg)) => {
+                assert!(msg.contains("in use by another process"), "{msg}");
+                assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn documents_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let index = EmbeddedIndex::open(dir.path()).unwrap();
+            index.upsert(fixture()).await.unwrap();
+        }
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert_eq!(ids(&index, "Glasfaser").await, [2]);
+        assert_eq!(search(&index, &query("")).await.total, 6);
+    }
+
+    #[tokio::test]
+    async fn in_memory_index_keeps_the_contract() {
+        let index = EmbeddedIndex::in_memory().unwrap();
+        checks::stemming(&index).await;
+        checks::facets(&index).await;
+    }
+}
