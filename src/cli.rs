@@ -31,6 +31,30 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Bring in data collected elsewhere.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Rebuild the proposal search index from the database (embedded index or Meilisearch).
+    ///
+    /// Stop the portal first when it uses the embedded index: only one process may write it.
+    Reindex,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Proposals from a CSV or JSON file (columns: title, text, category, district, status,
+    /// official_answer, supports, created, with_assistance, town; see content/demo/README.md).
+    ///
+    /// Every row is checked first. When any row is invalid nothing is imported and every problem is
+    /// listed with its line and field, unless --skip-invalid is given.
+    Proposals {
+        /// The file to import; its name must end in .csv or .json.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Import the valid rows and list the invalid ones.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

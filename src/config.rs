@@ -146,6 +146,18 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// Throttling of logins, registrations and resets; `off` only for load tests.
     pub rate_limits: bool,
+    /// The proposal search: the embedded index in the data directory, or a Meilisearch server.
+    pub search: SearchBackend,
+}
+
+#[derive(Debug, Clone)]
+pub enum SearchBackend {
+    Embedded,
+    Meilisearch {
+        url: Url,
+        api_key: Option<SecretString>,
+        index: String,
+    },
 }
 
 impl Settings {
@@ -157,6 +169,9 @@ impl Settings {
     }
     pub fn content_dir(&self) -> PathBuf {
         self.assets_dir.join("content")
+    }
+    pub fn search_index_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
     }
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
@@ -399,6 +414,39 @@ impl Settings {
             Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
         };
 
+        let search = match get("TEILHABE_MEILISEARCH_URL", file.meilisearch_url) {
+            None => SearchBackend::Embedded,
+            Some(raw) => {
+                let url = Url::parse(raw.trim())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            "TEILHABE_MEILISEARCH_URL",
+                            format!(
+                                "'{raw}' is not an http(s) address such as http://127.0.0.1:7700"
+                            ),
+                        )
+                    })?;
+                let index = get("TEILHABE_MEILISEARCH_INDEX", file.meilisearch_index)
+                    .unwrap_or_else(|| "proposals".into());
+                if !index
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(ConfigError::new(
+                        "TEILHABE_MEILISEARCH_INDEX",
+                        "may hold only letters, digits, '-' and '_'",
+                    ));
+                }
+                SearchBackend::Meilisearch {
+                    url,
+                    api_key: get("TEILHABE_MEILISEARCH_KEY", None).map(SecretString::from),
+                    index,
+                }
+            }
+        };
+
         Ok(Self {
             bind,
             data_dir,
@@ -418,6 +466,7 @@ impl Settings {
             page_cache_ttl,
             session_absolute,
             rate_limits,
+            search,
         })
     }
 }
@@ -442,6 +491,8 @@ pub struct FileConfig {
     pub page_cache_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
+    pub meilisearch_url: Option<String>,
+    pub meilisearch_index: Option<String>,
     pub operator: Option<Contact>,
     pub dpo: Option<Contact>,
     pub enforcement: Option<Contact>,

@@ -2,10 +2,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use teilhabe::{
-    cli::{Cli, Command, UserCommand},
+    cli::{Cli, Command, ImportCommand, UserCommand},
     config::Settings,
     domain::{DistrictKey, Email, Role, Slug},
-    services::users::{self, NewRoleGrant},
+    search::indexer,
+    services::{
+        proposal_import,
+        users::{self, NewRoleGrant},
+    },
     startup::{self, Application, StartupError},
     telemetry,
 };
@@ -81,6 +85,69 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e, 1),
             }
         }
+        Command::Import(ImportCommand::Proposals { file, skip_invalid }) => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            let bar = progress_bar("import");
+            let summary = match proposal_import::import(&db, &file, skip_invalid, Some(&bar)).await
+            {
+                Ok(summary) => summary,
+                Err(e) => {
+                    bar.finish_and_clear();
+                    return fail(e, 1);
+                }
+            };
+            bar.finish_and_clear();
+            for problem in &summary.skipped {
+                eprintln!("skipped: {}, {problem}", file.display());
+            }
+            // Indexed at once when this process can open the index; otherwise the running portal's
+            // worker picks the queued updates up within seconds.
+            let indexed = match startup::open_search_index(&settings).await {
+                Ok(index) => match indexer::drain(&db, &index).await {
+                    Ok(n) => format!("{n} made searchable"),
+                    Err(e) => format!("search index not updated yet ({e}); the portal will retry"),
+                },
+                Err(e) => format!("indexing left to the running portal ({e})"),
+            };
+            println!(
+                "{}: {} proposals imported, {} invalid rows skipped, {indexed}",
+                file.display(),
+                summary.imported,
+                summary
+                    .skipped
+                    .iter()
+                    .map(|p| p.line)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Reindex => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            let index = match startup::open_search_index(&settings).await {
+                Ok(index) => index,
+                Err(e) => return startup_failure(e),
+            };
+            let bar = progress_bar("reindex");
+            let result = indexer::rebuild(&db, &index, Some(&bar)).await;
+            bar.finish_and_clear();
+            match result {
+                Ok(n) => {
+                    println!(
+                        "search index ({}) rebuilt: {n} proposals searchable",
+                        index.backend()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
         Command::User(UserCommand::Add {
             email,
             role,
@@ -113,6 +180,16 @@ async fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn progress_bar(message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(message);
+    bar
 }
 
 fn parse_grant(

@@ -7,8 +7,15 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 
 use crate::{
+    config::SearchBackend,
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
+    search::{
+        ProposalIndex, SearchError, SearchQuery, SharedIndex,
+        embedded::EmbeddedIndex,
+        indexer::{self, IndexWake},
+        reconnecting::ReconnectingMeilisearch,
+    },
     services::{booking::Desk, demo, reference, sessions, throttle},
     web::{
         self as routes,
@@ -38,8 +45,35 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("search index: {0}")]
+    Search(#[from] SearchError),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
+}
+
+/// The configured search backend. A Meilisearch server that is down at start does not stop the
+/// portal: searches fall back to the database and index updates wait in the outbox until it is back.
+pub async fn open_search_index(settings: &Settings) -> Result<SharedIndex, StartupError> {
+    match &settings.search {
+        SearchBackend::Embedded => Ok(std::sync::Arc::new(EmbeddedIndex::open(
+            &settings.search_index_dir(),
+        )?)),
+        SearchBackend::Meilisearch {
+            url,
+            api_key,
+            index,
+        } => {
+            let meilisearch = ReconnectingMeilisearch::new(
+                url.as_str(),
+                api_key.as_ref().map(|k| k.expose_secret()),
+                index,
+            );
+            if let Err(error) = meilisearch.search(&SearchQuery::default()).await {
+                tracing::warn!(%error, "search server not reachable yet; using the database search until it is");
+            }
+            Ok(std::sync::Arc::new(meilisearch))
+        }
+    }
 }
 
 /// Makes sure the data directory exists and can be written, with a message an operator can act on.
@@ -205,7 +239,15 @@ impl Application {
             .unwrap_or(chrono::Duration::days(2));
         let retention =
             chrono::Duration::from_std(settings.retention).unwrap_or(chrono::Duration::days(90));
-        let state = web::Data::new(AppState::new(db, settings)?);
+        let index = open_search_index(&settings).await?;
+        let index_wake = IndexWake::default();
+        indexer::spawn_worker(
+            db.clone(),
+            index.clone(),
+            index_wake.clone(),
+            std::time::Duration::from_secs(5),
+        );
+        let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
         spawn_booking_jobs(
             state.booking_desk(),
             state.page_cache.clone(),

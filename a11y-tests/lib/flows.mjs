@@ -33,6 +33,9 @@ const OFFER_PAGES = [
   '/verwaltung/aufgaben',
 ];
 
+/** Proposal moderation and answers; demo proposal 1 is from Sömmerda, the demo moderator's district. */
+const PROPOSAL_PAGES = ['/verwaltung/vorschlaege', '/verwaltung/vorschlaege/1', '/verwaltung/vorschlaege/erfassen'];
+
 /**
  * Which protected pages each demo role may see (the role names of content/demo/users.csv).
  * The admin sees them all, so checking the admin at every width covers every protected page
@@ -41,10 +44,10 @@ const OFFER_PAGES = [
 export const ROLES = [
   { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
   { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES] },
-  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES], allWidths: true },
+  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, '/verwaltung/vorschlaege/erfassen'] },
+  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
+  { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
+  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];
 
 /** Forms that are submitted empty to check their error state. */
@@ -55,6 +58,8 @@ export const ERROR_FORMS = [
   '/passwort-vergessen',
   // The first demo course's first date (content/demo/courses.csv, course_dates.csv).
   '/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen',
+  '/vorschlaege/neu',
+  '/vorschlaege/2/melden',
 ];
 
 /**

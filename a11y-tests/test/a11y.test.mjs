@@ -63,7 +63,11 @@ rmSync(RESULTS_DIR, { recursive: true, force: true }); // no stale screenshots f
  * page behind its secret link (made here through the JSON API, as a partner app would).
  */
 async function pagesOutsideTheSitemap(base) {
-  const pages = [`${base}/kurse/programm?kreis=16051&zeitraum=monat`];
+  const pages = [
+    `${base}/kurse/programm?kreis=16051&zeitraum=monat`,
+    `${base}/vorschlaege?q=Glasfaser&sortierung=unterstuetzung`,
+    `${base}/vorschlaege/2/melden`,
+  ];
   const dates = await fetch(`${base}/api/v1/dates?frei=1`).then((r) => r.json());
   const date = dates.items?.[0];
   if (!date) throw new Error('GET /api/v1/dates?frei=1 lists no date to book for the booking page');
@@ -103,7 +107,11 @@ if (setupError) {
 
 function declareSuite() {
   const base = server.baseUrl;
-  const pageUrls = sitemap.urls.length ? [...sitemap.urls] : [`${base}/`];
+  // Proposal pages share one template; a few of them (with and without an answer) stand for all.
+  let proposalPages = 0;
+  const pageUrls = (sitemap.urls.length ? [...sitemap.urls] : [`${base}/`]).filter(
+    (u) => !/^\/vorschlaege\/\d+$/.test(new URL(u).pathname) || ++proposalPages <= 6,
+  );
   const home = pageUrls.find((u) => new URL(u).pathname === '/' && !new URL(u).search) || `${base}/`;
   const homeEn = new URL(home);
   homeEn.searchParams.set('lang', 'en');

@@ -345,7 +345,7 @@ impl ProposalSearchForm {
         let mut errors = FieldErrors::default();
         let text = clean(&self.q, false);
         if text.chars().count() > SEARCH_MAX {
-            errors.add("q", "error-search-too-long");
+            errors.add("q", "error-proposal-search-too-long");
         }
         let category = errors.check(
             "kategorie",
@@ -368,7 +368,7 @@ impl ProposalSearchForm {
                     .parse::<u32>()
                     .ok()
                     .filter(|p| (1..=MAX_SEARCH_PAGE).contains(p))
-                    .ok_or("error-page-invalid"),
+                    .ok_or("error-result-page-invalid"),
             },
         );
         match (category, district, status, sort, page) {
@@ -480,7 +480,7 @@ mod tests {
         };
         let errors = form.parse().unwrap_err();
         assert_eq!(errors.for_field("status"), Some("error-status-invalid"));
-        assert_eq!(errors.for_field("seite"), Some("error-page-invalid"));
+        assert_eq!(errors.for_field("seite"), Some("error-result-page-invalid"));
     }
 
     proptest! {

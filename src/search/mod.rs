@@ -3,10 +3,10 @@
 //! with several app instances. The database stays the source of truth; the index is rebuilt from it
 //! (`teilhabe reindex`) and kept current through the `search_outbox` table.
 pub mod database;
-pub mod indexer;
-
 pub mod embedded;
+pub mod indexer;
 pub mod meilisearch;
+pub mod reconnecting;
 
 use std::sync::Arc;
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::csv_rows::{self, CsvError};
 use super::users::hash_password_blocking;
 use crate::{
-    db::entities::{district, organisation, user, user_role, venue},
+    db::entities::{district, organisation, proposal, user, user_role, venue},
     domain::{
         DistrictKey, Email, OrganisationKind, PersonName, Role, Slug, password::NewPassword,
         role::RoleScope,
@@ -29,6 +29,8 @@ pub enum DemoError {
     Db(#[from] sea_orm::DbErr),
     #[error("password hashing: {0}")]
     Hashing(String),
+    #[error(transparent)]
+    Proposals(#[from] super::proposal_import::ImportError),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -39,6 +41,7 @@ pub struct SeedSummary {
     pub courses_added: usize,
     pub dates_added: usize,
     pub bookings_added: usize,
+    pub proposals_added: usize,
     pub already_present: usize,
 }
 
@@ -46,13 +49,14 @@ impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "demo data: {} organisations, {} venues, {} accounts, {} courses with {} dates and {} bookings added, {} already present",
+            "demo data: {} organisations, {} venues, {} accounts, {} courses with {} dates and {} bookings, {} proposals added, {} already present",
             self.organisations_added,
             self.venues_added,
             self.users_added,
             self.courses_added,
             self.dates_added,
             self.bookings_added,
+            self.proposals_added,
             self.already_present
         )
     }
@@ -364,5 +368,11 @@ pub async fn seed(
     super::demo_courses::write(&txn, courses, now, &mut summary, &progress).await?;
     txn.commit().await?;
     progress.finish_and_clear();
+    // Demo proposals come through the importer, once: an installation that has any keeps them.
+    let proposals_path = content_dir.join("demo/proposals.csv");
+    if proposals_path.is_file() && proposal::Entity::find().one(db).await?.is_none() {
+        let imported = super::proposal_import::import(db, &proposals_path, false, None).await?;
+        summary.proposals_added = imported.imported;
+    }
     Ok(summary)
 }

@@ -409,66 +409,71 @@ impl ProposalDesk {
         })
     }
 
-    /// The author's view through the secret link; the first visit confirms an unconfirmed address.
+    /// The author's view through the secret link.
     pub async fn open_by_author(
         &self,
         token: &str,
     ) -> Result<(proposal::Model, Vec<proposal_event::Model>), ProposalError> {
-        let hash = hash_token(token);
-        let found = proposal::Entity::find()
-            .filter(proposal::Column::AuthorTokenHash.eq(hash.as_str()))
+        let model = proposal::Entity::find()
+            .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
             .one(&self.db)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        let model = if status_of(&found) == ProposalStatus::Unconfirmed {
-            let now = Utc::now();
-            let txn = begin(&self.db).await?;
-            let updated = proposal::Entity::update_many()
-                .col_expr(
-                    proposal::Column::Status,
-                    Expr::value(ProposalStatus::Submitted.key()),
-                )
-                .col_expr(proposal::Column::ConfirmedAt, Expr::value(now))
-                .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
-                .filter(proposal::Column::Id.eq(found.id))
-                .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed.key()))
-                .exec(&txn)
-                .await?;
-            if updated.rows_affected == 1 {
-                record_event(
-                    &txn,
-                    found.id,
-                    ProposalStatus::Submitted,
-                    None,
-                    false,
-                    None,
-                    now,
-                )
-                .await?;
-                if let Some(email) = found
-                    .author_email
-                    .as_deref()
-                    .and_then(|e| Email::parse(e).ok())
-                {
-                    let lang = Language::from_code(&found.language).unwrap_or(Language::De);
-                    self.follow_confirmed(&txn, found.id, &email, lang, now)
-                        .await?;
-                }
-            }
-            txn.commit().await?;
-            proposal::Entity::find_by_id(found.id)
-                .one(&self.db)
-                .await?
-                .ok_or(ProposalError::NotFound)?
-        } else {
-            found
-        };
         let history = proposal_event::Entity::find()
             .filter(proposal_event::Column::ProposalId.eq(model.id))
             .order_by_asc(proposal_event::Column::Id)
             .all(&self.db)
             .await?;
         Ok((model, history))
+    }
+
+    /// Confirms the address of a proposal handed in without an account; it then goes to moderation.
+    /// Confirming twice is fine.
+    pub async fn confirm_author(&self, token: &str) -> Result<(), ProposalError> {
+        let now = Utc::now();
+        let txn = begin(&self.db).await?;
+        let found = proposal::Entity::find()
+            .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
+            .one(&txn)
+            .await?
+            .ok_or(ProposalError::NotFound)?;
+        if status_of(&found) != ProposalStatus::Unconfirmed {
+            return Ok(());
+        }
+        let updated = proposal::Entity::update_many()
+            .col_expr(
+                proposal::Column::Status,
+                Expr::value(ProposalStatus::Submitted.key()),
+            )
+            .col_expr(proposal::Column::ConfirmedAt, Expr::value(now))
+            .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
+            .filter(proposal::Column::Id.eq(found.id))
+            .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed.key()))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected == 1 {
+            record_event(
+                &txn,
+                found.id,
+                ProposalStatus::Submitted,
+                None,
+                false,
+                None,
+                now,
+            )
+            .await?;
+            if let Some(email) = found
+                .author_email
+                .as_deref()
+                .and_then(|e| Email::parse(e).ok())
+            {
+                let lang = Language::from_code(&found.language).unwrap_or(Language::De);
+                self.follow_confirmed(&txn, found.id, &email, lang, now)
+                    .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
     /// The author revises a proposal after moderation asked for changes; it goes back to the queue.
@@ -1143,6 +1148,19 @@ impl ProposalDesk {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Every proposal with a public page, for the sitemap.
+pub async fn public_ids(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr> {
+    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
+    proposal::Entity::find()
+        .select_only()
+        .column(proposal::Column::Id)
+        .filter(proposal::Column::Status.is_in(public))
+        .order_by_asc(proposal::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Sets the stored count to the confirmed supports plus imported ones (`imported_change` adjusts

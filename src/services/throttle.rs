@@ -44,6 +44,17 @@ pub const BOOKING_PER_ADDRESS: Limit = Limit {
     window: Duration::hours(1),
 };
 
+pub const PROPOSALS_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: Duration::hours(1),
+};
+
+/// Supports, follows and reports from visitors without an account: each may send a mail.
+pub const PROPOSAL_MAILS_PER_ADDRESS: Limit = Limit {
+    max: 30,
+    window: Duration::hours(1),
+};
+
 /// Buckets hold hashes, so the table stores no addresses in clear.
 pub fn bucket(kind: &str, key: &str) -> String {
     format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])

@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, error, http::header, web};
 use crate::services::content::PAGES;
 use handlers::{
     account, admin, auth, barrier_report, booking, content_pages, courses, home, offer_admin,
-    operations, venues,
+    operations, proposal_admin, proposals, venues,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -50,6 +50,54 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(courses::date_ics),
         )
         .route("/kalender/{kind}/{key}.ics", web::get().to(courses::feed))
+        .route("/vorschlaege", web::get().to(proposals::list))
+        .service(
+            web::resource("/vorschlaege/neu")
+                .route(web::get().to(proposals::new_form))
+                .route(web::post().to(proposals::hand_in)),
+        )
+        .route(
+            "/vorschlaege/eingereicht",
+            web::get().to(proposals::submitted),
+        )
+        .service(
+            web::resource("/vorschlaege/eigene/{token}")
+                .route(web::get().to(proposals::own))
+                .route(web::post().to(proposals::revise)),
+        )
+        .route(
+            "/vorschlaege/eigene/{token}/bestaetigen",
+            web::post().to(proposals::confirm_own),
+        )
+        .service(
+            web::resource("/vorschlaege/unterstuetzen/{token}")
+                .route(web::get().to(proposals::support_confirm_form))
+                .route(web::post().to(proposals::support_confirm)),
+        )
+        .service(
+            web::resource("/vorschlaege/folgen/{token}")
+                .route(web::get().to(proposals::follow_confirm_form))
+                .route(web::post().to(proposals::follow_confirm)),
+        )
+        .service(
+            web::resource("/vorschlaege/abmelden/{token}")
+                .route(web::get().to(proposals::unfollow_form))
+                .route(web::post().to(proposals::unfollow)),
+        )
+        .route("/vorschlaege/{id}", web::get().to(proposals::show))
+        .route(
+            "/vorschlaege/{id}/unterstuetzen",
+            web::post().to(proposals::support),
+        )
+        .route(
+            "/vorschlaege/{id}/folgen",
+            web::post().to(proposals::follow),
+        )
+        .service(
+            web::resource("/vorschlaege/{id}/melden")
+                .route(web::get().to(proposals::report_form))
+                .route(web::post().to(proposals::report)),
+        )
         .route("/buchung/{token}", web::get().to(booking::manage))
         .route("/buchung/{token}/termin.ics", web::get().to(booking::ics))
         .route("/buchung/{token}/absagen", web::post().to(booking::cancel))
@@ -197,6 +245,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/aufgaben/{id}/erledigt",
             web::post().to(offer_admin::complete_task),
+        )
+        .route(
+            "/verwaltung/vorschlaege",
+            web::get().to(proposal_admin::index),
+        )
+        .service(
+            web::resource("/verwaltung/vorschlaege/erfassen")
+                .route(web::get().to(proposal_admin::assisted_form))
+                .route(web::post().to(proposal_admin::assisted)),
+        )
+        .route(
+            "/verwaltung/vorschlaege/meldungen/{id}/erledigt",
+            web::post().to(proposal_admin::resolve_report),
+        )
+        .route(
+            "/verwaltung/vorschlaege/{id}",
+            web::get().to(proposal_admin::show),
+        )
+        .route(
+            "/verwaltung/vorschlaege/{id}/moderation",
+            web::post().to(proposal_admin::moderate),
+        )
+        .route(
+            "/verwaltung/vorschlaege/{id}/antwort",
+            web::post().to(proposal_admin::answer),
         )
         .route("/verwaltung/protokoll", web::get().to(admin::audit_log))
         .route(

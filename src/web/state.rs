@@ -6,7 +6,8 @@ use crate::{
     config::Settings,
     i18n::Translations,
     mail::compose::Composer,
-    services::{booking::Desk, content::ContentPages},
+    search::{Search, SharedIndex, indexer::IndexWake},
+    services::{booking::Desk, content::ContentPages, proposals::ProposalDesk},
 };
 
 /// Everything a handler needs, shared by all workers. Cheap to clone.
@@ -18,6 +19,10 @@ pub struct AppState {
     pub translations: Translations,
     pub content: ContentPages,
     pub page_cache: super::page_cache::PageCache,
+    /// The proposal search (configured backend with the database as fallback).
+    pub search: Search,
+    /// Wakes the search-index worker after a change.
+    pub index_wake: IndexWake,
 }
 
 impl AppState {
@@ -38,7 +43,20 @@ impl AppState {
         }
     }
 
-    pub fn new(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Self> {
+    pub fn proposal_desk(&self) -> ProposalDesk {
+        ProposalDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
+            index_wake: self.index_wake.clone(),
+        }
+    }
+
+    pub fn new(
+        db: DatabaseConnection,
+        settings: Settings,
+        index: SharedIndex,
+        index_wake: IndexWake,
+    ) -> anyhow::Result<Self> {
         let translations = Translations::load(&settings.content_dir().join("locales"))?;
         let templates = load_templates(&settings, &translations)?;
         let content = ContentPages::new(
@@ -50,6 +68,11 @@ impl AppState {
         );
         let page_cache_ttl = settings.page_cache_ttl;
         Ok(Self {
+            search: Search {
+                index,
+                db: db.clone(),
+            },
+            index_wake,
             db,
             settings: Arc::new(settings),
             templates: Arc::new(templates),

@@ -22,6 +22,25 @@ const ACCOUNTS: [(&str, &str); 6] = [
 /// path: anonymous, citizen, volunteer, provider staff, municipality editor, moderator, admin
 const MATRIX: &[(&str, [Expect; 7])] = &[
     (
+        "/verwaltung/vorschlaege",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Allowed, Allowed, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/vorschlaege/erfassen",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Allowed, Allowed,
+        ],
+    ),
+    // Demo proposal 1 is from Sömmerda, the district of the demo municipality and moderator.
+    (
+        "/verwaltung/vorschlaege/1",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Allowed, Allowed, Allowed,
+        ],
+    ),
+    (
         "/konto",
         [Login, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed],
     ),

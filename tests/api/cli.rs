@@ -64,8 +64,10 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(stdout.contains(expect), "{stdout}");
     };
-    seed("bookings added, 0 already present");
-    seed("0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings added");
+    seed("72 proposals added, 0 already present");
+    seed(
+        "0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings, 0 proposals added",
+    );
 
     let out = teilhabe(dir.path())
         .args([
@@ -137,7 +139,7 @@ fn help_explains_every_subcommand() {
     let dir = tempfile::tempdir().unwrap();
     let out = teilhabe(dir.path()).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for sub in ["serve", "migrate", "seed-demo", "user"] {
+    for sub in ["serve", "migrate", "seed-demo", "user", "import", "reindex"] {
         assert!(help.contains(sub), "{sub} in {help}");
     }
 }

@@ -31,6 +31,19 @@ const POST_ROUTES: &[&str] = &[
     "/verwaltung/termine/1/anwesenheit",
     "/verwaltung/buchungen/1/stornieren",
     "/verwaltung/aufgaben/1/erledigt",
+    "/vorschlaege/neu",
+    "/vorschlaege/eigene/x",
+    "/vorschlaege/eigene/x/bestaetigen",
+    "/vorschlaege/unterstuetzen/x",
+    "/vorschlaege/folgen/x",
+    "/vorschlaege/abmelden/x",
+    "/vorschlaege/1/unterstuetzen",
+    "/vorschlaege/1/folgen",
+    "/vorschlaege/1/melden",
+    "/verwaltung/vorschlaege/erfassen",
+    "/verwaltung/vorschlaege/meldungen/1/erledigt",
+    "/verwaltung/vorschlaege/1/moderation",
+    "/verwaltung/vorschlaege/1/antwort",
 ];
 
 #[test]

@@ -168,9 +168,18 @@ pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
 impl TestApp {
     /// The booking engine as the app's handlers use it (same mail texts and rules).
     pub fn desk(&self) -> teilhabe::services::booking::Desk {
-        teilhabe::web::state::AppState::new(self.db.clone(), self.settings.clone())
-            .expect("app state")
-            .booking_desk()
+        // The desk never searches; an index of its own keeps the app's index untouched.
+        let index = std::sync::Arc::new(
+            teilhabe::search::embedded::EmbeddedIndex::in_memory().expect("index"),
+        );
+        teilhabe::web::state::AppState::new(
+            self.db.clone(),
+            self.settings.clone(),
+            index,
+            Default::default(),
+        )
+        .expect("app state")
+        .booking_desk()
     }
 
     pub fn url(&self, path: &str) -> String {

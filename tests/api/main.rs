@@ -18,5 +18,6 @@ mod offer_admin;
 mod operations;
 mod page_cache;
 mod page_shell;
+mod proposals;
 mod smtp;
 mod venues;

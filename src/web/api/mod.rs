@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod courses;
 pub mod dates;
 pub mod error;
+pub mod proposals;
 pub mod views;
 
 use actix_web::{
@@ -48,12 +49,14 @@ const JSON_LIMIT: usize = 16 * 1024;
         dates::show,
         bookings::create,
         bookings::cancel,
+        proposals::search,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldProblem, ErrorCode)),
     tags(
         (name = "courses", description = "Published courses"),
         (name = "dates", description = "Dates of courses, with the catalogue's filters"),
         (name = "bookings", description = "Booking and cancelling places"),
+        (name = "proposals", description = "Citizens' proposals and the official answers"),
     )
 )]
 pub struct ApiDoc;
@@ -119,6 +122,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .wrap(no_store())
                     .route(web::post().to(bookings::create))
                     .default_service(only("POST")),
+            )
+            .service(
+                web::resource("/v1/proposals")
+                    .route(web::get().to(proposals::search))
+                    .default_service(only("GET")),
             )
             .service(
                 web::resource("/v1/bookings/{cancel_token}")

@@ -8,4 +8,6 @@ pub mod courses;
 pub mod home;
 pub mod offer_admin;
 pub mod operations;
+pub mod proposal_admin;
+pub mod proposals;
 pub mod venues;

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::{
     db,
-    services::{catalogue, content::PAGES, venues},
+    services::{catalogue, content::PAGES, proposals, venues},
     web::{errors::WebError, state::AppState},
 };
 
@@ -38,6 +38,8 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
         "/orte",
         "/kurse",
         "/kurse/programm",
+        "/vorschlaege",
+        "/vorschlaege/neu",
         "/barriere-melden",
         "/anmelden",
         "/registrieren",
@@ -57,6 +59,12 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
             .await?
             .into_iter()
             .map(|s| format!("/kurse/{s}")),
+    );
+    paths.extend(
+        proposals::public_ids(&state.db)
+            .await?
+            .into_iter()
+            .map(|id| format!("/vorschlaege/{id}")),
     );
     let mut ctx = tera::Context::new();
     ctx.insert(

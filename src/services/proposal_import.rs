@@ -1,0 +1,499 @@
+//! `teilhabe import proposals`: proposals collected elsewhere (paper campaigns, an earlier platform)
+//! from CSV or JSON. Every row is checked first; by default nothing is stored when any row is wrong.
+//! The file format is documented in `content/demo/README.md`.
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use indicatif::ProgressBar;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
+use serde::Deserialize;
+
+use crate::{
+    db::entities::{district, proposal, proposal_event},
+    domain::proposal::{
+        ANSWER_MAX, Channel, ProposalBody, ProposalCategory, ProposalStatus, ProposalTitle,
+        search_text, statement,
+    },
+    search::indexer,
+    services::csv_rows::{self, CsvError},
+    services::sessions::{hash_token, random_token},
+};
+
+/// One row as written in the file; every field is text so that each problem can be named.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ImportRow {
+    pub title: String,
+    pub text: String,
+    pub category: String,
+    pub district: String,
+    pub status: String,
+    pub official_answer: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub supports: String,
+    pub created: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub with_assistance: String,
+    pub town: String,
+}
+
+/// JSON files may carry numbers and booleans where CSV has text.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// A checked row, ready to store.
+#[derive(Debug, Clone)]
+pub struct ValidProposal {
+    pub title: String,
+    pub body: String,
+    pub category: ProposalCategory,
+    pub district: String,
+    pub town: Option<String>,
+    pub status: ProposalStatus,
+    pub answer: Option<String>,
+    pub supports: i32,
+    pub created: DateTime<Utc>,
+    pub with_assistance: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub line: u64,
+    pub field: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, field '{}': {}",
+            self.line, self.field, self.problem
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    #[error("{}: cannot be read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}, line {line}: {problem}", path.display())]
+    Json {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+    },
+    #[error("{}: the file name must end in .csv or .json", path.display())]
+    UnknownFormat { path: PathBuf },
+    #[error("{}: {} of {total} rows are invalid; nothing was imported (use --skip-invalid to import the valid rows):\n{}",
+        path.display(), problems.len(), problems.iter().map(|p| format!("  {}, {p}", path.display())).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: PathBuf,
+        total: usize,
+        problems: Vec<RowProblem>,
+    },
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub imported: usize,
+    pub skipped: Vec<RowProblem>,
+}
+
+/// Reads the rows with their line numbers.
+pub fn read(path: &Path) -> Result<Vec<(u64, ImportRow)>, ImportError> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
+        Some("csv") => Ok(csv_rows::read::<ImportRow>(path)?
+            .into_iter()
+            .map(|row| (row.line, row.value))
+            .collect()),
+        Some("json") => {
+            let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            read_json(path, &text)
+        }
+        _ => Err(ImportError::UnknownFormat {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+fn read_json(path: &Path, text: &str) -> Result<Vec<(u64, ImportRow)>, ImportError> {
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| ImportError::Json {
+            path: path.to_owned(),
+            line: e.line() as u64,
+            problem: format!("{e} (expected an array of objects)"),
+        })?;
+    let lines = object_lines(text);
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let line = lines.get(i).copied().unwrap_or(0);
+            serde_json::from_value::<ImportRow>(value)
+                .map(|row| (line, row))
+                .map_err(|e| ImportError::Json {
+                    path: path.to_owned(),
+                    line,
+                    problem: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// The line on which each element of the top-level array starts, so errors can point there.
+fn object_lines(text: &str) -> Vec<u64> {
+    let (mut depth, mut line, mut in_string, mut escaped) = (0usize, 1u64, false, false);
+    let mut starts = Vec::new();
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+        }
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => {
+                if depth == 1 && c == '{' {
+                    starts.push(line);
+                }
+                depth += 1;
+            }
+            '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    starts
+}
+
+/// Checks one row; `districts` are the known Kreisschlüssel with their names.
+pub fn validate(
+    row: &ImportRow,
+    line: u64,
+    districts: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<ValidProposal, Vec<RowProblem>> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, text: &str| {
+        problems.push(RowProblem {
+            line,
+            field: field.into(),
+            problem: text.into(),
+        })
+    };
+    let title = ProposalTitle::parse(&row.title)
+        .map_err(|_| problem("title", "must be 5 to 120 characters"))
+        .ok();
+    let body = ProposalBody::parse(&row.text)
+        .map_err(|_| problem("text", "must be 20 to 5000 characters"))
+        .ok();
+    let category = ProposalCategory::parse(&row.category)
+        .map_err(|_| {
+            let keys: Vec<&str> = ProposalCategory::ALL.iter().map(|c| c.key()).collect();
+            problem("category", &format!("must be one of {}", keys.join(", ")))
+        })
+        .ok();
+    let wanted = row.district.trim();
+    let district = districts
+        .iter()
+        .find(|(key, name)| key == wanted || name.eq_ignore_ascii_case(wanted))
+        .map(|(key, _)| key.clone());
+    if district.is_none() {
+        problem(
+            "district",
+            &format!("'{wanted}' is neither a Kreisschlüssel such as 16051 nor a district name"),
+        );
+    }
+    let status = match row.status.trim() {
+        "" => Some(ProposalStatus::Published),
+        raw => ProposalStatus::parse(raw)
+            .ok()
+            .filter(|s| s.is_public() || *s == ProposalStatus::Submitted)
+            .or_else(|| {
+                problem(
+                    "status",
+                    "must be one of eingereicht, veroeffentlicht, in-pruefung, angenommen, umgesetzt, abgelehnt",
+                );
+                None
+            }),
+    };
+    let answer = match row.official_answer.trim() {
+        "" => None,
+        raw => statement(raw, ANSWER_MAX)
+            .map_err(|_| problem("official_answer", "must be at most 5000 characters"))
+            .ok(),
+    };
+    if status == Some(ProposalStatus::Declined) && answer.is_none() {
+        problem(
+            "official_answer",
+            "a declined proposal needs the public justification",
+        );
+    }
+    let supports = match row.supports.trim() {
+        "" => Some(0),
+        raw => raw
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (0..=10_000_000).contains(n))
+            .or_else(|| {
+                problem("supports", "must be a whole number from 0");
+                None
+            }),
+    };
+    let created = match row.created.trim() {
+        "" => Some(now),
+        raw => DateTime::parse_from_rfc3339(raw)
+            .map(|d| d.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().map(|d| {
+                    d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
+                        .and_utc()
+                })
+            })
+            .filter(|d| *d <= now)
+            .or_else(|| {
+                problem("created", "must be a past date like 2026-03-31");
+                None
+            }),
+    };
+    let with_assistance = match row.with_assistance.trim().to_lowercase().as_str() {
+        "" | "false" | "nein" | "0" => Some(false),
+        "true" | "ja" | "1" => Some(true),
+        _ => {
+            problem("with_assistance", "must be true or false");
+            None
+        }
+    };
+    let town = Some(row.town.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    match (
+        title,
+        body,
+        category,
+        district,
+        status,
+        supports,
+        created,
+        with_assistance,
+    ) {
+        (
+            Some(title),
+            Some(body),
+            Some(category),
+            Some(district),
+            Some(status),
+            Some(supports),
+            Some(created),
+            Some(with_assistance),
+        ) if problems.is_empty() => Ok(ValidProposal {
+            title: title.as_str().to_owned(),
+            body: body.as_str().to_owned(),
+            category,
+            district,
+            town,
+            status,
+            answer,
+            supports,
+            created,
+            with_assistance,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Checks every row, then stores the valid ones in one transaction together with their search
+/// index updates. With `skip_invalid` false, any invalid row stops the import before anything is stored.
+pub async fn import(
+    db: &DatabaseConnection,
+    path: &Path,
+    skip_invalid: bool,
+    progress: Option<&ProgressBar>,
+) -> Result<ImportSummary, ImportError> {
+    let rows = read(path)?;
+    let districts: Vec<(String, String)> = district::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.key, d.name))
+        .collect();
+    let now = Utc::now();
+    let mut valid = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
+    for (line, row) in &rows {
+        match validate(row, *line, &districts, now) {
+            Ok(proposal) => valid.push(proposal),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() && !skip_invalid {
+        return Err(ImportError::Invalid {
+            path: path.to_owned(),
+            total: rows.len(),
+            problems,
+        });
+    }
+    if let Some(bar) = progress {
+        bar.set_length(valid.len() as u64);
+    }
+    let txn = db.begin().await?;
+    for proposal in &valid {
+        store(&txn, proposal).await?;
+        if let Some(bar) = progress {
+            bar.inc(1);
+        }
+    }
+    txn.commit().await?;
+    Ok(ImportSummary {
+        imported: valid.len(),
+        skipped: problems,
+    })
+}
+
+async fn store(conn: &impl sea_orm::ConnectionTrait, p: &ValidProposal) -> Result<(), DbErr> {
+    let public = p.status.is_public();
+    let model = proposal::ActiveModel {
+        title: Set(p.title.clone()),
+        body: Set(p.body.clone()),
+        category: Set(p.category.key().to_owned()),
+        district_key: Set(p.district.clone()),
+        town: Set(p.town.clone()),
+        status: Set(p.status.key().to_owned()),
+        moderation_note: Set(None),
+        official_answer: Set(p.answer.clone()),
+        answered_at: Set(p.answer.as_ref().map(|_| p.created)),
+        channel: Set(if p.with_assistance {
+            Channel::Assisted
+        } else {
+            Channel::Import
+        }
+        .key()
+        .to_owned()),
+        author_user_id: Set(None),
+        author_email: Set(None),
+        contact: Set(None),
+        language: Set("de".into()),
+        // Imported proposals have no author link; a random secret keeps the column unique.
+        author_token_hash: Set(hash_token(&random_token())),
+        confirmed_at: Set(Some(p.created)),
+        merged_into_id: Set(None),
+        event_offer_id: Set(None),
+        imported_supports: Set(p.supports),
+        supports_count: Set(p.supports),
+        search_text: Set(search_text(&p.title, &p.body, p.answer.as_deref())),
+        created_at: Set(p.created),
+        published_at: Set(public.then_some(p.created)),
+        updated_at: Set(p.created),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    proposal_event::ActiveModel {
+        proposal_id: Set(model.id),
+        status: Set(p.status.key().to_owned()),
+        note: Set(p.answer.clone()),
+        public: Set(public),
+        actor_user_id: Set(None),
+        created_at: Set(p.created),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    indexer::enqueue(conn, model.id).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn districts() -> Vec<(String, String)> {
+        vec![("16068".into(), "Sömmerda".into())]
+    }
+
+    fn row() -> ImportRow {
+        ImportRow {
+            title: "Funkloch an der B4 schließen".into(),
+            text: "Zwischen Straußfurt und Greußen bricht jedes Gespräch ab.".into(),
+            category: "internet-mobilfunk".into(),
+            district: "Sömmerda".into(),
+            status: "in-pruefung".into(),
+            supports: "12".into(),
+            created: "2026-03-01".into(),
+            ..ImportRow::default()
+        }
+    }
+
+    #[test]
+    fn a_good_row_passes_and_names_may_replace_keys() {
+        let valid = validate(&row(), 2, &districts(), Utc::now()).unwrap();
+        assert_eq!(valid.district, "16068");
+        assert_eq!(valid.supports, 12);
+        assert_eq!(valid.status, ProposalStatus::UnderReview);
+    }
+
+    #[test]
+    fn every_problem_names_line_and_field() {
+        let bad = ImportRow {
+            title: "x".into(),
+            category: "wlan".into(),
+            district: "Atlantis".into(),
+            status: "abgelehnt".into(),
+            supports: "-3".into(),
+            created: "2999-01-01".into(),
+            with_assistance: "vielleicht".into(),
+            ..row()
+        };
+        let problems = validate(&bad, 7, &districts(), Utc::now()).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "title",
+                "category",
+                "district",
+                "official_answer",
+                "supports",
+                "created",
+                "with_assistance"
+            ]
+        );
+        assert!(problems.iter().all(|p| p.line == 7));
+    }
+
+    #[test]
+    fn json_rows_know_their_lines() {
+        let text = "[\n  {\"title\": \"a {\\\" b\"},\n  {\n    \"title\": \"c\"\n  }\n]";
+        assert_eq!(object_lines(text), [2, 3]);
+        let rows = read_json(Path::new("x.json"), text).unwrap();
+        assert_eq!(rows[1].0, 3);
+    }
+}

@@ -1,0 +1,762 @@
+//! Proposals end to end: handing in with and without an account, moderation, answers, supports,
+//! followers, reports, search and its fallback, the JSON API.
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use teilhabe::db::entities::{audit_log, proposal, proposal_support};
+
+use crate::{
+    helpers::{Backend, Options, TestApp, select, spawn_app, text_of},
+    on_both_backends,
+};
+
+const MODERATOR: (&str, &str) = ("moderation@demo.teilhabe.example", "Demo-Moderation-2026");
+const EDITOR: (&str, &str) = ("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026");
+const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+
+/// Waits until the search-index worker has applied every queued update.
+pub async fn index_settled(app: &TestApp) {
+    for _ in 0..200 {
+        if teilhabe::search::indexer::pending(&app.db).await.unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("search index updates still pending after 10 s");
+}
+
+async fn logout(app: &TestApp) {
+    let token = app.csrf_token("/konto").await;
+    app.post_form("/abmelden", &[("csrf_token", &token)]).await;
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn hand_in(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.submit("/vorschlaege/neu", "/vorschlaege/neu", fields)
+        .await
+}
+
+async fn newest_proposal(app: &TestApp) -> proposal::Model {
+    use sea_orm::QueryOrder;
+    proposal::Entity::find()
+        .order_by_desc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn moderate(app: &TestApp, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
+    let page = format!("/verwaltung/vorschlaege/{id}");
+    app.submit(
+        &page,
+        &format!("/verwaltung/vorschlaege/{id}/moderation"),
+        fields,
+    )
+    .await
+}
+
+const TITLE: &str = "Sprechstunde für das Onlinezugangsgesetz im Rathaus Kölleda";
+const TEXT: &str = "Viele Ältere verstehen die neuen Online-Anträge nicht. Eine feste Sprechstunde <b>jeden Dienstag</b> würde helfen: https://beispiel.example";
+
+on_both_backends!(
+    a_proposal_without_account_is_confirmed_moderated_published_and_found,
+    |app| {
+        // Step 1 shows similar published proposals (there are some about Kölleda); step 2 hands in.
+        let mut fields = vec![
+            ("titel", TITLE),
+            ("text", TEXT),
+            ("kategorie", "verwaltung-digital"),
+            ("kreis", "16068"),
+            ("ort", "Kölleda"),
+            ("email", "Eva.Neu@Example.de"),
+        ];
+        index_settled(&app).await;
+        let res = hand_in(&app, &fields).await;
+        assert_eq!(res.status(), 200);
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            !select(&doc, "input[name=schritt]").is_empty(),
+            "similar step"
+        );
+        assert_eq!(
+            select(&doc, "#ort")[0].value().attr("value"),
+            Some("Kölleda")
+        );
+        fields.push(("schritt", "absenden"));
+        let res = hand_in(&app, &fields).await;
+        assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+        assert_eq!(location(&res), "/vorschlaege/eingereicht?bestaetigen=true");
+        let stored = newest_proposal(&app).await;
+        assert_eq!(stored.status, "unbestaetigt");
+        assert_eq!(stored.channel, "online");
+
+        // Not in the moderation queue before the address is confirmed.
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
+        assert!(!queue.html().contains(TITLE));
+        logout(&app).await;
+
+        let link = app
+            .link_in_mail("eva.neu@example.de", "/vorschlaege/eigene/")
+            .await;
+        let (status, page) = app.get_html(&link).await;
+        assert_eq!(status, 200);
+        assert!(page.html().contains("Vorschlag bestätigen"));
+        // Opening the link alone confirms nothing (mail scanners open links).
+        assert_eq!(newest_proposal(&app).await.status, "unbestaetigt");
+        let res = app.submit(&link, &format!("{link}/bestaetigen"), &[]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(newest_proposal(&app).await.status, "eingereicht");
+
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
+        assert!(queue.html().contains(TITLE));
+        let res = moderate(&app, stored.id, &[("aktion", "veroeffentlichen")]).await;
+        assert_eq!(res.status(), 303);
+        let published = newest_proposal(&app).await;
+        assert_eq!(published.status, "veroeffentlicht");
+        assert!(published.published_at.is_some());
+        let audit = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("proposal.publish"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(audit, 1);
+        logout(&app).await;
+
+        // The public page shows the text as text, never as markup, and nothing of the author.
+        let (status, page) = app.get_html(&format!("/vorschlaege/{}", stored.id)).await;
+        assert_eq!(status, 200);
+        let html = page.html();
+        assert!(html.contains("&lt;b&gt;jeden Dienstag&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("eva.neu@example.de"));
+        assert_eq!(text_of(&page, "h1"), TITLE);
+
+        // Found with a typo and a stemmed form, with the match highlighted.
+        index_settled(&app).await;
+        let (_, results) = app.get_html("/vorschlaege?q=Sprechstunte+Rathaeuser").await;
+        let html = results.html();
+        assert!(html.contains(TITLE), "{html}");
+        let (_, results) = app.get_html("/vorschlaege?q=Sprechstunde").await;
+        assert!(!select(&results, ".snippet mark").is_empty());
+
+        // The author hears of the publication, with a link to the public page.
+        let public_link = format!("http://teilhabe.test/vorschlaege/{}\n", stored.id);
+        let mails = app.mails().await;
+        assert!(
+            mails.iter().any(|m| m.contains("To: eva.neu@example.de")
+                && m.replace("\r\n", "\n").contains(&public_link)),
+            "publication mail"
+        );
+    }
+);
+
+#[tokio::test]
+async fn bad_input_keeps_the_form_and_stores_nothing() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    let res = hand_in(
+        &app,
+        &[
+            ("titel", "Hi"),
+            ("text", "zu kurz"),
+            ("kategorie", "nichts"),
+            ("kreis", ""),
+            ("ort", "Kölleda"),
+            ("email", "keine-adresse"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let summary: Vec<String> = select(&doc, ".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        summary,
+        ["#titel", "#text", "#kategorie", "#kreis", "#email"]
+    );
+    assert_eq!(
+        select(&doc, "#ort")[0].value().attr("value"),
+        Some("Kölleda")
+    );
+    assert!(
+        select(&doc, "#titel")[0]
+            .value()
+            .attr("aria-invalid")
+            .is_some()
+    );
+    assert_eq!(
+        proposal::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+
+    // Odd search input is answered, never with a server error.
+    for q in [
+        "\"Glasfaser",
+        "AND OR NOT -+*:()",
+        "😀🇩🇪 \u{202E}abc\u{200B}",
+        &"x".repeat(201),
+        "%_\\",
+        "' OR 1=1 --",
+    ] {
+        let res = app
+            .client
+            .get(app.url("/vorschlaege"))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status() == 200 || res.status() == 422,
+            "{q}: {}",
+            res.status()
+        );
+    }
+    let (status, doc) = app.get_html("/vorschlaege?kategorie=x&seite=0").await;
+    assert_eq!(status, 422);
+    assert_eq!(select(&doc, ".error-summary li").len(), 2);
+}
+
+on_both_backends!(similar_proposals_are_shown_before_handing_in, |app| {
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    index_settled(&app).await;
+    let fields = [
+        ("titel", "Funkloch an der B4 endlich schließen"),
+        (
+            "text",
+            "Auf der B4 bei Straußfurt bricht jedes Telefonat ab, auch der Notruf.",
+        ),
+        ("kategorie", "internet-mobilfunk"),
+        ("kreis", "16068"),
+    ];
+    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    let res = hand_in(&app, &fields).await;
+    assert_eq!(res.status(), 200);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        !select(&doc, ".result-list .result").is_empty(),
+        "similar list"
+    );
+    assert_eq!(
+        select(&doc, "input[name=schritt]")[0].value().attr("value"),
+        Some("absenden")
+    );
+    assert_eq!(
+        proposal::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+    // Sending again from the second step hands in.
+    let mut second = fields.to_vec();
+    second.push(("schritt", "absenden"));
+    let res = hand_in(&app, &second).await;
+    assert_eq!(res.status(), 303);
+    let stored = newest_proposal(&app).await;
+    assert_eq!(stored.status, "eingereicht");
+    assert!(stored.author_user_id.is_some());
+});
+
+on_both_backends!(supports_count_once_per_person, |app| {
+    let id = 2_i64; // a published demo proposal
+    let before = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .supports_count;
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let page = format!("/vorschlaege/{id}");
+    let action = format!("/vorschlaege/{id}/unterstuetzen");
+    let res = app.submit(&page, &action, &[]).await;
+    assert!(location(&res).contains("hinweis=unterstuetzt"));
+    let res = app.submit(&page, &action, &[]).await;
+    assert!(location(&res).contains("hinweis=schon-unterstuetzt"));
+    logout(&app).await;
+
+    // Without an account the support counts after the link is used, once.
+    let res = app
+        .submit(&page, &action, &[("email", "fan@example.de")])
+        .await;
+    assert!(location(&res).contains("hinweis=bestaetigen"));
+    let res = app
+        .submit(&page, &action, &[("email", "FAN@example.de")])
+        .await;
+    assert!(location(&res).contains("hinweis=bestaetigen"));
+    let count = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            proposal::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .supports_count
+        }
+    };
+    assert_eq!(count(&app).await, before + 1);
+    let link = app
+        .link_in_mail("fan@example.de", "/vorschlaege/unterstuetzen/")
+        .await;
+    let res = app.submit(&link, &link, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(count(&app).await, before + 2);
+    let res = app.submit(&link, &link, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(count(&app).await, before + 2);
+    let rows = proposal_support::Entity::find()
+        .filter(proposal_support::Column::ProposalId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+
+    // A bad address is explained next to the field.
+    let res = app.submit(&page, &action, &[("email", "nope")]).await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(!select(&doc, "#email-error").is_empty());
+});
+
+on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
+    let id = 2_i64;
+    let page = format!("/vorschlaege/{id}");
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{id}/folgen"),
+            &[("follow-email", "leser@example.de")],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
+    let link = app
+        .link_in_mail("leser@example.de", "/vorschlaege/folgen/")
+        .await;
+    app.submit(&link, &link, &[]).await;
+
+    // The municipality of Sömmerda answers proposals of its district.
+    let district = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .district_key;
+    assert_eq!(district, "16068", "demo proposal 2 is from Sömmerda");
+    app.login(EDITOR.0, EDITOR.1).await;
+    let admin_page = format!("/verwaltung/vorschlaege/{id}");
+    let answer = format!("/verwaltung/vorschlaege/{id}/antwort");
+    // Declining needs a justification.
+    let res = app
+        .submit(
+            &admin_page,
+            &answer,
+            &[("status", "abgelehnt"), ("antwort", " ")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = app
+        .submit(
+            &admin_page,
+            &answer,
+            &[
+                ("status", "angenommen"),
+                ("antwort", "Wir richten das bis März ein."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let answered = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answered.status, "angenommen");
+    assert_eq!(
+        answered.official_answer.as_deref(),
+        Some("Wir richten das bis März ein.")
+    );
+    logout(&app).await;
+
+    let mails = app.mails().await;
+    let update = mails
+        .iter()
+        .rev()
+        .find(|m| m.contains("To: leser@example.de") && m.contains("/vorschlaege/abmelden/"))
+        .expect("update mail with unsubscribe link");
+    assert!(update.contains("Angenommen"), "{update}");
+    let unsubscribe = app
+        .link_in_mail("leser@example.de", "/vorschlaege/abmelden/")
+        .await;
+    let res = app.submit(&unsubscribe, &unsubscribe, &[]).await;
+    assert_eq!(res.status(), 200);
+    let (_, public) = app.get_html(&page).await;
+    assert!(public.html().contains("Wir richten das bis März ein."));
+    assert!(public.html().contains("Angenommen"));
+});
+
+on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
+    // A citizen hands in; the moderator asks for a change; the author revises through the link.
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let res = hand_in(
+        &app,
+        &[
+            ("titel", "Beratung zum Online-Ausweis im Rathaus"),
+            (
+                "text",
+                "Bitte einmal im Monat eine Beratung zur eID-Funktion anbieten.",
+            ),
+            ("kategorie", "verwaltung-digital"),
+            ("kreis", "16068"),
+            ("schritt", "absenden"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let first = newest_proposal(&app).await;
+    logout(&app).await;
+
+    app.login(MODERATOR.0, MODERATOR.1).await;
+    // A reason is required.
+    let res = moderate(
+        &app,
+        first.id,
+        &[("aktion", "aenderung"), ("begruendung", "")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let res = moderate(
+        &app,
+        first.id,
+        &[
+            ("aktion", "aenderung"),
+            ("begruendung", "Bitte nennen Sie die Stadt."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    logout(&app).await;
+    let link = app.link_in_mail(CITIZEN.0, "/vorschlaege/eigene/").await;
+    let (_, own) = app.get_html(&link).await;
+    assert!(own.html().contains("Bitte nennen Sie die Stadt."));
+    let res = app
+        .submit(
+            &link,
+            &link,
+            &[
+                ("titel", "Beratung zum Online-Ausweis im Rathaus Sömmerda"),
+                ("text", "Bitte einmal im Monat eine Beratung zur eID-Funktion im Rathaus Sömmerda anbieten."),
+                ("kategorie", "verwaltung-digital"),
+                ("kreis", "16068"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let revised = proposal::Entity::find_by_id(first.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revised.status, "eingereicht");
+    assert!(revised.title.ends_with("Sömmerda"));
+
+    // Rejected with a reason the author reads.
+    app.login(MODERATOR.0, MODERATOR.1).await;
+    let res = moderate(
+        &app,
+        first.id,
+        &[
+            ("aktion", "zurueckweisen"),
+            ("begruendung", "Gibt es schon als Vorschlag 1."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains(&format!("To: {}", CITIZEN.0))
+                && m.contains("Gibt es schon als Vorschlag 1."))
+    );
+
+    // Merging moves supports to the kept proposal; the merged page redirects there.
+    let (kept, merged) = (3_i64, 4_i64);
+    let supports_of = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            proposal::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .supports_count
+        }
+    };
+    let (kept_before, merged_before) = (supports_of(kept).await, supports_of(merged).await);
+    let merged_district = proposal::Entity::find_by_id(merged)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .district_key;
+    let kept_district = proposal::Entity::find_by_id(kept)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .district_key;
+    logout(&app).await;
+    app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+        .await;
+    let res = moderate(
+        &app,
+        merged,
+        &[("aktion", "zusammenfuehren"), ("ziel", &merged.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), 422, "cannot merge into itself");
+    let res = moderate(
+        &app,
+        merged,
+        &[("aktion", "zusammenfuehren"), ("ziel", &kept.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{merged_district} into {kept_district}");
+    assert_eq!(supports_of(kept).await, kept_before + merged_before);
+    assert_eq!(supports_of(merged).await, 0);
+    let res = app.get(&format!("/vorschlaege/{merged}")).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("/vorschlaege/{kept}"));
+
+    // Hiding takes a proposal out of the public pages and the search.
+    let hidden = 5_i64;
+    let title = proposal::Entity::find_by_id(hidden)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .title;
+    let res = moderate(
+        &app,
+        hidden,
+        &[
+            ("aktion", "verbergen"),
+            ("begruendung", "Enthält einen Namen."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    logout(&app).await;
+    assert_eq!(
+        app.get(&format!("/vorschlaege/{hidden}")).await.status(),
+        404
+    );
+    index_settled(&app).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/proposals"))
+        .query(&[("q", title.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != hidden),
+        "{body}"
+    );
+});
+
+#[tokio::test]
+async fn reports_reach_the_district_moderator_only() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    // Proposal 2 is from Sömmerda; find one from another district.
+    let elsewhere = proposal::Entity::find()
+        .filter(proposal::Column::DistrictKey.ne("16068"))
+        .filter(proposal::Column::Status.eq("veroeffentlicht"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for id in [2, elsewhere.id] {
+        let page = format!("/vorschlaege/{id}/melden");
+        let res = app.submit(&page, &page, &[("grund", "")]).await;
+        assert_eq!(res.status(), 422);
+        let res = app
+            .submit(
+                &page,
+                &page,
+                &[("grund", "Enthält Werbung für ein Geschäft.")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+    }
+    app.login(MODERATOR.0, MODERATOR.1).await;
+    let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
+    let html = queue.html();
+    assert_eq!(
+        html.matches("Enthält Werbung für ein Geschäft.").count(),
+        1,
+        "{html}"
+    );
+    // Another district's proposal is not even visible to this moderator.
+    assert_eq!(
+        app.get(&format!("/verwaltung/vorschlaege/{}", elsewhere.id))
+            .await
+            .status(),
+        404
+    );
+    let form = select(
+        &queue,
+        "form[action^=\"/verwaltung/vorschlaege/meldungen/\"]",
+    );
+    let action = form[0].value().attr("action").unwrap().to_owned();
+    let res = app.submit("/verwaltung/vorschlaege", &action, &[]).await;
+    assert_eq!(res.status(), 303);
+    let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
+    assert!(!queue.html().contains("Enthält Werbung"));
+}
+
+#[tokio::test]
+async fn staff_enter_proposals_with_assistance() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    app.login("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026")
+        .await;
+    let res = app
+        .submit(
+            "/verwaltung/vorschlaege/erfassen",
+            "/verwaltung/vorschlaege/erfassen",
+            &[
+                ("titel", "Mehr Bänke vor dem Probierladen"),
+                (
+                    "text",
+                    "Von einer Papierkarte: Beim Warten auf den Kurs fehlen Sitzplätze.",
+                ),
+                ("kategorie", "sonstiges"),
+                ("kreis", "16051"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let stored = newest_proposal(&app).await;
+    assert_eq!(stored.channel, "assisted");
+    assert_eq!(stored.status, "eingereicht");
+    let audit = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("proposal.entered-with-assistance"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audit, 1);
+}
+
+on_both_backends!(search_filters_facets_sorting_and_the_api_agree, |app| {
+    index_settled(&app).await;
+    let (status, doc) = app.get_html("/vorschlaege?q=Glasfaser").await;
+    assert_eq!(status, 200);
+    let html = doc.html();
+    assert!(html.contains("Glasfaserausbau"), "compound part found");
+    assert!(select(&doc, ".facet").len() >= 2);
+
+    let api = |query: &'static [(&'static str, &'static str)]| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/proposals");
+        async move {
+            let res = client.get(url).query(query).send().await.unwrap();
+            let status = res.status();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, all) = api(&[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(all["degraded"], false);
+    let total = all["total"].as_u64().unwrap();
+    assert_eq!(
+        total, 68,
+        "demo data: 72 proposals, 4 waiting for moderation"
+    );
+    let (_, sommerda) = api(&[("district", "16068"), ("sort", "supports")]).await;
+    let supports: Vec<i64> = sommerda["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["supports"].as_i64().unwrap())
+        .collect();
+    assert!(supports.windows(2).all(|w| w[0] >= w[1]), "{supports:?}");
+    assert!(
+        sommerda["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["district"] == "16068")
+    );
+    let district_facet = all["facets"]["district"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["value"] == "16068")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(district_facet, sommerda["total"].as_u64().unwrap());
+    let (_, typo) = api(&[("q", "Funklcoh")]).await;
+    assert!(typo["total"].as_u64().unwrap() >= 1, "{typo}");
+    let hit = &typo["items"][0];
+    for key in ["id", "title", "status", "supports", "snippet"] {
+        assert!(!hit[key].is_null(), "{key} in {hit}");
+    }
+    let (status, wrong) = api(&[("category", "wlan"), ("page", "0")]).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = wrong["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["category", "page"]);
+});
+
+#[tokio::test]
+async fn a_search_server_outage_falls_back_and_loses_no_proposal() {
+    // Nothing listens on port 9: every call to the search server fails.
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("the portal starts although the search server is down");
+    let (status, doc) = app.get_html("/vorschlaege?q=Glasfaserausbau").await;
+    assert_eq!(status, 200);
+    assert!(
+        !select(&doc, ".notice").is_empty(),
+        "says the search is limited"
+    );
+    assert!(
+        !select(&doc, ".result").is_empty(),
+        "database search still finds"
+    );
+    // Index updates wait in the outbox instead of being lost.
+    assert!(teilhabe::search::indexer::pending(&app.db).await.unwrap() > 0);
+    let res = app
+        .client
+        .get(app.url("/api/v1/proposals?q=Glasfaserausbau"))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["degraded"], true);
+    assert!(body["total"].as_u64().unwrap() >= 1);
+}
