@@ -3,7 +3,7 @@ use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set, TransactionTrait, sea_query::ExprTrait,
 };
 use serde_json::json;
 
@@ -12,7 +12,10 @@ use super::{
     users::{hash_password, hash_password_blocking},
 };
 use crate::{
-    db::entities::{account_token, barrier_report, outbox, user, user_role},
+    db::entities::{
+        account_token, barrier_report, booking, outbox, proposal, proposal_follow,
+        proposal_support, user, user_role,
+    },
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -370,6 +373,42 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         .into_iter()
         .map(|r| json!({ "page": r.page_url, "description": r.description, "name": r.contact_name, "created_at": r.created_at }))
         .collect();
+    let proposals: Vec<_> = proposal::Entity::find()
+        .filter(
+            proposal::Column::AuthorUserId
+                .eq(user_id)
+                .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }))
+        .collect();
+    let supports: Vec<_> = proposal_support::Entity::find()
+        .filter(proposal_support::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| json!({ "proposal_id": s.proposal_id, "since": s.created_at }))
+        .collect();
+    let follows: Vec<_> = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| json!({ "proposal_id": f.proposal_id, "confirmed_at": f.confirmed_at }))
+        .collect();
+    let bookings: Vec<_> = booking::Entity::find()
+        .filter(
+            booking::Column::UserId
+                .eq(user_id)
+                .or(booking::Column::Email.eq(found.email.as_str())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }))
+        .collect();
     Ok(json!({
         "account": {
             "email": found.email,
@@ -379,6 +418,10 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         },
         "roles": roles,
         "barrier_reports": reports,
+        "proposals": proposals,
+        "proposal_supports": supports,
+        "proposal_follows": follows,
+        "bookings": bookings,
         "exported_at": Utc::now(),
     }))
 }
@@ -401,6 +444,27 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
             .await?;
         outbox::Entity::delete_many()
             .filter(outbox::Column::Recipient.eq(found.email.as_str()))
+            .exec(&txn)
+            .await?;
+        // Proposals stay public (they belong to the debate) but lose every trace of the author.
+        proposal::Entity::update_many()
+            .col_expr(
+                proposal::Column::AuthorEmail,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                proposal::Column::Contact,
+                sea_orm::sea_query::Expr::value(Option::<String>::None),
+            )
+            .filter(
+                proposal::Column::AuthorUserId
+                    .eq(user_id)
+                    .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
+            )
+            .exec(&txn)
+            .await?;
+        proposal_follow::Entity::delete_many()
+            .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
             .exec(&txn)
             .await?;
         user::Entity::delete_by_id(user_id).exec(&txn).await?;

@@ -95,11 +95,12 @@ pub enum ImportError {
     },
     #[error("{}: the file name must end in .csv or .json", path.display())]
     UnknownFormat { path: PathBuf },
-    #[error("{}: {} of {total} rows are invalid; nothing was imported (use --skip-invalid to import the valid rows):\n{}",
-        path.display(), problems.len(), problems.iter().map(|p| format!("  {}, {p}", path.display())).collect::<Vec<_>>().join("\n"))]
+    #[error("{}: {invalid_rows} of {total} rows are invalid; nothing was imported (use --skip-invalid to import the valid rows):\n{}",
+        path.display(), problems.iter().map(|p| format!("  {}, {p}", path.display())).collect::<Vec<_>>().join("\n"))]
     Invalid {
         path: PathBuf,
         total: usize,
+        invalid_rows: usize,
         problems: Vec<RowProblem>,
     },
     #[error("database: {0}")]
@@ -355,9 +356,12 @@ pub async fn import(
         }
     }
     if !problems.is_empty() && !skip_invalid {
+        let mut lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+        lines.dedup();
         return Err(ImportError::Invalid {
             path: path.to_owned(),
             total: rows.len(),
+            invalid_rows: lines.len(),
             problems,
         });
     }

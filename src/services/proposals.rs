@@ -64,8 +64,6 @@ pub enum Submitter {
     },
     /// Without an account: counts only after the address is confirmed by link.
     Unregistered(Email),
-    /// At a kiosk terminal: anonymous, straight to moderation.
-    Kiosk,
     /// Typed in by staff from a paper card or a phone call.
     Assisted {
         staff_user_id: i32,
@@ -325,7 +323,6 @@ impl ProposalDesk {
                 None,
                 Some(email.clone()),
             ),
-            Submitter::Kiosk => (ProposalStatus::Submitted, Channel::Kiosk, None, None),
             // A person on the phone may leave an address to hear back; it needs no confirmation,
             // because staff took it down from them.
             Submitter::Assisted { .. } => (

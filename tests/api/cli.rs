@@ -143,3 +143,83 @@ fn help_explains_every_subcommand() {
         assert!(help.contains(sub), "{sub} in {help}");
     }
 }
+
+#[test]
+fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("aktion.csv");
+    std::fs::write(
+        &csv,
+        "title,text,category,district,status,official_answer,supports,created\n\
+         Funkloch an der B4 schließen,Zwischen Straußfurt und Greußen bricht jedes Telefonat ab.,internet-mobilfunk,Sömmerda,veroeffentlicht,,12,2026-03-01\n\
+         Hi,zu kurz,wlan,16068,veroeffentlicht,,3,2026-03-01\n\
+         WLAN im Rathaus Gotha bitte,Im Wartebereich gibt es kein offenes WLAN für die Bürgerinnen.,internet-mobilfunk,16067,abgelehnt,,x,2999-01-01\n",
+    )
+    .unwrap();
+    let out = teilhabe(dir.path())
+        .args(["import", "proposals", "--file"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "aktion.csv",
+        "2 of 3 rows are invalid; nothing was imported",
+        "line 3, field 'title'",
+        "line 3, field 'category'",
+        "line 4, field 'official_answer'",
+        "line 4, field 'supports'",
+        "line 4, field 'created'",
+    ] {
+        assert!(stderr.contains(expected), "{expected} in {stderr}");
+    }
+    let count = |dir: &std::path::Path| {
+        let out = teilhabe(dir).arg("reindex").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(count(dir.path()).contains("rebuilt: 0 proposals searchable"));
+
+    let out = teilhabe(dir.path())
+        .args(["import", "proposals", "--skip-invalid", "--file"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("1 proposals imported, 2 invalid rows skipped, 1 made searchable"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped:"));
+
+    let json = dir.path().join("alt.json");
+    std::fs::write(
+        &json,
+        "[\n  {\"title\": \"Kurse am Abend in Jena\", \"text\": \"Für Berufstätige bitte Kurse nach 18 Uhr anbieten.\",\n   \"category\": \"bildung-kurse\", \"district\": \"16053\", \"supports\": 4, \"with_assistance\": true},\n  {\"title\": \"Kurse\", \"text\": \"kurz\", \"category\": \"bildung-kurse\", \"district\": \"16053\"}\n]\n",
+    )
+    .unwrap();
+    let out = teilhabe(dir.path())
+        .args(["import", "proposals", "--file"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 4, field 'text'"), "{stderr}");
+    assert!(count(dir.path()).contains("rebuilt: 1 proposals searchable"));
+
+    let out = teilhabe(dir.path())
+        .args(["import", "proposals", "--file", "nothing.txt"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .csv or .json"));
+}
