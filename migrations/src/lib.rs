@@ -8,6 +8,7 @@ mod m20261129_000003_audit_append_only;
 mod m20261129_000004_offers;
 mod m20261129_000005_booking_rules;
 mod m20261129_000006_proposals;
+mod m20261129_000007_dialogue_feedback_export;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_offers::Migration),
             Box::new(m20261129_000005_booking_rules::Migration),
             Box::new(m20261129_000006_proposals::Migration),
+            Box::new(m20261129_000007_dialogue_feedback_export::Migration),
         ]
     }
 }

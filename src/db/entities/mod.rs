@@ -1,9 +1,13 @@
 //! sea-orm entities, one file per table. Behaviour lives in the services, not here.
 pub mod account_token;
+pub mod api_token;
 pub mod audit_log;
 pub mod barrier_report;
 pub mod booking;
 pub mod district;
+pub mod export_run;
+pub mod feedback;
+pub mod feedback_invitation;
 pub mod offer;
 pub mod offer_date;
 pub mod organisation;

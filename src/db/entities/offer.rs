@@ -29,6 +29,14 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub search_text: String,
     pub created_at: DateTimeUtc,
+    /// Dialogue events: what will be discussed.
+    pub agenda: Option<String>,
+    /// Dialogue events may be open to everyone without registration.
+    pub registration_required: bool,
+    /// Whom a dialogue event is especially meant for, in words.
+    pub audience: Option<String>,
+    /// Comma-separated `domain::offer::Support` keys.
+    pub support_offered: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,8 @@ pub struct Model {
     pub revision: i32,
     /// Set on the later sessions of a course booked as a whole: the first date, which takes the bookings.
     pub series_lead_id: Option<i32>,
+    /// When the feedback invitations for this date went out (once, after it ended).
+    pub feedback_invited_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
