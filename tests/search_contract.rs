@@ -389,6 +389,38 @@ mod checks {
         assert_eq!(ids(index, "Antrag").await, [13, 12, 11]);
     }
 
+    pub async fn title_ranks_above_text(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        index
+            .upsert(vec![
+                doc(
+                    21,
+                    "Neue Sitzbänke",
+                    "Im Park fehlen Sitzbänke, auch am Spielplatz.",
+                    None,
+                    "sonstiges",
+                    "16051",
+                    "veroeffentlicht",
+                    0,
+                    1,
+                ),
+                doc(
+                    22,
+                    "Spielplatz sanieren",
+                    "Die Geräte sind alt und teilweise kaputt.",
+                    None,
+                    "sonstiges",
+                    "16051",
+                    "veroeffentlicht",
+                    0,
+                    1,
+                ),
+            ])
+            .await
+            .expect("upsert");
+        assert_eq!(ids(index, "Spielplatz").await, [22, 21]);
+    }
+
     pub async fn pagination(index: &dyn ProposalIndex) {
         seeded(index).await;
         let page = |page| SearchQuery {
@@ -644,6 +676,7 @@ macro_rules! all_checks {
                 facets,
                 sort_orders,
                 relevance_ranks_exact_prefix_fuzzy,
+                title_ranks_above_text,
                 pagination,
                 upsert_replaces,
                 remove,
