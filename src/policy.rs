@@ -36,9 +36,14 @@ pub fn can_open_back_office(user: Option<&CurrentUser>) -> bool {
     })
 }
 
-/// Provider staff manage the offers of their organisations; admins those of every organisation.
+/// Provider staff manage the courses, municipality editors the dialogue events of their organisations;
+/// admins those of every organisation.
 pub fn can_manage_offers(user: Option<&CurrentUser>) -> bool {
-    user.is_some_and(|u| u.has_role(Role::Admin) || u.has_role(Role::ProviderStaff))
+    user.is_some_and(|u| {
+        u.has_role(Role::Admin)
+            || u.has_role(Role::ProviderStaff)
+            || u.has_role(Role::MunicipalityEditor)
+    })
 }
 
 /// Which organisations' offers a user manages: `None` means all of them.
@@ -49,7 +54,7 @@ pub fn managed_organisations(user: &CurrentUser) -> Option<Vec<i32>> {
     Some(
         user.grants
             .iter()
-            .filter(|g| g.role == Role::ProviderStaff)
+            .filter(|g| matches!(g.role, Role::ProviderStaff | Role::MunicipalityEditor))
             .filter_map(|g| g.organisation_id)
             .collect(),
     )

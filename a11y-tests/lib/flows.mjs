@@ -45,7 +45,7 @@ export const ROLES = [
   { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
   { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
   { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, '/verwaltung/vorschlaege/erfassen'] },
-  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
+  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', '/verwaltung/angebote', '/verwaltung/angebote/neu', ...PROPOSAL_PAGES] },
   { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
   { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];

@@ -45,6 +45,33 @@ vocabulary!(
     }
 );
 
+impl OfferKind {
+    /// Where the public pages of offers of this kind live.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Course => "/kurse",
+            Self::Dialogue => "/veranstaltungen",
+        }
+    }
+
+    /// The public page of an offer stored with this kind key (courses when the key is unknown).
+    pub fn page_of(kind_key: &str, slug: &str) -> String {
+        format!(
+            "{}/{slug}",
+            Self::parse(kind_key).unwrap_or(Self::Course).path()
+        )
+    }
+}
+
+vocabulary!(
+    /// Support a dialogue event offers; more can be asked for.
+    Support, "error-support-invalid", {
+        SignLanguage => "gebaerdensprache",
+        HearingLoop => "hoerschleife",
+        Companion => "begleitung",
+    }
+);
+
 /// What the catalogue's text search looks in: title and description, folded to lower case here
 /// because SQLite folds only ASCII letters.
 pub fn search_text(title: &str, description: &str) -> String {
@@ -260,6 +287,8 @@ mod tests {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct OfferForm {
+    /// `kurs` or `dialog`.
+    pub kind: String,
     pub title: String,
     pub description: String,
     pub topic: String,
@@ -270,10 +299,18 @@ pub struct OfferForm {
     pub what_to_bring: String,
     pub accessibility_notes: String,
     pub price: String,
+    pub agenda: String,
+    pub audience: String,
+    /// Checkbox: a dialogue event open to everyone without registration.
+    pub no_registration: String,
+    pub support_gebaerdensprache: String,
+    pub support_hoerschleife: String,
+    pub support_begleitung: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferInput {
+    pub kind: OfferKind,
     pub title: String,
     pub description: String,
     pub topic: Topic,
@@ -285,6 +322,10 @@ pub struct OfferInput {
     pub what_to_bring: String,
     pub accessibility_notes: String,
     pub price_cents: i32,
+    pub agenda: Option<String>,
+    pub audience: Option<String>,
+    pub registration_required: bool,
+    pub support: Vec<Support>,
 }
 
 fn bounded(
@@ -384,6 +425,36 @@ impl OfferInput {
             ),
         );
         let price_cents = errors.check("price", price_cents(&form.price));
+        let kind = errors.check(
+            "kind",
+            match form.kind.trim() {
+                "" => Ok(OfferKind::Course),
+                raw => OfferKind::parse(raw),
+            },
+        );
+        let agenda = errors.check(
+            "agenda",
+            bounded(&form.agenda, 0, 4000, "", "error-notes-too-long"),
+        );
+        let audience = errors.check(
+            "audience",
+            bounded(&form.audience, 0, 500, "", "error-notes-too-long"),
+        );
+        let support: Vec<Support> = [
+            (&form.support_gebaerdensprache, Support::SignLanguage),
+            (&form.support_hoerschleife, Support::HearingLoop),
+            (&form.support_begleitung, Support::Companion),
+        ]
+        .into_iter()
+        .filter(|(checked, _)| !checked.trim().is_empty())
+        .map(|(_, support)| support)
+        .collect();
+        let Some(kind) = kind else {
+            return Err(errors);
+        };
+        // Only dialogue events are held without registration.
+        let registration_required =
+            kind == OfferKind::Course || form.no_registration.trim().is_empty();
         match (
             title,
             description,
@@ -404,6 +475,11 @@ impl OfferInput {
                 Some(accessibility_notes),
                 Some(price_cents),
             ) if errors.is_empty() => Ok(Self {
+                kind,
+                agenda: agenda.filter(|a| !a.is_empty()),
+                audience: audience.filter(|a| !a.is_empty()),
+                registration_required,
+                support,
                 title,
                 description,
                 topic,

@@ -7,7 +7,7 @@ use super::{Attachment, OutgoingMail};
 use crate::{
     calendar,
     db::entities::booking,
-    domain::{Email, Language},
+    domain::{Email, Language, offer::OfferKind},
     i18n::{DateStyle, Translations, format_instant},
     services::catalogue,
 };
@@ -296,11 +296,12 @@ pub fn calendar_event(
         sequence: date.revision,
         summary: date.title.clone(),
         description: format!(
-            "{}\n{base}/kurse/{}",
-            date.organisation_name, date.offer_slug
+            "{}\n{base}{}",
+            date.organisation_name,
+            OfferKind::page_of(&date.kind, &date.offer_slug)
         ),
         location: place_line(date, date.online_url.as_deref().unwrap_or("online")),
-        url: format!("{base}/kurse/{}", date.offer_slug),
+        url: format!("{base}{}", OfferKind::page_of(&date.kind, &date.offer_slug)),
         starts_at: date.starts_at,
         ends_at: date.ends_at,
         cancelled: date.date_status == "cancelled",

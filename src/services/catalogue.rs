@@ -83,6 +83,8 @@ pub struct Entry {
     pub date: DateSummary,
     pub free_places: i32,
     pub waiting_list: bool,
+    /// The offer's public page (`/kurse/…` or `/veranstaltungen/…`).
+    pub offer_path: String,
 }
 
 impl Entry {
@@ -91,6 +93,7 @@ impl Entry {
         Self {
             waiting_list: free_places == 0,
             free_places,
+            offer_path: crate::domain::offer::OfferKind::page_of(&date.kind, &date.offer_slug),
             date,
         }
     }
@@ -483,7 +486,8 @@ pub async fn published_offer(
 }
 
 /// Slugs of published offers with an upcoming date, for the sitemap.
-pub async fn published_slugs(
+/// The public pages of published offers with dates to come.
+pub async fn published_pages(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, DbErr> {
@@ -501,6 +505,6 @@ pub async fn published_slugs(
         .all(db)
         .await?
         .into_iter()
-        .map(|o| o.slug)
+        .map(|o| crate::domain::offer::OfferKind::page_of(&o.kind, &o.slug))
         .collect())
 }

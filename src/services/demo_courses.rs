@@ -19,7 +19,7 @@ use crate::{
     domain::{
         Slug,
         booking::{BookingStatus, Channel},
-        offer::{Level, OfferKind, TargetGroup, Topic, search_text},
+        offer::{Level, OfferKind, Support, TargetGroup, Topic, search_text},
     },
 };
 
@@ -43,6 +43,19 @@ pub(super) struct CourseRow {
     online_url: String,
     /// The dates form one course booked as a whole: later dates are sessions of the first.
     booked_as_whole: bool,
+    /// `kurs` (when empty) or `dialog`; the last four columns describe dialogue events.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    agenda: String,
+    #[serde(default)]
+    audience: String,
+    /// `false` for events everyone may simply attend; empty means `true`.
+    #[serde(default)]
+    registration_required: String,
+    /// Comma-separated support keys, e.g. `gebaerdensprache,hoerschleife`.
+    #[serde(default)]
+    support_offered: String,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +126,21 @@ pub(super) fn read(
         if !(0..r.capacity).contains(&r.walk_in_places) {
             return Err(fail("walk_in_places", "must be below the capacity"));
         }
+        if !r.kind.is_empty() {
+            OfferKind::parse(&r.kind).map_err(|_| fail("kind", "is not kurs or dialog"))?;
+        }
+        if !matches!(r.registration_required.as_str(), "" | "true" | "false") {
+            return Err(fail("registration_required", "must be true or false"));
+        }
+        if r.support_offered
+            .split(',')
+            .any(|k| !k.is_empty() && Support::parse(k).is_err())
+        {
+            return Err(fail(
+                "support_offered",
+                "may hold only gebaerdensprache, hoerschleife and begleitung",
+            ));
+        }
     }
     let today = now.with_timezone(&Berlin).date_naive();
     let mut dates = Vec::new();
@@ -178,7 +206,14 @@ pub(super) async fn write(
             slug: Set(r.slug.clone()),
             organisation_id: Set(org.id),
             venue_id: Set(venue_id),
-            kind: Set(OfferKind::Course.key().to_owned()),
+            kind: Set(OfferKind::parse(&r.kind)
+                .unwrap_or(OfferKind::Course)
+                .key()
+                .to_owned()),
+            agenda: Set(Some(r.agenda).filter(|a| !a.is_empty())),
+            audience: Set(Some(r.audience).filter(|a| !a.is_empty())),
+            registration_required: Set(r.registration_required != "false"),
+            support_offered: Set(Some(r.support_offered).filter(|s| !s.is_empty())),
             title: Set(r.title),
             description: Set(r.description),
             topic: Set(r.topic),

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{audit, sessions};
 use crate::{
     db::entities::{booking, offer, offer_date, organisation, staff_task, venue},
-    domain::offer::{DateInput, OfferInput, OfferKind, search_text},
+    domain::offer::{DateInput, OfferInput, search_text},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +187,7 @@ pub async fn create(
     let created = offer::ActiveModel {
         slug: Set(slug_for(&input.title)),
         organisation_id: Set(organisation_id),
-        kind: Set(OfferKind::Course.key().to_owned()),
+        kind: Set(input.kind.key().to_owned()),
         language: Set("de".into()),
         status: Set("draft".into()),
         created_at: Set(Utc::now()),
@@ -219,6 +219,18 @@ fn apply(mut model: offer::ActiveModel, input: OfferInput) -> offer::ActiveModel
     model.what_to_bring = Set(input.what_to_bring);
     model.accessibility_notes = Set(input.accessibility_notes);
     model.price_cents = Set(input.price_cents);
+    model.agenda = Set(input.agenda);
+    model.audience = Set(input.audience);
+    model.registration_required = Set(input.registration_required);
+    model.support_offered = Set(Some(
+        input
+            .support
+            .iter()
+            .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+    .filter(|s| !s.is_empty()));
     model
 }
 

@@ -45,6 +45,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(booking::form))
                 .route(web::post().to(booking::submit)),
         )
+        .route("/veranstaltungen", web::get().to(courses::events))
+        .route("/veranstaltungen/{slug}", web::get().to(courses::event))
+        .service(
+            web::resource("/veranstaltungen/{slug}/termine/{date_id}/buchen")
+                .route(web::get().to(booking::form))
+                .route(web::post().to(booking::submit)),
+        )
         .route(
             "/kalender/termin/{id}.ics",
             web::get().to(courses::date_ics),

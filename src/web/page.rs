@@ -67,6 +67,11 @@ impl Page {
         &self.session
     }
 
+    /// The request's path, without the query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     pub fn user(&self) -> Option<&CurrentUser> {
         self.session.user.as_ref()
     }

@@ -77,7 +77,11 @@ impl Pages {
 
 /// Catalogue pages, programmes and calendar feeds; not the booking form (it carries a form token).
 fn cacheable(path: &str) -> bool {
-    (path == "/kurse" || path.starts_with("/kurse/") || path.starts_with("/kalender/"))
+    (path == "/kurse"
+        || path.starts_with("/kurse/")
+        || path == "/veranstaltungen"
+        || path.starts_with("/veranstaltungen/")
+        || path.starts_with("/kalender/"))
         && !path.ends_with("/buchen")
 }
 

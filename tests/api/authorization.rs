@@ -6,6 +6,8 @@ enum Expect {
     Allowed,
     Forbidden,
     Login,
+    /// Allowed to use the page, but this record belongs to another organisation or district.
+    NotTheirs,
 }
 use Expect::*;
 
@@ -89,61 +91,61 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
     (
         "/verwaltung/angebote",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/angebote/neu",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/angebote/1",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/angebote/1/termine/neu",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/termine/1",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/termine/1/bearbeiten",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/termine/1/teilnehmende.csv",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/buchungen/1/beleg",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/termine/1/folgetermin",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
         ],
     ),
     (
         "/verwaltung/aufgaben",
         [
-            Login, Forbidden, Forbidden, Allowed, Forbidden, Forbidden, Allowed,
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
         ],
     ),
 ];
@@ -195,6 +197,7 @@ async fn check(app: &TestApp, who: &str, column: usize) {
         let got = match res.status().as_u16() {
             200 => Allowed,
             403 => Forbidden,
+            404 => NotTheirs,
             303 if res.headers()["location"]
                 .to_str()
                 .unwrap()

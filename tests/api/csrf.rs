@@ -16,6 +16,7 @@ const POST_ROUTES: &[&str] = &[
     "/verwaltung/nutzer/1/rollen",
     "/verwaltung/nutzer/1/rollen/1/entziehen",
     "/kurse/x/termine/1/buchen",
+    "/veranstaltungen/x/termine/1/buchen",
     "/buchung/x/absagen",
     "/buchung/x/angebot",
     "/verwaltung/angebote/neu",

@@ -345,7 +345,7 @@ courses-more-heading = Mehr
 courses-programme-link = Programm zum Ausdrucken (für eine Woche oder einen Monat)
 courses-places-link = Alle Orte mit Angaben zur Barrierefreiheit
 
-course-back = Zurück zu allen Kursen
+courses-back = Zurück zu allen Kursen
 course-topic = Thema
 course-level = Stufe
 course-target-group = Für wen
@@ -820,3 +820,27 @@ mail-proposal-follow-confirm-subject = Nachrichten zu einem Vorschlag bestätige
 mail-proposal-follow-confirm-intro = Sie möchten Nachrichten zum Vorschlag „{ $title }“ bekommen.
 mail-proposal-follow-confirm-action = Nachrichten bestätigen
 mail-proposal-follow-confirm-outro = Wenn Sie das nicht waren, löschen Sie diese E-Mail einfach.
+
+## Veranstaltungen (Dialogformate)
+nav-events = Veranstaltungen
+events-title = Veranstaltungen in Ihrer Gemeinde
+events-intro = Gemeinden laden zu Gesprächen über die Digitalisierung vor Ort ein: Was klappt schon, was fehlt? Ihre Meinung zählt, auch wenn Sie selten im Internet sind.
+events-back = Zurück zu allen Veranstaltungen
+events-proposals-link = Vorschläge aus den Gemeinden ansehen
+event-agenda = Ablauf und Themen
+event-audience = Besonders eingeladen
+event-support = Unterstützung
+event-registration = Anmeldung
+event-no-registration = Nicht nötig, kommen Sie einfach vorbei.
+support-gebaerdensprache = Gebärdensprachdolmetschung auf Wunsch
+support-hoerschleife = Induktive Höranlage
+support-begleitung = Begleitpersonen willkommen
+error-support-invalid = Wählen Sie eine Unterstützung aus der Liste.
+offer-kind-kurs = Kurs
+offer-kind-dialog = Veranstaltung (Dialog vor Ort)
+oa-field-kind = Art des Angebots
+oa-field-kind-hint = Kurse erscheinen unter „Kurse“, Dialog-Veranstaltungen der Gemeinden unter „Veranstaltungen“.
+oa-dialogue-legend = Nur für Veranstaltungen
+oa-dialogue-hint = Diese Angaben erscheinen auf der Seite einer Veranstaltung.
+oa-field-audience-hint = Zum Beispiel: Menschen, die selten digitale Angebote nutzen.
+oa-field-no-registration = Ohne Anmeldung: alle können einfach kommen

@@ -345,7 +345,7 @@ courses-more-heading = More
 courses-programme-link = Programme to print (for a week or a month)
 courses-places-link = All places with accessibility information
 
-course-back = Back to all courses
+courses-back = Back to all courses
 course-topic = Topic
 course-level = Level
 course-target-group = For whom
@@ -820,3 +820,27 @@ mail-proposal-follow-confirm-subject = Confirm messages about a proposal
 mail-proposal-follow-confirm-intro = You would like to get messages about the proposal “{ $title }”.
 mail-proposal-follow-confirm-action = Confirm messages
 mail-proposal-follow-confirm-outro = If this was not you, simply delete this email.
+
+## Events (local dialogues)
+nav-events = Events
+events-title = Events in your municipality
+events-intro = Municipalities invite you to talk about digital services where you live: what works already, and what is missing? Your opinion counts, even if you are rarely online.
+events-back = Back to all events
+events-proposals-link = See proposals from the municipalities
+event-agenda = Programme and topics
+event-audience = Especially welcome
+event-support = Support
+event-registration = Registration
+event-no-registration = Not needed, just come along.
+support-gebaerdensprache = Sign-language interpreting on request
+support-hoerschleife = Hearing loop
+support-begleitung = Companions welcome
+error-support-invalid = Choose a kind of support from the list.
+offer-kind-kurs = Course
+offer-kind-dialog = Event (local dialogue)
+oa-field-kind = Kind of offer
+oa-field-kind-hint = Courses appear under “Courses”, the municipalities’ dialogue events under “Events”.
+oa-dialogue-legend = For events only
+oa-dialogue-hint = These details appear on an event’s page.
+oa-field-audience-hint = For example: people who rarely use digital services.
+oa-field-no-registration = No registration: everyone can just come

@@ -8,7 +8,7 @@ use crate::{
     calendar,
     domain::{
         DistrictKey, FieldErrors,
-        offer::{CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+        offer::{CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
     },
     mail::compose::calendar_event,
     services::{catalogue, reference, venues},
@@ -41,11 +41,49 @@ fn query_without_page(query: &CatalogueQuery) -> String {
         .join("&")
 }
 
+/// Courses and dialogue events share the catalogue, pages and booking; a section names which.
+#[derive(Clone, Copy, Serialize)]
+pub struct Section {
+    #[serde(skip)]
+    pub kind: OfferKind,
+    /// Where the section's pages live, e.g. `/kurse`.
+    pub base: &'static str,
+    /// Prefix of the section's own texts, e.g. `courses` for `courses-title`.
+    pub texts: &'static str,
+}
+
+pub const COURSES: Section = Section {
+    kind: OfferKind::Course,
+    base: "/kurse",
+    texts: "courses",
+};
+
+pub const EVENTS: Section = Section {
+    kind: OfferKind::Dialogue,
+    base: "/veranstaltungen",
+    texts: "events",
+};
+
 pub async fn list(page: Page, query: web::Query<CatalogueQuery>) -> Result<HttpResponse, WebError> {
+    list_section(page, query.into_inner(), COURSES).await
+}
+
+pub async fn events(
+    page: Page,
+    query: web::Query<CatalogueQuery>,
+) -> Result<HttpResponse, WebError> {
+    list_section(page, query.into_inner(), EVENTS).await
+}
+
+async fn list_section(
+    page: Page,
+    query: CatalogueQuery,
+    section: Section,
+) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let query = query.into_inner();
     let districts = reference::all_districts(db).await?;
     let mut ctx = page.context();
+    ctx.insert("section", &section);
     vocabulary_context(&mut ctx);
     ctx.insert(
         "districts",
@@ -59,7 +97,7 @@ pub async fn list(page: Page, query: web::Query<CatalogueQuery>) -> Result<HttpR
     let now = Utc::now();
     match CatalogueFilter::parse(&query) {
         Ok(filter) => {
-            let results = catalogue::search(db, OfferKind::Course, &filter, now).await?;
+            let results = catalogue::search(db, section.kind, &filter, now).await?;
             ctx.insert("results", &results);
             page.render_form("courses/list.html", ctx, &FieldErrors::default())
         }
@@ -76,9 +114,18 @@ struct DateRow {
 }
 
 pub async fn show(page: Page, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    show_section(page, &slug, COURSES).await
+}
+
+pub async fn event(page: Page, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
+    show_section(page, &slug, EVENTS).await
+}
+
+async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let (offer, org, place) = catalogue::published_offer(db, &slug)
+    let (offer, org, place) = catalogue::published_offer(db, slug)
         .await?
+        .filter(|(offer, _, _)| offer.kind == section.kind.key())
         .ok_or(WebError::NotFound)?;
     let now = Utc::now();
     let dates: Vec<DateRow> = catalogue::dates_of_offer(db, offer.id, now, now)
@@ -98,6 +145,7 @@ pub async fn show(page: Page, slug: web::Path<String>) -> Result<HttpResponse, W
         None => None,
     };
     let mut ctx = page.context();
+    ctx.insert("section", &section);
     ctx.insert("offer", &OfferView::from(&offer));
     ctx.insert("organisation_name", &org.name);
     ctx.insert("organisation_email", &org.email);
@@ -121,6 +169,10 @@ pub struct OfferView {
     pub accessibility_notes: String,
     pub price_cents: i32,
     pub price: String,
+    pub agenda: Option<String>,
+    pub registration_required: bool,
+    pub audience: Option<String>,
+    pub support_offered: Vec<String>,
 }
 
 impl From<&crate::db::entities::offer::Model> for OfferView {
@@ -138,6 +190,17 @@ impl From<&crate::db::entities::offer::Model> for OfferView {
             accessibility_notes: o.accessibility_notes.clone(),
             price_cents: o.price_cents,
             price: format!("{},{:02} €", o.price_cents / 100, o.price_cents % 100),
+            agenda: o.agenda.clone(),
+            registration_required: o.registration_required,
+            audience: o.audience.clone(),
+            support_offered: o
+                .support_offered
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|k| Support::parse(k).is_ok())
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
@@ -296,7 +359,13 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
         _ => return Err(WebError::NotFound),
     };
     let now = Utc::now();
-    let entries = catalogue::all_matching(db, OfferKind::Course, &filter, now, FEED_LIMIT).await?;
+    // A place's or district's feed carries its courses and its dialogue events.
+    let mut entries =
+        catalogue::all_matching(db, OfferKind::Course, &filter, now, FEED_LIMIT).await?;
+    entries
+        .extend(catalogue::all_matching(db, OfferKind::Dialogue, &filter, now, FEED_LIMIT).await?);
+    entries.sort_by_key(|e| (e.date.starts_at, e.date.date_id));
+    entries.truncate(FEED_LIMIT as usize);
     let base = page.state().settings.base_url.to_string();
     let events: Vec<_> = entries
         .iter()

@@ -5,11 +5,15 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::{
+    db::entities::offer,
     domain::{
-        FieldErrors,
+        FieldErrors, Role,
         account::CurrentUser,
         booking::{BookingRequest, Channel},
-        offer::{DateForm, DateInput, Level, OfferForm, OfferInput, TargetGroup, Topic},
+        offer::{
+            DateForm, DateInput, Level, OfferForm, OfferInput, OfferKind, Support, TargetGroup,
+            Topic,
+        },
     },
     i18n::{DateStyle, format_instant},
     policy,
@@ -89,6 +93,13 @@ async fn offer_form_page(
         &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
     );
     ctx.insert(
+        "kinds",
+        &OfferKind::ALL
+            .iter()
+            .map(|k| (k.key(), page.t(&format!("offer-kind-{}", k.key()))))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
         "levels",
         &Level::ALL.iter().map(|l| l.key()).collect::<Vec<_>>(),
     );
@@ -103,6 +114,7 @@ async fn offer_form_page(
         let offer = offer_admin::offer(db, scope, id).await?;
         ctx.insert("offer_status", &offer.status);
         ctx.insert("offer_slug", &offer.slug);
+        ctx.insert("offer_path", &OfferKind::page_of(&offer.kind, &offer.slug));
         ctx.insert("offer_title", &offer.title);
         ctx.insert("dates", &offer_admin::dates(db, id).await?);
     }
@@ -111,7 +123,17 @@ async fn offer_form_page(
 
 pub async fn new_form(page: Page) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
+    // Municipalities hold dialogue events, providers run courses; both can choose.
     let form = OfferForm {
+        kind: if user_holds(&page, Role::MunicipalityEditor)
+            && !user_holds(&page, Role::ProviderStaff)
+        {
+            OfferKind::Dialogue
+        } else {
+            OfferKind::Course
+        }
+        .key()
+        .into(),
         level: "einsteiger".into(),
         target_group: "alle".into(),
         price: "0".into(),
@@ -126,6 +148,20 @@ pub struct NewOfferForm {
     offer: OfferForm,
     #[serde(default)]
     organisation: String,
+}
+
+fn user_holds(page: &Page, role: Role) -> bool {
+    page.user().is_some_and(|u| u.has_role(role))
+}
+
+fn checked(offer: &offer::Model, support: Support) -> String {
+    let held = offer
+        .support_offered
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .any(|k| k == support.key());
+    if held { "1" } else { "" }.into()
 }
 
 pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
@@ -190,6 +226,13 @@ pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, W
         what_to_bring: offer.what_to_bring.clone(),
         accessibility_notes: offer.accessibility_notes.clone(),
         price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
+        kind: offer.kind.clone(),
+        agenda: offer.agenda.clone().unwrap_or_default(),
+        audience: offer.audience.clone().unwrap_or_default(),
+        no_registration: if offer.registration_required { "" } else { "1" }.into(),
+        support_gebaerdensprache: checked(&offer, Support::SignLanguage),
+        support_hoerschleife: checked(&offer, Support::HearingLoop),
+        support_begleitung: checked(&offer, Support::Companion),
     };
     offer_form_page(&page, &scope, Some(*id), &form, "", &FieldErrors::default()).await
 }

@@ -38,6 +38,7 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
         "/orte",
         "/kurse",
         "/kurse/programm",
+        "/veranstaltungen",
         "/vorschlaege",
         "/vorschlaege/neu",
         "/barriere-melden",
@@ -54,12 +55,7 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
             .into_iter()
             .map(|s| format!("/orte/{s}")),
     );
-    paths.extend(
-        catalogue::published_slugs(&state.db, chrono::Utc::now())
-            .await?
-            .into_iter()
-            .map(|s| format!("/kurse/{s}")),
-    );
+    paths.extend(catalogue::published_pages(&state.db, chrono::Utc::now()).await?);
     paths.extend(
         proposals::public_ids(&state.db)
             .await?
