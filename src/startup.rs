@@ -16,7 +16,7 @@ use crate::{
         indexer::{self, IndexWake},
         reconnecting::ReconnectingMeilisearch,
     },
-    services::{booking::Desk, demo, reference, sessions, throttle},
+    services::{booking::Desk, demo, feedback::FeedbackDesk, reference, sessions, throttle},
     web::{
         self as routes,
         access_log::access_log,
@@ -165,6 +165,7 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
 /// its rows with conditional updates, so several instances can run it side by side.
 fn spawn_booking_jobs(
     desk: Desk,
+    feedback: FeedbackDesk,
     page_cache: PageCache,
     reminder_before: chrono::Duration,
     retention: chrono::Duration,
@@ -194,6 +195,11 @@ fn spawn_booking_jobs(
             }
             if let Err(e) = desk.raise_decision_tasks(now).await {
                 tracing::warn!(error = %e, "minimum-participant checks failed");
+            }
+            match feedback.invite_after_dates(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "feedback links sent"),
+                Err(e) => tracing::warn!(error = %e, "feedback links could not be sent"),
             }
             match desk.anonymise_past_bookings(retention, now).await {
                 Ok(0) => {}
@@ -250,6 +256,10 @@ impl Application {
         let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
         spawn_booking_jobs(
             state.booking_desk(),
+            FeedbackDesk {
+                db: state.db.clone(),
+                composer: state.composer(),
+            },
             state.page_cache.clone(),
             reminder_before,
             retention,

@@ -31,6 +31,8 @@ const OFFER_PAGES = [
   '/verwaltung/termine/1/folgetermin',
   '/verwaltung/buchungen/1/beleg',
   '/verwaltung/aufgaben',
+  '/verwaltung/termine/1/rueckmeldungen',
+  '/verwaltung/termine/1/rueckmeldung-qr',
 ];
 
 /** Proposal moderation and answers; demo proposal 1 is from Sömmerda, the demo moderator's district. */

@@ -32,18 +32,27 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OfferDates::Table)
-                    .add_column(
-                        ColumnDef::new(OfferDates::FeedbackInvitedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        let date_columns = [
+            ColumnDef::new(OfferDates::FeedbackInvitedAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            // The code in the printed QR link of a date's feedback form.
+            ColumnDef::new(OfferDates::FeedbackCode)
+                .string()
+                .null()
+                .to_owned(),
+        ];
+        for column in date_columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(OfferDates::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
 
         manager
             .create_table(
@@ -160,14 +169,16 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(OfferDates::Table)
-                    .drop_column(OfferDates::FeedbackInvitedAt)
-                    .to_owned(),
-            )
-            .await?;
+        for column in [OfferDates::FeedbackInvitedAt, OfferDates::FeedbackCode] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(OfferDates::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for column in [
             Offers::Agenda,
             Offers::RegistrationRequired,
@@ -201,6 +212,7 @@ enum OfferDates {
     Table,
     Id,
     FeedbackInvitedAt,
+    FeedbackCode,
 }
 
 #[derive(DeriveIden)]

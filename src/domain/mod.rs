@@ -27,6 +27,7 @@ pub mod barrier_report;
 pub mod booking;
 pub mod district;
 pub mod email;
+pub mod feedback;
 pub mod form;
 pub mod language;
 pub mod offer;

@@ -10,6 +10,7 @@ pub mod content;
 pub mod csv_rows;
 pub mod demo;
 mod demo_courses;
+pub mod feedback;
 pub mod offer_admin;
 pub mod proposal_import;
 pub mod proposals;

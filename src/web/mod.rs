@@ -15,8 +15,8 @@ use actix_web::{HttpResponse, error, http::header, web};
 
 use crate::services::content::PAGES;
 use handlers::{
-    account, admin, auth, barrier_report, booking, content_pages, courses, home, offer_admin,
-    operations, proposal_admin, proposals, venues,
+    account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home,
+    offer_admin, operations, proposal_admin, proposals, venues,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -57,6 +57,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(courses::date_ics),
         )
         .route("/kalender/{kind}/{key}.ics", web::get().to(courses::feed))
+        .service(
+            web::resource("/rueckmeldung/termin/{date_id}/{code}")
+                .route(web::get().to(feedback::code_form))
+                .route(web::post().to(feedback::code_submit)),
+        )
+        .service(
+            web::resource("/rueckmeldung/{token}")
+                .route(web::get().to(feedback::invited_form))
+                .route(web::post().to(feedback::invited_submit)),
+        )
         .route("/vorschlaege", web::get().to(proposals::list))
         .service(
             web::resource("/vorschlaege/neu")
@@ -239,6 +249,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/termine/{id}/teilnehmende.csv",
             web::get().to(offer_admin::participants_csv),
+        )
+        .service(
+            web::resource("/verwaltung/termine/{id}/rueckmeldungen")
+                .route(web::get().to(feedback::paper_form))
+                .route(web::post().to(feedback::paper_submit)),
+        )
+        .route(
+            "/verwaltung/termine/{id}/rueckmeldung-qr",
+            web::get().to(feedback::qr_sheet),
         )
         .route(
             "/verwaltung/buchungen/{id}/beleg",

@@ -24,6 +24,18 @@ const ACCOUNTS: [(&str, &str); 6] = [
 /// path: anonymous, citizen, volunteer, provider staff, municipality editor, moderator, admin
 const MATRIX: &[(&str, [Expect; 7])] = &[
     (
+        "/verwaltung/termine/1/rueckmeldungen",
+        [
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/termine/1/rueckmeldung-qr",
+        [
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
         "/verwaltung/vorschlaege",
         [
             Login, Forbidden, Forbidden, Forbidden, Allowed, Allowed, Allowed,

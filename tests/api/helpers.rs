@@ -166,9 +166,9 @@ pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
 }
 
 impl TestApp {
-    /// The booking engine as the app's handlers use it (same mail texts and rules).
-    pub fn desk(&self) -> teilhabe::services::booking::Desk {
-        // The desk never searches; an index of its own keeps the app's index untouched.
+    /// An application state like the app's own (same mail texts and rules), for services in tests.
+    pub fn state(&self) -> teilhabe::web::state::AppState {
+        // Services under test never search; an index of its own keeps the app's index untouched.
         let index = std::sync::Arc::new(
             teilhabe::search::embedded::EmbeddedIndex::in_memory().expect("index"),
         );
@@ -179,7 +179,11 @@ impl TestApp {
             Default::default(),
         )
         .expect("app state")
-        .booking_desk()
+    }
+
+    /// The booking engine as the app's handlers use it.
+    pub fn desk(&self) -> teilhabe::services::booking::Desk {
+        self.state().booking_desk()
     }
 
     pub fn url(&self, path: &str) -> String {

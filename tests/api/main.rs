@@ -11,6 +11,7 @@ mod courses;
 mod csrf;
 mod demo_data;
 mod events;
+mod feedback;
 mod json_api;
 mod language;
 mod links;

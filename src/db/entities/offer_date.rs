@@ -30,6 +30,8 @@ pub struct Model {
     pub series_lead_id: Option<i32>,
     /// When the feedback invitations for this date went out (once, after it ended).
     pub feedback_invited_at: Option<DateTimeUtc>,
+    /// Secret in the printed QR link to the date's feedback form; made when first printed.
+    pub feedback_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

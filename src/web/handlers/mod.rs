@@ -5,6 +5,7 @@ pub mod barrier_report;
 pub mod booking;
 pub mod content_pages;
 pub mod courses;
+pub mod feedback;
 pub mod home;
 pub mod offer_admin;
 pub mod operations;

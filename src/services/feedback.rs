@@ -1,0 +1,263 @@
+//! Feedback after a date: single-use links mailed to participants, a printed QR code per date,
+//! and paper forms typed in by staff. Stored forms keep the date only, never the booking or person.
+use std::{borrow::Cow, collections::HashMap};
+
+use chrono::{DateTime, Utc};
+use fluent_templates::fluent_bundle::FluentValue;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
+
+use crate::{
+    db::entities::{booking, feedback, feedback_invitation, offer, offer_date},
+    domain::{
+        Email, Language,
+        feedback::{FeedbackChannel, FeedbackInput},
+    },
+    mail::{self, compose::Composer},
+    services::sessions::{hash_token, random_token},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("no such feedback link or date")]
+    NotFound,
+    #[error("this feedback link was used already")]
+    AlreadyUsed,
+    /// Feedback is about a date that took place; before it starts there is nothing to rate.
+    #[error("the date has not started yet")]
+    NotYet,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("composing a mail: {0}")]
+    Mail(#[from] anyhow::Error),
+}
+
+#[derive(Clone)]
+pub struct FeedbackDesk {
+    pub db: DatabaseConnection,
+    pub composer: Composer,
+}
+
+fn berlin_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::Berlin).date_naive()
+}
+
+async fn store(
+    conn: &impl ConnectionTrait,
+    date_id: i32,
+    channel: FeedbackChannel,
+    input: FeedbackInput,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let [b1, b2, b3, b4, b5] = input.before;
+    let [a1, a2, a3, a4, a5] = input.after;
+    let topics: Vec<&str> = input.topics_wanted.iter().map(|t| t.key()).collect();
+    feedback::ActiveModel {
+        date_id: Set(date_id),
+        channel: Set(channel.key().to_owned()),
+        rating: Set(input.rating),
+        helped: Set(input.helped),
+        missing: Set(input.missing),
+        topics_wanted: Set(Some(topics.join(",")).filter(|t| !t.is_empty())),
+        free_text: Set(input.free_text),
+        before_information: Set(b1),
+        before_communication: Set(b2),
+        before_content: Set(b3),
+        before_safety: Set(b4),
+        before_problem_solving: Set(b5),
+        after_information: Set(a1),
+        after_communication: Set(a2),
+        after_content: Set(a3),
+        after_safety: Set(a4),
+        after_problem_solving: Set(a5),
+        submitted_on: Set(berlin_today(now)),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+impl FeedbackDesk {
+    /// The date a mailed link is about, while the link is unused.
+    pub async fn invitation(&self, token: &str) -> Result<i32, FeedbackError> {
+        let found = feedback_invitation::Entity::find()
+            .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
+            .one(&self.db)
+            .await?
+            .ok_or(FeedbackError::NotFound)?;
+        if found.used_at.is_some() {
+            return Err(FeedbackError::AlreadyUsed);
+        }
+        Ok(found.date_id)
+    }
+
+    /// Stores the form and uses up the link in one transaction; the form keeps no trace of the link.
+    pub async fn submit_invited(
+        &self,
+        token: &str,
+        input: FeedbackInput,
+        now: DateTime<Utc>,
+    ) -> Result<(), FeedbackError> {
+        let date_id = self.invitation(token).await?;
+        let txn = crate::services::booking::begin_write(&self.db).await?;
+        let claimed = feedback_invitation::Entity::update_many()
+            .col_expr(feedback_invitation::Column::UsedAt, Expr::value(now))
+            .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
+            .filter(feedback_invitation::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(FeedbackError::AlreadyUsed);
+        }
+        store(&txn, date_id, FeedbackChannel::Online, input, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The date behind a printed QR link, once it has started.
+    pub async fn date_for_code(
+        &self,
+        date_id: i32,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<offer_date::Model, FeedbackError> {
+        let date = offer_date::Entity::find_by_id(date_id)
+            .one(&self.db)
+            .await?
+            .filter(|d| d.feedback_code.as_deref() == Some(code))
+            .ok_or(FeedbackError::NotFound)?;
+        if date.starts_at > now {
+            return Err(FeedbackError::NotYet);
+        }
+        Ok(date)
+    }
+
+    pub async fn submit_with_code(
+        &self,
+        date_id: i32,
+        code: &str,
+        input: FeedbackInput,
+        now: DateTime<Utc>,
+    ) -> Result<(), FeedbackError> {
+        self.date_for_code(date_id, code, now).await?;
+        store(&self.db, date_id, FeedbackChannel::Qr, input, now).await?;
+        Ok(())
+    }
+
+    /// A paper form typed in by staff (the handler checks the date belongs to their organisation).
+    pub async fn submit_paper(
+        &self,
+        date_id: i32,
+        input: FeedbackInput,
+        now: DateTime<Utc>,
+    ) -> Result<(), FeedbackError> {
+        store(&self.db, date_id, FeedbackChannel::Paper, input, now).await?;
+        Ok(())
+    }
+
+    /// The code of a date's QR link, made on first use.
+    pub async fn code_for(&self, date_id: i32) -> Result<String, FeedbackError> {
+        let date = offer_date::Entity::find_by_id(date_id)
+            .one(&self.db)
+            .await?
+            .ok_or(FeedbackError::NotFound)?;
+        if let Some(code) = date.feedback_code {
+            return Ok(code);
+        }
+        let code = random_token()[..16].to_owned();
+        // Two staff printing at once must end up with the same code.
+        offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::FeedbackCode, Expr::value(code))
+            .filter(offer_date::Column::Id.eq(date_id))
+            .filter(offer_date::Column::FeedbackCode.is_null())
+            .exec(&self.db)
+            .await?;
+        offer_date::Entity::find_by_id(date_id)
+            .one(&self.db)
+            .await?
+            .and_then(|d| d.feedback_code)
+            .ok_or(FeedbackError::NotFound)
+    }
+
+    /// Mails a single-use feedback link to every participant with an e-mail address once a date
+    /// (with all its sessions) is over; each date is claimed once, so several instances can run this.
+    pub async fn invite_after_dates(&self, now: DateTime<Utc>) -> Result<usize, FeedbackError> {
+        let ended = offer_date::Entity::find()
+            .filter(offer_date::Column::EndsAt.lt(now))
+            .filter(offer_date::Column::FeedbackInvitedAt.is_null())
+            .filter(offer_date::Column::SeriesLeadId.is_null())
+            .filter(offer_date::Column::Status.ne("cancelled"))
+            .all(&self.db)
+            .await?;
+        let mut mailed = 0;
+        for date in ended {
+            let sessions_to_come = offer_date::Entity::find()
+                .filter(offer_date::Column::SeriesLeadId.eq(date.id))
+                .filter(offer_date::Column::EndsAt.gte(now))
+                .one(&self.db)
+                .await?
+                .is_some();
+            if sessions_to_come {
+                continue;
+            }
+            let txn = self.db.begin().await?;
+            let claimed = offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::FeedbackInvitedAt, Expr::value(now))
+                .filter(offer_date::Column::Id.eq(date.id))
+                .filter(offer_date::Column::FeedbackInvitedAt.is_null())
+                .exec(&txn)
+                .await?;
+            if claimed.rows_affected != 1 {
+                continue;
+            }
+            let title = offer::Entity::find_by_id(date.offer_id)
+                .one(&txn)
+                .await?
+                .map(|o| o.title)
+                .unwrap_or_default();
+            let participants = booking::Entity::find()
+                .filter(booking::Column::DateId.eq(date.id))
+                .filter(booking::Column::Status.eq("confirmed"))
+                .filter(booking::Column::Email.is_not_null())
+                .all(&txn)
+                .await?;
+            for person in participants {
+                // People marked absent did not take part; they get no form.
+                if person.attendance.as_deref() == Some("absent") {
+                    continue;
+                }
+                let Some(to) = person.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+                    continue;
+                };
+                let token = random_token();
+                feedback_invitation::ActiveModel {
+                    date_id: Set(date.id),
+                    token_hash: Set(hash_token(&token)),
+                    used_at: Set(None),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                let lang = Language::from_code(&person.language).unwrap_or(Language::De);
+                let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+                args.insert("title".into(), title.clone().into());
+                let message = self.composer.notice(
+                    lang,
+                    &to,
+                    "feedback-invitation",
+                    &format!("/rueckmeldung/{token}"),
+                    &args,
+                    None,
+                )?;
+                mail::enqueue(&txn, message).await?;
+                mailed += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(mailed)
+    }
+}

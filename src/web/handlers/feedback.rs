@@ -1,0 +1,271 @@
+//! The feedback form after a date: behind a mailed single-use link, behind a date's printed QR code,
+//! and for staff typing in paper forms.
+use actix_web::{HttpResponse, http::header, web};
+use chrono::Utc;
+
+use crate::{
+    domain::{
+        FieldErrors,
+        feedback::{COMPETENCE_AREAS, FeedbackInput},
+        offer::Topic,
+    },
+    policy,
+    services::{
+        catalogue,
+        feedback::{FeedbackDesk, FeedbackError},
+        offer_admin,
+    },
+    web::{errors::WebError, page::Page},
+};
+
+fn desk(page: &Page) -> FeedbackDesk {
+    FeedbackDesk {
+        db: page.state().db.clone(),
+        composer: page.state().composer(),
+    }
+}
+
+fn web_error(e: FeedbackError) -> WebError {
+    match e {
+        FeedbackError::NotFound | FeedbackError::NotYet => WebError::NotFound,
+        FeedbackError::Db(e) => WebError::Database(e),
+        other => WebError::Internal(other.into()),
+    }
+}
+
+fn message(page: &Page, title_key: &str, text_key: &str) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.context();
+    ctx.insert("title_key", title_key);
+    ctx.insert("text_key", text_key);
+    ctx.insert("link_href", "/");
+    ctx.insert("link_key", "feedback-home-link");
+    page.render("message.html", &ctx)
+}
+
+/// Renders the form for `date_id`, posting to `action`, with the answers given so far.
+async fn render_form(
+    page: &Page,
+    date_id: i32,
+    action: &str,
+    answers: &[(String, String)],
+    errors: &FieldErrors,
+    saved: Option<u64>,
+) -> Result<HttpResponse, WebError> {
+    let entry = catalogue::date(&page.state().db, date_id, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut ctx = page.form_context();
+    ctx.insert("entry", &entry);
+    ctx.insert("action", action);
+    ctx.insert("areas", &COMPETENCE_AREAS);
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    let value = |name: &str| {
+        answers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let answers_map: std::collections::HashMap<&str, String> = answers
+        .iter()
+        .filter(|(k, _)| k != "themen" && k != "csrf_token")
+        .map(|(k, _)| (k.as_str(), value(k)))
+        .collect();
+    ctx.insert("answers", &answers_map);
+    ctx.insert(
+        "chosen_topics",
+        &answers
+            .iter()
+            .filter(|(k, _)| k == "themen")
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("saved", &saved);
+    ctx.insert("paper", &action.starts_with("/verwaltung/"));
+    page.render_form("feedback/form.html", ctx, errors)
+}
+
+pub async fn invited_form(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    match desk(&page).invitation(&token).await {
+        Ok(date_id) => {
+            render_form(
+                &page,
+                date_id,
+                &format!("/rueckmeldung/{token}"),
+                &[],
+                &FieldErrors::default(),
+                None,
+            )
+            .await
+        }
+        Err(FeedbackError::AlreadyUsed) => {
+            message(&page, "feedback-used-title", "feedback-used-text")
+        }
+        Err(e) => Err(web_error(e)),
+    }
+}
+
+pub async fn invited_submit(
+    page: Page,
+    token: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let desk = desk(&page);
+    let date_id = match desk.invitation(&token).await {
+        Ok(date_id) => date_id,
+        Err(FeedbackError::AlreadyUsed) => {
+            return message(&page, "feedback-used-title", "feedback-used-text");
+        }
+        Err(e) => return Err(web_error(e)),
+    };
+    let action = format!("/rueckmeldung/{token}");
+    let input = match FeedbackInput::parse(&form) {
+        Ok(input) => input,
+        Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
+    };
+    match desk.submit_invited(&token, input, Utc::now()).await {
+        Ok(()) => message(&page, "feedback-thanks-title", "feedback-thanks-text"),
+        Err(FeedbackError::AlreadyUsed) => {
+            message(&page, "feedback-used-title", "feedback-used-text")
+        }
+        Err(e) => Err(web_error(e)),
+    }
+}
+
+pub async fn code_form(
+    page: Page,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (date_id, code) = path.into_inner();
+    desk(&page)
+        .date_for_code(date_id, &code, Utc::now())
+        .await
+        .map_err(web_error)?;
+    render_form(
+        &page,
+        date_id,
+        &format!("/rueckmeldung/termin/{date_id}/{code}"),
+        &[],
+        &FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn code_submit(
+    page: Page,
+    path: web::Path<(i32, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let (date_id, code) = path.into_inner();
+    let desk = desk(&page);
+    desk.date_for_code(date_id, &code, Utc::now())
+        .await
+        .map_err(web_error)?;
+    let action = format!("/rueckmeldung/termin/{date_id}/{code}");
+    let input = match FeedbackInput::parse(&form) {
+        Ok(input) => input,
+        Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
+    };
+    desk.submit_with_code(date_id, &code, input, Utc::now())
+        .await
+        .map_err(web_error)?;
+    message(&page, "feedback-thanks-title", "feedback-thanks-text")
+}
+
+async fn staff_date(page: &Page, id: i32) -> Result<(), WebError> {
+    let user = page.require(policy::can_manage_offers)?;
+    let scope = policy::managed_organisations(&user);
+    offer_admin::date(&page.state().db, &scope, id).await?;
+    Ok(())
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct PaperQuery {
+    erfasst: String,
+}
+
+/// Staff type in paper forms one after another; the count of forms saved so far is shown.
+pub async fn paper_form(
+    page: Page,
+    id: web::Path<i32>,
+    query: web::Query<PaperQuery>,
+) -> Result<HttpResponse, WebError> {
+    staff_date(&page, *id).await?;
+    render_form(
+        &page,
+        *id,
+        &format!("/verwaltung/termine/{id}/rueckmeldungen"),
+        &[],
+        &FieldErrors::default(),
+        query.erfasst.parse().ok(),
+    )
+    .await
+}
+
+pub async fn paper_submit(
+    page: Page,
+    id: web::Path<i32>,
+    query: web::Query<PaperQuery>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    staff_date(&page, *id).await?;
+    let action = format!("/verwaltung/termine/{id}/rueckmeldungen");
+    let input = match FeedbackInput::parse(&form) {
+        Ok(input) => input,
+        Err(errors) => return render_form(&page, *id, &action, &form, &errors, None).await,
+    };
+    desk(&page)
+        .submit_paper(*id, input, Utc::now())
+        .await
+        .map_err(web_error)?;
+    let saved = query.erfasst.parse::<u64>().unwrap_or(0) + 1;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{action}?erfasst={saved}")))
+        .finish())
+}
+
+/// A printable sheet with the date's QR code, for the end of a session.
+pub async fn qr_sheet(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    staff_date(&page, *id).await?;
+    let code = desk(&page).code_for(*id).await.map_err(web_error)?;
+    let base = page
+        .state()
+        .settings
+        .base_url
+        .as_str()
+        .trim_end_matches('/');
+    let link = format!("{base}/rueckmeldung/termin/{id}/{code}");
+    let svg = qrcode::QrCode::new(link.as_bytes())
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("QR code: {e}")))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    // The renderer starts with an XML declaration, which has no place inside HTML.
+    let svg = svg
+        .split_once("?>")
+        .map_or(svg.as_str(), |(_, rest)| rest)
+        .trim()
+        .replacen(
+            "<svg ",
+            &format!(
+                "<svg role=\"img\" aria-label=\"{}\" ",
+                page.t("feedback-qr-label")
+            ),
+            1,
+        );
+    let entry = catalogue::date(&page.state().db, *id, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut ctx = page.context();
+    ctx.insert("entry", &entry);
+    ctx.insert("link", &link);
+    ctx.insert("qr_svg", &svg);
+    ctx.insert("date_id", &*id);
+    page.render("feedback/qr.html", &ctx)
+}

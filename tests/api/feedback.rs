@@ -1,0 +1,273 @@
+//! Feedback after a date: mailed single-use links, the printed QR code and paper forms typed in by
+//! staff; stored anonymously, with the date only.
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::{
+    db::entities::{booking, feedback, offer_date},
+    services::feedback::FeedbackDesk,
+};
+
+use crate::{
+    helpers::{Backend, TestApp, select, spawn_app},
+    on_both_backends,
+};
+
+const PROVIDER: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
+const EDITOR: (&str, &str) = ("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026");
+
+/// A date of demo course 1 (Probierladen Erfurt) that ended yesterday.
+async fn past_date(app: &TestApp) -> offer_date::Model {
+    let starts_at = Utc::now() - Duration::days(1);
+    offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::minutes(90)),
+        capacity: Set(10),
+        booked_places: Set(4),
+        max_places_per_booking: Set(2),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(Some(starts_at)),
+        status: Set("scheduled".into()),
+        created_at: Set(starts_at - Duration::days(10)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+}
+
+async fn booking_for(
+    app: &TestApp,
+    date_id: i32,
+    email: Option<&str>,
+    status: &str,
+    attendance: Option<&str>,
+) {
+    booking::ActiveModel {
+        date_id: Set(date_id),
+        name: Set("Teilnehmende Person".into()),
+        email: Set(email.map(str::to_owned)),
+        phone: Set(email.is_none().then(|| "0361 123456".to_owned())),
+        places: Set(1),
+        status: Set(status.into()),
+        channel: Set("online".into()),
+        cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
+        created_at: Set(Utc::now() - Duration::days(3)),
+        language: Set("de".into()),
+        attendance: Set(attendance.map(str::to_owned)),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+fn desk(app: &TestApp) -> FeedbackDesk {
+    let state = app.state();
+    FeedbackDesk {
+        db: app.db.clone(),
+        composer: state.composer(),
+    }
+}
+
+async fn stored(app: &TestApp, date_id: i32) -> Vec<feedback::Model> {
+    feedback::Entity::find()
+        .filter(feedback::Column::DateId.eq(date_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+on_both_backends!(participants_get_one_single_use_link_after_the_date, |app| {
+    let date = past_date(&app).await;
+    booking_for(
+        &app,
+        date.id,
+        Some("dabei@example.de"),
+        "confirmed",
+        Some("present"),
+    )
+    .await;
+    booking_for(
+        &app,
+        date.id,
+        Some("gefehlt@example.de"),
+        "confirmed",
+        Some("absent"),
+    )
+    .await;
+    booking_for(
+        &app,
+        date.id,
+        Some("abgesagt@example.de"),
+        "cancelled",
+        None,
+    )
+    .await;
+    booking_for(&app, date.id, None, "confirmed", None).await;
+
+    let sent = desk(&app).invite_after_dates(Utc::now()).await.unwrap();
+    assert_eq!(
+        sent, 1,
+        "only the participant who was there and has an address"
+    );
+    assert_eq!(
+        desk(&app).invite_after_dates(Utc::now()).await.unwrap(),
+        0,
+        "once per date"
+    );
+
+    let link = app.link_in_mail("dabei@example.de", "/rueckmeldung/").await;
+    let (status, form) = app.get_html(&link).await;
+    assert_eq!(status, 200);
+    assert!(!select(&form, "input[name=bewertung]").is_empty());
+
+    // Without a rating the form explains what is missing and keeps the other answers.
+    let token = app.csrf_token(&link).await;
+    let res = app
+        .post_form(
+            &link,
+            &[("csrf_token", &token), ("geholfen", "Die ruhige Art")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        select(&doc, ".error-summary a")[0].value().attr("href"),
+        Some("#bewertung")
+    );
+    assert!(doc.html().contains("Die ruhige Art"));
+    assert!(
+        stored(&app, date.id).await.is_empty(),
+        "nothing stored half-way"
+    );
+
+    let res = app
+        .post_form(
+            &link,
+            &[
+                ("csrf_token", &token),
+                ("bewertung", "5"),
+                ("geholfen", "Die ruhige Art"),
+                ("themen", "videotelefonie"),
+                ("themen", "sicher-im-netz"),
+                ("vorher_sicherheit", "2"),
+                ("nachher_sicherheit", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let saved = stored(&app, date.id).await;
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].channel, "online");
+    assert_eq!(saved[0].rating, 5);
+    assert_eq!(
+        saved[0].topics_wanted.as_deref(),
+        Some("videotelefonie,sicher-im-netz")
+    );
+    assert_eq!(
+        (saved[0].before_safety, saved[0].after_safety),
+        (Some(2), Some(4))
+    );
+
+    // The link works once.
+    let res = app
+        .post_form(&link, &[("csrf_token", &token), ("bewertung", "1")])
+        .await;
+    assert!(res.text().await.unwrap().contains("schon angekommen"));
+    assert_eq!(stored(&app, date.id).await.len(), 1);
+});
+
+#[tokio::test]
+async fn the_printed_qr_code_and_paper_forms_reach_the_same_date() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let date = past_date(&app).await;
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let (status, sheet) = app
+        .get_html(&format!("/verwaltung/termine/{}/rueckmeldung-qr", date.id))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(select(&sheet, "figure svg[role=img]").len(), 1);
+    let code = offer_date::Entity::find_by_id(date.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .feedback_code
+        .expect("code made on first print");
+
+    // Paper forms, one after the other.
+    let paper = format!("/verwaltung/termine/{}/rueckmeldungen", date.id);
+    let token = app.csrf_token(&paper).await;
+    let res = app
+        .post_form(&paper, &[("csrf_token", &token), ("bewertung", "4")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("?erfasst=1")
+    );
+    let res = app
+        .post_form(
+            &format!("{paper}?erfasst=1"),
+            &[
+                ("csrf_token", &token),
+                ("bewertung", "3"),
+                ("gefehlt", "Mehr Zeit"),
+            ],
+        )
+        .await;
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("?erfasst=2")
+    );
+    let token = app.csrf_token("/konto").await;
+    app.post_form("/abmelden", &[("csrf_token", &token)]).await;
+
+    // Anyone with the printed code can answer once the date has started; a wrong code finds nothing.
+    let public = format!("/rueckmeldung/termin/{}/{code}", date.id);
+    assert_eq!(app.get(&public).await.status(), 200);
+    assert_eq!(
+        app.get(&format!("/rueckmeldung/termin/{}/falsch", date.id))
+            .await
+            .status(),
+        404
+    );
+    let token = app.csrf_token(&public).await;
+    let res = app
+        .post_form(&public, &[("csrf_token", &token), ("bewertung", "5")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let channels: Vec<String> = stored(&app, date.id)
+        .await
+        .into_iter()
+        .map(|f| f.channel)
+        .collect();
+    assert_eq!(channels, ["paper", "paper", "qr"]);
+
+    // Another organisation's staff cannot type in forms for this date.
+    app.login(EDITOR.0, EDITOR.1).await;
+    assert_eq!(app.get(&paper).await.status(), 404);
+    let token = app.csrf_token("/konto").await;
+    let res = app
+        .post_form(&paper, &[("csrf_token", &token), ("bewertung", "1")])
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        feedback::Entity::find()
+            .filter(feedback::Column::DateId.eq(date.id))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        3
+    );
+}
