@@ -208,6 +208,8 @@ pub struct ProposalForm {
     pub ort: String,
     pub kontakt: String,
     pub email: String,
+    /// Staff entry only: the dialogue event (offer id) where the idea was collected.
+    pub veranstaltung: String,
 }
 
 /// A proposal ready to be stored.
@@ -221,6 +223,8 @@ pub struct ProposalDraft {
     pub contact: Option<String>,
     /// Needed to confirm a proposal handed in without an account.
     pub email: Option<Email>,
+    /// The dialogue event where the idea was collected (checked against the offers by the service).
+    pub event: Option<i32>,
 }
 
 impl ProposalForm {
@@ -251,12 +255,18 @@ impl ProposalForm {
             "kontakt",
             optional_line(&self.kontakt, CONTACT_MAX, "error-contact-too-long"),
         );
+        let event = errors.check(
+            "veranstaltung",
+            optional(&self.veranstaltung, |raw| {
+                raw.parse::<i32>().map_err(|_| "error-event-invalid")
+            }),
+        );
         let email = if email_required || !self.email.trim().is_empty() {
             errors.check("email", Email::parse(&self.email)).map(Some)
         } else {
             Some(None)
         };
-        match (title, body, category, district, town, contact, email) {
+        match (title, body, category, district, town, contact, email, event) {
             (
                 Some(title),
                 Some(body),
@@ -265,6 +275,7 @@ impl ProposalForm {
                 Some(town),
                 Some(contact),
                 Some(email),
+                Some(event),
             ) if errors.is_empty() => Ok(ProposalDraft {
                 title,
                 body,
@@ -273,6 +284,7 @@ impl ProposalForm {
                 town,
                 contact,
                 email,
+                event,
             }),
             _ => Err(errors),
         }
@@ -432,8 +444,13 @@ mod tests {
             ort: "x".repeat(81),
             kontakt: String::new(),
             email: "keine-adresse".into(),
+            veranstaltung: "drei".into(),
         };
         let errors = bad.parse(true).unwrap_err();
+        assert_eq!(
+            errors.for_field("veranstaltung"),
+            Some("error-event-invalid")
+        );
         assert_eq!(
             errors.for_field("titel"),
             Some("error-proposal-title-too-short")

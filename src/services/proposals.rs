@@ -14,11 +14,12 @@ use sea_orm::{
 
 use crate::{
     db::entities::{
-        district, organisation, proposal, proposal_event, proposal_follow, proposal_report,
+        district, offer, organisation, proposal, proposal_event, proposal_follow, proposal_report,
         proposal_support,
     },
     domain::{
         Email, Language,
+        offer::OfferKind,
         proposal::{
             ANSWER_MAX, Channel, NOTE_MAX, ProposalDraft, ProposalStatus, search_text, statement,
         },
@@ -340,6 +341,18 @@ impl ProposalDesk {
         {
             return Err(field("kreis", "error-district-unknown"));
         }
+        // Only staff link an idea to the dialogue event where it was collected.
+        let event_offer_id = match (&submitter, draft.event) {
+            (Submitter::Assisted { .. }, Some(event)) => {
+                offer::Entity::find_by_id(event)
+                    .one(&txn)
+                    .await?
+                    .filter(|o| o.kind == OfferKind::Dialogue.key())
+                    .ok_or_else(|| field("veranstaltung", "error-event-invalid"))?;
+                Some(i64::from(event))
+            }
+            _ => None,
+        };
         let model = proposal::ActiveModel {
             title: Set(draft.title.as_str().to_owned()),
             body: Set(draft.body.as_str().to_owned()),
@@ -358,7 +371,7 @@ impl ProposalDesk {
             author_token_hash: Set(hash_token(&token)),
             confirmed_at: Set((status != ProposalStatus::Unconfirmed).then_some(now)),
             merged_into_id: Set(None),
-            event_offer_id: Set(None),
+            event_offer_id: Set(event_offer_id),
             imported_supports: Set(0),
             supports_count: Set(0),
             search_text: Set(search_text(draft.title.as_str(), draft.body.as_str(), None)),
@@ -1145,6 +1158,20 @@ impl ProposalDesk {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Published proposals collected at a dialogue event, for the event's page.
+pub async fn from_event(
+    db: &DatabaseConnection,
+    offer_id: i32,
+) -> Result<Vec<proposal::Model>, DbErr> {
+    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
+    proposal::Entity::find()
+        .filter(proposal::Column::EventOfferId.eq(i64::from(offer_id)))
+        .filter(proposal::Column::Status.is_in(public))
+        .order_by_asc(proposal::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Every proposal with a public page, for the sitemap.

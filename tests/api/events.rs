@@ -168,3 +168,86 @@ async fn municipality_editors_create_dialogue_events_for_their_town() {
     // Another organisation's offers stay out of reach.
     assert_eq!(app.get("/verwaltung/angebote/1").await.status(), 404);
 }
+
+#[tokio::test]
+async fn ideas_collected_at_an_event_are_linked_to_it() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let event_id = |slug: &'static str| {
+        let db = app.db.clone();
+        async move {
+            offer::Entity::find()
+                .filter(offer::Column::Slug.eq(slug))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .to_string()
+        }
+    };
+    let ours = event_id(DIALOGUE).await;
+    let theirs = event_id(OPEN_DOOR).await;
+    app.login(EDITOR.0, EDITOR.1).await;
+    let page = "/verwaltung/vorschlaege/erfassen";
+    let fields = |event: &str| {
+        vec![
+            ("titel", "Sprechstunde für Formulare im Rathaus".to_owned()),
+            (
+                "text",
+                "Von einer Karte beim Bürgerdialog: Hilfe beim Ausfüllen von Online-Formularen."
+                    .to_owned(),
+            ),
+            ("kategorie", "verwaltung-digital".to_owned()),
+            ("kreis", "16068".to_owned()),
+            ("veranstaltung", event.to_owned()),
+        ]
+    };
+    let other = fields(&theirs);
+    let other: Vec<(&str, &str)> = other.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app.submit(page, page, &other).await;
+    assert_eq!(res.status(), 422, "another town's event is not offered");
+    let mine = fields(&ours);
+    let mine: Vec<(&str, &str)> = mine.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = app.submit(page, page, &mine).await;
+    assert_eq!(res.status(), 303);
+    let stored = teilhabe::db::entities::proposal::Entity::find()
+        .filter(
+            teilhabe::db::entities::proposal::Column::Title
+                .eq("Sprechstunde für Formulare im Rathaus"),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.event_offer_id.map(|id| id.to_string()), Some(ours));
+    assert_eq!(stored.channel, "assisted");
+
+    // Once published, the event and the proposal point at each other.
+    let token = app.csrf_token("/konto").await;
+    app.post_form("/abmelden", &[("csrf_token", &token)]).await;
+    app.login("moderation@demo.teilhabe.example", "Demo-Moderation-2026")
+        .await;
+    let admin_page = format!("/verwaltung/vorschlaege/{}", stored.id);
+    let res = app
+        .submit(
+            &admin_page,
+            &format!("{admin_page}/moderation"),
+            &[("aktion", "veroeffentlichen")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, event) = app.get_html(&format!("/veranstaltungen/{DIALOGUE}")).await;
+    assert!(
+        event
+            .html()
+            .contains(&format!("/vorschlaege/{}", stored.id))
+    );
+    let (_, proposal) = app.get_html(&format!("/vorschlaege/{}", stored.id)).await;
+    assert!(
+        proposal
+            .html()
+            .contains(&format!("/veranstaltungen/{DIALOGUE}"))
+    );
+}

@@ -11,7 +11,7 @@ use crate::{
         offer::{CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
     },
     mail::compose::calendar_event,
-    services::{catalogue, reference, venues},
+    services::{catalogue, proposals, reference, venues},
     web::{errors::WebError, page::Page},
 };
 
@@ -146,6 +146,16 @@ async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpRe
     };
     let mut ctx = page.context();
     ctx.insert("section", &section);
+    if section.kind == OfferKind::Dialogue {
+        ctx.insert(
+            "event_proposals",
+            &proposals::from_event(db, offer.id)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.title))
+                .collect::<Vec<_>>(),
+        );
+    }
     ctx.insert("offer", &OfferView::from(&offer));
     ctx.insert("organisation_name", &org.name);
     ctx.insert("organisation_email", &org.email);

@@ -1,15 +1,18 @@
 //! The back office for proposals: the moderation queue of a district, reports, official answers,
 //! and proposals typed in by staff from paper cards or phone calls.
 use actix_web::{HttpResponse, http::header, web};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::proposals::{EventView, ProposalView, district_names, form_errors};
 use crate::{
+    db::entities::offer,
+    domain::offer::OfferKind,
     domain::{
         FieldErrors,
         proposal::{ProposalCategory, ProposalForm, ProposalStatus},
     },
-    policy::{can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
+    policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
     services::{
         proposals::{Actor, Decision, ProposalError, Submitter},
         reference,
@@ -275,6 +278,26 @@ pub async fn resolve_report(page: Page, id: web::Path<i64>) -> Result<HttpRespon
     Ok(redirect("/verwaltung/vorschlaege"))
 }
 
+/// Dialogue events of the organisations this person manages (all for admins), newest first.
+async fn events_for(page: &Page) -> Result<Vec<(String, String)>, WebError> {
+    let Some(user) = page.user() else {
+        return Ok(Vec::new());
+    };
+    let mut query = offer::Entity::find()
+        .filter(offer::Column::Kind.eq(OfferKind::Dialogue.key()))
+        .order_by_desc(offer::Column::Id);
+    if let Some(ids) = policy::managed_organisations(user) {
+        query = query.filter(offer::Column::OrganisationId.is_in(ids));
+    }
+    Ok(query
+        .limit(100)
+        .all(&page.state().db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), o.title))
+        .collect())
+}
+
 async fn render_assisted(
     page: &Page,
     form: &ProposalForm,
@@ -283,6 +306,7 @@ async fn render_assisted(
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
     ctx.insert("form", form);
+    ctx.insert("events", &events_for(page).await?);
     ctx.insert("saved", &saved);
     ctx.insert(
         "districts",
@@ -334,6 +358,16 @@ pub async fn assisted(page: Page, form: web::Form<ProposalForm>) -> Result<HttpR
         Ok(draft) => draft,
         Err(errors) => return render_assisted(&page, &form, &errors, false).await,
     };
+    if let Some(event) = draft.event
+        && !events_for(&page)
+            .await?
+            .iter()
+            .any(|(id, _)| *id == event.to_string())
+    {
+        let mut errors = FieldErrors::default();
+        errors.add("veranstaltung", "error-event-invalid");
+        return render_assisted(&page, &form, &errors, false).await;
+    }
     match page
         .state()
         .proposal_desk()

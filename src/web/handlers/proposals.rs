@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -513,6 +514,21 @@ async fn render_show(
         Err(e) => return Err(WebError::Internal(e.into())),
     };
     let mut ctx = page.form_context();
+    if let Some(event_id) = found
+        .proposal
+        .event_offer_id
+        .and_then(|id| i32::try_from(id).ok())
+        && let Some(event) = crate::db::entities::offer::Entity::find_by_id(event_id)
+            .one(&page.state().db)
+            .await?
+            .filter(|o| o.status == "published")
+    {
+        ctx.insert("event_title", &event.title);
+        ctx.insert(
+            "event_path",
+            &crate::domain::offer::OfferKind::page_of(&event.kind, &event.slug),
+        );
+    }
     ctx.insert(
         "proposal",
         &ProposalView::new(&found.proposal, found.district_name.clone()),
@@ -836,6 +852,7 @@ async fn render_own(
             ort: model.town.clone().unwrap_or_default(),
             kontakt: model.contact.clone().unwrap_or_default(),
             email: String::new(),
+            veranstaltung: String::new(),
         });
         ctx.insert("form", &form);
         ctx.insert("districts", &district_options(page).await?);
