@@ -38,6 +38,7 @@ impl Translations {
         tera.register_filter("local_date", date_filter(DateStyle::Date));
         tera.register_filter("local_time", date_filter(DateStyle::Time));
         tera.register_filter("short_date", date_filter(DateStyle::Short));
+        tera.register_filter("decimal", decimal_filter);
         let me = self.clone();
         tera.register_function("t", move |args: &HashMap<String, tera::Value>| {
             let key = args
@@ -64,6 +65,24 @@ impl Translations {
             Ok(tera::Value::String(me.text_with(lang, key, &fluent_args)))
         });
     }
+}
+
+/// `{{ 4.25 | decimal(lang=lang, places=1) }}` → "4,3" in German, "4.3" in English; no value → "–".
+fn decimal_filter(
+    value: &tera::Value,
+    args: &HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let Some(number) = value.as_f64() else {
+        return Ok(tera::Value::String("–".into()));
+    };
+    let places = args.get("places").and_then(|p| p.as_u64()).unwrap_or(1) as usize;
+    let text = format!("{number:.places$}");
+    let german = args.get("lang").and_then(|l| l.as_str()) == Some("de");
+    Ok(tera::Value::String(if german {
+        text.replace('.', ",")
+    } else {
+        text
+    }))
 }
 
 #[derive(Clone, Copy)]

@@ -122,6 +122,11 @@ pub fn can_enter_assisted_proposals(user: Option<&CurrentUser>) -> bool {
     })
 }
 
+/// The impact dashboard: admins for all of Thuringia, municipality editors for their own districts.
+pub fn can_view_impact(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin) || u.has_role(Role::MunicipalityEditor))
+}
+
 /// What templates may show, computed once per page from the same functions.
 #[derive(Debug, Serialize)]
 pub struct Permissions {
@@ -133,6 +138,7 @@ pub struct Permissions {
     pub manage_offers: bool,
     pub answer_proposals: bool,
     pub enter_proposals: bool,
+    pub view_impact: bool,
 }
 
 impl Permissions {
@@ -146,6 +152,7 @@ impl Permissions {
             manage_offers: can_manage_offers(user),
             answer_proposals: can_answer_proposals(user),
             enter_proposals: can_enter_assisted_proposals(user),
+            view_impact: can_view_impact(user),
         }
     }
 }

@@ -19,7 +19,7 @@ export const DEMO_USERS_CSV = path.resolve(PACKAGE_DIR, '..', 'content', 'demo',
 const ACCOUNT_PAGES = ['/konto', '/konto/email', '/konto/loeschen'];
 /** Placeholder for the first user's page, found on /verwaltung/nutzer after signing in. */
 export const FIRST_USER_PAGE = '/verwaltung/nutzer/{id}';
-const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protokoll', '/verwaltung/barrieren'];
+const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protokoll', '/verwaltung/barrieren', '/verwaltung/wirkung'];
 /** The back office for offers; demo offer 1, its date 1 and booking 1 belong to the provider's organisation. */
 const OFFER_PAGES = [
   '/verwaltung/angebote',
@@ -47,7 +47,7 @@ export const ROLES = [
   { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
   { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
   { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, '/verwaltung/vorschlaege/erfassen'] },
-  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', '/verwaltung/angebote', '/verwaltung/angebote/neu', ...PROPOSAL_PAGES] },
+  { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', '/verwaltung/angebote', '/verwaltung/angebote/neu', ...PROPOSAL_PAGES, '/verwaltung/wirkung'] },
   { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
   { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];

@@ -11,6 +11,7 @@ pub mod csv_rows;
 pub mod demo;
 mod demo_courses;
 pub mod feedback;
+pub mod impact;
 pub mod offer_admin;
 pub mod proposal_import;
 pub mod proposals;

@@ -15,7 +15,7 @@ use actix_web::{HttpResponse, error, http::header, web};
 
 use crate::services::content::PAGES;
 use handlers::{
-    account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home,
+    account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home, impact,
     offer_admin, operations, proposal_admin, proposals, venues,
 };
 
@@ -297,6 +297,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/verwaltung/vorschlaege/{id}/antwort",
             web::post().to(proposal_admin::answer),
         )
+        .route("/verwaltung/wirkung", web::get().to(impact::show))
         .route("/verwaltung/protokoll", web::get().to(admin::audit_log))
         .route(
             "/verwaltung/barrieren",

@@ -24,6 +24,12 @@ const ACCOUNTS: [(&str, &str); 6] = [
 /// path: anonymous, citizen, volunteer, provider staff, municipality editor, moderator, admin
 const MATRIX: &[(&str, [Expect; 7])] = &[
     (
+        "/verwaltung/wirkung",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
         "/verwaltung/termine/1/rueckmeldungen",
         [
             Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,

@@ -12,6 +12,7 @@ mod csrf;
 mod demo_data;
 mod events;
 mod feedback;
+mod impact;
 mod json_api;
 mod language;
 mod links;

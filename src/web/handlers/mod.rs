@@ -7,6 +7,7 @@ pub mod content_pages;
 pub mod courses;
 pub mod feedback;
 pub mod home;
+pub mod impact;
 pub mod offer_admin;
 pub mod operations;
 pub mod proposal_admin;

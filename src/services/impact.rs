@@ -1,0 +1,357 @@
+//! The figures of the impact dashboard ("Wirkung"): participation, dates held, no-shows, feedback
+//! and proposals per district and month. Aggregated in the database, so the page stays fast with
+//! many feedback forms.
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+use serde::Serialize;
+
+use crate::domain::proposal::ProposalStatus;
+
+/// Which figures to show: calendar months `from..=to` (first days), optionally one district.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpactFilter {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Districts to include; `None` means all of Thuringia.
+    pub districts: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Figures {
+    pub dates_held: i64,
+    pub course_dates: i64,
+    pub event_dates: i64,
+    /// Confirmed places on the dates held.
+    pub participants: i64,
+    pub present: i64,
+    pub absent: i64,
+    pub feedback_forms: i64,
+    rating_sum: i64,
+    confidence_change_sum: i64,
+    confidence_pairs: i64,
+}
+
+impl Figures {
+    fn add(&mut self, other: &Figures) {
+        self.dates_held += other.dates_held;
+        self.course_dates += other.course_dates;
+        self.event_dates += other.event_dates;
+        self.participants += other.participants;
+        self.present += other.present;
+        self.absent += other.absent;
+        self.feedback_forms += other.feedback_forms;
+        self.rating_sum += other.rating_sum;
+        self.confidence_change_sum += other.confidence_change_sum;
+        self.confidence_pairs += other.confidence_pairs;
+    }
+
+    /// Share of marked participants who did not come, in percent.
+    pub fn no_show_percent(&self) -> Option<f64> {
+        let marked = self.present + self.absent;
+        (marked > 0).then(|| 100.0 * self.absent as f64 / marked as f64)
+    }
+
+    pub fn rating_average(&self) -> Option<f64> {
+        (self.feedback_forms > 0).then(|| self.rating_sum as f64 / self.feedback_forms as f64)
+    }
+
+    /// Mean change of self-assessed confidence (after minus before, on a 1–5 scale) per answered item.
+    pub fn confidence_change(&self) -> Option<f64> {
+        (self.confidence_pairs > 0)
+            .then(|| self.confidence_change_sum as f64 / self.confidence_pairs as f64)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// `2026-11` or a district key.
+    pub key: String,
+    pub figures: Figures,
+    pub no_show_percent: Option<f64>,
+    pub rating_average: Option<f64>,
+    pub confidence_change: Option<f64>,
+}
+
+impl Row {
+    fn new(key: String, figures: Figures) -> Self {
+        Self {
+            no_show_percent: figures.no_show_percent(),
+            rating_average: figures.rating_average(),
+            confidence_change: figures.confidence_change(),
+            key,
+            figures,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposalFigures {
+    /// Count per public status, in lifecycle order.
+    pub by_status: Vec<(String, i64)>,
+    pub total: i64,
+    pub answered: i64,
+    /// Mean days from publication to the official answer.
+    pub days_to_answer: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Impact {
+    pub months: Vec<Row>,
+    pub districts: Vec<Row>,
+    pub total: Row,
+    pub proposals: ProposalFigures,
+}
+
+#[derive(FromQueryResult)]
+struct DateFigures {
+    starts_at: DateTime<Utc>,
+    kind: String,
+    district: Option<String>,
+    participants: Option<i64>,
+    present: Option<i64>,
+    absent: Option<i64>,
+    forms: Option<i64>,
+    rating_sum: Option<i64>,
+    change_sum: Option<i64>,
+    pairs: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct ProposalRow {
+    status: String,
+    published_at: Option<DateTime<Utc>>,
+    answered_at: Option<DateTime<Utc>>,
+}
+
+const AREAS: [&str; 5] = [
+    "information",
+    "communication",
+    "content",
+    "safety",
+    "problem_solving",
+];
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    d.checked_add_months(chrono::Months::new(1)).unwrap_or(d)
+}
+
+/// Every month of the filter, so empty months show as zero instead of being skipped.
+fn months(filter: &ImpactFilter) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut m = month_start(filter.from);
+    while m <= filter.to && out.len() < 120 {
+        out.push(m.format("%Y-%m").to_string());
+        m = next_month(m);
+    }
+    out
+}
+
+fn utc_start(d: NaiveDate) -> DateTime<Utc> {
+    chrono_tz::Europe::Berlin
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or_else(
+            || d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    filter: &ImpactFilter,
+    now: DateTime<Utc>,
+) -> Result<Impact, DbErr> {
+    let backend = db.get_database_backend();
+    let start = utc_start(month_start(filter.from));
+    let end = std::cmp::min(utc_start(next_month(month_start(filter.to))), now);
+    let pair = |area: &str| {
+        format!(
+            "SUM(CASE WHEN f.before_{area} IS NOT NULL AND f.after_{area} IS NOT NULL THEN f.after_{area} - f.before_{area} ELSE 0 END)"
+        )
+    };
+    let counted = |area: &str| {
+        format!(
+            "SUM(CASE WHEN f.before_{area} IS NOT NULL AND f.after_{area} IS NOT NULL THEN 1 ELSE 0 END)"
+        )
+    };
+    let change_sum = AREAS.map(pair).join(" + ");
+    let pairs = AREAS.map(counted).join(" + ");
+    // One row per date held: its place's district, its bookings and its feedback, each summed in a
+    // subquery so that bookings and feedback do not multiply each other.
+    let sql = format!(
+        "SELECT d.starts_at AS starts_at, o.kind AS kind, COALESCE(v.district_key, org.district_key) AS district,
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = 'confirmed') AS participants,
+            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = 'present') AS present,
+            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = 'absent') AS absent,
+            fb.forms AS forms, fb.rating_sum AS rating_sum, fb.change_sum AS change_sum, fb.pairs AS pairs
+         FROM offer_dates d
+         JOIN offers o ON o.id = d.offer_id
+         JOIN organisations org ON org.id = o.organisation_id
+         LEFT JOIN venues v ON v.id = o.venue_id
+         LEFT JOIN (SELECT f.date_id AS date_id, COUNT(*) AS forms, SUM(f.rating) AS rating_sum,
+                           {change_sum} AS change_sum, {pairs} AS pairs
+                    FROM feedback f GROUP BY f.date_id) fb ON fb.date_id = d.id
+         WHERE d.status <> 'cancelled' AND d.series_lead_id IS NULL
+           AND d.starts_at >= {p1} AND d.starts_at < {p2}",
+        p1 = placeholder(backend, 1),
+        p2 = placeholder(backend, 2),
+    );
+    let rows = DateFigures::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [Value::from(start), Value::from(end)],
+    ))
+    .all(db)
+    .await?;
+
+    let month_keys = months(filter);
+    let mut by_month: BTreeMap<String, Figures> = month_keys
+        .iter()
+        .map(|m| (m.clone(), Figures::default()))
+        .collect();
+    let mut by_district: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut total = Figures::default();
+    for row in rows {
+        let district = row.district.unwrap_or_default();
+        if let Some(wanted) = &filter.districts
+            && !wanted.contains(&district)
+        {
+            continue;
+        }
+        let figures = Figures {
+            dates_held: 1,
+            course_dates: i64::from(row.kind == "kurs"),
+            event_dates: i64::from(row.kind == "dialog"),
+            participants: row.participants.unwrap_or(0),
+            present: row.present.unwrap_or(0),
+            absent: row.absent.unwrap_or(0),
+            feedback_forms: row.forms.unwrap_or(0),
+            rating_sum: row.rating_sum.unwrap_or(0),
+            confidence_change_sum: row.change_sum.unwrap_or(0),
+            confidence_pairs: row.pairs.unwrap_or(0),
+        };
+        let month = row
+            .starts_at
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%Y-%m")
+            .to_string();
+        if let Some(m) = by_month.get_mut(&month) {
+            m.add(&figures);
+        }
+        by_district.entry(district).or_default().add(&figures);
+        total.add(&figures);
+    }
+
+    let proposals = ProposalRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT status, published_at, answered_at FROM proposals WHERE created_at >= {} AND created_at < {}{}",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+            match &filter.districts {
+                Some(keys) if keys.is_empty() => " AND 1 = 0".to_owned(),
+                Some(keys) => format!(
+                    " AND district_key IN ({})",
+                    (0..keys.len())
+                        .map(|i| placeholder(backend, i + 3))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => String::new(),
+            }
+        ),
+        [Value::from(start), Value::from(utc_start(next_month(month_start(filter.to))))]
+            .into_iter()
+            .chain(
+                filter
+                    .districts
+                    .iter()
+                    .flatten()
+                    .map(|k| Value::from(k.clone())),
+            ),
+    ))
+    .all(db)
+    .await?;
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    let (mut answered, mut days) = (0i64, 0f64);
+    for p in &proposals {
+        *counts.entry(p.status.clone()).or_default() += 1;
+        if let (Some(published), Some(answer)) = (p.published_at, p.answered_at) {
+            answered += 1;
+            days += (answer - published).num_minutes().max(0) as f64 / (24.0 * 60.0);
+        }
+    }
+    let by_status: Vec<(String, i64)> = ProposalStatus::PUBLIC
+        .iter()
+        .map(|s| {
+            (
+                s.key().to_owned(),
+                counts.get(s.key()).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    Ok(Impact {
+        months: by_month.into_iter().map(|(k, f)| Row::new(k, f)).collect(),
+        districts: by_district
+            .into_iter()
+            .map(|(k, f)| Row::new(k, f))
+            .collect(),
+        total: Row::new("total".into(), total),
+        proposals: ProposalFigures {
+            total: by_status.iter().map(|(_, n)| n).sum(),
+            by_status,
+            answered,
+            days_to_answer: (answered > 0).then(|| days / answered as f64),
+        },
+    })
+}
+
+fn placeholder(backend: sea_orm::DbBackend, n: usize) -> String {
+    match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_month_of_the_period_is_listed() {
+        let filter = ImpactFilter {
+            from: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            districts: None,
+        };
+        assert_eq!(
+            months(&filter),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+    }
+
+    #[test]
+    fn rates_and_averages_need_data() {
+        let empty = Figures::default();
+        assert_eq!(empty.no_show_percent(), None);
+        assert_eq!(empty.rating_average(), None);
+        let some = Figures {
+            present: 3,
+            absent: 1,
+            feedback_forms: 2,
+            rating_sum: 9,
+            confidence_change_sum: 3,
+            confidence_pairs: 2,
+            ..Figures::default()
+        };
+        assert_eq!(some.no_show_percent(), Some(25.0));
+        assert_eq!(some.rating_average(), Some(4.5));
+        assert_eq!(some.confidence_change(), Some(1.5));
+    }
+}

@@ -1,0 +1,143 @@
+//! The impact dashboard: figures computed in the database on both backends, charts with a text
+//! alternative and tables, and municipalities limited to their own districts.
+use chrono::{Datelike, Duration, Utc};
+use sea_orm::{ActiveModelTrait, Set};
+use teilhabe::{
+    db::entities::{booking, feedback, offer_date},
+    services::impact::{self, ImpactFilter},
+};
+
+use crate::{
+    helpers::{Backend, TestApp, select, spawn_app},
+    on_both_backends,
+};
+
+/// A date of demo course 1 (Erfurt) two hours ago with three participants and two feedback forms.
+async fn seed(app: &TestApp) -> i32 {
+    let starts_at = Utc::now() - Duration::hours(2);
+    let date = offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(1)),
+        capacity: Set(10),
+        booked_places: Set(3),
+        max_places_per_booking: Set(2),
+        status: Set("scheduled".into()),
+        created_at: Set(starts_at - Duration::days(5)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    for (places, attendance) in [(2, "present"), (1, "absent")] {
+        booking::ActiveModel {
+            date_id: Set(date.id),
+            name: Set("Person".into()),
+            phone: Set(Some("0361 1".into())),
+            places: Set(places),
+            status: Set("confirmed".into()),
+            channel: Set("staff".into()),
+            cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
+            created_at: Set(starts_at - Duration::days(1)),
+            language: Set("de".into()),
+            attendance: Set(Some(attendance.into())),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    for (rating, before, after) in [(4, Some(2), Some(4)), (5, Some(3), Some(4))] {
+        feedback::ActiveModel {
+            date_id: Set(date.id),
+            channel: Set("paper".into()),
+            rating: Set(rating),
+            before_safety: Set(before),
+            after_safety: Set(after),
+            submitted_on: Set(Utc::now().date_naive()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    date.id
+}
+
+on_both_backends!(figures_add_up_per_month_and_district, |app| {
+    seed(&app).await;
+    let today = Utc::now().date_naive();
+    let month = today.with_day(1).unwrap();
+    let filter = ImpactFilter {
+        from: month,
+        to: month,
+        districts: Some(vec!["16051".into()]),
+    };
+    let figures = impact::figures(&app.db, &filter, Utc::now()).await.unwrap();
+    let total = &figures.total;
+    assert_eq!(
+        total.figures.dates_held, 1,
+        "only dates that took place count"
+    );
+    assert_eq!(total.figures.participants, 3);
+    assert_eq!((total.figures.present, total.figures.absent), (1, 1));
+    assert_eq!(total.no_show_percent, Some(50.0));
+    assert_eq!(total.figures.feedback_forms, 2);
+    assert_eq!(total.rating_average, Some(4.5));
+    assert_eq!(total.confidence_change, Some(1.5));
+    assert_eq!(figures.months.len(), 1);
+    assert_eq!(figures.districts.len(), 1);
+    assert_eq!(figures.districts[0].key, "16051");
+
+    let elsewhere = ImpactFilter {
+        from: chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+        districts: Some(vec!["16068".into()]),
+        ..filter
+    };
+    let figures = impact::figures(&app.db, &elsewhere, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(figures.total.figures.dates_held, 0);
+    assert!(figures.proposals.total > 0, "demo proposals from Sömmerda");
+});
+
+#[tokio::test]
+async fn the_dashboard_shows_charts_with_tables_and_respects_areas() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    seed(&app).await;
+    app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+        .await;
+    let (status, page) = app.get_html("/verwaltung/wirkung?von=2025-01").await;
+    assert_eq!(status, 200);
+    let charts = select(&page, "svg[role=img]");
+    assert_eq!(charts.len(), 2);
+    assert!(!select(&page, "svg title").is_empty());
+    assert!(select(&page, "table.table").len() >= 3);
+    let (status, _) = app.get_html("/verwaltung/wirkung?von=2026-13").await;
+    assert_eq!(status, 422);
+    let (status, _) = app
+        .get_html("/verwaltung/wirkung?von=2026-05&bis=2026-01")
+        .await;
+    assert_eq!(status, 422);
+    let token = app.csrf_token("/konto").await;
+    app.post_form("/abmelden", &[("csrf_token", &token)]).await;
+
+    // The municipality of Sömmerda sees its own district only.
+    app.login("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026")
+        .await;
+    let (status, page) = app.get_html("/verwaltung/wirkung").await;
+    assert_eq!(status, 200);
+    let options: Vec<&str> = select(&page, "#kreis option")
+        .iter()
+        .filter_map(|o| o.value().attr("value"))
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert_eq!(options, ["16068"]);
+    let (status, _) = app.get_html("/verwaltung/wirkung?kreis=16051").await;
+    assert_eq!(status, 422);
+}
