@@ -36,3 +36,14 @@ impl FieldErrors {
         }
     }
 }
+
+/// An optional field: empty means `None`, anything else must parse.
+pub fn optional<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, &'static str>,
+) -> Result<Option<T>, &'static str> {
+    match raw.trim() {
+        "" => Ok(None),
+        value => parse(value).map(Some),
+    }
+}

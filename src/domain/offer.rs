@@ -2,7 +2,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{DistrictKey, FieldErrors};
+use super::{DistrictKey, FieldErrors, form::optional};
 
 vocabulary!(
     /// The subject of a course or event.
@@ -121,16 +121,6 @@ pub struct CatalogueFilter {
 
 const MAX_TEXT: usize = 100;
 pub const MAX_PAGE: u32 = 10_000;
-
-fn optional<T>(
-    raw: &str,
-    parse: impl Fn(&str) -> Result<T, &'static str>,
-) -> Result<Option<T>, &'static str> {
-    match raw.trim() {
-        "" => Ok(None),
-        value => parse(value).map(Some),
-    }
-}
 
 fn date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")

@@ -1,7 +1,7 @@
 //! Proposals: what they are about, where they stand, and the forms that create and find them.
 use serde::{Deserialize, Serialize};
 
-use super::{DistrictKey, Email, FieldErrors};
+use super::{DistrictKey, Email, FieldErrors, form::optional};
 
 vocabulary!(
     /// What a proposal is about.
@@ -288,16 +288,6 @@ impl ProposalForm {
             }),
             _ => Err(errors),
         }
-    }
-}
-
-fn optional<T>(
-    raw: &str,
-    parse: impl Fn(&str) -> Result<T, &'static str>,
-) -> Result<Option<T>, &'static str> {
-    match raw.trim() {
-        "" => Ok(None),
-        value => parse(value).map(Some),
     }
 }
 

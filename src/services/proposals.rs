@@ -6,10 +6,10 @@ use std::{borrow::Cow, collections::HashMap};
 use chrono::{DateTime, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    SqlErr,
-    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use crate::{
@@ -699,7 +699,7 @@ impl ProposalDesk {
             active.published_at = Set(Some(now));
         }
         if let Decision::Merge(kept_id) = decision {
-            self.merge_into(&txn, &model, kept_id, actor, now).await?;
+            self.merge_into(&txn, &model, kept_id, actor).await?;
             active.merged_into_id = Set(Some(kept_id));
         }
         let updated = active.update(&txn).await?;
@@ -760,7 +760,6 @@ impl ProposalDesk {
         merged: &proposal::Model,
         kept_id: i64,
         actor: Actor<'_>,
-        now: DateTime<Utc>,
     ) -> Result<(), ProposalError> {
         if kept_id == merged.id {
             return Err(field("ziel", "error-merge-self"));
@@ -772,57 +771,62 @@ impl ProposalDesk {
         if !status_of(&kept).is_public() || !moderates(actor.rights, &kept) {
             return Err(field("ziel", "error-merge-target-unknown"));
         }
-        // Supports move unless the person already supports the kept proposal.
-        let supports = proposal_support::Entity::find()
+        // Supports and followers move unless the same person is already on the kept proposal;
+        // those left behind are dropped with the merged proposal's state.
+        let on_kept = |column: proposal_support::Column| {
+            Query::select()
+                .column(column)
+                .from(proposal_support::Entity)
+                .and_where(proposal_support::Column::ProposalId.eq(kept_id))
+                .and_where(Expr::col(column).is_not_null())
+                .to_owned()
+        };
+        proposal_support::Entity::update_many()
+            .col_expr(proposal_support::Column::ProposalId, Expr::value(kept_id))
             .filter(proposal_support::Column::ProposalId.eq(merged.id))
-            .all(txn)
+            .filter(
+                Condition::any()
+                    .add(proposal_support::Column::UserId.is_null())
+                    .add(
+                        proposal_support::Column::UserId
+                            .not_in_subquery(on_kept(proposal_support::Column::UserId)),
+                    ),
+            )
+            .filter(
+                Condition::any()
+                    .add(proposal_support::Column::EmailHash.is_null())
+                    .add(
+                        proposal_support::Column::EmailHash
+                            .not_in_subquery(on_kept(proposal_support::Column::EmailHash)),
+                    ),
+            )
+            .exec(txn)
             .await?;
-        for support in supports {
-            let duplicate = proposal_support::Entity::find()
-                .filter(proposal_support::Column::ProposalId.eq(kept_id))
-                .filter(match (support.user_id, &support.email_hash) {
-                    (Some(user), _) => proposal_support::Column::UserId.eq(user),
-                    (None, Some(hash)) => proposal_support::Column::EmailHash.eq(hash.as_str()),
-                    (None, None) => proposal_support::Column::Id.eq(-1),
-                })
-                .one(txn)
-                .await?
-                .is_some();
-            if duplicate {
-                proposal_support::Entity::delete_by_id(support.id)
-                    .exec(txn)
-                    .await?;
-            } else {
-                let mut active = support.into_active_model();
-                active.proposal_id = Set(kept_id);
-                active.update(txn).await?;
-            }
-        }
-        let followers = proposal_follow::Entity::find()
+        proposal_support::Entity::delete_many()
+            .filter(proposal_support::Column::ProposalId.eq(merged.id))
+            .exec(txn)
+            .await?;
+        proposal_follow::Entity::update_many()
+            .col_expr(proposal_follow::Column::ProposalId, Expr::value(kept_id))
             .filter(proposal_follow::Column::ProposalId.eq(merged.id))
-            .all(txn)
+            .filter(
+                proposal_follow::Column::Email.not_in_subquery(
+                    Query::select()
+                        .column(proposal_follow::Column::Email)
+                        .from(proposal_follow::Entity)
+                        .and_where(proposal_follow::Column::ProposalId.eq(kept_id))
+                        .to_owned(),
+                ),
+            )
+            .exec(txn)
             .await?;
-        for follower in followers {
-            let duplicate = proposal_follow::Entity::find()
-                .filter(proposal_follow::Column::ProposalId.eq(kept_id))
-                .filter(proposal_follow::Column::Email.eq(follower.email.as_str()))
-                .one(txn)
-                .await?
-                .is_some();
-            if duplicate {
-                proposal_follow::Entity::delete_by_id(follower.id)
-                    .exec(txn)
-                    .await?;
-            } else {
-                let mut active = follower.into_active_model();
-                active.proposal_id = Set(kept_id);
-                active.update(txn).await?;
-            }
-        }
+        proposal_follow::Entity::delete_many()
+            .filter(proposal_follow::Column::ProposalId.eq(merged.id))
+            .exec(txn)
+            .await?;
         recount(txn, kept_id, merged.imported_supports).await?;
         recount(txn, merged.id, -merged.imported_supports).await?;
         indexer::enqueue(txn, kept_id).await?;
-        let _ = now;
         Ok(())
     }
 
