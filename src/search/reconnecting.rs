@@ -1,11 +1,31 @@
 //! A Meilisearch index that connects on first use and again after a failed connection attempt, so
 //! the portal starts and serves (with the database search) while the search server is down.
+use std::{future::Future, time::Duration};
+
 use tokio::sync::OnceCell;
 
 use super::{
     ProposalDocument, ProposalIndex, SearchError, SearchQuery, SearchResults,
     meilisearch::MeilisearchIndex,
 };
+
+/// A search must answer quickly or the page falls back to the database search.
+const SEARCH_TIMEOUT: Duration = Duration::from_secs(2);
+/// Index updates wait for Meilisearch's task queue; the outbox retries after a timeout.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Bounds a call, so a server that accepts connections but never answers cannot hold a request.
+async fn within<T>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, SearchError>>,
+) -> Result<T, SearchError> {
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(SearchError::Unavailable(format!(
+            "meilisearch did not answer within {} s",
+            limit.as_secs()
+        )))
+    })
+}
 
 pub struct ReconnectingMeilisearch {
     url: String,
@@ -40,15 +60,24 @@ impl ProposalIndex for ReconnectingMeilisearch {
         "meilisearch"
     }
     async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
-        self.index().await?.upsert(documents).await
+        within(WRITE_TIMEOUT, async {
+            self.index().await?.upsert(documents).await
+        })
+        .await
     }
     async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
-        self.index().await?.remove(ids).await
+        within(WRITE_TIMEOUT, async {
+            self.index().await?.remove(ids).await
+        })
+        .await
     }
     async fn clear(&self) -> Result<(), SearchError> {
-        self.index().await?.clear().await
+        within(WRITE_TIMEOUT, async { self.index().await?.clear().await }).await
     }
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        self.index().await?.search(query).await
+        within(SEARCH_TIMEOUT, async {
+            self.index().await?.search(query).await
+        })
+        .await
     }
 }

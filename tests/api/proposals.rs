@@ -760,3 +760,35 @@ async fn a_search_server_outage_falls_back_and_loses_no_proposal() {
     assert_eq!(body["degraded"], true);
     assert!(body["total"].as_u64().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn a_search_server_that_never_answers_does_not_hold_the_page() {
+    // Accepts connections and then stays silent, like a server behind a broken proxy.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = silent.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![("TEILHABE_MEILISEARCH_URL", format!("http://{address}"))],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (status, doc) = app.get_html("/vorschlaege?q=Glasfaserausbau").await;
+    assert_eq!(status, 200);
+    assert!(!select(&doc, ".notice").is_empty());
+    assert!(!select(&doc, ".result").is_empty());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered from the database after the search timeout, took {:?}",
+        started.elapsed()
+    );
+}
