@@ -38,6 +38,53 @@ pub enum Command {
     ///
     /// Stop the portal first when it uses the embedded index: only one process may write it.
     Reindex,
+    /// Write the anonymised export for the state ministry (TMDI) into a directory.
+    ///
+    /// Files: courses, dates, dialogue_events, feedback, proposals, statistics_by_district_month,
+    /// dataset.jsonld (DCAT-AP.de) and manifest.json (row counts, SHA-256). Days are calendar days in
+    /// Europe/Berlin, both inclusive. Layout: content/reference/export-schema.md.
+    Export {
+        /// First day, e.g. 2026-03-01.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, e.g. 2026-03-31; with --since-last it defaults to yesterday.
+        #[arg(long)]
+        to: Option<String>,
+        /// Start the day after the last recorded export (--from is used only for the first one).
+        #[arg(long)]
+        since_last: bool,
+        /// csv, json or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Start CSV files with a UTF-8 byte order mark, so Excel shows umlauts correctly.
+        #[arg(long)]
+        bom: bool,
+        /// Existing directory to write the files into; files of the same name are replaced.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Manage API tokens for the export endpoint.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for an admin; the token is printed once and only its hash is stored.
+    Add {
+        /// E-mail address of an existing user with the admin role.
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "TMDI Export".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke an API token at once.
+    Revoke {
+        /// The id printed by `token add`.
+        #[arg(long)]
+        id: i32,
+    },
 }
 
 #[derive(Subcommand, Debug)]

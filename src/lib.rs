@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod policy;

@@ -2,12 +2,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use teilhabe::{
-    cli::{Cli, Command, ImportCommand, UserCommand},
+    cli::{Cli, Command, ImportCommand, TokenCommand, UserCommand},
     config::Settings,
     domain::{DistrictKey, Email, Role, Slug},
+    export::{self, ExportError, ExportFormat, ExportRequest, PeriodInput},
     search::indexer,
     services::{
-        proposal_import,
+        api_tokens, proposal_import,
         users::{self, NewRoleGrant},
     },
     startup::{self, Application, StartupError},
@@ -148,6 +149,66 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e, 1),
             }
         }
+        Command::Export {
+            from,
+            to,
+            since_last,
+            format,
+            bom,
+            out,
+        } => {
+            run_export(
+                &settings,
+                PeriodInput {
+                    from,
+                    to,
+                    since_last,
+                },
+                &format,
+                bom,
+                &out,
+            )
+            .await
+        }
+        Command::Token(command) => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            match command {
+                TokenCommand::Add { email, name } => {
+                    let email = match Email::parse(&email) {
+                        Ok(email) => email,
+                        Err(_) => {
+                            return fail(
+                                format_args!("--email: '{email}' is not a valid e-mail address"),
+                                USAGE_ERROR,
+                            );
+                        }
+                    };
+                    match api_tokens::create(&db, &email, &name).await {
+                        Ok(created) => {
+                            println!("API token {} for {email} ({name}):", created.id);
+                            println!("{}", created.token);
+                            println!(
+                                "shown once; send it as 'Authorization: Bearer <token>', revoke it with \
+                                 'teilhabe token revoke --id {}'",
+                                created.id
+                            );
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => fail(e, 1),
+                    }
+                }
+                TokenCommand::Revoke { id } => match api_tokens::revoke(&db, id).await {
+                    Ok(()) => {
+                        println!("API token {id} revoked");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(e, 1),
+                },
+            }
+        }
         Command::User(UserCommand::Add {
             email,
             role,
@@ -179,6 +240,67 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e, 1),
             }
         }
+    }
+}
+
+fn export_failure(e: &ExportError) -> ExitCode {
+    fail(e.with_causes(), if e.is_usage() { USAGE_ERROR } else { 1 })
+}
+
+async fn run_export(
+    settings: &Settings,
+    period: PeriodInput,
+    format: &str,
+    bom: bool,
+    out: &std::path::Path,
+) -> ExitCode {
+    let format = match ExportFormat::parse(format) {
+        Ok(format) => format,
+        Err(e) => return export_failure(&e),
+    };
+    if bom && format != ExportFormat::Csv {
+        return fail("--bom: only CSV files have a byte order mark", USAGE_ERROR);
+    }
+    // Date syntax is checked before the database is opened, so a typo fails at once.
+    for (field, raw) in [
+        (export::Field::From, &period.from),
+        (export::Field::To, &period.to),
+    ] {
+        if let Some(raw) = raw
+            && let Err(e) = export::parse_day(field, raw)
+        {
+            return export_failure(&e);
+        }
+    }
+    let db = match startup::prepare_database(settings).await {
+        Ok(db) => db,
+        Err(e) => return startup_failure(e),
+    };
+    let today = export::today_in_berlin(chrono::Utc::now());
+    let period = match period.resolve(&db, today).await {
+        Ok(period) => period,
+        Err(e) => return export_failure(&e),
+    };
+    let request = ExportRequest {
+        period,
+        format,
+        bom,
+        started_by: "cli".into(),
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let result = export::run(&db, &request, out, Some(&bar)).await;
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => export_failure(&e),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Features, one module each: they take parsed domain values, talk to the database and return results.
 pub mod accounts;
 pub mod admin;
+pub mod api_tokens;
 pub mod audit;
 pub mod barrier_reports;
 pub mod booking;

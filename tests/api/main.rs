@@ -11,6 +11,7 @@ mod courses;
 mod csrf;
 mod demo_data;
 mod events;
+mod export;
 mod feedback;
 mod impact;
 mod json_api;

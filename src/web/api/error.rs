@@ -41,6 +41,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 413: the body is larger than the API accepts.
     PayloadTooLarge,
+    /// 401: no API token, or an unknown or revoked one (`Authorization: Bearer <token>`).
+    Unauthorized,
+    /// 403: the token is valid, but its user may not do this (the export needs the admin role).
+    Forbidden,
     /// 500: our fault; nothing was stored.
     Internal,
 }
@@ -55,6 +59,8 @@ impl ErrorCode {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +80,10 @@ impl ErrorCode {
             Self::BadRequest => "Die Anfrage konnte nicht gelesen werden.",
             Self::MethodNotAllowed => "Diese Methode ist für diese Adresse nicht erlaubt.",
             Self::PayloadTooLarge => "Die gesendeten Daten sind zu groß.",
+            Self::Unauthorized => {
+                "Dafür ist ein gültiger API-Schlüssel nötig (Kopfzeile Authorization: Bearer …)."
+            }
+            Self::Forbidden => "Dieser API-Schlüssel gehört zu keinem Konto mit der Rolle admin.",
             Self::Internal => {
                 "Es ist ein Fehler aufgetreten. Versuchen Sie es bitte später noch einmal. \
                  Ihre Angaben wurden nicht gespeichert."
@@ -229,6 +239,10 @@ impl ResponseError for ApiError {
         }
         if let Some(allow) = self.allow {
             response.insert_header((header::ALLOW, allow));
+        }
+        if self.body.error.code == ErrorCode::Unauthorized {
+            // RFC 6750: tell the client which scheme is expected.
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(&self.body)
     }

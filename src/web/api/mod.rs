@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod courses;
 pub mod dates;
 pub mod error;
+pub mod export;
 pub mod proposals;
 pub mod views;
 
@@ -33,7 +34,7 @@ const JSON_LIMIT: usize = 16 * 1024;
             **Errors** always have the shape `{\"error\": {\"code\", \"message\", \"fields\"}}`: `code` is \
             stable and meant for programs, `message` is German plain text, `fields` lists each wrong \
             input with the message id of the rule (`error-email-invalid`) and its German text. \
-            Status codes: 400 `bad_request`, 404 `not_found`, 405 `method_not_allowed`, \
+            Status codes: 400 `bad_request`, 401 `unauthorized`, 403 `forbidden`, 404 `not_found`, 405 `method_not_allowed`, \
             409 `not_bookable` / `duplicate` / `already_cancelled`, 413 `payload_too_large`, \
             422 `validation_failed` / `too_many_places`, 429 `rate_limited` (with `Retry-After` in \
             seconds), 500 `internal`.\n\n\
@@ -50,6 +51,7 @@ const JSON_LIMIT: usize = 16 * 1024;
         bookings::create,
         bookings::cancel,
         proposals::search,
+        export::download,
     ),
     components(schemas(ErrorResponse, ErrorDetail, FieldProblem, ErrorCode)),
     tags(
@@ -57,9 +59,32 @@ const JSON_LIMIT: usize = 16 * 1024;
         (name = "dates", description = "Dates of courses, with the catalogue's filters"),
         (name = "bookings", description = "Booking and cancelling places"),
         (name = "proposals", description = "Citizens' proposals and the official answers"),
-    )
+        (name = "export", description = "Anonymised export for the state ministry (API token of an admin)"),
+    ),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme used by the export: an API token from `teilhabe token add`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "API token of an admin, created with `teilhabe token add`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI 3 document, with this instance's address as server.
 pub fn document(base_url: &str) -> utoipa::openapi::OpenApi {
@@ -126,6 +151,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(
                 web::resource("/v1/proposals")
                     .route(web::get().to(proposals::search))
+                    .default_service(only("GET")),
+            )
+            .service(
+                web::resource("/v1/export")
+                    .wrap(no_store())
+                    .route(web::get().to(export::download))
                     .default_service(only("GET")),
             )
             .service(

@@ -1,0 +1,1029 @@
+//! The files of an export: their columns and the queries that fill them.
+//!
+//! Rows are read in keyset-paginated batches (`id > last ORDER BY id LIMIT n`), written and dropped
+//! before the next batch is read, so memory does not grow with the number of rows. Only small
+//! reference tables (districts, organisations, venues, the offers' kind and place) are held whole.
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Europe::Berlin;
+use indicatif::ProgressBar;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
+};
+
+use super::{
+    ExportPeriod,
+    scrub::{scrub, scrub_opt},
+    writers::{Cell, Column, ColumnType as T, RowSink, WriteError, col},
+};
+use crate::{
+    db::entities::{booking, district, feedback, offer, offer_date, organisation, proposal, venue},
+    domain::{
+        offer::OfferKind,
+        proposal::{Channel as ProposalChannel, ProposalStatus},
+    },
+};
+
+/// Rows read per query.
+pub const BATCH: u64 = 5_000;
+
+/// Figures about fewer people or forms than this are left empty.
+pub const MIN_GROUP: i64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatasetId {
+    Courses,
+    Dates,
+    DialogueEvents,
+    Feedback,
+    Proposals,
+    Statistics,
+}
+
+pub struct Dataset {
+    pub id: DatasetId,
+    /// File name without extension; also the XLSX sheet name.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Only counts and averages over groups of at least [`MIN_GROUP`]: fit for publication as open data.
+    pub aggregated: bool,
+    pub columns: &'static [Column],
+}
+
+const COURSE_COLUMNS: &[Column] = &[
+    col("course_id", T::Integer),
+    col("title", T::Text),
+    col("topic", T::Text),
+    col("level", T::Text),
+    col("target_group", T::Text),
+    col("language", T::Text),
+    col("organisation", T::Text),
+    col("district_key", T::Text),
+    col("town", T::Text),
+    col("online", T::Boolean),
+    col("price_cents", T::Integer),
+    col("status", T::Text),
+    col("dates_in_period", T::Integer),
+];
+
+const DIALOGUE_COLUMNS: &[Column] = &[
+    col("event_id", T::Integer),
+    col("title", T::Text),
+    col("topic", T::Text),
+    col("organisation", T::Text),
+    col("district_key", T::Text),
+    col("town", T::Text),
+    col("online", T::Boolean),
+    col("registration_required", T::Boolean),
+    col("audience", T::Text),
+    col("support_offered", T::Text),
+    col("agenda", T::Text),
+    col("status", T::Text),
+    col("dates_in_period", T::Integer),
+];
+
+const DATE_COLUMNS: &[Column] = &[
+    col("date_id", T::Integer),
+    col("offer_id", T::Integer),
+    col("offer_kind", T::Text),
+    col("topic", T::Text),
+    col("district_key", T::Text),
+    col("starts_at", T::DateTime),
+    col("ends_at", T::DateTime),
+    col("status", T::Text),
+    col("capacity", T::Integer),
+    col("booked_places", T::Integer),
+    col("bookings", T::Integer),
+    col("participants_present", T::Integer),
+    col("no_shows", T::Integer),
+    col("feedback_forms", T::Integer),
+];
+
+const FEEDBACK_COLUMNS: &[Column] = &[
+    col("feedback_id", T::Integer),
+    col("date_id", T::Integer),
+    col("offer_id", T::Integer),
+    col("offer_kind", T::Text),
+    col("district_key", T::Text),
+    col("channel", T::Text),
+    col("rating", T::Integer),
+    col("helped", T::Text),
+    col("missing", T::Text),
+    col("topics_wanted", T::Text),
+    col("free_text", T::Text),
+    col("before_information", T::Integer),
+    col("before_communication", T::Integer),
+    col("before_content", T::Integer),
+    col("before_safety", T::Integer),
+    col("before_problem_solving", T::Integer),
+    col("after_information", T::Integer),
+    col("after_communication", T::Integer),
+    col("after_content", T::Integer),
+    col("after_safety", T::Integer),
+    col("after_problem_solving", T::Integer),
+    col("submitted_on", T::Date),
+];
+
+const PROPOSAL_COLUMNS: &[Column] = &[
+    col("proposal_id", T::Integer),
+    col("title", T::Text),
+    col("text", T::Text),
+    col("category", T::Text),
+    col("district_key", T::Text),
+    col("status", T::Text),
+    col("official_answer", T::Text),
+    col("answered_at", T::DateTime),
+    col("supports", T::Integer),
+    col("created_on", T::Date),
+    col("channel", T::Text),
+];
+
+const STATISTICS_COLUMNS: &[Column] = &[
+    col("district_key", T::Text),
+    col("district_name", T::Text),
+    col("month", T::Text),
+    col("dates_held", T::Integer),
+    col("course_dates", T::Integer),
+    col("dialogue_dates", T::Integer),
+    col("bookings_total", T::Integer),
+    col("bookings_online", T::Integer),
+    col("bookings_staff", T::Integer),
+    col("bookings_kiosk", T::Integer),
+    col("bookings_api", T::Integer),
+    col("participants_present", T::Integer),
+    col("no_shows", T::Integer),
+    col("proposals_total", T::Integer),
+    col("proposals_online", T::Integer),
+    col("proposals_kiosk", T::Integer),
+    col("proposals_assisted", T::Integer),
+    col("proposals_import", T::Integer),
+    col("feedback_total", T::Integer),
+    col("feedback_online", T::Integer),
+    col("feedback_qr", T::Integer),
+    col("feedback_kiosk", T::Integer),
+    col("feedback_paper", T::Integer),
+    col("average_rating", T::Decimal(1)),
+    col("average_confidence_change", T::Decimal(2)),
+];
+
+pub const DATASETS: &[Dataset] = &[
+    Dataset {
+        id: DatasetId::Courses,
+        name: "courses",
+        title: "Kurse mit Terminen im Zeitraum",
+        aggregated: false,
+        columns: COURSE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Dates,
+        name: "dates",
+        title: "Termine im Zeitraum mit Teilnehmendenzahlen",
+        aggregated: false,
+        columns: DATE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::DialogueEvents,
+        name: "dialogue_events",
+        title: "Dialogveranstaltungen mit Terminen im Zeitraum",
+        aggregated: false,
+        columns: DIALOGUE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Feedback,
+        name: "feedback",
+        title: "Rückmeldebögen (anonym, Freitext bereinigt)",
+        aggregated: false,
+        columns: FEEDBACK_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Proposals,
+        name: "proposals",
+        title: "Öffentliche Vorschläge mit Stand und Antwort",
+        aggregated: false,
+        columns: PROPOSAL_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Statistics,
+        name: "statistics_by_district_month",
+        title: "Kennzahlen je Kreis und Monat",
+        aggregated: true,
+        columns: STATISTICS_COLUMNS,
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum FillError {
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// A count about people or forms, or empty when it is 1 to 4.
+pub fn suppressed(count: i64) -> Cell {
+    if count > 0 && count < MIN_GROUP {
+        Cell::Empty
+    } else {
+        Cell::Int(count)
+    }
+}
+
+fn berlin_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Berlin).to_rfc3339()
+}
+
+fn berlin_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Berlin).date_naive()
+}
+
+fn month_of(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+struct OfferRef {
+    kind: String,
+    topic: String,
+    venue_id: Option<i32>,
+    organisation_id: i32,
+}
+
+/// Small tables every file needs, read once.
+pub struct Lookups {
+    districts: HashMap<String, String>,
+    organisations: HashMap<i32, (String, Option<String>)>,
+    venues: HashMap<i32, (String, String)>,
+    offers: HashMap<i32, OfferRef>,
+}
+
+impl Lookups {
+    pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let districts = district::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.key, d.name))
+            .collect();
+        let organisations = organisation::Entity::find()
+            .select_only()
+            .columns([
+                organisation::Column::Id,
+                organisation::Column::Name,
+                organisation::Column::DistrictKey,
+            ])
+            .into_tuple::<(i32, String, Option<String>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, name, district)| (id, (name, district)))
+            .collect();
+        let venues = venue::Entity::find()
+            .select_only()
+            .columns([
+                venue::Column::Id,
+                venue::Column::Town,
+                venue::Column::DistrictKey,
+            ])
+            .into_tuple::<(i32, String, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, town, district)| (id, (town, district)))
+            .collect();
+        let offers = offer::Entity::find()
+            .select_only()
+            .columns([
+                offer::Column::Id,
+                offer::Column::Kind,
+                offer::Column::Topic,
+                offer::Column::VenueId,
+                offer::Column::OrganisationId,
+            ])
+            .into_tuple::<(i32, String, String, Option<i32>, i32)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, kind, topic, venue_id, organisation_id)| {
+                (
+                    id,
+                    OfferRef {
+                        kind,
+                        topic,
+                        venue_id,
+                        organisation_id,
+                    },
+                )
+            })
+            .collect();
+        Ok(Self {
+            districts,
+            organisations,
+            venues,
+            offers,
+        })
+    }
+
+    /// The venue's district; for online offers the organisation's, if it has one.
+    fn district_of(&self, venue_id: Option<i32>, organisation_id: i32) -> Option<&str> {
+        venue_id
+            .and_then(|v| self.venues.get(&v))
+            .map(|(_, district)| district.as_str())
+            .or_else(|| {
+                self.organisations
+                    .get(&organisation_id)
+                    .and_then(|(_, district)| district.as_deref())
+            })
+    }
+
+    fn offer_district(&self, offer_id: i32) -> Option<&str> {
+        let offer = self.offers.get(&offer_id)?;
+        self.district_of(offer.venue_id, offer.organisation_id)
+    }
+
+    pub fn district_name(&self, key: &str) -> &str {
+        self.districts
+            .get(key)
+            .map_or(NO_DISTRICT_NAME, String::as_str)
+    }
+}
+
+/// Statistics rows for offers without a venue and without a district of their organisation.
+pub const NO_DISTRICT_NAME: &str = "ohne Kreis (online)";
+
+pub async fn fill(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    dataset: DatasetId,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    match dataset {
+        DatasetId::Courses => offers(db, lookups, period, OfferKind::Course, sink, progress).await,
+        DatasetId::DialogueEvents => {
+            offers(db, lookups, period, OfferKind::Dialogue, sink, progress).await
+        }
+        DatasetId::Dates => dates(db, lookups, period, sink, progress).await,
+        DatasetId::Feedback => feedback_rows(db, lookups, period, sink, progress).await,
+        DatasetId::Proposals => proposals(db, period, sink, progress).await,
+        DatasetId::Statistics => statistics(db, lookups, period, sink, progress).await,
+    }
+}
+
+fn tick(progress: Option<&ProgressBar>, n: usize) {
+    if let Some(bar) = progress {
+        bar.inc(n as u64);
+    }
+}
+
+/// `starts_at` within the period (inclusive days in Europe/Berlin).
+fn date_in_period(period: &ExportPeriod) -> sea_orm::Condition {
+    let (start, end) = period.utc_bounds();
+    sea_orm::Condition::all()
+        .add(offer_date::Column::StartsAt.gte(start))
+        .add(offer_date::Column::StartsAt.lt(end))
+}
+
+/// Courses or dialogue events with at least one date in the period.
+async fn offers(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    kind: OfferKind,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let with_dates = Query::select()
+            .column(offer_date::Column::OfferId)
+            .from(offer_date::Entity)
+            .and_where(Expr::col(offer_date::Column::StartsAt).gte(start))
+            .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
+            .to_owned();
+        let batch = offer::Entity::find()
+            .filter(offer::Column::Kind.eq(kind.key()))
+            .filter(offer::Column::Id.gt(last))
+            .filter(offer::Column::Id.in_subquery(with_dates))
+            .order_by_asc(offer::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|o| o.id).collect();
+        let counts: HashMap<i32, i64> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::OfferId)
+            .column_as(Expr::col(offer_date::Column::Id).count(), "n")
+            .filter(offer_date::Column::OfferId.is_in(ids))
+            .filter(date_in_period(period))
+            .group_by(offer_date::Column::OfferId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for o in &batch {
+            let organisation = lookups
+                .organisations
+                .get(&o.organisation_id)
+                .map(|(name, _)| name.clone());
+            let district = lookups
+                .district_of(o.venue_id, o.organisation_id)
+                .map(str::to_owned);
+            let town = o
+                .venue_id
+                .and_then(|v| lookups.venues.get(&v))
+                .map(|(town, _)| town.clone());
+            let dates = Cell::Int(counts.get(&o.id).copied().unwrap_or(0));
+            let online = o.venue_id.is_none() || o.online_url.is_some();
+            let row = match kind {
+                OfferKind::Course => vec![
+                    o.id.into(),
+                    scrub(&o.title).into(),
+                    o.topic.as_str().into(),
+                    o.level.as_str().into(),
+                    o.target_group.as_str().into(),
+                    o.language.as_str().into(),
+                    organisation.into(),
+                    district.into(),
+                    town.into(),
+                    online.into(),
+                    o.price_cents.into(),
+                    o.status.as_str().into(),
+                    dates,
+                ],
+                OfferKind::Dialogue => vec![
+                    o.id.into(),
+                    scrub(&o.title).into(),
+                    o.topic.as_str().into(),
+                    organisation.into(),
+                    district.into(),
+                    town.into(),
+                    online.into(),
+                    o.registration_required.into(),
+                    scrub_opt(o.audience.as_deref()).into(),
+                    o.support_offered.clone().into(),
+                    scrub_opt(o.agenda.as_deref()).into(),
+                    o.status.as_str().into(),
+                    dates,
+                ],
+            };
+            sink.write_row(&row)?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+/// Per date: confirmed bookings, places marked present and absent.
+#[derive(Default, Clone, Copy)]
+struct Attendance {
+    bookings: i64,
+    present: i64,
+    absent: i64,
+}
+
+async fn attendance_by_date(
+    db: &DatabaseConnection,
+    ids: &[i32],
+) -> Result<HashMap<i32, Attendance>, DbErr> {
+    let rows = booking::Entity::find()
+        .select_only()
+        .column(booking::Column::DateId)
+        .column(booking::Column::Attendance)
+        .column_as(Expr::col(booking::Column::Id).count(), "n")
+        .column_as(Expr::col(booking::Column::Places).sum(), "places")
+        .filter(booking::Column::DateId.is_in(ids.iter().copied()))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .group_by(booking::Column::DateId)
+        .group_by(booking::Column::Attendance)
+        .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
+        .all(db)
+        .await?;
+    let mut by_date: HashMap<i32, Attendance> = HashMap::new();
+    for (date_id, attendance, n, places) in rows {
+        let entry = by_date.entry(date_id).or_default();
+        entry.bookings += n;
+        match attendance.as_deref() {
+            Some("present") => entry.present += places.unwrap_or(0),
+            Some("absent") => entry.absent += places.unwrap_or(0),
+            _ => {}
+        }
+    }
+    Ok(by_date)
+}
+
+async fn dates(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let batch = offer_date::Entity::find()
+            .filter(offer_date::Column::Id.gt(last))
+            .filter(date_in_period(period))
+            .order_by_asc(offer_date::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
+        let attendance = attendance_by_date(db, &ids).await?;
+        let forms: HashMap<i32, i64> = feedback::Entity::find()
+            .select_only()
+            .column(feedback::Column::DateId)
+            .column_as(Expr::col(feedback::Column::Id).count(), "n")
+            .filter(feedback::Column::DateId.is_in(ids))
+            .group_by(feedback::Column::DateId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for d in &batch {
+            let offer = lookups.offers.get(&d.offer_id);
+            let a = attendance.get(&d.id).copied().unwrap_or_default();
+            sink.write_row(&[
+                d.id.into(),
+                d.offer_id.into(),
+                offer.map(|o| o.kind.clone()).into(),
+                offer.map(|o| o.topic.clone()).into(),
+                lookups.offer_district(d.offer_id).map(str::to_owned).into(),
+                berlin_time(d.starts_at).into(),
+                berlin_time(d.ends_at).into(),
+                d.status.as_str().into(),
+                d.capacity.into(),
+                d.booked_places.into(),
+                suppressed(a.bookings),
+                suppressed(a.present),
+                suppressed(a.absent),
+                suppressed(forms.get(&d.id).copied().unwrap_or(0)),
+            ])?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+/// The offer of each date, for a batch of dates.
+async fn offers_of_dates(
+    db: &DatabaseConnection,
+    ids: HashSet<i32>,
+) -> Result<HashMap<i32, i32>, DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let ids: Vec<i32> = ids.into_iter().collect();
+    // Bounded lists keep within every backend's limit of bound parameters.
+    for chunk in ids.chunks(BATCH as usize) {
+        found.extend(
+            offer_date::Entity::find()
+                .select_only()
+                .columns([offer_date::Column::Id, offer_date::Column::OfferId])
+                .filter(offer_date::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(i32, i32)>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+async fn feedback_rows(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let batch = feedback::Entity::find()
+            .filter(feedback::Column::Id.gt(last))
+            .filter(feedback::Column::SubmittedOn.gte(period.from()))
+            .filter(feedback::Column::SubmittedOn.lte(period.to()))
+            .order_by_asc(feedback::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let offers = offers_of_dates(db, batch.iter().map(|f| f.date_id).collect()).await?;
+        for f in &batch {
+            let offer_id = offers.get(&f.date_id).copied();
+            let kind = offer_id
+                .and_then(|o| lookups.offers.get(&o))
+                .map(|o| o.kind.clone());
+            let district = offer_id
+                .and_then(|o| lookups.offer_district(o))
+                .map(str::to_owned);
+            sink.write_row(&[
+                f.id.into(),
+                f.date_id.into(),
+                offer_id.map_or(Cell::Empty, Cell::from),
+                kind.into(),
+                district.into(),
+                f.channel.as_str().into(),
+                Cell::Int(f.rating.into()),
+                scrub_opt(f.helped.as_deref()).into(),
+                scrub_opt(f.missing.as_deref()).into(),
+                f.topics_wanted.clone().into(),
+                scrub_opt(f.free_text.as_deref()).into(),
+                f.before_information.into(),
+                f.before_communication.into(),
+                f.before_content.into(),
+                f.before_safety.into(),
+                f.before_problem_solving.into(),
+                f.after_information.into(),
+                f.after_communication.into(),
+                f.after_content.into(),
+                f.after_safety.into(),
+                f.after_problem_solving.into(),
+                f.submitted_on.to_string().into(),
+            ])?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+fn public_statuses() -> impl Iterator<Item = &'static str> {
+    ProposalStatus::PUBLIC.iter().map(|s| s.key())
+}
+
+/// Only the public states, and only what the public page shows: no author, e-mail or contact.
+async fn proposals(
+    db: &DatabaseConnection,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let batch = proposal::Entity::find()
+            .select_only()
+            .columns([
+                proposal::Column::Id,
+                proposal::Column::Title,
+                proposal::Column::Body,
+                proposal::Column::Category,
+                proposal::Column::DistrictKey,
+                proposal::Column::Status,
+                proposal::Column::OfficialAnswer,
+                proposal::Column::AnsweredAt,
+                proposal::Column::SupportsCount,
+                proposal::Column::CreatedAt,
+                proposal::Column::Channel,
+            ])
+            .filter(proposal::Column::Id.gt(last))
+            .filter(proposal::Column::Status.is_in(public_statuses()))
+            .filter(proposal::Column::CreatedAt.gte(start))
+            .filter(proposal::Column::CreatedAt.lt(end))
+            .order_by_asc(proposal::Column::Id)
+            .limit(BATCH)
+            .into_tuple::<ProposalRow>()
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.0;
+        for (
+            id,
+            title,
+            body,
+            category,
+            district,
+            status,
+            answer,
+            answered_at,
+            supports,
+            created_at,
+            channel,
+        ) in &batch
+        {
+            sink.write_row(&[
+                (*id).into(),
+                scrub(title).into(),
+                scrub(body).into(),
+                category.as_str().into(),
+                district.as_str().into(),
+                status.as_str().into(),
+                scrub_opt(answer.as_deref()).into(),
+                answered_at.map(berlin_time).into(),
+                (*supports).into(),
+                berlin_day(*created_at).to_string().into(),
+                channel.as_str().into(),
+            ])?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+type ProposalRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    i32,
+    DateTime<Utc>,
+    String,
+);
+
+const BOOKING_CHANNELS: [&str; 4] = ["online", "staff", "kiosk", "api"];
+const FEEDBACK_CHANNELS: [&str; 4] = ["online", "qr", "kiosk", "paper"];
+
+fn proposal_channels() -> [&'static str; 4] {
+    [
+        ProposalChannel::Online.key(),
+        ProposalChannel::Kiosk.key(),
+        ProposalChannel::Assisted.key(),
+        ProposalChannel::Import.key(),
+    ]
+}
+
+fn channel_index(channels: &[&str; 4], channel: &str) -> Option<usize> {
+    channels.iter().position(|c| *c == channel)
+}
+
+/// One row of the statistics file while it is being summed up.
+#[derive(Default)]
+struct Tally {
+    dates_held: i64,
+    course_dates: i64,
+    dialogue_dates: i64,
+    bookings: [i64; 4],
+    bookings_other: i64,
+    present: i64,
+    absent: i64,
+    proposals: [i64; 4],
+    proposals_other: i64,
+    feedback: [i64; 4],
+    feedback_other: i64,
+    rating_sum: i64,
+    /// Sum of after − before over every item answered both times, their number, and the forms with any.
+    change_sum: i64,
+    change_items: i64,
+    change_forms: i64,
+}
+
+fn average(sum: i64, n: i64, forms: i64) -> Cell {
+    if forms < MIN_GROUP || n == 0 {
+        Cell::Empty
+    } else {
+        Cell::Decimal(sum as f64 / n as f64)
+    }
+}
+
+/// Per (district key, month): `None` is "no district" (online offers of organisations without one).
+type Key = (Option<String>, String);
+
+/// Sums over all items answered before and after; standard SQL, the same on SQLite and PostgreSQL.
+const CHANGE_ITEMS: [(&str, &str); 5] = [
+    ("before_information", "after_information"),
+    ("before_communication", "after_communication"),
+    ("before_content", "after_content"),
+    ("before_safety", "after_safety"),
+    ("before_problem_solving", "after_problem_solving"),
+];
+
+fn change_sql(sum_of: impl Fn(&str, &str) -> String, joiner: &str) -> String {
+    CHANGE_ITEMS
+        .iter()
+        .map(|(before, after)| sum_of(before, after))
+        .collect::<Vec<_>>()
+        .join(joiner)
+}
+
+async fn statistics(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
+
+    // Dates held in the period and their bookings, by the month the date took place.
+    let mut last = 0;
+    loop {
+        let batch: Vec<(i32, i32, DateTime<Utc>)> = offer_date::Entity::find()
+            .select_only()
+            .columns([
+                offer_date::Column::Id,
+                offer_date::Column::OfferId,
+                offer_date::Column::StartsAt,
+            ])
+            .filter(offer_date::Column::Id.gt(last))
+            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(date_in_period(period))
+            .order_by_asc(offer_date::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.0;
+        let ids: Vec<i32> = batch.iter().map(|d| d.0).collect();
+        let bookings = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .column(booking::Column::Channel)
+            .column(booking::Column::Attendance)
+            .column_as(Expr::col(booking::Column::Id).count(), "n")
+            .column_as(Expr::col(booking::Column::Places).sum(), "places")
+            .filter(booking::Column::DateId.is_in(ids))
+            .filter(booking::Column::Status.eq("confirmed"))
+            .group_by(booking::Column::DateId)
+            .group_by(booking::Column::Channel)
+            .group_by(booking::Column::Attendance)
+            .into_tuple::<(i32, String, Option<String>, i64, Option<i64>)>()
+            .all(db)
+            .await?;
+        let mut keys: HashMap<i32, Key> = HashMap::with_capacity(batch.len());
+        for (date_id, offer_id, starts_at) in &batch {
+            let key = (
+                lookups.offer_district(*offer_id).map(str::to_owned),
+                month_of(berlin_day(*starts_at)),
+            );
+            let tally = tallies.entry(key.clone()).or_default();
+            tally.dates_held += 1;
+            match lookups.offers.get(offer_id).map(|o| o.kind.as_str()) {
+                Some(k) if k == OfferKind::Course.key() => tally.course_dates += 1,
+                Some(k) if k == OfferKind::Dialogue.key() => tally.dialogue_dates += 1,
+                _ => {}
+            }
+            keys.insert(*date_id, key);
+        }
+        for (date_id, channel, attendance, n, places) in bookings {
+            let Some(tally) = keys.get(&date_id).and_then(|k| tallies.get_mut(k)) else {
+                continue;
+            };
+            match channel_index(&BOOKING_CHANNELS, &channel) {
+                Some(i) => tally.bookings[i] += n,
+                None => tally.bookings_other += n,
+            }
+            match attendance.as_deref() {
+                Some("present") => tally.present += places.unwrap_or(0),
+                Some("absent") => tally.absent += places.unwrap_or(0),
+                _ => {}
+            }
+        }
+        tick(progress, batch.len());
+    }
+
+    // Feedback by the day it was submitted, summed in the database per date, channel and day.
+    let change_sum = change_sql(|b, a| format!("COALESCE({a} - {b}, 0)"), " + ");
+    let change_items = change_sql(
+        |b, a| format!("CASE WHEN {a} IS NOT NULL AND {b} IS NOT NULL THEN 1 ELSE 0 END"),
+        " + ",
+    );
+    let grouped = feedback::Entity::find()
+        .select_only()
+        .column(feedback::Column::DateId)
+        .column(feedback::Column::Channel)
+        .column(feedback::Column::SubmittedOn)
+        .column_as(Expr::col(feedback::Column::Id).count(), "n")
+        .column_as(Expr::cust("SUM(CAST(rating AS INTEGER))"), "rating_sum")
+        .column_as(Expr::cust(format!("SUM({change_sum})")), "change_sum")
+        .column_as(Expr::cust(format!("SUM({change_items})")), "change_items")
+        .column_as(
+            Expr::cust(format!(
+                "SUM(CASE WHEN ({change_items}) > 0 THEN 1 ELSE 0 END)"
+            )),
+            "change_forms",
+        )
+        .filter(feedback::Column::SubmittedOn.gte(period.from()))
+        .filter(feedback::Column::SubmittedOn.lte(period.to()))
+        .group_by(feedback::Column::DateId)
+        .group_by(feedback::Column::Channel)
+        .group_by(feedback::Column::SubmittedOn)
+        .into_tuple::<(i32, String, NaiveDate, i64, i64, i64, i64, i64)>()
+        .all(db)
+        .await?;
+    let offers = offers_of_dates(db, grouped.iter().map(|g| g.0).collect()).await?;
+    for (date_id, channel, day, n, rating_sum, change_sum, change_items, change_forms) in grouped {
+        let district = offers
+            .get(&date_id)
+            .and_then(|o| lookups.offer_district(*o))
+            .map(str::to_owned);
+        let tally = tallies.entry((district, month_of(day))).or_default();
+        match channel_index(&FEEDBACK_CHANNELS, &channel) {
+            Some(i) => tally.feedback[i] += n,
+            None => tally.feedback_other += n,
+        }
+        tally.rating_sum += rating_sum;
+        tally.change_sum += change_sum;
+        tally.change_items += change_items;
+        tally.change_forms += change_forms;
+    }
+
+    // Public proposals by the month they were handed in.
+    let (start, end) = period.utc_bounds();
+    let channels = proposal_channels();
+    let mut last = 0;
+    loop {
+        let batch: Vec<(i64, String, String, DateTime<Utc>)> = proposal::Entity::find()
+            .select_only()
+            .columns([
+                proposal::Column::Id,
+                proposal::Column::DistrictKey,
+                proposal::Column::Channel,
+                proposal::Column::CreatedAt,
+            ])
+            .filter(proposal::Column::Id.gt(last))
+            .filter(proposal::Column::Status.is_in(public_statuses()))
+            .filter(proposal::Column::CreatedAt.gte(start))
+            .filter(proposal::Column::CreatedAt.lt(end))
+            .order_by_asc(proposal::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.0;
+        for (_, district, channel, created_at) in batch {
+            let tally = tallies
+                .entry((Some(district), month_of(berlin_day(created_at))))
+                .or_default();
+            match channel_index(&channels, &channel) {
+                Some(i) => tally.proposals[i] += 1,
+                None => tally.proposals_other += 1,
+            }
+        }
+    }
+
+    let mut rows = 0;
+    for ((district, month), t) in &tallies {
+        let bookings_total = t.bookings.iter().sum::<i64>() + t.bookings_other;
+        let proposals_total = t.proposals.iter().sum::<i64>() + t.proposals_other;
+        let feedback_total = t.feedback.iter().sum::<i64>() + t.feedback_other;
+        let name = district
+            .as_deref()
+            .map_or(NO_DISTRICT_NAME, |k| lookups.district_name(k));
+        let mut row: Vec<Cell> = vec![
+            district.clone().into(),
+            name.into(),
+            month.as_str().into(),
+            // Dates are events, not people: they are not suppressed.
+            t.dates_held.into(),
+            t.course_dates.into(),
+            t.dialogue_dates.into(),
+            suppressed(bookings_total),
+        ];
+        row.extend(t.bookings.iter().map(|n| suppressed(*n)));
+        row.push(suppressed(t.present));
+        row.push(suppressed(t.absent));
+        row.push(suppressed(proposals_total));
+        row.extend(t.proposals.iter().map(|n| suppressed(*n)));
+        row.push(suppressed(feedback_total));
+        row.extend(t.feedback.iter().map(|n| suppressed(*n)));
+        row.push(average(t.rating_sum, feedback_total, feedback_total));
+        row.push(average(t.change_sum, t.change_items, t.change_forms));
+        sink.write_row(&row)?;
+        rows += 1;
+    }
+    tick(progress, tallies.len());
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_of_one_to_four_are_suppressed_zero_and_five_are_not() {
+        assert_eq!(suppressed(0), Cell::Int(0));
+        for n in 1..5 {
+            assert_eq!(suppressed(n), Cell::Empty);
+        }
+        assert_eq!(suppressed(5), Cell::Int(5));
+        assert_eq!(average(20, 4, 4), Cell::Empty);
+        assert_eq!(average(21, 5, 5), Cell::Decimal(4.2));
+    }
+
+    #[test]
+    fn every_dataset_has_a_unique_name_and_columns() {
+        let names: HashSet<_> = DATASETS.iter().map(|d| d.name).collect();
+        assert_eq!(names.len(), DATASETS.len());
+        assert!(DATASETS.iter().all(|d| !d.columns.is_empty()));
+    }
+}

@@ -1,0 +1,508 @@
+//! The export to the state ministry (TMDI): anonymised files for a period, a manifest with
+//! checksums and DCAT-AP.de metadata. Used by `teilhabe export` and `GET /api/v1/export`.
+//!
+//! Files are written into a hidden temporary directory inside the output directory and renamed into
+//! place only when every file is complete, so a failed export leaves nothing behind.
+pub mod datasets;
+pub mod manifest;
+pub mod scrub;
+pub mod writers;
+
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use indicatif::ProgressBar;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder, Set};
+
+use crate::db::entities::export_run;
+use datasets::{DATASETS, FillError, Lookups};
+
+/// Version of the file layout described in `content/reference/export-schema.md`.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub const ALL: [Self; 3] = [Self::Csv, Self::Json, Self::Xlsx];
+
+    pub fn parse(raw: &str) -> Result<Self, ExportError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Self::Csv),
+            "json" => Ok(Self::Json),
+            "xlsx" => Ok(Self::Xlsx),
+            _ => Err(ExportError::UnknownFormat(raw.to_owned())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Json => "json",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        self.as_str()
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv",
+            Self::Json => "application/json",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The input that named a wrong value: the CLI option or the API parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Format,
+}
+
+impl Field {
+    pub fn parameter(self) -> &'static str {
+        match self {
+            Self::From => "from",
+            Self::To => "to",
+            Self::Format => "format",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--{}", self.parameter())
+    }
+}
+
+/// Everything that can stop an export. The `Display` text is the one line a person reads; the
+/// underlying cause, where there is one, is the `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{field}: '{value}' is not a date; expected the format 2026-03-31")]
+    InvalidDate { field: Field, value: String },
+    #[error("{0} is missing; expected a date in the format 2026-03-31")]
+    MissingDate(Field),
+    #[error("--from ({from}) is after --to ({to})")]
+    ReversedPeriod { from: NaiveDate, to: NaiveDate },
+    #[error("--format: '{0}' is not one of csv, json, xlsx")]
+    UnknownFormat(String),
+    #[error(
+        "--since-last: no earlier export is recorded; give --from (format 2026-03-31) for the first one"
+    )]
+    NoEarlierExport,
+    #[error(
+        "--since-last: the last export already covers the days up to {covered}; nothing is new before {to}"
+    )]
+    NothingNew { covered: NaiveDate, to: NaiveDate },
+    #[error("output directory {}: {reason}", path.display())]
+    OutputDirectory {
+        path: PathBuf,
+        reason: &'static str,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    #[error("writing {file} failed")]
+    Write {
+        file: String,
+        #[source]
+        source: writers::WriteError,
+    },
+    #[error("moving the finished files into {} failed", path.display())]
+    Publish {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("reading from the database failed")]
+    Database(#[from] DbErr),
+}
+
+impl ExportError {
+    /// Wrong input (exit code 2, HTTP 422) as opposed to a failure while running (exit code 1, 500).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidDate { .. }
+                | Self::MissingDate(_)
+                | Self::ReversedPeriod { .. }
+                | Self::UnknownFormat(_)
+                | Self::NoEarlierExport
+                | Self::NothingNew { .. }
+        )
+    }
+
+    /// The input a usage error is about, for the API's `fields`.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Self::InvalidDate { field, .. } | Self::MissingDate(field) => Some(*field),
+            Self::ReversedPeriod { .. } | Self::NothingNew { .. } => Some(Field::To),
+            Self::UnknownFormat(_) => Some(Field::Format),
+            Self::NoEarlierExport => Some(Field::From),
+            _ => None,
+        }
+    }
+
+    /// The message followed by its causes, for the command line and the log.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+}
+
+/// Calendar days `from..=to` in Europe/Berlin; cannot hold `from > to`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportPeriod {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+impl ExportPeriod {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, ExportError> {
+        if from > to {
+            return Err(ExportError::ReversedPeriod { from, to });
+        }
+        Ok(Self { from, to })
+    }
+
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// `[start, end)` in UTC: midnight in Berlin at the start of `from` and after `to`.
+    pub fn utc_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            berlin_midnight(self.from),
+            berlin_midnight(self.to + Duration::days(1)),
+        )
+    }
+}
+
+impl fmt::Display for ExportPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.from, self.to)
+    }
+}
+
+fn berlin_midnight(day: NaiveDate) -> DateTime<Utc> {
+    let naive = day.and_time(chrono::NaiveTime::MIN);
+    // Berlin changes clocks at 02:00/03:00, so midnight always exists; the fallback is for safety.
+    Berlin
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| Utc.from_utc_datetime(&naive), |t| t.with_timezone(&Utc))
+}
+
+/// Today's date in Berlin, where the programme runs.
+pub fn today_in_berlin(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&Berlin).date_naive()
+}
+
+pub fn parse_day(field: Field, raw: &str) -> Result<NaiveDate, ExportError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| ExportError::InvalidDate {
+        field,
+        value: raw.to_owned(),
+    })
+}
+
+/// The period as given: `--from`, `--to`, `--since-last`, unparsed.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodInput {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub since_last: bool,
+}
+
+impl PeriodInput {
+    /// With `--since-last` the period starts the day after the last recorded export (or at `--from`
+    /// for the very first one) and ends at `--to` or yesterday.
+    pub async fn resolve(
+        &self,
+        db: &DatabaseConnection,
+        today: NaiveDate,
+    ) -> Result<ExportPeriod, ExportError> {
+        let from = self
+            .from
+            .as_deref()
+            .map(|raw| parse_day(Field::From, raw))
+            .transpose()?;
+        let to = self
+            .to
+            .as_deref()
+            .map(|raw| parse_day(Field::To, raw))
+            .transpose()?;
+        if !self.since_last {
+            let from = from.ok_or(ExportError::MissingDate(Field::From))?;
+            let to = to.ok_or(ExportError::MissingDate(Field::To))?;
+            return ExportPeriod::new(from, to);
+        }
+        let to = to.unwrap_or(today - Duration::days(1));
+        let last = export_run::Entity::find()
+            .order_by_desc(export_run::Column::PeriodTo)
+            .one(db)
+            .await?;
+        match (last, from) {
+            (Some(run), _) => {
+                let from = run.period_to + Duration::days(1);
+                if from > to {
+                    return Err(ExportError::NothingNew {
+                        covered: run.period_to,
+                        to,
+                    });
+                }
+                ExportPeriod::new(from, to)
+            }
+            (None, Some(from)) => ExportPeriod::new(from, to),
+            (None, None) => Err(ExportError::NoEarlierExport),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ExportRequest {
+    pub period: ExportPeriod,
+    pub format: ExportFormat,
+    /// CSV only: start each file with a UTF-8 byte order mark for Excel.
+    pub bom: bool,
+    /// `cli` or `api:<user id>`, recorded in `export_runs`.
+    pub started_by: String,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FileSummary {
+    pub name: String,
+    /// Data rows, without the header; `None` for the metadata file.
+    pub rows: Option<u64>,
+    pub bytes: u64,
+    pub sha256: String,
+    pub aggregated: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ExportSummary {
+    pub period: ExportPeriod,
+    pub format: ExportFormat,
+    pub directory: PathBuf,
+    /// Every file written, `manifest.json` last.
+    pub files: Vec<FileSummary>,
+}
+
+impl ExportSummary {
+    pub fn rows(&self) -> u64 {
+        self.files.iter().filter_map(|f| f.rows).sum()
+    }
+}
+
+impl fmt::Display for ExportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "export {} ({}): {} files, {} rows written to {}",
+            self.period,
+            self.format,
+            self.files.len(),
+            self.rows(),
+            self.directory.display()
+        )
+    }
+}
+
+fn output_dir_error(
+    path: &Path,
+    reason: &'static str,
+    source: Option<std::io::Error>,
+) -> ExportError {
+    ExportError::OutputDirectory {
+        path: path.to_owned(),
+        reason,
+        source,
+    }
+}
+
+/// Writes every file of the export into `out_dir` and records the run.
+pub async fn run(
+    db: &DatabaseConnection,
+    request: &ExportRequest,
+    out_dir: &Path,
+    progress: Option<&ProgressBar>,
+) -> Result<ExportSummary, ExportError> {
+    match std::fs::metadata(out_dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(output_dir_error(out_dir, "is not a directory", None)),
+        Err(e) => return Err(output_dir_error(out_dir, "does not exist", Some(e))),
+    }
+    let staging = tempfile::Builder::new()
+        .prefix(".teilhabe-export-")
+        .tempdir_in(out_dir)
+        .map_err(|e| output_dir_error(out_dir, "cannot be written", Some(e)))?;
+
+    let lookups = Lookups::load(db).await?;
+    let mut files = Vec::new();
+    for dataset in DATASETS {
+        let file = format!("{}.{}", dataset.name, request.format.extension());
+        let path = staging.path().join(&file);
+        if let Some(bar) = progress {
+            bar.set_message(file.clone());
+        }
+        let write_error = |source| ExportError::Write {
+            file: file.clone(),
+            source,
+        };
+        let mut sink = writers::open(
+            request.format,
+            &path,
+            dataset.name,
+            dataset.columns,
+            request.bom && request.format == ExportFormat::Csv,
+        )
+        .map_err(write_error)?;
+        let rows = datasets::fill(
+            db,
+            &lookups,
+            &request.period,
+            dataset.id,
+            sink.as_mut(),
+            progress,
+        )
+        .await
+        .map_err(|e| match e {
+            FillError::Database(e) => ExportError::Database(e),
+            FillError::Write(e) => write_error(e),
+        })?;
+        sink.finish().map_err(write_error)?;
+        files.push(
+            manifest::describe(&path, Some(rows), dataset.aggregated).map_err(|e| {
+                ExportError::Write {
+                    file: file.clone(),
+                    source: e.into(),
+                }
+            })?,
+        );
+    }
+    let generated_at = Utc::now();
+    let metadata = manifest::write_dataset_jsonld(staging.path(), request, &files, generated_at)
+        .map_err(|e| ExportError::Write {
+            file: manifest::DATASET_FILE.into(),
+            source: e.into(),
+        })?;
+    files.push(metadata);
+    let manifest = manifest::write_manifest(staging.path(), request, &files, generated_at)
+        .map_err(|e| ExportError::Write {
+            file: manifest::MANIFEST_FILE.into(),
+            source: e.into(),
+        })?;
+    files.push(manifest);
+
+    publish(staging.path(), out_dir, &files)?;
+    let recorded = export_run::ActiveModel {
+        period_from: Set(request.period.from()),
+        period_to: Set(request.period.to()),
+        format: Set(request.format.as_str().to_owned()),
+        started_by: Set(request.started_by.clone()),
+        finished_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    if let Err(e) = recorded {
+        // Without the record `--since-last` would export the period again; better no files at all.
+        unpublish(out_dir, &files);
+        return Err(e.into());
+    }
+    Ok(ExportSummary {
+        period: request.period,
+        format: request.format,
+        directory: out_dir.to_owned(),
+        files,
+    })
+}
+
+/// Renames the finished files from the staging directory into place; undoes it on the first failure.
+fn publish(staging: &Path, out_dir: &Path, files: &[FileSummary]) -> Result<(), ExportError> {
+    for (done, file) in files.iter().enumerate() {
+        if let Err(source) = std::fs::rename(staging.join(&file.name), out_dir.join(&file.name)) {
+            unpublish(out_dir, &files[..done]);
+            return Err(ExportError::Publish {
+                path: out_dir.to_owned(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn unpublish(out_dir: &Path, files: &[FileSummary]) {
+    for file in files {
+        let _ = std::fs::remove_file(out_dir.join(&file.name));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_period_cannot_run_backwards() {
+        assert!(ExportPeriod::new(day("2026-03-31"), day("2026-03-31")).is_ok());
+        let e = ExportPeriod::new(day("2026-04-01"), day("2026-03-31")).unwrap_err();
+        assert!(e.is_usage());
+        assert_eq!(
+            e.to_string(),
+            "--from (2026-04-01) is after --to (2026-03-31)"
+        );
+    }
+
+    #[test]
+    fn days_are_berlin_days_also_across_the_clock_change() {
+        // Summer time starts on 2026-03-29: that day has 23 hours.
+        let period = ExportPeriod::new(day("2026-03-29"), day("2026-03-29")).unwrap();
+        let (start, end) = period.utc_bounds();
+        assert_eq!(start.to_rfc3339(), "2026-03-28T23:00:00+00:00");
+        assert_eq!(end.to_rfc3339(), "2026-03-29T22:00:00+00:00");
+    }
+
+    #[test]
+    fn bad_dates_and_formats_name_the_option_and_the_expected_form() {
+        let e = parse_day(Field::From, "31.03.2026").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--from: '31.03.2026' is not a date; expected the format 2026-03-31"
+        );
+        let e = ExportFormat::parse("pdf").unwrap_err();
+        assert_eq!(e.field(), Some(Field::Format));
+        assert_eq!(ExportFormat::parse("XLSX").unwrap(), ExportFormat::Xlsx);
+    }
+}

@@ -1,0 +1,236 @@
+//! `GET /api/v1/export`: the TMDI export as one ZIP file, for API tokens of admins.
+use std::io::{Seek, SeekFrom, Write};
+
+use actix_files::NamedFile;
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ErrorCode, ErrorResponse};
+use crate::{
+    export::{self, ExportError, ExportFormat, ExportPeriod, ExportRequest, Field, FileSummary},
+    services::{
+        api_tokens::{self, Bearer},
+        audit,
+    },
+    web::state::AppState,
+};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// First day, inclusive (Europe/Berlin), e.g. `2026-03-01`.
+    from: String,
+    /// Last day, inclusive (Europe/Berlin), e.g. `2026-03-31`.
+    to: String,
+    /// `csv`, `json` or `xlsx`.
+    format: String,
+}
+
+/// The token from `Authorization: Bearer <token>`.
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn field_message(error: &ExportError) -> (&'static str, &'static str) {
+    match error {
+        ExportError::InvalidDate { .. } => (
+            "error-date-invalid",
+            "Geben Sie das Datum im Format 2026-03-31 an.",
+        ),
+        ExportError::MissingDate(_) => (
+            "error-date-missing",
+            "Geben Sie ein Datum im Format 2026-03-31 an.",
+        ),
+        ExportError::ReversedPeriod { .. } => (
+            "error-date-range",
+            "Das Ende des Zeitraums liegt vor dem Anfang.",
+        ),
+        ExportError::UnknownFormat(_) => (
+            "error-format-invalid",
+            "Wählen Sie das Format csv, json oder xlsx.",
+        ),
+        _ => ("error-invalid", "Diese Angabe ist fehlerhaft."),
+    }
+}
+
+/// Every wrong parameter at once, as the API does elsewhere.
+fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), ApiError> {
+    let mut problems = Vec::new();
+    let mut day = |field: Field, raw: &str| {
+        let parsed = if raw.trim().is_empty() {
+            Err(ExportError::MissingDate(field))
+        } else {
+            export::parse_day(field, raw)
+        };
+        parsed.map_err(|e| problems.push(e)).ok()
+    };
+    let (from, to) = (day(Field::From, &query.from), day(Field::To, &query.to));
+    let format = ExportFormat::parse(&query.format)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let period = match (from, to) {
+        (Some(from), Some(to)) => ExportPeriod::new(from, to)
+            .map_err(|e| problems.push(e))
+            .ok(),
+        _ => None,
+    };
+    match (period, format) {
+        (Some(period), Some(format)) => Ok((period, format)),
+        _ => Err(problems
+            .iter()
+            .fold(ApiError::new(ErrorCode::ValidationFailed), |e, problem| {
+                let (code, message) = field_message(problem);
+                let field = problem.field().map_or("from", Field::parameter);
+                e.with_field(field, code, message.to_owned())
+            })),
+    }
+}
+
+/// Packs the files into an anonymous temporary file (gone once closed), deflated.
+fn zip_files(dir: &std::path::Path, files: &[FileSummary]) -> std::io::Result<std::fs::File> {
+    let mut zip = zip::ZipWriter::new(tempfile::tempfile()?);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for file in files {
+        zip.start_file(file.name.as_str(), options)
+            .map_err(std::io::Error::other)?;
+        let mut source = std::fs::File::open(dir.join(&file.name))?;
+        std::io::copy(&mut source, &mut zip)?;
+    }
+    let mut out = zip.finish().map_err(std::io::Error::other)?;
+    out.flush()?;
+    out.seek(SeekFrom::Start(0))?;
+    Ok(out)
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/export",
+    operation_id = "exportForMinistry",
+    tag = "export",
+    summary = "Anonymised export for the state ministry (admins only)",
+    description = "All export files for the period (courses, dates, dialogue events, feedback, public \
+        proposals, statistics per district and month) with `manifest.json` and `dataset.jsonld`, as one \
+        ZIP file. The file layout is described in `content/reference/export-schema.md`. Needs an API \
+        token of an admin (`teilhabe token add`) as `Authorization: Bearer <token>`; every download is \
+        recorded in the audit log.",
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "ZIP file with the export", content_type = "application/zip"),
+        (status = 401, description = "Missing, unknown or revoked token (`unauthorized`)", body = ErrorResponse),
+        (status = 403, description = "The token's user is no admin (`forbidden`)", body = ErrorResponse),
+        (status = 422, description = "A parameter is wrong (`validation_failed`), see `fields`", body = ErrorResponse),
+        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+    )
+)]
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_token(&req).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized))?;
+    let user_id = match api_tokens::authenticate(&state.db, token, Utc::now()).await? {
+        Bearer::Unknown => return Err(ApiError::new(ErrorCode::Unauthorized)),
+        Bearer::NotAdmin { .. } => return Err(ApiError::new(ErrorCode::Forbidden)),
+        Bearer::Admin { user_id, .. } => user_id,
+    };
+    let (period, format) = parse(&query)?;
+    let request = ExportRequest {
+        period,
+        format,
+        bom: false,
+        started_by: format!("api:{user_id}"),
+    };
+    // The data folder is known to be writable and, unlike /tmp, usually not a small RAM disk.
+    let dir = tempfile::Builder::new()
+        .prefix(".export-download-")
+        .tempdir_in(&state.settings.data_dir)
+        .map_err(|e| ApiError::internal(&e))?;
+    let summary = export::run(&state.db, &request, dir.path(), None)
+        .await
+        .map_err(|e| ApiError::internal(&e.with_causes()))?;
+    let zip = web::block(move || zip_files(dir.path(), &summary.files))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| ApiError::internal(&e))?;
+    audit::record(
+        &state.db,
+        Some(user_id),
+        "export.downloaded",
+        &format!("export:{period}"),
+        format.as_str(),
+    )
+    .await?;
+    let name = format!(
+        "teilhabe-export-{}-{}-{}.zip",
+        period.from(),
+        period.to(),
+        format
+    );
+    let file = NamedFile::from_file(zip, &name)
+        .map_err(|e| ApiError::internal(&e))?
+        .use_etag(false)
+        .use_last_modified(false);
+    let mut response = file.into_response(&req);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(from: &str, to: &str, format: &str) -> ExportQuery {
+        ExportQuery {
+            from: from.into(),
+            to: to.into(),
+            format: format.into(),
+        }
+    }
+
+    fn fields(e: ApiError) -> Vec<String> {
+        use actix_web::{ResponseError, body::MessageBody};
+        let body = e.error_response().into_body().try_into_bytes().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        json["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["field"].as_str().unwrap(),
+                    f["code"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_wrong_parameter_is_named() {
+        assert!(parse(&query("2026-03-01", "2026-03-31", "csv")).is_ok());
+        assert_eq!(
+            fields(parse(&query("", "31.03.2026", "pdf")).unwrap_err()),
+            [
+                "from:error-date-missing",
+                "to:error-date-invalid",
+                "format:error-format-invalid"
+            ]
+        );
+        assert_eq!(
+            fields(parse(&query("2026-04-01", "2026-03-31", "json")).unwrap_err()),
+            ["to:error-date-range"]
+        );
+    }
+}
