@@ -80,6 +80,7 @@ async fn add_date(app: &TestApp, offer_id: i32, starts_at: DateTime<Utc>) -> i32
         revision: Set(0),
         series_lead_id: Set(None),
         feedback_invited_at: Set(None),
+        feedback_code: Set(None),
     }
     .insert(&app.db)
     .await
