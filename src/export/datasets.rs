@@ -896,11 +896,16 @@ async fn statistics(
         |b, a| format!("CASE WHEN {a} IS NOT NULL AND {b} IS NOT NULL THEN 1 ELSE 0 END"),
         " + ",
     );
+    // Grouped by month in the database, so the result grows with dates × channels × months, not rows.
+    let month_sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "to_char(submitted_on, 'YYYY-MM')",
+        _ => "strftime('%Y-%m', submitted_on)",
+    };
     let grouped = feedback::Entity::find()
         .select_only()
         .column(feedback::Column::DateId)
         .column(feedback::Column::Channel)
-        .column(feedback::Column::SubmittedOn)
+        .column_as(Expr::cust(month_sql), "month")
         .column_as(Expr::col(feedback::Column::Id).count(), "n")
         .column_as(Expr::cust("SUM(CAST(rating AS INTEGER))"), "rating_sum")
         .column_as(Expr::cust(format!("SUM({change_sum})")), "change_sum")
@@ -915,17 +920,18 @@ async fn statistics(
         .filter(feedback::Column::SubmittedOn.lte(period.to()))
         .group_by(feedback::Column::DateId)
         .group_by(feedback::Column::Channel)
-        .group_by(feedback::Column::SubmittedOn)
-        .into_tuple::<(i32, String, NaiveDate, i64, i64, i64, i64, i64)>()
+        .group_by(Expr::cust(month_sql))
+        .into_tuple::<(i32, String, String, i64, i64, i64, i64, i64)>()
         .all(db)
         .await?;
     let offers = offers_of_dates(db, grouped.iter().map(|g| g.0).collect()).await?;
-    for (date_id, channel, day, n, rating_sum, change_sum, change_items, change_forms) in grouped {
+    for (date_id, channel, month, n, rating_sum, change_sum, change_items, change_forms) in grouped
+    {
         let district = offers
             .get(&date_id)
             .and_then(|o| lookups.offer_district(*o))
             .map(str::to_owned);
-        let tally = tallies.entry((district, month_of(day))).or_default();
+        let tally = tallies.entry((district, month)).or_default();
         match channel_index(&FEEDBACK_CHANNELS, &channel) {
             Some(i) => tally.feedback[i] += n,
             None => tally.feedback_other += n,

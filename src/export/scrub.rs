@@ -28,6 +28,14 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 const MIN_PHONE_DIGITS: usize = 6;
 
 pub fn scrub(text: &str) -> String {
+    // Both patterns need a digit, `@`, `(` or `[`; most free text has none, and this check is far
+    // cheaper than running the patterns over a million rows.
+    if !text
+        .bytes()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'@' | b'(' | b'['))
+    {
+        return text.to_owned();
+    }
     let without_mail = EMAIL.replace_all(text, REPLACEMENT);
     PHONE
         .replace_all(&without_mail, |caps: &regex::Captures<'_>| {

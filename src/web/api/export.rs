@@ -9,7 +9,9 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorCode, ErrorResponse};
 use crate::{
+    domain::Language,
     export::{self, ExportError, ExportFormat, ExportPeriod, ExportRequest, Field, FileSummary},
+    i18n::Translations,
     services::{
         api_tokens::{self, Bearer},
         audit,
@@ -37,30 +39,18 @@ fn bearer_token(req: &HttpRequest) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-fn field_message(error: &ExportError) -> (&'static str, &'static str) {
+/// Message id (in `content/locales`) of the rule a parameter broke.
+fn field_code(error: &ExportError) -> &'static str {
     match error {
-        ExportError::InvalidDate { .. } => (
-            "error-date-invalid",
-            "Geben Sie das Datum im Format 2026-03-31 an.",
-        ),
-        ExportError::MissingDate(_) => (
-            "error-date-missing",
-            "Geben Sie ein Datum im Format 2026-03-31 an.",
-        ),
-        ExportError::ReversedPeriod { .. } => (
-            "error-date-range",
-            "Das Ende des Zeitraums liegt vor dem Anfang.",
-        ),
-        ExportError::UnknownFormat(_) => (
-            "error-format-invalid",
-            "Wählen Sie das Format csv, json oder xlsx.",
-        ),
-        _ => ("error-invalid", "Diese Angabe ist fehlerhaft."),
+        ExportError::MissingDate(_) => "error-export-date-missing",
+        ExportError::ReversedPeriod { .. } => "error-export-date-range",
+        ExportError::UnknownFormat(_) => "error-export-format-invalid",
+        _ => "error-export-date-invalid",
     }
 }
 
 /// Every wrong parameter at once, as the API does elsewhere.
-fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), ApiError> {
+fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), Vec<ExportError>> {
     let mut problems = Vec::new();
     let mut day = |field: Field, raw: &str| {
         let parsed = if raw.trim().is_empty() {
@@ -82,14 +72,18 @@ fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), ApiError> 
     };
     match (period, format) {
         (Some(period), Some(format)) => Ok((period, format)),
-        _ => Err(problems
-            .iter()
-            .fold(ApiError::new(ErrorCode::ValidationFailed), |e, problem| {
-                let (code, message) = field_message(problem);
-                let field = problem.field().map_or("from", Field::parameter);
-                e.with_field(field, code, message.to_owned())
-            })),
+        _ => Err(problems),
     }
+}
+
+fn validation_error(translations: &Translations, problems: &[ExportError]) -> ApiError {
+    problems
+        .iter()
+        .fold(ApiError::new(ErrorCode::ValidationFailed), |e, problem| {
+            let code = field_code(problem);
+            let field = problem.field().map_or("from", Field::parameter);
+            e.with_field(field, code, translations.text(Language::De, code))
+        })
 }
 
 /// Packs the files into an anonymous temporary file (gone once closed), deflated.
@@ -142,7 +136,8 @@ pub async fn download(
         Bearer::NotAdmin { .. } => return Err(ApiError::new(ErrorCode::Forbidden)),
         Bearer::Admin { user_id, .. } => user_id,
     };
-    let (period, format) = parse(&query)?;
+    let (period, format) =
+        parse(&query).map_err(|problems| validation_error(&state.translations, &problems))?;
     let request = ExportRequest {
         period,
         format,
@@ -199,21 +194,10 @@ mod tests {
         }
     }
 
-    fn fields(e: ApiError) -> Vec<String> {
-        use actix_web::{ResponseError, body::MessageBody};
-        let body = e.error_response().into_body().try_into_bytes().unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        json["error"]["fields"]
-            .as_array()
-            .unwrap()
+    fn fields(problems: Vec<ExportError>) -> Vec<String> {
+        problems
             .iter()
-            .map(|f| {
-                format!(
-                    "{}:{}",
-                    f["field"].as_str().unwrap(),
-                    f["code"].as_str().unwrap()
-                )
-            })
+            .map(|p| format!("{}:{}", p.field().unwrap().parameter(), field_code(p)))
             .collect()
     }
 
@@ -223,14 +207,14 @@ mod tests {
         assert_eq!(
             fields(parse(&query("", "31.03.2026", "pdf")).unwrap_err()),
             [
-                "from:error-date-missing",
-                "to:error-date-invalid",
-                "format:error-format-invalid"
+                "from:error-export-date-missing",
+                "to:error-export-date-invalid",
+                "format:error-export-format-invalid"
             ]
         );
         assert_eq!(
             fields(parse(&query("2026-04-01", "2026-03-31", "json")).unwrap_err()),
-            ["to:error-date-range"]
+            ["to:error-export-date-range"]
         );
     }
 }
