@@ -14,6 +14,7 @@ mod events;
 mod feedback;
 mod impact;
 mod json_api;
+mod kiosk;
 mod language;
 mod links;
 mod migrations;
