@@ -89,7 +89,8 @@ fn every_post_route_in_the_router_is_listed_here() {
             .replace("{id}", "1")
             .replace("{date_id}", "1")
             .replace("{slug}", "x")
-            .replace("{token}", "x");
+            .replace("{token}", "x")
+            .replace("{code}", "x");
         assert!(
             POST_ROUTES.contains(&path.as_str()),
             "{path} has no CSRF test row"
