@@ -313,6 +313,11 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     // Sending the same form again (double tap, back button): the session is gone, nothing is stored.
     let res = app.post_form(&href, &form).await;
     assert_eq!(res.status(), 403);
+    assert_no_store(&res, "refused double submission");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(text_of(&doc, "h1"), "Das Formular ist abgelaufen");
+    assert_eq!(select(&doc, "body.kiosk").len(), 1, "in the kiosk layout");
+    assert!(select(&doc, "a[href^=\"/anmelden\"]").is_empty());
     assert_eq!(bookings().await.len(), 1);
 
     let res = app.get("/kiosk/beleg").await;
@@ -523,6 +528,12 @@ async fn every_kiosk_page_is_no_store_and_in_the_kiosk_layout() {
     let res = app.get("/kiosk/danke/etwas").await;
     assert_eq!(res.status(), 404);
     assert_no_store(&res, "404");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        select(&doc, "body.kiosk").len(),
+        1,
+        "404 in the kiosk layout"
+    );
 }
 
 #[tokio::test]
