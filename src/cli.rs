@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage kiosk terminals in Probierläden.
+    #[command(subcommand)]
+    Terminal(TerminalCommand),
     /// Bring in data collected elsewhere.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -123,5 +126,20 @@ pub enum UserCommand {
         /// Kreisschlüssel of the district the role applies to (moderators), e.g. 16051.
         #[arg(long)]
         district: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TerminalCommand {
+    /// Register a kiosk terminal at a venue and print its one-time pairing code (valid 30 minutes).
+    ///
+    /// Open /kiosk in the terminal's browser and enter the code there.
+    Add {
+        /// Name of the terminal, e.g. "Eingang links".
+        #[arg(long)]
+        name: String,
+        /// Slug of the venue where the terminal stands.
+        #[arg(long)]
+        venue: String,
     },
 }

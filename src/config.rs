@@ -143,6 +143,8 @@ pub struct Settings {
     pub retention: Duration,
     /// How long anonymous catalogue pages are served from memory; zero turns the cache off.
     pub page_cache_ttl: Duration,
+    /// A kiosk terminal returns to its start page after this long without a touch.
+    pub kiosk_idle: Duration,
     pub session_absolute: Duration,
     /// Throttling of logins, registrations and resets; `off` only for load tests.
     pub rate_limits: bool,
@@ -409,6 +411,22 @@ impl Settings {
                 }
             },
         };
+        let kiosk_idle = match get(
+            "TEILHABE_KIOSK_IDLE_SECONDS",
+            file.kiosk_idle_seconds.map(|n| n.to_string()),
+        ) {
+            None => Duration::from_secs(120),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                // The warning shows 20 seconds before the reset, so shorter spans make no sense.
+                Ok(n) if (30..=3600).contains(&n) => Duration::from_secs(n),
+                _ => {
+                    return Err(ConfigError::new(
+                        "TEILHABE_KIOSK_IDLE_SECONDS",
+                        format!("'{raw}' is not a number of seconds from 30 to 3600"),
+                    ));
+                }
+            },
+        };
         let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
             None => true,
             Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
@@ -464,6 +482,7 @@ impl Settings {
             reminder_before,
             retention,
             page_cache_ttl,
+            kiosk_idle,
             session_absolute,
             rate_limits,
             search,
@@ -485,6 +504,7 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub session_idle_minutes: Option<u64>,
+    pub kiosk_idle_seconds: Option<u64>,
     pub offer_hold_hours: Option<u64>,
     pub reminder_hours: Option<u64>,
     pub retention_days: Option<u64>,

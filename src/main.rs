@@ -2,13 +2,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use teilhabe::{
-    cli::{Cli, Command, ImportCommand, TokenCommand, UserCommand},
+    cli::{Cli, Command, ImportCommand, TerminalCommand, TokenCommand, UserCommand},
     config::Settings,
     domain::{DistrictKey, Email, Role, Slug},
     export::{self, ExportError, ExportFormat, ExportRequest, PeriodInput},
     search::indexer,
     services::{
-        api_tokens, proposal_import,
+        api_tokens, kiosk, proposal_import,
         users::{self, NewRoleGrant},
     },
     startup::{self, Application, StartupError},
@@ -207,6 +207,33 @@ async fn main() -> ExitCode {
                     }
                     Err(e) => fail(e, 1),
                 },
+            }
+        }
+        Command::Terminal(TerminalCommand::Add { name, venue }) => {
+            let db = match startup::prepare_database(&settings).await {
+                Ok(db) => db,
+                Err(e) => return startup_failure(e),
+            };
+            match kiosk::register(&db, &name, &venue, None, chrono::Utc::now()).await {
+                Ok(registered) => {
+                    println!(
+                        "terminal {} registered (id {}); pairing code (shown once, valid until {}):",
+                        name.trim(),
+                        registered.terminal_id,
+                        registered.expires_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                    println!("{}", registered.code);
+                    ExitCode::SUCCESS
+                }
+                Err(kiosk::KioskError::Field { field, message }) => {
+                    let problem = match message {
+                        "error-terminal-venue-unknown" => "there is no venue with this slug",
+                        "error-terminal-name-too-long" => "at most 80 characters",
+                        _ => "must not be empty",
+                    };
+                    fail(format!("--{field}: {problem}"), USAGE_ERROR)
+                }
+                Err(e) => fail(e, 1),
             }
         }
         Command::User(UserCommand::Add {

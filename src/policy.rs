@@ -20,6 +20,11 @@ pub fn can_view_barrier_reports(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin))
 }
 
+/// Kiosk terminals in Probierläden: register, revoke, see their usage.
+pub fn can_manage_terminals(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
 /// The back-office start page: anyone with a staff-like role.
 pub fn can_open_back_office(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| {
@@ -139,6 +144,7 @@ pub struct Permissions {
     pub answer_proposals: bool,
     pub enter_proposals: bool,
     pub view_impact: bool,
+    pub manage_terminals: bool,
 }
 
 impl Permissions {
@@ -153,6 +159,7 @@ impl Permissions {
             answer_proposals: can_answer_proposals(user),
             enter_proposals: can_enter_assisted_proposals(user),
             view_impact: can_view_impact(user),
+            manage_terminals: can_manage_terminals(user),
         }
     }
 }

@@ -273,6 +273,7 @@ impl Application {
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))
                 .wrap(security_headers())
+                .wrap(middleware::from_fn(routes::handlers::kiosk::no_store))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(access_log))
                 .service(routes::static_files(static_dir.clone()))

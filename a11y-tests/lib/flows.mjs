@@ -19,7 +19,14 @@ export const DEMO_USERS_CSV = path.resolve(PACKAGE_DIR, '..', 'content', 'demo',
 const ACCOUNT_PAGES = ['/konto', '/konto/email', '/konto/loeschen'];
 /** Placeholder for the first user's page, found on /verwaltung/nutzer after signing in. */
 export const FIRST_USER_PAGE = '/verwaltung/nutzer/{id}';
-const ADMIN_PAGES = ['/verwaltung/nutzer', FIRST_USER_PAGE, '/verwaltung/protokoll', '/verwaltung/barrieren', '/verwaltung/wirkung'];
+const ADMIN_PAGES = [
+  '/verwaltung/nutzer',
+  FIRST_USER_PAGE,
+  '/verwaltung/protokoll',
+  '/verwaltung/barrieren',
+  '/verwaltung/wirkung',
+  '/verwaltung/terminals',
+];
 /** The back office for offers; demo offer 1, its date 1 and booking 1 belong to the provider's organisation. */
 const OFFER_PAGES = [
   '/verwaltung/angebote',
@@ -479,4 +486,210 @@ export async function checkLogoutByKeyboard(browser, baseUrl, account, { width, 
     await context.close();
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Kiosk terminals
+// ---------------------------------------------------------------------------
+
+/** Kiosk pages checked in a paired browser (the booking form and the receipt are found by the flow). */
+export const KIOSK_PAGES = [
+  '/kiosk',
+  '/kiosk/kurse',
+  '/kiosk/rueckmeldung',
+  '/kiosk/vorschlag',
+  '/kiosk/leichte-sprache',
+  '/kiosk/hilfe',
+  '/kiosk/danke/vorschlag',
+  '/kiosk/danke/rueckmeldung',
+];
+
+/** Interactive elements on kiosk pages must be at least this big (CSS px, WCAG 2.5.5). */
+export const KIOSK_TARGET_PX = 44;
+
+/**
+ * extraChecks for kiosk pages: every visible interactive element is at least 44 × 44 CSS px.
+ * Elements that are hidden, have no size, or sit off-screen until focused (the skip link) are left out.
+ */
+export async function checkTouchTargets(page, fail) {
+  const small = await page.$$eval(
+    'a, button, input, select, textarea, summary, [role=button]',
+    (els, min) =>
+      els
+        .map((el) => {
+          const style = getComputedStyle(el);
+          const r = el.getBoundingClientRect();
+          if (style.visibility === 'hidden' || style.display === 'none' || r.width === 0 || r.height === 0) return null;
+          if (r.bottom <= 0 || r.right <= 0) return null; // off-screen until focused
+          if (r.width + 0.5 >= min && r.height + 0.5 >= min) return null;
+          const name = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || el.getAttribute('type') || '')
+            .replace(/\s+/g, ' ')
+            .trim()
+            .slice(0, 40);
+          return `<${el.tagName.toLowerCase()}${el.id ? ` id="${el.id}"` : ''}> "${name}" is ${Math.round(r.width)}×${Math.round(r.height)} px`;
+        })
+        .filter(Boolean),
+    KIOSK_TARGET_PX,
+  );
+  for (const s of small) fail('touch-target', `${s}, smaller than ${KIOSK_TARGET_PX}×${KIOSK_TARGET_PX}`);
+}
+
+/**
+ * Registers a kiosk terminal as the demo admin would, in the back office (/verwaltung/terminals,
+ * in `adminContext`, already signed in), and returns the one-time pairing code shown there.
+ */
+export async function registerTerminal(adminContext, baseUrl, name) {
+  const page = await adminContext.newPage();
+  page.setDefaultTimeout(30_000);
+  try {
+    const res = await page.goto(`${baseUrl}/verwaltung/terminals`, { waitUntil: 'load' });
+    if (!res || res.status() !== 200) throw new Error(`GET /verwaltung/terminals answered ${res?.status()}, expected 200`);
+    const form = page.locator('main form[action="/verwaltung/terminals"]');
+    await form.locator('[name="name"]').fill(name);
+    const venue = await form.locator('select[name="venue"] option[value]:not([value=""])').first().getAttribute('value');
+    await form.locator('select[name="venue"]').selectOption(venue);
+    const posted = nextPostNavigation(page);
+    await submitButton(form).click();
+    const resp = await posted;
+    await page.waitForLoadState('load');
+    const code = (await page.locator('.kiosk-pairing-code').first().innerText({ timeout: 2_000 }).catch(() => '')).trim();
+    if (!code) {
+      const summary = await errorSummaryText(page);
+      throw new Error(`registering a terminal: POST answered ${resp.status()} without a pairing code${summary ? `; error summary: "${summary}"` : ''}`);
+    }
+    return code;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** Pairs `context` (a fresh browser context) by typing `code` into the form at /kiosk. */
+export async function pairKiosk(context, baseUrl, code) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  try {
+    await page.goto(`${baseUrl}/kiosk`, { waitUntil: 'load' });
+    const form = page.locator('main form[action="/kiosk/koppeln"]');
+    await form.locator('[name="code"]').fill(code);
+    const posted = nextPostNavigation(page);
+    await submitButton(form).click();
+    await posted;
+    await page.waitForLoadState('load');
+    if ((await page.locator('a.kiosk-choice').count()) === 0) {
+      throw new Error(`pairing with code ${code} did not lead to the kiosk start page (now on ${label(page.url())}): ${await errorSummaryText(page)}`);
+    }
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/** The first "book a place" link on /kiosk/kurse, as an absolute URL. */
+export async function kioskBookingUrl(context, baseUrl) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${baseUrl}/kiosk/kurse`, { waitUntil: 'load' });
+    const href = await page.$$eval('main a[href]', (as) => as.map((a) => a.href).find((h) => /\/kiosk\/kurse\/\d+\/buchen$/.test(h)));
+    if (!href) throw new Error('/kiosk/kurse lists no date to book at the demo venue or in its district');
+    return href;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/**
+ * Books at the kiosk in `context`: submits the form empty first (error state: 422, summary, axe,
+ * touch targets), then with a name, and checks the receipt page (shown once) the same way.
+ * Returns { failures, warnings, screenshot }.
+ */
+export async function checkKioskBooking(context, bookingUrl, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message) => failures.push({ check, message });
+  let screenshot = null;
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  try {
+    await page.setViewportSize({ width, height });
+    await page.goto(bookingUrl, { waitUntil: 'load' });
+    const form = page.locator('main form[method="post"]').first();
+    let posted = nextPostNavigation(page);
+    await submitButton(form).click();
+    let response = await posted;
+    await page.waitForLoadState('load');
+    // The error summary takes the focus (as in checkErrorState), so the skip-link check does not apply.
+    const errorChecks = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe'];
+    await runChecks(page, { url: bookingUrl, width, response, expectedStatus: 422, checks: errorChecks, fail, warnings });
+    if ((await page.locator('.error-summary').count()) !== 1) fail('error-summary', 'the empty kiosk booking form shows no error summary');
+    const summaryFocused = await page
+      .waitForFunction(() => !!document.activeElement?.closest?.('.error-summary'), null, { timeout: 1_000 })
+      .then(() => true, () => false);
+    if (!summaryFocused) fail('error-summary', 'the error summary does not take the focus');
+    await checkTouchTargets(page, fail);
+
+    await page.locator('main form [name="name"]').fill('Barriere Test');
+    posted = nextPostNavigation(page);
+    await submitButton(page.locator('main form[method="post"]').first()).click();
+    response = await posted;
+    await page.waitForLoadState('load');
+    if (!new URL(page.url()).pathname.endsWith('/kiosk/beleg')) {
+      fail('status', `booking at the kiosk led to ${label(page.url())}, expected /kiosk/beleg`);
+    } else {
+      // The POST answers 303 to the receipt: check the page the browser shows.
+      const receiptChecks = ['lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
+      await runChecks(page, { url: page.url(), width, response: null, checks: receiptChecks, fail, warnings });
+      if ((await page.locator('figure.qr svg').count()) !== 1) fail('receipt', 'the receipt shows no QR code');
+      await checkTouchTargets(page, fail);
+    }
+    if (failures.length) screenshot = await saveScreenshot(page, `kiosk_booking`, width);
+  } catch (err) {
+    fail('flow', err.message.split('\n')[0]);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  return { failures, warnings, screenshot };
+}
+
+/**
+ * The inactivity warning (WCAG 2.2.1): with the page clock fast-forwarded to 25 seconds before the
+ * reset, the alertdialog shows with the focus on its continue button and passes axe; the button
+ * hides it again; without a touch the terminal returns to /kiosk at the end.
+ */
+export async function checkKioskIdleWarning(context, url, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message) => failures.push({ check, message });
+  let screenshot = null;
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  try {
+    await page.setViewportSize({ width, height });
+    await page.clock.install();
+    await page.goto(url, { waitUntil: 'load' });
+    const idle = Number(await page.locator('body').getAttribute('data-idle-seconds'));
+    if (!(idle > 0)) throw new Error(`${label(url)} has no data-idle-seconds on <body>`);
+    const dialog = page.locator('[role="alertdialog"]');
+    if (await dialog.isVisible()) fail('idle', 'the warning shows at once');
+    await page.clock.runFor((idle - 25) * 1000);
+    if (!(await dialog.isVisible())) {
+      fail('idle', `no visible warning 25 seconds before the reset (after ${idle - 25} s)`);
+    } else {
+      const focused = await page.evaluate(() => document.activeElement?.closest('[role="alertdialog"]') !== null);
+      if (!focused) fail('idle', 'the focus is not in the warning');
+      await runChecks(page, { url, width, response: null, checks: ['axe'], fail, warnings });
+      await checkTouchTargets(page, fail);
+      await dialog.locator('button').click();
+      if (await dialog.isVisible()) fail('idle', 'the continue button does not close the warning');
+      const navigated = page.waitForURL((u) => u.pathname === '/kiosk', { timeout: 10_000 });
+      await page.clock.runFor((idle + 1) * 1000);
+      await navigated.catch(() => fail('idle', `no return to /kiosk ${idle} s after the last touch (still on ${label(page.url())})`));
+    }
+    if (failures.length) screenshot = await saveScreenshot(page, 'kiosk_idle', width);
+  } catch (err) {
+    fail('flow', err.message.split('\n')[0]);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  return { failures, warnings, screenshot };
 }

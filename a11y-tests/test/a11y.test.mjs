@@ -1,6 +1,8 @@
 // Accessibility suite for Teilhabe: starts the server, reads /sitemap.xml and checks every
 // page at 1280 px and 320 px; then signs in as each demo role and checks the protected pages,
-// submits forms empty to check their error state, and logs out by keyboard.
+// submits forms empty to check their error state, and logs out by keyboard. A kiosk terminal is
+// registered in the back office by the demo admin and paired in a browser context of its own;
+// every kiosk page is checked there, with 44 × 44 px touch targets, and the inactivity warning.
 // Run with `npm test` (see README.md).
 
 import { after, before, describe, test } from 'node:test';
@@ -13,8 +15,15 @@ import {
   DEMO_USERS_CSV,
   ERROR_FORMS,
   FIRST_USER_PAGE,
+  KIOSK_PAGES,
   ROLES,
   checkErrorState,
+  checkKioskBooking,
+  checkKioskIdleWarning,
+  checkTouchTargets,
+  kioskBookingUrl,
+  pairKiosk,
+  registerTerminal,
   checkLogoutByKeyboard,
   checkStillSignedIn,
   firstUserUrl,
@@ -128,6 +137,7 @@ function declareSuite() {
     signedIn: [],
     errorStates: [],
     logout: [],
+    kiosk: [],
   };
   let demoAccounts = null;
   let demoAccountsError = null;
@@ -331,6 +341,89 @@ function declareSuite() {
           reportResult(t, name, res);
         });
       }
+    });
+
+    // Kiosk terminals: the demo admin registers one in the back office; a context of its own pairs
+    // with the code, as the terminal's browser would.
+    // One after the other: the pages share one terminal, and its start page ends the kiosk session.
+    describe('kiosk terminal', { concurrency: 1 }, () => {
+      let kiosk = null;
+      let pairError = null;
+      let bookingUrl = null;
+      before(async () => {
+        const account = demoAccounts?.get('admin');
+        const admin = await newContext(browser, { width: WIDTHS[0] || 1280, height: HEIGHT });
+        kiosk = await newContext(browser, { width: WIDTHS[0] || 1280, height: HEIGHT });
+        try {
+          if (!account) throw new Error(demoAccountsError || `no demo admin account in ${DEMO_USERS_CSV}`);
+          await signIn(admin, base, account);
+          const code = await registerTerminal(admin, base, 'Barrierefreiheitstest');
+          await pairKiosk(kiosk, base, code);
+          bookingUrl = await kioskBookingUrl(kiosk, base).catch((e) => e);
+        } catch (err) {
+          pairError = err.message.split('\n')[0];
+        } finally {
+          await admin.close().catch(() => {});
+        }
+      });
+      after(async () => {
+        if (kiosk) await kiosk.close().catch(() => {});
+      });
+
+      test('kiosk: the demo admin registers a terminal and a browser pairs with its code', { timeout: PAGE_TEST_TIMEOUT_MS }, () => {
+        if (pairError) throw problem(`kiosk: ${pairError}` + serverLogHint({}));
+      });
+
+      for (const width of WIDTHS) {
+        const name = `kiosk: pairing form (unpaired browser) @ ${width}px`;
+        test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+          const res = await checkPage(browser, `${base}/kiosk`, { width, height: HEIGHT, extraChecks: checkTouchTargets });
+          report.kiosk.push({ url: '/kiosk (unpaired)', width, ...res });
+          reportResult(t, name, res);
+        });
+      }
+
+      for (const p of [...KIOSK_PAGES, 'booking form']) {
+        for (const width of WIDTHS) {
+          const name = `kiosk: ${p} @ ${width}px`;
+          test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+            if (pairError) return t.skip('no paired kiosk');
+            let url = `${base}${p}`;
+            if (p === 'booking form') {
+              if (bookingUrl instanceof Error) throw problem(`${name}: ${bookingUrl.message}`);
+              url = bookingUrl;
+            }
+            const res = await checkPageIn(kiosk, url, {
+              width,
+              height: HEIGHT,
+              shotName: `kiosk_${label(url)}`,
+              extraChecks: checkTouchTargets,
+            });
+            if (res.title !== null && !titles.has(label(url))) titles.set(label(url), res.title);
+            report.kiosk.push({ url: label(url), width, ...res });
+            reportResult(t, name, res);
+          });
+        }
+      }
+
+      for (const width of WIDTHS) {
+        const name = `kiosk: booking submitted empty, then with a name; the receipt @ ${width}px`;
+        test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+          if (pairError) return t.skip('no paired kiosk');
+          if (bookingUrl instanceof Error) throw problem(`${name}: ${bookingUrl.message}`);
+          const res = await checkKioskBooking(kiosk, bookingUrl, { width, height: HEIGHT });
+          report.kiosk.push({ url: 'booking + receipt', width, ...res });
+          reportResult(t, name, res);
+        });
+      }
+
+      test('kiosk: inactivity warning (alertdialog) before the reset, continue button, return to the start', { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+        if (pairError) return t.skip('no paired kiosk');
+        const width = Math.min(...WIDTHS);
+        const res = await checkKioskIdleWarning(kiosk, `${base}/kiosk/hilfe`, { width, height: HEIGHT });
+        report.kiosk.push({ url: 'idle warning', width, ...res });
+        reportResult(t, 'kiosk: inactivity warning', res);
+      });
     });
 
     test('every page has a unique <title>', () => {

@@ -9,6 +9,7 @@ mod m20261129_000004_offers;
 mod m20261129_000005_booking_rules;
 mod m20261129_000006_proposals;
 mod m20261129_000007_dialogue_feedback_export;
+mod m20261129_000008_kiosk;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_booking_rules::Migration),
             Box::new(m20261129_000006_proposals::Migration),
             Box::new(m20261129_000007_dialogue_feedback_export::Migration),
+            Box::new(m20261129_000008_kiosk::Migration),
         ]
     }
 }

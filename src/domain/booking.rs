@@ -119,7 +119,11 @@ impl BookingRequest {
             },
         );
         let places = errors.check("places", Places::parse(places));
-        if let (Some(None), Some(None)) = (&email, &phone) {
+        // At a kiosk the person takes the receipt with the booking code and link home; a phone number
+        // is optional there.
+        if let (Some(None), Some(None)) = (&email, &phone)
+            && channel != Channel::Kiosk
+        {
             let field = if channel == Channel::Staff {
                 "phone"
             } else {
@@ -173,6 +177,7 @@ mod tests {
         let e = BookingRequest::parse("Erika", "", "", "1", Channel::Staff).unwrap_err();
         assert_eq!(e.for_field("phone"), Some("error-contact-missing"));
         assert!(BookingRequest::parse("Erika", "", "0361 123456", "2", Channel::Staff).is_ok());
+        assert!(BookingRequest::parse("Erika", "", "", "1", Channel::Kiosk).is_ok());
     }
 
     proptest! {

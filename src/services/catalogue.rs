@@ -508,3 +508,30 @@ pub async fn published_pages(
         .map(|o| crate::domain::offer::OfferKind::page_of(&o.kind, &o.slug))
         .collect())
 }
+
+/// Dates at one venue that started between `since` and `now` (not cancelled, first sessions only),
+/// latest first: what a kiosk in that venue offers feedback on.
+pub async fn recent_at_venue(
+    db: &impl ConnectionTrait,
+    venue_id: i32,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Entry>, DbErr> {
+    let d = offer_date::Entity;
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .and_where(Expr::col((venue::Entity, venue::Column::Id)).eq(venue_id))
+        .and_where(Expr::col((d, offer_date::Column::StartsAt)).gte(since))
+        .and_where(Expr::col((d, offer_date::Column::StartsAt)).lte(now))
+        .and_where(Expr::col((d, offer_date::Column::Status)).ne("cancelled"))
+        .and_where(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null())
+        .order_by((d, offer_date::Column::StartsAt), Order::Desc)
+        .limit(20);
+    Ok(DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| Entry::new(d, now))
+        .collect())
+}

@@ -158,6 +158,18 @@ impl FeedbackDesk {
         Ok(())
     }
 
+    /// A form filled in at a kiosk terminal in the date's venue (the handler checks the date is
+    /// there and started in the last days).
+    pub async fn submit_kiosk(
+        &self,
+        date_id: i32,
+        input: FeedbackInput,
+        now: DateTime<Utc>,
+    ) -> Result<(), FeedbackError> {
+        store(&self.db, date_id, FeedbackChannel::Kiosk, input, now).await?;
+        Ok(())
+    }
+
     /// The code of a date's QR link, made on first use.
     pub async fn code_for(&self, date_id: i32) -> Result<String, FeedbackError> {
         let date = offer_date::Entity::find_by_id(date_id)

@@ -13,6 +13,7 @@ pub mod demo;
 mod demo_courses;
 pub mod feedback;
 pub mod impact;
+pub mod kiosk;
 pub mod offer_admin;
 pub mod proposal_import;
 pub mod proposals;

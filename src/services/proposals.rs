@@ -69,6 +69,8 @@ pub enum Submitter {
     Assisted {
         staff_user_id: i32,
     },
+    /// Handed in anonymously at a kiosk terminal: no address to confirm, straight to moderation.
+    Kiosk,
 }
 
 pub struct Receipt {
@@ -332,6 +334,8 @@ impl ProposalDesk {
                 None,
                 draft.email.clone(),
             ),
+            // Nothing personal is kept from a shared terminal, not even an address.
+            Submitter::Kiosk => (ProposalStatus::Submitted, Channel::Kiosk, None, None),
         };
         let txn = begin(&self.db).await?;
         if district::Entity::find_by_id(draft.district.as_str())

@@ -87,7 +87,13 @@ pub fn render_error_page<B: MessageBody>(
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);
         ctx.insert("text_key", text);
-        page.render_to_string("error.html", &ctx)
+        // Error pages on a kiosk terminal stay in the kiosk layout (no sign-in link).
+        if req.path() == "/kiosk" || req.path().starts_with("/kiosk/") {
+            ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());
+            page.render_to_string("kiosk/error.html", &ctx)
+        } else {
+            page.render_to_string("error.html", &ctx)
+        }
     });
     let body = match html {
         Ok(html) => html,

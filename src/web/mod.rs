@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, error, http::header, web};
 use crate::services::content::PAGES;
 use handlers::{
     account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home, impact,
-    offer_admin, operations, proposal_admin, proposals, venues,
+    kiosk, offer_admin, operations, proposal_admin, proposals, terminals, venues,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -302,7 +302,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/barrieren",
             web::get().to(admin::barrier_reports),
-        );
+        )
+        .service(
+            web::resource("/verwaltung/terminals")
+                .route(web::get().to(terminals::list))
+                .route(web::post().to(terminals::register)),
+        )
+        .route(
+            "/verwaltung/terminals/{id}/sperren",
+            web::post().to(terminals::revoke),
+        )
+        // Kiosk terminals: every answer under /kiosk is `no-store` (see `kiosk::no_store`).
+        .route("/kiosk", web::get().to(kiosk::start))
+        .route("/kiosk/koppeln", web::post().to(kiosk::pair))
+        .route("/kiosk/kurse", web::get().to(kiosk::courses))
+        .service(
+            web::resource("/kiosk/kurse/{date_id}/buchen")
+                .route(web::get().to(kiosk::booking_form))
+                .route(web::post().to(kiosk::book)),
+        )
+        .route("/kiosk/beleg", web::get().to(kiosk::receipt))
+        .route("/kiosk/rueckmeldung", web::get().to(kiosk::feedback_dates))
+        .service(
+            web::resource("/kiosk/rueckmeldung/{date_id}")
+                .route(web::get().to(kiosk::feedback_form))
+                .route(web::post().to(kiosk::feedback_submit)),
+        )
+        .service(
+            web::resource("/kiosk/vorschlag")
+                .route(web::get().to(kiosk::proposal_form))
+                .route(web::post().to(kiosk::proposal_submit)),
+        )
+        .route("/kiosk/danke/{what}", web::get().to(kiosk::thanks))
+        .route(
+            "/kiosk/leichte-sprache",
+            web::get().to(kiosk::easy_language),
+        )
+        .route("/kiosk/hilfe", web::get().to(kiosk::help));
     for slug in PAGES {
         cfg.route(&format!("/{slug}"), web::get().to(content_pages::show));
     }

@@ -137,12 +137,19 @@ fn refusal(
     title: &str,
     text: &str,
 ) -> ServiceResponse {
+    // A kiosk terminal stays in its own layout (no sign-in link), e.g. after a double submission.
+    let kiosk = http_req.path() == "/kiosk" || http_req.path().starts_with("/kiosk/");
     let body = Page::from_request(&http_req).and_then(|page| {
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);
         ctx.insert("text_key", text);
-        page.render_to_string("error.html", &ctx)
+        if kiosk {
+            ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());
+            page.render_to_string("kiosk/error.html", &ctx)
+        } else {
+            page.render_to_string("error.html", &ctx)
+        }
     });
     let response = match body {
         Ok(html) => HttpResponse::build(status)

@@ -223,3 +223,54 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .csv or .json"));
 }
+
+#[test]
+fn terminal_add_prints_a_pairing_code_once_and_names_a_wrong_venue() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = teilhabe(dir.path()).arg("seed-demo").output().unwrap();
+    assert!(out.status.success());
+    let out = teilhabe(dir.path())
+        .args([
+            "terminal",
+            "add",
+            "--name",
+            "Eingang",
+            "--venue",
+            "probierladen-erfurt-anger",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let code = stdout.lines().last().unwrap().trim();
+    assert_eq!(
+        code.len(),
+        teilhabe::services::kiosk::PAIRING_CODE_LEN,
+        "{stdout}"
+    );
+    assert!(
+        code.bytes()
+            .all(|b| teilhabe::services::kiosk::PAIRING_ALPHABET.contains(&b)),
+        "{stdout}"
+    );
+
+    let out = teilhabe(dir.path())
+        .args([
+            "terminal",
+            "add",
+            "--name",
+            "Eingang",
+            "--venue",
+            "nirgendwo",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--venue"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}

@@ -48,6 +48,12 @@ const POST_ROUTES: &[&str] = &[
     "/verwaltung/vorschlaege/meldungen/1/erledigt",
     "/verwaltung/vorschlaege/1/moderation",
     "/verwaltung/vorschlaege/1/antwort",
+    "/verwaltung/terminals",
+    "/verwaltung/terminals/1/sperren",
+    "/kiosk/koppeln",
+    "/kiosk/kurse/1/buchen",
+    "/kiosk/rueckmeldung/1",
+    "/kiosk/vorschlag",
 ];
 
 #[test]

@@ -15,6 +15,7 @@ mod export;
 mod feedback;
 mod impact;
 mod json_api;
+mod kiosk;
 mod language;
 mod links;
 mod migrations;

@@ -8,6 +8,8 @@ pub mod district;
 pub mod export_run;
 pub mod feedback;
 pub mod feedback_invitation;
+pub mod kiosk_terminal;
+pub mod kiosk_usage;
 pub mod offer;
 pub mod offer_date;
 pub mod organisation;

@@ -240,25 +240,7 @@ pub async fn qr_sheet(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
         .as_str()
         .trim_end_matches('/');
     let link = format!("{base}/rueckmeldung/termin/{id}/{code}");
-    let svg = qrcode::QrCode::new(link.as_bytes())
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("QR code: {e}")))?
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
-    // The renderer starts with an XML declaration, which has no place inside HTML.
-    let svg = svg
-        .split_once("?>")
-        .map_or(svg.as_str(), |(_, rest)| rest)
-        .trim()
-        .replacen(
-            "<svg ",
-            &format!(
-                "<svg role=\"img\" aria-label=\"{}\" ",
-                page.t("feedback-qr-label")
-            ),
-            1,
-        );
+    let svg = qr_svg(&link, &page.t("feedback-qr-label"))?;
     let entry = catalogue::date(&page.state().db, *id, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
@@ -268,4 +250,28 @@ pub async fn qr_sheet(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
     ctx.insert("qr_svg", &svg);
     ctx.insert("date_id", &*id);
     page.render("feedback/qr.html", &ctx)
+}
+
+/// A QR code of `link` as inline SVG (no inline styles), labelled for screen readers.
+pub fn qr_svg(link: &str, label: &str) -> Result<String, WebError> {
+    let svg = qrcode::QrCode::new(link.as_bytes())
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("QR code: {e}")))?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    // The renderer starts with an XML declaration, which has no place inside HTML.
+    let label = label
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    Ok(svg
+        .split_once("?>")
+        .map_or(svg.as_str(), |(_, rest)| rest)
+        .trim()
+        .replacen(
+            "<svg ",
+            &format!("<svg role=\"img\" aria-label=\"{label}\" "),
+            1,
+        ))
 }
