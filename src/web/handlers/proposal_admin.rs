@@ -4,19 +4,18 @@ use actix_web::{HttpResponse, http::header, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use super::proposals::{EventView, ProposalView, district_names, form_errors};
+use super::proposals::{
+    EventView, ProposalView, category_options, district_names, district_options, form_errors,
+};
 use crate::{
     db::entities::offer,
-    domain::offer::OfferKind,
     domain::{
         FieldErrors,
-        proposal::{ProposalCategory, ProposalForm, ProposalStatus},
+        offer::OfferKind,
+        proposal::{ProposalForm, ProposalStatus},
     },
     policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
-    services::{
-        proposals::{Actor, Decision, ProposalError, Submitter},
-        reference,
-    },
+    services::proposals::{Actor, Decision, ProposalError, Submitter},
     web::{errors::WebError, page::Page},
 };
 
@@ -308,26 +307,8 @@ async fn render_assisted(
     ctx.insert("form", form);
     ctx.insert("events", &events_for(page).await?);
     ctx.insert("saved", &saved);
-    ctx.insert(
-        "districts",
-        &reference::all_districts(&page.state().db)
-            .await?
-            .into_iter()
-            .map(|d| (d.key, d.name))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "categories",
-        &ProposalCategory::ALL
-            .iter()
-            .map(|c| {
-                (
-                    c.key().to_owned(),
-                    page.t(&format!("proposal-category-{}", c.key())),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("districts", &district_options(page).await?);
+    ctx.insert("categories", &category_options(page));
     page.render_form("proposal_admin/assisted.html", ctx, errors)
 }
 

@@ -59,7 +59,7 @@ pub async fn district_names(page: &Page) -> Result<HashMap<String, String>, WebE
 }
 
 /// Options for the district select: (key, name), sorted by name.
-async fn district_options(page: &Page) -> Result<Vec<(String, String)>, WebError> {
+pub async fn district_options(page: &Page) -> Result<Vec<(String, String)>, WebError> {
     Ok(reference::all_districts(&page.state().db)
         .await?
         .into_iter()
@@ -67,7 +67,7 @@ async fn district_options(page: &Page) -> Result<Vec<(String, String)>, WebError
         .collect())
 }
 
-fn category_options(page: &Page) -> Vec<(String, String)> {
+pub fn category_options(page: &Page) -> Vec<(String, String)> {
     ProposalCategory::ALL
         .iter()
         .map(|c| {
@@ -178,10 +178,11 @@ pub async fn list(
     form: web::Query<ProposalSearchForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    let names = district_names(&page).await?;
+    let districts = district_options(&page).await?;
+    let names: HashMap<String, String> = districts.iter().cloned().collect();
     let mut ctx = page.context();
     ctx.insert("query", &form);
-    ctx.insert("districts", &district_options(&page).await?);
+    ctx.insert("districts", &districts);
     ctx.insert("categories", &category_options(&page));
     ctx.insert("statuses", &public_status_options(&page));
     ctx.insert(
