@@ -256,10 +256,7 @@ impl Application {
         let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
         spawn_booking_jobs(
             state.booking_desk(),
-            FeedbackDesk {
-                db: state.db.clone(),
-                composer: state.composer(),
-            },
+            state.feedback_desk(),
             state.page_cache.clone(),
             reminder_before,
             retention,

@@ -7,7 +7,9 @@ use crate::{
     i18n::Translations,
     mail::compose::Composer,
     search::{Search, SharedIndex, indexer::IndexWake},
-    services::{booking::Desk, content::ContentPages, proposals::ProposalDesk},
+    services::{
+        booking::Desk, content::ContentPages, feedback::FeedbackDesk, proposals::ProposalDesk,
+    },
 };
 
 /// Everything a handler needs, shared by all workers. Cheap to clone.
@@ -40,6 +42,13 @@ impl AppState {
             composer: self.composer(),
             offer_hold: chrono::Duration::from_std(self.settings.offer_hold)
                 .unwrap_or(chrono::Duration::hours(24)),
+        }
+    }
+
+    pub fn feedback_desk(&self) -> FeedbackDesk {
+        FeedbackDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
         }
     }
 

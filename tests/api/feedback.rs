@@ -66,11 +66,7 @@ async fn booking_for(
 }
 
 fn desk(app: &TestApp) -> FeedbackDesk {
-    let state = app.state();
-    FeedbackDesk {
-        db: app.db.clone(),
-        composer: state.composer(),
-    }
+    app.state().feedback_desk()
 }
 
 async fn stored(app: &TestApp, date_id: i32) -> Vec<feedback::Model> {

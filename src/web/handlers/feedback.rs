@@ -10,20 +10,9 @@ use crate::{
         offer::Topic,
     },
     policy,
-    services::{
-        catalogue,
-        feedback::{FeedbackDesk, FeedbackError},
-        offer_admin,
-    },
+    services::{catalogue, feedback::FeedbackError, offer_admin},
     web::{errors::WebError, page::Page},
 };
-
-fn desk(page: &Page) -> FeedbackDesk {
-    FeedbackDesk {
-        db: page.state().db.clone(),
-        composer: page.state().composer(),
-    }
-}
 
 fn web_error(e: FeedbackError) -> WebError {
     match e {
@@ -89,7 +78,7 @@ async fn render_form(
 }
 
 pub async fn invited_form(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    match desk(&page).invitation(&token).await {
+    match page.state().feedback_desk().invitation(&token).await {
         Ok(date_id) => {
             render_form(
                 &page,
@@ -113,7 +102,7 @@ pub async fn invited_submit(
     token: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
-    let desk = desk(&page);
+    let desk = page.state().feedback_desk();
     let date_id = match desk.invitation(&token).await {
         Ok(date_id) => date_id,
         Err(FeedbackError::AlreadyUsed) => {
@@ -140,7 +129,8 @@ pub async fn code_form(
     path: web::Path<(i32, String)>,
 ) -> Result<HttpResponse, WebError> {
     let (date_id, code) = path.into_inner();
-    desk(&page)
+    page.state()
+        .feedback_desk()
         .date_for_code(date_id, &code, Utc::now())
         .await
         .map_err(web_error)?;
@@ -161,7 +151,7 @@ pub async fn code_submit(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let (date_id, code) = path.into_inner();
-    let desk = desk(&page);
+    let desk = page.state().feedback_desk();
     desk.date_for_code(date_id, &code, Utc::now())
         .await
         .map_err(web_error)?;
@@ -219,7 +209,8 @@ pub async fn paper_submit(
         Ok(input) => input,
         Err(errors) => return render_form(&page, *id, &action, &form, &errors, None).await,
     };
-    desk(&page)
+    page.state()
+        .feedback_desk()
         .submit_paper(*id, input, Utc::now())
         .await
         .map_err(web_error)?;
@@ -232,7 +223,12 @@ pub async fn paper_submit(
 /// A printable sheet with the date's QR code, for the end of a session.
 pub async fn qr_sheet(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     staff_date(&page, *id).await?;
-    let code = desk(&page).code_for(*id).await.map_err(web_error)?;
+    let code = page
+        .state()
+        .feedback_desk()
+        .code_for(*id)
+        .await
+        .map_err(web_error)?;
     let base = page
         .state()
         .settings

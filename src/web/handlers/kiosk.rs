@@ -25,7 +25,6 @@ use crate::{
     services::{
         booking::BookingError,
         catalogue,
-        feedback::FeedbackDesk,
         kiosk::{self, Action, KioskError, Place},
         proposals::Submitter,
         reference, throttle,
@@ -382,13 +381,6 @@ pub async fn receipt(req: HttpRequest, page: Page) -> Result<HttpResponse, WebEr
     page.render("kiosk/receipt.html", &ctx)
 }
 
-fn feedback_desk(page: &Page) -> FeedbackDesk {
-    FeedbackDesk {
-        db: page.state().db.clone(),
-        composer: page.state().composer(),
-    }
-}
-
 async fn recent_dates(page: &Page, kiosk: &Kiosk) -> Result<Vec<catalogue::Entry>, WebError> {
     let now = Utc::now();
     Ok(catalogue::recent_at_venue(
@@ -478,7 +470,8 @@ pub async fn feedback_submit(
         Err(errors) => return render_feedback(&page, &kiosk, &entry, &answers, &errors),
     };
     let now = Utc::now();
-    feedback_desk(&page)
+    page.state()
+        .feedback_desk()
         .submit_kiosk(*date_id, input, now)
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
