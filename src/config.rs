@@ -139,6 +139,8 @@ pub struct Settings {
     pub offer_hold: Duration,
     /// When the reminder mail goes out before a date.
     pub reminder_before: Duration,
+    /// Volunteers withdrawing later than this before a session notify its coordinators.
+    pub volunteer_min_notice: Duration,
     /// After this long past a date, participants' names and contacts are removed.
     pub retention: Duration,
     /// How long anonymous catalogue pages are served from memory; zero turns the cache off.
@@ -387,6 +389,15 @@ impl Settings {
             48,
             HOURS,
         )?;
+        let volunteer_min_notice = span(
+            "TEILHABE_VOLUNTEER_NOTICE_HOURS",
+            get(
+                "TEILHABE_VOLUNTEER_NOTICE_HOURS",
+                file.volunteer_notice_hours.map(|n| n.to_string()),
+            ),
+            48,
+            HOURS,
+        )?;
         let retention = span(
             "TEILHABE_RETENTION_DAYS",
             get(
@@ -479,6 +490,7 @@ impl Settings {
             mail_from,
             session_idle,
             offer_hold,
+            volunteer_min_notice,
             reminder_before,
             retention,
             page_cache_ttl,
@@ -507,6 +519,7 @@ pub struct FileConfig {
     pub kiosk_idle_seconds: Option<u64>,
     pub offer_hold_hours: Option<u64>,
     pub reminder_hours: Option<u64>,
+    pub volunteer_notice_hours: Option<u64>,
     pub retention_days: Option<u64>,
     pub page_cache_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,

@@ -132,6 +132,22 @@ pub fn can_view_impact(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin) || u.has_role(Role::MunicipalityEditor))
 }
 
+/// Coordinators plan volunteer sessions for their organisations: provider staff and municipality
+/// editors (scoped by `managed_organisations`), admins everywhere.
+pub fn can_coordinate_volunteers(user: Option<&CurrentUser>) -> bool {
+    can_manage_offers(user)
+}
+
+/// FSJ-Digital volunteers sign up for sessions and log their hours.
+pub fn can_volunteer(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Volunteer))
+}
+
+/// A session's page: its coordinators and the volunteers helping there (checked per session).
+pub fn can_open_sessions(user: Option<&CurrentUser>) -> bool {
+    can_coordinate_volunteers(user) || can_volunteer(user)
+}
+
 /// What templates may show, computed once per page from the same functions.
 #[derive(Debug, Serialize)]
 pub struct Permissions {
@@ -145,6 +161,8 @@ pub struct Permissions {
     pub enter_proposals: bool,
     pub view_impact: bool,
     pub manage_terminals: bool,
+    pub coordinate_volunteers: bool,
+    pub volunteer: bool,
 }
 
 impl Permissions {
@@ -160,6 +178,8 @@ impl Permissions {
             enter_proposals: can_enter_assisted_proposals(user),
             view_impact: can_view_impact(user),
             manage_terminals: can_manage_terminals(user),
+            coordinate_volunteers: can_coordinate_volunteers(user),
+            volunteer: can_volunteer(user),
         }
     }
 }

@@ -16,7 +16,10 @@ use crate::{
         indexer::{self, IndexWake},
         reconnecting::ReconnectingMeilisearch,
     },
-    services::{booking::Desk, demo, feedback::FeedbackDesk, reference, sessions, throttle},
+    services::{
+        booking::Desk, demo, feedback::FeedbackDesk, reference, sessions, throttle,
+        volunteering::VolunteerDesk,
+    },
     web::{
         self as routes,
         access_log::access_log,
@@ -166,6 +169,7 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
 fn spawn_booking_jobs(
     desk: Desk,
     feedback: FeedbackDesk,
+    volunteers: VolunteerDesk,
     page_cache: PageCache,
     reminder_before: chrono::Duration,
     retention: chrono::Duration,
@@ -200,6 +204,11 @@ fn spawn_booking_jobs(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(mails = n, "feedback links sent"),
                 Err(e) => tracing::warn!(error = %e, "feedback links could not be sent"),
+            }
+            match volunteers.remind_gaps(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "coverage gap reminders sent"),
+                Err(e) => tracing::warn!(error = %e, "coverage gap reminders could not be sent"),
             }
             match desk.anonymise_past_bookings(retention, now).await {
                 Ok(0) => {}
@@ -257,6 +266,7 @@ impl Application {
         spawn_booking_jobs(
             state.booking_desk(),
             state.feedback_desk(),
+            state.volunteer_desk(),
             state.page_cache.clone(),
             reminder_before,
             retention,

@@ -10,6 +10,7 @@ mod m20261129_000005_booking_rules;
 mod m20261129_000006_proposals;
 mod m20261129_000007_dialogue_feedback_export;
 mod m20261129_000008_kiosk;
+mod m20261129_000009_volunteering;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_proposals::Migration),
             Box::new(m20261129_000007_dialogue_feedback_export::Migration),
             Box::new(m20261129_000008_kiosk::Migration),
+            Box::new(m20261129_000009_volunteering::Migration),
         ]
     }
 }

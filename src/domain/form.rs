@@ -13,6 +13,9 @@ pub struct FieldError {
 pub struct FieldErrors(Vec<FieldError>);
 
 impl FieldErrors {
+    pub fn single(field: &'static str, message: &'static str) -> Self {
+        Self(vec![FieldError { field, message }])
+    }
     pub fn add(&mut self, field: &'static str, message: &'static str) {
         self.0.push(FieldError { field, message });
     }

@@ -122,7 +122,7 @@ pub struct CatalogueFilter {
 const MAX_TEXT: usize = 100;
 pub const MAX_PAGE: u32 = 10_000;
 
-fn date(raw: &str) -> Result<NaiveDate, &'static str> {
+pub(crate) fn date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
         .map_err(|_| "error-date-invalid")
@@ -537,7 +537,10 @@ fn count(raw: &str, default: i32) -> Result<i32, &'static str> {
     }
 }
 
-fn local_instant(day: NaiveDate, time: chrono::NaiveTime) -> Option<chrono::DateTime<chrono::Utc>> {
+pub(crate) fn local_instant(
+    day: NaiveDate,
+    time: chrono::NaiveTime,
+) -> Option<chrono::DateTime<chrono::Utc>> {
     use chrono::TimeZone;
     chrono_tz::Europe::Berlin
         .from_local_datetime(&day.and_time(time))

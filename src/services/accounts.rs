@@ -14,7 +14,8 @@ use super::{
 use crate::{
     db::entities::{
         account_token, barrier_report, booking, outbox, proposal, proposal_follow,
-        proposal_support, user, user_role,
+        proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
+        volunteer_signup,
     },
     domain::{
         Email, Language, PersonName, Role,
@@ -409,6 +410,24 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         .into_iter()
         .map(|b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }))
         .collect();
+    let signups: Vec<_> = volunteer_signup::Entity::find()
+        .filter(volunteer_signup::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| json!({ "session_id": s.shift_id, "status": s.status, "signed_up_at": s.signed_up_at, "withdrawn_at": s.withdrawn_at }))
+        .collect();
+    let hours: Vec<_> = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| json!({ "session_id": h.shift_id, "from": h.started_at, "to": h.ended_at, "minutes": h.minutes, "status": h.status }))
+        .collect();
+    let feed = volunteer_feed::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|f| json!({ "created_at": f.created_at }));
     Ok(json!({
         "account": {
             "email": found.email,
@@ -422,6 +441,9 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         "proposal_supports": supports,
         "proposal_follows": follows,
         "bookings": bookings,
+        "volunteer_signups": signups,
+        "volunteer_hours": hours,
+        "volunteer_calendar_feed": feed,
         "exported_at": Utc::now(),
     }))
 }
@@ -465,6 +487,35 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
             .await?;
         proposal_follow::Entity::delete_many()
             .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
+            .exec(&txn)
+            .await?;
+        // Sessions the person had signed up for need a helper again; the rest goes with the account.
+        let active: Vec<i32> = volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::UserId.eq(user_id))
+            .filter(volunteer_signup::Column::Status.eq("active"))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|s| s.shift_id)
+            .collect();
+        volunteer_shift::Entity::update_many()
+            .col_expr(
+                volunteer_shift::Column::SignedUp,
+                sea_orm::sea_query::Expr::col(volunteer_shift::Column::SignedUp).sub(1),
+            )
+            .filter(volunteer_shift::Column::Id.is_in(active))
+            .filter(volunteer_shift::Column::SignedUp.gt(0))
+            .exec(&txn)
+            .await?;
+        volunteer_signup::Entity::delete_many()
+            .filter(volunteer_signup::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        volunteer_hours::Entity::delete_many()
+            .filter(volunteer_hours::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+        volunteer_feed::Entity::delete_by_id(user_id)
             .exec(&txn)
             .await?;
         user::Entity::delete_by_id(user_id).exec(&txn).await?;

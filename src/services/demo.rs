@@ -42,6 +42,7 @@ pub struct SeedSummary {
     pub dates_added: usize,
     pub bookings_added: usize,
     pub proposals_added: usize,
+    pub shifts_added: usize,
     pub already_present: usize,
 }
 
@@ -49,13 +50,14 @@ impl std::fmt::Display for SeedSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "demo data: {} organisations, {} venues, {} accounts, {} courses with {} dates and {} bookings, {} proposals added, {} already present",
+            "demo data: {} organisations, {} venues, {} accounts, {} courses with {} dates and {} bookings, {} volunteer sessions, {} proposals added, {} already present",
             self.organisations_added,
             self.venues_added,
             self.users_added,
             self.courses_added,
             self.dates_added,
             self.bookings_added,
+            self.shifts_added,
             self.proposals_added,
             self.already_present
         )
@@ -271,6 +273,9 @@ pub async fn seed(
         now,
     )?;
 
+    let shifts_path = content_dir.join("demo/volunteer_shifts.csv");
+    let shifts = super::demo_shifts::read(&shifts_path)?;
+
     let progress = if show_progress {
         ProgressBar::new(
             (organisations.len() + venues.len() + accounts.len() + courses.len()) as u64,
@@ -366,6 +371,7 @@ pub async fn seed(
         progress.inc(1);
     }
     super::demo_courses::write(&txn, courses, now, &mut summary, &progress).await?;
+    super::demo_shifts::write(&txn, &shifts_path, shifts, now, &mut summary).await?;
     txn.commit().await?;
     progress.finish_and_clear();
     // Demo proposals come through the importer, once: an installation that has any keeps them.

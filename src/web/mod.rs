@@ -16,7 +16,8 @@ use actix_web::{HttpResponse, error, http::header, web};
 use crate::services::content::PAGES;
 use handlers::{
     account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home, impact,
-    kiosk, offer_admin, operations, proposal_admin, proposals, terminals, venues,
+    kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
+    volunteers,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -296,6 +297,75 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/vorschlaege/{id}/antwort",
             web::post().to(proposal_admin::answer),
+        )
+        .route("/verwaltung/einsaetze", web::get().to(shifts::list))
+        .service(
+            web::resource("/verwaltung/einsaetze/neu")
+                .route(web::get().to(shifts::new_form))
+                .route(web::post().to(shifts::create)),
+        )
+        .route("/verwaltung/einsaetze/{id}", web::get().to(shifts::show))
+        .service(
+            web::resource("/verwaltung/einsaetze/{id}/bearbeiten")
+                .route(web::get().to(shifts::edit_form))
+                .route(web::post().to(shifts::update)),
+        )
+        .route(
+            "/verwaltung/einsaetze/{id}/absagen",
+            web::post().to(shifts::cancel),
+        )
+        .route(
+            "/verwaltung/einsaetze/{id}/liste",
+            web::get().to(shifts::print),
+        )
+        .route(
+            "/verwaltung/einsaetze/{id}/anwesenheit",
+            web::post().to(shifts::attendance),
+        )
+        .route(
+            "/verwaltung/einsaetze/{id}/bericht",
+            web::post().to(shifts::report),
+        )
+        .route(
+            "/verwaltung/einsaetze/{id}/stunden",
+            web::post().to(shifts::hours),
+        )
+        .route("/verwaltung/stunden", web::get().to(shifts::hours_overview))
+        .route("/verwaltung/stunden.csv", web::get().to(shifts::hours_csv))
+        .route(
+            "/verwaltung/stunden/{id}",
+            web::post().to(shifts::decide_hours),
+        )
+        .route(
+            "/verwaltung/stunden/person/{id}",
+            web::get().to(shifts::month_sheet),
+        )
+        .route("/freiwillige", web::get().to(volunteers::mine))
+        .route("/freiwillige/einsaetze", web::get().to(volunteers::open))
+        .route(
+            "/freiwillige/einsaetze/{id}/anmelden",
+            web::post().to(volunteers::sign_up),
+        )
+        .route(
+            "/freiwillige/einsaetze/{id}/abmelden",
+            web::post().to(volunteers::withdraw),
+        )
+        .route(
+            "/freiwillige/kalender",
+            web::post().to(volunteers::renew_feed),
+        )
+        .route(
+            "/freiwillige/kalender/sperren",
+            web::post().to(volunteers::revoke_feed),
+        )
+        .route(
+            "/freiwillige/kalender/{token}",
+            web::get().to(volunteers::feed),
+        )
+        .route("/freiwillige/stunden", web::get().to(volunteers::hours))
+        .route(
+            "/freiwillige/stunden.csv",
+            web::get().to(volunteers::hours_csv),
         )
         .route("/verwaltung/wirkung", web::get().to(impact::show))
         .route("/verwaltung/protokoll", web::get().to(admin::audit_log))

@@ -9,6 +9,7 @@ use crate::{
     search::{Search, SharedIndex, indexer::IndexWake},
     services::{
         booking::Desk, content::ContentPages, feedback::FeedbackDesk, proposals::ProposalDesk,
+        volunteering::VolunteerDesk,
     },
 };
 
@@ -49,6 +50,15 @@ impl AppState {
         FeedbackDesk {
             db: self.db.clone(),
             composer: self.composer(),
+        }
+    }
+
+    pub fn volunteer_desk(&self) -> VolunteerDesk {
+        VolunteerDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
+            min_notice: chrono::Duration::from_std(self.settings.volunteer_min_notice)
+                .unwrap_or(chrono::Duration::hours(48)),
         }
     }
 

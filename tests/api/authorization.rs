@@ -172,12 +172,85 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
             Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,
         ],
     ),
+    (
+        "/verwaltung/einsaetze",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/einsaetze/neu",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/einsaetze/1",
+        [
+            Login, Forbidden, Allowed, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/einsaetze/1/liste",
+        [
+            Login, Forbidden, Allowed, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/einsaetze/1/bearbeiten",
+        [
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/stunden",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/stunden.csv",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/stunden/person/1",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/freiwillige",
+        [
+            Login, Forbidden, Allowed, Forbidden, Forbidden, Forbidden, Forbidden,
+        ],
+    ),
+    (
+        "/freiwillige/einsaetze",
+        [
+            Login, Forbidden, Allowed, Forbidden, Forbidden, Forbidden, Forbidden,
+        ],
+    ),
+    (
+        "/freiwillige/stunden",
+        [
+            Login, Forbidden, Allowed, Forbidden, Forbidden, Forbidden, Forbidden,
+        ],
+    ),
+    (
+        "/freiwillige/stunden.csv",
+        [
+            Login, Forbidden, Allowed, Forbidden, Forbidden, Forbidden, Forbidden,
+        ],
+    ),
 ];
 
 /// Routes under these prefixes are protected; public ones are named explicitly.
-const PROTECTED_PREFIXES: [&str; 2] = ["/konto", "/verwaltung"];
-/// Token links from mails and the goodbye page work without a session.
-const PUBLIC_UNDER_PREFIX: [&str; 3] = [
+const PROTECTED_PREFIXES: [&str; 3] = ["/konto", "/verwaltung", "/freiwillige"];
+/// Token links from mails, the goodbye page and private calendar feeds work without a session.
+const PUBLIC_UNDER_PREFIX: [&str; 4] = [
+    "/freiwillige/kalender/{token}",
     "/konto/bestaetigen",
     "/konto/geloescht",
     "/konto/email-bestaetigen",

@@ -66,7 +66,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
     };
     seed("72 proposals added, 0 already present");
     seed(
-        "0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings, 0 proposals added",
+        "0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings, 0 volunteer sessions, 0 proposals added",
     );
 
     let out = teilhabe(dir.path())

@@ -26,3 +26,4 @@ mod page_shell;
 mod proposals;
 mod smtp;
 mod venues;
+mod volunteering;

@@ -192,7 +192,6 @@ admin-intro = Hier verwalten Sie Konten, Rollen und Meldungen.
 admin-users = Konten und Rollen
 admin-audit = Protokoll
 admin-barriers = Gemeldete Barrieren
-admin-more-soon = Weitere Aufgaben für Ihre Rolle finden Sie hier, sobald sie freigeschaltet sind.
 admin-users-search = E-Mail-Adresse suchen
 admin-confirmed = Bestätigt
 admin-revoke = Entziehen
@@ -1057,3 +1056,205 @@ error-terminal-name-missing = Geben Sie einen Namen für das Terminal ein.
 error-terminal-name-too-long = Der Name darf höchstens 80 Zeichen lang sein.
 error-terminal-venue-missing = Wählen Sie den Ort des Terminals.
 error-terminal-venue-unknown = Diesen Ort gibt es nicht.
+
+## FSJ-Digital: Einsätze von Freiwilligen
+shifts-title = Einsätze von Freiwilligen
+shifts-intro = Planen Sie Einsätze, bei denen Freiwillige helfen: digitale Sprechstunden, Smartphone-Nachmittage, Hilfe in Kursen. Hier sehen Sie auch, wo noch Helfende fehlen.
+shifts-back = Zurück zu den Einsätzen
+shifts-gaps = Lücken in den nächsten zwei Wochen
+shifts-gaps-text = { $count ->
+    [one] Bei einem Einsatz fehlen noch Helfende.
+   *[other] Bei { $count } Einsätzen fehlen noch Helfende.
+}
+shifts-no-gaps = In den nächsten zwei Wochen sind alle Einsätze besetzt.
+shifts-upcoming = Kommende Einsätze
+shifts-past = Vergangene Einsätze (letzte 4 Wochen)
+shifts-none = Es sind keine Einsätze geplant.
+shift-new = Neuen Einsatz planen
+shift-edit = Einsatz ändern
+shift-for-date = Helfende für „{ $title }“ am
+shift-col-session = Einsatz
+shift-col-when = Wann
+shift-col-where = Wo
+shift-col-staffing = Besetzung
+shift-col-organisation = Träger
+shift-kind-sprechstunde = Digitale Sprechstunde
+shift-kind-smartphone-nachmittag = Smartphone-Nachmittag
+shift-kind-kursassistenz = Hilfe im Kurs
+shift-kind-veranstaltungshilfe = Hilfe bei einer Veranstaltung
+shift-helpers-for = Hilfe für
+shift-participants = { $count ->
+    [one] eine Person angemeldet
+   *[other] { $count } Personen angemeldet
+}
+shift-staffing = { $signed } von { $needed } Helfenden
+shift-missing = { $count ->
+    [one] Es fehlt eine Person.
+   *[other] Es fehlen { $count } Personen.
+}
+shift-understaffed = Unterbesetzt: { $count ->
+    [one] es fehlt eine Person.
+   *[other] es fehlen { $count } Personen.
+}
+shift-ratio-rule = Mindestens { $minimum }, dazu eine helfende Person je { $per } Teilnehmende.
+shift-status-cancelled = Dieser Einsatz wurde abgesagt.
+shift-field-title = Titel des Einsatzes
+shift-field-title-hint = Zum Beispiel „Digitale Sprechstunde im Seniorenheim Am Park“.
+shift-field-kind = Art des Einsatzes
+shift-field-where = Wo findet der Einsatz statt?
+shift-field-venue = Ort aus Ihrer Liste
+shift-field-venue-none = Anderer Ort (unten beschreiben)
+shift-field-venue-hint = Wählen Sie einen Ihrer Orte oder beschreiben Sie unten einen anderen Ort.
+shift-field-place = Genauer Ort
+shift-field-place-hint = Zum Beispiel „Seniorenheim Am Park, Aufenthaltsraum im Erdgeschoss“. Bei einem Ort aus Ihrer Liste genügt der Raum.
+shift-field-district = Landkreis oder kreisfreie Stadt
+shift-field-district-hint = Nur nötig, wenn Sie keinen Ort aus Ihrer Liste gewählt haben.
+shift-field-needed = Wie viele Helfende werden mindestens gebraucht?
+shift-field-needed-hint = Eine ganze Zahl von 0 bis 50.
+shift-field-ratio = Eine helfende Person je wie viele Teilnehmende?
+shift-field-ratio-hint = Zum Beispiel 2 bei einer Smartphone-Sprechstunde. Mit mehr Anmeldungen werden mehr Helfende gebraucht.
+shift-field-skills = Gewünschte Kenntnisse
+shift-field-skills-hint = Zum Beispiel „Android und iPhone“, „Geduld mit Menschen mit Hörbehinderung“.
+shift-helpers = Helfende
+shift-no-helpers = Noch niemand hat sich gemeldet.
+shift-none-for-date = Für diesen Termin sind keine Helfenden eingeplant.
+shift-plan-helpers = Helfende für diesen Termin einplanen
+shift-print = Liste zum Ausdrucken
+shift-print-intro = Für Orte ohne Internet: Drucken Sie diese Seite aus, haken Sie vor Ort ab und tragen Sie die Angaben später hier ein.
+shift-print-walk-in-line = Freie Zeile für Menschen ohne Anmeldung
+shift-back-to-session = Zurück zum Einsatz
+shift-cancel = Einsatz absagen
+shift-attendance = Anwesenheit
+shift-present-count = { $present } von { $booked } angemeldeten Plätzen als anwesend eingetragen.
+shift-report = Notizen zum Einsatz
+shift-report-intro = Ihre Angaben fließen ohne Namen in die Statistik ein. Schreiben Sie bitte keine Namen oder Kontaktdaten in die Notizen.
+shift-report-later = Notizen können Sie eintragen, sobald der Einsatz begonnen hat.
+shift-head-count = Wie viele Menschen haben Sie erreicht?
+shift-head-count-hint = Die Zahl der Menschen, die da waren, auch ohne Anmeldung.
+shift-walk-ins = Wie viele Menschen kamen ohne Anmeldung?
+shift-walk-ins-hint = Eine ganze Zahl, 0 wenn niemand ohne Anmeldung kam.
+shift-topics = Um welche Themen ging es?
+shift-questions = Welche Fragen hatten die Menschen?
+shift-questions-hint = Kurz und ohne Namen, zum Beispiel „Wie erkenne ich eine falsche SMS von der Bank?“.
+shift-report-save = Notizen speichern
+shift-report-updated = Zuletzt gespeichert:
+shift-saved-bericht = Die Notizen sind gespeichert.
+shift-saved-stunden = Ihre Stunden sind eingetragen. Ihre Koordinatorin oder Ihr Koordinator bestätigt sie.
+error-shift-kind-invalid = Wählen Sie die Art des Einsatzes aus der Liste.
+error-shift-place-missing = Beschreiben Sie den Ort oder wählen Sie einen Ort aus Ihrer Liste.
+error-shift-district-missing = Wählen Sie den Landkreis oder die kreisfreie Stadt.
+error-shift-ratio-needs-date = Helfende je Teilnehmende gibt es nur bei Einsätzen für einen Kurstermin.
+error-shift-needs-helpers = Geben Sie an, wie viele Helfende mindestens gebraucht werden (mindestens 1).
+error-shift-below-signed-up = Es haben sich schon mehr Helfende gemeldet. Die Zahl darf nicht kleiner sein.
+error-shift-full = Dieser Einsatz ist schon voll besetzt. Schauen Sie bei den anderen Einsätzen.
+error-shift-already-signed-up = Sie sind für diesen Einsatz schon angemeldet.
+error-shift-not-signed-up = Sie sind für diesen Einsatz nicht angemeldet.
+error-shift-cancelled = Dieser Einsatz wurde abgesagt.
+error-shift-started = Dieser Einsatz hat schon begonnen. Bitte melden Sie sich direkt bei Ihrer Koordinatorin oder Ihrem Koordinator.
+error-shift-over = Der Einsatz ist schon vorbei und kann nicht mehr abgesagt werden.
+error-report-too-early = Notizen können Sie eintragen, sobald der Einsatz begonnen hat.
+error-choice-invalid = Wählen Sie einen Eintrag aus der Liste.
+error-number-range = Die Zahl liegt außerhalb des erlaubten Bereichs.
+error-place-long = Der Ort ist zu lang (höchstens 120 Zeichen).
+error-text-long = Der Text ist zu lang (höchstens 1000 Zeichen).
+error-hours-outside-session = Die Zeit muss innerhalb des Einsatzes liegen.
+error-hours-future = Stunden können Sie erst nach der Arbeit eintragen.
+error-hours-approved = Diese Stunden sind schon bestätigt und können nicht mehr geändert werden.
+error-hours-not-signed-up = Stunden tragen nur Helfende ein, die für den Einsatz angemeldet sind.
+hours-title = Stunden
+hours-intro = Bestätigen Sie die Stunden der Freiwilligen. Die Monatsübersicht brauchen die Freiwilligen für die Bescheinigung ihres Freiwilligenjahres.
+hours-pending = Warten auf Bestätigung
+hours-none-pending = Es warten keine Stunden auf Bestätigung.
+hours-pending-count = { $count ->
+    [one] 1 Eintrag wartet
+   *[other] { $count } Einträge warten
+}
+hours-decide = Stunden bestätigen oder ablehnen
+hours-decide-link = bestätigen oder ablehnen
+hours-approve = Bestätigen
+hours-reject = Ablehnen
+hours-month = Bestätigte Stunden im Monat
+hours-month-field = Monat
+hours-month-hint = Im Format Jahr-Monat, zum Beispiel 2026-11.
+hours-month-show = Monat anzeigen
+hours-none-month = In diesem Monat sind keine Stunden bestätigt.
+hours-sessions = Einsätze
+hours-sheet = Stundennachweis
+hours-sheet-link = Nachweis ansehen und drucken
+hours-sheet-caption = Bestätigte Einsätze
+hours-sheet-note = Alle Stunden wurden vom Träger bestätigt.
+hours-sheet-signature = Unterschrift Koordination
+hours-total = Summe
+hours-unit = Stunden
+hours-back = Zurück zu den Stunden
+hours-csv-link = Als CSV-Datei herunterladen
+hours-csv-volunteer = Freiwillige Person
+hours-csv-day = Tag
+hours-csv-from = Von
+hours-csv-to = Bis
+hours-csv-hours = Stunden
+hours-csv-session = Einsatz
+hours-csv-organisation = Träger
+hours-status-submitted = wartet auf Bestätigung
+hours-status-approved = bestätigt
+hours-status-rejected = abgelehnt
+hours-none-at-session = Für diesen Einsatz sind noch keine Stunden eingetragen.
+hours-later = Stunden können Sie eintragen, sobald der Einsatz begonnen hat.
+hours-hint = Tragen Sie ein, von wann bis wann Sie geholfen haben (zwischen { $from } und { $to } Uhr).
+hours-from = Von (Uhrzeit)
+hours-to = Bis (Uhrzeit)
+hours-submit = Stunden eintragen
+hours-own-submitted = Eingetragen: { $from } bis { $to } Uhr. Das wartet auf Bestätigung; Sie können es bis dahin ändern.
+hours-own-rejected = Ihre Angabe { $from } bis { $to } Uhr wurde abgelehnt. Bitte korrigieren Sie sie oder sprechen Sie mit Ihrer Koordination.
+hours-own-approved = Bestätigt: { $from } bis { $to } Uhr.
+volunteer-mine-title = Meine Einsätze
+volunteer-mine-intro = Hier sehen Sie die Einsätze, für die Sie sich gemeldet haben, und tragen Ihre Stunden ein.
+volunteer-upcoming = Kommende Einsätze
+volunteer-none-upcoming = Sie haben sich für keinen kommenden Einsatz gemeldet.
+volunteer-past = Vergangene Einsätze
+volunteer-none-past = Noch keine vergangenen Einsätze.
+volunteer-withdraw = Abmelden
+volunteer-withdraw-refused = Abmelden nicht möglich
+volunteer-back-to-mine = Zurück zu „Meine Einsätze“
+volunteer-hours-link = Meine Stunden im Monat
+volunteer-open-title = Offene Einsätze
+volunteer-open-intro = Diese Einsätze suchen noch Helfende. Wählen Sie Ihren Landkreis, um Einsätze in Ihrer Nähe zu sehen.
+volunteer-open-list = { $count ->
+    [0] Keine offenen Einsätze
+    [one] Ein offener Einsatz
+   *[other] { $count } offene Einsätze
+}
+volunteer-open-none = Zurzeit sucht hier kein Einsatz Helfende. Schauen Sie in einem anderen Landkreis oder später wieder.
+volunteer-open-session = Zum Einsatz
+volunteer-filter-district = Landkreis oder kreisfreie Stadt
+volunteer-filter-all = Ganz Thüringen
+volunteer-filter-show = Einsätze anzeigen
+volunteer-sign-up = Ich helfe mit
+volunteer-you-help = Sie helfen hier mit.
+volunteer-status-angemeldet = Danke! Sie sind für den Einsatz angemeldet.
+volunteer-status-abgemeldet = Sie sind vom Einsatz abgemeldet.
+volunteer-status-abgemeldet-spaet = Sie sind vom Einsatz abgemeldet. Weil der Einsatz bald beginnt, haben wir Ihre Koordination benachrichtigt.
+volunteer-status-kalender-gesperrt = Die alte Kalender-Adresse ist gesperrt.
+volunteer-feed-title = Meine Einsätze im Kalender
+volunteer-feed-intro = Mit einer privaten Adresse zeigt Ihr Kalender (zum Beispiel auf dem Smartphone) Ihre Einsätze an. Geben Sie die Adresse nicht weiter. Sie können jederzeit eine neue erstellen; die alte funktioniert dann nicht mehr.
+volunteer-feed-new = Ihre neue Kalender-Adresse. Kopieren Sie sie jetzt in Ihren Kalender; sie wird nur einmal angezeigt:
+volunteer-feed-active = Sie haben eine Kalender-Adresse. Wenn Sie sie verloren haben, erstellen Sie eine neue.
+volunteer-feed-create = Kalender-Adresse erstellen
+volunteer-feed-renew = Neue Kalender-Adresse erstellen
+volunteer-feed-revoke = Kalender-Adresse sperren
+volunteer-feed-name = Meine Einsätze (Teilhabe Thüringen)
+mail-shift-cancelled-subject = Einsatz abgesagt: { $title }
+mail-shift-cancelled-intro = Der Einsatz „{ $title }“ am { $when } wurde abgesagt. Sie müssen nichts weiter tun.
+mail-shift-cancelled-action = Meine Einsätze ansehen
+mail-shift-cancelled-outro = Danke, dass Sie helfen wollten.
+mail-shift-withdrawn-late-subject = Kurzfristige Abmeldung: { $title }
+mail-shift-withdrawn-late-intro = { $name } hat sich kurzfristig vom Einsatz „{ $title }“ am { $when } abgemeldet.
+mail-shift-withdrawn-late-action = Einsatz ansehen
+mail-shift-withdrawn-late-outro = Bitte prüfen Sie, ob der Einsatz noch genug Helfende hat.
+mail-shift-gaps-subject = Einsätze ohne genug Helfende
+mail-shift-gaps-intro = { $count ->
+    [one] Bei einem Einsatz in den nächsten zwei Wochen fehlen noch Helfende:
+   *[other] Bei { $count } Einsätzen in den nächsten zwei Wochen fehlen noch Helfende:
+}
+mail-shift-gaps-action = Einsätze ansehen
+mail-shift-gaps-outro = Sie erhalten diese Erinnerung höchstens einmal am Tag je Einsatz.

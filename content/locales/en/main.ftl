@@ -192,7 +192,6 @@ admin-intro = Manage accounts, roles and reports here.
 admin-users = Accounts and roles
 admin-audit = Audit log
 admin-barriers = Reported barriers
-admin-more-soon = Further tasks for your role appear here once they are available.
 admin-users-search = Search email address
 admin-confirmed = Confirmed
 admin-revoke = Revoke
@@ -1057,3 +1056,205 @@ error-terminal-name-missing = Enter a name for the terminal.
 error-terminal-name-too-long = The name may be at most 80 characters long.
 error-terminal-venue-missing = Choose the place of the terminal.
 error-terminal-venue-unknown = This place does not exist.
+
+## FSJ-Digital: volunteer sessions
+shifts-title = Volunteer sessions
+shifts-intro = Plan sessions where volunteers help: digital office hours, smartphone afternoons, help in courses. This page also shows where helpers are still missing.
+shifts-back = Back to the sessions
+shifts-gaps = Gaps in the next two weeks
+shifts-gaps-text = { $count ->
+    [one] One session still lacks helpers.
+   *[other] { $count } sessions still lack helpers.
+}
+shifts-no-gaps = All sessions in the next two weeks have enough helpers.
+shifts-upcoming = Upcoming sessions
+shifts-past = Past sessions (last 4 weeks)
+shifts-none = No sessions are planned.
+shift-new = Plan a new session
+shift-edit = Change the session
+shift-for-date = Helpers for “{ $title }” on
+shift-col-session = Session
+shift-col-when = When
+shift-col-where = Where
+shift-col-staffing = Helpers
+shift-col-organisation = Organisation
+shift-kind-sprechstunde = Digital office hours
+shift-kind-smartphone-nachmittag = Smartphone afternoon
+shift-kind-kursassistenz = Help in a course
+shift-kind-veranstaltungshilfe = Help at an event
+shift-helpers-for = Helping at
+shift-participants = { $count ->
+    [one] one person booked
+   *[other] { $count } people booked
+}
+shift-staffing = { $signed } of { $needed } helpers
+shift-missing = { $count ->
+    [one] One person is missing.
+   *[other] { $count } people are missing.
+}
+shift-understaffed = Understaffed: { $count ->
+    [one] one person is missing.
+   *[other] { $count } people are missing.
+}
+shift-ratio-rule = At least { $minimum }, plus one helper per { $per } participants.
+shift-status-cancelled = This session has been cancelled.
+shift-field-title = Title of the session
+shift-field-title-hint = For example “Digital office hours at the Am Park care home”.
+shift-field-kind = Kind of session
+shift-field-where = Where does the session take place?
+shift-field-venue = Place from your list
+shift-field-venue-none = Another place (describe it below)
+shift-field-venue-hint = Choose one of your places or describe another place below.
+shift-field-place = Exact place
+shift-field-place-hint = For example “Am Park care home, common room on the ground floor”. For a place from your list the room is enough.
+shift-field-district = District or independent town
+shift-field-district-hint = Only needed if you did not choose a place from your list.
+shift-field-needed = How many helpers are needed at least?
+shift-field-needed-hint = A whole number from 0 to 50.
+shift-field-ratio = One helper for how many participants?
+shift-field-ratio-hint = For example 2 in a smartphone clinic. More bookings then need more helpers.
+shift-field-skills = Skills wanted
+shift-field-skills-hint = For example “Android and iPhone”, “patience with people who are hard of hearing”.
+shift-helpers = Helpers
+shift-no-helpers = Nobody has signed up yet.
+shift-none-for-date = No helpers are planned for this date.
+shift-plan-helpers = Plan helpers for this date
+shift-print = List to print
+shift-print-intro = For places without internet: print this page, tick on site and enter the figures here later.
+shift-print-walk-in-line = Empty line for people without a booking
+shift-back-to-session = Back to the session
+shift-cancel = Cancel the session
+shift-attendance = Attendance
+shift-present-count = { $present } of { $booked } booked places marked present.
+shift-report = Session notes
+shift-report-intro = Your notes go into the statistics without names. Please do not write names or contact details into the notes.
+shift-report-later = You can add notes once the session has begun.
+shift-head-count = How many people did you reach?
+shift-head-count-hint = The number of people who came, with or without a booking.
+shift-walk-ins = How many people came without a booking?
+shift-walk-ins-hint = A whole number, 0 if nobody came without a booking.
+shift-topics = Which topics came up?
+shift-questions = What did people ask?
+shift-questions-hint = Briefly and without names, for example “How do I spot a fake text message from the bank?”.
+shift-report-save = Save the notes
+shift-report-updated = Last saved:
+shift-saved-bericht = The notes are saved.
+shift-saved-stunden = Your hours are entered. Your coordinator will confirm them.
+error-shift-kind-invalid = Choose the kind of session from the list.
+error-shift-place-missing = Describe the place or choose a place from your list.
+error-shift-district-missing = Choose the district or independent town.
+error-shift-ratio-needs-date = Helpers per participants only apply to sessions for a course date.
+error-shift-needs-helpers = Enter how many helpers are needed at least (1 or more).
+error-shift-below-signed-up = More helpers have already signed up. The number cannot be smaller.
+error-shift-full = This session already has all the helpers it needs. Have a look at the other sessions.
+error-shift-already-signed-up = You have already signed up for this session.
+error-shift-not-signed-up = You are not signed up for this session.
+error-shift-cancelled = This session has been cancelled.
+error-shift-started = This session has already begun. Please contact your coordinator directly.
+error-shift-over = The session is over and can no longer be cancelled.
+error-report-too-early = You can add notes once the session has begun.
+error-choice-invalid = Choose an entry from the list.
+error-number-range = The number is outside the allowed range.
+error-place-long = The place is too long (120 characters at most).
+error-text-long = The text is too long (1000 characters at most).
+error-hours-outside-session = The time must lie within the session.
+error-hours-future = You can enter hours only after the work.
+error-hours-approved = These hours are already confirmed and can no longer be changed.
+error-hours-not-signed-up = Only helpers signed up for the session enter hours.
+hours-title = Hours
+hours-intro = Confirm the volunteers' hours. Volunteers need the monthly summary for the certificate of their volunteer year.
+hours-pending = Waiting for confirmation
+hours-none-pending = No hours are waiting for confirmation.
+hours-pending-count = { $count ->
+    [one] 1 entry waiting
+   *[other] { $count } entries waiting
+}
+hours-decide = Confirm or reject hours
+hours-decide-link = confirm or reject
+hours-approve = Confirm
+hours-reject = Reject
+hours-month = Confirmed hours in the month
+hours-month-field = Month
+hours-month-hint = As year-month, for example 2026-11.
+hours-month-show = Show month
+hours-none-month = No hours are confirmed for this month.
+hours-sessions = Sessions
+hours-sheet = Record of hours
+hours-sheet-link = View and print the record
+hours-sheet-caption = Confirmed sessions
+hours-sheet-note = All hours were confirmed by the organisation.
+hours-sheet-signature = Coordinator's signature
+hours-total = Total
+hours-unit = hours
+hours-back = Back to the hours
+hours-csv-link = Download as a CSV file
+hours-csv-volunteer = Volunteer
+hours-csv-day = Day
+hours-csv-from = From
+hours-csv-to = To
+hours-csv-hours = Hours
+hours-csv-session = Session
+hours-csv-organisation = Organisation
+hours-status-submitted = waiting for confirmation
+hours-status-approved = confirmed
+hours-status-rejected = rejected
+hours-none-at-session = No hours have been entered for this session yet.
+hours-later = You can enter hours once the session has begun.
+hours-hint = Enter from when to when you helped (between { $from } and { $to }).
+hours-from = From (time)
+hours-to = To (time)
+hours-submit = Enter hours
+hours-own-submitted = Entered: { $from } to { $to }. This is waiting for confirmation; you can change it until then.
+hours-own-rejected = Your entry { $from } to { $to } was rejected. Please correct it or talk to your coordinator.
+hours-own-approved = Confirmed: { $from } to { $to }.
+volunteer-mine-title = My sessions
+volunteer-mine-intro = Here you see the sessions you signed up for and enter your hours.
+volunteer-upcoming = Upcoming sessions
+volunteer-none-upcoming = You have not signed up for any upcoming session.
+volunteer-past = Past sessions
+volunteer-none-past = No past sessions yet.
+volunteer-withdraw = Withdraw
+volunteer-withdraw-refused = Withdrawing is not possible
+volunteer-back-to-mine = Back to “My sessions”
+volunteer-hours-link = My hours in the month
+volunteer-open-title = Open sessions
+volunteer-open-intro = These sessions still look for helpers. Choose your district to see sessions near you.
+volunteer-open-list = { $count ->
+    [0] No open sessions
+    [one] One open session
+   *[other] { $count } open sessions
+}
+volunteer-open-none = No session here is looking for helpers right now. Look in another district or come back later.
+volunteer-open-session = Go to the session
+volunteer-filter-district = District or independent town
+volunteer-filter-all = All of Thuringia
+volunteer-filter-show = Show sessions
+volunteer-sign-up = I will help
+volunteer-you-help = You are helping here.
+volunteer-status-angemeldet = Thank you! You are signed up for the session.
+volunteer-status-abgemeldet = You have withdrawn from the session.
+volunteer-status-abgemeldet-spaet = You have withdrawn from the session. As it begins soon, we have told your coordinator.
+volunteer-status-kalender-gesperrt = The old calendar address is blocked.
+volunteer-feed-title = My sessions in my calendar
+volunteer-feed-intro = With a private address your calendar (on your smartphone, say) shows your sessions. Do not pass the address on. You can create a new one at any time; the old one then stops working.
+volunteer-feed-new = Your new calendar address. Copy it into your calendar now; it is shown only once:
+volunteer-feed-active = You have a calendar address. If you have lost it, create a new one.
+volunteer-feed-create = Create a calendar address
+volunteer-feed-renew = Create a new calendar address
+volunteer-feed-revoke = Block the calendar address
+volunteer-feed-name = My sessions (Teilhabe Thüringen)
+mail-shift-cancelled-subject = Session cancelled: { $title }
+mail-shift-cancelled-intro = The session “{ $title }” on { $when } has been cancelled. You need not do anything.
+mail-shift-cancelled-action = See my sessions
+mail-shift-cancelled-outro = Thank you for wanting to help.
+mail-shift-withdrawn-late-subject = Late withdrawal: { $title }
+mail-shift-withdrawn-late-intro = { $name } has withdrawn at short notice from the session “{ $title }” on { $when }.
+mail-shift-withdrawn-late-action = See the session
+mail-shift-withdrawn-late-outro = Please check whether the session still has enough helpers.
+mail-shift-gaps-subject = Sessions without enough helpers
+mail-shift-gaps-intro = { $count ->
+    [one] One session in the next two weeks still lacks helpers:
+   *[other] { $count } sessions in the next two weeks still lack helpers:
+}
+mail-shift-gaps-action = See the sessions
+mail-shift-gaps-outro = You get this reminder at most once a day per session.

@@ -13,5 +13,7 @@ pub mod offer_admin;
 pub mod operations;
 pub mod proposal_admin;
 pub mod proposals;
+pub mod shifts;
 pub mod terminals;
 pub mod venues;
+pub mod volunteers;

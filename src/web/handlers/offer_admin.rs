@@ -536,6 +536,10 @@ async fn date_page(
     ctx.insert("series_lead_id", &date.series_lead_id);
     ctx.insert("sessions", &catalogue::sessions_of(db, date.id).await?);
     ctx.insert("past", &(date.starts_at <= Utc::now()));
+    ctx.insert(
+        "helper_shifts",
+        &page.state().volunteer_desk().for_date(date.id).await?,
+    );
     ctx.insert("form", form);
     page.render_form("offer_admin/date.html", ctx, errors)
 }
@@ -692,7 +696,7 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
 
 /// Names come from a public form: a leading `=`, `+`, `-` or `@` would make a spreadsheet run the cell
 /// as a formula, so such cells start with an apostrophe (OWASP "CSV injection").
-fn spreadsheet_safe(value: &str) -> String {
+pub(crate) fn spreadsheet_safe(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -1,0 +1,223 @@
+//! The FSJ-Digital volunteers' own pages: "Meine Einsätze", open sessions to sign up for, the
+//! private calendar feed and the monthly hours summary.
+use actix_web::{HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{
+    proposals::district_options,
+    shifts::{MonthQuery, month_csv, render_month_sheet},
+};
+use crate::{
+    domain::{DistrictKey, FieldErrors, account::CurrentUser},
+    policy,
+    services::volunteering::VolunteeringError,
+    web::{errors::WebError, page::Page},
+};
+
+fn volunteer(page: &Page) -> Result<CurrentUser, WebError> {
+    page.require(policy::can_volunteer)
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MineQuery {
+    /// Set after a sign-up or withdrawal, to say what happened.
+    status: String,
+}
+
+async fn mine_page(
+    page: &Page,
+    user: &CurrentUser,
+    status: &str,
+    feed_url: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let desk = page.state().volunteer_desk();
+    let now = Utc::now();
+    let (upcoming, past): (Vec<_>, Vec<_>) = desk
+        .mine(user.id)
+        .await?
+        .into_iter()
+        .partition(|s| s.ends_at > now);
+    let mut ctx = page.form_context();
+    ctx.insert("upcoming", &upcoming);
+    ctx.insert("past", &past.into_iter().rev().collect::<Vec<_>>());
+    ctx.insert("has_feed", &desk.has_feed(user.id).await?);
+    ctx.insert("feed_url", &feed_url);
+    let known = [
+        "angemeldet",
+        "abgemeldet",
+        "abgemeldet-spaet",
+        "kalender-gesperrt",
+    ];
+    ctx.insert("status", &known.contains(&status).then_some(status));
+    page.render("volunteers/mine.html", &ctx)
+}
+
+pub async fn mine(page: Page, query: web::Query<MineQuery>) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    mine_page(&page, &user, &query.status, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OpenQuery {
+    kreis: String,
+}
+
+async fn open_page(
+    page: &Page,
+    user: &CurrentUser,
+    kreis: &str,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut errors = errors.clone();
+    let district = match kreis.trim() {
+        "" => None,
+        raw => errors.check("kreis", DistrictKey::parse(raw)),
+    };
+    let shifts = page
+        .state()
+        .volunteer_desk()
+        .open(
+            district.as_ref().map(DistrictKey::as_str),
+            user.id,
+            Utc::now(),
+        )
+        .await?;
+    let mut ctx = page.form_context();
+    ctx.insert("shifts", &shifts);
+    ctx.insert("districts", &district_options(page).await?);
+    ctx.insert("kreis", kreis);
+    page.render_form("volunteers/open.html", ctx, &errors)
+}
+
+pub async fn open(page: Page, query: web::Query<OpenQuery>) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    open_page(&page, &user, &query.kreis, &FieldErrors::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SignUpForm {
+    /// The district filter of the list the button was on, to show the same list after a refusal.
+    kreis: String,
+}
+
+pub async fn sign_up(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<SignUpForm>,
+) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    match page
+        .state()
+        .volunteer_desk()
+        .sign_up(*id, user.id, Utc::now())
+        .await
+    {
+        Ok(()) => Ok(see_other("/freiwillige?status=angemeldet")),
+        Err(VolunteeringError::Refused(reason)) => {
+            open_page(
+                &page,
+                &user,
+                &form.kreis,
+                &FieldErrors::single("einsaetze", reason),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn withdraw(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    match page
+        .state()
+        .volunteer_desk()
+        .withdraw(*id, user.id, Utc::now())
+        .await
+    {
+        Ok(false) => Ok(see_other("/freiwillige?status=abgemeldet")),
+        Ok(true) => Ok(see_other("/freiwillige?status=abgemeldet-spaet")),
+        Err(VolunteeringError::Refused(reason)) => {
+            let mut ctx = page.context();
+            ctx.insert("title_key", "volunteer-withdraw-refused");
+            ctx.insert("text_key", reason);
+            ctx.insert("link_key", "volunteer-back-to-mine");
+            ctx.insert("link_href", "/freiwillige");
+            let mut response = page.render("message.html", &ctx)?;
+            *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A new secret feed address, shown once on the page; the previous address stops working.
+pub async fn renew_feed(page: Page) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    let token = page
+        .state()
+        .volunteer_desk()
+        .renew_feed(user.id, Utc::now())
+        .await?;
+    let url = format!(
+        "{}/freiwillige/kalender/{token}.ics",
+        page.state()
+            .settings
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+    );
+    let mut response = mine_page(&page, &user, "", Some(url)).await?;
+    // The address is a secret: no cache may keep the page that shows it.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub async fn revoke_feed(page: Page) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    page.state().volunteer_desk().revoke_feed(user.id).await?;
+    Ok(see_other("/freiwillige?status=kalender-gesperrt"))
+}
+
+/// The private feed: whoever has the address sees the volunteer's sessions, so it is revocable.
+pub async fn feed(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    let token = token.trim_end_matches(".ics");
+    match page
+        .state()
+        .volunteer_desk()
+        .feed(token, Utc::now())
+        .await?
+    {
+        Some(body) => Ok(HttpResponse::Ok()
+            .content_type("text/calendar; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(body)),
+        None => Err(WebError::NotFound),
+    }
+}
+
+/// The volunteer's own approved hours of a month, across organisations, printable.
+pub async fn hours(page: Page, query: web::Query<MonthQuery>) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    render_month_sheet(&page, &None, user.id, &query, true).await
+}
+
+pub async fn hours_csv(
+    page: Page,
+    query: web::Query<MonthQuery>,
+) -> Result<HttpResponse, WebError> {
+    let user = volunteer(&page)?;
+    month_csv(&page, &None, Some(user.id), &query).await
+}

@@ -1,0 +1,725 @@
+//! FSJ-Digital volunteers: sessions planned by coordinators, race-free sign-ups, withdrawal with
+//! notice, the private calendar feed, attendance and session notes, hours with approval, coverage gaps.
+use chrono::{Duration, DurationRound, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use teilhabe::{
+    db::entities::{
+        booking, offer_date, session_report, user, volunteer_hours, volunteer_shift,
+        volunteer_signup,
+    },
+    domain::{
+        DistrictKey,
+        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+    },
+    services::volunteering::VolunteeringError,
+};
+
+use crate::{
+    helpers::{TestApp, select, text_of},
+    on_both_backends,
+};
+
+const PROVIDER: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
+const VOLUNTEER: (&str, &str) = ("freiwillig@demo.teilhabe.example", "Demo-Freiwillig-2026");
+
+fn local_day(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i32 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn probierladen_erfurt(app: &TestApp) -> i32 {
+    teilhabe::db::entities::organisation::Entity::find()
+        .filter(teilhabe::db::entities::organisation::Column::Slug.eq("probierladen-erfurt"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A standalone session of the Probierladen Erfurt, planned through the desk.
+async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
+    let starts_at = Utc::now() + starts_in;
+    app.state()
+        .volunteer_desk()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: Some(probierladen_erfurt(app).await),
+                title: "Smartphone-Sprechstunde im Seniorenheim Lindenhof".into(),
+                kind: ShiftKind::SmartphoneAfternoon,
+                starts_at,
+                ends_at: starts_at + Duration::hours(2),
+                place: ShiftPlace::Elsewhere {
+                    place: "Seniorenheim Lindenhof, Speisesaal".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: needed,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: None,
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+}
+
+/// Moves a session (and its linked date) into the past, as if it had taken place yesterday.
+async fn move_to_yesterday(app: &TestApp, shift_id: i32) -> chrono::DateTime<Utc> {
+    // Whole minutes, as sessions entered in the form have.
+    let starts_at = (Utc::now() - Duration::days(1))
+        .duration_trunc(Duration::minutes(1))
+        .unwrap();
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = shift.into();
+    model.starts_at = Set(starts_at);
+    model.ends_at = Set(starts_at + Duration::hours(2));
+    model.update(&app.db).await.unwrap();
+    starts_at
+}
+
+async fn sign_up_directly(app: &TestApp, shift_id: i32, user_id: i32) {
+    app.state()
+        .volunteer_desk()
+        .sign_up(shift_id, user_id, Utc::now())
+        .await
+        .unwrap();
+}
+
+fn time_of(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%H:%M")
+        .to_string()
+}
+
+on_both_backends!(coordinators_plan_sessions_and_volunteers_sign_up, |app| {
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let (status, doc) = app.get_html("/verwaltung/einsaetze").await;
+    assert_eq!(status, 200);
+    assert!(
+        text_of(&doc, "#luecken + .notice").contains("fehlen"),
+        "demo gaps are shown"
+    );
+
+    // Bad input: every problem next to its field, the input kept, nothing stored.
+    let day = local_day(Utc::now() + Duration::days(6));
+    let before = volunteer_shift::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    let res = app
+        .submit(
+            "/verwaltung/einsaetze/neu",
+            "/verwaltung/einsaetze/neu",
+            &[
+                ("title", "Sprechstunde im Lindenhof"),
+                ("kind", "feier"),
+                ("day", &day),
+                ("start", "14:00"),
+                ("end", "13:00"),
+                ("venue", ""),
+                ("place", ""),
+                ("district", ""),
+                ("volunteers_needed", "1"),
+                ("skills", "WhatsApp"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let summary = text_of(&doc, ".error-summary");
+    assert!(summary.contains("Art des Einsatzes"), "{summary}");
+    assert!(summary.contains("Beschreiben Sie den Ort"), "{summary}");
+    assert!(summary.contains("Landkreis"), "{summary}");
+    assert!(!select(&doc, "#end[aria-invalid=true]").is_empty());
+    assert_eq!(
+        select(&doc, "#title")[0].value().attr("value"),
+        Some("Sprechstunde im Lindenhof")
+    );
+    assert_eq!(text_of(&doc, "#skills"), "WhatsApp");
+    assert_eq!(
+        volunteer_shift::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        before
+    );
+
+    let res = app
+        .submit(
+            "/verwaltung/einsaetze/neu",
+            "/verwaltung/einsaetze/neu",
+            &[
+                ("title", "Sprechstunde im Lindenhof"),
+                ("kind", "sprechstunde"),
+                ("day", &day),
+                ("start", "14:00"),
+                ("end", "16:00"),
+                ("venue", ""),
+                ("place", "Seniorenheim Lindenhof, Speisesaal"),
+                ("district", "16051"),
+                ("volunteers_needed", "1"),
+                ("skills", "WhatsApp"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let shift_id: i32 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, doc) = app.get_html("/verwaltung/einsaetze").await;
+    assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    app.submit("/konto", "/abmelden", &[]).await;
+
+    // The volunteer finds it near them (Erfurt), not elsewhere, and signs up.
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let (status, doc) = app.get_html("/freiwillige/einsaetze?kreis=16051").await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    let (_, doc) = app.get_html("/freiwillige/einsaetze?kreis=16053").await;
+    assert!(!text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    let (status, doc) = app.get_html("/freiwillige/einsaetze?kreis=abc").await;
+    assert_eq!(status, 422);
+    assert!(text_of(&doc, ".error-summary").contains("Landkreis"));
+
+    let action = format!("/freiwillige/einsaetze/{shift_id}/anmelden");
+    let res = app
+        .submit("/freiwillige/einsaetze", &action, &[("kreis", "16051")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        "/freiwillige?status=angemeldet"
+    );
+    let (_, doc) = app.get_html("/freiwillige?status=angemeldet").await;
+    assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    assert!(text_of(&doc, ".confirmation").contains("angemeldet"));
+
+    // A second click is refused with a message, nothing counted twice.
+    let res = app
+        .submit("/freiwillige/einsaetze", &action, &[("kreis", "16051")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, ".error-summary").contains("schon angemeldet"));
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shift.signed_up, 1);
+
+    // The session page serves the volunteer; another volunteer's session is not theirs.
+    let (status, doc) = app
+        .get_html(&format!("/verwaltung/einsaetze/{shift_id}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "main").contains("1 von 1 Helfenden"));
+    let other = session(&app, Duration::days(8), 2).await;
+    let (status, _) = app
+        .get_html(&format!("/verwaltung/einsaetze/{other}"))
+        .await;
+    assert_eq!(status, 404);
+
+    // Withdrawing six days ahead is in time: no mail to the coordinators.
+    let mails_before = app.mails().await.len();
+    let res = app
+        .submit(
+            "/freiwillige",
+            &format!("/freiwillige/einsaetze/{shift_id}/abmelden"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        "/freiwillige?status=abgemeldet"
+    );
+    assert_eq!(app.mails().await.len(), mails_before);
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shift.signed_up, 0);
+    // Withdrawing again is refused plainly.
+    let res = app
+        .submit(
+            "/freiwillige",
+            &format!("/freiwillige/einsaetze/{shift_id}/abmelden"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+});
+
+on_both_backends!(sign_ups_never_pass_the_number_needed, |app| {
+    let shift_id = session(&app, Duration::days(5), 2).await;
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        let created = user::ActiveModel {
+            email: Set(format!("helfer{n}@example.de")),
+            display_name: Set(format!("Helfer {n}")),
+            password_hash: Set(None),
+            email_verified_at: Set(Some(Utc::now())),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        ids.push(created.id);
+    }
+    let desk = app.state().volunteer_desk();
+    let attempts: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let desk = desk.clone();
+            let id = *id;
+            tokio::spawn(async move { desk.sign_up(shift_id, id, Utc::now()).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for attempt in attempts {
+        results.push(attempt.await.unwrap());
+    }
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2);
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| matches!(e, VolunteeringError::Refused("error-shift-full"))),
+        "{results:?}"
+    );
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shift.signed_up, 2);
+    assert_eq!(
+        volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
+            .filter(volunteer_signup::Column::Status.eq("active"))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        2
+    );
+    // A place freed by withdrawing can be taken again, by the same person too.
+    let first = ids
+        .iter()
+        .zip(&results)
+        .find(|(_, r)| r.is_ok())
+        .map(|(id, _)| *id)
+        .unwrap();
+    desk.withdraw(shift_id, first, Utc::now()).await.unwrap();
+    desk.sign_up(shift_id, first, Utc::now()).await.unwrap();
+    assert!(matches!(
+        desk.sign_up(shift_id, first, Utc::now()).await,
+        Err(VolunteeringError::Refused("error-shift-already-signed-up"))
+    ));
+});
+
+on_both_backends!(late_withdrawal_tells_the_coordinators, |app| {
+    let shift_id = session(&app, Duration::hours(10), 1).await;
+    sign_up_directly(&app, shift_id, user_id(&app, VOLUNTEER.0).await).await;
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let res = app
+        .submit(
+            "/freiwillige",
+            &format!("/freiwillige/einsaetze/{shift_id}/abmelden"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        "/freiwillige?status=abgemeldet-spaet"
+    );
+    let mails = app.mails().await;
+    let mail = mails
+        .iter()
+        .find(|m| m.contains(&format!("To: {}", PROVIDER.0)) && m.contains("Kurzfristige"))
+        .expect("the coordinator is told");
+    assert!(mail.contains("Jonas Demo"));
+    assert!(mail.contains(&format!("/verwaltung/einsaetze/{shift_id}")));
+});
+
+on_both_backends!(course_dates_need_helpers_in_proportion, |app| {
+    // A demo date of the Probierladen Erfurt (online banking) without helpers yet.
+    let date = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(2))
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .order_by_asc(offer_date::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let form_page = format!("/verwaltung/einsaetze/neu?termin={}", date.id);
+    let (status, doc) = app.get_html(&form_page).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        select(&doc, "#start")[0].value().attr("value"),
+        Some(time_of(date.starts_at).as_str())
+    );
+    assert_eq!(
+        select(&doc, "#kind option[selected]")[0]
+            .value()
+            .attr("value"),
+        Some("kursassistenz")
+    );
+    let fields = |ratio: &'static str| {
+        vec![
+            ("title", "Hilfe im Kurs".to_owned()),
+            ("kind", "kursassistenz".to_owned()),
+            ("day", local_day(date.starts_at)),
+            ("start", time_of(date.starts_at)),
+            ("end", time_of(date.ends_at)),
+            ("venue", String::new()),
+            ("place", "Übungsplätze".to_owned()),
+            ("district", "16051".to_owned()),
+            ("volunteers_needed", "1".to_owned()),
+            ("participants_per_helper", ratio.to_owned()),
+            ("date", date.id.to_string()),
+        ]
+    };
+    let post = |ratio: &'static str| {
+        let owned = fields(ratio);
+        let app = &app;
+        let form_page = form_page.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.submit(&form_page, "/verwaltung/einsaetze/neu", &pairs)
+                .await
+        }
+    };
+    assert_eq!(post("null").await.status(), 422);
+    let res = post("2").await;
+    assert_eq!(res.status(), 303);
+
+    // Five places booked need three helpers at one per two participants.
+    let mut model: offer_date::ActiveModel = date.clone().into();
+    model.booked_places = Set(5);
+    model.update(&app.db).await.unwrap();
+    let shifts = app
+        .state()
+        .volunteer_desk()
+        .for_date(date.id)
+        .await
+        .unwrap();
+    assert_eq!(shifts.len(), 1);
+    assert_eq!((shifts[0].needed, shifts[0].missing), (3, 3));
+    let (_, doc) = app
+        .get_html(&format!("/verwaltung/termine/{}", date.id))
+        .await;
+    assert!(
+        text_of(&doc, "main").contains("Unterbesetzt"),
+        "the date page warns"
+    );
+});
+
+on_both_backends!(hours_are_logged_within_the_session_and_approved, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, volunteer).await;
+    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let page = format!("/verwaltung/einsaetze/{shift_id}");
+    let action = format!("{page}/stunden");
+
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let early = time_of(starts_at - Duration::hours(1));
+    let end = time_of(starts_at + Duration::minutes(90));
+    let res = app
+        .submit(&page, &action, &[("from", &early), ("to", &end)])
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, ".error-summary").contains("innerhalb des Einsatzes"));
+    assert_eq!(
+        select(&doc, "#from")[0].value().attr("value"),
+        Some(early.as_str())
+    );
+    assert_eq!(
+        volunteer_hours::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        2,
+        "only the demo hours"
+    );
+
+    let start = time_of(starts_at);
+    let res = app
+        .submit(&page, &action, &[("from", &start), ("to", &end)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let hours = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((hours.minutes, hours.status.as_str()), (90, "submitted"));
+    app.submit("/konto", "/abmelden", &[]).await;
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let (_, doc) = app.get_html("/verwaltung/stunden").await;
+    assert!(text_of(&doc, "main").contains("Jonas Demo"));
+    let res = app
+        .submit(
+            "/verwaltung/stunden",
+            &format!("/verwaltung/stunden/{}", hours.id),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let month = starts_at
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m")
+        .to_string();
+    let res = app
+        .get(&format!("/verwaltung/stunden.csv?monat={month}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("Jonas Demo") && csv.contains("1,50"), "{csv}");
+    let (status, doc) = app.get_html("/verwaltung/stunden?monat=2026-13").await;
+    assert_eq!(status, 422);
+    assert!(text_of(&doc, ".error-summary").contains("Monat"));
+    app.submit("/konto", "/abmelden", &[]).await;
+
+    // Approved hours are final; the volunteer's monthly sheet adds them up.
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let res = app
+        .submit(&page, &action, &[("from", &start), ("to", &end)])
+        .await;
+    assert_eq!(res.status(), 422);
+    let (status, doc) = app
+        .get_html(&format!("/freiwillige/stunden?monat={month}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "main").contains("Smartphone-Sprechstunde im Seniorenheim Lindenhof"));
+    assert!(text_of(&doc, ".lead").contains("Jonas Demo"));
+});
+
+on_both_backends!(attendance_and_session_notes_feed_the_statistics, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    // Helpers for a demo course date with one booking.
+    let date = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(1))
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .order_by_asc(offer_date::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let shift_id = app
+        .state()
+        .volunteer_desk()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: "Hilfe im Smartphone-Kurs".into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at: date.starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Elsewhere {
+                    place: "Kursraum".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    sign_up_directly(&app, shift_id, volunteer).await;
+    move_to_yesterday(&app, shift_id).await;
+    let confirmed = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date.id))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo date has a booking");
+
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let page = format!("/verwaltung/einsaetze/{shift_id}");
+    let (status, doc) = app.get_html(&page).await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "#anwesenheit + p").contains("0 von"));
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/anwesenheit"),
+            &[
+                ("booking", &confirmed.id.to_string()),
+                ("attendance", "present"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let marked = booking::Entity::find_by_id(confirmed.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(marked.attendance.as_deref(), Some("present"));
+
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/bericht"),
+            &[
+                ("walk_ins", "viele"),
+                ("themen", "videotelefonie"),
+                ("questions", "Wie erkenne ich falsche SMS?"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(text_of(&doc, "#questions"), "Wie erkenne ich falsche SMS?");
+    assert!(!select(&doc, "#thema-videotelefonie[checked]").is_empty());
+    assert_eq!(
+        session_report::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/bericht"),
+            &[
+                ("walk_ins", "3"),
+                ("themen", "videotelefonie"),
+                ("themen", "sicher-im-netz"),
+                ("questions", "Wie erkenne ich falsche SMS?"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let report = session_report::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.walk_ins, 3);
+    assert_eq!(report.topics, "videotelefonie,sicher-im-netz");
+
+    // The printed list names the participants for places without internet.
+    let (status, doc) = app.get_html(&format!("{page}/liste")).await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, "main").contains(&confirmed.name));
+});
+
+on_both_backends!(the_private_calendar_feed_can_be_revoked, |app| {
+    let shift_id = session(&app, Duration::days(4), 1).await;
+    sign_up_directly(&app, shift_id, user_id(&app, VOLUNTEER.0).await).await;
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let res = app
+        .submit("/freiwillige", "/freiwillige/kalender", &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let url = text_of(&doc, ".feed-url");
+    let path = url.trim_start_matches("http://teilhabe.test").to_owned();
+    assert!(path.starts_with("/freiwillige/kalender/") && path.ends_with(".ics"));
+
+    let anonymous = reqwest::Client::new();
+    let feed = anonymous.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let body = feed.text().await.unwrap();
+    assert!(
+        body.contains("Smartphone-Sprechstunde im Seniorenheim Lindenhof"),
+        "{body}"
+    );
+    assert!(body.contains(&format!("UID:shift-{shift_id}@teilhabe")));
+
+    let res = app
+        .submit("/freiwillige", "/freiwillige/kalender/sperren", &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let gone = anonymous.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+});
+
+on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
+    let desk = app.state().volunteer_desk();
+    let now = Utc::now();
+    let sent = desk.remind_gaps(now).await.unwrap();
+    assert!(sent >= 1, "the demo gaps of the Probierladen Erfurt");
+    let mails = app.mails().await;
+    let reminder = mails
+        .iter()
+        .find(|m| m.contains(&format!("To: {}", PROVIDER.0)) && m.contains("Helfende"))
+        .expect("the coordinator gets a reminder");
+    assert!(reminder.contains("Smartphone-Nachmittag im Seniorenzentrum Am Steiger"));
+    // Another instance running the job at the same moment, or a minute later, sends nothing more.
+    assert_eq!(desk.remind_gaps(now).await.unwrap(), 0);
+    assert_eq!(desk.remind_gaps(now + Duration::hours(1)).await.unwrap(), 0);
+    assert!(desk.remind_gaps(now + Duration::hours(25)).await.unwrap() >= 1);
+});
+
+on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let shift_id = session(&app, Duration::days(4), 1).await;
+    sign_up_directly(&app, shift_id, volunteer).await;
+    let data = teilhabe::services::accounts::export(&app.db, volunteer)
+        .await
+        .unwrap();
+    assert!(
+        data["volunteer_signups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["session_id"] == shift_id)
+    );
+    assert!(!data["volunteer_hours"].as_array().unwrap().is_empty());
+    teilhabe::services::accounts::delete_account(&app.db, volunteer)
+        .await
+        .unwrap();
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shift.signed_up, 0);
+    assert_eq!(
+        volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::UserId.eq(volunteer))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+});
