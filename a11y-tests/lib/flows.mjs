@@ -42,6 +42,30 @@ const OFFER_PAGES = [
   '/verwaltung/termine/1/rueckmeldung-qr',
 ];
 
+/**
+ * Volunteer sessions (content/demo/volunteer_shifts.csv, in file order): 1 upcoming with the demo
+ * volunteer, 3 helpers for a course date (attendance list), 5 past with hours waiting for approval.
+ * User 2 is the demo volunteer.
+ */
+const SHIFT_PAGES = [
+  '/verwaltung/einsaetze',
+  '/verwaltung/einsaetze/neu',
+  '/verwaltung/einsaetze/1',
+  '/verwaltung/einsaetze/1/bearbeiten',
+  '/verwaltung/einsaetze/3',
+  '/verwaltung/einsaetze/5',
+  '/verwaltung/einsaetze/5/liste',
+  '/verwaltung/stunden',
+  '/verwaltung/stunden/person/2',
+];
+const VOLUNTEER_PAGES = [
+  '/freiwillige',
+  '/freiwillige/einsaetze',
+  '/freiwillige/stunden',
+  '/verwaltung/einsaetze/1',
+  '/verwaltung/einsaetze/5',
+];
+
 /** Proposal moderation and answers; demo proposal 1 is from Sömmerda, the demo moderator's district. */
 const PROPOSAL_PAGES = ['/verwaltung/vorschlaege', '/verwaltung/vorschlaege/1', '/verwaltung/vorschlaege/erfassen'];
 
@@ -52,11 +76,11 @@ const PROPOSAL_PAGES = ['/verwaltung/vorschlaege', '/verwaltung/vorschlaege/1', 
  */
 export const ROLES = [
   { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
-  { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung'] },
-  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, '/verwaltung/vorschlaege/erfassen'] },
+  { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung', ...VOLUNTEER_PAGES] },
+  { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, ...SHIFT_PAGES, '/verwaltung/vorschlaege/erfassen'] },
   { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', '/verwaltung/angebote', '/verwaltung/angebote/neu', ...PROPOSAL_PAGES, '/verwaltung/wirkung'] },
   { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
-  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...PROPOSAL_PAGES], allWidths: true },
+  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...SHIFT_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];
 
 /** Forms that are submitted empty to check their error state. */

@@ -19,7 +19,10 @@ use super::{
     writers::{Cell, Column, ColumnType as T, RowSink, WriteError, col},
 };
 use crate::{
-    db::entities::{booking, district, feedback, offer, offer_date, organisation, proposal, venue},
+    db::entities::{
+        booking, district, feedback, kiosk_terminal, kiosk_usage, offer, offer_date, organisation,
+        proposal, session_report, venue, volunteer_hours, volunteer_shift,
+    },
     domain::{
         offer::OfferKind,
         proposal::{Channel as ProposalChannel, ProposalStatus},
@@ -39,6 +42,7 @@ pub enum DatasetId {
     DialogueEvents,
     Feedback,
     Proposals,
+    VolunteerSessions,
     Statistics,
 }
 
@@ -166,6 +170,29 @@ const STATISTICS_COLUMNS: &[Column] = &[
     col("feedback_paper", T::Integer),
     col("average_rating", T::Decimal(1)),
     col("average_confidence_change", T::Decimal(2)),
+    col("kiosk_views", T::Integer),
+    col("kiosk_bookings", T::Integer),
+    col("kiosk_feedback", T::Integer),
+    col("kiosk_proposals", T::Integer),
+    col("volunteer_sessions", T::Integer),
+    col("volunteer_people_reached", T::Integer),
+    col("volunteer_hours", T::Decimal(1)),
+];
+
+const VOLUNTEER_SESSION_COLUMNS: &[Column] = &[
+    col("session_id", T::Integer),
+    col("kind", T::Text),
+    col("organisation", T::Text),
+    col("district_key", T::Text),
+    col("held_on", T::Date),
+    col("date_id", T::Integer),
+    col("status", T::Text),
+    col("helpers_needed", T::Integer),
+    col("helpers_signed_up", T::Integer),
+    col("people_reached", T::Integer),
+    col("walk_ins", T::Integer),
+    col("topics", T::Text),
+    col("approved_hours", T::Decimal(1)),
 ];
 
 pub const DATASETS: &[Dataset] = &[
@@ -203,6 +230,13 @@ pub const DATASETS: &[Dataset] = &[
         title: "Öffentliche Vorschläge mit Stand und Antwort",
         aggregated: false,
         columns: PROPOSAL_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::VolunteerSessions,
+        name: "volunteer_sessions",
+        title: "Einsätze von Freiwilligen im Zeitraum (ohne Namen)",
+        aggregated: false,
+        columns: VOLUNTEER_SESSION_COLUMNS,
     },
     Dataset {
         id: DatasetId::Statistics,
@@ -367,6 +401,9 @@ pub async fn fill(
         DatasetId::Dates => dates(db, lookups, period, sink, progress).await,
         DatasetId::Feedback => feedback_rows(db, lookups, period, sink, progress).await,
         DatasetId::Proposals => proposals(db, period, sink, progress).await,
+        DatasetId::VolunteerSessions => {
+            volunteer_sessions(db, lookups, period, sink, progress).await
+        }
         DatasetId::Statistics => statistics(db, lookups, period, sink, progress).await,
     }
 }
@@ -783,6 +820,145 @@ struct Tally {
     change_sum: i64,
     change_items: i64,
     change_forms: i64,
+    /// Kiosk actions in the order of `KIOSK_ACTIONS`.
+    kiosk: [i64; 4],
+    volunteer_sessions: i64,
+    volunteer_people: i64,
+    volunteer_minutes: i64,
+}
+
+/// What kiosk terminals count (`services::kiosk::Action`), in the column order of the statistics.
+const KIOSK_ACTIONS: [&str; 4] = ["view", "booking", "feedback", "proposal"];
+
+/// One volunteer session as the export sees it, with what happened there.
+struct SessionFacts {
+    shift: volunteer_shift::Model,
+    people_reached: Option<i64>,
+    walk_ins: Option<i64>,
+    topics: String,
+    approved_minutes: i64,
+}
+
+/// Sessions held (or planned) in the period, in batches, with their reports, attendance and hours.
+async fn session_batches(
+    db: &DatabaseConnection,
+    period: &ExportPeriod,
+    mut each: impl FnMut(Vec<SessionFacts>) -> Result<(), FillError>,
+) -> Result<(), FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    loop {
+        let batch = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::Id.gt(last))
+            .filter(volunteer_shift::Column::StartsAt.gte(start))
+            .filter(volunteer_shift::Column::StartsAt.lt(end))
+            .order_by_asc(volunteer_shift::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|s| s.id).collect();
+        let reports: HashMap<i32, session_report::Model> = session_report::Entity::find()
+            .filter(session_report::Column::ShiftId.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.shift_id, r))
+            .collect();
+        let minutes: HashMap<i32, i64> = volunteer_hours::Entity::find()
+            .select_only()
+            .column(volunteer_hours::Column::ShiftId)
+            .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
+            .filter(volunteer_hours::Column::ShiftId.is_in(ids))
+            .filter(volunteer_hours::Column::Status.eq("approved"))
+            .group_by(volunteer_hours::Column::ShiftId)
+            .into_tuple::<(i32, Option<i64>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, m)| (id, m.unwrap_or(0)))
+            .collect();
+        let date_ids: Vec<i32> = batch.iter().filter_map(|s| s.offer_date_id).collect();
+        let present: HashMap<i32, i64> = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .column_as(Expr::col(booking::Column::Places).sum(), "places")
+            .filter(booking::Column::DateId.is_in(date_ids))
+            .filter(booking::Column::Attendance.eq("present"))
+            .group_by(booking::Column::DateId)
+            .into_tuple::<(i32, Option<i64>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, p)| (id, p.unwrap_or(0)))
+            .collect();
+        let facts = batch
+            .into_iter()
+            .map(|shift| {
+                let report = reports.get(&shift.id);
+                let walk_ins = report.map(|r| i64::from(r.walk_ins));
+                // A head count where nobody registers; otherwise who was marked present plus walk-ins.
+                let people_reached = match (report.and_then(|r| r.head_count), shift.offer_date_id)
+                {
+                    (Some(head_count), _) => Some(i64::from(head_count)),
+                    (None, Some(date_id)) if report.is_some() || present.contains_key(&date_id) => {
+                        Some(present.get(&date_id).copied().unwrap_or(0) + walk_ins.unwrap_or(0))
+                    }
+                    (None, _) => walk_ins,
+                };
+                SessionFacts {
+                    approved_minutes: minutes.get(&shift.id).copied().unwrap_or(0),
+                    topics: report.map(|r| r.topics.clone()).unwrap_or_default(),
+                    people_reached,
+                    walk_ins,
+                    shift,
+                }
+            })
+            .collect();
+        each(facts)?;
+    }
+    Ok(())
+}
+
+async fn volunteer_sessions(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let mut rows = 0;
+    session_batches(db, period, |batch| {
+        for f in &batch {
+            let s = &f.shift;
+            let organisation = lookups
+                .organisations
+                .get(&s.organisation_id)
+                .map(|(name, _)| name.clone());
+            let row: Vec<Cell> = vec![
+                i64::from(s.id).into(),
+                s.kind.as_str().into(),
+                organisation.into(),
+                s.district_key.as_str().into(),
+                berlin_day(s.starts_at).to_string().into(),
+                s.offer_date_id.map_or(Cell::Empty, Cell::from),
+                s.status.as_str().into(),
+                i64::from(s.volunteers_needed).into(),
+                i64::from(s.signed_up).into(),
+                f.people_reached.map_or(Cell::Empty, suppressed),
+                f.walk_ins.map_or(Cell::Empty, suppressed),
+                f.topics.as_str().into(),
+                Cell::Decimal(f.approved_minutes as f64 / 60.0),
+            ];
+            sink.write_row(&row)?;
+            rows += 1;
+        }
+        tick(progress, batch.len());
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
 }
 
 fn average(sum: i64, n: i64, forms: i64) -> Cell {
@@ -977,6 +1153,48 @@ async fn statistics(
         }
     }
 
+    // Kiosk usage per terminal and day, by the district of the terminal's venue.
+    let terminals: HashMap<i32, i32> = kiosk_terminal::Entity::find()
+        .select_only()
+        .columns([kiosk_terminal::Column::Id, kiosk_terminal::Column::VenueId])
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let usage = kiosk_usage::Entity::find()
+        .filter(kiosk_usage::Column::Day.gte(period.from()))
+        .filter(kiosk_usage::Column::Day.lte(period.to()))
+        .all(db)
+        .await?;
+    for u in usage {
+        let district = terminals
+            .get(&u.terminal_id)
+            .and_then(|venue| lookups.venues.get(venue))
+            .map(|(_, district)| district.clone());
+        let tally = tallies.entry((district, month_of(u.day))).or_default();
+        if let Some(i) = KIOSK_ACTIONS.iter().position(|a| *a == u.action) {
+            tally.kiosk[i] += i64::from(u.count);
+        }
+    }
+
+    // Volunteer sessions held (not cancelled), by the month they took place.
+    session_batches(db, period, |batch| {
+        for f in batch.iter().filter(|f| f.shift.status != "cancelled") {
+            let tally = tallies
+                .entry((
+                    Some(f.shift.district_key.clone()),
+                    month_of(berlin_day(f.shift.starts_at)),
+                ))
+                .or_default();
+            tally.volunteer_sessions += 1;
+            tally.volunteer_people += f.people_reached.unwrap_or(0);
+            tally.volunteer_minutes += f.approved_minutes;
+        }
+        Ok(())
+    })
+    .await?;
+
     let mut rows = 0;
     for ((district, month), t) in &tallies {
         let bookings_total = t.bookings.iter().sum::<i64>() + t.bookings_other;
@@ -1004,6 +1222,13 @@ async fn statistics(
         row.extend(t.feedback.iter().map(|n| suppressed(*n)));
         row.push(average(t.rating_sum, feedback_total, feedback_total));
         row.push(average(t.change_sum, t.change_items, t.change_forms));
+        // Page views are not people; a booking, form or proposal at a terminal is one.
+        row.push(t.kiosk[0].into());
+        row.extend(t.kiosk[1..].iter().map(|n| suppressed(*n)));
+        // Sessions are events, not people.
+        row.push(t.volunteer_sessions.into());
+        row.push(suppressed(t.volunteer_people));
+        row.push(Cell::Decimal(t.volunteer_minutes as f64 / 60.0));
         sink.write_row(&row)?;
         rows += 1;
     }

@@ -22,7 +22,7 @@ use crate::db::entities::export_run;
 use datasets::{DATASETS, FillError, Lookups};
 
 /// Version of the file layout described in `content/reference/export-schema.md`.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {

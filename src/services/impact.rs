@@ -31,10 +31,27 @@ pub struct Figures {
     rating_sum: i64,
     confidence_change_sum: i64,
     confidence_pairs: i64,
+    /// Pages opened at kiosk terminals, and bookings, feedback forms and proposals completed there.
+    pub kiosk_views: i64,
+    pub kiosk_actions: i64,
+    pub volunteer_sessions: i64,
+    /// Head counts, or people marked present plus walk-ins, at volunteer sessions.
+    pub volunteer_people: i64,
+    volunteer_minutes: i64,
 }
 
 impl Figures {
+    /// Approved volunteer hours.
+    pub fn volunteer_hours(&self) -> f64 {
+        self.volunteer_minutes as f64 / 60.0
+    }
+
     fn add(&mut self, other: &Figures) {
+        self.kiosk_views += other.kiosk_views;
+        self.kiosk_actions += other.kiosk_actions;
+        self.volunteer_sessions += other.volunteer_sessions;
+        self.volunteer_people += other.volunteer_people;
+        self.volunteer_minutes += other.volunteer_minutes;
         self.dates_held += other.dates_held;
         self.course_dates += other.course_dates;
         self.event_dates += other.event_dates;
@@ -72,11 +89,13 @@ pub struct Row {
     pub no_show_percent: Option<f64>,
     pub rating_average: Option<f64>,
     pub confidence_change: Option<f64>,
+    pub volunteer_hours: f64,
 }
 
 impl Row {
     fn new(key: String, figures: Figures) -> Self {
         Self {
+            volunteer_hours: figures.volunteer_hours(),
             no_show_percent: figures.no_show_percent(),
             rating_average: figures.rating_average(),
             confidence_change: figures.confidence_change(),
@@ -116,6 +135,24 @@ struct DateFigures {
     rating_sum: Option<i64>,
     change_sum: Option<i64>,
     pairs: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct KioskFigures {
+    day: NaiveDate,
+    district: String,
+    action: String,
+    uses: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct SessionFigures {
+    starts_at: DateTime<Utc>,
+    district: String,
+    head_count: Option<i32>,
+    walk_ins: Option<i32>,
+    present: Option<i64>,
+    minutes: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -217,13 +254,24 @@ pub async fn figures(
         .collect();
     let mut by_district: BTreeMap<String, Figures> = BTreeMap::new();
     let mut total = Figures::default();
-    for row in rows {
-        let district = row.district.unwrap_or_default();
+    let mut count = |district: String, at: DateTime<Utc>, figures: Figures| {
         if let Some(wanted) = &filter.districts
             && !wanted.contains(&district)
         {
-            continue;
+            return;
         }
+        let month = at
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%Y-%m")
+            .to_string();
+        if let Some(m) = by_month.get_mut(&month) {
+            m.add(&figures);
+        }
+        by_district.entry(district).or_default().add(&figures);
+        total.add(&figures);
+    };
+    for row in rows {
+        let district = row.district.unwrap_or_default();
         let figures = Figures {
             dates_held: 1,
             course_dates: i64::from(row.kind == "kurs"),
@@ -235,17 +283,77 @@ pub async fn figures(
             rating_sum: row.rating_sum.unwrap_or(0),
             confidence_change_sum: row.change_sum.unwrap_or(0),
             confidence_pairs: row.pairs.unwrap_or(0),
+            ..Figures::default()
         };
-        let month = row
-            .starts_at
-            .with_timezone(&chrono_tz::Europe::Berlin)
-            .format("%Y-%m")
-            .to_string();
-        if let Some(m) = by_month.get_mut(&month) {
-            m.add(&figures);
-        }
-        by_district.entry(district).or_default().add(&figures);
-        total.add(&figures);
+        count(district, row.starts_at, figures);
+    }
+
+    // Kiosk terminals count by the district of their venue and the day of use.
+    let kiosk = KioskFigures::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT u.day AS day, v.district_key AS district, u.action AS action, SUM(u.count) AS uses
+             FROM kiosk_usage u
+             JOIN kiosk_terminals t ON t.id = u.terminal_id
+             JOIN venues v ON v.id = t.venue_id
+             WHERE u.day >= {} AND u.day < {}
+             GROUP BY u.day, v.district_key, u.action",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+        ),
+        [
+            Value::from(month_start(filter.from)),
+            Value::from(next_month(month_start(filter.to))),
+        ],
+    ))
+    .all(db)
+    .await?;
+    for row in kiosk {
+        let uses = row.uses.unwrap_or(0);
+        let figures = if row.action == "view" {
+            Figures {
+                kiosk_views: uses,
+                ..Figures::default()
+            }
+        } else {
+            Figures {
+                kiosk_actions: uses,
+                ..Figures::default()
+            }
+        };
+        count(row.district, utc_start(row.day), figures);
+    }
+
+    // Volunteer sessions held, with the people reached and the approved hours.
+    let sessions = SessionFigures::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT s.starts_at AS starts_at, s.district_key AS district, r.head_count AS head_count,
+                    r.walk_ins AS walk_ins,
+                    (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = s.offer_date_id AND b.attendance = 'present') AS present,
+                    (SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = 'approved') AS minutes
+             FROM volunteer_shifts s
+             LEFT JOIN session_reports r ON r.shift_id = s.id
+             WHERE s.status <> 'cancelled' AND s.starts_at >= {} AND s.starts_at < {}",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+        ),
+        [Value::from(start), Value::from(end)],
+    ))
+    .all(db)
+    .await?;
+    for row in sessions {
+        let people = match row.head_count {
+            Some(n) => i64::from(n),
+            None => row.present.unwrap_or(0) + i64::from(row.walk_ins.unwrap_or(0)),
+        };
+        let figures = Figures {
+            volunteer_sessions: 1,
+            volunteer_people: people,
+            volunteer_minutes: row.minutes.unwrap_or(0),
+            ..Figures::default()
+        };
+        count(row.district, row.starts_at, figures);
     }
 
     let proposals = ProposalRow::find_by_statement(Statement::from_sql_and_values(

@@ -493,9 +493,9 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
             out.path(),
             &["--from", FROM, "--to", TO, "--format", format],
         ));
-        assert!(stdout.contains("8 files"), "{stdout}");
+        assert!(stdout.contains("9 files"), "{stdout}");
         let names = files_in(out.path());
-        assert_eq!(names.len(), 8, "{names:?}");
+        assert_eq!(names.len(), 9, "{names:?}");
         let manifest = manifest(out.path());
         let mut scrubbed = 0;
         for name in &names {
@@ -508,7 +508,7 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
 
         // The manifest lists every other file with its true SHA-256 and size.
         let listed = manifest["files"].as_array().unwrap();
-        assert_eq!(listed.len(), 7);
+        assert_eq!(listed.len(), 8);
         for file in listed {
             let bytes = std::fs::read(out.path().join(file["name"].as_str().unwrap())).unwrap();
             assert_eq!(
@@ -535,7 +535,7 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
         );
         assert_eq!(manifest["period"]["from"], FROM);
         assert_eq!(manifest["period"]["to"], TO);
-        assert_eq!(manifest["schema_version"], "1.0");
+        assert_eq!(manifest["schema_version"], "1.1");
 
         let dcat: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.path().join("dataset.jsonld")).unwrap(),
@@ -596,6 +596,13 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
         "average_rating": 4.3,
         // Per form: information +2, communication unanswered before, safety +2: mean +2.
         "average_confidence_change": 2.0,
+        "kiosk_views": 0,
+        "kiosk_bookings": 0,
+        "kiosk_feedback": 0,
+        "kiosk_proposals": 0,
+        "volunteer_sessions": 0,
+        "volunteer_people_reached": 0,
+        "volunteer_hours": 0.0,
     });
     assert_eq!(row, expected);
 
@@ -971,7 +978,7 @@ on_both_backends!(http_export_needs_an_admin_token_and_is_audited, |app| {
         assert_eq!(res.headers()["cache-control"], "no-store");
         assert_eq!(res.headers()["content-type"], "application/zip");
         let files = unzip(&res.bytes().await.unwrap());
-        assert_eq!(files.len(), 8, "{:?}", files.keys());
+        assert_eq!(files.len(), 9, "{:?}", files.keys());
         let manifest: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
         for entry in manifest["files"].as_array().unwrap() {
             let content = &files[entry["name"].as_str().unwrap()];
@@ -1101,3 +1108,128 @@ async fn tokens_are_only_for_existing_admins() {
         "bearer"
     );
 }
+
+on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
+    use teilhabe::db::entities::{
+        kiosk_terminal, kiosk_usage, session_report, volunteer_hours, volunteer_shift,
+    };
+    let anger = venue::Entity::find()
+        .filter(venue::Column::Slug.eq("probierladen-erfurt-anger"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let terminal = kiosk_terminal::ActiveModel {
+        name: Set("Terminal am Eingang".into()),
+        venue_id: Set(anger.id),
+        pairing_code_hash: Set("x".into()),
+        pairing_expires_at: Set(Utc::now()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let day = NaiveDate::from_ymd_opt(2025, 3, 5).unwrap();
+    for (action, count) in [("view", 40), ("booking", 6), ("feedback", 2)] {
+        kiosk_usage::ActiveModel {
+            terminal_id: Set(terminal.id),
+            day: Set(day),
+            action: Set(action.into()),
+            count: Set(count),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let starts_at = Berlin
+        .with_ymd_and_hms(2025, 3, 12, 14, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let shift = volunteer_shift::ActiveModel {
+        organisation_id: Set(anger.organisation_id),
+        venue_id: Set(None),
+        offer_date_id: Set(None),
+        kind: Set("smartphone-nachmittag".into()),
+        title: Set("Smartphone-Nachmittag bei Zacharias Quellmalz".into()),
+        place: Set("Seniorenheim, Zimmer von Zacharias Quellmalz".into()),
+        district_key: Set("16051".into()),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + chrono::Duration::hours(2)),
+        volunteers_needed: Set(1),
+        participants_per_helper: Set(None),
+        skills: Set(String::new()),
+        signed_up: Set(1),
+        status: Set("open".into()),
+        gap_reminded_at: Set(None),
+        created_by: Set(None),
+        created_at: Set(starts_at),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    session_report::ActiveModel {
+        shift_id: Set(shift.id),
+        head_count: Set(Some(12)),
+        walk_ins: Set(0),
+        topics: Set("videotelefonie".into()),
+        questions: Set("Zacharias Quellmalz fragte nach 0361 5550199".into()),
+        recorded_by: Set(None),
+        updated_at: Set(starts_at),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let volunteer = user::Entity::find()
+        .filter(user::Column::Email.eq("freiwillig@demo.teilhabe.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    volunteer_hours::ActiveModel {
+        shift_id: Set(shift.id),
+        user_id: Set(volunteer.id),
+        started_at: Set(starts_at),
+        ended_at: Set(starts_at + chrono::Duration::hours(2)),
+        minutes: Set(120),
+        status: Set("approved".into()),
+        decided_by: Set(None),
+        decided_at: Set(Some(starts_at)),
+        created_at: Set(starts_at),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "json"],
+    ));
+    let row = statistics_row(out.path(), "16051", "2025-03");
+    assert_eq!(row["kiosk_views"], 40, "{row}");
+    assert_eq!(row["kiosk_bookings"], 6, "{row}");
+    assert!(
+        row["kiosk_feedback"].is_null(),
+        "two forms are suppressed: {row}"
+    );
+    assert_eq!(row["kiosk_proposals"], 0, "{row}");
+    assert_eq!(row["volunteer_sessions"], 1, "{row}");
+    assert_eq!(row["volunteer_people_reached"], 12, "{row}");
+    assert_eq!(row["volunteer_hours"], 2.0, "{row}");
+
+    let raw = std::fs::read_to_string(out.path().join("volunteer_sessions.json")).unwrap();
+    let sessions: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["people_reached"], 12);
+    assert_eq!(sessions[0]["topics"], "videotelefonie");
+    assert_eq!(sessions[0]["approved_hours"], 2.0);
+    assert_eq!(sessions[0]["held_on"], "2025-03-12");
+    // Titles, places, notes and volunteers stay in the portal.
+    for secret in ["Quellmalz", "5550199", "Jonas", "freiwillig@"] {
+        assert!(!raw.contains(secret), "{secret} in {raw}");
+    }
+});

@@ -141,3 +141,137 @@ async fn the_dashboard_shows_charts_with_tables_and_respects_areas() {
     let (status, _) = app.get_html("/verwaltung/wirkung?kreis=16051").await;
     assert_eq!(status, 422);
 }
+
+on_both_backends!(
+    kiosk_use_and_volunteer_sessions_show_on_the_dashboard,
+    |app| {
+        use chrono::TimeZone;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use teilhabe::db::entities::{
+            kiosk_terminal, kiosk_usage, session_report, user, venue, volunteer_hours,
+            volunteer_shift,
+        };
+        let anger = venue::Entity::find()
+            .filter(venue::Column::Slug.eq("probierladen-erfurt-anger"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let terminal = kiosk_terminal::ActiveModel {
+            name: Set("Terminal am Eingang".into()),
+            venue_id: Set(anger.id),
+            pairing_code_hash: Set("x".into()),
+            pairing_expires_at: Set(Utc::now()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        for (action, count) in [("view", 30), ("booking", 2)] {
+            kiosk_usage::ActiveModel {
+                terminal_id: Set(terminal.id),
+                day: Set(chrono::NaiveDate::from_ymd_opt(2025, 6, 10).unwrap()),
+                action: Set(action.into()),
+                count: Set(count),
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let starts_at = chrono_tz::Europe::Berlin
+            .with_ymd_and_hms(2025, 6, 12, 14, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut ids = Vec::new();
+        for status in ["open", "cancelled"] {
+            let shift = volunteer_shift::ActiveModel {
+                organisation_id: Set(anger.organisation_id),
+                venue_id: Set(Some(anger.id)),
+                offer_date_id: Set(None),
+                kind: Set("sprechstunde".into()),
+                title: Set("Sprechstunde".into()),
+                place: Set(String::new()),
+                district_key: Set("16051".into()),
+                starts_at: Set(starts_at),
+                ends_at: Set(starts_at + Duration::hours(2)),
+                volunteers_needed: Set(1),
+                participants_per_helper: Set(None),
+                skills: Set(String::new()),
+                signed_up: Set(1),
+                status: Set(status.into()),
+                gap_reminded_at: Set(None),
+                created_by: Set(None),
+                created_at: Set(starts_at),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+            ids.push(shift.id);
+            session_report::ActiveModel {
+                shift_id: Set(shift.id),
+                head_count: Set(Some(9)),
+                walk_ins: Set(0),
+                topics: Set(String::new()),
+                questions: Set(String::new()),
+                recorded_by: Set(None),
+                updated_at: Set(starts_at),
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let volunteer = user::Entity::find()
+            .filter(user::Column::Email.eq("freiwillig@demo.teilhabe.example"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        volunteer_hours::ActiveModel {
+            shift_id: Set(ids[0]),
+            user_id: Set(volunteer.id),
+            started_at: Set(starts_at),
+            ended_at: Set(starts_at + Duration::hours(1)),
+            minutes: Set(60),
+            status: Set("approved".into()),
+            decided_by: Set(None),
+            decided_at: Set(Some(starts_at)),
+            created_at: Set(starts_at),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+
+        let june = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let filter = ImpactFilter {
+            from: june,
+            to: june,
+            districts: Some(vec!["16051".into()]),
+        };
+        let figures = impact::figures(&app.db, &filter, Utc::now()).await.unwrap();
+        let total = &figures.total;
+        assert_eq!(
+            (total.figures.kiosk_views, total.figures.kiosk_actions),
+            (30, 2)
+        );
+        assert_eq!(
+            total.figures.volunteer_sessions, 1,
+            "cancelled sessions do not count"
+        );
+        assert_eq!(total.figures.volunteer_people, 9);
+        assert_eq!(total.volunteer_hours, 1.0);
+        assert_eq!(figures.months[0].figures.kiosk_views, 30);
+
+        let elsewhere = ImpactFilter {
+            districts: Some(vec!["16053".into()]),
+            ..filter
+        };
+        let figures = impact::figures(&app.db, &elsewhere, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(figures.total.figures.kiosk_views, 0);
+        assert_eq!(figures.total.figures.volunteer_sessions, 0);
+    }
+);

@@ -915,6 +915,14 @@ event-proposals-heading = Vorschläge aus dieser Veranstaltung
 error-event-invalid = Wählen Sie eine Veranstaltung aus der Liste.
 
 ## Wirkung
+impact-kiosk-views = Seitenaufrufe an Kiosk-Terminals
+impact-kiosk-actions = Buchungen, Rückmeldungen und Vorschläge am Kiosk
+impact-volunteer-sessions = Einsätze von Freiwilligen
+impact-volunteer-summary = { $sessions } Einsätze, { $people } Menschen erreicht
+impact-volunteer-people = Menschen erreicht
+impact-volunteer-hours = Bestätigte Stunden von Freiwilligen
+impact-reach-heading = Kiosk-Terminals und Freiwillige
+impact-reach-table = Kiosk-Nutzung und Einsätze von Freiwilligen je Monat
 impact-title = Wirkung
 impact-intro = Wie viele Menschen erreichen die Kurse und Veranstaltungen, wie zufrieden sind sie, und was wird aus den Vorschlägen? Alle Zahlen stehen auch in Tabellen.
 impact-filter = Zeitraum und Gebiet
@@ -1180,6 +1188,7 @@ hours-month-show = Monat anzeigen
 hours-none-month = In diesem Monat sind keine Stunden bestätigt.
 hours-sessions = Einsätze
 hours-sheet = Stundennachweis
+hours-sheet-own = Meine Stunden im Monat
 hours-sheet-link = Nachweis ansehen und drucken
 hours-sheet-caption = Bestätigte Einsätze
 hours-sheet-note = Alle Stunden wurden vom Träger bestätigt.

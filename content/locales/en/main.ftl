@@ -915,6 +915,14 @@ event-proposals-heading = Proposals from this event
 error-event-invalid = Choose an event from the list.
 
 ## Impact
+impact-kiosk-views = Pages opened at kiosk terminals
+impact-kiosk-actions = Bookings, feedback and proposals at kiosks
+impact-volunteer-sessions = Volunteer sessions
+impact-volunteer-summary = { $sessions } sessions, { $people } people reached
+impact-volunteer-people = People reached
+impact-volunteer-hours = Confirmed volunteer hours
+impact-reach-heading = Kiosk terminals and volunteers
+impact-reach-table = Kiosk use and volunteer sessions per month
 impact-title = Impact
 impact-intro = How many people do the courses and events reach, how satisfied are they, and what becomes of the proposals? Every figure is also shown in a table.
 impact-filter = Period and area
@@ -1180,6 +1188,7 @@ hours-month-show = Show month
 hours-none-month = No hours are confirmed for this month.
 hours-sessions = Sessions
 hours-sheet = Record of hours
+hours-sheet-own = My hours in the month
 hours-sheet-link = View and print the record
 hours-sheet-caption = Confirmed sessions
 hours-sheet-note = All hours were confirmed by the organisation.
