@@ -12,6 +12,7 @@ mod csrf;
 mod demo_data;
 mod events;
 mod export;
+mod faults;
 mod feedback;
 mod impact;
 mod json_api;

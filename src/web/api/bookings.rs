@@ -83,6 +83,7 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
                 t.text(Language::De, key),
             )
         }
+        BookingError::Db(e) => e.into(),
         other => ApiError::internal(&other),
     }
 }
@@ -113,6 +114,7 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
                 "fields": [{"field": "places", "code": "error-places-zero", "message": "Buchen Sie mindestens einen Platz."}]}})),
         (status = 429, description = "Too many bookings from this address (`rate_limited`)", body = ErrorResponse,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`); nothing was stored", body = ErrorResponse),
     )
 )]
@@ -190,6 +192,7 @@ pub async fn create(
         (status = 200, description = "Cancelled", body = BookingCancelled),
         (status = 404, description = "No booking for this token (`not_found`)", body = ErrorResponse),
         (status = 409, description = "The booking was already cancelled (`already_cancelled`)", body = ErrorResponse),
+        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
     )
 )]
@@ -210,6 +213,7 @@ pub async fn cancel(
         })),
         Err(BookingError::BookingNotFound) => Err(not_found()),
         Err(BookingError::AlreadyCancelled) => Err(ApiError::new(ErrorCode::AlreadyCancelled)),
+        Err(BookingError::Db(e)) => Err(e.into()),
         Err(e) => Err(ApiError::internal(&e)),
     }
 }

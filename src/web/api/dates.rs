@@ -43,6 +43,7 @@ use crate::{
         (status = 422, description = "A filter value is wrong (`validation_failed`); `fields` names each parameter", body = ErrorResponse,
             example = json!({"error": {"code": "validation_failed", "message": "Einige Angaben fehlen oder sind fehlerhaft.",
                 "fields": [{"field": "von", "code": "error-date-invalid", "message": "Geben Sie das Datum so ein: 24.12.2026."}]}})),
+        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
     )
 )]
@@ -107,6 +108,7 @@ pub async fn published_course_date(
     responses(
         (status = 200, description = "The date", body = CourseDate),
         (status = 404, description = "No such date, or its course is not published (`not_found`)", body = ErrorResponse),
+        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
     )
 )]

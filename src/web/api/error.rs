@@ -45,6 +45,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: the token is valid, but its user may not do this (the export needs the admin role).
     Forbidden,
+    /// 503: the database cannot be reached right now; nothing was stored. Try again in a minute.
+    Unavailable,
     /// 500: our fault; nothing was stored.
     Internal,
 }
@@ -61,6 +63,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +87,10 @@ impl ErrorCode {
                 "Dafür ist ein gültiger API-Schlüssel nötig (Kopfzeile Authorization: Bearer …)."
             }
             Self::Forbidden => "Dieser API-Schlüssel gehört zu keinem Konto mit der Rolle admin.",
+            Self::Unavailable => {
+                "Wegen Wartungsarbeiten ist das gerade nicht möglich. Ihre Angaben wurden nicht \
+                 gespeichert. Versuchen Sie es bitte in einigen Minuten noch einmal."
+            }
             Self::Internal => {
                 "Es ist ein Fehler aufgetreten. Versuchen Sie es bitte später noch einmal. \
                  Ihre Angaben wurden nicht gespeichert."
@@ -221,9 +228,12 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// A database error is an outage (connection lost, pool timed out, server restarting), as for the
+/// HTML pages: the client may retry; nothing was stored, because every change is one transaction.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self::internal(&e)
+        tracing::error!(error = %e, "API request failed: database");
+        Self::new(ErrorCode::Unavailable)
     }
 }
 
@@ -306,6 +316,13 @@ mod tests {
         assert_eq!(
             ApiError::method_not_allowed("GET").status_code(),
             StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            ApiError::from(sea_orm::DbErr::ConnectionAcquire(
+                sea_orm::ConnAcquireErr::Timeout
+            ))
+            .status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
         );
     }
 }

@@ -122,6 +122,7 @@ fn zip_files(dir: &std::path::Path, files: &[FileSummary]) -> std::io::Result<st
         (status = 401, description = "Missing, unknown or revoked token (`unauthorized`)", body = ErrorResponse),
         (status = 403, description = "The token's user is no admin (`forbidden`)", body = ErrorResponse),
         (status = 422, description = "A parameter is wrong (`validation_failed`), see `fields`", body = ErrorResponse),
+        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
     )
 )]

@@ -1,0 +1,517 @@
+//! The proving ground (issue 8): a server killed in the middle of a booking load, a database that goes
+//! away and comes back, and two instances on one PostgreSQL database. Bounded in time, loopback only.
+use std::{
+    collections::{HashMap, HashSet},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use teilhabe::db::entities::{booking, offer_date, outbox};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::helpers::{Backend, Options, TestPostgres, settings_for, spawn_app};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real binary, as operators run it.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn binary(data_dir: &std::path::Path, database_url: Option<&str>, port: u16) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_teilhabe"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TEILHABE_DATA_DIR", data_dir)
+        .env("TEILHABE_BIND", format!("127.0.0.1:{port}"))
+        .env("TEILHABE_BASE_URL", "http://teilhabe.test")
+        .env("TEILHABE_RATE_LIMITS", "off")
+        .env("TEILHABE_PAGE_CACHE_SECONDS", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd
+}
+
+impl Server {
+    async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Self {
+        let port = free_port();
+        let child = binary(data_dir, database_url, port)
+            .arg("serve")
+            .spawn()
+            .expect("server starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{base}/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return Self { child, base };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    /// SIGKILL: no shutdown hook, no flushing, as when the machine loses power.
+    fn kill(&mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Created {
+    booking_id: i64,
+    status: String,
+}
+
+/// Books from 16 clients until the server dies; returns what the server acknowledged.
+async fn booking_load(
+    base: String,
+    date_ids: Vec<i32>,
+    acked: Arc<tokio::sync::Mutex<Vec<(i64, String, String)>>>,
+) {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut tasks = Vec::new();
+    for worker in 0..16 {
+        let (client, base, date_ids, acked) = (
+            client.clone(),
+            base.clone(),
+            date_ids.clone(),
+            acked.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for n in 0.. {
+                let date_id = date_ids[(worker + n) % date_ids.len()];
+                let email = format!("last-{worker}-{n}@example.de");
+                let res = client
+                    .post(format!("{base}/api/v1/dates/{date_id}/bookings"))
+                    .json(&serde_json::json!({ "name": "Last Test", "email": email, "places": 1 }))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 201 => {
+                        if let Ok(created) = r.json::<Created>().await {
+                            acked
+                                .lock()
+                                .await
+                                .push((created.booking_id, created.status, email));
+                        }
+                    }
+                    Ok(_) => {}
+                    // The server is gone.
+                    Err(_) => break,
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// After a SIGKILL in the middle of a booking load and a restart: every acknowledged booking is
+/// there with the status it was acknowledged with, none twice, and no date holds more than its capacity.
+async fn check_kill_during_bookings(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let postgres = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match TestPostgres::create().await {
+            Some(p) => Some(p),
+            None => return,
+        },
+    };
+    let url = postgres.as_ref().map(|p| p.url.clone());
+    let seeded = binary(data.path(), url.as_deref(), free_port())
+        .arg("seed-demo")
+        .status()
+        .unwrap();
+    assert!(seeded.success());
+    let mut server = Server::start(data.path(), url.as_deref()).await;
+    let db = connect(data.path(), url.as_deref()).await;
+    let now = chrono::Utc::now();
+    let dates: Vec<i32> = offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(now + chrono::Duration::days(2)))
+        .filter(offer_date::Column::Status.ne("cancelled"))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.booking_opens_at.is_none_or(|t| t < now))
+        .filter(|d| {
+            d.booking_closes_at
+                .is_none_or(|t| t > now + chrono::Duration::hours(1))
+        })
+        .map(|d| d.id)
+        .take(4)
+        .collect();
+    assert!(!dates.is_empty());
+
+    let acked = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let load = tokio::spawn(booking_load(
+        server.base.clone(),
+        dates.clone(),
+        acked.clone(),
+    ));
+    // Let the load run, then pull the plug while requests are in flight.
+    for _ in 0..100 {
+        if acked.lock().await.len() >= 60 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill();
+    tokio::time::timeout(Duration::from_secs(30), load)
+        .await
+        .expect("the clients notice the dead server")
+        .unwrap();
+    let acked = acked.lock().await.clone();
+    assert!(
+        acked.len() >= 20,
+        "only {} bookings before the kill",
+        acked.len()
+    );
+
+    let server = Server::start(data.path(), url.as_deref()).await;
+    let db = connect(data.path(), url.as_deref()).await;
+    let stored: HashMap<i64, booking::Model> = booking::Entity::find()
+        .filter(booking::Column::DateId.is_in(dates.clone()))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    for (id, status, email) in &acked {
+        let row = stored
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged booking {id} is lost"));
+        assert_eq!(&row.status, status, "booking {id}");
+        assert_eq!(row.email.as_deref(), Some(email.as_str()));
+    }
+    let mut seen = HashSet::new();
+    for b in stored
+        .values()
+        .filter(|b| b.email.as_deref().is_some_and(|e| e.starts_with("last-")))
+    {
+        assert!(
+            seen.insert((b.date_id, b.email.clone())),
+            "{:?} booked twice",
+            b.email
+        );
+    }
+    for date_id in &dates {
+        let date = offer_date::Entity::find_by_id(*date_id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let confirmed: i32 = stored
+            .values()
+            .filter(|b| b.date_id == *date_id && b.status == "confirmed")
+            .map(|b| b.places)
+            .sum();
+        assert_eq!(
+            confirmed, date.booked_places,
+            "date {date_id}: counter and rows agree"
+        );
+        assert!(
+            date.booked_places <= date.capacity,
+            "date {date_id} oversold"
+        );
+    }
+    // The restarted server serves bookings again.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/dates/{}/bookings", server.base, dates[0]))
+        .json(&serde_json::json!({ "name": "Nach dem Neustart", "email": "danach@example.de", "places": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+async fn connect(data_dir: &std::path::Path, url: Option<&str>) -> DatabaseConnection {
+    let settings = settings_for(
+        data_dir,
+        url,
+        &Options {
+            demo: false,
+            env: vec![],
+        },
+    );
+    teilhabe::db::connect(&settings).await.unwrap()
+}
+
+mod a_killed_server_loses_no_acknowledged_booking {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_kill_during_bookings(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_kill_during_bookings(Backend::Postgres).await;
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that can cut every connection, as a failed network or a
+/// database restart does to the application.
+struct Cable {
+    port: u16,
+    up: Arc<AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Cable {
+    async fn start(target: &'static str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (flag, cuts) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut cut = cuts.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self { port, up, cut }
+    }
+
+    fn unplug(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    fn plug_in(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL goes away: `/ready` says so, pages show the maintenance message (never a 500), and the
+/// instance recovers by itself when the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_shows_maintenance_and_recovers_by_itself() {
+    let Some(postgres) = TestPostgres::create().await else {
+        return;
+    };
+    let cable = Cable::start("127.0.0.1:5432").await;
+    let via_cable =
+        postgres
+            .url
+            .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", cable.port), 1);
+    let data = tempfile::tempdir().unwrap();
+    let settings = settings_for(data.path(), Some(&via_cable), &Options::default());
+    let app = teilhabe::startup::Application::build(settings)
+        .await
+        .expect("app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let get = |path: &str| client.get(format!("{base}{path}")).send();
+    assert_eq!(get("/ready").await.unwrap().status(), 200);
+    assert_eq!(get("/kurse").await.unwrap().status(), 200);
+
+    cable.unplug();
+    let ready = get("/ready").await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.text().await.unwrap().contains("database unreachable"));
+    let page = get("/kurse").await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert!(page.text().await.unwrap().contains("Wartungsarbeiten"));
+    let booking = client
+        .post(format!("{base}/api/v1/dates/1/bookings"))
+        .json(&serde_json::json!({ "name": "Erika", "email": "erika@example.de", "places": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(booking.status(), 503, "a plain answer, not a 500");
+    assert_eq!(
+        get("/health").await.unwrap().status(),
+        200,
+        "the process itself lives"
+    );
+
+    cable.plug_in();
+    let mut recovered = false;
+    for _ in 0..60 {
+        if get("/ready").await.is_ok_and(|r| r.status() == 200) {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(recovered, "the instance reconnects without a restart");
+    assert_eq!(get("/kurse").await.unwrap().status(), 200);
+    drop(postgres);
+}
+
+/// Two instances on one PostgreSQL database: a login on one is valid on the other, and jobs that
+/// both run at the same moment do their work exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_sessions_and_run_every_job_once() {
+    let Some(first) = spawn_app(Backend::Postgres, Options::default()).await else {
+        return;
+    };
+    let teilhabe::config::DatabaseTarget::Url(database_url) = &first.settings.database else {
+        panic!("the PostgreSQL variant has a URL");
+    };
+    let database_url = secrecy::ExposeSecret::expose_secret(database_url).to_owned();
+    let data = tempfile::tempdir().unwrap();
+    let settings = settings_for(
+        data.path(),
+        Some(&database_url),
+        &Options {
+            demo: false,
+            env: vec![],
+        },
+    );
+    let second_app = teilhabe::startup::Application::build(settings.clone())
+        .await
+        .expect("second instance");
+    let second_base = format!("http://127.0.0.1:{}", second_app.port());
+    tokio::spawn(second_app.run_until_stopped());
+    let second_db = teilhabe::db::connect(&settings).await.unwrap();
+    let second_state = teilhabe::web::state::AppState::new(
+        second_db.clone(),
+        settings.clone(),
+        Arc::new(teilhabe::search::embedded::EmbeddedIndex::in_memory().unwrap()),
+        Default::default(),
+    )
+    .unwrap();
+
+    // Signed in on the first instance, the same cookie opens the account page on the second
+    // (cookies belong to the host, not the port, so the client sends it to both).
+    first
+        .login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+        .await;
+    let page = first
+        .client
+        .get(format!("{second_base}/konto"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        200,
+        "the session lives in the shared database"
+    );
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = anonymous
+        .get(format!("{second_base}/konto"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303, "without the cookie: sign in first");
+
+    // Reminders, feedback links and coverage-gap mails, run by both instances at once.
+    let now = chrono::Utc::now();
+    let (a, b) = (first.state(), second_state);
+    let before = outbox::Entity::find().count(&first.db).await.unwrap() as usize;
+    let window = chrono::Duration::days(30);
+    let (desk_a, desk_b) = (a.booking_desk(), b.booking_desk());
+    let (ra, rb) = tokio::join!(
+        desk_a.send_reminders(window, now),
+        desk_b.send_reminders(window, now)
+    );
+    let reminders = ra.unwrap() + rb.unwrap();
+    assert!(reminders > 0, "the demo dates have bookings");
+    let (helpers_a, helpers_b) = (a.volunteer_desk(), b.volunteer_desk());
+    let (ga, gb) = tokio::join!(helpers_a.remind_gaps(now), helpers_b.remind_gaps(now));
+    let gap_mails = ga.unwrap() + gb.unwrap();
+    assert!(gap_mails > 0, "the demo has coverage gaps");
+    let queued = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&first.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued.len() - before,
+        reminders + gap_mails,
+        "nothing queued twice"
+    );
+    let mut per_mail = HashSet::new();
+    for mail in &queued[before..] {
+        assert!(
+            per_mail.insert((mail.recipient.clone(), mail.body_text.clone())),
+            "{} got \"{}\" twice",
+            mail.recipient,
+            mail.subject
+        );
+    }
+
+    // Both instances deliver the outbox at once: every mail is claimed by exactly one of them.
+    let (sa, sb) = (
+        teilhabe::startup::mail_sender(&first.settings).unwrap(),
+        teilhabe::startup::mail_sender(&settings).unwrap(),
+    );
+    let unsent = outbox::Entity::find()
+        .filter(outbox::Column::SentAt.is_null())
+        .all(&first.db)
+        .await
+        .unwrap()
+        .len();
+    let mut sent = 0;
+    loop {
+        let (da, db) = tokio::join!(sa.deliver_due(&first.db), sb.deliver_due(&second_db));
+        let (da, db) = (da.unwrap(), db.unwrap());
+        assert_eq!(da.failed + db.failed, 0);
+        if da.sent + db.sent == 0 {
+            break;
+        }
+        sent += da.sent + db.sent;
+    }
+    assert_eq!(sent, unsent, "every mail sent once, by one instance");
+}
