@@ -57,16 +57,20 @@ impl Server {
             .arg("serve")
             .spawn()
             .expect("server starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so that every way out of here (a panic included) kills and reaps it.
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..300 {
             if client
-                .get(format!("{base}/ready"))
+                .get(format!("{}/ready", server.base))
                 .send()
                 .await
                 .is_ok_and(|r| r.status() == 200)
             {
-                return Self { child, base };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
