@@ -28,12 +28,22 @@ impl fmt::Display for DistrictKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn keys() {
         assert!(DistrictKey::parse("16051").is_ok());
         for bad in ["", "1605", "09162", "16a51", "160511"] {
             assert!(DistrictKey::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn only_thuringian_keys_parse(s in "\\PC{0,12}") {
+            if let Ok(key) = DistrictKey::parse(&s) {
+                prop_assert!(key.as_str().len() == 5 && key.as_str().starts_with("16"));
+            }
         }
     }
 }

@@ -148,6 +148,7 @@ impl FeedbackInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -208,5 +209,17 @@ mod tests {
                 .for_field("bewertung"),
             Some("error-feedback-rating-missing")
         );
+    }
+
+    proptest! {
+        #[test]
+        fn any_posted_form_parses_or_names_its_fields(
+            fields in proptest::collection::vec(("[a-z_]{1,12}", "\\PC{0,30}"), 0..20)
+        ) {
+            match FeedbackInput::parse(&fields) {
+                Ok(input) => prop_assert!((1..=5).contains(&input.rating)),
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
     }
 }

@@ -35,6 +35,7 @@ impl fmt::Debug for PersonName {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn names() {
@@ -51,5 +52,14 @@ mod tests {
             PersonName::parse("a\u{0}b").unwrap_err(),
             "error-text-invalid"
         );
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_valid_names_round_trip(s in "\\PC{0,150}") {
+            if let Ok(name) = PersonName::parse(&s) {
+                prop_assert_eq!(PersonName::parse(name.as_str()).unwrap(), name);
+            }
+        }
     }
 }

@@ -35,6 +35,7 @@ impl fmt::Display for Slug {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn slugs() {
@@ -50,6 +51,17 @@ mod tests {
             "ä",
         ] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn valid_slugs_are_lower_case_words_with_single_hyphens(s in "\\PC{0,60}") {
+            if let Ok(slug) = Slug::parse(&s) {
+                let text = slug.to_string();
+                prop_assert!(text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+                prop_assert!(!text.contains("--") && !text.starts_with('-') && !text.ends_with('-'));
+            }
         }
     }
 }

@@ -387,6 +387,7 @@ impl Month {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn helpers_follow_the_larger_of_minimum_and_ratio() {
@@ -521,5 +522,56 @@ mod tests {
             Month::parse("2026-12").unwrap().bounds().1.to_rfc3339(),
             "2026-12-31T23:00:00+00:00"
         );
+    }
+
+    proptest! {
+        #[test]
+        fn any_session_form_parses_to_a_sound_session_or_errors(
+            title in "\\PC{0,130}", kind in "[a-z-]{0,25}", day in "[0-9.-]{0,12}",
+            start in "[0-9:]{0,6}", end in "[0-9:]{0,6}", venue in "[0-9-]{0,4}",
+            place in "\\PC{0,20}", district in "[0-9]{0,6}", needed in "-?[0-9]{0,3}",
+            ratio in "-?[0-9]{0,3}", date in "[0-9]{0,3}",
+        ) {
+            let now = "2026-11-29T10:00:00Z".parse().unwrap();
+            let form = ShiftForm {
+                title, kind, day, start, end, venue, place, district,
+                volunteers_needed: needed, participants_per_helper: ratio, date,
+                ..Default::default()
+            };
+            match ShiftInput::parse(&form, now) {
+                Ok(input) => {
+                    prop_assert!(input.starts_at > now && input.ends_at > input.starts_at);
+                    prop_assert!((0..=HELPERS_MAX).contains(&input.volunteers_needed));
+                    prop_assert!(input.volunteers_needed > 0 || input.participants_per_helper.is_some());
+                }
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
+
+        #[test]
+        fn logged_hours_always_lie_within_the_session(from in "[0-9:]{0,6}", to in "[0-9:]{0,6}") {
+            let start: DateTime<Utc> = "2026-11-20T09:00:00Z".parse().unwrap();
+            let end = start + chrono::Duration::hours(2);
+            let now = "2026-11-29T10:00:00Z".parse().unwrap();
+            if let Ok(worked) = WorkedTime::parse(&HoursForm { from, to }, start, end, now) {
+                prop_assert!(worked.started_at >= start && worked.ended_at <= end);
+                prop_assert!(worked.minutes() > 0);
+            }
+        }
+
+        #[test]
+        fn reports_and_months_never_panic(
+            fields in proptest::collection::vec(("[a-z_]{1,12}", "\\PC{0,30}"), 0..12),
+            month in "\\PC{0,10}",
+        ) {
+            if let Ok(report) = SessionReport::parse(&fields) {
+                prop_assert!((0..=500).contains(&report.walk_ins));
+            }
+            if let Ok(m) = Month::parse(&month) {
+                prop_assert_eq!(Month::parse(&m.key()).unwrap(), m);
+                let (from, to) = m.bounds();
+                prop_assert!(from < to);
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 use crate::helpers::*;
 
 /// Every POST route of the app; a new one must be added here and is then checked.
-const POST_ROUTES: &[&str] = &[
+pub const POST_ROUTES: &[&str] = &[
     "/barriere-melden",
     "/anmelden",
     "/abmelden",

@@ -14,6 +14,7 @@ mod events;
 mod export;
 mod faults;
 mod feedback;
+mod fuzz;
 mod impact;
 mod json_api;
 mod kiosk;
