@@ -28,7 +28,7 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Python packages for the tests (aiosmtpd: the SMTP server of tests/api/smtp.rs)"
+step "Python packages for the tests (aiosmtpd for tests/api/smtp.rs, schemathesis for tests/fuzz_api.sh)"
 # Installs for the python3 on PATH; PIP_BREAK_SYSTEM_PACKAGES lets pip install next to Debian's own
 # Python packages (PEP 668) on a fresh machine, older pips ignore it.
 PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore \
@@ -37,7 +37,10 @@ PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore \
 step "cargo test (unit and integration tests)"
 cargo test --workspace --locked
 
-step "accessibility tests (axe-core in Chromium, every page in the sitemap)"
+step "API fuzzing (schemathesis against /api/openapi.json)"
 cargo build --locked --bin teilhabe
+bash tests/fuzz_api.sh target/debug/teilhabe
+
+step "accessibility tests (axe-core in Chromium, every page in the sitemap)"
 bash a11y-tests/install-deps.sh
 (cd a11y-tests && TEILHABE_BIN="$PWD/../target/debug/teilhabe" npm test)
