@@ -27,6 +27,9 @@ pub enum Command {
         /// Number of dates to add, spread over the courses and the next 120 days.
         #[arg(long, default_value_t = 5000)]
         dates: usize,
+        /// Number of published proposals to add; run `teilhabe reindex` afterwards to search them.
+        #[arg(long, default_value_t = 0)]
+        proposals: usize,
     },
     /// Manage user accounts.
     #[command(subcommand)]

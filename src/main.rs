@@ -73,12 +73,16 @@ async fn main() -> ExitCode {
                 Err(e) => startup_failure(e),
             }
         }
-        Command::SeedBulk { courses, dates } => {
+        Command::SeedBulk {
+            courses,
+            dates,
+            proposals,
+        } => {
             let db = match startup::prepare_database(&settings).await {
                 Ok(db) => db,
                 Err(e) => return startup_failure(e),
             };
-            match teilhabe::services::bulk_data::seed(&db, courses, dates, true).await {
+            match teilhabe::services::bulk_data::seed(&db, courses, dates, proposals, true).await {
                 Ok(summary) => {
                     println!("{summary}");
                     ExitCode::SUCCESS

@@ -1,5 +1,5 @@
 //! Large generated data sets for benchmarks and load tests (`teilhabe seed-bulk`): many courses with
-//! many dates at the demo venues. Not for production databases.
+//! many dates at the demo venues, and many published proposals. Not for production databases.
 use chrono::{Duration, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
@@ -7,9 +7,14 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use rand::{SeedableRng, rngs::StdRng};
+
 use crate::{
-    db::entities::{offer, offer_date, venue},
-    domain::offer::{Level, OfferKind, TargetGroup, Topic, search_text},
+    db::entities::{offer, offer_date, proposal, venue},
+    domain::{
+        offer::{Level, OfferKind, TargetGroup, Topic, search_text},
+        proposal::{Channel, search_text as search_text_of_proposal},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -24,14 +29,15 @@ pub enum BulkError {
 pub struct BulkSummary {
     pub courses: usize,
     pub dates: usize,
+    pub proposals: usize,
 }
 
 impl std::fmt::Display for BulkSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "bulk data: {} courses with {} upcoming dates added",
-            self.courses, self.dates
+            "bulk data: {} courses with {} upcoming dates and {} proposals added",
+            self.courses, self.dates, self.proposals
         )
     }
 }
@@ -42,6 +48,7 @@ pub async fn seed(
     db: &DatabaseConnection,
     courses: usize,
     dates: usize,
+    proposals: usize,
     show_progress: bool,
 ) -> Result<BulkSummary, BulkError> {
     let venues = venue::Entity::find().all(db).await?;
@@ -49,7 +56,7 @@ pub async fn seed(
         return Err(BulkError::NoVenues);
     }
     let progress = if show_progress {
-        ProgressBar::new((courses + dates) as u64)
+        ProgressBar::new((courses + dates + proposals) as u64)
     } else {
         ProgressBar::hidden()
     };
@@ -145,6 +152,53 @@ pub async fn seed(
         let count = models.len();
         offer_date::Entity::insert_many(models).exec(db).await?;
         summary.dates += count;
+        progress.inc(count as u64);
+    }
+    // Proposals go in without search-outbox rows: `teilhabe reindex` builds the index afterwards in
+    // one pass, which is far faster than 100,000 single updates.
+    let districts = super::bulk_proposals::districts();
+    let mut rng = StdRng::seed_from_u64(7);
+    for chunk in (0..proposals).collect::<Vec<_>>().chunks(1_000) {
+        let models: Vec<proposal::ActiveModel> = chunk
+            .iter()
+            .map(|&n| {
+                let doc = super::bulk_proposals::proposal(&mut rng, n as i64, &districts);
+                proposal::ActiveModel {
+                    search_text: Set(search_text_of_proposal(
+                        &doc.title,
+                        &doc.text,
+                        doc.answer.as_deref(),
+                    )),
+                    title: Set(doc.title),
+                    body: Set(doc.text),
+                    category: Set(doc.category),
+                    district_key: Set(doc.district),
+                    town: Set(None),
+                    status: Set(doc.status),
+                    moderation_note: Set(None),
+                    answered_at: Set(doc.answer.as_ref().map(|_| doc.created_at)),
+                    official_answer: Set(doc.answer),
+                    channel: Set(Channel::Import.key().to_owned()),
+                    author_user_id: Set(None),
+                    author_email: Set(None),
+                    contact: Set(None),
+                    language: Set("de".into()),
+                    author_token_hash: Set(format!("bulk-{run}-{n}")),
+                    confirmed_at: Set(Some(doc.created_at)),
+                    merged_into_id: Set(None),
+                    event_offer_id: Set(None),
+                    imported_supports: Set(doc.supports as i32),
+                    supports_count: Set(doc.supports as i32),
+                    created_at: Set(doc.created_at),
+                    published_at: Set(Some(doc.created_at)),
+                    updated_at: Set(doc.created_at),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let count = models.len();
+        proposal::Entity::insert_many(models).exec(db).await?;
+        summary.proposals += count;
         progress.inc(count as u64);
     }
     progress.finish_and_clear();

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod barrier_reports;
 pub mod booking;
 pub mod bulk_data;
+pub mod bulk_proposals;
 pub mod catalogue;
 pub mod content;
 pub mod csv_rows;

@@ -1,0 +1,25 @@
+-- wrk script: the proposal search with a different query on most requests (40 words × 22 districts ×
+-- 2 sort orders = 1,760 addresses), so the page cache rarely helps and the index does the work.
+local words = { "glasfaser", "breitband", "mobilfunk", "funkloch", "wlan", "bürgeramt", "onlineantrag",
+  "terminvergabe", "personalausweis", "bauantrag", "wohngeld", "serviceportal", "zulassung", "schule",
+  "tablet", "kurs", "volkshochschule", "senioren", "rampe", "aufzug", "leichte sprache", "vorlesen",
+  "gebärdensprache", "datenschutz", "passwort", "betrug", "phishing", "sicherheit", "bibliothek",
+  "bus", "bahnhof", "marktplatz", "sprechstunde", "ausbau", "digital", "app", "formular", "netz",
+  "glasfasr", "breitbnd" }
+local districts = { "16051", "16052", "16053", "16054", "16055", "16061", "16062", "16063",
+  "16064", "16065", "16066", "16067", "16068", "16069", "16070", "16071", "16072", "16073", "16074",
+  "16075", "16076", "16077" }
+local n = 0
+
+setup = function(thread)
+  thread:set("seed", math.random(1, 1e6))
+end
+
+request = function()
+  n = n + 1
+  local i = n * 7919 + (seed or 0)
+  local q = string.gsub(words[i % #words + 1], " ", "+")
+  local path = string.format("/vorschlaege?q=%s&kreis=%s%s", q,
+    districts[math.floor(i / 5) % #districts + 1], (i % 2 == 0) and "&sortierung=neueste" or "")
+  return wrk.format("GET", path)
+end
