@@ -11,6 +11,13 @@ local districts = { "16051", "16052", "16053", "16054", "16055", "16061", "16062
   "16075", "16076", "16077" }
 local n = 0
 
+-- Percent-encodes a query word (umlauts are two bytes in UTF-8), spaces as "+".
+local function encode(s)
+  return (string.gsub(string.gsub(s, "([^%w ])", function(c)
+    return string.format("%%%02X", string.byte(c))
+  end), " ", "+"))
+end
+
 setup = function(thread)
   thread:set("seed", math.random(1, 1e6))
 end
@@ -18,7 +25,7 @@ end
 request = function()
   n = n + 1
   local i = n * 7919 + (seed or 0)
-  local q = string.gsub(words[i % #words + 1], " ", "+")
+  local q = encode(words[i % #words + 1])
   local path = string.format("/vorschlaege?q=%s&kreis=%s%s", q,
     districts[math.floor(i / 5) % #districts + 1], (i % 2 == 0) and "&sortierung=neueste" or "")
   return wrk.format("GET", path)

@@ -833,10 +833,24 @@ const KIOSK_ACTIONS: [&str; 4] = ["view", "booking", "feedback", "proposal"];
 /// One volunteer session as the export sees it, with what happened there.
 struct SessionFacts {
     shift: volunteer_shift::Model,
-    people_reached: Option<i64>,
+    head_count: Option<i64>,
+    /// The date holding the bookings (a course's first date for its later sessions) and the places
+    /// marked present there.
+    present: Option<(i32, i64)>,
     walk_ins: Option<i64>,
     topics: String,
     approved_minutes: i64,
+}
+
+impl SessionFacts {
+    /// The head count where nobody registers; otherwise who was marked present plus walk-ins.
+    fn people_reached(&self) -> Option<i64> {
+        match (self.head_count, self.present) {
+            (Some(n), _) => Some(n),
+            (None, Some((_, present))) => Some(present + self.walk_ins.unwrap_or(0)),
+            (None, None) => self.walk_ins,
+        }
+    }
 }
 
 /// Sessions held (or planned) in the period, in batches, with their reports, attendance and hours.
@@ -880,11 +894,24 @@ async fn session_batches(
             .map(|(id, m)| (id, m.unwrap_or(0)))
             .collect();
         let date_ids: Vec<i32> = batch.iter().filter_map(|s| s.offer_date_id).collect();
+        let booking_dates: HashMap<i32, i32> = offer_date::Entity::find()
+            .select_only()
+            .columns([offer_date::Column::Id, offer_date::Column::SeriesLeadId])
+            .filter(offer_date::Column::Id.is_in(date_ids))
+            .into_tuple::<(i32, Option<i32>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, lead)| (id, lead.unwrap_or(id)))
+            .collect();
         let present: HashMap<i32, i64> = booking::Entity::find()
             .select_only()
             .column(booking::Column::DateId)
             .column_as(Expr::col(booking::Column::Places).sum(), "places")
-            .filter(booking::Column::DateId.is_in(date_ids))
+            .filter(
+                booking::Column::DateId.is_in(booking_dates.values().copied().collect::<Vec<_>>()),
+            )
+            .filter(booking::Column::Status.eq("confirmed"))
             .filter(booking::Column::Attendance.eq("present"))
             .group_by(booking::Column::DateId)
             .into_tuple::<(i32, Option<i64>)>()
@@ -897,21 +924,17 @@ async fn session_batches(
             .into_iter()
             .map(|shift| {
                 let report = reports.get(&shift.id);
-                let walk_ins = report.map(|r| i64::from(r.walk_ins));
-                // A head count where nobody registers; otherwise who was marked present plus walk-ins.
-                let people_reached = match (report.and_then(|r| r.head_count), shift.offer_date_id)
-                {
-                    (Some(head_count), _) => Some(i64::from(head_count)),
-                    (None, Some(date_id)) if report.is_some() || present.contains_key(&date_id) => {
-                        Some(present.get(&date_id).copied().unwrap_or(0) + walk_ins.unwrap_or(0))
-                    }
-                    (None, _) => walk_ins,
-                };
+                let booking_date = shift
+                    .offer_date_id
+                    .and_then(|d| booking_dates.get(&d).copied());
                 SessionFacts {
                     approved_minutes: minutes.get(&shift.id).copied().unwrap_or(0),
                     topics: report.map(|r| r.topics.clone()).unwrap_or_default(),
-                    people_reached,
-                    walk_ins,
+                    head_count: report.and_then(|r| r.head_count).map(i64::from),
+                    walk_ins: report.map(|r| i64::from(r.walk_ins)),
+                    present: booking_date
+                        .filter(|d| report.is_some() || present.contains_key(d))
+                        .map(|d| (d, present.get(&d).copied().unwrap_or(0))),
                     shift,
                 }
             })
@@ -946,10 +969,15 @@ async fn volunteer_sessions(
                 s.status.as_str().into(),
                 i64::from(s.volunteers_needed).into(),
                 i64::from(s.signed_up).into(),
-                f.people_reached.map_or(Cell::Empty, suppressed),
+                f.people_reached().map_or(Cell::Empty, suppressed),
                 f.walk_ins.map_or(Cell::Empty, suppressed),
                 f.topics.as_str().into(),
-                Cell::Decimal(f.approved_minutes as f64 / 60.0),
+                // With one to four helpers the organisation could tell whose hours these are.
+                if (1..MIN_GROUP).contains(&i64::from(s.signed_up)) {
+                    Cell::Empty
+                } else {
+                    Cell::Decimal(f.approved_minutes as f64 / 60.0)
+                },
             ];
             sink.write_row(&row)?;
             rows += 1;
@@ -1178,9 +1206,15 @@ async fn statistics(
         }
     }
 
-    // Volunteer sessions held (not cancelled), by the month they took place.
+    // Volunteer sessions held (begun, not cancelled), by the month they took place. People marked
+    // present on a course date count once, however many helper sessions the date had.
+    let now = Utc::now();
+    let mut counted_dates: HashSet<i32> = HashSet::new();
     session_batches(db, period, |batch| {
-        for f in batch.iter().filter(|f| f.shift.status != "cancelled") {
+        for f in batch
+            .iter()
+            .filter(|f| f.shift.status != "cancelled" && f.shift.starts_at <= now)
+        {
             let tally = tallies
                 .entry((
                     Some(f.shift.district_key.clone()),
@@ -1188,7 +1222,13 @@ async fn statistics(
                 ))
                 .or_default();
             tally.volunteer_sessions += 1;
-            tally.volunteer_people += f.people_reached.unwrap_or(0);
+            tally.volunteer_people += match (f.head_count, f.present) {
+                (Some(n), _) => n,
+                (None, Some((date, present))) if counted_dates.insert(date) => {
+                    present + f.walk_ins.unwrap_or(0)
+                }
+                _ => f.walk_ins.unwrap_or(0),
+            };
             tally.volunteer_minutes += f.approved_minutes;
         }
         Ok(())

@@ -149,6 +149,7 @@ struct KioskFigures {
 struct SessionFigures {
     starts_at: DateTime<Utc>,
     district: String,
+    booking_date: Option<i32>,
     head_count: Option<i32>,
     walk_ins: Option<i32>,
     present: Option<i64>,
@@ -329,11 +330,13 @@ pub async fn figures(
         backend,
         format!(
             "SELECT s.starts_at AS starts_at, s.district_key AS district, r.head_count AS head_count,
-                    r.walk_ins AS walk_ins,
-                    (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = s.offer_date_id AND b.attendance = 'present') AS present,
+                    r.walk_ins AS walk_ins, COALESCE(d.series_lead_id, d.id) AS booking_date,
+                    (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = COALESCE(d.series_lead_id, d.id)
+                       AND b.status = 'confirmed' AND b.attendance = 'present') AS present,
                     (SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = 'approved') AS minutes
              FROM volunteer_shifts s
              LEFT JOIN session_reports r ON r.shift_id = s.id
+             LEFT JOIN offer_dates d ON d.id = s.offer_date_id
              WHERE s.status <> 'cancelled' AND s.starts_at >= {} AND s.starts_at < {}",
             placeholder(backend, 1),
             placeholder(backend, 2),
@@ -342,10 +345,14 @@ pub async fn figures(
     ))
     .all(db)
     .await?;
+    // People marked present on a course date count once, however many helper sessions it had.
+    let mut counted_dates = std::collections::HashSet::new();
     for row in sessions {
-        let people = match row.head_count {
-            Some(n) => i64::from(n),
-            None => row.present.unwrap_or(0) + i64::from(row.walk_ins.unwrap_or(0)),
+        let walk_ins = i64::from(row.walk_ins.unwrap_or(0));
+        let people = match (row.head_count, row.booking_date) {
+            (Some(n), _) => i64::from(n),
+            (None, Some(date)) if counted_dates.insert(date) => row.present.unwrap_or(0) + walk_ins,
+            _ => walk_ins,
         };
         let figures = Figures {
             volunteer_sessions: 1,

@@ -91,6 +91,9 @@ pub struct ShiftRow {
     /// Helpers still missing (0 when covered).
     pub missing: i32,
     pub offer_date_id: Option<i32>,
+    /// The date that holds the bookings: the linked date, or for a later session of a course booked
+    /// as a whole its first date.
+    pub booking_date_id: Option<i32>,
     pub offer_title: Option<String>,
     pub participants: Option<i32>,
     pub participants_per_helper: Option<i32>,
@@ -99,6 +102,8 @@ pub struct ShiftRow {
     pub place_detail: String,
     /// The current user holds an active sign-up.
     pub mine: bool,
+    /// The session has begun (or is over).
+    pub started: bool,
 }
 
 /// Who may do what on one session page.
@@ -191,6 +196,7 @@ impl VolunteerDesk {
             .into_iter()
             .map(|v| (v.id, v))
             .collect();
+        let now = Utc::now();
         let date_ids: Vec<i32> = shifts.iter().filter_map(|s| s.offer_date_id).collect();
         let dates: HashMap<i32, offer_date::Model> = offer_date::Entity::find()
             .filter(offer_date::Column::Id.is_in(date_ids))
@@ -198,6 +204,15 @@ impl VolunteerDesk {
             .await?
             .into_iter()
             .map(|d| (d.id, d))
+            .collect();
+        // Later sessions of a course booked as a whole carry no bookings: their people are the lead's.
+        let lead_ids: Vec<i32> = dates.values().filter_map(|d| d.series_lead_id).collect();
+        let leads: HashMap<i32, i32> = offer_date::Entity::find()
+            .filter(offer_date::Column::Id.is_in(lead_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.booked_places))
             .collect();
         let offer_ids: Vec<i32> = dates.values().map(|d| d.offer_id).collect();
         let offers: HashMap<i32, String> = offer::Entity::find()
@@ -222,7 +237,10 @@ impl VolunteerDesk {
             .into_iter()
             .map(|s| {
                 let date = s.offer_date_id.and_then(|id| dates.get(&id));
-                let participants = date.map(|d| d.booked_places);
+                let participants = date.map(|d| match d.series_lead_id {
+                    Some(lead) => leads.get(&lead).copied().unwrap_or(0),
+                    None => d.booked_places,
+                });
                 let needed = helpers_needed(
                     s.volunteers_needed,
                     s.participants_per_helper,
@@ -252,6 +270,7 @@ impl VolunteerDesk {
                     signed_up: s.signed_up,
                     missing: Ord::max(needed - s.signed_up, 0),
                     offer_date_id: s.offer_date_id,
+                    booking_date_id: date.map(|d| d.series_lead_id.unwrap_or(d.id)),
                     offer_title: date.and_then(|d| offers.get(&d.offer_id).cloned()),
                     participants,
                     participants_per_helper: s.participants_per_helper,
@@ -259,6 +278,7 @@ impl VolunteerDesk {
                     venue_id: s.venue_id,
                     place_detail: s.place,
                     mine: mine.contains(&s.id),
+                    started: s.starts_at <= now,
                 }
             })
             .collect())
@@ -410,13 +430,15 @@ impl VolunteerDesk {
         Ok(created.id)
     }
 
-    /// Changes a session. The number of helpers may not drop below those already signed up.
+    /// Changes a session before it begins. The number of helpers may not drop below those already
+    /// signed up; when the time or place changes, the helpers are told in the same transaction.
     pub async fn update(
         &self,
         id: i32,
         scope: &Option<Vec<i32>>,
         input: ShiftInput,
         by: i32,
+        now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
         let (organisation_id, venue_id, place, district_key) = self.resolve(scope, &input).await?;
         let txn = begin_write(&self.db).await?;
@@ -424,17 +446,33 @@ impl VolunteerDesk {
             .lock_exclusive()
             .one(&txn)
             .await?
-            .filter(|s| in_scope(scope, s.organisation_id) && s.status == "open")
+            .filter(|s| in_scope(scope, s.organisation_id))
             .ok_or(VolunteeringError::NotFound)?;
-        if current.signed_up > input.volunteers_needed && input.participants_per_helper.is_none() {
+        if current.status != "open" {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
+        if current.starts_at <= now {
+            return Err(VolunteeringError::Refused("error-shift-started"));
+        }
+        let participants = participants_of(&txn, input.offer_date_id).await?;
+        let needed = helpers_needed(
+            input.volunteers_needed,
+            input.participants_per_helper,
+            participants,
+        );
+        if current.signed_up > needed {
             return Err(field("volunteers_needed", "error-shift-below-signed-up"));
         }
+        let moved = current.starts_at != input.starts_at
+            || current.ends_at != input.ends_at
+            || current.venue_id != venue_id
+            || current.place != place;
         let mut model: volunteer_shift::ActiveModel = current.into();
         model.organisation_id = Set(organisation_id);
         model.offer_date_id = Set(input.offer_date_id);
         model.venue_id = Set(venue_id);
         model.kind = Set(input.kind.key().to_owned());
-        model.title = Set(input.title);
+        model.title = Set(input.title.clone());
         model.place = Set(place);
         model.district_key = Set(district_key);
         model.starts_at = Set(input.starts_at);
@@ -443,9 +481,81 @@ impl VolunteerDesk {
         model.participants_per_helper = Set(input.participants_per_helper);
         model.skills = Set(input.skills);
         model.update(&txn).await?;
+        if moved {
+            self.tell_helpers(&txn, id, "shift-changed", &input.title, input.starts_at)
+                .await?;
+        }
         audit::record(&txn, Some(by), "shift.update", &format!("shift:{id}"), "").await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Mails every helper signed up for a session (`kind` selects the texts).
+    async fn tell_helpers(
+        &self,
+        conn: &impl ConnectionTrait,
+        shift_id: i32,
+        kind: &str,
+        title: &str,
+        starts_at: DateTime<Utc>,
+    ) -> Result<usize, VolunteeringError> {
+        let helpers = helpers_of(conn, shift_id).await?;
+        let args = shift_args(title, starts_at, Language::De);
+        for helper in &helpers {
+            let Ok(to) = Email::parse(&helper.email) else {
+                continue;
+            };
+            let mail = self.composer.notice(
+                Language::De,
+                &to,
+                kind,
+                &format!("/verwaltung/einsaetze/{shift_id}"),
+                &args,
+                None,
+            )?;
+            mail::enqueue(conn, mail).await?;
+        }
+        Ok(helpers.len())
+    }
+
+    /// Keeps the helper sessions of course dates in step with their dates, after a date was cancelled
+    /// or moved: cancelled dates cancel their sessions, moved ones move them; helpers are told.
+    pub async fn follow_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
+        let mut changed = 0;
+        let shifts = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
+            .filter(volunteer_shift::Column::Status.eq("open"))
+            .all(&self.db)
+            .await?;
+        for shift in shifts {
+            let txn = begin_write(&self.db).await?;
+            let Some(date) = offer_date::Entity::find_by_id(shift.offer_date_id.unwrap_or(0))
+                .one(&txn)
+                .await?
+            else {
+                continue;
+            };
+            let (title, id) = (shift.title.clone(), shift.id);
+            if date.status == "cancelled" {
+                let mut model: volunteer_shift::ActiveModel = shift.into();
+                model.status = Set("cancelled".into());
+                model.update(&txn).await?;
+                self.tell_helpers(&txn, id, "shift-cancelled", &title, date.starts_at)
+                    .await?;
+            } else if date.starts_at != shift.starts_at || date.ends_at != shift.ends_at {
+                let mut model: volunteer_shift::ActiveModel = shift.into();
+                model.starts_at = Set(date.starts_at);
+                model.ends_at = Set(date.ends_at);
+                model.update(&txn).await?;
+                self.tell_helpers(&txn, id, "shift-changed", &title, date.starts_at)
+                    .await?;
+            } else {
+                continue;
+            }
+            txn.commit().await?;
+            changed += 1;
+        }
+        Ok(changed)
     }
 
     /// Cancels a session and tells everyone signed up, in the same transaction.
@@ -469,37 +579,24 @@ impl VolunteerDesk {
         if current.ends_at <= now {
             return Err(VolunteeringError::Refused("error-shift-over"));
         }
-        let helpers = helpers_of(&txn, id).await?;
         let title = current.title.clone();
         let starts_at = current.starts_at;
         let mut model: volunteer_shift::ActiveModel = current.into();
         model.status = Set("cancelled".into());
         model.update(&txn).await?;
-        for helper in &helpers {
-            let Ok(to) = Email::parse(&helper.email) else {
-                continue;
-            };
-            let args = shift_args(&title, starts_at, Language::De);
-            let mail = self.composer.notice(
-                Language::De,
-                &to,
-                "shift-cancelled",
-                "/freiwillige",
-                &args,
-                None,
-            )?;
-            mail::enqueue(&txn, mail).await?;
-        }
+        let told = self
+            .tell_helpers(&txn, id, "shift-cancelled", &title, starts_at)
+            .await?;
         audit::record(
             &txn,
             Some(by),
             "shift.cancel",
             &format!("shift:{id}"),
-            &format!("{} volunteers informed", helpers.len()),
+            &format!("{told} volunteers informed"),
         )
         .await?;
         txn.commit().await?;
-        Ok(helpers.len())
+        Ok(told)
     }
 
     /// Upcoming sessions of the user's organisations, soonest first.
@@ -626,13 +723,7 @@ impl VolunteerDesk {
         if existing.as_ref().is_some_and(|s| s.status == "active") {
             return Err(VolunteeringError::Refused("error-shift-already-signed-up"));
         }
-        let participants = match shift.offer_date_id {
-            Some(date_id) => offer_date::Entity::find_by_id(date_id)
-                .one(&txn)
-                .await?
-                .map_or(0, |d| d.booked_places),
-            None => 0,
-        };
+        let participants = participants_of(&txn, shift.offer_date_id).await?;
         let needed = helpers_needed(
             shift.volunteers_needed,
             shift.participants_per_helper,
@@ -768,6 +859,9 @@ impl VolunteerDesk {
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
+        if shift.status == "cancelled" {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
         if shift.starts_at > now {
             return Err(field("head_count", "error-report-too-early"));
         }
@@ -780,7 +874,12 @@ impl VolunteerDesk {
             recorded_by: Set(Some(by)),
             updated_at: Set(now),
         };
-        let txn = self.db.begin().await?;
+        // The session row's lock serialises two saves of the same notes (a double click).
+        let txn = begin_write(&self.db).await?;
+        volunteer_shift::Entity::find_by_id(shift.id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
         if session_report::Entity::find_by_id(shift.id)
             .one(&txn)
             .await?
@@ -823,10 +922,18 @@ impl VolunteerDesk {
         worked: WorkedTime,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
+        if shift.status == "cancelled" {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
         if !shift.mine {
             return Err(field("from", "error-hours-not-signed-up"));
         }
-        let txn = self.db.begin().await?;
+        // The session row's lock serialises this with an approval and with a double click.
+        let txn = begin_write(&self.db).await?;
+        volunteer_shift::Entity::find_by_id(shift.id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
         let existing = volunteer_hours::Entity::find()
             .filter(volunteer_hours::Column::ShiftId.eq(shift.id))
             .filter(volunteer_hours::Column::UserId.eq(user_id))
@@ -876,12 +983,16 @@ impl VolunteerDesk {
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<i32, VolunteeringError> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let hours = volunteer_hours::Entity::find_by_id(hours_id)
             .one(&txn)
             .await?
             .ok_or(VolunteeringError::NotFound)?;
+        if hours.user_id == by {
+            return Err(VolunteeringError::Refused("error-hours-own"));
+        }
         let shift = volunteer_shift::Entity::find_by_id(hours.shift_id)
+            .lock_exclusive()
             .one(&txn)
             .await?
             .filter(|s| in_scope(scope, s.organisation_id))
@@ -1169,6 +1280,23 @@ fn shift_args(
     args.insert("title".into(), FluentValue::from(title.to_owned()));
     args.insert("when".into(), FluentValue::from(when(starts_at, lang)));
     args
+}
+
+/// Confirmed places of a linked date (for a later session of a course, of its first date).
+async fn participants_of(conn: &impl ConnectionTrait, date_id: Option<i32>) -> Result<i32, DbErr> {
+    let Some(date_id) = date_id else {
+        return Ok(0);
+    };
+    let Some(date) = offer_date::Entity::find_by_id(date_id).one(conn).await? else {
+        return Ok(0);
+    };
+    match date.series_lead_id {
+        Some(lead) => Ok(offer_date::Entity::find_by_id(lead)
+            .one(conn)
+            .await?
+            .map_or(0, |d| d.booked_places)),
+        None => Ok(date.booked_places),
+    }
 }
 
 async fn helpers_of(conn: &impl ConnectionTrait, shift_id: i32) -> Result<Vec<Helper>, DbErr> {

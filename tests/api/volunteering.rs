@@ -217,7 +217,7 @@ on_both_backends!(coordinators_plan_sessions_and_volunteers_sign_up, |app| {
     let res = app
         .submit("/freiwillige/einsaetze", &action, &[("kreis", "16051")])
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 409);
     let doc = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(text_of(&doc, ".error-summary").contains("schon angemeldet"));
     let shift = volunteer_shift::Entity::find_by_id(shift_id)
@@ -722,4 +722,121 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
             .unwrap(),
         0
     );
+});
+
+on_both_backends!(
+    helper_sessions_follow_their_dates_and_cancelled_ones_take_nothing,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let date = offer_date::Entity::find()
+            .filter(offer_date::Column::OfferId.eq(2))
+            .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let desk = app.state().volunteer_desk();
+        let shift_id = desk
+            .create(
+                &None,
+                ShiftInput {
+                    organisation_id: None,
+                    title: "Hilfe beim Onlinebanking-Kurs".into(),
+                    kind: ShiftKind::CourseAssistance,
+                    starts_at: date.starts_at,
+                    ends_at: date.ends_at,
+                    place: ShiftPlace::Elsewhere {
+                        place: "Kursraum".into(),
+                        district: DistrictKey::parse("16051").unwrap(),
+                    },
+                    volunteers_needed: 1,
+                    participants_per_helper: None,
+                    skills: String::new(),
+                    offer_date_id: Some(date.id),
+                },
+                1,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        sign_up_directly(&app, shift_id, volunteer).await;
+
+        // The provider cancels the course date: the helper session goes with it, the helper is told.
+        app.login(PROVIDER.0, PROVIDER.1).await;
+        let page = format!("/verwaltung/termine/{}", date.id);
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert_eq!(res.status(), 303);
+        let shift = volunteer_shift::Entity::find_by_id(shift_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(shift.status, "cancelled");
+        let mails = app.mails().await;
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.contains(&format!("To: {}", VOLUNTEER.0))
+                    && m.contains("Einsatz abgesagt")),
+            "the helper is told"
+        );
+        app.submit("/konto", "/abmelden", &[]).await;
+
+        // A cancelled session takes no hours and no notes, even once its time has come.
+        move_to_yesterday(&app, shift_id).await;
+        app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+        let page = format!("/verwaltung/einsaetze/{shift_id}");
+        let (_, doc) = app.get_html(&page).await;
+        assert!(select(&doc, "form[action$=\"/stunden\"]").is_empty());
+        let res = app
+            .submit(
+                &page,
+                &format!("{page}/stunden"),
+                &[("from", "10:00"), ("to", "11:00")],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            volunteer_hours::Entity::find()
+                .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+                .count(&app.db)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+);
+
+on_both_backends!(nobody_approves_their_own_hours, |app| {
+    let provider = user_id(&app, PROVIDER.0).await;
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, provider).await;
+    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let desk = app.state().volunteer_desk();
+    let shift = desk.shift(shift_id, Some(provider)).await.unwrap();
+    let worked = teilhabe::domain::volunteering::WorkedTime {
+        started_at: starts_at,
+        ended_at: starts_at + Duration::hours(1),
+    };
+    desk.log_hours(&shift, provider, worked, Utc::now())
+        .await
+        .unwrap();
+    let hours = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        desk.decide_hours(hours.id, &None, true, provider, Utc::now())
+            .await,
+        Err(VolunteeringError::Refused("error-hours-own"))
+    ));
+    let unchanged = volunteer_hours::Entity::find_by_id(hours.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.status, "submitted");
 });

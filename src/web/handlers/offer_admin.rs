@@ -311,8 +311,20 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
             desk.cancel_date(date.id, now).await.map_err(internal)?;
         }
     }
+    follow_dates(&page, *id).await?;
     offer_admin::set_status(db, &scope, user.id, *id, "cancelled").await?;
     Ok(see_other(format!("/verwaltung/angebote/{id}")))
+}
+
+/// Helper sessions follow their course dates: cancelled with them, moved with them.
+async fn follow_dates(page: &Page, offer_id: i32) -> Result<(), WebError> {
+    let ids: Vec<i32> = offer_admin::dates(&page.state().db, offer_id)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    page.state().volunteer_desk().follow_dates(&ids).await?;
+    Ok(())
 }
 
 pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -490,6 +502,7 @@ pub async fn change_date(
                 desk.announce_change(*id, Utc::now())
                     .await
                     .map_err(internal)?;
+                follow_dates(&page, offer.id).await?;
             }
             // More places (or fewer held for walk-ins) go to the waiting list at once.
             desk.refill(*id, Utc::now()).await.map_err(internal)?;
@@ -676,13 +689,14 @@ pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpRespon
 
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    offer_admin::date(&page.state().db, &scope, *id).await?;
+    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
     let told = page
         .state()
         .booking_desk()
         .cancel_date(*id, Utc::now())
         .await
         .map_err(internal)?;
+    follow_dates(&page, offer.id).await?;
     crate::services::audit::record(
         &page.state().db,
         Some(user.id),

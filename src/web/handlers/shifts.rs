@@ -150,13 +150,11 @@ pub async fn new_form(page: Page, query: web::Query<NewQuery>) -> Result<HttpRes
     form_page(&page, &scope, None, &form, &FieldErrors::default()).await
 }
 
-fn field_errors(e: VolunteeringError) -> Result<FieldErrors, WebError> {
+/// A refusal as a message next to a field (or, for a refusal of the whole action, next to `whole`).
+fn field_errors(e: VolunteeringError, whole: &'static str) -> Result<FieldErrors, WebError> {
     match e {
-        VolunteeringError::Field { field, message } => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
-            Ok(errors)
-        }
+        VolunteeringError::Field { field, message } => Ok(FieldErrors::single(field, message)),
+        VolunteeringError::Refused(message) => Ok(FieldErrors::single(whole, message)),
         other => Err(other.into()),
     }
 }
@@ -175,7 +173,7 @@ pub async fn create(page: Page, form: web::Form<ShiftForm>) -> Result<HttpRespon
         .await
     {
         Ok(id) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
-        Err(e) => form_page(&page, &scope, None, &form, &field_errors(e)?).await,
+        Err(e) => form_page(&page, &scope, None, &form, &field_errors(e, "title")?).await,
     }
 }
 
@@ -224,9 +222,9 @@ pub async fn update(
         Ok(input) => input,
         Err(errors) => return form_page(&page, &scope, Some(*id), &form, &errors).await,
     };
-    match desk.update(*id, &scope, input, user.id).await {
+    match desk.update(*id, &scope, input, user.id, Utc::now()).await {
         Ok(()) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
-        Err(e) => form_page(&page, &scope, Some(*id), &form, &field_errors(e)?).await,
+        Err(e) => form_page(&page, &scope, Some(*id), &form, &field_errors(e, "title")?).await,
     }
 }
 
@@ -240,7 +238,7 @@ pub async fn cancel(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebE
     {
         Ok(_) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
         Err(VolunteeringError::Refused(reason)) => {
-            show_page(&page, *id, &FieldErrors::single("cancel", reason)).await
+            show_page(&page, *id, &FieldErrors::single("einsatz", reason)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -297,7 +295,7 @@ async fn render_show(
     let desk = page.state().volunteer_desk();
     let db = &page.state().db;
     let mut ctx = page.form_context();
-    let participants = match shift.offer_date_id {
+    let participants = match shift.booking_date_id {
         Some(date_id) => offer_admin::participants(db, date_id)
             .await?
             .into_iter()
@@ -326,13 +324,11 @@ async fn render_show(
             to: local(shift.ends_at, "%H:%M"),
         },
     });
-    let now = Utc::now();
     ctx.insert("access", &access);
     ctx.insert(
         "saved",
         &["bericht", "stunden"].contains(&saved).then_some(saved),
     );
-    ctx.insert("started", &(shift.starts_at <= now));
     ctx.insert("helpers", &desk.helpers(id).await?);
     ctx.insert("participants", &participants);
     ctx.insert(
@@ -415,7 +411,15 @@ pub async fn attendance(
     form: web::Form<AttendanceForm>,
 ) -> Result<HttpResponse, WebError> {
     let (_, shift, _) = session(&page, *id).await?;
-    let date_id = shift.offer_date_id.ok_or(WebError::NotFound)?;
+    let date_id = shift.booking_date_id.ok_or(WebError::NotFound)?;
+    if shift.status == "cancelled" {
+        return show_page(
+            &page,
+            *id,
+            &FieldErrors::single("einsatz", "error-shift-cancelled"),
+        )
+        .await;
+    }
     let value = match form.attendance.as_str() {
         "present" => Some("present"),
         "absent" => Some("absent"),
@@ -488,7 +492,7 @@ pub async fn report(
             render_show(
                 &page,
                 *id,
-                &field_errors(e)?,
+                &field_errors(e, "einsatz")?,
                 Some(values()),
                 None,
                 "shifts/show.html",
@@ -518,7 +522,7 @@ pub async fn hours(
                     "/verwaltung/einsaetze/{id}?gespeichert=stunden#stunden"
                 )));
             }
-            Err(e) => field_errors(e)?,
+            Err(e) => field_errors(e, "einsatz")?,
         },
         Err(errors) => errors,
     };
@@ -557,11 +561,23 @@ pub async fn hours_overview(
     query: web::Query<MonthQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (_, scope) = coordinator(&page)?;
+    render_hours_overview(&page, &scope, &query, FieldErrors::default()).await
+}
+
+async fn render_hours_overview(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    query: &MonthQuery,
+    mut errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
     let desk = page.state().volunteer_desk();
-    let (month, errors) = month_of(&query);
+    let (month, month_errors) = month_of(query);
+    for e in month_errors.iter() {
+        errors.add(e.field, e.message);
+    }
     let mut ctx = page.form_context();
-    ctx.insert("pending", &desk.pending_hours(&scope).await?);
-    ctx.insert("summaries", &desk.month(month, &scope, None).await?);
+    ctx.insert("pending", &desk.pending_hours(scope).await?);
+    ctx.insert("summaries", &desk.month(month, scope, None).await?);
     ctx.insert("month", &month.key());
     ctx.insert(
         "monat_value",
@@ -586,11 +602,19 @@ pub async fn decide_hours(
         "reject" => false,
         _ => return Err(WebError::NotFound),
     };
-    page.state()
+    match page
+        .state()
         .volunteer_desk()
         .decide_hours(*id, &scope, approve, user.id, Utc::now())
-        .await?;
-    Ok(see_other("/verwaltung/stunden".into()))
+        .await
+    {
+        Ok(_) => Ok(see_other("/verwaltung/stunden".into())),
+        Err(VolunteeringError::Refused(reason)) => {
+            let query = MonthQuery { monat: None };
+            render_hours_overview(&page, &scope, &query, FieldErrors::single("offen", reason)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Printable monthly summary of one volunteer's approved hours at the coordinator's organisations.

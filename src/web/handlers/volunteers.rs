@@ -124,13 +124,15 @@ pub async fn sign_up(
     {
         Ok(()) => Ok(see_other("/freiwillige?status=angemeldet")),
         Err(VolunteeringError::Refused(reason)) => {
-            open_page(
+            let mut response = open_page(
                 &page,
                 &user,
                 &form.kreis,
                 &FieldErrors::single("einsaetze", reason),
             )
-            .await
+            .await?;
+            *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }
