@@ -422,6 +422,8 @@ struct Inner {
     fields: Fields,
     aggregations: Aggregations,
     location: Option<PathBuf>,
+    /// One search per core at a time.
+    search_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// A tantivy index; cheap to clone, all clones share the writer and the reader.
@@ -503,6 +505,9 @@ impl EmbeddedIndex {
                 fields,
                 aggregations: facet_aggregations(),
                 location,
+                search_slots: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
             }),
         })
     }
@@ -731,6 +736,12 @@ impl ProposalIndex for EmbeddedIndex {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        // Searches are CPU-bound: more at once than there are cores only adds memory (each holds
+        // its collectors and snippets), so the rest wait here without allocating anything.
+        let _slot = Arc::clone(&self.inner.search_slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| SearchError::Index(format!("search slots closed: {e}")))?;
         let inner = Arc::clone(&self.inner);
         let query = query.clone();
         tokio::task::spawn_blocking(move || run_search(&inner, &query))
