@@ -496,6 +496,31 @@ async fn two_instances_share_sessions_and_run_every_job_once() {
         );
     }
 
+    // Feedback links after a date and the retention job, both instances at once.
+    let held = past_date_with_bookings(&first.db, chrono::Duration::days(2), 3).await;
+    let expired = past_date_with_bookings(&first.db, chrono::Duration::days(120), 3).await;
+    let (feedback_a, feedback_b) = (a.feedback_desk(), b.feedback_desk());
+    let (fa, fb) = tokio::join!(
+        feedback_a.invite_after_dates(now),
+        feedback_b.invite_after_dates(now)
+    );
+    assert_eq!(
+        fa.unwrap() + fb.unwrap(),
+        6,
+        "each participant of the two past dates gets one link"
+    );
+    let retention = chrono::Duration::days(90);
+    let (xa, xb) = tokio::join!(
+        desk_a.anonymise_past_bookings(retention, now),
+        desk_b.anonymise_past_bookings(retention, now)
+    );
+    assert_eq!(
+        xa.unwrap() + xb.unwrap(),
+        3,
+        "each old booking anonymised once"
+    );
+    assert!(held != expired);
+
     // Both instances deliver the outbox at once: every mail is claimed by exactly one of them.
     let (sa, sb) = (
         teilhabe::startup::mail_sender(&first.settings).unwrap(),
@@ -518,4 +543,52 @@ async fn two_instances_share_sessions_and_run_every_job_once() {
         sent += da.sent + db.sent;
     }
     assert_eq!(sent, unsent, "every mail sent once, by one instance");
+}
+
+/// A date of demo course 1 that ended `ago`, with `people` confirmed bookings with addresses.
+async fn past_date_with_bookings(
+    db: &DatabaseConnection,
+    ago: chrono::Duration,
+    people: i32,
+) -> i32 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let starts_at = chrono::Utc::now() - ago;
+    let date = offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + chrono::Duration::minutes(90)),
+        capacity: Set(10),
+        booked_places: Set(people),
+        max_places_per_booking: Set(2),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(Some(starts_at)),
+        status: Set("scheduled".into()),
+        created_at: Set(starts_at - chrono::Duration::days(10)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    for n in 0..people {
+        booking::ActiveModel {
+            date_id: Set(date.id),
+            name: Set(format!("Teilnehmende {n}")),
+            email: Set(Some(format!("teilnahme-{}-{n}@example.de", date.id))),
+            phone: Set(None),
+            places: Set(1),
+            status: Set("confirmed".into()),
+            channel: Set("online".into()),
+            cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
+            created_at: Set(starts_at - chrono::Duration::days(3)),
+            language: Set("de".into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    date.id
 }
