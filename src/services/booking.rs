@@ -115,6 +115,16 @@ impl Desk {
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Booked, BookingError> {
+        // The mail's details (course, place, sessions) are read before the date is locked, so the lock
+        // is held for the booking alone; if the date changes meanwhile (a new revision), they are read
+        // again under the lock.
+        let details = match catalogue::date(&self.db, date_id, now).await? {
+            Some(entry) => {
+                let sessions = catalogue::sessions_of(&self.db, entry.date.date_id).await?;
+                Some((entry.date, sessions))
+            }
+            None => None,
+        };
         let txn = begin_write(&self.db).await?;
         let date = offer_date::Entity::find_by_id(date_id)
             .lock_exclusive()
@@ -208,7 +218,13 @@ impl Desk {
             BookingMail::Waitlisted
         };
         // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-        self.notify(&txn, kind, &saved, now, false).await?;
+        match details {
+            Some((summary, sessions)) if summary.revision == date.revision => {
+                self.notify_about(&txn, kind, &saved, &summary, &sessions, now, false)
+                    .await?;
+            }
+            _ => self.notify(&txn, kind, &saved, now, false).await?,
+        }
         txn.commit().await?;
         Ok(Booked {
             booking_id: saved.id,
@@ -233,7 +249,23 @@ impl Desk {
             .ok_or(BookingError::DateNotFound)?
             .date;
         let sessions = catalogue::sessions_of(txn, date.date_id).await?;
-        match self.composer.booking(kind, booking, &date, &sessions)? {
+        self.notify_about(txn, kind, booking, &date, &sessions, now, task_without_mail)
+            .await
+    }
+
+    /// [`Self::notify`] with the date's details already at hand.
+    #[allow(clippy::too_many_arguments)]
+    async fn notify_about(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        date: &catalogue::DateSummary,
+        sessions: &[catalogue::DateSummary],
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        match self.composer.booking(kind, booking, date, sessions)? {
             Some(mail) => mail::enqueue(txn, mail).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
