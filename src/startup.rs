@@ -102,11 +102,13 @@ pub fn prepare_data_dir(settings: &Settings) -> Result<(), ConfigError> {
 pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     prepare_data_dir(settings)?;
     let db = db::connect(settings).await?;
+    let lock = db::MigrationLock::acquire(&db).await?;
     let applied = db::migrate(&db).await?;
     if applied > 0 {
         tracing::info!(applied, "migrations applied");
     }
     reference::sync_districts(&db, &settings.content_dir()).await?;
+    lock.release().await?;
     Ok(db)
 }
 

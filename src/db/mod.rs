@@ -37,6 +37,36 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Held while one instance migrates: on PostgreSQL a transaction-level advisory lock, so that instances
+/// starting at the same moment on a new release migrate one after another (the later ones then find
+/// nothing left to do). SQLite has one process per file anyway.
+pub struct MigrationLock(Option<sea_orm::DatabaseTransaction>);
+
+/// Any fixed number; only Teilhabe's own instances take this lock.
+const MIGRATION_LOCK_KEY: i64 = 7_361_202_611;
+
+impl MigrationLock {
+    pub async fn acquire(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(Self(None));
+        }
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))
+        .await?;
+        Ok(Self(Some(txn)))
+    }
+
+    /// Ends the transaction, which releases the lock (dropping it does too, by rolling back).
+    pub async fn release(self) -> Result<(), DbErr> {
+        match self.0 {
+            Some(txn) => txn.commit().await,
+            None => Ok(()),
+        }
+    }
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let pending = Migrator::get_pending_migrations(db).await?.len();
     Migrator::up(db, None).await?;

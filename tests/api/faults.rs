@@ -592,3 +592,36 @@ async fn past_date_with_bookings(
     }
     date.id
 }
+
+/// Two instances starting at the same moment on a new database (a new release): one migrates, the
+/// other waits for it and finds nothing left to do; both come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_starting_together_migrate_once() {
+    let Some(postgres) = TestPostgres::create().await else {
+        return;
+    };
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let options = Options {
+        demo: false,
+        env: vec![],
+    };
+    let (a, b) = tokio::join!(
+        teilhabe::startup::Application::build(settings_for(
+            one.path(),
+            Some(&postgres.url),
+            &options
+        )),
+        teilhabe::startup::Application::build(settings_for(
+            two.path(),
+            Some(&postgres.url),
+            &options
+        )),
+    );
+    let (a, b) = (a.expect("first instance"), b.expect("second instance"));
+    for app in [a, b] {
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+        assert_eq!(ready.status(), 200);
+    }
+}
