@@ -1,7 +1,8 @@
 //! Sign in and out, registration with address confirmation, forgotten password.
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use super::see_other;
 use crate::{
     domain::{Email, FieldErrors, PersonName, password::NewPassword},
     mail::compose::Composer,
@@ -15,12 +16,6 @@ use crate::{
         spam::{client_address, sent_too_fast, stamped_form_context},
     },
 };
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
 
 /// Only local paths are followed after login, never another site.
 fn safe_return(path: &str) -> &str {

@@ -13,6 +13,7 @@ use actix_web::{
 use chrono::{Days, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::see_other;
 use crate::{
     db::entities::{booking, kiosk_terminal},
     domain::{
@@ -94,12 +95,6 @@ async fn paired(req: &HttpRequest, page: &Page) -> Result<Option<Kiosk>, WebErro
         Standing::Paired(kiosk) => Some(*kiosk),
         _ => None,
     })
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
 }
 
 fn to_start() -> HttpResponse {

@@ -17,3 +17,19 @@ pub mod shifts;
 pub mod terminals;
 pub mod venues;
 pub mod volunteers;
+
+use actix_web::{HttpResponse, http::header};
+
+/// The answer after a successful POST: go to `location` with a GET (post/redirect/get).
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.into()))
+        .finish()
+}
+
+/// An instant as Thuringian local time in a `chrono` format, e.g. `%Y-%m-%d` for a form's date field.
+pub fn local(at: chrono::DateTime<chrono::Utc>, pattern: &str) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .format(pattern)
+        .to_string()
+}

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::{local, see_other};
 use crate::{
     db::entities::offer,
     domain::{
@@ -33,12 +34,6 @@ impl From<OfferAdminError> for WebError {
             refused @ OfferAdminError::Refused { .. } => WebError::Internal(refused.into()),
         }
     }
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
 }
 
 fn staff(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
@@ -390,12 +385,6 @@ pub async fn add_date(
         }
         Err(errors) => date_form_page(&page, *id, None, &form, &errors).await,
     }
-}
-
-fn local(at: chrono::DateTime<Utc>, pattern: &str) -> String {
-    at.with_timezone(&chrono_tz::Europe::Berlin)
-        .format(pattern)
-        .to_string()
 }
 
 pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -790,5 +779,5 @@ pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {
 pub async fn complete_task(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     offer_admin::complete_task(&page.state().db, &scope, user.id, *id).await?;
-    Ok(see_other("/verwaltung/aufgaben".into()))
+    Ok(see_other("/verwaltung/aufgaben"))
 }

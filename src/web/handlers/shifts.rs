@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use super::{local, see_other};
 use super::{offer_admin::spreadsheet_safe, proposals::district_options};
 use crate::{
     domain::{
@@ -34,22 +35,10 @@ impl From<VolunteeringError> for WebError {
     }
 }
 
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
-
 fn coordinator(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
     let user = page.require(policy::can_coordinate_volunteers)?;
     let scope = policy::managed_organisations(&user);
     Ok((user, scope))
-}
-
-fn local(at: chrono::DateTime<Utc>, pattern: &str) -> String {
-    at.with_timezone(&chrono_tz::Europe::Berlin)
-        .format(pattern)
-        .to_string()
 }
 
 pub async fn list(page: Page) -> Result<HttpResponse, WebError> {
@@ -608,7 +597,7 @@ pub async fn decide_hours(
         .decide_hours(*id, &scope, approve, user.id, Utc::now())
         .await
     {
-        Ok(_) => Ok(see_other("/verwaltung/stunden".into())),
+        Ok(_) => Ok(see_other("/verwaltung/stunden")),
         Err(VolunteeringError::Refused(reason)) => {
             let query = MonthQuery { monat: None };
             render_hours_overview(&page, &scope, &query, FieldErrors::single("offen", reason)).await

@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::see_other;
 use super::{
     proposals::district_options,
     shifts::{MonthQuery, month_csv, render_month_sheet},
@@ -17,12 +18,6 @@ use crate::{
 
 fn volunteer(page: &Page) -> Result<CurrentUser, WebError> {
     page.require(policy::can_volunteer)
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
 }
 
 #[derive(Deserialize, Default)]
