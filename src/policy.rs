@@ -66,7 +66,14 @@ pub fn managed_organisations(user: &CurrentUser) -> Option<Vec<i32>> {
 }
 
 pub fn manages_organisation(user: &CurrentUser, organisation_id: i32) -> bool {
-    managed_organisations(user).is_none_or(|ids| ids.contains(&organisation_id))
+    in_scope(&managed_organisations(user), organisation_id)
+}
+
+/// Whether an organisation lies within a scope from [`managed_organisations`] (`None`: all of them).
+pub fn in_scope(scope: &Option<Vec<i32>>, organisation_id: i32) -> bool {
+    scope
+        .as_ref()
+        .is_none_or(|ids| ids.contains(&organisation_id))
 }
 
 /// Whose proposals a person may moderate or answer. Moderators act for their districts, municipality

@@ -8,6 +8,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{audit, sessions};
+use crate::policy::in_scope;
 use crate::{
     db::entities::{booking, offer, offer_date, organisation, staff_task, venue},
     domain::offer::{DateInput, OfferInput, search_text},
@@ -31,12 +32,6 @@ pub enum OfferAdminError {
 pub const WALK_IN_RELEASE: Duration = Duration::hours(24);
 /// The decision on a date below its minimum is due this long before it (VHS practice).
 pub const DECISION_BEFORE: Duration = Duration::days(14);
-
-fn in_scope(scope: &Option<Vec<i32>>, organisation_id: i32) -> bool {
-    scope
-        .as_ref()
-        .is_none_or(|ids| ids.contains(&organisation_id))
-}
 
 #[derive(Debug, Serialize)]
 pub struct OfferRow {

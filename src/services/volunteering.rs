@@ -21,6 +21,7 @@ use super::{
     booking::begin_write,
     sessions::{hash_token, random_token},
 };
+use crate::policy::in_scope;
 use crate::{
     calendar::{self, CalendarEvent},
     db::entities::{
@@ -61,12 +62,6 @@ pub enum VolunteeringError {
 
 fn field(field: &'static str, message: &'static str) -> VolunteeringError {
     VolunteeringError::Field { field, message }
-}
-
-fn in_scope(scope: &Option<Vec<i32>>, organisation_id: i32) -> bool {
-    scope
-        .as_ref()
-        .is_none_or(|ids| ids.contains(&organisation_id))
 }
 
 /// A session as lists and pages show it.
