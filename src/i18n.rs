@@ -76,13 +76,20 @@ fn decimal_filter(
         return Ok(tera::Value::String("–".into()));
     };
     let places = args.get("places").and_then(|p| p.as_u64()).unwrap_or(1) as usize;
+    let lang = match args.get("lang").and_then(|l| l.as_str()) {
+        Some("de") => Language::De,
+        _ => Language::En,
+    };
+    Ok(tera::Value::String(format_decimal(number, places, lang)))
+}
+
+/// A number with `places` decimals and the language's decimal mark: "1,50" in German, "1.50" in English.
+pub fn format_decimal(number: f64, places: usize, lang: Language) -> String {
     let text = format!("{number:.places$}");
-    let german = args.get("lang").and_then(|l| l.as_str()) == Some("de");
-    Ok(tera::Value::String(if german {
-        text.replace('.', ",")
-    } else {
-        text
-    }))
+    match lang {
+        Language::De => text.replace('.', ","),
+        Language::En => text,
+    }
 }
 
 #[derive(Clone, Copy)]

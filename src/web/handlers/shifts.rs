@@ -16,7 +16,7 @@ use crate::{
             HoursForm, Month, SessionReport, ShiftForm, ShiftInput, ShiftKind, WorkedTime,
         },
     },
-    i18n::{DateStyle, format_instant},
+    i18n::{DateStyle, format_decimal, format_instant},
     policy,
     services::{
         offer_admin,
@@ -691,7 +691,7 @@ pub async fn month_csv(
                     format_instant(line.started_at, page.language, DateStyle::Short),
                     format_instant(line.started_at, page.language, DateStyle::Time),
                     format_instant(line.ended_at, page.language, DateStyle::Time),
-                    hours_decimal(line.minutes, page.language),
+                    format_decimal(line.hours, 2, page.language),
                     spreadsheet_safe(&line.shift_title),
                     spreadsheet_safe(&line.organisation_name),
                 ],
@@ -709,13 +709,4 @@ pub async fn month_csv(
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
-}
-
-/// 90 minutes as "1,50" (German) or "1.50" (English), as spreadsheets expect in each language.
-fn hours_decimal(minutes: i32, lang: crate::domain::Language) -> String {
-    let text = format!("{:.2}", f64::from(minutes) / 60.0);
-    match lang {
-        crate::domain::Language::De => text.replace('.', ","),
-        crate::domain::Language::En => text,
-    }
 }
