@@ -904,22 +904,8 @@ async fn session_batches(
             .into_iter()
             .map(|(id, lead)| (id, lead.unwrap_or(id)))
             .collect();
-        let present: HashMap<i32, i64> = booking::Entity::find()
-            .select_only()
-            .column(booking::Column::DateId)
-            .column_as(Expr::col(booking::Column::Places).sum(), "places")
-            .filter(
-                booking::Column::DateId.is_in(booking_dates.values().copied().collect::<Vec<_>>()),
-            )
-            .filter(booking::Column::Status.eq("confirmed"))
-            .filter(booking::Column::Attendance.eq("present"))
-            .group_by(booking::Column::DateId)
-            .into_tuple::<(i32, Option<i64>)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(id, p)| (id, p.unwrap_or(0)))
-            .collect();
+        let booking_ids: Vec<i32> = booking_dates.values().copied().collect();
+        let attendance = attendance_by_date(db, &booking_ids).await?;
         let facts = batch
             .into_iter()
             .map(|shift| {
@@ -933,8 +919,8 @@ async fn session_batches(
                     head_count: report.and_then(|r| r.head_count).map(i64::from),
                     walk_ins: report.map(|r| i64::from(r.walk_ins)),
                     present: booking_date
-                        .filter(|d| report.is_some() || present.contains_key(d))
-                        .map(|d| (d, present.get(&d).copied().unwrap_or(0))),
+                        .map(|d| (d, attendance.get(&d).map_or(0, |a| a.present)))
+                        .filter(|(_, present)| report.is_some() || *present > 0),
                     shift,
                 }
             })
