@@ -4,7 +4,29 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's duration is kept and printed at the end, so a slow step shows in every run.
+suite_started=$SECONDS
+step_name=""
+step_started=$SECONDS
+durations=()
+end_step() {
+  [ -n "$step_name" ] && durations+=("$(printf '%5ds  %s' $((SECONDS - step_started)) "$step_name")")
+  step_name=""
+}
+step() {
+  end_step
+  step_name="$*"
+  step_started=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+report_durations() {
+  local status=$?
+  end_step
+  printf '\n==> durations\n'
+  printf '%s\n' "${durations[@]}"
+  printf '%5ds  whole suite (%s)\n' $((SECONDS - suite_started)) "$([ $status = 0 ] && echo passed || echo failed)"
+}
+trap report_durations EXIT
 
 step "PostgreSQL"
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
