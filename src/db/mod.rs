@@ -78,3 +78,69 @@ pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(Migrator::get_pending_migrations(db).await?.is_empty())
 }
+
+/// What a database error means for the person whose request met it. Only an outage earns the
+/// maintenance answer; a refused change or a fault of ours is reported as what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The database cannot be reached, is shutting down or too busy: nothing was stored, and trying
+    /// again in a moment helps.
+    Unavailable,
+    /// A constraint refused the change, almost always because someone changed the same record at the
+    /// same moment: reloading shows the current state.
+    Conflict,
+    /// Anything else is a fault in the portal (a query bug, a value of the wrong type).
+    Fault,
+}
+
+pub fn classify(error: &DbErr) -> DbFailure {
+    use sea_orm::{RuntimeErr, sqlx};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DbFailure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
+                sqlx::Error::Database(db) => {
+                    let code = db.code().unwrap_or_default();
+                    match db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                        Some(_) => classify_sqlite(code.parse().unwrap_or_default()),
+                        None => classify_sqlstate(&code),
+                    }
+                }
+                _ => DbFailure::Fault,
+            }
+        }
+        _ => DbFailure::Fault,
+    }
+}
+
+/// An SQLite (extended) result code.
+fn classify_sqlite(code: u32) -> DbFailure {
+    // The primary result code is the low byte of an extended one.
+    match code & 0xff {
+        // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
+        5 | 6 | 10 | 13 | 14 | 15 => DbFailure::Unavailable,
+        // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, the others are refusals.
+        19 if code == 1299 => DbFailure::Fault,
+        19 => DbFailure::Conflict,
+        _ => DbFailure::Fault,
+    }
+}
+
+/// A PostgreSQL SQLSTATE.
+fn classify_sqlstate(code: &str) -> DbFailure {
+    match code {
+        // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up;
+        // 40001/40P01: serialization failure or deadlock; 55P03: lock not available.
+        c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
+        "57P01" | "57P02" | "57P03" | "40001" | "40P01" | "55P03" => DbFailure::Unavailable,
+        // Unique, foreign key, check and exclusion violations.
+        "23505" | "23503" | "23514" | "23P01" => DbFailure::Conflict,
+        _ => DbFailure::Fault,
+    }
+}

@@ -1,7 +1,7 @@
 use std::time::Instant;
 
 use actix_web::{
-    Error,
+    Error, HttpMessage,
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
@@ -10,6 +10,10 @@ use actix_web::{
 use tracing::Instrument;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, for pages that show it (the error page, so support can find the log lines).
+#[derive(Clone)]
+pub struct RequestId(pub String);
 
 /// Secret links (a person's booking page, the API's cancel token) must not end up in
 /// logs: the segment after such a prefix is replaced.
@@ -34,6 +38,7 @@ pub async fn access_log(
     let request_id = uuid::Uuid::new_v4().to_string();
     let path = loggable_path(req.path());
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %path);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
     let mut res = next.call(req).instrument(span.clone()).await?;
     span.in_scope(|| {
         tracing::info!(

@@ -1,13 +1,14 @@
 //! Errors of the web layer. The browser gets a helpful page in the layout; the log gets the cause.
 use actix_web::{
-    HttpResponse, ResponseError,
+    HttpMessage, HttpResponse, ResponseError,
     body::MessageBody,
     dev::ServiceResponse,
     http::{StatusCode, header},
     middleware::ErrorHandlerResponse,
 };
 
-use super::page::Page;
+use super::{access_log::RequestId, page::Page};
+use crate::db::{DbFailure, classify};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -30,7 +31,11 @@ impl ResponseError for WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(e) => match classify(e) {
+                DbFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                DbFailure::Conflict => StatusCode::CONFLICT,
+                DbFailure::Fault => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,7 +50,11 @@ impl ResponseError for WebError {
                     .finish();
             }
             Self::NotFound | Self::Forbidden => {}
-            Self::Database(e) => tracing::error!(error = %e, "database error"),
+            Self::Database(e) => match classify(e) {
+                DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
+                DbFailure::Conflict => tracing::warn!(error = %e, "change refused by a constraint"),
+                DbFailure::Fault => tracing::error!(error = %e, "database error"),
+            },
             Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
         }
         // The body is replaced by `render_error_page` with a page in the user's language.
@@ -59,6 +68,7 @@ fn message_keys(status: StatusCode) -> (&'static str, &'static str) {
         403 => ("error-403-title", "error-403-text"),
         404 => ("error-404-title", "error-404-text"),
         405 => ("error-405-title", "error-405-text"),
+        409 => ("error-409-title", "error-409-text"),
         413 => ("error-413-title", "error-413-text"),
         429 => ("error-429-title", "error-429-text"),
         503 => ("error-503-title", "error-503-text"),
@@ -87,6 +97,12 @@ pub fn render_error_page<B: MessageBody>(
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);
         ctx.insert("text_key", text);
+        // With this number, support finds the cause in the log.
+        if status.is_server_error()
+            && let Some(id) = req.extensions().get::<RequestId>()
+        {
+            ctx.insert("request_id", &id.0);
+        }
         // Error pages on a kiosk terminal stay in the kiosk layout (no sign-in link).
         if req.path() == "/kiosk" || req.path().starts_with("/kiosk/") {
             ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());

@@ -371,7 +371,13 @@ async fn a_lost_database_shows_maintenance_and_recovers_by_itself() {
     assert!(ready.text().await.unwrap().contains("database unreachable"));
     let page = get("/kurse").await.unwrap();
     assert_eq!(page.status(), 503);
-    assert!(page.text().await.unwrap().contains("Wartungsarbeiten"));
+    let request_id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let text = page.text().await.unwrap();
+    assert!(text.contains("Wartungsarbeiten"));
+    assert!(
+        text.contains(&format!("<code>{request_id}</code>")),
+        "the page names its request id for support"
+    );
     let booking = client
         .post(format!("{base}/api/v1/dates/1/bookings"))
         .json(&serde_json::json!({ "name": "Erika", "email": "erika@example.de", "places": 1 }))

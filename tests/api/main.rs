@@ -9,6 +9,7 @@ mod cli;
 mod content_pages;
 mod courses;
 mod csrf;
+mod db_errors;
 mod demo_data;
 mod events;
 mod export;

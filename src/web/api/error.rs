@@ -47,6 +47,8 @@ pub enum ErrorCode {
     Forbidden,
     /// 503: the database cannot be reached right now; nothing was stored. Try again in a minute.
     Unavailable,
+    /// 409: someone changed the same record at the same moment; nothing was stored. Reload and try again.
+    Conflict,
     /// 500: our fault; nothing was stored.
     Internal,
 }
@@ -56,7 +58,9 @@ impl ErrorCode {
         match self {
             Self::ValidationFailed | Self::TooManyPlaces => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::NotBookable | Self::Duplicate | Self::AlreadyCancelled => StatusCode::CONFLICT,
+            Self::NotBookable | Self::Duplicate | Self::AlreadyCancelled | Self::Conflict => {
+                StatusCode::CONFLICT
+            }
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -90,6 +94,10 @@ impl ErrorCode {
             Self::Unavailable => {
                 "Wegen Wartungsarbeiten ist das gerade nicht möglich. Ihre Angaben wurden nicht \
                  gespeichert. Versuchen Sie es bitte in einigen Minuten noch einmal."
+            }
+            Self::Conflict => {
+                "Jemand hat das gerade gleichzeitig geändert. Ihre Angaben wurden nicht gespeichert. \
+                 Laden Sie die Seite neu und versuchen Sie es noch einmal."
             }
             Self::Internal => {
                 "Es ist ein Fehler aufgetreten. Versuchen Sie es bitte später noch einmal. \
@@ -228,12 +236,26 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// A database error is an outage (connection lost, pool timed out, server restarting), as for the
-/// HTML pages: the client may retry; nothing was stored, because every change is one transaction.
+/// An outage (connection lost, pool timed out, server restarting) tells the client to retry; a change
+/// refused by a constraint is a conflict; anything else is our fault. Nothing was stored in any case,
+/// because every change is one transaction.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %e, "API request failed: database");
-        Self::new(ErrorCode::Unavailable)
+        use crate::db::{DbFailure, classify};
+        match classify(&e) {
+            DbFailure::Unavailable => {
+                tracing::warn!(error = %e, "API request failed: database unavailable");
+                Self::new(ErrorCode::Unavailable)
+            }
+            DbFailure::Conflict => {
+                tracing::warn!(error = %e, "API request refused by a constraint");
+                Self::new(ErrorCode::Conflict)
+            }
+            DbFailure::Fault => {
+                tracing::error!(error = %e, "API request failed: database");
+                Self::new(ErrorCode::Internal)
+            }
+        }
     }
 }
 

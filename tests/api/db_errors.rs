@@ -1,0 +1,79 @@
+//! Database errors are reported as what they are: an outage is 503 with the maintenance message, a change
+//! refused by a constraint is 409, anything else a 500 (issue 17). Each error here is a real one, raised by
+//! the database itself.
+use actix_web::ResponseError;
+use sea_orm::{ConnectionTrait, Database, DbErr};
+use teilhabe::{
+    db::{DbFailure, classify},
+    web::{api::error::ApiError, errors::WebError},
+};
+
+use crate::on_both_backends;
+
+async fn error_of(db: &impl ConnectionTrait, sql: &str) -> DbErr {
+    db.execute_unprepared(sql)
+        .await
+        .expect_err(&format!("{sql} must fail"))
+}
+
+fn statuses(e: DbErr) -> (u16, u16) {
+    (
+        WebError::Database(e.clone()).status_code().as_u16(),
+        ApiError::from(e).status_code().as_u16(),
+    )
+}
+
+on_both_backends!(
+    constraint_violations_are_conflicts_and_query_bugs_are_faults,
+    |app| {
+        let db = &app.db;
+        db.execute_unprepared(
+        "CREATE TABLE probe (id INTEGER PRIMARY KEY, code INTEGER UNIQUE, places INTEGER CHECK (places >= 0))",
+    )
+    .await
+    .unwrap();
+        db.execute_unprepared("INSERT INTO probe (id, code, places) VALUES (1, 7, 1)")
+            .await
+            .unwrap();
+
+        for sql in [
+            "INSERT INTO probe (id, code, places) VALUES (2, 7, 1)",
+            "INSERT INTO probe (id, code, places) VALUES (1, 8, 1)",
+            "UPDATE probe SET places = -1 WHERE id = 1",
+            "INSERT INTO bookings (date_id, name, places, status, channel, cancel_token_hash, language, created_at) \
+         VALUES (999999, 'x', 1, 'confirmed', 'online', 'h', 'de', '2026-01-01 00:00:00')",
+        ] {
+            let e = error_of(db, sql).await;
+            assert_eq!(classify(&e), DbFailure::Conflict, "{sql}: {e}");
+            assert_eq!(statuses(e), (409, 409), "{sql}");
+        }
+
+        for sql in [
+            "SELECT * FROM no_such_table",
+            "SELEC 1",
+            "INSERT INTO probe (id, code, places) VALUES (NULL, NULL, NULL, NULL)",
+        ] {
+            let e = error_of(db, sql).await;
+            assert_eq!(classify(&e), DbFailure::Fault, "{sql}: {e}");
+            assert_eq!(statuses(e), (500, 500), "{sql}");
+        }
+    }
+);
+
+on_both_backends!(a_closed_pool_is_an_outage, |app| {
+    let db = teilhabe::db::connect(&app.settings).await.unwrap();
+    db.clone().close().await.unwrap();
+    let e = error_of(&db, "SELECT 1").await;
+    assert_eq!(classify(&e), DbFailure::Unavailable, "{e}");
+    assert_eq!(statuses(e), (503, 503));
+});
+
+#[tokio::test]
+async fn an_unreachable_server_is_an_outage() {
+    // Port 9 (discard) has no PostgreSQL behind it on this machine.
+    let e = Database::connect("postgres://postgres@127.0.0.1:9/none")
+        .await
+        .expect_err("nothing listens there");
+    assert_eq!(classify(&e), DbFailure::Unavailable, "{e}");
+    assert_eq!(statuses(e), (503, 503));
+}
