@@ -28,6 +28,7 @@ pub struct AppState {
     pub index_wake: IndexWake,
     /// Versions of the static files, for their addresses and caching.
     pub assets: super::assets::Assets,
+    pub districts: crate::services::reference::DistrictCache,
 }
 
 impl AppState {
@@ -37,6 +38,13 @@ impl AppState {
             translations: self.translations.clone(),
             base_url: self.settings.base_url.to_string(),
         }
+    }
+
+    /// Thuringia's districts by name (read once, see `DistrictCache`).
+    pub async fn districts(
+        &self,
+    ) -> Result<Arc<[crate::db::entities::district::Model]>, sea_orm::DbErr> {
+        self.districts.get(&self.db).await
     }
 
     pub fn booking_desk(&self) -> Desk {
@@ -102,6 +110,7 @@ impl AppState {
             content,
             page_cache: super::page_cache::PageCache::new(page_cache_ttl),
             assets,
+            districts: Default::default(),
         })
     }
 }
