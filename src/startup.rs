@@ -284,6 +284,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(middleware::from_fn(routes::handlers::kiosk::no_store))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(routes::head_as_get))
                 .wrap(middleware::from_fn(access_log))
                 .service(routes::static_files(static_dir.clone()))
                 .configure(routes::routes)

@@ -86,3 +86,20 @@ pub async fn all_districts(
         .all(db)
         .await
 }
+
+/// The districts by name, read from the database once: they change only with a release, when
+/// `sync_districts` runs before the server starts. Pages that list them save a query each.
+#[derive(Clone, Default)]
+pub struct DistrictCache(std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<[district::Model]>>>);
+
+impl DistrictCache {
+    pub async fn get(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<std::sync::Arc<[district::Model]>, sea_orm::DbErr> {
+        self.0
+            .get_or_try_init(|| async { Ok(all_districts(db).await?.into()) })
+            .await
+            .cloned()
+    }
+}

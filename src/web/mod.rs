@@ -1,6 +1,7 @@
 //! HTTP: routes, handlers, extractors and middleware.
 pub mod access_log;
 pub mod api;
+pub mod assets;
 pub mod errors;
 pub mod handlers;
 pub mod language;
@@ -11,7 +12,15 @@ pub mod session;
 pub mod spam;
 pub mod state;
 
-use actix_web::{HttpResponse, error, http::header, web};
+use actix_web::{
+    Error, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    error,
+    http::{Method, header},
+    middleware::{Next, from_fn},
+    web,
+};
 
 use crate::services::content::PAGES;
 use handlers::{
@@ -418,10 +427,37 @@ pub async fn not_found() -> HttpResponse {
     HttpResponse::NotFound().finish()
 }
 
-/// Static assets change only with a release; their names do not carry a hash, so caching stays short.
-pub fn static_files(dir: std::path::PathBuf) -> actix_files::Files {
-    actix_files::Files::new("/static", dir)
-        .use_etag(true)
-        .use_last_modified(true)
-        .mime_override(|_| header::DispositionType::Inline)
+/// Static assets; templates link them with a content hash (see `assets`), which sets how long they
+/// may be cached.
+pub fn static_files(
+    dir: std::path::PathBuf,
+) -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    web::scope("/static")
+        .wrap(from_fn(assets::cache_control))
+        .service(
+            actix_files::Files::new("", dir)
+                .use_etag(true)
+                .use_last_modified(true)
+                .mime_override(|_| header::DispositionType::Inline),
+        )
+}
+
+/// `HEAD` answers like `GET` without the body (uptime monitors and link checkers use it): the request
+/// is routed as a `GET`, and the HTTP layer, which saw the `HEAD`, sends the headers only.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }

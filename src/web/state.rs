@@ -26,6 +26,9 @@ pub struct AppState {
     pub search: Search,
     /// Wakes the search-index worker after a change.
     pub index_wake: IndexWake,
+    /// Versions of the static files, for their addresses and caching.
+    pub assets: super::assets::Assets,
+    pub districts: crate::services::reference::DistrictCache,
 }
 
 impl AppState {
@@ -35,6 +38,13 @@ impl AppState {
             translations: self.translations.clone(),
             base_url: self.settings.base_url.to_string(),
         }
+    }
+
+    /// Thuringia's districts by name (read once, see `DistrictCache`).
+    pub async fn districts(
+        &self,
+    ) -> Result<Arc<[crate::db::entities::district::Model]>, sea_orm::DbErr> {
+        self.districts.get(&self.db).await
     }
 
     pub fn booking_desk(&self) -> Desk {
@@ -77,7 +87,8 @@ impl AppState {
         index_wake: IndexWake,
     ) -> anyhow::Result<Self> {
         let translations = Translations::load(&settings.content_dir().join("locales"))?;
-        let templates = load_templates(&settings, &translations)?;
+        let assets = super::assets::Assets::new(&settings.static_dir());
+        let templates = load_templates(&settings, &translations, &assets)?;
         let content = ContentPages::new(
             &settings.content_dir(),
             &settings.static_dir(),
@@ -98,11 +109,17 @@ impl AppState {
             translations,
             content,
             page_cache: super::page_cache::PageCache::new(page_cache_ttl),
+            assets,
+            districts: Default::default(),
         })
     }
 }
 
-fn load_templates(settings: &Settings, translations: &Translations) -> anyhow::Result<tera::Tera> {
+fn load_templates(
+    settings: &Settings,
+    translations: &Translations,
+    assets: &super::assets::Assets,
+) -> anyhow::Result<tera::Tera> {
     let pattern = settings.templates_dir().join("**/*");
     let mut tera = tera::Tera::new(&pattern.to_string_lossy()).map_err(|e| {
         anyhow::anyhow!("templates in {}: {e:?}", settings.templates_dir().display())
@@ -110,5 +127,6 @@ fn load_templates(settings: &Settings, translations: &Translations) -> anyhow::R
     // Escaping is on for .html and .xml only; every template is named that way.
     tera.autoescape_on(vec![".html", ".xml"]);
     translations.register(&mut tera);
+    assets.register(&mut tera);
     Ok(tera)
 }

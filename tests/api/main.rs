@@ -16,6 +16,7 @@ mod export;
 mod faults;
 mod feedback;
 mod fuzz;
+mod http_caching;
 mod impact;
 mod json_api;
 mod kiosk;

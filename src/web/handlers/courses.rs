@@ -11,7 +11,7 @@ use crate::{
         offer::{CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
     },
     mail::compose::calendar_event,
-    services::{catalogue, proposals, reference, venues},
+    services::{catalogue, proposals, venues},
     web::{errors::WebError, page::Page},
 };
 
@@ -81,7 +81,7 @@ async fn list_section(
     section: Section,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let districts = reference::all_districts(db).await?;
+    let districts = page.state().districts().await?;
     let mut ctx = page.context();
     ctx.insert("section", &section);
     vocabulary_context(&mut ctx);
@@ -139,7 +139,7 @@ async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpRe
             entry,
         })
         .collect();
-    let districts = reference::all_districts(db).await?;
+    let districts = page.state().districts().await?;
     let venue = match &place {
         Some(v) => venues::by_slug(db, &v.slug, &districts).await?,
         None => None,
@@ -233,7 +233,7 @@ pub async fn programme(
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let query = query.into_inner();
-    let districts = reference::all_districts(db).await?;
+    let districts = page.state().districts().await?;
     let today = Utc::now()
         .with_timezone(&chrono_tz::Europe::Berlin)
         .date_naive();
@@ -345,7 +345,7 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
     };
     let name = match kind.as_str() {
         "ort" => {
-            let districts = reference::all_districts(db).await?;
+            let districts = page.state().districts().await?;
             let venue = venues::by_slug(db, &key, &districts)
                 .await?
                 .ok_or(WebError::NotFound)?;
@@ -358,10 +358,11 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
             page.t(&format!("topic-{}", topic.key()))
         }
         "kreis" => {
-            let districts = reference::all_districts(db).await?;
+            let districts = page.state().districts().await?;
             let district = districts
-                .into_iter()
+                .iter()
                 .find(|d| d.key == key)
+                .cloned()
                 .ok_or(WebError::NotFound)?;
             filter.district = DistrictKey::parse(&district.key).ok();
             district.name

@@ -1,12 +1,9 @@
 use actix_web::HttpResponse;
 
-use crate::{
-    services::reference,
-    web::{errors::WebError, page::Page},
-};
+use crate::web::{errors::WebError, page::Page};
 
 pub async fn show(page: Page) -> Result<HttpResponse, WebError> {
-    let districts = reference::all_districts(&page.state().db).await?;
+    let districts = page.state().districts().await?;
     let mut ctx = page.context();
     ctx.insert(
         "districts",

@@ -18,7 +18,7 @@ use crate::{
     search::{SearchHit, SearchQuery, SearchResults, SortOrder},
     services::{
         proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
-        reference, throttle,
+        throttle,
     },
     web::{
         errors::WebError,
@@ -51,19 +51,23 @@ pub fn form_errors(error: ProposalError) -> Result<FieldErrors, WebError> {
 }
 
 pub async fn district_names(page: &Page) -> Result<HashMap<String, String>, WebError> {
-    Ok(reference::all_districts(&page.state().db)
+    Ok(page
+        .state()
+        .districts()
         .await?
-        .into_iter()
-        .map(|d| (d.key, d.name))
+        .iter()
+        .map(|d| (d.key.clone(), d.name.clone()))
         .collect())
 }
 
 /// Options for the district select: (key, name), sorted by name.
 pub async fn district_options(page: &Page) -> Result<Vec<(String, String)>, WebError> {
-    Ok(reference::all_districts(&page.state().db)
+    Ok(page
+        .state()
+        .districts()
         .await?
-        .into_iter()
-        .map(|d| (d.key, d.name))
+        .iter()
+        .map(|d| (d.key.clone(), d.name.clone()))
         .collect())
 }
 

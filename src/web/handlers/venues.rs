@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::{
     domain::DistrictKey,
-    services::{reference, venues},
+    services::venues,
     web::{errors::WebError, page::Page},
 };
 
@@ -18,7 +18,7 @@ pub struct Filter {
 
 pub async fn list(page: Page, filter: web::Query<Filter>) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let districts = reference::all_districts(db).await?;
+    let districts = page.state().districts().await?;
     // An unknown district in a shared link shows all places and says so, rather than failing.
     let district = DistrictKey::parse(&filter.kreis)
         .ok()
@@ -48,7 +48,7 @@ pub async fn list(page: Page, filter: web::Query<Filter>) -> Result<HttpResponse
 
 pub async fn show(page: Page, slug: web::Path<String>) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let districts = reference::all_districts(db).await?;
+    let districts = page.state().districts().await?;
     let venue = venues::by_slug(db, &slug, &districts)
         .await?
         .ok_or(WebError::NotFound)?;
