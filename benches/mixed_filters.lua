@@ -7,6 +7,12 @@ local topics = { "smartphone-grundlagen", "tablet-grundlagen", "videotelefonie",
   "sicher-im-netz", "behoerdengaenge-online", "ki-im-alltag", "fotos-und-nachrichten", "beteiligung-vor-ort" }
 local n = 0
 
+local base = "/kurse"
+
+init = function()
+  if wrk.path ~= "/" and wrk.path ~= "" then base = wrk.path end
+end
+
 setup = function(thread)
   thread:set("seed", math.random(1, 1e6))
 end
@@ -14,7 +20,7 @@ end
 request = function()
   n = n + 1
   local i = n * 7919 + (seed or 0)
-  local path = string.format("/kurse?kreis=%s&thema=%s%s&seite=%d",
+  local path = string.format("%s?kreis=%s&thema=%s%s&seite=%d", base,
     districts[i % #districts + 1], topics[math.floor(i / 3) % #topics + 1],
     (i % 2 == 0) and "&frei=1" or "", i % 3 + 1)
   return wrk.format("GET", path)

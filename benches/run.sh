@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Load benchmark (see BENCHMARKS.md): a release build seeded with the demo data plus 1,000 courses,
-# 5,000 dates and 100,000 proposals, measured with wrk at 32 connections; then the booking rush
-# (1,000 bookings at once for 20 places), cold start, binary size and idle memory.
+# Load benchmark (see BENCHMARKS.md): a release build seeded with the demo data plus generated courses,
+# dates and proposals, measured with wrk at 32 connections; then the booking rush (1,000 bookings at
+# once for 20 places), cold start, binary size and memory. Ends with one summary table for
+# BENCHMARKS.md.
 #
-#   bash benches/run.sh                      # SQLite in a temporary data directory
+#   bash benches/run.sh                      # SQLite in a temporary data directory, page cache off
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/teilhabe_bench bash benches/run.sh
+#   BENCH_COURSES=10000 BENCH_DATES=50000 bash benches/run.sh         # ten times the dates
+#   BENCH_PROPOSALS=1000000 BENCH_ONLY=proposals bash benches/run.sh  # the search at a million
+#   TEILHABE_PAGE_CACHE_SECONDS=5 bash benches/run.sh                 # with the page cache
 #
-# Prints one Markdown table row per scenario: requests/s, p50, p99, errors, and the server's memory.
-# BENCH_PROPOSALS (default 100000) sets the number of generated proposals.
+# BENCH_DURATION (default 15s) and BENCH_CONNECTIONS (32) set the wrk runs; BENCH_ONLY=catalogue,
+# proposals or bookings runs one group of scenarios (all by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-DURATION="${BENCH_DURATION:-20s}"
+DURATION="${BENCH_DURATION:-15s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PORT="${BENCH_PORT:-18080}"
+COURSES="${BENCH_COURSES:-1000}"
+DATES="${BENCH_DATES:-5000}"
+PROPOSALS="${BENCH_PROPOSALS:-100000}"
+ONLY="${BENCH_ONLY:-all}"
+# Other work on the same cores distorts every figure; the table says how busy the machine was.
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+# The targets hold without the page cache; it stays on by default in production.
+export TEILHABE_PAGE_CACHE_SECONDS="${TEILHABE_PAGE_CACHE_SECONDS:-0}"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk from Debian" >&2
@@ -25,15 +37,23 @@ DATA="$(mktemp -d)"
 trap 'kill "${PID:-}" 2>/dev/null || true; rm -rf "$DATA"' EXIT
 export TEILHABE_DATA_DIR="$DATA" TEILHABE_BIND="127.0.0.1:$PORT" TEILHABE_DEMO=false \
   TEILHABE_RATE_LIMITS=off RUST_LOG=warn
+DB_NAME=SQLite
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   db="${BENCH_DATABASE_URL##*/}"
   psql "${BENCH_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >&2
   export DATABASE_URL="$BENCH_DATABASE_URL"
+  DB_NAME=PostgreSQL
 fi
 BIN=./target/release/teilhabe
+# Wall time (s) and peak resident memory (MB) of one command, from GNU time.
+timed() {
+  local report="$DATA/time.$1"; shift
+  /usr/bin/time -f '%e %M' -o "$report" "$@" >&2
+  awk '{printf "%.1f s, %d MB peak", $1, $2 / 1024}' "$report"
+}
 $BIN seed-demo >&2
-$BIN seed-bulk --courses 1000 --dates 5000 --proposals "${BENCH_PROPOSALS:-100000}" >&2
-$BIN reindex >&2
+SEEDED=$(timed seed $BIN seed-bulk --courses "$COURSES" --dates "$DATES" --proposals "$PROPOSALS")
+INDEXED=$(timed reindex $BIN reindex)
 
 $BIN serve >/dev/null 2>"$DATA/server.log" &
 PID=$!
@@ -45,38 +65,45 @@ SLUG=$(curl -fs "$BASE/api/v1/courses?per_page=1&page=500" | python3 -c 'import 
 DATE_IDS=$(curl -fs "$BASE/api/v1/dates?frei=1&seite=20" | python3 -c 'import json,sys; print(",".join(str(d["id"]) for d in json.load(sys.stdin)["items"]))')
 export DATE_IDS
 
+ROWS=()
 row() { # name, wrk args…
   local name="$1"; shift
-  local out
+  local out rps p50 p99 errors line
   out="$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@")"
-  local rps p50 p99 errors
   rps="$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")"
   p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
   p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
   errors="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+  line="$(printf '| %s | %s | %s | %s | %s |' "$name" "$rps" "$p50" "$p99" "${errors:-0}")"
+  ROWS+=("$line")
+  echo "$line" >&2
 }
 
-echo "| Scenario ($CONNECTIONS connections, $DURATION) | Requests/s | p50 | p99 | Non-2xx |"
-echo "|---|---:|---:|---:|---:|"
-row "Home page (/)" "$BASE/"
-row "Catalogue, filtered (/kurse?kreis=16051&thema=…&frei=1&stufenlos=1)" \
-  "$BASE/kurse?kreis=16051&thema=smartphone-grundlagen&frei=1&stufenlos=1"
-row "Catalogue, text search and date range" "$BASE/kurse?q=smartphone&von=2026-12-01&bis=2027-02-28"
-row "Catalogue, 1,188 changing filter combinations" -s benches/mixed_filters.lua "$BASE"
-row "Course page (/kurse/$SLUG)" "$BASE/kurse/$SLUG"
-row "Proposal search, one query (/vorschlaege?q=glasfaser+ausbau)" "$BASE/vorschlaege?q=glasfaser+ausbau"
-row "Proposal search, 1,760 changing queries" -s benches/proposal_queries.lua "$BASE"
-row "Booking POST (JSON API, distinct addresses)" -s benches/booking.lua "$BASE"
+if [ "$ONLY" = all ] || [ "$ONLY" = catalogue ]; then
+  row "Home page (/)" "$BASE/"
+  row "Catalogue, filtered (/kurse?kreis=16051&thema=…&frei=1&stufenlos=1)" \
+    "$BASE/kurse?kreis=16051&thema=smartphone-grundlagen&frei=1&stufenlos=1"
+  row "Catalogue, text search and date range" "$BASE/kurse?q=smartphone&von=2026-12-01&bis=2027-02-28"
+  row "Catalogue, 1,188 changing filter combinations" -s benches/mixed_filters.lua "$BASE"
+  row "GET /api/v1/dates, 1,188 changing filter combinations" -s benches/mixed_filters.lua "$BASE/api/v1/dates"
+  row "Course page (/kurse/$SLUG)" "$BASE/kurse/$SLUG"
+fi
+if [ "$ONLY" = all ] || [ "$ONLY" = proposals ]; then
+  row "Proposal search, one query (/vorschlaege?q=glasfaser+ausbau)" "$BASE/vorschlaege?q=glasfaser+ausbau"
+  row "Proposal search, 1,760 changing queries" -s benches/proposal_queries.lua "$BASE"
+  row "GET /api/v1/proposals, 1,760 changing queries" -s benches/proposal_queries.lua "$BASE/api/v1/proposals"
+fi
+if [ "$ONLY" = all ] || [ "$ONLY" = bookings ]; then
+  row "Booking POST (JSON API, distinct addresses)" -s benches/booking.lua "$BASE"
+fi
 PEAK_KB=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
-echo
-echo "Server memory: idle after start $((IDLE_KB / 1024)) MB, peak under load $((PEAK_KB / 1024)) MB (VmRSS / VmHWM)."
 
-# The booking rush runs against the same server and database (release build of benches/booking_rush.rs).
-echo
-echo "| Rush | wall time | outcome | counter | order |"
-echo "|---|---:|---|---|---|"
-BENCH_BASE_URL="$BASE" cargo bench --locked --bench booking_rush 2>/dev/null | grep '^| Booking rush'
+RUSH="not run"
+if [ "$ONLY" = all ] || [ "$ONLY" = bookings ]; then
+  # Against the same server and database (release build of benches/booking_rush.rs).
+  RUSH=$(BENCH_BASE_URL="$BASE" cargo bench --locked --bench booking_rush 2>/dev/null | grep '^| Booking rush' \
+    | awk -F'|' '{gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); printf "%s; %s", $3, $4}')
+fi
 
 # Cold start with the migrations already applied: from exec to the first answer of /health.
 kill "$PID"; wait "$PID" 2>/dev/null || true
@@ -87,6 +114,20 @@ until curl -fs "$BASE/health" >/dev/null 2>&1; do sleep 0.005; done
 END_NS=$(date +%s%N)
 sleep 5
 COLD_IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+
 echo
-echo "Cold start to first response: $(( (END_NS - START_NS) / 1000000 )) ms; binary: $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB; idle memory 5 s after start: $((COLD_IDLE_KB / 1024)) MB."
-echo "Database: $([ -n "${BENCH_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite); machine: $(nproc) cores; $(date -u +%F); commit $(git rev-parse --short HEAD)."
+echo "Database: $DB_NAME; $COURSES courses, $DATES dates, $PROPOSALS proposals; page cache $([ "$TEILHABE_PAGE_CACHE_SECONDS" = 0 ] && echo off || echo "${TEILHABE_PAGE_CACHE_SECONDS} s"); wrk -t2 -c$CONNECTIONS -d$DURATION on the same machine ($(nproc) cores); $(date -u +%F); commit $(git rev-parse --short HEAD); load average before the run $LOAD_BEFORE, after it $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo "| Scenario | Requests/s | p50 | p99 | Non-2xx |"
+echo "|---|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+echo
+echo "| Measure | Result |"
+echo "|---|---|"
+echo "| Booking rush, 1,000 at once for 20 places | $RUSH |"
+echo "| Seeding (seed-bulk) | $SEEDED |"
+echo "| Search index build (reindex, $PROPOSALS proposals) | $INDEXED |"
+echo "| Cold start to first response | $(( (END_NS - START_NS) / 1000000 )) ms |"
+echo "| Server memory idle (after start / 5 s after a cold start) | $((IDLE_KB / 1024)) MB / $((COLD_IDLE_KB / 1024)) MB |"
+echo "| Server memory peak over the load (VmHWM) | $((PEAK_KB / 1024)) MB |"
+echo "| Binary (release, debug info stripped) | $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB |"

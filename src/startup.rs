@@ -109,6 +109,7 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
     }
     reference::sync_districts(&db, &settings.content_dir()).await?;
     lock.release().await?;
+    db::refresh_statistics(&db).await?;
     Ok(db)
 }
 
@@ -145,7 +146,8 @@ pub fn mail_sender(settings: &Settings) -> Result<mail::Sender, StartupError> {
     })
 }
 
-/// Removes expired sessions, old throttle counts and delivered mail older than 30 days, once an hour.
+/// Removes expired sessions, old throttle counts and delivered mail older than 30 days, and refreshes
+/// the query planner's statistics, once an hour.
 fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -160,6 +162,9 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
             }
             if let Err(e) = mail::delete_sent_older_than(&db, chrono::Duration::days(30)).await {
                 tracing::warn!(error = %e, "old sent mail could not be removed");
+            }
+            if let Err(e) = db::refresh_statistics(&db).await {
+                tracing::warn!(error = %e, "query planner statistics could not be refreshed");
             }
         }
     });

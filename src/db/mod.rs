@@ -73,6 +73,19 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
     Ok(pending)
 }
 
+/// Keeps SQLite's query planner statistics current (PostgreSQL's autovacuum does that by itself).
+/// Without them SQLite guesses, and a filtered catalogue page can end up reading every date instead
+/// of the few that match. Tables are analyzed only when they lack statistics or grew or shrank
+/// tenfold, each on a bounded sample, so this takes milliseconds even on a large database.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // One call, so that both run on the same connection (the limit is per connection).
+        db.execute_unprepared("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+            .await?;
+    }
+    Ok(())
+}
+
 /// Reachable and fully migrated: what `/ready` reports.
 pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
     db.execute_unprepared("SELECT 1").await?;

@@ -129,10 +129,43 @@ fn base_select() -> SelectStatement {
     select
 }
 
+/// The dates matching a filter, without their columns: what a count or a page of ids needs. The
+/// organisation is joined only when the text may match its name.
+fn filtered_select(
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .from(offer_date::Entity)
+        .inner_join(
+            offer::Entity,
+            Expr::col((offer::Entity, offer::Column::Id))
+                .equals((offer_date::Entity, offer_date::Column::OfferId)),
+        )
+        .left_join(
+            venue::Entity,
+            Expr::col((venue::Entity, venue::Column::Id))
+                .equals((offer::Entity, offer::Column::VenueId)),
+        );
+    if filter.text.is_some() {
+        select.inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((offer::Entity, offer::Column::OrganisationId)),
+        );
+    }
+    select.cond_where(conditions(kind, filter, now));
+    select
+}
+
 /// Waiting-list entries of the date in the current row (a constant query, no input in it).
 const SESSION_COUNT: &str =
     "(SELECT COUNT(*) FROM offer_dates AS sessions WHERE sessions.series_lead_id = offer_dates.id)";
 const WAITING_COUNT: &str = "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
+/// The same as `WAITING_COUNT = 0`, but it stops at the first entry.
+const NOBODY_WAITING: &str = "NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
 
 fn with_summary_columns(select: &mut SelectStatement) {
     select
@@ -281,7 +314,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
             Expr::col((d, offer_date::Column::WalkInPlaces)),
         )
         .finally(0);
-        cond = cond.add(Expr::cust(format!("{WAITING_COUNT} = 0"))).add(
+        cond = cond.add(Expr::cust(NOBODY_WAITING)).add(
             Expr::col((d, offer_date::Column::Capacity))
                 .sub(Expr::col((d, offer_date::Column::BookedPlaces)))
                 .sub(Expr::expr(held))
@@ -315,47 +348,83 @@ struct Count {
 }
 
 /// One page of upcoming dates matching the filter, earliest first.
+///
+/// The page's dates are chosen on their ids and sort key alone; only those 20 are then read with
+/// their offer, place and waiting list. A first page with room to spare holds every match, so it
+/// needs no count; other pages count first, so that a page beyond the last shows the last.
 pub async fn search(
     db: &DatabaseConnection,
     kind: OfferKind,
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> Result<Page, DbErr> {
-    let cond = conditions(kind, filter, now);
-    let mut count = base_select();
-    count
-        .expr_as(
-            Expr::col((offer_date::Entity, offer_date::Column::Id)).count(),
-            Alias::new("n"),
-        )
-        .cond_where(cond.clone());
-    let total = Count::find_by_statement(statement(db, &count))
-        .one(db)
-        .await?
-        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+    let requested = u64::from(filter.page);
+    if requested <= 1 {
+        let dates = page_of(db, kind, filter, now, 0).await?;
+        let found = dates.len() as u64;
+        if found < PAGE_SIZE {
+            return Ok(page_from(dates, found, 1, now));
+        }
+        let total = count(db, kind, filter, now).await?;
+        return Ok(page_from(dates, total, 1, now));
+    }
+    let total = count(db, kind, filter, now).await?;
     let pages = std::cmp::max(total.div_ceil(PAGE_SIZE), 1);
-    let page = std::cmp::min(u64::from(filter.page), pages);
+    let page = std::cmp::min(requested, pages);
+    let dates = page_of(db, kind, filter, now, (page - 1) * PAGE_SIZE).await?;
+    Ok(page_from(dates, total, page, now))
+}
 
-    let mut select = base_select();
-    with_summary_columns(&mut select);
-    select
-        .cond_where(cond)
-        .order_by(
-            (offer_date::Entity, offer_date::Column::StartsAt),
-            Order::Asc,
-        )
-        .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE);
-    let dates = DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await?;
-    Ok(Page {
+fn page_from(dates: Vec<DateSummary>, total: u64, page: u64, now: DateTime<Utc>) -> Page {
+    Page {
         entries: dates.into_iter().map(|d| Entry::new(d, now)).collect(),
         total,
         page: page as u32,
-        pages,
-    })
+        pages: std::cmp::max(total.div_ceil(PAGE_SIZE), 1),
+    }
+}
+
+async fn count(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut count = filtered_select(kind, filter, now);
+    count.expr_as(
+        Expr::col((offer_date::Entity, offer_date::Column::Id)).count(),
+        Alias::new("n"),
+    );
+    Ok(Count::find_by_statement(statement(db, &count))
+        .one(db)
+        .await?
+        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
+}
+
+/// Up to a page of matching dates from `offset` on, earliest first.
+async fn page_of(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+    offset: u64,
+) -> Result<Vec<DateSummary>, DbErr> {
+    let d = offer_date::Entity;
+    let mut ids = filtered_select(kind, filter, now);
+    ids.column((d, offer_date::Column::Id))
+        .order_by((d, offer_date::Column::StartsAt), Order::Asc)
+        .order_by((d, offer_date::Column::Id), Order::Asc)
+        .limit(PAGE_SIZE)
+        .offset(offset);
+    let mut select = base_select();
+    with_summary_columns(&mut select);
+    select
+        .and_where(Expr::col((d, offer_date::Column::Id)).in_subquery(ids))
+        .order_by((d, offer_date::Column::StartsAt), Order::Asc)
+        .order_by((d, offer_date::Column::Id), Order::Asc);
+    DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await
 }
 
 /// Every upcoming date matching the filter, without paging: for print programmes and calendar feeds,
