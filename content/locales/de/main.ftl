@@ -152,7 +152,7 @@ login-submit = Anmelden
 login-notice-password-changed = Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an.
 login-notice-confirmed = Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.
 register-title = Konto anlegen
-register-intro = Mit einem Konto verwalten Sie Ihre Angaben an einem Ort. Bald sehen Sie dort auch Ihre Kursbuchungen. Orte finden und Barrieren melden können Sie auch ohne Konto.
+register-intro = Mit einem Konto verwalten Sie Ihre Angaben an einem Ort und sehen Ihre Buchungen. Orte und Kurse finden, buchen und Barrieren melden können Sie auch ohne Konto.
 register-privacy = Wir speichern Ihren Namen und Ihre E-Mail-Adresse, bis Sie Ihr Konto löschen.
 register-submit = Konto anlegen
 register-have-account = Sie haben schon ein Konto? Hier anmelden.
@@ -1273,3 +1273,18 @@ mail-shift-gaps-intro = { $count ->
 }
 mail-shift-gaps-action = Einsätze ansehen
 mail-shift-gaps-outro = Sie erhalten diese Erinnerung höchstens einmal am Tag je Einsatz.
+
+# a11y (Barrierefreiheit: Funktionen, Erklärung aus den Prüfergebnissen)
+events-filter-submit = Veranstaltungen anzeigen
+catalogue-title-search = Suche nach „{ $q }“
+error-filter-from-invalid = Geben Sie das Datum „von“ so ein: 24.12.2026.
+error-filter-to-invalid = Geben Sie das Datum „bis“ so ein: 24.12.2026.
+account-bookings-heading = Meine Buchungen
+account-bookings-none = Sie haben mit diesem Konto noch nichts gebucht. Buchungen ohne Anmeldung erreichen Sie über den Link in der Bestätigungs-E-Mail.
+account-bookings-intro = Die Buchungen, die Sie angemeldet gemacht haben. Auf der Seite einer Buchung können Sie sie auch absagen.
+account-bookings-places = { $count ->
+    [one] 1 Platz
+   *[other] { $count } Plätze
+}
+# Angebote gleichen Titels (Kopien, mehrere Orte) haben so verschiedene Seitentitel.
+oa-offer-page-title = { $title }, { $place } (Nr. { $id })

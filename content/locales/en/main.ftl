@@ -152,7 +152,7 @@ login-submit = Sign in
 login-notice-password-changed = Your password has been changed. Please sign in with the new password.
 login-notice-confirmed = Your email address is confirmed. You can sign in now.
 register-title = Create an account
-register-intro = With an account you manage your details in one place. Soon you will also see your course bookings there. You can find places and report barriers without an account.
+register-intro = With an account you manage your details in one place and see your bookings. You can find places and courses, book and report barriers without an account.
 register-privacy = We store your name and email address until you delete your account.
 register-submit = Create account
 register-have-account = Already have an account? Sign in here.
@@ -1273,3 +1273,18 @@ mail-shift-gaps-intro = { $count ->
 }
 mail-shift-gaps-action = See the sessions
 mail-shift-gaps-outro = You get this reminder at most once a day per session.
+
+# a11y (accessibility: features, statement from the test results)
+events-filter-submit = Show events
+catalogue-title-search = search for “{ $q }”
+error-filter-from-invalid = Enter the “from” date like this: 24.12.2026.
+error-filter-to-invalid = Enter the “to” date like this: 24.12.2026.
+account-bookings-heading = My bookings
+account-bookings-none = You have not booked anything with this account yet. Bookings made without signing in are reached through the link in the confirmation e-mail.
+account-bookings-intro = The bookings you made while signed in. On the page of a booking you can also cancel it.
+account-bookings-places = { $count ->
+    [one] 1 place
+   *[other] { $count } places
+}
+# Offers of the same title (copies, several places) get distinct page titles this way.
+oa-offer-page-title = { $title }, { $place } (no. { $id })
