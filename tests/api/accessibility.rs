@@ -1,6 +1,7 @@
-//! Accessibility fixes that a page's HTML shows (the browser checks are in `a11y-tests/`): errors of
-//! choice groups are tied to every option, the catalogue filter names its bad dates, pages of equal
-//! content have distinct titles, the proposal form's phone field, and the account page's bookings.
+//! Accessibility fixes that a page's HTML shows (the browser checks are in `a11y-tests/`): the main
+//! navigation follows the feature list, errors of choice groups are tied to every option, the
+//! catalogue filter names its bad dates, pages of equal content have distinct titles, the proposal
+//! form's phone field, and the account page's bookings.
 use crate::{
     helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of},
     on_both_backends,
@@ -32,6 +33,30 @@ async fn signed_in(app: &TestApp, (email, password): (&str, &str)) {
         "{email} signs in"
     );
 }
+
+on_both_backends!(main_navigation_follows_the_feature_list, |app| {
+    let (_, doc) = app.get_html("/veranstaltungen").await;
+    let hrefs: Vec<&str> = select(&doc, ".primary-nav a")
+        .iter()
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    let expected: Vec<&str> = teilhabe::services::content::navigation()
+        .iter()
+        .map(|n| n.path)
+        .collect();
+    assert_eq!(hrefs, expected);
+    assert!(expected.contains(&"/veranstaltungen") && expected.contains(&"/vorschlaege"));
+    assert_eq!(
+        attr(&doc, ".primary-nav a[aria-current=\"page\"]", "href"),
+        Some("/veranstaltungen")
+    );
+    let (_, doc) = app.get_html("/").await;
+    assert_eq!(
+        select(&doc, ".primary-nav a[aria-current=\"page\"]").len(),
+        1,
+        "only the start page is current on /"
+    );
+});
 
 on_both_backends!(a_choice_group_ties_its_error_to_every_option, |app| {
     signed_in(&app, DEMO_PASSWORD_ADMIN).await;
