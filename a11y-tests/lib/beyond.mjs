@@ -130,6 +130,29 @@ export async function checkDateFieldFocus(page, fail) {
 }
 
 // ---------------------------------------------------------------------------
+// Navigation targets of at least 24 × 24 px (WCAG 2.5.8, without its spacing exception)
+// ---------------------------------------------------------------------------
+
+/**
+ * Every link and button in a navigation landmark (main menu, language switch, footer) is at least
+ * 24 × 24 CSS px. axe's rule accepts smaller targets with enough space around them; menus are
+ * tapped often, so the portal holds them to the size itself.
+ */
+export async function checkNavigationTargets(page, fail) {
+  const small = await page.$$eval('nav a, nav button', (els) =>
+    els
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        if (!el.getClientRects().length || r.width === 0 || r.bottom <= 0) return null;
+        if (r.width + 0.5 >= 24 && r.height + 0.5 >= 24) return null;
+        return `"${(el.textContent || '').trim().slice(0, 30)}" is ${Math.round(r.width)}×${Math.round(r.height)} px`;
+      })
+      .filter(Boolean),
+  );
+  if (small.length) fail('target-size', `navigation targets smaller than 24×24 px: ${small.slice(0, MAX_REPORTED).join('; ')}`);
+}
+
+// ---------------------------------------------------------------------------
 // Focus not obscured (WCAG 2.4.11)
 // ---------------------------------------------------------------------------
 
@@ -325,8 +348,12 @@ export async function checkTextSpacing(page, fail) {
       if (!/(hidden|clip)/.test(cs.overflowX + cs.overflowY)) continue;
       if (el.classList.contains('visually-hidden') || el.closest('.honeypot, [hidden]') || !el.getClientRects().length) continue;
       if (el.clientWidth <= 1 || el.clientHeight <= 1) continue;
+      // Form fields scroll their own text (a long value in a narrow field is not clipped); a text
+      // field whose line no longer fits its height is.
+      if (el.matches('textarea, select')) continue;
+      const field = el.matches('input');
       const clipsY = /(hidden|clip)/.test(cs.overflowY) && el.scrollHeight > el.clientHeight + 1;
-      const clipsX = /(hidden|clip)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
+      const clipsX = !field && /(hidden|clip)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
       if (clipsX || clipsY) out.clipped.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).trim().split(/\s+/).join('.') : ''}: ${(el.textContent || '').trim().slice(0, 40)}`);
     }
     style.remove();

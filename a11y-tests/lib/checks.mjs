@@ -10,6 +10,7 @@ import {
   checkFocusNotObscured,
   checkNoDragging,
   checkNoFieldTwice,
+  checkNavigationTargets,
   checkNoRefreshOverForm,
   checkTables,
   checkTextSpacing,
@@ -112,6 +113,7 @@ export const ALL_CHECKS = [
   'title',
   'reflow',
   'tables',
+  'target-size',
   'axe',
   'html',
   'text-spacing',
@@ -282,6 +284,7 @@ export async function runChecks(
   }
 
   if (on.has('tables')) await checkTables(page, fail);
+  if (on.has('target-size')) await checkNavigationTargets(page, fail);
   // Before axe, which adds listeners of its own to the page.
   if (on.has('dragging')) await checkNoDragging(page, fail);
 

@@ -1308,6 +1308,7 @@ a11y-check-keyboard = Bedienung mit der Tastatur
 a11y-check-focus-visible = Ein sichtbarer Fokus an jeder Stelle, auch an der Kalender-Schaltfläche von Datumsfeldern
 a11y-check-logout = Abmelden mit der Tastatur
 a11y-check-touch-target = Schaltflächen am Terminal sind mindestens 44 × 44 Pixel groß
+a11y-check-target-size = Links und Schaltflächen der Navigation sind mindestens 24 × 24 Pixel groß
 a11y-check-idle = Warnung vor dem Zurücksetzen des Terminals, mit der Möglichkeit, weiterzumachen
 a11y-check-meta-refresh = Keine Seite lädt sich von selbst neu, während ein Formular ausgefüllt wird
 a11y-check-receipt = Der Buchungsbeleg am Terminal

@@ -1308,6 +1308,7 @@ a11y-check-keyboard = Operation with the keyboard
 a11y-check-focus-visible = A visible focus everywhere, the calendar button of date fields included
 a11y-check-logout = Signing out with the keyboard
 a11y-check-touch-target = Buttons on the terminal are at least 44 × 44 pixels
+a11y-check-target-size = Navigation links and buttons are at least 24 × 24 pixels
 a11y-check-idle = A warning before the terminal resets, with a way to carry on
 a11y-check-meta-refresh = No page reloads by itself while a form is being filled in
 a11y-check-receipt = The booking receipt on the terminal
