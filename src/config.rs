@@ -59,21 +59,49 @@ pub struct Contact {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AccessibilityStatement {
-    /// "vollständig", "teilweise" or "nicht" (EU model statement).
-    pub status: String,
+    /// "vollständig", "teilweise" or "nicht" (EU model statement); without it the status follows from
+    /// the findings: none from the accessibility suite's last run and none below means "vollständig".
+    pub status: Option<String>,
     pub prepared_on: String,
+    /// Shown as the last review only while no result of the accessibility suite is at hand.
     pub reviewed_on: String,
+    /// How the operator assesses the portal; the automated checks of the last run are described after it.
     pub method: String,
+    /// The operator's own findings that no automated check can make, listed with the suite's findings.
+    pub findings: Vec<StatementFinding>,
+}
+
+/// One item of the statement's list of content that is not (yet) accessible, in Markdown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatementFinding {
+    pub de: String,
+    /// The English page shows the German text when this is missing.
+    #[serde(default)]
+    pub en: Option<String>,
 }
 
 impl Default for AccessibilityStatement {
     fn default() -> Self {
         Self {
-            status: "teilweise".into(),
+            status: None,
             prepared_on: "29.11.2026".into(),
             reviewed_on: "29.11.2026".into(),
-            method: "Selbstbewertung mit automatisierten Prüfungen (axe-core) und manuellen Tests"
-                .into(),
+            method: "Selbstbewertung".into(),
+            findings: vec![StatementFinding {
+                de: "**Videos in Deutscher Gebärdensprache:** Die Videos, die den Inhalt des Portals, \
+                     die Bedienung und diese Erklärung in Deutscher Gebärdensprache erklären, werden noch \
+                     produziert. Bis sie fertig sind, steht auf der Seite [Gebärdensprache](/gebaerdensprache) \
+                     der vollständige Text jedes Videos. Dieselben Informationen gibt es auch in \
+                     [Leichter Sprache](/leichte-sprache)."
+                    .into(),
+                en: Some(
+                    "**Videos in German Sign Language:** the videos that explain the portal, how to use it \
+                     and this statement in German Sign Language are still being produced. Until they are \
+                     ready, the page [Sign language](/gebaerdensprache) has the full text of every video. \
+                     The same information is available in [easy-to-read language](/leichte-sprache)."
+                        .into(),
+                ),
+            }],
         }
     }
 }
@@ -290,10 +318,9 @@ impl Settings {
             enforcement: file.enforcement.unwrap_or(defaults.enforcement),
             statement: file.statement.unwrap_or(defaults.statement),
         };
-        if !matches!(
-            contacts.statement.status.as_str(),
-            "vollständig" | "teilweise" | "nicht"
-        ) {
+        if let Some(status) = &contacts.statement.status
+            && !matches!(status.as_str(), "vollständig" | "teilweise" | "nicht")
+        {
             return Err(ConfigError::new(
                 "statement.status",
                 "must be 'vollständig', 'teilweise' or 'nicht'",

@@ -3,9 +3,24 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import {
+  checkAccessibleAuth,
+  checkConsistentHelp,
+  checkDateFieldFocus,
+  checkFocusNotObscured,
+  checkNoDragging,
+  checkNoFieldTwice,
+  checkNavigationTargets,
+  checkNoRefreshOverForm,
+  checkTables,
+  checkTextSpacing,
+  recordDragListeners,
+} from './beyond.mjs';
+import { criterionOfAxeTags } from './criteria.mjs';
 import { PACKAGE_DIR } from './server.mjs';
+import { collectSource } from './vnu.mjs';
 
-export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa', 'best-practice'];
 export const RESULTS_DIR = path.join(PACKAGE_DIR, 'test-results');
 export const DEFAULT_LANG = 'de';
 const MAX_NODES_PER_VIOLATION = 8;
@@ -90,7 +105,29 @@ export function expectedLang(url) {
 // Page checks
 // ---------------------------------------------------------------------------
 
-export const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
+export const ALL_CHECKS = [
+  'status',
+  'csp',
+  'lang',
+  'h1',
+  'title',
+  'reflow',
+  'tables',
+  'target-size',
+  'axe',
+  'html',
+  'text-spacing',
+  'dragging',
+  'auth',
+  'redundant-entry',
+  'consistent-help',
+  'meta-refresh',
+  'focus-obscured',
+  'focus-visible',
+  'skip-link',
+];
+/** The checks of a page that comes back from a form (its focus starts at the error summary, so no skip link check). */
+export const FORM_RESULT_CHECKS = ALL_CHECKS.filter((c) => !['status', 'skip-link'].includes(c));
 
 /**
  * Loads `url` in a fresh context (no cookies, so no language carries over) at the
@@ -99,6 +136,7 @@ export const ALL_CHECKS = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'ax
  *
  * options.expectedStatus: defaults to 200.
  * options.checks: subset of ALL_CHECKS, defaults to all.
+ * options.sourceLabel: the name of the page's HTML for the Nu HTML Checker (defaults to the URL's label).
  */
 export async function checkPage(browser, url, { width, height = 800, ...options } = {}) {
   const context = await newContext(browser, { width, height });
@@ -109,13 +147,15 @@ export async function checkPage(browser, url, { width, height = 800, ...options 
   }
 }
 
-/** A browser context as the suite uses it: German browser, reduced motion. */
-export function newContext(browser, { width = 1280, height = 800 } = {}) {
-  return browser.newContext({
+/** A browser context as the suite uses it: German browser, reduced motion, drag listeners recorded. */
+export async function newContext(browser, { width = 1280, height = 800 } = {}) {
+  const context = await browser.newContext({
     viewport: { width, height },
     locale: 'de-DE', // ?lang=en must work by itself, not through Accept-Language
     reducedMotion: 'reduce',
   });
+  await context.addInitScript(recordDragListeners);
+  return context;
 }
 
 /**
@@ -127,11 +167,11 @@ export function newContext(browser, { width = 1280, height = 800 } = {}) {
 export async function checkPageIn(
   context,
   url,
-  { width, height = 800, expectedStatus = 200, checks = ALL_CHECKS, shotName, extraChecks } = {},
+  { width, height = 800, expectedStatus = 200, checks = ALL_CHECKS, shotName, extraChecks, sourceLabel } = {},
 ) {
   const failures = [];
   const warnings = [];
-  const fail = (check, message) => failures.push({ check, message });
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
   let title = null;
   let screenshot = null;
   let status = null;
@@ -148,7 +188,8 @@ export async function checkPageIn(
       fail('status', `navigation failed: ${err.message.split('\n')[0]}`);
       return { status, title, failures, warnings, screenshot };
     }
-    ({ status, title } = await runChecks(page, { url, width, response, expectedStatus, checks, fail, warnings }));
+    const html = response ? await response.text().catch(() => null) : null;
+    ({ status, title } = await runChecks(page, { url, width, response, html, sourceLabel, expectedStatus, checks, fail, warnings }));
     if (extraChecks) await extraChecks(page, fail);
     if (failures.length) {
       screenshot = await saveScreenshot(page, shotName || label(url), width);
@@ -182,7 +223,10 @@ export function collectWarnings(page, warnings) {
  * `expectedStatus` a status or a list of acceptable ones. Problems go to `fail(check, message)`.
  * Returns { status, title }.
  */
-export async function runChecks(page, { url, width, response, expectedStatus = 200, checks = ALL_CHECKS, fail, warnings }) {
+export async function runChecks(
+  page,
+  { url, width, response, html = null, sourceLabel = label(url), expectedStatus = 200, checks = ALL_CHECKS, fail, warnings },
+) {
   const on = new Set(checks);
   const okStatuses = [].concat(expectedStatus);
 
@@ -239,13 +283,28 @@ export async function runChecks(page, { url, width, response, expectedStatus = 2
     if (problem) fail('reflow', problem);
   }
 
+  if (on.has('tables')) await checkTables(page, fail);
+  if (on.has('target-size')) await checkNavigationTargets(page, fail);
+  // Before axe, which adds listeners of its own to the page.
+  if (on.has('dragging')) await checkNoDragging(page, fail);
+
   // 1. axe -------------------------------------------------------------------------
   if (on.has('axe')) await runAxe(page, fail, warnings);
 
-  // 3. skip link ---------------------------------------------------------------------
+  // Beyond the automated rules -------------------------------------------------------
+  if (on.has('html')) collectSource(sourceLabel, html);
+  if (on.has('text-spacing')) await checkTextSpacing(page, fail);
+  if (on.has('auth')) await checkAccessibleAuth(page, fail);
+  if (on.has('redundant-entry')) await checkNoFieldTwice(page, fail);
+  if (on.has('consistent-help')) await checkConsistentHelp(page, fail, label(url));
+  if (on.has('meta-refresh')) await checkNoRefreshOverForm(page, fail, html);
+
+  // 3. skip link: the first Tab press of the page, so before the checks that move the focus -----
   if (on.has('skip-link')) {
     for (const problem of await checkSkipLink(page)) fail('skip-link', problem);
   }
+  if (on.has('focus-obscured')) await checkFocusNotObscured(page, fail);
+  if (on.has('focus-visible')) await checkDateFieldFocus(page, fail);
   return { status, title };
 }
 
@@ -294,7 +353,7 @@ export async function runAxe(page, fail, warnings) {
     // finishRun: half the time per page. It only skips cross-origin iframes, which the
     // portal's CSP does not allow anyway.
     const result = await new AxeBuilder({ page }).setLegacyMode(true).withTags(AXE_TAGS).analyze();
-    for (const v of result.violations) fail('axe', formatViolation(v));
+    for (const v of result.violations) fail('axe', formatViolation(v), { rule: v.id, help: v.help, criterion: criterionOfAxeTags(v.tags) });
     for (const inc of result.incomplete || []) {
       if (inc.id === 'color-contrast') continue; // very common "needs review", noisy
       warnings.push(`axe needs review: ${inc.id} (${inc.nodes.length} node(s)): ${inc.help}`);

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_DIR } from './server.mjs';
 import {
+  FORM_RESULT_CHECKS,
   collectWarnings,
   isFocusedElementVisible,
   label,
@@ -83,6 +84,15 @@ export const ROLES = [
   { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...SHIFT_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];
 
+/**
+ * Forms of signed-in pages submitted empty, with the role that opens them and the form in <main> to send:
+ * staff typing in a paper feedback form (radio and checkbox groups) and a moderator's decision (radio group).
+ */
+export const SIGNED_IN_ERROR_FORMS = [
+  { role: 'admin', path: '/verwaltung/termine/1/rueckmeldungen', form: 'main form[method="post"]' },
+  { role: 'admin', path: '/verwaltung/vorschlaege/1', form: 'main form[action$="/moderation"]' },
+];
+
 /** Forms that are submitted empty to check their error state. */
 export const ERROR_FORMS = [
   '/barriere-melden',
@@ -94,6 +104,9 @@ export const ERROR_FORMS = [
   '/vorschlaege/neu',
   '/vorschlaege/2/melden',
 ];
+
+/** The booking form the citizen fills in while signed in (the first demo course's first date). */
+export const CITIZEN_BOOKING_FORM = '/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen';
 
 /**
  * The server rejects forms sent less than 3 s after they were shown (spam protection,
@@ -142,7 +155,7 @@ export function loadDemoAccounts(file = DEMO_USERS_CSV) {
   const accounts = new Map();
   for (const row of parseCsv(readFileSync(file, 'utf8'))) {
     if (row.role && row.email && row.password && !accounts.has(row.role)) {
-      accounts.set(row.role, { email: row.email, password: row.password });
+      accounts.set(row.role, { email: row.email, password: row.password, name: row.name });
     }
   }
   return accounts;
@@ -236,26 +249,27 @@ export async function checkStillSignedIn(page, fail) {
  * reflow, axe, the error summary and where the keyboard focus starts.
  * Returns { status, title, failures, warnings, screenshot, summaryLinks, focus }.
  */
-export async function checkErrorState(browser, url, { width, height = 800 }) {
+export async function checkErrorState(browser, url, { width, height = 800, context: signedIn = null, form: formSelector = 'main form[method="post" i]', name }) {
   const failures = [];
   const warnings = [];
-  const fail = (check, message) => failures.push({ check, message });
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
   const out = { status: null, title: null, failures, warnings, screenshot: null, summaryLinks: [], focus: null };
 
-  const context = await newContext(browser, { width, height });
+  const context = signedIn || (await newContext(browser, { width, height }));
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   collectWarnings(page, warnings);
   try {
+    await page.setViewportSize({ width, height });
     const first = await page.goto(url, { waitUntil: 'load' }).catch((err) => err);
     if (first instanceof Error || !first || first.status() !== 200) {
       fail('status', `GET ${label(url)} ${first instanceof Error ? `failed: ${first.message.split('\n')[0]}` : `answered ${first?.status()}`}, expected 200`);
       return out;
     }
     const titleBefore = (await page.title()).trim();
-    const forms = page.locator('main form[method="post" i]');
+    const forms = page.locator(formSelector);
     if ((await forms.count()) === 0) {
-      fail('form', `${label(url)} has no <form method="post"> in <main>`);
+      fail('form', `${label(url)} has no ${formSelector}`);
       return out;
     }
     await page.waitForTimeout(FORM_FILL_WAIT_MS);
@@ -285,10 +299,13 @@ export async function checkErrorState(browser, url, { width, height = 800 }) {
       url,
       width,
       response,
-      checks: ['csp', 'lang', 'h1', 'title', 'reflow', 'axe'],
+      html: await response.text().catch(() => null),
+      sourceLabel: `${name || label(url)} (submitted empty)`,
+      checks: FORM_RESULT_CHECKS,
       fail,
       warnings,
     }));
+    await checkErrorFields(page, fail);
     if (out.title && out.title === titleBefore) {
       warnings.push(`the <title> is the same as before submitting ("${out.title}"); an error prefix tells screen reader users at once`);
     }
@@ -380,9 +397,121 @@ export async function checkErrorState(browser, url, { width, height = 800 }) {
   } catch (err) {
     fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
   } finally {
-    await context.close();
+    if (signedIn) await page.close().catch(() => {});
+    else await context.close();
   }
   return out;
+}
+
+/**
+ * Every error is tied to its control (WCAG 3.3.1, 1.3.1): a field named by the error summary has
+ * aria-invalid and is described by its error message; for a group of radio buttons or checkboxes the
+ * summary points at the first option, the fieldset is described by the error and every option has
+ * aria-invalid. No error message next to a field is left unreferenced.
+ */
+export async function checkErrorFields(page, fail) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    const describedBy = (el) => (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    const describedByError = (el) =>
+      describedBy(el).some((id) => {
+        const d = document.getElementById(id);
+        return !!d && d.classList.contains('form-error') && d.textContent.trim().length > 0;
+      });
+    const ids = [...document.querySelectorAll('.error-summary a[href^="#"]')].map((a) => decodeURIComponent(a.getAttribute('href').slice(1)));
+    for (const id of ids) {
+      const el = document.getElementById(id);
+      if (!el) continue; // the error-summary check reports it
+      if (el.matches('fieldset')) {
+        out.push(`the summary link #${id} points at a <fieldset>, not at its first option`);
+        continue;
+      }
+      if (el.matches('input[type="radio"], input[type="checkbox"]')) {
+        const group = el.closest('fieldset');
+        const options = group ? [...group.querySelectorAll(`input[name="${CSS.escape(el.name)}"]`)] : [el];
+        if (!group) out.push(`#${id} is an option outside a <fieldset>`);
+        else {
+          if (options[0] !== el) out.push(`the summary link #${id} points at an option that is not the group's first`);
+          if (!describedByError(group)) out.push(`the group of #${id} (<fieldset>) is not described by its error message (aria-describedby)`);
+        }
+        const unmarked = options.filter((o) => o.getAttribute('aria-invalid') !== 'true');
+        if (unmarked.length) out.push(`${unmarked.length} option(s) of the group of #${id} lack aria-invalid="true"`);
+        continue;
+      }
+      if (el.getAttribute('aria-invalid') !== 'true') out.push(`#${id} has an error but no aria-invalid="true"`);
+      if (!describedByError(el)) out.push(`#${id} is not described by its error message (aria-describedby)`);
+    }
+    const referenced = new Set([...document.querySelectorAll('[aria-describedby]')].flatMap(describedBy));
+    for (const msg of document.querySelectorAll('main .form-error')) {
+      if (!msg.id || !referenced.has(msg.id)) {
+        out.push(`the error message "${msg.textContent.trim().replace(/\s+/g, ' ').slice(0, 60)}" is tied to no field${msg.id ? '' : ' (it has no id)'}`);
+      }
+    }
+    return out;
+  });
+  for (const p of problems) fail('error-field', p);
+}
+
+// ---------------------------------------------------------------------------
+// No information asked twice (WCAG 3.3.7), and the account lists the booking
+// ---------------------------------------------------------------------------
+
+/**
+ * As a signed-in citizen (`context`): the booking form and the proposal form do not ask again for
+ * the name and e-mail address the account already holds (the fields are absent or filled in); the
+ * booking is sent, and the account page then lists it.
+ * Returns { failures, warnings, screenshot }.
+ */
+export async function checkNothingAskedTwice(context, baseUrl, account, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
+  let screenshot = null;
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  const known = { name: account.name, email: account.email };
+  const askedAgain = async (where) => {
+    const fields = await page.$$eval('main form input[name="name"], main form input[name="email"]', (els) =>
+      els.filter((e) => e.getClientRects().length).map((e) => ({ name: e.name, value: e.value })),
+    );
+    for (const f of fields) {
+      if (f.value.trim() !== (known[f.name] || '').trim()) {
+        fail('redundant-entry', `${where} asks the signed-in person for their ${f.name} again (the field holds "${f.value}", the account "${known[f.name]}")`);
+      }
+    }
+  };
+  try {
+    await page.setViewportSize({ width, height });
+    const booking = await page.goto(`${baseUrl}${CITIZEN_BOOKING_FORM}`, { waitUntil: 'load' });
+    if (!booking || booking.status() !== 200) throw new Error(`GET ${CITIZEN_BOOKING_FORM} answered ${booking?.status()}`);
+    await askedAgain(`the booking form ${CITIZEN_BOOKING_FORM}`);
+    const course = (await page.locator('main .lead, main h1').first().innerText()).trim();
+    await page.waitForTimeout(FORM_FILL_WAIT_MS);
+    const posted = nextPostNavigation(page);
+    await submitButton(page.locator('main form[method="post" i]').first()).click();
+    const sent = await posted;
+    await page.waitForLoadState('load');
+    if (!new URL(page.url()).pathname.startsWith('/buchung/')) {
+      fail('flow', `booking while signed in answered ${sent.status()} and led to ${label(page.url())}, not to the booking's page: ${await errorSummaryText(page)}`);
+    }
+    const bookingPage = new URL(page.url()).pathname;
+
+    await page.goto(`${baseUrl}/vorschlaege/neu`, { waitUntil: 'load' });
+    await askedAgain('the proposal form /vorschlaege/neu');
+
+    await page.goto(`${baseUrl}/konto`, { waitUntil: 'load' });
+    const links = await page.$$eval('main a[href^="/buchung/"]', (as) => as.map((a) => a.getAttribute('href')));
+    if (bookingPage.startsWith('/buchung/') && !links.includes(bookingPage)) {
+      fail('flow', `/konto does not list the booking just made (${course}); its booking links: ${links.join(', ') || 'none'}`);
+    }
+    if (failures.length) screenshot = await saveScreenshot(page, 'citizen_nothing_twice', width);
+  } catch (err) {
+    fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  return { failures, warnings, screenshot };
 }
 
 // ---------------------------------------------------------------------------
@@ -404,7 +533,7 @@ const FOCUS_STYLE_PROPS = [
 export async function checkLogoutByKeyboard(browser, baseUrl, account, { width, height = 800 }) {
   const failures = [];
   const warnings = [];
-  const fail = (check, message) => failures.push({ check, message });
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
   const out = { failures, warnings, tabPresses: null, stops: [], screenshot: null };
   const context = await newContext(browser, { width, height });
   let page = null;
@@ -628,7 +757,7 @@ export async function kioskBookingUrl(context, baseUrl) {
 export async function checkKioskBooking(context, bookingUrl, { width, height = 800 }) {
   const failures = [];
   const warnings = [];
-  const fail = (check, message) => failures.push({ check, message });
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
   let screenshot = null;
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
@@ -642,8 +771,10 @@ export async function checkKioskBooking(context, bookingUrl, { width, height = 8
     let response = await posted;
     await page.waitForLoadState('load');
     // The error summary takes the focus (as in checkErrorState), so the skip-link check does not apply.
-    const errorChecks = ['status', 'csp', 'lang', 'h1', 'title', 'reflow', 'axe'];
-    await runChecks(page, { url: bookingUrl, width, response, expectedStatus: 422, checks: errorChecks, fail, warnings });
+    const errorChecks = ['status', ...FORM_RESULT_CHECKS];
+    const html = await response.text().catch(() => null);
+    await runChecks(page, { url: bookingUrl, width, response, html, sourceLabel: 'kiosk booking (submitted empty)', expectedStatus: 422, checks: errorChecks, fail, warnings });
+    await checkErrorFields(page, fail);
     if ((await page.locator('.error-summary').count()) !== 1) fail('error-summary', 'the empty kiosk booking form shows no error summary');
     const summaryFocused = await page
       .waitForFunction(() => !!document.activeElement?.closest?.('.error-summary'), null, { timeout: 1_000 })
@@ -660,7 +791,7 @@ export async function checkKioskBooking(context, bookingUrl, { width, height = 8
       fail('status', `booking at the kiosk led to ${label(page.url())}, expected /kiosk/beleg`);
     } else {
       // The POST answers 303 to the receipt: check the page the browser shows.
-      const receiptChecks = ['lang', 'h1', 'title', 'reflow', 'axe', 'skip-link'];
+      const receiptChecks = FORM_RESULT_CHECKS.filter((c) => c !== 'html').concat('skip-link');
       await runChecks(page, { url: page.url(), width, response: null, checks: receiptChecks, fail, warnings });
       if ((await page.locator('figure.qr svg').count()) !== 1) fail('receipt', 'the receipt shows no QR code');
       await checkTouchTargets(page, fail);
@@ -682,7 +813,7 @@ export async function checkKioskBooking(context, bookingUrl, { width, height = 8
 export async function checkKioskIdleWarning(context, url, { width, height = 800 }) {
   const failures = [];
   const warnings = [];
-  const fail = (check, message) => failures.push({ check, message });
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
   let screenshot = null;
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);

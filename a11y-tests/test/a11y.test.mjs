@@ -3,6 +3,8 @@
 // submits forms empty to check their error state, and logs out by keyboard. A kiosk terminal is
 // registered in the back office by the demo admin and paired in a browser context of its own;
 // every kiosk page is checked there, with 44 × 44 px touch targets, and the inactivity warning.
+// At the end the Nu HTML Checker validates every page's HTML, and a complete run writes its result to
+// ../content/a11y-evidence.json, from which the portal's accessibility statement is made.
 // Run with `npm test` (see README.md).
 
 import { after, before, describe, test } from 'node:test';
@@ -11,9 +13,14 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../lib/server.mjs';
 import { RESULTS_DIR, checkPage, checkPageIn, formatFailures, label, loadSitemap, newContext } from '../lib/checks.mjs';
+import { buildEvidence, writeEvidence, EVIDENCE_FILE } from '../lib/evidence.mjs';
+import { VNU_VERSION, sources as htmlSources, validateSources } from '../lib/vnu.mjs';
 import {
   DEMO_USERS_CSV,
   ERROR_FORMS,
+  CITIZEN_BOOKING_FORM,
+  SIGNED_IN_ERROR_FORMS,
+  checkNothingAskedTwice,
   FIRST_USER_PAGE,
   KIOSK_PAGES,
   ROLES,
@@ -42,6 +49,14 @@ const ROLE_WIDTHS = (process.env.A11Y_ROLE_WIDTHS || String(Math.min(...WIDTHS))
   .map((w) => Number(w.trim()))
   .filter(Boolean);
 const CONCURRENCY = Math.max(1, Number(process.env.A11Y_CONCURRENCY || 2));
+/**
+ * Only a complete run (no test name filter, both the default widths) writes the evidence file that the
+ * accessibility statement is made from; A11Y_EVIDENCE=0 turns it off, A11Y_EVIDENCE=1 forces it.
+ */
+const FILTERED = [...process.execArgv, ...process.argv].some((a) => a.startsWith('--test-name-pattern') || a.startsWith('--test-skip-pattern'));
+const WRITE_EVIDENCE =
+  process.env.A11Y_EVIDENCE === '1' ||
+  (process.env.A11Y_EVIDENCE !== '0' && !FILTERED && WIDTHS.includes(1280) && WIDTHS.includes(320));
 const PAGE_TEST_TIMEOUT_MS = 120_000;
 const CHROMIUM_ARGS = [
   '--headless',
@@ -138,7 +153,12 @@ function declareSuite() {
     errorStates: [],
     logout: [],
     kiosk: [],
+    flows: [],
+    html: { pages: 0, errors: {} },
+    /** Failures of tests that are not about one page: { url, check, message }. */
+    other: [],
   };
+  let browserVersion = null;
   let demoAccounts = null;
   let demoAccountsError = null;
   try {
@@ -179,6 +199,7 @@ function declareSuite() {
       const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
       try {
         browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+        browserVersion = `Chromium ${browser.version()}`;
       } catch (err) {
         throw problem(`Chromium did not start (${executablePath}); run ./install-deps.sh or set CHROMIUM_PATH.\n${err.message}`);
       }
@@ -194,6 +215,27 @@ function declareSuite() {
         report.errorStates.sort((a, b) => a.url.localeCompare(b.url) || b.width - a.width);
         writeFileSync(path.join(RESULTS_DIR, 'a11y-report.json'), JSON.stringify(report, null, 2));
       } catch {}
+      if (WRITE_EVIDENCE && browserVersion) {
+        const results = [
+          ...report.pages,
+          ...report.signedIn.map((r) => ({ ...r, url: r.url })),
+          ...report.errorStates.map((r) => ({ ...r, url: `${r.url} (submitted empty)` })),
+          ...report.logout.map((r) => ({ ...r, url: '/konto (logout by keyboard)' })),
+          ...report.kiosk,
+          ...report.flows,
+        ];
+        writeEvidence(
+          buildEvidence({
+            results,
+            other: report.other,
+            widths: WIDTHS,
+            roles: ROLES.map((r) => r.role),
+            chromium: browserVersion,
+            nuHtmlChecker: VNU_VERSION,
+          }),
+        );
+        console.log(`a11y: evidence for the accessibility statement written to ${path.relative(process.cwd(), EVIDENCE_FILE)}`);
+      }
     });
 
     test(`sitemap.xml lists the public pages as absolute ${base} URLs`, () => {
@@ -201,6 +243,7 @@ function declareSuite() {
       if (sitemap.urls.length && !sitemap.urls.some((u) => new URL(u).pathname === '/')) {
         problems.push('the home page / is not listed');
       }
+      for (const p of problems) report.other.push({ url: '/sitemap.xml', check: 'sitemap', message: p });
       if (problems.length) {
         throw problem(
           `sitemap problems:\n${problems.map((p) => `- ${p}`).join('\n')}` +
@@ -236,7 +279,8 @@ function declareSuite() {
         width: WIDTHS[0] || 1280,
         height: HEIGHT,
         expectedStatus: 404,
-        checks: ['status', 'h1', 'axe'],
+        checks: ['status', 'h1', 'axe', 'html'],
+        sourceLabel: '(unknown URL, 404)',
       });
       report.pages.push({ url: label(url), width: WIDTHS[0], notFound: true, ...res });
       for (const w of [...new Set(res.warnings)].slice(0, 10)) t.diagnostic(`warning: ${w}`);
@@ -252,6 +296,7 @@ function declareSuite() {
         describe(`${role} (${account?.email ?? 'no demo account'})`, { concurrency: CONCURRENCY }, () => {
           let context = null;
           let signInError = null;
+          let askedTwice = null;
           const urls = new Map(); // page path or placeholder -> absolute URL
           before(async () => {
             context = await newContext(browser, { width: widths[0] || 1280, height: HEIGHT });
@@ -261,6 +306,8 @@ function declareSuite() {
               for (const p of pages) {
                 urls.set(p, p === FIRST_USER_PAGE ? await firstUserUrl(context, base).catch((e) => e) : `${base}${p}`);
               }
+              // Booked before the pages are checked, so the account page shows a booking.
+              if (role === 'citizen') askedTwice = await checkNothingAskedTwice(context, base, account, { width: widths[0] || 1280, height: HEIGHT });
             } catch (err) {
               signInError = err.message.split('\n')[0];
             }
@@ -272,6 +319,28 @@ function declareSuite() {
           test(`${role}: signs in through the /anmelden form`, { timeout: PAGE_TEST_TIMEOUT_MS }, () => {
             if (signInError) throw problem(`${role}: ${signInError}` + serverLogHint({}));
           });
+
+          if (role === 'citizen') {
+            const name = `${role}: booking and proposal forms ask nothing the account knows; /konto lists the booking`;
+            test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, (t) => {
+              if (signInError) return t.skip(`not signed in as ${role}`);
+              report.flows.push({ url: `${CITIZEN_BOOKING_FORM} (signed in)`, ...askedTwice });
+              reportResult(t, name, askedTwice);
+            });
+          }
+
+          for (const { path: p, form } of SIGNED_IN_ERROR_FORMS.filter((f) => f.role === role)) {
+            for (const width of widths) {
+              const name = `${role}: ${p} submitted empty @ ${width}px`;
+              test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+                if (signInError) return t.skip(`not signed in as ${role}`);
+                const res = await checkErrorState(browser, `${base}${p}`, { width, height: HEIGHT, context, form, name: `${role}: ${p}` });
+                report.errorStates.push({ url: `${role}: ${p}`, width, ...res });
+                if (res.focus) t.diagnostic(`keyboard starts at: ${res.focus}; summary links: ${res.summaryLinks.join(' ') || '(none)'}`);
+                reportResult(t, name, res);
+              });
+            }
+          }
 
           for (const p of pages) {
             for (const width of widths) {
@@ -285,6 +354,7 @@ function declareSuite() {
                   width,
                   height: HEIGHT,
                   shotName: `${role}_${label(url)}`,
+                  sourceLabel: `${role}: ${label(url)}`,
                   extraChecks: checkStillSignedIn,
                 });
                 if (res.title !== null && !titles.has(label(url))) titles.set(label(url), res.title);
@@ -303,7 +373,8 @@ function declareSuite() {
                 width,
                 height: HEIGHT,
                 expectedStatus: 403,
-                checks: ['status', 'lang', 'h1', 'title', 'axe'],
+                checks: ['status', 'lang', 'h1', 'title', 'axe', 'html'],
+                sourceLabel: `${role}: ${p} (403)`,
                 shotName: `${role}_${p}_403`,
               });
               report.signedIn.push({ role, url: p, width, forbidden: true, ...res });
@@ -377,7 +448,7 @@ function declareSuite() {
       for (const width of WIDTHS) {
         const name = `kiosk: pairing form (unpaired browser) @ ${width}px`;
         test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
-          const res = await checkPage(browser, `${base}/kiosk`, { width, height: HEIGHT, extraChecks: checkTouchTargets });
+          const res = await checkPage(browser, `${base}/kiosk`, { width, height: HEIGHT, extraChecks: checkTouchTargets, sourceLabel: 'kiosk: pairing form' });
           report.kiosk.push({ url: '/kiosk (unpaired)', width, ...res });
           reportResult(t, name, res);
         });
@@ -397,6 +468,7 @@ function declareSuite() {
               width,
               height: HEIGHT,
               shotName: `kiosk_${label(url)}`,
+              sourceLabel: `kiosk: ${p}`,
               extraChecks: checkTouchTargets,
             });
             if (res.title !== null && !titles.has(label(url))) titles.set(label(url), res.title);
@@ -426,6 +498,21 @@ function declareSuite() {
       });
     });
 
+    test('Nu HTML Checker: no errors in the HTML of any page checked', { timeout: 15 * 60_000 }, async (t) => {
+      report.html.pages = htmlSources.size;
+      if (htmlSources.size === 0) return t.skip('no page was checked');
+      const errors = await validateSources();
+      report.html.errors = Object.fromEntries(errors);
+      for (const [page, messages] of errors) {
+        for (const m of messages) report.other.push({ url: page, check: 'html', message: m });
+      }
+      t.diagnostic(`validated ${htmlSources.size} pages with vnu ${VNU_VERSION}`);
+      if (errors.size) {
+        const lines = [...errors].map(([page, ms]) => `- ${page}: ${ms.length} error(s)\n${ms.slice(0, 5).map((m) => `    ${m}`).join('\n')}`);
+        throw problem(`HTML errors on ${errors.size} of ${htmlSources.size} pages:\n${lines.join('\n')}`);
+      }
+    });
+
     test('every page has a unique <title>', () => {
       const missing = targets.map(label).filter((l) => !titles.has(l));
       const byTitle = new Map();
@@ -435,6 +522,7 @@ function declareSuite() {
         byTitle.get(title).push(l);
       }
       const dups = [...byTitle].filter(([, ls]) => ls.length > 1);
+      for (const [title, ls] of dups) for (const l of ls) report.other.push({ url: l, check: 'title', message: `"${title}" is not unique` });
       const lines = dups.map(([title, ls]) => `- "${title}" is used by ${ls.length} pages: ${ls.join(', ')}`);
       if (missing.length) lines.push(`- (title unknown because the page did not load: ${missing.join(', ')})`);
       if (dups.length) throw problem(`duplicate <title>s:\n${lines.join('\n')}`);

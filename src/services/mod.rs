@@ -17,6 +17,7 @@ pub mod feedback;
 pub mod impact;
 pub mod kiosk;
 pub mod offer_admin;
+pub mod own_bookings;
 pub mod proposal_import;
 pub mod proposals;
 pub mod reference;

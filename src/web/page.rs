@@ -125,6 +125,7 @@ impl Page {
         }
         ctx.insert("can", &Permissions::for_user(self.user()));
         ctx.insert("current_path", &self.path);
+        ctx.insert("navigation", &crate::services::content::navigation());
         let links: Vec<LanguageLink> = Language::ALL
             .into_iter()
             .map(|l| LanguageLink {

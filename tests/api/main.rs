@@ -1,6 +1,7 @@
 //! All integration tests in one binary (one link step).
 mod helpers;
 
+mod accessibility;
 mod accounts;
 mod authorization;
 mod barrier_report;

@@ -1,5 +1,6 @@
 //! "Mein Konto": what is stored about me, download it, delete the account.
 use actix_web::{HttpResponse, http::header, web};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -7,7 +8,7 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit,
+        audit, own_bookings,
     },
     web::{
         errors::WebError,
@@ -17,8 +18,10 @@ use crate::{
 };
 
 pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
-    page.require(policy::can_use_account)?;
-    let ctx = page.context();
+    let user = page.require(policy::can_use_account)?;
+    let bookings = own_bookings::of_user(&page.state().db, user.id, Utc::now()).await?;
+    let mut ctx = page.context();
+    ctx.insert("bookings", &bookings);
     page.render("account/overview.html", &ctx)
 }
 

@@ -8,7 +8,7 @@ use crate::{
     calendar,
     domain::{
         DistrictKey, FieldErrors,
-        offer::{CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
+        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
     },
     mail::compose::calendar_event,
     services::{catalogue, proposals, venues},
@@ -92,7 +92,7 @@ async fn list_section(
             .map(|d| (&d.key, &d.name))
             .collect::<Vec<_>>(),
     );
-    ctx.insert("query", &query);
+    ctx.insert("query", &shown_in_form(&query));
     ctx.insert("base_query", &query_without_page(&query));
     let now = Utc::now();
     match CatalogueFilter::parse(&query) {
@@ -101,8 +101,38 @@ async fn list_section(
             ctx.insert("results", &results);
             page.render_form("courses/list.html", ctx, &FieldErrors::default())
         }
-        Err(errors) => page.render_form("courses/list.html", ctx, &errors),
+        Err(errors) => page.render_form("courses/list.html", ctx, &naming_date_fields(&errors)),
     }
+}
+
+/// The query as the form shows it again: a date field holds only a date in the form it can show
+/// (yyyy-mm-dd), so an invalid date is not echoed (it would make the page invalid HTML).
+fn shown_in_form(query: &CatalogueQuery) -> CatalogueQuery {
+    let date = |raw: &str| {
+        offer::date(raw.trim())
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    CatalogueQuery {
+        von: date(&query.von),
+        bis: date(&query.bis),
+        ..query.clone()
+    }
+}
+
+/// The two date fields share the domain's message (the JSON API's code); in the form's error summary
+/// each names its own field, or the two entries would read the same.
+fn naming_date_fields(errors: &FieldErrors) -> FieldErrors {
+    let mut named = FieldErrors::default();
+    for e in errors.iter() {
+        let message = match (e.field, e.message) {
+            ("von", "error-date-invalid") => "error-filter-from-invalid",
+            ("bis", "error-date-invalid") => "error-filter-to-invalid",
+            (_, message) => message,
+        };
+        named.add(e.field, message);
+    }
+    named
 }
 
 #[derive(Serialize)]
