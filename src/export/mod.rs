@@ -6,6 +6,7 @@
 pub mod datasets;
 pub mod manifest;
 pub mod scrub;
+pub mod spreadsheet;
 pub mod writers;
 
 use std::{

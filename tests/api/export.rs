@@ -1236,3 +1236,138 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
         assert!(!raw.contains(secret), "{secret} in {raw}");
     }
 });
+
+/// The text of every cell styled with Excel's quote prefix, and whether the workbook has any formula.
+fn xlsx_quoted_cells(path: &Path) -> (Vec<String>, bool) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let styles = read("xl/styles.xml");
+    let sheet = read("xl/worksheets/sheet1.xml");
+    let cell_xfs = styles
+        .split("<cellXfs")
+        .nth(1)
+        .and_then(|x| x.split("</cellXfs>").next())
+        .unwrap();
+    let quoted_styles: Vec<String> = cell_xfs
+        .split("<xf ")
+        .skip(1)
+        .enumerate()
+        .filter(|(_, xf)| xf.split('>').next().unwrap().contains("quotePrefix=\"1\""))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    let unescape = |t: &str| {
+        t.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let quoted = sheet
+        .split("<c ")
+        .skip(1)
+        .filter(|cell| {
+            let open = cell.split('>').next().unwrap();
+            quoted_styles
+                .iter()
+                .any(|s| open.contains(&format!(" s=\"{s}\"")))
+        })
+        .filter_map(|cell| {
+            let text = cell.split("<t").nth(1)?.split_once('>')?.1;
+            Some(unescape(text.split("</t>").next()?))
+        })
+        .collect();
+    (quoted, sheet.contains("<f>") || sheet.contains("<f "))
+}
+
+on_both_backends!(no_cell_reaches_a_spreadsheet_as_a_formula, |app| {
+    seed(&app).await;
+    let title = "=HYPERLINK(\"https://boese.example/\";\"Mehr\")";
+    add_proposal(
+        &app,
+        5,
+        title,
+        "+Mehr Licht im Park",
+        "veroeffentlicht",
+        "online",
+        Some("-Wir prüfen es."),
+        None,
+    )
+    .await;
+    let date_id = feedback::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .date_id;
+    let anonymous = "@SUM(1+1)*cmd|' /C calc'!A0";
+    feedback::Entity::insert(feedback_form(date_id, "qr", 4, Some(anonymous)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "csv"],
+    ));
+    let mut reader = csv::Reader::from_path(out.path().join("proposals.csv")).unwrap();
+    let record = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r[1].contains("HYPERLINK"))
+        .unwrap();
+    assert_eq!(&record[1], format!("'{title}"));
+    assert_eq!(&record[2], "'+Mehr Licht im Park");
+    assert_eq!(&record[6], "'-Wir prüfen es.");
+    let mut reader = csv::Reader::from_path(out.path().join("feedback.csv")).unwrap();
+    assert!(
+        reader
+            .records()
+            .map(Result::unwrap)
+            .any(|r| r[10] == format!("'{anonymous}"))
+    );
+    // No cell of any file starts like a formula, unless it is a number.
+    for name in files_in(out.path()) {
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let mut reader = csv::Reader::from_path(out.path().join(&name)).unwrap();
+        for record in reader.records().map(Result::unwrap) {
+            for cell in &record {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                        || cell.parse::<f64>().is_ok(),
+                    "{name}: {cell}"
+                );
+            }
+        }
+    }
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "xlsx"],
+    ));
+    let (quoted, formulas) = xlsx_quoted_cells(&out.path().join("proposals.xlsx"));
+    assert!(!formulas, "no cell is a formula");
+    for text in [title, "+Mehr Licht im Park", "-Wir prüfen es."] {
+        assert!(
+            quoted.iter().any(|q| q == text),
+            "{text} not quoted: {quoted:?}"
+        );
+    }
+    let (quoted, formulas) = xlsx_quoted_cells(&out.path().join("feedback.xlsx"));
+    assert!(!formulas);
+    assert_eq!(quoted, [anonymous]);
+    // What a reader sees is the text itself.
+    assert!(xlsx_text(&out.path().join("proposals.xlsx")).contains(title));
+});

@@ -10,6 +10,7 @@ mod content_pages;
 mod courses;
 mod csrf;
 mod demo_data;
+mod downloads;
 mod events;
 mod export;
 mod faults;

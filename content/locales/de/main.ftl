@@ -1273,3 +1273,13 @@ mail-shift-gaps-intro = { $count ->
 }
 mail-shift-gaps-action = Einsätze ansehen
 mail-shift-gaps-outro = Sie erhalten diese Erinnerung höchstens einmal am Tag je Einsatz.
+
+# exportfix: Tabellen, Rückmeldelinks, Kalender
+participants-csv-name = Name
+participants-csv-phone = Telefon
+participants-csv-email = E-Mail
+participants-csv-places = Plätze
+participants-csv-status = Status
+participants-csv-channel = Weg
+participants-csv-attendance = Anwesenheit
+participants-csv-booked-at = Gebucht am

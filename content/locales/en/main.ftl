@@ -1273,3 +1273,13 @@ mail-shift-gaps-intro = { $count ->
 }
 mail-shift-gaps-action = See the sessions
 mail-shift-gaps-outro = You get this reminder at most once a day per session.
+
+# exportfix: spreadsheets, feedback links, calendar
+participants-csv-name = Name
+participants-csv-phone = Phone
+participants-csv-email = E-mail
+participants-csv-places = Places
+participants-csv-status = Status
+participants-csv-channel = Booked via
+participants-csv-attendance = Attendance
+participants-csv-booked-at = Booked on
