@@ -7,6 +7,7 @@ pub mod datasets;
 pub mod manifest;
 pub mod scrub;
 pub mod spreadsheet;
+pub mod suppression;
 pub mod writers;
 
 use std::{
@@ -23,7 +24,7 @@ use crate::db::entities::export_run;
 use datasets::{DATASETS, FillError, Lookups};
 
 /// Version of the file layout described in `content/reference/export-schema.md`.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {

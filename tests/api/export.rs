@@ -535,7 +535,7 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
         );
         assert_eq!(manifest["period"]["from"], FROM);
         assert_eq!(manifest["period"]["to"], TO);
-        assert_eq!(manifest["schema_version"], "1.1");
+        assert_eq!(manifest["schema_version"], "1.2");
 
         let dcat: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.path().join("dataset.jsonld")).unwrap(),
@@ -589,7 +589,8 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
         "proposals_assisted": null,
         "proposals_import": 0,
         "feedback_total": 6,
-        "feedback_online": 5,
+        // One paper form is hidden; 6 − 5 would show it.
+        "feedback_online": null,
         "feedback_qr": 0,
         "feedback_kiosk": 0,
         "feedback_paper": null,
@@ -612,11 +613,14 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
             .unwrap();
     let dialogue = dates.iter().find(|d| d["offer_kind"] == "dialog").unwrap();
     assert!(dialogue["bookings"].is_null(), "{dialogue}");
+    assert!(dialogue["booked_places"].is_null(), "{dialogue}");
     let course = dates
         .iter()
         .find(|d| d["offer_kind"] == "kurs" && d["bookings"] == 6)
         .unwrap();
-    assert_eq!(course["participants_present"], 5);
+    // 8 places, 1 absent: the 5 present would give the absent one away.
+    assert_eq!(course["booked_places"], 8);
+    assert!(course["participants_present"].is_null(), "{course}");
     assert!(course["no_shows"].is_null());
     assert_eq!(course["feedback_forms"], 6);
     assert_eq!(course["starts_at"], "2025-03-10T10:00:00+01:00");
@@ -1235,6 +1239,127 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
     for secret in ["Quellmalz", "5550199", "Jonas", "freiwillig@"] {
         assert!(!raw.contains(secret), "{secret} in {raw}");
     }
+});
+
+/// Every hidden (null) cell of a sum in `row` must have at least two possible values for a reader
+/// who knows the visible cells, that the parts add up to the total and that hidden cells are not 0.
+fn assert_nothing_recomputable(row: &serde_json::Value, total: &str, parts: &[&str]) {
+    let hidden: Vec<&&str> = parts.iter().filter(|p| row[**p].is_null()).collect();
+    let visible: i64 = parts.iter().filter_map(|p| row[*p].as_i64()).sum();
+    match row[total].as_i64() {
+        Some(total_value) => {
+            let rest = total_value - visible;
+            assert!(
+                hidden.len() != 1,
+                "{} = {rest} by subtraction: {row}",
+                hidden[0]
+            );
+            assert!(
+                hidden.is_empty() || rest > hidden.len() as i64,
+                "{hidden:?} are all 1: {row}"
+            );
+        }
+        None => assert!(
+            !hidden.is_empty() || visible == 0,
+            "{total} = {visible} by addition: {row}"
+        ),
+    }
+}
+
+on_both_backends!(no_hidden_count_can_be_recomputed_from_visible_ones, |app| {
+    seed(&app).await;
+    // The reported case: 43 bookings in Jena, 42 online and one through the API.
+    let jena = app_date_elsewhere(&app).await;
+    for n in 0..42 {
+        add_booking(&app, jena, n, "online", "confirmed", None, None).await;
+    }
+    add_booking(&app, jena, 0, "api", "confirmed", None, None).await;
+    // A date with one booking of one place.
+    let course = offer::Entity::find()
+        .filter(offer::Column::Slug.eq("export-kurs"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let single = add_date(&app, course.id, berlin("2025-03-25", 10)).await;
+    let mut date: offer_date::ActiveModel = offer_date::Entity::find_by_id(single)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    date.booked_places = Set(1);
+    date.update(&app.db).await.unwrap();
+    add_booking(
+        &app,
+        single,
+        0,
+        "online",
+        "confirmed",
+        Some("present"),
+        None,
+    )
+    .await;
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "json"],
+    ));
+    let row = statistics_row(out.path(), "16053", "2025-03");
+    assert_eq!(row["bookings_total"], 43, "{row}");
+    assert!(row["bookings_api"].is_null(), "{row}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("statistics_by_district_month.json")).unwrap(),
+    )
+    .unwrap();
+    for row in &rows {
+        for (total, parts) in [
+            (
+                "bookings_total",
+                [
+                    "bookings_online",
+                    "bookings_staff",
+                    "bookings_kiosk",
+                    "bookings_api",
+                ],
+            ),
+            (
+                "proposals_total",
+                [
+                    "proposals_online",
+                    "proposals_kiosk",
+                    "proposals_assisted",
+                    "proposals_import",
+                ],
+            ),
+            (
+                "feedback_total",
+                [
+                    "feedback_online",
+                    "feedback_qr",
+                    "feedback_kiosk",
+                    "feedback_paper",
+                ],
+            ),
+        ] {
+            assert_nothing_recomputable(row, total, &parts);
+        }
+    }
+
+    let dates: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("dates.json")).unwrap())
+            .unwrap();
+    assert_eq!(dates.len(), 5);
+    for date in &dates {
+        if date["bookings"].is_null() {
+            assert!(date["booked_places"].is_null(), "{date}");
+        }
+        assert_nothing_recomputable(date, "booked_places", &["participants_present", "no_shows"]);
+    }
+    let single = dates.iter().find(|d| d["date_id"] == single).unwrap();
+    assert!(single["booked_places"].is_null(), "{single}");
 });
 
 /// The text of every cell styled with Excel's quote prefix, and whether the workbook has any formula.
