@@ -1496,3 +1496,65 @@ on_both_backends!(no_cell_reaches_a_spreadsheet_as_a_formula, |app| {
     // What a reader sees is the text itself.
     assert!(xlsx_text(&out.path().join("proposals.xlsx")).contains(title));
 });
+
+on_both_backends!(only_the_scheduled_export_moves_its_mark, |app| {
+    seed(&app).await;
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--since-last", "--from", FROM, "--to", "2025-03-12"],
+    ));
+    let (_, token) = admin_token(&app, "tmdi-admin@example.org");
+
+    // Downloads over HTTP and exports of a chosen period leave the schedule alone.
+    let res = get_export(
+        &app,
+        &format!("from={FROM}&to={TO}&format=json"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let manual = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        manual.path(),
+        &["--from", "2025-01-01", "--to", TO],
+    ));
+
+    // An end in the future is refused: the days after today have not happened yet.
+    let tomorrow = teilhabe::export::today_in_berlin(Utc::now()) + chrono::Duration::days(1);
+    let res = get_export(
+        &app,
+        "from=1900-01-01&to=2100-12-31&format=csv",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "to", "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["code"], "error-export-date-future",
+        "{body}"
+    );
+    let refused = tempfile::tempdir().unwrap();
+    one_line_error(
+        &export(
+            &app,
+            refused.path(),
+            &["--from", FROM, "--to", &tomorrow.to_string()],
+        ),
+        2,
+        &["--to", "not over yet"],
+    );
+    assert!(files_in(refused.path()).is_empty());
+
+    // The scheduled export goes on where it stopped.
+    let next = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        next.path(),
+        &["--since-last", "--to", TO, "--format", "json"],
+    ));
+    assert_eq!(manifest(next.path())["period"]["from"], "2025-03-13");
+});

@@ -1283,3 +1283,4 @@ participants-csv-status = Status
 participants-csv-channel = Weg
 participants-csv-attendance = Anwesenheit
 participants-csv-booked-at = Gebucht am
+error-export-date-future = Das Ende des Zeitraums („to“) liegt in der Zukunft. Ein Export reicht höchstens bis heute.

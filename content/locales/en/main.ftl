@@ -1283,3 +1283,4 @@ participants-csv-status = Status
 participants-csv-channel = Booked via
 participants-csv-attendance = Attendance
 participants-csv-booked-at = Booked on
+error-export-date-future = The end of the period ("to") is in the future. An export reaches today at the latest.
