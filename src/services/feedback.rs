@@ -226,13 +226,21 @@ impl FeedbackDesk {
         Ok(())
     }
 
-    /// A paper form typed in by staff (the handler checks the date belongs to their organisation).
+    /// A paper form typed in by staff (the handler checks the date belongs to their organisation),
+    /// once the date has begun.
     pub async fn submit_paper(
         &self,
         date_id: i32,
         input: FeedbackInput,
         now: DateTime<Utc>,
     ) -> Result<(), FeedbackError> {
+        let date = offer_date::Entity::find_by_id(date_id)
+            .one(&self.db)
+            .await?
+            .ok_or(FeedbackError::NotFound)?;
+        if date.starts_at > now {
+            return Err(FeedbackError::NotYet);
+        }
         store(&self.db, date_id, FeedbackChannel::Paper, input, now).await?;
         Ok(())
     }

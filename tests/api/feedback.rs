@@ -8,7 +8,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{Backend, TestApp, select, spawn_app},
+    helpers::{Backend, TestApp, select, spawn_app, text_of},
     on_both_backends,
 };
 
@@ -376,3 +376,37 @@ on_both_backends!(
         assert_eq!(qr_forms(&app, busy).await, 30);
     }
 );
+
+on_both_backends!(paper_forms_wait_until_the_date_has_begun, |app| {
+    let date = past_date(&app).await;
+    let mut changed: offer_date::ActiveModel = date.clone().into();
+    changed.starts_at = Set(Utc::now() + Duration::days(1));
+    changed.ends_at = Set(Utc::now() + Duration::days(1) + Duration::minutes(90));
+    changed.update(&app.db).await.unwrap();
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let paper = format!("/verwaltung/termine/{}/rueckmeldungen", date.id);
+    let token = app.csrf_token(&paper).await;
+    let res = app
+        .post_form(
+            &paper,
+            &[
+                ("csrf_token", &token),
+                ("bewertung", "4"),
+                ("gefehlt", "Mehr Zeit"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        text_of(&doc, "#bewertung-error").contains("noch nicht stattgefunden"),
+        "{}",
+        doc.html()
+    );
+    assert_eq!(
+        select(&doc, ".error-summary a")[0].value().attr("href"),
+        Some("#bewertung")
+    );
+    assert!(doc.html().contains("Mehr Zeit"), "the answers are kept");
+    assert!(stored(&app, date.id).await.is_empty());
+});

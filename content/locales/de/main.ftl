@@ -1290,3 +1290,4 @@ feedback-enough-title = Es sind schon alle Rückmeldungen da
 feedback-enough-text = Für diesen Termin sind schon so viele Rückmeldebögen eingegangen, wie Menschen dabei waren – vielen Dank! Weitere Bögen nehmen wir über diesen Code nicht an. Wenn Sie uns noch etwas sagen möchten, wenden Sie sich bitte an den Anbieter des Termins.
 feedback-throttled-title = Zu viele Rückmeldungen von diesem Gerät
 feedback-throttled-text = Von diesem Gerät sind in der letzten Stunde schon viele Rückmeldebögen gekommen. Bitte versuchen Sie es in einer Stunde noch einmal.
+error-feedback-paper-not-yet = Dieser Termin hat noch nicht stattgefunden. Papierbögen können Sie erfassen, sobald der Termin begonnen hat.

@@ -1290,3 +1290,4 @@ feedback-enough-title = All feedback forms are in
 feedback-enough-text = This date has received as many feedback forms as people took part – thank you! This code takes no more forms. If you would still like to tell us something, please contact the provider of the date.
 feedback-throttled-title = Too many feedback forms from this device
 feedback-throttled-text = Many feedback forms came from this device in the last hour. Please try again in an hour.
+error-feedback-paper-not-yet = This date has not taken place yet. You can enter paper forms once it has begun.

@@ -275,11 +275,19 @@ pub async fn paper_submit(
         Ok(input) => input,
         Err(errors) => return render_form(&page, *id, &action, &form, &errors, None).await,
     };
-    page.state()
+    match page
+        .state()
         .feedback_desk()
         .submit_paper(*id, input, Utc::now())
         .await
-        .map_err(web_error)?;
+    {
+        Ok(()) => {}
+        Err(FeedbackError::NotYet) => {
+            let errors = FieldErrors::single("bewertung", "error-feedback-paper-not-yet");
+            return render_form(&page, *id, &action, &form, &errors, None).await;
+        }
+        Err(e) => return Err(web_error(e)),
+    }
     let saved = query.erfasst.parse::<u64>().unwrap_or(0) + 1;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("{action}?erfasst={saved}")))
