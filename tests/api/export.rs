@@ -1558,3 +1558,34 @@ on_both_backends!(only_the_scheduled_export_moves_its_mark, |app| {
     ));
     assert_eq!(manifest(next.path())["period"]["from"], "2025-03-13");
 });
+
+on_both_backends!(granting_a_role_on_the_command_line_is_audited, |app| {
+    let email = "neue-admin@example.org";
+    succeeded(
+        &teilhabe(&app)
+            .args(["user", "add", "--email", email, "--role", "admin"])
+            .output()
+            .unwrap(),
+    );
+    // A role already held is refused and records nothing.
+    let again = teilhabe(&app)
+        .args(["user", "add", "--email", email, "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let granted = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("role.granted"))
+        .filter(audit_log::Column::Target.eq(format!("user:{}", admin.id)))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(granted[0].actor_user_id, None, "no account acted");
+    assert_eq!(granted[0].details, "admin (command line)");
+});

@@ -709,7 +709,7 @@ pub(crate) fn sheet_error(e: WriteError) -> WebError {
 /// Participant list as CSV through the shared spreadsheet writer (UTF-8 with BOM, translated headers,
 /// names and contacts from public forms kept from being read as formulas).
 pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
-    let (_, scope) = staff(&page)?;
+    let (user, scope) = staff(&page)?;
     let db = &page.state().db;
     let (date, offer) = offer_admin::date(db, &scope, *id).await?;
     let header = [
@@ -729,7 +729,9 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
         header.map(|(key, kind)| (page.t(key), kind)),
     )
     .map_err(sheet_error)?;
-    for p in offer_admin::participants(db, date.id).await? {
+    let participants = offer_admin::participants(db, date.id).await?;
+    let rows = participants.len();
+    for p in participants {
         let booked = format!(
             "{} {}",
             format_instant(p.created_at, page.language, DateStyle::Short),
@@ -751,6 +753,15 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
             .map_err(sheet_error)?;
     }
     let body = sheet.into_inner().map_err(sheet_error)?;
+    // Names and contacts leave the portal with this file.
+    crate::services::audit::record(
+        db,
+        Some(user.id),
+        "participants.downloaded",
+        &format!("date:{}", date.id),
+        &format!("{rows} rows"),
+    )
+    .await?;
     let file = format!(
         "teilnehmende-{}-{}.csv",
         offer.slug,

@@ -702,6 +702,15 @@ pub async fn month_csv(
         }
     }
     let body = sheet.into_inner().map_err(sheet_error)?;
+    // Volunteers' names and hours leave the portal with this file.
+    crate::services::audit::record(
+        &page.state().db,
+        page.user().map(|u| u.id),
+        "hours.downloaded",
+        &format!("hours:{}", month.key()),
+        &only.map_or_else(|| "all".to_owned(), |id| format!("user:{id}")),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
