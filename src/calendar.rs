@@ -24,9 +24,10 @@ const MAX_LINE_OCTETS: usize = 75;
 /// One course date (or one person's booking of it) as a calendar entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarEvent {
-    /// Stable across changes, e.g. "date-42@teilhabe.example"; a booking uses its own uid.
+    /// Stable across changes, one per date, e.g. "date-42@teilhabe.example": the public file, the
+    /// feeds and a person's booking name the same entry.
     pub uid: String,
-    /// iCalendar SEQUENCE: raised on each change by the provider.
+    /// iCalendar SEQUENCE: raised on each change by the provider, and when a booking is cancelled.
     pub sequence: i32,
     pub summary: String,
     pub description: String,
@@ -39,28 +40,57 @@ pub struct CalendarEvent {
     pub alarm_before: Option<Duration>,
 }
 
+/// What a calendar file asks of the calendar that reads it (iTIP, RFC 5546).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Add or update the entries.
+    Publish,
+    /// Withdraw the entries with these UIDs (every event is STATUS:CANCELLED).
+    Cancel,
+}
+
+impl Method {
+    /// As in the file and in the `method` parameter of a mail part's content type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Publish => "PUBLISH",
+            Self::Cancel => "CANCEL",
+        }
+    }
+}
+
 /// A complete VCALENDAR (PRODID "-//Teilhabe Thüringen//Teilhabe//DE", VERSION 2.0, CALSCALE GREGORIAN, METHOD PUBLISH,
 /// X-WR-CALNAME = name, X-WR-TIMEZONE Europe/Berlin), one VTIMEZONE for Europe/Berlin, and one VEVENT per event.
 ///
 /// `stamp` becomes every event's DTSTAMP: the moment this calendar was generated.
 pub fn calendar(name: &str, events: &[CalendarEvent], stamp: DateTime<Utc>) -> String {
+    with_method(Method::Publish, name, events, stamp)
+}
+
+/// [`calendar`] with the given METHOD; with [`Method::Cancel`] every event is written cancelled.
+pub fn with_method(
+    method: Method,
+    name: &str,
+    events: &[CalendarEvent],
+    stamp: DateTime<Utc>,
+) -> String {
     let mut builder = IcalCalendarBuilder::version("2.0")
         .gregorian()
         .prodid(escape_text(PRODID))
-        .set(ical_property!("METHOD", "PUBLISH"))
+        .set(ical_property!("METHOD", method.as_str()))
         // Non-standard, but Google Calendar and Apple Calendar show X-WR-CALNAME as the feed's
         // name and use X-WR-TIMEZONE as its default zone.
         .set(ical_property!("X-WR-CALNAME", escape_text(name)))
         .set(ical_property!("X-WR-TIMEZONE", TZID))
         .add_tz(berlin_timezone());
     for event in events {
-        builder = builder.add_event(vevent(event, stamp));
+        builder = builder.add_event(vevent(event, method, stamp));
     }
     refold(&builder.build().generate())
 }
 
-fn vevent(e: &CalendarEvent, stamp: DateTime<Utc>) -> IcalEvent {
-    let status = if e.cancelled {
+fn vevent(e: &CalendarEvent, method: Method, stamp: DateTime<Utc>) -> IcalEvent {
+    let status = if e.cancelled || method == Method::Cancel {
         "CANCELLED"
     } else {
         "CONFIRMED"
@@ -553,6 +583,17 @@ mod tests {
         assert_eq!(value(&gone.properties, "SEQUENCE"), "2");
         let kept = find_event(&cal, "kept@t");
         assert_eq!(value(&kept.properties, "STATUS"), "CONFIRMED");
+    }
+
+    #[test]
+    fn a_cancellation_withdraws_every_event() {
+        let mut e = event("date-9@t", utc(2026, 6, 1, 8, 0));
+        e.sequence = 4;
+        let cal = parse(&with_method(Method::Cancel, "Kurse", &[e], stamp()));
+        assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");
+        let ev = find_event(&cal, "date-9@t");
+        assert_eq!(value(&ev.properties, "STATUS"), "CANCELLED");
+        assert_eq!(value(&ev.properties, "SEQUENCE"), "4");
     }
 
     #[test]

@@ -53,10 +53,12 @@ pub enum Command {
         /// First day, e.g. 2026-03-01.
         #[arg(long)]
         from: Option<String>,
-        /// Last day, e.g. 2026-03-31; with --since-last it defaults to yesterday.
+        /// Last day, e.g. 2026-03-31, today at the latest; with --since-last it defaults to (and may
+        /// not be later than) yesterday.
         #[arg(long)]
         to: Option<String>,
-        /// Start the day after the last recorded export (--from is used only for the first one).
+        /// The scheduled export: start the day after the last --since-last run (--from is used only
+        /// for the first one). Other exports and HTTP downloads do not move this mark.
         #[arg(long)]
         since_last: bool,
         /// csv, json or xlsx.

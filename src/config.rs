@@ -171,6 +171,8 @@ pub struct Settings {
     pub volunteer_min_notice: Duration,
     /// After this long past a date, participants' names and contacts are removed.
     pub retention: Duration,
+    /// A date's printed feedback code takes forms until this long after the date ends.
+    pub feedback_code_valid: Duration,
     /// How long anonymous catalogue pages are served from memory; zero turns the cache off.
     pub page_cache_ttl: Duration,
     /// A kiosk terminal returns to its start page after this long without a touch.
@@ -434,6 +436,15 @@ impl Settings {
             90,
             DAYS,
         )?;
+        let feedback_code_valid = span(
+            "TEILHABE_FEEDBACK_CODE_DAYS",
+            get(
+                "TEILHABE_FEEDBACK_CODE_DAYS",
+                file.feedback_code_days.map(|n| n.to_string()),
+            ),
+            14,
+            DAYS,
+        )?;
         let page_cache_ttl = match get(
             "TEILHABE_PAGE_CACHE_SECONDS",
             file.page_cache_seconds.map(|n| n.to_string()),
@@ -520,6 +531,7 @@ impl Settings {
             volunteer_min_notice,
             reminder_before,
             retention,
+            feedback_code_valid,
             page_cache_ttl,
             kiosk_idle,
             session_absolute,
@@ -548,6 +560,7 @@ pub struct FileConfig {
     pub reminder_hours: Option<u64>,
     pub volunteer_notice_hours: Option<u64>,
     pub retention_days: Option<u64>,
+    pub feedback_code_days: Option<u64>,
     pub page_cache_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
@@ -645,6 +658,7 @@ mod tests {
         assert_eq!(s.offer_hold, Duration::from_secs(24 * 3600));
         assert_eq!(s.reminder_before, Duration::from_secs(48 * 3600));
         assert_eq!(s.retention, Duration::from_secs(90 * 86_400));
+        assert_eq!(s.feedback_code_valid, Duration::from_secs(14 * 86_400));
         assert_eq!(s.page_cache_ttl, Duration::from_secs(5));
         let s = Settings::from_sources(
             FileConfig::default(),

@@ -308,6 +308,7 @@ async fn run_export(
         Err(e) => return startup_failure(e),
     };
     let today = export::today_in_berlin(chrono::Utc::now());
+    let since_last = period.since_last;
     let period = match period.resolve(&db, today).await {
         Ok(period) => period,
         Err(e) => return export_failure(&e),
@@ -317,6 +318,7 @@ async fn run_export(
         format,
         bom,
         started_by: "cli".into(),
+        scheduled: since_last,
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(

@@ -11,6 +11,7 @@ mod m20261129_000006_proposals;
 mod m20261129_000007_dialogue_feedback_export;
 mod m20261129_000008_kiosk;
 mod m20261129_000009_volunteering;
+mod m20261201_000010_export_schedule_mark;
 mod m20261202_000011_perf_catalogue_indexes;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_dialogue_feedback_export::Migration),
             Box::new(m20261129_000008_kiosk::Migration),
             Box::new(m20261129_000009_volunteering::Migration),
+            Box::new(m20261201_000010_export_schedule_mark::Migration),
             Box::new(m20261202_000011_perf_catalogue_indexes::Migration),
         ]
     }

@@ -37,6 +37,13 @@ impl FeedbackChannel {
     }
 }
 
+/// How many forms a date's printed code takes, for the `people` who could have been there: as many
+/// again as a fifth of them (at least three) for companions, a second device or a form sent twice.
+pub fn qr_form_limit(people: i64) -> i64 {
+    let people = people.max(0);
+    people + ((people + 4) / 5).max(3)
+}
+
 /// Self-assessed confidence from 1 (not at all sure) to 5 (very sure), per competence area.
 pub type Confidence = [Option<i16>; 5];
 
@@ -149,6 +156,15 @@ impl FeedbackInput {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_code_takes_the_people_and_a_fifth_more_at_least_three() {
+        assert_eq!(qr_form_limit(0), 3);
+        assert_eq!(qr_form_limit(1), 4);
+        assert_eq!(qr_form_limit(15), 18);
+        assert_eq!(qr_form_limit(16), 20);
+        assert_eq!(qr_form_limit(50), 60);
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()

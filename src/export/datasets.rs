@@ -16,6 +16,7 @@ use sea_orm::{
 use super::{
     ExportPeriod,
     scrub::{scrub, scrub_opt},
+    suppression::{Rules, Sum},
     writers::{Cell, Column, ColumnType as T, RowSink, WriteError, col},
 };
 use crate::{
@@ -105,6 +106,24 @@ const DATE_COLUMNS: &[Column] = &[
     col("feedback_forms", T::Integer),
 ];
 
+/// Booked places are people too; and since a booking holds only a few places, booked places and
+/// bookings give each other away: they are hidden together.
+const DATE_SUPPRESSION: Rules = Rules {
+    counts: &[
+        "booked_places",
+        "bookings",
+        "participants_present",
+        "no_shows",
+        "feedback_forms",
+    ],
+    // Places nobody marked present or absent are in the total only.
+    sums: &[Sum {
+        total: "booked_places",
+        parts: &["participants_present", "no_shows"],
+    }],
+    together: &[&["bookings", "booked_places"]],
+};
+
 const FEEDBACK_COLUMNS: &[Column] = &[
     col("feedback_id", T::Integer),
     col("date_id", T::Integer),
@@ -178,6 +197,62 @@ const STATISTICS_COLUMNS: &[Column] = &[
     col("volunteer_people_reached", T::Integer),
     col("volunteer_hours", T::Decimal(1)),
 ];
+
+const STATISTICS_SUPPRESSION: Rules = Rules {
+    counts: &[
+        "bookings_total",
+        "bookings_online",
+        "bookings_staff",
+        "bookings_kiosk",
+        "bookings_api",
+        "participants_present",
+        "no_shows",
+        "proposals_total",
+        "proposals_online",
+        "proposals_kiosk",
+        "proposals_assisted",
+        "proposals_import",
+        "feedback_total",
+        "feedback_online",
+        "feedback_qr",
+        "feedback_kiosk",
+        "feedback_paper",
+        "kiosk_bookings",
+        "kiosk_feedback",
+        "kiosk_proposals",
+        "volunteer_people_reached",
+    ],
+    sums: &[
+        Sum {
+            total: "bookings_total",
+            parts: &[
+                "bookings_online",
+                "bookings_staff",
+                "bookings_kiosk",
+                "bookings_api",
+            ],
+        },
+        Sum {
+            total: "proposals_total",
+            parts: &[
+                "proposals_online",
+                "proposals_kiosk",
+                "proposals_assisted",
+                "proposals_import",
+            ],
+        },
+        Sum {
+            total: "feedback_total",
+            parts: &[
+                "feedback_online",
+                "feedback_qr",
+                "feedback_kiosk",
+                "feedback_paper",
+            ],
+        },
+    ],
+    together: &[],
+};
 
 const VOLUNTEER_SESSION_COLUMNS: &[Column] = &[
     col("session_id", T::Integer),
@@ -563,6 +638,7 @@ async fn dates(
     sink: &mut dyn RowSink,
     progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
     let mut last = 0;
     let mut rows = 0;
     loop {
@@ -591,7 +667,7 @@ async fn dates(
         for d in &batch {
             let offer = lookups.offers.get(&d.offer_id);
             let a = attendance.get(&d.id).copied().unwrap_or_default();
-            sink.write_row(&[
+            let mut row = [
                 d.id.into(),
                 d.offer_id.into(),
                 offer.map(|o| o.kind.clone()).into(),
@@ -602,11 +678,13 @@ async fn dates(
                 d.status.as_str().into(),
                 d.capacity.into(),
                 d.booked_places.into(),
-                suppressed(a.bookings),
-                suppressed(a.present),
-                suppressed(a.absent),
-                suppressed(forms.get(&d.id).copied().unwrap_or(0)),
-            ])?;
+                a.bookings.into(),
+                a.present.into(),
+                a.absent.into(),
+                forms.get(&d.id).copied().unwrap_or(0).into(),
+            ];
+            suppression.apply(&mut row);
+            sink.write_row(&row)?;
         }
         rows += batch.len() as u64;
         tick(progress, batch.len());
@@ -1221,6 +1299,7 @@ async fn statistics(
     })
     .await?;
 
+    let suppression = STATISTICS_SUPPRESSION.resolve(STATISTICS_COLUMNS);
     let mut rows = 0;
     for ((district, month), t) in &tallies {
         let bookings_total = t.bookings.iter().sum::<i64>() + t.bookings_other;
@@ -1237,24 +1316,25 @@ async fn statistics(
             t.dates_held.into(),
             t.course_dates.into(),
             t.dialogue_dates.into(),
-            suppressed(bookings_total),
+            bookings_total.into(),
         ];
-        row.extend(t.bookings.iter().map(|n| suppressed(*n)));
-        row.push(suppressed(t.present));
-        row.push(suppressed(t.absent));
-        row.push(suppressed(proposals_total));
-        row.extend(t.proposals.iter().map(|n| suppressed(*n)));
-        row.push(suppressed(feedback_total));
-        row.extend(t.feedback.iter().map(|n| suppressed(*n)));
+        row.extend(t.bookings.iter().map(|n| Cell::Int(*n)));
+        row.push(t.present.into());
+        row.push(t.absent.into());
+        row.push(proposals_total.into());
+        row.extend(t.proposals.iter().map(|n| Cell::Int(*n)));
+        row.push(feedback_total.into());
+        row.extend(t.feedback.iter().map(|n| Cell::Int(*n)));
         row.push(average(t.rating_sum, feedback_total, feedback_total));
         row.push(average(t.change_sum, t.change_items, t.change_forms));
         // Page views are not people; a booking, form or proposal at a terminal is one.
         row.push(t.kiosk[0].into());
-        row.extend(t.kiosk[1..].iter().map(|n| suppressed(*n)));
+        row.extend(t.kiosk[1..].iter().map(|n| Cell::Int(*n)));
         // Sessions are events, not people.
         row.push(t.volunteer_sessions.into());
-        row.push(suppressed(t.volunteer_people));
+        row.push(t.volunteer_people.into());
         row.push(Cell::Decimal(t.volunteer_minutes as f64 / 60.0));
+        suppression.apply(&mut row);
         sink.write_row(&row)?;
         rows += 1;
     }
@@ -1275,6 +1355,13 @@ mod tests {
         assert_eq!(suppressed(5), Cell::Int(5));
         assert_eq!(average(20, 4, 4), Cell::Empty);
         assert_eq!(average(21, 5, 5), Cell::Decimal(4.2));
+    }
+
+    #[test]
+    fn suppression_rules_name_real_columns() {
+        // `resolve` panics on a name that is no column.
+        DATE_SUPPRESSION.resolve(DATE_COLUMNS);
+        STATISTICS_SUPPRESSION.resolve(STATISTICS_COLUMNS);
     }
 
     #[test]

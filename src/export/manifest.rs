@@ -68,7 +68,7 @@ pub fn write_manifest(
         "csv_byte_order_mark": request.bom && request.format == ExportFormat::Csv,
         "suppression": {
             "minimum_group": datasets::MIN_GROUP,
-            "rule": "counts of 1 to 4 and averages over fewer than 5 forms are left empty (null in JSON)",
+            "rule": "counts of 1 to 4 and averages over fewer than 5 forms are left empty (null in JSON); so are further cells of the same sum (and booked places with few bookings) wherever a hidden count could otherwise be worked out",
         },
         "files": files,
     });

@@ -6,6 +6,8 @@
 pub mod datasets;
 pub mod manifest;
 pub mod scrub;
+pub mod spreadsheet;
+pub mod suppression;
 pub mod writers;
 
 use std::{
@@ -16,13 +18,16 @@ use std::{
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use indicatif::ProgressBar;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use crate::db::entities::export_run;
 use datasets::{DATASETS, FillError, Lookups};
 
 /// Version of the file layout described in `content/reference/export-schema.md`.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -104,6 +109,8 @@ pub enum ExportError {
     MissingDate(Field),
     #[error("--from ({from}) is after --to ({to})")]
     ReversedPeriod { from: NaiveDate, to: NaiveDate },
+    #[error("--to: {to} is not over yet; the last day this export can cover is {last}")]
+    NotOver { to: NaiveDate, last: NaiveDate },
     #[error("--format: '{0}' is not one of csv, json, xlsx")]
     UnknownFormat(String),
     #[error(
@@ -145,6 +152,7 @@ impl ExportError {
             Self::InvalidDate { .. }
                 | Self::MissingDate(_)
                 | Self::ReversedPeriod { .. }
+                | Self::NotOver { .. }
                 | Self::UnknownFormat(_)
                 | Self::NoEarlierExport
                 | Self::NothingNew { .. }
@@ -155,7 +163,9 @@ impl ExportError {
     pub fn field(&self) -> Option<Field> {
         match self {
             Self::InvalidDate { field, .. } | Self::MissingDate(field) => Some(*field),
-            Self::ReversedPeriod { .. } | Self::NothingNew { .. } => Some(Field::To),
+            Self::ReversedPeriod { .. } | Self::NotOver { .. } | Self::NothingNew { .. } => {
+                Some(Field::To)
+            }
             Self::UnknownFormat(_) => Some(Field::Format),
             Self::NoEarlierExport => Some(Field::From),
             _ => None,
@@ -196,6 +206,15 @@ impl ExportPeriod {
 
     pub fn to(&self) -> NaiveDate {
         self.to
+    }
+
+    /// Refuses a period that ends after `last`: days that have not happened cannot be exported, and
+    /// a scheduled export that covered them would skip what happens on them later.
+    pub fn ending_by(self, last: NaiveDate) -> Result<Self, ExportError> {
+        if self.to > last {
+            return Err(ExportError::NotOver { to: self.to, last });
+        }
+        Ok(self)
     }
 
     /// `[start, end)` in UTC: midnight in Berlin at the start of `from` and after `to`.
@@ -243,8 +262,9 @@ pub struct PeriodInput {
 }
 
 impl PeriodInput {
-    /// With `--since-last` the period starts the day after the last recorded export (or at `--from`
-    /// for the very first one) and ends at `--to` or yesterday.
+    /// With `--since-last` the period starts the day after the last scheduled export (or at `--from`
+    /// for the very first one) and ends at `--to` or yesterday; only whole days are exported then.
+    /// Without it, the period may end today at the latest.
     pub async fn resolve(
         &self,
         db: &DatabaseConnection,
@@ -263,10 +283,18 @@ impl PeriodInput {
         if !self.since_last {
             let from = from.ok_or(ExportError::MissingDate(Field::From))?;
             let to = to.ok_or(ExportError::MissingDate(Field::To))?;
-            return ExportPeriod::new(from, to);
+            return ExportPeriod::new(from, to)?.ending_by(today);
         }
-        let to = to.unwrap_or(today - Duration::days(1));
+        let yesterday = today - Duration::days(1);
+        let to = to.unwrap_or(yesterday);
+        if to > yesterday {
+            return Err(ExportError::NotOver {
+                to,
+                last: yesterday,
+            });
+        }
         let last = export_run::Entity::find()
+            .filter(export_run::Column::Scheduled.eq(true))
             .order_by_desc(export_run::Column::PeriodTo)
             .one(db)
             .await?;
@@ -295,6 +323,8 @@ pub struct ExportRequest {
     pub bom: bool,
     /// `cli` or `api:<user id>`, recorded in `export_runs`.
     pub started_by: String,
+    /// `teilhabe export --since-last`: the run moves the mark the next scheduled one starts from.
+    pub scheduled: bool,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -429,12 +459,13 @@ pub async fn run(
         format: Set(request.format.as_str().to_owned()),
         started_by: Set(request.started_by.clone()),
         finished_at: Set(Utc::now()),
+        scheduled: Set(request.scheduled),
         ..Default::default()
     }
     .insert(db)
     .await;
     if let Err(e) = recorded {
-        // Without the record `--since-last` would export the period again; better no files at all.
+        // Without the record a scheduled run would export the period again; better no files at all.
         unpublish(out_dir, &files);
         return Err(e.into());
     }
@@ -492,6 +523,19 @@ mod tests {
         let (start, end) = period.utc_bounds();
         assert_eq!(start.to_rfc3339(), "2026-03-28T23:00:00+00:00");
         assert_eq!(end.to_rfc3339(), "2026-03-29T22:00:00+00:00");
+    }
+
+    #[test]
+    fn a_period_may_not_end_after_the_last_day_given() {
+        let period = ExportPeriod::new(day("2026-03-01"), day("2026-03-31")).unwrap();
+        assert_eq!(period.ending_by(day("2026-03-31")).unwrap(), period);
+        let e = period.ending_by(day("2026-03-30")).unwrap_err();
+        assert!(e.is_usage());
+        assert_eq!(e.field(), Some(Field::To));
+        assert_eq!(
+            e.to_string(),
+            "--to: 2026-03-31 is not over yet; the last day this export can cover is 2026-03-30"
+        );
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! The three file formats behind one trait. Every writer takes rows one at a time and keeps only a
 //! buffer in memory, so the size of an export does not change how much memory it needs.
 use std::{
+    borrow::Cow,
     fs::File,
     io::{BufWriter, Write},
     path::Path,
 };
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::ExportFormat;
+use super::{
+    ExportFormat,
+    spreadsheet::{CsvSheet, Numbers, quote_prefix, xlsx_text},
+};
 
 /// What a column holds; decides how a value is written and what the schema documentation says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,54 +156,31 @@ fn rounded(value: f64, places: usize) -> f64 {
     (value * factor).round() / factor
 }
 
-/// RFC 4180: comma, double quotes where needed, CRLF line ends.
+/// RFC 4180 through the shared spreadsheet writer: comma, double quotes where needed, CRLF line
+/// ends, formula-like text escaped.
 struct CsvSink {
-    writer: csv::Writer<BufWriter<File>>,
-    columns: &'static [Column],
+    sheet: CsvSheet<BufWriter<File>>,
 }
 
 impl CsvSink {
     fn create(path: &Path, columns: &'static [Column], bom: bool) -> Result<Self, WriteError> {
-        let mut file = BufWriter::new(File::create(path)?);
-        if bom {
-            // Excel reads a CSV file as Windows-1252 unless it starts with a UTF-8 byte order mark.
-            file.write_all("\u{FEFF}".as_bytes())?;
-        }
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(file);
-        writer.write_record(columns.iter().map(|c| c.name))?;
-        Ok(Self { writer, columns })
+        let sheet = CsvSheet::new(
+            BufWriter::new(File::create(path)?),
+            bom,
+            Numbers::Plain,
+            columns.iter().map(|c| (c.name, c.kind)),
+        )?;
+        Ok(Self { sheet })
     }
 }
 
 impl RowSink for CsvSink {
     fn write_row(&mut self, cells: &[Cell]) -> Result<(), WriteError> {
-        check_shape(self.columns, cells)?;
-        for (cell, column) in cells.iter().zip(self.columns) {
-            match cell {
-                Cell::Empty => self.writer.write_field("")?,
-                Cell::Int(v) => self.writer.write_field(v.to_string())?,
-                Cell::Decimal(v) => {
-                    let places = match column.kind {
-                        ColumnType::Decimal(p) => p,
-                        _ => 2,
-                    };
-                    self.writer
-                        .write_field(decimal_text(*v, places).unwrap_or_default())?
-                }
-                Cell::Text(v) => self.writer.write_field(v)?,
-                Cell::Bool(v) => self.writer.write_field(if *v { "true" } else { "false" })?,
-            }
-        }
-        self.writer.write_record(None::<&[u8]>)?;
-        Ok(())
+        self.sheet.write_row(cells)
     }
 
     fn finish(self: Box<Self>) -> Result<(), WriteError> {
-        let mut writer = self.writer;
-        writer.flush()?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        let file = self.sheet.into_inner()?;
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(())
     }
@@ -282,6 +263,8 @@ struct XlsxSink {
     sheet_name: String,
     columns: &'static [Column],
     header: Format,
+    /// For text that looks like a formula (see [`xlsx_text`]).
+    quote: Format,
     sheet: usize,
     row: u32,
 }
@@ -303,6 +286,7 @@ impl XlsxSink {
             sheet_name: sheet_name.to_owned(),
             columns,
             header: Format::new().set_bold(),
+            quote: quote_prefix(),
             sheet: 0,
             row: 0,
         };
@@ -327,10 +311,6 @@ impl XlsxSink {
         self.row = 1;
         Ok(())
     }
-
-    fn current(&mut self) -> Result<&mut Worksheet, WriteError> {
-        Ok(self.workbook.worksheet_from_index(self.sheet)?)
-    }
 }
 
 /// Sheet names may have at most 31 characters.
@@ -352,7 +332,9 @@ impl RowSink for XlsxSink {
         }
         let row = self.row;
         let columns = self.columns;
-        let sheet = self.current()?;
+        let quote = &self.quote;
+        // Split borrows: the sheet from the workbook, the format from its own field.
+        let sheet = self.workbook.worksheet_from_index(self.sheet)?;
         for (c, (cell, column)) in cells.iter().zip(columns).enumerate() {
             let c = c as u16;
             match cell {
@@ -370,12 +352,12 @@ impl RowSink for XlsxSink {
                     }
                 }
                 Cell::Text(v) => {
-                    let text = if v.chars().count() > XLSX_MAX_CHARS {
-                        v.chars().take(XLSX_MAX_CHARS).collect()
+                    let text: Cow<str> = if v.chars().count() > XLSX_MAX_CHARS {
+                        Cow::Owned(v.chars().take(XLSX_MAX_CHARS).collect())
                     } else {
-                        v.clone()
+                        Cow::Borrowed(v)
                     };
-                    sheet.write_string(row, c, text)?;
+                    xlsx_text(sheet, row, c, &text, quote)?;
                 }
                 Cell::Bool(v) => {
                     sheet.write_boolean(row, c, *v)?;

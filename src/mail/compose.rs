@@ -7,7 +7,7 @@ use super::{Attachment, OutgoingMail};
 use crate::{
     calendar,
     db::entities::booking,
-    domain::{Email, Language, offer::OfferKind},
+    domain::{Email, Language, booking::BookingStatus, offer::OfferKind},
     i18n::{DateStyle, Translations, format_instant},
     services::catalogue,
 };
@@ -135,7 +135,8 @@ impl BookingMail {
         }
     }
 
-    /// Mails about a place the person has get the calendar entry attached.
+    /// Mails about a place the person has (or had) get the calendar entry attached; a cancellation
+    /// withdraws the entry from their calendar.
     fn attaches_calendar(self) -> bool {
         matches!(
             self,
@@ -144,6 +145,8 @@ impl BookingMail {
                 | Self::DateChanged
                 | Self::Reminder
                 | Self::DateCancelled
+                | Self::CancelledByPerson
+                | Self::CancelledByProvider
         )
     }
 }
@@ -222,21 +225,14 @@ impl Composer {
         ctx.insert("link", &link);
         ctx.insert("outro", &text("mail-booking-outro"));
         ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
-        let attachment = if kind.attaches_calendar() {
-            let mut events = vec![calendar_event(date, &self.base_url, Some(booking.id))];
-            events.extend(
-                sessions
-                    .iter()
-                    .map(|s| session_event(s, &self.base_url, booking.id)),
-            );
-            Some(Attachment {
+        let attachment = kind.attaches_calendar().then(|| {
+            let (method, body) = booking_calendar(date, sessions, &self.base_url, booking);
+            Attachment {
                 file_name: "termin.ics".into(),
-                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-                body: calendar::calendar(&date.title, &events, chrono::Utc::now()),
-            })
-        } else {
-            None
-        };
+                content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
+                body,
+            }
+        });
         Ok(Some(OutgoingMail {
             to,
             subject: text(&format!("mail-booking-{}-subject", kind.key())),
@@ -247,19 +243,47 @@ impl Composer {
     }
 }
 
-/// A later session in the person's own calendar: its own UID, tied to the booking.
-pub fn session_event(
-    session: &catalogue::DateSummary,
+/// The person's own entries for a booking: the date and its later sessions, with a reminder. They
+/// carry the dates' own UIDs, as the public files and feeds do, so an entry is the same whichever
+/// way it came. A cancelled booking withdraws them: STATUS:CANCELLED, and a SEQUENCE above the one
+/// any earlier file of the date had.
+pub fn booking_events(
+    date: &catalogue::DateSummary,
+    sessions: &[catalogue::DateSummary],
     base_url: &str,
-    booking_id: i64,
-) -> calendar::CalendarEvent {
-    let mut event = calendar_event(session, base_url, Some(booking_id));
-    event.uid = event.uid.replacen(
-        &format!("booking-{booking_id}@"),
-        &format!("booking-{booking_id}-session-{}@", session.date_id),
-        1,
-    );
-    event
+    booking: &booking::Model,
+) -> Vec<calendar::CalendarEvent> {
+    let withdrawn = booking.status == BookingStatus::Cancelled.as_str();
+    std::iter::once(date)
+        .chain(sessions)
+        .map(|d| {
+            let mut event = calendar_event(d, base_url);
+            event.alarm_before = Some(chrono::Duration::days(1));
+            if withdrawn {
+                event.cancelled = true;
+                event.sequence += 1;
+            }
+            event
+        })
+        .collect()
+}
+
+/// The calendar file of a booking ([`booking_events`]): METHOD:CANCEL once nothing in it takes place
+/// for the person, so calendars remove the entry they imported.
+pub fn booking_calendar(
+    date: &catalogue::DateSummary,
+    sessions: &[catalogue::DateSummary],
+    base_url: &str,
+    booking: &booking::Model,
+) -> (calendar::Method, String) {
+    let events = booking_events(date, sessions, base_url, booking);
+    let method = if events.iter().all(|e| e.cancelled) {
+        calendar::Method::Cancel
+    } else {
+        calendar::Method::Publish
+    };
+    let body = calendar::with_method(method, &date.title, &events, chrono::Utc::now());
+    (method, body)
 }
 
 /// Venue and address in one line, or "online".
@@ -277,22 +301,15 @@ pub fn place_line(date: &catalogue::DateSummary, online: &str) -> String {
     }
 }
 
-/// The calendar entry of a date; with a booking id it is the person's own entry (own UID, reminder).
-pub fn calendar_event(
-    date: &catalogue::DateSummary,
-    base_url: &str,
-    booking_id: Option<i64>,
-) -> calendar::CalendarEvent {
+/// The calendar entry of a date, with the date's UID.
+pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar::CalendarEvent {
     let host = url::Url::parse(base_url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "teilhabe.invalid".into());
     let base = base_url.trim_end_matches('/');
     calendar::CalendarEvent {
-        uid: match booking_id {
-            Some(id) => format!("booking-{id}@{host}"),
-            None => format!("date-{}@{host}", date.date_id),
-        },
+        uid: format!("date-{}@{host}", date.date_id),
         sequence: date.revision,
         summary: date.title.clone(),
         description: format!(
@@ -305,6 +322,6 @@ pub fn calendar_event(
         starts_at: date.starts_at,
         ends_at: date.ends_at,
         cancelled: date.date_status == "cancelled",
-        alarm_before: booking_id.map(|_| chrono::Duration::days(1)),
+        alarm_before: None,
     }
 }

@@ -7,7 +7,10 @@ use std::{path::PathBuf, time::Duration};
 use chrono::Utc;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Attachment as MimeAttachment, Mailbox, MultiPart, header::ContentType},
+    message::{
+        Attachment as MimeAttachment, Mailbox, MultiPart,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -156,6 +159,11 @@ impl Sender {
             .to(to)
             .subject(row.subject.clone())
             .message_id(Some(format!("<{}@{}>", row.message_id, self.domain)))
+            // RFC 3834: every mail is sent by the portal itself, so no out-of-office replies.
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
             .multipart(body)
             .map_err(|e| MailError::Build(e.to_string()))
     }

@@ -5,18 +5,22 @@ use std::{borrow::Cow, collections::HashMap};
 use chrono::{DateTime, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
 };
 
 use crate::{
     db::entities::{booking, feedback, feedback_invitation, offer, offer_date},
     domain::{
         Email, Language,
-        feedback::{FeedbackChannel, FeedbackInput},
+        feedback::{FeedbackChannel, FeedbackInput, qr_form_limit},
     },
     mail::{self, compose::Composer},
-    services::sessions::{hash_token, random_token},
+    services::{
+        sessions::{hash_token, random_token},
+        throttle::Limit,
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +32,12 @@ pub enum FeedbackError {
     /// Feedback is about a date that took place; before it starts there is nothing to rate.
     #[error("the date has not started yet")]
     NotYet,
+    /// A printed code takes forms only for some days after its date.
+    #[error("the printed feedback code has expired")]
+    Expired,
+    /// The printed code took as many forms as people could have been at the date.
+    #[error("the printed feedback code took all the forms its date can have")]
+    Enough,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("composing a mail: {0}")]
@@ -38,6 +48,43 @@ pub enum FeedbackError {
 pub struct FeedbackDesk {
     pub db: DatabaseConnection,
     pub composer: Composer,
+    /// How long after its date a printed code takes forms.
+    pub code_valid_for: chrono::Duration,
+}
+
+/// Forms one client address may send through printed codes in an hour: a printed code is public, so
+/// without this one device could fill in a date's share of forms alone.
+pub const CODE_FORMS_PER_ADDRESS: Limit = Limit {
+    max: 30,
+    window: chrono::Duration::hours(1),
+};
+
+/// Who could have been at `date`: places booked and not marked absent (a course's sessions count
+/// those of its first date) and places kept for people who walk in; without registration, its
+/// capacity.
+async fn people_at(conn: &impl ConnectionTrait, date: &offer_date::Model) -> Result<i64, DbErr> {
+    let registration = offer::Entity::find_by_id(date.offer_id)
+        .one(conn)
+        .await?
+        .is_none_or(|o| o.registration_required);
+    if !registration {
+        return Ok(date.capacity.into());
+    }
+    let booked: Option<i64> = booking::Entity::find()
+        .select_only()
+        .column_as(Expr::col(booking::Column::Places).sum(), "places")
+        .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(
+            Condition::any()
+                .add(booking::Column::Attendance.is_null())
+                .add(booking::Column::Attendance.ne("absent")),
+        )
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten();
+    Ok(booked.unwrap_or(0) + i64::from(date.walk_in_places))
 }
 
 fn berlin_today(now: DateTime<Utc>) -> chrono::NaiveDate {
@@ -117,24 +164,54 @@ impl FeedbackDesk {
         Ok(())
     }
 
-    /// The date behind a printed QR link, once it has started.
-    pub async fn date_for_code(
+    /// The date behind a printed QR link while the link takes forms: from the start of the date
+    /// until [`Self::code_valid_for`] after its end, and up to [`qr_form_limit`] forms.
+    async fn open_code(
         &self,
+        conn: &impl ConnectionTrait,
         date_id: i32,
         code: &str,
         now: DateTime<Utc>,
+        lock: bool,
     ) -> Result<offer_date::Model, FeedbackError> {
-        let date = offer_date::Entity::find_by_id(date_id)
-            .one(&self.db)
+        let mut query = offer_date::Entity::find_by_id(date_id);
+        if lock {
+            query = query.lock_exclusive();
+        }
+        let date = query
+            .one(conn)
             .await?
             .filter(|d| d.feedback_code.as_deref() == Some(code))
             .ok_or(FeedbackError::NotFound)?;
         if date.starts_at > now {
             return Err(FeedbackError::NotYet);
         }
+        if now > date.ends_at + self.code_valid_for {
+            return Err(FeedbackError::Expired);
+        }
+        let taken = feedback::Entity::find()
+            .filter(feedback::Column::DateId.eq(date_id))
+            .filter(feedback::Column::Channel.eq(FeedbackChannel::Qr.key()))
+            .count(conn)
+            .await?;
+        if taken as i64 >= qr_form_limit(people_at(conn, &date).await?) {
+            return Err(FeedbackError::Enough);
+        }
         Ok(date)
     }
 
+    /// The date behind a printed QR link, while the link takes forms.
+    pub async fn date_for_code(
+        &self,
+        date_id: i32,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<offer_date::Model, FeedbackError> {
+        self.open_code(&self.db, date_id, code, now, false).await
+    }
+
+    /// Counting and storing are one step under the date's lock, so forms sent at the same moment
+    /// cannot pass the limit together.
     pub async fn submit_with_code(
         &self,
         date_id: i32,
@@ -142,18 +219,28 @@ impl FeedbackDesk {
         input: FeedbackInput,
         now: DateTime<Utc>,
     ) -> Result<(), FeedbackError> {
-        self.date_for_code(date_id, code, now).await?;
-        store(&self.db, date_id, FeedbackChannel::Qr, input, now).await?;
+        let txn = crate::services::booking::begin_write(&self.db).await?;
+        self.open_code(&txn, date_id, code, now, true).await?;
+        store(&txn, date_id, FeedbackChannel::Qr, input, now).await?;
+        txn.commit().await?;
         Ok(())
     }
 
-    /// A paper form typed in by staff (the handler checks the date belongs to their organisation).
+    /// A paper form typed in by staff (the handler checks the date belongs to their organisation),
+    /// once the date has begun.
     pub async fn submit_paper(
         &self,
         date_id: i32,
         input: FeedbackInput,
         now: DateTime<Utc>,
     ) -> Result<(), FeedbackError> {
+        let date = offer_date::Entity::find_by_id(date_id)
+            .one(&self.db)
+            .await?
+            .ok_or(FeedbackError::NotFound)?;
+        if date.starts_at > now {
+            return Err(FeedbackError::NotYet);
+        }
         store(&self.db, date_id, FeedbackChannel::Paper, input, now).await?;
         Ok(())
     }

@@ -13,6 +13,7 @@ use sea_orm::{
 use crate::{
     db::entities::{district, organisation, user, user_role},
     domain::{DistrictKey, Email, Role, Slug, role::RoleScope},
+    services::audit,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -146,11 +147,24 @@ pub async fn add_user_with_role(
         user_id: Set(user_id),
         role: Set(grant.role.as_str().to_owned()),
         organisation_id: Set(organisation_id),
-        district_key: Set(district_key),
+        district_key: Set(district_key.clone()),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    // Recorded like a grant in the admin pages; no account acted, so there is no actor.
+    let scope = organisation_id
+        .map(|o| format!(" organisation:{o}"))
+        .or(district_key.map(|d| format!(" district:{d}")))
+        .unwrap_or_default();
+    audit::record(
+        &txn,
+        None,
+        "role.granted",
+        &format!("user:{user_id}"),
+        &format!("{}{scope} (command line)", grant.role),
+    )
     .await?;
     txn.commit().await?;
     Ok(UserAdded {

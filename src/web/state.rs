@@ -60,6 +60,8 @@ impl AppState {
         FeedbackDesk {
             db: self.db.clone(),
             composer: self.composer(),
+            code_valid_for: chrono::Duration::from_std(self.settings.feedback_code_valid)
+                .unwrap_or(chrono::Duration::days(14)),
         }
     }
 

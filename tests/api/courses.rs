@@ -421,6 +421,9 @@ struct Mail {
     text: String,
     /// Decoded bodies of `text/calendar` parts.
     calendars: Vec<String>,
+    /// The `method` parameter of each calendar part's content type (iTIP).
+    calendar_methods: Vec<String>,
+    auto_submitted: String,
 }
 
 struct MimePart {
@@ -611,6 +614,7 @@ async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
             let message = MimePart::parse(&raw);
             let to = message.header("To");
             let subject = message.header("Subject");
+            let auto_submitted = message.header("Auto-Submitted");
             let leaves = message.leaves();
             Mail {
                 to,
@@ -625,6 +629,20 @@ async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
                     .filter(|p| p.mime_type() == "text/calendar")
                     .map(MimePart::decoded)
                     .collect(),
+                calendar_methods: leaves
+                    .iter()
+                    .filter(|p| p.mime_type() == "text/calendar")
+                    .map(|p| {
+                        let content_type = p.header("Content-Type").to_ascii_lowercase();
+                        content_type
+                            .split(';')
+                            .find_map(|param| param.trim().strip_prefix("method="))
+                            .unwrap_or_default()
+                            .trim_matches('"')
+                            .to_owned()
+                    })
+                    .collect(),
+                auto_submitted,
             }
         })
         .filter(|m| m.to.trim_matches(['<', '>']) == to)
@@ -1874,6 +1892,89 @@ on_both_backends!(
         );
     }
 );
+
+/// UID, SEQUENCE, STATUS of the first event and METHOD of a calendar file.
+fn calendar_entry(ics: &str) -> (String, i32, String, String) {
+    let calendar = parse_calendar(ics);
+    let event = &calendar.events[0].properties;
+    (
+        value_of(event, "UID"),
+        value_of(event, "SEQUENCE").parse().unwrap(),
+        value_of(event, "STATUS"),
+        value_of(&calendar.properties, "METHOD"),
+    )
+}
+
+on_both_backends!(cancelling_withdraws_the_entry_people_imported, |app| {
+    let title = "Fotos am Smartphone ordnen";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(5, 4)).await;
+    let anna = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+    let confirmed = mails_to(&app, "anna@example.de").await;
+    let (uid, sequence, status, method) = calendar_entry(&confirmed[0].calendars[0]);
+    assert_eq!(
+        (uid.as_str(), status.as_str(), method.as_str()),
+        (
+            format!("date-{date_id}@teilhabe.test").as_str(),
+            "CONFIRMED",
+            "PUBLISH"
+        )
+    );
+    // One UID per date: the public calendar file and feeds use it too.
+    let public = get_calendar(&app, &format!("/kalender/termin/{date_id}.ics")).await;
+    assert_eq!(calendar_entry(&public).0, uid);
+
+    // Anna cancels: her mail carries a cancellation of the same entry, with a higher SEQUENCE.
+    app.desk()
+        .cancel(&anna.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let mails = mails_to(&app, "anna@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [
+            format!("Ihr Platz ist gebucht: {title}"),
+            format!("Ihre Buchung ist abgesagt: {title}")
+        ]
+    );
+    assert_eq!(
+        mails[1].calendars.len(),
+        1,
+        "the cancellation has a calendar file"
+    );
+    assert_eq!(mails[1].calendar_methods, ["cancel"]);
+    let (cancel_uid, cancel_sequence, cancel_status, cancel_method) =
+        calendar_entry(&mails[1].calendars[0]);
+    assert_eq!(cancel_uid, uid);
+    assert!(cancel_sequence > sequence, "{cancel_sequence} > {sequence}");
+    assert_eq!(
+        (cancel_status.as_str(), cancel_method.as_str()),
+        ("CANCELLED", "CANCEL")
+    );
+    // The calendar file on her booking page says the same.
+    let own = get_calendar(&app, &format!("/buchung/{}/termin.ics", anna.cancel_token)).await;
+    let (own_uid, own_sequence, own_status, _) = calendar_entry(&own);
+    assert_eq!((own_uid, own_status.as_str()), (uid.clone(), "CANCELLED"));
+    assert!(own_sequence > sequence);
+
+    // The provider cancels the date: Bernd's entry is withdrawn the same way.
+    let before = calendar_entry(&mails_to(&app, "bernd@example.de").await[0].calendars[0]);
+    app.desk().cancel_date(date_id, Utc::now()).await.unwrap();
+    let mails = mails_to(&app, "bernd@example.de").await;
+    let last = mails.last().unwrap();
+    assert_eq!(last.calendar_methods, ["cancel"]);
+    let after = calendar_entry(&last.calendars[0]);
+    assert_eq!(
+        (&after.0, after.2.as_str(), after.3.as_str()),
+        (&uid, "CANCELLED", "CANCEL")
+    );
+    assert!(after.1 > before.1);
+
+    // Every mail says it was sent automatically, so no out-of-office reply comes back.
+    for mail in mails_to(&app, "anna@example.de").await.iter().chain(&mails) {
+        assert_eq!(mail.auto_submitted, "auto-generated", "{}", mail.subject);
+    }
+});
 
 // =============================================================================================
 // 6. An offer of fewer places holds the queue

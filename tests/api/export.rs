@@ -535,7 +535,7 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
         );
         assert_eq!(manifest["period"]["from"], FROM);
         assert_eq!(manifest["period"]["to"], TO);
-        assert_eq!(manifest["schema_version"], "1.1");
+        assert_eq!(manifest["schema_version"], "1.2");
 
         let dcat: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.path().join("dataset.jsonld")).unwrap(),
@@ -589,7 +589,8 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
         "proposals_assisted": null,
         "proposals_import": 0,
         "feedback_total": 6,
-        "feedback_online": 5,
+        // One paper form is hidden; 6 − 5 would show it.
+        "feedback_online": null,
         "feedback_qr": 0,
         "feedback_kiosk": 0,
         "feedback_paper": null,
@@ -612,11 +613,14 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
             .unwrap();
     let dialogue = dates.iter().find(|d| d["offer_kind"] == "dialog").unwrap();
     assert!(dialogue["bookings"].is_null(), "{dialogue}");
+    assert!(dialogue["booked_places"].is_null(), "{dialogue}");
     let course = dates
         .iter()
         .find(|d| d["offer_kind"] == "kurs" && d["bookings"] == 6)
         .unwrap();
-    assert_eq!(course["participants_present"], 5);
+    // 8 places, 1 absent: the 5 present would give the absent one away.
+    assert_eq!(course["booked_places"], 8);
+    assert!(course["participants_present"].is_null(), "{course}");
     assert!(course["no_shows"].is_null());
     assert_eq!(course["feedback_forms"], 6);
     assert_eq!(course["starts_at"], "2025-03-10T10:00:00+01:00");
@@ -1235,4 +1239,353 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
     for secret in ["Quellmalz", "5550199", "Jonas", "freiwillig@"] {
         assert!(!raw.contains(secret), "{secret} in {raw}");
     }
+});
+
+/// Every hidden (null) cell of a sum in `row` must have at least two possible values for a reader
+/// who knows the visible cells, that the parts add up to the total and that hidden cells are not 0.
+fn assert_nothing_recomputable(row: &serde_json::Value, total: &str, parts: &[&str]) {
+    let hidden: Vec<&&str> = parts.iter().filter(|p| row[**p].is_null()).collect();
+    let visible: i64 = parts.iter().filter_map(|p| row[*p].as_i64()).sum();
+    match row[total].as_i64() {
+        Some(total_value) => {
+            let rest = total_value - visible;
+            assert!(
+                hidden.len() != 1,
+                "{} = {rest} by subtraction: {row}",
+                hidden[0]
+            );
+            assert!(
+                hidden.is_empty() || rest > hidden.len() as i64,
+                "{hidden:?} are all 1: {row}"
+            );
+        }
+        None => assert!(
+            !hidden.is_empty() || visible == 0,
+            "{total} = {visible} by addition: {row}"
+        ),
+    }
+}
+
+on_both_backends!(no_hidden_count_can_be_recomputed_from_visible_ones, |app| {
+    seed(&app).await;
+    // The reported case: 43 bookings in Jena, 42 online and one through the API.
+    let jena = app_date_elsewhere(&app).await;
+    for n in 0..42 {
+        add_booking(&app, jena, n, "online", "confirmed", None, None).await;
+    }
+    add_booking(&app, jena, 0, "api", "confirmed", None, None).await;
+    // A date with one booking of one place.
+    let course = offer::Entity::find()
+        .filter(offer::Column::Slug.eq("export-kurs"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let single = add_date(&app, course.id, berlin("2025-03-25", 10)).await;
+    let mut date: offer_date::ActiveModel = offer_date::Entity::find_by_id(single)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    date.booked_places = Set(1);
+    date.update(&app.db).await.unwrap();
+    add_booking(
+        &app,
+        single,
+        0,
+        "online",
+        "confirmed",
+        Some("present"),
+        None,
+    )
+    .await;
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "json"],
+    ));
+    let row = statistics_row(out.path(), "16053", "2025-03");
+    assert_eq!(row["bookings_total"], 43, "{row}");
+    assert!(row["bookings_api"].is_null(), "{row}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("statistics_by_district_month.json")).unwrap(),
+    )
+    .unwrap();
+    for row in &rows {
+        for (total, parts) in [
+            (
+                "bookings_total",
+                [
+                    "bookings_online",
+                    "bookings_staff",
+                    "bookings_kiosk",
+                    "bookings_api",
+                ],
+            ),
+            (
+                "proposals_total",
+                [
+                    "proposals_online",
+                    "proposals_kiosk",
+                    "proposals_assisted",
+                    "proposals_import",
+                ],
+            ),
+            (
+                "feedback_total",
+                [
+                    "feedback_online",
+                    "feedback_qr",
+                    "feedback_kiosk",
+                    "feedback_paper",
+                ],
+            ),
+        ] {
+            assert_nothing_recomputable(row, total, &parts);
+        }
+    }
+
+    let dates: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("dates.json")).unwrap())
+            .unwrap();
+    assert_eq!(dates.len(), 5);
+    for date in &dates {
+        if date["bookings"].is_null() {
+            assert!(date["booked_places"].is_null(), "{date}");
+        }
+        assert_nothing_recomputable(date, "booked_places", &["participants_present", "no_shows"]);
+    }
+    let single = dates.iter().find(|d| d["date_id"] == single).unwrap();
+    assert!(single["booked_places"].is_null(), "{single}");
+});
+
+/// The text of every cell styled with Excel's quote prefix, and whether the workbook has any formula.
+fn xlsx_quoted_cells(path: &Path) -> (Vec<String>, bool) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let styles = read("xl/styles.xml");
+    let sheet = read("xl/worksheets/sheet1.xml");
+    let cell_xfs = styles
+        .split("<cellXfs")
+        .nth(1)
+        .and_then(|x| x.split("</cellXfs>").next())
+        .unwrap();
+    let quoted_styles: Vec<String> = cell_xfs
+        .split("<xf ")
+        .skip(1)
+        .enumerate()
+        .filter(|(_, xf)| xf.split('>').next().unwrap().contains("quotePrefix=\"1\""))
+        .map(|(i, _)| i.to_string())
+        .collect();
+    let unescape = |t: &str| {
+        t.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let quoted = sheet
+        .split("<c ")
+        .skip(1)
+        .filter(|cell| {
+            let open = cell.split('>').next().unwrap();
+            quoted_styles
+                .iter()
+                .any(|s| open.contains(&format!(" s=\"{s}\"")))
+        })
+        .filter_map(|cell| {
+            let text = cell.split("<t").nth(1)?.split_once('>')?.1;
+            Some(unescape(text.split("</t>").next()?))
+        })
+        .collect();
+    (quoted, sheet.contains("<f>") || sheet.contains("<f "))
+}
+
+on_both_backends!(no_cell_reaches_a_spreadsheet_as_a_formula, |app| {
+    seed(&app).await;
+    let title = "=HYPERLINK(\"https://boese.example/\";\"Mehr\")";
+    add_proposal(
+        &app,
+        5,
+        title,
+        "+Mehr Licht im Park",
+        "veroeffentlicht",
+        "online",
+        Some("-Wir prüfen es."),
+        None,
+    )
+    .await;
+    let date_id = feedback::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .date_id;
+    let anonymous = "@SUM(1+1)*cmd|' /C calc'!A0";
+    feedback::Entity::insert(feedback_form(date_id, "qr", 4, Some(anonymous)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "csv"],
+    ));
+    let mut reader = csv::Reader::from_path(out.path().join("proposals.csv")).unwrap();
+    let record = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r[1].contains("HYPERLINK"))
+        .unwrap();
+    assert_eq!(&record[1], format!("'{title}"));
+    assert_eq!(&record[2], "'+Mehr Licht im Park");
+    assert_eq!(&record[6], "'-Wir prüfen es.");
+    let mut reader = csv::Reader::from_path(out.path().join("feedback.csv")).unwrap();
+    assert!(
+        reader
+            .records()
+            .map(Result::unwrap)
+            .any(|r| r[10] == format!("'{anonymous}"))
+    );
+    // No cell of any file starts like a formula, unless it is a number.
+    for name in files_in(out.path()) {
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let mut reader = csv::Reader::from_path(out.path().join(&name)).unwrap();
+        for record in reader.records().map(Result::unwrap) {
+            for cell in &record {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                        || cell.parse::<f64>().is_ok(),
+                    "{name}: {cell}"
+                );
+            }
+        }
+    }
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "xlsx"],
+    ));
+    let (quoted, formulas) = xlsx_quoted_cells(&out.path().join("proposals.xlsx"));
+    assert!(!formulas, "no cell is a formula");
+    for text in [title, "+Mehr Licht im Park", "-Wir prüfen es."] {
+        assert!(
+            quoted.iter().any(|q| q == text),
+            "{text} not quoted: {quoted:?}"
+        );
+    }
+    let (quoted, formulas) = xlsx_quoted_cells(&out.path().join("feedback.xlsx"));
+    assert!(!formulas);
+    assert_eq!(quoted, [anonymous]);
+    // What a reader sees is the text itself.
+    assert!(xlsx_text(&out.path().join("proposals.xlsx")).contains(title));
+});
+
+on_both_backends!(only_the_scheduled_export_moves_its_mark, |app| {
+    seed(&app).await;
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--since-last", "--from", FROM, "--to", "2025-03-12"],
+    ));
+    let (_, token) = admin_token(&app, "tmdi-admin@example.org");
+
+    // Downloads over HTTP and exports of a chosen period leave the schedule alone.
+    let res = get_export(
+        &app,
+        &format!("from={FROM}&to={TO}&format=json"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let manual = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        manual.path(),
+        &["--from", "2025-01-01", "--to", TO],
+    ));
+
+    // An end in the future is refused: the days after today have not happened yet.
+    let tomorrow = teilhabe::export::today_in_berlin(Utc::now()) + chrono::Duration::days(1);
+    let res = get_export(
+        &app,
+        "from=1900-01-01&to=2100-12-31&format=csv",
+        Some(&token),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "to", "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["code"], "error-export-date-future",
+        "{body}"
+    );
+    let refused = tempfile::tempdir().unwrap();
+    one_line_error(
+        &export(
+            &app,
+            refused.path(),
+            &["--from", FROM, "--to", &tomorrow.to_string()],
+        ),
+        2,
+        &["--to", "not over yet"],
+    );
+    assert!(files_in(refused.path()).is_empty());
+
+    // The scheduled export goes on where it stopped.
+    let next = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        next.path(),
+        &["--since-last", "--to", TO, "--format", "json"],
+    ));
+    assert_eq!(manifest(next.path())["period"]["from"], "2025-03-13");
+});
+
+on_both_backends!(granting_a_role_on_the_command_line_is_audited, |app| {
+    let email = "neue-admin@example.org";
+    succeeded(
+        &teilhabe(&app)
+            .args(["user", "add", "--email", email, "--role", "admin"])
+            .output()
+            .unwrap(),
+    );
+    // A role already held is refused and records nothing.
+    let again = teilhabe(&app)
+        .args(["user", "add", "--email", email, "--role", "admin"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let granted = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("role.granted"))
+        .filter(audit_log::Column::Target.eq(format!("user:{}", admin.id)))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(granted.len(), 1, "{granted:?}");
+    assert_eq!(granted[0].actor_user_id, None, "no account acted");
+    assert_eq!(granted[0].details, "admin (command line)");
 });

@@ -8,7 +8,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{Backend, TestApp, select, spawn_app},
+    helpers::{Backend, TestApp, select, spawn_app, text_of},
     on_both_backends,
 };
 
@@ -267,3 +267,146 @@ async fn the_printed_qr_code_and_paper_forms_reach_the_same_date() {
         3
     );
 }
+
+/// A date of demo course 1 that ended `days_ago` days ago, with a printed code and `people`
+/// confirmed participants of one place each.
+async fn date_with_code(app: &TestApp, days_ago: i64, people: usize) -> (i32, String) {
+    let date = past_date(app).await;
+    let ends_at = Utc::now() - Duration::days(days_ago);
+    let mut changed: offer_date::ActiveModel = date.clone().into();
+    changed.starts_at = Set(ends_at - Duration::minutes(90));
+    changed.ends_at = Set(ends_at);
+    changed.capacity = Set(60);
+    changed.booked_places = Set(people as i32);
+    let code = format!("gedruckt{}x{people}", date.id);
+    changed.feedback_code = Set(Some(code.clone()));
+    changed.update(&app.db).await.unwrap();
+    for n in 0..people {
+        booking_for(
+            app,
+            date.id,
+            Some(&format!("person{n}@example.de")),
+            "confirmed",
+            None,
+        )
+        .await;
+    }
+    (date.id, code)
+}
+
+async fn qr_forms(app: &TestApp, date_id: i32) -> usize {
+    stored(app, date_id)
+        .await
+        .iter()
+        .filter(|f| f.channel == "qr")
+        .count()
+}
+
+on_both_backends!(
+    a_printed_code_takes_as_many_forms_as_people_took_part,
+    |app| {
+        // One participant; the rule allows three forms more (people who came along, a second device).
+        let (date_id, code) = date_with_code(&app, 1, 1).await;
+        let public = format!("/rueckmeldung/termin/{date_id}/{code}");
+        let token = app.csrf_token(&public).await;
+        let mut sent = tokio::task::JoinSet::new();
+        for _ in 0..60 {
+            let (client, url, token) = (app.client.clone(), app.url(&public), token.clone());
+            sent.spawn(async move {
+                let res = client
+                    .post(url)
+                    .form(&[("csrf_token", token.as_str()), ("bewertung", "5")])
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.text().await.unwrap())
+            });
+        }
+        let answers = sent.join_all().await;
+        let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
+        assert_eq!(
+            accepted,
+            4,
+            "{:?}",
+            answers.iter().map(|a| a.0).collect::<Vec<_>>()
+        );
+        assert_eq!(qr_forms(&app, date_id).await, 4);
+        for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+            assert_eq!(*status, 409);
+            assert!(body.contains("alle Rückmeldungen da"), "{body}");
+        }
+        // The form itself says so before anyone fills it in.
+        let (status, doc) = app.get_html(&public).await;
+        assert_eq!(status, 409);
+        assert!(select(&doc, "form input[name=bewertung]").is_empty());
+    }
+);
+
+on_both_backends!(
+    a_printed_code_expires_and_one_client_cannot_fill_it_alone,
+    |app| {
+        // Two weeks after the date the code no longer works.
+        let (old, code) = date_with_code(&app, 15, 5).await;
+        let public = format!("/rueckmeldung/termin/{old}/{code}");
+        let (status, doc) = app.get_html(&public).await;
+        assert_eq!(status, 410);
+        assert!(doc.html().contains("abgelaufen"), "{}", doc.html());
+        let token = app.csrf_token("/anmelden").await;
+        let res = app
+            .post_form(&public, &[("csrf_token", &token), ("bewertung", "5")])
+            .await;
+        assert_eq!(res.status(), 410);
+        assert_eq!(qr_forms(&app, old).await, 0);
+
+        // A date with many participants: one device sends at most 30 forms an hour.
+        let (busy, code) = date_with_code(&app, 1, 50).await;
+        let public = format!("/rueckmeldung/termin/{busy}/{code}");
+        let token = app.csrf_token(&public).await;
+        for n in 0..30 {
+            let res = app
+                .post_form(&public, &[("csrf_token", &token), ("bewertung", "4")])
+                .await;
+            assert_eq!(res.status(), 200, "form {n}");
+        }
+        let res = app
+            .post_form(&public, &[("csrf_token", &token), ("bewertung", "4")])
+            .await;
+        assert_eq!(res.status(), 429);
+        assert!(res.text().await.unwrap().contains("Zu viele Rückmeldungen"));
+        assert_eq!(qr_forms(&app, busy).await, 30);
+    }
+);
+
+on_both_backends!(paper_forms_wait_until_the_date_has_begun, |app| {
+    let date = past_date(&app).await;
+    let mut changed: offer_date::ActiveModel = date.clone().into();
+    changed.starts_at = Set(Utc::now() + Duration::days(1));
+    changed.ends_at = Set(Utc::now() + Duration::days(1) + Duration::minutes(90));
+    changed.update(&app.db).await.unwrap();
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let paper = format!("/verwaltung/termine/{}/rueckmeldungen", date.id);
+    let token = app.csrf_token(&paper).await;
+    let res = app
+        .post_form(
+            &paper,
+            &[
+                ("csrf_token", &token),
+                ("bewertung", "4"),
+                ("gefehlt", "Mehr Zeit"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        text_of(&doc, "#bewertung-error").contains("noch nicht stattgefunden"),
+        "{}",
+        doc.html()
+    );
+    assert_eq!(
+        select(&doc, ".error-summary a")[0].value().attr("href"),
+        Some("#bewertung")
+    );
+    assert!(doc.html().contains("Mehr Zeit"), "the answers are kept");
+    assert!(stored(&app, date.id).await.is_empty());
+});

@@ -1394,3 +1394,20 @@ account-bookings-places = { $count ->
 }
 # Angebote gleichen Titels (Kopien, mehrere Orte) haben so verschiedene Seitentitel.
 oa-offer-page-title = { $title }, { $place } (Nr. { $id })
+# exportfix: Tabellen, Rückmeldelinks, Kalender
+participants-csv-name = Name
+participants-csv-phone = Telefon
+participants-csv-email = E-Mail
+participants-csv-places = Plätze
+participants-csv-status = Status
+participants-csv-channel = Weg
+participants-csv-attendance = Anwesenheit
+participants-csv-booked-at = Gebucht am
+error-export-date-future = Das Ende des Zeitraums („to“) liegt in der Zukunft. Ein Export reicht höchstens bis heute.
+feedback-expired-title = Dieser Rückmeldelink ist abgelaufen
+feedback-expired-text = Über den gedruckten Code nehmen wir Rückmeldungen nur in den ersten Tagen nach dem Termin an. Wenn Sie uns noch etwas sagen möchten, wenden Sie sich bitte an den Anbieter des Termins.
+feedback-enough-title = Es sind schon alle Rückmeldungen da
+feedback-enough-text = Für diesen Termin sind schon so viele Rückmeldebögen eingegangen, wie Menschen dabei waren – vielen Dank! Weitere Bögen nehmen wir über diesen Code nicht an. Wenn Sie uns noch etwas sagen möchten, wenden Sie sich bitte an den Anbieter des Termins.
+feedback-throttled-title = Zu viele Rückmeldungen von diesem Gerät
+feedback-throttled-text = Von diesem Gerät sind in der letzten Stunde schon viele Rückmeldebögen gekommen. Bitte versuchen Sie es in einer Stunde noch einmal.
+error-feedback-paper-not-yet = Dieser Termin hat noch nicht stattgefunden. Papierbögen können Sie erfassen, sobald der Termin begonnen hat.

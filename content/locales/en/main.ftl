@@ -1394,3 +1394,20 @@ account-bookings-places = { $count ->
 }
 # Offers of the same title (copies, several places) get distinct page titles this way.
 oa-offer-page-title = { $title }, { $place } (no. { $id })
+# exportfix: spreadsheets, feedback links, calendar
+participants-csv-name = Name
+participants-csv-phone = Phone
+participants-csv-email = E-mail
+participants-csv-places = Places
+participants-csv-status = Status
+participants-csv-channel = Booked via
+participants-csv-attendance = Attendance
+participants-csv-booked-at = Booked on
+error-export-date-future = The end of the period ("to") is in the future. An export reaches today at the latest.
+feedback-expired-title = This feedback link has expired
+feedback-expired-text = The printed code takes feedback only in the first days after the date. If you would still like to tell us something, please contact the provider of the date.
+feedback-enough-title = All feedback forms are in
+feedback-enough-text = This date has received as many feedback forms as people took part – thank you! This code takes no more forms. If you would still like to tell us something, please contact the provider of the date.
+feedback-throttled-title = Too many feedback forms from this device
+feedback-throttled-text = Many feedback forms came from this device in the last hour. Please try again in an hour.
+error-feedback-paper-not-yet = This date has not taken place yet. You can enter paper forms once it has begun.

@@ -3,7 +3,7 @@ use std::io::{Seek, SeekFrom, Write};
 
 use actix_files::NamedFile;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -25,7 +25,7 @@ use crate::{
 pub struct ExportQuery {
     /// First day, inclusive (Europe/Berlin), e.g. `2026-03-01`.
     from: String,
-    /// Last day, inclusive (Europe/Berlin), e.g. `2026-03-31`.
+    /// Last day, inclusive (Europe/Berlin), e.g. `2026-03-31`; today at the latest.
     to: String,
     /// `csv`, `json` or `xlsx`.
     format: String,
@@ -44,13 +44,17 @@ fn field_code(error: &ExportError) -> &'static str {
     match error {
         ExportError::MissingDate(_) => "error-export-date-missing",
         ExportError::ReversedPeriod { .. } => "error-export-date-range",
+        ExportError::NotOver { .. } => "error-export-date-future",
         ExportError::UnknownFormat(_) => "error-export-format-invalid",
         _ => "error-export-date-invalid",
     }
 }
 
-/// Every wrong parameter at once, as the API does elsewhere.
-fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), Vec<ExportError>> {
+/// Every wrong parameter at once, as the API does elsewhere. The period may end `today` at the latest.
+fn parse(
+    query: &ExportQuery,
+    today: NaiveDate,
+) -> Result<(ExportPeriod, ExportFormat), Vec<ExportError>> {
     let mut problems = Vec::new();
     let mut day = |field: Field, raw: &str| {
         let parsed = if raw.trim().is_empty() {
@@ -66,6 +70,7 @@ fn parse(query: &ExportQuery) -> Result<(ExportPeriod, ExportFormat), Vec<Export
         .ok();
     let period = match (from, to) {
         (Some(from), Some(to)) => ExportPeriod::new(from, to)
+            .and_then(|period| period.ending_by(today))
             .map_err(|e| problems.push(e))
             .ok(),
         _ => None,
@@ -121,7 +126,7 @@ fn zip_files(dir: &std::path::Path, files: &[FileSummary]) -> std::io::Result<st
         (status = 200, description = "ZIP file with the export", content_type = "application/zip"),
         (status = 401, description = "Missing, unknown or revoked token (`unauthorized`)", body = ErrorResponse),
         (status = 403, description = "The token's user is no admin (`forbidden`)", body = ErrorResponse),
-        (status = 422, description = "A parameter is wrong (`validation_failed`), see `fields`", body = ErrorResponse),
+        (status = 422, description = "A parameter is wrong (`validation_failed`), see `fields`; a period ending after today is refused", body = ErrorResponse),
         (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
         (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
     )
@@ -137,13 +142,16 @@ pub async fn download(
         Bearer::NotAdmin { .. } => return Err(ApiError::new(ErrorCode::Forbidden)),
         Bearer::Admin { user_id, .. } => user_id,
     };
-    let (period, format) =
-        parse(&query).map_err(|problems| validation_error(&state.translations, &problems))?;
+    let today = export::today_in_berlin(Utc::now());
+    let (period, format) = parse(&query, today)
+        .map_err(|problems| validation_error(&state.translations, &problems))?;
     let request = ExportRequest {
         period,
         format,
         bom: false,
         started_by: format!("api:{user_id}"),
+        // Downloads are recorded but leave the scheduled export's mark alone.
+        scheduled: false,
     };
     // The data folder is known to be writable and, unlike /tmp, usually not a small RAM disk.
     let dir = tempfile::Builder::new()
@@ -204,9 +212,11 @@ mod tests {
 
     #[test]
     fn every_wrong_parameter_is_named() {
-        assert!(parse(&query("2026-03-01", "2026-03-31", "csv")).is_ok());
+        let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        assert!(parse(&query("2026-03-01", "2026-03-31", "csv"), today).is_ok());
+        assert!(parse(&query("2026-03-01", "2026-04-01", "csv"), today).is_ok());
         assert_eq!(
-            fields(parse(&query("", "31.03.2026", "pdf")).unwrap_err()),
+            fields(parse(&query("", "31.03.2026", "pdf"), today).unwrap_err()),
             [
                 "from:error-export-date-missing",
                 "to:error-export-date-invalid",
@@ -214,8 +224,12 @@ mod tests {
             ]
         );
         assert_eq!(
-            fields(parse(&query("2026-04-01", "2026-03-31", "json")).unwrap_err()),
+            fields(parse(&query("2026-04-01", "2026-03-31", "json"), today).unwrap_err()),
             ["to:error-export-date-range"]
+        );
+        assert_eq!(
+            fields(parse(&query("1900-01-01", "2100-12-31", "csv"), today).unwrap_err()),
+            ["to:error-export-date-future"]
         );
     }
 }

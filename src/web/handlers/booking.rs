@@ -5,13 +5,12 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    calendar,
     db::entities::booking,
     domain::{
         FieldErrors,
         booking::{BookingRequest, BookingStatus, Channel},
     },
-    mail::compose::{calendar_event, session_event},
+    mail::compose::booking_calendar,
     services::{
         booking::{self as engine, BookingError},
         catalogue, throttle,
@@ -260,31 +259,20 @@ pub async fn answer_offer(
     }
 }
 
-/// The person's own calendar entry, with a reminder.
+/// The person's own calendar entry, with a reminder; a cancelled booking's file withdraws it.
 pub async fn ics(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     let found = booking_by_token(&page, &token).await?;
-    let now = Utc::now();
-    let entry = catalogue::date(&page.state().db, found.date_id, now)
+    let entry = catalogue::date(&page.state().db, found.date_id, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
+    let sessions = catalogue::sessions_of(&page.state().db, entry.date.date_id).await?;
     let base = page.state().settings.base_url.to_string();
-    let cancelled = found.status == BookingStatus::Cancelled.as_str();
-    let mut events = vec![calendar_event(&entry.date, &base, Some(found.id))];
-    events.extend(
-        catalogue::sessions_of(&page.state().db, entry.date.date_id)
-            .await?
-            .iter()
-            .map(|s| session_event(s, &base, found.id)),
-    );
-    // A cancelled booking disappears from the person's calendar.
-    for event in &mut events {
-        event.cancelled |= cancelled;
-    }
+    let (_, body) = booking_calendar(&entry.date, &sessions, &base, &found);
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"termin.ics\"",
         ))
-        .body(calendar::calendar(&entry.date.title, &events, now)))
+        .body(body))
 }

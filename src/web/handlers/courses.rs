@@ -357,7 +357,7 @@ pub async fn date_ics(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
         .filter(|e| e.date.offer_status == "published")
         .ok_or(WebError::NotFound)?;
     let base = page.state().settings.base_url.to_string();
-    let event = calendar_event(&entry.date, &base, None);
+    let event = calendar_event(&entry.date, &base);
     Ok(ics_response(
         calendar::calendar(&entry.date.title, &[event], now),
         &format!("termin-{}.ics", entry.date.date_id),
@@ -410,7 +410,7 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
     let base = page.state().settings.base_url.to_string();
     let events: Vec<_> = entries
         .iter()
-        .map(|e| calendar_event(&e.date, &base, None))
+        .map(|e| calendar_event(&e.date, &base))
         .collect();
     Ok(ics_response(
         calendar::calendar(&format!("Teilhabe: {name}"), &events, now),

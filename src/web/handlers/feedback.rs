@@ -1,6 +1,10 @@
 //! The feedback form after a date: behind a mailed single-use link, behind a date's printed QR code,
 //! and for staff typing in paper forms.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
 use chrono::Utc;
 
 use crate::{
@@ -10,8 +14,12 @@ use crate::{
         offer::Topic,
     },
     policy,
-    services::{catalogue, feedback::FeedbackError, offer_admin},
-    web::{errors::WebError, page::Page},
+    services::{
+        catalogue,
+        feedback::{CODE_FORMS_PER_ADDRESS, FeedbackError},
+        offer_admin, throttle,
+    },
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 fn web_error(e: FeedbackError) -> WebError {
@@ -29,6 +37,37 @@ fn message(page: &Page, title_key: &str, text_key: &str) -> Result<HttpResponse,
     ctx.insert("link_href", "/");
     ctx.insert("link_key", "feedback-home-link");
     page.render("message.html", &ctx)
+}
+
+/// A message page answering with `status`, for a form that is not taken.
+fn refusal(
+    page: &Page,
+    status: StatusCode,
+    title_key: &str,
+    text_key: &str,
+) -> Result<HttpResponse, WebError> {
+    let mut response = message(page, title_key, text_key)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Why a printed code takes no form, told to the person; anything else is an error.
+fn code_refusal(page: &Page, e: FeedbackError) -> Result<HttpResponse, WebError> {
+    match e {
+        FeedbackError::Expired => refusal(
+            page,
+            StatusCode::GONE,
+            "feedback-expired-title",
+            "feedback-expired-text",
+        ),
+        FeedbackError::Enough => refusal(
+            page,
+            StatusCode::CONFLICT,
+            "feedback-enough-title",
+            "feedback-enough-text",
+        ),
+        other => Err(web_error(other)),
+    }
 }
 
 /// Renders the form for `date_id`, posting to `action`, with the answers given so far.
@@ -129,11 +168,14 @@ pub async fn code_form(
     path: web::Path<(i32, String)>,
 ) -> Result<HttpResponse, WebError> {
     let (date_id, code) = path.into_inner();
-    page.state()
+    if let Err(e) = page
+        .state()
         .feedback_desk()
         .date_for_code(date_id, &code, Utc::now())
         .await
-        .map_err(web_error)?;
+    {
+        return code_refusal(&page, e);
+    }
     render_form(
         &page,
         date_id,
@@ -146,24 +188,48 @@ pub async fn code_form(
 }
 
 pub async fn code_submit(
+    req: HttpRequest,
     page: Page,
     path: web::Path<(i32, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, WebError> {
     let (date_id, code) = path.into_inner();
     let desk = page.state().feedback_desk();
-    desk.date_for_code(date_id, &code, Utc::now())
-        .await
-        .map_err(web_error)?;
+    if let Err(e) = desk.date_for_code(date_id, &code, Utc::now()).await {
+        return code_refusal(&page, e);
+    }
+    let db = &page.state().db;
+    let limits = page.state().settings.rate_limits;
+    let bucket = throttle::bucket("feedback-code-address", &client_address(&req));
+    if limits
+        && throttle::retry_after(db, &bucket, CODE_FORMS_PER_ADDRESS)
+            .await?
+            .is_some()
+    {
+        return refusal(
+            &page,
+            StatusCode::TOO_MANY_REQUESTS,
+            "feedback-throttled-title",
+            "feedback-throttled-text",
+        );
+    }
     let action = format!("/rueckmeldung/termin/{date_id}/{code}");
     let input = match FeedbackInput::parse(&form) {
         Ok(input) => input,
         Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
     };
-    desk.submit_with_code(date_id, &code, input, Utc::now())
+    match desk
+        .submit_with_code(date_id, &code, input, Utc::now())
         .await
-        .map_err(web_error)?;
-    message(&page, "feedback-thanks-title", "feedback-thanks-text")
+    {
+        Ok(()) => {
+            if limits {
+                throttle::record(db, &bucket).await?;
+            }
+            message(&page, "feedback-thanks-title", "feedback-thanks-text")
+        }
+        Err(e) => code_refusal(&page, e),
+    }
 }
 
 async fn staff_date(page: &Page, id: i32) -> Result<(), WebError> {
@@ -209,11 +275,19 @@ pub async fn paper_submit(
         Ok(input) => input,
         Err(errors) => return render_form(&page, *id, &action, &form, &errors, None).await,
     };
-    page.state()
+    match page
+        .state()
         .feedback_desk()
         .submit_paper(*id, input, Utc::now())
         .await
-        .map_err(web_error)?;
+    {
+        Ok(()) => {}
+        Err(FeedbackError::NotYet) => {
+            let errors = FieldErrors::single("bewertung", "error-feedback-paper-not-yet");
+            return render_form(&page, *id, &action, &form, &errors, None).await;
+        }
+        Err(e) => return Err(web_error(e)),
+    }
     let saved = query.erfasst.parse::<u64>().unwrap_or(0) + 1;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("{action}?erfasst={saved}")))

@@ -16,6 +16,10 @@ use crate::{
             Topic,
         },
     },
+    export::{
+        spreadsheet::{CsvSheet, Numbers},
+        writers::{ColumnType, WriteError},
+    },
     i18n::{DateStyle, format_instant},
     policy,
     services::{
@@ -697,60 +701,67 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
     Ok(see_other(format!("/verwaltung/termine/{id}")))
 }
 
-/// Names come from a public form: a leading `=`, `+`, `-` or `@` would make a spreadsheet run the cell
-/// as a formula, so such cells start with an apostrophe (OWASP "CSV injection").
-pub(crate) fn spreadsheet_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
+/// A spreadsheet download that cannot be written is the portal's fault, not the person's.
+pub(crate) fn sheet_error(e: WriteError) -> WebError {
+    WebError::Internal(e.into())
 }
 
-/// Participant list as CSV (UTF-8 with BOM, so spreadsheet programs show umlauts correctly).
+/// Participant list as CSV through the shared spreadsheet writer (UTF-8 with BOM, translated headers,
+/// names and contacts from public forms kept from being read as formulas).
 pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
-    let (_, scope) = staff(&page)?;
+    let (user, scope) = staff(&page)?;
     let db = &page.state().db;
     let (date, offer) = offer_admin::date(db, &scope, *id).await?;
-    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let header = [
-        "Name",
-        "Telefon",
-        "E-Mail",
-        "Plätze",
-        "Status",
-        "Weg",
-        "Anwesenheit",
-        "Gebucht am",
+        ("participants-csv-name", ColumnType::Text),
+        ("participants-csv-phone", ColumnType::Text),
+        ("participants-csv-email", ColumnType::Text),
+        ("participants-csv-places", ColumnType::Integer),
+        ("participants-csv-status", ColumnType::Text),
+        ("participants-csv-channel", ColumnType::Text),
+        ("participants-csv-attendance", ColumnType::Text),
+        ("participants-csv-booked-at", ColumnType::Text),
     ];
-    writer
-        .write_record(header)
-        .map_err(|e| WebError::Internal(e.into()))?;
-    for p in offer_admin::participants(db, date.id).await? {
+    let mut sheet = CsvSheet::new(
+        Vec::new(),
+        true,
+        Numbers::Local(page.language),
+        header.map(|(key, kind)| (page.t(key), kind)),
+    )
+    .map_err(sheet_error)?;
+    let participants = offer_admin::participants(db, date.id).await?;
+    let rows = participants.len();
+    for p in participants {
         let booked = format!(
             "{} {}",
             format_instant(p.created_at, page.language, DateStyle::Short),
             format_instant(p.created_at, page.language, DateStyle::Time)
         );
-        writer
-            .write_record([
-                &spreadsheet_safe(&p.name),
-                &spreadsheet_safe(p.phone.as_deref().unwrap_or("")),
-                &spreadsheet_safe(p.email.as_deref().unwrap_or("")),
-                &p.places.to_string(),
-                &page.t(&format!("booking-status-{}", p.status)),
-                &page.t(&format!("channel-{}", p.channel)),
-                &p.attendance
-                    .as_deref()
+        sheet
+            .write_row(&[
+                p.name.into(),
+                p.phone.into(),
+                p.email.into(),
+                p.places.into(),
+                page.t(&format!("booking-status-{}", p.status)).into(),
+                page.t(&format!("channel-{}", p.channel)).into(),
+                p.attendance
                     .map(|a| page.t(&format!("attendance-{a}")))
-                    .unwrap_or_default(),
-                &booked,
+                    .into(),
+                booked.into(),
             ])
-            .map_err(|e| WebError::Internal(e.into()))?;
+            .map_err(sheet_error)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let body = sheet.into_inner().map_err(sheet_error)?;
+    // Names and contacts leave the portal with this file.
+    crate::services::audit::record(
+        db,
+        Some(user.id),
+        "participants.downloaded",
+        &format!("date:{}", date.id),
+        &format!("{rows} rows"),
+    )
+    .await?;
     let file = format!(
         "teilnehmende-{}-{}.csv",
         offer.slug,

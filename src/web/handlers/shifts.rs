@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{local, see_other};
-use super::{offer_admin::spreadsheet_safe, proposals::district_options};
+use super::{offer_admin::sheet_error, proposals::district_options};
 use crate::{
     domain::{
         FieldErrors,
@@ -16,7 +16,11 @@ use crate::{
             HoursForm, Month, SessionReport, ShiftForm, ShiftInput, ShiftKind, WorkedTime,
         },
     },
-    i18n::{DateStyle, format_decimal, format_instant},
+    export::{
+        spreadsheet::{CsvSheet, Numbers},
+        writers::{Cell, ColumnType},
+    },
+    i18n::{DateStyle, format_instant},
     policy,
     services::{
         offer_admin,
@@ -666,41 +670,47 @@ pub async fn month_csv(
         .volunteer_desk()
         .month(month, scope, only)
         .await?;
-    let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let header = [
-        page.t("hours-csv-volunteer"),
-        page.t("hours-csv-day"),
-        page.t("hours-csv-from"),
-        page.t("hours-csv-to"),
-        page.t("hours-csv-hours"),
-        page.t("hours-csv-session"),
-        page.t("hours-csv-organisation"),
+        ("hours-csv-volunteer", ColumnType::Text),
+        ("hours-csv-day", ColumnType::Text),
+        ("hours-csv-from", ColumnType::Text),
+        ("hours-csv-to", ColumnType::Text),
+        ("hours-csv-hours", ColumnType::Decimal(2)),
+        ("hours-csv-session", ColumnType::Text),
+        ("hours-csv-organisation", ColumnType::Text),
     ];
-    let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
-        writer
-            .write_record(record)
-            .map_err(|e| WebError::Internal(e.into()))
-    };
-    write(&mut writer, &header)?;
+    let mut sheet = CsvSheet::new(
+        Vec::new(),
+        true,
+        Numbers::Local(page.language),
+        header.map(|(key, kind)| (page.t(key), kind)),
+    )
+    .map_err(sheet_error)?;
     for summary in &summaries {
         for line in &summary.lines {
-            write(
-                &mut writer,
-                &[
-                    spreadsheet_safe(&line.volunteer),
-                    format_instant(line.started_at, page.language, DateStyle::Short),
-                    format_instant(line.started_at, page.language, DateStyle::Time),
-                    format_instant(line.ended_at, page.language, DateStyle::Time),
-                    format_decimal(line.hours, 2, page.language),
-                    spreadsheet_safe(&line.shift_title),
-                    spreadsheet_safe(&line.organisation_name),
-                ],
-            )?;
+            sheet
+                .write_row(&[
+                    line.volunteer.as_str().into(),
+                    format_instant(line.started_at, page.language, DateStyle::Short).into(),
+                    format_instant(line.started_at, page.language, DateStyle::Time).into(),
+                    format_instant(line.ended_at, page.language, DateStyle::Time).into(),
+                    Cell::Decimal(line.hours),
+                    line.shift_title.as_str().into(),
+                    line.organisation_name.as_str().into(),
+                ])
+                .map_err(sheet_error)?;
         }
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.to_string())))?;
+    let body = sheet.into_inner().map_err(sheet_error)?;
+    // Volunteers' names and hours leave the portal with this file.
+    crate::services::audit::record(
+        &page.state().db,
+        page.user().map(|u| u.id),
+        "hours.downloaded",
+        &format!("hours:{}", month.key()),
+        &only.map_or_else(|| "all".to_owned(), |id| format!("user:{id}")),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
