@@ -1143,7 +1143,7 @@ async fn bad_filter_input_is_explained_in_german_and_kept_in_the_form() {
         texts(&doc, ".error-summary a"),
         [
             "Wählen Sie einen Landkreis oder eine kreisfreie Stadt aus der Liste.",
-            "Geben Sie das Datum so ein: 24.12.2026.",
+            "Geben Sie das Datum „von“ so ein: 24.12.2026.",
             "Wählen Sie ein Thema aus der Liste.",
         ]
     );
@@ -1160,15 +1160,16 @@ async fn bad_filter_input_is_explained_in_german_and_kept_in_the_form() {
     }
     assert_eq!(
         text_of(&doc, "#von-error"),
-        "Fehler: Geben Sie das Datum so ein: 24.12.2026."
+        "Fehler: Geben Sie das Datum „von“ so ein: 24.12.2026."
     );
     assert_eq!(
         text_of(&doc, "#thema-error"),
         "Fehler: Wählen Sie ein Thema aus der Liste."
     );
-    // What was entered is still there; nothing is listed.
+    // What was entered is still there, except what a date field cannot hold (that would be
+    // invalid HTML; the message says what was wrong); nothing is listed.
     assert_eq!(attrs(&doc, "input#q", "value"), ["Tablet"]);
-    assert_eq!(attrs(&doc, "input#von", "value"), ["gestern"]);
+    assert_eq!(attrs(&doc, "input#von", "value"), [""]);
     assert_eq!(select(&doc, "#stufenlos[checked]").len(), 1);
     assert!(select(&doc, ".result").is_empty());
     assert!(select(&doc, ".result-count").is_empty());
