@@ -19,8 +19,6 @@ use crate::on_both_backends;
 const ERFURT_ANGER: &str = "probierladen-erfurt-anger";
 /// Demo venue in Gera with steps at the door.
 const GERA_REICHSSTRASSE: &str = "vhs-gera-reichsstrasse";
-/// The form's minimum fill time (3 s) plus a little.
-const FILL_TIME: std::time::Duration = std::time::Duration::from_millis(3100);
 
 // ---------------------------------------------------------------------------------------------
 // Test data
@@ -357,15 +355,14 @@ fn form_path(slug: &str, date_id: i32) -> String {
     format!("/kurse/{slug}/termine/{date_id}/buchen")
 }
 
-/// The hidden fields (CSRF token, stamp) of a booking form, read and then left for the minimum
-/// fill time. The stamp belongs to the session, so it serves every booking form of this client.
+/// The hidden fields of a booking form (its CSRF token belongs to the session, so it serves every
+/// booking form of this client).
 async fn ready_to_book(app: &TestApp, slug: &str, date_id: i32) -> Vec<(String, String)> {
     let hidden = app.hidden_fields(&form_path(slug, date_id)).await;
     assert!(
-        hidden.iter().any(|(k, _)| k == "stamp") && hidden.iter().any(|(k, _)| k == "csrf_token"),
-        "the booking form has a CSRF token and a stamp: {hidden:?}"
+        hidden.iter().any(|(k, _)| k == "csrf_token"),
+        "the booking form has a CSRF token: {hidden:?}"
     );
-    tokio::time::sleep(FILL_TIME).await;
     hidden
 }
 

@@ -251,9 +251,29 @@ on_both_backends!(similar_proposals_are_shown_before_handing_in, |app| {
         proposal::Entity::find().count(&app.db).await.unwrap(),
         before
     );
-    // Sending again from the second step hands in.
+    // A refusal on the second step keeps people on it with what they typed, so fixing the field and
+    // sending hands in (instead of showing the similar proposals a second time).
     let mut second = fields.to_vec();
     second.push(("schritt", "absenden"));
+    let mut emptied = second.clone();
+    emptied.retain(|(k, _)| *k != "text");
+    let res = hand_in(&app, &emptied).await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        select(&doc, "input[name=schritt]")[0].value().attr("value"),
+        Some("absenden")
+    );
+    assert_eq!(
+        select(&doc, "#titel")[0].value().attr("value"),
+        Some("Funkloch an der B4 endlich schließen")
+    );
+    assert_eq!(
+        text_of(&doc, "main form button[type=\"submit\"]"),
+        "Vorschlag einreichen"
+    );
+    // Sending again from the second step hands in, at once after the page opened: nobody is refused
+    // for being quick.
     let res = hand_in(&app, &second).await;
     assert_eq!(res.status(), 303);
     let stored = newest_proposal(&app).await;

@@ -225,7 +225,6 @@ error-password-too-long = Das Passwort darf höchstens 256 Zeichen lang sein.
 error-password-common = Dieses Passwort ist zu bekannt und leicht zu erraten. Wählen Sie bitte ein anderes.
 error-name-missing = Geben Sie Ihren Namen ein.
 error-name-too-long = Der Name darf höchstens 100 Zeichen lang sein.
-error-form-too-fast = Das Formular wurde sehr schnell abgeschickt. Bitte prüfen Sie Ihre Angaben und senden Sie es noch einmal.
 error-organisation-invalid = Wählen Sie eine Einrichtung aus der Liste.
 error-role-held = Das Konto hat diese Rolle schon.
 

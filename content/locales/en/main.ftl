@@ -225,7 +225,6 @@ error-password-too-long = The password must be 256 characters or fewer.
 error-password-common = This password is too well known and easy to guess. Please choose another one.
 error-name-missing = Enter your name.
 error-name-too-long = The name must be 100 characters or fewer.
-error-form-too-fast = The form was sent very quickly. Please check your details and send it again.
 error-organisation-invalid = Choose an organisation from the list.
 error-role-held = The account already has this role.
 

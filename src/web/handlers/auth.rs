@@ -10,11 +10,7 @@ use crate::{
         accounts::{self, AccountError, PURPOSE_RESET, PURPOSE_VERIFY, Registration},
         audit, throttle,
     },
-    web::{
-        errors::WebError,
-        page::Page,
-        spam::{client_address, sent_too_fast, stamped_form_context},
-    },
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 /// Only local paths are followed after login, never another site.
@@ -197,8 +193,6 @@ pub struct RegisterForm {
     /// Honeypot: hidden from people, filled in by bots.
     #[serde(default, skip_serializing)]
     website: String,
-    #[serde(default, skip_serializing)]
-    stamp: String,
 }
 
 fn register_page(
@@ -206,7 +200,7 @@ fn register_page(
     form: &RegisterForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = stamped_form_context(page);
+    let mut ctx = page.form_context();
     ctx.insert("form", form);
     page.render_form("auth/register.html", ctx, errors)
 }
@@ -226,10 +220,6 @@ pub async fn register(
         return Ok(see_other("/registrieren/gesendet"));
     }
     let mut errors = FieldErrors::default();
-    if sent_too_fast(&page, &form.stamp) {
-        errors.add("name", "error-form-too-fast");
-        return register_page(&page, &form, &errors);
-    }
     let name = errors.check("name", PersonName::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
     let password = errors.check(

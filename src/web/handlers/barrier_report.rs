@@ -5,11 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{FieldErrors, barrier_report::NewBarrierReport},
     services::{barrier_reports, throttle},
-    web::{
-        errors::WebError,
-        page::Page,
-        spam::{client_address, sent_too_fast, stamped_form_context},
-    },
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 #[derive(Deserialize)]
@@ -31,8 +27,6 @@ pub struct BarrierForm {
     /// Honeypot: hidden from people, filled in by bots.
     #[serde(default, skip_serializing)]
     website: String,
-    #[serde(default, skip_serializing)]
-    stamp: String,
 }
 
 fn render_form(
@@ -40,7 +34,7 @@ fn render_form(
     form: &BarrierForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = stamped_form_context(page);
+    let mut ctx = page.form_context();
     ctx.insert("form", form);
     page.render_form("barrier_report/form.html", ctx, errors)
 }
@@ -71,10 +65,6 @@ pub async fn submit(
     }
     let db = &page.state().db;
     let mut errors = FieldErrors::default();
-    if sent_too_fast(&page, &form.stamp) {
-        errors.add("description", "error-form-too-fast");
-        return render_form(&page, &form, &errors);
-    }
     let bucket = throttle::bucket("report-address", &client_address(&req));
     if page.state().settings.rate_limits
         && throttle::retry_after(db, &bucket, throttle::REPORT_PER_ADDRESS)

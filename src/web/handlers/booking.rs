@@ -15,11 +15,7 @@ use crate::{
         booking::{self as engine, BookingError},
         catalogue, throttle,
     },
-    web::{
-        errors::WebError,
-        page::Page,
-        spam::{client_address, sent_too_fast, stamped_form_context},
-    },
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 #[derive(Deserialize, Serialize, Default)]
@@ -32,8 +28,6 @@ pub struct BookingForm {
     /// Honeypot: hidden from people, filled in by bots.
     #[serde(skip_serializing)]
     website: String,
-    #[serde(skip_serializing)]
-    stamp: String,
 }
 
 /// The date, if it belongs to the offer in the address.
@@ -54,7 +48,7 @@ fn render_form(
     errors: &FieldErrors,
     refusal: Option<&str>,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = stamped_form_context(page);
+    let mut ctx = page.form_context();
     ctx.insert("entry", entry);
     ctx.insert("form", form);
     ctx.insert("refusal", &refusal);
@@ -109,10 +103,6 @@ pub async fn submit(
     if !form.website.is_empty() {
         tracing::info!("booking honeypot filled; ignored");
         return Err(WebError::NotFound);
-    }
-    if sent_too_fast(&page, &form.stamp) {
-        errors.add("name", "error-form-too-fast");
-        return render_form(&page, &sessions, &entry, &form, &errors, None);
     }
     let db = &page.state().db;
     let limits = page.state().settings.rate_limits;

@@ -20,11 +20,7 @@ use crate::{
         proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
         throttle,
     },
-    web::{
-        errors::WebError,
-        page::Page,
-        spam::{client_address, sent_too_fast, stamped_form_context},
-    },
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 pub const PER_PAGE: u32 = 20;
@@ -285,9 +281,10 @@ pub struct HandInForm {
     pub schritt: String,
     #[serde(skip_serializing)]
     pub website: String,
-    #[serde(skip_serializing)]
-    pub stamp: String,
 }
+
+/// The value of `schritt` once the similar proposals were shown.
+const FINAL_STEP: &str = "absenden";
 
 async fn render_hand_in(
     page: &Page,
@@ -295,7 +292,7 @@ async fn render_hand_in(
     errors: &FieldErrors,
     similar: Option<Vec<HitView<'_>>>,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = stamped_form_context(page);
+    let mut ctx = page.form_context();
     ctx.insert("form", &form.proposal);
     ctx.insert("districts", &district_options(page).await?);
     ctx.insert("categories", &category_options(page));
@@ -308,6 +305,11 @@ async fn render_hand_in(
         },
     );
     ctx.insert("similar", &similar);
+    // A refusal on the last step keeps people on it, so they need not see the similar ones again.
+    ctx.insert(
+        "final_step",
+        &(similar.is_some() || form.schritt == FINAL_STEP),
+    );
     page.render_form("proposals/new.html", ctx, errors)
 }
 
@@ -333,16 +335,12 @@ pub async fn hand_in(
         return Err(WebError::NotFound);
     }
     let mut errors = FieldErrors::default();
-    if sent_too_fast(&page, &form.stamp) {
-        errors.add("titel", "error-form-too-fast");
-        return render_hand_in(&page, &form, &errors, None).await;
-    }
     let draft = match form.proposal.parse(page.user().is_none()) {
         Ok(draft) => draft,
         Err(errors) => return render_hand_in(&page, &form, &errors, None).await,
     };
     // First submit: show similar published proposals, so people can support one instead.
-    if form.schritt != "absenden" {
+    if form.schritt != FINAL_STEP {
         let query = SearchQuery {
             text: draft.title.as_str().to_owned(),
             per_page: SIMILAR,
