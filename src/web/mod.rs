@@ -5,6 +5,7 @@ pub mod assets;
 pub mod errors;
 pub mod handlers;
 pub mod language;
+pub mod notice;
 pub mod page;
 pub mod page_cache;
 pub mod security_headers;

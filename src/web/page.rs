@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{
     errors::WebError,
+    notice::{self, Done},
     session::{self, SessionState},
     state::AppState,
 };
@@ -30,8 +31,10 @@ pub struct Page {
     state: web::Data<AppState>,
     session: std::rc::Rc<SessionState>,
     path: String,
-    /// The query without our own `lang` parameter.
+    /// The query without our own `lang` and `erledigt` parameters.
     query: Vec<(String, String)>,
+    /// What the back-office action that led here did, to confirm it once.
+    done: Option<Done>,
 }
 
 impl Page {
@@ -45,17 +48,20 @@ impl Page {
             .get::<Language>()
             .copied()
             .unwrap_or_default();
-        let query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, _)| k != "lang")
-            .collect();
+        let mut query = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .unwrap_or_default();
+        let done = query
+            .iter()
+            .find(|(k, _)| k == notice::PARAM)
+            .and_then(|(_, v)| Done::from_name(v));
+        query.retain(|(k, _)| k != "lang" && k != notice::PARAM);
         Ok(Self {
             language,
             state,
             session: session::state_of(req),
             path: req.path().to_owned(),
             query,
+            done,
         })
     }
 
@@ -139,6 +145,12 @@ impl Page {
             })
             .collect();
         ctx.insert("language_links", &links);
+        if let Some(done) = self.done {
+            ctx.insert("done_text", &self.t(&format!("done-{}", done.name())));
+            if done.can_be_undone() {
+                ctx.insert("done_undo", &self.t(&format!("done-{}-undo", done.name())));
+            }
+        }
         let here = self.address_with(&[]);
         ctx.insert(
             "report_barrier_href",

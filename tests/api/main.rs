@@ -7,6 +7,7 @@ mod authorization;
 mod barrier_report;
 mod booking;
 mod cli;
+mod confirmations;
 mod content_pages;
 mod courses;
 mod csrf;

@@ -1,12 +1,16 @@
 //! The back-office ("Verwaltung"): start page, users and roles, audit log, barrier reports.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::{
     domain::{DistrictKey, FieldErrors, Role},
     policy,
     services::{admin, audit, reference},
-    web::{errors::WebError, page::Page},
+    web::{
+        errors::WebError,
+        notice::{Done, see_other_done},
+        page::Page,
+    },
 };
 
 pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
@@ -29,12 +33,7 @@ pub async fn users(page: Page, query: web::Query<UserSearch>) -> Result<HttpResp
     page.render("admin/users.html", &ctx)
 }
 
-async fn user_page(
-    page: &Page,
-    id: i32,
-    errors: &FieldErrors,
-    notice: Option<&str>,
-) -> Result<HttpResponse, WebError> {
+async fn user_page(page: &Page, id: i32, errors: &FieldErrors) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let shown = admin::user(db, id).await?.ok_or(WebError::NotFound)?;
     let organisations = crate::db::entities::organisation::Entity::find_all_sorted(db).await?;
@@ -59,13 +58,12 @@ async fn user_page(
             .map(|d| (&d.key, &d.name))
             .collect::<Vec<_>>(),
     );
-    ctx.insert("notice", &notice);
     page.render_form("admin/user.html", ctx, errors)
 }
 
 pub async fn user(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     page.require(policy::can_manage_users)?;
-    user_page(&page, id.into_inner(), &FieldErrors::default(), None).await
+    user_page(&page, id.into_inner(), &FieldErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -101,12 +99,13 @@ pub async fn grant(
             .map(|k| k.as_str().to_owned()),
     };
     let Some(role) = role.filter(|_| errors.is_empty()) else {
-        return user_page(&page, id, &errors, None).await;
+        return user_page(&page, id, &errors).await;
     };
     match admin::grant(&page.state().db, actor.id, id, role, organisation, district).await {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/verwaltung/nutzer/{id}")))
-            .finish()),
+        Ok(()) => Ok(see_other_done(
+            &format!("/verwaltung/nutzer/{id}"),
+            Done::RoleGranted,
+        )),
         Err(admin::GrantError::Scope) => {
             let field = if role == Role::Moderator {
                 "district"
@@ -121,11 +120,11 @@ pub async fn grant(
                     "error-organisation-invalid"
                 },
             );
-            user_page(&page, id, &errors, None).await
+            user_page(&page, id, &errors).await
         }
         Err(admin::GrantError::AlreadyHeld) => {
             errors.add("role", "error-role-held");
-            user_page(&page, id, &errors, None).await
+            user_page(&page, id, &errors).await
         }
         Err(admin::GrantError::Db(e)) => Err(e.into()),
     }
@@ -137,9 +136,10 @@ pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpRespo
     if !admin::revoke(&page.state().db, actor.id, id, role_id).await? {
         return Err(WebError::NotFound);
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/verwaltung/nutzer/{id}")))
-        .finish())
+    Ok(see_other_done(
+        &format!("/verwaltung/nutzer/{id}"),
+        Done::RoleRevoked,
+    ))
 }
 
 pub async fn audit_log(page: Page) -> Result<HttpResponse, WebError> {

@@ -5,6 +5,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{local, see_other};
+use crate::web::notice::{Done, see_other_done};
 use crate::{
     db::entities::offer,
     domain::{
@@ -193,7 +194,10 @@ pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpRes
         .await;
     };
     match offer_admin::create(&page.state().db, &scope, user.id, organisation_id, input).await {
-        Ok(id) => Ok(see_other(format!("/verwaltung/angebote/{id}"))),
+        Ok(id) => Ok(see_other_done(
+            &format!("/verwaltung/angebote/{id}"),
+            Done::OfferCreated,
+        )),
         Err(OfferAdminError::Refused { field, message }) => {
             let mut errors = FieldErrors::default();
             errors.add(field, message);
@@ -261,7 +265,10 @@ pub async fn update(
                     }
                 }
             }
-            Ok(see_other(format!("/verwaltung/angebote/{id}")))
+            Ok(see_other_done(
+                &format!("/verwaltung/angebote/{id}"),
+                Done::OfferSaved,
+            ))
         }
         Err(OfferAdminError::Refused { field, message }) => {
             let mut errors = FieldErrors::default();
@@ -288,13 +295,13 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let status = match form.action.as_str() {
-        "veroeffentlichen" => "published",
-        "zurueckziehen" => "draft",
+    let (status, done) = match form.action.as_str() {
+        "veroeffentlichen" => ("published", Done::OfferPublished),
+        "zurueckziehen" => ("draft", Done::OfferWithdrawn),
         _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
     };
     offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await?;
-    Ok(see_other(format!("/verwaltung/angebote/{id}")))
+    Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done))
 }
 
 /// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told) and the offer
@@ -312,7 +319,10 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
     }
     follow_dates(&page, *id).await?;
     offer_admin::set_status(db, &scope, user.id, *id, "cancelled").await?;
-    Ok(see_other(format!("/verwaltung/angebote/{id}")))
+    Ok(see_other_done(
+        &format!("/verwaltung/angebote/{id}"),
+        Done::OfferCancelled,
+    ))
 }
 
 /// Helper sessions follow their course dates: cancelled with them, moved with them.
@@ -329,7 +339,10 @@ async fn follow_dates(page: &Page, offer_id: i32) -> Result<(), WebError> {
 pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let copy = offer_admin::copy(&page.state().db, &scope, user.id, *id).await?;
-    Ok(see_other(format!("/verwaltung/angebote/{copy}")))
+    Ok(see_other_done(
+        &format!("/verwaltung/angebote/{copy}"),
+        Done::OfferCopied,
+    ))
 }
 
 async fn date_form_page(
@@ -385,7 +398,10 @@ pub async fn add_date(
         Ok(input) => {
             let date_id =
                 offer_admin::add_date(&page.state().db, &scope, user.id, *id, input).await?;
-            Ok(see_other(format!("/verwaltung/termine/{date_id}")))
+            Ok(see_other_done(
+                &format!("/verwaltung/termine/{date_id}"),
+                Done::DateAdded,
+            ))
         }
         Err(errors) => date_form_page(&page, *id, None, &form, &errors).await,
     }
@@ -440,7 +456,10 @@ pub async fn add_session(
                 .announce_change(session_id, Utc::now())
                 .await
                 .map_err(internal)?;
-            Ok(see_other(format!("/verwaltung/termine/{}", lead.id)))
+            Ok(see_other_done(
+                &format!("/verwaltung/termine/{}", lead.id),
+                Done::SessionAdded,
+            ))
         }
         Err(OfferAdminError::Refused { field, message }) => {
             let mut errors = FieldErrors::default();
@@ -499,7 +518,12 @@ pub async fn change_date(
             }
             // More places (or fewer held for walk-ins) go to the waiting list at once.
             desk.refill(*id, Utc::now()).await.map_err(internal)?;
-            Ok(see_other(format!("/verwaltung/termine/{id}")))
+            let done = if time_changed {
+                Done::DateMoved
+            } else {
+                Done::DateChanged
+            };
+            Ok(see_other_done(&format!("/verwaltung/termine/{id}"), done))
         }
         Err(OfferAdminError::Refused { field, message }) => {
             let mut errors = FieldErrors::default();
@@ -651,7 +675,10 @@ pub async fn attendance(
         _ => None,
     };
     offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value).await?;
-    Ok(see_other(format!("/verwaltung/termine/{id}#teilnehmende")))
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{id}#teilnehmende"),
+        Done::AttendanceSaved,
+    ))
 }
 
 pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
@@ -674,10 +701,10 @@ pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpRespon
         "",
     )
     .await?;
-    Ok(see_other(format!(
-        "/verwaltung/termine/{}#teilnehmende",
-        booking.date_id
-    )))
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{}#teilnehmende", booking.date_id),
+        Done::BookingCancelled,
+    ))
 }
 
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -698,7 +725,10 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
         &format!("{told} bookings informed"),
     )
     .await?;
-    Ok(see_other(format!("/verwaltung/termine/{id}")))
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{id}"),
+        Done::DateCancelled,
+    ))
 }
 
 /// A spreadsheet download that cannot be written is the portal's fault, not the person's.
@@ -790,5 +820,5 @@ pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {
 pub async fn complete_task(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     offer_admin::complete_task(&page.state().db, &scope, user.id, *id).await?;
-    Ok(see_other("/verwaltung/aufgaben"))
+    Ok(see_other_done("/verwaltung/aufgaben", Done::TaskCompleted))
 }

@@ -1,6 +1,6 @@
 //! The back office for proposals: the moderation queue of a district, reports, official answers,
 //! and proposals typed in by staff from paper cards or phone calls.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -16,14 +16,13 @@ use crate::{
     },
     policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
     services::proposals::{Actor, Decision, ProposalError, Submitter},
-    web::{errors::WebError, page::Page},
+    web::{
+        errors::WebError,
+        handlers::see_other,
+        notice::{Done, see_other_done},
+        page::Page,
+    },
 };
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
-}
 
 #[derive(Serialize)]
 struct Row {
@@ -214,13 +213,20 @@ pub async fn moderate(
         user_id: user.id,
         rights: &rights,
     };
+    let done = match decision {
+        Decision::Publish => Done::ProposalPublished,
+        Decision::RequestChanges(_) => Done::ProposalChangesRequested,
+        Decision::Reject(_) => Done::ProposalRejected,
+        Decision::Hide(_) => Done::ProposalHidden,
+        Decision::Merge(_) => Done::ProposalMerged,
+    };
     match page
         .state()
         .proposal_desk()
         .moderate(id, decision, actor)
         .await
     {
-        Ok(()) => Ok(redirect("/verwaltung/vorschlaege")),
+        Ok(()) => Ok(see_other_done("/verwaltung/vorschlaege", done)),
         Err(error) => {
             let errors = form_errors(error)?;
             render_detail(&page, id, &form, None, &errors).await
@@ -252,7 +258,10 @@ pub async fn answer(
         .answer(id, next, &form.antwort, actor)
         .await
     {
-        Ok(()) => Ok(redirect(&format!("/verwaltung/vorschlaege/{id}"))),
+        Ok(()) => Ok(see_other_done(
+            &format!("/verwaltung/vorschlaege/{id}"),
+            Done::AnswerSaved,
+        )),
         Err(error) => {
             let errors = form_errors(error)?;
             render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await
@@ -274,7 +283,10 @@ pub async fn resolve_report(page: Page, id: web::Path<i64>) -> Result<HttpRespon
         )
         .await
         .map_err(internal)?;
-    Ok(redirect("/verwaltung/vorschlaege"))
+    Ok(see_other_done(
+        "/verwaltung/vorschlaege",
+        Done::ReportResolved,
+    ))
 }
 
 /// Dialogue events of the organisations this person manages (all for admins), newest first.
@@ -361,7 +373,7 @@ pub async fn assisted(page: Page, form: web::Form<ProposalForm>) -> Result<HttpR
         )
         .await
     {
-        Ok(_) => Ok(redirect("/verwaltung/vorschlaege/erfassen?erfasst=1")),
+        Ok(_) => Ok(see_other("/verwaltung/vorschlaege/erfassen?erfasst=1")),
         Err(error) => {
             let errors = form_errors(error)?;
             render_assisted(&page, &form, &errors, false).await

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{local, see_other};
 use super::{offer_admin::sheet_error, proposals::district_options};
+use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{
         FieldErrors,
@@ -165,7 +166,10 @@ pub async fn create(page: Page, form: web::Form<ShiftForm>) -> Result<HttpRespon
         .create(&scope, input, user.id, Utc::now())
         .await
     {
-        Ok(id) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
+        Ok(id) => Ok(see_other_done(
+            &format!("/verwaltung/einsaetze/{id}"),
+            Done::ShiftCreated,
+        )),
         Err(e) => form_page(&page, &scope, None, &form, &field_errors(e, "title")?).await,
     }
 }
@@ -216,7 +220,10 @@ pub async fn update(
         Err(errors) => return form_page(&page, &scope, Some(*id), &form, &errors).await,
     };
     match desk.update(*id, &scope, input, user.id, Utc::now()).await {
-        Ok(()) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
+        Ok(()) => Ok(see_other_done(
+            &format!("/verwaltung/einsaetze/{id}"),
+            Done::ShiftSaved,
+        )),
         Err(e) => form_page(&page, &scope, Some(*id), &form, &field_errors(e, "title")?).await,
     }
 }
@@ -229,7 +236,10 @@ pub async fn cancel(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebE
         .cancel(*id, &scope, user.id, Utc::now())
         .await
     {
-        Ok(_) => Ok(see_other(format!("/verwaltung/einsaetze/{id}"))),
+        Ok(_) => Ok(see_other_done(
+            &format!("/verwaltung/einsaetze/{id}"),
+            Done::ShiftCancelled,
+        )),
         Err(VolunteeringError::Refused(reason)) => {
             show_page(&page, *id, &FieldErrors::single("einsatz", reason)).await
         }
@@ -427,7 +437,10 @@ pub async fn attendance(
         value,
     )
     .await?;
-    Ok(see_other(format!("/verwaltung/einsaetze/{id}#anwesenheit")))
+    Ok(see_other_done(
+        &format!("/verwaltung/einsaetze/{id}#anwesenheit"),
+        Done::ShiftAttendanceSaved,
+    ))
 }
 
 pub async fn report(
@@ -601,7 +614,7 @@ pub async fn decide_hours(
         .decide_hours(*id, &scope, approve, user.id, Utc::now())
         .await
     {
-        Ok(_) => Ok(see_other("/verwaltung/stunden")),
+        Ok(_) => Ok(see_other_done("/verwaltung/stunden", Done::HoursDecided)),
         Err(VolunteeringError::Refused(reason)) => {
             let query = MonthQuery { monat: None };
             render_hours_overview(&page, &scope, &query, FieldErrors::single("offen", reason)).await
