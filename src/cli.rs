@@ -67,7 +67,8 @@ pub enum Command {
         /// Start CSV files with a UTF-8 byte order mark, so Excel shows umlauts correctly.
         #[arg(long)]
         bom: bool,
-        /// Existing directory to write the files into; files of the same name are replaced.
+        /// Directory to write the files into, created when missing; files of the same name are
+        /// replaced.
         #[arg(long)]
         out: std::path::PathBuf,
     },

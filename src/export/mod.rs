@@ -388,7 +388,8 @@ pub async fn run(
     match std::fs::metadata(out_dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => return Err(output_dir_error(out_dir, "is not a directory", None)),
-        Err(e) => return Err(output_dir_error(out_dir, "does not exist", Some(e))),
+        Err(_) => std::fs::create_dir_all(out_dir)
+            .map_err(|e| output_dir_error(out_dir, "cannot be created", Some(e)))?,
     }
     let staging = tempfile::Builder::new()
         .prefix(".teilhabe-export-")

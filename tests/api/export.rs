@@ -792,18 +792,17 @@ async fn wrong_input_is_one_clear_line_and_leaves_no_file() {
         assert!(files_in(out.path()).is_empty(), "{args:?}");
     }
 
-    let missing = out.path().join("gibt-es-nicht");
-    one_line_error(
-        &export(&app, &missing, &["--from", FROM, "--to", TO]),
-        1,
-        &["does not exist"],
-    );
     let file = out.path().join("eine-datei");
     std::fs::write(&file, "x").unwrap();
     one_line_error(
         &export(&app, &file, &["--from", FROM, "--to", TO]),
         1,
         &["is not a directory"],
+    );
+    one_line_error(
+        &export(&app, &file.join("darunter"), &["--from", FROM, "--to", TO]),
+        1,
+        &["cannot be created"],
     );
 
     // Publishing fails at the last file (a non-empty folder named manifest.json is in the way):
@@ -825,6 +824,12 @@ async fn wrong_input_is_one_clear_line_and_leaves_no_file() {
         .await
         .unwrap();
     assert!(runs.is_empty(), "failed exports are not recorded");
+
+    // A missing directory is created, with its parents.
+    let missing = out.path().join("gibt-es-noch-nicht/2025-03");
+    let done = export(&app, &missing, &["--from", FROM, "--to", TO]);
+    assert!(done.status.success(), "{done:?}");
+    assert!(files_in(&missing).contains(&"manifest.json".to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
