@@ -18,6 +18,7 @@ pub mod impact;
 pub mod kiosk;
 pub mod offer_admin;
 pub mod own_bookings;
+pub mod own_proposals;
 pub mod proposal_import;
 pub mod proposals;
 pub mod reference;

@@ -28,6 +28,7 @@ mod links;
 mod migrations;
 mod offer_admin;
 mod operations;
+mod own_proposals;
 mod page_cache;
 mod page_shell;
 mod proposals;

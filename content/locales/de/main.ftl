@@ -1450,3 +1450,16 @@ done-rolle-vergeben = Die Rolle ist vergeben.
 done-rolle-vergeben-undo = Sie können sie unten unter „Rollen“ wieder entziehen.
 done-rolle-entzogen = Die Rolle ist entzogen.
 done-rolle-entzogen-undo = Sie können sie mit dem Formular „Rolle vergeben“ wieder vergeben.
+
+## "Meine Vorschläge" on the account page
+account-proposals-heading = Meine Vorschläge
+account-proposals-none = Sie haben mit diesem Konto noch keinen Vorschlag eingereicht.
+account-proposals-new = Vorschlag einreichen
+account-proposals-handed-in = Eingereicht am { $date }
+account-proposals-supports = { $count ->
+    [one] 1 Unterstützung
+   *[other] { $count } Unterstützungen
+}
+account-proposals-revise = Zum Überarbeiten nutzen Sie bitte den Link aus der E-Mail, die wir Ihnen geschickt haben.
+account-proposals-note = Hinweis der Moderation:
+account-proposals-answer = Antwort:

@@ -1450,3 +1450,16 @@ done-rolle-vergeben = The role has been granted.
 done-rolle-vergeben-undo = You can revoke it below under "Roles".
 done-rolle-entzogen = The role has been revoked.
 done-rolle-entzogen-undo = You can grant it again with the "Grant a role" form.
+
+## "Meine Vorschläge" on the account page
+account-proposals-heading = My proposals
+account-proposals-none = You have not handed in a proposal with this account yet.
+account-proposals-new = Hand in a proposal
+account-proposals-handed-in = Handed in on { $date }
+account-proposals-supports = { $count ->
+    [one] 1 support
+   *[other] { $count } supports
+}
+account-proposals-revise = To revise it, please use the link in the e-mail we sent you.
+account-proposals-note = Note from moderation:
+account-proposals-answer = Answer:

@@ -8,7 +8,7 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit, own_bookings,
+        audit, own_bookings, own_proposals,
     },
     web::{
         errors::WebError,
@@ -19,9 +19,12 @@ use crate::{
 
 pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    let bookings = own_bookings::of_user(&page.state().db, user.id, Utc::now()).await?;
+    let db = &page.state().db;
+    let bookings = own_bookings::of_user(db, user.id, Utc::now()).await?;
+    let proposals = own_proposals::of_user(db, user.id).await?;
     let mut ctx = page.context();
     ctx.insert("bookings", &bookings);
+    ctx.insert("proposals", &proposals);
     page.render("account/overview.html", &ctx)
 }
 

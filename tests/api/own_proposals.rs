@@ -1,0 +1,116 @@
+//! "Meine Vorschläge": the account page lists the proposals handed in with the account, with their
+//! status, moderation's note, the answer and the public link once there is one.
+use sea_orm::{EntityTrait, QueryOrder};
+use teilhabe::db::entities::proposal;
+
+use crate::helpers::{Backend, DEMO_PASSWORD_ADMIN, TestApp, select, spawn_app, text_of};
+
+const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+const TITLE: &str = "Sitzbänke vor dem Bürgerbüro in Apolda";
+
+async fn my_proposals(app: &TestApp) -> scraper::Html {
+    let (status, doc) = app.get_html("/konto").await;
+    assert_eq!(status, 200);
+    doc
+}
+
+fn entry_of(doc: &scraper::Html) -> String {
+    select(doc, "#vorschlaege + ul li")
+        .iter()
+        .map(|li| li.text().collect::<String>())
+        .find(|t| t.contains(TITLE))
+        .unwrap_or_else(|| panic!("{TITLE} not listed"))
+}
+
+async fn log_out(app: &TestApp) {
+    let token = app.csrf_token("/konto").await;
+    app.post_form("/abmelden", &[("csrf_token", &token)]).await;
+}
+
+#[tokio::test]
+async fn the_account_page_lists_my_proposals_with_status_and_answer() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let before = my_proposals(&app).await;
+    assert!(!before.html().contains(TITLE));
+
+    let res = app
+        .submit(
+            "/vorschlaege/neu",
+            "/vorschlaege/neu",
+            &[
+                ("titel", TITLE),
+                (
+                    "text",
+                    "Wer auf einen Termin wartet, muss draußen stehen. Zwei Bänke würden vielen helfen.",
+                ),
+                ("kategorie", "sonstiges"),
+                ("kreis", "16071"),
+                ("schritt", "absenden"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let stored = proposal::Entity::find()
+        .order_by_desc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Handed in: listed with its status, no public link yet.
+    let doc = my_proposals(&app).await;
+    let entry = entry_of(&doc);
+    assert!(entry.contains("Eingereicht"), "{entry}");
+    assert!(select(&doc, &format!("a[href=\"/vorschlaege/{}\"]", stored.id)).is_empty());
+    log_out(&app).await;
+
+    // Published and answered by the back office.
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/moderation"),
+            &[("aktion", "veroeffentlichen")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/antwort"),
+            &[
+                ("status", "in-pruefung"),
+                ("antwort", "Das Bauamt prüft zwei Standorte."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    log_out(&app).await;
+
+    // The author sees where it stands, the answer and the public link.
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let doc = my_proposals(&app).await;
+    let entry = entry_of(&doc);
+    assert!(entry.contains("In Prüfung"), "{entry}");
+    assert!(
+        entry.contains("Das Bauamt prüft zwei Standorte."),
+        "{entry}"
+    );
+    assert_eq!(
+        text_of(
+            &doc,
+            &format!("#vorschlaege + ul a[href=\"/vorschlaege/{}\"]", stored.id)
+        ),
+        TITLE
+    );
+    log_out(&app).await;
+
+    // Nobody else sees it on their account page.
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    assert!(!my_proposals(&app).await.html().contains(TITLE));
+}
