@@ -13,6 +13,7 @@ mod m20261129_000008_kiosk;
 mod m20261129_000009_volunteering;
 mod m20261201_000010_export_schedule_mark;
 mod m20261202_000011_perf_catalogue_indexes;
+mod m20261202_000012_outbox_dead_letter;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_volunteering::Migration),
             Box::new(m20261201_000010_export_schedule_mark::Migration),
             Box::new(m20261202_000011_perf_catalogue_indexes::Migration),
+            Box::new(m20261202_000012_outbox_dead_letter::Migration),
         ]
     }
 }

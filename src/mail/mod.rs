@@ -23,6 +23,9 @@ use crate::{db::entities::outbox, domain::Email};
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a claimed message is reserved for the instance that claimed it.
 const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// Attempts before a message that servers refuse for good is given up (dead letter). A few, not one:
+/// some servers answer 5xx for what is really a passing fault.
+pub const PERMANENT_REFUSALS: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -32,6 +35,45 @@ pub enum MailError {
     Build(String),
     #[error("sending: {0}")]
     Send(String),
+    /// The server refused the message for good (SMTP 5xx), e.g. an unknown recipient.
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+impl MailError {
+    /// Whether trying again later cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Build(_) | Self::Refused(_))
+    }
+}
+
+/// The text with every e-mail address masked (`m…@example.de`): SMTP replies quote the recipient,
+/// and the reply is kept and shown to staff, who need the domain but not the whole address.
+pub fn mask_addresses(text: &str) -> String {
+    let is_part = |c: char| !c.is_whitespace() && !"<>()[],;:\"'".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.split_once('@') {
+            Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
+                out.extend(local.chars().next());
+                out.push_str("…@");
+                out.push_str(domain);
+            }
+            _ => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_part(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 pub struct OutgoingMail {
@@ -82,11 +124,13 @@ impl MailTransport {
                     .await
                     .map_err(|e| MailError::Send(e.to_string()))
             }
-            Self::Smtp(smtp) => smtp
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| MailError::Send(e.to_string())),
+            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Refused(e.to_string())
+                } else {
+                    MailError::Send(e.to_string())
+                }
+            }),
         }
     }
 }
@@ -108,6 +152,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<
         attachment_name: Set(mail.attachment.as_ref().map(|a| a.file_name.clone())),
         attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
         attachment_body: Set(mail.attachment.map(|a| a.body)),
+        failed_at: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -175,6 +220,7 @@ impl Sender {
         let now = Utc::now();
         let due = outbox::Entity::find()
             .filter(outbox::Column::SentAt.is_null())
+            .filter(outbox::Column::FailedAt.is_null())
             .filter(outbox::Column::NextAttemptAt.lte(now))
             .order_by_asc(outbox::Column::Id)
             .limit(50)
@@ -214,10 +260,16 @@ impl Sender {
                     );
                 }
                 Err(e) => {
-                    update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
-                    update.last_error = Set(Some(e.to_string()));
+                    let error = mask_addresses(&e.to_string());
+                    update.last_error = Set(Some(error.clone()));
                     report.failed += 1;
-                    tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, error = %e, "mail delivery failed, will retry");
+                    if e.is_permanent() && row.attempts + 1 >= PERMANENT_REFUSALS {
+                        update.failed_at = Set(Some(Utc::now()));
+                        tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused for good; staff see it as undeliverable");
+                    } else {
+                        update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
+                        tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed, will retry");
+                    }
                 }
             }
             update.update(db).await?;
@@ -254,4 +306,22 @@ pub fn spawn_worker(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_in_server_replies_are_masked() {
+        assert_eq!(
+            mask_addresses("550 5.1.1 <maria.muster@example.de>: Recipient address rejected"),
+            "550 5.1.1 <m…@example.de>: Recipient address rejected"
+        );
+        assert_eq!(
+            mask_addresses("user a@b.de, and x@y unknown; @lonely stays"),
+            "user a…@b.de, and x…@y unknown; @lonely stays"
+        );
+        assert_eq!(mask_addresses("no address here"), "no address here");
+    }
 }

@@ -24,6 +24,7 @@ pub mod proposals;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;
+pub mod undeliverable_mail;
 pub mod users;
 pub mod venues;
 pub mod volunteering;

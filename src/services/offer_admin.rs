@@ -524,6 +524,8 @@ pub struct Participant {
     pub attendance: Option<String>,
     pub created_at: DateTime<Utc>,
     pub offered_places: Option<i32>,
+    /// Mail to this booking's address was refused for good: staff correct it or print instead.
+    pub mail_undeliverable: bool,
 }
 
 /// Confirmed first, then the waiting list, each in arrival order.
@@ -548,8 +550,17 @@ pub async fn participants(
             attendance: b.attendance,
             created_at: b.created_at,
             offered_places: b.offered_places,
+            mail_undeliverable: false,
         })
         .collect();
+    let undeliverable = super::undeliverable_mail::undeliverable_among(
+        db,
+        rows.iter().filter_map(|p| p.email.clone()).collect(),
+    )
+    .await?;
+    for p in &mut rows {
+        p.mail_undeliverable = p.email.as_ref().is_some_and(|e| undeliverable.contains(e));
+    }
     let rank = |s: &str| match s {
         "confirmed" => 0,
         "waitlisted" => 1,

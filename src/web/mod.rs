@@ -278,6 +278,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/verwaltung/buchungen/{id}/stornieren",
             web::post().to(offer_admin::cancel_booking),
         )
+        .service(
+            web::resource("/verwaltung/buchungen/{id}/adresse")
+                .route(web::get().to(offer_admin::address_form))
+                .route(web::post().to(offer_admin::correct_address)),
+        )
+        .route(
+            "/verwaltung/unzustellbar",
+            web::get().to(admin::undeliverable_mail),
+        )
         .route("/verwaltung/aufgaben", web::get().to(offer_admin::tasks))
         .route(
             "/verwaltung/aufgaben/{id}/erledigt",

@@ -21,6 +21,7 @@ pub enum Done {
     DateCancelled,
     AttendanceSaved,
     BookingCancelled,
+    AddressCorrected,
     TaskCompleted,
     ProposalPublished,
     ProposalChangesRequested,
@@ -39,7 +40,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 28] = [
+    pub const ALL: [Done; 29] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -53,6 +54,7 @@ impl Done {
         Self::DateCancelled,
         Self::AttendanceSaved,
         Self::BookingCancelled,
+        Self::AddressCorrected,
         Self::TaskCompleted,
         Self::ProposalPublished,
         Self::ProposalChangesRequested,
@@ -87,6 +89,7 @@ impl Done {
             Self::DateCancelled => "termin-abgesagt",
             Self::AttendanceSaved => "anwesenheit",
             Self::BookingCancelled => "buchung-storniert",
+            Self::AddressCorrected => "adresse-korrigiert",
             Self::TaskCompleted => "aufgabe-erledigt",
             Self::ProposalPublished => "veroeffentlicht",
             Self::ProposalChangesRequested => "aenderung-erbeten",

@@ -101,6 +101,18 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
         ],
     ),
     (
+        "/verwaltung/unzustellbar",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    (
+        "/verwaltung/buchungen/1/adresse",
+        [
+            Login, Forbidden, Forbidden, Allowed, NotTheirs, Forbidden, Allowed,
+        ],
+    ),
+    (
         "/verwaltung/barrieren",
         [
             Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,

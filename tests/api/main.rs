@@ -33,5 +33,6 @@ mod page_cache;
 mod page_shell;
 mod proposals;
 mod smtp;
+mod undeliverable_mail;
 mod venues;
 mod volunteering;

@@ -41,20 +41,27 @@ struct SmtpSink {
     port: u16,
     root: tempfile::TempDir,
     child: Option<Child>,
+    /// Recipients at this domain are refused for good (`--reject-domain`).
+    reject_domain: Option<&'static str>,
 }
 
 impl SmtpSink {
     /// A server that accepts every message.
     fn start() -> Self {
-        Self::launch(None)
+        Self::launch(None, None)
     }
 
     /// A server that goes down after `n` messages (see `--accept` in the script).
     fn start_failing_after(n: usize) -> Self {
-        Self::launch(Some(n))
+        Self::launch(Some(n), None)
     }
 
-    fn launch(accept: Option<usize>) -> Self {
+    /// A server that refuses every recipient at `domain` with 550, like an unknown mailbox.
+    fn start_rejecting(domain: &'static str) -> Self {
+        Self::launch(None, Some(domain))
+    }
+
+    fn launch(accept: Option<usize>, reject_domain: Option<&'static str>) -> Self {
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
             probe.local_addr().expect("probe address").port()
@@ -63,6 +70,7 @@ impl SmtpSink {
             port,
             root: tempfile::tempdir().expect("temp dir"),
             child: None,
+            reject_domain,
         };
         sink.spawn(accept);
         sink
@@ -104,6 +112,9 @@ impl SmtpSink {
             .stderr(log);
         if let Some(n) = accept {
             command.arg("--accept").arg(n.to_string());
+        }
+        if let Some(domain) = self.reject_domain {
+            command.arg("--reject-domain").arg(domain);
         }
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -907,5 +918,71 @@ mod smtp_outage_loses_and_duplicates_nothing {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         check_smtp_outage(Backend::Postgres).await;
+    }
+}
+
+/// A server that refuses a recipient for good (550): the message is tried a few times, then given
+/// up (dead letter) and never tried again; the reply is kept with the address masked; the other
+/// messages are not held up.
+async fn check_permanent_refusal(backend: Backend) {
+    let sink = SmtpSink::start_rejecting("unbekannt.example");
+    let Some(app) = MailDb::create(backend, sink.url()).await else {
+        return;
+    };
+    mail::enqueue(
+        &app.db,
+        plain_mail("tippfehler@unbekannt.example", "Ihre Buchung"),
+    )
+    .await
+    .unwrap();
+    mail::enqueue(&app.db, plain_mail("richtig@example.de", "Ihre Buchung"))
+        .await
+        .unwrap();
+    let sender = app.sender();
+    assert_eq!(
+        app.deliver(&sender).await,
+        DeliveryReport { sent: 1, failed: 1 }
+    );
+    for attempt in 1..mail::PERMANENT_REFUSALS {
+        let refused = &app.rows().await[0];
+        assert_eq!(refused.attempts, attempt);
+        assert_eq!(refused.failed_at, None, "not given up after {attempt}");
+        app.make_due().await;
+        assert_eq!(
+            app.deliver(&sender).await,
+            DeliveryReport { sent: 0, failed: 1 }
+        );
+    }
+    let refused = &app.rows().await[0];
+    assert_eq!(refused.attempts, mail::PERMANENT_REFUSALS);
+    assert!(refused.failed_at.is_some(), "given up");
+    assert_eq!(refused.sent_at, None);
+    let reason = refused.last_error.as_deref().unwrap_or_default();
+    assert!(reason.contains("550"), "{reason}");
+    assert!(reason.contains("t…@unbekannt.example"), "{reason}");
+    assert!(!reason.contains("tippfehler"), "address masked: {reason}");
+
+    // Never tried again, however long one waits.
+    app.make_due().await;
+    assert_eq!(app.deliver(&sender).await, DeliveryReport::default());
+    assert_eq!(app.rows().await[0].attempts, mail::PERMANENT_REFUSALS);
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "only the good address received mail"
+    );
+}
+
+mod permanent_refusals_end_as_undeliverable {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_permanent_refusal(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_permanent_refusal(Backend::Postgres).await;
     }
 }

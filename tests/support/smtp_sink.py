@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the Rust tests (tests/api/smtp.rs); needs tests/requirements.txt.
 
-    python3 tests/support/smtp_sink.py PORT DIR [--accept N]
+    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN]
 
 Listens on 127.0.0.1:PORT (plain SMTP, no TLS, no authentication) and accepts every message.
 Each message is stored as DIR/<arrival>.eml: the DATA exactly as received, i.e. the raw
@@ -15,6 +15,9 @@ Prints "ready 127.0.0.1:PORT" once it listens, then runs until it is killed.
 With --accept N the server fails mid-way, like a mail server that goes down: after the N-th
 message has been stored and confirmed it stops listening (new connections are refused),
 answers any further message on an open connection with 421 without storing it, and exits.
+
+With --reject-domain DOMAIN every recipient at DOMAIN is refused for good, as a server does
+for an unknown mailbox: 550 5.1.1 naming the address (which the portal must not keep unmasked).
 """
 
 import argparse
@@ -40,9 +43,10 @@ HOST = "127.0.0.1"
 class Sink:
     """aiosmtpd handler that stores messages; `handle_DATA` is the hook aiosmtpd calls."""
 
-    def __init__(self, directory, accept, on_limit):
+    def __init__(self, directory, accept, on_limit, reject_domain=None):
         self.directory = directory
         self.accept = accept
+        self.reject_domain = reject_domain
         self.on_limit = on_limit
         self.stored = 0
         self.closing = False
@@ -53,6 +57,12 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, os.path.join(self.directory, name))
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject_domain and address.lower().endswith("@" + self.reject_domain):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.closing:
@@ -68,7 +78,7 @@ class Sink:
         return f"250 2.0.0 OK stored as {stem}"
 
 
-async def serve(port, directory, accept):
+async def serve(port, directory, accept, reject_domain):
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
     listener = None
@@ -80,7 +90,7 @@ async def serve(port, directory, accept):
         loop.call_later(0.05, session.transport.close)
         loop.call_later(0.3, stopped.set)
 
-    handler = Sink(directory, accept, on_limit)
+    handler = Sink(directory, accept, on_limit, reject_domain)
     # A fixed hostname: the default (socket.getfqdn()) may wait for DNS.
     listener = await loop.create_server(
         lambda: SMTP(handler, hostname="smtp-sink.test", loop=loop),
@@ -96,9 +106,10 @@ def main():
     parser.add_argument("port", type=int)
     parser.add_argument("directory")
     parser.add_argument("--accept", type=int, metavar="N", help="go down after N messages")
+    parser.add_argument("--reject-domain", metavar="DOMAIN", help="refuse recipients at DOMAIN (550)")
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
-    asyncio.run(serve(args.port, args.directory, args.accept))
+    asyncio.run(serve(args.port, args.directory, args.accept, args.reject_domain))
 
 
 if __name__ == "__main__":

@@ -1463,3 +1463,24 @@ account-proposals-supports = { $count ->
 account-proposals-revise = Zum Überarbeiten nutzen Sie bitte den Link aus der E-Mail, die wir Ihnen geschickt haben.
 account-proposals-note = Hinweis der Moderation:
 account-proposals-answer = Antwort:
+
+## Undeliverable mail (services/undeliverable_mail.rs)
+done-adresse-korrigiert = Die E-Mail-Adresse ist korrigiert. Nachrichten, die nicht zugestellt werden konnten, gehen an die neue Adresse.
+oa-mail-undeliverable = E-Mail nicht zustellbar
+oa-correct-address = Adresse korrigieren
+address-title = E-Mail-Adresse korrigieren
+address-for = Buchung { $id } von { $name }
+address-undeliverable = Nachrichten an { $email } wurden vom Mailserver abgelehnt. Fragen Sie die Person nach ihrer richtigen Adresse, zum Beispiel am Telefon.
+address-print-hint = Ohne E-Mail-Adresse können Sie die Bestätigung ausdrucken und mitgeben oder schicken:
+address-new = Richtige E-Mail-Adresse
+address-new-hint = Nicht zugestellte Nachrichten zu dieser Adresse werden danach noch einmal verschickt.
+address-submit = Adresse speichern
+undeliverable-title = Nicht zustellbare E-Mails
+undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse. Sie werden nicht mehr versucht. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
+undeliverable-none = Zurzeit gibt es keine nicht zustellbaren Nachrichten.
+undeliverable-col-when = Abgelehnt am
+undeliverable-col-to = An
+undeliverable-col-subject = Betreff
+undeliverable-col-reason = Antwort des Mailservers
+undeliverable-col-bookings = Buchungen
+undeliverable-booking = Buchung { $id }

@@ -1463,3 +1463,24 @@ account-proposals-supports = { $count ->
 account-proposals-revise = To revise it, please use the link in the e-mail we sent you.
 account-proposals-note = Note from moderation:
 account-proposals-answer = Answer:
+
+## Undeliverable mail (services/undeliverable_mail.rs)
+done-adresse-korrigiert = The e-mail address has been corrected. Messages that could not be delivered go to the new address.
+oa-mail-undeliverable = E-mail undeliverable
+oa-correct-address = Correct the address
+address-title = Correct the e-mail address
+address-for = Booking { $id } by { $name }
+address-undeliverable = The mail server refused messages to { $email }. Ask the person for their correct address, for example by phone.
+address-print-hint = Without an e-mail address you can print the confirmation and hand it over or post it:
+address-new = Correct e-mail address
+address-new-hint = Messages to this booking that could not be delivered are then sent again.
+address-submit = Save the address
+undeliverable-title = Undeliverable e-mails
+undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address. They are not tried again. From the booking you can correct the address or print the confirmation.
+undeliverable-none = There are no undeliverable messages at the moment.
+undeliverable-col-when = Refused on
+undeliverable-col-to = To
+undeliverable-col-subject = Subject
+undeliverable-col-reason = Mail server's reply
+undeliverable-col-bookings = Bookings
+undeliverable-booking = Booking { $id }

@@ -24,6 +24,8 @@ pub struct Model {
     pub attachment_type: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub attachment_body: Option<String>,
+    /// Refused for good (SMTP 5xx or an address no server takes): not retried any more.
+    pub failed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

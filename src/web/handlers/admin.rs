@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::{
     domain::{DistrictKey, FieldErrors, Role},
     policy,
-    services::{admin, audit, reference},
+    services::{admin, audit, reference, undeliverable_mail},
     web::{
         errors::WebError,
         notice::{Done, see_other_done},
@@ -140,6 +140,17 @@ pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpRespo
         &format!("/verwaltung/nutzer/{id}"),
         Done::RoleRevoked,
     ))
+}
+
+/// Mail that servers refused for good, with the bookings it concerns.
+pub async fn undeliverable_mail(page: Page) -> Result<HttpResponse, WebError> {
+    page.require(policy::can_view_audit_log)?;
+    let mut ctx = page.context();
+    ctx.insert(
+        "mails",
+        &undeliverable_mail::list(&page.state().db, 200).await?,
+    );
+    page.render("admin/undeliverable.html", &ctx)
 }
 
 pub async fn audit_log(page: Page) -> Result<HttpResponse, WebError> {

@@ -2,14 +2,14 @@
 //! counter, and tasks. Scoped to the organisations the signed-in user manages.
 use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
     db::entities::offer,
     domain::{
-        FieldErrors, Role,
+        Email, FieldErrors, Role,
         account::CurrentUser,
         booking::{BookingRequest, Channel},
         offer::{
@@ -27,6 +27,7 @@ use crate::{
         booking::BookingError,
         catalogue,
         offer_admin::{self, OfferAdminError},
+        undeliverable_mail,
     },
     web::{errors::WebError, page::Page},
 };
@@ -654,6 +655,76 @@ pub async fn receipt(page: Page, id: web::Path<i64>) -> Result<HttpResponse, Web
             .map(|t| page.state().composer().booking_link(t)),
     );
     page.render("offer_admin/receipt.html", &ctx)
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct AddressForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn address_page(
+    page: &Page,
+    booking: &crate::db::entities::booking::Model,
+    form: &AddressForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let undeliverable = match &booking.email {
+        Some(email) => undeliverable_mail::undeliverable_among(db, vec![email.clone()])
+            .await?
+            .contains(email),
+        None => false,
+    };
+    let mut ctx = page.form_context();
+    ctx.insert("booking_id", &booking.id);
+    ctx.insert("booking_name", &booking.name);
+    ctx.insert("date_id", &booking.date_id);
+    ctx.insert("current_email", &booking.email);
+    ctx.insert("undeliverable", &undeliverable);
+    ctx.insert("form", form);
+    page.render_form("offer_admin/address.html", ctx, errors)
+}
+
+/// Correcting the e-mail address of a booking, e.g. after mail to it could not be delivered.
+pub async fn address_form(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let booking = offer_admin::booking_in_scope(&page.state().db, &scope, *id).await?;
+    if booking.anonymised_at.is_some() {
+        return Err(WebError::NotFound);
+    }
+    let form = AddressForm {
+        email: booking.email.clone().unwrap_or_default(),
+    };
+    address_page(&page, &booking, &form, &FieldErrors::default()).await
+}
+
+pub async fn correct_address(
+    page: Page,
+    id: web::Path<i64>,
+    form: web::Form<AddressForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let booking = offer_admin::booking_in_scope(db, &scope, *id).await?;
+    let form = form.into_inner();
+    let email = match Email::parse(&form.email) {
+        Ok(email) => email,
+        Err(message) => {
+            return address_page(
+                &page,
+                &booking,
+                &form,
+                &FieldErrors::single("email", message),
+            )
+            .await;
+        }
+    };
+    undeliverable_mail::correct_booking_address(db, &scope, user.id, booking.id, &email).await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{}#teilnehmende", booking.date_id),
+        Done::AddressCorrected,
+    ))
 }
 
 #[derive(Deserialize)]

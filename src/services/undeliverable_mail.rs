@@ -1,0 +1,132 @@
+//! Mail that servers refused for good (the outbox's dead letters): which bookings it concerns, and
+//! correcting a booking's address, which sends those messages again to the new one.
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+};
+use serde::Serialize;
+
+use super::{
+    audit,
+    offer_admin::{self, OfferAdminError},
+};
+use crate::{
+    db::entities::{booking, outbox},
+    domain::Email,
+};
+
+/// Which of these addresses have mail that could not be delivered.
+pub async fn undeliverable_among(
+    db: &impl ConnectionTrait,
+    addresses: Vec<String>,
+) -> Result<HashSet<String>, DbErr> {
+    if addresses.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Recipient)
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .filter(outbox::Column::Recipient.is_in(addresses))
+        .distinct()
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// One undeliverable message as the admins' list shows it.
+#[derive(Debug, Serialize)]
+pub struct Undeliverable {
+    pub recipient: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub failed_at: Option<DateTime<Utc>>,
+    /// The server's reply, addresses masked when it was stored.
+    pub reason: Option<String>,
+    /// Bookings with this address: where staff can correct it or print the confirmation.
+    pub booking_ids: Vec<i64>,
+}
+
+/// Undeliverable mail, newest first (at most `limit`).
+pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverable>, DbErr> {
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .order_by_desc(outbox::Column::FailedAt)
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let addresses: Vec<String> = rows.iter().map(|r| r.recipient.clone()).collect();
+    let bookings = booking::Entity::find()
+        .filter(booking::Column::Email.is_in(addresses))
+        .filter(booking::Column::AnonymisedAt.is_null())
+        .order_by_asc(booking::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Undeliverable {
+            booking_ids: bookings
+                .iter()
+                .filter(|b| b.email.as_deref() == Some(r.recipient.as_str()))
+                .map(|b| b.id)
+                .collect(),
+            recipient: r.recipient,
+            subject: r.subject,
+            created_at: r.created_at,
+            failed_at: r.failed_at,
+            reason: r.last_error,
+        })
+        .collect())
+}
+
+/// Gives the booking a corrected address and sends the mail the old one could not take to the new
+/// one, as one step. Returns how many messages go out again.
+pub async fn correct_booking_address(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    booking_id: i64,
+    address: &Email,
+) -> Result<u64, OfferAdminError> {
+    let found = offer_admin::booking_in_scope(db, scope, booking_id).await?;
+    if found.anonymised_at.is_some() {
+        return Err(OfferAdminError::NotFound);
+    }
+    let txn = db.begin().await?;
+    let old = found.email.clone();
+    let mut active = found.into_active_model();
+    active.email = Set(Some(address.to_string()));
+    active.update(&txn).await?;
+    let resent = match &old {
+        Some(old) if old != address.as_str() => {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::Recipient, Expr::value(address.to_string()))
+                .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
+                .col_expr(outbox::Column::Attempts, Expr::value(0))
+                .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+                .filter(outbox::Column::FailedAt.is_not_null())
+                .filter(outbox::Column::Recipient.eq(old.as_str()))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+        _ => 0,
+    };
+    audit::record(
+        &txn,
+        Some(actor),
+        "booking.address_corrected",
+        &format!("booking:{booking_id}"),
+        &format!("{resent} undeliverable messages sent again"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(resent)
+}
