@@ -677,6 +677,7 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     let path = location(&res);
     let id: i32 = path
         .strip_prefix("/verwaltung/angebote/")
+        .and_then(|rest| rest.strip_suffix("?erledigt=angebot-angelegt"))
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("redirect to the offer, got {path}"));
     let created = offer_by_id(&app, id).await;
@@ -751,7 +752,10 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     let res = post(&app, &new_date, &token, &date_fields(&day_text, "8", "2")).await;
     assert_eq!(res.status(), 303);
     let date = dates_of(&app, id).await.remove(0);
-    assert_eq!(location(&res), format!("/verwaltung/termine/{}", date.id));
+    assert_eq!(
+        location(&res),
+        format!("/verwaltung/termine/{}?erledigt=termin-angelegt", date.id)
+    );
     assert_eq!(date.starts_at, at_local(day, 10, 0));
     assert_eq!(date.ends_at, at_local(day, 11, 30));
     assert_eq!((date.capacity, date.walk_in_places), (8, 2));
@@ -772,7 +776,10 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), path);
+    assert_eq!(
+        location(&res),
+        path.replace("angebot-angelegt", "angebot-veroeffentlicht")
+    );
     assert_eq!(offer_by_id(&app, id).await.status, "published");
     assert_eq!(
         audit_rows(&app, "offer.published", &format!("offer:{id}"))
@@ -813,6 +820,7 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     let copy_path = location(&res);
     let copy_id: i32 = copy_path
         .strip_prefix("/verwaltung/angebote/")
+        .and_then(|rest| rest.strip_suffix("?erledigt=angebot-kopiert"))
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("redirect to the copy, got {copy_path}"));
     assert_ne!(copy_id, id);
@@ -1094,7 +1102,10 @@ on_both_backends!(participants_attendance_and_csv, |app| {
         )
         .await;
         assert_eq!(res.status(), 303);
-        assert_eq!(location(&res), format!("{page}#teilnehmende"));
+        assert_eq!(
+            location(&res),
+            format!("{page}?erledigt=anwesenheit#teilnehmende")
+        );
     }
     // Only people with a place can be there.
     let res = post(
@@ -1294,7 +1305,10 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     assert_eq!(res.status(), 303);
     assert_eq!(
         location(&res),
-        format!("/verwaltung/termine/{}#teilnehmende", date.id)
+        format!(
+            "/verwaltung/termine/{}?erledigt=buchung-storniert#teilnehmende",
+            date.id
+        )
     );
     assert_eq!(
         booking_by_id(&app, anna.booking_id).await.status,
@@ -1379,7 +1393,10 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
 
     let res = post(&app, &done, &token, &[]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(location(&res), "/verwaltung/aufgaben");
+    assert_eq!(
+        location(&res),
+        "/verwaltung/aufgaben?erledigt=aufgabe-erledigt"
+    );
     let task = staff_task::Entity::find_by_id(task.id)
         .one(&app.db)
         .await
@@ -1482,7 +1499,7 @@ on_both_backends!(
 
         let res = post(&app, &format!("{page}/absagen"), &token, &[]).await;
         assert_eq!(res.status(), 303);
-        assert_eq!(location(&res), page);
+        assert_eq!(location(&res), format!("{page}?erledigt=termin-abgesagt"));
         let cancelled = date_by_id(&app, date.id).await;
         assert_eq!(
             (cancelled.status.as_str(), cancelled.revision),
@@ -1631,7 +1648,10 @@ on_both_backends!(
         let later = with(&shown, &[("start", "14:00"), ("end", "15:30")]);
         let res = post(&app, &edit, &token, &as_pairs(&later)).await;
         assert_eq!(res.status(), 303);
-        assert_eq!(location(&res), format!("/verwaltung/termine/{}", date.id));
+        assert_eq!(
+            location(&res),
+            format!("/verwaltung/termine/{}?erledigt=termin-verschoben", date.id)
+        );
         let changed = date_by_id(&app, date.id).await;
         assert_eq!(changed.starts_at, at_local(day, 14, 0));
         assert_eq!(changed.ends_at, at_local(day, 15, 30));

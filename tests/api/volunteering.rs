@@ -184,7 +184,12 @@ on_both_backends!(coordinators_plan_sessions_and_volunteers_sign_up, |app| {
         .await;
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
-    let shift_id: i32 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let shift_id: i32 = location
+        .strip_prefix("/verwaltung/einsaetze/")
+        .and_then(|rest| rest.strip_suffix("?erledigt=einsatz-angelegt"))
+        .unwrap_or_else(|| panic!("redirect to the new session with a confirmation: {location}"))
+        .parse()
+        .unwrap();
     let (_, doc) = app.get_html("/verwaltung/einsaetze").await;
     assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
     app.submit("/konto", "/abmelden", &[]).await;
