@@ -182,6 +182,10 @@ pub struct Settings {
     pub rate_limits: bool,
     /// The proposal search: the embedded index in the data directory, or a Meilisearch server.
     pub search: SearchBackend,
+    /// Whether this instance delivers mail and runs the scheduled jobs (reminders, retention,
+    /// exports, housekeeping). They are safe on every instance; turning them off leaves an instance
+    /// to serve pages only, and lets tests drive each job themselves.
+    pub background_jobs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -480,6 +484,10 @@ impl Settings {
             None => true,
             Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
         };
+        let background_jobs = match get("TEILHABE_BACKGROUND_JOBS", file.background_jobs) {
+            None => true,
+            Some(raw) => parse_bool("TEILHABE_BACKGROUND_JOBS", &raw)?,
+        };
 
         let search = match get("TEILHABE_MEILISEARCH_URL", file.meilisearch_url) {
             None => SearchBackend::Embedded,
@@ -537,6 +545,7 @@ impl Settings {
             session_absolute,
             rate_limits,
             search,
+            background_jobs,
         })
     }
 }
@@ -564,6 +573,7 @@ pub struct FileConfig {
     pub page_cache_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
+    pub background_jobs: Option<String>,
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
     pub operator: Option<Contact>,
@@ -645,6 +655,7 @@ mod tests {
             ("TEILHABE_MAIL_FROM", "kein absender"),
             ("TEILHABE_SESSION_IDLE_MINUTES", "0"),
             ("TEILHABE_RATE_LIMITS", "manchmal"),
+            ("TEILHABE_BACKGROUND_JOBS", "selten"),
         ] {
             let err =
                 Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();

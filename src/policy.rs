@@ -16,6 +16,11 @@ pub fn can_view_audit_log(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin))
 }
 
+/// The anonymised export for the ministry (TMDI), in the browser as with an admin's API token.
+pub fn can_export(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
 pub fn can_view_barrier_reports(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin))
 }
@@ -162,6 +167,7 @@ pub struct Permissions {
     pub back_office: bool,
     pub manage_users: bool,
     pub audit_log: bool,
+    pub export: bool,
     pub barrier_reports: bool,
     pub manage_offers: bool,
     pub answer_proposals: bool,
@@ -179,6 +185,7 @@ impl Permissions {
             back_office: can_open_back_office(user),
             manage_users: can_manage_users(user),
             audit_log: can_view_audit_log(user),
+            export: can_export(user),
             barrier_reports: can_view_barrier_reports(user),
             manage_offers: can_manage_offers(user),
             answer_proposals: can_answer_proposals(user),

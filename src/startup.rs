@@ -17,7 +17,7 @@ use crate::{
         reconnecting::ReconnectingMeilisearch,
     },
     services::{
-        booking::Desk, demo, feedback::FeedbackDesk, reference, sessions, throttle,
+        booking::Desk, demo, export_jobs, feedback::FeedbackDesk, reference, sessions, throttle,
         volunteering::VolunteerDesk,
     },
     web::{
@@ -163,6 +163,11 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
             if let Err(e) = mail::delete_sent_older_than(&db, chrono::Duration::days(30)).await {
                 tracing::warn!(error = %e, "old sent mail could not be removed");
             }
+            if let Err(e) =
+                export_jobs::delete_zips_older_than(&db, chrono::Duration::days(30)).await
+            {
+                tracing::warn!(error = %e, "old export downloads could not be removed");
+            }
             if let Err(e) = db::refresh_statistics(&db).await {
                 tracing::warn!(error = %e, "query planner statistics could not be refreshed");
             }
@@ -238,12 +243,16 @@ impl Application {
             let summary = seed_demo(&db, &settings.content_dir(), false).await?;
             tracing::info!(%summary, "demo mode");
         }
-        mail::spawn_worker(
-            db.clone(),
-            mail_sender(&settings)?,
-            std::time::Duration::from_secs(5),
-        );
-        spawn_housekeeping(db.clone(), settings.session_idle);
+        let sender = mail_sender(&settings)?;
+        if settings.background_jobs {
+            mail::spawn_worker(db.clone(), sender, std::time::Duration::from_secs(5));
+            spawn_housekeeping(db.clone(), settings.session_idle);
+            export_jobs::spawn_worker(
+                db.clone(),
+                settings.data_dir.join("export-jobs"),
+                std::time::Duration::from_secs(5),
+            );
+        }
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind.to_string(),
             source,
@@ -269,15 +278,18 @@ impl Application {
             index_wake.clone(),
             std::time::Duration::from_secs(5),
         );
+        let background_jobs = settings.background_jobs;
         let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
-        spawn_booking_jobs(
-            state.booking_desk(),
-            state.feedback_desk(),
-            state.volunteer_desk(),
-            state.page_cache.clone(),
-            reminder_before,
-            retention,
-        );
+        if background_jobs {
+            spawn_booking_jobs(
+                state.booking_desk(),
+                state.feedback_desk(),
+                state.volunteer_desk(),
+                state.page_cache.clone(),
+                reminder_before,
+                retention,
+            );
+        }
 
         let server = HttpServer::new(move || {
             App::new()

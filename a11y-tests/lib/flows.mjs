@@ -27,6 +27,8 @@ const ADMIN_PAGES = [
   '/verwaltung/barrieren',
   '/verwaltung/wirkung',
   '/verwaltung/terminals',
+  '/verwaltung/export',
+  '/verwaltung/unzustellbar',
 ];
 /** The back office for offers; demo offer 1, its date 1 and booking 1 belong to the provider's organisation. */
 const OFFER_PAGES = [
@@ -38,6 +40,7 @@ const OFFER_PAGES = [
   '/verwaltung/termine/1/bearbeiten',
   '/verwaltung/termine/1/folgetermin',
   '/verwaltung/buchungen/1/beleg',
+  '/verwaltung/buchungen/1/adresse',
   '/verwaltung/aufgaben',
   '/verwaltung/termine/1/rueckmeldungen',
   '/verwaltung/termine/1/rueckmeldung-qr',
@@ -99,6 +102,7 @@ export const ROLES = [
 export const SIGNED_IN_ERROR_FORMS = [
   { role: 'admin', path: '/verwaltung/termine/1/rueckmeldungen', form: 'main form[method="post"]' },
   { role: 'admin', path: '/verwaltung/vorschlaege/1', form: 'main form[action$="/moderation"]' },
+  { role: 'admin', path: '/verwaltung/export', form: 'main form[action="/verwaltung/export"]' },
 ];
 
 /** Forms that are submitted empty to check their error state. */

@@ -14,6 +14,7 @@ mod m20261129_000009_volunteering;
 mod m20261201_000010_export_schedule_mark;
 mod m20261202_000011_perf_catalogue_indexes;
 mod m20261202_000012_outbox_dead_letter;
+mod m20261202_000013_export_jobs;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_export_schedule_mark::Migration),
             Box::new(m20261202_000011_perf_catalogue_indexes::Migration),
             Box::new(m20261202_000012_outbox_dead_letter::Migration),
+            Box::new(m20261202_000013_export_jobs::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod writers;
 
 use std::{
     fmt,
+    io::{Seek, SeekFrom, Write},
     path::{Path, PathBuf},
 };
 
@@ -476,6 +477,25 @@ pub async fn run(
         directory: out_dir.to_owned(),
         files,
     })
+}
+
+/// Packs the files of a finished export into an anonymous temporary file (gone once closed),
+/// deflated, read from its start.
+pub fn zip_archive(dir: &Path, files: &[FileSummary]) -> std::io::Result<std::fs::File> {
+    let mut zip = zip::ZipWriter::new(tempfile::tempfile()?);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    for file in files {
+        zip.start_file(file.name.as_str(), options)
+            .map_err(std::io::Error::other)?;
+        let mut source = std::fs::File::open(dir.join(&file.name))?;
+        std::io::copy(&mut source, &mut zip)?;
+    }
+    let mut out = zip.finish().map_err(std::io::Error::other)?;
+    out.flush()?;
+    out.seek(SeekFrom::Start(0))?;
+    Ok(out)
 }
 
 /// Renames the finished files from the staging directory into place; undoes it on the first failure.

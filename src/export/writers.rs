@@ -117,7 +117,7 @@ pub enum WriteError {
 
 /// A file being written, row by row. `finish` must be called; dropping without it leaves an
 /// incomplete file, which the caller's temporary directory removes.
-pub trait RowSink {
+pub trait RowSink: Send {
     fn write_row(&mut self, cells: &[Cell]) -> Result<(), WriteError>;
     fn finish(self: Box<Self>) -> Result<(), WriteError>;
 }

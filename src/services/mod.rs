@@ -13,6 +13,7 @@ pub mod csv_rows;
 pub mod demo;
 mod demo_courses;
 mod demo_shifts;
+pub mod export_jobs;
 pub mod feedback;
 pub mod impact;
 pub mod kiosk;

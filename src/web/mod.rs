@@ -25,8 +25,8 @@ use actix_web::{
 
 use crate::services::content::PAGES;
 use handlers::{
-    account, admin, auth, barrier_report, booking, content_pages, courses, feedback, home, impact,
-    kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
+    account, admin, auth, barrier_report, booking, content_pages, courses, export, feedback, home,
+    impact, kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
     volunteers,
 };
 
@@ -286,6 +286,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/unzustellbar",
             web::get().to(admin::undeliverable_mail),
+        )
+        .service(
+            web::resource("/verwaltung/export")
+                .route(web::get().to(export::index))
+                .route(web::post().to(export::request)),
+        )
+        .route("/verwaltung/export/{id}", web::get().to(export::job))
+        .route(
+            "/verwaltung/export/{id}/zip",
+            web::get().to(export::download),
         )
         .route("/verwaltung/aufgaben", web::get().to(offer_admin::tasks))
         .route(

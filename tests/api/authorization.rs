@@ -101,6 +101,25 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
         ],
     ),
     (
+        "/verwaltung/export",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,
+        ],
+    ),
+    // No export job exists in the demo data: admins get past the check and find nothing.
+    (
+        "/verwaltung/export/1",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotTheirs,
+        ],
+    ),
+    (
+        "/verwaltung/export/1/zip",
+        [
+            Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotTheirs,
+        ],
+    ),
+    (
         "/verwaltung/unzustellbar",
         [
             Login, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Allowed,

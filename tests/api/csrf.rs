@@ -32,6 +32,7 @@ pub const POST_ROUTES: &[&str] = &[
     "/verwaltung/termine/1/anwesenheit",
     "/verwaltung/buchungen/1/stornieren",
     "/verwaltung/buchungen/1/adresse",
+    "/verwaltung/export",
     "/verwaltung/aufgaben/1/erledigt",
     "/vorschlaege/neu",
     "/rueckmeldung/x",

@@ -409,7 +409,18 @@ async fn a_lost_database_shows_maintenance_and_recovers_by_itself() {
 /// both run at the same moment do their work exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_sessions_and_run_every_job_once() {
-    let Some(first) = spawn_app(Backend::Postgres, Options::default()).await else {
+    // Every job here is started by the test, on both instances at once; their own schedules stay off
+    // so that no delivery or job run happens outside what is counted.
+    let no_jobs = || vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())];
+    let Some(first) = spawn_app(
+        Backend::Postgres,
+        Options {
+            env: no_jobs(),
+            ..Options::default()
+        },
+    )
+    .await
+    else {
         return;
     };
     let teilhabe::config::DatabaseTarget::Url(database_url) = &first.settings.database else {
@@ -422,7 +433,7 @@ async fn two_instances_share_sessions_and_run_every_job_once() {
         Some(&database_url),
         &Options {
             demo: false,
-            env: vec![],
+            env: no_jobs(),
         },
     );
     let second_app = teilhabe::startup::Application::build(settings.clone())

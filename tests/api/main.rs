@@ -16,6 +16,7 @@ mod demo_data;
 mod downloads;
 mod events;
 mod export;
+mod export_jobs;
 mod faults;
 mod feedback;
 mod fuzz;

@@ -5,6 +5,8 @@ pub mod audit_log;
 pub mod barrier_report;
 pub mod booking;
 pub mod district;
+pub mod export_job;
+pub mod export_job_zip;
 pub mod export_run;
 pub mod feedback;
 pub mod feedback_invitation;

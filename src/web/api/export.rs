@@ -1,6 +1,4 @@
 //! `GET /api/v1/export`: the TMDI export as one ZIP file, for API tokens of admins.
-use std::io::{Seek, SeekFrom, Write};
-
 use actix_files::NamedFile;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{NaiveDate, Utc};
@@ -10,7 +8,7 @@ use utoipa::IntoParams;
 use super::error::{ApiError, ErrorCode, ErrorResponse};
 use crate::{
     domain::Language,
-    export::{self, ExportError, ExportFormat, ExportPeriod, ExportRequest, Field, FileSummary},
+    export::{self, ExportError, ExportFormat, ExportPeriod, ExportRequest, Field},
     i18n::Translations,
     services::{
         api_tokens::{self, Bearer},
@@ -91,24 +89,6 @@ fn validation_error(translations: &Translations, problems: &[ExportError]) -> Ap
         })
 }
 
-/// Packs the files into an anonymous temporary file (gone once closed), deflated.
-fn zip_files(dir: &std::path::Path, files: &[FileSummary]) -> std::io::Result<std::fs::File> {
-    let mut zip = zip::ZipWriter::new(tempfile::tempfile()?);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .large_file(true);
-    for file in files {
-        zip.start_file(file.name.as_str(), options)
-            .map_err(std::io::Error::other)?;
-        let mut source = std::fs::File::open(dir.join(&file.name))?;
-        std::io::copy(&mut source, &mut zip)?;
-    }
-    let mut out = zip.finish().map_err(std::io::Error::other)?;
-    out.flush()?;
-    out.seek(SeekFrom::Start(0))?;
-    Ok(out)
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/export",
@@ -161,7 +141,7 @@ pub async fn download(
     let summary = export::run(&state.db, &request, dir.path(), None)
         .await
         .map_err(|e| ApiError::internal(&e.with_causes()))?;
-    let zip = web::block(move || zip_files(dir.path(), &summary.files))
+    let zip = web::block(move || export::zip_archive(dir.path(), &summary.files))
         .await
         .map_err(|e| ApiError::internal(&e))?
         .map_err(|e| ApiError::internal(&e))?;

@@ -5,6 +5,7 @@ pub mod barrier_report;
 pub mod booking;
 pub mod content_pages;
 pub mod courses;
+pub mod export;
 pub mod feedback;
 pub mod home;
 pub mod impact;

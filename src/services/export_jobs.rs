@@ -1,0 +1,306 @@
+//! Exports asked for in the back office run as jobs, not on the request's worker: the request
+//! queues one, any instance's worker claims it (a conditional update, so only one runs it), its
+//! progress is written to the job as it goes, and the finished ZIP is stored with the job so every
+//! instance can hand it out. A job whose instance died is taken up again.
+use std::{path::Path, time::Duration};
+
+use chrono::Utc;
+use indicatif::ProgressBar;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+};
+
+use super::audit;
+use crate::{
+    db::entities::{export_job, export_job_zip, export_run},
+    export::{self, ExportFormat, ExportPeriod, ExportRequest, datasets::DATASETS},
+};
+
+/// A running job that has not reported for this long belongs to an instance that stopped.
+const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// How often a running job writes its progress (and so shows it is alive).
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// The data files plus `dataset.jsonld` and `manifest.json`.
+const FILES_TOTAL: i32 = DATASETS.len() as i32 + 2;
+
+pub const QUEUED: &str = "queued";
+pub const RUNNING: &str = "running";
+pub const DONE: &str = "done";
+pub const FAILED: &str = "failed";
+
+/// Queues an export of `period` in `format`; returns the job's id.
+pub async fn enqueue(
+    db: &DatabaseConnection,
+    requested_by: i32,
+    period: ExportPeriod,
+    format: ExportFormat,
+    bom: bool,
+) -> Result<i32, DbErr> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let job = export_job::ActiveModel {
+        requested_by: Set(requested_by),
+        period_from: Set(period.from()),
+        period_to: Set(period.to()),
+        format: Set(format.as_str().to_owned()),
+        bom: Set(bom && format == ExportFormat::Csv),
+        status: Set(QUEUED.into()),
+        files_done: Set(0),
+        files_total: Set(FILES_TOTAL),
+        rows_done: Set(0),
+        manifest: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(requested_by),
+        "export.requested",
+        &format!("export_job:{}", job.id),
+        &format!("{period} {}", format.as_str()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(job.id)
+}
+
+/// Claims the oldest waiting (or abandoned) job, if any; `None` when there is nothing to do or
+/// another instance was quicker.
+async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbErr> {
+    let now = Utc::now();
+    let Some(job) = export_job::Entity::find()
+        .filter(
+            Condition::any()
+                .add(export_job::Column::Status.eq(QUEUED))
+                .add(
+                    Condition::all()
+                        .add(export_job::Column::Status.eq(RUNNING))
+                        .add(export_job::Column::UpdatedAt.lt(now - STALE_AFTER)),
+                ),
+        )
+        .order_by_asc(export_job::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let claimed = export_job::Entity::update_many()
+        .col_expr(export_job::Column::Status, Expr::value(RUNNING))
+        .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
+        .col_expr(export_job::Column::FilesDone, Expr::value(0))
+        .col_expr(export_job::Column::RowsDone, Expr::value(0i64))
+        .filter(export_job::Column::Id.eq(job.id))
+        .filter(export_job::Column::Status.eq(job.status.as_str()))
+        .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
+        .exec(db)
+        .await?;
+    Ok((claimed.rows_affected == 1).then_some(job))
+}
+
+/// Runs waiting jobs until none is left; returns how many this call ran. The worker calls it, and
+/// tests call it directly instead of waiting.
+pub async fn run_queued(db: &DatabaseConnection, work_dir: &Path) -> Result<usize, DbErr> {
+    let mut ran = 0;
+    while let Some(job) = claim(db).await? {
+        run(db, &job, work_dir).await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+async fn run(
+    db: &DatabaseConnection,
+    job: &export_job::Model,
+    work_dir: &Path,
+) -> Result<(), DbErr> {
+    let bar = ProgressBar::hidden();
+    let heartbeat = tokio::spawn(report_progress(db.clone(), job.id, bar.clone()));
+    let outcome = produce(db, job, work_dir, &bar).await;
+    heartbeat.abort();
+    let txn = db.begin().await?;
+    let mut update = export_job::ActiveModel {
+        id: Set(job.id),
+        updated_at: Set(Utc::now()),
+        finished_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    match outcome {
+        Ok((zip, manifest, rows)) => {
+            export_job_zip::ActiveModel {
+                job_id: Set(job.id),
+                bytes: Set(zip),
+            }
+            .insert(&txn)
+            .await?;
+            update.status = Set(DONE.into());
+            update.files_done = Set(FILES_TOTAL);
+            update.rows_done = Set(rows as i64);
+            update.manifest = Set(Some(manifest));
+            tracing::info!(job = job.id, rows, "export job done");
+        }
+        Err(e) => {
+            update.status = Set(FAILED.into());
+            tracing::error!(job = job.id, error = %e, "export job failed");
+        }
+    }
+    update.update(&txn).await?;
+    txn.commit().await
+}
+
+/// The export as a ZIP, its manifest and the number of data rows.
+async fn produce(
+    db: &DatabaseConnection,
+    job: &export_job::Model,
+    work_dir: &Path,
+    bar: &ProgressBar,
+) -> Result<(Vec<u8>, String, u64), String> {
+    let period = ExportPeriod::new(job.period_from, job.period_to).map_err(|e| e.to_string())?;
+    let format = ExportFormat::parse(&job.format).map_err(|e| e.to_string())?;
+    let request = ExportRequest {
+        period,
+        format,
+        bom: job.bom,
+        started_by: format!("web:{}", job.requested_by),
+        // Like downloads: recorded, but the scheduled export's mark stays where it is.
+        scheduled: false,
+    };
+    std::fs::create_dir_all(work_dir).map_err(|e| e.to_string())?;
+    let dir = tempfile::Builder::new()
+        .prefix(".export-job-")
+        .tempdir_in(work_dir)
+        .map_err(|e| e.to_string())?;
+    let summary = export::run(db, &request, dir.path(), Some(bar))
+        .await
+        .map_err(|e| e.with_causes())?;
+    let rows = summary.rows();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let manifest = std::fs::read_to_string(dir.path().join(export::manifest::MANIFEST_FILE))?;
+        let mut zip = Vec::new();
+        export::zip_archive(dir.path(), &summary.files)?.read_to_end(&mut zip)?;
+        Ok::<_, std::io::Error>((zip, manifest, rows))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())
+}
+
+/// Writes how far the export is (the file being written, rows so far) every second.
+async fn report_progress(db: DatabaseConnection, id: i32, bar: ProgressBar) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tick.tick().await;
+        let message = bar.message();
+        let files_done = DATASETS
+            .iter()
+            .position(|d| message.starts_with(d.name))
+            .unwrap_or(0) as i32;
+        let written = export_job::Entity::update_many()
+            .col_expr(export_job::Column::FilesDone, Expr::value(files_done))
+            .col_expr(
+                export_job::Column::RowsDone,
+                Expr::value(bar.position() as i64),
+            )
+            .col_expr(export_job::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(export_job::Column::Id.eq(id))
+            .filter(export_job::Column::Status.eq(RUNNING))
+            .exec(&db)
+            .await;
+        if let Err(e) = written {
+            tracing::warn!(job = id, error = %e, "export progress could not be written");
+        }
+    }
+}
+
+/// The newest jobs, for the back office's list.
+pub async fn recent(db: &DatabaseConnection, limit: u64) -> Result<Vec<export_job::Model>, DbErr> {
+    export_job::Entity::find()
+        .order_by_desc(export_job::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The newest recorded runs of every kind (command line, API, back office).
+pub async fn recent_runs(
+    db: &DatabaseConnection,
+    limit: u64,
+) -> Result<Vec<export_run::Model>, DbErr> {
+    export_run::Entity::find()
+        .order_by_desc(export_run::Column::FinishedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+pub async fn find(db: &DatabaseConnection, id: i32) -> Result<Option<export_job::Model>, DbErr> {
+    export_job::Entity::find_by_id(id).one(db).await
+}
+
+/// The finished ZIP; the download is written to the audit log.
+pub async fn download(
+    db: &DatabaseConnection,
+    id: i32,
+    by: i32,
+) -> Result<Option<(export_job::Model, Vec<u8>)>, DbErr> {
+    let Some(job) = find(db, id).await? else {
+        return Ok(None);
+    };
+    let Some(zip) = export_job_zip::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    audit::record(
+        db,
+        Some(by),
+        "export.downloaded",
+        &format!("export_job:{id}"),
+        &job.format,
+    )
+    .await?;
+    Ok(Some((job, zip.bytes)))
+}
+
+/// Removes the ZIPs of jobs finished longer ago than `age`; the jobs stay listed.
+pub async fn delete_zips_older_than(
+    db: &DatabaseConnection,
+    age: chrono::Duration,
+) -> Result<u64, DbErr> {
+    let old: Vec<i32> = export_job::Entity::find()
+        .select_only()
+        .column(export_job::Column::Id)
+        .filter(export_job::Column::FinishedAt.lt(Utc::now() - age))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    Ok(export_job_zip::Entity::delete_many()
+        .filter(export_job_zip::Column::JobId.is_in(old))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Runs queued jobs every few seconds until the process ends.
+pub fn spawn_worker(
+    db: DatabaseConnection,
+    work_dir: std::path::PathBuf,
+    every: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = run_queued(&db, &work_dir).await {
+                tracing::warn!(error = %e, "export jobs could not be run");
+            }
+        }
+    })
+}

@@ -1,0 +1,197 @@
+//! The ministry export in the back office: GOV.UK form errors, a job any instance can run exactly
+//! once, visible progress, the ZIP with a manifest whose checksums hold, and an audit trail.
+use std::io::Read;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+use sha2::{Digest, Sha256};
+use teilhabe::{
+    db::entities::{audit_log, export_job},
+    services::export_jobs,
+};
+
+use crate::{
+    helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of},
+    on_both_backends,
+};
+
+async fn job_status(app: &TestApp, id: i32) -> String {
+    export_job::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let tomorrow = (today + chrono::Duration::days(1))
+        .format("%d.%m.%Y")
+        .to_string();
+
+    // Every wrong field at once, each named, the rest kept; nothing queued.
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[
+                ("von", ""),
+                ("bis", "gestern"),
+                ("format", "pdf"),
+                ("bom", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let links: Vec<_> = select(&doc, ".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_owned())
+        .collect();
+    assert_eq!(links, ["#von", "#bis", "#format"]);
+    assert!(text_of(&doc, "#bis-error").contains("31.03.2026"));
+    assert_eq!(select(&doc, "#bis")[0].value().attr("value"), Some(""));
+    assert_eq!(select(&doc, "#bom[checked]").len(), 1, "the rest is kept");
+    // A period ending in the future.
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[("von", "01.01.2026"), ("bis", &tomorrow), ("format", "csv")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, "#bis-error").contains("nicht in der Zukunft"));
+    assert_eq!(export_job::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    // A good request queues a job and leads to its page.
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[
+                ("von", "2026-01-01"),
+                ("bis", &today.to_string()),
+                ("format", "csv"),
+                ("bom", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = res.headers()["location"].to_str().unwrap().to_owned();
+    let id: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let (status, doc) = app.get_html(&page).await;
+    assert_eq!(status, 200);
+    assert!(!text_of(&doc, "[role=status]").is_empty());
+
+    // Two instances' workers at the same moment: the job runs exactly once.
+    let work = tempfile::tempdir().unwrap();
+    let (a, b) = tokio::join!(
+        export_jobs::run_queued(&app.db, work.path()),
+        export_jobs::run_queued(&app.db, work.path())
+    );
+    assert!(a.unwrap() + b.unwrap() <= 1);
+    // The app's own worker may have been first; wait for it.
+    for _ in 0..100 {
+        if job_status(&app, id).await == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(job_status(&app, id).await, "done");
+    let runs = teilhabe::db::entities::export_run::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1, "one run recorded");
+
+    // The page shows the manifest and the download.
+    let (_, doc) = app.get_html(&page).await;
+    assert!(text_of(&doc, "[role=status]").contains("fertig"));
+    let listed: Vec<(String, String)> = select(&doc, "#manifest + .table-wrap tbody tr")
+        .iter()
+        .map(|tr| {
+            let cells: Vec<String> = tr
+                .select(&scraper::Selector::parse("td").unwrap())
+                .map(|td| td.text().collect::<String>())
+                .collect();
+            (cells[0].clone(), cells[3].clone())
+        })
+        .collect();
+    assert!(listed.iter().any(|(name, _)| name == "feedback.csv"));
+    let zip_link = format!("/verwaltung/export/{id}/zip");
+    assert_eq!(select(&doc, &format!("a[href=\"{zip_link}\"]")).len(), 1);
+
+    let res = app.get(&zip_link).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert!(zip.by_name("manifest.json").is_ok());
+    for (name, sha) in &listed {
+        if name == "manifest.json" {
+            continue;
+        }
+        let mut content = Vec::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_end(&mut content)
+            .unwrap();
+        assert_eq!(&hex::encode(Sha256::digest(&content)), sha, "{name}");
+        if name.ends_with(".csv") {
+            assert!(content.starts_with(b"\xEF\xBB\xBF"), "{name} has the BOM");
+        }
+    }
+
+    // Listed with every run, and audited.
+    let (_, doc) = app.get_html("/verwaltung/export").await;
+    assert!(text_of(&doc, "#laeufe + p + .table-wrap").contains("Verwaltung"));
+    for action in ["export.requested", "export.downloaded"] {
+        let n = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq(action))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{action}");
+    }
+
+    // A job whose instance died while running is taken up again.
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[
+                ("von", "2026-01-01"),
+                ("bis", "2026-01-31"),
+                ("format", "json"),
+            ],
+        )
+        .await;
+    let page = res.headers()["location"].to_str().unwrap().to_owned();
+    let abandoned: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
+    export_job::Entity::update_many()
+        .col_expr(export_job::Column::Status, Expr::value("running"))
+        .col_expr(
+            export_job::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(10)),
+        )
+        .filter(export_job::Column::Id.eq(abandoned))
+        .filter(export_job::Column::Status.eq("queued"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    export_jobs::run_queued(&app.db, work.path()).await.unwrap();
+    for _ in 0..100 {
+        if job_status(&app, abandoned).await == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(job_status(&app, abandoned).await, "done");
+});
