@@ -105,6 +105,9 @@ async fn back_office_actions_confirm_what_happened_and_how_to_undo_it() {
         .await;
     let (queue, text) = banner_after(&app, res).await;
     assert!(queue.starts_with("/verwaltung/vorschlaege?"), "{queue}");
+    // The title says it first, as "Fehler:" does for errors.
+    let (_, doc) = app.get_html(&queue).await;
+    assert!(text_of(&doc, "title").starts_with("Erledigt: "));
     let text = text.unwrap();
     assert!(text.contains("Der Vorschlag ist veröffentlicht."), "{text}");
     assert!(text.contains("wieder verbergen"), "{text}");
