@@ -31,5 +31,6 @@ mod page_cache;
 mod page_shell;
 mod proposals;
 mod smtp;
+mod text_cleaning;
 mod venues;
 mod volunteering;
