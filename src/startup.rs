@@ -256,6 +256,7 @@ impl Application {
             })?
             .port();
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let https = settings.base_url.scheme() == "https";
         let static_dir = settings.static_dir();
         let reminder_before = chrono::Duration::from_std(settings.reminder_before)
             .unwrap_or(chrono::Duration::days(2));
@@ -286,7 +287,7 @@ impl Application {
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))
-                .wrap(security_headers())
+                .wrap(security_headers(https))
                 .wrap(middleware::from_fn(routes::handlers::kiosk::no_store))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(routes::head_as_get))

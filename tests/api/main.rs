@@ -1,8 +1,10 @@
 //! All integration tests in one binary (one link step).
 mod helpers;
 
+mod access_log;
 mod accessibility;
 mod accounts;
+mod anonymous_forms;
 mod authorization;
 mod barrier_report;
 mod booking;
@@ -18,6 +20,7 @@ mod export;
 mod faults;
 mod feedback;
 mod fuzz;
+mod headers;
 mod http_caching;
 mod impact;
 mod json_api;
