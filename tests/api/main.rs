@@ -35,5 +35,7 @@ mod page_shell;
 mod proposals;
 mod smtp;
 mod text_cleaning;
+mod user_search;
 mod venues;
+mod volunteer_feed;
 mod volunteering;
