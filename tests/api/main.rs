@@ -32,6 +32,7 @@ mod offer_admin;
 mod operations;
 mod page_cache;
 mod page_shell;
+mod passwords;
 mod proposals;
 mod smtp;
 mod text_cleaning;

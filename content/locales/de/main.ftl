@@ -1411,3 +1411,7 @@ feedback-enough-text = Für diesen Termin sind schon so viele Rückmeldebögen e
 feedback-throttled-title = Zu viele Rückmeldungen von diesem Gerät
 feedback-throttled-text = Von diesem Gerät sind in der letzten Stunde schon viele Rückmeldebögen gekommen. Bitte versuchen Sie es in einer Stunde noch einmal.
 error-feedback-paper-not-yet = Dieser Termin hat noch nicht stattgefunden. Papierbögen können Sie erfassen, sobald der Termin begonnen hat.
+
+# branch hardening
+error-password-is-email = Das Passwort darf nicht Ihre E-Mail-Adresse oder deren Teil vor dem @ sein. Wählen Sie bitte ein anderes.
+error-password-pattern = Dieses Passwort folgt einem leicht zu erratenden Muster, zum Beispiel gleiche oder aufeinanderfolgende Zeichen wie „aaaaaaaa“ oder „abcdefgh“. Wählen Sie bitte ein anderes.

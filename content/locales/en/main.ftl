@@ -1411,3 +1411,7 @@ feedback-enough-text = This date has received as many feedback forms as people t
 feedback-throttled-title = Too many feedback forms from this device
 feedback-throttled-text = Many feedback forms came from this device in the last hour. Please try again in an hour.
 error-feedback-paper-not-yet = This date has not taken place yet. You can enter paper forms once it has begun.
+
+# branch hardening
+error-password-is-email = The password must not be your e-mail address or its part before the @. Please choose another one.
+error-password-pattern = This password follows a pattern that is easy to guess, such as repeated or consecutive characters like “aaaaaaaa” or “abcdefgh”. Please choose another one.
