@@ -35,6 +35,7 @@ mod page_shell;
 mod passwords;
 mod proposals;
 mod smtp;
+mod supports;
 mod text_cleaning;
 mod user_search;
 mod venues;
