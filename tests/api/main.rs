@@ -34,6 +34,7 @@ mod page_cache;
 mod page_shell;
 mod passwords;
 mod proposals;
+mod shutdown;
 mod smtp;
 mod supports;
 mod text_cleaning;
