@@ -1046,12 +1046,19 @@ impl ProposalDesk {
     pub async fn confirm_support(&self, token: &str) -> Result<i64, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.db).await?;
-        let found = proposal_support::Entity::find()
-            .filter(proposal_support::Column::ConfirmTokenHash.eq(hash_token(token)))
+        let by_token = || {
+            proposal_support::Entity::find()
+                .filter(proposal_support::Column::ConfirmTokenHash.eq(hash_token(token)))
+        };
+        let id = by_token()
             .one(&txn)
             .await?
-            .ok_or(ProposalError::NotFound)?;
-        let id = found.proposal_id;
+            .ok_or(ProposalError::NotFound)?
+            .proposal_id;
+        // The proposal first, like `support` does: one lock order, so a link used while the person
+        // supports signed in cannot deadlock; then the row again, as that may have changed it.
+        self.locked(&txn, id).await?;
+        let found = by_token().one(&txn).await?.ok_or(ProposalError::NotFound)?;
         if found.confirmed_at.is_none() {
             let mut active = found.into_active_model();
             active.confirmed_at = Set(Some(now));
