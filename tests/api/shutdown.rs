@@ -1,5 +1,7 @@
 //! SIGTERM stops the real binary quickly: requests in flight are answered, idle keep-alive
-//! connections do not hold it up, and background jobs end with it, all within 5 seconds.
+//! connections and a client that stalls in the middle of its upload do not hold it up, and
+//! background jobs end with it, all within 5 seconds.
+use std::io::Write;
 use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
@@ -55,6 +57,18 @@ async fn sigterm_stops_the_server_within_five_seconds() {
     for status in requests.join_all().await {
         assert_eq!(status.unwrap(), 200);
     }
+
+    // A form upload that stalls half-way: its request stays in flight until the server gives up on
+    // it (before, that took the whole 10 s grace period).
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stalled
+        .write_all(
+            b"POST /barriere-melden HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n\
+              description=halb",
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
 
     // A request in flight when the signal arrives is still answered.
     let in_flight = {
