@@ -531,7 +531,8 @@ impl Settings {
             demo,
             assets_dir,
             contacts,
-            shutdown_timeout: Duration::from_secs(10),
+            // With a second for the background jobs, a stop signal ends the process within 5 s.
+            shutdown_timeout: Duration::from_secs(3),
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             session_idle,

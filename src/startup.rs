@@ -146,13 +146,70 @@ pub fn mail_sender(settings: &Settings) -> Result<mail::Sender, StartupError> {
     })
 }
 
+/// How long background jobs may take to finish the run they are in once the server has stopped;
+/// with the server's own grace period (`Settings::shutdown_timeout`) the process ends within 5 s.
+const JOBS_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The background jobs of one running server: told to stop when the server stops, so they finish
+/// the run they are in but start no new one.
+struct Jobs {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Jobs {
+    fn new() -> Self {
+        Self {
+            stop: tokio::sync::watch::channel(false).0,
+            handles: Vec::new(),
+        }
+    }
+
+    /// Turns true when the jobs are to stop.
+    fn stopper(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Signals every job and waits at most `grace` for them; what is still running is cancelled
+    /// (an open transaction rolls back).
+    async fn stop(self, grace: std::time::Duration) {
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        for mut handle in self.handles {
+            if tokio::time::timeout_at(deadline, &mut handle)
+                .await
+                .is_err()
+            {
+                handle.abort();
+            }
+        }
+    }
+}
+
+/// Waits for the next tick of `tick`; false once the server is stopping.
+async fn next_run(
+    tick: &mut tokio::time::Interval,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
+    tokio::select! {
+        _ = tick.tick() => !*stop.borrow(),
+        _ = stop.changed() => false,
+    }
+}
+
 /// Removes expired sessions, old throttle counts and delivered mail older than 30 days, and refreshes
 /// the query planner's statistics, once an hour.
-fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
+fn spawn_housekeeping(
+    db: DatabaseConnection,
+    idle: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
+        while next_run(&mut tick, &mut stop).await {
             let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::minutes(30));
             if let Err(e) = sessions::delete_expired(&db, idle).await {
                 tracing::warn!(error = %e, "expired sessions could not be removed");
@@ -172,12 +229,13 @@ fn spawn_housekeeping(db: DatabaseConnection, idle: std::time::Duration) {
                 tracing::warn!(error = %e, "query planner statistics could not be refreshed");
             }
         }
-    });
+    })
 }
 
 /// Booking jobs, once a minute: expired place offers move on, reminders go out, dates below their minimum
 /// raise a task, and participants' personal data is removed after the retention period. Every job claims
 /// its rows with conditional updates, so several instances can run it side by side.
+#[allow(clippy::too_many_arguments)]
 fn spawn_booking_jobs(
     desk: Desk,
     feedback: FeedbackDesk,
@@ -185,14 +243,14 @@ fn spawn_booking_jobs(
     page_cache: PageCache,
     reminder_before: chrono::Duration,
     retention: chrono::Duration,
-) {
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // The first run waits a minute, so a starting instance serves requests first.
         let period = std::time::Duration::from_secs(60);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+        while next_run(&mut tick, &mut stop).await {
             let now = chrono::Utc::now();
             match desk.expire_offers(now).await {
                 Ok(0) => {}
@@ -228,12 +286,13 @@ fn spawn_booking_jobs(
                 Err(e) => tracing::warn!(error = %e, "retention job failed"),
             }
         }
-    });
+    })
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -243,15 +302,26 @@ impl Application {
             let summary = seed_demo(&db, &settings.content_dir(), false).await?;
             tracing::info!(%summary, "demo mode");
         }
+        let mut jobs = Jobs::new();
         let sender = mail_sender(&settings)?;
         if settings.background_jobs {
-            mail::spawn_worker(db.clone(), sender, std::time::Duration::from_secs(5));
-            spawn_housekeeping(db.clone(), settings.session_idle);
-            export_jobs::spawn_worker(
+            jobs.handles.push(mail::spawn_worker(
+                db.clone(),
+                sender,
+                std::time::Duration::from_secs(5),
+                jobs.stopper(),
+            ));
+            jobs.handles.push(spawn_housekeeping(
+                db.clone(),
+                settings.session_idle,
+                jobs.stopper(),
+            ));
+            jobs.handles.push(export_jobs::spawn_worker(
                 db.clone(),
                 settings.data_dir.join("export-jobs"),
                 std::time::Duration::from_secs(5),
-            );
+                jobs.stopper(),
+            ));
         }
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             addr: settings.bind.to_string(),
@@ -265,6 +335,7 @@ impl Application {
             })?
             .port();
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let https = settings.base_url.scheme() == "https";
         let static_dir = settings.static_dir();
         let reminder_before = chrono::Duration::from_std(settings.reminder_before)
             .unwrap_or(chrono::Duration::days(2));
@@ -281,14 +352,15 @@ impl Application {
         let background_jobs = settings.background_jobs;
         let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
         if background_jobs {
-            spawn_booking_jobs(
+            jobs.handles.push(spawn_booking_jobs(
                 state.booking_desk(),
                 state.feedback_desk(),
                 state.volunteer_desk(),
                 state.page_cache.clone(),
                 reminder_before,
                 retention,
-            );
+                jobs.stopper(),
+            ));
         }
 
         let server = HttpServer::new(move || {
@@ -298,7 +370,7 @@ impl Application {
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))
-                .wrap(security_headers())
+                .wrap(security_headers(https))
                 .wrap(middleware::from_fn(routes::handlers::kiosk::no_store))
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(routes::head_as_get))
@@ -314,15 +386,18 @@ impl Application {
         })?
         .shutdown_timeout(shutdown_timeout)
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, jobs })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Runs until SIGTERM or Ctrl-C; actix finishes open requests first (graceful shutdown).
+    /// Runs until SIGTERM or Ctrl-C: actix stops accepting, finishes open requests (for at most
+    /// `shutdown_timeout`), then the background jobs finish their current run (at most `JOBS_GRACE`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop(JOBS_GRACE).await;
+        served
     }
 }

@@ -74,24 +74,21 @@ fn parse_page(raw: &str) -> Result<String, &'static str> {
 }
 
 fn parse_description(raw: &str) -> Result<String, &'static str> {
-    let text = raw.trim();
+    let text = super::text::multiline(raw);
     match text.chars().count() {
         0 => Err("error-description-missing"),
         1..10 => Err("error-description-too-short"),
         n if n > DESCRIPTION_MAX => Err("error-description-too-long"),
-        _ => Ok(text.to_owned()),
+        _ => Ok(text),
     }
 }
 
 fn optional_text(raw: &str, max: usize) -> Result<Option<String>, &'static str> {
-    let text = raw.trim();
+    let text = super::text::line(raw);
     if text.chars().count() > max {
         return Err("error-text-too-long");
     }
-    if text.chars().any(|c| c.is_control()) {
-        return Err("error-text-invalid");
-    }
-    Ok((!text.is_empty()).then(|| text.to_owned()))
+    Ok((!text.is_empty()).then_some(text))
 }
 
 #[cfg(test)]

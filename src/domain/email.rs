@@ -17,7 +17,9 @@ impl Email {
         // because a mail to "name@localhost" never reaches a citizen.
         let parsed =
             email_address::EmailAddress::from_str(trimmed).map_err(|_| "error-email-invalid")?;
-        if !parsed.domain().contains('.') || trimmed.contains(|c: char| c.is_whitespace()) {
+        if !parsed.domain().contains('.')
+            || trimmed.contains(|c: char| c.is_whitespace() || c.is_control())
+        {
             return Err("error-email-invalid");
         }
         Ok(Self(trimmed.to_lowercase()))

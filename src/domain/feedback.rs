@@ -60,13 +60,13 @@ pub struct FeedbackInput {
 }
 
 fn text(raw: Option<&str>) -> Result<Option<String>, &'static str> {
-    let value = raw.unwrap_or_default().trim();
+    let value = super::text::multiline(raw.unwrap_or_default());
     if value.chars().count() > TEXT_MAX {
         Err("error-feedback-text-too-long")
     } else if value.is_empty() {
         Ok(None)
     } else {
-        Ok(Some(value.to_owned()))
+        Ok(Some(value))
     }
 }
 

@@ -37,6 +37,7 @@ pub mod person_name;
 pub mod proposal;
 pub mod role;
 pub mod slug;
+pub mod text;
 pub mod volunteering;
 
 pub use district::DistrictKey;

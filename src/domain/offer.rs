@@ -129,10 +129,11 @@ pub(crate) fn date(raw: &str) -> Result<NaiveDate, &'static str> {
 }
 
 fn short_text(raw: &str) -> Result<String, &'static str> {
-    if raw.chars().count() > MAX_TEXT {
+    let text = super::text::line(raw);
+    if text.chars().count() > MAX_TEXT {
         Err("error-search-too-long")
     } else {
-        Ok(raw.to_owned())
+        Ok(text)
     }
 }
 
@@ -325,11 +326,12 @@ fn bounded(
     short: &'static str,
     long: &'static str,
 ) -> Result<String, &'static str> {
-    let s = raw.trim();
+    // The title is the only single-line field of an offer; a single-line parser is called for it.
+    let s = super::text::multiline(raw);
     match s.chars().count() {
         n if n < min => Err(short),
         n if n > max => Err(long),
-        _ => Ok(s.to_owned()),
+        _ => Ok(s),
     }
 }
 
@@ -359,7 +361,13 @@ impl OfferInput {
         let mut errors = FieldErrors::default();
         let title = errors.check(
             "title",
-            bounded(&form.title, 5, 120, "error-title-short", "error-title-long"),
+            bounded(
+                &super::text::line(&form.title),
+                5,
+                120,
+                "error-title-short",
+                "error-title-long",
+            ),
         );
         let description = errors.check(
             "description",

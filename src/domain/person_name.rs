@@ -2,23 +2,21 @@ use std::fmt;
 
 pub const MAX_CHARS: usize = 100;
 
-/// How a person wants to be addressed: 1–100 characters, no control characters. Any script is fine.
+/// How a person wants to be addressed: 1–100 characters, one line, cleaned by the common text
+/// rule (`text::line`). Any script is fine.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let name = raw.trim();
+        let name = super::text::line(raw);
         if name.is_empty() {
             return Err("error-name-missing");
         }
         if name.chars().count() > MAX_CHARS {
             return Err("error-name-too-long");
         }
-        if name.chars().any(char::is_control) {
-            return Err("error-text-invalid");
-        }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -48,9 +46,10 @@ mod tests {
             PersonName::parse(&"a".repeat(101)).unwrap_err(),
             "error-name-too-long"
         );
+        assert_eq!(PersonName::parse("a\u{0}b\u{202E}").unwrap().as_str(), "ab");
         assert_eq!(
-            PersonName::parse("a\u{0}b").unwrap_err(),
-            "error-text-invalid"
+            PersonName::parse("\u{0}").unwrap_err(),
+            "error-name-missing"
         );
     }
 

@@ -86,21 +86,16 @@ const TOWN_MAX: usize = 80;
 const CONTACT_MAX: usize = 200;
 pub const SEARCH_MAX: usize = 200;
 
-/// Keeps line breaks and tabs, drops other control and format characters (zero-width, bidi
-/// overrides) that make text look different from what moderators read.
+/// The common text rule (`text::clean`): what moderators read is what is stored.
 fn clean(raw: &str, keep_newlines: bool) -> String {
-    let normalised = raw.replace("\r\n", "\n").replace('\r', "\n");
-    normalised
-        .chars()
-        .filter(|c| {
-            (keep_newlines && (*c == '\n' || *c == '\t'))
-                || !(c.is_control()
-                    || matches!(*c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'))
-        })
-        .map(|c| if !keep_newlines && c == '\t' { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    super::text::clean(
+        raw,
+        if keep_newlines {
+            super::text::Lines::Multi
+        } else {
+            super::text::Lines::Single
+        },
+    )
 }
 
 fn bounded(

@@ -88,12 +88,18 @@ fn id(raw: &str) -> Result<i32, &'static str> {
         .ok_or("error-choice-invalid")
 }
 
+/// Short fields (titles, places) are one line; long ones keep their line breaks.
 fn bounded_text(raw: &str, max: usize, too_long: &'static str) -> Result<String, &'static str> {
-    let value = raw.trim();
+    let lines = if max <= TITLE_MAX {
+        super::text::Lines::Single
+    } else {
+        super::text::Lines::Multi
+    };
+    let value = super::text::clean(raw, lines);
     if value.chars().count() > max {
         Err(too_long)
     } else {
-        Ok(value.to_owned())
+        Ok(value)
     }
 }
 

@@ -321,7 +321,26 @@ pub async fn token_is_valid(
         .is_some_and(|t| t.used_at.is_none() && t.expires_at > Utc::now()))
 }
 
-/// Sets the new password, confirms the address (the link proved it) and ends every session.
+/// The address of the account a valid reset link belongs to, so the new password can be checked
+/// against it.
+pub async fn reset_email(db: &DatabaseConnection, token: &str) -> Result<Option<String>, DbErr> {
+    let Some(found) = account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
+        .filter(account_token::Column::Purpose.eq(PURPOSE_RESET))
+        .one(db)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > Utc::now())
+    else {
+        return Ok(None);
+    };
+    Ok(user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .map(|u| u.email))
+}
+
+/// Sets the new password, confirms the address (the link proved it), ends every session and makes
+/// every other reset link of the account useless (an older mail must not reset it again).
 pub async fn reset_password(
     db: &DatabaseConnection,
     token: &str,
@@ -342,6 +361,16 @@ pub async fn reset_password(
     update.password_hash = Set(Some(hash));
     update.email_verified_at = Set(Some(verified));
     update.update(&txn).await?;
+    account_token::Entity::update_many()
+        .col_expr(
+            account_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(account_token::Column::UserId.eq(redeemed.user_id))
+        .filter(account_token::Column::Purpose.eq(PURPOSE_RESET))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
     sessions::delete_all_for_user(&txn, redeemed.user_id).await?;
     audit::record(
         &txn,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::audit;
 use crate::{
-    db::entities::{barrier_report, district, organisation, user, user_role},
+    db::entities::{barrier_report, district, organisation, user, user_role, volunteer_feed},
     domain::{Role, role::RoleScope},
 };
 
@@ -70,9 +70,17 @@ pub async fn users(db: &DatabaseConnection, search: &str) -> Result<Vec<UserRow>
     let mut query = user::Entity::find()
         .order_by_asc(user::Column::Email)
         .limit(200);
-    let search = search.trim().to_lowercase();
+    let search = crate::domain::text::line(search).to_lowercase();
     if !search.is_empty() {
-        query = query.filter(user::Column::Email.contains(&search));
+        // `%` and `_` are characters of an address here, not wildcards.
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            user::Column::Email
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
     }
     let found = query.all(db).await?;
     let ids: Vec<i32> = found.iter().map(|u| u.id).collect();
@@ -200,6 +208,13 @@ pub async fn revoke(
         return Ok(false);
     };
     user_role::Entity::delete_by_id(found.id).exec(&txn).await?;
+    if found.role == Role::Volunteer.as_str() {
+        // A later grant must not revive the old calendar link.
+        volunteer_feed::Entity::delete_many()
+            .filter(volunteer_feed::Column::UserId.eq(user_id))
+            .exec(&txn)
+            .await?;
+    }
     audit::record(
         &txn,
         Some(actor),

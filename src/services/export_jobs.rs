@@ -288,16 +288,25 @@ pub async fn delete_zips_older_than(
 }
 
 /// Runs queued jobs every few seconds until the process ends.
+/// A job cut short by a stopping server is taken up again by another instance (or this one after a
+/// restart) once its heartbeat is stale.
 pub fn spawn_worker(
     db: DatabaseConnection,
     work_dir: std::path::PathBuf,
     every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
             if let Err(e) = run_queued(&db, &work_dir).await {
                 tracing::warn!(error = %e, "export jobs could not be run");
             }

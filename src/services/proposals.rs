@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::{
     db::entities::{
         district, offer, organisation, proposal, proposal_event, proposal_follow, proposal_report,
-        proposal_support,
+        proposal_support, user,
     },
     domain::{
         Email, Language,
@@ -904,7 +904,10 @@ impl ProposalDesk {
         Ok(())
     }
 
-    /// One support per account or confirmed address; no down-votes.
+    /// One support per person, known by account or by confirmed address; no down-votes. A signed-in
+    /// support also records the hash of the account's (confirmed) address, so the same person
+    /// cannot add a second one by the mailed link, and a support by link for an address whose
+    /// account already supported is not counted again.
     pub async fn support(
         &self,
         id: i64,
@@ -919,23 +922,60 @@ impl ProposalDesk {
             return Err(ProposalError::NotFound);
         }
         let (user, email_hash, token) = match (user_id, email) {
-            (Some(user), _) => (Some(user), None, None),
+            (Some(user), _) => {
+                let address = user::Entity::find_by_id(user)
+                    .one(&txn)
+                    .await?
+                    .map(|u| hash_token(&u.email));
+                (Some(user), address, None)
+            }
             (None, Some(email)) => (None, Some(hash_token(email.as_str())), Some(random_token())),
             (None, None) => return Err(field("email", "error-email-missing")),
         };
+        // The person's supports: by account, by the address's hash, and (for a support by link)
+        // by the account that has this address now.
+        let mut same_person = Condition::any();
+        if let Some(user) = user {
+            same_person = same_person.add(proposal_support::Column::UserId.eq(user));
+        }
+        if let Some(hash) = &email_hash {
+            same_person = same_person.add(proposal_support::Column::EmailHash.eq(hash.as_str()));
+        }
+        if let (None, Some(email)) = (user, email) {
+            same_person = same_person.add(
+                proposal_support::Column::UserId.in_subquery(
+                    Query::select()
+                        .column(user::Column::Id)
+                        .from(user::Entity)
+                        .and_where(user::Column::Email.eq(email.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
         let existing = proposal_support::Entity::find()
             .filter(proposal_support::Column::ProposalId.eq(id))
-            .filter(match (&user, &email_hash) {
-                (Some(user), _) => proposal_support::Column::UserId.eq(*user),
-                (None, Some(hash)) => proposal_support::Column::EmailHash.eq(hash.as_str()),
-                (None, None) => unreachable!("one of the two is set above"),
-            })
-            .one(&txn)
+            .filter(same_person)
+            .order_by_asc(proposal_support::Column::Id)
+            .all(&txn)
             .await?;
-        if let Some(found) = existing {
-            if found.confirmed_at.is_some() || user.is_some() {
-                return Ok(SupportOutcome::AlreadySupported);
-            }
+        if existing.iter().any(|s| s.confirmed_at.is_some()) {
+            return Ok(SupportOutcome::AlreadySupported);
+        }
+        if let (Some(user), Some(pending)) = (user, existing.first()) {
+            // The address's link was not used yet; signing in proved the address, so this row
+            // becomes the account's support and counts now.
+            let mut active = pending.clone().into_active_model();
+            active.user_id = Set(Some(user));
+            active.confirm_token_hash = Set(None);
+            active.confirmed_at = Set(Some(now));
+            active.update(&txn).await?;
+            recount(&txn, id, 0).await?;
+            indexer::enqueue(&txn, id).await?;
+            txn.commit().await?;
+            self.index_wake.nudge();
+            return Ok(SupportOutcome::Counted);
+        }
+        if let Some(found) = existing.into_iter().next() {
             // Not confirmed yet: send a fresh link instead of a second row.
             let token = token.unwrap_or_else(random_token);
             let mut active = found.into_active_model();
@@ -1006,12 +1046,19 @@ impl ProposalDesk {
     pub async fn confirm_support(&self, token: &str) -> Result<i64, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.db).await?;
-        let found = proposal_support::Entity::find()
-            .filter(proposal_support::Column::ConfirmTokenHash.eq(hash_token(token)))
+        let by_token = || {
+            proposal_support::Entity::find()
+                .filter(proposal_support::Column::ConfirmTokenHash.eq(hash_token(token)))
+        };
+        let id = by_token()
             .one(&txn)
             .await?
-            .ok_or(ProposalError::NotFound)?;
-        let id = found.proposal_id;
+            .ok_or(ProposalError::NotFound)?
+            .proposal_id;
+        // The proposal first, like `support` does: one lock order, so a link used while the person
+        // supports signed in cannot deadlock; then the row again, as that may have changed it.
+        self.locked(&txn, id).await?;
+        let found = by_token().one(&txn).await?.ok_or(ProposalError::NotFound)?;
         if found.confirmed_at.is_none() {
             let mut active = found.into_active_model();
             active.confirmed_at = Set(Some(now));

@@ -1170,6 +1170,17 @@ impl VolunteerDesk {
         else {
             return Ok(None);
         };
+        // The link is only as good as the role: once it is revoked (or the account is gone), the
+        // feed answers like an unknown link.
+        let still_volunteer = user_role::Entity::find()
+            .filter(user_role::Column::UserId.eq(feed.user_id))
+            .filter(user_role::Column::Role.eq(Role::Volunteer.as_str()))
+            .one(&self.db)
+            .await?
+            .is_some();
+        if !still_volunteer {
+            return Ok(None);
+        }
         let base = self.composer.base_url.trim_end_matches('/').to_owned();
         let translations = &self.composer.translations;
         let events: Vec<CalendarEvent> = self

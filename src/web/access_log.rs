@@ -15,17 +15,57 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
-/// Secret links (a person's booking page, the API's cancel token) must not end up in
-/// logs: the segment after such a prefix is replaced.
-fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    for prefix in ["/buchung/", "/api/v1/bookings/"] {
-        if let Some(rest) = path.strip_prefix(prefix) {
-            let tail = rest.split_once('/').map(|(_, t)| t).unwrap_or("");
-            let separator = if tail.is_empty() { "" } else { "/" };
-            return format!("{prefix}…{separator}{tail}").into();
+/// Route parameters that are secrets (bearer links: a booking, the API's cancel token, a volunteer's
+/// calendar feed, own proposals, feedback links and printed codes, support, follow and unfollow
+/// links). Routes name their parameter like this exactly when the value grants access, so the log
+/// follows the route table: a new secret route is masked by naming its parameter `{token}`.
+pub const SECRET_PARAMETERS: &[&str] = &["token", "code", "cancel_token"];
+
+/// Whether a route pattern (`/buchung/{token}`) has a secret parameter.
+pub fn is_secret_route(pattern: &str) -> bool {
+    pattern.split('/').any(is_secret_segment)
+}
+
+fn is_secret_segment(pattern_segment: &str) -> bool {
+    SECRET_PARAMETERS.iter().any(|name| {
+        pattern_segment.contains(&format!("{{{name}}}"))
+            || pattern_segment.contains(&format!("{{{name}:"))
+    })
+}
+
+/// The path as it may be logged: every segment that the matching route pattern names as a secret
+/// parameter is replaced by `…`. Query strings are never logged (reset and confirmation links carry
+/// their token there).
+pub fn loggable_path<'a>(path: &'a str, pattern: Option<&str>) -> std::borrow::Cow<'a, str> {
+    let Some(pattern) = pattern else {
+        return path.into();
+    };
+    if !is_secret_route(pattern) {
+        return path.into();
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let patterns: Vec<&str> = pattern.split('/').collect();
+    let mut masked = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        match patterns.get(i) {
+            // A fixed suffix such as `.ics` after the secret stays readable.
+            Some(p) if is_secret_segment(p) => {
+                let suffix = p.rsplit_once('}').map(|(_, s)| s).unwrap_or("");
+                masked.push(if !suffix.is_empty() && segment.ends_with(suffix) {
+                    format!("…{suffix}")
+                } else {
+                    "…".to_owned()
+                });
+            }
+            Some(_) => masked.push((*segment).to_owned()),
+            // Segments beyond the pattern (a tail match) could be anything: not logged.
+            None => {
+                masked.push("…".to_owned());
+                break;
+            }
         }
     }
-    path.into()
+    masked.join("/").into()
 }
 
 /// Gives every request an id, runs it inside a span carrying that id (so every log line of the request
@@ -36,7 +76,8 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let path = loggable_path(req.path());
+    let pattern = req.resource_map().match_pattern(req.path());
+    let path = loggable_path(req.path(), pattern.as_deref()).into_owned();
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %path);
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -55,15 +96,36 @@ pub async fn access_log(
 
 #[cfg(test)]
 mod tests {
+    use super::loggable_path;
+
     #[test]
-    fn secret_links_are_masked() {
-        use super::loggable_path;
+    fn secret_segments_named_by_the_pattern_are_masked() {
         assert_eq!(
-            loggable_path("/buchung/AbC123/absagen"),
+            loggable_path("/buchung/AbC123/absagen", Some("/buchung/{token}/absagen")),
             "/buchung/…/absagen"
         );
-        assert_eq!(loggable_path("/buchung/AbC123"), "/buchung/…");
-        assert_eq!(loggable_path("/api/v1/bookings/tok"), "/api/v1/bookings/…");
-        assert_eq!(loggable_path("/kurse/abc"), "/kurse/abc");
+        assert_eq!(
+            loggable_path(
+                "/api/v1/bookings/tok",
+                Some("/api/v1/bookings/{cancel_token}")
+            ),
+            "/api/v1/bookings/…"
+        );
+        assert_eq!(
+            loggable_path(
+                "/rueckmeldung/termin/7/geheim",
+                Some("/rueckmeldung/termin/{date_id}/{code}")
+            ),
+            "/rueckmeldung/termin/7/…"
+        );
+        assert_eq!(
+            loggable_path("/x/geheim.ics", Some("/x/{token}.ics")),
+            "/x/….ics"
+        );
+        assert_eq!(
+            loggable_path("/kurse/abc", Some("/kurse/{slug}")),
+            "/kurse/abc"
+        );
+        assert_eq!(loggable_path("/unbekannt/abc", None), "/unbekannt/abc");
     }
 }

@@ -1,5 +1,6 @@
 //! Loads the server-side session, checks the CSRF token of every state-changing form request,
-//! and applies session changes (login, logout, a new anonymous session for a form) to the response.
+//! and applies session changes (login, logout, the form cookie of a visitor without a session) to the
+//! response.
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
@@ -17,13 +18,16 @@ use actix_web::{
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use super::{errors::WebError, page::Page, state::AppState};
+use super::{access_log, errors::WebError, page::Page, state::AppState};
 use crate::{
-    domain::account::CurrentUser,
+    domain::{account::CurrentUser, text},
     services::{accounts, sessions},
 };
 
 pub const COOKIE: &str = "teilhabe_sitzung";
+/// The form token of a visitor without a session (double-submit cookie): anonymous form pages
+/// need no stored row, and a forged request from another site can read neither cookie nor page.
+pub const FORM_COOKIE: &str = "teilhabe_formular";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 enum Change {
@@ -37,6 +41,8 @@ pub struct SessionState {
     pub user: Option<CurrentUser>,
     csrf: RefCell<Option<String>>,
     needs_new_anonymous: Cell<bool>,
+    /// The page carries a form (it asked for the token): it takes data, so it is not stored.
+    form_shown: Cell<bool>,
     change: RefCell<Option<Change>>,
 }
 
@@ -47,12 +53,15 @@ impl SessionState {
             user: None,
             csrf: RefCell::new(None),
             needs_new_anonymous: Cell::new(false),
+            form_shown: Cell::new(false),
             change: RefCell::new(None),
         }
     }
 
-    /// The token for forms; creates a session for anonymous visitors when the response is sent.
+    /// The token for forms; for visitors without a session it is sent back as the form cookie
+    /// (no session row is written).
     pub fn csrf_token(&self) -> String {
+        self.form_shown.set(true);
         if let Some(token) = self.csrf.borrow().as_ref() {
             return token.clone();
         }
@@ -95,7 +104,16 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
+    cookie(COOKIE, value, secure, max_age)
+}
+
+fn cookie(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    max_age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .secure(secure)
@@ -104,14 +122,27 @@ fn session_cookie(value: String, secure: bool, max_age: CookieDuration) -> Cooki
         .finish()
 }
 
+/// A visitor without a session: the form token is the one in the form cookie, if it has the shape
+/// of one (a random 256-bit hex value).
+fn anonymous(req: &ServiceRequest) -> SessionState {
+    let state = SessionState::anonymous();
+    if let Some(cookie) = req.cookie(FORM_COOKIE)
+        && cookie.value().len() == 64
+        && cookie.value().bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        *state.csrf.borrow_mut() = Some(cookie.value().to_owned());
+    }
+    state
+}
+
 async fn load(state: &AppState, req: &ServiceRequest) -> Result<SessionState, WebError> {
     let Some(cookie) = req.cookie(COOKIE) else {
-        return Ok(SessionState::anonymous());
+        return Ok(anonymous(req));
     };
     let Some(found) =
         sessions::load(&state.db, cookie.value(), &timeouts(state), Utc::now()).await?
     else {
-        return Ok(SessionState::anonymous());
+        return Ok(anonymous(req));
     };
     let user = match found.user_id {
         Some(id) => accounts::current_user(&state.db, id).await?,
@@ -122,8 +153,62 @@ async fn load(state: &AppState, req: &ServiceRequest) -> Result<SessionState, We
         user,
         csrf: RefCell::new(Some(found.csrf_token)),
         needs_new_anonymous: Cell::new(false),
+        form_shown: Cell::new(false),
         change: RefCell::new(None),
     })
+}
+
+/// Every posted form value passes the common text rule before a handler reads it (`text::clean_form_value`):
+/// a NUL byte or a bidi override cannot reach a handler that forgot to clean a field.
+fn cleaned_form(bytes: web::Bytes) -> web::Bytes {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) else {
+        return bytes;
+    };
+    let mut changed = false;
+    let pairs: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(
+            |(name, value)| match text::clean_form_value(&name, &value) {
+                Some(cleaned) => {
+                    changed = true;
+                    (name, cleaned)
+                }
+                None => (name, value),
+            },
+        )
+        .collect();
+    if !changed {
+        return bytes;
+    }
+    serde_urlencoded::to_string(&pairs)
+        .map(web::Bytes::from)
+        .unwrap_or(bytes)
+}
+
+/// A page opened by a secret link: a route with a secret parameter, or a mailed link that carries
+/// its token in the query (password reset, address confirmation).
+fn on_secret_link(req: &actix_web::HttpRequest) -> bool {
+    req.match_pattern()
+        .is_some_and(|pattern| access_log::is_secret_route(&pattern))
+        || req
+            .query_string()
+            .split('&')
+            .any(|pair| pair.starts_with("token="))
+}
+
+fn no_store<B>(res: &mut ServiceResponse<B>) {
+    let already = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    if already {
+        return;
+    }
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
 }
 
 fn is_state_changing(method: &Method) -> bool {
@@ -172,14 +257,16 @@ pub async fn middleware(
     };
     // The JSON API is stateless: no cookies are read or set, so there is no ambient authority for a
     // forged cross-site request to borrow, and no session to protect with a form token.
+    // (Its booking routes send `no-store` themselves.)
     if req.path().starts_with("/api/") {
         return Ok(next.call(req).await?.map_into_left_body());
     }
+    let changing = is_state_changing(req.method());
     let session = match load(&state, &req).await {
         Ok(session) => session,
         Err(e) => {
             tracing::error!(error = %e, "session could not be loaded");
-            SessionState::anonymous()
+            anonymous(&req)
         }
     };
 
@@ -217,10 +304,8 @@ pub async fn middleware(
         let expected = session.csrf.borrow().clone();
         let valid = matches!((&sent_token, &expected), (Some(sent), Some(exp)) if constant_time_eq(sent, exp));
         if !valid {
-            tracing::warn!(
-                path = req.path(),
-                "state-changing request without a valid CSRF token refused"
-            );
+            // The request's span names the path, with secret links masked.
+            tracing::warn!("state-changing request without a valid CSRF token refused");
             let status = actix_web::http::StatusCode::FORBIDDEN;
             let (http_req, _) = req.into_parts();
             return Ok(
@@ -229,7 +314,7 @@ pub async fn middleware(
             );
         }
         if let Some(bytes) = body {
-            req.set_payload(bytes.into());
+            req.set_payload(cleaned_form(bytes).into());
         }
     }
 
@@ -261,16 +346,27 @@ pub async fn middleware(
                 )))
             }
             None if session.session_id.is_none() && session.needs_new_anonymous.get() => {
-                let csrf = session.csrf.borrow().clone();
-                let (token, _) = sessions::create(&state.db, None, csrf, &timeouts(&state)).await?;
-                Ok(Some(session_cookie(token, secure, max_age)))
+                let csrf = session.csrf.borrow().clone().unwrap_or_default();
+                Ok(Some(cookie(FORM_COOKIE, csrf, secure, max_age)))
             }
             None => Ok(None),
         }
     }
     .await;
     match outcome {
-        Ok(Some(cookie)) => res.response_mut().add_cookie(&cookie)?,
+        Ok(Some(cookie)) => {
+            res.response_mut().add_cookie(&cookie)?;
+            if cookie.name() == COOKIE && cookie.value().is_empty() {
+                // Ending a session also ends the form token of a visitor without one (a kiosk
+                // after a booking): a second submission of the same form is refused.
+                res.response_mut().add_cookie(&self::cookie(
+                    FORM_COOKIE,
+                    String::new(),
+                    secure,
+                    CookieDuration::ZERO,
+                ))?;
+            }
+        }
         Ok(None) => {}
         Err(e) => {
             tracing::error!(error = %e, "session could not be saved");
@@ -282,12 +378,15 @@ pub async fn middleware(
             );
         }
     }
-    if session.user.is_some() {
-        // Pages with personal data must not stay in shared caches or the back-button history of kiosks.
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
+    // Pages with personal data must not stay in shared caches or the back-button history of kiosks
+    // and shared computers: everything signed in, every page with a form (it takes personal data),
+    // every answer to a form, and every page behind a secret link (a booking, own proposals).
+    if session.user.is_some()
+        || session.form_shown.get()
+        || changing
+        || on_secret_link(res.request())
+    {
+        no_store(&mut res);
     }
     Ok(res.map_into_left_body())
 }

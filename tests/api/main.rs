@@ -1,8 +1,10 @@
 //! All integration tests in one binary (one link step).
 mod helpers;
 
+mod access_log;
 mod accessibility;
 mod accounts;
+mod anonymous_forms;
 mod authorization;
 mod barrier_report;
 mod booking;
@@ -20,6 +22,7 @@ mod export_jobs;
 mod faults;
 mod feedback;
 mod fuzz;
+mod headers;
 mod http_caching;
 mod impact;
 mod json_api;
@@ -32,8 +35,14 @@ mod operations;
 mod own_proposals;
 mod page_cache;
 mod page_shell;
+mod passwords;
 mod proposals;
+mod shutdown;
 mod smtp;
+mod supports;
+mod text_cleaning;
 mod undeliverable_mail;
+mod user_search;
 mod venues;
+mod volunteer_feed;
 mod volunteering;

@@ -1535,3 +1535,6 @@ error-export-form-to-invalid = Geben Sie das Datum „Bis“ so ein: 31.03.2026.
 error-export-form-range = Das Datum „Bis“ muss am oder nach dem Datum „Von“ liegen.
 error-export-form-future = Das Datum „Bis“ darf nicht in der Zukunft liegen. Ein Export reicht höchstens bis heute.
 error-export-form-format = Wählen Sie ein Format.
+# branch hardening
+error-password-is-email = Das Passwort darf nicht Ihre E-Mail-Adresse oder deren Teil vor dem @ sein. Wählen Sie bitte ein anderes.
+error-password-pattern = Dieses Passwort folgt einem leicht zu erratenden Muster, zum Beispiel gleiche oder aufeinanderfolgende Zeichen wie „aaaaaaaa“ oder „abcdefgh“. Wählen Sie bitte ein anderes.

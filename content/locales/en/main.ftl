@@ -1535,3 +1535,6 @@ error-export-form-to-invalid = Enter the date "To" like this: 31.03.2026.
 error-export-form-range = The date "To" must be on or after the date "From".
 error-export-form-future = The date "To" cannot be in the future. An export can end today at the latest.
 error-export-form-format = Choose a format.
+# branch hardening
+error-password-is-email = The password must not be your e-mail address or its part before the @. Please choose another one.
+error-password-pattern = This password follows a pattern that is easy to guess, such as repeated or consecutive characters like “aaaaaaaa” or “abcdefgh”. Please choose another one.

@@ -410,7 +410,12 @@ pub async fn reset_form(
 pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
-    let Some(password) = errors.check("password", NewPassword::parse(&form.password, None)) else {
+    // The link's account address: the new password must not be it.
+    let email = accounts::reset_email(&page.state().db, &form.token).await?;
+    let Some(password) = errors.check(
+        "password",
+        NewPassword::parse(&form.password, email.as_deref()),
+    ) else {
         return reset_page(&page, &form, &errors);
     };
     match accounts::reset_password(&page.state().db, &form.token, password).await {
