@@ -30,6 +30,7 @@ mod operations;
 mod page_cache;
 mod page_shell;
 mod proposals;
+mod races;
 mod smtp;
 mod venues;
 mod volunteering;
