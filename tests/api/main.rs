@@ -32,5 +32,6 @@ mod page_shell;
 mod proposals;
 mod races;
 mod smtp;
+mod throttle;
 mod venues;
 mod volunteering;

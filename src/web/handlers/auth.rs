@@ -115,10 +115,18 @@ pub async fn login(
 
     let account_bucket = throttle::bucket("login-account", email.as_str());
     let address_bucket = throttle::bucket("login-address", &client_address(&req));
-    if page.state().settings.rate_limits {
-        let wait = throttle::retry_after(db, &account_bucket, throttle::LOGIN_PER_ACCOUNT)
-            .await?
-            .max(throttle::retry_after(db, &address_bucket, throttle::LOGIN_PER_ADDRESS).await?);
+    let limits = page.state().settings.rate_limits;
+    if limits {
+        // Every attempt counts before the password is checked, so parallel guesses are counted too;
+        // a successful one is taken back below.
+        let wait = throttle::take(
+            db,
+            &[
+                (&account_bucket, throttle::LOGIN_PER_ACCOUNT),
+                (&address_bucket, throttle::LOGIN_PER_ADDRESS),
+            ],
+        )
+        .await?;
         if let Some(minutes) = wait {
             errors.add("email", "error-throttled");
             let notice = page.state().translations.text_with(
@@ -135,6 +143,9 @@ pub async fn login(
     match accounts::authenticate(db, &email, &form.password).await {
         Ok(user_id) => {
             throttle::clear(db, &account_bucket).await?;
+            if limits {
+                throttle::give_back(db, &address_bucket).await?;
+            }
             audit::record(
                 db,
                 Some(user_id),
@@ -147,8 +158,6 @@ pub async fn login(
             Ok(see_other(safe_return(&form.weiter)))
         }
         Err(e @ (AccountError::InvalidCredentials | AccountError::NotVerified)) => {
-            throttle::record(db, &account_bucket).await?;
-            throttle::record(db, &address_bucket).await?;
             audit::record(
                 db,
                 None,
@@ -241,17 +250,15 @@ pub async fn register(
     };
     let db = &page.state().db;
     let address_bucket = throttle::bucket("register-address", &client_address(&req));
-    if page.state().settings.rate_limits {
-        if throttle::retry_after(db, &address_bucket, throttle::REGISTER_PER_ADDRESS)
+    if page.state().settings.rate_limits
+        && throttle::take(db, &[(&address_bucket, throttle::REGISTER_PER_ADDRESS)])
             .await?
             .is_some()
-        {
-            errors.add("email", "error-throttled");
-            let mut response = register_page(&page, &form, &errors)?;
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            return Ok(response);
-        }
-        throttle::record(db, &address_bucket).await?;
+    {
+        errors.add("email", "error-throttled");
+        let mut response = register_page(&page, &form, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     accounts::register(
         db,
@@ -352,16 +359,17 @@ pub async fn forgot(
     let account_bucket = throttle::bucket("reset-account", email.as_str());
     let address_bucket = throttle::bucket("reset-address", &client_address(&req));
     let limited = page.state().settings.rate_limits
-        && (throttle::retry_after(db, &account_bucket, throttle::RESET_PER_ACCOUNT)
-            .await?
-            .is_some()
-            || throttle::retry_after(db, &address_bucket, throttle::RESET_PER_ADDRESS)
-                .await?
-                .is_some());
+        && throttle::take(
+            db,
+            &[
+                (&account_bucket, throttle::RESET_PER_ACCOUNT),
+                (&address_bucket, throttle::RESET_PER_ADDRESS),
+            ],
+        )
+        .await?
+        .is_some();
     // A limited request gets the same answer: the page must not tell whether the address exists.
     if !limited {
-        throttle::record(db, &account_bucket).await?;
-        throttle::record(db, &address_bucket).await?;
         accounts::request_password_reset(db, &composer(&page), page.language, &email)
             .await
             .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
