@@ -146,3 +146,71 @@ on_both_backends!(parallel_api_bookings_stop_at_the_limit, |app| {
         .unwrap();
     assert_eq!(stored, 2);
 });
+
+async fn book_from(app: &TestApp, date_id: i32, n: u32, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url(&format!("/api/v1/dates/{date_id}/bookings")))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&json!({
+            "name": format!("Person {n}"),
+            "email": format!("person{n}@example.de"),
+            "places": 1
+        }))
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
+
+async fn fill_bucket(app: &TestApp, address: &str) {
+    let bucket = throttle::bucket("booking-address", address);
+    for _ in 0..throttle::BOOKING_PER_ADDRESS.max {
+        throttle::record(&app.db, &bucket).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let date_id = course_date(&app).await;
+    fill_bucket(&app, "127.0.0.1").await;
+    // A made-up address does not get the client a fresh bucket.
+    assert_eq!(book_from(&app, date_id, 1, "203.0.113.50").await, 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![(
+                "TEILHABE_TRUSTED_PROXIES",
+                "127.0.0.0/8, 10.1.0.0/16".into(),
+            )],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let date_id = course_date(&app).await;
+    fill_bucket(&app, "198.51.100.7").await;
+    assert_eq!(book_from(&app, date_id, 1, "198.51.100.7").await, 429);
+    // Another visitor behind the same load balancer still books.
+    assert_eq!(book_from(&app, date_id, 2, "198.51.100.8").await, 201);
+    // Read from the right: what the client put in front does not help, a second trusted hop is skipped.
+    assert_eq!(
+        book_from(&app, date_id, 3, "198.51.100.8, 198.51.100.7, 10.1.2.3").await,
+        429
+    );
+    // The proxy's own address is not the bucket any more.
+    assert_eq!(book_from(&app, date_id, 4, "198.51.100.9").await, 201);
+    let stored = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2);
+}
