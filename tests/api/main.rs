@@ -31,6 +31,7 @@ mod page_cache;
 mod page_shell;
 mod proposals;
 mod races;
+mod sign_in;
 mod smtp;
 mod throttle;
 mod venues;

@@ -17,13 +17,19 @@ use crate::{
     },
 };
 
-/// Only local paths are followed after login, never another site.
+/// Only local paths are followed after login, never another site: a path of printable ASCII that
+/// starts with a single `/` and, resolved against this site, stays on it. Browsers drop tabs and line
+/// breaks and read `\\` as `/`, so `/\t/evil.example` would lead away; control characters would not
+/// even fit in a header.
 fn safe_return(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
-        path
-    } else {
-        "/konto"
-    }
+    let base = url::Url::parse("http://teilhabe.invalid/").expect("fixed URL");
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && base
+            .join(path)
+            .is_ok_and(|url| url.origin() == base.origin());
+    if local { path } else { "/konto" }
 }
 
 pub fn composer(page: &Page) -> Composer {
@@ -444,5 +450,38 @@ pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpRespons
             "forgot-title",
         ),
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for good in [
+            "/konto",
+            "/kurse/a-b?seite=2#liste",
+            "/verwaltung/stunden?monat=2026-11",
+        ] {
+            assert_eq!(safe_return(good), good);
+        }
+        for bad in [
+            "",
+            "konto",
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\0",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "/\u{2028}/evil.example",
+            "/%09/x\t",
+        ] {
+            assert_eq!(safe_return(bad), "/konto", "{bad:?}");
+        }
     }
 }
