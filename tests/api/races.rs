@@ -508,3 +508,110 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
     let target = format!("hours:{}", logged[0].id);
     assert_eq!(audit_entries(&app, "hours.approved", &target).await, 1);
 });
+
+on_both_backends!(
+    deleting_an_account_cancels_and_anonymises_its_bookings,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let date_id = course_date(&app, 2, 2).await;
+        let mut request = BookingRequest::parse(
+            "Jonas Demo",
+            VOLUNTEER.0,
+            "0361 123456",
+            "2",
+            Channel::Online,
+        )
+        .unwrap();
+        request.user_id = Some(volunteer);
+        let own = app.desk().book(date_id, request, Utc::now()).await.unwrap();
+        let (waiting, _) = book(&app, date_id, "wartend@example.de", 2).await;
+        // A second upcoming date where nobody else cancels: only the deletion can free the place.
+        let other_date = course_date(&app, 1, 1).await;
+        let mut request =
+            BookingRequest::parse("Jonas Demo", VOLUNTEER.0, "", "1", Channel::Online).unwrap();
+        request.user_id = Some(volunteer);
+        let other = app
+            .desk()
+            .book(other_date, request, Utc::now())
+            .await
+            .unwrap();
+        let (other_waiting, _) = book(&app, other_date, "geduldig@example.de", 1).await;
+        // A past date the person booked with the same address, without signing in.
+        let past_date = course_date(&app, 5, 2).await;
+        let (past, _) = book(&app, past_date, VOLUNTEER.0, 1).await;
+        let mut moved: offer_date::ActiveModel = offer_date::Entity::find_by_id(past_date)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+        moved.starts_at = Set(Utc::now() - Duration::days(3));
+        moved.ends_at = Set(Utc::now() - Duration::days(3) + Duration::hours(2));
+        moved.update(&app.db).await.unwrap();
+
+        app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+        let (_, doc) = app.get_html("/konto/loeschen").await;
+        assert!(
+            text_of(&doc, "main")
+                .contains("Ihre 2 Buchungen für bevorstehende Termine sagen wir ab"),
+            "{}",
+            text_of(&doc, "main")
+        );
+        // The account goes while the person's booking link cancels at the same moment.
+        let csrf = app.csrf_token("/konto/loeschen").await;
+        let cancel_url = app.url(&format!("/api/v1/bookings/{}", own.cancel_token));
+        let mut requests = vec![
+            app.client
+                .post(app.url("/konto/loeschen"))
+                .form(&[("csrf_token", csrf.as_str())]),
+        ];
+        requests.extend((0..PARALLEL - 1).map(|_| app.client.delete(cancel_url.as_str())));
+        let answers = all_at_once(requests).await;
+        assert_no_server_error(&answers);
+        assert!(
+            user::Entity::find_by_id(volunteer)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let cancelled = booking::Entity::find_by_id(own.booking_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(cancelled.status, "cancelled");
+        assert_eq!(
+            (
+                cancelled.name.as_str(),
+                cancelled.email,
+                cancelled.phone,
+                cancelled.user_id
+            ),
+            ("", None, None, None)
+        );
+        assert!(cancelled.anonymised_at.is_some());
+        // The place went to the waiting list, once.
+        assert_eq!(status_of(&app, waiting).await, ("confirmed".into(), 2));
+        assert_eq!(booked_places(&app, date_id).await, 2);
+        assert_eq!(mails_to(&app, "wartend@example.de").await, 2);
+        assert_eq!(status_of(&app, other.booking_id).await.0, "cancelled");
+        assert_eq!(
+            status_of(&app, other_waiting).await,
+            ("confirmed".into(), 1)
+        );
+        assert_eq!(booked_places(&app, other_date).await, 1);
+        assert_eq!(mails_to(&app, "geduldig@example.de").await, 2);
+        // The past booking keeps its count for the statistics, nothing personal.
+        let kept = booking::Entity::find_by_id(past)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((kept.status.as_str(), kept.places), ("confirmed", 1));
+        assert_eq!((kept.name.as_str(), kept.email), ("", None));
+        assert!(kept.anonymised_at.is_some());
+        assert_eq!(mails_to(&app, VOLUNTEER.0).await, 0);
+    }
+);

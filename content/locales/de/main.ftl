@@ -1411,3 +1411,11 @@ feedback-enough-text = Für diesen Termin sind schon so viele Rückmeldebögen e
 feedback-throttled-title = Zu viele Rückmeldungen von diesem Gerät
 feedback-throttled-text = Von diesem Gerät sind in der letzten Stunde schon viele Rückmeldebögen gekommen. Bitte versuchen Sie es in einer Stunde noch einmal.
 error-feedback-paper-not-yet = Dieser Termin hat noch nicht stattgefunden. Papierbögen können Sie erfassen, sobald der Termin begonnen hat.
+
+# races (issue 14): what deleting an account does to bookings and volunteering
+account-delete-bookings = { $count ->
+    [0] Sie haben keine Buchung für einen bevorstehenden Termin.
+    [one] Ihre Buchung für einen bevorstehenden Termin sagen wir ab; der Platz geht an die Warteliste.
+   *[other] Ihre { $count } Buchungen für bevorstehende Termine sagen wir ab; die Plätze gehen an die Warteliste.
+} Bei allen Buchungen, auch für vergangene Termine, löschen wir Ihren Namen, Ihre E-Mail-Adresse und Ihre Telefonnummer. Für die Statistik bleibt nur gezählt, wie viele Plätze belegt waren. Eine E-Mail zur Absage bekommen Sie nicht mehr.
+account-delete-volunteering = Wenn Sie sich als Freiwillige oder Freiwilliger für Einsätze angemeldet haben, geben wir Ihre Plätze frei. Ihre erfassten Stunden und Ihr Kalender-Abo werden gelöscht.

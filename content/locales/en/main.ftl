@@ -1411,3 +1411,11 @@ feedback-enough-text = This date has received as many feedback forms as people t
 feedback-throttled-title = Too many feedback forms from this device
 feedback-throttled-text = Many feedback forms came from this device in the last hour. Please try again in an hour.
 error-feedback-paper-not-yet = This date has not taken place yet. You can enter paper forms once it has begun.
+
+# races (issue 14): what deleting an account does to bookings and volunteering
+account-delete-bookings = { $count ->
+    [0] You have no booking for an upcoming date.
+    [one] We cancel your booking for an upcoming date; the place goes to the waiting list.
+   *[other] We cancel your { $count } bookings for upcoming dates; the places go to the waiting list.
+} For all bookings, past dates included, we delete your name, your email address and your phone number. Only the number of places taken stays for the statistics. You will not get an email about the cancellation.
+account-delete-volunteering = If you signed up for volunteer sessions, we free your places. Your recorded hours and your calendar subscription are deleted.

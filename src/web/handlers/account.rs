@@ -49,13 +49,18 @@ pub async fn download(page: Page) -> Result<HttpResponse, WebError> {
 }
 
 pub async fn delete_form(page: Page) -> Result<HttpResponse, WebError> {
-    page.require(policy::can_use_account)?;
-    page.render("account/delete.html", &page.form_context())
+    let user = page.require(policy::can_use_account)?;
+    let mut ctx = page.form_context();
+    ctx.insert(
+        "upcoming_bookings",
+        &accounts::bookings_cancelled_on_deletion(&page.state().db, &user, Utc::now()).await?,
+    );
+    page.render("account/delete.html", &ctx)
 }
 
 pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    accounts::delete_account(&page.state().db, user.id).await?;
+    accounts::delete_account(&page.state().booking_desk(), user.id, Utc::now()).await?;
     page.session().log_out();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/konto/geloescht"))
