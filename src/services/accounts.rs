@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{
     audit,
     booking::{BookingError, Desk, begin_write},
-    sessions,
+    sessions, throttle,
     users::{hash_password, hash_password_blocking},
 };
 use crate::{
@@ -626,6 +626,32 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         .await?;
     }
     txn.commit().await
+}
+
+/// Tells the owner of the account for `email` (if there is one) that sign-in attempts were stopped,
+/// at most once an hour, with the way to a new password.
+pub async fn tell_of_blocked_sign_in(
+    db: &DatabaseConnection,
+    composer: &Composer,
+    email: &Email,
+) -> anyhow::Result<()> {
+    let bucket = throttle::bucket("login-blocked-mail", email.as_str());
+    if throttle::take(db, &[(&bucket, throttle::LOGIN_BLOCKED_MAIL)])
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let owner = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    if owner.is_some() {
+        let mail =
+            composer.account_link(Language::De, email, "login-blocked", "/passwort-vergessen")?;
+        mail::enqueue(db, mail).await?;
+    }
+    Ok(())
 }
 
 /// Checks the current password, then mails a confirmation link to the new address; the address changes

@@ -14,9 +14,21 @@ pub struct Limit {
     pub window: Duration,
 }
 
+/// Wrong passwords for one account from one client address: guessing from one place locks out only
+/// that place, so the owner signs in from anywhere else.
 pub const LOGIN_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window: Duration::minutes(15),
+};
+/// Attempts for one account from all addresses together: a ceiling for guessing from many places.
+pub const LOGIN_PER_ACCOUNT_ANYWHERE: Limit = Limit {
+    max: 100,
+    window: Duration::minutes(15),
+};
+/// The owner is told of blocked sign-in attempts at most this often.
+pub const LOGIN_BLOCKED_MAIL: Limit = Limit {
+    max: 1,
+    window: Duration::hours(1),
 };
 pub const LOGIN_PER_ADDRESS: Limit = Limit {
     max: 30,

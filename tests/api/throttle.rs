@@ -214,3 +214,62 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
         .unwrap();
     assert_eq!(stored, 2);
 }
+
+async fn sign_in_from(app: &TestApp, forwarded_for: &str, password: &str) -> u16 {
+    let csrf = app.csrf_token("/anmelden").await;
+    app.client
+        .post(app.url("/anmelden"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", DEMO_PASSWORD_ADMIN.0),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn guessing_from_one_place_leaves_the_owner_signing_in_elsewhere() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![("TEILHABE_TRUSTED_PROXIES", "127.0.0.0/8".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for _ in 0..throttle::LOGIN_PER_ACCOUNT.max {
+        assert_eq!(
+            sign_in_from(&app, "203.0.113.66", "falsch-geraten").await,
+            422
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, "203.0.113.66", "falsch-geraten").await,
+        429
+    );
+    assert_eq!(
+        sign_in_from(&app, "203.0.113.66", DEMO_PASSWORD_ADMIN.1).await,
+        429
+    );
+    // The owner, somewhere else, signs in as usual and has been told, once.
+    assert_eq!(
+        sign_in_from(&app, "198.51.100.20", DEMO_PASSWORD_ADMIN.1).await,
+        303
+    );
+    let told = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|m| {
+            m.contains(&format!("To: {}", DEMO_PASSWORD_ADMIN.0))
+                && m.contains("/passwort-vergessen")
+        })
+        .count();
+    assert_eq!(told, 1);
+}

@@ -1419,3 +1419,7 @@ account-delete-bookings = { $count ->
    *[other] Ihre { $count } Buchungen für bevorstehende Termine sagen wir ab; die Plätze gehen an die Warteliste.
 } Bei allen Buchungen, auch für vergangene Termine, löschen wir Ihren Namen, Ihre E-Mail-Adresse und Ihre Telefonnummer. Für die Statistik bleibt nur gezählt, wie viele Plätze belegt waren. Eine E-Mail zur Absage bekommen Sie nicht mehr.
 account-delete-volunteering = Wenn Sie sich als Freiwillige oder Freiwilliger für Einsätze angemeldet haben, geben wir Ihre Plätze frei. Ihre erfassten Stunden und Ihr Kalender-Abo werden gelöscht.
+mail-login-blocked-subject = Anmeldeversuche bei Ihrem Konto gestoppt
+mail-login-blocked-intro = Guten Tag, bei Ihrem Konto bei Teilhabe Thüringen wurde von einem Gerät aus mehrmals ein falsches Passwort eingegeben. Wir nehmen dort für eine Viertelstunde keine Anmeldung an. Von Ihren eigenen Geräten können Sie sich weiter anmelden.
+mail-login-blocked-action = Waren Sie das nicht? Dann legen Sie am besten ein neues Passwort fest
+mail-login-blocked-outro = Wenn Sie selbst Ihr Passwort vergessen hatten, müssen Sie nichts tun.

@@ -1419,3 +1419,7 @@ account-delete-bookings = { $count ->
    *[other] We cancel your { $count } bookings for upcoming dates; the places go to the waiting list.
 } For all bookings, past dates included, we delete your name, your email address and your phone number. Only the number of places taken stays for the statistics. You will not get an email about the cancellation.
 account-delete-volunteering = If you signed up for volunteer sessions, we free your places. Your recorded hours and your calendar subscription are deleted.
+mail-login-blocked-subject = Sign-in attempts on your account stopped
+mail-login-blocked-intro = Hello, someone entered a wrong password for your Teilhabe Thüringen account several times from one device. We accept no sign-in there for a quarter of an hour. You can still sign in from your own devices.
+mail-login-blocked-action = Was it not you? Then best set a new password
+mail-login-blocked-outro = If you had simply forgotten your password, there is nothing to do.

@@ -119,8 +119,10 @@ pub async fn login(
         return login_page(&page, &form, &errors, None);
     };
 
-    let account_bucket = throttle::bucket("login-account", email.as_str());
-    let address_bucket = throttle::bucket("login-address", &client_address(&req));
+    let client = client_address(&req);
+    let account_bucket = throttle::bucket("login-account", &format!("{}|{client}", email.as_str()));
+    let anywhere_bucket = throttle::bucket("login-account-anywhere", email.as_str());
+    let address_bucket = throttle::bucket("login-address", &client);
     let limits = page.state().settings.rate_limits;
     if limits {
         // Every attempt counts before the password is checked, so parallel guesses are counted too;
@@ -129,11 +131,15 @@ pub async fn login(
             db,
             &[
                 (&account_bucket, throttle::LOGIN_PER_ACCOUNT),
+                (&anywhere_bucket, throttle::LOGIN_PER_ACCOUNT_ANYWHERE),
                 (&address_bucket, throttle::LOGIN_PER_ADDRESS),
             ],
         )
         .await?;
         if let Some(minutes) = wait {
+            accounts::tell_of_blocked_sign_in(db, &composer(&page), &email)
+                .await
+                .map_err(WebError::Internal)?;
             errors.add("email", "error-throttled");
             let notice = page.state().translations.text_with(
                 page.language,
@@ -150,6 +156,7 @@ pub async fn login(
         Ok(user_id) => {
             throttle::clear(db, &account_bucket).await?;
             if limits {
+                throttle::give_back(db, &anywhere_bucket).await?;
                 throttle::give_back(db, &address_bucket).await?;
             }
             audit::record(
