@@ -667,7 +667,12 @@ pub async fn request_email_change(
     let current = Email::parse(&user.email).map_err(|e| AccountError::Internal(e.to_owned()))?;
     authenticate(db, &current, password).await?;
     if email_taken(db, new_email.as_str()).await? {
-        return Err(AccountError::AddressTaken);
+        // The same answer as for a free address, so the form does not reveal who has an account; the
+        // address's owner is told instead, as on registration.
+        let mail =
+            composer.account_link(lang, new_email, "change-exists", "/passwort-vergessen")?;
+        mail::enqueue(db, mail).await?;
+        return Ok(());
     }
     let txn = db.begin().await?;
     let token = issue_token(&txn, user.id, PURPOSE_CHANGE_EMAIL, CHANGE_VALID).await?;

@@ -25,6 +25,11 @@ pub const LOGIN_PER_ACCOUNT_ANYWHERE: Limit = Limit {
     max: 100,
     window: Duration::minutes(15),
 };
+/// Requests to change the address of one account (each checks the password).
+pub const EMAIL_CHANGE_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window: Duration::hours(1),
+};
 /// The owner is told of blocked sign-in attempts at most this often.
 pub const LOGIN_BLOCKED_MAIL: Limit = Limit {
     max: 1,

@@ -273,3 +273,49 @@ async fn guessing_from_one_place_leaves_the_owner_signing_in_elsewhere() {
         .count();
     assert_eq!(told, 1);
 }
+
+async fn change_email_to(app: &TestApp, address: &str) -> (u16, String) {
+    let csrf = app.csrf_token("/konto/email").await;
+    let res = app
+        .post_form(
+            "/konto/email",
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("email", address),
+                ("password", DEMO_PASSWORD_ADMIN.1),
+            ],
+        )
+        .await;
+    let status = res.status().as_u16();
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    (status, text_of(&doc, "h1"))
+}
+
+#[tokio::test]
+async fn changing_the_address_reveals_no_other_account_and_is_throttled() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    app.login(DEMO_PASSWORD_ADMIN.0, DEMO_PASSWORD_ADMIN.1)
+        .await;
+    let taken = "anbieter@demo.teilhabe.example";
+    let free = change_email_to(&app, "neu-admin@example.de").await;
+    assert_eq!(free.0, 200);
+    // An address with an account gets the same answer; its owner is told, and nothing changes.
+    assert_eq!(change_email_to(&app, taken).await, free);
+    let mails = app.mails().await;
+    let to = |address: &str| {
+        mails
+            .iter()
+            .filter(|m| m.contains(&format!("To: {address}")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(to(taken).len(), 1);
+    assert!(to(taken)[0].contains("anderen Konto"));
+    assert!(!to(taken)[0].contains("/konto/email-bestaetigen"));
+    assert!(to("neu-admin@example.de")[0].contains("/konto/email-bestaetigen"));
+    for _ in 2..throttle::EMAIL_CHANGE_PER_ACCOUNT.max {
+        assert_eq!(change_email_to(&app, "noch-neuer@example.de").await.0, 200);
+    }
+    assert_eq!(change_email_to(&app, "noch-neuer@example.de").await.0, 429);
+}

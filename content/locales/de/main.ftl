@@ -1423,3 +1423,7 @@ mail-login-blocked-subject = Anmeldeversuche bei Ihrem Konto gestoppt
 mail-login-blocked-intro = Guten Tag, bei Ihrem Konto bei Teilhabe Thüringen wurde von einem Gerät aus mehrmals ein falsches Passwort eingegeben. Wir nehmen dort für eine Viertelstunde keine Anmeldung an. Von Ihren eigenen Geräten können Sie sich weiter anmelden.
 mail-login-blocked-action = Waren Sie das nicht? Dann legen Sie am besten ein neues Passwort fest
 mail-login-blocked-outro = Wenn Sie selbst Ihr Passwort vergessen hatten, müssen Sie nichts tun.
+mail-change-exists-subject = Ihre E-Mail-Adresse bei Teilhabe Thüringen
+mail-change-exists-intro = Guten Tag, jemand wollte Ihre E-Mail-Adresse bei einem anderen Konto eintragen. Zu Ihrer Adresse gibt es aber schon Ihr Konto; wir haben nichts geändert.
+mail-change-exists-action = Passwort vergessen? Neues Passwort festlegen
+mail-change-exists-outro = Wenn Sie das selbst waren, melden Sie sich einfach mit dieser Adresse an.

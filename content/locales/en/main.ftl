@@ -1423,3 +1423,7 @@ mail-login-blocked-subject = Sign-in attempts on your account stopped
 mail-login-blocked-intro = Hello, someone entered a wrong password for your Teilhabe Thüringen account several times from one device. We accept no sign-in there for a quarter of an hour. You can still sign in from your own devices.
 mail-login-blocked-action = Was it not you? Then best set a new password
 mail-login-blocked-outro = If you had simply forgotten your password, there is nothing to do.
+mail-change-exists-subject = Your email address at Teilhabe Thüringen
+mail-change-exists-intro = Hello, someone wanted to enter your email address for another account. Your address already belongs to your account; we changed nothing.
+mail-change-exists-action = Forgot your password? Set a new one
+mail-change-exists-outro = If that was you, simply sign in with this address.

@@ -8,7 +8,7 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit, own_bookings,
+        audit, own_bookings, throttle,
     },
     web::{
         errors::WebError,
@@ -114,6 +114,21 @@ pub async fn change_email(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return email_page(&page, &form, &errors);
     };
+    // Each request checks the password, so a hijacked session must not try it without limit.
+    let bucket = throttle::bucket("email-change", &user.id.to_string());
+    if page.state().settings.rate_limits
+        && throttle::take(
+            &page.state().db,
+            &[(&bucket, throttle::EMAIL_CHANGE_PER_ACCOUNT)],
+        )
+        .await?
+        .is_some()
+    {
+        errors.add("email", "error-throttled");
+        let mut response = email_page(&page, &form, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     match accounts::request_email_change(
         &page.state().db,
         &composer(&page),
@@ -133,10 +148,6 @@ pub async fn change_email(
         ),
         Err(AccountError::InvalidCredentials | AccountError::NotVerified) => {
             errors.add("password", "error-password-wrong");
-            email_page(&page, &form, &errors)
-        }
-        Err(AccountError::AddressTaken) => {
-            errors.add("email", "error-email-taken");
             email_page(&page, &form, &errors)
         }
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
