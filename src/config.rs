@@ -186,6 +186,8 @@ pub struct Settings {
     /// exports, housekeeping). They are safe on every instance; turning them off leaves an instance
     /// to serve pages only, and lets tests drive each job themselves.
     pub background_jobs: bool,
+    /// Load balancers and reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<Network>,
 }
 
 #[derive(Debug, Clone)]
@@ -522,6 +524,29 @@ impl Settings {
             }
         };
 
+        // --- trusted proxies (issue 14) ---
+        let trusted_proxies = match get(
+            "TEILHABE_TRUSTED_PROXIES",
+            file.trusted_proxies.map(|list| list.join(",")),
+        ) {
+            None => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    Network::parse(item).ok_or_else(|| {
+                        ConfigError::new(
+                            "TEILHABE_TRUSTED_PROXIES",
+                            format!(
+                                "'{item}' is not an address or network such as 10.0.0.5 or 10.0.0.0/8"
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
         Ok(Self {
             bind,
             data_dir,
@@ -547,7 +572,45 @@ impl Settings {
             rate_limits,
             search,
             background_jobs,
+            trusted_proxies,
         })
+    }
+}
+
+/// An address or a network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    base: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().ok()?)),
+            None => (raw, None),
+        };
+        let base = addr.parse::<std::net::IpAddr>().ok()?.to_canonical();
+        let bits = if base.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(Self { base, prefix })
+    }
+
+    pub fn contains(&self, addr: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let masked = |value: u128, bits: u32| {
+            let host_bits = bits - u32::from(self.prefix);
+            value.checked_shr(host_bits).unwrap_or(0)
+        };
+        match (self.base, addr.to_canonical()) {
+            (IpAddr::V4(base), IpAddr::V4(addr)) => {
+                masked(u32::from(base).into(), 32) == masked(u32::from(addr).into(), 32)
+            }
+            (IpAddr::V6(base), IpAddr::V6(addr)) => {
+                masked(u128::from(base), 128) == masked(u128::from(addr), 128)
+            }
+            _ => false,
+        }
     }
 }
 
@@ -577,6 +640,7 @@ pub struct FileConfig {
     pub background_jobs: Option<String>,
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
     pub operator: Option<Contact>,
     pub dpo: Option<Contact>,
     pub enforcement: Option<Contact>,
@@ -657,6 +721,8 @@ mod tests {
             ("TEILHABE_SESSION_IDLE_MINUTES", "0"),
             ("TEILHABE_RATE_LIMITS", "manchmal"),
             ("TEILHABE_BACKGROUND_JOBS", "selten"),
+            ("TEILHABE_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TEILHABE_TRUSTED_PROXIES", "load-balancer"),
         ] {
             let err =
                 Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();
@@ -686,6 +752,34 @@ mod tests {
         .unwrap();
         assert_eq!(s.retention, Duration::from_secs(30 * 86_400));
         assert!(s.page_cache_ttl.is_zero());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_networks() {
+        let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
+        assert!(s.trusted_proxies.is_empty());
+        let file = FileConfig {
+            trusted_proxies: Some(vec!["10.0.0.0/8".into(), "2001:db8::1".into()]),
+            ..FileConfig::default()
+        };
+        let s = Settings::from_sources(file, &env(&[])).unwrap();
+        let trusted = |addr: &str| {
+            let addr = addr.parse().unwrap();
+            s.trusted_proxies.iter().any(|n| n.contains(addr))
+        };
+        assert!(trusted("10.20.30.40"));
+        assert!(trusted("::ffff:10.0.0.1"));
+        assert!(trusted("2001:db8::1"));
+        assert!(!trusted("2001:db8::2"));
+        assert!(!trusted("11.0.0.1"));
+        let s = Settings::from_sources(
+            FileConfig::default(),
+            &env(&[("TEILHABE_TRUSTED_PROXIES", "0.0.0.0/0, 192.168.1.5")]),
+        )
+        .unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(s.trusted_proxies[0].contains("8.8.8.8".parse().unwrap()));
+        assert!(!s.trusted_proxies[0].contains("::1".parse().unwrap()));
     }
 
     #[test]

@@ -1,28 +1,35 @@
 //! Registration, address confirmation, login, password reset, data export and account deletion.
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait, sea_query::ExprTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
 
 use super::{
-    audit, sessions,
+    audit,
+    booking::{BookingError, Desk, begin_write},
+    sessions, throttle,
     users::{hash_password, hash_password_blocking},
 };
 use crate::{
     db::entities::{
-        account_token, barrier_report, booking, outbox, proposal, proposal_follow,
+        account_token, barrier_report, booking, offer_date, outbox, proposal, proposal_follow,
         proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
         volunteer_signup,
     },
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
+        booking::BookingStatus,
         password::NewPassword,
     },
-    mail::{self, compose::Composer},
+    mail::{
+        self,
+        compose::{BookingMail, Composer},
+    },
 };
 
 const VERIFY_VALID: Duration = Duration::hours(48);
@@ -477,10 +484,85 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
     }))
 }
 
+/// The person's bookings (made signed in or with the account's address) that deleting the account
+/// cancels: not cancelled, for a date still ahead.
+async fn upcoming_bookings(
+    conn: &impl ConnectionTrait,
+    user_id: i32,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<booking::Model>, DbErr> {
+    let date_ids: Vec<i32> = offer_date::Entity::find()
+        .select_only()
+        .column(offer_date::Column::Id)
+        .filter(offer_date::Column::StartsAt.gt(now))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut found = Vec::new();
+    for chunk in date_ids.chunks(500) {
+        found.extend(
+            booking::Entity::find()
+                .filter(
+                    booking::Column::UserId
+                        .eq(user_id)
+                        .or(booking::Column::Email.eq(email)),
+                )
+                .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
+                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+/// How many upcoming bookings deleting the account would cancel, for the delete page.
+pub async fn bookings_cancelled_on_deletion(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    Ok(upcoming_bookings(db, user.id, &user.email, now)
+        .await?
+        .len())
+}
+
 /// Deletes the account and the mails sent to it; reports keep their text but lose name and address.
-pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+/// Upcoming bookings are cancelled as if the person cancelled them (places freed, the waiting list moved
+/// on, in this one transaction); then every booking of the person loses name, address and phone like
+/// the retention job's, so only the counts stay for the statistics.
+pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let txn = begin_write(&desk.db).await?;
     if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
+        for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
+            match desk
+                .cancel_in(&txn, &upcoming, BookingMail::CancelledByPerson, now)
+                .await
+            {
+                // Cancelled meanwhile by another request: nothing left to do.
+                Ok(_) | Err(BookingError::AlreadyCancelled) => {}
+                Err(BookingError::Db(e)) => return Err(e),
+                Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
+            }
+        }
+        booking::Entity::update_many()
+            .col_expr(booking::Column::Name, Expr::value(""))
+            .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
+            .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
+            .col_expr(
+                booking::Column::ManageToken,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
+            .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+            .filter(
+                booking::Column::UserId
+                    .eq(user_id)
+                    .or(booking::Column::Email.eq(found.email.as_str())),
+            )
+            .exec(&txn)
+            .await?;
         barrier_report::Entity::update_many()
             .col_expr(
                 barrier_report::Column::ContactName,
@@ -519,6 +601,21 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
             .exec(&txn)
             .await?;
         // Sessions the person had signed up for need a helper again; the rest goes with the account.
+        // Their rows are locked first, as a withdrawal does, so the counter cannot drop twice.
+        let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::UserId.eq(user_id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|s| s.shift_id)
+            .collect();
+        shift_ids.sort_unstable();
+        for shift_id in shift_ids {
+            volunteer_shift::Entity::find_by_id(shift_id)
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+        }
         let active: Vec<i32> = volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
             .filter(volunteer_signup::Column::Status.eq("active"))
@@ -560,6 +657,32 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: i32) -> Result<(),
     txn.commit().await
 }
 
+/// Tells the owner of the account for `email` (if there is one) that sign-in attempts were stopped,
+/// at most once an hour, with the way to a new password.
+pub async fn tell_of_blocked_sign_in(
+    db: &DatabaseConnection,
+    composer: &Composer,
+    email: &Email,
+) -> anyhow::Result<()> {
+    let bucket = throttle::bucket("login-blocked-mail", email.as_str());
+    if throttle::take(db, &[(&bucket, throttle::LOGIN_BLOCKED_MAIL)])
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let owner = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?;
+    if owner.is_some() {
+        let mail =
+            composer.account_link(Language::De, email, "login-blocked", "/passwort-vergessen")?;
+        mail::enqueue(db, mail).await?;
+    }
+    Ok(())
+}
+
 /// Checks the current password, then mails a confirmation link to the new address; the address changes
 /// only when that link is used. The old address is told, so a hijacked session cannot quietly take over.
 pub async fn request_email_change(
@@ -573,7 +696,12 @@ pub async fn request_email_change(
     let current = Email::parse(&user.email).map_err(|e| AccountError::Internal(e.to_owned()))?;
     authenticate(db, &current, password).await?;
     if email_taken(db, new_email.as_str()).await? {
-        return Err(AccountError::AddressTaken);
+        // The same answer as for a free address, so the form does not reveal who has an account; the
+        // address's owner is told instead, as on registration.
+        let mail =
+            composer.account_link(lang, new_email, "change-exists", "/passwort-vergessen")?;
+        mail::enqueue(db, mail).await?;
+        return Ok(());
     }
     let txn = db.begin().await?;
     let token = issue_token(&txn, user.id, PURPOSE_CHANGE_EMAIL, CHANGE_VALID).await?;

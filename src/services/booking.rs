@@ -294,7 +294,7 @@ impl Desk {
         let txn = begin_write(&self.db).await?;
         let found = by_token(&txn, cancel_token).await?;
         let outcome = self
-            .cancel_in(&txn, found, BookingMail::CancelledByPerson, now)
+            .cancel_in(&txn, &found, BookingMail::CancelledByPerson, now)
             .await?;
         txn.commit().await?;
         Ok(outcome)
@@ -312,35 +312,53 @@ impl Desk {
             .await?
             .ok_or(BookingError::BookingNotFound)?;
         let outcome = self
-            .cancel_in(&txn, found, BookingMail::CancelledByProvider, now)
+            .cancel_in(&txn, &found, BookingMail::CancelledByProvider, now)
             .await?;
         txn.commit().await?;
         Ok(outcome)
     }
 
-    async fn cancel_in(
+    /// Cancels the booking `seen` (read without a lock, so possibly stale), in `txn`.
+    pub(crate) async fn cancel_in(
         &self,
         txn: &DatabaseTransaction,
-        found: booking::Model,
+        seen: &booking::Model,
         mail: BookingMail,
         now: DateTime<Utc>,
     ) -> Result<Cancelled, BookingError> {
+        let (date, found) = lock_and_reread(txn, seen).await?;
         if found.status == BookingStatus::Cancelled.as_str() {
             return Err(BookingError::AlreadyCancelled);
         }
-        let date = lock_date(txn, found.date_id).await?;
+        let changed = booking::Entity::update_many()
+            .col_expr(
+                booking::Column::Status,
+                Expr::value(BookingStatus::Cancelled.as_str()),
+            )
+            .col_expr(
+                booking::Column::OfferedPlaces,
+                Expr::value(Option::<i32>::None),
+            )
+            .col_expr(
+                booking::Column::OfferExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        if !change_from(txn, &found, changed).await? {
+            return Err(BookingError::AlreadyCancelled);
+        }
         if found.status == BookingStatus::Confirmed.as_str() {
             set_booked(txn, date.id, date.booked_places - found.places).await?;
         }
-        let mut cancelled: booking::ActiveModel = found.clone().into();
-        cancelled.status = Set(BookingStatus::Cancelled.as_str().to_owned());
-        cancelled.offered_places = Set(None);
-        cancelled.offer_expires_at = Set(None);
-        let cancelled = cancelled.update(txn).await?;
+        let cancelled = booking::Model {
+            status: BookingStatus::Cancelled.as_str().to_owned(),
+            offered_places: None,
+            offer_expires_at: None,
+            ..found
+        };
         self.notify(txn, mail, &cancelled, now, false).await?;
         let promoted = self.fill_from_waiting_list(txn, date.id, now).await?;
         Ok(Cancelled {
-            booking_id: found.id,
+            booking_id: cancelled.id,
             promoted,
         })
     }
@@ -413,8 +431,8 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<BookingStatus, BookingError> {
         let txn = begin_write(&self.db).await?;
-        let found = by_token(&txn, cancel_token).await?;
-        let date = lock_date(&txn, found.date_id).await?;
+        let seen = by_token(&txn, cancel_token).await?;
+        let (date, found) = lock_and_reread(&txn, &seen).await?;
         let offered = match (found.offered_places, found.offer_expires_at) {
             (Some(places), Some(expires))
                 if expires > now && found.status == BookingStatus::Waitlisted.as_str() =>
@@ -423,20 +441,47 @@ impl Desk {
             }
             _ => return Err(BookingError::NoOpenOffer),
         };
-        let mut update: booking::ActiveModel = found.clone().into();
+        // Only the answer that finds the offer still open changes anything.
+        let open = |update: sea_orm::UpdateMany<booking::Entity>| {
+            update
+                .filter(booking::Column::OfferedPlaces.eq(offered))
+                .filter(booking::Column::OfferExpiresAt.gt(now))
+        };
         let status = if accept {
+            let update = booking::Entity::update_many()
+                .col_expr(booking::Column::Places, Expr::value(offered))
+                .col_expr(
+                    booking::Column::Status,
+                    Expr::value(BookingStatus::Confirmed.as_str()),
+                )
+                .col_expr(
+                    booking::Column::OfferedPlaces,
+                    Expr::value(Option::<i32>::None),
+                )
+                .col_expr(
+                    booking::Column::OfferExpiresAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+            if !change_from(&txn, &found, open(update)).await? {
+                return Err(BookingError::NoOpenOffer);
+            }
             set_booked(&txn, date.id, date.booked_places + offered).await?;
-            update.places = Set(offered);
-            update.status = Set(BookingStatus::Confirmed.as_str().to_owned());
-            update.offered_places = Set(None);
-            update.offer_expires_at = Set(None);
-            let confirmed = update.update(&txn).await?;
+            let confirmed = booking::Model {
+                places: offered,
+                status: BookingStatus::Confirmed.as_str().to_owned(),
+                offered_places: None,
+                offer_expires_at: None,
+                ..found
+            };
             self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
                 .await?;
             BookingStatus::Confirmed
         } else {
-            update.offer_expires_at = Set(Some(now));
-            update.update(&txn).await?;
+            let update = booking::Entity::update_many()
+                .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
+            if !change_from(&txn, &found, open(update)).await? {
+                return Err(BookingError::NoOpenOffer);
+            }
             self.fill_from_waiting_list(&txn, date.id, now).await?;
             BookingStatus::Waitlisted
         };
@@ -505,6 +550,37 @@ async fn by_token(txn: &DatabaseTransaction, token: &str) -> Result<booking::Mod
         .one(txn)
         .await?
         .ok_or(BookingError::BookingNotFound)
+}
+
+/// Locks the booking's date, then reads the booking again: every change of a booking's status holds
+/// its date's lock, so what is read now is current. (On PostgreSQL a read before the lock may be stale:
+/// a parallel request can have cancelled the booking while this one waited for the lock.)
+async fn lock_and_reread(
+    txn: &DatabaseTransaction,
+    seen: &booking::Model,
+) -> Result<(offer_date::Model, booking::Model), BookingError> {
+    let date = lock_date(txn, seen.date_id).await?;
+    let found = booking::Entity::find_by_id(seen.id)
+        .one(txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)?;
+    Ok((date, found))
+}
+
+/// Runs `update` on the booking only if it still has the status it was read with; true when it did.
+/// The database enforces what the lock already ensures, so no second request can repeat a change.
+async fn change_from(
+    txn: &DatabaseTransaction,
+    found: &booking::Model,
+    update: sea_orm::UpdateMany<booking::Entity>,
+) -> Result<bool, DbErr> {
+    Ok(update
+        .filter(booking::Column::Id.eq(found.id))
+        .filter(booking::Column::Status.eq(found.status.as_str()))
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1)
 }
 
 async fn lock_date(

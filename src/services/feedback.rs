@@ -19,7 +19,7 @@ use crate::{
     mail::{self, compose::Composer},
     services::{
         sessions::{hash_token, random_token},
-        throttle::Limit,
+        throttle::{self, Limit},
     },
 };
 
@@ -38,6 +38,9 @@ pub enum FeedbackError {
     /// The printed code took as many forms as people could have been at the date.
     #[error("the printed feedback code took all the forms its date can have")]
     Enough,
+    /// The client sent as many forms through printed codes as an hour allows.
+    #[error("too many forms from this client")]
+    Throttled,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("composing a mail: {0}")]
@@ -218,9 +221,18 @@ impl FeedbackDesk {
         code: &str,
         input: FeedbackInput,
         now: DateTime<Utc>,
+        client_bucket: Option<&str>,
     ) -> Result<(), FeedbackError> {
         let txn = crate::services::booking::begin_write(&self.db).await?;
         self.open_code(&txn, date_id, code, now, true).await?;
+        // Counted in this transaction, so only forms that are stored count against the client.
+        if let Some(bucket) = client_bucket
+            && throttle::take_in(&txn, &[(bucket, CODE_FORMS_PER_ADDRESS)])
+                .await?
+                .is_some()
+        {
+            return Err(FeedbackError::Throttled);
+        }
         store(&txn, date_id, FeedbackChannel::Qr, input, now).await?;
         txn.commit().await?;
         Ok(())

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set, TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -579,14 +579,21 @@ pub async fn set_attendance(
     attendance: Option<&'static str>,
 ) -> Result<(), OfferAdminError> {
     date(db, scope, date_id).await?;
-    let found = booking::Entity::find_by_id(booking_id)
-        .one(db)
+    // One conditional statement: a booking cancelled meanwhile gets no attendance.
+    let marked = booking::Entity::update_many()
+        .col_expr(
+            booking::Column::Attendance,
+            Expr::value(attendance.map(str::to_owned)),
+        )
+        .filter(booking::Column::Id.eq(booking_id))
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .exec(db)
         .await?
-        .filter(|b| b.date_id == date_id && b.status == "confirmed")
-        .ok_or(OfferAdminError::NotFound)?;
-    let mut model: booking::ActiveModel = found.into();
-    model.attendance = Set(attendance.map(str::to_owned));
-    model.update(db).await?;
+        .rows_affected;
+    if marked == 0 {
+        return Err(OfferAdminError::NotFound);
+    }
     Ok(())
 }
 

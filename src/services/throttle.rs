@@ -1,11 +1,11 @@
 //! Counting attempts per account and per client address, in the database so that all instances agree.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
-use super::sessions::hash_token;
+use super::{booking::begin_write, sessions::hash_token};
 use crate::db::entities::throttle_event;
 
 #[derive(Debug, Clone, Copy)]
@@ -14,9 +14,26 @@ pub struct Limit {
     pub window: Duration,
 }
 
+/// Wrong passwords for one account from one client address: guessing from one place locks out only
+/// that place, so the owner signs in from anywhere else.
 pub const LOGIN_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window: Duration::minutes(15),
+};
+/// Attempts for one account from all addresses together: a ceiling for guessing from many places.
+pub const LOGIN_PER_ACCOUNT_ANYWHERE: Limit = Limit {
+    max: 100,
+    window: Duration::minutes(15),
+};
+/// Requests to change the address of one account (each checks the password).
+pub const EMAIL_CHANGE_PER_ACCOUNT: Limit = Limit {
+    max: 5,
+    window: Duration::hours(1),
+};
+/// The owner is told of blocked sign-in attempts at most this often.
+pub const LOGIN_BLOCKED_MAIL: Limit = Limit {
+    max: 1,
+    window: Duration::hours(1),
 };
 pub const LOGIN_PER_ADDRESS: Limit = Limit {
     max: 30,
@@ -60,8 +77,72 @@ pub fn bucket(kind: &str, key: &str) -> String {
     format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])
 }
 
+/// Checks and counts one attempt against each of `buckets` in one atomic step: `Some(minutes)` to wait
+/// (and nothing counted) when any bucket is at its limit, `None` when the attempt may go ahead (and is
+/// counted in every bucket). Parallel attempts are counted one after another: on SQLite the
+/// transaction holds the write lock from its start, on PostgreSQL an advisory lock per bucket.
+pub async fn take(
+    db: &DatabaseConnection,
+    buckets: &[(&str, Limit)],
+) -> Result<Option<i64>, DbErr> {
+    let txn = begin_write(db).await?;
+    let wait = take_in(&txn, buckets).await?;
+    txn.commit().await?;
+    Ok(wait)
+}
+
+/// [`take`] inside a write transaction (begun with `booking::begin_write`), so that the attempt is
+/// counted only if the rest of the transaction commits too.
+pub async fn take_in(
+    txn: &DatabaseTransaction,
+    buckets: &[(&str, Limit)],
+) -> Result<Option<i64>, DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Sorted, so two requests that take the same buckets lock them in the same order.
+        let mut keys: Vec<&str> = buckets.iter().map(|(bucket, _)| *bucket).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                [ADVISORY_CLASS.into(), key.into()],
+            ))
+            .await?;
+        }
+    }
+    let mut wait = None;
+    for (bucket, limit) in buckets {
+        wait = wait.max(wait_for(txn, bucket, *limit).await?);
+    }
+    if wait.is_none() {
+        for (bucket, _) in buckets {
+            record(txn, bucket).await?;
+        }
+    }
+    Ok(wait)
+}
+
+/// The first key of the two-key advisory locks on buckets, apart from the migration lock's key space.
+const ADVISORY_CLASS: i32 = 1_414;
+
+/// Takes back one attempt counted by [`take`] that turned out not to count (a successful sign-in).
+pub async fn give_back(db: &impl ConnectionTrait, bucket: &str) -> Result<(), DbErr> {
+    let newest = throttle_event::Entity::find()
+        .filter(throttle_event::Column::Bucket.eq(bucket))
+        .order_by_desc(throttle_event::Column::Id)
+        .one(db)
+        .await?;
+    if let Some(event) = newest {
+        throttle_event::Entity::delete_by_id(event.id)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `Some(minutes)` to wait when the limit is reached, `None` when another attempt is fine.
-pub async fn retry_after(
+async fn wait_for(
     db: &impl ConnectionTrait,
     bucket: &str,
     limit: Limit,
@@ -81,6 +162,7 @@ pub async fn retry_after(
     Ok(Some((wait.num_seconds() + 59).max(60) / 60))
 }
 
+/// Counts one attempt without checking; [`take`] is the way for requests. Tests use it to fill a bucket.
 pub async fn record(db: &impl ConnectionTrait, bucket: &str) -> Result<(), DbErr> {
     throttle_event::ActiveModel {
         bucket: Set(bucket.to_owned()),

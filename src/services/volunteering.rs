@@ -993,15 +993,20 @@ impl VolunteerDesk {
             .filter(|s| in_scope(scope, s.organisation_id))
             .ok_or(VolunteeringError::NotFound)?;
         let status = if approve { "approved" } else { "rejected" };
-        // Only submitted hours change; a second click or a stale page changes nothing.
-        volunteer_hours::Entity::update_many()
+        // Only submitted hours change; a second click or a stale page changes nothing and leaves no
+        // audit entry.
+        let decided = volunteer_hours::Entity::update_many()
             .col_expr(volunteer_hours::Column::Status, Expr::value(status))
             .col_expr(volunteer_hours::Column::DecidedBy, Expr::value(by))
             .col_expr(volunteer_hours::Column::DecidedAt, Expr::value(now))
             .filter(volunteer_hours::Column::Id.eq(hours_id))
             .filter(volunteer_hours::Column::Status.eq("submitted"))
             .exec(&txn)
-            .await?;
+            .await?
+            .rows_affected;
+        if decided == 0 {
+            return Ok(shift.id);
+        }
         audit::record(
             &txn,
             Some(by),

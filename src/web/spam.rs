@@ -1,10 +1,169 @@
 //! Spam protection without CAPTCHAs, which shut out blind and older people: a honeypot field and
 //! rate limits per client address. There is no minimum fill time: autofill and people who know a
 //! form are quick, and a person who filled in a form is never refused for it.
-use actix_web::HttpRequest;
+use std::net::IpAddr;
 
+use actix_web::{
+    HttpRequest,
+    http::header::{self, HeaderMap},
+};
+
+use super::state::AppState;
+use crate::config::Network;
+
+/// The address rate limits count by: the TCP peer, or, when the peer is a trusted proxy, the nearest
+/// address in its forwarding headers that is not a trusted proxy itself. Only the right end of those
+/// headers is written by our proxies; anything further left may be made up by the client.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default()
+    let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else {
+        return String::new();
+    };
+    let trusted: &[Network] = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|state| state.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    forwarded_client(peer, trusted, req.headers()).to_string()
+}
+
+fn forwarded_client(peer: IpAddr, trusted: &[Network], headers: &HeaderMap) -> IpAddr {
+    let is_trusted = |addr: IpAddr| trusted.iter().any(|net| net.contains(addr));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    // The standard header wins when a proxy sends both.
+    let forwarded: Vec<&str> = headers
+        .get_all(header::FORWARDED)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (key, value) = pair.trim().split_once('=')?;
+                key.eq_ignore_ascii_case("for").then_some(value)
+            })
+        })
+        .collect();
+    let hops: Vec<&str> = if forwarded.is_empty() {
+        headers
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect()
+    } else {
+        forwarded
+    };
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        // A hop that is no address ("unknown", an obfuscated name) ends the trail: the last trusted
+        // hop is the best that is known.
+        let Some(addr) = parse_hop(hop) else {
+            return nearest;
+        };
+        if !is_trusted(addr) {
+            return addr;
+        }
+        nearest = addr;
+    }
+    nearest
+}
+
+/// `203.0.113.7`, `203.0.113.7:4711`, `"[2001:db8::1]:4711"` or `2001:db8::1`.
+fn parse_hop(raw: &str) -> Option<IpAddr> {
+    let raw = raw.trim().trim_matches('"');
+    if let Ok(addr) = raw.parse::<IpAddr>() {
+        return Some(addr.to_canonical());
+    }
+    if let Ok(addr) = raw.parse::<std::net::SocketAddr>() {
+        return Some(addr.ip().to_canonical());
+    }
+    raw.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(addr, _)| addr.parse::<IpAddr>().ok())
+        .map(|addr| addr.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                header::HeaderName::from_static(name),
+                header::HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    fn client(peer: &str, trusted: &[&str], pairs: &[(&'static str, &'static str)]) -> String {
+        let trusted: Vec<Network> = trusted.iter().map(|n| Network::parse(n).unwrap()).collect();
+        forwarded_client(peer.parse().unwrap(), &trusted, &headers(pairs)).to_string()
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let xff = [("x-forwarded-for", "203.0.113.9")];
+        // No proxy trusted, or a peer that is none: the header is whatever the client made up.
+        assert_eq!(client("198.51.100.1", &[], &xff), "198.51.100.1");
+        assert_eq!(
+            client("198.51.100.1", &["10.0.0.0/8"], &xff),
+            "198.51.100.1"
+        );
+        assert_eq!(client("10.0.0.2", &["10.0.0.0/8"], &xff), "203.0.113.9");
+        // Read from the right: a forged entry on the left is skipped, trusted hops too.
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.7")]
+            ),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[
+                    ("x-forwarded-for", "1.2.3.4"),
+                    ("x-forwarded-for", "203.0.113.9:5555")
+                ]
+            ),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[(
+                    "forwarded",
+                    "for=1.2.3.4, for=\"[2001:db8::7]:4711\";proto=https;by=10.0.0.2"
+                )]
+            ),
+            "2001:db8::7"
+        );
+        // Only proxies in the chain: the farthest one is the client as far as anyone knows.
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[("x-forwarded-for", "10.0.0.9")]
+            ),
+            "10.0.0.9"
+        );
+        // Garbage ends the trail at the last trusted hop; no header leaves the peer.
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[("x-forwarded-for", "203.0.113.9, unknown")]
+            ),
+            "10.0.0.2"
+        );
+        assert_eq!(client("10.0.0.2", &["10.0.0.0/8"], &[]), "10.0.0.2");
+        assert_eq!(
+            client("::ffff:10.0.0.2", &["10.0.0.0/8"], &xff),
+            "203.0.113.9"
+        );
+    }
 }

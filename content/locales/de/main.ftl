@@ -1538,3 +1538,18 @@ error-export-form-format = Wählen Sie ein Format.
 # branch hardening
 error-password-is-email = Das Passwort darf nicht Ihre E-Mail-Adresse oder deren Teil vor dem @ sein. Wählen Sie bitte ein anderes.
 error-password-pattern = Dieses Passwort folgt einem leicht zu erratenden Muster, zum Beispiel gleiche oder aufeinanderfolgende Zeichen wie „aaaaaaaa“ oder „abcdefgh“. Wählen Sie bitte ein anderes.
+# races (issue 14): what deleting an account does to bookings and volunteering
+account-delete-bookings = { $count ->
+    [0] Sie haben keine Buchung für einen bevorstehenden Termin.
+    [one] Ihre Buchung für einen bevorstehenden Termin sagen wir ab; der Platz geht an die Warteliste.
+   *[other] Ihre { $count } Buchungen für bevorstehende Termine sagen wir ab; die Plätze gehen an die Warteliste.
+} Bei allen Buchungen, auch für vergangene Termine, löschen wir Ihren Namen, Ihre E-Mail-Adresse und Ihre Telefonnummer. Für die Statistik bleibt nur gezählt, wie viele Plätze belegt waren. Eine E-Mail zur Absage bekommen Sie nicht mehr.
+account-delete-volunteering = Wenn Sie sich als Freiwillige oder Freiwilliger für Einsätze angemeldet haben, geben wir Ihre Plätze frei. Ihre erfassten Stunden und Ihr Kalender-Abo werden gelöscht.
+mail-login-blocked-subject = Anmeldeversuche bei Ihrem Konto gestoppt
+mail-login-blocked-intro = Guten Tag, bei Ihrem Konto bei Teilhabe Thüringen wurde von einem Gerät aus mehrmals ein falsches Passwort eingegeben. Wir nehmen dort für eine Viertelstunde keine Anmeldung an. Von Ihren eigenen Geräten können Sie sich weiter anmelden.
+mail-login-blocked-action = Waren Sie das nicht? Dann legen Sie am besten ein neues Passwort fest
+mail-login-blocked-outro = Wenn Sie selbst Ihr Passwort vergessen hatten, müssen Sie nichts tun.
+mail-change-exists-subject = Ihre E-Mail-Adresse bei Teilhabe Thüringen
+mail-change-exists-intro = Guten Tag, jemand wollte Ihre E-Mail-Adresse bei einem anderen Konto eintragen. Zu Ihrer Adresse gibt es aber schon Ihr Konto; wir haben nichts geändert.
+mail-change-exists-action = Passwort vergessen? Neues Passwort festlegen
+mail-change-exists-outro = Wenn Sie das selbst waren, melden Sie sich einfach mit dieser Adresse an.

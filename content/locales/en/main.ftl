@@ -1538,3 +1538,18 @@ error-export-form-format = Choose a format.
 # branch hardening
 error-password-is-email = The password must not be your e-mail address or its part before the @. Please choose another one.
 error-password-pattern = This password follows a pattern that is easy to guess, such as repeated or consecutive characters like “aaaaaaaa” or “abcdefgh”. Please choose another one.
+# races (issue 14): what deleting an account does to bookings and volunteering
+account-delete-bookings = { $count ->
+    [0] You have no booking for an upcoming date.
+    [one] We cancel your booking for an upcoming date; the place goes to the waiting list.
+   *[other] We cancel your { $count } bookings for upcoming dates; the places go to the waiting list.
+} For all bookings, past dates included, we delete your name, your email address and your phone number. Only the number of places taken stays for the statistics. You will not get an email about the cancellation.
+account-delete-volunteering = If you signed up for volunteer sessions, we free your places. Your recorded hours and your calendar subscription are deleted.
+mail-login-blocked-subject = Sign-in attempts on your account stopped
+mail-login-blocked-intro = Hello, someone entered a wrong password for your Teilhabe Thüringen account several times from one device. We accept no sign-in there for a quarter of an hour. You can still sign in from your own devices.
+mail-login-blocked-action = Was it not you? Then best set a new password
+mail-login-blocked-outro = If you had simply forgotten your password, there is nothing to do.
+mail-change-exists-subject = Your email address at Teilhabe Thüringen
+mail-change-exists-intro = Hello, someone wanted to enter your email address for another account. Your address already belongs to your account; we changed nothing.
+mail-change-exists-action = Forgot your password? Set a new one
+mail-change-exists-outro = If that was you, simply sign in with this address.

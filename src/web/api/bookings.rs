@@ -131,15 +131,6 @@ pub async fn create(
         .await?
         .ok_or_else(ApiError::not_found)?;
 
-    let limits = state.settings.rate_limits;
-    let bucket = throttle::bucket("booking-address", &client_address(&req));
-    if limits
-        && let Some(minutes) =
-            throttle::retry_after(db, &bucket, throttle::BOOKING_PER_ADDRESS).await?
-    {
-        return Err(ApiError::rate_limited(minutes));
-    }
-
     let body = body.into_inner();
     let mut request = BookingRequest::parse(
         body.name.as_deref().unwrap_or_default(),
@@ -157,8 +148,12 @@ pub async fn create(
             .copied()
             .unwrap_or_default(),
     };
-    if limits {
-        throttle::record(db, &bucket).await?;
+    let bucket = throttle::bucket("booking-address", &client_address(&req));
+    if state.settings.rate_limits
+        && let Some(minutes) =
+            throttle::take(db, &[(&bucket, throttle::BOOKING_PER_ADDRESS)]).await?
+    {
+        return Err(ApiError::rate_limited(minutes));
     }
 
     let booked = state

@@ -8,7 +8,7 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit, own_bookings, own_proposals,
+        audit, own_bookings, own_proposals, throttle,
     },
     web::{
         errors::WebError,
@@ -52,13 +52,18 @@ pub async fn download(page: Page) -> Result<HttpResponse, WebError> {
 }
 
 pub async fn delete_form(page: Page) -> Result<HttpResponse, WebError> {
-    page.require(policy::can_use_account)?;
-    page.render("account/delete.html", &page.form_context())
+    let user = page.require(policy::can_use_account)?;
+    let mut ctx = page.form_context();
+    ctx.insert(
+        "upcoming_bookings",
+        &accounts::bookings_cancelled_on_deletion(&page.state().db, &user, Utc::now()).await?,
+    );
+    page.render("account/delete.html", &ctx)
 }
 
 pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    accounts::delete_account(&page.state().db, user.id).await?;
+    accounts::delete_account(&page.state().booking_desk(), user.id, Utc::now()).await?;
     page.session().log_out();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/konto/geloescht"))
@@ -112,6 +117,21 @@ pub async fn change_email(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return email_page(&page, &form, &errors);
     };
+    // Each request checks the password, so a hijacked session must not try it without limit.
+    let bucket = throttle::bucket("email-change", &user.id.to_string());
+    if page.state().settings.rate_limits
+        && throttle::take(
+            &page.state().db,
+            &[(&bucket, throttle::EMAIL_CHANGE_PER_ACCOUNT)],
+        )
+        .await?
+        .is_some()
+    {
+        errors.add("email", "error-throttled");
+        let mut response = email_page(&page, &form, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     match accounts::request_email_change(
         &page.state().db,
         &composer(&page),
@@ -131,10 +151,6 @@ pub async fn change_email(
         ),
         Err(AccountError::InvalidCredentials | AccountError::NotVerified) => {
             errors.add("password", "error-password-wrong");
-            email_page(&page, &form, &errors)
-        }
-        Err(AccountError::AddressTaken) => {
-            errors.add("email", "error-email-taken");
             email_page(&page, &form, &errors)
         }
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),

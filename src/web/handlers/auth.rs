@@ -13,13 +13,19 @@ use crate::{
     web::{errors::WebError, page::Page, spam::client_address},
 };
 
-/// Only local paths are followed after login, never another site.
+/// Only local paths are followed after login, never another site: a path of printable ASCII that
+/// starts with a single `/` and, resolved against this site, stays on it. Browsers drop tabs and line
+/// breaks and read `\\` as `/`, so `/\t/evil.example` would lead away; control characters would not
+/// even fit in a header.
 fn safe_return(path: &str) -> &str {
-    if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') {
-        path
-    } else {
-        "/konto"
-    }
+    let base = url::Url::parse("http://teilhabe.invalid/").expect("fixed URL");
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && base
+            .join(path)
+            .is_ok_and(|url| url.origin() == base.origin());
+    if local { path } else { "/konto" }
 }
 
 pub fn composer(page: &Page) -> Composer {
@@ -109,13 +115,27 @@ pub async fn login(
         return login_page(&page, &form, &errors, None);
     };
 
-    let account_bucket = throttle::bucket("login-account", email.as_str());
-    let address_bucket = throttle::bucket("login-address", &client_address(&req));
-    if page.state().settings.rate_limits {
-        let wait = throttle::retry_after(db, &account_bucket, throttle::LOGIN_PER_ACCOUNT)
-            .await?
-            .max(throttle::retry_after(db, &address_bucket, throttle::LOGIN_PER_ADDRESS).await?);
+    let client = client_address(&req);
+    let account_bucket = throttle::bucket("login-account", &format!("{}|{client}", email.as_str()));
+    let anywhere_bucket = throttle::bucket("login-account-anywhere", email.as_str());
+    let address_bucket = throttle::bucket("login-address", &client);
+    let limits = page.state().settings.rate_limits;
+    if limits {
+        // Every attempt counts before the password is checked, so parallel guesses are counted too;
+        // a successful one is taken back below.
+        let wait = throttle::take(
+            db,
+            &[
+                (&account_bucket, throttle::LOGIN_PER_ACCOUNT),
+                (&anywhere_bucket, throttle::LOGIN_PER_ACCOUNT_ANYWHERE),
+                (&address_bucket, throttle::LOGIN_PER_ADDRESS),
+            ],
+        )
+        .await?;
         if let Some(minutes) = wait {
+            accounts::tell_of_blocked_sign_in(db, &composer(&page), &email)
+                .await
+                .map_err(WebError::Internal)?;
             errors.add("email", "error-throttled");
             let notice = page.state().translations.text_with(
                 page.language,
@@ -131,6 +151,10 @@ pub async fn login(
     match accounts::authenticate(db, &email, &form.password).await {
         Ok(user_id) => {
             throttle::clear(db, &account_bucket).await?;
+            if limits {
+                throttle::give_back(db, &anywhere_bucket).await?;
+                throttle::give_back(db, &address_bucket).await?;
+            }
             audit::record(
                 db,
                 Some(user_id),
@@ -143,8 +167,6 @@ pub async fn login(
             Ok(see_other(safe_return(&form.weiter)))
         }
         Err(e @ (AccountError::InvalidCredentials | AccountError::NotVerified)) => {
-            throttle::record(db, &account_bucket).await?;
-            throttle::record(db, &address_bucket).await?;
             audit::record(
                 db,
                 None,
@@ -231,17 +253,15 @@ pub async fn register(
     };
     let db = &page.state().db;
     let address_bucket = throttle::bucket("register-address", &client_address(&req));
-    if page.state().settings.rate_limits {
-        if throttle::retry_after(db, &address_bucket, throttle::REGISTER_PER_ADDRESS)
+    if page.state().settings.rate_limits
+        && throttle::take(db, &[(&address_bucket, throttle::REGISTER_PER_ADDRESS)])
             .await?
             .is_some()
-        {
-            errors.add("email", "error-throttled");
-            let mut response = register_page(&page, &form, &errors)?;
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            return Ok(response);
-        }
-        throttle::record(db, &address_bucket).await?;
+    {
+        errors.add("email", "error-throttled");
+        let mut response = register_page(&page, &form, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     accounts::register(
         db,
@@ -342,16 +362,17 @@ pub async fn forgot(
     let account_bucket = throttle::bucket("reset-account", email.as_str());
     let address_bucket = throttle::bucket("reset-address", &client_address(&req));
     let limited = page.state().settings.rate_limits
-        && (throttle::retry_after(db, &account_bucket, throttle::RESET_PER_ACCOUNT)
-            .await?
-            .is_some()
-            || throttle::retry_after(db, &address_bucket, throttle::RESET_PER_ADDRESS)
-                .await?
-                .is_some());
+        && throttle::take(
+            db,
+            &[
+                (&account_bucket, throttle::RESET_PER_ACCOUNT),
+                (&address_bucket, throttle::RESET_PER_ADDRESS),
+            ],
+        )
+        .await?
+        .is_some();
     // A limited request gets the same answer: the page must not tell whether the address exists.
     if !limited {
-        throttle::record(db, &account_bucket).await?;
-        throttle::record(db, &address_bucket).await?;
         accounts::request_password_reset(db, &composer(&page), page.language, &email)
             .await
             .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
@@ -431,5 +452,38 @@ pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpRespons
             "forgot-title",
         ),
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for good in [
+            "/konto",
+            "/kurse/a-b?seite=2#liste",
+            "/verwaltung/stunden?monat=2026-11",
+        ] {
+            assert_eq!(safe_return(good), good);
+        }
+        for bad in [
+            "",
+            "konto",
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\0",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "/\u{2028}/evil.example",
+            "/%09/x\t",
+        ] {
+            assert_eq!(safe_return(bad), "/konto", "{bad:?}");
+        }
     }
 }

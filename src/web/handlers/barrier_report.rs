@@ -65,17 +65,6 @@ pub async fn submit(
     }
     let db = &page.state().db;
     let mut errors = FieldErrors::default();
-    let bucket = throttle::bucket("report-address", &client_address(&req));
-    if page.state().settings.rate_limits
-        && throttle::retry_after(db, &bucket, throttle::REPORT_PER_ADDRESS)
-            .await?
-            .is_some()
-    {
-        errors.add("description", "error-throttled");
-        let mut response = render_form(&page, &form, &errors)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
-    }
     match NewBarrierReport::parse(
         &form.page,
         &form.description,
@@ -83,8 +72,16 @@ pub async fn submit(
         &form.contact_email,
     ) {
         Ok(report) => {
-            if page.state().settings.rate_limits {
-                throttle::record(db, &bucket).await?;
+            let bucket = throttle::bucket("report-address", &client_address(&req));
+            if page.state().settings.rate_limits
+                && throttle::take(db, &[(&bucket, throttle::REPORT_PER_ADDRESS)])
+                    .await?
+                    .is_some()
+            {
+                errors.add("description", "error-throttled");
+                let mut response = render_form(&page, &form, &errors)?;
+                *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+                return Ok(response);
             }
             barrier_reports::submit(db, report, page.language).await?;
             Ok(thanks_redirect())

@@ -105,18 +105,6 @@ pub async fn submit(
         return Err(WebError::NotFound);
     }
     let db = &page.state().db;
-    let limits = page.state().settings.rate_limits;
-    let bucket = throttle::bucket("booking-address", &client_address(&req));
-    if limits
-        && throttle::retry_after(db, &bucket, throttle::BOOKING_PER_ADDRESS)
-            .await?
-            .is_some()
-    {
-        errors.add("name", "error-throttled");
-        let mut response = render_form(&page, &sessions, &entry, &form, &errors, None)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
-    }
     let mut request = match BookingRequest::parse(
         &form.name,
         &form.email,
@@ -129,8 +117,16 @@ pub async fn submit(
     };
     request.language = page.language;
     request.user_id = page.user().map(|u| u.id);
-    if limits {
-        throttle::record(db, &bucket).await?;
+    let bucket = throttle::bucket("booking-address", &client_address(&req));
+    if page.state().settings.rate_limits
+        && throttle::take(db, &[(&bucket, throttle::BOOKING_PER_ADDRESS)])
+            .await?
+            .is_some()
+    {
+        errors.add("name", "error-throttled");
+        let mut response = render_form(&page, &sessions, &entry, &form, &errors, None)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     match page
         .state()

@@ -14,11 +14,7 @@ use crate::{
         offer::Topic,
     },
     policy,
-    services::{
-        catalogue,
-        feedback::{CODE_FORMS_PER_ADDRESS, FeedbackError},
-        offer_admin, throttle,
-    },
+    services::{catalogue, feedback::FeedbackError, offer_admin, throttle},
     web::{errors::WebError, page::Page, spam::client_address},
 };
 
@@ -65,6 +61,12 @@ fn code_refusal(page: &Page, e: FeedbackError) -> Result<HttpResponse, WebError>
             StatusCode::CONFLICT,
             "feedback-enough-title",
             "feedback-enough-text",
+        ),
+        FeedbackError::Throttled => refusal(
+            page,
+            StatusCode::TOO_MANY_REQUESTS,
+            "feedback-throttled-title",
+            "feedback-throttled-text",
         ),
         other => Err(web_error(other)),
     }
@@ -198,36 +200,24 @@ pub async fn code_submit(
     if let Err(e) = desk.date_for_code(date_id, &code, Utc::now()).await {
         return code_refusal(&page, e);
     }
-    let db = &page.state().db;
-    let limits = page.state().settings.rate_limits;
-    let bucket = throttle::bucket("feedback-code-address", &client_address(&req));
-    if limits
-        && throttle::retry_after(db, &bucket, CODE_FORMS_PER_ADDRESS)
-            .await?
-            .is_some()
-    {
-        return refusal(
-            &page,
-            StatusCode::TOO_MANY_REQUESTS,
-            "feedback-throttled-title",
-            "feedback-throttled-text",
-        );
-    }
     let action = format!("/rueckmeldung/termin/{date_id}/{code}");
     let input = match FeedbackInput::parse(&form) {
         Ok(input) => input,
         Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
     };
+    let limits = page.state().settings.rate_limits;
+    let bucket = throttle::bucket("feedback-code-address", &client_address(&req));
     match desk
-        .submit_with_code(date_id, &code, input, Utc::now())
+        .submit_with_code(
+            date_id,
+            &code,
+            input,
+            Utc::now(),
+            limits.then_some(bucket.as_str()),
+        )
         .await
     {
-        Ok(()) => {
-            if limits {
-                throttle::record(db, &bucket).await?;
-            }
-            message(&page, "feedback-thanks-title", "feedback-thanks-text")
-        }
+        Ok(()) => message(&page, "feedback-thanks-title", "feedback-thanks-text"),
         Err(e) => code_refusal(&page, e),
     }
 }

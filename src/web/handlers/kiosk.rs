@@ -162,17 +162,15 @@ pub async fn pair(
     let db = &page.state().db;
     let bucket = throttle::bucket("kiosk-pairing", &client_address(&req));
     let mut errors = FieldErrors::default();
-    if page.state().settings.rate_limits {
-        if throttle::retry_after(db, &bucket, PAIRING_PER_ADDRESS)
+    if page.state().settings.rate_limits
+        && throttle::take(db, &[(&bucket, PAIRING_PER_ADDRESS)])
             .await?
             .is_some()
-        {
-            errors.add("code", "error-pairing-throttled");
-            let mut response = render_pairing(&page, &form.code, &errors)?;
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            return Ok(response);
-        }
-        throttle::record(db, &bucket).await?;
+    {
+        errors.add("code", "error-pairing-throttled");
+        let mut response = render_pairing(&page, &form.code, &errors)?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     match kiosk::pair(db, &form.code, Utc::now()).await {
         Ok((_, secret)) => {

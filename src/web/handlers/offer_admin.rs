@@ -761,17 +761,20 @@ pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpRespon
         .cancel_by_staff(booking.id, Utc::now())
         .await
     {
-        Ok(_) | Err(BookingError::AlreadyCancelled) => {}
+        // Only the request that cancelled is recorded; a second click changed nothing.
+        Ok(_) => {
+            crate::services::audit::record(
+                &page.state().db,
+                Some(user.id),
+                "booking.cancel",
+                &format!("booking:{id}"),
+                "",
+            )
+            .await?
+        }
+        Err(BookingError::AlreadyCancelled) => {}
         Err(e) => return Err(internal(e)),
     }
-    crate::services::audit::record(
-        &page.state().db,
-        Some(user.id),
-        "booking.cancel",
-        &format!("booking:{id}"),
-        "",
-    )
-    .await?;
     Ok(see_other_done(
         &format!("/verwaltung/termine/{}#teilnehmende", booking.date_id),
         Done::BookingCancelled,

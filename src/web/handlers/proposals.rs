@@ -361,19 +361,6 @@ pub async fn hand_in(
             return render_hand_in(&page, &form, &FieldErrors::default(), Some(similar)).await;
         }
     }
-    let db = &page.state().db;
-    let limits = page.state().settings.rate_limits;
-    let bucket = throttle::bucket("proposal-address", &client_address(&req));
-    if limits
-        && throttle::retry_after(db, &bucket, throttle::PROPOSALS_PER_ADDRESS)
-            .await?
-            .is_some()
-    {
-        errors.add("titel", "error-throttled");
-        let mut response = render_hand_in(&page, &form, &errors, None).await?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
-    }
     let submitter = match page.user() {
         Some(user) => Submitter::Account {
             user_id: user.id,
@@ -381,8 +368,19 @@ pub async fn hand_in(
         },
         None => Submitter::Unregistered(draft.email.clone().ok_or(WebError::Forbidden)?),
     };
-    if limits {
-        throttle::record(db, &bucket).await?;
+    let bucket = throttle::bucket("proposal-address", &client_address(&req));
+    if page.state().settings.rate_limits
+        && throttle::take(
+            &page.state().db,
+            &[(&bucket, throttle::PROPOSALS_PER_ADDRESS)],
+        )
+        .await?
+        .is_some()
+    {
+        errors.add("titel", "error-throttled");
+        let mut response = render_hand_in(&page, &form, &errors, None).await?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
     }
     match page
         .state()
@@ -622,16 +620,13 @@ async fn allowed_mail_request(req: &HttpRequest, page: &Page) -> Result<bool, We
     if !page.state().settings.rate_limits {
         return Ok(true);
     }
-    let db = &page.state().db;
     let bucket = throttle::bucket("proposal-mail", &client_address(req));
-    if throttle::retry_after(db, &bucket, throttle::PROPOSAL_MAILS_PER_ADDRESS)
-        .await?
-        .is_some()
-    {
-        return Ok(false);
-    }
-    throttle::record(db, &bucket).await?;
-    Ok(true)
+    Ok(throttle::take(
+        &page.state().db,
+        &[(&bucket, throttle::PROPOSAL_MAILS_PER_ADDRESS)],
+    )
+    .await?
+    .is_none())
 }
 
 pub async fn follow(

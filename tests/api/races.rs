@@ -1,0 +1,617 @@
+//! Nothing lost, nothing doubled: every state change of a booking, a waiting entry, a volunteer's
+//! sign-up and their hours happens exactly once when 50 requests for it arrive at the same moment
+//! (a double click, a retrying client, an attacker), on SQLite and on PostgreSQL (issue 14).
+use chrono::{Duration, DurationRound, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::{
+    db::entities::{
+        audit_log, booking, offer, offer_date, organisation, outbox, user, venue, volunteer_hours,
+        volunteer_shift, volunteer_signup,
+    },
+    domain::{
+        DistrictKey,
+        booking::{BookingRequest, Channel},
+        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+    },
+};
+
+use crate::{helpers::*, on_both_backends};
+
+const PARALLEL: usize = 50;
+const PROVIDER: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
+const VOLUNTEER: (&str, &str) = ("freiwillig@demo.teilhabe.example", "Demo-Freiwillig-2026");
+
+/// A published course with one date a week ahead, straight into the database.
+async fn course_date(app: &TestApp, capacity: i32, max_places: i32) -> i32 {
+    let org = organisation::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("demo organisation");
+    let place = venue::Entity::find().one(&app.db).await.unwrap();
+    let now = Utc::now();
+    let offer = offer::ActiveModel {
+        slug: Set(format!("rennen-{}", uuid::Uuid::new_v4().simple())),
+        organisation_id: Set(org.id),
+        venue_id: Set(place.map(|v| v.id)),
+        kind: Set("kurs".into()),
+        title: Set("Sicher online bezahlen".into()),
+        description: Set("Wir üben Überweisungen.".into()),
+        topic: Set("videotelefonie".into()),
+        level: Set("einsteiger".into()),
+        target_group: Set("senioren".into()),
+        language: Set("de".into()),
+        online_url: Set(None),
+        what_to_bring: Set(String::new()),
+        accessibility_notes: Set(String::new()),
+        price_cents: Set(0),
+        status: Set("published".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    offer_date::ActiveModel {
+        offer_id: Set(offer.id),
+        starts_at: Set(now + Duration::days(7)),
+        ends_at: Set(now + Duration::days(7) + Duration::hours(2)),
+        capacity: Set(capacity),
+        booked_places: Set(0),
+        max_places_per_booking: Set(max_places),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(None),
+        status: Set("scheduled".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// Books through the engine; returns the booking's id and the secret of its link.
+async fn book(app: &TestApp, date_id: i32, email: &str, places: u32) -> (i64, String) {
+    let request = BookingRequest::parse(
+        "Erika Mustermann",
+        email,
+        "",
+        &places.to_string(),
+        Channel::Online,
+    )
+    .unwrap();
+    let booked = app.desk().book(date_id, request, Utc::now()).await.unwrap();
+    (booked.booking_id, booked.cancel_token)
+}
+
+/// Sends all requests at the same moment; returns each status code with its body.
+async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String)> {
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let mut sent = tokio::task::JoinSet::new();
+    for request in requests {
+        let start = start.clone();
+        sent.spawn(async move {
+            start.wait().await;
+            let res = request.send().await.expect("request");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        });
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(120), sent.join_all())
+        .await
+        .expect("all answered within two minutes")
+}
+
+fn count(answers: &[(u16, String)], status: u16) -> usize {
+    answers.iter().filter(|(s, _)| *s == status).count()
+}
+
+fn assert_no_server_error(answers: &[(u16, String)]) {
+    let failed: Vec<_> = answers.iter().filter(|(s, _)| *s >= 500).collect();
+    assert!(failed.is_empty(), "server errors: {failed:?}");
+}
+
+/// The date's counter equals the places of its confirmed bookings and stays within capacity.
+async fn booked_places(app: &TestApp, date_id: i32) -> i32 {
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let confirmed: i32 = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.places)
+        .sum();
+    assert_eq!(
+        date.booked_places, confirmed,
+        "counter and confirmed places"
+    );
+    assert!(date.booked_places <= date.capacity);
+    date.booked_places
+}
+
+async fn status_of(app: &TestApp, booking_id: i64) -> (String, i32) {
+    let found = booking::Entity::find_by_id(booking_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (found.status, found.places)
+}
+
+async fn mails_to(app: &TestApp, address: &str) -> u64 {
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(address))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn audit_entries(app: &TestApp, action: &str, target: &str) -> u64 {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .filter(audit_log::Column::Target.eq(target))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+/// Two confirmed bookings of two places fill a date of four; a third waits for two places.
+async fn full_date_with_waiting_list(app: &TestApp) -> (i32, [(i64, String); 3]) {
+    let date_id = course_date(app, 4, 2).await;
+    let first = book(app, date_id, "erste@example.de", 2).await;
+    let second = book(app, date_id, "zweite@example.de", 2).await;
+    let waiting = book(app, date_id, "wartend@example.de", 2).await;
+    assert_eq!(status_of(app, waiting.0).await.0, "waitlisted");
+    (date_id, [first, second, waiting])
+}
+
+/// After the cancellation of the first booking: its places went to the waiting entry, once.
+async fn assert_cancelled_once(app: &TestApp, date_id: i32, bookings: &[(i64, String); 3]) {
+    assert_eq!(status_of(app, bookings[0].0).await.0, "cancelled");
+    assert_eq!(status_of(app, bookings[2].0).await, ("confirmed".into(), 2));
+    assert_eq!(booked_places(app, date_id).await, 4);
+    // Confirmation and cancellation; waiting-list notice and promotion.
+    assert_eq!(mails_to(app, "erste@example.de").await, 2);
+    assert_eq!(mails_to(app, "wartend@example.de").await, 2);
+    assert_eq!(mails_to(app, "zweite@example.de").await, 1);
+}
+
+on_both_backends!(parallel_api_cancellations_cancel_once, |app| {
+    let (date_id, bookings) = full_date_with_waiting_list(&app).await;
+    let url = app.url(&format!("/api/v1/bookings/{}", bookings[0].1));
+    let answers = all_at_once(
+        (0..PARALLEL)
+            .map(|_| app.client.delete(url.as_str()))
+            .collect(),
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 200), 1, "{answers:?}");
+    assert_eq!(count(&answers, 409), PARALLEL - 1, "{answers:?}");
+    assert_cancelled_once(&app, date_id, &bookings).await;
+    // The date stays full: nobody gets a place that is not there.
+    let (late, _) = book(&app, date_id, "spaet@example.de", 1).await;
+    assert_eq!(status_of(&app, late).await.0, "waitlisted");
+});
+
+on_both_backends!(parallel_cancel_forms_cancel_once, |app| {
+    let (date_id, bookings) = full_date_with_waiting_list(&app).await;
+    let page = format!("/buchung/{}", bookings[0].1);
+    let csrf = app.csrf_token(&page).await;
+    let url = app.url(&format!("{page}/absagen"));
+    let answers = all_at_once(
+        (0..PARALLEL)
+            .map(|_| {
+                app.client
+                    .post(url.as_str())
+                    .form(&[("csrf_token", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), PARALLEL, "{answers:?}");
+    assert_cancelled_once(&app, date_id, &bookings).await;
+});
+
+on_both_backends!(parallel_staff_cancellations_cancel_once, |app| {
+    let (date_id, bookings) = full_date_with_waiting_list(&app).await;
+    app.login(DEMO_PASSWORD_ADMIN.0, DEMO_PASSWORD_ADMIN.1)
+        .await;
+    let csrf = app
+        .csrf_token(&format!("/verwaltung/termine/{date_id}"))
+        .await;
+    let url = app.url(&format!(
+        "/verwaltung/buchungen/{}/stornieren",
+        bookings[0].0
+    ));
+    let answers = all_at_once(
+        (0..PARALLEL)
+            .map(|_| {
+                app.client
+                    .post(url.as_str())
+                    .form(&[("csrf_token", csrf.as_str())])
+            })
+            .collect(),
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), PARALLEL, "{answers:?}");
+    assert_cancelled_once(&app, date_id, &bookings).await;
+    let target = format!("booking:{}", bookings[0].0);
+    assert_eq!(audit_entries(&app, "booking.cancel", &target).await, 1);
+});
+
+/// A date of three: two places and one taken; a booking of two waits. The single place is cancelled,
+/// so the waiting booking is offered one place.
+async fn open_offer(app: &TestApp) -> (i32, i64, String) {
+    let date_id = course_date(app, 3, 2).await;
+    book(app, date_id, "erste@example.de", 2).await;
+    let (_, single) = book(app, date_id, "einzeln@example.de", 1).await;
+    let (waiting, token) = book(app, date_id, "wartend@example.de", 2).await;
+    app.desk().cancel(&single, Utc::now()).await.unwrap();
+    let found = booking::Entity::find_by_id(waiting)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.offered_places, Some(1));
+    assert_eq!(booked_places(app, date_id).await, 2);
+    (date_id, waiting, token)
+}
+
+on_both_backends!(parallel_offer_acceptances_take_the_place_once, |app| {
+    let (date_id, waiting, token) = open_offer(&app).await;
+    let page = format!("/buchung/{token}");
+    let csrf = app.csrf_token(&page).await;
+    let url = app.url(&format!("{page}/angebot"));
+    let answers = all_at_once(
+        (0..PARALLEL)
+            .map(|_| {
+                app.client
+                    .post(url.as_str())
+                    .form(&[("csrf_token", csrf.as_str()), ("answer", "annehmen")])
+            })
+            .collect(),
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), PARALLEL, "{answers:?}");
+    assert_eq!(status_of(&app, waiting).await, ("confirmed".into(), 1));
+    assert_eq!(booked_places(&app, date_id).await, 3);
+    // Waiting-list notice, offer, and one confirmation.
+    assert_eq!(mails_to(&app, "wartend@example.de").await, 3);
+});
+
+on_both_backends!(parallel_accepting_and_declining_answers_once, |app| {
+    let (date_id, waiting, token) = open_offer(&app).await;
+    let page = format!("/buchung/{token}");
+    let csrf = app.csrf_token(&page).await;
+    let url = app.url(&format!("{page}/angebot"));
+    let answers = all_at_once(
+        (0..PARALLEL)
+            .map(|n| {
+                let answer = if n % 2 == 0 { "annehmen" } else { "ablehnen" };
+                app.client
+                    .post(url.as_str())
+                    .form(&[("csrf_token", csrf.as_str()), ("answer", answer)])
+            })
+            .collect(),
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), PARALLEL, "{answers:?}");
+    let found = booking::Entity::find_by_id(waiting)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let booked = booked_places(&app, date_id).await;
+    match found.status.as_str() {
+        // Accepted first: one place, one confirmation; later declines found no open offer.
+        "confirmed" => {
+            assert_eq!((found.places, booked), (1, 3));
+            assert_eq!(mails_to(&app, "wartend@example.de").await, 3);
+        }
+        // Declined first: still waiting for two, the offer closed, no confirmation.
+        "waitlisted" => {
+            assert_eq!((found.places, booked), (2, 2));
+            assert!(found.offer_expires_at.is_some_and(|at| at <= Utc::now()));
+            assert_eq!(mails_to(&app, "wartend@example.de").await, 2);
+        }
+        other => panic!("status {other}"),
+    }
+});
+
+async fn user_id(app: &TestApp, email: &str) -> i32 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A session of the volunteer's organisation that needs `needed` helpers.
+async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
+    let org = organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq("probierladen-erfurt"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let starts_at = (Utc::now() + starts_in)
+        .duration_trunc(Duration::minutes(1))
+        .unwrap();
+    app.state()
+        .volunteer_desk()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: Some(org.id),
+                title: "Tablet-Sprechstunde in der Bibliothek".into(),
+                kind: ShiftKind::SmartphoneAfternoon,
+                starts_at,
+                ends_at: starts_at + Duration::hours(2),
+                place: ShiftPlace::Elsewhere {
+                    place: "Stadtbibliothek, Lesesaal".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: needed,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: None,
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn shift(app: &TestApp, shift_id: i32) -> volunteer_shift::Model {
+    volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn active_signups(app: &TestApp, shift_id: i32) -> u64 {
+    volunteer_signup::Entity::find()
+        .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
+        .filter(volunteer_signup::Column::Status.eq("active"))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+/// Posts the same form 50 times at once with the CSRF token of the signed-in client.
+async fn post_parallel(
+    app: &TestApp,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Vec<(u16, String)> {
+    let csrf = app.csrf_token(form_page).await;
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf_token", csrf.as_str()));
+    let url = app.url(action);
+    all_at_once(
+        (0..PARALLEL)
+            .map(|_| app.client.post(url.as_str()).form(&form))
+            .collect(),
+    )
+    .await
+}
+
+on_both_backends!(parallel_sign_ups_and_withdrawals_count_once, |app| {
+    // Ten hours ahead: withdrawing is late, so the coordinators are told, once.
+    let shift_id = session(&app, Duration::hours(10), 3).await;
+    let before = mails_to(&app, PROVIDER.0).await;
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let answers = post_parallel(
+        &app,
+        "/freiwillige/einsaetze",
+        &format!("/freiwillige/einsaetze/{shift_id}/anmelden"),
+        &[("kreis", "")],
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), 1, "{answers:?}");
+    assert_eq!(count(&answers, 409), PARALLEL - 1);
+    assert_eq!(shift(&app, shift_id).await.signed_up, 1);
+    assert_eq!(active_signups(&app, shift_id).await, 1);
+
+    let answers = post_parallel(
+        &app,
+        "/freiwillige",
+        &format!("/freiwillige/einsaetze/{shift_id}/abmelden"),
+        &[],
+    )
+    .await;
+    assert_no_server_error(&answers);
+    assert_eq!(count(&answers, 303), 1, "{answers:?}");
+    assert_eq!(count(&answers, 409), PARALLEL - 1);
+    assert_eq!(shift(&app, shift_id).await.signed_up, 0);
+    assert_eq!(active_signups(&app, shift_id).await, 0);
+    assert_eq!(mails_to(&app, PROVIDER.0).await, before + 1);
+});
+
+on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    app.state()
+        .volunteer_desk()
+        .sign_up(shift_id, volunteer, Utc::now())
+        .await
+        .unwrap();
+    // The session took place yesterday.
+    let starts_at = (Utc::now() - Duration::days(1))
+        .duration_trunc(Duration::minutes(1))
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = shift(&app, shift_id).await.into();
+    model.starts_at = Set(starts_at);
+    model.ends_at = Set(starts_at + Duration::hours(2));
+    model.update(&app.db).await.unwrap();
+    let local = |at: chrono::DateTime<Utc>| {
+        at.with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%H:%M")
+            .to_string()
+    };
+    let (from, to) = (local(starts_at), local(starts_at + Duration::minutes(90)));
+
+    app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+    let page = format!("/verwaltung/einsaetze/{shift_id}");
+    let answers = post_parallel(
+        &app,
+        &page,
+        &format!("{page}/stunden"),
+        &[("from", &from), ("to", &to)],
+    )
+    .await;
+    assert_no_server_error(&answers);
+    let logged = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        (logged[0].minutes, logged[0].status.as_str()),
+        (90, "submitted")
+    );
+    app.submit("/konto", "/abmelden", &[]).await;
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let answers = post_parallel(
+        &app,
+        "/verwaltung/stunden",
+        &format!("/verwaltung/stunden/{}", logged[0].id),
+        &[("decision", "approve")],
+    )
+    .await;
+    assert_no_server_error(&answers);
+    let decided = volunteer_hours::Entity::find_by_id(logged[0].id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decided.status, "approved");
+    let target = format!("hours:{}", logged[0].id);
+    assert_eq!(audit_entries(&app, "hours.approved", &target).await, 1);
+});
+
+on_both_backends!(
+    deleting_an_account_cancels_and_anonymises_its_bookings,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let date_id = course_date(&app, 2, 2).await;
+        let mut request = BookingRequest::parse(
+            "Jonas Demo",
+            VOLUNTEER.0,
+            "0361 123456",
+            "2",
+            Channel::Online,
+        )
+        .unwrap();
+        request.user_id = Some(volunteer);
+        let own = app.desk().book(date_id, request, Utc::now()).await.unwrap();
+        let (waiting, _) = book(&app, date_id, "wartend@example.de", 2).await;
+        // A second upcoming date where nobody else cancels: only the deletion can free the place.
+        let other_date = course_date(&app, 1, 1).await;
+        let mut request =
+            BookingRequest::parse("Jonas Demo", VOLUNTEER.0, "", "1", Channel::Online).unwrap();
+        request.user_id = Some(volunteer);
+        let other = app
+            .desk()
+            .book(other_date, request, Utc::now())
+            .await
+            .unwrap();
+        let (other_waiting, _) = book(&app, other_date, "geduldig@example.de", 1).await;
+        // A past date the person booked with the same address, without signing in.
+        let past_date = course_date(&app, 5, 2).await;
+        let (past, _) = book(&app, past_date, VOLUNTEER.0, 1).await;
+        let mut moved: offer_date::ActiveModel = offer_date::Entity::find_by_id(past_date)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+        moved.starts_at = Set(Utc::now() - Duration::days(3));
+        moved.ends_at = Set(Utc::now() - Duration::days(3) + Duration::hours(2));
+        moved.update(&app.db).await.unwrap();
+
+        app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+        let (_, doc) = app.get_html("/konto/loeschen").await;
+        assert!(
+            text_of(&doc, "main")
+                .contains("Ihre 2 Buchungen für bevorstehende Termine sagen wir ab"),
+            "{}",
+            text_of(&doc, "main")
+        );
+        // The account goes while the person's booking link cancels at the same moment.
+        let csrf = app.csrf_token("/konto/loeschen").await;
+        let cancel_url = app.url(&format!("/api/v1/bookings/{}", own.cancel_token));
+        let mut requests = vec![
+            app.client
+                .post(app.url("/konto/loeschen"))
+                .form(&[("csrf_token", csrf.as_str())]),
+        ];
+        requests.extend((0..PARALLEL - 1).map(|_| app.client.delete(cancel_url.as_str())));
+        let answers = all_at_once(requests).await;
+        assert_no_server_error(&answers);
+        assert!(
+            user::Entity::find_by_id(volunteer)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let cancelled = booking::Entity::find_by_id(own.booking_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(cancelled.status, "cancelled");
+        assert_eq!(
+            (
+                cancelled.name.as_str(),
+                cancelled.email,
+                cancelled.phone,
+                cancelled.user_id
+            ),
+            ("", None, None, None)
+        );
+        assert!(cancelled.anonymised_at.is_some());
+        // The place went to the waiting list, once.
+        assert_eq!(status_of(&app, waiting).await, ("confirmed".into(), 2));
+        assert_eq!(booked_places(&app, date_id).await, 2);
+        assert_eq!(mails_to(&app, "wartend@example.de").await, 2);
+        assert_eq!(status_of(&app, other.booking_id).await.0, "cancelled");
+        assert_eq!(
+            status_of(&app, other_waiting).await,
+            ("confirmed".into(), 1)
+        );
+        assert_eq!(booked_places(&app, other_date).await, 1);
+        assert_eq!(mails_to(&app, "geduldig@example.de").await, 2);
+        // The past booking keeps its count for the statistics, nothing personal.
+        let kept = booking::Entity::find_by_id(past)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((kept.status.as_str(), kept.places), ("confirmed", 1));
+        assert_eq!((kept.name.as_str(), kept.email), ("", None));
+        assert!(kept.anonymised_at.is_some());
+        assert_eq!(mails_to(&app, VOLUNTEER.0).await, 0);
+    }
+);
