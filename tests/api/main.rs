@@ -41,7 +41,6 @@ mod races;
 mod shutdown;
 mod sign_in;
 mod smtp;
-mod smtp;
 mod supports;
 mod text_cleaning;
 mod throttle;
@@ -50,3 +49,4 @@ mod user_search;
 mod venues;
 mod volunteer_feed;
 mod volunteering;
+
