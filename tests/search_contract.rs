@@ -939,6 +939,17 @@ mod meilisearch_resilience {
         body["results"].as_array().unwrap().len()
     }
 
+    /// What the indexer does after `maintain` asked for a rebuild: fill a new index, swap it in.
+    async fn rebuild_with(index: &ReconnectingMeilisearch, documents: Vec<ProposalDocument>) {
+        let rebuild = index
+            .begin_rebuild()
+            .await
+            .unwrap()
+            .expect("a staging index");
+        rebuild.target.upsert(documents).await.unwrap();
+        index.finish_rebuild(rebuild).await.unwrap();
+    }
+
     fn district(d: &str) -> SearchQuery {
         SearchQuery {
             district: Some(d.into()),
@@ -957,7 +968,12 @@ mod meilisearch_resilience {
             index.maintain().await.unwrap(),
             "a new index must be filled"
         );
-        index.upsert(fixture()).await.unwrap();
+        // Until it is, searches use the database instead of finding nothing.
+        assert!(matches!(
+            index.search(&query("")).await,
+            Err(SearchError::Lost(_))
+        ));
+        rebuild_with(&index, fixture()).await;
         assert!(!index.maintain().await.unwrap(), "set up and filled");
         assert_eq!(search(&index, &district("16061")).await.total, 2);
 
@@ -969,7 +985,7 @@ mod meilisearch_resilience {
             Err(SearchError::Lost(_))
         ));
         assert!(index.maintain().await.unwrap(), "lost: rebuild");
-        index.upsert(fixture()).await.unwrap();
+        rebuild_with(&index, fixture()).await;
         checks::facets(&index).await;
 
         // A write after the deletion makes Meilisearch create the index with its defaults
@@ -981,6 +997,7 @@ mod meilisearch_resilience {
             Err(SearchError::Lost(_))
         ));
         assert!(index.maintain().await.unwrap(), "default settings: rebuild");
+        rebuild_with(&index, fixture()).await;
         assert_eq!(search(&index, &district("16061")).await.total, 2);
         checks::facets(&index).await;
         delete(&url, key, &uid).await;
@@ -1060,7 +1077,7 @@ mod meilisearch_resilience {
         let (proxy, hang) = hanging_proxy(&url).await;
         let index = ReconnectingMeilisearch::new(&proxy, key, &uid, None).unwrap();
         index.maintain().await.unwrap();
-        index.upsert(fixture()).await.unwrap();
+        rebuild_with(&index, fixture()).await;
         assert_eq!(ids(&index, "Glasfaser").await, [2]);
 
         hang.store(true, Ordering::SeqCst);

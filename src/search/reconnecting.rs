@@ -67,6 +67,9 @@ pub struct ReconnectingMeilisearch {
     prepared: AtomicBool,
     /// The index's documents cannot be trusted (it was missing or had other settings).
     needs_rebuild: AtomicBool,
+    /// Until the rebuild after a loss is swapped in, searches use the database: the set-up index
+    /// is empty or partial, and "no results" would be wrong.
+    repairing: AtomicBool,
     breaker: Arc<Breaker>,
     health: Mutex<Health>,
     /// Wakes the indexer when a search finds the index lost, so the repair starts at once.
@@ -85,6 +88,7 @@ impl ReconnectingMeilisearch {
             index: MeilisearchIndex::new(url, api_key, index_name)?,
             prepared: AtomicBool::new(false),
             needs_rebuild: AtomicBool::new(false),
+            repairing: AtomicBool::new(false),
             breaker: Arc::default(),
             health: Mutex::default(),
             wake,
@@ -111,6 +115,7 @@ impl ReconnectingMeilisearch {
                 "search settings applied; the index is rebuilt from the database in the background"
             );
             self.health().rebuild_reason = Some(reason.to_owned());
+            self.repairing.store(true, Ordering::SeqCst);
             self.needs_rebuild.store(true, Ordering::SeqCst);
         }
         self.prepared.store(true, Ordering::SeqCst);
@@ -179,6 +184,11 @@ impl ProposalIndex for ReconnectingMeilisearch {
         if self.breaker.open.load(Ordering::SeqCst) {
             return Err(SearchError::Unavailable(
                 "meilisearch circuit breaker open after repeated timeouts".into(),
+            ));
+        }
+        if self.repairing.load(Ordering::SeqCst) {
+            return Err(SearchError::Lost(
+                "the search index is being rebuilt after it was lost".into(),
             ));
         }
         match within(SEARCH_TIMEOUT, self.index.search(query)).await {
@@ -278,6 +288,7 @@ impl ProposalIndex for ReconnectingMeilisearch {
         within(PREPARE_TIMEOUT, self.index.swap_in(&staging)).await?;
         // Documents written while the rebuild ran are in the new index (see `indexer::rebuild`).
         self.needs_rebuild.store(false, Ordering::SeqCst);
+        self.repairing.store(false, Ordering::SeqCst);
         Ok(())
     }
 

@@ -24,6 +24,7 @@ mod json_api;
 mod kiosk;
 mod language;
 mod links;
+mod meilisearch;
 mod migrations;
 mod offer_admin;
 mod operations;
