@@ -12,6 +12,7 @@ mod courses;
 mod csrf;
 mod db_errors;
 mod demo_data;
+mod demo_race;
 mod downloads;
 mod events;
 mod export;

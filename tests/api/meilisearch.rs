@@ -369,7 +369,7 @@ with_meilisearch!(
             .collect();
         assert_eq!(
             left,
-            [meili.uid.clone()],
+            std::slice::from_ref(&meili.uid),
             "no half-built index stays behind"
         );
     }
