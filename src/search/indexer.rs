@@ -75,12 +75,13 @@ pub fn document(model: &proposal::Model) -> Option<ProposalDocument> {
     })
 }
 
-/// Applies the given proposals' current state to the index.
+/// Applies the given proposals' current state to the index; returns how many are searchable
+/// (added or refreshed), not counting removals.
 async fn apply(
     db: &DatabaseConnection,
     index: &SharedIndex,
     ids: Vec<i64>,
-) -> Result<(), IndexerError> {
+) -> Result<usize, IndexerError> {
     let models = proposal::Entity::find()
         .filter(proposal::Column::Id.is_in(ids.clone()))
         .all(db)
@@ -93,17 +94,19 @@ async fn apply(
             None => removals.push(id),
         }
     }
+    let searchable = upserts.len();
     if !upserts.is_empty() {
         index.upsert(upserts).await?;
     }
     if !removals.is_empty() {
         index.remove(removals).await?;
     }
-    Ok(())
+    Ok(searchable)
 }
 
-/// Applies every due outbox row; returns how many proposals were refreshed. Rows that fail are
-/// retried later with a growing pause.
+/// Applies every due outbox row; returns how many proposals it made searchable (added or
+/// refreshed; several rows for one proposal count once per round, removals not at all). Rows
+/// that fail are retried later with a growing pause.
 pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
     let mut refreshed = 0;
     loop {
@@ -150,12 +153,12 @@ pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize
         proposal_ids.sort_unstable();
         proposal_ids.dedup();
         match apply(db, index, proposal_ids.clone()).await {
-            Ok(()) => {
+            Ok(searchable) => {
                 search_outbox::Entity::delete_many()
                     .filter(search_outbox::Column::Id.is_in(row_ids))
                     .exec(db)
                     .await?;
-                refreshed += proposal_ids.len();
+                refreshed += searchable;
             }
             Err(error) => {
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;

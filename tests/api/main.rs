@@ -21,6 +21,7 @@ mod feedback;
 mod fuzz;
 mod http_caching;
 mod impact;
+mod import_report;
 mod json_api;
 mod kiosk;
 mod language;
