@@ -110,7 +110,7 @@ async fn main() -> ExitCode {
             }
             // Indexed at once when this process can open the index; otherwise the running portal's
             // worker picks the queued updates up within seconds.
-            let indexed = match startup::open_search_index(&settings).await {
+            let indexed = match startup::open_search_index(&settings, None).await {
                 Ok(index) => match indexer::drain(&db, &index).await {
                     Ok(n) => format!("{n} made searchable"),
                     Err(e) => format!("search index not updated yet ({e}); the portal will retry"),
@@ -135,7 +135,7 @@ async fn main() -> ExitCode {
                 Ok(db) => db,
                 Err(e) => return startup_failure(e),
             };
-            let index = match startup::open_search_index(&settings).await {
+            let index = match startup::open_search_index(&settings, None).await {
                 Ok(index) => index,
                 Err(e) => return startup_failure(e),
             };

@@ -11,7 +11,7 @@ use crate::{
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
     search::{
-        ProposalIndex, SearchError, SearchQuery, SharedIndex,
+        SearchError, SharedIndex,
         embedded::EmbeddedIndex,
         indexer::{self, IndexWake},
         reconnecting::ReconnectingMeilisearch,
@@ -56,7 +56,12 @@ pub enum StartupError {
 
 /// The configured search backend. A Meilisearch server that is down at start does not stop the
 /// portal: searches fall back to the database and index updates wait in the outbox until it is back.
-pub async fn open_search_index(settings: &Settings) -> Result<SharedIndex, StartupError> {
+/// Nothing is sent to Meilisearch here; the indexer sets the index up (`wake` lets a search that
+/// finds the index lost start the repair at once).
+pub async fn open_search_index(
+    settings: &Settings,
+    wake: Option<IndexWake>,
+) -> Result<SharedIndex, StartupError> {
     match &settings.search {
         SearchBackend::Embedded => Ok(std::sync::Arc::new(EmbeddedIndex::open(
             &settings.search_index_dir(),
@@ -65,17 +70,12 @@ pub async fn open_search_index(settings: &Settings) -> Result<SharedIndex, Start
             url,
             api_key,
             index,
-        } => {
-            let meilisearch = ReconnectingMeilisearch::new(
-                url.as_str(),
-                api_key.as_ref().map(|k| k.expose_secret()),
-                index,
-            );
-            if let Err(error) = meilisearch.search(&SearchQuery::default()).await {
-                tracing::warn!(%error, "search server not reachable yet; using the database search until it is");
-            }
-            Ok(std::sync::Arc::new(meilisearch))
-        }
+        } => Ok(std::sync::Arc::new(ReconnectingMeilisearch::new(
+            url.as_str(),
+            api_key.as_ref().map(|k| k.expose_secret()),
+            index,
+            wake,
+        )?)),
     }
 }
 
@@ -341,8 +341,8 @@ impl Application {
             .unwrap_or(chrono::Duration::days(2));
         let retention =
             chrono::Duration::from_std(settings.retention).unwrap_or(chrono::Duration::days(90));
-        let index = open_search_index(&settings).await?;
         let index_wake = IndexWake::default();
+        let index = open_search_index(&settings, Some(index_wake.clone())).await?;
         indexer::spawn_worker(
             db.clone(),
             index.clone(),

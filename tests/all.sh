@@ -20,13 +20,23 @@ step() {
   printf '\n==> %s\n' "$*"
 }
 report_durations() {
-  local status=$?
+  local status=${1:-$?}
   end_step
   printf '\n==> durations\n'
   printf '%s\n' "${durations[@]}"
   printf '%5ds  whole suite (%s)\n' $((SECONDS - suite_started)) "$([ $status = 0 ] && echo passed || echo failed)"
 }
-trap report_durations EXIT
+# Servers the suite starts (Meilisearch) are stopped when it ends, however it ends; then the durations.
+cleanups=()
+on_exit() {
+  local status=$?
+  local cleanup
+  for cleanup in ${cleanups[@]+"${cleanups[@]}"}; do "$cleanup" || true; done
+  report_durations "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step "PostgreSQL"
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -55,6 +65,65 @@ step "Python packages for the tests (aiosmtpd for tests/api/smtp.rs, schemathesi
 # Python packages (PEP 668) on a fresh machine, older pips ignore it.
 PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore \
   python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+step "Meilisearch server (the search contract and the app's Meilisearch tests run against it)"
+# A URL in the environment wins; otherwise the binary from ../shared/meilisearch (unpacked into
+# target/), or `meilisearch` on the PATH, is started on a free port with a fresh database.
+MEILISEARCH_XZ=../shared/meilisearch/meilisearch-1.50.0-linux-x86_64.xz
+meili_pid=""
+meili_db=""
+stop_meilisearch() {
+  if [ -n "$meili_pid" ]; then
+    kill "$meili_pid" 2>/dev/null || true
+    wait "$meili_pid" 2>/dev/null || true
+    meili_pid=""
+  fi
+  if [ -n "$meili_db" ]; then rm -rf "$meili_db"; meili_db=""; fi
+}
+cleanups+=(stop_meilisearch)
+meili_healthy() { curl -fsS --max-time 2 "$1/health" >/dev/null 2>&1; }
+meili_bin=""
+if [ -n "${TEILHABE_TEST_MEILISEARCH_URL:-}" ]; then
+  if ! meili_healthy "$TEILHABE_TEST_MEILISEARCH_URL"; then
+    echo "TEILHABE_TEST_MEILISEARCH_URL=$TEILHABE_TEST_MEILISEARCH_URL does not answer GET /health" >&2
+    exit 1
+  fi
+  echo "using the Meilisearch server at $TEILHABE_TEST_MEILISEARCH_URL"
+elif [ -f "$MEILISEARCH_XZ" ]; then
+  mkdir -p target
+  if [ ! -x target/meilisearch ] || [ "$MEILISEARCH_XZ" -nt target/meilisearch ]; then
+    xz -dc "$MEILISEARCH_XZ" > target/meilisearch.part && chmod +x target/meilisearch.part
+    mv target/meilisearch.part target/meilisearch
+  fi
+  meili_bin=target/meilisearch
+elif command -v meilisearch >/dev/null; then
+  meili_bin=$(command -v meilisearch)
+fi
+if [ -n "$meili_bin" ]; then
+  meili_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  meili_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  meili_db=$(mktemp -d)
+  "$meili_bin" --db-path "$meili_db/data" --http-addr "127.0.0.1:$meili_port" \
+    --master-key "$meili_key" --no-analytics >"$meili_db/log" 2>&1 &
+  meili_pid=$!
+  for _ in $(seq 1 100); do
+    meili_healthy "http://127.0.0.1:$meili_port" && break
+    kill -0 "$meili_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! meili_healthy "http://127.0.0.1:$meili_port"; then
+    echo "Meilisearch ($meili_bin) did not start; its log:" >&2
+    cat "$meili_db/log" >&2 || true
+    exit 1
+  fi
+  export TEILHABE_TEST_MEILISEARCH_URL="http://127.0.0.1:$meili_port"
+  export TEILHABE_TEST_MEILISEARCH_KEY="$meili_key"
+  echo "started $("$meili_bin" --version 2>/dev/null || echo "$meili_bin") at $TEILHABE_TEST_MEILISEARCH_URL"
+fi
+if [ -z "${TEILHABE_TEST_MEILISEARCH_URL:-}" ]; then
+  echo "SKIPPED: no Meilisearch (neither $MEILISEARCH_XZ, nor meilisearch on PATH, nor TEILHABE_TEST_MEILISEARCH_URL); the search contract runs for the embedded index only"
+  if [ "${CI:-}" = "true" ]; then echo "CI needs Meilisearch" >&2; exit 1; fi
+fi
 
 step "cargo test (unit and integration tests)"
 cargo test --workspace --locked

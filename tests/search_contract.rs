@@ -579,6 +579,139 @@ mod checks {
         assert!(!snippet.contains("&amp;") && !snippet.contains("&lt;"));
         assert_eq!(highlighted(hit), ["wichtig"]);
     }
+
+    fn plain(id: i64, title: &str, text: &str) -> ProposalDocument {
+        doc(
+            id,
+            title,
+            text,
+            None,
+            "sonstiges",
+            "16051",
+            "veroeffentlicht",
+            0,
+            1,
+        )
+    }
+
+    /// Keyboards without umlauts or ß: "ue" finds "ü", "ss" finds "ß", and the other way round.
+    pub async fn german_spellings(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        index
+            .upsert(vec![
+                plain(
+                    31,
+                    "Förderportale für Thüringen",
+                    "Die Bürgerbeauftragte fordert ein gemeinsames Portal.",
+                ),
+                plain(
+                    32,
+                    "Ampel an der Bundesstraße",
+                    "Die Straße ist für Schulkinder gefährlich.",
+                ),
+                plain(33, "Müll im Park", "Der Müll wird zu selten abgeholt."),
+                plain(
+                    34,
+                    "Grosse Pause",
+                    "Die Strasse vor der Schule ist zu laut.",
+                ),
+            ])
+            .await
+            .expect("upsert");
+        assert_eq!(ids(index, "Thueringen").await, [31]);
+        assert_eq!(ids(index, "Thüringen").await, [31]);
+        assert_eq!(ids(index, "Foerderportale").await, [31]);
+        assert_eq!(ids(index, "Buergerbeauftragte").await, [31]);
+        assert_eq!(ids(index, "Muell").await, [33], "five letters");
+        assert_eq!(ids(index, "gefaehrlich").await, [32]);
+        let strasse = ids(index, "Strasse").await;
+        assert!(
+            strasse.contains(&32) && strasse.contains(&34),
+            "{strasse:?}"
+        );
+        assert!(ids(index, "Große").await.contains(&34), "ß finds ss");
+        let marked = search(index, &query("Muell")).await;
+        assert_eq!(
+            highlighted(&marked.hits[0]),
+            ["müll"],
+            "the word as written is marked: {:?}",
+            marked.hits[0].snippet
+        );
+    }
+
+    /// German word forms: plural and case endings find the base form and the other way round.
+    pub async fn inflections(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        let schule = ids(index, "Schule").await;
+        assert_eq!(
+            schule.first(),
+            Some(&6),
+            "Schule finds Schulen first: {schule:?}"
+        );
+        assert_eq!(ids(index, "Dörfer").await, [2], "Dörfer finds Dörfern");
+        assert_eq!(ids(index, "Notruf").await, [3], "Notruf finds Notrufe");
+        assert_eq!(
+            ids(index, "Formular").await,
+            [4],
+            "Formular finds Formulare"
+        );
+    }
+
+    /// A word finds the compounds it is part of.
+    pub async fn compound_parts(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(
+            ids(index, "Ausbau").await,
+            [2],
+            "Ausbau finds Glasfaserausbau"
+        );
+        assert_eq!(ids(index, "Faserausbau").await, [2]);
+        assert_eq!(ids(index, "Netz").await, [3], "Netz finds Mobilfunknetz");
+        let schule = ids(index, "Hochschule").await;
+        assert_eq!(schule, [1], "Hochschule finds Volkshochschule");
+    }
+
+    /// Quotes are plain characters: a quoted phrase finds what its words find, and needs all of
+    /// them when some document has all.
+    pub async fn phrases(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        assert_eq!(ids(index, "\"schnelles Internet\"").await, [2]);
+        assert_eq!(
+            ids(index, "\"kein Mobilfunknetz\"").await,
+            ids(index, "kein Mobilfunknetz").await
+        );
+        assert_eq!(ids(index, "\"Glasfaser Internet\"").await, [2]);
+        assert_eq!(ids(index, "\"Tablets und WLAN\"").await, [6]);
+    }
+
+    /// Most relevant first: a title match over a text match, all words over some, the exact
+    /// word over a typo.
+    pub async fn ranking_by_relevance(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        index
+            .upsert(vec![
+                plain(
+                    41,
+                    "Radweg nach Erfurt",
+                    "Ein sicherer Radweg entlang der Landstraße.",
+                ),
+                plain(
+                    42,
+                    "Beleuchtung am Bahnhof",
+                    "Der Radweg zum Bahnhof ist nachts dunkel.",
+                ),
+                plain(43, "Sitzbänke", "Am Radwek fehlen Bänke."),
+                plain(44, "Bahnhof Apolda", "Mehr Fahrradständer am Bahnhof."),
+            ])
+            .await
+            .expect("upsert");
+        let radweg = ids(index, "Radweg").await;
+        assert_eq!(radweg, [41, 42, 43], "title, then text, then the typo");
+        let both = ids(index, "Radweg Bahnhof").await;
+        assert_eq!(both, [42], "only 42 has both words");
+        let some = ids(index, "Bahnhof Xylophon").await;
+        assert!(some.contains(&42) && some.contains(&44), "{some:?}");
+    }
 }
 
 /// Runs every check for one backend; `$make` yields `Option<(index, cleanup)>`.
@@ -670,6 +803,11 @@ macro_rules! all_checks {
                 no_typo_below_five_letters,
                 prefix,
                 compound_part,
+                german_spellings,
+                inflections,
+                compound_parts,
+                phrases,
+                ranking_by_relevance,
                 all_words_required,
                 answer_is_searchable_and_highlighted,
                 highlight_on_matched_word,
@@ -726,5 +864,259 @@ mod embedded_only {
         let index = EmbeddedIndex::in_memory().unwrap();
         checks::stemming(&index).await;
         checks::facets(&index).await;
+    }
+}
+
+/// Embedded only: an index of an older format is replaced, not fatal.
+mod embedded_format {
+    use super::*;
+    use teilhabe::search::embedded::EmbeddedIndex;
+
+    #[tokio::test]
+    async fn an_index_of_an_older_format_is_replaced_and_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let index = EmbeddedIndex::open(dir.path()).unwrap();
+            assert!(index.maintain().await.unwrap(), "a new index is filled");
+            assert!(!index.maintain().await.unwrap(), "once");
+            index.upsert(fixture()).await.unwrap();
+        }
+        {
+            let index = EmbeddedIndex::open(dir.path()).unwrap();
+            assert!(!index.maintain().await.unwrap(), "same format: kept");
+            assert_eq!(search(&index, &query("")).await.total, 6);
+        }
+        std::fs::write(dir.path().join("teilhabe-format"), "1").unwrap();
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert!(index.maintain().await.unwrap(), "older format: rebuilt");
+        assert_eq!(search(&index, &query("")).await.total, 0);
+        index.upsert(fixture()).await.unwrap();
+        assert_eq!(ids(&index, "Ausbau").await, [2]);
+    }
+}
+
+/// Meilisearch only: what happens when the server or the index misbehaves.
+mod meilisearch_resilience {
+    use super::*;
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    use std::time::{Duration, Instant};
+    use teilhabe::search::{meilisearch::MeilisearchIndex, reconnecting::ReconnectingMeilisearch};
+
+    fn server(test: &str) -> Option<(String, Option<String>, String)> {
+        let Ok(url) = std::env::var("TEILHABE_TEST_MEILISEARCH_URL") else {
+            println!("SKIPPED: meilisearch {test} – TEILHABE_TEST_MEILISEARCH_URL is not set");
+            return None;
+        };
+        let key = std::env::var("TEILHABE_TEST_MEILISEARCH_KEY").ok();
+        let uid = format!(
+            "teilhabe_{test}_{}_{}",
+            std::process::id(),
+            Utc::now().timestamp_micros()
+        );
+        Some((url, key, uid))
+    }
+
+    async fn delete(url: &str, key: Option<&str>, uid: &str) {
+        MeilisearchIndex::new(url, key, uid)
+            .unwrap()
+            .delete_index()
+            .await
+            .unwrap();
+    }
+
+    /// How many settings updates Meilisearch has queued or run for the index.
+    async fn settings_tasks(url: &str, key: Option<&str>, uid: &str) -> usize {
+        let mut request = reqwest::Client::new()
+            .get(format!("{url}/tasks"))
+            .query(&[("indexUids", uid), ("types", "settingsUpdate")]);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+        body["results"].as_array().unwrap().len()
+    }
+
+    /// What the indexer does after `maintain` asked for a rebuild: fill a new index, swap it in.
+    async fn rebuild_with(index: &ReconnectingMeilisearch, documents: Vec<ProposalDocument>) {
+        let rebuild = index
+            .begin_rebuild()
+            .await
+            .unwrap()
+            .expect("a staging index");
+        rebuild.target.upsert(documents).await.unwrap();
+        index.finish_rebuild(rebuild).await.unwrap();
+    }
+
+    fn district(d: &str) -> SearchQuery {
+        SearchQuery {
+            district: Some(d.into()),
+            ..query("")
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lost_index_is_found_set_up_again_and_rebuilt() {
+        let Some((url, key, uid)) = server("lost_index") else {
+            return;
+        };
+        let key = key.as_deref();
+        let index = ReconnectingMeilisearch::new(&url, key, &uid, None).unwrap();
+        assert!(
+            index.maintain().await.unwrap(),
+            "a new index must be filled"
+        );
+        // Until it is, searches use the database instead of finding nothing.
+        assert!(matches!(
+            index.search(&query("")).await,
+            Err(SearchError::Lost(_))
+        ));
+        rebuild_with(&index, fixture()).await;
+        assert!(!index.maintain().await.unwrap(), "set up and filled");
+        assert_eq!(search(&index, &district("16061")).await.total, 2);
+
+        // Deleted behind the portal's back: searches fail (the page falls back), the next
+        // round sets it up again and asks for a rebuild.
+        delete(&url, key, &uid).await;
+        assert!(matches!(
+            index.search(&query("Glasfaser")).await,
+            Err(SearchError::Lost(_))
+        ));
+        assert!(index.maintain().await.unwrap(), "lost: rebuild");
+        rebuild_with(&index, fixture()).await;
+        checks::facets(&index).await;
+
+        // A write after the deletion makes Meilisearch create the index with its defaults
+        // (nothing filterable): found by the next search or round, settings applied again.
+        delete(&url, key, &uid).await;
+        index.upsert(fixture()).await.unwrap();
+        assert!(matches!(
+            index.search(&district("16061")).await,
+            Err(SearchError::Lost(_))
+        ));
+        assert!(index.maintain().await.unwrap(), "default settings: rebuild");
+        rebuild_with(&index, fixture()).await;
+        assert_eq!(search(&index, &district("16061")).await.total, 2);
+        checks::facets(&index).await;
+        delete(&url, key, &uid).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_instance_sends_no_settings_and_searches_at_once() {
+        let Some((url, key, uid)) = server("second_instance") else {
+            return;
+        };
+        let key = key.as_deref();
+        let first = ReconnectingMeilisearch::new(&url, key, &uid, None).unwrap();
+        first.maintain().await.unwrap();
+        first.upsert(fixture()).await.unwrap();
+        let queued = settings_tasks(&url, key, &uid).await;
+        assert_eq!(queued, 1, "the first instance applied the settings once");
+
+        let second = ReconnectingMeilisearch::new(&url, key, &uid, None).unwrap();
+        // Searching needs no set-up: the first search already uses the index.
+        assert_eq!(ids(&second, "Glasfaser").await, [2]);
+        assert!(
+            !second.maintain().await.unwrap(),
+            "settings match: nothing to do"
+        );
+        assert_eq!(settings_tasks(&url, key, &uid).await, queued);
+        delete(&url, key, &uid).await;
+    }
+
+    /// A proxy in front of the server that can stop answering (holding every request).
+    async fn hanging_proxy(target: &str) -> (String, Arc<AtomicBool>) {
+        let target = target
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let hang = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&hang);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let flag = Arc::clone(&flag);
+                let target = target.clone();
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (mut from_server, mut to_server) = server.into_split();
+                    let (mut from_client, mut to_client) = client.split();
+                    let upstream = async {
+                        let mut buf = vec![0; 64 * 1024];
+                        loop {
+                            let n = from_client.read(&mut buf).await?;
+                            if n == 0 {
+                                return Ok::<_, std::io::Error>(());
+                            }
+                            while flag.load(Ordering::SeqCst) {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            }
+                            to_server.write_all(&buf[..n]).await?;
+                        }
+                    };
+                    let downstream = tokio::io::copy(&mut from_server, &mut to_client);
+                    let _ = tokio::join!(upstream, downstream);
+                });
+            }
+        });
+        (address, hang)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hung_server_trips_the_breaker_until_a_probe_succeeds() {
+        let Some((url, key, uid)) = server("breaker") else {
+            return;
+        };
+        let key = key.as_deref();
+        let (proxy, hang) = hanging_proxy(&url).await;
+        let index = ReconnectingMeilisearch::new(&proxy, key, &uid, None).unwrap();
+        index.maintain().await.unwrap();
+        rebuild_with(&index, fixture()).await;
+        assert_eq!(ids(&index, "Glasfaser").await, [2]);
+
+        hang.store(true, Ordering::SeqCst);
+        for attempt in 1..=3 {
+            let started = Instant::now();
+            assert!(matches!(
+                index.search(&query("Glasfaser")).await,
+                Err(SearchError::Unavailable(_))
+            ));
+            let took = started.elapsed();
+            assert!(
+                took >= Duration::from_millis(1_900),
+                "attempt {attempt}: {took:?}"
+            );
+        }
+        // Open: no more waiting for the server.
+        let started = Instant::now();
+        assert!(matches!(
+            index.search(&query("Glasfaser")).await,
+            Err(SearchError::Unavailable(_))
+        ));
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(index.problem().unwrap().contains("does not answer"));
+
+        hang.store(false, Ordering::SeqCst);
+        let recovered = Instant::now();
+        while index.search(&query("Glasfaser")).await.is_err() {
+            assert!(
+                recovered.elapsed() < Duration::from_secs(15),
+                "the probe never closed the breaker"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(index.problem().is_none());
+        assert_eq!(ids(&index, "Glasfaser").await, [2]);
+        delete(&url, key, &uid).await;
     }
 }

@@ -5,9 +5,14 @@
 //! index uses, and each word becomes an exact, a prefix and a fuzzy clause over title, text and
 //! answer. All words are required; when that finds nothing, any word suffices (see
 //! [`MatchMode`]).
+//!
+//! German specifics: umlauts and ß are written out before anything else ("Thüringen" and
+//! "Thueringen" are one word), and the stems are also indexed back to front, so a word finds the
+//! compounds it ends ("Ausbau" finds "Glasfaserausbau") with a prefix match on the reversed stem.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
@@ -19,6 +24,7 @@ use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
+use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
     Occur, Query, TermQuery,
@@ -29,7 +35,8 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token,
+    TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -38,7 +45,7 @@ use tantivy::{
 
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
-    SnippetPart, SortOrder, allowed_typos,
+    SnippetPart, SortOrder, allowed_typos, fold_german,
 };
 
 /// Names under which the analyzers are registered; tantivy does not persist them, so every
@@ -55,6 +62,12 @@ const MAX_QUERY_CHARS: usize = 1_000;
 const MAX_TOKEN_BYTES: usize = 40;
 /// Prefix matching on one or two letters would expand to most of the dictionary.
 const MIN_PREFIX_CHARS: usize = 3;
+/// Shorter stems would find too many compounds ("bau" in every "…bau").
+const MIN_COMPOUND_STEM_CHARS: usize = 4;
+/// Written into the index directory; an index of another format (tokenisation or schema) is
+/// deleted and rebuilt from the database in the background instead of failing the start.
+const FORMAT_FILE: &str = "teilhabe-format";
+const FORMAT: &str = "2: folded umlauts, reversed stems";
 const SNIPPET_CHARS: usize = 200;
 const MAX_PER_PAGE: u32 = 100;
 /// Deeper pages are not offered by the UI; this bounds the top-k heap a request can ask for.
@@ -65,6 +78,7 @@ const MAX_OFFSET: usize = 10_000;
 /// documents within the exact tier.
 const EXACT_BONUS: f32 = 4.0;
 const PREFIX_SCORE: f32 = 1.0;
+const COMPOUND_SCORE: f32 = 0.5;
 const FUZZY_SCORE: f32 = 0.3;
 const TITLE_BOOST: f32 = 2.0;
 
@@ -78,6 +92,8 @@ struct Fields {
     /// stemmer makes of it ("Verwaltun" vs "verwalt"), so these compare what was typed.
     title_words: Field,
     body_words: Field,
+    /// Stems of title, text and answer written back to front, for compound parts.
+    tails: Field,
     category: Field,
     district: Field,
     status: Field,
@@ -105,7 +121,8 @@ fn schema() -> (Schema, Fields) {
         text: builder.add_text_field("text", searchable.clone()),
         answer: builder.add_text_field("answer", searchable),
         title_words: builder.add_text_field("title_words", words.clone()),
-        body_words: builder.add_text_field("body_words", words),
+        body_words: builder.add_text_field("body_words", words.clone()),
+        tails: builder.add_text_field("tails", words),
         category: builder.add_text_field("category", STRING | STORED | FAST),
         district: builder.add_text_field("district", STRING | STORED | FAST),
         status: builder.add_text_field("status", STRING | STORED | FAST),
@@ -116,21 +133,83 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// Lower-cased words, as typed (for typo allowances and highlighting).
+/// Writes umlauts and ß out (see [`fold_german`]); runs after lower-casing.
+#[derive(Clone)]
+struct GermanFolder;
+
+impl TokenFilter for GermanFolder {
+    type Tokenizer<T: Tokenizer> = GermanFolderFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
+        GermanFolderFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+struct GermanFolderFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for GermanFolderFilter<T> {
+    type TokenStream<'a> = GermanFolderStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        GermanFolderStream(self.0.token_stream(text))
+    }
+}
+
+struct GermanFolderStream<T>(T);
+
+impl<T: TokenStream> TokenStream for GermanFolderStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let token = self.0.token_mut();
+        if !token.text.is_ascii() {
+            token.text = fold_german(&token.text);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+/// Lower-cased words, as typed (for typo allowances and highlighting), umlauts written out.
 fn word_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
+        .filter(GermanFolder)
         .build()
 }
 
-/// What the index stores: lower-cased words, reduced by the German Snowball stemmer.
+/// What the index stores: lower-cased words, umlauts written out, reduced by the German
+/// Snowball stemmer.
 fn stem_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
+        .filter(GermanFolder)
         .filter(Stemmer::new(Language::German))
         .build()
+}
+
+fn reversed(word: &str) -> String {
+    word.chars().rev().collect()
+}
+
+/// The reversed stems of a text, for the `tails` field.
+fn tails(stemmer: &mut TextAnalyzer, text: &str) -> String {
+    tokens(stemmer, text)
+        .iter()
+        .map(|stem| reversed(stem))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
@@ -150,6 +229,8 @@ struct QueryWord {
     stem: String,
     typos: u8,
     prefix: bool,
+    /// Long enough to be looked for at the end of compounds.
+    compound: bool,
 }
 
 fn query_words(text: &str) -> Vec<QueryWord> {
@@ -171,6 +252,7 @@ fn query_words(text: &str) -> Vec<QueryWord> {
         out.push(QueryWord {
             typos: allowed_typos(&word),
             prefix: word.chars().count() >= MIN_PREFIX_CHARS,
+            compound: stem.chars().count() >= MIN_COMPOUND_STEM_CHARS,
             stem,
             word,
         });
@@ -233,6 +315,17 @@ fn word_query(fields: &Fields, word: &QueryWord) -> Box<dyn Query> {
         clauses.push(automaton_clause(
             &|t| FuzzyTermQuery::new_prefix(t, 0, true),
             PREFIX_SCORE,
+        ));
+    }
+    if word.compound {
+        let q = FuzzyTermQuery::new_prefix(
+            Term::from_field_text(fields.tails, &reversed(&word.stem)),
+            0,
+            true,
+        );
+        clauses.push((
+            Occur::Should,
+            boxed(BoostQuery::new(boxed(q), COMPOUND_SCORE)),
         ));
     }
     if word.typos > 0 {
@@ -312,7 +405,7 @@ fn facet_values(results: &AggregationResults, name: &str) -> Vec<(String, u64)> 
 /// highlights what actually matched (same stem, a word starting with the typed word, or one
 /// within the typo budget).
 struct Highlighter {
-    words: Vec<(String, String, bool, Option<DFA>)>,
+    words: Vec<(String, String, bool, bool, Option<DFA>)>,
 }
 
 fn levenshtein(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -329,7 +422,7 @@ impl Highlighter {
                 .iter()
                 .map(|w| {
                     let dfa = (w.typos > 0).then(|| levenshtein(w.typos).build_dfa(&w.word));
-                    (w.word.clone(), w.stem.clone(), w.prefix, dfa)
+                    (w.word.clone(), w.stem.clone(), w.prefix, w.compound, dfa)
                 })
                 .collect(),
         }
@@ -337,16 +430,20 @@ impl Highlighter {
 
     fn matches(&self, stemmer: &mut TextAnalyzer, word: &str) -> bool {
         let mut stem = None;
-        self.words.iter().any(|(typed, typed_stem, prefix, dfa)| {
-            (*prefix && word.starts_with(typed.as_str()))
-                || dfa
-                    .as_ref()
-                    .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
-                || stem
-                    .get_or_insert_with(|| tokens(stemmer, word).pop())
-                    .as_deref()
-                    == Some(typed_stem.as_str())
-        })
+        self.words
+            .iter()
+            .any(|(typed, typed_stem, prefix, compound, dfa)| {
+                (*prefix && word.starts_with(typed.as_str()))
+                    || dfa
+                        .as_ref()
+                        .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
+                    || stem
+                        .get_or_insert_with(|| tokens(stemmer, word).pop())
+                        .as_deref()
+                        .is_some_and(|s| {
+                            s == typed_stem || (*compound && s.ends_with(typed_stem.as_str()))
+                        })
+            })
     }
 
     /// A snippet of `text` around the matched words, or `None` when nothing in it matched.
@@ -424,6 +521,8 @@ struct Inner {
     location: Option<PathBuf>,
     /// One search per core at a time.
     search_slots: Arc<tokio::sync::Semaphore>,
+    /// Created or replaced at start; the indexer fills it (see `maintain`).
+    needs_rebuild: AtomicBool,
 }
 
 /// A tantivy index; cheap to clone, all clones share the writer and the reader.
@@ -451,6 +550,46 @@ impl EmbeddedIndex {
                 dir.display()
             ))
         })?;
+        let busy = || {
+            SearchError::Unavailable(format!(
+                "the search index in {} is in use by another process",
+                dir.display()
+            ))
+        };
+        let marker = dir.join(FORMAT_FILE);
+        let has_index = dir.join("meta.json").exists();
+        let rebuild =
+            !has_index || std::fs::read_to_string(&marker).ok().as_deref() != Some(FORMAT);
+        if has_index && rebuild {
+            // Only with the writer lock: a running portal's index is never deleted under it.
+            let lock = directory
+                .acquire_lock(&INDEX_WRITER_LOCK)
+                .map_err(|_| busy())?;
+            tracing::warn!(
+                location = %dir.display(),
+                "the search index has an older format; it is deleted and rebuilt from the database"
+            );
+            let lock_name = INDEX_WRITER_LOCK.filepath.as_os_str();
+            for entry in std::fs::read_dir(dir)
+                .map_err(|e| SearchError::Index(format!("cannot read {}: {e}", dir.display())))?
+            {
+                let path = entry
+                    .map_err(|e| SearchError::Index(format!("cannot read {}: {e}", dir.display())))?
+                    .path();
+                if path.file_name() == Some(lock_name) {
+                    continue;
+                }
+                let removed = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(|e| {
+                    SearchError::Index(format!("cannot delete {}: {e}", path.display()))
+                })?;
+            }
+            drop(lock);
+        }
         let (schema, fields) = schema();
         let index = Index::open_or_create(directory, schema).map_err(|e| match e {
             TantivyError::SchemaError(msg) => SearchError::Index(format!(
@@ -460,7 +599,15 @@ impl EmbeddedIndex {
             )),
             other => index_error(other),
         })?;
-        Self::from_index(index, fields, Some(dir.to_path_buf()))
+        let this = Self::from_index(index, fields, Some(dir.to_path_buf()))?;
+        if rebuild {
+            std::fs::write(&marker, FORMAT).map_err(|e| {
+                SearchError::Index(format!("cannot write {}: {e}", marker.display()))
+            })?;
+            // A new index is filled from the database by the indexer's next round.
+            this.inner.needs_rebuild.store(true, Ordering::SeqCst);
+        }
+        Ok(this)
     }
 
     /// An index in memory, for tests.
@@ -508,6 +655,7 @@ impl EmbeddedIndex {
                 search_slots: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 )),
+                needs_rebuild: AtomicBool::new(false),
             }),
         })
     }
@@ -546,6 +694,15 @@ impl EmbeddedIndex {
             doc.add_text(fields.answer, answer);
             doc.add_text(fields.body_words, answer);
         }
+        let mut stemmer = stem_analyzer();
+        let mut all_tails = tails(&mut stemmer, &d.title);
+        all_tails.push(' ');
+        all_tails.push_str(&tails(&mut stemmer, &d.text));
+        if let Some(answer) = &d.answer {
+            all_tails.push(' ');
+            all_tails.push_str(&tails(&mut stemmer, answer));
+        }
+        doc.add_text(fields.tails, &all_tails);
         doc.add_text(fields.category, &d.category);
         doc.add_text(fields.district, &d.district);
         doc.add_text(fields.status, &d.status);
@@ -733,6 +890,10 @@ impl ProposalIndex for EmbeddedIndex {
                 .map_err(index_error)
         })
         .await
+    }
+
+    async fn maintain(&self) -> Result<bool, SearchError> {
+        Ok(self.inner.needs_rebuild.swap(false, Ordering::SeqCst))
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {

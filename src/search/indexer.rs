@@ -75,12 +75,13 @@ pub fn document(model: &proposal::Model) -> Option<ProposalDocument> {
     })
 }
 
-/// Applies the given proposals' current state to the index.
+/// Applies the given proposals' current state to the index; returns how many are searchable
+/// (added or refreshed), not counting removals.
 async fn apply(
     db: &DatabaseConnection,
     index: &SharedIndex,
     ids: Vec<i64>,
-) -> Result<(), IndexerError> {
+) -> Result<usize, IndexerError> {
     let models = proposal::Entity::find()
         .filter(proposal::Column::Id.is_in(ids.clone()))
         .all(db)
@@ -93,17 +94,19 @@ async fn apply(
             None => removals.push(id),
         }
     }
+    let searchable = upserts.len();
     if !upserts.is_empty() {
         index.upsert(upserts).await?;
     }
     if !removals.is_empty() {
         index.remove(removals).await?;
     }
-    Ok(())
+    Ok(searchable)
 }
 
-/// Applies every due outbox row; returns how many proposals were refreshed. Rows that fail are
-/// retried later with a growing pause.
+/// Applies every due outbox row; returns how many proposals it made searchable (added or
+/// refreshed; several rows for one proposal count once per round, removals not at all). Rows
+/// that fail are retried later with a growing pause.
 pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
     let mut refreshed = 0;
     loop {
@@ -150,12 +153,12 @@ pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize
         proposal_ids.sort_unstable();
         proposal_ids.dedup();
         match apply(db, index, proposal_ids.clone()).await {
-            Ok(()) => {
+            Ok(searchable) => {
                 search_outbox::Entity::delete_many()
                     .filter(search_outbox::Column::Id.is_in(row_ids))
                     .exec(db)
                     .await?;
-                refreshed += proposal_ids.len();
+                refreshed += searchable;
             }
             Err(error) => {
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
@@ -179,34 +182,95 @@ pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize
     }
 }
 
-/// How many index updates wait; shown on the operations page and by `reindex`.
+/// How many index updates wait; shown on `/ready` while the search has a problem.
 pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     search_outbox::Entity::find().count(db).await
 }
 
-/// Runs `drain` when nudged and every few seconds, for as long as the process lives.
+/// Makes every waiting update due now: called when the search server answers again after an
+/// outage, so catching up does not wait for the retry pauses (up to five minutes) to run out.
+pub async fn retry_now(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let result = search_outbox::Entity::update_many()
+        .col_expr(search_outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(search_outbox::Column::NextAttemptAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// One round of the worker: checks the index (rebuilding it when it was lost), then applies the
+/// waiting updates. `failing` carries whether the previous round failed.
+pub async fn round(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    failing: &mut bool,
+) -> Result<usize, IndexerError> {
+    let must_rebuild = match index.maintain().await {
+        Ok(must_rebuild) => must_rebuild,
+        Err(error) => {
+            *failing = true;
+            return Err(error.into());
+        }
+    };
+    if *failing {
+        let due = retry_now(db).await?;
+        tracing::info!(
+            updates = due,
+            backend = index.backend(),
+            "search index reachable again; catching up"
+        );
+        *failing = false;
+    }
+    if must_rebuild {
+        index.set_rebuilding(true);
+        let rebuilt = rebuild(db, index, None).await;
+        index.set_rebuilding(false);
+        match rebuilt {
+            Ok(n) => {
+                tracing::info!(
+                    proposals = n,
+                    backend = index.backend(),
+                    "search index rebuilt"
+                )
+            }
+            Err(error) => {
+                tracing::error!(%error, backend = index.backend(), "search index could not be rebuilt");
+                *failing = true;
+                return Err(error);
+            }
+        }
+    }
+    match drain(db, index).await {
+        Ok(n) => Ok(n),
+        Err(error) => {
+            *failing = true;
+            Err(error)
+        }
+    }
+}
+
+/// Runs a round when nudged and every few seconds, for as long as the process lives.
 pub fn spawn_worker(db: DatabaseConnection, index: SharedIndex, wake: IndexWake, period: Duration) {
     tokio::spawn(async move {
         let mut failing = false;
+        let mut warned = false;
         loop {
-            match drain(&db, &index).await {
-                Ok(0) => {}
+            match round(&db, &index, &mut failing).await {
+                Ok(0) => warned = false,
                 Ok(n) => {
+                    warned = false;
                     tracing::debug!(
                         proposals = n,
                         backend = index.backend(),
                         "search index updated"
                     );
-                    if failing {
-                        tracing::info!(backend = index.backend(), "search index reachable again");
-                    }
-                    failing = false;
                 }
                 Err(error) => {
-                    if !failing {
+                    if !warned {
                         tracing::warn!(%error, backend = index.backend(), "search index updates wait for a retry");
                     }
-                    failing = true;
+                    warned = true;
                 }
             }
             tokio::select! {
@@ -217,11 +281,56 @@ pub fn spawn_worker(db: DatabaseConnection, index: SharedIndex, wake: IndexWake,
     });
 }
 
-/// Rebuilds the index from the database: clears it, then adds every public proposal in batches.
-/// Returns how many proposals are searchable afterwards.
+/// Rebuilds the index from the database. Backends that can (Meilisearch) fill a new index and swap
+/// it in at once, so searches never see a half-empty index; the embedded index is cleared and
+/// refilled. Returns how many proposals are searchable afterwards.
 pub async fn rebuild(
     db: &DatabaseConnection,
     index: &SharedIndex,
+    progress: Option<&ProgressBar>,
+) -> Result<usize, IndexerError> {
+    // Rows queued before the rebuild are covered by it; changes after this are caught up below.
+    let started = Utc::now();
+    let staging = index.begin_rebuild().await?;
+    let target = staging
+        .as_ref()
+        .map_or_else(|| index.clone(), |s| s.target.clone());
+    let filled = fill(db, &target, staging.is_none(), progress).await;
+    let indexed = match (filled, staging) {
+        (Ok(n), Some(staging)) => {
+            index.finish_rebuild(staging).await?;
+            n
+        }
+        (Ok(n), None) => n,
+        (Err(e), Some(staging)) => {
+            index.abandon_rebuild(staging).await;
+            return Err(e);
+        }
+        (Err(e), None) => return Err(e),
+    };
+    // Changes made while the copy was read may have gone to the old index only.
+    let changed: Vec<i64> = proposal::Entity::find()
+        .select_only()
+        .column(proposal::Column::Id)
+        .filter(proposal::Column::UpdatedAt.gte(started - chrono::Duration::seconds(1)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for ids in changed.chunks(BATCH as usize) {
+        apply(db, index, ids.to_vec()).await?;
+    }
+    search_outbox::Entity::delete_many()
+        .filter(search_outbox::Column::CreatedAt.lte(started))
+        .exec(db)
+        .await?;
+    Ok(indexed)
+}
+
+/// Adds every public proposal to `target` in batches (after clearing it when `clear_first`).
+async fn fill(
+    db: &DatabaseConnection,
+    target: &SharedIndex,
+    clear_first: bool,
     progress: Option<&ProgressBar>,
 ) -> Result<usize, IndexerError> {
     let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
@@ -232,9 +341,9 @@ pub async fn rebuild(
     if let Some(bar) = progress {
         bar.set_length(total);
     }
-    // Rows queued before the rebuild are covered by it.
-    let started = Utc::now();
-    index.clear().await?;
+    if clear_first {
+        target.clear().await?;
+    }
     let mut pages = proposal::Entity::find()
         .filter(proposal::Column::Status.is_in(public))
         .order_by_asc(proposal::Column::Id)
@@ -243,14 +352,10 @@ pub async fn rebuild(
     while let Some(models) = pages.fetch_and_next().await? {
         let documents: Vec<ProposalDocument> = models.iter().filter_map(document).collect();
         indexed += documents.len();
-        index.upsert(documents).await?;
+        target.upsert(documents).await?;
         if let Some(bar) = progress {
             bar.inc(models.len() as u64);
         }
     }
-    search_outbox::Entity::delete_many()
-        .filter(search_outbox::Column::CreatedAt.lte(started))
-        .exec(db)
-        .await?;
     Ok(indexed)
 }

@@ -2,13 +2,20 @@
 //!
 //! Meilisearch does typo tolerance, prefix search and ranking itself; this module configures the
 //! index to match the embedded backend's contract (typo thresholds 5 and 9, filters, sorts,
-//! German locale) and translates queries and results.
+//! German compounds and spellings without umlauts) and translates queries and results.
+//!
+//! Why three copies of the text: Meilisearch's German locale splits compounds ("Glasfaserausbau"
+//! into "glasfaser" and "ausbau"), but a query read as German is split too, into dictionary pieces
+//! that leave no room for typos ("Datenshutz", "Landesregirung" then find nothing). So the query is
+//! read without German segmentation (`QUERY_LOCALES`), `title`, `text` and `answer` are indexed
+//! the same way (whole words, typos), `parts` holds the same text segmented as German (compound
+//! parts), and `folded` holds it with umlauts and ß written out ("Thueringen", "Strasse").
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use meilisearch_sdk::client::Client;
+use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType};
 use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::search::{MatchingStrategies, SearchResult, Selectors};
@@ -23,7 +30,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
-    SnippetPart, SortOrder,
+    SnippetPart, SortOrder, fold_german,
 };
 
 /// Highlight tags that cannot occur in stored text (they are stripped on the way in), so the
@@ -38,8 +45,27 @@ const MAX_QUERY_CHARS: usize = 1_000;
 /// `totalHits` is exact up to this many matches.
 const MAX_TOTAL_HITS: usize = 1_000_000;
 const TASK_POLL: Duration = Duration::from_millis(25);
+/// Document writes: a batch of 2,000 proposals takes well under a second.
 const TASK_TIMEOUT: Duration = Duration::from_secs(60);
+/// Changed settings make Meilisearch re-index every document; 100,000 proposals take minutes.
+const SETTINGS_TIMEOUT: Duration = Duration::from_secs(600);
+const SEPARATORS: [&str; 6] = ["<", ">", "|", "=", "~", "^"];
 const FACETS: [&str; 3] = ["category", "district", "status"];
+/// Whole-word fields; the query is read the same way (see the module comment). English has no
+/// segmenter and no special normalisation, so this means: Latin words, lower-cased, no accents.
+const WORD_LOCALES: [&str; 1] = ["eng"];
+const WORD_FIELDS: [&str; 4] = ["title", "text", "answer", "folded"];
+const PART_FIELDS: [&str; 1] = ["parts"];
+/// What a hit needs besides the formatted snippet; `parts` and `folded` stay on the server.
+const RETRIEVE: [&str; 7] = [
+    "id",
+    "title",
+    "category",
+    "district",
+    "status",
+    "supports",
+    "created_at_exact",
+];
 
 /// The document as Meilisearch stores it: dates as unix seconds so they can be sorted.
 #[derive(Debug, Serialize, Deserialize)]
@@ -48,12 +74,28 @@ struct MeiliDocument {
     title: String,
     text: String,
     answer: Option<String>,
+    /// Title, text and answer, segmented as German.
+    parts: Vec<String>,
+    /// Title, text and answer with umlauts and ß written out.
+    folded: Vec<String>,
     category: String,
     district: String,
     status: String,
     supports: i64,
     created_at: i64,
     /// The exact timestamp, for display; `created_at` loses the sub-second part.
+    created_at_exact: DateTime<Utc>,
+}
+
+/// The fields of a hit (see `RETRIEVE`).
+#[derive(Debug, Deserialize)]
+struct MeiliHit {
+    id: i64,
+    title: String,
+    category: String,
+    district: String,
+    status: String,
+    supports: i64,
     created_at_exact: DateTime<Utc>,
 }
 
@@ -66,11 +108,21 @@ fn strip_markers(text: &str) -> String {
 
 impl From<&ProposalDocument> for MeiliDocument {
     fn from(d: &ProposalDocument) -> Self {
+        let title = strip_markers(&d.title);
+        let text = strip_markers(&d.text);
+        let answer = d.answer.as_deref().map(strip_markers);
+        let parts: Vec<String> = [Some(&title), Some(&text), answer.as_ref()]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         MeiliDocument {
+            folded: parts.iter().map(|p| fold_german(p)).collect(),
+            parts,
             id: d.id,
-            title: strip_markers(&d.title),
-            text: strip_markers(&d.text),
-            answer: d.answer.as_deref().map(strip_markers),
+            title,
+            text,
+            answer,
             category: d.category.clone(),
             district: d.district.clone(),
             status: d.status.clone(),
@@ -92,8 +144,32 @@ fn map_error(e: MeiliError) -> SearchError {
         {
             SearchError::Unavailable(format!("meilisearch: {e}"))
         }
+        // A search on a missing index, or one that lost its filterable and sortable fields.
+        MeiliError::Meilisearch(ref m)
+            if matches!(
+                m.error_code,
+                ErrorCode::IndexNotFound
+                    | ErrorCode::InvalidSearchFilter
+                    | ErrorCode::InvalidSearchSort
+                    | ErrorCode::InvalidSearchFacets
+            ) =>
+        {
+            SearchError::Lost(format!("meilisearch: {e}"))
+        }
         other => SearchError::Index(format!("meilisearch: {other}")),
     }
+}
+
+/// What `prepare` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prepared {
+    /// The index exists with the portal's settings.
+    Unchanged,
+    /// The index was missing and was created empty.
+    Created,
+    /// The index had other settings (an older portal, or re-created by a write after it was
+    /// deleted); its documents may be incomplete.
+    SettingsApplied,
 }
 
 /// One Meilisearch index; cheap to clone.
@@ -112,11 +188,14 @@ impl std::fmt::Debug for MeilisearchIndex {
     }
 }
 
-fn settings() -> Settings {
+/// The settings the portal applies itself; an operator sets nothing by hand.
+pub fn settings() -> Settings {
     Settings::new()
         // Order matters: an attribute earlier in the list ranks higher, so title is boosted.
-        .with_searchable_attributes(["title", "text", "answer"])
+        .with_searchable_attributes(["title", "text", "answer", "parts", "folded"])
         .with_filterable_attributes(FACETS)
+        // Not word boundaries by default: "<b>Wichtig</b>" would be the word "b>wichtig".
+        .with_separation_tokens(SEPARATORS)
         .with_sortable_attributes(["created_at", "supports"])
         .with_typo_tolerance(TypoToleranceSettings {
             enabled: Some(true),
@@ -137,54 +216,127 @@ fn settings() -> Settings {
                     .collect(),
             ),
         })
-        // German segmentation and normalization for the text; without it the language is
-        // guessed per document, which is unreliable for short titles.
-        .with_localized_attributes([LocalizedAttributes {
-            locales: vec!["deu".to_string()],
-            attribute_patterns: vec!["title".into(), "text".into(), "answer".into()],
-        }])
+        // Fixed locales instead of guessing the language per document (unreliable for short
+        // titles); see the module comment for why the text is read twice.
+        .with_localized_attributes([
+            LocalizedAttributes {
+                locales: vec!["deu".to_string()],
+                attribute_patterns: PART_FIELDS.iter().map(|f| f.to_string()).collect(),
+            },
+            LocalizedAttributes {
+                locales: WORD_LOCALES.iter().map(|l| l.to_string()).collect(),
+                attribute_patterns: WORD_FIELDS.iter().map(|f| f.to_string()).collect(),
+            },
+        ])
+}
+
+/// Whether the server's settings already hold everything `wanted` sets. Lists whose order carries
+/// no meaning (filterable and sortable fields, locales) are compared as sets.
+fn settings_match(wanted: &Value, current: &Value, key: &str) -> bool {
+    match (wanted, current) {
+        (Value::Null, _) => true,
+        (Value::Object(w), Value::Object(c)) => w
+            .iter()
+            .all(|(k, v)| settings_match(v, c.get(k).unwrap_or(&Value::Null), k)),
+        (Value::Array(w), Value::Array(c)) if key == "searchableAttributes" => w == c,
+        (Value::Array(w), Value::Array(c)) => {
+            w.len() == c.len()
+                && w.iter()
+                    .all(|wv| c.iter().any(|cv| settings_match(wv, cv, key)))
+        }
+        (w, c) => w == c,
+    }
 }
 
 impl MeilisearchIndex {
-    /// Connects, creates the index when missing and applies the settings (waiting for them).
+    /// A handle on the index; nothing is sent yet (see `prepare`).
+    pub fn new(url: &str, api_key: Option<&str>, index_name: &str) -> Result<Self, SearchError> {
+        let client = Client::new(url, api_key).map_err(map_error)?;
+        Ok(MeilisearchIndex {
+            index: client.index(index_name),
+            client,
+        })
+    }
+
+    /// Connects and prepares the index (tests, and `teilhabe reindex`).
     pub async fn connect(
         url: &str,
         api_key: Option<&str>,
         index_name: &str,
     ) -> Result<Self, SearchError> {
-        let client = Client::new(url, api_key).map_err(map_error)?;
-        client.health().await.map_err(map_error)?;
-        let created = client
-            .create_index(index_name, Some("id"))
-            .await
-            .map_err(map_error)?;
-        match created
-            .wait_for_completion(&client, Some(TASK_POLL), Some(TASK_TIMEOUT))
-            .await
-            .map_err(map_error)?
-        {
-            Task::Failed { content }
-                if content.error.error_code != ErrorCode::IndexAlreadyExists =>
-            {
-                return Err(SearchError::Index(format!(
-                    "meilisearch: cannot create index {index_name}: {}",
-                    content.error.error_message
-                )));
-            }
-            _ => {}
+        let this = Self::new(url, api_key, index_name)?;
+        this.prepare().await?;
+        Ok(this)
+    }
+
+    pub fn uid(&self) -> &str {
+        &self.index.uid
+    }
+
+    /// Another index on the same server.
+    pub fn sibling(&self, index_name: &str) -> Self {
+        MeilisearchIndex {
+            index: self.client.index(index_name),
+            client: self.client.clone(),
         }
-        let this = MeilisearchIndex {
-            index: client.index(index_name),
-            client,
+    }
+
+    pub async fn health(&self) -> Result<(), SearchError> {
+        self.client.health().await.map_err(map_error).map(|_| ())
+    }
+
+    /// Creates the index when missing and applies the settings when they differ, waiting until
+    /// Meilisearch has applied them. Settings that already match are not sent again, so instances
+    /// starting later queue nothing.
+    pub async fn prepare(&self) -> Result<Prepared, SearchError> {
+        let wanted = serde_json::to_value(settings())
+            .map_err(|e| SearchError::Index(format!("meilisearch settings: {e}")))?;
+        let mut outcome = Prepared::SettingsApplied;
+        let current = match self.index.get_settings().await {
+            Ok(current) => current,
+            Err(MeiliError::Meilisearch(m)) if m.error_code == ErrorCode::IndexNotFound => {
+                let created = self
+                    .client
+                    .create_index(&self.index.uid, Some("id"))
+                    .await
+                    .map_err(map_error)?
+                    .wait_for_completion(&self.client, Some(TASK_POLL), Some(TASK_TIMEOUT))
+                    .await
+                    .map_err(map_error)?;
+                match created {
+                    // Another instance was quicker; its settings may still be on their way.
+                    Task::Failed { content }
+                        if content.error.error_code != ErrorCode::IndexAlreadyExists =>
+                    {
+                        return Err(SearchError::Index(format!(
+                            "meilisearch: cannot create index {}: {}",
+                            self.index.uid, content.error.error_message
+                        )));
+                    }
+                    Task::Failed { .. } => {}
+                    _ => outcome = Prepared::Created,
+                }
+                self.index.get_settings().await.map_err(map_error)?
+            }
+            Err(e) => return Err(map_error(e)),
         };
-        let task = this
+        let current = serde_json::to_value(current)
+            .map_err(|e| SearchError::Index(format!("meilisearch settings: {e}")))?;
+        if settings_match(&wanted, &current, "") {
+            return Ok(if outcome == Prepared::Created {
+                outcome
+            } else {
+                Prepared::Unchanged
+            });
+        }
+        tracing::info!(index = %self.index.uid, "applying the search settings to meilisearch");
+        let task = self
             .index
             .set_settings(&settings())
             .await
             .map_err(map_error)?;
-        this.wait(task).await?;
-        tracing::info!(index = index_name, "connected to meilisearch");
-        Ok(this)
+        self.wait_for(task, SETTINGS_TIMEOUT).await?;
+        Ok(outcome)
     }
 
     /// Deletes the whole index (tests use one index each).
@@ -196,20 +348,57 @@ impl MeilisearchIndex {
         Ok(())
     }
 
+    /// Puts `staging` in this index's place in one step (the old documents end up in
+    /// `staging`, which is deleted). Searches see either the old or the new documents, never
+    /// an empty index.
+    pub async fn swap_in(&self, staging: &MeilisearchIndex) -> Result<(), SearchError> {
+        let exists = match self.client.get_raw_index(&self.index.uid).await {
+            Ok(_) => true,
+            Err(MeiliError::Meilisearch(m)) if m.error_code == ErrorCode::IndexNotFound => false,
+            Err(e) => return Err(map_error(e)),
+        };
+        let swap = SwapIndexes {
+            indexes: (self.index.uid.clone(), staging.index.uid.clone()),
+            // Without a live index, the staging index is renamed instead.
+            rename: (!exists).then_some(true),
+        };
+        let task = self.client.swap_indexes([&swap]).await.map_err(map_error)?;
+        self.wait_for(task, TASK_TIMEOUT).await?;
+        if exists {
+            staging.clone().delete_index().await?;
+        }
+        Ok(())
+    }
+
     /// Waits for a task, so writes are visible when the trait methods return.
-    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+    async fn wait_for(&self, task: TaskInfo, limit: Duration) -> Result<(), SearchError> {
         match task
-            .wait_for_completion(&self.client, Some(TASK_POLL), Some(TASK_TIMEOUT))
+            .wait_for_completion(&self.client, Some(TASK_POLL), Some(limit))
             .await
             .map_err(map_error)?
         {
-            Task::Failed { content } => Err(SearchError::Index(format!(
-                "meilisearch task failed: {}",
-                content.error.error_message
-            ))),
+            Task::Failed { content } => Err(map_error(MeiliError::Meilisearch(content.error))),
             _ => Ok(()),
         }
     }
+
+    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+        self.wait_for(task, TASK_TIMEOUT).await
+    }
+}
+
+/// What Meilisearch reads of the typed text: quotes (phrase search) and a leading minus
+/// (exclusion) are its syntax, but the portal treats them as plain characters, like the
+/// embedded index does. ß is written as ss: Meilisearch keeps ß as a letter of its own, so
+/// "Große" would not find "Grosse" (while "Grosse" finds "Große" through `folded`).
+fn plain_query(text: &str) -> String {
+    text.replace('ß', "ss")
+        .replace('ẞ', "SS")
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .map(|word| word.trim_start_matches('-'))
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn filter_expression(query: &SearchQuery) -> Option<String> {
@@ -279,7 +468,7 @@ fn facet_values(distribution: Option<&HashMap<String, usize>>) -> Vec<(String, u
     values
 }
 
-fn to_hit(result: SearchResult<MeiliDocument>, has_words: bool) -> SearchHit {
+fn to_hit(result: SearchResult<MeiliHit>, has_words: bool) -> SearchHit {
     let snippet = snippet(result.formatted_result.as_ref(), has_words);
     let d = result.result;
     SearchHit {
@@ -326,13 +515,18 @@ impl ProposalIndex for MeilisearchIndex {
         self.wait(task).await
     }
 
+    async fn maintain(&self) -> Result<bool, SearchError> {
+        Ok(self.prepare().await? != Prepared::Unchanged)
+    }
+
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         let end = query
             .text
             .char_indices()
             .nth(MAX_QUERY_CHARS)
             .map_or(query.text.len(), |(i, _)| i);
-        let text = query.text[..end].trim();
+        let text = plain_query(&query.text[..end]);
+        let text = text.as_str();
         let has_words = text.chars().any(char::is_alphanumeric);
         let filter = filter_expression(query);
         let sort: &[&str] = match (query.sort, has_words) {
@@ -348,7 +542,7 @@ impl ProposalIndex for MeilisearchIndex {
         let run = |strategy: MatchingStrategies| {
             let mut search = self.index.search();
             if has_words {
-                search.with_query(text);
+                search.with_query(text).with_locales(&WORD_LOCALES);
             }
             if let Some(filter) = &filter {
                 search.with_filter(filter);
@@ -360,6 +554,7 @@ impl ProposalIndex for MeilisearchIndex {
                 .with_page(page)
                 .with_hits_per_page(per_page)
                 .with_facets(Selectors::Some(&FACETS))
+                .with_attributes_to_retrieve(Selectors::Some(&RETRIEVE))
                 .with_attributes_to_crop(Selectors::Some(&crop))
                 .with_crop_length(CROP_WORDS)
                 .with_crop_marker("")
@@ -367,7 +562,7 @@ impl ProposalIndex for MeilisearchIndex {
                 .with_highlight_pre_tag(PRE)
                 .with_highlight_post_tag(POST)
                 .with_matching_strategy(strategy);
-            async move { search.execute::<MeiliDocument>().await.map_err(map_error) }
+            async move { search.execute::<MeiliHit>().await.map_err(map_error) }
         };
         let mut found = run(MatchingStrategies::ALL).await?;
         if found.total_hits == Some(0) && text.split_whitespace().count() > 1 {
@@ -426,6 +621,33 @@ mod tests {
         assert_eq!(strip_markers("a\u{1}b\u{2}c"), "abc");
         // A stray marker must not produce an empty or unbalanced part.
         assert_eq!(snippet_parts("x\u{2}y").len(), 1);
+    }
+
+    #[test]
+    fn query_syntax_is_plain_text() {
+        assert_eq!(plain_query("\"Glasfaser Ausbau\""), "Glasfaser Ausbau");
+        assert_eq!(plain_query("-Glasfaser --x - y"), "Glasfaser x y");
+        assert_eq!(plain_query("Große Straße"), "Grosse Strasse");
+        assert_eq!(plain_query("  \" - \" "), "");
+    }
+
+    #[test]
+    fn settings_compare_as_the_server_returns_them() {
+        let wanted = serde_json::to_value(settings()).unwrap();
+        let mut current = wanted.clone();
+        // The server lists filterable fields in its own order and adds defaults.
+        current["filterableAttributes"] = serde_json::json!(["status", "district", "category"]);
+        current["stopWords"] = serde_json::json!([]);
+        assert!(settings_match(&wanted, &current, ""));
+        // The order of searchable fields is the ranking: it must match.
+        current["searchableAttributes"] =
+            serde_json::json!(["text", "title", "answer", "parts", "folded"]);
+        assert!(!settings_match(&wanted, &current, ""));
+        // Meilisearch's defaults (as after a write re-created a deleted index).
+        let defaults = serde_json::json!({
+            "searchableAttributes": ["*"], "filterableAttributes": [], "localizedAttributes": null
+        });
+        assert!(!settings_match(&wanted, &defaults, ""));
     }
 
     #[test]

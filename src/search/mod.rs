@@ -97,6 +97,10 @@ pub enum SearchError {
     Unavailable(String),
     #[error("search index: {0}")]
     Index(String),
+    /// The index is missing or lacks its settings (deleted, or re-created by a write with the
+    /// defaults); the indexer repairs and rebuilds it.
+    #[error("search index lost: {0}")]
+    Lost(String),
 }
 
 /// One search backend. Implementations are cheap to share between workers.
@@ -111,6 +115,66 @@ pub trait ProposalIndex: Send + Sync {
     /// Removes every document (before a rebuild).
     async fn clear(&self) -> Result<(), SearchError>;
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
+
+    /// Checks that the index is there and set up, repairing what it can (settings); `Ok(true)` means
+    /// its documents cannot be trusted any more and it must be rebuilt from the database. The
+    /// indexer calls this every round.
+    async fn maintain(&self) -> Result<bool, SearchError> {
+        Ok(false)
+    }
+
+    /// What is wrong with the search right now, for `/ready` and the log; `None` when all is well.
+    fn problem(&self) -> Option<String> {
+        None
+    }
+
+    /// Told by the indexer while a rebuild it started runs, so `problem` can say so.
+    fn set_rebuilding(&self, _rebuilding: bool) {}
+
+    /// A fresh, empty index to rebuild into, swapped in by `finish_rebuild`; `None` when the
+    /// backend rebuilds in place (clear, then add).
+    async fn begin_rebuild(&self) -> Result<Option<Rebuild>, SearchError> {
+        Ok(None)
+    }
+
+    /// Makes the rebuilt index the live one in one step.
+    async fn finish_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
+        Err(SearchError::Index(format!(
+            "{} cannot swap in the rebuilt index {}",
+            self.backend(),
+            rebuild.name
+        )))
+    }
+
+    /// Drops a rebuild that failed half-way.
+    async fn abandon_rebuild(&self, _rebuild: Rebuild) {}
+}
+
+/// An index being rebuilt next to the live one.
+pub struct Rebuild {
+    pub target: SharedIndex,
+    /// The backend's name for it (a Meilisearch index uid).
+    pub name: String,
+}
+
+/// German spellings without umlauts and ß, as typed on keyboards without them: "Thüringen" and
+/// "Thueringen", "Straße" and "Strasse" become the same word.
+pub fn fold_german(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'Ä' => out.push_str("Ae"),
+            'Ö' => out.push_str("Oe"),
+            'Ü' => out.push_str("Ue"),
+            'ß' => out.push_str("ss"),
+            'ẞ' => out.push_str("SS"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 pub type SharedIndex = Arc<dyn ProposalIndex>;
@@ -142,10 +206,13 @@ pub struct Search {
 impl Search {
     pub async fn run(&self, query: &SearchQuery) -> Result<SearchOutcome, sea_orm::DbErr> {
         match self.index.search(query).await {
-            Ok(results) => Ok(SearchOutcome {
-                results,
-                degraded: false,
-            }),
+            Ok(mut results) => {
+                current_state(&self.db, &mut results).await?;
+                Ok(SearchOutcome {
+                    results,
+                    degraded: false,
+                })
+            }
             Err(error) => {
                 tracing::warn!(%error, backend = self.index.backend(), "search backend failed; using the database search");
                 Ok(SearchOutcome {
@@ -155,4 +222,53 @@ impl Search {
             }
         }
     }
+}
+
+/// Checks hits against the database: the index may lag behind (the search server was down when a
+/// moderator hid a proposal), but a proposal whose page answers 404 must not be listed, and its
+/// status and support count are shown as they are now.
+async fn current_state(
+    db: &sea_orm::DatabaseConnection,
+    results: &mut SearchResults,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    use crate::{db::entities::proposal, domain::proposal::ProposalStatus};
+
+    if results.hits.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+    let current: std::collections::HashMap<i64, (String, i32)> = proposal::Entity::find()
+        .select_only()
+        .column(proposal::Column::Id)
+        .column(proposal::Column::Status)
+        .column(proposal::Column::SupportsCount)
+        .filter(proposal::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, status, supports)| (id, (status, supports)))
+        .collect();
+    let before = results.hits.len();
+    results.hits.retain_mut(|hit| match current.get(&hit.id) {
+        Some((status, supports))
+            if ProposalStatus::parse(status).is_ok_and(ProposalStatus::is_public) =>
+        {
+            hit.status.clone_from(status);
+            hit.supports = i64::from(*supports);
+            true
+        }
+        _ => false,
+    });
+    let dropped = (before - results.hits.len()) as u64;
+    if dropped > 0 {
+        tracing::info!(
+            dropped,
+            "search index lags behind the database; hits that are no longer public left out"
+        );
+        results.total = results.total.saturating_sub(dropped);
+    }
+    Ok(())
 }

@@ -1,18 +1,36 @@
-//! A Meilisearch index that connects on first use and again after a failed connection attempt, so
-//! the portal starts and serves (with the database search) while the search server is down.
-use std::{future::Future, time::Duration};
-
-use tokio::sync::OnceCell;
+//! The Meilisearch index as the portal uses it: it starts and serves (with the database search)
+//! while the search server is down, never does set-up work inside a search, stops waiting for a
+//! hung server after a few timeouts (circuit breaker), and notices when the index was lost.
+//!
+//! Set-up (creating the index, applying settings) happens in `maintain`, which the indexer calls
+//! every round with a timeout that suits it, and before the first write. A search only searches:
+//! it has two seconds, after which the page falls back to the database search.
+use std::{
+    future::Future,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+    },
+    time::Duration,
+};
 
 use super::{
-    ProposalDocument, ProposalIndex, SearchError, SearchQuery, SearchResults,
-    meilisearch::MeilisearchIndex,
+    ProposalDocument, ProposalIndex, Rebuild, SearchError, SearchQuery, SearchResults,
+    indexer::IndexWake,
+    meilisearch::{MeilisearchIndex, Prepared},
 };
 
 /// A search must answer quickly or the page falls back to the database search.
 const SEARCH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Index updates wait for Meilisearch's task queue; the outbox retries after a timeout.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Applying changed settings re-indexes every document on the server.
+const PREPARE_TIMEOUT: Duration = Duration::from_secs(660);
+/// After this many searches in a row that timed out or could not connect, searches go straight to
+/// the database until a probe search succeeds.
+const BREAKER_THRESHOLD: u32 = 3;
+/// Pause between probe searches while the breaker is open.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// Bounds a call, so a server that accepts connections but never answers cannot hold a request.
 async fn within<T>(
@@ -27,30 +45,117 @@ async fn within<T>(
     })
 }
 
+/// Counts failed searches; open means searches skip the server.
+#[derive(Default)]
+struct Breaker {
+    failures: AtomicU32,
+    open: AtomicBool,
+}
+
+#[derive(Default)]
+struct Health {
+    /// The last problem `maintain` saw, until it succeeds again.
+    unreachable: Option<String>,
+    rebuilding: bool,
+    /// Why the running rebuild started.
+    rebuild_reason: Option<String>,
+}
+
 pub struct ReconnectingMeilisearch {
-    url: String,
-    api_key: Option<String>,
-    index_name: String,
-    connection: OnceCell<MeilisearchIndex>,
+    index: MeilisearchIndex,
+    /// The index was checked and set up since start-up (or since it was last found lost).
+    prepared: AtomicBool,
+    /// The index's documents cannot be trusted (it was missing or had other settings).
+    needs_rebuild: AtomicBool,
+    /// Until the rebuild after a loss is swapped in, searches use the database: the set-up index
+    /// is empty or partial, and "no results" would be wrong.
+    repairing: AtomicBool,
+    breaker: Arc<Breaker>,
+    health: Mutex<Health>,
+    /// Wakes the indexer when a search finds the index lost, so the repair starts at once.
+    wake: Option<IndexWake>,
 }
 
 impl ReconnectingMeilisearch {
-    pub fn new(url: &str, api_key: Option<&str>, index_name: &str) -> Self {
-        Self {
-            url: url.to_owned(),
-            api_key: api_key.map(str::to_owned),
-            index_name: index_name.to_owned(),
-            connection: OnceCell::new(),
+    /// Nothing is sent to the server here; a bad address is the only error.
+    pub fn new(
+        url: &str,
+        api_key: Option<&str>,
+        index_name: &str,
+        wake: Option<IndexWake>,
+    ) -> Result<Self, SearchError> {
+        Ok(Self {
+            index: MeilisearchIndex::new(url, api_key, index_name)?,
+            prepared: AtomicBool::new(false),
+            needs_rebuild: AtomicBool::new(false),
+            repairing: AtomicBool::new(false),
+            breaker: Arc::default(),
+            health: Mutex::default(),
+            wake,
+        })
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Checks and sets up the index; remembers whether its documents must be rebuilt.
+    async fn prepare(&self) -> Result<(), SearchError> {
+        let outcome = within(PREPARE_TIMEOUT, self.index.prepare()).await?;
+        if outcome != Prepared::Unchanged {
+            let reason = match outcome {
+                Prepared::Created => "the search index was missing and has been created",
+                _ => {
+                    "the search index had other settings (lost and re-created, or from an older version)"
+                }
+            };
+            tracing::warn!(
+                index = self.index.uid(),
+                reason,
+                "search settings applied; the index is rebuilt from the database in the background"
+            );
+            self.health().rebuild_reason = Some(reason.to_owned());
+            self.repairing.store(true, Ordering::SeqCst);
+            self.needs_rebuild.store(true, Ordering::SeqCst);
+        }
+        self.prepared.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn prepared(&self) -> Result<(), SearchError> {
+        if self.prepared.load(Ordering::SeqCst) {
+            Ok(())
+        } else {
+            self.prepare().await
         }
     }
 
-    /// The connected index; a failed attempt is not remembered, the next call tries again.
-    async fn index(&self) -> Result<&MeilisearchIndex, SearchError> {
-        self.connection
-            .get_or_try_init(|| {
-                MeilisearchIndex::connect(&self.url, self.api_key.as_deref(), &self.index_name)
-            })
-            .await
+    /// A search that timed out or could not connect.
+    fn search_failed(&self) {
+        let failures = self.breaker.failures.fetch_add(1, Ordering::SeqCst) + 1;
+        if failures < BREAKER_THRESHOLD || self.breaker.open.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tracing::warn!(
+            failures,
+            "meilisearch keeps failing; searches use the database until a probe search succeeds"
+        );
+        let index = self.index.clone();
+        let breaker = Arc::clone(&self.breaker);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(PROBE_EVERY).await;
+                if within(SEARCH_TIMEOUT, index.search(&SearchQuery::default()))
+                    .await
+                    .is_ok()
+                {
+                    breaker.failures.store(0, Ordering::SeqCst);
+                    breaker.open.store(false, Ordering::SeqCst);
+                    tracing::info!("meilisearch answers again; searches use it");
+                    return;
+                }
+            }
+        });
     }
 }
 
@@ -59,25 +164,138 @@ impl ProposalIndex for ReconnectingMeilisearch {
     fn backend(&self) -> &'static str {
         "meilisearch"
     }
+
     async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
-        within(WRITE_TIMEOUT, async {
-            self.index().await?.upsert(documents).await
-        })
-        .await
+        self.prepared().await?;
+        within(WRITE_TIMEOUT, self.index.upsert(documents)).await
     }
+
     async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
-        within(WRITE_TIMEOUT, async {
-            self.index().await?.remove(ids).await
-        })
-        .await
+        self.prepared().await?;
+        within(WRITE_TIMEOUT, self.index.remove(ids)).await
     }
+
     async fn clear(&self) -> Result<(), SearchError> {
-        within(WRITE_TIMEOUT, async { self.index().await?.clear().await }).await
+        self.prepared().await?;
+        within(WRITE_TIMEOUT, self.index.clear()).await
     }
+
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        within(SEARCH_TIMEOUT, async {
-            self.index().await?.search(query).await
-        })
-        .await
+        if self.breaker.open.load(Ordering::SeqCst) {
+            return Err(SearchError::Unavailable(
+                "meilisearch circuit breaker open after repeated timeouts".into(),
+            ));
+        }
+        if self.repairing.load(Ordering::SeqCst) {
+            return Err(SearchError::Lost(
+                "the search index is being rebuilt after it was lost".into(),
+            ));
+        }
+        match within(SEARCH_TIMEOUT, self.index.search(query)).await {
+            Ok(results) => {
+                self.breaker.failures.store(0, Ordering::SeqCst);
+                Ok(results)
+            }
+            Err(SearchError::Unavailable(e)) => {
+                self.search_failed();
+                Err(SearchError::Unavailable(e))
+            }
+            Err(SearchError::Lost(e)) => {
+                // The indexer's next round checks the index, re-applies the settings and rebuilds.
+                self.prepared.store(false, Ordering::SeqCst);
+                if let Some(wake) = &self.wake {
+                    wake.nudge();
+                }
+                Err(SearchError::Lost(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn maintain(&self) -> Result<bool, SearchError> {
+        match self.prepare().await {
+            Ok(()) => {
+                let mut health = self.health();
+                if let Some(problem) = health.unreachable.take() {
+                    tracing::info!(%problem, "meilisearch reachable again");
+                }
+                drop(health);
+                Ok(self.needs_rebuild.swap(false, Ordering::SeqCst))
+            }
+            Err(e) => {
+                let mut health = self.health();
+                if health.unreachable.is_none() {
+                    tracing::warn!(error = %e, "meilisearch not reachable; searches use the database");
+                }
+                health.unreachable = Some(e.to_string());
+                Err(e)
+            }
+        }
+    }
+
+    fn problem(&self) -> Option<String> {
+        let health = self.health();
+        if let Some(problem) = &health.unreachable {
+            return Some(format!(
+                "search server unreachable ({problem}); searches use the database"
+            ));
+        }
+        if self.breaker.open.load(Ordering::SeqCst) {
+            return Some(
+                "search server does not answer in time; searches use the database".to_owned(),
+            );
+        }
+        if health.rebuilding {
+            return Some(format!(
+                "search index being rebuilt from the database: {}",
+                health
+                    .rebuild_reason
+                    .as_deref()
+                    .unwrap_or("requested by the operator")
+            ));
+        }
+        if self.needs_rebuild.load(Ordering::SeqCst) {
+            return Some("search index lost; a rebuild is due".to_owned());
+        }
+        None
+    }
+
+    fn set_rebuilding(&self, rebuilding: bool) {
+        let mut health = self.health();
+        health.rebuilding = rebuilding;
+        if !rebuilding {
+            health.rebuild_reason = None;
+        }
+    }
+
+    async fn begin_rebuild(&self) -> Result<Option<Rebuild>, SearchError> {
+        self.prepared().await?;
+        let name = format!(
+            "{}_rebuild_{}",
+            self.index.uid(),
+            chrono::Utc::now().timestamp_millis()
+        );
+        let staging = self.index.sibling(&name);
+        within(PREPARE_TIMEOUT, staging.prepare()).await?;
+        Ok(Some(Rebuild {
+            target: Arc::new(staging),
+            name,
+        }))
+    }
+
+    async fn finish_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
+        let staging = self.index.sibling(&rebuild.name);
+        within(PREPARE_TIMEOUT, self.index.swap_in(&staging)).await?;
+        // Documents written while the rebuild ran are in the new index (see `indexer::rebuild`).
+        self.needs_rebuild.store(false, Ordering::SeqCst);
+        self.repairing.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn abandon_rebuild(&self, rebuild: Rebuild) {
+        let staging = self.index.sibling(&rebuild.name);
+        if let Err(e) = within(WRITE_TIMEOUT, staging.delete_index()).await {
+            tracing::warn!(error = %e, index = %rebuild.name, "half-built search index could not be deleted");
+        }
     }
 }

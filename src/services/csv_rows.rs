@@ -32,22 +32,36 @@ pub struct Row<T> {
 }
 
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<Row<T>>, CsvError> {
-    let file = std::fs::File::open(path).map_err(|source| CsvError::Io {
+    let bytes = std::fs::read(path).map_err(|source| CsvError::Io {
         path: path.to_owned(),
         source,
     })?;
+    // Lines are counted here from the byte offset: the csv crate's own line count is one short
+    // for files with Windows line ends (\r\n), which spreadsheet programs write. There a record's
+    // position is the \n of the line end before it, hence `<=`.
+    let newlines: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_at = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| {
+            newlines.partition_point(|&n| (n as u64) <= p.byte()) as u64 + 1
+        })
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .from_reader(bytes.as_slice());
     let headers = reader.headers().cloned().ok();
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Row {
             path: path.to_owned(),
-            line: e.position().map_or(0, |p| p.line()),
+            line: line_at(e.position()),
             problem: e.to_string(),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_at(record.position());
         let value = record
             .deserialize(headers.as_ref())
             .map_err(|e| match e.kind() {

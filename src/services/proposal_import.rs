@@ -501,3 +501,28 @@ mod tests {
         assert_eq!(rows[1].0, 3);
     }
 }
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    /// The line an editor shows: the header is line 1, the first row line 2, and a row after a
+    /// text with a line break in quotes starts further down.
+    #[test]
+    fn csv_rows_know_the_line_the_file_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        let lines = |text: &str| -> Vec<u64> {
+            std::fs::write(&path, text).unwrap();
+            read(&path).unwrap().into_iter().map(|(l, _)| l).collect()
+        };
+        let multiline = "title,text\nErste Zeile,kurz\nZweite,\"zwei\nZeilen\"\nDritte,kurz\n";
+        assert_eq!(lines(multiline), [2, 3, 5]);
+        // Windows line ends (Excel's CSV export): the csv crate counted one line too few.
+        assert_eq!(lines(&multiline.replace('\n', "\r\n")), [2, 3, 5]);
+        assert_eq!(
+            lines("\u{feff}title,text\r\nErste,kurz\r\nZweite,kurz"),
+            [2, 3]
+        );
+    }
+}

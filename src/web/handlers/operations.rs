@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, http::header, web};
 use serde_json::json;
 
 use crate::{
-    db,
+    db, search,
     services::{catalogue, content::PAGES, proposals, venues},
     web::{errors::WebError, state::AppState},
 };
@@ -12,9 +12,29 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+/// 200 while the database serves, also when the search has a problem: every instance shares the
+/// search server, so taking them out of the load balancer would turn a search outage (pages fall
+/// back to the database search) into a full one. The problem is reported as `"status": "degraded"`
+/// with what is wrong, for monitoring, and in the log.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match db::is_ready(&state.db).await {
-        Ok(true) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(true) => {
+            let index = &state.search.index;
+            match index.problem() {
+                None => HttpResponse::Ok().json(json!({ "status": "ready" })),
+                Some(problem) => {
+                    let pending = search::indexer::pending(&state.db).await.ok();
+                    HttpResponse::Ok().json(json!({
+                        "status": "degraded",
+                        "search": {
+                            "backend": index.backend(),
+                            "problem": problem,
+                            "pending_updates": pending,
+                        },
+                    }))
+                }
+            }
+        }
         Ok(false) => {
             HttpResponse::ServiceUnavailable().json(json!({ "status": "migrations pending" }))
         }
