@@ -169,6 +169,7 @@ async fn password_reset_is_single_use_and_revokes_sessions() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), 303, "{:?}", res.headers());
     assert_eq!(res.headers()["location"], "/anmelden?hinweis=passwort");
 
     // The first browser's session is gone; the old password no longer works, the new one does.

@@ -52,4 +52,3 @@ mod user_search;
 mod venues;
 mod volunteer_feed;
 mod volunteering;
-
