@@ -338,11 +338,16 @@ p { margin-bottom: 2em !important; }`;
  */
 export async function checkTextSpacing(page, fail) {
   const r = await page.evaluate((css) => {
-    const style = document.createElement('style');
-    style.textContent = css;
-    document.head.append(style);
+    // A constructed style sheet: the page's Content-Security-Policy (style-src 'self') blocks an
+    // injected <style> element, which would leave the check measuring the page without the spacing.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    const before = document.adoptedStyleSheets;
+    document.adoptedStyleSheets = [...before, sheet];
     const de = document.documentElement;
-    const out = { overflow: de.scrollWidth > de.clientWidth ? `${de.scrollWidth} > ${de.clientWidth}` : null, clipped: [] };
+    const probe = document.querySelector('main p, main') || document.body;
+    const applied = getComputedStyle(probe).wordSpacing !== '0px' && getComputedStyle(probe).letterSpacing !== 'normal';
+    const out = { applied, overflow: de.scrollWidth > de.clientWidth ? `${de.scrollWidth} > ${de.clientWidth}` : null, clipped: [] };
     for (const el of document.body.querySelectorAll('*')) {
       const cs = getComputedStyle(el);
       if (!/(hidden|clip)/.test(cs.overflowX + cs.overflowY)) continue;
@@ -356,9 +361,10 @@ export async function checkTextSpacing(page, fail) {
       const clipsX = !field && /(hidden|clip)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
       if (clipsX || clipsY) out.clipped.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).trim().split(/\s+/).join('.') : ''}: ${(el.textContent || '').trim().slice(0, 40)}`);
     }
-    style.remove();
+    document.adoptedStyleSheets = before;
     return out;
   }, TEXT_SPACING_CSS);
+  if (!r.applied) fail('text-spacing', 'the WCAG text spacing could not be applied to the page, so nothing was measured');
   if (r.overflow) fail('text-spacing', `with WCAG text spacing the page scrolls sideways (scrollWidth ${r.overflow})`);
   if (r.clipped.length) fail('text-spacing', `with WCAG text spacing, content is clipped in: ${r.clipped.slice(0, MAX_REPORTED).join('; ')}`);
 }
