@@ -66,6 +66,18 @@ pub const PROPOSALS_PER_ADDRESS: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// A kiosk terminal is shared by everyone in a Probierladen, so it is counted as a whole and
+/// generously: enough for a busy afternoon, not for a script left running on it.
+pub const KIOSK_BOOKINGS_PER_TERMINAL: Limit = Limit {
+    max: 60,
+    window: Duration::hours(1),
+};
+
+pub const KIOSK_PROPOSALS_PER_TERMINAL: Limit = Limit {
+    max: 30,
+    window: Duration::hours(1),
+};
+
 /// Supports, follows and reports from visitors without an account: each may send a mail.
 pub const PROPOSAL_MAILS_PER_ADDRESS: Limit = Limit {
     max: 30,

@@ -1,10 +1,13 @@
 //! Kiosk terminals: pairing, the kiosk pages (no-store, no personal data left behind), booking with
 //! a one-time receipt, feedback and proposals with channel `kiosk`, usage counts, the back office.
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use teilhabe::{
-    db::entities::{audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, venue},
-    services::kiosk,
+    db::entities::{
+        audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, throttle_event,
+        venue,
+    },
+    services::{kiosk, throttle},
 };
 
 use crate::{
@@ -642,3 +645,85 @@ async fn admins_register_and_revoke_terminals_in_the_back_office() {
         ["kiosk.terminal-registered", "kiosk.terminal-revoked"]
     );
 }
+
+/// Fills a terminal's bucket up to `limit`, as that many bookings or proposals within the hour would.
+async fn use_up(app: &TestApp, kind: &str, terminal_id: i32, limit: throttle::Limit) {
+    let bucket = throttle::bucket(kind, &terminal_id.to_string());
+    for _ in 0..limit.max {
+        throttle_event::ActiveModel {
+            bucket: Set(bucket.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+on_both_backends!(a_terminal_has_its_own_limits, |app| {
+    let terminal_id = paired_app(&app).await;
+    let date = upcoming_date(&app).await;
+    let href = format!("/kiosk/kurse/{}/buchen", date.id);
+    use_up(
+        &app,
+        "kiosk-booking",
+        terminal_id,
+        throttle::KIOSK_BOOKINGS_PER_TERMINAL,
+    )
+    .await;
+    let res = app
+        .submit(
+            &href,
+            &href,
+            &[("name", "Erika Kiosk"), ("phone", ""), ("places", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, "#name-error").contains("Personal"));
+    assert_eq!(
+        select(&doc, "input[name=\"name\"]")[0]
+            .value()
+            .attr("value"),
+        Some("Erika Kiosk"),
+        "the input is kept"
+    );
+    let stored = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    use_up(
+        &app,
+        "kiosk-proposal",
+        terminal_id,
+        throttle::KIOSK_PROPOSALS_PER_TERMINAL,
+    )
+    .await;
+    let before = proposal::Entity::find().count(&app.db).await.unwrap();
+    let venue = venue_of_course_1(&app).await;
+    let category = teilhabe::domain::proposal::ProposalCategory::ALL[0].key();
+    let res = app
+        .submit(
+            "/kiosk/vorschlag",
+            "/kiosk/vorschlag",
+            &[
+                ("titel", "Mehr Bänke am Anger"),
+                (
+                    "text",
+                    "Am Anger fehlen Bänke zum Ausruhen für ältere Menschen.",
+                ),
+                ("kategorie", category),
+                ("kreis", &venue.district_key),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(
+        proposal::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+});

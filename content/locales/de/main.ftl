@@ -1553,3 +1553,6 @@ mail-change-exists-subject = Ihre E-Mail-Adresse bei Teilhabe Thüringen
 mail-change-exists-intro = Guten Tag, jemand wollte Ihre E-Mail-Adresse bei einem anderen Konto eintragen. Zu Ihrer Adresse gibt es aber schon Ihr Konto; wir haben nichts geändert.
 mail-change-exists-action = Passwort vergessen? Neues Passwort festlegen
 mail-change-exists-outro = Wenn Sie das selbst waren, melden Sie sich einfach mit dieser Adresse an.
+
+## Kiosk throttles per terminal
+error-kiosk-throttled = An diesem Gerät wurde in der letzten Stunde sehr viel eingegeben. Bitte fragen Sie das Personal im Laden oder versuchen Sie es später noch einmal.

@@ -1553,3 +1553,6 @@ mail-change-exists-subject = Your email address at Teilhabe Thüringen
 mail-change-exists-intro = Hello, someone wanted to enter your email address for another account. Your address already belongs to your account; we changed nothing.
 mail-change-exists-action = Forgot your password? Set a new one
 mail-change-exists-outro = If that was you, simply sign in with this address.
+
+## Kiosk throttles per terminal
+error-kiosk-throttled = A great deal has been entered on this device in the last hour. Please ask the staff in the shop or try again later.

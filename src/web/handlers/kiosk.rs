@@ -286,6 +286,22 @@ pub async fn booking_form(
     )
 }
 
+/// Counts one booking or proposal from this terminal; true when the terminal is over its limit.
+async fn terminal_throttled(
+    page: &Page,
+    kiosk: &Kiosk,
+    kind: &str,
+    limit: throttle::Limit,
+) -> Result<bool, WebError> {
+    if !page.state().settings.rate_limits {
+        return Ok(false);
+    }
+    let bucket = throttle::bucket(kind, &kiosk.terminal.id.to_string());
+    Ok(throttle::take(&page.state().db, &[(&bucket, limit)])
+        .await?
+        .is_some())
+}
+
 pub async fn book(
     req: HttpRequest,
     page: Page,
@@ -305,6 +321,25 @@ pub async fn book(
     request.language = page.language;
     let db = &page.state().db;
     let now = Utc::now();
+    if terminal_throttled(
+        &page,
+        &kiosk,
+        "kiosk-booking",
+        throttle::KIOSK_BOOKINGS_PER_TERMINAL,
+    )
+    .await?
+    {
+        let mut response = render_booking(
+            &page,
+            &kiosk,
+            &entry,
+            &form,
+            &FieldErrors::single("name", "error-kiosk-throttled"),
+            None,
+        )?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     match page
         .state()
         .booking_desk()
@@ -542,6 +577,19 @@ pub async fn proposal_submit(
         Ok(draft) => draft,
         Err(errors) => return render_proposal(&page, &kiosk, &form, &errors).await,
     };
+    if terminal_throttled(
+        &page,
+        &kiosk,
+        "kiosk-proposal",
+        throttle::KIOSK_PROPOSALS_PER_TERMINAL,
+    )
+    .await?
+    {
+        let errors = FieldErrors::single("titel", "error-kiosk-throttled");
+        let mut response = render_proposal(&page, &kiosk, &form, &errors).await?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
     match page
         .state()
         .proposal_desk()
