@@ -15,6 +15,7 @@ mod m20261201_000010_export_schedule_mark;
 mod m20261202_000011_perf_catalogue_indexes;
 mod m20261202_000012_outbox_dead_letter;
 mod m20261202_000013_export_jobs;
+mod m20261202_000014_form_submissions;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_perf_catalogue_indexes::Migration),
             Box::new(m20261202_000012_outbox_dead_letter::Migration),
             Box::new(m20261202_000013_export_jobs::Migration),
+            Box::new(m20261202_000014_form_submissions::Migration),
         ]
     }
 }

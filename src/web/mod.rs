@@ -12,6 +12,7 @@ pub mod security_headers;
 pub mod session;
 pub mod spam;
 pub mod state;
+pub mod submission;
 
 use actix_web::{
     Error, HttpResponse,

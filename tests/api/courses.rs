@@ -373,8 +373,16 @@ async fn post_booking(
     date_id: i32,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
+    // Each call is a booking of its own, as if from a freshly opened form: a new form key.
+    let key = teilhabe::web::submission::new_key();
     let mut form: Vec<(&str, &str)> = fields.to_vec();
-    form.extend(hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    form.push(("einreichung", &key));
+    form.extend(
+        hidden
+            .iter()
+            .filter(|(k, _)| k != "einreichung")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     app.post_form(&form_path(slug, date_id), &form).await
 }
 

@@ -16,6 +16,7 @@ mod csrf;
 mod db_errors;
 mod demo_data;
 mod demo_race;
+mod double_submission;
 mod downloads;
 mod events;
 mod export;

@@ -10,6 +10,7 @@ pub mod export_job_zip;
 pub mod export_run;
 pub mod feedback;
 pub mod feedback_invitation;
+pub mod form_submission;
 pub mod kiosk_terminal;
 pub mod kiosk_usage;
 pub mod offer;

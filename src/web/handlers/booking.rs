@@ -15,7 +15,7 @@ use crate::{
         booking::{self as engine, BookingError},
         catalogue, throttle,
     },
-    web::{errors::WebError, page::Page, spam::client_address},
+    web::{errors::WebError, page::Page, spam::client_address, submission},
 };
 
 #[derive(Deserialize, Serialize, Default)]
@@ -28,6 +28,9 @@ pub struct BookingForm {
     /// Honeypot: hidden from people, filled in by bots.
     #[serde(skip_serializing)]
     website: String,
+    /// This form's key: sent twice, it books once (`web::submission`).
+    #[serde(skip_serializing)]
+    einreichung: String,
 }
 
 /// The date, if it belongs to the offer in the address.
@@ -99,11 +102,25 @@ pub async fn submit(
     let entry = date_of(&page, &slug, date_id).await?;
     let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     let form = form.into_inner();
-    let mut errors = FieldErrors::default();
     if !form.website.is_empty() {
         tracing::info!("booking honeypot filled; ignored");
         return Err(WebError::NotFound);
     }
+    submission::once(&page, &form.einreichung, || async {
+        book(&req, &page, date_id, &entry, &sessions, &form).await
+    })
+    .await
+}
+
+async fn book(
+    req: &HttpRequest,
+    page: &Page,
+    date_id: i32,
+    entry: &catalogue::Entry,
+    sessions: &[catalogue::DateSummary],
+    form: &BookingForm,
+) -> Result<HttpResponse, WebError> {
+    let mut errors = FieldErrors::default();
     let db = &page.state().db;
     let mut request = match BookingRequest::parse(
         &form.name,
@@ -113,18 +130,18 @@ pub async fn submit(
         Channel::Online,
     ) {
         Ok(request) => request,
-        Err(errors) => return render_form(&page, &sessions, &entry, &form, &errors, None),
+        Err(errors) => return render_form(page, sessions, entry, form, &errors, None),
     };
     request.language = page.language;
     request.user_id = page.user().map(|u| u.id);
-    let bucket = throttle::bucket("booking-address", &client_address(&req));
+    let bucket = throttle::bucket("booking-address", &client_address(req));
     if page.state().settings.rate_limits
         && throttle::take(db, &[(&bucket, throttle::BOOKING_PER_ADDRESS)])
             .await?
             .is_some()
     {
         errors.add("name", "error-throttled");
-        let mut response = render_form(&page, &sessions, &entry, &form, &errors, None)?;
+        let mut response = render_form(page, sessions, entry, form, &errors, None)?;
         *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
@@ -146,12 +163,12 @@ pub async fn submit(
                 BookingError::TooManyPlaces => errors.add("places", "error-places-over-limit"),
                 BookingError::Duplicate => errors.add("email", "error-booking-duplicate"),
                 BookingError::NotBookable(reason) => {
-                    return render_form(&page, &sessions, &entry, &form, &errors, Some(reason));
+                    return render_form(page, sessions, entry, form, &errors, Some(reason));
                 }
                 BookingError::DateNotFound => return Err(WebError::NotFound),
                 other => return Err(WebError::Internal(other.into())),
             }
-            render_form(&page, &sessions, &entry, &form, &errors, None)
+            render_form(page, sessions, entry, form, &errors, None)
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::{
         proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
         throttle,
     },
-    web::{errors::WebError, page::Page, spam::client_address},
+    web::{errors::WebError, page::Page, spam::client_address, submission},
 };
 
 pub const PER_PAGE: u32 = 20;
@@ -281,6 +281,9 @@ pub struct HandInForm {
     pub schritt: String,
     #[serde(skip_serializing)]
     pub website: String,
+    /// This form's key: sent twice, it is handed in once (`web::submission`).
+    #[serde(skip_serializing)]
+    pub einreichung: String,
 }
 
 /// The value of `schritt` once the similar proposals were shown.
@@ -334,10 +337,21 @@ pub async fn hand_in(
         tracing::info!("proposal honeypot filled; ignored");
         return Err(WebError::NotFound);
     }
+    submission::once(&page, &form.einreichung, || async {
+        hand_in_once(&req, &page, &form).await
+    })
+    .await
+}
+
+async fn hand_in_once(
+    req: &HttpRequest,
+    page: &Page,
+    form: &HandInForm,
+) -> Result<HttpResponse, WebError> {
     let mut errors = FieldErrors::default();
     let draft = match form.proposal.parse(page.user().is_none()) {
         Ok(draft) => draft,
-        Err(errors) => return render_hand_in(&page, &form, &errors, None).await,
+        Err(errors) => return render_hand_in(page, form, &errors, None).await,
     };
     // First submit: show similar published proposals, so people can support one instead.
     if form.schritt != FINAL_STEP {
@@ -348,7 +362,7 @@ pub async fn hand_in(
         };
         let outcome = page.state().search.run(&query).await?;
         if !outcome.results.hits.is_empty() {
-            let names = district_names(&page).await?;
+            let names = district_names(page).await?;
             let similar = outcome
                 .results
                 .hits
@@ -358,7 +372,7 @@ pub async fn hand_in(
                     hit,
                 })
                 .collect();
-            return render_hand_in(&page, &form, &FieldErrors::default(), Some(similar)).await;
+            return render_hand_in(page, form, &FieldErrors::default(), Some(similar)).await;
         }
     }
     let submitter = match page.user() {
@@ -368,7 +382,7 @@ pub async fn hand_in(
         },
         None => Submitter::Unregistered(draft.email.clone().ok_or(WebError::Forbidden)?),
     };
-    let bucket = throttle::bucket("proposal-address", &client_address(&req));
+    let bucket = throttle::bucket("proposal-address", &client_address(req));
     if page.state().settings.rate_limits
         && throttle::take(
             &page.state().db,
@@ -378,7 +392,7 @@ pub async fn hand_in(
         .is_some()
     {
         errors.add("titel", "error-throttled");
-        let mut response = render_hand_in(&page, &form, &errors, None).await?;
+        let mut response = render_hand_in(page, form, &errors, None).await?;
         *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
@@ -394,7 +408,7 @@ pub async fn hand_in(
         ))),
         Err(error) => {
             let errors = form_errors(error)?;
-            render_hand_in(&page, &form, &errors, None).await
+            render_hand_in(page, form, &errors, None).await
         }
     }
 }
