@@ -2,7 +2,7 @@
 //! page with support, follow and report, and the pages behind mailed links.
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
@@ -20,18 +20,12 @@ use crate::{
         proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
         throttle,
     },
-    web::{errors::WebError, page::Page, spam::client_address, submission},
+    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address, submission},
 };
 
 pub const PER_PAGE: u32 = 20;
 /// How many similar proposals the hand-in form shows before submitting.
 const SIMILAR: u32 = 5;
-
-fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_owned()))
-        .finish()
-}
 
 /// Field errors for the form, or the error page for everything else.
 pub fn form_errors(error: ProposalError) -> Result<FieldErrors, WebError> {
@@ -402,7 +396,7 @@ async fn hand_in_once(
         .submit(draft, submitter, page.language)
         .await
     {
-        Ok(receipt) => Ok(redirect(&format!(
+        Ok(receipt) => Ok(see_other(format!(
             "/vorschlaege/eingereicht?bestaetigen={}",
             receipt.status == ProposalStatus::Unconfirmed
         ))),
@@ -524,7 +518,7 @@ async fn render_show(
 ) -> Result<HttpResponse, WebError> {
     let found = match page.state().proposal_desk().public(id).await {
         Ok(Lookup::Found(found)) => found,
-        Ok(Lookup::MergedInto(kept)) => return Ok(redirect(&format!("/vorschlaege/{kept}"))),
+        Ok(Lookup::MergedInto(kept)) => return Ok(see_other(format!("/vorschlaege/{kept}"))),
         Err(ProposalError::NotFound) => return Err(WebError::NotFound),
         Err(e) => return Err(WebError::Internal(e.into())),
     };
@@ -585,7 +579,7 @@ pub async fn show(
 }
 
 fn back_with(id: i64, notice: &str) -> HttpResponse {
-    redirect(&format!("/vorschlaege/{id}?hinweis={notice}#aktionen"))
+    see_other(format!("/vorschlaege/{id}?hinweis={notice}#aktionen"))
 }
 
 pub async fn support(
@@ -879,7 +873,7 @@ pub async fn own(page: Page, token: web::Path<String>) -> Result<HttpResponse, W
 
 pub async fn confirm_own(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     match page.state().proposal_desk().confirm_author(&token).await {
-        Ok(()) => Ok(redirect(&format!("/vorschlaege/eigene/{token}"))),
+        Ok(()) => Ok(see_other(format!("/vorschlaege/eigene/{token}"))),
         Err(ProposalError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
     }
@@ -896,7 +890,7 @@ pub async fn revise(
         Err(errors) => return render_own(&page, &token, Some(form), &errors).await,
     };
     match page.state().proposal_desk().revise(&token, draft).await {
-        Ok(()) => Ok(redirect(&format!("/vorschlaege/eigene/{token}"))),
+        Ok(()) => Ok(see_other(format!("/vorschlaege/eigene/{token}"))),
         Err(error) => {
             let errors = form_errors(error)?;
             render_own(&page, &token, Some(form), &errors).await
