@@ -35,10 +35,14 @@ fn is_secret_segment(pattern_segment: &str) -> bool {
 
 /// The path as it may be logged: every segment that the matching route pattern names as a secret
 /// parameter is replaced by `…`. Query strings are never logged (reset and confirmation links carry
-/// their token there).
+/// their token there). A path that matches no route (a secret link cut short or mistyped) keeps only
+/// its first segment.
 pub fn loggable_path<'a>(path: &'a str, pattern: Option<&str>) -> std::borrow::Cow<'a, str> {
     let Some(pattern) = pattern else {
-        return path.into();
+        return match path.trim_start_matches('/').split_once('/') {
+            Some((first, _)) => format!("/{first}/…").into(),
+            None => path.into(),
+        };
     };
     if !is_secret_route(pattern) {
         return path.into();
@@ -126,6 +130,7 @@ mod tests {
             loggable_path("/kurse/abc", Some("/kurse/{slug}")),
             "/kurse/abc"
         );
-        assert_eq!(loggable_path("/unbekannt/abc", None), "/unbekannt/abc");
+        assert_eq!(loggable_path("/unbekannt", None), "/unbekannt");
+        assert_eq!(loggable_path("/buchung/AbC123/falsch", None), "/buchung/…");
     }
 }

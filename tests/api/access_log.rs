@@ -62,6 +62,10 @@ async fn secret_links_are_masked_in_the_access_log() {
         ("GET", format!("/passwort-neu?token={SECRET}")),
         ("GET", format!("/konto/bestaetigen?token={SECRET}")),
         ("GET", format!("/konto/email-bestaetigen?token={SECRET}")),
+        // Links that match no route: cut short, mistyped, or with something appended.
+        ("GET", format!("/buchung/{SECRET}/falsch/mehr")),
+        ("GET", format!("/rueckmeldung/termin/{SECRET}")),
+        ("GET", format!("/vorschlaege/eigene/{SECRET}/x/y")),
     ];
     for (method, path) in &secret_paths {
         let req = test::TestRequest::default()
