@@ -177,3 +177,58 @@ fn spawn_app_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+on_both_backends!(
+    supports_from_before_the_address_rule_get_the_address_hash,
+    |app| {
+        use migration::MigratorTrait;
+        use sea_orm::ActiveModelTrait;
+        use teilhabe::db::entities::proposal_support;
+        let ids = public_proposals(&app).await;
+        let desk = app.state().proposal_desk();
+        let citizen = user::Entity::find()
+            .filter(user::Column::Email.eq(CITIZEN))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let outcome = desk
+            .support(ids[0], Some(citizen), None, Language::De)
+            .await;
+        assert_eq!(outcome.unwrap(), SupportOutcome::Counted);
+        let support = || async {
+            proposal_support::Entity::find()
+                .filter(proposal_support::Column::UserId.eq(citizen))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let expected = support()
+            .await
+            .email_hash
+            .expect("recorded with the support");
+        // As a support given before the rule was stored.
+        let mut old: proposal_support::ActiveModel = support().await.into();
+        old.email_hash = sea_orm::Set(None);
+        old.update(&app.db).await.unwrap();
+
+        let backfill = migration::Migrator::migrations()
+            .into_iter()
+            .find(|m| m.name() == "m20261202_000017_support_address_hashes")
+            .expect("the migration exists");
+        backfill
+            .up(&migration::SchemaManager::new(&app.db))
+            .await
+            .unwrap();
+        assert_eq!(support().await.email_hash, Some(expected));
+
+        // The same person by link with the account's address: not counted again.
+        let address = Email::parse(CITIZEN).unwrap();
+        let outcome = desk
+            .support(ids[0], None, Some(&address), Language::De)
+            .await;
+        assert_eq!(outcome.unwrap(), SupportOutcome::AlreadySupported);
+    }
+);
