@@ -371,6 +371,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(routes::submission::middleware))
                 .wrap(middleware::from_fn(page_cache::middleware))
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))

@@ -19,6 +19,9 @@ pub enum WebError {
     LoginRequired(String),
     #[error("forbidden")]
     Forbidden,
+    /// The same form is still being handled by a first submission.
+    #[error("the same form is still being handled")]
+    Busy,
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -31,6 +34,7 @@ impl ResponseError for WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Busy => StatusCode::CONFLICT,
             Self::Database(e) => match classify(e) {
                 DbFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 DbFailure::Conflict => StatusCode::CONFLICT,
@@ -49,7 +53,7 @@ impl ResponseError for WebError {
                     .insert_header((header::LOCATION, format!("/anmelden?{query}")))
                     .finish();
             }
-            Self::NotFound | Self::Forbidden => {}
+            Self::NotFound | Self::Forbidden | Self::Busy => {}
             Self::Database(e) => match classify(e) {
                 DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
                 DbFailure::Conflict => tracing::warn!(error = %e, "change refused by a constraint"),

@@ -74,6 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(feedback::code_form))
                 .route(web::post().to(feedback::code_submit)),
         )
+        // Before `/rueckmeldung/{token}`, which would take `danke` for a token.
+        .route("/rueckmeldung/danke", web::get().to(feedback::thanks))
         .service(
             web::resource("/rueckmeldung/{token}")
                 .route(web::get().to(feedback::invited_form))

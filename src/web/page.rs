@@ -98,7 +98,6 @@ impl Page {
     pub fn form_context(&self) -> tera::Context {
         let mut ctx = self.context();
         ctx.insert("csrf_token", &self.session.csrf_token());
-        ctx.insert("submission_key", &super::submission::new_key());
         ctx
     }
 

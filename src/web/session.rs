@@ -18,7 +18,7 @@ use actix_web::{
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use super::{access_log, errors::WebError, page::Page, state::AppState};
+use super::{access_log, errors::WebError, page::Page, state::AppState, submission::Submission};
 use crate::{
     domain::{account::CurrentUser, text},
     services::{accounts, sessions},
@@ -314,6 +314,12 @@ pub async fn middleware(
             );
         }
         if let Some(bytes) = body {
+            if let Some(submission) = expected
+                .as_deref()
+                .and_then(|token| Submission::of(token, req.path(), &bytes))
+            {
+                req.extensions_mut().insert(submission);
+            }
             req.set_payload(cleaned_form(bytes).into());
         }
     }

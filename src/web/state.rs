@@ -130,5 +130,6 @@ fn load_templates(
     tera.autoescape_on(vec![".html", ".xml"]);
     translations.register(&mut tera);
     assets.register(&mut tera);
+    super::submission::register(&mut tera);
     Ok(tera)
 }

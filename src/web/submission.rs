@@ -1,14 +1,24 @@
-//! Forms that create something (a booking, a proposal) are handled once per form: each rendered
-//! form carries a fresh key (`einreichung`), and a second submission of the same form, at the same
-//! moment or later, leads to where the first one did instead of creating a second record.
-use std::future::Future;
+//! Every form is handled once: each rendered form carries a fresh key (`einreichung`, written by the
+//! `forms::csrf` macro), and a second submission of the same form with the same content, at the same
+//! moment (double click, double tap on a kiosk) or later (back button, a slow connection sent again),
+//! leads where the first one did instead of creating a second record. A form sent again with changed
+//! content is a new submission.
+use std::collections::HashMap;
 
-use actix_web::{HttpResponse, http::header};
+use actix_web::{
+    Error, HttpMessage,
+    body::{EitherBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::header,
+    middleware::Next,
+    web,
+};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
 
-use super::{errors::WebError, handlers::see_other, page::Page};
-use crate::{db::entities::form_submission, services::sessions::hash_token};
+use super::{handlers::see_other, state::AppState};
+use crate::db::entities::form_submission;
 
 /// The hidden field's name.
 pub const FIELD: &str = "einreichung";
@@ -21,16 +31,51 @@ pub fn new_key() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// `submission_key()` in templates: a fresh key for each form on a page.
+pub fn register(tera: &mut tera::Tera) {
+    tera.register_function("submission_key", |_: &HashMap<String, tera::Value>| {
+        Ok(tera::Value::String(new_key()))
+    });
+}
+
+/// What identifies one submission of one form: set by the session middleware once the form's
+/// CSRF token is checked, read by [`middleware`].
+#[derive(Clone)]
+pub struct Submission(String);
+
+impl Submission {
+    /// The submission of a form body with a well-formed key, bound to the session's form token (a
+    /// key seen by someone else leads nowhere), the address and the content. `None` without a key
+    /// (the API, an old page): the form is handled as it comes.
+    pub fn of(csrf_token: &str, path: &str, body: &[u8]) -> Option<Self> {
+        let key = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == FIELD)
+            .map(|(_, v)| v)?;
+        let key = key.trim();
+        if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut digest = Sha256::new();
+        for part in [csrf_token.as_bytes(), path.as_bytes(), key.as_bytes(), body] {
+            digest.update((part.len() as u64).to_be_bytes());
+            digest.update(part);
+        }
+        Some(Self(hex::encode(digest.finalize())))
+    }
+}
+
 enum Claim {
     /// This request handles the form.
-    Mine(String),
+    Mine,
     /// The first submission led here.
     Done(String),
     /// The first submission is still being handled.
     Busy,
 }
 
-async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, WebError> {
+async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, sea_orm::DbErr> {
     let inserted = form_submission::ActiveModel {
         key_hash: Set(key_hash.to_owned()),
         location: Set(None),
@@ -39,7 +84,7 @@ async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, WebErro
     .insert(db)
     .await;
     if inserted.is_ok() {
-        return Ok(Claim::Mine(key_hash.to_owned()));
+        return Ok(Claim::Mine);
     }
     match form_submission::Entity::find_by_id(key_hash)
         .one(db)
@@ -51,56 +96,63 @@ async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, WebErro
     }
 }
 
-/// Runs `handle` once per form key: a repeated submission gets the first one's redirect. A refused
-/// submission (anything but a redirect) releases the key, so the corrected form can be sent.
-/// Without a well-formed key (the API, an old page) the form is handled as it comes.
-pub async fn once<F, Fut>(page: &Page, key: &str, handle: F) -> Result<HttpResponse, WebError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<HttpResponse, WebError>>,
-{
-    let key = key.trim();
-    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return handle().await;
-    }
-    let db = &page.state().db;
-    // Bound to the session, so a key seen by someone else leads nowhere.
-    let key_hash = hash_token(&format!("{}:{key}", page.session().csrf_token()));
+/// Runs the handler once per submission: a repeat gets the first one's redirect. A refused
+/// submission (anything but a redirect) releases its key, so the corrected form can be sent.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let submission = req.extensions().get::<Submission>().cloned();
+    let (Some(Submission(key_hash)), Some(state)) =
+        (submission, req.app_data::<web::Data<AppState>>().cloned())
+    else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let db = &state.db;
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mine = loop {
-        match claim(db, &key_hash).await? {
-            Claim::Mine(hash) => break hash,
-            Claim::Done(location) => return Ok(see_other(location)),
+    loop {
+        let claimed = match claim(db, &key_hash).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                // Without the record the form is still handled: a lost duplicate check is better
+                // than a lost booking.
+                tracing::warn!(error = %e, "form submission could not be recorded");
+                return Ok(next.call(req).await?.map_into_left_body());
+            }
+        };
+        match claimed {
+            Claim::Mine => break,
+            Claim::Done(location) => {
+                return Ok(req.into_response(see_other(location)).map_into_right_body());
+            }
             Claim::Busy if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(POLL).await;
             }
             Claim::Busy => {
-                return Err(WebError::Database(sea_orm::DbErr::Custom(
-                    "the same form is still being handled".into(),
-                )));
+                tracing::warn!("the same form is still being handled");
+                return Err(super::errors::WebError::Busy.into());
             }
         }
-    };
-    let outcome = handle().await;
-    let location = match &outcome {
-        Ok(response) if response.status().is_redirection() => response
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned),
-        _ => None,
-    };
+    }
+    let res = next.call(req).await?;
+    let location = res
+        .status()
+        .is_redirection()
+        .then(|| res.headers().get(header::LOCATION))
+        .flatten()
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
     let kept = match location {
         Some(location) => form_submission::Entity::update_many()
             .col_expr(
                 form_submission::Column::Location,
                 sea_orm::sea_query::Expr::value(location),
             )
-            .filter(form_submission::Column::KeyHash.eq(mine.as_str()))
+            .filter(form_submission::Column::KeyHash.eq(key_hash.as_str()))
             .exec(db)
             .await
             .map(drop),
-        None => form_submission::Entity::delete_by_id(mine.as_str())
+        None => form_submission::Entity::delete_by_id(key_hash.as_str())
             .exec(db)
             .await
             .map(drop),
@@ -108,7 +160,7 @@ where
     if let Err(e) = kept {
         tracing::warn!(error = %e, "the result of a form could not be kept for a repeat");
     }
-    outcome
+    Ok(res.map_into_left_body())
 }
 
 /// Keys are only needed while someone might send the same form again.
@@ -121,4 +173,32 @@ pub async fn delete_older_than(
         .exec(db)
         .await?
         .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_submission_is_its_session_address_key_and_content() {
+        let body = format!("name=A&{FIELD}={KEY}");
+        let one = Submission::of("t", "/a", body.as_bytes()).unwrap().0;
+        assert_eq!(one, Submission::of("t", "/a", body.as_bytes()).unwrap().0);
+        assert_ne!(one, Submission::of("u", "/a", body.as_bytes()).unwrap().0);
+        assert_ne!(one, Submission::of("t", "/b", body.as_bytes()).unwrap().0);
+        let changed = format!("name=B&{FIELD}={KEY}");
+        assert_ne!(
+            one,
+            Submission::of("t", "/a", changed.as_bytes()).unwrap().0
+        );
+    }
+
+    #[test]
+    fn no_well_formed_key_no_submission() {
+        assert!(Submission::of("t", "/a", b"name=A").is_none());
+        assert!(Submission::of("t", "/a", format!("{FIELD}=xyz").as_bytes()).is_none());
+        assert!(Submission::of("t", "/a", format!("{FIELD}={KEY}0").as_bytes()).is_none());
+    }
 }

@@ -1,7 +1,9 @@
 //! A form sent twice (double click, slow connection, back button) books once and hands in once; the
-//! second submission leads where the first did. Checked with both sent at the same moment.
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use teilhabe::db::entities::{booking, proposal};
+//! second submission leads where the first did. Checked with both sent at the same moment, for the
+//! public, the staff and the feedback forms (the kiosk's double tap is in `kiosk.rs`).
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::db::entities::{barrier_report, booking, feedback, offer_date, proposal};
 
 use crate::{helpers::TestApp, on_both_backends};
 
@@ -138,4 +140,110 @@ on_both_backends!(a_form_sent_twice_creates_one_record, |app| {
     .await;
     let res = app.post_form("/vorschlaege/neu", &pairs(&corrected)).await;
     assert_eq!(res.status(), 303);
+});
+
+/// Sends `form` to `action` twice at the same moment; both answers lead to the same place.
+async fn sent_twice(app: &TestApp, action: &str, form: &[(String, String)]) -> String {
+    let sent = pairs(form);
+    let (a, b) = tokio::join!(app.post_form(action, &sent), app.post_form(action, &sent));
+    let location = location_of(&a);
+    assert!(location.is_some(), "{action}: {:?}", a.status());
+    assert_eq!(location, location_of(&b), "{action}");
+    location.unwrap()
+}
+
+on_both_backends!(every_form_is_handled_once, |app| {
+    // A barrier report.
+    let form = filled(
+        &app,
+        "/barriere-melden",
+        &[
+            ("page", "/kurse"),
+            ("description", "Der Kontrast der Knöpfe ist zu schwach."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        sent_twice(&app, "/barriere-melden", &form).await,
+        "/barriere-melden/danke"
+    );
+    assert_eq!(
+        barrier_report::Entity::find().count(&app.db).await.unwrap(),
+        1
+    );
+
+    // Feedback through a date's printed code.
+    let starts_at = Utc::now() - Duration::days(1);
+    let date = offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::minutes(90)),
+        capacity: Set(10),
+        booked_places: Set(4),
+        max_places_per_booking: Set(2),
+        status: Set("scheduled".into()),
+        created_at: Set(starts_at - Duration::days(10)),
+        feedback_code: Set(Some("gedruckterCode123".into())),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let public = format!("/rueckmeldung/termin/{}/gedruckterCode123", date.id);
+    let form = filled(&app, &public, &[("bewertung", "5")]).await;
+    assert_eq!(
+        sent_twice(&app, &public, &form).await,
+        "/rueckmeldung/danke"
+    );
+    let (status, _) = app.get_html("/rueckmeldung/danke").await;
+    assert_eq!(status, 200);
+    let feedback_count = || async {
+        feedback::Entity::find()
+            .filter(feedback::Column::DateId.eq(date.id))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(feedback_count().await, 1);
+    // The same form with another answer (back button, changed mind): a second feedback.
+    let changed: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "bewertung" { "4" } else { v };
+            (k.clone(), v.to_owned())
+        })
+        .collect();
+    assert_eq!(app.post_form(&public, &pairs(&changed)).await.status(), 303);
+    assert_eq!(feedback_count().await, 2);
+
+    // A booking taken by staff on the phone.
+    assert_eq!(
+        app.login("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026")
+            .await
+            .status(),
+        303
+    );
+    let before = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(1))
+        .count(&app.db)
+        .await
+        .unwrap();
+    let form = filled(
+        &app,
+        "/verwaltung/termine/1",
+        &[
+            ("name", "Anruf Doppelt"),
+            ("phone", "0361 777777"),
+            ("email", ""),
+            ("places", "1"),
+        ],
+    )
+    .await;
+    sent_twice(&app, "/verwaltung/termine/1/buchen", &form).await;
+    let after = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(1))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(after, before + 1, "one booking by phone");
 });

@@ -155,7 +155,8 @@ on_both_backends!(participants_get_one_single_use_link_after_the_date, |app| {
             ],
         )
         .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/rueckmeldung/danke");
     let saved = stored(&app, date.id).await;
     assert_eq!(saved.len(), 1);
     assert_eq!(saved[0].channel, "online");
@@ -242,7 +243,7 @@ async fn the_printed_qr_code_and_paper_forms_reach_the_same_date() {
     let res = app
         .post_form(&public, &[("csrf_token", &token), ("bewertung", "5")])
         .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
     let channels: Vec<String> = stored(&app, date.id)
         .await
         .into_iter()
@@ -323,7 +324,7 @@ on_both_backends!(
             });
         }
         let answers = sent.join_all().await;
-        let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
+        let accepted = answers.iter().filter(|(status, _)| *status == 303).count();
         assert_eq!(
             accepted,
             4,
@@ -331,7 +332,7 @@ on_both_backends!(
             answers.iter().map(|a| a.0).collect::<Vec<_>>()
         );
         assert_eq!(qr_forms(&app, date_id).await, 4);
-        for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
+        for (status, body) in answers.iter().filter(|(status, _)| *status != 303) {
             assert_eq!(*status, 409);
             assert!(body.contains("alle Rückmeldungen da"), "{body}");
         }
@@ -366,7 +367,7 @@ on_both_backends!(
             let res = app
                 .post_form(&public, &[("csrf_token", &token), ("bewertung", "4")])
                 .await;
-            assert_eq!(res.status(), 200, "form {n}");
+            assert_eq!(res.status(), 303, "form {n}");
         }
         let res = app
             .post_form(&public, &[("csrf_token", &token), ("bewertung", "4")])

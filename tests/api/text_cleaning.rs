@@ -90,7 +90,7 @@ on_both_backends!(control_and_bidi_characters_are_dropped_everywhere, |app| {
         )
         .await;
     no_5xx(&res, "feedback");
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
     let stored = feedback::Entity::find()
         .filter(feedback::Column::DateId.eq(past))
         .one(&app.db)

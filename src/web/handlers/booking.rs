@@ -15,7 +15,7 @@ use crate::{
         booking::{self as engine, BookingError},
         catalogue, throttle,
     },
-    web::{errors::WebError, page::Page, spam::client_address, submission},
+    web::{errors::WebError, page::Page, spam::client_address},
 };
 
 #[derive(Deserialize, Serialize, Default)]
@@ -28,9 +28,6 @@ pub struct BookingForm {
     /// Honeypot: hidden from people, filled in by bots.
     #[serde(skip_serializing)]
     website: String,
-    /// This form's key: sent twice, it books once (`web::submission`).
-    #[serde(skip_serializing)]
-    einreichung: String,
 }
 
 /// The date, if it belongs to the offer in the address.
@@ -106,10 +103,7 @@ pub async fn submit(
         tracing::info!("booking honeypot filled; ignored");
         return Err(WebError::NotFound);
     }
-    submission::once(&page, &form.einreichung, || async {
-        book(&req, &page, date_id, &entry, &sessions, &form).await
-    })
-    .await
+    book(&req, &page, date_id, &entry, &sessions, &form).await
 }
 
 async fn book(

@@ -15,7 +15,7 @@ use crate::{
     },
     policy,
     services::{catalogue, feedback::FeedbackError, offer_admin, throttle},
-    web::{errors::WebError, page::Page, spam::client_address},
+    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address},
 };
 
 fn web_error(e: FeedbackError) -> WebError {
@@ -138,6 +138,13 @@ pub async fn invited_form(page: Page, token: web::Path<String>) -> Result<HttpRe
     }
 }
 
+/// Where a taken feedback form leads (so that sending it again, or reloading, sends nothing twice).
+const THANKS: &str = "/rueckmeldung/danke";
+
+pub async fn thanks(page: Page) -> Result<HttpResponse, WebError> {
+    message(&page, "feedback-thanks-title", "feedback-thanks-text")
+}
+
 pub async fn invited_submit(
     page: Page,
     token: web::Path<String>,
@@ -157,7 +164,7 @@ pub async fn invited_submit(
         Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
     };
     match desk.submit_invited(&token, input, Utc::now()).await {
-        Ok(()) => message(&page, "feedback-thanks-title", "feedback-thanks-text"),
+        Ok(()) => Ok(see_other(THANKS)),
         Err(FeedbackError::AlreadyUsed) => {
             message(&page, "feedback-used-title", "feedback-used-text")
         }
@@ -217,7 +224,7 @@ pub async fn code_submit(
         )
         .await
     {
-        Ok(()) => message(&page, "feedback-thanks-title", "feedback-thanks-text"),
+        Ok(()) => Ok(see_other(THANKS)),
         Err(e) => code_refusal(&page, e),
     }
 }

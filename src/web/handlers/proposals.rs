@@ -20,7 +20,7 @@ use crate::{
         proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
         throttle,
     },
-    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address, submission},
+    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address},
 };
 
 pub const PER_PAGE: u32 = 20;
@@ -275,9 +275,6 @@ pub struct HandInForm {
     pub schritt: String,
     #[serde(skip_serializing)]
     pub website: String,
-    /// This form's key: sent twice, it is handed in once (`web::submission`).
-    #[serde(skip_serializing)]
-    pub einreichung: String,
 }
 
 /// The value of `schritt` once the similar proposals were shown.
@@ -331,13 +328,10 @@ pub async fn hand_in(
         tracing::info!("proposal honeypot filled; ignored");
         return Err(WebError::NotFound);
     }
-    submission::once(&page, &form.einreichung, || async {
-        hand_in_once(&req, &page, &form).await
-    })
-    .await
+    process_hand_in(&req, &page, &form).await
 }
 
-async fn hand_in_once(
+async fn process_hand_in(
     req: &HttpRequest,
     page: &Page,
     form: &HandInForm,
