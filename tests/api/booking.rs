@@ -1,62 +1,14 @@
 //! The booking engine: never oversold under concurrency, waiting list in arrival order, clear refusals.
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use teilhabe::{
-    db::entities::{booking, offer, offer_date, organisation},
+    db::entities::{booking, offer_date},
     domain::booking::{BookingRequest, BookingStatus, Channel},
     services::booking::BookingError,
 };
 
 use crate::helpers::*;
 use crate::on_both_backends;
-
-async fn date_with(app: &TestApp, capacity: i32, starts_in: Duration) -> i32 {
-    let org = organisation::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("demo organisation");
-    let now = Utc::now();
-    let offer = offer::ActiveModel {
-        slug: Set(format!("smartphone-{}", uuid::Uuid::new_v4().simple())),
-        organisation_id: Set(org.id),
-        venue_id: Set(None),
-        kind: Set("kurs".into()),
-        title: Set("Smartphone-Grundlagen".into()),
-        description: Set("Erste Schritte mit dem Smartphone.".into()),
-        topic: Set("smartphone".into()),
-        level: Set("einsteiger".into()),
-        target_group: Set("senioren".into()),
-        language: Set("de".into()),
-        online_url: Set(None),
-        what_to_bring: Set("Ihr Smartphone".into()),
-        accessibility_notes: Set(String::new()),
-        price_cents: Set(0),
-        status: Set("published".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    offer_date::ActiveModel {
-        offer_id: Set(offer.id),
-        starts_at: Set(now + starts_in),
-        ends_at: Set(now + starts_in + Duration::hours(2)),
-        capacity: Set(capacity),
-        booked_places: Set(0),
-        max_places_per_booking: Set(4),
-        booking_opens_at: Set(None),
-        booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
-}
 
 fn request(i: usize, places: &str) -> BookingRequest {
     BookingRequest::parse(
@@ -70,7 +22,15 @@ fn request(i: usize, places: &str) -> BookingRequest {
 }
 
 on_both_backends!(two_hundred_concurrent_bookings_for_twenty_places, |app| {
-    let date_id = date_with(&app, 20, Duration::days(7)).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 20,
+            starts_in: Duration::days(7),
+            ..Default::default()
+        },
+    )
+    .await;
     let desk = app.desk();
     let handles: Vec<_> = (0..200)
         .map(|i| {
@@ -132,8 +92,24 @@ on_both_backends!(two_hundred_concurrent_bookings_for_twenty_places, |app| {
 });
 
 on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
-    let date_id = date_with(&app, 3, Duration::days(1)).await;
-    let past_id = date_with(&app, 3, Duration::days(-1)).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 3,
+            starts_in: Duration::days(1),
+            ..Default::default()
+        },
+    )
+    .await;
+    let past_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 3,
+            starts_in: Duration::days(-1),
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(matches!(
         app.desk().book(past_id, request(1, "1"), Utc::now()).await,
         Err(BookingError::NotBookable("error-booking-past"))
@@ -196,7 +172,15 @@ on_both_backends!(refusals_are_specific_and_store_nothing, |app| {
 });
 
 on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
-    let date_id = date_with(&app, 3, Duration::days(2)).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 3,
+            starts_in: Duration::days(2),
+            ..Default::default()
+        },
+    )
+    .await;
     let a = app
         .desk()
         .book(date_id, request(1, "2"), Utc::now())

@@ -1,19 +1,10 @@
 //! The command-line interface, run as a real process.
-use std::process::Command;
-
-fn teilhabe(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_teilhabe"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TEILHABE_DATA_DIR", data_dir)
-        .current_dir(data_dir);
-    cmd
-}
+use crate::helpers::teilhabe_command;
 
 #[test]
 fn invalid_setting_stops_with_one_line_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .env("TEILHABE_BIND", "nirgendwo")
         .arg("migrate")
         .output()
@@ -30,7 +21,7 @@ fn unwritable_data_dir_is_a_clear_start_up_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .env("TEILHABE_DATA_DIR", &file)
         .arg("migrate")
         .output()
@@ -46,7 +37,10 @@ fn unwritable_data_dir_is_a_clear_start_up_error() {
 #[test]
 fn migrate_seed_and_user_add_use_the_data_dir_database() {
     let dir = tempfile::tempdir().unwrap();
-    let out = teilhabe(dir.path()).arg("migrate").output().unwrap();
+    let out = teilhabe_command(dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -55,7 +49,10 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
     assert!(dir.path().join("teilhabe.db").is_file());
 
     let seed = |expect: &str| {
-        let out = teilhabe(dir.path()).arg("seed-demo").output().unwrap();
+        let out = teilhabe_command(dir.path())
+            .arg("seed-demo")
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{}",
@@ -69,7 +66,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
         "0 organisations, 0 venues, 0 accounts, 0 courses with 0 dates and 0 bookings, 0 volunteer sessions, 0 proposals added",
     );
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args([
             "user",
             "add",
@@ -91,7 +88,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
         "{stdout}"
     );
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args([
             "user",
             "add",
@@ -109,7 +106,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
             .contains("already has this role")
     );
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args([
             "user",
             "add",
@@ -126,7 +123,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
             .contains("needs an organisation")
     );
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["user", "add", "--email", "kein-at", "--role", "admin"])
         .output()
         .unwrap();
@@ -137,7 +134,7 @@ fn migrate_seed_and_user_add_use_the_data_dir_database() {
 #[test]
 fn help_explains_every_subcommand() {
     let dir = tempfile::tempdir().unwrap();
-    let out = teilhabe(dir.path()).arg("--help").output().unwrap();
+    let out = teilhabe_command(dir.path()).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for sub in ["serve", "migrate", "seed-demo", "user", "import", "reindex"] {
         assert!(help.contains(sub), "{sub} in {help}");
@@ -156,7 +153,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
          WLAN im Rathaus Gotha bitte,Im Wartebereich gibt es kein offenes WLAN für die Bürgerinnen.,internet-mobilfunk,16067,abgelehnt,,x,2999-01-01\n",
     )
     .unwrap();
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--file"])
         .arg(&csv)
         .output()
@@ -175,7 +172,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
         assert!(stderr.contains(expected), "{expected} in {stderr}");
     }
     let count = |dir: &std::path::Path| {
-        let out = teilhabe(dir).arg("reindex").output().unwrap();
+        let out = teilhabe_command(dir).arg("reindex").output().unwrap();
         assert!(
             out.status.success(),
             "{}",
@@ -185,7 +182,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
     };
     assert!(count(dir.path()).contains("rebuilt: 0 proposals searchable"));
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--skip-invalid", "--file"])
         .arg(&csv)
         .output()
@@ -208,7 +205,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
         "[\n  {\"title\": \"Kurse am Abend in Jena\", \"text\": \"Für Berufstätige bitte Kurse nach 18 Uhr anbieten.\",\n   \"category\": \"bildung-kurse\", \"district\": \"16053\", \"supports\": 4, \"with_assistance\": true},\n  {\"title\": \"Kurse\", \"text\": \"kurz\", \"category\": \"bildung-kurse\", \"district\": \"16053\"}\n]\n",
     )
     .unwrap();
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--file"])
         .arg(&json)
         .output()
@@ -217,7 +214,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
     assert!(stderr.contains("line 4, field 'text'"), "{stderr}");
     assert!(count(dir.path()).contains("rebuilt: 1 proposals searchable"));
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--file", "nothing.txt"])
         .output()
         .unwrap();
@@ -227,9 +224,12 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
 #[test]
 fn terminal_add_prints_a_pairing_code_once_and_names_a_wrong_venue() {
     let dir = tempfile::tempdir().unwrap();
-    let out = teilhabe(dir.path()).arg("seed-demo").output().unwrap();
+    let out = teilhabe_command(dir.path())
+        .arg("seed-demo")
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args([
             "terminal",
             "add",
@@ -258,7 +258,7 @@ fn terminal_add_prints_a_pairing_code_once_and_names_a_wrong_venue() {
         "{stdout}"
     );
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args([
             "terminal",
             "add",

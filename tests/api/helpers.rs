@@ -361,3 +361,111 @@ impl TestApp {
         link.trim_start_matches("http://teilhabe.test").to_owned()
     }
 }
+
+/// A published course of the first demo organisation with one date, written straight into the
+/// database (the fixture of the booking, race and throttle tests).
+pub struct NewCourseDate {
+    pub capacity: i32,
+    pub max_places_per_booking: i32,
+    pub starts_in: chrono::Duration,
+    /// At the first demo venue, or online-free without a venue.
+    pub at_a_venue: bool,
+}
+
+impl Default for NewCourseDate {
+    fn default() -> Self {
+        Self {
+            capacity: 12,
+            max_places_per_booking: 4,
+            starts_in: chrono::Duration::days(7),
+            at_a_venue: false,
+        }
+    }
+}
+
+/// Creates the course and its date; returns the date's id.
+pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use teilhabe::db::entities::{offer, offer_date, organisation, venue};
+    let org = organisation::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("demo organisation");
+    let venue_id = if new.at_a_venue {
+        venue::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .map(|v| v.id)
+    } else {
+        None
+    };
+    let now = chrono::Utc::now();
+    let offer = offer::ActiveModel {
+        slug: Set(format!("testkurs-{}", uuid::Uuid::new_v4().simple())),
+        organisation_id: Set(org.id),
+        venue_id: Set(venue_id),
+        kind: Set("kurs".into()),
+        title: Set("Smartphone-Grundlagen".into()),
+        description: Set("Erste Schritte mit dem Smartphone.".into()),
+        topic: Set("smartphone".into()),
+        level: Set("einsteiger".into()),
+        target_group: Set("senioren".into()),
+        language: Set("de".into()),
+        online_url: Set(None),
+        what_to_bring: Set(String::new()),
+        accessibility_notes: Set(String::new()),
+        price_cents: Set(0),
+        status: Set("published".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    offer_date::ActiveModel {
+        offer_id: Set(offer.id),
+        starts_at: Set(now + new.starts_in),
+        ends_at: Set(now + new.starts_in + chrono::Duration::hours(2)),
+        capacity: Set(new.capacity),
+        booked_places: Set(0),
+        max_places_per_booking: Set(new.max_places_per_booking),
+        booking_opens_at: Set(None),
+        booking_closes_at: Set(None),
+        status: Set("scheduled".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+/// Sends all requests at the same moment; returns each status code with its body.
+pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String)> {
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let mut sent = tokio::task::JoinSet::new();
+    for request in requests {
+        let start = start.clone();
+        sent.spawn(async move {
+            start.wait().await;
+            let res = request.send().await.expect("request");
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        });
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(120), sent.join_all())
+        .await
+        .expect("all answered within two minutes")
+}
+
+/// The `teilhabe` binary as a process with only `PATH` and the data directory in its environment.
+pub fn teilhabe_command(data_dir: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_teilhabe"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TEILHABE_DATA_DIR", data_dir)
+        .current_dir(data_dir);
+    cmd
+}

@@ -1,16 +1,7 @@
 //! `teilhabe import proposals` reports what an operator can check (issue 15, item 7): the lines of
 //! a file saved with Windows line ends, and how many proposals became searchable (not how many
 //! index updates were queued).
-use std::process::Command;
-
-fn teilhabe(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_teilhabe"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TEILHABE_DATA_DIR", data_dir)
-        .current_dir(data_dir);
-    cmd
-}
+use crate::helpers::teilhabe_command;
 
 const HEADER: &str = "title,text,category,district,status,official_answer,supports,created";
 const GOOD: &str = "Funkloch an der B4 schließen,Zwischen Straußfurt und Greußen bricht jedes Telefonat ab.,internet-mobilfunk,Sömmerda,veroeffentlicht,,12,2026-03-01";
@@ -28,7 +19,7 @@ fn errors_name_the_line_of_a_windows_file_and_only_searchable_proposals_count() 
         [HEADER, GOOD, SUBMITTED, BAD, SECOND, ""].join("\r\n"),
     )
     .unwrap();
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--file"])
         .arg(&csv)
         .output()
@@ -38,7 +29,7 @@ fn errors_name_the_line_of_a_windows_file_and_only_searchable_proposals_count() 
     assert!(stderr.contains("line 4, field 'title'"), "{stderr}");
     assert!(!stderr.contains("line 3"), "{stderr}");
 
-    let out = teilhabe(dir.path())
+    let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--skip-invalid", "--file"])
         .arg(&csv)
         .output()

@@ -5,7 +5,7 @@ use chrono::{Duration, DurationRound, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use teilhabe::{
     db::entities::{
-        audit_log, booking, offer, offer_date, organisation, outbox, user, venue, volunteer_hours,
+        audit_log, booking, offer_date, organisation, outbox, user, volunteer_hours,
         volunteer_shift, volunteer_signup,
     },
     domain::{
@@ -21,56 +21,6 @@ const PARALLEL: usize = 50;
 const PROVIDER: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
 const VOLUNTEER: (&str, &str) = ("freiwillig@demo.teilhabe.example", "Demo-Freiwillig-2026");
 
-/// A published course with one date a week ahead, straight into the database.
-async fn course_date(app: &TestApp, capacity: i32, max_places: i32) -> i32 {
-    let org = organisation::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("demo organisation");
-    let place = venue::Entity::find().one(&app.db).await.unwrap();
-    let now = Utc::now();
-    let offer = offer::ActiveModel {
-        slug: Set(format!("rennen-{}", uuid::Uuid::new_v4().simple())),
-        organisation_id: Set(org.id),
-        venue_id: Set(place.map(|v| v.id)),
-        kind: Set("kurs".into()),
-        title: Set("Sicher online bezahlen".into()),
-        description: Set("Wir üben Überweisungen.".into()),
-        topic: Set("videotelefonie".into()),
-        level: Set("einsteiger".into()),
-        target_group: Set("senioren".into()),
-        language: Set("de".into()),
-        online_url: Set(None),
-        what_to_bring: Set(String::new()),
-        accessibility_notes: Set(String::new()),
-        price_cents: Set(0),
-        status: Set("published".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    offer_date::ActiveModel {
-        offer_id: Set(offer.id),
-        starts_at: Set(now + Duration::days(7)),
-        ends_at: Set(now + Duration::days(7) + Duration::hours(2)),
-        capacity: Set(capacity),
-        booked_places: Set(0),
-        max_places_per_booking: Set(max_places),
-        booking_opens_at: Set(None),
-        booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
-}
-
 /// Books through the engine; returns the booking's id and the secret of its link.
 async fn book(app: &TestApp, date_id: i32, email: &str, places: u32) -> (i64, String) {
     let request = BookingRequest::parse(
@@ -83,23 +33,6 @@ async fn book(app: &TestApp, date_id: i32, email: &str, places: u32) -> (i64, St
     .unwrap();
     let booked = app.desk().book(date_id, request, Utc::now()).await.unwrap();
     (booked.booking_id, booked.cancel_token)
-}
-
-/// Sends all requests at the same moment; returns each status code with its body.
-async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String)> {
-    let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
-    let mut sent = tokio::task::JoinSet::new();
-    for request in requests {
-        let start = start.clone();
-        sent.spawn(async move {
-            start.wait().await;
-            let res = request.send().await.expect("request");
-            (res.status().as_u16(), res.text().await.unwrap_or_default())
-        });
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(120), sent.join_all())
-        .await
-        .expect("all answered within two minutes")
 }
 
 fn count(answers: &[(u16, String)], status: u16) -> usize {
@@ -163,7 +96,16 @@ async fn audit_entries(app: &TestApp, action: &str, target: &str) -> u64 {
 
 /// Two confirmed bookings of two places fill a date of four; a third waits for two places.
 async fn full_date_with_waiting_list(app: &TestApp) -> (i32, [(i64, String); 3]) {
-    let date_id = course_date(app, 4, 2).await;
+    let date_id = course_date(
+        app,
+        NewCourseDate {
+            capacity: 4,
+            max_places_per_booking: 2,
+            at_a_venue: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let first = book(app, date_id, "erste@example.de", 2).await;
     let second = book(app, date_id, "zweite@example.de", 2).await;
     let waiting = book(app, date_id, "wartend@example.de", 2).await;
@@ -251,7 +193,16 @@ on_both_backends!(parallel_staff_cancellations_cancel_once, |app| {
 /// A date of three: two places and one taken; a booking of two waits. The single place is cancelled,
 /// so the waiting booking is offered one place.
 async fn open_offer(app: &TestApp) -> (i32, i64, String) {
-    let date_id = course_date(app, 3, 2).await;
+    let date_id = course_date(
+        app,
+        NewCourseDate {
+            capacity: 3,
+            max_places_per_booking: 2,
+            at_a_venue: true,
+            ..Default::default()
+        },
+    )
+    .await;
     book(app, date_id, "erste@example.de", 2).await;
     let (_, single) = book(app, date_id, "einzeln@example.de", 1).await;
     let (waiting, token) = book(app, date_id, "wartend@example.de", 2).await;
@@ -513,7 +464,16 @@ on_both_backends!(
     deleting_an_account_cancels_and_anonymises_its_bookings,
     |app| {
         let volunteer = user_id(&app, VOLUNTEER.0).await;
-        let date_id = course_date(&app, 2, 2).await;
+        let date_id = course_date(
+            &app,
+            NewCourseDate {
+                capacity: 2,
+                max_places_per_booking: 2,
+                at_a_venue: true,
+                ..Default::default()
+            },
+        )
+        .await;
         let mut request = BookingRequest::parse(
             "Jonas Demo",
             VOLUNTEER.0,
@@ -526,7 +486,16 @@ on_both_backends!(
         let own = app.desk().book(date_id, request, Utc::now()).await.unwrap();
         let (waiting, _) = book(&app, date_id, "wartend@example.de", 2).await;
         // A second upcoming date where nobody else cancels: only the deletion can free the place.
-        let other_date = course_date(&app, 1, 1).await;
+        let other_date = course_date(
+            &app,
+            NewCourseDate {
+                capacity: 1,
+                max_places_per_booking: 1,
+                at_a_venue: true,
+                ..Default::default()
+            },
+        )
+        .await;
         let mut request =
             BookingRequest::parse("Jonas Demo", VOLUNTEER.0, "", "1", Channel::Online).unwrap();
         request.user_id = Some(volunteer);
@@ -537,7 +506,16 @@ on_both_backends!(
             .unwrap();
         let (other_waiting, _) = book(&app, other_date, "geduldig@example.de", 1).await;
         // A past date the person booked with the same address, without signing in.
-        let past_date = course_date(&app, 5, 2).await;
+        let past_date = course_date(
+            &app,
+            NewCourseDate {
+                capacity: 5,
+                max_places_per_booking: 2,
+                at_a_venue: true,
+                ..Default::default()
+            },
+        )
+        .await;
         let (past, _) = book(&app, past_date, VOLUNTEER.0, 1).await;
         let mut moved: offer_date::ActiveModel = offer_date::Entity::find_by_id(past_date)
             .one(&app.db)

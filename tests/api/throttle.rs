@@ -1,79 +1,13 @@
 //! Rate limits hold under parallel requests: checking and counting an attempt is one atomic step, on
 //! SQLite and on PostgreSQL (issue 14).
-use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use teilhabe::{
-    db::entities::{audit_log, booking, offer, offer_date, organisation},
+    db::entities::{audit_log, booking},
     services::throttle,
 };
 
 use crate::{helpers::*, on_both_backends};
-
-/// Sends all requests at the same moment; returns each status code.
-async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<u16> {
-    let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
-    let mut sent = tokio::task::JoinSet::new();
-    for request in requests {
-        let start = start.clone();
-        sent.spawn(async move {
-            start.wait().await;
-            request.send().await.expect("request").status().as_u16()
-        });
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(120), sent.join_all())
-        .await
-        .expect("all answered within two minutes")
-}
-
-/// A published course date with 100 places, one per booking.
-async fn course_date(app: &TestApp) -> i32 {
-    let org = organisation::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let now = Utc::now();
-    let offer = offer::ActiveModel {
-        slug: Set(format!("drossel-{}", uuid::Uuid::new_v4().simple())),
-        organisation_id: Set(org.id),
-        venue_id: Set(None),
-        kind: Set("kurs".into()),
-        title: Set("E-Mails schreiben".into()),
-        description: Set("Wir schreiben E-Mails.".into()),
-        topic: Set("videotelefonie".into()),
-        level: Set("einsteiger".into()),
-        target_group: Set("senioren".into()),
-        language: Set("de".into()),
-        online_url: Set(None),
-        what_to_bring: Set(String::new()),
-        accessibility_notes: Set(String::new()),
-        price_cents: Set(0),
-        status: Set("published".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    offer_date::ActiveModel {
-        offer_id: Set(offer.id),
-        starts_at: Set(now + Duration::days(7)),
-        ends_at: Set(now + Duration::days(7) + Duration::hours(2)),
-        capacity: Set(100),
-        booked_places: Set(0),
-        max_places_per_booking: Set(1),
-        booking_opens_at: Set(None),
-        booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
-}
 
 on_both_backends!(parallel_wrong_passwords_get_five_checks, |app| {
     let csrf = app.csrf_token("/anmelden").await;
@@ -89,7 +23,10 @@ on_both_backends!(parallel_wrong_passwords_get_five_checks, |app| {
             })
             .collect(),
     )
-    .await;
+    .await
+    .into_iter()
+    .map(|(status, _)| status)
+    .collect::<Vec<_>>();
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(limited, 12 - 5, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s < 500), "{statuses:?}");
@@ -119,7 +56,15 @@ on_both_backends!(parallel_api_bookings_stop_at_the_limit, |app| {
     for _ in 0..throttle::BOOKING_PER_ADDRESS.max - 2 {
         throttle::record(&app.db, &bucket).await.unwrap();
     }
-    let date_id = course_date(&app).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 100,
+            max_places_per_booking: 1,
+            ..Default::default()
+        },
+    )
+    .await;
     let url = app.url(&format!("/api/v1/dates/{date_id}/bookings"));
     let statuses = all_at_once(
         (0..40)
@@ -132,7 +77,10 @@ on_both_backends!(parallel_api_bookings_stop_at_the_limit, |app| {
             })
             .collect(),
     )
-    .await;
+    .await
+    .into_iter()
+    .map(|(status, _)| status)
+    .collect::<Vec<_>>();
     assert_eq!(
         statuses.iter().filter(|s| **s == 201).count(),
         2,
@@ -175,7 +123,15 @@ async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let date_id = course_date(&app).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 100,
+            max_places_per_booking: 1,
+            ..Default::default()
+        },
+    )
+    .await;
     fill_bucket(&app, "127.0.0.1").await;
     // A made-up address does not get the client a fresh bucket.
     assert_eq!(book_from(&app, date_id, 1, "203.0.113.50").await, 429);
@@ -195,7 +151,15 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
     )
     .await
     .unwrap();
-    let date_id = course_date(&app).await;
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 100,
+            max_places_per_booking: 1,
+            ..Default::default()
+        },
+    )
+    .await;
     fill_bucket(&app, "198.51.100.7").await;
     assert_eq!(book_from(&app, date_id, 1, "198.51.100.7").await, 429);
     // Another visitor behind the same load balancer still books.
