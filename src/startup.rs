@@ -373,6 +373,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(middleware::from_fn(routes::submission::middleware))
                 .wrap(middleware::from_fn(page_cache::middleware))
+                .wrap(middleware::from_fn(routes::route_table::require_access))
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))

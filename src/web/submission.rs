@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::{
-    Error, HttpMessage,
+    Error, HttpMessage, ResponseError,
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::header,
@@ -130,7 +130,8 @@ pub async fn middleware(
             }
             Claim::Busy => {
                 tracing::warn!("the same form is still being handled");
-                return Err(super::errors::WebError::Busy.into());
+                let busy = super::errors::WebError::Busy.error_response();
+                return Ok(req.into_response(busy).map_into_right_body());
             }
         }
     }

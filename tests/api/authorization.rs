@@ -1,4 +1,11 @@
 //! The authorization matrix: every protected page × every role (and anonymous).
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use teilhabe::{
+    db::entities::user,
+    services::accounts,
+    web::route_table::{Access, Route, TABLE},
+};
+
 use crate::helpers::*;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -277,44 +284,73 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
     ),
 ];
 
-/// Routes under these prefixes are protected; public ones are named explicitly.
-const PROTECTED_PREFIXES: [&str; 3] = ["/konto", "/verwaltung", "/freiwillige"];
-/// Token links from mails, the goodbye page and private calendar feeds work without a session.
-const PUBLIC_UNDER_PREFIX: [&str; 4] = [
-    "/freiwillige/kalender/{token}",
-    "/konto/bestaetigen",
-    "/konto/geloescht",
-    "/konto/email-bestaetigen",
-];
+/// The route table's entry whose pattern gives `path` (ids as 1).
+fn declared(path: &str) -> &'static Route {
+    TABLE
+        .iter()
+        .find(|route| example_path(route.path) == path)
+        .unwrap_or_else(|| panic!("{path} is not in the route table"))
+}
 
 #[test]
-fn every_protected_get_route_has_a_row() {
-    let router = include_str!("../../src/web/mod.rs");
-    let mut paths: Vec<String> = router
-        .split(".route(\"")
-        .skip(1)
-        // Only this route's own call: up to the end of its `.to(handler)`.
-        .filter(|s| {
-            s.split("))")
-                .next()
-                .is_some_and(|call| call.contains("web::get()"))
-        })
-        .map(|s| s.split('"').next().unwrap().to_owned())
-        .collect();
-    paths.extend(
-        router
-            .split("web::resource(\"")
-            .skip(1)
-            .map(|s| s.split('"').next().unwrap().to_owned()),
-    );
-    for path in paths {
-        let path = path.replace("{id}", "1");
-        if PROTECTED_PREFIXES.iter().any(|p| path.starts_with(p))
-            && !PUBLIC_UNDER_PREFIX.contains(&path.as_str())
+fn every_protected_page_has_a_row() {
+    let mut protected = 0;
+    for route in TABLE {
+        if let Access::Permission(name, _) = route.access
+            && route.methods.contains(&"get")
         {
+            protected += 1;
+            let path = example_path(route.path);
             assert!(
                 MATRIX.iter().any(|(p, _)| *p == path),
-                "protected route {path} has no row in MATRIX"
+                "protected route {path} ({name}) has no row in MATRIX"
+            );
+        }
+    }
+    assert!(protected >= MATRIX.len(), "{protected} protected pages");
+}
+
+#[test]
+fn the_back_office_and_the_account_are_never_public() {
+    for route in TABLE {
+        let under = ["/konto", "/verwaltung", "/freiwillige"]
+            .iter()
+            .any(|prefix| route.path.starts_with(prefix));
+        if under && matches!(route.access, Access::Public) {
+            // Only the goodbye page after deleting an account.
+            assert_eq!(route.path, "/konto/geloescht");
+        }
+    }
+}
+
+/// What each role may do according to the permission the table declares, checked against the
+/// matrix (which records what the running app answers): the declaration is the truth.
+#[tokio::test]
+async fn the_declared_permissions_are_what_the_roles_get() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let mut people = vec![None];
+    for (email, _) in ACCOUNTS {
+        let id = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        people.push(accounts::current_user(&app.db, id).await.unwrap());
+    }
+    for (path, row) in MATRIX {
+        let Access::Permission(name, allowed) = declared(path).access else {
+            panic!("{path} has a row but no permission in the route table");
+        };
+        for (person, expected) in people.iter().zip(row) {
+            assert_eq!(
+                allowed(person.as_ref()),
+                matches!(expected, Allowed | NotTheirs),
+                "{path}: {name} for {:?}",
+                person.as_ref().map(|p| &p.email)
             );
         }
     }

@@ -469,3 +469,32 @@ pub fn teilhabe_command(data_dir: &std::path::Path) -> std::process::Command {
         .current_dir(data_dir);
     cmd
 }
+
+/// A concrete address for a route pattern of the route table: `{id}`, `{date_id}`, `{role_id}` become 1,
+/// every other parameter (a slug, a token) becomes `x`.
+pub fn example_path(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').expect("closing brace") + open;
+        let name = &rest[open + 1..close];
+        out.push_str(if name == "id" || name.ends_with("_id") {
+            "1"
+        } else {
+            "x"
+        });
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every state-changing route of the route table, as an address to post to.
+pub fn post_routes() -> Vec<String> {
+    teilhabe::web::route_table::TABLE
+        .iter()
+        .filter(|route| route.changes_state())
+        .map(|route| example_path(route.path))
+        .collect()
+}

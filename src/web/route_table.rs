@@ -1,0 +1,246 @@
+//! The route table: every page and form of the portal, declared once with its path, its handlers
+//! by method and who may use it. The actix configuration is built from it, [`require_access`]
+//! enforces the declared permission before a handler runs, and the authorization, CSRF and
+//! completeness tests iterate over [`TABLE`], so a new route cannot be missed: a route without an
+//! access rule does not compile. Record-level rules ("this organisation's course", "nobody approves
+//! their own hours") stay with the use case, which asks `policy.rs`.
+use std::{collections::HashMap, sync::LazyLock};
+
+use actix_web::{
+    Error, ResponseError,
+    body::{EitherBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
+    web,
+};
+
+use super::{
+    errors::WebError,
+    handlers::{
+        account, admin, auth, barrier_report, booking, courses, export, feedback, home, impact,
+        kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
+        volunteers,
+    },
+    session,
+};
+use crate::{domain::account::CurrentUser, policy};
+
+/// Who may use a route.
+#[derive(Clone, Copy)]
+pub enum Access {
+    /// Anyone.
+    Public,
+    /// Anyone holding the secret in the address or the link (a mail, a printed code, a feed); the
+    /// access log masks it.
+    SecretLink,
+    /// A signed-in person with this permission from `policy.rs` (its name, and the function).
+    Permission(&'static str, fn(Option<&CurrentUser>) -> bool),
+}
+
+/// One path with its methods.
+pub struct Route {
+    pub path: &'static str,
+    /// Lower-case method names (`get`, `post`); every `post` changes state and needs the form token.
+    pub methods: &'static [&'static str],
+    pub access: Access,
+}
+
+impl Route {
+    pub fn changes_state(&self) -> bool {
+        self.methods.contains(&"post")
+    }
+}
+
+macro_rules! permission {
+    ($name:ident) => {
+        Access::Permission(stringify!($name), policy::$name)
+    };
+}
+
+macro_rules! route_table {
+    ($( $path:literal { $( $method:ident : $handler:path ),+ } $access:expr ; )*) => {
+        /// Every route of the HTML portal, in matching order (a fixed path before a parameter).
+        pub static TABLE: &[Route] = &[
+            $( Route { path: $path, methods: &[ $( stringify!($method) ),+ ], access: $access } ),*
+        ];
+
+        /// Registers every route of [`TABLE`]; one resource per path, so a wrong method gets 405.
+        pub fn register(cfg: &mut web::ServiceConfig) {
+            $( cfg.service(web::resource($path) $( .route(web::$method().to($handler)) )+ ); )*
+        }
+    };
+}
+
+use Access::{Public, SecretLink};
+
+route_table! {
+    "/" { get: home::show } Public;
+    "/health" { get: operations::health } Public;
+    "/ready" { get: operations::ready } Public;
+    "/sitemap.xml" { get: operations::sitemap } Public;
+    "/robots.txt" { get: operations::robots } Public;
+    "/orte" { get: venues::list } Public;
+    "/orte/{slug}" { get: venues::show } Public;
+    "/kurse" { get: courses::list } Public;
+    "/kurse/programm" { get: courses::programme } Public;
+    "/kurse/{slug}" { get: courses::show } Public;
+    "/kurse/{slug}/termine/{date_id}/buchen" { get: booking::form, post: booking::submit } Public;
+    "/veranstaltungen" { get: courses::events } Public;
+    "/veranstaltungen/{slug}" { get: courses::event } Public;
+    "/veranstaltungen/{slug}/termine/{date_id}/buchen" { get: booking::form, post: booking::submit } Public;
+    "/kalender/termin/{id}.ics" { get: courses::date_ics } Public;
+    "/kalender/{kind}/{key}.ics" { get: courses::feed } Public;
+    "/rueckmeldung/termin/{date_id}/{code}" { get: feedback::code_form, post: feedback::code_submit } SecretLink;
+    // Before `/rueckmeldung/{token}`, which would take `danke` for a token.
+    "/rueckmeldung/danke" { get: feedback::thanks } Public;
+    "/rueckmeldung/{token}" { get: feedback::invited_form, post: feedback::invited_submit } SecretLink;
+    "/vorschlaege" { get: proposals::list } Public;
+    "/vorschlaege/neu" { get: proposals::new_form, post: proposals::hand_in } Public;
+    "/vorschlaege/eingereicht" { get: proposals::submitted } Public;
+    "/vorschlaege/eigene/{token}" { get: proposals::own, post: proposals::revise } SecretLink;
+    "/vorschlaege/eigene/{token}/bestaetigen" { post: proposals::confirm_own } SecretLink;
+    "/vorschlaege/unterstuetzen/{token}" { get: proposals::support_confirm_form, post: proposals::support_confirm } SecretLink;
+    "/vorschlaege/folgen/{token}" { get: proposals::follow_confirm_form, post: proposals::follow_confirm } SecretLink;
+    "/vorschlaege/abmelden/{token}" { get: proposals::unfollow_form, post: proposals::unfollow } SecretLink;
+    "/vorschlaege/{id}" { get: proposals::show } Public;
+    "/vorschlaege/{id}/unterstuetzen" { post: proposals::support } Public;
+    "/vorschlaege/{id}/folgen" { post: proposals::follow } Public;
+    "/vorschlaege/{id}/melden" { get: proposals::report_form, post: proposals::report } Public;
+    "/buchung/{token}" { get: booking::manage } SecretLink;
+    "/buchung/{token}/termin.ics" { get: booking::ics } SecretLink;
+    "/buchung/{token}/absagen" { post: booking::cancel } SecretLink;
+    "/buchung/{token}/angebot" { post: booking::answer_offer } SecretLink;
+    "/barriere-melden" { get: barrier_report::form, post: barrier_report::submit } Public;
+    "/barriere-melden/danke" { get: barrier_report::thanks } Public;
+    "/anmelden" { get: auth::login_form, post: auth::login } Public;
+    "/abmelden" { post: auth::logout } Public;
+    "/registrieren" { get: auth::register_form, post: auth::register } Public;
+    "/registrieren/gesendet" { get: auth::register_sent } Public;
+    "/konto/bestaetigen" { get: auth::confirm_form, post: auth::confirm } SecretLink;
+    "/passwort-vergessen" { get: auth::forgot_form, post: auth::forgot } Public;
+    "/passwort-vergessen/gesendet" { get: auth::forgot_sent } Public;
+    "/passwort-neu" { get: auth::reset_form, post: auth::reset } SecretLink;
+    // Protected pages: every path here has a row in tests/api/authorization.rs.
+    "/konto" { get: account::overview } permission!(can_use_account);
+    "/konto/daten" { get: account::download } permission!(can_use_account);
+    "/konto/loeschen" { get: account::delete_form, post: account::delete } permission!(can_use_account);
+    "/konto/geloescht" { get: account::deleted } Public;
+    "/konto/email" { get: account::email_form, post: account::change_email } permission!(can_use_account);
+    "/konto/email-bestaetigen" { get: account::confirm_email_form, post: account::confirm_email } SecretLink;
+    "/verwaltung" { get: admin::index } permission!(can_open_back_office);
+    "/verwaltung/nutzer" { get: admin::users } permission!(can_manage_users);
+    "/verwaltung/nutzer/{id}" { get: admin::user } permission!(can_manage_users);
+    "/verwaltung/nutzer/{id}/rollen" { post: admin::grant } permission!(can_manage_users);
+    "/verwaltung/nutzer/{id}/rollen/{role_id}/entziehen" { post: admin::revoke } permission!(can_manage_users);
+    "/verwaltung/angebote" { get: offer_admin::list } permission!(can_manage_offers);
+    "/verwaltung/angebote/neu" { get: offer_admin::new_form, post: offer_admin::create } permission!(can_manage_offers);
+    "/verwaltung/angebote/{id}" { get: offer_admin::edit_form, post: offer_admin::update } permission!(can_manage_offers);
+    "/verwaltung/angebote/{id}/status" { post: offer_admin::set_status } permission!(can_manage_offers);
+    "/verwaltung/angebote/{id}/absagen" { post: offer_admin::cancel_offer } permission!(can_manage_offers);
+    "/verwaltung/angebote/{id}/kopieren" { post: offer_admin::copy } permission!(can_manage_offers);
+    "/verwaltung/angebote/{id}/termine/neu" { get: offer_admin::new_date_form, post: offer_admin::add_date } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}" { get: offer_admin::show_date } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/bearbeiten" { get: offer_admin::edit_date_form, post: offer_admin::change_date } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/folgetermin" { get: offer_admin::new_session_form, post: offer_admin::add_session } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/absagen" { post: offer_admin::cancel_date } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/buchen" { post: offer_admin::staff_booking } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/anwesenheit" { post: offer_admin::attendance } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/teilnehmende.csv" { get: offer_admin::participants_csv } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/rueckmeldungen" { get: feedback::paper_form, post: feedback::paper_submit } permission!(can_manage_offers);
+    "/verwaltung/termine/{id}/rueckmeldung-qr" { get: feedback::qr_sheet } permission!(can_manage_offers);
+    "/verwaltung/buchungen/{id}/beleg" { get: offer_admin::receipt } permission!(can_manage_offers);
+    "/verwaltung/buchungen/{id}/stornieren" { post: offer_admin::cancel_booking } permission!(can_manage_offers);
+    "/verwaltung/buchungen/{id}/adresse" { get: offer_admin::address_form, post: offer_admin::correct_address } permission!(can_manage_offers);
+    "/verwaltung/unzustellbar" { get: admin::undeliverable_mail } permission!(can_view_audit_log);
+    "/verwaltung/export" { get: export::index, post: export::request } permission!(can_export);
+    "/verwaltung/export/{id}" { get: export::job } permission!(can_export);
+    "/verwaltung/export/{id}/zip" { get: export::download } permission!(can_export);
+    "/verwaltung/aufgaben" { get: offer_admin::tasks } permission!(can_manage_offers);
+    "/verwaltung/aufgaben/{id}/erledigt" { post: offer_admin::complete_task } permission!(can_manage_offers);
+    "/verwaltung/vorschlaege" { get: proposal_admin::index } permission!(can_answer_proposals);
+    "/verwaltung/vorschlaege/erfassen" { get: proposal_admin::assisted_form, post: proposal_admin::assisted } permission!(can_enter_assisted_proposals);
+    "/verwaltung/vorschlaege/meldungen/{id}/erledigt" { post: proposal_admin::resolve_report } permission!(can_answer_proposals);
+    "/verwaltung/vorschlaege/{id}" { get: proposal_admin::show } permission!(can_answer_proposals);
+    "/verwaltung/vorschlaege/{id}/moderation" { post: proposal_admin::moderate } permission!(can_answer_proposals);
+    "/verwaltung/vorschlaege/{id}/antwort" { post: proposal_admin::answer } permission!(can_answer_proposals);
+    "/verwaltung/einsaetze" { get: shifts::list } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/neu" { get: shifts::new_form, post: shifts::create } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}" { get: shifts::show } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/bearbeiten" { get: shifts::edit_form, post: shifts::update } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}/absagen" { post: shifts::cancel } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}/liste" { get: shifts::print } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/anwesenheit" { post: shifts::attendance } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/bericht" { post: shifts::report } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/stunden" { post: shifts::hours } permission!(can_open_sessions);
+    "/verwaltung/stunden" { get: shifts::hours_overview } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden.csv" { get: shifts::hours_csv } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden/{id}" { post: shifts::decide_hours } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden/person/{id}" { get: shifts::month_sheet } permission!(can_coordinate_volunteers);
+    "/freiwillige" { get: volunteers::mine } permission!(can_volunteer);
+    "/freiwillige/einsaetze" { get: volunteers::open } permission!(can_volunteer);
+    "/freiwillige/einsaetze/{id}/anmelden" { post: volunteers::sign_up } permission!(can_volunteer);
+    "/freiwillige/einsaetze/{id}/abmelden" { post: volunteers::withdraw } permission!(can_volunteer);
+    "/freiwillige/kalender" { post: volunteers::renew_feed } permission!(can_volunteer);
+    "/freiwillige/kalender/sperren" { post: volunteers::revoke_feed } permission!(can_volunteer);
+    "/freiwillige/kalender/{token}" { get: volunteers::feed } SecretLink;
+    "/freiwillige/stunden" { get: volunteers::hours } permission!(can_volunteer);
+    "/freiwillige/stunden.csv" { get: volunteers::hours_csv } permission!(can_volunteer);
+    "/verwaltung/wirkung" { get: impact::show } permission!(can_view_impact);
+    "/verwaltung/protokoll" { get: admin::audit_log } permission!(can_view_audit_log);
+    "/verwaltung/barrieren" { get: admin::barrier_reports } permission!(can_view_barrier_reports);
+    "/verwaltung/terminals" { get: terminals::list, post: terminals::register } permission!(can_manage_terminals);
+    "/verwaltung/terminals/{id}/sperren" { post: terminals::revoke } permission!(can_manage_terminals);
+    // Kiosk terminals: every answer under /kiosk is `no-store` (see `kiosk::no_store`).
+    "/kiosk" { get: kiosk::start } Public;
+    "/kiosk/koppeln" { post: kiosk::pair } Public;
+    "/kiosk/kurse" { get: kiosk::courses } Public;
+    "/kiosk/kurse/{date_id}/buchen" { get: kiosk::booking_form, post: kiosk::book } Public;
+    "/kiosk/beleg" { get: kiosk::receipt } Public;
+    "/kiosk/rueckmeldung" { get: kiosk::feedback_dates } Public;
+    "/kiosk/rueckmeldung/{date_id}" { get: kiosk::feedback_form, post: kiosk::feedback_submit } Public;
+    "/kiosk/vorschlag" { get: kiosk::proposal_form, post: kiosk::proposal_submit } Public;
+    "/kiosk/danke/{what}" { get: kiosk::thanks } Public;
+    "/kiosk/leichte-sprache" { get: kiosk::easy_language } Public;
+    "/kiosk/hilfe" { get: kiosk::help } Public;
+}
+
+static BY_PATTERN: LazyLock<HashMap<&'static str, &'static Route>> =
+    LazyLock::new(|| TABLE.iter().map(|route| (route.path, route)).collect());
+
+/// The table's entry for a matched route pattern.
+pub fn route_for(pattern: &str) -> Option<&'static Route> {
+    BY_PATTERN.get(pattern).copied()
+}
+
+/// Enforces the declared permission of the matched route: without a session the person is sent to
+/// sign in (and back), signed in without the permission they get 403. Runs inside the session
+/// middleware, before the page cache.
+pub async fn require_access(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let route = req.match_pattern().as_deref().and_then(route_for);
+    if let Some(Route {
+        access: Access::Permission(_, allowed),
+        ..
+    }) = route
+    {
+        let session = session::state_of(req.request());
+        let refusal = match session.user.as_ref() {
+            Some(user) if allowed(Some(user)) => None,
+            Some(_) => Some(WebError::Forbidden),
+            None => Some(WebError::LoginRequired(
+                req.uri()
+                    .path_and_query()
+                    .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned()),
+            )),
+        };
+        if let Some(refusal) = refusal {
+            // An answer, not an `Err`: the error-page middleware around this one renders answers.
+            return Ok(req
+                .into_response(refusal.error_response())
+                .map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
