@@ -177,6 +177,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // Protected pages: every path here has a row in tests/api/authorization.rs.
         .route("/konto", web::get().to(account::overview))
         .route("/konto/daten", web::get().to(account::download))
+        .route("/konto/sprache", web::post().to(account::set_language))
         .service(
             web::resource("/konto/loeschen")
                 .route(web::get().to(account::delete_form))
