@@ -8,6 +8,7 @@ pub const POST_ROUTES: &[&str] = &[
     "/abmelden",
     "/registrieren",
     "/konto/bestaetigen",
+    "/konto/sprache",
     "/passwort-vergessen",
     "/passwort-neu",
     "/konto/loeschen",
