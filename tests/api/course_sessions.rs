@@ -790,14 +790,14 @@ on_both_backends!(the_account_language_is_used_for_mails, |app| {
             .attr("value"),
         Some("de")
     );
-    assert!(text_of(&doc, "#sprache + form legend").contains("In welcher Sprache"));
+    assert!(text_of(&doc, "#mail-sprache + form legend").contains("In welcher Sprache"));
 
     // English: the pages switch too, and mails about new bookings come in English.
     let res = post(&app, "/konto/sprache", &token, &[("sprache", "en")]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         location(&res),
-        "/konto?lang=en&erledigt=sprache-gespeichert#sprache"
+        "/konto?lang=en&erledigt=sprache-gespeichert#mail-sprache"
     );
     let (_, doc) = app
         .get_html("/konto?lang=en&erledigt=sprache-gespeichert")
@@ -831,7 +831,7 @@ on_both_backends!(the_account_language_is_used_for_mails, |app| {
     assert_eq!(res.status(), 303);
     assert_eq!(
         location(&res),
-        "/konto?erledigt=sprache-gespeichert#sprache"
+        "/konto?erledigt=sprache-gespeichert#mail-sprache"
     );
     let stored = user::Entity::find_by_id(citizen)
         .one(&app.db)

@@ -57,12 +57,15 @@ pub async fn set_language(
     let Some(language) = Language::from_code(&form.sprache)
         .filter(|l| Language::FOR_MAIL.contains(l) && !form.sprache.is_empty())
     else {
-        return Ok(see_other_done("/konto#sprache", Done::MailLanguageSaved));
+        return Ok(see_other_done(
+            "/konto#mail-sprache",
+            Done::MailLanguageSaved,
+        ));
     };
     accounts::set_mail_language(&page.state().db, user.id, language).await?;
     let location = match Language::interface_from_code(language.code()) {
-        Some(interface) => format!("/konto?lang={}#sprache", interface.code()),
-        None => "/konto#sprache".to_owned(),
+        Some(interface) => format!("/konto?lang={}#mail-sprache", interface.code()),
+        None => "/konto#mail-sprache".to_owned(),
     };
     Ok(see_other_done(&location, Done::MailLanguageSaved))
 }
