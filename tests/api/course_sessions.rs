@@ -174,7 +174,7 @@ fn events(ics: &str) -> Vec<String> {
         .collect()
 }
 
-fn event_of<'a>(events: &'a [String], date_id: i32) -> &'a str {
+fn event_of(events: &[String], date_id: i32) -> &str {
     events
         .iter()
         .find(|e| e.contains(&format!("UID:date-{date_id}@")))
