@@ -77,7 +77,7 @@ fn decimal_filter(
     };
     let places = args.get("places").and_then(|p| p.as_u64()).unwrap_or(1) as usize;
     let lang = match args.get("lang").and_then(|l| l.as_str()) {
-        Some("de") => Language::De,
+        Some("de" | "de-x-ls") => Language::De,
         _ => Language::En,
     };
     Ok(tera::Value::String(format_decimal(number, places, lang)))
@@ -86,9 +86,10 @@ fn decimal_filter(
 /// A number with `places` decimals and the language's decimal mark: "1,50" in German, "1.50" in English.
 pub fn format_decimal(number: f64, places: usize, lang: Language) -> String {
     let text = format!("{number:.places$}");
-    match lang {
-        Language::De => text.replace('.', ","),
-        Language::En => text,
+    if lang.is_german() {
+        text.replace('.', ",")
+    } else {
+        text
     }
 }
 
@@ -107,7 +108,7 @@ pub enum DateStyle {
 pub fn format_instant(at: DateTime<Utc>, lang: Language, style: DateStyle) -> String {
     let local = at.with_timezone(&chrono_tz::Europe::Berlin);
     let (pattern, locale) = match (style, lang) {
-        (DateStyle::Date, Language::De) => ("%A, %-d. %B %Y", chrono::Locale::de_DE),
+        (DateStyle::Date, Language::De | Language::Ls) => ("%A, %-d. %B %Y", chrono::Locale::de_DE),
         (DateStyle::Date, Language::En) => ("%A %-d %B %Y", chrono::Locale::en_GB),
         (DateStyle::Time, _) => ("%H:%M", chrono::Locale::de_DE),
         (DateStyle::Short, _) => ("%d.%m.%Y", chrono::Locale::de_DE),
@@ -211,6 +212,34 @@ mod tests {
         let missing_de: Vec<_> = en.difference(&de).collect();
         assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
         assert!(missing_de.is_empty(), "missing in German: {missing_de:?}");
+    }
+
+    #[test]
+    fn every_mail_has_a_leichte_sprache_version() {
+        let de = message_ids("de");
+        let easy = message_ids("de-leichte");
+        let unknown: Vec<_> = easy.difference(&de).collect();
+        assert!(unknown.is_empty(), "not in German: {unknown:?}");
+        let missing: Vec<_> = de
+            .iter()
+            .filter(|id| id.starts_with("mail-") && !easy.contains(*id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "mails without Leichte Sprache: {missing:?}"
+        );
+
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/locales");
+        let t = Translations::load(&dir).unwrap();
+        assert_eq!(
+            t.text(Language::Ls, "mail-booking-reminder-intro"),
+            "Guten Tag. Bald ist Ihr Termin. Wir möchten Sie daran erinnern."
+        );
+        // Pages have no easy version: German instead.
+        assert_eq!(
+            t.text(Language::Ls, "account-title"),
+            t.text(Language::De, "account-title")
+        );
     }
 
     #[test]

@@ -47,6 +47,16 @@ const OFFER_PAGES = [
 ];
 
 /**
+ * A course of several dates booked as a whole (content/demo/courses.csv "mein-erstes-smartphone-altenburg",
+ * dates 79 to 81 of course_dates.csv in file order): the first date, with the attendance per date, and a
+ * later date with its own attendance list. They belong to another organisation than the demo provider's,
+ * so the admin checks them.
+ */
+export const COURSE_LEAD_DATE = 79;
+export const COURSE_LATER_DATE = 80;
+const COURSE_SESSION_PAGES = [`/verwaltung/termine/${COURSE_LEAD_DATE}`, `/verwaltung/termine/${COURSE_LATER_DATE}`];
+
+/**
  * Volunteer sessions (content/demo/volunteer_shifts.csv, in file order): 1 upcoming with the demo
  * volunteer, 3 helpers for a course date (attendance list), 5 past with hours waiting for approval.
  * User 2 is the demo volunteer.
@@ -87,12 +97,13 @@ const PROPOSAL_PAGES = [
  * at every width; the other roles show the same pages with role-dependent content.
  */
 export const ROLES = [
-  { role: 'citizen', pages: ACCOUNT_PAGES, forbidden: ['/verwaltung'] },
+  // The account page after choosing the language of one's mails, with its confirmation.
+  { role: 'citizen', pages: [...ACCOUNT_PAGES, '/konto?erledigt=sprache-gespeichert'], forbidden: ['/verwaltung'] },
   { role: 'volunteer', pages: [...ACCOUNT_PAGES, '/verwaltung', ...VOLUNTEER_PAGES] },
   { role: 'provider_staff', pages: [...ACCOUNT_PAGES, '/verwaltung', ...OFFER_PAGES, ...SHIFT_PAGES, '/verwaltung/vorschlaege/erfassen'] },
   { role: 'municipality_editor', pages: [...ACCOUNT_PAGES, '/verwaltung', '/verwaltung/angebote', '/verwaltung/angebote/neu', ...PROPOSAL_PAGES, '/verwaltung/wirkung'] },
   { role: 'moderator', pages: [...ACCOUNT_PAGES, '/verwaltung', ...PROPOSAL_PAGES] },
-  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...SHIFT_PAGES, ...PROPOSAL_PAGES], allWidths: true },
+  { role: 'admin', pages: [...ACCOUNT_PAGES, '/verwaltung', ...ADMIN_PAGES, ...OFFER_PAGES, ...COURSE_SESSION_PAGES, ...SHIFT_PAGES, ...PROPOSAL_PAGES], allWidths: true },
 ];
 
 /**
@@ -643,6 +654,81 @@ export async function checkLogoutByKeyboard(browser, baseUrl, account, { width, 
     fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
   } finally {
     await context.close();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Attendance per date of a course booked as a whole
+// ---------------------------------------------------------------------------
+
+/**
+ * Attendance at a later date of a course booked as a whole, with the keyboard, in a signed-in
+ * context of staff: on the later date's page the first participant's "Da" button gets focus and
+ * Enter sends its form (no script involved). The page must come back with the confirmation banner
+ * and that button pressed (`aria-pressed="true"`), and the first date's page must count the place as
+ * present at the later date in its table "Anwesenheit je Termin", while its own list stays unmarked.
+ */
+export async function checkAttendancePerDate(context, baseUrl, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
+  const out = { failures, warnings, screenshot: null };
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await page.setViewportSize({ width, height });
+  collectWarnings(page, warnings);
+  const later = `/verwaltung/termine/${COURSE_LATER_DATE}`;
+  const present = `main form[action="${later}/anwesenheit"] button[value="present"]`;
+  try {
+    await page.goto(`${baseUrl}${later}`, { waitUntil: 'load' });
+    const buttons = page.locator(present);
+    if ((await buttons.count()) === 0) {
+      fail('attendance', `${later} shows no attendance buttons (${present})`);
+      return out;
+    }
+    await buttons.first().focus();
+    const visible = await page
+      .waitForFunction(isFocusedElementVisible, null, { timeout: 1_000 })
+      .then(() => true, () => false);
+    if (!visible) fail('focus-visible', `the first "Da" button on ${later} has focus but is not visible`);
+    const posted = nextPostNavigation(page);
+    await page.keyboard.press('Enter');
+    const resp = await posted.catch(() => null);
+    if (!resp) {
+      fail('attendance', 'Enter on the focused "Da" button sent no form');
+      return out;
+    }
+    // The answer is a redirect (post/redirect/get) to the page with its confirmation.
+    await page.waitForURL((u) => u.search.includes('erledigt=anwesenheit'), { timeout: 10_000 }).catch(() => {});
+    await page.waitForLoadState('load');
+    if (!label(page.url()).startsWith(`${later}?erledigt=anwesenheit`)) {
+      fail('attendance', `after saving, the browser is on ${label(page.url())}, expected ${later}?erledigt=anwesenheit`);
+    }
+    if ((await page.locator('.notification-banner[role="alert"]').count()) !== 1) {
+      fail('attendance', 'no confirmation banner after saving the attendance');
+    }
+    if ((await page.locator(present).first().getAttribute('aria-pressed')) !== 'true') {
+      fail('attendance', 'the "Da" button is not marked as pressed after saving (aria-pressed)');
+    }
+
+    await page.goto(`${baseUrl}/verwaltung/termine/${COURSE_LEAD_DATE}`, { waitUntil: 'load' });
+    const rows = await page.$$eval('#anwesenheit-je-termin + p + div table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        link: tr.querySelector('th a')?.getAttribute('href') || '',
+        cells: [...tr.querySelectorAll('td')].map((td) => td.textContent.trim()),
+      })),
+    );
+    const row = rows.find((r) => r.link.startsWith(later));
+    if (!row) fail('attendance', `the first date's table "Anwesenheit je Termin" has no row for ${later}`);
+    else if (!(Number(row.cells[0]) > 0)) fail('attendance', `the row of ${later} counts nobody present: ${row.cells.join(' | ')}`);
+    const own = await page.locator(`main form[action="/verwaltung/termine/${COURSE_LEAD_DATE}/anwesenheit"] button[aria-pressed="true"]`).count();
+    if (own !== 0) fail('attendance', `marking the later date also marked ${own} people at the first date`);
+    if (failures.length) out.screenshot = await saveScreenshot(page, '_attendance_per_date', width);
+  } catch (err) {
+    fail('flow', `the flow broke off: ${err.message.split('\n')[0]}`);
+  } finally {
+    await page.close();
   }
   return out;
 }

@@ -36,6 +36,8 @@ import {
   firstUserUrl,
   loadDemoAccounts,
   signIn,
+  checkAttendancePerDate,
+  COURSE_LATER_DATE,
 } from '../lib/flows.mjs';
 
 const WIDTHS = (process.env.A11Y_WIDTHS || '1280,320').split(',').map((w) => Number(w.trim())).filter(Boolean);
@@ -297,6 +299,7 @@ function declareSuite() {
           let context = null;
           let signInError = null;
           let askedTwice = null;
+          let attendancePerDate = null;
           const urls = new Map(); // page path or placeholder -> absolute URL
           before(async () => {
             context = await newContext(browser, { width: widths[0] || 1280, height: HEIGHT });
@@ -308,6 +311,8 @@ function declareSuite() {
               }
               // Booked before the pages are checked, so the account page shows a booking.
               if (role === 'citizen') askedTwice = await checkNothingAskedTwice(context, base, account, { width: widths[0] || 1280, height: HEIGHT });
+              // Marked before the pages are checked, so the course's pages show attendance per date.
+              if (role === 'admin') attendancePerDate = await checkAttendancePerDate(context, base, { width: widths[0] || 1280, height: HEIGHT });
             } catch (err) {
               signInError = err.message.split('\n')[0];
             }
@@ -326,6 +331,15 @@ function declareSuite() {
               if (signInError) return t.skip(`not signed in as ${role}`);
               report.flows.push({ url: `${CITIZEN_BOOKING_FORM} (signed in)`, ...askedTwice });
               reportResult(t, name, askedTwice);
+            });
+          }
+
+          if (role === 'admin') {
+            const name = `${role}: attendance at a later date of a course, by keyboard, counted per date on the first date`;
+            test(name, { timeout: PAGE_TEST_TIMEOUT_MS }, (t) => {
+              if (signInError) return t.skip(`not signed in as ${role}`);
+              report.flows.push({ url: `/verwaltung/termine/${COURSE_LATER_DATE} (attendance)`, ...attendancePerDate });
+              reportResult(t, name, attendancePerDate);
             });
           }
 

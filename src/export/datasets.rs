@@ -22,7 +22,7 @@ use super::{
 use crate::{
     db::entities::{
         booking, district, feedback, kiosk_terminal, kiosk_usage, offer, offer_date, organisation,
-        proposal, session_report, venue, volunteer_hours, volunteer_shift,
+        proposal, session_attendance, session_report, venue, volunteer_hours, volunteer_shift,
     },
     domain::{
         offer::OfferKind,
@@ -597,36 +597,102 @@ async fn offers(
 #[derive(Default, Clone, Copy)]
 struct Attendance {
     bookings: i64,
+    /// Confirmed places (for a later session of a course booked as a whole, the first date's).
+    booked_places: i64,
     present: i64,
     absent: i64,
 }
 
+/// Attendance per date, for dates given with the first date of their course (`None` for a single
+/// date or a course's first date). A later session of a course booked as a whole counts the first
+/// date's confirmed bookings, and the attendance marked at that session.
 async fn attendance_by_date(
     db: &DatabaseConnection,
-    ids: &[i32],
+    dates: &[(i32, Option<i32>)],
 ) -> Result<HashMap<i32, Attendance>, DbErr> {
-    let rows = booking::Entity::find()
-        .select_only()
-        .column(booking::Column::DateId)
-        .column(booking::Column::Attendance)
-        .column_as(Expr::col(booking::Column::Id).count(), "n")
-        .column_as(Expr::col(booking::Column::Places).sum(), "places")
-        .filter(booking::Column::DateId.is_in(ids.iter().copied()))
-        .filter(booking::Column::Status.eq("confirmed"))
-        .group_by(booking::Column::DateId)
-        .group_by(booking::Column::Attendance)
-        .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
-        .all(db)
-        .await?;
+    let own: Vec<i32> = dates.iter().map(|(id, lead)| lead.unwrap_or(*id)).collect();
     let mut by_date: HashMap<i32, Attendance> = HashMap::new();
-    for (date_id, attendance, n, places) in rows {
-        let entry = by_date.entry(date_id).or_default();
-        entry.bookings += n;
-        match attendance.as_deref() {
-            Some("present") => entry.present += places.unwrap_or(0),
-            Some("absent") => entry.absent += places.unwrap_or(0),
-            _ => {}
+    for chunk in own.chunks(BATCH as usize) {
+        let rows = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .column(booking::Column::Attendance)
+            .column_as(Expr::col(booking::Column::Id).count(), "n")
+            .column_as(Expr::col(booking::Column::Places).sum(), "places")
+            .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
+            .filter(booking::Column::Status.eq("confirmed"))
+            .group_by(booking::Column::DateId)
+            .group_by(booking::Column::Attendance)
+            .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
+            .all(db)
+            .await?;
+        for (date_id, attendance, n, places) in rows {
+            let entry = by_date.entry(date_id).or_default();
+            entry.bookings += n;
+            entry.booked_places += places.unwrap_or(0);
+            match attendance.as_deref() {
+                Some("present") => entry.present += places.unwrap_or(0),
+                Some("absent") => entry.absent += places.unwrap_or(0),
+                _ => {}
+            }
         }
+    }
+    let sessions: Vec<(i32, i32)> = dates
+        .iter()
+        .filter_map(|(id, lead)| lead.map(|lead| (*id, lead)))
+        .collect();
+    if sessions.is_empty() {
+        return Ok(by_date);
+    }
+    let mut marks: HashMap<i32, Vec<(i64, String)>> = HashMap::new();
+    for chunk in sessions.chunks(BATCH as usize) {
+        let rows = session_attendance::Entity::find()
+            .filter(session_attendance::Column::DateId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?;
+        for m in rows {
+            marks
+                .entry(m.date_id)
+                .or_default()
+                .push((m.booking_id, m.attendance));
+        }
+    }
+    let leads: HashSet<i32> = sessions.iter().map(|(_, lead)| *lead).collect();
+    let mut places: HashMap<i64, i64> = HashMap::new();
+    for chunk in leads.into_iter().collect::<Vec<_>>().chunks(BATCH as usize) {
+        places.extend(
+            booking::Entity::find()
+                .select_only()
+                .columns([booking::Column::Id, booking::Column::Places])
+                .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
+                .filter(booking::Column::Status.eq("confirmed"))
+                .into_tuple::<(i64, i32)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|(id, p)| (id, i64::from(p))),
+        );
+    }
+    for (session, lead) in sessions {
+        let of_lead = by_date.get(&lead).copied().unwrap_or_default();
+        let mut entry = Attendance {
+            bookings: of_lead.bookings,
+            booked_places: of_lead.booked_places,
+            present: 0,
+            absent: 0,
+        };
+        for (booking_id, attendance) in marks.get(&session).into_iter().flatten() {
+            // Only people still booked count, as for a single date.
+            let Some(p) = places.get(booking_id) else {
+                continue;
+            };
+            match attendance.as_str() {
+                "present" => entry.present += p,
+                "absent" => entry.absent += p,
+                _ => {}
+            }
+        }
+        by_date.insert(session, entry);
     }
     Ok(by_date)
 }
@@ -652,7 +718,14 @@ async fn dates(
         let Some(tail) = batch.last() else { break };
         last = tail.id;
         let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
-        let attendance = attendance_by_date(db, &ids).await?;
+        let attendance = attendance_by_date(
+            db,
+            &batch
+                .iter()
+                .map(|d| (d.id, d.series_lead_id))
+                .collect::<Vec<_>>(),
+        )
+        .await?;
         let forms: HashMap<i32, i64> = feedback::Entity::find()
             .select_only()
             .column(feedback::Column::DateId)
@@ -677,7 +750,12 @@ async fn dates(
                 berlin_time(d.ends_at).into(),
                 d.status.as_str().into(),
                 d.capacity.into(),
-                d.booked_places.into(),
+                // A later session's people are its course's first date's.
+                match d.series_lead_id {
+                    Some(_) => a.booked_places as i32,
+                    None => d.booked_places,
+                }
+                .into(),
                 a.bookings.into(),
                 a.present.into(),
                 a.absent.into(),
@@ -972,18 +1050,16 @@ async fn session_batches(
             .map(|(id, m)| (id, m.unwrap_or(0)))
             .collect();
         let date_ids: Vec<i32> = batch.iter().filter_map(|s| s.offer_date_id).collect();
-        let booking_dates: HashMap<i32, i32> = offer_date::Entity::find()
+        // Helpers at a later session of a course report that session's attendance.
+        let linked: Vec<(i32, Option<i32>)> = offer_date::Entity::find()
             .select_only()
             .columns([offer_date::Column::Id, offer_date::Column::SeriesLeadId])
             .filter(offer_date::Column::Id.is_in(date_ids))
             .into_tuple::<(i32, Option<i32>)>()
             .all(db)
-            .await?
-            .into_iter()
-            .map(|(id, lead)| (id, lead.unwrap_or(id)))
-            .collect();
-        let booking_ids: Vec<i32> = booking_dates.values().copied().collect();
-        let attendance = attendance_by_date(db, &booking_ids).await?;
+            .await?;
+        let booking_dates: HashMap<i32, i32> = linked.iter().map(|(id, _)| (*id, *id)).collect();
+        let attendance = attendance_by_date(db, &linked).await?;
         let facts = batch
             .into_iter()
             .map(|shift| {
@@ -1093,12 +1169,13 @@ async fn statistics(
     // Dates held in the period and their bookings, by the month the date took place.
     let mut last = 0;
     loop {
-        let batch: Vec<(i32, i32, DateTime<Utc>)> = offer_date::Entity::find()
+        let batch: Vec<(i32, i32, DateTime<Utc>, Option<i32>)> = offer_date::Entity::find()
             .select_only()
             .columns([
                 offer_date::Column::Id,
                 offer_date::Column::OfferId,
                 offer_date::Column::StartsAt,
+                offer_date::Column::SeriesLeadId,
             ])
             .filter(offer_date::Column::Id.gt(last))
             .filter(offer_date::Column::Status.ne("cancelled"))
@@ -1127,7 +1204,7 @@ async fn statistics(
             .all(db)
             .await?;
         let mut keys: HashMap<i32, Key> = HashMap::with_capacity(batch.len());
-        for (date_id, offer_id, starts_at) in &batch {
+        for (date_id, offer_id, starts_at, _) in &batch {
             let key = (
                 lookups.offer_district(*offer_id).map(str::to_owned),
                 month_of(berlin_day(*starts_at)),
@@ -1153,6 +1230,28 @@ async fn statistics(
                 Some("present") => tally.present += places.unwrap_or(0),
                 Some("absent") => tally.absent += places.unwrap_or(0),
                 _ => {}
+            }
+        }
+        // Later sessions of a course booked as a whole have no bookings of their own: their
+        // attendance is recorded per session.
+        let sessions: Vec<(i32, Option<i32>)> = batch
+            .iter()
+            .filter(|d| d.3.is_some())
+            .map(|d| (d.0, d.3))
+            .collect();
+        if !sessions.is_empty() {
+            for (date_id, a) in attendance_by_date(db, &sessions).await? {
+                let Some(tally) = sessions
+                    .iter()
+                    .any(|(id, _)| *id == date_id)
+                    .then(|| keys.get(&date_id))
+                    .flatten()
+                    .and_then(|k| tallies.get_mut(k))
+                else {
+                    continue;
+                };
+                tally.present += a.present;
+                tally.absent += a.absent;
             }
         }
         tick(progress, batch.len());

@@ -118,6 +118,12 @@ pub enum BookingMail {
     DateCancelled,
     DateChanged,
     Reminder,
+    /// Before a later session of a course booked as a whole.
+    SessionReminder,
+    /// One session of a course booked as a whole moved to another time.
+    SessionMoved,
+    /// One session of a course booked as a whole was cancelled; the others take place.
+    SessionCancelled,
 }
 
 impl BookingMail {
@@ -132,6 +138,9 @@ impl BookingMail {
             Self::DateCancelled => "date-cancelled",
             Self::DateChanged => "date-changed",
             Self::Reminder => "reminder",
+            Self::SessionReminder => "session-reminder",
+            Self::SessionMoved => "session-moved",
+            Self::SessionCancelled => "session-cancelled",
         }
     }
 
@@ -144,6 +153,9 @@ impl BookingMail {
                 | Self::Promoted
                 | Self::DateChanged
                 | Self::Reminder
+                | Self::SessionReminder
+                | Self::SessionMoved
+                | Self::SessionCancelled
                 | Self::DateCancelled
                 | Self::CancelledByPerson
                 | Self::CancelledByProvider
@@ -164,12 +176,34 @@ impl Composer {
         date: &catalogue::DateSummary,
         sessions: &[catalogue::DateSummary],
     ) -> anyhow::Result<Option<OutgoingMail>> {
+        self.booking_about(kind, booking, date, sessions, None)
+    }
+
+    /// [`Self::booking`] about one later `session` of the course (reminder, moved, cancelled): the
+    /// mail names it ("when" is the session's time, `$when` in the texts); the calendar file still
+    /// carries every session, the changed one with its raised SEQUENCE.
+    pub fn booking_about(
+        &self,
+        kind: BookingMail,
+        booking: &booking::Model,
+        date: &catalogue::DateSummary,
+        sessions: &[catalogue::DateSummary],
+        session: Option<&catalogue::DateSummary>,
+    ) -> anyhow::Result<Option<OutgoingMail>> {
         let Some(to) = booking.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
             return Ok(None);
         };
         let lang = Language::from_code(&booking.language).unwrap_or(Language::De);
+        let focus = session.unwrap_or(date);
+        let when = format!(
+            "{}, {}–{}",
+            format_instant(focus.starts_at, lang, DateStyle::Date),
+            format_instant(focus.starts_at, lang, DateStyle::Time),
+            format_instant(focus.ends_at, lang, DateStyle::Time)
+        );
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         args.insert("title".into(), date.title.clone().into());
+        args.insert("when".into(), when.clone().into());
         args.insert(
             "places".into(),
             booking.offered_places.unwrap_or(booking.places).into(),
@@ -189,18 +223,10 @@ impl Composer {
             "details",
             &[
                 (text("mail-booking-what"), date.title.clone()),
-                (
-                    text("mail-booking-when"),
-                    format!(
-                        "{}, {}–{}",
-                        format_instant(date.starts_at, lang, DateStyle::Date),
-                        format_instant(date.starts_at, lang, DateStyle::Time),
-                        format_instant(date.ends_at, lang, DateStyle::Time)
-                    ),
-                ),
+                (text("mail-booking-when"), when),
                 (
                     text("mail-booking-where"),
-                    place_line(date, &text("mail-booking-online")),
+                    place_line(focus, &text("mail-booking-online")),
                 ),
                 (text("mail-booking-places"), booking.places.to_string()),
                 (text("mail-booking-name"), booking.name.clone()),
@@ -211,12 +237,17 @@ impl Composer {
             &sessions
                 .iter()
                 .map(|d| {
-                    format!(
+                    let line = format!(
                         "{}, {}–{}",
                         format_instant(d.starts_at, lang, DateStyle::Date),
                         format_instant(d.starts_at, lang, DateStyle::Time),
                         format_instant(d.ends_at, lang, DateStyle::Time)
-                    )
+                    );
+                    if d.date_status == "cancelled" {
+                        format!("{line} ({})", text("mail-booking-session-cancelled"))
+                    } else {
+                        line
+                    }
                 })
                 .collect::<Vec<_>>(),
         );

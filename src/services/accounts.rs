@@ -470,6 +470,7 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
             "name": found.display_name,
             "email_confirmed_at": found.email_verified_at,
             "created_at": found.created_at,
+            "mail_language": found.language,
         },
         "roles": roles,
         "barrier_reports": reports,
@@ -769,4 +770,45 @@ pub async fn confirm_email_change(
     .await?;
     txn.commit().await?;
     Ok(redeemed.user_id)
+}
+
+/// The language the person chose for their mails, if they chose one.
+pub async fn mail_language(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Option<Language>, DbErr> {
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .and_then(|u| u.language)
+        .and_then(|code| Language::from_code(&code)))
+}
+
+/// Stores the language of the person's mails, and uses it for the mails about the bookings they
+/// made with the account from now on (reminders, changes, cancellations).
+pub async fn set_mail_language(
+    db: &DatabaseConnection,
+    user_id: i32,
+    language: Language,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Language, Expr::value(language.code()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    booking::Entity::update_many()
+        .col_expr(booking::Column::Language, Expr::value(language.code()))
+        .filter(booking::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(user_id),
+        "account.language",
+        &format!("user:{user_id}"),
+        language.code(),
+    )
+    .await?;
+    txn.commit().await
 }

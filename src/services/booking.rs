@@ -8,12 +8,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, OnConflict},
 };
 
 use super::{catalogue, sessions};
 use crate::{
-    db::entities::{booking, offer, offer_date, staff_task},
+    db::entities::{booking, booking_reminder, offer, offer_date, staff_task},
     domain::booking::{BookingRequest, BookingStatus, Channel},
     mail::{
         self,
@@ -118,6 +118,14 @@ impl Desk {
         // The mail's details (course, place, sessions) are read before the date is locked, so the lock
         // is held for the booking alone; if the date changes meanwhile (a new revision), they are read
         // again under the lock.
+        // Someone signed in gets mails in the language chosen for the account; otherwise in the
+        // language they booked in.
+        let language = match request.user_id {
+            Some(user_id) => super::accounts::mail_language(&self.db, user_id)
+                .await?
+                .unwrap_or(request.language),
+            None => request.language,
+        };
         let details = match catalogue::date(&self.db, date_id, now).await? {
             Some(entry) => {
                 let sessions = catalogue::sessions_of(&self.db, entry.date.date_id).await?;
@@ -206,7 +214,7 @@ impl Desk {
             channel: Set(request.channel.as_str().to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
             manage_token: Set(Some(cancel_token.clone())),
-            language: Set(request.language.code().to_owned()),
+            language: Set(language.code().to_owned()),
             created_at: Set(now),
             ..Default::default()
         }
@@ -253,6 +261,34 @@ impl Desk {
             .await
     }
 
+    /// A mail about one later session of the course the booking is for (reminder, moved, cancelled):
+    /// it names that session, and its calendar file carries every session of the course.
+    async fn notify_session(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        session_id: i32,
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        let date = catalogue::date(txn, booking.date_id, now)
+            .await?
+            .ok_or(BookingError::DateNotFound)?
+            .date;
+        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
+        let session = sessions.iter().find(|s| s.date_id == session_id);
+        self.send(
+            txn,
+            kind,
+            booking,
+            (&date, &sessions, session),
+            now,
+            task_without_mail,
+        )
+        .await
+    }
+
     /// [`Self::notify`] with the date's details already at hand.
     #[allow(clippy::too_many_arguments)]
     async fn notify_about(
@@ -265,7 +301,34 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        match self.composer.booking(kind, booking, date, sessions)? {
+        self.send(
+            txn,
+            kind,
+            booking,
+            (date, sessions, None),
+            now,
+            task_without_mail,
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        (date, sessions, session): (
+            &catalogue::DateSummary,
+            &[catalogue::DateSummary],
+            Option<&catalogue::DateSummary>,
+        ),
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        match self
+            .composer
+            .booking_about(kind, booking, date, sessions, session)?
+        {
             Some(mail) => mail::enqueue(txn, mail).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
@@ -544,6 +607,53 @@ impl Desk {
     }
 }
 
+enum Reminder {
+    /// This run sends it.
+    Claimed,
+    /// Sent before (by this or another instance) for the date as it is now.
+    AlreadySent,
+    /// The booking had a reminder today already (for another session); it waits for tomorrow.
+    NotToday,
+}
+
+/// Claims the reminder of `booking_id` for `date` by inserting its row: unique per booking, date and
+/// revision, and per booking and day, so two instances never send it twice, and nobody gets two
+/// reminders on one day.
+async fn claim_reminder(
+    txn: &DatabaseTransaction,
+    booking_id: i64,
+    date: &offer_date::Model,
+    today: &str,
+    now: DateTime<Utc>,
+) -> Result<Reminder, DbErr> {
+    let inserted = booking_reminder::Entity::insert(booking_reminder::ActiveModel {
+        booking_id: Set(booking_id),
+        date_id: Set(date.id),
+        revision: Set(date.revision),
+        reminded_on: Set(today.to_owned()),
+        sent_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(txn)
+    .await?;
+    if inserted == 1 {
+        return Ok(Reminder::Claimed);
+    }
+    let sent_for_date = booking_reminder::Entity::find()
+        .filter(booking_reminder::Column::BookingId.eq(booking_id))
+        .filter(booking_reminder::Column::DateId.eq(date.id))
+        .filter(booking_reminder::Column::Revision.eq(date.revision))
+        .count(txn)
+        .await?
+        > 0;
+    Ok(if sent_for_date {
+        Reminder::AlreadySent
+    } else {
+        Reminder::NotToday
+    })
+}
+
 async fn by_token(txn: &DatabaseTransaction, token: &str) -> Result<booking::Model, BookingError> {
     booking::Entity::find()
         .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(token)))
@@ -677,8 +787,15 @@ impl Desk {
                 .await?;
             let people = active_bookings(&txn, lead).await?;
             for person in &people {
-                self.notify(&txn, BookingMail::DateChanged, person, now, true)
-                    .await?;
+                self.notify_session(
+                    &txn,
+                    BookingMail::SessionCancelled,
+                    person,
+                    date_id,
+                    now,
+                    true,
+                )
+                .await?;
             }
             txn.commit().await?;
             return Ok(people.len());
@@ -714,22 +831,34 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
-        // A session of a course booked as a whole: its people are the first date's.
+        // A session of a course booked as a whole: its people are the first date's, and the mail
+        // names the session that moved.
         let lead = offer_date::Entity::find_by_id(date_id)
             .one(&txn)
             .await?
-            .and_then(|d| d.series_lead_id)
-            .unwrap_or(date_id);
-        let people = active_bookings(&txn, lead).await?;
+            .and_then(|d| d.series_lead_id);
+        let people = active_bookings(&txn, lead.unwrap_or(date_id)).await?;
         for person in &people {
-            self.notify(&txn, BookingMail::DateChanged, person, now, true)
-                .await?;
+            match lead {
+                Some(_) => {
+                    self.notify_session(&txn, BookingMail::SessionMoved, person, date_id, now, true)
+                        .await?
+                }
+                None => {
+                    self.notify(&txn, BookingMail::DateChanged, person, now, true)
+                        .await?
+                }
+            }
         }
         txn.commit().await?;
         Ok(people.len())
     }
 
-    /// Reminder mails for dates starting within `before`; each booking is reminded once.
+    /// Reminder mails for dates starting within `before`: before a single date, and before every
+    /// session of a course booked as a whole (its people are the first date's). Each booking is
+    /// reminded once per date, and at most once a calendar day: a reminder that would be the second
+    /// that day waits for the next run on the following day. A date counts as done
+    /// (`reminder_sent_at`) once nobody is left waiting for its reminder.
     pub async fn send_reminders(
         &self,
         before: chrono::Duration,
@@ -740,31 +869,57 @@ impl Desk {
             .filter(offer_date::Column::Status.ne("cancelled"))
             .filter(offer_date::Column::StartsAt.gt(now))
             .filter(offer_date::Column::StartsAt.lte(now + before))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .order_by_asc(offer_date::Column::Id)
             .all(&self.db)
             .await?;
+        let today = now
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive()
+            .to_string();
         let mut sent = 0;
         for date in due {
             let txn = begin_write(&self.db).await?;
-            // Claimed by a conditional update, so two instances never remind twice.
-            let claimed = offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
-                .filter(offer_date::Column::Id.eq(date.id))
-                .filter(offer_date::Column::ReminderSentAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            if claimed {
-                let confirmed = booking::Entity::find()
-                    .filter(booking::Column::DateId.eq(date.id))
-                    .filter(booking::Column::Status.eq(BookingStatus::Confirmed.as_str()))
-                    .all(&txn)
-                    .await?;
-                for person in &confirmed {
-                    self.notify(&txn, BookingMail::Reminder, person, now, false)
-                        .await?;
-                    sent += 1;
+            let people = booking::Entity::find()
+                .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed.as_str()))
+                .order_by_asc(booking::Column::Id)
+                .all(&txn)
+                .await?;
+            let mut waiting = false;
+            for person in &people {
+                match claim_reminder(&txn, person.id, &date, &today, now).await? {
+                    Reminder::Claimed => {
+                        match date.series_lead_id {
+                            Some(_) => {
+                                self.notify_session(
+                                    &txn,
+                                    BookingMail::SessionReminder,
+                                    person,
+                                    date.id,
+                                    now,
+                                    false,
+                                )
+                                .await?
+                            }
+                            None => {
+                                self.notify(&txn, BookingMail::Reminder, person, now, false)
+                                    .await?
+                            }
+                        }
+                        sent += 1;
+                    }
+                    Reminder::AlreadySent => {}
+                    Reminder::NotToday => waiting = true,
                 }
+            }
+            if !waiting {
+                offer_date::Entity::update_many()
+                    .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
+                    .filter(offer_date::Column::Id.eq(date.id))
+                    .filter(offer_date::Column::ReminderSentAt.is_null())
+                    .exec(&txn)
+                    .await?;
             }
             txn.commit().await?;
         }

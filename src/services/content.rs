@@ -461,7 +461,7 @@ impl ContentPages {
             title: String::new(),
             text: match language {
                 Language::En => f.en.clone().unwrap_or_else(|| f.de.clone()),
-                Language::De => f.de.clone(),
+                Language::De | Language::Ls => f.de.clone(),
             },
         }));
         let status = match (&config.status, evidence) {
@@ -473,7 +473,7 @@ impl ContentPages {
         };
         let checked_on = match evidence {
             Some(e) => match language {
-                Language::De => e.checked_on.format("%d.%m.%Y").to_string(),
+                Language::De | Language::Ls => e.checked_on.format("%d.%m.%Y").to_string(),
                 Language::En => e.checked_on.format("%-d %B %Y").to_string(),
             },
             None => config.reviewed_on.clone(),

@@ -114,6 +114,8 @@ pub struct Helper {
     pub user_id: i32,
     pub name: String,
     pub email: String,
+    /// The language of the helper's mails.
+    pub language: Language,
     pub signed_up_at: DateTime<Utc>,
 }
 
@@ -495,13 +497,13 @@ impl VolunteerDesk {
         starts_at: DateTime<Utc>,
     ) -> Result<usize, VolunteeringError> {
         let helpers = helpers_of(conn, shift_id).await?;
-        let args = shift_args(title, starts_at, Language::De);
         for helper in &helpers {
             let Ok(to) = Email::parse(&helper.email) else {
                 continue;
             };
+            let args = shift_args(title, starts_at, helper.language);
             let mail = self.composer.notice(
-                Language::De,
+                helper.language,
                 &to,
                 kind,
                 &format!("/verwaltung/einsaetze/{shift_id}"),
@@ -806,11 +808,11 @@ impl VolunteerDesk {
                 .await?
                 .map(|u| u.display_name)
                 .unwrap_or_default();
-            let mut args = shift_args(&shift.title, shift.starts_at, Language::De);
-            args.insert("name".into(), FluentValue::from(volunteer));
-            for to in coordinators_of(&txn, shift.organisation_id).await? {
+            for (to, lang) in coordinators_of(&txn, shift.organisation_id).await? {
+                let mut args = shift_args(&shift.title, shift.starts_at, lang);
+                args.insert("name".into(), FluentValue::from(volunteer.clone()));
                 let mail = self.composer.notice(
-                    Language::De,
+                    lang,
                     &to,
                     "shift-withdrawn-late",
                     &format!("/verwaltung/einsaetze/{shift_id}"),
@@ -1238,31 +1240,33 @@ impl VolunteerDesk {
         }
         let mut sent = 0;
         for (organisation_id, gaps) in by_org {
-            let details = gaps
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} – {}: {} ({} / {})",
-                        when(g.starts_at, Language::De),
-                        g.title,
-                        g.place,
-                        g.signed_up,
-                        g.needed
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
+            let details = |lang: Language| {
+                gaps.iter()
+                    .map(|g| {
+                        format!(
+                            "{} – {}: {} ({} / {})",
+                            when(g.starts_at, lang),
+                            g.title,
+                            g.place,
+                            g.signed_up,
+                            g.needed
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
             let mut args: HashMap<Cow<'static, str>, FluentValue<'static>> = HashMap::new();
             args.insert("count".into(), FluentValue::from(gaps.len()));
             let txn = self.db.begin().await?;
-            for to in coordinators_of(&txn, organisation_id).await? {
+            for (to, lang) in coordinators_of(&txn, organisation_id).await? {
+                let details = details(lang);
                 let mail = self.composer.notice(
-                    Language::De,
+                    lang,
                     &to,
                     "shift-gaps",
                     "/verwaltung/einsaetze",
                     &args,
-                    Some(&details),
+                    Some(details.as_str()),
                 )?;
                 mail::enqueue(&txn, mail).await?;
                 sent += 1;
@@ -1332,6 +1336,7 @@ async fn helpers_of(conn: &impl ConnectionTrait, shift_id: i32) -> Result<Vec<He
                 user_id: u.id,
                 name: u.display_name.clone(),
                 email: u.email.clone(),
+                language: account_language(u),
                 signed_up_at: s.signed_up_at,
             })
         })
@@ -1342,7 +1347,7 @@ async fn helpers_of(conn: &impl ConnectionTrait, shift_id: i32) -> Result<Vec<He
 async fn coordinators_of(
     conn: &impl ConnectionTrait,
     organisation_id: i32,
-) -> Result<Vec<Email>, DbErr> {
+) -> Result<Vec<(Email, Language)>, DbErr> {
     let user_ids: Vec<i32> = user_role::Entity::find()
         .filter(user_role::Column::OrganisationId.eq(organisation_id))
         .filter(user_role::Column::Role.is_in([
@@ -1360,6 +1365,14 @@ async fn coordinators_of(
         .all(conn)
         .await?
         .into_iter()
-        .filter_map(|u| Email::parse(&u.email).ok())
+        .filter_map(|u| Some((Email::parse(&u.email).ok()?, account_language(&u))))
         .collect())
+}
+
+/// The language the person chose for their mails (German until they choose).
+fn account_language(user: &user::Model) -> Language {
+    user.language
+        .as_deref()
+        .and_then(Language::from_code)
+        .unwrap_or_default()
 }

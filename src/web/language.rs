@@ -19,7 +19,7 @@ pub fn language_from_query(query: &str) -> Option<Language> {
         .ok()?
         .into_iter()
         .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Language::from_code(&v))
+        .and_then(|(_, v)| Language::interface_from_code(&v))
 }
 
 pub async fn negotiate(
@@ -30,7 +30,7 @@ pub async fn negotiate(
     let language = from_query
         .or_else(|| {
             req.cookie(COOKIE)
-                .and_then(|c| Language::from_code(c.value()))
+                .and_then(|c| Language::interface_from_code(c.value()))
         })
         .or_else(|| {
             req.headers()

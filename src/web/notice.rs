@@ -37,10 +37,11 @@ pub enum Done {
     HoursDecided,
     RoleGranted,
     RoleRevoked,
+    MailLanguageSaved,
 }
 
 impl Done {
-    pub const ALL: [Done; 29] = [
+    pub const ALL: [Done; 30] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -70,6 +71,7 @@ impl Done {
         Self::HoursDecided,
         Self::RoleGranted,
         Self::RoleRevoked,
+        Self::MailLanguageSaved,
     ];
 
     /// The value in the address; the banner's texts are `done-<name>` and, where the action can be
@@ -105,6 +107,7 @@ impl Done {
             Self::HoursDecided => "stunden-entschieden",
             Self::RoleGranted => "rolle-vergeben",
             Self::RoleRevoked => "rolle-entzogen",
+            Self::MailLanguageSaved => "sprache-gespeichert",
         }
     }
 

@@ -139,6 +139,7 @@ impl Page {
                 label: match l {
                     Language::De => "Deutsch",
                     Language::En => "English",
+                    Language::Ls => "Leichte Sprache",
                 },
                 href: self.address_with(&[("lang", l.code())]),
                 current: l == self.language,

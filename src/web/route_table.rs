@@ -123,6 +123,7 @@ route_table! {
     // Protected pages: every path here has a row in tests/api/authorization.rs.
     "/konto" { get: account::overview } permission!(can_use_account);
     "/konto/daten" { get: account::download } permission!(can_use_account);
+    "/konto/sprache" { post: account::set_language } permission!(can_use_account);
     "/konto/loeschen" { get: account::delete_form, post: account::delete } permission!(can_use_account);
     "/konto/geloescht" { get: account::deleted } Public;
     "/konto/email" { get: account::email_form, post: account::change_email } permission!(can_use_account);

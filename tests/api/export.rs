@@ -287,6 +287,7 @@ async fn seed(app: &TestApp) {
         password_hash: Set(None),
         email_verified_at: Set(Some(now)),
         created_at: Set(now),
+        language: NotSet,
     }
     .insert(&app.db)
     .await

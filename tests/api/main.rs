@@ -11,6 +11,7 @@ mod booking;
 mod cli;
 mod confirmations;
 mod content_pages;
+mod course_sessions;
 mod courses;
 mod csrf;
 mod db_errors;

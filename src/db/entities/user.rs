@@ -11,6 +11,9 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub email_verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// Language the person chose for their mails: `de`, `en` or `de-x-ls` (Leichte Sprache);
+    /// `None` until chosen.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

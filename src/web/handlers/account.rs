@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{Email, FieldErrors},
+    domain::{Email, FieldErrors, Language},
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
@@ -13,6 +13,7 @@ use crate::{
     web::{
         errors::WebError,
         handlers::auth::{composer, message},
+        notice::{Done, see_other_done},
         page::Page,
     },
 };
@@ -22,10 +23,51 @@ pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let bookings = own_bookings::of_user(db, user.id, Utc::now()).await?;
     let proposals = own_proposals::of_user(db, user.id).await?;
-    let mut ctx = page.context();
+    let mut ctx = page.form_context();
     ctx.insert("bookings", &bookings);
     ctx.insert("proposals", &proposals);
+    ctx.insert(
+        "mail_language",
+        accounts::mail_language(db, user.id)
+            .await?
+            .unwrap_or(page.language)
+            .code(),
+    );
+    ctx.insert(
+        "mail_languages",
+        &Language::FOR_MAIL.map(|l| l.code()).to_vec(),
+    );
     page.render("account/overview.html", &ctx)
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    sprache: String,
+}
+
+/// The language of the person's mails, chosen once on the account page. Choosing English or German
+/// also switches the pages; Leichte Sprache has its own pages, so the pages stay in German.
+pub async fn set_language(
+    page: Page,
+    form: web::Form<LanguageForm>,
+) -> Result<HttpResponse, WebError> {
+    let user = page.require(policy::can_use_account)?;
+    // The form only offers the three; anything else keeps what was stored.
+    let Some(language) = Language::from_code(&form.sprache)
+        .filter(|l| Language::FOR_MAIL.contains(l) && !form.sprache.is_empty())
+    else {
+        return Ok(see_other_done(
+            "/konto#mail-sprache",
+            Done::MailLanguageSaved,
+        ));
+    };
+    accounts::set_mail_language(&page.state().db, user.id, language).await?;
+    let location = match Language::interface_from_code(language.code()) {
+        Some(interface) => format!("/konto?lang={}#mail-sprache", interface.code()),
+        None => "/konto#mail-sprache".to_owned(),
+    };
+    Ok(see_other_done(&location, Done::MailLanguageSaved))
 }
 
 /// The GDPR download (Art. 15 and 20): everything stored about the person, as JSON.

@@ -561,8 +561,13 @@ async fn date_page(
     ctx.insert("offer_id", &offer.id);
     ctx.insert(
         "participants",
-        // The sessions of a course booked as a whole share the first date's participants.
-        &offer_admin::participants(db, date.series_lead_id.unwrap_or(date.id)).await?,
+        // The sessions of a course booked as a whole share the first date's participants; each
+        // session has its own attendance.
+        &offer_admin::participants_at(db, &date).await?,
+    );
+    ctx.insert(
+        "attendance_by_session",
+        &offer_admin::attendance_by_session(db, &date).await?,
     );
     ctx.insert("series_lead_id", &date.series_lead_id);
     ctx.insert("sessions", &catalogue::sessions_of(db, date.id).await?);
@@ -833,7 +838,7 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
         header.map(|(key, kind)| (page.t(key), kind)),
     )
     .map_err(sheet_error)?;
-    let participants = offer_admin::participants(db, date.id).await?;
+    let participants = offer_admin::participants_at(db, &date).await?;
     let rows = participants.len();
     for p in participants {
         let booked = format!(

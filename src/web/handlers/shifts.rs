@@ -298,8 +298,9 @@ async fn render_show(
     let desk = page.state().volunteer_desk();
     let db = &page.state().db;
     let mut ctx = page.form_context();
-    let participants = match shift.booking_date_id {
-        Some(date_id) => offer_admin::participants(db, date_id)
+    // A helper session of a course's later date records attendance at that date.
+    let participants = match shift.offer_date_id {
+        Some(date_id) => offer_admin::participants_of_date(db, date_id)
             .await?
             .into_iter()
             .filter(|p| p.status == "confirmed")
@@ -414,7 +415,7 @@ pub async fn attendance(
     form: web::Form<AttendanceForm>,
 ) -> Result<HttpResponse, WebError> {
     let (_, shift, _) = session(&page, *id).await?;
-    let date_id = shift.booking_date_id.ok_or(WebError::NotFound)?;
+    let date_id = shift.offer_date_id.ok_or(WebError::NotFound)?;
     if shift.status == "cancelled" {
         return show_page(
             &page,
