@@ -16,6 +16,7 @@ mod m20261202_000011_perf_catalogue_indexes;
 mod m20261202_000012_outbox_dead_letter;
 mod m20261202_000013_export_jobs;
 mod m20261202_000014_form_submissions;
+mod m20261202_000015_course_alerts;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_outbox_dead_letter::Migration),
             Box::new(m20261202_000013_export_jobs::Migration),
             Box::new(m20261202_000014_form_submissions::Migration),
+            Box::new(m20261202_000015_course_alerts::Migration),
         ]
     }
 }

@@ -26,9 +26,9 @@ use actix_web::{
 
 use crate::services::content::PAGES;
 use handlers::{
-    account, admin, auth, barrier_report, booking, content_pages, courses, export, feedback, home,
-    impact, kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
-    volunteers,
+    account, admin, alerts, auth, barrier_report, booking, content_pages, courses, export,
+    feedback, home, impact, kiosk, offer_admin, operations, proposal_admin, proposals, shifts,
+    terminals, venues, volunteers,
 };
 
 /// Largest form body we accept; the longest field (a report) is 5,000 characters.
@@ -69,6 +69,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(courses::date_ics),
         )
         .route("/kalender/{kind}/{key}.ics", web::get().to(courses::feed))
+        .route("/kalender/{section}.ics", web::get().to(alerts::feed))
+        .service(
+            web::resource("/benachrichtigung")
+                .route(web::get().to(alerts::signup_form))
+                .route(web::post().to(alerts::signup)),
+        )
+        .route("/benachrichtigung/gesendet", web::get().to(alerts::sent))
+        .service(
+            web::resource("/benachrichtigung/bestaetigen/{token}")
+                .route(web::get().to(alerts::confirm_form))
+                .route(web::post().to(alerts::confirm)),
+        )
+        .service(
+            web::resource("/benachrichtigung/abmelden/{token}")
+                .route(web::get().to(alerts::unsubscribe_form))
+                .route(web::post().to(alerts::unsubscribe)),
+        )
         .service(
             web::resource("/rueckmeldung/termin/{date_id}/{code}")
                 .route(web::get().to(feedback::code_form))
@@ -183,6 +200,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(account::delete)),
         )
         .route("/konto/geloescht", web::get().to(account::deleted))
+        .route(
+            "/konto/benachrichtigungen/{id}/loeschen",
+            web::post().to(alerts::remove_own),
+        )
         .service(
             web::resource("/konto/email")
                 .route(web::get().to(account::email_form))
@@ -297,6 +318,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/verwaltung/export/{id}/zip",
             web::get().to(export::download),
+        )
+        .service(
+            web::resource("/verwaltung/benachrichtigung")
+                .route(web::get().to(alerts::staff_form))
+                .route(web::post().to(alerts::staff_create)),
         )
         .route("/verwaltung/aufgaben", web::get().to(offer_admin::tasks))
         .route(
@@ -432,6 +458,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/kiosk/vorschlag")
                 .route(web::get().to(kiosk::proposal_form))
                 .route(web::post().to(kiosk::proposal_submit)),
+        )
+        .service(
+            web::resource("/kiosk/benachrichtigung")
+                .route(web::get().to(kiosk::alert_form))
+                .route(web::post().to(kiosk::alert_submit)),
         )
         .route("/kiosk/danke/{what}", web::get().to(kiosk::thanks))
         .route(

@@ -37,10 +37,13 @@ pub enum Done {
     HoursDecided,
     RoleGranted,
     RoleRevoked,
+    AlertCreated,
+    AlertRemoved,
+    AlertRequested,
 }
 
 impl Done {
-    pub const ALL: [Done; 29] = [
+    pub const ALL: [Done; 32] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -70,6 +73,9 @@ impl Done {
         Self::HoursDecided,
         Self::RoleGranted,
         Self::RoleRevoked,
+        Self::AlertCreated,
+        Self::AlertRemoved,
+        Self::AlertRequested,
     ];
 
     /// The value in the address; the banner's texts are `done-<name>` and, where the action can be
@@ -105,6 +111,9 @@ impl Done {
             Self::HoursDecided => "stunden-entschieden",
             Self::RoleGranted => "rolle-vergeben",
             Self::RoleRevoked => "rolle-entzogen",
+            Self::AlertCreated => "benachrichtigung-eingerichtet",
+            Self::AlertRemoved => "benachrichtigung-entfernt",
+            Self::AlertRequested => "benachrichtigung-angefragt",
         }
     }
 

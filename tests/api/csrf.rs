@@ -67,6 +67,12 @@ pub const POST_ROUTES: &[&str] = &[
     "/kiosk/kurse/1/buchen",
     "/kiosk/rueckmeldung/1",
     "/kiosk/vorschlag",
+    "/kiosk/benachrichtigung",
+    "/benachrichtigung",
+    "/benachrichtigung/bestaetigen/x",
+    "/benachrichtigung/abmelden/x",
+    "/konto/benachrichtigungen/1/loeschen",
+    "/verwaltung/benachrichtigung",
 ];
 
 #[test]
