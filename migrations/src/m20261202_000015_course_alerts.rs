@@ -118,6 +118,16 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The weekly job asks for the newest date on every run.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_offer_date_created")
+                    .table(OfferDates::Table)
+                    .col(OfferDates::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -134,6 +144,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Outbox::Table)
                     .drop_column(Outbox::ListUnsubscribe)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_offer_date_created")
+                    .table(OfferDates::Table)
                     .to_owned(),
             )
             .await?;
@@ -193,6 +211,7 @@ enum Users {
 enum OfferDates {
     Table,
     Id,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]

@@ -20,7 +20,7 @@ use super::{
     sessions::{hash_token, random_token},
 };
 use crate::{
-    db::entities::{course_alert, course_alert_date, course_alert_token, district},
+    db::entities::{course_alert, course_alert_date, course_alert_token, district, offer_date},
     domain::{
         Email, Language,
         course_alert::{
@@ -36,7 +36,8 @@ use crate::{
 /// At most one mail a week per alert.
 pub const MAIL_EVERY: Duration = Duration::days(7);
 /// An alert without news is looked at again after this long (one catalogue query per alert and hour
-/// at most, however often the job runs).
+/// at most, however often the job runs), or at the next run once a date has been added since: a new
+/// date is noticed at once, a date that became visible otherwise (its offer published) within the hour.
 pub const CHECK_EVERY: Duration = Duration::hours(1);
 /// Dates listed in one mail; the rest are behind the link to the catalogue.
 const LISTED: usize = 30;
@@ -517,9 +518,10 @@ impl AlertDesk {
             .filter(course_alert::Column::CreatedAt.lt(now - Duration::days(CONFIRM_DAYS)))
             .exec(&self.db)
             .await?;
+        let newest = newest_date(&self.db).await?;
         let due = course_alert::Entity::find()
             .filter(course_alert::Column::ConfirmedAt.is_not_null())
-            .filter(due_condition(now))
+            .filter(due_condition(now, newest))
             .order_by_asc(course_alert::Column::Id)
             .limit(BATCH)
             .all(&self.db)
@@ -530,7 +532,7 @@ impl AlertDesk {
         let districts = districts(&self.db).await?;
         let mut sent = 0;
         for alert in due {
-            if self.send_one(&alert, now, &districts).await? {
+            if self.send_one(&alert, now, newest, &districts).await? {
                 sent += 1;
             }
         }
@@ -541,6 +543,7 @@ impl AlertDesk {
         &self,
         alert: &course_alert::Model,
         now: DateTime<Utc>,
+        newest: Option<DateTime<Utc>>,
         districts: &[district::Model],
     ) -> Result<bool, AlertError> {
         let candidates = self.matching(alert, now).await?;
@@ -549,7 +552,7 @@ impl AlertDesk {
             .col_expr(course_alert::Column::CheckedAt, Expr::value(now))
             .filter(course_alert::Column::Id.eq(alert.id))
             .filter(course_alert::Column::ConfirmedAt.is_not_null())
-            .filter(due_condition(now))
+            .filter(due_condition(now, newest))
             .exec(&txn)
             .await?
             .rows_affected;
@@ -686,19 +689,31 @@ impl AlertDesk {
     }
 }
 
-/// Due for a look: no mail in the last week, and not looked at in the last hour.
-fn due_condition(now: DateTime<Utc>) -> Condition {
+/// When the newest date was added (read once per run; an index keeps it cheap).
+async fn newest_date(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(offer_date::Entity::find()
+        .order_by_desc(offer_date::Column::CreatedAt)
+        .one(db)
+        .await?
+        .map(|d| d.created_at))
+}
+
+/// Due for a look: no mail in the last week, and not looked at since the last hour or since the
+/// newest date was added.
+fn due_condition(now: DateTime<Utc>, newest: Option<DateTime<Utc>>) -> Condition {
+    let mut looked = Condition::any()
+        .add(course_alert::Column::CheckedAt.is_null())
+        .add(course_alert::Column::CheckedAt.lte(now - CHECK_EVERY));
+    if let Some(newest) = newest {
+        looked = looked.add(course_alert::Column::CheckedAt.lt(newest));
+    }
     Condition::all()
         .add(
             Condition::any()
                 .add(course_alert::Column::LastSentAt.is_null())
                 .add(course_alert::Column::LastSentAt.lte(now - MAIL_EVERY)),
         )
-        .add(
-            Condition::any()
-                .add(course_alert::Column::CheckedAt.is_null())
-                .add(course_alert::Column::CheckedAt.lte(now - CHECK_EVERY)),
-        )
+        .add(looked)
 }
 
 /// Deletes an alert with its links and remembered dates; false when it was already gone.
@@ -718,6 +733,41 @@ async fn delete_alert(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
         .rows_affected;
     txn.commit().await?;
     Ok(deleted == 1)
+}
+
+/// Deleting an account deletes the alerts set up from it or for its address (with their links).
+pub async fn delete_of_account(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    email: &str,
+) -> Result<(), DbErr> {
+    let ids: Vec<i64> = course_alert::Entity::find()
+        .filter(
+            Condition::any()
+                .add(course_alert::Column::UserId.eq(user_id))
+                .add(course_alert::Column::Email.eq(email.to_lowercase())),
+        )
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    course_alert_token::Entity::delete_many()
+        .filter(course_alert_token::Column::AlertId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    course_alert_date::Entity::delete_many()
+        .filter(course_alert_date::Column::AlertId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    course_alert::Entity::delete_many()
+        .filter(course_alert::Column::Id.is_in(ids))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The canonical query string of a filter (for links built from a filter that was just parsed).

@@ -280,13 +280,21 @@ on_both_backends!(
         let now = Utc::now();
         // Nothing new: no mail.
         assert_eq!(desk(&app).send_due(now).await.unwrap(), 0);
-        new_date(&app, 1, now + Duration::days(20)).await;
-        // Looked at within the hour: not again yet.
+        // Looked at: not again within the hour while nothing is added.
         assert_eq!(desk(&app).send_due(now).await.unwrap(), 0);
-        assert_eq!(
-            desk(&app).send_due(now + Duration::hours(2)).await.unwrap(),
-            1
+        let checked = course_alert::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            checked
+                .checked_at
+                .is_some_and(|at| (at - now).num_milliseconds().abs() < 1)
         );
+        // A date added since is noticed at the next run.
+        new_date(&app, 1, now + Duration::days(20)).await;
+        assert_eq!(desk(&app).send_due(now).await.unwrap(), 1);
         new_date(&app, 1, now + Duration::days(25)).await;
         new_date(&app, 1, now + Duration::days(26)).await;
         assert_eq!(
@@ -702,8 +710,9 @@ on_both_backends!(bad_input_gives_field_errors_and_keeps_it, |app| {
     assert_eq!(res.status(), 422);
     let doc = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(
-        select(&doc, ".error-summary a")[0].value().attr("href"),
-        Some("#filter")
+        select(&doc, "main a")[0].value().attr("href"),
+        Some("/kurse"),
+        "back to the search, whose fields say what is wrong"
     );
     let (status, _) = app
         .get_html("/benachrichtigung?bereich=kurse&thema=kochen")
@@ -805,3 +814,33 @@ fn alert_links_are_masked_in_the_access_log() {
         assert!(!loggable_path(&path, Some(pattern)).contains("geheim123"));
     }
 }
+
+on_both_backends!(the_account_data_and_its_deletion_include_alerts, |app| {
+    let setup = setup(&app).await;
+    let email = "buergerin@demo.teilhabe.example";
+    assert_eq!(app.login(email, "Demo-Buergerin-2026").await.status(), 303);
+    confirmed_alert(&app, &setup, email).await;
+    let data = app.get("/konto/daten").await.text().await.unwrap();
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["course_alerts"][0]["filter"], setup.query());
+    let user = teilhabe::db::entities::user::Entity::find()
+        .filter(teilhabe::db::entities::user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    teilhabe::services::accounts::delete_account(&app.desk(), user.id, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        course_alert::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        course_alert_token::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+});

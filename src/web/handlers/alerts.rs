@@ -106,18 +106,18 @@ async fn filter_context(
     Ok(())
 }
 
-/// Errors of the filter part of a sign-up: the public form shows the filter as text, so every
-/// filter problem points there.
-fn signup_errors(errors: &FieldErrors) -> FieldErrors {
-    let mut out = FieldErrors::default();
-    for e in errors.iter() {
-        if e.field == "email" {
-            out.add("email", e.message);
-        } else if out.for_field("filter").is_none() {
-            out.add("filter", "error-alert-filter-invalid");
-        }
-    }
-    out
+/// A filter that does not parse (a changed or hand-made address): the page says so and leads back
+/// to the catalogue, where the filter's own fields show what is wrong.
+fn invalid_filter(page: &Page, kind: OfferKind) -> Result<HttpResponse, WebError> {
+    let mut response = message(
+        page,
+        "alert-title",
+        "error-alert-filter-invalid",
+        kind.path(),
+        "alert-back-to-search",
+    )?;
+    *response.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
 async fn render_signup(
@@ -125,22 +125,19 @@ async fn render_signup(
     form: &AlertForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
     let kind = course_alert::section(&form.bereich).unwrap_or(OfferKind::Course);
-    match CatalogueFilter::parse(&form.filter) {
-        Ok(filter) => {
-            filter_context(page, &mut ctx, kind, &filter).await?;
-            ctx.insert(
-                "hidden",
-                &filter_pairs(&course_alert::canonical_query(&filter)),
-            );
-        }
-        Err(_) => {
-            ctx.insert("section", section_key(kind));
-            ctx.insert("catalogue_href", kind.path());
-            ctx.insert("hidden", &filter_pairs(&form.filter));
-        }
-    }
+    let (Ok(_), Ok(filter)) = (
+        course_alert::section(&form.bereich),
+        CatalogueFilter::parse(&form.filter),
+    ) else {
+        return invalid_filter(page, kind);
+    };
+    let mut ctx = page.form_context();
+    filter_context(page, &mut ctx, kind, &filter).await?;
+    ctx.insert(
+        "hidden",
+        &filter_pairs(&course_alert::canonical_query(&filter)),
+    );
     ctx.insert("form", form);
     ctx.insert(
         "bereich",
@@ -159,13 +156,7 @@ pub async fn signup_form(
 ) -> Result<HttpResponse, WebError> {
     let mut form = query.into_inner();
     form.email = page.user().map(|u| u.email.clone()).unwrap_or_default();
-    let kind_ok = course_alert::section(&form.bereich).is_ok();
-    let errors = if kind_ok && CatalogueFilter::parse(&form.filter).is_ok() {
-        FieldErrors::default()
-    } else {
-        FieldErrors::single("filter", "error-alert-filter-invalid")
-    };
-    render_signup(&page, &form, &errors).await
+    render_signup(&page, &form, &FieldErrors::default()).await
 }
 
 /// Sign-ups and the mails they send, per client address and per recipient.
@@ -209,7 +200,7 @@ async fn create(
 ) -> Result<HttpResponse, WebError> {
     let input = match AlertInput::parse(&form.email, &form.bereich, &form.filter) {
         Ok(input) => input,
-        Err(errors) => return render_signup(page, form, &signup_errors(&errors)).await,
+        Err(errors) => return render_signup(page, form, &errors).await,
     };
     let own = page
         .user()
