@@ -23,6 +23,8 @@ import {
   checkNothingAskedTwice,
   FIRST_USER_PAGE,
   KIOSK_PAGES,
+  ALERT_PAGES,
+  checkAlertJourney,
   ROLES,
   checkErrorState,
   checkKioskBooking,
@@ -91,6 +93,7 @@ async function pagesOutsideTheSitemap(base) {
     `${base}/kurse/programm?kreis=16051&zeitraum=monat`,
     `${base}/vorschlaege?q=Glasfaser&sortierung=unterstuetzung`,
     `${base}/vorschlaege/2/melden`,
+    ...ALERT_PAGES.map((p) => `${base}${p}`),
   ];
   const dates = await fetch(`${base}/api/v1/dates?frei=1`).then((r) => r.json());
   const date = dates.items?.[0];
@@ -409,6 +412,37 @@ function declareSuite() {
           const res = await checkLogoutByKeyboard(browser, base, account, { width, height: HEIGHT });
           report.logout.push({ role, width, ...res });
           if (res.tabPresses) t.diagnostic(`reached after ${res.tabPresses} Tab presses: ${res.stops.join(' → ')}`);
+          reportResult(t, name, res);
+        });
+      }
+    });
+
+    // The journey of a course alert: sign-up, confirmation, the weekly mail sent by the server's
+    // own job after staff publish a new date, and unsubscribe. It reads the server's mail folder.
+    describe('course alert journey', { concurrency: CONCURRENCY }, () => {
+      let admin = null;
+      let adminError = null;
+      before(async () => {
+        admin = await newContext(browser, { width: WIDTHS[0] || 1280, height: HEIGHT });
+        try {
+          const account = demoAccounts?.get('admin');
+          if (!account) throw new Error(demoAccountsError || `no demo admin account in ${DEMO_USERS_CSV}`);
+          await signIn(admin, base, account);
+        } catch (err) {
+          adminError = err.message.split('\n')[0];
+        }
+      });
+      after(async () => {
+        if (admin) await admin.close().catch(() => {});
+      });
+      for (const width of WIDTHS) {
+        const name = `alert from sign-up to weekly mail and unsubscribe (keyboard) @ ${width}px`;
+        test(name, { timeout: 240_000 }, async (t) => {
+          if (!server.dataDir) return t.skip('the server\'s mail folder is not known (external server)');
+          if (adminError) throw problem(`${name}: ${adminError}`);
+          const res = await checkAlertJourney(browser, base, { outboxDir: path.join(server.dataDir, 'outbox'), admin, width, height: HEIGHT });
+          report.flows.push({ url: 'course alert journey', width, ...res });
+          if (res.steps.length) t.diagnostic(`pages checked: ${res.steps.join(' → ')}`);
           reportResult(t, name, res);
         });
       }
