@@ -1027,3 +1027,21 @@ export async function checkAlertJourney(browser, baseUrl, { outboxDir, admin, wi
   }
   return out;
 }
+
+/**
+ * Orders a course alert as the signed-in person in `context` (their own address, so it is active at
+ * once), so that the account page shows its list of alerts. Throws when it does not lead to /konto.
+ */
+export async function orderOwnAlert(context, baseUrl) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${baseUrl}/benachrichtigung?bereich=kurse&kreis=16051`, { waitUntil: 'load' });
+    const form = page.locator('main form[action="/benachrichtigung"]');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL((u) => u.pathname === '/konto', { timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`ordering a course alert as the signed-in person did not lead to /konto (now on ${label(page.url())}): ${err.message.split('\n')[0]}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+}

@@ -25,6 +25,7 @@ import {
   KIOSK_PAGES,
   ALERT_PAGES,
   checkAlertJourney,
+  orderOwnAlert,
   ROLES,
   checkErrorState,
   checkKioskBooking,
@@ -311,6 +312,8 @@ function declareSuite() {
               }
               // Booked before the pages are checked, so the account page shows a booking.
               if (role === 'citizen') askedTwice = await checkNothingAskedTwice(context, base, account, { width: widths[0] || 1280, height: HEIGHT });
+              // An alert too, so the account page shows its list of alerts with the remove buttons.
+              if (role === 'citizen') await orderOwnAlert(context, base);
             } catch (err) {
               signInError = err.message.split('\n')[0];
             }

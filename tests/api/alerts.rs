@@ -410,7 +410,7 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     let (email, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
     assert_eq!(app.login(email, password).await.status(), 303);
     let (_, page) = app.get_html("/konto").await;
-    assert!(text_of(&page, "#benachrichtigungen").len() > 0);
+    assert!(!text_of(&page, "#benachrichtigungen").is_empty());
     // Signed in with the account's own address: active at once, no mail needed.
     let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
     let (_, form) = app.get_html(&form_page).await;
