@@ -844,3 +844,39 @@ on_both_backends!(the_account_data_and_its_deletion_include_alerts, |app| {
         0
     );
 });
+
+on_both_backends!(
+    asking_again_for_an_active_alert_tells_the_owner_only,
+    |app| {
+        let setup = setup(&app).await;
+        let email = "schon@example.org";
+        confirmed_alert(&app, &setup, email).await;
+        // Someone asks again for the same address and filter: the same page as always (nothing is
+        // revealed), one alert, and the owner gets a note with a link to end it.
+        let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
+        let res = app
+            .submit(&form_page, "/benachrichtigung", &[("email", email)])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/benachrichtigung/gesendet");
+        assert_eq!(
+            course_alert::Entity::find().count(&app.db).await.unwrap(),
+            1
+        );
+        let mails = app.mails().await;
+        assert_eq!(mails.len(), 1);
+        assert!(
+            mails[0]
+                .contains("Subject: Ihre Benachrichtigung bei neuen Kursen ist schon eingerichtet")
+        );
+        let link = app.link_in_mail(email, "/benachrichtigung/abmelden/").await;
+        let (status, page) = app.get_html(&link).await;
+        assert_eq!(status, 200);
+        assert!(text_of(&page, ".filter-summary").contains("Kreis:"));
+        assert_eq!(app.submit(&link, &link, &[]).await.status(), 200);
+        assert_eq!(
+            course_alert::Entity::find().count(&app.db).await.unwrap(),
+            0
+        );
+    }
+);
