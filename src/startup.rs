@@ -17,8 +17,8 @@ use crate::{
         reconnecting::ReconnectingMeilisearch,
     },
     services::{
-        booking::Desk, demo, export_jobs, feedback::FeedbackDesk, reference, sessions, throttle,
-        volunteering::VolunteerDesk,
+        booking::Desk, course_alerts::AlertDesk, demo, export_jobs, feedback::FeedbackDesk,
+        reference, sessions, throttle, volunteering::VolunteerDesk,
     },
     web::{
         self as routes,
@@ -238,13 +238,14 @@ fn spawn_housekeeping(
 }
 
 /// Booking jobs, once a minute: expired place offers move on, reminders go out, dates below their minimum
-/// raise a task, and participants' personal data is removed after the retention period. Every job claims
+/// raise a task, course alerts with new dates get their weekly mail, and participants' personal data is removed after the retention period. Every job claims
 /// its rows with conditional updates, so several instances can run it side by side.
 #[allow(clippy::too_many_arguments)]
 fn spawn_booking_jobs(
     desk: Desk,
     feedback: FeedbackDesk,
     volunteers: VolunteerDesk,
+    alerts: AlertDesk,
     page_cache: PageCache,
     reminder_before: chrono::Duration,
     retention: chrono::Duration,
@@ -284,6 +285,11 @@ fn spawn_booking_jobs(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(mails = n, "coverage gap reminders sent"),
                 Err(e) => tracing::warn!(error = %e, "coverage gap reminders could not be sent"),
+            }
+            match alerts.send_due(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "course alerts sent"),
+                Err(e) => tracing::warn!(error = %e, "course alerts could not be sent"),
             }
             match desk.anonymise_past_bookings(retention, now).await {
                 Ok(0) => {}
@@ -361,6 +367,7 @@ impl Application {
                 state.booking_desk(),
                 state.feedback_desk(),
                 state.volunteer_desk(),
+                state.alert_desk(),
                 state.page_cache.clone(),
                 reminder_before,
                 retention,

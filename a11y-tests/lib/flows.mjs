@@ -1,7 +1,7 @@
 // Browser flows for the signed-in and error-state tests: signing in through the /anmelden
 // form, submitting forms empty, and operating the header's logout button by keyboard.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_DIR } from './server.mjs';
 import {
@@ -44,6 +44,7 @@ const OFFER_PAGES = [
   '/verwaltung/aufgaben',
   '/verwaltung/termine/1/rueckmeldungen',
   '/verwaltung/termine/1/rueckmeldung-qr',
+  '/verwaltung/benachrichtigung',
 ];
 
 /**
@@ -114,6 +115,8 @@ export const SIGNED_IN_ERROR_FORMS = [
   { role: 'admin', path: '/verwaltung/termine/1/rueckmeldungen', form: 'main form[method="post"]' },
   { role: 'admin', path: '/verwaltung/vorschlaege/1', form: 'main form[action$="/moderation"]' },
   { role: 'admin', path: '/verwaltung/export', form: 'main form[action="/verwaltung/export"]' },
+  // Staff setting up a course alert for a caller.
+  { role: 'admin', path: '/verwaltung/benachrichtigung', form: 'main form[action="/verwaltung/benachrichtigung"]' },
 ];
 
 /** Forms that are submitted empty to check their error state. */
@@ -126,7 +129,12 @@ export const ERROR_FORMS = [
   '/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen',
   '/vorschlaege/neu',
   '/vorschlaege/2/melden',
+  // The course alert's sign-up, reached from the catalogue filtered by a district (Erfurt).
+  '/benachrichtigung?bereich=kurse&kreis=16051',
 ];
+
+/** Course alert pages without a secret link: the sign-up from a catalogue filter and the page after it. */
+export const ALERT_PAGES = ['/benachrichtigung?bereich=kurse&kreis=16051&thema=videotelefonie&stufenlos=1', '/benachrichtigung/gesendet'];
 
 /** The booking form the citizen fills in while signed in (the first demo course's first date). */
 export const CITIZEN_BOOKING_FORM = '/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen';
@@ -747,6 +755,8 @@ export const KIOSK_PAGES = [
   '/kiosk/hilfe',
   '/kiosk/danke/vorschlag',
   '/kiosk/danke/rueckmeldung',
+  '/kiosk/benachrichtigung',
+  '/kiosk/danke/benachrichtigung',
 ];
 
 /** Interactive elements on kiosk pages must be at least this big (CSS px, WCAG 2.5.5). */
@@ -939,4 +949,185 @@ export async function checkKioskIdleWarning(context, url, { width, height = 800 
     await page.close().catch(() => {});
   }
   return { failures, warnings, screenshot };
+}
+
+
+// ---------------------------------------------------------------------------
+// Course alert: from sign-up to the weekly mail and unsubscribe
+// ---------------------------------------------------------------------------
+
+/** Mails the server wrote to its outbox folder (file transport), decoded enough to read links. */
+function outboxMails(outboxDir) {
+  let names = [];
+  try {
+    names = readdirSync(outboxDir).filter((n) => n.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return names.map((n) =>
+    readFileSync(path.join(outboxDir, n), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='),
+  );
+}
+
+/** Waits up to `timeoutMs` for a mail to `to` that contains `needle`; returns its text or null. */
+async function waitForMail(outboxDir, to, needle, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = outboxMails(outboxDir).find((m) => m.includes(`To: ${to}`) && m.includes(needle));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return null;
+}
+
+/** Runs `act` and returns the main frame's navigation response whose path is `pathname` (after redirects). */
+async function navigationTo(page, pathname, act) {
+  const response = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && new URL(r.url()).pathname === pathname && r.status() < 300,
+    { timeout: 30_000 },
+  );
+  await act();
+  const r = await response;
+  await page.waitForLoadState('load');
+  return r;
+}
+
+/** The day in `days` days as yyyy-mm-dd. */
+function dayIn(days) {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The journey "alert from sign-up to weekly mail and unsubscribe", by keyboard where a person would
+ * use it: the catalogue filtered by a district offers the alert; the person types an address and
+ * sends the form; the confirmation mail's link opens a page with a button, which confirms; staff
+ * (`admin`, a signed-in context) publish a new date of a course in that district; the server's own
+ * job sends the weekly mail (with List-Unsubscribe and List-Unsubscribe-Post headers) within two
+ * minutes; its unsubscribe link opens a page with a button, which ends the alert. Every page on the
+ * way gets the checks of a page that comes back from a form. `outboxDir` is the server's mail folder.
+ */
+export async function checkAlertJourney(browser, baseUrl, { outboxDir, admin, width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const out = { failures, warnings, screenshot: null, steps: [] };
+  const email = `a11y-alarm-${width}@example.org`;
+  const context = await newContext(browser, { width, height });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  collectWarnings(page, warnings);
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
+  const checkHere = async (response, what) => {
+    out.steps.push(what);
+    const html = response ? await response.text().catch(() => null) : null;
+    await runChecks(page, {
+      url: page.url(),
+      width,
+      response,
+      html,
+      sourceLabel: `alert journey: ${what}`,
+      checks: FORM_RESULT_CHECKS,
+      fail: (check, message, meta) => fail(check, `${what}: ${message}`, meta),
+      warnings,
+    });
+  };
+  const pressEnterOn = async (locator) => {
+    await locator.focus();
+    await page.keyboard.press('Enter');
+  };
+  try {
+    await page.goto(`${baseUrl}/kurse?kreis=16051`, { waitUntil: 'load' });
+    const offer = page.locator('main a[href^="/benachrichtigung?"]').first();
+    if ((await offer.count()) === 0) {
+      fail('journey', '/kurse?kreis=16051 has no link to the alert sign-up (/benachrichtigung?…)');
+      return out;
+    }
+    let response = await navigationTo(page, '/benachrichtigung', () => pressEnterOn(offer));
+    await checkHere(response, 'sign-up form');
+
+    const form = page.locator('main form[action="/benachrichtigung"]');
+    await form.locator('[name="email"]').fill(email);
+    response = await navigationTo(page, '/benachrichtigung/gesendet', () =>
+      pressEnterOn(form.locator('button[type="submit"]')),
+    );
+    await checkHere(response, 'check your mail');
+
+    const confirmation = await waitForMail(outboxDir, email, '/benachrichtigung/bestaetigen/', 30_000);
+    const confirmPath = confirmation?.match(/\/benachrichtigung\/bestaetigen\/[0-9a-f]+/)?.[0];
+    if (!confirmPath) {
+      fail('journey', `no confirmation mail with a /benachrichtigung/bestaetigen/ link to ${email} within 30 s`);
+      return out;
+    }
+    response = await page.goto(`${baseUrl}${confirmPath}`, { waitUntil: 'load' });
+    await checkHere(response, 'confirmation link');
+    response = await navigationTo(page, confirmPath, () => pressEnterOn(page.locator('main form button[type="submit"]')));
+    await checkHere(response, 'alert confirmed');
+
+    // Staff publish a new date of demo course 1 (Erfurt) in the back office.
+    const staff = await admin.newPage();
+    try {
+      await staff.goto(`${baseUrl}/verwaltung/angebote/1/termine/neu`, { waitUntil: 'load' });
+      const dateForm = staff.locator('main form[method="post"]');
+      await dateForm.locator('[name="day"]').fill(dayIn(40 + (width % 7)));
+      await dateForm.locator('[name="start"]').fill('10:00');
+      await dateForm.locator('[name="end"]').fill('11:30');
+      for (const [name, value] of [['capacity', '10'], ['max_places', '2'], ['min_participants', '0'], ['walk_in_places', '0']]) {
+        await dateForm.locator(`[name="${name}"]`).fill(value);
+      }
+      const saved = staff.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest(), { timeout: 30_000 });
+      await dateForm.locator('button[type="submit"]').click();
+      const answer = await saved;
+      if (answer.status() !== 303) {
+        fail('journey', `adding a date to course 1 in the back office answered ${answer.status()}, expected 303`);
+        return out;
+      }
+    } finally {
+      await staff.close().catch(() => {});
+    }
+
+    // The server's job runs once a minute.
+    const weekly = await waitForMail(outboxDir, email, 'List-Unsubscribe:', 150_000);
+    if (!weekly) {
+      fail('journey', `no alert mail (with a List-Unsubscribe header) to ${email} within 150 s of the new date`);
+      return out;
+    }
+    if (!/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m.test(weekly)) {
+      fail('journey', 'the alert mail has no "List-Unsubscribe-Post: List-Unsubscribe=One-Click" header (RFC 8058)');
+    }
+    const unsubscribePath = weekly.match(/^List-Unsubscribe: <[^>]*?(\/benachrichtigung\/abmelden\/[0-9a-f]+)>/m)?.[1];
+    if (!unsubscribePath) {
+      fail('journey', 'the alert mail\'s List-Unsubscribe header has no /benachrichtigung/abmelden/ link');
+      return out;
+    }
+    if (!weekly.includes(`${baseUrl}${unsubscribePath}`)) fail('journey', 'the unsubscribe link is not in the mail\'s text');
+    response = await page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' });
+    await checkHere(response, 'unsubscribe link');
+    response = await navigationTo(page, unsubscribePath, () => pressEnterOn(page.locator('main form button[type="submit"]')));
+    await checkHere(response, 'unsubscribed');
+    const again = await page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' });
+    if (again?.status() !== 404) fail('journey', `the unsubscribe link still answers ${again?.status()} after unsubscribing, expected 404`);
+  } catch (err) {
+    fail('journey', `the journey stopped at step ${out.steps.length + 1}: ${err.message.split('\n')[0]} (now on ${label(page.url())})`);
+  } finally {
+    if (failures.length) out.screenshot = await saveScreenshot(page, 'alert_journey', width).catch(() => null);
+    await context.close().catch(() => {});
+  }
+  return out;
+}
+
+/**
+ * Orders a course alert as the signed-in person in `context` (their own address, so it is active at
+ * once), so that the account page shows its list of alerts. Throws when it does not lead to /konto.
+ */
+export async function orderOwnAlert(context, baseUrl) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${baseUrl}/benachrichtigung?bereich=kurse&kreis=16051`, { waitUntil: 'load' });
+    const form = page.locator('main form[action="/benachrichtigung"]');
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL((u) => u.pathname === '/konto', { timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`ordering a course alert as the signed-in person did not lead to /konto (now on ${label(page.url())}): ${err.message.split('\n')[0]}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
 }

@@ -48,7 +48,7 @@ export async function startServer() {
     const baseUrl = process.env.A11Y_BASE_URL.replace(/\/+$/, '');
     await waitForHealth(baseUrl, () => null);
     const none = () => '(external server, no logs)';
-    return { baseUrl, stop: async () => {}, logs: none, stderrTail: none, exitInfo: () => null, external: true };
+    return { baseUrl, stop: async () => {}, logs: none, stderrTail: none, exitInfo: () => null, external: true, dataDir: null };
   }
 
   const bin = serverBinary();
@@ -148,7 +148,7 @@ export async function startServer() {
     exited === null || stopped
       ? null
       : `the server process exited during the run (code ${exited.code}, signal ${exited.signal})`;
-  return { baseUrl, stop, logs, stderrTail, exitInfo, external: false };
+  return { baseUrl, stop, logs, stderrTail, exitInfo, external: false, dataDir };
 }
 
 async function waitForHealth(baseUrl, exitedFn) {

@@ -23,6 +23,9 @@ import {
   checkNothingAskedTwice,
   FIRST_USER_PAGE,
   KIOSK_PAGES,
+  ALERT_PAGES,
+  checkAlertJourney,
+  orderOwnAlert,
   ROLES,
   checkErrorState,
   checkKioskBooking,
@@ -93,6 +96,7 @@ async function pagesOutsideTheSitemap(base) {
     `${base}/kurse/programm?kreis=16051&zeitraum=monat`,
     `${base}/vorschlaege?q=Glasfaser&sortierung=unterstuetzung`,
     `${base}/vorschlaege/2/melden`,
+    ...ALERT_PAGES.map((p) => `${base}${p}`),
   ];
   const dates = await fetch(`${base}/api/v1/dates?frei=1`).then((r) => r.json());
   const date = dates.items?.[0];
@@ -313,6 +317,8 @@ function declareSuite() {
               if (role === 'citizen') askedTwice = await checkNothingAskedTwice(context, base, account, { width: widths[0] || 1280, height: HEIGHT });
               // Marked before the pages are checked, so the course's pages show attendance per date.
               if (role === 'admin') attendancePerDate = await checkAttendancePerDate(context, base, { width: widths[0] || 1280, height: HEIGHT });
+              // An alert too, so the account page shows its list of alerts with the remove buttons.
+              if (role === 'citizen') await orderOwnAlert(context, base);
             } catch (err) {
               signInError = err.message.split('\n')[0];
             }
@@ -423,6 +429,37 @@ function declareSuite() {
           const res = await checkLogoutByKeyboard(browser, base, account, { width, height: HEIGHT });
           report.logout.push({ role, width, ...res });
           if (res.tabPresses) t.diagnostic(`reached after ${res.tabPresses} Tab presses: ${res.stops.join(' → ')}`);
+          reportResult(t, name, res);
+        });
+      }
+    });
+
+    // The journey of a course alert: sign-up, confirmation, the weekly mail sent by the server's
+    // own job after staff publish a new date, and unsubscribe. It reads the server's mail folder.
+    describe('course alert journey', { concurrency: CONCURRENCY }, () => {
+      let admin = null;
+      let adminError = null;
+      before(async () => {
+        admin = await newContext(browser, { width: WIDTHS[0] || 1280, height: HEIGHT });
+        try {
+          const account = demoAccounts?.get('admin');
+          if (!account) throw new Error(demoAccountsError || `no demo admin account in ${DEMO_USERS_CSV}`);
+          await signIn(admin, base, account);
+        } catch (err) {
+          adminError = err.message.split('\n')[0];
+        }
+      });
+      after(async () => {
+        if (admin) await admin.close().catch(() => {});
+      });
+      for (const width of WIDTHS) {
+        const name = `alert from sign-up to weekly mail and unsubscribe (keyboard) @ ${width}px`;
+        test(name, { timeout: 240_000 }, async (t) => {
+          if (!server.dataDir) return t.skip('the server\'s mail folder is not known (external server)');
+          if (adminError) throw problem(`${name}: ${adminError}`);
+          const res = await checkAlertJourney(browser, base, { outboxDir: path.join(server.dataDir, 'outbox'), admin, width, height: HEIGHT });
+          report.flows.push({ url: 'course alert journey', width, ...res });
+          if (res.steps.length) t.diagnostic(`pages checked: ${res.steps.join(' → ')}`);
           reportResult(t, name, res);
         });
       }

@@ -16,6 +16,7 @@ mod m20261202_000011_perf_catalogue_indexes;
 mod m20261202_000012_outbox_dead_letter;
 mod m20261202_000013_export_jobs;
 mod m20261202_000014_form_submissions;
+mod m20261202_000015_course_alerts;
 mod m20261202_000016_session_attendance_reminders_account_language;
 mod m20261202_000017_support_address_hashes;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_outbox_dead_letter::Migration),
             Box::new(m20261202_000013_export_jobs::Migration),
             Box::new(m20261202_000014_form_submissions::Migration),
+            Box::new(m20261202_000015_course_alerts::Migration),
             Box::new(m20261202_000016_session_attendance_reminders_account_language::Migration),
             Box::new(m20261202_000017_support_address_hashes::Migration),
         ]

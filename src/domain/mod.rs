@@ -25,6 +25,7 @@ macro_rules! vocabulary {
 pub mod account;
 pub mod barrier_report;
 pub mod booking;
+pub mod course_alert;
 pub mod district;
 pub mod email;
 pub mod feedback;

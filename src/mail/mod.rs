@@ -137,6 +137,25 @@ impl MailTransport {
 
 /// Queues a mail; call it with the transaction of the change the mail reports.
 pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<(), DbErr> {
+    insert(conn, mail, None).await
+}
+
+/// Queues a mail someone subscribed to: it carries `List-Unsubscribe` with `unsubscribe_url` and
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), so mail programs offer a button
+/// that ends the subscription with one POST to that address.
+pub async fn enqueue_unsubscribable(
+    conn: &impl ConnectionTrait,
+    mail: OutgoingMail,
+    unsubscribe_url: &str,
+) -> Result<(), DbErr> {
+    insert(conn, mail, Some(unsubscribe_url.to_owned())).await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    mail: OutgoingMail,
+    list_unsubscribe: Option<String>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     outbox::ActiveModel {
         message_id: Set(uuid::Uuid::new_v4().simple().to_string()),
@@ -153,6 +172,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<
         attachment_type: Set(mail.attachment.as_ref().map(|a| a.content_type.clone())),
         attachment_body: Set(mail.attachment.map(|a| a.body)),
         failed_at: Set(None),
+        list_unsubscribe: Set(list_unsubscribe),
         ..Default::default()
     }
     .insert(conn)
@@ -199,7 +219,19 @@ impl Sender {
             }
             _ => body,
         };
-        Message::builder()
+        let mut builder = Message::builder();
+        if let Some(url) = &row.list_unsubscribe {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        builder
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())

@@ -16,9 +16,9 @@ use super::{
 };
 use crate::{
     db::entities::{
-        account_token, barrier_report, booking, offer_date, outbox, proposal, proposal_follow,
-        proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
-        volunteer_signup,
+        account_token, barrier_report, booking, course_alert, offer_date, outbox, proposal,
+        proposal_follow, proposal_support, user, user_role, volunteer_feed, volunteer_hours,
+        volunteer_shift, volunteer_signup,
     },
     domain::{
         Email, Language, PersonName, Role,
@@ -435,6 +435,17 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         .into_iter()
         .map(|f| json!({ "proposal_id": f.proposal_id, "confirmed_at": f.confirmed_at }))
         .collect();
+    let alerts: Vec<_> = course_alert::Entity::find()
+        .filter(
+            course_alert::Column::UserId
+                .eq(user_id)
+                .or(course_alert::Column::Email.eq(found.email.as_str())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }))
+        .collect();
     let bookings: Vec<_> = booking::Entity::find()
         .filter(
             booking::Column::UserId
@@ -477,6 +488,7 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         "proposals": proposals,
         "proposal_supports": supports,
         "proposal_follows": follows,
+        "course_alerts": alerts,
         "bookings": bookings,
         "volunteer_signups": signups,
         "volunteer_hours": hours,
@@ -600,6 +612,8 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         proposal_follow::Entity::delete_many()
             .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
             .exec(&txn)
+            .await?;
+        crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
             .await?;
         // Sessions the person had signed up for need a helper again; the rest goes with the account.
         // Their rows are locked first, as a withdrawal does, so the counter cannot drop twice.

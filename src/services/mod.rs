@@ -9,6 +9,7 @@ pub mod bulk_data;
 pub mod bulk_proposals;
 pub mod catalogue;
 pub mod content;
+pub mod course_alerts;
 pub mod csv_rows;
 pub mod demo;
 mod demo_courses;

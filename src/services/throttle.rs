@@ -84,6 +84,25 @@ pub const PROPOSAL_MAILS_PER_ADDRESS: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// Course-alert sign-ups from one client address (each sends a confirmation mail).
+pub const ALERT_SIGNUPS_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: Duration::hours(1),
+};
+
+/// Confirmation mails to one recipient, from wherever they are asked for: nobody's mailbox is
+/// filled by someone else's sign-ups.
+pub const ALERT_MAILS_PER_RECIPIENT: Limit = Limit {
+    max: 5,
+    window: Duration::hours(1),
+};
+
+/// Course alerts left at one kiosk terminal.
+pub const KIOSK_ALERTS_PER_TERMINAL: Limit = Limit {
+    max: 30,
+    window: Duration::hours(1),
+};
+
 /// Buckets hold hashes, so the table stores no addresses in clear.
 pub fn bucket(kind: &str, key: &str) -> String {
     format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])

@@ -38,10 +38,13 @@ pub enum Done {
     RoleGranted,
     RoleRevoked,
     MailLanguageSaved,
+    AlertCreated,
+    AlertRemoved,
+    AlertRequested,
 }
 
 impl Done {
-    pub const ALL: [Done; 30] = [
+    pub const ALL: [Done; 33] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -72,6 +75,9 @@ impl Done {
         Self::RoleGranted,
         Self::RoleRevoked,
         Self::MailLanguageSaved,
+        Self::AlertCreated,
+        Self::AlertRemoved,
+        Self::AlertRequested,
     ];
 
     /// The value in the address; the banner's texts are `done-<name>` and, where the action can be
@@ -108,6 +114,9 @@ impl Done {
             Self::RoleGranted => "rolle-vergeben",
             Self::RoleRevoked => "rolle-entzogen",
             Self::MailLanguageSaved => "sprache-gespeichert",
+            Self::AlertCreated => "benachrichtigung-eingerichtet",
+            Self::AlertRemoved => "benachrichtigung-entfernt",
+            Self::AlertRequested => "benachrichtigung-angefragt",
         }
     }
 

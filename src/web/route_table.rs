@@ -17,9 +17,9 @@ use actix_web::{
 use super::{
     errors::WebError,
     handlers::{
-        account, admin, auth, barrier_report, booking, courses, export, feedback, home, impact,
-        kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals, venues,
-        volunteers,
+        account, admin, alerts, auth, barrier_report, booking, courses, export, feedback, home,
+        impact, kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals,
+        venues, volunteers,
     },
     session,
 };
@@ -90,6 +90,11 @@ route_table! {
     "/veranstaltungen/{slug}/termine/{date_id}/buchen" { get: booking::form, post: booking::submit } Public;
     "/kalender/termin/{id}.ics" { get: courses::date_ics } Public;
     "/kalender/{kind}/{key}.ics" { get: courses::feed } Public;
+    "/kalender/{section}.ics" { get: alerts::feed } Public;
+    "/benachrichtigung" { get: alerts::signup_form, post: alerts::signup } Public;
+    "/benachrichtigung/gesendet" { get: alerts::sent } Public;
+    "/benachrichtigung/bestaetigen/{token}" { get: alerts::confirm_form, post: alerts::confirm } SecretLink;
+    "/benachrichtigung/abmelden/{token}" { get: alerts::unsubscribe_form, post: alerts::unsubscribe } SecretLink;
     "/rueckmeldung/termin/{date_id}/{code}" { get: feedback::code_form, post: feedback::code_submit } SecretLink;
     // Before `/rueckmeldung/{token}`, which would take `danke` for a token.
     "/rueckmeldung/danke" { get: feedback::thanks } Public;
@@ -124,6 +129,7 @@ route_table! {
     "/konto" { get: account::overview } permission!(can_use_account);
     "/konto/daten" { get: account::download } permission!(can_use_account);
     "/konto/sprache" { post: account::set_language } permission!(can_use_account);
+    "/konto/benachrichtigungen/{id}/loeschen" { post: alerts::remove_own } permission!(can_use_account);
     "/konto/loeschen" { get: account::delete_form, post: account::delete } permission!(can_use_account);
     "/konto/geloescht" { get: account::deleted } Public;
     "/konto/email" { get: account::email_form, post: account::change_email } permission!(can_use_account);
@@ -157,6 +163,7 @@ route_table! {
     "/verwaltung/export/{id}" { get: export::job } permission!(can_export);
     "/verwaltung/export/{id}/zip" { get: export::download } permission!(can_export);
     "/verwaltung/aufgaben" { get: offer_admin::tasks } permission!(can_manage_offers);
+    "/verwaltung/benachrichtigung" { get: alerts::staff_form, post: alerts::staff_create } permission!(can_manage_offers);
     "/verwaltung/aufgaben/{id}/erledigt" { post: offer_admin::complete_task } permission!(can_manage_offers);
     "/verwaltung/vorschlaege" { get: proposal_admin::index } permission!(can_answer_proposals);
     "/verwaltung/vorschlaege/erfassen" { get: proposal_admin::assisted_form, post: proposal_admin::assisted } permission!(can_enter_assisted_proposals);
@@ -200,6 +207,7 @@ route_table! {
     "/kiosk/rueckmeldung" { get: kiosk::feedback_dates } Public;
     "/kiosk/rueckmeldung/{date_id}" { get: kiosk::feedback_form, post: kiosk::feedback_submit } Public;
     "/kiosk/vorschlag" { get: kiosk::proposal_form, post: kiosk::proposal_submit } Public;
+    "/kiosk/benachrichtigung" { get: kiosk::alert_form, post: kiosk::alert_submit } Public;
     "/kiosk/danke/{what}" { get: kiosk::thanks } Public;
     "/kiosk/leichte-sprache" { get: kiosk::easy_language } Public;
     "/kiosk/hilfe" { get: kiosk::help } Public;

@@ -74,6 +74,13 @@ impl AppState {
         }
     }
 
+    pub fn alert_desk(&self) -> crate::services::course_alerts::AlertDesk {
+        crate::services::course_alerts::AlertDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
+        }
+    }
+
     pub fn proposal_desk(&self) -> ProposalDesk {
         ProposalDesk {
             db: self.db.clone(),

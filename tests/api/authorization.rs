@@ -151,6 +151,12 @@ const MATRIX: &[(&str, [Expect; 7])] = &[
         ],
     ),
     (
+        "/verwaltung/benachrichtigung",
+        [
+            Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,
+        ],
+    ),
+    (
         "/verwaltung/angebote/neu",
         [
             Login, Forbidden, Forbidden, Allowed, Allowed, Forbidden, Allowed,

@@ -4,6 +4,7 @@ mod helpers;
 mod access_log;
 mod accessibility;
 mod accounts;
+mod alerts;
 mod anonymous_forms;
 mod authorization;
 mod barrier_report;

@@ -1579,3 +1579,104 @@ mail-change-exists-outro = Wenn Sie das selbst waren, melden Sie sich einfach mi
 
 ## Kiosk throttles per terminal
 error-kiosk-throttled = An diesem Gerät wurde in der letzten Stunde sehr viel eingegeben. Bitte fragen Sie das Personal im Laden oder versuchen Sie es später noch einmal.
+
+# Course alerts ("Benachrichtigung bei neuen Kursen")
+alert-title = Benachrichtigung bei neuen Kursen
+alert-intro = Wir schreiben Ihnen eine E-Mail, wenn ein neuer Termin zu Ihrer Suche veröffentlicht wird. Sie bekommen höchstens eine E-Mail in der Woche. Sie brauchen dafür kein Konto.
+alert-back-to-search = Zurück zur Suche
+alert-filter-heading = Ihre Suche
+alert-change-filter = Suche ändern
+alert-mail-heading = Ihre E-Mail-Adresse
+alert-email = E-Mail-Adresse
+alert-email-hint = Wir schicken Ihnen zuerst einen Link. Erst wenn Sie ihn öffnen und bestätigen, bekommen Sie Benachrichtigungen.
+alert-privacy = Wir speichern Ihre E-Mail-Adresse und Ihre Suche nur für diese Benachrichtigung. Jede E-Mail enthält einen Link zum Abbestellen.
+alert-submit = Benachrichtigung bestellen
+alert-feed-heading = Lieber im eigenen Kalender?
+alert-feed-intro = Sie können die Termine zu dieser Suche auch als Kalender-Abo in Ihren Kalender übernehmen. Kopieren Sie dazu diese Adresse in Ihre Kalender-App (zum Beispiel unter „Kalender abonnieren“). Neue Termine erscheinen dann von selbst.
+alert-feed-link = Termine dieser Suche als Kalender-Abo (.ics)
+error-alert-filter-invalid = Diese Suche enthält eine ungültige Angabe. Bitte gehen Sie zurück zur Suche und ändern Sie sie.
+error-alert-section-invalid = Bitte wählen Sie Kurse oder Veranstaltungen.
+error-language-invalid = Bitte wählen Sie eine Sprache.
+alert-filter-topic = Thema: { $value }
+alert-filter-district = Kreis: { $value }
+alert-filter-town = Ort: { $value }
+alert-filter-target-group = Für: { $value }
+alert-filter-text = Suchwort: „{ $value }“
+alert-filter-from = ab { $value }
+alert-filter-to = bis { $value }
+alert-filter-all-courses = alle Kurse in Thüringen
+alert-filter-all-events = alle Veranstaltungen in Thüringen
+alert-sent-title = Bitte schauen Sie in Ihr E-Mail-Postfach
+alert-sent-text = Wir haben Ihnen eine E-Mail mit einem Link geschickt. Öffnen Sie den Link und drücken Sie auf „Benachrichtigung bestätigen“. Erst dann schreiben wir Ihnen. Der Link gilt 7 Tage.
+alert-back-to-courses = Zu den Kursen
+alert-confirm-title = Benachrichtigung bestätigen
+alert-confirm-text = Drücken Sie auf den Knopf, dann schreiben wir Ihnen, wenn neue passende Termine veröffentlicht werden. Höchstens einmal in der Woche.
+alert-confirm-button = Benachrichtigung bestätigen
+alert-confirmed-title = Ihre Benachrichtigung ist eingerichtet
+alert-confirmed-text = Wir schreiben Ihnen, sobald neue passende Termine veröffentlicht werden, höchstens einmal in der Woche. In jeder E-Mail steht ein Link zum Abbestellen.
+alert-show-now = Passende Termine jetzt ansehen
+alert-expired-title = Der Link ist abgelaufen
+alert-expired-text = Dieser Link war 7 Tage gültig. Bitte bestellen Sie die Benachrichtigung noch einmal.
+alert-unsubscribe-title = Benachrichtigung abbestellen
+alert-unsubscribe-text = Drücken Sie auf den Knopf, dann bekommen Sie zu dieser Suche keine E-Mails mehr.
+alert-unsubscribe-button = Abbestellen
+alert-unsubscribed-title = Sie haben die Benachrichtigung abbestellt
+alert-unsubscribed-text = Sie bekommen zu dieser Suche keine E-Mails mehr. Ihre E-Mail-Adresse und Ihre Suche haben wir gelöscht.
+alert-offer-heading = Nichts Passendes dabei?
+alert-offer-text = Wir können Ihnen eine E-Mail schreiben, wenn ein neuer Termin zu dieser Suche veröffentlicht wird. Oder Sie übernehmen die Termine in Ihren Kalender.
+alert-offer-link = Benachrichtigung bei neuen Terminen bestellen
+alert-staff-title = Benachrichtigung für eine Person einrichten
+alert-staff-intro = Für Menschen, die anrufen: Die Person bekommt eine E-Mail, wenn neue passende Kurse veröffentlicht werden, höchstens einmal in der Woche. Sie muss den Link in der ersten E-Mail selbst bestätigen.
+alert-staff-email = E-Mail-Adresse der Person
+alert-staff-email-hint = Bitte lesen Sie die Adresse zur Kontrolle noch einmal vor.
+alert-staff-language = Sprache der E-Mails
+alert-staff-filter-legend = Welche Kurse sucht die Person?
+alert-staff-consent = Bitte sagen Sie der Person: Wir speichern ihre E-Mail-Adresse nur für diese Benachrichtigung. Sie kann sie mit dem Link in jeder E-Mail abbestellen.
+alert-staff-submit = Bestätigungs-E-Mail schicken
+alert-staff-from-date = Kein passender Termin? Benachrichtigung für die Person einrichten
+account-alerts-heading = Benachrichtigungen bei neuen Kursen
+account-alerts-none = Sie haben keine Benachrichtigungen bestellt.
+account-alerts-find = Kurse suchen und Benachrichtigung bestellen
+account-alerts-intro = Zu diesen Suchen schreiben wir Ihnen, wenn neue Termine veröffentlicht werden.
+account-alerts-active = Aktiv
+account-alerts-unconfirmed = Noch nicht bestätigt: Bitte öffnen Sie den Link in unserer E-Mail.
+account-alerts-last-mail = letzte E-Mail am { $date }
+account-alerts-remove = Benachrichtigung löschen
+done-benachrichtigung-eingerichtet = Die Benachrichtigung ist eingerichtet.
+done-benachrichtigung-entfernt = Die Benachrichtigung ist gelöscht. Sie bekommen dazu keine E-Mails mehr.
+done-benachrichtigung-angefragt = Die Bestätigungs-E-Mail ist unterwegs. Die Benachrichtigung beginnt, sobald die Person den Link bestätigt.
+kiosk-alert-title = Bei neuen Kursen Bescheid bekommen
+kiosk-alert-intro = Wir schreiben Ihnen eine E-Mail, wenn es neue Kurse im Kreis { $district } gibt. Höchstens einmal in der Woche.
+kiosk-alert-email-hint = Sie bekommen zuerst eine E-Mail mit einem Link. Bitte bestätigen Sie ihn zu Hause. Ihre Adresse bleibt nicht auf diesem Gerät.
+kiosk-alert-privacy = Wir speichern Ihre E-Mail-Adresse nur für diese Benachrichtigung. Jede E-Mail enthält einen Link zum Abbestellen.
+kiosk-alert-submit = E-Mail-Adresse senden
+kiosk-alert-offer-heading = Nichts Passendes dabei?
+kiosk-alert-offer-text = Wir können Ihnen eine E-Mail schreiben, wenn es neue Kurse gibt.
+kiosk-alert-offer-link = Bei neuen Kursen Bescheid bekommen
+kiosk-thanks-alert-title = Danke! Bitte bestätigen Sie zu Hause
+kiosk-thanks-alert = Wir haben Ihnen eine E-Mail mit einem Link geschickt. Bitte öffnen Sie ihn zu Hause und bestätigen Sie die Benachrichtigung. Der Link gilt 7 Tage.
+mail-course-alert-confirm-subject = Bitte bestätigen Sie Ihre Benachrichtigung bei neuen Kursen
+mail-course-alert-confirm-intro = Sie möchten eine E-Mail bekommen, wenn neue Termine zu dieser Suche veröffentlicht werden:
+mail-course-alert-confirm-action = Benachrichtigung bestätigen
+mail-course-alert-confirm-outro = Der Link gilt { $days } Tage. Wenn Sie das nicht waren, löschen Sie diese E-Mail einfach. Dann schreiben wir Ihnen nicht.
+mail-course-alert-exists-subject = Ihre Benachrichtigung bei neuen Kursen ist schon eingerichtet
+mail-course-alert-exists-intro = Für diese Suche bekommen Sie schon Benachrichtigungen:
+mail-course-alert-exists-action = Benachrichtigung abbestellen
+mail-course-alert-exists-outro = Wenn Sie die Benachrichtigung behalten möchten, müssen Sie nichts tun.
+mail-course-alert-subject = { $count ->
+    [one] Ein neuer Termin passt zu Ihrer Suche
+   *[other] { $count } neue Termine passen zu Ihrer Suche
+}
+mail-course-alert-intro = { $count ->
+    [one] Seit unserer letzten E-Mail wurde ein neuer Termin veröffentlicht, der zu Ihrer Suche passt.
+   *[other] Seit unserer letzten E-Mail wurden { $count } neue Termine veröffentlicht, die zu Ihrer Suche passen.
+}
+mail-course-alert-filter = Ihre Suche
+mail-course-alert-open = Ansehen und buchen
+mail-course-alert-more = { $count ->
+    [one] Ein weiterer Termin steht auf unserer Seite.
+   *[other] { $count } weitere Termine stehen auf unserer Seite.
+}
+mail-course-alert-catalogue = Alle passenden Termine ansehen
+mail-course-alert-outro = Wir schreiben Ihnen höchstens einmal in der Woche und nur, wenn es etwas Neues gibt.
+mail-course-alert-unsubscribe = Diese Benachrichtigung abbestellen

@@ -1579,3 +1579,104 @@ mail-change-exists-outro = If that was you, simply sign in with this address.
 
 ## Kiosk throttles per terminal
 error-kiosk-throttled = A great deal has been entered on this device in the last hour. Please ask the staff in the shop or try again later.
+
+# Course alerts
+alert-title = Alert for new courses
+alert-intro = We send you an e-mail when a new date matching your search is published. You get at most one e-mail a week. You do not need an account.
+alert-back-to-search = Back to the search
+alert-filter-heading = Your search
+alert-change-filter = Change the search
+alert-mail-heading = Your e-mail address
+alert-email = E-mail address
+alert-email-hint = We first send you a link. Only once you open and confirm it do you get alerts.
+alert-privacy = We keep your e-mail address and your search only for this alert. Every e-mail has a link to unsubscribe.
+alert-submit = Order the alert
+alert-feed-heading = Prefer your own calendar?
+alert-feed-intro = You can also add the dates of this search to your calendar as a subscription. Copy this address into your calendar app (for example under "Subscribe to calendar"). New dates then appear by themselves.
+alert-feed-link = Dates of this search as a calendar subscription (.ics)
+error-alert-filter-invalid = This search contains an invalid value. Please go back to the search and change it.
+error-alert-section-invalid = Please choose courses or events.
+error-language-invalid = Please choose a language.
+alert-filter-topic = Topic: { $value }
+alert-filter-district = District: { $value }
+alert-filter-town = Town: { $value }
+alert-filter-target-group = For: { $value }
+alert-filter-text = Search term: "{ $value }"
+alert-filter-from = from { $value }
+alert-filter-to = until { $value }
+alert-filter-all-courses = all courses in Thuringia
+alert-filter-all-events = all events in Thuringia
+alert-sent-title = Please check your e-mail
+alert-sent-text = We have sent you an e-mail with a link. Open the link and press "Confirm the alert". Only then do we write to you. The link is valid for 7 days.
+alert-back-to-courses = To the courses
+alert-confirm-title = Confirm the alert
+alert-confirm-text = Press the button and we will write to you when new matching dates are published. At most once a week.
+alert-confirm-button = Confirm the alert
+alert-confirmed-title = Your alert is set up
+alert-confirmed-text = We will write to you as soon as new matching dates are published, at most once a week. Every e-mail has a link to unsubscribe.
+alert-show-now = See matching dates now
+alert-expired-title = The link has expired
+alert-expired-text = This link was valid for 7 days. Please order the alert again.
+alert-unsubscribe-title = Unsubscribe from the alert
+alert-unsubscribe-text = Press the button and you will get no more e-mails for this search.
+alert-unsubscribe-button = Unsubscribe
+alert-unsubscribed-title = You have unsubscribed
+alert-unsubscribed-text = You will get no more e-mails for this search. We have deleted your e-mail address and your search.
+alert-offer-heading = Nothing suitable?
+alert-offer-text = We can send you an e-mail when a new date matching this search is published. Or you can add the dates to your calendar.
+alert-offer-link = Order an alert for new dates
+alert-staff-title = Set up an alert for a person
+alert-staff-intro = For people who call: the person gets an e-mail when new matching courses are published, at most once a week. They must confirm the link in the first e-mail themselves.
+alert-staff-email = The person's e-mail address
+alert-staff-email-hint = Please read the address back to check it.
+alert-staff-language = Language of the e-mails
+alert-staff-filter-legend = Which courses is the person looking for?
+alert-staff-consent = Please tell the person: we keep their e-mail address only for this alert. They can unsubscribe with the link in every e-mail.
+alert-staff-submit = Send the confirmation e-mail
+alert-staff-from-date = No suitable date? Set up an alert for the person
+account-alerts-heading = Alerts for new courses
+account-alerts-none = You have not ordered any alerts.
+account-alerts-find = Search for courses and order an alert
+account-alerts-intro = For these searches we write to you when new dates are published.
+account-alerts-active = Active
+account-alerts-unconfirmed = Not confirmed yet: please open the link in our e-mail.
+account-alerts-last-mail = last e-mail on { $date }
+account-alerts-remove = Delete the alert
+done-benachrichtigung-eingerichtet = The alert is set up.
+done-benachrichtigung-entfernt = The alert has been deleted. You will get no more e-mails for it.
+done-benachrichtigung-angefragt = The confirmation e-mail is on its way. The alert starts as soon as the person confirms the link.
+kiosk-alert-title = Hear about new courses
+kiosk-alert-intro = We send you an e-mail when there are new courses in the district { $district }. At most once a week.
+kiosk-alert-email-hint = You first get an e-mail with a link. Please confirm it at home. Your address does not stay on this device.
+kiosk-alert-privacy = We keep your e-mail address only for this alert. Every e-mail has a link to unsubscribe.
+kiosk-alert-submit = Send e-mail address
+kiosk-alert-offer-heading = Nothing suitable?
+kiosk-alert-offer-text = We can send you an e-mail when there are new courses.
+kiosk-alert-offer-link = Hear about new courses
+kiosk-thanks-alert-title = Thank you! Please confirm at home
+kiosk-thanks-alert = We have sent you an e-mail with a link. Please open it at home and confirm the alert. The link is valid for 7 days.
+mail-course-alert-confirm-subject = Please confirm your alert for new courses
+mail-course-alert-confirm-intro = You would like an e-mail when new dates for this search are published:
+mail-course-alert-confirm-action = Confirm the alert
+mail-course-alert-confirm-outro = The link is valid for { $days } days. If this was not you, simply delete this e-mail. Then we will not write to you.
+mail-course-alert-exists-subject = Your alert for new courses is already set up
+mail-course-alert-exists-intro = You already get alerts for this search:
+mail-course-alert-exists-action = Unsubscribe from the alert
+mail-course-alert-exists-outro = If you would like to keep the alert, you need not do anything.
+mail-course-alert-subject = { $count ->
+    [one] A new date matches your search
+   *[other] { $count } new dates match your search
+}
+mail-course-alert-intro = { $count ->
+    [one] Since our last e-mail, a new date matching your search has been published.
+   *[other] Since our last e-mail, { $count } new dates matching your search have been published.
+}
+mail-course-alert-filter = Your search
+mail-course-alert-open = View and book
+mail-course-alert-more = { $count ->
+    [one] One more date is on our website.
+   *[other] { $count } more dates are on our website.
+}
+mail-course-alert-catalogue = See all matching dates
+mail-course-alert-outro = We write to you at most once a week, and only when there is something new.
+mail-course-alert-unsubscribe = Unsubscribe from this alert

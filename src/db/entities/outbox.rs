@@ -26,6 +26,8 @@ pub struct Model {
     pub attachment_body: Option<String>,
     /// Refused for good (SMTP 5xx or an address no server takes): not retried any more.
     pub failed_at: Option<DateTimeUtc>,
+    /// The one-click unsubscribe address of a mail someone subscribed to (RFC 8058).
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

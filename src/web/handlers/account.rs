@@ -23,9 +23,15 @@ pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let bookings = own_bookings::of_user(db, user.id, Utc::now()).await?;
     let proposals = own_proposals::of_user(db, user.id).await?;
+    let alerts = page
+        .state()
+        .alert_desk()
+        .of_user(user.id, &user.email, page.language)
+        .await?;
     let mut ctx = page.form_context();
     ctx.insert("bookings", &bookings);
     ctx.insert("proposals", &proposals);
+    ctx.insert("alerts", &alerts);
     ctx.insert(
         "mail_language",
         accounts::mail_language(db, user.id)

@@ -417,3 +417,23 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
         &format!("{kind}-{key}.ics"),
     ))
 }
+
+/// The calendar feed of a catalogue filter (a course alert's calendar form).
+pub async fn filter_feed(
+    page: &Page,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    name: &str,
+) -> Result<HttpResponse, WebError> {
+    let now = Utc::now();
+    let entries = catalogue::all_matching(&page.state().db, kind, filter, now, FEED_LIMIT).await?;
+    let base = page.state().settings.base_url.to_string();
+    let events: Vec<_> = entries
+        .iter()
+        .map(|e| calendar_event(&e.date, &base))
+        .collect();
+    Ok(ics_response(
+        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
+        &format!("{}.ics", crate::domain::course_alert::section_key(kind)),
+    ))
+}

@@ -626,6 +626,7 @@ pub async fn thanks(
     let (title, text) = match what.as_str() {
         "rueckmeldung" => ("kiosk-thanks-feedback-title", "kiosk-thanks-feedback"),
         "vorschlag" => ("kiosk-thanks-proposal-title", "kiosk-thanks-proposal"),
+        "benachrichtigung" => ("kiosk-thanks-alert-title", "kiosk-thanks-alert"),
         _ => return Err(WebError::NotFound),
     };
     let mut ctx = context(&page, Some(&kiosk), false);
@@ -649,4 +650,117 @@ pub async fn help(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError
         return Ok(to_start());
     };
     page.render("kiosk/help.html", &context(&page, Some(&kiosk), false))
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct KioskAlertForm {
+    email: String,
+    thema: String,
+    zielgruppe: String,
+    stufenlos: String,
+}
+
+async fn render_alert(
+    page: &Page,
+    kiosk: &Kiosk,
+    form: &KioskAlertForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = context(page, Some(kiosk), true);
+    let topics: Vec<(String, String)> = crate::domain::offer::Topic::ALL
+        .iter()
+        .map(|t| (t.key().to_owned(), page.t(&format!("topic-{}", t.key()))))
+        .collect();
+    let groups: Vec<(String, String)> = crate::domain::offer::TargetGroup::ALL
+        .iter()
+        .map(|g| {
+            (
+                g.key().to_owned(),
+                page.t(&format!("target-group-{}", g.key())),
+            )
+        })
+        .collect();
+    let district_name = page
+        .state()
+        .districts()
+        .await?
+        .iter()
+        .find(|d| d.key == kiosk.place.district_key)
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    ctx.insert("topics", &topics);
+    ctx.insert("target_groups", &groups);
+    ctx.insert("district_name", &district_name);
+    ctx.insert("form", form);
+    page.render_form("kiosk/alert.html", ctx, errors)
+}
+
+/// "Tell me when there is a course for me" at the terminal: an e-mail address and what the person
+/// is interested in, for courses in the terminal's district. The person confirms by mail at home;
+/// nothing of it stays on the terminal.
+pub async fn alert_form(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
+    let Some(kiosk) = paired(&req, &page).await? else {
+        return Ok(to_start());
+    };
+    render_alert(
+        &page,
+        &kiosk,
+        &KioskAlertForm::default(),
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn alert_submit(
+    req: HttpRequest,
+    page: Page,
+    form: web::Form<KioskAlertForm>,
+) -> Result<HttpResponse, WebError> {
+    let Some(kiosk) = paired(&req, &page).await? else {
+        return Ok(to_start());
+    };
+    let form = form.into_inner();
+    let query = crate::domain::offer::CatalogueQuery {
+        kreis: kiosk.place.district_key.clone(),
+        thema: form.thema.clone(),
+        zielgruppe: form.zielgruppe.clone(),
+        stufenlos: form.stufenlos.clone(),
+        ..Default::default()
+    };
+    let input = match crate::domain::course_alert::AlertInput::parse(&form.email, "kurse", &query) {
+        Ok(input) => input,
+        Err(errors) => return render_alert(&page, &kiosk, &form, &errors).await,
+    };
+    if terminal_throttled(
+        &page,
+        &kiosk,
+        "kiosk-alert",
+        throttle::KIOSK_ALERTS_PER_TERMINAL,
+    )
+    .await?
+    {
+        let mut response = render_alert(
+            &page,
+            &kiosk,
+            &form,
+            &FieldErrors::single("email", "error-kiosk-throttled"),
+        )
+        .await?;
+        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
+    let who = crate::services::course_alerts::Subscriber {
+        language: page.language,
+        user_id: None,
+        channel: crate::domain::course_alert::AlertChannel::Kiosk,
+        address_confirmed: false,
+    };
+    page.state()
+        .alert_desk()
+        .subscribe(&input, who, Utc::now())
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    page.session().log_out();
+    Ok(see_other("/kiosk/danke/benachrichtigung"))
 }

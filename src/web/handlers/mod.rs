@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod alerts;
 pub mod auth;
 pub mod barrier_report;
 pub mod booking;
