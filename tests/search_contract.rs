@@ -657,6 +657,41 @@ mod checks {
         );
     }
 
+    /// Every form of a word finds every other: base form, plural with umlaut, genitive, and the
+    /// plural written without the umlaut, alone and with a second word.
+    pub async fn word_forms(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        index
+            .upsert(vec![
+                plain(
+                    51,
+                    "Rufbus für die Dörfer",
+                    "Am Wochenende fährt kein Bus hinaus.",
+                ),
+                plain(
+                    52,
+                    "Die Mitte des Dorfes",
+                    "Ein Platz mit Bänken für alle, die hier wohnen.",
+                ),
+                plain(53, "Unser Dorf ohne Netz", "Kein Handyempfang, kein Bus."),
+                plain(54, "Stadtpark", "Mehr Bänke und Schatten im Park."),
+            ])
+            .await
+            .expect("upsert");
+        for form in ["Dorf", "Dörfer", "Dorfes", "Doerfer", "Dörfern"] {
+            let mut found = ids(index, form).await;
+            found.sort_unstable();
+            assert_eq!(found, [51, 52, 53], "{form} finds every form");
+        }
+        let mut bus = ids(index, "Dorf Bus").await;
+        bus.sort_unstable();
+        assert_eq!(bus, [51, 53], "Dorf (not the last word) finds Dörfer");
+        assert_eq!(ids(index, "Dorfes Rufbus").await, [51]);
+        let mut bank = ids(index, "Bank").await;
+        bank.sort_unstable();
+        assert_eq!(bank, [52, 54], "Bank finds Bänken, Bänke");
+    }
+
     /// A word finds the compounds it is part of.
     pub async fn compound_parts(index: &dyn ProposalIndex) {
         seeded(index).await;
@@ -805,6 +840,7 @@ macro_rules! all_checks {
                 compound_part,
                 german_spellings,
                 inflections,
+                word_forms,
                 compound_parts,
                 phrases,
                 ranking_by_relevance,
