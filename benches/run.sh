@@ -9,6 +9,12 @@
 #   BENCH_COURSES=10000 BENCH_DATES=50000 bash benches/run.sh         # ten times the dates
 #   BENCH_PROPOSALS=1000000 BENCH_ONLY=proposals bash benches/run.sh  # the search at a million
 #   TEILHABE_PAGE_CACHE_SECONDS=5 bash benches/run.sh                 # with the page cache
+#   BENCH_MEILISEARCH=1 BENCH_ONLY=proposals bash benches/run.sh      # the search on Meilisearch
+#
+# BENCH_MEILISEARCH=1 starts a Meilisearch server of its own (the binary from ../shared/meilisearch,
+# unpacked into target/ as tests/all.sh does, or `meilisearch` on the PATH) on a free port with a
+# fresh data directory and a master key, and points the portal at it; the table then also shows the
+# server's memory and the size of its data.
 #
 # BENCH_DURATION (default 15s) and BENCH_CONNECTIONS (32) set the wrk runs; BENCH_ONLY=catalogue,
 # proposals or bookings runs one group of scenarios (all by default).
@@ -34,7 +40,7 @@ fi
 cargo build --release --locked --bin teilhabe >&2
 
 DATA="$(mktemp -d)"
-trap 'kill "${PID:-}" 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill "${PID:-}" "${MEILI_PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"' EXIT
 export TEILHABE_DATA_DIR="$DATA" TEILHABE_BIND="127.0.0.1:$PORT" TEILHABE_DEMO=false \
   TEILHABE_RATE_LIMITS=off RUST_LOG=warn
 DB_NAME=SQLite
@@ -43,6 +49,28 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   psql "${BENCH_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >&2
   export DATABASE_URL="$BENCH_DATABASE_URL"
   DB_NAME=PostgreSQL
+fi
+SEARCH_NAME="embedded index"
+MEILI_PID=""
+if [ -n "${BENCH_MEILISEARCH:-}" ]; then
+  MEILISEARCH_XZ=../shared/meilisearch/meilisearch-1.50.0-linux-x86_64.xz
+  if [ -f "$MEILISEARCH_XZ" ]; then
+    if [ ! -x target/meilisearch ] || [ "$MEILISEARCH_XZ" -nt target/meilisearch ]; then
+      xz -dc "$MEILISEARCH_XZ" > target/meilisearch.part && chmod +x target/meilisearch.part
+      mv target/meilisearch.part target/meilisearch
+    fi
+    MEILI_BIN=target/meilisearch
+  else
+    MEILI_BIN=$(command -v meilisearch)
+  fi
+  MEILI_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  MEILI_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  "$MEILI_BIN" --db-path "$DATA/meilisearch" --http-addr "127.0.0.1:$MEILI_PORT" \
+    --master-key "$MEILI_KEY" --no-analytics >"$DATA/meilisearch.log" 2>&1 &
+  MEILI_PID=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$MEILI_PORT/health" >/dev/null && break; sleep 0.1; done
+  export TEILHABE_MEILISEARCH_URL="http://127.0.0.1:$MEILI_PORT" TEILHABE_MEILISEARCH_KEY="$MEILI_KEY"
+  SEARCH_NAME="Meilisearch $("$MEILI_BIN" --version | awk '{print $NF}') (same machine)"
 fi
 BIN=./target/release/teilhabe
 # Wall time (s) and peak resident memory (MB) of one command, from GNU time.
@@ -60,6 +88,7 @@ PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 BASE="http://127.0.0.1:$PORT"
 IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+[ -n "$MEILI_PID" ] && MEILI_IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$MEILI_PID/status")
 
 SLUG=$(curl -fs "$BASE/api/v1/courses?per_page=1&page=500" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])')
 DATE_IDS=$(curl -fs "$BASE/api/v1/dates?frei=1&seite=20" | python3 -c 'import json,sys; print(",".join(str(d["id"]) for d in json.load(sys.stdin)["items"]))')
@@ -97,6 +126,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = bookings ]; then
   row "Booking POST (JSON API, distinct addresses)" -s benches/booking.lua "$BASE"
 fi
 PEAK_KB=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
+[ -n "$MEILI_PID" ] && MEILI_PEAK_KB=$(awk '/VmHWM/ {print $2}' "/proc/$MEILI_PID/status")
 
 RUSH="not run"
 if [ "$ONLY" = all ] || [ "$ONLY" = bookings ]; then
@@ -116,7 +146,7 @@ sleep 5
 COLD_IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 
 echo
-echo "Database: $DB_NAME; $COURSES courses, $DATES dates, $PROPOSALS proposals; page cache $([ "$TEILHABE_PAGE_CACHE_SECONDS" = 0 ] && echo off || echo "${TEILHABE_PAGE_CACHE_SECONDS} s"); wrk -t2 -c$CONNECTIONS -d$DURATION on the same machine ($(nproc) cores); $(date -u +%F); commit $(git rev-parse --short HEAD); load average before the run $LOAD_BEFORE, after it $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "Database: $DB_NAME; search: $SEARCH_NAME; $COURSES courses, $DATES dates, $PROPOSALS proposals; page cache $([ "$TEILHABE_PAGE_CACHE_SECONDS" = 0 ] && echo off || echo "${TEILHABE_PAGE_CACHE_SECONDS} s"); wrk -t2 -c$CONNECTIONS -d$DURATION on the same machine ($(nproc) cores); $(date -u +%F); commit $(git rev-parse --short HEAD); load average before the run $LOAD_BEFORE, after it $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo "| Scenario | Requests/s | p50 | p99 | Non-2xx |"
 echo "|---|---:|---:|---:|---:|"
@@ -130,4 +160,8 @@ echo "| Search index build (reindex, $PROPOSALS proposals) | $INDEXED |"
 echo "| Cold start to first response | $(( (END_NS - START_NS) / 1000000 )) ms |"
 echo "| Server memory idle (after start / 5 s after a cold start) | $((IDLE_KB / 1024)) MB / $((COLD_IDLE_KB / 1024)) MB |"
 echo "| Server memory peak over the load (VmHWM) | $((PEAK_KB / 1024)) MB |"
+if [ -n "$MEILI_PID" ]; then
+  echo "| Meilisearch memory (before the load / peak since its start, VmHWM) | $((MEILI_IDLE_KB / 1024)) MB / $((MEILI_PEAK_KB / 1024)) MB |"
+  echo "| Meilisearch data directory | $(du -sm "$DATA/meilisearch" | cut -f1) MB |"
+fi
 echo "| Binary (release, debug info stripped) | $(( $(stat -c %s "$BIN") / 1024 / 1024 )) MB |"

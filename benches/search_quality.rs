@@ -310,7 +310,9 @@ async fn measure(index: &dyn ProposalIndex) -> Vec<(&'static str, Score)> {
             .await
             .unwrap_or_else(|e| panic!("{}: {text}: {e}", index.backend()));
         let ranked: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-        if !relevant.iter().all(|id| ranked.contains(id)) {
+        if !relevant.iter().all(|id| ranked.contains(id))
+            || ranked.first().is_some_and(|id| !relevant.contains(id))
+        {
             eprintln!(
                 "{:>12} {text:?}: {ranked:?}, wanted {relevant:?}",
                 index.backend()

@@ -657,6 +657,41 @@ mod checks {
         );
     }
 
+    /// Every form of a word finds every other: base form, plural with umlaut, genitive, and the
+    /// plural written without the umlaut, alone and with a second word.
+    pub async fn word_forms(index: &dyn ProposalIndex) {
+        index.clear().await.expect("clear");
+        index
+            .upsert(vec![
+                plain(
+                    51,
+                    "Rufbus für die Dörfer",
+                    "Am Wochenende fährt kein Bus hinaus.",
+                ),
+                plain(
+                    52,
+                    "Die Mitte des Dorfes",
+                    "Ein Platz mit Bänken für alle, die hier wohnen.",
+                ),
+                plain(53, "Unser Dorf ohne Netz", "Kein Handyempfang, kein Bus."),
+                plain(54, "Stadtpark", "Mehr Bänke und Schatten im Park."),
+            ])
+            .await
+            .expect("upsert");
+        for form in ["Dorf", "Dörfer", "Dorfes", "Doerfer", "Dörfern"] {
+            let mut found = ids(index, form).await;
+            found.sort_unstable();
+            assert_eq!(found, [51, 52, 53], "{form} finds every form");
+        }
+        let mut bus = ids(index, "Dorf Bus").await;
+        bus.sort_unstable();
+        assert_eq!(bus, [51, 53], "Dorf (not the last word) finds Dörfer");
+        assert_eq!(ids(index, "Dorfes Rufbus").await, [51]);
+        let mut bank = ids(index, "Bank").await;
+        bank.sort_unstable();
+        assert_eq!(bank, [52, 54], "Bank finds Bänken, Bänke");
+    }
+
     /// A word finds the compounds it is part of.
     pub async fn compound_parts(index: &dyn ProposalIndex) {
         seeded(index).await;
@@ -805,6 +840,7 @@ macro_rules! all_checks {
                 compound_part,
                 german_spellings,
                 inflections,
+                word_forms,
                 compound_parts,
                 phrases,
                 ranking_by_relevance,
@@ -1024,6 +1060,133 @@ mod meilisearch_resilience {
         );
         assert_eq!(settings_tasks(&url, key, &uid).await, queued);
         delete(&url, key, &uid).await;
+    }
+
+    /// What the portal's API key may do (the README lists the same actions).
+    const PORTAL_ACTIONS: [&str; 10] = [
+        "search",
+        "documents.add",
+        "documents.delete",
+        "indexes.create",
+        "indexes.get",
+        "indexes.delete",
+        "indexes.swap",
+        "settings.get",
+        "settings.update",
+        "tasks.get",
+    ];
+
+    fn with_key(request: reqwest::RequestBuilder, key: &str) -> reqwest::RequestBuilder {
+        request.bearer_auth(key)
+    }
+
+    /// A key for `indexes` (patterns), made with the master key: its secret and its uid; `None`
+    /// when the test key is no master key.
+    async fn create_key(
+        url: &str,
+        master: &str,
+        actions: &[&str],
+        indexes: &str,
+    ) -> Option<(String, String)> {
+        let response = with_key(reqwest::Client::new().post(format!("{url}/keys")), master)
+            .json(&serde_json::json!({
+                "description": "teilhabe test: the portal's actions only",
+                "actions": actions,
+                "indexes": [indexes],
+                "expiresAt": null,
+            }))
+            .send()
+            .await
+            .unwrap();
+        if !response.status().is_success() {
+            return None;
+        }
+        let body: serde_json::Value = response.json().await.unwrap();
+        Some((
+            body["key"].as_str().unwrap().to_owned(),
+            body["uid"].as_str().unwrap().to_owned(),
+        ))
+    }
+
+    /// Deletes the key and the indexes starting with `prefix` (live and staging).
+    async fn remove_all(url: &str, master: &str, key_uid: &str, prefix: &str) {
+        let client = reqwest::Client::new();
+        with_key(client.delete(format!("{url}/keys/{key_uid}")), master)
+            .send()
+            .await
+            .unwrap();
+        let indexes: serde_json::Value =
+            with_key(client.get(format!("{url}/indexes?limit=1000")), master)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        for uid in indexes["results"].as_array().unwrap() {
+            let uid = uid["uid"].as_str().unwrap();
+            if uid.starts_with(prefix) {
+                delete(url, Some(master), uid).await;
+            }
+        }
+    }
+
+    /// Everything the portal does with its index: set-up, a rebuild swapped in, writes, removals,
+    /// plain, filtered and federated (word forms) searches, and emptying it.
+    async fn portal_lifecycle(url: &str, key: &str, uid: &str) -> Result<(), SearchError> {
+        let index = ReconnectingMeilisearch::new(url, Some(key), uid, None)?;
+        index.maintain().await?;
+        let rebuild = index.begin_rebuild().await?.expect("a staging index");
+        rebuild.target.upsert(fixture()).await?;
+        index.finish_rebuild(rebuild).await?;
+        index.upsert(fixture()).await?;
+        index.remove(vec![1]).await?;
+        assert_eq!(index.search(&district("16061")).await?.total, 2);
+        assert_eq!(ids_of(&index.search(&query("Dörfern")).await?), [2]);
+        index.clear().await?;
+        assert!(!index.maintain().await?, "nothing more to set up");
+        Ok(())
+    }
+
+    /// The README's key (the portal's actions, on all indexes) is enough, and each of its actions
+    /// is needed: without any one of them something the portal does fails. A key limited to the
+    /// portal's indexes is not enough: Meilisearch shows an index swap's task (which has no index
+    /// of its own) only to keys for all indexes, so a rebuild cannot wait for its swap.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_key_with_the_portals_actions_suffices_and_each_is_needed() {
+        let Some((url, Some(master), uid)) = server("limited_key") else {
+            println!("SKIPPED: meilisearch limited key – needs the master key");
+            return;
+        };
+        let Some((key, key_uid)) = create_key(&url, &master, &PORTAL_ACTIONS, "*").await else {
+            println!("SKIPPED: meilisearch limited key – the test key cannot create keys");
+            return;
+        };
+        let outcome = portal_lifecycle(&url, &key, &uid).await;
+        remove_all(&url, &master, &key_uid, &uid).await;
+        outcome.expect("the portal's actions are enough");
+
+        let (key, key_uid) = create_key(&url, &master, &PORTAL_ACTIONS, &format!("{uid}*"))
+            .await
+            .unwrap();
+        let outcome = portal_lifecycle(&url, &key, &uid).await;
+        remove_all(&url, &master, &key_uid, &uid).await;
+        match outcome {
+            Err(SearchError::Index(e)) => assert!(e.contains("task_not_found"), "{e}"),
+            other => panic!("a key for the portal's indexes only: {other:?}"),
+        }
+
+        for missing in PORTAL_ACTIONS {
+            let fewer: Vec<&str> = PORTAL_ACTIONS
+                .into_iter()
+                .filter(|a| *a != missing)
+                .collect();
+            let uid = format!("{uid}_without_{}", missing.replace('.', "_"));
+            let (key, key_uid) = create_key(&url, &master, &fewer, "*").await.unwrap();
+            let outcome = portal_lifecycle(&url, &key, &uid).await;
+            remove_all(&url, &master, &key_uid, &uid).await;
+            assert!(outcome.is_err(), "the portal works without {missing}");
+        }
     }
 
     /// A proxy in front of the server that can stop answering (holding every request).

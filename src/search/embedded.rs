@@ -212,6 +212,14 @@ fn tails(stemmer: &mut TextAnalyzer, text: &str) -> String {
         .join(" ")
 }
 
+/// The German stems of a text exactly as this index stores them: words lower-cased, umlauts and ß
+/// written out, reduced by the Snowball stemmer ("Dörfer", "Doerfer" and "Dorfes" all become
+/// "dorf"). The Meilisearch backend indexes and queries the same stems, so both backends agree
+/// on word forms.
+pub fn german_stems(text: &str) -> Vec<String> {
+    tokens(&mut stem_analyzer(), text)
+}
+
 fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();

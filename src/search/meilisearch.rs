@@ -10,15 +10,26 @@
 //! read without German segmentation (`QUERY_LOCALES`), `title`, `text` and `answer` are indexed
 //! the same way (whole words, typos), `parts` holds the same text segmented as German (compound
 //! parts), and `folded` holds it with umlauts and ß written out ("Thueringen", "Strasse").
+//!
+//! Meilisearch does not stem. `stems` holds the text as the embedded index stores it (German
+//! Snowball stems of the folded words, `embedded::german_stems`). A query whose words are their
+//! own stems ("Dorf") finds the other forms there as it is; a query with other forms ("Dörfer",
+//! "Dorfes") is searched twice in one federated request, as typed (typos, prefixes, compound
+//! parts, exact forms first) and as stems, and Meilisearch merges the two by ranking score, with
+//! the total and the facets over both. So "Dorf", "Dörfer" and "Dorfes" find each other.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use meilisearch_sdk::DefaultHttpClient;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType};
 use meilisearch_sdk::indexes::Index;
-use meilisearch_sdk::search::{MatchingStrategies, SearchResult, Selectors};
+use meilisearch_sdk::search::{
+    FederationOptions, MatchingStrategies, MergeFacets, SearchQuery as MeiliSearchQuery,
+    SearchResult, Selectors,
+};
 use meilisearch_sdk::settings::{
     FacetSortValue, FacetingSettings, LocalizedAttributes, MinWordSizeForTypos, PaginationSetting,
     Settings, TypoToleranceSettings,
@@ -30,7 +41,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
-    SnippetPart, SortOrder, fold_german,
+    SnippetPart, SortOrder, embedded::german_stems, fold_german,
 };
 
 /// Highlight tags that cannot occur in stored text (they are stripped on the way in), so the
@@ -54,9 +65,26 @@ const FACETS: [&str; 3] = ["category", "district", "status"];
 /// Whole-word fields; the query is read the same way (see the module comment). English has no
 /// segmenter and no special normalisation, so this means: Latin words, lower-cased, no accents.
 const WORD_LOCALES: [&str; 1] = ["eng"];
-const WORD_FIELDS: [&str; 4] = ["title", "text", "answer", "folded"];
+const WORD_FIELDS: [&str; 5] = ["title", "text", "answer", "folded", "stems"];
 const PART_FIELDS: [&str; 1] = ["parts"];
-/// What a hit needs besides the formatted snippet; `parts` and `folded` stay on the server.
+/// Searchable in this order: an attribute earlier in the list ranks higher, so the title is
+/// boosted and the stems, which match every form of a word, count least.
+const SEARCHABLE: [&str; 6] = ["title", "text", "answer", "parts", "folded", "stems"];
+/// What the server may return at all; the copies made for matching (`parts`, `folded`, `stems`)
+/// are not displayed.
+const DISPLAYED: [&str; 10] = [
+    "id",
+    "title",
+    "text",
+    "answer",
+    "category",
+    "district",
+    "status",
+    "supports",
+    "created_at",
+    "created_at_exact",
+];
+/// What a hit needs besides the formatted snippet.
 const RETRIEVE: [&str; 7] = [
     "id",
     "title",
@@ -66,6 +94,10 @@ const RETRIEVE: [&str; 7] = [
     "supports",
     "created_at_exact",
 ];
+
+/// The snippet comes from the text or the answer, whichever matched.
+const CROP: [(&str, Option<usize>); 2] = [("text", None), ("answer", None)];
+const HIGHLIGHT: [&str; 2] = ["text", "answer"];
 
 /// The document as Meilisearch stores it: dates as unix seconds so they can be sorted.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,6 +110,8 @@ struct MeiliDocument {
     parts: Vec<String>,
     /// Title, text and answer with umlauts and ß written out.
     folded: Vec<String>,
+    /// Title, text and answer as German stems (see the module comment).
+    stems: Vec<String>,
     category: String,
     district: String,
     status: String,
@@ -118,6 +152,7 @@ impl From<&ProposalDocument> for MeiliDocument {
             .collect();
         MeiliDocument {
             folded: parts.iter().map(|p| fold_german(p)).collect(),
+            stems: parts.iter().map(|p| german_stems(p).join(" ")).collect(),
             parts,
             id: d.id,
             title,
@@ -191,8 +226,8 @@ impl std::fmt::Debug for MeilisearchIndex {
 /// The settings the portal applies itself; an operator sets nothing by hand.
 pub fn settings() -> Settings {
     Settings::new()
-        // Order matters: an attribute earlier in the list ranks higher, so title is boosted.
-        .with_searchable_attributes(["title", "text", "answer", "parts", "folded"])
+        .with_searchable_attributes(SEARCHABLE)
+        .with_displayed_attributes(DISPLAYED)
         .with_filterable_attributes(FACETS)
         // Not word boundaries by default: "<b>Wichtig</b>" would be the word "b>wichtig".
         .with_separation_tokens(SEPARATORS)
@@ -401,6 +436,52 @@ fn plain_query(text: &str) -> String {
         .join(" ")
 }
 
+/// The query's second form: every word whose German stem differs from the word itself ("Dörfer",
+/// "Dorfes", "Schulen") as that stem ("dorf", "schul"), which matches every form of it in
+/// `stems`. Words that are their own stem, and words the stemmer splits or drops, stay as typed.
+/// It is searched next to the words as typed, never instead of them: a stem alone would lose the
+/// typo budget of the longer word and the compound parts ("Sprechstunde" in "Videosprechstunde").
+fn stemmed_query(plain: &str) -> String {
+    plain
+        .split_whitespace()
+        .map(|word| match german_stems(word).as_slice() {
+            [stem] if *stem != fold_german(&word.to_lowercase()) => stem.clone(),
+            _ => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One search request without pagination and facets (which a federated search sets for all).
+fn one_query<'a>(
+    index: &'a Index,
+    text: Option<&'a str>,
+    filter: Option<&'a str>,
+    sort: &'a [&'a str],
+    strategy: MatchingStrategies,
+) -> MeiliSearchQuery<'a, DefaultHttpClient> {
+    let mut search = index.search();
+    if let Some(text) = text {
+        search.with_query(text).with_locales(&WORD_LOCALES);
+    }
+    if let Some(filter) = filter {
+        search.with_filter(filter);
+    }
+    if !sort.is_empty() {
+        search.with_sort(sort);
+    }
+    search
+        .with_attributes_to_retrieve(Selectors::Some(&RETRIEVE))
+        .with_attributes_to_crop(Selectors::Some(&CROP))
+        .with_crop_length(CROP_WORDS)
+        .with_crop_marker("")
+        .with_attributes_to_highlight(Selectors::Some(&HIGHLIGHT))
+        .with_highlight_pre_tag(PRE)
+        .with_highlight_post_tag(POST)
+        .with_matching_strategy(strategy);
+    search
+}
+
 fn filter_expression(query: &SearchQuery) -> Option<String> {
     let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
     let parts: Vec<String> = FACETS
@@ -525,8 +606,8 @@ impl ProposalIndex for MeilisearchIndex {
             .char_indices()
             .nth(MAX_QUERY_CHARS)
             .map_or(query.text.len(), |(i, _)| i);
-        let text = plain_query(&query.text[..end]);
-        let text = text.as_str();
+        let typed = plain_query(&query.text[..end]);
+        let text = typed.as_str();
         let has_words = text.chars().any(char::is_alphanumeric);
         let filter = filter_expression(query);
         let sort: &[&str] = match (query.sort, has_words) {
@@ -536,50 +617,79 @@ impl ProposalIndex for MeilisearchIndex {
         };
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE) as usize;
         let page = query.page as usize + 1;
-        let crop = [("text", None), ("answer", None)];
-        let highlight = ["text", "answer"];
-        // Same rule as the embedded index: every word, or, when that finds nothing, fewer.
-        let run = |strategy: MatchingStrategies| {
-            let mut search = self.index.search();
-            if has_words {
-                search.with_query(text).with_locales(&WORD_LOCALES);
-            }
-            if let Some(filter) = &filter {
-                search.with_filter(filter);
-            }
-            if !sort.is_empty() {
-                search.with_sort(sort);
-            }
-            search
-                .with_page(page)
-                .with_hits_per_page(per_page)
-                .with_facets(Selectors::Some(&FACETS))
-                .with_attributes_to_retrieve(Selectors::Some(&RETRIEVE))
-                .with_attributes_to_crop(Selectors::Some(&crop))
-                .with_crop_length(CROP_WORDS)
-                .with_crop_marker("")
-                .with_attributes_to_highlight(Selectors::Some(&highlight))
-                .with_highlight_pre_tag(PRE)
-                .with_highlight_post_tag(POST)
-                .with_matching_strategy(strategy);
-            async move { search.execute::<MeiliHit>().await.map_err(map_error) }
+        let query_of = |text, strategy| {
+            one_query(
+                &self.index,
+                has_words.then_some(text),
+                filter.as_deref(),
+                sort,
+                strategy,
+            )
         };
-        let mut found = run(MatchingStrategies::ALL).await?;
-        if found.total_hits == Some(0) && text.split_whitespace().count() > 1 {
-            tracing::debug!("no document has every word, dropping words from the end");
-            found = run(MatchingStrategies::LAST).await?;
-        }
-        let distribution = found.facet_distribution.take().unwrap_or_default();
+        // Same rule as the embedded index: every word, or, when that finds nothing, fewer. When
+        // stems differ from the words, the words as typed and their stems are searched together.
+        let stemmed = stemmed_query(text);
+        let federated = has_words && stemmed != text;
+        let (total, hits, mut distribution) = if federated {
+            let mut both = self.client.multi_search();
+            both.with_search_query(query_of(text, MatchingStrategies::ALL))
+                .with_search_query(query_of(&stemmed, MatchingStrategies::ALL));
+            let found = both
+                .with_federation(FederationOptions {
+                    offset: Some((page - 1).saturating_mul(per_page).min(MAX_TOTAL_HITS)),
+                    limit: Some(per_page),
+                    facets_by_index: Some(HashMap::from([(
+                        self.index.uid.clone(),
+                        FACETS.iter().map(|f| f.to_string()).collect(),
+                    )])),
+                    merge_facets: Some(MergeFacets::default()),
+                    ..Default::default()
+                })
+                .execute::<MeiliHit>()
+                .await
+                .map_err(map_error)?;
+            (
+                found.estimated_total_hits,
+                found.hits,
+                found.facet_distribution.unwrap_or_default(),
+            )
+        } else {
+            (0, Vec::new(), HashMap::new())
+        };
+        let several_words = text.split_whitespace().count() > 1;
+        let (total, hits) = if total > 0 || (federated && !several_words) {
+            (total, hits)
+        } else {
+            let run = |strategy| {
+                let mut search = query_of(text, strategy);
+                search
+                    .with_page(page)
+                    .with_hits_per_page(per_page)
+                    .with_facets(Selectors::Some(&FACETS));
+                async move { search.execute::<MeiliHit>().await.map_err(map_error) }
+            };
+            // After a federated search found nothing, every word as typed finds nothing either.
+            let mut found = if federated {
+                run(MatchingStrategies::LAST).await?
+            } else {
+                run(MatchingStrategies::ALL).await?
+            };
+            if found.total_hits == Some(0) && several_words && !federated {
+                tracing::debug!("no document has every word, dropping words from the end");
+                found = run(MatchingStrategies::LAST).await?;
+            }
+            distribution = found.facet_distribution.take().unwrap_or_default();
+            (
+                found
+                    .total_hits
+                    .or(found.estimated_total_hits)
+                    .unwrap_or_default(),
+                found.hits,
+            )
+        };
         Ok(SearchResults {
-            total: found
-                .total_hits
-                .or(found.estimated_total_hits)
-                .unwrap_or_default() as u64,
-            hits: found
-                .hits
-                .into_iter()
-                .map(|hit| to_hit(hit, has_words))
-                .collect(),
+            total: total as u64,
+            hits: hits.into_iter().map(|hit| to_hit(hit, has_words)).collect(),
             facets: Facets {
                 category: facet_values(distribution.get("category")),
                 district: facet_values(distribution.get("district")),
@@ -643,11 +753,55 @@ mod tests {
         current["searchableAttributes"] =
             serde_json::json!(["text", "title", "answer", "parts", "folded"]);
         assert!(!settings_match(&wanted, &current, ""));
+        // An index set up by an earlier version, without the stems: its documents lack them, so
+        // the settings must differ, which makes the indexer apply them and rebuild the index.
+        let mut earlier = wanted.clone();
+        earlier["searchableAttributes"] =
+            serde_json::json!(["title", "text", "answer", "parts", "folded"]);
+        earlier["displayedAttributes"] = serde_json::json!(["*"]);
+        earlier["localizedAttributes"][1]["attributePatterns"] =
+            serde_json::json!(["title", "text", "answer", "folded"]);
+        assert!(!settings_match(&wanted, &earlier, ""));
+        earlier["searchableAttributes"] = wanted["searchableAttributes"].clone();
+        assert!(
+            !settings_match(&wanted, &earlier, ""),
+            "the stems also need their locale"
+        );
         // Meilisearch's defaults (as after a write re-created a deleted index).
         let defaults = serde_json::json!({
             "searchableAttributes": ["*"], "filterableAttributes": [], "localizedAttributes": null
         });
         assert!(!settings_match(&wanted, &defaults, ""));
+    }
+
+    #[test]
+    fn inflected_query_words_are_sent_as_their_stems() {
+        assert_eq!(stemmed_query("Dörfer"), "dorf");
+        assert_eq!(stemmed_query("Doerfer Dorfes"), "dorf dorf");
+        // Own stems stay as typed (typo budget, exact matches); `stems` finds the other forms.
+        assert_eq!(stemmed_query("Dorf Bus"), "Dorf Bus");
+        assert_eq!(stemmed_query("Datenshutz"), "Datenshutz");
+        // Words the stemmer splits stay whole.
+        assert_eq!(stemmed_query("Stadt-App"), "Stadt-App");
+        assert_eq!(stemmed_query(""), "");
+    }
+
+    #[test]
+    fn documents_carry_the_stems_of_the_embedded_index() {
+        let document = MeiliDocument::from(&ProposalDocument {
+            id: 1,
+            title: "Rufbus für die Dörfer".into(),
+            text: "Am Rand des Dorfes".into(),
+            answer: None,
+            category: "sonstiges".into(),
+            district: "16051".into(),
+            status: "veroeffentlicht".into(),
+            supports: 0,
+            created_at: Utc::now(),
+        });
+        assert_eq!(document.stems.len(), 2);
+        assert!(document.stems[0].ends_with(" dorf"), "{:?}", document.stems);
+        assert!(document.stems[1].ends_with(" dorf"), "{:?}", document.stems);
     }
 
     #[test]
