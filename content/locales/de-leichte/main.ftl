@@ -136,3 +136,30 @@ mail-proposal-follow-confirm-subject = Bitte bestätigen Sie: Sie möchten Nachr
 mail-proposal-follow-confirm-intro = Sie möchten Nachrichten zum Vorschlag „{ $title }“ bekommen.
 mail-proposal-follow-confirm-action = Hier bestätigen Sie das
 mail-proposal-follow-confirm-outro = Das waren nicht Sie? Dann löschen Sie diese E-Mail einfach.
+
+## Benachrichtigung bei neuen Kursen
+mail-course-alert-confirm-subject = Bitte bestätigen Sie: E-Mail bei neuen Kursen
+mail-course-alert-confirm-intro = Sie möchten eine E-Mail bekommen. Immer wenn es neue Termine gibt. Zu dieser Suche:
+mail-course-alert-confirm-action = Ja, ich möchte die E-Mails
+mail-course-alert-confirm-outro = Der Link geht { $days } Tage lang. Sie waren das nicht? Dann löschen Sie diese E-Mail. Dann schreiben wir Ihnen nicht.
+mail-course-alert-exists-subject = Sie bekommen schon E-Mails bei neuen Kursen
+mail-course-alert-exists-intro = Zu dieser Suche bekommen Sie schon E-Mails:
+mail-course-alert-exists-action = Keine E-Mails mehr
+mail-course-alert-exists-outro = Sie möchten die E-Mails weiter bekommen? Dann müssen Sie nichts tun.
+mail-course-alert-subject = { $count ->
+    [one] Es gibt einen neuen Termin für Sie
+   *[other] Es gibt { $count } neue Termine für Sie
+}
+mail-course-alert-intro = { $count ->
+    [one] Es gibt einen neuen Termin. Er passt zu Ihrer Suche.
+   *[other] Es gibt { $count } neue Termine. Sie passen zu Ihrer Suche.
+}
+mail-course-alert-filter = Ihre Suche
+mail-course-alert-open = Ansehen und anmelden
+mail-course-alert-more = { $count ->
+    [one] Es gibt noch einen Termin. Er steht auf unserer Internet-Seite.
+   *[other] Es gibt noch { $count } Termine. Sie stehen auf unserer Internet-Seite.
+}
+mail-course-alert-catalogue = Alle passenden Termine ansehen
+mail-course-alert-outro = Wir schreiben Ihnen höchstens 1 Mal in der Woche. Und nur, wenn es etwas Neues gibt.
+mail-course-alert-unsubscribe = Keine E-Mails mehr zu dieser Suche
