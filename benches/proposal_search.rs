@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use teilhabe::search::embedded::EmbeddedIndex;
 use teilhabe::search::{ProposalDocument, ProposalIndex, SearchQuery, SortOrder};
-use teilhabe::services::bulk_proposals::{CATEGORIES, districts, proposal};
+use teilhabe::seed::bulk_proposals::{CATEGORIES, districts, proposal};
 
 const BATCH: usize = 10_000;
 const WARMUP: usize = 50;

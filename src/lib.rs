@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod mail;
 pub mod policy;
 pub mod search;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -82,7 +82,7 @@ async fn main() -> ExitCode {
                 Ok(db) => db,
                 Err(e) => return startup_failure(e),
             };
-            match teilhabe::services::bulk_data::seed(&db, courses, dates, proposals, true).await {
+            match teilhabe::seed::bulk_data::seed(&db, courses, dates, proposals, true).await {
                 Ok(summary) => {
                     println!("{summary}");
                     ExitCode::SUCCESS

@@ -10,6 +10,7 @@ use crate::{
     config::SearchBackend,
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
+    seed::demo,
     search::{
         SearchError, SharedIndex,
         embedded::EmbeddedIndex,
@@ -17,7 +18,7 @@ use crate::{
         reconnecting::ReconnectingMeilisearch,
     },
     services::{
-        booking::Desk, course_alerts::AlertDesk, demo, export_jobs, feedback::FeedbackDesk,
+        booking::Desk, course_alerts::AlertDesk, export_jobs, feedback::FeedbackDesk,
         reference, sessions, throttle, volunteering::VolunteerDesk,
     },
     web::{

@@ -1,7 +1,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use teilhabe::{
     db::entities::{booking, district, offer, offer_date, organisation, user, venue},
-    services::demo,
+    seed::demo,
 };
 
 use crate::helpers::*;

@@ -10,10 +10,8 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::{
-    csv_rows::{self, CsvError, Row},
-    demo::{DemoError, SeedSummary},
-};
+use super::demo::{DemoError, SeedSummary};
+use crate::services::csv_rows::{self, CsvError, Row};
 use crate::{
     db::entities::{
         offer, offer_date, organisation, user, venue, volunteer_hours, volunteer_shift,

@@ -11,8 +11,8 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::csv_rows::{self, CsvError};
-use super::users::hash_password_blocking;
+use crate::services::csv_rows::{self, CsvError};
+use crate::services::users::hash_password_blocking;
 use crate::{
     db::entities::{district, organisation, proposal, user, user_role, venue},
     domain::{
@@ -30,7 +30,7 @@ pub enum DemoError {
     #[error("password hashing: {0}")]
     Hashing(String),
     #[error(transparent)]
-    Proposals(#[from] super::proposal_import::ImportError),
+    Proposals(#[from] crate::services::proposal_import::ImportError),
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -380,7 +380,7 @@ pub async fn seed(
     // Demo proposals come through the importer, once: an installation that has any keeps them.
     let proposals_path = content_dir.join("demo/proposals.csv");
     if proposals_path.is_file() && proposal::Entity::find().one(db).await?.is_none() {
-        let imported = super::proposal_import::import(db, &proposals_path, false, None).await?;
+        let imported = crate::services::proposal_import::import(db, &proposals_path, false, None).await?;
         summary.proposals_added = imported.imported;
     }
     lock.release().await?;

@@ -9,9 +9,9 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 
-use super::{
+use super::demo::{DemoError, SeedSummary};
+use crate::services::{
     csv_rows::{self, CsvError, Row},
-    demo::{DemoError, SeedSummary},
     sessions,
 };
 use crate::{
