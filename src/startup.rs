@@ -10,16 +10,16 @@ use crate::{
     config::SearchBackend,
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
-    seed::demo,
     search::{
         SearchError, SharedIndex,
         embedded::EmbeddedIndex,
         indexer::{self, IndexWake},
         reconnecting::ReconnectingMeilisearch,
     },
+    seed::demo,
     services::{
-        booking::Desk, course_alerts::AlertDesk, export_jobs, feedback::FeedbackDesk,
-        reference, sessions, throttle, volunteering::VolunteerDesk,
+        booking::Desk, course_alerts::AlertDesk, export_jobs, feedback::FeedbackDesk, reference,
+        sessions, throttle, volunteering::VolunteerDesk,
     },
     web::{
         self as routes,

@@ -380,7 +380,8 @@ pub async fn seed(
     // Demo proposals come through the importer, once: an installation that has any keeps them.
     let proposals_path = content_dir.join("demo/proposals.csv");
     if proposals_path.is_file() && proposal::Entity::find().one(db).await?.is_none() {
-        let imported = crate::services::proposal_import::import(db, &proposals_path, false, None).await?;
+        let imported =
+            crate::services::proposal_import::import(db, &proposals_path, false, None).await?;
         summary.proposals_added = imported.imported;
     }
     lock.release().await?;
