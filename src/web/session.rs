@@ -318,9 +318,13 @@ pub async fn middleware(
             );
         }
         if let Some(bytes) = body {
+            let key = pairs
+                .iter()
+                .find(|(k, _)| k == super::submission::FIELD)
+                .map(|(_, v)| v.as_str());
             if let Some(submission) = expected
                 .as_deref()
-                .and_then(|token| Submission::of(token, req.path(), &bytes))
+                .and_then(|token| Submission::of(token, req.path(), key, &bytes))
             {
                 req.extensions_mut().insert(submission);
             }
