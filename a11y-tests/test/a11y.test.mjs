@@ -436,7 +436,8 @@ function declareSuite() {
 
     // The journey of a course alert: sign-up, confirmation, the weekly mail sent by the server's
     // own job after staff publish a new date, and unsubscribe. It reads the server's mail folder.
-    describe('course alert journey', { concurrency: CONCURRENCY }, () => {
+    // One width after the other: in complete runs one of two concurrent journeys hung (cause not found yet).
+    describe('course alert journey', { concurrency: 1 }, () => {
       let admin = null;
       let adminError = null;
       before(async () => {
