@@ -1,11 +1,18 @@
 //! Database access: connection set-up for SQLite and PostgreSQL, entities and queries.
 pub mod entities;
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
@@ -155,5 +162,101 @@ fn classify_sqlstate(code: &str) -> DbFailure {
         // Unique, foreign key, check and exclusion violations.
         "23505" | "23503" | "23514" | "23P01" => DbFailure::Conflict,
         _ => DbFailure::Fault,
+    }
+}
+
+/// A write transaction (see [`begin_write`]). It is used like a [`DatabaseTransaction`] and ends
+/// with [`WriteTransaction::commit`]; dropping it rolls back.
+pub struct WriteTransaction {
+    txn: DatabaseTransaction,
+    /// This instance's turn to write to its SQLite file, held until the transaction ends.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// The writers' queue of each SQLite file this process opened.
+static SQLITE_WRITERS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+/// Longest wait for a turn: as long as SQLite's own busy timeout. After it the transaction asks
+/// SQLite directly, which then decides as before (it never deadlocks on a turn held elsewhere).
+const TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A write transaction that holds the write lock from its first statement on.
+///
+/// SQLite allows one writer at a time, and a writer that finds the file locked polls it with
+/// growing sleeps (up to 100 ms each), so under load a few unlucky requests waited a second while
+/// newcomers went first. Writers of this instance therefore line up in a fair queue before they
+/// begin; the database's own lock stays what keeps other processes (the command line) out.
+/// PostgreSQL locks rows, so its transactions need no queue.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
+    let turn = if db.get_database_backend() == DbBackend::Sqlite {
+        let file = db
+            .get_sqlite_connection_pool()
+            .connect_options()
+            .get_filename()
+            .to_path_buf();
+        let queue = SQLITE_WRITERS
+            .lock()
+            .map_err(|_| DbErr::Custom("the writers' queue is poisoned".into()))?
+            .entry(file)
+            .or_default()
+            .clone();
+        tokio::time::timeout(TURN_TIMEOUT, queue.lock_owned())
+            .await
+            .ok()
+    } else {
+        None
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(WriteTransaction { txn, _turn: turn })
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
     }
 }

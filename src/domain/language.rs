@@ -47,6 +47,10 @@ impl Language {
 
     /// A stored or requested code: `de`, `en` (with any region) or `de-x-ls`.
     pub fn from_code(code: &str) -> Option<Self> {
+        // Templates pass the page's own code with every text: no allocation for those.
+        if let Some(exact) = Self::FOR_MAIL.into_iter().find(|l| l.code() == code) {
+            return Some(exact);
+        }
         let code = code.trim().to_ascii_lowercase().replace('_', "-");
         if code == Self::Ls.code() || code == "de-leichte" {
             return Some(Self::Ls);

@@ -445,7 +445,9 @@ impl Highlighter {
                     || dfa
                         .as_ref()
                         .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
-                    || stem
+                    // Stemming only drops letters ("doerfer" becomes "dorf"), so a word that does
+                    // not hold the wanted stem's letters in order need not be stemmed (most words).
+                    || is_subsequence(typed_stem, word) && stem
                         .get_or_insert_with(|| tokens(stemmer, word).pop())
                         .as_deref()
                         .is_some_and(|s| {
@@ -473,6 +475,12 @@ impl Highlighter {
         }
         Some(snippet_parts(snippet.fragment(), snippet.highlighted()))
     }
+}
+
+/// Whether the bytes of `needle` occur in `haystack` in the same order (not necessarily together).
+fn is_subsequence(needle: &str, haystack: &str) -> bool {
+    let mut rest = haystack.bytes();
+    needle.bytes().all(|b| rest.any(|h| h == b))
 }
 
 fn snippet_parts(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Vec<SnippetPart> {
@@ -904,6 +912,30 @@ impl ProposalIndex for EmbeddedIndex {
         Ok(self.inner.needs_rebuild.swap(false, Ordering::SeqCst))
     }
 
+    async fn compact(&self) -> Result<(), SearchError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let segments = inner
+                .reader
+                .searcher()
+                .index()
+                .searchable_segment_ids()
+                .map_err(index_error)?;
+            if segments.len() < 2 {
+                return Ok(());
+            }
+            let mut writer = inner
+                .writer
+                .lock()
+                .map_err(|_| SearchError::Index("search index writer poisoned".into()))?;
+            writer.merge(&segments).wait().map_err(index_error)?;
+            writer.garbage_collect_files().wait().map_err(index_error)?;
+            inner.reader.reload().map_err(index_error)
+        })
+        .await
+        .map_err(|e| SearchError::Index(format!("search index task failed: {e}")))?
+    }
+
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         // Searches are CPU-bound: more at once than there are cores only adds memory (each holds
         // its collectors and snippets), so the rest wait here without allocating anything.
@@ -931,6 +963,22 @@ impl std::fmt::Debug for EmbeddedIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The highlighter skips stemming words that do not hold a wanted stem's letters in order; that
+    /// is only right while stemming keeps the letters it does not drop in their order.
+    #[test]
+    fn stemming_keeps_the_order_of_the_letters_it_keeps() {
+        let text = "Dörfer Dorfes Häuser Straßen Bürgerbeteiligung Glasfaserausbau Senioren Kurse \
+                    bauen Bauer Frauen euer neuer freue Bayern Rufbusse Bänken Schlüssel größeren \
+                    Überweisungen Gebärdensprache ausgeübt Videosprechstunden Beteiligungen";
+        let mut words = word_analyzer();
+        let mut stemmer = stem_analyzer();
+        for word in tokens(&mut words, text) {
+            let stem = tokens(&mut stemmer, &word).pop().expect("a stem");
+            assert!(is_subsequence(&stem, &word), "{stem} is not in {word}");
+        }
+        assert!(is_subsequence("dorf", "doerfer") && !is_subsequence("dorf", "fordern"));
+    }
 
     #[test]
     fn query_words_are_stemmed_capped_and_deduplicated() {

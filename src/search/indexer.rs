@@ -301,7 +301,10 @@ pub async fn rebuild(
             index.finish_rebuild(staging).await?;
             n
         }
-        (Ok(n), None) => n,
+        (Ok(n), None) => {
+            index.compact().await?;
+            n
+        }
         (Err(e), Some(staging)) => {
             index.abandon_rebuild(staging).await;
             return Err(e);

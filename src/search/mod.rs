@@ -148,6 +148,12 @@ pub trait ProposalIndex: Send + Sync {
 
     /// Drops a rebuild that failed half-way.
     async fn abandon_rebuild(&self, _rebuild: Rebuild) {}
+
+    /// After a rebuild: lays the index out for searching (the embedded index merges the segments
+    /// its batches left behind, so every search walks one term dictionary instead of a dozen).
+    async fn compact(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
 }
 
 /// An index being rebuilt next to the live one.

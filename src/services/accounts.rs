@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{
     audit,
-    booking::{BookingError, Desk, begin_write},
+    booking::{BookingError, Desk},
     sessions, throttle,
     users::{hash_password, hash_password_blocking},
 };
@@ -546,7 +546,7 @@ pub async fn bookings_cancelled_on_deletion(
 /// on, in this one transaction); then every booking of the person loses name, address and phone like
 /// the retention job's, so only the counts stay for the statistics.
 pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let txn = begin_write(&desk.db).await?;
+    let txn = crate::db::begin_write(&desk.db).await?;
     if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
         for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
             match desk

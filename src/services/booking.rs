@@ -6,14 +6,17 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement},
 };
 
 use super::{catalogue, sessions};
 use crate::{
-    db::entities::{booking, booking_reminder, offer, offer_date, staff_task},
+    db::{
+        begin_write,
+        entities::{booking, booking_reminder, offer, offer_date, staff_task},
+    },
     domain::booking::{BookingRequest, BookingStatus, Channel},
     mail::{
         self,
@@ -63,21 +66,12 @@ pub struct Booked {
     pub waiting_position: Option<u64>,
 }
 
-/// A write transaction that holds the write lock from its first statement on SQLite.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
-
 fn check_bookable(
     date: &offer_date::Model,
-    offer: &offer::Model,
+    offer_status: &str,
     now: DateTime<Utc>,
 ) -> Result<(), BookingError> {
-    if offer.status != "published" {
+    if offer_status != "published" {
         return Err(BookingError::NotBookable("error-booking-not-published"));
     }
     if date.status == "cancelled" {
@@ -96,6 +90,67 @@ fn check_bookable(
         return Err(BookingError::NotBookable("error-booking-session"));
     }
     Ok(())
+}
+
+/// What a booking checks under the date's lock besides the date itself, in one query.
+#[derive(Debug, FromQueryResult)]
+struct BookingFacts {
+    /// `None` only if the offer is gone (the foreign key prevents that).
+    offer_status: Option<String>,
+    waiting: i64,
+    /// Active bookings of this date by the same address.
+    same_address: i64,
+}
+
+impl BookingFacts {
+    async fn of(
+        txn: &DatabaseTransaction,
+        date: &offer_date::Model,
+        email: Option<&crate::domain::Email>,
+    ) -> Result<Self, BookingError> {
+        let waitlisted = BookingStatus::Waitlisted.as_str();
+        let cancelled = BookingStatus::Cancelled.as_str();
+        // Without an address there is nothing to compare; an empty address matches no booking.
+        let email = email.map_or("", |e| e.as_str());
+        let scalar = |select: &mut SelectStatement| -> Expr {
+            Expr::SubQuery(None, Box::new(select.to_owned().into()))
+        };
+        let bookings_of_date = || {
+            let mut count = Query::select();
+            count
+                .expr(Expr::col(booking::Column::Id).count())
+                .from(booking::Entity)
+                .and_where(booking::Column::DateId.eq(date.id));
+            count
+        };
+        let select = Query::select()
+            .expr_as(
+                scalar(
+                    Query::select()
+                        .column(offer::Column::Status)
+                        .from(offer::Entity)
+                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                ),
+                "offer_status",
+            )
+            .expr_as(
+                scalar(bookings_of_date().and_where(booking::Column::Status.eq(waitlisted))),
+                "waiting",
+            )
+            .expr_as(
+                scalar(
+                    bookings_of_date()
+                        .and_where(booking::Column::Email.eq(email))
+                        .and_where(booking::Column::Status.ne(cancelled)),
+                ),
+                "same_address",
+            )
+            .to_owned();
+        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
+            .one(txn)
+            .await?
+            .ok_or(BookingError::DateNotFound)
+    }
 }
 
 /// Places a channel may fill: walk-in places are for the counter and the kiosk until they are released.
@@ -127,41 +182,36 @@ impl Desk {
             None => request.language,
         };
         let details = match catalogue::date(&self.db, date_id, now).await? {
-            Some(entry) => {
+            Some(entry) if entry.date.sessions > 0 => {
                 let sessions = catalogue::sessions_of(&self.db, entry.date.date_id).await?;
                 Some((entry.date, sessions))
             }
+            Some(entry) => Some((entry.date, Vec::new())),
             None => None,
         };
+        // The lock is held until the commit and every booking of this date waits for it, so the
+        // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
         let date = offer_date::Entity::find_by_id(date_id)
             .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or(BookingError::DateNotFound)?;
-        let offer = offer::Entity::find_by_id(date.offer_id)
-            .one(&txn)
-            .await?
+        let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
+        let offer_status = facts
+            .offer_status
+            .as_deref()
             .ok_or(BookingError::DateNotFound)?;
-        check_bookable(&date, &offer, now)?;
+        check_bookable(&date, offer_status, now)?;
         let places = request.places.get() as i32;
         if places > date.max_places_per_booking {
             return Err(BookingError::TooManyPlaces);
         }
-        if let Some(email) = &request.email {
-            let duplicate = booking::Entity::find()
-                .filter(booking::Column::DateId.eq(date_id))
-                .filter(booking::Column::Email.eq(email.as_str()))
-                .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
-                .count(&txn)
-                .await?
-                > 0;
-            if duplicate {
-                return Err(BookingError::Duplicate);
-            }
+        if facts.same_address > 0 {
+            return Err(BookingError::Duplicate);
         }
 
-        let mut waiting = waiting_count(&txn, date_id).await?;
+        let mut waiting = u64::try_from(facts.waiting).unwrap_or(0);
         let mut date = date;
         if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
             // Places became free without a cancellation (walk-in places released): the waiting list

@@ -4,7 +4,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, Statement,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Statement,
     sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 use serde::Serialize;
@@ -528,27 +528,37 @@ pub async fn date(
         .map(|d| Entry::new(d, now)))
 }
 
-/// A published offer by its slug.
+/// A published offer by its slug, with its organisation and its place (two queries).
 pub async fn published_offer(
     db: &DatabaseConnection,
     slug: &str,
-) -> Result<Option<(offer::Model, organisation::Model, Option<venue::Model>)>, DbErr> {
-    let Some(found) = offer::Entity::find()
+    districts: &[crate::db::entities::district::Model],
+) -> Result<
+    Option<(
+        offer::Model,
+        organisation::Model,
+        Option<super::venues::VenueView>,
+    )>,
+    DbErr,
+> {
+    let Some((found, Some(org))) = offer::Entity::find()
         .filter(offer::Column::Slug.eq(slug))
         .filter(offer::Column::Status.eq("published"))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(org) = organisation::Entity::find_by_id(found.organisation_id)
+        .join(
+            JoinType::InnerJoin,
+            offer::Entity::belongs_to(organisation::Entity)
+                .from(offer::Column::OrganisationId)
+                .to(organisation::Column::Id)
+                .into(),
+        )
+        .select_also(organisation::Entity)
         .one(db)
         .await?
     else {
         return Ok(None);
     };
     let place = match found.venue_id {
-        Some(id) => venue::Entity::find_by_id(id).one(db).await?,
+        Some(id) => super::venues::by_id(db, id, districts).await?,
         None => None,
     };
     Ok(Some((found, org, place)))

@@ -15,11 +15,11 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{
-    booking::begin_write,
     catalogue,
     sessions::{hash_token, random_token},
 };
 use crate::{
+    db::begin_write,
     db::entities::{course_alert, course_alert_date, course_alert_token, district, offer_date},
     domain::{
         Email, Language,

@@ -152,7 +152,7 @@ impl FeedbackDesk {
         now: DateTime<Utc>,
     ) -> Result<(), FeedbackError> {
         let date_id = self.invitation(token).await?;
-        let txn = crate::services::booking::begin_write(&self.db).await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let claimed = feedback_invitation::Entity::update_many()
             .col_expr(feedback_invitation::Column::UsedAt, Expr::value(now))
             .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
@@ -223,7 +223,7 @@ impl FeedbackDesk {
         now: DateTime<Utc>,
         client_bucket: Option<&str>,
     ) -> Result<(), FeedbackError> {
-        let txn = crate::services::booking::begin_write(&self.db).await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         self.open_code(&txn, date_id, code, now, true).await?;
         // Counted in this transaction, so only forms that are stored count against the client.
         if let Some(bucket) = client_bucket

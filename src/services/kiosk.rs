@@ -104,7 +104,7 @@ pub async fn register(
         return Err(field("venue", "error-terminal-venue-missing"));
     }
     // Holds the write lock from the start (SQLite), so the read-then-write cannot fail half-way.
-    let txn = super::booking::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let venue = venue::Entity::find()
         .filter(venue::Column::Slug.eq(venue_slug))
         .one(&txn)
@@ -149,7 +149,7 @@ pub async fn revoke(
     now: DateTime<Utc>,
 ) -> Result<(), KioskError> {
     // Holds the write lock from the start (SQLite), so the read-then-write cannot fail half-way.
-    let txn = super::booking::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = kiosk_terminal::Entity::find_by_id(terminal_id)
         .one(&txn)
         .await?

@@ -470,7 +470,7 @@ pub async fn change_date(
     input: DateInput,
 ) -> Result<bool, OfferAdminError> {
     let (existing, _) = date(db, scope, date_id).await?;
-    let txn = super::booking::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = offer_date::Entity::find_by_id(date_id)
         .one(&txn)
         .await?
@@ -638,7 +638,7 @@ pub async fn set_attendance(
         return Ok(());
     };
     // Cancellations hold the first date's lock, so under it the booking's status is current.
-    let txn = super::booking::begin_write(db).await?;
+    let txn = crate::db::begin_write(db).await?;
     offer_date::Entity::find_by_id(lead)
         .lock_exclusive()
         .one(&txn)

@@ -144,8 +144,8 @@ pub struct ProposalDesk {
     pub index_wake: IndexWake,
 }
 
-async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    crate::services::booking::begin_write(db).await
+async fn begin(db: &DatabaseConnection) -> Result<crate::db::WriteTransaction, DbErr> {
+    crate::db::begin_write(db).await
 }
 
 fn status_of(model: &proposal::Model) -> ProposalStatus {

@@ -5,7 +5,8 @@ use sea_orm::{
     DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
-use super::{booking::begin_write, sessions::hash_token};
+use super::sessions::hash_token;
+use crate::db::begin_write;
 use crate::db::entities::throttle_event;
 
 #[derive(Debug, Clone, Copy)]
@@ -122,7 +123,7 @@ pub async fn take(
     Ok(wait)
 }
 
-/// [`take`] inside a write transaction (begun with `booking::begin_write`), so that the attempt is
+/// [`take`] inside a write transaction (begun with `db::begin_write`), so that the attempt is
 /// counted only if the rest of the transaction commits too.
 pub async fn take_in(
     txn: &DatabaseTransaction,

@@ -92,6 +92,18 @@ pub async fn by_slug(
     Ok(row.and_then(|(v, o)| Some(view(v, o?, districts))))
 }
 
+pub async fn by_id(
+    db: &DatabaseConnection,
+    id: i32,
+    districts: &[district::Model],
+) -> Result<Option<VenueView>, DbErr> {
+    let row = venue::Entity::find_by_id(id)
+        .find_also_related(organisation::Entity)
+        .one(db)
+        .await?;
+    Ok(row.and_then(|(v, o)| Some(view(v, o?, districts))))
+}
+
 pub async fn all_slugs(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
     Ok(venue::Entity::find()
         .order_by_asc(venue::Column::Slug)

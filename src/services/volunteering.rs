@@ -18,10 +18,8 @@ use serde::Serialize;
 
 use super::{
     audit,
-    booking::begin_write,
     sessions::{hash_token, random_token},
 };
-use crate::policy::in_scope;
 use crate::{
     calendar::{self, CalendarEvent},
     db::entities::{
@@ -35,6 +33,7 @@ use crate::{
     i18n::{DateStyle, format_instant},
     mail::{self, compose::Composer},
 };
+use crate::{db::begin_write, policy::in_scope};
 
 /// Coordinators see gaps this far ahead, and are reminded of them.
 pub const GAP_HORIZON: Duration = Duration::days(14);

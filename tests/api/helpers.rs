@@ -498,3 +498,14 @@ pub fn post_routes() -> Vec<String> {
         .map(|route| example_path(route.path))
         .collect()
 }
+
+/// 10:00 in Thuringia yesterday: a time in the past whose two-hour session stays within one day,
+/// whatever time of day the tests run (a session at "now minus a day" crossed midnight in the
+/// evening, and the hours form takes times of one day).
+pub fn yesterday_at_ten() -> chrono::DateTime<chrono::Utc> {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive();
+    let yesterday = today.pred_opt().expect("a day before today");
+    teilhabe::services::catalogue::start_of_local_day(yesterday) + chrono::Duration::hours(10)
+}

@@ -405,9 +405,7 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         .await
         .unwrap();
     // The session took place yesterday.
-    let starts_at = (Utc::now() - Duration::days(1))
-        .duration_trunc(Duration::minutes(1))
-        .unwrap();
+    let starts_at = crate::helpers::yesterday_at_ten();
     let mut model: volunteer_shift::ActiveModel = shift(&app, shift_id).await.into();
     model.starts_at = Set(starts_at);
     model.ends_at = Set(starts_at + Duration::hours(2));

@@ -1,6 +1,6 @@
 //! FSJ-Digital volunteers: sessions planned by coordinators, race-free sign-ups, withdrawal with
 //! notice, the private calendar feed, attendance and session notes, hours with approval, coverage gaps.
-use chrono::{Duration, DurationRound, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -81,10 +81,7 @@ async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
 
 /// Moves a session (and its linked date) into the past, as if it had taken place yesterday.
 async fn move_to_yesterday(app: &TestApp, shift_id: i32) -> chrono::DateTime<Utc> {
-    // Whole minutes, as sessions entered in the form have.
-    let starts_at = (Utc::now() - Duration::days(1))
-        .duration_trunc(Duration::minutes(1))
-        .unwrap();
+    let starts_at = crate::helpers::yesterday_at_ten();
     let shift = volunteer_shift::Entity::find_by_id(shift_id)
         .one(&app.db)
         .await

@@ -153,7 +153,8 @@ pub async fn event(page: Page, slug: web::Path<String>) -> Result<HttpResponse, 
 
 async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let (offer, org, place) = catalogue::published_offer(db, slug)
+    let districts = page.state().districts().await?;
+    let (offer, org, venue) = catalogue::published_offer(db, slug, &districts)
         .await?
         .filter(|(offer, _, _)| offer.kind == section.kind.key())
         .ok_or(WebError::NotFound)?;
@@ -169,11 +170,6 @@ async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpRe
             entry,
         })
         .collect();
-    let districts = page.state().districts().await?;
-    let venue = match &place {
-        Some(v) => venues::by_slug(db, &v.slug, &districts).await?,
-        None => None,
-    };
     let mut ctx = page.context();
     ctx.insert("section", &section);
     if section.kind == OfferKind::Dialogue {
