@@ -988,16 +988,25 @@ function mailsTo(outboxDir, to) {
   return subjects.length ? subjects.map((s) => `"${s}"`).join(', ') : 'none';
 }
 
-/** Runs `act` and returns the main frame's navigation response whose path is `pathname` (after redirects). */
+/**
+ * Runs `act` and returns the main frame's navigation response whose path is `pathname` (after redirects),
+ * once the page it brought has loaded. The response comes before the new document replaces the old one,
+ * so page.waitForLoadState('load') right after it may answer for the old document (the checks then ran
+ * on a page whose style sheet had not loaded: navigation links 17 px high at 320 px); the page's next
+ * load event is the new document's.
+ */
 async function navigationTo(page, pathname, act) {
   const response = page.waitForResponse(
     (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && new URL(r.url()).pathname === pathname && r.status() < 300,
     { timeout: 30_000 },
   );
-  response.catch(() => {}); // awaited below; not unhandled if `act` throws first
+  const loaded = page.waitForEvent('load', { timeout: 30_000 });
+  // Awaited below; not unhandled if `act` throws first.
+  response.catch(() => {});
+  loaded.catch(() => {});
   await act();
   const r = await response;
-  await page.waitForLoadState('load');
+  await loaded;
   return r;
 }
 
