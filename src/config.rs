@@ -186,6 +186,9 @@ pub struct Settings {
     /// exports, housekeeping). They are safe on every instance; turning them off leaves an instance
     /// to serve pages only, and lets tests drive each job themselves.
     pub background_jobs: bool,
+    /// How often the scheduled booking jobs run (place offers, reminders, feedback links, course
+    /// alerts, retention); the first run comes one period after start.
+    pub job_interval: Duration,
     /// Load balancers and reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<Network>,
 }
@@ -490,6 +493,21 @@ impl Settings {
             None => true,
             Some(raw) => parse_bool("TEILHABE_BACKGROUND_JOBS", &raw)?,
         };
+        let job_interval = match get(
+            "TEILHABE_JOB_INTERVAL_SECONDS",
+            file.job_interval_seconds.map(|n| n.to_string()),
+        ) {
+            None => Duration::from_secs(60),
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n) if (1..=3600).contains(&n) => Duration::from_secs(n),
+                _ => {
+                    return Err(ConfigError::new(
+                        "TEILHABE_JOB_INTERVAL_SECONDS",
+                        format!("'{raw}' is not a number of seconds from 1 to 3600"),
+                    ));
+                }
+            },
+        };
 
         let search = match get("TEILHABE_MEILISEARCH_URL", file.meilisearch_url) {
             None => SearchBackend::Embedded,
@@ -572,6 +590,7 @@ impl Settings {
             rate_limits,
             search,
             background_jobs,
+            job_interval,
             trusted_proxies,
         })
     }
@@ -638,6 +657,7 @@ pub struct FileConfig {
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
     pub background_jobs: Option<String>,
+    pub job_interval_seconds: Option<u64>,
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
@@ -721,6 +741,8 @@ mod tests {
             ("TEILHABE_SESSION_IDLE_MINUTES", "0"),
             ("TEILHABE_RATE_LIMITS", "manchmal"),
             ("TEILHABE_BACKGROUND_JOBS", "selten"),
+            ("TEILHABE_JOB_INTERVAL_SECONDS", "0"),
+            ("TEILHABE_JOB_INTERVAL_SECONDS", "eine Minute"),
             ("TEILHABE_TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TEILHABE_TRUSTED_PROXIES", "load-balancer"),
         ] {
@@ -738,11 +760,13 @@ mod tests {
         assert_eq!(s.retention, Duration::from_secs(90 * 86_400));
         assert_eq!(s.feedback_code_valid, Duration::from_secs(14 * 86_400));
         assert_eq!(s.page_cache_ttl, Duration::from_secs(5));
+        assert_eq!(s.job_interval, Duration::from_secs(60));
         let s = Settings::from_sources(
             FileConfig::default(),
             &env(&[
                 ("TEILHABE_RETENTION_DAYS", "30"),
                 ("TEILHABE_PAGE_CACHE_SECONDS", "0"),
+                ("TEILHABE_JOB_INTERVAL_SECONDS", "2"),
                 (
                     "TEILHABE_SMTP_URL",
                     "smtp://user:geheim@mail.example:587?tls=required",
@@ -752,6 +776,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.retention, Duration::from_secs(30 * 86_400));
         assert!(s.page_cache_ttl.is_zero());
+        assert_eq!(s.job_interval, Duration::from_secs(2));
     }
 
     #[test]

@@ -238,7 +238,7 @@ fn spawn_housekeeping(
     })
 }
 
-/// Booking jobs, once a minute: expired place offers move on, reminders go out, dates below their minimum
+/// Booking jobs, every `period` (`TEILHABE_JOB_INTERVAL_SECONDS`, a minute by default): expired place offers move on, reminders go out, dates below their minimum
 /// raise a task, course alerts with new dates get their weekly mail, and participants' personal data is removed after the retention period. Every job claims
 /// its rows with conditional updates, so several instances can run it side by side.
 #[allow(clippy::too_many_arguments)]
@@ -250,11 +250,11 @@ fn spawn_booking_jobs(
     page_cache: PageCache,
     reminder_before: chrono::Duration,
     retention: chrono::Duration,
+    period: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        // The first run waits a minute, so a starting instance serves requests first.
-        let period = std::time::Duration::from_secs(60);
+        // The first run waits one period, so a starting instance serves requests first.
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while next_run(&mut tick, &mut stop).await {
@@ -362,6 +362,7 @@ impl Application {
             std::time::Duration::from_secs(5),
         );
         let background_jobs = settings.background_jobs;
+        let job_interval = settings.job_interval;
         let state = web::Data::new(AppState::new(db, settings, index, index_wake)?);
         if background_jobs {
             jobs.handles.push(spawn_booking_jobs(
@@ -372,6 +373,7 @@ impl Application {
                 state.page_cache.clone(),
                 reminder_before,
                 retention,
+                job_interval,
                 jobs.stopper(),
             ));
         }

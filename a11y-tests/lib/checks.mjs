@@ -221,14 +221,27 @@ export function collectWarnings(page, warnings) {
 /**
  * Runs `checks` on a loaded page. `response` is the navigation's response,
  * `expectedStatus` a status or a list of acceptable ones. Problems go to `fail(check, message)`.
+ * With `trace` ({ current: null, ms: {} }), the check under way is kept in `trace.current` and each
+ * check's time in `trace.ms`, so a caller that bounds the checks can say which one did not end.
  * Returns { status, title }.
  */
 export async function runChecks(
   page,
-  { url, width, response, html = null, sourceLabel = label(url), expectedStatus = 200, checks = ALL_CHECKS, fail, warnings },
+  { url, width, response, html = null, sourceLabel = label(url), expectedStatus = 200, checks = ALL_CHECKS, fail, warnings, trace = null },
 ) {
   const on = new Set(checks);
   const okStatuses = [].concat(expectedStatus);
+  const timed = async (name, fn) => {
+    if (!trace) return fn();
+    trace.current = name;
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      trace.ms[name] = Date.now() - started;
+      trace.current = null;
+    }
+  };
 
   // 6. HTTP status + CSP ---------------------------------------------------
   const status = response ? response.status() : null;
@@ -237,7 +250,8 @@ export async function runChecks(
     else {
       const redirectedFrom = response.request().redirectedFrom();
       if (redirectedFrom) {
-        fail('status', `${label(url)} redirects (${(await redirectedFrom.response())?.status()}) to ${response.url()}; the sitemap should list the final URL`);
+        const before = await timed('status', () => redirectedFrom.response());
+        fail('status', `${label(url)} redirects (${before?.status()}) to ${response.url()}; the sitemap should list the final URL`);
       }
       if (!okStatuses.includes(response.status())) {
         fail('status', `HTTP status ${response.status()}, expected ${okStatuses.join(' or ')}`);
@@ -245,7 +259,7 @@ export async function runChecks(
     }
   }
   if (on.has('csp') && response) {
-    const csps = (await response.headersArray())
+    const csps = (await timed('csp', () => response.headersArray()))
       .filter((h) => h.name.toLowerCase() === 'content-security-policy')
       .map((h) => h.value);
     if (csps.length === 0) {
@@ -260,7 +274,7 @@ export async function runChecks(
   // 7. <html lang> ------------------------------------------------------------
   if (on.has('lang')) {
     const want = expectedLang(url);
-    const got = await page.evaluate(() => document.documentElement.getAttribute('lang'));
+    const got = await timed('lang', () => page.evaluate(() => document.documentElement.getAttribute('lang')));
     if (got === null || got.trim() === '') fail('lang', `<html> has no lang attribute, expected "${want}"`);
     else if (got.trim().toLowerCase().split('-')[0] !== want) {
       fail('lang', `<html lang="${got}">, expected "${want}"`);
@@ -269,42 +283,42 @@ export async function runChecks(
 
   // 4. exactly one <h1> ---------------------------------------------------------
   if (on.has('h1')) {
-    const problem = await checkOneH1(page);
+    const problem = await timed('h1', () => checkOneH1(page));
     if (problem) fail('h1', problem);
   }
 
   // 5. non-empty <title> (uniqueness is checked across pages by the caller) ---
-  const title = (await page.title()).trim();
+  const title = (await timed('title', () => page.title())).trim();
   if (on.has('title') && title === '') fail('title', '<title> is missing or empty');
 
   // 2. reflow: no horizontal scrolling --------------------------------------------
   if (on.has('reflow')) {
-    const problem = await checkReflow(page, width);
+    const problem = await timed('reflow', () => checkReflow(page, width));
     if (problem) fail('reflow', problem);
   }
 
-  if (on.has('tables')) await checkTables(page, fail);
-  if (on.has('target-size')) await checkNavigationTargets(page, fail);
+  if (on.has('tables')) await timed('tables', () => checkTables(page, fail));
+  if (on.has('target-size')) await timed('target-size', () => checkNavigationTargets(page, fail));
   // Before axe, which adds listeners of its own to the page.
-  if (on.has('dragging')) await checkNoDragging(page, fail);
+  if (on.has('dragging')) await timed('dragging', () => checkNoDragging(page, fail));
 
   // 1. axe -------------------------------------------------------------------------
-  if (on.has('axe')) await runAxe(page, fail, warnings);
+  if (on.has('axe')) await timed('axe', () => runAxe(page, fail, warnings));
 
   // Beyond the automated rules -------------------------------------------------------
   if (on.has('html')) collectSource(sourceLabel, html);
-  if (on.has('text-spacing')) await checkTextSpacing(page, fail);
-  if (on.has('auth')) await checkAccessibleAuth(page, fail);
-  if (on.has('redundant-entry')) await checkNoFieldTwice(page, fail);
-  if (on.has('consistent-help')) await checkConsistentHelp(page, fail, label(url));
-  if (on.has('meta-refresh')) await checkNoRefreshOverForm(page, fail, html);
+  if (on.has('text-spacing')) await timed('text-spacing', () => checkTextSpacing(page, fail));
+  if (on.has('auth')) await timed('auth', () => checkAccessibleAuth(page, fail));
+  if (on.has('redundant-entry')) await timed('redundant-entry', () => checkNoFieldTwice(page, fail));
+  if (on.has('consistent-help')) await timed('consistent-help', () => checkConsistentHelp(page, fail, label(url)));
+  if (on.has('meta-refresh')) await timed('meta-refresh', () => checkNoRefreshOverForm(page, fail, html));
 
   // 3. skip link: the first Tab press of the page, so before the checks that move the focus -----
   if (on.has('skip-link')) {
-    for (const problem of await checkSkipLink(page)) fail('skip-link', problem);
+    for (const problem of await timed('skip-link', () => checkSkipLink(page))) fail('skip-link', problem);
   }
-  if (on.has('focus-obscured')) await checkFocusNotObscured(page, fail);
-  if (on.has('focus-visible')) await checkDateFieldFocus(page, fail);
+  if (on.has('focus-obscured')) await timed('focus-obscured', () => checkFocusNotObscured(page, fail));
+  if (on.has('focus-visible')) await timed('focus-visible', () => checkDateFieldFocus(page, fail));
   return { status, title };
 }
 

@@ -972,23 +972,41 @@ function outboxMails(outboxDir) {
 /** Waits up to `timeoutMs` for a mail to `to` that contains `needle`; returns its text or null. */
 async function waitForMail(outboxDir, to, needle, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
     const found = outboxMails(outboxDir).find((m) => m.includes(`To: ${to}`) && m.includes(needle));
     if (found) return found;
-    await new Promise((r) => setTimeout(r, 1_000));
+    if (Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  return null;
 }
 
-/** Runs `act` and returns the main frame's navigation response whose path is `pathname` (after redirects). */
+/** What the outbox holds for `to`, for a failure message: the subject of each mail. */
+function mailsTo(outboxDir, to) {
+  const subjects = outboxMails(outboxDir)
+    .filter((m) => m.includes(`To: ${to}`))
+    .map((m) => m.match(/^Subject: (.*)$/m)?.[1]?.trim() || '(no subject)');
+  return subjects.length ? subjects.map((s) => `"${s}"`).join(', ') : 'none';
+}
+
+/**
+ * Runs `act` and returns the main frame's navigation response whose path is `pathname` (after redirects),
+ * once the page it brought has loaded. The response comes before the new document replaces the old one,
+ * so page.waitForLoadState('load') right after it may answer for the old document (the checks then ran
+ * on a page whose style sheet had not loaded: navigation links 17 px high at 320 px); the page's next
+ * load event is the new document's.
+ */
 async function navigationTo(page, pathname, act) {
   const response = page.waitForResponse(
     (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && new URL(r.url()).pathname === pathname && r.status() < 300,
     { timeout: 30_000 },
   );
+  const loaded = page.waitForEvent('load', { timeout: 30_000 });
+  // Awaited below; not unhandled if `act` throws first.
+  response.catch(() => {});
+  loaded.catch(() => {});
   await act();
   const r = await response;
-  await page.waitForLoadState('load');
+  await loaded;
   return r;
 }
 
@@ -997,74 +1015,164 @@ function dayIn(days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** A step of a journey that did not end in its time. */
+class StepTimeout extends Error {}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The clock of a journey with `budgetMs` in all: `step(name, ms, fn)` runs `fn` for at most `ms` (and at
+ * most what is left of the budget), records { step, ms } in `steps`, and throws a StepTimeout naming the
+ * step when the time is up. Playwright bounds its own waits (goto, locators, waitForResponse), but not
+ * every await: response.text() and headersArray() wait for the browser's network events, page.evaluate()
+ * (axe and most checks) and keyboard.press() for the page. So every step is bounded here as well.
+ */
+function journeyClock(budgetMs) {
+  const started = Date.now();
+  const steps = [];
+  const step = async (name, ms, fn, detail = () => '') => {
+    const left = started + budgetMs - Date.now();
+    const limit = Math.max(0, Math.min(ms, left));
+    const entry = { step: name, ms: null };
+    steps.push(entry);
+    const t0 = Date.now();
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        entry.timedOut = true;
+        const why = limit < ms ? `the journey's ${seconds(budgetMs)} were up` : `its limit is ${seconds(ms)}`;
+        const more = detail();
+        reject(new StepTimeout(`step "${name}" did not end within ${seconds(limit)} (${why})${more ? `; ${more}` : ''}`));
+      }, limit);
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(fn), timeout]);
+    } finally {
+      clearTimeout(timer);
+      entry.ms = Date.now() - t0;
+    }
+  };
+  return { steps, step, elapsed: () => Date.now() - started };
+}
+
+/** `steps` as "name 1.2 s, …" for a message. */
+export function formatSteps(steps) {
+  return steps.map((s) => `${s.step} ${s.ms === null ? '(running)' : seconds(s.ms)}${s.timedOut ? ' (timed out)' : ''}`).join(', ');
+}
+
+/**
+ * The whole journey's budget: it takes about 10 s (20 s on a busy 2-core machine). The test's own timeout
+ * leaves room for the cleanup after it (at most 30 s), so the journey always reports what stalled.
+ */
+export const ALERT_JOURNEY_BUDGET_MS = 80_000;
+/**
+ * How long the journey waits for the alert mail: the server of the suite runs its jobs every 2 s
+ * (TEILHABE_JOB_INTERVAL_SECONDS in lib/server.mjs) and delivers mail every 5 s.
+ */
+const ALERT_MAIL_WAIT_MS = 30_000;
+/** Limits of the journey's steps: a navigation, reading a response, a page's checks, a mail. */
+const NAVIGATION_MS = 40_000;
+const BODY_MS = 10_000;
+const CHECKS_MS = 45_000;
+const CONFIRMATION_MAIL_WAIT_MS = 30_000;
+
 /**
  * The journey "alert from sign-up to weekly mail and unsubscribe", by keyboard where a person would
  * use it: the catalogue filtered by a district offers the alert; the person types an address and
  * sends the form; the confirmation mail's link opens a page with a button, which confirms; staff
  * (`admin`, a signed-in context) publish a new date of a course in that district; the server's own
- * job sends the weekly mail (with List-Unsubscribe and List-Unsubscribe-Post headers) within two
- * minutes; its unsubscribe link opens a page with a button, which ends the alert. Every page on the
- * way gets the checks of a page that comes back from a form. `outboxDir` is the server's mail folder.
+ * job sends the weekly mail (with List-Unsubscribe and List-Unsubscribe-Post headers) within
+ * ALERT_MAIL_WAIT_MS; its unsubscribe link opens a page with a button, which ends the alert. Every page
+ * on the way gets the checks of a page that comes back from a form. `outboxDir` is the server's mail folder.
+ * Every step is bounded (see journeyClock); `steps` says how long each took ({ step, ms, timedOut }),
+ * `cleanup` the same for the screenshot and closing afterwards, `stalled` is true when a step did not
+ * end in its time. `formatSteps(out)` makes them a line for the test's output.
  */
 export async function checkAlertJourney(browser, baseUrl, { outboxDir, admin, width, height = 800 }) {
   const failures = [];
   const warnings = [];
-  const out = { failures, warnings, screenshot: null, steps: [] };
+  const clock = journeyClock(ALERT_JOURNEY_BUDGET_MS);
+  const out = { failures, warnings, screenshot: null, steps: clock.steps, cleanup: [], pages: [], stalled: false };
   const email = `a11y-alarm-${width}@example.org`;
-  const context = await newContext(browser, { width, height });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  collectWarnings(page, warnings);
   const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
+  const { step } = clock;
+  let context = null;
+  let page = null;
+  let staff = null;
+  const where = () => (page ? label(page.url()) : '(no page)');
   const checkHere = async (response, what) => {
-    out.steps.push(what);
-    const html = response ? await response.text().catch(() => null) : null;
-    await runChecks(page, {
-      url: page.url(),
-      width,
-      response,
-      html,
-      sourceLabel: `alert journey: ${what}`,
-      checks: FORM_RESULT_CHECKS,
-      fail: (check, message, meta) => fail(check, `${what}: ${message}`, meta),
-      warnings,
-    });
+    out.pages.push(what);
+    const html = response ? await step(`${what}: read the HTML`, BODY_MS, () => response.text().catch(() => null)) : null;
+    const trace = { current: null, ms: {} };
+    await step(
+      `${what}: checks`,
+      CHECKS_MS,
+      () =>
+        runChecks(page, {
+          url: page.url(),
+          width,
+          response,
+          html,
+          sourceLabel: `alert journey: ${what}`,
+          checks: FORM_RESULT_CHECKS,
+          fail: (check, message, meta) => fail(check, `${what}: ${message}`, meta),
+          warnings,
+          trace,
+        }),
+      () => `the check under way was "${trace.current}", done: ${Object.entries(trace.ms).map(([c, ms]) => `${c} ${seconds(ms)}`).join(', ') || 'none'}`,
+    );
   };
   const pressEnterOn = async (locator) => {
     await locator.focus();
     await page.keyboard.press('Enter');
   };
   try {
-    await page.goto(`${baseUrl}/kurse?kreis=16051`, { waitUntil: 'load' });
-    const offer = page.locator('main a[href^="/benachrichtigung?"]').first();
-    if ((await offer.count()) === 0) {
+    ({ context, page } = await step('open a browser context', NAVIGATION_MS, async () => {
+      const c = await newContext(browser, { width, height });
+      const p = await c.newPage();
+      return { context: c, page: p };
+    }));
+    page.setDefaultTimeout(30_000);
+    collectWarnings(page, warnings);
+
+    const offer = await step('catalogue /kurse?kreis=16051', NAVIGATION_MS, async () => {
+      await page.goto(`${baseUrl}/kurse?kreis=16051`, { waitUntil: 'load' });
+      const link = page.locator('main a[href^="/benachrichtigung?"]').first();
+      return (await link.count()) === 0 ? null : link;
+    });
+    if (!offer) {
       fail('journey', '/kurse?kreis=16051 has no link to the alert sign-up (/benachrichtigung?…)');
       return out;
     }
-    let response = await navigationTo(page, '/benachrichtigung', () => pressEnterOn(offer));
+    let response = await step('Enter on the alert link', NAVIGATION_MS, () => navigationTo(page, '/benachrichtigung', () => pressEnterOn(offer)));
     await checkHere(response, 'sign-up form');
 
-    const form = page.locator('main form[action="/benachrichtigung"]');
-    await form.locator('[name="email"]').fill(email);
-    response = await navigationTo(page, '/benachrichtigung/gesendet', () =>
-      pressEnterOn(form.locator('button[type="submit"]')),
-    );
+    response = await step('send the sign-up form', NAVIGATION_MS, async () => {
+      const form = page.locator('main form[action="/benachrichtigung"]');
+      await form.locator('[name="email"]').fill(email);
+      return navigationTo(page, '/benachrichtigung/gesendet', () => pressEnterOn(form.locator('button[type="submit"]')));
+    });
     await checkHere(response, 'check your mail');
 
-    const confirmation = await waitForMail(outboxDir, email, '/benachrichtigung/bestaetigen/', 30_000);
+    const confirmation = await step('wait for the confirmation mail', CONFIRMATION_MAIL_WAIT_MS + 5_000, () =>
+      waitForMail(outboxDir, email, '/benachrichtigung/bestaetigen/', CONFIRMATION_MAIL_WAIT_MS),
+    );
     const confirmPath = confirmation?.match(/\/benachrichtigung\/bestaetigen\/[0-9a-f]+/)?.[0];
     if (!confirmPath) {
-      fail('journey', `no confirmation mail with a /benachrichtigung/bestaetigen/ link to ${email} within 30 s`);
+      fail('journey', `no confirmation mail with a /benachrichtigung/bestaetigen/ link to ${email} within ${seconds(CONFIRMATION_MAIL_WAIT_MS)} (mails to it: ${mailsTo(outboxDir, email)})`);
       return out;
     }
-    response = await page.goto(`${baseUrl}${confirmPath}`, { waitUntil: 'load' });
+    response = await step('open the confirmation link', NAVIGATION_MS, () => page.goto(`${baseUrl}${confirmPath}`, { waitUntil: 'load' }));
     await checkHere(response, 'confirmation link');
-    response = await navigationTo(page, confirmPath, () => pressEnterOn(page.locator('main form button[type="submit"]')));
+    response = await step('Enter on the confirm button', NAVIGATION_MS, () =>
+      navigationTo(page, confirmPath, () => pressEnterOn(page.locator('main form button[type="submit"]'))),
+    );
     await checkHere(response, 'alert confirmed');
 
     // Staff publish a new date of demo course 1 (Erfurt) in the back office.
-    const staff = await admin.newPage();
-    try {
+    const published = await step('staff publish a new date', NAVIGATION_MS, async () => {
+      staff = await admin.newPage();
+      staff.setDefaultTimeout(30_000);
       await staff.goto(`${baseUrl}/verwaltung/angebote/1/termine/neu`, { waitUntil: 'load' });
       const dateForm = staff.locator('main form[method="post"]');
       await dateForm.locator('[name="day"]').fill(dayIn(40 + (width % 7)));
@@ -1074,20 +1182,29 @@ export async function checkAlertJourney(browser, baseUrl, { outboxDir, admin, wi
         await dateForm.locator(`[name="${name}"]`).fill(value);
       }
       const saved = staff.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest(), { timeout: 30_000 });
+      saved.catch(() => {});
       await dateForm.locator('button[type="submit"]').click();
-      const answer = await saved;
-      if (answer.status() !== 303) {
-        fail('journey', `adding a date to course 1 in the back office answered ${answer.status()}, expected 303`);
-        return out;
-      }
-    } finally {
-      await staff.close().catch(() => {});
+      const status = (await saved).status();
+      // The 303 leads to the new date's page. Closing a page while the browser follows a redirect can
+      // wait forever (page.close() never returned in about one of five tries, and this is what stalled
+      // the journey with no more requests to the server), so the staff page is closed once that page
+      // has loaded.
+      if (status === 303) await staff.waitForURL((u) => /^\/verwaltung\/termine\/\d+$/.test(u.pathname), { waitUntil: 'load' });
+      return status;
+    }, () => `the staff page is on ${staff ? label(staff.url()) : '(not open)'}`);
+    const closed = await step('close the staff page', 5_000, () => staff.close()).then(() => true, () => false);
+    if (!closed) warnings.push('the staff page did not close within 5 s; it is left to the admin context');
+    staff = null;
+    if (published !== 303) {
+      fail('journey', `adding a date to course 1 in the back office answered ${published}, expected 303`);
+      return out;
     }
 
-    // The server's job runs once a minute.
-    const weekly = await waitForMail(outboxDir, email, 'List-Unsubscribe:', 150_000);
+    const weekly = await step('wait for the alert mail', ALERT_MAIL_WAIT_MS + 5_000, () =>
+      waitForMail(outboxDir, email, 'List-Unsubscribe:', ALERT_MAIL_WAIT_MS),
+    );
     if (!weekly) {
-      fail('journey', `no alert mail (with a List-Unsubscribe header) to ${email} within 150 s of the new date`);
+      fail('journey', `no alert mail (with a List-Unsubscribe header) to ${email} within ${seconds(ALERT_MAIL_WAIT_MS)} of the new date (mails to it: ${mailsTo(outboxDir, email)})`);
       return out;
     }
     if (!/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m.test(weekly)) {
@@ -1099,17 +1216,30 @@ export async function checkAlertJourney(browser, baseUrl, { outboxDir, admin, wi
       return out;
     }
     if (!weekly.includes(`${baseUrl}${unsubscribePath}`)) fail('journey', 'the unsubscribe link is not in the mail\'s text');
-    response = await page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' });
+    response = await step('open the unsubscribe link', NAVIGATION_MS, () => page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' }));
     await checkHere(response, 'unsubscribe link');
-    response = await navigationTo(page, unsubscribePath, () => pressEnterOn(page.locator('main form button[type="submit"]')));
+    response = await step('Enter on the unsubscribe button', NAVIGATION_MS, () =>
+      navigationTo(page, unsubscribePath, () => pressEnterOn(page.locator('main form button[type="submit"]'))),
+    );
     await checkHere(response, 'unsubscribed');
-    const again = await page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' });
+    const again = await step('the unsubscribe link again', NAVIGATION_MS, () => page.goto(`${baseUrl}${unsubscribePath}`, { waitUntil: 'load' }));
     if (again?.status() !== 404) fail('journey', `the unsubscribe link still answers ${again?.status()} after unsubscribing, expected 404`);
   } catch (err) {
-    fail('journey', `the journey stopped at step ${out.steps.length + 1}: ${err.message.split('\n')[0]} (now on ${label(page.url())})`);
+    if (err instanceof StepTimeout) out.stalled = true;
+    fail('journey', `the journey stopped at step "${clock.steps.at(-1)?.step}" after ${seconds(clock.elapsed())}: ${err.message.split('\n')[0]} (now on ${where()})`);
   } finally {
-    if (failures.length) out.screenshot = await saveScreenshot(page, 'alert_journey', width).catch(() => null);
-    await context.close().catch(() => {});
+    // Bounded too: a page that stopped answering must not keep the test from reporting.
+    const cleanup = journeyClock(30_000);
+    if (failures.length && page) {
+      out.screenshot = await cleanup.step('screenshot', 15_000, () => saveScreenshot(page, 'alert_journey', width)).catch(() => null);
+    }
+    if (staff) await cleanup.step('close the staff page', 5_000, () => staff.close()).catch(() => {});
+    if (context) {
+      await cleanup.step('close the context', 10_000, () => context.close()).catch((err) => {
+        warnings.push(`the journey's browser context did not close: ${err.message}`);
+      });
+    }
+    out.cleanup = cleanup.steps;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Starts (and stops) a throwaway Teilhabe server for the accessibility suite.
 //
-// Contract: `<bin> serve` with TEILHABE_DATA_DIR, TEILHABE_BIND, TEILHABE_BASE_URL and
-// TEILHABE_RATE_LIMITS=off; ready when GET /health answers 200.
+// Contract: `<bin> serve` with TEILHABE_DATA_DIR, TEILHABE_BIND, TEILHABE_BASE_URL,
+// TEILHABE_RATE_LIMITS=off and TEILHABE_JOB_INTERVAL_SECONDS=2; ready when GET /health answers 200.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -78,6 +78,9 @@ export async function startServer() {
       TEILHABE_BIND: `127.0.0.1:${port}`,
       TEILHABE_BASE_URL: baseUrl,
       TEILHABE_RATE_LIMITS: 'off',
+      // The scheduled jobs every 2 s instead of every minute, so the course alert journey gets its mail
+      // within seconds (the pages checked do not depend on whether a job has run yet).
+      TEILHABE_JOB_INTERVAL_SECONDS: '2',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

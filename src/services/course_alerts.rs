@@ -36,9 +36,15 @@ use crate::{
 /// At most one mail a week per alert.
 pub const MAIL_EVERY: Duration = Duration::days(7);
 /// An alert without news is looked at again after this long (one catalogue query per alert and hour
-/// at most, however often the job runs), or at the next run once a date has been added since: a new
-/// date is noticed at once, a date that became visible otherwise (its offer published) within the hour.
+/// at most while no date is added, however often the job runs), or at the runs of the `COMMIT_LAG`
+/// after a date has been added: a new date is noticed at once, a date that became visible otherwise
+/// (its offer published) within the hour.
 pub const CHECK_EVERY: Duration = Duration::hours(1);
+/// A date is stamped with its creation time before its transaction commits (on SQLite possibly after
+/// waiting up to the 10 s busy timeout for the write lock), so a run may not see a date stamped shortly
+/// before it began. A look at an alert therefore counts only for dates stamped this long before the
+/// run: a date that became visible late is noticed at the next run, not an hour later.
+pub const COMMIT_LAG: Duration = Duration::seconds(30);
 /// Dates listed in one mail; the rest are behind the link to the catalogue.
 const LISTED: usize = 30;
 /// Most matching dates read for one alert.
@@ -549,7 +555,10 @@ impl AlertDesk {
         let candidates = self.matching(alert, now).await?;
         let txn = begin_write(&self.db).await?;
         let claimed = course_alert::Entity::update_many()
-            .col_expr(course_alert::Column::CheckedAt, Expr::value(now))
+            .col_expr(
+                course_alert::Column::CheckedAt,
+                Expr::value(now - COMMIT_LAG),
+            )
             .filter(course_alert::Column::Id.eq(alert.id))
             .filter(course_alert::Column::ConfirmedAt.is_not_null())
             .filter(due_condition(now, newest))
