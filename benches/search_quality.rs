@@ -254,7 +254,7 @@ fn documents() -> Vec<ProposalDocument> {
             answer: None,
             category: "sonstiges".into(),
             district: "16051".into(),
-            status: "veroeffentlicht".into(),
+            status: "published".into(),
             supports: 0,
             created_at: Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
                 + chrono::Duration::days(id),

@@ -50,7 +50,7 @@ fn fixture() -> Vec<ProposalDocument> {
             None,
             "bildung-kurse",
             "16051",
-            "veroeffentlicht",
+            "published",
             10,
             1,
         ),
@@ -61,7 +61,7 @@ fn fixture() -> Vec<ProposalDocument> {
             None,
             "internet-mobilfunk",
             "16061",
-            "in-pruefung",
+            "under-review",
             50,
             2,
         ),
@@ -72,7 +72,7 @@ fn fixture() -> Vec<ProposalDocument> {
             Some("Der Netzbetreiber errichtet bis Herbst einen neuen Sendemast."),
             "internet-mobilfunk",
             "16061",
-            "angenommen",
+            "accepted",
             30,
             3,
         ),
@@ -83,7 +83,7 @@ fn fixture() -> Vec<ProposalDocument> {
             None,
             "barrierefreiheit",
             "16051",
-            "umgesetzt",
+            "implemented",
             30,
             4,
         ),
@@ -94,7 +94,7 @@ fn fixture() -> Vec<ProposalDocument> {
             None,
             "datenschutz-sicherheit",
             "16053",
-            "abgelehnt",
+            "declined",
             5,
             5,
         ),
@@ -105,7 +105,7 @@ fn fixture() -> Vec<ProposalDocument> {
             None,
             "bildung-kurse",
             "16053",
-            "veroeffentlicht",
+            "published",
             0,
             6,
         ),
@@ -278,11 +278,11 @@ mod checks {
         assert_eq!(
             all.facets.status,
             facet(&[
-                ("veroeffentlicht", 2),
-                ("abgelehnt", 1),
-                ("angenommen", 1),
-                ("in-pruefung", 1),
-                ("umgesetzt", 1),
+                ("published", 2),
+                ("declined", 1),
+                ("accepted", 1),
+                ("under-review", 1),
+                ("implemented", 1),
             ])
         );
 
@@ -302,14 +302,14 @@ mod checks {
         assert_eq!(district.facets.district, facet(&[("16061", 2)]));
         assert_eq!(
             district.facets.status,
-            facet(&[("angenommen", 1), ("in-pruefung", 1)])
+            facet(&[("accepted", 1), ("under-review", 1)])
         );
 
         let text_and_filters = search(
             index,
             &SearchQuery {
                 category: Some("barrierefreiheit".into()),
-                status: Some("umgesetzt".into()),
+                status: Some("implemented".into()),
                 ..query("Verwaltung")
             },
         )
@@ -373,7 +373,7 @@ mod checks {
                 None,
                 "sonstiges",
                 "16051",
-                "veroeffentlicht",
+                "published",
                 0,
                 1,
             )
@@ -400,7 +400,7 @@ mod checks {
                     None,
                     "sonstiges",
                     "16051",
-                    "veroeffentlicht",
+                    "published",
                     0,
                     1,
                 ),
@@ -411,7 +411,7 @@ mod checks {
                     None,
                     "sonstiges",
                     "16051",
-                    "veroeffentlicht",
+                    "published",
                     0,
                     1,
                 ),
@@ -472,7 +472,7 @@ mod checks {
         assert_eq!(hit.created_at, changed.created_at);
         assert_eq!(hit.category, "bildung-kurse");
         assert_eq!(hit.district, "16051");
-        assert_eq!(hit.status, "veroeffentlicht");
+        assert_eq!(hit.status, "published");
         // The same id twice in one batch: the later version wins.
         let mut twice = changed.clone();
         twice.title = "Digitalsprechstunde".into();
@@ -588,7 +588,7 @@ mod checks {
             None,
             "sonstiges",
             "16051",
-            "veroeffentlicht",
+            "published",
             0,
             1,
         )

@@ -19,6 +19,7 @@ mod m20261202_000014_form_submissions;
 mod m20261202_000015_course_alerts;
 mod m20261202_000016_session_attendance_reminders_account_language;
 mod m20261202_000017_support_address_hashes;
+mod m20261202_000018_english_state_keys;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_course_alerts::Migration),
             Box::new(m20261202_000016_session_attendance_reminders_account_language::Migration),
             Box::new(m20261202_000017_support_address_hashes::Migration),
+            Box::new(m20261202_000018_english_state_keys::Migration),
         ]
     }
 }

@@ -15,21 +15,22 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+stored_vocabulary!(
     /// Where a proposal stands. The first three and the last three are moderation states that only
-    /// the author and moderators see; the public lifecycle runs from `veroeffentlicht` to the answer.
+    /// the author and moderators see; the public lifecycle runs from `published` to the answer.
+    /// The German keys after `|` are those stored and linked before the keys became English.
     ProposalStatus, "error-status-invalid", {
-        Unconfirmed => "unbestaetigt",
-        Submitted => "eingereicht",
-        ChangesRequested => "aenderung-erbeten",
-        Published => "veroeffentlicht",
-        UnderReview => "in-pruefung",
-        Accepted => "angenommen",
-        Implemented => "umgesetzt",
-        Declined => "abgelehnt",
-        Rejected => "zurueckgewiesen",
-        Hidden => "verborgen",
-        Merged => "zusammengefuehrt",
+        Unconfirmed => "unconfirmed" | "unbestaetigt",
+        Submitted => "submitted" | "eingereicht",
+        ChangesRequested => "changes-requested" | "aenderung-erbeten",
+        Published => "published" | "veroeffentlicht",
+        UnderReview => "under-review" | "in-pruefung",
+        Accepted => "accepted" | "angenommen",
+        Implemented => "implemented" | "umgesetzt",
+        Declined => "declined" | "abgelehnt",
+        Rejected => "rejected" | "zurueckgewiesen",
+        Hidden => "hidden" | "verborgen",
+        Merged => "merged" | "zusammengefuehrt",
     }
 );
 
@@ -64,6 +65,45 @@ impl ProposalStatus {
     pub fn awaits_moderation(self) -> bool {
         matches!(self, Self::Submitted)
     }
+
+    /// The author confirmed the address: an unconfirmed proposal goes to moderation.
+    pub fn confirm(self) -> Option<Self> {
+        (self == Self::Unconfirmed).then_some(Self::Submitted)
+    }
+
+    /// The author revised a proposal moderation asked changes for: it goes back to the queue.
+    pub fn revise(self) -> Option<Self> {
+        (self == Self::ChangesRequested).then_some(Self::Submitted)
+    }
+
+    /// The state a moderation step leads to from this one, or `None` when the step is not possible.
+    pub fn moderate(self, step: ModerationStep) -> Option<Self> {
+        let open = self.is_public() || self == Self::Submitted;
+        match (step, self) {
+            (ModerationStep::Publish, Self::Submitted | Self::Hidden) => Some(Self::Published),
+            (ModerationStep::RequestChanges, Self::Submitted) => Some(Self::ChangesRequested),
+            (ModerationStep::Reject, Self::Submitted) => Some(Self::Rejected),
+            (ModerationStep::Hide, _) if open => Some(Self::Hidden),
+            (ModerationStep::Merge, _) if open => Some(Self::Merged),
+            _ => None,
+        }
+    }
+
+    /// Whether an answering editor may move a proposal in this state to `next` (or answer it again
+    /// in the same state).
+    pub fn can_answer_to(self, next: Self) -> bool {
+        self.is_public() && Self::ANSWERS.contains(&next)
+    }
+}
+
+/// What a moderator can do with a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModerationStep {
+    Publish,
+    RequestChanges,
+    Reject,
+    Hide,
+    Merge,
 }
 
 vocabulary!(
@@ -474,9 +514,77 @@ mod tests {
     }
 
     #[test]
+    fn states_round_trip_and_old_german_keys_still_parse() {
+        for status in ProposalStatus::ALL {
+            assert_eq!(ProposalStatus::parse(status.key()), Ok(*status));
+            assert!(status.key().is_ascii());
+        }
+        assert_eq!(
+            ProposalStatus::parse("veroeffentlicht"),
+            Ok(ProposalStatus::Published)
+        );
+        assert_eq!(
+            ProposalStatus::parse("in-pruefung"),
+            Ok(ProposalStatus::UnderReview)
+        );
+        assert_eq!(ProposalStatus::Published.key(), "published");
+        assert_eq!(
+            ProposalStatus::parse("irgendwas"),
+            Err("error-status-invalid")
+        );
+    }
+
+    #[test]
+    fn authors_confirm_and_revise_only_from_their_states() {
+        use ProposalStatus::*;
+        assert_eq!(Unconfirmed.confirm(), Some(Submitted));
+        assert_eq!(Submitted.confirm(), None);
+        assert_eq!(ChangesRequested.revise(), Some(Submitted));
+        for s in ProposalStatus::ALL
+            .iter()
+            .filter(|s| **s != ChangesRequested)
+        {
+            assert_eq!(s.revise(), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn moderation_steps() {
+        use ModerationStep::*;
+        use ProposalStatus::*;
+        assert_eq!(Submitted.moderate(Publish), Some(Published));
+        assert_eq!(Hidden.moderate(Publish), Some(Published));
+        assert_eq!(Published.moderate(Publish), None);
+        assert_eq!(Submitted.moderate(RequestChanges), Some(ChangesRequested));
+        assert_eq!(Published.moderate(RequestChanges), None);
+        assert_eq!(Submitted.moderate(Reject), Some(Rejected));
+        assert_eq!(Accepted.moderate(Reject), None);
+        for s in ProposalStatus::PUBLIC.iter().chain([&Submitted]) {
+            assert_eq!(s.moderate(Hide), Some(Hidden), "{s}");
+            assert_eq!(s.moderate(Merge), Some(Merged), "{s}");
+        }
+        for s in [Unconfirmed, ChangesRequested, Rejected, Hidden, Merged] {
+            assert_eq!(s.moderate(Hide), None, "{s}");
+            assert_eq!(s.moderate(Merge), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn answers_move_public_proposals_only() {
+        use ProposalStatus::*;
+        assert!(Published.can_answer_to(UnderReview));
+        assert!(UnderReview.can_answer_to(Declined));
+        assert!(Accepted.can_answer_to(Accepted));
+        assert!(!Published.can_answer_to(Published));
+        assert!(!Published.can_answer_to(Hidden));
+        assert!(!Submitted.can_answer_to(Accepted));
+        assert!(!Hidden.can_answer_to(Accepted));
+    }
+
+    #[test]
     fn search_form_rejects_hidden_states_and_bad_pages() {
         let form = ProposalSearchForm {
-            status: "verborgen".into(),
+            status: "hidden".into(),
             seite: "0".into(),
             ..ProposalSearchForm::default()
         };

@@ -852,8 +852,8 @@ async fn feedback_rows(
     Ok(rows)
 }
 
-fn public_statuses() -> impl Iterator<Item = &'static str> {
-    ProposalStatus::PUBLIC.iter().map(|s| s.key())
+fn public_statuses() -> impl Iterator<Item = ProposalStatus> {
+    ProposalStatus::PUBLIC.iter().copied()
 }
 
 /// Only the public states, and only what the public page shows: no author, e-mail or contact.

@@ -33,8 +33,8 @@ fn like_pattern(word: &str) -> LikeExpr {
 }
 
 fn filtered(query: &SearchQuery, words: &[String]) -> Select<proposal::Entity> {
-    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
-    let mut select = proposal::Entity::find().filter(proposal::Column::Status.is_in(public));
+    let mut select = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()));
     if let Some(category) = &query.category {
         select = select.filter(proposal::Column::Category.eq(category.as_str()));
     }
@@ -147,7 +147,7 @@ pub async fn search(
             title: m.title,
             category: m.category,
             district: m.district_key,
-            status: m.status,
+            status: m.status.key().to_owned(),
             supports: i64::from(m.supports_count),
             created_at: m.published_at.unwrap_or(m.created_at),
         })

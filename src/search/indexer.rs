@@ -61,15 +61,14 @@ pub async fn enqueue(conn: &impl ConnectionTrait, proposal_id: i64) -> Result<()
 
 /// The index entry of a proposal, or `None` when it must not be found (not public).
 pub fn document(model: &proposal::Model) -> Option<ProposalDocument> {
-    let status = ProposalStatus::parse(&model.status).ok()?;
-    status.is_public().then(|| ProposalDocument {
+    model.status.is_public().then(|| ProposalDocument {
         id: model.id,
         title: model.title.clone(),
         text: model.body.clone(),
         answer: model.official_answer.clone(),
         category: model.category.clone(),
         district: model.district_key.clone(),
-        status: model.status.clone(),
+        status: model.status.key().to_owned(),
         supports: i64::from(model.supports_count),
         created_at: model.published_at.unwrap_or(model.created_at),
     })
@@ -336,9 +335,9 @@ async fn fill(
     clear_first: bool,
     progress: Option<&ProgressBar>,
 ) -> Result<usize, IndexerError> {
-    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
+    let public = || ProposalStatus::PUBLIC.iter().copied();
     let total = proposal::Entity::find()
-        .filter(proposal::Column::Status.is_in(public.clone()))
+        .filter(proposal::Column::Status.is_in(public()))
         .count(db)
         .await?;
     if let Some(bar) = progress {
@@ -348,7 +347,7 @@ async fn fill(
         target.clear().await?;
     }
     let mut pages = proposal::Entity::find()
-        .filter(proposal::Column::Status.is_in(public))
+        .filter(proposal::Column::Status.is_in(public()))
         .order_by_asc(proposal::Column::Id)
         .paginate(db, 2_000);
     let mut indexed = 0;

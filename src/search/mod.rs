@@ -245,13 +245,13 @@ async fn current_state(
         return Ok(());
     }
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-    let current: std::collections::HashMap<i64, (String, i32)> = proposal::Entity::find()
+    let current: std::collections::HashMap<i64, (ProposalStatus, i32)> = proposal::Entity::find()
         .select_only()
         .column(proposal::Column::Id)
         .column(proposal::Column::Status)
         .column(proposal::Column::SupportsCount)
         .filter(proposal::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String, i32)>()
+        .into_tuple::<(i64, ProposalStatus, i32)>()
         .all(db)
         .await?
         .into_iter()
@@ -259,10 +259,8 @@ async fn current_state(
         .collect();
     let before = results.hits.len();
     results.hits.retain_mut(|hit| match current.get(&hit.id) {
-        Some((status, supports))
-            if ProposalStatus::parse(status).is_ok_and(ProposalStatus::is_public) =>
-        {
-            hit.status.clone_from(status);
+        Some((status, supports)) if status.is_public() => {
+            status.key().clone_into(&mut hit.status);
             hit.supports = i64::from(*supports);
             true
         }

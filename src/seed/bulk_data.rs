@@ -13,7 +13,7 @@ use crate::{
     db::entities::{offer, offer_date, proposal, venue},
     domain::{
         offer::{Level, OfferKind, TargetGroup, Topic, search_text},
-        proposal::{Channel, search_text as search_text_of_proposal},
+        proposal::{Channel, ProposalStatus, search_text as search_text_of_proposal},
     },
 };
 
@@ -174,7 +174,8 @@ pub async fn seed(
                     category: Set(doc.category),
                     district_key: Set(doc.district),
                     town: Set(None),
-                    status: Set(doc.status),
+                    status: Set(ProposalStatus::parse(&doc.status)
+                        .expect("generated proposals have public states")),
                     moderation_note: Set(None),
                     answered_at: Set(doc.answer.as_ref().map(|_| doc.created_at)),
                     official_answer: Set(doc.answer),

@@ -3,7 +3,7 @@
 use chrono::{TimeZone, Utc};
 use rand::{Rng, rngs::StdRng, seq::IndexedRandom};
 
-use crate::search::ProposalDocument;
+use crate::{domain::proposal::ProposalStatus, search::ProposalDocument};
 
 pub const CATEGORIES: [&str; 6] = [
     "verwaltung-digital",
@@ -13,12 +13,12 @@ pub const CATEGORIES: [&str; 6] = [
     "datenschutz-sicherheit",
     "sonstiges",
 ];
-const STATUSES: [&str; 5] = [
-    "veroeffentlicht",
-    "in-pruefung",
-    "angenommen",
-    "umgesetzt",
-    "abgelehnt",
+const STATUSES: [ProposalStatus; 5] = [
+    ProposalStatus::Published,
+    ProposalStatus::UnderReview,
+    ProposalStatus::Accepted,
+    ProposalStatus::Implemented,
+    ProposalStatus::Declined,
 ];
 
 /// Subject nouns by theme, so titles and texts read like proposals about one thing.
@@ -218,8 +218,11 @@ pub fn proposal(rng: &mut StdRng, id: i64, districts: &[String]) -> ProposalDocu
         ));
     }
     let status = *STATUSES.choose(rng).unwrap();
-    let answer = matches!(status, "angenommen" | "umgesetzt" | "abgelehnt")
-        .then(|| ANSWERS.choose(rng).unwrap().to_string());
+    let answer = matches!(
+        status,
+        ProposalStatus::Accepted | ProposalStatus::Implemented | ProposalStatus::Declined
+    )
+    .then(|| ANSWERS.choose(rng).unwrap().to_string());
     ProposalDocument {
         id,
         title,
@@ -227,7 +230,7 @@ pub fn proposal(rng: &mut StdRng, id: i64, districts: &[String]) -> ProposalDocu
         answer,
         category: CATEGORIES[theme].to_string(),
         district: districts.choose(rng).unwrap().clone(),
-        status: status.to_string(),
+        status: status.key().to_owned(),
         // Most proposals gather few supports, some many.
         supports: (rng.random::<f64>().powi(4) * 2_000.0) as i64,
         created_at: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap()

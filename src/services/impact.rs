@@ -158,7 +158,7 @@ struct SessionFigures {
 
 #[derive(FromQueryResult)]
 struct ProposalRow {
-    status: String,
+    status: ProposalStatus,
     published_at: Option<DateTime<Utc>>,
     answered_at: Option<DateTime<Utc>>,
 }
@@ -393,10 +393,10 @@ pub async fn figures(
     ))
     .all(db)
     .await?;
-    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut counts: HashMap<ProposalStatus, i64> = HashMap::new();
     let (mut answered, mut days) = (0i64, 0f64);
     for p in &proposals {
-        *counts.entry(p.status.clone()).or_default() += 1;
+        *counts.entry(p.status).or_default() += 1;
         if let (Some(published), Some(answer)) = (p.published_at, p.answered_at) {
             answered += 1;
             days += (answer - published).num_minutes().max(0) as f64 / (24.0 * 60.0);
@@ -404,12 +404,7 @@ pub async fn figures(
     }
     let by_status: Vec<(String, i64)> = ProposalStatus::PUBLIC
         .iter()
-        .map(|s| {
-            (
-                s.key().to_owned(),
-                counts.get(s.key()).copied().unwrap_or(0),
-            )
-        })
+        .map(|s| (s.key().to_owned(), counts.get(s).copied().unwrap_or(0)))
         .collect();
     Ok(Impact {
         months: by_month.into_iter().map(|(k, f)| Row::new(k, f)).collect(),

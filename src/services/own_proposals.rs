@@ -10,8 +10,8 @@ use crate::{db::entities::proposal, domain::proposal::ProposalStatus};
 pub struct OwnProposal {
     pub title: String,
     pub created_at: DateTime<Utc>,
-    /// The stored status key, e.g. `veroeffentlicht`; the page translates it.
-    pub status: String,
+    /// The page translates its key, e.g. `published`.
+    pub status: ProposalStatus,
     /// The public page, once the proposal is public.
     pub href: Option<String>,
     pub answer: Option<String>,
@@ -31,7 +31,7 @@ pub async fn of_user(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<OwnP
     Ok(rows
         .into_iter()
         .map(|p| {
-            let status = ProposalStatus::parse(&p.status).unwrap_or(ProposalStatus::Hidden);
+            let status = p.status;
             let href = match (status, p.merged_into_id) {
                 (ProposalStatus::Merged, Some(kept)) => Some(format!("/vorschlaege/{kept}")),
                 (s, _) if s.is_public() => Some(format!("/vorschlaege/{}", p.id)),

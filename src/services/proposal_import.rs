@@ -240,7 +240,7 @@ pub fn validate(
             .or_else(|| {
                 problem(
                     "status",
-                    "must be one of eingereicht, veroeffentlicht, in-pruefung, angenommen, umgesetzt, abgelehnt",
+                    "must be one of submitted, published, under-review, accepted, implemented, declined",
                 );
                 None
             }),
@@ -390,7 +390,7 @@ async fn store(conn: &impl sea_orm::ConnectionTrait, p: &ValidProposal) -> Resul
         category: Set(p.category.key().to_owned()),
         district_key: Set(p.district.clone()),
         town: Set(p.town.clone()),
-        status: Set(p.status.key().to_owned()),
+        status: Set(p.status),
         moderation_note: Set(None),
         official_answer: Set(p.answer.clone()),
         answered_at: Set(p.answer.as_ref().map(|_| p.created)),
@@ -422,7 +422,7 @@ async fn store(conn: &impl sea_orm::ConnectionTrait, p: &ValidProposal) -> Resul
     .await?;
     proposal_event::ActiveModel {
         proposal_id: Set(model.id),
-        status: Set(p.status.key().to_owned()),
+        status: Set(p.status),
         note: Set(p.answer.clone()),
         public: Set(public),
         actor_user_id: Set(None),

@@ -21,7 +21,8 @@ use crate::{
         Email, Language,
         offer::OfferKind,
         proposal::{
-            ANSWER_MAX, Channel, NOTE_MAX, ProposalDraft, ProposalStatus, search_text, statement,
+            ANSWER_MAX, Channel, ModerationStep, NOTE_MAX, ProposalDraft, ProposalStatus,
+            search_text, statement,
         },
     },
     mail::{self, compose::Composer},
@@ -92,6 +93,16 @@ pub enum Decision {
 }
 
 impl Decision {
+    fn step(&self) -> ModerationStep {
+        match self {
+            Self::Publish => ModerationStep::Publish,
+            Self::RequestChanges(_) => ModerationStep::RequestChanges,
+            Self::Reject(_) => ModerationStep::Reject,
+            Self::Hide(_) => ModerationStep::Hide,
+            Self::Merge(_) => ModerationStep::Merge,
+        }
+    }
+
     fn key(&self) -> &'static str {
         match self {
             Self::Publish => "publish",
@@ -148,10 +159,6 @@ async fn begin(db: &DatabaseConnection) -> Result<crate::db::WriteTransaction, D
     crate::db::begin_write(db).await
 }
 
-fn status_of(model: &proposal::Model) -> ProposalStatus {
-    ProposalStatus::parse(&model.status).unwrap_or(ProposalStatus::Hidden)
-}
-
 async fn record_event(
     conn: &impl ConnectionTrait,
     proposal_id: i64,
@@ -163,7 +170,7 @@ async fn record_event(
 ) -> Result<(), DbErr> {
     proposal_event::ActiveModel {
         proposal_id: Set(proposal_id),
-        status: Set(status.key().to_owned()),
+        status: Set(status),
         note: Set(note),
         public: Set(public),
         actor_user_id: Set(actor),
@@ -363,7 +370,7 @@ impl ProposalDesk {
             category: Set(draft.category.key().to_owned()),
             district_key: Set(draft.district.as_str().to_owned()),
             town: Set(draft.town.clone()),
-            status: Set(status.key().to_owned()),
+            status: Set(status),
             moderation_note: Set(None),
             official_answer: Set(None),
             answered_at: Set(None),
@@ -451,31 +458,19 @@ impl ProposalDesk {
             .one(&txn)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        if status_of(&found) != ProposalStatus::Unconfirmed {
+        let Some(next) = found.status.confirm() else {
             return Ok(());
-        }
+        };
         let updated = proposal::Entity::update_many()
-            .col_expr(
-                proposal::Column::Status,
-                Expr::value(ProposalStatus::Submitted.key()),
-            )
+            .col_expr(proposal::Column::Status, Expr::value(next))
             .col_expr(proposal::Column::ConfirmedAt, Expr::value(now))
             .col_expr(proposal::Column::UpdatedAt, Expr::value(now))
             .filter(proposal::Column::Id.eq(found.id))
-            .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed.key()))
+            .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed))
             .exec(&txn)
             .await?;
         if updated.rows_affected == 1 {
-            record_event(
-                &txn,
-                found.id,
-                ProposalStatus::Submitted,
-                None,
-                false,
-                None,
-                now,
-            )
-            .await?;
+            record_event(&txn, found.id, next, None, false, None, now).await?;
             if let Some(email) = found
                 .author_email
                 .as_deref()
@@ -499,9 +494,9 @@ impl ProposalDesk {
             .one(&txn)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        if status_of(&found) != ProposalStatus::ChangesRequested {
+        let Some(next) = found.status.revise() else {
             return Err(ProposalError::Refused("error-proposal-not-editable"));
-        }
+        };
         if district::Entity::find_by_id(draft.district.as_str())
             .one(&txn)
             .await?
@@ -518,10 +513,10 @@ impl ProposalDesk {
         active.town = Set(draft.town.clone());
         active.contact = Set(draft.contact.clone());
         active.search_text = Set(search_text(draft.title.as_str(), draft.body.as_str(), None));
-        active.status = Set(ProposalStatus::Submitted.key().to_owned());
+        active.status = Set(next);
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        record_event(&txn, id, ProposalStatus::Submitted, None, false, None, now).await?;
+        record_event(&txn, id, next, None, false, None, now).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -532,7 +527,7 @@ impl ProposalDesk {
             .one(&self.db)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        let status = status_of(&model);
+        let status = model.status;
         if status == ProposalStatus::Merged
             && let Some(kept) = model.merged_into_id
         {
@@ -571,7 +566,7 @@ impl ProposalDesk {
         ProposalError,
     > {
         let mut waiting = proposal::Entity::find()
-            .filter(proposal::Column::Status.eq(ProposalStatus::Submitted.key()))
+            .filter(proposal::Column::Status.eq(ProposalStatus::Submitted))
             .order_by_asc(proposal::Column::Id);
         if !rights.everywhere {
             waiting = waiting
@@ -606,8 +601,8 @@ impl ProposalDesk {
         &self,
         rights: &ProposalRights,
     ) -> Result<Vec<proposal::Model>, ProposalError> {
-        let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
-        let mut select = proposal::Entity::find().filter(proposal::Column::Status.is_in(public));
+        let mut select = proposal::Entity::find()
+            .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()));
         if !rights.everywhere {
             let districts = answering_districts(&self.db, rights).await?;
             select = select.filter(proposal::Column::DistrictKey.is_in(districts));
@@ -670,31 +665,20 @@ impl ProposalDesk {
         if !moderates(actor.rights, &model) {
             return Err(ProposalError::NotFound);
         }
-        let status = status_of(&model);
+        let status = model.status;
         let note = match &decision {
             Decision::RequestChanges(note) | Decision::Reject(note) | Decision::Hide(note) => {
                 Some(statement(note, NOTE_MAX).map_err(|m| field("begruendung", m))?)
             }
             _ => None,
         };
-        let (next, public_event) = match (&decision, status) {
-            (Decision::Publish, ProposalStatus::Submitted | ProposalStatus::Hidden) => {
-                (ProposalStatus::Published, true)
-            }
-            (Decision::RequestChanges(_), ProposalStatus::Submitted) => {
-                (ProposalStatus::ChangesRequested, false)
-            }
-            (Decision::Reject(_), ProposalStatus::Submitted) => (ProposalStatus::Rejected, false),
-            (Decision::Hide(_), s) if s.is_public() || s == ProposalStatus::Submitted => {
-                (ProposalStatus::Hidden, false)
-            }
-            (Decision::Merge(_), s) if s.is_public() || s == ProposalStatus::Submitted => {
-                (ProposalStatus::Merged, true)
-            }
-            _ => return Err(ProposalError::Refused("error-proposal-step-not-possible")),
-        };
+        let next = status
+            .moderate(decision.step())
+            .ok_or(ProposalError::Refused("error-proposal-step-not-possible"))?;
+        // Publishing and merging are steps of the public history.
+        let public_event = matches!(next, ProposalStatus::Published | ProposalStatus::Merged);
         let mut active = model.clone().into_active_model();
-        active.status = Set(next.key().to_owned());
+        active.status = Set(next);
         active.updated_at = Set(now);
         if let Some(note) = &note {
             active.moderation_note = Set(Some(note.clone()));
@@ -772,7 +756,7 @@ impl ProposalDesk {
             .locked(txn, kept_id)
             .await
             .map_err(|_| field("ziel", "error-merge-target-unknown"))?;
-        if !status_of(&kept).is_public() || !moderates(actor.rights, &kept) {
+        if !kept.status.is_public() || !moderates(actor.rights, &kept) {
             return Err(field("ziel", "error-merge-target-unknown"));
         }
         // Supports and followers move unless the same person is already on the kept proposal;
@@ -862,15 +846,15 @@ impl ProposalDesk {
         if !allowed {
             return Err(ProposalError::NotFound);
         }
-        let current = status_of(&model);
-        if !current.is_public() {
+        let current = model.status;
+        if !current.can_answer_to(next) {
             return Err(ProposalError::Refused("error-proposal-step-not-possible"));
         }
         if current == next && answer.is_none() {
             return Err(field("antwort", "error-answer-nothing-changed"));
         }
         let mut active = model.clone().into_active_model();
-        active.status = Set(next.key().to_owned());
+        active.status = Set(next);
         active.updated_at = Set(now);
         if let Some(text) = &answer {
             active.official_answer = Set(Some(text.clone()));
@@ -918,7 +902,7 @@ impl ProposalDesk {
         let now = Utc::now();
         let txn = begin(&self.db).await?;
         let model = self.locked(&txn, id).await?;
-        if !status_of(&model).is_public() {
+        if !model.status.is_public() {
             return Err(ProposalError::NotFound);
         }
         let (user, email_hash, token) = match (user_id, email) {
@@ -1082,7 +1066,7 @@ impl ProposalDesk {
         let now = Utc::now();
         let txn = begin(&self.db).await?;
         let model = self.locked(&txn, id).await?;
-        if !status_of(&model).is_public() {
+        if !model.status.is_public() {
             return Err(ProposalError::NotFound);
         }
         let existing = proposal_follow::Entity::find()
@@ -1169,7 +1153,7 @@ impl ProposalDesk {
             .one(&self.db)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        if !status_of(&model).is_public() {
+        if !model.status.is_public() {
             return Err(ProposalError::NotFound);
         }
         proposal_report::ActiveModel {
@@ -1220,10 +1204,9 @@ pub async fn from_event(
     db: &DatabaseConnection,
     offer_id: i32,
 ) -> Result<Vec<proposal::Model>, DbErr> {
-    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
     proposal::Entity::find()
         .filter(proposal::Column::EventOfferId.eq(i64::from(offer_id)))
-        .filter(proposal::Column::Status.is_in(public))
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
         .order_by_asc(proposal::Column::Id)
         .all(db)
         .await
@@ -1231,11 +1214,10 @@ pub async fn from_event(
 
 /// Every proposal with a public page, for the sitemap.
 pub async fn public_ids(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr> {
-    let public: Vec<&str> = ProposalStatus::PUBLIC.iter().map(|s| s.key()).collect();
     proposal::Entity::find()
         .select_only()
         .column(proposal::Column::Id)
-        .filter(proposal::Column::Status.is_in(public))
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
         .order_by_asc(proposal::Column::Id)
         .into_tuple()
         .all(db)

@@ -2,6 +2,7 @@
 //! notification banner), says how to undo it where it can be undone, and shows it only once.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use teilhabe::db::entities::proposal;
+use teilhabe::domain::proposal::ProposalStatus;
 
 use crate::helpers::{Backend, DEMO_PASSWORD_ADMIN, TestApp, select, spawn_app, text_of};
 
@@ -90,7 +91,7 @@ async fn back_office_actions_confirm_what_happened_and_how_to_undo_it() {
 
     // A moderator's decision lands on the queue with what was decided.
     let submitted = proposal::Entity::find()
-        .filter(proposal::Column::Status.eq("eingereicht"))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Submitted))
         .one(&app.db)
         .await
         .unwrap()

@@ -14,6 +14,7 @@ use teilhabe::db::entities::{
     api_token, audit_log, booking, feedback, offer, offer_date, organisation, proposal, user,
     user_role, venue,
 };
+use teilhabe::domain::proposal::ProposalStatus;
 
 use crate::helpers::{Backend, Options, TestApp, spawn_app};
 use crate::on_both_backends;
@@ -140,7 +141,7 @@ async fn add_proposal(
         category: Set("bildung-kurse".into()),
         district_key: Set("16051".into()),
         town: Set(Some("Erfurt".into())),
-        status: Set(status.into()),
+        status: Set(ProposalStatus::parse(status).unwrap()),
         moderation_note: Set(Some("Moderationsnotiz intern".into())),
         official_answer: Set(answer.map(str::to_owned)),
         answered_at: Set(answer.map(|_| berlin("2025-03-20", 9))),
@@ -336,7 +337,7 @@ async fn seed(app: &TestApp) {
         1,
         "WLAN im Bürgerhaus Nord",
         "Bitte WLAN einrichten. Schreiben Sie an hilfe.privat@example.net oder rufen Sie (0361) 12 34 56 an.",
-        "angenommen",
+        "accepted",
         "online",
         Some("Wir richten es ein. Rückfragen: +49 361 1234567"),
         Some(account.id),
@@ -347,7 +348,7 @@ async fn seed(app: &TestApp) {
         2,
         "Kurse am Abend anbieten",
         "Viele arbeiten tagsüber und können nur abends.",
-        "veroeffentlicht",
+        "published",
         "assisted",
         None,
         None,
@@ -358,7 +359,7 @@ async fn seed(app: &TestApp) {
         3,
         "Mehr Kioske in Dörfern",
         "Ein Kiosk im Dorfladen wäre gut für alle hier.",
-        "in-pruefung",
+        "under-review",
         "kiosk",
         None,
         None,
@@ -369,7 +370,7 @@ async fn seed(app: &TestApp) {
         4,
         "Geheimer Entwurf eines Vorschlags",
         "Noch nicht bestätigt, darf nicht hinaus.",
-        "unbestaetigt",
+        "unconfirmed",
         "online",
         None,
         None,
@@ -1425,7 +1426,7 @@ on_both_backends!(no_cell_reaches_a_spreadsheet_as_a_formula, |app| {
         5,
         title,
         "+Mehr Licht im Park",
-        "veroeffentlicht",
+        "published",
         "online",
         Some("-Wir prüfen es."),
         None,

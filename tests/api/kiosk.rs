@@ -7,6 +7,7 @@ use teilhabe::{
         audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, throttle_event,
         venue,
     },
+    domain::proposal::ProposalStatus,
     services::{kiosk, throttle},
 };
 
@@ -469,7 +470,11 @@ async fn feedback_and_proposals_from_the_kiosk_are_stored_with_channel_kiosk() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.channel, "kiosk");
-    assert_eq!(stored.status, "eingereicht", "waits for moderation");
+    assert_eq!(
+        stored.status,
+        ProposalStatus::Submitted,
+        "waits for moderation"
+    );
     assert_eq!(stored.author_email, None);
     assert_eq!(stored.author_user_id, None);
 

@@ -30,3 +30,90 @@ async fn migrations_run_up_down_and_up_again_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     up_down_up(settings_for(dir.path(), Some(&pg.url), &Options::default())).await;
 }
+
+/// Proposals stored with the German state keys of earlier versions read as English keys after the
+/// migration, their history too, and every proposal is queued for the search index; down restores.
+async fn german_state_keys_become_english(settings: teilhabe::config::Settings) {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+    use teilhabe::{
+        db::entities::{proposal, proposal_event, search_outbox},
+        domain::proposal::ProposalStatus,
+    };
+
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let before = Migrator::migrations().len() as u32 - 1;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let at = "'2026-03-01 10:00:00+00:00'";
+    for sql in [
+        "INSERT INTO districts (key, name, kind, plate, seat) VALUES ('16051', 'Erfurt', 'kreisfreie-stadt', 'EF', 'Erfurt')".to_owned(),
+        format!(
+            "INSERT INTO proposals (title, body, category, district_key, status, channel, language, \
+             author_token_hash, search_text, created_at, updated_at) VALUES \
+             ('Mehr WLAN', 'Im Rathaus fehlt WLAN für alle.', 'sonstiges', '16051', 'in-pruefung', \
+             'online', 'de', 'a', '', {at}, {at}), \
+             ('Mehr Bänke', 'Am See fehlen Bänke für alle.', 'sonstiges', '16051', 'zurueckgewiesen', \
+             'online', 'de', 'b', '', {at}, {at})"
+        ),
+        format!(
+            "INSERT INTO proposal_events (proposal_id, status, public, created_at) VALUES \
+             (1, 'veroeffentlicht', true, {at}), (1, 'in-pruefung', true, {at})"
+        ),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    let statuses: Vec<ProposalStatus> = proposal::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [ProposalStatus::UnderReview, ProposalStatus::Rejected]
+    );
+    let history: Vec<ProposalStatus> = proposal_event::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(
+        history,
+        [ProposalStatus::Published, ProposalStatus::UnderReview]
+    );
+    assert_eq!(
+        search_outbox::Entity::find().count(&conn).await.unwrap(),
+        2,
+        "the index learns the new keys"
+    );
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT status FROM proposals WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "status").unwrap(), "in-pruefung");
+}
+
+#[tokio::test]
+async fn german_state_keys_become_english_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    german_state_keys_become_english(settings_for(dir.path(), None, &Options::default())).await;
+}
+
+#[tokio::test]
+async fn german_state_keys_become_english_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    german_state_keys_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
+        .await;
+}

@@ -84,7 +84,7 @@ async fn the_account_page_lists_my_proposals_with_status_and_answer() {
             &page,
             &format!("{page}/antwort"),
             &[
-                ("status", "in-pruefung"),
+                ("status", "under-review"),
                 ("antwort", "Das Bauamt prüft zwei Standorte."),
             ],
         )

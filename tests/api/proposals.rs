@@ -2,6 +2,7 @@
 //! followers, reports, search and its fallback, the JSON API.
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use teilhabe::db::entities::{audit_log, proposal, proposal_support};
+use teilhabe::domain::proposal::ProposalStatus;
 
 use crate::{
     helpers::{Backend, Options, TestApp, select, spawn_app, text_of},
@@ -89,7 +90,7 @@ on_both_backends!(
         assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
         assert_eq!(location(&res), "/vorschlaege/eingereicht?bestaetigen=true");
         let stored = newest_proposal(&app).await;
-        assert_eq!(stored.status, "unbestaetigt");
+        assert_eq!(stored.status, ProposalStatus::Unconfirmed);
         assert_eq!(stored.channel, "online");
 
         // Not in the moderation queue before the address is confirmed.
@@ -105,10 +106,16 @@ on_both_backends!(
         assert_eq!(status, 200);
         assert!(page.html().contains("Vorschlag bestätigen"));
         // Opening the link alone confirms nothing (mail scanners open links).
-        assert_eq!(newest_proposal(&app).await.status, "unbestaetigt");
+        assert_eq!(
+            newest_proposal(&app).await.status,
+            ProposalStatus::Unconfirmed
+        );
         let res = app.submit(&link, &format!("{link}/bestaetigen"), &[]).await;
         assert_eq!(res.status(), 303);
-        assert_eq!(newest_proposal(&app).await.status, "eingereicht");
+        assert_eq!(
+            newest_proposal(&app).await.status,
+            ProposalStatus::Submitted
+        );
 
         app.login(MODERATOR.0, MODERATOR.1).await;
         let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
@@ -116,7 +123,7 @@ on_both_backends!(
         let res = moderate(&app, stored.id, &[("aktion", "veroeffentlichen")]).await;
         assert_eq!(res.status(), 303);
         let published = newest_proposal(&app).await;
-        assert_eq!(published.status, "veroeffentlicht");
+        assert_eq!(published.status, ProposalStatus::Published);
         assert!(published.published_at.is_some());
         let audit = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("proposal.publish"))
@@ -277,7 +284,7 @@ on_both_backends!(similar_proposals_are_shown_before_handing_in, |app| {
     let res = hand_in(&app, &second).await;
     assert_eq!(res.status(), 303);
     let stored = newest_proposal(&app).await;
-    assert_eq!(stored.status, "eingereicht");
+    assert_eq!(stored.status, ProposalStatus::Submitted);
     assert!(stored.author_user_id.is_some());
 });
 
@@ -374,7 +381,7 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
         .submit(
             &admin_page,
             &answer,
-            &[("status", "abgelehnt"), ("antwort", " ")],
+            &[("status", "declined"), ("antwort", " ")],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -383,7 +390,7 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
             &admin_page,
             &answer,
             &[
-                ("status", "angenommen"),
+                ("status", "accepted"),
                 ("antwort", "Wir richten das bis März ein."),
             ],
         )
@@ -394,7 +401,7 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(answered.status, "angenommen");
+    assert_eq!(answered.status, ProposalStatus::Accepted);
     assert_eq!(
         answered.official_answer.as_deref(),
         Some("Wir richten das bis März ein.")
@@ -480,7 +487,7 @@ on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(revised.status, "eingereicht");
+    assert_eq!(revised.status, ProposalStatus::Submitted);
     assert!(revised.title.ends_with("Sömmerda"));
 
     // Rejected with a reason the author reads.
@@ -602,7 +609,7 @@ async fn reports_reach_the_district_moderator_only() {
     // Proposal 2 is from Sömmerda; find one from another district.
     let elsewhere = proposal::Entity::find()
         .filter(proposal::Column::DistrictKey.ne("16068"))
-        .filter(proposal::Column::Status.eq("veroeffentlicht"))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
         .one(&app.db)
         .await
         .unwrap()
@@ -671,7 +678,7 @@ async fn staff_enter_proposals_with_assistance() {
     assert_eq!(res.status(), 303);
     let stored = newest_proposal(&app).await;
     assert_eq!(stored.channel, "assisted");
-    assert_eq!(stored.status, "eingereicht");
+    assert_eq!(stored.status, ProposalStatus::Submitted);
     let audit = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("proposal.entered-with-assistance"))
         .count(&app.db)

@@ -3,7 +3,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use teilhabe::{
     db::entities::{proposal, user},
-    domain::{Email, Language},
+    domain::{Email, Language, proposal::ProposalStatus},
     services::proposals::SupportOutcome,
 };
 
@@ -14,7 +14,7 @@ const CITIZEN: &str = "buergerin@demo.teilhabe.example";
 
 async fn public_proposals(app: &TestApp) -> Vec<i64> {
     proposal::Entity::find()
-        .filter(proposal::Column::Status.eq("veroeffentlicht"))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
         .order_by_asc(proposal::Column::Id)
         .all(&app.db)
         .await

@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// A suggestion, idea or proposal handed in by a citizen; `status` keys are those of
-/// `domain::proposal::ProposalStatus`.
+use crate::domain::proposal::ProposalStatus;
+
+/// A suggestion, idea or proposal handed in by a citizen.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "proposals")]
 pub struct Model {
@@ -12,7 +13,7 @@ pub struct Model {
     pub category: String,
     pub district_key: String,
     pub town: Option<String>,
-    pub status: String,
+    pub status: ProposalStatus,
     /// Shown to the author only: what to change, or why moderation did not publish it.
     pub moderation_note: Option<String>,
     pub official_answer: Option<String>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::proposal::ProposalStatus;
+
 /// One step of a proposal's history; public steps make the lifecycle everyone sees.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "proposal_events")]
@@ -7,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub proposal_id: i64,
-    pub status: String,
+    pub status: ProposalStatus,
     pub note: Option<String>,
     pub public: bool,
     pub actor_user_id: Option<i32>,

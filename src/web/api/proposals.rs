@@ -46,7 +46,7 @@ pub struct SnippetPart {
 pub struct ProposalHit {
     pub id: i64,
     pub title: String,
-    /// `veroeffentlicht`, `in-pruefung`, `angenommen`, `umgesetzt` or `abgelehnt`.
+    /// `published`, `under-review`, `accepted`, `implemented` or `declined`.
     pub status: String,
     pub supports: i64,
     /// About 200 characters of the text around the matches, as plain text.
@@ -133,7 +133,7 @@ fn hit(hit: &SearchHit, base: &str) -> ProposalHit {
         ("q" = Option<String>, Query, description = "Search words (at most 200 characters); quotes and operators are plain characters."),
         ("category" = Option<String>, Query, description = "Category key, e.g. `internet-mobilfunk`."),
         ("district" = Option<String>, Query, description = "District key (Kreisschlüssel), e.g. `16068`."),
-        ("status" = Option<String>, Query, description = "`veroeffentlicht`, `in-pruefung`, `angenommen`, `umgesetzt` or `abgelehnt`."),
+        ("status" = Option<String>, Query, description = "`published`, `under-review`, `accepted`, `implemented` or `declined` (the German keys of earlier versions, such as `veroeffentlicht`, are still accepted)."),
         ("sort" = Option<String>, Query, description = "`relevance` (default), `newest` or `supports`."),
         ("page" = Option<u32>, Query, description = "Page from 1 to 500, 20 hits per page."),
     ),

@@ -12,7 +12,7 @@ use crate::{
     domain::{
         FieldErrors,
         offer::OfferKind,
-        proposal::{ProposalForm, ProposalStatus},
+        proposal::{ModerationStep, ProposalForm, ProposalStatus},
     },
     policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
     services::proposals::{Actor, Decision, ProposalError, Submitter},
@@ -29,7 +29,7 @@ struct Row {
     id: i64,
     title: String,
     district_name: String,
-    status: String,
+    status: ProposalStatus,
     channel: String,
     supports: i32,
     answered: bool,
@@ -53,7 +53,7 @@ pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
         id: m.id,
         title: m.title.clone(),
         district_name: names.get(&m.district_key).cloned().unwrap_or_default(),
-        status: m.status.clone(),
+        status: m.status,
         channel: m.channel.clone(),
         supports: m.supports_count,
         answered: m.official_answer.is_some(),
@@ -123,7 +123,7 @@ async fn render_detail(
         .await
         .map_err(internal)?;
     let names = district_names(page).await?;
-    let status = ProposalStatus::parse(&model.status).unwrap_or(ProposalStatus::Hidden);
+    let status = model.status;
     let mut ctx = page.form_context();
     ctx.insert(
         "proposal",
@@ -142,21 +142,23 @@ async fn render_detail(
     let moderates = rights.everywhere || rights.moderated_districts.contains(&model.district_key);
     let mut actions = Vec::new();
     if moderates {
-        if status.awaits_moderation() || status == ProposalStatus::Hidden {
-            actions.push("veroeffentlichen");
-        }
-        if status.awaits_moderation() {
-            actions.extend(["aenderung", "zurueckweisen"]);
-        }
-        if status.awaits_moderation() || status.is_public() {
-            actions.extend(["verbergen", "zusammenfuehren"]);
+        for (step, action) in [
+            (ModerationStep::Publish, "veroeffentlichen"),
+            (ModerationStep::RequestChanges, "aenderung"),
+            (ModerationStep::Reject, "zurueckweisen"),
+            (ModerationStep::Hide, "verbergen"),
+            (ModerationStep::Merge, "zusammenfuehren"),
+        ] {
+            if status.moderate(step).is_some() {
+                actions.push(action);
+            }
         }
     }
     ctx.insert("actions", &actions);
     ctx.insert("is_public", &status.is_public());
     ctx.insert("moderation", moderation);
     let answer = answer.cloned().unwrap_or_else(|| AnswerForm {
-        status: model.status.clone(),
+        status: model.status.key().to_owned(),
         antwort: model.official_answer.clone().unwrap_or_default(),
     });
     ctx.insert("answer", &answer);

@@ -428,7 +428,7 @@ pub async fn submitted(
 
 #[derive(Serialize)]
 pub struct EventView {
-    pub status: String,
+    pub status: ProposalStatus,
     pub note: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -436,7 +436,7 @@ pub struct EventView {
 impl From<&proposal_event::Model> for EventView {
     fn from(event: &proposal_event::Model) -> Self {
         Self {
-            status: event.status.clone(),
+            status: event.status,
             note: event.note.clone(),
             created_at: event.created_at,
         }
@@ -453,7 +453,7 @@ pub struct ProposalView {
     pub district_key: String,
     pub district_name: String,
     pub town: Option<String>,
-    pub status: String,
+    pub status: ProposalStatus,
     pub official_answer: Option<String>,
     pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
     pub supports: i32,
@@ -472,7 +472,7 @@ impl ProposalView {
             district_key: model.district_key.clone(),
             district_name,
             town: model.town.clone(),
-            status: model.status.clone(),
+            status: model.status,
             official_answer: model.official_answer.clone(),
             answered_at: model.answered_at,
             supports: model.supports_count,
@@ -838,7 +838,7 @@ async fn render_own(
         "history",
         &history.iter().map(EventView::from).collect::<Vec<_>>(),
     );
-    let status = ProposalStatus::parse(&model.status).unwrap_or(ProposalStatus::Hidden);
+    let status = model.status;
     ctx.insert("unconfirmed", &(status == ProposalStatus::Unconfirmed));
     ctx.insert("public", &status.is_public());
     let editable = status == ProposalStatus::ChangesRequested;
