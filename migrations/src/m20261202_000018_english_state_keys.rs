@@ -25,7 +25,11 @@ const PROPOSAL_STATES: &[(&str, &str)] = &[
     ("zusammengefuehrt", "merged"),
 ];
 
-fn columns() -> Vec<(DynIden, DynIden, &'static [(&'static str, &'static str)])> {
+/// Old and new keys, German first.
+type Renames = &'static [(&'static str, &'static str)];
+
+/// Table, column and the renames of its values.
+fn columns() -> Vec<(DynIden, DynIden, Renames)> {
     vec![
         (
             Proposals::Table.into_iden(),
