@@ -279,10 +279,10 @@ mod checks {
             all.facets.status,
             facet(&[
                 ("published", 2),
-                ("declined", 1),
                 ("accepted", 1),
-                ("under-review", 1),
+                ("declined", 1),
                 ("implemented", 1),
+                ("under-review", 1),
             ])
         );
 
