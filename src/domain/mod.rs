@@ -7,6 +7,13 @@ macro_rules! vocabulary {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
 
+        vocabulary_keys!($name, $error, { $($variant => $key),+ });
+    };
+}
+
+/// `ALL`, `key` and `parse` of a vocabulary; `parse` also takes the older keys after a key.
+macro_rules! vocabulary_keys {
+    ($name:ident, $error:literal, { $($variant:ident => $key:literal $(| $legacy:literal)*),+ }) => {
         impl $name {
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
             pub fn key(self) -> &'static str {
@@ -14,7 +21,7 @@ macro_rules! vocabulary {
             }
             pub fn parse(raw: &str) -> Result<Self, &'static str> {
                 match raw.trim() {
-                    $($key => Ok(Self::$variant),)+
+                    $($key $(| $legacy)* => Ok(Self::$variant),)+
                     _ => Err($error),
                 }
             }
@@ -33,18 +40,7 @@ macro_rules! stored_vocabulary {
         #[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)")]
         pub enum $name { $(#[sea_orm(string_value = $key)] $variant),+ }
 
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-            pub fn key(self) -> &'static str {
-                match self { $(Self::$variant => $key),+ }
-            }
-            pub fn parse(raw: &str) -> Result<Self, &'static str> {
-                match raw.trim() {
-                    $($key $(| $legacy)* => Ok(Self::$variant),)+
-                    _ => Err($error),
-                }
-            }
-        }
+        vocabulary_keys!($name, $error, { $($variant => $key $(| $legacy)*),+ });
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
