@@ -454,37 +454,27 @@ impl Settings {
             14,
             DAYS,
         )?;
-        let page_cache_ttl = match get(
+        let page_cache_ttl = seconds_within(
             "TEILHABE_PAGE_CACHE_SECONDS",
-            file.page_cache_seconds.map(|n| n.to_string()),
-        ) {
-            None => Duration::from_secs(5),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(n) if n <= 3600 => Duration::from_secs(n),
-                _ => {
-                    return Err(ConfigError::new(
-                        "TEILHABE_PAGE_CACHE_SECONDS",
-                        format!("'{raw}' is not a number of seconds from 0 (off) to 3600"),
-                    ));
-                }
-            },
-        };
-        let kiosk_idle = match get(
+            get(
+                "TEILHABE_PAGE_CACHE_SECONDS",
+                file.page_cache_seconds.map(|n| n.to_string()),
+            ),
+            5,
+            0..=3600,
+            "0 (off) to 3600",
+        )?;
+        // The warning shows 20 seconds before the reset, so shorter spans make no sense.
+        let kiosk_idle = seconds_within(
             "TEILHABE_KIOSK_IDLE_SECONDS",
-            file.kiosk_idle_seconds.map(|n| n.to_string()),
-        ) {
-            None => Duration::from_secs(120),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                // The warning shows 20 seconds before the reset, so shorter spans make no sense.
-                Ok(n) if (30..=3600).contains(&n) => Duration::from_secs(n),
-                _ => {
-                    return Err(ConfigError::new(
-                        "TEILHABE_KIOSK_IDLE_SECONDS",
-                        format!("'{raw}' is not a number of seconds from 30 to 3600"),
-                    ));
-                }
-            },
-        };
+            get(
+                "TEILHABE_KIOSK_IDLE_SECONDS",
+                file.kiosk_idle_seconds.map(|n| n.to_string()),
+            ),
+            120,
+            30..=3600,
+            "30 to 3600",
+        )?;
         let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
             None => true,
             Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
@@ -493,21 +483,16 @@ impl Settings {
             None => true,
             Some(raw) => parse_bool("TEILHABE_BACKGROUND_JOBS", &raw)?,
         };
-        let job_interval = match get(
+        let job_interval = seconds_within(
             "TEILHABE_JOB_INTERVAL_SECONDS",
-            file.job_interval_seconds.map(|n| n.to_string()),
-        ) {
-            None => Duration::from_secs(60),
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(n) if (1..=3600).contains(&n) => Duration::from_secs(n),
-                _ => {
-                    return Err(ConfigError::new(
-                        "TEILHABE_JOB_INTERVAL_SECONDS",
-                        format!("'{raw}' is not a number of seconds from 1 to 3600"),
-                    ));
-                }
-            },
-        };
+            get(
+                "TEILHABE_JOB_INTERVAL_SECONDS",
+                file.job_interval_seconds.map(|n| n.to_string()),
+            ),
+            60,
+            1..=3600,
+            "1 to 3600",
+        )?;
 
         let search = match get("TEILHABE_MEILISEARCH_URL", file.meilisearch_url) {
             None => SearchBackend::Embedded,
@@ -677,6 +662,26 @@ fn read_file(path: &Path, required: bool) -> Result<Option<FileConfig>, ConfigEr
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| ConfigError::new(setting(), e.message().to_owned()))
+}
+
+/// A number of seconds within `allowed` (`range` says it in words), or `default` when not set.
+fn seconds_within(
+    setting: &str,
+    raw: Option<String>,
+    default: u64,
+    allowed: std::ops::RangeInclusive<u64>,
+    range: &str,
+) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Duration::from_secs(default));
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if allowed.contains(&n) => Ok(Duration::from_secs(n)),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("'{raw}' is not a number of seconds from {range}"),
+        )),
+    }
 }
 
 fn parse_bool(setting: &str, raw: &str) -> Result<bool, ConfigError> {
