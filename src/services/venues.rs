@@ -1,5 +1,7 @@
 //! Places where offers happen (Probierläden, VHS sites, senior homes, town halls).
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 use serde::Serialize;
 
 use crate::{
@@ -84,12 +86,12 @@ pub async fn by_slug(
     slug: &str,
     districts: &[district::Model],
 ) -> Result<Option<VenueView>, DbErr> {
-    let row = venue::Entity::find()
-        .filter(venue::Column::Slug.eq(slug))
-        .find_also_related(organisation::Entity)
-        .one(db)
-        .await?;
-    Ok(row.and_then(|(v, o)| Some(view(v, o?, districts))))
+    one_view(
+        db,
+        venue::Entity::find().filter(venue::Column::Slug.eq(slug)),
+        districts,
+    )
+    .await
 }
 
 pub async fn by_id(
@@ -97,7 +99,16 @@ pub async fn by_id(
     id: i32,
     districts: &[district::Model],
 ) -> Result<Option<VenueView>, DbErr> {
-    let row = venue::Entity::find_by_id(id)
+    one_view(db, venue::Entity::find_by_id(id), districts).await
+}
+
+/// The one venue `select` finds, with its organisation.
+async fn one_view(
+    db: &DatabaseConnection,
+    select: Select<venue::Entity>,
+    districts: &[district::Model],
+) -> Result<Option<VenueView>, DbErr> {
+    let row = select
         .find_also_related(organisation::Entity)
         .one(db)
         .await?;
