@@ -108,20 +108,19 @@ impl BookingFacts {
         date: &offer_date::Model,
         email: Option<&crate::domain::Email>,
     ) -> Result<Self, BookingError> {
-        let waitlisted = BookingStatus::Waitlisted.as_str();
         let cancelled = BookingStatus::Cancelled.as_str();
         // Without an address there is nothing to compare; an empty address matches no booking.
         let email = email.map_or("", |e| e.as_str());
         let scalar = |select: &mut SelectStatement| -> Expr {
             Expr::SubQuery(None, Box::new(select.to_owned().into()))
         };
-        let bookings_of_date = || {
-            let mut count = Query::select();
-            count
-                .expr(Expr::col(booking::Column::Id).count())
-                .from(booking::Entity)
-                .and_where(booking::Column::DateId.eq(date.id));
-            count
+        let bookings_where = |cond: Condition| {
+            scalar(
+                Query::select()
+                    .expr(Expr::col(booking::Column::Id).count())
+                    .from(booking::Entity)
+                    .cond_where(cond),
+            )
         };
         let select = Query::select()
             .expr_as(
@@ -133,15 +132,13 @@ impl BookingFacts {
                 ),
                 "offer_status",
             )
+            .expr_as(bookings_where(waiting_on(date.id)), "waiting")
             .expr_as(
-                scalar(bookings_of_date().and_where(booking::Column::Status.eq(waitlisted))),
-                "waiting",
-            )
-            .expr_as(
-                scalar(
-                    bookings_of_date()
-                        .and_where(booking::Column::Email.eq(email))
-                        .and_where(booking::Column::Status.ne(cancelled)),
+                bookings_where(
+                    Condition::all()
+                        .add(booking::Column::DateId.eq(date.id))
+                        .add(booking::Column::Email.eq(email))
+                        .add(booking::Column::Status.ne(cancelled)),
                 ),
                 "same_address",
             )
@@ -763,10 +760,16 @@ async fn set_booked(txn: &DatabaseTransaction, date_id: i32, booked: i32) -> Res
         .map(drop)
 }
 
+/// The bookings on a date's waiting list.
+fn waiting_on(date_id: i32) -> Condition {
+    Condition::all()
+        .add(booking::Column::DateId.eq(date_id))
+        .add(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+}
+
 async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64, DbErr> {
     booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+        .filter(waiting_on(date_id))
         .count(conn)
         .await
 }
