@@ -42,7 +42,12 @@ async fn german_state_keys_become_english(settings: teilhabe::config::Settings) 
 
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
-    let before = Migrator::migrations().len() as u32 - 1;
+    // Up to the migration before this one, whatever comes after it later.
+    let all = Migrator::migrations();
+    let before = all
+        .iter()
+        .position(|m| m.name() == "m20261202_000018_english_state_keys")
+        .expect("the migration to English state keys") as u32;
     Migrator::up(&conn, Some(before)).await.unwrap();
     let at = "'2026-03-01 10:00:00+00:00'";
     for sql in [
@@ -90,7 +95,9 @@ async fn german_state_keys_become_english(settings: teilhabe::config::Settings) 
         2,
         "the index learns the new keys"
     );
-    Migrator::down(&conn, Some(1)).await.unwrap();
+    Migrator::down(&conn, Some(all.len() as u32 - before))
+        .await
+        .unwrap();
     let row = conn
         .query_one_raw(sea_orm::Statement::from_string(
             conn.get_database_backend(),
