@@ -7,6 +7,7 @@ pub mod embedded;
 pub mod indexer;
 pub mod meilisearch;
 pub mod reconnecting;
+mod term_counts;
 
 use std::sync::Arc;
 
