@@ -26,6 +26,11 @@ pub fn connection_url(settings: &Settings) -> String {
     }
 }
 
+/// Page cache per SQLite connection: 512 KiB (SQLite reads a negative size as KiB).
+const SQLITE_CACHE_SIZE: &str = "-512";
+/// Prepared statements kept per SQLite connection: the catalogue's filters make a few dozen shapes.
+const SQLITE_STATEMENTS_PER_CONNECTION: usize = 24;
+
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(connection_url(settings));
     options
@@ -40,6 +45,11 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Each of the 16 connections keeps its own page cache and prepared statements; at
+                // SQLite's and sqlx's defaults (2 MB, 100 statements) that was about 20 MB of the
+                // peak for no measurable speed: the file's pages stay in the kernel's cache anyway.
+                .pragma("cache_size", SQLITE_CACHE_SIZE)
+                .statement_cache_capacity(SQLITE_STATEMENTS_PER_CONNECTION)
         });
     Database::connect(options).await
 }
