@@ -596,26 +596,15 @@ fn quoted_printable(text: &str, underscore_is_space: bool) -> Vec<u8> {
 
 /// Delivers the outbox and returns the mails to `to`, oldest first.
 async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
-    app.mails().await;
-    let Ok(entries) = std::fs::read_dir(app.settings.outbox_dir()) else {
-        return vec![];
-    };
-    let mut files: Vec<(std::time::SystemTime, String)> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-        .map(|e| {
-            (
-                e.metadata().unwrap().modified().unwrap(),
-                std::fs::read_to_string(e.path())
-                    .unwrap()
-                    .replace("\r\n", "\n"),
-            )
-        })
+    let files: Vec<String> = app
+        .delivered_mails()
+        .await
+        .into_iter()
+        .map(|raw| raw.replace("\r\n", "\n"))
         .collect();
-    files.sort_by_key(|(t, _)| *t);
     files
         .into_iter()
-        .map(|(_, raw)| {
+        .map(|raw| {
             let message = MimePart::parse(&raw);
             let to = message.header("To");
             let subject = message.header("Subject");

@@ -323,24 +323,50 @@ impl TestApp {
 
     /// Delivers queued mail now (file transport) and returns every message written so far, decoded.
     pub async fn mails(&self) -> Vec<String> {
+        self.delivered_mails()
+            .await
+            .into_iter()
+            // Undo quoted-printable soft breaks so links can be found.
+            .map(|raw| raw.replace("=\r\n", "").replace("=3D", "="))
+            .collect()
+    }
+
+    /// Delivers the outbox and returns every delivered message as written (`.eml`), in the order
+    /// they were queued. File times cannot order them: mails written in one delivery round often
+    /// share a time stamp (the file system's clock ticks in milliseconds).
+    pub async fn delivered_mails(&self) -> Vec<String> {
+        use sea_orm::EntityTrait;
         let sender = teilhabe::startup::mail_sender(&self.settings).expect("mail sender");
         sender.deliver_due(&self.db).await.expect("deliver");
-        let dir = self.settings.outbox_dir();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let queued: HashMap<String, i64> = teilhabe::db::entities::outbox::Entity::find()
+            .all(&self.db)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|row| (row.message_id, row.id))
+            .collect();
+        let Ok(entries) = std::fs::read_dir(self.settings.outbox_dir()) else {
             return vec![];
         };
-        let mut mails: Vec<(std::time::SystemTime, String)> = entries
+        let mut mails: Vec<(Option<i64>, std::time::SystemTime, String)> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
             .map(|e| {
-                let raw = std::fs::read_to_string(e.path()).unwrap();
-                // Undo quoted-printable soft breaks so links can be found.
-                let decoded = raw.replace("=\r\n", "").replace("=3D", "=");
-                (e.metadata().unwrap().modified().unwrap(), decoded)
+                let path = e.path();
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                (
+                    queued.get(stem).copied(),
+                    e.metadata().unwrap().modified().unwrap(),
+                    std::fs::read_to_string(&path).unwrap(),
+                )
             })
             .collect();
-        mails.sort_by_key(|(t, _)| *t);
-        mails.into_iter().map(|(_, m)| m).collect()
+        // Messages whose outbox row is gone (cleaned up) come first, by file time.
+        mails.sort_by_key(|(id, time, _)| (id.is_some(), *id, *time));
+        mails.into_iter().map(|(_, _, raw)| raw).collect()
     }
 
     /// The first link in the newest mail to `to` that starts with `prefix` (a path on the test host).
