@@ -14,6 +14,7 @@ pub mod session;
 pub mod spam;
 pub mod state;
 pub mod submission;
+pub mod throttling;
 
 use actix_web::{
     Error, HttpResponse,
