@@ -1,10 +1,13 @@
 //! The route table: every page and form of the portal, declared once with its path, its handlers
-//! by method and who may use it. The actix configuration is built from it: each resource carries
-//! its entry, so [`require_access`] enforces the declared permission before a handler runs without
-//! matching the path again. The authorization, CSRF and
-//! completeness tests iterate over [`TABLE`], so a new route cannot be missed: a route without an
-//! access rule does not compile, and a public form without a rate limit fails a test below. Record-level rules ("this organisation's course", "nobody approves
-//! their own hours") stay with the use case, which asks `policy.rs`.
+//! by method, who may use it and its rate limit. The actix configuration is built from it: each
+//! resource carries its entry, so [`require_access`] enforces the declared permission before a
+//! handler runs without matching the path again. The authorization, CSRF and completeness tests
+//! iterate over [`TABLE`], so a new route cannot be missed: a route without an access rule does not
+//! compile, and a public form without a rate limit fails a test below. Record-level rules ("this
+//! organisation's course", "nobody approves their own hours") stay with the use case, which asks
+//! `policy.rs`.
+use std::{collections::HashMap, sync::LazyLock};
+
 use actix_web::{
     Error, ResponseError,
     body::{EitherBody, MessageBody},
@@ -14,6 +17,7 @@ use actix_web::{
 };
 
 use super::{
+    api,
     errors::WebError,
     handlers::{
         account, admin, alerts, auth, barrier_report, booking, courses, export, feedback, home,
@@ -30,9 +34,10 @@ use crate::{domain::account::CurrentUser, policy, services::throttle};
 pub enum Access {
     /// Anyone.
     Public,
-    /// Anyone holding the secret in the address or the link (a mail, a printed code, a feed); the
-    /// access log masks it.
-    SecretLink,
+    /// Anyone holding the secret in the address or the link (a mail, a printed code, a feed):
+    /// names the path parameter that holds it (`token` for `{token}`), or the query parameter of a
+    /// mailed link. The access log masks it.
+    SecretLink(&'static str),
     /// A signed-in person with this permission from `policy.rs` (its name, and the function).
     Permission(&'static str, fn(Option<&CurrentUser>) -> bool),
 }
@@ -162,38 +167,38 @@ route_table! {
     "/kalender/{section}.ics" { get: alerts::feed } Public;
     "/benachrichtigung" { get: alerts::signup_form, post: alerts::signup } Public, ALERT_SIGNUP;
     "/benachrichtigung/gesendet" { get: alerts::sent } Public;
-    "/benachrichtigung/bestaetigen/{token}" { get: alerts::confirm_form, post: alerts::confirm } SecretLink;
-    "/benachrichtigung/abmelden/{token}" { get: alerts::unsubscribe_form, post: alerts::unsubscribe } SecretLink;
-    "/rueckmeldung/termin/{date_id}/{code}" { get: feedback::code_form, post: feedback::code_submit } SecretLink, FEEDBACK_CODE;
+    "/benachrichtigung/bestaetigen/{token}" { get: alerts::confirm_form, post: alerts::confirm } SecretLink("token");
+    "/benachrichtigung/abmelden/{token}" { get: alerts::unsubscribe_form, post: alerts::unsubscribe } SecretLink("token");
+    "/rueckmeldung/termin/{date_id}/{code}" { get: feedback::code_form, post: feedback::code_submit } SecretLink("code"), FEEDBACK_CODE;
     // Before `/rueckmeldung/{token}`, which would take `danke` for a token.
     "/rueckmeldung/danke" { get: feedback::thanks } Public;
-    "/rueckmeldung/{token}" { get: feedback::invited_form, post: feedback::invited_submit } SecretLink;
+    "/rueckmeldung/{token}" { get: feedback::invited_form, post: feedback::invited_submit } SecretLink("token");
     "/vorschlaege" { get: proposals::list } Public;
     "/vorschlaege/neu" { get: proposals::new_form, post: proposals::hand_in } Public, PROPOSAL;
     "/vorschlaege/eingereicht" { get: proposals::submitted } Public;
-    "/vorschlaege/eigene/{token}" { get: proposals::own, post: proposals::revise } SecretLink;
-    "/vorschlaege/eigene/{token}/bestaetigen" { post: proposals::confirm_own } SecretLink;
-    "/vorschlaege/unterstuetzen/{token}" { get: proposals::support_confirm_form, post: proposals::support_confirm } SecretLink;
-    "/vorschlaege/folgen/{token}" { get: proposals::follow_confirm_form, post: proposals::follow_confirm } SecretLink;
-    "/vorschlaege/abmelden/{token}" { get: proposals::unfollow_form, post: proposals::unfollow } SecretLink;
+    "/vorschlaege/eigene/{token}" { get: proposals::own, post: proposals::revise } SecretLink("token");
+    "/vorschlaege/eigene/{token}/bestaetigen" { post: proposals::confirm_own } SecretLink("token");
+    "/vorschlaege/unterstuetzen/{token}" { get: proposals::support_confirm_form, post: proposals::support_confirm } SecretLink("token");
+    "/vorschlaege/folgen/{token}" { get: proposals::follow_confirm_form, post: proposals::follow_confirm } SecretLink("token");
+    "/vorschlaege/abmelden/{token}" { get: proposals::unfollow_form, post: proposals::unfollow } SecretLink("token");
     "/vorschlaege/{id}" { get: proposals::show } Public;
     "/vorschlaege/{id}/unterstuetzen" { post: proposals::support } Public, PROPOSAL_SUPPORT;
     "/vorschlaege/{id}/folgen" { post: proposals::follow } Public, PROPOSAL_FOLLOW;
     "/vorschlaege/{id}/melden" { get: proposals::report_form, post: proposals::report } Public, PROPOSAL_REPORT;
-    "/buchung/{token}" { get: booking::manage } SecretLink;
-    "/buchung/{token}/termin.ics" { get: booking::ics } SecretLink;
-    "/buchung/{token}/absagen" { post: booking::cancel } SecretLink;
-    "/buchung/{token}/angebot" { post: booking::answer_offer } SecretLink;
+    "/buchung/{token}" { get: booking::manage } SecretLink("token");
+    "/buchung/{token}/termin.ics" { get: booking::ics } SecretLink("token");
+    "/buchung/{token}/absagen" { post: booking::cancel } SecretLink("token");
+    "/buchung/{token}/angebot" { post: booking::answer_offer } SecretLink("token");
     "/barriere-melden" { get: barrier_report::form, post: barrier_report::submit } Public, BARRIER_REPORT;
     "/barriere-melden/danke" { get: barrier_report::thanks } Public;
     "/anmelden" { get: auth::login_form, post: auth::login } Public, LOGIN;
     "/abmelden" { post: auth::logout } Public;
     "/registrieren" { get: auth::register_form, post: auth::register } Public, REGISTER;
     "/registrieren/gesendet" { get: auth::register_sent } Public;
-    "/konto/bestaetigen" { get: auth::confirm_form, post: auth::confirm } SecretLink;
+    "/konto/bestaetigen" { get: auth::confirm_form, post: auth::confirm } SecretLink("token");
     "/passwort-vergessen" { get: auth::forgot_form, post: auth::forgot } Public, PASSWORD_RESET;
     "/passwort-vergessen/gesendet" { get: auth::forgot_sent } Public;
-    "/passwort-neu" { get: auth::reset_form, post: auth::reset } SecretLink;
+    "/passwort-neu" { get: auth::reset_form, post: auth::reset } SecretLink("token");
     // Protected pages: every path here has a row in tests/api/authorization.rs.
     "/konto" { get: account::overview } permission!(can_use_account);
     "/konto/daten" { get: account::download } permission!(can_use_account);
@@ -202,7 +207,7 @@ route_table! {
     "/konto/loeschen" { get: account::delete_form, post: account::delete } permission!(can_use_account);
     "/konto/geloescht" { get: account::deleted } Public;
     "/konto/email" { get: account::email_form, post: account::change_email } permission!(can_use_account), EMAIL_CHANGE;
-    "/konto/email-bestaetigen" { get: account::confirm_email_form, post: account::confirm_email } SecretLink;
+    "/konto/email-bestaetigen" { get: account::confirm_email_form, post: account::confirm_email } SecretLink("token");
     "/verwaltung" { get: admin::index } permission!(can_open_back_office);
     "/verwaltung/nutzer" { get: admin::users } permission!(can_manage_users);
     "/verwaltung/nutzer/{id}" { get: admin::user } permission!(can_manage_users);
@@ -259,7 +264,7 @@ route_table! {
     "/freiwillige/einsaetze/{id}/abmelden" { post: volunteers::withdraw } permission!(can_volunteer);
     "/freiwillige/kalender" { post: volunteers::renew_feed } permission!(can_volunteer);
     "/freiwillige/kalender/sperren" { post: volunteers::revoke_feed } permission!(can_volunteer);
-    "/freiwillige/kalender/{token}" { get: volunteers::feed } SecretLink;
+    "/freiwillige/kalender/{token}" { get: volunteers::feed } SecretLink("token");
     "/freiwillige/stunden" { get: volunteers::hours } permission!(can_volunteer);
     "/freiwillige/stunden.csv" { get: volunteers::hours_csv } permission!(can_volunteer);
     "/verwaltung/wirkung" { get: impact::show } permission!(can_view_impact);
@@ -280,6 +285,22 @@ route_table! {
     "/kiosk/danke/{what}" { get: kiosk::thanks } Public;
     "/kiosk/leichte-sprache" { get: kiosk::easy_language } Public;
     "/kiosk/hilfe" { get: kiosk::help } Public;
+}
+
+/// The secret parameter of a route pattern: the table's secret links and the API's
+/// ([`api::SECRET_LINKS`]), for the access log.
+pub fn secret_parameter(pattern: &str) -> Option<&'static str> {
+    static SECRETS: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+        TABLE
+            .iter()
+            .filter_map(|route| match route.access {
+                Access::SecretLink(name) => Some((route.path, name)),
+                _ => None,
+            })
+            .chain(api::SECRET_LINKS.iter().copied())
+            .collect()
+    });
+    SECRETS.get(pattern).copied()
 }
 
 /// The table's entry of the route a request was routed to (set on its resource by [`register`]).
@@ -331,6 +352,21 @@ mod tests {
             "only from a paired terminal, about a recent date in its venue",
         ),
     ];
+
+    #[test]
+    fn every_parameter_named_like_a_secret_is_a_secret_link() {
+        for route in TABLE {
+            for name in ["token", "code"] {
+                if route.path.contains(&format!("{{{name}}}")) {
+                    assert!(
+                        matches!(route.access, Access::SecretLink(secret) if secret == name),
+                        "{}: its {{{name}}} grants access, so the route is SecretLink({name:?})",
+                        route.path
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_public_form_has_a_rate_limit() {
