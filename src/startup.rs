@@ -227,7 +227,8 @@ fn spawn_housekeeping(
                 tracing::warn!(error = %e, "old export downloads could not be removed");
             }
             if let Err(e) =
-                routes::submission::delete_older_than(&db, chrono::Duration::days(1)).await
+                crate::services::form_submissions::delete_older_than(&db, chrono::Duration::days(1))
+                    .await
             {
                 tracing::warn!(error = %e, "old form keys could not be removed");
             }

@@ -5,7 +5,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    dates::published_course_date,
     error::{ApiError, ErrorCode, ErrorResponse},
     views::{BookingCancelled, BookingCreated, BookingState, Links},
 };
@@ -15,7 +14,10 @@ use crate::{
         booking::{BookingRequest, Channel},
     },
     i18n::Translations,
-    services::booking::{self as engine, BookingError},
+    services::{
+        booking::{self as engine, BookingError},
+        catalogue::published_course_date,
+    },
     web::{
         errors::WebError,
         route_table,
