@@ -97,7 +97,6 @@ mod tests {
         "handlers/admin.rs",
         "handlers/booking.rs",
         "handlers/courses.rs",
-        "handlers/export.rs",
         "handlers/kiosk.rs",
         "handlers/offer_admin.rs",
         "handlers/proposal_admin.rs",
