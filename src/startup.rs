@@ -227,7 +227,8 @@ fn spawn_housekeeping(
                 tracing::warn!(error = %e, "old export downloads could not be removed");
             }
             if let Err(e) =
-                routes::submission::delete_older_than(&db, chrono::Duration::days(1)).await
+                crate::services::form_submissions::delete_older_than(&db, chrono::Duration::days(1))
+                    .await
             {
                 tracing::warn!(error = %e, "old form keys could not be removed");
             }
@@ -381,9 +382,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(middleware::from_fn(routes::submission::middleware))
+                // The route table adds each route's access check and form-submission claim to its
+                // resource, inside these.
                 .wrap(middleware::from_fn(page_cache::middleware))
-                .wrap(middleware::from_fn(routes::route_table::require_access))
                 .wrap(middleware::ErrorHandlers::new().default_handler(render_error_page))
                 .wrap(middleware::from_fn(session::middleware))
                 .wrap(middleware::from_fn(language::negotiate))

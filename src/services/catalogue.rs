@@ -1,14 +1,17 @@
 //! The public catalogue: upcoming dates of published offers with filters that combine, and an offer's
 //! detail. One query builder serves the HTML pages, the print programme, the calendar feeds and the API.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, Statement,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 use serde::Serialize;
 
+use super::venues::VenueFacts;
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
     domain::offer::{CatalogueFilter, OfferKind},
@@ -576,6 +579,138 @@ pub async fn published_offer(
         None => None,
     };
     Ok(Some((found, org, place)))
+}
+
+/// A date of a published course, in whatever state (past and cancelled dates included).
+pub async fn published_course_date(
+    db: &DatabaseConnection,
+    date_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<Entry>, DbErr> {
+    let Some(entry) = date(db, date_id, now).await? else {
+        return Ok(None);
+    };
+    if entry.date.kind != OfferKind::Course.key() {
+        return Ok(None);
+    }
+    let published = offer::Entity::find_by_id(entry.date.offer_id)
+        .one(db)
+        .await?
+        .is_some_and(|o| o.status == "published");
+    Ok(published.then_some(entry))
+}
+
+/// A published course with its place and how many of its dates are upcoming.
+pub struct CourseSummary {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub topic: String,
+    pub level: String,
+    pub target_group: String,
+    pub language: String,
+    pub price_cents: i32,
+    pub organisation_name: String,
+    pub online: bool,
+    pub venue: Option<VenueFacts>,
+    pub upcoming_dates: u64,
+}
+
+/// One page of published courses.
+pub struct CoursePage {
+    pub courses: Vec<CourseSummary>,
+    /// Courses on all pages.
+    pub total: u64,
+    /// The page returned (1-based); a page beyond the last gives the last.
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// Published courses in the order of their slug, page by page, including courses without upcoming
+/// dates (four queries: the page with its count, organisations, venues, upcoming dates).
+pub async fn published_courses(
+    db: &DatabaseConnection,
+    page: u64,
+    per_page: u64,
+    now: DateTime<Utc>,
+) -> Result<CoursePage, DbErr> {
+    let paginator = offer::Entity::find()
+        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Kind.eq(OfferKind::Course.key()))
+        .order_by_asc(offer::Column::Slug)
+        .order_by_asc(offer::Column::Id)
+        .paginate(db, per_page);
+    let counted = paginator.num_items_and_pages().await?;
+    let pages = std::cmp::max(counted.number_of_pages, 1);
+    let page = std::cmp::min(page, pages);
+    let offers = paginator.fetch_page(page - 1).await?;
+
+    let organisation_ids: Vec<i32> = offers.iter().map(|o| o.organisation_id).collect();
+    let venue_ids: Vec<i32> = offers.iter().filter_map(|o| o.venue_id).collect();
+    let offer_ids: Vec<i32> = offers.iter().map(|o| o.id).collect();
+    let organisations: HashMap<i32, String> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(organisation_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let venues: HashMap<i32, venue::Model> = venue::Entity::find()
+        .filter(venue::Column::Id.is_in(venue_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    // Upcoming as the catalogue lists dates: ahead and not cancelled.
+    let upcoming: HashMap<i32, i64> = offer_date::Entity::find()
+        .select_only()
+        .column(offer_date::Column::OfferId)
+        .column_as(Expr::col(offer_date::Column::Id).count(), "n")
+        .filter(offer_date::Column::OfferId.is_in(offer_ids))
+        .filter(offer_date::Column::StartsAt.gt(now))
+        .filter(offer_date::Column::Status.ne("cancelled"))
+        .group_by(offer_date::Column::OfferId)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+
+    let courses = offers
+        .into_iter()
+        .map(|o| CourseSummary {
+            organisation_name: organisations
+                .get(&o.organisation_id)
+                .cloned()
+                .unwrap_or_default(),
+            online: o.venue_id.is_none(),
+            venue: o
+                .venue_id
+                .and_then(|id| venues.get(&id))
+                .cloned()
+                .map(VenueFacts::from),
+            upcoming_dates: upcoming
+                .get(&o.id)
+                .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
+            id: o.id,
+            slug: o.slug,
+            title: o.title,
+            description: o.description,
+            topic: o.topic,
+            level: o.level,
+            target_group: o.target_group,
+            language: o.language,
+            price_cents: o.price_cents,
+        })
+        .collect();
+    Ok(CoursePage {
+        courses,
+        total: counted.number_of_items,
+        page,
+        pages,
+    })
 }
 
 /// Slugs of published offers with an upcoming date, for the sitemap.

@@ -4,12 +4,13 @@
 //! instance can hand it out. A job whose instance died is taken up again.
 use std::{path::Path, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
 };
+use serde::Serialize;
 
 use super::audit;
 use crate::{
@@ -226,16 +227,42 @@ pub async fn recent(db: &DatabaseConnection, limit: u64) -> Result<Vec<export_jo
         .await
 }
 
+/// A recorded export run, as the back office lists it.
+#[derive(Serialize)]
+pub struct RunSummary {
+    pub finished_at: DateTime<Utc>,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub format: String,
+    /// Message id naming how the run was started.
+    pub started_through: &'static str,
+}
+
+fn started_through(run: &export_run::Model) -> &'static str {
+    match run.started_by.split(':').next() {
+        _ if run.scheduled => "export-by-schedule",
+        Some("web") => "export-by-web",
+        Some("api") => "export-by-api",
+        _ => "export-by-cli",
+    }
+}
+
 /// The newest recorded runs of every kind (command line, API, back office).
-pub async fn recent_runs(
-    db: &DatabaseConnection,
-    limit: u64,
-) -> Result<Vec<export_run::Model>, DbErr> {
-    export_run::Entity::find()
+pub async fn recent_runs(db: &DatabaseConnection, limit: u64) -> Result<Vec<RunSummary>, DbErr> {
+    Ok(export_run::Entity::find()
         .order_by_desc(export_run::Column::FinishedAt)
         .limit(limit)
         .all(db)
-        .await
+        .await?
+        .into_iter()
+        .map(|r| RunSummary {
+            started_through: started_through(&r),
+            finished_at: r.finished_at,
+            period_from: r.period_from,
+            period_to: r.period_to,
+            format: r.format,
+        })
+        .collect())
 }
 
 pub async fn find(db: &DatabaseConnection, id: i32) -> Result<Option<export_job::Model>, DbErr> {

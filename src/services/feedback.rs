@@ -55,13 +55,6 @@ pub struct FeedbackDesk {
     pub code_valid_for: chrono::Duration,
 }
 
-/// Forms one client address may send through printed codes in an hour: a printed code is public, so
-/// without this one device could fill in a date's share of forms alone.
-pub const CODE_FORMS_PER_ADDRESS: Limit = Limit {
-    max: 30,
-    window: chrono::Duration::hours(1),
-};
-
 /// Who could have been at `date`: places booked and not marked absent (a course's sessions count
 /// those of its first date) and places kept for people who walk in; without registration, its
 /// capacity.
@@ -221,16 +214,16 @@ impl FeedbackDesk {
         code: &str,
         input: FeedbackInput,
         now: DateTime<Utc>,
-        client_bucket: Option<&str>,
+        client_buckets: &[(String, Limit)],
     ) -> Result<(), FeedbackError> {
         let txn = crate::db::begin_write(&self.db).await?;
         self.open_code(&txn, date_id, code, now, true).await?;
         // Counted in this transaction, so only forms that are stored count against the client.
-        if let Some(bucket) = client_bucket
-            && throttle::take_in(&txn, &[(bucket, CODE_FORMS_PER_ADDRESS)])
-                .await?
-                .is_some()
-        {
+        let buckets: Vec<(&str, Limit)> = client_buckets
+            .iter()
+            .map(|(bucket, limit)| (bucket.as_str(), *limit))
+            .collect();
+        if throttle::take_in(&txn, &buckets).await?.is_some() {
             return Err(FeedbackError::Throttled);
         }
         store(&txn, date_id, FeedbackChannel::Qr, input, now).await?;

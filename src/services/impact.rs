@@ -4,10 +4,27 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    Value,
+};
 use serde::Serialize;
 
-use crate::domain::proposal::ProposalStatus;
+use crate::{db::entities::organisation, domain::proposal::ProposalStatus};
+
+/// The districts of these organisations (one query).
+pub async fn districts_of(
+    db: &impl ConnectionTrait,
+    organisations: Vec<i32>,
+) -> Result<Vec<String>, DbErr> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(organisations))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|o| o.district_key)
+        .collect())
+}
 
 /// Which figures to show: calendar months `from..=to` (first days), optionally one district.
 #[derive(Debug, Clone, PartialEq, Eq)]

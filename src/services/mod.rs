@@ -11,6 +11,7 @@ pub mod course_alerts;
 pub mod csv_rows;
 pub mod export_jobs;
 pub mod feedback;
+pub mod form_submissions;
 pub mod impact;
 pub mod kiosk;
 pub mod offer_admin;

@@ -104,6 +104,19 @@ pub const KIOSK_ALERTS_PER_TERMINAL: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// Forms one client address may send through printed codes in an hour: a printed code is public, so
+/// without this one device could fill in a date's share of forms alone.
+pub const CODE_FORMS_PER_ADDRESS: Limit = Limit {
+    max: 30,
+    window: Duration::hours(1),
+};
+
+/// Pairing attempts per client address and hour.
+pub const KIOSK_PAIRING_PER_ADDRESS: Limit = Limit {
+    max: 10,
+    window: Duration::hours(1),
+};
+
 /// Buckets hold hashes, so the table stores no addresses in clear.
 pub fn bucket(kind: &str, key: &str) -> String {
     format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])

@@ -1,4 +1,6 @@
 //! Places where offers happen (Probierläden, VHS sites, senior homes, town halls).
+use std::collections::HashMap;
+
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Select,
 };
@@ -54,6 +56,58 @@ fn view(v: venue::Model, org: organisation::Model, districts: &[district::Model]
         organisation_phone: org.phone,
         organisation_website: org.website,
     }
+}
+
+/// Where an offer takes place, with what matters for access (the API shows it with its dates).
+#[derive(Debug, Clone)]
+pub struct VenueFacts {
+    pub slug: String,
+    pub name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub town: String,
+    pub district_key: String,
+    pub step_free: bool,
+    pub accessible_toilet: bool,
+    pub hearing_loop: bool,
+    pub parking: bool,
+}
+
+impl From<venue::Model> for VenueFacts {
+    fn from(v: venue::Model) -> Self {
+        Self {
+            slug: v.slug,
+            name: v.name,
+            street: v.street,
+            postal_code: v.postal_code,
+            town: v.town,
+            district_key: v.district_key,
+            step_free: v.step_free,
+            accessible_toilet: v.accessible_toilet,
+            hearing_loop: v.hearing_loop,
+            parking: v.parking,
+        }
+    }
+}
+
+/// Venues by slug, for the dates of one page (one query).
+pub async fn facts_by_slug(
+    db: &DatabaseConnection,
+    slugs: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, VenueFacts>, DbErr> {
+    let mut slugs: Vec<String> = slugs.into_iter().collect();
+    slugs.sort();
+    slugs.dedup();
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(venue::Entity::find()
+        .filter(venue::Column::Slug.is_in(slugs))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.slug.clone(), v.into()))
+        .collect())
 }
 
 pub async fn list(
@@ -113,6 +167,17 @@ async fn one_view(
         .one(db)
         .await?;
     Ok(row.and_then(|(v, o)| Some(view(v, o?, districts))))
+}
+
+/// Every venue as (slug, "name (town)") by name, for a choice in a form.
+pub async fn choices(db: &DatabaseConnection) -> Result<Vec<(String, String)>, DbErr> {
+    Ok(venue::Entity::find()
+        .order_by_asc(venue::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.slug, format!("{} ({})", v.name, v.town)))
+        .collect())
 }
 
 pub async fn all_slugs(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {

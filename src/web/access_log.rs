@@ -9,28 +9,24 @@ use actix_web::{
 };
 use tracing::Instrument;
 
+use super::route_table;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The request's id, for pages that show it (the error page, so support can find the log lines).
 #[derive(Clone)]
 pub struct RequestId(pub String);
 
-/// Route parameters that are secrets (bearer links: a booking, the API's cancel token, a volunteer's
-/// calendar feed, own proposals, feedback links and printed codes, support, follow and unfollow
-/// links). Routes name their parameter like this exactly when the value grants access, so the log
-/// follows the route table: a new secret route is masked by naming its parameter `{token}`.
-pub const SECRET_PARAMETERS: &[&str] = &["token", "code", "cancel_token"];
-
-/// Whether a route pattern (`/buchung/{token}`) has a secret parameter.
+/// Whether a route pattern (`/buchung/{token}`) holds its secret in the path: the route table
+/// (and the API's list) name the secret parameter of every secret link.
 pub fn is_secret_route(pattern: &str) -> bool {
-    pattern.split('/').any(is_secret_segment)
+    route_table::secret_parameter(pattern)
+        .is_some_and(|secret| pattern.split('/').any(|s| is_secret_segment(s, secret)))
 }
 
-fn is_secret_segment(pattern_segment: &str) -> bool {
-    SECRET_PARAMETERS.iter().any(|name| {
-        pattern_segment.contains(&format!("{{{name}}}"))
-            || pattern_segment.contains(&format!("{{{name}:"))
-    })
+fn is_secret_segment(pattern_segment: &str, secret: &str) -> bool {
+    pattern_segment.contains(&format!("{{{secret}}}"))
+        || pattern_segment.contains(&format!("{{{secret}:"))
 }
 
 /// The path as it may be logged: every segment that the matching route pattern names as a secret
@@ -44,16 +40,21 @@ pub fn loggable_path<'a>(path: &'a str, pattern: Option<&str>) -> std::borrow::C
             None => path.into(),
         };
     };
-    if !is_secret_route(pattern) {
-        return path.into();
+    match route_table::secret_parameter(pattern) {
+        Some(secret) => masked(path, pattern, secret).into(),
+        None => path.into(),
     }
+}
+
+/// `path` with every segment where `pattern` has the parameter `secret` replaced by `…`.
+fn masked(path: &str, pattern: &str, secret: &str) -> String {
     let segments: Vec<&str> = path.split('/').collect();
     let patterns: Vec<&str> = pattern.split('/').collect();
     let mut masked = Vec::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
         match patterns.get(i) {
             // A fixed suffix such as `.ics` after the secret stays readable.
-            Some(p) if is_secret_segment(p) => {
+            Some(p) if is_secret_segment(p, secret) => {
                 let suffix = p.rsplit_once('}').map(|(_, s)| s).unwrap_or("");
                 masked.push(if !suffix.is_empty() && segment.ends_with(suffix) {
                     format!("…{suffix}")
@@ -69,7 +70,7 @@ pub fn loggable_path<'a>(path: &'a str, pattern: Option<&str>) -> std::borrow::C
             }
         }
     }
-    masked.join("/").into()
+    masked.join("/")
 }
 
 /// Gives every request an id, runs it inside a span carrying that id (so every log line of the request
@@ -100,7 +101,7 @@ pub async fn access_log(
 
 #[cfg(test)]
 mod tests {
-    use super::loggable_path;
+    use super::{loggable_path, masked};
 
     #[test]
     fn secret_segments_named_by_the_pattern_are_masked() {
@@ -123,7 +124,7 @@ mod tests {
             "/rueckmeldung/termin/7/…"
         );
         assert_eq!(
-            loggable_path("/x/geheim.ics", Some("/x/{token}.ics")),
+            masked("/x/geheim.ics", "/x/{token}.ics", "token"),
             "/x/….ics"
         );
         assert_eq!(

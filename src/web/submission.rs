@@ -13,12 +13,10 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 use super::{handlers::see_other, state::AppState};
-use crate::db::entities::form_submission;
+use crate::services::form_submissions::{self, Claim};
 
 /// The hidden field's name.
 pub const FIELD: &str = "einreichung";
@@ -62,36 +60,6 @@ impl Submission {
     }
 }
 
-enum Claim {
-    /// This request handles the form.
-    Mine,
-    /// The first submission led here.
-    Done(String),
-    /// The first submission is still being handled.
-    Busy,
-}
-
-async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, sea_orm::DbErr> {
-    let inserted = form_submission::ActiveModel {
-        key_hash: Set(key_hash.to_owned()),
-        location: Set(None),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await;
-    if inserted.is_ok() {
-        return Ok(Claim::Mine);
-    }
-    match form_submission::Entity::find_by_id(key_hash)
-        .one(db)
-        .await?
-    {
-        Some(row) => Ok(row.location.map_or(Claim::Busy, Claim::Done)),
-        // Released by a first attempt that was refused in the meantime: try again.
-        None => Ok(Claim::Busy),
-    }
-}
-
 /// Runs the handler once per submission: a repeat gets the first one's redirect. A refused
 /// submission (anything but a redirect) releases its key, so the corrected form can be sent.
 pub async fn middleware(
@@ -107,7 +75,7 @@ pub async fn middleware(
     let db = &state.db;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let claimed = match claim(db, &key_hash).await {
+        let claimed = match form_submissions::claim(db, &key_hash).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 // Without the record the form is still handled: a lost duplicate check is better
@@ -140,36 +108,13 @@ pub async fn middleware(
         .and_then(|l| l.to_str().ok())
         .map(str::to_owned);
     let kept = match location {
-        Some(location) => form_submission::Entity::update_many()
-            .col_expr(
-                form_submission::Column::Location,
-                sea_orm::sea_query::Expr::value(location),
-            )
-            .filter(form_submission::Column::KeyHash.eq(key_hash.as_str()))
-            .exec(db)
-            .await
-            .map(drop),
-        None => form_submission::Entity::delete_by_id(key_hash.as_str())
-            .exec(db)
-            .await
-            .map(drop),
+        Some(location) => form_submissions::keep_location(db, &key_hash, location).await,
+        None => form_submissions::release(db, &key_hash).await,
     };
     if let Err(e) = kept {
         tracing::warn!(error = %e, "the result of a form could not be kept for a repeat");
     }
     Ok(res.map_into_left_body())
-}
-
-/// Keys are only needed while someone might send the same form again.
-pub async fn delete_older_than(
-    db: &DatabaseConnection,
-    age: chrono::Duration,
-) -> Result<u64, sea_orm::DbErr> {
-    Ok(form_submission::Entity::delete_many()
-        .filter(form_submission::Column::CreatedAt.lt(Utc::now() - age))
-        .exec(db)
-        .await?
-        .rows_affected)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    dates::published_course_date,
     error::{ApiError, ErrorCode, ErrorResponse},
     views::{BookingCancelled, BookingCreated, BookingState, Links},
 };
@@ -17,9 +16,14 @@ use crate::{
     i18n::Translations,
     services::{
         booking::{self as engine, BookingError},
-        throttle,
+        catalogue::published_course_date,
     },
-    web::{spam::client_address, state::AppState},
+    web::{
+        errors::WebError,
+        route_table,
+        state::AppState,
+        throttling::{self, Subject},
+    },
 };
 
 /// Language of the mails about the booking.
@@ -148,12 +152,20 @@ pub async fn create(
             .copied()
             .unwrap_or_default(),
     };
-    let bucket = throttle::bucket("booking-address", &client_address(&req));
-    if state.settings.rate_limits
-        && let Some(minutes) =
-            throttle::take(db, &[(&bucket, throttle::BOOKING_PER_ADDRESS)]).await?
-    {
-        return Err(ApiError::rate_limited(minutes));
+    let taken = throttling::take_declared(
+        &req,
+        &state,
+        None,
+        &route_table::BOOKING,
+        Subject::default(),
+    )
+    .await
+    .map_err(|e| match e {
+        WebError::Database(e) => ApiError::from(e),
+        other => ApiError::internal(&other),
+    })?;
+    if let Err(refused) = taken {
+        return Err(ApiError::rate_limited(refused.minutes));
     }
 
     let booked = state

@@ -1,24 +1,13 @@
 //! `GET /api/v1/courses`: published courses, page by page.
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, ExprTrait},
-};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::{
     error::{ApiError, ErrorResponse},
     views::{Course, CoursePage, Links},
 };
-use crate::{
-    db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::OfferKind,
-    web::state::AppState,
-};
+use crate::{services::catalogue, web::state::AppState};
 
 pub const DEFAULT_PER_PAGE: u64 = 20;
 pub const MAX_PER_PAGE: u64 = 100;
@@ -73,88 +62,20 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<CoursesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = course_page(
-        &state.db,
-        query.page(),
-        query.per_page(),
-        Utc::now(),
-        &Links::new(&state),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
-}
-
-async fn course_page(
-    db: &DatabaseConnection,
-    page: u64,
-    per_page: u64,
-    now: DateTime<Utc>,
-    links: &Links,
-) -> Result<CoursePage, DbErr> {
-    let paginator = offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
-        .filter(offer::Column::Kind.eq(OfferKind::Course.key()))
-        .order_by_asc(offer::Column::Slug)
-        .order_by_asc(offer::Column::Id)
-        .paginate(db, per_page);
-    let counted = paginator.num_items_and_pages().await?;
-    let pages = std::cmp::max(counted.number_of_pages, 1);
-    let page = std::cmp::min(page, pages);
-    let offers = paginator.fetch_page(page - 1).await?;
-
-    let organisation_ids: Vec<i32> = offers.iter().map(|o| o.organisation_id).collect();
-    let venue_ids: Vec<i32> = offers.iter().filter_map(|o| o.venue_id).collect();
-    let offer_ids: Vec<i32> = offers.iter().map(|o| o.id).collect();
-    let organisations: HashMap<i32, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(organisation_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let venues: HashMap<i32, venue::Model> = venue::Entity::find()
-        .filter(venue::Column::Id.is_in(venue_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
-    // The same notion of "upcoming" as the catalogue: ahead and not cancelled.
-    let upcoming: HashMap<i32, i64> = offer_date::Entity::find()
-        .select_only()
-        .column(offer_date::Column::OfferId)
-        .column_as(Expr::col(offer_date::Column::Id).count(), "n")
-        .filter(offer_date::Column::OfferId.is_in(offer_ids))
-        .filter(offer_date::Column::StartsAt.gt(now))
-        .filter(offer_date::Column::Status.ne("cancelled"))
-        .group_by(offer_date::Column::OfferId)
-        .into_tuple::<(i32, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-
-    let items = offers
-        .into_iter()
-        .map(|o| {
-            let organisation_name = organisations
-                .get(&o.organisation_id)
-                .cloned()
-                .unwrap_or_default();
-            let venue = o.venue_id.and_then(|id| venues.get(&id));
-            let dates = upcoming
-                .get(&o.id)
-                .map_or(0, |n| u64::try_from(*n).unwrap_or(0));
-            Course::new(o, organisation_name, venue, dates, links)
-        })
-        .collect();
-    Ok(CoursePage {
-        items,
-        total: counted.number_of_items,
-        page,
-        pages,
+    let per_page = query.per_page();
+    let found = catalogue::published_courses(&state.db, query.page(), per_page, Utc::now()).await?;
+    let links = Links::new(&state);
+    Ok(HttpResponse::Ok().json(CoursePage {
+        items: found
+            .courses
+            .into_iter()
+            .map(|c| Course::new(c, &links))
+            .collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
         per_page,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -1,16 +1,14 @@
 //! `GET /api/v1/dates` with the filters of the HTML catalogue, and `GET /api/v1/dates/{id}`.
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use chrono::Utc;
 
 use super::{
     error::{ApiError, ErrorResponse},
-    views::{CourseDate, DatePage, Links, venues_by_slug},
+    views::{CourseDate, DatePage, Links},
 };
 use crate::{
-    db::entities::offer,
     domain::offer::{CatalogueFilter, CatalogueQuery, OfferKind},
-    services::catalogue::{self, Entry},
+    services::{catalogue, venues},
     web::state::AppState,
 };
 
@@ -55,7 +53,7 @@ pub async fn list(
         .map_err(|errors| ApiError::validation(&state.translations, &errors))?;
     let now = Utc::now();
     let found = catalogue::search(&state.db, OfferKind::Course, &filter, now).await?;
-    let venues = venues_by_slug(
+    let venues = venues::facts_by_slug(
         &state.db,
         found
             .entries
@@ -75,25 +73,6 @@ pub async fn list(
         pages: found.pages,
         per_page: catalogue::PAGE_SIZE,
     }))
-}
-
-/// A date of a published course, in whatever state (past and cancelled dates included).
-pub async fn published_course_date(
-    db: &DatabaseConnection,
-    date_id: i32,
-    now: DateTime<Utc>,
-) -> Result<Option<Entry>, DbErr> {
-    let Some(entry) = catalogue::date(db, date_id, now).await? else {
-        return Ok(None);
-    };
-    if entry.date.kind != OfferKind::Course.key() {
-        return Ok(None);
-    }
-    let published = offer::Entity::find_by_id(entry.date.offer_id)
-        .one(db)
-        .await?
-        .is_some_and(|o| o.status == "published");
-    Ok(published.then_some(entry))
 }
 
 #[utoipa::path(
@@ -116,9 +95,9 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let entry = published_course_date(&state.db, *id, Utc::now())
+    let entry = catalogue::published_course_date(&state.db, *id, Utc::now())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let venues = venues_by_slug(&state.db, entry.date.venue_slug.clone()).await?;
+    let venues = venues::facts_by_slug(&state.db, entry.date.venue_slug.clone()).await?;
     Ok(HttpResponse::Ok().json(CourseDate::new(&entry, &venues, &Links::new(&state))))
 }

@@ -21,6 +21,10 @@ use utoipa::OpenApi;
 
 use error::{ApiError, ErrorCode, ErrorDetail, ErrorResponse, FieldProblem};
 
+/// The API's routes whose path holds a secret, with its parameter, for the access log (the HTML
+/// routes declare theirs in the route table).
+pub const SECRET_LINKS: &[(&str, &str)] = &[("/api/v1/bookings/{cancel_token}", "cancel_token")];
+
 /// Booking requests are small; anything larger is not a booking.
 const JSON_LIMIT: usize = 16 * 1024;
 

@@ -2,14 +2,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    db::entities::{offer, venue},
     domain::booking::BookingStatus,
-    services::catalogue::Entry,
+    services::{
+        catalogue::{CourseSummary, Entry},
+        venues::VenueFacts,
+    },
     web::state::AppState,
 };
 
@@ -70,7 +71,7 @@ pub struct Venue {
 }
 
 impl Venue {
-    pub fn from_model(v: &venue::Model, links: &Links) -> Self {
+    pub fn new(v: &VenueFacts, links: &Links) -> Self {
         Self {
             slug: v.slug.clone(),
             name: v.name.clone(),
@@ -85,26 +86,6 @@ impl Venue {
             url: links.venue(&v.slug),
         }
     }
-}
-
-/// Venues by slug, for the dates of one page (one query).
-pub async fn venues_by_slug(
-    db: &DatabaseConnection,
-    slugs: impl IntoIterator<Item = String>,
-) -> Result<HashMap<String, venue::Model>, DbErr> {
-    let mut slugs: Vec<String> = slugs.into_iter().collect();
-    slugs.sort();
-    slugs.dedup();
-    if slugs.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(venue::Entity::find()
-        .filter(venue::Column::Slug.is_in(slugs))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.slug.clone(), v))
-        .collect())
 }
 
 /// A published course.
@@ -184,7 +165,7 @@ pub struct CourseDate {
 }
 
 impl CourseDate {
-    pub fn new(entry: &Entry, venues: &HashMap<String, venue::Model>, links: &Links) -> Self {
+    pub fn new(entry: &Entry, venues: &HashMap<String, VenueFacts>, links: &Links) -> Self {
         let d = &entry.date;
         Self {
             id: d.date_id,
@@ -207,7 +188,7 @@ impl CourseDate {
                 .venue_slug
                 .as_ref()
                 .and_then(|slug| venues.get(slug))
-                .map(|v| Venue::from_model(v, links)),
+                .map(|v| Venue::new(v, links)),
             url: links.course(&d.offer_slug),
             booking_url: links.booking_form(&d.offer_slug, d.date_id),
             ics_url: links.date_ics(d.date_id),
@@ -216,28 +197,22 @@ impl CourseDate {
 }
 
 impl Course {
-    pub fn new(
-        o: offer::Model,
-        organisation_name: String,
-        venue: Option<&venue::Model>,
-        upcoming_dates: u64,
-        links: &Links,
-    ) -> Self {
+    pub fn new(c: CourseSummary, links: &Links) -> Self {
         Self {
-            id: o.id,
-            url: links.course(&o.slug),
-            online: o.venue_id.is_none(),
-            venue: venue.map(|v| Venue::from_model(v, links)),
-            slug: o.slug,
-            title: o.title,
-            description: o.description,
-            topic: o.topic,
-            level: o.level,
-            target_group: o.target_group,
-            language: o.language,
-            price_cents: o.price_cents,
-            organisation_name,
-            upcoming_dates,
+            id: c.id,
+            url: links.course(&c.slug),
+            online: c.online,
+            venue: c.venue.as_ref().map(|v| Venue::new(v, links)),
+            slug: c.slug,
+            title: c.title,
+            description: c.description,
+            topic: c.topic,
+            level: c.level,
+            target_group: c.target_group,
+            language: c.language,
+            price_cents: c.price_cents,
+            organisation_name: c.organisation_name,
+            upcoming_dates: c.upcoming_dates,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! "Mein Konto": what is stored about me, download it, delete the account.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
@@ -8,13 +8,14 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit, own_bookings, own_proposals, throttle,
+        audit, own_bookings, own_proposals,
     },
     web::{
         errors::WebError,
         handlers::auth::{composer, message},
         notice::{Done, see_other_done},
         page::Page,
+        throttling::{self, Refused, Subject},
     },
 };
 
@@ -152,6 +153,7 @@ pub async fn email_form(page: Page) -> Result<HttpResponse, WebError> {
 }
 
 pub async fn change_email(
+    req: HttpRequest,
     page: Page,
     form: web::Form<EmailForm>,
 ) -> Result<HttpResponse, WebError> {
@@ -165,20 +167,8 @@ pub async fn change_email(
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return email_page(&page, &form, &errors);
     };
-    // Each request checks the password, so a hijacked session must not try it without limit.
-    let bucket = throttle::bucket("email-change", &user.id.to_string());
-    if page.state().settings.rate_limits
-        && throttle::take(
-            &page.state().db,
-            &[(&bucket, throttle::EMAIL_CHANGE_PER_ACCOUNT)],
-        )
-        .await?
-        .is_some()
-    {
-        errors.add("email", "error-throttled");
-        let mut response = email_page(&page, &form, &errors)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return Refused::answer(email_page(&page, &form, &refused.errors));
     }
     match accounts::request_email_change(
         &page.state().db,

@@ -19,13 +19,12 @@ use crate::{
         course_alerts::{
             self, AlertError, Subscribed, Subscriber, catalogue_href, describe, feed_href,
         },
-        throttle,
     },
     web::{
         errors::WebError,
         notice::{Done, see_other_done},
         page::Page,
-        spam::client_address,
+        throttling::{self, Refused, Subject},
     },
 };
 
@@ -155,24 +154,6 @@ pub async fn signup_form(
     render_signup(&page, &form, &FieldErrors::default()).await
 }
 
-/// Sign-ups and the mails they send, per client address and per recipient.
-async fn signup_throttled(req: &HttpRequest, page: &Page, email: &str) -> Result<bool, WebError> {
-    if !page.state().settings.rate_limits {
-        return Ok(false);
-    }
-    let by_address = throttle::bucket("alert-address", &client_address(req));
-    let by_recipient = throttle::bucket("alert-recipient", email);
-    Ok(throttle::take(
-        &page.state().db,
-        &[
-            (&by_address, throttle::ALERT_SIGNUPS_PER_ADDRESS),
-            (&by_recipient, throttle::ALERT_MAILS_PER_RECIPIENT),
-        ],
-    )
-    .await?
-    .is_some())
-}
-
 pub async fn signup(
     req: HttpRequest,
     page: Page,
@@ -198,11 +179,13 @@ async fn create(
     let own = page
         .user()
         .is_some_and(|u| u.email.eq_ignore_ascii_case(input.email.as_str()));
-    if !own && signup_throttled(req, page, input.email.as_str()).await? {
-        let mut response =
-            render_signup(page, form, &FieldErrors::single("email", "error-throttled")).await?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    // Sign-ups and the mails they send count per client address and per recipient; one's own
+    // address needs no confirmation mail.
+    if !own
+        && let Err(refused) =
+            throttling::take(req, page, Subject::email(input.email.as_str())).await?
+    {
+        return Refused::answer(render_signup(page, form, &refused.errors).await);
     }
     let who = Subscriber {
         language: page.language,

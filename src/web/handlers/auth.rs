@@ -8,9 +8,13 @@ use crate::{
     mail::compose::Composer,
     services::{
         accounts::{self, AccountError, PURPOSE_RESET, PURPOSE_VERIFY, Registration},
-        audit, throttle,
+        audit,
     },
-    web::{errors::WebError, page::Page, spam::client_address},
+    web::{
+        errors::WebError,
+        page::Page,
+        throttling::{self, Refused, Subject},
+    },
 };
 
 /// Only local paths are followed after login, never another site: a path of printable ASCII that
@@ -115,46 +119,28 @@ pub async fn login(
         return login_page(&page, &form, &errors, None);
     };
 
-    let client = client_address(&req);
-    let account_bucket = throttle::bucket("login-account", &format!("{}|{client}", email.as_str()));
-    let anywhere_bucket = throttle::bucket("login-account-anywhere", email.as_str());
-    let address_bucket = throttle::bucket("login-address", &client);
-    let limits = page.state().settings.rate_limits;
-    if limits {
-        // Every attempt counts before the password is checked, so parallel guesses are counted too;
-        // a successful one is taken back below.
-        let wait = throttle::take(
-            db,
-            &[
-                (&account_bucket, throttle::LOGIN_PER_ACCOUNT),
-                (&anywhere_bucket, throttle::LOGIN_PER_ACCOUNT_ANYWHERE),
-                (&address_bucket, throttle::LOGIN_PER_ADDRESS),
-            ],
-        )
-        .await?;
-        if let Some(minutes) = wait {
+    // Every attempt counts before the password is checked, so parallel guesses are counted too;
+    // a successful one is taken back below.
+    let counted = match throttling::take(&req, &page, Subject::email(email.as_str())).await? {
+        Ok(counted) => counted,
+        Err(refused) => {
             accounts::tell_of_blocked_sign_in(db, &composer(&page), &email)
                 .await
                 .map_err(WebError::Internal)?;
-            errors.add("email", "error-throttled");
             let notice = page.state().translations.text_with(
                 page.language,
                 "throttled-wait",
-                &[("minutes".into(), minutes.into())].into_iter().collect(),
+                &[("minutes".into(), refused.minutes.into())]
+                    .into_iter()
+                    .collect(),
             );
-            let mut response = login_page(&page, &form, &errors, Some(notice))?;
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            return Ok(response);
+            return Refused::answer(login_page(&page, &form, &refused.errors, Some(notice)));
         }
-    }
+    };
 
     match accounts::authenticate(db, &email, &form.password).await {
         Ok(user_id) => {
-            throttle::clear(db, &account_bucket).await?;
-            if limits {
-                throttle::give_back(db, &anywhere_bucket).await?;
-                throttle::give_back(db, &address_bucket).await?;
-            }
+            counted.sign_in_succeeded(db).await?;
             audit::record(
                 db,
                 Some(user_id),
@@ -252,16 +238,8 @@ pub async fn register(
         return register_page(&page, &form, &errors);
     };
     let db = &page.state().db;
-    let address_bucket = throttle::bucket("register-address", &client_address(&req));
-    if page.state().settings.rate_limits
-        && throttle::take(db, &[(&address_bucket, throttle::REGISTER_PER_ADDRESS)])
-            .await?
-            .is_some()
-    {
-        errors.add("email", "error-throttled");
-        let mut response = register_page(&page, &form, &errors)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return Refused::answer(register_page(&page, &form, &refused.errors));
     }
     accounts::register(
         db,
@@ -359,18 +337,9 @@ pub async fn forgot(
         return forgot_page(&page, &form, &errors);
     };
     let db = &page.state().db;
-    let account_bucket = throttle::bucket("reset-account", email.as_str());
-    let address_bucket = throttle::bucket("reset-address", &client_address(&req));
-    let limited = page.state().settings.rate_limits
-        && throttle::take(
-            db,
-            &[
-                (&account_bucket, throttle::RESET_PER_ACCOUNT),
-                (&address_bucket, throttle::RESET_PER_ADDRESS),
-            ],
-        )
+    let limited = throttling::take(&req, &page, Subject::email(email.as_str()))
         .await?
-        .is_some();
+        .is_err();
     // A limited request gets the same answer: the page must not tell whether the address exists.
     if !limited {
         accounts::request_password_reset(db, &composer(&page), page.language, &email)

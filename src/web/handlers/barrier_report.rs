@@ -4,8 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::{FieldErrors, barrier_report::NewBarrierReport},
-    services::{barrier_reports, throttle},
-    web::{errors::WebError, page::Page, spam::client_address},
+    services::barrier_reports,
+    web::{
+        errors::WebError,
+        page::Page,
+        throttling::{self, Refused, Subject},
+    },
 };
 
 #[derive(Deserialize)]
@@ -64,7 +68,6 @@ pub async fn submit(
         return Ok(thanks_redirect());
     }
     let db = &page.state().db;
-    let mut errors = FieldErrors::default();
     match NewBarrierReport::parse(
         &form.page,
         &form.description,
@@ -72,16 +75,8 @@ pub async fn submit(
         &form.contact_email,
     ) {
         Ok(report) => {
-            let bucket = throttle::bucket("report-address", &client_address(&req));
-            if page.state().settings.rate_limits
-                && throttle::take(db, &[(&bucket, throttle::REPORT_PER_ADDRESS)])
-                    .await?
-                    .is_some()
-            {
-                errors.add("description", "error-throttled");
-                let mut response = render_form(&page, &form, &errors)?;
-                *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-                return Ok(response);
+            if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+                return Refused::answer(render_form(&page, &form, &refused.errors));
             }
             barrier_reports::submit(db, report, page.language).await?;
             Ok(thanks_redirect())

@@ -13,9 +13,13 @@ use crate::{
     mail::compose::booking_calendar,
     services::{
         booking::{self as engine, BookingError},
-        catalogue, throttle,
+        catalogue,
     },
-    web::{errors::WebError, page::Page, spam::client_address},
+    web::{
+        errors::WebError,
+        page::Page,
+        throttling::{self, Refused, Subject},
+    },
 };
 
 #[derive(Deserialize, Serialize, Default)]
@@ -114,8 +118,6 @@ async fn book(
     sessions: &[catalogue::DateSummary],
     form: &BookingForm,
 ) -> Result<HttpResponse, WebError> {
-    let mut errors = FieldErrors::default();
-    let db = &page.state().db;
     let mut request = match BookingRequest::parse(
         &form.name,
         &form.email,
@@ -128,16 +130,15 @@ async fn book(
     };
     request.language = page.language;
     request.user_id = page.user().map(|u| u.id);
-    let bucket = throttle::bucket("booking-address", &client_address(req));
-    if page.state().settings.rate_limits
-        && throttle::take(db, &[(&bucket, throttle::BOOKING_PER_ADDRESS)])
-            .await?
-            .is_some()
-    {
-        errors.add("name", "error-throttled");
-        let mut response = render_form(page, sessions, entry, form, &errors, None)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    if let Err(refused) = throttling::take(req, page, Subject::default()).await? {
+        return Refused::answer(render_form(
+            page,
+            sessions,
+            entry,
+            form,
+            &refused.errors,
+            None,
+        ));
     }
     match page
         .state()

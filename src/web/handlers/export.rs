@@ -87,25 +87,6 @@ struct JobRow {
     created_at: chrono::DateTime<Utc>,
 }
 
-#[derive(Serialize)]
-struct RunRow {
-    finished_at: chrono::DateTime<Utc>,
-    period_from: NaiveDate,
-    period_to: NaiveDate,
-    format: String,
-    /// Message id naming how the run was started.
-    started_through: &'static str,
-}
-
-fn started_through(run: &crate::db::entities::export_run::Model) -> &'static str {
-    match run.started_by.split(':').next() {
-        _ if run.scheduled => "export-by-schedule",
-        Some("web") => "export-by-web",
-        Some("api") => "export-by-api",
-        _ => "export-by-cli",
-    }
-}
-
 async fn index_page(
     page: &Page,
     form: &ExportForm,
@@ -131,18 +112,7 @@ async fn index_page(
     ctx.insert("bis_value", &day(&form.bis).map(|d| d.to_string()));
     ctx.insert("checked_format", &[form.format.as_str()]);
     ctx.insert("jobs", &jobs);
-    let runs: Vec<RunRow> = export_jobs::recent_runs(db, 20)
-        .await?
-        .into_iter()
-        .map(|r| RunRow {
-            started_through: started_through(&r),
-            finished_at: r.finished_at,
-            period_from: r.period_from,
-            period_to: r.period_to,
-            format: r.format,
-        })
-        .collect();
-    ctx.insert("runs", &runs);
+    ctx.insert("runs", &export_jobs::recent_runs(db, 20).await?);
     page.render_form("export/index.html", ctx, errors)
 }
 

@@ -14,8 +14,13 @@ use crate::{
         offer::Topic,
     },
     policy,
-    services::{catalogue, feedback::FeedbackError, offer_admin, throttle},
-    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address},
+    services::{catalogue, feedback::FeedbackError, offer_admin},
+    web::{
+        errors::WebError,
+        handlers::see_other,
+        page::Page,
+        throttling::{self, Subject},
+    },
 };
 
 fn web_error(e: FeedbackError) -> WebError {
@@ -212,16 +217,9 @@ pub async fn code_submit(
         Ok(input) => input,
         Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
     };
-    let limits = page.state().settings.rate_limits;
-    let bucket = throttle::bucket("feedback-code-address", &client_address(&req));
+    let buckets = throttling::buckets(&req, &page, Subject::default())?;
     match desk
-        .submit_with_code(
-            date_id,
-            &code,
-            input,
-            Utc::now(),
-            limits.then_some(bucket.as_str()),
-        )
+        .submit_with_code(date_id, &code, input, Utc::now(), &buckets)
         .await
     {
         Ok(()) => Ok(see_other(THANKS)),

@@ -3,11 +3,9 @@
 //! districts of their organisations.
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Months, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    db::entities::organisation,
     domain::{FieldErrors, Role},
     policy::can_view_impact,
     services::{
@@ -102,13 +100,7 @@ async fn allowed_districts(page: &Page) -> Result<Option<Vec<String>>, WebError>
         .filter_map(|g| g.organisation_id)
         .collect();
     Ok(Some(
-        organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(organisations))
-            .all(&page.state().db)
-            .await?
-            .into_iter()
-            .filter_map(|o| o.district_key)
-            .collect(),
+        impact::districts_of(&page.state().db, organisations).await?,
     ))
 }
 

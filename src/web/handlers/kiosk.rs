@@ -28,23 +28,17 @@ use crate::{
         catalogue,
         kiosk::{self, Action, KioskError, Place},
         proposals::Submitter,
-        reference, throttle,
+        reference,
     },
     web::{
         errors::WebError,
         handlers::{feedback::qr_svg, proposals::form_errors},
         page::Page,
-        spam::client_address,
+        throttling::{self, Refused, Subject},
     },
 };
 
 pub const TERMINAL_COOKIE: &str = "teilhabe_terminal";
-
-/// Pairing attempts per client address and hour.
-const PAIRING_PER_ADDRESS: throttle::Limit = throttle::Limit {
-    max: 10,
-    window: chrono::Duration::hours(1),
-};
 
 /// `Cache-Control: no-store` on every answer under `/kiosk`, error pages included, so neither the
 /// browser cache nor the back button keeps what the previous person saw.
@@ -160,18 +154,10 @@ pub async fn pair(
     form: web::Form<PairingForm>,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let bucket = throttle::bucket("kiosk-pairing", &client_address(&req));
-    let mut errors = FieldErrors::default();
-    if page.state().settings.rate_limits
-        && throttle::take(db, &[(&bucket, PAIRING_PER_ADDRESS)])
-            .await?
-            .is_some()
-    {
-        errors.add("code", "error-pairing-throttled");
-        let mut response = render_pairing(&page, &form.code, &errors)?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return Refused::answer(render_pairing(&page, &form.code, &refused.errors));
     }
+    let mut errors = FieldErrors::default();
     match kiosk::pair(db, &form.code, Utc::now()).await {
         Ok((_, secret)) => {
             let cookie = Cookie::build(TERMINAL_COOKIE, secret)
@@ -286,22 +272,6 @@ pub async fn booking_form(
     )
 }
 
-/// Counts one booking or proposal from this terminal; true when the terminal is over its limit.
-async fn terminal_throttled(
-    page: &Page,
-    kiosk: &Kiosk,
-    kind: &str,
-    limit: throttle::Limit,
-) -> Result<bool, WebError> {
-    if !page.state().settings.rate_limits {
-        return Ok(false);
-    }
-    let bucket = throttle::bucket(kind, &kiosk.terminal.id.to_string());
-    Ok(throttle::take(&page.state().db, &[(&bucket, limit)])
-        .await?
-        .is_some())
-}
-
 pub async fn book(
     req: HttpRequest,
     page: Page,
@@ -321,24 +291,17 @@ pub async fn book(
     request.language = page.language;
     let db = &page.state().db;
     let now = Utc::now();
-    if terminal_throttled(
-        &page,
-        &kiosk,
-        "kiosk-booking",
-        throttle::KIOSK_BOOKINGS_PER_TERMINAL,
-    )
-    .await?
+    if let Err(refused) =
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
     {
-        let mut response = render_booking(
+        return Refused::answer(render_booking(
             &page,
             &kiosk,
             &entry,
             &form,
-            &FieldErrors::single("name", "error-kiosk-throttled"),
+            &refused.errors,
             None,
-        )?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        ));
     }
     match page
         .state()
@@ -577,18 +540,10 @@ pub async fn proposal_submit(
         Ok(draft) => draft,
         Err(errors) => return render_proposal(&page, &kiosk, &form, &errors).await,
     };
-    if terminal_throttled(
-        &page,
-        &kiosk,
-        "kiosk-proposal",
-        throttle::KIOSK_PROPOSALS_PER_TERMINAL,
-    )
-    .await?
+    if let Err(refused) =
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
     {
-        let errors = FieldErrors::single("titel", "error-kiosk-throttled");
-        let mut response = render_proposal(&page, &kiosk, &form, &errors).await?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        return Refused::answer(render_proposal(&page, &kiosk, &form, &refused.errors).await);
     }
     match page
         .state()
@@ -732,23 +687,10 @@ pub async fn alert_submit(
         Ok(input) => input,
         Err(errors) => return render_alert(&page, &kiosk, &form, &errors).await,
     };
-    if terminal_throttled(
-        &page,
-        &kiosk,
-        "kiosk-alert",
-        throttle::KIOSK_ALERTS_PER_TERMINAL,
-    )
-    .await?
+    if let Err(refused) =
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
     {
-        let mut response = render_alert(
-            &page,
-            &kiosk,
-            &form,
-            &FieldErrors::single("email", "error-kiosk-throttled"),
-        )
-        .await?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        return Refused::answer(render_alert(&page, &kiosk, &form, &refused.errors).await);
     }
     let who = crate::services::course_alerts::Subscriber {
         language: page.language,

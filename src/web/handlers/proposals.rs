@@ -16,11 +16,13 @@ use crate::{
         },
     },
     search::{SearchHit, SearchQuery, SearchResults, SortOrder},
-    services::{
-        proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
-        throttle,
+    services::proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
+    web::{
+        errors::WebError,
+        handlers::see_other,
+        page::Page,
+        throttling::{self, Refused, Subject},
     },
-    web::{errors::WebError, handlers::see_other, page::Page, spam::client_address},
 };
 
 pub const PER_PAGE: u32 = 20;
@@ -336,7 +338,6 @@ async fn process_hand_in(
     page: &Page,
     form: &HandInForm,
 ) -> Result<HttpResponse, WebError> {
-    let mut errors = FieldErrors::default();
     let draft = match form.proposal.parse(page.user().is_none()) {
         Ok(draft) => draft,
         Err(errors) => return render_hand_in(page, form, &errors, None).await,
@@ -370,19 +371,8 @@ async fn process_hand_in(
         },
         None => Submitter::Unregistered(draft.email.clone().ok_or(WebError::Forbidden)?),
     };
-    let bucket = throttle::bucket("proposal-address", &client_address(req));
-    if page.state().settings.rate_limits
-        && throttle::take(
-            &page.state().db,
-            &[(&bucket, throttle::PROPOSALS_PER_ADDRESS)],
-        )
-        .await?
-        .is_some()
-    {
-        errors.add("titel", "error-throttled");
-        let mut response = render_hand_in(page, form, &errors, None).await?;
-        *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+    if let Err(refused) = throttling::take(req, page, Subject::default()).await? {
+        return Refused::answer(render_hand_in(page, form, &refused.errors, None).await);
     }
     match page
         .state()
@@ -596,10 +586,10 @@ pub async fn support(
             }
         }
     };
-    if email.is_some() && !allowed_mail_request(&req, &page).await? {
-        let mut errors = FieldErrors::default();
-        errors.add("email", "error-throttled");
-        return render_show(&page, id, &errors, &form.email, "").await;
+    if email.is_some()
+        && let Err(refused) = throttling::take(&req, &page, Subject::default()).await?
+    {
+        return render_show(&page, id, &refused.errors, &form.email, "").await;
     }
     match page
         .state()
@@ -615,20 +605,6 @@ pub async fn support(
             render_show(&page, id, &errors, &form.email, "").await
         }
     }
-}
-
-/// Mails triggered by anonymous visitors are limited per client address.
-async fn allowed_mail_request(req: &HttpRequest, page: &Page) -> Result<bool, WebError> {
-    if !page.state().settings.rate_limits {
-        return Ok(true);
-    }
-    let bucket = throttle::bucket("proposal-mail", &client_address(req));
-    Ok(throttle::take(
-        &page.state().db,
-        &[(&bucket, throttle::PROPOSAL_MAILS_PER_ADDRESS)],
-    )
-    .await?
-    .is_none())
 }
 
 pub async fn follow(
@@ -649,10 +625,8 @@ pub async fn follow(
         }
     };
     let confirmed = own.is_some_and(|own| own.eq_ignore_ascii_case(email.as_str()));
-    if !confirmed && !allowed_mail_request(&req, &page).await? {
-        let mut errors = FieldErrors::default();
-        errors.add("follow-email", "error-throttled");
-        return render_show(&page, id, &errors, &form.email, "").await;
+    if !confirmed && let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return render_show(&page, id, &refused.errors, &form.email, "").await;
     }
     match page
         .state()
@@ -709,10 +683,8 @@ pub async fn report(
     form: web::Form<ReportForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = *id;
-    if !allowed_mail_request(&req, &page).await? {
-        let mut errors = FieldErrors::default();
-        errors.add("grund", "error-throttled");
-        return render_report(&page, id, &form, &errors).await;
+    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return render_report(&page, id, &form, &refused.errors).await;
     }
     match page.state().proposal_desk().report(id, &form.grund).await {
         Ok(()) => Ok(back_with(id, "gemeldet")),

@@ -2,14 +2,15 @@
 //! one-time pairing code), revoke. Every change is in the audit log.
 use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
-use sea_orm::{EntityTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    db::entities::venue,
     domain::FieldErrors,
     policy,
-    services::kiosk::{self, KioskError},
+    services::{
+        kiosk::{self, KioskError},
+        venues,
+    },
     web::{errors::WebError, page::Page},
 };
 
@@ -34,16 +35,9 @@ async fn render(
     new_code: Option<NewCode>,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let venues: Vec<(String, String)> = venue::Entity::find()
-        .order_by_asc(venue::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.slug, format!("{} ({})", v.name, v.town)))
-        .collect();
     let mut ctx = page.form_context();
     ctx.insert("terminals", &kiosk::list(db, Utc::now()).await?);
-    ctx.insert("venues", &venues);
+    ctx.insert("venues", &venues::choices(db).await?);
     ctx.insert("form", form);
     ctx.insert("new_code", &new_code);
     ctx.insert("actions", &kiosk::Action::ALL.map(|a| a.key()));
