@@ -12,6 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use teilhabe::{
     config::Settings,
     db::entities::{booking, offer, offer_date},
+    domain::booking::BookingStatus,
 };
 
 const PEOPLE: usize = 1_000;
@@ -105,8 +106,14 @@ async fn rush() {
         .all(&db)
         .await
         .unwrap();
-    let confirmed = rows.iter().filter(|b| b.status == "confirmed").count();
-    let waiting = rows.iter().filter(|b| b.status == "waitlisted").count();
+    let confirmed = rows
+        .iter()
+        .filter(|b| b.status == BookingStatus::Confirmed)
+        .count();
+    let waiting = rows
+        .iter()
+        .filter(|b| b.status == BookingStatus::Waitlisted)
+        .count();
     let booked = offer_date::Entity::find_by_id(date.id)
         .one(&db)
         .await

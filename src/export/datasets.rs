@@ -25,6 +25,7 @@ use crate::{
         proposal, session_attendance, session_report, venue, volunteer_hours, volunteer_shift,
     },
     domain::{
+        booking::BookingStatus,
         offer::OfferKind,
         proposal::{Channel as ProposalChannel, ProposalStatus},
     },
@@ -620,7 +621,7 @@ async fn attendance_by_date(
             .column_as(Expr::col(booking::Column::Id).count(), "n")
             .column_as(Expr::col(booking::Column::Places).sum(), "places")
             .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Attendance)
             .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
@@ -665,7 +666,7 @@ async fn attendance_by_date(
                 .select_only()
                 .columns([booking::Column::Id, booking::Column::Places])
                 .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
-                .filter(booking::Column::Status.eq("confirmed"))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .into_tuple::<(i64, i32)>()
                 .all(db)
                 .await?
@@ -1196,7 +1197,7 @@ async fn statistics(
             .column_as(Expr::col(booking::Column::Id).count(), "n")
             .column_as(Expr::col(booking::Column::Places).sum(), "places")
             .filter(booking::Column::DateId.is_in(ids))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Channel)
             .group_by(booking::Column::Attendance)

@@ -284,7 +284,7 @@ pub fn booking_events(
     base_url: &str,
     booking: &booking::Model,
 ) -> Vec<calendar::CalendarEvent> {
-    let withdrawn = booking.status == BookingStatus::Cancelled.as_str();
+    let withdrawn = booking.status == BookingStatus::Cancelled;
     std::iter::once(date)
         .chain(sessions)
         .map(|d| {

@@ -291,7 +291,7 @@ pub(super) async fn write(
                     ))),
                     phone: Set(None),
                     places: Set(1),
-                    status: Set(status.as_str().to_owned()),
+                    status: Set(status),
                     channel: Set(Channel::Online.as_str().to_owned()),
                     cancel_token_hash: Set(sessions::hash_token(&token)),
                     manage_token: Set(Some(token)),

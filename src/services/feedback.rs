@@ -14,6 +14,7 @@ use crate::{
     db::entities::{booking, feedback, feedback_invitation, offer, offer_date},
     domain::{
         Email, Language,
+        booking::BookingStatus,
         feedback::{FeedbackChannel, FeedbackInput, qr_form_limit},
     },
     mail::{self, compose::Composer},
@@ -77,7 +78,7 @@ async fn people_at(conn: &impl ConnectionTrait, date: &offer_date::Model) -> Res
         .select_only()
         .column_as(Expr::col(booking::Column::Places).sum(), "places")
         .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .filter(
             Condition::any()
                 .add(booking::Column::Attendance.is_null())
@@ -331,7 +332,7 @@ impl FeedbackDesk {
                 .unwrap_or_default();
             let participants = booking::Entity::find()
                 .filter(booking::Column::DateId.eq(date.id))
-                .filter(booking::Column::Status.eq("confirmed"))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .filter(booking::Column::Email.is_not_null())
                 .all(&txn)
                 .await?;

@@ -16,7 +16,10 @@ use crate::{
     db::entities::{
         booking, offer, offer_date, organisation, session_attendance, staff_task, venue,
     },
-    domain::offer::{DateInput, OfferInput, search_text},
+    domain::{
+        booking::BookingStatus,
+        offer::{DateInput, OfferInput, search_text},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -340,7 +343,7 @@ pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow
     for d in dates {
         let waiting = booking::Entity::find()
             .filter(booking::Column::DateId.eq(d.id))
-            .filter(booking::Column::Status.eq("waitlisted"))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
             .all(db)
             .await?
             .len();
@@ -524,7 +527,7 @@ pub struct Participant {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub places: i32,
-    pub status: String,
+    pub status: BookingStatus,
     pub channel: String,
     pub attendance: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -566,12 +569,7 @@ pub async fn participants(
     for p in &mut rows {
         p.mail_undeliverable = p.email.as_ref().is_some_and(|e| undeliverable.contains(e));
     }
-    let rank = |s: &str| match s {
-        "confirmed" => 0,
-        "waitlisted" => 1,
-        _ => 2,
-    };
-    rows.sort_by_key(|p| (rank(&p.status), p.id));
+    rows.sort_by_key(|p| (p.status.list_rank(), p.id));
     Ok(rows)
 }
 
@@ -628,7 +626,7 @@ pub async fn set_attendance(
             )
             .filter(booking::Column::Id.eq(booking_id))
             .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .exec(db)
             .await?
             .rows_affected;
@@ -646,7 +644,7 @@ pub async fn set_attendance(
         .ok_or(OfferAdminError::NotFound)?;
     booking::Entity::find_by_id(booking_id)
         .filter(booking::Column::DateId.eq(lead))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
@@ -725,7 +723,7 @@ pub async fn attendance_by_session(
             booking::Column::Attendance,
         ])
         .filter(booking::Column::DateId.eq(lead_id))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .into_tuple()
         .all(db)
         .await?;

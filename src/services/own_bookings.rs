@@ -3,7 +3,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use crate::db::entities::{booking, offer, offer_date};
+use crate::{
+    db::entities::{booking, offer, offer_date},
+    domain::booking::BookingStatus,
+};
 
 /// One booking as the account page lists it, with the link to its own page.
 #[derive(Debug, Serialize)]
@@ -12,8 +15,7 @@ pub struct OwnBooking {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub date_status: String,
-    /// `confirmed`, `waitlisted` or `cancelled`.
-    pub status: String,
+    pub status: BookingStatus,
     pub places: i32,
     /// The booking's own page (`/buchung/<secret>`), where it can be cancelled.
     pub href: String,

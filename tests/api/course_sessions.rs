@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use teilhabe::domain::booking::BookingStatus;
 use teilhabe::{
     db::entities::{
         booking, offer, offer_date, organisation, outbox, session_attendance, user, venue,
@@ -689,7 +690,7 @@ on_both_backends!(the_export_counts_attendance_per_session, |app| {
             email: Set(Some(format!("t{n}.export@example.de"))),
             phone: Set(None),
             places: Set(1),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set("online".into()),
             cancel_token_hash: Set(format!("export-session-{n}-{}", c.lead.id)),
             created_at: Set(Utc::now() - Duration::days(20)),

@@ -1365,7 +1365,7 @@ on_both_backends!(
         assert_eq!(stored.len(), 1);
         assert_eq!(
             (
-                stored[0].status.as_str(),
+                stored[0].status.key(),
                 stored[0].places,
                 stored[0].channel.as_str()
             ),
@@ -1471,7 +1471,7 @@ on_both_backends!(
         );
         let stored = bookings_of(&app, date_id).await;
         assert_eq!(
-            stored.iter().map(|b| b.status.as_str()).collect::<Vec<_>>(),
+            stored.iter().map(|b| b.status.key()).collect::<Vec<_>>(),
             ["confirmed", "waitlisted", "waitlisted"]
         );
         assert_eq!(date_row(&app, date_id).await.booked_places, 1);
@@ -1886,7 +1886,7 @@ on_both_backends!(
             bookings_of(&app, date_id)
                 .await
                 .iter()
-                .map(|b| b.status.as_str())
+                .map(|b| b.status.key())
                 .collect::<Vec<_>>(),
             ["cancelled", "confirmed", "waitlisted"]
         );
@@ -2101,7 +2101,7 @@ on_both_backends!(
             bookings_of(&app, q.date_id)
                 .await
                 .iter()
-                .map(|b| (b.status.as_str(), b.places))
+                .map(|b| (b.status.key(), b.places))
                 .collect::<Vec<_>>(),
             [
                 ("confirmed", 2),
@@ -2132,7 +2132,7 @@ on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
     assert_eq!(date.booked_places, date.capacity);
     let c_row = &bookings_of(&app, q.date_id).await[2];
     assert_eq!(
-        (c_row.status.as_str(), c_row.places, c_row.offered_places),
+        (c_row.status.key(), c_row.places, c_row.offered_places),
         ("confirmed", 1, None)
     );
     assert_eq!(
@@ -2195,7 +2195,7 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
     assert_eq!(
         bookings_of(&app, q.date_id).await[2].status,
-        BookingStatus::Waitlisted.as_str()
+        BookingStatus::Waitlisted
     );
     // Running it again promotes nobody twice.
     assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
@@ -2667,7 +2667,7 @@ async fn released_walk_in_places_go_to_the_waiting_list() {
     let statuses: Vec<String> = bookings_of(&app, date_id)
         .await
         .into_iter()
-        .map(|b| b.status)
+        .map(|b| b.status.key().to_owned())
         .collect();
     assert_eq!(
         statuses,

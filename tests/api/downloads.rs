@@ -3,6 +3,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use teilhabe::db::entities::{audit_log, booking, offer_date, user};
+use teilhabe::domain::booking::BookingStatus;
 
 use crate::{helpers::TestApp, on_both_backends};
 
@@ -54,7 +55,7 @@ async fn date_booked_by(app: &TestApp, name: &str, phone: &str) -> i32 {
         email: Set(None),
         phone: Set(Some(phone.into())),
         places: Set(2),
-        status: Set("confirmed".into()),
+        status: Set(BookingStatus::Confirmed),
         channel: Set("staff".into()),
         cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
         created_at: Set(Utc::now()),

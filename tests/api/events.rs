@@ -2,6 +2,7 @@
 //! flow as courses, and the back office for municipality editors.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use teilhabe::db::entities::{booking, offer, offer_date};
+use teilhabe::domain::booking::BookingStatus;
 
 use crate::helpers::{Backend, TestApp, select, spawn_app, text_of};
 
@@ -91,7 +92,7 @@ async fn events_have_their_own_catalogue_pages_and_booking() {
         .await
         .unwrap()
         .expect("stored");
-    assert_eq!(booked.status, "confirmed");
+    assert_eq!(booked.status, BookingStatus::Confirmed);
     let wrong = format!("/kurse/{DIALOGUE}/termine/{}/buchen", date.id);
     assert_eq!(app.get(&wrong).await.status(), 404);
 

@@ -5,6 +5,7 @@ use std::{
     path::Path,
     process::{Command, Output},
 };
+use teilhabe::domain::booking::BookingStatus;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -106,7 +107,7 @@ async fn add_booking(
         email: Set(Some(format!("z.quellmalz+{n}@example.org"))),
         phone: Set(Some("0361 5550199".into())),
         places: Set(1),
-        status: Set(status.into()),
+        status: Set(BookingStatus::parse(status).unwrap()),
         channel: Set(channel.into()),
         cancel_token_hash: Set(format!("hash-{date_id}-{n}-{channel}")),
         created_at: Set(Utc::now()),

@@ -2,6 +2,7 @@
 //! staff; stored anonymously, with the date only.
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::booking::BookingStatus;
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::feedback::FeedbackDesk,
@@ -52,7 +53,7 @@ async fn booking_for(
         email: Set(email.map(str::to_owned)),
         phone: Set(email.is_none().then(|| "0361 123456".to_owned())),
         places: Set(1),
-        status: Set(status.into()),
+        status: Set(BookingStatus::parse(status).unwrap()),
         channel: Set("online".into()),
         cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
         created_at: Set(Utc::now() - Duration::days(3)),

@@ -2,6 +2,7 @@
 //! alternative and tables, and municipalities limited to their own districts.
 use chrono::{Datelike, Duration, Utc};
 use sea_orm::{ActiveModelTrait, Set};
+use teilhabe::domain::booking::BookingStatus;
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::impact::{self, ImpactFilter},
@@ -38,7 +39,7 @@ async fn seed(app: &TestApp) -> i32 {
             name: Set("Person".into()),
             phone: Set(Some("0361 1".into())),
             places: Set(places),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set("staff".into()),
             cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
             created_at: Set(starts_at - Duration::days(1)),

@@ -2,6 +2,7 @@
 //! a one-time receipt, feedback and proposals with channel `kiosk`, usage counts, the back office.
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::booking::BookingStatus;
 use teilhabe::{
     db::entities::{
         audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, throttle_event,
@@ -310,7 +311,7 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     let stored = bookings().await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].channel, "kiosk");
-    assert_eq!(stored[0].status, "confirmed");
+    assert_eq!(stored[0].status, BookingStatus::Confirmed);
     assert_eq!(stored[0].places, 2);
 
     // Sending the same form again (double tap, back button): the session is gone, nothing is stored.

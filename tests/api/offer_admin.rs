@@ -931,7 +931,7 @@ on_both_backends!(staff_book_by_phone_and_may_use_walk_in_places, |app| {
             stored.phone.as_deref(),
             stored.email.as_deref(),
             stored.places,
-            stored.status.as_str(),
+            stored.status.key(),
             stored.channel.as_str(),
         ),
         (
@@ -1038,7 +1038,8 @@ on_both_backends!(
             .find(|b| b.name == "Gerda Anruf")
             .expect("staff booking stored");
         assert_eq!(
-            at_counter.status, "confirmed",
+            at_counter.status,
+            BookingStatus::Confirmed,
             "two walk-in places were free"
         );
         assert_eq!(date_by_id(&app, date.id).await.booked_places, 3);
@@ -1082,7 +1083,7 @@ on_both_backends!(participants_attendance_and_csv, |app| {
     // the list's order.
     for id in [ids[0], ids[2]] {
         let mut waiting: booking::ActiveModel = booking_by_id(&app, id).await.into();
-        waiting.status = Set("waitlisted".into());
+        waiting.status = Set(BookingStatus::Waitlisted);
         waiting.update(&app.db).await.unwrap();
     }
     let mut counted: offer_date::ActiveModel = date.clone().into();
@@ -1312,15 +1313,15 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     );
     assert_eq!(
         booking_by_id(&app, anna.booking_id).await.status,
-        "cancelled"
+        BookingStatus::Cancelled
     );
     assert_eq!(
         booking_by_id(&app, wilma.booking_id).await.status,
-        "confirmed"
+        BookingStatus::Confirmed
     );
     assert_eq!(
         booking_by_id(&app, paul.booking_id).await.status,
-        "waitlisted"
+        BookingStatus::Waitlisted
     );
     assert_eq!(date_by_id(&app, date.id).await.booked_places, 2);
     let promoted = mails_with_subject(
@@ -1358,7 +1359,7 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     assert_eq!(res.status(), 303);
     assert_eq!(
         booking_by_id(&app, paul.booking_id).await.status,
-        "confirmed"
+        BookingStatus::Confirmed
     );
     let tasks = tasks_of(&app, date.id).await;
     assert_eq!(tasks.len(), 1);
@@ -1900,7 +1901,7 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
             email: Set(email.map(str::to_owned)),
             phone: Set(phone.map(str::to_owned)),
             places: Set(places),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set(channel.to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
             manage_token: Set(Some(token.clone())),
@@ -1976,14 +1977,14 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
         assert_eq!(
             (
                 after.places,
-                after.status.as_str(),
+                after.status.key(),
                 after.channel.as_str(),
                 after.attendance.as_deref(),
                 after.date_id
             ),
             (
                 before.places,
-                before.status.as_str(),
+                before.status.key(),
                 before.channel.as_str(),
                 before.attendance.as_deref(),
                 before.date_id
@@ -2056,7 +2057,7 @@ async fn more_places_go_to_the_waiting_list() {
     assert_eq!(date_by_id(&app, date.id).await.capacity, 2);
     assert_eq!(
         booking_by_id(&app, wilma.booking_id).await.status,
-        "confirmed",
+        BookingStatus::Confirmed,
         "the new place goes to the first person waiting"
     );
     assert_eq!(

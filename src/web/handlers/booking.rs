@@ -181,7 +181,7 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     let entry = catalogue::date(db, found.date_id, now)
         .await?
         .ok_or(WebError::NotFound)?;
-    let waiting_position = if found.status == BookingStatus::Waitlisted.as_str() {
+    let waiting_position = if found.status == BookingStatus::Waitlisted {
         Some(engine::waiting_position(db, &found).await?)
     } else {
         None
@@ -206,7 +206,7 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     ctx.insert("offer_expires_at", &open_offer);
     ctx.insert(
         "cancellable",
-        &(found.status != BookingStatus::Cancelled.as_str() && entry.date.starts_at > now),
+        &(found.status != BookingStatus::Cancelled && entry.date.starts_at > now),
     );
     page.render("booking/manage.html", &ctx)
 }
