@@ -26,7 +26,7 @@ use crate::{
     },
     domain::{
         booking::BookingStatus,
-        offer::OfferKind,
+        offer::{DateStatus, OfferKind},
         proposal::{Channel as ProposalChannel, ProposalStatus},
     },
 };
@@ -353,7 +353,7 @@ fn month_of(day: NaiveDate) -> String {
 }
 
 struct OfferRef {
-    kind: String,
+    kind: OfferKind,
     topic: String,
     venue_id: Option<i32>,
     organisation_id: i32,
@@ -410,7 +410,7 @@ impl Lookups {
                 offer::Column::VenueId,
                 offer::Column::OrganisationId,
             ])
-            .into_tuple::<(i32, String, String, Option<i32>, i32)>()
+            .into_tuple::<(i32, OfferKind, String, Option<i32>, i32)>()
             .all(db)
             .await?
             .into_iter()
@@ -518,7 +518,7 @@ async fn offers(
             .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
             .to_owned();
         let batch = offer::Entity::find()
-            .filter(offer::Column::Kind.eq(kind.key()))
+            .filter(offer::Column::Kind.eq(kind))
             .filter(offer::Column::Id.gt(last))
             .filter(offer::Column::Id.in_subquery(with_dates))
             .order_by_asc(offer::Column::Id)
@@ -567,7 +567,7 @@ async fn offers(
                     town.into(),
                     online.into(),
                     o.price_cents.into(),
-                    o.status.as_str().into(),
+                    o.status.key().into(),
                     dates,
                 ],
                 OfferKind::Dialogue => vec![
@@ -582,7 +582,7 @@ async fn offers(
                     scrub_opt(o.audience.as_deref()).into(),
                     o.support_offered.clone().into(),
                     scrub_opt(o.agenda.as_deref()).into(),
-                    o.status.as_str().into(),
+                    o.status.key().into(),
                     dates,
                 ],
             };
@@ -744,12 +744,12 @@ async fn dates(
             let mut row = [
                 d.id.into(),
                 d.offer_id.into(),
-                offer.map(|o| o.kind.clone()).into(),
+                offer.map(|o| o.kind.key().to_owned()).into(),
                 offer.map(|o| o.topic.clone()).into(),
                 lookups.offer_district(d.offer_id).map(str::to_owned).into(),
                 berlin_time(d.starts_at).into(),
                 berlin_time(d.ends_at).into(),
-                d.status.as_str().into(),
+                d.status.key().into(),
                 d.capacity.into(),
                 // A later session's people are its course's first date's.
                 match d.series_lead_id {
@@ -818,7 +818,7 @@ async fn feedback_rows(
             let offer_id = offers.get(&f.date_id).copied();
             let kind = offer_id
                 .and_then(|o| lookups.offers.get(&o))
-                .map(|o| o.kind.clone());
+                .map(|o| o.kind.key().to_owned());
             let district = offer_id
                 .and_then(|o| lookups.offer_district(o))
                 .map(str::to_owned);
@@ -1179,7 +1179,7 @@ async fn statistics(
                 offer_date::Column::SeriesLeadId,
             ])
             .filter(offer_date::Column::Id.gt(last))
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .filter(date_in_period(period))
             .order_by_asc(offer_date::Column::Id)
             .limit(BATCH)
@@ -1212,10 +1212,10 @@ async fn statistics(
             );
             let tally = tallies.entry(key.clone()).or_default();
             tally.dates_held += 1;
-            match lookups.offers.get(offer_id).map(|o| o.kind.as_str()) {
-                Some(k) if k == OfferKind::Course.key() => tally.course_dates += 1,
-                Some(k) if k == OfferKind::Dialogue.key() => tally.dialogue_dates += 1,
-                _ => {}
+            match lookups.offers.get(offer_id).map(|o| o.kind) {
+                Some(OfferKind::Course) => tally.course_dates += 1,
+                Some(OfferKind::Dialogue) => tally.dialogue_dates += 1,
+                None => {}
             }
             keys.insert(*date_id, key);
         }

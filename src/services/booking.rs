@@ -17,7 +17,10 @@ use crate::{
         begin_write,
         entities::{booking, booking_reminder, offer, offer_date, staff_task},
     },
-    domain::booking::{BookingRequest, BookingStatus, Channel},
+    domain::{
+        booking::{BookingRequest, BookingStatus, Channel},
+        offer::{DateStatus, OfferStatus},
+    },
     mail::{
         self,
         compose::{BookingMail, Composer},
@@ -68,13 +71,13 @@ pub struct Booked {
 
 fn check_bookable(
     date: &offer_date::Model,
-    offer_status: &str,
+    offer_status: OfferStatus,
     now: DateTime<Utc>,
 ) -> Result<(), BookingError> {
-    if offer_status != "published" {
+    if !offer_status.is_public() {
         return Err(BookingError::NotBookable("error-booking-not-published"));
     }
-    if date.status == "cancelled" {
+    if date.status.is_cancelled() {
         return Err(BookingError::NotBookable("error-booking-cancelled"));
     }
     if date.starts_at <= now {
@@ -96,7 +99,7 @@ fn check_bookable(
 #[derive(Debug, FromQueryResult)]
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
-    offer_status: Option<String>,
+    offer_status: Option<OfferStatus>,
     waiting: i64,
     /// Active bookings of this date by the same address.
     same_address: i64,
@@ -195,10 +198,7 @@ impl Desk {
             .await?
             .ok_or(BookingError::DateNotFound)?;
         let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
-        let offer_status = facts
-            .offer_status
-            .as_deref()
-            .ok_or(BookingError::DateNotFound)?;
+        let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
         check_bookable(&date, offer_status, now)?;
         let places = request.places.get() as i32;
         if places > date.max_places_per_booking {
@@ -480,7 +480,7 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>, BookingError> {
         let date = lock_date(txn, date_id).await?;
-        if date.status == "cancelled" || date.starts_at <= now {
+        if date.status.is_cancelled() || date.starts_at <= now {
             return Ok(Vec::new());
         }
         let limit = bookable_limit(&date, Channel::Online, now);
@@ -821,13 +821,16 @@ impl Desk {
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
         let date = lock_date(&txn, date_id).await?;
-        if date.status == "cancelled" {
+        if date.status.is_cancelled() {
             return Ok(0);
         }
         if let Some(lead) = date.series_lead_id {
             // One session of a course booked as a whole: its people are the lead date's.
             offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+                .col_expr(
+                    offer_date::Column::Status,
+                    Expr::value(DateStatus::Cancelled),
+                )
                 .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
                 .filter(offer_date::Column::Id.eq(date_id))
                 .exec(&txn)
@@ -849,7 +852,10 @@ impl Desk {
         }
         // The first date of a course cancels the whole course: every session goes with it.
         offer_date::Entity::update_many()
-            .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+            .col_expr(
+                offer_date::Column::Status,
+                Expr::value(DateStatus::Cancelled),
+            )
             .col_expr(
                 offer_date::Column::Revision,
                 Expr::col(offer_date::Column::Revision).add(1),
@@ -913,7 +919,7 @@ impl Desk {
     ) -> Result<usize, BookingError> {
         let due = offer_date::Entity::find()
             .filter(offer_date::Column::ReminderSentAt.is_null())
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .filter(offer_date::Column::StartsAt.gt(now))
             .filter(offer_date::Column::StartsAt.lte(now + before))
             .order_by_asc(offer_date::Column::StartsAt)
@@ -979,7 +985,7 @@ impl Desk {
             .filter(offer_date::Column::DecidedAt.is_null())
             .filter(offer_date::Column::DecisionAt.lte(now))
             .filter(offer_date::Column::StartsAt.gt(now))
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .all(&self.db)
             .await?;
         let mut raised = 0;

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::{CatalogueFilter, OfferKind},
+    domain::offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
 };
 
 pub const PAGE_SIZE: u64 = 20;
@@ -22,7 +22,7 @@ pub struct DateSummary {
     pub date_id: i32,
     pub offer_id: i32,
     pub offer_slug: String,
-    pub kind: String,
+    pub kind: OfferKind,
     pub title: String,
     pub topic: String,
     pub target_group: String,
@@ -34,8 +34,8 @@ pub struct DateSummary {
     pub max_places_per_booking: i32,
     pub walk_in_places: i32,
     pub walk_in_release_at: Option<DateTime<Utc>>,
-    pub date_status: String,
-    pub offer_status: String,
+    pub date_status: DateStatus,
+    pub offer_status: OfferStatus,
     pub booking_closes_at: Option<DateTime<Utc>>,
     /// Entries on the waiting list; while anyone waits, free places are theirs.
     pub waiting: i64,
@@ -93,7 +93,7 @@ impl Entry {
         Self {
             waiting_list: free_places == 0,
             free_places,
-            offer_path: crate::domain::offer::OfferKind::page_of(&date.kind, &date.offer_slug),
+            offer_path: date.kind.page_of(&date.offer_slug),
             date,
         }
     }
@@ -269,14 +269,14 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
     let o = offer::Entity;
     let v = venue::Entity;
     let mut cond = Cond::all()
-        .add(Expr::col((o, offer::Column::Status)).eq("published"))
-        .add(Expr::col((o, offer::Column::Kind)).eq(kind.key()))
+        .add(Expr::col((o, offer::Column::Status)).eq(OfferStatus::Published))
+        .add(Expr::col((o, offer::Column::Kind)).eq(kind))
         .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
     if !filter.include_sessions {
         cond = cond.add(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null());
     }
     if !filter.include_cancelled {
-        cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne("cancelled"));
+        cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled));
     }
     if let Some(slug) = &filter.venue {
         cond = cond.add(Expr::col((v, venue::Column::Slug)).eq(slug.as_str()));
@@ -480,9 +480,9 @@ pub async fn dates_of_offer(
 
 /// Why a date cannot be booked right now, as a message id; `None` when it can.
 pub fn refusal(date: &DateSummary, now: DateTime<Utc>) -> Option<&'static str> {
-    if date.offer_status != "published" {
+    if !date.offer_status.is_public() {
         Some("error-booking-not-published")
-    } else if date.date_status == "cancelled" {
+    } else if date.date_status.is_cancelled() {
         Some("error-booking-cancelled")
     } else if date.starts_at <= now {
         Some("error-booking-past")
@@ -543,7 +543,7 @@ pub async fn published_offer(
 > {
     let Some((found, Some(org))) = offer::Entity::find()
         .filter(offer::Column::Slug.eq(slug))
-        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
         .join(
             JoinType::InnerJoin,
             offer::Entity::belongs_to(organisation::Entity)
@@ -578,13 +578,13 @@ pub async fn published_pages(
         .map(|d| d.offer_id)
         .collect();
     Ok(offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
         .filter(offer::Column::Id.is_in(ids))
         .order_by_asc(offer::Column::Slug)
         .all(db)
         .await?
         .into_iter()
-        .map(|o| crate::domain::offer::OfferKind::page_of(&o.kind, &o.slug))
+        .map(|o| o.kind.page_of(&o.slug))
         .collect())
 }
 
@@ -603,7 +603,7 @@ pub async fn recent_at_venue(
         .and_where(Expr::col((venue::Entity, venue::Column::Id)).eq(venue_id))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).gte(since))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).lte(now))
-        .and_where(Expr::col((d, offer_date::Column::Status)).ne("cancelled"))
+        .and_where(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled))
         .and_where(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null())
         .order_by((d, offer_date::Column::StartsAt), Order::Desc)
         .limit(20);

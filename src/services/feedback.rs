@@ -16,6 +16,7 @@ use crate::{
         Email, Language,
         booking::BookingStatus,
         feedback::{FeedbackChannel, FeedbackInput, qr_form_limit},
+        offer::DateStatus,
     },
     mail::{self, compose::Composer},
     services::{
@@ -301,7 +302,7 @@ impl FeedbackDesk {
             .filter(offer_date::Column::EndsAt.lt(now))
             .filter(offer_date::Column::FeedbackInvitedAt.is_null())
             .filter(offer_date::Column::SeriesLeadId.is_null())
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .all(&self.db)
             .await?;
         let mut mailed = 0;

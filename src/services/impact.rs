@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
 use serde::Serialize;
 
-use crate::domain::proposal::ProposalStatus;
+use crate::domain::{offer::OfferKind, proposal::ProposalStatus};
 
 /// Which figures to show: calendar months `from..=to` (first days), optionally one district.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub struct Impact {
 #[derive(FromQueryResult)]
 struct DateFigures {
     starts_at: DateTime<Utc>,
-    kind: String,
+    kind: OfferKind,
     district: Option<String>,
     participants: Option<i64>,
     present: Option<i64>,
@@ -275,8 +275,8 @@ pub async fn figures(
         let district = row.district.unwrap_or_default();
         let figures = Figures {
             dates_held: 1,
-            course_dates: i64::from(row.kind == "kurs"),
-            event_dates: i64::from(row.kind == "dialog"),
+            course_dates: i64::from(row.kind == OfferKind::Course),
+            event_dates: i64::from(row.kind == OfferKind::Dialogue),
             participants: row.participants.unwrap_or(0),
             present: row.present.unwrap_or(0),
             absent: row.absent.unwrap_or(0),

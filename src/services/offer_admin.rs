@@ -18,7 +18,7 @@ use crate::{
     },
     domain::{
         booking::BookingStatus,
-        offer::{DateInput, OfferInput, search_text},
+        offer::{DateInput, DateStatus, OfferInput, OfferStatus, search_text},
     },
 };
 
@@ -45,7 +45,7 @@ pub const DECISION_BEFORE: Duration = Duration::days(14);
 pub struct OfferRow {
     pub id: i32,
     pub title: String,
-    pub status: String,
+    pub status: OfferStatus,
     pub organisation_name: String,
     pub dates: usize,
     pub next_date: Option<DateTime<Utc>>,
@@ -190,9 +190,9 @@ pub async fn create(
     let created = offer::ActiveModel {
         slug: Set(slug_for(&input.title)),
         organisation_id: Set(organisation_id),
-        kind: Set(input.kind.key().to_owned()),
+        kind: Set(input.kind),
         language: Set("de".into()),
-        status: Set("draft".into()),
+        status: Set(OfferStatus::Draft),
         created_at: Set(Utc::now()),
         ..apply(<offer::ActiveModel as Default>::default(), input)
     }
@@ -269,12 +269,12 @@ pub async fn set_status(
     scope: &Option<Vec<i32>>,
     actor: i32,
     id: i32,
-    status: &'static str,
+    status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
     let existing = offer(db, scope, id).await?;
     let txn = db.begin().await?;
     let mut model: offer::ActiveModel = existing.into();
-    model.status = Set(status.to_owned());
+    model.status = Set(status);
     model.update(&txn).await?;
     audit::record(
         &txn,
@@ -300,7 +300,7 @@ pub async fn copy(
     let copy = offer::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         slug: Set(slug_for(&existing.title)),
-        status: Set("draft".into()),
+        status: Set(OfferStatus::Draft),
         created_at: Set(Utc::now()),
         ..existing.clone().into()
     }
@@ -326,7 +326,7 @@ pub struct DateRow {
     pub capacity: i32,
     pub booked_places: i32,
     pub waiting: usize,
-    pub status: String,
+    pub status: DateStatus,
     pub min_participants: i32,
     pub walk_in_places: i32,
     pub below_minimum: bool,
@@ -382,7 +382,7 @@ pub async fn add_date(
         max_places_per_booking: Set(input.max_places),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(input.starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(input.min_participants),
         decision_at: Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE)),
@@ -418,7 +418,7 @@ pub async fn add_session(
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
     let (lead, _) = date(db, scope, lead_id).await?;
-    if lead.series_lead_id.is_some() || lead.status == "cancelled" {
+    if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(OfferAdminError::NotFound);
     }
     if input.starts_at <= lead.starts_at {
@@ -437,7 +437,7 @@ pub async fn add_session(
         max_places_per_booking: Set(lead.max_places_per_booking),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(lead.starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         decision_at: Set(None),
@@ -478,7 +478,7 @@ pub async fn change_date(
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    if current.status == "cancelled" || current.starts_at <= Utc::now() {
+    if current.status.is_cancelled() || current.starts_at <= Utc::now() {
         return Err(OfferAdminError::Refused {
             field: "day",
             message: "error-date-not-changeable",
@@ -689,7 +689,7 @@ pub struct SessionAttendanceRow {
     pub date_id: i32,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub status: String,
+    pub status: DateStatus,
     pub present: i64,
     pub absent: i64,
     /// Confirmed places nobody marked yet.

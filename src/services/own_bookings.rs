@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::{
     db::entities::{booking, offer, offer_date},
-    domain::booking::BookingStatus,
+    domain::{booking::BookingStatus, offer::DateStatus},
 };
 
 /// One booking as the account page lists it, with the link to its own page.
@@ -14,7 +14,7 @@ pub struct OwnBooking {
     pub title: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub date_status: String,
+    pub date_status: DateStatus,
     pub status: BookingStatus,
     pub places: i32,
     /// The booking's own page (`/buchung/<secret>`), where it can be cancelled.
@@ -53,7 +53,7 @@ pub async fn of_user(
                 title: offer.title.clone(),
                 starts_at: date.starts_at,
                 ends_at: date.ends_at,
-                date_status: date.status.clone(),
+                date_status: date.status,
                 status: b.status,
                 places: b.places,
                 href: format!("/buchung/{}", b.manage_token?),

@@ -10,6 +10,7 @@ use std::{
     time::Duration,
 };
 use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -580,7 +581,7 @@ async fn past_date_with_bookings(
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - chrono::Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(0),

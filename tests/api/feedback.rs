@@ -3,6 +3,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::feedback::FeedbackDesk,
@@ -28,7 +29,7 @@ async fn past_date(app: &TestApp) -> offer_date::Model {
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(0),

@@ -3,6 +3,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 use teilhabe::{
     db::entities::{
         audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, throttle_event,
@@ -110,7 +111,7 @@ async fn date_at(app: &TestApp, starts_at: chrono::DateTime<Utc>) -> offer_date:
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now() - Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(2),

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::OfferKind,
+    domain::offer::{DateStatus, OfferKind, OfferStatus},
     web::state::AppState,
 };
 
@@ -92,8 +92,8 @@ async fn course_page(
     links: &Links,
 ) -> Result<CoursePage, DbErr> {
     let paginator = offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
-        .filter(offer::Column::Kind.eq(OfferKind::Course.key()))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
+        .filter(offer::Column::Kind.eq(OfferKind::Course))
         .order_by_asc(offer::Column::Slug)
         .order_by_asc(offer::Column::Id)
         .paginate(db, per_page);
@@ -126,7 +126,7 @@ async fn course_page(
         .column_as(Expr::col(offer_date::Column::Id).count(), "n")
         .filter(offer_date::Column::OfferId.is_in(offer_ids))
         .filter(offer_date::Column::StartsAt.gt(now))
-        .filter(offer_date::Column::Status.ne("cancelled"))
+        .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
         .group_by(offer_date::Column::OfferId)
         .into_tuple::<(i32, i64)>()
         .all(db)

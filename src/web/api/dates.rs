@@ -86,13 +86,13 @@ pub async fn published_course_date(
     let Some(entry) = catalogue::date(db, date_id, now).await? else {
         return Ok(None);
     };
-    if entry.date.kind != OfferKind::Course.key() {
+    if entry.date.kind != OfferKind::Course {
         return Ok(None);
     }
     let published = offer::Entity::find_by_id(entry.date.offer_id)
         .one(db)
         .await?
-        .is_some_and(|o| o.status == "published");
+        .is_some_and(|o| o.status.is_public());
     Ok(published.then_some(entry))
 }
 

@@ -34,7 +34,7 @@ pub struct BookingForm {
 async fn date_of(page: &Page, slug: &str, date_id: i32) -> Result<catalogue::Entry, WebError> {
     catalogue::date(&page.state().db, date_id, Utc::now())
         .await?
-        .filter(|e| e.date.offer_slug == slug && e.date.offer_status == "published")
+        .filter(|e| e.date.offer_slug == slug && e.date.offer_status.is_public())
         // Courses are booked under /kurse, dialogue events under /veranstaltungen.
         .filter(|e| page.path().starts_with(&format!("{}/", e.offer_path)))
         .ok_or(WebError::NotFound)
