@@ -12,6 +12,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use teilhabe::{
     config::Settings,
     db::entities::{booking, offer, offer_date},
+    domain::{
+        booking::BookingStatus,
+        offer::{DateStatus, OfferStatus},
+    },
 };
 
 const PEOPLE: usize = 1_000;
@@ -37,7 +41,7 @@ async fn rush() {
     let settings = Settings::load().expect("the server's settings from the environment");
     let db = teilhabe::db::connect(&settings).await.expect("database");
     let course = offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
         .order_by_asc(offer::Column::Id)
         .one(&db)
         .await
@@ -53,7 +57,7 @@ async fn rush() {
         max_places_per_booking: Set(1),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         walk_in_places: Set(0),
@@ -105,8 +109,14 @@ async fn rush() {
         .all(&db)
         .await
         .unwrap();
-    let confirmed = rows.iter().filter(|b| b.status == "confirmed").count();
-    let waiting = rows.iter().filter(|b| b.status == "waitlisted").count();
+    let confirmed = rows
+        .iter()
+        .filter(|b| b.status == BookingStatus::Confirmed)
+        .count();
+    let waiting = rows
+        .iter()
+        .filter(|b| b.status == BookingStatus::Waitlisted)
+        .count();
     let booked = offer_date::Entity::find_by_id(date.id)
         .one(&db)
         .await

@@ -62,19 +62,37 @@ impl Channel {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BookingStatus {
-    Confirmed,
-    Waitlisted,
-    Cancelled,
-}
+stored_vocabulary!(
+    /// Where a booking stands: it holds places, waits for them, or was withdrawn.
+    BookingStatus, "error-status-invalid", {
+        Confirmed => "confirmed",
+        Waitlisted => "waitlisted",
+        Cancelled => "cancelled",
+    }
+);
 
 impl BookingStatus {
-    pub fn as_str(self) -> &'static str {
+    /// Withdrawing a booking that holds or waits for places; `None` once it is withdrawn.
+    pub fn cancel(self) -> Option<Self> {
+        (self != Self::Cancelled).then_some(Self::Cancelled)
+    }
+
+    /// A waiting entry gets its places; nothing else moves up.
+    pub fn promote(self) -> Option<Self> {
+        (self == Self::Waitlisted).then_some(Self::Confirmed)
+    }
+
+    /// Whether the booking counts against the date's places.
+    pub fn holds_places(self) -> bool {
+        self == Self::Confirmed
+    }
+
+    /// Staff lists show confirmed places first, then the waiting list, then withdrawn bookings.
+    pub fn list_rank(self) -> u8 {
         match self {
-            Self::Confirmed => "confirmed",
-            Self::Waitlisted => "waitlisted",
-            Self::Cancelled => "cancelled",
+            Self::Confirmed => 0,
+            Self::Waitlisted => 1,
+            Self::Cancelled => 2,
         }
     }
 }
@@ -178,6 +196,24 @@ mod tests {
         assert_eq!(e.for_field("phone"), Some("error-contact-missing"));
         assert!(BookingRequest::parse("Erika", "", "0361 123456", "2", Channel::Staff).is_ok());
         assert!(BookingRequest::parse("Erika", "", "", "1", Channel::Kiosk).is_ok());
+    }
+
+    #[test]
+    fn booking_states_and_their_steps() {
+        use BookingStatus::*;
+        for status in BookingStatus::ALL {
+            assert_eq!(BookingStatus::parse(status.key()), Ok(*status));
+        }
+        assert_eq!(Confirmed.cancel(), Some(Cancelled));
+        assert_eq!(Waitlisted.cancel(), Some(Cancelled));
+        assert_eq!(Cancelled.cancel(), None);
+        assert_eq!(Waitlisted.promote(), Some(Confirmed));
+        assert_eq!(Confirmed.promote(), None);
+        assert_eq!(Cancelled.promote(), None);
+        assert!(Confirmed.holds_places());
+        assert!(!Waitlisted.holds_places() && !Cancelled.holds_places());
+        assert!(Confirmed.list_rank() < Waitlisted.list_rank());
+        assert!(Waitlisted.list_rank() < Cancelled.list_rank());
     }
 
     proptest! {

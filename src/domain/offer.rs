@@ -37,11 +37,13 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+stored_vocabulary!(
     /// Courses teach; dialogue events collect what people think. Both share dates and booking.
+    /// The German keys after `|` are those stored before the keys became English; addresses keep
+    /// their German words (`/kurse`, `/veranstaltungen`).
     OfferKind, "error-kind-invalid", {
-        Course => "kurs",
-        Dialogue => "dialog",
+        Course => "course" | "kurs",
+        Dialogue => "dialogue" | "dialog",
     }
 );
 
@@ -54,12 +56,39 @@ impl OfferKind {
         }
     }
 
-    /// The public page of an offer stored with this kind key (courses when the key is unknown).
-    pub fn page_of(kind_key: &str, slug: &str) -> String {
-        format!(
-            "{}/{slug}",
-            Self::parse(kind_key).unwrap_or(Self::Course).path()
-        )
+    /// The public page of an offer of this kind.
+    pub fn page_of(self, slug: &str) -> String {
+        format!("{}/{slug}", self.path())
+    }
+}
+
+stored_vocabulary!(
+    /// Whether an offer is being prepared, shown in the catalogue, or ended for good.
+    OfferStatus, "error-status-invalid", {
+        Draft => "draft",
+        Published => "published",
+        Cancelled => "cancelled",
+    }
+);
+
+impl OfferStatus {
+    /// Only published offers are shown and booked.
+    pub fn is_public(self) -> bool {
+        self == Self::Published
+    }
+}
+
+stored_vocabulary!(
+    /// Whether a date takes place.
+    DateStatus, "error-status-invalid", {
+        Scheduled => "scheduled",
+        Cancelled => "cancelled",
+    }
+);
+
+impl DateStatus {
+    pub fn is_cancelled(self) -> bool {
+        self == Self::Cancelled
     }
 }
 
@@ -212,6 +241,28 @@ mod tests {
             assert_eq!(TargetGroup::parse(group.key()), Ok(*group));
         }
         assert_eq!(Topic::parse("kochen"), Err("error-topic-invalid"));
+    }
+
+    #[test]
+    fn kinds_and_states_round_trip_and_old_german_kinds_still_parse() {
+        for kind in OfferKind::ALL {
+            assert_eq!(OfferKind::parse(kind.key()), Ok(*kind));
+        }
+        assert_eq!(OfferKind::parse("kurs"), Ok(OfferKind::Course));
+        assert_eq!(OfferKind::parse("dialog"), Ok(OfferKind::Dialogue));
+        assert_eq!(
+            OfferKind::Dialogue.page_of("rathaus"),
+            "/veranstaltungen/rathaus"
+        );
+        for status in OfferStatus::ALL {
+            assert_eq!(OfferStatus::parse(status.key()), Ok(*status));
+            assert_eq!(status.is_public(), *status == OfferStatus::Published);
+        }
+        for status in DateStatus::ALL {
+            assert_eq!(DateStatus::parse(status.key()), Ok(*status));
+        }
+        assert!(DateStatus::Cancelled.is_cancelled());
+        assert!(!DateStatus::Scheduled.is_cancelled());
     }
 
     #[test]

@@ -25,7 +25,8 @@ use crate::{
         proposal, session_attendance, session_report, venue, volunteer_hours, volunteer_shift,
     },
     domain::{
-        offer::OfferKind,
+        booking::BookingStatus,
+        offer::{DateStatus, OfferKind},
         proposal::{Channel as ProposalChannel, ProposalStatus},
     },
 };
@@ -352,7 +353,7 @@ fn month_of(day: NaiveDate) -> String {
 }
 
 struct OfferRef {
-    kind: String,
+    kind: OfferKind,
     topic: String,
     venue_id: Option<i32>,
     organisation_id: i32,
@@ -409,7 +410,7 @@ impl Lookups {
                 offer::Column::VenueId,
                 offer::Column::OrganisationId,
             ])
-            .into_tuple::<(i32, String, String, Option<i32>, i32)>()
+            .into_tuple::<(i32, OfferKind, String, Option<i32>, i32)>()
             .all(db)
             .await?
             .into_iter()
@@ -517,7 +518,7 @@ async fn offers(
             .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
             .to_owned();
         let batch = offer::Entity::find()
-            .filter(offer::Column::Kind.eq(kind.key()))
+            .filter(offer::Column::Kind.eq(kind))
             .filter(offer::Column::Id.gt(last))
             .filter(offer::Column::Id.in_subquery(with_dates))
             .order_by_asc(offer::Column::Id)
@@ -566,7 +567,7 @@ async fn offers(
                     town.into(),
                     online.into(),
                     o.price_cents.into(),
-                    o.status.as_str().into(),
+                    o.status.key().into(),
                     dates,
                 ],
                 OfferKind::Dialogue => vec![
@@ -581,7 +582,7 @@ async fn offers(
                     scrub_opt(o.audience.as_deref()).into(),
                     o.support_offered.clone().into(),
                     scrub_opt(o.agenda.as_deref()).into(),
-                    o.status.as_str().into(),
+                    o.status.key().into(),
                     dates,
                 ],
             };
@@ -620,7 +621,7 @@ async fn attendance_by_date(
             .column_as(Expr::col(booking::Column::Id).count(), "n")
             .column_as(Expr::col(booking::Column::Places).sum(), "places")
             .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Attendance)
             .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
@@ -665,7 +666,7 @@ async fn attendance_by_date(
                 .select_only()
                 .columns([booking::Column::Id, booking::Column::Places])
                 .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
-                .filter(booking::Column::Status.eq("confirmed"))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .into_tuple::<(i64, i32)>()
                 .all(db)
                 .await?
@@ -743,12 +744,12 @@ async fn dates(
             let mut row = [
                 d.id.into(),
                 d.offer_id.into(),
-                offer.map(|o| o.kind.clone()).into(),
+                offer.map(|o| o.kind.key().to_owned()).into(),
                 offer.map(|o| o.topic.clone()).into(),
                 lookups.offer_district(d.offer_id).map(str::to_owned).into(),
                 berlin_time(d.starts_at).into(),
                 berlin_time(d.ends_at).into(),
-                d.status.as_str().into(),
+                d.status.key().into(),
                 d.capacity.into(),
                 // A later session's people are its course's first date's.
                 match d.series_lead_id {
@@ -817,7 +818,7 @@ async fn feedback_rows(
             let offer_id = offers.get(&f.date_id).copied();
             let kind = offer_id
                 .and_then(|o| lookups.offers.get(&o))
-                .map(|o| o.kind.clone());
+                .map(|o| o.kind.key().to_owned());
             let district = offer_id
                 .and_then(|o| lookups.offer_district(o))
                 .map(str::to_owned);
@@ -1178,7 +1179,7 @@ async fn statistics(
                 offer_date::Column::SeriesLeadId,
             ])
             .filter(offer_date::Column::Id.gt(last))
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .filter(date_in_period(period))
             .order_by_asc(offer_date::Column::Id)
             .limit(BATCH)
@@ -1196,7 +1197,7 @@ async fn statistics(
             .column_as(Expr::col(booking::Column::Id).count(), "n")
             .column_as(Expr::col(booking::Column::Places).sum(), "places")
             .filter(booking::Column::DateId.is_in(ids))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Channel)
             .group_by(booking::Column::Attendance)
@@ -1211,10 +1212,10 @@ async fn statistics(
             );
             let tally = tallies.entry(key.clone()).or_default();
             tally.dates_held += 1;
-            match lookups.offers.get(offer_id).map(|o| o.kind.as_str()) {
-                Some(k) if k == OfferKind::Course.key() => tally.course_dates += 1,
-                Some(k) if k == OfferKind::Dialogue.key() => tally.dialogue_dates += 1,
-                _ => {}
+            match lookups.offers.get(offer_id).map(|o| o.kind) {
+                Some(OfferKind::Course) => tally.course_dates += 1,
+                Some(OfferKind::Dialogue) => tally.dialogue_dates += 1,
+                None => {}
             }
             keys.insert(*date_id, key);
         }

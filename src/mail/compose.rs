@@ -7,7 +7,7 @@ use super::{Attachment, OutgoingMail};
 use crate::{
     calendar,
     db::entities::booking,
-    domain::{Email, Language, booking::BookingStatus, offer::OfferKind},
+    domain::{Email, Language, booking::BookingStatus},
     i18n::{DateStyle, Translations, format_instant},
     services::catalogue,
 };
@@ -243,7 +243,7 @@ impl Composer {
                         format_instant(d.starts_at, lang, DateStyle::Time),
                         format_instant(d.ends_at, lang, DateStyle::Time)
                     );
-                    if d.date_status == "cancelled" {
+                    if d.date_status.is_cancelled() {
                         format!("{line} ({})", text("mail-booking-session-cancelled"))
                     } else {
                         line
@@ -284,7 +284,7 @@ pub fn booking_events(
     base_url: &str,
     booking: &booking::Model,
 ) -> Vec<calendar::CalendarEvent> {
-    let withdrawn = booking.status == BookingStatus::Cancelled.as_str();
+    let withdrawn = booking.status == BookingStatus::Cancelled;
     std::iter::once(date)
         .chain(sessions)
         .map(|d| {
@@ -346,13 +346,13 @@ pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar
         description: format!(
             "{}\n{base}{}",
             date.organisation_name,
-            OfferKind::page_of(&date.kind, &date.offer_slug)
+            date.kind.page_of(&date.offer_slug)
         ),
         location: place_line(date, date.online_url.as_deref().unwrap_or("online")),
-        url: format!("{base}{}", OfferKind::page_of(&date.kind, &date.offer_slug)),
+        url: format!("{base}{}", date.kind.page_of(&date.offer_slug)),
         starts_at: date.starts_at,
         ends_at: date.ends_at,
-        cancelled: date.date_status == "cancelled",
+        cancelled: date.date_status.is_cancelled(),
         alarm_before: None,
     }
 }

@@ -12,7 +12,7 @@ use rand::{SeedableRng, rngs::StdRng};
 use crate::{
     db::entities::{offer, offer_date, proposal, venue},
     domain::{
-        offer::{Level, OfferKind, TargetGroup, Topic, search_text},
+        offer::{DateStatus, Level, OfferKind, OfferStatus, TargetGroup, Topic, search_text},
         proposal::{Channel, ProposalStatus, search_text as search_text_of_proposal},
     },
 };
@@ -87,7 +87,7 @@ pub async fn seed(
                 slug: Set(format!("kurs-{run}-{n}")),
                 organisation_id: Set(place.organisation_id),
                 venue_id: Set(Some(place.id)),
-                kind: Set(OfferKind::Course.key().to_owned()),
+                kind: Set(OfferKind::Course),
                 title: Set(title),
                 description: Set(description.into()),
                 topic: Set(topic.key().to_owned()),
@@ -98,7 +98,7 @@ pub async fn seed(
                 what_to_bring: Set("Ihr Smartphone".into()),
                 accessibility_notes: Set(String::new()),
                 price_cents: Set(0),
-                status: Set("published".into()),
+                status: Set(OfferStatus::Published),
                 created_at: Set(now),
                 ..Default::default()
             }
@@ -112,7 +112,7 @@ pub async fn seed(
     }
     if offer_ids.is_empty() {
         offer_ids = offer::Entity::find()
-            .filter(offer::Column::Status.eq("published"))
+            .filter(offer::Column::Status.eq(OfferStatus::Published))
             .all(db)
             .await?
             .into_iter()
@@ -136,7 +136,7 @@ pub async fn seed(
                     max_places_per_booking: Set(2),
                     booking_opens_at: Set(None),
                     booking_closes_at: Set(Some(starts_at)),
-                    status: Set("scheduled".into()),
+                    status: Set(DateStatus::Scheduled),
                     created_at: Set(now),
                     min_participants: Set(0),
                     decision_at: Set(None),

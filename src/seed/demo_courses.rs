@@ -19,7 +19,9 @@ use crate::{
     domain::{
         Slug,
         booking::{BookingStatus, Channel},
-        offer::{Level, OfferKind, Support, TargetGroup, Topic, search_text},
+        offer::{
+            DateStatus, Level, OfferKind, OfferStatus, Support, TargetGroup, Topic, search_text,
+        },
     },
 };
 
@@ -206,10 +208,7 @@ pub(super) async fn write(
             slug: Set(r.slug.clone()),
             organisation_id: Set(org.id),
             venue_id: Set(venue_id),
-            kind: Set(OfferKind::parse(&r.kind)
-                .unwrap_or(OfferKind::Course)
-                .key()
-                .to_owned()),
+            kind: Set(OfferKind::parse(&r.kind).unwrap_or(OfferKind::Course)),
             agenda: Set(Some(r.agenda).filter(|a| !a.is_empty())),
             audience: Set(Some(r.audience).filter(|a| !a.is_empty())),
             registration_required: Set(r.registration_required != "false"),
@@ -224,7 +223,7 @@ pub(super) async fn write(
             what_to_bring: Set(r.what_to_bring),
             accessibility_notes: Set(r.accessibility_notes),
             price_cents: Set(r.price_cents),
-            status: Set("published".into()),
+            status: Set(OfferStatus::Published),
             created_at: Set(now),
             ..Default::default()
         }
@@ -257,7 +256,7 @@ pub(super) async fn write(
                 max_places_per_booking: Set(r.max_places),
                 booking_opens_at: Set(None),
                 booking_closes_at: Set(Some(*starts_at)),
-                status: Set("scheduled".into()),
+                status: Set(DateStatus::Scheduled),
                 created_at: Set(now),
                 min_participants: Set(minimum),
                 decision_at: Set((minimum > 0).then(|| *starts_at - Duration::days(14))),
@@ -291,7 +290,7 @@ pub(super) async fn write(
                     ))),
                     phone: Set(None),
                     places: Set(1),
-                    status: Set(status.as_str().to_owned()),
+                    status: Set(status),
                     channel: Set(Channel::Online.as_str().to_owned()),
                     cancel_token_hash: Set(sessions::hash_token(&token)),
                     manage_token: Set(Some(token)),

@@ -521,7 +521,7 @@ async fn upcoming_bookings(
                         .eq(user_id)
                         .or(booking::Column::Email.eq(email)),
                 )
-                .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
+                .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
                 .filter(booking::Column::DateId.is_in(chunk.to_vec()))
                 .all(conn)
                 .await?,

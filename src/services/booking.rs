@@ -17,7 +17,10 @@ use crate::{
         begin_write,
         entities::{booking, booking_reminder, offer, offer_date, staff_task},
     },
-    domain::booking::{BookingRequest, BookingStatus, Channel},
+    domain::{
+        booking::{BookingRequest, BookingStatus, Channel},
+        offer::{DateStatus, OfferStatus},
+    },
     mail::{
         self,
         compose::{BookingMail, Composer},
@@ -68,13 +71,13 @@ pub struct Booked {
 
 fn check_bookable(
     date: &offer_date::Model,
-    offer_status: &str,
+    offer_status: OfferStatus,
     now: DateTime<Utc>,
 ) -> Result<(), BookingError> {
-    if offer_status != "published" {
+    if !offer_status.is_public() {
         return Err(BookingError::NotBookable("error-booking-not-published"));
     }
-    if date.status == "cancelled" {
+    if date.status.is_cancelled() {
         return Err(BookingError::NotBookable("error-booking-cancelled"));
     }
     if date.starts_at <= now {
@@ -96,7 +99,7 @@ fn check_bookable(
 #[derive(Debug, FromQueryResult)]
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
-    offer_status: Option<String>,
+    offer_status: Option<OfferStatus>,
     waiting: i64,
     /// Active bookings of this date by the same address.
     same_address: i64,
@@ -108,7 +111,7 @@ impl BookingFacts {
         date: &offer_date::Model,
         email: Option<&crate::domain::Email>,
     ) -> Result<Self, BookingError> {
-        let cancelled = BookingStatus::Cancelled.as_str();
+        let cancelled = BookingStatus::Cancelled;
         // Without an address there is nothing to compare; an empty address matches no booking.
         let email = email.map_or("", |e| e.as_str());
         let scalar = |select: &mut SelectStatement| -> Expr {
@@ -195,10 +198,7 @@ impl Desk {
             .await?
             .ok_or(BookingError::DateNotFound)?;
         let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
-        let offer_status = facts
-            .offer_status
-            .as_deref()
-            .ok_or(BookingError::DateNotFound)?;
+        let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
         check_bookable(&date, offer_status, now)?;
         let places = request.places.get() as i32;
         if places > date.max_places_per_booking {
@@ -257,7 +257,7 @@ impl Desk {
             email: Set(request.email.map(|e| e.to_string())),
             phone: Set(request.phone.map(|p| p.as_str().to_owned())),
             places: Set(places),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             channel: Set(request.channel.as_str().to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
             manage_token: Set(Some(cancel_token.clone())),
@@ -437,14 +437,11 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<Cancelled, BookingError> {
         let (date, found) = lock_and_reread(txn, seen).await?;
-        if found.status == BookingStatus::Cancelled.as_str() {
+        let Some(withdrawn) = found.status.cancel() else {
             return Err(BookingError::AlreadyCancelled);
-        }
+        };
         let changed = booking::Entity::update_many()
-            .col_expr(
-                booking::Column::Status,
-                Expr::value(BookingStatus::Cancelled.as_str()),
-            )
+            .col_expr(booking::Column::Status, Expr::value(withdrawn))
             .col_expr(
                 booking::Column::OfferedPlaces,
                 Expr::value(Option::<i32>::None),
@@ -456,11 +453,11 @@ impl Desk {
         if !change_from(txn, &found, changed).await? {
             return Err(BookingError::AlreadyCancelled);
         }
-        if found.status == BookingStatus::Confirmed.as_str() {
+        if found.status.holds_places() {
             set_booked(txn, date.id, date.booked_places - found.places).await?;
         }
         let cancelled = booking::Model {
-            status: BookingStatus::Cancelled.as_str().to_owned(),
+            status: withdrawn,
             offered_places: None,
             offer_expires_at: None,
             ..found
@@ -483,7 +480,7 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>, BookingError> {
         let date = lock_date(txn, date_id).await?;
-        if date.status == "cancelled" || date.starts_at <= now {
+        if date.status.is_cancelled() || date.starts_at <= now {
             return Ok(Vec::new());
         }
         let limit = bookable_limit(&date, Channel::Online, now);
@@ -491,7 +488,7 @@ impl Desk {
         let mut promoted = Vec::new();
         let waiting = booking::Entity::find()
             .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
             .order_by_asc(booking::Column::Id)
             .all(txn)
             .await?;
@@ -503,7 +500,7 @@ impl Desk {
             if entry.places <= free {
                 booked += entry.places;
                 let mut update: booking::ActiveModel = entry.clone().into();
-                update.status = Set(BookingStatus::Confirmed.as_str().to_owned());
+                update.status = Set(BookingStatus::Confirmed);
                 update.offered_places = Set(None);
                 update.offer_expires_at = Set(None);
                 let confirmed = update.update(txn).await?;
@@ -543,12 +540,12 @@ impl Desk {
         let txn = begin_write(&self.db).await?;
         let seen = by_token(&txn, cancel_token).await?;
         let (date, found) = lock_and_reread(&txn, &seen).await?;
-        let offered = match (found.offered_places, found.offer_expires_at) {
-            (Some(places), Some(expires))
-                if expires > now && found.status == BookingStatus::Waitlisted.as_str() =>
-            {
-                places
-            }
+        let (offered, promoted) = match (
+            found.offered_places,
+            found.offer_expires_at,
+            found.status.promote(),
+        ) {
+            (Some(places), Some(expires), Some(promoted)) if expires > now => (places, promoted),
             _ => return Err(BookingError::NoOpenOffer),
         };
         // Only the answer that finds the offer still open changes anything.
@@ -560,10 +557,7 @@ impl Desk {
         let status = if accept {
             let update = booking::Entity::update_many()
                 .col_expr(booking::Column::Places, Expr::value(offered))
-                .col_expr(
-                    booking::Column::Status,
-                    Expr::value(BookingStatus::Confirmed.as_str()),
-                )
+                .col_expr(booking::Column::Status, Expr::value(promoted))
                 .col_expr(
                     booking::Column::OfferedPlaces,
                     Expr::value(Option::<i32>::None),
@@ -578,14 +572,14 @@ impl Desk {
             set_booked(&txn, date.id, date.booked_places + offered).await?;
             let confirmed = booking::Model {
                 places: offered,
-                status: BookingStatus::Confirmed.as_str().to_owned(),
+                status: promoted,
                 offered_places: None,
                 offer_expires_at: None,
                 ..found
             };
             self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
                 .await?;
-            BookingStatus::Confirmed
+            promoted
         } else {
             let update = booking::Entity::update_many()
                 .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
@@ -637,7 +631,7 @@ impl Desk {
         let dates: Vec<i32> = booking::Entity::find()
             .select_only()
             .column(booking::Column::DateId)
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
             .filter(booking::Column::OfferExpiresAt.lte(now))
             .filter(booking::Column::OfferExpiresAt.gt(now - chrono::Duration::days(1)))
             .distinct()
@@ -733,7 +727,7 @@ async fn change_from(
 ) -> Result<bool, DbErr> {
     Ok(update
         .filter(booking::Column::Id.eq(found.id))
-        .filter(booking::Column::Status.eq(found.status.as_str()))
+        .filter(booking::Column::Status.eq(found.status))
         .exec(txn)
         .await?
         .rows_affected
@@ -764,7 +758,7 @@ async fn set_booked(txn: &DatabaseTransaction, date_id: i32, booked: i32) -> Res
 fn waiting_on(date_id: i32) -> Condition {
     Condition::all()
         .add(booking::Column::DateId.eq(date_id))
-        .add(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+        .add(booking::Column::Status.eq(BookingStatus::Waitlisted))
 }
 
 async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64, DbErr> {
@@ -781,7 +775,7 @@ pub async fn waiting_position(
 ) -> Result<u64, DbErr> {
     booking::Entity::find()
         .filter(booking::Column::DateId.eq(found.date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted.as_str()))
+        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
         .filter(booking::Column::Id.lte(found.id))
         .count(db)
         .await
@@ -812,7 +806,7 @@ async fn active_bookings(
 ) -> Result<Vec<booking::Model>, DbErr> {
     booking::Entity::find()
         .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.ne(BookingStatus::Cancelled.as_str()))
+        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
         .order_by_asc(booking::Column::Id)
         .all(txn)
         .await
@@ -827,13 +821,16 @@ impl Desk {
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
         let date = lock_date(&txn, date_id).await?;
-        if date.status == "cancelled" {
+        if date.status.is_cancelled() {
             return Ok(0);
         }
         if let Some(lead) = date.series_lead_id {
             // One session of a course booked as a whole: its people are the lead date's.
             offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+                .col_expr(
+                    offer_date::Column::Status,
+                    Expr::value(DateStatus::Cancelled),
+                )
                 .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
                 .filter(offer_date::Column::Id.eq(date_id))
                 .exec(&txn)
@@ -855,7 +852,10 @@ impl Desk {
         }
         // The first date of a course cancels the whole course: every session goes with it.
         offer_date::Entity::update_many()
-            .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+            .col_expr(
+                offer_date::Column::Status,
+                Expr::value(DateStatus::Cancelled),
+            )
             .col_expr(
                 offer_date::Column::Revision,
                 Expr::col(offer_date::Column::Revision).add(1),
@@ -919,7 +919,7 @@ impl Desk {
     ) -> Result<usize, BookingError> {
         let due = offer_date::Entity::find()
             .filter(offer_date::Column::ReminderSentAt.is_null())
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .filter(offer_date::Column::StartsAt.gt(now))
             .filter(offer_date::Column::StartsAt.lte(now + before))
             .order_by_asc(offer_date::Column::StartsAt)
@@ -935,7 +935,7 @@ impl Desk {
             let txn = begin_write(&self.db).await?;
             let people = booking::Entity::find()
                 .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
-                .filter(booking::Column::Status.eq(BookingStatus::Confirmed.as_str()))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .order_by_asc(booking::Column::Id)
                 .all(&txn)
                 .await?;
@@ -985,7 +985,7 @@ impl Desk {
             .filter(offer_date::Column::DecidedAt.is_null())
             .filter(offer_date::Column::DecisionAt.lte(now))
             .filter(offer_date::Column::StartsAt.gt(now))
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .all(&self.db)
             .await?;
         let mut raised = 0;

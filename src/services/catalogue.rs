@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::venues::VenueFacts;
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::{CatalogueFilter, OfferKind},
+    domain::offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
 };
 
 pub const PAGE_SIZE: u64 = 20;
@@ -25,7 +25,7 @@ pub struct DateSummary {
     pub date_id: i32,
     pub offer_id: i32,
     pub offer_slug: String,
-    pub kind: String,
+    pub kind: OfferKind,
     pub title: String,
     pub topic: String,
     pub target_group: String,
@@ -37,8 +37,8 @@ pub struct DateSummary {
     pub max_places_per_booking: i32,
     pub walk_in_places: i32,
     pub walk_in_release_at: Option<DateTime<Utc>>,
-    pub date_status: String,
-    pub offer_status: String,
+    pub date_status: DateStatus,
+    pub offer_status: OfferStatus,
     pub booking_closes_at: Option<DateTime<Utc>>,
     /// Entries on the waiting list; while anyone waits, free places are theirs.
     pub waiting: i64,
@@ -96,7 +96,7 @@ impl Entry {
         Self {
             waiting_list: free_places == 0,
             free_places,
-            offer_path: crate::domain::offer::OfferKind::page_of(&date.kind, &date.offer_slug),
+            offer_path: date.kind.page_of(&date.offer_slug),
             date,
         }
     }
@@ -272,14 +272,14 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
     let o = offer::Entity;
     let v = venue::Entity;
     let mut cond = Cond::all()
-        .add(Expr::col((o, offer::Column::Status)).eq("published"))
-        .add(Expr::col((o, offer::Column::Kind)).eq(kind.key()))
+        .add(Expr::col((o, offer::Column::Status)).eq(OfferStatus::Published))
+        .add(Expr::col((o, offer::Column::Kind)).eq(kind))
         .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
     if !filter.include_sessions {
         cond = cond.add(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null());
     }
     if !filter.include_cancelled {
-        cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne("cancelled"));
+        cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled));
     }
     if let Some(slug) = &filter.venue {
         cond = cond.add(Expr::col((v, venue::Column::Slug)).eq(slug.as_str()));
@@ -497,9 +497,9 @@ pub async fn dates_of_offer(
 
 /// Why a date cannot be booked right now, as a message id; `None` when it can.
 pub fn refusal(date: &DateSummary, now: DateTime<Utc>) -> Option<&'static str> {
-    if date.offer_status != "published" {
+    if !date.offer_status.is_public() {
         Some("error-booking-not-published")
-    } else if date.date_status == "cancelled" {
+    } else if date.date_status.is_cancelled() {
         Some("error-booking-cancelled")
     } else if date.starts_at <= now {
         Some("error-booking-past")
@@ -560,7 +560,7 @@ pub async fn published_offer(
 > {
     let Some((found, Some(org))) = offer::Entity::find()
         .filter(offer::Column::Slug.eq(slug))
-        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
         .join(
             JoinType::InnerJoin,
             offer::Entity::belongs_to(organisation::Entity)
@@ -590,14 +590,10 @@ pub async fn published_course_date(
     let Some(entry) = date(db, date_id, now).await? else {
         return Ok(None);
     };
-    if entry.date.kind != OfferKind::Course.key() {
-        return Ok(None);
-    }
-    let published = offer::Entity::find_by_id(entry.date.offer_id)
-        .one(db)
-        .await?
-        .is_some_and(|o| o.status == "published");
-    Ok(published.then_some(entry))
+    // The date's row carries its offer's kind and state, so this is one query.
+    let published_course =
+        entry.date.kind == OfferKind::Course && entry.date.offer_status.is_public();
+    Ok(published_course.then_some(entry))
 }
 
 /// A published course with its place and how many of its dates are upcoming.
@@ -636,8 +632,8 @@ pub async fn published_courses(
     now: DateTime<Utc>,
 ) -> Result<CoursePage, DbErr> {
     let paginator = offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
-        .filter(offer::Column::Kind.eq(OfferKind::Course.key()))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
+        .filter(offer::Column::Kind.eq(OfferKind::Course))
         .order_by_asc(offer::Column::Slug)
         .order_by_asc(offer::Column::Id)
         .paginate(db, per_page);
@@ -670,7 +666,7 @@ pub async fn published_courses(
         .column_as(Expr::col(offer_date::Column::Id).count(), "n")
         .filter(offer_date::Column::OfferId.is_in(offer_ids))
         .filter(offer_date::Column::StartsAt.gt(now))
-        .filter(offer_date::Column::Status.ne("cancelled"))
+        .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
         .group_by(offer_date::Column::OfferId)
         .into_tuple::<(i32, i64)>()
         .all(db)
@@ -727,13 +723,13 @@ pub async fn published_pages(
         .map(|d| d.offer_id)
         .collect();
     Ok(offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
         .filter(offer::Column::Id.is_in(ids))
         .order_by_asc(offer::Column::Slug)
         .all(db)
         .await?
         .into_iter()
-        .map(|o| crate::domain::offer::OfferKind::page_of(&o.kind, &o.slug))
+        .map(|o| o.kind.page_of(&o.slug))
         .collect())
 }
 
@@ -752,7 +748,7 @@ pub async fn recent_at_venue(
         .and_where(Expr::col((venue::Entity, venue::Column::Id)).eq(venue_id))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).gte(since))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).lte(now))
-        .and_where(Expr::col((d, offer_date::Column::Status)).ne("cancelled"))
+        .and_where(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled))
         .and_where(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null())
         .order_by((d, offer_date::Column::StartsAt), Order::Desc)
         .limit(20);

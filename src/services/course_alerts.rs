@@ -108,10 +108,6 @@ pub struct AlertDesk {
     pub composer: Composer,
 }
 
-fn kind_of(model: &course_alert::Model) -> OfferKind {
-    OfferKind::parse(&model.kind).unwrap_or(OfferKind::Course)
-}
-
 /// The catalogue with the filter, e.g. `/kurse?thema=videotelefonie`.
 pub fn catalogue_href(kind: OfferKind, filter_query: &str) -> String {
     if filter_query.is_empty() {
@@ -259,7 +255,7 @@ impl AlertDesk {
         let Some(filter) = stored_filter(&model.filter_query) else {
             return Ok(vec![]);
         };
-        catalogue::all_matching(&self.db, kind_of(model), &filter, now, CANDIDATES).await
+        catalogue::all_matching(&self.db, model.kind, &filter, now, CANDIDATES).await
     }
 
     /// Sets up an alert, or finds the same one (same address, section and filter) again. Unless the
@@ -280,7 +276,7 @@ impl AlertDesk {
         let txn = begin_write(&self.db).await?;
         let existing = course_alert::Entity::find()
             .filter(course_alert::Column::Email.eq(input.email.as_str()))
-            .filter(course_alert::Column::Kind.eq(input.kind.key()))
+            .filter(course_alert::Column::Kind.eq(input.kind))
             .filter(course_alert::Column::FilterQuery.eq(filter_query.as_str()))
             .one(&txn)
             .await?;
@@ -314,7 +310,7 @@ impl AlertDesk {
                 course_alert::ActiveModel {
                     email: Set(input.email.as_str().to_owned()),
                     language: Set(who.language.code().to_owned()),
-                    kind: Set(input.kind.key().to_owned()),
+                    kind: Set(input.kind),
                     filter_query: Set(filter_query.clone()),
                     user_id: Set(who.user_id),
                     channel: Set(who.channel.key().to_owned()),
@@ -353,7 +349,7 @@ impl AlertDesk {
         districts: &[district::Model],
     ) -> Vec<String> {
         match stored_filter(&model.filter_query) {
-            Some(filter) => describe(&self.composer, lang, kind_of(model), &filter, districts),
+            Some(filter) => describe(&self.composer, lang, model.kind, &filter, districts),
             None => vec![model.filter_query.clone()],
         }
     }
@@ -482,7 +478,7 @@ impl AlertDesk {
         Ok(models
             .into_iter()
             .map(|m| {
-                let kind = kind_of(&m);
+                let kind = m.kind;
                 AlertSummary {
                     id: m.id,
                     description: self.describe_model(&m, lang, &districts),
@@ -621,7 +617,7 @@ impl AlertDesk {
         let lang = Language::from_code(&alert.language).unwrap_or(Language::De);
         let tr = &self.composer.translations;
         let base = self.base();
-        let kind = kind_of(alert);
+        let kind = alert.kind;
         let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         args.insert("count".into(), new.len().into());
         let online = tr.text(lang, "mail-booking-online");

@@ -14,7 +14,9 @@ use crate::{
     db::entities::{booking, feedback, feedback_invitation, offer, offer_date},
     domain::{
         Email, Language,
+        booking::BookingStatus,
         feedback::{FeedbackChannel, FeedbackInput, qr_form_limit},
+        offer::DateStatus,
     },
     mail::{self, compose::Composer},
     services::{
@@ -70,7 +72,7 @@ async fn people_at(conn: &impl ConnectionTrait, date: &offer_date::Model) -> Res
         .select_only()
         .column_as(Expr::col(booking::Column::Places).sum(), "places")
         .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .filter(
             Condition::any()
                 .add(booking::Column::Attendance.is_null())
@@ -293,7 +295,7 @@ impl FeedbackDesk {
             .filter(offer_date::Column::EndsAt.lt(now))
             .filter(offer_date::Column::FeedbackInvitedAt.is_null())
             .filter(offer_date::Column::SeriesLeadId.is_null())
-            .filter(offer_date::Column::Status.ne("cancelled"))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .all(&self.db)
             .await?;
         let mut mailed = 0;
@@ -324,7 +326,7 @@ impl FeedbackDesk {
                 .unwrap_or_default();
             let participants = booking::Entity::find()
                 .filter(booking::Column::DateId.eq(date.id))
-                .filter(booking::Column::Status.eq("confirmed"))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .filter(booking::Column::Email.is_not_null())
                 .all(&txn)
                 .await?;

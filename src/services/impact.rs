@@ -10,7 +10,10 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::{db::entities::organisation, domain::proposal::ProposalStatus};
+use crate::{
+    db::entities::organisation,
+    domain::{offer::OfferKind, proposal::ProposalStatus},
+};
 
 /// The districts of these organisations (one query).
 pub async fn districts_of(
@@ -143,7 +146,7 @@ pub struct Impact {
 #[derive(FromQueryResult)]
 struct DateFigures {
     starts_at: DateTime<Utc>,
-    kind: String,
+    kind: OfferKind,
     district: Option<String>,
     participants: Option<i64>,
     present: Option<i64>,
@@ -292,8 +295,8 @@ pub async fn figures(
         let district = row.district.unwrap_or_default();
         let figures = Figures {
             dates_held: 1,
-            course_dates: i64::from(row.kind == "kurs"),
-            event_dates: i64::from(row.kind == "dialog"),
+            course_dates: i64::from(row.kind == OfferKind::Course),
+            event_dates: i64::from(row.kind == OfferKind::Dialogue),
             participants: row.participants.unwrap_or(0),
             present: row.present.unwrap_or(0),
             absent: row.absent.unwrap_or(0),

@@ -16,7 +16,10 @@ use crate::{
     db::entities::{
         booking, offer, offer_date, organisation, session_attendance, staff_task, venue,
     },
-    domain::offer::{DateInput, OfferInput, search_text},
+    domain::{
+        booking::BookingStatus,
+        offer::{DateInput, DateStatus, OfferInput, OfferStatus, search_text},
+    },
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +45,7 @@ pub const DECISION_BEFORE: Duration = Duration::days(14);
 pub struct OfferRow {
     pub id: i32,
     pub title: String,
-    pub status: String,
+    pub status: OfferStatus,
     pub organisation_name: String,
     pub dates: usize,
     pub next_date: Option<DateTime<Utc>>,
@@ -187,9 +190,9 @@ pub async fn create(
     let created = offer::ActiveModel {
         slug: Set(slug_for(&input.title)),
         organisation_id: Set(organisation_id),
-        kind: Set(input.kind.key().to_owned()),
+        kind: Set(input.kind),
         language: Set("de".into()),
-        status: Set("draft".into()),
+        status: Set(OfferStatus::Draft),
         created_at: Set(Utc::now()),
         ..apply(<offer::ActiveModel as Default>::default(), input)
     }
@@ -266,12 +269,12 @@ pub async fn set_status(
     scope: &Option<Vec<i32>>,
     actor: i32,
     id: i32,
-    status: &'static str,
+    status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
     let existing = offer(db, scope, id).await?;
     let txn = db.begin().await?;
     let mut model: offer::ActiveModel = existing.into();
-    model.status = Set(status.to_owned());
+    model.status = Set(status);
     model.update(&txn).await?;
     audit::record(
         &txn,
@@ -297,7 +300,7 @@ pub async fn copy(
     let copy = offer::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         slug: Set(slug_for(&existing.title)),
-        status: Set("draft".into()),
+        status: Set(OfferStatus::Draft),
         created_at: Set(Utc::now()),
         ..existing.clone().into()
     }
@@ -323,7 +326,7 @@ pub struct DateRow {
     pub capacity: i32,
     pub booked_places: i32,
     pub waiting: usize,
-    pub status: String,
+    pub status: DateStatus,
     pub min_participants: i32,
     pub walk_in_places: i32,
     pub below_minimum: bool,
@@ -340,7 +343,7 @@ pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow
     for d in dates {
         let waiting = booking::Entity::find()
             .filter(booking::Column::DateId.eq(d.id))
-            .filter(booking::Column::Status.eq("waitlisted"))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
             .all(db)
             .await?
             .len();
@@ -379,7 +382,7 @@ pub async fn add_date(
         max_places_per_booking: Set(input.max_places),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(input.starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(input.min_participants),
         decision_at: Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE)),
@@ -415,7 +418,7 @@ pub async fn add_session(
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
     let (lead, _) = date(db, scope, lead_id).await?;
-    if lead.series_lead_id.is_some() || lead.status == "cancelled" {
+    if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(OfferAdminError::NotFound);
     }
     if input.starts_at <= lead.starts_at {
@@ -434,7 +437,7 @@ pub async fn add_session(
         max_places_per_booking: Set(lead.max_places_per_booking),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(lead.starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         decision_at: Set(None),
@@ -475,7 +478,7 @@ pub async fn change_date(
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    if current.status == "cancelled" || current.starts_at <= Utc::now() {
+    if current.status.is_cancelled() || current.starts_at <= Utc::now() {
         return Err(OfferAdminError::Refused {
             field: "day",
             message: "error-date-not-changeable",
@@ -524,7 +527,7 @@ pub struct Participant {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub places: i32,
-    pub status: String,
+    pub status: BookingStatus,
     pub channel: String,
     pub attendance: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -566,12 +569,7 @@ pub async fn participants(
     for p in &mut rows {
         p.mail_undeliverable = p.email.as_ref().is_some_and(|e| undeliverable.contains(e));
     }
-    let rank = |s: &str| match s {
-        "confirmed" => 0,
-        "waitlisted" => 1,
-        _ => 2,
-    };
-    rows.sort_by_key(|p| (rank(&p.status), p.id));
+    rows.sort_by_key(|p| (p.status.list_rank(), p.id));
     Ok(rows)
 }
 
@@ -628,7 +626,7 @@ pub async fn set_attendance(
             )
             .filter(booking::Column::Id.eq(booking_id))
             .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .exec(db)
             .await?
             .rows_affected;
@@ -646,7 +644,7 @@ pub async fn set_attendance(
         .ok_or(OfferAdminError::NotFound)?;
     booking::Entity::find_by_id(booking_id)
         .filter(booking::Column::DateId.eq(lead))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
@@ -691,7 +689,7 @@ pub struct SessionAttendanceRow {
     pub date_id: i32,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub status: String,
+    pub status: DateStatus,
     pub present: i64,
     pub absent: i64,
     /// Confirmed places nobody marked yet.
@@ -725,7 +723,7 @@ pub async fn attendance_by_session(
             booking::Column::Attendance,
         ])
         .filter(booking::Column::DateId.eq(lead_id))
-        .filter(booking::Column::Status.eq("confirmed"))
+        .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .into_tuple()
         .all(db)
         .await?;

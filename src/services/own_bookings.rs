@@ -3,7 +3,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use crate::db::entities::{booking, offer, offer_date};
+use crate::{
+    db::entities::{booking, offer, offer_date},
+    domain::{booking::BookingStatus, offer::DateStatus},
+};
 
 /// One booking as the account page lists it, with the link to its own page.
 #[derive(Debug, Serialize)]
@@ -11,9 +14,8 @@ pub struct OwnBooking {
     pub title: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub date_status: String,
-    /// `confirmed`, `waitlisted` or `cancelled`.
-    pub status: String,
+    pub date_status: DateStatus,
+    pub status: BookingStatus,
     pub places: i32,
     /// The booking's own page (`/buchung/<secret>`), where it can be cancelled.
     pub href: String,
@@ -51,7 +53,7 @@ pub async fn of_user(
                 title: offer.title.clone(),
                 starts_at: date.starts_at,
                 ends_at: date.ends_at,
-                date_status: date.status.clone(),
+                date_status: date.status,
                 status: b.status,
                 places: b.places,
                 href: format!("/buchung/{}", b.manage_token?),

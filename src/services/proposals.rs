@@ -358,7 +358,7 @@ impl ProposalDesk {
                 offer::Entity::find_by_id(event)
                     .one(&txn)
                     .await?
-                    .filter(|o| o.kind == OfferKind::Dialogue.key())
+                    .filter(|o| o.kind == OfferKind::Dialogue)
                     .ok_or_else(|| field("veranstaltung", "error-event-invalid"))?;
                 Some(i64::from(event))
             }

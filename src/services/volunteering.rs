@@ -532,7 +532,7 @@ impl VolunteerDesk {
                 continue;
             };
             let (title, id) = (shift.title.clone(), shift.id);
-            if date.status == "cancelled" {
+            if date.status.is_cancelled() {
                 let mut model: volunteer_shift::ActiveModel = shift.into();
                 model.status = Set("cancelled".into());
                 model.update(&txn).await?;

@@ -4,6 +4,7 @@
 //! filter's calendar feed, the account page, the kiosk and staff on the phone, and bad input.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 use teilhabe::{
     db::entities::{audit_log, course_alert, course_alert_token, offer, offer_date, outbox, venue},
     domain::{
@@ -46,8 +47,8 @@ async fn setup(app: &TestApp) -> Setup {
         .unwrap()
         .unwrap();
     let other = offer::Entity::find()
-        .filter(offer::Column::Status.eq("published"))
-        .filter(offer::Column::Kind.eq("kurs"))
+        .filter(offer::Column::Status.eq(OfferStatus::Published))
+        .filter(offer::Column::Kind.eq(OfferKind::Course))
         .filter(offer::Column::Topic.ne(course.topic.as_str()))
         .one(&app.db)
         .await
@@ -96,7 +97,7 @@ async fn new_date_stamped(
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(created_at),
         min_participants: Set(0),
         walk_in_places: Set(0),

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 use teilhabe::{
     db::entities::{
         booking, offer, offer_date, organisation, outbox, session_attendance, user, venue,
@@ -60,7 +62,7 @@ async fn course(app: &TestApp, lead_at: DateTime<Utc>, sessions_at: &[DateTime<U
         slug: Set(format!("smartphone-vier-schritte-{code}")),
         organisation_id: Set(org.id),
         venue_id: Set(Some(venue.id)),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set(title.clone()),
         description: Set(description.into()),
         search_text: Set(teilhabe::domain::offer::search_text(&title, description)),
@@ -72,7 +74,7 @@ async fn course(app: &TestApp, lead_at: DateTime<Utc>, sessions_at: &[DateTime<U
         what_to_bring: Set("Ihr Smartphone".into()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set("published".into()),
+        status: Set(OfferStatus::Published),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -88,7 +90,7 @@ async fn course(app: &TestApp, lead_at: DateTime<Utc>, sessions_at: &[DateTime<U
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         decision_at: Set(None),
@@ -666,7 +668,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(lead.status, "scheduled");
+        assert_eq!(lead.status, DateStatus::Scheduled);
     }
 );
 
@@ -689,7 +691,7 @@ on_both_backends!(the_export_counts_attendance_per_session, |app| {
             email: Set(Some(format!("t{n}.export@example.de"))),
             phone: Set(None),
             places: Set(1),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set("online".into()),
             cancel_token_hash: Set(format!("export-session-{n}-{}", c.lead.id)),
             created_at: Set(Utc::now() - Duration::days(20)),

@@ -2,6 +2,7 @@
 //! form (with mails and calendar files), cancelling by link, the waiting list with offers of fewer
 //! places, calendar feeds, the printable programme and places kept for people who walk in.
 use std::collections::{BTreeSet, HashMap};
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 
 use chrono::{DateTime, Days, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -62,7 +63,7 @@ async fn create_offer(
         )),
         organisation_id: Set(organisation_id),
         venue_id: Set(place.as_ref().map(|v| v.id)),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set(title.into()),
         description: Set("Ein Kurs, den nur dieser Test anlegt.".into()),
         search_text: Set(teilhabe::domain::offer::search_text(
@@ -79,7 +80,7 @@ async fn create_offer(
         what_to_bring: Set("Ihr Smartphone".into()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set(status.into()),
+        status: Set(OfferStatus::parse(status).unwrap()),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -124,7 +125,7 @@ async fn create_date(app: &TestApp, offer_id: i32, spec: DateSpec) -> i32 {
         max_places_per_booking: Set(spec.max_places),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set(spec.status.into()),
+        status: Set(DateStatus::parse(spec.status).unwrap()),
         created_at: Set(Utc::now()),
         walk_in_places: Set(spec.walk_in_places),
         walk_in_release_at: Set(spec.walk_in_release_at),
@@ -249,13 +250,15 @@ async fn upcoming(app: &TestApp, with_cancelled: bool) -> Vec<Listed> {
         .into_iter()
         // Later sessions of a course booked as a whole are listed with its first date only.
         .filter(|d| d.series_lead_id.is_none())
-        .filter(|d| d.starts_at > now && (with_cancelled || d.status != "cancelled"))
+        .filter(|d| d.starts_at > now && (with_cancelled || d.status != DateStatus::Cancelled))
         .filter_map(|date| {
             let offer = offers.get(&date.offer_id)?.clone();
-            (offer.status == "published" && offer.kind == "kurs").then(|| Listed {
-                venue: offer.venue_id.and_then(|id| venues.get(&id).cloned()),
-                offer,
-                date,
+            (offer.status == OfferStatus::Published && offer.kind == OfferKind::Course).then(|| {
+                Listed {
+                    venue: offer.venue_id.and_then(|id| venues.get(&id).cloned()),
+                    offer,
+                    date,
+                }
             })
         })
         .collect();
@@ -1207,7 +1210,7 @@ async fn an_offer_page_shows_every_upcoming_date_the_place_and_how_to_book() {
     let place = rows[0].venue.clone().expect("a venue");
     // One date is cancelled: it stays on the page, marked, without a booking link.
     let cancelled = rows[1].date.id;
-    set_date(&app, cancelled, |d| d.status = Set("cancelled".into())).await;
+    set_date(&app, cancelled, |d| d.status = Set(DateStatus::Cancelled)).await;
 
     let (status, doc) = app.get_html(&format!("/kurse/{slug}")).await;
     assert_eq!(status, 200);
@@ -1289,7 +1292,7 @@ async fn unknown_and_unpublished_offers_are_not_found() {
     assert_eq!(text_of(&doc, ".result-count"), count_line(0));
     // Once published it is there.
     let mut active: offer::ActiveModel = draft.clone().into();
-    active.status = Set("published".into());
+    active.status = Set(OfferStatus::Published);
     active.update(&app.db).await.unwrap();
     assert_eq!(
         app.get(&format!("/kurse/{}", draft.slug)).await.status(),
@@ -1354,7 +1357,7 @@ on_both_backends!(
         assert_eq!(stored.len(), 1);
         assert_eq!(
             (
-                stored[0].status.as_str(),
+                stored[0].status.key(),
                 stored[0].places,
                 stored[0].channel.as_str()
             ),
@@ -1460,7 +1463,7 @@ on_both_backends!(
         );
         let stored = bookings_of(&app, date_id).await;
         assert_eq!(
-            stored.iter().map(|b| b.status.as_str()).collect::<Vec<_>>(),
+            stored.iter().map(|b| b.status.key()).collect::<Vec<_>>(),
             ["confirmed", "waitlisted", "waitlisted"]
         );
         assert_eq!(date_row(&app, date_id).await.booked_places, 1);
@@ -1875,7 +1878,7 @@ on_both_backends!(
             bookings_of(&app, date_id)
                 .await
                 .iter()
-                .map(|b| b.status.as_str())
+                .map(|b| b.status.key())
                 .collect::<Vec<_>>(),
             ["cancelled", "confirmed", "waitlisted"]
         );
@@ -2090,7 +2093,7 @@ on_both_backends!(
             bookings_of(&app, q.date_id)
                 .await
                 .iter()
-                .map(|b| (b.status.as_str(), b.places))
+                .map(|b| (b.status.key(), b.places))
                 .collect::<Vec<_>>(),
             [
                 ("confirmed", 2),
@@ -2121,7 +2124,7 @@ on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
     assert_eq!(date.booked_places, date.capacity);
     let c_row = &bookings_of(&app, q.date_id).await[2];
     assert_eq!(
-        (c_row.status.as_str(), c_row.places, c_row.offered_places),
+        (c_row.status.key(), c_row.places, c_row.offered_places),
         ("confirmed", 1, None)
     );
     assert_eq!(
@@ -2184,7 +2187,7 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
     assert_eq!(
         bookings_of(&app, q.date_id).await[2].status,
-        BookingStatus::Waitlisted.as_str()
+        BookingStatus::Waitlisted
     );
     // Running it again promotes nobody twice.
     assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
@@ -2267,10 +2270,10 @@ async fn feeds_hold_only_matching_dates_and_announce_cancellations() {
         .filter(|r| r.district() == "16051")
         .collect();
     let cancelled = erfurt[0].date.id;
-    set_date(&app, cancelled, |d| d.status = Set("cancelled".into())).await;
+    set_date(&app, cancelled, |d| d.status = Set(DateStatus::Cancelled)).await;
     let all = upcoming(&app, true).await;
     let status_of = |r: &Listed| {
-        if r.date.status == "cancelled" {
+        if r.date.status == DateStatus::Cancelled {
             "CANCELLED".to_owned()
         } else {
             "CONFIRMED".to_owned()
@@ -2656,7 +2659,7 @@ async fn released_walk_in_places_go_to_the_waiting_list() {
     let statuses: Vec<String> = bookings_of(&app, date_id)
         .await
         .into_iter()
-        .map(|b| b.status)
+        .map(|b| b.status.key().to_owned())
         .collect();
     assert_eq!(
         statuses,

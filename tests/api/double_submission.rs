@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use teilhabe::db::entities::{barrier_report, booking, feedback, offer_date, proposal};
+use teilhabe::domain::offer::DateStatus;
 
 use crate::{helpers::TestApp, on_both_backends};
 
@@ -181,7 +182,7 @@ on_both_backends!(every_form_is_handled_once, |app| {
         capacity: Set(10),
         booked_places: Set(4),
         max_places_per_booking: Set(2),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - Duration::days(10)),
         feedback_code: Set(Some("gedruckterCode123".into())),
         ..Default::default()

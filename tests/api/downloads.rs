@@ -3,6 +3,8 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use teilhabe::db::entities::{audit_log, booking, offer_date, user};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 
 use crate::{helpers::TestApp, on_both_backends};
 
@@ -38,7 +40,7 @@ async fn date_booked_by(app: &TestApp, name: &str, phone: &str) -> i32 {
         capacity: Set(10),
         booked_places: Set(2),
         max_places_per_booking: Set(2),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         walk_in_places: Set(0),
@@ -54,7 +56,7 @@ async fn date_booked_by(app: &TestApp, name: &str, phone: &str) -> i32 {
         email: Set(None),
         phone: Set(Some(phone.into())),
         places: Set(2),
-        status: Set("confirmed".into()),
+        status: Set(BookingStatus::Confirmed),
         channel: Set("staff".into()),
         cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
         created_at: Set(Utc::now()),

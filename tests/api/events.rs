@@ -2,6 +2,8 @@
 //! flow as courses, and the back office for municipality editors.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use teilhabe::db::entities::{booking, offer, offer_date};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::OfferKind;
 
 use crate::helpers::{Backend, TestApp, select, spawn_app, text_of};
 
@@ -91,7 +93,7 @@ async fn events_have_their_own_catalogue_pages_and_booking() {
         .await
         .unwrap()
         .expect("stored");
-    assert_eq!(booked.status, "confirmed");
+    assert_eq!(booked.status, BookingStatus::Confirmed);
     let wrong = format!("/kurse/{DIALOGUE}/termine/{}/buchen", date.id);
     assert_eq!(app.get(&wrong).await.status(), 404);
 
@@ -124,7 +126,7 @@ async fn municipality_editors_create_dialogue_events_for_their_town() {
     let (status, form) = app.get_html("/verwaltung/angebote/neu").await;
     assert_eq!(status, 200);
     let selected = select(&form, "#kind option[selected]");
-    assert_eq!(selected[0].value().attr("value"), Some("dialog"));
+    assert_eq!(selected[0].value().attr("value"), Some("dialogue"));
     let venue = select(&form, "#venue option")
         .iter()
         .filter_map(|o| o.value().attr("value"))
@@ -161,7 +163,7 @@ async fn municipality_editors_create_dialogue_events_for_their_town() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(created.kind, "dialog");
+    assert_eq!(created.kind, OfferKind::Dialogue);
     assert!(!created.registration_required);
     assert_eq!(created.support_offered.as_deref(), Some("hoerschleife"));
     assert_eq!(created.audience.as_deref(), Some("Eltern von Schulkindern"));

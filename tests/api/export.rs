@@ -5,6 +5,8 @@ use std::{
     path::Path,
     process::{Command, Output},
 };
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -70,7 +72,7 @@ async fn add_date(app: &TestApp, offer_id: i32, starts_at: DateTime<Utc>) -> i32
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - chrono::Duration::days(30)),
         min_participants: Set(0),
         decision_at: Set(None),
@@ -106,7 +108,7 @@ async fn add_booking(
         email: Set(Some(format!("z.quellmalz+{n}@example.org"))),
         phone: Set(Some("0361 5550199".into())),
         places: Set(1),
-        status: Set(status.into()),
+        status: Set(BookingStatus::parse(status).unwrap()),
         channel: Set(channel.into()),
         cancel_token_hash: Set(format!("hash-{date_id}-{n}-{channel}")),
         created_at: Set(Utc::now()),
@@ -237,10 +239,14 @@ async fn seed(app: &TestApp) {
     .unwrap();
     let mut offers = Vec::new();
     for (slug, kind, title) in [
-        ("export-kurs", "kurs", "Smartphone für Einsteiger"),
+        (
+            "export-kurs",
+            OfferKind::Course,
+            "Smartphone für Einsteiger",
+        ),
         (
             "export-dialog",
-            "dialog",
+            OfferKind::Dialogue,
             "Digitales Rathaus: Was brauchen Sie?",
         ),
     ] {
@@ -250,7 +256,7 @@ async fn seed(app: &TestApp) {
                 slug: Set(slug.into()),
                 organisation_id: Set(org.id),
                 venue_id: Set(Some(place.id)),
-                kind: Set(kind.into()),
+                kind: Set(kind),
                 title: Set(title.into()),
                 description: Set("Fragen bitte an z.quellmalz@example.org".into()),
                 topic: Set("smartphone-grundlagen".into()),
@@ -261,12 +267,12 @@ async fn seed(app: &TestApp) {
                 what_to_bring: Set(String::new()),
                 accessibility_notes: Set(String::new()),
                 price_cents: Set(0),
-                status: Set("published".into()),
+                status: Set(OfferStatus::Published),
                 search_text: Set(title.to_lowercase()),
                 created_at: Set(now),
-                agenda: Set((kind == "dialog")
+                agenda: Set((kind == OfferKind::Dialogue)
                     .then(|| "Vorstellung, Fragen, Rückruf unter 0171-9876543".to_owned())),
-                registration_required: Set(kind == "kurs"),
+                registration_required: Set(kind == OfferKind::Course),
                 audience: Set(None),
                 support_offered: Set(Some("gebaerdensprache".into())),
             }
@@ -613,12 +619,15 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
     let dates: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("dates.json")).unwrap())
             .unwrap();
-    let dialogue = dates.iter().find(|d| d["offer_kind"] == "dialog").unwrap();
+    let dialogue = dates
+        .iter()
+        .find(|d| d["offer_kind"] == "dialogue")
+        .unwrap();
     assert!(dialogue["bookings"].is_null(), "{dialogue}");
     assert!(dialogue["booked_places"].is_null(), "{dialogue}");
     let course = dates
         .iter()
-        .find(|d| d["offer_kind"] == "kurs" && d["bookings"] == 6)
+        .find(|d| d["offer_kind"] == "course" && d["bookings"] == 6)
         .unwrap();
     // 8 places, 1 absent: the 5 present would give the absent one away.
     assert_eq!(course["booked_places"], 8);

@@ -9,6 +9,8 @@ use std::{
     },
     time::Duration,
 };
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -222,7 +224,7 @@ async fn check_kill_during_bookings(backend: Backend) {
         let row = stored
             .get(id)
             .unwrap_or_else(|| panic!("acknowledged booking {id} is lost"));
-        assert_eq!(&row.status, status, "booking {id}");
+        assert_eq!(row.status.key(), status, "booking {id}");
         assert_eq!(row.email.as_deref(), Some(email.as_str()));
     }
     let mut seen = HashSet::new();
@@ -244,7 +246,7 @@ async fn check_kill_during_bookings(backend: Backend) {
             .unwrap();
         let confirmed: i32 = stored
             .values()
-            .filter(|b| b.date_id == *date_id && b.status == "confirmed")
+            .filter(|b| b.date_id == *date_id && b.status == BookingStatus::Confirmed)
             .map(|b| b.places)
             .sum();
         assert_eq!(
@@ -579,7 +581,7 @@ async fn past_date_with_bookings(
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - chrono::Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(0),
@@ -596,7 +598,7 @@ async fn past_date_with_bookings(
             email: Set(Some(format!("teilnahme-{}-{n}@example.de", date.id))),
             phone: Set(None),
             places: Set(1),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set("online".into()),
             cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
             created_at: Set(starts_at - chrono::Duration::days(3)),

@@ -2,6 +2,8 @@
 //! staff; stored anonymously, with the date only.
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::feedback::FeedbackDesk,
@@ -27,7 +29,7 @@ async fn past_date(app: &TestApp) -> offer_date::Model {
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(0),
@@ -52,7 +54,7 @@ async fn booking_for(
         email: Set(email.map(str::to_owned)),
         phone: Set(email.is_none().then(|| "0361 123456".to_owned())),
         places: Set(1),
-        status: Set(status.into()),
+        status: Set(BookingStatus::parse(status).unwrap()),
         channel: Set("online".into()),
         cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
         created_at: Set(Utc::now() - Duration::days(3)),

@@ -1,6 +1,7 @@
 //! Spawns the real application on a random port with its own database:
 //! a temporary SQLite file always, and a fresh PostgreSQL database when one is reachable.
 use std::{collections::HashMap, sync::OnceLock};
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use teilhabe::{
@@ -432,7 +433,7 @@ pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
         slug: Set(format!("testkurs-{}", uuid::Uuid::new_v4().simple())),
         organisation_id: Set(org.id),
         venue_id: Set(venue_id),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set("Smartphone-Grundlagen".into()),
         description: Set("Erste Schritte mit dem Smartphone.".into()),
         topic: Set("smartphone".into()),
@@ -443,7 +444,7 @@ pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
         what_to_bring: Set(String::new()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set("published".into()),
+        status: Set(OfferStatus::Published),
         created_at: Set(now),
         ..Default::default()
     }
@@ -459,7 +460,7 @@ pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
         max_places_per_booking: Set(new.max_places_per_booking),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(now),
         ..Default::default()
     }

@@ -2,6 +2,8 @@
 //! alternative and tables, and municipalities limited to their own districts.
 use chrono::{Datelike, Duration, Utc};
 use sea_orm::{ActiveModelTrait, Set};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::impact::{self, ImpactFilter},
@@ -22,7 +24,7 @@ async fn seed(app: &TestApp) -> i32 {
         capacity: Set(10),
         booked_places: Set(3),
         max_places_per_booking: Set(2),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(starts_at - Duration::days(5)),
         min_participants: Set(0),
         walk_in_places: Set(0),
@@ -38,7 +40,7 @@ async fn seed(app: &TestApp) -> i32 {
             name: Set("Person".into()),
             phone: Set(Some("0361 1".into())),
             places: Set(places),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set("staff".into()),
             cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
             created_at: Set(starts_at - Duration::days(1)),

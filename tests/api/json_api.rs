@@ -1,6 +1,7 @@
 //! The public JSON API: its OpenAPI document, the catalogue filters, booking and cancelling, one error
 //! shape for everything that goes wrong, and no overselling under 200 concurrent HTTP requests.
 use std::collections::BTreeSet;
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 
 use chrono::{Duration, Utc};
 use reqwest::{StatusCode, header};
@@ -54,7 +55,7 @@ async fn course_date(app: &TestApp, spec: DateSpec) -> i32 {
         slug: Set(format!("api-kurs-{}", uuid::Uuid::new_v4().simple())),
         organisation_id: Set(org.id),
         venue_id: Set(place.map(|v| v.id)),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set("Videotelefonie mit der Familie".into()),
         description: Set("Wir telefonieren mit Bild.".into()),
         topic: Set("videotelefonie".into()),
@@ -65,7 +66,7 @@ async fn course_date(app: &TestApp, spec: DateSpec) -> i32 {
         what_to_bring: Set("Ihr Smartphone".into()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set(spec.offer_status.into()),
+        status: Set(OfferStatus::parse(spec.offer_status).unwrap()),
         created_at: Set(now),
         ..Default::default()
     }
@@ -81,7 +82,7 @@ async fn course_date(app: &TestApp, spec: DateSpec) -> i32 {
         max_places_per_booking: Set(spec.max_places),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(now),
         ..Default::default()
     }

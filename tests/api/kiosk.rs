@@ -2,6 +2,8 @@
 //! a one-time receipt, feedback and proposals with channel `kiosk`, usage counts, the back office.
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::booking::BookingStatus;
+use teilhabe::domain::offer::DateStatus;
 use teilhabe::{
     db::entities::{
         audit_log, booking, feedback, kiosk_usage, offer, offer_date, proposal, throttle_event,
@@ -109,7 +111,7 @@ async fn date_at(app: &TestApp, starts_at: chrono::DateTime<Utc>) -> offer_date:
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(None),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now() - Duration::days(10)),
         min_participants: Set(0),
         walk_in_places: Set(2),
@@ -310,7 +312,7 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     let stored = bookings().await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].channel, "kiosk");
-    assert_eq!(stored[0].status, "confirmed");
+    assert_eq!(stored[0].status, BookingStatus::Confirmed);
     assert_eq!(stored[0].places, 2);
 
     // Sending the same form again (double tap, back button): the session is gone, nothing is stored.

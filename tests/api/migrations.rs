@@ -124,3 +124,85 @@ async fn german_state_keys_become_english_on_postgres() {
     german_state_keys_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
         .await;
 }
+
+/// Offers and course alerts stored with the German kind keys of earlier versions read as English
+/// keys after the migration; down restores the German keys.
+async fn german_kind_keys_become_english(settings: teilhabe::config::Settings) {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    use teilhabe::{
+        db::entities::{course_alert, offer},
+        domain::offer::OfferKind,
+    };
+
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let all = Migrator::migrations();
+    let before = all
+        .iter()
+        .position(|m| m.name() == "m20261203_000019_english_kind_and_state_keys")
+        .expect("the migration to English kind keys") as u32;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let at = "'2026-03-01 10:00:00+00:00'";
+    for sql in [
+        format!(
+            "INSERT INTO organisations (slug, name, kind, email, phone, website, created_at) VALUES \
+             ('vhs', 'VHS', 'volkshochschule', 'vhs@example.org', '', '', {at})"
+        ),
+        format!(
+            "INSERT INTO offers (slug, organisation_id, kind, title, description, topic, level, \
+             target_group, language, what_to_bring, accessibility_notes, price_cents, status, \
+             created_at) VALUES \
+             ('kurs-1', 1, 'kurs', 'Kurs', '', 'videotelefonie', 'einsteiger', 'alle', 'de', '', '', 0, 'published', {at}), \
+             ('dialog-1', 1, 'dialog', 'Dialog', '', 'beteiligung-vor-ort', 'einsteiger', 'alle', 'de', '', '', 0, 'draft', {at})"
+        ),
+        format!(
+            "INSERT INTO course_alerts (email, language, kind, filter_query, channel, created_at) \
+             VALUES ('a@example.org', 'de', 'dialog', '', 'online', {at})"
+        ),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    let kinds: Vec<OfferKind> = offer::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.kind)
+        .collect();
+    assert_eq!(kinds, [OfferKind::Course, OfferKind::Dialogue]);
+    let alert = course_alert::Entity::find()
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.kind, OfferKind::Dialogue);
+    Migrator::down(&conn, Some(all.len() as u32 - before))
+        .await
+        .unwrap();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT kind FROM offers WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "kind").unwrap(), "kurs");
+}
+
+#[tokio::test]
+async fn german_kind_keys_become_english_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    german_kind_keys_become_english(settings_for(dir.path(), None, &Options::default())).await;
+}
+
+#[tokio::test]
+async fn german_kind_keys_become_english_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    german_kind_keys_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
+        .await;
+}

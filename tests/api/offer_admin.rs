@@ -5,6 +5,7 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 use teilhabe::{
     db::entities::{
         audit_log, booking, offer, offer_date, organisation, outbox, staff_task, user, venue,
@@ -267,7 +268,7 @@ async fn new_course(app: &TestApp, org: &str) -> Course {
         slug: Set(format!("handy-sprechstunde-{code}")),
         organisation_id: Set(organisation_id),
         venue_id: Set(Some(venue.id)),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set(title.clone()),
         description: Set("Wir beantworten Ihre Fragen zum eigenen Smartphone.".into()),
         search_text: Set(teilhabe::domain::offer::search_text(
@@ -282,7 +283,7 @@ async fn new_course(app: &TestApp, org: &str) -> Course {
         what_to_bring: Set("Ihr Smartphone".into()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set("published".into()),
+        status: Set(OfferStatus::Published),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -314,7 +315,7 @@ async fn add_date(
         max_places_per_booking: Set(2),
         booking_opens_at: Set(None),
         booking_closes_at: Set(Some(starts_at)),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
         min_participants: Set(0),
         decision_at: Set(None),
@@ -684,19 +685,19 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     assert_eq!(
         (
             created.title.as_str(),
-            created.status.as_str(),
+            created.status,
             created.organisation_id,
             created.venue_id,
             created.price_cents,
-            created.kind.as_str(),
+            created.kind,
         ),
         (
             title.as_str(),
-            "draft",
+            OfferStatus::Draft,
             own,
             Some(own_venue.parse().unwrap()),
             250,
-            "kurs"
+            OfferKind::Course
         )
     );
     let slug = created.slug.clone();
@@ -780,7 +781,7 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
         location(&res),
         path.replace("angebot-angelegt", "angebot-veroeffentlicht")
     );
-    assert_eq!(offer_by_id(&app, id).await.status, "published");
+    assert_eq!(offer_by_id(&app, id).await.status, OfferStatus::Published);
     assert_eq!(
         audit_rows(&app, "offer.published", &format!("offer:{id}"))
             .await
@@ -804,7 +805,7 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     // Withdrawn: gone again.
     let res = post(&app, &status_path, &token, &[("action", "zurueckziehen")]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(offer_by_id(&app, id).await.status, "draft");
+    assert_eq!(offer_by_id(&app, id).await.status, OfferStatus::Draft);
     assert_eq!(app.get(&format!("/kurse/{slug}")).await.status(), 404);
     assert!(!in_catalogue(&app, &code, &slug).await);
 
@@ -828,7 +829,7 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
     assert_eq!(
         (
             copy.title.as_str(),
-            copy.status.as_str(),
+            copy.status.key(),
             copy.organisation_id,
             copy.venue_id
         ),
@@ -931,7 +932,7 @@ on_both_backends!(staff_book_by_phone_and_may_use_walk_in_places, |app| {
             stored.phone.as_deref(),
             stored.email.as_deref(),
             stored.places,
-            stored.status.as_str(),
+            stored.status.key(),
             stored.channel.as_str(),
         ),
         (
@@ -1038,7 +1039,8 @@ on_both_backends!(
             .find(|b| b.name == "Gerda Anruf")
             .expect("staff booking stored");
         assert_eq!(
-            at_counter.status, "confirmed",
+            at_counter.status,
+            BookingStatus::Confirmed,
             "two walk-in places were free"
         );
         assert_eq!(date_by_id(&app, date.id).await.booked_places, 3);
@@ -1082,7 +1084,7 @@ on_both_backends!(participants_attendance_and_csv, |app| {
     // the list's order.
     for id in [ids[0], ids[2]] {
         let mut waiting: booking::ActiveModel = booking_by_id(&app, id).await.into();
-        waiting.status = Set("waitlisted".into());
+        waiting.status = Set(BookingStatus::Waitlisted);
         waiting.update(&app.db).await.unwrap();
     }
     let mut counted: offer_date::ActiveModel = date.clone().into();
@@ -1312,15 +1314,15 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     );
     assert_eq!(
         booking_by_id(&app, anna.booking_id).await.status,
-        "cancelled"
+        BookingStatus::Cancelled
     );
     assert_eq!(
         booking_by_id(&app, wilma.booking_id).await.status,
-        "confirmed"
+        BookingStatus::Confirmed
     );
     assert_eq!(
         booking_by_id(&app, paul.booking_id).await.status,
-        "waitlisted"
+        BookingStatus::Waitlisted
     );
     assert_eq!(date_by_id(&app, date.id).await.booked_places, 2);
     let promoted = mails_with_subject(
@@ -1358,7 +1360,7 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     assert_eq!(res.status(), 303);
     assert_eq!(
         booking_by_id(&app, paul.booking_id).await.status,
-        "confirmed"
+        BookingStatus::Confirmed
     );
     let tasks = tasks_of(&app, date.id).await;
     assert_eq!(tasks.len(), 1);
@@ -1502,7 +1504,7 @@ on_both_backends!(
         assert_eq!(location(&res), format!("{page}?erledigt=termin-abgesagt"));
         let cancelled = date_by_id(&app, date.id).await;
         assert_eq!(
-            (cancelled.status.as_str(), cancelled.revision),
+            (cancelled.status.key(), cancelled.revision),
             ("cancelled", 1)
         );
 
@@ -1900,7 +1902,7 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
             email: Set(email.map(str::to_owned)),
             phone: Set(phone.map(str::to_owned)),
             places: Set(places),
-            status: Set("confirmed".into()),
+            status: Set(BookingStatus::Confirmed),
             channel: Set(channel.to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
             manage_token: Set(Some(token.clone())),
@@ -1976,14 +1978,14 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
         assert_eq!(
             (
                 after.places,
-                after.status.as_str(),
+                after.status.key(),
                 after.channel.as_str(),
                 after.attendance.as_deref(),
                 after.date_id
             ),
             (
                 before.places,
-                before.status.as_str(),
+                before.status.key(),
                 before.channel.as_str(),
                 before.attendance.as_deref(),
                 before.date_id
@@ -2056,7 +2058,7 @@ async fn more_places_go_to_the_waiting_list() {
     assert_eq!(date_by_id(&app, date.id).await.capacity, 2);
     assert_eq!(
         booking_by_id(&app, wilma.booking_id).await.status,
-        "confirmed",
+        BookingStatus::Confirmed,
         "the new place goes to the first person waiting"
     );
     assert_eq!(
@@ -2268,7 +2270,7 @@ on_both_backends!(a_course_with_several_sessions_is_booked_as_a_whole, |app| {
         dates_of(&app, course.offer_id)
             .await
             .iter()
-            .all(|d| d.status == "cancelled")
+            .all(|d| d.status == DateStatus::Cancelled)
     );
     assert_eq!(
         recipients(&mails_with_subject(&app, &format!("Termin abgesagt: {}", course.title)).await),
@@ -2309,12 +2311,15 @@ async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(offer_by_id(&app, course.offer_id).await.status, "cancelled");
+    assert_eq!(
+        offer_by_id(&app, course.offer_id).await.status,
+        OfferStatus::Cancelled
+    );
     assert!(
         dates_of(&app, course.offer_id)
             .await
             .iter()
-            .all(|d| d.status == "cancelled")
+            .all(|d| d.status == DateStatus::Cancelled)
     );
     assert_eq!(
         recipients(&mails_with_subject(&app, &format!("Termin abgesagt: {}", course.title)).await),
@@ -2340,5 +2345,8 @@ async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
     )
     .await;
     assert_eq!(res.status(), 404);
-    assert_eq!(offer_by_id(&app, other.id).await.status, "published");
+    assert_eq!(
+        offer_by_id(&app, other.id).await.status,
+        OfferStatus::Published
+    );
 }

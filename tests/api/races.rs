@@ -3,6 +3,7 @@
 //! (a double click, a retrying client, an attacker), on SQLite and on PostgreSQL (issue 14).
 use chrono::{Duration, DurationRound, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::domain::booking::BookingStatus;
 use teilhabe::{
     db::entities::{
         audit_log, booking, offer_date, organisation, outbox, user, volunteer_hours,
@@ -74,7 +75,7 @@ async fn status_of(app: &TestApp, booking_id: i64) -> (String, i32) {
         .await
         .unwrap()
         .unwrap();
-    (found.status, found.places)
+    (found.status.key().to_owned(), found.places)
 }
 
 async fn mails_to(app: &TestApp, address: &str) -> u64 {
@@ -264,7 +265,7 @@ on_both_backends!(parallel_accepting_and_declining_answers_once, |app| {
         .unwrap()
         .unwrap();
     let booked = booked_places(&app, date_id).await;
-    match found.status.as_str() {
+    match found.status.key() {
         // Accepted first: one place, one confirmation; later declines found no open offer.
         "confirmed" => {
             assert_eq!((found.places, booked), (1, 3));
@@ -557,7 +558,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(cancelled.status, "cancelled");
+        assert_eq!(cancelled.status, BookingStatus::Cancelled);
         assert_eq!(
             (
                 cancelled.name.as_str(),
@@ -585,7 +586,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((kept.status.as_str(), kept.places), ("confirmed", 1));
+        assert_eq!((kept.status.key(), kept.places), ("confirmed", 1));
         assert_eq!((kept.name.as_str(), kept.email), ("", None));
         assert!(kept.anonymised_at.is_some());
         assert_eq!(mails_to(&app, VOLUNTEER.0).await, 0);

@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use teilhabe::db::entities::{barrier_report, booking, feedback, offer, offer_date, venue};
+use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -30,7 +31,7 @@ pub async fn dates(app: &TestApp) -> (String, i32, i32, String) {
         slug: Set(slug.clone()),
         organisation_id: Set(place.as_ref().unwrap().organisation_id),
         venue_id: Set(place.map(|v| v.id)),
-        kind: Set("kurs".into()),
+        kind: Set(OfferKind::Course),
         title: Set("Videotelefonie mit der Familie".into()),
         description: Set("Wir telefonieren mit Bild.".into()),
         topic: Set("videotelefonie".into()),
@@ -40,7 +41,7 @@ pub async fn dates(app: &TestApp) -> (String, i32, i32, String) {
         what_to_bring: Set(String::new()),
         accessibility_notes: Set(String::new()),
         price_cents: Set(0),
-        status: Set("published".into()),
+        status: Set(OfferStatus::Published),
         created_at: Set(now),
         ..Default::default()
     }
@@ -54,7 +55,7 @@ pub async fn dates(app: &TestApp) -> (String, i32, i32, String) {
         capacity: Set(20),
         booked_places: Set(0),
         max_places_per_booking: Set(2),
-        status: Set("scheduled".into()),
+        status: Set(DateStatus::Scheduled),
         created_at: Set(now - Duration::days(10)),
         feedback_code: Set(code),
         ..Default::default()

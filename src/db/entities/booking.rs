@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::booking::BookingStatus;
+
 /// One booking of one or more places (a companion counts) for a date; waiting-list entries are ordered by id.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "bookings")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub places: i32,
-    pub status: String,
+    pub status: BookingStatus,
     pub channel: String,
     #[sea_orm(unique)]
     pub cancel_token_hash: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::offer::OfferKind;
+
 /// "Tell me when there is a course for me": a catalogue filter and the address that gets at most one
 /// mail a week about new matching dates. Nothing is sent before `confirmed_at`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,8 +11,8 @@ pub struct Model {
     pub id: i64,
     pub email: String,
     pub language: String,
-    /// `kurs` or `dialog` (the catalogue section the filter is from).
-    pub kind: String,
+    /// The catalogue section the filter is from.
+    pub kind: OfferKind,
     /// The filter as a canonical query string of the catalogue form (`thema=…&kreis=…`).
     pub filter_query: String,
     /// The account it was set up from, if any.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::offer::{OfferKind, OfferStatus};
+
 /// A course or dialogue event; its dates carry capacity and bookings.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "offers")]
@@ -10,7 +12,7 @@ pub struct Model {
     pub slug: String,
     pub organisation_id: i32,
     pub venue_id: Option<i32>,
-    pub kind: String,
+    pub kind: OfferKind,
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
@@ -24,7 +26,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub accessibility_notes: String,
     pub price_cents: i32,
-    pub status: String,
+    pub status: OfferStatus,
     /// Title and description in lower case for the text search; see `domain::offer::search_text`.
     #[sea_orm(column_type = "Text")]
     pub search_text: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::offer::DateStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "offer_dates")]
 pub struct Model {
@@ -14,7 +16,7 @@ pub struct Model {
     pub max_places_per_booking: i32,
     pub booking_opens_at: Option<DateTimeUtc>,
     pub booking_closes_at: Option<DateTimeUtc>,
-    pub status: String,
+    pub status: DateStatus,
     pub created_at: DateTimeUtc,
     /// Below this many confirmed places at `decision_at`, staff decide whether the date takes place.
     pub min_participants: i32,

@@ -180,7 +180,7 @@ impl CourseDate {
             free_places: entry.free_places,
             waiting_list: entry.waiting_list,
             max_places_per_booking: d.max_places_per_booking,
-            status: d.date_status.clone(),
+            status: d.date_status.key().to_owned(),
             price_cents: d.price_cents,
             organisation_name: d.organisation_name.clone(),
             online: d.venue_slug.is_none(),

@@ -253,7 +253,7 @@ pub async fn confirm_form(page: Page, _token: web::Path<String>) -> Result<HttpR
 pub async fn confirm(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     match page.state().alert_desk().confirm(&token, Utc::now()).await {
         Ok(alert) => {
-            let kind = OfferKind::parse(&alert.kind).unwrap_or(OfferKind::Course);
+            let kind = alert.kind;
             let mut ctx = page.context();
             if let Some(filter) = course_alert::stored_filter(&alert.filter_query) {
                 filter_context(&page, &mut ctx, kind, &filter).await?;
@@ -287,7 +287,7 @@ pub async fn unsubscribe_form(
     ctx.insert("text_key", "alert-unsubscribe-text");
     ctx.insert("button_key", "alert-unsubscribe-button");
     if let Some(filter) = course_alert::stored_filter(&alert.filter_query) {
-        let kind = OfferKind::parse(&alert.kind).unwrap_or(OfferKind::Course);
+        let kind = alert.kind;
         filter_context(&page, &mut ctx, kind, &filter).await?;
     }
     page.render("alerts/link.html", &ctx)

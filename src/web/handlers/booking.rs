@@ -38,7 +38,7 @@ pub struct BookingForm {
 async fn date_of(page: &Page, slug: &str, date_id: i32) -> Result<catalogue::Entry, WebError> {
     catalogue::date(&page.state().db, date_id, Utc::now())
         .await?
-        .filter(|e| e.date.offer_slug == slug && e.date.offer_status == "published")
+        .filter(|e| e.date.offer_slug == slug && e.date.offer_status.is_public())
         // Courses are booked under /kurse, dialogue events under /veranstaltungen.
         .filter(|e| page.path().starts_with(&format!("{}/", e.offer_path)))
         .ok_or(WebError::NotFound)
@@ -182,7 +182,7 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     let entry = catalogue::date(db, found.date_id, now)
         .await?
         .ok_or(WebError::NotFound)?;
-    let waiting_position = if found.status == BookingStatus::Waitlisted.as_str() {
+    let waiting_position = if found.status == BookingStatus::Waitlisted {
         Some(engine::waiting_position(db, &found).await?)
     } else {
         None
@@ -207,7 +207,7 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     ctx.insert("offer_expires_at", &open_offer);
     ctx.insert(
         "cancellable",
-        &(found.status != BookingStatus::Cancelled.as_str() && entry.date.starts_at > now),
+        &(found.status != BookingStatus::Cancelled && entry.date.starts_at > now),
     );
     page.render("booking/manage.html", &ctx)
 }

@@ -156,14 +156,14 @@ async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpRe
     let districts = page.state().districts().await?;
     let (offer, org, venue) = catalogue::published_offer(db, slug, &districts)
         .await?
-        .filter(|(offer, _, _)| offer.kind == section.kind.key())
+        .filter(|(offer, _, _)| offer.kind == section.kind)
         .ok_or(WebError::NotFound)?;
     let now = Utc::now();
     let dates: Vec<DateRow> = catalogue::dates_of_offer(db, offer.id, now, now)
         .await?
         .into_iter()
         .map(|entry| DateRow {
-            bookable: entry.date.date_status != "cancelled"
+            bookable: !entry.date.date_status.is_cancelled()
                 && entry.date.starts_at > now
                 && entry.date.series_lead_id.is_none(),
             past: entry.date.starts_at <= now,
@@ -350,7 +350,7 @@ pub async fn date_ics(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
     let entry = catalogue::date(&page.state().db, *id, now)
         .await?
         // Drafts stay private; published dates keep their file when cancelled (STATUS:CANCELLED).
-        .filter(|e| e.date.offer_status == "published")
+        .filter(|e| e.date.offer_status.is_public())
         .ok_or(WebError::NotFound)?;
     let base = page.state().settings.base_url.to_string();
     let event = calendar_event(&entry.date, &base);

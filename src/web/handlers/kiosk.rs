@@ -216,7 +216,7 @@ async fn bookable_date(
 ) -> Result<catalogue::Entry, WebError> {
     catalogue::date(&page.state().db, date_id, Utc::now())
         .await?
-        .filter(|e| e.date.offer_status == "published" && e.date.kind == OfferKind::Course.key())
+        .filter(|e| e.date.offer_status.is_public() && e.date.kind == OfferKind::Course)
         .filter(|e| e.date.district_key.as_deref() == Some(kiosk.place.district_key.as_str()))
         .ok_or(WebError::NotFound)
 }

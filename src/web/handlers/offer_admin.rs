@@ -13,8 +13,8 @@ use crate::{
         account::CurrentUser,
         booking::{BookingRequest, Channel},
         offer::{
-            DateForm, DateInput, Level, OfferForm, OfferInput, OfferKind, Support, TargetGroup,
-            Topic,
+            DateForm, DateInput, Level, OfferForm, OfferInput, OfferKind, OfferStatus, Support,
+            TargetGroup, Topic,
         },
     },
     export::{
@@ -115,7 +115,7 @@ async fn offer_form_page(
         let offer = offer_admin::offer(db, scope, id).await?;
         ctx.insert("offer_status", &offer.status);
         ctx.insert("offer_slug", &offer.slug);
-        ctx.insert("offer_path", &OfferKind::page_of(&offer.kind, &offer.slug));
+        ctx.insert("offer_path", &offer.kind.page_of(&offer.slug));
         ctx.insert("offer_title", &offer.title);
         ctx.insert("dates", &offer_admin::dates(db, id).await?);
     }
@@ -230,7 +230,7 @@ pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, W
         what_to_bring: offer.what_to_bring.clone(),
         accessibility_notes: offer.accessibility_notes.clone(),
         price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
-        kind: offer.kind.clone(),
+        kind: offer.kind.key().to_owned(),
         agenda: offer.agenda.clone().unwrap_or_default(),
         audience: offer.audience.clone().unwrap_or_default(),
         no_registration: if offer.registration_required { "" } else { "1" }.into(),
@@ -257,7 +257,7 @@ pub async fn update(
             if place_changed {
                 let now = Utc::now();
                 for date in offer_admin::dates(&page.state().db, *id).await? {
-                    if date.starts_at > now && date.status != "cancelled" {
+                    if date.starts_at > now && !date.status.is_cancelled() {
                         page.state()
                             .booking_desk()
                             .announce_change(date.id, now)
@@ -297,8 +297,8 @@ pub async fn set_status(
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let (status, done) = match form.action.as_str() {
-        "veroeffentlichen" => ("published", Done::OfferPublished),
-        "zurueckziehen" => ("draft", Done::OfferWithdrawn),
+        "veroeffentlichen" => (OfferStatus::Published, Done::OfferPublished),
+        "zurueckziehen" => (OfferStatus::Draft, Done::OfferWithdrawn),
         _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
     };
     offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await?;
@@ -314,12 +314,12 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
     let now = Utc::now();
     let desk = page.state().booking_desk();
     for date in offer_admin::dates(db, *id).await? {
-        if date.starts_at > now && date.status != "cancelled" && date.series_lead_id.is_none() {
+        if date.starts_at > now && !date.status.is_cancelled() && date.series_lead_id.is_none() {
             desk.cancel_date(date.id, now).await.map_err(internal)?;
         }
     }
     follow_dates(&page, *id).await?;
-    offer_admin::set_status(db, &scope, user.id, *id, "cancelled").await?;
+    offer_admin::set_status(db, &scope, user.id, *id, OfferStatus::Cancelled).await?;
     Ok(see_other_done(
         &format!("/verwaltung/angebote/{id}"),
         Done::OfferCancelled,
@@ -411,7 +411,7 @@ pub async fn add_date(
 pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
     let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
-    if lead.series_lead_id.is_some() || lead.status == "cancelled" {
+    if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(WebError::NotFound);
     }
     let form = DateForm {
@@ -474,7 +474,7 @@ pub async fn add_session(
 pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
     let (date, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
-    if date.status == "cancelled" || date.starts_at <= Utc::now() {
+    if date.status.is_cancelled() || date.starts_at <= Utc::now() {
         return Ok(see_other(format!("/verwaltung/termine/{id}")));
     }
     let form = DateForm {

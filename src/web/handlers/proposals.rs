@@ -514,13 +514,10 @@ async fn render_show(
         && let Some(event) = crate::db::entities::offer::Entity::find_by_id(event_id)
             .one(&page.state().db)
             .await?
-            .filter(|o| o.status == "published")
+            .filter(|o| o.status.is_public())
     {
         ctx.insert("event_title", &event.title);
-        ctx.insert(
-            "event_path",
-            &crate::domain::offer::OfferKind::page_of(&event.kind, &event.slug),
-        );
+        ctx.insert("event_path", &event.kind.page_of(&event.slug));
     }
     ctx.insert(
         "proposal",

@@ -303,7 +303,7 @@ async fn render_show(
         Some(date_id) => offer_admin::participants_of_date(db, date_id)
             .await?
             .into_iter()
-            .filter(|p| p.status == "confirmed")
+            .filter(|p| p.status.holds_places())
             .collect(),
         None => vec![],
     };
