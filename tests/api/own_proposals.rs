@@ -114,3 +114,58 @@ async fn the_account_page_lists_my_proposals_with_status_and_answer() {
     assert_eq!(app.login(admin, password).await.status(), 303);
     assert!(!my_proposals(&app).await.html().contains(TITLE));
 }
+
+#[tokio::test]
+async fn the_account_page_says_how_to_revise_when_moderation_asks_for_changes() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let res = app
+        .submit(
+            "/vorschlaege/neu",
+            "/vorschlaege/neu",
+            &[
+                ("titel", TITLE),
+                (
+                    "text",
+                    "Wer auf einen Termin wartet, muss draußen stehen. Zwei Bänke würden vielen helfen.",
+                ),
+                ("kategorie", "sonstiges"),
+                ("kreis", "16071"),
+                ("schritt", "absenden"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let revise_hint = "Zum Überarbeiten nutzen Sie bitte den Link aus der E-Mail";
+    assert!(!entry_of(&my_proposals(&app).await).contains(revise_hint));
+    let stored = proposal::Entity::find()
+        .order_by_desc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    log_out(&app).await;
+
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/moderation"),
+            &[
+                ("aktion", "aenderung"),
+                ("begruendung", "Bitte nennen Sie die Stadt."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    log_out(&app).await;
+
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let entry = entry_of(&my_proposals(&app).await);
+    assert!(entry.contains("Änderung erbeten"), "{entry}");
+    assert!(entry.contains(revise_hint), "{entry}");
+}
