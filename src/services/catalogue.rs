@@ -352,25 +352,30 @@ struct Count {
 
 /// One page of upcoming dates matching the filter, earliest first.
 ///
-/// One query answers both the page and the number of matches: the matching dates are sorted on
-/// their ids and sort key alone, counted in the same pass (a window count), and only the page's 20
-/// are then read with their offer, place and waiting list. Only a page beyond the last (an old
-/// link, a changed filter) needs a second query to find the last page.
+/// The page's dates are chosen on their ids and sort key alone; only those 20 are then read with
+/// their offer, place and waiting list. A first page with room to spare holds every match, so it
+/// needs no count; other pages count first, so that a page beyond the last shows the last.
 pub async fn search(
     db: &DatabaseConnection,
     kind: OfferKind,
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> Result<Page, DbErr> {
-    let requested = std::cmp::max(u64::from(filter.page), 1);
-    let (dates, total) = page_of(db, kind, filter, now, (requested - 1) * PAGE_SIZE).await?;
-    if !dates.is_empty() || requested == 1 {
-        return Ok(page_from(dates, total, requested, now));
+    let requested = u64::from(filter.page);
+    if requested <= 1 {
+        let dates = page_of(db, kind, filter, now, 0).await?;
+        let found = dates.len() as u64;
+        if found < PAGE_SIZE {
+            return Ok(page_from(dates, found, 1, now));
+        }
+        let total = count(db, kind, filter, now).await?;
+        return Ok(page_from(dates, total, 1, now));
     }
     let total = count(db, kind, filter, now).await?;
-    let last = std::cmp::max(total.div_ceil(PAGE_SIZE), 1);
-    let (dates, total) = page_of(db, kind, filter, now, (last - 1) * PAGE_SIZE).await?;
-    Ok(page_from(dates, total, last, now))
+    let pages = std::cmp::max(total.div_ceil(PAGE_SIZE), 1);
+    let page = std::cmp::min(requested, pages);
+    let dates = page_of(db, kind, filter, now, (page - 1) * PAGE_SIZE).await?;
+    Ok(page_from(dates, total, page, now))
 }
 
 fn page_from(dates: Vec<DateSummary>, total: u64, page: u64, now: DateTime<Utc>) -> Page {
@@ -399,20 +404,17 @@ async fn count(
         .map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
 }
 
-/// Up to a page of matching dates from `offset` on, earliest first, with the number of all matches
-/// (0 when the page is empty).
+/// Up to a page of matching dates from `offset` on, earliest first.
 async fn page_of(
     db: &DatabaseConnection,
     kind: OfferKind,
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
     offset: u64,
-) -> Result<(Vec<DateSummary>, u64), DbErr> {
+) -> Result<Vec<DateSummary>, DbErr> {
     let d = offer_date::Entity;
-    let page = Alias::new("page");
     let mut ids = filtered_select(kind, filter, now);
-    ids.expr_as(Expr::col((d, offer_date::Column::Id)), Alias::new("id"))
-        .expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("matches"))
+    ids.column((d, offer_date::Column::Id))
         .order_by((d, offer_date::Column::StartsAt), Order::Asc)
         .order_by((d, offer_date::Column::Id), Order::Asc)
         .limit(PAGE_SIZE)
@@ -420,28 +422,12 @@ async fn page_of(
     let mut select = base_select();
     with_summary_columns(&mut select);
     select
-        .expr_as(
-            Expr::col((page.clone(), Alias::new("matches"))),
-            Alias::new("matches"),
-        )
-        .join_subquery(
-            JoinType::InnerJoin,
-            ids,
-            page.clone(),
-            Expr::col((page, Alias::new("id"))).equals((d, offer_date::Column::Id)),
-        )
+        .and_where(Expr::col((d, offer_date::Column::Id)).in_subquery(ids))
         .order_by((d, offer_date::Column::StartsAt), Order::Asc)
         .order_by((d, offer_date::Column::Id), Order::Asc);
-    let rows = db.query_all(&select).await?;
-    let matches = match rows.first() {
-        Some(row) => u64::try_from(row.try_get::<i64>("", "matches")?).unwrap_or(0),
-        None => 0,
-    };
-    let dates = rows
-        .iter()
-        .map(|row| DateSummary::from_query_result(row, ""))
-        .collect::<Result<_, _>>()?;
-    Ok((dates, matches))
+    DateSummary::find_by_statement(statement(db, &select))
+        .all(db)
+        .await
 }
 
 /// Every upcoming date matching the filter, without paging: for print programmes and calendar feeds,
