@@ -2,6 +2,8 @@
 //! `tests/api/migrations.rs` proves it.
 pub use sea_orm_migration::prelude::*;
 
+mod key_renames;
+
 mod m20261129_000001_base;
 mod m20261129_000002_accounts;
 mod m20261129_000003_audit_append_only;

@@ -7,6 +7,8 @@ use sea_orm_migration::{
     sea_orm::{ConnectionTrait, prelude::ChronoUtc},
 };
 
+use crate::key_renames::{self, Renames};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -25,9 +27,6 @@ const PROPOSAL_STATES: &[(&str, &str)] = &[
     ("zusammengefuehrt", "merged"),
 ];
 
-/// Old and new keys, German first.
-type Renames = &'static [(&'static str, &'static str)];
-
 /// Table, column and the renames of its values.
 fn columns() -> Vec<(DynIden, DynIden, Renames)> {
     vec![
@@ -45,19 +44,8 @@ fn columns() -> Vec<(DynIden, DynIden, Renames)> {
 }
 
 async fn rename(manager: &SchemaManager<'_>, forward: bool) -> Result<(), DbErr> {
+    key_renames::rename(manager, columns(), forward).await?;
     let db = manager.get_connection();
-    for (table, column, keys) in columns() {
-        for (old, new) in keys {
-            let (from, to) = if forward { (old, new) } else { (new, old) };
-            db.execute(
-                Query::update()
-                    .table(table.clone())
-                    .value(column.clone(), *to)
-                    .and_where(Expr::col(column.clone()).eq(*from)),
-            )
-            .await?;
-        }
-    }
     // The index documents hold the status key: refresh every proposal's entry.
     let now = ChronoUtc::now();
     db.execute(

@@ -4,14 +4,13 @@
 //! and stay as they are. No search document or cached value holds these keys, so nothing is requeued.
 use sea_orm_migration::prelude::*;
 
+use crate::key_renames::{self, Renames};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// Old key → new key, per vocabulary.
 const OFFER_KINDS: &[(&str, &str)] = &[("kurs", "course"), ("dialog", "dialogue")];
-
-/// Old and new keys, German first.
-type Renames = &'static [(&'static str, &'static str)];
 
 /// Table, column and the renames of its values.
 fn columns() -> Vec<(DynIden, DynIden, Renames)> {
@@ -30,20 +29,7 @@ fn columns() -> Vec<(DynIden, DynIden, Renames)> {
 }
 
 async fn rename(manager: &SchemaManager<'_>, forward: bool) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for (table, column, keys) in columns() {
-        for (old, new) in keys {
-            let (from, to) = if forward { (old, new) } else { (new, old) };
-            db.execute(
-                Query::update()
-                    .table(table.clone())
-                    .value(column.clone(), *to)
-                    .and_where(Expr::col(column.clone()).eq(*from)),
-            )
-            .await?;
-        }
-    }
-    Ok(())
+    key_renames::rename(manager, columns(), forward).await
 }
 
 #[async_trait::async_trait]
