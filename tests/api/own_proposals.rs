@@ -27,15 +27,8 @@ async fn log_out(app: &TestApp) {
     app.post_form("/abmelden", &[("csrf_token", &token)]).await;
 }
 
-#[tokio::test]
-async fn the_account_page_lists_my_proposals_with_status_and_answer() {
-    let app = spawn_app(Backend::Sqlite, Default::default())
-        .await
-        .unwrap();
-    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
-    let before = my_proposals(&app).await;
-    assert!(!before.html().contains(TITLE));
-
+/// Hands in the proposal [`TITLE`] as the signed-in person and returns it as stored.
+async fn hand_in(app: &TestApp) -> proposal::Model {
     let res = app
         .submit(
             "/vorschlaege/neu",
@@ -53,12 +46,24 @@ async fn the_account_page_lists_my_proposals_with_status_and_answer() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let stored = proposal::Entity::find()
+    proposal::Entity::find()
         .order_by_desc(proposal::Column::Id)
         .one(&app.db)
         .await
         .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_account_page_lists_my_proposals_with_status_and_answer() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
         .unwrap();
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let before = my_proposals(&app).await;
+    assert!(!before.html().contains(TITLE));
+
+    let stored = hand_in(&app).await;
 
     // Handed in: listed with its status, no public link yet.
     let doc = my_proposals(&app).await;
@@ -121,31 +126,9 @@ async fn the_account_page_says_how_to_revise_when_moderation_asks_for_changes() 
         .await
         .unwrap();
     assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
-    let res = app
-        .submit(
-            "/vorschlaege/neu",
-            "/vorschlaege/neu",
-            &[
-                ("titel", TITLE),
-                (
-                    "text",
-                    "Wer auf einen Termin wartet, muss draußen stehen. Zwei Bänke würden vielen helfen.",
-                ),
-                ("kategorie", "sonstiges"),
-                ("kreis", "16071"),
-                ("schritt", "absenden"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    let stored = hand_in(&app).await;
     let revise_hint = "Zum Überarbeiten nutzen Sie bitte den Link aus der E-Mail";
     assert!(!entry_of(&my_proposals(&app).await).contains(revise_hint));
-    let stored = proposal::Entity::find()
-        .order_by_desc(proposal::Column::Id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
     log_out(&app).await;
 
     let (admin, password) = DEMO_PASSWORD_ADMIN;
