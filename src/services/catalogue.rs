@@ -638,12 +638,12 @@ pub async fn published_courses(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    let venues: HashMap<i32, venue::Model> = venue::Entity::find()
+    let venues: HashMap<i32, VenueFacts> = venue::Entity::find()
         .filter(venue::Column::Id.is_in(venue_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.id, v))
+        .map(|v| (v.id, VenueFacts::from(v)))
         .collect();
     // Upcoming as the catalogue lists dates: ahead and not cancelled.
     let upcoming: HashMap<i32, i64> = offer_date::Entity::find()
@@ -668,11 +668,7 @@ pub async fn published_courses(
                 .cloned()
                 .unwrap_or_default(),
             online: o.venue_id.is_none(),
-            venue: o
-                .venue_id
-                .and_then(|id| venues.get(&id))
-                .cloned()
-                .map(VenueFacts::from),
+            venue: o.venue_id.and_then(|id| venues.get(&id)).cloned(),
             upcoming_dates: upcoming
                 .get(&o.id)
                 .map_or(0, |n| u64::try_from(*n).unwrap_or(0)),
@@ -695,7 +691,6 @@ pub async fn published_courses(
     })
 }
 
-/// Slugs of published offers with an upcoming date, for the sitemap.
 /// The public pages of published offers with dates to come.
 pub async fn published_pages(
     db: &DatabaseConnection,
