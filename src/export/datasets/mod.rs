@@ -1,0 +1,313 @@
+//! The files of an export: their columns and the queries that fill them.
+//!
+//! Rows are read in keyset-paginated batches (`id > last ORDER BY id LIMIT n`), written and dropped
+//! before the next batch is read, so memory does not grow with the number of rows. Only small
+//! reference tables (districts, organisations, venues, the offers' kind and place) are held whole.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Europe::Berlin;
+use indicatif::ProgressBar;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
+
+use super::{
+    ExportPeriod,
+    writers::{Cell, Column, RowSink, WriteError},
+};
+use crate::{
+    db::entities::{district, offer, offer_date, organisation, venue},
+    domain::offer::OfferKind,
+};
+
+mod columns;
+mod feedback_forms;
+mod offers;
+mod proposals;
+mod statistics;
+mod volunteering;
+
+use columns::{
+    COURSE_COLUMNS, DATE_COLUMNS, DIALOGUE_COLUMNS, FEEDBACK_COLUMNS, PROPOSAL_COLUMNS,
+    STATISTICS_COLUMNS, VOLUNTEER_SESSION_COLUMNS,
+};
+
+/// Rows read per query.
+pub const BATCH: u64 = 5_000;
+
+/// Figures about fewer people or forms than this are left empty.
+pub const MIN_GROUP: i64 = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatasetId {
+    Courses,
+    Dates,
+    DialogueEvents,
+    Feedback,
+    Proposals,
+    VolunteerSessions,
+    Statistics,
+}
+
+pub struct Dataset {
+    pub id: DatasetId,
+    /// File name without extension; also the XLSX sheet name.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Only counts and averages over groups of at least [`MIN_GROUP`]: fit for publication as open data.
+    pub aggregated: bool,
+    pub columns: &'static [Column],
+}
+
+pub const DATASETS: &[Dataset] = &[
+    Dataset {
+        id: DatasetId::Courses,
+        name: "courses",
+        title: "Kurse mit Terminen im Zeitraum",
+        aggregated: false,
+        columns: COURSE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Dates,
+        name: "dates",
+        title: "Termine im Zeitraum mit Teilnehmendenzahlen",
+        aggregated: false,
+        columns: DATE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::DialogueEvents,
+        name: "dialogue_events",
+        title: "Dialogveranstaltungen mit Terminen im Zeitraum",
+        aggregated: false,
+        columns: DIALOGUE_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Feedback,
+        name: "feedback",
+        title: "Rückmeldebögen (anonym, Freitext bereinigt)",
+        aggregated: false,
+        columns: FEEDBACK_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Proposals,
+        name: "proposals",
+        title: "Öffentliche Vorschläge mit Stand und Antwort",
+        aggregated: false,
+        columns: PROPOSAL_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::VolunteerSessions,
+        name: "volunteer_sessions",
+        title: "Einsätze von Freiwilligen im Zeitraum (ohne Namen)",
+        aggregated: false,
+        columns: VOLUNTEER_SESSION_COLUMNS,
+    },
+    Dataset {
+        id: DatasetId::Statistics,
+        name: "statistics_by_district_month",
+        title: "Kennzahlen je Kreis und Monat",
+        aggregated: true,
+        columns: STATISTICS_COLUMNS,
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum FillError {
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// A count about people or forms, or empty when it is 1 to 4.
+pub fn suppressed(count: i64) -> Cell {
+    if count > 0 && count < MIN_GROUP {
+        Cell::Empty
+    } else {
+        Cell::Int(count)
+    }
+}
+
+fn berlin_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Berlin).to_rfc3339()
+}
+
+fn berlin_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&Berlin).date_naive()
+}
+
+fn month_of(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+struct OfferRef {
+    kind: OfferKind,
+    topic: String,
+    venue_id: Option<i32>,
+    organisation_id: i32,
+}
+
+/// Small tables every file needs, read once.
+pub struct Lookups {
+    districts: HashMap<String, String>,
+    organisations: HashMap<i32, (String, Option<String>)>,
+    venues: HashMap<i32, (String, String)>,
+    offers: HashMap<i32, OfferRef>,
+}
+
+impl Lookups {
+    pub async fn load(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let districts = district::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.key, d.name))
+            .collect();
+        let organisations = organisation::Entity::find()
+            .select_only()
+            .columns([
+                organisation::Column::Id,
+                organisation::Column::Name,
+                organisation::Column::DistrictKey,
+            ])
+            .into_tuple::<(i32, String, Option<String>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, name, district)| (id, (name, district)))
+            .collect();
+        let venues = venue::Entity::find()
+            .select_only()
+            .columns([
+                venue::Column::Id,
+                venue::Column::Town,
+                venue::Column::DistrictKey,
+            ])
+            .into_tuple::<(i32, String, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, town, district)| (id, (town, district)))
+            .collect();
+        let offers = offer::Entity::find()
+            .select_only()
+            .columns([
+                offer::Column::Id,
+                offer::Column::Kind,
+                offer::Column::Topic,
+                offer::Column::VenueId,
+                offer::Column::OrganisationId,
+            ])
+            .into_tuple::<(i32, OfferKind, String, Option<i32>, i32)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, kind, topic, venue_id, organisation_id)| {
+                (
+                    id,
+                    OfferRef {
+                        kind,
+                        topic,
+                        venue_id,
+                        organisation_id,
+                    },
+                )
+            })
+            .collect();
+        Ok(Self {
+            districts,
+            organisations,
+            venues,
+            offers,
+        })
+    }
+
+    /// The venue's district; for online offers the organisation's, if it has one.
+    fn district_of(&self, venue_id: Option<i32>, organisation_id: i32) -> Option<&str> {
+        venue_id
+            .and_then(|v| self.venues.get(&v))
+            .map(|(_, district)| district.as_str())
+            .or_else(|| {
+                self.organisations
+                    .get(&organisation_id)
+                    .and_then(|(_, district)| district.as_deref())
+            })
+    }
+
+    fn offer_district(&self, offer_id: i32) -> Option<&str> {
+        let offer = self.offers.get(&offer_id)?;
+        self.district_of(offer.venue_id, offer.organisation_id)
+    }
+
+    pub fn district_name(&self, key: &str) -> &str {
+        self.districts
+            .get(key)
+            .map_or(NO_DISTRICT_NAME, String::as_str)
+    }
+}
+
+/// Statistics rows for offers without a venue and without a district of their organisation.
+pub const NO_DISTRICT_NAME: &str = "ohne Kreis (online)";
+
+pub async fn fill(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    dataset: DatasetId,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    match dataset {
+        DatasetId::Courses => {
+            offers::offers(db, lookups, period, OfferKind::Course, sink, progress).await
+        }
+        DatasetId::DialogueEvents => {
+            offers::offers(db, lookups, period, OfferKind::Dialogue, sink, progress).await
+        }
+        DatasetId::Dates => offers::dates(db, lookups, period, sink, progress).await,
+        DatasetId::Feedback => {
+            feedback_forms::feedback_rows(db, lookups, period, sink, progress).await
+        }
+        DatasetId::Proposals => proposals::proposals(db, period, sink, progress).await,
+        DatasetId::VolunteerSessions => {
+            volunteering::volunteer_sessions(db, lookups, period, sink, progress).await
+        }
+        DatasetId::Statistics => statistics::statistics(db, lookups, period, sink, progress).await,
+    }
+}
+
+fn tick(progress: Option<&ProgressBar>, n: usize) {
+    if let Some(bar) = progress {
+        bar.inc(n as u64);
+    }
+}
+
+/// `starts_at` within the period (inclusive days in Europe/Berlin).
+fn date_in_period(period: &ExportPeriod) -> sea_orm::Condition {
+    let (start, end) = period.utc_bounds();
+    sea_orm::Condition::all()
+        .add(offer_date::Column::StartsAt.gte(start))
+        .add(offer_date::Column::StartsAt.lt(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn counts_of_one_to_four_are_suppressed_zero_and_five_are_not() {
+        assert_eq!(suppressed(0), Cell::Int(0));
+        for n in 1..5 {
+            assert_eq!(suppressed(n), Cell::Empty);
+        }
+        assert_eq!(suppressed(5), Cell::Int(5));
+    }
+
+    #[test]
+    fn every_dataset_has_a_unique_name_and_columns() {
+        let names: HashSet<_> = DATASETS.iter().map(|d| d.name).collect();
+        assert_eq!(names.len(), DATASETS.len());
+        assert!(DATASETS.iter().all(|d| !d.columns.is_empty()));
+    }
+}

@@ -1,0 +1,318 @@
+//! Courses, dialogue events and their dates, with bookings and attendance per date.
+use std::collections::{HashMap, HashSet};
+
+use indicatif::ProgressBar;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Query},
+};
+
+use super::{
+    BATCH, FillError, Lookups, berlin_time,
+    columns::{DATE_COLUMNS, DATE_SUPPRESSION},
+    date_in_period, tick,
+};
+use crate::{
+    db::entities::{booking, feedback, offer, offer_date, session_attendance},
+    domain::{booking::BookingStatus, offer::OfferKind},
+    export::{
+        ExportPeriod,
+        scrub::{scrub, scrub_opt},
+        writers::{Cell, RowSink},
+    },
+};
+
+/// Courses or dialogue events with at least one date in the period.
+pub(super) async fn offers(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    kind: OfferKind,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let with_dates = Query::select()
+            .column(offer_date::Column::OfferId)
+            .from(offer_date::Entity)
+            .and_where(Expr::col(offer_date::Column::StartsAt).gte(start))
+            .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
+            .to_owned();
+        let batch = offer::Entity::find()
+            .filter(offer::Column::Kind.eq(kind))
+            .filter(offer::Column::Id.gt(last))
+            .filter(offer::Column::Id.in_subquery(with_dates))
+            .order_by_asc(offer::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|o| o.id).collect();
+        let counts: HashMap<i32, i64> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::OfferId)
+            .column_as(Expr::col(offer_date::Column::Id).count(), "n")
+            .filter(offer_date::Column::OfferId.is_in(ids))
+            .filter(date_in_period(period))
+            .group_by(offer_date::Column::OfferId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for o in &batch {
+            let organisation = lookups
+                .organisations
+                .get(&o.organisation_id)
+                .map(|(name, _)| name.clone());
+            let district = lookups
+                .district_of(o.venue_id, o.organisation_id)
+                .map(str::to_owned);
+            let town = o
+                .venue_id
+                .and_then(|v| lookups.venues.get(&v))
+                .map(|(town, _)| town.clone());
+            let dates = Cell::Int(counts.get(&o.id).copied().unwrap_or(0));
+            let online = o.venue_id.is_none() || o.online_url.is_some();
+            let row = match kind {
+                OfferKind::Course => vec![
+                    o.id.into(),
+                    scrub(&o.title).into(),
+                    o.topic.as_str().into(),
+                    o.level.as_str().into(),
+                    o.target_group.as_str().into(),
+                    o.language.as_str().into(),
+                    organisation.into(),
+                    district.into(),
+                    town.into(),
+                    online.into(),
+                    o.price_cents.into(),
+                    o.status.key().into(),
+                    dates,
+                ],
+                OfferKind::Dialogue => vec![
+                    o.id.into(),
+                    scrub(&o.title).into(),
+                    o.topic.as_str().into(),
+                    organisation.into(),
+                    district.into(),
+                    town.into(),
+                    online.into(),
+                    o.registration_required.into(),
+                    scrub_opt(o.audience.as_deref()).into(),
+                    o.support_offered.clone().into(),
+                    scrub_opt(o.agenda.as_deref()).into(),
+                    o.status.key().into(),
+                    dates,
+                ],
+            };
+            sink.write_row(&row)?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+/// Per date: confirmed bookings, places marked present and absent.
+#[derive(Default, Clone, Copy)]
+pub(super) struct Attendance {
+    pub(super) bookings: i64,
+    /// Confirmed places (for a later session of a course booked as a whole, the first date's).
+    pub(super) booked_places: i64,
+    pub(super) present: i64,
+    pub(super) absent: i64,
+}
+
+/// Attendance per date, for dates given with the first date of their course (`None` for a single
+/// date or a course's first date). A later session of a course booked as a whole counts the first
+/// date's confirmed bookings, and the attendance marked at that session.
+pub(super) async fn attendance_by_date(
+    db: &DatabaseConnection,
+    dates: &[(i32, Option<i32>)],
+) -> Result<HashMap<i32, Attendance>, DbErr> {
+    let own: Vec<i32> = dates.iter().map(|(id, lead)| lead.unwrap_or(*id)).collect();
+    let mut by_date: HashMap<i32, Attendance> = HashMap::new();
+    for chunk in own.chunks(BATCH as usize) {
+        let rows = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .column(booking::Column::Attendance)
+            .column_as(Expr::col(booking::Column::Id).count(), "n")
+            .column_as(Expr::col(booking::Column::Places).sum(), "places")
+            .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
+            .group_by(booking::Column::DateId)
+            .group_by(booking::Column::Attendance)
+            .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
+            .all(db)
+            .await?;
+        for (date_id, attendance, n, places) in rows {
+            let entry = by_date.entry(date_id).or_default();
+            entry.bookings += n;
+            entry.booked_places += places.unwrap_or(0);
+            match attendance.as_deref() {
+                Some("present") => entry.present += places.unwrap_or(0),
+                Some("absent") => entry.absent += places.unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    let sessions: Vec<(i32, i32)> = dates
+        .iter()
+        .filter_map(|(id, lead)| lead.map(|lead| (*id, lead)))
+        .collect();
+    if sessions.is_empty() {
+        return Ok(by_date);
+    }
+    let mut marks: HashMap<i32, Vec<(i64, String)>> = HashMap::new();
+    for chunk in sessions.chunks(BATCH as usize) {
+        let rows = session_attendance::Entity::find()
+            .filter(session_attendance::Column::DateId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .all(db)
+            .await?;
+        for m in rows {
+            marks
+                .entry(m.date_id)
+                .or_default()
+                .push((m.booking_id, m.attendance));
+        }
+    }
+    let leads: HashSet<i32> = sessions.iter().map(|(_, lead)| *lead).collect();
+    let mut places: HashMap<i64, i64> = HashMap::new();
+    for chunk in leads.into_iter().collect::<Vec<_>>().chunks(BATCH as usize) {
+        places.extend(
+            booking::Entity::find()
+                .select_only()
+                .columns([booking::Column::Id, booking::Column::Places])
+                .filter(booking::Column::DateId.is_in(chunk.iter().copied()))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
+                .into_tuple::<(i64, i32)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|(id, p)| (id, i64::from(p))),
+        );
+    }
+    for (session, lead) in sessions {
+        let of_lead = by_date.get(&lead).copied().unwrap_or_default();
+        let mut entry = Attendance {
+            bookings: of_lead.bookings,
+            booked_places: of_lead.booked_places,
+            present: 0,
+            absent: 0,
+        };
+        for (booking_id, attendance) in marks.get(&session).into_iter().flatten() {
+            // Only people still booked count, as for a single date.
+            let Some(p) = places.get(booking_id) else {
+                continue;
+            };
+            match attendance.as_str() {
+                "present" => entry.present += p,
+                "absent" => entry.absent += p,
+                _ => {}
+            }
+        }
+        by_date.insert(session, entry);
+    }
+    Ok(by_date)
+}
+
+pub(super) async fn dates(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let batch = offer_date::Entity::find()
+            .filter(offer_date::Column::Id.gt(last))
+            .filter(date_in_period(period))
+            .order_by_asc(offer_date::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
+        let attendance = attendance_by_date(
+            db,
+            &batch
+                .iter()
+                .map(|d| (d.id, d.series_lead_id))
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+        let forms: HashMap<i32, i64> = feedback::Entity::find()
+            .select_only()
+            .column(feedback::Column::DateId)
+            .column_as(Expr::col(feedback::Column::Id).count(), "n")
+            .filter(feedback::Column::DateId.is_in(ids))
+            .group_by(feedback::Column::DateId)
+            .into_tuple::<(i32, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for d in &batch {
+            let offer = lookups.offers.get(&d.offer_id);
+            let a = attendance.get(&d.id).copied().unwrap_or_default();
+            let mut row = [
+                d.id.into(),
+                d.offer_id.into(),
+                offer.map(|o| o.kind.key().to_owned()).into(),
+                offer.map(|o| o.topic.clone()).into(),
+                lookups.offer_district(d.offer_id).map(str::to_owned).into(),
+                berlin_time(d.starts_at).into(),
+                berlin_time(d.ends_at).into(),
+                d.status.key().into(),
+                d.capacity.into(),
+                // A later session's people are its course's first date's.
+                match d.series_lead_id {
+                    Some(_) => a.booked_places as i32,
+                    None => d.booked_places,
+                }
+                .into(),
+                a.bookings.into(),
+                a.present.into(),
+                a.absent.into(),
+                forms.get(&d.id).copied().unwrap_or(0).into(),
+            ];
+            suppression.apply(&mut row);
+            sink.write_row(&row)?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+/// The offer of each date, for a batch of dates.
+pub(super) async fn offers_of_dates(
+    db: &DatabaseConnection,
+    ids: HashSet<i32>,
+) -> Result<HashMap<i32, i32>, DbErr> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let ids: Vec<i32> = ids.into_iter().collect();
+    // Bounded lists keep within every backend's limit of bound parameters.
+    for chunk in ids.chunks(BATCH as usize) {
+        found.extend(
+            offer_date::Entity::find()
+                .select_only()
+                .columns([offer_date::Column::Id, offer_date::Column::OfferId])
+                .filter(offer_date::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(i32, i32)>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}

@@ -1,0 +1,105 @@
+//! Public proposals as the public page shows them.
+
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{BATCH, FillError, berlin_day, berlin_time, tick};
+use crate::{
+    db::entities::proposal,
+    domain::proposal::ProposalStatus,
+    export::{
+        ExportPeriod,
+        scrub::{scrub, scrub_opt},
+        writers::RowSink,
+    },
+};
+
+pub(super) fn public_statuses() -> impl Iterator<Item = ProposalStatus> {
+    ProposalStatus::PUBLIC.iter().copied()
+}
+
+/// Only the public states, and only what the public page shows: no author, e-mail or contact.
+pub(super) async fn proposals(
+    db: &DatabaseConnection,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    let mut rows = 0;
+    loop {
+        let batch = proposal::Entity::find()
+            .select_only()
+            .columns([
+                proposal::Column::Id,
+                proposal::Column::Title,
+                proposal::Column::Body,
+                proposal::Column::Category,
+                proposal::Column::DistrictKey,
+                proposal::Column::Status,
+                proposal::Column::OfficialAnswer,
+                proposal::Column::AnsweredAt,
+                proposal::Column::SupportsCount,
+                proposal::Column::CreatedAt,
+                proposal::Column::Channel,
+            ])
+            .filter(proposal::Column::Id.gt(last))
+            .filter(proposal::Column::Status.is_in(public_statuses()))
+            .filter(proposal::Column::CreatedAt.gte(start))
+            .filter(proposal::Column::CreatedAt.lt(end))
+            .order_by_asc(proposal::Column::Id)
+            .limit(BATCH)
+            .into_tuple::<ProposalRow>()
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.0;
+        for (
+            id,
+            title,
+            body,
+            category,
+            district,
+            status,
+            answer,
+            answered_at,
+            supports,
+            created_at,
+            channel,
+        ) in &batch
+        {
+            sink.write_row(&[
+                (*id).into(),
+                scrub(title).into(),
+                scrub(body).into(),
+                category.as_str().into(),
+                district.as_str().into(),
+                status.as_str().into(),
+                scrub_opt(answer.as_deref()).into(),
+                answered_at.map(berlin_time).into(),
+                (*supports).into(),
+                berlin_day(*created_at).to_string().into(),
+                channel.as_str().into(),
+            ])?;
+        }
+        rows += batch.len() as u64;
+        tick(progress, batch.len());
+    }
+    Ok(rows)
+}
+
+type ProposalRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    i32,
+    DateTime<Utc>,
+    String,
+);

@@ -1,0 +1,162 @@
+//! FSJ-Digital sessions with what their reports, attendance and approved hours say.
+use std::collections::HashMap;
+
+use indicatif::ProgressBar;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{
+    BATCH, FillError, Lookups, MIN_GROUP, berlin_day, offers::attendance_by_date, suppressed, tick,
+};
+use crate::{
+    db::entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
+    export::{
+        ExportPeriod,
+        writers::{Cell, RowSink},
+    },
+};
+
+/// One volunteer session as the export sees it, with what happened there.
+pub(super) struct SessionFacts {
+    pub(super) shift: volunteer_shift::Model,
+    pub(super) head_count: Option<i64>,
+    /// The date holding the bookings (a course's first date for its later sessions) and the places
+    /// marked present there.
+    pub(super) present: Option<(i32, i64)>,
+    pub(super) walk_ins: Option<i64>,
+    pub(super) topics: String,
+    pub(super) approved_minutes: i64,
+}
+
+impl SessionFacts {
+    /// The head count where nobody registers; otherwise who was marked present plus walk-ins.
+    pub(super) fn people_reached(&self) -> Option<i64> {
+        match (self.head_count, self.present) {
+            (Some(n), _) => Some(n),
+            (None, Some((_, present))) => Some(present + self.walk_ins.unwrap_or(0)),
+            (None, None) => self.walk_ins,
+        }
+    }
+}
+
+/// Sessions held (or planned) in the period, in batches, with their reports, attendance and hours.
+pub(super) async fn session_batches(
+    db: &DatabaseConnection,
+    period: &ExportPeriod,
+    mut each: impl FnMut(Vec<SessionFacts>) -> Result<(), FillError>,
+) -> Result<(), FillError> {
+    let (start, end) = period.utc_bounds();
+    let mut last = 0;
+    loop {
+        let batch = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::Id.gt(last))
+            .filter(volunteer_shift::Column::StartsAt.gte(start))
+            .filter(volunteer_shift::Column::StartsAt.lt(end))
+            .order_by_asc(volunteer_shift::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        let ids: Vec<i32> = batch.iter().map(|s| s.id).collect();
+        let reports: HashMap<i32, session_report::Model> = session_report::Entity::find()
+            .filter(session_report::Column::ShiftId.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.shift_id, r))
+            .collect();
+        let minutes: HashMap<i32, i64> = volunteer_hours::Entity::find()
+            .select_only()
+            .column(volunteer_hours::Column::ShiftId)
+            .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
+            .filter(volunteer_hours::Column::ShiftId.is_in(ids))
+            .filter(volunteer_hours::Column::Status.eq("approved"))
+            .group_by(volunteer_hours::Column::ShiftId)
+            .into_tuple::<(i32, Option<i64>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(id, m)| (id, m.unwrap_or(0)))
+            .collect();
+        let date_ids: Vec<i32> = batch.iter().filter_map(|s| s.offer_date_id).collect();
+        // Helpers at a later session of a course report that session's attendance.
+        let linked: Vec<(i32, Option<i32>)> = offer_date::Entity::find()
+            .select_only()
+            .columns([offer_date::Column::Id, offer_date::Column::SeriesLeadId])
+            .filter(offer_date::Column::Id.is_in(date_ids))
+            .into_tuple::<(i32, Option<i32>)>()
+            .all(db)
+            .await?;
+        let booking_dates: HashMap<i32, i32> = linked.iter().map(|(id, _)| (*id, *id)).collect();
+        let attendance = attendance_by_date(db, &linked).await?;
+        let facts = batch
+            .into_iter()
+            .map(|shift| {
+                let report = reports.get(&shift.id);
+                let booking_date = shift
+                    .offer_date_id
+                    .and_then(|d| booking_dates.get(&d).copied());
+                SessionFacts {
+                    approved_minutes: minutes.get(&shift.id).copied().unwrap_or(0),
+                    topics: report.map(|r| r.topics.clone()).unwrap_or_default(),
+                    head_count: report.and_then(|r| r.head_count).map(i64::from),
+                    walk_ins: report.map(|r| i64::from(r.walk_ins)),
+                    present: booking_date
+                        .map(|d| (d, attendance.get(&d).map_or(0, |a| a.present)))
+                        .filter(|(_, present)| report.is_some() || *present > 0),
+                    shift,
+                }
+            })
+            .collect();
+        each(facts)?;
+    }
+    Ok(())
+}
+
+pub(super) async fn volunteer_sessions(
+    db: &DatabaseConnection,
+    lookups: &Lookups,
+    period: &ExportPeriod,
+    sink: &mut dyn RowSink,
+    progress: Option<&ProgressBar>,
+) -> Result<u64, FillError> {
+    let mut rows = 0;
+    session_batches(db, period, |batch| {
+        for f in &batch {
+            let s = &f.shift;
+            let organisation = lookups
+                .organisations
+                .get(&s.organisation_id)
+                .map(|(name, _)| name.clone());
+            let row: Vec<Cell> = vec![
+                i64::from(s.id).into(),
+                s.kind.as_str().into(),
+                organisation.into(),
+                s.district_key.as_str().into(),
+                berlin_day(s.starts_at).to_string().into(),
+                s.offer_date_id.map_or(Cell::Empty, Cell::from),
+                s.status.as_str().into(),
+                i64::from(s.volunteers_needed).into(),
+                i64::from(s.signed_up).into(),
+                f.people_reached().map_or(Cell::Empty, suppressed),
+                f.walk_ins.map_or(Cell::Empty, suppressed),
+                f.topics.as_str().into(),
+                // With one to four helpers the organisation could tell whose hours these are.
+                if (1..MIN_GROUP).contains(&i64::from(s.signed_up)) {
+                    Cell::Empty
+                } else {
+                    Cell::Decimal(f.approved_minutes as f64 / 60.0)
+                },
+            ];
+            sink.write_row(&row)?;
+            rows += 1;
+        }
+        tick(progress, batch.len());
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
+}
