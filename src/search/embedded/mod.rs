@@ -10,30 +10,29 @@
 //! "Thueringen" are one word), and the stems are also indexed back to front, so a word finds the
 //! compounds it ends ("Ausbau" finds "Glasfaserausbau") with a prefix match on the reversed stem.
 
-use std::collections::{BTreeMap, HashSet};
+mod analysis;
+mod query;
+mod snippets;
+
+pub use analysis::german_stems;
+use analysis::{STEMMED, WORDS, stem_analyzer, tails, word_analyzer};
+use query::{MatchMode, build_query, query_words};
+use snippets::{Highlighter, leading_snippet};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
 use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
-    Occur, Query, TermQuery,
-};
+use tantivy::query::Query;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
-};
-use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument,
@@ -43,30 +42,14 @@ use tantivy::{
 use super::term_counts::{Counts, TermCounts};
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
-    SnippetPart, SortOrder, allowed_typos, fold_german,
+    SortOrder,
 };
-
-/// Names under which the analyzers are registered; tantivy does not persist them, so every
-/// `open` registers them again.
-const STEMMED: &str = "de_stem";
-const WORDS: &str = "de_words";
 /// Writer memory budget, shared by the writer threads (tantivy needs at least 15 MB per thread).
 const WRITER_MEMORY: usize = 50_000_000;
-/// More words than this add cost, not precision.
-const MAX_QUERY_WORDS: usize = 10;
-/// Only the start of an absurdly long query is read.
-const MAX_QUERY_CHARS: usize = 1_000;
-/// Longer tokens are noise (base64, URLs) and would make fuzzy automata expensive.
-const MAX_TOKEN_BYTES: usize = 40;
-/// Prefix matching on one or two letters would expand to most of the dictionary.
-const MIN_PREFIX_CHARS: usize = 3;
-/// Shorter stems would find too many compounds ("bau" in every "…bau").
-const MIN_COMPOUND_STEM_CHARS: usize = 4;
 /// Written into the index directory; an index of another format (tokenisation or schema) is
 /// deleted and rebuilt from the database in the background instead of failing the start.
 const FORMAT_FILE: &str = "teilhabe-format";
 const FORMAT: &str = "2: folded umlauts, reversed stems";
-const SNIPPET_CHARS: usize = 200;
 /// Stored documents are compressed in blocks, and a hit decompresses its whole block: 4 KB holds
 /// a few proposals. With tantivy's default of 16 KB, decompressing a page of 20 hits was about 7 %
 /// of a search (perf); the smaller blocks compress worse (22 → 33 MB for 100,000 proposals).
@@ -74,15 +57,6 @@ const STORE_BLOCK_BYTES: usize = 4_096;
 const MAX_PER_PAGE: u32 = 100;
 /// Deeper pages are not offered by the UI; this bounds the top-k heap a request can ask for.
 const MAX_OFFSET: usize = 10_000;
-
-/// Score tiers. An exact match gets a constant bonus above anything prefix and fuzzy clauses can
-/// add, so exact matches rank above prefix matches, which rank above fuzzy ones; BM25 orders
-/// documents within the exact tier.
-const EXACT_BONUS: f32 = 4.0;
-const PREFIX_SCORE: f32 = 1.0;
-const COMPOUND_SCORE: f32 = 0.5;
-const FUZZY_SCORE: f32 = 0.3;
-const TITLE_BOOST: f32 = 2.0;
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -135,255 +109,6 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
-/// Writes umlauts and ß out (see [`fold_german`]); runs after lower-casing.
-#[derive(Clone)]
-struct GermanFolder;
-
-impl TokenFilter for GermanFolder {
-    type Tokenizer<T: Tokenizer> = GermanFolderFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
-        GermanFolderFilter(tokenizer)
-    }
-}
-
-#[derive(Clone)]
-struct GermanFolderFilter<T>(T);
-
-impl<T: Tokenizer> Tokenizer for GermanFolderFilter<T> {
-    type TokenStream<'a> = GermanFolderStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        GermanFolderStream(self.0.token_stream(text))
-    }
-}
-
-struct GermanFolderStream<T>(T);
-
-impl<T: TokenStream> TokenStream for GermanFolderStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.0.advance() {
-            return false;
-        }
-        let token = self.0.token_mut();
-        if !token.text.is_ascii() {
-            token.text = fold_german(&token.text);
-        }
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.0.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
-    }
-}
-
-/// Lower-cased words, as typed (for typo allowances and highlighting), umlauts written out.
-fn word_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(GermanFolder)
-        .build()
-}
-
-/// What the index stores: lower-cased words, umlauts written out, reduced by the German
-/// Snowball stemmer.
-fn stem_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(GermanFolder)
-        .filter(Stemmer::new(Language::German))
-        .build()
-}
-
-fn reversed(word: &str) -> String {
-    word.chars().rev().collect()
-}
-
-/// The reversed stems of a text, for the `tails` field.
-fn tails(stemmer: &mut TextAnalyzer, text: &str) -> String {
-    tokens(stemmer, text)
-        .iter()
-        .map(|stem| reversed(stem))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The German stems of a text exactly as this index stores them: words lower-cased, umlauts and ß
-/// written out, reduced by the Snowball stemmer ("Dörfer", "Doerfer" and "Dorfes" all become
-/// "dorf"). The Meilisearch backend indexes and queries the same stems, so both backends agree
-/// on word forms.
-pub fn german_stems(text: &str) -> Vec<String> {
-    tokens(&mut stem_analyzer(), text)
-}
-
-fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
-}
-
-/// One search word after analysis.
-#[derive(Debug)]
-struct QueryWord {
-    /// Lower-cased as typed.
-    word: String,
-    stem: String,
-    typos: u8,
-    prefix: bool,
-    /// Long enough to be looked for at the end of compounds.
-    compound: bool,
-}
-
-fn query_words(text: &str) -> Vec<QueryWord> {
-    let end = text
-        .char_indices()
-        .nth(MAX_QUERY_CHARS)
-        .map_or(text.len(), |(i, _)| i);
-    let mut words = word_analyzer();
-    let mut stemmer = stem_analyzer();
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for word in tokens(&mut words, &text[..end]) {
-        let Some(stem) = tokens(&mut stemmer, &word).into_iter().next() else {
-            continue;
-        };
-        if !seen.insert(stem.clone()) {
-            continue;
-        }
-        out.push(QueryWord {
-            typos: allowed_typos(&word),
-            prefix: word.chars().count() >= MIN_PREFIX_CHARS,
-            compound: stem.chars().count() >= MIN_COMPOUND_STEM_CHARS,
-            stem,
-            word,
-        });
-        if out.len() == MAX_QUERY_WORDS {
-            break;
-        }
-    }
-    out
-}
-
-/// Whether every word is required, or any will do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MatchMode {
-    All,
-    /// Fallback when no document has all words: better some results than none.
-    Any,
-}
-
-fn boxed(q: impl Query) -> Box<dyn Query> {
-    Box::new(q)
-}
-
-/// The scoring of one word, see the tier constants.
-fn word_query(fields: &Fields, word: &QueryWord) -> Box<dyn Query> {
-    let searchable = [
-        (fields.title, TITLE_BOOST),
-        (fields.text, 1.0),
-        (fields.answer, 1.0),
-    ];
-    let term = |field: Field| Term::from_field_text(field, &word.stem);
-    let exact = BooleanQuery::new(
-        searchable
-            .iter()
-            .map(|&(field, boost)| {
-                let q = TermQuery::new(term(field), IndexRecordOption::WithFreqs);
-                (Occur::Should, boxed(BoostQuery::new(boxed(q), boost)))
-            })
-            .collect(),
-    );
-    let mut clauses = vec![
-        (
-            Occur::Should,
-            boxed(ConstScoreQuery::new(boxed(exact.clone()), EXACT_BONUS)),
-        ),
-        (Occur::Should, boxed(exact)),
-    ];
-    // Automaton queries score a constant; the max over the two fields keeps a word found in
-    // title and text from outranking an exact match. They compare the word as typed.
-    let automaton_clause = |make: &dyn Fn(Term) -> FuzzyTermQuery, score: f32| {
-        let per_field = [(fields.title_words, 1.2), (fields.body_words, 1.0)]
-            .into_iter()
-            .map(|(field, tilt)| {
-                let q = make(Term::from_field_text(field, &word.word));
-                boxed(BoostQuery::new(boxed(q), score * tilt))
-            })
-            .collect();
-        (Occur::Should, boxed(DisjunctionMaxQuery::new(per_field)))
-    };
-    if word.prefix {
-        clauses.push(automaton_clause(
-            &|t| FuzzyTermQuery::new_prefix(t, 0, true),
-            PREFIX_SCORE,
-        ));
-    }
-    if word.compound {
-        let q = FuzzyTermQuery::new_prefix(
-            Term::from_field_text(fields.tails, &reversed(&word.stem)),
-            0,
-            true,
-        );
-        clauses.push((
-            Occur::Should,
-            boxed(BoostQuery::new(boxed(q), COMPOUND_SCORE)),
-        ));
-    }
-    if word.typos > 0 {
-        let typos = word.typos;
-        clauses.push(automaton_clause(
-            &|t| FuzzyTermQuery::new(t, typos, true),
-            FUZZY_SCORE,
-        ));
-    }
-    boxed(BooleanQuery::new(clauses))
-}
-
-fn build_query(
-    fields: &Fields,
-    query: &SearchQuery,
-    words: &[QueryWord],
-    mode: MatchMode,
-) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, value) in [
-        (fields.category, &query.category),
-        (fields.district, &query.district),
-        (fields.status, &query.status),
-    ] {
-        if let Some(value) = value {
-            let q = TermQuery::new(
-                Term::from_field_text(field, value),
-                IndexRecordOption::Basic,
-            );
-            // Filters must not change the ranking.
-            clauses.push((Occur::Must, boxed(ConstScoreQuery::new(boxed(q), 0.0))));
-        }
-    }
-    if words.is_empty() {
-        clauses.push((Occur::Must, boxed(AllQuery)));
-    } else {
-        let per_word = words.iter().map(|w| word_query(fields, w));
-        match mode {
-            MatchMode::All => clauses.extend(per_word.map(|q| (Occur::Must, q))),
-            MatchMode::Any => {
-                let any = BooleanQuery::new(per_word.map(|q| (Occur::Should, q)).collect());
-                clauses.push((Occur::Must, boxed(any)));
-            }
-        }
-    }
-    boxed(BooleanQuery::new(clauses))
-}
-
 /// The keyword fields whose values the search page offers as filters, with a count each.
 const FACETS: TermCounts = TermCounts::new(&["category", "district", "status"]);
 
@@ -396,124 +121,6 @@ fn facet_values(counts: &mut Counts, index: usize) -> Vec<(String, u64)> {
 
 /// Matches stored-text words against the query words the way the index did, so the snippet
 /// highlights what actually matched (same stem, a word starting with the typed word, or one
-/// within the typo budget).
-struct Highlighter {
-    words: Vec<(String, String, bool, bool, Option<DFA>)>,
-}
-
-fn levenshtein(distance: u8) -> &'static LevenshteinAutomatonBuilder {
-    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 2] =
-        [OnceLock::new(), OnceLock::new()];
-    let slot = usize::from(distance.clamp(1, 2) - 1);
-    BUILDERS[slot].get_or_init(|| LevenshteinAutomatonBuilder::new(slot as u8 + 1, true))
-}
-
-impl Highlighter {
-    fn new(words: &[QueryWord]) -> Self {
-        Highlighter {
-            words: words
-                .iter()
-                .map(|w| {
-                    let dfa = (w.typos > 0).then(|| levenshtein(w.typos).build_dfa(&w.word));
-                    (w.word.clone(), w.stem.clone(), w.prefix, w.compound, dfa)
-                })
-                .collect(),
-        }
-    }
-
-    fn matches(&self, stemmer: &mut TextAnalyzer, word: &str) -> bool {
-        let mut stem = None;
-        self.words
-            .iter()
-            .any(|(typed, typed_stem, prefix, compound, dfa)| {
-                (*prefix && word.starts_with(typed.as_str()))
-                    || dfa
-                        .as_ref()
-                        .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
-                    // Stemming only drops letters ("doerfer" becomes "dorf"), so a word that does
-                    // not hold the wanted stem's letters in order need not be stemmed (most words).
-                    || is_subsequence(typed_stem, word) && stem
-                        .get_or_insert_with(|| tokens(stemmer, word).pop())
-                        .as_deref()
-                        .is_some_and(|s| {
-                            s == typed_stem || (*compound && s.ends_with(typed_stem.as_str()))
-                        })
-            })
-    }
-
-    /// A snippet of `text` around the matched words, or `None` when nothing in it matched.
-    fn snippet(&self, field: Field, text: &str) -> Option<Vec<SnippetPart>> {
-        let mut analyzer = word_analyzer();
-        let mut stemmer = stem_analyzer();
-        let terms: BTreeMap<String, f32> = tokens(&mut analyzer, text)
-            .into_iter()
-            .filter(|t| self.matches(&mut stemmer, t))
-            .map(|t| (t, 1.0))
-            .collect();
-        if terms.is_empty() {
-            return None;
-        }
-        let generator = SnippetGenerator::new(terms, analyzer, field, SNIPPET_CHARS);
-        let snippet = generator.snippet(text);
-        if snippet.highlighted().is_empty() {
-            return None;
-        }
-        Some(snippet_parts(snippet.fragment(), snippet.highlighted()))
-    }
-}
-
-/// Whether the bytes of `needle` occur in `haystack` in the same order (not necessarily together).
-fn is_subsequence(needle: &str, haystack: &str) -> bool {
-    let mut rest = haystack.bytes();
-    needle.bytes().all(|b| rest.any(|h| h == b))
-}
-
-fn snippet_parts(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Vec<SnippetPart> {
-    let mut parts = Vec::new();
-    let mut at = 0;
-    for range in highlighted {
-        if range.start > at {
-            parts.push(SnippetPart {
-                text: fragment[at..range.start].to_string(),
-                highlighted: false,
-            });
-        }
-        parts.push(SnippetPart {
-            text: fragment[range.clone()].to_string(),
-            highlighted: true,
-        });
-        at = range.end;
-    }
-    if at < fragment.len() {
-        parts.push(SnippetPart {
-            text: fragment[at..].to_string(),
-            highlighted: false,
-        });
-    }
-    parts
-}
-
-/// The start of a text, cut at a word boundary near [`SNIPPET_CHARS`].
-fn leading_snippet(text: &str) -> Vec<SnippetPart> {
-    let text = text.trim_start();
-    let cut = match text.char_indices().nth(SNIPPET_CHARS) {
-        None => text,
-        Some((end, _)) => {
-            let head = &text[..end];
-            head.rfind(char::is_whitespace)
-                .map_or(head, |space| &head[..space])
-                .trim_end()
-        }
-    };
-    if cut.is_empty() {
-        return Vec::new();
-    }
-    vec![SnippetPart {
-        text: cut.to_string(),
-        highlighted: false,
-    }]
-}
-
 struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -934,80 +541,5 @@ impl std::fmt::Debug for EmbeddedIndex {
             .field("location", &self.inner.location)
             .field("documents", &self.inner.reader.searcher().num_docs())
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The highlighter skips stemming words that do not hold a wanted stem's letters in order; that
-    /// is only right while stemming keeps the letters it does not drop in their order.
-    #[test]
-    fn stemming_keeps_the_order_of_the_letters_it_keeps() {
-        let text = "Dörfer Dorfes Häuser Straßen Bürgerbeteiligung Glasfaserausbau Senioren Kurse \
-                    bauen Bauer Frauen euer neuer freue Bayern Rufbusse Bänken Schlüssel größeren \
-                    Überweisungen Gebärdensprache ausgeübt Videosprechstunden Beteiligungen";
-        let mut words = word_analyzer();
-        let mut stemmer = stem_analyzer();
-        for word in tokens(&mut words, text) {
-            let stem = tokens(&mut stemmer, &word).pop().expect("a stem");
-            assert!(is_subsequence(&stem, &word), "{stem} is not in {word}");
-        }
-        assert!(is_subsequence("dorf", "doerfer") && !is_subsequence("dorf", "fordern"));
-    }
-
-    #[test]
-    fn query_words_are_stemmed_capped_and_deduplicated() {
-        let words = query_words("Schulen SCHULE schule Glasfaser a");
-        let stems: Vec<_> = words.iter().map(|w| w.stem.as_str()).collect();
-        assert_eq!(stems, ["schul", "glasfas", "a"]);
-        assert_eq!(words[0].word, "schulen");
-        // Snowball's quirk: "Kurs" loses its s, "Kurse" only the e. The typo budget of the
-        // five-letter "Kurse" bridges that (see the contract test `stemming`).
-        let kurs: Vec<_> = query_words("Kurse Kurs")
-            .into_iter()
-            .map(|w| w.stem)
-            .collect();
-        assert_eq!(kurs, ["kurs", "kur"]);
-        assert_eq!(words[0].typos, 1, "five letters allow one typo");
-        assert!(
-            !words[2].prefix,
-            "one letter is too short for prefix matching"
-        );
-        let many = (0..50)
-            .map(|i| format!("wort{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert_eq!(query_words(&many).len(), MAX_QUERY_WORDS);
-        assert!(query_words("\"-+*:() 🎉\u{200b}").is_empty());
-    }
-
-    #[test]
-    fn leading_snippet_cuts_at_a_word_boundary() {
-        let text = "wort ".repeat(100);
-        let parts = leading_snippet(&text);
-        assert_eq!(parts.len(), 1);
-        assert!(parts[0].text.chars().count() <= SNIPPET_CHARS);
-        assert!(parts[0].text.ends_with("wort"));
-        assert!(leading_snippet("   ").is_empty());
-    }
-
-    #[test]
-    fn snippet_parts_split_at_highlights() {
-        let parts = snippet_parts("ein Glasfaser Netz ein", &[4..13, 19..22]);
-        let flags: Vec<_> = parts
-            .iter()
-            .map(|p| (p.text.as_str(), p.highlighted))
-            .collect();
-        assert_eq!(
-            flags,
-            [
-                ("ein ", false),
-                ("Glasfaser", true),
-                (" Netz ", false),
-                ("ein", true)
-            ]
-        );
     }
 }
