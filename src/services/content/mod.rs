@@ -7,15 +7,16 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use chrono::NaiveDate;
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::{
-    config::{AccessibilityStatement, SiteContacts},
-    domain::Language,
-    i18n::Translations,
-};
+mod markdown;
+mod statement;
+
+pub use markdown::markdown_to_html;
+use markdown::sign_video_html;
+pub use statement::{EVIDENCE_FILE, Evidence, EvidenceFinding, Tools};
+
+use crate::{config::SiteContacts, domain::Language, i18n::Translations};
 
 /// The pages and their URL slugs, in footer order.
 pub const PAGES: [&str; 7] = [
@@ -161,76 +162,6 @@ pub fn navigation() -> Vec<NavEntry> {
 
 /// Where the accessibility suite (`a11y-tests/`) writes the result of its last complete run, inside
 /// the content folder; the file is committed, so the statement shows what was tested for this release.
-pub const EVIDENCE_FILE: &str = "a11y-evidence.json";
-
-/// The accessibility suite's last complete run.
-#[derive(Debug, Deserialize)]
-pub struct Evidence {
-    pub checked_on: NaiveDate,
-    pub tools: Tools,
-    pub widths: Vec<u32>,
-    /// Distinct pages (URLs) checked, and page × width runs.
-    pub pages: u32,
-    pub runs: u32,
-    /// The roles whose signed-in pages were checked.
-    pub roles: Vec<String>,
-    /// The ids of the checks the suite made (`a11y-check-<id>` in the catalogue describes each).
-    pub checks: Vec<String>,
-    pub findings: Vec<EvidenceFinding>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Tools {
-    pub axe_core: String,
-    pub nu_html_checker: String,
-    pub chromium: String,
-}
-
-/// A problem the suite found, with the pages it found it on.
-#[derive(Debug, Deserialize)]
-pub struct EvidenceFinding {
-    /// WCAG success criterion such as "1.4.10"; none for best practices and failures of the run.
-    pub criterion: Option<String>,
-    pub check: String,
-    /// The axe-core rule, for axe findings.
-    #[serde(default)]
-    pub rule: Option<String>,
-    pub help: String,
-    pub pages: Vec<String>,
-}
-
-/// What the statement pages get as `statement`.
-#[derive(Debug, Serialize)]
-struct StatementView<'a> {
-    /// "vollständig", "teilweise" or "nicht".
-    status: &'a str,
-    prepared_on: &'a str,
-    /// The day of the last automated check, or the configured review without one.
-    checked_on: String,
-    method: &'a str,
-    evidence: Option<EvidenceView>,
-    findings: Vec<FindingView>,
-}
-
-#[derive(Debug, Serialize)]
-struct EvidenceView {
-    axe_core: String,
-    nu_html_checker: String,
-    chromium: String,
-    widths: Vec<u32>,
-    pages: u32,
-    runs: u32,
-    roles: Vec<String>,
-    /// What each check does, in the page's language.
-    checks: Vec<String>,
-}
-
-/// One item of "not accessible": a title (the success criterion) and a Markdown text.
-#[derive(Debug, Serialize)]
-struct FindingView {
-    title: String,
-    text: String,
-}
 
 #[derive(Debug, Serialize)]
 struct FeatureView {
@@ -246,8 +177,6 @@ struct NavView {
 }
 
 /// Pages named per finding in the statement; the suite's result file has them all.
-const EXAMPLE_PAGES: usize = 3;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
     #[error("{}: {source}", path.display())]
@@ -391,200 +320,21 @@ impl ContentPages {
         context.insert("navigation", &navigation);
         tera.render("page", &context).map_err(template_error)
     }
-
-    /// The suite's last result, if the content folder has one that can be read.
-    fn evidence(&self) -> Option<Evidence> {
-        let path = self.content_dir.join(EVIDENCE_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "accessibility evidence unreadable");
-                return None;
-            }
-        };
-        serde_json::from_str(&text)
-            .inspect_err(|e| {
-                tracing::warn!(path = %path.display(), error = %e, "accessibility evidence invalid");
-            })
-            .ok()
-    }
-
-    /// The statement as the evidence and the operator's configuration say: the suite's findings and
-    /// the operator's own, the method and the day of the last check.
-    fn statement<'a>(
-        &self,
-        config: &'a AccessibilityStatement,
-        evidence: Option<&Evidence>,
-        language: Language,
-    ) -> StatementView<'a> {
-        let t = |key: &str| self.translations.text(language, key);
-        let mut findings: Vec<FindingView> = evidence
-            .map(|e| e.findings.iter())
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                let title = match &f.criterion {
-                    Some(sc) => {
-                        format!("WCAG {sc} {}", t(&format!("wcag-{}", sc.replace('.', "-"))))
-                    }
-                    None => t("statement-finding-without-criterion"),
-                };
-                let what = match &f.rule {
-                    Some(rule) => format!(
-                        "{} („{}“: {})",
-                        t(&format!("a11y-check-{}", f.check)),
-                        rule,
-                        f.help
-                    ),
-                    None => format!("{} ({})", t(&format!("a11y-check-{}", f.check)), f.help),
-                };
-                let examples: Vec<String> = f
-                    .pages
-                    .iter()
-                    .take(EXAMPLE_PAGES)
-                    .map(|p| format!("`{}`", p.replace('`', "")))
-                    .collect();
-                let mut args = HashMap::new();
-                args.insert("count".into(), f.pages.len().into());
-                args.insert("examples".into(), examples.join(", ").into());
-                let pages = self
-                    .translations
-                    .text_with(language, "statement-finding-pages", &args);
-                FindingView {
-                    title,
-                    text: format!("{} {pages}", markdown_text(&what)),
-                }
-            })
-            .collect();
-        findings.extend(config.findings.iter().map(|f| FindingView {
-            title: String::new(),
-            text: match language {
-                Language::En => f.en.clone().unwrap_or_else(|| f.de.clone()),
-                Language::De | Language::Ls => f.de.clone(),
-            },
-        }));
-        let status = match (&config.status, evidence) {
-            (Some(status), _) => status.as_str(),
-            // Untested, nothing can be claimed in full.
-            (None, None) => "teilweise",
-            (None, Some(_)) if findings.is_empty() => "vollständig",
-            (None, Some(_)) => "teilweise",
-        };
-        let checked_on = match evidence {
-            Some(e) => match language {
-                Language::De | Language::Ls => e.checked_on.format("%d.%m.%Y").to_string(),
-                Language::En => e.checked_on.format("%-d %B %Y").to_string(),
-            },
-            None => config.reviewed_on.clone(),
-        };
-        StatementView {
-            status,
-            prepared_on: &config.prepared_on,
-            checked_on,
-            method: &config.method,
-            evidence: evidence.map(|e| EvidenceView {
-                axe_core: e.tools.axe_core.clone(),
-                nu_html_checker: e.tools.nu_html_checker.clone(),
-                chromium: e.tools.chromium.clone(),
-                widths: e.widths.clone(),
-                pages: e.pages,
-                runs: e.runs,
-                roles: e.roles.iter().map(|r| t(&format!("role-{r}"))).collect(),
-                checks: e
-                    .checks
-                    .iter()
-                    .map(|c| t(&format!("a11y-check-{c}")))
-                    .collect(),
-            }),
-            findings,
-        }
-    }
-}
-
-/// Text from outside (a tool's message) as literal Markdown: no HTML, no emphasis, no links.
-fn markdown_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in escape(text).chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A captioned player when the video and its captions exist, otherwise an honest note.
-fn sign_video_html(video_dir: &Path, id: &str, title: &str, pending: &str) -> String {
-    let safe_id = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !id.is_empty();
-    let (title, id) = (escape(title), escape(id));
-    if safe_id
-        && video_dir.join(format!("{id}.mp4")).is_file()
-        && video_dir.join(format!("{id}.vtt")).is_file()
-    {
-        format!(
-            "<figure class=\"sign-video\"><video controls preload=\"metadata\" aria-label=\"{title}\">\
-             <source src=\"/static/video/dgs/{id}.mp4\" type=\"video/mp4\">\
-             <track kind=\"captions\" src=\"/static/video/dgs/{id}.vtt\" srclang=\"de\" label=\"Deutsch\" default>\
-             </video><figcaption>{title}</figcaption></figure>"
-        )
-    } else {
-        format!(
-            "<div class=\"sign-video sign-video--pending\"><p class=\"sign-video__title\">{title}</p><p>{}</p></div>",
-            escape(pending)
-        )
-    }
-}
-
-/// Renders Markdown and takes the first level-one heading as the page title.
-pub fn markdown_to_html(markdown: &str) -> (Option<String>, String) {
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
-    // `## Kurse finden { #kurse }`: the sections of the features have fixed anchors.
-    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
-    let mut title = None;
-    let mut in_h1 = false;
-    let mut current = String::new();
-    let events: Vec<Event> = Parser::new_ext(markdown, options)
-        .inspect(|event| match event {
-            Event::Start(Tag::Heading {
-                level: HeadingLevel::H1,
-                ..
-            }) => in_h1 = title.is_none(),
-            Event::End(TagEnd::Heading(HeadingLevel::H1)) if in_h1 => {
-                title = Some(current.trim().to_owned());
-                in_h1 = false;
-            }
-            Event::Text(text) | Event::Code(text) if in_h1 => current.push_str(text),
-            _ => {}
-        })
-        .collect();
-    let mut out = String::new();
-    html::push_html(&mut out, events.into_iter());
-    (title, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn repo() -> PathBuf {
+    pub(super) fn repo() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
     }
 
-    fn translations() -> Translations {
+    pub(super) fn translations() -> Translations {
         Translations::load(&repo().join("content/locales")).unwrap()
     }
 
-    fn pages_in(content_dir: &Path, contacts: SiteContacts) -> ContentPages {
+    pub(super) fn pages_in(content_dir: &Path, contacts: SiteContacts) -> ContentPages {
         ContentPages::new(
             content_dir,
             &repo().join("static"),
@@ -793,135 +543,5 @@ mod tests {
             "<p>Sobald ein Platz frei wird, bekommen Sie ihn. As soon as a course starts.</p>",
         );
         assert!(coming_soon_naming_a_feature(&text).is_empty());
-    }
-
-    fn statement_with(evidence: Option<&str>, contacts: SiteContacts, lang: Language) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        for l in ["de", "en"] {
-            std::fs::create_dir_all(dir.path().join(l)).unwrap();
-            std::fs::copy(
-                repo().join("content").join(l).join("barrierefreiheit.md"),
-                dir.path().join(l).join("barrierefreiheit.md"),
-            )
-            .unwrap();
-        }
-        if let Some(json) = evidence {
-            std::fs::write(dir.path().join(EVIDENCE_FILE), json).unwrap();
-        }
-        pages_in(dir.path(), contacts)
-            .render("barrierefreiheit", lang)
-            .unwrap()
-            .html
-    }
-
-    /// A result file of the suite with these findings (a JSON array).
-    fn evidence(findings: &str) -> String {
-        format!(
-            r#"{{
-            "checked_on": "2026-12-02",
-            "tools": {{ "axe_core": "4.11.0", "nu_html_checker": "26.9.27", "chromium": "Chromium 156" }},
-            "widths": [1280, 320], "pages": 150, "runs": 706,
-            "roles": ["citizen", "admin"],
-            "checks": ["axe", "tables"],
-            "findings": {findings}
-        }}"#
-        )
-    }
-
-    const FINDINGS: &str = r#"[
-        { "criterion": "1.4.10", "check": "tables", "rule": null, "help": "tables keep whole words",
-          "pages": ["/verwaltung/nutzer", "/verwaltung/terminals", "/verwaltung/wirkung", "/verwaltung/angebote"] },
-        { "criterion": null, "check": "axe", "rule": "region", "help": "All page content should be <contained> by landmarks",
-          "pages": ["/kiosk"] }
-    ]"#;
-
-    fn without_operator_findings() -> SiteContacts {
-        let mut contacts = SiteContacts::default();
-        contacts.statement.findings.clear();
-        contacts
-    }
-
-    #[test]
-    fn the_statement_lists_the_suites_findings_with_criterion_pages_method_and_date() {
-        let html = statement_with(
-            Some(&evidence(FINDINGS)),
-            without_operator_findings(),
-            Language::De,
-        );
-        assert!(
-            html.contains("teilweise vereinbar"),
-            "status follows the findings"
-        );
-        assert!(html.contains("WCAG 1.4.10 Umbruch (Reflow)"));
-        assert!(
-            html.contains("gefunden auf 4 Seiten, zum Beispiel: <code>/verwaltung/nutzer</code>")
-        );
-        assert!(
-            !html.contains("/verwaltung/angebote"),
-            "three example pages, not all"
-        );
-        // A tool's text is shown as text, never as markup.
-        assert!(html.contains("&lt;contained&gt;"), "{html}");
-        assert!(html.contains("axe-core 4.11.0"));
-        assert!(html.contains("Nu HTML Checker 26.9.27"));
-        assert!(html.contains("auf 150 Seiten in 706 Prüfläufen"));
-        assert!(html.contains("Bürgerin oder Bürger, Administration"));
-        assert!(html.contains("zuletzt am 02.12.2026 überprüft"));
-        let en = statement_with(
-            Some(&evidence(FINDINGS)),
-            without_operator_findings(),
-            Language::En,
-        );
-        assert!(en.contains("WCAG 1.4.10 Reflow") && en.contains("2 December 2026"));
-    }
-
-    #[test]
-    fn without_findings_the_statement_says_fully_compliant_and_operator_findings_count() {
-        let clean = evidence("[]");
-        let html = statement_with(Some(&clean), without_operator_findings(), Language::De);
-        assert!(html.contains("vollständig vereinbar"), "{html}");
-        assert!(html.contains("keine Unvereinbarkeit gefunden"));
-
-        // The operator's own findings (here the default: the sign-language videos) make it partial.
-        let html = statement_with(Some(&clean), SiteContacts::default(), Language::De);
-        assert!(html.contains("teilweise vereinbar"));
-        assert!(html.contains("Videos in Deutscher Gebärdensprache"));
-        let en = statement_with(Some(&clean), SiteContacts::default(), Language::En);
-        assert!(en.contains("Videos in German Sign Language"));
-    }
-
-    #[test]
-    fn without_evidence_the_statement_says_no_automated_result_and_claims_nothing_in_full() {
-        let html = statement_with(None, without_operator_findings(), Language::De);
-        assert!(html.contains("noch kein Ergebnis der automatisierten Prüfung"));
-        assert!(html.contains("teilweise vereinbar"));
-        assert!(html.contains(&SiteContacts::default().statement.reviewed_on));
-        // A broken file is the same as none (logged), not an error page.
-        let html = statement_with(
-            Some("{ not json"),
-            without_operator_findings(),
-            Language::De,
-        );
-        assert!(html.contains("noch kein Ergebnis der automatisierten Prüfung"));
-    }
-
-    #[test]
-    fn title_comes_from_the_first_heading() {
-        let (title, html) = markdown_to_html("# Hilfe *für* alle\n\nText\n\n## Mehr");
-        assert_eq!(title.as_deref(), Some("Hilfe für alle"));
-        assert!(html.contains("<h2>Mehr</h2>"));
-    }
-
-    #[test]
-    fn pending_video_is_described_and_escaped() {
-        let html = sign_video_html(
-            Path::new("/nonexistent"),
-            "ueberblick",
-            "<Überblick>",
-            "Video folgt",
-        );
-        assert!(html.contains("&lt;Überblick&gt;"));
-        assert!(html.contains("Video folgt"));
-        assert!(!html.contains("<video"));
     }
 }
