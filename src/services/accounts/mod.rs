@@ -1,36 +1,29 @@
-//! Registration, address confirmation, login, password reset, data export and account deletion.
+//! Registration, address confirmation, login, password reset, address change; the
+//! data download and account deletion are in [`personal_data`].
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
-use serde_json::json;
 
 use super::{
-    audit,
-    booking::{BookingError, Desk},
-    sessions, throttle,
+    audit, sessions, throttle,
     users::{hash_password, hash_password_blocking},
 };
 use crate::{
-    db::entities::{
-        account_token, barrier_report, booking, course_alert, offer_date, outbox, proposal,
-        proposal_follow, proposal_support, user, user_role, volunteer_feed, volunteer_hours,
-        volunteer_shift, volunteer_signup,
-    },
+    db::entities::{account_token, booking, user, user_role},
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
-        booking::BookingStatus,
         password::NewPassword,
     },
-    mail::{
-        self,
-        compose::{BookingMail, Composer},
-    },
+    mail::{self, compose::Composer},
 };
+
+mod personal_data;
+
+pub use personal_data::{bookings_cancelled_on_deletion, delete_account, export};
 
 const VERIFY_VALID: Duration = Duration::hours(48);
 const RESET_VALID: Duration = Duration::hours(1);
@@ -389,287 +382,6 @@ pub async fn reset_password(
     .await?;
     txn.commit().await?;
     Ok(redeemed.user_id)
-}
-
-/// Everything stored about a person, for the GDPR download (Art. 15 and 20).
-pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json::Value, DbErr> {
-    let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
-        return Ok(json!({}));
-    };
-    let roles: Vec<_> = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| json!({ "role": r.role, "organisation_id": r.organisation_id, "district": r.district_key, "since": r.created_at }))
-        .collect();
-    let reports: Vec<_> = barrier_report::Entity::find()
-        .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| json!({ "page": r.page_url, "description": r.description, "name": r.contact_name, "created_at": r.created_at }))
-        .collect();
-    let proposals: Vec<_> = proposal::Entity::find()
-        .filter(
-            proposal::Column::AuthorUserId
-                .eq(user_id)
-                .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }))
-        .collect();
-    let supports: Vec<_> = proposal_support::Entity::find()
-        .filter(proposal_support::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| json!({ "proposal_id": s.proposal_id, "since": s.created_at }))
-        .collect();
-    let follows: Vec<_> = proposal_follow::Entity::find()
-        .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| json!({ "proposal_id": f.proposal_id, "confirmed_at": f.confirmed_at }))
-        .collect();
-    let alerts: Vec<_> = course_alert::Entity::find()
-        .filter(
-            course_alert::Column::UserId
-                .eq(user_id)
-                .or(course_alert::Column::Email.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }))
-        .collect();
-    let bookings: Vec<_> = booking::Entity::find()
-        .filter(
-            booking::Column::UserId
-                .eq(user_id)
-                .or(booking::Column::Email.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }))
-        .collect();
-    let signups: Vec<_> = volunteer_signup::Entity::find()
-        .filter(volunteer_signup::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| json!({ "session_id": s.shift_id, "status": s.status, "signed_up_at": s.signed_up_at, "withdrawn_at": s.withdrawn_at }))
-        .collect();
-    let hours: Vec<_> = volunteer_hours::Entity::find()
-        .filter(volunteer_hours::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| json!({ "session_id": h.shift_id, "from": h.started_at, "to": h.ended_at, "minutes": h.minutes, "status": h.status }))
-        .collect();
-    let feed = volunteer_feed::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .map(|f| json!({ "created_at": f.created_at }));
-    Ok(json!({
-        "account": {
-            "email": found.email,
-            "name": found.display_name,
-            "email_confirmed_at": found.email_verified_at,
-            "created_at": found.created_at,
-            "mail_language": found.language,
-        },
-        "roles": roles,
-        "barrier_reports": reports,
-        "proposals": proposals,
-        "proposal_supports": supports,
-        "proposal_follows": follows,
-        "course_alerts": alerts,
-        "bookings": bookings,
-        "volunteer_signups": signups,
-        "volunteer_hours": hours,
-        "volunteer_calendar_feed": feed,
-        "exported_at": Utc::now(),
-    }))
-}
-
-/// The person's bookings (made signed in or with the account's address) that deleting the account
-/// cancels: not cancelled, for a date still ahead.
-async fn upcoming_bookings(
-    conn: &impl ConnectionTrait,
-    user_id: i32,
-    email: &str,
-    now: DateTime<Utc>,
-) -> Result<Vec<booking::Model>, DbErr> {
-    let date_ids: Vec<i32> = offer_date::Entity::find()
-        .select_only()
-        .column(offer_date::Column::Id)
-        .filter(offer_date::Column::StartsAt.gt(now))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut found = Vec::new();
-    for chunk in date_ids.chunks(500) {
-        found.extend(
-            booking::Entity::find()
-                .filter(
-                    booking::Column::UserId
-                        .eq(user_id)
-                        .or(booking::Column::Email.eq(email)),
-                )
-                .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
-                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
-                .all(conn)
-                .await?,
-        );
-    }
-    Ok(found)
-}
-
-/// How many upcoming bookings deleting the account would cancel, for the delete page.
-pub async fn bookings_cancelled_on_deletion(
-    db: &DatabaseConnection,
-    user: &CurrentUser,
-    now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
-    Ok(upcoming_bookings(db, user.id, &user.email, now)
-        .await?
-        .len())
-}
-
-/// Deletes the account and the mails sent to it; reports keep their text but lose name and address.
-/// Upcoming bookings are cancelled as if the person cancelled them (places freed, the waiting list moved
-/// on, in this one transaction); then every booking of the person loses name, address and phone like
-/// the retention job's, so only the counts stay for the statistics.
-pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let txn = crate::db::begin_write(&desk.db).await?;
-    if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
-        for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
-            match desk
-                .cancel_in(&txn, &upcoming, BookingMail::CancelledByPerson, now)
-                .await
-            {
-                // Cancelled meanwhile by another request: nothing left to do.
-                Ok(_) | Err(BookingError::AlreadyCancelled) => {}
-                Err(BookingError::Db(e)) => return Err(e),
-                Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
-            }
-        }
-        booking::Entity::update_many()
-            .col_expr(booking::Column::Name, Expr::value(""))
-            .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
-            .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
-            .col_expr(
-                booking::Column::ManageToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
-            .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
-            .filter(
-                booking::Column::UserId
-                    .eq(user_id)
-                    .or(booking::Column::Email.eq(found.email.as_str())),
-            )
-            .exec(&txn)
-            .await?;
-        barrier_report::Entity::update_many()
-            .col_expr(
-                barrier_report::Column::ContactName,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                barrier_report::Column::ContactEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
-            )
-            .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
-            .exec(&txn)
-            .await?;
-        outbox::Entity::delete_many()
-            .filter(outbox::Column::Recipient.eq(found.email.as_str()))
-            .exec(&txn)
-            .await?;
-        // Proposals stay public (they belong to the debate) but lose every trace of the author.
-        proposal::Entity::update_many()
-            .col_expr(
-                proposal::Column::AuthorEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                proposal::Column::Contact,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
-            )
-            .filter(
-                proposal::Column::AuthorUserId
-                    .eq(user_id)
-                    .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
-            )
-            .exec(&txn)
-            .await?;
-        proposal_follow::Entity::delete_many()
-            .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
-            .exec(&txn)
-            .await?;
-        crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
-            .await?;
-        // Sessions the person had signed up for need a helper again; the rest goes with the account.
-        // Their rows are locked first, as a withdrawal does, so the counter cannot drop twice.
-        let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
-            .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|s| s.shift_id)
-            .collect();
-        shift_ids.sort_unstable();
-        for shift_id in shift_ids {
-            volunteer_shift::Entity::find_by_id(shift_id)
-                .lock_exclusive()
-                .one(&txn)
-                .await?;
-        }
-        let active: Vec<i32> = volunteer_signup::Entity::find()
-            .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .filter(volunteer_signup::Column::Status.eq("active"))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|s| s.shift_id)
-            .collect();
-        volunteer_shift::Entity::update_many()
-            .col_expr(
-                volunteer_shift::Column::SignedUp,
-                sea_orm::sea_query::Expr::col(volunteer_shift::Column::SignedUp).sub(1),
-            )
-            .filter(volunteer_shift::Column::Id.is_in(active))
-            .filter(volunteer_shift::Column::SignedUp.gt(0))
-            .exec(&txn)
-            .await?;
-        volunteer_signup::Entity::delete_many()
-            .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .exec(&txn)
-            .await?;
-        volunteer_hours::Entity::delete_many()
-            .filter(volunteer_hours::Column::UserId.eq(user_id))
-            .exec(&txn)
-            .await?;
-        volunteer_feed::Entity::delete_by_id(user_id)
-            .exec(&txn)
-            .await?;
-        user::Entity::delete_by_id(user_id).exec(&txn).await?;
-        audit::record(
-            &txn,
-            Some(user_id),
-            "account.deleted",
-            &format!("user:{user_id}"),
-            "",
-        )
-        .await?;
-    }
-    txn.commit().await
 }
 
 /// Tells the owner of the account for `email` (if there is one) that sign-in attempts were stopped,
