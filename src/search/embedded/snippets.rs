@@ -86,10 +86,7 @@ pub(super) fn is_subsequence(needle: &str, haystack: &str) -> bool {
     needle.bytes().all(|b| rest.any(|h| h == b))
 }
 
-fn snippet_parts(
-    fragment: &str,
-    highlighted: &[std::ops::Range<usize>],
-) -> Vec<SnippetPart> {
+fn snippet_parts(fragment: &str, highlighted: &[std::ops::Range<usize>]) -> Vec<SnippetPart> {
     let mut parts = Vec::new();
     let mut at = 0;
     for range in highlighted {
