@@ -1,4 +1,5 @@
 //! Teilhabe: courses, dialogue events and proposals for digital participation in Thuringia.
+pub mod background;
 pub mod calendar;
 pub mod cli;
 pub mod config;

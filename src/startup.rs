@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 
 use crate::{
+    background,
     config::SearchBackend,
     config::{ConfigError, DatabaseTarget, Settings},
     db, mail,
@@ -187,20 +188,6 @@ impl Jobs {
     }
 }
 
-/// Waits for the next tick of `tick`; false once the server is stopping.
-async fn next_run(
-    tick: &mut tokio::time::Interval,
-    stop: &mut tokio::sync::watch::Receiver<bool>,
-) -> bool {
-    if *stop.borrow() {
-        return false;
-    }
-    tokio::select! {
-        _ = tick.tick() => !*stop.borrow(),
-        _ = stop.changed() => false,
-    }
-}
-
 /// Removes expired sessions, old throttle counts and delivered mail older than 30 days, and refreshes
 /// the query planner's statistics, once an hour.
 fn spawn_housekeeping(
@@ -209,8 +196,9 @@ fn spawn_housekeeping(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        while next_run(&mut tick, &mut stop).await {
+        let hour = std::time::Duration::from_secs(3600);
+        let mut tick = background::every(hour, std::time::Duration::ZERO);
+        while background::next_run(&mut tick, &mut stop).await {
             let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::minutes(30));
             if let Err(e) = sessions::delete_expired(&db, idle).await {
                 tracing::warn!(error = %e, "expired sessions could not be removed");
@@ -256,9 +244,8 @@ fn spawn_booking_jobs(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // The first run waits one period, so a starting instance serves requests first.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while next_run(&mut tick, &mut stop).await {
+        let mut tick = background::every(period, period);
+        while background::next_run(&mut tick, &mut stop).await {
             let now = chrono::Utc::now();
             match desk.expire_offers(now).await {
                 Ok(0) => {}

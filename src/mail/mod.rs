@@ -330,17 +330,8 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // A delivery that has begun is finished; none starts once the server is stopping.
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => break,
-            }
-            if *stop.borrow() {
-                break;
-            }
+        let mut tick = crate::background::every(every, Duration::ZERO);
+        while crate::background::next_run(&mut tick, &mut stop).await {
             if let Err(e) = sender.deliver_due(&db).await {
                 tracing::warn!(error = %e, "mail worker could not read the outbox");
             }

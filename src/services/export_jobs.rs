@@ -324,16 +324,8 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => break,
-            }
-            if *stop.borrow() {
-                break;
-            }
+        let mut tick = crate::background::every(every, Duration::ZERO);
+        while crate::background::next_run(&mut tick, &mut stop).await {
             if let Err(e) = run_queued(&db, &work_dir).await {
                 tracing::warn!(error = %e, "export jobs could not be run");
             }
