@@ -483,26 +483,28 @@ mod tests {
         }
     }
 
+    /// A calendar of two two-hour events, checked to read back at the instants they were written for.
+    fn two_events_read_back(a: (&str, DateTime<Utc>), b: (&str, DateTime<Utc>)) -> String {
+        let ics = calendar("Kurse", &[event(a.0, a.1), event(b.0, b.1)], stamp());
+        let cal = parse(&ics);
+        for (uid, start) in [a, b] {
+            let e = find_event(&cal, uid);
+            assert_eq!(instant(e, "DTSTART"), start, "{uid}");
+            assert_eq!(instant(e, "DTEND"), start + Duration::hours(2), "{uid}");
+        }
+        ics
+    }
+
     #[test]
     fn local_berlin_time_across_the_march_change() {
         // Saturday 28 March 2026 10:00 CET and Monday 30 March 2026 10:00 CEST.
         let before = utc(2026, 3, 28, 9, 0);
         let after = utc(2026, 3, 30, 8, 0);
-        let ics = calendar(
-            "Kurse",
-            &[event("before@t", before), event("after@t", after)],
-            stamp(),
-        );
+        let ics = two_events_read_back(("before@t", before), ("after@t", after));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Berlin:20260328T100000\r\n"));
         assert!(ics.contains("\r\nDTEND;TZID=Europe/Berlin:20260328T120000\r\n"));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Berlin:20260330T100000\r\n"));
         assert!(ics.contains("\r\nDTEND;TZID=Europe/Berlin:20260330T120000\r\n"));
-        let cal = parse(&ics);
-        for (uid, start) in [("before@t", before), ("after@t", after)] {
-            let e = find_event(&cal, uid);
-            assert_eq!(instant(e, "DTSTART"), start, "{uid}");
-            assert_eq!(instant(e, "DTEND"), start + Duration::hours(2), "{uid}");
-        }
     }
 
     #[test]
@@ -510,19 +512,9 @@ mod tests {
         // Saturday 24 October 2026 10:00 CEST and Monday 26 October 2026 10:00 CET.
         let before = utc(2026, 10, 24, 8, 0);
         let after = utc(2026, 10, 26, 9, 0);
-        let ics = calendar(
-            "Kurse",
-            &[event("before@t", before), event("after@t", after)],
-            stamp(),
-        );
+        let ics = two_events_read_back(("before@t", before), ("after@t", after));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Berlin:20261024T100000\r\n"));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Berlin:20261026T100000\r\n"));
-        let cal = parse(&ics);
-        for (uid, start) in [("before@t", before), ("after@t", after)] {
-            let e = find_event(&cal, uid);
-            assert_eq!(instant(e, "DTSTART"), start, "{uid}");
-            assert_eq!(instant(e, "DTEND"), start + Duration::hours(2), "{uid}");
-        }
     }
 
     #[test]
@@ -530,19 +522,9 @@ mod tests {
         // 25 October 2026: 02:30 local happens at 00:30 UTC (CEST) and again at 01:30 UTC (CET).
         let first = utc(2026, 10, 25, 0, 30);
         let second = utc(2026, 10, 25, 1, 30);
-        let ics = calendar(
-            "Kurse",
-            &[event("first@t", first), event("second@t", second)],
-            stamp(),
-        );
+        let ics = two_events_read_back(("first@t", first), ("second@t", second));
         assert!(ics.contains("\r\nDTSTART;TZID=Europe/Berlin:20261025T023000\r\n"));
         assert!(ics.contains("\r\nDTSTART:20261025T013000Z\r\n"));
-        let cal = parse(&ics);
-        for (uid, start) in [("first@t", first), ("second@t", second)] {
-            let e = find_event(&cal, uid);
-            assert_eq!(instant(e, "DTSTART"), start, "{uid}");
-            assert_eq!(instant(e, "DTEND"), start + Duration::hours(2), "{uid}");
-        }
     }
 
     #[test]
