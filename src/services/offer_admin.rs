@@ -18,7 +18,10 @@ use crate::{
     },
     domain::{
         booking::BookingStatus,
-        offer::{DateInput, DateStatus, OfferInput, OfferStatus, search_text},
+        offer::{
+            DateInput, DateStatus, OfferForm, OfferInput, OfferKind, OfferStatus, Support,
+            search_text,
+        },
     },
 };
 
@@ -86,7 +89,7 @@ pub async fn list(
 }
 
 /// An offer the user manages.
-pub async fn offer(
+async fn managed_offer(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     id: i32,
@@ -96,6 +99,65 @@ pub async fn offer(
         .await?
         .filter(|o| in_scope(scope, o.organisation_id))
         .ok_or(OfferAdminError::NotFound)
+}
+
+/// What the back office shows of an offer above its form and dates.
+#[derive(Debug, Serialize)]
+pub struct OfferHead {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub kind: OfferKind,
+    pub status: OfferStatus,
+}
+
+/// An offer the user manages.
+pub async fn offer(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<OfferHead, OfferAdminError> {
+    let found = managed_offer(db, scope, id).await?;
+    Ok(OfferHead {
+        id: found.id,
+        slug: found.slug,
+        title: found.title,
+        kind: found.kind,
+        status: found.status,
+    })
+}
+
+/// The form of an offer the user manages, filled in with what is stored.
+pub async fn offer_form(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<OfferForm, OfferAdminError> {
+    let offer = managed_offer(db, scope, id).await?;
+    let support = offer.support_offered.unwrap_or_default();
+    let checked = |wanted: Support| {
+        let held = support.split(',').any(|k| k == wanted.key());
+        if held { "1" } else { "" }.to_owned()
+    };
+    Ok(OfferForm {
+        support_gebaerdensprache: checked(Support::SignLanguage),
+        support_hoerschleife: checked(Support::HearingLoop),
+        support_begleitung: checked(Support::Companion),
+        title: offer.title,
+        description: offer.description,
+        topic: offer.topic,
+        level: offer.level,
+        target_group: offer.target_group,
+        venue: offer.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+        online_url: offer.online_url.unwrap_or_default(),
+        what_to_bring: offer.what_to_bring,
+        accessibility_notes: offer.accessibility_notes,
+        price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
+        kind: offer.kind.key().to_owned(),
+        agenda: offer.agenda.unwrap_or_default(),
+        audience: offer.audience.unwrap_or_default(),
+        no_registration: if offer.registration_required { "" } else { "1" }.into(),
+    })
 }
 
 /// A date of an offer the user manages, with its offer.
@@ -108,7 +170,7 @@ pub async fn date(
         .one(db)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    let offer = offer(db, scope, date.offer_id).await?;
+    let offer = managed_offer(db, scope, date.offer_id).await?;
     Ok((date, offer))
 }
 
@@ -245,7 +307,7 @@ pub async fn update(
     id: i32,
     input: OfferInput,
 ) -> Result<bool, OfferAdminError> {
-    let existing = offer(db, scope, id).await?;
+    let existing = managed_offer(db, scope, id).await?;
     check_venue(db, existing.organisation_id, &input).await?;
     let place_changed = existing.venue_id != input.venue_id
         || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
@@ -271,7 +333,7 @@ pub async fn set_status(
     id: i32,
     status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
-    let existing = offer(db, scope, id).await?;
+    let existing = managed_offer(db, scope, id).await?;
     let txn = db.begin().await?;
     let mut model: offer::ActiveModel = existing.into();
     model.status = Set(status);
@@ -295,7 +357,7 @@ pub async fn copy(
     actor: i32,
     id: i32,
 ) -> Result<i32, OfferAdminError> {
-    let existing = offer(db, scope, id).await?;
+    let existing = managed_offer(db, scope, id).await?;
     let txn = db.begin().await?;
     let copy = offer::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
@@ -371,7 +433,7 @@ pub async fn add_date(
     offer_id: i32,
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
-    offer(db, scope, offer_id).await?;
+    managed_offer(db, scope, offer_id).await?;
     let txn = db.begin().await?;
     let created = offer_date::ActiveModel {
         offer_id: Set(offer_id),
@@ -787,6 +849,39 @@ pub async fn booking_in_scope(
         .ok_or(OfferAdminError::NotFound)?;
     date(db, scope, found.date_id).await?;
     Ok(found)
+}
+
+/// A booking as staff see it on its receipt and address pages.
+#[derive(Debug)]
+pub struct StaffBooking {
+    pub id: i64,
+    pub date_id: i32,
+    pub name: String,
+    pub places: i32,
+    pub status: BookingStatus,
+    pub email: Option<String>,
+    /// The secret of the person's own page; `None` once anonymised.
+    pub manage_token: Option<String>,
+    pub anonymised: bool,
+}
+
+/// A booking of a date the user manages.
+pub async fn booking(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    booking_id: i64,
+) -> Result<StaffBooking, OfferAdminError> {
+    let found = booking_in_scope(db, scope, booking_id).await?;
+    Ok(StaffBooking {
+        id: found.id,
+        date_id: found.date_id,
+        name: found.name,
+        places: found.places,
+        status: found.status,
+        email: found.email,
+        manage_token: found.manage_token,
+        anonymised: found.anonymised_at.is_some(),
+    })
 }
 
 #[derive(Debug, Serialize)]

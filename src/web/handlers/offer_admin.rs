@@ -7,14 +7,13 @@ use serde::{Deserialize, Serialize};
 use super::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
-    db::entities::offer,
     domain::{
         Email, FieldErrors, Role,
         account::CurrentUser,
         booking::{BookingRequest, Channel},
         offer::{
-            DateForm, DateInput, Level, OfferForm, OfferInput, OfferKind, OfferStatus, Support,
-            TargetGroup, Topic,
+            DateForm, DateInput, Level, OfferForm, OfferInput, OfferKind, OfferStatus, TargetGroup,
+            Topic,
         },
     },
     export::{
@@ -155,16 +154,6 @@ fn user_holds(page: &Page, role: Role) -> bool {
     page.user().is_some_and(|u| u.has_role(role))
 }
 
-fn checked(offer: &offer::Model, support: Support) -> String {
-    let held = offer
-        .support_offered
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .any(|k| k == support.key());
-    if held { "1" } else { "" }.into()
-}
-
 pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let form = form.into_inner();
@@ -218,26 +207,7 @@ pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpRes
 
 pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let offer = offer_admin::offer(&page.state().db, &scope, *id).await?;
-    let form = OfferForm {
-        title: offer.title.clone(),
-        description: offer.description.clone(),
-        topic: offer.topic.clone(),
-        level: offer.level.clone(),
-        target_group: offer.target_group.clone(),
-        venue: offer.venue_id.map(|v| v.to_string()).unwrap_or_default(),
-        online_url: offer.online_url.clone().unwrap_or_default(),
-        what_to_bring: offer.what_to_bring.clone(),
-        accessibility_notes: offer.accessibility_notes.clone(),
-        price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
-        kind: offer.kind.key().to_owned(),
-        agenda: offer.agenda.clone().unwrap_or_default(),
-        audience: offer.audience.clone().unwrap_or_default(),
-        no_registration: if offer.registration_required { "" } else { "1" }.into(),
-        support_gebaerdensprache: checked(&offer, Support::SignLanguage),
-        support_hoerschleife: checked(&offer, Support::HearingLoop),
-        support_begleitung: checked(&offer, Support::Companion),
-    };
+    let form = offer_admin::offer_form(&page.state().db, &scope, *id).await?;
     offer_form_page(&page, &scope, Some(*id), &form, "", &FieldErrors::default()).await
 }
 
@@ -642,7 +612,7 @@ pub async fn staff_booking(
 pub async fn receipt(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
     let db = &page.state().db;
-    let booking = offer_admin::booking_in_scope(db, &scope, *id).await?;
+    let booking = offer_admin::booking(db, &scope, *id).await?;
     let entry = catalogue::date(db, booking.date_id, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
@@ -670,7 +640,7 @@ pub struct AddressForm {
 
 async fn address_page(
     page: &Page,
-    booking: &crate::db::entities::booking::Model,
+    booking: &offer_admin::StaffBooking,
     form: &AddressForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
@@ -694,8 +664,8 @@ async fn address_page(
 /// Correcting the e-mail address of a booking, e.g. after mail to it could not be delivered.
 pub async fn address_form(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let booking = offer_admin::booking_in_scope(&page.state().db, &scope, *id).await?;
-    if booking.anonymised_at.is_some() {
+    let booking = offer_admin::booking(&page.state().db, &scope, *id).await?;
+    if booking.anonymised {
         return Err(WebError::NotFound);
     }
     let form = AddressForm {
@@ -711,7 +681,7 @@ pub async fn correct_address(
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let db = &page.state().db;
-    let booking = offer_admin::booking_in_scope(db, &scope, *id).await?;
+    let booking = offer_admin::booking(db, &scope, *id).await?;
     let form = form.into_inner();
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
@@ -759,7 +729,7 @@ pub async fn attendance(
 
 pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let booking = offer_admin::booking_in_scope(&page.state().db, &scope, *id).await?;
+    let booking = offer_admin::booking(&page.state().db, &scope, *id).await?;
     match page
         .state()
         .booking_desk()

@@ -3,11 +3,9 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    db::entities::{proposal, proposal_event},
     domain::{
         Email, FieldErrors,
         proposal::{
@@ -16,7 +14,7 @@ use crate::{
         },
     },
     search::{SearchHit, SearchQuery, SearchResults, SortOrder},
-    services::proposals::{FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
+    services::proposals::{self, FollowOutcome, Lookup, ProposalError, Submitter, SupportOutcome},
     web::{
         errors::WebError,
         handlers::see_other,
@@ -377,6 +375,7 @@ async fn process_hand_in(
     match page
         .state()
         .proposal_desk()
+        .intake()
         .submit(draft, submitter, page.language)
         .await
     {
@@ -416,63 +415,6 @@ pub async fn submitted(
     page.render("message.html", &ctx)
 }
 
-#[derive(Serialize)]
-pub struct EventView {
-    pub status: ProposalStatus,
-    pub note: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<&proposal_event::Model> for EventView {
-    fn from(event: &proposal_event::Model) -> Self {
-        Self {
-            status: event.status,
-            note: event.note.clone(),
-            created_at: event.created_at,
-        }
-    }
-}
-
-/// What every page about a proposal shows of it; never the author or the contact.
-#[derive(Serialize)]
-pub struct ProposalView {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    pub category: String,
-    pub district_key: String,
-    pub district_name: String,
-    pub town: Option<String>,
-    pub status: ProposalStatus,
-    pub official_answer: Option<String>,
-    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub supports: i32,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub with_assistance: bool,
-}
-
-impl ProposalView {
-    pub fn new(model: &proposal::Model, district_name: String) -> Self {
-        Self {
-            id: model.id,
-            title: model.title.clone(),
-            body: model.body.clone(),
-            category: model.category.clone(),
-            district_key: model.district_key.clone(),
-            district_name,
-            town: model.town.clone(),
-            status: model.status,
-            official_answer: model.official_answer.clone(),
-            answered_at: model.answered_at,
-            supports: model.supports_count,
-            created_at: model.created_at,
-            published_at: model.published_at,
-            with_assistance: model.channel == "assisted",
-        }
-    }
-}
-
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct ContactForm {
@@ -500,37 +442,21 @@ async fn render_show(
     email: &str,
     notice: &str,
 ) -> Result<HttpResponse, WebError> {
-    let found = match page.state().proposal_desk().public(id).await {
+    let found = match proposals::public(&page.state().db, id).await {
         Ok(Lookup::Found(found)) => found,
         Ok(Lookup::MergedInto(kept)) => return Ok(see_other(format!("/vorschlaege/{kept}"))),
         Err(ProposalError::NotFound) => return Err(WebError::NotFound),
         Err(e) => return Err(WebError::Internal(e.into())),
     };
     let mut ctx = page.form_context();
-    if let Some(event_id) = found
-        .proposal
-        .event_offer_id
-        .and_then(|id| i32::try_from(id).ok())
-        && let Some(event) = crate::db::entities::offer::Entity::find_by_id(event_id)
-            .one(&page.state().db)
-            .await?
-            .filter(|o| o.status.is_public())
+    if let Some(event_id) = found.event_offer_id
+        && let Some(event) = proposals::event_link(&page.state().db, event_id).await?
     {
         ctx.insert("event_title", &event.title);
-        ctx.insert("event_path", &event.kind.page_of(&event.slug));
+        ctx.insert("event_path", &event.path);
     }
-    ctx.insert(
-        "proposal",
-        &ProposalView::new(&found.proposal, found.district_name.clone()),
-    );
-    ctx.insert(
-        "history",
-        &found
-            .history
-            .iter()
-            .map(EventView::from)
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("proposal", &found.proposal);
+    ctx.insert("history", &found.history);
     ctx.insert("email", email);
     let known_notices = [
         "unterstuetzt",
@@ -591,6 +517,7 @@ pub async fn support(
     match page
         .state()
         .proposal_desk()
+        .supports()
         .support(id, user_id, email.as_ref(), page.language)
         .await
     {
@@ -628,6 +555,7 @@ pub async fn follow(
     match page
         .state()
         .proposal_desk()
+        .supports()
         .follow(id, &email, confirmed, page.language)
         .await
     {
@@ -653,7 +581,7 @@ async fn render_report(
     form: &ReportForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let found = match page.state().proposal_desk().public(id).await {
+    let found = match proposals::public(&page.state().db, id).await {
         Ok(Lookup::Found(found)) => found,
         Ok(Lookup::MergedInto(_)) | Err(ProposalError::NotFound) => {
             return Err(WebError::NotFound);
@@ -661,10 +589,7 @@ async fn render_report(
         Err(e) => return Err(WebError::Internal(e.into())),
     };
     let mut ctx = page.form_context();
-    ctx.insert(
-        "proposal",
-        &ProposalView::new(&found.proposal, found.district_name.clone()),
-    );
+    ctx.insert("proposal", &found.proposal);
     ctx.insert("form", form);
     page.render_form("proposals/report.html", ctx, errors)
 }
@@ -683,7 +608,13 @@ pub async fn report(
     if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
         return render_report(&page, id, &form, &refused.errors).await;
     }
-    match page.state().proposal_desk().report(id, &form.grund).await {
+    match page
+        .state()
+        .proposal_desk()
+        .moderation()
+        .report(id, &form.grund)
+        .await
+    {
         Ok(()) => Ok(back_with(id, "gemeldet")),
         Err(error) => {
             let errors = form_errors(error)?;
@@ -722,7 +653,13 @@ pub async fn support_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    match page.state().proposal_desk().confirm_support(&token).await {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .confirm_support(&token)
+        .await
+    {
         Ok(id) => Ok(back_with(id, "unterstuetzt")),
         Err(ProposalError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
@@ -745,7 +682,13 @@ pub async fn follow_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    match page.state().proposal_desk().confirm_follow(&token).await {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .confirm_follow(&token)
+        .await
+    {
         Ok(id) => Ok(back_with(id, "folgen")),
         Err(ProposalError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
@@ -765,7 +708,13 @@ pub async fn unfollow_form(
 }
 
 pub async fn unfollow(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    match page.state().proposal_desk().unfollow(&token).await {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .unfollow(&token)
+        .await
+    {
         Ok(_) => {
             let mut ctx = page.context();
             ctx.insert("title_key", "proposal-unfollowed-title");
@@ -787,39 +736,36 @@ async fn render_own(
     form: Option<ProposalForm>,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let (model, history) = match page.state().proposal_desk().open_by_author(token).await {
+    let districts = page.state().districts().await?;
+    let found = match page
+        .state()
+        .proposal_desk()
+        .intake()
+        .open_by_author(token, &districts)
+        .await
+    {
         Ok(found) => found,
         Err(ProposalError::NotFound) => return Err(WebError::NotFound),
         Err(e) => return Err(WebError::Internal(e.into())),
     };
-    let names = district_names(page).await?;
     let mut ctx = page.form_context();
     ctx.insert("token", token);
-    ctx.insert(
-        "proposal",
-        &ProposalView::new(
-            &model,
-            names.get(&model.district_key).cloned().unwrap_or_default(),
-        ),
-    );
-    ctx.insert("moderation_note", &model.moderation_note);
-    ctx.insert(
-        "history",
-        &history.iter().map(EventView::from).collect::<Vec<_>>(),
-    );
-    let status = model.status;
+    ctx.insert("proposal", &found.proposal);
+    ctx.insert("moderation_note", &found.moderation_note);
+    ctx.insert("history", &found.history);
+    let status = found.proposal.status;
     ctx.insert("unconfirmed", &(status == ProposalStatus::Unconfirmed));
     ctx.insert("public", &status.is_public());
     let editable = status == ProposalStatus::ChangesRequested;
     ctx.insert("editable", &editable);
     if editable {
         let form = form.unwrap_or_else(|| ProposalForm {
-            titel: model.title.clone(),
-            text: model.body.clone(),
-            kategorie: model.category.clone(),
-            kreis: model.district_key.clone(),
-            ort: model.town.clone().unwrap_or_default(),
-            kontakt: model.contact.clone().unwrap_or_default(),
+            titel: found.proposal.title.clone(),
+            text: found.proposal.body.clone(),
+            kategorie: found.proposal.category.clone(),
+            kreis: found.proposal.district_key.clone(),
+            ort: found.proposal.town.clone().unwrap_or_default(),
+            kontakt: found.contact.clone().unwrap_or_default(),
             email: String::new(),
             veranstaltung: String::new(),
         });
@@ -835,7 +781,13 @@ pub async fn own(page: Page, token: web::Path<String>) -> Result<HttpResponse, W
 }
 
 pub async fn confirm_own(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    match page.state().proposal_desk().confirm_author(&token).await {
+    match page
+        .state()
+        .proposal_desk()
+        .intake()
+        .confirm_author(&token)
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/vorschlaege/eigene/{token}"))),
         Err(ProposalError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
@@ -852,7 +804,13 @@ pub async fn revise(
         Ok(draft) => draft,
         Err(errors) => return render_own(&page, &token, Some(form), &errors).await,
     };
-    match page.state().proposal_desk().revise(&token, draft).await {
+    match page
+        .state()
+        .proposal_desk()
+        .intake()
+        .revise(&token, draft)
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/vorschlaege/eigene/{token}"))),
         Err(error) => {
             let errors = form_errors(error)?;
