@@ -1,0 +1,574 @@
+//! The booking engine for course dates and dialogue events. Capacity is enforced inside one write
+//! transaction: the date row is locked (PostgreSQL `FOR UPDATE`; SQLite takes the write lock at `BEGIN
+//! IMMEDIATE`), so concurrent requests are served one after another and can never oversell. Requests that
+//! do not fit join the waiting list in arrival order. Every change writes its mails (or, for people
+//! without e-mail, a task for staff) in the same transaction, so nobody is left uninformed.
+//!
+//! `waiting_list` gives freed places on, `jobs` holds what the scheduler and the providers run for
+//! whole dates (cancelling, changes, reminders, decisions, anonymising), `own` is the person's own page.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+};
+
+use super::{catalogue, sessions};
+use crate::{
+    db::{
+        begin_write,
+        entities::{booking, offer, offer_date, staff_task},
+    },
+    domain::{
+        booking::{BookingRequest, BookingStatus, Channel},
+        offer::OfferStatus,
+    },
+    mail::{
+        self,
+        compose::{BookingMail, Composer},
+    },
+};
+
+mod jobs;
+mod own;
+mod waiting_list;
+
+pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("no such date")]
+    DateNotFound,
+    /// The date cannot be booked now; the message id says why (past, cancelled, window closed …).
+    #[error("not bookable: {0}")]
+    NotBookable(&'static str),
+    #[error("more places than one booking may take")]
+    TooManyPlaces,
+    #[error("this address has already booked this date")]
+    Duplicate,
+    #[error("no booking for this link")]
+    BookingNotFound,
+    #[error("the booking was already cancelled")]
+    AlreadyCancelled,
+    #[error("no open offer of places for this booking")]
+    NoOpenOffer,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("composing a mail: {0}")]
+    Mail(#[from] anyhow::Error),
+}
+
+/// What the engine needs besides the database: mail texts and the rules set by configuration.
+#[derive(Clone)]
+pub struct Desk {
+    pub db: DatabaseConnection,
+    pub composer: Composer,
+    /// How long places offered to a waiting entry are held for it.
+    pub offer_hold: chrono::Duration,
+}
+
+#[derive(Debug)]
+pub struct Booked {
+    pub booking_id: i64,
+    pub status: BookingStatus,
+    /// Secret of the booking's own page (details, calendar, cancellation).
+    pub cancel_token: String,
+    /// 1-based position on the waiting list.
+    pub waiting_position: Option<u64>,
+}
+
+fn check_bookable(
+    date: &offer_date::Model,
+    offer_status: OfferStatus,
+    now: DateTime<Utc>,
+) -> Result<(), BookingError> {
+    if !offer_status.is_public() {
+        return Err(BookingError::NotBookable("error-booking-not-published"));
+    }
+    if date.status.is_cancelled() {
+        return Err(BookingError::NotBookable("error-booking-cancelled"));
+    }
+    if date.starts_at <= now {
+        return Err(BookingError::NotBookable("error-booking-past"));
+    }
+    if date.booking_opens_at.is_some_and(|opens| opens > now) {
+        return Err(BookingError::NotBookable("error-booking-not-open"));
+    }
+    if date.booking_closes_at.is_some_and(|closes| closes <= now) {
+        return Err(BookingError::NotBookable("error-booking-closed"));
+    }
+    if date.series_lead_id.is_some() {
+        return Err(BookingError::NotBookable("error-booking-session"));
+    }
+    Ok(())
+}
+
+/// What a booking checks under the date's lock besides the date itself, in one query.
+#[derive(Debug, FromQueryResult)]
+struct BookingFacts {
+    /// `None` only if the offer is gone (the foreign key prevents that).
+    offer_status: Option<OfferStatus>,
+    waiting: i64,
+    /// Active bookings of this date by the same address.
+    same_address: i64,
+}
+
+impl BookingFacts {
+    async fn of(
+        txn: &DatabaseTransaction,
+        date: &offer_date::Model,
+        email: Option<&crate::domain::Email>,
+    ) -> Result<Self, BookingError> {
+        let cancelled = BookingStatus::Cancelled;
+        // Without an address there is nothing to compare; an empty address matches no booking.
+        let email = email.map_or("", |e| e.as_str());
+        let scalar = |select: &mut SelectStatement| -> Expr {
+            Expr::SubQuery(None, Box::new(select.to_owned().into()))
+        };
+        let bookings_where = |cond: Condition| {
+            scalar(
+                Query::select()
+                    .expr(Expr::col(booking::Column::Id).count())
+                    .from(booking::Entity)
+                    .cond_where(cond),
+            )
+        };
+        let select = Query::select()
+            .expr_as(
+                scalar(
+                    Query::select()
+                        .column(offer::Column::Status)
+                        .from(offer::Entity)
+                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                ),
+                "offer_status",
+            )
+            .expr_as(bookings_where(waiting_on(date.id)), "waiting")
+            .expr_as(
+                bookings_where(
+                    Condition::all()
+                        .add(booking::Column::DateId.eq(date.id))
+                        .add(booking::Column::Email.eq(email))
+                        .add(booking::Column::Status.ne(cancelled)),
+                ),
+                "same_address",
+            )
+            .to_owned();
+        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
+            .one(txn)
+            .await?
+            .ok_or(BookingError::DateNotFound)
+    }
+}
+
+/// Places a channel may fill: walk-in places are for the counter and the kiosk until they are released.
+fn bookable_limit(date: &offer_date::Model, channel: Channel, now: DateTime<Utc>) -> i32 {
+    let held = match (channel, date.walk_in_release_at) {
+        (Channel::Staff | Channel::Kiosk, _) => 0,
+        (_, Some(release)) if release > now => date.walk_in_places,
+        _ => 0,
+    };
+    date.capacity - held
+}
+
+impl Desk {
+    pub async fn book(
+        &self,
+        date_id: i32,
+        request: BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, BookingError> {
+        // The mail's details (course, place, sessions) are read before the date is locked, so the lock
+        // is held for the booking alone; if the date changes meanwhile (a new revision), they are read
+        // again under the lock.
+        // Someone signed in gets mails in the language chosen for the account; otherwise in the
+        // language they booked in.
+        let language = match request.user_id {
+            Some(user_id) => super::accounts::mail_language(&self.db, user_id)
+                .await?
+                .unwrap_or(request.language),
+            None => request.language,
+        };
+        let details = match catalogue::date(&self.db, date_id, now).await? {
+            Some(entry) if entry.date.sessions > 0 => {
+                let sessions = catalogue::sessions_of(&self.db, entry.date.date_id).await?;
+                Some((entry.date, sessions))
+            }
+            Some(entry) => Some((entry.date, Vec::new())),
+            None => None,
+        };
+        // The lock is held until the commit and every booking of this date waits for it, so the
+        // statements under it are few: the row, then one query for everything else to check.
+        let txn = begin_write(&self.db).await?;
+        let date = offer_date::Entity::find_by_id(date_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(BookingError::DateNotFound)?;
+        let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
+        let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
+        check_bookable(&date, offer_status, now)?;
+        let places = request.places.get() as i32;
+        if places > date.max_places_per_booking {
+            return Err(BookingError::TooManyPlaces);
+        }
+        if facts.same_address > 0 {
+            return Err(BookingError::Duplicate);
+        }
+
+        let mut waiting = u64::try_from(facts.waiting).unwrap_or(0);
+        let mut date = date;
+        if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
+            // Places became free without a cancellation (walk-in places released): the waiting list
+            // gets them first, before this request is weighed.
+            self.fill_from_waiting_list(&txn, date_id, now).await?;
+            date = lock_date(&txn, date_id).await?;
+            waiting = waiting_count(&txn, date_id).await?;
+        }
+        let fits = if waiting == 0 {
+            date.booked_places + places <= bookable_limit(&date, request.channel, now)
+        } else if matches!(request.channel, Channel::Staff | Channel::Kiosk) {
+            // Places held for walk-ins are the counter's alone, even while people wait online.
+            let online = bookable_limit(&date, Channel::Online, now);
+            places <= date.capacity - std::cmp::max(date.booked_places, online)
+        } else {
+            // Nobody overtakes the waiting list: free places belong to those already waiting.
+            false
+        };
+        // The row is locked, so `fits` holds; the condition repeats it for the database to enforce.
+        let confirmed = fits
+            && offer_date::Entity::update_many()
+                .col_expr(
+                    offer_date::Column::BookedPlaces,
+                    Expr::col(offer_date::Column::BookedPlaces).add(places),
+                )
+                .filter(offer_date::Column::Id.eq(date_id))
+                .filter(
+                    Expr::col(offer_date::Column::BookedPlaces)
+                        .add(places)
+                        .lte(Expr::col(offer_date::Column::Capacity)),
+                )
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+        let status = if confirmed {
+            BookingStatus::Confirmed
+        } else {
+            BookingStatus::Waitlisted
+        };
+        let cancel_token = sessions::random_token();
+        let saved = booking::ActiveModel {
+            date_id: Set(date_id),
+            user_id: Set(request.user_id),
+            name: Set(request.name.as_str().to_owned()),
+            email: Set(request.email.map(|e| e.to_string())),
+            phone: Set(request.phone.map(|p| p.as_str().to_owned())),
+            places: Set(places),
+            status: Set(status),
+            channel: Set(request.channel.as_str().to_owned()),
+            cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
+            manage_token: Set(Some(cancel_token.clone())),
+            language: Set(language.code().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let kind = if confirmed {
+            BookingMail::Confirmed
+        } else {
+            BookingMail::Waitlisted
+        };
+        // Staff hand the confirmation over themselves (printed or by phone); no task needed.
+        match details {
+            Some((summary, sessions)) if summary.revision == date.revision => {
+                self.notify_about(&txn, kind, &saved, &summary, &sessions, now, false)
+                    .await?;
+            }
+            _ => self.notify(&txn, kind, &saved, now, false).await?,
+        }
+        txn.commit().await?;
+        Ok(Booked {
+            booking_id: saved.id,
+            status,
+            cancel_token,
+            waiting_position: (!confirmed).then_some(waiting + 1),
+        })
+    }
+
+    /// Sends the mail of `kind` to the booking's address; without an address, and when `task_without_mail`,
+    /// the organisation's staff get a task to phone the person.
+    async fn notify(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        let date = catalogue::date(txn, booking.date_id, now)
+            .await?
+            .ok_or(BookingError::DateNotFound)?
+            .date;
+        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
+        self.notify_about(txn, kind, booking, &date, &sessions, now, task_without_mail)
+            .await
+    }
+
+    /// A mail about one later session of the course the booking is for (reminder, moved, cancelled):
+    /// it names that session, and its calendar file carries every session of the course.
+    async fn notify_session(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        session_id: i32,
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        let date = catalogue::date(txn, booking.date_id, now)
+            .await?
+            .ok_or(BookingError::DateNotFound)?
+            .date;
+        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
+        let session = sessions.iter().find(|s| s.date_id == session_id);
+        self.send(
+            txn,
+            kind,
+            booking,
+            (&date, &sessions, session),
+            now,
+            task_without_mail,
+        )
+        .await
+    }
+
+    /// [`Self::notify`] with the date's details already at hand.
+    #[allow(clippy::too_many_arguments)]
+    async fn notify_about(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        date: &catalogue::DateSummary,
+        sessions: &[catalogue::DateSummary],
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        self.send(
+            txn,
+            kind,
+            booking,
+            (date, sessions, None),
+            now,
+            task_without_mail,
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        (date, sessions, session): (
+            &catalogue::DateSummary,
+            &[catalogue::DateSummary],
+            Option<&catalogue::DateSummary>,
+        ),
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
+        match self
+            .composer
+            .booking_about(kind, booking, date, sessions, session)?
+        {
+            Some(mail) => mail::enqueue(txn, mail).await?,
+            None if task_without_mail => {
+                staff_task::ActiveModel {
+                    organisation_id: Set(date.organisation_id),
+                    date_id: Set(Some(booking.date_id)),
+                    booking_id: Set(Some(booking.id)),
+                    kind: Set(format!("call-{}", kind.key())),
+                    created_at: Set(now),
+                    done_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Cancels by the secret from the booking link.
+    pub async fn cancel(
+        &self,
+        cancel_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let found = by_token(&txn, cancel_token).await?;
+        let outcome = self
+            .cancel_in(&txn, &found, BookingMail::CancelledByPerson, now)
+            .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Cancels on behalf of the person (staff at the counter or on the phone) or because the provider must.
+    pub async fn cancel_by_staff(
+        &self,
+        booking_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let found = booking::Entity::find_by_id(booking_id)
+            .one(&txn)
+            .await?
+            .ok_or(BookingError::BookingNotFound)?;
+        let outcome = self
+            .cancel_in(&txn, &found, BookingMail::CancelledByProvider, now)
+            .await?;
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Cancels the booking `seen` (read without a lock, so possibly stale), in `txn`.
+    pub(crate) async fn cancel_in(
+        &self,
+        txn: &DatabaseTransaction,
+        seen: &booking::Model,
+        mail: BookingMail,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, BookingError> {
+        let (date, found) = lock_and_reread(txn, seen).await?;
+        let Some(withdrawn) = found.status.cancel() else {
+            return Err(BookingError::AlreadyCancelled);
+        };
+        let changed = booking::Entity::update_many()
+            .col_expr(booking::Column::Status, Expr::value(withdrawn))
+            .col_expr(
+                booking::Column::OfferedPlaces,
+                Expr::value(Option::<i32>::None),
+            )
+            .col_expr(
+                booking::Column::OfferExpiresAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        if !change_from(txn, &found, changed).await? {
+            return Err(BookingError::AlreadyCancelled);
+        }
+        if found.status.holds_places() {
+            set_booked(txn, date.id, date.booked_places - found.places).await?;
+        }
+        let cancelled = booking::Model {
+            status: withdrawn,
+            offered_places: None,
+            offer_expires_at: None,
+            ..found
+        };
+        self.notify(txn, mail, &cancelled, now, false).await?;
+        let promoted = self.fill_from_waiting_list(txn, date.id, now).await?;
+        Ok(Cancelled {
+            booking_id: cancelled.id,
+            promoted,
+        })
+    }
+}
+
+async fn by_token(txn: &DatabaseTransaction, token: &str) -> Result<booking::Model, BookingError> {
+    booking::Entity::find()
+        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(token)))
+        .one(txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)
+}
+
+/// Locks the booking's date, then reads the booking again: every change of a booking's status holds
+/// its date's lock, so what is read now is current. (On PostgreSQL a read before the lock may be stale:
+/// a parallel request can have cancelled the booking while this one waited for the lock.)
+async fn lock_and_reread(
+    txn: &DatabaseTransaction,
+    seen: &booking::Model,
+) -> Result<(offer_date::Model, booking::Model), BookingError> {
+    let date = lock_date(txn, seen.date_id).await?;
+    let found = booking::Entity::find_by_id(seen.id)
+        .one(txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)?;
+    Ok((date, found))
+}
+
+/// Runs `update` on the booking only if it still has the status it was read with; true when it did.
+/// The database enforces what the lock already ensures, so no second request can repeat a change.
+async fn change_from(
+    txn: &DatabaseTransaction,
+    found: &booking::Model,
+    update: sea_orm::UpdateMany<booking::Entity>,
+) -> Result<bool, DbErr> {
+    Ok(update
+        .filter(booking::Column::Id.eq(found.id))
+        .filter(booking::Column::Status.eq(found.status))
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+async fn lock_date(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+) -> Result<offer_date::Model, BookingError> {
+    offer_date::Entity::find_by_id(date_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(BookingError::DateNotFound)
+}
+
+async fn set_booked(txn: &DatabaseTransaction, date_id: i32, booked: i32) -> Result<(), DbErr> {
+    offer_date::Entity::update_many()
+        .col_expr(offer_date::Column::BookedPlaces, Expr::value(booked))
+        .filter(offer_date::Column::Id.eq(date_id))
+        .exec(txn)
+        .await
+        .map(drop)
+}
+
+/// The bookings on a date's waiting list.
+fn waiting_on(date_id: i32) -> Condition {
+    Condition::all()
+        .add(booking::Column::DateId.eq(date_id))
+        .add(booking::Column::Status.eq(BookingStatus::Waitlisted))
+}
+
+async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64, DbErr> {
+    booking::Entity::find()
+        .filter(waiting_on(date_id))
+        .count(conn)
+        .await
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Cancelled {
+    pub booking_id: i64,
+    /// Waiting-list entries that got the freed places, in arrival order.
+    pub promoted: Vec<i64>,
+}
+
+/// Bookings that still expect to take part (confirmed or waiting).
+async fn active_bookings(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+) -> Result<Vec<booking::Model>, DbErr> {
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .order_by_asc(booking::Column::Id)
+        .all(txn)
+        .await
+}
