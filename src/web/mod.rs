@@ -107,8 +107,8 @@ mod tests {
         let mut files = Vec::new();
         rust_files(&web, &mut files);
         assert!(files.len() > 40, "{files:?}");
-        // Built here, so this file does not name what it looks for; `entities::` also catches
-        // `db::{entities::…}`.
+        // Built here, so this file does not name what it looks for; without the `db::` prefix
+        // it also catches the entities named inside a grouped `db::{…}` import.
         let entities = ["entities", ""].join("::");
         for file in files {
             let name = file
