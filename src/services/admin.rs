@@ -118,6 +118,22 @@ pub async fn user(db: &DatabaseConnection, id: i32) -> Result<Option<UserRow>, D
     }))
 }
 
+/// What the role form offers to choose from: organisations and districts as (id or key, name).
+#[derive(Debug, Serialize)]
+pub struct ScopeChoices {
+    pub organisations: Vec<(i32, String)>,
+    pub districts: Vec<(String, String)>,
+}
+
+pub async fn scope_choices(db: &DatabaseConnection) -> Result<ScopeChoices, DbErr> {
+    let organisations = organisation::Entity::find_all_sorted(db).await?;
+    let districts = super::reference::all_districts(db).await?;
+    Ok(ScopeChoices {
+        organisations: organisations.into_iter().map(|o| (o.id, o.name)).collect(),
+        districts: districts.into_iter().map(|d| (d.key, d.name)).collect(),
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GrantError {
     #[error("scope missing or not fitting the role")]

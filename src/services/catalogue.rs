@@ -6,7 +6,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 use serde::Serialize;
@@ -529,42 +529,6 @@ pub async fn date(
         .one(db)
         .await?
         .map(|d| Entry::new(d, now)))
-}
-
-/// A published offer by its slug, with its organisation and its place (two queries).
-pub async fn published_offer(
-    db: &DatabaseConnection,
-    slug: &str,
-    districts: &[crate::db::entities::district::Model],
-) -> Result<
-    Option<(
-        offer::Model,
-        organisation::Model,
-        Option<super::venues::VenueView>,
-    )>,
-    DbErr,
-> {
-    let Some((found, Some(org))) = offer::Entity::find()
-        .filter(offer::Column::Slug.eq(slug))
-        .filter(offer::Column::Status.eq(OfferStatus::Published))
-        .join(
-            JoinType::InnerJoin,
-            offer::Entity::belongs_to(organisation::Entity)
-                .from(offer::Column::OrganisationId)
-                .to(organisation::Column::Id)
-                .into(),
-        )
-        .select_also(organisation::Entity)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let place = match found.venue_id {
-        Some(id) => super::venues::by_id(db, id, districts).await?,
-        None => None,
-    };
-    Ok(Some((found, org, place)))
 }
 
 /// A date of a published course, in whatever state (past and cancelled dates included).

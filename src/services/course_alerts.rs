@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::{
     catalogue,
+    reference::District,
     sessions::{hash_token, random_token},
 };
 use crate::{
@@ -133,7 +134,7 @@ pub fn describe(
     lang: Language,
     kind: OfferKind,
     filter: &CatalogueFilter,
-    districts: &[district::Model],
+    districts: &[District],
 ) -> Vec<String> {
     let tr = &composer.translations;
     let with = |key: &str, value: String| {
@@ -198,8 +199,11 @@ pub fn describe(
     parts
 }
 
-async fn districts(db: &impl ConnectionTrait) -> Result<Vec<district::Model>, DbErr> {
-    district::Entity::find().all(db).await
+async fn districts(db: &impl ConnectionTrait) -> Result<Vec<District>, DbErr> {
+    district::Entity::find()
+        .into_model::<District>()
+        .all(db)
+        .await
 }
 
 async fn add_token(
@@ -346,7 +350,7 @@ impl AlertDesk {
         &self,
         model: &course_alert::Model,
         lang: Language,
-        districts: &[district::Model],
+        districts: &[District],
     ) -> Vec<String> {
         match stored_filter(&model.filter_query) {
             Some(filter) => describe(&self.composer, lang, model.kind, &filter, districts),
@@ -546,7 +550,7 @@ impl AlertDesk {
         alert: &course_alert::Model,
         now: DateTime<Utc>,
         newest: Option<DateTime<Utc>>,
-        districts: &[district::Model],
+        districts: &[District],
     ) -> Result<bool, AlertError> {
         let candidates = self.matching(alert, now).await?;
         let txn = begin_write(&self.db).await?;
@@ -612,7 +616,7 @@ impl AlertDesk {
         to: &Email,
         new: &[&catalogue::Entry],
         unsubscribe: &str,
-        districts: &[district::Model],
+        districts: &[District],
     ) -> anyhow::Result<OutgoingMail> {
         let lang = Language::from_code(&alert.language).unwrap_or(Language::De);
         let tr = &self.composer.translations;

@@ -16,7 +16,10 @@ use super::{
     audit,
     sessions::{hash_token, random_token},
 };
-use crate::db::entities::{kiosk_terminal, kiosk_usage, organisation, venue};
+use crate::{
+    db::entities::{booking, kiosk_terminal, kiosk_usage, organisation, venue},
+    domain::booking::BookingStatus,
+};
 
 /// Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 pub const PAIRING_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
@@ -222,7 +225,7 @@ pub async fn pair(
 }
 
 /// The terminal holding `secret`, revoked or not (the caller tells the two apart).
-pub async fn by_secret(
+async fn by_secret(
     db: &impl ConnectionTrait,
     secret: &str,
 ) -> Result<Option<kiosk_terminal::Model>, DbErr> {
@@ -287,10 +290,7 @@ pub async fn set_receipt(
 }
 
 /// The booking of the pending receipt, cleared in the same step: a receipt is shown only once.
-pub async fn take_receipt(
-    db: &impl ConnectionTrait,
-    terminal_id: i32,
-) -> Result<Option<i64>, DbErr> {
+async fn take_receipt(db: &impl ConnectionTrait, terminal_id: i32) -> Result<Option<i64>, DbErr> {
     let Some(booking_id) = kiosk_terminal::Entity::find_by_id(terminal_id)
         .one(db)
         .await?
@@ -321,7 +321,7 @@ pub struct Place {
     pub organisation_phone: String,
 }
 
-pub async fn place_of(
+async fn place_of(
     db: &impl ConnectionTrait,
     terminal: &kiosk_terminal::Model,
 ) -> Result<Option<Place>, DbErr> {
@@ -342,6 +342,68 @@ pub async fn place_of(
             .unwrap_or_default(),
         organisation_phone: organisation.map(|o| o.phone).unwrap_or_default(),
     }))
+}
+
+/// What a browser's terminal cookie stands for.
+pub enum Standing {
+    Unpaired,
+    Revoked,
+    Paired(Box<Paired>),
+}
+
+/// A paired terminal and its place.
+pub struct Paired {
+    pub terminal_id: i32,
+    pub terminal_name: String,
+    pub place: Place,
+}
+
+/// The terminal holding `secret`; a terminal whose venue is gone counts as unpaired.
+pub async fn standing(db: &impl ConnectionTrait, secret: &str) -> Result<Standing, DbErr> {
+    Ok(match by_secret(db, secret).await? {
+        None => Standing::Unpaired,
+        Some(t) if t.revoked_at.is_some() => Standing::Revoked,
+        Some(terminal) => match place_of(db, &terminal).await? {
+            Some(place) => Standing::Paired(Box::new(Paired {
+                terminal_id: terminal.id,
+                terminal_name: terminal.name,
+                place,
+            })),
+            None => Standing::Unpaired,
+        },
+    })
+}
+
+/// The booking a receipt shows.
+pub struct Receipt {
+    pub booking_id: i64,
+    pub date_id: i32,
+    pub name: String,
+    pub places: i32,
+    pub status: BookingStatus,
+    /// The secret of the booking's own page; `None` once anonymised.
+    pub manage_token: Option<String>,
+}
+
+/// The terminal's pending receipt, taken: a second look finds none.
+pub async fn take_pending_receipt(
+    db: &impl ConnectionTrait,
+    terminal_id: i32,
+) -> Result<Option<Receipt>, DbErr> {
+    let Some(id) = take_receipt(db, terminal_id).await? else {
+        return Ok(None);
+    };
+    Ok(booking::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|b| Receipt {
+            booking_id: b.id,
+            date_id: b.date_id,
+            name: b.name,
+            places: b.places,
+            status: b.status,
+            manage_token: b.manage_token,
+        }))
 }
 
 #[derive(Debug, Serialize)]

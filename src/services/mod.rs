@@ -15,6 +15,7 @@ pub mod form_submissions;
 pub mod impact;
 pub mod kiosk;
 pub mod offer_admin;
+pub mod offer_page;
 pub mod own_bookings;
 pub mod own_proposals;
 pub mod proposal_import;

@@ -77,12 +77,22 @@ pub async fn sync_districts(
     Ok(count)
 }
 
-pub async fn all_districts(
-    db: &DatabaseConnection,
-) -> Result<Vec<district::Model>, sea_orm::DbErr> {
+/// One of Thuringia's districts, as pages and lists name it.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult, serde::Serialize)]
+pub struct District {
+    /// The official Kreisschlüssel.
+    pub key: String,
+    pub name: String,
+    pub kind: String,
+    pub plate: String,
+    pub seat: String,
+}
+
+pub async fn all_districts(db: &DatabaseConnection) -> Result<Vec<District>, sea_orm::DbErr> {
     use sea_orm::QueryOrder;
     district::Entity::find()
         .order_by_asc(district::Column::Name)
+        .into_model::<District>()
         .all(db)
         .await
 }
@@ -90,13 +100,13 @@ pub async fn all_districts(
 /// The districts by name, read from the database once: they change only with a release, when
 /// `sync_districts` runs before the server starts. Pages that list them save a query each.
 #[derive(Clone, Default)]
-pub struct DistrictCache(std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<[district::Model]>>>);
+pub struct DistrictCache(std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<[District]>>>);
 
 impl DistrictCache {
     pub async fn get(
         &self,
         db: &DatabaseConnection,
-    ) -> Result<std::sync::Arc<[district::Model]>, sea_orm::DbErr> {
+    ) -> Result<std::sync::Arc<[District]>, sea_orm::DbErr> {
         self.0
             .get_or_try_init(|| async { Ok(all_districts(db).await?.into()) })
             .await

@@ -6,8 +6,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::reference::District;
 use crate::{
-    db::entities::{district, organisation, venue},
+    db::entities::{organisation, venue},
     domain::DistrictKey,
 };
 
@@ -32,7 +33,7 @@ pub struct VenueView {
     pub organisation_website: String,
 }
 
-fn view(v: venue::Model, org: organisation::Model, districts: &[district::Model]) -> VenueView {
+fn view(v: venue::Model, org: organisation::Model, districts: &[District]) -> VenueView {
     VenueView {
         district_name: districts
             .iter()
@@ -114,7 +115,7 @@ pub async fn list(
     db: &DatabaseConnection,
     district_filter: Option<&DistrictKey>,
     step_free_only: bool,
-    districts: &[district::Model],
+    districts: &[District],
 ) -> Result<Vec<VenueView>, DbErr> {
     let mut query = venue::Entity::find().find_also_related(organisation::Entity);
     if let Some(key) = district_filter {
@@ -138,7 +139,7 @@ pub async fn list(
 pub async fn by_slug(
     db: &DatabaseConnection,
     slug: &str,
-    districts: &[district::Model],
+    districts: &[District],
 ) -> Result<Option<VenueView>, DbErr> {
     one_view(
         db,
@@ -151,7 +152,7 @@ pub async fn by_slug(
 pub async fn by_id(
     db: &DatabaseConnection,
     id: i32,
-    districts: &[district::Model],
+    districts: &[District],
 ) -> Result<Option<VenueView>, DbErr> {
     one_view(db, venue::Entity::find_by_id(id), districts).await
 }
@@ -160,7 +161,7 @@ pub async fn by_id(
 async fn one_view(
     db: &DatabaseConnection,
     select: Select<venue::Entity>,
-    districts: &[district::Model],
+    districts: &[District],
 ) -> Result<Option<VenueView>, DbErr> {
     let row = select
         .find_also_related(organisation::Entity)

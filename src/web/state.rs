@@ -9,7 +9,7 @@ use crate::{
     search::{Search, SharedIndex, indexer::IndexWake},
     services::{
         booking::Desk, content::ContentPages, feedback::FeedbackDesk, proposals::ProposalDesk,
-        volunteering::VolunteerDesk,
+        reference::District, volunteering::VolunteerDesk,
     },
 };
 
@@ -41,9 +41,7 @@ impl AppState {
     }
 
     /// Thuringia's districts by name (read once, see `DistrictCache`).
-    pub async fn districts(
-        &self,
-    ) -> Result<Arc<[crate::db::entities::district::Model]>, sea_orm::DbErr> {
+    pub async fn districts(&self) -> Result<Arc<[District]>, sea_orm::DbErr> {
         self.districts.get(&self.db).await
     }
 

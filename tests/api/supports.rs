@@ -55,7 +55,7 @@ async fn support_tokens(app: &TestApp) -> Vec<String> {
 on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
     let ids = public_proposals(&app).await;
     assert!(ids.len() >= 4, "demo data has public proposals");
-    let desk = app.state().proposal_desk();
+    let desk = app.state().proposal_desk().supports();
     let citizen = user::Entity::find()
         .filter(user::Column::Email.eq(CITIZEN))
         .one(&app.db)
@@ -185,7 +185,7 @@ on_both_backends!(
         use sea_orm::ActiveModelTrait;
         use teilhabe::db::entities::proposal_support;
         let ids = public_proposals(&app).await;
-        let desk = app.state().proposal_desk();
+        let desk = app.state().proposal_desk().supports();
         let citizen = user::Entity::find()
             .filter(user::Column::Email.eq(CITIZEN))
             .one(&app.db)

@@ -209,10 +209,9 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::not_found().with_message("Zu diesem Link gibt es keine Buchung.");
     // Anonymised bookings are gone for the person, as on the booking page.
-    engine::find_by_token(&state.db, &token)
-        .await?
-        .filter(|b| b.anonymised_at.is_none())
-        .ok_or_else(not_found)?;
+    if !engine::link_is_live(&state.db, &token).await? {
+        return Err(not_found());
+    }
     match state.booking_desk().cancel(&token, Utc::now()).await {
         Ok(cancelled) => Ok(HttpResponse::Ok().json(BookingCancelled {
             status: BookingState::Cancelled,

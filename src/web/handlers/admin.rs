@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::{
     domain::{DistrictKey, FieldErrors, Role},
     policy,
-    services::{admin, audit, reference, undeliverable_mail},
+    services::{admin, audit, undeliverable_mail},
     web::{
         errors::WebError,
         notice::{Done, see_other_done},
@@ -36,28 +36,15 @@ pub async fn users(page: Page, query: web::Query<UserSearch>) -> Result<HttpResp
 async fn user_page(page: &Page, id: i32, errors: &FieldErrors) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let shown = admin::user(db, id).await?.ok_or(WebError::NotFound)?;
-    let organisations = crate::db::entities::organisation::Entity::find_all_sorted(db).await?;
-    let districts = reference::all_districts(db).await?;
+    let choices = admin::scope_choices(db).await?;
     let mut ctx = page.form_context();
     ctx.insert("shown", &shown);
     ctx.insert(
         "roles",
         &Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
     );
-    ctx.insert(
-        "organisations",
-        &organisations
-            .iter()
-            .map(|o| (o.id, &o.name))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("organisations", &choices.organisations);
+    ctx.insert("districts", &choices.districts);
     page.render_form("admin/user.html", ctx, errors)
 }
 

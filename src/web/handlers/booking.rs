@@ -5,12 +5,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    db::entities::booking,
     domain::{
         FieldErrors,
         booking::{BookingRequest, BookingStatus, Channel},
     },
-    mail::compose::booking_calendar,
     services::{
         booking::{self as engine, BookingError},
         catalogue,
@@ -168,28 +166,23 @@ async fn book(
     }
 }
 
-async fn booking_by_token(page: &Page, token: &str) -> Result<booking::Model, WebError> {
-    engine::find_by_token(&page.state().db, token)
-        .await?
-        .filter(|b| b.anonymised_at.is_none())
-        .ok_or(WebError::NotFound)
+async fn live_link(page: &Page, token: &str) -> Result<(), WebError> {
+    if engine::link_is_live(&page.state().db, token).await? {
+        Ok(())
+    } else {
+        Err(WebError::NotFound)
+    }
 }
 
 pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let found = booking_by_token(&page, &token).await?;
     let db = &page.state().db;
     let now = Utc::now();
+    let found = engine::own_booking(db, &token, now)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let entry = catalogue::date(db, found.date_id, now)
         .await?
         .ok_or(WebError::NotFound)?;
-    let waiting_position = if found.status == BookingStatus::Waitlisted {
-        Some(engine::waiting_position(db, &found).await?)
-    } else {
-        None
-    };
-    let open_offer = found
-        .offer_expires_at
-        .filter(|expires| *expires > now && found.offered_places.is_some());
     let mut ctx = page.form_context();
     ctx.insert(
         "sessions",
@@ -202,9 +195,15 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     ctx.insert("booking_places", &found.places);
     ctx.insert("booking_email", &found.email);
     ctx.insert("booking_phone", &found.phone);
-    ctx.insert("waiting_position", &waiting_position);
-    ctx.insert("offered_places", &open_offer.and(found.offered_places));
-    ctx.insert("offer_expires_at", &open_offer);
+    ctx.insert("waiting_position", &found.waiting_position);
+    ctx.insert(
+        "offered_places",
+        &found.open_offer.map(|(places, _)| places),
+    );
+    ctx.insert(
+        "offer_expires_at",
+        &found.open_offer.map(|(_, expires)| expires),
+    );
     ctx.insert(
         "cancellable",
         &(found.status != BookingStatus::Cancelled && entry.date.starts_at > now),
@@ -219,7 +218,7 @@ fn back_to(token: &str) -> HttpResponse {
 }
 
 pub async fn cancel(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    booking_by_token(&page, &token).await?;
+    live_link(&page, &token).await?;
     match page.state().booking_desk().cancel(&token, Utc::now()).await {
         Ok(_) | Err(BookingError::AlreadyCancelled) => Ok(back_to(&token)),
         Err(BookingError::BookingNotFound) => Err(WebError::NotFound),
@@ -238,7 +237,7 @@ pub async fn answer_offer(
     token: web::Path<String>,
     form: web::Form<OfferAnswer>,
 ) -> Result<HttpResponse, WebError> {
-    booking_by_token(&page, &token).await?;
+    live_link(&page, &token).await?;
     let accept = match form.answer.as_str() {
         "annehmen" => true,
         "ablehnen" => false,
@@ -259,13 +258,10 @@ pub async fn answer_offer(
 
 /// The person's own calendar entry, with a reminder; a cancelled booking's file withdraws it.
 pub async fn ics(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    let found = booking_by_token(&page, &token).await?;
-    let entry = catalogue::date(&page.state().db, found.date_id, Utc::now())
+    let base = page.state().settings.base_url.to_string();
+    let body = engine::own_calendar(&page.state().db, &token, &base, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
-    let sessions = catalogue::sessions_of(&page.state().db, entry.date.date_id).await?;
-    let base = page.state().settings.base_url.to_string();
-    let (_, body) = booking_calendar(&entry.date, &sessions, &base, &found);
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((

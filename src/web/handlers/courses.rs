@@ -8,10 +8,10 @@ use crate::{
     calendar,
     domain::{
         DistrictKey, FieldErrors,
-        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, Support, TargetGroup, Topic},
+        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
     },
     mail::compose::calendar_event,
-    services::{catalogue, proposals, venues},
+    services::{catalogue, offer_page, proposals, venues},
     web::{errors::WebError, page::Page},
 };
 
@@ -154,12 +154,12 @@ pub async fn event(page: Page, slug: web::Path<String>) -> Result<HttpResponse, 
 async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let districts = page.state().districts().await?;
-    let (offer, org, venue) = catalogue::published_offer(db, slug, &districts)
+    let found = offer_page::published_offer(db, slug, &districts)
         .await?
-        .filter(|(offer, _, _)| offer.kind == section.kind)
+        .filter(|found| found.kind == section.kind)
         .ok_or(WebError::NotFound)?;
     let now = Utc::now();
-    let dates: Vec<DateRow> = catalogue::dates_of_offer(db, offer.id, now, now)
+    let dates: Vec<DateRow> = catalogue::dates_of_offer(db, found.id, now, now)
         .await?
         .into_iter()
         .map(|entry| DateRow {
@@ -175,70 +175,16 @@ async fn show_section(page: Page, slug: &str, section: Section) -> Result<HttpRe
     if section.kind == OfferKind::Dialogue {
         ctx.insert(
             "event_proposals",
-            &proposals::from_event(db, offer.id)
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p.title))
-                .collect::<Vec<_>>(),
+            &proposals::from_event(db, found.id).await?,
         );
     }
-    ctx.insert("offer", &OfferView::from(&offer));
-    ctx.insert("organisation_name", &org.name);
-    ctx.insert("organisation_email", &org.email);
-    ctx.insert("organisation_phone", &org.phone);
-    ctx.insert("venue", &venue);
+    ctx.insert("offer", &found.offer);
+    ctx.insert("organisation_name", &found.provider.name);
+    ctx.insert("organisation_email", &found.provider.email);
+    ctx.insert("organisation_phone", &found.provider.phone);
+    ctx.insert("venue", &found.venue);
     ctx.insert("dates", &dates);
     page.render("courses/show.html", &ctx)
-}
-
-#[derive(Serialize)]
-pub struct OfferView {
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub topic: String,
-    pub level: String,
-    pub target_group: String,
-    pub language: String,
-    pub online_url: Option<String>,
-    pub what_to_bring: String,
-    pub accessibility_notes: String,
-    pub price_cents: i32,
-    pub price: String,
-    pub agenda: Option<String>,
-    pub registration_required: bool,
-    pub audience: Option<String>,
-    pub support_offered: Vec<String>,
-}
-
-impl From<&crate::db::entities::offer::Model> for OfferView {
-    fn from(o: &crate::db::entities::offer::Model) -> Self {
-        Self {
-            slug: o.slug.clone(),
-            title: o.title.clone(),
-            description: o.description.clone(),
-            topic: o.topic.clone(),
-            level: o.level.clone(),
-            target_group: o.target_group.clone(),
-            language: o.language.clone(),
-            online_url: o.online_url.clone(),
-            what_to_bring: o.what_to_bring.clone(),
-            accessibility_notes: o.accessibility_notes.clone(),
-            price_cents: o.price_cents,
-            price: format!("{},{:02} €", o.price_cents / 100, o.price_cents % 100),
-            agenda: o.agenda.clone(),
-            registration_required: o.registration_required,
-            audience: o.audience.clone(),
-            support_offered: o
-                .support_offered
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .filter(|k| Support::parse(k).is_ok())
-                .map(str::to_owned)
-                .collect(),
-        }
-    }
 }
 
 #[derive(Deserialize, Serialize, Default)]

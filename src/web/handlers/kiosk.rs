@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use super::see_other;
 use crate::{
-    db::entities::{booking, kiosk_terminal},
     domain::{
         DistrictKey, FieldErrors,
         booking::{BookingRequest, Channel},
@@ -26,7 +25,7 @@ use crate::{
     services::{
         booking::BookingError,
         catalogue,
-        kiosk::{self, Action, KioskError, Place},
+        kiosk::{self, Action, KioskError, Paired, Standing},
         proposals::Submitter,
         reference,
     },
@@ -57,34 +56,15 @@ pub async fn no_store(
     Ok(res)
 }
 
-enum Standing {
-    Unpaired,
-    Revoked,
-    Paired(Box<Kiosk>),
-}
-
-struct Kiosk {
-    terminal: kiosk_terminal::Model,
-    place: Place,
-}
-
 async fn standing(req: &HttpRequest, page: &Page) -> Result<Standing, WebError> {
     let Some(cookie) = req.cookie(TERMINAL_COOKIE) else {
         return Ok(Standing::Unpaired);
     };
-    let db = &page.state().db;
-    Ok(match kiosk::by_secret(db, cookie.value()).await? {
-        None => Standing::Unpaired,
-        Some(t) if t.revoked_at.is_some() => Standing::Revoked,
-        Some(terminal) => match kiosk::place_of(db, &terminal).await? {
-            Some(place) => Standing::Paired(Box::new(Kiosk { terminal, place })),
-            None => Standing::Unpaired,
-        },
-    })
+    Ok(kiosk::standing(&page.state().db, cookie.value()).await?)
 }
 
 /// The paired terminal, or `None` when the page should send the browser to the start page.
-async fn paired(req: &HttpRequest, page: &Page) -> Result<Option<Kiosk>, WebError> {
+async fn paired(req: &HttpRequest, page: &Page) -> Result<Option<Paired>, WebError> {
     Ok(match standing(req, page).await? {
         Standing::Paired(kiosk) => Some(*kiosk),
         _ => None,
@@ -96,7 +76,7 @@ fn to_start() -> HttpResponse {
 }
 
 /// The context every kiosk page needs: the idle time for the timer and the meta refresh.
-fn context(page: &Page, kiosk: Option<&Kiosk>, with_form: bool) -> tera::Context {
+fn context(page: &Page, kiosk: Option<&Paired>, with_form: bool) -> tera::Context {
     let mut ctx = if with_form {
         page.form_context()
     } else {
@@ -105,7 +85,7 @@ fn context(page: &Page, kiosk: Option<&Kiosk>, with_form: bool) -> tera::Context
     ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());
     if let Some(kiosk) = kiosk {
         ctx.insert("place", &kiosk.place);
-        ctx.insert("terminal_name", &kiosk.terminal.name);
+        ctx.insert("terminal_name", &kiosk.terminal_name);
     }
     ctx
 }
@@ -132,8 +112,8 @@ pub async fn start(req: HttpRequest, page: Page) -> Result<HttpResponse, WebErro
             let db = &page.state().db;
             // Back at the start the previous person's traces go: the session and any unseen receipt.
             page.session().log_out();
-            kiosk::set_receipt(db, kiosk.terminal.id, None).await?;
-            kiosk::count(db, kiosk.terminal.id, Action::View, Utc::now()).await?;
+            kiosk::set_receipt(db, kiosk.terminal_id, None).await?;
+            kiosk::count(db, kiosk.terminal_id, Action::View, Utc::now()).await?;
             let mut ctx = context(&page, Some(&kiosk), false);
             // The start page is where the timer leads; it needs none itself.
             ctx.insert("no_timer", &true);
@@ -211,7 +191,7 @@ pub async fn courses(req: HttpRequest, page: Page) -> Result<HttpResponse, WebEr
 /// A date that can be booked from this kiosk: published, upcoming, in the terminal's district.
 async fn bookable_date(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     date_id: i32,
 ) -> Result<catalogue::Entry, WebError> {
     catalogue::date(&page.state().db, date_id, Utc::now())
@@ -231,7 +211,7 @@ pub struct KioskBookingForm {
 
 fn render_booking(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     entry: &catalogue::Entry,
     form: &KioskBookingForm,
     errors: &FieldErrors,
@@ -292,7 +272,7 @@ pub async fn book(
     let db = &page.state().db;
     let now = Utc::now();
     if let Err(refused) =
-        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await?
     {
         return Refused::answer(render_booking(
             &page,
@@ -310,8 +290,8 @@ pub async fn book(
         .await
     {
         Ok(booked) => {
-            kiosk::set_receipt(db, kiosk.terminal.id, Some(booked.booking_id)).await?;
-            kiosk::count(db, kiosk.terminal.id, Action::Booking, now).await?;
+            kiosk::set_receipt(db, kiosk.terminal_id, Some(booked.booking_id)).await?;
+            kiosk::count(db, kiosk.terminal_id, Action::Booking, now).await?;
             page.session().log_out();
             Ok(see_other("/kiosk/beleg"))
         }
@@ -339,13 +319,7 @@ pub async fn receipt(req: HttpRequest, page: Page) -> Result<HttpResponse, WebEr
     };
     let db = &page.state().db;
     let mut ctx = context(&page, Some(&kiosk), false);
-    let found = match kiosk::take_receipt(db, kiosk.terminal.id).await? {
-        Some(id) => {
-            use sea_orm::EntityTrait;
-            booking::Entity::find_by_id(id).one(db).await?
-        }
-        None => None,
-    };
+    let found = kiosk::take_pending_receipt(db, kiosk.terminal_id).await?;
     let Some(found) = found else {
         ctx.insert("gone", &true);
         return page.render("kiosk/receipt.html", &ctx);
@@ -363,7 +337,7 @@ pub async fn receipt(req: HttpRequest, page: Page) -> Result<HttpResponse, WebEr
     };
     ctx.insert("gone", &false);
     ctx.insert("entry", &entry);
-    ctx.insert("booking_code", &format!("K-{:06}", found.id));
+    ctx.insert("booking_code", &format!("K-{:06}", found.booking_id));
     ctx.insert("booking_name", &found.name);
     ctx.insert("booking_places", &found.places);
     ctx.insert("booking_status", &found.status);
@@ -372,7 +346,7 @@ pub async fn receipt(req: HttpRequest, page: Page) -> Result<HttpResponse, WebEr
     page.render("kiosk/receipt.html", &ctx)
 }
 
-async fn recent_dates(page: &Page, kiosk: &Kiosk) -> Result<Vec<catalogue::Entry>, WebError> {
+async fn recent_dates(page: &Page, kiosk: &Paired) -> Result<Vec<catalogue::Entry>, WebError> {
     let now = Utc::now();
     Ok(catalogue::recent_at_venue(
         &page.state().db,
@@ -396,7 +370,7 @@ pub async fn feedback_dates(req: HttpRequest, page: Page) -> Result<HttpResponse
 
 async fn feedback_date(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     date_id: i32,
 ) -> Result<catalogue::Entry, WebError> {
     recent_dates(page, kiosk)
@@ -408,7 +382,7 @@ async fn feedback_date(
 
 fn render_feedback(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     entry: &catalogue::Entry,
     answers: &[(String, String)],
     errors: &FieldErrors,
@@ -466,7 +440,7 @@ pub async fn feedback_submit(
         .submit_kiosk(*date_id, input, now)
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
-    kiosk::count(&page.state().db, kiosk.terminal.id, Action::Feedback, now).await?;
+    kiosk::count(&page.state().db, kiosk.terminal_id, Action::Feedback, now).await?;
     page.session().log_out();
     Ok(see_other("/kiosk/danke/rueckmeldung"))
 }
@@ -483,7 +457,7 @@ pub struct KioskProposalForm {
 
 async fn render_proposal(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     form: &KioskProposalForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
@@ -541,20 +515,21 @@ pub async fn proposal_submit(
         Err(errors) => return render_proposal(&page, &kiosk, &form, &errors).await,
     };
     if let Err(refused) =
-        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await?
     {
         return Refused::answer(render_proposal(&page, &kiosk, &form, &refused.errors).await);
     }
     match page
         .state()
         .proposal_desk()
+        .intake()
         .submit(draft, Submitter::Kiosk, page.language)
         .await
     {
         Ok(_) => {
             kiosk::count(
                 &page.state().db,
-                kiosk.terminal.id,
+                kiosk.terminal_id,
                 Action::Proposal,
                 Utc::now(),
             )
@@ -618,7 +593,7 @@ pub struct KioskAlertForm {
 
 async fn render_alert(
     page: &Page,
-    kiosk: &Kiosk,
+    kiosk: &Paired,
     form: &KioskAlertForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
@@ -688,7 +663,7 @@ pub async fn alert_submit(
         Err(errors) => return render_alert(&page, &kiosk, &form, &errors).await,
     };
     if let Err(refused) =
-        throttling::take(&req, &page, Subject::terminal(kiosk.terminal.id)).await?
+        throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await?
     {
         return Refused::answer(render_alert(&page, &kiosk, &form, &refused.errors).await);
     }

@@ -1,21 +1,16 @@
 //! The back office for proposals: the moderation queue of a district, reports, official answers,
 //! and proposals typed in by staff from paper cards or phone calls.
 use actix_web::{HttpResponse, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use super::proposals::{
-    EventView, ProposalView, category_options, district_names, district_options, form_errors,
-};
+use super::proposals::{category_options, district_options, form_errors};
 use crate::{
-    db::entities::offer,
     domain::{
         FieldErrors,
-        offer::OfferKind,
         proposal::{ModerationStep, ProposalForm, ProposalStatus},
     },
     policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
-    services::proposals::{Actor, Decision, ProposalError, Submitter},
+    services::proposals::{self, Actor, Decision, ProposalError, Submitter},
     web::{
         errors::WebError,
         handlers::see_other,
@@ -24,63 +19,29 @@ use crate::{
     },
 };
 
-#[derive(Serialize)]
-struct Row {
-    id: i64,
-    title: String,
-    district_name: String,
-    status: ProposalStatus,
-    channel: String,
-    supports: i32,
-    answered: bool,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Serialize)]
-struct ReportRow {
-    id: i64,
-    reason: String,
-    created_at: chrono::DateTime<chrono::Utc>,
-    proposal: Row,
-}
-
 pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(can_answer_proposals)?;
     let rights = proposal_rights(Some(&user));
     let desk = page.state().proposal_desk();
-    let names = district_names(&page).await?;
-    let row = |m: &crate::db::entities::proposal::Model| Row {
-        id: m.id,
-        title: m.title.clone(),
-        district_name: names.get(&m.district_key).cloned().unwrap_or_default(),
-        status: m.status,
-        channel: m.channel.clone(),
-        supports: m.supports_count,
-        answered: m.official_answer.is_some(),
-        created_at: m.created_at,
-    };
+    let districts = page.state().districts().await?;
     let (waiting, reported) = if rights.moderates_any() {
-        desk.queue(&rights).await.map_err(internal)?
+        desk.moderation()
+            .queue(&rights, &districts)
+            .await
+            .map_err(internal)?
     } else {
         (Vec::new(), Vec::new())
     };
-    let to_answer = desk.to_answer(&rights).await.map_err(internal)?;
+    let to_answer = desk
+        .answers()
+        .to_answer(&rights, &districts)
+        .await
+        .map_err(internal)?;
     let mut ctx = page.form_context();
     ctx.insert("moderates", &rights.moderates_any());
-    ctx.insert("waiting", &waiting.iter().map(row).collect::<Vec<_>>());
-    ctx.insert(
-        "reported",
-        &reported
-            .iter()
-            .map(|(r, p)| ReportRow {
-                id: r.id,
-                reason: r.reason.clone(),
-                created_at: r.created_at,
-                proposal: row(p),
-            })
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert("to_answer", &to_answer.iter().map(row).collect::<Vec<_>>());
+    ctx.insert("waiting", &waiting);
+    ctx.insert("reported", &reported);
+    ctx.insert("to_answer", &to_answer);
     page.render("proposal_admin/index.html", &ctx)
 }
 
@@ -116,30 +77,25 @@ async fn render_detail(
 ) -> Result<HttpResponse, WebError> {
     let user = page.require(can_answer_proposals)?;
     let rights = proposal_rights(Some(&user));
-    let (model, history) = page
+    let districts = page.state().districts().await?;
+    let found = page
         .state()
         .proposal_desk()
-        .for_staff(id, &rights)
+        .moderation()
+        .for_staff(id, &rights, &districts)
         .await
         .map_err(internal)?;
-    let names = district_names(page).await?;
-    let status = model.status;
+    let status = found.proposal.status;
     let mut ctx = page.form_context();
-    ctx.insert(
-        "proposal",
-        &ProposalView::new(
-            &model,
-            names.get(&model.district_key).cloned().unwrap_or_default(),
-        ),
-    );
-    ctx.insert("channel", &model.channel);
-    ctx.insert("contact", &model.contact);
-    ctx.insert("moderation_note", &model.moderation_note);
-    ctx.insert(
-        "history",
-        &history.iter().map(EventView::from).collect::<Vec<_>>(),
-    );
-    let moderates = rights.everywhere || rights.moderated_districts.contains(&model.district_key);
+    ctx.insert("proposal", &found.proposal);
+    ctx.insert("channel", &found.channel);
+    ctx.insert("contact", &found.contact);
+    ctx.insert("moderation_note", &found.moderation_note);
+    ctx.insert("history", &found.history);
+    let moderates = rights.everywhere
+        || rights
+            .moderated_districts
+            .contains(&found.proposal.district_key);
     let mut actions = Vec::new();
     if moderates {
         for (step, action) in [
@@ -158,8 +114,8 @@ async fn render_detail(
     ctx.insert("is_public", &status.is_public());
     ctx.insert("moderation", moderation);
     let answer = answer.cloned().unwrap_or_else(|| AnswerForm {
-        status: model.status.key().to_owned(),
-        antwort: model.official_answer.clone().unwrap_or_default(),
+        status: status.key().to_owned(),
+        antwort: found.proposal.official_answer.clone().unwrap_or_default(),
     });
     ctx.insert("answer", &answer);
     ctx.insert(
@@ -225,6 +181,7 @@ pub async fn moderate(
     match page
         .state()
         .proposal_desk()
+        .moderation()
         .moderate(id, decision, actor)
         .await
     {
@@ -257,6 +214,7 @@ pub async fn answer(
     match page
         .state()
         .proposal_desk()
+        .answers()
         .answer(id, next, &form.antwort, actor)
         .await
     {
@@ -276,6 +234,7 @@ pub async fn resolve_report(page: Page, id: web::Path<i64>) -> Result<HttpRespon
     let rights = proposal_rights(Some(&user));
     page.state()
         .proposal_desk()
+        .moderation()
         .resolve_report(
             *id,
             Actor {
@@ -296,19 +255,8 @@ async fn events_for(page: &Page) -> Result<Vec<(String, String)>, WebError> {
     let Some(user) = page.user() else {
         return Ok(Vec::new());
     };
-    let mut query = offer::Entity::find()
-        .filter(offer::Column::Kind.eq(OfferKind::Dialogue.key()))
-        .order_by_desc(offer::Column::Id);
-    if let Some(ids) = policy::managed_organisations(user) {
-        query = query.filter(offer::Column::OrganisationId.is_in(ids));
-    }
-    Ok(query
-        .limit(100)
-        .all(&page.state().db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.to_string(), o.title))
-        .collect())
+    let scope = policy::managed_organisations(user);
+    Ok(proposals::dialogue_events(&page.state().db, scope).await?)
 }
 
 async fn render_assisted(
@@ -366,6 +314,7 @@ pub async fn assisted(page: Page, form: web::Form<ProposalForm>) -> Result<HttpR
     match page
         .state()
         .proposal_desk()
+        .intake()
         .submit(
             draft,
             Submitter::Assisted {

@@ -3,29 +3,38 @@
 //! IMMEDIATE`), so concurrent requests are served one after another and can never oversell. Requests that
 //! do not fit join the waiting list in arrival order. Every change writes its mails (or, for people
 //! without e-mail, a task for staff) in the same transaction, so nobody is left uninformed.
+//!
+//! `waiting_list` gives freed places on, `jobs` holds what the scheduler and the providers run for
+//! whole dates (cancelling, changes, reminders, decisions, anonymising), `own` is the person's own page.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, OnConflict, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
 use super::{catalogue, sessions};
 use crate::{
     db::{
         begin_write,
-        entities::{booking, booking_reminder, offer, offer_date, staff_task},
+        entities::{booking, offer, offer_date, staff_task},
     },
     domain::{
         booking::{BookingRequest, BookingStatus, Channel},
-        offer::{DateStatus, OfferStatus},
+        offer::OfferStatus,
     },
     mail::{
         self,
         compose::{BookingMail, Composer},
     },
 };
+
+mod jobs;
+mod own;
+mod waiting_list;
+
+pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {
@@ -469,230 +478,6 @@ impl Desk {
             promoted,
         })
     }
-
-    /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
-    /// than are free is offered the free ones and holds them until it answers or the offer expires; only
-    /// then may later, smaller entries move ahead. Returns the promoted entries.
-    pub async fn fill_from_waiting_list(
-        &self,
-        txn: &DatabaseTransaction,
-        date_id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<i64>, BookingError> {
-        let date = lock_date(txn, date_id).await?;
-        if date.status.is_cancelled() || date.starts_at <= now {
-            return Ok(Vec::new());
-        }
-        let limit = bookable_limit(&date, Channel::Online, now);
-        let mut booked = date.booked_places;
-        let mut promoted = Vec::new();
-        let waiting = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-            .order_by_asc(booking::Column::Id)
-            .all(txn)
-            .await?;
-        for entry in waiting {
-            let free = limit - booked;
-            if free <= 0 {
-                break;
-            }
-            if entry.places <= free {
-                booked += entry.places;
-                let mut update: booking::ActiveModel = entry.clone().into();
-                update.status = Set(BookingStatus::Confirmed);
-                update.offered_places = Set(None);
-                update.offer_expires_at = Set(None);
-                let confirmed = update.update(txn).await?;
-                self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
-                    .await?;
-                promoted.push(entry.id);
-                continue;
-            }
-            match entry.offer_expires_at {
-                // An open offer holds its places; nobody behind it moves.
-                Some(expires) if expires > now => break,
-                // Offer declined or expired: later entries may go ahead.
-                Some(_) => continue,
-                None => {
-                    let mut update: booking::ActiveModel = entry.clone().into();
-                    update.offered_places = Set(Some(free));
-                    update.offer_expires_at = Set(Some(now + self.offer_hold));
-                    let offered = update.update(txn).await?;
-                    self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
-                        .await?;
-                    break;
-                }
-            }
-        }
-        set_booked(txn, date_id, booked).await?;
-        Ok(promoted)
-    }
-
-    /// The person takes the places offered to them (fewer than they asked for), or declines and keeps
-    /// waiting for the full number.
-    pub async fn answer_offer(
-        &self,
-        cancel_token: &str,
-        accept: bool,
-        now: DateTime<Utc>,
-    ) -> Result<BookingStatus, BookingError> {
-        let txn = begin_write(&self.db).await?;
-        let seen = by_token(&txn, cancel_token).await?;
-        let (date, found) = lock_and_reread(&txn, &seen).await?;
-        let (offered, promoted) = match (
-            found.offered_places,
-            found.offer_expires_at,
-            found.status.promote(),
-        ) {
-            (Some(places), Some(expires), Some(promoted)) if expires > now => (places, promoted),
-            _ => return Err(BookingError::NoOpenOffer),
-        };
-        // Only the answer that finds the offer still open changes anything.
-        let open = |update: sea_orm::UpdateMany<booking::Entity>| {
-            update
-                .filter(booking::Column::OfferedPlaces.eq(offered))
-                .filter(booking::Column::OfferExpiresAt.gt(now))
-        };
-        let status = if accept {
-            let update = booking::Entity::update_many()
-                .col_expr(booking::Column::Places, Expr::value(offered))
-                .col_expr(booking::Column::Status, Expr::value(promoted))
-                .col_expr(
-                    booking::Column::OfferedPlaces,
-                    Expr::value(Option::<i32>::None),
-                )
-                .col_expr(
-                    booking::Column::OfferExpiresAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                );
-            if !change_from(&txn, &found, open(update)).await? {
-                return Err(BookingError::NoOpenOffer);
-            }
-            set_booked(&txn, date.id, date.booked_places + offered).await?;
-            let confirmed = booking::Model {
-                places: offered,
-                status: promoted,
-                offered_places: None,
-                offer_expires_at: None,
-                ..found
-            };
-            self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
-                .await?;
-            promoted
-        } else {
-            let update = booking::Entity::update_many()
-                .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
-            if !change_from(&txn, &found, open(update)).await? {
-                return Err(BookingError::NoOpenOffer);
-            }
-            self.fill_from_waiting_list(&txn, date.id, now).await?;
-            BookingStatus::Waitlisted
-        };
-        txn.commit().await?;
-        Ok(status)
-    }
-
-    /// Gives places that became free (capacity raised by staff) to the waiting list.
-    pub async fn refill(&self, date_id: i32, now: DateTime<Utc>) -> Result<usize, BookingError> {
-        let txn = begin_write(&self.db).await?;
-        let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-        txn.commit().await?;
-        Ok(promoted)
-    }
-
-    /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
-    /// looks at releases of the last day, so a stopped instance catches up.
-    pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
-        let dates: Vec<i32> = offer_date::Entity::find()
-            .select_only()
-            .column(offer_date::Column::Id)
-            .filter(offer_date::Column::WalkInPlaces.gt(0))
-            .filter(offer_date::Column::WalkInReleaseAt.lte(now))
-            .filter(offer_date::Column::WalkInReleaseAt.gt(now - chrono::Duration::days(1)))
-            .filter(offer_date::Column::StartsAt.gt(now))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut promoted = 0;
-        for date_id in dates {
-            if waiting_count(&self.db, date_id).await? == 0 {
-                continue;
-            }
-            let txn = begin_write(&self.db).await?;
-            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-            txn.commit().await?;
-        }
-        Ok(promoted)
-    }
-
-    /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.
-    pub async fn expire_offers(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
-        let dates: Vec<i32> = booking::Entity::find()
-            .select_only()
-            .column(booking::Column::DateId)
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-            .filter(booking::Column::OfferExpiresAt.lte(now))
-            .filter(booking::Column::OfferExpiresAt.gt(now - chrono::Duration::days(1)))
-            .distinct()
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut promoted = 0;
-        for date_id in dates {
-            let txn = begin_write(&self.db).await?;
-            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-            txn.commit().await?;
-        }
-        Ok(promoted)
-    }
-}
-
-enum Reminder {
-    /// This run sends it.
-    Claimed,
-    /// Sent before (by this or another instance) for the date as it is now.
-    AlreadySent,
-    /// The booking had a reminder today already (for another session); it waits for tomorrow.
-    NotToday,
-}
-
-/// Claims the reminder of `booking_id` for `date` by inserting its row: unique per booking, date and
-/// revision, and per booking and day, so two instances never send it twice, and nobody gets two
-/// reminders on one day.
-async fn claim_reminder(
-    txn: &DatabaseTransaction,
-    booking_id: i64,
-    date: &offer_date::Model,
-    today: &str,
-    now: DateTime<Utc>,
-) -> Result<Reminder, DbErr> {
-    let inserted = booking_reminder::Entity::insert(booking_reminder::ActiveModel {
-        booking_id: Set(booking_id),
-        date_id: Set(date.id),
-        revision: Set(date.revision),
-        reminded_on: Set(today.to_owned()),
-        sent_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(OnConflict::new().do_nothing().to_owned())
-    .exec_without_returning(txn)
-    .await?;
-    if inserted == 1 {
-        return Ok(Reminder::Claimed);
-    }
-    let sent_for_date = booking_reminder::Entity::find()
-        .filter(booking_reminder::Column::BookingId.eq(booking_id))
-        .filter(booking_reminder::Column::DateId.eq(date.id))
-        .filter(booking_reminder::Column::Revision.eq(date.revision))
-        .count(txn)
-        .await?
-        > 0;
-    Ok(if sent_for_date {
-        Reminder::AlreadySent
-    } else {
-        Reminder::NotToday
-    })
 }
 
 async fn by_token(txn: &DatabaseTransaction, token: &str) -> Result<booking::Model, BookingError> {
@@ -768,30 +553,6 @@ async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64,
         .await
 }
 
-/// Position on the waiting list (1-based) of a waiting booking.
-pub async fn waiting_position(
-    db: &impl ConnectionTrait,
-    found: &booking::Model,
-) -> Result<u64, DbErr> {
-    booking::Entity::find()
-        .filter(booking::Column::DateId.eq(found.date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-        .filter(booking::Column::Id.lte(found.id))
-        .count(db)
-        .await
-}
-
-/// A booking by the secret of its link, for the person's own page.
-pub async fn find_by_token(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<Option<booking::Model>, DbErr> {
-    booking::Entity::find()
-        .filter(booking::Column::CancelTokenHash.eq(sessions::hash_token(token)))
-        .one(db)
-        .await
-}
-
 #[derive(Debug, PartialEq, Eq)]
 pub struct Cancelled {
     pub booking_id: i64,
@@ -810,250 +571,4 @@ async fn active_bookings(
         .order_by_asc(booking::Column::Id)
         .all(txn)
         .await
-}
-
-impl Desk {
-    /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them).
-    pub async fn cancel_date(
-        &self,
-        date_id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<usize, BookingError> {
-        let txn = begin_write(&self.db).await?;
-        let date = lock_date(&txn, date_id).await?;
-        if date.status.is_cancelled() {
-            return Ok(0);
-        }
-        if let Some(lead) = date.series_lead_id {
-            // One session of a course booked as a whole: its people are the lead date's.
-            offer_date::Entity::update_many()
-                .col_expr(
-                    offer_date::Column::Status,
-                    Expr::value(DateStatus::Cancelled),
-                )
-                .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
-                .filter(offer_date::Column::Id.eq(date_id))
-                .exec(&txn)
-                .await?;
-            let people = active_bookings(&txn, lead).await?;
-            for person in &people {
-                self.notify_session(
-                    &txn,
-                    BookingMail::SessionCancelled,
-                    person,
-                    date_id,
-                    now,
-                    true,
-                )
-                .await?;
-            }
-            txn.commit().await?;
-            return Ok(people.len());
-        }
-        // The first date of a course cancels the whole course: every session goes with it.
-        offer_date::Entity::update_many()
-            .col_expr(
-                offer_date::Column::Status,
-                Expr::value(DateStatus::Cancelled),
-            )
-            .col_expr(
-                offer_date::Column::Revision,
-                Expr::col(offer_date::Column::Revision).add(1),
-            )
-            .filter(
-                Condition::any()
-                    .add(offer_date::Column::Id.eq(date_id))
-                    .add(offer_date::Column::SeriesLeadId.eq(date_id)),
-            )
-            .exec(&txn)
-            .await?;
-        let people = active_bookings(&txn, date_id).await?;
-        for person in &people {
-            self.notify(&txn, BookingMail::DateCancelled, person, now, true)
-                .await?;
-        }
-        txn.commit().await?;
-        Ok(people.len())
-    }
-
-    /// Tells everyone booked or waiting that the date changed (time, place); the calendar entry they get
-    /// replaces the old one (same UID, higher SEQUENCE).
-    pub async fn announce_change(
-        &self,
-        date_id: i32,
-        now: DateTime<Utc>,
-    ) -> Result<usize, BookingError> {
-        let txn = begin_write(&self.db).await?;
-        // A session of a course booked as a whole: its people are the first date's, and the mail
-        // names the session that moved.
-        let lead = offer_date::Entity::find_by_id(date_id)
-            .one(&txn)
-            .await?
-            .and_then(|d| d.series_lead_id);
-        let people = active_bookings(&txn, lead.unwrap_or(date_id)).await?;
-        for person in &people {
-            match lead {
-                Some(_) => {
-                    self.notify_session(&txn, BookingMail::SessionMoved, person, date_id, now, true)
-                        .await?
-                }
-                None => {
-                    self.notify(&txn, BookingMail::DateChanged, person, now, true)
-                        .await?
-                }
-            }
-        }
-        txn.commit().await?;
-        Ok(people.len())
-    }
-
-    /// Reminder mails for dates starting within `before`: before a single date, and before every
-    /// session of a course booked as a whole (its people are the first date's). Each booking is
-    /// reminded once per date, and at most once a calendar day: a reminder that would be the second
-    /// that day waits for the next run on the following day. A date counts as done
-    /// (`reminder_sent_at`) once nobody is left waiting for its reminder.
-    pub async fn send_reminders(
-        &self,
-        before: chrono::Duration,
-        now: DateTime<Utc>,
-    ) -> Result<usize, BookingError> {
-        let due = offer_date::Entity::find()
-            .filter(offer_date::Column::ReminderSentAt.is_null())
-            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
-            .filter(offer_date::Column::StartsAt.gt(now))
-            .filter(offer_date::Column::StartsAt.lte(now + before))
-            .order_by_asc(offer_date::Column::StartsAt)
-            .order_by_asc(offer_date::Column::Id)
-            .all(&self.db)
-            .await?;
-        let today = now
-            .with_timezone(&chrono_tz::Europe::Berlin)
-            .date_naive()
-            .to_string();
-        let mut sent = 0;
-        for date in due {
-            let txn = begin_write(&self.db).await?;
-            let people = booking::Entity::find()
-                .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
-                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
-                .order_by_asc(booking::Column::Id)
-                .all(&txn)
-                .await?;
-            let mut waiting = false;
-            for person in &people {
-                match claim_reminder(&txn, person.id, &date, &today, now).await? {
-                    Reminder::Claimed => {
-                        match date.series_lead_id {
-                            Some(_) => {
-                                self.notify_session(
-                                    &txn,
-                                    BookingMail::SessionReminder,
-                                    person,
-                                    date.id,
-                                    now,
-                                    false,
-                                )
-                                .await?
-                            }
-                            None => {
-                                self.notify(&txn, BookingMail::Reminder, person, now, false)
-                                    .await?
-                            }
-                        }
-                        sent += 1;
-                    }
-                    Reminder::AlreadySent => {}
-                    Reminder::NotToday => waiting = true,
-                }
-            }
-            if !waiting {
-                offer_date::Entity::update_many()
-                    .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
-                    .filter(offer_date::Column::Id.eq(date.id))
-                    .filter(offer_date::Column::ReminderSentAt.is_null())
-                    .exec(&txn)
-                    .await?;
-            }
-            txn.commit().await?;
-        }
-        Ok(sent)
-    }
-
-    /// Dates below their minimum at the decision date: staff get one task to confirm or cancel.
-    pub async fn raise_decision_tasks(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
-        let due = offer_date::Entity::find()
-            .filter(offer_date::Column::DecidedAt.is_null())
-            .filter(offer_date::Column::DecisionAt.lte(now))
-            .filter(offer_date::Column::StartsAt.gt(now))
-            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
-            .all(&self.db)
-            .await?;
-        let mut raised = 0;
-        for date in due {
-            let txn = begin_write(&self.db).await?;
-            let claimed = offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::DecidedAt, Expr::value(now))
-                .filter(offer_date::Column::Id.eq(date.id))
-                .filter(offer_date::Column::DecidedAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            if claimed && date.booked_places < date.min_participants {
-                let offer = offer::Entity::find_by_id(date.offer_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or(BookingError::DateNotFound)?;
-                staff_task::ActiveModel {
-                    organisation_id: Set(offer.organisation_id),
-                    date_id: Set(Some(date.id)),
-                    booking_id: Set(None),
-                    kind: Set("decide-minimum".into()),
-                    created_at: Set(now),
-                    done_at: Set(None),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                raised += 1;
-            }
-            txn.commit().await?;
-        }
-        Ok(raised)
-    }
-
-    /// Removes names and contacts of participants once `retention` has passed since their date;
-    /// status, places, channel and attendance stay for the statistics.
-    pub async fn anonymise_past_bookings(
-        &self,
-        retention: chrono::Duration,
-        now: DateTime<Utc>,
-    ) -> Result<u64, BookingError> {
-        let old_dates: Vec<i32> = offer_date::Entity::find()
-            .select_only()
-            .column(offer_date::Column::Id)
-            .filter(offer_date::Column::EndsAt.lt(now - retention))
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut total = 0;
-        for chunk in old_dates.chunks(500) {
-            total += booking::Entity::update_many()
-                .col_expr(booking::Column::Name, Expr::value(""))
-                .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
-                .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
-                .col_expr(
-                    booking::Column::ManageToken,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
-                .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
-                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
-                .filter(booking::Column::AnonymisedAt.is_null())
-                .exec(&self.db)
-                .await?
-                .rows_affected;
-        }
-        Ok(total)
-    }
 }

@@ -1,0 +1,311 @@
+//! Jobs on whole dates: the provider cancels or changes a date, reminders, decision tasks before a
+//! date below its minimum, and anonymising past bookings. Run by providers or by the scheduler.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+
+use super::{BookingError, Desk, active_bookings, lock_date};
+use crate::{
+    db::{
+        begin_write,
+        entities::{booking, booking_reminder, offer, offer_date, staff_task},
+    },
+    domain::{booking::BookingStatus, offer::DateStatus},
+    mail::compose::BookingMail,
+};
+
+enum Reminder {
+    /// This run sends it.
+    Claimed,
+    /// Sent before (by this or another instance) for the date as it is now.
+    AlreadySent,
+    /// The booking had a reminder today already (for another session); it waits for tomorrow.
+    NotToday,
+}
+
+/// Claims the reminder of `booking_id` for `date` by inserting its row: unique per booking, date and
+/// revision, and per booking and day, so two instances never send it twice, and nobody gets two
+/// reminders on one day.
+async fn claim_reminder(
+    txn: &DatabaseTransaction,
+    booking_id: i64,
+    date: &offer_date::Model,
+    today: &str,
+    now: DateTime<Utc>,
+) -> Result<Reminder, DbErr> {
+    let inserted = booking_reminder::Entity::insert(booking_reminder::ActiveModel {
+        booking_id: Set(booking_id),
+        date_id: Set(date.id),
+        revision: Set(date.revision),
+        reminded_on: Set(today.to_owned()),
+        sent_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::new().do_nothing().to_owned())
+    .exec_without_returning(txn)
+    .await?;
+    if inserted == 1 {
+        return Ok(Reminder::Claimed);
+    }
+    let sent_for_date = booking_reminder::Entity::find()
+        .filter(booking_reminder::Column::BookingId.eq(booking_id))
+        .filter(booking_reminder::Column::DateId.eq(date.id))
+        .filter(booking_reminder::Column::Revision.eq(date.revision))
+        .count(txn)
+        .await?
+        > 0;
+    Ok(if sent_for_date {
+        Reminder::AlreadySent
+    } else {
+        Reminder::NotToday
+    })
+}
+
+impl Desk {
+    /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them).
+    pub async fn cancel_date(
+        &self,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let date = lock_date(&txn, date_id).await?;
+        if date.status.is_cancelled() {
+            return Ok(0);
+        }
+        if let Some(lead) = date.series_lead_id {
+            // One session of a course booked as a whole: its people are the lead date's.
+            offer_date::Entity::update_many()
+                .col_expr(
+                    offer_date::Column::Status,
+                    Expr::value(DateStatus::Cancelled),
+                )
+                .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
+                .filter(offer_date::Column::Id.eq(date_id))
+                .exec(&txn)
+                .await?;
+            let people = active_bookings(&txn, lead).await?;
+            for person in &people {
+                self.notify_session(
+                    &txn,
+                    BookingMail::SessionCancelled,
+                    person,
+                    date_id,
+                    now,
+                    true,
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            return Ok(people.len());
+        }
+        // The first date of a course cancels the whole course: every session goes with it.
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::Status,
+                Expr::value(DateStatus::Cancelled),
+            )
+            .col_expr(
+                offer_date::Column::Revision,
+                Expr::col(offer_date::Column::Revision).add(1),
+            )
+            .filter(
+                Condition::any()
+                    .add(offer_date::Column::Id.eq(date_id))
+                    .add(offer_date::Column::SeriesLeadId.eq(date_id)),
+            )
+            .exec(&txn)
+            .await?;
+        let people = active_bookings(&txn, date_id).await?;
+        for person in &people {
+            self.notify(&txn, BookingMail::DateCancelled, person, now, true)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(people.len())
+    }
+
+    /// Tells everyone booked or waiting that the date changed (time, place); the calendar entry they get
+    /// replaces the old one (same UID, higher SEQUENCE).
+    pub async fn announce_change(
+        &self,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        // A session of a course booked as a whole: its people are the first date's, and the mail
+        // names the session that moved.
+        let lead = offer_date::Entity::find_by_id(date_id)
+            .one(&txn)
+            .await?
+            .and_then(|d| d.series_lead_id);
+        let people = active_bookings(&txn, lead.unwrap_or(date_id)).await?;
+        for person in &people {
+            match lead {
+                Some(_) => {
+                    self.notify_session(&txn, BookingMail::SessionMoved, person, date_id, now, true)
+                        .await?
+                }
+                None => {
+                    self.notify(&txn, BookingMail::DateChanged, person, now, true)
+                        .await?
+                }
+            }
+        }
+        txn.commit().await?;
+        Ok(people.len())
+    }
+
+    /// Reminder mails for dates starting within `before`: before a single date, and before every
+    /// session of a course booked as a whole (its people are the first date's). Each booking is
+    /// reminded once per date, and at most once a calendar day: a reminder that would be the second
+    /// that day waits for the next run on the following day. A date counts as done
+    /// (`reminder_sent_at`) once nobody is left waiting for its reminder.
+    pub async fn send_reminders(
+        &self,
+        before: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let due = offer_date::Entity::find()
+            .filter(offer_date::Column::ReminderSentAt.is_null())
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::StartsAt.lte(now + before))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .order_by_asc(offer_date::Column::Id)
+            .all(&self.db)
+            .await?;
+        let today = now
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive()
+            .to_string();
+        let mut sent = 0;
+        for date in due {
+            let txn = begin_write(&self.db).await?;
+            let people = booking::Entity::find()
+                .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
+                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
+                .order_by_asc(booking::Column::Id)
+                .all(&txn)
+                .await?;
+            let mut waiting = false;
+            for person in &people {
+                match claim_reminder(&txn, person.id, &date, &today, now).await? {
+                    Reminder::Claimed => {
+                        match date.series_lead_id {
+                            Some(_) => {
+                                self.notify_session(
+                                    &txn,
+                                    BookingMail::SessionReminder,
+                                    person,
+                                    date.id,
+                                    now,
+                                    false,
+                                )
+                                .await?
+                            }
+                            None => {
+                                self.notify(&txn, BookingMail::Reminder, person, now, false)
+                                    .await?
+                            }
+                        }
+                        sent += 1;
+                    }
+                    Reminder::AlreadySent => {}
+                    Reminder::NotToday => waiting = true,
+                }
+            }
+            if !waiting {
+                offer_date::Entity::update_many()
+                    .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
+                    .filter(offer_date::Column::Id.eq(date.id))
+                    .filter(offer_date::Column::ReminderSentAt.is_null())
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+        }
+        Ok(sent)
+    }
+
+    /// Dates below their minimum at the decision date: staff get one task to confirm or cancel.
+    pub async fn raise_decision_tasks(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let due = offer_date::Entity::find()
+            .filter(offer_date::Column::DecidedAt.is_null())
+            .filter(offer_date::Column::DecisionAt.lte(now))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+            .all(&self.db)
+            .await?;
+        let mut raised = 0;
+        for date in due {
+            let txn = begin_write(&self.db).await?;
+            let claimed = offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::DecidedAt, Expr::value(now))
+                .filter(offer_date::Column::Id.eq(date.id))
+                .filter(offer_date::Column::DecidedAt.is_null())
+                .exec(&txn)
+                .await?
+                .rows_affected
+                == 1;
+            if claimed && date.booked_places < date.min_participants {
+                let offer = offer::Entity::find_by_id(date.offer_id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(BookingError::DateNotFound)?;
+                staff_task::ActiveModel {
+                    organisation_id: Set(offer.organisation_id),
+                    date_id: Set(Some(date.id)),
+                    booking_id: Set(None),
+                    kind: Set("decide-minimum".into()),
+                    created_at: Set(now),
+                    done_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                raised += 1;
+            }
+            txn.commit().await?;
+        }
+        Ok(raised)
+    }
+
+    /// Removes names and contacts of participants once `retention` has passed since their date;
+    /// status, places, channel and attendance stay for the statistics.
+    pub async fn anonymise_past_bookings(
+        &self,
+        retention: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<u64, BookingError> {
+        let old_dates: Vec<i32> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::Id)
+            .filter(offer_date::Column::EndsAt.lt(now - retention))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut total = 0;
+        for chunk in old_dates.chunks(500) {
+            total += booking::Entity::update_many()
+                .col_expr(booking::Column::Name, Expr::value(""))
+                .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
+                .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
+                .col_expr(
+                    booking::Column::ManageToken,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
+                .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
+                .filter(booking::Column::AnonymisedAt.is_null())
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        Ok(total)
+    }
+}

@@ -1,0 +1,199 @@
+//! The waiting list: freed places go to it strictly in arrival order; an entry that needs more places
+//! than are free gets an offer of the free ones and holds them for a while.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, sea_query::Expr,
+};
+
+use super::{
+    BookingError, Desk, bookable_limit, by_token, change_from, lock_and_reread, lock_date,
+    set_booked, waiting_count,
+};
+use crate::{
+    db::{
+        begin_write,
+        entities::{booking, offer_date},
+    },
+    domain::booking::{BookingStatus, Channel},
+    mail::compose::BookingMail,
+};
+
+impl Desk {
+    /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
+    /// than are free is offered the free ones and holds them until it answers or the offer expires; only
+    /// then may later, smaller entries move ahead. Returns the promoted entries.
+    pub async fn fill_from_waiting_list(
+        &self,
+        txn: &DatabaseTransaction,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, BookingError> {
+        let date = lock_date(txn, date_id).await?;
+        if date.status.is_cancelled() || date.starts_at <= now {
+            return Ok(Vec::new());
+        }
+        let limit = bookable_limit(&date, Channel::Online, now);
+        let mut booked = date.booked_places;
+        let mut promoted = Vec::new();
+        let waiting = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(date_id))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
+            .order_by_asc(booking::Column::Id)
+            .all(txn)
+            .await?;
+        for entry in waiting {
+            let free = limit - booked;
+            if free <= 0 {
+                break;
+            }
+            if entry.places <= free {
+                booked += entry.places;
+                let mut update: booking::ActiveModel = entry.clone().into();
+                update.status = Set(BookingStatus::Confirmed);
+                update.offered_places = Set(None);
+                update.offer_expires_at = Set(None);
+                let confirmed = update.update(txn).await?;
+                self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
+                    .await?;
+                promoted.push(entry.id);
+                continue;
+            }
+            match entry.offer_expires_at {
+                // An open offer holds its places; nobody behind it moves.
+                Some(expires) if expires > now => break,
+                // Offer declined or expired: later entries may go ahead.
+                Some(_) => continue,
+                None => {
+                    let mut update: booking::ActiveModel = entry.clone().into();
+                    update.offered_places = Set(Some(free));
+                    update.offer_expires_at = Set(Some(now + self.offer_hold));
+                    let offered = update.update(txn).await?;
+                    self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
+                        .await?;
+                    break;
+                }
+            }
+        }
+        set_booked(txn, date_id, booked).await?;
+        Ok(promoted)
+    }
+
+    /// The person takes the places offered to them (fewer than they asked for), or declines and keeps
+    /// waiting for the full number.
+    pub async fn answer_offer(
+        &self,
+        cancel_token: &str,
+        accept: bool,
+        now: DateTime<Utc>,
+    ) -> Result<BookingStatus, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let seen = by_token(&txn, cancel_token).await?;
+        let (date, found) = lock_and_reread(&txn, &seen).await?;
+        let (offered, promoted) = match (
+            found.offered_places,
+            found.offer_expires_at,
+            found.status.promote(),
+        ) {
+            (Some(places), Some(expires), Some(promoted)) if expires > now => (places, promoted),
+            _ => return Err(BookingError::NoOpenOffer),
+        };
+        // Only the answer that finds the offer still open changes anything.
+        let open = |update: sea_orm::UpdateMany<booking::Entity>| {
+            update
+                .filter(booking::Column::OfferedPlaces.eq(offered))
+                .filter(booking::Column::OfferExpiresAt.gt(now))
+        };
+        let status = if accept {
+            let update = booking::Entity::update_many()
+                .col_expr(booking::Column::Places, Expr::value(offered))
+                .col_expr(booking::Column::Status, Expr::value(promoted))
+                .col_expr(
+                    booking::Column::OfferedPlaces,
+                    Expr::value(Option::<i32>::None),
+                )
+                .col_expr(
+                    booking::Column::OfferExpiresAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+            if !change_from(&txn, &found, open(update)).await? {
+                return Err(BookingError::NoOpenOffer);
+            }
+            set_booked(&txn, date.id, date.booked_places + offered).await?;
+            let confirmed = booking::Model {
+                places: offered,
+                status: promoted,
+                offered_places: None,
+                offer_expires_at: None,
+                ..found
+            };
+            self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
+                .await?;
+            promoted
+        } else {
+            let update = booking::Entity::update_many()
+                .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
+            if !change_from(&txn, &found, open(update)).await? {
+                return Err(BookingError::NoOpenOffer);
+            }
+            self.fill_from_waiting_list(&txn, date.id, now).await?;
+            BookingStatus::Waitlisted
+        };
+        txn.commit().await?;
+        Ok(status)
+    }
+
+    /// Gives places that became free (capacity raised by staff) to the waiting list.
+    pub async fn refill(&self, date_id: i32, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+        txn.commit().await?;
+        Ok(promoted)
+    }
+
+    /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
+    /// looks at releases of the last day, so a stopped instance catches up.
+    pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let dates: Vec<i32> = offer_date::Entity::find()
+            .select_only()
+            .column(offer_date::Column::Id)
+            .filter(offer_date::Column::WalkInPlaces.gt(0))
+            .filter(offer_date::Column::WalkInReleaseAt.lte(now))
+            .filter(offer_date::Column::WalkInReleaseAt.gt(now - chrono::Duration::days(1)))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut promoted = 0;
+        for date_id in dates {
+            if waiting_count(&self.db, date_id).await? == 0 {
+                continue;
+            }
+            let txn = begin_write(&self.db).await?;
+            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+            txn.commit().await?;
+        }
+        Ok(promoted)
+    }
+
+    /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.
+    pub async fn expire_offers(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let dates: Vec<i32> = booking::Entity::find()
+            .select_only()
+            .column(booking::Column::DateId)
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
+            .filter(booking::Column::OfferExpiresAt.lte(now))
+            .filter(booking::Column::OfferExpiresAt.gt(now - chrono::Duration::days(1)))
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut promoted = 0;
+        for date_id in dates {
+            let txn = begin_write(&self.db).await?;
+            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+            txn.commit().await?;
+        }
+        Ok(promoted)
+    }
+}

@@ -1,0 +1,384 @@
+//! The providers' back office: offers and their dates, participant lists, attendance and staff tasks.
+//! Every function takes the organisations the user manages and refuses anything outside them.
+//! Offers here; their dates in `dates`, participants and attendance in `participants`, staff tasks
+//! in `tasks`.
+use chrono::{DateTime, Duration, Utc};
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::{audit, sessions};
+use crate::policy::in_scope;
+use crate::{
+    db::entities::{offer, offer_date, organisation, venue},
+    domain::offer::{OfferForm, OfferInput, OfferKind, OfferStatus, Support, search_text},
+};
+
+mod dates;
+mod participants;
+mod tasks;
+
+pub use dates::{DateRow, add_date, add_session, change_date, dates};
+pub use participants::{
+    Participant, SessionAttendanceRow, StaffBooking, attendance_by_session, booking,
+    booking_in_scope, participants, participants_at, participants_of_date, set_attendance,
+};
+pub use tasks::{TaskRow, complete_task, open_tasks};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfferAdminError {
+    #[error("not found or not managed by this user")]
+    NotFound,
+    /// A field-level refusal; the message id names the reason.
+    #[error("refused: {field}: {message}")]
+    Refused {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Walk-in places are released for online booking this long before the date.
+pub const WALK_IN_RELEASE: Duration = Duration::hours(24);
+/// The decision on a date below its minimum is due this long before it (VHS practice).
+pub const DECISION_BEFORE: Duration = Duration::days(14);
+
+#[derive(Debug, Serialize)]
+pub struct OfferRow {
+    pub id: i32,
+    pub title: String,
+    pub status: OfferStatus,
+    pub organisation_name: String,
+    pub dates: usize,
+    pub next_date: Option<DateTime<Utc>>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+) -> Result<Vec<OfferRow>, DbErr> {
+    let mut query = offer::Entity::find().order_by_asc(offer::Column::Title);
+    if let Some(ids) = scope {
+        query = query.filter(offer::Column::OrganisationId.is_in(ids.clone()));
+    }
+    let offers = query.all(db).await?;
+    let orgs = organisation::Entity::find().all(db).await?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for o in offers {
+        let dates = offer_date::Entity::find()
+            .filter(offer_date::Column::OfferId.eq(o.id))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .all(db)
+            .await?;
+        rows.push(OfferRow {
+            next_date: dates.iter().map(|d| d.starts_at).find(|s| *s > now),
+            dates: dates.len(),
+            organisation_name: orgs
+                .iter()
+                .find(|org| org.id == o.organisation_id)
+                .map(|org| org.name.clone())
+                .unwrap_or_default(),
+            id: o.id,
+            title: o.title,
+            status: o.status,
+        });
+    }
+    Ok(rows)
+}
+
+/// An offer the user manages.
+async fn managed_offer(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<offer::Model, OfferAdminError> {
+    offer::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|o| in_scope(scope, o.organisation_id))
+        .ok_or(OfferAdminError::NotFound)
+}
+
+/// What the back office shows of an offer above its form and dates.
+#[derive(Debug, Serialize)]
+pub struct OfferHead {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub kind: OfferKind,
+    pub status: OfferStatus,
+}
+
+/// An offer the user manages.
+pub async fn offer(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<OfferHead, OfferAdminError> {
+    let found = managed_offer(db, scope, id).await?;
+    Ok(OfferHead {
+        id: found.id,
+        slug: found.slug,
+        title: found.title,
+        kind: found.kind,
+        status: found.status,
+    })
+}
+
+/// The form of an offer the user manages, filled in with what is stored.
+pub async fn offer_form(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<OfferForm, OfferAdminError> {
+    let offer = managed_offer(db, scope, id).await?;
+    let support = offer.support_offered.unwrap_or_default();
+    let checked = |wanted: Support| {
+        let held = support.split(',').any(|k| k == wanted.key());
+        if held { "1" } else { "" }.to_owned()
+    };
+    Ok(OfferForm {
+        support_gebaerdensprache: checked(Support::SignLanguage),
+        support_hoerschleife: checked(Support::HearingLoop),
+        support_begleitung: checked(Support::Companion),
+        title: offer.title,
+        description: offer.description,
+        topic: offer.topic,
+        level: offer.level,
+        target_group: offer.target_group,
+        venue: offer.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+        online_url: offer.online_url.unwrap_or_default(),
+        what_to_bring: offer.what_to_bring,
+        accessibility_notes: offer.accessibility_notes,
+        price: format!("{},{:02}", offer.price_cents / 100, offer.price_cents % 100),
+        kind: offer.kind.key().to_owned(),
+        agenda: offer.agenda.unwrap_or_default(),
+        audience: offer.audience.unwrap_or_default(),
+        no_registration: if offer.registration_required { "" } else { "1" }.into(),
+    })
+}
+
+/// A date of an offer the user manages, with its offer.
+pub async fn date(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<(offer_date::Model, offer::Model), OfferAdminError> {
+    let date = offer_date::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
+    let offer = managed_offer(db, scope, date.offer_id).await?;
+    Ok((date, offer))
+}
+
+/// Organisations the user may create offers for, with their venues.
+pub async fn organisations(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+) -> Result<Vec<(organisation::Model, Vec<venue::Model>)>, DbErr> {
+    let mut query = organisation::Entity::find().order_by_asc(organisation::Column::Name);
+    if let Some(ids) = scope {
+        query = query.filter(organisation::Column::Id.is_in(ids.clone()));
+    }
+    let mut out = Vec::new();
+    for org in query.all(db).await? {
+        let venues = venue::Entity::find()
+            .filter(venue::Column::OrganisationId.eq(org.id))
+            .order_by_asc(venue::Column::Name)
+            .all(db)
+            .await?;
+        out.push((org, venues));
+    }
+    Ok(out)
+}
+
+async fn check_venue(
+    db: &DatabaseConnection,
+    organisation_id: i32,
+    input: &OfferInput,
+) -> Result<(), OfferAdminError> {
+    if let Some(venue_id) = input.venue_id {
+        let owned = venue::Entity::find_by_id(venue_id)
+            .one(db)
+            .await?
+            .is_some_and(|v| v.organisation_id == organisation_id);
+        if !owned {
+            return Err(OfferAdminError::Refused {
+                field: "venue",
+                message: "error-venue-invalid",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn slug_for(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.to_lowercase().chars() {
+        match c {
+            'ä' => slug.push_str("ae"),
+            'ö' => slug.push_str("oe"),
+            'ü' => slug.push_str("ue"),
+            'ß' => slug.push_str("ss"),
+            c if c.is_ascii_alphanumeric() => slug.push(c),
+            _ if !slug.ends_with('-') && !slug.is_empty() => slug.push('-'),
+            _ => {}
+        }
+    }
+    let stem: String = slug.trim_end_matches('-').chars().take(48).collect();
+    // A short random tail keeps slugs unique without asking the database first.
+    format!(
+        "{}-{}",
+        stem.trim_end_matches('-'),
+        &sessions::random_token()[..6].to_lowercase()
+    )
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    organisation_id: i32,
+    input: OfferInput,
+) -> Result<i32, OfferAdminError> {
+    if !in_scope(scope, organisation_id) {
+        return Err(OfferAdminError::NotFound);
+    }
+    check_venue(db, organisation_id, &input).await?;
+    let txn = db.begin().await?;
+    let created = offer::ActiveModel {
+        slug: Set(slug_for(&input.title)),
+        organisation_id: Set(organisation_id),
+        kind: Set(input.kind),
+        language: Set("de".into()),
+        status: Set(OfferStatus::Draft),
+        created_at: Set(Utc::now()),
+        ..apply(<offer::ActiveModel as Default>::default(), input)
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.create",
+        &format!("offer:{}", created.id),
+        &created.title,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+fn apply(mut model: offer::ActiveModel, input: OfferInput) -> offer::ActiveModel {
+    model.search_text = Set(search_text(&input.title, &input.description));
+    model.title = Set(input.title);
+    model.description = Set(input.description);
+    model.topic = Set(input.topic.key().to_owned());
+    model.level = Set(input.level.key().to_owned());
+    model.target_group = Set(input.target_group.key().to_owned());
+    model.venue_id = Set(input.venue_id);
+    model.online_url = Set(input.online_url.map(|u| u.to_string()));
+    model.what_to_bring = Set(input.what_to_bring);
+    model.accessibility_notes = Set(input.accessibility_notes);
+    model.price_cents = Set(input.price_cents);
+    model.agenda = Set(input.agenda);
+    model.audience = Set(input.audience);
+    model.registration_required = Set(input.registration_required);
+    model.support_offered = Set(Some(
+        input
+            .support
+            .iter()
+            .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+    .filter(|s| !s.is_empty()));
+    model
+}
+
+/// Saves the offer; returns whether the place changed, so booked people can be told.
+pub async fn update(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+    input: OfferInput,
+) -> Result<bool, OfferAdminError> {
+    let existing = managed_offer(db, scope, id).await?;
+    check_venue(db, existing.organisation_id, &input).await?;
+    let place_changed = existing.venue_id != input.venue_id
+        || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
+    let txn = db.begin().await?;
+    apply(existing.into(), input).update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.update",
+        &format!("offer:{id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(place_changed)
+}
+
+/// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+    status: OfferStatus,
+) -> Result<(), OfferAdminError> {
+    let existing = managed_offer(db, scope, id).await?;
+    let txn = db.begin().await?;
+    let mut model: offer::ActiveModel = existing.into();
+    model.status = Set(status);
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        &format!("offer.{status}"),
+        &format!("offer:{id}"),
+        "",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A copy as a draft without dates, for next term's course.
+pub async fn copy(
+    db: &DatabaseConnection,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+) -> Result<i32, OfferAdminError> {
+    let existing = managed_offer(db, scope, id).await?;
+    let txn = db.begin().await?;
+    let copy = offer::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        slug: Set(slug_for(&existing.title)),
+        status: Set(OfferStatus::Draft),
+        created_at: Set(Utc::now()),
+        ..existing.clone().into()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        "offer.copy",
+        &format!("offer:{}", copy.id),
+        &format!("from offer:{id}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(copy.id)
+}

@@ -1,0 +1,439 @@
+//! A date's pages in the back office: adding and changing dates and sessions, the date with its
+//! participants, bookings by staff, attendance, cancelling, the participant list as CSV.
+use actix_web::{HttpResponse, http::header, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{follow_dates, internal, sheet_error, staff};
+use crate::web::handlers::{local, see_other};
+use crate::web::notice::{Done, see_other_done};
+use crate::{
+    domain::{
+        FieldErrors,
+        booking::{BookingRequest, Channel},
+        offer::{DateForm, DateInput},
+    },
+    export::{
+        spreadsheet::{CsvSheet, Numbers},
+        writers::ColumnType,
+    },
+    i18n::{DateStyle, format_instant},
+    services::{
+        booking::BookingError,
+        catalogue,
+        offer_admin::{self, OfferAdminError},
+    },
+    web::{errors::WebError, page::Page},
+};
+
+async fn date_form_page(
+    page: &Page,
+    offer_id: i32,
+    date_id: Option<i32>,
+    form: &DateForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    session_form_page(page, offer_id, date_id, None, form, errors).await
+}
+
+async fn session_form_page(
+    page: &Page,
+    offer_id: i32,
+    date_id: Option<i32>,
+    session_of: Option<i32>,
+    form: &DateForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("session_of", &session_of);
+    ctx.insert("offer_id", &offer_id);
+    ctx.insert("date_id", &date_id);
+    ctx.insert("form", form);
+    page.render_form("offer_admin/date_form.html", ctx, errors)
+}
+
+pub async fn new_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    offer_admin::offer(&page.state().db, &scope, *id).await?;
+    let form = DateForm {
+        start: "10:00".into(),
+        end: "11:30".into(),
+        capacity: "10".into(),
+        max_places: "2".into(),
+        min_participants: "0".into(),
+        walk_in_places: "0".into(),
+        ..Default::default()
+    };
+    date_form_page(&page, *id, None, &form, &FieldErrors::default()).await
+}
+
+pub async fn add_date(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::offer(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => {
+            let date_id =
+                offer_admin::add_date(&page.state().db, &scope, user.id, *id, input).await?;
+            Ok(see_other_done(
+                &format!("/verwaltung/termine/{date_id}"),
+                Done::DateAdded,
+            ))
+        }
+        Err(errors) => date_form_page(&page, *id, None, &form, &errors).await,
+    }
+}
+
+pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
+        return Err(WebError::NotFound);
+    }
+    let form = DateForm {
+        day: local(lead.starts_at + chrono::Duration::days(7), "%Y-%m-%d"),
+        start: local(lead.starts_at, "%H:%M"),
+        end: local(lead.ends_at, "%H:%M"),
+        ..Default::default()
+    };
+    session_form_page(
+        &page,
+        offer.id,
+        None,
+        Some(lead.id),
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn add_session(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let mut form = form.into_inner();
+    // A session shares the first date's places and rules; only its time is entered.
+    form.capacity = lead.capacity.to_string();
+    form.max_places = lead.max_places_per_booking.to_string();
+    form.min_participants = "0".into();
+    form.walk_in_places = "0".into();
+    let input = match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => input,
+        Err(errors) => {
+            return session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await;
+        }
+    };
+    match offer_admin::add_session(&page.state().db, &scope, user.id, lead.id, input).await {
+        Ok(session_id) => {
+            page.state()
+                .booking_desk()
+                .announce_change(session_id, Utc::now())
+                .await
+                .map_err(internal)?;
+            Ok(see_other_done(
+                &format!("/verwaltung/termine/{}", lead.id),
+                Done::SessionAdded,
+            ))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let (date, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    if date.status.is_cancelled() || date.starts_at <= Utc::now() {
+        return Ok(see_other(format!("/verwaltung/termine/{id}")));
+    }
+    let form = DateForm {
+        day: local(date.starts_at, "%Y-%m-%d"),
+        start: local(date.starts_at, "%H:%M"),
+        end: local(date.ends_at, "%H:%M"),
+        capacity: date.capacity.to_string(),
+        max_places: date.max_places_per_booking.to_string(),
+        min_participants: date.min_participants.to_string(),
+        walk_in_places: date.walk_in_places.to_string(),
+    };
+    date_form_page(
+        &page,
+        offer.id,
+        Some(date.id),
+        &form,
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn change_date(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<DateForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    let input = match DateInput::parse(&form, Utc::now()) {
+        Ok(input) => input,
+        Err(errors) => return date_form_page(&page, offer.id, Some(*id), &form, &errors).await,
+    };
+    match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input).await {
+        Ok(time_changed) => {
+            let desk = page.state().booking_desk();
+            if time_changed {
+                desk.announce_change(*id, Utc::now())
+                    .await
+                    .map_err(internal)?;
+                follow_dates(&page, offer.id).await?;
+            }
+            // More places (or fewer held for walk-ins) go to the waiting list at once.
+            desk.refill(*id, Utc::now()).await.map_err(internal)?;
+            let done = if time_changed {
+                Done::DateMoved
+            } else {
+                Done::DateChanged
+            };
+            Ok(see_other_done(&format!("/verwaltung/termine/{id}"), done))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            date_form_page(&page, offer.id, Some(*id), &form, &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+pub struct StaffBookingForm {
+    name: String,
+    phone: String,
+    email: String,
+    places: String,
+}
+
+async fn date_page(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    date_id: i32,
+    form: &StaffBookingForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let (date, offer) = offer_admin::date(db, scope, date_id).await?;
+    let entry = catalogue::date(db, date.id, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let mut ctx = page.form_context();
+    ctx.insert("entry", &entry);
+    ctx.insert("offer_id", &offer.id);
+    ctx.insert(
+        "participants",
+        // The sessions of a course booked as a whole share the first date's participants; each
+        // session has its own attendance.
+        &offer_admin::participants_at(db, &date).await?,
+    );
+    ctx.insert(
+        "attendance_by_session",
+        &offer_admin::attendance_by_session(db, &date).await?,
+    );
+    ctx.insert("series_lead_id", &date.series_lead_id);
+    ctx.insert("sessions", &catalogue::sessions_of(db, date.id).await?);
+    ctx.insert("past", &(date.starts_at <= Utc::now()));
+    ctx.insert(
+        "helper_shifts",
+        &page.state().volunteer_desk().for_date(date.id).await?,
+    );
+    ctx.insert("form", form);
+    page.render_form("offer_admin/date.html", ctx, errors)
+}
+
+pub async fn show_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let form = StaffBookingForm {
+        places: "1".into(),
+        ..Default::default()
+    };
+    date_page(&page, &scope, *id, &form, &FieldErrors::default()).await
+}
+
+/// A booking for a person who called or came to the counter; a phone number is enough.
+pub async fn staff_booking(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<StaffBookingForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::date(&page.state().db, &scope, *id).await?;
+    let form = form.into_inner();
+    let mut request = match BookingRequest::parse(
+        &form.name,
+        &form.email,
+        &form.phone,
+        &form.places,
+        Channel::Staff,
+    ) {
+        Ok(request) => request,
+        Err(errors) => return date_page(&page, &scope, *id, &form, &errors).await,
+    };
+    request.language = page.language;
+    let mut errors = FieldErrors::default();
+    match page
+        .state()
+        .booking_desk()
+        .book(*id, request, Utc::now())
+        .await
+    {
+        Ok(booked) => {
+            crate::services::audit::record(
+                &page.state().db,
+                Some(user.id),
+                "booking.staff",
+                &format!("booking:{}", booked.booking_id),
+                "",
+            )
+            .await?;
+            return Ok(see_other(format!(
+                "/verwaltung/buchungen/{}/beleg",
+                booked.booking_id
+            )));
+        }
+        Err(BookingError::TooManyPlaces) => errors.add("places", "error-places-over-limit"),
+        Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate"),
+        Err(BookingError::NotBookable(reason)) => errors.add("name", reason),
+        Err(e) => return Err(internal(e)),
+    }
+    date_page(&page, &scope, *id, &form, &errors).await
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    booking: i64,
+    #[serde(default)]
+    attendance: String,
+}
+
+pub async fn attendance(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<AttendanceForm>,
+) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let value = match form.attendance.as_str() {
+        "present" => Some("present"),
+        "absent" => Some("absent"),
+        _ => None,
+    };
+    offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value).await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{id}#teilnehmende"),
+        Done::AttendanceSaved,
+    ))
+}
+
+pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let told = page
+        .state()
+        .booking_desk()
+        .cancel_date(*id, Utc::now())
+        .await
+        .map_err(internal)?;
+    follow_dates(&page, offer.id).await?;
+    crate::services::audit::record(
+        &page.state().db,
+        Some(user.id),
+        "date.cancel",
+        &format!("date:{id}"),
+        &format!("{told} bookings informed"),
+    )
+    .await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/termine/{id}"),
+        Done::DateCancelled,
+    ))
+}
+
+/// Participant list as CSV through the shared spreadsheet writer (UTF-8 with BOM, translated headers,
+/// names and contacts from public forms kept from being read as formulas).
+pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let (date, offer) = offer_admin::date(db, &scope, *id).await?;
+    let header = [
+        ("participants-csv-name", ColumnType::Text),
+        ("participants-csv-phone", ColumnType::Text),
+        ("participants-csv-email", ColumnType::Text),
+        ("participants-csv-places", ColumnType::Integer),
+        ("participants-csv-status", ColumnType::Text),
+        ("participants-csv-channel", ColumnType::Text),
+        ("participants-csv-attendance", ColumnType::Text),
+        ("participants-csv-booked-at", ColumnType::Text),
+    ];
+    let mut sheet = CsvSheet::new(
+        Vec::new(),
+        true,
+        Numbers::Local(page.language),
+        header.map(|(key, kind)| (page.t(key), kind)),
+    )
+    .map_err(sheet_error)?;
+    let participants = offer_admin::participants_at(db, &date).await?;
+    let rows = participants.len();
+    for p in participants {
+        let booked = format!(
+            "{} {}",
+            format_instant(p.created_at, page.language, DateStyle::Short),
+            format_instant(p.created_at, page.language, DateStyle::Time)
+        );
+        sheet
+            .write_row(&[
+                p.name.into(),
+                p.phone.into(),
+                p.email.into(),
+                p.places.into(),
+                page.t(&format!("booking-status-{}", p.status)).into(),
+                page.t(&format!("channel-{}", p.channel)).into(),
+                p.attendance
+                    .map(|a| page.t(&format!("attendance-{a}")))
+                    .into(),
+                booked.into(),
+            ])
+            .map_err(sheet_error)?;
+    }
+    let body = sheet.into_inner().map_err(sheet_error)?;
+    // Names and contacts leave the portal with this file.
+    crate::services::audit::record(
+        db,
+        Some(user.id),
+        "participants.downloaded",
+        &format!("date:{}", date.id),
+        &format!("{rows} rows"),
+    )
+    .await?;
+    let file = format!(
+        "teilnehmende-{}-{}.csv",
+        offer.slug,
+        local(date.starts_at, "%Y-%m-%d")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}

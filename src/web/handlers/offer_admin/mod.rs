@@ -1,0 +1,340 @@
+//! Back office for providers: offers, dates, participants, attendance, bookings by phone or at the
+//! counter, and tasks. Scoped to the organisations the signed-in user manages.
+//!
+//! Offers and tasks here; a date's pages (forms, participants, attendance, bookings by staff) in
+//! `dates`; a single booking's receipt, address and cancellation in `bookings`.
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::see_other;
+use crate::web::notice::{Done, see_other_done};
+use crate::{
+    domain::{
+        FieldErrors, Role,
+        account::CurrentUser,
+        offer::{Level, OfferForm, OfferInput, OfferKind, OfferStatus, TargetGroup, Topic},
+    },
+    export::writers::WriteError,
+    policy,
+    services::{
+        booking::BookingError,
+        offer_admin::{self, OfferAdminError},
+    },
+    web::{errors::WebError, page::Page},
+};
+
+mod bookings;
+mod dates;
+
+pub use bookings::{address_form, cancel_booking, correct_address, receipt};
+pub use dates::{
+    add_date, add_session, attendance, cancel_date, change_date, edit_date_form, new_date_form,
+    new_session_form, participants_csv, show_date, staff_booking,
+};
+
+impl From<OfferAdminError> for WebError {
+    fn from(e: OfferAdminError) -> Self {
+        match e {
+            OfferAdminError::NotFound => WebError::NotFound,
+            OfferAdminError::Db(e) => WebError::Database(e),
+            refused @ OfferAdminError::Refused { .. } => WebError::Internal(refused.into()),
+        }
+    }
+}
+
+fn staff(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
+    let user = page.require(policy::can_manage_offers)?;
+    let scope = policy::managed_organisations(&user);
+    Ok((user, scope))
+}
+
+pub async fn list(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let db = &page.state().db;
+    let mut ctx = page.context();
+    ctx.insert("offers", &offer_admin::list(db, &scope).await?);
+    ctx.insert(
+        "open_tasks",
+        &offer_admin::open_tasks(db, &scope).await?.len(),
+    );
+    page.render("offer_admin/list.html", &ctx)
+}
+
+async fn offer_form_page(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    offer_id: Option<i32>,
+    form: &OfferForm,
+    organisation: &str,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
+    let mut ctx = page.form_context();
+    let organisations = offer_admin::organisations(db, scope).await?;
+    ctx.insert(
+        "organisations",
+        &organisations
+            .iter()
+            .map(|(o, _)| (o.id, o.name.clone()))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "venues",
+        &organisations
+            .iter()
+            .flat_map(|(o, venues)| {
+                venues
+                    .iter()
+                    .map(move |v| (v.id, format!("{}, {} ({})", v.name, v.town, o.name)))
+            })
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "kinds",
+        &OfferKind::ALL
+            .iter()
+            .map(|k| (k.key(), page.t(&format!("offer-kind-{}", k.key()))))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "levels",
+        &Level::ALL.iter().map(|l| l.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "target_groups",
+        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert("form", form);
+    ctx.insert("organisation", organisation);
+    ctx.insert("offer_id", &offer_id);
+    if let Some(id) = offer_id {
+        let offer = offer_admin::offer(db, scope, id).await?;
+        ctx.insert("offer_status", &offer.status);
+        ctx.insert("offer_slug", &offer.slug);
+        ctx.insert("offer_path", &offer.kind.page_of(&offer.slug));
+        ctx.insert("offer_title", &offer.title);
+        ctx.insert("dates", &offer_admin::dates(db, id).await?);
+    }
+    page.render_form("offer_admin/offer.html", ctx, errors)
+}
+
+pub async fn new_form(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    // Municipalities hold dialogue events, providers run courses; both can choose.
+    let form = OfferForm {
+        kind: if user_holds(&page, Role::MunicipalityEditor)
+            && !user_holds(&page, Role::ProviderStaff)
+        {
+            OfferKind::Dialogue
+        } else {
+            OfferKind::Course
+        }
+        .key()
+        .into(),
+        level: "einsteiger".into(),
+        target_group: "alle".into(),
+        price: "0".into(),
+        ..Default::default()
+    };
+    offer_form_page(&page, &scope, None, &form, "", &FieldErrors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct NewOfferForm {
+    #[serde(flatten)]
+    offer: OfferForm,
+    #[serde(default)]
+    organisation: String,
+}
+
+fn user_holds(page: &Page, role: Role) -> bool {
+    page.user().is_some_and(|u| u.has_role(role))
+}
+
+pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let form = form.into_inner();
+    let organisations = offer_admin::organisations(&page.state().db, &scope).await?;
+    // With one organisation there is nothing to choose.
+    let organisation_id = match organisations.as_slice() {
+        [(only, _)] => Some(only.id),
+        _ => form
+            .organisation
+            .parse::<i32>()
+            .ok()
+            .filter(|id| organisations.iter().any(|(o, _)| o.id == *id)),
+    };
+    let parsed = OfferInput::parse(&form.offer);
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if organisation_id.is_none() {
+        errors.add("organisation", "error-organisation-missing");
+    }
+    let (Ok(input), Some(organisation_id)) = (parsed, organisation_id) else {
+        return offer_form_page(
+            &page,
+            &scope,
+            None,
+            &form.offer,
+            &form.organisation,
+            &errors,
+        )
+        .await;
+    };
+    match offer_admin::create(&page.state().db, &scope, user.id, organisation_id, input).await {
+        Ok(id) => Ok(see_other_done(
+            &format!("/verwaltung/angebote/{id}"),
+            Done::OfferCreated,
+        )),
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            offer_form_page(
+                &page,
+                &scope,
+                None,
+                &form.offer,
+                &form.organisation,
+                &errors,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let form = offer_admin::offer_form(&page.state().db, &scope, *id).await?;
+    offer_form_page(&page, &scope, Some(*id), &form, "", &FieldErrors::default()).await
+}
+
+pub async fn update(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<OfferForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let form = form.into_inner();
+    let input = match OfferInput::parse(&form) {
+        Ok(input) => input,
+        Err(errors) => return offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await,
+    };
+    match offer_admin::update(&page.state().db, &scope, user.id, *id, input).await {
+        Ok(place_changed) => {
+            if place_changed {
+                let now = Utc::now();
+                for date in offer_admin::dates(&page.state().db, *id).await? {
+                    if date.starts_at > now && !date.status.is_cancelled() {
+                        page.state()
+                            .booking_desk()
+                            .announce_change(date.id, now)
+                            .await
+                            .map_err(internal)?;
+                    }
+                }
+            }
+            Ok(see_other_done(
+                &format!("/verwaltung/angebote/{id}"),
+                Done::OfferSaved,
+            ))
+        }
+        Err(OfferAdminError::Refused { field, message }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn internal(e: BookingError) -> WebError {
+    WebError::Internal(e.into())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn set_status(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let (status, done) = match form.action.as_str() {
+        "veroeffentlichen" => (OfferStatus::Published, Done::OfferPublished),
+        "zurueckziehen" => (OfferStatus::Draft, Done::OfferWithdrawn),
+        _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
+    };
+    offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await?;
+    Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done))
+}
+
+/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told) and the offer
+/// leaves the catalogue.
+pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let db = &page.state().db;
+    offer_admin::offer(db, &scope, *id).await?;
+    let now = Utc::now();
+    let desk = page.state().booking_desk();
+    for date in offer_admin::dates(db, *id).await? {
+        if date.starts_at > now && !date.status.is_cancelled() && date.series_lead_id.is_none() {
+            desk.cancel_date(date.id, now).await.map_err(internal)?;
+        }
+    }
+    follow_dates(&page, *id).await?;
+    offer_admin::set_status(db, &scope, user.id, *id, OfferStatus::Cancelled).await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/angebote/{id}"),
+        Done::OfferCancelled,
+    ))
+}
+
+/// Helper sessions follow their course dates: cancelled with them, moved with them.
+async fn follow_dates(page: &Page, offer_id: i32) -> Result<(), WebError> {
+    let ids: Vec<i32> = offer_admin::dates(&page.state().db, offer_id)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    page.state().volunteer_desk().follow_dates(&ids).await?;
+    Ok(())
+}
+
+pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    let copy = offer_admin::copy(&page.state().db, &scope, user.id, *id).await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/angebote/{copy}"),
+        Done::OfferCopied,
+    ))
+}
+
+/// A spreadsheet download that cannot be written is the portal's fault, not the person's.
+pub(crate) fn sheet_error(e: WriteError) -> WebError {
+    WebError::Internal(e.into())
+}
+
+pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, scope) = staff(&page)?;
+    let mut ctx = page.form_context();
+    ctx.insert(
+        "tasks",
+        &offer_admin::open_tasks(&page.state().db, &scope).await?,
+    );
+    page.render("offer_admin/tasks.html", &ctx)
+}
+
+pub async fn complete_task(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    let (user, scope) = staff(&page)?;
+    offer_admin::complete_task(&page.state().db, &scope, user.id, *id).await?;
+    Ok(see_other_done("/verwaltung/aufgaben", Done::TaskCompleted))
+}

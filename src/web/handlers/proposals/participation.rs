@@ -1,0 +1,329 @@
+//! A proposal's public page with support, follow and report, and the pages behind the mailed links
+//! that confirm a support or a follow or end a follow.
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::form_errors;
+use crate::{
+    domain::{Email, FieldErrors},
+    services::proposals::{self, FollowOutcome, Lookup, ProposalError, SupportOutcome},
+    web::{
+        errors::WebError,
+        handlers::see_other,
+        page::Page,
+        throttling::{self, Subject},
+    },
+};
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct ContactForm {
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FollowForm {
+    #[serde(rename = "follow-email")]
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    /// A short note after an action: `unterstuetzt`, `bestaetigen`, `schon`, `folgen`, `gemeldet` …
+    hinweis: String,
+}
+
+async fn render_show(
+    page: &Page,
+    id: i64,
+    errors: &FieldErrors,
+    email: &str,
+    notice: &str,
+) -> Result<HttpResponse, WebError> {
+    let found = match proposals::public(&page.state().db, id).await {
+        Ok(Lookup::Found(found)) => found,
+        Ok(Lookup::MergedInto(kept)) => return Ok(see_other(format!("/vorschlaege/{kept}"))),
+        Err(ProposalError::NotFound) => return Err(WebError::NotFound),
+        Err(e) => return Err(WebError::Internal(e.into())),
+    };
+    let mut ctx = page.form_context();
+    if let Some(event_id) = found.event_offer_id
+        && let Some(event) = proposals::event_link(&page.state().db, event_id).await?
+    {
+        ctx.insert("event_title", &event.title);
+        ctx.insert("event_path", &event.path);
+    }
+    ctx.insert("proposal", &found.proposal);
+    ctx.insert("history", &found.history);
+    ctx.insert("email", email);
+    let known_notices = [
+        "unterstuetzt",
+        "bestaetigen",
+        "schon-unterstuetzt",
+        "folgen",
+        "folgen-bestaetigen",
+        "schon-folgen",
+        "gemeldet",
+    ];
+    ctx.insert(
+        "notice",
+        &known_notices
+            .contains(&notice)
+            .then(|| format!("proposal-notice-{notice}")),
+    );
+    page.render_form("proposals/show.html", ctx, errors)
+}
+
+pub async fn show(
+    page: Page,
+    id: web::Path<i64>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, WebError> {
+    let email = page.user().map(|u| u.email.clone()).unwrap_or_default();
+    render_show(&page, *id, &FieldErrors::default(), &email, &query.hinweis).await
+}
+
+fn back_with(id: i64, notice: &str) -> HttpResponse {
+    see_other(format!("/vorschlaege/{id}?hinweis={notice}#aktionen"))
+}
+
+pub async fn support(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<i64>,
+    form: web::Form<ContactForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = *id;
+    let user_id = page.user().map(|u| u.id);
+    let email = if user_id.is_some() {
+        None
+    } else {
+        match Email::parse(&form.email) {
+            Ok(email) => Some(email),
+            Err(message) => {
+                let mut errors = FieldErrors::default();
+                errors.add("email", message);
+                return render_show(&page, id, &errors, &form.email, "").await;
+            }
+        }
+    };
+    if email.is_some()
+        && let Err(refused) = throttling::take(&req, &page, Subject::default()).await?
+    {
+        return render_show(&page, id, &refused.errors, &form.email, "").await;
+    }
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .support(id, user_id, email.as_ref(), page.language)
+        .await
+    {
+        Ok(SupportOutcome::Counted) => Ok(back_with(id, "unterstuetzt")),
+        Ok(SupportOutcome::ConfirmationSent) => Ok(back_with(id, "bestaetigen")),
+        Ok(SupportOutcome::AlreadySupported) => Ok(back_with(id, "schon-unterstuetzt")),
+        Err(error) => {
+            let errors = form_errors(error)?;
+            render_show(&page, id, &errors, &form.email, "").await
+        }
+    }
+}
+
+pub async fn follow(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<i64>,
+    form: web::Form<FollowForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = *id;
+    let own = page.user().map(|u| u.email.clone());
+    let raw = own.clone().unwrap_or_else(|| form.email.clone());
+    let email = match Email::parse(&raw) {
+        Ok(email) => email,
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("follow-email", message);
+            return render_show(&page, id, &errors, &form.email, "").await;
+        }
+    };
+    let confirmed = own.is_some_and(|own| own.eq_ignore_ascii_case(email.as_str()));
+    if !confirmed && let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return render_show(&page, id, &refused.errors, &form.email, "").await;
+    }
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .follow(id, &email, confirmed, page.language)
+        .await
+    {
+        Ok(FollowOutcome::Following) => Ok(back_with(id, "folgen")),
+        Ok(FollowOutcome::ConfirmationSent) => Ok(back_with(id, "folgen-bestaetigen")),
+        Ok(FollowOutcome::AlreadyFollowing) => Ok(back_with(id, "schon-folgen")),
+        Err(error) => {
+            let errors = form_errors(error)?;
+            render_show(&page, id, &errors, &form.email, "").await
+        }
+    }
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct ReportForm {
+    grund: String,
+}
+
+async fn render_report(
+    page: &Page,
+    id: i64,
+    form: &ReportForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let found = match proposals::public(&page.state().db, id).await {
+        Ok(Lookup::Found(found)) => found,
+        Ok(Lookup::MergedInto(_)) | Err(ProposalError::NotFound) => {
+            return Err(WebError::NotFound);
+        }
+        Err(e) => return Err(WebError::Internal(e.into())),
+    };
+    let mut ctx = page.form_context();
+    ctx.insert("proposal", &found.proposal);
+    ctx.insert("form", form);
+    page.render_form("proposals/report.html", ctx, errors)
+}
+
+pub async fn report_form(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    render_report(&page, *id, &ReportForm::default(), &FieldErrors::default()).await
+}
+
+pub async fn report(
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<i64>,
+    form: web::Form<ReportForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = *id;
+    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+        return render_report(&page, id, &form, &refused.errors).await;
+    }
+    match page
+        .state()
+        .proposal_desk()
+        .moderation()
+        .report(id, &form.grund)
+        .await
+    {
+        Ok(()) => Ok(back_with(id, "gemeldet")),
+        Err(error) => {
+            let errors = form_errors(error)?;
+            render_report(&page, id, &form, &errors).await
+        }
+    }
+}
+
+/// Pages behind mailed links show a button first: mail scanners open links, people press buttons.
+fn confirm_page(
+    page: &Page,
+    title_key: &str,
+    text_key: &str,
+    button_key: &str,
+) -> Result<HttpResponse, WebError> {
+    let mut ctx = page.form_context();
+    ctx.insert("title_key", title_key);
+    ctx.insert("text_key", text_key);
+    ctx.insert("button_key", button_key);
+    page.render("proposals/confirm.html", &ctx)
+}
+
+pub async fn support_confirm_form(
+    page: Page,
+    _token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    confirm_page(
+        &page,
+        "proposal-support-confirm-title",
+        "proposal-support-confirm-text",
+        "proposal-support-confirm-button",
+    )
+}
+
+pub async fn support_confirm(
+    page: Page,
+    token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .confirm_support(&token)
+        .await
+    {
+        Ok(id) => Ok(back_with(id, "unterstuetzt")),
+        Err(ProposalError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
+}
+
+pub async fn follow_confirm_form(
+    page: Page,
+    _token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    confirm_page(
+        &page,
+        "proposal-follow-confirm-title",
+        "proposal-follow-confirm-text",
+        "proposal-follow-confirm-button",
+    )
+}
+
+pub async fn follow_confirm(
+    page: Page,
+    token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .confirm_follow(&token)
+        .await
+    {
+        Ok(id) => Ok(back_with(id, "folgen")),
+        Err(ProposalError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
+}
+
+pub async fn unfollow_form(
+    page: Page,
+    _token: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    confirm_page(
+        &page,
+        "proposal-unfollow-title",
+        "proposal-unfollow-text",
+        "proposal-unfollow-button",
+    )
+}
+
+pub async fn unfollow(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
+    match page
+        .state()
+        .proposal_desk()
+        .supports()
+        .unfollow(&token)
+        .await
+    {
+        Ok(_) => {
+            let mut ctx = page.context();
+            ctx.insert("title_key", "proposal-unfollowed-title");
+            ctx.insert("text_key", "proposal-unfollowed-text");
+            ctx.insert("link_href", "/vorschlaege");
+            ctx.insert("link_key", "proposal-back-to-list");
+            page.render("message.html", &ctx)
+        }
+        Err(ProposalError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
+}
