@@ -28,7 +28,10 @@ use crate::{
     },
     domain::{
         Email, Language, Role,
-        volunteering::{Month, SessionReport, ShiftInput, ShiftPlace, WorkedTime, helpers_needed},
+        volunteering::{
+            HoursStatus, Month, SessionReport, ShiftInput, ShiftKind, ShiftPlace, ShiftStatus,
+            SignupStatus, WorkedTime, helpers_needed,
+        },
     },
     i18n::{DateStyle, format_instant},
     mail::{self, compose::Composer},
@@ -70,7 +73,7 @@ pub struct ShiftRow {
     pub organisation_id: i32,
     pub organisation_name: String,
     pub title: String,
-    pub kind: String,
+    pub kind: ShiftKind,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// Venue name and detail, or the described place.
@@ -79,7 +82,7 @@ pub struct ShiftRow {
     pub district_key: String,
     pub district_name: String,
     pub skills: String,
-    pub status: String,
+    pub status: ShiftStatus,
     pub needed: i32,
     pub signed_up: i32,
     /// Helpers still missing (0 when covered).
@@ -131,7 +134,7 @@ pub struct HoursLine {
     pub minutes: i32,
     /// The minutes as decimal hours, as certificates and spreadsheets show them.
     pub hours: f64,
-    pub status: String,
+    pub status: HoursStatus,
 }
 
 /// Approved hours of one volunteer in one month.
@@ -221,7 +224,7 @@ impl VolunteerDesk {
         let mine: Vec<i32> = match viewer {
             Some(user_id) => volunteer_signup::Entity::find()
                 .filter(volunteer_signup::Column::UserId.eq(user_id))
-                .filter(volunteer_signup::Column::Status.eq("active"))
+                .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
                 .all(db)
                 .await?
                 .into_iter()
@@ -396,7 +399,7 @@ impl VolunteerDesk {
             organisation_id: Set(organisation_id),
             offer_date_id: Set(input.offer_date_id),
             venue_id: Set(venue_id),
-            kind: Set(input.kind.key().to_owned()),
+            kind: Set(input.kind),
             title: Set(input.title),
             place: Set(place),
             district_key: Set(district_key),
@@ -406,7 +409,7 @@ impl VolunteerDesk {
             participants_per_helper: Set(input.participants_per_helper),
             skills: Set(input.skills),
             signed_up: Set(0),
-            status: Set("open".into()),
+            status: Set(ShiftStatus::Open),
             gap_reminded_at: Set(None),
             created_by: Set(Some(by)),
             created_at: Set(now),
@@ -444,7 +447,7 @@ impl VolunteerDesk {
             .await?
             .filter(|s| in_scope(scope, s.organisation_id))
             .ok_or(VolunteeringError::NotFound)?;
-        if current.status != "open" {
+        if !current.status.is_open() {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
         if current.starts_at <= now {
@@ -467,7 +470,7 @@ impl VolunteerDesk {
         model.organisation_id = Set(organisation_id);
         model.offer_date_id = Set(input.offer_date_id);
         model.venue_id = Set(venue_id);
-        model.kind = Set(input.kind.key().to_owned());
+        model.kind = Set(input.kind);
         model.title = Set(input.title.clone());
         model.place = Set(place);
         model.district_key = Set(district_key);
@@ -520,7 +523,7 @@ impl VolunteerDesk {
         let mut changed = 0;
         let shifts = volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
-            .filter(volunteer_shift::Column::Status.eq("open"))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
             .all(&self.db)
             .await?;
         for shift in shifts {
@@ -534,7 +537,7 @@ impl VolunteerDesk {
             let (title, id) = (shift.title.clone(), shift.id);
             if date.status.is_cancelled() {
                 let mut model: volunteer_shift::ActiveModel = shift.into();
-                model.status = Set("cancelled".into());
+                model.status = Set(ShiftStatus::Cancelled);
                 model.update(&txn).await?;
                 self.tell_helpers(&txn, id, "shift-cancelled", &title, date.starts_at)
                     .await?;
@@ -569,16 +572,16 @@ impl VolunteerDesk {
             .await?
             .filter(|s| in_scope(scope, s.organisation_id))
             .ok_or(VolunteeringError::NotFound)?;
-        if current.status == "cancelled" {
+        let Some(cancelled) = current.status.cancel() else {
             return Ok(0);
-        }
+        };
         if current.ends_at <= now {
             return Err(VolunteeringError::Refused("error-shift-over"));
         }
         let title = current.title.clone();
         let starts_at = current.starts_at;
         let mut model: volunteer_shift::ActiveModel = current.into();
-        model.status = Set("cancelled".into());
+        model.status = Set(cancelled);
         model.update(&txn).await?;
         let told = self
             .tell_helpers(&txn, id, "shift-cancelled", &title, starts_at)
@@ -617,7 +620,7 @@ impl VolunteerDesk {
         now: DateTime<Utc>,
     ) -> Result<Vec<ShiftRow>, DbErr> {
         let mut query = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::Status.eq("open"))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
             .filter(volunteer_shift::Column::StartsAt.gt(now))
             .filter(volunteer_shift::Column::StartsAt.lte(now + GAP_HORIZON))
             .order_by_asc(volunteer_shift::Column::StartsAt);
@@ -636,7 +639,7 @@ impl VolunteerDesk {
     pub async fn for_date(&self, date_id: i32) -> Result<Vec<ShiftRow>, DbErr> {
         let shifts = volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::OfferDateId.eq(date_id))
-            .filter(volunteer_shift::Column::Status.eq("open"))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
             .order_by_asc(volunteer_shift::Column::StartsAt)
             .all(&self.db)
             .await?;
@@ -652,7 +655,7 @@ impl VolunteerDesk {
         now: DateTime<Utc>,
     ) -> Result<Vec<ShiftRow>, DbErr> {
         let mut query = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::Status.eq("open"))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
             .filter(volunteer_shift::Column::StartsAt.gt(now))
             .order_by_asc(volunteer_shift::Column::StartsAt);
         if let Some(key) = district {
@@ -670,7 +673,7 @@ impl VolunteerDesk {
     pub async fn mine(&self, user_id: i32) -> Result<Vec<ShiftRow>, DbErr> {
         let mut ids: Vec<i32> = volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .filter(volunteer_signup::Column::Status.eq("active"))
+            .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
             .all(&self.db)
             .await?
             .into_iter()
@@ -705,7 +708,7 @@ impl VolunteerDesk {
             .one(&txn)
             .await?
             .ok_or(VolunteeringError::NotFound)?;
-        if shift.status != "open" {
+        if !shift.status.is_open() {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
         if shift.starts_at <= now {
@@ -716,7 +719,10 @@ impl VolunteerDesk {
             .filter(volunteer_signup::Column::UserId.eq(user_id))
             .one(&txn)
             .await?;
-        if existing.as_ref().is_some_and(|s| s.status == "active") {
+        if existing
+            .as_ref()
+            .is_some_and(|s| s.status == SignupStatus::Active)
+        {
             return Err(VolunteeringError::Refused("error-shift-already-signed-up"));
         }
         let participants = participants_of(&txn, shift.offer_date_id).await?;
@@ -741,7 +747,7 @@ impl VolunteerDesk {
         match existing {
             Some(row) => {
                 let mut model: volunteer_signup::ActiveModel = row.into();
-                model.status = Set("active".into());
+                model.status = Set(SignupStatus::Active);
                 model.signed_up_at = Set(now);
                 model.withdrawn_at = Set(None);
                 model.update(&txn).await?;
@@ -750,7 +756,7 @@ impl VolunteerDesk {
                 volunteer_signup::ActiveModel {
                     shift_id: Set(shift_id),
                     user_id: Set(user_id),
-                    status: Set("active".into()),
+                    status: Set(SignupStatus::Active),
                     signed_up_at: Set(now),
                     withdrawn_at: Set(None),
                     ..Default::default()
@@ -780,15 +786,18 @@ impl VolunteerDesk {
         let signup = volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
             .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .filter(volunteer_signup::Column::Status.eq("active"))
             .one(&txn)
-            .await?
-            .ok_or(VolunteeringError::Refused("error-shift-not-signed-up"))?;
+            .await?;
+        let Some((signup, withdrawn)) =
+            signup.and_then(|s| s.status.withdraw().map(|withdrawn| (s, withdrawn)))
+        else {
+            return Err(VolunteeringError::Refused("error-shift-not-signed-up"));
+        };
         if shift.starts_at <= now {
             return Err(VolunteeringError::Refused("error-shift-started"));
         }
         let mut model: volunteer_signup::ActiveModel = signup.into();
-        model.status = Set("withdrawn".into());
+        model.status = Set(withdrawn);
         model.withdrawn_at = Set(Some(now));
         model.update(&txn).await?;
         volunteer_shift::Entity::update_many()
@@ -801,7 +810,7 @@ impl VolunteerDesk {
             .exec(&txn)
             .await?;
         let late = shift.starts_at - now < self.min_notice;
-        if late && shift.status == "open" {
+        if late && shift.status.is_open() {
             let volunteer = user::Entity::find_by_id(user_id)
                 .one(&txn)
                 .await?
@@ -855,7 +864,7 @@ impl VolunteerDesk {
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.status == "cancelled" {
+        if shift.status.is_cancelled() {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
         if shift.starts_at > now {
@@ -918,7 +927,7 @@ impl VolunteerDesk {
         worked: WorkedTime,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.status == "cancelled" {
+        if shift.status.is_cancelled() {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
         if !shift.mine {
@@ -936,15 +945,16 @@ impl VolunteerDesk {
             .one(&txn)
             .await?;
         match existing {
-            Some(row) if row.status == "approved" => {
-                return Err(field("from", "error-hours-approved"));
-            }
             Some(row) => {
+                let status = row
+                    .status
+                    .correct()
+                    .ok_or_else(|| field("from", "error-hours-approved"))?;
                 let mut model: volunteer_hours::ActiveModel = row.into();
                 model.started_at = Set(worked.started_at);
                 model.ended_at = Set(worked.ended_at);
                 model.minutes = Set(worked.minutes());
-                model.status = Set("submitted".into());
+                model.status = Set(status);
                 model.decided_by = Set(None);
                 model.decided_at = Set(None);
                 model.update(&txn).await?;
@@ -956,7 +966,7 @@ impl VolunteerDesk {
                     started_at: Set(worked.started_at),
                     ended_at: Set(worked.ended_at),
                     minutes: Set(worked.minutes()),
-                    status: Set("submitted".into()),
+                    status: Set(HoursStatus::Submitted),
                     decided_by: Set(None),
                     decided_at: Set(None),
                     created_at: Set(now),
@@ -993,15 +1003,17 @@ impl VolunteerDesk {
             .await?
             .filter(|s| in_scope(scope, s.organisation_id))
             .ok_or(VolunteeringError::NotFound)?;
-        let status = if approve { "approved" } else { "rejected" };
         // Only submitted hours change; a second click or a stale page changes nothing and leaves no
-        // audit entry.
+        // audit entry. The update is conditional on the status read, in case it changed since.
+        let Some(status) = hours.status.decide(approve) else {
+            return Ok(shift.id);
+        };
         let decided = volunteer_hours::Entity::update_many()
             .col_expr(volunteer_hours::Column::Status, Expr::value(status))
             .col_expr(volunteer_hours::Column::DecidedBy, Expr::value(by))
             .col_expr(volunteer_hours::Column::DecidedAt, Expr::value(now))
             .filter(volunteer_hours::Column::Id.eq(hours_id))
-            .filter(volunteer_hours::Column::Status.eq("submitted"))
+            .filter(volunteer_hours::Column::Status.eq(hours.status))
             .exec(&txn)
             .await?
             .rows_affected;
@@ -1080,7 +1092,8 @@ impl VolunteerDesk {
     /// Hours waiting for a decision at the coordinator's organisations.
     pub async fn pending_hours(&self, scope: &Option<Vec<i32>>) -> Result<Vec<HoursLine>, DbErr> {
         self.hours_lines(
-            sea_orm::Condition::all().add(volunteer_hours::Column::Status.eq("submitted")),
+            sea_orm::Condition::all()
+                .add(volunteer_hours::Column::Status.eq(HoursStatus::Submitted)),
             scope,
         )
         .await
@@ -1104,7 +1117,7 @@ impl VolunteerDesk {
     ) -> Result<Vec<MonthSummary>, DbErr> {
         let (from, to) = month.bounds();
         let mut condition = sea_orm::Condition::all()
-            .add(volunteer_hours::Column::Status.eq("approved"))
+            .add(volunteer_hours::Column::Status.eq(HoursStatus::Approved))
             .add(volunteer_hours::Column::StartedAt.gte(from))
             .add(volunteer_hours::Column::StartedAt.lt(to));
         if let Some(user_id) = only {
@@ -1207,7 +1220,7 @@ impl VolunteerDesk {
                 url: format!("{base}/verwaltung/einsaetze/{}", s.id),
                 starts_at: s.starts_at,
                 ends_at: s.ends_at,
-                cancelled: s.status == "cancelled",
+                cancelled: s.status.is_cancelled(),
                 alarm_before: Some(Duration::hours(2)),
             })
             .collect();
@@ -1316,7 +1329,7 @@ async fn participants_of(conn: &impl ConnectionTrait, date_id: Option<i32>) -> R
 async fn helpers_of(conn: &impl ConnectionTrait, shift_id: i32) -> Result<Vec<Helper>, DbErr> {
     let signups = volunteer_signup::Entity::find()
         .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
-        .filter(volunteer_signup::Column::Status.eq("active"))
+        .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
         .order_by_asc(volunteer_signup::Column::SignedUpAt)
         .all(conn)
         .await?;

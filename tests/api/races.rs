@@ -12,7 +12,7 @@ use teilhabe::{
     domain::{
         DistrictKey,
         booking::{BookingRequest, Channel},
-        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+        volunteering::{HoursStatus, ShiftInput, ShiftKind, ShiftPlace},
     },
 };
 
@@ -435,8 +435,8 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         .unwrap();
     assert_eq!(logged.len(), 1);
     assert_eq!(
-        (logged[0].minutes, logged[0].status.as_str()),
-        (90, "submitted")
+        (logged[0].minutes, logged[0].status),
+        (90, HoursStatus::Submitted)
     );
     app.submit("/konto", "/abmelden", &[]).await;
 
@@ -454,7 +454,7 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(decided.status, "approved");
+    assert_eq!(decided.status, HoursStatus::Approved);
     let target = format!("hours:{}", logged[0].id);
     assert_eq!(audit_entries(&app, "hours.approved", &target).await, 1);
 });

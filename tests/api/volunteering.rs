@@ -11,7 +11,7 @@ use teilhabe::{
     },
     domain::{
         DistrictKey,
-        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+        volunteering::{HoursStatus, ShiftInput, ShiftKind, ShiftPlace, ShiftStatus},
     },
     services::volunteering::VolunteeringError,
 };
@@ -189,6 +189,13 @@ on_both_backends!(coordinators_plan_sessions_and_volunteers_sign_up, |app| {
         .unwrap();
     let (_, doc) = app.get_html("/verwaltung/einsaetze").await;
     assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    // The German key of earlier versions is still understood, and stored in English.
+    let stored = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.kind, ShiftKind::OfficeHours);
     app.submit("/konto", "/abmelden", &[]).await;
 
     // The volunteer finds it near them (Erfurt), not elsewhere, and signs up.
@@ -386,12 +393,12 @@ on_both_backends!(course_dates_need_helpers_in_proportion, |app| {
         select(&doc, "#kind option[selected]")[0]
             .value()
             .attr("value"),
-        Some("kursassistenz")
+        Some("course-assistance")
     );
     let fields = |ratio: &'static str| {
         vec![
             ("title", "Hilfe im Kurs".to_owned()),
-            ("kind", "kursassistenz".to_owned()),
+            ("kind", "course-assistance".to_owned()),
             ("day", local_day(date.starts_at)),
             ("start", time_of(date.starts_at)),
             ("end", time_of(date.ends_at)),
@@ -479,7 +486,7 @@ on_both_backends!(hours_are_logged_within_the_session_and_approved, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((hours.minutes, hours.status.as_str()), (90, "submitted"));
+    assert_eq!((hours.minutes, hours.status), (90, HoursStatus::Submitted));
     app.submit("/konto", "/abmelden", &[]).await;
 
     app.login(PROVIDER.0, PROVIDER.1).await;
@@ -774,7 +781,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(shift.status, "cancelled");
+        assert_eq!(shift.status, ShiftStatus::Cancelled);
         let mails = app.mails().await;
         assert!(
             mails
@@ -840,5 +847,5 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(unchanged.status, "submitted");
+    assert_eq!(unchanged.status, HoursStatus::Submitted);
 });

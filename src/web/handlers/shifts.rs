@@ -12,6 +12,7 @@ use crate::{
     domain::{
         FieldErrors,
         account::CurrentUser,
+        booking::Attendance,
         offer::Topic,
         volunteering::{
             HoursForm, Month, SessionReport, ShiftForm, ShiftInput, ShiftKind, WorkedTime,
@@ -181,7 +182,7 @@ pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, W
     let form = ShiftForm {
         organisation: shift.organisation_id.to_string(),
         title: shift.title.clone(),
-        kind: shift.kind.clone(),
+        kind: shift.kind.key().into(),
         day: local(shift.starts_at, "%Y-%m-%d"),
         start: local(shift.starts_at, "%H:%M"),
         end: local(shift.ends_at, "%H:%M"),
@@ -339,7 +340,7 @@ async fn render_show(
         "present",
         &participants
             .iter()
-            .filter(|p| p.attendance.as_deref() == Some("present"))
+            .filter(|p| p.attendance.as_deref() == Some(Attendance::Present.key()))
             .map(|p| p.places)
             .sum::<i32>(),
     );
@@ -416,7 +417,7 @@ pub async fn attendance(
 ) -> Result<HttpResponse, WebError> {
     let (_, shift, _) = session(&page, *id).await?;
     let date_id = shift.offer_date_id.ok_or(WebError::NotFound)?;
-    if shift.status == "cancelled" {
+    if shift.status.is_cancelled() {
         return show_page(
             &page,
             *id,
@@ -424,11 +425,10 @@ pub async fn attendance(
         )
         .await;
     }
-    let value = match form.attendance.as_str() {
-        "present" => Some("present"),
-        "absent" => Some("absent"),
-        _ => None,
-    };
+    // Anything else clears the mark.
+    let value = Attendance::parse(&form.attendance)
+        .ok()
+        .map(Attendance::key);
     // The session's own organisation is the scope: volunteers act for it here.
     offer_admin::set_attendance(
         &page.state().db,
