@@ -935,9 +935,14 @@ on_both_backends!(volunteer_notices_use_the_account_language, |app| {
     .insert(&app.db)
     .await
     .unwrap();
-    let desk = app.state().volunteer_desk();
-    desk.sign_up(shift.id, volunteer, Utc::now()).await.unwrap();
-    desk.cancel(shift.id, &None, volunteer, Utc::now())
+    app.state()
+        .volunteer_sign_up()
+        .sign_up(shift.id, volunteer, Utc::now())
+        .await
+        .unwrap();
+    app.state()
+        .volunteer_desk()
+        .cancel(shift.id, &None, volunteer, Utc::now())
         .await
         .unwrap();
     let mail = mails_with_subject(&app, "Ihr Einsatz fällt aus: Handy-Sprechstunde leicht")

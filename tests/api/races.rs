@@ -401,7 +401,7 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
     let shift_id = session(&app, Duration::days(3), 1).await;
     app.state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .sign_up(shift_id, volunteer, Utc::now())
         .await
         .unwrap();

@@ -96,7 +96,7 @@ async fn move_to_yesterday(app: &TestApp, shift_id: i32) -> chrono::DateTime<Utc
 
 async fn sign_up_directly(app: &TestApp, shift_id: i32, user_id: i32) {
     app.state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .sign_up(shift_id, user_id, Utc::now())
         .await
         .unwrap();
@@ -296,7 +296,7 @@ on_both_backends!(sign_ups_never_pass_the_number_needed, |app| {
         .unwrap();
         ids.push(created.id);
     }
-    let desk = app.state().volunteer_desk();
+    let desk = app.state().volunteer_sign_up();
     let attempts: Vec<_> = ids
         .iter()
         .map(|id| {
@@ -683,7 +683,7 @@ on_both_backends!(the_private_calendar_feed_can_be_revoked, |app| {
 });
 
 on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
-    let desk = app.state().volunteer_desk();
+    let desk = app.state().volunteer_reminders();
     let now = Utc::now();
     let sent = desk.remind_gaps(now).await.unwrap();
     assert!(sent >= 1, "the demo gaps of the Probierladen Erfurt");
@@ -822,8 +822,13 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
     let shift_id = session(&app, Duration::days(3), 1).await;
     sign_up_directly(&app, shift_id, provider).await;
     let starts_at = move_to_yesterday(&app, shift_id).await;
-    let desk = app.state().volunteer_desk();
-    let shift = desk.shift(shift_id, Some(provider)).await.unwrap();
+    let desk = app.state().volunteer_hours();
+    let shift = app
+        .state()
+        .volunteer_session()
+        .shift(shift_id, Some(provider))
+        .await
+        .unwrap();
     let worked = teilhabe::domain::volunteering::WorkedTime {
         started_at: starts_at,
         ended_at: starts_at + Duration::hours(1),
