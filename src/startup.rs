@@ -20,7 +20,7 @@ use crate::{
     seed::demo,
     services::{
         booking::Desk, course_alerts::AlertDesk, export_jobs, feedback::FeedbackDesk, reference,
-        sessions, throttle, volunteering::VolunteerDesk,
+        sessions, throttle, volunteering::ReminderDesk,
     },
     web::{
         self as routes,
@@ -234,7 +234,7 @@ fn spawn_housekeeping(
 fn spawn_booking_jobs(
     desk: Desk,
     feedback: FeedbackDesk,
-    volunteers: VolunteerDesk,
+    volunteers: ReminderDesk,
     alerts: AlertDesk,
     page_cache: PageCache,
     reminder_before: chrono::Duration,
@@ -356,7 +356,7 @@ impl Application {
             jobs.handles.push(spawn_booking_jobs(
                 state.booking_desk(),
                 state.feedback_desk(),
-                state.volunteer_desk(),
+                state.volunteer_reminders(),
                 state.alert_desk(),
                 state.page_cache.clone(),
                 reminder_before,

@@ -23,6 +23,7 @@ mod m20261202_000016_session_attendance_reminders_account_language;
 mod m20261202_000017_support_address_hashes;
 mod m20261202_000018_english_state_keys;
 mod m20261203_000019_english_kind_and_state_keys;
+mod m20261203_000020_english_shift_kind_keys;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_support_address_hashes::Migration),
             Box::new(m20261202_000018_english_state_keys::Migration),
             Box::new(m20261203_000019_english_kind_and_state_keys::Migration),
+            Box::new(m20261203_000020_english_shift_kind_keys::Migration),
         ]
     }
 }

@@ -1,6 +1,13 @@
 //! The accessibility feedback mechanism required by EU directive 2016/2102 (Art. 7).
 use super::{Email, FieldErrors};
 
+stored_vocabulary!(
+    /// Where a report stands. Reports arrive open; the office answers them by mail.
+    BarrierReportStatus, "error-status-invalid", {
+        Open => "open",
+    }
+);
+
 pub const DESCRIPTION_MAX: usize = 5000;
 pub const NAME_MAX: usize = 200;
 const PAGE_MAX: usize = 500;

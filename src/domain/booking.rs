@@ -97,6 +97,14 @@ impl BookingStatus {
     }
 }
 
+stored_vocabulary!(
+    /// Whether a person came to a date, once staff or a helper marked it.
+    Attendance, "error-choice-invalid", {
+        Present => "present",
+        Absent => "absent",
+    }
+);
+
 /// A booking request that passed every field check: a name and a way to reach the person (e-mail or
 /// phone; without e-mail, staff phone them when something changes).
 #[derive(Clone, Debug)]

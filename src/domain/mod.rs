@@ -63,6 +63,7 @@ pub mod booking;
 pub mod course_alert;
 pub mod district;
 pub mod email;
+pub mod export_job;
 pub mod feedback;
 pub mod form;
 pub mod language;

@@ -9,15 +9,79 @@ use super::{
     offer::{Topic, date, local_instant},
 };
 
-vocabulary!(
-    /// What volunteers do at a session.
+stored_vocabulary!(
+    /// What volunteers do at a session. The German keys after `|` are those stored before the keys
+    /// became English; the demo data and older forms still use them.
     ShiftKind, "error-shift-kind-invalid", {
-        OfficeHours => "sprechstunde",
-        SmartphoneAfternoon => "smartphone-nachmittag",
-        CourseAssistance => "kursassistenz",
-        EventHelp => "veranstaltungshilfe",
+        OfficeHours => "office-hours" | "sprechstunde",
+        SmartphoneAfternoon => "smartphone-afternoon" | "smartphone-nachmittag",
+        CourseAssistance => "course-assistance" | "kursassistenz",
+        EventHelp => "event-help" | "veranstaltungshilfe",
     }
 );
+
+stored_vocabulary!(
+    /// Whether a session takes place.
+    ShiftStatus, "error-status-invalid", {
+        Open => "open",
+        Cancelled => "cancelled",
+    }
+);
+
+impl ShiftStatus {
+    /// Only an open session is cancelled; `None` once it is.
+    pub fn cancel(self) -> Option<Self> {
+        (self == Self::Open).then_some(Self::Cancelled)
+    }
+
+    pub fn is_open(self) -> bool {
+        self == Self::Open
+    }
+
+    pub fn is_cancelled(self) -> bool {
+        self == Self::Cancelled
+    }
+}
+
+stored_vocabulary!(
+    /// A volunteer's sign-up: withdrawing keeps the row, signing up again makes it active again.
+    SignupStatus, "error-status-invalid", {
+        Active => "active",
+        Withdrawn => "withdrawn",
+    }
+);
+
+impl SignupStatus {
+    /// Only an active sign-up is withdrawn; `None` once it is.
+    pub fn withdraw(self) -> Option<Self> {
+        (self == Self::Active).then_some(Self::Withdrawn)
+    }
+}
+
+stored_vocabulary!(
+    /// Hours a volunteer logged: waiting for a coordinator's decision, or decided.
+    HoursStatus, "error-status-invalid", {
+        Submitted => "submitted",
+        Approved => "approved",
+        Rejected => "rejected",
+    }
+);
+
+impl HoursStatus {
+    /// A coordinator decides only hours that wait for it; `None` once they are decided.
+    pub fn decide(self, approve: bool) -> Option<Self> {
+        match (self, approve) {
+            (Self::Submitted, true) => Some(Self::Approved),
+            (Self::Submitted, false) => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+
+    /// The volunteer may correct their hours (submitting them again) until they are approved.
+    pub fn correct(self) -> Option<Self> {
+        (self != Self::Approved).then_some(Self::Submitted)
+    }
+}
 
 pub const TITLE_MAX: usize = 120;
 pub const TEXT_MAX: usize = 1000;
@@ -394,6 +458,50 @@ impl Month {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn kinds_are_stored_in_english_and_read_the_german_keys() {
+        assert_eq!(ShiftKind::OfficeHours.key(), "office-hours");
+        for (old, kind) in [
+            ("sprechstunde", ShiftKind::OfficeHours),
+            ("smartphone-nachmittag", ShiftKind::SmartphoneAfternoon),
+            ("kursassistenz", ShiftKind::CourseAssistance),
+            ("veranstaltungshilfe", ShiftKind::EventHelp),
+        ] {
+            assert_eq!(ShiftKind::parse(old), Ok(kind));
+            assert_eq!(ShiftKind::parse(kind.key()), Ok(kind));
+        }
+        assert!(ShiftKind::parse("party").is_err());
+    }
+
+    #[test]
+    fn sessions_are_cancelled_once_and_only_while_open() {
+        assert_eq!(ShiftStatus::Open.cancel(), Some(ShiftStatus::Cancelled));
+        assert_eq!(ShiftStatus::Cancelled.cancel(), None);
+    }
+
+    #[test]
+    fn sign_ups_are_withdrawn_once() {
+        assert_eq!(
+            SignupStatus::Active.withdraw(),
+            Some(SignupStatus::Withdrawn)
+        );
+        assert_eq!(SignupStatus::Withdrawn.withdraw(), None);
+    }
+
+    #[test]
+    fn hours_are_decided_only_while_submitted_and_corrected_until_approved() {
+        use HoursStatus::*;
+        assert_eq!(Submitted.decide(true), Some(Approved));
+        assert_eq!(Submitted.decide(false), Some(Rejected));
+        for decided in [Approved, Rejected] {
+            assert_eq!(decided.decide(true), None);
+            assert_eq!(decided.decide(false), None);
+        }
+        assert_eq!(Submitted.correct(), Some(Submitted));
+        assert_eq!(Rejected.correct(), Some(Submitted));
+        assert_eq!(Approved.correct(), None);
+    }
 
     #[test]
     fn helpers_follow_the_larger_of_minimum_and_ratio() {

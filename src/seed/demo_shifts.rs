@@ -17,7 +17,7 @@ use crate::{
         offer, offer_date, organisation, user, venue, volunteer_hours, volunteer_shift,
         volunteer_signup,
     },
-    domain::volunteering::{ShiftKind, helpers_needed},
+    domain::volunteering::{HoursStatus, ShiftKind, ShiftStatus, SignupStatus, helpers_needed},
 };
 
 #[derive(Deserialize)]
@@ -41,6 +41,14 @@ pub(super) struct ShiftRow {
     volunteers: String,
     /// For past sessions: `submitted` or `approved` hours for each volunteer, or empty.
     hours: String,
+}
+
+/// The hours column: empty, or the state of each volunteer's hours.
+fn hours(raw: &str) -> Result<Option<HoursStatus>, &'static str> {
+    match raw {
+        "" => Ok(None),
+        raw => HoursStatus::parse(raw).map(Some),
+    }
 }
 
 pub(super) fn read(path: &Path) -> Result<Vec<Row<ShiftRow>>, CsvError> {
@@ -70,7 +78,10 @@ pub(super) fn read(path: &Path) -> Result<Vec<Row<ShiftRow>>, CsvError> {
         {
             return Err(fail("participants_per_helper", "is not a number"));
         }
-        if !matches!(r.hours.as_str(), "" | "submitted" | "approved") {
+        if !matches!(
+            hours(&r.hours),
+            Ok(None | Some(HoursStatus::Submitted | HoursStatus::Approved))
+        ) {
             return Err(fail("hours", "must be empty, submitted or approved"));
         }
         if !r.hours.is_empty() && r.days_from_today >= 0 {
@@ -170,7 +181,9 @@ pub(super) async fn write(
             organisation_id: Set(org.id),
             offer_date_id: Set(date.as_ref().map(|d| d.id)),
             venue_id: Set(venue_id.as_ref().map(|v| v.id)),
-            kind: Set(r.kind.clone()),
+            kind: Set(
+                ShiftKind::parse(&r.kind).map_err(|_| fail("kind", "is not a kind of session"))?
+            ),
             title: Set(r.title.clone()),
             place: Set(r.place.clone()),
             district_key: Set(district_key),
@@ -180,7 +193,7 @@ pub(super) async fn write(
             participants_per_helper: Set(per_helper),
             skills: Set(r.skills.clone()),
             signed_up: Set(emails.len() as i32),
-            status: Set("open".into()),
+            status: Set(ShiftStatus::Open),
             gap_reminded_at: Set(None),
             created_by: Set(None),
             created_at: Set(now - Duration::days(14)),
@@ -197,23 +210,23 @@ pub(super) async fn write(
             volunteer_signup::ActiveModel {
                 shift_id: Set(shift.id),
                 user_id: Set(helper.id),
-                status: Set("active".into()),
+                status: Set(SignupStatus::Active),
                 signed_up_at: Set(now - Duration::days(10)),
                 withdrawn_at: Set(None),
                 ..Default::default()
             }
             .insert(txn)
             .await?;
-            if !r.hours.is_empty() {
+            if let Ok(Some(status)) = hours(&r.hours) {
                 volunteer_hours::ActiveModel {
                     shift_id: Set(shift.id),
                     user_id: Set(helper.id),
                     started_at: Set(starts_at),
                     ended_at: Set(ends_at),
                     minutes: Set((ends_at - starts_at).num_minutes() as i32),
-                    status: Set(r.hours.clone()),
+                    status: Set(status),
                     decided_by: Set(None),
-                    decided_at: Set((r.hours == "approved").then_some(now)),
+                    decided_at: Set((status == HoursStatus::Approved).then_some(now)),
                     created_at: Set(ends_at),
                     ..Default::default()
                 }

@@ -4,7 +4,10 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
 
 use crate::{
     db::entities::barrier_report,
-    domain::{Language, barrier_report::NewBarrierReport},
+    domain::{
+        Language,
+        barrier_report::{BarrierReportStatus, NewBarrierReport},
+    },
 };
 
 pub async fn submit(
@@ -18,7 +21,7 @@ pub async fn submit(
         contact_name: Set(report.contact_name),
         contact_email: Set(report.contact_email.map(|e| e.to_string())),
         language: Set(language.code().to_owned()),
-        status: Set("open".to_owned()),
+        status: Set(BarrierReportStatus::Open),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

@@ -1,6 +1,6 @@
 //! The public catalogue: upcoming dates of published offers with filters that combine, and an offer's
 //! detail. One query builder serves the HTML pages, the print programme, the calendar feeds and the API.
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -14,7 +14,10 @@ use serde::Serialize;
 use super::venues::VenueFacts;
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
+    domain::{
+        booking::BookingStatus,
+        offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
+    },
 };
 
 pub const PAGE_SIZE: u64 = 20;
@@ -163,16 +166,27 @@ fn filtered_select(
     select
 }
 
-/// Waiting-list entries of the date in the current row (a constant query, no input in it).
+/// Later sessions of the date in the current row.
 const SESSION_COUNT: &str =
     "(SELECT COUNT(*) FROM offer_dates AS sessions WHERE sessions.series_lead_id = offer_dates.id)";
-const WAITING_COUNT: &str = "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
+/// Waiting-list entries of the date in the current row (a constant query: the key is no input).
+static WAITING_COUNT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = '{}')",
+        BookingStatus::Waitlisted.key()
+    )
+});
 /// The same as `WAITING_COUNT = 0`, but it stops at the first entry.
-const NOBODY_WAITING: &str = "NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')";
+static NOBODY_WAITING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = '{}')",
+        BookingStatus::Waitlisted.key()
+    )
+});
 
 fn with_summary_columns(select: &mut SelectStatement) {
     select
-        .expr_as(Expr::cust(WAITING_COUNT), Alias::new("waiting"))
+        .expr_as(Expr::cust(WAITING_COUNT.as_str()), Alias::new("waiting"))
         .expr_as(Expr::cust(SESSION_COUNT), Alias::new("sessions"))
         .expr_as(
             Expr::col((offer_date::Entity, offer_date::Column::SeriesLeadId)),
@@ -317,7 +331,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
             Expr::col((d, offer_date::Column::WalkInPlaces)),
         )
         .finally(0);
-        cond = cond.add(Expr::cust(NOBODY_WAITING)).add(
+        cond = cond.add(Expr::cust(NOBODY_WAITING.as_str())).add(
             Expr::col((d, offer_date::Column::Capacity))
                 .sub(Expr::col((d, offer_date::Column::BookedPlaces)))
                 .sub(Expr::expr(held))

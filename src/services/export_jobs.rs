@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::audit;
 use crate::{
     db::entities::{export_job, export_job_zip, export_run},
+    domain::export_job::ExportJobStatus,
     export::{self, ExportFormat, ExportPeriod, ExportRequest, datasets::DATASETS},
 };
 
@@ -24,11 +25,6 @@ const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// The data files plus `dataset.jsonld` and `manifest.json`.
 const FILES_TOTAL: i32 = DATASETS.len() as i32 + 2;
-
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-pub const FAILED: &str = "failed";
 
 /// Queues an export of `period` in `format`; returns the job's id.
 pub async fn enqueue(
@@ -46,7 +42,7 @@ pub async fn enqueue(
         period_to: Set(period.to()),
         format: Set(format.as_str().to_owned()),
         bom: Set(bom && format == ExportFormat::Csv),
-        status: Set(QUEUED.into()),
+        status: Set(ExportJobStatus::Queued),
         files_done: Set(0),
         files_total: Set(FILES_TOTAL),
         rows_done: Set(0),
@@ -77,10 +73,10 @@ async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbE
     let Some(job) = export_job::Entity::find()
         .filter(
             Condition::any()
-                .add(export_job::Column::Status.eq(QUEUED))
+                .add(export_job::Column::Status.eq(ExportJobStatus::Queued))
                 .add(
                     Condition::all()
-                        .add(export_job::Column::Status.eq(RUNNING))
+                        .add(export_job::Column::Status.eq(ExportJobStatus::Running))
                         .add(export_job::Column::UpdatedAt.lt(now - STALE_AFTER)),
                 ),
         )
@@ -91,12 +87,15 @@ async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbE
         return Ok(None);
     };
     let claimed = export_job::Entity::update_many()
-        .col_expr(export_job::Column::Status, Expr::value(RUNNING))
+        .col_expr(
+            export_job::Column::Status,
+            Expr::value(ExportJobStatus::Running),
+        )
         .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
         .col_expr(export_job::Column::FilesDone, Expr::value(0))
         .col_expr(export_job::Column::RowsDone, Expr::value(0i64))
         .filter(export_job::Column::Id.eq(job.id))
-        .filter(export_job::Column::Status.eq(job.status.as_str()))
+        .filter(export_job::Column::Status.eq(job.status))
         .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
         .exec(db)
         .await?;
@@ -138,14 +137,14 @@ async fn run(
             }
             .insert(&txn)
             .await?;
-            update.status = Set(DONE.into());
+            update.status = Set(ExportJobStatus::Done);
             update.files_done = Set(FILES_TOTAL);
             update.rows_done = Set(rows as i64);
             update.manifest = Set(Some(manifest));
             tracing::info!(job = job.id, rows, "export job done");
         }
         Err(e) => {
-            update.status = Set(FAILED.into());
+            update.status = Set(ExportJobStatus::Failed);
             tracing::error!(job = job.id, error = %e, "export job failed");
         }
     }
@@ -209,7 +208,7 @@ async fn report_progress(db: DatabaseConnection, id: i32, bar: ProgressBar) {
             )
             .col_expr(export_job::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(export_job::Column::Id.eq(id))
-            .filter(export_job::Column::Status.eq(RUNNING))
+            .filter(export_job::Column::Status.eq(ExportJobStatus::Running))
             .exec(&db)
             .await;
         if let Err(e) = written {

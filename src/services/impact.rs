@@ -12,7 +12,12 @@ use serde::Serialize;
 
 use crate::{
     db::entities::organisation,
-    domain::{offer::OfferKind, proposal::ProposalStatus},
+    domain::{
+        booking::{Attendance, BookingStatus},
+        offer::{DateStatus, OfferKind},
+        proposal::ProposalStatus,
+        volunteering::{HoursStatus, ShiftStatus},
+    },
 };
 
 /// The districts of these organisations (one query).
@@ -244,9 +249,9 @@ pub async fn figures(
     // subquery so that bookings and feedback do not multiply each other.
     let sql = format!(
         "SELECT d.starts_at AS starts_at, o.kind AS kind, COALESCE(v.district_key, org.district_key) AS district,
-            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = 'confirmed') AS participants,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = 'present') AS present,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = 'absent') AS absent,
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}') AS participants,
+            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{present}') AS present,
+            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{absent}') AS absent,
             fb.forms AS forms, fb.rating_sum AS rating_sum, fb.change_sum AS change_sum, fb.pairs AS pairs
          FROM offer_dates d
          JOIN offers o ON o.id = d.offer_id
@@ -255,8 +260,12 @@ pub async fn figures(
          LEFT JOIN (SELECT f.date_id AS date_id, COUNT(*) AS forms, SUM(f.rating) AS rating_sum,
                            {change_sum} AS change_sum, {pairs} AS pairs
                     FROM feedback f GROUP BY f.date_id) fb ON fb.date_id = d.id
-         WHERE d.status <> 'cancelled' AND d.series_lead_id IS NULL
+         WHERE d.status <> '{date_cancelled}' AND d.series_lead_id IS NULL
            AND d.starts_at >= {p1} AND d.starts_at < {p2}",
+        confirmed = BookingStatus::Confirmed,
+        present = Attendance::Present,
+        absent = Attendance::Absent,
+        date_cancelled = DateStatus::Cancelled,
         p1 = placeholder(backend, 1),
         p2 = placeholder(backend, 2),
     );
@@ -352,14 +361,18 @@ pub async fn figures(
             "SELECT s.starts_at AS starts_at, s.district_key AS district, r.head_count AS head_count,
                     r.walk_ins AS walk_ins, COALESCE(d.series_lead_id, d.id) AS booking_date,
                     (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = COALESCE(d.series_lead_id, d.id)
-                       AND b.status = 'confirmed' AND b.attendance = 'present') AS present,
-                    (SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = 'approved') AS minutes
+                       AND b.status = '{confirmed}' AND b.attendance = '{present}') AS present,
+                    (SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = '{approved}') AS minutes
              FROM volunteer_shifts s
              LEFT JOIN session_reports r ON r.shift_id = s.id
              LEFT JOIN offer_dates d ON d.id = s.offer_date_id
-             WHERE s.status <> 'cancelled' AND s.starts_at >= {} AND s.starts_at < {}",
-            placeholder(backend, 1),
-            placeholder(backend, 2),
+             WHERE s.status <> '{cancelled}' AND s.starts_at >= {p1} AND s.starts_at < {p2}",
+            confirmed = BookingStatus::Confirmed,
+            present = Attendance::Present,
+            approved = HoursStatus::Approved,
+            cancelled = ShiftStatus::Cancelled,
+            p1 = placeholder(backend, 1),
+            p2 = placeholder(backend, 2),
         ),
         [Value::from(start), Value::from(end)],
     ))

@@ -21,8 +21,8 @@ use super::{
     errors::WebError,
     handlers::{
         account, admin, alerts, auth, barrier_report, booking, courses, export, feedback, home,
-        impact, kiosk, offer_admin, operations, proposal_admin, proposals, shifts, terminals,
-        venues, volunteers,
+        impact, kiosk, offer_admin, operations, proposal_admin, proposals, terminals, venues,
+        volunteering,
     },
     session, submission,
     throttling::{Bucket, Per, Throttle},
@@ -245,28 +245,28 @@ route_table! {
     "/verwaltung/vorschlaege/{id}" { get: proposal_admin::show } permission!(can_answer_proposals);
     "/verwaltung/vorschlaege/{id}/moderation" { post: proposal_admin::moderate } permission!(can_answer_proposals);
     "/verwaltung/vorschlaege/{id}/antwort" { post: proposal_admin::answer } permission!(can_answer_proposals);
-    "/verwaltung/einsaetze" { get: shifts::list } permission!(can_coordinate_volunteers);
-    "/verwaltung/einsaetze/neu" { get: shifts::new_form, post: shifts::create } permission!(can_coordinate_volunteers);
-    "/verwaltung/einsaetze/{id}" { get: shifts::show } permission!(can_open_sessions);
-    "/verwaltung/einsaetze/{id}/bearbeiten" { get: shifts::edit_form, post: shifts::update } permission!(can_coordinate_volunteers);
-    "/verwaltung/einsaetze/{id}/absagen" { post: shifts::cancel } permission!(can_coordinate_volunteers);
-    "/verwaltung/einsaetze/{id}/liste" { get: shifts::print } permission!(can_open_sessions);
-    "/verwaltung/einsaetze/{id}/anwesenheit" { post: shifts::attendance } permission!(can_open_sessions);
-    "/verwaltung/einsaetze/{id}/bericht" { post: shifts::report } permission!(can_open_sessions);
-    "/verwaltung/einsaetze/{id}/stunden" { post: shifts::hours } permission!(can_open_sessions);
-    "/verwaltung/stunden" { get: shifts::hours_overview } permission!(can_coordinate_volunteers);
-    "/verwaltung/stunden.csv" { get: shifts::hours_csv } permission!(can_coordinate_volunteers);
-    "/verwaltung/stunden/{id}" { post: shifts::decide_hours } permission!(can_coordinate_volunteers);
-    "/verwaltung/stunden/person/{id}" { get: shifts::month_sheet } permission!(can_coordinate_volunteers);
-    "/freiwillige" { get: volunteers::mine } permission!(can_volunteer);
-    "/freiwillige/einsaetze" { get: volunteers::open } permission!(can_volunteer);
-    "/freiwillige/einsaetze/{id}/anmelden" { post: volunteers::sign_up } permission!(can_volunteer);
-    "/freiwillige/einsaetze/{id}/abmelden" { post: volunteers::withdraw } permission!(can_volunteer);
-    "/freiwillige/kalender" { post: volunteers::renew_feed } permission!(can_volunteer);
-    "/freiwillige/kalender/sperren" { post: volunteers::revoke_feed } permission!(can_volunteer);
-    "/freiwillige/kalender/{token}" { get: volunteers::feed } SecretLink("token");
-    "/freiwillige/stunden" { get: volunteers::hours } permission!(can_volunteer);
-    "/freiwillige/stunden.csv" { get: volunteers::hours_csv } permission!(can_volunteer);
+    "/verwaltung/einsaetze" { get: volunteering::planning::list } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/neu" { get: volunteering::planning::new_form, post: volunteering::planning::create } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}" { get: volunteering::session::show } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/bearbeiten" { get: volunteering::planning::edit_form, post: volunteering::planning::update } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}/absagen" { post: volunteering::planning::cancel } permission!(can_coordinate_volunteers);
+    "/verwaltung/einsaetze/{id}/liste" { get: volunteering::session::print } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/anwesenheit" { post: volunteering::session::attendance } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/bericht" { post: volunteering::session::report } permission!(can_open_sessions);
+    "/verwaltung/einsaetze/{id}/stunden" { post: volunteering::session::hours } permission!(can_open_sessions);
+    "/verwaltung/stunden" { get: volunteering::hours::hours_overview } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden.csv" { get: volunteering::hours::hours_csv } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden/{id}" { post: volunteering::hours::decide_hours } permission!(can_coordinate_volunteers);
+    "/verwaltung/stunden/person/{id}" { get: volunteering::hours::month_sheet } permission!(can_coordinate_volunteers);
+    "/freiwillige" { get: volunteering::volunteers::mine } permission!(can_volunteer);
+    "/freiwillige/einsaetze" { get: volunteering::volunteers::open } permission!(can_volunteer);
+    "/freiwillige/einsaetze/{id}/anmelden" { post: volunteering::volunteers::sign_up } permission!(can_volunteer);
+    "/freiwillige/einsaetze/{id}/abmelden" { post: volunteering::volunteers::withdraw } permission!(can_volunteer);
+    "/freiwillige/kalender" { post: volunteering::volunteers::renew_feed } permission!(can_volunteer);
+    "/freiwillige/kalender/sperren" { post: volunteering::volunteers::revoke_feed } permission!(can_volunteer);
+    "/freiwillige/kalender/{token}" { get: volunteering::volunteers::feed } SecretLink("token");
+    "/freiwillige/stunden" { get: volunteering::volunteers::hours } permission!(can_volunteer);
+    "/freiwillige/stunden.csv" { get: volunteering::volunteers::hours_csv } permission!(can_volunteer);
     "/verwaltung/wirkung" { get: impact::show } permission!(can_view_impact);
     "/verwaltung/protokoll" { get: admin::audit_log } permission!(can_view_audit_log);
     "/verwaltung/barrieren" { get: admin::barrier_reports } permission!(can_view_barrier_reports);

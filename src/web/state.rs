@@ -8,8 +8,12 @@ use crate::{
     mail::compose::Composer,
     search::{Search, SharedIndex, indexer::IndexWake},
     services::{
-        booking::Desk, content::ContentPages, feedback::FeedbackDesk, proposals::ProposalDesk,
-        reference::District, volunteering::VolunteerDesk,
+        booking::Desk,
+        content::ContentPages,
+        feedback::FeedbackDesk,
+        proposals::ProposalDesk,
+        reference::District,
+        volunteering::{FeedDesk, HoursDesk, PlanningDesk, ReminderDesk, SessionDesk, SignUpDesk},
     },
 };
 
@@ -63,12 +67,47 @@ impl AppState {
         }
     }
 
-    pub fn volunteer_desk(&self) -> VolunteerDesk {
-        VolunteerDesk {
+    /// Coordinators' planning of volunteer sessions (also the course back office's, which keeps the
+    /// helper sessions of its dates in step).
+    pub fn volunteer_planning(&self) -> PlanningDesk {
+        PlanningDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
+        }
+    }
+
+    pub fn volunteer_sign_up(&self) -> SignUpDesk {
+        SignUpDesk {
             db: self.db.clone(),
             composer: self.composer(),
             min_notice: chrono::Duration::from_std(self.settings.volunteer_min_notice)
                 .unwrap_or(chrono::Duration::hours(48)),
+        }
+    }
+
+    pub fn volunteer_session(&self) -> SessionDesk {
+        SessionDesk {
+            db: self.db.clone(),
+        }
+    }
+
+    pub fn volunteer_hours(&self) -> HoursDesk {
+        HoursDesk {
+            db: self.db.clone(),
+        }
+    }
+
+    pub fn volunteer_feeds(&self) -> FeedDesk {
+        FeedDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
+        }
+    }
+
+    pub fn volunteer_reminders(&self) -> ReminderDesk {
+        ReminderDesk {
+            db: self.db.clone(),
+            composer: self.composer(),
         }
     }
 

@@ -1,5 +1,5 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
-use teilhabe::db::entities::barrier_report;
+use teilhabe::{db::entities::barrier_report, domain::barrier_report::BarrierReportStatus};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -37,7 +37,7 @@ on_both_backends!(a_valid_report_is_stored_and_confirmed, |app| {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].page_url, "/orte");
     assert_eq!(stored[0].contact_email.as_deref(), Some("erika@example.de"));
-    assert_eq!(stored[0].status, "open");
+    assert_eq!(stored[0].status, BarrierReportStatus::Open);
 });
 
 on_both_backends!(bad_input_is_explained_next_to_each_field_and_kept, |app| {

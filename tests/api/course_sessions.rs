@@ -7,6 +7,7 @@ use chrono_tz::Europe::Berlin;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use teilhabe::domain::booking::BookingStatus;
 use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
+use teilhabe::domain::volunteering::{ShiftKind, ShiftStatus, SignupStatus};
 use teilhabe::{
     db::entities::{
         booking, offer, offer_date, organisation, outbox, session_attendance, user, venue,
@@ -351,7 +352,7 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
         organisation_id: Set(org_of(&app).await),
         offer_date_id: Set(Some(session.id)),
         venue_id: Set(None),
-        kind: Set("kursassistenz".into()),
+        kind: Set(ShiftKind::CourseAssistance),
         title: Set(format!("Hilfe: {}", c.title)),
         place: Set("Anger 1".into()),
         district_key: Set("16051".into()),
@@ -361,7 +362,7 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
         participants_per_helper: Set(None),
         skills: Set(String::new()),
         signed_up: Set(1),
-        status: Set("open".into()),
+        status: Set(ShiftStatus::Open),
         gap_reminded_at: Set(None),
         created_by: Set(None),
         created_at: Set(Utc::now()),
@@ -373,7 +374,7 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
     volunteer_signup::ActiveModel {
         shift_id: Set(shift.id),
         user_id: Set(volunteer),
-        status: Set("active".into()),
+        status: Set(SignupStatus::Active),
         signed_up_at: Set(Utc::now()),
         withdrawn_at: Set(None),
         ..Default::default()
@@ -915,7 +916,7 @@ on_both_backends!(volunteer_notices_use_the_account_language, |app| {
         organisation_id: Set(org),
         offer_date_id: Set(None),
         venue_id: Set(None),
-        kind: Set("sprechstunde".into()),
+        kind: Set(ShiftKind::OfficeHours),
         title: Set("Handy-Sprechstunde leicht".into()),
         place: Set("Anger 1".into()),
         district_key: Set("16051".into()),
@@ -925,7 +926,7 @@ on_both_backends!(volunteer_notices_use_the_account_language, |app| {
         participants_per_helper: Set(None),
         skills: Set(String::new()),
         signed_up: Set(0),
-        status: Set("open".into()),
+        status: Set(ShiftStatus::Open),
         gap_reminded_at: Set(None),
         created_by: Set(None),
         created_at: Set(Utc::now()),
@@ -934,9 +935,14 @@ on_both_backends!(volunteer_notices_use_the_account_language, |app| {
     .insert(&app.db)
     .await
     .unwrap();
-    let desk = app.state().volunteer_desk();
-    desk.sign_up(shift.id, volunteer, Utc::now()).await.unwrap();
-    desk.cancel(shift.id, &None, volunteer, Utc::now())
+    app.state()
+        .volunteer_sign_up()
+        .sign_up(shift.id, volunteer, Utc::now())
+        .await
+        .unwrap();
+    app.state()
+        .volunteer_planning()
+        .cancel(shift.id, &None, volunteer, Utc::now())
         .await
         .unwrap();
     let mail = mails_with_subject(&app, "Ihr Einsatz fällt aus: Handy-Sprechstunde leicht")

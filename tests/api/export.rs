@@ -7,6 +7,7 @@ use std::{
 };
 use teilhabe::domain::booking::BookingStatus;
 use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
+use teilhabe::domain::volunteering::{HoursStatus, ShiftKind, ShiftStatus};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
@@ -1170,7 +1171,7 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
         organisation_id: Set(anger.organisation_id),
         venue_id: Set(None),
         offer_date_id: Set(None),
-        kind: Set("smartphone-nachmittag".into()),
+        kind: Set(ShiftKind::SmartphoneAfternoon),
         title: Set("Smartphone-Nachmittag bei Zacharias Quellmalz".into()),
         place: Set("Seniorenheim, Zimmer von Zacharias Quellmalz".into()),
         district_key: Set("16051".into()),
@@ -1180,7 +1181,7 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
         participants_per_helper: Set(None),
         skills: Set(String::new()),
         signed_up: Set(1),
-        status: Set("open".into()),
+        status: Set(ShiftStatus::Open),
         gap_reminded_at: Set(None),
         created_by: Set(None),
         created_at: Set(starts_at),
@@ -1213,7 +1214,7 @@ on_both_backends!(kiosk_use_and_volunteer_sessions_are_counted, |app| {
         started_at: Set(starts_at),
         ended_at: Set(starts_at + chrono::Duration::hours(2)),
         minutes: Set(120),
-        status: Set("approved".into()),
+        status: Set(HoursStatus::Approved),
         decided_by: Set(None),
         decided_at: Set(Some(starts_at)),
         created_at: Set(starts_at),

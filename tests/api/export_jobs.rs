@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::
 use sha2::{Digest, Sha256};
 use teilhabe::{
     db::entities::{audit_log, export_job},
+    domain::export_job::ExportJobStatus,
     services::export_jobs,
 };
 
@@ -14,7 +15,7 @@ use crate::{
     on_both_backends,
 };
 
-async fn job_status(app: &TestApp, id: i32) -> String {
+async fn job_status(app: &TestApp, id: i32) -> ExportJobStatus {
     export_job::Entity::find_by_id(id)
         .one(&app.db)
         .await
@@ -98,12 +99,12 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
     assert!(a.unwrap() + b.unwrap() <= 1);
     // The app's own worker may have been first; wait for it.
     for _ in 0..100 {
-        if job_status(&app, id).await == "done" {
+        if job_status(&app, id).await == ExportJobStatus::Done {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(job_status(&app, id).await, "done");
+    assert_eq!(job_status(&app, id).await, ExportJobStatus::Done);
     let runs = teilhabe::db::entities::export_run::Entity::find()
         .count(&app.db)
         .await
@@ -176,7 +177,10 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
     let page = res.headers()["location"].to_str().unwrap().to_owned();
     let abandoned: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
     export_job::Entity::update_many()
-        .col_expr(export_job::Column::Status, Expr::value("running"))
+        .col_expr(
+            export_job::Column::Status,
+            Expr::value(ExportJobStatus::Running),
+        )
         .col_expr(
             export_job::Column::UpdatedAt,
             Expr::value(chrono::Utc::now() - chrono::Duration::minutes(10)),
@@ -188,10 +192,10 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
         .unwrap();
     export_jobs::run_queued(&app.db, work.path()).await.unwrap();
     for _ in 0..100 {
-        if job_status(&app, abandoned).await == "done" {
+        if job_status(&app, abandoned).await == ExportJobStatus::Done {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(job_status(&app, abandoned).await, "done");
+    assert_eq!(job_status(&app, abandoned).await, ExportJobStatus::Done);
 });

@@ -491,7 +491,7 @@ async fn two_instances_share_sessions_and_run_every_job_once() {
     );
     let reminders = ra.unwrap() + rb.unwrap();
     assert!(reminders > 0, "the demo dates have bookings");
-    let (helpers_a, helpers_b) = (a.volunteer_desk(), b.volunteer_desk());
+    let (helpers_a, helpers_b) = (a.volunteer_reminders(), b.volunteer_reminders());
     let (ga, gb) = tokio::join!(helpers_a.remind_gaps(now), helpers_b.remind_gaps(now));
     let gap_mails = ga.unwrap() + gb.unwrap();
     assert!(gap_mails > 0, "the demo has coverage gaps");

@@ -4,6 +4,7 @@ use chrono::{Datelike, Duration, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 use teilhabe::domain::booking::BookingStatus;
 use teilhabe::domain::offer::DateStatus;
+use teilhabe::domain::volunteering::{HoursStatus, ShiftKind, ShiftStatus};
 use teilhabe::{
     db::entities::{booking, feedback, offer_date},
     services::impact::{self, ImpactFilter},
@@ -186,12 +187,12 @@ on_both_backends!(
             .unwrap()
             .with_timezone(&Utc);
         let mut ids = Vec::new();
-        for status in ["open", "cancelled"] {
+        for status in [ShiftStatus::Open, ShiftStatus::Cancelled] {
             let shift = volunteer_shift::ActiveModel {
                 organisation_id: Set(anger.organisation_id),
                 venue_id: Set(Some(anger.id)),
                 offer_date_id: Set(None),
-                kind: Set("sprechstunde".into()),
+                kind: Set(ShiftKind::OfficeHours),
                 title: Set("Sprechstunde".into()),
                 place: Set(String::new()),
                 district_key: Set("16051".into()),
@@ -201,7 +202,7 @@ on_both_backends!(
                 participants_per_helper: Set(None),
                 skills: Set(String::new()),
                 signed_up: Set(1),
-                status: Set(status.into()),
+                status: Set(status),
                 gap_reminded_at: Set(None),
                 created_by: Set(None),
                 created_at: Set(starts_at),
@@ -236,7 +237,7 @@ on_both_backends!(
             started_at: Set(starts_at),
             ended_at: Set(starts_at + Duration::hours(1)),
             minutes: Set(60),
-            status: Set("approved".into()),
+            status: Set(HoursStatus::Approved),
             decided_by: Set(None),
             decided_at: Set(Some(starts_at)),
             created_at: Set(starts_at),

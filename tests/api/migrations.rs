@@ -206,3 +206,77 @@ async fn german_kind_keys_become_english_on_postgres() {
     german_kind_keys_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
         .await;
 }
+
+/// Volunteer sessions stored with the German kind keys of earlier versions read as English keys
+/// after the migration; down restores the German keys.
+async fn german_shift_kinds_become_english(settings: teilhabe::config::Settings) {
+    use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+    use teilhabe::{db::entities::volunteer_shift, domain::volunteering::ShiftKind};
+
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let all = Migrator::migrations();
+    let before = all
+        .iter()
+        .position(|m| m.name() == "m20261203_000020_english_shift_kind_keys")
+        .expect("the migration to English shift kinds") as u32;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let at = "'2026-03-01 10:00:00+00:00'";
+    let shift = |kind: &str| {
+        format!("(1, '{kind}', 'Einsatz', 'Rathaus', '16051', {at}, {at}, 1, '', 0, 'open', {at})")
+    };
+    for sql in [
+        "INSERT INTO districts (key, name, kind, plate, seat) VALUES ('16051', 'Erfurt', 'kreisfreie-stadt', 'EF', 'Erfurt')".to_owned(),
+        format!(
+            "INSERT INTO organisations (slug, name, kind, email, phone, website, created_at) VALUES \
+             ('vhs', 'VHS', 'volkshochschule', 'vhs@example.org', '', '', {at})"
+        ),
+        format!(
+            "INSERT INTO volunteer_shifts (organisation_id, kind, title, place, district_key, \
+             starts_at, ends_at, volunteers_needed, skills, signed_up, status, created_at) VALUES {}",
+            ["sprechstunde", "smartphone-nachmittag", "kursassistenz", "veranstaltungshilfe"]
+                .map(shift)
+                .join(", ")
+        ),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    let kinds: Vec<ShiftKind> = volunteer_shift::Entity::find()
+        .order_by_asc(volunteer_shift::Column::Id)
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.kind)
+        .collect();
+    assert_eq!(kinds, ShiftKind::ALL);
+    Migrator::down(&conn, Some(all.len() as u32 - before))
+        .await
+        .unwrap();
+    let row = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT kind FROM volunteer_shifts WHERE id = 3",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "kind").unwrap(), "kursassistenz");
+}
+
+#[tokio::test]
+async fn german_shift_kinds_become_english_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    german_shift_kinds_become_english(settings_for(dir.path(), None, &Options::default())).await;
+}
+
+#[tokio::test]
+async fn german_shift_kinds_become_english_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    german_shift_kinds_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
+        .await;
+}

@@ -12,7 +12,7 @@ use teilhabe::{
     domain::{
         DistrictKey,
         booking::{BookingRequest, Channel},
-        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+        volunteering::{HoursStatus, ShiftInput, ShiftKind, ShiftPlace},
     },
 };
 
@@ -303,7 +303,7 @@ async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
         .duration_trunc(Duration::minutes(1))
         .unwrap();
     app.state()
-        .volunteer_desk()
+        .volunteer_planning()
         .create(
             &None,
             ShiftInput {
@@ -401,7 +401,7 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
     let shift_id = session(&app, Duration::days(3), 1).await;
     app.state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .sign_up(shift_id, volunteer, Utc::now())
         .await
         .unwrap();
@@ -435,8 +435,8 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         .unwrap();
     assert_eq!(logged.len(), 1);
     assert_eq!(
-        (logged[0].minutes, logged[0].status.as_str()),
-        (90, "submitted")
+        (logged[0].minutes, logged[0].status),
+        (90, HoursStatus::Submitted)
     );
     app.submit("/konto", "/abmelden", &[]).await;
 
@@ -454,7 +454,7 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(decided.status, "approved");
+    assert_eq!(decided.status, HoursStatus::Approved);
     let target = format!("hours:{}", logged[0].id);
     assert_eq!(audit_entries(&app, "hours.approved", &target).await, 1);
 });

@@ -11,7 +11,7 @@ use teilhabe::{
     },
     domain::{
         DistrictKey,
-        volunteering::{ShiftInput, ShiftKind, ShiftPlace},
+        volunteering::{HoursStatus, ShiftInput, ShiftKind, ShiftPlace, ShiftStatus},
     },
     services::volunteering::VolunteeringError,
 };
@@ -54,7 +54,7 @@ async fn probierladen_erfurt(app: &TestApp) -> i32 {
 async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
     let starts_at = Utc::now() + starts_in;
     app.state()
-        .volunteer_desk()
+        .volunteer_planning()
         .create(
             &None,
             ShiftInput {
@@ -96,7 +96,7 @@ async fn move_to_yesterday(app: &TestApp, shift_id: i32) -> chrono::DateTime<Utc
 
 async fn sign_up_directly(app: &TestApp, shift_id: i32, user_id: i32) {
     app.state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .sign_up(shift_id, user_id, Utc::now())
         .await
         .unwrap();
@@ -189,6 +189,13 @@ on_both_backends!(coordinators_plan_sessions_and_volunteers_sign_up, |app| {
         .unwrap();
     let (_, doc) = app.get_html("/verwaltung/einsaetze").await;
     assert!(text_of(&doc, "main").contains("Sprechstunde im Lindenhof"));
+    // The German key of earlier versions is still understood, and stored in English.
+    let stored = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.kind, ShiftKind::OfficeHours);
     app.submit("/konto", "/abmelden", &[]).await;
 
     // The volunteer finds it near them (Erfurt), not elsewhere, and signs up.
@@ -289,7 +296,7 @@ on_both_backends!(sign_ups_never_pass_the_number_needed, |app| {
         .unwrap();
         ids.push(created.id);
     }
-    let desk = app.state().volunteer_desk();
+    let desk = app.state().volunteer_sign_up();
     let attempts: Vec<_> = ids
         .iter()
         .map(|id| {
@@ -386,12 +393,12 @@ on_both_backends!(course_dates_need_helpers_in_proportion, |app| {
         select(&doc, "#kind option[selected]")[0]
             .value()
             .attr("value"),
-        Some("kursassistenz")
+        Some("course-assistance")
     );
     let fields = |ratio: &'static str| {
         vec![
             ("title", "Hilfe im Kurs".to_owned()),
-            ("kind", "kursassistenz".to_owned()),
+            ("kind", "course-assistance".to_owned()),
             ("day", local_day(date.starts_at)),
             ("start", time_of(date.starts_at)),
             ("end", time_of(date.ends_at)),
@@ -423,7 +430,7 @@ on_both_backends!(course_dates_need_helpers_in_proportion, |app| {
     model.update(&app.db).await.unwrap();
     let shifts = app
         .state()
-        .volunteer_desk()
+        .volunteer_planning()
         .for_date(date.id)
         .await
         .unwrap();
@@ -479,7 +486,7 @@ on_both_backends!(hours_are_logged_within_the_session_and_approved, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((hours.minutes, hours.status.as_str()), (90, "submitted"));
+    assert_eq!((hours.minutes, hours.status), (90, HoursStatus::Submitted));
     app.submit("/konto", "/abmelden", &[]).await;
 
     app.login(PROVIDER.0, PROVIDER.1).await;
@@ -535,7 +542,7 @@ on_both_backends!(attendance_and_session_notes_feed_the_statistics, |app| {
         .unwrap();
     let shift_id = app
         .state()
-        .volunteer_desk()
+        .volunteer_planning()
         .create(
             &None,
             ShiftInput {
@@ -676,7 +683,7 @@ on_both_backends!(the_private_calendar_feed_can_be_revoked, |app| {
 });
 
 on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
-    let desk = app.state().volunteer_desk();
+    let desk = app.state().volunteer_reminders();
     let now = Utc::now();
     let sent = desk.remind_gaps(now).await.unwrap();
     assert!(sent >= 1, "the demo gaps of the Probierladen Erfurt");
@@ -738,7 +745,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        let desk = app.state().volunteer_desk();
+        let desk = app.state().volunteer_planning();
         let shift_id = desk
             .create(
                 &None,
@@ -774,7 +781,7 @@ on_both_backends!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(shift.status, "cancelled");
+        assert_eq!(shift.status, ShiftStatus::Cancelled);
         let mails = app.mails().await;
         assert!(
             mails
@@ -815,8 +822,13 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
     let shift_id = session(&app, Duration::days(3), 1).await;
     sign_up_directly(&app, shift_id, provider).await;
     let starts_at = move_to_yesterday(&app, shift_id).await;
-    let desk = app.state().volunteer_desk();
-    let shift = desk.shift(shift_id, Some(provider)).await.unwrap();
+    let desk = app.state().volunteer_hours();
+    let shift = app
+        .state()
+        .volunteer_session()
+        .shift(shift_id, Some(provider))
+        .await
+        .unwrap();
     let worked = teilhabe::domain::volunteering::WorkedTime {
         started_at: starts_at,
         ended_at: starts_at + Duration::hours(1),
@@ -840,5 +852,5 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(unchanged.status, "submitted");
+    assert_eq!(unchanged.status, HoursStatus::Submitted);
 });

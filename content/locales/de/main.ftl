@@ -1101,10 +1101,10 @@ shift-col-when = Wann
 shift-col-where = Wo
 shift-col-staffing = Besetzung
 shift-col-organisation = Träger
-shift-kind-sprechstunde = Digitale Sprechstunde
-shift-kind-smartphone-nachmittag = Smartphone-Nachmittag
-shift-kind-kursassistenz = Hilfe im Kurs
-shift-kind-veranstaltungshilfe = Hilfe bei einer Veranstaltung
+shift-kind-office-hours = Digitale Sprechstunde
+shift-kind-smartphone-afternoon = Smartphone-Nachmittag
+shift-kind-course-assistance = Hilfe im Kurs
+shift-kind-event-help = Hilfe bei einer Veranstaltung
 shift-helpers-for = Hilfe für
 shift-participants = { $count ->
     [one] eine Person angemeldet

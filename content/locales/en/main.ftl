@@ -1101,10 +1101,10 @@ shift-col-when = When
 shift-col-where = Where
 shift-col-staffing = Helpers
 shift-col-organisation = Organisation
-shift-kind-sprechstunde = Digital office hours
-shift-kind-smartphone-nachmittag = Smartphone afternoon
-shift-kind-kursassistenz = Help in a course
-shift-kind-veranstaltungshilfe = Help at an event
+shift-kind-office-hours = Digital office hours
+shift-kind-smartphone-afternoon = Smartphone afternoon
+shift-kind-course-assistance = Help in a course
+shift-kind-event-help = Help at an event
 shift-helpers-for = Helping at
 shift-participants = { $count ->
     [one] one person booked

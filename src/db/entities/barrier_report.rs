@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::barrier_report::BarrierReportStatus;
+
 /// A report through the accessibility feedback mechanism ("Barriere melden").
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "barrier_reports")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub language: String,
-    pub status: String,
+    pub status: BarrierReportStatus,
     pub created_at: DateTimeUtc,
 }
 

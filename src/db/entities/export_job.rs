@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::export_job::ExportJobStatus;
+
 /// An export asked for in the back office; any instance runs it (see `services::export_jobs`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "export_jobs")]
@@ -11,8 +13,7 @@ pub struct Model {
     pub period_to: Date,
     pub format: String,
     pub bom: bool,
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: ExportJobStatus,
     pub files_done: i32,
     pub files_total: i32,
     pub rows_done: i64,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::volunteering::HoursStatus;
+
 /// Hours a volunteer worked at a session, approved or rejected by a coordinator.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "volunteer_hours")]
@@ -11,7 +13,7 @@ pub struct Model {
     pub started_at: DateTimeUtc,
     pub ended_at: DateTimeUtc,
     pub minutes: i32,
-    pub status: String,
+    pub status: HoursStatus,
     pub decided_by: Option<i32>,
     pub decided_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::volunteering::{ShiftKind, ShiftStatus};
+
 /// A session that needs volunteers: standalone (office hours, a senior-home afternoon) or the helpers
 /// for a course date (`offer_date_id`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +12,7 @@ pub struct Model {
     pub organisation_id: i32,
     pub offer_date_id: Option<i32>,
     pub venue_id: Option<i32>,
-    pub kind: String,
+    pub kind: ShiftKind,
     pub title: String,
     pub place: String,
     pub district_key: String,
@@ -20,7 +22,7 @@ pub struct Model {
     pub participants_per_helper: Option<i32>,
     pub skills: String,
     pub signed_up: i32,
-    pub status: String,
+    pub status: ShiftStatus,
     pub gap_reminded_at: Option<DateTimeUtc>,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,

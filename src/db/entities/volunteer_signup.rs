@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::volunteering::SignupStatus;
+
 /// A volunteer's sign-up for a session; withdrawing keeps the row, signing up again reactivates it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "volunteer_signups")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub shift_id: i32,
     pub user_id: i32,
-    pub status: String,
+    pub status: SignupStatus,
     pub signed_up_at: DateTimeUtc,
     pub withdrawn_at: Option<DateTimeUtc>,
 }

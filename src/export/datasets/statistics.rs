@@ -323,7 +323,7 @@ pub(super) async fn statistics(
     session_batches(db, period, |batch| {
         for f in batch
             .iter()
-            .filter(|f| f.shift.status != "cancelled" && f.shift.starts_at <= now)
+            .filter(|f| !f.shift.status.is_cancelled() && f.shift.starts_at <= now)
         {
             let tally = tallies
                 .entry((

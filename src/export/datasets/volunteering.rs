@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
     db::entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
+    domain::volunteering::HoursStatus,
     export::{
         ExportPeriod,
         writers::{Cell, RowSink},
@@ -73,7 +74,7 @@ pub(super) async fn session_batches(
             .column(volunteer_hours::Column::ShiftId)
             .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
             .filter(volunteer_hours::Column::ShiftId.is_in(ids))
-            .filter(volunteer_hours::Column::Status.eq("approved"))
+            .filter(volunteer_hours::Column::Status.eq(HoursStatus::Approved))
             .group_by(volunteer_hours::Column::ShiftId)
             .into_tuple::<(i32, Option<i64>)>()
             .all(db)
@@ -133,12 +134,12 @@ pub(super) async fn volunteer_sessions(
                 .map(|(name, _)| name.clone());
             let row: Vec<Cell> = vec![
                 i64::from(s.id).into(),
-                s.kind.as_str().into(),
+                s.kind.key().into(),
                 organisation.into(),
                 s.district_key.as_str().into(),
                 berlin_day(s.starts_at).to_string().into(),
                 s.offer_date_id.map_or(Cell::Empty, Cell::from),
-                s.status.as_str().into(),
+                s.status.key().into(),
                 i64::from(s.volunteers_needed).into(),
                 i64::from(s.signed_up).into(),
                 f.people_reached().map_or(Cell::Empty, suppressed),

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::FieldErrors,
+    domain::{FieldErrors, export_job::ExportJobStatus},
     export::{self, ExportError, ExportFormat, ExportPeriod},
     policy,
     services::export_jobs,
@@ -83,7 +83,7 @@ struct JobRow {
     period_from: NaiveDate,
     period_to: NaiveDate,
     format: String,
-    status: String,
+    status: ExportJobStatus,
     created_at: chrono::DateTime<Utc>,
 }
 

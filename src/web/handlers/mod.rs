@@ -15,10 +15,9 @@ pub mod offer_admin;
 pub mod operations;
 pub mod proposal_admin;
 pub mod proposals;
-pub mod shifts;
 pub mod terminals;
 pub mod venues;
-pub mod volunteers;
+pub mod volunteering;
 
 use actix_web::{HttpResponse, http::header};
 

@@ -254,7 +254,7 @@ async fn date_page(
     ctx.insert("past", &(date.starts_at <= Utc::now()));
     ctx.insert(
         "helper_shifts",
-        &page.state().volunteer_desk().for_date(date.id).await?,
+        &page.state().volunteer_planning().for_date(date.id).await?,
     );
     ctx.insert("form", form);
     page.render_form("offer_admin/date.html", ctx, errors)

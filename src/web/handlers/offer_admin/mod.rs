@@ -305,7 +305,7 @@ async fn follow_dates(page: &Page, offer_id: i32) -> Result<(), WebError> {
         .into_iter()
         .map(|d| d.id)
         .collect();
-    page.state().volunteer_desk().follow_dates(&ids).await?;
+    page.state().volunteer_planning().follow_dates(&ids).await?;
     Ok(())
 }
 

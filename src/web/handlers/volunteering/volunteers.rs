@@ -4,16 +4,16 @@ use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::see_other;
-use super::{
-    proposals::district_options,
-    shifts::{MonthQuery, month_csv, render_month_sheet},
-};
+use super::hours::{MonthQuery, month_csv, render_month_sheet};
 use crate::{
     domain::{DistrictKey, FieldErrors, account::CurrentUser},
     policy,
     services::volunteering::VolunteeringError,
-    web::{errors::WebError, page::Page},
+    web::{
+        errors::WebError,
+        handlers::{proposals::district_options, see_other},
+        page::Page,
+    },
 };
 
 fn volunteer(page: &Page) -> Result<CurrentUser, WebError> {
@@ -33,9 +33,10 @@ async fn mine_page(
     status: &str,
     feed_url: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let desk = page.state().volunteer_desk();
     let now = Utc::now();
-    let (upcoming, past): (Vec<_>, Vec<_>) = desk
+    let (upcoming, past): (Vec<_>, Vec<_>) = page
+        .state()
+        .volunteer_sign_up()
         .mine(user.id)
         .await?
         .into_iter()
@@ -43,7 +44,10 @@ async fn mine_page(
     let mut ctx = page.form_context();
     ctx.insert("upcoming", &upcoming);
     ctx.insert("past", &past.into_iter().rev().collect::<Vec<_>>());
-    ctx.insert("has_feed", &desk.has_feed(user.id).await?);
+    ctx.insert(
+        "has_feed",
+        &page.state().volunteer_feeds().has_feed(user.id).await?,
+    );
     ctx.insert("feed_url", &feed_url);
     let known = [
         "angemeldet",
@@ -52,7 +56,7 @@ async fn mine_page(
         "kalender-gesperrt",
     ];
     ctx.insert("status", &known.contains(&status).then_some(status));
-    page.render("volunteers/mine.html", &ctx)
+    page.render("volunteering/mine.html", &ctx)
 }
 
 pub async fn mine(page: Page, query: web::Query<MineQuery>) -> Result<HttpResponse, WebError> {
@@ -79,7 +83,7 @@ async fn open_page(
     };
     let shifts = page
         .state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .open(
             district.as_ref().map(DistrictKey::as_str),
             user.id,
@@ -90,7 +94,7 @@ async fn open_page(
     ctx.insert("shifts", &shifts);
     ctx.insert("districts", &district_options(page).await?);
     ctx.insert("kreis", kreis);
-    page.render_form("volunteers/open.html", ctx, &errors)
+    page.render_form("volunteering/open.html", ctx, &errors)
 }
 
 pub async fn open(page: Page, query: web::Query<OpenQuery>) -> Result<HttpResponse, WebError> {
@@ -113,7 +117,7 @@ pub async fn sign_up(
     let user = volunteer(&page)?;
     match page
         .state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .sign_up(*id, user.id, Utc::now())
         .await
     {
@@ -137,7 +141,7 @@ pub async fn withdraw(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
     let user = volunteer(&page)?;
     match page
         .state()
-        .volunteer_desk()
+        .volunteer_sign_up()
         .withdraw(*id, user.id, Utc::now())
         .await
     {
@@ -162,7 +166,7 @@ pub async fn renew_feed(page: Page) -> Result<HttpResponse, WebError> {
     let user = volunteer(&page)?;
     let token = page
         .state()
-        .volunteer_desk()
+        .volunteer_feeds()
         .renew_feed(user.id, Utc::now())
         .await?;
     let url = format!(
@@ -184,7 +188,7 @@ pub async fn renew_feed(page: Page) -> Result<HttpResponse, WebError> {
 
 pub async fn revoke_feed(page: Page) -> Result<HttpResponse, WebError> {
     let user = volunteer(&page)?;
-    page.state().volunteer_desk().revoke_feed(user.id).await?;
+    page.state().volunteer_feeds().revoke_feed(user.id).await?;
     Ok(see_other("/freiwillige?status=kalender-gesperrt"))
 }
 
@@ -193,7 +197,7 @@ pub async fn feed(page: Page, token: web::Path<String>) -> Result<HttpResponse, 
     let token = token.trim_end_matches(".ics");
     match page
         .state()
-        .volunteer_desk()
+        .volunteer_feeds()
         .feed(token, Utc::now())
         .await?
     {

@@ -1,0 +1,196 @@
+//! Volunteers find open sessions, sign up and withdraw.
+use chrono::{DateTime, Duration, Utc};
+use fluent_templates::fluent_bundle::FluentValue;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
+};
+
+use super::{
+    ShiftRow, VolunteeringError, coordinators_of, participants_of, rows, sessions_of, shift_args,
+};
+use crate::{
+    db::{
+        begin_write,
+        entities::{user, volunteer_shift, volunteer_signup},
+    },
+    domain::volunteering::{ShiftStatus, SignupStatus, helpers_needed},
+    mail::{self, compose::Composer},
+};
+
+#[derive(Clone)]
+pub struct SignUpDesk {
+    pub db: DatabaseConnection,
+    pub composer: Composer,
+    /// Withdrawing later than this before the start tells the coordinators.
+    pub min_notice: Duration,
+}
+
+impl SignUpDesk {
+    /// Open upcoming sessions that still need helpers (or that the volunteer already helps at),
+    /// optionally in one district.
+    pub async fn open(
+        &self,
+        district: Option<&str>,
+        viewer: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ShiftRow>, DbErr> {
+        let mut query = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .filter(volunteer_shift::Column::StartsAt.gt(now))
+            .order_by_asc(volunteer_shift::Column::StartsAt);
+        if let Some(key) = district {
+            query = query.filter(volunteer_shift::Column::DistrictKey.eq(key));
+        }
+        Ok(rows(&self.db, query.all(&self.db).await?, Some(viewer))
+            .await?
+            .into_iter()
+            .filter(|r| r.missing > 0 || r.mine)
+            .collect())
+    }
+
+    /// The volunteer's sessions: active sign-ups and sessions with logged hours, newest last.
+    pub async fn mine(&self, user_id: i32) -> Result<Vec<ShiftRow>, DbErr> {
+        sessions_of(&self.db, user_id).await
+    }
+
+    /// Signs a volunteer up, unless the session is full, over, cancelled or already theirs.
+    pub async fn sign_up(
+        &self,
+        shift_id: i32,
+        user_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), VolunteeringError> {
+        let txn = begin_write(&self.db).await?;
+        let shift = volunteer_shift::Entity::find_by_id(shift_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(VolunteeringError::NotFound)?;
+        if !shift.status.is_open() {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
+        if shift.starts_at <= now {
+            return Err(VolunteeringError::Refused("error-shift-started"));
+        }
+        let existing = volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
+            .filter(volunteer_signup::Column::UserId.eq(user_id))
+            .one(&txn)
+            .await?;
+        if existing
+            .as_ref()
+            .is_some_and(|s| s.status == SignupStatus::Active)
+        {
+            return Err(VolunteeringError::Refused("error-shift-already-signed-up"));
+        }
+        let participants = participants_of(&txn, shift.offer_date_id).await?;
+        let needed = helpers_needed(
+            shift.volunteers_needed,
+            shift.participants_per_helper,
+            participants,
+        );
+        // The counter moves only while below what is needed, whatever else runs at the same time.
+        let moved = volunteer_shift::Entity::update_many()
+            .col_expr(
+                volunteer_shift::Column::SignedUp,
+                Expr::col(volunteer_shift::Column::SignedUp).add(1),
+            )
+            .filter(volunteer_shift::Column::Id.eq(shift_id))
+            .filter(volunteer_shift::Column::SignedUp.lt(needed))
+            .exec(&txn)
+            .await?;
+        if moved.rows_affected != 1 {
+            return Err(VolunteeringError::Refused("error-shift-full"));
+        }
+        match existing {
+            Some(row) => {
+                let mut model: volunteer_signup::ActiveModel = row.into();
+                model.status = Set(SignupStatus::Active);
+                model.signed_up_at = Set(now);
+                model.withdrawn_at = Set(None);
+                model.update(&txn).await?;
+            }
+            None => {
+                volunteer_signup::ActiveModel {
+                    shift_id: Set(shift_id),
+                    user_id: Set(user_id),
+                    status: Set(SignupStatus::Active),
+                    signed_up_at: Set(now),
+                    withdrawn_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Withdraws a sign-up before the start. Later than the minimum notice, the coordinators get a
+    /// mail in the same transaction. Returns whether the withdrawal was late.
+    pub async fn withdraw(
+        &self,
+        shift_id: i32,
+        user_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, VolunteeringError> {
+        let txn = begin_write(&self.db).await?;
+        let shift = volunteer_shift::Entity::find_by_id(shift_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(VolunteeringError::NotFound)?;
+        let signup = volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::ShiftId.eq(shift_id))
+            .filter(volunteer_signup::Column::UserId.eq(user_id))
+            .one(&txn)
+            .await?;
+        let Some((signup, withdrawn)) =
+            signup.and_then(|s| s.status.withdraw().map(|withdrawn| (s, withdrawn)))
+        else {
+            return Err(VolunteeringError::Refused("error-shift-not-signed-up"));
+        };
+        if shift.starts_at <= now {
+            return Err(VolunteeringError::Refused("error-shift-started"));
+        }
+        let mut model: volunteer_signup::ActiveModel = signup.into();
+        model.status = Set(withdrawn);
+        model.withdrawn_at = Set(Some(now));
+        model.update(&txn).await?;
+        volunteer_shift::Entity::update_many()
+            .col_expr(
+                volunteer_shift::Column::SignedUp,
+                Expr::col(volunteer_shift::Column::SignedUp).sub(1),
+            )
+            .filter(volunteer_shift::Column::Id.eq(shift_id))
+            .filter(volunteer_shift::Column::SignedUp.gt(0))
+            .exec(&txn)
+            .await?;
+        let late = shift.starts_at - now < self.min_notice;
+        if late && shift.status.is_open() {
+            let volunteer = user::Entity::find_by_id(user_id)
+                .one(&txn)
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default();
+            for (to, lang) in coordinators_of(&txn, shift.organisation_id).await? {
+                let mut args = shift_args(&shift.title, shift.starts_at, lang);
+                args.insert("name".into(), FluentValue::from(volunteer.clone()));
+                let mail = self.composer.notice(
+                    lang,
+                    &to,
+                    "shift-withdrawn-late",
+                    &format!("/verwaltung/einsaetze/{shift_id}"),
+                    &args,
+                    None,
+                )?;
+                mail::enqueue(&txn, mail).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(late)
+    }
+}

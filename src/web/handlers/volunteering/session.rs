@@ -1,0 +1,315 @@
+//! The page of one volunteer session, for its coordinators and the volunteers signed up for it:
+//! attendance, session notes, hours, and a printable list for places without internet.
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::field_errors;
+use crate::web::notice::{Done, see_other_done};
+use crate::{
+    domain::{
+        FieldErrors,
+        account::CurrentUser,
+        booking::Attendance,
+        offer::Topic,
+        volunteering::{HoursForm, SessionReport, WorkedTime},
+    },
+    policy,
+    services::{
+        offer_admin,
+        volunteering::{Access, ShiftRow},
+    },
+    web::{
+        errors::WebError,
+        handlers::{local, see_other},
+        page::Page,
+    },
+};
+
+/// The session and what the user may do there; anyone without a part in it gets "not found".
+async fn session(page: &Page, id: i32) -> Result<(CurrentUser, ShiftRow, Access), WebError> {
+    let user = page.require(policy::can_open_sessions)?;
+    let desk = page.state().volunteer_session();
+    let shift = desk.shift(id, Some(user.id)).await?;
+    let access = desk
+        .access(
+            &shift,
+            user.id,
+            &policy::managed_organisations(&user),
+            policy::can_coordinate_volunteers(Some(&user)),
+        )
+        .await?;
+    Ok((user, shift, access))
+}
+
+#[derive(Serialize, Default)]
+struct ReportValues {
+    head_count: String,
+    walk_ins: String,
+    questions: String,
+    topics: Vec<String>,
+}
+
+async fn render_show(
+    page: &Page,
+    id: i32,
+    errors: &FieldErrors,
+    report_form: Option<ReportValues>,
+    hours_form: Option<HoursForm>,
+    template: &str,
+    saved: &str,
+) -> Result<HttpResponse, WebError> {
+    let (user, shift, access) = session(page, id).await?;
+    let desk = page.state().volunteer_session();
+    let hours = page.state().volunteer_hours();
+    let db = &page.state().db;
+    let mut ctx = page.form_context();
+    // A helper session of a course's later date records attendance at that date.
+    let participants = match shift.offer_date_id {
+        Some(date_id) => offer_admin::participants_of_date(db, date_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.status.holds_places())
+            .collect(),
+        None => vec![],
+    };
+    let report = desk.report(id).await?;
+    let report_form = report_form.unwrap_or_else(|| match &report {
+        Some(r) => ReportValues {
+            head_count: r.head_count.map(|n| n.to_string()).unwrap_or_default(),
+            walk_ins: r.walk_ins.to_string(),
+            questions: r.questions.clone(),
+            topics: r.topics.clone(),
+        },
+        None => ReportValues::default(),
+    });
+    let own_hours = hours.hours_of(id, user.id).await?;
+    let hours_form = hours_form.unwrap_or_else(|| match &own_hours {
+        Some(h) => HoursForm {
+            from: local(h.started_at, "%H:%M"),
+            to: local(h.ended_at, "%H:%M"),
+        },
+        None => HoursForm {
+            from: local(shift.starts_at, "%H:%M"),
+            to: local(shift.ends_at, "%H:%M"),
+        },
+    });
+    ctx.insert("access", &access);
+    ctx.insert(
+        "saved",
+        &["bericht", "stunden"].contains(&saved).then_some(saved),
+    );
+    ctx.insert("helpers", &desk.helpers(id).await?);
+    ctx.insert("participants", &participants);
+    ctx.insert(
+        "present",
+        &participants
+            .iter()
+            .filter(|p| p.attendance.as_deref() == Some(Attendance::Present.key()))
+            .map(|p| p.places)
+            .sum::<i32>(),
+    );
+    ctx.insert("report", &report);
+    ctx.insert("report_form", &report_form);
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "own_hours",
+        &own_hours.map(|h| (h.status, h.minutes, h.started_at, h.ended_at)),
+    );
+    ctx.insert("hours_form", &hours_form);
+    if access == Access::Coordinator {
+        ctx.insert("hours", &hours.hours_at(id).await?);
+    }
+    ctx.insert("shift", &shift);
+    page.render_form(template, ctx, errors)
+}
+
+pub(super) async fn show_page(
+    page: &Page,
+    id: i32,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    render_show(page, id, errors, None, None, "volunteering/show.html", "").await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    gespeichert: String,
+}
+
+pub async fn show(
+    page: Page,
+    id: web::Path<i32>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, WebError> {
+    render_show(
+        &page,
+        *id,
+        &FieldErrors::default(),
+        None,
+        None,
+        "volunteering/show.html",
+        &query.gespeichert,
+    )
+    .await
+}
+
+/// A page to print for places without internet: helpers, participants with boxes to tick, empty
+/// lines for walk-ins and the session notes to fill in by hand.
+pub async fn print(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
+    render_show(
+        &page,
+        *id,
+        &FieldErrors::default(),
+        None,
+        None,
+        "volunteering/print.html",
+        "",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    booking: i64,
+    attendance: String,
+}
+
+pub async fn attendance(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<AttendanceForm>,
+) -> Result<HttpResponse, WebError> {
+    let (_, shift, _) = session(&page, *id).await?;
+    let date_id = shift.offer_date_id.ok_or(WebError::NotFound)?;
+    if shift.status.is_cancelled() {
+        return show_page(
+            &page,
+            *id,
+            &FieldErrors::single("einsatz", "error-shift-cancelled"),
+        )
+        .await;
+    }
+    // Anything else clears the mark.
+    let value = Attendance::parse(&form.attendance)
+        .ok()
+        .map(Attendance::key);
+    // The session's own organisation is the scope: volunteers act for it here.
+    offer_admin::set_attendance(
+        &page.state().db,
+        &Some(vec![shift.organisation_id]),
+        date_id,
+        form.booking,
+        value,
+    )
+    .await?;
+    Ok(see_other_done(
+        &format!("/verwaltung/einsaetze/{id}#anwesenheit"),
+        Done::ShiftAttendanceSaved,
+    ))
+}
+
+pub async fn report(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let (user, shift, _) = session(&page, *id).await?;
+    let fields = form.into_inner();
+    let values = || {
+        let value = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        ReportValues {
+            head_count: value("head_count"),
+            walk_ins: value("walk_ins"),
+            questions: value("questions"),
+            topics: fields
+                .iter()
+                .filter(|(k, _)| k == "themen")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        }
+    };
+    let parsed = SessionReport::parse(&fields);
+    let outcome = match parsed {
+        Ok(report) => {
+            page.state()
+                .volunteer_session()
+                .save_report(&shift, report, user.id, Utc::now())
+                .await
+        }
+        Err(errors) => {
+            return render_show(
+                &page,
+                *id,
+                &errors,
+                Some(values()),
+                None,
+                "volunteering/show.html",
+                "",
+            )
+            .await;
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(format!(
+            "/verwaltung/einsaetze/{id}?gespeichert=bericht#bericht"
+        ))),
+        Err(e) => {
+            render_show(
+                &page,
+                *id,
+                &field_errors(e, "einsatz")?,
+                Some(values()),
+                None,
+                "volunteering/show.html",
+                "",
+            )
+            .await
+        }
+    }
+}
+
+pub async fn hours(
+    page: Page,
+    id: web::Path<i32>,
+    form: web::Form<HoursForm>,
+) -> Result<HttpResponse, WebError> {
+    let (user, shift, _) = session(&page, *id).await?;
+    let form = form.into_inner();
+    let errors = match WorkedTime::parse(&form, shift.starts_at, shift.ends_at, Utc::now()) {
+        Ok(worked) => match page
+            .state()
+            .volunteer_hours()
+            .log_hours(&shift, user.id, worked, Utc::now())
+            .await
+        {
+            Ok(()) => {
+                return Ok(see_other(format!(
+                    "/verwaltung/einsaetze/{id}?gespeichert=stunden#stunden"
+                )));
+            }
+            Err(e) => field_errors(e, "einsatz")?,
+        },
+        Err(errors) => errors,
+    };
+    render_show(
+        &page,
+        *id,
+        &errors,
+        None,
+        Some(form),
+        "volunteering/show.html",
+        "",
+    )
+    .await
+}
