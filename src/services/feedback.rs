@@ -14,7 +14,7 @@ use crate::{
     db::entities::{booking, feedback, feedback_invitation, offer, offer_date},
     domain::{
         Email, Language,
-        booking::BookingStatus,
+        booking::{Attendance, BookingStatus},
         feedback::{FeedbackChannel, FeedbackInput, qr_form_limit},
         offer::DateStatus,
     },
@@ -76,7 +76,7 @@ async fn people_at(conn: &impl ConnectionTrait, date: &offer_date::Model) -> Res
         .filter(
             Condition::any()
                 .add(booking::Column::Attendance.is_null())
-                .add(booking::Column::Attendance.ne("absent")),
+                .add(booking::Column::Attendance.ne(Attendance::Absent)),
         )
         .into_tuple::<Option<i64>>()
         .one(conn)
@@ -332,7 +332,7 @@ impl FeedbackDesk {
                 .await?;
             for person in participants {
                 // People marked absent did not take part; they get no form.
-                if person.attendance.as_deref() == Some("absent") {
+                if person.attendance == Some(Attendance::Absent) {
                     continue;
                 }
                 let Some(to) = person.email.as_deref().and_then(|e| Email::parse(e).ok()) else {

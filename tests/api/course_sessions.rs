@@ -257,7 +257,7 @@ on_both_backends!(
         assert_eq!(
             marks
                 .iter()
-                .map(|m| (m.booking_id, m.attendance.as_str()))
+                .map(|m| (m.booking_id, m.attendance.key()))
                 .collect::<Vec<_>>(),
             [(anna.booking_id, "present"), (bernd.booking_id, "absent")]
         );
@@ -267,7 +267,9 @@ on_both_backends!(
             .unwrap()
             .unwrap();
         assert_eq!(
-            bernd_row.attendance.as_deref(),
+            bernd_row
+                .attendance
+                .map(teilhabe::domain::booking::Attendance::key),
             Some("present"),
             "the first date's attendance is its own"
         );
@@ -402,7 +404,7 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
         .unwrap()
         .expect("marked at the session");
     assert_eq!(
-        (mark.date_id, mark.attendance.as_str()),
+        (mark.date_id, mark.attendance.key()),
         (session.id, "present")
     );
     let first = booking::Entity::find_by_id(anna.booking_id)
@@ -698,7 +700,7 @@ on_both_backends!(the_export_counts_attendance_per_session, |app| {
             created_at: Set(Utc::now() - Duration::days(20)),
             language: Set("de".into()),
             manage_token: Set(None),
-            attendance: Set(Some("present".into())),
+            attendance: Set(Some(teilhabe::domain::booking::Attendance::Present)),
             ..Default::default()
         }
         .insert(&app.db)

@@ -115,7 +115,8 @@ async fn add_booking(
         created_at: Set(Utc::now()),
         language: Set("de".into()),
         manage_token: Set(Some(format!("manage-{date_id}-{n}"))),
-        attendance: Set(attendance.map(str::to_owned)),
+        attendance: Set(attendance
+            .map(|a| teilhabe::domain::booking::Attendance::parse(a).expect("a known attendance"))),
         offered_places: Set(None),
         offer_expires_at: Set(None),
         anonymised_at: Set(None),

@@ -59,7 +59,8 @@ async fn booking_for(
         cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
         created_at: Set(Utc::now() - Duration::days(3)),
         language: Set("de".into()),
-        attendance: Set(attendance.map(str::to_owned)),
+        attendance: Set(attendance
+            .map(|a| teilhabe::domain::booking::Attendance::parse(a).expect("a known attendance"))),
         ..Default::default()
     }
     .insert(&app.db)

@@ -46,7 +46,10 @@ async fn seed(app: &TestApp) -> i32 {
             cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
             created_at: Set(starts_at - Duration::days(1)),
             language: Set("de".into()),
-            attendance: Set(Some(attendance.into())),
+            attendance: Set(Some(
+                teilhabe::domain::booking::Attendance::parse(attendance)
+                    .expect("a known attendance"),
+            )),
             ..Default::default()
         }
         .insert(&app.db)

@@ -1119,11 +1119,17 @@ on_both_backends!(participants_attendance_and_csv, |app| {
     .await;
     assert_eq!(res.status(), 404);
     assert_eq!(
-        booking_by_id(&app, clara).await.attendance.as_deref(),
+        booking_by_id(&app, clara)
+            .await
+            .attendance
+            .map(teilhabe::domain::booking::Attendance::key),
         Some("present")
     );
     assert_eq!(
-        booking_by_id(&app, cem).await.attendance.as_deref(),
+        booking_by_id(&app, cem)
+            .await
+            .attendance
+            .map(teilhabe::domain::booking::Attendance::key),
         Some("absent")
     );
     assert_eq!(booking_by_id(&app, wanda).await.attendance, None);
@@ -1908,7 +1914,7 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
             manage_token: Set(Some(token.clone())),
             language: Set("de".into()),
             created_at: Set(now - Duration::days(120)),
-            attendance: Set(Some("present".into())),
+            attendance: Set(Some(teilhabe::domain::booking::Attendance::Present)),
             ..Default::default()
         };
         (token, model)
@@ -1980,14 +1986,18 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
                 after.places,
                 after.status.key(),
                 after.channel.as_str(),
-                after.attendance.as_deref(),
+                after
+                    .attendance
+                    .map(teilhabe::domain::booking::Attendance::key),
                 after.date_id
             ),
             (
                 before.places,
                 before.status.key(),
                 before.channel.as_str(),
-                before.attendance.as_deref(),
+                before
+                    .attendance
+                    .map(teilhabe::domain::booking::Attendance::key),
                 before.date_id
             ),
             "counts stay"

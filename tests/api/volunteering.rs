@@ -596,7 +596,12 @@ on_both_backends!(attendance_and_session_notes_feed_the_statistics, |app| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(marked.attendance.as_deref(), Some("present"));
+    assert_eq!(
+        marked
+            .attendance
+            .map(teilhabe::domain::booking::Attendance::key),
+        Some("present")
+    );
 
     let res = app
         .submit(

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::booking::BookingStatus;
+use crate::domain::booking::{Attendance, BookingStatus};
 
 /// One booking of one or more places (a companion counts) for a date; waiting-list entries are ordered by id.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -23,8 +23,8 @@ pub struct Model {
     pub language: String,
     /// The secret of the person's booking link, for later mails; `None` once anonymised.
     pub manage_token: Option<String>,
-    /// `present` or `absent` once staff marked attendance.
-    pub attendance: Option<String>,
+    /// Set once staff marked attendance.
+    pub attendance: Option<Attendance>,
     /// Places offered to a waiting entry that needs more than are free, until `offer_expires_at`.
     pub offered_places: Option<i32>,
     pub offer_expires_at: Option<DateTimeUtc>,

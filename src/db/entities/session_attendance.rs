@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::booking::Attendance;
+
 /// Attendance of a booking at a later session of a course booked as a whole (the first date's
 /// attendance is on the booking). One row per booking and session.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,8 +11,7 @@ pub struct Model {
     pub id: i64,
     pub booking_id: i64,
     pub date_id: i32,
-    /// `present` or `absent`.
-    pub attendance: String,
+    pub attendance: Attendance,
     pub recorded_at: DateTimeUtc,
 }
 

@@ -14,7 +14,10 @@ use super::{
 };
 use crate::{
     db::entities::{booking, feedback, offer, offer_date, session_attendance},
-    domain::{booking::BookingStatus, offer::OfferKind},
+    domain::{
+        booking::{Attendance as BookedAttendance, BookingStatus},
+        offer::OfferKind,
+    },
     export::{
         ExportPeriod,
         scrub::{scrub, scrub_opt},
@@ -148,17 +151,17 @@ pub(super) async fn attendance_by_date(
             .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Attendance)
-            .into_tuple::<(i32, Option<String>, i64, Option<i64>)>()
+            .into_tuple::<(i32, Option<BookedAttendance>, i64, Option<i64>)>()
             .all(db)
             .await?;
         for (date_id, attendance, n, places) in rows {
             let entry = by_date.entry(date_id).or_default();
             entry.bookings += n;
             entry.booked_places += places.unwrap_or(0);
-            match attendance.as_deref() {
-                Some("present") => entry.present += places.unwrap_or(0),
-                Some("absent") => entry.absent += places.unwrap_or(0),
-                _ => {}
+            match attendance {
+                Some(BookedAttendance::Present) => entry.present += places.unwrap_or(0),
+                Some(BookedAttendance::Absent) => entry.absent += places.unwrap_or(0),
+                None => {}
             }
         }
     }
@@ -169,7 +172,7 @@ pub(super) async fn attendance_by_date(
     if sessions.is_empty() {
         return Ok(by_date);
     }
-    let mut marks: HashMap<i32, Vec<(i64, String)>> = HashMap::new();
+    let mut marks: HashMap<i32, Vec<(i64, BookedAttendance)>> = HashMap::new();
     for chunk in sessions.chunks(BATCH as usize) {
         let rows = session_attendance::Entity::find()
             .filter(session_attendance::Column::DateId.is_in(chunk.iter().map(|(id, _)| *id)))
@@ -211,10 +214,9 @@ pub(super) async fn attendance_by_date(
             let Some(p) = places.get(booking_id) else {
                 continue;
             };
-            match attendance.as_str() {
-                "present" => entry.present += p,
-                "absent" => entry.absent += p,
-                _ => {}
+            match attendance {
+                BookedAttendance::Present => entry.present += p,
+                BookedAttendance::Absent => entry.absent += p,
             }
         }
         by_date.insert(session, entry);

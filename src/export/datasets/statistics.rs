@@ -21,7 +21,7 @@ use super::{
 use crate::{
     db::entities::{booking, feedback, kiosk_terminal, kiosk_usage, offer_date, proposal},
     domain::{
-        booking::BookingStatus,
+        booking::{Attendance as BookedAttendance, BookingStatus},
         offer::{DateStatus, OfferKind},
         proposal::Channel as ProposalChannel,
     },
@@ -147,7 +147,7 @@ pub(super) async fn statistics(
             .group_by(booking::Column::DateId)
             .group_by(booking::Column::Channel)
             .group_by(booking::Column::Attendance)
-            .into_tuple::<(i32, String, Option<String>, i64, Option<i64>)>()
+            .into_tuple::<(i32, String, Option<BookedAttendance>, i64, Option<i64>)>()
             .all(db)
             .await?;
         let mut keys: HashMap<i32, Key> = HashMap::with_capacity(batch.len());
@@ -173,10 +173,10 @@ pub(super) async fn statistics(
                 Some(i) => tally.bookings[i] += n,
                 None => tally.bookings_other += n,
             }
-            match attendance.as_deref() {
-                Some("present") => tally.present += places.unwrap_or(0),
-                Some("absent") => tally.absent += places.unwrap_or(0),
-                _ => {}
+            match attendance {
+                Some(BookedAttendance::Present) => tally.present += places.unwrap_or(0),
+                Some(BookedAttendance::Absent) => tally.absent += places.unwrap_or(0),
+                None => {}
             }
         }
         // Later sessions of a course booked as a whole have no bookings of their own: their

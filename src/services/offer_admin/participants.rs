@@ -11,7 +11,10 @@ use serde::Serialize;
 use super::{OfferAdminError, date};
 use crate::{
     db::entities::{booking, offer_date, session_attendance},
-    domain::{booking::BookingStatus, offer::DateStatus},
+    domain::{
+        booking::{Attendance, BookingStatus},
+        offer::DateStatus,
+    },
 };
 
 #[derive(Debug, Serialize)]
@@ -23,7 +26,7 @@ pub struct Participant {
     pub places: i32,
     pub status: BookingStatus,
     pub channel: String,
-    pub attendance: Option<String>,
+    pub attendance: Option<Attendance>,
     pub created_at: DateTime<Utc>,
     pub offered_places: Option<i32>,
     /// Mail to this booking's address was refused for good: staff correct it or print instead.
@@ -77,7 +80,7 @@ pub async fn participants_at(
         return participants(db, date.id).await;
     };
     let mut rows = participants(db, lead).await?;
-    let marks: HashMap<i64, String> = session_attendance::Entity::find()
+    let marks: HashMap<i64, Attendance> = session_attendance::Entity::find()
         .filter(session_attendance::Column::DateId.eq(date.id))
         .all(db)
         .await?
@@ -85,7 +88,7 @@ pub async fn participants_at(
         .map(|m| (m.booking_id, m.attendance))
         .collect();
     for p in &mut rows {
-        p.attendance = marks.get(&p.id).cloned();
+        p.attendance = marks.get(&p.id).copied();
     }
     Ok(rows)
 }
@@ -101,23 +104,20 @@ pub async fn participants_of_date(
     }
 }
 
-/// `present`, `absent` or `None` (not yet recorded), for one date; for a later session of a course
+/// Present, absent or `None` (not yet recorded), for one date; for a later session of a course
 /// booked as a whole, for that session.
 pub async fn set_attendance(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     date_id: i32,
     booking_id: i64,
-    attendance: Option<&'static str>,
+    attendance: Option<Attendance>,
 ) -> Result<(), OfferAdminError> {
     let (date, _) = date(db, scope, date_id).await?;
     let Some(lead) = date.series_lead_id else {
         // One conditional statement: a booking cancelled meanwhile gets no attendance.
         let marked = booking::Entity::update_many()
-            .col_expr(
-                booking::Column::Attendance,
-                Expr::value(attendance.map(str::to_owned)),
-            )
+            .col_expr(booking::Column::Attendance, Expr::value(attendance))
             .filter(booking::Column::Id.eq(booking_id))
             .filter(booking::Column::DateId.eq(date_id))
             .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
@@ -147,7 +147,7 @@ pub async fn set_attendance(
             session_attendance::Entity::insert(session_attendance::ActiveModel {
                 booking_id: Set(booking_id),
                 date_id: Set(date_id),
-                attendance: Set(value.to_owned()),
+                attendance: Set(value),
                 recorded_at: Set(Utc::now()),
                 ..Default::default()
             })
@@ -209,7 +209,7 @@ pub async fn attendance_by_session(
         return Ok(Vec::new());
     };
     dates.insert(0, lead);
-    let confirmed: Vec<(i64, i32, Option<String>)> = booking::Entity::find()
+    let confirmed: Vec<(i64, i32, Option<Attendance>)> = booking::Entity::find()
         .select_only()
         .columns([
             booking::Column::Id,
@@ -236,26 +236,26 @@ pub async fn attendance_by_session(
     Ok(dates
         .into_iter()
         .map(|d| {
-            let marked: Vec<(i64, &str)> = if d.id == lead_id {
+            let marked: Vec<(i64, Attendance)> = if d.id == lead_id {
                 confirmed
                     .iter()
-                    .filter_map(|(id, _, a)| a.as_deref().map(|a| (*id, a)))
+                    .filter_map(|(id, _, a)| a.map(|a| (*id, a)))
                     .collect()
             } else {
                 marks
                     .iter()
                     .filter(|m| m.date_id == d.id)
-                    .map(|m| (m.booking_id, m.attendance.as_str()))
+                    .map(|m| (m.booking_id, m.attendance))
                     .collect()
             };
-            let sum = |value: &str| -> i64 {
+            let sum = |value: Attendance| -> i64 {
                 marked
                     .iter()
                     .filter(|(_, a)| *a == value)
                     .filter_map(|(id, _)| places.get(id))
                     .sum()
             };
-            let (present, absent) = (sum("present"), sum("absent"));
+            let (present, absent) = (sum(Attendance::Present), sum(Attendance::Absent));
             SessionAttendanceRow {
                 date_id: d.id,
                 starts_at: d.starts_at,

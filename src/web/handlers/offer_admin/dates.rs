@@ -10,6 +10,7 @@ use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{
         FieldErrors,
+        booking::Attendance,
         booking::{BookingRequest, Channel},
         offer::{DateForm, DateInput},
     },
@@ -331,11 +332,8 @@ pub async fn attendance(
     form: web::Form<AttendanceForm>,
 ) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let value = match form.attendance.as_str() {
-        "present" => Some("present"),
-        "absent" => Some("absent"),
-        _ => None,
-    };
+    // Anything else clears the mark.
+    let value = Attendance::parse(&form.attendance).ok();
     offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value).await?;
     Ok(see_other_done(
         &format!("/verwaltung/termine/{id}#teilnehmende"),

@@ -105,7 +105,7 @@ async fn render_show(
         "present",
         &participants
             .iter()
-            .filter(|p| p.attendance.as_deref() == Some(Attendance::Present.key()))
+            .filter(|p| p.attendance == Some(Attendance::Present))
             .map(|p| p.places)
             .sum::<i32>(),
     );
@@ -195,9 +195,7 @@ pub async fn attendance(
         .await;
     }
     // Anything else clears the mark.
-    let value = Attendance::parse(&form.attendance)
-        .ok()
-        .map(Attendance::key);
+    let value = Attendance::parse(&form.attendance).ok();
     // The session's own organisation is the scope: volunteers act for it here.
     offer_admin::set_attendance(
         &page.state().db,
