@@ -13,7 +13,7 @@ use crate::{
         proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
         volunteer_signup,
     },
-    domain::{account::CurrentUser, booking::BookingStatus},
+    domain::{account::CurrentUser, booking::BookingStatus, volunteering::SignupStatus},
     mail::compose::BookingMail,
     services::{
         audit,
@@ -263,7 +263,7 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         }
         let active: Vec<i32> = volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .filter(volunteer_signup::Column::Status.eq("active"))
+            .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
             .all(&txn)
             .await?
             .into_iter()
