@@ -94,6 +94,10 @@ pub struct ProposalRights {
 }
 
 impl ProposalRights {
+    /// Moderates proposals of this district.
+    pub fn moderates(&self, district_key: &str) -> bool {
+        self.everywhere || self.moderated_districts.iter().any(|d| d == district_key)
+    }
     pub fn moderates_any(&self) -> bool {
         self.everywhere || !self.moderated_districts.is_empty()
     }
@@ -217,6 +221,18 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn moderators_moderate_their_districts_and_admins_every_district() {
+        let mut moderator = user(&[Role::Moderator]);
+        moderator.grants[0].district_key = Some("16055".into());
+        let rights = proposal_rights(Some(&moderator));
+        assert!(rights.moderates("16055"));
+        assert!(!rights.moderates("16051"));
+        assert!(proposal_rights(Some(&user(&[Role::Admin]))).moderates("16051"));
+        assert!(!proposal_rights(Some(&user(&[Role::MunicipalityEditor]))).moderates("16055"));
+        assert!(!proposal_rights(None).moderates("16055"));
     }
 
     #[test]

@@ -243,7 +243,7 @@ async fn answering_districts(
 }
 
 fn moderates(rights: &ProposalRights, model: &proposal::Model) -> bool {
-    rights.everywhere || rights.moderated_districts.contains(&model.district_key)
+    rights.moderates(&model.district_key)
 }
 
 /// The proposal, locked for the rest of the transaction (PostgreSQL; SQLite writes one at a time).

@@ -92,10 +92,7 @@ async fn render_detail(
     ctx.insert("contact", &found.contact);
     ctx.insert("moderation_note", &found.moderation_note);
     ctx.insert("history", &found.history);
-    let moderates = rights.everywhere
-        || rights
-            .moderated_districts
-            .contains(&found.proposal.district_key);
+    let moderates = rights.moderates(&found.proposal.district_key);
     let mut actions = Vec::new();
     if moderates {
         for (step, action) in [
