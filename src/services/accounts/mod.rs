@@ -3,8 +3,8 @@
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
 };
 
 use super::{
@@ -219,24 +219,29 @@ pub async fn register(
 pub async fn confirm_email(db: &DatabaseConnection, token: &str) -> Result<i32, AccountError> {
     let txn = db.begin().await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_VERIFY).await?;
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::EmailVerifiedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(user::Column::Id.eq(redeemed.user_id))
+    confirm_address(txn, redeemed.user_id, None, "account.confirmed").await
+}
+
+/// Marks the account's address (a new one, when given) as confirmed now, records `action` in the
+/// audit log and commits.
+async fn confirm_address(
+    txn: DatabaseTransaction,
+    user_id: i32,
+    new_email: Option<String>,
+    action: &str,
+) -> Result<i32, AccountError> {
+    let mut update = user::Entity::update_many();
+    if let Some(email) = new_email {
+        update = update.col_expr(user::Column::Email, Expr::value(email));
+    }
+    update
+        .col_expr(user::Column::EmailVerifiedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id))
         .exec(&txn)
         .await?;
-    audit::record(
-        &txn,
-        Some(redeemed.user_id),
-        "account.confirmed",
-        &format!("user:{}", redeemed.user_id),
-        "",
-    )
-    .await?;
+    audit::record(&txn, Some(user_id), action, &format!("user:{user_id}"), "").await?;
     txn.commit().await?;
-    Ok(redeemed.user_id)
+    Ok(user_id)
 }
 
 /// Checks the password with argon2 (off the async threads); the same work is done for unknown addresses.
@@ -474,28 +479,13 @@ pub async fn confirm_email_change(
     if email_taken(&txn, new_email.as_str()).await? {
         return Err(AccountError::AddressTaken);
     }
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::Email,
-            sea_orm::sea_query::Expr::value(new_email),
-        )
-        .col_expr(
-            user::Column::EmailVerifiedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(user::Column::Id.eq(redeemed.user_id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(redeemed.user_id),
+    confirm_address(
+        txn,
+        redeemed.user_id,
+        Some(new_email),
         "account.email_changed",
-        &format!("user:{}", redeemed.user_id),
-        "",
     )
-    .await?;
-    txn.commit().await?;
-    Ok(redeemed.user_id)
+    .await
 }
 
 /// The language the person chose for their mails, if they chose one.

@@ -224,87 +224,69 @@ pub async fn report(
 }
 
 /// Pages behind mailed links show a button first: mail scanners open links, people press buttons.
-fn confirm_page(
-    page: &Page,
-    title_key: &str,
-    text_key: &str,
-    button_key: &str,
-) -> Result<HttpResponse, WebError> {
+/// The texts are `<keys>-title`, `<keys>-text` and `<keys>-button`.
+fn confirm_page(page: &Page, keys: &str) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
-    ctx.insert("title_key", title_key);
-    ctx.insert("text_key", text_key);
-    ctx.insert("button_key", button_key);
+    ctx.insert("title_key", &format!("{keys}-title"));
+    ctx.insert("text_key", &format!("{keys}-text"));
+    ctx.insert("button_key", &format!("{keys}-button"));
     page.render("proposals/confirm.html", &ctx)
+}
+
+/// Where a confirmed link leads: back to the proposal with the notice `done`.
+fn after_link(confirmed: Result<i64, ProposalError>, done: &str) -> Result<HttpResponse, WebError> {
+    match confirmed {
+        Ok(id) => Ok(back_with(id, done)),
+        Err(ProposalError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(WebError::Internal(e.into())),
+    }
 }
 
 pub async fn support_confirm_form(
     page: Page,
     _token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    confirm_page(
-        &page,
-        "proposal-support-confirm-title",
-        "proposal-support-confirm-text",
-        "proposal-support-confirm-button",
-    )
+    confirm_page(&page, "proposal-support-confirm")
 }
 
 pub async fn support_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    match page
+    let confirmed = page
         .state()
         .proposal_desk()
         .supports()
         .confirm_support(&token)
-        .await
-    {
-        Ok(id) => Ok(back_with(id, "unterstuetzt")),
-        Err(ProposalError::NotFound) => Err(WebError::NotFound),
-        Err(e) => Err(WebError::Internal(e.into())),
-    }
+        .await;
+    after_link(confirmed, "unterstuetzt")
 }
 
 pub async fn follow_confirm_form(
     page: Page,
     _token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    confirm_page(
-        &page,
-        "proposal-follow-confirm-title",
-        "proposal-follow-confirm-text",
-        "proposal-follow-confirm-button",
-    )
+    confirm_page(&page, "proposal-follow-confirm")
 }
 
 pub async fn follow_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    match page
+    let confirmed = page
         .state()
         .proposal_desk()
         .supports()
         .confirm_follow(&token)
-        .await
-    {
-        Ok(id) => Ok(back_with(id, "folgen")),
-        Err(ProposalError::NotFound) => Err(WebError::NotFound),
-        Err(e) => Err(WebError::Internal(e.into())),
-    }
+        .await;
+    after_link(confirmed, "folgen")
 }
 
 pub async fn unfollow_form(
     page: Page,
     _token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    confirm_page(
-        &page,
-        "proposal-unfollow-title",
-        "proposal-unfollow-text",
-        "proposal-unfollow-button",
-    )
+    confirm_page(&page, "proposal-unfollow")
 }
 
 pub async fn unfollow(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
