@@ -1,25 +1,21 @@
 //! Feedback forms, one row each, without free text that could name a person.
 
-use indicatif::ProgressBar;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{BATCH, FillError, Lookups, offers::offers_of_dates, tick};
+use super::{BATCH, FillError, Source, offers::offers_of_dates, tick};
 use crate::{
     db::entities::feedback,
     export::{
-        ExportPeriod,
         scrub::scrub_opt,
         writers::{Cell, RowSink},
     },
 };
 
 pub(super) async fn feedback_rows(
-    db: &DatabaseConnection,
-    lookups: &Lookups,
-    period: &ExportPeriod,
+    source: Source<'_>,
     sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let (db, lookups, period, progress) = source.parts();
     let mut last = 0;
     let mut rows = 0;
     loop {

@@ -248,6 +248,28 @@ impl Lookups {
 /// Statistics rows for offers without a venue and without a district of their organisation.
 pub const NO_DISTRICT_NAME: &str = "ohne Kreis (online)";
 
+/// What every file's query reads from: the database, the small tables, the period, the progress bar.
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    db: &'a DatabaseConnection,
+    lookups: &'a Lookups,
+    period: &'a ExportPeriod,
+    progress: Option<&'a ProgressBar>,
+}
+
+impl<'a> Source<'a> {
+    fn parts(
+        self,
+    ) -> (
+        &'a DatabaseConnection,
+        &'a Lookups,
+        &'a ExportPeriod,
+        Option<&'a ProgressBar>,
+    ) {
+        (self.db, self.lookups, self.period, self.progress)
+    }
+}
+
 pub async fn fill(
     db: &DatabaseConnection,
     lookups: &Lookups,
@@ -256,22 +278,20 @@ pub async fn fill(
     sink: &mut dyn RowSink,
     progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let source = Source {
+        db,
+        lookups,
+        period,
+        progress,
+    };
     match dataset {
-        DatasetId::Courses => {
-            offers::offers(db, lookups, period, OfferKind::Course, sink, progress).await
-        }
-        DatasetId::DialogueEvents => {
-            offers::offers(db, lookups, period, OfferKind::Dialogue, sink, progress).await
-        }
-        DatasetId::Dates => offers::dates(db, lookups, period, sink, progress).await,
-        DatasetId::Feedback => {
-            feedback_forms::feedback_rows(db, lookups, period, sink, progress).await
-        }
-        DatasetId::Proposals => proposals::proposals(db, period, sink, progress).await,
-        DatasetId::VolunteerSessions => {
-            volunteering::volunteer_sessions(db, lookups, period, sink, progress).await
-        }
-        DatasetId::Statistics => statistics::statistics(db, lookups, period, sink, progress).await,
+        DatasetId::Courses => offers::offers(source, OfferKind::Course, sink).await,
+        DatasetId::DialogueEvents => offers::offers(source, OfferKind::Dialogue, sink).await,
+        DatasetId::Dates => offers::dates(source, sink).await,
+        DatasetId::Feedback => feedback_forms::feedback_rows(source, sink).await,
+        DatasetId::Proposals => proposals::proposals(source, sink).await,
+        DatasetId::VolunteerSessions => volunteering::volunteer_sessions(source, sink).await,
+        DatasetId::Statistics => statistics::statistics(source, sink).await,
     }
 }
 

@@ -1,14 +1,13 @@
 //! Courses, dialogue events and their dates, with bookings and attendance per date.
 use std::collections::{HashMap, HashSet};
 
-use indicatif::ProgressBar;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
-    BATCH, FillError, Lookups, berlin_time,
+    BATCH, FillError, Source, berlin_time,
     columns::{DATE_COLUMNS, DATE_SUPPRESSION},
     date_in_period, tick,
 };
@@ -19,7 +18,6 @@ use crate::{
         offer::OfferKind,
     },
     export::{
-        ExportPeriod,
         scrub::{scrub, scrub_opt},
         writers::{Cell, RowSink},
     },
@@ -27,13 +25,11 @@ use crate::{
 
 /// Courses or dialogue events with at least one date in the period.
 pub(super) async fn offers(
-    db: &DatabaseConnection,
-    lookups: &Lookups,
-    period: &ExportPeriod,
+    source: Source<'_>,
     kind: OfferKind,
     sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let (db, lookups, period, progress) = source.parts();
     let (start, end) = period.utc_bounds();
     let mut last = 0;
     let mut rows = 0;
@@ -224,13 +220,8 @@ pub(super) async fn attendance_by_date(
     Ok(by_date)
 }
 
-pub(super) async fn dates(
-    db: &DatabaseConnection,
-    lookups: &Lookups,
-    period: &ExportPeriod,
-    sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
-) -> Result<u64, FillError> {
+pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<u64, FillError> {
+    let (db, lookups, period, progress) = source.parts();
     let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
     let mut last = 0;
     let mut rows = 0;

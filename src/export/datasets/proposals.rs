@@ -1,15 +1,13 @@
 //! Public proposals as the public page shows them.
 
 use chrono::{DateTime, Utc};
-use indicatif::ProgressBar;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{BATCH, FillError, berlin_day, berlin_time, tick};
+use super::{BATCH, FillError, Source, berlin_day, berlin_time, tick};
 use crate::{
     db::entities::proposal,
     domain::proposal::ProposalStatus,
     export::{
-        ExportPeriod,
         scrub::{scrub, scrub_opt},
         writers::RowSink,
     },
@@ -21,11 +19,10 @@ pub(super) fn public_statuses() -> impl Iterator<Item = ProposalStatus> {
 
 /// Only the public states, and only what the public page shows: no author, e-mail or contact.
 pub(super) async fn proposals(
-    db: &DatabaseConnection,
-    period: &ExportPeriod,
+    source: Source<'_>,
     sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let (db, _, period, progress) = source.parts();
     let (start, end) = period.utc_bounds();
     let mut last = 0;
     let mut rows = 0;

@@ -3,14 +3,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use indicatif::ProgressBar;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
-    BATCH, FillError, Lookups, MIN_GROUP, NO_DISTRICT_NAME, berlin_day,
+    BATCH, FillError, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
     date_in_period, month_of,
     offers::{attendance_by_date, offers_of_dates},
@@ -25,10 +24,7 @@ use crate::{
         offer::{DateStatus, OfferKind},
         proposal::Channel as ProposalChannel,
     },
-    export::{
-        ExportPeriod,
-        writers::{Cell, RowSink},
-    },
+    export::writers::{Cell, RowSink},
 };
 
 const BOOKING_CHANNELS: [&str; 4] = ["online", "staff", "kiosk", "api"];
@@ -105,12 +101,10 @@ fn change_sql(sum_of: impl Fn(&str, &str) -> String, joiner: &str) -> String {
 }
 
 pub(super) async fn statistics(
-    db: &DatabaseConnection,
-    lookups: &Lookups,
-    period: &ExportPeriod,
+    source: Source<'_>,
     sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let (db, lookups, period, progress) = source.parts();
     let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
 
     // Dates held in the period and their bookings, by the month the date took place.

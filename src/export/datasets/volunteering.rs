@@ -1,14 +1,13 @@
 //! FSJ-Digital sessions with what their reports, attendance and approved hours say.
 use std::collections::HashMap;
 
-use indicatif::ProgressBar;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
-    BATCH, FillError, Lookups, MIN_GROUP, berlin_day, offers::attendance_by_date, suppressed, tick,
+    BATCH, FillError, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed, tick,
 };
 use crate::{
     db::entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
@@ -118,12 +117,10 @@ pub(super) async fn session_batches(
 }
 
 pub(super) async fn volunteer_sessions(
-    db: &DatabaseConnection,
-    lookups: &Lookups,
-    period: &ExportPeriod,
+    source: Source<'_>,
     sink: &mut dyn RowSink,
-    progress: Option<&ProgressBar>,
 ) -> Result<u64, FillError> {
+    let (db, lookups, period, progress) = source.parts();
     let mut rows = 0;
     session_batches(db, period, |batch| {
         for f in &batch {
