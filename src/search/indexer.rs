@@ -20,6 +20,8 @@ use crate::{
 
 /// Rows claimed per round; a round is one upsert and one removal call.
 const BATCH: u64 = 200;
+/// Proposals read and indexed at a time by a full rebuild.
+const FILL_PAGE: u64 = 2_000;
 /// How long claimed rows are reserved for the instance that claimed them.
 const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(2);
 const MAX_BACKOFF_SECONDS: i64 = 300;
@@ -346,12 +348,20 @@ async fn fill(
     if clear_first {
         target.clear().await?;
     }
-    let mut pages = proposal::Entity::find()
-        .filter(proposal::Column::Status.is_in(public()))
-        .order_by_asc(proposal::Column::Id)
-        .paginate(db, 2_000);
+    // Keyset pages (after the last id read), not OFFSET: each page then costs the same, where an
+    // offset makes the database skip every row read so far again, quadratic in the proposals.
+    let mut after = 0;
     let mut indexed = 0;
-    while let Some(models) = pages.fetch_and_next().await? {
+    loop {
+        let models = proposal::Entity::find()
+            .filter(proposal::Column::Status.is_in(public()))
+            .filter(proposal::Column::Id.gt(after))
+            .order_by_asc(proposal::Column::Id)
+            .limit(FILL_PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = models.last() else { break };
+        after = last.id;
         let documents: Vec<ProposalDocument> = models.iter().filter_map(document).collect();
         indexed += documents.len();
         target.upsert(documents).await?;

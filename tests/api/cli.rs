@@ -221,6 +221,28 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("must end in .csv or .json"));
 }
 
+/// The rebuild reads the proposals page by page (2,000 at a time, after the last id read): every page
+/// is indexed once, the last short one included.
+#[test]
+fn reindex_makes_every_page_of_proposals_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = teilhabe_command(dir.path()).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["seed-bulk", "--courses", "0", "--dates", "0", "--proposals", "4501"]);
+    let rebuilt = run(&["reindex"]);
+    assert!(
+        rebuilt.contains("rebuilt: 4501 proposals searchable"),
+        "{rebuilt}"
+    );
+}
+
 #[test]
 fn terminal_add_prints_a_pairing_code_once_and_names_a_wrong_venue() {
     let dir = tempfile::tempdir().unwrap();

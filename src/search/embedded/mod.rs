@@ -29,6 +29,7 @@ use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::Query;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -46,6 +47,8 @@ use super::{
 };
 /// Writer memory budget, shared by the writer threads (tantivy needs at least 15 MB per thread).
 const WRITER_MEMORY: usize = 50_000_000;
+/// How often `compact` merges again when a merge running beside it took some of its segments.
+const MERGE_ATTEMPTS: u32 = 3;
 /// Written into the index directory; an index of another format (tokenisation or schema) is
 /// deleted and rebuilt from the database in the background instead of failing the start.
 const FORMAT_FILE: &str = "teilhabe-format";
@@ -484,6 +487,10 @@ impl ProposalIndex for EmbeddedIndex {
 
     async fn clear(&self) -> Result<(), SearchError> {
         self.write(|writer, _| {
+            // A rebuild follows: its many small segments are merged once, by `compact` at the end.
+            // Background merges meanwhile would only redo that work, and one still running when
+            // `compact` starts would merge some of the same segments and make it fail.
+            writer.set_merge_policy(Box::new(NoMergePolicy));
             writer
                 .delete_all_documents()
                 .map(|_| ())
@@ -499,20 +506,30 @@ impl ProposalIndex for EmbeddedIndex {
     async fn compact(&self) -> Result<(), SearchError> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let segments = inner
-                .reader
-                .searcher()
-                .index()
-                .searchable_segment_ids()
-                .map_err(index_error)?;
-            if segments.len() < 2 {
-                return Ok(());
-            }
             let mut writer = inner
                 .writer
                 .lock()
                 .map_err(|_| SearchError::Index("search index writer poisoned".into()))?;
-            writer.merge(&segments).wait().map_err(index_error)?;
+            writer.set_merge_policy(Box::new(NoMergePolicy));
+            let mut attempt = 1;
+            loop {
+                let segments = writer.index().searchable_segment_ids().map_err(index_error)?;
+                if segments.len() < 2 {
+                    break;
+                }
+                match writer.merge(&segments).wait() {
+                    Ok(_) => break,
+                    // A merge started before the rebuild replaced some of these segments while
+                    // this one ran; the result was dropped, so merge what is there now.
+                    Err(TantivyError::InvalidArgument(reason)) if attempt < MERGE_ATTEMPTS => {
+                        tracing::debug!(%reason, attempt, "search index merge repeated");
+                        attempt += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                    }
+                    Err(e) => return Err(index_error(e)),
+                }
+            }
+            writer.set_merge_policy(Box::new(LogMergePolicy::default()));
             writer.garbage_collect_files().wait().map_err(index_error)?;
             inner.reader.reload().map_err(index_error)
         })
