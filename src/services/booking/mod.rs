@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    NotSet, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
@@ -104,7 +104,7 @@ fn check_bookable(
     Ok(())
 }
 
-/// What a booking checks under the date's lock besides the date itself, in one query.
+/// What a booking checks under the date's lock besides the date itself.
 #[derive(Debug, FromQueryResult)]
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
@@ -114,10 +114,19 @@ struct BookingFacts {
     same_address: i64,
 }
 
-impl BookingFacts {
-    async fn of(
+/// The date row, locked, with the facts a booking checks: one statement under the lock instead of two.
+#[derive(Debug, FromQueryResult)]
+struct LockedDate {
+    #[sea_orm(nested)]
+    date: offer_date::Model,
+    #[sea_orm(nested)]
+    facts: BookingFacts,
+}
+
+impl LockedDate {
+    async fn lock(
         txn: &DatabaseTransaction,
-        date: &offer_date::Model,
+        date_id: i32,
         email: Option<&crate::domain::Email>,
     ) -> Result<Self, BookingError> {
         let cancelled = BookingStatus::Cancelled;
@@ -134,32 +143,44 @@ impl BookingFacts {
                     .cond_where(cond),
             )
         };
-        let select = Query::select()
+        // The subqueries read other tables; `FOR UPDATE` locks only the date's row.
+        offer_date::Entity::find_by_id(date_id)
             .expr_as(
                 scalar(
                     Query::select()
-                        .column(offer::Column::Status)
+                        .column((offer::Entity, offer::Column::Status))
                         .from(offer::Entity)
-                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                        .and_where(
+                            Expr::col((offer::Entity, offer::Column::Id))
+                                .equals((offer_date::Entity, offer_date::Column::OfferId)),
+                        ),
                 ),
                 "offer_status",
             )
-            .expr_as(bookings_where(waiting_on(date.id)), "waiting")
+            .expr_as(bookings_where(waiting_on(date_id)), "waiting")
             .expr_as(
                 bookings_where(
                     Condition::all()
-                        .add(booking::Column::DateId.eq(date.id))
+                        .add(booking::Column::DateId.eq(date_id))
                         .add(booking::Column::Email.eq(email))
                         .add(booking::Column::Status.ne(cancelled)),
                 ),
                 "same_address",
             )
-            .to_owned();
-        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
+            .lock_exclusive()
+            .into_model::<LockedDate>()
             .one(txn)
             .await?
             .ok_or(BookingError::DateNotFound)
     }
+}
+
+/// The mails of a new booking, composed before the lock for either outcome, valid for `revision` of
+/// the date.
+struct PreparedMails {
+    revision: i32,
+    confirmed: Option<mail::OutgoingMail>,
+    waitlisted: Option<mail::OutgoingMail>,
 }
 
 /// Places a channel may fill: walk-in places are for the counter and the kiosk until they are released.
@@ -198,18 +219,56 @@ impl Desk {
             Some(entry) => Some((entry.date, Vec::new())),
             None => None,
         };
+        let places = request.places.get() as i32;
+        let cancel_token = sessions::random_token();
+        let mut new_booking = booking::Model {
+            id: 0, // given by the database on insert; no mail shows it
+            date_id,
+            user_id: request.user_id,
+            name: request.name.as_str().to_owned(),
+            email: request.email.as_ref().map(|e| e.to_string()),
+            phone: request.phone.map(|p| p.as_str().to_owned()),
+            places,
+            status: BookingStatus::Confirmed,
+            channel: request.channel.as_str().to_owned(),
+            cancel_token_hash: sessions::hash_token(&cancel_token),
+            created_at: now,
+            language: language.code().to_owned(),
+            manage_token: Some(cancel_token.clone()),
+            attendance: None,
+            offered_places: None,
+            offer_expires_at: None,
+            anonymised_at: None,
+        };
+        // Both possible mails are composed before the lock, so requests render them side by side
+        // and the lock covers only the insert of the one that applies (a rush queues on the lock).
+        let prepared = match &details {
+            Some((summary, sessions)) => Some(PreparedMails {
+                revision: summary.revision,
+                confirmed: self.composer.booking_about(
+                    BookingMail::Confirmed,
+                    &new_booking,
+                    summary,
+                    sessions,
+                    None,
+                )?,
+                waitlisted: self.composer.booking_about(
+                    BookingMail::Waitlisted,
+                    &new_booking,
+                    summary,
+                    sessions,
+                    None,
+                )?,
+            }),
+            None => None,
+        };
         // The lock is held until the commit and every booking of this date waits for it, so the
-        // statements under it are few: the row, then one query for everything else to check.
+        // statements under it are few: one reads the row with everything else to check.
         let txn = begin_write(&self.db).await?;
-        let date = offer_date::Entity::find_by_id(date_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or(BookingError::DateNotFound)?;
-        let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
+        let LockedDate { date, facts } =
+            LockedDate::lock(&txn, date_id, request.email.as_ref()).await?;
         let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
         check_bookable(&date, offer_status, now)?;
-        let places = request.places.get() as i32;
         if places > date.max_places_per_booking {
             return Err(BookingError::TooManyPlaces);
         }
@@ -258,36 +317,30 @@ impl Desk {
         } else {
             BookingStatus::Waitlisted
         };
-        let cancel_token = sessions::random_token();
-        let saved = booking::ActiveModel {
-            date_id: Set(date_id),
-            user_id: Set(request.user_id),
-            name: Set(request.name.as_str().to_owned()),
-            email: Set(request.email.map(|e| e.to_string())),
-            phone: Set(request.phone.map(|p| p.as_str().to_owned())),
-            places: Set(places),
-            status: Set(status),
-            channel: Set(request.channel.as_str().to_owned()),
-            cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
-            manage_token: Set(Some(cancel_token.clone())),
-            language: Set(language.code().to_owned()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let kind = if confirmed {
-            BookingMail::Confirmed
-        } else {
-            BookingMail::Waitlisted
-        };
-        // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-        match details {
-            Some((summary, sessions)) if summary.revision == date.revision => {
-                self.notify_about(&txn, kind, &saved, &summary, &sessions, now, false)
-                    .await?;
+        new_booking.status = status;
+        let mut row = booking::ActiveModel::from(new_booking).reset_all();
+        row.id = NotSet;
+        let saved = row.insert(&txn).await?;
+        match prepared {
+            Some(mails) if mails.revision == date.revision => {
+                // Staff hand the confirmation over themselves (printed or by phone); no task needed.
+                let mail = if confirmed {
+                    mails.confirmed
+                } else {
+                    mails.waitlisted
+                };
+                if let Some(mail) = mail {
+                    mail::enqueue(&txn, mail).await?;
+                }
             }
-            _ => self.notify(&txn, kind, &saved, now, false).await?,
+            _ => {
+                let kind = if confirmed {
+                    BookingMail::Confirmed
+                } else {
+                    BookingMail::Waitlisted
+                };
+                self.notify(&txn, kind, &saved, now, false).await?;
+            }
         }
         txn.commit().await?;
         Ok(Booked {
