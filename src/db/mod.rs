@@ -10,14 +10,36 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseTarget, Settings};
+
+/// The rows whose `column` holds one of `keys`, each made into a map entry: what a list looks up
+/// about its rows, in one query per table.
+pub async fn lookup<C, K, V>(
+    db: &impl ConnectionTrait,
+    column: C,
+    keys: impl IntoIterator<Item = impl Into<Value>>,
+    entry: impl FnMut(<C::EntityName as EntityTrait>::Model) -> (K, V),
+) -> Result<HashMap<K, V>, DbErr>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait,
+    K: Eq + std::hash::Hash,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .filter(column.is_in(keys))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(entry)
+        .collect())
+}
 
 pub fn connection_url(settings: &Settings) -> String {
     match &settings.database {

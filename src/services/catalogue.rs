@@ -13,7 +13,10 @@ use serde::Serialize;
 
 use super::venues::VenueFacts;
 use crate::{
-    db::entities::{offer, offer_date, organisation, venue},
+    db::{
+        entities::{offer, offer_date, organisation, venue},
+        lookup,
+    },
     domain::{
         booking::BookingStatus,
         offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
@@ -113,7 +116,13 @@ pub struct Page {
     pub pages: u64,
 }
 
+/// Dates with their offer, venue and organisation: what a row of the catalogue shows.
 fn base_select() -> SelectStatement {
+    dates_joined(true)
+}
+
+/// Dates with their offer and venue, and with the organisation when `with_organisation`.
+fn dates_joined(with_organisation: bool) -> SelectStatement {
     let mut select = Query::select();
     select
         .from(offer_date::Entity)
@@ -122,16 +131,18 @@ fn base_select() -> SelectStatement {
             Expr::col((offer::Entity, offer::Column::Id))
                 .equals((offer_date::Entity, offer_date::Column::OfferId)),
         )
-        .inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((offer::Entity, offer::Column::OrganisationId)),
-        )
         .left_join(
             venue::Entity,
             Expr::col((venue::Entity, venue::Column::Id))
                 .equals((offer::Entity, offer::Column::VenueId)),
         );
+    if with_organisation {
+        select.inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((offer::Entity, offer::Column::OrganisationId)),
+        );
+    }
     select
 }
 
@@ -142,26 +153,7 @@ fn filtered_select(
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> SelectStatement {
-    let mut select = Query::select();
-    select
-        .from(offer_date::Entity)
-        .inner_join(
-            offer::Entity,
-            Expr::col((offer::Entity, offer::Column::Id))
-                .equals((offer_date::Entity, offer_date::Column::OfferId)),
-        )
-        .left_join(
-            venue::Entity,
-            Expr::col((venue::Entity, venue::Column::Id))
-                .equals((offer::Entity, offer::Column::VenueId)),
-        );
-    if filter.text.is_some() {
-        select.inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((offer::Entity, offer::Column::OrganisationId)),
-        );
-    }
+    let mut select = dates_joined(filter.text.is_some());
     select.cond_where(conditions(kind, filter, now));
     select
 }
@@ -606,23 +598,17 @@ pub async fn published_courses(
     let page = std::cmp::min(page, pages);
     let offers = paginator.fetch_page(page - 1).await?;
 
-    let organisation_ids: Vec<i32> = offers.iter().map(|o| o.organisation_id).collect();
-    let venue_ids: Vec<i32> = offers.iter().filter_map(|o| o.venue_id).collect();
+    let organisation_ids = offers.iter().map(|o| o.organisation_id);
+    let venue_ids = offers.iter().filter_map(|o| o.venue_id);
     let offer_ids: Vec<i32> = offers.iter().map(|o| o.id).collect();
-    let organisations: HashMap<i32, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(organisation_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let venues: HashMap<i32, VenueFacts> = venue::Entity::find()
-        .filter(venue::Column::Id.is_in(venue_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, VenueFacts::from(v)))
-        .collect();
+    let organisations = lookup(db, organisation::Column::Id, organisation_ids, |o| {
+        (o.id, o.name)
+    })
+    .await?;
+    let venues = lookup(db, venue::Column::Id, venue_ids, |v| {
+        (v.id, VenueFacts::from(v))
+    })
+    .await?;
     // Upcoming as the catalogue lists dates: ahead and not cancelled.
     let upcoming: HashMap<i32, i64> = offer_date::Entity::find()
         .select_only()

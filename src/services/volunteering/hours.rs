@@ -13,6 +13,7 @@ use crate::{
     db::{
         begin_write,
         entities::{organisation, user, volunteer_hours, volunteer_shift},
+        lookup,
     },
     domain::volunteering::{HoursStatus, Month, WorkedTime},
     policy::in_scope,
@@ -162,22 +163,16 @@ impl HoursDesk {
             .order_by_asc(volunteer_hours::Column::StartedAt)
             .all(&self.db)
             .await?;
-        let shift_ids: Vec<i32> = hours.iter().map(|h| h.shift_id).collect();
-        let shifts: HashMap<i32, volunteer_shift::Model> = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::Id.is_in(shift_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let user_ids: Vec<i32> = hours.iter().map(|h| h.user_id).collect();
-        let users: HashMap<i32, String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(user_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
+        let shift_ids = hours.iter().map(|h| h.shift_id);
+        let shifts = lookup(&self.db, volunteer_shift::Column::Id, shift_ids, |s| {
+            (s.id, s)
+        })
+        .await?;
+        let user_ids = hours.iter().map(|h| h.user_id);
+        let users = lookup(&self.db, user::Column::Id, user_ids, |u| {
+            (u.id, u.display_name)
+        })
+        .await?;
         let orgs: HashMap<i32, String> = organisation::Entity::find()
             .all(&self.db)
             .await?
