@@ -105,6 +105,17 @@ impl Page {
         self.state.translations.text(self.language, key)
     }
 
+    /// The options of a choice: each key with its text, the message `{prefix}-{key}`.
+    pub fn choices<'k>(
+        &self,
+        prefix: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Vec<(String, String)> {
+        keys.into_iter()
+            .map(|key| (key.to_owned(), self.t(&format!("{prefix}-{key}"))))
+            .collect()
+    }
+
     fn address_with(&self, extra: &[(&str, &str)]) -> String {
         let mut pairs: Vec<(&str, &str)> = self
             .query

@@ -116,7 +116,7 @@ pub async fn add_session(
     lead_id: i32,
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
-    let (lead, _) = date(db, scope, lead_id).await?;
+    let lead = date(db, scope, lead_id).await?;
     if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(OfferAdminError::NotFound);
     }
@@ -171,7 +171,7 @@ pub async fn change_date(
     date_id: i32,
     input: DateInput,
 ) -> Result<bool, OfferAdminError> {
-    let (existing, _) = date(db, scope, date_id).await?;
+    let existing = date(db, scope, date_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let current = offer_date::Entity::find_by_id(date_id)
         .one(&txn)

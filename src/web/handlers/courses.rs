@@ -12,7 +12,7 @@ use crate::{
     },
     mail::compose::calendar_event,
     services::{catalogue, offer_page, proposals, venues},
-    web::{errors::WebError, page::Page},
+    web::{errors::WebError, handlers::district_choices, page::Page},
 };
 
 /// Most dates a printed programme or a calendar feed lists.
@@ -85,13 +85,7 @@ async fn list_section(
     let mut ctx = page.context();
     ctx.insert("section", &section);
     vocabulary_context(&mut ctx);
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("districts", &district_choices(&districts));
     ctx.insert("query", &shown_in_form(&query));
     ctx.insert("base_query", &query_without_page(&query));
     let now = Utc::now();
@@ -227,13 +221,7 @@ pub async fn programme(
         .and_then(|k| districts.iter().find(|d| d.key == k.as_str()).cloned());
     let mut ctx = page.context();
     ctx.insert("query", &query);
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("districts", &district_choices(&districts));
     ctx.insert(
         "venues",
         &venues::list(db, None, false, &districts)

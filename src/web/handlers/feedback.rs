@@ -11,6 +11,7 @@ use crate::{
     domain::{
         FieldErrors,
         feedback::{COMPETENCE_AREAS, FeedbackInput},
+        form::first_value,
         offer::Topic,
     },
     policy,
@@ -97,13 +98,7 @@ async fn render_form(
         "topics",
         &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
     );
-    let value = |name: &str| {
-        answers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let value = |name: &str| first_value(answers, name).unwrap_or_default().to_owned();
     let answers_map: std::collections::HashMap<&str, String> = answers
         .iter()
         .filter(|(k, _)| k != "themen" && k != "csrf_token")

@@ -19,8 +19,9 @@ use crate::{
         DistrictKey, FieldErrors,
         booking::{BookingRequest, Channel},
         feedback::FeedbackInput,
-        offer::{CatalogueFilter, OfferKind},
-        proposal::{ProposalCategory, ProposalForm},
+        form::first_value,
+        offer::{CatalogueFilter, OfferKind, TargetGroup, Topic},
+        proposal::ProposalForm,
     },
     services::{
         booking::BookingError,
@@ -31,7 +32,10 @@ use crate::{
     },
     web::{
         errors::WebError,
-        handlers::{feedback::qr_svg, proposals::form_errors},
+        handlers::{
+            feedback::qr_svg,
+            proposals::{category_options, form_errors},
+        },
         page::Page,
         throttling::{self, Refused, Subject},
     },
@@ -387,13 +391,7 @@ fn render_feedback(
     answers: &[(String, String)],
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let value = |name: &str| {
-        answers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let value = |name: &str| first_value(answers, name).unwrap_or_default().to_owned();
     let mut ctx = context(page, Some(kiosk), true);
     ctx.insert("entry", entry);
     ctx.insert("rating", &value("bewertung"));
@@ -462,15 +460,7 @@ async fn render_proposal(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = context(page, Some(kiosk), true);
-    let categories: Vec<(String, String)> = ProposalCategory::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.key().to_owned(),
-                page.t(&format!("proposal-category-{}", c.key())),
-            )
-        })
-        .collect();
+    let categories = category_options(page);
     let districts: Vec<(String, String)> = reference::all_districts(&page.state().db)
         .await?
         .into_iter()
@@ -598,19 +588,8 @@ async fn render_alert(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = context(page, Some(kiosk), true);
-    let topics: Vec<(String, String)> = crate::domain::offer::Topic::ALL
-        .iter()
-        .map(|t| (t.key().to_owned(), page.t(&format!("topic-{}", t.key()))))
-        .collect();
-    let groups: Vec<(String, String)> = crate::domain::offer::TargetGroup::ALL
-        .iter()
-        .map(|g| {
-            (
-                g.key().to_owned(),
-                page.t(&format!("target-group-{}", g.key())),
-            )
-        })
-        .collect();
+    let topics = page.choices("topic", Topic::ALL.iter().map(|t| t.key()));
+    let groups = page.choices("target-group", TargetGroup::ALL.iter().map(|g| g.key()));
     let district_name = page
         .state()
         .districts()

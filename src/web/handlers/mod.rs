@@ -21,11 +21,21 @@ pub mod volunteering;
 
 use actix_web::{HttpResponse, http::header};
 
+use crate::services::reference::District;
+
 /// The answer after a successful POST: go to `location` with a GET (post/redirect/get).
 pub fn see_other(location: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.into()))
         .finish()
+}
+
+/// Options for a district select: (key, name), in the list's order (by name).
+pub fn district_choices(districts: &[District]) -> Vec<(String, String)> {
+    districts
+        .iter()
+        .map(|d| (d.key.clone(), d.name.clone()))
+        .collect()
 }
 
 /// An instant as Thuringian local time in a `chrono` format, e.g. `%Y-%m-%d` for a form's date field.

@@ -61,6 +61,19 @@ pub async fn list(page: Page) -> Result<HttpResponse, WebError> {
     page.render("offer_admin/list.html", &ctx)
 }
 
+/// A form's context with the organisations the user may create offers and sessions for, and
+/// their venues.
+pub(super) async fn organisation_form_context(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+) -> Result<tera::Context, WebError> {
+    let choices = offer_admin::organisations(&page.state().db, scope).await?;
+    let mut ctx = page.form_context();
+    ctx.insert("organisations", &choices.organisations);
+    ctx.insert("venues", &choices.venues);
+    Ok(ctx)
+}
+
 async fn offer_form_page(
     page: &Page,
     scope: &Option<Vec<i32>>,
@@ -70,36 +83,14 @@ async fn offer_form_page(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let mut ctx = page.form_context();
-    let organisations = offer_admin::organisations(db, scope).await?;
-    ctx.insert(
-        "organisations",
-        &organisations
-            .iter()
-            .map(|(o, _)| (o.id, o.name.clone()))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "venues",
-        &organisations
-            .iter()
-            .flat_map(|(o, venues)| {
-                venues
-                    .iter()
-                    .map(move |v| (v.id, format!("{}, {} ({})", v.name, v.town, o.name)))
-            })
-            .collect::<Vec<_>>(),
-    );
+    let mut ctx = organisation_form_context(page, scope).await?;
     ctx.insert(
         "topics",
         &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
     );
     ctx.insert(
         "kinds",
-        &OfferKind::ALL
-            .iter()
-            .map(|k| (k.key(), page.t(&format!("offer-kind-{}", k.key()))))
-            .collect::<Vec<_>>(),
+        &page.choices("offer-kind", OfferKind::ALL.iter().map(|k| k.key())),
     );
     ctx.insert(
         "levels",
@@ -159,16 +150,10 @@ fn user_holds(page: &Page, role: Role) -> bool {
 pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let form = form.into_inner();
-    let organisations = offer_admin::organisations(&page.state().db, &scope).await?;
     // With one organisation there is nothing to choose.
-    let organisation_id = match organisations.as_slice() {
-        [(only, _)] => Some(only.id),
-        _ => form
-            .organisation
-            .parse::<i32>()
-            .ok()
-            .filter(|id| organisations.iter().any(|(o, _)| o.id == *id)),
-    };
+    let organisation_id = offer_admin::organisations(&page.state().db, &scope)
+        .await?
+        .chosen(&form.organisation);
     let parsed = OfferInput::parse(&form.offer);
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     if organisation_id.is_none() {
