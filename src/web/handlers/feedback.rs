@@ -33,12 +33,7 @@ fn web_error(e: FeedbackError) -> WebError {
 }
 
 fn message(page: &Page, title_key: &str, text_key: &str) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
-    ctx.insert("title_key", title_key);
-    ctx.insert("text_key", text_key);
-    ctx.insert("link_href", "/");
-    ctx.insert("link_key", "feedback-home-link");
-    page.render("message.html", &ctx)
+    page.message(title_key, text_key, "/", "feedback-home-link")
 }
 
 /// A message page answering with `status`, for a form that is not taken.
