@@ -1,7 +1,7 @@
 //! The public catalogue of courses: list with filters, an offer's page, the printable programme and
 //! calendar files.
 use actix_web::{HttpResponse, http::header, web};
-use chrono::{Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -278,6 +278,23 @@ fn ics_response(body: String, file_name: &str) -> HttpResponse {
         .body(body)
 }
 
+/// A calendar feed of these dates, named after what they have in common.
+fn feed_response(
+    page: &Page,
+    entries: &[catalogue::Entry],
+    name: &str,
+    now: DateTime<Utc>,
+    file_name: &str,
+) -> HttpResponse {
+    let base = page.state().settings.base_url.to_string();
+    let events: Vec<_> = entries
+        .iter()
+        .map(|e| calendar_event(&e.date, &base))
+        .collect();
+    let body = calendar::calendar(&format!("Teilhabe: {name}"), &events, now);
+    ics_response(body, file_name)
+}
+
 /// The calendar file of one date.
 pub async fn date_ics(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
@@ -337,15 +354,8 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
         .extend(catalogue::all_matching(db, OfferKind::Dialogue, &filter, now, FEED_LIMIT).await?);
     entries.sort_by_key(|e| (e.date.starts_at, e.date.date_id));
     entries.truncate(FEED_LIMIT as usize);
-    let base = page.state().settings.base_url.to_string();
-    let events: Vec<_> = entries
-        .iter()
-        .map(|e| calendar_event(&e.date, &base))
-        .collect();
-    Ok(ics_response(
-        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
-        &format!("{kind}-{key}.ics"),
-    ))
+    let file_name = format!("{kind}-{key}.ics");
+    Ok(feed_response(&page, &entries, &name, now, &file_name))
 }
 
 /// The calendar feed of a catalogue filter (a course alert's calendar form).
@@ -357,13 +367,6 @@ pub async fn filter_feed(
 ) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
     let entries = catalogue::all_matching(&page.state().db, kind, filter, now, FEED_LIMIT).await?;
-    let base = page.state().settings.base_url.to_string();
-    let events: Vec<_> = entries
-        .iter()
-        .map(|e| calendar_event(&e.date, &base))
-        .collect();
-    Ok(ics_response(
-        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
-        &format!("{}.ics", crate::domain::course_alert::section_key(kind)),
-    ))
+    let file_name = format!("{}.ics", crate::domain::course_alert::section_key(kind));
+    Ok(feed_response(page, &entries, name, now, &file_name))
 }
