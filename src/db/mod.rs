@@ -10,9 +10,10 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    sea_query::Expr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
@@ -38,6 +39,29 @@ where
         .await?
         .into_iter()
         .map(entry)
+        .collect())
+}
+
+/// How many rows match `filter`, per value of `key` (an id column), in one grouped query.
+pub async fn count_by<C>(
+    db: &impl ConnectionTrait,
+    key: C,
+    filter: Condition,
+) -> Result<HashMap<i32, i64>, DbErr>
+where
+    C: ColumnTrait + Copy,
+    C::EntityName: EntityTrait,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .select_only()
+        .column(key)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(filter)
+        .group_by(key)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
         .collect())
 }
 
