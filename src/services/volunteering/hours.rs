@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    Set, sea_query::Expr,
 };
 
-use super::{HoursLine, MonthSummary, ShiftRow, VolunteeringError, field};
+use super::{
+    HoursLine, MonthSummary, ShiftRow, VolunteeringError, field, locked_shift,
+    locked_shift_in_scope,
+};
 use crate::{
     db::{
         begin_write,
@@ -55,10 +58,7 @@ impl HoursDesk {
         }
         // The session row's lock serialises this with an approval and with a double click.
         let txn = begin_write(&self.db).await?;
-        volunteer_shift::Entity::find_by_id(shift.id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?;
+        locked_shift(&txn, shift.id).await?;
         let existing = volunteer_hours::Entity::find()
             .filter(volunteer_hours::Column::ShiftId.eq(shift.id))
             .filter(volunteer_hours::Column::UserId.eq(user_id))
@@ -117,12 +117,7 @@ impl HoursDesk {
         if hours.user_id == by {
             return Err(VolunteeringError::Refused("error-hours-own"));
         }
-        let shift = volunteer_shift::Entity::find_by_id(hours.shift_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .filter(|s| in_scope(scope, s.organisation_id))
-            .ok_or(VolunteeringError::NotFound)?;
+        let shift = locked_shift_in_scope(&txn, scope, hours.shift_id).await?;
         // Only submitted hours change; a second click or a stale page changes nothing and leaves no
         // audit entry. The update is conditional on the status read, in case it changed since.
         let Some(status) = hours.status.decide(approve) else {

@@ -32,6 +32,7 @@ use crate::{
         volunteering::{HoursStatus, ShiftKind, ShiftStatus, SignupStatus, helpers_needed},
     },
     i18n::{DateStyle, format_instant},
+    policy::in_scope,
 };
 
 mod feeds;
@@ -328,6 +329,30 @@ fn shift_args(
 }
 
 /// Confirmed places of a linked date (for a later session of a course, of its first date).
+/// The session, locked until the transaction ends: every change to it, its sign-ups, hours and
+/// notes holds this lock first, so two of them (or a double click) run one after the other.
+async fn locked_shift(
+    txn: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<volunteer_shift::Model>, DbErr> {
+    volunteer_shift::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
+/// [`locked_shift`], for a coordinator: only a session of the organisations in `scope`.
+async fn locked_shift_in_scope(
+    txn: &impl ConnectionTrait,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<volunteer_shift::Model, VolunteeringError> {
+    locked_shift(txn, id)
+        .await?
+        .filter(|s| in_scope(scope, s.organisation_id))
+        .ok_or(VolunteeringError::NotFound)
+}
+
 async fn participants_of(conn: &impl ConnectionTrait, date_id: Option<i32>) -> Result<i32, DbErr> {
     let Some(date_id) = date_id else {
         return Ok(0);
