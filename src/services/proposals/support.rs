@@ -2,8 +2,8 @@
 //! change), each confirmed by a mailed link when the address is not proven yet.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
 };
 
 use super::{ProposalDesk, ProposalError, begin, field, locked, recount};
@@ -50,10 +50,7 @@ impl Supports {
     ) -> Result<SupportOutcome, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let model = locked(&txn, id).await?;
-        if !model.status.is_public() {
-            return Err(ProposalError::NotFound);
-        }
+        let model = locked_public(&txn, id).await?;
         let (user, email_hash, token) = match (user_id, email) {
             (Some(user), _) => {
                 let address = user::Entity::find_by_id(user)
@@ -214,10 +211,7 @@ impl Supports {
     ) -> Result<FollowOutcome, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let model = locked(&txn, id).await?;
-        if !model.status.is_public() {
-            return Err(ProposalError::NotFound);
-        }
+        let model = locked_public(&txn, id).await?;
         let existing = proposal_follow::Entity::find()
             .filter(proposal_follow::Column::ProposalId.eq(id))
             .filter(proposal_follow::Column::Email.eq(email.as_str()))
@@ -297,4 +291,16 @@ impl Supports {
             .await?;
         Ok(title)
     }
+}
+
+/// A published proposal, locked like [`locked`]: only those can be supported and followed.
+async fn locked_public(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<proposal::Model, ProposalError> {
+    let model = locked(txn, id).await?;
+    if !model.status.is_public() {
+        return Err(ProposalError::NotFound);
+    }
+    Ok(model)
 }
