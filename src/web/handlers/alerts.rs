@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::see_other;
+use super::{offer_vocabulary, see_other};
 use crate::{
     domain::{
         FieldErrors, Language,
         course_alert::{self, AlertChannel, AlertInput, section_key},
-        offer::{CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+        offer::{CatalogueFilter, CatalogueQuery, OfferKind},
     },
     policy,
     services::{
@@ -348,24 +348,13 @@ pub struct StaffAlertForm {
     filter: CatalogueQuery,
 }
 
-fn vocabulary(ctx: &mut tera::Context) {
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
-    );
-}
-
 async fn render_staff(
     page: &Page,
     form: &StaffAlertForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
-    vocabulary(&mut ctx);
+    offer_vocabulary(&mut ctx);
     ctx.insert(
         "districts",
         &super::proposals::district_options(page).await?,

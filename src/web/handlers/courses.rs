@@ -8,26 +8,19 @@ use crate::{
     calendar,
     domain::{
         DistrictKey, FieldErrors,
-        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, Topic},
     },
     mail::compose::calendar_event,
     services::{catalogue, offer_page, proposals, venues},
-    web::{errors::WebError, handlers::district_choices, page::Page},
+    web::{
+        errors::WebError,
+        handlers::{district_choices, offer_vocabulary},
+        page::Page,
+    },
 };
 
 /// Most dates a printed programme or a calendar feed lists.
 const FEED_LIMIT: u64 = 500;
-
-fn vocabulary_context(ctx: &mut tera::Context) {
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
-    );
-}
 
 /// The query string of the current filter without the page number, for pagination links.
 fn query_without_page(query: &CatalogueQuery) -> String {
@@ -84,7 +77,7 @@ async fn list_section(
     let districts = page.state().districts().await?;
     let mut ctx = page.context();
     ctx.insert("section", &section);
-    vocabulary_context(&mut ctx);
+    offer_vocabulary(&mut ctx);
     ctx.insert("districts", &district_choices(&districts));
     ctx.insert("query", &shown_in_form(&query));
     ctx.insert("base_query", &query_without_page(&query));

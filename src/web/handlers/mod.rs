@@ -21,13 +21,28 @@ pub mod volunteering;
 
 use actix_web::{HttpResponse, http::header};
 
-use crate::services::reference::District;
+use crate::{
+    domain::offer::{TargetGroup, Topic},
+    services::reference::District,
+};
 
 /// The answer after a successful POST: go to `location` with a GET (post/redirect/get).
 pub fn see_other(location: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.into()))
         .finish()
+}
+
+/// The topic and target-group keys of offers, for the catalogue's filters and the offer forms.
+pub fn offer_vocabulary(ctx: &mut tera::Context) {
+    ctx.insert(
+        "topics",
+        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "target_groups",
+        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
+    );
 }
 
 /// Options for a district select: (key, name), in the list's order (by name).

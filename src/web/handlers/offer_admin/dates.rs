@@ -1,10 +1,10 @@
 //! A date's pages in the back office: adding and changing dates and sessions, the date with its
 //! participants, bookings by staff, attendance, cancelling, the participant list as CSV.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{follow_dates, internal, sheet_error, staff};
+use super::{csv_download, follow_dates, internal, sheet_error, staff, staff_csv};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -14,10 +14,7 @@ use crate::{
         booking::{BookingRequest, Channel},
         offer::{DateForm, DateInput},
     },
-    export::{
-        spreadsheet::{CsvSheet, Numbers},
-        writers::ColumnType,
-    },
+    export::writers::ColumnType,
     i18n::{DateStyle, format_instant},
     services::{
         booking::BookingError,
@@ -374,23 +371,19 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
     let (user, scope) = staff(&page)?;
     let db = &page.state().db;
     let date = offer_admin::date(db, &scope, *id).await?;
-    let header = [
-        ("participants-csv-name", ColumnType::Text),
-        ("participants-csv-phone", ColumnType::Text),
-        ("participants-csv-email", ColumnType::Text),
-        ("participants-csv-places", ColumnType::Integer),
-        ("participants-csv-status", ColumnType::Text),
-        ("participants-csv-channel", ColumnType::Text),
-        ("participants-csv-attendance", ColumnType::Text),
-        ("participants-csv-booked-at", ColumnType::Text),
-    ];
-    let mut sheet = CsvSheet::new(
-        Vec::new(),
-        true,
-        Numbers::Local(page.language),
-        header.map(|(key, kind)| (page.t(key), kind)),
-    )
-    .map_err(sheet_error)?;
+    let mut sheet = staff_csv(
+        &page,
+        [
+            ("participants-csv-name", ColumnType::Text),
+            ("participants-csv-phone", ColumnType::Text),
+            ("participants-csv-email", ColumnType::Text),
+            ("participants-csv-places", ColumnType::Integer),
+            ("participants-csv-status", ColumnType::Text),
+            ("participants-csv-channel", ColumnType::Text),
+            ("participants-csv-attendance", ColumnType::Text),
+            ("participants-csv-booked-at", ColumnType::Text),
+        ],
+    )?;
     let participants = offer_admin::participants_at(db, &date).await?;
     let rows = participants.len();
     for p in participants {
@@ -429,12 +422,5 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
         date.offer_slug,
         local(date.starts_at, "%Y-%m-%d")
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    Ok(csv_download(body, &file))
 }

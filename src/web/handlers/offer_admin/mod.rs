@@ -3,19 +3,22 @@
 //!
 //! Offers and tasks here; a date's pages (forms, participants, attendance, bookings by staff) in
 //! `dates`; a single booking's receipt, address and cancellation in `bookings`.
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::see_other;
+use super::{offer_vocabulary, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{
         FieldErrors, Role,
         account::CurrentUser,
-        offer::{Level, OfferForm, OfferInput, OfferKind, OfferStatus, TargetGroup, Topic},
+        offer::{Level, OfferForm, OfferInput, OfferKind, OfferStatus},
     },
-    export::writers::WriteError,
+    export::{
+        spreadsheet::{CsvSheet, Numbers},
+        writers::{ColumnType, WriteError},
+    },
     policy,
     services::{
         booking::BookingError,
@@ -84,10 +87,7 @@ async fn offer_form_page(
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let mut ctx = organisation_form_context(page, scope).await?;
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
+    offer_vocabulary(&mut ctx);
     ctx.insert(
         "kinds",
         &page.choices("offer-kind", OfferKind::ALL.iter().map(|k| k.key())),
@@ -95,10 +95,6 @@ async fn offer_form_page(
     ctx.insert(
         "levels",
         &Level::ALL.iter().map(|l| l.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
     );
     ctx.insert("form", form);
     ctx.insert("organisation", organisation);
@@ -306,6 +302,33 @@ pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebErr
 /// A spreadsheet download that cannot be written is the portal's fault, not the person's.
 pub(crate) fn sheet_error(e: WriteError) -> WebError {
     WebError::Internal(e.into())
+}
+
+/// A CSV list for staff with these columns (message ids of their headers), in the page's language
+/// and number format, with the byte order mark Excel needs to read it as UTF-8.
+pub(crate) fn staff_csv<const N: usize>(
+    page: &Page,
+    columns: [(&str, ColumnType); N],
+) -> Result<CsvSheet<Vec<u8>>, WebError> {
+    CsvSheet::new(
+        Vec::new(),
+        true,
+        Numbers::Local(page.language),
+        columns.map(|(key, kind)| (page.t(key), kind)),
+    )
+    .map_err(sheet_error)
+}
+
+/// A finished staff CSV as a download; it holds names, so no cache keeps it.
+pub(crate) fn csv_download(body: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {
