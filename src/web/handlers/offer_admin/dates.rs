@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{csv_download, follow_dates, internal, sheet_error, staff, staff_csv};
+use super::{csv_download, follow_dates, internal, refusal, sheet_error, staff, staff_csv};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -16,11 +16,7 @@ use crate::{
     },
     export::writers::ColumnType,
     i18n::{DateStyle, format_instant},
-    services::{
-        booking::BookingError,
-        catalogue,
-        offer_admin::{self, OfferAdminError},
-    },
+    services::{booking::BookingError, catalogue, offer_admin},
     web::{errors::WebError, page::Page},
 };
 
@@ -141,12 +137,10 @@ pub async fn add_session(
                 Done::SessionAdded,
             ))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
+        Err(e) => {
+            let errors = refusal(e)?;
             session_form_page(&page, lead.offer_id, None, Some(lead.id), &form, &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -207,12 +201,10 @@ pub async fn change_date(
             };
             Ok(see_other_done(&format!("/verwaltung/termine/{id}"), done))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
+        Err(e) => {
+            let errors = refusal(e)?;
             date_form_page(&page, date.offer_id, Some(*id), &form, &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

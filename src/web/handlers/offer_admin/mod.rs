@@ -46,6 +46,14 @@ impl From<OfferAdminError> for WebError {
     }
 }
 
+/// A refusal to show next to its field; any other error is the page's.
+fn refusal(e: OfferAdminError) -> Result<FieldErrors, WebError> {
+    match e {
+        OfferAdminError::Refused { field, message } => Ok(FieldErrors::single(field, message)),
+        other => Err(other.into()),
+    }
+}
+
 fn staff(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
     let user = page.require(policy::can_manage_offers)?;
     let scope = policy::managed_organisations(&user);
@@ -150,42 +158,34 @@ pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpRes
     let organisation_id = offer_admin::organisations(&page.state().db, &scope)
         .await?
         .chosen(&form.organisation);
-    let parsed = OfferInput::parse(&form.offer);
-    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    if organisation_id.is_none() {
-        errors.add("organisation", "error-organisation-missing");
-    }
-    let (Ok(input), Some(organisation_id)) = (parsed, organisation_id) else {
-        return offer_form_page(
-            &page,
-            &scope,
-            None,
-            &form.offer,
-            &form.organisation,
-            &errors,
-        )
-        .await;
-    };
-    match offer_admin::create(&page.state().db, &scope, user.id, organisation_id, input).await {
-        Ok(id) => Ok(see_other_done(
-            &format!("/verwaltung/angebote/{id}"),
-            Done::OfferCreated,
-        )),
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
-            offer_form_page(
-                &page,
-                &scope,
-                None,
-                &form.offer,
-                &form.organisation,
-                &errors,
-            )
-            .await
+    let errors = match (OfferInput::parse(&form.offer), organisation_id) {
+        (Ok(input), Some(organisation_id)) => {
+            let db = &page.state().db;
+            match offer_admin::create(db, &scope, user.id, organisation_id, input).await {
+                Ok(id) => {
+                    let created = format!("/verwaltung/angebote/{id}");
+                    return Ok(see_other_done(&created, Done::OfferCreated));
+                }
+                Err(e) => refusal(e)?,
+            }
         }
-        Err(e) => Err(e.into()),
-    }
+        (parsed, organisation_id) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if organisation_id.is_none() {
+                errors.add("organisation", "error-organisation-missing");
+            }
+            errors
+        }
+    };
+    offer_form_page(
+        &page,
+        &scope,
+        None,
+        &form.offer,
+        &form.organisation,
+        &errors,
+    )
+    .await
 }
 
 pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -224,12 +224,10 @@ pub async fn update(
                 Done::OfferSaved,
             ))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
+        Err(e) => {
+            let errors = refusal(e)?;
             offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
