@@ -10,14 +10,60 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult,
+    QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    sea_query::Expr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseTarget, Settings};
+
+/// The rows whose `column` holds one of `keys`, each made into a map entry: what a list looks up
+/// about its rows, in one query per table.
+pub async fn lookup<C, K, V>(
+    db: &impl ConnectionTrait,
+    column: C,
+    keys: impl IntoIterator<Item = impl Into<Value>>,
+    entry: impl FnMut(<C::EntityName as EntityTrait>::Model) -> (K, V),
+) -> Result<HashMap<K, V>, DbErr>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait,
+    K: Eq + std::hash::Hash,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .filter(column.is_in(keys))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(entry)
+        .collect())
+}
+
+/// How many rows match `filter`, per value of `key` (an id column), in one grouped query.
+pub async fn count_by<C>(
+    db: &impl ConnectionTrait,
+    key: C,
+    filter: Condition,
+) -> Result<HashMap<i32, i64>, DbErr>
+where
+    C: ColumnTrait + Copy,
+    C::EntityName: EntityTrait,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .select_only()
+        .column(key)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(filter)
+        .group_by(key)
+        .into_tuple::<(i32, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
 
 pub fn connection_url(settings: &Settings) -> String {
     match &settings.database {

@@ -1,6 +1,6 @@
 //! The short feedback form after a course date or dialogue event. Anonymous by design: nothing in it
 //! names a person, and it is stored without any link to a booking.
-use super::{FieldErrors, offer::Topic};
+use super::{FieldErrors, form::first_value, offer::Topic};
 
 /// The five competence areas of the EU's DigComp 2.2 framework, for the self-assessment of confidence
 /// before and after; form fields are `vorher_<key>` and `nachher_<key>`.
@@ -85,12 +85,7 @@ fn scale(raw: Option<&str>) -> Result<Option<i16>, &'static str> {
 impl FeedbackInput {
     /// Parses the posted form as name/value pairs (checkbox groups repeat a name).
     pub fn parse(fields: &[(String, String)]) -> Result<Self, FieldErrors> {
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| first_value(fields, name);
         let mut errors = FieldErrors::default();
         let rating = errors.check(
             "bewertung",

@@ -40,6 +40,15 @@ impl FieldErrors {
     }
 }
 
+/// The first value of `name` in a posted form read as name/value pairs (checkbox groups repeat a
+/// name).
+pub fn first_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// An optional field: empty means `None`, anything else must parse.
 pub fn optional<T>(
     raw: &str,

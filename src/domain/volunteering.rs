@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     DistrictKey, FieldErrors,
-    form::optional,
+    form::{first_value, optional},
     offer::{Topic, date, local_instant},
 };
 
@@ -352,13 +352,7 @@ pub struct SessionReport {
 impl SessionReport {
     /// Parses the posted form as name/value pairs (the topic checkboxes repeat `themen`).
     pub fn parse(fields: &[(String, String)]) -> Result<Self, FieldErrors> {
-        let value = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or_default()
-        };
+        let value = |name: &str| first_value(fields, name).unwrap_or_default();
         let mut errors = FieldErrors::default();
         let head_count = errors
             .check(

@@ -12,9 +12,9 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::services::csv_rows::{self, CsvError};
-use crate::services::users::hash_password_blocking;
+use crate::services::users::{hash_password_blocking, insert_account, insert_role};
 use crate::{
-    db::entities::{district, organisation, proposal, user, user_role, venue},
+    db::entities::{district, organisation, proposal, user, venue},
     domain::{
         DistrictKey, Email, OrganisationKind, PersonName, Role, Slug, password::NewPassword,
         role::RoleScope,
@@ -343,31 +343,13 @@ pub async fn seed(
             let hash = hash_password_blocking(secret)
                 .await
                 .map_err(|e| DemoError::Hashing(e.to_string()))?;
-            let created = user::ActiveModel {
-                email: Set(email.to_string()),
-                display_name: Set(name),
-                password_hash: Set(Some(hash)),
-                email_verified_at: Set(Some(now)),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            let created = insert_account(&txn, email.as_str(), name, hash, Some(now), now).await?;
             let mut roles = vec![(Role::Citizen, None, None)];
             if role != Role::Citizen {
                 roles.push((role, organisation.map(|slug| org_ids[&slug]), district));
             }
             for (role, organisation_id, district_key) in roles {
-                user_role::ActiveModel {
-                    user_id: Set(created.id),
-                    role: Set(role.as_str().to_owned()),
-                    organisation_id: Set(organisation_id),
-                    district_key: Set(district_key),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
+                insert_role(&txn, created.id, role, organisation_id, district_key, now).await?;
             }
             summary.users_added += 1;
         }

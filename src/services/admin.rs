@@ -1,12 +1,12 @@
 //! Back-office queries and changes for administrators: users and their roles, barrier reports.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 
-use super::audit;
+use super::{audit, users::grant_role};
 use crate::{
     db::entities::{barrier_report, district, organisation, user, user_role, volunteer_feed},
     domain::{Role, role::RoleScope},
@@ -174,26 +174,10 @@ pub async fn grant(
         return Err(GrantError::Scope);
     }
     let txn = db.begin().await?;
-    let held = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .filter(user_role::Column::Role.eq(role.as_str()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .any(|r| r.organisation_id == organisation_id && r.district_key == district_key);
-    if held {
+    let district = district_key.clone();
+    if !grant_role(&txn, user_id, role, organisation_id, district, Utc::now()).await? {
         return Err(GrantError::AlreadyHeld);
     }
-    user_role::ActiveModel {
-        user_id: Set(user_id),
-        role: Set(role.as_str().to_owned()),
-        organisation_id: Set(organisation_id),
-        district_key: Set(district_key.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
     let scope = organisation_id
         .map(|o| format!("organisation:{o}"))
         .or(district_key.map(|d| format!("district:{d}")));

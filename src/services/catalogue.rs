@@ -1,19 +1,23 @@
 //! The public catalogue: upcoming dates of published offers with filters that combine, and an offer's
 //! detail. One query builder serves the HTML pages, the print programme, the calendar feeds and the API.
-use std::{collections::HashMap, sync::LazyLock};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement,
     sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 use serde::Serialize;
 
 use super::venues::VenueFacts;
 use crate::{
-    db::entities::{offer, offer_date, organisation, venue},
+    db::{
+        count_by,
+        entities::{offer, offer_date, organisation, venue},
+        lookup,
+    },
     domain::{
         booking::BookingStatus,
         offer::{CatalogueFilter, DateStatus, OfferKind, OfferStatus},
@@ -113,7 +117,8 @@ pub struct Page {
     pub pages: u64,
 }
 
-fn base_select() -> SelectStatement {
+/// Dates with their offer and venue, and with the organisation when `with_organisation`.
+fn dates_joined(with_organisation: bool) -> SelectStatement {
     let mut select = Query::select();
     select
         .from(offer_date::Entity)
@@ -122,16 +127,18 @@ fn base_select() -> SelectStatement {
             Expr::col((offer::Entity, offer::Column::Id))
                 .equals((offer_date::Entity, offer_date::Column::OfferId)),
         )
-        .inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((offer::Entity, offer::Column::OrganisationId)),
-        )
         .left_join(
             venue::Entity,
             Expr::col((venue::Entity, venue::Column::Id))
                 .equals((offer::Entity, offer::Column::VenueId)),
         );
+    if with_organisation {
+        select.inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((offer::Entity, offer::Column::OrganisationId)),
+        );
+    }
     select
 }
 
@@ -142,26 +149,7 @@ fn filtered_select(
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> SelectStatement {
-    let mut select = Query::select();
-    select
-        .from(offer_date::Entity)
-        .inner_join(
-            offer::Entity,
-            Expr::col((offer::Entity, offer::Column::Id))
-                .equals((offer_date::Entity, offer_date::Column::OfferId)),
-        )
-        .left_join(
-            venue::Entity,
-            Expr::col((venue::Entity, venue::Column::Id))
-                .equals((offer::Entity, offer::Column::VenueId)),
-        );
-    if filter.text.is_some() {
-        select.inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((offer::Entity, offer::Column::OrganisationId)),
-        );
-    }
+    let mut select = dates_joined(filter.text.is_some());
     select.cond_where(conditions(kind, filter, now));
     select
 }
@@ -184,7 +172,10 @@ static NOBODY_WAITING: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn with_summary_columns(select: &mut SelectStatement) {
+/// Dates with their offer, venue and organisation and the columns of a [`DateSummary`]: what a
+/// row of the catalogue shows.
+fn summary_select() -> SelectStatement {
+    let mut select = dates_joined(true);
     select
         .expr_as(Expr::cust(WAITING_COUNT.as_str()), Alias::new("waiting"))
         .expr_as(Expr::cust(SESSION_COUNT), Alias::new("sessions"))
@@ -253,6 +244,7 @@ fn with_summary_columns(select: &mut SelectStatement) {
     ] {
         select.expr_as(expr, Alias::new(alias));
     }
+    select
 }
 
 /// Start of a calendar day in Thuringia, as an instant.
@@ -359,6 +351,29 @@ fn statement(db: &impl ConnectionTrait, select: &SelectStatement) -> Statement {
     db.get_database_backend().build(select)
 }
 
+/// The dates a [`summary_select`] finds.
+async fn summaries(
+    db: &impl ConnectionTrait,
+    select: &SelectStatement,
+) -> Result<Vec<DateSummary>, DbErr> {
+    DateSummary::find_by_statement(statement(db, select))
+        .all(db)
+        .await
+}
+
+/// The dates a [`summary_select`] finds, as the catalogue shows them at `now`.
+async fn entries(
+    db: &impl ConnectionTrait,
+    select: &SelectStatement,
+    now: DateTime<Utc>,
+) -> Result<Vec<Entry>, DbErr> {
+    Ok(summaries(db, select)
+        .await?
+        .into_iter()
+        .map(|d| Entry::new(d, now))
+        .collect())
+}
+
 #[derive(FromQueryResult)]
 struct Count {
     n: i64,
@@ -433,15 +448,12 @@ async fn page_of(
         .order_by((d, offer_date::Column::Id), Order::Asc)
         .limit(PAGE_SIZE)
         .offset(offset);
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select
         .and_where(Expr::col((d, offer_date::Column::Id)).in_subquery(ids))
         .order_by((d, offer_date::Column::StartsAt), Order::Asc)
         .order_by((d, offer_date::Column::Id), Order::Asc);
-    DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await
+    summaries(db, &select).await
 }
 
 /// Every upcoming date matching the filter, without paging: for print programmes and calendar feeds,
@@ -453,8 +465,7 @@ pub async fn all_matching(
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Entry>, DbErr> {
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select
         .cond_where(conditions(kind, filter, now))
         .order_by(
@@ -463,12 +474,7 @@ pub async fn all_matching(
         )
         .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
         .limit(limit);
-    Ok(DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| Entry::new(d, now))
-        .collect())
+    entries(db, &select, now).await
 }
 
 /// Dates of one venue, including cancelled ones, for a venue's calendar feed.
@@ -478,8 +484,7 @@ pub async fn dates_of_offer(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Entry>, DbErr> {
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select
         .and_where(Expr::col((offer::Entity, offer::Column::Id)).eq(offer_id))
         .and_where(Expr::col((offer_date::Entity, offer_date::Column::EndsAt)).gt(since))
@@ -487,12 +492,7 @@ pub async fn dates_of_offer(
             (offer_date::Entity, offer_date::Column::StartsAt),
             Order::Asc,
         );
-    Ok(DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| Entry::new(d, now))
-        .collect())
+    entries(db, &select, now).await
 }
 
 /// Why a date cannot be booked right now, as a message id; `None` when it can.
@@ -517,17 +517,14 @@ pub async fn sessions_of(
     db: &impl ConnectionTrait,
     lead_id: i32,
 ) -> Result<Vec<DateSummary>, DbErr> {
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select
         .and_where(Expr::col((offer_date::Entity, offer_date::Column::SeriesLeadId)).eq(lead_id))
         .order_by(
             (offer_date::Entity, offer_date::Column::StartsAt),
             Order::Asc,
         );
-    DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await
+    summaries(db, &select).await
 }
 
 /// One date with its offer, whatever its state (for booking pages and calendars).
@@ -536,8 +533,7 @@ pub async fn date(
     date_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<Entry>, DbErr> {
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select.and_where(Expr::col((offer_date::Entity, offer_date::Column::Id)).eq(date_id));
     Ok(DateSummary::find_by_statement(statement(db, &select))
         .one(db)
@@ -606,37 +602,23 @@ pub async fn published_courses(
     let page = std::cmp::min(page, pages);
     let offers = paginator.fetch_page(page - 1).await?;
 
-    let organisation_ids: Vec<i32> = offers.iter().map(|o| o.organisation_id).collect();
-    let venue_ids: Vec<i32> = offers.iter().filter_map(|o| o.venue_id).collect();
+    let organisation_ids = offers.iter().map(|o| o.organisation_id);
+    let venue_ids = offers.iter().filter_map(|o| o.venue_id);
     let offer_ids: Vec<i32> = offers.iter().map(|o| o.id).collect();
-    let organisations: HashMap<i32, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(organisation_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let venues: HashMap<i32, VenueFacts> = venue::Entity::find()
-        .filter(venue::Column::Id.is_in(venue_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, VenueFacts::from(v)))
-        .collect();
+    let organisations = lookup(db, organisation::Column::Id, organisation_ids, |o| {
+        (o.id, o.name)
+    })
+    .await?;
+    let venues = lookup(db, venue::Column::Id, venue_ids, |v| {
+        (v.id, VenueFacts::from(v))
+    })
+    .await?;
     // Upcoming as the catalogue lists dates: ahead and not cancelled.
-    let upcoming: HashMap<i32, i64> = offer_date::Entity::find()
-        .select_only()
-        .column(offer_date::Column::OfferId)
-        .column_as(Expr::col(offer_date::Column::Id).count(), "n")
-        .filter(offer_date::Column::OfferId.is_in(offer_ids))
-        .filter(offer_date::Column::StartsAt.gt(now))
-        .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
-        .group_by(offer_date::Column::OfferId)
-        .into_tuple::<(i32, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let upcoming = Condition::all()
+        .add(offer_date::Column::OfferId.is_in(offer_ids))
+        .add(offer_date::Column::StartsAt.gt(now))
+        .add(offer_date::Column::Status.ne(DateStatus::Cancelled));
+    let upcoming = count_by(db, offer_date::Column::OfferId, upcoming).await?;
 
     let courses = offers
         .into_iter()
@@ -701,8 +683,7 @@ pub async fn recent_at_venue(
     now: DateTime<Utc>,
 ) -> Result<Vec<Entry>, DbErr> {
     let d = offer_date::Entity;
-    let mut select = base_select();
-    with_summary_columns(&mut select);
+    let mut select = summary_select();
     select
         .and_where(Expr::col((venue::Entity, venue::Column::Id)).eq(venue_id))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).gte(since))
@@ -711,10 +692,5 @@ pub async fn recent_at_venue(
         .and_where(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null())
         .order_by((d, offer_date::Column::StartsAt), Order::Desc)
         .limit(20);
-    Ok(DateSummary::find_by_statement(statement(db, &select))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| Entry::new(d, now))
-        .collect())
+    entries(db, &select, now).await
 }

@@ -287,11 +287,8 @@ impl AlertDesk {
         let alert = match existing {
             Some(found) if found.confirmed_at.is_some() => {
                 if !who.address_confirmed {
-                    let token = add_token(&txn, found.id, UNSUBSCRIBE, now).await?;
-                    let mail = self
-                        .exists_mail(&found, &input.email, who.language, &token, &txn)
+                    self.mail_link(&txn, &found, &input.email, who.language, UNSUBSCRIBE, now)
                         .await?;
-                    mail::enqueue(&txn, mail).await?;
                 }
                 txn.commit().await?;
                 return Ok(if who.address_confirmed {
@@ -337,11 +334,8 @@ impl AlertDesk {
             txn.commit().await?;
             return Ok(Subscribed::Active);
         }
-        let token = add_token(&txn, alert.id, CONFIRM, now).await?;
-        let mail = self
-            .confirmation_mail(&alert, &input.email, who.language, &token, &txn)
+        self.mail_link(&txn, &alert, &input.email, who.language, CONFIRM, now)
             .await?;
-        mail::enqueue(&txn, mail).await?;
         txn.commit().await?;
         Ok(Subscribed::ConfirmationSent)
     }
@@ -358,42 +352,35 @@ impl AlertDesk {
         }
     }
 
-    async fn confirmation_mail(
+    /// Mails a new single-use link for the alert, which the mail describes: to confirm it
+    /// (`CONFIRM`), or to stop an alert that exists already (`UNSUBSCRIBE`).
+    async fn mail_link(
         &self,
+        txn: &impl ConnectionTrait,
         alert: &course_alert::Model,
         to: &Email,
         lang: Language,
-        token: &str,
-        db: &impl ConnectionTrait,
-    ) -> anyhow::Result<OutgoingMail> {
-        let description = self.describe_model(alert, lang, &districts(db).await?);
-        self.composer.notice(
+        purpose: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (kind, page) = match purpose {
+            CONFIRM => ("course-alert-confirm", "bestaetigen"),
+            _ => ("course-alert-exists", "abmelden"),
+        };
+        let token = add_token(txn, alert.id, purpose, now).await?;
+        let description = self.describe_model(alert, lang, &districts(txn).await?);
+        // How long a confirmation link holds; a message that does not name it ignores it.
+        let args = HashMap::from([("days".into(), CONFIRM_DAYS.into())]);
+        let mail = self.composer.notice(
             lang,
             to,
-            "course-alert-confirm",
-            &format!("/benachrichtigung/bestaetigen/{token}"),
-            &HashMap::from([("days".into(), CONFIRM_DAYS.into())]),
+            kind,
+            &format!("/benachrichtigung/{page}/{token}"),
+            &args,
             Some(&description.join("\n")),
-        )
-    }
-
-    async fn exists_mail(
-        &self,
-        alert: &course_alert::Model,
-        to: &Email,
-        lang: Language,
-        token: &str,
-        db: &impl ConnectionTrait,
-    ) -> anyhow::Result<OutgoingMail> {
-        let description = self.describe_model(alert, lang, &districts(db).await?);
-        self.composer.notice(
-            lang,
-            to,
-            "course-alert-exists",
-            &format!("/benachrichtigung/abmelden/{token}"),
-            &HashMap::new(),
-            Some(&description.join("\n")),
-        )
+        )?;
+        mail::enqueue(txn, mail).await?;
+        Ok(())
     }
 
     /// Confirms an alert by its mailed link. The dates that match at this moment count as known, so
@@ -403,15 +390,7 @@ impl AlertDesk {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<course_alert::Model, AlertError> {
-        let found = course_alert_token::Entity::find_by_id(hash_token(token))
-            .filter(course_alert_token::Column::Purpose.eq(CONFIRM))
-            .one(&self.db)
-            .await?
-            .ok_or(AlertError::NotFound)?;
-        let alert = course_alert::Entity::find_by_id(found.alert_id)
-            .one(&self.db)
-            .await?
-            .ok_or(AlertError::NotFound)?;
+        let alert = self.by_link(token, CONFIRM).await?;
         if alert.confirmed_at.is_some() {
             return Ok(alert);
         }
@@ -443,8 +422,13 @@ impl AlertDesk {
         &self,
         token: &str,
     ) -> Result<course_alert::Model, AlertError> {
+        self.by_link(token, UNSUBSCRIBE).await
+    }
+
+    /// The alert behind a mailed link made for `purpose`.
+    async fn by_link(&self, token: &str, purpose: &str) -> Result<course_alert::Model, AlertError> {
         let found = course_alert_token::Entity::find_by_id(hash_token(token))
-            .filter(course_alert_token::Column::Purpose.eq(UNSUBSCRIBE))
+            .filter(course_alert_token::Column::Purpose.eq(purpose))
             .one(&self.db)
             .await?
             .ok_or(AlertError::NotFound)?;

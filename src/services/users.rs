@@ -3,11 +3,11 @@ use argon2::{
     Argon2, PasswordHasher,
     password_hash::{SaltString, rand_core::OsRng},
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 
 use crate::{
@@ -113,46 +113,17 @@ pub async fn add_user_with_role(
     let (user_id, created) = match existing {
         Some(u) => (u.id, false),
         None => {
-            let model = user::ActiveModel {
-                email: Set(grant.email.to_string()),
-                display_name: Set(grant
-                    .email
-                    .as_str()
-                    .split('@')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()),
-                password_hash: Set(Some(hash)),
-                // Created by an administrator, who vouches for the address.
-                email_verified_at: Set(Some(now)),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            let email = grant.email.as_str();
+            let name = email.split('@').next().unwrap_or_default().to_owned();
+            // Created by an administrator, who vouches for the address.
+            let model = insert_account(&txn, email, name, hash, Some(now), now).await?;
             (model.id, true)
         }
     };
-    let held = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .filter(user_role::Column::Role.eq(grant.role.as_str()))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .any(|r| r.organisation_id == organisation_id && r.district_key == district_key);
-    if held {
+    let district = district_key.clone();
+    if !grant_role(&txn, user_id, grant.role, organisation_id, district, now).await? {
         return Err(UserAdminError::RoleAlreadyHeld);
     }
-    user_role::ActiveModel {
-        user_id: Set(user_id),
-        role: Set(grant.role.as_str().to_owned()),
-        organisation_id: Set(organisation_id),
-        district_key: Set(district_key.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
     // Recorded like a grant in the admin pages; no account acted, so there is no actor.
     let scope = organisation_id
         .map(|o| format!(" organisation:{o}"))
@@ -171,4 +142,69 @@ pub async fn add_user_with_role(
         user_id,
         initial_password: created.then_some(initial_password),
     })
+}
+
+/// Stores a new account; `verified_at` is when its address was confirmed (`None`: not yet).
+pub(crate) async fn insert_account(
+    conn: &impl ConnectionTrait,
+    email: &str,
+    display_name: String,
+    password_hash: String,
+    verified_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<user::Model, DbErr> {
+    user::ActiveModel {
+        email: Set(email.to_owned()),
+        display_name: Set(display_name),
+        password_hash: Set(Some(password_hash)),
+        email_verified_at: Set(verified_at),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// Gives the account a role, unless it holds that role in that scope already (`false` then).
+pub(crate) async fn grant_role(
+    conn: &impl ConnectionTrait,
+    user_id: i32,
+    role: Role,
+    organisation_id: Option<i32>,
+    district_key: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let held = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .filter(user_role::Column::Role.eq(role.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .any(|r| r.organisation_id == organisation_id && r.district_key == district_key);
+    if !held {
+        insert_role(conn, user_id, role, organisation_id, district_key, now).await?;
+    }
+    Ok(!held)
+}
+
+/// Stores a role of an account that holds none like it yet (a new account).
+pub(crate) async fn insert_role(
+    conn: &impl ConnectionTrait,
+    user_id: i32,
+    role: Role,
+    organisation_id: Option<i32>,
+    district_key: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user_role::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        organisation_id: Set(organisation_id),
+        district_key: Set(district_key),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
 }

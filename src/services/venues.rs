@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use super::reference::District;
 use crate::{
-    db::entities::{organisation, venue},
+    db::{
+        entities::{organisation, venue},
+        lookup,
+    },
     domain::DistrictKey,
 };
 
@@ -102,13 +105,10 @@ pub async fn facts_by_slug(
     if slugs.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(venue::Entity::find()
-        .filter(venue::Column::Slug.is_in(slugs))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.slug.clone(), v.into()))
-        .collect())
+    lookup(db, venue::Column::Slug, slugs, |v| {
+        (v.slug.clone(), v.into())
+    })
+    .await
 }
 
 pub async fn list(

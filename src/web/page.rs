@@ -105,6 +105,17 @@ impl Page {
         self.state.translations.text(self.language, key)
     }
 
+    /// The options of a choice: each key with its text, the message `{prefix}-{key}`.
+    pub fn choices<'k>(
+        &self,
+        prefix: &str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Vec<(String, String)> {
+        keys.into_iter()
+            .map(|key| (key.to_owned(), self.t(&format!("{prefix}-{key}"))))
+            .collect()
+    }
+
     fn address_with(&self, extra: &[(&str, &str)]) -> String {
         let mut pairs: Vec<(&str, &str)> = self
             .query
@@ -172,6 +183,34 @@ impl Page {
     }
 
     /// Renders a form page; with errors it answers 422, so the failed submission is visible in logs and tests.
+    /// A page with a heading, a paragraph and a link: "mail sent", "address confirmed" and the like.
+    pub fn message(
+        &self,
+        title_key: &str,
+        text_key: &str,
+        link_href: &str,
+        link_key: &str,
+    ) -> Result<HttpResponse, WebError> {
+        let mut ctx = self.context();
+        ctx.insert("title_key", title_key);
+        ctx.insert("text_key", text_key);
+        ctx.insert("link_href", link_href);
+        ctx.insert("link_key", link_key);
+        self.render("message.html", &ctx)
+    }
+
+    /// A form page that shows the form's values and its errors, and nothing else.
+    pub fn render_form_values(
+        &self,
+        template: &str,
+        form: &impl Serialize,
+        errors: &FieldErrors,
+    ) -> Result<HttpResponse, WebError> {
+        let mut ctx = self.form_context();
+        ctx.insert("form", form);
+        self.render_form(template, ctx, errors)
+    }
+
     pub fn render_form(
         &self,
         template: &str,

@@ -1,8 +1,8 @@
 //! Feedback forms, one row each, without free text that could name a person.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::{BATCH, FillError, Source, offers::offers_of_dates, tick};
+use super::{FillError, InBatches, Source, offers::offers_of_dates, tick};
 use crate::{
     db::entities::feedback,
     export::{
@@ -20,11 +20,9 @@ pub(super) async fn feedback_rows(
     let mut rows = 0;
     loop {
         let batch = feedback::Entity::find()
-            .filter(feedback::Column::Id.gt(last))
             .filter(feedback::Column::SubmittedOn.gte(period.from()))
             .filter(feedback::Column::SubmittedOn.lte(period.to()))
-            .order_by_asc(feedback::Column::Id)
-            .limit(BATCH)
+            .batch_after(feedback::Column::Id, last)
             .all(db)
             .await?;
         let Some(tail) = batch.last() else { break };

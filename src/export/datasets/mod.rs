@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Berlin;
 use indicatif::ProgressBar;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
+};
 
 use super::{
     ExportPeriod,
@@ -33,6 +36,19 @@ use columns::{
 
 /// Rows read per query.
 pub const BATCH: u64 = 5_000;
+
+/// Keyset paging for the large tables: the next [`BATCH`] rows after id `last`, in id order, so an
+/// export never holds a whole table and reads each row once.
+trait InBatches: QueryFilter + QueryOrder + QuerySelect + Sized {
+    fn batch_after<C>(self, id: C, last: impl Into<Value>) -> Self
+    where
+        C: ColumnTrait + Copy,
+    {
+        self.filter(id.gt(last)).order_by_asc(id).limit(BATCH)
+    }
+}
+
+impl<E: EntityTrait> InBatches for Select<E> {}
 
 /// Figures about fewer people or forms than this are left empty.
 pub const MIN_GROUP: i64 = 5;

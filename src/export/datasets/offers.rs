@@ -2,17 +2,20 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
-    BATCH, FillError, Source, berlin_time,
+    BATCH, FillError, InBatches, Source, berlin_time,
     columns::{DATE_COLUMNS, DATE_SUPPRESSION},
     date_in_period, tick,
 };
 use crate::{
-    db::entities::{booking, feedback, offer, offer_date, session_attendance},
+    db::{
+        count_by,
+        entities::{booking, feedback, offer, offer_date, session_attendance},
+    },
     domain::{
         booking::{Attendance as BookedAttendance, BookingStatus},
         offer::OfferKind,
@@ -42,27 +45,20 @@ pub(super) async fn offers(
             .to_owned();
         let batch = offer::Entity::find()
             .filter(offer::Column::Kind.eq(kind))
-            .filter(offer::Column::Id.gt(last))
             .filter(offer::Column::Id.in_subquery(with_dates))
-            .order_by_asc(offer::Column::Id)
-            .limit(BATCH)
+            .batch_after(offer::Column::Id, last)
             .all(db)
             .await?;
         let Some(tail) = batch.last() else { break };
         last = tail.id;
         let ids: Vec<i32> = batch.iter().map(|o| o.id).collect();
-        let counts: HashMap<i32, i64> = offer_date::Entity::find()
-            .select_only()
-            .column(offer_date::Column::OfferId)
-            .column_as(Expr::col(offer_date::Column::Id).count(), "n")
-            .filter(offer_date::Column::OfferId.is_in(ids))
-            .filter(date_in_period(period))
-            .group_by(offer_date::Column::OfferId)
-            .into_tuple::<(i32, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let in_batch = offer_date::Column::OfferId.is_in(ids);
+        let counts = count_by(
+            db,
+            offer_date::Column::OfferId,
+            date_in_period(period).add(in_batch),
+        )
+        .await?;
         for o in &batch {
             let organisation = lookups
                 .organisations
@@ -227,10 +223,8 @@ pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<
     let mut rows = 0;
     loop {
         let batch = offer_date::Entity::find()
-            .filter(offer_date::Column::Id.gt(last))
             .filter(date_in_period(period))
-            .order_by_asc(offer_date::Column::Id)
-            .limit(BATCH)
+            .batch_after(offer_date::Column::Id, last)
             .all(db)
             .await?;
         let Some(tail) = batch.last() else { break };
@@ -244,17 +238,8 @@ pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<
                 .collect::<Vec<_>>(),
         )
         .await?;
-        let forms: HashMap<i32, i64> = feedback::Entity::find()
-            .select_only()
-            .column(feedback::Column::DateId)
-            .column_as(Expr::col(feedback::Column::Id).count(), "n")
-            .filter(feedback::Column::DateId.is_in(ids))
-            .group_by(feedback::Column::DateId)
-            .into_tuple::<(i32, i64)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
+        let in_batch = Condition::all().add(feedback::Column::DateId.is_in(ids));
+        let forms = count_by(db, feedback::Column::DateId, in_batch).await?;
         for d in &batch {
             let offer = lookups.offers.get(&d.offer_id);
             let a = attendance.get(&d.id).copied().unwrap_or_default();

@@ -1,20 +1,30 @@
 //! Public proposals as the public page shows them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 
-use super::{BATCH, FillError, Source, berlin_day, berlin_time, tick};
+use super::{FillError, InBatches, Source, berlin_day, berlin_time, tick};
 use crate::{
     db::entities::proposal,
     domain::proposal::ProposalStatus,
     export::{
+        ExportPeriod,
         scrub::{scrub, scrub_opt},
         writers::RowSink,
     },
 };
 
-pub(super) fn public_statuses() -> impl Iterator<Item = ProposalStatus> {
+fn public_statuses() -> impl Iterator<Item = ProposalStatus> {
     ProposalStatus::PUBLIC.iter().copied()
+}
+
+/// Public proposals handed in within the period (inclusive days in Europe/Berlin).
+pub(super) fn public_in_period(period: &ExportPeriod) -> Condition {
+    let (start, end) = period.utc_bounds();
+    Condition::all()
+        .add(proposal::Column::Status.is_in(public_statuses()))
+        .add(proposal::Column::CreatedAt.gte(start))
+        .add(proposal::Column::CreatedAt.lt(end))
 }
 
 /// Only the public states, and only what the public page shows: no author, e-mail or contact.
@@ -23,7 +33,6 @@ pub(super) async fn proposals(
     sink: &mut dyn RowSink,
 ) -> Result<u64, FillError> {
     let (db, _, period, progress) = source.parts();
-    let (start, end) = period.utc_bounds();
     let mut last = 0;
     let mut rows = 0;
     loop {
@@ -42,12 +51,8 @@ pub(super) async fn proposals(
                 proposal::Column::CreatedAt,
                 proposal::Column::Channel,
             ])
-            .filter(proposal::Column::Id.gt(last))
-            .filter(proposal::Column::Status.is_in(public_statuses()))
-            .filter(proposal::Column::CreatedAt.gte(start))
-            .filter(proposal::Column::CreatedAt.lt(end))
-            .order_by_asc(proposal::Column::Id)
-            .limit(BATCH)
+            .filter(public_in_period(period))
+            .batch_after(proposal::Column::Id, last)
             .into_tuple::<ProposalRow>()
             .all(db)
             .await?;

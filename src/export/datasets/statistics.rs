@@ -4,16 +4,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
-    BATCH, FillError, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
+    FillError, InBatches, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
     date_in_period, month_of,
     offers::{attendance_by_date, offers_of_dates},
-    proposals::public_statuses,
+    proposals::public_in_period,
     tick,
     volunteering::session_batches,
 };
@@ -118,11 +118,9 @@ pub(super) async fn statistics(
                 offer_date::Column::StartsAt,
                 offer_date::Column::SeriesLeadId,
             ])
-            .filter(offer_date::Column::Id.gt(last))
             .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .filter(date_in_period(period))
-            .order_by_asc(offer_date::Column::Id)
-            .limit(BATCH)
+            .batch_after(offer_date::Column::Id, last)
             .into_tuple()
             .all(db)
             .await?;
@@ -251,7 +249,6 @@ pub(super) async fn statistics(
     }
 
     // Public proposals by the month they were handed in.
-    let (start, end) = period.utc_bounds();
     let channels = proposal_channels();
     let mut last = 0;
     loop {
@@ -263,12 +260,8 @@ pub(super) async fn statistics(
                 proposal::Column::Channel,
                 proposal::Column::CreatedAt,
             ])
-            .filter(proposal::Column::Id.gt(last))
-            .filter(proposal::Column::Status.is_in(public_statuses()))
-            .filter(proposal::Column::CreatedAt.gte(start))
-            .filter(proposal::Column::CreatedAt.lt(end))
-            .order_by_asc(proposal::Column::Id)
-            .limit(BATCH)
+            .filter(public_in_period(period))
+            .batch_after(proposal::Column::Id, last)
             .into_tuple()
             .all(db)
             .await?;

@@ -2,12 +2,13 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
-    BATCH, FillError, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed, tick,
+    FillError, InBatches, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed,
+    tick,
 };
 use crate::{
     db::entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
@@ -51,11 +52,9 @@ pub(super) async fn session_batches(
     let mut last = 0;
     loop {
         let batch = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::Id.gt(last))
             .filter(volunteer_shift::Column::StartsAt.gte(start))
             .filter(volunteer_shift::Column::StartsAt.lt(end))
-            .order_by_asc(volunteer_shift::Column::Id)
-            .limit(BATCH)
+            .batch_after(volunteer_shift::Column::Id, last)
             .all(db)
             .await?;
         let Some(tail) = batch.last() else { break };

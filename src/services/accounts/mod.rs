@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     audit, sessions, throttle,
-    users::{hash_password, hash_password_blocking},
+    users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
     db::entities::{account_token, booking, user, user_role},
@@ -176,26 +176,10 @@ pub async fn register(
         return Ok(());
     }
     let now = Utc::now();
-    let created = user::ActiveModel {
-        email: Set(registration.email.to_string()),
-        display_name: Set(registration.name.as_str().to_owned()),
-        password_hash: Set(Some(hash)),
-        email_verified_at: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    user_role::ActiveModel {
-        user_id: Set(created.id),
-        role: Set(Role::Citizen.as_str().to_owned()),
-        organisation_id: Set(None),
-        district_key: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let email = registration.email.as_str();
+    let name = registration.name.as_str().to_owned();
+    let created = insert_account(&txn, email, name, hash, None, now).await?;
+    insert_role(&txn, created.id, Role::Citizen, None, None, now).await?;
     let token = issue_token(&txn, created.id, PURPOSE_VERIFY, VERIFY_VALID).await?;
     let mail = composer.account_link(
         lang,

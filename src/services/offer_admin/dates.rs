@@ -71,41 +71,15 @@ pub async fn add_date(
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
     managed_offer(db, scope, offer_id).await?;
-    let txn = db.begin().await?;
-    let created = offer_date::ActiveModel {
-        offer_id: Set(offer_id),
-        starts_at: Set(input.starts_at),
-        ends_at: Set(input.ends_at),
-        capacity: Set(input.capacity.get()),
-        booked_places: Set(0),
-        max_places_per_booking: Set(input.max_places),
-        booking_opens_at: Set(None),
-        booking_closes_at: Set(Some(input.starts_at)),
-        status: Set(DateStatus::Scheduled),
-        created_at: Set(Utc::now()),
-        min_participants: Set(input.min_participants),
-        decision_at: Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE)),
-        decided_at: Set(None),
-        walk_in_places: Set(input.walk_in_places),
-        walk_in_release_at: Set(
-            (input.walk_in_places > 0).then(|| input.starts_at - WALK_IN_RELEASE)
-        ),
-        reminder_sent_at: Set(None),
-        revision: Set(0),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(actor),
+    let created = new_date(offer_id, &input);
+    insert_date(
+        db,
+        actor,
+        created,
         "date.create",
-        &format!("date:{}", created.id),
         &format!("offer:{offer_id}"),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(created.id)
+    .await
 }
 
 /// Adds a later session to a course booked as a whole; it shares the first date's bookings.
@@ -116,7 +90,7 @@ pub async fn add_session(
     lead_id: i32,
     input: DateInput,
 ) -> Result<i32, OfferAdminError> {
-    let (lead, _) = date(db, scope, lead_id).await?;
+    let lead = date(db, scope, lead_id).await?;
     if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(OfferAdminError::NotFound);
     }
@@ -126,38 +100,64 @@ pub async fn add_session(
             message: "error-session-before-lead",
         });
     }
-    let txn = db.begin().await?;
-    let created = offer_date::ActiveModel {
-        offer_id: Set(lead.offer_id),
-        starts_at: Set(input.starts_at),
-        ends_at: Set(input.ends_at),
-        capacity: Set(lead.capacity),
+    // Only its time is the session's own: places, rules and bookings are the first date's.
+    let mut session = new_date(lead.offer_id, &input);
+    session.capacity = Set(lead.capacity);
+    session.max_places_per_booking = Set(lead.max_places_per_booking);
+    session.booking_closes_at = Set(Some(lead.starts_at));
+    session.min_participants = Set(0);
+    session.decision_at = Set(None);
+    session.walk_in_places = Set(0);
+    session.walk_in_release_at = Set(None);
+    session.series_lead_id = Set(Some(lead.id));
+    let detail = format!("lead date:{lead_id}");
+    insert_date(db, actor, session, "date.add_session", &detail).await
+}
+
+/// A new date of the offer as `input` describes it: scheduled, nothing booked yet.
+fn new_date(offer_id: i32, input: &DateInput) -> offer_date::ActiveModel {
+    let mut created = offer_date::ActiveModel {
+        offer_id: Set(offer_id),
         booked_places: Set(0),
-        max_places_per_booking: Set(lead.max_places_per_booking),
         booking_opens_at: Set(None),
-        booking_closes_at: Set(Some(lead.starts_at)),
         status: Set(DateStatus::Scheduled),
         created_at: Set(Utc::now()),
-        min_participants: Set(0),
-        decision_at: Set(None),
         decided_at: Set(None),
-        walk_in_places: Set(0),
-        walk_in_release_at: Set(None),
         reminder_sent_at: Set(None),
         revision: Set(0),
-        series_lead_id: Set(Some(lead.id)),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        "date.add_session",
-        &format!("date:{}", created.id),
-        &format!("lead date:{lead_id}"),
-    )
-    .await?;
+    };
+    set_input(&mut created, input);
+    created
+}
+
+/// What the date form decides: the time, the places and the deadlines that follow from them
+/// (booking closes at the start, a minimum is decided and walk-in places are released before it).
+fn set_input(date: &mut offer_date::ActiveModel, input: &DateInput) {
+    date.starts_at = Set(input.starts_at);
+    date.ends_at = Set(input.ends_at);
+    date.booking_closes_at = Set(Some(input.starts_at));
+    date.capacity = Set(input.capacity.get());
+    date.max_places_per_booking = Set(input.max_places);
+    date.min_participants = Set(input.min_participants);
+    date.decision_at = Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE));
+    date.walk_in_places = Set(input.walk_in_places);
+    date.walk_in_release_at =
+        Set((input.walk_in_places > 0).then(|| input.starts_at - WALK_IN_RELEASE));
+}
+
+/// Stores a new date and records who added it (`action`, `detail`) in the same transaction.
+async fn insert_date(
+    db: &DatabaseConnection,
+    actor: i32,
+    new: offer_date::ActiveModel,
+    action: &str,
+    detail: &str,
+) -> Result<i32, OfferAdminError> {
+    let txn = db.begin().await?;
+    let created = new.insert(&txn).await?;
+    let target = format!("date:{}", created.id);
+    audit::record(&txn, Some(actor), action, &target, detail).await?;
     txn.commit().await?;
     Ok(created.id)
 }
@@ -171,7 +171,7 @@ pub async fn change_date(
     date_id: i32,
     input: DateInput,
 ) -> Result<bool, OfferAdminError> {
-    let (existing, _) = date(db, scope, date_id).await?;
+    let existing = date(db, scope, date_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let current = offer_date::Entity::find_by_id(date_id)
         .one(&txn)
@@ -191,17 +191,7 @@ pub async fn change_date(
     }
     let time_changed = existing.starts_at != input.starts_at || existing.ends_at != input.ends_at;
     let mut model: offer_date::ActiveModel = current.clone().into();
-    model.starts_at = Set(input.starts_at);
-    model.ends_at = Set(input.ends_at);
-    model.booking_closes_at = Set(Some(input.starts_at));
-    model.capacity = Set(input.capacity.get());
-    model.max_places_per_booking = Set(input.max_places);
-    model.min_participants = Set(input.min_participants);
-    model.decision_at =
-        Set((input.min_participants > 0).then(|| input.starts_at - DECISION_BEFORE));
-    model.walk_in_places = Set(input.walk_in_places);
-    model.walk_in_release_at =
-        Set((input.walk_in_places > 0).then(|| input.starts_at - WALK_IN_RELEASE));
+    set_input(&mut model, &input);
     if time_changed {
         model.revision = Set(current.revision + 1);
         model.reminder_sent_at = Set(None);

@@ -14,7 +14,9 @@ use super::{audit, sessions};
 use crate::policy::in_scope;
 use crate::{
     db::entities::{offer, offer_date, organisation, venue},
-    domain::offer::{OfferForm, OfferInput, OfferKind, OfferStatus, Support, search_text},
+    domain::offer::{
+        DateStatus, OfferForm, OfferInput, OfferKind, OfferStatus, Support, search_text,
+    },
 };
 
 mod dates;
@@ -163,39 +165,105 @@ pub async fn offer_form(
     })
 }
 
-/// A date of an offer the user manages, with its offer.
+/// A date of an offer the user manages, with what its back-office pages show and prefill of it
+/// and of its offer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManagedDate {
+    pub id: i32,
+    /// The first date, when this is a later session of a course booked as a whole.
+    pub series_lead_id: Option<i32>,
+    pub status: DateStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: i32,
+    pub max_places_per_booking: i32,
+    pub min_participants: i32,
+    pub walk_in_places: i32,
+    pub offer_id: i32,
+    pub offer_slug: String,
+    pub offer_title: String,
+    pub organisation_id: i32,
+    pub venue_id: Option<i32>,
+}
+
+/// A date of an offer the user manages.
 pub async fn date(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     id: i32,
-) -> Result<(offer_date::Model, offer::Model), OfferAdminError> {
+) -> Result<ManagedDate, OfferAdminError> {
     let date = offer_date::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
     let offer = managed_offer(db, scope, date.offer_id).await?;
-    Ok((date, offer))
+    Ok(ManagedDate {
+        id: date.id,
+        series_lead_id: date.series_lead_id,
+        status: date.status,
+        starts_at: date.starts_at,
+        ends_at: date.ends_at,
+        capacity: date.capacity,
+        max_places_per_booking: date.max_places_per_booking,
+        min_participants: date.min_participants,
+        walk_in_places: date.walk_in_places,
+        offer_id: offer.id,
+        offer_slug: offer.slug,
+        offer_title: offer.title,
+        organisation_id: offer.organisation_id,
+        venue_id: offer.venue_id,
+    })
+}
+
+/// The organisations a user may create offers and volunteer sessions for, with their venues, as
+/// the choices of a form: `(id, label)`, a venue labelled "name, town (organisation)".
+#[derive(Debug, Default, Serialize)]
+pub struct OrganisationChoices {
+    pub organisations: Vec<(String, String)>,
+    pub venues: Vec<(String, String)>,
+}
+
+impl OrganisationChoices {
+    /// The organisation a form means: the only one there is, or the one chosen if it is a choice.
+    pub fn chosen(&self, raw: &str) -> Option<i32> {
+        let ids = || {
+            self.organisations
+                .iter()
+                .map(|(id, _)| id.parse::<i32>().ok())
+        };
+        match self.organisations.as_slice() {
+            [_] => ids().next().flatten(),
+            _ => raw
+                .parse::<i32>()
+                .ok()
+                .filter(|id| ids().any(|o| o == Some(*id))),
+        }
+    }
 }
 
 /// Organisations the user may create offers for, with their venues.
 pub async fn organisations(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
-) -> Result<Vec<(organisation::Model, Vec<venue::Model>)>, DbErr> {
+) -> Result<OrganisationChoices, DbErr> {
     let mut query = organisation::Entity::find().order_by_asc(organisation::Column::Name);
     if let Some(ids) = scope {
         query = query.filter(organisation::Column::Id.is_in(ids.clone()));
     }
-    let mut out = Vec::new();
+    let mut choices = OrganisationChoices::default();
     for org in query.all(db).await? {
         let venues = venue::Entity::find()
             .filter(venue::Column::OrganisationId.eq(org.id))
             .order_by_asc(venue::Column::Name)
             .all(db)
             .await?;
-        out.push((org, venues));
+        choices.venues.extend(venues.into_iter().map(|v| {
+            let label = format!("{}, {} ({})", v.name, v.town, org.name);
+            (v.id.to_string(), label)
+        }));
+        choices.organisations.push((org.id.to_string(), org.name));
     }
-    Ok(out)
+    Ok(choices)
 }
 
 async fn check_venue(

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::{OfferAdminError, date};
+use super::{ManagedDate, OfferAdminError, date};
 use crate::{
     db::entities::{booking, offer_date, session_attendance},
     domain::{
@@ -74,14 +74,22 @@ pub async fn participants(
 /// booked as a whole lists the first date's people, with their attendance at this session.
 pub async fn participants_at(
     db: &DatabaseConnection,
-    date: &offer_date::Model,
+    date: &ManagedDate,
 ) -> Result<Vec<Participant>, DbErr> {
-    let Some(lead) = date.series_lead_id else {
-        return participants(db, date.id).await;
+    participants_in_series(db, date.id, date.series_lead_id).await
+}
+
+async fn participants_in_series(
+    db: &DatabaseConnection,
+    date_id: i32,
+    series_lead_id: Option<i32>,
+) -> Result<Vec<Participant>, DbErr> {
+    let Some(lead) = series_lead_id else {
+        return participants(db, date_id).await;
     };
     let mut rows = participants(db, lead).await?;
     let marks: HashMap<i64, Attendance> = session_attendance::Entity::find()
-        .filter(session_attendance::Column::DateId.eq(date.id))
+        .filter(session_attendance::Column::DateId.eq(date_id))
         .all(db)
         .await?
         .into_iter()
@@ -99,7 +107,7 @@ pub async fn participants_of_date(
     date_id: i32,
 ) -> Result<Vec<Participant>, DbErr> {
     match offer_date::Entity::find_by_id(date_id).one(db).await? {
-        Some(date) => participants_at(db, &date).await,
+        Some(date) => participants_in_series(db, date.id, date.series_lead_id).await,
         None => Ok(Vec::new()),
     }
 }
@@ -113,7 +121,7 @@ pub async fn set_attendance(
     booking_id: i64,
     attendance: Option<Attendance>,
 ) -> Result<(), OfferAdminError> {
-    let (date, _) = date(db, scope, date_id).await?;
+    let date = date(db, scope, date_id).await?;
     let Some(lead) = date.series_lead_id else {
         // One conditional statement: a booking cancelled meanwhile gets no attendance.
         let marked = booking::Entity::update_many()
@@ -194,7 +202,7 @@ pub struct SessionAttendanceRow {
 /// the provider's overview; empty for a single date.
 pub async fn attendance_by_session(
     db: &DatabaseConnection,
-    date: &offer_date::Model,
+    date: &ManagedDate,
 ) -> Result<Vec<SessionAttendanceRow>, DbErr> {
     let lead_id = date.series_lead_id.unwrap_or(date.id);
     let mut dates = offer_date::Entity::find()

@@ -2,8 +2,8 @@
 //! confirming the address, looking at the state, revising after moderation asked for changes.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use super::{ProposalDesk, ProposalError, ProposalFile, begin, field, record_event};
@@ -178,11 +178,7 @@ impl Intake {
         token: &str,
         districts: &[District],
     ) -> Result<ProposalFile, ProposalError> {
-        let model = proposal::Entity::find()
-            .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
-            .one(&self.desk.db)
-            .await?
-            .ok_or(ProposalError::NotFound)?;
+        let model = by_author_link(&self.desk.db, token).await?;
         let history = proposal_event::Entity::find()
             .filter(proposal_event::Column::ProposalId.eq(model.id))
             .order_by_asc(proposal_event::Column::Id)
@@ -196,11 +192,7 @@ impl Intake {
     pub async fn confirm_author(&self, token: &str) -> Result<(), ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let found = proposal::Entity::find()
-            .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
-            .one(&txn)
-            .await?
-            .ok_or(ProposalError::NotFound)?;
+        let found = by_author_link(&txn, token).await?;
         let Some(next) = found.status.confirm() else {
             return Ok(());
         };
@@ -233,11 +225,7 @@ impl Intake {
     pub async fn revise(&self, token: &str, draft: ProposalDraft) -> Result<(), ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let found = proposal::Entity::find()
-            .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
-            .one(&txn)
-            .await?
-            .ok_or(ProposalError::NotFound)?;
+        let found = by_author_link(&txn, token).await?;
         let Some(next) = found.status.revise() else {
             return Err(ProposalError::Refused("error-proposal-not-editable"));
         };
@@ -289,4 +277,16 @@ pub async fn dialogue_events(
         .into_iter()
         .map(|(id, title)| (id.to_string(), title))
         .collect())
+}
+
+/// The proposal whose author holds this link (handed in without an account).
+async fn by_author_link(
+    conn: &impl ConnectionTrait,
+    token: &str,
+) -> Result<proposal::Model, ProposalError> {
+    proposal::Entity::find()
+        .filter(proposal::Column::AuthorTokenHash.eq(hash_token(token)))
+        .one(conn)
+        .await?
+        .ok_or(ProposalError::NotFound)
 }

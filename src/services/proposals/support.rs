@@ -1,9 +1,9 @@
 //! Supports (one per person, by account or confirmed address) and follows (mails on every public
 //! change), each confirmed by a mailed link when the address is not proven yet.
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
 };
 
 use super::{ProposalDesk, ProposalError, begin, field, locked, recount};
@@ -50,10 +50,7 @@ impl Supports {
     ) -> Result<SupportOutcome, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let model = locked(&txn, id).await?;
-        if !model.status.is_public() {
-            return Err(ProposalError::NotFound);
-        }
+        let model = locked_public(&txn, id).await?;
         let (user, email_hash, token) = match (user_id, email) {
             (Some(user), _) => {
                 let address = user::Entity::find_by_id(user)
@@ -100,10 +97,7 @@ impl Supports {
             let mut active = pending.clone().into_active_model();
             active.user_id = Set(Some(user));
             active.confirm_token_hash = Set(None);
-            active.confirmed_at = Set(Some(now));
-            active.update(&txn).await?;
-            recount(&txn, id, 0).await?;
-            indexer::enqueue(&txn, id).await?;
+            count_support(&txn, active, id, now).await?;
             txn.commit().await?;
             self.desk.index_wake.nudge();
             return Ok(SupportOutcome::Counted);
@@ -193,11 +187,7 @@ impl Supports {
         locked(&txn, id).await?;
         let found = by_token().one(&txn).await?.ok_or(ProposalError::NotFound)?;
         if found.confirmed_at.is_none() {
-            let mut active = found.into_active_model();
-            active.confirmed_at = Set(Some(now));
-            active.update(&txn).await?;
-            recount(&txn, id, 0).await?;
-            indexer::enqueue(&txn, id).await?;
+            count_support(&txn, found.into_active_model(), id, now).await?;
         }
         txn.commit().await?;
         self.desk.index_wake.nudge();
@@ -214,10 +204,7 @@ impl Supports {
     ) -> Result<FollowOutcome, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let model = locked(&txn, id).await?;
-        if !model.status.is_public() {
-            return Err(ProposalError::NotFound);
-        }
+        let model = locked_public(&txn, id).await?;
         let existing = proposal_follow::Entity::find()
             .filter(proposal_follow::Column::ProposalId.eq(id))
             .filter(proposal_follow::Column::Email.eq(email.as_str()))
@@ -297,4 +284,30 @@ impl Supports {
             .await?;
         Ok(title)
     }
+}
+
+/// A support counts from now on: confirmed, and the proposal's count and search entry updated.
+async fn count_support(
+    txn: &DatabaseTransaction,
+    mut support: proposal_support::ActiveModel,
+    proposal_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), ProposalError> {
+    support.confirmed_at = Set(Some(now));
+    support.update(txn).await?;
+    recount(txn, proposal_id, 0).await?;
+    indexer::enqueue(txn, proposal_id).await?;
+    Ok(())
+}
+
+/// A published proposal, locked like [`locked`]: only those can be supported and followed.
+async fn locked_public(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<proposal::Model, ProposalError> {
+    let model = locked(txn, id).await?;
+    if !model.status.is_public() {
+        return Err(ProposalError::NotFound);
+    }
+    Ok(model)
 }

@@ -5,14 +5,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    Set, sea_query::Expr,
 };
 
-use super::{HoursLine, MonthSummary, ShiftRow, VolunteeringError, field};
+use super::{
+    HoursLine, MonthSummary, ShiftRow, VolunteeringError, field, locked_shift,
+    locked_shift_in_scope,
+};
 use crate::{
     db::{
         begin_write,
         entities::{organisation, user, volunteer_hours, volunteer_shift},
+        lookup,
     },
     domain::volunteering::{HoursStatus, Month, WorkedTime},
     policy::in_scope,
@@ -54,10 +58,7 @@ impl HoursDesk {
         }
         // The session row's lock serialises this with an approval and with a double click.
         let txn = begin_write(&self.db).await?;
-        volunteer_shift::Entity::find_by_id(shift.id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?;
+        locked_shift(&txn, shift.id).await?;
         let existing = volunteer_hours::Entity::find()
             .filter(volunteer_hours::Column::ShiftId.eq(shift.id))
             .filter(volunteer_hours::Column::UserId.eq(user_id))
@@ -116,12 +117,7 @@ impl HoursDesk {
         if hours.user_id == by {
             return Err(VolunteeringError::Refused("error-hours-own"));
         }
-        let shift = volunteer_shift::Entity::find_by_id(hours.shift_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .filter(|s| in_scope(scope, s.organisation_id))
-            .ok_or(VolunteeringError::NotFound)?;
+        let shift = locked_shift_in_scope(&txn, scope, hours.shift_id).await?;
         // Only submitted hours change; a second click or a stale page changes nothing and leaves no
         // audit entry. The update is conditional on the status read, in case it changed since.
         let Some(status) = hours.status.decide(approve) else {
@@ -162,22 +158,16 @@ impl HoursDesk {
             .order_by_asc(volunteer_hours::Column::StartedAt)
             .all(&self.db)
             .await?;
-        let shift_ids: Vec<i32> = hours.iter().map(|h| h.shift_id).collect();
-        let shifts: HashMap<i32, volunteer_shift::Model> = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::Id.is_in(shift_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let user_ids: Vec<i32> = hours.iter().map(|h| h.user_id).collect();
-        let users: HashMap<i32, String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(user_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
+        let shift_ids = hours.iter().map(|h| h.shift_id);
+        let shifts = lookup(&self.db, volunteer_shift::Column::Id, shift_ids, |s| {
+            (s.id, s)
+        })
+        .await?;
+        let user_ids = hours.iter().map(|h| h.user_id);
+        let users = lookup(&self.db, user::Column::Id, user_ids, |u| {
+            (u.id, u.display_name)
+        })
+        .await?;
         let orgs: HashMap<i32, String> = organisation::Entity::find()
             .all(&self.db)
             .await?

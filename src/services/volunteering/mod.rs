@@ -20,15 +20,19 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::{
-    db::entities::{
-        district, offer, offer_date, organisation, user, user_role, venue, volunteer_hours,
-        volunteer_shift, volunteer_signup,
+    db::{
+        entities::{
+            district, offer, offer_date, organisation, user, user_role, venue, volunteer_hours,
+            volunteer_shift, volunteer_signup,
+        },
+        lookup,
     },
     domain::{
         Email, Language, Role,
         volunteering::{HoursStatus, ShiftKind, ShiftStatus, SignupStatus, helpers_needed},
     },
     i18n::{DateStyle, format_instant},
+    policy::in_scope,
 };
 
 mod feeds;
@@ -182,40 +186,19 @@ async fn rows(
         .into_iter()
         .map(|d| (d.key, d.name))
         .collect();
-    let venue_ids: Vec<i32> = shifts.iter().filter_map(|s| s.venue_id).collect();
-    let venues: HashMap<i32, venue::Model> = venue::Entity::find()
-        .filter(venue::Column::Id.is_in(venue_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
+    let venue_ids = shifts.iter().filter_map(|s| s.venue_id);
+    let venues = lookup(db, venue::Column::Id, venue_ids, |v| (v.id, v)).await?;
     let now = Utc::now();
-    let date_ids: Vec<i32> = shifts.iter().filter_map(|s| s.offer_date_id).collect();
-    let dates: HashMap<i32, offer_date::Model> = offer_date::Entity::find()
-        .filter(offer_date::Column::Id.is_in(date_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
+    let date_ids = shifts.iter().filter_map(|s| s.offer_date_id);
+    let dates = lookup(db, offer_date::Column::Id, date_ids, |d| (d.id, d)).await?;
     // Later sessions of a course booked as a whole carry no bookings: their people are the lead's.
-    let lead_ids: Vec<i32> = dates.values().filter_map(|d| d.series_lead_id).collect();
-    let leads: HashMap<i32, i32> = offer_date::Entity::find()
-        .filter(offer_date::Column::Id.is_in(lead_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.booked_places))
-        .collect();
-    let offer_ids: Vec<i32> = dates.values().map(|d| d.offer_id).collect();
-    let offers: HashMap<i32, String> = offer::Entity::find()
-        .filter(offer::Column::Id.is_in(offer_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.title))
-        .collect();
+    let lead_ids = dates.values().filter_map(|d| d.series_lead_id);
+    let leads = lookup(db, offer_date::Column::Id, lead_ids, |d| {
+        (d.id, d.booked_places)
+    })
+    .await?;
+    let offer_ids = dates.values().map(|d| d.offer_id);
+    let offers = lookup(db, offer::Column::Id, offer_ids, |o| (o.id, o.title)).await?;
     let mine: Vec<i32> = match viewer {
         Some(user_id) => volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
@@ -346,6 +329,30 @@ fn shift_args(
 }
 
 /// Confirmed places of a linked date (for a later session of a course, of its first date).
+/// The session, locked until the transaction ends: every change to it, its sign-ups, hours and
+/// notes holds this lock first, so two of them (or a double click) run one after the other.
+async fn locked_shift(
+    txn: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<volunteer_shift::Model>, DbErr> {
+    volunteer_shift::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
+/// [`locked_shift`], for a coordinator: only a session of the organisations in `scope`.
+async fn locked_shift_in_scope(
+    txn: &impl ConnectionTrait,
+    scope: &Option<Vec<i32>>,
+    id: i32,
+) -> Result<volunteer_shift::Model, VolunteeringError> {
+    locked_shift(txn, id)
+        .await?
+        .filter(|s| in_scope(scope, s.organisation_id))
+        .ok_or(VolunteeringError::NotFound)
+}
+
 async fn participants_of(conn: &impl ConnectionTrait, date_id: Option<i32>) -> Result<i32, DbErr> {
     let Some(date_id) = date_id else {
         return Ok(0);
@@ -369,13 +376,8 @@ async fn helpers_of(conn: &impl ConnectionTrait, shift_id: i32) -> Result<Vec<He
         .order_by_asc(volunteer_signup::Column::SignedUpAt)
         .all(conn)
         .await?;
-    let users: HashMap<i32, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(signups.iter().map(|s| s.user_id).collect::<Vec<_>>()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let user_ids = signups.iter().map(|s| s.user_id);
+    let users = lookup(conn, user::Column::Id, user_ids, |u| (u.id, u)).await?;
     Ok(signups
         .into_iter()
         .filter_map(|s| {

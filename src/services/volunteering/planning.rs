@@ -3,11 +3,12 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use super::{
-    ShiftRow, VolunteeringError, field, gaps, helpers_of, participants_of, rows, shift_args,
+    ShiftRow, VolunteeringError, field, gaps, helpers_of, locked_shift_in_scope, participants_of,
+    rows, shift_args,
 };
 use crate::{
     db::{
@@ -150,12 +151,7 @@ impl PlanningDesk {
     ) -> Result<(), VolunteeringError> {
         let (organisation_id, venue_id, place, district_key) = self.resolve(scope, &input).await?;
         let txn = begin_write(&self.db).await?;
-        let current = volunteer_shift::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .filter(|s| in_scope(scope, s.organisation_id))
-            .ok_or(VolunteeringError::NotFound)?;
+        let current = locked_shift_in_scope(&txn, scope, id).await?;
         if !current.status.is_open() {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
@@ -275,12 +271,7 @@ impl PlanningDesk {
         now: DateTime<Utc>,
     ) -> Result<usize, VolunteeringError> {
         let txn = begin_write(&self.db).await?;
-        let current = volunteer_shift::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .filter(|s| in_scope(scope, s.organisation_id))
-            .ok_or(VolunteeringError::NotFound)?;
+        let current = locked_shift_in_scope(&txn, scope, id).await?;
         let Some(cancelled) = current.status.cancel() else {
             return Ok(0);
         };

@@ -2,11 +2,12 @@
 //! on what happened there.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::{Access, Helper, ReportView, ShiftRow, VolunteeringError, field, helpers_of, rows};
+use super::{
+    Access, Helper, ReportView, ShiftRow, VolunteeringError, field, helpers_of, locked_shift, rows,
+};
 use crate::{
     db::{
         begin_write,
@@ -108,10 +109,7 @@ impl SessionDesk {
         };
         // The session row's lock serialises two saves of the same notes (a double click).
         let txn = begin_write(&self.db).await?;
-        volunteer_shift::Entity::find_by_id(shift.id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?;
+        locked_shift(&txn, shift.id).await?;
         if session_report::Entity::find_by_id(shift.id)
             .one(&txn)
             .await?

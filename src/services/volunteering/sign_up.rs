@@ -3,12 +3,13 @@ use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    Set,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
-    ShiftRow, VolunteeringError, coordinators_of, participants_of, rows, sessions_of, shift_args,
+    ShiftRow, VolunteeringError, coordinators_of, locked_shift, participants_of, rows, sessions_of,
+    shift_args,
 };
 use crate::{
     db::{
@@ -63,9 +64,7 @@ impl SignUpDesk {
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
         let txn = begin_write(&self.db).await?;
-        let shift = volunteer_shift::Entity::find_by_id(shift_id)
-            .lock_exclusive()
-            .one(&txn)
+        let shift = locked_shift(&txn, shift_id)
             .await?
             .ok_or(VolunteeringError::NotFound)?;
         if !shift.status.is_open() {
@@ -138,9 +137,7 @@ impl SignUpDesk {
         now: DateTime<Utc>,
     ) -> Result<bool, VolunteeringError> {
         let txn = begin_write(&self.db).await?;
-        let shift = volunteer_shift::Entity::find_by_id(shift_id)
-            .lock_exclusive()
-            .one(&txn)
+        let shift = locked_shift(&txn, shift_id)
             .await?
             .ok_or(VolunteeringError::NotFound)?;
         let signup = volunteer_signup::Entity::find()

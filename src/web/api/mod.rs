@@ -12,8 +12,8 @@ pub mod proposals;
 pub mod views;
 
 use actix_web::{
-    HttpResponse,
-    http::header,
+    FromRequest, Handler, HttpResponse, Resource, Responder,
+    http::{Method, header},
     middleware::DefaultHeaders,
     web::{self, ServiceConfig},
 };
@@ -112,6 +112,19 @@ fn only(allow: &'static str) -> actix_web::Route {
     web::to(move || async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) })
 }
 
+/// A path with its one method; any other method gets 405 naming it.
+fn endpoint<F, Args>(path: &str, method: &'static str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let route = web::method(Method::from_bytes(method.as_bytes()).expect("a method's name"));
+    web::resource(path)
+        .route(route.to(handler))
+        .default_service(only(method))
+}
+
 fn no_store() -> DefaultHeaders {
     DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"))
 }
@@ -126,48 +139,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
             )
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .service(endpoint("/openapi.json", "GET", openapi))
+            .service(endpoint("/v1/courses", "GET", courses::list))
+            .service(endpoint("/v1/dates", "GET", dates::list))
+            .service(endpoint("/v1/dates/{id}", "GET", dates::show))
+            .service(endpoint("/v1/dates/{id}/bookings", "POST", bookings::create).wrap(no_store()))
+            .service(endpoint("/v1/proposals", "GET", proposals::search))
+            .service(endpoint("/v1/export", "GET", export::download).wrap(no_store()))
             .service(
-                web::resource("/openapi.json")
-                    .route(web::get().to(openapi))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/courses")
-                    .route(web::get().to(courses::list))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/dates")
-                    .route(web::get().to(dates::list))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/dates/{id}")
-                    .route(web::get().to(dates::show))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/dates/{id}/bookings")
-                    .wrap(no_store())
-                    .route(web::post().to(bookings::create))
-                    .default_service(only("POST")),
-            )
-            .service(
-                web::resource("/v1/proposals")
-                    .route(web::get().to(proposals::search))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/export")
-                    .wrap(no_store())
-                    .route(web::get().to(export::download))
-                    .default_service(only("GET")),
-            )
-            .service(
-                web::resource("/v1/bookings/{cancel_token}")
-                    .wrap(no_store())
-                    .route(web::delete().to(bookings::cancel))
-                    .default_service(only("DELETE")),
+                endpoint("/v1/bookings/{cancel_token}", "DELETE", bookings::cancel)
+                    .wrap(no_store()),
             )
             .default_service(web::to(not_found)),
     );

@@ -12,7 +12,7 @@ use crate::{
     },
     web::{
         errors::WebError,
-        handlers::auth::{composer, message},
+        handlers::auth::{composer, invalid_link},
         notice::{Done, see_other_done},
         page::Page,
         throttling::{self, Refused, Subject},
@@ -120,8 +120,7 @@ pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
 }
 
 pub async fn deleted(page: Page) -> Result<HttpResponse, WebError> {
-    message(
-        &page,
+    page.message(
         "account-deleted-title",
         "account-deleted-text",
         "/",
@@ -137,19 +136,11 @@ pub struct EmailForm {
     password: String,
 }
 
-fn email_page(
-    page: &Page,
-    form: &EmailForm,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    ctx.insert("form", form);
-    page.render_form("account/email.html", ctx, errors)
-}
+const EMAIL_PAGE: &str = "account/email.html";
 
 pub async fn email_form(page: Page) -> Result<HttpResponse, WebError> {
     page.require(policy::can_use_account)?;
-    email_page(&page, &EmailForm::default(), &FieldErrors::default())
+    page.render_form_values(EMAIL_PAGE, &EmailForm::default(), &FieldErrors::default())
 }
 
 pub async fn change_email(
@@ -165,10 +156,10 @@ pub async fn change_email(
         errors.add("password", "error-password-missing");
     }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return email_page(&page, &form, &errors);
+        return page.render_form_values(EMAIL_PAGE, &form, &errors);
     };
     if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
-        return Refused::answer(email_page(&page, &form, &refused.errors));
+        return Refused::answer(page.render_form_values(EMAIL_PAGE, &form, &refused.errors));
     }
     match accounts::request_email_change(
         &page.state().db,
@@ -180,8 +171,7 @@ pub async fn change_email(
     )
     .await
     {
-        Ok(()) => message(
-            &page,
+        Ok(()) => page.message(
             "email-change-sent-title",
             "email-change-sent-text",
             "/konto",
@@ -189,7 +179,7 @@ pub async fn change_email(
         ),
         Err(AccountError::InvalidCredentials | AccountError::NotVerified) => {
             errors.add("password", "error-password-wrong");
-            email_page(&page, &form, &errors)
+            page.render_form_values(EMAIL_PAGE, &form, &errors)
         }
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
     }
@@ -206,13 +196,7 @@ pub async fn confirm_email_form(
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
     if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_CHANGE_EMAIL).await? {
-        return message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/konto",
-            "account-title",
-        );
+        return invalid_link(&page, "/konto", "account-title");
     }
     let mut ctx = page.form_context();
     ctx.insert("token", &query.token);
@@ -224,22 +208,14 @@ pub async fn confirm_email(
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
     match accounts::confirm_email_change(&page.state().db, &form.token).await {
-        Ok(_) => message(
-            &page,
+        Ok(_) => page.message(
             "email-changed-title",
             "email-changed-text",
             "/konto",
             "account-title",
         ),
-        Err(AccountError::InvalidToken) => message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/konto",
-            "account-title",
-        ),
-        Err(AccountError::AddressTaken) => message(
-            &page,
+        Err(AccountError::InvalidToken) => invalid_link(&page, "/konto", "account-title"),
+        Err(AccountError::AddressTaken) => page.message(
             "email-taken-title",
             "error-email-taken",
             "/konto",

@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::see_other;
+use super::{offer_vocabulary, see_other};
 use crate::{
     domain::{
         FieldErrors, Language,
         course_alert::{self, AlertChannel, AlertInput, section_key},
-        offer::{CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+        offer::{CatalogueFilter, CatalogueQuery, OfferKind},
     },
     policy,
     services::{
@@ -104,8 +104,7 @@ async fn filter_context(
 /// A filter that does not parse (a changed or hand-made address): the page says so and leads back
 /// to the catalogue, where the filter's own fields show what is wrong.
 fn invalid_filter(page: &Page, kind: OfferKind) -> Result<HttpResponse, WebError> {
-    let mut response = message(
-        page,
+    let mut response = page.message(
         "alert-title",
         "error-alert-filter-invalid",
         kind.path(),
@@ -216,24 +215,8 @@ fn internal(e: AlertError) -> WebError {
     }
 }
 
-fn message(
-    page: &Page,
-    title_key: &str,
-    text_key: &str,
-    link_href: &str,
-    link_key: &str,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
-    ctx.insert("title_key", title_key);
-    ctx.insert("text_key", text_key);
-    ctx.insert("link_href", link_href);
-    ctx.insert("link_key", link_key);
-    page.render("message.html", &ctx)
-}
-
 pub async fn sent(page: Page) -> Result<HttpResponse, WebError> {
-    message(
-        &page,
+    page.message(
         "alert-sent-title",
         "alert-sent-text",
         "/kurse",
@@ -260,8 +243,7 @@ pub async fn confirm(page: Page, token: web::Path<String>) -> Result<HttpRespons
             }
             page.render("alerts/confirmed.html", &ctx)
         }
-        Err(AlertError::Expired) => message(
-            &page,
+        Err(AlertError::Expired) => page.message(
             "alert-expired-title",
             "alert-expired-text",
             "/kurse",
@@ -300,8 +282,7 @@ pub async fn unsubscribe(page: Page, token: web::Path<String>) -> Result<HttpRes
         .unsubscribe(&token)
         .await
         .map_err(internal)?;
-    message(
-        &page,
+    page.message(
         "alert-unsubscribed-title",
         "alert-unsubscribed-text",
         "/kurse",
@@ -367,24 +348,13 @@ pub struct StaffAlertForm {
     filter: CatalogueQuery,
 }
 
-fn vocabulary(ctx: &mut tera::Context) {
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
-    );
-}
-
 async fn render_staff(
     page: &Page,
     form: &StaffAlertForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
-    vocabulary(&mut ctx);
+    offer_vocabulary(&mut ctx);
     ctx.insert(
         "districts",
         &super::proposals::district_options(page).await?,

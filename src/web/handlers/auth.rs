@@ -36,22 +36,6 @@ pub fn composer(page: &Page) -> Composer {
     page.state().composer()
 }
 
-/// A page with a heading, a paragraph and a link: "mail sent", "address confirmed" and the like.
-pub fn message(
-    page: &Page,
-    title: &str,
-    text: &str,
-    link_href: &str,
-    link_text: &str,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
-    ctx.insert("title_key", title);
-    ctx.insert("text_key", text);
-    ctx.insert("link_href", link_href);
-    ctx.insert("link_key", link_text);
-    page.render("message.html", &ctx)
-}
-
 // ---------- sign in ----------
 
 #[derive(Deserialize, Serialize, Default)]
@@ -203,18 +187,14 @@ pub struct RegisterForm {
     website: String,
 }
 
-fn register_page(
-    page: &Page,
-    form: &RegisterForm,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    ctx.insert("form", form);
-    page.render_form("auth/register.html", ctx, errors)
-}
+const REGISTER_PAGE: &str = "auth/register.html";
 
 pub async fn register_form(page: Page) -> Result<HttpResponse, WebError> {
-    register_page(&page, &RegisterForm::default(), &FieldErrors::default())
+    page.render_form_values(
+        REGISTER_PAGE,
+        &RegisterForm::default(),
+        &FieldErrors::default(),
+    )
 }
 
 pub async fn register(
@@ -235,11 +215,11 @@ pub async fn register(
         NewPassword::parse(&form.password, Some(form.email.trim())),
     );
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        return register_page(&page, &form, &errors);
+        return page.render_form_values(REGISTER_PAGE, &form, &errors);
     };
     let db = &page.state().db;
     if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
-        return Refused::answer(register_page(&page, &form, &refused.errors));
+        return Refused::answer(page.render_form_values(REGISTER_PAGE, &form, &refused.errors));
     }
     accounts::register(
         db,
@@ -257,8 +237,7 @@ pub async fn register(
 }
 
 pub async fn register_sent(page: Page) -> Result<HttpResponse, WebError> {
-    message(
-        &page,
+    page.message(
         "register-sent-title",
         "register-sent-text",
         "/",
@@ -272,18 +251,26 @@ pub struct TokenForm {
     token: String,
 }
 
+/// The answer to a used or expired link, with where to ask for a new one.
+pub(super) fn invalid_link(
+    page: &Page,
+    retry_href: &str,
+    retry_key: &str,
+) -> Result<HttpResponse, WebError> {
+    page.message(
+        "token-invalid-title",
+        "token-invalid-text",
+        retry_href,
+        retry_key,
+    )
+}
+
 pub async fn confirm_form(
     page: Page,
     query: web::Query<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_VERIFY).await? {
-        return message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/registrieren",
-            "nav-register",
-        );
+        return invalid_link(&page, "/registrieren", "nav-register");
     }
     let mut ctx = page.form_context();
     ctx.insert("token", &query.token);
@@ -293,13 +280,7 @@ pub async fn confirm_form(
 pub async fn confirm(page: Page, form: web::Form<TokenForm>) -> Result<HttpResponse, WebError> {
     match accounts::confirm_email(&page.state().db, &form.token).await {
         Ok(_) => Ok(see_other("/anmelden?hinweis=bestaetigt")),
-        Err(AccountError::InvalidToken) => message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/registrieren",
-            "nav-register",
-        ),
+        Err(AccountError::InvalidToken) => invalid_link(&page, "/registrieren", "nav-register"),
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
     }
 }
@@ -312,18 +293,10 @@ pub struct ForgotForm {
     email: String,
 }
 
-fn forgot_page(
-    page: &Page,
-    form: &ForgotForm,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    ctx.insert("form", form);
-    page.render_form("auth/forgot.html", ctx, errors)
-}
+const FORGOT_PAGE: &str = "auth/forgot.html";
 
 pub async fn forgot_form(page: Page) -> Result<HttpResponse, WebError> {
-    forgot_page(&page, &ForgotForm::default(), &FieldErrors::default())
+    page.render_form_values(FORGOT_PAGE, &ForgotForm::default(), &FieldErrors::default())
 }
 
 pub async fn forgot(
@@ -334,7 +307,7 @@ pub async fn forgot(
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     let Some(email) = errors.check("email", Email::parse(&form.email)) else {
-        return forgot_page(&page, &form, &errors);
+        return page.render_form_values(FORGOT_PAGE, &form, &errors);
     };
     let db = &page.state().db;
     let limited = throttling::take(&req, &page, Subject::email(email.as_str()))
@@ -350,8 +323,7 @@ pub async fn forgot(
 }
 
 pub async fn forgot_sent(page: Page) -> Result<HttpResponse, WebError> {
-    message(
-        &page,
+    page.message(
         "forgot-sent-title",
         "forgot-sent-text",
         "/anmelden",
@@ -367,34 +339,20 @@ pub struct ResetForm {
     password: String,
 }
 
-fn reset_page(
-    page: &Page,
-    form: &ResetForm,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    ctx.insert("form", form);
-    page.render_form("auth/reset.html", ctx, errors)
-}
+const RESET_PAGE: &str = "auth/reset.html";
 
 pub async fn reset_form(
     page: Page,
     query: web::Query<TokenForm>,
 ) -> Result<HttpResponse, WebError> {
     if !accounts::token_is_valid(&page.state().db, &query.token, PURPOSE_RESET).await? {
-        return message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/passwort-vergessen",
-            "forgot-title",
-        );
+        return invalid_link(&page, "/passwort-vergessen", "forgot-title");
     }
     let form = ResetForm {
         token: query.into_inner().token,
         ..ResetForm::default()
     };
-    reset_page(&page, &form, &FieldErrors::default())
+    page.render_form_values(RESET_PAGE, &form, &FieldErrors::default())
 }
 
 pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpResponse, WebError> {
@@ -406,20 +364,16 @@ pub async fn reset(page: Page, form: web::Form<ResetForm>) -> Result<HttpRespons
         "password",
         NewPassword::parse(&form.password, email.as_deref()),
     ) else {
-        return reset_page(&page, &form, &errors);
+        return page.render_form_values(RESET_PAGE, &form, &errors);
     };
     match accounts::reset_password(&page.state().db, &form.token, password).await {
         Ok(_) => {
             page.session().log_out();
             Ok(see_other("/anmelden?hinweis=passwort"))
         }
-        Err(AccountError::InvalidToken) => message(
-            &page,
-            "token-invalid-title",
-            "token-invalid-text",
-            "/passwort-vergessen",
-            "forgot-title",
-        ),
+        Err(AccountError::InvalidToken) => {
+            invalid_link(&page, "/passwort-vergessen", "forgot-title")
+        }
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
     }
 }

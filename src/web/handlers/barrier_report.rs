@@ -33,22 +33,14 @@ pub struct BarrierForm {
     website: String,
 }
 
-fn render_form(
-    page: &Page,
-    form: &BarrierForm,
-    errors: &FieldErrors,
-) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.form_context();
-    ctx.insert("form", form);
-    page.render_form("barrier_report/form.html", ctx, errors)
-}
+const FORM_PAGE: &str = "barrier_report/form.html";
 
 pub async fn form(page: Page, prefill: web::Query<Prefill>) -> Result<HttpResponse, WebError> {
     let form = BarrierForm {
         page: prefill.into_inner().seite,
         ..BarrierForm::default()
     };
-    render_form(&page, &form, &FieldErrors::default())
+    page.render_form_values(FORM_PAGE, &form, &FieldErrors::default())
 }
 
 fn thanks_redirect() -> HttpResponse {
@@ -76,12 +68,12 @@ pub async fn submit(
     ) {
         Ok(report) => {
             if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
-                return Refused::answer(render_form(&page, &form, &refused.errors));
+                return Refused::answer(page.render_form_values(FORM_PAGE, &form, &refused.errors));
             }
             barrier_reports::submit(db, report, page.language).await?;
             Ok(thanks_redirect())
         }
-        Err(errors) => render_form(&page, &form, &errors),
+        Err(errors) => page.render_form_values(FORM_PAGE, &form, &errors),
     }
 }
 

@@ -1,33 +1,26 @@
 //! The public catalogue of courses: list with filters, an offer's page, the printable programme and
 //! calendar files.
 use actix_web::{HttpResponse, http::header, web};
-use chrono::{Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     calendar,
     domain::{
         DistrictKey, FieldErrors,
-        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, TargetGroup, Topic},
+        offer::{self, CatalogueFilter, CatalogueQuery, OfferKind, Topic},
     },
     mail::compose::calendar_event,
     services::{catalogue, offer_page, proposals, venues},
-    web::{errors::WebError, page::Page},
+    web::{
+        errors::WebError,
+        handlers::{district_choices, offer_vocabulary},
+        page::Page,
+    },
 };
 
 /// Most dates a printed programme or a calendar feed lists.
 const FEED_LIMIT: u64 = 500;
-
-fn vocabulary_context(ctx: &mut tera::Context) {
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
-    );
-}
 
 /// The query string of the current filter without the page number, for pagination links.
 fn query_without_page(query: &CatalogueQuery) -> String {
@@ -84,14 +77,8 @@ async fn list_section(
     let districts = page.state().districts().await?;
     let mut ctx = page.context();
     ctx.insert("section", &section);
-    vocabulary_context(&mut ctx);
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    offer_vocabulary(&mut ctx);
+    ctx.insert("districts", &district_choices(&districts));
     ctx.insert("query", &shown_in_form(&query));
     ctx.insert("base_query", &query_without_page(&query));
     let now = Utc::now();
@@ -227,13 +214,7 @@ pub async fn programme(
         .and_then(|k| districts.iter().find(|d| d.key == k.as_str()).cloned());
     let mut ctx = page.context();
     ctx.insert("query", &query);
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("districts", &district_choices(&districts));
     ctx.insert(
         "venues",
         &venues::list(db, None, false, &districts)
@@ -288,6 +269,23 @@ fn ics_response(body: String, file_name: &str) -> HttpResponse {
             format!("inline; filename=\"{file_name}\""),
         ))
         .body(body)
+}
+
+/// A calendar feed of these dates, named after what they have in common.
+fn feed_response(
+    page: &Page,
+    entries: &[catalogue::Entry],
+    name: &str,
+    now: DateTime<Utc>,
+    file_name: &str,
+) -> HttpResponse {
+    let base = page.state().settings.base_url.to_string();
+    let events: Vec<_> = entries
+        .iter()
+        .map(|e| calendar_event(&e.date, &base))
+        .collect();
+    let body = calendar::calendar(&format!("Teilhabe: {name}"), &events, now);
+    ics_response(body, file_name)
 }
 
 /// The calendar file of one date.
@@ -349,15 +347,8 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
         .extend(catalogue::all_matching(db, OfferKind::Dialogue, &filter, now, FEED_LIMIT).await?);
     entries.sort_by_key(|e| (e.date.starts_at, e.date.date_id));
     entries.truncate(FEED_LIMIT as usize);
-    let base = page.state().settings.base_url.to_string();
-    let events: Vec<_> = entries
-        .iter()
-        .map(|e| calendar_event(&e.date, &base))
-        .collect();
-    Ok(ics_response(
-        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
-        &format!("{kind}-{key}.ics"),
-    ))
+    let file_name = format!("{kind}-{key}.ics");
+    Ok(feed_response(&page, &entries, &name, now, &file_name))
 }
 
 /// The calendar feed of a catalogue filter (a course alert's calendar form).
@@ -369,13 +360,6 @@ pub async fn filter_feed(
 ) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
     let entries = catalogue::all_matching(&page.state().db, kind, filter, now, FEED_LIMIT).await?;
-    let base = page.state().settings.base_url.to_string();
-    let events: Vec<_> = entries
-        .iter()
-        .map(|e| calendar_event(&e.date, &base))
-        .collect();
-    Ok(ics_response(
-        calendar::calendar(&format!("Teilhabe: {name}"), &events, now),
-        &format!("{}.ics", crate::domain::course_alert::section_key(kind)),
-    ))
+    let file_name = format!("{}.ics", crate::domain::course_alert::section_key(kind));
+    Ok(feed_response(page, &entries, name, now, &file_name))
 }

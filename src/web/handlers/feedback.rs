@@ -11,6 +11,7 @@ use crate::{
     domain::{
         FieldErrors,
         feedback::{COMPETENCE_AREAS, FeedbackInput},
+        form::first_value,
         offer::Topic,
     },
     policy,
@@ -32,12 +33,7 @@ fn web_error(e: FeedbackError) -> WebError {
 }
 
 fn message(page: &Page, title_key: &str, text_key: &str) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
-    ctx.insert("title_key", title_key);
-    ctx.insert("text_key", text_key);
-    ctx.insert("link_href", "/");
-    ctx.insert("link_key", "feedback-home-link");
-    page.render("message.html", &ctx)
+    page.message(title_key, text_key, "/", "feedback-home-link")
 }
 
 /// A message page answering with `status`, for a form that is not taken.
@@ -97,13 +93,7 @@ async fn render_form(
         "topics",
         &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
     );
-    let value = |name: &str| {
-        answers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let value = |name: &str| first_value(answers, name).unwrap_or_default().to_owned();
     let answers_map: std::collections::HashMap<&str, String> = answers
         .iter()
         .filter(|(k, _)| k != "themen" && k != "csrf_token")

@@ -1,11 +1,14 @@
 //! Kiosk pages for terminals in Probierläden: a simplified, touch-first portal under `/kiosk` with
 //! its own layout. Nothing personal stays on the terminal: every answer is `no-store`, the kiosk's
 //! session ends after each completed action and on the start page, and a booking receipt is shown once.
+use std::{future::Future, pin::Pin};
+
 use actix_web::{
-    HttpRequest, HttpResponse,
+    FromRequest, HttpRequest, HttpResponse,
     body::MessageBody,
     cookie::{Cookie, SameSite, time::Duration as CookieDuration},
-    dev::{ServiceRequest, ServiceResponse},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    error::InternalError,
     http::header,
     middleware::Next,
     web,
@@ -19,8 +22,9 @@ use crate::{
         DistrictKey, FieldErrors,
         booking::{BookingRequest, Channel},
         feedback::FeedbackInput,
-        offer::{CatalogueFilter, OfferKind},
-        proposal::{ProposalCategory, ProposalForm},
+        form::first_value,
+        offer::{CatalogueFilter, OfferKind, TargetGroup, Topic},
+        proposal::ProposalForm,
     },
     services::{
         booking::BookingError,
@@ -31,7 +35,10 @@ use crate::{
     },
     web::{
         errors::WebError,
-        handlers::{feedback::qr_svg, proposals::form_errors},
+        handlers::{
+            feedback::qr_svg,
+            proposals::{category_options, form_errors},
+        },
         page::Page,
         throttling::{self, Refused, Subject},
     },
@@ -73,6 +80,26 @@ async fn paired(req: &HttpRequest, page: &Page) -> Result<Option<Paired>, WebErr
 
 fn to_start() -> HttpResponse {
     see_other("/kiosk")
+}
+
+/// The paired terminal a kiosk page runs on. It is taken after the page's other inputs; any other
+/// browser is sent to the start page, where a terminal is paired, before the handler runs.
+pub struct Terminal(Paired);
+
+impl FromRequest for Terminal {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let page = Page::from_request(&req)?;
+            match paired(&req, &page).await? {
+                Some(kiosk) => Ok(Terminal(kiosk)),
+                None => Err(InternalError::from_response("no paired terminal", to_start()).into()),
+            }
+        })
+    }
 }
 
 /// The context every kiosk page needs: the idle time for the timer and the meta refresh.
@@ -164,10 +191,7 @@ pub async fn pair(
 }
 
 /// Courses at this place and in its district in the next 14 days.
-pub async fn courses(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn courses(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
     let today = now.with_timezone(&chrono_tz::Europe::Berlin).date_naive();
     let filter = CatalogueFilter {
@@ -229,13 +253,10 @@ fn render_booking(
 }
 
 pub async fn booking_form(
-    req: HttpRequest,
     page: Page,
     date_id: web::Path<i32>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let entry = bookable_date(&page, &kiosk, *date_id).await?;
     let refusal = catalogue::refusal(&entry.date, Utc::now());
     let form = KioskBookingForm {
@@ -257,10 +278,8 @@ pub async fn book(
     page: Page,
     date_id: web::Path<i32>,
     form: web::Form<KioskBookingForm>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let entry = bookable_date(&page, &kiosk, *date_id).await?;
     let form = form.into_inner();
     let mut request =
@@ -313,10 +332,7 @@ pub async fn book(
 
 /// The receipt after a booking, shown once: the code, the details and a QR code of the booking's
 /// own page (to cancel or add it to a calendar at home).
-pub async fn receipt(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn receipt(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let mut ctx = context(&page, Some(&kiosk), false);
     let found = kiosk::take_pending_receipt(db, kiosk.terminal_id).await?;
@@ -358,10 +374,10 @@ async fn recent_dates(page: &Page, kiosk: &Paired) -> Result<Vec<catalogue::Entr
 }
 
 /// Dates at this place in the last 7 days, to give feedback on.
-pub async fn feedback_dates(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn feedback_dates(
+    page: Page,
+    Terminal(kiosk): Terminal,
+) -> Result<HttpResponse, WebError> {
     let dates = recent_dates(&page, &kiosk).await?;
     let mut ctx = context(&page, Some(&kiosk), false);
     ctx.insert("dates", &dates);
@@ -387,13 +403,7 @@ fn render_feedback(
     answers: &[(String, String)],
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let value = |name: &str| {
-        answers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let value = |name: &str| first_value(answers, name).unwrap_or_default().to_owned();
     let mut ctx = context(page, Some(kiosk), true);
     ctx.insert("entry", entry);
     ctx.insert("rating", &value("bewertung"));
@@ -403,26 +413,20 @@ fn render_feedback(
 }
 
 pub async fn feedback_form(
-    req: HttpRequest,
     page: Page,
     date_id: web::Path<i32>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let entry = feedback_date(&page, &kiosk, *date_id).await?;
     render_feedback(&page, &kiosk, &entry, &[], &FieldErrors::default())
 }
 
 pub async fn feedback_submit(
-    req: HttpRequest,
     page: Page,
     date_id: web::Path<i32>,
     form: web::Form<Vec<(String, String)>>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let entry = feedback_date(&page, &kiosk, *date_id).await?;
     // The kiosk form asks three questions; only those are taken.
     let answers: Vec<(String, String)> = form
@@ -462,15 +466,7 @@ async fn render_proposal(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = context(page, Some(kiosk), true);
-    let categories: Vec<(String, String)> = ProposalCategory::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.key().to_owned(),
-                page.t(&format!("proposal-category-{}", c.key())),
-            )
-        })
-        .collect();
+    let categories = category_options(page);
     let districts: Vec<(String, String)> = reference::all_districts(&page.state().db)
         .await?
         .into_iter()
@@ -482,10 +478,10 @@ async fn render_proposal(
     page.render_form("kiosk/proposal.html", ctx, errors)
 }
 
-pub async fn proposal_form(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn proposal_form(
+    page: Page,
+    Terminal(kiosk): Terminal,
+) -> Result<HttpResponse, WebError> {
     let form = KioskProposalForm {
         kreis: kiosk.place.district_key.clone(),
         ..Default::default()
@@ -497,10 +493,8 @@ pub async fn proposal_submit(
     req: HttpRequest,
     page: Page,
     form: web::Form<KioskProposalForm>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let form = form.into_inner();
     let full = ProposalForm {
         titel: form.titel.clone(),
@@ -546,13 +540,10 @@ pub async fn proposal_submit(
 
 /// Thanks after feedback or a proposal; nothing of what was written is shown again.
 pub async fn thanks(
-    req: HttpRequest,
     page: Page,
     what: web::Path<String>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let (title, text) = match what.as_str() {
         "rueckmeldung" => ("kiosk-thanks-feedback-title", "kiosk-thanks-feedback"),
         "vorschlag" => ("kiosk-thanks-proposal-title", "kiosk-thanks-proposal"),
@@ -567,18 +558,15 @@ pub async fn thanks(
 
 /// A short page in Leichte Sprache about the terminal. The portal's full Leichte Sprache page is
 /// about accounts and signing in, which a kiosk does not offer, so it is not shown here.
-pub async fn easy_language(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn easy_language(
+    page: Page,
+    Terminal(kiosk): Terminal,
+) -> Result<HttpResponse, WebError> {
     page.render("kiosk/easy.html", &context(&page, Some(&kiosk), false))
 }
 
 /// Whom to ask in the shop: the organisation running the place and its phone number.
-pub async fn help(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn help(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     page.render("kiosk/help.html", &context(&page, Some(&kiosk), false))
 }
 
@@ -598,19 +586,8 @@ async fn render_alert(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let mut ctx = context(page, Some(kiosk), true);
-    let topics: Vec<(String, String)> = crate::domain::offer::Topic::ALL
-        .iter()
-        .map(|t| (t.key().to_owned(), page.t(&format!("topic-{}", t.key()))))
-        .collect();
-    let groups: Vec<(String, String)> = crate::domain::offer::TargetGroup::ALL
-        .iter()
-        .map(|g| {
-            (
-                g.key().to_owned(),
-                page.t(&format!("target-group-{}", g.key())),
-            )
-        })
-        .collect();
+    let topics = page.choices("topic", Topic::ALL.iter().map(|t| t.key()));
+    let groups = page.choices("target-group", TargetGroup::ALL.iter().map(|g| g.key()));
     let district_name = page
         .state()
         .districts()
@@ -629,10 +606,7 @@ async fn render_alert(
 /// "Tell me when there is a course for me" at the terminal: an e-mail address and what the person
 /// is interested in, for courses in the terminal's district. The person confirms by mail at home;
 /// nothing of it stays on the terminal.
-pub async fn alert_form(req: HttpRequest, page: Page) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
+pub async fn alert_form(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     render_alert(
         &page,
         &kiosk,
@@ -646,10 +620,8 @@ pub async fn alert_submit(
     req: HttpRequest,
     page: Page,
     form: web::Form<KioskAlertForm>,
+    Terminal(kiosk): Terminal,
 ) -> Result<HttpResponse, WebError> {
-    let Some(kiosk) = paired(&req, &page).await? else {
-        return Ok(to_start());
-    };
     let form = form.into_inner();
     let query = crate::domain::offer::CatalogueQuery {
         kreis: kiosk.place.district_key.clone(),

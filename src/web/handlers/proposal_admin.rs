@@ -117,10 +117,10 @@ async fn render_detail(
     ctx.insert("answer", &answer);
     ctx.insert(
         "answer_statuses",
-        &ProposalStatus::ANSWERS
-            .iter()
-            .map(|s| (s.key(), page.t(&format!("proposal-status-{}", s.key()))))
-            .collect::<Vec<_>>(),
+        &page.choices(
+            "proposal-status",
+            ProposalStatus::ANSWERS.iter().map(|s| s.key()),
+        ),
     );
     page.render_form("proposal_admin/show.html", ctx, errors)
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::{
     domain::DistrictKey,
     services::venues,
-    web::{errors::WebError, page::Page},
+    web::{errors::WebError, handlers::district_choices, page::Page},
 };
 
 #[derive(Deserialize)]
@@ -27,13 +27,7 @@ pub async fn list(page: Page, filter: web::Query<Filter>) -> Result<HttpResponse
     let list = venues::list(db, district.as_ref(), step_free, &districts).await?;
     let mut ctx = page.context();
     ctx.insert("venues", &list);
-    ctx.insert(
-        "districts",
-        &districts
-            .iter()
-            .map(|d| (&d.key, &d.name))
-            .collect::<Vec<_>>(),
-    );
+    ctx.insert("districts", &district_choices(&districts));
     ctx.insert(
         "selected_district",
         &district.as_ref().map(|k| k.as_str()).unwrap_or_default(),

@@ -1,10 +1,10 @@
 //! A date's pages in the back office: adding and changing dates and sessions, the date with its
 //! participants, bookings by staff, attendance, cancelling, the participant list as CSV.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{follow_dates, internal, sheet_error, staff};
+use super::{csv_download, follow_dates, internal, refusal, sheet_error, staff, staff_csv};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -14,16 +14,9 @@ use crate::{
         booking::{BookingRequest, Channel},
         offer::{DateForm, DateInput},
     },
-    export::{
-        spreadsheet::{CsvSheet, Numbers},
-        writers::ColumnType,
-    },
+    export::writers::ColumnType,
     i18n::{DateStyle, format_instant},
-    services::{
-        booking::BookingError,
-        catalogue,
-        offer_admin::{self, OfferAdminError},
-    },
+    services::{booking::BookingError, catalogue, offer_admin},
     web::{errors::WebError, page::Page},
 };
 
@@ -91,7 +84,7 @@ pub async fn add_date(
 
 pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let lead = offer_admin::date(&page.state().db, &scope, *id).await?;
     if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(WebError::NotFound);
     }
@@ -103,7 +96,7 @@ pub async fn new_session_form(page: Page, id: web::Path<i32>) -> Result<HttpResp
     };
     session_form_page(
         &page,
-        offer.id,
+        lead.offer_id,
         None,
         Some(lead.id),
         &form,
@@ -118,7 +111,7 @@ pub async fn add_session(
     form: web::Form<DateForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let (lead, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let lead = offer_admin::date(&page.state().db, &scope, *id).await?;
     let mut form = form.into_inner();
     // A session shares the first date's places and rules; only its time is entered.
     form.capacity = lead.capacity.to_string();
@@ -128,7 +121,8 @@ pub async fn add_session(
     let input = match DateInput::parse(&form, Utc::now()) {
         Ok(input) => input,
         Err(errors) => {
-            return session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await;
+            return session_form_page(&page, lead.offer_id, None, Some(lead.id), &form, &errors)
+                .await;
         }
     };
     match offer_admin::add_session(&page.state().db, &scope, user.id, lead.id, input).await {
@@ -143,18 +137,16 @@ pub async fn add_session(
                 Done::SessionAdded,
             ))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
-            session_form_page(&page, offer.id, None, Some(lead.id), &form, &errors).await
+        Err(e) => {
+            let errors = refusal(e)?;
+            session_form_page(&page, lead.offer_id, None, Some(lead.id), &form, &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let (date, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let date = offer_admin::date(&page.state().db, &scope, *id).await?;
     if date.status.is_cancelled() || date.starts_at <= Utc::now() {
         return Ok(see_other(format!("/verwaltung/termine/{id}")));
     }
@@ -169,7 +161,7 @@ pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpRespon
     };
     date_form_page(
         &page,
-        offer.id,
+        date.offer_id,
         Some(date.id),
         &form,
         &FieldErrors::default(),
@@ -183,11 +175,13 @@ pub async fn change_date(
     form: web::Form<DateForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let date = offer_admin::date(&page.state().db, &scope, *id).await?;
     let form = form.into_inner();
     let input = match DateInput::parse(&form, Utc::now()) {
         Ok(input) => input,
-        Err(errors) => return date_form_page(&page, offer.id, Some(*id), &form, &errors).await,
+        Err(errors) => {
+            return date_form_page(&page, date.offer_id, Some(*id), &form, &errors).await;
+        }
     };
     match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input).await {
         Ok(time_changed) => {
@@ -196,7 +190,7 @@ pub async fn change_date(
                 desk.announce_change(*id, Utc::now())
                     .await
                     .map_err(internal)?;
-                follow_dates(&page, offer.id).await?;
+                follow_dates(&page, date.offer_id).await?;
             }
             // More places (or fewer held for walk-ins) go to the waiting list at once.
             desk.refill(*id, Utc::now()).await.map_err(internal)?;
@@ -207,12 +201,10 @@ pub async fn change_date(
             };
             Ok(see_other_done(&format!("/verwaltung/termine/{id}"), done))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
-            date_form_page(&page, offer.id, Some(*id), &form, &errors).await
+        Err(e) => {
+            let errors = refusal(e)?;
+            date_form_page(&page, date.offer_id, Some(*id), &form, &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -233,13 +225,13 @@ async fn date_page(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let (date, offer) = offer_admin::date(db, scope, date_id).await?;
+    let date = offer_admin::date(db, scope, date_id).await?;
     let entry = catalogue::date(db, date.id, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
     let mut ctx = page.form_context();
     ctx.insert("entry", &entry);
-    ctx.insert("offer_id", &offer.id);
+    ctx.insert("offer_id", &date.offer_id);
     ctx.insert(
         "participants",
         // The sessions of a course booked as a whole share the first date's participants; each
@@ -343,14 +335,14 @@ pub async fn attendance(
 
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let (_, offer) = offer_admin::date(&page.state().db, &scope, *id).await?;
+    let date = offer_admin::date(&page.state().db, &scope, *id).await?;
     let told = page
         .state()
         .booking_desk()
         .cancel_date(*id, Utc::now())
         .await
         .map_err(internal)?;
-    follow_dates(&page, offer.id).await?;
+    follow_dates(&page, date.offer_id).await?;
     crate::services::audit::record(
         &page.state().db,
         Some(user.id),
@@ -370,24 +362,20 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
 pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let db = &page.state().db;
-    let (date, offer) = offer_admin::date(db, &scope, *id).await?;
-    let header = [
-        ("participants-csv-name", ColumnType::Text),
-        ("participants-csv-phone", ColumnType::Text),
-        ("participants-csv-email", ColumnType::Text),
-        ("participants-csv-places", ColumnType::Integer),
-        ("participants-csv-status", ColumnType::Text),
-        ("participants-csv-channel", ColumnType::Text),
-        ("participants-csv-attendance", ColumnType::Text),
-        ("participants-csv-booked-at", ColumnType::Text),
-    ];
-    let mut sheet = CsvSheet::new(
-        Vec::new(),
-        true,
-        Numbers::Local(page.language),
-        header.map(|(key, kind)| (page.t(key), kind)),
-    )
-    .map_err(sheet_error)?;
+    let date = offer_admin::date(db, &scope, *id).await?;
+    let mut sheet = staff_csv(
+        &page,
+        [
+            ("participants-csv-name", ColumnType::Text),
+            ("participants-csv-phone", ColumnType::Text),
+            ("participants-csv-email", ColumnType::Text),
+            ("participants-csv-places", ColumnType::Integer),
+            ("participants-csv-status", ColumnType::Text),
+            ("participants-csv-channel", ColumnType::Text),
+            ("participants-csv-attendance", ColumnType::Text),
+            ("participants-csv-booked-at", ColumnType::Text),
+        ],
+    )?;
     let participants = offer_admin::participants_at(db, &date).await?;
     let rows = participants.len();
     for p in participants {
@@ -423,15 +411,8 @@ pub async fn participants_csv(page: Page, id: web::Path<i32>) -> Result<HttpResp
     .await?;
     let file = format!(
         "teilnehmende-{}-{}.csv",
-        offer.slug,
+        date.offer_slug,
         local(date.starts_at, "%Y-%m-%d")
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    Ok(csv_download(body, &file))
 }

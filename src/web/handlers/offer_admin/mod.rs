@@ -3,19 +3,22 @@
 //!
 //! Offers and tasks here; a date's pages (forms, participants, attendance, bookings by staff) in
 //! `dates`; a single booking's receipt, address and cancellation in `bookings`.
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, http::header, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::see_other;
+use super::{offer_vocabulary, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{
         FieldErrors, Role,
         account::CurrentUser,
-        offer::{Level, OfferForm, OfferInput, OfferKind, OfferStatus, TargetGroup, Topic},
+        offer::{Level, OfferForm, OfferInput, OfferKind, OfferStatus},
     },
-    export::writers::WriteError,
+    export::{
+        spreadsheet::{CsvSheet, Numbers},
+        writers::{ColumnType, WriteError},
+    },
     policy,
     services::{
         booking::BookingError,
@@ -43,6 +46,14 @@ impl From<OfferAdminError> for WebError {
     }
 }
 
+/// A refusal to show next to its field; any other error is the page's.
+fn refusal(e: OfferAdminError) -> Result<FieldErrors, WebError> {
+    match e {
+        OfferAdminError::Refused { field, message } => Ok(FieldErrors::single(field, message)),
+        other => Err(other.into()),
+    }
+}
+
 fn staff(page: &Page) -> Result<(CurrentUser, Option<Vec<i32>>), WebError> {
     let user = page.require(policy::can_manage_offers)?;
     let scope = policy::managed_organisations(&user);
@@ -61,6 +72,19 @@ pub async fn list(page: Page) -> Result<HttpResponse, WebError> {
     page.render("offer_admin/list.html", &ctx)
 }
 
+/// A form's context with the organisations the user may create offers and sessions for, and
+/// their venues.
+pub(super) async fn organisation_form_context(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+) -> Result<tera::Context, WebError> {
+    let choices = offer_admin::organisations(&page.state().db, scope).await?;
+    let mut ctx = page.form_context();
+    ctx.insert("organisations", &choices.organisations);
+    ctx.insert("venues", &choices.venues);
+    Ok(ctx)
+}
+
 async fn offer_form_page(
     page: &Page,
     scope: &Option<Vec<i32>>,
@@ -70,44 +94,15 @@ async fn offer_form_page(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let mut ctx = page.form_context();
-    let organisations = offer_admin::organisations(db, scope).await?;
-    ctx.insert(
-        "organisations",
-        &organisations
-            .iter()
-            .map(|(o, _)| (o.id, o.name.clone()))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "venues",
-        &organisations
-            .iter()
-            .flat_map(|(o, venues)| {
-                venues
-                    .iter()
-                    .map(move |v| (v.id, format!("{}, {} ({})", v.name, v.town, o.name)))
-            })
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "topics",
-        &Topic::ALL.iter().map(|t| t.key()).collect::<Vec<_>>(),
-    );
+    let mut ctx = organisation_form_context(page, scope).await?;
+    offer_vocabulary(&mut ctx);
     ctx.insert(
         "kinds",
-        &OfferKind::ALL
-            .iter()
-            .map(|k| (k.key(), page.t(&format!("offer-kind-{}", k.key()))))
-            .collect::<Vec<_>>(),
+        &page.choices("offer-kind", OfferKind::ALL.iter().map(|k| k.key())),
     );
     ctx.insert(
         "levels",
         &Level::ALL.iter().map(|l| l.key()).collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "target_groups",
-        &TargetGroup::ALL.iter().map(|g| g.key()).collect::<Vec<_>>(),
     );
     ctx.insert("form", form);
     ctx.insert("organisation", organisation);
@@ -159,52 +154,38 @@ fn user_holds(page: &Page, role: Role) -> bool {
 pub async fn create(page: Page, form: web::Form<NewOfferForm>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let form = form.into_inner();
-    let organisations = offer_admin::organisations(&page.state().db, &scope).await?;
     // With one organisation there is nothing to choose.
-    let organisation_id = match organisations.as_slice() {
-        [(only, _)] => Some(only.id),
-        _ => form
-            .organisation
-            .parse::<i32>()
-            .ok()
-            .filter(|id| organisations.iter().any(|(o, _)| o.id == *id)),
-    };
-    let parsed = OfferInput::parse(&form.offer);
-    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
-    if organisation_id.is_none() {
-        errors.add("organisation", "error-organisation-missing");
-    }
-    let (Ok(input), Some(organisation_id)) = (parsed, organisation_id) else {
-        return offer_form_page(
-            &page,
-            &scope,
-            None,
-            &form.offer,
-            &form.organisation,
-            &errors,
-        )
-        .await;
-    };
-    match offer_admin::create(&page.state().db, &scope, user.id, organisation_id, input).await {
-        Ok(id) => Ok(see_other_done(
-            &format!("/verwaltung/angebote/{id}"),
-            Done::OfferCreated,
-        )),
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
-            offer_form_page(
-                &page,
-                &scope,
-                None,
-                &form.offer,
-                &form.organisation,
-                &errors,
-            )
-            .await
+    let organisation_id = offer_admin::organisations(&page.state().db, &scope)
+        .await?
+        .chosen(&form.organisation);
+    let errors = match (OfferInput::parse(&form.offer), organisation_id) {
+        (Ok(input), Some(organisation_id)) => {
+            let db = &page.state().db;
+            match offer_admin::create(db, &scope, user.id, organisation_id, input).await {
+                Ok(id) => {
+                    let created = format!("/verwaltung/angebote/{id}");
+                    return Ok(see_other_done(&created, Done::OfferCreated));
+                }
+                Err(e) => refusal(e)?,
+            }
         }
-        Err(e) => Err(e.into()),
-    }
+        (parsed, organisation_id) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            if organisation_id.is_none() {
+                errors.add("organisation", "error-organisation-missing");
+            }
+            errors
+        }
+    };
+    offer_form_page(
+        &page,
+        &scope,
+        None,
+        &form.offer,
+        &form.organisation,
+        &errors,
+    )
+    .await
 }
 
 pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -243,12 +224,10 @@ pub async fn update(
                 Done::OfferSaved,
             ))
         }
-        Err(OfferAdminError::Refused { field, message }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(field, message);
+        Err(e) => {
+            let errors = refusal(e)?;
             offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -321,6 +300,33 @@ pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebErr
 /// A spreadsheet download that cannot be written is the portal's fault, not the person's.
 pub(crate) fn sheet_error(e: WriteError) -> WebError {
     WebError::Internal(e.into())
+}
+
+/// A CSV list for staff with these columns (message ids of their headers), in the page's language
+/// and number format, with the byte order mark Excel needs to read it as UTF-8.
+pub(crate) fn staff_csv<const N: usize>(
+    page: &Page,
+    columns: [(&str, ColumnType); N],
+) -> Result<CsvSheet<Vec<u8>>, WebError> {
+    CsvSheet::new(
+        Vec::new(),
+        true,
+        Numbers::Local(page.language),
+        columns.map(|(key, kind)| (page.t(key), kind)),
+    )
+    .map_err(sheet_error)
+}
+
+/// A finished staff CSV as a download; it holds names, so no cache keeps it.
+pub(crate) fn csv_download(body: Vec<u8>, file_name: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 pub async fn tasks(page: Page) -> Result<HttpResponse, WebError> {

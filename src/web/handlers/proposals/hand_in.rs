@@ -154,19 +154,17 @@ pub async fn submitted(
     page: Page,
     query: web::Query<SubmittedQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = page.context();
-    ctx.insert("title_key", "proposal-submitted-title");
-    ctx.insert(
-        "text_key",
-        if query.bestaetigen {
-            "proposal-submitted-confirm-text"
-        } else {
-            "proposal-submitted-text"
-        },
-    );
-    ctx.insert("link_href", "/vorschlaege");
-    ctx.insert("link_key", "proposal-back-to-list");
-    page.render("message.html", &ctx)
+    let text_key = if query.bestaetigen {
+        "proposal-submitted-confirm-text"
+    } else {
+        "proposal-submitted-text"
+    };
+    page.message(
+        "proposal-submitted-title",
+        text_key,
+        "/vorschlaege",
+        "proposal-back-to-list",
+    )
 }
 
 /// The author's page behind the secret link: status, history, moderators' notes, and the form to

@@ -17,7 +17,7 @@ use crate::{
     },
     search::{SearchHit, SearchQuery, SearchResults, SortOrder},
     services::proposals::ProposalError,
-    web::{errors::WebError, page::Page},
+    web::{errors::WebError, handlers::district_choices, page::Page},
 };
 
 mod hand_in;
@@ -47,48 +47,19 @@ pub fn form_errors(error: ProposalError) -> Result<FieldErrors, WebError> {
 }
 
 pub async fn district_names(page: &Page) -> Result<HashMap<String, String>, WebError> {
-    Ok(page
-        .state()
-        .districts()
-        .await?
-        .iter()
-        .map(|d| (d.key.clone(), d.name.clone()))
-        .collect())
+    Ok(district_options(page).await?.into_iter().collect())
 }
 
 /// Options for the district select: (key, name), sorted by name.
 pub async fn district_options(page: &Page) -> Result<Vec<(String, String)>, WebError> {
-    Ok(page
-        .state()
-        .districts()
-        .await?
-        .iter()
-        .map(|d| (d.key.clone(), d.name.clone()))
-        .collect())
+    Ok(district_choices(&page.state().districts().await?))
 }
 
 pub fn category_options(page: &Page) -> Vec<(String, String)> {
-    ProposalCategory::ALL
-        .iter()
-        .map(|c| {
-            (
-                c.key().to_owned(),
-                page.t(&format!("proposal-category-{}", c.key())),
-            )
-        })
-        .collect()
-}
-
-fn public_status_options(page: &Page) -> Vec<(String, String)> {
-    ProposalStatus::PUBLIC
-        .iter()
-        .map(|s| {
-            (
-                s.key().to_owned(),
-                page.t(&format!("proposal-status-{}", s.key())),
-            )
-        })
-        .collect()
+    page.choices(
+        "proposal-category",
+        ProposalCategory::ALL.iter().map(|c| c.key()),
+    )
 }
 
 pub fn search_query(filter: &ProposalFilter, per_page: u32) -> SearchQuery {
@@ -184,17 +155,21 @@ pub async fn list(
     ctx.insert("query", &form);
     ctx.insert("districts", &districts);
     ctx.insert("categories", &category_options(&page));
-    ctx.insert("statuses", &public_status_options(&page));
+    ctx.insert(
+        "statuses",
+        &page.choices(
+            "proposal-status",
+            ProposalStatus::PUBLIC.iter().map(|s| s.key()),
+        ),
+    );
+    let sorts = [
+        ProposalSort::Relevance,
+        ProposalSort::Newest,
+        ProposalSort::MostSupported,
+    ];
     ctx.insert(
         "sorts",
-        &[
-            ProposalSort::Relevance,
-            ProposalSort::Newest,
-            ProposalSort::MostSupported,
-        ]
-        .iter()
-        .map(|s| (s.key(), page.t(&format!("proposals-sort-{}", s.key()))))
-        .collect::<Vec<_>>(),
+        &page.choices("proposals-sort", sorts.iter().map(|s| s.key())),
     );
     let filter = match form.parse() {
         Ok(filter) => filter,

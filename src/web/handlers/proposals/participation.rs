@@ -297,14 +297,12 @@ pub async fn unfollow(page: Page, token: web::Path<String>) -> Result<HttpRespon
         .unfollow(&token)
         .await
     {
-        Ok(_) => {
-            let mut ctx = page.context();
-            ctx.insert("title_key", "proposal-unfollowed-title");
-            ctx.insert("text_key", "proposal-unfollowed-text");
-            ctx.insert("link_href", "/vorschlaege");
-            ctx.insert("link_key", "proposal-back-to-list");
-            page.render("message.html", &ctx)
-        }
+        Ok(_) => page.message(
+            "proposal-unfollowed-title",
+            "proposal-unfollowed-text",
+            "/vorschlaege",
+            "proposal-back-to-list",
+        ),
         Err(ProposalError::NotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
     }

@@ -1,6 +1,6 @@
 //! Volunteers' hours in the back office: coordinators approve or reject them, and see, print and
 //! download each month's approved hours.
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -8,13 +8,14 @@ use super::coordinator;
 use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{FieldErrors, volunteering::Month},
-    export::{
-        spreadsheet::{CsvSheet, Numbers},
-        writers::{Cell, ColumnType},
-    },
+    export::writers::{Cell, ColumnType},
     i18n::{DateStyle, format_instant},
     services::volunteering::VolunteeringError,
-    web::{errors::WebError, handlers::offer_admin::sheet_error, page::Page},
+    web::{
+        errors::WebError,
+        handlers::offer_admin::{csv_download, sheet_error, staff_csv},
+        page::Page,
+    },
 };
 
 #[derive(Deserialize)]
@@ -156,22 +157,18 @@ pub async fn month_csv(
         .volunteer_hours()
         .month(month, scope, only)
         .await?;
-    let header = [
-        ("hours-csv-volunteer", ColumnType::Text),
-        ("hours-csv-day", ColumnType::Text),
-        ("hours-csv-from", ColumnType::Text),
-        ("hours-csv-to", ColumnType::Text),
-        ("hours-csv-hours", ColumnType::Decimal(2)),
-        ("hours-csv-session", ColumnType::Text),
-        ("hours-csv-organisation", ColumnType::Text),
-    ];
-    let mut sheet = CsvSheet::new(
-        Vec::new(),
-        true,
-        Numbers::Local(page.language),
-        header.map(|(key, kind)| (page.t(key), kind)),
-    )
-    .map_err(sheet_error)?;
+    let mut sheet = staff_csv(
+        page,
+        [
+            ("hours-csv-volunteer", ColumnType::Text),
+            ("hours-csv-day", ColumnType::Text),
+            ("hours-csv-from", ColumnType::Text),
+            ("hours-csv-to", ColumnType::Text),
+            ("hours-csv-hours", ColumnType::Decimal(2)),
+            ("hours-csv-session", ColumnType::Text),
+            ("hours-csv-organisation", ColumnType::Text),
+        ],
+    )?;
     for summary in &summaries {
         for line in &summary.lines {
             sheet
@@ -197,12 +194,5 @@ pub async fn month_csv(
         &only.map_or_else(|| "all".to_owned(), |id| format!("user:{id}")),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"stunden-{}.csv\"", month.key()),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    Ok(csv_download(body, &format!("stunden-{}.csv", month.key())))
 }

@@ -18,7 +18,7 @@ use crate::{
     },
     web::{
         errors::WebError,
-        handlers::{local, proposals::district_options},
+        handlers::{local, offer_admin::organisation_form_context, proposals::district_options},
         page::Page,
     },
 };
@@ -49,42 +49,17 @@ async fn form_page(
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
-    let mut ctx = page.form_context();
-    let organisations = offer_admin::organisations(db, scope).await?;
-    ctx.insert(
-        "organisations",
-        &organisations
-            .iter()
-            .map(|(o, _)| (o.id.to_string(), o.name.clone()))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "venues",
-        &organisations
-            .iter()
-            .flat_map(|(o, venues)| {
-                venues.iter().map(move |v| {
-                    (
-                        v.id.to_string(),
-                        format!("{}, {} ({})", v.name, v.town, o.name),
-                    )
-                })
-            })
-            .collect::<Vec<_>>(),
-    );
+    let mut ctx = organisation_form_context(page, scope).await?;
     ctx.insert(
         "kinds",
-        &ShiftKind::ALL
-            .iter()
-            .map(|k| (k.key(), page.t(&format!("shift-kind-{}", k.key()))))
-            .collect::<Vec<_>>(),
+        &page.choices("shift-kind", ShiftKind::ALL.iter().map(|k| k.key())),
     );
     ctx.insert("districts", &district_options(page).await?);
     let linked_date = match form.date.trim().parse::<i32>() {
         Ok(date_id) => offer_admin::date(db, scope, date_id)
             .await
             .ok()
-            .map(|(date, offer)| (date.id, offer.title, date.starts_at)),
+            .map(|date| (date.id, date.offer_title, date.starts_at)),
         Err(_) => None,
     };
     ctx.insert("linked_date", &linked_date);
@@ -106,15 +81,15 @@ pub async fn new_form(page: Page, query: web::Query<NewQuery>) -> Result<HttpRes
         ..Default::default()
     };
     if let Some(date_id) = query.termin {
-        let (date, offer) = offer_admin::date(&page.state().db, &scope, date_id).await?;
+        let date = offer_admin::date(&page.state().db, &scope, date_id).await?;
         form = ShiftForm {
-            organisation: offer.organisation_id.to_string(),
-            title: offer.title.clone(),
+            organisation: date.organisation_id.to_string(),
+            title: date.offer_title.clone(),
             kind: ShiftKind::CourseAssistance.key().into(),
             day: local(date.starts_at, "%Y-%m-%d"),
             start: local(date.starts_at, "%H:%M"),
             end: local(date.ends_at, "%H:%M"),
-            venue: offer.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+            venue: date.venue_id.map(|v| v.to_string()).unwrap_or_default(),
             date: date.id.to_string(),
             ..form
         };

@@ -11,6 +11,7 @@ use crate::{
         FieldErrors,
         account::CurrentUser,
         booking::Attendance,
+        form::first_value,
         offer::Topic,
         volunteering::{HoursForm, SessionReport, WorkedTime},
     },
@@ -219,13 +220,7 @@ pub async fn report(
     let (user, shift, _) = session(&page, *id).await?;
     let fields = form.into_inner();
     let values = || {
-        let value = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let value = |name: &str| first_value(&fields, name).unwrap_or_default().to_owned();
         ReportValues {
             head_count: value("head_count"),
             walk_ins: value("walk_ins"),

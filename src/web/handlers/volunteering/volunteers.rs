@@ -148,12 +148,12 @@ pub async fn withdraw(page: Page, id: web::Path<i32>) -> Result<HttpResponse, We
         Ok(false) => Ok(see_other("/freiwillige?status=abgemeldet")),
         Ok(true) => Ok(see_other("/freiwillige?status=abgemeldet-spaet")),
         Err(VolunteeringError::Refused(reason)) => {
-            let mut ctx = page.context();
-            ctx.insert("title_key", "volunteer-withdraw-refused");
-            ctx.insert("text_key", reason);
-            ctx.insert("link_key", "volunteer-back-to-mine");
-            ctx.insert("link_href", "/freiwillige");
-            let mut response = page.render("message.html", &ctx)?;
+            let mut response = page.message(
+                "volunteer-withdraw-refused",
+                reason,
+                "/freiwillige",
+                "volunteer-back-to-mine",
+            )?;
             *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
             Ok(response)
         }

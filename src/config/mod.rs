@@ -9,8 +9,14 @@ use std::{
 };
 
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use url::Url;
+
+mod contacts;
+mod network;
+
+pub use contacts::{AccessibilityStatement, Contact, SiteContacts, StatementFinding};
+pub use network::Network;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {problem}")]
@@ -40,110 +46,6 @@ pub enum DatabaseTarget {
     Sqlite(PathBuf),
     /// Any URL sea-orm understands (`postgres://…`, `sqlite://…`).
     Url(SecretString),
-}
-
-/// Who runs this installation; shown on the legal pages. Each municipality or ministry names its own.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Contact {
-    pub name: String,
-    pub street: String,
-    pub postal_code: String,
-    pub town: String,
-    pub email: String,
-    pub phone: String,
-    pub url: String,
-    pub representative: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AccessibilityStatement {
-    /// "vollständig", "teilweise" or "nicht" (EU model statement); without it the status follows from
-    /// the findings: none from the accessibility suite's last run and none below means "vollständig".
-    pub status: Option<String>,
-    pub prepared_on: String,
-    /// Shown as the last review only while no result of the accessibility suite is at hand.
-    pub reviewed_on: String,
-    /// How the operator assesses the portal; the automated checks of the last run are described after it.
-    pub method: String,
-    /// The operator's own findings that no automated check can make, listed with the suite's findings.
-    pub findings: Vec<StatementFinding>,
-}
-
-/// One item of the statement's list of content that is not (yet) accessible, in Markdown.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatementFinding {
-    pub de: String,
-    /// The English page shows the German text when this is missing.
-    #[serde(default)]
-    pub en: Option<String>,
-}
-
-impl Default for AccessibilityStatement {
-    fn default() -> Self {
-        Self {
-            status: None,
-            prepared_on: "29.11.2026".into(),
-            reviewed_on: "29.11.2026".into(),
-            method: "Selbstbewertung".into(),
-            findings: vec![StatementFinding {
-                de: "**Videos in Deutscher Gebärdensprache:** Die Videos, die den Inhalt des Portals, \
-                     die Bedienung und diese Erklärung in Deutscher Gebärdensprache erklären, werden noch \
-                     produziert. Bis sie fertig sind, steht auf der Seite [Gebärdensprache](/gebaerdensprache) \
-                     der vollständige Text jedes Videos. Dieselben Informationen gibt es auch in \
-                     [Leichter Sprache](/leichte-sprache)."
-                    .into(),
-                en: Some(
-                    "**Videos in German Sign Language:** the videos that explain the portal, how to use it \
-                     and this statement in German Sign Language are still being produced. Until they are \
-                     ready, the page [Sign language](/gebaerdensprache) has the full text of every video. \
-                     The same information is available in [easy-to-read language](/leichte-sprache)."
-                        .into(),
-                ),
-            }],
-        }
-    }
-}
-
-/// Legal and contact texts used by the content pages.
-#[derive(Debug, Clone, Serialize)]
-pub struct SiteContacts {
-    pub operator: Contact,
-    pub dpo: Contact,
-    pub enforcement: Contact,
-    pub statement: AccessibilityStatement,
-}
-
-impl Default for SiteContacts {
-    fn default() -> Self {
-        Self {
-            operator: Contact {
-                name: "Teilhabe-Demonstrationsbetrieb".into(),
-                street: "Musterstraße 1".into(),
-                postal_code: "99084".into(),
-                town: "Erfurt".into(),
-                email: "kontakt@teilhabe.example".into(),
-                phone: "0361 000000".into(),
-                url: String::new(),
-                representative: "Die Leitung des Demonstrationsbetriebs".into(),
-            },
-            dpo: Contact {
-                name: "Datenschutzbeauftragte Person des Betreibers".into(),
-                email: "datenschutz@teilhabe.example".into(),
-                ..Contact::default()
-            },
-            enforcement: Contact {
-                name: "Landesdurchsetzungsstelle für digitale Barrierefreiheit beim Beauftragten für Menschen mit Behinderungen des Freistaats Thüringen".into(),
-                street: "Werner-Seelenbinder-Straße 6".into(),
-                postal_code: "99096".into(),
-                town: "Erfurt".into(),
-                url: "https://www.tlmb-thueringen.de/".into(),
-                ..Contact::default()
-            },
-            statement: AccessibilityStatement::default(),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -304,10 +206,12 @@ impl Settings {
             }
         };
 
-        let demo = match get("TEILHABE_DEMO", file.demo.map(|b| b.to_string())) {
-            None => true,
-            Some(raw) => parse_bool("TEILHABE_DEMO", &raw)?,
+        // On unless the setting says otherwise.
+        let flag = |name: &str, from_file: Option<String>| match get(name, from_file) {
+            None => Ok(true),
+            Some(raw) => parse_bool(name, &raw),
         };
+        let demo = flag("TEILHABE_DEMO", file.demo.map(|b| b.to_string()))?;
 
         let assets_dir = PathBuf::from(
             get("TEILHABE_ASSETS_DIR", file.assets_dir)
@@ -369,126 +273,86 @@ impl Settings {
                 ),
             ));
         }
-        // A positive whole number of `unit` (minutes, hours or days, as the setting's name says).
-        let span = |name: &str,
-                    raw: Option<String>,
-                    default: u64,
-                    (unit, seconds_per_unit): (&str, u64)|
-         -> Result<Duration, ConfigError> {
-            match raw {
-                None => Ok(Duration::from_secs(default * seconds_per_unit)),
-                Some(raw) => match raw.trim().parse::<u64>() {
-                    Ok(n) if n > 0 && n < 1_000_000 => {
-                        Ok(Duration::from_secs(n * seconds_per_unit))
-                    }
-                    _ => Err(ConfigError::new(
-                        name,
-                        format!("'{raw}' is not a positive number of {unit}"),
-                    )),
-                },
+        // A whole number within `allowed` (`expected` says the rule in words), `default` when
+        // unset; numbers in the file are read like the text of an environment variable.
+        let whole = |name: &str,
+                     from_file: Option<u64>,
+                     default: u64,
+                     allowed: std::ops::RangeInclusive<u64>,
+                     expected: &str| {
+            match get(name, from_file.map(|n| n.to_string())) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| allowed.contains(n))
+                    .ok_or_else(|| ConfigError::new(name, format!("'{raw}' is not {expected}"))),
             }
         };
-        const MINUTES: (&str, u64) = ("minutes", 60);
-        const HOURS: (&str, u64) = ("hours", 3600);
-        const DAYS: (&str, u64) = ("days", 86_400);
+        // A positive number of the unit the setting's name ends with.
+        let span = |name: &str, from_file: Option<u64>, default: u64| {
+            const UNITS: [(&str, &str, u64); 3] = [
+                ("_MINUTES", "minutes", 60),
+                ("_HOURS", "hours", 3600),
+                ("_DAYS", "days", 86_400),
+            ];
+            let (_, unit, seconds_per_unit) = UNITS
+                .into_iter()
+                .find(|(suffix, _, _)| name.ends_with(suffix))
+                .expect("the name of a span setting ends with its unit");
+            let expected = format!("a positive number of {unit}");
+            whole(name, from_file, default, 1..=999_999, &expected)
+                .map(|n| Duration::from_secs(n * seconds_per_unit))
+        };
         let session_idle = span(
             "TEILHABE_SESSION_IDLE_MINUTES",
-            get(
-                "TEILHABE_SESSION_IDLE_MINUTES",
-                file.session_idle_minutes.map(|n| n.to_string()),
-            ),
+            file.session_idle_minutes,
             30,
-            MINUTES,
         )?;
         let session_absolute = span(
             "TEILHABE_SESSION_MAX_MINUTES",
-            get(
-                "TEILHABE_SESSION_MAX_MINUTES",
-                file.session_max_minutes.map(|n| n.to_string()),
-            ),
+            file.session_max_minutes,
             12 * 60,
-            MINUTES,
         )?;
-        let offer_hold = span(
-            "TEILHABE_OFFER_HOLD_HOURS",
-            get(
-                "TEILHABE_OFFER_HOLD_HOURS",
-                file.offer_hold_hours.map(|n| n.to_string()),
-            ),
-            24,
-            HOURS,
-        )?;
-        let reminder_before = span(
-            "TEILHABE_REMINDER_HOURS",
-            get(
-                "TEILHABE_REMINDER_HOURS",
-                file.reminder_hours.map(|n| n.to_string()),
-            ),
-            48,
-            HOURS,
-        )?;
+        let offer_hold = span("TEILHABE_OFFER_HOLD_HOURS", file.offer_hold_hours, 24)?;
+        let reminder_before = span("TEILHABE_REMINDER_HOURS", file.reminder_hours, 48)?;
         let volunteer_min_notice = span(
             "TEILHABE_VOLUNTEER_NOTICE_HOURS",
-            get(
-                "TEILHABE_VOLUNTEER_NOTICE_HOURS",
-                file.volunteer_notice_hours.map(|n| n.to_string()),
-            ),
+            file.volunteer_notice_hours,
             48,
-            HOURS,
         )?;
-        let retention = span(
-            "TEILHABE_RETENTION_DAYS",
-            get(
-                "TEILHABE_RETENTION_DAYS",
-                file.retention_days.map(|n| n.to_string()),
-            ),
-            90,
-            DAYS,
-        )?;
-        let feedback_code_valid = span(
-            "TEILHABE_FEEDBACK_CODE_DAYS",
-            get(
-                "TEILHABE_FEEDBACK_CODE_DAYS",
-                file.feedback_code_days.map(|n| n.to_string()),
-            ),
-            14,
-            DAYS,
-        )?;
-        let page_cache_ttl = seconds_within(
+        let retention = span("TEILHABE_RETENTION_DAYS", file.retention_days, 90)?;
+        let feedback_code_valid = span("TEILHABE_FEEDBACK_CODE_DAYS", file.feedback_code_days, 14)?;
+        // Seconds within `allowed` (`range` says it in words).
+        let seconds = |name: &str,
+                       from_file: Option<u64>,
+                       default: u64,
+                       allowed: std::ops::RangeInclusive<u64>,
+                       range: &str| {
+            let expected = format!("a number of seconds from {range}");
+            whole(name, from_file, default, allowed, &expected).map(Duration::from_secs)
+        };
+        let page_cache_ttl = seconds(
             "TEILHABE_PAGE_CACHE_SECONDS",
-            get(
-                "TEILHABE_PAGE_CACHE_SECONDS",
-                file.page_cache_seconds.map(|n| n.to_string()),
-            ),
+            file.page_cache_seconds,
             5,
             0..=3600,
             "0 (off) to 3600",
         )?;
         // The warning shows 20 seconds before the reset, so shorter spans make no sense.
-        let kiosk_idle = seconds_within(
+        let kiosk_idle = seconds(
             "TEILHABE_KIOSK_IDLE_SECONDS",
-            get(
-                "TEILHABE_KIOSK_IDLE_SECONDS",
-                file.kiosk_idle_seconds.map(|n| n.to_string()),
-            ),
+            file.kiosk_idle_seconds,
             120,
             30..=3600,
             "30 to 3600",
         )?;
-        let rate_limits = match get("TEILHABE_RATE_LIMITS", file.rate_limits) {
-            None => true,
-            Some(raw) => parse_bool("TEILHABE_RATE_LIMITS", &raw)?,
-        };
-        let background_jobs = match get("TEILHABE_BACKGROUND_JOBS", file.background_jobs) {
-            None => true,
-            Some(raw) => parse_bool("TEILHABE_BACKGROUND_JOBS", &raw)?,
-        };
-        let job_interval = seconds_within(
+        let rate_limits = flag("TEILHABE_RATE_LIMITS", file.rate_limits)?;
+        let background_jobs = flag("TEILHABE_BACKGROUND_JOBS", file.background_jobs)?;
+        let job_interval = seconds(
             "TEILHABE_JOB_INTERVAL_SECONDS",
-            get(
-                "TEILHABE_JOB_INTERVAL_SECONDS",
-                file.job_interval_seconds.map(|n| n.to_string()),
-            ),
+            file.job_interval_seconds,
             60,
             1..=3600,
             "1 to 3600",
@@ -581,43 +445,6 @@ impl Settings {
     }
 }
 
-/// An address or a network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Network {
-    base: std::net::IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let (addr, prefix) = match raw.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().ok()?)),
-            None => (raw, None),
-        };
-        let base = addr.parse::<std::net::IpAddr>().ok()?.to_canonical();
-        let bits = if base.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(bits);
-        (prefix <= bits).then_some(Self { base, prefix })
-    }
-
-    pub fn contains(&self, addr: std::net::IpAddr) -> bool {
-        use std::net::IpAddr;
-        let masked = |value: u128, bits: u32| {
-            let host_bits = bits - u32::from(self.prefix);
-            value.checked_shr(host_bits).unwrap_or(0)
-        };
-        match (self.base, addr.to_canonical()) {
-            (IpAddr::V4(base), IpAddr::V4(addr)) => {
-                masked(u32::from(base).into(), 32) == masked(u32::from(addr).into(), 32)
-            }
-            (IpAddr::V6(base), IpAddr::V6(addr)) => {
-                masked(u128::from(base), 128) == masked(u128::from(addr), 128)
-            }
-            _ => false,
-        }
-    }
-}
-
 /// The optional `teilhabe.toml`; every key mirrors an environment variable or a contact block.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -662,26 +489,6 @@ fn read_file(path: &Path, required: bool) -> Result<Option<FileConfig>, ConfigEr
     toml::from_str(&text)
         .map(Some)
         .map_err(|e| ConfigError::new(setting(), e.message().to_owned()))
-}
-
-/// A number of seconds within `allowed` (`range` says it in words), or `default` when not set.
-fn seconds_within(
-    setting: &str,
-    raw: Option<String>,
-    default: u64,
-    allowed: std::ops::RangeInclusive<u64>,
-    range: &str,
-) -> Result<Duration, ConfigError> {
-    let Some(raw) = raw else {
-        return Ok(Duration::from_secs(default));
-    };
-    match raw.trim().parse::<u64>() {
-        Ok(n) if allowed.contains(&n) => Ok(Duration::from_secs(n)),
-        _ => Err(ConfigError::new(
-            setting,
-            format!("'{raw}' is not a number of seconds from {range}"),
-        )),
-    }
 }
 
 fn parse_bool(setting: &str, raw: &str) -> Result<bool, ConfigError> {

@@ -30,14 +30,14 @@ use meilisearch_sdk::search::{
     FederationOptions, MatchingStrategies, MergeFacets, SearchQuery as MeiliSearchQuery,
     SearchResult, Selectors,
 };
-use meilisearch_sdk::settings::{
-    FacetSortValue, FacetingSettings, LocalizedAttributes, MinWordSizeForTypos, PaginationSetting,
-    Settings, TypoToleranceSettings,
-};
 use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+mod settings;
+
+use settings::{FACETS, MAX_TOTAL_HITS, WORD_LOCALES, settings, settings_match};
 
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
@@ -53,37 +53,11 @@ const CROP_WORDS: usize = 28;
 const MAX_PER_PAGE: u32 = 100;
 /// Meilisearch reads at most 10 words itself; this only bounds the request size.
 const MAX_QUERY_CHARS: usize = 1_000;
-/// `totalHits` is exact up to this many matches.
-const MAX_TOTAL_HITS: usize = 1_000_000;
 const TASK_POLL: Duration = Duration::from_millis(25);
 /// Document writes: a batch of 2,000 proposals takes well under a second.
 const TASK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Changed settings make Meilisearch re-index every document; 100,000 proposals take minutes.
 const SETTINGS_TIMEOUT: Duration = Duration::from_secs(600);
-const SEPARATORS: [&str; 6] = ["<", ">", "|", "=", "~", "^"];
-const FACETS: [&str; 3] = ["category", "district", "status"];
-/// Whole-word fields; the query is read the same way (see the module comment). English has no
-/// segmenter and no special normalisation, so this means: Latin words, lower-cased, no accents.
-const WORD_LOCALES: [&str; 1] = ["eng"];
-const WORD_FIELDS: [&str; 5] = ["title", "text", "answer", "folded", "stems"];
-const PART_FIELDS: [&str; 1] = ["parts"];
-/// Searchable in this order: an attribute earlier in the list ranks higher, so the title is
-/// boosted and the stems, which match every form of a word, count least.
-const SEARCHABLE: [&str; 6] = ["title", "text", "answer", "parts", "folded", "stems"];
-/// What the server may return at all; the copies made for matching (`parts`, `folded`, `stems`)
-/// are not displayed.
-const DISPLAYED: [&str; 10] = [
-    "id",
-    "title",
-    "text",
-    "answer",
-    "category",
-    "district",
-    "status",
-    "supports",
-    "created_at",
-    "created_at_exact",
-];
 /// What a hit needs besides the formatted snippet.
 const RETRIEVE: [&str; 7] = [
     "id",
@@ -220,66 +194,6 @@ impl std::fmt::Debug for MeilisearchIndex {
         f.debug_struct("MeilisearchIndex")
             .field("index", &self.index.uid)
             .finish()
-    }
-}
-
-/// The settings the portal applies itself; an operator sets nothing by hand.
-pub fn settings() -> Settings {
-    Settings::new()
-        .with_searchable_attributes(SEARCHABLE)
-        .with_displayed_attributes(DISPLAYED)
-        .with_filterable_attributes(FACETS)
-        // Not word boundaries by default: "<b>Wichtig</b>" would be the word "b>wichtig".
-        .with_separation_tokens(SEPARATORS)
-        .with_sortable_attributes(["created_at", "supports"])
-        .with_typo_tolerance(TypoToleranceSettings {
-            enabled: Some(true),
-            min_word_size_for_typos: Some(MinWordSizeForTypos {
-                one_typo: Some(5),
-                two_typos: Some(9),
-            }),
-            ..Default::default()
-        })
-        .with_pagination(PaginationSetting {
-            max_total_hits: MAX_TOTAL_HITS,
-        })
-        .with_faceting(FacetingSettings {
-            max_values_per_facet: 100,
-            sort_facet_values_by: Some(
-                [("*".to_string(), FacetSortValue::Count)]
-                    .into_iter()
-                    .collect(),
-            ),
-        })
-        // Fixed locales instead of guessing the language per document (unreliable for short
-        // titles); see the module comment for why the text is read twice.
-        .with_localized_attributes([
-            LocalizedAttributes {
-                locales: vec!["deu".to_string()],
-                attribute_patterns: PART_FIELDS.iter().map(|f| f.to_string()).collect(),
-            },
-            LocalizedAttributes {
-                locales: WORD_LOCALES.iter().map(|l| l.to_string()).collect(),
-                attribute_patterns: WORD_FIELDS.iter().map(|f| f.to_string()).collect(),
-            },
-        ])
-}
-
-/// Whether the server's settings already hold everything `wanted` sets. Lists whose order carries
-/// no meaning (filterable and sortable fields, locales) are compared as sets.
-fn settings_match(wanted: &Value, current: &Value, key: &str) -> bool {
-    match (wanted, current) {
-        (Value::Null, _) => true,
-        (Value::Object(w), Value::Object(c)) => w
-            .iter()
-            .all(|(k, v)| settings_match(v, c.get(k).unwrap_or(&Value::Null), k)),
-        (Value::Array(w), Value::Array(c)) if key == "searchableAttributes" => w == c,
-        (Value::Array(w), Value::Array(c)) => {
-            w.len() == c.len()
-                && w.iter()
-                    .all(|wv| c.iter().any(|cv| settings_match(wv, cv, key)))
-        }
-        (w, c) => w == c,
     }
 }
 
@@ -702,20 +616,6 @@ impl ProposalIndex for MeilisearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::allowed_typos;
-
-    /// A change to `allowed_typos` must be mirrored in the Meilisearch settings.
-    #[test]
-    fn typo_settings_match_the_contract() {
-        let typo = settings().typo_tolerance.unwrap();
-        let sizes = typo.min_word_size_for_typos.unwrap();
-        let one = "a".repeat(sizes.one_typo.unwrap() as usize);
-        let two = "a".repeat(sizes.two_typos.unwrap() as usize);
-        assert_eq!(allowed_typos(&one[1..]), 0);
-        assert_eq!(allowed_typos(&one), 1);
-        assert_eq!(allowed_typos(&two[1..]), 1);
-        assert_eq!(allowed_typos(&two), 2);
-    }
 
     #[test]
     fn markers_split_into_parts_and_are_stripped_from_input() {
@@ -739,39 +639,6 @@ mod tests {
         assert_eq!(plain_query("-Glasfaser --x - y"), "Glasfaser x y");
         assert_eq!(plain_query("Große Straße"), "Grosse Strasse");
         assert_eq!(plain_query("  \" - \" "), "");
-    }
-
-    #[test]
-    fn settings_compare_as_the_server_returns_them() {
-        let wanted = serde_json::to_value(settings()).unwrap();
-        let mut current = wanted.clone();
-        // The server lists filterable fields in its own order and adds defaults.
-        current["filterableAttributes"] = serde_json::json!(["status", "district", "category"]);
-        current["stopWords"] = serde_json::json!([]);
-        assert!(settings_match(&wanted, &current, ""));
-        // The order of searchable fields is the ranking: it must match.
-        current["searchableAttributes"] =
-            serde_json::json!(["text", "title", "answer", "parts", "folded"]);
-        assert!(!settings_match(&wanted, &current, ""));
-        // An index set up by an earlier version, without the stems: its documents lack them, so
-        // the settings must differ, which makes the indexer apply them and rebuild the index.
-        let mut earlier = wanted.clone();
-        earlier["searchableAttributes"] =
-            serde_json::json!(["title", "text", "answer", "parts", "folded"]);
-        earlier["displayedAttributes"] = serde_json::json!(["*"]);
-        earlier["localizedAttributes"][1]["attributePatterns"] =
-            serde_json::json!(["title", "text", "answer", "folded"]);
-        assert!(!settings_match(&wanted, &earlier, ""));
-        earlier["searchableAttributes"] = wanted["searchableAttributes"].clone();
-        assert!(
-            !settings_match(&wanted, &earlier, ""),
-            "the stems also need their locale"
-        );
-        // Meilisearch's defaults (as after a write re-created a deleted index).
-        let defaults = serde_json::json!({
-            "searchableAttributes": ["*"], "filterableAttributes": [], "localizedAttributes": null
-        });
-        assert!(!settings_match(&wanted, &defaults, ""));
     }
 
     #[test]
