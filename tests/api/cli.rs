@@ -235,12 +235,26 @@ fn reindex_makes_every_page_of_proposals_searchable() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    run(&["seed-bulk", "--courses", "0", "--dates", "0", "--proposals", "4501"]);
-    let rebuilt = run(&["reindex"]);
-    assert!(
-        rebuilt.contains("rebuilt: 4501 proposals searchable"),
-        "{rebuilt}"
-    );
+    let searchable = |out: String| -> usize {
+        let count = out
+            .split("rebuilt: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap_or_else(|| panic!("a count in {out}"));
+        count.parse().unwrap()
+    };
+    run(&["seed-demo"]);
+    let demo = searchable(run(&["reindex"]));
+    run(&[
+        "seed-bulk",
+        "--courses",
+        "0",
+        "--dates",
+        "0",
+        "--proposals",
+        "4501",
+    ]);
+    assert_eq!(searchable(run(&["reindex"])), demo + 4501);
 }
 
 #[test]

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    NotSet, QueryOrder, QuerySelect, Set,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
@@ -104,7 +104,11 @@ fn check_bookable(
     Ok(())
 }
 
-/// What a booking checks under the date's lock besides the date itself.
+/// What a booking checks under the date's lock besides the date itself, in one query.
+///
+/// It is a statement of its own after the lock, not part of the locking one: on PostgreSQL a statement
+/// sees the data as it was when it started, so counts read alongside `FOR UPDATE` would miss what the
+/// transactions it waited for had committed (tested by the concurrent-booking tests).
 #[derive(Debug, FromQueryResult)]
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
@@ -114,19 +118,10 @@ struct BookingFacts {
     same_address: i64,
 }
 
-/// The date row, locked, with the facts a booking checks: one statement under the lock instead of two.
-#[derive(Debug, FromQueryResult)]
-struct LockedDate {
-    #[sea_orm(nested)]
-    date: offer_date::Model,
-    #[sea_orm(nested)]
-    facts: BookingFacts,
-}
-
-impl LockedDate {
-    async fn lock(
+impl BookingFacts {
+    async fn of(
         txn: &DatabaseTransaction,
-        date_id: i32,
+        date: &offer_date::Model,
         email: Option<&crate::domain::Email>,
     ) -> Result<Self, BookingError> {
         let cancelled = BookingStatus::Cancelled;
@@ -143,32 +138,28 @@ impl LockedDate {
                     .cond_where(cond),
             )
         };
-        // The subqueries read other tables; `FOR UPDATE` locks only the date's row.
-        offer_date::Entity::find_by_id(date_id)
+        let select = Query::select()
             .expr_as(
                 scalar(
                     Query::select()
-                        .column((offer::Entity, offer::Column::Status))
+                        .column(offer::Column::Status)
                         .from(offer::Entity)
-                        .and_where(
-                            Expr::col((offer::Entity, offer::Column::Id))
-                                .equals((offer_date::Entity, offer_date::Column::OfferId)),
-                        ),
+                        .and_where(offer::Column::Id.eq(date.offer_id)),
                 ),
                 "offer_status",
             )
-            .expr_as(bookings_where(waiting_on(date_id)), "waiting")
+            .expr_as(bookings_where(waiting_on(date.id)), "waiting")
             .expr_as(
                 bookings_where(
                     Condition::all()
-                        .add(booking::Column::DateId.eq(date_id))
+                        .add(booking::Column::DateId.eq(date.id))
                         .add(booking::Column::Email.eq(email))
                         .add(booking::Column::Status.ne(cancelled)),
                 ),
                 "same_address",
             )
-            .lock_exclusive()
-            .into_model::<LockedDate>()
+            .to_owned();
+        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
             .one(txn)
             .await?
             .ok_or(BookingError::DateNotFound)
@@ -263,10 +254,10 @@ impl Desk {
             None => None,
         };
         // The lock is held until the commit and every booking of this date waits for it, so the
-        // statements under it are few: one reads the row with everything else to check.
+        // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
-        let LockedDate { date, facts } =
-            LockedDate::lock(&txn, date_id, request.email.as_ref()).await?;
+        let date = lock_date(&txn, date_id).await?;
+        let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
         let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
         check_bookable(&date, offer_status, now)?;
         if places > date.max_places_per_booking {
