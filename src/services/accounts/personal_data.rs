@@ -17,7 +17,7 @@ use crate::{
     mail::compose::BookingMail,
     services::{
         audit,
-        booking::{BookingError, Desk},
+        booking::{BookingError, Desk, anonymise_bookings},
     },
 };
 
@@ -189,16 +189,7 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
                 Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
             }
         }
-        booking::Entity::update_many()
-            .col_expr(booking::Column::Name, Expr::value(""))
-            .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
-            .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
-            .col_expr(
-                booking::Column::ManageToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
-            .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+        anonymise_bookings(now)
             .filter(
                 booking::Column::UserId
                     .eq(user_id)
@@ -209,11 +200,11 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         barrier_report::Entity::update_many()
             .col_expr(
                 barrier_report::Column::ContactName,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .col_expr(
                 barrier_report::Column::ContactEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
             .exec(&txn)
@@ -226,11 +217,11 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         proposal::Entity::update_many()
             .col_expr(
                 proposal::Column::AuthorEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .col_expr(
                 proposal::Column::Contact,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .filter(
                 proposal::Column::AuthorUserId
