@@ -28,43 +28,16 @@ impl Composer {
         kind: &str,
         path: &str,
     ) -> anyhow::Result<OutgoingMail> {
-        self.render_notice(lang, to, kind, path, &HashMap::new(), None, None)
+        self.notice(lang, to, kind, path, &HashMap::new(), None, None)
     }
 }
 
 impl Composer {
     /// A short notice with one link: `kind` selects `mail-<kind>-subject`, `-intro`, `-action` and
     /// `-outro`, which may use `args`; `details` (a moderator's note, an official answer) is quoted
-    /// as written.
+    /// as written; `unsubscribe_path`, for something the person follows, adds a link to stop following.
+    #[allow(clippy::too_many_arguments)]
     pub fn notice(
-        &self,
-        lang: Language,
-        to: &Email,
-        kind: &str,
-        path: &str,
-        args: &HashMap<Cow<'static, str>, FluentValue<'static>>,
-        details: Option<&str>,
-    ) -> anyhow::Result<OutgoingMail> {
-        self.render_notice(lang, to, kind, path, args, details, None)
-    }
-
-    /// A notice about something the person follows, with a link to stop following.
-    #[allow(clippy::too_many_arguments)]
-    pub fn notice_with_unsubscribe(
-        &self,
-        lang: Language,
-        to: &Email,
-        kind: &str,
-        path: &str,
-        args: &HashMap<Cow<'static, str>, FluentValue<'static>>,
-        details: Option<&str>,
-        unsubscribe_path: &str,
-    ) -> anyhow::Result<OutgoingMail> {
-        self.render_notice(lang, to, kind, path, args, details, Some(unsubscribe_path))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn render_notice(
         &self,
         lang: Language,
         to: &Email,

@@ -141,6 +141,19 @@ pub async fn seed(
         })
     };
 
+    // Venues and accounts name their organisation by slug; it must be one of the file's.
+    let check_organisation = |path: &Path, line: u64, slug: &str| -> Result<String, CsvError> {
+        if org_rows.iter().any(|o| o.value.slug == slug) {
+            return Ok(slug.to_owned());
+        }
+        Err(CsvError::Field {
+            path: path.to_owned(),
+            line,
+            field: "organisation".into(),
+            problem: format!("no organisation '{slug}'"),
+        })
+    };
+
     let now = Utc::now();
     let mut organisations = Vec::new();
     for row in &org_rows {
@@ -173,15 +186,7 @@ pub async fn seed(
         let r = &row.value;
         let slug = Slug::parse(&r.slug)
             .map_err(|_| row.field_error(&venue_path, "slug", "is not a valid slug"))?;
-        if !org_rows.iter().any(|o| o.value.slug == r.organisation) {
-            return Err(row
-                .field_error(
-                    &venue_path,
-                    "organisation",
-                    format!("no organisation '{}'", r.organisation),
-                )
-                .into());
-        }
+        check_organisation(&venue_path, row.line, &r.organisation)?;
         if r.postal_code.len() != 5 || !r.postal_code.chars().all(|c| c.is_ascii_digit()) {
             return Err(row
                 .field_error(&venue_path, "postal_code", "must be five digits")
@@ -223,16 +228,7 @@ pub async fn seed(
         })?;
         let organisation = match r.organisation.as_str() {
             "" => None,
-            slug if org_rows.iter().any(|o| o.value.slug == slug) => Some(slug.to_owned()),
-            other => {
-                return Err(row
-                    .field_error(
-                        &user_path,
-                        "organisation",
-                        format!("no organisation '{other}'"),
-                    )
-                    .into());
-            }
+            slug => Some(check_organisation(&user_path, row.line, slug)?),
         };
         let district = match r.district.as_str() {
             "" => None,

@@ -378,6 +378,7 @@ impl AlertDesk {
             &format!("/benachrichtigung/{page}/{token}"),
             &args,
             Some(&description.join("\n")),
+            None,
         )?;
         mail::enqueue(txn, mail).await?;
         Ok(())

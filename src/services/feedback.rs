@@ -358,6 +358,7 @@ impl FeedbackDesk {
                     &format!("/rueckmeldung/{token}"),
                     &args,
                     None,
+                    None,
                 )?;
                 mail::enqueue(&txn, message).await?;
                 mailed += 1;

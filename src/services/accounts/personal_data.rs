@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use serde_json::json;
 
@@ -17,7 +17,7 @@ use crate::{
     mail::compose::BookingMail,
     services::{
         audit,
-        booking::{BookingError, Desk},
+        booking::{BookingError, Desk, anonymise_bookings},
     },
 };
 
@@ -26,81 +26,66 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
     let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(json!({}));
     };
-    let roles: Vec<_> = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| json!({ "role": r.role, "organisation_id": r.organisation_id, "district": r.district_key, "since": r.created_at }))
-        .collect();
-    let reports: Vec<_> = barrier_report::Entity::find()
-        .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| json!({ "page": r.page_url, "description": r.description, "name": r.contact_name, "created_at": r.created_at }))
-        .collect();
-    let proposals: Vec<_> = proposal::Entity::find()
-        .filter(
-            proposal::Column::AuthorUserId
-                .eq(user_id)
-                .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }))
-        .collect();
-    let supports: Vec<_> = proposal_support::Entity::find()
-        .filter(proposal_support::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| json!({ "proposal_id": s.proposal_id, "since": s.created_at }))
-        .collect();
-    let follows: Vec<_> = proposal_follow::Entity::find()
-        .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| json!({ "proposal_id": f.proposal_id, "confirmed_at": f.confirmed_at }))
-        .collect();
-    let alerts: Vec<_> = course_alert::Entity::find()
-        .filter(
-            course_alert::Column::UserId
-                .eq(user_id)
-                .or(course_alert::Column::Email.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }))
-        .collect();
-    let bookings: Vec<_> = booking::Entity::find()
-        .filter(
-            booking::Column::UserId
-                .eq(user_id)
-                .or(booking::Column::Email.eq(found.email.as_str())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }))
-        .collect();
-    let signups: Vec<_> = volunteer_signup::Entity::find()
-        .filter(volunteer_signup::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| json!({ "session_id": s.shift_id, "status": s.status, "signed_up_at": s.signed_up_at, "withdrawn_at": s.withdrawn_at }))
-        .collect();
-    let hours: Vec<_> = volunteer_hours::Entity::find()
-        .filter(volunteer_hours::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| json!({ "session_id": h.shift_id, "from": h.started_at, "to": h.ended_at, "minutes": h.minutes, "status": h.status }))
-        .collect();
+    let roles = listed::<user_role::Entity>(
+        db,
+        user_role::Column::UserId.eq(user_id),
+        |r| json!({ "role": r.role, "organisation_id": r.organisation_id, "district": r.district_key, "since": r.created_at }),
+    )
+    .await?;
+    let reports = listed::<barrier_report::Entity>(
+        db,
+        barrier_report::Column::ContactEmail.eq(found.email.as_str()),
+        |r| json!({ "page": r.page_url, "description": r.description, "name": r.contact_name, "created_at": r.created_at }),
+    )
+    .await?;
+    let proposals = listed::<proposal::Entity>(
+        db,
+        proposal::Column::AuthorUserId
+            .eq(user_id)
+            .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
+        |p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }),
+    )
+    .await?;
+    let supports = listed::<proposal_support::Entity>(
+        db,
+        proposal_support::Column::UserId.eq(user_id),
+        |s| json!({ "proposal_id": s.proposal_id, "since": s.created_at }),
+    )
+    .await?;
+    let follows = listed::<proposal_follow::Entity>(
+        db,
+        proposal_follow::Column::Email.eq(found.email.as_str()),
+        |f| json!({ "proposal_id": f.proposal_id, "confirmed_at": f.confirmed_at }),
+    )
+    .await?;
+    let alerts = listed::<course_alert::Entity>(
+        db,
+        course_alert::Column::UserId
+            .eq(user_id)
+            .or(course_alert::Column::Email.eq(found.email.as_str())),
+        |a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }),
+    )
+    .await?;
+    let bookings = listed::<booking::Entity>(
+        db,
+        booking::Column::UserId
+            .eq(user_id)
+            .or(booking::Column::Email.eq(found.email.as_str())),
+        |b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }),
+    )
+    .await?;
+    let signups = listed::<volunteer_signup::Entity>(
+        db,
+        volunteer_signup::Column::UserId.eq(user_id),
+        |s| json!({ "session_id": s.shift_id, "status": s.status, "signed_up_at": s.signed_up_at, "withdrawn_at": s.withdrawn_at }),
+    )
+    .await?;
+    let hours = listed::<volunteer_hours::Entity>(
+        db,
+        volunteer_hours::Column::UserId.eq(user_id),
+        |h| json!({ "session_id": h.shift_id, "from": h.started_at, "to": h.ended_at, "minutes": h.minutes, "status": h.status }),
+    )
+    .await?;
     let feed = volunteer_feed::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -125,6 +110,21 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         "volunteer_calendar_feed": feed,
         "exported_at": Utc::now(),
     }))
+}
+
+/// The rows of `E` that `filter` selects, each as the download shows it.
+async fn listed<E: EntityTrait>(
+    db: &DatabaseConnection,
+    filter: impl IntoCondition,
+    show: impl Fn(E::Model) -> serde_json::Value,
+) -> Result<Vec<serde_json::Value>, DbErr> {
+    Ok(E::find()
+        .filter(filter)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(show)
+        .collect())
 }
 
 /// The person's bookings (made signed in or with the account's address) that deleting the account
@@ -189,16 +189,7 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
                 Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
             }
         }
-        booking::Entity::update_many()
-            .col_expr(booking::Column::Name, Expr::value(""))
-            .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
-            .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
-            .col_expr(
-                booking::Column::ManageToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
-            .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+        anonymise_bookings(now)
             .filter(
                 booking::Column::UserId
                     .eq(user_id)
@@ -209,11 +200,11 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         barrier_report::Entity::update_many()
             .col_expr(
                 barrier_report::Column::ContactName,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .col_expr(
                 barrier_report::Column::ContactEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
             .exec(&txn)
@@ -226,11 +217,11 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
         proposal::Entity::update_many()
             .col_expr(
                 proposal::Column::AuthorEmail,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .col_expr(
                 proposal::Column::Contact,
-                sea_orm::sea_query::Expr::value(Option::<String>::None),
+                Expr::value(Option::<String>::None),
             )
             .filter(
                 proposal::Column::AuthorUserId

@@ -7,7 +7,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 
-use super::{BookingError, Desk, active_bookings, lock_date};
+use super::{BookingError, Desk, active_bookings, anonymise_bookings, lock_date};
 use crate::{
     db::{
         begin_write,
@@ -290,16 +290,7 @@ impl Desk {
             .await?;
         let mut total = 0;
         for chunk in old_dates.chunks(500) {
-            total += booking::Entity::update_many()
-                .col_expr(booking::Column::Name, Expr::value(""))
-                .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
-                .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
-                .col_expr(
-                    booking::Column::ManageToken,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
-                .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+            total += anonymise_bookings(now)
                 .filter(booking::Column::DateId.is_in(chunk.to_vec()))
                 .filter(booking::Column::AnonymisedAt.is_null())
                 .exec(&self.db)

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, UpdateMany,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 
@@ -352,12 +352,7 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        let date = catalogue::date(txn, booking.date_id, now)
-            .await?
-            .ok_or(BookingError::DateNotFound)?
-            .date;
-        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
-        self.notify_about(txn, kind, booking, &date, &sessions, now, task_without_mail)
+        self.send(txn, kind, booking, None, now, task_without_mail)
             .await
     }
 
@@ -372,62 +367,29 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        let date = catalogue::date(txn, booking.date_id, now)
-            .await?
-            .ok_or(BookingError::DateNotFound)?
-            .date;
-        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
-        let session = sessions.iter().find(|s| s.date_id == session_id);
-        self.send(
-            txn,
-            kind,
-            booking,
-            (&date, &sessions, session),
-            now,
-            task_without_mail,
-        )
-        .await
+        self.send(txn, kind, booking, Some(session_id), now, task_without_mail)
+            .await
     }
 
-    /// [`Self::notify`] with the date's details already at hand.
-    #[allow(clippy::too_many_arguments)]
-    async fn notify_about(
-        &self,
-        txn: &DatabaseTransaction,
-        kind: BookingMail,
-        booking: &booking::Model,
-        date: &catalogue::DateSummary,
-        sessions: &[catalogue::DateSummary],
-        now: DateTime<Utc>,
-        task_without_mail: bool,
-    ) -> Result<(), BookingError> {
-        self.send(
-            txn,
-            kind,
-            booking,
-            (date, sessions, None),
-            now,
-            task_without_mail,
-        )
-        .await
-    }
-
+    /// [`Self::notify`] and [`Self::notify_session`]: the mail names the session `session_id` if given.
     async fn send(
         &self,
         txn: &DatabaseTransaction,
         kind: BookingMail,
         booking: &booking::Model,
-        (date, sessions, session): (
-            &catalogue::DateSummary,
-            &[catalogue::DateSummary],
-            Option<&catalogue::DateSummary>,
-        ),
+        session_id: Option<i32>,
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
+        let date = catalogue::date(txn, booking.date_id, now)
+            .await?
+            .ok_or(BookingError::DateNotFound)?
+            .date;
+        let sessions = catalogue::sessions_of(txn, date.date_id).await?;
+        let session = session_id.and_then(|id| sessions.iter().find(|s| s.date_id == id));
         match self
             .composer
-            .booking_about(kind, booking, date, sessions, session)?
+            .booking_about(kind, booking, &date, &sessions, session)?
         {
             Some(mail) => mail::enqueue(txn, mail).await?,
             None if task_without_mail => {
@@ -493,16 +455,10 @@ impl Desk {
         let Some(withdrawn) = found.status.cancel() else {
             return Err(BookingError::AlreadyCancelled);
         };
-        let changed = booking::Entity::update_many()
-            .col_expr(booking::Column::Status, Expr::value(withdrawn))
-            .col_expr(
-                booking::Column::OfferedPlaces,
-                Expr::value(Option::<i32>::None),
-            )
-            .col_expr(
-                booking::Column::OfferExpiresAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
+        let changed = without_offer(
+            booking::Entity::update_many()
+                .col_expr(booking::Column::Status, Expr::value(withdrawn)),
+        );
         if !change_from(txn, &found, changed).await? {
             return Err(BookingError::AlreadyCancelled);
         }
@@ -581,6 +537,34 @@ async fn set_booked(txn: &DatabaseTransaction, date_id: i32, booked: i32) -> Res
         .exec(txn)
         .await
         .map(drop)
+}
+
+/// Anonymises the bookings the caller filters: name and contacts go, counts and attendance stay. The one
+/// rule for the retention job and for deleting an account.
+pub(crate) fn anonymise_bookings(now: DateTime<Utc>) -> UpdateMany<booking::Entity> {
+    booking::Entity::update_many()
+        .col_expr(booking::Column::Name, Expr::value(""))
+        .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
+        .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
+        .col_expr(
+            booking::Column::ManageToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))
+        .col_expr(booking::Column::AnonymisedAt, Expr::value(now))
+}
+
+/// `update` also ends the booking's offer of places: a cancelled or accepted offer is no longer open.
+fn without_offer(update: UpdateMany<booking::Entity>) -> UpdateMany<booking::Entity> {
+    update
+        .col_expr(
+            booking::Column::OfferedPlaces,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            booking::Column::OfferExpiresAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
 }
 
 /// The bookings on a date's waiting list.

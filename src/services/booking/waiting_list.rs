@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::{
     BookingError, Desk, bookable_limit, by_token, change_from, lock_and_reread, lock_date,
-    set_booked, waiting_count,
+    set_booked, waiting_count, without_offer,
 };
 use crate::{
     db::{
@@ -105,17 +105,11 @@ impl Desk {
                 .filter(booking::Column::OfferExpiresAt.gt(now))
         };
         let status = if accept {
-            let update = booking::Entity::update_many()
-                .col_expr(booking::Column::Places, Expr::value(offered))
-                .col_expr(booking::Column::Status, Expr::value(promoted))
-                .col_expr(
-                    booking::Column::OfferedPlaces,
-                    Expr::value(Option::<i32>::None),
-                )
-                .col_expr(
-                    booking::Column::OfferExpiresAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                );
+            let update = without_offer(
+                booking::Entity::update_many()
+                    .col_expr(booking::Column::Places, Expr::value(offered))
+                    .col_expr(booking::Column::Status, Expr::value(promoted)),
+            );
             if !change_from(&txn, &found, open(update)).await? {
                 return Err(BookingError::NoOpenOffer);
             }

@@ -298,9 +298,9 @@ impl ProposalDesk {
             Some(token) => format!("/vorschlaege/eigene/{token}"),
             None => format!("/vorschlaege/{}", model.id),
         };
-        let message = self
-            .composer
-            .notice(lang, &to, kind, &path, &self.args(model), details)?;
+        let message =
+            self.composer
+                .notice(lang, &to, kind, &path, &self.args(model), details, None)?;
         mail::enqueue(conn, message).await?;
         Ok(())
     }
@@ -330,14 +330,14 @@ impl ProposalDesk {
                     .text(lang, &format!("proposal-status-{}", model.status))
                     .into(),
             );
-            let message = self.composer.notice_with_unsubscribe(
+            let message = self.composer.notice(
                 lang,
                 &to,
                 "proposal-update",
                 &format!("/vorschlaege/{}", model.id),
                 &args,
                 details,
-                &format!("/vorschlaege/abmelden/{}", follower.token),
+                Some(&format!("/vorschlaege/abmelden/{}", follower.token)),
             )?;
             mail::enqueue(conn, message).await?;
         }

@@ -164,6 +164,7 @@ impl Supports {
             &format!("/vorschlaege/unterstuetzen/{token}"),
             &self.desk.args(model),
             None,
+            None,
         )?;
         mail::enqueue(conn, message).await?;
         Ok(())
@@ -244,6 +245,7 @@ impl Supports {
             "proposal-follow-confirm",
             &format!("/vorschlaege/folgen/{token}"),
             &self.desk.args(&model),
+            None,
             None,
         )?;
         mail::enqueue(&txn, message).await?;

@@ -216,6 +216,7 @@ impl PlanningDesk {
                 &format!("/verwaltung/einsaetze/{shift_id}"),
                 &args,
                 None,
+                None,
             )?;
             mail::enqueue(conn, mail).await?;
         }

@@ -72,6 +72,7 @@ impl ReminderDesk {
                     "/verwaltung/einsaetze",
                     &args,
                     Some(details.as_str()),
+                    None,
                 )?;
                 mail::enqueue(&txn, mail).await?;
                 sent += 1;

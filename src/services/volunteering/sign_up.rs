@@ -183,6 +183,7 @@ impl SignUpDesk {
                     &format!("/verwaltung/einsaetze/{shift_id}"),
                     &args,
                     None,
+                    None,
                 )?;
                 mail::enqueue(&txn, mail).await?;
             }
