@@ -76,7 +76,8 @@ BIN=./target/release/teilhabe
 # Wall time (s) and peak resident memory (MB) of one command, from GNU time.
 timed() {
   local report="$DATA/time.$1"; shift
-  /usr/bin/time -f '%e %M' -o "$report" "$@" >&2
+  # A failed step ends the run: figures measured after it would describe a broken set-up.
+  /usr/bin/time -f '%e %M' -o "$report" "$@" >&2 || { echo "failed: $*" >&2; return 1; }
   awk '{printf "%.1f s, %d MB peak", $1, $2 / 1024}' "$report"
 }
 $BIN seed-demo >&2

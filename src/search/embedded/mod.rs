@@ -513,7 +513,10 @@ impl ProposalIndex for EmbeddedIndex {
             writer.set_merge_policy(Box::new(NoMergePolicy));
             let mut attempt = 1;
             loop {
-                let segments = writer.index().searchable_segment_ids().map_err(index_error)?;
+                let segments = writer
+                    .index()
+                    .searchable_segment_ids()
+                    .map_err(index_error)?;
                 if segments.len() < 2 {
                     break;
                 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, UpdateMany,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
@@ -166,14 +166,6 @@ impl BookingFacts {
     }
 }
 
-/// The mails of a new booking, composed before the lock for either outcome, valid for `revision` of
-/// the date.
-struct PreparedMails {
-    revision: i32,
-    confirmed: Option<mail::OutgoingMail>,
-    waitlisted: Option<mail::OutgoingMail>,
-}
-
 /// Places a channel may fill: walk-in places are for the counter and the kiosk until they are released.
 fn bookable_limit(date: &offer_date::Model, channel: Channel, now: DateTime<Utc>) -> i32 {
     let held = match (channel, date.walk_in_release_at) {
@@ -211,48 +203,6 @@ impl Desk {
             None => None,
         };
         let places = request.places.get() as i32;
-        let cancel_token = sessions::random_token();
-        let mut new_booking = booking::Model {
-            id: 0, // given by the database on insert; no mail shows it
-            date_id,
-            user_id: request.user_id,
-            name: request.name.as_str().to_owned(),
-            email: request.email.as_ref().map(|e| e.to_string()),
-            phone: request.phone.map(|p| p.as_str().to_owned()),
-            places,
-            status: BookingStatus::Confirmed,
-            channel: request.channel.as_str().to_owned(),
-            cancel_token_hash: sessions::hash_token(&cancel_token),
-            created_at: now,
-            language: language.code().to_owned(),
-            manage_token: Some(cancel_token.clone()),
-            attendance: None,
-            offered_places: None,
-            offer_expires_at: None,
-            anonymised_at: None,
-        };
-        // Both possible mails are composed before the lock, so requests render them side by side
-        // and the lock covers only the insert of the one that applies (a rush queues on the lock).
-        let prepared = match &details {
-            Some((summary, sessions)) => Some(PreparedMails {
-                revision: summary.revision,
-                confirmed: self.composer.booking_about(
-                    BookingMail::Confirmed,
-                    &new_booking,
-                    summary,
-                    sessions,
-                    None,
-                )?,
-                waitlisted: self.composer.booking_about(
-                    BookingMail::Waitlisted,
-                    &new_booking,
-                    summary,
-                    sessions,
-                    None,
-                )?,
-            }),
-            None => None,
-        };
         // The lock is held until the commit and every booking of this date waits for it, so the
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
@@ -308,30 +258,36 @@ impl Desk {
         } else {
             BookingStatus::Waitlisted
         };
-        new_booking.status = status;
-        let mut row = booking::ActiveModel::from(new_booking).reset_all();
-        row.id = NotSet;
-        let saved = row.insert(&txn).await?;
-        match prepared {
-            Some(mails) if mails.revision == date.revision => {
-                // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-                let mail = if confirmed {
-                    mails.confirmed
-                } else {
-                    mails.waitlisted
-                };
-                if let Some(mail) = mail {
-                    mail::enqueue(&txn, mail).await?;
-                }
+        let cancel_token = sessions::random_token();
+        let saved = booking::ActiveModel {
+            date_id: Set(date_id),
+            user_id: Set(request.user_id),
+            name: Set(request.name.as_str().to_owned()),
+            email: Set(request.email.map(|e| e.to_string())),
+            phone: Set(request.phone.map(|p| p.as_str().to_owned())),
+            places: Set(places),
+            status: Set(status),
+            channel: Set(request.channel.as_str().to_owned()),
+            cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
+            manage_token: Set(Some(cancel_token.clone())),
+            language: Set(language.code().to_owned()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let kind = if confirmed {
+            BookingMail::Confirmed
+        } else {
+            BookingMail::Waitlisted
+        };
+        // Staff hand the confirmation over themselves (printed or by phone); no task needed.
+        match details {
+            Some((summary, sessions)) if summary.revision == date.revision => {
+                self.deliver(&txn, kind, &saved, (&summary, &sessions, None), now, false)
+                    .await?;
             }
-            _ => {
-                let kind = if confirmed {
-                    BookingMail::Confirmed
-                } else {
-                    BookingMail::Waitlisted
-                };
-                self.notify(&txn, kind, &saved, now, false).await?;
-            }
+            _ => self.notify(&txn, kind, &saved, now, false).await?,
         }
         txn.commit().await?;
         Ok(Booked {
@@ -387,9 +343,34 @@ impl Desk {
             .date;
         let sessions = catalogue::sessions_of(txn, date.date_id).await?;
         let session = session_id.and_then(|id| sessions.iter().find(|s| s.date_id == id));
+        self.deliver(
+            txn,
+            kind,
+            booking,
+            (&date, &sessions, session),
+            now,
+            task_without_mail,
+        )
+        .await
+    }
+
+    /// [`Self::send`] with the date, its sessions and the session named already at hand.
+    async fn deliver(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        (date, sessions, session): (
+            &catalogue::DateSummary,
+            &[catalogue::DateSummary],
+            Option<&catalogue::DateSummary>,
+        ),
+        now: DateTime<Utc>,
+        task_without_mail: bool,
+    ) -> Result<(), BookingError> {
         match self
             .composer
-            .booking_about(kind, booking, &date, &sessions, session)?
+            .booking_about(kind, booking, date, sessions, session)?
         {
             Some(mail) => mail::enqueue(txn, mail).await?,
             None if task_without_mail => {
