@@ -271,18 +271,30 @@ impl EmbeddedIndex {
         })
     }
 
-    /// Runs `change` on the writer, commits and reloads the reader, off the async workers.
-    async fn write(
+    /// Runs `work` with the writer locked, off the async workers (tantivy's writer calls block).
+    async fn with_writer<T: Send + 'static>(
         &self,
-        change: impl FnOnce(&IndexWriter, &Fields) -> Result<(), SearchError> + Send + 'static,
-    ) -> Result<(), SearchError> {
+        work: impl FnOnce(&mut IndexWriter, &Inner) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let mut writer = inner
                 .writer
                 .lock()
                 .map_err(|_| SearchError::Index("search index writer poisoned".into()))?;
-            if let Err(e) = change(&writer, &inner.fields) {
+            work(&mut writer, &inner)
+        })
+        .await
+        .map_err(|e| SearchError::Index(format!("search index task failed: {e}")))?
+    }
+
+    /// Runs `change` on the writer, commits and reloads the reader.
+    async fn write(
+        &self,
+        change: impl FnOnce(&IndexWriter, &Fields) -> Result<(), SearchError> + Send + 'static,
+    ) -> Result<(), SearchError> {
+        self.with_writer(move |writer, inner| {
+            if let Err(e) = change(writer, &inner.fields) {
                 // Drop the half-applied batch so the next commit does not publish it.
                 writer.rollback().map_err(index_error)?;
                 return Err(e);
@@ -291,7 +303,6 @@ impl EmbeddedIndex {
             inner.reader.reload().map_err(index_error)
         })
         .await
-        .map_err(|e| SearchError::Index(format!("search index task failed: {e}")))?
     }
 
     fn to_tantivy(fields: &Fields, d: &ProposalDocument) -> TantivyDocument {
@@ -504,12 +515,7 @@ impl ProposalIndex for EmbeddedIndex {
     }
 
     async fn compact(&self) -> Result<(), SearchError> {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut writer = inner
-                .writer
-                .lock()
-                .map_err(|_| SearchError::Index("search index writer poisoned".into()))?;
+        self.with_writer(|writer, inner| {
             writer.set_merge_policy(Box::new(NoMergePolicy));
             let mut attempt = 1;
             loop {
@@ -537,7 +543,6 @@ impl ProposalIndex for EmbeddedIndex {
             inner.reader.reload().map_err(index_error)
         })
         .await
-        .map_err(|e| SearchError::Index(format!("search index task failed: {e}")))?
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
