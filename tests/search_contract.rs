@@ -889,8 +889,10 @@ mod embedded_only {
         {
             let index = EmbeddedIndex::open(dir.path()).unwrap();
             index.upsert(fixture()).await.unwrap();
+            index.finish_refill().await.unwrap();
         }
         let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert!(!index.maintain().await.unwrap(), "a complete index is kept");
         assert_eq!(ids(&index, "Glasfaser").await, [2]);
         assert_eq!(search(&index, &query("")).await.total, 6);
     }
@@ -916,6 +918,7 @@ mod embedded_format {
             assert!(index.maintain().await.unwrap(), "a new index is filled");
             assert!(!index.maintain().await.unwrap(), "once");
             index.upsert(fixture()).await.unwrap();
+            index.finish_refill().await.unwrap();
         }
         {
             let index = EmbeddedIndex::open(dir.path()).unwrap();
@@ -928,6 +931,42 @@ mod embedded_format {
         assert_eq!(search(&index, &query("")).await.total, 0);
         index.upsert(fixture()).await.unwrap();
         assert_eq!(ids(&index, "Ausbau").await, [2]);
+    }
+
+    /// A start after a rebuild that a crash cut short must not take the half-filled index for
+    /// the whole: it would leave proposals unfindable until someone runs `teilhabe reindex`.
+    #[tokio::test]
+    async fn a_rebuild_cut_short_is_done_again_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let index = EmbeddedIndex::open(dir.path()).unwrap();
+            index.upsert(fixture()).await.unwrap();
+            index.finish_refill().await.unwrap();
+        }
+        {
+            let index = EmbeddedIndex::open(dir.path()).unwrap();
+            assert!(!index.maintain().await.unwrap(), "complete: kept");
+            index.clear().await.unwrap();
+            index.upsert(fixture()[..2].to_vec()).await.unwrap();
+            // The process ends here, before the rebuild's last batch.
+        }
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert!(index.maintain().await.unwrap(), "cut short: rebuilt");
+        assert_eq!(search(&index, &query("")).await.total, 0);
+    }
+
+    /// A rebuild that fails half-way (the database gone during the fill) is tried again by the
+    /// indexer's next round.
+    #[tokio::test]
+    async fn a_failed_rebuild_asks_for_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert!(index.maintain().await.unwrap(), "a new index is filled");
+        index.clear().await.unwrap();
+        index.upsert(fixture()[..2].to_vec()).await.unwrap();
+        index.abandon_refill().await;
+        assert!(index.maintain().await.unwrap(), "failed: rebuilt again");
+        assert!(!index.maintain().await.unwrap(), "once");
     }
 }
 

@@ -303,14 +303,20 @@ pub async fn rebuild(
             n
         }
         (Ok(n), None) => {
-            index.compact().await?;
+            if let Err(e) = index.finish_refill().await {
+                index.abandon_refill().await;
+                return Err(e.into());
+            }
             n
         }
         (Err(e), Some(staging)) => {
             index.abandon_rebuild(staging).await;
             return Err(e);
         }
-        (Err(e), None) => return Err(e),
+        (Err(e), None) => {
+            index.abandon_refill().await;
+            return Err(e);
+        }
     };
     // Changes made while the copy was read may have gone to the old index only.
     let changed: Vec<i64> = proposal::Entity::find()

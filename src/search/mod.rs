@@ -150,11 +150,17 @@ pub trait ProposalIndex: Send + Sync {
     /// Drops a rebuild that failed half-way.
     async fn abandon_rebuild(&self, _rebuild: Rebuild) {}
 
-    /// After a rebuild: lays the index out for searching (the embedded index merges the segments
-    /// its batches left behind, so every search walks one term dictionary instead of a dozen).
-    async fn compact(&self) -> Result<(), SearchError> {
+    /// After an in-place rebuild (`clear`, then every proposal added) has filled the index
+    /// completely: lays it out for searching (the embedded index merges the segments its batches
+    /// left behind, so every search walks one term dictionary instead of a dozen) and records
+    /// that it is complete.
+    async fn finish_refill(&self) -> Result<(), SearchError> {
         Ok(())
     }
+
+    /// An in-place rebuild failed half-way: the index holds only part of the proposals, so the
+    /// backend asks for another rebuild in the indexer's next round.
+    async fn abandon_refill(&self) {}
 }
 
 /// An index being rebuilt next to the live one.

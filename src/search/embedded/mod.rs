@@ -47,10 +47,11 @@ use super::{
 };
 /// Writer memory budget, shared by the writer threads (tantivy needs at least 15 MB per thread).
 const WRITER_MEMORY: usize = 50_000_000;
-/// How often `compact` merges again when a merge running beside it took some of its segments.
+/// How often `finish_refill` merges again when a merge running beside it took some of its segments.
 const MERGE_ATTEMPTS: u32 = 3;
-/// Written into the index directory; an index of another format (tokenisation or schema) is
-/// deleted and rebuilt from the database in the background instead of failing the start.
+/// Written into the index directory when a rebuild has filled it completely, and removed when one
+/// starts. An index without it (a rebuild cut short by a crash) or of another format (tokenisation
+/// or schema) is deleted and rebuilt from the database in the background instead of failing the start.
 const FORMAT_FILE: &str = "teilhabe-format";
 const FORMAT: &str = "2: folded umlauts, reversed stems";
 /// Stored documents are compressed in blocks, and a hit decompresses its whole block: 4 KB holds
@@ -135,6 +136,59 @@ struct Inner {
     needs_rebuild: AtomicBool,
 }
 
+impl Inner {
+    fn marker(&self) -> Option<PathBuf> {
+        self.location.as_ref().map(|dir| dir.join(FORMAT_FILE))
+    }
+
+    fn write_completeness_marker(&self) -> Result<(), SearchError> {
+        let Some(marker) = self.marker() else {
+            return Ok(());
+        };
+        std::fs::write(&marker, FORMAT)
+            .map_err(|e| SearchError::Index(format!("cannot write {}: {e}", marker.display())))
+    }
+
+    fn remove_completeness_marker(&self) -> Result<(), SearchError> {
+        let Some(marker) = self.marker() else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&marker) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(SearchError::Index(format!(
+                "cannot remove {}: {e}",
+                marker.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Merges every searchable segment into one, so each search walks one term dictionary.
+fn merge_all(writer: &mut IndexWriter) -> Result<(), SearchError> {
+    writer.set_merge_policy(Box::new(NoMergePolicy));
+    let mut attempt = 1;
+    loop {
+        let segments = writer
+            .index()
+            .searchable_segment_ids()
+            .map_err(index_error)?;
+        if segments.len() < 2 {
+            return Ok(());
+        }
+        match writer.merge(&segments).wait() {
+            Ok(_) => return Ok(()),
+            // A merge started before the rebuild replaced some of these segments while this one
+            // ran; the result was dropped, so merge what is there now.
+            Err(TantivyError::InvalidArgument(reason)) if attempt < MERGE_ATTEMPTS => {
+                tracing::debug!(%reason, attempt, "search index merge repeated");
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => return Err(index_error(e)),
+        }
+    }
+}
+
 /// A tantivy index; cheap to clone, all clones share the writer and the reader.
 #[derive(Clone)]
 pub struct EmbeddedIndex {
@@ -177,7 +231,8 @@ impl EmbeddedIndex {
                 .map_err(|_| busy())?;
             tracing::warn!(
                 location = %dir.display(),
-                "the search index has an older format; it is deleted and rebuilt from the database"
+                "the search index has an older format or its last rebuild did not finish; it is \
+                 deleted and rebuilt from the database"
             );
             let lock_name = INDEX_WRITER_LOCK.filepath.as_os_str();
             for entry in std::fs::read_dir(dir)
@@ -211,10 +266,8 @@ impl EmbeddedIndex {
         })?;
         let this = Self::from_index(index, fields, Some(dir.to_path_buf()))?;
         if rebuild {
-            std::fs::write(&marker, FORMAT).map_err(|e| {
-                SearchError::Index(format!("cannot write {}: {e}", marker.display()))
-            })?;
-            // A new index is filled from the database by the indexer's next round.
+            // A new index is filled from the database by the indexer's next round; the marker is
+            // written when that fill is complete (`finish_refill`).
             this.inner.needs_rebuild.store(true, Ordering::SeqCst);
         }
         Ok(this)
@@ -291,10 +344,10 @@ impl EmbeddedIndex {
     /// Runs `change` on the writer, commits and reloads the reader.
     async fn write(
         &self,
-        change: impl FnOnce(&IndexWriter, &Fields) -> Result<(), SearchError> + Send + 'static,
+        change: impl FnOnce(&IndexWriter, &Inner) -> Result<(), SearchError> + Send + 'static,
     ) -> Result<(), SearchError> {
         self.with_writer(move |writer, inner| {
-            if let Err(e) = change(writer, &inner.fields) {
+            if let Err(e) = change(writer, inner) {
                 // Drop the half-applied batch so the next commit does not publish it.
                 writer.rollback().map_err(index_error)?;
                 return Err(e);
@@ -468,7 +521,8 @@ impl ProposalIndex for EmbeddedIndex {
             return Ok(());
         }
         let count = documents.len();
-        self.write(move |writer, fields| {
+        self.write(move |writer, inner| {
+            let fields = &inner.fields;
             for d in &documents {
                 // A delete only affects documents added before it, so the new version survives.
                 writer.delete_term(Term::from_field_i64(fields.id, d.id));
@@ -487,9 +541,9 @@ impl ProposalIndex for EmbeddedIndex {
         if ids.is_empty() {
             return Ok(());
         }
-        self.write(move |writer, fields| {
+        self.write(move |writer, inner| {
             for id in ids {
-                writer.delete_term(Term::from_field_i64(fields.id, id));
+                writer.delete_term(Term::from_field_i64(inner.fields.id, id));
             }
             Ok(())
         })
@@ -497,10 +551,14 @@ impl ProposalIndex for EmbeddedIndex {
     }
 
     async fn clear(&self) -> Result<(), SearchError> {
-        self.write(|writer, _| {
-            // A rebuild follows: its many small segments are merged once, by `compact` at the end.
-            // Background merges meanwhile would only redo that work, and one still running when
-            // `compact` starts would merge some of the same segments and make it fail.
+        self.write(|writer, inner| {
+            // From here until `finish_refill` the index is incomplete: a start in between finds
+            // no marker and rebuilds it.
+            inner.remove_completeness_marker()?;
+            // A rebuild follows: its many small segments are merged once, by `finish_refill` at
+            // the end. Background merges meanwhile would only redo that work, and one still
+            // running when the final merge starts would merge some of the same segments and make
+            // it fail.
             writer.set_merge_policy(Box::new(NoMergePolicy));
             writer
                 .delete_all_documents()
@@ -514,35 +572,31 @@ impl ProposalIndex for EmbeddedIndex {
         Ok(self.inner.needs_rebuild.swap(false, Ordering::SeqCst))
     }
 
-    async fn compact(&self) -> Result<(), SearchError> {
+    async fn finish_refill(&self) -> Result<(), SearchError> {
         self.with_writer(|writer, inner| {
-            writer.set_merge_policy(Box::new(NoMergePolicy));
-            let mut attempt = 1;
-            loop {
-                let segments = writer
-                    .index()
-                    .searchable_segment_ids()
-                    .map_err(index_error)?;
-                if segments.len() < 2 {
-                    break;
-                }
-                match writer.merge(&segments).wait() {
-                    Ok(_) => break,
-                    // A merge started before the rebuild replaced some of these segments while
-                    // this one ran; the result was dropped, so merge what is there now.
-                    Err(TantivyError::InvalidArgument(reason)) if attempt < MERGE_ATTEMPTS => {
-                        tracing::debug!(%reason, attempt, "search index merge repeated");
-                        attempt += 1;
-                        std::thread::sleep(std::time::Duration::from_millis(200));
-                    }
-                    Err(e) => return Err(index_error(e)),
-                }
-            }
+            let merged = merge_all(writer);
+            // Background merges come back whether or not the final one worked.
             writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+            merged?;
             writer.garbage_collect_files().wait().map_err(index_error)?;
-            inner.reader.reload().map_err(index_error)
+            inner.reader.reload().map_err(index_error)?;
+            inner.write_completeness_marker()
         })
         .await
+    }
+
+    async fn abandon_refill(&self) {
+        let restored = self
+            .with_writer(|writer, _| {
+                writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+                Ok(())
+            })
+            .await;
+        if let Err(error) = restored {
+            tracing::warn!(%error, "search index merges could not be switched back on");
+        }
+        // The index holds only part of the proposals: the indexer's next round fills it again.
+        self.inner.needs_rebuild.store(true, Ordering::SeqCst);
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
