@@ -11,6 +11,16 @@ use actix_web::{
 use super::state::AppState;
 use crate::config::Network;
 
+/// Whether a bot filled in the honeypot field, which people never see (it is hidden from screen
+/// readers too). Logged with the form's name, so a wave of spam shows in the log.
+pub fn caught_in_honeypot(honeypot: &str, form: &'static str) -> bool {
+    let caught = !honeypot.is_empty();
+    if caught {
+        tracing::info!(form, "honeypot filled; submission ignored");
+    }
+    caught
+}
+
 /// The address rate limits count by: the TCP peer, or, when the peer is a trusted proxy, the nearest
 /// address in its forwarding headers that is not a trusted proxy itself. Only the right end of those
 /// headers is written by our proxies; anything further left may be made up by the client.

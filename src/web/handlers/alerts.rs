@@ -24,6 +24,7 @@ use crate::{
         errors::WebError,
         notice::{Done, see_other_done},
         page::Page,
+        spam,
         throttling::{self, Refused, Subject},
     },
 };
@@ -159,8 +160,7 @@ pub async fn signup(
     form: web::Form<AlertForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    if !form.website.is_empty() {
-        tracing::info!("course alert honeypot filled; ignored");
+    if spam::caught_in_honeypot(&form.website, "course alert") {
         return Err(WebError::NotFound);
     }
     create(&req, &page, &form).await

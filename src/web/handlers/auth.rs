@@ -13,6 +13,7 @@ use crate::{
     web::{
         errors::WebError,
         page::Page,
+        spam,
         throttling::{self, Refused, Subject},
     },
 };
@@ -203,8 +204,7 @@ pub async fn register(
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    if !form.website.is_empty() {
-        tracing::info!("registration honeypot filled; ignored");
+    if spam::caught_in_honeypot(&form.website, "registration") {
         return Ok(see_other("/registrieren/gesendet"));
     }
     let mut errors = FieldErrors::default();

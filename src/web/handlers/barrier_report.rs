@@ -8,6 +8,7 @@ use crate::{
     web::{
         errors::WebError,
         page::Page,
+        spam,
         throttling::{self, Refused, Subject},
     },
 };
@@ -55,8 +56,7 @@ pub async fn submit(
     form: web::Form<BarrierForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    if !form.website.is_empty() {
-        tracing::info!("barrier report honeypot filled; ignored");
+    if spam::caught_in_honeypot(&form.website, "barrier report") {
         return Ok(thanks_redirect());
     }
     let db = &page.state().db;

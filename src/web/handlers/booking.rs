@@ -16,6 +16,7 @@ use crate::{
     web::{
         errors::WebError,
         page::Page,
+        spam,
         throttling::{self, Refused, Subject},
     },
 };
@@ -101,8 +102,7 @@ pub async fn submit(
     let entry = date_of(&page, &slug, date_id).await?;
     let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     let form = form.into_inner();
-    if !form.website.is_empty() {
-        tracing::info!("booking honeypot filled; ignored");
+    if spam::caught_in_honeypot(&form.website, "booking") {
         return Err(WebError::NotFound);
     }
     book(&req, &page, date_id, &entry, &sessions, &form).await

@@ -15,6 +15,7 @@ use crate::{
         errors::WebError,
         handlers::see_other,
         page::Page,
+        spam,
         throttling::{self, Refused, Subject},
     },
 };
@@ -78,8 +79,7 @@ pub async fn hand_in(
     form: web::Form<HandInForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    if !form.website.is_empty() {
-        tracing::info!("proposal honeypot filled; ignored");
+    if spam::caught_in_honeypot(&form.website, "proposal") {
         return Err(WebError::NotFound);
     }
     process_hand_in(&req, &page, &form).await
