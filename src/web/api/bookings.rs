@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    error::{ApiError, ErrorCode, ErrorResponse},
+    error::{ApiError, ErrorCode, ErrorResponse, ServerErrors},
     views::{BookingCancelled, BookingCreated, BookingState, Links},
 };
 use crate::{
@@ -118,8 +118,7 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
                 "fields": [{"field": "places", "code": "error-places-zero", "message": "Buchen Sie mindestens einen Platz."}]}})),
         (status = 429, description = "Too many bookings from this address (`rate_limited`)", body = ErrorResponse,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`); nothing was stored", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn create(
@@ -199,8 +198,7 @@ pub async fn create(
         (status = 200, description = "Cancelled", body = BookingCancelled),
         (status = 404, description = "No booking for this token (`not_found`)", body = ErrorResponse),
         (status = 409, description = "The booking was already cancelled (`already_cancelled`)", body = ErrorResponse),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn cancel(

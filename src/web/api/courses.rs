@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{
-    error::{ApiError, ErrorResponse},
+    error::{ApiError, ErrorResponse, ServerErrors},
     views::{Course, CoursePage, Links},
 };
 use crate::{services::catalogue, web::state::AppState};
@@ -54,8 +54,7 @@ impl CoursesQuery {
     responses(
         (status = 200, description = "One page of courses", body = CoursePage),
         (status = 400, description = "Unreadable query string (`bad_request`)", body = ErrorResponse),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn list(

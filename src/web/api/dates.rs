@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 
 use super::{
-    error::{ApiError, ErrorResponse},
+    error::{ApiError, ErrorResponse, ServerErrors},
     views::{CourseDate, DatePage, Links},
 };
 use crate::{
@@ -41,8 +41,7 @@ use crate::{
         (status = 422, description = "A filter value is wrong (`validation_failed`); `fields` names each parameter", body = ErrorResponse,
             example = json!({"error": {"code": "validation_failed", "message": "Einige Angaben fehlen oder sind fehlerhaft.",
                 "fields": [{"field": "von", "code": "error-date-invalid", "message": "Geben Sie das Datum so ein: 24.12.2026."}]}})),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn list(
@@ -87,8 +86,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The date", body = CourseDate),
         (status = 404, description = "No such date, or its course is not published (`not_found`)", body = ErrorResponse),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn show(

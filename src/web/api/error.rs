@@ -139,6 +139,19 @@ pub struct ErrorResponse {
     pub error: ErrorDetail,
 }
 
+/// The answers any endpoint can give when the fault is not the caller's; listed in each
+/// endpoint's `responses(...)` after its own.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its description in the OpenAPI document is used
+pub enum ServerErrors {
+    /// The database cannot be reached right now (`unavailable`); nothing was stored, try again later
+    #[response(status = 503)]
+    Unavailable(ErrorResponse),
+    /// Internal error (`internal`); nothing was stored
+    #[response(status = 500)]
+    Internal(ErrorResponse),
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     body: ErrorResponse,

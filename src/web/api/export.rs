@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiError, ErrorCode, ErrorResponse};
+use super::error::{ApiError, ErrorCode, ErrorResponse, ServerErrors};
 use crate::{
     domain::Language,
     export::{self, ExportError, ExportFormat, ExportPeriod, ExportRequest, Field},
@@ -107,8 +107,7 @@ fn validation_error(translations: &Translations, problems: &[ExportError]) -> Ap
         (status = 401, description = "Missing, unknown or revoked token (`unauthorized`)", body = ErrorResponse),
         (status = 403, description = "The token's user is no admin (`forbidden`)", body = ErrorResponse),
         (status = 422, description = "A parameter is wrong (`validation_failed`), see `fields`; a period ending after today is refused", body = ErrorResponse),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn download(

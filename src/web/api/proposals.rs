@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ErrorCode, ErrorResponse};
+use super::error::{ApiError, ErrorCode, ErrorResponse, ServerErrors};
 use crate::{
     domain::{Language, proposal::ProposalSearchForm},
     search::{Facets, SearchHit},
@@ -141,8 +141,7 @@ fn hit(hit: &SearchHit, base: &str) -> ProposalHit {
         (status = 200, description = "One page of hits", body = ProposalPage),
         (status = 400, description = "Unreadable query string (`bad_request`)", body = ErrorResponse),
         (status = 422, description = "A parameter is wrong (`validation_failed`)", body = ErrorResponse),
-        (status = 503, description = "The database cannot be reached right now (`unavailable`); nothing was stored, try again later", body = ErrorResponse),
-        (status = 500, description = "Internal error (`internal`)", body = ErrorResponse),
+        ServerErrors,
     )
 )]
 pub async fn search(
