@@ -12,9 +12,8 @@
 # one after another from a fixed list and counted from zero. Prints one Markdown table row per scenario.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source benches/common.sh
 
-COURSES="${BENCH_COURSES:-1000}"
-DATES="${BENCH_DATES:-5000}"
 PROPOSALS="${BENCH_PROPOSALS:-20000}"
 REQUESTS="${BENCH_REQUESTS:-200}"
 ROUNDS="${BENCH_ROUNDS:-3}"
@@ -27,10 +26,9 @@ else
 fi
 command -v valgrind >/dev/null || apt-get install -y valgrind >/dev/null
 
-DATA="$(mktemp -d)"
+bench_environment "$PORT"
 trap 'kill "${PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"' EXIT
-export TEILHABE_DATA_DIR="$DATA" TEILHABE_BIND="127.0.0.1:$PORT" TEILHABE_DEMO=false \
-  TEILHABE_RATE_LIMITS=off TEILHABE_PAGE_CACHE_SECONDS=0 RUST_LOG=warn
+export TEILHABE_PAGE_CACHE_SECONDS=0
 unset DATABASE_URL TEILHABE_MEILISEARCH_URL
 "$BIN" seed-demo >/dev/null 2>&1
 "$BIN" seed-bulk --courses "$COURSES" --dates "$DATES" --proposals "$PROPOSALS" >/dev/null 2>&1
@@ -39,9 +37,8 @@ unset DATABASE_URL TEILHABE_MEILISEARCH_URL
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$DATA/callgrind.out" \
   "$BIN" serve >/dev/null 2>"$DATA/server.log" &
 PID=$!
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 600); do curl -fs "$BASE/health" >/dev/null && break; sleep 0.2; done
-SLUG=$(curl -fs "$BASE/api/v1/courses?per_page=1&page=500" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])')
+wait_for_health 180
+SLUG=$(course_slug)
 
 # The request lists follow benches/mixed_filters.lua and benches/proposal_queries.lua.
 python3 - "$DATA" "$REQUESTS" "$SLUG" "$BASE" <<'PY'

@@ -20,12 +20,11 @@
 # proposals or bookings runs one group of scenarios (all by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source benches/common.sh
 
 DURATION="${BENCH_DURATION:-15s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PORT="${BENCH_PORT:-18080}"
-COURSES="${BENCH_COURSES:-1000}"
-DATES="${BENCH_DATES:-5000}"
 PROPOSALS="${BENCH_PROPOSALS:-100000}"
 ONLY="${BENCH_ONLY:-all}"
 # Other work on the same cores distorts every figure; the table says how busy the machine was.
@@ -39,10 +38,8 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release --locked --bin teilhabe >&2
 
-DATA="$(mktemp -d)"
+bench_environment "$PORT"
 trap 'kill "${PID:-}" "${MEILI_PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"' EXIT
-export TEILHABE_DATA_DIR="$DATA" TEILHABE_BIND="127.0.0.1:$PORT" TEILHABE_DEMO=false \
-  TEILHABE_RATE_LIMITS=off RUST_LOG=warn
 DB_NAME=SQLite
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   db="${BENCH_DATABASE_URL##*/}"
@@ -86,12 +83,11 @@ INDEXED=$(timed reindex $BIN reindex)
 
 $BIN serve >/dev/null 2>"$DATA/server.log" &
 PID=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-BASE="http://127.0.0.1:$PORT"
+wait_for_health
 IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 [ -n "$MEILI_PID" ] && MEILI_IDLE_KB=$(awk '/VmRSS/ {print $2}' "/proc/$MEILI_PID/status")
 
-SLUG=$(curl -fs "$BASE/api/v1/courses?per_page=1&page=500" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])')
+SLUG=$(course_slug)
 DATE_IDS=$(curl -fs "$BASE/api/v1/dates?frei=1&seite=20" | python3 -c 'import json,sys; print(",".join(str(d["id"]) for d in json.load(sys.stdin)["items"]))')
 export DATE_IDS
 
