@@ -24,6 +24,7 @@ mod m20261202_000017_support_address_hashes;
 mod m20261202_000018_english_state_keys;
 mod m20261203_000019_english_kind_and_state_keys;
 mod m20261203_000020_english_shift_kind_keys;
+mod m20261204_000021_covering_catalogue_indexes;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_english_state_keys::Migration),
             Box::new(m20261203_000019_english_kind_and_state_keys::Migration),
             Box::new(m20261203_000020_english_shift_kind_keys::Migration),
+            Box::new(m20261204_000021_covering_catalogue_indexes::Migration),
         ]
     }
 }
