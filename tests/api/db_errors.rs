@@ -2,7 +2,9 @@
 //! refused by a constraint is 409, anything else a 500 (issue 17). Each error here is a real one, raised by
 //! the database itself.
 use actix_web::ResponseError;
-use sea_orm::{ConnectionTrait, Database, DbErr};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbErr};
 use teilhabe::{
     db::{DbFailure, classify},
     web::{api::error::ApiError, errors::WebError},
@@ -70,8 +72,13 @@ on_both_backends!(a_closed_pool_is_an_outage, |app| {
 
 #[tokio::test]
 async fn an_unreachable_server_is_an_outage() {
-    // Port 9 (discard) has no PostgreSQL behind it on this machine.
-    let e = Database::connect("postgres://postgres@127.0.0.1:9/none")
+    // Port 9 (discard) has no PostgreSQL behind it on this machine. The pool gives up after a
+    // second (the default waits 30 s for a connection that will not come).
+    let mut options = ConnectOptions::new("postgres://postgres@127.0.0.1:9/none");
+    options
+        .connect_timeout(Duration::from_secs(1))
+        .acquire_timeout(Duration::from_secs(1));
+    let e = Database::connect(options)
         .await
         .expect_err("nothing listens there");
     assert_eq!(classify(&e), DbFailure::Unavailable, "{e}");
