@@ -14,6 +14,12 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// On SQLite too: each new index and the drop of the one it replaces, and the migration's
+    /// record, land together or not at all, all on one connection.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Each new index has the old one's columns as its prefix and replaces it.
         manager
