@@ -1,11 +1,11 @@
-//! Catalogue indexes that hold every column the filters test, so a filtered page and its count read
-//! the index entries of the matching offers and dates and never their rows. With ten times the
-//! dates, reading each matching date's row made the count and the page cost about 0.7 ms each on
-//! SQLite; from the index alone they take about a quarter of that (BENCHMARKS.md, issue 16).
+//! SQLite only: catalogue indexes that hold every column the filters test, so a filtered page and
+//! its count read the index entries of the matching offers and dates and never their rows. With ten
+//! times the dates, reading each matching date's row made the count and the page cost about 0.7 ms
+//! each; from the index alone they take about a quarter of that (BENCHMARKS.md, issue 16).
 //!
-//! On PostgreSQL only the offers' index grows: the dates' index would have to hold the booked
-//! places, and an indexed column that every booking changes would end PostgreSQL's in-place (HOT)
-//! updates of the date's row, which the booking rush depends on.
+//! PostgreSQL keeps its indexes: the same offers' index measured no difference there, and the dates'
+//! index would have to hold the booked places, an indexed column that every booking changes, which
+//! would end the in-place (HOT) updates of the date's row that the booking rush depends on.
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -14,13 +14,17 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    /// On SQLite too: each new index and the drop of the one it replaces, and the migration's
-    /// record, land together or not at all, all on one connection.
+    /// Each new index and the drop of the one it replaces, and the migration's record, land
+    /// together or not at all, all on one connection (SQLite migrations run without a
+    /// transaction by default).
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Sqlite {
+            return Ok(());
+        }
         // Each new index has the old one's columns as its prefix and replaces it.
         manager
             .create_index(
@@ -35,42 +39,40 @@ impl MigrationTrait for Migration {
             )
             .await?;
         drop_index(manager, "idx_offer_venue_topic", Offers::Table).await?;
-        if manager.get_database_backend() == DbBackend::Sqlite {
-            manager
-                .create_index(
-                    Index::create()
-                        .name("idx_offer_date_catalogue")
-                        .table(OfferDates::Table)
-                        .col(OfferDates::OfferId)
-                        .col(OfferDates::StartsAt)
-                        .col(OfferDates::SeriesLeadId)
-                        .col(OfferDates::Status)
-                        .col(OfferDates::Capacity)
-                        .col(OfferDates::BookedPlaces)
-                        .col(OfferDates::WalkInReleaseAt)
-                        .col(OfferDates::WalkInPlaces)
-                        .to_owned(),
-                )
-                .await?;
-            drop_index(manager, "idx_offer_date_offer_start", OfferDates::Table).await?;
-        }
-        Ok(())
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_offer_date_catalogue")
+                    .table(OfferDates::Table)
+                    .col(OfferDates::OfferId)
+                    .col(OfferDates::StartsAt)
+                    .col(OfferDates::SeriesLeadId)
+                    .col(OfferDates::Status)
+                    .col(OfferDates::Capacity)
+                    .col(OfferDates::BookedPlaces)
+                    .col(OfferDates::WalkInReleaseAt)
+                    .col(OfferDates::WalkInPlaces)
+                    .to_owned(),
+            )
+            .await?;
+        drop_index(manager, "idx_offer_date_offer_start", OfferDates::Table).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Sqlite {
-            manager
-                .create_index(
-                    Index::create()
-                        .name("idx_offer_date_offer_start")
-                        .table(OfferDates::Table)
-                        .col(OfferDates::OfferId)
-                        .col(OfferDates::StartsAt)
-                        .to_owned(),
-                )
-                .await?;
-            drop_index(manager, "idx_offer_date_catalogue", OfferDates::Table).await?;
+        if manager.get_database_backend() != DbBackend::Sqlite {
+            return Ok(());
         }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_offer_date_offer_start")
+                    .table(OfferDates::Table)
+                    .col(OfferDates::OfferId)
+                    .col(OfferDates::StartsAt)
+                    .to_owned(),
+            )
+            .await?;
+        drop_index(manager, "idx_offer_date_catalogue", OfferDates::Table).await?;
         manager
             .create_index(
                 Index::create()
