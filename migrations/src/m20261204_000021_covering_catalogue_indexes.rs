@@ -26,35 +26,26 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         // Each new index has the old one's columns as its prefix and replaces it.
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_offer_catalogue")
-                    .table(Offers::Table)
-                    .col(Offers::VenueId)
-                    .col(Offers::Topic)
-                    .col(Offers::Status)
-                    .col(Offers::Kind)
-                    .to_owned(),
-            )
-            .await?;
+        let offers = [Offers::VenueId, Offers::Topic, Offers::Status, Offers::Kind];
+        create_index(manager, "idx_offer_catalogue", Offers::Table, offers).await?;
         drop_index(manager, "idx_offer_venue_topic", Offers::Table).await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_offer_date_catalogue")
-                    .table(OfferDates::Table)
-                    .col(OfferDates::OfferId)
-                    .col(OfferDates::StartsAt)
-                    .col(OfferDates::SeriesLeadId)
-                    .col(OfferDates::Status)
-                    .col(OfferDates::Capacity)
-                    .col(OfferDates::BookedPlaces)
-                    .col(OfferDates::WalkInReleaseAt)
-                    .col(OfferDates::WalkInPlaces)
-                    .to_owned(),
-            )
-            .await?;
+        let dates = [
+            OfferDates::OfferId,
+            OfferDates::StartsAt,
+            OfferDates::SeriesLeadId,
+            OfferDates::Status,
+            OfferDates::Capacity,
+            OfferDates::BookedPlaces,
+            OfferDates::WalkInReleaseAt,
+            OfferDates::WalkInPlaces,
+        ];
+        create_index(
+            manager,
+            "idx_offer_date_catalogue",
+            OfferDates::Table,
+            dates,
+        )
+        .await?;
         drop_index(manager, "idx_offer_date_offer_start", OfferDates::Table).await
     }
 
@@ -62,29 +53,33 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Sqlite {
             return Ok(());
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_offer_date_offer_start")
-                    .table(OfferDates::Table)
-                    .col(OfferDates::OfferId)
-                    .col(OfferDates::StartsAt)
-                    .to_owned(),
-            )
-            .await?;
+        let dates = [OfferDates::OfferId, OfferDates::StartsAt];
+        create_index(
+            manager,
+            "idx_offer_date_offer_start",
+            OfferDates::Table,
+            dates,
+        )
+        .await?;
         drop_index(manager, "idx_offer_date_catalogue", OfferDates::Table).await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_offer_venue_topic")
-                    .table(Offers::Table)
-                    .col(Offers::VenueId)
-                    .col(Offers::Topic)
-                    .to_owned(),
-            )
-            .await?;
+        let offers = [Offers::VenueId, Offers::Topic];
+        create_index(manager, "idx_offer_venue_topic", Offers::Table, offers).await?;
         drop_index(manager, "idx_offer_catalogue", Offers::Table).await
     }
+}
+
+async fn create_index<C: IntoIden + 'static>(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden + 'static,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(column);
+    }
+    manager.create_index(index).await
 }
 
 async fn drop_index(
