@@ -1,12 +1,13 @@
 //! The public page of one published offer: what it is, who runs it and where.
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, JoinType,
+    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement},
 };
 use serde::Serialize;
 
 use super::venues::{self, VenueView};
 use crate::{
-    db::entities::{offer, organisation},
+    db::entities::{offer, organisation, venue},
     domain::offer::{OfferKind, OfferStatus, Support},
     services::reference::District,
 };
@@ -79,31 +80,81 @@ pub struct PublishedOffer {
     pub venue: Option<VenueView>,
 }
 
-/// A published offer by its slug, with its organisation and its place (two queries).
+/// Column prefixes of the offer page's one query: each of its four rows under its own.
+const OFFER: &str = "o_";
+const PROVIDER: &str = "p_";
+const PLACE: &str = "v_";
+const PLACE_OWNER: &str = "vo_";
+
+/// Every column of the entity `C` belongs to, from the table known as `alias` in the query, as
+/// `<prefix><column>`.
+fn select_columns<C: ColumnTrait>(select: &mut SelectStatement, alias: &Alias, prefix: &str) {
+    for column in C::iter() {
+        select.expr_as(
+            Expr::col((alias.clone(), column)),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
+/// A published offer by its slug, with its organisation and its place with the place's
+/// organisation, in one query: every query costs the page a hand-over to the database's thread
+/// and back, more than the join.
 pub async fn published_offer(
     db: &DatabaseConnection,
     slug: &str,
     districts: &[District],
 ) -> Result<Option<PublishedOffer>, DbErr> {
-    let Some((found, Some(org))) = offer::Entity::find()
-        .filter(offer::Column::Slug.eq(slug))
-        .filter(offer::Column::Status.eq(OfferStatus::Published))
-        .join(
+    let (offers, provider, place, owner) = (
+        Alias::new("offers"),
+        Alias::new("provider"),
+        Alias::new("place"),
+        Alias::new("place_owner"),
+    );
+    let mut select = Query::select();
+    select
+        .from_as(offer::Entity, offers.clone())
+        .join_as(
             JoinType::InnerJoin,
-            offer::Entity::belongs_to(organisation::Entity)
-                .from(offer::Column::OrganisationId)
-                .to(organisation::Column::Id)
-                .into(),
+            organisation::Entity,
+            provider.clone(),
+            Expr::col((provider.clone(), organisation::Column::Id))
+                .equals((offers.clone(), offer::Column::OrganisationId)),
         )
-        .select_also(organisation::Entity)
-        .one(db)
+        .join_as(
+            JoinType::LeftJoin,
+            venue::Entity,
+            place.clone(),
+            Expr::col((place.clone(), venue::Column::Id))
+                .equals((offers.clone(), offer::Column::VenueId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            organisation::Entity,
+            owner.clone(),
+            Expr::col((owner.clone(), organisation::Column::Id))
+                .equals((place.clone(), venue::Column::OrganisationId)),
+        )
+        .and_where(Expr::col((offers.clone(), offer::Column::Slug)).eq(slug))
+        .and_where(Expr::col((offers.clone(), offer::Column::Status)).eq(OfferStatus::Published));
+    select_columns::<offer::Column>(&mut select, &offers, OFFER);
+    select_columns::<organisation::Column>(&mut select, &provider, PROVIDER);
+    select_columns::<venue::Column>(&mut select, &place, PLACE);
+    select_columns::<organisation::Column>(&mut select, &owner, PLACE_OWNER);
+    let Some(row) = db
+        .query_one_raw(db.get_database_backend().build(&select))
         .await?
     else {
         return Ok(None);
     };
-    let place = match found.venue_id {
-        Some(id) => venues::by_id(db, id, districts).await?,
-        None => None,
+    let found = offer::Model::from_query_result(&row, OFFER)?;
+    let org = organisation::Model::from_query_result(&row, PROVIDER)?;
+    let place = match (
+        venue::Model::from_query_result_optional(&row, PLACE)?,
+        organisation::Model::from_query_result_optional(&row, PLACE_OWNER)?,
+    ) {
+        (Some(place), Some(owner)) => Some(venues::view(place, owner, districts)),
+        _ => None,
     };
     Ok(Some(PublishedOffer {
         id: found.id,

@@ -36,7 +36,7 @@ pub struct VenueView {
     pub organisation_website: String,
 }
 
-fn view(v: venue::Model, org: organisation::Model, districts: &[District]) -> VenueView {
+pub(super) fn view(v: venue::Model, org: organisation::Model, districts: &[District]) -> VenueView {
     VenueView {
         district_name: districts
             .iter()
@@ -147,14 +147,6 @@ pub async fn by_slug(
         districts,
     )
     .await
-}
-
-pub async fn by_id(
-    db: &DatabaseConnection,
-    id: i32,
-    districts: &[District],
-) -> Result<Option<VenueView>, DbErr> {
-    one_view(db, venue::Entity::find_by_id(id), districts).await
 }
 
 /// The one venue `select` finds, with its organisation.
