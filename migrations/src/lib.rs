@@ -28,31 +28,65 @@ mod m20261204_000021_covering_catalogue_indexes;
 
 pub struct Migrator;
 
+/// Runs a migration and its record in `seaql_migrations` in one transaction on every database.
+/// sea-orm-migration does so only on PostgreSQL; on SQLite it would run each statement on its own,
+/// so a migration that failed half-way (a full disk, a value the conversion refuses) left its first
+/// tables behind unrecorded, and every later start failed on "already exists". SQLite's schema
+/// changes are transactional, and no migration here needs a statement that is not.
+struct InOneTransaction<M>(M);
+
+impl<M: MigrationName> MigrationName for InOneTransaction<M> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl<M: MigrationTrait> MigrationTrait for InOneTransaction<M> {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+}
+
+fn in_one_transaction(migration: impl MigrationTrait + 'static) -> Box<dyn MigrationTrait> {
+    Box::new(InOneTransaction(migration))
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
-            Box::new(m20261129_000001_base::Migration),
-            Box::new(m20261129_000002_accounts::Migration),
-            Box::new(m20261129_000003_audit_append_only::Migration),
-            Box::new(m20261129_000004_offers::Migration),
-            Box::new(m20261129_000005_booking_rules::Migration),
-            Box::new(m20261129_000006_proposals::Migration),
-            Box::new(m20261129_000007_dialogue_feedback_export::Migration),
-            Box::new(m20261129_000008_kiosk::Migration),
-            Box::new(m20261129_000009_volunteering::Migration),
-            Box::new(m20261201_000010_export_schedule_mark::Migration),
-            Box::new(m20261202_000011_perf_catalogue_indexes::Migration),
-            Box::new(m20261202_000012_outbox_dead_letter::Migration),
-            Box::new(m20261202_000013_export_jobs::Migration),
-            Box::new(m20261202_000014_form_submissions::Migration),
-            Box::new(m20261202_000015_course_alerts::Migration),
-            Box::new(m20261202_000016_session_attendance_reminders_account_language::Migration),
-            Box::new(m20261202_000017_support_address_hashes::Migration),
-            Box::new(m20261202_000018_english_state_keys::Migration),
-            Box::new(m20261203_000019_english_kind_and_state_keys::Migration),
-            Box::new(m20261203_000020_english_shift_kind_keys::Migration),
-            Box::new(m20261204_000021_covering_catalogue_indexes::Migration),
+            in_one_transaction(m20261129_000001_base::Migration),
+            in_one_transaction(m20261129_000002_accounts::Migration),
+            in_one_transaction(m20261129_000003_audit_append_only::Migration),
+            in_one_transaction(m20261129_000004_offers::Migration),
+            in_one_transaction(m20261129_000005_booking_rules::Migration),
+            in_one_transaction(m20261129_000006_proposals::Migration),
+            in_one_transaction(m20261129_000007_dialogue_feedback_export::Migration),
+            in_one_transaction(m20261129_000008_kiosk::Migration),
+            in_one_transaction(m20261129_000009_volunteering::Migration),
+            in_one_transaction(m20261201_000010_export_schedule_mark::Migration),
+            in_one_transaction(m20261202_000011_perf_catalogue_indexes::Migration),
+            in_one_transaction(m20261202_000012_outbox_dead_letter::Migration),
+            in_one_transaction(m20261202_000013_export_jobs::Migration),
+            in_one_transaction(m20261202_000014_form_submissions::Migration),
+            in_one_transaction(m20261202_000015_course_alerts::Migration),
+            in_one_transaction(
+                m20261202_000016_session_attendance_reminders_account_language::Migration,
+            ),
+            in_one_transaction(m20261202_000017_support_address_hashes::Migration),
+            in_one_transaction(m20261202_000018_english_state_keys::Migration),
+            in_one_transaction(m20261203_000019_english_kind_and_state_keys::Migration),
+            in_one_transaction(m20261203_000020_english_shift_kind_keys::Migration),
+            in_one_transaction(m20261204_000021_covering_catalogue_indexes::Migration),
         ]
     }
 }

@@ -14,13 +14,6 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
-    /// Each new index and the drop of the one it replaces, and the migration's record, land
-    /// together or not at all, all on one connection (SQLite migrations run without a
-    /// transaction by default).
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() != DbBackend::Sqlite {
             return Ok(());

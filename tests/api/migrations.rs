@@ -45,6 +45,72 @@ async fn migrations_run_up_down_and_up_again_on_postgres() {
     up_down_up(settings_for(dir.path(), Some(&pg.url), &Options::default())).await;
 }
 
+/// A migration that fails half-way leaves nothing behind: its first table is gone again and it is not
+/// recorded, so the next start (after the cause is mended) runs it again from the beginning. Here
+/// the course alerts' second index cannot be made because an index of that name already exists.
+async fn a_migration_failing_half_way_leaves_nothing(settings: teilhabe::config::Settings) {
+    use sea_orm::ConnectionTrait;
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let failing = "m20261202_000015_course_alerts";
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == failing)
+        .expect("the course alerts' migration") as u32;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    conn.execute_unprepared("CREATE INDEX idx_course_alert_due ON users (email)")
+        .await
+        .unwrap();
+
+    let error = Migrator::up(&conn, None).await.unwrap_err();
+    assert!(
+        error.to_string().contains("idx_course_alert_due"),
+        "{error}"
+    );
+    let table_left = conn
+        .execute_unprepared("SELECT COUNT(*) FROM course_alerts")
+        .await;
+    assert!(table_left.is_err(), "the half-made table was kept");
+    let pending: Vec<String> = Migrator::get_pending_migrations(&conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    assert_eq!(pending.first().map(String::as_str), Some(failing));
+
+    conn.execute_unprepared("DROP INDEX idx_course_alert_due")
+        .await
+        .unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    assert!(db::is_ready(&conn).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_migration_failing_half_way_leaves_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_migration_failing_half_way_leaves_nothing(settings_for(
+        dir.path(),
+        None,
+        &Options::default(),
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_migration_failing_half_way_leaves_nothing_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    a_migration_failing_half_way_leaves_nothing(settings_for(
+        dir.path(),
+        Some(&pg.url),
+        &Options::default(),
+    ))
+    .await;
+}
+
 /// Proposals stored with the German state keys of earlier versions read as English keys after the
 /// migration, their history too, and every proposal is queued for the search index; down restores.
 async fn german_state_keys_become_english(settings: teilhabe::config::Settings) {
