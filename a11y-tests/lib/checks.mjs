@@ -130,7 +130,7 @@ export const ALL_CHECKS = [
 export const FORM_RESULT_CHECKS = ALL_CHECKS.filter((c) => !['status', 'skip-link'].includes(c));
 
 /**
- * Loads `url` in a fresh context (no cookies, so no language carries over) at the
+ * Loads `url` in a context without cookies (so no language or session carries over) at the
  * given viewport and runs the checks. Never throws for a page problem: returns
  * { title, failures: [{check, message}], warnings: [string], screenshot }.
  *
@@ -139,12 +139,34 @@ export const FORM_RESULT_CHECKS = ALL_CHECKS.filter((c) => !['status', 'skip-lin
  * options.sourceLabel: the name of the page's HTML for the Nu HTML Checker (defaults to the URL's label).
  */
 export async function checkPage(browser, url, { width, height = 800, ...options } = {}) {
-  const context = await newContext(browser, { width, height });
+  const idle = idleContexts.get(browser) ?? [];
+  idleContexts.set(browser, idle);
+  const context = idle.pop() ?? (await newContext(browser, { width, height }));
   try {
+    await context.clearCookies();
     return await checkPageIn(context, url, { width, height, ...options });
   } finally {
-    await context.close();
+    idle.push(context);
   }
+}
+
+// A check in a new context costs about 2.6 CPU seconds, most of it for starting a renderer
+// process and running axe cold in it; in a tab that is only navigated again, about half of that.
+// So the checks borrow a context and a tab and give them back: each check still gets a new
+// document, and checkPage's context has no cookies. (The portal's scripts keep nothing in the
+// browser's storage.) Contexts and tabs end with the browser.
+const idleContexts = new WeakMap(); // browser -> contexts not in use
+const idlePages = new WeakMap(); // context -> tabs not in use
+
+async function borrowPage(context) {
+  const idle = idlePages.get(context) ?? [];
+  idlePages.set(context, idle);
+  const page = idle.pop();
+  return page && !page.isClosed() ? page : context.newPage();
+}
+
+function giveBack(context, page) {
+  if (!page.isClosed()) idlePages.get(context).push(page);
 }
 
 /** A browser context as the suite uses it: German browser, reduced motion, drag listeners recorded. */
@@ -159,7 +181,7 @@ export async function newContext(browser, { width = 1280, height = 800 } = {}) {
 }
 
 /**
- * Like checkPage, but in a new tab of an existing context (which may hold a signed-in
+ * Like checkPage, but in a tab of an existing context (which may hold a signed-in
  * session), with the tab's viewport set to `width` × `height`.
  * options.shotName: screenshot file name stem (defaults to one made from the URL).
  * options.extraChecks: async (page, fail) => void, run after the standard checks.
@@ -176,9 +198,9 @@ export async function checkPageIn(
   let screenshot = null;
   let status = null;
 
-  const page = await context.newPage();
+  const page = await borrowPage(context);
   page.setDefaultTimeout(30_000);
-  collectWarnings(page, warnings);
+  const stopCollecting = collectWarnings(page, warnings);
   try {
     await page.setViewportSize({ width, height });
     let response;
@@ -195,27 +217,35 @@ export async function checkPageIn(
       screenshot = await saveScreenshot(page, shotName || label(url), width);
     }
   } finally {
-    await page.close().catch(() => {});
+    stopCollecting();
+    giveBack(context, page);
   }
   return { status, title, failures, warnings, screenshot };
 }
 
-/** Collects browser console errors, page errors and failed subresources as warnings. */
+/**
+ * Collects browser console errors, page errors and failed subresources as warnings.
+ * Returns a function that stops collecting (for a tab that is used again).
+ */
 export function collectWarnings(page, warnings) {
   // Collected as warnings: they do not fail the test but usually explain failures.
-  page.on('console', (msg) => {
-    // "Failed to load resource" carries no URL; the 'response' handler reports those with the URL.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) warnings.push(`browser console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => warnings.push(`uncaught page error: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    warnings.push(`request failed: ${req.method()} ${label(req.url())} (${req.failure()?.errorText})`),
-  );
-  page.on('response', (res) => {
-    if (res.status() >= 400 && !res.request().isNavigationRequest()) {
-      warnings.push(`subresource ${label(res.url())} answered ${res.status()}`);
-    }
-  });
+  const listeners = {
+    console: (msg) => {
+      // "Failed to load resource" carries no URL; the 'response' handler reports those with the URL.
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) warnings.push(`browser console error: ${msg.text()}`);
+    },
+    pageerror: (err) => warnings.push(`uncaught page error: ${err.message}`),
+    requestfailed: (req) => warnings.push(`request failed: ${req.method()} ${label(req.url())} (${req.failure()?.errorText})`),
+    response: (res) => {
+      if (res.status() >= 400 && !res.request().isNavigationRequest()) {
+        warnings.push(`subresource ${label(res.url())} answered ${res.status()}`);
+      }
+    },
+  };
+  for (const [event, listener] of Object.entries(listeners)) page.on(event, listener);
+  return () => {
+    for (const [event, listener] of Object.entries(listeners)) page.off(event, listener);
+  };
 }
 
 /**
