@@ -1410,6 +1410,29 @@ on_both_backends!(
     }
 );
 
+/// The hidden field only bots fill in: nothing is booked, and the answer tells the bot nothing.
+#[tokio::test]
+async fn a_booking_with_the_hidden_field_filled_in_books_nothing() {
+    let app = sqlite_app().await;
+    let (slug, date_id) = course_with_date(&app, "Tablet-Kurs", DateSpec::in_days(6, 8)).await;
+    let hidden = ready_to_book(&app, &slug, date_id).await;
+    let res = post_booking(
+        &app,
+        &hidden,
+        &slug,
+        date_id,
+        &[
+            ("name", "Erika Muster"),
+            ("email", "erika@example.de"),
+            ("places", "1"),
+            ("website", "http://spam.example"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    assert!(bookings_of(&app, date_id).await.is_empty());
+}
+
 on_both_backends!(
     booking_a_full_date_joins_the_waiting_list_and_says_so,
     |app| {

@@ -98,13 +98,14 @@ pub async fn submit(
     path: web::Path<(String, i32)>,
     form: web::Form<BookingForm>,
 ) -> Result<HttpResponse, WebError> {
-    let (slug, date_id) = path.into_inner();
-    let entry = date_of(&page, &slug, date_id).await?;
-    let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     let form = form.into_inner();
+    // Before any query: a bot's request costs no database work.
     if spam::caught_in_honeypot(&form.website, "booking") {
         return Err(WebError::NotFound);
     }
+    let (slug, date_id) = path.into_inner();
+    let entry = date_of(&page, &slug, date_id).await?;
+    let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
     book(&req, &page, date_id, &entry, &sessions, &form).await
 }
 
