@@ -188,11 +188,12 @@ impl Jobs {
     }
 }
 
-/// Removes expired sessions, old throttle counts and delivered mail older than 30 days, and refreshes
+/// Removes expired sessions, old throttle counts and mail older than 30 days (delivered or not), and refreshes
 /// the query planner's statistics, once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     idle: std::time::Duration,
+    retention: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -200,14 +201,16 @@ fn spawn_housekeeping(
         let mut tick = background::every(hour, std::time::Duration::ZERO);
         while background::next_run(&mut tick, &mut stop).await {
             let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::minutes(30));
+            let retention =
+                chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(90));
             if let Err(e) = sessions::delete_expired(&db, idle).await {
                 tracing::warn!(error = %e, "expired sessions could not be removed");
             }
             if let Err(e) = throttle::delete_older_than(&db, chrono::Duration::days(1)).await {
                 tracing::warn!(error = %e, "old throttle counts could not be removed");
             }
-            if let Err(e) = mail::delete_sent_older_than(&db, chrono::Duration::days(30)).await {
-                tracing::warn!(error = %e, "old sent mail could not be removed");
+            if let Err(e) = mail::delete_older_than(&db, mail::kept_for(retention)).await {
+                tracing::warn!(error = %e, "old mail could not be removed");
             }
             if let Err(e) =
                 export_jobs::delete_zips_older_than(&db, chrono::Duration::days(30)).await
@@ -314,6 +317,7 @@ impl Application {
             jobs.handles.push(spawn_housekeeping(
                 db.clone(),
                 settings.session_idle,
+                settings.retention,
                 jobs.stopper(),
             ));
             jobs.handles.push(export_jobs::spawn_worker(

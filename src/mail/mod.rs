@@ -13,8 +13,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{db::entities::outbox, domain::Email};
@@ -137,7 +137,17 @@ impl MailTransport {
 
 /// Queues a mail; call it with the transaction of the change the mail reports.
 pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<(), DbErr> {
-    insert(conn, mail, None).await
+    insert(conn, mail, None, None).await
+}
+
+/// Queues a mail about one booking; a correction of that booking's address sends it again if the
+/// old address refused it.
+pub async fn enqueue_about_booking(
+    conn: &impl ConnectionTrait,
+    mail: OutgoingMail,
+    booking_id: i64,
+) -> Result<(), DbErr> {
+    insert(conn, mail, None, Some(booking_id)).await
 }
 
 /// Queues a mail someone subscribed to: it carries `List-Unsubscribe` with `unsubscribe_url` and
@@ -148,13 +158,14 @@ pub async fn enqueue_unsubscribable(
     mail: OutgoingMail,
     unsubscribe_url: &str,
 ) -> Result<(), DbErr> {
-    insert(conn, mail, Some(unsubscribe_url.to_owned())).await
+    insert(conn, mail, Some(unsubscribe_url.to_owned()), None).await
 }
 
 async fn insert(
     conn: &impl ConnectionTrait,
     mail: OutgoingMail,
     list_unsubscribe: Option<String>,
+    booking_id: Option<i64>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     outbox::ActiveModel {
@@ -173,6 +184,7 @@ async fn insert(
         attachment_body: Set(mail.attachment.map(|a| a.body)),
         failed_at: Set(None),
         list_unsubscribe: Set(list_unsubscribe),
+        booking_id: Set(booking_id),
         ..Default::default()
     }
     .insert(conn)
@@ -310,13 +322,28 @@ impl Sender {
     }
 }
 
-/// Removes delivered mail after `age`: the text is only kept as long as a delivery problem may need it.
-pub async fn delete_sent_older_than(
+/// How long the text of a mail is kept: 30 days (the privacy page says so), or the retention period
+/// of booking data when that is shorter, since booking mails hold names and booking links.
+pub fn kept_for(retention: chrono::Duration) -> chrono::Duration {
+    std::cmp::min(chrono::Duration::days(30), retention)
+}
+
+/// Removes mail delivered more than `age` ago, and mail queued more than `age` ago that never
+/// reached anyone (refused for good, or still failing): the text is only kept as long as a delivery
+/// problem may need it, and a message that late would no longer help its reader.
+pub async fn delete_older_than(
     db: &DatabaseConnection,
     age: chrono::Duration,
 ) -> Result<u64, DbErr> {
+    let before = Utc::now() - age;
     Ok(outbox::Entity::delete_many()
-        .filter(outbox::Column::SentAt.lt(Utc::now() - age))
+        .filter(
+            Condition::any().add(outbox::Column::SentAt.lt(before)).add(
+                Condition::all()
+                    .add(outbox::Column::SentAt.is_null())
+                    .add(outbox::Column::CreatedAt.lt(before)),
+            ),
+        )
         .exec(db)
         .await?
         .rows_affected)

@@ -1,5 +1,5 @@
 //! Mail that servers refused for good (the outbox's dead letters): which bookings it concerns, and
-//! correcting a booking's address, which sends those messages again to the new one.
+//! correcting a booking's address, which sends that booking's refused messages again to the new one.
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -48,7 +48,8 @@ pub struct Undeliverable {
     pub failed_at: Option<DateTime<Utc>>,
     /// The server's reply, addresses masked when it was stored.
     pub reason: Option<String>,
-    /// Bookings with this address: where staff can correct it or print the confirmation.
+    /// The booking the mail is about, or (for mail about no booking) the bookings with this
+    /// address: where staff can correct it or print the confirmation.
     pub booking_ids: Vec<i64>,
 }
 
@@ -71,9 +72,15 @@ pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverab
     Ok(rows
         .into_iter()
         .map(|r| Undeliverable {
+            // A booking's mail leads to its booking only: correcting another booking with the same
+            // address would not send it again. Mail without a booking (older mail, account links)
+            // leads to the bookings with its address.
             booking_ids: bookings
                 .iter()
-                .filter(|b| b.email.as_deref() == Some(r.recipient.as_str()))
+                .filter(|b| match r.booking_id {
+                    Some(id) => b.id == id,
+                    None => b.email.as_deref() == Some(r.recipient.as_str()),
+                })
                 .map(|b| b.id)
                 .collect(),
             recipient: r.recipient,
@@ -103,6 +110,8 @@ pub async fn correct_booking_address(
     let mut active = found.into_active_model();
     active.email = Set(Some(address.to_string()));
     active.update(&txn).await?;
+    // Only this booking's mail: others refused at the same address (another booking with the
+    // same mistyped or placeholder address, an account's links) are other people's.
     let resent = match &old {
         Some(old) if old != address.as_str() => {
             outbox::Entity::update_many()
@@ -112,7 +121,7 @@ pub async fn correct_booking_address(
                 .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
                 .filter(outbox::Column::FailedAt.is_not_null())
-                .filter(outbox::Column::Recipient.eq(old.as_str()))
+                .filter(outbox::Column::BookingId.eq(booking_id))
                 .exec(&txn)
                 .await?
                 .rows_affected

@@ -1,5 +1,6 @@
 //! Mail refused for good shows where staff work: the booking in the participant list and the
-//! admins' list; correcting the address sends the refused mail again to the new one.
+//! admins' list; correcting the address sends that booking's refused mail again to the new one, and
+//! nobody else's. Refused and delivered mail is removed after 30 days.
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use teilhabe::{
     db::entities::{audit_log, booking, outbox},
@@ -24,19 +25,22 @@ on_both_backends!(
             .unwrap()
             .expect("a demo booking with an address");
         let old = booked.email.clone().unwrap();
-        // A booking mail that the server refused for good.
-        mail::enqueue(
-            &app.db,
-            OutgoingMail {
-                to: Email::parse(&old).unwrap(),
-                subject: "Ihre Buchung".into(),
-                text: "Bestätigung".into(),
-                html: "<p>Bestätigung</p>".into(),
-                attachment: None,
-            },
-        )
-        .await
-        .unwrap();
+        let refused_mail = |subject: &str| OutgoingMail {
+            to: Email::parse(&old).unwrap(),
+            subject: subject.into(),
+            text: "Bestätigung".into(),
+            html: "<p>Bestätigung</p>".into(),
+            attachment: None,
+        };
+        // A booking mail that the server refused for good, and at the same address another
+        // person's mail (a placeholder address typed for two walk-ins, say): a correction of this
+        // booking must not send that one to the new address.
+        mail::enqueue_about_booking(&app.db, refused_mail("Ihre Buchung"), booked.id)
+            .await
+            .unwrap();
+        mail::enqueue_about_booking(&app.db, refused_mail("Jemand anderes"), booked.id + 1_000)
+            .await
+            .unwrap();
         outbox::Entity::update_many()
             .col_expr(outbox::Column::FailedAt, Expr::value(chrono::Utc::now()))
             .col_expr(
@@ -145,12 +149,22 @@ on_both_backends!(
                 .any(|m| m.contains("To: richtig@example.de") && m.contains("Ihre Buchung")),
             "the refused mail went to the new address"
         );
+        assert!(
+            !mails
+                .iter()
+                .any(|m| m.contains("To: richtig@example.de") && m.contains("Jemand anderes")),
+            "another booking's mail went to the corrected address"
+        );
         let dead = outbox::Entity::find()
             .filter(outbox::Column::FailedAt.is_not_null())
             .all(&app.db)
             .await
             .unwrap();
-        assert!(dead.is_empty(), "{dead:?}");
+        assert_eq!(dead.len(), 1, "{dead:?}");
+        assert_eq!(
+            (dead[0].subject.as_str(), dead[0].recipient.as_str()),
+            ("Jemand anderes", old.as_str())
+        );
         let (_, doc) = app.get_html(&date_page).await;
         assert!(!text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zustellbar"));
         let audited = audit_log::Entity::find()
@@ -166,3 +180,64 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(mail_is_removed_after_thirty_days_delivered_or_not, |app| {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(31);
+    let lately = now - chrono::Duration::days(2);
+    outbox::Entity::delete_many().exec(&app.db).await.unwrap();
+    // (subject, queued, delivered, refused for good)
+    let cases = [
+        ("delivered long ago", long_ago, Some(long_ago), None),
+        ("delivered lately", lately, Some(lately), None),
+        ("refused long ago", long_ago, None, Some(long_ago)),
+        ("refused lately", lately, None, Some(lately)),
+        ("failing for a month", long_ago, None, None),
+        ("waiting", lately, None, None),
+    ];
+    for (subject, queued, sent, failed) in cases {
+        mail::enqueue(
+            &app.db,
+            OutgoingMail {
+                to: Email::parse("alt@example.de").unwrap(),
+                subject: subject.into(),
+                text: "Text".into(),
+                html: "<p>Text</p>".into(),
+                attachment: None,
+            },
+        )
+        .await
+        .unwrap();
+        let row = outbox::Entity::find()
+            .filter(outbox::Column::Subject.eq(subject))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut row = row.into_active_model();
+        row.created_at = Set(queued);
+        row.sent_at = Set(sent);
+        row.failed_at = Set(failed);
+        row.update(&app.db).await.unwrap();
+    }
+
+    let removed = mail::delete_older_than(&app.db, mail::kept_for(chrono::Duration::days(90)))
+        .await
+        .unwrap();
+    assert_eq!(removed, 3);
+    let mut left: Vec<String> = outbox::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    left.sort();
+    assert_eq!(left, ["delivered lately", "refused lately", "waiting"]);
+    // A shorter retention of booking data shortens it for mail too.
+    assert_eq!(
+        mail::kept_for(chrono::Duration::days(14)),
+        chrono::Duration::days(14)
+    );
+});

@@ -28,6 +28,8 @@ pub struct Model {
     pub failed_at: Option<DateTimeUtc>,
     /// The one-click unsubscribe address of a mail someone subscribed to (RFC 8058).
     pub list_unsubscribe: Option<String>,
+    /// The booking a booking mail is about: a corrected address gets this booking's refused mail.
+    pub booking_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -372,7 +372,7 @@ impl Desk {
             .composer
             .booking_about(kind, booking, date, sessions, session)?
         {
-            Some(mail) => mail::enqueue(txn, mail).await?,
+            Some(mail) => mail::enqueue_about_booking(txn, mail, booking.id).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
                     organisation_id: Set(date.organisation_id),
