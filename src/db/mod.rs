@@ -100,25 +100,62 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Held while one instance migrates: on PostgreSQL a transaction-level advisory lock, so that instances
-/// starting at the same moment on a new release migrate one after another (the later ones then find
-/// nothing left to do). SQLite has one process per file anyway.
-pub struct MigrationLock(Option<sea_orm::DatabaseTransaction>);
+/// Held while one instance migrates, so that instances starting at the same moment on a new
+/// release migrate one after another (the later ones then find nothing left to do).
+pub struct MigrationLock(InstanceLock);
 
 /// Any fixed number; only Teilhabe's own instances take this lock.
 const MIGRATION_LOCK_KEY: i64 = 7_361_202_611;
 
 impl MigrationLock {
     pub async fn acquire(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        InstanceLock::acquire(db, MIGRATION_LOCK_KEY)
+            .await
+            .map(Self)
+    }
+
+    pub async fn release(self) -> Result<(), DbErr> {
+        self.0.release().await
+    }
+}
+
+/// Work that only one instance may do at a time, as long as it holds this: on PostgreSQL a
+/// transaction-level advisory lock, released when the work ends or its connection goes (a crashed
+/// instance holds nothing). SQLite has one process per file, so there it is always granted.
+pub struct InstanceLock(Option<DatabaseTransaction>);
+
+impl InstanceLock {
+    /// Waits until no other instance holds `key`.
+    pub async fn acquire(db: &DatabaseConnection, key: i64) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self(None));
         }
-        let txn = sea_orm::TransactionTrait::begin(db).await?;
-        txn.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
-        ))
-        .await?;
+        let txn = TransactionTrait::begin(db).await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+            .await?;
         Ok(Self(Some(txn)))
+    }
+
+    /// `None` at once when another instance holds `key`.
+    pub async fn try_acquire(db: &DatabaseConnection, key: i64) -> Result<Option<Self>, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Some(Self(None)));
+        }
+        let txn = TransactionTrait::begin(db).await?;
+        let granted = txn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT pg_try_advisory_xact_lock({key}) AS granted"),
+            ))
+            .await?
+            .map(|row| row.try_get::<bool>("", "granted"))
+            .transpose()?
+            .unwrap_or(false);
+        if !granted {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(Self(Some(txn))))
     }
 
     /// Ends the transaction, which releases the lock (dropping it does too, by rolling back).

@@ -14,7 +14,10 @@ use tokio::sync::Notify;
 
 use super::{ProposalDocument, SearchError, SharedIndex};
 use crate::{
-    db::entities::{proposal, search_outbox},
+    db::{
+        InstanceLock,
+        entities::{proposal, search_outbox},
+    },
     domain::proposal::ProposalStatus,
 };
 
@@ -25,6 +28,10 @@ const FILL_PAGE: u64 = 2_000;
 /// How long claimed rows are reserved for the instance that claimed them.
 const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(2);
 const MAX_BACKOFF_SECONDS: i64 = 300;
+/// Held by the instance that writes to the index (applies the queue or rebuilds). Two writers
+/// could reach a shared index (Meilisearch) out of order: one reads a proposal while public, the
+/// other reads it hidden and removes it, and then the first one's upsert lands last and stays.
+const INDEX_WRITER_LOCK: i64 = 7_361_202_612;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexerError {
@@ -107,8 +114,20 @@ async fn apply(
 
 /// Applies every due outbox row; returns how many proposals it made searchable (added or
 /// refreshed; several rows for one proposal count once per round, removals not at all). Rows
-/// that fail are retried later with a growing pause.
+/// that fail are retried later with a growing pause. Waits while another instance writes to the
+/// index.
 pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
+    let writer = InstanceLock::acquire(db, INDEX_WRITER_LOCK).await?;
+    let drained = drain_as_writer(db, index).await;
+    writer.release().await?;
+    drained
+}
+
+/// [`drain`] by the instance that holds the writer's lock.
+async fn drain_as_writer(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+) -> Result<usize, IndexerError> {
     let mut refreshed = 0;
     loop {
         let now = Utc::now();
@@ -201,8 +220,24 @@ pub async fn retry_now(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 }
 
 /// One round of the worker: checks the index (rebuilding it when it was lost), then applies the
-/// waiting updates. `failing` carries whether the previous round failed.
+/// waiting updates. `failing` carries whether the previous round failed. While another instance
+/// writes to the index, this one leaves the round to it: that instance applies the queue (and
+/// rebuilds) for every instance, and a lost index found by both is rebuilt once.
 pub async fn round(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    failing: &mut bool,
+) -> Result<usize, IndexerError> {
+    let Some(writer) = InstanceLock::try_acquire(db, INDEX_WRITER_LOCK).await? else {
+        return Ok(0);
+    };
+    let written = round_as_writer(db, index, failing).await;
+    writer.release().await?;
+    written
+}
+
+/// [`round`] by the instance that holds the writer's lock.
+async fn round_as_writer(
     db: &DatabaseConnection,
     index: &SharedIndex,
     failing: &mut bool,
@@ -225,7 +260,7 @@ pub async fn round(
     }
     if must_rebuild {
         index.set_rebuilding(true);
-        let rebuilt = rebuild(db, index, None).await;
+        let rebuilt = rebuild_as_writer(db, index, None).await;
         index.set_rebuilding(false);
         match rebuilt {
             Ok(n) => {
@@ -242,7 +277,7 @@ pub async fn round(
             }
         }
     }
-    match drain(db, index).await {
+    match drain_as_writer(db, index).await {
         Ok(n) => Ok(n),
         Err(error) => {
             *failing = true;
@@ -284,13 +319,25 @@ pub fn spawn_worker(db: DatabaseConnection, index: SharedIndex, wake: IndexWake,
 
 /// Rebuilds the index from the database. Backends that can (Meilisearch) fill a new index and swap
 /// it in at once, so searches never see a half-empty index; the embedded index is cleared and
-/// refilled. Returns how many proposals are searchable afterwards.
+/// refilled. Returns how many proposals are searchable afterwards. Waits while another instance
+/// writes to the index.
 pub async fn rebuild(
     db: &DatabaseConnection,
     index: &SharedIndex,
     progress: Option<&ProgressBar>,
 ) -> Result<usize, IndexerError> {
-    // Rows queued before the rebuild are covered by it; changes after this are caught up below.
+    let writer = InstanceLock::acquire(db, INDEX_WRITER_LOCK).await?;
+    let rebuilt = rebuild_as_writer(db, index, progress).await;
+    writer.release().await?;
+    rebuilt
+}
+
+/// [`rebuild`] by the instance that holds the writer's lock.
+async fn rebuild_as_writer(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    progress: Option<&ProgressBar>,
+) -> Result<usize, IndexerError> {
     let started = Utc::now();
     let staging = index.begin_rebuild().await?;
     let target = staging
@@ -318,7 +365,10 @@ pub async fn rebuild(
             return Err(e);
         }
     };
-    // Changes made while the copy was read may have gone to the old index only.
+    // Changes made while the copy was read are caught up here. The queue's rows stay for the next
+    // drain, even those older than the rebuild: a transaction that queued a row before the
+    // rebuild started may have committed only after the copy read its proposal (a long import).
+    // Applying a row twice does no harm.
     let changed: Vec<i64> = proposal::Entity::find()
         .select_only()
         .column(proposal::Column::Id)
@@ -329,10 +379,6 @@ pub async fn rebuild(
     for ids in changed.chunks(BATCH as usize) {
         apply(db, index, ids.to_vec()).await?;
     }
-    search_outbox::Entity::delete_many()
-        .filter(search_outbox::Column::CreatedAt.lte(started))
-        .exec(db)
-        .await?;
     Ok(indexed)
 }
 

@@ -44,6 +44,7 @@ mod page_shell;
 mod passwords;
 mod proposals;
 mod races;
+mod search_indexer;
 mod shutdown;
 mod sign_in;
 mod smtp;

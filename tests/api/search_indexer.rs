@@ -1,0 +1,116 @@
+//! The indexer's queue on the production path: one instance at a time writes to the index, and a
+//! rebuild leaves the queue for the next drain. Each app here points at a Meilisearch address that
+//! never answers, so its own indexer applies nothing and the test's calls are the only writers.
+use std::{sync::Arc, time::Duration};
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use teilhabe::{
+    db::entities::{proposal, search_outbox},
+    domain::proposal::ProposalStatus,
+    search::{SharedIndex, embedded::EmbeddedIndex, indexer},
+};
+
+use crate::helpers::{Backend, Options, TestApp, spawn_app};
+
+async fn app_without_a_search_server(backend: Backend) -> Option<TestApp> {
+    spawn_app(
+        backend,
+        Options {
+            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+fn index() -> SharedIndex {
+    Arc::new(EmbeddedIndex::in_memory().expect("index"))
+}
+
+/// A published proposal with a fresh row in the queue.
+async fn queued_proposal(app: &TestApp) -> i64 {
+    let id = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
+        .order_by_asc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a published demo proposal")
+        .id;
+    indexer::enqueue(&app.db, id).await.unwrap();
+    id
+}
+
+async fn rows_of(app: &TestApp, proposal_id: i64) -> usize {
+    search_outbox::Entity::find()
+        .filter(search_outbox::Column::ProposalId.eq(proposal_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Another instance holds the writer's lock: this one's round leaves the queue alone, and a drain
+/// (as `teilhabe reindex` or a second worker would run it) waits for the lock and then applies it.
+#[tokio::test]
+async fn while_another_instance_writes_to_the_index_this_one_waits() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    let proposal_id = queued_proposal(&app).await;
+    let other_instance = app.db.begin().await.unwrap();
+    other_instance
+        .execute_unprepared("SELECT pg_advisory_xact_lock(7361202612)")
+        .await
+        .unwrap();
+
+    let index = index();
+    let written = indexer::round(&app.db, &index, &mut false).await.unwrap();
+    assert_eq!(written, 0);
+    assert!(rows_of(&app, proposal_id).await > 0);
+    let drain = tokio::spawn({
+        let (db, index) = (app.db.clone(), index.clone());
+        async move { indexer::drain(&db, &index).await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!drain.is_finished(), "the drain waits for the lock");
+    assert!(rows_of(&app, proposal_id).await > 0);
+
+    other_instance.commit().await.unwrap();
+    let applied = tokio::time::timeout(Duration::from_secs(30), drain)
+        .await
+        .expect("the drain ends once the lock is free")
+        .unwrap()
+        .unwrap();
+    assert!(applied >= 1);
+    assert_eq!(rows_of(&app, proposal_id).await, 0);
+    assert_eq!(indexer::pending(&app.db).await.unwrap(), 0);
+}
+
+/// A rebuild does not delete the queue: a row queued before it began may belong to a transaction
+/// that committed only after the rebuild read its proposal. The next drain applies it.
+async fn a_rebuild_leaves_the_queue_for_the_next_drain(app: TestApp) {
+    let proposal_id = queued_proposal(&app).await;
+    let index = index();
+    indexer::rebuild(&app.db, &index, None).await.unwrap();
+    assert!(rows_of(&app, proposal_id).await > 0);
+    indexer::drain(&app.db, &index).await.unwrap();
+    assert_eq!(rows_of(&app, proposal_id).await, 0);
+    assert_eq!(indexer::pending(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_rebuild_leaves_the_queue_for_the_next_drain_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    a_rebuild_leaves_the_queue_for_the_next_drain(app).await;
+}
+
+#[tokio::test]
+async fn a_rebuild_leaves_the_queue_for_the_next_drain_on_postgres() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    a_rebuild_leaves_the_queue_for_the_next_drain(app).await;
+}
