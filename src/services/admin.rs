@@ -2,7 +2,6 @@
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -173,7 +172,7 @@ pub async fn grant(
     {
         return Err(GrantError::Scope);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let district = district_key.clone();
     if !grant_role(&txn, user_id, role, organisation_id, district, Utc::now()).await? {
         return Err(GrantError::AlreadyHeld);
@@ -199,7 +198,7 @@ pub async fn revoke(
     user_id: i32,
     role_id: i32,
 ) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(found) = user_role::Entity::find_by_id(role_id)
         .filter(user_role::Column::UserId.eq(user_id))
         .one(&txn)

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -712,7 +712,7 @@ fn due_condition(now: DateTime<Utc>, newest: Option<DateTime<Utc>>) -> Condition
 
 /// Deletes an alert with its links and remembered dates; false when it was already gone.
 async fn delete_alert(db: &DatabaseConnection, id: i64) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     course_alert_token::Entity::delete_many()
         .filter(course_alert_token::Column::AlertId.eq(id))
         .exec(&txn)

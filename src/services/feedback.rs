@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -309,7 +309,7 @@ impl FeedbackDesk {
             if sessions_to_come {
                 continue;
             }
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let claimed = offer_date::Entity::update_many()
                 .col_expr(offer_date::Column::FeedbackInvitedAt, Expr::value(now))
                 .filter(offer_date::Column::Id.eq(date.id))

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -105,7 +105,7 @@ pub async fn correct_booking_address(
     if found.anonymised_at.is_some() {
         return Err(OfferAdminError::NotFound);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let old = found.email.clone();
     let mut active = found.into_active_model();
     active.email = Set(Some(address.to_string()));

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use crate::{
@@ -104,7 +104,7 @@ pub async fn add_user_with_role(
         .collect();
     let hash = hash_password_blocking(initial_password.clone()).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(grant.email.as_str()))

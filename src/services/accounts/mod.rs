@@ -3,8 +3,8 @@
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, sea_query::Expr,
 };
 
 use super::{
@@ -167,7 +167,7 @@ pub async fn register(
     let hash = hash_password_blocking(password)
         .await
         .map_err(|e| AccountError::Internal(e.to_string()))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if email_taken(&txn, registration.email.as_str()).await? {
         let mail =
             composer.account_link(lang, &registration.email, "exists", "/passwort-vergessen")?;
@@ -201,7 +201,7 @@ pub async fn register(
 }
 
 pub async fn confirm_email(db: &DatabaseConnection, token: &str) -> Result<i32, AccountError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_VERIFY).await?;
     confirm_address(txn, redeemed.user_id, None, "account.confirmed").await
 }
@@ -209,7 +209,7 @@ pub async fn confirm_email(db: &DatabaseConnection, token: &str) -> Result<i32, 
 /// Marks the account's address (a new one, when given) as confirmed now, records `action` in the
 /// audit log and commits.
 async fn confirm_address(
-    txn: DatabaseTransaction,
+    txn: crate::db::WriteTransaction,
     user_id: i32,
     new_email: Option<String>,
     action: &str,
@@ -270,7 +270,7 @@ pub async fn request_password_reset(
     lang: Language,
     email: &Email,
 ) -> Result<(), AccountError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(found) = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(&txn)
@@ -339,7 +339,7 @@ pub async fn reset_password(
     let hash = hash_password_blocking(secret)
         .await
         .map_err(|e| AccountError::Internal(e.to_string()))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_RESET).await?;
     let found = user::Entity::find_by_id(redeemed.user_id)
         .one(&txn)
@@ -419,7 +419,7 @@ pub async fn request_email_change(
         mail::enqueue(db, mail).await?;
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let token = issue_token(&txn, user.id, PURPOSE_CHANGE_EMAIL, CHANGE_VALID).await?;
     account_token::Entity::update_many()
         .col_expr(
@@ -454,7 +454,7 @@ pub async fn confirm_email_change(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<i32, AccountError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_CHANGE_EMAIL).await?;
     let new_email = redeemed
         .new_email
@@ -491,7 +491,7 @@ pub async fn set_mail_language(
     user_id: i32,
     language: Language,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::Language, Expr::value(language.code()))
         .filter(user::Column::Id.eq(user_id))

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 
@@ -154,7 +154,7 @@ async fn insert_date(
     action: &str,
     detail: &str,
 ) -> Result<i32, OfferAdminError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = new.insert(&txn).await?;
     let target = format!("date:{}", created.id);
     audit::record(&txn, Some(actor), action, &target, detail).await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 
@@ -319,7 +319,7 @@ pub async fn create(
         return Err(OfferAdminError::NotFound);
     }
     check_venue(db, organisation_id, &input).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = offer::ActiveModel {
         slug: Set(slug_for(&input.title)),
         organisation_id: Set(organisation_id),
@@ -382,7 +382,7 @@ pub async fn update(
     check_venue(db, existing.organisation_id, &input).await?;
     let place_changed = existing.venue_id != input.venue_id
         || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     apply(existing.into(), input).update(&txn).await?;
     audit::record(
         &txn,
@@ -405,7 +405,7 @@ pub async fn set_status(
     status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
     let existing = managed_offer(db, scope, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut model: offer::ActiveModel = existing.into();
     model.status = Set(status);
     model.update(&txn).await?;
@@ -429,7 +429,7 @@ pub async fn copy(
     id: i32,
 ) -> Result<i32, OfferAdminError> {
     let existing = managed_offer(db, scope, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let copy = offer::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         slug: Set(slug_for(&existing.title)),

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 
@@ -76,7 +76,7 @@ pub async fn complete_task(
         .await?
         .filter(|t| in_scope(scope, t.organisation_id))
         .ok_or(OfferAdminError::NotFound)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut model: staff_task::ActiveModel = task.into();
     model.done_at = Set(Some(Utc::now()));
     model.update(&txn).await?;

@@ -2,7 +2,6 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use super::{VolunteeringError, sessions_of};
@@ -24,7 +23,7 @@ impl FeedDesk {
     /// A new secret address for the volunteer's calendar feed; the previous one stops working.
     pub async fn renew_feed(&self, user_id: i32, now: DateTime<Utc>) -> Result<String, DbErr> {
         let token = random_token();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         volunteer_feed::Entity::delete_by_id(user_id)
             .exec(&txn)
             .await?;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::{
@@ -104,7 +104,7 @@ impl PlanningDesk {
         now: DateTime<Utc>,
     ) -> Result<i32, VolunteeringError> {
         let (organisation_id, venue_id, place, district_key) = self.resolve(scope, &input).await?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let created = volunteer_shift::ActiveModel {
             organisation_id: Set(organisation_id),
             offer_date_id: Set(input.offer_date_id),

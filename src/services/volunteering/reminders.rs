@@ -3,9 +3,7 @@ use std::{borrow::Cow, collections::HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 
 use super::{ShiftRow, VolunteeringError, coordinators_of, gaps, when};
 use crate::{
@@ -62,7 +60,7 @@ impl ReminderDesk {
             };
             let mut args: HashMap<Cow<'static, str>, FluentValue<'static>> = HashMap::new();
             args.insert("count".into(), FluentValue::from(gaps.len()));
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             for (to, lang) in coordinators_of(&txn, organisation_id).await? {
                 let details = details(lang);
                 let mail = self.composer.notice(
