@@ -26,6 +26,7 @@ mod m20261203_000019_english_kind_and_state_keys;
 mod m20261203_000020_english_shift_kind_keys;
 mod m20261204_000021_covering_catalogue_indexes;
 mod m20261204_000022_outbox_booking;
+mod m20261204_000023_export_job_attempts;
 
 pub struct Migrator;
 
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261203_000020_english_shift_kind_keys::Migration),
             in_one_transaction(m20261204_000021_covering_catalogue_indexes::Migration),
             in_one_transaction(m20261204_000022_outbox_booking::Migration),
+            in_one_transaction(m20261204_000023_export_job_attempts::Migration),
         ]
     }
 }

@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
 };
 use serde::Serialize;
 
@@ -21,6 +22,8 @@ use crate::{
 
 /// A running job that has not reported for this long belongs to an instance that stopped.
 const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+/// Runs a job gets; one that none of them finished is given up.
+const MAX_ATTEMPTS: i32 = 3;
 /// How often a running job writes its progress (and so shows it is alive).
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// The data files plus `dataset.jsonld` and `manifest.json`.
@@ -34,7 +37,7 @@ pub async fn enqueue(
     format: ExportFormat,
     bom: bool,
 ) -> Result<i32, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let job = export_job::ActiveModel {
         requested_by: Set(requested_by),
@@ -49,6 +52,7 @@ pub async fn enqueue(
         manifest: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        attempts: Set(0),
         finished_at: Set(None),
         ..Default::default()
     }
@@ -67,10 +71,73 @@ pub async fn enqueue(
 }
 
 /// Claims the oldest waiting (or abandoned) job, if any; `None` when there is nothing to do or
-/// another instance was quicker.
+/// another instance was quicker. An abandoned job that has had its runs is given up instead.
 async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbErr> {
-    let now = Utc::now();
-    let Some(job) = export_job::Entity::find()
+    loop {
+        let now = Utc::now();
+        let Some(job) = due(db, now).await? else {
+            return Ok(None);
+        };
+        if job.attempts >= MAX_ATTEMPTS {
+            give_up(db, &job, now).await?;
+            continue;
+        }
+        let claimed = export_job::Entity::update_many()
+            .col_expr(
+                export_job::Column::Status,
+                Expr::value(ExportJobStatus::Running),
+            )
+            .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
+            .col_expr(export_job::Column::FilesDone, Expr::value(0))
+            .col_expr(export_job::Column::RowsDone, Expr::value(0i64))
+            .col_expr(
+                export_job::Column::Attempts,
+                Expr::col(export_job::Column::Attempts).add(1),
+            )
+            .filter(export_job::Column::Id.eq(job.id))
+            .filter(export_job::Column::Status.eq(job.status))
+            .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
+            .exec(db)
+            .await?;
+        return Ok((claimed.rows_affected == 1).then_some(job));
+    }
+}
+
+/// Marks a job failed whose runs all ended without a result (the process died each time, or the
+/// result could not be stored), so it is not started again for ever and its page says so.
+async fn give_up(
+    db: &DatabaseConnection,
+    job: &export_job::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let given_up = export_job::Entity::update_many()
+        .col_expr(
+            export_job::Column::Status,
+            Expr::value(ExportJobStatus::Failed),
+        )
+        .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
+        .col_expr(export_job::Column::FinishedAt, Expr::value(now))
+        .filter(export_job::Column::Id.eq(job.id))
+        .filter(export_job::Column::Status.eq(job.status))
+        .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
+        .exec(db)
+        .await?;
+    if given_up.rows_affected == 1 {
+        tracing::error!(
+            job = job.id,
+            attempts = job.attempts,
+            "export job given up: none of its runs ended with a result"
+        );
+    }
+    Ok(())
+}
+
+/// The oldest job waiting, or running on an instance that stopped sending its heartbeat.
+async fn due(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<export_job::Model>, DbErr> {
+    export_job::Entity::find()
         .filter(
             Condition::any()
                 .add(export_job::Column::Status.eq(ExportJobStatus::Queued))
@@ -82,24 +149,7 @@ async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbE
         )
         .order_by_asc(export_job::Column::Id)
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let claimed = export_job::Entity::update_many()
-        .col_expr(
-            export_job::Column::Status,
-            Expr::value(ExportJobStatus::Running),
-        )
-        .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
-        .col_expr(export_job::Column::FilesDone, Expr::value(0))
-        .col_expr(export_job::Column::RowsDone, Expr::value(0i64))
-        .filter(export_job::Column::Id.eq(job.id))
-        .filter(export_job::Column::Status.eq(job.status))
-        .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
-        .exec(db)
-        .await?;
-    Ok((claimed.rows_affected == 1).then_some(job))
+        .await
 }
 
 /// Runs waiting jobs until none is left; returns how many this call ran. The worker calls it, and
@@ -122,7 +172,7 @@ async fn run(
     let heartbeat = tokio::spawn(report_progress(db.clone(), job.id, bar.clone()));
     let outcome = produce(db, job, work_dir, &bar).await;
     heartbeat.abort();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut update = export_job::ActiveModel {
         id: Set(job.id),
         updated_at: Set(Utc::now()),

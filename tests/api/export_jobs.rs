@@ -198,4 +198,53 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(job_status(&app, abandoned).await, ExportJobStatus::Done);
+
+    // A job none of whose three runs ended (the process died each time) is given up, not started
+    // a fourth time, and its page says it failed.
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[
+                ("von", "2026-02-01"),
+                ("bis", "2026-02-28"),
+                ("format", "json"),
+            ],
+        )
+        .await;
+    let page = res.headers()["location"].to_str().unwrap().to_owned();
+    let hopeless: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
+    export_job::Entity::update_many()
+        .col_expr(
+            export_job::Column::Status,
+            Expr::value(ExportJobStatus::Running),
+        )
+        .col_expr(
+            export_job::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(10)),
+        )
+        .col_expr(export_job::Column::Attempts, Expr::value(3))
+        .filter(export_job::Column::Id.eq(hopeless))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        export_jobs::run_queued(&app.db, work.path()).await.unwrap(),
+        0
+    );
+    assert_eq!(job_status(&app, hopeless).await, ExportJobStatus::Failed);
+    let (status, doc) = app.get_html(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        text_of(&doc, "main").contains("fehlgeschlagen"),
+        "{}",
+        text_of(&doc, "main")
+    );
+    let attempts = export_job::Entity::find_by_id(abandoned)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .attempts;
+    assert_eq!(attempts, 1, "the taken-up job's run is counted");
 });

@@ -24,6 +24,8 @@ pub struct Model {
     /// Heartbeat while running: a job whose instance died is taken up again.
     pub updated_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// How often a run was started; a job is given up after a few runs without a result.
+    pub attempts: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
