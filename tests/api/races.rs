@@ -592,3 +592,33 @@ on_both_backends!(
         assert_eq!(mails_to(&app, VOLUNTEER.0).await, 0);
     }
 );
+
+on_both_backends!(parallel_password_resets_all_succeed, |app| {
+    // Each reset reads the account, then writes a token, a mail and an audit entry. Begun as a
+    // deferred transaction, a reset whose read came before another's commit failed on SQLite with
+    // "database is locked" (no busy wait helps a stale snapshot); write transactions wait in turn.
+    let state = app.state();
+    let email = teilhabe::domain::Email::parse("buergerin@demo.teilhabe.example").unwrap();
+    let mut resets = Vec::new();
+    for _ in 0..24 {
+        let (db, composer, email) = (app.db.clone(), state.composer(), email.clone());
+        resets.push(tokio::spawn(async move {
+            teilhabe::services::accounts::request_password_reset(
+                &db,
+                &composer,
+                teilhabe::domain::language::Language::De,
+                &email,
+            )
+            .await
+        }));
+    }
+    for reset in resets {
+        reset.await.unwrap().expect("every reset is stored");
+    }
+    let mails = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("buergerin@demo.teilhabe.example"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(mails, 24);
+});
