@@ -373,6 +373,11 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let leftovers = work_dir.clone();
+        match tokio::task::spawn_blocking(move || remove_leftovers(&leftovers)).await {
+            Ok(0) | Err(_) => {}
+            Ok(n) => tracing::info!(folders = n, "removed what crashed export runs left behind"),
+        }
         let mut tick = crate::background::every(every, Duration::ZERO);
         while crate::background::next_run(&mut tick, &mut stop).await {
             if let Err(e) = run_queued(&db, &work_dir).await {
@@ -380,4 +385,31 @@ pub fn spawn_worker(
             }
         }
     })
+}
+
+/// A job's working folder untouched for this long belongs to no running job.
+const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Removes the working folders that runs left behind when their process died: the export's files
+/// before they were packed (anonymised data, but nothing to keep). Returns how many it removed.
+pub fn remove_leftovers(work_dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(work_dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".export-job-")
+        })
+        .filter(|entry| {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| at.elapsed().unwrap_or_default() > LEFTOVER_AGE)
+        })
+        .filter(|entry| std::fs::remove_dir_all(entry.path()).is_ok())
+        .count()
 }

@@ -248,3 +248,27 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
         .attempts;
     assert_eq!(attempts, 1, "the taken-up job's run is counted");
 });
+
+/// A run whose process died leaves its working folder behind; the worker removes such folders when
+/// it starts, but not one a job may still be writing to.
+#[test]
+fn folders_of_crashed_runs_are_removed() {
+    let work = tempfile::tempdir().unwrap();
+    let crashed = work.path().join(".export-job-crashed");
+    let running = work.path().join(".export-job-running");
+    let other = work.path().join("kept");
+    for dir in [&crashed, &running, &other] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("dates.csv"), "id\n1\n").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    for dir in [&crashed, &other] {
+        std::fs::File::open(dir)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+    }
+    assert_eq!(export_jobs::remove_leftovers(work.path()), 1);
+    assert!(!crashed.exists());
+    assert!(running.exists() && other.exists());
+}
