@@ -1,5 +1,5 @@
-use sea_orm::{EntityTrait, PaginatorTrait};
-use teilhabe::db::entities::{audit_log, outbox, session, user};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use teilhabe::db::entities::{audit_log, outbox, proposal_support, session, user};
 
 use crate::helpers::*;
 use crate::on_both_backends;
@@ -339,6 +339,40 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
     )
     .await;
     assert_eq!(app.mails().await.len(), 1);
+    // Two supports of the person: one signed in, one by mailed link with the same address.
+    let address_hash = teilhabe::services::sessions::hash_token("buergerin@demo.teilhabe.example");
+    let citizen_id = user::Entity::find()
+        .filter(user::Column::Email.eq("buergerin@demo.teilhabe.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let proposals: Vec<i64> = teilhabe::db::entities::proposal::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .take(2)
+        .collect();
+    let mut supports = Vec::new();
+    for (proposal_id, user_id) in [(proposals[0], Some(citizen_id)), (proposals[1], None)] {
+        use sea_orm::ActiveModelTrait;
+        let support = proposal_support::ActiveModel {
+            proposal_id: sea_orm::Set(proposal_id),
+            user_id: sea_orm::Set(user_id),
+            email_hash: sea_orm::Set(Some(address_hash.clone())),
+            confirm_token_hash: sea_orm::Set(None),
+            confirmed_at: sea_orm::Set(Some(chrono::Utc::now())),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        supports.push(support.id);
+    }
     let users_before = user::Entity::find().count(&app.db).await.unwrap();
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");
@@ -351,6 +385,15 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         0,
         "sent mail removed with the account"
     );
+    // The supports still count, but nothing ties them to the address any more.
+    for id in supports {
+        let support = proposal_support::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the support still counts");
+        assert_eq!((support.user_id, support.email_hash), (None, None));
+    }
     assert_eq!(app.get("/konto").await.status(), 303);
     assert_eq!(
         app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")

@@ -171,7 +171,8 @@ pub async fn bookings_cancelled_on_deletion(
         .len())
 }
 
-/// Deletes the account and the mails sent to it; reports keep their text but lose name and address.
+/// Deletes the account and the mails sent to it; reports keep their text but lose name and address,
+/// supports keep counting but lose the address's hash.
 /// Upcoming bookings are cancelled as if the person cancelled them (places freed, the waiting list moved
 /// on, in this one transaction); then every booking of the person loses name, address and phone like
 /// the retention job's, so only the counts stay for the statistics.
@@ -232,6 +233,21 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
             .await?;
         proposal_follow::Entity::delete_many()
             .filter(proposal_follow::Column::Email.eq(found.email.as_str()))
+            .exec(&txn)
+            .await?;
+        // Supports keep counting but no longer say whose they were: the address's hash would let
+        // anyone who knows the address find the proposals this person supported.
+        proposal_support::Entity::update_many()
+            .col_expr(
+                proposal_support::Column::EmailHash,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(
+                proposal_support::Column::UserId
+                    .eq(user_id)
+                    .or(proposal_support::Column::EmailHash
+                        .eq(crate::services::sessions::hash_token(&found.email))),
+            )
             .exec(&txn)
             .await?;
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
