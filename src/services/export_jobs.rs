@@ -94,13 +94,20 @@ async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbE
                 export_job::Column::Attempts,
                 Expr::col(export_job::Column::Attempts).add(1),
             )
-            .filter(export_job::Column::Id.eq(job.id))
-            .filter(export_job::Column::Status.eq(job.status))
-            .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
+            .filter(unchanged_since_read(&job))
             .exec(db)
             .await?;
         return Ok((claimed.rows_affected == 1).then_some(job));
     }
+}
+
+/// The job as `job` read it: an update with this condition changes one row only if no other
+/// instance claimed or gave up the job in the meantime.
+fn unchanged_since_read(job: &export_job::Model) -> Condition {
+    Condition::all()
+        .add(export_job::Column::Id.eq(job.id))
+        .add(export_job::Column::Status.eq(job.status))
+        .add(export_job::Column::UpdatedAt.eq(job.updated_at))
 }
 
 /// Marks a job failed whose runs all ended without a result (the process died each time, or the
@@ -117,9 +124,7 @@ async fn give_up(
         )
         .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
         .col_expr(export_job::Column::FinishedAt, Expr::value(now))
-        .filter(export_job::Column::Id.eq(job.id))
-        .filter(export_job::Column::Status.eq(job.status))
-        .filter(export_job::Column::UpdatedAt.eq(job.updated_at))
+        .filter(unchanged_since_read(job))
         .exec(db)
         .await?;
     if given_up.rows_affected == 1 {
@@ -221,7 +226,7 @@ async fn produce(
     };
     std::fs::create_dir_all(work_dir).map_err(|e| e.to_string())?;
     let dir = tempfile::Builder::new()
-        .prefix(".export-job-")
+        .prefix(WORK_FOLDER_PREFIX)
         .tempdir_in(work_dir)
         .map_err(|e| e.to_string())?;
     let summary = export::run(db, &request, dir.path(), Some(bar))
@@ -387,6 +392,8 @@ pub fn spawn_worker(
     })
 }
 
+/// How a run's working folder in the work directory is named; `remove_leftovers` finds them by it.
+const WORK_FOLDER_PREFIX: &str = ".export-job-";
 /// A job's working folder untouched for this long belongs to no running job.
 const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
 
@@ -402,7 +409,7 @@ pub fn remove_leftovers(work_dir: &Path) -> usize {
             entry
                 .file_name()
                 .to_string_lossy()
-                .starts_with(".export-job-")
+                .starts_with(WORK_FOLDER_PREFIX)
         })
         .filter(|entry| {
             entry
