@@ -316,7 +316,16 @@ impl Sender {
                     }
                 }
             }
-            update.update(db).await?;
+            // By id alone, not by the whole row: a mail deleted meanwhile (account deletion, the
+            // retention clean-up) is simply gone, and the rest of the batch goes on.
+            let written = outbox::Entity::update_many()
+                .set(update)
+                .filter(outbox::Column::Id.eq(row.id))
+                .exec(db)
+                .await?;
+            if written.rows_affected == 0 {
+                tracing::info!(mail_id = row.id, "mail deleted while it was being sent");
+            }
         }
         Ok(report)
     }

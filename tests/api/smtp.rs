@@ -43,25 +43,32 @@ struct SmtpSink {
     child: Option<Child>,
     /// Recipients at this domain are refused for good (`--reject-domain`).
     reject_domain: Option<&'static str>,
+    /// Each message is confirmed only once the test releases it (`--hold`).
+    hold: bool,
 }
 
 impl SmtpSink {
     /// A server that accepts every message.
     fn start() -> Self {
-        Self::launch(None, None)
+        Self::launch(None, None, false)
     }
 
     /// A server that goes down after `n` messages (see `--accept` in the script).
     fn start_failing_after(n: usize) -> Self {
-        Self::launch(Some(n), None)
+        Self::launch(Some(n), None, false)
     }
 
     /// A server that refuses every recipient at `domain` with 550, like an unknown mailbox.
     fn start_rejecting(domain: &'static str) -> Self {
-        Self::launch(None, Some(domain))
+        Self::launch(None, Some(domain), false)
     }
 
-    fn launch(accept: Option<usize>, reject_domain: Option<&'static str>) -> Self {
+    /// A server that stores each message but confirms it only after [`Self::release`].
+    fn start_holding() -> Self {
+        Self::launch(None, None, true)
+    }
+
+    fn launch(accept: Option<usize>, reject_domain: Option<&'static str>, hold: bool) -> Self {
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
             probe.local_addr().expect("probe address").port()
@@ -71,6 +78,7 @@ impl SmtpSink {
             root: tempfile::tempdir().expect("temp dir"),
             child: None,
             reject_domain,
+            hold,
         };
         sink.spawn(accept);
         sink
@@ -115,6 +123,9 @@ impl SmtpSink {
         }
         if let Some(domain) = self.reject_domain {
             command.arg("--reject-domain").arg(domain);
+        }
+        if self.hold {
+            command.arg("--hold");
         }
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -178,6 +189,11 @@ impl SmtpSink {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.child = None;
+    }
+
+    /// Lets a server started with `start_holding` confirm its `n`-th message (from 1).
+    fn release(&self, n: usize) {
+        std::fs::write(self.message_dir().join(format!("release-{n}")), b"").expect("release file");
     }
 
     /// Every message stored so far, in arrival order.
@@ -984,5 +1000,57 @@ mod permanent_refusals_end_as_undeliverable {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         check_permanent_refusal(Backend::Postgres).await;
+    }
+}
+
+/// A mail deleted while the server receives it (account deletion, the retention clean-up) is not
+/// written back, and the rest of the batch still goes out in the same round.
+async fn check_mail_deleted_while_sent(backend: Backend) {
+    let sink = SmtpSink::start_holding();
+    let Some(app) = MailDb::create(backend, sink.url()).await else {
+        return;
+    };
+    for to in ["geloescht@example.de", "bleibt@example.de"] {
+        mail::enqueue(&app.db, plain_mail(to, "Ihre Buchung"))
+            .await
+            .unwrap();
+    }
+    let first = app.rows().await[0].id;
+    let sender = app.sender();
+    let delivery = async {
+        sender
+            .deliver_due(&app.db)
+            .await
+            .expect("the batch goes on")
+    };
+    let delete_then_release = async {
+        sink.wait_for_messages(1).await;
+        outbox::Entity::delete_by_id(first)
+            .exec(&app.db)
+            .await
+            .expect("delete");
+        sink.release(1);
+        sink.wait_for_messages(2).await;
+        sink.release(2);
+    };
+    let (report, ()) = tokio::join!(delivery, delete_then_release);
+    assert_eq!(report, DeliveryReport { sent: 2, failed: 0 });
+    let rows = app.rows().await;
+    assert_eq!(rows.len(), 1, "the deleted mail stays deleted");
+    assert_eq!(rows[0].recipient, "bleibt@example.de");
+    assert!(rows[0].sent_at.is_some(), "the second mail is marked sent");
+}
+
+mod a_mail_deleted_while_sent_does_not_stop_the_batch {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_mail_deleted_while_sent(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_mail_deleted_while_sent(Backend::Postgres).await;
     }
 }

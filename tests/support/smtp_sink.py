@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the Rust tests (tests/api/smtp.rs); needs tests/requirements.txt.
 
-    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN]
+    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN] [--hold]
 
 Listens on 127.0.0.1:PORT (plain SMTP, no TLS, no authentication) and accepts every message.
 Each message is stored as DIR/<arrival>.eml: the DATA exactly as received, i.e. the raw
@@ -18,6 +18,9 @@ answers any further message on an open connection with 421 without storing it, a
 
 With --reject-domain DOMAIN every recipient at DOMAIN is refused for good, as a server does
 for an unknown mailbox: 550 5.1.1 naming the address (which the portal must not keep unmasked).
+
+With --hold the server stores each message but confirms it only once a file DIR/release-<n>
+exists (n counting messages from 1), so a test can act while the sender waits for the answer.
 """
 
 import argparse
@@ -43,8 +46,9 @@ HOST = "127.0.0.1"
 class Sink:
     """aiosmtpd handler that stores messages; `handle_DATA` is the hook aiosmtpd calls."""
 
-    def __init__(self, directory, accept, on_limit, reject_domain=None):
+    def __init__(self, directory, accept, on_limit, reject_domain=None, hold=False):
         self.directory = directory
+        self.hold = hold
         self.accept = accept
         self.reject_domain = reject_domain
         self.on_limit = on_limit
@@ -72,13 +76,17 @@ class Sink:
         self.write(f"{stem}.json", json.dumps(envelope_json).encode("utf-8"))
         self.write(f"{stem}.eml", envelope.original_content)
         self.stored += 1
+        if self.hold:
+            release = os.path.join(self.directory, f"release-{self.stored}")
+            while not os.path.exists(release):
+                await asyncio.sleep(0.02)
         if self.accept is not None and self.stored >= self.accept:
             self.closing = True
             self.on_limit(server)
         return f"250 2.0.0 OK stored as {stem}"
 
 
-async def serve(port, directory, accept, reject_domain):
+async def serve(port, directory, accept, reject_domain, hold):
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
     listener = None
@@ -90,7 +98,7 @@ async def serve(port, directory, accept, reject_domain):
         loop.call_later(0.05, session.transport.close)
         loop.call_later(0.3, stopped.set)
 
-    handler = Sink(directory, accept, on_limit, reject_domain)
+    handler = Sink(directory, accept, on_limit, reject_domain, hold)
     # A fixed hostname: the default (socket.getfqdn()) may wait for DNS.
     listener = await loop.create_server(
         lambda: SMTP(handler, hostname="smtp-sink.test", loop=loop),
@@ -107,9 +115,10 @@ def main():
     parser.add_argument("directory")
     parser.add_argument("--accept", type=int, metavar="N", help="go down after N messages")
     parser.add_argument("--reject-domain", metavar="DOMAIN", help="refuse recipients at DOMAIN (550)")
+    parser.add_argument("--hold", action="store_true", help="confirm message n once DIR/release-<n> exists")
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
-    asyncio.run(serve(args.port, args.directory, args.accept, args.reject_domain))
+    asyncio.run(serve(args.port, args.directory, args.accept, args.reject_domain, args.hold))
 
 
 if __name__ == "__main__":
