@@ -12,6 +12,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::Fields;
 use super::analysis::{reversed, stem_analyzer, tokens, word_analyzer};
+use super::bonus::BonusQuery;
 use crate::search::{SearchQuery, allowed_typos};
 
 /// More words than this add cost, not precision.
@@ -103,13 +104,10 @@ fn word_query(fields: &Fields, word: &QueryWord) -> Box<dyn Query> {
             })
             .collect(),
     );
-    let mut clauses = vec![
-        (
-            Occur::Should,
-            boxed(ConstScoreQuery::new(boxed(exact.clone()), EXACT_BONUS)),
-        ),
-        (Occur::Should, boxed(exact)),
-    ];
+    let mut clauses = vec![(
+        Occur::Should,
+        boxed(BonusQuery::new(boxed(exact), EXACT_BONUS)),
+    )];
     // Automaton queries score a constant; the max over the two fields keeps a word found in
     // title and text from outranking an exact match. They compare the word as typed.
     let automaton_clause = |make: &dyn Fn(Term) -> FuzzyTermQuery, score: f32| {
