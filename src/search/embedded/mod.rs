@@ -11,6 +11,7 @@
 //! compounds it ends ("Ausbau" finds "Glasfaserausbau") with a prefix match on the reversed stem.
 
 mod analysis;
+mod automata;
 mod bonus;
 mod query;
 mod snippets;

@@ -5,13 +5,14 @@ use std::collections::HashSet;
 
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
-    Occur, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::Fields;
 use super::analysis::{reversed, stem_analyzer, tokens, word_analyzer};
+use super::automata::{AutomatonQuery, Prefix, Typos};
 use super::bonus::BonusQuery;
 use crate::search::{SearchQuery, allowed_typos};
 
@@ -34,12 +35,12 @@ const FUZZY_SCORE: f32 = 0.3;
 const TITLE_BOOST: f32 = 2.0;
 
 /// One search word after analysis.
-#[derive(Debug)]
 pub(super) struct QueryWord {
     /// Lower-cased as typed.
     pub(super) word: String,
     pub(super) stem: String,
-    pub(super) typos: u8,
+    /// The words within the typo budget of `word`, when it allows any.
+    pub(super) near: Option<Typos>,
     pub(super) prefix: bool,
     /// Long enough to be looked for at the end of compounds.
     pub(super) compound: bool,
@@ -61,8 +62,9 @@ pub(super) fn query_words(text: &str) -> Vec<QueryWord> {
         if !seen.insert(stem.clone()) {
             continue;
         }
+        let typos = allowed_typos(&word);
         out.push(QueryWord {
-            typos: allowed_typos(&word),
+            near: (typos > 0).then(|| Typos::new(&word, typos)),
             prefix: word.chars().count() >= MIN_PREFIX_CHARS,
             compound: stem.chars().count() >= MIN_COMPOUND_STEM_CHARS,
             stem,
@@ -110,37 +112,30 @@ fn word_query(fields: &Fields, word: &QueryWord) -> Box<dyn Query> {
     )];
     // Automaton queries score a constant; the max over the two fields keeps a word found in
     // title and text from outranking an exact match. They compare the word as typed.
-    let automaton_clause = |make: &dyn Fn(Term) -> FuzzyTermQuery, score: f32| {
+    let automaton_clause = |make: &dyn Fn(Field) -> Box<dyn Query>, score: f32| {
         let per_field = [(fields.title_words, 1.2), (fields.body_words, 1.0)]
             .into_iter()
-            .map(|(field, tilt)| {
-                let q = make(Term::from_field_text(field, &word.word));
-                boxed(BoostQuery::new(boxed(q), score * tilt))
-            })
+            .map(|(field, tilt)| boxed(BoostQuery::new(make(field), score * tilt)))
             .collect();
         (Occur::Should, boxed(DisjunctionMaxQuery::new(per_field)))
     };
     if word.prefix {
+        let prefix = Prefix::new(&word.word);
         clauses.push(automaton_clause(
-            &|t| FuzzyTermQuery::new_prefix(t, 0, true),
+            &|field| boxed(AutomatonQuery::new(field, prefix.clone())),
             PREFIX_SCORE,
         ));
     }
     if word.compound {
-        let q = FuzzyTermQuery::new_prefix(
-            Term::from_field_text(fields.tails, &reversed(&word.stem)),
-            0,
-            true,
-        );
+        let q = AutomatonQuery::new(fields.tails, Prefix::new(&reversed(&word.stem)));
         clauses.push((
             Occur::Should,
             boxed(BoostQuery::new(boxed(q), COMPOUND_SCORE)),
         ));
     }
-    if word.typos > 0 {
-        let typos = word.typos;
+    if let Some(near) = &word.near {
         clauses.push(automaton_clause(
-            &|t| FuzzyTermQuery::new(t, typos, true),
+            &|field| boxed(AutomatonQuery::new(field, near.clone())),
             FUZZY_SCORE,
         ));
     }
@@ -200,7 +195,12 @@ mod tests {
             .map(|w| w.stem)
             .collect();
         assert_eq!(kurs, ["kurs", "kur"]);
-        assert_eq!(words[0].typos, 1, "five letters allow one typo");
+        let near = words[0].near.as_ref().expect("seven letters allow a typo");
+        assert!(near.matches("schulne") && near.matches("schuen"));
+        assert!(
+            !near.matches("schuene"),
+            "seven letters allow one typo, not two"
+        );
         assert!(
             !words[2].prefix,
             "one letter is too short for prefix matching"

@@ -1,29 +1,22 @@
 //! Snippets: the part of a text around what matched, with the matched words marked.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
 use tantivy::schema::Field;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analysis::{stem_analyzer, tokens, word_analyzer};
+use super::automata::Typos;
 use super::query::QueryWord;
 use crate::search::SnippetPart;
 
 const SNIPPET_CHARS: usize = 200;
 
-/// within the typo budget).
+/// Finds the words of a text that a search word matched: the same word or a longer one starting
+/// with it, the same stem (also at the end of a compound), or a word within the typo budget.
 pub(super) struct Highlighter {
-    words: Vec<(String, String, bool, bool, Option<DFA>)>,
-}
-
-fn levenshtein(distance: u8) -> &'static LevenshteinAutomatonBuilder {
-    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 2] =
-        [OnceLock::new(), OnceLock::new()];
-    let slot = usize::from(distance.clamp(1, 2) - 1);
-    BUILDERS[slot].get_or_init(|| LevenshteinAutomatonBuilder::new(slot as u8 + 1, true))
+    words: Vec<(String, String, bool, bool, Option<Typos>)>,
 }
 
 impl Highlighter {
@@ -32,8 +25,13 @@ impl Highlighter {
             words: words
                 .iter()
                 .map(|w| {
-                    let dfa = (w.typos > 0).then(|| levenshtein(w.typos).build_dfa(&w.word));
-                    (w.word.clone(), w.stem.clone(), w.prefix, w.compound, dfa)
+                    (
+                        w.word.clone(),
+                        w.stem.clone(),
+                        w.prefix,
+                        w.compound,
+                        w.near.clone(),
+                    )
                 })
                 .collect(),
         }
@@ -43,11 +41,9 @@ impl Highlighter {
         let mut stem = None;
         self.words
             .iter()
-            .any(|(typed, typed_stem, prefix, compound, dfa)| {
+            .any(|(typed, typed_stem, prefix, compound, near)| {
                 (*prefix && word.starts_with(typed.as_str()))
-                    || dfa
-                        .as_ref()
-                        .is_some_and(|d| matches!(d.eval(word), Distance::Exact(_)))
+                    || near.as_ref().is_some_and(|n| n.matches(word))
                     // Stemming only drops letters ("doerfer" becomes "dorf"), so a word that does
                     // not hold the wanted stem's letters in order need not be stemmed (most words).
                     || is_subsequence(typed_stem, word) && stem

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Two release binaries on the same data, alternating: the way BENCHMARKS.md measures a change on a
+# shared host, where the same binary can serve half as much on one day as on the day before.
+#
+#   BENCH_BEFORE=/tmp/teilhabe-before bash benches/paired.sh            # against this tree's build
+#   BENCH_BEFORE=… BENCH_AFTER=… BENCH_SCENARIOS="catalogue proposals-api" bash benches/paired.sh
+#
+# The data (seed-demo, seed-bulk with BENCH_COURSES, BENCH_DATES, BENCH_PROPOSALS, then reindex) is
+# made once by the "before" binary, started once so every migration of the "after" binary applies,
+# and copied for each run, so both binaries read the same files. Scenarios: catalogue (1,188
+# changing filter addresses), dates-api (the same on GET /api/v1/dates), course (one course page),
+# proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals).
+# BENCH_ROUNDS (default 3) pairs per scenario, BENCH_DURATION (default 8s) per run after a 3 s
+# warm-up. Prints requests/s, p99 and the server's CPU time per request (utime + stime over the
+# requests wrk counted) for each run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source benches/common.sh
+
+PROPOSALS="${BENCH_PROPOSALS:-100000}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+DURATION="${BENCH_DURATION:-8s}"
+PORT="${BENCH_PORT:-18130}"
+SCENARIOS="${BENCH_SCENARIOS:-catalogue dates-api course proposals proposals-api}"
+BEFORE_BIN="${BENCH_BEFORE:?BENCH_BEFORE names the release binary to compare against}"
+if [ -z "${BENCH_AFTER:-}" ]; then
+  cargo build --release --locked --bin teilhabe >&2
+  AFTER_BIN="$PWD/target/release/teilhabe"
+else
+  AFTER_BIN="$BENCH_AFTER"
+fi
+command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+
+bench_environment "$PORT"
+trap 'kill "${PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"' EXIT
+export TEILHABE_PAGE_CACHE_SECONDS=0
+unset DATABASE_URL TEILHABE_MEILISEARCH_URL
+SEEDED="$DATA/seeded"
+mkdir -p "$SEEDED"
+TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" seed-demo >/dev/null 2>&1
+TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" seed-bulk --courses "$COURSES" --dates "$DATES" \
+  --proposals "$PROPOSALS" >/dev/null 2>&1
+TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" reindex >/dev/null 2>&1
+# Each binary applies its migrations to the copy it runs on; a copy of its own keeps the other's
+# data unchanged.
+for side in before after; do
+  cp -r "$SEEDED" "$DATA/$side"
+done
+TEILHABE_DATA_DIR="$DATA/before" "$BEFORE_BIN" serve >/dev/null 2>&1 &
+PID=$!
+wait_for_health 120
+SLUG=$(course_slug)
+kill "$PID"; wait "$PID" 2>/dev/null || true
+
+wrk_args() { # scenario
+  case "$1" in
+    catalogue) echo "-s benches/mixed_filters.lua $BASE/kurse" ;;
+    dates-api) echo "-s benches/mixed_filters.lua $BASE/api/v1/dates" ;;
+    course) echo "$BASE/kurse/$SLUG" ;;
+    proposals) echo "-s benches/proposal_queries.lua $BASE/vorschlaege" ;;
+    proposals-api) echo "-s benches/proposal_queries.lua $BASE/api/v1/proposals" ;;
+    *) echo "unknown scenario $1" >&2; exit 2 ;;
+  esac
+}
+
+measure() { # side, binary, scenario
+  TEILHABE_DATA_DIR="$DATA/$1" "$2" serve >/dev/null 2>&1 &
+  PID=$!
+  wait_for_health 120
+  # shellcheck disable=SC2046 # the arguments are words on purpose
+  wrk -t2 -c32 -d3s $(wrk_args "$3") >/dev/null
+  local ticks_before ticks_after out
+  ticks_before=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+  # shellcheck disable=SC2046
+  out=$(wrk -t2 -c32 -d"$DURATION" --latency $(wrk_args "$3"))
+  ticks_after=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+  awk -v side="$1" -v scenario="$3" -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '
+    /Requests\/sec/ {rps = $2} /requests in/ {n = $1} $1 == "99%" {p99 = $2} /Non-2xx/ {errors = $NF}
+    END {printf "| %s | %s | %.0f | %s | %.2f ms | %d |\n", scenario, side, rps, p99, ticks * 1000 / hz / n, errors}' <<<"$out"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+}
+
+echo "$COURSES courses, $DATES dates, $PROPOSALS proposals; before: $BEFORE_BIN; after: $AFTER_BIN; $(date -u +%F); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| Scenario | Build | Requests/s | p99 | CPU per request | Non-2xx |"
+echo "|---|---|---:|---:|---:|---:|"
+for scenario in $SCENARIOS; do
+  for _ in $(seq 1 "$ROUNDS"); do
+    measure before "$BEFORE_BIN" "$scenario"
+    measure after "$AFTER_BIN" "$scenario"
+  done
+done
