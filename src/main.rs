@@ -46,6 +46,9 @@ fn startup_failure(e: StartupError) -> ExitCode {
 async fn main() -> ExitCode {
     // SAFETY: sets a plain integer option; mimalloc reads it on its next purge.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    if !teilhabe::db::sqlite_memory::use_mimalloc() {
+        eprintln!("teilhabe: SQLite keeps its own allocator (it was already in use)");
+    }
     let cli = Cli::parse();
     let settings = match Settings::load() {
         Ok(settings) => settings,

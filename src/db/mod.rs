@@ -1,5 +1,6 @@
 //! Database access: connection set-up for SQLite and PostgreSQL, entities and queries.
 pub mod entities;
+pub mod sqlite_memory;
 
 use std::{
     collections::HashMap,
