@@ -59,11 +59,16 @@ impl Highlighter {
     pub(super) fn snippet(&self, field: Field, text: &str) -> Option<Vec<SnippetPart>> {
         let mut analyzer = word_analyzer();
         let mut stemmer = stem_analyzer();
-        let terms: BTreeMap<String, f32> = tokens(&mut analyzer, text)
-            .into_iter()
-            .filter(|t| self.matches(&mut stemmer, t))
-            .map(|t| (t, 1.0))
-            .collect();
+        // Only the matched words are copied: most words of a text are not.
+        let mut terms: BTreeMap<String, f32> = BTreeMap::new();
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            let word = &stream.token().text;
+            if !terms.contains_key(word) && self.matches(&mut stemmer, word) {
+                terms.insert(word.clone(), 1.0);
+            }
+        }
+        drop(stream);
         if terms.is_empty() {
             return None;
         }
