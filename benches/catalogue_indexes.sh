@@ -42,14 +42,7 @@ measure() { # label, data directory, path
   TEILHABE_DATA_DIR="$2" "$BIN" serve >/dev/null 2>&1 &
   PID=$!
   wait_for_health
-  wrk -t2 -c32 -d3s -s benches/mixed_filters.lua "$BASE$3" >/dev/null # warm-up
-  local ticks_before ticks_after out
-  ticks_before=$(awk '{print $14 + $15}' "/proc/$PID/stat")
-  out=$(wrk -t2 -c32 -d8s --latency -s benches/mixed_filters.lua "$BASE$3")
-  ticks_after=$(awk '{print $14 + $15}' "/proc/$PID/stat")
-  awk -v label="$1" -v path="$3" -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '
-    /Requests\/sec/ {rps = $2} /requests in/ {n = $1} $1 == "99%" {p99 = $2} /Non-2xx/ {errors = $NF}
-    END {printf "| %s | %s | %.0f | %s | %.2f ms | %d |\n", label, path, rps, p99, ticks * 1000 / hz / n, errors}' <<<"$out"
+  measure_row "$PID" "$1" "$3" -s benches/mixed_filters.lua "$BASE$3"
   kill "$PID"; wait "$PID" 2>/dev/null || true
 }
 echo "| Indexes | Path | Requests/s | p99 | CPU per request | Non-2xx |"

@@ -30,3 +30,20 @@ course_slug() {
   curl -fs "$BASE/api/v1/courses?per_page=1&page=500" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])'
 }
+
+# measure_row PID FIRST SECOND WRK_ARGS…: a 3 s warm-up, then wrk for MEASURE_DURATION (default 8s)
+# against the server PID; prints a table row: FIRST, SECOND, requests/s, p99, the server's CPU time
+# per request (utime + stime over the requests wrk counted) and the non-2xx answers.
+measure_row() {
+  local pid="$1" first="$2" second="$3"
+  shift 3
+  wrk -t2 -c32 -d3s "$@" >/dev/null
+  local ticks_before ticks_after out
+  ticks_before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  out=$(wrk -t2 -c32 -d"${MEASURE_DURATION:-8s}" --latency "$@")
+  ticks_after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  awk -v first="$first" -v second="$second" -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '
+    /Requests\/sec/ {rps = $2} /requests in/ {n = $1} $1 == "99%" {p99 = $2} /Non-2xx/ {errors = $NF}
+    END {printf "| %s | %s | %.0f | %s | %.2f ms | %d |\n", first, second, rps, p99, ticks * 1000 / hz / n, errors}' <<<"$out"
+}
+

@@ -19,7 +19,7 @@ source benches/common.sh
 
 PROPOSALS="${BENCH_PROPOSALS:-100000}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-DURATION="${BENCH_DURATION:-8s}"
+export MEASURE_DURATION="${BENCH_DURATION:-8s}"
 PORT="${BENCH_PORT:-18130}"
 SCENARIOS="${BENCH_SCENARIOS:-catalogue dates-api course proposals proposals-api}"
 BEFORE_BIN="${BENCH_BEFORE:?BENCH_BEFORE names the release binary to compare against}"
@@ -68,15 +68,7 @@ measure() { # side, binary, scenario
   PID=$!
   wait_for_health 120
   # shellcheck disable=SC2046 # the arguments are words on purpose
-  wrk -t2 -c32 -d3s $(wrk_args "$3") >/dev/null
-  local ticks_before ticks_after out
-  ticks_before=$(awk '{print $14 + $15}' "/proc/$PID/stat")
-  # shellcheck disable=SC2046
-  out=$(wrk -t2 -c32 -d"$DURATION" --latency $(wrk_args "$3"))
-  ticks_after=$(awk '{print $14 + $15}' "/proc/$PID/stat")
-  awk -v side="$1" -v scenario="$3" -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '
-    /Requests\/sec/ {rps = $2} /requests in/ {n = $1} $1 == "99%" {p99 = $2} /Non-2xx/ {errors = $NF}
-    END {printf "| %s | %s | %.0f | %s | %.2f ms | %d |\n", scenario, side, rps, p99, ticks * 1000 / hz / n, errors}' <<<"$out"
+  measure_row "$PID" "$3" "$1" $(wrk_args "$3")
   kill "$PID"; wait "$PID" 2>/dev/null || true
 }
 

@@ -141,21 +141,16 @@ where
 
 #[cfg(test)]
 mod tests {
+    use tantivy::Term;
     use tantivy::collector::DocSetCollector;
     use tantivy::query::FuzzyTermQuery;
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{Index, IndexWriter, Term, doc};
 
     use super::*;
 
     /// The same documents as tantivy's own fuzzy and prefix queries find.
     #[test]
     fn match_what_tantivys_fuzzy_queries_match() {
-        let mut schema = Schema::builder();
-        let text = schema.add_text_field("text", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer(15_000_000).unwrap();
-        for body in [
+        let (searcher, text) = super::super::searcher_over(&[
             "glasfaser",
             "glasfasr",
             "glasfaserausbau",
@@ -169,11 +164,7 @@ mod tests {
             "bau",
             "baum",
             "abau",
-        ] {
-            writer.add_document(doc!(text => body)).unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        ]);
         let found = |q: &dyn Query| {
             let mut docs: Vec<_> = searcher
                 .search(q, &DocSetCollector)

@@ -115,28 +115,19 @@ impl Scorer for BonusScorer {
 mod tests {
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
-    use tantivy::{Index, IndexWriter, doc};
+    use tantivy::schema::IndexRecordOption;
 
     use super::*;
 
     /// The scores equal those of the query it replaces: a constant-score copy beside the query.
     #[test]
     fn scores_the_query_plus_the_bonus() {
-        let mut schema = Schema::builder();
-        let text = schema.add_text_field("text", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: IndexWriter = index.writer(15_000_000).unwrap();
-        for body in [
+        let (searcher, text) = super::super::searcher_over(&[
             "glasfaser",
             "glasfaser glasfaser ausbau",
             "ausbau",
             "glasfaser im dorf und in der stadt",
-        ] {
-            writer.add_document(doc!(text => body)).unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        ]);
         let term = || -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(text, "glasfaser"),

@@ -624,3 +624,18 @@ impl std::fmt::Debug for EmbeddedIndex {
             .finish()
     }
 }
+
+/// An index in memory with one text field holding `texts`, one document each: for the query
+/// types' tests.
+#[cfg(test)]
+fn searcher_over(texts: &[&str]) -> (tantivy::Searcher, Field) {
+    let mut schema = Schema::builder();
+    let text = schema.add_text_field("text", tantivy::schema::TEXT);
+    let index = Index::create_in_ram(schema.build());
+    let mut writer: IndexWriter = index.writer(15_000_000).unwrap();
+    for body in texts {
+        writer.add_document(tantivy::doc!(text => *body)).unwrap();
+    }
+    writer.commit().unwrap();
+    (index.reader().unwrap().searcher(), text)
+}
