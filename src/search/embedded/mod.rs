@@ -394,7 +394,7 @@ fn read_hit(
     searcher: &Searcher,
     fields: &Fields,
     address: DocAddress,
-    highlighter: Option<&Highlighter>,
+    highlighter: Option<&Highlighter<'_>>,
 ) -> Result<SearchHit, SearchError> {
     let doc: TantivyDocument = searcher.doc(address).map_err(index_error)?;
     let text = |field| {

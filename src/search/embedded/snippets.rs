@@ -7,7 +7,6 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::analysis::{stem_analyzer, tokens, word_analyzer};
-use super::automata::Typos;
 use super::query::QueryWord;
 use crate::search::SnippetPart;
 
@@ -15,44 +14,31 @@ const SNIPPET_CHARS: usize = 200;
 
 /// Finds the words of a text that a search word matched: the same word or a longer one starting
 /// with it, the same stem (also at the end of a compound), or a word within the typo budget.
-pub(super) struct Highlighter {
-    words: Vec<(String, String, bool, bool, Option<Typos>)>,
+pub(super) struct Highlighter<'a> {
+    words: &'a [QueryWord],
 }
 
-impl Highlighter {
-    pub(super) fn new(words: &[QueryWord]) -> Self {
-        Highlighter {
-            words: words
-                .iter()
-                .map(|w| {
-                    (
-                        w.word.clone(),
-                        w.stem.clone(),
-                        w.prefix,
-                        w.compound,
-                        w.near.clone(),
-                    )
-                })
-                .collect(),
-        }
+impl<'a> Highlighter<'a> {
+    pub(super) fn new(words: &'a [QueryWord]) -> Self {
+        Highlighter { words }
     }
 
     fn matches(&self, stemmer: &mut TextAnalyzer, word: &str) -> bool {
         let mut stem = None;
-        self.words
-            .iter()
-            .any(|(typed, typed_stem, prefix, compound, near)| {
-                (*prefix && word.starts_with(typed.as_str()))
-                    || near.as_ref().is_some_and(|n| n.matches(word))
-                    // Stemming only drops letters ("doerfer" becomes "dorf"), so a word that does
-                    // not hold the wanted stem's letters in order need not be stemmed (most words).
-                    || is_subsequence(typed_stem, word) && stem
+        self.words.iter().any(|wanted| {
+            (wanted.prefix && word.starts_with(wanted.word.as_str()))
+                || wanted.near.as_ref().is_some_and(|n| n.matches(word))
+                // Stemming only drops letters ("doerfer" becomes "dorf"), so a word that does
+                // not hold the wanted stem's letters in order need not be stemmed (most words).
+                || is_subsequence(&wanted.stem, word)
+                    && stem
                         .get_or_insert_with(|| tokens(stemmer, word).pop())
                         .as_deref()
                         .is_some_and(|s| {
-                            s == typed_stem || (*compound && s.ends_with(typed_stem.as_str()))
+                            s == wanted.stem
+                                || (wanted.compound && s.ends_with(wanted.stem.as_str()))
                         })
-            })
+        })
     }
 
     /// A snippet of `text` around the matched words, or `None` when nothing in it matched.
