@@ -242,12 +242,11 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
                 proposal_support::Column::EmailHash,
                 Expr::value(Option::<String>::None),
             )
-            .filter(
-                proposal_support::Column::UserId
-                    .eq(user_id)
-                    .or(proposal_support::Column::EmailHash
-                        .eq(crate::services::sessions::hash_token(&found.email))),
-            )
+            .filter(proposal_support::Column::UserId.eq(user_id).or(
+                proposal_support::Column::EmailHash.eq(
+                    crate::services::proposals::support_address_hash(&found.email),
+                ),
+            ))
             .exec(&txn)
             .await?;
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())

@@ -37,6 +37,7 @@ pub use answers::Answers;
 pub use intake::{Intake, Receipt, Submitter, dialogue_events};
 pub use moderation::{Decision, Moderation, ReportRow};
 pub use public::{EventLink, Lookup, PublicProposal, event_link, from_event, public, public_ids};
+pub(crate) use support::address_hash as support_address_hash;
 pub use support::{FollowOutcome, SupportOutcome, Supports};
 
 #[derive(Debug, thiserror::Error)]

@@ -30,6 +30,12 @@ pub enum FollowOutcome {
     AlreadyFollowing,
 }
 
+/// What a support keeps of the supporter's address: its hash, so that the same person cannot
+/// support twice. Account deletion finds the person's supports by it.
+pub(crate) fn address_hash(email: &str) -> String {
+    hash_token(email)
+}
+
 /// Supporting and following proposals.
 #[derive(Clone)]
 pub struct Supports {
@@ -56,10 +62,14 @@ impl Supports {
                 let address = user::Entity::find_by_id(user)
                     .one(&txn)
                     .await?
-                    .map(|u| hash_token(&u.email));
+                    .map(|u| address_hash(&u.email));
                 (Some(user), address, None)
             }
-            (None, Some(email)) => (None, Some(hash_token(email.as_str())), Some(random_token())),
+            (None, Some(email)) => (
+                None,
+                Some(address_hash(email.as_str())),
+                Some(random_token()),
+            ),
             (None, None) => return Err(field("email", "error-email-missing")),
         };
         // The person's supports: by account, by the address's hash, and (for a support by link)
