@@ -188,8 +188,9 @@ impl Jobs {
     }
 }
 
-/// Removes expired sessions, old throttle counts and mail older than 30 days (delivered or not), and refreshes
-/// the query planner's statistics, once an hour.
+/// Removes expired sessions, old throttle counts and mail (delivered or not) older than 30 days or
+/// the retention period when that is shorter, and refreshes the query planner's statistics, once
+/// an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     idle: std::time::Duration,
