@@ -45,6 +45,8 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   db="${BENCH_DATABASE_URL##*/}"
   psql "${BENCH_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >&2
   export DATABASE_URL="$BENCH_DATABASE_URL"
+  # A database server needs a configured key for the stored addresses' pseudonyms.
+  export TEILHABE_PSEUDONYM_KEY="${TEILHABE_PSEUDONYM_KEY:-bench-pseudonym-key-0123456789abcdef}"
   DB_NAME=PostgreSQL
 fi
 SEARCH_NAME="embedded index"

@@ -19,8 +19,13 @@ use crate::{
     },
     seed::demo,
     services::{
-        booking::Desk, course_alerts::AlertDesk, export_jobs, feedback::FeedbackDesk, reference,
-        sessions, throttle, volunteering::ReminderDesk,
+        booking::Desk,
+        course_alerts::AlertDesk,
+        export_jobs,
+        feedback::FeedbackDesk,
+        pseudonyms::{self, AdoptError, Adopted, Pseudonyms},
+        reference, sessions, throttle,
+        volunteering::ReminderDesk,
     },
     web::{
         self as routes,
@@ -110,9 +115,35 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
         tracing::info!(applied, "migrations applied");
     }
     reference::sync_districts(&db, &settings.content_dir()).await?;
+    adopt_pseudonym_key(&db, settings).await?;
     lock.release().await?;
     db::refresh_statistics(&db).await?;
     Ok(db)
+}
+
+/// Records the key of the stored addresses' pseudonyms on first start (converting earlier plain
+/// hashes) and refuses a key other than the recorded one.
+async fn adopt_pseudonym_key(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<(), StartupError> {
+    let pseudonyms = Pseudonyms::from_settings(settings)?;
+    match pseudonyms::adopt(db, &pseudonyms).await {
+        Ok(Adopted::Same) => Ok(()),
+        Ok(Adopted::Converted(supports)) => {
+            tracing::info!(
+                supports,
+                "pseudonym key recorded, earlier address hashes converted"
+            );
+            Ok(())
+        }
+        Err(AdoptError::Database(e)) => Err(e.into()),
+        Err(other @ AdoptError::OtherKey) => Err(ConfigError {
+            setting: "TEILHABE_PSEUDONYM_KEY".into(),
+            problem: other.to_string(),
+        }
+        .into()),
+    }
 }
 
 pub async fn seed_demo(

@@ -27,6 +27,7 @@ mod m20261203_000020_english_shift_kind_keys;
 mod m20261204_000021_covering_catalogue_indexes;
 mod m20261204_000022_outbox_booking;
 mod m20261204_000023_export_job_attempts;
+mod m20261205_000024_pseudonym_key;
 
 pub struct Migrator;
 
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261204_000021_covering_catalogue_indexes::Migration),
             in_one_transaction(m20261204_000022_outbox_booking::Migration),
             in_one_transaction(m20261204_000023_export_job_attempts::Migration),
+            in_one_transaction(m20261205_000024_pseudonym_key::Migration),
         ]
     }
 }

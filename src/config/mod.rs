@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
@@ -26,7 +26,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(setting: impl Into<String>, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(setting: impl Into<String>, problem: impl Into<String>) -> Self {
         Self {
             setting: setting.into(),
             problem: problem.into(),
@@ -46,6 +46,16 @@ pub enum DatabaseTarget {
     Sqlite(PathBuf),
     /// Any URL sea-orm understands (`postgres://…`, `sqlite://…`).
     Url(SecretString),
+}
+
+impl DatabaseTarget {
+    /// A database server, which several instances may share.
+    pub fn is_server(&self) -> bool {
+        match self {
+            Self::Sqlite(_) => false,
+            Self::Url(url) => !url.expose_secret().starts_with("sqlite:"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +103,9 @@ pub struct Settings {
     pub job_interval: Duration,
     /// Load balancers and reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
     pub trusted_proxies: Vec<Network>,
+    /// The key of the stored addresses' pseudonyms (`services::pseudonyms`); without it, a key file
+    /// in the data directory (embedded SQLite only: instances sharing a server need one key).
+    pub pseudonym_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone)]
@@ -414,6 +427,26 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
         };
 
+        let pseudonym_key = get("TEILHABE_PSEUDONYM_KEY", file.pseudonym_key);
+        if let Some(key) = &pseudonym_key
+            && key.trim().chars().count() < MIN_PSEUDONYM_KEY_CHARS
+        {
+            return Err(ConfigError::new(
+                "TEILHABE_PSEUDONYM_KEY",
+                format!(
+                    "is shorter than {MIN_PSEUDONYM_KEY_CHARS} characters; make one with `openssl rand -hex 32`"
+                ),
+            ));
+        }
+        if pseudonym_key.is_none() && database.is_server() {
+            return Err(ConfigError::new(
+                "TEILHABE_PSEUDONYM_KEY",
+                "is needed with a PostgreSQL database: every instance must hash stored addresses \
+                 with the same secret key. Make one with `openssl rand -hex 32` and set it on every \
+                 instance",
+            ));
+        }
+
         Ok(Self {
             bind,
             data_dir,
@@ -441,9 +474,13 @@ impl Settings {
             background_jobs,
             job_interval,
             trusted_proxies,
+            pseudonym_key: pseudonym_key.map(|key| SecretString::from(key.trim().to_owned())),
         })
     }
 }
+
+/// 32 characters: 128 bits from `openssl rand -hex 32` at half its length.
+pub const MIN_PSEUDONYM_KEY_CHARS: usize = 32;
 
 /// The optional `teilhabe.toml`; every key mirrors an environment variable or a contact block.
 #[derive(Debug, Default, Deserialize)]
@@ -458,6 +495,7 @@ pub struct FileConfig {
     pub assets_dir: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub pseudonym_key: Option<String>,
     pub session_idle_minutes: Option<u64>,
     pub kiosk_idle_seconds: Option<u64>,
     pub offer_hold_hours: Option<u64>,
@@ -562,6 +600,29 @@ mod tests {
                 Settings::from_sources(FileConfig::default(), &env(&[(name, value)])).unwrap_err();
             assert_eq!(err.setting, name);
         }
+    }
+
+    #[test]
+    fn a_database_server_needs_a_pseudonym_key_of_some_length() {
+        let server = (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/teilhabe",
+        );
+        let err = Settings::from_sources(FileConfig::default(), &env(&[server])).unwrap_err();
+        assert_eq!(err.setting, "TEILHABE_PSEUDONYM_KEY");
+        assert!(err.problem.contains("openssl rand -hex 32"), "{err}");
+        let short = ("TEILHABE_PSEUDONYM_KEY", "zu-kurz");
+        let err =
+            Settings::from_sources(FileConfig::default(), &env(&[server, short])).unwrap_err();
+        assert_eq!(err.setting, "TEILHABE_PSEUDONYM_KEY");
+        let key = ("TEILHABE_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key])).unwrap();
+        assert!(s.pseudonym_key.is_some());
+        // The embedded database takes its key from the data directory.
+        let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
+        assert!(s.pseudonym_key.is_none());
+        let file = ("DATABASE_URL", "sqlite://data/teilhabe.db?mode=rwc");
+        assert!(Settings::from_sources(FileConfig::default(), &env(&[file])).is_ok());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod own_bookings;
 pub mod own_proposals;
 pub mod proposal_import;
 pub mod proposals;
+pub mod pseudonyms;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;

@@ -5,7 +5,6 @@ use sea_orm::{
     DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
 };
 
-use super::sessions::hash_token;
 use crate::db::begin_write;
 use crate::db::entities::throttle_event;
 
@@ -116,11 +115,6 @@ pub const KIOSK_PAIRING_PER_ADDRESS: Limit = Limit {
     max: 10,
     window: Duration::hours(1),
 };
-
-/// Buckets hold hashes, so the table stores no addresses in clear.
-pub fn bucket(kind: &str, key: &str) -> String {
-    format!("{kind}:{}", &hash_token(&key.to_lowercase())[..32])
-}
 
 /// Checks and counts one attempt against each of `buckets` in one atomic step: `Some(minutes)` to wait
 /// (and nothing counted) when any bucket is at its limit, `None` when the attempt may go ahead (and is

@@ -12,6 +12,7 @@ use crate::{
         content::ContentPages,
         feedback::FeedbackDesk,
         proposals::ProposalDesk,
+        pseudonyms::Pseudonyms,
         reference::District,
         volunteering::{FeedDesk, HoursDesk, PlanningDesk, ReminderDesk, SessionDesk, SignUpDesk},
     },
@@ -33,6 +34,8 @@ pub struct AppState {
     /// Versions of the static files, for their addresses and caching.
     pub assets: super::assets::Assets,
     pub districts: crate::services::reference::DistrictCache,
+    /// Keyed hashes of stored addresses (supports, throttle counts).
+    pub pseudonyms: Pseudonyms,
 }
 
 impl AppState {
@@ -123,6 +126,7 @@ impl AppState {
             db: self.db.clone(),
             composer: self.composer(),
             index_wake: self.index_wake.clone(),
+            pseudonyms: self.pseudonyms.clone(),
         }
     }
 
@@ -143,6 +147,7 @@ impl AppState {
             translations.clone(),
         );
         let page_cache_ttl = settings.page_cache_ttl;
+        let pseudonyms = Pseudonyms::from_settings(&settings)?;
         Ok(Self {
             search: Search {
                 index,
@@ -157,6 +162,7 @@ impl AppState {
             page_cache: super::page_cache::PageCache::new(page_cache_ttl),
             assets,
             districts: Default::default(),
+            pseudonyms,
         })
     }
 }

@@ -9,7 +9,10 @@ use sea_orm::DatabaseConnection;
 use super::{errors::WebError, page::Page, route_table, spam::client_address, state::AppState};
 use crate::{
     domain::{FieldErrors, account::CurrentUser},
-    services::throttle::{self, Limit},
+    services::{
+        pseudonyms::Pseudonyms,
+        throttle::{self, Limit},
+    },
 };
 
 /// Whose attempts a bucket counts.
@@ -117,7 +120,7 @@ pub async fn take_declared(
     throttle: &Throttle,
     subject: Subject<'_>,
 ) -> Result<Result<Counted, Refused>, WebError> {
-    let buckets = bucket_names(req, user, throttle, subject)?;
+    let buckets = bucket_names(req, &state.pseudonyms, user, throttle, subject)?;
     if !state.settings.rate_limits {
         return Ok(Ok(Counted {
             buckets: keyed(throttle, buckets),
@@ -155,7 +158,13 @@ pub fn buckets(
         return Ok(Vec::new());
     }
     let throttle = declared(req)?;
-    let names = bucket_names(req, page.user(), throttle, subject)?;
+    let names = bucket_names(
+        req,
+        &page.state().pseudonyms,
+        page.user(),
+        throttle,
+        subject,
+    )?;
     Ok(names
         .into_iter()
         .zip(throttle.buckets)
@@ -180,6 +189,7 @@ fn keyed(throttle: &Throttle, names: Vec<String>) -> Vec<(Per, String)> {
 
 fn bucket_names(
     req: &HttpRequest,
+    pseudonyms: &Pseudonyms,
     user: Option<&CurrentUser>,
     throttle: &Throttle,
     subject: Subject<'_>,
@@ -208,7 +218,8 @@ fn bucket_names(
                     client_address(req)
                 ),
             };
-            Ok(throttle::bucket(bucket.kind, &key))
+            // Buckets hold pseudonyms, so the table stores no addresses in clear.
+            Ok(pseudonyms.throttle_bucket(bucket.kind, &key))
         })
         .collect()
 }

@@ -817,7 +817,10 @@ on_both_backends!(a_form_sent_twice_signs_up_once, |app| {
 
 on_both_backends!(sign_ups_are_throttled_per_recipient, |app| {
     let setup = setup(&app).await;
-    let bucket = throttle::bucket("alert-recipient", "viel@example.org");
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("alert-recipient", "viel@example.org");
     for _ in 0..throttle::ALERT_MAILS_PER_RECIPIENT.max {
         throttle::record(&app.db, &bucket).await.unwrap();
     }
@@ -865,9 +868,14 @@ on_both_backends!(the_account_data_and_its_deletion_include_alerts, |app| {
         .await
         .unwrap()
         .unwrap();
-    teilhabe::services::accounts::delete_account(&app.desk(), user.id, Utc::now())
-        .await
-        .unwrap();
+    teilhabe::services::accounts::delete_account(
+        &app.desk(),
+        &app.state().pseudonyms,
+        user.id,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         course_alert::Entity::find().count(&app.db).await.unwrap(),
         0

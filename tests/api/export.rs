@@ -415,6 +415,9 @@ fn teilhabe(app: &TestApp) -> Command {
         .env("DATABASE_URL", teilhabe::db::connection_url(&app.settings))
         .env("TEILHABE_DEMO", "false")
         .current_dir(&app.settings.data_dir);
+    if app.settings.database.is_server() {
+        cmd.env("TEILHABE_PSEUDONYM_KEY", crate::helpers::TEST_PSEUDONYM_KEY);
+    }
     cmd
 }
 

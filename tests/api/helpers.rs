@@ -102,6 +102,9 @@ impl Default for Options {
     }
 }
 
+/// The key every test instance on a PostgreSQL database uses (a server needs a configured key).
+pub const TEST_PSEUDONYM_KEY: &str = "test-pseudonym-key-0123456789abcdef";
+
 pub fn settings_for(
     data_dir: &std::path::Path,
     database_url: Option<&str>,
@@ -118,6 +121,7 @@ pub fn settings_for(
     ]);
     if let Some(url) = database_url {
         env.insert("DATABASE_URL".into(), url.to_owned());
+        env.insert("TEILHABE_PSEUDONYM_KEY".into(), TEST_PSEUDONYM_KEY.into());
     }
     for (k, v) in &options.env {
         env.insert((*k).into(), v.clone());

@@ -608,7 +608,10 @@ async fn bookings_from_one_address_are_throttled_like_the_form() {
         .await
         .unwrap();
     let date_id = course_date(&app, DateSpec::default()).await;
-    let bucket = throttle::bucket("booking-address", "127.0.0.1");
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("booking-address", "127.0.0.1");
     for _ in 0..throttle::BOOKING_PER_ADDRESS.max {
         throttle::record(&app.db, &bucket).await.unwrap();
     }

@@ -655,7 +655,10 @@ async fn admins_register_and_revoke_terminals_in_the_back_office() {
 
 /// Fills a terminal's bucket up to `limit`, as that many bookings or proposals within the hour would.
 async fn use_up(app: &TestApp, kind: &str, terminal_id: i32, limit: throttle::Limit) {
-    let bucket = throttle::bucket(kind, &terminal_id.to_string());
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket(kind, &terminal_id.to_string());
     for _ in 0..limit.max {
         throttle_event::ActiveModel {
             bucket: Set(bucket.clone()),

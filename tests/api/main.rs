@@ -43,6 +43,7 @@ mod page_cache;
 mod page_shell;
 mod passwords;
 mod proposals;
+mod pseudonyms;
 mod races;
 mod search_indexer;
 mod shutdown;

@@ -52,7 +52,10 @@ on_both_backends!(parallel_wrong_passwords_get_five_checks, |app| {
 
 on_both_backends!(parallel_api_bookings_stop_at_the_limit, |app| {
     // Two bookings left for this address in the hour.
-    let bucket = throttle::bucket("booking-address", "127.0.0.1");
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("booking-address", "127.0.0.1");
     for _ in 0..throttle::BOOKING_PER_ADDRESS.max - 2 {
         throttle::record(&app.db, &bucket).await.unwrap();
     }
@@ -112,7 +115,10 @@ async fn book_from(app: &TestApp, date_id: i32, n: u32, forwarded_for: &str) -> 
 }
 
 async fn fill_bucket(app: &TestApp, address: &str) {
-    let bucket = throttle::bucket("booking-address", address);
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("booking-address", address);
     for _ in 0..throttle::BOOKING_PER_ADDRESS.max {
         throttle::record(&app.db, &bucket).await.unwrap();
     }

@@ -719,9 +719,14 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
             .any(|s| s["session_id"] == shift_id)
     );
     assert!(!data["volunteer_hours"].as_array().unwrap().is_empty());
-    teilhabe::services::accounts::delete_account(&app.desk(), volunteer, Utc::now())
-        .await
-        .unwrap();
+    teilhabe::services::accounts::delete_account(
+        &app.desk(),
+        &app.state().pseudonyms,
+        volunteer,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let shift = volunteer_shift::Entity::find_by_id(shift_id)
         .one(&app.db)
         .await

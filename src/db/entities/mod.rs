@@ -26,6 +26,7 @@ pub mod proposal_event;
 pub mod proposal_follow;
 pub mod proposal_report;
 pub mod proposal_support;
+pub mod pseudonym_key;
 pub mod search_outbox;
 pub mod session;
 pub mod session_attendance;

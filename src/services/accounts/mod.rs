@@ -8,7 +8,9 @@ use sea_orm::{
 };
 
 use super::{
-    audit, sessions, throttle,
+    audit,
+    pseudonyms::Pseudonyms,
+    sessions, throttle,
     users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
@@ -378,9 +380,10 @@ pub async fn reset_password(
 pub async fn tell_of_blocked_sign_in(
     db: &DatabaseConnection,
     composer: &Composer,
+    pseudonyms: &Pseudonyms,
     email: &Email,
 ) -> anyhow::Result<()> {
-    let bucket = throttle::bucket("login-blocked-mail", email.as_str());
+    let bucket = pseudonyms.throttle_bucket("login-blocked-mail", email.as_str());
     if throttle::take(db, &[(&bucket, throttle::LOGIN_BLOCKED_MAIL)])
         .await?
         .is_some()

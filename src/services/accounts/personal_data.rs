@@ -18,6 +18,7 @@ use crate::{
     services::{
         audit,
         booking::{BookingError, Desk, anonymise_bookings},
+        pseudonyms::Pseudonyms,
     },
 };
 
@@ -176,7 +177,12 @@ pub async fn bookings_cancelled_on_deletion(
 /// Upcoming bookings are cancelled as if the person cancelled them (places freed, the waiting list moved
 /// on, in this one transaction); then every booking of the person loses name, address and phone like
 /// the retention job's, so only the counts stay for the statistics.
-pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn delete_account(
+    desk: &Desk,
+    pseudonyms: &Pseudonyms,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let txn = crate::db::begin_write(&desk.db).await?;
     if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
         for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
@@ -243,9 +249,7 @@ pub async fn delete_account(desk: &Desk, user_id: i32, now: DateTime<Utc>) -> Re
                 Expr::value(Option::<String>::None),
             )
             .filter(proposal_support::Column::UserId.eq(user_id).or(
-                proposal_support::Column::EmailHash.eq(
-                    crate::services::proposals::support_address_hash(&found.email),
-                ),
+                proposal_support::Column::EmailHash.eq(pseudonyms.support_address(&found.email)),
             ))
             .exec(&txn)
             .await?;

@@ -37,7 +37,6 @@ pub use answers::Answers;
 pub use intake::{Intake, Receipt, Submitter, dialogue_events};
 pub use moderation::{Decision, Moderation, ReportRow};
 pub use public::{EventLink, Lookup, PublicProposal, event_link, from_event, public, public_ids};
-pub(crate) use support::address_hash as support_address_hash;
 pub use support::{FollowOutcome, SupportOutcome, Supports};
 
 #[derive(Debug, thiserror::Error)]
@@ -191,13 +190,15 @@ impl Row {
     }
 }
 
-/// What every proposal use case needs: the database, mail texts and the search-index wake-up.
-/// A handler takes the use case it serves from it (`intake`, `moderation`, `answers`, `supports`).
+/// What every proposal use case needs: the database, mail texts, the search-index wake-up and the
+/// supporters' address pseudonyms. A handler takes the use case it serves from it (`intake`,
+/// `moderation`, `answers`, `supports`).
 #[derive(Clone)]
 pub struct ProposalDesk {
     pub db: DatabaseConnection,
     pub composer: Composer,
     pub index_wake: IndexWake,
+    pub pseudonyms: crate::services::pseudonyms::Pseudonyms,
 }
 
 async fn begin(db: &DatabaseConnection) -> Result<crate::db::WriteTransaction, DbErr> {

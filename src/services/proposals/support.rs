@@ -30,12 +30,6 @@ pub enum FollowOutcome {
     AlreadyFollowing,
 }
 
-/// What a support keeps of the supporter's address: its hash, so that the same person cannot
-/// support twice. Account deletion finds the person's supports by it.
-pub(crate) fn address_hash(email: &str) -> String {
-    hash_token(email)
-}
-
 /// Supporting and following proposals.
 #[derive(Clone)]
 pub struct Supports {
@@ -62,12 +56,12 @@ impl Supports {
                 let address = user::Entity::find_by_id(user)
                     .one(&txn)
                     .await?
-                    .map(|u| address_hash(&u.email));
+                    .map(|u| self.desk.pseudonyms.support_address(&u.email));
                 (Some(user), address, None)
             }
             (None, Some(email)) => (
                 None,
-                Some(address_hash(email.as_str())),
+                Some(self.desk.pseudonyms.support_address(email.as_str())),
                 Some(random_token()),
             ),
             (None, None) => return Err(field("email", "error-email-missing")),

@@ -112,7 +112,13 @@ pub async fn delete_form(page: Page) -> Result<HttpResponse, WebError> {
 
 pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    accounts::delete_account(&page.state().booking_desk(), user.id, Utc::now()).await?;
+    accounts::delete_account(
+        &page.state().booking_desk(),
+        &page.state().pseudonyms,
+        user.id,
+        Utc::now(),
+    )
+    .await?;
     page.session().log_out();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/konto/geloescht"))

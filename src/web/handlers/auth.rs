@@ -109,9 +109,14 @@ pub async fn login(
     let counted = match throttling::take(&req, &page, Subject::email(email.as_str())).await? {
         Ok(counted) => counted,
         Err(refused) => {
-            accounts::tell_of_blocked_sign_in(db, &composer(&page), &email)
-                .await
-                .map_err(WebError::Internal)?;
+            accounts::tell_of_blocked_sign_in(
+                db,
+                &composer(&page),
+                &page.state().pseudonyms,
+                &email,
+            )
+            .await
+            .map_err(WebError::Internal)?;
             let notice = page.state().translations.text_with(
                 page.language,
                 "throttled-wait",

@@ -1,0 +1,292 @@
+//! Keyed hashes of the personal data the database keeps only to recognise it again: a supporter's
+//! address (one support per person) and the client address, account or address a throttle counts.
+//!
+//! A plain SHA-256 of an address can be tested by anyone holding a copy of the database: hash a
+//! guessed address and look it up (an IPv4 address has only 2³² values). An HMAC with a key kept
+//! outside the database cannot. The key comes from `TEILHABE_PSEUDONYM_KEY`, or, for the embedded
+//! SQLite database only, from a key file made in the data directory on first start.
+//!
+//! The database records the key's fingerprint. The first start with a key converts the plain
+//! hashes stored before (`adopt`); a later start with another key is refused, because instances
+//! with different keys would let the same person support twice and split every throttle count.
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    config::{ConfigError, Settings},
+    db::{
+        begin_write,
+        entities::{proposal_support, pseudonym_key},
+    },
+};
+
+/// The key file's name in the data directory.
+pub const KEY_FILE: &str = "pseudonym.key";
+
+/// Makes the pseudonyms; cheap to clone.
+#[derive(Clone)]
+pub struct Pseudonyms {
+    key: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Pseudonyms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pseudonyms(…)")
+    }
+}
+
+impl Pseudonyms {
+    pub fn new(key: &[u8]) -> Self {
+        Self { key: key.into() }
+    }
+
+    /// The configured key, or the data directory's key file (made on first use).
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        match &settings.pseudonym_key {
+            Some(key) => Ok(Self::new(key.expose_secret().as_bytes())),
+            None => key_file(&settings.data_dir.join(KEY_FILE)).map(|key| Self::new(&key)),
+        }
+    }
+
+    /// HMAC-SHA256 of `value` under the key, for one `purpose` (so that the same value gives
+    /// unrelated pseudonyms in different tables), hex encoded.
+    fn mac(&self, purpose: &str, value: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value);
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// What a support keeps of the supporter's address. It is the keyed hash of the address's plain
+    /// SHA-256, so that supports stored with the plain hash convert without knowing the addresses.
+    pub fn support_address(&self, email: &str) -> String {
+        self.support_address_from_plain(&hex::encode(Sha256::digest(email.as_bytes())))
+    }
+
+    fn support_address_from_plain(&self, plain_hash: &str) -> String {
+        self.mac("support-address", plain_hash.as_bytes())
+    }
+
+    /// A throttle bucket's name: its kind in clear, the counted key (client address, account,
+    /// address) as a pseudonym.
+    pub fn throttle_bucket(&self, kind: &str, key: &str) -> String {
+        format!(
+            "{kind}:{}",
+            &self.mac("throttle", key.to_lowercase().as_bytes())[..32]
+        )
+    }
+
+    /// Tells keys apart without revealing them.
+    fn fingerprint(&self) -> String {
+        self.mac("fingerprint", b"")
+    }
+}
+
+/// Reads the key file, or makes it: 32 random bytes, hex encoded, readable by the owner only.
+/// Published with a hard link, so two processes starting at once end up with the same key.
+fn key_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let problem = |what: String| {
+        ConfigError::new(
+            "TEILHABE_PSEUDONYM_KEY",
+            format!("not set, and the key file {what}"),
+        )
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let key = text.trim();
+            if key.chars().count() < crate::config::MIN_PSEUDONYM_KEY_CHARS {
+                return Err(problem(format!("{} is too short", path.display())));
+            }
+            return Ok(key.as_bytes().to_vec());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(problem(format!("{} cannot be read ({e})", path.display()))),
+    }
+    let draft = PathBuf::from(format!("{}.{}", path.display(), std::process::id()));
+    let written = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&draft)?;
+        file.write_all(crate::services::sessions::random_token().as_bytes())?;
+        file.sync_all()?;
+        match std::fs::hard_link(&draft, path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+            _ => Ok(()),
+        }
+    })();
+    let _ = std::fs::remove_file(&draft);
+    written.map_err(|e| problem(format!("{} cannot be made ({e})", path.display())))?;
+    key_file(path)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdoptError {
+    #[error(
+        "TEILHABE_PSEUDONYM_KEY: differs from the key this database's stored addresses were hashed \
+         with. Set the key the other instances use (an embedded installation keeps it in \
+         <data dir>/{KEY_FILE})"
+    )]
+    OtherKey,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// What [`adopt`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Adopted {
+    /// The database already used this key.
+    Same,
+    /// First start with a key: this many supports' plain hashes converted.
+    Converted(u64),
+}
+
+/// Makes sure the database's pseudonyms are made with `pseudonyms`' key: on the first start, it
+/// converts the plain hashes of earlier versions and records the key's fingerprint, in one write
+/// transaction (instances starting at once convert once); later it refuses another key.
+pub async fn adopt(
+    db: &DatabaseConnection,
+    pseudonyms: &Pseudonyms,
+) -> Result<Adopted, AdoptError> {
+    let fingerprint = pseudonyms.fingerprint();
+    let txn = begin_write(db).await?;
+    let mut recorded = pseudonym_key::Entity::find_by_id(1);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        recorded = recorded.lock_exclusive();
+    }
+    if let Some(recorded) = recorded.one(&txn).await? {
+        return if recorded.fingerprint == fingerprint {
+            Ok(Adopted::Same)
+        } else {
+            Err(AdoptError::OtherKey)
+        };
+    }
+    let converted = convert_plain_support_hashes(&txn, pseudonyms).await?;
+    // A second instance converting at the same moment fails here on the primary key and rolls back.
+    pseudonym_key::ActiveModel {
+        id: Set(1),
+        fingerprint: Set(fingerprint),
+        adopted_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Adopted::Converted(converted))
+}
+
+/// Supports stored before keyed hashes hold the plain SHA-256 of the address.
+async fn convert_plain_support_hashes(
+    txn: &impl ConnectionTrait,
+    pseudonyms: &Pseudonyms,
+) -> Result<u64, DbErr> {
+    const BATCH: u64 = 1_000;
+    let mut after = 0_i64;
+    let mut converted = 0;
+    loop {
+        let rows: Vec<(i64, String)> = proposal_support::Entity::find()
+            .select_only()
+            .column(proposal_support::Column::Id)
+            .column(proposal_support::Column::EmailHash)
+            .filter(proposal_support::Column::Id.gt(after))
+            .filter(proposal_support::Column::EmailHash.is_not_null())
+            .order_by_asc(proposal_support::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let Some((last, _)) = rows.last() else {
+            return Ok(converted);
+        };
+        after = *last;
+        for (id, plain) in rows {
+            proposal_support::Entity::update_many()
+                .col_expr(
+                    proposal_support::Column::EmailHash,
+                    Expr::value(pseudonyms.support_address_from_plain(&plain)),
+                )
+                .filter(proposal_support::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+            converted += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_key_gives_the_same_pseudonyms_and_another_key_others() {
+        let one = Pseudonyms::new(b"0123456789abcdef0123456789abcdef");
+        let other = Pseudonyms::new(b"0123456789abcdef0123456789abcdeF");
+        let address = "erika@example.org";
+        assert_eq!(one.support_address(address), one.support_address(address));
+        assert_ne!(one.support_address(address), other.support_address(address));
+        assert_ne!(one.fingerprint(), other.fingerprint());
+        assert_ne!(
+            one.support_address(address),
+            hex::encode(Sha256::digest(address.as_bytes())),
+            "no longer the plain hash"
+        );
+    }
+
+    #[test]
+    fn a_plain_support_hash_converts_to_the_keyed_one() {
+        let pseudonyms = Pseudonyms::new(b"0123456789abcdef0123456789abcdef");
+        let plain = hex::encode(Sha256::digest(b"erika@example.org"));
+        assert_eq!(
+            pseudonyms.support_address_from_plain(&plain),
+            pseudonyms.support_address("erika@example.org")
+        );
+    }
+
+    #[test]
+    fn throttle_buckets_keep_their_kind_and_ignore_the_case_of_the_key() {
+        let pseudonyms = Pseudonyms::new(b"0123456789abcdef0123456789abcdef");
+        let bucket = pseudonyms.throttle_bucket("login", "Erika@Example.org");
+        assert!(bucket.starts_with("login:"));
+        assert_eq!(bucket.len(), "login:".len() + 32);
+        assert_eq!(
+            bucket,
+            pseudonyms.throttle_bucket("login", "erika@example.org")
+        );
+        assert_ne!(
+            bucket,
+            pseudonyms.throttle_bucket("register", "erika@example.org")
+        );
+        assert!(!bucket.contains("erika"));
+    }
+
+    #[test]
+    fn the_key_file_is_made_once_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let first = key_file(&path).unwrap();
+        assert_eq!(first.len(), 64);
+        assert_eq!(key_file(&path).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "readable by the owner only");
+        }
+        std::fs::write(&path, "short").unwrap();
+        let refused = key_file(&path).unwrap_err();
+        assert!(refused.problem.contains("too short"), "{refused}");
+    }
+}

@@ -1,0 +1,162 @@
+//! Stored addresses are keyed hashes: a supporter's address and the client address and account a
+//! throttle counts. An installation from before converts its plain hashes on the first start, once
+//! even when two instances start together, and a start with another key is refused.
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use sha2::{Digest, Sha256};
+use teilhabe::{
+    db::entities::{proposal, proposal_support, pseudonym_key, throttle_event},
+    domain::{Email, Language, proposal::ProposalStatus},
+    services::proposals::SupportOutcome,
+    startup::{StartupError, prepare_database},
+};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const SUPPORTER: &str = "unterstuetzerin@example.org";
+
+fn plain_hash(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+async fn first_public_proposal(app: &TestApp) -> i64 {
+    proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+        .order_by_asc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("demo data has public proposals")
+        .id
+}
+
+async fn stored_hashes(app: &TestApp, proposal_id: i64) -> Vec<Option<String>> {
+    proposal_support::Entity::find()
+        .filter(proposal_support::Column::ProposalId.eq(proposal_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.email_hash)
+        .collect()
+}
+
+on_both_backends!(
+    stored_addresses_are_keyed_and_plain_ones_convert_once,
+    |app| {
+        let pseudonyms = app.state().pseudonyms;
+        let desk = app.state().proposal_desk().supports();
+        let id = first_public_proposal(&app).await;
+        let address = Email::parse(SUPPORTER).unwrap();
+
+        let outcome = desk.support(id, None, Some(&address), Language::De).await;
+        assert_eq!(outcome.unwrap(), SupportOutcome::ConfirmationSent);
+        let link = app
+            .link_in_mail(SUPPORTER, "/vorschlaege/unterstuetzen/")
+            .await;
+        let token = link.rsplit('/').next().unwrap().to_owned();
+        desk.confirm_support(&token).await.expect("confirmed");
+        let keyed = pseudonyms.support_address(SUPPORTER);
+        assert_eq!(stored_hashes(&app, id).await, vec![Some(keyed.clone())]);
+        assert_ne!(keyed, plain_hash(SUPPORTER));
+
+        // A wrong password is counted per client address and account: no bucket holds their plain hash.
+        let res = app.login("niemand@example.org", "falsches-passwort").await;
+        assert!(res.status().is_success() || res.status().is_redirection() || res.status() == 422);
+        let buckets: Vec<String> = throttle_event::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.bucket)
+            .collect();
+        assert!(
+            buckets.contains(&pseudonyms.throttle_bucket("login-address", "127.0.0.1")),
+            "{buckets:?}"
+        );
+        for plain in [plain_hash("127.0.0.1"), plain_hash("niemand@example.org")] {
+            assert!(
+                !buckets.iter().any(|b| b.ends_with(&plain[..32])),
+                "{buckets:?}"
+            );
+        }
+
+        // An installation from before: the plain hash stored, no key recorded yet.
+        proposal_support::Entity::update_many()
+            .col_expr(
+                proposal_support::Column::EmailHash,
+                Expr::value(plain_hash(SUPPORTER)),
+            )
+            .filter(proposal_support::Column::ProposalId.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        pseudonym_key::Entity::delete_many()
+            .exec(&app.db)
+            .await
+            .unwrap();
+        // Two instances start at the same moment: the hash is converted once, not twice.
+        let (one, other) = tokio::join!(
+            prepare_database(&app.settings),
+            prepare_database(&app.settings)
+        );
+        one.expect("first start");
+        other.expect("second start");
+        assert_eq!(stored_hashes(&app, id).await, vec![Some(keyed.clone())]);
+        assert_eq!(
+            pseudonym_key::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // The converted hash still recognises the person.
+        let again = Email::parse("Unterstuetzerin@Example.org").unwrap();
+        let outcome = desk.support(id, None, Some(&again), Language::De).await;
+        assert_eq!(outcome.unwrap(), SupportOutcome::AlreadySupported);
+    }
+);
+
+on_both_backends!(a_start_with_another_key_is_refused, |app| {
+    let mut other = app.settings.clone();
+    other.pseudonym_key = Some("another-key-of-another-instance-0123456789".into());
+    match prepare_database(&other).await {
+        Err(StartupError::Config(e)) => {
+            assert_eq!(e.setting, "TEILHABE_PSEUDONYM_KEY");
+            assert!(e.problem.contains("differs"), "{e}");
+        }
+        Err(e) => panic!("refused for another reason: {e}"),
+        Ok(_) => panic!("started with another key"),
+    }
+    // The right key still starts, and nothing was converted by the refused start.
+    prepare_database(&app.settings)
+        .await
+        .expect("the right key");
+});
+
+#[test]
+fn the_command_line_names_the_setting_when_the_key_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = teilhabe_command(dir.path())
+        .env("TEILHABE_DEMO", "false")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{first:?}");
+    let key_file = dir.path().join(teilhabe::services::pseudonyms::KEY_FILE);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().len(), 64);
+
+    let refused = teilhabe_command(dir.path())
+        .env(
+            "TEILHABE_PSEUDONYM_KEY",
+            "another-key-of-another-instance-0123456789",
+        )
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("TEILHABE_PSEUDONYM_KEY"), "{stderr}");
+    assert!(stderr.contains("pseudonym.key"), "{stderr}");
+}
