@@ -142,16 +142,34 @@ fn dates_joined(with_organisation: bool) -> SelectStatement {
     select
 }
 
-/// The dates matching a filter, without their columns: what a count or a page of ids needs. The
-/// organisation is joined only when the text may match its name.
+/// The dates matching a filter, without their columns: what a count or a page of ids needs. Kind,
+/// publication, topic and district are the date's own copies, so the common filters read the dates'
+/// indexes alone, in start order; the offer, venue and organisation are joined only for filters on
+/// their other columns.
 fn filtered_select(
     kind: OfferKind,
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> SelectStatement {
-    let mut select = dates_joined(filter.text.is_some());
-    select.cond_where(conditions(kind, filter, now));
+    let conditions = conditions(kind, filter, now);
+    let mut select = if needs_joins(filter) {
+        dates_joined(filter.text.is_some())
+    } else {
+        Query::select().from(offer_date::Entity).to_owned()
+    };
+    select.cond_where(conditions);
     select
+}
+
+/// Whether a filter tests columns of the offer or venue beyond the dates' copies.
+fn needs_joins(filter: &CatalogueFilter) -> bool {
+    filter.text.is_some()
+        || filter.venue.is_some()
+        || filter.town.is_some()
+        || filter.target_group.is_some()
+        || filter.step_free
+        || filter.hearing_loop
+        || filter.accessible_toilet
 }
 
 /// Later sessions of the date in the current row.
@@ -277,9 +295,9 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
     let d = offer_date::Entity;
     let o = offer::Entity;
     let v = venue::Entity;
+    // `listed_as` is the offer's kind while it is published.
     let mut cond = Cond::all()
-        .add(Expr::col((o, offer::Column::Status)).eq(OfferStatus::Published))
-        .add(Expr::col((o, offer::Column::Kind)).eq(kind))
+        .add(Expr::col((d, offer_date::Column::ListedAs)).eq(kind))
         .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
     if !filter.include_sessions {
         cond = cond.add(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null());
@@ -297,13 +315,13 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         cond = cond.add(Expr::col((d, offer_date::Column::StartsAt)).lt(start_of_local_day(to)));
     }
     if let Some(district) = &filter.district {
-        cond = cond.add(Expr::col((v, venue::Column::DistrictKey)).eq(district.as_str()));
+        cond = cond.add(Expr::col((d, offer_date::Column::DistrictKey)).eq(district.as_str()));
     }
     if let Some(town) = &filter.town {
         cond = cond.add(contains(Expr::col((v, venue::Column::Town)), town));
     }
     if let Some(topic) = filter.topic {
-        cond = cond.add(Expr::col((o, offer::Column::Topic)).eq(topic.key()));
+        cond = cond.add(Expr::col((d, offer_date::Column::Topic)).eq(topic.key()));
     }
     if let Some(group) = filter.target_group {
         cond = cond.add(Expr::col((o, offer::Column::TargetGroup)).eq(group.key()));

@@ -85,6 +85,10 @@ async fn add_date(app: &TestApp, offer_id: i32, starts_at: DateTime<Utc>) -> i32
         series_lead_id: Set(None),
         feedback_invited_at: Set(None),
         feedback_code: Set(None),
+        // Filled by the database's triggers.
+        listed_as: NotSet,
+        topic: NotSet,
+        district_key: NotSet,
     }
     .insert(&app.db)
     .await

@@ -9,6 +9,7 @@ mod anonymous_forms;
 mod authorization;
 mod barrier_report;
 mod booking;
+mod catalogue_listing;
 mod cli;
 mod confirmations;
 mod content_pages;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::offer::DateStatus;
+use crate::domain::offer::{DateStatus, OfferKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "offer_dates")]
@@ -34,6 +34,12 @@ pub struct Model {
     pub feedback_invited_at: Option<DateTimeUtc>,
     /// Secret in the printed QR link to the date's feedback form; made when first printed.
     pub feedback_code: Option<String>,
+    /// The offer's kind while it is published, else empty; with `topic` and `district_key` copies
+    /// of the offer's and venue's values that the catalogue's indexes order by start. Database
+    /// triggers keep them (migration `m20261205_000025_catalogue_listing`); nothing writes them.
+    pub listed_as: Option<OfferKind>,
+    pub topic: Option<String>,
+    pub district_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
