@@ -340,7 +340,10 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
     .await;
     assert_eq!(app.mails().await.len(), 1);
     // Two supports of the person: one signed in, one by mailed link with the same address.
-    let address_hash = teilhabe::services::sessions::hash_token("buergerin@demo.teilhabe.example");
+    let address_hash = app
+        .state()
+        .pseudonyms
+        .support_address("buergerin@demo.teilhabe.example");
     let citizen_id = user::Entity::find()
         .filter(user::Column::Email.eq("buergerin@demo.teilhabe.example"))
         .one(&app.db)
