@@ -4,7 +4,11 @@
 #
 #   BENCH_BEFORE=/tmp/teilhabe-before bash benches/paired.sh            # against this tree's build
 #   BENCH_BEFORE=… BENCH_AFTER=… BENCH_SCENARIOS="catalogue proposals-api" bash benches/paired.sh
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/teilhabe_paired BENCH_BEFORE=… bash benches/paired.sh
 #
+# With BENCH_DATABASE_URL the two sides run on PostgreSQL: databases <name>_before and <name>_after
+# (the second a copy of the first made with CREATE DATABASE … TEMPLATE, then migrated by the "after"
+# binary, both VACUUM ANALYZEd), dropped at the end.
 # The data (seed-demo, seed-bulk with BENCH_COURSES, BENCH_DATES, BENCH_PROPOSALS, then reindex) is
 # made once by the "before" binary, started once so every migration of the "after" binary applies,
 # and copied for each run, so both binaries read the same files. Scenarios: catalogue (1,188
@@ -32,21 +36,43 @@ fi
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 
 bench_environment "$PORT"
-trap 'kill "${PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"' EXIT
 export TEILHABE_PAGE_CACHE_SECONDS=0
 unset DATABASE_URL TEILHABE_MEILISEARCH_URL
+PG_SERVER="" PG_NAME=""
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  PG_SERVER="${BENCH_DATABASE_URL%/*}" PG_NAME="${BENCH_DATABASE_URL##*/}"
+  export TEILHABE_PSEUDONYM_KEY="${TEILHABE_PSEUDONYM_KEY:-bench-pseudonym-key-0123456789abcdef}"
+fi
+pg() { psql "$PG_SERVER/postgres" -qX "$@" >&2; }
+drop_databases() {
+  [ -z "$PG_NAME" ] || pg -c "DROP DATABASE IF EXISTS ${PG_NAME}_before" -c "DROP DATABASE IF EXISTS ${PG_NAME}_after"
+}
+trap 'kill "${PID:-}" 2>/dev/null || true; sleep 1; rm -rf "$DATA"; drop_databases' EXIT
+# side_database SIDE: DATABASE_URL for the side's database (PostgreSQL), nothing for SQLite.
+side_database() {
+  if [ -n "$PG_NAME" ]; then echo "DATABASE_URL=$PG_SERVER/${PG_NAME}_$1"; else echo "DATABASE_URL="; fi
+}
 SEEDED="$DATA/seeded"
 mkdir -p "$SEEDED"
-TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" seed-demo >/dev/null 2>&1
-TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" seed-bulk --courses "$COURSES" --dates "$DATES" \
-  --proposals "$PROPOSALS" >/dev/null 2>&1
-TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" reindex >/dev/null 2>&1
+if [ -n "$PG_NAME" ]; then
+  drop_databases
+  pg -c "CREATE DATABASE ${PG_NAME}_before"
+fi
+seed() { env "$(side_database before)" TEILHABE_DATA_DIR="$SEEDED" "$BEFORE_BIN" "$@" >/dev/null 2>&1; }
+seed seed-demo
+seed seed-bulk --courses "$COURSES" --dates "$DATES" --proposals "$PROPOSALS"
+seed reindex
 # Each binary applies its migrations to the copy it runs on; a copy of its own keeps the other's
 # data unchanged.
 for side in before after; do
   cp -r "$SEEDED" "$DATA/$side"
 done
-TEILHABE_DATA_DIR="$DATA/before" "$BEFORE_BIN" serve >/dev/null 2>&1 &
+if [ -n "$PG_NAME" ]; then
+  pg -c "CREATE DATABASE ${PG_NAME}_after TEMPLATE ${PG_NAME}_before"
+  env "$(side_database after)" TEILHABE_DATA_DIR="$DATA/after" "$AFTER_BIN" migrate >/dev/null 2>&1
+  for side in before after; do psql "$PG_SERVER/${PG_NAME}_$side" -qXc "VACUUM ANALYZE" >&2; done
+fi
+env "$(side_database before)" TEILHABE_DATA_DIR="$DATA/before" "$BEFORE_BIN" serve >/dev/null 2>&1 &
 PID=$!
 wait_for_health 120
 SLUG=$(course_slug)
@@ -64,7 +90,7 @@ wrk_args() { # scenario
 }
 
 measure() { # side, binary, scenario
-  TEILHABE_DATA_DIR="$DATA/$1" "$2" serve >/dev/null 2>&1 &
+  env "$(side_database "$1")" TEILHABE_DATA_DIR="$DATA/$1" "$2" serve >/dev/null 2>&1 &
   PID=$!
   wait_for_health 120
   # shellcheck disable=SC2046 # the arguments are words on purpose
@@ -72,7 +98,7 @@ measure() { # side, binary, scenario
   kill "$PID"; wait "$PID" 2>/dev/null || true
 }
 
-echo "$COURSES courses, $DATES dates, $PROPOSALS proposals; before: $BEFORE_BIN; after: $AFTER_BIN; $(date -u +%F); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "${PG_NAME:+PostgreSQL; }$COURSES courses, $DATES dates, $PROPOSALS proposals; before: $BEFORE_BIN; after: $AFTER_BIN; $(date -u +%F); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| Scenario | Build | Requests/s | p99 | CPU per request | Non-2xx |"
 echo "|---|---|---:|---:|---:|---:|"

@@ -46,7 +46,7 @@ const INDEXES: [(&str, &[OfferDates]); 4] = [
     ),
 ];
 
-/// What SQLite's indexes hold after the start time.
+/// What SQLite's indexes hold after the start time; PostgreSQL's include the first three.
 const COVERED: [OfferDates; 7] = [
     OfferDates::Id,
     OfferDates::SeriesLeadId,
@@ -174,16 +174,22 @@ impl MigrationTrait for Migration {
         .await?;
         // On SQLite the indexes also hold what the remaining filters test (as the covering indexes
         // of migration 21), so a page's ids and the count never read a date's row. On PostgreSQL
-        // an index holding the booked places would end the in-place (HOT) updates of the date's row
-        // that every booking makes (see migration 21).
-        let covering = manager.get_database_backend() == DbBackend::Sqlite;
+        // they include only what never changes with a booking (id, series, state): an index holding
+        // the booked places would end the in-place (HOT) updates of the date's row that every
+        // booking makes (see migration 21). The count without "free places" is then an index-only
+        // scan there too (pgbench at ten times the dates: 0.30 ms → 0.18 ms).
+        let postgres = manager.get_database_backend() == DbBackend::Postgres;
         for (name, columns) in INDEXES {
             let mut index = Index::create();
             index.name(name).table(OfferDates::Table);
             for column in columns {
                 index.col(*column);
             }
-            if covering {
+            if postgres {
+                for column in &COVERED[..3] {
+                    index.include(*column);
+                }
+            } else {
                 // The id after the start keeps the catalogue's order (start, then id) in the index.
                 for column in COVERED {
                     index.col(column);
