@@ -121,20 +121,24 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
     Ok(db)
 }
 
-/// Records the key of the stored addresses' pseudonyms on first start (converting earlier plain
-/// hashes) and refuses a key other than the recorded one.
+/// Records the key of the stored addresses' pseudonyms on first start, refuses a key other than the
+/// recorded one, and converts plain hashes written by earlier versions.
 async fn adopt_pseudonym_key(
     db: &DatabaseConnection,
     settings: &Settings,
 ) -> Result<(), StartupError> {
     let pseudonyms = Pseudonyms::from_settings(settings)?;
     match pseudonyms::adopt(db, &pseudonyms).await {
-        Ok(Adopted::Same) => Ok(()),
-        Ok(Adopted::Converted(supports)) => {
-            tracing::info!(
-                supports,
-                "pseudonym key recorded, earlier address hashes converted"
-            );
+        Ok(adopted) => {
+            if adopted != Adopted::default() {
+                tracing::info!(
+                    recorded = adopted.recorded,
+                    converted = adopted.converted,
+                    unlinked = adopted.unlinked,
+                    forgotten_counts = adopted.forgotten_counts,
+                    "pseudonym key adopted: plain address hashes of earlier versions converted"
+                );
+            }
             Ok(())
         }
         Err(AdoptError::Database(e)) => Err(e.into()),

@@ -6,8 +6,10 @@
 //! outside the database cannot. The key comes from `TEILHABE_PSEUDONYM_KEY`, or, for the embedded
 //! SQLite database only, from a key file made in the data directory on first start.
 //!
-//! The database records the key's fingerprint. The first start with a key converts the plain
-//! hashes stored before (`adopt`); a later start with another key is refused, because instances
+//! Keyed values carry the mark `k1:`, so plain hashes stay recognisable. Every start converts the
+//! plain support hashes it finds (those of earlier versions, and those an old instance still writes
+//! during a rolling update) and forgets plain throttle counts (`adopt`); converting is idempotent.
+//! The database records the key's fingerprint, and a start with another key is refused: instances
 //! with different keys would let the same person support twice and split every throttle count.
 use std::{
     io::Write,
@@ -28,12 +30,15 @@ use crate::{
     config::{ConfigError, Settings},
     db::{
         begin_write,
-        entities::{proposal_support, pseudonym_key},
+        entities::{proposal_support, pseudonym_key, throttle_event},
     },
 };
 
 /// The key file's name in the data directory.
 pub const KEY_FILE: &str = "pseudonym.key";
+
+/// Marks a keyed value. Plain hex digests sort before it, so `< MARK` finds the plain ones.
+const MARK: &str = "k1:";
 
 /// Makes the pseudonyms; cheap to clone.
 #[derive(Clone)]
@@ -77,14 +82,17 @@ impl Pseudonyms {
     }
 
     fn support_address_from_plain(&self, plain_hash: &str) -> String {
-        self.mac("support-address", plain_hash.as_bytes())
+        format!(
+            "{MARK}{}",
+            self.mac("support-address", plain_hash.as_bytes())
+        )
     }
 
     /// A throttle bucket's name: its kind in clear, the counted key (client address, account,
     /// address) as a pseudonym.
     pub fn throttle_bucket(&self, kind: &str, key: &str) -> String {
         format!(
-            "{kind}:{}",
+            "{kind}:{MARK}{}",
             &self.mac("throttle", key.to_lowercase().as_bytes())[..32]
         )
     }
@@ -115,8 +123,16 @@ fn key_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(problem(format!("{} cannot be read ({e})", path.display()))),
     }
-    let draft = PathBuf::from(format!("{}.{}", path.display(), std::process::id()));
+    // A name of its own: processes in containers sharing the folder may all have the same id.
+    let draft = PathBuf::from(format!(
+        "{}.{}",
+        path.display(),
+        crate::services::sessions::random_token()
+    ));
     let written = (|| {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -147,17 +163,22 @@ pub enum AdoptError {
 }
 
 /// What [`adopt`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Adopted {
-    /// The database already used this key.
-    Same,
-    /// First start with a key: this many supports' plain hashes converted.
-    Converted(u64),
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Adopted {
+    /// The key's fingerprint was recorded now: the first start with a key.
+    pub recorded: bool,
+    /// Supports whose plain address hash became the keyed one.
+    pub converted: u64,
+    /// Supports whose plain address hash was removed, because the same person's support with the
+    /// keyed hash exists (given twice during a rolling update); both keep counting.
+    pub unlinked: u64,
+    /// Throttle counts with plain hashes, removed (they hold at most a day of attempts).
+    pub forgotten_counts: u64,
 }
 
-/// Makes sure the database's pseudonyms are made with `pseudonyms`' key: on the first start, it
-/// converts the plain hashes of earlier versions and records the key's fingerprint, in one write
-/// transaction (instances starting at once convert once); later it refuses another key.
+/// Makes sure the database's pseudonyms are made with `pseudonyms`' key, in one write transaction:
+/// records the key's fingerprint on the first start and refuses another key later; converts the
+/// plain support hashes and removes the plain throttle counts that earlier versions wrote.
 pub async fn adopt(
     db: &DatabaseConnection,
     pseudonyms: &Pseudonyms,
@@ -168,60 +189,76 @@ pub async fn adopt(
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         recorded = recorded.lock_exclusive();
     }
-    if let Some(recorded) = recorded.one(&txn).await? {
-        return if recorded.fingerprint == fingerprint {
-            Ok(Adopted::Same)
-        } else {
-            Err(AdoptError::OtherKey)
-        };
+    let mut adopted = Adopted::default();
+    match recorded.one(&txn).await? {
+        Some(recorded) if recorded.fingerprint != fingerprint => return Err(AdoptError::OtherKey),
+        Some(_) => {}
+        None => {
+            // Instances starting together take turns (the migration lock); the primary key is the
+            // last guard.
+            pseudonym_key::ActiveModel {
+                id: Set(1),
+                fingerprint: Set(fingerprint),
+                adopted_at: Set(Utc::now()),
+            }
+            .insert(&txn)
+            .await?;
+            adopted.recorded = true;
+        }
     }
-    let converted = convert_plain_support_hashes(&txn, pseudonyms).await?;
-    // A second instance converting at the same moment fails here on the primary key and rolls back.
-    pseudonym_key::ActiveModel {
-        id: Set(1),
-        fingerprint: Set(fingerprint),
-        adopted_at: Set(Utc::now()),
-    }
-    .insert(&txn)
-    .await?;
+    convert_plain_support_hashes(&txn, pseudonyms, &mut adopted).await?;
+    adopted.forgotten_counts = throttle_event::Entity::delete_many()
+        .filter(throttle_event::Column::Bucket.not_like(format!("%:{MARK}%")))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     txn.commit().await?;
-    Ok(Adopted::Converted(converted))
+    Ok(adopted)
 }
 
-/// Supports stored before keyed hashes hold the plain SHA-256 of the address.
+/// Supports with the plain SHA-256 of the address: all of them from before keyed hashes, and any an
+/// old instance wrote during a rolling update.
 async fn convert_plain_support_hashes(
     txn: &impl ConnectionTrait,
     pseudonyms: &Pseudonyms,
-) -> Result<u64, DbErr> {
+    adopted: &mut Adopted,
+) -> Result<(), DbErr> {
     const BATCH: u64 = 1_000;
-    let mut after = 0_i64;
-    let mut converted = 0;
     loop {
-        let rows: Vec<(i64, String)> = proposal_support::Entity::find()
+        // Each batch leaves the plain range, so the next one starts at its beginning again.
+        let rows: Vec<(i64, i64, String)> = proposal_support::Entity::find()
             .select_only()
             .column(proposal_support::Column::Id)
+            .column(proposal_support::Column::ProposalId)
             .column(proposal_support::Column::EmailHash)
-            .filter(proposal_support::Column::Id.gt(after))
-            .filter(proposal_support::Column::EmailHash.is_not_null())
-            .order_by_asc(proposal_support::Column::Id)
+            .filter(proposal_support::Column::EmailHash.lt(MARK))
+            .order_by_asc(proposal_support::Column::EmailHash)
             .limit(BATCH)
             .into_tuple()
             .all(txn)
             .await?;
-        let Some((last, _)) = rows.last() else {
-            return Ok(converted);
-        };
-        after = *last;
-        for (id, plain) in rows {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for (id, proposal_id, plain) in rows {
+            let keyed = pseudonyms.support_address_from_plain(&plain);
+            let twice = proposal_support::Entity::find()
+                .filter(proposal_support::Column::ProposalId.eq(proposal_id))
+                .filter(proposal_support::Column::EmailHash.eq(keyed.as_str()))
+                .one(txn)
+                .await?
+                .is_some();
+            let (value, counter) = if twice {
+                (None, &mut adopted.unlinked)
+            } else {
+                (Some(keyed), &mut adopted.converted)
+            };
             proposal_support::Entity::update_many()
-                .col_expr(
-                    proposal_support::Column::EmailHash,
-                    Expr::value(pseudonyms.support_address_from_plain(&plain)),
-                )
+                .col_expr(proposal_support::Column::EmailHash, Expr::value(value))
                 .filter(proposal_support::Column::Id.eq(id))
                 .exec(txn)
                 .await?;
-            converted += 1;
+            *counter += 1;
         }
     }
 }
@@ -238,11 +275,10 @@ mod tests {
         assert_eq!(one.support_address(address), one.support_address(address));
         assert_ne!(one.support_address(address), other.support_address(address));
         assert_ne!(one.fingerprint(), other.fingerprint());
-        assert_ne!(
-            one.support_address(address),
-            hex::encode(Sha256::digest(address.as_bytes())),
-            "no longer the plain hash"
-        );
+        assert!(one.support_address(address).starts_with(MARK));
+        let plain = hex::encode(Sha256::digest(address.as_bytes()));
+        assert!(plain.as_str() < MARK, "plain hashes sort before the mark");
+        assert!(!one.support_address(address).contains(&plain));
     }
 
     #[test]
@@ -259,8 +295,8 @@ mod tests {
     fn throttle_buckets_keep_their_kind_and_ignore_the_case_of_the_key() {
         let pseudonyms = Pseudonyms::new(b"0123456789abcdef0123456789abcdef");
         let bucket = pseudonyms.throttle_bucket("login", "Erika@Example.org");
-        assert!(bucket.starts_with("login:"));
-        assert_eq!(bucket.len(), "login:".len() + 32);
+        assert!(bucket.starts_with("login:k1:"));
+        assert_eq!(bucket.len(), "login:k1:".len() + 32);
         assert_eq!(
             bucket,
             pseudonyms.throttle_bucket("login", "erika@example.org")
@@ -277,6 +313,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(KEY_FILE);
         let first = key_file(&path).unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no draft left"
+        );
         assert_eq!(first.len(), 64);
         assert_eq!(key_file(&path).unwrap(), first);
         #[cfg(unix)]

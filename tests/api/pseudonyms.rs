@@ -1,7 +1,8 @@
 //! Stored addresses are keyed hashes: a supporter's address and the client address and account a
-//! throttle counts. An installation from before converts its plain hashes on the first start, once
-//! even when two instances start together, and a start with another key is refused.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+//! throttle counts. Plain hashes (from an installation from before, or from an old instance during a
+//! rolling update) are converted on the next start, once even when two instances start together,
+//! and a start with another key is refused.
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
 use sha2::{Digest, Sha256};
 use teilhabe::{
     db::entities::{proposal, proposal_support, pseudonym_key, throttle_event},
@@ -81,16 +82,28 @@ on_both_backends!(
             );
         }
 
-        // An installation from before: the plain hash stored, no key recorded yet.
-        proposal_support::Entity::update_many()
-            .col_expr(
-                proposal_support::Column::EmailHash,
-                Expr::value(plain_hash(SUPPORTER)),
-            )
-            .filter(proposal_support::Column::ProposalId.eq(id))
+        // An installation from before: the plain hash stored, a plain throttle count, no key
+        // recorded.
+        let store_plain = || async {
+            proposal_support::Entity::update_many()
+                .col_expr(
+                    proposal_support::Column::EmailHash,
+                    Expr::value(plain_hash(SUPPORTER)),
+                )
+                .filter(proposal_support::Column::ProposalId.eq(id))
+                .exec(&app.db)
+                .await
+                .unwrap();
+            throttle_event::Entity::insert(throttle_event::ActiveModel {
+                bucket: Set(format!("login-address:{}", &plain_hash("127.0.0.1")[..32])),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            })
             .exec(&app.db)
             .await
             .unwrap();
+        };
+        store_plain().await;
         pseudonym_key::Entity::delete_many()
             .exec(&app.db)
             .await
@@ -102,7 +115,15 @@ on_both_backends!(
         );
         one.expect("first start");
         other.expect("second start");
-        assert_eq!(stored_hashes(&app, id).await, vec![Some(keyed.clone())]);
+        let converted = || async {
+            assert_eq!(stored_hashes(&app, id).await, vec![Some(keyed.clone())]);
+            let buckets = throttle_event::Entity::find().all(&app.db).await.unwrap();
+            assert!(
+                buckets.iter().all(|e| e.bucket.contains(":k1:")),
+                "plain counts removed: {buckets:?}"
+            );
+        };
+        converted().await;
         assert_eq!(
             pseudonym_key::Entity::find()
                 .all(&app.db)
@@ -111,6 +132,39 @@ on_both_backends!(
                 .len(),
             1
         );
+        // A start that finds no record of the key (a migration undone and done again) does not
+        // convert twice.
+        pseudonym_key::Entity::delete_many()
+            .exec(&app.db)
+            .await
+            .unwrap();
+        prepare_database(&app.settings).await.expect("start");
+        converted().await;
+        // An old instance still running during a rolling update writes plain hashes again: the
+        // next start converts them.
+        store_plain().await;
+        prepare_database(&app.settings).await.expect("next start");
+        converted().await;
+        // Such an instance does not recognise the keyed hash either and stores the person's support
+        // a second time: the next start removes the plain hash from it (both keep counting).
+        proposal_support::Entity::insert(proposal_support::ActiveModel {
+            proposal_id: Set(id),
+            user_id: Set(None),
+            email_hash: Set(Some(plain_hash(SUPPORTER))),
+            confirm_token_hash: Set(None),
+            confirmed_at: Set(Some(chrono::Utc::now())),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+        prepare_database(&app.settings)
+            .await
+            .expect("start after that");
+        let mut hashes = stored_hashes(&app, id).await;
+        hashes.sort();
+        assert_eq!(hashes, vec![None, Some(keyed.clone())]);
         // The converted hash still recognises the person.
         let again = Email::parse("Unterstuetzerin@Example.org").unwrap();
         let outcome = desk.support(id, None, Some(&again), Language::De).await;
