@@ -99,6 +99,10 @@ DROP TRIGGER IF EXISTS venues_listing;
 const POSTGRES_TRIGGERS: &str = "
 CREATE FUNCTION offer_dates_listing() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- Shared locks wait for a change of the offer or its venue in flight, so that this reads what it
+  -- committed (a change after this waits for this date instead, and its trigger then sees it).
+  PERFORM 1 FROM offers WHERE id = NEW.offer_id FOR SHARE;
+  PERFORM 1 FROM venues WHERE id = (SELECT venue_id FROM offers WHERE id = NEW.offer_id) FOR SHARE;
   SELECT CASE WHEN o.status = 'published' THEN o.kind END, o.topic, v.district_key
     INTO NEW.listed_as, NEW.topic, NEW.district_key
     FROM offers o LEFT JOIN venues v ON v.id = o.venue_id
@@ -109,6 +113,7 @@ CREATE TRIGGER offer_dates_listing BEFORE INSERT OR UPDATE OF offer_id ON offer_
   FOR EACH ROW EXECUTE FUNCTION offer_dates_listing();
 CREATE FUNCTION offers_listing() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM 1 FROM venues WHERE id = NEW.venue_id FOR SHARE;
   UPDATE offer_dates SET
     listed_as = CASE WHEN NEW.status = 'published' THEN NEW.kind END,
     topic = NEW.topic,
@@ -165,13 +170,15 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // Triggers first: on PostgreSQL creating them locks the offers and venues against writes of
+        // instances still running until the migration commits, so the backfill misses no change.
         let db = manager.get_connection();
-        db.execute_unprepared(BACKFILL).await?;
         db.execute_unprepared(match manager.get_database_backend() {
             DbBackend::Postgres => POSTGRES_TRIGGERS,
             _ => SQLITE_TRIGGERS,
         })
         .await?;
+        db.execute_unprepared(BACKFILL).await?;
         // On SQLite the indexes also hold what the remaining filters test (as the covering indexes
         // of migration 21), so a page's ids and the count never read a date's row. On PostgreSQL
         // they include only what never changes with a booking (id, series, state): an index holding
