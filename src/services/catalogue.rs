@@ -25,9 +25,6 @@ use crate::{
 };
 
 pub const PAGE_SIZE: u64 = 20;
-/// How far beyond the requested page the matches are counted. Past that a page says "more than …"
-/// instead of counting every match, so a page costs the same however many dates match.
-pub const COUNT_AHEAD: u64 = 10 * PAGE_SIZE;
 
 /// One date as the catalogue lists it.
 #[derive(Debug, Clone, Serialize, FromQueryResult)]
@@ -115,29 +112,9 @@ impl Entry {
 #[derive(Debug, Serialize)]
 pub struct Page {
     pub entries: Vec<Entry>,
-    /// Matching dates: all of them when `total_exact`, else as many as were counted (more match).
     pub total: u64,
-    pub total_exact: bool,
     pub page: u32,
-    /// Pages of the counted dates: the last page when `total_exact`, else at least this many.
     pub pages: u64,
-}
-
-/// Matches counted up to a limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Counted {
-    total: u64,
-    exact: bool,
-}
-
-impl Counted {
-    fn exact(total: u64) -> Self {
-        Self { total, exact: true }
-    }
-
-    fn pages(self) -> u64 {
-        std::cmp::max(self.total.div_ceil(PAGE_SIZE), 1)
-    }
 }
 
 /// Dates with their offer and venue, and with the organisation when `with_organisation`.
@@ -431,62 +408,47 @@ pub async fn search(
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> Result<Page, DbErr> {
-    let requested = std::cmp::max(u64::from(filter.page), 1);
-    let count_limit = (requested - 1) * PAGE_SIZE + COUNT_AHEAD;
-    if requested == 1 {
+    let requested = u64::from(filter.page);
+    if requested <= 1 {
         let dates = page_of(db, kind, filter, now, 0).await?;
         let found = dates.len() as u64;
         if found < PAGE_SIZE {
-            return Ok(page_from(dates, Counted::exact(found), 1, now));
+            return Ok(page_from(dates, found, 1, now));
         }
-        let counted = count(db, kind, filter, now, count_limit).await?;
-        return Ok(page_from(dates, counted, 1, now));
+        let total = count(db, kind, filter, now).await?;
+        return Ok(page_from(dates, total, 1, now));
     }
-    // Counting up to the requested page and beyond also finds the last page when it is asked past.
-    let counted = count(db, kind, filter, now, count_limit).await?;
-    let page = std::cmp::min(requested, counted.pages());
+    let total = count(db, kind, filter, now).await?;
+    let pages = std::cmp::max(total.div_ceil(PAGE_SIZE), 1);
+    let page = std::cmp::min(requested, pages);
     let dates = page_of(db, kind, filter, now, (page - 1) * PAGE_SIZE).await?;
-    Ok(page_from(dates, counted, page, now))
+    Ok(page_from(dates, total, page, now))
 }
 
-fn page_from(dates: Vec<DateSummary>, counted: Counted, page: u64, now: DateTime<Utc>) -> Page {
+fn page_from(dates: Vec<DateSummary>, total: u64, page: u64, now: DateTime<Utc>) -> Page {
     Page {
         entries: dates.into_iter().map(|d| Entry::new(d, now)).collect(),
-        total: counted.total,
-        total_exact: counted.exact,
+        total,
         page: page as u32,
-        pages: counted.pages(),
+        pages: std::cmp::max(total.div_ceil(PAGE_SIZE), 1),
     }
 }
 
-/// The matches, counted up to `limit`: the count stops at the first match past it.
 async fn count(
     db: &DatabaseConnection,
     kind: OfferKind,
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
-    limit: u64,
-) -> Result<Counted, DbErr> {
-    let mut matches = filtered_select(kind, filter, now);
-    matches
-        .column((offer_date::Entity, offer_date::Column::Id))
-        .limit(limit + 1);
-    let count = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(matches, Alias::new("matches"))
-        .to_owned();
-    let found = Count::find_by_statement(statement(db, &count))
+) -> Result<u64, DbErr> {
+    let mut count = filtered_select(kind, filter, now);
+    count.expr_as(
+        Expr::col((offer_date::Entity, offer_date::Column::Id)).count(),
+        Alias::new("n"),
+    );
+    Ok(Count::find_by_statement(statement(db, &count))
         .one(db)
         .await?
-        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
-    Ok(if found > limit {
-        Counted {
-            total: limit,
-            exact: false,
-        }
-    } else {
-        Counted::exact(found)
-    })
+        .map_or(0, |c| u64::try_from(c.n).unwrap_or(0)))
 }
 
 /// Up to a page of matching dates from `offset` on, earliest first.

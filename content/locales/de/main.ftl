@@ -329,14 +329,10 @@ courses-filter-access-legend = Barrierefreiheit des Ortes
 courses-filter-free = Nur Termine mit freien Plätzen
 courses-filter-submit = Kurse anzeigen
 courses-filter-reset = Alle Filter löschen
-# $exact is false when counting stopped: more than $count dates match.
-courses-count = { $exact ->
-    [false] Wir haben mehr als { $count } Termine gefunden.
-   *[other] { $count ->
-        [0] Wir haben keinen Termin gefunden.
-        [one] Wir haben 1 Termin gefunden.
-       *[other] Wir haben { $count } Termine gefunden.
-    }
+courses-count = { $count ->
+    [0] Wir haben keinen Termin gefunden.
+    [one] Wir haben 1 Termin gefunden.
+   *[other] Wir haben { $count } Termine gefunden.
 }
 courses-none = Versuchen Sie es mit weniger Filtern oder einem anderen Suchbegriff. Sie können auch beim Probierladen in Ihrer Nähe anrufen.
 courses-time = { $from } bis { $to } Uhr
@@ -346,10 +342,7 @@ courses-free-places = { $count ->
     [one] Noch 1 Platz frei
    *[other] Noch { $count } Plätze frei
 }
-courses-page = { $exact ->
-    [false] Seite { $page } von mehr als { $pages }
-   *[other] Seite { $page } von { $pages }
-}
+courses-page = Seite { $page } von { $pages }
 courses-pagination = Seiten
 courses-previous = Vorherige Seite
 courses-next = Nächste Seite

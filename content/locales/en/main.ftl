@@ -329,14 +329,10 @@ courses-filter-access-legend = Accessibility of the place
 courses-filter-free = Only dates with free places
 courses-filter-submit = Show courses
 courses-filter-reset = Clear all filters
-# $exact is false when counting stopped: more than $count dates match.
-courses-count = { $exact ->
-    [false] We found more than { $count } dates.
-   *[other] { $count ->
-        [0] We found no dates.
-        [one] We found 1 date.
-       *[other] We found { $count } dates.
-    }
+courses-count = { $count ->
+    [0] We found no dates.
+    [one] We found 1 date.
+   *[other] We found { $count } dates.
 }
 courses-none = Try fewer filters or another search term. You can also call the Probierladen near you.
 courses-time = { $from } to { $to }
@@ -346,10 +342,7 @@ courses-free-places = { $count ->
     [one] 1 place left
    *[other] { $count } places left
 }
-courses-page = { $exact ->
-    [false] Page { $page } of more than { $pages }
-   *[other] Page { $page } of { $pages }
-}
+courses-page = Page { $page } of { $pages }
 courses-pagination = Pages
 courses-previous = Previous page
 courses-next = Next page

@@ -68,7 +68,6 @@ pub async fn list(
             .map(|e| CourseDate::new(e, &venues, &links))
             .collect(),
         total: found.total,
-        total_exact: found.total_exact,
         page: u64::from(found.page),
         pages: found.pages,
         per_page: catalogue::PAGE_SIZE,

@@ -231,14 +231,10 @@ pub struct CoursePage {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DatePage {
     pub items: Vec<CourseDate>,
-    /// Dates matching the filters, on all pages, when `total_exact`. Otherwise more match: counting
-    /// stops 200 dates past the start of the page returned, and `total` is how many were counted.
+    /// Dates matching the filters, on all pages.
     pub total: u64,
-    /// Whether `total` is every match (false: more than `total` match).
-    pub total_exact: bool,
     /// The page returned (1-based); a page beyond the last returns the last.
     pub page: u64,
-    /// Pages of `total` dates: the last page when `total_exact`, else at least this many.
     pub pages: u64,
     pub per_page: u64,
 }
