@@ -6,6 +6,10 @@
 #   BENCH_BEFORE=… BENCH_AFTER=… BENCH_SCENARIOS="catalogue proposals-api" bash benches/paired.sh
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/teilhabe_paired BENCH_BEFORE=… bash benches/paired.sh
 #
+# The binaries read templates, static files and texts from this tree; when the "before" build needs
+# its own (its templates use other fields), BENCH_BEFORE_ASSETS names a checkout of its commit
+# (`git worktree add /tmp/before <commit>`).
+#
 # With BENCH_DATABASE_URL the two sides run on PostgreSQL: databases <name>_before and <name>_after
 # (the second a copy of the first made with CREATE DATABASE … TEMPLATE, then migrated by the "after"
 # binary, both VACUUM ANALYZEd), dropped at the end.
@@ -90,7 +94,9 @@ wrk_args() { # scenario
 }
 
 measure() { # side, binary, scenario
-  env "$(side_database "$1")" TEILHABE_DATA_DIR="$DATA/$1" "$2" serve >/dev/null 2>&1 &
+  local assets="$PWD"
+  [ "$1" = before ] && assets="${BENCH_BEFORE_ASSETS:-$PWD}"
+  env "$(side_database "$1")" TEILHABE_DATA_DIR="$DATA/$1" TEILHABE_ASSETS_DIR="$assets" "$2" serve >/dev/null 2>&1 &
   PID=$!
   wait_for_health 120
   # shellcheck disable=SC2046 # the arguments are words on purpose
