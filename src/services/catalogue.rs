@@ -151,25 +151,14 @@ fn filtered_select(
     filter: &CatalogueFilter,
     now: DateTime<Utc>,
 ) -> SelectStatement {
-    let conditions = conditions(kind, filter, now);
-    let mut select = if needs_joins(filter) {
+    let Conditions { cond, joins } = conditions(kind, filter, now);
+    let mut select = if joins {
         dates_joined(filter.text.is_some())
     } else {
         Query::select().from(offer_date::Entity).to_owned()
     };
-    select.cond_where(conditions);
+    select.cond_where(cond);
     select
-}
-
-/// Whether a filter tests columns of the offer or venue beyond the dates' copies.
-fn needs_joins(filter: &CatalogueFilter) -> bool {
-    filter.text.is_some()
-        || filter.venue.is_some()
-        || filter.town.is_some()
-        || filter.target_group.is_some()
-        || filter.step_free
-        || filter.hearing_loop
-        || filter.accessible_toilet
 }
 
 /// Later sessions of the date in the current row.
@@ -290,8 +279,16 @@ fn contains(column: Expr, text: &str) -> Expr {
         .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\'))
 }
 
+/// A filter's conditions, and whether they test columns of the offer, venue or organisation (the
+/// dates' own copies need none of them joined).
+struct Conditions {
+    cond: Cond,
+    joins: bool,
+}
+
 /// The conditions of a filter; shared by the page query and its count.
-fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> Cond {
+fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> Conditions {
+    let mut joins = false;
     let d = offer_date::Entity;
     let o = offer::Entity;
     let v = venue::Entity;
@@ -306,6 +303,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled));
     }
     if let Some(slug) = &filter.venue {
+        joins = true;
         cond = cond.add(Expr::col((v, venue::Column::Slug)).eq(slug.as_str()));
     }
     if let Some(from) = filter.from {
@@ -318,12 +316,14 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         cond = cond.add(Expr::col((d, offer_date::Column::DistrictKey)).eq(district.as_str()));
     }
     if let Some(town) = &filter.town {
+        joins = true;
         cond = cond.add(contains(Expr::col((v, venue::Column::Town)), town));
     }
     if let Some(topic) = filter.topic {
         cond = cond.add(Expr::col((d, offer_date::Column::Topic)).eq(topic.key()));
     }
     if let Some(group) = filter.target_group {
+        joins = true;
         cond = cond.add(Expr::col((o, offer::Column::TargetGroup)).eq(group.key()));
     }
     for (wanted, column) in [
@@ -332,6 +332,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         (filter.accessible_toilet, venue::Column::AccessibleToilet),
     ] {
         if wanted {
+            joins = true;
             cond = cond.add(Expr::col((v, column)).eq(true));
         }
     }
@@ -349,6 +350,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         );
     }
     if let Some(text) = &filter.text {
+        joins = true;
         cond = cond.add(
             Cond::any()
                 .add(
@@ -362,7 +364,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
                 .add(contains(Expr::col((v, venue::Column::Town)), text)),
         );
     }
-    cond
+    Conditions { cond, joins }
 }
 
 fn statement(db: &impl ConnectionTrait, select: &SelectStatement) -> Statement {
@@ -485,7 +487,7 @@ pub async fn all_matching(
 ) -> Result<Vec<Entry>, DbErr> {
     let mut select = summary_select();
     select
-        .cond_where(conditions(kind, filter, now))
+        .cond_where(conditions(kind, filter, now).cond)
         .order_by(
             (offer_date::Entity, offer_date::Column::StartsAt),
             Order::Asc,
