@@ -24,7 +24,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::{
     config::{ConfigError, Settings},
@@ -32,6 +32,7 @@ use crate::{
         begin_write,
         entities::{proposal_support, pseudonym_key, throttle_event},
     },
+    services::sessions::{hash_token, random_token},
 };
 
 /// The key file's name in the data directory.
@@ -75,10 +76,10 @@ impl Pseudonyms {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    /// What a support keeps of the supporter's address. It is the keyed hash of the address's plain
-    /// SHA-256, so that supports stored with the plain hash convert without knowing the addresses.
+    /// What a support keeps of the supporter's address. It is the keyed hash of the plain hash
+    /// earlier versions stored (`hash_token`), so that their supports convert without the addresses.
     pub fn support_address(&self, email: &str) -> String {
-        self.support_address_from_plain(&hex::encode(Sha256::digest(email.as_bytes())))
+        self.support_address_from_plain(&hash_token(email))
     }
 
     fn support_address_from_plain(&self, plain_hash: &str) -> String {
@@ -124,11 +125,7 @@ fn key_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
         Err(e) => return Err(problem(format!("{} cannot be read ({e})", path.display()))),
     }
     // A name of its own: processes in containers sharing the folder may all have the same id.
-    let draft = PathBuf::from(format!(
-        "{}.{}",
-        path.display(),
-        crate::services::sessions::random_token()
-    ));
+    let draft = PathBuf::from(format!("{}.{}", path.display(), random_token()));
     let written = (|| {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)?;
@@ -138,7 +135,7 @@ fn key_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&draft)?;
-        file.write_all(crate::services::sessions::random_token().as_bytes())?;
+        file.write_all(random_token().as_bytes())?;
         file.sync_all()?;
         match std::fs::hard_link(&draft, path) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
@@ -265,6 +262,8 @@ async fn convert_plain_support_hashes(
 
 #[cfg(test)]
 mod tests {
+    use sha2::Digest;
+
     use super::*;
 
     #[test]
