@@ -57,22 +57,39 @@ const COVERED: [OfferDates; 7] = [
     OfferDates::WalkInPlaces,
 ];
 
-const SQLITE_TRIGGERS: &str = "
+/// The copies' columns.
+const COPIES: [OfferDates; 3] = [
+    OfferDates::ListedAs,
+    OfferDates::Topic,
+    OfferDates::DistrictKey,
+];
+
+/// The copies of a date of the offer `offer_id` (an SQL expression), as the `SET` list of an update
+/// of `offer_dates`: what SQLite's date triggers and the backfill write.
+fn copies_of_offer(offer_id: &str) -> String {
+    format!(
+        "listed_as = (SELECT CASE WHEN o.status = 'published' THEN o.kind END FROM offers o WHERE o.id = {offer_id}),
+    topic = (SELECT o.topic FROM offers o WHERE o.id = {offer_id}),
+    district_key = (SELECT v.district_key FROM offers o JOIN venues v ON v.id = o.venue_id WHERE o.id = {offer_id})"
+    )
+}
+
+fn sqlite_triggers() -> String {
+    let copies = copies_of_offer("NEW.offer_id");
+    format!(
+        "
 CREATE TRIGGER offer_dates_listing_on_insert AFTER INSERT ON offer_dates BEGIN
-  UPDATE offer_dates SET
-    listed_as = (SELECT CASE WHEN o.status = 'published' THEN o.kind END FROM offers o WHERE o.id = NEW.offer_id),
-    topic = (SELECT o.topic FROM offers o WHERE o.id = NEW.offer_id),
-    district_key = (SELECT v.district_key FROM offers o JOIN venues v ON v.id = o.venue_id WHERE o.id = NEW.offer_id)
-  WHERE id = NEW.id;
+  UPDATE offer_dates SET {copies} WHERE id = NEW.id;
 END;
 CREATE TRIGGER offer_dates_listing_on_move AFTER UPDATE OF offer_id ON offer_dates
 WHEN OLD.offer_id IS NOT NEW.offer_id BEGIN
-  UPDATE offer_dates SET
-    listed_as = (SELECT CASE WHEN o.status = 'published' THEN o.kind END FROM offers o WHERE o.id = NEW.offer_id),
-    topic = (SELECT o.topic FROM offers o WHERE o.id = NEW.offer_id),
-    district_key = (SELECT v.district_key FROM offers o JOIN venues v ON v.id = o.venue_id WHERE o.id = NEW.offer_id)
-  WHERE id = NEW.id;
+  UPDATE offer_dates SET {copies} WHERE id = NEW.id;
 END;
+{SQLITE_OFFER_AND_VENUE_TRIGGERS}"
+    )
+}
+
+const SQLITE_OFFER_AND_VENUE_TRIGGERS: &str = "
 CREATE TRIGGER offers_listing AFTER UPDATE OF status, kind, topic, venue_id ON offers
 WHEN OLD.status IS NOT NEW.status OR OLD.kind IS NOT NEW.kind OR OLD.topic IS NOT NEW.topic
   OR OLD.venue_id IS NOT NEW.venue_id BEGIN
@@ -145,22 +162,10 @@ DROP FUNCTION IF EXISTS offers_listing();
 DROP FUNCTION IF EXISTS venues_listing();
 ";
 
-/// Fills the copies of the dates that exist.
-const BACKFILL: &str = "
-UPDATE offer_dates SET
-  listed_as = (SELECT CASE WHEN o.status = 'published' THEN o.kind END FROM offers o WHERE o.id = offer_dates.offer_id),
-  topic = (SELECT o.topic FROM offers o WHERE o.id = offer_dates.offer_id),
-  district_key = (SELECT v.district_key FROM offers o JOIN venues v ON v.id = o.venue_id WHERE o.id = offer_dates.offer_id)
-";
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            OfferDates::ListedAs,
-            OfferDates::Topic,
-            OfferDates::DistrictKey,
-        ] {
+        for column in COPIES {
             manager
                 .alter_table(
                     Table::alter()
@@ -173,12 +178,16 @@ impl MigrationTrait for Migration {
         // Triggers first: on PostgreSQL creating them locks the offers and venues against writes of
         // instances still running until the migration commits, so the backfill misses no change.
         let db = manager.get_connection();
-        db.execute_unprepared(match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_TRIGGERS,
-            _ => SQLITE_TRIGGERS,
-        })
+        match manager.get_database_backend() {
+            DbBackend::Postgres => db.execute_unprepared(POSTGRES_TRIGGERS).await?,
+            _ => db.execute_unprepared(&sqlite_triggers()).await?,
+        };
+        // The copies of the dates that exist.
+        db.execute_unprepared(&format!(
+            "UPDATE offer_dates SET {}",
+            copies_of_offer("offer_dates.offer_id")
+        ))
         .await?;
-        db.execute_unprepared(BACKFILL).await?;
         // On SQLite the indexes also hold what the remaining filters test (as the covering indexes
         // of migration 21), so a page's ids and the count never read a date's row. On PostgreSQL
         // they include only what never changes with a booking (id, series, state): an index holding
@@ -220,11 +229,7 @@ impl MigrationTrait for Migration {
                 _ => SQLITE_DROP,
             })
             .await?;
-        for column in [
-            OfferDates::ListedAs,
-            OfferDates::Topic,
-            OfferDates::DistrictKey,
-        ] {
+        for column in COPIES {
             manager
                 .alter_table(
                     Table::alter()
