@@ -2023,6 +2023,66 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
     );
 });
 
+// A semester course booked as a whole runs longer than the retention period: its participants keep
+// their names, addresses and personal link until the retention period has passed since the last
+// session, not since the first date (where the bookings sit).
+on_both_backends!(
+    a_running_course_keeps_its_participants_past_the_retention_period,
+    |app| {
+        let course = new_course(&app, OWN_ORG).await;
+        let now = Utc::now();
+        let lead = add_date(&app, course.offer_id, now - Duration::days(101), 4, |d| {
+            d.booked_places = Set(1);
+        })
+        .await;
+        let last_session = add_date(&app, course.offer_id, now + Duration::days(5), 4, |d| {
+            d.series_lead_id = Set(Some(lead.id));
+        })
+        .await;
+        let token = sessions::random_token();
+        let booking = booking::ActiveModel {
+            date_id: Set(lead.id),
+            name: Set("Erna Semester".into()),
+            email: Set(Some("erna@example.de".into())),
+            places: Set(1),
+            status: Set(BookingStatus::Confirmed),
+            channel: Set("online".into()),
+            cancel_token_hash: Set(sessions::hash_token(&token)),
+            manage_token: Set(Some(token.clone())),
+            language: Set("de".into()),
+            created_at: Set(now - Duration::days(120)),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+
+        let retention = Duration::days(90);
+        app.desk()
+            .anonymise_past_bookings(retention, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            booking_by_id(&app, booking.id).await,
+            booking,
+            "the course is still running"
+        );
+        assert_eq!(app.get(&format!("/buchung/{token}")).await.status(), 200);
+
+        let after_the_last_session = last_session.ends_at + retention + Duration::hours(1);
+        app.desk()
+            .anonymise_past_bookings(retention, after_the_last_session)
+            .await
+            .unwrap();
+        let after = booking_by_id(&app, booking.id).await;
+        assert_eq!(
+            (after.name.as_str(), after.email.as_deref()),
+            ("", None),
+            "anonymised once the retention period has passed since the last session"
+        );
+    }
+);
+
 // ---------------------------------------------------------------------------------------------
 // Found along the way
 // ---------------------------------------------------------------------------------------------

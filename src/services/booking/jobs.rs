@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 
 use super::{BookingError, Desk, active_bookings, anonymise_bookings, lock_date};
@@ -274,17 +274,31 @@ impl Desk {
         Ok(raised)
     }
 
-    /// Removes names and contacts of participants once `retention` has passed since their date;
-    /// status, places, channel and attendance stay for the statistics.
+    /// Removes names and contacts of participants once `retention` has passed since their date, or
+    /// for a course booked as a whole since its last session (its bookings sit on the first date,
+    /// and its later sessions still need reminders, the list and the personal link); status,
+    /// places, channel and attendance stay for the statistics.
     pub async fn anonymise_past_bookings(
         &self,
         retention: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<u64, BookingError> {
+        let cutoff = now - retention;
+        let sessions = Alias::new("later_sessions");
+        let session_still_recent = Query::select()
+            .expr(Expr::val(1))
+            .from_as(offer_date::Entity, sessions.clone())
+            .and_where(
+                Expr::col((sessions.clone(), offer_date::Column::SeriesLeadId))
+                    .equals((offer_date::Entity, offer_date::Column::Id)),
+            )
+            .and_where(Expr::col((sessions, offer_date::Column::EndsAt)).gte(cutoff))
+            .to_owned();
         let old_dates: Vec<i32> = offer_date::Entity::find()
             .select_only()
             .column(offer_date::Column::Id)
-            .filter(offer_date::Column::EndsAt.lt(now - retention))
+            .filter(offer_date::Column::EndsAt.lt(cutoff))
+            .filter(Expr::exists(session_still_recent).not())
             .into_tuple()
             .all(&self.db)
             .await?;
