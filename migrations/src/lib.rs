@@ -29,6 +29,7 @@ mod m20261204_000022_outbox_booking;
 mod m20261204_000023_export_job_attempts;
 mod m20261205_000024_pseudonym_key;
 mod m20261205_000025_catalogue_listing;
+mod m20261205_000026_departed_hours;
 
 pub struct Migrator;
 
@@ -95,6 +96,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261204_000023_export_job_attempts::Migration),
             in_one_transaction(m20261205_000024_pseudonym_key::Migration),
             in_one_transaction(m20261205_000025_catalogue_listing::Migration),
+            in_one_transaction(m20261205_000026_departed_hours::Migration),
         ]
     }
 }

@@ -362,7 +362,8 @@ pub async fn figures(
                     r.walk_ins AS walk_ins, COALESCE(d.series_lead_id, d.id) AS booking_date,
                     (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = COALESCE(d.series_lead_id, d.id)
                        AND b.status = '{confirmed}' AND b.attendance = '{present}') AS present,
-                    (SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = '{approved}') AS minutes
+                    COALESCE((SELECT SUM(h.minutes) FROM volunteer_hours h WHERE h.shift_id = s.id AND h.status = '{approved}'), 0)
+                      + s.departed_minutes AS minutes
              FROM volunteer_shifts s
              LEFT JOIN session_reports r ON r.shift_id = s.id
              LEFT JOIN offer_dates d ON d.id = s.offer_date_id

@@ -2,7 +2,8 @@
 //! notice, the private calendar feed, attendance and session notes, hours with approval, coverage gaps.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use teilhabe::{
     db::entities::{
@@ -704,6 +705,41 @@ on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
     assert!(desk.remind_gaps(now + Duration::hours(25)).await.unwrap() >= 1);
 });
 
+// The claim on a gap and its reminder are one step: a reminder that could not be queued is tried
+// again on the next run instead of counting as sent for a day.
+on_both_backends!(
+    a_gap_reminder_that_was_not_queued_is_sent_next_time,
+    |app| {
+        let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+        let (fail, heal) = if postgres {
+            (
+            "CREATE FUNCTION mail_store_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'mail store down'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER mail_store_down BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION mail_store_down();",
+            "DROP TRIGGER mail_store_down ON outbox; DROP FUNCTION mail_store_down();",
+        )
+        } else {
+            (
+                "CREATE TRIGGER mail_store_down BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'mail store down'); END;",
+                "DROP TRIGGER mail_store_down;",
+            )
+        };
+        let desk = app.state().volunteer_reminders();
+        let now = Utc::now();
+        app.db.execute_unprepared(fail).await.unwrap();
+        assert!(desk.remind_gaps(now).await.is_err());
+        app.db.execute_unprepared(heal).await.unwrap();
+
+        assert!(desk.remind_gaps(now).await.unwrap() >= 1);
+        assert!(
+            app.mails()
+                .await
+                .iter()
+                .any(|m| m.contains(&format!("To: {}", PROVIDER.0)) && m.contains("Helfende")),
+            "the coordinator gets the reminder after all"
+        );
+    }
+);
+
 on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
     let shift_id = session(&app, Duration::days(4), 1).await;
@@ -742,6 +778,68 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
         0
     );
 });
+
+// Deleting an account takes the person's hours and sign-ups, not the figures of sessions already
+// held: the statistics of past months stay as they were exported.
+on_both_backends!(
+    deleting_the_account_keeps_the_figures_of_sessions_held,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let held = session(&app, Duration::days(4), 2).await;
+        sign_up_directly(&app, held, volunteer).await;
+        let started_at = move_to_yesterday(&app, held).await;
+        volunteer_hours::ActiveModel {
+            shift_id: Set(held),
+            user_id: Set(volunteer),
+            started_at: Set(started_at),
+            ended_at: Set(started_at + Duration::minutes(150)),
+            minutes: Set(150),
+            status: Set(HoursStatus::Approved),
+            decided_at: Set(Some(started_at)),
+            created_at: Set(started_at),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let ahead = session(&app, Duration::days(4), 2).await;
+        sign_up_directly(&app, ahead, volunteer).await;
+
+        teilhabe::services::accounts::delete_account(
+            &app.desk(),
+            &app.state().pseudonyms,
+            volunteer,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let shifts: std::collections::HashMap<i32, volunteer_shift::Model> =
+            volunteer_shift::Entity::find()
+                .filter(volunteer_shift::Column::Id.is_in([held, ahead]))
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        let (held, ahead) = (&shifts[&held], &shifts[&ahead]);
+        assert_eq!(
+            (held.signed_up, held.departed_minutes),
+            (1, 150),
+            "the session held keeps its helper and hours"
+        );
+        assert_eq!(ahead.signed_up, 0, "the session ahead needs a helper again");
+        assert_eq!(
+            volunteer_hours::Entity::find()
+                .filter(volunteer_hours::Column::UserId.eq(volunteer))
+                .count(&app.db)
+                .await
+                .unwrap(),
+            0,
+            "the person's own hours are gone"
+        );
+    }
+);
 
 on_both_backends!(
     helper_sessions_follow_their_dates_and_cancelled_ones_take_nothing,

@@ -26,6 +26,8 @@ pub struct Model {
     pub gap_reminded_at: Option<DateTimeUtc>,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// Approved minutes of helpers whose accounts were deleted since (their own hours went with them).
+    pub departed_minutes: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

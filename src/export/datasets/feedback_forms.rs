@@ -1,10 +1,12 @@
 //! Feedback forms, one row each, without free text that could name a person.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashSet;
 
-use super::{FillError, InBatches, Source, offers::offers_of_dates, tick};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use super::{FillError, InBatches, MIN_GROUP, Source, offers::offers_of_dates, tick};
 use crate::{
-    db::entities::feedback,
+    db::{count_by, entities::feedback},
     export::{
         scrub::scrub_opt,
         writers::{Cell, RowSink},
@@ -27,9 +29,19 @@ pub(super) async fn feedback_rows(
             .await?;
         let Some(tail) = batch.last() else { break };
         last = tail.id;
-        let offers = offers_of_dates(db, batch.iter().map(|f| f.date_id).collect()).await?;
+        let date_ids: HashSet<i32> = batch.iter().map(|f| f.date_id).collect();
+        let offers = offers_of_dates(db, date_ids.clone()).await?;
+        let forms_of_date = count_by(
+            db,
+            feedback::Column::DateId,
+            Condition::all().add(feedback::Column::DateId.is_in(date_ids.iter().copied())),
+        )
+        .await?;
         for f in &batch {
             let offer_id = offers.get(&f.date_id).copied();
+            // The dates file hides a count of one to four forms; rows naming their date would
+            // count them again, and tie the answers to the few people who came.
+            let linked = forms_of_date.get(&f.date_id).copied().unwrap_or(0) >= MIN_GROUP;
             let kind = offer_id
                 .and_then(|o| lookups.offers.get(&o))
                 .map(|o| o.kind.key().to_owned());
@@ -38,8 +50,12 @@ pub(super) async fn feedback_rows(
                 .map(str::to_owned);
             sink.write_row(&[
                 f.id.into(),
-                f.date_id.into(),
-                offer_id.map_or(Cell::Empty, Cell::from),
+                if linked {
+                    f.date_id.into()
+                } else {
+                    Cell::Empty
+                },
+                offer_id.filter(|_| linked).map_or(Cell::Empty, Cell::from),
                 kind.into(),
                 district.into(),
                 f.channel.as_str().into(),

@@ -15,7 +15,7 @@ use super::{
     offers::{attendance_by_date, offers_of_dates},
     proposals::public_in_period,
     tick,
-    volunteering::session_batches,
+    volunteering::{hours_hidden, session_batches},
 };
 use crate::{
     db::entities::{booking, feedback, kiosk_terminal, kiosk_usage, offer_date, proposal},
@@ -67,6 +67,21 @@ struct Tally {
     volunteer_sessions: i64,
     volunteer_people: i64,
     volunteer_minutes: i64,
+    /// Approved minutes the session file hides (one to four helpers), and those sessions' helpers.
+    hidden_minutes: i64,
+    hidden_helpers: i64,
+}
+
+impl Tally {
+    /// Empty where the hidden hours of the session file would follow from this total (the total
+    /// less the hours the session file shows) and belong to fewer than five helpers.
+    fn volunteer_hours(&self) -> Cell {
+        if self.hidden_minutes > 0 && self.hidden_helpers < MIN_GROUP {
+            Cell::Empty
+        } else {
+            Cell::Decimal(self.volunteer_minutes as f64 / 60.0)
+        }
+    }
 }
 
 /// What kiosk terminals count (`services::kiosk::Action`), in the column order of the statistics.
@@ -327,6 +342,10 @@ pub(super) async fn statistics(
                 _ => f.walk_ins.unwrap_or(0),
             };
             tally.volunteer_minutes += f.approved_minutes;
+            if hours_hidden(f.shift.signed_up) && f.approved_minutes > 0 {
+                tally.hidden_minutes += f.approved_minutes;
+                tally.hidden_helpers += i64::from(f.shift.signed_up);
+            }
         }
         Ok(())
     })
@@ -366,7 +385,7 @@ pub(super) async fn statistics(
         // Sessions are events, not people.
         row.push(t.volunteer_sessions.into());
         row.push(t.volunteer_people.into());
-        row.push(Cell::Decimal(t.volunteer_minutes as f64 / 60.0));
+        row.push(t.volunteer_hours());
         suppression.apply(&mut row);
         sink.write_row(&row)?;
         rows += 1;
@@ -378,6 +397,27 @@ pub(super) async fn statistics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volunteer_hours_hidden_in_the_session_file_do_not_follow_from_the_total() {
+        let one_helper = Tally {
+            volunteer_minutes: 600 + 210,
+            hidden_minutes: 210,
+            hidden_helpers: 1,
+            ..Tally::default()
+        };
+        assert_eq!(one_helper.volunteer_hours(), Cell::Empty);
+        let five_helpers = Tally {
+            hidden_helpers: 5,
+            ..one_helper
+        };
+        assert_eq!(five_helpers.volunteer_hours(), Cell::Decimal(13.5));
+        let nothing_hidden = Tally {
+            volunteer_minutes: 600,
+            ..Tally::default()
+        };
+        assert_eq!(nothing_hidden.volunteer_hours(), Cell::Decimal(10.0));
+    }
 
     #[test]
     fn averages_over_fewer_than_five_forms_are_left_empty() {

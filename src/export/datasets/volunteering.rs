@@ -99,7 +99,8 @@ pub(super) async fn session_batches(
                     .offer_date_id
                     .and_then(|d| booking_dates.get(&d).copied());
                 SessionFacts {
-                    approved_minutes: minutes.get(&shift.id).copied().unwrap_or(0),
+                    approved_minutes: minutes.get(&shift.id).copied().unwrap_or(0)
+                        + i64::from(shift.departed_minutes),
                     topics: report.map(|r| r.topics.clone()).unwrap_or_default(),
                     head_count: report.and_then(|r| r.head_count).map(i64::from),
                     walk_ins: report.map(|r| i64::from(r.walk_ins)),
@@ -113,6 +114,11 @@ pub(super) async fn session_batches(
         each(facts)?;
     }
     Ok(())
+}
+
+/// With one to four helpers the organisation could tell whose approved hours a session's are.
+pub(super) fn hours_hidden(signed_up: i32) -> bool {
+    (1..MIN_GROUP).contains(&i64::from(signed_up))
 }
 
 pub(super) async fn volunteer_sessions(
@@ -141,8 +147,7 @@ pub(super) async fn volunteer_sessions(
                 f.people_reached().map_or(Cell::Empty, suppressed),
                 f.walk_ins.map_or(Cell::Empty, suppressed),
                 f.topics.as_str().into(),
-                // With one to four helpers the organisation could tell whose hours these are.
-                if (1..MIN_GROUP).contains(&i64::from(s.signed_up)) {
+                if hours_hidden(s.signed_up) {
                     Cell::Empty
                 } else {
                     Cell::Decimal(f.approved_minutes as f64 / 60.0)

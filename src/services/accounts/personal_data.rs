@@ -13,7 +13,11 @@ use crate::{
         proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
         volunteer_signup,
     },
-    domain::{account::CurrentUser, booking::BookingStatus, volunteering::SignupStatus},
+    domain::{
+        account::CurrentUser,
+        booking::BookingStatus,
+        volunteering::{HoursStatus, SignupStatus},
+    },
     mail::compose::BookingMail,
     services::{
         audit,
@@ -255,8 +259,9 @@ pub async fn delete_account(
             .await?;
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
             .await?;
-        // Sessions the person had signed up for need a helper again; the rest goes with the account.
-        // Their rows are locked first, as a withdrawal does, so the counter cannot drop twice.
+        // Sessions ahead that the person had signed up for need a helper again; sessions held keep
+        // their figures (helpers, approved hours) for the statistics, without the person. The rows
+        // are locked first, as a withdrawal does, so the counter cannot drop twice.
         let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
             .all(&txn)
@@ -285,9 +290,30 @@ pub async fn delete_account(
                 sea_orm::sea_query::Expr::col(volunteer_shift::Column::SignedUp).sub(1),
             )
             .filter(volunteer_shift::Column::Id.is_in(active))
+            .filter(volunteer_shift::Column::StartsAt.gt(now))
             .filter(volunteer_shift::Column::SignedUp.gt(0))
             .exec(&txn)
             .await?;
+        let approved: Vec<(i32, Option<i64>)> = volunteer_hours::Entity::find()
+            .select_only()
+            .column(volunteer_hours::Column::ShiftId)
+            .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
+            .filter(volunteer_hours::Column::UserId.eq(user_id))
+            .filter(volunteer_hours::Column::Status.eq(HoursStatus::Approved))
+            .group_by(volunteer_hours::Column::ShiftId)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for (shift_id, minutes) in approved {
+            volunteer_shift::Entity::update_many()
+                .col_expr(
+                    volunteer_shift::Column::DepartedMinutes,
+                    Expr::col(volunteer_shift::Column::DepartedMinutes).add(minutes.unwrap_or(0)),
+                )
+                .filter(volunteer_shift::Column::Id.eq(shift_id))
+                .exec(&txn)
+                .await?;
+        }
         volunteer_signup::Entity::delete_many()
             .filter(volunteer_signup::Column::UserId.eq(user_id))
             .exec(&txn)
