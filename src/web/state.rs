@@ -145,6 +145,7 @@ impl AppState {
             settings.contacts.clone(),
             settings.base_url.to_string(),
             translations.clone(),
+            (settings.retention.as_secs() / 86_400) as i64,
         );
         let page_cache_ttl = settings.page_cache_ttl;
         let pseudonyms = Pseudonyms::from_settings(&settings)?;

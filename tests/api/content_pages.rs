@@ -56,6 +56,33 @@ async fn statement_uses_the_configured_contacts_and_status() {
 }
 
 #[tokio::test]
+async fn the_privacy_pages_give_the_configured_retention_period() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            env: vec![("TEILHABE_RETENTION_DAYS", "45".into())],
+        },
+    )
+    .await
+    .unwrap();
+    for (page, says) in [
+        ("/datenschutz", "45 Tage nach dem Termin"),
+        ("/datenschutz?lang=en", "45 days after the date"),
+        ("/leichte-sprache?lang=de", "45 Tage nach dem Kurs"),
+    ] {
+        let (status, doc) = app.get_html(page).await;
+        assert_eq!(status, 200, "{page}");
+        let text = text_of(&doc, "main");
+        assert!(text.contains(says), "{page}: {text}");
+        assert!(
+            !text.contains("90 Tage") && !text.contains("90 days"),
+            "{page}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn sign_language_page_has_a_transcript_for_every_video_slot() {
     let app = spawn_app(
         Backend::Sqlite,

@@ -205,6 +205,8 @@ pub struct ContentPages {
     contacts: SiteContacts,
     base_url: String,
     translations: Translations,
+    /// Days after a date (or a course's last session) before bookings lose names and contacts.
+    retention_days: i64,
 }
 
 impl ContentPages {
@@ -214,6 +216,7 @@ impl ContentPages {
         contacts: SiteContacts,
         base_url: String,
         translations: Translations,
+        retention_days: i64,
     ) -> Self {
         Self {
             content_dir: content_dir.to_owned(),
@@ -221,6 +224,7 @@ impl ContentPages {
             contacts,
             base_url,
             translations,
+            retention_days,
         }
     }
 
@@ -296,6 +300,7 @@ impl ContentPages {
         });
         let mut context = tera::Context::from_serialize(&self.contacts).map_err(template_error)?;
         context.insert("base_url", self.base_url.trim_end_matches('/'));
+        context.insert("retention_days", &self.retention_days);
         let evidence = self.evidence();
         context.insert(
             "statement",
@@ -341,6 +346,7 @@ mod tests {
             contacts,
             "https://teilhabe.example".into(),
             translations(),
+            90,
         )
     }
 
