@@ -214,3 +214,52 @@ fn the_command_line_names_the_setting_when_the_key_differs() {
     assert!(stderr.contains("TEILHABE_PSEUDONYM_KEY"), "{stderr}");
     assert!(stderr.contains("pseudonym.key"), "{stderr}");
 }
+
+// An old instance during a rolling update stores the plain hash of a supporter's address until the
+// next start converts it; deleting the account in that window removes it too.
+on_both_backends!(
+    deleting_an_account_removes_a_plain_support_hash_too,
+    |app| {
+        const MEMBER: &str = "freiwillig@demo.teilhabe.example";
+        let member = teilhabe::db::entities::user::Entity::find()
+            .filter(teilhabe::db::entities::user::Column::Email.eq(MEMBER))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a demo account")
+            .id;
+        let id = first_public_proposal(&app).await;
+        proposal_support::Entity::insert(proposal_support::ActiveModel {
+            proposal_id: Set(id),
+            user_id: Set(None),
+            email_hash: Set(Some(plain_hash(MEMBER))),
+            confirm_token_hash: Set(None),
+            confirmed_at: Set(Some(chrono::Utc::now())),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+        assert!(
+            stored_hashes(&app, id)
+                .await
+                .contains(&Some(plain_hash(MEMBER)))
+        );
+
+        teilhabe::services::accounts::delete_account(
+            &app.desk(),
+            &app.state().pseudonyms,
+            member,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let hashes = stored_hashes(&app, id).await;
+        assert!(!hashes.contains(&Some(plain_hash(MEMBER))), "{hashes:?}");
+        assert!(
+            hashes.contains(&None),
+            "the support still counts: {hashes:?}"
+        );
+    }
+);

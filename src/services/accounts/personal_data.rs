@@ -2,7 +2,8 @@
 //! deleting the account with what hangs on it.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect,
     sea_query::{Expr, ExprTrait, IntoCondition},
 };
 use serde_json::json;
@@ -23,6 +24,7 @@ use crate::{
         audit,
         booking::{BookingError, Desk, anonymise_bookings},
         pseudonyms::Pseudonyms,
+        sessions::hash_token,
     },
 };
 
@@ -246,15 +248,22 @@ pub async fn delete_account(
             .exec(&txn)
             .await?;
         // Supports keep counting but no longer say whose they were: the address's hash would let
-        // anyone who knows the address find the proposals this person supported.
+        // anyone who knows the address find the proposals this person supported. An old instance
+        // during a rolling update may have stored the plain hash, which the next start converts.
         proposal_support::Entity::update_many()
             .col_expr(
                 proposal_support::Column::EmailHash,
                 Expr::value(Option::<String>::None),
             )
-            .filter(proposal_support::Column::UserId.eq(user_id).or(
-                proposal_support::Column::EmailHash.eq(pseudonyms.support_address(&found.email)),
-            ))
+            .filter(
+                Condition::any()
+                    .add(proposal_support::Column::UserId.eq(user_id))
+                    .add(
+                        proposal_support::Column::EmailHash
+                            .eq(pseudonyms.support_address(&found.email)),
+                    )
+                    .add(proposal_support::Column::EmailHash.eq(hash_token(&found.email))),
+            )
             .exec(&txn)
             .await?;
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
