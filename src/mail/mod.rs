@@ -316,15 +316,20 @@ impl Sender {
                     }
                 }
             }
-            // By id alone, not by the whole row: a mail deleted meanwhile (account deletion, the
-            // retention clean-up) is simply gone, and the rest of the batch goes on.
+            // By id, not by the whole row: a mail deleted meanwhile (account deletion, the retention
+            // clean-up) is simply gone, and the rest of the batch goes on. A mail that staff gave a
+            // corrected address meanwhile is due again for that address: this outcome was the old one's.
             let written = outbox::Entity::update_many()
                 .set(update)
                 .filter(outbox::Column::Id.eq(row.id))
+                .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
                 .exec(db)
                 .await?;
             if written.rows_affected == 0 {
-                tracing::info!(mail_id = row.id, "mail deleted while it was being sent");
+                tracing::info!(
+                    mail_id = row.id,
+                    "mail deleted or given another address while it was being sent"
+                );
             }
         }
         Ok(report)

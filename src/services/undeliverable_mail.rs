@@ -1,11 +1,13 @@
-//! Mail that servers refused for good (the outbox's dead letters): which bookings it concerns, and
-//! correcting a booking's address, which sends that booking's refused messages again to the new one.
+//! Mail that servers refused for good (the outbox's dead letters), or that has still not gone out a
+//! day after it was queued (the server answers "try later" again and again): which bookings it
+//! concerns, and correcting a booking's address, which sends that booking's undelivered messages
+//! again to the new one.
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -18,6 +20,23 @@ use crate::{
     domain::Email,
 };
 
+/// How long a mail may keep failing for the time being before staff see it: the sender tries again
+/// for up to 30 days, but a confirmation that has not arrived after a day needs a phone call.
+pub const STILL_FAILING_AFTER: chrono::Duration = chrono::Duration::hours(24);
+
+/// Mail refused for good, or not delivered `STILL_FAILING_AFTER` after it was queued although the
+/// sender tried.
+fn undelivered(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(outbox::Column::FailedAt.is_not_null())
+        .add(
+            Condition::all()
+                .add(outbox::Column::SentAt.is_null())
+                .add(outbox::Column::LastError.is_not_null())
+                .add(outbox::Column::CreatedAt.lt(now - STILL_FAILING_AFTER)),
+        )
+}
+
 /// Which of these addresses have mail that could not be delivered.
 pub async fn undeliverable_among(
     db: &impl ConnectionTrait,
@@ -29,7 +48,7 @@ pub async fn undeliverable_among(
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Recipient)
-        .filter(outbox::Column::FailedAt.is_not_null())
+        .filter(undelivered(Utc::now()))
         .filter(outbox::Column::Recipient.is_in(addresses))
         .distinct()
         .into_tuple::<String>()
@@ -45,7 +64,9 @@ pub struct Undeliverable {
     pub recipient: String,
     pub subject: String,
     pub created_at: DateTime<Utc>,
+    /// When the server refused it for good; `None` while the sender still tries.
     pub failed_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
     /// The server's reply, addresses masked when it was stored.
     pub reason: Option<String>,
     /// The booking the mail is about, or (for mail about no booking) the bookings with this
@@ -56,8 +77,7 @@ pub struct Undeliverable {
 /// Undeliverable mail, newest first (at most `limit`).
 pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverable>, DbErr> {
     let rows = outbox::Entity::find()
-        .filter(outbox::Column::FailedAt.is_not_null())
-        .order_by_desc(outbox::Column::FailedAt)
+        .filter(undelivered(Utc::now()))
         .order_by_desc(outbox::Column::Id)
         .limit(limit)
         .all(db)
@@ -87,6 +107,7 @@ pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverab
             subject: r.subject,
             created_at: r.created_at,
             failed_at: r.failed_at,
+            next_attempt_at: r.next_attempt_at,
             reason: r.last_error,
         })
         .collect())
@@ -120,7 +141,7 @@ pub async fn correct_booking_address(
                 .col_expr(outbox::Column::Attempts, Expr::value(0))
                 .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
-                .filter(outbox::Column::FailedAt.is_not_null())
+                .filter(undelivered(Utc::now()))
                 .filter(outbox::Column::BookingId.eq(booking_id))
                 .exec(&txn)
                 .await?

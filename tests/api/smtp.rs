@@ -1054,3 +1054,59 @@ mod a_mail_deleted_while_sent_does_not_stop_the_batch {
         check_mail_deleted_while_sent(Backend::Postgres).await;
     }
 }
+
+/// Staff correct the address while the old one's delivery is under way: that outcome belongs to the
+/// old address, so the mail stays due and goes to the new one next.
+async fn check_mail_readdressed_while_sent(backend: Backend) {
+    let sink = SmtpSink::start_holding();
+    let Some(app) = MailDb::create(backend, sink.url()).await else {
+        return;
+    };
+    mail::enqueue(&app.db, plain_mail("alt@example.de", "Ihre Buchung"))
+        .await
+        .unwrap();
+    let id = app.rows().await[0].id;
+    let sender = app.sender();
+    let delivery = async { sender.deliver_due(&app.db).await.expect("delivered") };
+    let readdress_then_release = async {
+        sink.wait_for_messages(1).await;
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Recipient, Expr::value("neu@example.de"))
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .filter(outbox::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .expect("readdress");
+        sink.release(1);
+    };
+    tokio::join!(delivery, readdress_then_release);
+    let row = &app.rows().await[0];
+    assert_eq!(row.recipient, "neu@example.de");
+    assert!(row.sent_at.is_none(), "not sent to the new address yet");
+
+    let again = async { sender.deliver_due(&app.db).await.expect("delivered") };
+    let release = async {
+        sink.wait_for_messages(2).await;
+        sink.release(2);
+    };
+    let (report, ()) = tokio::join!(again, release);
+    assert_eq!(report, DeliveryReport { sent: 1, failed: 0 });
+    assert!(app.rows().await[0].sent_at.is_some());
+}
+
+mod a_mail_readdressed_while_sent_goes_to_the_new_address {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_mail_readdressed_while_sent(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_mail_readdressed_while_sent(Backend::Postgres).await;
+    }
+}

@@ -64,7 +64,7 @@ on_both_backends!(
 
         // The participant list marks the booking and leads to the correction.
         let (_, doc) = app.get_html(&date_page).await;
-        assert!(text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zustellbar"));
+        assert!(text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zugestellt"));
         assert_eq!(
             select(&doc, &format!("a[href=\"{address_page}\"]")).len(),
             1
@@ -166,7 +166,7 @@ on_both_backends!(
             ("Jemand anderes", old.as_str())
         );
         let (_, doc) = app.get_html(&date_page).await;
-        assert!(!text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zustellbar"));
+        assert!(!text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zugestellt"));
         let audited = audit_log::Entity::find()
             .filter(audit_log::Column::Action.eq("booking.address_corrected"))
             .all(&app.db)
@@ -177,6 +177,94 @@ on_both_backends!(
             audited[0].details.contains("1 undeliverable"),
             "{:?}",
             audited[0]
+        );
+    }
+);
+
+// The server answers "try later" for a day (a full mailbox, a receiving server that is down): the
+// sender goes on trying, and staff see the mail where they see refused mail, so they can call.
+on_both_backends!(
+    mail_failing_for_more_than_a_day_is_shown_while_it_is_retried,
+    |app| {
+        let booked = booking::Entity::find()
+            .filter(booking::Column::Email.is_not_null())
+            .filter(booking::Column::Status.eq("confirmed"))
+            .order_by_asc(booking::Column::Id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a demo booking with an address");
+        let address = booked.email.clone().unwrap();
+        let now = chrono::Utc::now();
+        for (subject, queued) in [
+            ("Seit gestern", now - chrono::Duration::hours(30)),
+            ("Seit vorhin", now - chrono::Duration::hours(2)),
+        ] {
+            mail::enqueue_about_booking(
+                &app.db,
+                OutgoingMail {
+                    to: Email::parse(&address).unwrap(),
+                    subject: subject.into(),
+                    text: "Bestätigung".into(),
+                    html: "<p>Bestätigung</p>".into(),
+                    attachment: None,
+                },
+                booked.id,
+            )
+            .await
+            .unwrap();
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::CreatedAt, Expr::value(queued))
+                .col_expr(outbox::Column::Attempts, Expr::value(6))
+                .col_expr(
+                    outbox::Column::LastError,
+                    Expr::value("452 4.2.2 Mailbox full"),
+                )
+                .col_expr(
+                    outbox::Column::NextAttemptAt,
+                    Expr::value(now + chrono::Duration::hours(1)),
+                )
+                .filter(outbox::Column::Subject.eq(subject))
+                .exec(&app.db)
+                .await
+                .unwrap();
+        }
+
+        let (admin, password) = DEMO_PASSWORD_ADMIN;
+        assert_eq!(app.login(admin, password).await.status(), 303);
+        let (status, doc) = app.get_html("/verwaltung/unzustellbar").await;
+        assert_eq!(status, 200);
+        let table = text_of(&doc, "table");
+        assert!(
+            table.contains("Seit gestern") && table.contains("Mailbox full"),
+            "{table}"
+        );
+        assert!(table.contains("nächster Versuch"), "{table}");
+        assert!(
+            !table.contains("Seit vorhin"),
+            "a few hours are normal: {table}"
+        );
+        let (_, doc) = app
+            .get_html(&format!("/verwaltung/termine/{}", booked.date_id))
+            .await;
+        assert!(text_of(&doc, "#teilnehmende + .table-wrap").contains("E-Mail nicht zugestellt"));
+
+        // Correcting the address sends it to the new one at once.
+        let address_page = format!("/verwaltung/buchungen/{}/adresse", booked.id);
+        let res = app
+            .submit(
+                &address_page,
+                &address_page,
+                &[("email", "richtig@example.de")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let mails = app.mails().await;
+        assert!(
+            mails
+                .iter()
+                .any(|m| m.contains("To: richtig@example.de") && m.contains("Seit gestern")),
+            "the waiting mail went to the new address"
         );
     }
 );

@@ -1489,19 +1489,21 @@ account-language-easy-link = Teilhabe in Leichter Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = Die E-Mail-Adresse ist korrigiert. Nachrichten, die nicht zugestellt werden konnten, gehen an die neue Adresse.
-oa-mail-undeliverable = E-Mail nicht zustellbar
+oa-mail-undeliverable = E-Mail nicht zugestellt
 oa-correct-address = Adresse korrigieren
 address-title = E-Mail-Adresse korrigieren
 address-for = Buchung { $id } von { $name }
-address-undeliverable = Nachrichten an { $email } wurden vom Mailserver abgelehnt. Fragen Sie die Person nach ihrer richtigen Adresse, zum Beispiel am Telefon.
+address-undeliverable = Nachrichten an { $email } wurden vom Mailserver abgelehnt oder seit mehr als einem Tag nicht angenommen. Fragen Sie die Person nach ihrer richtigen Adresse, zum Beispiel am Telefon.
 address-print-hint = Ohne E-Mail-Adresse können Sie die Bestätigung ausdrucken und mitgeben oder schicken:
 address-new = Richtige E-Mail-Adresse
 address-new-hint = Nicht zugestellte Nachrichten zu dieser Adresse werden danach noch einmal verschickt.
 address-submit = Adresse speichern
 undeliverable-title = Nicht zustellbare E-Mails
-undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse. Sie werden nicht mehr versucht. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
+undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse, oder seit mehr als einem Tag nicht angenommen. Abgelehnte Nachrichten werden nicht mehr versucht, die anderen bis zu 30 Tage lang weiter. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
 undeliverable-none = Zurzeit gibt es keine nicht zustellbaren Nachrichten.
-undeliverable-col-when = Abgelehnt am
+undeliverable-col-when = Stand
+undeliverable-refused-on = Abgelehnt am { $when }
+undeliverable-still-trying = Noch nicht zugestellt, nächster Versuch { $when }
 undeliverable-col-to = An
 undeliverable-col-subject = Betreff
 undeliverable-col-reason = Antwort des Mailservers

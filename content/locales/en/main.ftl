@@ -1489,19 +1489,21 @@ account-language-easy-link = Teilhabe in Leichte Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = The e-mail address has been corrected. Messages that could not be delivered go to the new address.
-oa-mail-undeliverable = E-mail undeliverable
+oa-mail-undeliverable = E-mail not delivered
 oa-correct-address = Correct the address
 address-title = Correct the e-mail address
 address-for = Booking { $id } by { $name }
-address-undeliverable = The mail server refused messages to { $email }. Ask the person for their correct address, for example by phone.
+address-undeliverable = The mail server refused messages to { $email } or has not accepted them for more than a day. Ask the person for their correct address, for example by phone.
 address-print-hint = Without an e-mail address you can print the confirmation and hand it over or post it:
 address-new = Correct e-mail address
 address-new-hint = Messages to this booking that could not be delivered are then sent again.
 address-submit = Save the address
 undeliverable-title = Undeliverable e-mails
-undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address. They are not tried again. From the booking you can correct the address or print the confirmation.
+undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address, or has not accepted them for more than a day. Refused messages are not tried again, the others for up to 30 days. From the booking you can correct the address or print the confirmation.
 undeliverable-none = There are no undeliverable messages at the moment.
-undeliverable-col-when = Refused on
+undeliverable-col-when = State
+undeliverable-refused-on = Refused on { $when }
+undeliverable-still-trying = Not delivered yet, next attempt { $when }
 undeliverable-col-to = To
 undeliverable-col-subject = Subject
 undeliverable-col-reason = Mail server's reply
