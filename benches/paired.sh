@@ -16,7 +16,8 @@
 # The data (seed-demo, seed-bulk with BENCH_COURSES, BENCH_DATES, BENCH_PROPOSALS, then reindex) is
 # made once by the "before" binary, started once so every migration of the "after" binary applies,
 # and copied for each run, so both binaries read the same files. Scenarios: catalogue (1,188
-# changing filter addresses), dates-api (the same on GET /api/v1/dates), course (one course page),
+# changing filter addresses), catalogue-text (120 addresses with a search text, with and without a
+# period), dates-api (the same filters as catalogue on GET /api/v1/dates), course (one course page),
 # proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals).
 # BENCH_ROUNDS (default 3) pairs per scenario, BENCH_DURATION (default 8s) per run after a 3 s
 # warm-up. Prints requests/s, p99 and the server's CPU time per request (utime + stime over the
@@ -85,6 +86,7 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
 wrk_args() { # scenario
   case "$1" in
     catalogue) echo "-s benches/mixed_filters.lua $BASE/kurse" ;;
+    catalogue-text) echo "-s benches/catalogue_texts.lua $BASE/kurse" ;;
     dates-api) echo "-s benches/mixed_filters.lua $BASE/api/v1/dates" ;;
     course) echo "$BASE/kurse/$SLUG" ;;
     proposals) echo "-s benches/proposal_queries.lua $BASE/vorschlaege" ;;

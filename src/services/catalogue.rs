@@ -153,7 +153,7 @@ fn filtered_select(
 ) -> SelectStatement {
     let Conditions { cond, joins } = conditions(kind, filter, now);
     let mut select = if joins {
-        dates_joined(filter.text.is_some())
+        dates_joined(false)
     } else {
         Query::select().from(offer_date::Entity).to_owned()
     };
@@ -350,8 +350,31 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
         );
     }
     if let Some(text) = &filter.text {
-        joins = true;
-        cond = cond.add(
+        cond = cond
+            .add(Expr::col((d, offer_date::Column::OfferId)).in_subquery(offers_mentioning(text)));
+    }
+    Conditions { cond, joins }
+}
+
+/// The offers whose text, organisation or town contains `text`. Matched once per offer, not once per
+/// date of the period: the dates are then only looked up in the list of those offers.
+fn offers_mentioning(text: &str) -> SelectStatement {
+    let o = offer::Entity;
+    let v = venue::Entity;
+    let mut select = Query::select();
+    select
+        .column((o, offer::Column::Id))
+        .from(o)
+        .inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((o, offer::Column::OrganisationId)),
+        )
+        .left_join(
+            v,
+            Expr::col((v, venue::Column::Id)).equals((o, offer::Column::VenueId)),
+        )
+        .cond_where(
             Cond::any()
                 .add(
                     Expr::col((o, offer::Column::SearchText))
@@ -363,8 +386,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
                 ))
                 .add(contains(Expr::col((v, venue::Column::Town)), text)),
         );
-    }
-    Conditions { cond, joins }
+    select
 }
 
 fn statement(db: &impl ConnectionTrait, select: &SelectStatement) -> Statement {

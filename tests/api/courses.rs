@@ -2691,3 +2691,54 @@ async fn released_walk_in_places_go_to_the_waiting_list() {
         e.status
     );
 }
+
+// The search text also finds the dates of an organisation by its name and of a place by its town,
+// with a period and on both databases (the offers are matched first, then their dates).
+on_both_backends!(text_search_finds_organisations_and_towns, |app| {
+    let place = demo_venue(&app, ERFURT_ANGER).await;
+    let mut organisation: organisation::ActiveModel =
+        organisation::Entity::find_by_id(place.organisation_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+    organisation.name = Set("Zauberwerkstatt Quirlbach e. V.".into());
+    organisation.update(&app.db).await.unwrap();
+    let mut town: venue::ActiveModel = place.clone().into();
+    town.town = Set("Bad Wunderbrunn".into());
+    town.update(&app.db).await.unwrap();
+
+    let rows = upcoming(&app, false).await;
+    let of_organisation = rows
+        .iter()
+        .filter(|r| r.offer.organisation_id == place.organisation_id)
+        .count();
+    let in_town = rows
+        .iter()
+        .filter(|r| r.venue.as_ref().is_some_and(|v| v.id == place.id))
+        .count();
+    assert!(
+        of_organisation > in_town && in_town > 0,
+        "{of_organisation} {in_town}"
+    );
+    for (q, expected) in [
+        ("quirlbach", of_organisation),
+        ("WUNDERBRUNN", in_town),
+        ("zauberwerkstatt wunderbrunn", 0),
+    ] {
+        let (status, doc) = app.get_html(&format!("/kurse?q={}", url_encode(q))).await;
+        assert_eq!(status, 200);
+        assert_eq!(text_of(&doc, ".result-count"), count_line(expected), "{q}");
+    }
+    let last = rows.iter().map(|r| r.date.starts_at).max().unwrap();
+    let (_, doc) = app
+        .get_html(&format!(
+            "/kurse?q=wunderbrunn&bis={}",
+            (last + chrono::Duration::days(1))
+                .with_timezone(&Berlin)
+                .format("%Y-%m-%d")
+        ))
+        .await;
+    assert_eq!(text_of(&doc, ".result-count"), count_line(in_town));
+});
