@@ -2,7 +2,7 @@
 //! compares roles. `None` is an anonymous visitor.
 use serde::Serialize;
 
-use crate::domain::{Role, account::CurrentUser};
+use crate::domain::{Role, account::CurrentUser, proposal::ProposalStatus};
 
 pub fn can_use_account(user: Option<&CurrentUser>) -> bool {
     user.is_some()
@@ -103,6 +103,17 @@ impl ProposalRights {
     }
     pub fn answers_any(&self) -> bool {
         self.moderates_any() || !self.answering_organisations.is_empty()
+    }
+    /// Whether the person may open a proposal's back-office file (its contact, moderation note and
+    /// history): a moderator of its district any proposal; an editor who answers there only the
+    /// proposals the public sees, which are the ones they answer.
+    pub fn may_open_file(
+        &self,
+        district_key: &str,
+        status: ProposalStatus,
+        answers_there: bool,
+    ) -> bool {
+        self.moderates(district_key) || (answers_there && status.is_public())
     }
 }
 
@@ -233,6 +244,25 @@ mod tests {
         assert!(proposal_rights(Some(&user(&[Role::Admin]))).moderates("16051"));
         assert!(!proposal_rights(Some(&user(&[Role::MunicipalityEditor]))).moderates("16055"));
         assert!(!proposal_rights(None).moderates("16055"));
+    }
+
+    #[test]
+    fn editors_open_only_public_proposals_and_moderators_any_of_their_district() {
+        let mut moderator = user(&[Role::Moderator]);
+        moderator.grants[0].district_key = Some("16068".into());
+        let moderator = proposal_rights(Some(&moderator));
+        let editor = proposal_rights(Some(&user(&[Role::MunicipalityEditor])));
+        for hidden in [
+            ProposalStatus::Submitted,
+            ProposalStatus::Hidden,
+            ProposalStatus::Rejected,
+        ] {
+            assert!(moderator.may_open_file("16068", hidden, true));
+            assert!(!editor.may_open_file("16068", hidden, true), "{hidden:?}");
+        }
+        assert!(editor.may_open_file("16068", ProposalStatus::Published, true));
+        assert!(!editor.may_open_file("16068", ProposalStatus::Published, false));
+        assert!(!moderator.may_open_file("16051", ProposalStatus::Published, false));
     }
 
     #[test]

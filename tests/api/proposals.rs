@@ -425,6 +425,45 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
     assert!(public.html().contains("Angenommen"));
 });
 
+// A municipality's editor answers the published proposals of its district; proposals the public
+// does not see (waiting, rejected, hidden) with their contact stay with the district's moderators.
+on_both_backends!(
+    editors_cannot_open_proposals_the_public_does_not_see,
+    |app| {
+        use sea_orm::{ActiveModelTrait, Set};
+        let model = proposal::Entity::find()
+            .filter(proposal::Column::DistrictKey.eq("16068"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a demo proposal from Sömmerda");
+        let id = model.id;
+        let page = format!("/verwaltung/vorschlaege/{id}");
+        app.login(EDITOR.0, EDITOR.1).await;
+        for status in [
+            ProposalStatus::Submitted,
+            ProposalStatus::Rejected,
+            ProposalStatus::Hidden,
+            ProposalStatus::Published,
+        ] {
+            let mut changed: proposal::ActiveModel = proposal::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .into();
+            changed.status = Set(status);
+            changed.contact = Set(Some("0361 7654321".into()));
+            changed.update(&app.db).await.unwrap();
+            let res = app.get(&page).await;
+            let public = status.is_public();
+            assert_eq!(res.status(), if public { 200 } else { 404 }, "{status:?}");
+            let body = res.text().await.unwrap();
+            assert_eq!(body.contains("0361 7654321"), public, "{status:?}");
+        }
+    }
+);
+
 on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
     // A citizen hands in; the moderator asks for a change; the author revises through the link.
     app.login(CITIZEN.0, CITIZEN.1).await;

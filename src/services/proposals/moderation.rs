@@ -121,7 +121,7 @@ impl Moderation {
         ))
     }
 
-    /// Any proposal in the actor's area, for the back-office page.
+    /// A proposal in the actor's area that the actor may open, for the back-office page.
     pub async fn for_staff(
         &self,
         id: i64,
@@ -132,11 +132,10 @@ impl Moderation {
             .one(&self.desk.db)
             .await?
             .ok_or(ProposalError::NotFound)?;
-        if !rights.everywhere
-            && !answering_districts(&self.desk.db, rights)
-                .await?
-                .contains(&model.district_key)
-        {
+        let answers_there = answering_districts(&self.desk.db, rights)
+            .await?
+            .contains(&model.district_key);
+        if !rights.may_open_file(&model.district_key, model.status, answers_there) {
             return Err(ProposalError::NotFound);
         }
         let history = proposal_event::Entity::find()
