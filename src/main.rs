@@ -132,8 +132,24 @@ async fn main() -> ExitCode {
                 },
                 Err(e) => format!("indexing left to the running portal ({e})"),
             };
+            if !summary.already_imported.is_empty() {
+                eprintln!(
+                    "already imported, not stored again: {}, lines {}",
+                    file.display(),
+                    summary
+                        .already_imported
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let already = match summary.already_imported.len() {
+                0 => String::new(),
+                n => format!(", {n} already there"),
+            };
             println!(
-                "{}: {} proposals imported, {} invalid rows skipped, {indexed}",
+                "{}: {} proposals imported{already}, {} invalid rows skipped, {indexed}",
                 file.display(),
                 summary.imported,
                 summary

@@ -30,6 +30,7 @@ mod m20261204_000023_export_job_attempts;
 mod m20261205_000024_pseudonym_key;
 mod m20261205_000025_catalogue_listing;
 mod m20261205_000026_departed_hours;
+mod m20261205_000027_proposal_import_key;
 
 pub struct Migrator;
 
@@ -97,6 +98,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261205_000024_pseudonym_key::Migration),
             in_one_transaction(m20261205_000025_catalogue_listing::Migration),
             in_one_transaction(m20261205_000026_departed_hours::Migration),
+            in_one_transaction(m20261205_000027_proposal_import_key::Migration),
         ]
     }
 }

@@ -1,12 +1,19 @@
 //! `teilhabe import proposals`: proposals collected elsewhere (paper campaigns, an earlier platform)
 //! from CSV or JSON. Every row is checked first; by default nothing is stored when any row is wrong.
 //! The file format is documented in `content/demo/README.md`.
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use indicatif::ProgressBar;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
+};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::{
     db::entities::{district, proposal, proposal_event},
@@ -19,25 +26,34 @@ use crate::{
     services::sessions::{hash_token, random_token},
 };
 
-/// One row as written in the file; every field is text so that each problem can be named.
+/// One row as written in the file; every field is text so that each problem can be named (a JSON
+/// `null`, number or boolean is read as text, and the checks name the field if it is wrong).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ImportRow {
+    #[serde(deserialize_with = "text_or_number")]
     pub title: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub text: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub category: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub district: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub status: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub official_answer: String,
     #[serde(deserialize_with = "text_or_number")]
     pub supports: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub created: String,
     #[serde(deserialize_with = "text_or_number")]
     pub with_assistance: String,
+    #[serde(deserialize_with = "text_or_number")]
     pub town: String,
 }
 
-/// JSON files may carry numbers and booleans where CSV has text.
+/// JSON files may carry numbers, booleans and `null` where CSV has text.
 fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => s,
@@ -58,6 +74,8 @@ pub struct ValidProposal {
     pub answer: Option<String>,
     pub supports: i32,
     pub created: DateTime<Utc>,
+    /// Whether the file gave the date (`created` is the import's time otherwise).
+    pub dated: bool,
     pub with_assistance: bool,
 }
 
@@ -111,6 +129,8 @@ pub enum ImportError {
 pub struct ImportSummary {
     pub imported: usize,
     pub skipped: Vec<RowProblem>,
+    /// Lines of rows stored by an earlier run of the file (or twice in it), not stored again.
+    pub already_imported: Vec<u64>,
 }
 
 /// Reads the rows with their line numbers.
@@ -325,6 +345,7 @@ pub fn validate(
             answer,
             supports,
             created,
+            dated: !row.created.trim().is_empty(),
             with_assistance,
         }),
         _ => Err(problems),
@@ -351,7 +372,7 @@ pub async fn import(
     let mut problems = Vec::new();
     for (line, row) in &rows {
         match validate(row, *line, &districts, now) {
-            Ok(proposal) => valid.push(proposal),
+            Ok(proposal) => valid.push((*line, proposal)),
             Err(found) => problems.extend(found),
         }
     }
@@ -368,23 +389,71 @@ pub async fn import(
     if let Some(bar) = progress {
         bar.set_length(valid.len() as u64);
     }
+    // The unique fingerprint is the guard; reading the known ones first lets a second run skip them
+    // instead of failing on the first.
+    let mut known: HashSet<String> = HashSet::new();
+    for keys in valid
+        .iter()
+        .map(|(_, p)| import_key(p))
+        .collect::<Vec<_>>()
+        .chunks(500)
+    {
+        known.extend(
+            proposal::Entity::find()
+                .select_only()
+                .column(proposal::Column::ImportKey)
+                .filter(proposal::Column::ImportKey.is_in(keys.to_vec()))
+                .into_tuple::<Option<String>>()
+                .all(db)
+                .await?
+                .into_iter()
+                .flatten(),
+        );
+    }
+    let mut summary = ImportSummary {
+        skipped: problems,
+        ..ImportSummary::default()
+    };
     let txn = db.begin().await?;
-    for proposal in &valid {
-        store(&txn, proposal).await?;
+    for (line, proposal) in &valid {
+        let key = import_key(proposal);
+        if known.insert(key.clone()) {
+            store(&txn, proposal, key).await?;
+            summary.imported += 1;
+        } else {
+            summary.already_imported.push(*line);
+        }
         if let Some(bar) = progress {
             bar.inc(1);
         }
     }
     txn.commit().await?;
-    Ok(ImportSummary {
-        imported: valid.len(),
-        skipped: problems,
-    })
+    Ok(summary)
 }
 
-async fn store(conn: &impl sea_orm::ConnectionTrait, p: &ValidProposal) -> Result<(), DbErr> {
+/// What identifies an imported proposal: its district, the date the file gives, title and text.
+fn import_key(p: &ValidProposal) -> String {
+    let created = if p.dated {
+        p.created.to_rfc3339()
+    } else {
+        String::new()
+    };
+    let mut hash = Sha256::new();
+    for part in [p.district.as_str(), &created, &p.title, &p.body] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(hash.finalize())
+}
+
+async fn store(
+    conn: &impl sea_orm::ConnectionTrait,
+    p: &ValidProposal,
+    import_key: String,
+) -> Result<(), DbErr> {
     let public = p.status.is_public();
     let model = proposal::ActiveModel {
+        import_key: Set(Some(import_key)),
         title: Set(p.title.clone()),
         body: Set(p.body.clone()),
         category: Set(p.category.key().to_owned()),

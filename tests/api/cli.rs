@@ -214,6 +214,61 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
     assert!(stderr.contains("line 4, field 'text'"), "{stderr}");
     assert!(count(dir.path()).contains("rebuilt: 1 proposals searchable"));
 
+    // Run again after fixing its invalid rows, the file adds only those: the rows of the first
+    // run (and a row the file holds twice) are not stored again.
+    std::fs::write(
+        &csv,
+        "title,text,category,district,status,official_answer,supports,created\n\
+         Funkloch an der B4 schließen,Zwischen Straußfurt und Greußen bricht jedes Telefonat ab.,internet-mobilfunk,Sömmerda,veroeffentlicht,,12,2026-03-01\n\
+         Mehr Kurse in Sömmerda,Für Seniorinnen bitte mehr Kurse am Vormittag anbieten.,bildung-kurse,16068,veroeffentlicht,,3,2026-03-01\n\
+         Mehr Kurse in Sömmerda,Für Seniorinnen bitte mehr Kurse am Vormittag anbieten.,bildung-kurse,16068,veroeffentlicht,,3,2026-03-01\n",
+    )
+    .unwrap();
+    let out = teilhabe_command(dir.path())
+        .args(["import", "proposals", "--file"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("1 proposals imported, 2 already there, 0 invalid rows skipped"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lines 2, 4"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A JSON export from an earlier platform with `null` and numbers where text belongs: read as
+    // text, and a wrong value named with its field; an undated row is recognised again too.
+    let nulls = dir.path().join("nulls.json");
+    std::fs::write(
+        &nulls,
+        "[\n  {\"title\": \"Kurse am Abend in Jena\", \"text\": \"Für Berufstätige bitte Kurse nach 18 Uhr anbieten.\",\n   \"category\": \"bildung-kurse\", \"district\": \"16053\", \"supports\": 4, \"with_assistance\": true},\n  {\"title\": \"Ein Treffpunkt für Fragen zum Handy\", \"text\": \"Im Rathaus Gotha bitte jeden Dienstag eine Sprechstunde.\",\n   \"category\": \"bildung-kurse\", \"district\": 16067, \"town\": null, \"official_answer\": null},\n  {\"title\": \"Noch ein Vorschlag ohne Bezirk\", \"text\": \"Der Bezirk fehlt in dieser Zeile, das muss auffallen.\",\n   \"category\": \"bildung-kurse\", \"district\": null}\n]\n",
+    )
+    .unwrap();
+    for expected in [
+        "2 proposals imported, 1 invalid rows skipped",
+        "0 proposals imported, 2 already there, 1 invalid rows skipped",
+    ] {
+        let out = teilhabe_command(dir.path())
+            .args(["import", "proposals", "--skip-invalid", "--file"])
+            .arg(&nulls)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains(expected), "{stdout}");
+        assert!(stderr.contains("line 6, field 'district'"), "{stderr}");
+    }
+    assert!(count(dir.path()).contains("rebuilt: 4 proposals searchable"));
+
     let out = teilhabe_command(dir.path())
         .args(["import", "proposals", "--file", "nothing.txt"])
         .output()

@@ -168,6 +168,7 @@ async fn add_proposal(
         created_at: Set(created),
         published_at: Set(Some(created)),
         updated_at: Set(created),
+        import_key: Set(None),
     }
     .insert(&app.db)
     .await

@@ -35,6 +35,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// Fingerprint of an imported proposal (unique): a second run of the same file adds only new rows.
+    pub import_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
