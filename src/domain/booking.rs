@@ -118,6 +118,8 @@ pub struct BookingRequest {
     pub language: Language,
     /// The account that booked, when the person was signed in.
     pub user_id: Option<i32>,
+    /// The kiosk terminal it was made at: its receipt and usage count are stored with the booking.
+    pub kiosk_terminal: Option<i32>,
 }
 
 impl BookingRequest {
@@ -166,6 +168,7 @@ impl BookingRequest {
                 channel,
                 language: Language::De,
                 user_id: None,
+                kiosk_terminal: None,
             }),
             _ => Err(errors),
         }

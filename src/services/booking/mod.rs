@@ -203,6 +203,7 @@ impl Desk {
             None => None,
         };
         let places = request.places.get() as i32;
+        let kiosk_terminal = request.kiosk_terminal;
         // The lock is held until the commit and every booking of this date waits for it, so the
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
@@ -288,6 +289,12 @@ impl Desk {
                     .await?;
             }
             _ => self.notify(&txn, kind, &saved, now, false).await?,
+        }
+        // A terminal's receipt belongs to the booking: stored apart, a failure after the commit
+        // would show the person an error for a booking that exists, and a second tap books again.
+        if let Some(terminal_id) = kiosk_terminal {
+            super::kiosk::set_receipt(&txn, terminal_id, Some(saved.id)).await?;
+            super::kiosk::count(&txn, terminal_id, super::kiosk::Action::Booking, now).await?;
         }
         txn.commit().await?;
         Ok(Booked {

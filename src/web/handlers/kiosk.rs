@@ -288,7 +288,7 @@ pub async fn book(
             Err(errors) => return render_booking(&page, &kiosk, &entry, &form, &errors, None),
         };
     request.language = page.language;
-    let db = &page.state().db;
+    request.kiosk_terminal = Some(kiosk.terminal_id);
     let now = Utc::now();
     if let Err(refused) =
         throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await?
@@ -308,9 +308,7 @@ pub async fn book(
         .book(*date_id, request, now)
         .await
     {
-        Ok(booked) => {
-            kiosk::set_receipt(db, kiosk.terminal_id, Some(booked.booking_id)).await?;
-            kiosk::count(db, kiosk.terminal_id, Action::Booking, now).await?;
+        Ok(_) => {
             page.session().log_out();
             Ok(see_other("/kiosk/beleg"))
         }
