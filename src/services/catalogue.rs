@@ -357,36 +357,33 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
 }
 
 /// The offers whose text, organisation or town contains `text`. Matched once per offer, not once per
-/// date of the period: the dates are then only looked up in the list of those offers.
+/// date of the period: the dates are then only looked up in the list of those offers. The few
+/// organisations and towns are matched on their own, not once for each of their offers.
 fn offers_mentioning(text: &str) -> SelectStatement {
     let o = offer::Entity;
-    let v = venue::Entity;
-    let mut select = Query::select();
-    select
+    let named = Query::select()
+        .column(organisation::Column::Id)
+        .from(organisation::Entity)
+        .cond_where(contains(Expr::col(organisation::Column::Name), text))
+        .to_owned();
+    let towns = Query::select()
+        .column(venue::Column::Id)
+        .from(venue::Entity)
+        .cond_where(contains(Expr::col(venue::Column::Town), text))
+        .to_owned();
+    Query::select()
         .column((o, offer::Column::Id))
         .from(o)
-        .inner_join(
-            organisation::Entity,
-            Expr::col((organisation::Entity, organisation::Column::Id))
-                .equals((o, offer::Column::OrganisationId)),
-        )
-        .left_join(
-            v,
-            Expr::col((v, venue::Column::Id)).equals((o, offer::Column::VenueId)),
-        )
         .cond_where(
             Cond::any()
                 .add(
                     Expr::col((o, offer::Column::SearchText))
                         .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\')),
                 )
-                .add(contains(
-                    Expr::col((organisation::Entity, organisation::Column::Name)),
-                    text,
-                ))
-                .add(contains(Expr::col((v, venue::Column::Town)), text)),
-        );
-    select
+                .add(Expr::col((o, offer::Column::OrganisationId)).in_subquery(named))
+                .add(Expr::col((o, offer::Column::VenueId)).in_subquery(towns)),
+        )
+        .to_owned()
 }
 
 fn statement(db: &impl ConnectionTrait, select: &SelectStatement) -> Statement {
