@@ -2742,3 +2742,55 @@ on_both_backends!(text_search_finds_organisations_and_towns, |app| {
         .await;
     assert_eq!(text_of(&doc, ".result-count"), count_line(in_town));
 });
+
+// Places offered to the waiting list count against the capacity: staff cannot lower it below the
+// booked and offered places, and an offer accepted after the capacity was lowered some other way
+// lapses instead of overbooking the date.
+on_both_backends!(
+    an_open_offer_keeps_the_capacity_from_being_overbooked,
+    |app| {
+        use teilhabe::domain::offer::{DateForm, DateInput};
+        use teilhabe::services::offer_admin::{OfferAdminError, change_date};
+        let q = full_date_with_queue(&app).await;
+        b_cancels_and_c_is_offered_one_place(&app, &q).await;
+        let date = date_row(&app, q.date_id).await;
+        assert_eq!((date.booked_places, date.capacity), (2, 3));
+        let local = |at: DateTime<Utc>| at.with_timezone(&Berlin);
+        let form = DateForm {
+            day: local(date.starts_at).format("%Y-%m-%d").to_string(),
+            start: local(date.starts_at).format("%H:%M").to_string(),
+            end: local(date.ends_at).format("%H:%M").to_string(),
+            capacity: "2".into(),
+            max_places: date.max_places_per_booking.min(2).to_string(),
+            min_participants: "0".into(),
+            walk_in_places: "0".into(),
+        };
+        let input = DateInput::parse(&form, Utc::now()).expect("a valid form");
+        let refused = change_date(&app.db, &None, 1, q.date_id, input).await;
+        assert!(
+            matches!(
+                refused,
+                Err(OfferAdminError::Refused {
+                    field: "capacity",
+                    message: "error-capacity-below-offered"
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(date_row(&app, q.date_id).await.capacity, 3);
+
+        // Lowered all the same (directly, as an older version could): the offer lapses on accepting.
+        let mut lowered: offer_date::ActiveModel = date.into();
+        lowered.capacity = Set(2);
+        lowered.update(&app.db).await.unwrap();
+        answer_offer(&app, &page_of(&q.c), "annehmen").await;
+        let date = date_row(&app, q.date_id).await;
+        assert_eq!(
+            (date.booked_places, date.capacity),
+            (2, 2),
+            "not overbooked"
+        );
+        let c_row = &bookings_of(&app, q.date_id).await[2];
+        assert_eq!(c_row.status.key(), "waitlisted", "still waiting");
+    }
+);

@@ -571,6 +571,7 @@ error-max-places-range = Pro Buchung muss mindestens 1 Platz und dürfen höchst
 error-walk-in-range = Es muss mindestens ein Platz online buchbar bleiben.
 error-min-participants-range = Die Mindestzahl darf nicht größer sein als die Zahl der Plätze.
 error-capacity-below-booked = Es sind schon mehr Plätze gebucht. Sagen Sie erst Buchungen ab oder wählen Sie mehr Plätze.
+error-capacity-below-offered = Einige freie Plätze sind gerade Wartenden angeboten. Wählen Sie mehr Plätze oder warten Sie, bis das Angebot angenommen oder abgelaufen ist.
 error-organisation-missing = Wählen Sie den Anbieter aus der Liste.
 error-notes-too-long = Dieser Text ist zu lang: höchstens 500 Zeichen bei „Bitte mitbringen“, 1000 bei den Hinweisen.
 error-date-not-changeable = Abgesagte oder vergangene Termine können Sie nicht mehr ändern.

@@ -571,6 +571,7 @@ error-max-places-range = A booking must allow at least 1 place and at most all p
 error-walk-in-range = At least one place must stay bookable online.
 error-min-participants-range = The minimum cannot be larger than the number of places.
 error-capacity-below-booked = More places are already booked. Cancel bookings first or choose more places.
+error-capacity-below-offered = Some free places are being offered to people on the waiting list. Choose more places, or wait until the offer is accepted or has expired.
 error-organisation-missing = Choose the provider from the list.
 error-notes-too-long = This text is too long: at most 500 characters for "Please bring", 1000 for the notes.
 error-date-not-changeable = Cancelled or past dates cannot be changed any more.

@@ -104,6 +104,15 @@ impl Desk {
                 .filter(booking::Column::OfferedPlaces.eq(offered))
                 .filter(booking::Column::OfferExpiresAt.gt(now))
         };
+        // The capacity is the limit whatever happened since the offer (staff lowered it): the offer
+        // lapses instead, and the person keeps their place on the waiting list.
+        if accept && date.booked_places + offered > date.capacity {
+            let lapse = booking::Entity::update_many()
+                .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
+            change_from(&txn, &found, open(lapse)).await?;
+            txn.commit().await?;
+            return Err(BookingError::NoOpenOffer);
+        }
         let status = if accept {
             let update = without_offer(
                 booking::Entity::update_many()

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -162,6 +162,24 @@ async fn insert_date(
     Ok(created.id)
 }
 
+/// Places offered to people on the date's waiting list whose offer is still open.
+async fn offered_places(
+    txn: &sea_orm::DatabaseTransaction,
+    date_id: i32,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    let offers: Vec<Option<i32>> = booking::Entity::find()
+        .select_only()
+        .column(booking::Column::OfferedPlaces)
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
+        .filter(booking::Column::OfferExpiresAt.gt(now))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(offers.into_iter().flatten().sum())
+}
+
 /// Changes time and capacity of a date. Capacity cannot drop below the places already confirmed.
 /// Returns whether the time changed, so booked people can be told.
 pub async fn change_date(
@@ -173,11 +191,15 @@ pub async fn change_date(
 ) -> Result<bool, OfferAdminError> {
     let existing = date(db, scope, date_id).await?;
     let txn = crate::db::begin_write(db).await?;
+    // Locked as a booking locks it: a booking at the same moment on another instance waits, so the
+    // check below sees its places.
     let current = offer_date::Entity::find_by_id(date_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    if current.status.is_cancelled() || current.starts_at <= Utc::now() {
+    let now = Utc::now();
+    if current.status.is_cancelled() || current.starts_at <= now {
         return Err(OfferAdminError::Refused {
             field: "day",
             message: "error-date-not-changeable",
@@ -187,6 +209,13 @@ pub async fn change_date(
         return Err(OfferAdminError::Refused {
             field: "capacity",
             message: "error-capacity-below-booked",
+        });
+    }
+    // Places offered to the waiting list are taken the moment the person accepts.
+    if input.capacity.get() < current.booked_places + offered_places(&txn, date_id, now).await? {
+        return Err(OfferAdminError::Refused {
+            field: "capacity",
+            message: "error-capacity-below-offered",
         });
     }
     let time_changed = existing.starts_at != input.starts_at || existing.ends_at != input.ends_at;
