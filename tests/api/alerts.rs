@@ -513,6 +513,48 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     );
 });
 
+// Signed in, a person sets up an alert for someone else's address: it waits for that person's
+// confirmation and does not belong to the account (not listed there, not in its data download, not
+// deleted with it).
+on_both_backends!(an_alert_for_another_address_is_not_the_accounts, |app| {
+    let setup = setup(&app).await;
+    let (email, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    assert_eq!(app.login(email, password).await.status(), 303);
+    let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
+    let res = app
+        .submit(
+            &form_page,
+            "/benachrichtigung",
+            &[("email", "nachbarin@example.org")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let alert = course_alert::Entity::find()
+        .filter(course_alert::Column::Email.eq("nachbarin@example.org"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alert.user_id, None);
+    assert!(
+        alert.confirmed_at.is_none(),
+        "the owner of the address confirms"
+    );
+    let account = teilhabe::db::entities::user::Entity::find()
+        .filter(teilhabe::db::entities::user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let data = teilhabe::services::accounts::export(&app.db, account.id)
+        .await
+        .unwrap();
+    assert!(
+        !data.to_string().contains("nachbarin@example.org"),
+        "{data}"
+    );
+});
+
 /// A new browser (own cookies).
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()

@@ -186,9 +186,11 @@ async fn create(
     {
         return Refused::answer(render_signup(page, form, &refused.errors).await);
     }
+    // An alert belongs to an account only for the account's own address: someone else's alert
+    // would otherwise show in this account, its data download, and go with its deletion.
     let who = Subscriber {
         language: page.language,
-        user_id: page.user().map(|u| u.id),
+        user_id: page.user().filter(|_| own).map(|u| u.id),
         channel: AlertChannel::Online,
         address_confirmed: own,
     };
