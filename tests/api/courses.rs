@@ -2749,24 +2749,12 @@ on_both_backends!(text_search_finds_organisations_and_towns, |app| {
 on_both_backends!(
     an_open_offer_keeps_the_capacity_from_being_overbooked,
     |app| {
-        use teilhabe::domain::offer::{DateForm, DateInput};
         use teilhabe::services::offer_admin::{OfferAdminError, change_date};
         let q = full_date_with_queue(&app).await;
         b_cancels_and_c_is_offered_one_place(&app, &q).await;
         let date = date_row(&app, q.date_id).await;
         assert_eq!((date.booked_places, date.capacity), (2, 3));
-        let local = |at: DateTime<Utc>| at.with_timezone(&Berlin);
-        let form = DateForm {
-            day: local(date.starts_at).format("%Y-%m-%d").to_string(),
-            start: local(date.starts_at).format("%H:%M").to_string(),
-            end: local(date.ends_at).format("%H:%M").to_string(),
-            capacity: "2".into(),
-            max_places: date.max_places_per_booking.min(2).to_string(),
-            min_participants: "0".into(),
-            walk_in_places: "0".into(),
-        };
-        let input = DateInput::parse(&form, Utc::now()).expect("a valid form");
-        let refused = change_date(&app.db, &None, 1, q.date_id, input).await;
+        let refused = change_date(&app.db, &None, 1, q.date_id, with_capacity(&date, 2)).await;
         assert!(
             matches!(
                 refused,
@@ -2794,3 +2782,74 @@ on_both_backends!(
         assert_eq!(c_row.status.key(), "waitlisted", "still waiting");
     }
 );
+
+/// The date as it is, with another capacity: what staff submit when they change only that.
+fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::offer::DateInput {
+    let local = |at: DateTime<Utc>| at.with_timezone(&Berlin);
+    let form = teilhabe::domain::offer::DateForm {
+        day: local(date.starts_at).format("%Y-%m-%d").to_string(),
+        start: local(date.starts_at).format("%H:%M").to_string(),
+        end: local(date.ends_at).format("%H:%M").to_string(),
+        capacity: capacity.to_string(),
+        max_places: date.max_places_per_booking.min(capacity).to_string(),
+        min_participants: "0".into(),
+        walk_in_places: "0".into(),
+    };
+    teilhabe::domain::offer::DateInput::parse(&form, Utc::now()).expect("a valid form")
+}
+
+/// A booking in progress on another instance holds the date's row: lowering the capacity waits for
+/// it and sees its places, instead of checking the places from before and writing after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use teilhabe::services::offer_admin::{OfferAdminError, change_date};
+    let app = spawn_app(Backend::Postgres, Default::default())
+        .await
+        .unwrap();
+    let (_, date_id) = course_with_date(
+        &app,
+        "Videotelefonie mit der Familie",
+        DateSpec::in_days(12, 10),
+    )
+    .await;
+    for n in 0..2 {
+        desk_book(&app, date_id, &format!("Vorher {n}"), "4", Channel::Online).await;
+    }
+    let date = date_row(&app, date_id).await;
+    assert_eq!(date.booked_places, 8);
+
+    let booking = app.db.begin().await.unwrap();
+    booking
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    booking
+        .execute_unprepared(&format!(
+            "UPDATE offer_dates SET booked_places = 10 WHERE id = {date_id}"
+        ))
+        .await
+        .unwrap();
+    let change = tokio::spawn({
+        let db = app.db.clone();
+        let input = with_capacity(&date, 8);
+        async move { change_date(&db, &None, 1, date_id, input).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    booking.commit().await.unwrap();
+    let lowered = change.await.unwrap();
+    assert!(
+        matches!(
+            lowered,
+            Err(OfferAdminError::Refused {
+                field: "capacity",
+                ..
+            })
+        ),
+        "{lowered:?}"
+    );
+    let date = date_row(&app, date_id).await;
+    assert_eq!((date.booked_places, date.capacity), (10, 10));
+}
