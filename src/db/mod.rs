@@ -14,7 +14,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult,
     QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
-    sea_query::Expr,
+    sea_query::{Expr, ExprTrait},
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use secrecy::ExposeSecret;
@@ -63,6 +63,32 @@ where
         .all(db)
         .await?
         .into_iter()
+        .collect())
+}
+
+/// The sum of `value` over the rows matching `filter`, per value of `key` (an id column), in one
+/// grouped query.
+pub async fn sum_by<C>(
+    db: &impl ConnectionTrait,
+    key: C,
+    value: C,
+    filter: Condition,
+) -> Result<HashMap<i32, i64>, DbErr>
+where
+    C: ColumnTrait + Copy,
+    C::EntityName: EntityTrait,
+{
+    Ok(<C::EntityName as EntityTrait>::find()
+        .select_only()
+        .column(key)
+        .column_as(Expr::col(value).sum(), "total")
+        .filter(filter)
+        .group_by(key)
+        .into_tuple::<(i32, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, total)| (id, total.unwrap_or(0)))
         .collect())
 }
 

@@ -1,17 +1,17 @@
 //! FSJ-Digital sessions with what their reports, attendance and approved hours say.
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{Expr, ExprTrait},
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
     FillError, InBatches, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed,
     tick,
 };
 use crate::{
-    db::entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
+    db::{
+        entities::{offer_date, session_report, volunteer_hours, volunteer_shift},
+        sum_by,
+    },
     domain::volunteering::HoursStatus,
     export::{
         ExportPeriod,
@@ -67,19 +67,15 @@ pub(super) async fn session_batches(
             .into_iter()
             .map(|r| (r.shift_id, r))
             .collect();
-        let minutes: HashMap<i32, i64> = volunteer_hours::Entity::find()
-            .select_only()
-            .column(volunteer_hours::Column::ShiftId)
-            .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
-            .filter(volunteer_hours::Column::ShiftId.is_in(ids))
-            .filter(volunteer_hours::Column::Status.eq(HoursStatus::Approved))
-            .group_by(volunteer_hours::Column::ShiftId)
-            .into_tuple::<(i32, Option<i64>)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|(id, m)| (id, m.unwrap_or(0)))
-            .collect();
+        let minutes = sum_by(
+            db,
+            volunteer_hours::Column::ShiftId,
+            volunteer_hours::Column::Minutes,
+            Condition::all()
+                .add(volunteer_hours::Column::ShiftId.is_in(ids))
+                .add(volunteer_hours::Column::Status.eq(HoursStatus::Approved)),
+        )
+        .await?;
         let date_ids: Vec<i32> = batch.iter().filter_map(|s| s.offer_date_id).collect();
         // Helpers at a later session of a course report that session's attendance.
         let linked: Vec<(i32, Option<i32>)> = offer_date::Entity::find()

@@ -9,10 +9,13 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::{
-    db::entities::{
-        barrier_report, booking, course_alert, offer_date, outbox, proposal, proposal_follow,
-        proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
-        volunteer_signup,
+    db::{
+        entities::{
+            barrier_report, booking, course_alert, offer_date, outbox, proposal, proposal_follow,
+            proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
+            volunteer_signup,
+        },
+        sum_by,
     },
     domain::{
         account::CurrentUser,
@@ -303,21 +306,20 @@ pub async fn delete_account(
             .filter(volunteer_shift::Column::SignedUp.gt(0))
             .exec(&txn)
             .await?;
-        let approved: Vec<(i32, Option<i64>)> = volunteer_hours::Entity::find()
-            .select_only()
-            .column(volunteer_hours::Column::ShiftId)
-            .column_as(Expr::col(volunteer_hours::Column::Minutes).sum(), "minutes")
-            .filter(volunteer_hours::Column::UserId.eq(user_id))
-            .filter(volunteer_hours::Column::Status.eq(HoursStatus::Approved))
-            .group_by(volunteer_hours::Column::ShiftId)
-            .into_tuple()
-            .all(&txn)
-            .await?;
+        let approved = sum_by(
+            &txn,
+            volunteer_hours::Column::ShiftId,
+            volunteer_hours::Column::Minutes,
+            Condition::all()
+                .add(volunteer_hours::Column::UserId.eq(user_id))
+                .add(volunteer_hours::Column::Status.eq(HoursStatus::Approved)),
+        )
+        .await?;
         for (shift_id, minutes) in approved {
             volunteer_shift::Entity::update_many()
                 .col_expr(
                     volunteer_shift::Column::DepartedMinutes,
-                    Expr::col(volunteer_shift::Column::DepartedMinutes).add(minutes.unwrap_or(0)),
+                    Expr::col(volunteer_shift::Column::DepartedMinutes).add(minutes),
                 )
                 .filter(volunteer_shift::Column::Id.eq(shift_id))
                 .exec(&txn)
