@@ -372,7 +372,7 @@ pub async fn import(
     let mut problems = Vec::new();
     for (line, row) in &rows {
         match validate(row, *line, &districts, now) {
-            Ok(proposal) => valid.push((*line, proposal)),
+            Ok(proposal) => valid.push((*line, import_key(&proposal), proposal)),
             Err(found) => problems.extend(found),
         }
     }
@@ -394,7 +394,7 @@ pub async fn import(
     let mut known: HashSet<String> = HashSet::new();
     for keys in valid
         .iter()
-        .map(|(_, p)| import_key(p))
+        .map(|(_, key, _)| key.clone())
         .collect::<Vec<_>>()
         .chunks(500)
     {
@@ -415,10 +415,9 @@ pub async fn import(
         ..ImportSummary::default()
     };
     let txn = db.begin().await?;
-    for (line, proposal) in &valid {
-        let key = import_key(proposal);
+    for (line, key, proposal) in &valid {
         if known.insert(key.clone()) {
-            store(&txn, proposal, key).await?;
+            store(&txn, proposal, key.clone()).await?;
             summary.imported += 1;
         } else {
             summary.already_imported.push(*line);

@@ -50,11 +50,9 @@ pub(super) async fn feedback_rows(
                 .map(str::to_owned);
             sink.write_row(&[
                 f.id.into(),
-                if linked {
-                    f.date_id.into()
-                } else {
-                    Cell::Empty
-                },
+                Some(f.date_id)
+                    .filter(|_| linked)
+                    .map_or(Cell::Empty, Cell::from),
                 offer_id.filter(|_| linked).map_or(Cell::Empty, Cell::from),
                 kind.into(),
                 district.into(),
