@@ -1,5 +1,5 @@
 //! The command-line interface, run as a real process.
-use crate::helpers::teilhabe_command;
+use crate::helpers::{import_succeeds, teilhabe_command};
 
 #[test]
 fn invalid_setting_stops_with_one_line_and_exit_code_2() {
@@ -182,22 +182,12 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
     };
     assert!(count(dir.path()).contains("rebuilt: 0 proposals searchable"));
 
-    let out = teilhabe_command(dir.path())
-        .args(["import", "proposals", "--skip-invalid", "--file"])
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (stdout, stderr) = import_succeeds(dir.path(), &["--skip-invalid"], &csv);
     assert!(
         stdout.contains("1 proposals imported, 2 invalid rows skipped, 1 made searchable"),
         "{stdout}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped:"));
+    assert!(stderr.contains("skipped:"));
 
     let json = dir.path().join("alt.json");
     std::fs::write(
@@ -224,26 +214,12 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
          Mehr Kurse in Sömmerda,Für Seniorinnen bitte mehr Kurse am Vormittag anbieten.,bildung-kurse,16068,veroeffentlicht,,3,2026-03-01\n",
     )
     .unwrap();
-    let out = teilhabe_command(dir.path())
-        .args(["import", "proposals", "--file"])
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (stdout, stderr) = import_succeeds(dir.path(), &[], &csv);
     assert!(
         stdout.contains("1 proposals imported, 2 already there, 0 invalid rows skipped"),
         "{stdout}"
     );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("lines 2, 4"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(stderr.contains("lines 2, 4"), "{stderr}");
     // A JSON export from an earlier platform with `null` and numbers where text belongs: read as
     // text, and a wrong value named with its field; an undated row is recognised again too.
     let nulls = dir.path().join("nulls.json");
@@ -256,14 +232,7 @@ fn proposal_import_checks_every_row_first_and_indexes_what_it_imports() {
         "2 proposals imported, 1 invalid rows skipped",
         "0 proposals imported, 2 already there, 1 invalid rows skipped",
     ] {
-        let out = teilhabe_command(dir.path())
-            .args(["import", "proposals", "--skip-invalid", "--file"])
-            .arg(&nulls)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stderr}");
-        let stdout = String::from_utf8(out.stdout).unwrap();
+        let (stdout, stderr) = import_succeeds(dir.path(), &["--skip-invalid"], &nulls);
         assert!(stdout.contains(expected), "{stdout}");
         assert!(stderr.contains("line 6, field 'district'"), "{stderr}");
     }

@@ -501,6 +501,25 @@ pub fn teilhabe_command(data_dir: &std::path::Path) -> std::process::Command {
     cmd
 }
 
+/// Runs `teilhabe import proposals` with `flags` (such as `--skip-invalid`) on `file`, expects it to
+/// succeed and returns what it printed and what it reported on standard error.
+pub fn import_succeeds(
+    data_dir: &std::path::Path,
+    flags: &[&str],
+    file: &std::path::Path,
+) -> (String, String) {
+    let out = teilhabe_command(data_dir)
+        .args(["import", "proposals"])
+        .args(flags)
+        .arg("--file")
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
 /// A concrete address for a route pattern of the route table: `{id}`, `{date_id}`, `{role_id}` become 1,
 /// every other parameter (a slug, a token) becomes `x`.
 pub fn example_path(pattern: &str) -> String {

@@ -1,7 +1,7 @@
 //! `teilhabe import proposals` reports what an operator can check (issue 15, item 7): the lines of
 //! a file saved with Windows line ends, and how many proposals became searchable (not how many
 //! index updates were queued).
-use crate::helpers::teilhabe_command;
+use crate::helpers::{import_succeeds, teilhabe_command};
 
 const HEADER: &str = "title,text,category,district,status,official_answer,supports,created";
 const GOOD: &str = "Funkloch an der B4 schließen,Zwischen Straußfurt und Greußen bricht jedes Telefonat ab.,internet-mobilfunk,Sömmerda,veroeffentlicht,,12,2026-03-01";
@@ -29,24 +29,14 @@ fn errors_name_the_line_of_a_windows_file_and_only_searchable_proposals_count() 
     assert!(stderr.contains("line 4, field 'title'"), "{stderr}");
     assert!(!stderr.contains("line 3"), "{stderr}");
 
-    let out = teilhabe_command(dir.path())
-        .args(["import", "proposals", "--skip-invalid", "--file"])
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let (stdout, stderr) = import_succeeds(dir.path(), &["--skip-invalid"], &csv);
     // Three stored, of which the submitted one is not public: two are searchable.
     assert!(
         stdout.contains("3 proposals imported, 1 invalid rows skipped, 2 made searchable"),
         "{stdout}"
     );
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("line 4"),
+        stderr.contains("line 4"),
         "the skipped row is named by its line"
     );
 }
