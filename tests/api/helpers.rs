@@ -501,6 +501,27 @@ pub fn teilhabe_command(data_dir: &std::path::Path) -> std::process::Command {
     cmd
 }
 
+/// Makes every insert into `table` fail (`refuse`) or work again, on either database: a fault the
+/// application cannot tell from the database failing half-way.
+pub async fn refuse_inserts(db: &DatabaseConnection, table: &str, refuse: bool) {
+    use sea_orm::ConnectionTrait;
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let sql = match (postgres, refuse) {
+        (true, true) => format!(
+            "CREATE FUNCTION refuse_{table}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '{table} refused'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_{table}();"
+        ),
+        (true, false) => {
+            format!("DROP TRIGGER refuse_{table} ON {table}; DROP FUNCTION refuse_{table}();")
+        }
+        (false, true) => format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, '{table} refused'); END;"
+        ),
+        (false, false) => format!("DROP TRIGGER refuse_{table};"),
+    };
+    db.execute_unprepared(&sql).await.unwrap();
+}
+
 /// Runs `teilhabe import proposals` with `flags` (such as `--skip-invalid`) on `file`, expects it to
 /// succeed and returns what it printed and what it reported on standard error.
 pub fn import_succeeds(

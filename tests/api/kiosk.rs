@@ -14,7 +14,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{Backend, DEMO_PASSWORD_ADMIN, TestApp, select, spawn_app, text_of},
+    helpers::{Backend, DEMO_PASSWORD_ADMIN, TestApp, refuse_inserts, select, spawn_app, text_of},
     on_both_backends,
 };
 
@@ -771,23 +771,9 @@ on_both_backends!(a_double_tap_books_once, |app| {
 // The receipt and the usage count are stored with the booking: when that fails the booking is not
 // made either, so the person who sees the error and taps again books once, not twice.
 on_both_backends!(a_booking_whose_receipt_fails_is_not_made, |app| {
-    use sea_orm::ConnectionTrait;
     let terminal_id = paired_app(&app).await;
     let date = upcoming_date(&app).await;
     let href = format!("/kiosk/kurse/{}/buchen", date.id);
-    let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-    let (fail, heal) = if postgres {
-        (
-            "CREATE FUNCTION usage_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'usage down'; END $$ LANGUAGE plpgsql;
-             CREATE TRIGGER usage_down BEFORE INSERT ON kiosk_usage FOR EACH ROW EXECUTE FUNCTION usage_down();",
-            "DROP TRIGGER usage_down ON kiosk_usage; DROP FUNCTION usage_down();",
-        )
-    } else {
-        (
-            "CREATE TRIGGER usage_down BEFORE INSERT ON kiosk_usage BEGIN SELECT RAISE(ABORT, 'usage down'); END;",
-            "DROP TRIGGER usage_down;",
-        )
-    };
     let book = || async {
         app.submit(
             &href,
@@ -803,11 +789,11 @@ on_both_backends!(a_booking_whose_receipt_fails_is_not_made, |app| {
             .await
             .unwrap()
     };
-    app.db.execute_unprepared(fail).await.unwrap();
+    refuse_inserts(&app.db, "kiosk_usage", true).await;
     let res = book().await;
     assert!(res.status().is_server_error(), "{:?}", res.status());
     assert_eq!(stored().await, 0, "no booking without its receipt");
-    app.db.execute_unprepared(heal).await.unwrap();
+    refuse_inserts(&app.db, "kiosk_usage", false).await;
 
     let res = book().await;
     assert_eq!(res.status(), 303);

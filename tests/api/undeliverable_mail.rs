@@ -9,21 +9,26 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{DEMO_PASSWORD_ADMIN, select, text_of},
+    helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of},
     on_both_backends,
 };
+
+/// The first confirmed demo booking with an e-mail address.
+async fn demo_booking_with_address(app: &TestApp) -> booking::Model {
+    booking::Entity::find()
+        .filter(booking::Column::Email.is_not_null())
+        .filter(booking::Column::Status.eq("confirmed"))
+        .order_by_asc(booking::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a demo booking with an address")
+}
 
 on_both_backends!(
     undeliverable_mail_is_shown_and_the_address_corrected,
     |app| {
-        let booked = booking::Entity::find()
-            .filter(booking::Column::Email.is_not_null())
-            .filter(booking::Column::Status.eq("confirmed"))
-            .order_by_asc(booking::Column::Id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .expect("a demo booking with an address");
+        let booked = demo_booking_with_address(&app).await;
         let old = booked.email.clone().unwrap();
         let refused_mail = |subject: &str| OutgoingMail {
             to: Email::parse(&old).unwrap(),
@@ -186,14 +191,7 @@ on_both_backends!(
 on_both_backends!(
     mail_failing_for_more_than_a_day_is_shown_while_it_is_retried,
     |app| {
-        let booked = booking::Entity::find()
-            .filter(booking::Column::Email.is_not_null())
-            .filter(booking::Column::Status.eq("confirmed"))
-            .order_by_asc(booking::Column::Id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .expect("a demo booking with an address");
+        let booked = demo_booking_with_address(&app).await;
         let address = booked.email.clone().unwrap();
         let now = chrono::Utc::now();
         for (subject, queued) in [

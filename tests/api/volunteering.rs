@@ -2,8 +2,7 @@
 //! notice, the private calendar feed, attendance and session notes, hours with approval, coverage gaps.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use teilhabe::{
     db::entities::{
@@ -18,7 +17,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{TestApp, select, text_of},
+    helpers::{TestApp, refuse_inserts, select, text_of},
     on_both_backends,
 };
 
@@ -710,24 +709,11 @@ on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
 on_both_backends!(
     a_gap_reminder_that_was_not_queued_is_sent_next_time,
     |app| {
-        let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-        let (fail, heal) = if postgres {
-            (
-            "CREATE FUNCTION mail_store_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'mail store down'; END $$ LANGUAGE plpgsql;
-             CREATE TRIGGER mail_store_down BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION mail_store_down();",
-            "DROP TRIGGER mail_store_down ON outbox; DROP FUNCTION mail_store_down();",
-        )
-        } else {
-            (
-                "CREATE TRIGGER mail_store_down BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'mail store down'); END;",
-                "DROP TRIGGER mail_store_down;",
-            )
-        };
         let desk = app.state().volunteer_reminders();
         let now = Utc::now();
-        app.db.execute_unprepared(fail).await.unwrap();
+        refuse_inserts(&app.db, "outbox", true).await;
         assert!(desk.remind_gaps(now).await.is_err());
-        app.db.execute_unprepared(heal).await.unwrap();
+        refuse_inserts(&app.db, "outbox", false).await;
 
         assert!(desk.remind_gaps(now).await.unwrap() >= 1);
         assert!(
