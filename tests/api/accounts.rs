@@ -566,3 +566,100 @@ on_both_backends!(the_audit_log_cannot_be_changed_or_emptied, |app| {
         before
     );
 });
+
+on_both_backends!(
+    a_new_password_stops_an_address_change_and_a_new_address_stops_old_reset_links,
+    |app| {
+        // Someone who knew the password asks to move the account to their own address.
+        let (owner, password) = ("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026");
+        assert_eq!(app.login(owner, password).await.status(), 303);
+        let res = app
+            .submit(
+                "/konto/email",
+                "/konto/email",
+                &[("email", "mallory@example.org"), ("password", password)],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let change = app
+            .link_in_mail("mallory@example.org", "/konto/email-bestaetigen?token=")
+            .await;
+        app.submit("/konto", "/abmelden", &[]).await;
+
+        // The owner, told of it, sets a new password; the pending change must not go through.
+        let res = app
+            .submit(
+                "/passwort-vergessen",
+                "/passwort-vergessen",
+                &[("email", owner)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let reset = app.link_in_mail(owner, "/passwort-neu?token=").await;
+        let token = reset.split("token=").nth(1).unwrap().to_owned();
+        let res = app
+            .submit(
+                &reset,
+                "/passwort-neu",
+                &[("token", &token), ("password", "ein ganz neues Passwort")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, doc) = app.get_html(&change).await;
+        assert_eq!(text_of(&doc, "h1"), "Dieser Link gilt nicht mehr");
+        let stored = user::Entity::find()
+            .filter(user::Column::Email.eq(owner))
+            .one(&app.db)
+            .await
+            .unwrap();
+        assert!(stored.is_some(), "the address stays the owner's");
+
+        // The other way round: a reset link mailed to the old address dies with the change.
+        let (owner, password) = (owner, "ein ganz neues Passwort");
+        let res = app
+            .submit(
+                "/passwort-vergessen",
+                "/passwort-vergessen",
+                &[("email", owner)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let old_reset = app.link_in_mail(owner, "/passwort-neu?token=").await;
+        assert_ne!(old_reset, reset);
+        assert_eq!(app.login(owner, password).await.status(), 303);
+        app.submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", "neu@gemeinde.example"), ("password", password)],
+        )
+        .await;
+        let change = app
+            .link_in_mail("neu@gemeinde.example", "/konto/email-bestaetigen?token=")
+            .await;
+        let token = change.split("token=").nth(1).unwrap().to_owned();
+        app.submit(&change, "/konto/email-bestaetigen", &[("token", &token)])
+            .await;
+        app.submit("/konto", "/abmelden", &[]).await;
+        let token = old_reset.split("token=").nth(1).unwrap().to_owned();
+        app.submit(
+            &old_reset,
+            "/passwort-neu",
+            &[
+                ("token", &token),
+                ("password", "das Passwort von jemand anderem"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            app.login("neu@gemeinde.example", "das Passwort von jemand anderem")
+                .await
+                .status(),
+            422,
+            "an old reset link set the password"
+        );
+        assert_eq!(
+            app.login("neu@gemeinde.example", password).await.status(),
+            303
+        );
+    }
+);

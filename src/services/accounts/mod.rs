@@ -331,7 +331,8 @@ pub async fn reset_email(db: &DatabaseConnection, token: &str) -> Result<Option<
 }
 
 /// Sets the new password, confirms the address (the link proved it), ends every session and makes
-/// every other reset link of the account useless (an older mail must not reset it again).
+/// every other link of the account useless: an older reset mail must not reset it again, and an
+/// address change asked for by whoever knew the old password must not go through.
 pub async fn reset_password(
     db: &DatabaseConnection,
     token: &str,
@@ -358,7 +359,6 @@ pub async fn reset_password(
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
         .filter(account_token::Column::UserId.eq(redeemed.user_id))
-        .filter(account_token::Column::Purpose.eq(PURPOSE_RESET))
         .filter(account_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
@@ -466,6 +466,14 @@ pub async fn confirm_email_change(
     if email_taken(&txn, new_email.as_str()).await? {
         return Err(AccountError::AddressTaken);
     }
+    // Reset links mailed to the old address must not reach the account any more.
+    account_token::Entity::update_many()
+        .col_expr(account_token::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(account_token::Column::UserId.eq(redeemed.user_id))
+        .filter(account_token::Column::Purpose.eq(PURPOSE_RESET))
+        .filter(account_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
     confirm_address(
         txn,
         redeemed.user_id,
