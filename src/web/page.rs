@@ -8,8 +8,10 @@ use actix_web::{
 use serde::Serialize;
 
 use super::{
+    access_log,
     errors::WebError,
     notice::{self, Done},
+    route_table,
     session::{self, SessionState},
     state::AppState,
 };
@@ -35,6 +37,9 @@ pub struct Page {
     query: Vec<(String, String)>,
     /// What the back-office action that led here did, to confirm it once.
     done: Option<Done>,
+    /// This page's address as a barrier report may store it: a secret link's token (in the path
+    /// or the query) is left out, as in the access log.
+    reportable_address: String,
 }
 
 impl Page {
@@ -55,6 +60,17 @@ impl Page {
             .find(|(k, _)| k == notice::PARAM)
             .and_then(|(_, v)| Done::from_name(v));
         query.retain(|(k, _)| k != "lang" && k != notice::PARAM);
+        let pattern = req.match_pattern();
+        let secret = pattern.as_deref().and_then(route_table::secret_parameter);
+        let reportable_query: Vec<(&str, &str)> = query
+            .iter()
+            .filter(|(k, _)| Some(k.as_str()) != secret)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let reportable_address = with_query(
+            &access_log::loggable_path(req.path(), pattern.as_deref()),
+            &reportable_query,
+        );
         Ok(Self {
             language,
             state,
@@ -62,6 +78,7 @@ impl Page {
             path: req.path().to_owned(),
             query,
             done,
+            reportable_address,
         })
     }
 
@@ -123,12 +140,7 @@ impl Page {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         pairs.extend_from_slice(extra);
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        if query.is_empty() {
-            self.path.clone()
-        } else {
-            format!("{}?{query}", self.path)
-        }
+        with_query(&self.path, &pairs)
     }
 
     /// The base context shared by every page; handlers add their own values.
@@ -163,12 +175,12 @@ impl Page {
                 ctx.insert("done_undo", &self.t(&format!("done-{}-undo", done.name())));
             }
         }
-        let here = self.address_with(&[]);
         ctx.insert(
             "report_barrier_href",
             &format!(
                 "/barriere-melden?{}",
-                serde_urlencoded::to_string([("seite", here.as_str())]).unwrap_or_default()
+                serde_urlencoded::to_string([("seite", self.reportable_address.as_str())])
+                    .unwrap_or_default()
             ),
         );
         ctx
@@ -250,5 +262,14 @@ impl FromRequest for Page {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Page::from_request(req))
+    }
+}
+
+fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
     }
 }

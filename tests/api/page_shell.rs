@@ -38,11 +38,9 @@ async fn layout_has_lang_skip_link_main_and_footer_links() {
     assert!(select(&doc, "[style]").is_empty(), "no inline styles");
 }
 
-#[tokio::test]
-async fn report_barrier_link_carries_the_current_page() {
-    let app = app().await;
-    let (_, doc) = app.get_html("/orte?kreis=16051").await;
-    let href = select(&doc, "footer a")
+async fn report_barrier_href(app: &TestApp, page: &str) -> String {
+    let (_, doc) = app.get_html(page).await;
+    select(&doc, "footer a")
         .into_iter()
         .find(|a| {
             a.value()
@@ -50,12 +48,34 @@ async fn report_barrier_link_carries_the_current_page() {
                 .unwrap()
                 .starts_with("/barriere-melden")
         })
-        .unwrap()
+        .unwrap_or_else(|| panic!("no report link on {page}"))
         .value()
         .attr("href")
         .unwrap()
-        .to_owned();
-    assert_eq!(href, "/barriere-melden?seite=%2Forte%3Fkreis%3D16051");
+        .to_owned()
+}
+
+#[tokio::test]
+async fn report_barrier_link_carries_the_current_page() {
+    let app = app().await;
+    assert_eq!(
+        report_barrier_href(&app, "/orte?kreis=16051").await,
+        "/barriere-melden?seite=%2Forte%3Fkreis%3D16051"
+    );
+}
+
+// A report is stored and read by staff: a secret link's token must not travel into it.
+#[tokio::test]
+async fn report_barrier_link_leaves_out_the_token_of_a_secret_link() {
+    let app = app().await;
+    let secret = "GeheimesZeichen123";
+    assert_eq!(
+        report_barrier_href(&app, &format!("/passwort-neu?token={secret}&x=1")).await,
+        "/barriere-melden?seite=%2Fpasswort-neu%3Fx%3D1"
+    );
+    let booking = report_barrier_href(&app, &format!("/buchung/{secret}")).await;
+    assert!(!booking.contains(secret), "{booking}");
+    assert!(booking.contains("%2Fbuchung%2F"), "{booking}");
 }
 
 #[tokio::test]
