@@ -89,6 +89,14 @@ impl ProposalStatus {
         }
     }
 
+    /// The state a hidden proposal returns to when a moderator publishes it again: the public
+    /// state it had before it was hidden (an answered one stays answered), else published.
+    pub fn restored(before_hiding: Option<Self>) -> Self {
+        before_hiding
+            .filter(|s| s.is_public())
+            .unwrap_or(Self::Published)
+    }
+
     /// Whether an answering editor may move a proposal in this state to `next` (or answer it again
     /// in the same state).
     pub fn can_answer_to(self, next: Self) -> bool {
@@ -546,6 +554,16 @@ mod tests {
         {
             assert_eq!(s.revise(), None, "{s}");
         }
+    }
+
+    #[test]
+    fn a_restored_proposal_returns_to_its_public_state() {
+        use ProposalStatus::*;
+        for &s in ProposalStatus::PUBLIC {
+            assert_eq!(ProposalStatus::restored(Some(s)), s, "{s}");
+        }
+        assert_eq!(ProposalStatus::restored(Some(Submitted)), Published);
+        assert_eq!(ProposalStatus::restored(None), Published);
     }
 
     #[test]

@@ -858,3 +858,61 @@ async fn a_search_server_that_never_answers_does_not_hold_the_page() {
         started.elapsed()
     );
 }
+
+// A municipality answered a proposal; it was reported and hidden, then a moderator restores it.
+// It comes back answered, and neither its public history nor its author hear "published" again.
+on_both_backends!(a_restored_proposal_keeps_its_answer_and_its_state, |app| {
+    let id = 2_i64;
+    app.login(EDITOR.0, EDITOR.1).await;
+    let res = app
+        .submit(
+            &format!("/verwaltung/vorschlaege/{id}"),
+            &format!("/verwaltung/vorschlaege/{id}/antwort"),
+            &[
+                ("status", "accepted"),
+                ("antwort", "Wir richten das bis März ein."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    logout(&app).await;
+    let public_steps = || async {
+        teilhabe::db::entities::proposal_event::Entity::find()
+            .filter(teilhabe::db::entities::proposal_event::Column::ProposalId.eq(id))
+            .filter(teilhabe::db::entities::proposal_event::Column::Public.eq(true))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    let steps_before = public_steps().await;
+    let mails_before = app.mails().await.len();
+
+    app.login(MODERATOR.0, MODERATOR.1).await;
+    let res = moderate(
+        &app,
+        id,
+        &[("aktion", "verbergen"), ("begruendung", "Gemeldet.")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let res = moderate(&app, id, &[("aktion", "veroeffentlichen")]).await;
+    assert_eq!(res.status(), 303);
+    let restored = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(restored.status, ProposalStatus::Accepted);
+    assert_eq!(
+        restored.official_answer.as_deref(),
+        Some("Wir richten das bis März ein.")
+    );
+    assert_eq!(
+        public_steps().await,
+        steps_before,
+        "no second step in public"
+    );
+    assert_eq!(app.mails().await.len(), mails_before, "nobody mailed again");
+    logout(&app).await;
+    assert_eq!(app.get(&format!("/vorschlaege/{id}")).await.status(), 200);
+});

@@ -2,8 +2,8 @@
 //! reports of published proposals.
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -168,8 +168,21 @@ impl Moderation {
         let next = status
             .moderate(decision.step())
             .ok_or(ProposalError::Refused("error-proposal-step-not-possible"))?;
+        // Publishing a hidden proposal restores it: it continues where it was, answered or not,
+        // and its public history and its author hear of it only if it had never been public.
+        let restoring = status == ProposalStatus::Hidden;
+        let next = if restoring {
+            ProposalStatus::restored(status_before_hiding(&txn, id).await?)
+        } else {
+            next
+        };
+        let first_publication = next == ProposalStatus::Published && model.published_at.is_none();
         // Publishing and merging are steps of the public history.
-        let public_event = matches!(next, ProposalStatus::Published | ProposalStatus::Merged);
+        let public_event = if restoring {
+            first_publication
+        } else {
+            matches!(next, ProposalStatus::Published | ProposalStatus::Merged)
+        };
         let mut active = model.clone().into_active_model();
         active.status = Set(next);
         active.updated_at = Set(now);
@@ -204,7 +217,7 @@ impl Moderation {
         )
         .await?;
         match next {
-            ProposalStatus::Published => {
+            ProposalStatus::Published if !restoring || first_publication => {
                 self.desk
                     .mail_author(&txn, &updated, "proposal-published", None, None)
                     .await?;
@@ -288,4 +301,18 @@ impl Moderation {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// The state a hidden proposal had before it was hidden, from its history.
+async fn status_before_hiding(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<ProposalStatus>, DbErr> {
+    Ok(proposal_event::Entity::find()
+        .filter(proposal_event::Column::ProposalId.eq(id))
+        .filter(proposal_event::Column::Status.ne(ProposalStatus::Hidden))
+        .order_by_desc(proposal_event::Column::Id)
+        .one(conn)
+        .await?
+        .map(|event| event.status))
 }
