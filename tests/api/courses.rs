@@ -103,6 +103,20 @@ impl DateSpec {
         Self::at(Utc::now() + Duration::days(days), capacity)
     }
 
+    /// At 10:00 Berlin time, `days` days from now: a date the one-day date form can show
+    /// whatever the hour the test runs at.
+    fn morning_in_days(days: i64, capacity: i32) -> Self {
+        let day = (Utc::now() + Duration::days(days))
+            .with_timezone(&Berlin)
+            .date_naive();
+        let starts_at = day
+            .and_hms_opt(10, 0, 0)
+            .and_then(|t| t.and_local_timezone(Berlin).single())
+            .expect("10:00 exists every day")
+            .with_timezone(&Utc);
+        Self::at(starts_at, capacity)
+    }
+
     fn at(starts_at: DateTime<Utc>, capacity: i32) -> Self {
         Self {
             starts_at,
@@ -2013,7 +2027,7 @@ struct Queue {
 /// Capacity 3: A books 2 and B 1 (full); C waits for 2, then D for 1.
 async fn full_date_with_queue(app: &TestApp) -> Queue {
     let title = "Behördengänge online erledigen";
-    let (slug, date_id) = course_with_date(app, title, DateSpec::in_days(9, 3)).await;
+    let (slug, date_id) = course_with_date(app, title, DateSpec::morning_in_days(9, 3)).await;
     let a = desk_book(app, date_id, "Anna", "2", Channel::Online).await;
     let b = desk_book(app, date_id, "Bernd", "1", Channel::Online).await;
     let c = desk_book(app, date_id, "Clara", "2", Channel::Online).await;
@@ -2749,12 +2763,12 @@ on_both_backends!(text_search_finds_organisations_and_towns, |app| {
 on_both_backends!(
     an_open_offer_keeps_the_capacity_from_being_overbooked,
     |app| {
-        use teilhabe::services::offer_admin::{OfferAdminError, change_date};
+        use teilhabe::services::offer_admin::OfferAdminError;
         let q = full_date_with_queue(&app).await;
         b_cancels_and_c_is_offered_one_place(&app, &q).await;
         let date = date_row(&app, q.date_id).await;
         assert_eq!((date.booked_places, date.capacity), (2, 3));
-        let refused = change_date(&app.db, &None, 1, q.date_id, with_capacity(&date, 2)).await;
+        let refused = change_date_as_staff(&app.state(), q.date_id, with_capacity(&date, 2)).await;
         assert!(
             matches!(
                 refused,
@@ -2803,14 +2817,14 @@ fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    use teilhabe::services::offer_admin::{OfferAdminError, change_date};
+    use teilhabe::services::offer_admin::OfferAdminError;
     let app = spawn_app(Backend::Postgres, Default::default())
         .await
         .unwrap();
     let (_, date_id) = course_with_date(
         &app,
         "Videotelefonie mit der Familie",
-        DateSpec::in_days(12, 10),
+        DateSpec::morning_in_days(12, 10),
     )
     .await;
     for n in 0..2 {
@@ -2833,9 +2847,9 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
         .await
         .unwrap();
     let change = tokio::spawn({
-        let db = app.db.clone();
+        let state = app.state();
         let input = with_capacity(&date, 8);
-        async move { change_date(&db, &None, 1, date_id, input).await }
+        async move { change_date_as_staff(&state, date_id, input).await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     booking.commit().await.unwrap();
@@ -2852,4 +2866,18 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     );
     let date = date_row(&app, date_id).await;
     assert_eq!((date.booked_places, date.capacity), (10, 10));
+}
+
+/// A change of a date as the date form makes it, by an admin (no organisation scope).
+async fn change_date_as_staff(
+    state: &teilhabe::web::state::AppState,
+    date_id: i32,
+    input: teilhabe::domain::offer::DateInput,
+) -> Result<bool, teilhabe::services::offer_admin::OfferAdminError> {
+    use teilhabe::services::offer_admin::{MoveFollowers, change_date};
+    let followers = MoveFollowers {
+        bookings: &state.booking_desk(),
+        helpers: &state.volunteer_planning(),
+    };
+    change_date(&state.db, &None, 1, date_id, input, followers).await
 }

@@ -948,3 +948,189 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
         .unwrap();
     assert_eq!(unchanged.status, HoursStatus::Submitted);
 });
+
+/// Saves the date form of `date` with its times moved by `by`, everything else as it is.
+async fn move_date_by(app: &TestApp, date: &offer_date::Model, by: Duration) -> reqwest::Response {
+    let local = |at: chrono::DateTime<Utc>, format: &str| {
+        at.with_timezone(&chrono_tz::Europe::Berlin)
+            .format(format)
+            .to_string()
+    };
+    let (starts_at, ends_at) = (date.starts_at + by, date.ends_at + by);
+    let page = format!("/verwaltung/termine/{}/bearbeiten", date.id);
+    app.submit(
+        &page,
+        &page,
+        &[
+            ("day", &local(starts_at, "%Y-%m-%d")),
+            ("start", &local(starts_at, "%H:%M")),
+            ("end", &local(ends_at, "%H:%M")),
+            ("capacity", &date.capacity.to_string()),
+            ("max_places", &date.max_places_per_booking.to_string()),
+            ("min_participants", &date.min_participants.to_string()),
+            ("walk_in_places", &date.walk_in_places.to_string()),
+        ],
+    )
+    .await
+}
+
+// A coordinator plans helpers half an hour before and after the course. Another date of the same
+// course moving or being cancelled leaves that session alone; its own date moving takes it along,
+// lead and all.
+on_both_backends!(
+    helper_sessions_keep_their_own_times_and_move_only_with_their_date,
+    |app| {
+        let coming = offer_date::Entity::find()
+            .filter(offer_date::Column::StartsAt.gt(Utc::now() + Duration::days(2)))
+            .filter(offer_date::Column::SeriesLeadId.is_null())
+            .order_by_asc(offer_date::Column::OfferId)
+            .order_by_asc(offer_date::Column::StartsAt)
+            .all(&app.db)
+            .await
+            .unwrap();
+        let (own, other) = coming
+            .windows(2)
+            .find(|pair| {
+                pair[0].offer_id == pair[1].offer_id
+                    && pair.iter().all(|d| !d.status.is_cancelled())
+                    && pair[1].starts_at - pair[0].ends_at > Duration::hours(3)
+            })
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .expect("a course with two coming dates");
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let planned = (
+            own.starts_at - Duration::minutes(30),
+            own.ends_at + Duration::minutes(30),
+        );
+        let shift_id = app
+            .state()
+            .volunteer_planning()
+            .create(
+                &None,
+                ShiftInput {
+                    organisation_id: None,
+                    title: "Aufbau und Hilfe im Kurs".into(),
+                    kind: ShiftKind::CourseAssistance,
+                    starts_at: planned.0,
+                    ends_at: planned.1,
+                    place: ShiftPlace::Elsewhere {
+                        place: "Kursraum".into(),
+                        district: DistrictKey::parse("16051").unwrap(),
+                    },
+                    volunteers_needed: 1,
+                    participants_per_helper: None,
+                    skills: String::new(),
+                    offer_date_id: Some(own.id),
+                },
+                1,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        sign_up_directly(&app, shift_id, volunteer).await;
+        let session_times = || async {
+            let shift = volunteer_shift::Entity::find_by_id(shift_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            (shift.status, shift.starts_at, shift.ends_at)
+        };
+        let told_of_change = || async {
+            app.mails()
+                .await
+                .iter()
+                .filter(|m| {
+                    m.contains(&format!("To: {}", VOLUNTEER.0)) && m.contains("Er beginnt jetzt am")
+                })
+                .count()
+        };
+
+        let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
+        assert_eq!(app.login(admin, password).await.status(), 303);
+        let res = move_date_by(&app, &other, Duration::hours(1)).await;
+        assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+        let page = format!("/verwaltung/termine/{}", other.id);
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            session_times().await,
+            (ShiftStatus::Open, planned.0, planned.1),
+            "another date's change left the session alone"
+        );
+        assert_eq!(told_of_change().await, 0);
+
+        let res = move_date_by(&app, &own, Duration::hours(2)).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            session_times().await,
+            (
+                ShiftStatus::Open,
+                planned.0 + Duration::hours(2),
+                planned.1 + Duration::hours(2)
+            ),
+            "the session moved with its date and kept its half hour before and after"
+        );
+        assert_eq!(told_of_change().await, 1);
+    }
+);
+
+// Moving a date stores the new time together with the mails to everyone booked, or not at all: a
+// failure halfway must not leave a moved date that nobody was told about (saving the form again
+// would find no change to announce).
+on_both_backends!(
+    a_moved_date_is_never_stored_without_its_announcement,
+    |app| {
+        let booked = booking::Entity::find()
+            .filter(booking::Column::Status.eq("confirmed"))
+            .filter(booking::Column::Email.is_not_null())
+            .order_by_asc(booking::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
+        let mut date = None;
+        for b in &booked {
+            let d = offer_date::Entity::find_by_id(b.date_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            if d.starts_at > Utc::now() + Duration::days(2)
+                && d.series_lead_id.is_none()
+                && !d.status.is_cancelled()
+            {
+                date = Some(d);
+                break;
+            }
+        }
+        let date = date.expect("a coming date with a booking");
+        let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
+        assert_eq!(app.login(admin, password).await.status(), 303);
+        let mails_before = app.mails().await.len();
+
+        refuse_inserts(&app.db, "outbox", true).await;
+        let res = move_date_by(&app, &date, Duration::hours(1)).await;
+        refuse_inserts(&app.db, "outbox", false).await;
+        // Refused by the database: a conflict on SQLite (the trigger aborts), an error on PostgreSQL.
+        assert!(
+            res.status() == 409 || res.status().is_server_error(),
+            "{}",
+            res.status()
+        );
+        let stored = offer_date::Entity::find_by_id(date.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (stored.starts_at, stored.revision),
+            (date.starts_at, date.revision),
+            "the move was kept without its mails"
+        );
+
+        // Saved again, the move goes through with its mails.
+        let res = move_date_by(&app, &date, Duration::hours(1)).await;
+        assert_eq!(res.status(), 303);
+        assert!(app.mails().await.len() > mails_before, "people are told");
+    }
+);

@@ -136,26 +136,38 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
+        let told = self.announce_change_in(&txn, date_id, now).await?;
+        txn.commit().await?;
+        Ok(told)
+    }
+
+    /// [`Self::announce_change`] inside the transaction that changed the date, so the change is
+    /// never stored without its mails.
+    pub async fn announce_change_in(
+        &self,
+        txn: &DatabaseTransaction,
+        date_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
         // A session of a course booked as a whole: its people are the first date's, and the mail
         // names the session that moved.
         let lead = offer_date::Entity::find_by_id(date_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .and_then(|d| d.series_lead_id);
-        let people = active_bookings(&txn, lead.unwrap_or(date_id)).await?;
+        let people = active_bookings(txn, lead.unwrap_or(date_id)).await?;
         for person in &people {
             match lead {
                 Some(_) => {
-                    self.notify_session(&txn, BookingMail::SessionMoved, person, date_id, now, true)
+                    self.notify_session(txn, BookingMail::SessionMoved, person, date_id, now, true)
                         .await?
                 }
                 None => {
-                    self.notify(&txn, BookingMail::DateChanged, person, now, true)
+                    self.notify(txn, BookingMail::DateChanged, person, now, true)
                         .await?
                 }
             }
         }
-        txn.commit().await?;
         Ok(people.len())
     }
 

@@ -89,6 +89,7 @@ pub async fn add_session(
     actor: i32,
     lead_id: i32,
     input: DateInput,
+    bookings: &crate::services::booking::Desk,
 ) -> Result<i32, OfferAdminError> {
     let lead = date(db, scope, lead_id).await?;
     if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
@@ -111,7 +112,14 @@ pub async fn add_session(
     session.walk_in_release_at = Set(None);
     session.series_lead_id = Set(Some(lead.id));
     let detail = format!("lead date:{lead_id}");
-    insert_date(db, actor, session, "date.add_session", &detail).await
+    let txn = crate::db::begin_write(db).await?;
+    let created = insert_date_in(&txn, actor, session, "date.add_session", &detail).await?;
+    // Everyone booked for the course learns of the new session with the session itself.
+    bookings
+        .announce_change_in(&txn, created, Utc::now())
+        .await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// A new date of the offer as `input` describes it: scheduled, nothing booked yet.
@@ -155,10 +163,21 @@ async fn insert_date(
     detail: &str,
 ) -> Result<i32, OfferAdminError> {
     let txn = crate::db::begin_write(db).await?;
-    let created = new.insert(&txn).await?;
-    let target = format!("date:{}", created.id);
-    audit::record(&txn, Some(actor), action, &target, detail).await?;
+    let created = insert_date_in(&txn, actor, new, action, detail).await?;
     txn.commit().await?;
+    Ok(created)
+}
+
+async fn insert_date_in(
+    txn: &crate::db::WriteTransaction,
+    actor: i32,
+    new: offer_date::ActiveModel,
+    action: &str,
+    detail: &str,
+) -> Result<i32, OfferAdminError> {
+    let created = new.insert(txn).await?;
+    let target = format!("date:{}", created.id);
+    audit::record(txn, Some(actor), action, &target, detail).await?;
     Ok(created.id)
 }
 
@@ -180,16 +199,24 @@ async fn offered_places(
     Ok(offers.into_iter().flatten().sum())
 }
 
+/// Who is told when a date moves, in the transaction that moves it.
+pub struct MoveFollowers<'a> {
+    pub bookings: &'a crate::services::booking::Desk,
+    pub helpers: &'a crate::services::volunteering::PlanningDesk,
+}
+
 /// Changes time and capacity of a date. Capacity cannot drop below the places already confirmed.
-/// Returns whether the time changed, so booked people can be told.
+/// A move is stored together with the mails to everyone booked or waiting and with the helper
+/// sessions moved along, or not at all. Returns whether the time changed.
 pub async fn change_date(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     actor: i32,
     date_id: i32,
     input: DateInput,
+    followers: MoveFollowers<'_>,
 ) -> Result<bool, OfferAdminError> {
-    let existing = date(db, scope, date_id).await?;
+    date(db, scope, date_id).await?;
     let txn = crate::db::begin_write(db).await?;
     // Locked as a booking locks it: a booking at the same moment on another instance waits, so the
     // check below sees its places.
@@ -218,14 +245,26 @@ pub async fn change_date(
             message: "error-capacity-below-offered",
         });
     }
-    let time_changed = existing.starts_at != input.starts_at || existing.ends_at != input.ends_at;
+    // Compared with the row as locked: a move saved a moment ago by someone else is no change to
+    // undo without telling anyone.
+    let time_changed = current.starts_at != input.starts_at || current.ends_at != input.ends_at;
     let mut model: offer_date::ActiveModel = current.clone().into();
     set_input(&mut model, &input);
     if time_changed {
         model.revision = Set(current.revision + 1);
         model.reminder_sent_at = Set(None);
     }
-    model.update(&txn).await?;
+    let moved = model.update(&txn).await?;
+    if time_changed {
+        followers
+            .bookings
+            .announce_change_in(&txn, date_id, now)
+            .await?;
+        followers
+            .helpers
+            .move_with_date(&txn, &current, &moved)
+            .await?;
+    }
     audit::record(
         &txn,
         Some(actor),

@@ -4,6 +4,7 @@
 //! in `tasks`.
 use chrono::{DateTime, Duration, Utc};
 
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -23,7 +24,7 @@ mod dates;
 mod participants;
 mod tasks;
 
-pub use dates::{DateRow, add_date, add_session, change_date, dates};
+pub use dates::{DateRow, MoveFollowers, add_date, add_session, change_date, dates};
 pub use participants::{
     Participant, SessionAttendanceRow, StaffBooking, attendance_by_session, booking,
     booking_in_scope, participants, participants_at, participants_of_date, set_attendance,
@@ -42,6 +43,27 @@ pub enum OfferAdminError {
     },
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    /// Telling the people a change concerns failed (composing their mails); nothing was stored.
+    #[error("telling the people concerned: {0}")]
+    Telling(#[source] anyhow::Error),
+}
+
+impl From<crate::services::booking::BookingError> for OfferAdminError {
+    fn from(error: crate::services::booking::BookingError) -> Self {
+        match error {
+            crate::services::booking::BookingError::Db(e) => Self::Db(e),
+            other => Self::Telling(other.into()),
+        }
+    }
+}
+
+impl From<crate::services::volunteering::VolunteeringError> for OfferAdminError {
+    fn from(error: crate::services::volunteering::VolunteeringError) -> Self {
+        match error {
+            crate::services::volunteering::VolunteeringError::Db(e) => Self::Db(e),
+            other => Self::Telling(other.into()),
+        }
+    }
 }
 
 /// Walk-in places are released for online booking this long before the date.
@@ -377,13 +399,22 @@ pub async fn update(
     actor: i32,
     id: i32,
     input: OfferInput,
+    bookings: &crate::services::booking::Desk,
 ) -> Result<bool, OfferAdminError> {
     let existing = managed_offer(db, scope, id).await?;
     check_venue(db, existing.organisation_id, &input).await?;
+    let txn = crate::db::begin_write(db).await?;
+    // Read again in the transaction: the comparison decides who is told.
+    let existing = offer::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
     let place_changed = existing.venue_id != input.venue_id
         || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
-    let txn = crate::db::begin_write(db).await?;
     apply(existing.into(), input).update(&txn).await?;
+    if place_changed {
+        announce_new_place(&txn, bookings, id).await?;
+    }
     audit::record(
         &txn,
         Some(actor),
@@ -394,6 +425,47 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(place_changed)
+}
+
+/// The offer's coming dates get a new revision (so calendar entries are replaced and a booking
+/// made with the old place in view is asked to look again), and everyone booked is told once: a
+/// course's people by its first date's mail, unless the course is under way, then by each coming
+/// session's.
+async fn announce_new_place(
+    txn: &crate::db::WriteTransaction,
+    bookings: &crate::services::booking::Desk,
+    offer_id: i32,
+) -> Result<(), OfferAdminError> {
+    let now = Utc::now();
+    let coming = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(offer_id))
+        .filter(offer_date::Column::StartsAt.gt(now))
+        .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+        .order_by_asc(offer_date::Column::StartsAt)
+        .all(txn)
+        .await?;
+    offer_date::Entity::update_many()
+        .col_expr(
+            offer_date::Column::Revision,
+            Expr::col(offer_date::Column::Revision).add(1),
+        )
+        .filter(offer_date::Column::Id.is_in(coming.iter().map(|d| d.id)))
+        .exec(txn)
+        .await?;
+    let announced_leads: std::collections::HashSet<i32> = coming
+        .iter()
+        .filter(|d| d.series_lead_id.is_none())
+        .map(|d| d.id)
+        .collect();
+    for date in &coming {
+        let lead_told = date
+            .series_lead_id
+            .is_some_and(|lead| announced_leads.contains(&lead));
+        if !lead_told {
+            bookings.announce_change_in(txn, date.id, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it.

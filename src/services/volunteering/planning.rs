@@ -223,10 +223,10 @@ impl PlanningDesk {
         Ok(helpers.len())
     }
 
-    /// Keeps the helper sessions of course dates in step with their dates, after a date was cancelled
-    /// or moved: cancelled dates cancel their sessions, moved ones move them; helpers are told.
-    pub async fn follow_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
-        let mut changed = 0;
+    /// Cancels the open helper sessions of those of `date_ids` that are cancelled, and tells their
+    /// helpers. Running it again after a failure finishes what is left.
+    pub async fn cancel_with_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
+        let mut cancelled = 0;
         let shifts = volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
             .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
@@ -240,27 +240,68 @@ impl PlanningDesk {
             else {
                 continue;
             };
-            let (title, id) = (shift.title.clone(), shift.id);
-            if date.status.is_cancelled() {
-                let mut model: volunteer_shift::ActiveModel = shift.into();
-                model.status = Set(ShiftStatus::Cancelled);
-                model.update(&txn).await?;
-                self.tell_helpers(&txn, id, "shift-cancelled", &title, date.starts_at)
-                    .await?;
-            } else if date.starts_at != shift.starts_at || date.ends_at != shift.ends_at {
-                let mut model: volunteer_shift::ActiveModel = shift.into();
-                model.starts_at = Set(date.starts_at);
-                model.ends_at = Set(date.ends_at);
-                model.update(&txn).await?;
-                self.tell_helpers(&txn, id, "shift-changed", &title, date.starts_at)
-                    .await?;
-            } else {
+            if !date.status.is_cancelled() {
                 continue;
             }
+            // Only while still open: another instance may have cancelled it meanwhile.
+            let updated = volunteer_shift::Entity::update_many()
+                .col_expr(
+                    volunteer_shift::Column::Status,
+                    sea_orm::sea_query::Expr::value(ShiftStatus::Cancelled),
+                )
+                .filter(volunteer_shift::Column::Id.eq(shift.id))
+                .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                continue;
+            }
+            self.tell_helpers(
+                &txn,
+                shift.id,
+                "shift-cancelled",
+                &shift.title,
+                date.starts_at,
+            )
+            .await?;
             txn.commit().await?;
-            changed += 1;
+            cancelled += 1;
         }
-        Ok(changed)
+        Ok(cancelled)
+    }
+
+    /// Moves the open helper sessions of a date that moved from `before` to `after` by as much as
+    /// the date's start and end moved, so a session that begins earlier than its course (helpers
+    /// set up the room) keeps its lead; helpers are told. Runs in the transaction that moves the
+    /// date, so the move is never stored without it.
+    pub async fn move_with_date(
+        &self,
+        conn: &impl ConnectionTrait,
+        before: &offer_date::Model,
+        after: &offer_date::Model,
+    ) -> Result<usize, VolunteeringError> {
+        let start_shift = after.starts_at - before.starts_at;
+        let end_shift = after.ends_at - before.ends_at;
+        if start_shift.is_zero() && end_shift.is_zero() {
+            return Ok(0);
+        }
+        let shifts = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::OfferDateId.eq(after.id))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .all(conn)
+            .await?;
+        for shift in &shifts {
+            let starts_at = shift.starts_at + start_shift;
+            // A session never ends before it starts, whatever the date's new length.
+            let ends_at = Ord::max(shift.ends_at + end_shift, starts_at + Duration::minutes(15));
+            let mut model: volunteer_shift::ActiveModel = shift.clone().into();
+            model.starts_at = Set(starts_at);
+            model.ends_at = Set(ends_at);
+            model.update(conn).await?;
+            self.tell_helpers(conn, shift.id, "shift-changed", &shift.title, starts_at)
+                .await?;
+        }
+        Ok(shifts.len())
     }
 
     /// Cancels a session and tells everyone signed up, in the same transaction.

@@ -4,7 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{csv_download, follow_dates, internal, refusal, sheet_error, staff, staff_csv};
+use super::{
+    cancel_helper_sessions, csv_download, internal, refusal, sheet_error, staff, staff_csv,
+};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -16,7 +18,11 @@ use crate::{
     },
     export::writers::ColumnType,
     i18n::{DateStyle, format_instant},
-    services::{booking::BookingError, catalogue, offer_admin},
+    services::{
+        booking::BookingError,
+        catalogue,
+        offer_admin::{self, MoveFollowers},
+    },
     web::{errors::WebError, page::Page},
 };
 
@@ -125,18 +131,14 @@ pub async fn add_session(
                 .await;
         }
     };
-    match offer_admin::add_session(&page.state().db, &scope, user.id, lead.id, input).await {
-        Ok(session_id) => {
-            page.state()
-                .booking_desk()
-                .announce_change(session_id, Utc::now())
-                .await
-                .map_err(internal)?;
-            Ok(see_other_done(
-                &format!("/verwaltung/termine/{}", lead.id),
-                Done::SessionAdded,
-            ))
-        }
+    let bookings = page.state().booking_desk();
+    match offer_admin::add_session(&page.state().db, &scope, user.id, lead.id, input, &bookings)
+        .await
+    {
+        Ok(_) => Ok(see_other_done(
+            &format!("/verwaltung/termine/{}", lead.id),
+            Done::SessionAdded,
+        )),
         Err(e) => {
             let errors = refusal(e)?;
             session_form_page(&page, lead.offer_id, None, Some(lead.id), &form, &errors).await
@@ -183,15 +185,13 @@ pub async fn change_date(
             return date_form_page(&page, date.offer_id, Some(*id), &form, &errors).await;
         }
     };
-    match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input).await {
+    let desk = page.state().booking_desk();
+    let followers = MoveFollowers {
+        bookings: &desk,
+        helpers: &page.state().volunteer_planning(),
+    };
+    match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input, followers).await {
         Ok(time_changed) => {
-            let desk = page.state().booking_desk();
-            if time_changed {
-                desk.announce_change(*id, Utc::now())
-                    .await
-                    .map_err(internal)?;
-                follow_dates(&page, date.offer_id).await?;
-            }
             // More places (or fewer held for walk-ins) go to the waiting list at once.
             desk.refill(*id, Utc::now()).await.map_err(internal)?;
             let done = if time_changed {
@@ -342,7 +342,7 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
         .cancel_date(*id, Utc::now())
         .await
         .map_err(internal)?;
-    follow_dates(&page, date.offer_id).await?;
+    cancel_helper_sessions(&page, date.offer_id).await?;
     crate::services::audit::record(
         &page.state().db,
         Some(user.id),

@@ -41,7 +41,9 @@ impl From<OfferAdminError> for WebError {
         match e {
             OfferAdminError::NotFound => WebError::NotFound,
             OfferAdminError::Db(e) => WebError::Database(e),
-            refused @ OfferAdminError::Refused { .. } => WebError::Internal(refused.into()),
+            other @ (OfferAdminError::Refused { .. } | OfferAdminError::Telling(_)) => {
+                WebError::Internal(other.into())
+            }
         }
     }
 }
@@ -205,25 +207,12 @@ pub async fn update(
         Ok(input) => input,
         Err(errors) => return offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await,
     };
-    match offer_admin::update(&page.state().db, &scope, user.id, *id, input).await {
-        Ok(place_changed) => {
-            if place_changed {
-                let now = Utc::now();
-                for date in offer_admin::dates(&page.state().db, *id).await? {
-                    if date.starts_at > now && !date.status.is_cancelled() {
-                        page.state()
-                            .booking_desk()
-                            .announce_change(date.id, now)
-                            .await
-                            .map_err(internal)?;
-                    }
-                }
-            }
-            Ok(see_other_done(
-                &format!("/verwaltung/angebote/{id}"),
-                Done::OfferSaved,
-            ))
-        }
+    let bookings = page.state().booking_desk();
+    match offer_admin::update(&page.state().db, &scope, user.id, *id, input, &bookings).await {
+        Ok(_) => Ok(see_other_done(
+            &format!("/verwaltung/angebote/{id}"),
+            Done::OfferSaved,
+        )),
         Err(e) => {
             let errors = refusal(e)?;
             offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
@@ -269,7 +258,7 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
             desk.cancel_date(date.id, now).await.map_err(internal)?;
         }
     }
-    follow_dates(&page, *id).await?;
+    cancel_helper_sessions(&page, *id).await?;
     offer_admin::set_status(db, &scope, user.id, *id, OfferStatus::Cancelled).await?;
     Ok(see_other_done(
         &format!("/verwaltung/angebote/{id}"),
@@ -277,14 +266,17 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
     ))
 }
 
-/// Helper sessions follow their course dates: cancelled with them, moved with them.
-async fn follow_dates(page: &Page, offer_id: i32) -> Result<(), WebError> {
+/// Helper sessions of cancelled course dates are cancelled with them.
+async fn cancel_helper_sessions(page: &Page, offer_id: i32) -> Result<(), WebError> {
     let ids: Vec<i32> = offer_admin::dates(&page.state().db, offer_id)
         .await?
         .into_iter()
         .map(|d| d.id)
         .collect();
-    page.state().volunteer_planning().follow_dates(&ids).await?;
+    page.state()
+        .volunteer_planning()
+        .cancel_with_dates(&ids)
+        .await?;
     Ok(())
 }
 
