@@ -2797,6 +2797,67 @@ on_both_backends!(
     }
 );
 
+// An offer of places is no way onto a date that was cancelled or has begun: accepting it then
+// lapses the offer and books nobody.
+on_both_backends!(
+    an_open_offer_cannot_be_taken_once_the_date_is_cancelled,
+    |app| {
+        let q = full_date_with_queue(&app).await;
+        b_cancels_and_c_is_offered_one_place(&app, &q).await;
+        app.desk().cancel_date(q.date_id, Utc::now()).await.unwrap();
+        let booked = date_row(&app, q.date_id).await.booked_places;
+        answer_offer(&app, &page_of(&q.c), "annehmen").await;
+        assert_eq!(date_row(&app, q.date_id).await.booked_places, booked);
+        let c_row = &bookings_of(&app, q.date_id).await[2];
+        assert_eq!(
+            c_row.status.key(),
+            "waitlisted",
+            "not confirmed on a cancelled date"
+        );
+    }
+);
+
+// Once the date has begun, the person's own link no longer cancels: a stale tab must not turn an
+// attended booking into a cancelled one or change the figures after the fact.
+on_both_backends!(
+    a_booking_cannot_be_cancelled_by_its_link_once_the_date_began,
+    |app| {
+        let q = full_date_with_queue(&app).await;
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::StartsAt,
+                sea_orm::sea_query::Expr::value(Utc::now() - chrono::Duration::minutes(10)),
+            )
+            .filter(offer_date::Column::Id.eq(q.date_id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        // The page shows no cancel button any more; a tab opened before still has the form.
+        let csrf = app.csrf_token("/barriere-melden").await;
+        let res = app
+            .post_form(
+                &format!("{}/absagen", page_of(&q.b)),
+                &[("csrf_token", &csrf)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let res = app
+            .client
+            .delete(app.url(&format!("/api/v1/bookings/{}", q.b.cancel_token)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "already_begun");
+        assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
+        assert_eq!(
+            bookings_of(&app, q.date_id).await[1].status.key(),
+            "confirmed"
+        );
+    }
+);
+
 /// The date as it is, with another capacity: what staff submit when they change only that.
 fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::offer::DateInput {
     let local = |at: DateTime<Utc>| at.with_timezone(&Berlin);

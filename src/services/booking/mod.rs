@@ -51,6 +51,9 @@ pub enum BookingError {
     BookingNotFound,
     #[error("the booking was already cancelled")]
     AlreadyCancelled,
+    /// The person's own cancellation comes after the date (or the course) began.
+    #[error("the date has begun; the booking can no longer be cancelled")]
+    Begun,
     #[error("no open offer of places for this booking")]
     NoOpenOffer,
     #[error("database: {0}")]
@@ -406,6 +409,11 @@ impl Desk {
     ) -> Result<Cancelled, BookingError> {
         let txn = begin_write(&self.db).await?;
         let found = by_token(&txn, cancel_token).await?;
+        // Locked before the check: the time cannot move under it. Once the date has begun, the
+        // booking is a fact for attendance and statistics (a stale tab must not undo it).
+        if lock_date(&txn, found.date_id).await?.starts_at <= now {
+            return Err(BookingError::Begun);
+        }
         let outcome = self
             .cancel_in(&txn, &found, BookingMail::CancelledByPerson, now)
             .await?;

@@ -104,9 +104,11 @@ impl Desk {
                 .filter(booking::Column::OfferedPlaces.eq(offered))
                 .filter(booking::Column::OfferExpiresAt.gt(now))
         };
-        // The capacity is the limit whatever happened since the offer (staff lowered it): the offer
-        // lapses instead, and the person keeps their place on the waiting list.
-        if accept && date.booked_places + offered > date.capacity {
+        // The capacity is the limit whatever happened since the offer (staff lowered it), and a
+        // date that was cancelled or has begun takes nobody: the offer lapses instead, and the
+        // person keeps their place on the waiting list.
+        let gone = date.status.is_cancelled() || date.starts_at <= now;
+        if accept && (gone || date.booked_places + offered > date.capacity) {
             let lapse = booking::Entity::update_many()
                 .col_expr(booking::Column::OfferExpiresAt, Expr::value(now));
             change_from(&txn, &found, open(lapse)).await?;

@@ -197,7 +197,7 @@ pub async fn create(
     responses(
         (status = 200, description = "Cancelled", body = BookingCancelled),
         (status = 404, description = "No booking for this token (`not_found`)", body = ErrorResponse),
-        (status = 409, description = "The booking was already cancelled (`already_cancelled`)", body = ErrorResponse),
+        (status = 409, description = "The booking was already cancelled (`already_cancelled`), or its date (course) has begun (`already_begun`)", body = ErrorResponse),
         ServerErrors,
     )
 )]
@@ -217,6 +217,7 @@ pub async fn cancel(
         })),
         Err(BookingError::BookingNotFound) => Err(not_found()),
         Err(BookingError::AlreadyCancelled) => Err(ApiError::new(ErrorCode::AlreadyCancelled)),
+        Err(BookingError::Begun) => Err(ApiError::new(ErrorCode::AlreadyBegun)),
         Err(BookingError::Db(e)) => Err(e.into()),
         Err(e) => Err(ApiError::internal(&e)),
     }

@@ -35,6 +35,8 @@ pub enum ErrorCode {
     RateLimited,
     /// 409: the booking was already cancelled.
     AlreadyCancelled,
+    /// 409: the date (or the course) has begun; the booking can no longer be cancelled.
+    AlreadyBegun,
     /// 400: the body is not JSON, not sent as `application/json`, or a value has the wrong type.
     BadRequest,
     /// 405: the path exists, the method does not; see the `Allow` header.
@@ -58,9 +60,11 @@ impl ErrorCode {
         match self {
             Self::ValidationFailed | Self::TooManyPlaces => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::NotBookable | Self::Duplicate | Self::AlreadyCancelled | Self::Conflict => {
-                StatusCode::CONFLICT
-            }
+            Self::NotBookable
+            | Self::Duplicate
+            | Self::AlreadyCancelled
+            | Self::AlreadyBegun
+            | Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -84,6 +88,9 @@ impl ErrorCode {
             }
             Self::RateLimited => "Zu viele Versuche. Bitte warten Sie einige Minuten.",
             Self::AlreadyCancelled => "Diese Buchung ist bereits storniert.",
+            Self::AlreadyBegun => {
+                "Der Termin hat schon begonnen. Die Buchung kann nicht mehr storniert werden."
+            }
             Self::BadRequest => "Die Anfrage konnte nicht gelesen werden.",
             Self::MethodNotAllowed => "Diese Methode ist für diese Adresse nicht erlaubt.",
             Self::PayloadTooLarge => "Die gesendeten Daten sind zu groß.",

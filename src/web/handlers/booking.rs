@@ -221,7 +221,8 @@ fn back_to(token: &str) -> HttpResponse {
 pub async fn cancel(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
     live_link(&page, &token).await?;
     match page.state().booking_desk().cancel(&token, Utc::now()).await {
-        Ok(_) | Err(BookingError::AlreadyCancelled) => Ok(back_to(&token)),
+        // The booking page shows the state as it is: cancelled, or no button once the date began.
+        Ok(_) | Err(BookingError::AlreadyCancelled | BookingError::Begun) => Ok(back_to(&token)),
         Err(BookingError::BookingNotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
     }
