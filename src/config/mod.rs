@@ -16,7 +16,7 @@ mod contacts;
 mod network;
 
 pub use contacts::{AccessibilityStatement, Contact, SiteContacts, StatementFinding};
-pub use network::Network;
+pub use network::{ForwardedHeader, Network};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {problem}")]
@@ -101,8 +101,10 @@ pub struct Settings {
     /// How often the scheduled booking jobs run (place offers, reminders, feedback links, course
     /// alerts, retention); the first run comes one period after start.
     pub job_interval: Duration,
-    /// Load balancers and reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    /// Load balancers and reverse proxies whose forwarding header is believed.
     pub trusted_proxies: Vec<Network>,
+    /// Which header those proxies write the client's address into.
+    pub forwarded_header: ForwardedHeader,
     /// The key of the stored addresses' pseudonyms (`services::pseudonyms`); without it, a key file
     /// in the data directory (embedded SQLite only: instances sharing a server need one key).
     pub pseudonym_key: Option<SecretString>,
@@ -427,6 +429,16 @@ impl Settings {
                 .collect::<Result<_, _>>()?,
         };
 
+        let forwarded_header = match get("TEILHABE_FORWARDED_HEADER", file.forwarded_header) {
+            None => ForwardedHeader::default(),
+            Some(raw) => ForwardedHeader::parse(&raw).ok_or_else(|| {
+                ConfigError::new(
+                    "TEILHABE_FORWARDED_HEADER",
+                    format!("'{raw}' is neither x-forwarded-for nor forwarded"),
+                )
+            })?,
+        };
+
         let pseudonym_key = get("TEILHABE_PSEUDONYM_KEY", file.pseudonym_key);
         if let Some(key) = &pseudonym_key
             && key.trim().chars().count() < MIN_PSEUDONYM_KEY_CHARS
@@ -474,6 +486,7 @@ impl Settings {
             background_jobs,
             job_interval,
             trusted_proxies,
+            forwarded_header,
             pseudonym_key: pseudonym_key.map(|key| SecretString::from(key.trim().to_owned())),
         })
     }
@@ -511,6 +524,7 @@ pub struct FileConfig {
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub forwarded_header: Option<String>,
     pub operator: Option<Contact>,
     pub dpo: Option<Contact>,
     pub enforcement: Option<Contact>,

@@ -36,3 +36,24 @@ impl Network {
         }
     }
 }
+
+/// The header the trusted proxies write the client's address into. Only that one is read: a
+/// proxy passes the other through as the client sent it, and the client could choose its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For`, what nginx, HAProxy, Caddy and most cloud balancers add by default.
+    #[default]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239).
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Some(Self::XForwardedFor),
+            "forwarded" => Some(Self::Forwarded),
+            _ => None,
+        }
+    }
+}

@@ -9,7 +9,7 @@ use actix_web::{
 };
 
 use super::state::AppState;
-use crate::config::Network;
+use crate::config::{ForwardedHeader, Network};
 
 /// Whether a bot filled in the honeypot field, which people never see (it is hidden from screen
 /// readers too). Logged with the form's name, so a wave of spam shows in the log.
@@ -22,44 +22,63 @@ pub fn caught_in_honeypot(honeypot: &str, form: &'static str) -> bool {
 }
 
 /// The address rate limits count by: the TCP peer, or, when the peer is a trusted proxy, the nearest
-/// address in its forwarding headers that is not a trusted proxy itself. Only the right end of those
-/// headers is written by our proxies; anything further left may be made up by the client.
+/// address in the configured forwarding header that is not a trusted proxy itself. Only the right
+/// end of that header is written by our proxies; anything further left may be made up by the
+/// client. An IPv6 client counts by its /64 network: one line holds at least that many addresses,
+/// and a new one for every request would otherwise be a new bucket.
 pub fn client_address(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else {
         return String::new();
     };
-    let trusted: &[Network] = req
+    let (trusted, header): (&[Network], ForwardedHeader) = req
         .app_data::<actix_web::web::Data<AppState>>()
-        .map(|state| state.settings.trusted_proxies.as_slice())
+        .map(|state| {
+            (
+                state.settings.trusted_proxies.as_slice(),
+                state.settings.forwarded_header,
+            )
+        })
         .unwrap_or_default();
-    forwarded_client(peer, trusted, req.headers()).to_string()
+    bucket_of(forwarded_client(peer, trusted, header, req.headers()))
 }
 
-fn forwarded_client(peer: IpAddr, trusted: &[Network], headers: &HeaderMap) -> IpAddr {
+fn bucket_of(client: IpAddr) -> String {
+    match client {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !(u128::MAX >> 64);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+        IpAddr::V4(_) => client.to_string(),
+    }
+}
+
+fn forwarded_client(
+    peer: IpAddr,
+    trusted: &[Network],
+    source: ForwardedHeader,
+    headers: &HeaderMap,
+) -> IpAddr {
     let is_trusted = |addr: IpAddr| trusted.iter().any(|net| net.contains(addr));
     if !is_trusted(peer) {
         return peer;
     }
-    // The standard header wins when a proxy sends both.
-    let forwarded: Vec<&str> = headers
-        .get_all(header::FORWARDED)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|element| {
-            element.split(';').find_map(|pair| {
-                let (key, value) = pair.trim().split_once('=')?;
-                key.eq_ignore_ascii_case("for").then_some(value)
+    let hops: Vec<&str> = match source {
+        ForwardedHeader::Forwarded => headers
+            .get_all(header::FORWARDED)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (key, value) = pair.trim().split_once('=')?;
+                    key.eq_ignore_ascii_case("for").then_some(value)
+                })
             })
-        })
-        .collect();
-    let hops: Vec<&str> = if forwarded.is_empty() {
-        headers
+            .collect(),
+        ForwardedHeader::XForwardedFor => headers
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .collect()
-    } else {
-        forwarded
+            .collect(),
     };
     let mut nearest = peer;
     for hop in hops.iter().rev() {
@@ -107,8 +126,56 @@ mod tests {
     }
 
     fn client(peer: &str, trusted: &[&str], pairs: &[(&'static str, &'static str)]) -> String {
+        client_via(ForwardedHeader::XForwardedFor, peer, trusted, pairs)
+    }
+
+    fn client_via(
+        source: ForwardedHeader,
+        peer: &str,
+        trusted: &[&str],
+        pairs: &[(&'static str, &'static str)],
+    ) -> String {
         let trusted: Vec<Network> = trusted.iter().map(|n| Network::parse(n).unwrap()).collect();
-        forwarded_client(peer.parse().unwrap(), &trusted, &headers(pairs)).to_string()
+        forwarded_client(peer.parse().unwrap(), &trusted, source, &headers(pairs)).to_string()
+    }
+
+    #[test]
+    fn only_the_configured_header_is_read() {
+        let both = [
+            ("forwarded", "for=198.51.100.77"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ];
+        // A proxy that adds X-Forwarded-For passes a client's own `Forwarded` through untouched.
+        assert_eq!(client("10.0.0.2", &["10.0.0.0/8"], &both), "203.0.113.9");
+        assert_eq!(
+            client_via(
+                ForwardedHeader::Forwarded,
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &both
+            ),
+            "198.51.100.77"
+        );
+        assert_eq!(
+            client(
+                "10.0.0.2",
+                &["10.0.0.0/8"],
+                &[("forwarded", "for=198.51.100.77")]
+            ),
+            "10.0.0.2"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_network() {
+        let bucket = |raw: &str| bucket_of(raw.parse().unwrap());
+        assert_eq!(bucket("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(bucket("2001:db8:1:3::1"), bucket("2001:db8:1:2::1"));
+        assert_eq!(bucket("203.0.113.9"), "203.0.113.9");
     }
 
     #[test]
@@ -142,7 +209,8 @@ mod tests {
             "203.0.113.9"
         );
         assert_eq!(
-            client(
+            client_via(
+                ForwardedHeader::Forwarded,
                 "10.0.0.2",
                 &["10.0.0.0/8"],
                 &[(
