@@ -916,3 +916,69 @@ on_both_backends!(a_restored_proposal_keeps_its_answer_and_its_state, |app| {
     logout(&app).await;
     assert_eq!(app.get(&format!("/vorschlaege/{id}")).await.status(), 200);
 });
+
+// A supporter uses the mailed link while a moderator merges the proposal into another one: the
+// merge moves the pending support, and the support must count on the proposal it belongs to now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = spawn_app(Backend::Postgres, Default::default())
+        .await
+        .unwrap();
+    let (merged, kept) = (2_i64, 3_i64);
+    let count = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            proposal::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .supports_count
+        }
+    };
+    let kept_before = count(kept).await;
+    let page = format!("/vorschlaege/{merged}");
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/unterstuetzen"),
+            &[("email", "spaet@example.de")],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=bestaetigen"));
+    let link = app
+        .link_in_mail("spaet@example.de", "/vorschlaege/unterstuetzen/")
+        .await;
+    let token = link
+        .trim_start_matches("/vorschlaege/unterstuetzen/")
+        .to_owned();
+
+    // The merge holds the merged proposal while it moves its supports.
+    let merge = app.db.begin().await.unwrap();
+    merge
+        .execute_unprepared(&format!(
+            "SELECT id FROM proposals WHERE id = {merged} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let confirm = tokio::spawn({
+        let desk = app.state().proposal_desk();
+        async move { desk.supports().confirm_support(&token).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    merge
+        .execute_unprepared(&format!(
+            "UPDATE proposal_supports SET proposal_id = {kept} WHERE proposal_id = {merged}"
+        ))
+        .await
+        .unwrap();
+    merge.commit().await.unwrap();
+    assert_eq!(confirm.await.unwrap().unwrap(), kept);
+
+    assert_eq!(
+        count(kept).await,
+        kept_before + 1,
+        "the kept proposal counts the support"
+    );
+}

@@ -182,15 +182,23 @@ impl Supports {
             proposal_support::Entity::find()
                 .filter(proposal_support::Column::ConfirmTokenHash.eq(hash_token(token)))
         };
-        let id = by_token()
+        let mut id = by_token()
             .one(&txn)
             .await?
             .ok_or(ProposalError::NotFound)?
             .proposal_id;
         // The proposal first, like `support` does: one lock order, so a link used while the person
-        // supports signed in cannot deadlock; then the row again, as that may have changed it.
-        locked(&txn, id).await?;
-        let found = by_token().one(&txn).await?.ok_or(ProposalError::NotFound)?;
+        // supports signed in cannot deadlock; then the row again, as that may have changed it. A
+        // merge committed while this waited has moved the support to the kept proposal: that one
+        // is locked and counts it.
+        let found = loop {
+            locked(&txn, id).await?;
+            let found = by_token().one(&txn).await?.ok_or(ProposalError::NotFound)?;
+            if found.proposal_id == id {
+                break found;
+            }
+            id = found.proposal_id;
+        };
         if found.confirmed_at.is_none() {
             count_support(&txn, found.into_active_model(), id, now).await?;
         }
