@@ -445,7 +445,16 @@ on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
         &app,
         "/verwaltung/stunden",
         &format!("/verwaltung/stunden/{}", logged[0].id),
-        &[("decision", "approve")],
+        &[
+            ("decision", "approve"),
+            (
+                "seen",
+                &teilhabe::services::volunteering::hours_seen(
+                    logged[0].started_at,
+                    logged[0].ended_at,
+                ),
+            ),
+        ],
     )
     .await;
     assert_no_server_error(&answers);

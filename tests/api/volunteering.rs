@@ -13,7 +13,7 @@ use teilhabe::{
         DistrictKey,
         volunteering::{HoursStatus, ShiftInput, ShiftKind, ShiftPlace, ShiftStatus},
     },
-    services::volunteering::VolunteeringError,
+    services::volunteering::{VolunteeringError, hours_seen},
 };
 
 use crate::{
@@ -492,11 +492,12 @@ on_both_backends!(hours_are_logged_within_the_session_and_approved, |app| {
     app.login(PROVIDER.0, PROVIDER.1).await;
     let (_, doc) = app.get_html("/verwaltung/stunden").await;
     assert!(text_of(&doc, "main").contains("Jonas Demo"));
+    let seen = hours_seen(hours.started_at, hours.ended_at);
     let res = app
         .submit(
             "/verwaltung/stunden",
             &format!("/verwaltung/stunden/{}", hours.id),
-            &[("decision", "approve")],
+            &[("decision", "approve"), ("seen", &seen)],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -911,6 +912,75 @@ on_both_backends!(
     }
 );
 
+// The coordinator's list shows an hour; the volunteer corrects the entry to three before the
+// coordinator clicks "approve": the click must not approve three hours nobody looked at.
+on_both_backends!(
+    hours_corrected_after_the_list_was_loaded_are_not_approved_unseen,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let coordinator = user_id(&app, PROVIDER.0).await;
+        let shift_id = session(&app, Duration::days(3), 1).await;
+        sign_up_directly(&app, shift_id, volunteer).await;
+        let starts_at = move_to_yesterday(&app, shift_id).await;
+        let desk = app.state().volunteer_hours();
+        let shift = app
+            .state()
+            .volunteer_session()
+            .shift(shift_id, Some(volunteer))
+            .await
+            .unwrap();
+        let log = |hours: i64| {
+            let desk = desk.clone();
+            let shift = shift.clone();
+            let db = app.db.clone();
+            async move {
+                let worked = teilhabe::domain::volunteering::WorkedTime {
+                    started_at: starts_at,
+                    ended_at: starts_at + Duration::hours(hours),
+                };
+                desk.log_hours(&shift, volunteer, worked, Utc::now())
+                    .await
+                    .unwrap();
+                volunteer_hours::Entity::find()
+                    .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let shown = log(1).await;
+        let seen = hours_seen(shown.started_at, shown.ended_at);
+        let corrected = log(3).await;
+        assert_eq!((corrected.id, corrected.minutes), (shown.id, 180));
+        assert!(matches!(
+            desk.decide_hours(shown.id, &seen, &None, true, coordinator, Utc::now())
+                .await,
+            Err(VolunteeringError::Refused("error-hours-changed"))
+        ));
+        let still = volunteer_hours::Entity::find_by_id(shown.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(still.status, HoursStatus::Submitted);
+        // Looked at again, the correction is approved as it stands.
+        let seen = hours_seen(still.started_at, still.ended_at);
+        desk.decide_hours(shown.id, &seen, &None, true, coordinator, Utc::now())
+            .await
+            .unwrap();
+        let approved = volunteer_hours::Entity::find_by_id(shown.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (approved.status, approved.minutes),
+            (HoursStatus::Approved, 180)
+        );
+    }
+);
+
 on_both_backends!(nobody_approves_their_own_hours, |app| {
     let provider = user_id(&app, PROVIDER.0).await;
     let shift_id = session(&app, Duration::days(3), 1).await;
@@ -937,8 +1007,15 @@ on_both_backends!(nobody_approves_their_own_hours, |app| {
         .unwrap()
         .unwrap();
     assert!(matches!(
-        desk.decide_hours(hours.id, &None, true, provider, Utc::now())
-            .await,
+        desk.decide_hours(
+            hours.id,
+            &hours_seen(hours.started_at, hours.ended_at),
+            &None,
+            true,
+            provider,
+            Utc::now()
+        )
+        .await,
         Err(VolunteeringError::Refused("error-hours-own"))
     ));
     let unchanged = volunteer_hours::Entity::find_by_id(hours.id)

@@ -1270,6 +1270,7 @@ volunteer-feed-revoke = Kalender-Adresse sperren
 volunteer-feed-name = Meine Einsätze (Teilhabe Thüringen)
 volunteer-running = Der Einsatz läuft gerade.
 error-hours-own = Eigene Stunden bestätigt eine andere Person der Koordination.
+error-hours-changed = Diese Stunden wurden gerade geändert. Bitte prüfen Sie die neuen Zeiten und entscheiden Sie dann.
 mail-shift-changed-subject = Einsatz geändert: { $title }
 mail-shift-changed-intro = Der Einsatz „{ $title }“ wurde geändert. Er beginnt jetzt am { $when }. Bitte prüfen Sie Zeit und Ort.
 mail-shift-changed-action = Einsatz ansehen

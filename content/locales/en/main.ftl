@@ -1270,6 +1270,7 @@ volunteer-feed-revoke = Block the calendar address
 volunteer-feed-name = My sessions (Teilhabe Thüringen)
 volunteer-running = The session is running now.
 error-hours-own = Another coordinator confirms your own hours.
+error-hours-changed = These hours were just changed. Please check the new times, then decide.
 mail-shift-changed-subject = Session changed: { $title }
 mail-shift-changed-intro = The session “{ $title }” has changed. It now begins on { $when }. Please check time and place.
 mail-shift-changed-action = See the session

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::{
-    HoursLine, MonthSummary, ShiftRow, VolunteeringError, field, locked_shift,
+    HoursLine, MonthSummary, ShiftRow, VolunteeringError, field, hours_seen, locked_shift,
     locked_shift_in_scope,
 };
 use crate::{
@@ -104,6 +104,7 @@ impl HoursDesk {
     pub async fn decide_hours(
         &self,
         hours_id: i64,
+        seen: &str,
         scope: &Option<Vec<i32>>,
         approve: bool,
         by: i32,
@@ -123,12 +124,18 @@ impl HoursDesk {
         let Some(status) = hours.status.decide(approve) else {
             return Ok(shift.id);
         };
+        // The volunteer corrected the entry after the page was loaded: look again first.
+        if seen != hours_seen(hours.started_at, hours.ended_at) {
+            return Err(VolunteeringError::Refused("error-hours-changed"));
+        }
         let decided = volunteer_hours::Entity::update_many()
             .col_expr(volunteer_hours::Column::Status, Expr::value(status))
             .col_expr(volunteer_hours::Column::DecidedBy, Expr::value(by))
             .col_expr(volunteer_hours::Column::DecidedAt, Expr::value(now))
             .filter(volunteer_hours::Column::Id.eq(hours_id))
             .filter(volunteer_hours::Column::Status.eq(hours.status))
+            .filter(volunteer_hours::Column::StartedAt.eq(hours.started_at))
+            .filter(volunteer_hours::Column::EndedAt.eq(hours.ended_at))
             .exec(&txn)
             .await?
             .rows_affected;
@@ -193,6 +200,7 @@ impl HoursDesk {
                     minutes: h.minutes,
                     hours: f64::from(h.minutes) / 60.0,
                     status: h.status,
+                    seen: hours_seen(h.started_at, h.ended_at),
                 })
             })
             .collect())

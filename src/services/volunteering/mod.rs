@@ -144,6 +144,14 @@ pub struct HoursLine {
     /// The minutes as decimal hours, as certificates and spreadsheets show them.
     pub hours: f64,
     pub status: HoursStatus,
+    /// The entry as the coordinator saw it; a decision on an entry changed since is refused.
+    pub seen: String,
+}
+
+/// What a decision on hours names of the entry, so a correction made after the page was loaded
+/// is not approved unseen.
+pub fn hours_seen(started_at: DateTime<Utc>, ended_at: DateTime<Utc>) -> String {
+    format!("{}-{}", started_at.timestamp(), ended_at.timestamp())
 }
 
 /// Approved hours of one volunteer in one month.

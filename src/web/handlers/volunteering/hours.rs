@@ -69,6 +69,9 @@ async fn render_hours_overview(
 #[derive(Deserialize)]
 pub struct DecisionForm {
     decision: String,
+    /// The entry as shown (`HoursLine::seen`).
+    #[serde(default)]
+    seen: String,
 }
 
 pub async fn decide_hours(
@@ -85,7 +88,7 @@ pub async fn decide_hours(
     match page
         .state()
         .volunteer_hours()
-        .decide_hours(*id, &scope, approve, user.id, Utc::now())
+        .decide_hours(*id, &form.seen, &scope, approve, user.id, Utc::now())
         .await
     {
         Ok(_) => Ok(see_other_done("/verwaltung/stunden", Done::HoursDecided)),
