@@ -2420,3 +2420,64 @@ async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
         OfferStatus::Published
     );
 }
+
+/// Staff move a course to another place: everyone booked is told once, and the date's revision
+/// rises, so the calendar entry in the mail replaces the old one and a booking made with the old
+/// place in view is asked to look again.
+#[tokio::test]
+async fn a_new_place_is_announced_with_a_new_revision() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let course = new_course(&app, OWN_ORG).await;
+    let date = add_date(
+        &app,
+        course.offer_id,
+        at_local(berlin_day(9), 10, 0),
+        4,
+        |_| {},
+    )
+    .await;
+    book(
+        &app,
+        date.id,
+        ("Anna Gebucht", "anna@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    let other_place = venue::ActiveModel {
+        slug: Set("probierladen-erfurt-zweiter-raum".into()),
+        organisation_id: Set(course.organisation_id),
+        name: Set("Probierladen, zweiter Raum".into()),
+        street: Set("Anger 2".into()),
+        postal_code: Set("99084".into()),
+        town: Set("Erfurt".into()),
+        district_key: Set("16051".into()),
+        step_free: Set(true),
+        accessible_toilet: Set(true),
+        hearing_loop: Set(false),
+        parking: Set(false),
+        accessibility_notes: Set(String::new()),
+        directions: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let token = sign_in(&app, STAFF).await;
+    let other_place = other_place.id.to_string();
+    let res = post(
+        &app,
+        &format!("/verwaltung/angebote/{}", course.offer_id),
+        &token,
+        &offer_fields(&course.title, &other_place),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(date_by_id(&app, date.id).await.revision, date.revision + 1);
+    let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
+    assert_eq!(recipients(&told), ["anna@example.de"]);
+}
