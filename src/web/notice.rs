@@ -41,10 +41,11 @@ pub enum Done {
     AlertCreated,
     AlertRemoved,
     AlertRequested,
+    AccountConfirmed,
 }
 
 impl Done {
-    pub const ALL: [Done; 33] = [
+    pub const ALL: [Done; 34] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -78,6 +79,7 @@ impl Done {
         Self::AlertCreated,
         Self::AlertRemoved,
         Self::AlertRequested,
+        Self::AccountConfirmed,
     ];
 
     /// The value in the address; the banner's texts are `done-<name>` and, where the action can be
@@ -117,6 +119,7 @@ impl Done {
             Self::AlertCreated => "benachrichtigung-eingerichtet",
             Self::AlertRemoved => "benachrichtigung-entfernt",
             Self::AlertRequested => "benachrichtigung-angefragt",
+            Self::AccountConfirmed => "konto-bestaetigt",
         }
     }
 

@@ -41,10 +41,34 @@ on_both_backends!(register_confirm_login_logout, |app| {
     let (status, doc) = app.get_html(&link).await;
     assert_eq!(status, 200);
     assert_eq!(select(&doc, "form[action=\"/konto/bestaetigen\"]").len(), 1);
+    // The link alone does not confirm: the password chosen at registration goes with it (someone
+    // else may have registered this address), and a wrong one leaves the link valid.
     let res = app
-        .submit(&link, "/konto/bestaetigen", &[("token", &token)])
+        .submit(
+            &link,
+            "/konto/bestaetigen",
+            &[("token", &token), ("password", "nicht das Passwort")],
+        )
         .await;
-    assert_eq!(res.headers()["location"], "/anmelden?hinweis=bestaetigt");
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, "#password-error").contains("Das Passwort stimmt nicht"));
+    assert_eq!(app.login(EMAIL, "nicht das Passwort").await.status(), 422);
+    let res = app
+        .submit(
+            &link,
+            "/konto/bestaetigen",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"],
+        "/konto?erledigt=konto-bestaetigt",
+        "confirmed and signed in"
+    );
+    let (status, _) = app.get_html("/konto").await;
+    assert_eq!(status, 200);
+    app.submit("/konto", "/abmelden", &[]).await;
     // Single use.
     let (_, doc) = app.get_html(&link).await;
     assert_eq!(text_of(&doc, "h1"), "Dieser Link gilt nicht mehr");

@@ -202,10 +202,50 @@ pub async fn register(
     Ok(())
 }
 
-pub async fn confirm_email(db: &DatabaseConnection, token: &str) -> Result<i32, AccountError> {
+/// Confirms a new account's address with the mailed link and the account's password. The link
+/// alone proves only who reads the mailbox: someone else may have registered the address with a
+/// password of their own, and its owner must not confirm an account that person signs in to. A
+/// wrong password leaves the link valid.
+pub async fn confirm_email(
+    db: &DatabaseConnection,
+    token: &str,
+    password: &str,
+) -> Result<i32, AccountError> {
+    let pending = account_token::Entity::find()
+        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
+        .filter(account_token::Column::Purpose.eq(PURPOSE_VERIFY))
+        .one(db)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > Utc::now())
+        .ok_or(AccountError::InvalidToken)?;
+    let hash = user::Entity::find_by_id(pending.user_id)
+        .one(db)
+        .await?
+        .and_then(|u| u.password_hash);
+    if !password_matches(hash, password).await? {
+        return Err(AccountError::InvalidCredentials);
+    }
     let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_VERIFY).await?;
     confirm_address(txn, redeemed.user_id, None, "account.confirmed").await
+}
+
+/// Checks `password` against `hash` with argon2 off the async threads; without a hash the same
+/// work is done against a dummy one, so the answer takes as long.
+async fn password_matches(hash: Option<String>, password: &str) -> Result<bool, AccountError> {
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .map_err(|e| AccountError::Internal(e.to_string()))?;
+    Ok(known && matches)
 }
 
 /// Marks the account's address (a new one, when given) as confirmed now, records `action` in the
@@ -240,22 +280,10 @@ pub async fn authenticate(
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
         .await?;
-    let hash = found
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .map_err(|e| AccountError::Internal(e.to_string()))?;
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let matches = password_matches(hash, password).await?;
     match found {
-        Some(u) if matches && u.password_hash.is_some() => {
+        Some(u) if matches => {
             if u.email_verified_at.is_none() {
                 return Err(AccountError::NotVerified);
             }

@@ -3,6 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::see_other;
+use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{Email, FieldErrors, PersonName, password::NewPassword},
     mail::compose::Composer,
@@ -279,13 +280,46 @@ pub async fn confirm_form(
     }
     let mut ctx = page.form_context();
     ctx.insert("token", &query.token);
-    page.render("auth/confirm.html", &ctx)
+    page.render_form("auth/confirm.html", ctx, &FieldErrors::default())
 }
 
-pub async fn confirm(page: Page, form: web::Form<TokenForm>) -> Result<HttpResponse, WebError> {
-    match accounts::confirm_email(&page.state().db, &form.token).await {
-        Ok(_) => Ok(see_other("/anmelden?hinweis=bestaetigt")),
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Confirms the address with the password chosen at registration, and signs the person in.
+pub async fn confirm(page: Page, form: web::Form<ConfirmForm>) -> Result<HttpResponse, WebError> {
+    let refuse = |message: &'static str| {
+        let mut ctx = page.form_context();
+        ctx.insert("token", &form.token);
+        page.render_form(
+            "auth/confirm.html",
+            ctx,
+            &FieldErrors::single("password", message),
+        )
+    };
+    if form.password.is_empty() {
+        return refuse("error-password-missing");
+    }
+    match accounts::confirm_email(&page.state().db, &form.token, &form.password).await {
+        Ok(user_id) => {
+            audit::record(
+                &page.state().db,
+                Some(user_id),
+                "login.success",
+                &format!("user:{user_id}"),
+                "confirmed",
+            )
+            .await?;
+            page.session().log_in(user_id);
+            Ok(see_other_done("/konto", Done::AccountConfirmed))
+        }
         Err(AccountError::InvalidToken) => invalid_link(&page, "/registrieren", "nav-register"),
+        Err(AccountError::InvalidCredentials) => refuse("error-confirm-password"),
         Err(e) => Err(WebError::Internal(anyhow::Error::new(e))),
     }
 }
