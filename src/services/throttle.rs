@@ -43,6 +43,12 @@ pub const REGISTER_PER_ADDRESS: Limit = Limit {
     max: 10,
     window: Duration::hours(1),
 };
+/// Each registration mails its address (a confirmation, or a note that an account exists): from
+/// many client addresses, one mailbox must not be flooded.
+pub const REGISTER_PER_RECIPIENT: Limit = Limit {
+    max: 3,
+    window: Duration::hours(1),
+};
 pub const RESET_PER_ACCOUNT: Limit = Limit {
     max: 3,
     window: Duration::hours(1),

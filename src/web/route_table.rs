@@ -130,7 +130,11 @@ const LOGIN: Throttle = throttle!(
     ("login-address", Address, LOGIN_PER_ADDRESS);
     Some(("email", "error-throttled"))
 );
-const REGISTER: Throttle = throttle!(("register-address", Address, REGISTER_PER_ADDRESS); Some(("email", "error-throttled")));
+const REGISTER: Throttle = throttle!(
+    ("register-address", Address, REGISTER_PER_ADDRESS),
+    ("register-recipient", Email, REGISTER_PER_RECIPIENT);
+    Some(("email", "error-throttled"))
+);
 /// A limited request gets the same answer as any other: the page must not tell whether the address
 /// has an account.
 const PASSWORD_RESET: Throttle = throttle!(

@@ -289,3 +289,42 @@ async fn changing_the_address_reveals_no_other_account_and_is_throttled() {
     }
     assert_eq!(change_email_to(&app, "noch-neuer@example.de").await.0, 429);
 }
+
+// Every registration mails its address; one mailbox gets at most three such mails an hour, from
+// however many clients, while other addresses can still register.
+on_both_backends!(
+    registrations_mail_one_address_at_most_three_times_an_hour,
+    |app| {
+        let register = |email: &'static str| {
+            let app = &app;
+            async move {
+                app.submit(
+                    "/registrieren",
+                    "/registrieren",
+                    &[
+                        ("name", "Irgendwer"),
+                        ("email", email),
+                        ("password", "ein langes Passwort 2026"),
+                        ("website", ""),
+                    ],
+                )
+                .await
+                .status()
+                .as_u16()
+            }
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(register("postfach@example.de").await);
+        }
+        assert_eq!(statuses, [303, 303, 303, 429]);
+        let mails = app
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.contains("To: postfach@example.de"))
+            .count();
+        assert_eq!(mails, 3);
+        assert_eq!(register("jemand.anderes@example.de").await, 303);
+    }
+);

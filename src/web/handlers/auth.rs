@@ -224,7 +224,7 @@ pub async fn register(
         return page.render_form_values(REGISTER_PAGE, &form, &errors);
     };
     let db = &page.state().db;
-    if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
+    if let Err(refused) = throttling::take(&req, &page, Subject::email(email.as_str())).await? {
         return Refused::answer(page.render_form_values(REGISTER_PAGE, &form, &refused.errors));
     }
     accounts::register(
