@@ -2858,6 +2858,51 @@ on_both_backends!(
     }
 );
 
+// An open event (no registration needed) has no list to be on: its booking form's address, typed
+// in, and the API both book nobody.
+on_both_backends!(an_event_without_registration_cannot_be_booked, |app| {
+    let (slug, date_id) = course_with_date(
+        &app,
+        "Offene Sprechstunde Digitales",
+        DateSpec::morning_in_days(5, 10),
+    )
+    .await;
+    let date = date_row(&app, date_id).await;
+    let mut open: offer::ActiveModel = offer::Entity::find_by_id(date.offer_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    open.registration_required = Set(false);
+    open.update(&app.db).await.unwrap();
+
+    let csrf = app.csrf_token("/barriere-melden").await;
+    let res = app
+        .post_form(
+            &form_path(&slug, date_id),
+            &[
+                ("csrf_token", csrf.as_str()),
+                ("einreichung", &teilhabe::web::submission::new_key()),
+                ("name", "Otto Offen"),
+                ("email", "otto@example.de"),
+                ("places", "1"),
+            ],
+        )
+        .await;
+    let page = res.text().await.unwrap();
+    assert!(page.contains("keine Anmeldung nötig"), "{page}");
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/dates/{date_id}/bookings")))
+        .json(&serde_json::json!({"name": "Otto Offen", "email": "otto@example.de", "places": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(bookings_of(&app, date_id).await.is_empty());
+});
+
 /// The date as it is, with another capacity: what staff submit when they change only that.
 fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::offer::DateInput {
     let local = |at: DateTime<Utc>| at.with_timezone(&Berlin);

@@ -577,6 +577,7 @@ error-capacity-below-offered = Einige freie Plätze sind gerade Wartenden angebo
 error-organisation-missing = Wählen Sie den Anbieter aus der Liste.
 error-notes-too-long = Dieser Text ist zu lang: höchstens 500 Zeichen bei „Bitte mitbringen“, 1000 bei den Hinweisen.
 error-date-not-changeable = Abgesagte oder vergangene Termine können Sie nicht mehr ändern.
+error-booking-no-registration = Für diese Veranstaltung ist keine Anmeldung nötig. Kommen Sie einfach zur angegebenen Zeit vorbei.
 error-booking-session = Dieser Termin gehört zu einem Kurs mit mehreren Terminen. Buchen Sie den ersten Termin, dann sind Sie für alle Termine angemeldet.
 mail-booking-sessions = Weitere Termine dieses Kurses
 course-series-heading = Alle Termine dieses Kurses

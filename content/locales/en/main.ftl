@@ -577,6 +577,7 @@ error-capacity-below-offered = Some free places are being offered to people on t
 error-organisation-missing = Choose the provider from the list.
 error-notes-too-long = This text is too long: at most 500 characters for "Please bring", 1000 for the notes.
 error-date-not-changeable = Cancelled or past dates cannot be changed any more.
+error-booking-no-registration = This event needs no registration. Just come along at the time given.
 error-booking-session = This date belongs to a course with several dates. Book the first date; you are then signed up for all of them.
 mail-booking-sessions = Further dates of this course
 course-series-heading = All dates of this course

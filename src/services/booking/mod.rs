@@ -84,10 +84,15 @@ pub struct Booked {
 fn check_bookable(
     date: &offer_date::Model,
     offer_status: OfferStatus,
+    registration_required: bool,
     now: DateTime<Utc>,
 ) -> Result<(), BookingError> {
     if !offer_status.is_public() {
         return Err(BookingError::NotBookable("error-booking-not-published"));
+    }
+    // An open event (people just come) has no list to be on, also not by a typed-in address.
+    if !registration_required {
+        return Err(BookingError::NotBookable("error-booking-no-registration"));
     }
     if date.status.is_cancelled() {
         return Err(BookingError::NotBookable("error-booking-cancelled"));
@@ -116,6 +121,7 @@ fn check_bookable(
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
     offer_status: Option<OfferStatus>,
+    registration_required: Option<bool>,
     waiting: i64,
     /// Active bookings of this date by the same address.
     same_address: i64,
@@ -150,6 +156,15 @@ impl BookingFacts {
                         .and_where(offer::Column::Id.eq(date.offer_id)),
                 ),
                 "offer_status",
+            )
+            .expr_as(
+                scalar(
+                    Query::select()
+                        .column(offer::Column::RegistrationRequired)
+                        .from(offer::Entity)
+                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                ),
+                "registration_required",
             )
             .expr_as(bookings_where(waiting_on(date.id)), "waiting")
             .expr_as(
@@ -213,7 +228,12 @@ impl Desk {
         let date = lock_date(&txn, date_id).await?;
         let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
         let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
-        check_bookable(&date, offer_status, now)?;
+        check_bookable(
+            &date,
+            offer_status,
+            facts.registration_required.unwrap_or(true),
+            now,
+        )?;
         if places > date.max_places_per_booking {
             return Err(BookingError::TooManyPlaces);
         }
