@@ -342,6 +342,23 @@ on_both_backends!(supports_count_once_per_person, |app| {
         .unwrap();
     assert_eq!(rows, 2);
 
+    // Typed in by someone else, an address that supports already gets the same answer as any
+    // other: the page must not tell who supports what. Its mailbox hears that nothing is needed.
+    let res = app.submit(&page, &action, &[("email", CITIZEN.0)]).await;
+    assert!(
+        location(&res).contains("hinweis=bestaetigen"),
+        "{}",
+        location(&res)
+    );
+    let mails = app.mails().await;
+    let notice = mails
+        .iter()
+        .rev()
+        .find(|m| m.contains(&format!("To: {}", CITIZEN.0)))
+        .expect("a mail to the supporter");
+    assert!(notice.contains("nichts weiter tun"), "{notice}");
+    assert_eq!(count(&app).await, before + 2);
+
     // A bad address is explained next to the field.
     let res = app.submit(&page, &action, &[("email", "nope")]).await;
     assert_eq!(res.status(), 422);
@@ -364,6 +381,15 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
         .link_in_mail("leser@example.de", "/vorschlaege/folgen/")
         .await;
     app.submit(&link, &link, &[]).await;
+    // Someone else typing the follower's address learns nothing from the answer.
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{id}/folgen"),
+            &[("follow-email", "leser@example.de")],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
 
     // The municipality of Sömmerda answers proposals of its district.
     let district = proposal::Entity::find_by_id(id)
@@ -982,3 +1008,88 @@ async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postg
         "the kept proposal counts the support"
     );
 }
+
+// One person confirmed their support of the proposal that is merged away, and started (but never
+// confirmed) a support of the one that is kept: after the merge the confirmed one counts on the
+// kept proposal, and the person still follows it.
+on_both_backends!(a_merge_keeps_confirmed_supports_and_follows, |app| {
+    let (kept, merged) = (3_i64, 4_i64);
+    let person = "beides@example.de";
+    let support = |id: i64| {
+        let app = &app;
+        async move {
+            let page = format!("/vorschlaege/{id}");
+            app.submit(
+                &page,
+                &format!("{page}/unterstuetzen"),
+                &[("email", person)],
+            )
+            .await
+        }
+    };
+    let follow = |id: i64| {
+        let app = &app;
+        async move {
+            let page = format!("/vorschlaege/{id}");
+            app.submit(
+                &page,
+                &format!("{page}/folgen"),
+                &[("follow-email", person)],
+            )
+            .await
+        }
+    };
+    support(merged).await;
+    let link = app
+        .link_in_mail(person, "/vorschlaege/unterstuetzen/")
+        .await;
+    app.submit(&link, &link, &[]).await;
+    follow(merged).await;
+    let link = app.link_in_mail(person, "/vorschlaege/folgen/").await;
+    app.submit(&link, &link, &[]).await;
+    support(kept).await;
+    follow(kept).await;
+    let supports_of = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            proposal::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .supports_count
+        }
+    };
+    let (kept_before, merged_before) = (supports_of(kept).await, supports_of(merged).await);
+
+    app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+        .await;
+    let res = moderate(
+        &app,
+        merged,
+        &[("aktion", "zusammenfuehren"), ("ziel", &kept.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(supports_of(kept).await, kept_before + merged_before);
+    let hash = app.state().pseudonyms.support_address(person);
+    let moved = proposal_support::Entity::find()
+        .filter(proposal_support::Column::ProposalId.eq(kept))
+        .filter(proposal_support::Column::EmailHash.eq(hash))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the person's support on the kept proposal");
+    assert!(
+        moved.confirmed_at.is_some(),
+        "the confirmed one, not the pending one"
+    );
+    let following = teilhabe::db::entities::proposal_follow::Entity::find()
+        .filter(teilhabe::db::entities::proposal_follow::Column::ProposalId.eq(kept))
+        .filter(teilhabe::db::entities::proposal_follow::Column::Email.eq(person))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the person's follow of the kept proposal");
+    assert!(following.confirmed_at.is_some());
+});

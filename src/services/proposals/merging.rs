@@ -38,6 +38,33 @@ impl Moderation {
                 .and_where(Expr::col(column).is_not_null())
                 .to_owned()
         };
+        // A confirmed support outweighs an unconfirmed one of the same person on the kept
+        // proposal: the unconfirmed one gives way, so the confirmed one moves and keeps counting.
+        let confirmed_on_merged = |column: proposal_support::Column| {
+            Query::select()
+                .column(column)
+                .from(proposal_support::Entity)
+                .and_where(proposal_support::Column::ProposalId.eq(merged.id))
+                .and_where(proposal_support::Column::ConfirmedAt.is_not_null())
+                .and_where(Expr::col(column).is_not_null())
+                .to_owned()
+        };
+        proposal_support::Entity::delete_many()
+            .filter(proposal_support::Column::ProposalId.eq(kept_id))
+            .filter(proposal_support::Column::ConfirmedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(
+                        proposal_support::Column::UserId
+                            .in_subquery(confirmed_on_merged(proposal_support::Column::UserId)),
+                    )
+                    .add(
+                        proposal_support::Column::EmailHash
+                            .in_subquery(confirmed_on_merged(proposal_support::Column::EmailHash)),
+                    ),
+            )
+            .exec(txn)
+            .await?;
         proposal_support::Entity::update_many()
             .col_expr(proposal_support::Column::ProposalId, Expr::value(kept_id))
             .filter(proposal_support::Column::ProposalId.eq(merged.id))
@@ -61,6 +88,21 @@ impl Moderation {
             .await?;
         proposal_support::Entity::delete_many()
             .filter(proposal_support::Column::ProposalId.eq(merged.id))
+            .exec(txn)
+            .await?;
+        proposal_follow::Entity::delete_many()
+            .filter(proposal_follow::Column::ProposalId.eq(kept_id))
+            .filter(proposal_follow::Column::ConfirmedAt.is_null())
+            .filter(
+                proposal_follow::Column::Email.in_subquery(
+                    Query::select()
+                        .column(proposal_follow::Column::Email)
+                        .from(proposal_follow::Entity)
+                        .and_where(proposal_follow::Column::ProposalId.eq(merged.id))
+                        .and_where(proposal_follow::Column::ConfirmedAt.is_not_null())
+                        .to_owned(),
+                ),
+            )
             .exec(txn)
             .await?;
         proposal_follow::Entity::update_many()

@@ -93,6 +93,14 @@ impl Supports {
             .all(&txn)
             .await?;
         if existing.iter().any(|s| s.confirmed_at.is_some()) {
+            // A typed-in address gets the answer any address gets: who supports what is nobody
+            // else's business. The mailbox learns that nothing more is needed.
+            if let (None, Some(to)) = (user, email) {
+                self.mail_notice(&txn, &model, to, lang, "proposal-support-already")
+                    .await?;
+                txn.commit().await?;
+                return Ok(SupportOutcome::ConfirmationSent);
+            }
             return Ok(SupportOutcome::AlreadySupported);
         }
         if let (Some(user), Some(pending)) = (user, existing.first()) {
@@ -150,6 +158,28 @@ impl Supports {
             self.desk.index_wake.nudge();
         }
         Ok(outcome)
+    }
+
+    /// A notice about the proposal with a link to its page.
+    async fn mail_notice(
+        &self,
+        conn: &impl ConnectionTrait,
+        model: &proposal::Model,
+        to: &Email,
+        lang: Language,
+        kind: &str,
+    ) -> Result<(), ProposalError> {
+        let message = self.desk.composer.notice(
+            lang,
+            to,
+            kind,
+            &format!("/vorschlaege/{}", model.id),
+            &self.desk.args(model),
+            None,
+            None,
+        )?;
+        mail::enqueue(conn, message).await?;
+        Ok(())
     }
 
     async fn mail_support_link(
@@ -224,6 +254,13 @@ impl Supports {
             .one(&txn)
             .await?;
         if existing.as_ref().is_some_and(|f| f.confirmed_at.is_some()) {
+            // As for supports: a typed-in address must not learn that it (an author, say) follows.
+            if !confirmed {
+                self.mail_notice(&txn, &model, email, lang, "proposal-follow-already")
+                    .await?;
+                txn.commit().await?;
+                return Ok(FollowOutcome::ConfirmationSent);
+            }
             return Ok(FollowOutcome::AlreadyFollowing);
         }
         if confirmed {
