@@ -736,11 +736,12 @@ pub async fn delete_of_account(
     email: &str,
 ) -> Result<(), DbErr> {
     let ids: Vec<i64> = course_alert::Entity::find()
-        .filter(
-            Condition::any()
-                .add(course_alert::Column::UserId.eq(user_id))
-                .add(course_alert::Column::Email.eq(email.to_lowercase())),
-        )
+        .filter(crate::services::accounts::of_account(
+            course_alert::Column::UserId,
+            course_alert::Column::Email,
+            user_id,
+            &email.to_lowercase(),
+        ))
         .all(txn)
         .await?
         .into_iter()

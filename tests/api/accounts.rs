@@ -687,3 +687,82 @@ on_both_backends!(
         );
     }
 );
+
+// A person books signed in with the family address, then moves the account to an address of
+// their own. Whoever registers the family address afterwards gets none of that person's data,
+// and deleting that new account leaves the person's booking alone.
+on_both_backends!(
+    an_address_given_up_does_not_hand_over_the_accounts_data,
+    |app| {
+        use sea_orm::{QueryOrder, QuerySelect};
+        use teilhabe::domain::booking::{BookingRequest, Channel};
+        let citizen = user::Entity::find()
+            .filter(user::Column::Email.eq("buergerin@demo.teilhabe.example"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let date_id: i32 = teilhabe::db::entities::offer_date::Entity::find()
+            .select_only()
+            .column(teilhabe::db::entities::offer_date::Column::Id)
+            .filter(teilhabe::db::entities::offer_date::Column::StartsAt.gt(chrono::Utc::now()))
+            .filter(teilhabe::db::entities::offer_date::Column::SeriesLeadId.is_null())
+            .filter(teilhabe::db::entities::offer_date::Column::Status.eq("scheduled"))
+            .order_by_asc(teilhabe::db::entities::offer_date::Column::StartsAt)
+            .into_tuple()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut request =
+            BookingRequest::parse("Anna Früher", EMAIL, "0361 556677", "1", Channel::Online)
+                .unwrap();
+        request.user_id = Some(citizen.id);
+        let booked = app
+            .desk()
+            .book(date_id, request, chrono::Utc::now())
+            .await
+            .unwrap();
+        // The account now has another address; the old one is free.
+        let mut moved: user::ActiveModel = citizen.into();
+        moved.email = sea_orm::Set("anna.eigen@example.de".into());
+        sea_orm::ActiveModelTrait::update(moved, &app.db)
+            .await
+            .unwrap();
+
+        let res = register(&app).await;
+        assert_eq!(res.status(), 303);
+        let link = app.link_in_mail(EMAIL, "/konto/bestaetigen?token=").await;
+        let token = link.split("token=").nth(1).unwrap().to_owned();
+        let res = app
+            .submit(
+                &link,
+                "/konto/bestaetigen",
+                &[("token", &token), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let data = app.get("/konto/daten").await.text().await.unwrap();
+        assert!(!data.contains("Anna Früher"), "{data}");
+        assert!(!data.contains("0361 556677"), "{data}");
+
+        let res = app
+            .submit(
+                "/konto/loeschen",
+                "/konto/loeschen",
+                &[("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let after = teilhabe::db::entities::booking::Entity::find_by_id(booked.booking_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (after.status, after.name.as_str()),
+            (booked.status, "Anna Früher"),
+            "the other person's booking stays"
+        );
+    }
+);

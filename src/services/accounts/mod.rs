@@ -24,6 +24,7 @@ use crate::{
 };
 
 mod personal_data;
+pub(crate) use personal_data::of_account;
 
 pub use personal_data::{bookings_cancelled_on_deletion, delete_account, export};
 

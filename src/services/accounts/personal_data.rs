@@ -32,6 +32,22 @@ use crate::{
 };
 
 /// Everything stored about a person, for the GDPR download (Art. 15 and 20).
+/// The rows of an account: those made signed in, and those made with its address by nobody signed
+/// in. A row another account made with what is this account's address now (it was that account's
+/// before an address change) stays that account's.
+pub(crate) fn of_account(
+    by_account: impl ColumnTrait,
+    by_address: impl ColumnTrait,
+    user_id: i32,
+    email: &str,
+) -> Condition {
+    Condition::any().add(by_account.eq(user_id)).add(
+        Condition::all()
+            .add(by_account.is_null())
+            .add(by_address.eq(email)),
+    )
+}
+
 pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json::Value, DbErr> {
     let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(json!({}));
@@ -50,9 +66,12 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
     .await?;
     let proposals = listed::<proposal::Entity>(
         db,
-        proposal::Column::AuthorUserId
-            .eq(user_id)
-            .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
+        of_account(
+            proposal::Column::AuthorUserId,
+            proposal::Column::AuthorEmail,
+            user_id,
+            &found.email,
+        ),
         |p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }),
     )
     .await?;
@@ -70,17 +89,23 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
     .await?;
     let alerts = listed::<course_alert::Entity>(
         db,
-        course_alert::Column::UserId
-            .eq(user_id)
-            .or(course_alert::Column::Email.eq(found.email.as_str())),
+        of_account(
+            course_alert::Column::UserId,
+            course_alert::Column::Email,
+            user_id,
+            &found.email,
+        ),
         |a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }),
     )
     .await?;
     let bookings = listed::<booking::Entity>(
         db,
-        booking::Column::UserId
-            .eq(user_id)
-            .or(booking::Column::Email.eq(found.email.as_str())),
+        of_account(
+            booking::Column::UserId,
+            booking::Column::Email,
+            user_id,
+            &found.email,
+        ),
         |b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }),
     )
     .await?;
@@ -156,11 +181,12 @@ async fn upcoming_bookings(
     for chunk in date_ids.chunks(500) {
         found.extend(
             booking::Entity::find()
-                .filter(
-                    booking::Column::UserId
-                        .eq(user_id)
-                        .or(booking::Column::Email.eq(email)),
-                )
+                .filter(of_account(
+                    booking::Column::UserId,
+                    booking::Column::Email,
+                    user_id,
+                    email,
+                ))
                 .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
                 .filter(booking::Column::DateId.is_in(chunk.to_vec()))
                 .all(conn)
@@ -206,11 +232,12 @@ pub async fn delete_account(
             }
         }
         anonymise_bookings(now)
-            .filter(
-                booking::Column::UserId
-                    .eq(user_id)
-                    .or(booking::Column::Email.eq(found.email.as_str())),
-            )
+            .filter(of_account(
+                booking::Column::UserId,
+                booking::Column::Email,
+                user_id,
+                &found.email,
+            ))
             .exec(&txn)
             .await?;
         barrier_report::Entity::update_many()
@@ -239,11 +266,12 @@ pub async fn delete_account(
                 proposal::Column::Contact,
                 Expr::value(Option::<String>::None),
             )
-            .filter(
-                proposal::Column::AuthorUserId
-                    .eq(user_id)
-                    .or(proposal::Column::AuthorEmail.eq(found.email.as_str())),
-            )
+            .filter(of_account(
+                proposal::Column::AuthorUserId,
+                proposal::Column::AuthorEmail,
+                user_id,
+                &found.email,
+            ))
             .exec(&txn)
             .await?;
         proposal_follow::Entity::delete_many()
