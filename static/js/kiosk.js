@@ -5,6 +5,12 @@
   "use strict";
   var body = document.body;
 
+  // A page the browser restores from its back/forward cache would show what the previous person
+  // saw (a receipt, a form) without asking the server: load it from the server again instead.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
+
   // Inactivity: warn before going back to the start page, where the kiosk session is wiped.
   var idle = parseInt(body.getAttribute("data-idle-seconds") || "", 10);
   var dialog = document.getElementById("kiosk-idle");

@@ -808,3 +808,28 @@ on_both_backends!(a_booking_whose_receipt_fails_is_not_made, |app| {
         text_of(&doc, "main")
     );
 });
+
+// The language one person chose at the terminal is nobody else's business: back at the start,
+// the next person begins in German.
+#[tokio::test]
+async fn the_start_page_forgets_the_previous_persons_language() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    paired_app(&app).await;
+    let (_, doc) = app.get_html("/kiosk?lang=en").await;
+    assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("en"));
+    let (_, doc) = app.get_html("/kiosk/hilfe").await;
+    assert_eq!(
+        select(&doc, "html")[0].value().attr("lang"),
+        Some("en"),
+        "the person's own pages keep the choice"
+    );
+    // The inactivity timer leads to the start page, which drops the choice and starts again.
+    let res = app.get("/kiosk").await;
+    assert_eq!(res.status(), 303);
+    let (_, doc) = app.get_html("/kiosk").await;
+    assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("de"));
+    let (_, doc) = app.get_html("/kiosk/hilfe").await;
+    assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("de"));
+}

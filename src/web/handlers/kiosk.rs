@@ -39,6 +39,7 @@ use crate::{
             feedback::qr_svg,
             proposals::{category_options, form_errors},
         },
+        language,
         page::Page,
         throttling::{self, Refused, Subject},
     },
@@ -136,6 +137,18 @@ pub async fn start(req: HttpRequest, page: Page) -> Result<HttpResponse, WebErro
             Ok(response)
         }
         Standing::Paired(kiosk) => {
+            // The language the previous person chose goes too: the next one starts in German
+            // (a choice on the start page itself, `?lang=…`, stays for this person).
+            let chosen_here = req
+                .query_string()
+                .split('&')
+                .any(|p| p.starts_with("lang="));
+            if !chosen_here && req.cookie(language::COOKIE).is_some() {
+                let mut back = see_other("/kiosk");
+                back.add_removal_cookie(&Cookie::build(language::COOKIE, "").path("/").finish())
+                    .map_err(|e| WebError::Internal(e.into()))?;
+                return Ok(back);
+            }
             let db = &page.state().db;
             // Back at the start the previous person's traces go: the session and any unseen receipt.
             page.session().log_out();
