@@ -148,8 +148,12 @@ impl FeedbackDesk {
     ) -> Result<(), FeedbackError> {
         let date_id = self.invitation(token).await?;
         let txn = crate::db::begin_write(&self.db).await?;
+        // Used "that day", not at the second: the moment would line up with the form's place among
+        // the date's forms, and the link with its recipient.
+        let used_on =
+            chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::days(1)).unwrap_or(now);
         let claimed = feedback_invitation::Entity::update_many()
-            .col_expr(feedback_invitation::Column::UsedAt, Expr::value(now))
+            .col_expr(feedback_invitation::Column::UsedAt, Expr::value(used_on))
             .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
             .filter(feedback_invitation::Column::UsedAt.is_null())
             .exec(&txn)
@@ -324,12 +328,14 @@ impl FeedbackDesk {
                 .await?
                 .map(|o| o.title)
                 .unwrap_or_default();
-            let participants = booking::Entity::find()
+            let mut participants = booking::Entity::find()
                 .filter(booking::Column::DateId.eq(date.id))
                 .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
                 .filter(booking::Column::Email.is_not_null())
                 .all(&txn)
                 .await?;
+            // Links in no particular order, so their ids do not follow the bookings'.
+            rand::seq::SliceRandom::shuffle(participants.as_mut_slice(), &mut rand::rng());
             for person in participants {
                 // People marked absent did not take part; they get no form.
                 if person.attendance == Some(Attendance::Absent) {

@@ -179,6 +179,18 @@ on_both_backends!(participants_get_one_single_use_link_after_the_date, |app| {
         .await;
     assert!(res.text().await.unwrap().contains("schon angekommen"));
     assert_eq!(stored(&app, date.id).await.len(), 1);
+
+    // The used link keeps only the day: its moment would line up with the form's place among the
+    // date's forms, and the link with the person it was mailed to.
+    let used = teilhabe::db::entities::feedback_invitation::Entity::find()
+        .filter(teilhabe::db::entities::feedback_invitation::Column::DateId.eq(date.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .used_at
+        .expect("used");
+    assert_eq!(used.time(), chrono::NaiveTime::MIN, "{used}");
 });
 
 #[tokio::test]
