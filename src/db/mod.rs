@@ -194,10 +194,55 @@ impl InstanceLock {
     }
 }
 
+/// Runs the migrations this version has and the database lacks; returns how many ran. A database
+/// a newer version has migrated further is used as it is: during a rolling update the old
+/// instances keep serving (migrations only add what old versions can ignore).
 pub async fn migrate(db: &DatabaseConnection) -> Result<usize, DbErr> {
-    let pending = Migrator::get_pending_migrations(db).await?.len();
+    Migrator::install(db).await?;
+    let state = MigrationState::of(db).await?;
+    if !state.newer.is_empty() {
+        tracing::warn!(
+            newer = ?state.newer,
+            "the database was migrated by a newer version; this one runs against it"
+        );
+        if state.pending == 0 {
+            return Ok(0);
+        }
+    }
     Migrator::up(db, None).await?;
-    Ok(pending)
+    Ok(state.pending)
+}
+
+/// Which migrations this version and the database do not share.
+struct MigrationState {
+    /// Migrations of this version the database lacks.
+    pending: usize,
+    /// Migrations the database has that this version does not know (a newer version ran them).
+    newer: Vec<String>,
+}
+
+impl MigrationState {
+    async fn of(db: &DatabaseConnection) -> Result<Self, DbErr> {
+        let applied: std::collections::HashSet<String> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await?
+            .into_iter()
+            .map(|row| row.try_get::<String>("", "version"))
+            .collect::<Result<_, _>>()?;
+        let known: std::collections::HashSet<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let mut newer: Vec<String> = applied.difference(&known).cloned().collect();
+        newer.sort();
+        Ok(Self {
+            pending: known.difference(&applied).count(),
+            newer,
+        })
+    }
 }
 
 /// Keeps SQLite's query planner statistics current (PostgreSQL's autovacuum does that by itself).
@@ -213,10 +258,10 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// Reachable and fully migrated: what `/ready` reports.
+/// Reachable and migrated at least as far as this version needs: what `/ready` reports. A database
+/// a newer version migrated further serves this one too (the rolling update's old instances).
 pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    db.execute_unprepared("SELECT 1").await?;
-    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+    Ok(MigrationState::of(db).await?.pending == 0)
 }
 
 /// What a database error means for the person whose request met it. Only an outage earns the

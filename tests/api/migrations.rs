@@ -350,3 +350,23 @@ async fn german_shift_kinds_become_english_on_postgres() {
     german_shift_kinds_become_english(settings_for(dir.path(), Some(&pg.url), &Options::default()))
         .await;
 }
+
+// A rolling update: the new version has migrated the database while old instances still serve.
+// They stay ready (the load balancer must not take them all out at once) and can restart.
+crate::on_both_backends!(
+    an_older_version_serves_a_database_a_newer_one_migrated,
+    |app| {
+        use sea_orm::ConnectionTrait;
+        app.db
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29990101_000001_from_a_newer_version', 0)",
+        )
+        .await
+        .unwrap();
+        let res = app.get("/ready").await;
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "ready", "{body}");
+        assert_eq!(db::migrate(&app.db).await.unwrap(), 0, "a restart starts");
+    }
+);
