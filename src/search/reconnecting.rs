@@ -130,6 +130,14 @@ impl ReconnectingMeilisearch {
         }
     }
 
+    /// A repair that did not finish leaves the live index empty or partial: the next round of the
+    /// indexer must try again, not find the index "unchanged" and leave it so.
+    fn rebuild_again_if_repairing(&self) {
+        if self.repairing.load(Ordering::SeqCst) {
+            self.needs_rebuild.store(true, Ordering::SeqCst);
+        }
+    }
+
     /// A search that timed out or could not connect.
     fn search_failed(&self) {
         let failures = self.breaker.failures.fetch_add(1, Ordering::SeqCst) + 1;
@@ -254,7 +262,7 @@ impl ProposalIndex for ReconnectingMeilisearch {
                     .unwrap_or("requested by the operator")
             ));
         }
-        if self.needs_rebuild.load(Ordering::SeqCst) {
+        if self.needs_rebuild.load(Ordering::SeqCst) || self.repairing.load(Ordering::SeqCst) {
             return Some("search index lost; a rebuild is due".to_owned());
         }
         None
@@ -285,7 +293,10 @@ impl ProposalIndex for ReconnectingMeilisearch {
 
     async fn finish_rebuild(&self, rebuild: Rebuild) -> Result<(), SearchError> {
         let staging = self.index.sibling(&rebuild.name);
-        within(PREPARE_TIMEOUT, self.index.swap_in(&staging)).await?;
+        if let Err(e) = within(PREPARE_TIMEOUT, self.index.swap_in(&staging)).await {
+            self.rebuild_again_if_repairing();
+            return Err(e);
+        }
         // Documents written while the rebuild ran are in the new index (see `indexer::rebuild`).
         self.needs_rebuild.store(false, Ordering::SeqCst);
         self.repairing.store(false, Ordering::SeqCst);
@@ -293,6 +304,7 @@ impl ProposalIndex for ReconnectingMeilisearch {
     }
 
     async fn abandon_rebuild(&self, rebuild: Rebuild) {
+        self.rebuild_again_if_repairing();
         let staging = self.index.sibling(&rebuild.name);
         if let Err(e) = within(WRITE_TIMEOUT, staging.delete_index()).await {
             tracing::warn!(error = %e, index = %rebuild.name, "half-built search index could not be deleted");

@@ -584,3 +584,29 @@ mod outage {
         run(Backend::Postgres).await;
     }
 }
+
+/// A repair after a loss that fails halfway (the server went away during the fill) is tried again
+/// by the next round, instead of the half-filled index being taken as it is.
+#[tokio::test]
+async fn a_failed_repair_is_tried_again() {
+    let Some(meili) = Meili::from_env("failed_repair") else {
+        return;
+    };
+    let index = meili.index();
+    assert!(index.maintain().await.unwrap(), "a new index needs filling");
+    let staging = index
+        .begin_rebuild()
+        .await
+        .unwrap()
+        .expect("a staging index");
+    index.abandon_rebuild(staging).await;
+    assert!(
+        index.maintain().await.unwrap(),
+        "the next round rebuilds again"
+    );
+    assert!(
+        index.problem().is_some(),
+        "and says the index is not complete"
+    );
+    meili.delete().await;
+}
