@@ -116,9 +116,28 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
     }
     reference::sync_districts(&db, &settings.content_dir()).await?;
     adopt_pseudonym_key(&db, settings).await?;
+    convert_legacy_keys(&db).await?;
     lock.release().await?;
     db::refresh_statistics(&db).await?;
     Ok(db)
+}
+
+/// Converts the German keys an older version may still write during a rolling update (see
+/// `migration::convert_legacy_keys`); converted proposals get their search documents refreshed.
+async fn convert_legacy_keys(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    let txn = db::begin_write(db).await?;
+    let proposals = migration::convert_legacy_keys(&txn).await?;
+    for id in &proposals {
+        crate::search::indexer::enqueue(&txn, *id).await?;
+    }
+    txn.commit().await?;
+    if !proposals.is_empty() {
+        tracing::warn!(
+            proposals = proposals.len(),
+            "converted keys an older version wrote"
+        );
+    }
+    Ok(())
 }
 
 /// Records the key of the stored addresses' pseudonyms on first start, refuses a key other than the
@@ -261,6 +280,9 @@ fn spawn_housekeeping(
             }
             if let Err(e) = db::refresh_statistics(&db).await {
                 tracing::warn!(error = %e, "query planner statistics could not be refreshed");
+            }
+            if let Err(e) = convert_legacy_keys(&db).await {
+                tracing::warn!(error = %e, "keys of an older version could not be converted");
             }
         }
     })

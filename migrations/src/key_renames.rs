@@ -11,7 +11,15 @@ pub async fn rename(
     columns: Vec<(DynIden, DynIden, Renames)>,
     forward: bool,
 ) -> Result<(), DbErr> {
-    let db = manager.get_connection();
+    rename_on(manager.get_connection(), columns, forward).await
+}
+
+/// [`rename`] on any connection.
+pub async fn rename_on(
+    db: &impl ConnectionTrait,
+    columns: Vec<(DynIden, DynIden, Renames)>,
+    forward: bool,
+) -> Result<(), DbErr> {
     for (table, column, keys) in columns {
         for (old, new) in keys {
             let (from, to) = if forward { (old, new) } else { (new, old) };

@@ -34,6 +34,35 @@ mod m20261205_000027_proposal_import_key;
 
 pub struct Migrator;
 
+/// Converts the German keys an older version still writes after migrations 18 to 20 moved the
+/// stored keys to English: during a rolling update the old instances keep serving, and a row one of
+/// them writes would stay unreadable for the new version (a proposal page, the course alerts' run).
+/// Runs at every start and once an hour; returns the proposals converted, whose search documents
+/// need refreshing.
+pub async fn convert_legacy_keys(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
+    let german: Vec<&str> = m20261202_000018_english_state_keys::PROPOSAL_STATES
+        .iter()
+        .map(|(old, _)| *old)
+        .collect();
+    let proposals: Vec<i64> = db
+        .query_all(
+            &Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("proposals"))
+                .and_where(Expr::col(Alias::new("status")).is_in(german))
+                .to_owned(),
+        )
+        .await?
+        .into_iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let mut columns = m20261202_000018_english_state_keys::columns();
+    columns.extend(m20261203_000019_english_kind_and_state_keys::columns());
+    columns.extend(m20261203_000020_english_shift_kind_keys::columns());
+    key_renames::rename_on(db, columns, true).await?;
+    Ok(proposals)
+}
+
 /// Runs a migration and its record in `seaql_migrations` in one transaction on every database.
 /// sea-orm-migration does so only on PostgreSQL; on SQLite it would run each statement on its own,
 /// so a migration that failed half-way (a full disk, a value the conversion refuses) left its first

@@ -13,7 +13,7 @@ use crate::key_renames::{self, Renames};
 pub struct Migration;
 
 /// Old key → new key, per column.
-const PROPOSAL_STATES: &[(&str, &str)] = &[
+pub(crate) const PROPOSAL_STATES: &[(&str, &str)] = &[
     ("unbestaetigt", "unconfirmed"),
     ("eingereicht", "submitted"),
     ("aenderung-erbeten", "changes-requested"),
@@ -28,7 +28,7 @@ const PROPOSAL_STATES: &[(&str, &str)] = &[
 ];
 
 /// Table, column and the renames of its values.
-fn columns() -> Vec<(DynIden, DynIden, Renames)> {
+pub(crate) fn columns() -> Vec<(DynIden, DynIden, Renames)> {
     vec![
         (
             Proposals::Table.into_iden(),

@@ -13,7 +13,7 @@ pub struct Migration;
 const OFFER_KINDS: &[(&str, &str)] = &[("kurs", "course"), ("dialog", "dialogue")];
 
 /// Table, column and the renames of its values.
-fn columns() -> Vec<(DynIden, DynIden, Renames)> {
+pub(crate) fn columns() -> Vec<(DynIden, DynIden, Renames)> {
     vec![
         (
             Offers::Table.into_iden(),

@@ -17,13 +17,17 @@ const SHIFT_KINDS: Renames = &[
     ("veranstaltungshilfe", "event-help"),
 ];
 
-async fn rename(manager: &SchemaManager<'_>, forward: bool) -> Result<(), DbErr> {
-    let columns = vec![(
+/// Table, column and the renames of its values.
+pub(crate) fn columns() -> Vec<(DynIden, DynIden, Renames)> {
+    vec![(
         VolunteerShifts::Table.into_iden(),
         VolunteerShifts::Kind.into_iden(),
         SHIFT_KINDS,
-    )];
-    key_renames::rename(manager, columns, forward).await
+    )]
+}
+
+async fn rename(manager: &SchemaManager<'_>, forward: bool) -> Result<(), DbErr> {
+    key_renames::rename(manager, columns(), forward).await
 }
 
 #[async_trait::async_trait]

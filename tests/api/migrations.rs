@@ -370,3 +370,42 @@ crate::on_both_backends!(
         assert_eq!(db::migrate(&app.db).await.unwrap(), 0, "a restart starts");
     }
 );
+
+// During a rolling update an older instance still writes German keys into the converted columns.
+// The next start (and the hourly housekeeping) converts them, so the rows do not stay unreadable.
+crate::on_both_backends!(keys_an_older_version_wrote_are_converted, |app| {
+    use sea_orm::ConnectionTrait;
+    for sql in [
+        "UPDATE proposals SET status = 'veroeffentlicht' WHERE id = 2",
+        "UPDATE offers SET kind = 'kurs' WHERE id = 1",
+        "UPDATE volunteer_shifts SET kind = 'sprechstunde' WHERE id = (SELECT MIN(id) FROM volunteer_shifts)",
+    ] {
+        app.db.execute_unprepared(sql).await.unwrap();
+    }
+    teilhabe::startup::prepare_database(&app.settings)
+        .await
+        .expect("a restart");
+    assert_eq!(
+        stored_text(
+            &app.db,
+            "SELECT status FROM proposals WHERE id = 2",
+            "status"
+        )
+        .await,
+        "published"
+    );
+    assert_eq!(
+        stored_text(&app.db, "SELECT kind FROM offers WHERE id = 1", "kind").await,
+        "course"
+    );
+    assert_eq!(
+        stored_text(
+            &app.db,
+            "SELECT kind FROM volunteer_shifts WHERE id = (SELECT MIN(id) FROM volunteer_shifts)",
+            "kind"
+        )
+        .await,
+        "office-hours"
+    );
+    assert_eq!(app.get("/vorschlaege/2").await.status(), 200);
+});
