@@ -286,13 +286,68 @@ async fn round_as_writer(
     }
 }
 
+/// Compares the index's documents with the published proposals while nothing is queued; a
+/// difference means documents went missing or stayed behind where nothing will fix them (an older
+/// version's indexer removed documents it could not read during a rolling update, or a repair was
+/// cut short by a restart), and the index is rebuilt. Returns whether it was. Backends written by
+/// their own process only are not checked.
+pub async fn verify(db: &DatabaseConnection, index: &SharedIndex) -> Result<bool, IndexerError> {
+    let Some(writer) = InstanceLock::try_acquire(db, INDEX_WRITER_LOCK).await? else {
+        return Ok(false);
+    };
+    let verified = verify_as_writer(db, index).await;
+    writer.release().await?;
+    verified
+}
+
+async fn verify_as_writer(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+) -> Result<bool, IndexerError> {
+    if pending(db).await? > 0 {
+        return Ok(false);
+    }
+    let Some(in_index) = index.document_count().await? else {
+        return Ok(false);
+    };
+    let published = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
+        .count(db)
+        .await?;
+    // Something queued meanwhile is on its way; the next check looks again.
+    if in_index == published || pending(db).await? > 0 {
+        return Ok(false);
+    }
+    tracing::warn!(
+        in_index,
+        published,
+        backend = index.backend(),
+        "the search index differs from the published proposals; rebuilding it"
+    );
+    index.set_rebuilding(true);
+    let rebuilt = rebuild_as_writer(db, index, None).await;
+    index.set_rebuilding(false);
+    rebuilt.map(|_| true)
+}
+
+/// How often the worker compares the index with the database.
+const VERIFY_EVERY: Duration = Duration::from_secs(600);
+
 /// Runs a round when nudged and every few seconds, for as long as the process lives.
 pub fn spawn_worker(db: DatabaseConnection, index: SharedIndex, wake: IndexWake, period: Duration) {
     tokio::spawn(async move {
         let mut failing = false;
         let mut warned = false;
+        let mut verified_at: Option<std::time::Instant> = None;
         loop {
-            match round(&db, &index, &mut failing).await {
+            let outcome = round(&db, &index, &mut failing).await;
+            if outcome.is_ok() && verified_at.is_none_or(|at| at.elapsed() >= VERIFY_EVERY) {
+                verified_at = Some(std::time::Instant::now());
+                if let Err(error) = verify(&db, &index).await {
+                    tracing::warn!(%error, backend = index.backend(), "the search index could not be compared with the database");
+                }
+            }
+            match outcome {
                 Ok(0) => warned = false,
                 Ok(n) => {
                     warned = false;

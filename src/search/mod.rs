@@ -161,6 +161,12 @@ pub trait ProposalIndex: Send + Sync {
     /// An in-place rebuild failed half-way: the index holds only part of the proposals, so the
     /// backend asks for another rebuild in the indexer's next round.
     async fn abandon_refill(&self) {}
+
+    /// How many documents the index holds, where other processes write to it too and it can
+    /// drift from the database (`None`: the backend's own process is its only writer).
+    async fn document_count(&self) -> Result<Option<u64>, SearchError> {
+        Ok(None)
+    }
 }
 
 /// An index being rebuilt next to the live one.

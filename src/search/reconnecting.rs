@@ -188,6 +188,11 @@ impl ProposalIndex for ReconnectingMeilisearch {
         within(WRITE_TIMEOUT, self.index.clear()).await
     }
 
+    async fn document_count(&self) -> Result<Option<u64>, SearchError> {
+        self.prepared().await?;
+        within(SEARCH_TIMEOUT, self.index.document_count()).await
+    }
+
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         if self.breaker.open.load(Ordering::SeqCst) {
             return Err(SearchError::Unavailable(

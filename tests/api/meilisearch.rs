@@ -610,3 +610,22 @@ async fn a_failed_repair_is_tried_again() {
     );
     meili.delete().await;
 }
+
+// An older version's indexer (during a rolling update) removed a document it could not read, or a
+// repair was cut short by a restart: nothing queued will bring the document back. Comparing the
+// index with the published proposals finds it, and a rebuild restores it.
+with_meilisearch!(missing_documents_are_found_and_restored, |app, meili| {
+    let missing = proposal(&app, 5).await;
+    found_by_index(&app, &missing.title, 5).await;
+    settled(&app).await;
+    meili.raw().remove(vec![5]).await.unwrap();
+    assert!(
+        indexer::verify(&app.db, &meili.index()).await.unwrap(),
+        "the difference is found and the index rebuilt"
+    );
+    found_by_index(&app, &missing.title, 5).await;
+    assert!(
+        !indexer::verify(&app.db, &meili.index()).await.unwrap(),
+        "nothing to do once they agree"
+    );
+});

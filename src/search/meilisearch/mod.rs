@@ -510,6 +510,11 @@ impl ProposalIndex for MeilisearchIndex {
         self.wait(task).await
     }
 
+    async fn document_count(&self) -> Result<Option<u64>, SearchError> {
+        let stats = self.index.get_stats().await.map_err(map_error)?;
+        Ok(Some(stats.number_of_documents as u64))
+    }
+
     async fn maintain(&self) -> Result<bool, SearchError> {
         Ok(self.prepare().await? != Prepared::Unchanged)
     }
