@@ -48,6 +48,15 @@ async fn newest_proposal(app: &TestApp) -> proposal::Model {
         .unwrap()
 }
 
+async fn supports_count(app: &TestApp, id: i64) -> i32 {
+    proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .supports_count
+}
+
 async fn moderate(app: &TestApp, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {
     let page = format!("/verwaltung/vorschlaege/{id}");
     app.submit(
@@ -314,27 +323,16 @@ on_both_backends!(supports_count_once_per_person, |app| {
         .submit(&page, &action, &[("email", "FAN@example.de")])
         .await;
     assert!(location(&res).contains("hinweis=bestaetigen"));
-    let count = |app: &TestApp| {
-        let db = app.db.clone();
-        async move {
-            proposal::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .supports_count
-        }
-    };
-    assert_eq!(count(&app).await, before + 1);
+    assert_eq!(supports_count(&app, id).await, before + 1);
     let link = app
         .link_in_mail("fan@example.de", "/vorschlaege/unterstuetzen/")
         .await;
     let res = app.submit(&link, &link, &[]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(count(&app).await, before + 2);
+    assert_eq!(supports_count(&app, id).await, before + 2);
     let res = app.submit(&link, &link, &[]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(count(&app).await, before + 2);
+    assert_eq!(supports_count(&app, id).await, before + 2);
     let rows = proposal_support::Entity::find()
         .filter(proposal_support::Column::ProposalId.eq(id))
         .count(&app.db)
@@ -357,7 +355,7 @@ on_both_backends!(supports_count_once_per_person, |app| {
         .find(|m| m.contains(&format!("To: {}", CITIZEN.0)))
         .expect("a mail to the supporter");
     assert!(notice.contains("nichts weiter tun"), "{notice}");
-    assert_eq!(count(&app).await, before + 2);
+    assert_eq!(supports_count(&app, id).await, before + 2);
 
     // A bad address is explained next to the field.
     let res = app.submit(&page, &action, &[("email", "nope")]).await;
@@ -577,18 +575,10 @@ on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
 
     // Merging moves supports to the kept proposal; the merged page redirects there.
     let (kept, merged) = (3_i64, 4_i64);
-    let supports_of = |id: i64| {
-        let db = app.db.clone();
-        async move {
-            proposal::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .supports_count
-        }
-    };
-    let (kept_before, merged_before) = (supports_of(kept).await, supports_of(merged).await);
+    let (kept_before, merged_before) = (
+        supports_count(&app, kept).await,
+        supports_count(&app, merged).await,
+    );
     let merged_district = proposal::Entity::find_by_id(merged)
         .one(&app.db)
         .await
@@ -618,8 +608,11 @@ on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
     )
     .await;
     assert_eq!(res.status(), 303, "{merged_district} into {kept_district}");
-    assert_eq!(supports_of(kept).await, kept_before + merged_before);
-    assert_eq!(supports_of(merged).await, 0);
+    assert_eq!(
+        supports_count(&app, kept).await,
+        kept_before + merged_before
+    );
+    assert_eq!(supports_count(&app, merged).await, 0);
     let res = app.get(&format!("/vorschlaege/{merged}")).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), format!("/vorschlaege/{kept}"));
@@ -952,18 +945,7 @@ async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postg
         .await
         .unwrap();
     let (merged, kept) = (2_i64, 3_i64);
-    let count = |id: i64| {
-        let db = app.db.clone();
-        async move {
-            proposal::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .supports_count
-        }
-    };
-    let kept_before = count(kept).await;
+    let kept_before = supports_count(&app, kept).await;
     let page = format!("/vorschlaege/{merged}");
     let res = app
         .submit(
@@ -1003,7 +985,7 @@ async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postg
     assert_eq!(confirm.await.unwrap().unwrap(), kept);
 
     assert_eq!(
-        count(kept).await,
+        supports_count(&app, kept).await,
         kept_before + 1,
         "the kept proposal counts the support"
     );
@@ -1049,18 +1031,10 @@ on_both_backends!(a_merge_keeps_confirmed_supports_and_follows, |app| {
     app.submit(&link, &link, &[]).await;
     support(kept).await;
     follow(kept).await;
-    let supports_of = |id: i64| {
-        let db = app.db.clone();
-        async move {
-            proposal::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .supports_count
-        }
-    };
-    let (kept_before, merged_before) = (supports_of(kept).await, supports_of(merged).await);
+    let (kept_before, merged_before) = (
+        supports_count(&app, kept).await,
+        supports_count(&app, merged).await,
+    );
 
     app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
         .await;
@@ -1071,7 +1045,10 @@ on_both_backends!(a_merge_keeps_confirmed_supports_and_follows, |app| {
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(supports_of(kept).await, kept_before + merged_before);
+    assert_eq!(
+        supports_count(&app, kept).await,
+        kept_before + merged_before
+    );
     let hash = app.state().pseudonyms.support_address(person);
     let moved = proposal_support::Entity::find()
         .filter(proposal_support::Column::ProposalId.eq(kept))

@@ -93,13 +93,12 @@ impl Supports {
             .all(&txn)
             .await?;
         if existing.iter().any(|s| s.confirmed_at.is_some()) {
-            // A typed-in address gets the answer any address gets: who supports what is nobody
-            // else's business. The mailbox learns that nothing more is needed.
+            // Whoever typed the address is answered as for any address (see the handler): who
+            // supports what is nobody else's business. The mailbox learns nothing more is needed.
             if let (None, Some(to)) = (user, email) {
                 self.mail_notice(&txn, &model, to, lang, "proposal-support-already")
                     .await?;
                 txn.commit().await?;
-                return Ok(SupportOutcome::ConfirmationSent);
             }
             return Ok(SupportOutcome::AlreadySupported);
         }
@@ -169,17 +168,8 @@ impl Supports {
         lang: Language,
         kind: &str,
     ) -> Result<(), ProposalError> {
-        let message = self.desk.composer.notice(
-            lang,
-            to,
-            kind,
-            &format!("/vorschlaege/{}", model.id),
-            &self.desk.args(model),
-            None,
-            None,
-        )?;
-        mail::enqueue(conn, message).await?;
-        Ok(())
+        let page = format!("/vorschlaege/{}", model.id);
+        self.mail_about(conn, model, to, lang, kind, &page).await
     }
 
     async fn mail_support_link(
@@ -191,15 +181,25 @@ impl Supports {
         token: &str,
     ) -> Result<(), ProposalError> {
         let Some(to) = email else { return Ok(()) };
-        let message = self.desk.composer.notice(
-            lang,
-            to,
-            "proposal-support-confirm",
-            &format!("/vorschlaege/unterstuetzen/{token}"),
-            &self.desk.args(model),
-            None,
-            None,
-        )?;
+        let link = format!("/vorschlaege/unterstuetzen/{token}");
+        self.mail_about(conn, model, to, lang, "proposal-support-confirm", &link)
+            .await
+    }
+
+    /// A mail of `kind` about the proposal, leading to `path`.
+    async fn mail_about(
+        &self,
+        conn: &impl ConnectionTrait,
+        model: &proposal::Model,
+        to: &Email,
+        lang: Language,
+        kind: &str,
+        path: &str,
+    ) -> Result<(), ProposalError> {
+        let message =
+            self.desk
+                .composer
+                .notice(lang, to, kind, path, &self.desk.args(model), None, None)?;
         mail::enqueue(conn, message).await?;
         Ok(())
     }
@@ -254,12 +254,11 @@ impl Supports {
             .one(&txn)
             .await?;
         if existing.as_ref().is_some_and(|f| f.confirmed_at.is_some()) {
-            // As for supports: a typed-in address must not learn that it (an author, say) follows.
+            // As for supports: the mailbox of a typed-in address is told instead of whoever typed it.
             if !confirmed {
                 self.mail_notice(&txn, &model, email, lang, "proposal-follow-already")
                     .await?;
                 txn.commit().await?;
-                return Ok(FollowOutcome::ConfirmationSent);
             }
             return Ok(FollowOutcome::AlreadyFollowing);
         }
@@ -288,16 +287,9 @@ impl Supports {
                 token
             }
         };
-        let message = self.desk.composer.notice(
-            lang,
-            email,
-            "proposal-follow-confirm",
-            &format!("/vorschlaege/folgen/{token}"),
-            &self.desk.args(&model),
-            None,
-            None,
-        )?;
-        mail::enqueue(&txn, message).await?;
+        let link = format!("/vorschlaege/folgen/{token}");
+        self.mail_about(&txn, &model, email, lang, "proposal-follow-confirm", &link)
+            .await?;
         txn.commit().await?;
         Ok(FollowOutcome::ConfirmationSent)
     }

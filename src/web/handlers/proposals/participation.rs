@@ -122,7 +122,10 @@ pub async fn support(
         .await
     {
         Ok(SupportOutcome::Counted) => Ok(back_with(id, "unterstuetzt")),
+        // A typed-in address is answered as any address is: whoever typed it must not learn that
+        // its owner supports this proposal (the owner's mailbox is told).
         Ok(SupportOutcome::ConfirmationSent) => Ok(back_with(id, "bestaetigen")),
+        Ok(SupportOutcome::AlreadySupported) if email.is_some() => Ok(back_with(id, "bestaetigen")),
         Ok(SupportOutcome::AlreadySupported) => Ok(back_with(id, "schon-unterstuetzt")),
         Err(error) => {
             let errors = form_errors(error)?;
@@ -161,6 +164,11 @@ pub async fn follow(
     {
         Ok(FollowOutcome::Following) => Ok(back_with(id, "folgen")),
         Ok(FollowOutcome::ConfirmationSent) => Ok(back_with(id, "folgen-bestaetigen")),
+        // As for supports: an author follows their own proposal, which a typed-in address must
+        // not reveal.
+        Ok(FollowOutcome::AlreadyFollowing) if !confirmed => {
+            Ok(back_with(id, "folgen-bestaetigen"))
+        }
         Ok(FollowOutcome::AlreadyFollowing) => Ok(back_with(id, "schon-folgen")),
         Err(error) => {
             let errors = form_errors(error)?;
