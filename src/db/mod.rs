@@ -258,6 +258,17 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// After many rows were written at once (seeding, an import): the query planner's statistics are
+/// brought up to date now. PostgreSQL's autovacuum would get there within a minute or so; until
+/// then its plans guess from the empty tables, and a catalogue search read every date of the
+/// period once per offer (9 ms instead of under 1 ms for 5,000 dates).
+pub async fn refresh_statistics_after_bulk_load(db: &DatabaseConnection) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => db.execute_unprepared("ANALYZE").await.map(|_| ()),
+        _ => refresh_statistics(db).await,
+    }
+}
+
 /// Reachable and migrated at least as far as this version needs: what `/ready` reports. A database
 /// a newer version migrated further serves this one too (the rolling update's old instances).
 pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {

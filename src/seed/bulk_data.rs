@@ -203,5 +203,6 @@ pub async fn seed(
         progress.inc(count as u64);
     }
     progress.finish_and_clear();
+    crate::db::refresh_statistics_after_bulk_load(db).await?;
     Ok(summary)
 }

@@ -427,6 +427,9 @@ pub async fn import(
         }
     }
     txn.commit().await?;
+    if summary.imported > 0 {
+        crate::db::refresh_statistics_after_bulk_load(db).await?;
+    }
     Ok(summary)
 }
 

@@ -109,3 +109,32 @@ async fn a_broken_demo_file_names_file_line_and_field_and_writes_nothing() {
         0
     );
 }
+
+// Bulk seeding leaves the query planner's statistics current: until autovacuum's next run,
+// PostgreSQL would otherwise plan the catalogue for the nearly empty tables it last saw.
+#[tokio::test]
+async fn bulk_seeding_brings_the_planner_statistics_up_to_date_on_postgres() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    teilhabe::seed::bulk_data::seed(&app.db, 40, 400, 0, false)
+        .await
+        .unwrap();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT (SELECT reltuples FROM pg_class WHERE relname = 'offer_dates')::bigint AS planned, \
+             (SELECT COUNT(*) FROM offer_dates) AS stored",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let planned: i64 = row.try_get("", "planned").unwrap();
+    let stored: i64 = row.try_get("", "stored").unwrap();
+    assert_eq!(
+        planned, stored,
+        "the planner knows how many dates there are"
+    );
+}
