@@ -212,12 +212,8 @@ pub async fn confirm_email(
     token: &str,
     password: &str,
 ) -> Result<i32, AccountError> {
-    let pending = account_token::Entity::find()
-        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
-        .filter(account_token::Column::Purpose.eq(PURPOSE_VERIFY))
-        .one(db)
+    let pending = unused_token(db, token, PURPOSE_VERIFY)
         .await?
-        .filter(|t| t.used_at.is_none() && t.expires_at > Utc::now())
         .ok_or(AccountError::InvalidToken)?;
     let hash = user::Entity::find_by_id(pending.user_id)
         .one(db)
@@ -333,24 +329,27 @@ pub async fn token_is_valid(
     token: &str,
     purpose: &str,
 ) -> Result<bool, DbErr> {
+    Ok(unused_token(db, token, purpose).await?.is_some())
+}
+
+/// The link's token while it is unused and unexpired.
+async fn unused_token(
+    db: &DatabaseConnection,
+    token: &str,
+    purpose: &str,
+) -> Result<Option<account_token::Model>, DbErr> {
     Ok(account_token::Entity::find()
         .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
         .filter(account_token::Column::Purpose.eq(purpose))
         .one(db)
         .await?
-        .is_some_and(|t| t.used_at.is_none() && t.expires_at > Utc::now()))
+        .filter(|t| t.used_at.is_none() && t.expires_at > Utc::now()))
 }
 
 /// The address of the account a valid reset link belongs to, so the new password can be checked
 /// against it.
 pub async fn reset_email(db: &DatabaseConnection, token: &str) -> Result<Option<String>, DbErr> {
-    let Some(found) = account_token::Entity::find()
-        .filter(account_token::Column::TokenHash.eq(sessions::hash_token(token)))
-        .filter(account_token::Column::Purpose.eq(PURPOSE_RESET))
-        .one(db)
-        .await?
-        .filter(|t| t.used_at.is_none() && t.expires_at > Utc::now())
-    else {
+    let Some(found) = unused_token(db, token, PURPOSE_RESET).await? else {
         return Ok(None);
     };
     Ok(user::Entity::find_by_id(found.user_id)
