@@ -153,7 +153,6 @@ login-title = Anmelden
 login-intro = Melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem Passwort an. Für die Suche nach Orten und Angeboten brauchen Sie kein Konto.
 login-submit = Anmelden
 login-notice-password-changed = Ihr Passwort wurde geändert. Bitte melden Sie sich mit dem neuen Passwort an.
-login-notice-confirmed = Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden.
 register-title = Konto anlegen
 register-intro = Mit einem Konto verwalten Sie Ihre Angaben an einem Ort und sehen Ihre Buchungen. Orte und Kurse finden, buchen und Barrieren melden können Sie auch ohne Konto.
 register-privacy = Wir speichern Ihren Namen und Ihre E-Mail-Adresse, bis Sie Ihr Konto löschen.

@@ -153,7 +153,6 @@ login-title = Sign in
 login-intro = Sign in with your email address and password. You do not need an account to search for places and offers.
 login-submit = Sign in
 login-notice-password-changed = Your password has been changed. Please sign in with the new password.
-login-notice-confirmed = Your email address is confirmed. You can sign in now.
 register-title = Create an account
 register-intro = With an account you manage your details in one place and see your bookings. You can find places and courses, book and report barriers without an account.
 register-privacy = We store your name and email address until you delete your account.

@@ -79,7 +79,6 @@ pub async fn login_form(
     }
     let notice = match query.hinweis.as_str() {
         "passwort" => Some(page.t("login-notice-password-changed")),
-        "bestaetigt" => Some(page.t("login-notice-confirmed")),
         _ => None,
     };
     let form = LoginForm {
