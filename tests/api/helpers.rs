@@ -580,3 +580,14 @@ pub fn yesterday_at_ten() -> chrono::DateTime<chrono::Utc> {
     let yesterday = today.pred_opt().expect("a day before today");
     teilhabe::services::catalogue::start_of_local_day(yesterday) + chrono::Duration::hours(10)
 }
+
+/// A proposal's support count as stored.
+pub async fn supports_count(app: &TestApp, id: i64) -> i32 {
+    use sea_orm::EntityTrait;
+    teilhabe::db::entities::proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .supports_count
+}

@@ -5,7 +5,7 @@ use teilhabe::db::entities::{audit_log, proposal, proposal_support};
 use teilhabe::domain::proposal::ProposalStatus;
 
 use crate::{
-    helpers::{Backend, Options, TestApp, select, spawn_app, text_of},
+    helpers::{Backend, Options, TestApp, select, spawn_app, supports_count, text_of},
     on_both_backends,
 };
 
@@ -46,15 +46,6 @@ async fn newest_proposal(app: &TestApp) -> proposal::Model {
         .await
         .unwrap()
         .unwrap()
-}
-
-async fn supports_count(app: &TestApp, id: i64) -> i32 {
-    proposal::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .supports_count
 }
 
 async fn moderate(app: &TestApp, id: i64, fields: &[(&str, &str)]) -> reqwest::Response {

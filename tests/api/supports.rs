@@ -24,15 +24,6 @@ async fn public_proposals(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
-async fn count(app: &TestApp, id: i64) -> i32 {
-    proposal::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .supports_count
-}
-
 /// Every support link mailed so far for this proposal's page, newest last.
 async fn support_tokens(app: &TestApp) -> Vec<String> {
     app.mails()
@@ -67,7 +58,7 @@ on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
 
     // Signed in first, then by link with the same address (in other letter case): counted once.
     let id = ids[0];
-    let before = count(&app, id).await;
+    let before = supports_count(&app, id).await;
     let outcome = desk.support(id, Some(citizen), None, Language::De).await;
     assert_eq!(outcome.unwrap(), SupportOutcome::Counted);
     let again = Email::parse("Buergerin@Demo.Teilhabe.Example").unwrap();
@@ -76,11 +67,11 @@ on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
     for token in support_tokens(&app).await {
         let _ = desk.confirm_support(&token).await;
     }
-    assert_eq!(count(&app, id).await, before + 1);
+    assert_eq!(supports_count(&app, id).await, before + 1);
 
     // By link first (not used yet), then signed in, then the link is used: counted once.
     let id = ids[1];
-    let before = count(&app, id).await;
+    let before = supports_count(&app, id).await;
     let outcome = desk.support(id, None, Some(&address), Language::De).await;
     assert_eq!(outcome.unwrap(), SupportOutcome::ConfirmationSent);
     let outcome = desk.support(id, Some(citizen), None, Language::De).await;
@@ -88,14 +79,14 @@ on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
     for token in support_tokens(&app).await {
         let _ = desk.confirm_support(&token).await;
     }
-    assert_eq!(count(&app, id).await, before + 1);
+    assert_eq!(supports_count(&app, id).await, before + 1);
     let outcome = desk.support(id, Some(citizen), None, Language::De).await;
     assert_eq!(outcome.unwrap(), SupportOutcome::AlreadySupported);
 
     // In parallel: a pending link used 10 times while the person supports 10 times signed in and
     // asks 10 more times by link.
     let id = ids[2];
-    let before = count(&app, id).await;
+    let before = supports_count(&app, id).await;
     let outcome = desk.support(id, None, Some(&address), Language::De).await;
     assert_eq!(outcome.unwrap(), SupportOutcome::ConfirmationSent);
     let pending = support_tokens(&app).await;
@@ -129,11 +120,11 @@ on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
     for token in support_tokens(&app).await {
         let _ = desk.confirm_support(&token).await;
     }
-    assert_eq!(count(&app, id).await, before + 1);
+    assert_eq!(supports_count(&app, id).await, before + 1);
 
     // Through the pages as well: signed in, then by link from another browser.
     let other = ids[3];
-    let before_other = count(&app, other).await;
+    let before_other = supports_count(&app, other).await;
     assert_eq!(
         app.login(CITIZEN, "Demo-Buergerin-2026").await.status(),
         303
@@ -167,7 +158,7 @@ on_both_backends!(signed_in_and_by_link_count_once_per_person, |app| {
     for token in support_tokens(&app).await {
         let _ = desk.confirm_support(&token).await;
     }
-    assert_eq!(count(&app, other).await, before_other + 1);
+    assert_eq!(supports_count(&app, other).await, before_other + 1);
 });
 
 fn spawn_app_client() -> reqwest::Client {
