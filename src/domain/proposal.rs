@@ -240,6 +240,11 @@ fn optional_line(
     }
 }
 
+/// The town or village a proposal is about: optional, one line of at most 80 characters.
+pub fn town(raw: &str) -> Result<Option<String>, &'static str> {
+    optional_line(raw, TOWN_MAX, "error-town-too-long")
+}
+
 /// The hand-in form as sent.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(default)]
@@ -290,10 +295,7 @@ impl ProposalForm {
                 raw => DistrictKey::parse(raw),
             },
         );
-        let town = errors.check(
-            "ort",
-            optional_line(&self.ort, TOWN_MAX, "error-town-too-long"),
-        );
+        let town = errors.check("ort", town(&self.ort));
         let contact = errors.check(
             "kontakt",
             optional_line(&self.kontakt, CONTACT_MAX, "error-contact-too-long"),

@@ -32,6 +32,22 @@ pub struct Row<T> {
 }
 
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<Row<T>>, CsvError> {
+    read_rows(path, None)
+}
+
+/// Like [`read`], but a column whose name is not in `columns` is an error on line 1: a misspelt
+/// optional column would otherwise be ignored and its values silently take their default.
+pub fn read_known_columns<T: DeserializeOwned>(
+    path: &Path,
+    columns: &[&str],
+) -> Result<Vec<Row<T>>, CsvError> {
+    read_rows(path, Some(columns))
+}
+
+fn read_rows<T: DeserializeOwned>(
+    path: &Path,
+    columns: Option<&[&str]>,
+) -> Result<Vec<Row<T>>, CsvError> {
     let bytes = std::fs::read(path).map_err(|source| CsvError::Io {
         path: path.to_owned(),
         source,
@@ -54,6 +70,24 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Vec<Row<T>>, CsvError> {
         .trim(csv::Trim::All)
         .from_reader(bytes.as_slice());
     let headers = reader.headers().cloned().ok();
+    if let (Some(columns), Some(headers)) = (columns, &headers)
+        && let Some(unknown) = headers.iter().find(|h| !columns.contains(h))
+    {
+        let hint = columns
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(unknown))
+            .map(|c| format!("did you mean '{c}'? "))
+            .unwrap_or_default();
+        return Err(CsvError::Field {
+            path: path.to_owned(),
+            line: 1,
+            field: unknown.to_owned(),
+            problem: format!(
+                "unknown column; {hint}the columns are {}",
+                columns.join(", ")
+            ),
+        });
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Row {

@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use indicatif::ProgressBar;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
@@ -19,7 +19,7 @@ use crate::{
     db::entities::{district, proposal, proposal_event},
     domain::proposal::{
         ANSWER_MAX, Channel, ProposalBody, ProposalCategory, ProposalStatus, ProposalTitle,
-        search_text, statement,
+        search_text, statement, town,
     },
     search::indexer,
     services::csv_rows::{self, CsvError},
@@ -28,8 +28,10 @@ use crate::{
 
 /// One row as written in the file; every field is text so that each problem can be named (a JSON
 /// `null`, number or boolean is read as text, and the checks name the field if it is wrong).
+/// Unknown fields are refused: a misspelt `Status` would otherwise publish rows meant for
+/// moderation, and a misspelt `created` would date them to the import.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ImportRow {
     #[serde(deserialize_with = "text_or_number")]
     pub title: String,
@@ -52,6 +54,20 @@ pub struct ImportRow {
     #[serde(deserialize_with = "text_or_number")]
     pub town: String,
 }
+
+/// The fields of [`ImportRow`], as they are named in a file.
+const COLUMNS: &[&str] = &[
+    "title",
+    "text",
+    "category",
+    "district",
+    "status",
+    "official_answer",
+    "supports",
+    "created",
+    "with_assistance",
+    "town",
+];
 
 /// JSON files may carry numbers, booleans and `null` where CSV has text.
 fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -141,7 +157,7 @@ pub fn read(path: &Path) -> Result<Vec<(u64, ImportRow)>, ImportError> {
         .map(str::to_lowercase)
         .as_deref()
     {
-        Some("csv") => Ok(csv_rows::read::<ImportRow>(path)?
+        Some("csv") => Ok(csv_rows::read_known_columns::<ImportRow>(path, COLUMNS)?
             .into_iter()
             .map(|row| (row.line, row.value))
             .collect()),
@@ -241,10 +257,12 @@ pub fn validate(
             problem("category", &format!("must be one of {}", keys.join(", ")))
         })
         .ok();
-    let wanted = row.district.trim();
+    // Cleaned like typed text: a name written in decomposed Unicode (as some systems export it)
+    // looks the same as the stored one and must match it.
+    let wanted = crate::domain::text::line(&row.district);
     let district = districts
         .iter()
-        .find(|(key, name)| key == wanted || name.eq_ignore_ascii_case(wanted))
+        .find(|(key, name)| *key == wanted || name.to_lowercase() == wanted.to_lowercase())
         .map(|(key, _)| key.clone());
     if district.is_none() {
         problem(
@@ -294,7 +312,7 @@ pub fn validate(
             .map(|d| d.with_timezone(&Utc))
             .ok()
             .or_else(|| {
-                NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().map(|d| {
+                crate::domain::offer::date(raw).ok().map(|d| {
                     d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
                         .and_utc()
                 })
@@ -313,9 +331,9 @@ pub fn validate(
             None
         }
     };
-    let town = Some(row.town.trim())
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
+    let town = town(&row.town)
+        .map_err(|_| problem("town", "must be at most 80 characters on one line"))
+        .ok();
     match (
         title,
         body,
@@ -325,6 +343,7 @@ pub fn validate(
         supports,
         created,
         with_assistance,
+        town,
     ) {
         (
             Some(title),
@@ -335,6 +354,7 @@ pub fn validate(
             Some(supports),
             Some(created),
             Some(with_assistance),
+            Some(town),
         ) if problems.is_empty() => Ok(ValidProposal {
             title: title.as_str().to_owned(),
             body: body.as_str().to_owned(),
@@ -565,6 +585,55 @@ mod tests {
     }
 
     #[test]
+    fn district_names_match_in_any_case_and_unicode_form() {
+        for written in ["SÖMMERDA", "So\u{308}mmerda", " sömmerda "] {
+            let valid = validate(
+                &ImportRow {
+                    district: written.into(),
+                    ..row()
+                },
+                2,
+                &districts(),
+                Utc::now(),
+            )
+            .unwrap_or_else(|p| panic!("{written:?}: {p:?}"));
+            assert_eq!(valid.district, "16068");
+        }
+    }
+
+    #[test]
+    fn towns_are_cleaned_and_bounded_like_the_form() {
+        let with = |town: &str| {
+            validate(
+                &ImportRow {
+                    town: town.into(),
+                    ..row()
+                },
+                4,
+                &districts(),
+                Utc::now(),
+            )
+        };
+        assert_eq!(
+            with("Erfurt\u{0}\u{202E}").unwrap().town.as_deref(),
+            Some("Erfurt")
+        );
+        let problems = with(&"Weimar ".repeat(20)).unwrap_err();
+        assert_eq!(problems[0].field, "town");
+        assert_eq!(problems[0].line, 4);
+    }
+
+    #[test]
+    fn a_misspelt_json_field_is_refused_with_its_line() {
+        let text = "[\n  {\"title\": \"Funkloch\",\n   \"Status\": \"submitted\"}\n]";
+        let error = read_json(Path::new("x.json"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("x.json, line 2"), "{error}");
+        assert!(error.contains("unknown field `Status`"), "{error}");
+    }
+
+    #[test]
     fn json_rows_know_their_lines() {
         let text = "[\n  {\"title\": \"a {\\\" b\"},\n  {\n    \"title\": \"c\"\n  }\n]";
         assert_eq!(object_lines(text), [2, 3]);
@@ -594,6 +663,26 @@ mod line_tests {
         assert_eq!(
             lines("\u{feff}title,text\r\nErste,kurz\r\nZweite,kurz"),
             [2, 3]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_csv_column_is_refused_before_any_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        std::fs::write(
+            &path,
+            "title,text,Status,Created\nA,b,submitted,2026-03-01\n",
+        )
+        .unwrap();
+        let error = read(&path).unwrap_err().to_string();
+        assert!(
+            error.ends_with(
+                "p.csv, line 1, field 'Status': unknown column; did you mean 'status'? the columns are \
+                 title, text, category, district, status, official_answer, supports, created, \
+                 with_assistance, town"
+            ),
+            "{error}"
         );
     }
 }
