@@ -1,12 +1,17 @@
 use std::{fmt, str::FromStr};
 
+use unicode_normalization::UnicodeNormalization;
+
 /// A syntactically valid e-mail address, trimmed and lower-cased so that one person is one address.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let trimmed = raw.trim();
+        // NFC here and not only in the form layer: the API and the command line pass addresses
+        // too, and "zoë" typed as e + combining diaeresis must be the same address as "zoë".
+        let normalised: String = raw.trim().nfc().collect();
+        let trimmed = normalised.as_str();
         if trimmed.is_empty() {
             return Err("error-email-missing");
         }
@@ -55,6 +60,14 @@ mod tests {
         assert_eq!(
             Email::parse("  Anna.Muster@Example.DE ").unwrap().as_str(),
             "anna.muster@example.de"
+        );
+    }
+
+    #[test]
+    fn one_address_in_either_unicode_form() {
+        assert_eq!(
+            Email::parse("Zo\u{65}\u{308}@example.de"),
+            Email::parse("zo\u{eb}@example.de")
         );
     }
 

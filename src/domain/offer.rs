@@ -151,10 +151,36 @@ pub struct CatalogueFilter {
 const MAX_TEXT: usize = 100;
 pub const MAX_PAGE: u32 = 10_000;
 
+/// A day as a date field sends it (2026-12-24) or as people type it (24.12.2026, or 24.12.26 for
+/// 2026). chrono alone reads "24.12.26" as the year 26 and "26-12-24" as the year 26 too: the year
+/// must have four digits, or two after a day and month.
 pub(crate) fn date(raw: &str) -> Result<NaiveDate, &'static str> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
-        .map_err(|_| "error-date-invalid")
+    let raw = raw.trim();
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let iso: Vec<&str> = raw.split('-').collect();
+    let german: Vec<&str> = raw.split('.').collect();
+    match (iso.as_slice(), german.as_slice()) {
+        ([year, month, day], _)
+            if digits(year, 4..=4) && digits(month, 1..=2) && digits(day, 1..=2) =>
+        {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| "error-date-invalid")
+        }
+        (_, [day, month, year]) if digits(day, 1..=2) && digits(month, 1..=2) => {
+            let parse = |year: &str| {
+                NaiveDate::parse_from_str(&format!("{day}.{month}.{year}"), "%d.%m.%Y")
+                    .map_err(|_| "error-date-invalid")
+            };
+            match year.len() {
+                4 if digits(year, 4..=4) => parse(year),
+                // Two digits after day and month mean this century.
+                2 if digits(year, 2..=2) => parse(&format!("20{year}")),
+                _ => Err("error-date-invalid"),
+            }
+        }
+        _ => Err("error-date-invalid"),
+    }
 }
 
 fn short_text(raw: &str) -> Result<String, &'static str> {
@@ -607,6 +633,22 @@ pub(crate) fn local_instant(
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
+/// The instant of a day and time typed for `field`; a time the clocks skip (02:30 on the last Sunday
+/// of March) is an error on that field rather than a form that comes back without a word.
+pub(crate) fn local_instant_field(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    day: Option<NaiveDate>,
+    time: Option<chrono::NaiveTime>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (day, time) = day.zip(time)?;
+    let instant = local_instant(day, time);
+    if instant.is_none() {
+        errors.add(field, "error-time-not-on-clock");
+    }
+    instant
+}
+
 impl DateInput {
     pub fn parse(form: &DateForm, now: chrono::DateTime<chrono::Utc>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -620,14 +662,8 @@ impl DateInput {
         let max_places = errors.check("max_places", count(&form.max_places, 4));
         let min_participants = errors.check("min_participants", count(&form.min_participants, 0));
         let walk_in_places = errors.check("walk_in_places", count(&form.walk_in_places, 0));
-        let starts_at = match (day, start) {
-            (Some(d), Some(s)) => local_instant(d, s),
-            _ => None,
-        };
-        let ends_at = match (day, end) {
-            (Some(d), Some(e)) => local_instant(d, e),
-            _ => None,
-        };
+        let starts_at = local_instant_field(&mut errors, "start", day, start);
+        let ends_at = local_instant_field(&mut errors, "end", day, end);
         if let Some(s) = starts_at
             && s <= now
         {
@@ -638,8 +674,9 @@ impl DateInput {
         {
             errors.add("end", "error-end-before-start");
         }
+        // No booking form offers more places than one booking may take.
         if let (Some(c), Some(m)) = (capacity, max_places)
-            && (m < 1 || m > c.get())
+            && (m < 1 || m > c.get() || m > super::booking::MAX_PLACES as i32)
         {
             errors.add("max_places", "error-max-places-range");
         }
@@ -759,7 +796,7 @@ mod back_office_tests {
             &DateForm {
                 max_places: "9".into(),
                 walk_in_places: "8".into(),
-                ..form
+                ..form.clone()
             },
             now,
         )
@@ -772,5 +809,52 @@ mod back_office_tests {
             too_many.for_field("walk_in_places"),
             Some("error-walk-in-range")
         );
+        let more_than_a_booking_takes = DateInput::parse(
+            &DateForm {
+                capacity: "50".into(),
+                max_places: "11".into(),
+                ..form.clone()
+            },
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(
+            more_than_a_booking_takes.for_field("max_places"),
+            Some("error-max-places-range")
+        );
+        // 02:30 on 28 March 2027 does not exist in Berlin: the clocks go from 02:00 to 03:00.
+        let skipped = DateInput::parse(
+            &DateForm {
+                day: "28.03.2027".into(),
+                start: "02:30".into(),
+                end: "02:45".into(),
+                ..form
+            },
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(skipped.for_field("start"), Some("error-time-not-on-clock"));
+        assert_eq!(skipped.for_field("end"), Some("error-time-not-on-clock"));
+    }
+
+    #[test]
+    fn days_need_a_whole_year_or_two_digits_for_this_century() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date("24.12.2026"), Ok(day(2026, 12, 24)));
+        assert_eq!(date(" 2026-12-24 "), Ok(day(2026, 12, 24)));
+        assert_eq!(date("1.3.2027"), Ok(day(2027, 3, 1)));
+        assert_eq!(date("24.12.26"), Ok(day(2026, 12, 24)));
+        assert_eq!(date("29.02.28"), Ok(day(2028, 2, 29)));
+        for wrong in [
+            "26-12-24",
+            "24.12.026",
+            "24.12.2",
+            "24.12.20266",
+            "29.02.27",
+            "24/12/2026",
+            "",
+        ] {
+            assert_eq!(date(wrong), Err("error-date-invalid"), "{wrong}");
+        }
     }
 }

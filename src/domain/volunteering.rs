@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     DistrictKey, FieldErrors,
     form::{first_value, optional},
-    offer::{Topic, date, local_instant},
+    offer::{Topic, date, local_instant, local_instant_field},
 };
 
 stored_vocabulary!(
@@ -240,8 +240,8 @@ impl ShiftInput {
         if volunteers_needed == Some(0) && participants_per_helper.is_none() {
             errors.add("volunteers_needed", "error-shift-needs-helpers");
         }
-        let starts_at = day.zip(start).and_then(|(d, s)| local_instant(d, s));
-        let ends_at = day.zip(end).and_then(|(d, e)| local_instant(d, e));
+        let starts_at = local_instant_field(&mut errors, "start", day, start);
+        let ends_at = local_instant_field(&mut errors, "end", day, end);
         if starts_at.is_some_and(|s| s <= now) {
             errors.add("day", "error-date-past");
         }
@@ -314,12 +314,10 @@ impl WorkedTime {
         let day = session_start
             .with_timezone(&chrono_tz::Europe::Berlin)
             .date_naive();
-        let from = errors
-            .check("from", clock(&form.from))
-            .and_then(|t| local_instant(day, t));
-        let to = errors
-            .check("to", clock(&form.to))
-            .and_then(|t| local_instant(day, t));
+        let from = errors.check("from", clock(&form.from));
+        let from = local_instant_field(&mut errors, "from", Some(day), from);
+        let to = errors.check("to", clock(&form.to));
+        let to = local_instant_field(&mut errors, "to", Some(day), to);
         if let (Some(from), Some(to)) = (from, to) {
             if to <= from {
                 errors.add("to", "error-end-before-start");

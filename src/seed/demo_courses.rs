@@ -122,8 +122,12 @@ pub(super) fn read(
         if !(1..=500).contains(&r.capacity) {
             return Err(fail("capacity", "must be between 1 and 500"));
         }
-        if !(1..=r.capacity).contains(&r.max_places) {
-            return Err(fail("max_places", "must be between 1 and the capacity"));
+        let most = r.capacity.min(crate::domain::booking::MAX_PLACES as i32);
+        if !(1..=most).contains(&r.max_places) {
+            return Err(fail(
+                "max_places",
+                "must be between 1 and the capacity, at most 10",
+            ));
         }
         if !(0..r.capacity).contains(&r.walk_in_places) {
             return Err(fail("walk_in_places", "must be below the capacity"));

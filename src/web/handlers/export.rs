@@ -23,10 +23,7 @@ pub struct ExportForm {
 
 /// A date as a date field sends it (2026-03-31) or as people type it (31.03.2026).
 fn day(raw: &str) -> Option<NaiveDate> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d.%m.%Y"))
-        .ok()
+    crate::domain::offer::date(raw).ok()
 }
 
 impl ExportForm {
