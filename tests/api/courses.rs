@@ -1424,6 +1424,71 @@ on_both_backends!(
     }
 );
 
+// Someone signed in who books for a caller or a relative: the booking is the other person's, not
+// the account's (their data in its download, the account's deletion cancelling it).
+on_both_backends!(a_booking_for_another_address_is_not_the_accounts, |app| {
+    let (slug, date_id) = course_with_date(&app, "Tablet-Treff", DateSpec::in_days(6, 8)).await;
+    let (email, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    assert_eq!(app.login(email, password).await.status(), 303);
+    let hidden = ready_to_book(&app, &slug, date_id).await;
+    for (name, address, phone) in [
+        ("Nachbarin Nina", "nachbarin@example.org", "0361 777888"),
+        ("Bürgerin", "Buergerin@Demo.Teilhabe.Example", ""),
+    ] {
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", name),
+                ("email", address),
+                ("phone", phone),
+                ("places", "1"),
+            ],
+        )
+        .await;
+        booking_page_of(&res);
+    }
+    let account = teilhabe::db::entities::user::Entity::find()
+        .filter(teilhabe::db::entities::user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = bookings_of(&app, date_id).await;
+    let owner = |address: &str| {
+        stored
+            .iter()
+            .find(|b| b.email.as_deref() == Some(address))
+            .unwrap()
+            .user_id
+    };
+    assert_eq!(owner("nachbarin@example.org"), None);
+    assert_eq!(
+        owner(email),
+        Some(account.id),
+        "one's own booking stays the account's"
+    );
+    let data = app.get("/konto/daten").await.text().await.unwrap();
+    assert!(
+        !data.contains("nachbarin@example.org") && !data.contains("777888"),
+        "{data}"
+    );
+    let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+    assert_eq!(res.headers()["location"], "/konto/geloescht");
+    let after = bookings_of(&app, date_id).await;
+    let neighbours = after
+        .iter()
+        .find(|b| b.email.as_deref() == Some("nachbarin@example.org"))
+        .unwrap();
+    assert_eq!(
+        neighbours.status,
+        BookingStatus::Confirmed,
+        "not cancelled with the account"
+    );
+});
+
 /// The hidden field only bots fill in: nothing is booked, and the answer tells the bot nothing.
 #[tokio::test]
 async fn a_booking_with_the_hidden_field_filled_in_books_nothing() {

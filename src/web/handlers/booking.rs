@@ -128,7 +128,18 @@ async fn book(
         Err(errors) => return render_form(page, sessions, entry, form, &errors, None),
     };
     request.language = page.language;
-    request.user_id = page.user().map(|u| u.id);
+    // A booking belongs to the account only when it is for the account's own address: one made
+    // for someone else (a relative, a caller) would otherwise show in this account and its data
+    // download, take the account's mail language, and be cancelled with the account's deletion.
+    request.user_id = page
+        .user()
+        .filter(|u| {
+            request
+                .email
+                .as_ref()
+                .is_some_and(|email| u.email.eq_ignore_ascii_case(email.as_str()))
+        })
+        .map(|u| u.id);
     if let Err(refused) = throttling::take(req, page, Subject::default()).await? {
         return Refused::answer(render_form(
             page,
