@@ -207,6 +207,9 @@ pub async fn revoke(
         return Ok(false);
     };
     user_role::Entity::delete_by_id(found.id).exec(&txn).await?;
+    if found.role == Role::Admin.as_str() {
+        super::api_tokens::revoke_when_no_longer_admin(&txn, user_id, Utc::now()).await?;
+    }
     if found.role == Role::Volunteer.as_str() {
         // A later grant must not revive the old calendar link.
         volunteer_feed::Entity::delete_many()

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
 };
 
 use super::{
@@ -110,6 +111,36 @@ pub async fn revoke(db: &impl ConnectionTrait, id: i32) -> Result<(), TokenError
     )
     .await?;
     Ok(())
+}
+
+/// Revokes every live token of a user who is no longer an admin: a token must not come back to
+/// life when the role is granted again later (it may have been handed on or leaked meanwhile).
+pub async fn revoke_when_no_longer_admin(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    if is_admin(db, user_id).await? {
+        return Ok(0);
+    }
+    let revoked = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now)))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if revoked > 0 {
+        audit::record(
+            db,
+            None,
+            "api_token.revoked",
+            &format!("user:{user_id}"),
+            &format!("{revoked} with the admin role"),
+        )
+        .await?;
+    }
+    Ok(revoked)
 }
 
 /// Who a bearer token speaks for.

@@ -7,6 +7,7 @@ use teilhabe::{
 };
 
 use crate::helpers::*;
+use crate::on_both_backends;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Expect {
@@ -450,3 +451,61 @@ async fn login_returns_to_the_page_asked_for_but_never_to_another_site() {
         .await;
     assert_eq!(res.headers()["location"], "/konto");
 }
+
+// A token for the TMDI export belongs to an admin; when the role goes, the token goes with it, so a
+// later grant (for another task) does not bring back a token that may have been handed on.
+on_both_backends!(an_api_token_ends_with_the_admin_role, |app| {
+    use teilhabe::{
+        db::entities::user_role,
+        domain::{Email, Role},
+        services::{api_tokens, users},
+    };
+    let email = Email::parse("ministerium@example.org").unwrap();
+    let added = users::add_user_with_role(
+        &app.db,
+        users::NewRoleGrant {
+            email: email.clone(),
+            role: Role::Admin,
+            organisation: None,
+            district: None,
+        },
+    )
+    .await
+    .unwrap();
+    let token = api_tokens::create(&app.db, &email, "TMDI Export")
+        .await
+        .unwrap()
+        .token;
+    let export = || async {
+        app.client
+            .get(app.url("/api/v1/export?from=2026-01-01&to=2026-01-31&format=csv"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(export().await, 200);
+
+    let role = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(added.user_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let path = format!("/verwaltung/nutzer/{}", added.user_id);
+    let res = app
+        .submit(&path, &format!("{path}/rollen/{}/entziehen", role.id), &[])
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+
+    // Granted again: the old token stays dead.
+    let mut again: user_role::ActiveModel = role.into();
+    again.id = sea_orm::ActiveValue::NotSet;
+    sea_orm::ActiveModelTrait::insert(again, &app.db)
+        .await
+        .unwrap();
+    assert_eq!(export().await, 401);
+});
