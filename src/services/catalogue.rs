@@ -735,8 +735,8 @@ pub async fn published_pages(
         .collect())
 }
 
-/// Dates at one venue that started between `since` and `now` (not cancelled, first sessions only),
-/// latest first: what a kiosk in that venue offers feedback on.
+/// Dates of published offers at one venue that started between `since` and `now` (not cancelled,
+/// first sessions only), latest first: what a kiosk in that venue offers feedback on.
 pub async fn recent_at_venue(
     db: &impl ConnectionTrait,
     venue_id: i32,
@@ -747,6 +747,7 @@ pub async fn recent_at_venue(
     let mut select = summary_select();
     select
         .and_where(Expr::col((venue::Entity, venue::Column::Id)).eq(venue_id))
+        .and_where(Expr::col((offer::Entity, offer::Column::Status)).eq(OfferStatus::Published))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).gte(since))
         .and_where(Expr::col((d, offer_date::Column::StartsAt)).lte(now))
         .and_where(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled))

@@ -373,6 +373,40 @@ on_both_backends!(usage_counts_add_up_under_concurrency, |app| {
     assert_eq!(usage(&app, registered.terminal_id, "view").await, 20);
 });
 
+// The kiosk shows what the public catalogue shows: a draft or ended offer's dates are not listed
+// for feedback, and its title does not appear on a public screen.
+on_both_backends!(feedback_at_the_kiosk_only_for_published_offers, |app| {
+    paired_app(&app).await;
+    let past = date_at(&app, Utc::now() - Duration::days(2)).await;
+    let href = format!("/kiosk/rueckmeldung/{}", past.id);
+    let (_, doc) = app.get_html("/kiosk/rueckmeldung").await;
+    assert_eq!(select(&doc, &format!("a[href=\"{href}\"]")).len(), 1);
+    let mut course: offer::ActiveModel = offer::Entity::find_by_id(1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    course.status = Set(teilhabe::domain::offer::OfferStatus::Draft);
+    course.update(&app.db).await.unwrap();
+    let (_, doc) = app.get_html("/kiosk/rueckmeldung").await;
+    assert!(select(&doc, &format!("a[href=\"{href}\"]")).is_empty());
+    assert_eq!(app.get(&href).await.status(), 404);
+    let csrf = app.csrf_token("/kiosk/vorschlag").await;
+    let res = app
+        .post_form(&href, &[("bewertung", "5"), ("csrf_token", &csrf)])
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        feedback::Entity::find()
+            .filter(feedback::Column::DateId.eq(past.id))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+});
+
 #[tokio::test]
 async fn feedback_and_proposals_from_the_kiosk_are_stored_with_channel_kiosk() {
     let app = spawn_app(Backend::Sqlite, Default::default())
