@@ -179,6 +179,19 @@ fn number_in(raw: &str, range: std::ops::RangeInclusive<i32>) -> Result<i32, &'s
     }
 }
 
+/// Helpers who signed up for a session see the names of the course's participants from a day
+/// before it (to print the list), not from the moment they sign up: anyone with a volunteer account
+/// may sign up for any open session, and withdraw again.
+pub fn helpers_see_participants(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now >= starts_at - chrono::Duration::hours(24)
+}
+
+/// Attendance is taken when people arrive: from an hour before the start. A mark days before
+/// would count someone as absent who has not had the chance to come.
+pub fn attendance_open(starts_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now >= starts_at - chrono::Duration::hours(1)
+}
+
 impl ShiftInput {
     pub fn parse(form: &ShiftForm, now: DateTime<Utc>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();

@@ -13,7 +13,9 @@ use crate::{
         booking::Attendance,
         form::first_value,
         offer::Topic,
-        volunteering::{HoursForm, SessionReport, WorkedTime},
+        volunteering::{
+            HoursForm, SessionReport, WorkedTime, attendance_open, helpers_see_participants,
+        },
     },
     policy,
     services::{
@@ -65,14 +67,17 @@ async fn render_show(
     let hours = page.state().volunteer_hours();
     let db = &page.state().db;
     let mut ctx = page.form_context();
+    let now = Utc::now();
+    let participants_shown =
+        access == Access::Coordinator || helpers_see_participants(shift.starts_at, now);
     // A helper session of a course's later date records attendance at that date.
     let participants = match shift.offer_date_id {
-        Some(date_id) => offer_admin::participants_of_date(db, date_id)
+        Some(date_id) if participants_shown => offer_admin::participants_of_date(db, date_id)
             .await?
             .into_iter()
             .filter(|p| p.status.holds_places())
             .collect(),
-        None => vec![],
+        _ => vec![],
     };
     let report = desk.report(id).await?;
     let report_form = report_form.unwrap_or_else(|| match &report {
@@ -96,6 +101,8 @@ async fn render_show(
         },
     });
     ctx.insert("access", &access);
+    ctx.insert("participants_shown", &participants_shown);
+    ctx.insert("attendance_open", &attendance_open(shift.starts_at, now));
     ctx.insert(
         "saved",
         &["bericht", "stunden"].contains(&saved).then_some(saved),
@@ -192,6 +199,14 @@ pub async fn attendance(
             &page,
             *id,
             &FieldErrors::single("einsatz", "error-shift-cancelled"),
+        )
+        .await;
+    }
+    if !attendance_open(shift.starts_at, Utc::now()) {
+        return show_page(
+            &page,
+            *id,
+            &FieldErrors::single("anwesenheit", "error-attendance-too-early"),
         )
         .await;
     }
