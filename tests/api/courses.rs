@@ -2295,6 +2295,22 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
 });
 
+// The jobs did not run for more than a day (a database outage, jobs switched off everywhere): the
+// places of an offer that expired meanwhile still move on when they run again.
+on_both_backends!(an_offer_that_expired_days_ago_still_moves_on, |app| {
+    let q = full_date_with_queue(&app).await;
+    b_cancels_and_c_is_offered_one_place(&app, &q).await;
+    let c_row = bookings_of(&app, q.date_id).await.remove(2);
+    let mut active: booking::ActiveModel = c_row.into();
+    active.offer_expires_at = Set(Some(Utc::now() - Duration::hours(30)));
+    active.update(&app.db).await.unwrap();
+
+    assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 1);
+    assert_eq!(heading(&app, &page_of(&q.d)).await, "Ihr Platz ist gebucht");
+    // Nothing left to pass on: the next runs do nothing.
+    assert_eq!(app.desk().expire_offers(Utc::now()).await.unwrap(), 0);
+});
+
 #[tokio::test]
 async fn a_place_held_for_an_offer_is_not_advertised_as_free() {
     let app = sqlite_app().await;

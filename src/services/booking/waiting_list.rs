@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, sea_query::Expr,
+    QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
@@ -15,7 +16,10 @@ use crate::{
         begin_write,
         entities::{booking, offer_date},
     },
-    domain::booking::{BookingStatus, Channel},
+    domain::{
+        booking::{BookingStatus, Channel},
+        offer::DateStatus,
+    },
     mail::compose::BookingMail,
 };
 
@@ -169,36 +173,80 @@ impl Desk {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut promoted = 0;
+        let mut waiting = Vec::with_capacity(dates.len());
         for date_id in dates {
-            if waiting_count(&self.db, date_id).await? == 0 {
-                continue;
+            if waiting_count(&self.db, date_id).await? > 0 {
+                waiting.push(date_id);
             }
-            let txn = begin_write(&self.db).await?;
-            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-            txn.commit().await?;
         }
-        Ok(promoted)
+        self.fill_each(waiting, now, "walk-in places released")
+            .await
     }
 
     /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.
+    /// However long ago the offer expired (the jobs may not have run for days): what is looked at
+    /// is dates still to come with room and someone waiting who has had no offer yet, so a date
+    /// whose places have moved on is not taken up again.
     pub async fn expire_offers(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let upcoming_with_room = Query::select()
+            .column(offer_date::Column::Id)
+            .from(offer_date::Entity)
+            .and_where(Expr::col(offer_date::Column::StartsAt).gt(now))
+            .and_where(Expr::col(offer_date::Column::Status).ne(DateStatus::Cancelled))
+            .and_where(
+                Expr::col(offer_date::Column::BookedPlaces)
+                    .lt(Expr::col(offer_date::Column::Capacity)),
+            )
+            .to_owned();
+        let someone_not_offered_yet = Query::select()
+            .column(booking::Column::DateId)
+            .from(booking::Entity)
+            .and_where(Expr::col(booking::Column::Status).eq(BookingStatus::Waitlisted))
+            .and_where(Expr::col(booking::Column::OfferExpiresAt).is_null())
+            .to_owned();
         let dates: Vec<i32> = booking::Entity::find()
             .select_only()
             .column(booking::Column::DateId)
             .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
             .filter(booking::Column::OfferExpiresAt.lte(now))
-            .filter(booking::Column::OfferExpiresAt.gt(now - chrono::Duration::days(1)))
+            .filter(booking::Column::DateId.in_subquery(upcoming_with_room))
+            .filter(booking::Column::DateId.in_subquery(someone_not_offered_yet))
             .distinct()
             .into_tuple()
             .all(&self.db)
             .await?;
+        self.fill_each(dates, now, "expired offers").await
+    }
+
+    /// Fills each date's places from its waiting list in a transaction of its own; a date that
+    /// fails (a lock timeout, a mail that cannot be composed) is logged and left for the next run
+    /// instead of stopping the others.
+    async fn fill_each(
+        &self,
+        dates: Vec<i32>,
+        now: DateTime<Utc>,
+        job: &'static str,
+    ) -> Result<usize, BookingError> {
         let mut promoted = 0;
+        let mut first_failure = None;
         for date_id in dates {
-            let txn = begin_write(&self.db).await?;
-            promoted += self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-            txn.commit().await?;
+            let filled = async {
+                let txn = begin_write(&self.db).await?;
+                let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
+                txn.commit().await?;
+                Ok::<_, BookingError>(promoted)
+            };
+            match filled.await {
+                Ok(n) => promoted += n,
+                Err(error) => {
+                    tracing::warn!(date_id, job, %error, "waiting list not filled; next run tries again");
+                    first_failure.get_or_insert(error);
+                }
+            }
         }
-        Ok(promoted)
+        match first_failure {
+            Some(error) if promoted == 0 => Err(error),
+            _ => Ok(promoted),
+        }
     }
 }
