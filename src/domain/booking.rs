@@ -120,6 +120,9 @@ pub struct BookingRequest {
     pub user_id: Option<i32>,
     /// The kiosk terminal it was made at: its receipt and usage count are stored with the booking.
     pub kiosk_terminal: Option<i32>,
+    /// The staff member who took it at the counter or by phone: the audit entry is stored with the
+    /// booking, so neither exists without the other.
+    pub taken_by_staff: Option<i32>,
 }
 
 impl BookingRequest {
@@ -169,6 +172,7 @@ impl BookingRequest {
                 language: Language::De,
                 user_id: None,
                 kiosk_terminal: None,
+                taken_by_staff: None,
             }),
             _ => Err(errors),
         }

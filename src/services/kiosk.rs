@@ -272,6 +272,20 @@ pub async fn count(
     Ok(())
 }
 
+/// [`count`] for something already stored in a transaction of its own (feedback, a proposal): the
+/// count is a statistic, so a failure is logged instead of showing the person an error for what
+/// was stored, which they would then send again.
+pub async fn count_after_commit(
+    db: &impl ConnectionTrait,
+    terminal_id: i32,
+    action: Action,
+    now: DateTime<Utc>,
+) {
+    if let Err(error) = count(db, terminal_id, action, now).await {
+        tracing::warn!(terminal_id, action = action.key(), %error, "kiosk usage not counted");
+    }
+}
+
 /// Remembers the booking whose receipt the terminal shows next (once).
 pub async fn set_receipt(
     db: &impl ConnectionTrait,

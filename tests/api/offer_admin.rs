@@ -852,6 +852,38 @@ on_both_backends!(an_offer_goes_from_draft_to_catalogue_and_back, |app| {
 // 3. Booking by phone
 // ---------------------------------------------------------------------------------------------
 
+// The audit entry of a counter booking is written with it: when it cannot be written, there is no
+// booking either (staff saw an error for a booking that existed, and booked again).
+on_both_backends!(a_counter_booking_and_its_audit_entry_are_one, |app| {
+    let course = new_course(&app, OWN_ORG).await;
+    let date = add_date(&app, course.offer_id, in_hours(24 * 5), 4, |_| {}).await;
+    let token = sign_in(&app, STAFF).await;
+    let path = format!("/verwaltung/termine/{}/buchen", date.id);
+    let fields = [
+        ("name", "Gerda Anruf"),
+        ("phone", "0361 123456"),
+        ("email", ""),
+        ("places", "1"),
+    ];
+    refuse_inserts(&app.db, "audit_log", true).await;
+    let res = post(&app, &path, &token, &fields).await;
+    assert!(res.status().is_server_error(), "{}", res.status());
+    refuse_inserts(&app.db, "audit_log", false).await;
+    assert!(bookings_of(&app, date.id).await.is_empty());
+
+    let res = post(&app, &path, &token, &fields).await;
+    assert_eq!(res.status(), 303);
+    let booked = bookings_of(&app, date.id).await;
+    assert_eq!(booked.len(), 1);
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("booking.staff"))
+        .filter(audit_log::Column::Target.eq(format!("booking:{}", booked[0].id)))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+});
+
 on_both_backends!(staff_book_by_phone_and_may_use_walk_in_places, |app| {
     let course = new_course(&app, OWN_ORG).await;
     let starts_at = at_local(berlin_day(5), 10, 0);
@@ -1799,6 +1831,37 @@ on_both_backends!(reminders_go_out_once_to_confirmed_people, |app| {
     assert_eq!(again, 0);
     assert_eq!(mails_with_subject(&app, &subject).await.len(), 2);
 });
+
+// A cancellation still in flight when the job reads the due dates: the job claims the decision
+// only after it, and must judge by the count the cancellation left.
+on_both_backends!(
+    a_cancellation_during_the_decision_still_raises_the_task,
+    |app| {
+        use sea_orm::{TransactionTrait, sea_query::Expr};
+        let course = new_course(&app, OWN_ORG).await;
+        let date = add_date(&app, course.offer_id, in_hours(24 * 10), 8, |d| {
+            d.min_participants = Set(2);
+            d.decision_at = Set(Some(Utc::now() - Duration::hours(1)));
+        })
+        .await;
+        for (name, email) in [("Bernd", "bernd@example.de"), ("Clara", "clara@example.de")] {
+            book(&app, date.id, (name, email, ""), "1", Channel::Online).await;
+        }
+        let cancellation = app.db.begin().await.unwrap();
+        offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::BookedPlaces, Expr::value(1))
+            .filter(offer_date::Column::Id.eq(date.id))
+            .exec(&cancellation)
+            .await
+            .unwrap();
+        let desk = app.desk();
+        let job = tokio::spawn(async move { desk.raise_decision_tasks(Utc::now()).await });
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        cancellation.commit().await.unwrap();
+        job.await.unwrap().unwrap();
+        assert_eq!(tasks_of(&app, date.id).await.len(), 1);
+    }
+);
 
 on_both_backends!(dates_below_their_minimum_raise_one_decision_task, |app| {
     let course = new_course(&app, OWN_ORG).await;

@@ -263,7 +263,18 @@ impl Desk {
                 .await?
                 .rows_affected
                 == 1;
-            if claimed && date.booked_places < date.min_participants {
+            // The count is read again after the claim: the list above was read before, and a
+            // cancellation committed meanwhile (the claim waited for its row lock) would otherwise
+            // let the date pass with a stale count and never be looked at again.
+            let booked_now = if claimed {
+                offer_date::Entity::find_by_id(date.id)
+                    .one(&txn)
+                    .await?
+                    .map_or(date.booked_places, |d| d.booked_places)
+            } else {
+                date.booked_places
+            };
+            if claimed && booked_now < date.min_participants {
                 let offer = offer::Entity::find_by_id(date.offer_id)
                     .one(&txn)
                     .await?

@@ -221,7 +221,7 @@ impl Desk {
             None => None,
         };
         let places = request.places.get() as i32;
-        let kiosk_terminal = request.kiosk_terminal;
+        let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
         // The lock is held until the commit and every booking of this date waits for it, so the
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
@@ -318,6 +318,16 @@ impl Desk {
         if let Some(terminal_id) = kiosk_terminal {
             super::kiosk::set_receipt(&txn, terminal_id, Some(saved.id)).await?;
             super::kiosk::count(&txn, terminal_id, super::kiosk::Action::Booking, now).await?;
+        }
+        if let Some(staff) = taken_by_staff {
+            super::audit::record(
+                &txn,
+                Some(staff),
+                "booking.staff",
+                &format!("booking:{}", saved.id),
+                "",
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(Booked {

@@ -455,7 +455,7 @@ pub async fn feedback_submit(
         .submit_kiosk(*date_id, input, now)
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
-    kiosk::count(&page.state().db, kiosk.terminal_id, Action::Feedback, now).await?;
+    kiosk::count_after_commit(&page.state().db, kiosk.terminal_id, Action::Feedback, now).await;
     page.session().log_out();
     Ok(see_other("/kiosk/danke/rueckmeldung"))
 }
@@ -532,13 +532,13 @@ pub async fn proposal_submit(
         .await
     {
         Ok(_) => {
-            kiosk::count(
+            kiosk::count_after_commit(
                 &page.state().db,
                 kiosk.terminal_id,
                 Action::Proposal,
                 Utc::now(),
             )
-            .await?;
+            .await;
             page.session().log_out();
             Ok(see_other("/kiosk/danke/vorschlag"))
         }

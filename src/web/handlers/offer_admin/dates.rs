@@ -282,6 +282,7 @@ pub async fn staff_booking(
         Err(errors) => return date_page(&page, &scope, *id, &form, &errors).await,
     };
     request.language = page.language;
+    request.taken_by_staff = Some(user.id);
     let mut errors = FieldErrors::default();
     match page
         .state()
@@ -290,14 +291,6 @@ pub async fn staff_booking(
         .await
     {
         Ok(booked) => {
-            crate::services::audit::record(
-                &page.state().db,
-                Some(user.id),
-                "booking.staff",
-                &format!("booking:{}", booked.booking_id),
-                "",
-            )
-            .await?;
             return Ok(see_other(format!(
                 "/verwaltung/buchungen/{}/beleg",
                 booked.booking_id
