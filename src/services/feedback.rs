@@ -25,6 +25,9 @@ use crate::{
     },
 };
 
+/// How long after a QR link closes the answers of a form opened before still count.
+pub const ANSWERS_GRACE: chrono::Duration = chrono::Duration::hours(1);
+
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackError {
     #[error("no such feedback link or date")]
@@ -175,6 +178,7 @@ impl FeedbackDesk {
         code: &str,
         now: DateTime<Utc>,
         lock: bool,
+        grace: chrono::Duration,
     ) -> Result<offer_date::Model, FeedbackError> {
         let mut query = offer_date::Entity::find_by_id(date_id);
         if lock {
@@ -188,7 +192,7 @@ impl FeedbackDesk {
         if date.starts_at > now {
             return Err(FeedbackError::NotYet);
         }
-        if now > date.ends_at + self.code_valid_for {
+        if now > date.ends_at + self.code_valid_for + grace {
             return Err(FeedbackError::Expired);
         }
         let taken = feedback::Entity::find()
@@ -209,7 +213,27 @@ impl FeedbackDesk {
         code: &str,
         now: DateTime<Utc>,
     ) -> Result<offer_date::Model, FeedbackError> {
-        self.open_code(&self.db, date_id, code, now, false).await
+        self.open_code(
+            &self.db,
+            date_id,
+            code,
+            now,
+            false,
+            chrono::Duration::zero(),
+        )
+        .await
+    }
+
+    /// The same for answers being sent: a form opened shortly before the link closed is still
+    /// taken for [`ANSWERS_GRACE`], so nobody loses what they typed to the clock.
+    pub async fn date_taking_answers(
+        &self,
+        date_id: i32,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<offer_date::Model, FeedbackError> {
+        self.open_code(&self.db, date_id, code, now, false, ANSWERS_GRACE)
+            .await
     }
 
     /// Counting and storing are one step under the date's lock, so forms sent at the same moment
@@ -223,7 +247,8 @@ impl FeedbackDesk {
         client_buckets: &[(String, Limit)],
     ) -> Result<(), FeedbackError> {
         let txn = crate::db::begin_write(&self.db).await?;
-        self.open_code(&txn, date_id, code, now, true).await?;
+        self.open_code(&txn, date_id, code, now, true, ANSWERS_GRACE)
+            .await?;
         // Counted in this transaction, so only forms that are stored count against the client.
         let buckets: Vec<(&str, Limit)> = client_buckets
             .iter()

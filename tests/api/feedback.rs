@@ -349,7 +349,10 @@ on_both_backends!(
         assert_eq!(qr_forms(&app, date_id).await, 4);
         for (status, body) in answers.iter().filter(|(status, _)| *status != 303) {
             assert_eq!(*status, 409);
-            assert!(body.contains("alle Rückmeldungen da"), "{body}");
+            assert!(
+                body.contains("so viele Rückmeldebögen eingegangen"),
+                "{body}"
+            );
         }
         // The form itself says so before anyone fills it in.
         let (status, doc) = app.get_html(&public).await;
@@ -385,13 +388,70 @@ on_both_backends!(
             assert_eq!(res.status(), 303, "form {n}");
         }
         let res = app
-            .post_form(&public, &[("csrf_token", &token), ("bewertung", "4")])
+            .post_form(
+                &public,
+                &[
+                    ("csrf_token", &token),
+                    ("bewertung", "4"),
+                    ("geholfen", "Die Geduld der Kursleiterin"),
+                ],
+            )
             .await;
         assert_eq!(res.status(), 429);
-        assert!(res.text().await.unwrap().contains("Zu viele Rückmeldungen"));
+        let body = res.text().await.unwrap();
+        assert!(body.contains("schon viele Rückmeldebögen"), "{body}");
+        assert!(
+            body.contains("Die Geduld der Kursleiterin"),
+            "the answers stay: {body}"
+        );
         assert_eq!(qr_forms(&app, busy).await, 30);
     }
 );
+
+// Someone opens the form shortly before the link closes and sends it a little after: what they
+// typed is taken for an hour more, and after that it comes back to them instead of vanishing.
+on_both_backends!(answers_typed_while_the_code_closes_are_not_lost, |app| {
+    let (date_id, code) = date_with_code(&app, 14, 5).await;
+    let ends_at = Utc::now() - Duration::days(14) - Duration::minutes(30);
+    let mut changed: offer_date::ActiveModel = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    changed.starts_at = Set(ends_at - Duration::minutes(90));
+    changed.ends_at = Set(ends_at);
+    changed.update(&app.db).await.unwrap();
+    let public = format!("/rueckmeldung/termin/{date_id}/{code}");
+    assert_eq!(app.get(&public).await.status(), 410, "closed for new forms");
+    let token = app.csrf_token("/anmelden").await;
+    let res = app
+        .post_form(&public, &[("csrf_token", &token), ("bewertung", "5")])
+        .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "answers of a form opened before are taken"
+    );
+    assert_eq!(qr_forms(&app, date_id).await, 1);
+
+    let (old, code) = date_with_code(&app, 15, 5).await;
+    let public = format!("/rueckmeldung/termin/{old}/{code}");
+    let res = app
+        .post_form(
+            &public,
+            &[
+                ("csrf_token", &token),
+                ("bewertung", "5"),
+                ("geholfen", "Dass alles zweimal erklärt wurde"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 410);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Dass alles zweimal erklärt wurde"), "{body}");
+    assert_eq!(qr_forms(&app, old).await, 0);
+});
 
 on_both_backends!(paper_forms_wait_until_the_date_has_begun, |app| {
     let date = past_date(&app).await;

@@ -199,10 +199,10 @@ pub async fn code_submit(
 ) -> Result<HttpResponse, WebError> {
     let (date_id, code) = path.into_inner();
     let desk = page.state().feedback_desk();
-    if let Err(e) = desk.date_for_code(date_id, &code, Utc::now()).await {
-        return code_refusal(&page, e);
-    }
     let action = format!("/rueckmeldung/termin/{date_id}/{code}");
+    if let Err(e) = desk.date_taking_answers(date_id, &code, Utc::now()).await {
+        return answers_refused(&page, date_id, &action, &form, e).await;
+    }
     let input = match FeedbackInput::parse(&form) {
         Ok(input) => input,
         Err(errors) => return render_form(&page, date_id, &action, &form, &errors, None).await,
@@ -213,8 +213,29 @@ pub async fn code_submit(
         .await
     {
         Ok(()) => Ok(see_other(THANKS)),
-        Err(e) => code_refusal(&page, e),
+        Err(e) => answers_refused(&page, date_id, &action, &form, e).await,
     }
+}
+
+/// Answers the link no longer takes come back in the form with the reason on top, so whoever
+/// typed them can still copy them (or send them again later when the limit was the cause).
+async fn answers_refused(
+    page: &Page,
+    date_id: i32,
+    action: &str,
+    answers: &[(String, String)],
+    e: FeedbackError,
+) -> Result<HttpResponse, WebError> {
+    let (status, reason) = match e {
+        FeedbackError::Expired => (StatusCode::GONE, "feedback-expired-text"),
+        FeedbackError::Enough => (StatusCode::CONFLICT, "feedback-enough-text"),
+        FeedbackError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "feedback-throttled-text"),
+        other => return Err(web_error(other)),
+    };
+    let errors = FieldErrors::single("bewertung", reason);
+    let mut response = render_form(page, date_id, action, answers, &errors, None).await?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 async fn staff_date(page: &Page, id: i32) -> Result<(), WebError> {
