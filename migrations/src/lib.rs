@@ -31,6 +31,7 @@ mod m20261205_000024_pseudonym_key;
 mod m20261205_000025_catalogue_listing;
 mod m20261205_000026_departed_hours;
 mod m20261205_000027_proposal_import_key;
+mod m20261206_000028_bookings_to_anonymise;
 
 pub struct Migrator;
 
@@ -128,6 +129,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261205_000025_catalogue_listing::Migration),
             in_one_transaction(m20261205_000026_departed_hours::Migration),
             in_one_transaction(m20261205_000027_proposal_import_key::Migration),
+            in_one_transaction(m20261206_000028_bookings_to_anonymise::Migration),
         ]
     }
 }

@@ -317,9 +317,17 @@ impl Desk {
             )
             .and_where(Expr::col((sessions, offer_date::Column::EndsAt)).gte(cutoff))
             .to_owned();
+        // Only dates with bookings still to anonymise (a partial index holds them): the work
+        // follows what is left to do, not every date that ever ended.
+        let with_names = Query::select()
+            .column(booking::Column::DateId)
+            .from(booking::Entity)
+            .and_where(Expr::col(booking::Column::AnonymisedAt).is_null())
+            .to_owned();
         let old_dates: Vec<i32> = offer_date::Entity::find()
             .select_only()
             .column(offer_date::Column::Id)
+            .filter(offer_date::Column::Id.in_subquery(with_names))
             .filter(offer_date::Column::EndsAt.lt(cutoff))
             .filter(Expr::exists(session_still_recent).not())
             .into_tuple()
