@@ -146,6 +146,31 @@ async fn wrong_password_and_unknown_address_get_the_same_answer_and_are_throttle
     assert_eq!(failures, 6);
 }
 
+// How long the answer takes must not tell whether an address has an account: a known one costs a
+// link, a mail and an audit entry, an unknown one nothing. Both answer after the same floor.
+on_both_backends!(
+    a_reset_request_takes_as_long_for_an_unknown_address,
+    |app| {
+        let floor = std::time::Duration::from_millis(250);
+        for address in [DEMO_PASSWORD_ADMIN.0, "niemand@example.org"] {
+            let token = app.csrf_token("/passwort-vergessen").await;
+            let started = std::time::Instant::now();
+            let res = app
+                .post_form(
+                    "/passwort-vergessen",
+                    &[("email", address), ("csrf_token", &token)],
+                )
+                .await;
+            assert_eq!(res.headers()["location"], "/passwort-vergessen/gesendet");
+            assert!(
+                started.elapsed() >= floor,
+                "{address}: {:?}",
+                started.elapsed()
+            );
+        }
+    }
+);
+
 #[tokio::test]
 async fn password_reset_is_single_use_and_revokes_sessions() {
     let app = spawn_app(Backend::Sqlite, Default::default())

@@ -342,6 +342,7 @@ pub async fn forgot(
     page: Page,
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, WebError> {
+    let answer_not_before = tokio::time::Instant::now() + FORGOT_ANSWER_TIME;
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
     let Some(email) = errors.check("email", Email::parse(&form.email)) else {
@@ -357,8 +358,14 @@ pub async fn forgot(
             .await
             .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
     }
+    tokio::time::sleep_until(answer_not_before).await;
     Ok(see_other("/passwort-vergessen/gesendet"))
 }
+
+/// Every answer to a reset request takes this long: a known address costs a link, a mail and an
+/// audit entry, an unknown one nothing, and without the wait the difference would tell which
+/// addresses have an account. Well above that work's few milliseconds, and short for a person.
+const FORGOT_ANSWER_TIME: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub async fn forgot_sent(page: Page) -> Result<HttpResponse, WebError> {
     page.message(
