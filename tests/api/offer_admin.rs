@@ -1832,6 +1832,84 @@ on_both_backends!(reminders_go_out_once_to_confirmed_people, |app| {
     assert_eq!(mails_with_subject(&app, &subject).await.len(), 2);
 });
 
+// Reminders go out date by date, earliest first: a date whose reminders keep failing (here its
+// reminder rows are refused) must not hold back the dates after it.
+on_both_backends!(a_date_whose_reminders_fail_holds_back_no_other, |app| {
+    use sea_orm::ConnectionTrait;
+    let course = new_course(&app, OWN_ORG).await;
+    let failing = add_date(&app, course.offer_id, in_hours(20), 8, |_| {}).await;
+    let later = add_date(&app, course.offer_id, in_hours(22), 8, |_| {}).await;
+    let stuck = book(
+        &app,
+        failing.id,
+        ("Anna", "anna@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    book(
+        &app,
+        later.id,
+        ("Bernd", "bernd@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let (refuse, allow) = if postgres {
+        (
+            format!(
+                "CREATE FUNCTION refuse_reminder() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.booking_id = {} THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ \
+                 LANGUAGE plpgsql; CREATE TRIGGER refuse_reminder BEFORE INSERT ON booking_reminders \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_reminder();",
+                stuck.booking_id
+            ),
+            "DROP TRIGGER refuse_reminder ON booking_reminders; DROP FUNCTION refuse_reminder();"
+                .to_owned(),
+        )
+    } else {
+        (
+            format!(
+                "CREATE TRIGGER refuse_reminder BEFORE INSERT ON booking_reminders \
+                 WHEN NEW.booking_id = {} BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                stuck.booking_id
+            ),
+            "DROP TRIGGER refuse_reminder;".to_owned(),
+        )
+    };
+    app.db.execute_unprepared(&refuse).await.unwrap();
+    let reminded = |to: &'static str| {
+        let app = &app;
+        async move {
+            outbox::Entity::find()
+                .filter(outbox::Column::Recipient.eq(to))
+                .all(&app.db)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|m| m.subject.starts_with("Erinnerung"))
+                .count()
+        }
+    };
+    app.desk()
+        .send_reminders(Duration::hours(48), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(reminded("bernd@example.de").await, 1);
+    assert_eq!(reminded("anna@example.de").await, 0);
+    app.db.execute_unprepared(&allow).await.unwrap();
+    app.desk()
+        .send_reminders(Duration::hours(48), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        reminded("anna@example.de").await,
+        1,
+        "the next run catches up"
+    );
+});
+
 // A cancellation still in flight when the job reads the due dates: the job claims the decision
 // only after it, and must judge by the count the cancellation left.
 on_both_backends!(

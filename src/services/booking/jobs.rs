@@ -64,6 +64,47 @@ async fn claim_reminder(
     })
 }
 
+/// The items of one job run (a date each): an item that fails is logged and left for the next run,
+/// so one that keeps failing does not hold back the others. The run is an error only when items
+/// failed and none succeeded (the database is gone, say), so the scheduler reports that too.
+pub(super) struct JobRun {
+    job: &'static str,
+    done: usize,
+    succeeded: bool,
+    first_failure: Option<BookingError>,
+}
+
+impl JobRun {
+    pub(super) fn new(job: &'static str) -> Self {
+        Self {
+            job,
+            done: 0,
+            succeeded: false,
+            first_failure: None,
+        }
+    }
+
+    pub(super) fn add(&mut self, date_id: i32, result: Result<usize, BookingError>) {
+        match result {
+            Ok(done) => {
+                self.done += done;
+                self.succeeded = true;
+            }
+            Err(error) => {
+                tracing::warn!(date_id, job = self.job, %error, "left for the next run");
+                self.first_failure.get_or_insert(error);
+            }
+        }
+    }
+
+    pub(super) fn finish(self) -> Result<usize, BookingError> {
+        match self.first_failure {
+            Some(error) if !self.succeeded => Err(error),
+            _ => Ok(self.done),
+        }
+    }
+}
+
 impl Desk {
     /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them).
     pub async fn cancel_date(
@@ -194,52 +235,64 @@ impl Desk {
             .with_timezone(&chrono_tz::Europe::Berlin)
             .date_naive()
             .to_string();
-        let mut sent = 0;
+        let mut run = JobRun::new("reminders");
         for date in due {
-            let txn = begin_write(&self.db).await?;
-            let people = booking::Entity::find()
-                .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
-                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
-                .order_by_asc(booking::Column::Id)
-                .all(&txn)
-                .await?;
-            let mut waiting = false;
-            for person in &people {
-                match claim_reminder(&txn, person.id, &date, &today, now).await? {
-                    Reminder::Claimed => {
-                        match date.series_lead_id {
-                            Some(_) => {
-                                self.notify_session(
-                                    &txn,
-                                    BookingMail::SessionReminder,
-                                    person,
-                                    date.id,
-                                    now,
-                                    false,
-                                )
-                                .await?
-                            }
-                            None => {
-                                self.notify(&txn, BookingMail::Reminder, person, now, false)
-                                    .await?
-                            }
-                        }
-                        sent += 1;
-                    }
-                    Reminder::AlreadySent => {}
-                    Reminder::NotToday => waiting = true,
-                }
-            }
-            if !waiting {
-                offer_date::Entity::update_many()
-                    .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
-                    .filter(offer_date::Column::Id.eq(date.id))
-                    .filter(offer_date::Column::ReminderSentAt.is_null())
-                    .exec(&txn)
-                    .await?;
-            }
-            txn.commit().await?;
+            run.add(date.id, self.remind_date(&date, &today, now).await);
         }
+        run.finish()
+    }
+
+    /// The reminders of one date, in a transaction of its own.
+    async fn remind_date(
+        &self,
+        date: &offer_date::Model,
+        today: &str,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let mut sent = 0;
+        let txn = begin_write(&self.db).await?;
+        let people = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
+            .order_by_asc(booking::Column::Id)
+            .all(&txn)
+            .await?;
+        let mut waiting = false;
+        for person in &people {
+            match claim_reminder(&txn, person.id, date, today, now).await? {
+                Reminder::Claimed => {
+                    match date.series_lead_id {
+                        Some(_) => {
+                            self.notify_session(
+                                &txn,
+                                BookingMail::SessionReminder,
+                                person,
+                                date.id,
+                                now,
+                                false,
+                            )
+                            .await?
+                        }
+                        None => {
+                            self.notify(&txn, BookingMail::Reminder, person, now, false)
+                                .await?
+                        }
+                    }
+                    sent += 1;
+                }
+                Reminder::AlreadySent => {}
+                Reminder::NotToday => waiting = true,
+            }
+        }
+        if !waiting {
+            offer_date::Entity::update_many()
+                .col_expr(offer_date::Column::ReminderSentAt, Expr::value(now))
+                .filter(offer_date::Column::Id.eq(date.id))
+                .filter(offer_date::Column::ReminderSentAt.is_null())
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
         Ok(sent)
     }
 
@@ -252,48 +305,59 @@ impl Desk {
             .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
             .all(&self.db)
             .await?;
-        let mut raised = 0;
+        let mut run = JobRun::new("decision tasks");
         for date in due {
-            let txn = begin_write(&self.db).await?;
-            let claimed = offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::DecidedAt, Expr::value(now))
-                .filter(offer_date::Column::Id.eq(date.id))
-                .filter(offer_date::Column::DecidedAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            // The count is read again after the claim: the list above was read before, and a
-            // cancellation committed meanwhile (the claim waited for its row lock) would otherwise
-            // let the date pass with a stale count and never be looked at again.
-            let booked_now = if claimed {
-                offer_date::Entity::find_by_id(date.id)
-                    .one(&txn)
-                    .await?
-                    .map_or(date.booked_places, |d| d.booked_places)
-            } else {
-                date.booked_places
-            };
-            if claimed && booked_now < date.min_participants {
-                let offer = offer::Entity::find_by_id(date.offer_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or(BookingError::DateNotFound)?;
-                staff_task::ActiveModel {
-                    organisation_id: Set(offer.organisation_id),
-                    date_id: Set(Some(date.id)),
-                    booking_id: Set(None),
-                    kind: Set("decide-minimum".into()),
-                    created_at: Set(now),
-                    done_at: Set(None),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                raised += 1;
-            }
-            txn.commit().await?;
+            run.add(date.id, self.decide_date(&date, now).await);
         }
+        run.finish()
+    }
+
+    /// Claims one date's decision and raises its task when it is below its minimum.
+    async fn decide_date(
+        &self,
+        date: &offer_date::Model,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let mut raised = 0;
+        let txn = begin_write(&self.db).await?;
+        let claimed = offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::DecidedAt, Expr::value(now))
+            .filter(offer_date::Column::Id.eq(date.id))
+            .filter(offer_date::Column::DecidedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        // The count is read again after the claim: the due list was read before, and a
+        // cancellation committed meanwhile (the claim waited for its row lock) would otherwise
+        // let the date pass with a stale count and never be looked at again.
+        let booked_now = if claimed {
+            offer_date::Entity::find_by_id(date.id)
+                .one(&txn)
+                .await?
+                .map_or(date.booked_places, |d| d.booked_places)
+        } else {
+            date.booked_places
+        };
+        if claimed && booked_now < date.min_participants {
+            let offer = offer::Entity::find_by_id(date.offer_id)
+                .one(&txn)
+                .await?
+                .ok_or(BookingError::DateNotFound)?;
+            staff_task::ActiveModel {
+                organisation_id: Set(offer.organisation_id),
+                date_id: Set(Some(date.id)),
+                booking_id: Set(None),
+                kind: Set("decide-minimum".into()),
+                created_at: Set(now),
+                done_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            raised = 1;
+        }
+        txn.commit().await?;
         Ok(raised)
     }
 

@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use super::{
-    BookingError, Desk, bookable_limit, by_token, change_from, lock_and_reread, lock_date,
-    set_booked, waiting_count, without_offer,
+    BookingError, Desk, bookable_limit, by_token, change_from, jobs::JobRun, lock_and_reread,
+    lock_date, set_booked, waiting_count, without_offer,
 };
 use crate::{
     db::{
@@ -218,35 +218,23 @@ impl Desk {
         self.fill_each(dates, now, "expired offers").await
     }
 
-    /// Fills each date's places from its waiting list in a transaction of its own; a date that
-    /// fails (a lock timeout, a mail that cannot be composed) is logged and left for the next run
-    /// instead of stopping the others.
+    /// Fills each date's places from its waiting list, each in a transaction of its own.
     async fn fill_each(
         &self,
         dates: Vec<i32>,
         now: DateTime<Utc>,
         job: &'static str,
     ) -> Result<usize, BookingError> {
-        let mut promoted = 0;
-        let mut first_failure = None;
+        let mut run = JobRun::new(job);
         for date_id in dates {
             let filled = async {
                 let txn = begin_write(&self.db).await?;
                 let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
                 txn.commit().await?;
-                Ok::<_, BookingError>(promoted)
+                Ok(promoted)
             };
-            match filled.await {
-                Ok(n) => promoted += n,
-                Err(error) => {
-                    tracing::warn!(date_id, job, %error, "waiting list not filled; next run tries again");
-                    first_failure.get_or_insert(error);
-                }
-            }
+            run.add(date_id, filled.await);
         }
-        match first_failure {
-            Some(error) if promoted == 0 => Err(error),
-            _ => Ok(promoted),
-        }
+        run.finish()
     }
 }
