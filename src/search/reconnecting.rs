@@ -233,7 +233,11 @@ impl ProposalIndex for ReconnectingMeilisearch {
                     tracing::info!(%problem, "meilisearch reachable again");
                 }
                 drop(health);
-                Ok(self.needs_rebuild.swap(false, Ordering::SeqCst))
+                // A repair that has not been swapped in yet (its rebuild failed, or could not even
+                // start) is due again in every round until one succeeds: the live index is empty or
+                // partial, and searches use the database until then.
+                let needed = self.needs_rebuild.swap(false, Ordering::SeqCst);
+                Ok(needed || self.repairing.load(Ordering::SeqCst))
             }
             Err(e) => {
                 let mut health = self.health();
@@ -282,14 +286,24 @@ impl ProposalIndex for ReconnectingMeilisearch {
     }
 
     async fn begin_rebuild(&self) -> Result<Option<Rebuild>, SearchError> {
-        self.prepared().await?;
+        if let Err(e) = self.prepared().await {
+            self.rebuild_again_if_repairing();
+            return Err(e);
+        }
         let name = format!(
             "{}_rebuild_{}",
             self.index.uid(),
             chrono::Utc::now().timestamp_millis()
         );
         let staging = self.index.sibling(&name);
-        within(PREPARE_TIMEOUT, staging.prepare()).await?;
+        if let Err(e) = within(PREPARE_TIMEOUT, staging.prepare()).await {
+            self.rebuild_again_if_repairing();
+            // It may have been created before its settings failed.
+            if let Err(error) = within(WRITE_TIMEOUT, staging.delete_index()).await {
+                tracing::warn!(%error, index = %name, "search index for a rebuild that could not start could not be deleted");
+            }
+            return Err(e);
+        }
         Ok(Some(Rebuild {
             target: Arc::new(staging),
             name,
