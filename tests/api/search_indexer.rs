@@ -9,7 +9,10 @@ use sea_orm::{
 use teilhabe::{
     db::entities::{proposal, search_outbox},
     domain::proposal::ProposalStatus,
-    search::{SharedIndex, embedded::EmbeddedIndex, indexer},
+    search::{
+        ProposalDocument, ProposalIndex, SearchError, SearchQuery, SearchResults, SharedIndex,
+        embedded::EmbeddedIndex, indexer,
+    },
 };
 
 use crate::helpers::{Backend, Options, TestApp, spawn_app};
@@ -113,4 +116,93 @@ async fn a_rebuild_leaves_the_queue_for_the_next_drain_on_postgres() {
         return;
     };
     a_rebuild_leaves_the_queue_for_the_next_drain(app).await;
+}
+
+/// An index that refuses every batch holding one proposal (as Meilisearch refuses a document it
+/// cannot store), and records what it applied.
+struct RefusingOne {
+    refused: i64,
+    applied: std::sync::Mutex<Vec<i64>>,
+}
+
+#[async_trait::async_trait]
+impl ProposalIndex for RefusingOne {
+    fn backend(&self) -> &'static str {
+        "refusing"
+    }
+
+    async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        if documents.iter().any(|d| d.id == self.refused) {
+            return Err(SearchError::Index(format!(
+                "document {} refused",
+                self.refused
+            )));
+        }
+        let mut applied = self.applied.lock().unwrap();
+        applied.extend(documents.iter().map(|d| d.id));
+        Ok(())
+    }
+
+    async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
+        self.applied.lock().unwrap().extend(ids);
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
+    async fn search(&self, _query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        Ok(SearchResults::default())
+    }
+}
+
+/// One proposal the index keeps refusing neither holds back the rows queued after it (all of them,
+/// not only those in its batch) nor is retried every round: it waits out its own growing pause.
+async fn a_refused_proposal_does_not_hold_back_the_others(app: TestApp) {
+    let refused = queued_proposal(&app).await;
+    // 300 more rows, most for proposals that do not exist (removals), behind the refused one.
+    let others: Vec<i64> = (1..=300).map(|n| 1_000_000 + n).collect();
+    for id in &others {
+        indexer::enqueue(&app.db, *id).await.unwrap();
+    }
+    let fake = Arc::new(RefusingOne {
+        refused,
+        applied: Default::default(),
+    });
+    let index: SharedIndex = fake.clone();
+    let mut failing = false;
+    for _ in 0..3 {
+        let _ = indexer::round(&app.db, &index, &mut failing).await;
+    }
+    let applied = fake.applied.lock().unwrap().clone();
+    assert!(
+        others.iter().all(|id| applied.contains(id)),
+        "every other row reached the index"
+    );
+    // The demo data may have queued the refused proposal too: its rows wait together.
+    let left = search_outbox::Entity::find().all(&app.db).await.unwrap();
+    assert!(!left.is_empty());
+    for row in left {
+        assert_eq!(row.proposal_id, refused, "only the refused proposal waits");
+        assert_eq!(
+            row.attempts, 1,
+            "tried once, then it waits out its pause instead of being retried every round"
+        );
+        assert!(row.next_attempt_at > chrono::Utc::now());
+    }
+}
+
+#[tokio::test]
+async fn a_refused_proposal_does_not_hold_back_the_others_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    a_refused_proposal_does_not_hold_back_the_others(app).await;
+}
+
+#[tokio::test]
+async fn a_refused_proposal_does_not_hold_back_the_others_on_postgres() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    a_refused_proposal_does_not_hold_back_the_others(app).await;
 }
