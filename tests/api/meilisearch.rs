@@ -741,3 +741,65 @@ mod a_repair_that_could_not_start_is_tried_again {
         run(Backend::Postgres).await;
     }
 }
+
+/// A rebuild cut short (a restart, the server gone) leaves its staging index, a full copy of the
+/// index, on the server. The writer deletes such leftovers in its round, but not a staging index
+/// whose rebuild began a moment ago and may still be running in another process.
+mod staging_indexes_left_behind_are_deleted {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(meili) = Meili::from_env("leftovers") else {
+            return;
+        };
+        // The app's own indexer reaches no server, so the rounds below are the only writers.
+        let env = vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())];
+        let Some(app) = spawn(backend, env).await else {
+            return;
+        };
+        let stale = format!("{}_rebuild_1", meili.uid);
+        let recent = format!(
+            "{}_rebuild_{}",
+            meili.uid,
+            chrono::Utc::now().timestamp_millis()
+        );
+        for name in [&stale, &recent] {
+            MeilisearchIndex::connect(&meili.url, meili.key.as_deref(), name)
+                .await
+                .unwrap();
+        }
+        let index = meili.index();
+        let mut names = meili.index_names().await;
+        for _ in 0..3 {
+            let _ = indexer::round(&app.db, &index, &mut false).await;
+            names = meili.index_names().await;
+            if !names.contains(&stale) {
+                break;
+            }
+        }
+        assert!(
+            !names.contains(&stale),
+            "the leftover is deleted: {names:?}"
+        );
+        assert!(
+            names.contains(&recent),
+            "a rebuild begun a moment ago may still be running: {names:?}"
+        );
+        MeilisearchIndex::new(&meili.url, meili.key.as_deref(), &recent)
+            .unwrap()
+            .delete_index()
+            .await
+            .unwrap();
+        meili.delete().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}
