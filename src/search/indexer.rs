@@ -124,10 +124,13 @@ pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize
     drained
 }
 
-/// Whether an error says the index could not be reached (or its requests timed out), as opposed to
-/// refusing what it was given: after an outage the whole queue is retried at once.
+/// Whether an error says the index could not be reached (or its requests timed out) or was lost,
+/// as opposed to refusing what it was given: once it is back, the whole queue is retried at once.
 fn is_outage(error: &IndexerError) -> bool {
-    matches!(error, IndexerError::Search(SearchError::Unavailable(_)))
+    matches!(
+        error,
+        IndexerError::Search(SearchError::Unavailable(_) | SearchError::Lost(_))
+    )
 }
 
 /// What [`apply_isolating`] achieved.
