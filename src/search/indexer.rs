@@ -143,8 +143,14 @@ struct Applied {
     error: Option<IndexerError>,
 }
 
+/// More proposals refused in one batch than this is not a bad document or two but an index that
+/// refuses every write (a full disk, a broken setting): the whole batch then waits, instead of
+/// hundreds of writes singling out every proposal.
+const MAX_REFUSED: usize = 10;
+
 /// [`apply`], halving a batch the index refuses until the proposals it refuses are found. An
-/// outage (or a database error) ends it at once with that error: then nothing can be told apart.
+/// outage (or a database error), or more than `MAX_REFUSED` refused proposals, end it at once with
+/// that error: then nothing can be told apart.
 async fn apply_isolating(
     db: &DatabaseConnection,
     index: &SharedIndex,
@@ -160,6 +166,8 @@ async fn apply_isolating(
                     let (first, second) = ids.split_at(ids.len() / 2);
                     parts.push(second.to_vec());
                     parts.push(first.to_vec());
+                } else if applied.refused.len() >= MAX_REFUSED {
+                    return Err(error);
                 } else {
                     applied.refused.extend(ids);
                     applied.error.get_or_insert(error);

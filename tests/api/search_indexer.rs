@@ -121,8 +121,10 @@ async fn a_rebuild_leaves_the_queue_for_the_next_drain_on_postgres() {
 /// An index that refuses every batch holding one proposal (as Meilisearch refuses a document it
 /// cannot store), and records what it applied.
 struct RefusingOne {
-    refused: i64,
+    /// `None`: every write is refused.
+    refused: Option<i64>,
     applied: std::sync::Mutex<Vec<i64>>,
+    writes: std::sync::atomic::AtomicUsize,
 }
 
 #[async_trait::async_trait]
@@ -132,10 +134,15 @@ impl ProposalIndex for RefusingOne {
     }
 
     async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
-        if documents.iter().any(|d| d.id == self.refused) {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(refused) = documents
+            .iter()
+            .find(|d| self.refused.is_none_or(|id| id == d.id))
+        {
             return Err(SearchError::Index(format!(
                 "document {} refused",
-                self.refused
+                refused.id
             )));
         }
         let mut applied = self.applied.lock().unwrap();
@@ -144,6 +151,11 @@ impl ProposalIndex for RefusingOne {
     }
 
     async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.refused.is_none() {
+            return Err(SearchError::Index("removal refused".into()));
+        }
         self.applied.lock().unwrap().extend(ids);
         Ok(())
     }
@@ -167,8 +179,9 @@ async fn a_refused_proposal_does_not_hold_back_the_others(app: TestApp) {
         indexer::enqueue(&app.db, *id).await.unwrap();
     }
     let fake = Arc::new(RefusingOne {
-        refused,
+        refused: Some(refused),
         applied: Default::default(),
+        writes: Default::default(),
     });
     let index: SharedIndex = fake.clone();
     let mut failing = false;
@@ -205,4 +218,40 @@ async fn a_refused_proposal_does_not_hold_back_the_others_on_postgres() {
         return;
     };
     a_refused_proposal_does_not_hold_back_the_others(app).await;
+}
+
+/// An index that refuses every write (a full disk) is not asked about every proposal one by one:
+/// the drain gives up after a few, and the rows wait out their pause.
+async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal(app: TestApp) {
+    for n in 1..=300 {
+        indexer::enqueue(&app.db, 1_000_000 + n).await.unwrap();
+    }
+    let fake = Arc::new(RefusingOne {
+        refused: None,
+        applied: Default::default(),
+        writes: Default::default(),
+    });
+    let index: SharedIndex = fake.clone();
+    let mut failing = false;
+    assert!(indexer::round(&app.db, &index, &mut failing).await.is_err());
+    let writes = fake.writes.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(writes < 60, "{writes} writes for one round");
+    assert!(!failing, "a refusal is no outage");
+    let waiting = search_outbox::Entity::find()
+        .filter(search_outbox::Column::ProposalId.gt(1_000_000))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 300);
+    assert!(
+        waiting
+            .iter()
+            .all(|r| r.attempts == 0 || r.next_attempt_at > chrono::Utc::now())
+    );
+}
+
+#[tokio::test]
+async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    an_index_refusing_everything_is_not_asked_proposal_by_proposal(app).await;
 }
