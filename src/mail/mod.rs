@@ -290,6 +290,7 @@ impl Sender {
                 Ok(message) => self.transport.send(message, &row.message_id).await,
                 Err(e) => Err(e),
             };
+            let sent = outcome.is_ok();
             let mut update: outbox::ActiveModel = row.clone().into();
             update.attempts = Set(row.attempts + 1);
             match outcome {
@@ -316,15 +317,20 @@ impl Sender {
                     }
                 }
             }
-            // By id, not by the whole row: a mail deleted meanwhile (account deletion, the retention
-            // clean-up) is simply gone, and the rest of the batch goes on. A mail that staff gave a
-            // corrected address meanwhile is due again for that address: this outcome was the old one's.
-            let written = outbox::Entity::update_many()
-                .set(update)
-                .filter(outbox::Column::Id.eq(row.id))
-                .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
-                .exec(db)
-                .await?;
+            // A mail deleted meanwhile is simply gone, and the rest of the batch goes on.
+            let written = match write_outcome(db, &row, update).await {
+                Ok(written) => written,
+                Err(error) => {
+                    if sent {
+                        tracing::error!(
+                            mail_id = row.id,
+                            %error,
+                            "mail sent but not marked as sent; it goes out again when its claim runs out"
+                        );
+                    }
+                    return Err(error);
+                }
+            };
             if written.rows_affected == 0 {
                 tracing::info!(
                     mail_id = row.id,
@@ -333,6 +339,41 @@ impl Sender {
             }
         }
         Ok(report)
+    }
+}
+
+/// Attempts at writing a delivery's outcome, and the pause before the first retry (doubled after
+/// each): a mail the server accepted goes out again if it cannot be marked as sent, so a passing
+/// database fault (a failover, a full pool, a busy SQLite file) is waited out for a few seconds.
+const OUTCOME_WRITES: u32 = 5;
+const OUTCOME_RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+/// Writes a delivery's outcome: by id, not by the whole row, so a mail deleted meanwhile (account
+/// deletion, the retention clean-up) is simply gone, and a mail that staff gave a corrected address
+/// meanwhile is due again for that address (this outcome was the old one's).
+async fn write_outcome(
+    db: &DatabaseConnection,
+    row: &outbox::Model,
+    update: outbox::ActiveModel,
+) -> Result<sea_orm::UpdateResult, DbErr> {
+    let mut pause = OUTCOME_RETRY_PAUSE;
+    let mut attempt = 1;
+    loop {
+        let written = outbox::Entity::update_many()
+            .set(update.clone())
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
+            .exec(db)
+            .await;
+        match written {
+            Err(error) if attempt < OUTCOME_WRITES => {
+                tracing::warn!(mail_id = row.id, attempt, %error, "delivery outcome not written; trying again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            written => return written,
+        }
     }
 }
 

@@ -114,13 +114,100 @@ async fn apply(
 
 /// Applies every due outbox row; returns how many proposals it made searchable (added or
 /// refreshed; several rows for one proposal count once per round, removals not at all). Rows
-/// that fail are retried later with a growing pause. Waits while another instance writes to the
-/// index.
+/// that fail are retried later with a growing pause. A proposal the index refuses (not an outage)
+/// is singled out, so it waits for its own retry while the other rows still go through; the drain
+/// then ends with the first such error. Waits while another instance writes to the index.
 pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
     let writer = InstanceLock::acquire(db, INDEX_WRITER_LOCK).await?;
     let drained = drain_as_writer(db, index).await;
     writer.release().await?;
     drained
+}
+
+/// Whether an error says the index could not be reached (or its requests timed out) or was lost,
+/// as opposed to refusing what it was given: once it is back, the whole queue is retried at once.
+fn is_outage(error: &IndexerError) -> bool {
+    matches!(
+        error,
+        IndexerError::Search(SearchError::Unavailable(_) | SearchError::Lost(_))
+    )
+}
+
+/// What [`apply_isolating`] achieved.
+#[derive(Default)]
+struct Applied {
+    searchable: usize,
+    /// Proposals the index refused, each on its own.
+    refused: Vec<i64>,
+    /// Why the first of them was refused.
+    error: Option<IndexerError>,
+}
+
+/// More proposals refused in one batch than this is not a bad document or two but an index that
+/// refuses every write (a full disk, a broken setting): the whole batch then waits, instead of
+/// hundreds of writes singling out every proposal.
+const MAX_REFUSED: usize = 10;
+
+/// [`apply`], halving a batch the index refuses until the proposals it refuses are found. An
+/// outage (or a database error), or more than `MAX_REFUSED` refused proposals, end it at once with
+/// that error: then nothing can be told apart.
+async fn apply_isolating(
+    db: &DatabaseConnection,
+    index: &SharedIndex,
+    ids: Vec<i64>,
+) -> Result<Applied, IndexerError> {
+    let mut applied = Applied::default();
+    let mut parts = vec![ids];
+    while let Some(ids) = parts.pop() {
+        match apply(db, index, ids.clone()).await {
+            Ok(searchable) => applied.searchable += searchable,
+            Err(error @ IndexerError::Search(SearchError::Index(_))) => {
+                if ids.len() > 1 {
+                    let (first, second) = ids.split_at(ids.len() / 2);
+                    parts.push(second.to_vec());
+                    parts.push(first.to_vec());
+                } else if applied.refused.len() >= MAX_REFUSED {
+                    return Err(error);
+                } else {
+                    applied.refused.extend(ids);
+                    applied.error.get_or_insert(error);
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(applied)
+}
+
+/// The pause before the next attempt of a row that failed `attempts` times.
+fn retry_pause(attempts: i32) -> chrono::Duration {
+    chrono::Duration::seconds(Ord::min(
+        5_i64 << Ord::min(attempts, 6),
+        MAX_BACKOFF_SECONDS,
+    ))
+}
+
+/// Gives the rows another attempt after their pause, and frees them for any instance.
+async fn postpone(
+    db: &DatabaseConnection,
+    row_ids: Vec<i64>,
+    attempts: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DbErr> {
+    search_outbox::Entity::update_many()
+        .col_expr(search_outbox::Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            search_outbox::Column::NextAttemptAt,
+            Expr::value(now + retry_pause(attempts)),
+        )
+        .col_expr(
+            search_outbox::Column::ClaimedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(search_outbox::Column::Id.is_in(row_ids))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// [`drain`] by the instance that holds the writer's lock.
@@ -129,6 +216,7 @@ async fn drain_as_writer(
     index: &SharedIndex,
 ) -> Result<usize, IndexerError> {
     let mut refreshed = 0;
+    let mut refusal = None;
     loop {
         let now = Utc::now();
         let due = search_outbox::Entity::find()
@@ -143,7 +231,7 @@ async fn drain_as_writer(
             .all(db)
             .await?;
         if due.is_empty() {
-            return Ok(refreshed);
+            break;
         }
         // Claim with a conditional update, so a second instance skips rows this one works on.
         let mut claimed = Vec::new();
@@ -166,39 +254,44 @@ async fn drain_as_writer(
             }
         }
         if claimed.is_empty() {
-            return Ok(refreshed);
+            break;
         }
-        let row_ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
         let mut proposal_ids: Vec<i64> = claimed.iter().map(|r| r.proposal_id).collect();
         proposal_ids.sort_unstable();
         proposal_ids.dedup();
-        match apply(db, index, proposal_ids.clone()).await {
-            Ok(searchable) => {
+        match apply_isolating(db, index, proposal_ids).await {
+            Ok(applied) => {
+                let (refused, done): (Vec<_>, Vec<_>) = claimed
+                    .iter()
+                    .partition(|r| applied.refused.contains(&r.proposal_id));
                 search_outbox::Entity::delete_many()
-                    .filter(search_outbox::Column::Id.is_in(row_ids))
+                    .filter(search_outbox::Column::Id.is_in(done.iter().map(|r| r.id)))
                     .exec(db)
                     .await?;
-                refreshed += searchable;
+                refreshed += applied.searchable;
+                for row in refused {
+                    postpone(db, vec![row.id], row.attempts + 1, now).await?;
+                }
+                if let Some(error) = applied.error {
+                    tracing::warn!(
+                        %error,
+                        proposals = ?applied.refused,
+                        backend = index.backend(),
+                        "the search index refused these proposals; they wait for a retry"
+                    );
+                    refusal.get_or_insert(error);
+                }
             }
             Err(error) => {
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
-                let pause = Ord::min(5_i64 << Ord::min(attempts, 6), MAX_BACKOFF_SECONDS);
-                search_outbox::Entity::update_many()
-                    .col_expr(search_outbox::Column::Attempts, Expr::value(attempts))
-                    .col_expr(
-                        search_outbox::Column::NextAttemptAt,
-                        Expr::value(now + chrono::Duration::seconds(pause)),
-                    )
-                    .col_expr(
-                        search_outbox::Column::ClaimedUntil,
-                        Expr::value(Option::<chrono::DateTime<Utc>>::None),
-                    )
-                    .filter(search_outbox::Column::Id.is_in(row_ids))
-                    .exec(db)
-                    .await?;
+                postpone(db, claimed.iter().map(|r| r.id).collect(), attempts, now).await?;
                 return Err(error);
             }
         }
+    }
+    match refusal {
+        Some(error) => Err(error),
+        None => Ok(refreshed),
     }
 }
 
@@ -220,9 +313,11 @@ pub async fn retry_now(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 }
 
 /// One round of the worker: checks the index (rebuilding it when it was lost), then applies the
-/// waiting updates. `failing` carries whether the previous round failed. While another instance
-/// writes to the index, this one leaves the round to it: that instance applies the queue (and
-/// rebuilds) for every instance, and a lost index found by both is rebuilt once.
+/// waiting updates. `failing` carries whether an earlier round found the index unreachable (an
+/// outage, not a refused proposal), so the first round that reaches it makes every waiting row
+/// due. While another instance writes to the index, this one leaves the round to it: that
+/// instance applies the queue (and rebuilds) for every instance, and a lost index found by both is
+/// rebuilt once.
 pub async fn round(
     db: &DatabaseConnection,
     index: &SharedIndex,
@@ -249,6 +344,7 @@ async fn round_as_writer(
             return Err(error.into());
         }
     };
+    // Only after an outage: rows the index refused keep their growing pause.
     if *failing {
         let due = retry_now(db).await?;
         tracing::info!(
@@ -272,18 +368,16 @@ async fn round_as_writer(
             }
             Err(error) => {
                 tracing::error!(%error, backend = index.backend(), "search index could not be rebuilt");
-                *failing = true;
+                *failing |= is_outage(&error);
                 return Err(error);
             }
         }
     }
-    match drain_as_writer(db, index).await {
-        Ok(n) => Ok(n),
-        Err(error) => {
-            *failing = true;
-            Err(error)
-        }
+    let drained = drain_as_writer(db, index).await;
+    if let Err(error) = &drained {
+        *failing |= is_outage(error);
     }
+    drained
 }
 
 /// Compares the index's documents with the published proposals while nothing is queued; a

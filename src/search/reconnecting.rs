@@ -31,6 +31,12 @@ const PREPARE_TIMEOUT: Duration = Duration::from_secs(660);
 const BREAKER_THRESHOLD: u32 = 3;
 /// Pause between probe searches while the breaker is open.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// How often the writer looks for staging indexes that rebuilds left behind.
+const LEFTOVERS_EVERY: Duration = Duration::from_secs(600);
+/// A staging index is left over once its rebuild began this long ago. The writer's lock keeps
+/// other instances' rebuilds out while it looks, but on SQLite a `teilhabe reindex` in another
+/// process does not share that lock, and a rebuild of many proposals takes minutes.
+const LEFTOVER_AFTER: Duration = Duration::from_secs(3600);
 
 /// Bounds a call, so a server that accepts connections but never answers cannot hold a request.
 async fn within<T>(
@@ -74,6 +80,8 @@ pub struct ReconnectingMeilisearch {
     health: Mutex<Health>,
     /// Wakes the indexer when a search finds the index lost, so the repair starts at once.
     wake: Option<IndexWake>,
+    /// When `remove_leftovers` last looked.
+    leftovers_checked: Mutex<Option<std::time::Instant>>,
 }
 
 impl ReconnectingMeilisearch {
@@ -92,6 +100,7 @@ impl ReconnectingMeilisearch {
             breaker: Arc::default(),
             health: Mutex::default(),
             wake,
+            leftovers_checked: Mutex::default(),
         })
     }
 
@@ -135,6 +144,45 @@ impl ReconnectingMeilisearch {
     fn rebuild_again_if_repairing(&self) {
         if self.repairing.load(Ordering::SeqCst) {
             self.needs_rebuild.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Deletes the staging indexes that rebuilds cut short (a restart, a lost server) left behind,
+    /// each a full copy of the index; at most every `LEFTOVERS_EVERY`. Problems are only logged.
+    async fn remove_leftovers(&self) {
+        {
+            let mut checked = self
+                .leftovers_checked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if checked.is_some_and(|at| at.elapsed() < LEFTOVERS_EVERY) {
+                return;
+            }
+            *checked = Some(std::time::Instant::now());
+        }
+        let before = chrono::Utc::now()
+            - chrono::Duration::from_std(LEFTOVER_AFTER).unwrap_or(chrono::Duration::hours(1));
+        let names = match within(
+            WRITE_TIMEOUT,
+            self.index.rebuilds_begun_before(before.timestamp_millis()),
+        )
+        .await
+        {
+            Ok(names) => names,
+            Err(error) => {
+                tracing::warn!(%error, index = self.index.uid(), "could not look for search indexes that rebuilds left behind");
+                return;
+            }
+        };
+        for name in names {
+            match within(WRITE_TIMEOUT, self.index.sibling(&name).delete_index()).await {
+                Ok(()) => {
+                    tracing::info!(index = %name, "deleted a search index that a rebuild cut short left behind")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, index = %name, "search index that a rebuild left behind could not be deleted")
+                }
+            }
         }
     }
 
@@ -228,12 +276,18 @@ impl ProposalIndex for ReconnectingMeilisearch {
     async fn maintain(&self) -> Result<bool, SearchError> {
         match self.prepare().await {
             Ok(()) => {
-                let mut health = self.health();
-                if let Some(problem) = health.unreachable.take() {
+                let problem = self.health().unreachable.take();
+                if let Some(problem) = problem {
                     tracing::info!(%problem, "meilisearch reachable again");
                 }
-                drop(health);
-                Ok(self.needs_rebuild.swap(false, Ordering::SeqCst))
+                // Only the indexer calls this, in its round, holding the writer's lock: no rebuild
+                // of another instance runs now.
+                self.remove_leftovers().await;
+                // A repair that has not been swapped in yet (its rebuild failed, or could not even
+                // start) is due again in every round until one succeeds: the live index is empty or
+                // partial, and searches use the database until then.
+                let needed = self.needs_rebuild.swap(false, Ordering::SeqCst);
+                Ok(needed || self.repairing.load(Ordering::SeqCst))
             }
             Err(e) => {
                 let mut health = self.health();
@@ -282,14 +336,24 @@ impl ProposalIndex for ReconnectingMeilisearch {
     }
 
     async fn begin_rebuild(&self) -> Result<Option<Rebuild>, SearchError> {
-        self.prepared().await?;
+        if let Err(e) = self.prepared().await {
+            self.rebuild_again_if_repairing();
+            return Err(e);
+        }
         let name = format!(
             "{}_rebuild_{}",
             self.index.uid(),
             chrono::Utc::now().timestamp_millis()
         );
         let staging = self.index.sibling(&name);
-        within(PREPARE_TIMEOUT, staging.prepare()).await?;
+        if let Err(e) = within(PREPARE_TIMEOUT, staging.prepare()).await {
+            self.rebuild_again_if_repairing();
+            // It may have been created before its settings failed.
+            if let Err(error) = within(WRITE_TIMEOUT, staging.delete_index()).await {
+                tracing::warn!(%error, index = %name, "search index for a rebuild that could not start could not be deleted");
+            }
+            return Err(e);
+        }
         Ok(Some(Rebuild {
             target: Arc::new(staging),
             name,

@@ -629,3 +629,177 @@ with_meilisearch!(missing_documents_are_found_and_restored, |app, meili| {
         "nothing to do once they agree"
     );
 });
+
+/// An HTTP proxy in front of the server that answers the first write to a rebuild's staging index
+/// (`<uid>_rebuild_<ms>`: its settings, once it was created) with a server error, as a server in
+/// trouble or a cut connection would; everything else is passed on. The flag says whether it did.
+async fn proxy_failing_a_rebuild_once(target: &str) -> (String, Arc<AtomicBool>) {
+    use actix_web::{HttpRequest, HttpResponse, web};
+
+    let target = target.trim_end_matches('/').to_owned();
+    let failed = Arc::new(AtomicBool::new(false));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let client = reqwest::Client::new();
+    let flag = Arc::clone(&failed);
+    let server = actix_web::HttpServer::new(move || {
+        let (target, client, flag) = (target.clone(), client.clone(), Arc::clone(&flag));
+        actix_web::App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+            let (target, client, flag) = (target.clone(), client.clone(), Arc::clone(&flag));
+            async move {
+                let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
+                if method != reqwest::Method::GET
+                    && req.path().contains("_rebuild_")
+                    && !flag.swap(true, Ordering::SeqCst)
+                {
+                    return HttpResponse::InternalServerError().json(serde_json::json!({
+                        "message": "injected failure",
+                        "code": "internal",
+                        "type": "internal",
+                        "link": "",
+                    }));
+                }
+                let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                let mut forward = client.request(method, format!("{target}{path}"));
+                for name in ["content-type", "authorization"] {
+                    if let Some(value) = req.headers().get(name) {
+                        forward = forward.header(name, value.as_bytes());
+                    }
+                }
+                let answer = forward.body(body.to_vec()).send().await.unwrap();
+                let mut response = HttpResponse::build(
+                    actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap(),
+                );
+                if let Some(value) = answer.headers().get("content-type") {
+                    response.insert_header(("content-type", value.as_bytes()));
+                }
+                response.body(answer.bytes().await.unwrap())
+            }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (address, failed)
+}
+
+/// A repair whose rebuild could not even start (the staging index's settings failed: a timeout, the
+/// network) is tried again by the next rounds: searches do not stay on the database until a
+/// restart, and the half-made staging index does not stay on the server.
+mod a_repair_that_could_not_start_is_tried_again {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(meili) = Meili::from_env("repair_not_started") else {
+            return;
+        };
+        let (proxy, failed) = proxy_failing_a_rebuild_once(&meili.url).await;
+        // The app's own indexer reaches no server, so the rounds below are the only writers.
+        let env = vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())];
+        let Some(app) = spawn(backend, env).await else {
+            return;
+        };
+        let index: SharedIndex = Arc::new(
+            ReconnectingMeilisearch::new(&proxy, meili.key.as_deref(), &meili.uid, None).unwrap(),
+        );
+        let mut failing = false;
+        for _ in 0..5 {
+            let _ = indexer::round(&app.db, &index, &mut failing).await;
+            if failed.load(Ordering::SeqCst) && index.problem().is_none() {
+                break;
+            }
+        }
+        assert!(failed.load(Ordering::SeqCst), "the first rebuild failed");
+        assert_eq!(index.problem(), None, "the repair was done");
+        let found = index
+            .search(&SearchQuery {
+                per_page: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("searches use the index again");
+        assert_eq!(found.total, public_count(&app).await);
+        let staging = format!("{}_rebuild_", meili.uid);
+        let names = meili.index_names().await;
+        assert!(
+            !names.iter().any(|n| n.starts_with(&staging)),
+            "no staging index stays behind: {names:?}"
+        );
+        meili.delete().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}
+
+/// A rebuild cut short (a restart, the server gone) leaves its staging index, a full copy of the
+/// index, on the server. The writer deletes such leftovers in its round, but not a staging index
+/// whose rebuild began a moment ago and may still be running in another process.
+mod staging_indexes_left_behind_are_deleted {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let Some(meili) = Meili::from_env("leftovers") else {
+            return;
+        };
+        // The app's own indexer reaches no server, so the rounds below are the only writers.
+        let env = vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())];
+        let Some(app) = spawn(backend, env).await else {
+            return;
+        };
+        let stale = format!("{}_rebuild_1", meili.uid);
+        let recent = format!(
+            "{}_rebuild_{}",
+            meili.uid,
+            chrono::Utc::now().timestamp_millis()
+        );
+        for name in [&stale, &recent] {
+            MeilisearchIndex::connect(&meili.url, meili.key.as_deref(), name)
+                .await
+                .unwrap();
+        }
+        let index = meili.index();
+        let mut names = meili.index_names().await;
+        for _ in 0..3 {
+            let _ = indexer::round(&app.db, &index, &mut false).await;
+            names = meili.index_names().await;
+            if !names.contains(&stale) {
+                break;
+            }
+        }
+        assert!(
+            !names.contains(&stale),
+            "the leftover is deleted: {names:?}"
+        );
+        assert!(
+            names.contains(&recent),
+            "a rebuild begun a moment ago may still be running: {names:?}"
+        );
+        MeilisearchIndex::new(&meili.url, meili.key.as_deref(), &recent)
+            .unwrap()
+            .delete_index()
+            .await
+            .unwrap();
+        meili.delete().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}

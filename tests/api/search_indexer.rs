@@ -9,7 +9,10 @@ use sea_orm::{
 use teilhabe::{
     db::entities::{proposal, search_outbox},
     domain::proposal::ProposalStatus,
-    search::{SharedIndex, embedded::EmbeddedIndex, indexer},
+    search::{
+        ProposalDocument, ProposalIndex, SearchError, SearchQuery, SearchResults, SharedIndex,
+        embedded::EmbeddedIndex, indexer,
+    },
 };
 
 use crate::helpers::{Backend, Options, TestApp, spawn_app};
@@ -113,4 +116,142 @@ async fn a_rebuild_leaves_the_queue_for_the_next_drain_on_postgres() {
         return;
     };
     a_rebuild_leaves_the_queue_for_the_next_drain(app).await;
+}
+
+/// An index that refuses every batch holding one proposal (as Meilisearch refuses a document it
+/// cannot store), and records what it applied.
+struct RefusingOne {
+    /// `None`: every write is refused.
+    refused: Option<i64>,
+    applied: std::sync::Mutex<Vec<i64>>,
+    writes: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl ProposalIndex for RefusingOne {
+    fn backend(&self) -> &'static str {
+        "refusing"
+    }
+
+    async fn upsert(&self, documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(refused) = documents
+            .iter()
+            .find(|d| self.refused.is_none_or(|id| id == d.id))
+        {
+            return Err(SearchError::Index(format!(
+                "document {} refused",
+                refused.id
+            )));
+        }
+        let mut applied = self.applied.lock().unwrap();
+        applied.extend(documents.iter().map(|d| d.id));
+        Ok(())
+    }
+
+    async fn remove(&self, ids: Vec<i64>) -> Result<(), SearchError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.refused.is_none() {
+            return Err(SearchError::Index("removal refused".into()));
+        }
+        self.applied.lock().unwrap().extend(ids);
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
+    async fn search(&self, _query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        Ok(SearchResults::default())
+    }
+}
+
+/// One proposal the index keeps refusing neither holds back the rows queued after it (all of them,
+/// not only those in its batch) nor is retried every round: it waits out its own growing pause.
+async fn a_refused_proposal_does_not_hold_back_the_others(app: TestApp) {
+    let refused = queued_proposal(&app).await;
+    // 300 more rows, most for proposals that do not exist (removals), behind the refused one.
+    let others: Vec<i64> = (1..=300).map(|n| 1_000_000 + n).collect();
+    for id in &others {
+        indexer::enqueue(&app.db, *id).await.unwrap();
+    }
+    let fake = Arc::new(RefusingOne {
+        refused: Some(refused),
+        applied: Default::default(),
+        writes: Default::default(),
+    });
+    let index: SharedIndex = fake.clone();
+    let mut failing = false;
+    for _ in 0..3 {
+        let _ = indexer::round(&app.db, &index, &mut failing).await;
+    }
+    let applied = fake.applied.lock().unwrap().clone();
+    assert!(
+        others.iter().all(|id| applied.contains(id)),
+        "every other row reached the index"
+    );
+    // The demo data may have queued the refused proposal too: its rows wait together.
+    let left = search_outbox::Entity::find().all(&app.db).await.unwrap();
+    assert!(!left.is_empty());
+    for row in left {
+        assert_eq!(row.proposal_id, refused, "only the refused proposal waits");
+        assert_eq!(
+            row.attempts, 1,
+            "tried once, then it waits out its pause instead of being retried every round"
+        );
+        assert!(row.next_attempt_at > chrono::Utc::now());
+    }
+}
+
+#[tokio::test]
+async fn a_refused_proposal_does_not_hold_back_the_others_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    a_refused_proposal_does_not_hold_back_the_others(app).await;
+}
+
+#[tokio::test]
+async fn a_refused_proposal_does_not_hold_back_the_others_on_postgres() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    a_refused_proposal_does_not_hold_back_the_others(app).await;
+}
+
+/// An index that refuses every write (a full disk) is not asked about every proposal one by one:
+/// the drain gives up after a few, and the rows wait out their pause.
+async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal(app: TestApp) {
+    for n in 1..=300 {
+        indexer::enqueue(&app.db, 1_000_000 + n).await.unwrap();
+    }
+    let fake = Arc::new(RefusingOne {
+        refused: None,
+        applied: Default::default(),
+        writes: Default::default(),
+    });
+    let index: SharedIndex = fake.clone();
+    let mut failing = false;
+    assert!(indexer::round(&app.db, &index, &mut failing).await.is_err());
+    let writes = fake.writes.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(writes < 60, "{writes} writes for one round");
+    assert!(!failing, "a refusal is no outage");
+    let waiting = search_outbox::Entity::find()
+        .filter(search_outbox::Column::ProposalId.gt(1_000_000))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 300);
+    assert!(
+        waiting
+            .iter()
+            .all(|r| r.attempts == 0 || r.next_attempt_at > chrono::Utc::now())
+    );
+}
+
+#[tokio::test]
+async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    an_index_refusing_everything_is_not_asked_proposal_by_proposal(app).await;
 }

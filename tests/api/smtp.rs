@@ -1110,3 +1110,80 @@ mod a_mail_readdressed_while_sent_goes_to_the_new_address {
         check_mail_readdressed_while_sent(Backend::Postgres).await;
     }
 }
+
+/// Makes the next write of `sent_at` on the outbox fail once, as a failover, a full pool or a busy
+/// SQLite file would; later writes go through.
+async fn fail_the_next_sent_mark(db: &DatabaseConnection, backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let statements: &[&str] = match backend {
+        // RAISE(FAIL) keeps what the trigger did before it, so the mark of the failure stays.
+        Backend::Sqlite => &[
+            "CREATE TABLE injected_failures (n INTEGER)",
+            "CREATE TRIGGER fail_sent_mark_once BEFORE UPDATE OF sent_at ON outbox
+             WHEN NEW.sent_at IS NOT NULL AND (SELECT count(*) FROM injected_failures) = 0
+             BEGIN
+               INSERT INTO injected_failures VALUES (1);
+               SELECT RAISE(FAIL, 'injected failure of the sent mark');
+             END",
+        ],
+        // A sequence is not rolled back with the failed statement.
+        Backend::Postgres => &[
+            "CREATE SEQUENCE injected_failures",
+            "CREATE FUNCTION fail_sent_mark_once() RETURNS trigger AS $$
+             BEGIN
+               IF NEW.sent_at IS NOT NULL AND nextval('injected_failures') = 1 THEN
+                 RAISE EXCEPTION 'injected failure of the sent mark';
+               END IF;
+               RETURN NEW;
+             END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_sent_mark_once BEFORE UPDATE OF sent_at ON outbox
+             FOR EACH ROW EXECUTE FUNCTION fail_sent_mark_once()",
+        ],
+    };
+    for statement in statements {
+        db.execute_unprepared(statement)
+            .await
+            .expect("inject the failure");
+    }
+}
+
+/// The server accepted a mail, but marking it as sent failed once: the mark is written again, so
+/// the mail does not go out a second time when its claim runs out.
+async fn check_sent_mark_retried(backend: Backend) {
+    let sink = SmtpSink::start();
+    let Some(app) = MailDb::create(backend, sink.url()).await else {
+        return;
+    };
+    mail::enqueue(&app.db, plain_mail("einmal@example.de", "Ihre Buchung"))
+        .await
+        .unwrap();
+    fail_the_next_sent_mark(&app.db, backend).await;
+    let sender = app.sender();
+    let first = sender.deliver_due(&app.db).await;
+    sink.wait_for_messages(1).await;
+    // As when the claim has run out.
+    app.make_due().await;
+    let second = sender.deliver_due(&app.db).await;
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "the mail went out once ({first:?}, then {second:?})"
+    );
+    let rows = app.rows().await;
+    assert!(rows[0].sent_at.is_some(), "marked as sent");
+    assert_eq!(rows[0].attempts, 1);
+}
+
+mod a_mail_is_not_sent_again_when_its_sent_mark_fails_once {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_sent_mark_retried(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_sent_mark_retried(Backend::Postgres).await;
+    }
+}

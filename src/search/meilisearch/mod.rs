@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use meilisearch_sdk::DefaultHttpClient;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode, ErrorType};
-use meilisearch_sdk::indexes::Index;
+use meilisearch_sdk::indexes::{Index, IndexesQuery};
 use meilisearch_sdk::search::{
     FederationOptions, MatchingStrategies, MergeFacets, SearchQuery as MeiliSearchQuery,
     SearchResult, Selectors,
@@ -295,6 +295,38 @@ impl MeilisearchIndex {
             .await
             .map_err(map_error)?;
         Ok(())
+    }
+
+    /// The staging indexes of this index's rebuilds (`<uid>_rebuild_<ms>`) that began before
+    /// `before_ms` (unix milliseconds).
+    pub async fn rebuilds_begun_before(&self, before_ms: i64) -> Result<Vec<String>, SearchError> {
+        const PAGE: usize = 100;
+        let prefix = format!("{}_rebuild_", self.index.uid);
+        let mut found = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = IndexesQuery::new(&self.client)
+                .with_offset(offset)
+                .with_limit(PAGE)
+                .execute()
+                .await
+                .map_err(map_error)?;
+            let listed = page.results.len();
+            for index in page.results {
+                let began = index
+                    .uid
+                    .strip_prefix(&prefix)
+                    .filter(|ms| !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|ms| ms.parse::<i64>().ok());
+                if began.is_some_and(|ms| ms < before_ms) {
+                    found.push(index.uid);
+                }
+            }
+            offset += listed;
+            if listed == 0 || offset >= page.total as usize {
+                return Ok(found);
+            }
+        }
     }
 
     /// Puts `staging` in this index's place in one step (the old documents end up in
