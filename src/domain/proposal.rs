@@ -48,6 +48,10 @@ impl ProposalStatus {
         Self::PUBLIC.contains(&self)
     }
 
+    /// The states a public proposal can be moved to by moderation: it may still be in the
+    /// search index until its removal has been applied.
+    pub const WITHDRAWN: &'static [Self] = &[Self::Hidden, Self::Merged, Self::Rejected];
+
     /// Steps an answering editor or moderator may take on a published proposal.
     pub const ANSWERS: &'static [Self] = &[
         Self::UnderReview,

@@ -255,3 +255,66 @@ async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal_on_sqlit
     let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
     an_index_refusing_everything_is_not_asked_proposal_by_proposal(app).await;
 }
+
+/// A moderator hides a proposal while its removal waits in the queue (the search server is
+/// down): searches must not count it anywhere, not in the hits, the total or the facets, where
+/// its district and category could be probed with its words.
+async fn a_hidden_proposal_counts_nowhere_while_the_index_lags(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, Set};
+    use teilhabe::search::Search;
+
+    let target = proposal::Entity::find()
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
+        .order_by_asc(proposal::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a published demo proposal");
+    let mut renamed: proposal::ActiveModel = target.into();
+    renamed.title = Set("Quellmalzbrunnen am Anger sanieren".into());
+    let target = renamed.update(&app.db).await.unwrap();
+    let index = index();
+    index
+        .upsert(indexer::document(&target).into_iter().collect())
+        .await
+        .unwrap();
+    let mut hidden: proposal::ActiveModel = target.clone().into();
+    hidden.status = Set(ProposalStatus::Hidden);
+    hidden.update(&app.db).await.unwrap();
+    indexer::enqueue(&app.db, target.id).await.unwrap();
+
+    let search = Search {
+        index,
+        db: app.db.clone(),
+    };
+    let found = search
+        .run(&SearchQuery {
+            text: "Quellmalzbrunnen".into(),
+            per_page: 20,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .results;
+    assert!(found.hits.is_empty(), "{found:?}");
+    assert_eq!(found.total, 0);
+    assert!(
+        found.facets.district.is_empty()
+            && found.facets.category.is_empty()
+            && found.facets.status.is_empty(),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_hidden_proposal_counts_nowhere_while_the_index_lags_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    a_hidden_proposal_counts_nowhere_while_the_index_lags(app).await;
+}
+
+#[tokio::test]
+async fn a_hidden_proposal_counts_nowhere_while_the_index_lags_on_postgres() {
+    if let Some(app) = app_without_a_search_server(Backend::Postgres).await {
+        a_hidden_proposal_counts_nowhere_while_the_index_lags(app).await;
+    }
+}
