@@ -48,6 +48,17 @@ impl ProposalStatus {
         Self::PUBLIC.contains(&self)
     }
 
+    /// The states of a proposal the public does not see (not yet, or no longer): an author's
+    /// proposals in these states go with the author's account, so nobody publishes them after
+    /// the person asked for erasure.
+    pub const UNSEEN: &'static [Self] = &[
+        Self::Unconfirmed,
+        Self::Submitted,
+        Self::ChangesRequested,
+        Self::Rejected,
+        Self::Hidden,
+    ];
+
     /// The states a public proposal can be moved to by moderation: it may still be in the
     /// search index until its removal has been applied.
     pub const WITHDRAWN: &'static [Self] = &[Self::Hidden, Self::Merged, Self::Rejected];

@@ -152,3 +152,36 @@ async fn the_account_page_says_how_to_revise_when_moderation_asks_for_changes() 
     assert!(entry.contains("Änderung erbeten"), "{entry}");
     assert!(entry.contains(revise_hint), "{entry}");
 }
+
+// A proposal still waiting for moderation goes with its author's account: nobody may publish it
+// after the person asked for erasure. Published ones stay, without the author's address.
+crate::on_both_backends!(an_unpublished_proposal_goes_with_the_account, |app| {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let waiting = hand_in(&app).await;
+    assert_eq!(
+        waiting.status,
+        teilhabe::domain::proposal::ProposalStatus::Submitted
+    );
+    let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+    assert_eq!(res.headers()["location"], "/konto/geloescht");
+    assert!(
+        proposal::Entity::find_by_id(waiting.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the waiting proposal is gone"
+    );
+    let left = proposal::Entity::find()
+        .filter(proposal::Column::AuthorEmail.eq(CITIZEN.0))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let moderation = format!("/verwaltung/vorschlaege/{}", waiting.id);
+    assert_eq!(app.get(&moderation).await.status(), 404);
+});

@@ -20,6 +20,7 @@ use crate::{
     domain::{
         account::CurrentUser,
         booking::BookingStatus,
+        proposal::ProposalStatus,
         volunteering::{HoursStatus, SignupStatus},
     },
     mail::compose::BookingMail,
@@ -256,7 +257,19 @@ pub async fn delete_account(
             .filter(outbox::Column::Recipient.eq(found.email.as_str()))
             .exec(&txn)
             .await?;
-        // Proposals stay public (they belong to the debate) but lose every trace of the author.
+        // Proposals the public does not see go with the account (removed from the queues and the
+        // index by the cascade and the indexer's next round); public ones stay (they belong to the
+        // debate: their text, place and answers) but lose the author's address and contact.
+        proposal::Entity::delete_many()
+            .filter(of_account(
+                proposal::Column::AuthorUserId,
+                proposal::Column::AuthorEmail,
+                user_id,
+                &found.email,
+            ))
+            .filter(proposal::Column::Status.is_in(ProposalStatus::UNSEEN.iter().copied()))
+            .exec(&txn)
+            .await?;
         proposal::Entity::update_many()
             .col_expr(
                 proposal::Column::AuthorEmail,
