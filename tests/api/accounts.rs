@@ -791,3 +791,81 @@ on_both_backends!(
         );
     }
 );
+
+// What the person keeps under their address moves with an address change: follows would otherwise
+// mail answers to the old address (perhaps someone else's mailbox by now), and neither the data
+// download nor the deletion would find them.
+on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
+    use teilhabe::db::entities::{proposal, proposal_follow};
+    let (old, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    let new = "buergerin@neu.example";
+    let public = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq("published"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    proposal_follow::ActiveModel {
+        proposal_id: Set(public.id),
+        email: Set(old.into()),
+        language: Set("de".into()),
+        token: Set("folge-token-der-buergerin".into()),
+        confirmed_at: Set(Some(chrono::Utc::now())),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let mut handed_in: proposal::ActiveModel = public.clone().into();
+    handed_in.author_email = Set(Some(old.into()));
+    handed_in.author_user_id = Set(None);
+    handed_in.update(&app.db).await.unwrap();
+
+    assert_eq!(app.login(old, password).await.status(), 303);
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", new), ("password", password)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let follows: Vec<String> = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::ProposalId.eq(public.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.email)
+        .collect();
+    assert!(
+        follows.contains(&new.to_owned()) && !follows.contains(&old.to_owned()),
+        "{follows:?}"
+    );
+    let author = proposal::Entity::find_by_id(public.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .author_email;
+    assert_eq!(author.as_deref(), Some(new));
+
+    let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+    assert_eq!(res.headers()["location"], "/konto/geloescht");
+    let left = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::Email.is_in([old, new]))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+});

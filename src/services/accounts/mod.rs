@@ -4,7 +4,7 @@ use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set, sea_query::Expr,
+    QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
 
 use super::{
@@ -14,7 +14,7 @@ use super::{
     users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
-    db::entities::{account_token, booking, user, user_role},
+    db::entities::{account_token, booking, proposal, proposal_follow, user, user_role},
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -502,6 +502,7 @@ pub async fn confirm_email_change(
         .filter(account_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
+    move_address_data(&txn, redeemed.user_id, &new_email).await?;
     confirm_address(
         txn,
         redeemed.user_id,
@@ -509,6 +510,48 @@ pub async fn confirm_email_change(
         "account.email_changed",
     )
     .await
+}
+
+/// What the person keeps under their address moves to the new one: follows of proposals (the
+/// answers were mailed to the old address, perhaps a former work address read by someone else now)
+/// and proposals they handed in, with or without the account. The data download and the account's
+/// deletion find them by the current address.
+async fn move_address_data(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    new_email: &str,
+) -> Result<(), DbErr> {
+    let Some(old) = user::Entity::find_by_id(user_id).one(txn).await? else {
+        return Ok(());
+    };
+    let already_followed: Vec<i64> = proposal_follow::Entity::find()
+        .select_only()
+        .column(proposal_follow::Column::ProposalId)
+        .filter(proposal_follow::Column::Email.eq(new_email))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    proposal_follow::Entity::delete_many()
+        .filter(proposal_follow::Column::Email.eq(old.email.as_str()))
+        .filter(proposal_follow::Column::ProposalId.is_in(already_followed))
+        .exec(txn)
+        .await?;
+    proposal_follow::Entity::update_many()
+        .col_expr(proposal_follow::Column::Email, Expr::value(new_email))
+        .filter(proposal_follow::Column::Email.eq(old.email.as_str()))
+        .exec(txn)
+        .await?;
+    proposal::Entity::update_many()
+        .col_expr(proposal::Column::AuthorEmail, Expr::value(new_email))
+        .filter(proposal::Column::AuthorEmail.eq(old.email.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(proposal::Column::AuthorUserId.eq(user_id))
+                .add(proposal::Column::AuthorUserId.is_null()),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The language the person chose for their mails, if they chose one.
