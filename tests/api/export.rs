@@ -616,9 +616,10 @@ on_both_backends!(statistics_suppress_groups_under_five, |app| {
         // Per form: information +2, communication unanswered before, safety +2: mean +2.
         "average_confidence_change": 2.0,
         "kiosk_views": 0,
-        "kiosk_bookings": 0,
+        // Hidden with the kiosk channel's bookings and proposals, which they count again.
+        "kiosk_bookings": null,
         "kiosk_feedback": 0,
-        "kiosk_proposals": 0,
+        "kiosk_proposals": null,
         "volunteer_sessions": 0,
         "volunteer_people_reached": 0,
         "volunteer_hours": 0.0,
@@ -1629,4 +1630,99 @@ on_both_backends!(granting_a_role_on_the_command_line_is_audited, |app| {
     assert_eq!(granted.len(), 1, "{granted:?}");
     assert_eq!(granted[0].actor_user_id, None, "no account acted");
     assert_eq!(granted[0].details, "admin (command line)");
+});
+
+/// The seeded course's first date (Erfurt, 2025-03-10).
+async fn seeded_course_date(app: &TestApp) -> i32 {
+    let course = offer::Entity::find()
+        .filter(offer::Column::Slug.eq("export-kurs"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(course.id))
+        .filter(offer_date::Column::StartsAt.eq(berlin("2025-03-10", 10)))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// Kiosk use counted at the seeded venue in Erfurt on 2025-03-11.
+async fn kiosk_use(app: &TestApp, uses: &[(&str, i32)]) {
+    use teilhabe::db::entities::{kiosk_terminal, kiosk_usage};
+    let place = venue::Entity::find()
+        .filter(venue::Column::Slug.eq("export-test-treff"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let terminal = kiosk_terminal::ActiveModel {
+        name: Set("Terminal im Treff".into()),
+        venue_id: Set(place.id),
+        pairing_code_hash: Set("y".into()),
+        pairing_expires_at: Set(Utc::now()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    for (action, count) in uses {
+        kiosk_usage::ActiveModel {
+            terminal_id: Set(terminal.id),
+            day: Set(day("2025-03-11")),
+            action: Set((*action).into()),
+            count: Set(*count),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+on_both_backends!(kiosk_figures_are_hidden_with_the_kiosk_channel, |app| {
+    seed(&app).await;
+    // Erfurt, March: 12 forms online, 6 at the kiosk, 2 on paper. Paper is hidden, and the kiosk
+    // channel with it; the terminal's count of forms is those 6 again.
+    let date = seeded_course_date(&app).await;
+    let mut forms: Vec<feedback::ActiveModel> = (0..7)
+        .map(|_| feedback_form(date, "online", 4, None))
+        .collect();
+    forms.extend((0..6).map(|_| feedback_form(date, "kiosk", 4, None)));
+    forms.push(feedback_form(date, "paper", 3, None));
+    feedback::Entity::insert_many(forms)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    kiosk_use(&app, &[("view", 50), ("feedback", 6)]).await;
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "json"],
+    ));
+    let row = statistics_row(out.path(), "16051", "2025-03");
+    assert_eq!(row["feedback_total"], 20, "{row}");
+    assert_eq!(row["feedback_online"], 12, "{row}");
+    assert!(row["feedback_paper"].is_null(), "{row}");
+    assert!(row["feedback_kiosk"].is_null(), "{row}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("statistics_by_district_month.json")).unwrap(),
+    )
+    .unwrap();
+    for row in &rows {
+        for (channel, terminal) in [
+            ("feedback_kiosk", "kiosk_feedback"),
+            ("bookings_kiosk", "kiosk_bookings"),
+            ("proposals_kiosk", "kiosk_proposals"),
+        ] {
+            if row[channel].is_null() {
+                assert!(row[terminal].is_null(), "{terminal} shows {channel}: {row}");
+            }
+        }
+    }
 });
