@@ -246,12 +246,14 @@ pub async fn figures(
     let change_sum = AREAS.map(pair).join(" + ");
     let pairs = AREAS.map(counted).join(" + ");
     // One row per date held: its place's district, its bookings and its feedback, each summed in a
-    // subquery so that bookings and feedback do not multiply each other.
+    // subquery so that bookings and feedback do not multiply each other. Participants, present and
+    // absent are places of confirmed bookings, as in the export (`export::datasets` attendance): a
+    // booking cancelled after it was marked counts for neither.
     let sql = format!(
         "SELECT d.starts_at AS starts_at, o.kind AS kind, COALESCE(v.district_key, org.district_key) AS district,
             (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}') AS participants,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{present}') AS present,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{absent}') AS absent,
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}' AND b.attendance = '{present}') AS present,
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}' AND b.attendance = '{absent}') AS absent,
             fb.forms AS forms, fb.rating_sum AS rating_sum, fb.change_sum AS change_sum, fb.pairs AS pairs
          FROM offer_dates d
          JOIN offers o ON o.id = d.offer_id

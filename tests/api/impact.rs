@@ -89,8 +89,8 @@ on_both_backends!(figures_add_up_per_month_and_district, |app| {
         "only dates that took place count"
     );
     assert_eq!(total.figures.participants, 3);
-    assert_eq!((total.figures.present, total.figures.absent), (1, 1));
-    assert_eq!(total.no_show_percent, Some(50.0));
+    // Places, not bookings: two present, one absent.
+    assert_eq!((total.figures.present, total.figures.absent), (2, 1));
     assert_eq!(total.figures.feedback_forms, 2);
     assert_eq!(total.rating_average, Some(4.5));
     assert_eq!(total.confidence_change, Some(1.5));
@@ -281,3 +281,70 @@ on_both_backends!(
         assert_eq!(figures.total.figures.volunteer_sessions, 0);
     }
 );
+
+/// A date of demo course 1 (Erfurt) two hours ago, without bookings.
+async fn empty_date(app: &TestApp) -> i32 {
+    let starts_at = Utc::now() - Duration::hours(2);
+    offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(1)),
+        capacity: Set(10),
+        booked_places: Set(3),
+        max_places_per_booking: Set(3),
+        status: Set(DateStatus::Scheduled),
+        created_at: Set(starts_at - Duration::days(5)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+async fn marked_booking(
+    app: &TestApp,
+    date_id: i32,
+    places: i32,
+    status: BookingStatus,
+    attendance: &str,
+) {
+    booking::ActiveModel {
+        date_id: Set(date_id),
+        name: Set("Person".into()),
+        phone: Set(Some("0361 1".into())),
+        places: Set(places),
+        status: Set(status),
+        channel: Set("staff".into()),
+        cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
+        created_at: Set(Utc::now() - Duration::days(1)),
+        language: Set("de".into()),
+        attendance: Set(Some(
+            teilhabe::domain::booking::Attendance::parse(attendance).expect("a known attendance"),
+        )),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+on_both_backends!(attendance_counts_places_of_confirmed_bookings, |app| {
+    let date = empty_date(&app).await;
+    marked_booking(&app, date, 3, BookingStatus::Confirmed, "present").await;
+    // Marked absent, then cancelled by staff: no longer anybody's place.
+    marked_booking(&app, date, 1, BookingStatus::Cancelled, "absent").await;
+    let month = Utc::now().date_naive().with_day(1).unwrap();
+    let filter = ImpactFilter {
+        from: month,
+        to: month,
+        districts: Some(vec!["16051".into()]),
+    };
+    let figures = impact::figures(&app.db, &filter, Utc::now()).await.unwrap();
+    let total = &figures.total.figures;
+    assert_eq!(total.participants, 3);
+    assert_eq!((total.present, total.absent), (3, 0));
+});
