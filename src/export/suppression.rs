@@ -71,6 +71,12 @@ impl Rules {
     }
 }
 
+/// The mean of answers adding up to `sum` over `n` answers from `forms` forms; `None` with fewer
+/// than [`MIN_GROUP`] forms (one form is one person's answer) or no answer at all.
+pub fn mean_of_enough(sum: i64, n: i64, forms: i64) -> Option<f64> {
+    (forms >= MIN_GROUP && n > 0).then(|| sum as f64 / n as f64)
+}
+
 fn value(row: &[Cell], i: usize) -> i64 {
     match row[i] {
         Cell::Int(v) => v,

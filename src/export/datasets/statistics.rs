@@ -24,7 +24,10 @@ use crate::{
         offer::{DateStatus, OfferKind},
         proposal::Channel as ProposalChannel,
     },
-    export::writers::{Cell, RowSink},
+    export::{
+        suppression::mean_of_enough,
+        writers::{Cell, RowSink},
+    },
 };
 
 const BOOKING_CHANNELS: [&str; 4] = ["online", "staff", "kiosk", "api"];
@@ -88,11 +91,7 @@ impl Tally {
 const KIOSK_ACTIONS: [&str; 4] = ["view", "booking", "feedback", "proposal"];
 
 fn average(sum: i64, n: i64, forms: i64) -> Cell {
-    if forms < MIN_GROUP || n == 0 {
-        Cell::Empty
-    } else {
-        Cell::Decimal(sum as f64 / n as f64)
-    }
+    mean_of_enough(sum, n, forms).map_or(Cell::Empty, Cell::Decimal)
 }
 
 /// Per (district key, month): `None` is "no district" (online offers of organisations without one).
