@@ -12,7 +12,7 @@ use super::{
     FillError, InBatches, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
     date_in_period, month_of,
-    offers::{attendance_by_date, offers_of_dates},
+    offers::{DateCells, attendance_by_date, offers_of_dates},
     proposals::public_in_period,
     tick,
     volunteering::{hours_hidden, session_batches},
@@ -25,7 +25,7 @@ use crate::{
         proposal::Channel as ProposalChannel,
     },
     export::{
-        suppression::mean_of_enough,
+        suppression::{Suppressor, mean_of_enough},
         writers::{Cell, RowSink},
     },
 };
@@ -351,6 +351,15 @@ pub(super) async fn statistics(
     .await?;
 
     let suppression = STATISTICS_SUPPRESSION.resolve(STATISTICS_COLUMNS);
+    // The sums of the dates file's counts per district and month that would still give a hidden
+    // date's count away are left empty here.
+    let date_cells = DateCells::read(source).await?;
+    let of_dates = [
+        ("bookings_total", "bookings"),
+        ("participants_present", "participants_present"),
+        ("no_shows", "no_shows"),
+    ]
+    .map(|(total, cell)| (Suppressor::position(STATISTICS_COLUMNS, total), cell));
     let mut rows = 0;
     for ((district, month), t) in &tallies {
         let bookings_total = t.bookings.iter().sum::<i64>() + t.bookings_other;
@@ -385,7 +394,16 @@ pub(super) async fn statistics(
         row.push(t.volunteer_sessions.into());
         row.push(t.volunteer_people.into());
         row.push(t.volunteer_hours());
-        suppression.apply(&mut row);
+        let mut hidden = vec![false; row.len()];
+        for (total, cell) in of_dates {
+            hidden[total] = date_cells.sum_exposed(district.as_deref(), month, cell);
+        }
+        suppression.extend(&row, &mut hidden);
+        for (cell, hide) in row.iter_mut().zip(hidden) {
+            if hide {
+                *cell = Cell::Empty;
+            }
+        }
         sink.write_row(&row)?;
         rows += 1;
     }
