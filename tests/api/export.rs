@@ -1813,3 +1813,55 @@ on_both_backends!(
         assert!(checked >= 3, "{statistics:?}");
     }
 );
+
+on_both_backends!(unlinked_forms_point_to_no_single_date, |app| {
+    seed(&app).await;
+    // A course date in Erfurt on 2025-03-25 with two kiosk forms that day: too few to name the
+    // date, and the only course date in Erfurt that day.
+    let course = offer::Entity::find()
+        .filter(offer::Column::Slug.eq("export-kurs"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let date = add_date(&app, course.id, berlin("2025-03-25", 10)).await;
+    let forms: Vec<feedback::ActiveModel> = (0..2)
+        .map(|_| {
+            let mut form = feedback_form(date, "kiosk", 2, None);
+            form.submitted_on = Set(day("2025-03-25"));
+            form
+        })
+        .collect();
+    feedback::Entity::insert_many(forms)
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "json"],
+    ));
+    let raw = std::fs::read_to_string(out.path().join("feedback.json")).unwrap();
+    let forms: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap();
+    let dates: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("dates.json")).unwrap())
+            .unwrap();
+    let unlinked: Vec<&serde_json::Value> =
+        forms.iter().filter(|f| f["date_id"].is_null()).collect();
+    assert_eq!(unlinked.len(), 2, "{raw}");
+    for form in unlinked {
+        let day = form["submitted_on"].as_str().unwrap();
+        let matching = dates
+            .iter()
+            .filter(|d| {
+                d["district_key"] == form["district_key"]
+                    && d["offer_kind"] == form["offer_kind"]
+                    && d["starts_at"].as_str().unwrap()[..10] == *day
+            })
+            .count();
+        assert_ne!(matching, 1, "{form} points to its date");
+        assert!(form["feedback_id"].is_null(), "{form}");
+    }
+});
