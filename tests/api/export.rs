@@ -1865,3 +1865,45 @@ on_both_backends!(unlinked_forms_point_to_no_single_date, |app| {
         assert!(form["feedback_id"].is_null(), "{form}");
     }
 });
+
+/// Every file in `dir` with its bytes; folders are listed with none.
+fn snapshot(dir: &Path) -> HashMap<String, Option<Vec<u8>>> {
+    files_in(dir)
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(&name);
+            let bytes = path.is_file().then(|| std::fs::read(&path).unwrap());
+            (name, bytes)
+        })
+        .collect()
+}
+
+on_both_backends!(
+    a_run_that_cannot_be_recorded_keeps_the_export_before,
+    |app| {
+        seed(&app).await;
+        let out = tempfile::tempdir().unwrap();
+        succeeded(&export(
+            &app,
+            out.path(),
+            &["--from", FROM, "--to", TO, "--format", "csv"],
+        ));
+        let before = snapshot(out.path());
+        assert_eq!(before.len(), 9, "{:?}", before.keys());
+        crate::helpers::refuse_inserts(&app.db, "export_runs", true).await;
+        let failed = export(
+            &app,
+            out.path(),
+            &["--from", FROM, "--to", TO, "--format", "csv"],
+        );
+        crate::helpers::refuse_inserts(&app.db, "export_runs", false).await;
+        assert!(!failed.status.success(), "{failed:?}");
+        let after = snapshot(out.path());
+        assert_eq!(
+            after.keys().collect::<std::collections::BTreeSet<_>>(),
+            before.keys().collect(),
+            "the files of the export before, and nothing else"
+        );
+        assert!(after == before, "the files of the export before changed");
+    }
+);
