@@ -266,3 +266,67 @@ fn folders_of_crashed_runs_are_removed() {
     assert!(!crashed.exists());
     assert!(running.exists() && other.exists());
 }
+
+on_both_backends!(
+    a_job_taken_over_from_a_slow_instance_is_recorded_once,
+    |app| {
+        use sea_orm::{ActiveModelTrait, Set};
+        use teilhabe::db::entities::{export_run, user};
+        let admin = user::Entity::find()
+            .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // Instance A claimed the job (its first run) and has not reported for three minutes: slow, not
+        // dead.
+        let now = chrono::Utc::now();
+        let as_a_claimed = export_job::ActiveModel {
+            requested_by: Set(admin.id),
+            period_from: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()),
+            period_to: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()),
+            format: Set("csv".into()),
+            bom: Set(false),
+            status: Set(ExportJobStatus::Running),
+            files_done: Set(2),
+            files_total: Set(9),
+            rows_done: Set(10),
+            manifest: Set(None),
+            created_at: Set(now - chrono::Duration::minutes(5)),
+            updated_at: Set(now - chrono::Duration::minutes(3)),
+            finished_at: Set(None),
+            attempts: Set(1),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let id = as_a_claimed.id;
+        let work = tempfile::tempdir().unwrap();
+        // Instance B (or the app's own worker) takes it up and finishes it.
+        export_jobs::run_queued(&app.db, work.path()).await.unwrap();
+        for _ in 0..100 {
+            if job_status(&app, id).await == ExportJobStatus::Done {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(job_status(&app, id).await, ExportJobStatus::Done);
+        // Then A gets to the end of its run: it must store nothing.
+        let _ = export_jobs::run_claimed(&app.db, &as_a_claimed, work.path()).await;
+        let runs = export_run::Entity::find()
+            .filter(export_run::Column::StartedBy.eq(format!("web:{}", admin.id)))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(runs, 1, "the export is recorded once");
+        let job = export_job::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.status, ExportJobStatus::Done);
+        assert_eq!(job.attempts, 2);
+        assert!(job.manifest.is_some());
+    }
+);
