@@ -439,6 +439,14 @@ async fn write(
         Err(_) => std::fs::create_dir_all(out_dir)
             .map_err(|e| output_dir_error(out_dir, "cannot be created", Some(e)))?,
     }
+    // What runs into this folder that died left behind.
+    let removed = remove_abandoned(out_dir, STAGING_PREFIX, |_| false);
+    if removed > 0 {
+        tracing::info!(
+            folders = removed,
+            "removed staging folders of export runs that died"
+        );
+    }
     let staging = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
         .tempdir_in(out_dir)
@@ -516,6 +524,51 @@ async fn write(
 /// How the staging folder of a run in the output folder is named; what a run that died left is
 /// found by it.
 pub const STAGING_PREFIX: &str = ".teilhabe-export-";
+
+/// A working folder nothing was written to for this long belongs to a run that died.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// When anything in `dir` (or in a folder in it) was last written, `dir` itself included.
+fn last_write(dir: &Path, depth: usize) -> Option<std::time::SystemTime> {
+    let own = std::fs::metadata(dir).and_then(|m| m.modified()).ok();
+    let inside = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            if meta.is_dir() && depth > 0 {
+                last_write(&entry.path(), depth - 1)
+            } else {
+                meta.modified().ok()
+            }
+        })
+        .max();
+    own.max(inside)
+}
+
+/// Removes the working folders in `dir` named `prefix…` that runs which died left behind: nothing
+/// written in them for [`ABANDONED_AFTER`], and not `in_use` (by name). Exported data, anonymised
+/// but nothing to keep lying about. Returns how many it removed.
+pub fn remove_abandoned(dir: &Path, prefix: &str, in_use: impl Fn(&str) -> bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(prefix) && !in_use(&name)
+        })
+        .filter(|entry| {
+            last_write(&entry.path(), 2)
+                .is_some_and(|at| at.elapsed().is_ok_and(|idle| idle > ABANDONED_AFTER))
+        })
+        .filter(|entry| std::fs::remove_dir_all(entry.path()).is_ok())
+        .count()
+}
 
 /// Packs the files of a finished export into an anonymous temporary file (gone once closed),
 /// deflated, read from its start.

@@ -282,7 +282,7 @@ async fn produce(
     };
     std::fs::create_dir_all(work_dir).map_err(|e| e.to_string())?;
     let dir = tempfile::Builder::new()
-        .prefix(WORK_FOLDER_PREFIX)
+        .prefix(&format!("{WORK_FOLDER_PREFIX}{}-", job.id))
         .tempdir_in(work_dir)
         .map_err(|e| e.to_string())?;
     let summary = export::run_unrecorded(db, &request, dir.path(), Some(bar))
@@ -437,7 +437,8 @@ pub async fn delete_zips_older_than(
         .rows_affected)
 }
 
-/// Runs queued jobs every few seconds until the process ends.
+/// Runs queued jobs every few seconds until the process ends, and once an hour (and at the start)
+/// removes the working folders that runs which died left behind.
 /// A job cut short by a stopping server is taken up again by another instance (or this one after a
 /// restart) once its heartbeat is stale.
 pub fn spawn_worker(
@@ -447,13 +448,22 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let leftovers = work_dir.clone();
-        match tokio::task::spawn_blocking(move || remove_leftovers(&leftovers)).await {
-            Ok(0) | Err(_) => {}
-            Ok(n) => tracing::info!(folders = n, "removed what crashed export runs left behind"),
-        }
+        let mut swept: Option<std::time::Instant> = None;
         let mut tick = crate::background::every(every, Duration::ZERO);
         while crate::background::next_run(&mut tick, &mut stop).await {
+            if swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                swept = Some(std::time::Instant::now());
+                match sweep_leftovers(&db, &work_dir).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        folders = n,
+                        "removed what export runs that died left behind"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "leftover export folders could not be swept")
+                    }
+                }
+            }
             if let Err(e) = run_queued(&db, &work_dir).await {
                 tracing::warn!(error = %e, "export jobs could not be run");
             }
@@ -461,31 +471,46 @@ pub fn spawn_worker(
     })
 }
 
-/// How a run's working folder in the work directory is named; `remove_leftovers` finds them by it.
+/// How a run's working folder in the work directory is named, followed by the job's id and `-`;
+/// `remove_leftovers` finds them by it.
 const WORK_FOLDER_PREFIX: &str = ".export-job-";
-/// A job's working folder untouched for this long belongs to no running job.
-const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
+/// How often the worker looks for working folders left behind.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Removes the working folders that runs left behind when their process died: the export's files
-/// before they were packed (anonymised data, but nothing to keep). Returns how many it removed.
+/// before they were packed (anonymised data, but nothing to keep), once nothing was written in them
+/// for an hour ([`export::ABANDONED_AFTER`]) and their job is not running. Returns how many it
+/// removed.
+pub async fn sweep_leftovers(db: &DatabaseConnection, work_dir: &Path) -> Result<usize, DbErr> {
+    let running: std::collections::HashSet<i32> = export_job::Entity::find()
+        .select_only()
+        .column(export_job::Column::Id)
+        .filter(export_job::Column::Status.eq(ExportJobStatus::Running))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let work_dir = work_dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        export::remove_abandoned(&work_dir, WORK_FOLDER_PREFIX, |name| {
+            job_of_folder(name).is_some_and(|id| running.contains(&id))
+        })
+    })
+    .await
+    .map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+/// The job a working folder `.export-job-<id>-…` belongs to.
+fn job_of_folder(name: &str) -> Option<i32> {
+    name.strip_prefix(WORK_FOLDER_PREFIX)?
+        .split_once('-')?
+        .0
+        .parse()
+        .ok()
+}
+
+/// [`sweep_leftovers`] without asking which jobs run: for a work directory no job uses.
 pub fn remove_leftovers(work_dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(work_dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(WORK_FOLDER_PREFIX)
-        })
-        .filter(|entry| {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|at| at.elapsed().unwrap_or_default() > LEFTOVER_AGE)
-        })
-        .filter(|entry| std::fs::remove_dir_all(entry.path()).is_ok())
-        .count()
+    export::remove_abandoned(work_dir, WORK_FOLDER_PREFIX, |_| false)
 }

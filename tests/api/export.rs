@@ -1907,3 +1907,46 @@ on_both_backends!(
         assert!(after == before, "the files of the export before changed");
     }
 );
+
+/// A working folder with a file in it, nothing written for `hours`.
+fn working_folder(path: &Path, hours: u64) {
+    std::fs::create_dir_all(path).unwrap();
+    std::fs::write(path.join("dates.csv"), "date_id\n1\n").unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    for p in [path.join("dates.csv"), path.to_owned()] {
+        std::fs::File::open(p).unwrap().set_modified(then).unwrap();
+    }
+}
+
+on_both_backends!(working_folders_of_runs_that_died_are_removed, |app| {
+    seed(&app).await;
+    // The command line's staging folders in the output folder.
+    let out = tempfile::tempdir().unwrap();
+    let died = out.path().join(".teilhabe-export-died");
+    let busy = out.path().join(".teilhabe-export-busy");
+    working_folder(&died, 2);
+    working_folder(&busy, 0);
+    succeeded(&export(
+        &app,
+        out.path(),
+        &["--from", FROM, "--to", TO, "--format", "csv"],
+    ));
+    assert!(!died.exists(), "{:?}", files_in(out.path()));
+    assert!(busy.exists(), "a run may still be writing there");
+
+    // The API's download folders in the data folder.
+    let died = app.settings.data_dir.join(".export-download-died");
+    let busy = app.settings.data_dir.join(".export-download-busy");
+    working_folder(&died, 2);
+    working_folder(&busy, 0);
+    let (_, token) = admin_token(&app, "ministerium-export@example.org");
+    let response = get_export(
+        &app,
+        &format!("from={FROM}&to={TO}&format=csv"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert!(!died.exists());
+    assert!(busy.exists());
+});
