@@ -379,21 +379,76 @@ fn output_dir_error(
     }
 }
 
-/// Writes every file of the export into `out_dir` and records the run.
+/// Writes every file of the export into `out_dir` and records the run. Files of an earlier export in
+/// `out_dir` are replaced only once the run is recorded: if that fails, they are put back.
 pub async fn run(
     db: &DatabaseConnection,
     request: &ExportRequest,
     out_dir: &Path,
     progress: Option<&ProgressBar>,
 ) -> Result<ExportSummary, ExportError> {
+    let (summary, published) = write(db, request, out_dir, progress).await?;
+    if let Err(e) = record_run(db, request).await {
+        // Without the record a scheduled run would export the period again; better the files of
+        // the export before, which is recorded.
+        published.undo();
+        return Err(e.into());
+    }
+    Ok(summary)
+}
+
+/// Writes every file of the export into `out_dir` (a fresh folder) without recording the run: an
+/// export job records it in the transaction that stores its result ([`record_run`]).
+pub async fn run_unrecorded(
+    db: &DatabaseConnection,
+    request: &ExportRequest,
+    out_dir: &Path,
+    progress: Option<&ProgressBar>,
+) -> Result<ExportSummary, ExportError> {
+    Ok(write(db, request, out_dir, progress).await?.0)
+}
+
+/// Records a finished run (which the next scheduled run starts after).
+pub async fn record_run(
+    db: &impl sea_orm::ConnectionTrait,
+    request: &ExportRequest,
+) -> Result<(), DbErr> {
+    export_run::ActiveModel {
+        period_from: Set(request.period.from()),
+        period_to: Set(request.period.to()),
+        format: Set(request.format.as_str().to_owned()),
+        started_by: Set(request.started_by.clone()),
+        finished_at: Set(Utc::now()),
+        scheduled: Set(request.scheduled),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    request: &ExportRequest,
+    out_dir: &Path,
+    progress: Option<&ProgressBar>,
+) -> Result<(ExportSummary, Published), ExportError> {
     match std::fs::metadata(out_dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => return Err(output_dir_error(out_dir, "is not a directory", None)),
         Err(_) => std::fs::create_dir_all(out_dir)
             .map_err(|e| output_dir_error(out_dir, "cannot be created", Some(e)))?,
     }
+    // What runs into this folder that died left behind.
+    let removed = remove_abandoned(out_dir, STAGING_PREFIX, |_| false);
+    if removed > 0 {
+        tracing::info!(
+            folders = removed,
+            "removed staging folders of export runs that died"
+        );
+    }
     let staging = tempfile::Builder::new()
-        .prefix(".teilhabe-export-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(out_dir)
         .map_err(|e| output_dir_error(out_dir, "cannot be written", Some(e)))?;
 
@@ -454,29 +509,65 @@ pub async fn run(
         })?;
     files.push(manifest);
 
-    publish(staging.path(), out_dir, &files)?;
-    let recorded = export_run::ActiveModel {
-        period_from: Set(request.period.from()),
-        period_to: Set(request.period.to()),
-        format: Set(request.format.as_str().to_owned()),
-        started_by: Set(request.started_by.clone()),
-        finished_at: Set(Utc::now()),
-        scheduled: Set(request.scheduled),
-        ..Default::default()
-    }
-    .insert(db)
-    .await;
-    if let Err(e) = recorded {
-        // Without the record a scheduled run would export the period again; better no files at all.
-        unpublish(out_dir, &files);
-        return Err(e.into());
-    }
-    Ok(ExportSummary {
-        period: request.period,
-        format: request.format,
-        directory: out_dir.to_owned(),
-        files,
-    })
+    let published = publish(staging, out_dir, &files)?;
+    Ok((
+        ExportSummary {
+            period: request.period,
+            format: request.format,
+            directory: out_dir.to_owned(),
+            files,
+        },
+        published,
+    ))
+}
+
+/// How the staging folder of a run in the output folder is named; what a run that died left is
+/// found by it.
+pub const STAGING_PREFIX: &str = ".teilhabe-export-";
+
+/// A working folder nothing was written to for this long belongs to a run that died.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// When anything in `dir` (or in a folder in it) was last written, `dir` itself included.
+fn last_write(dir: &Path, depth: usize) -> Option<std::time::SystemTime> {
+    let own = std::fs::metadata(dir).and_then(|m| m.modified()).ok();
+    let inside = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok()?;
+            if meta.is_dir() && depth > 0 {
+                last_write(&entry.path(), depth - 1)
+            } else {
+                meta.modified().ok()
+            }
+        })
+        .max();
+    own.max(inside)
+}
+
+/// Removes the working folders in `dir` named `prefix…` that runs which died left behind: nothing
+/// written in them for [`ABANDONED_AFTER`], and not `in_use` (by name). Exported data, anonymised
+/// but nothing to keep lying about. Returns how many it removed.
+pub fn remove_abandoned(dir: &Path, prefix: &str, in_use: impl Fn(&str) -> bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(prefix) && !in_use(&name)
+        })
+        .filter(|entry| {
+            last_write(&entry.path(), 2)
+                .is_some_and(|at| at.elapsed().is_ok_and(|idle| idle > ABANDONED_AFTER))
+        })
+        .filter(|entry| std::fs::remove_dir_all(entry.path()).is_ok())
+        .count()
 }
 
 /// Packs the files of a finished export into an anonymous temporary file (gone once closed),
@@ -498,24 +589,77 @@ pub fn zip_archive(dir: &Path, files: &[FileSummary]) -> std::io::Result<std::fs
     Ok(out)
 }
 
-/// Renames the finished files from the staging directory into place; undoes it on the first failure.
-fn publish(staging: &Path, out_dir: &Path, files: &[FileSummary]) -> Result<(), ExportError> {
-    for (done, file) in files.iter().enumerate() {
-        if let Err(source) = std::fs::rename(staging.join(&file.name), out_dir.join(&file.name)) {
-            unpublish(out_dir, &files[..done]);
-            return Err(ExportError::Publish {
-                path: out_dir.to_owned(),
-                source,
-            });
-        }
-    }
-    Ok(())
+/// The files of a run in place, and those of the export before that they replaced, kept aside in
+/// the staging folder until the run is recorded (the folder goes when this is dropped).
+struct Published {
+    staging: tempfile::TempDir,
+    out_dir: PathBuf,
+    placed: Vec<String>,
+    replaced: Vec<String>,
 }
 
-fn unpublish(out_dir: &Path, files: &[FileSummary]) {
-    for file in files {
-        let _ = std::fs::remove_file(out_dir.join(&file.name));
+impl Published {
+    fn aside(&self) -> PathBuf {
+        self.staging.path().join(PREVIOUS_FOLDER)
     }
+
+    /// Removes the files placed and puts back those they replaced.
+    fn undo(self) {
+        for name in &self.placed {
+            let _ = std::fs::remove_file(self.out_dir.join(name));
+        }
+        for name in &self.replaced {
+            if let Err(e) = std::fs::rename(self.aside().join(name), self.out_dir.join(name)) {
+                tracing::error!(file = %name, error = %e, "a file of the export before could not be put back");
+            }
+        }
+    }
+}
+
+/// Inside the staging folder: the files a run replaced, until it is recorded.
+const PREVIOUS_FOLDER: &str = ".previous";
+
+/// Renames the finished files from the staging directory into place, moving files of an earlier
+/// export aside first; undoes it all on the first failure.
+fn publish(
+    staging: tempfile::TempDir,
+    out_dir: &Path,
+    files: &[FileSummary],
+) -> Result<Published, ExportError> {
+    let mut published = Published {
+        staging,
+        out_dir: out_dir.to_owned(),
+        placed: Vec::new(),
+        replaced: Vec::new(),
+    };
+    let failed = |published: Published, source| {
+        published.undo();
+        Err(ExportError::Publish {
+            path: out_dir.to_owned(),
+            source,
+        })
+    };
+    if let Err(source) = std::fs::create_dir(published.aside()) {
+        return failed(published, source);
+    }
+    for file in files {
+        let target = out_dir.join(&file.name);
+        // A file (or link) of the export before; a folder in the way stays, and fails the rename.
+        if target
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_file() || m.file_type().is_symlink())
+        {
+            if let Err(source) = std::fs::rename(&target, published.aside().join(&file.name)) {
+                return failed(published, source);
+            }
+            published.replaced.push(file.name.clone());
+        }
+        if let Err(source) = std::fs::rename(published.staging.path().join(&file.name), &target) {
+            return failed(published, source);
+        }
+        published.placed.push(file.name.clone());
+    }
+    Ok(published)
 }
 
 #[cfg(test)]

@@ -71,6 +71,12 @@ impl Rules {
     }
 }
 
+/// The mean of answers adding up to `sum` over `n` answers from `forms` forms; `None` with fewer
+/// than [`MIN_GROUP`] forms (one form is one person's answer) or no answer at all.
+pub fn mean_of_enough(sum: i64, n: i64, forms: i64) -> Option<f64> {
+    (forms >= MIN_GROUP && n > 0).then(|| sum as f64 / n as f64)
+}
+
 fn value(row: &[Cell], i: usize) -> i64 {
     match row[i] {
         Cell::Int(v) => v,
@@ -115,9 +121,18 @@ impl Suppressor {
     /// Which cells of `row` to hide.
     pub fn hidden(&self, row: &[Cell]) -> Vec<bool> {
         let mut hidden = vec![false; row.len()];
+        self.extend(row, &mut hidden);
+        hidden
+    }
+
+    /// Adds to `hidden` what the rules hide in `row` given the cells hidden already (by the rules of
+    /// a group of rows, say); returns whether it hid any more.
+    pub fn extend(&self, row: &[Cell], hidden: &mut [bool]) -> bool {
+        let mut any = false;
         for &i in &self.counts {
-            if (1..MIN_GROUP).contains(&value(row, i)) {
+            if (1..MIN_GROUP).contains(&value(row, i)) && !hidden[i] {
                 hidden[i] = true;
+                any = true;
             }
         }
         // Each round hides at least one more cell, so this ends.
@@ -132,15 +147,71 @@ impl Suppressor {
                 }
             }
             for sum in &self.sums {
-                if let Some(i) = sum.next_to_hide(row, &hidden) {
+                if let Some(i) = sum.next_to_hide(row, hidden) {
                     hidden[i] = true;
                     changed = true;
                 }
             }
             if !changed {
-                return hidden;
+                return any;
+            }
+            any = true;
+        }
+    }
+
+    /// Hides cells of `rows` (with `hidden` per row) until neither a row's rules nor the sums of
+    /// its count columns over all of `rows` give a hidden cell away. Another file shows those sums
+    /// (the figures per district and month add up the dates of each), so within a group a column
+    /// with hidden cells is treated like the parts of a visible total: one hidden cell alone, or
+    /// several that can only all be 1, get the smallest visible non-zero cell of the column as
+    /// company.
+    pub fn extend_group(&self, rows: &[Vec<Cell>], hidden: &mut [Vec<bool>]) {
+        loop {
+            let mut changed = false;
+            for (row, mask) in rows.iter().zip(hidden.iter_mut()) {
+                changed |= self.extend(row, mask);
+            }
+            for &c in &self.counts {
+                if !self.column_exposed(rows, hidden, c) {
+                    continue;
+                }
+                let company = rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(r, row)| !hidden[*r][c] && value(row, c) > 0)
+                    .min_by_key(|(_, row)| value(row, c))
+                    .map(|(r, _)| r);
+                if let Some(r) = company {
+                    hidden[r][c] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
             }
         }
+    }
+
+    /// Whether the sum of column `c` over `rows`, shown elsewhere, gives a hidden cell of it away:
+    /// one hidden cell alone is that sum less the visible ones; several whose share is their number
+    /// are all 1. Where [`Self::extend_group`] found no cell left to hide, the sum must not be shown.
+    pub fn column_exposed(&self, rows: &[Vec<Cell>], hidden: &[Vec<bool>], c: usize) -> bool {
+        let hidden_cells = hidden.iter().filter(|mask| mask[c]).count() as i64;
+        let rest: i64 = rows
+            .iter()
+            .zip(hidden)
+            .filter(|(_, mask)| mask[c])
+            .map(|(row, _)| value(row, c))
+            .sum();
+        hidden_cells == 1 || (hidden_cells > 1 && rest == hidden_cells)
+    }
+
+    /// The position of a column the rules were resolved with.
+    pub fn position(columns: &[Column], name: &str) -> usize {
+        columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("unknown column {name}"))
     }
 
     /// Empties the cells [`Self::hidden`] names.
@@ -237,6 +308,34 @@ mod tests {
         // 8 bookings for 9 places: nothing small, nothing hidden.
         let out = shown(&[0, 0, 0, 0, 0, 9, 9, 0, 8]);
         assert_eq!(out[5..], [Some(9), Some(9), Some(0), Some(8)]);
+    }
+
+    #[test]
+    fn a_hidden_cell_of_a_group_gets_company_from_the_next_smallest() {
+        // District and month: date A 12 bookings for 12 places, date B 3 for 3, date C none.
+        let rows: Vec<Vec<Cell>> = [
+            [0, 0, 0, 0, 0, 12, 12, 0, 12],
+            [0, 0, 0, 0, 0, 3, 3, 0, 3],
+            [0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ]
+        .iter()
+        .map(|r| row(r))
+        .collect();
+        let suppressor = RULES.resolve(COLUMNS);
+        let mut hidden = vec![vec![false; COLUMNS.len()]; rows.len()];
+        suppressor.extend_group(&rows, &mut hidden);
+        // 15 − 12 would be B's 3: A's places, present and bookings go with B's.
+        assert_eq!(hidden[0][5..], [true, true, false, true]);
+        assert_eq!(hidden[1][5..], [true, true, false, true]);
+        assert_eq!(hidden[2][5..], [false; 4]);
+        for c in 5..9 {
+            assert!(!suppressor.column_exposed(&rows, &hidden, c), "column {c}");
+        }
+        // A lone hidden cell with nothing left to hide beside it: the sum must not be shown.
+        let alone = vec![row(&[0, 0, 0, 0, 0, 3, 3, 0, 3])];
+        let mut hidden = vec![vec![false; COLUMNS.len()]];
+        suppressor.extend_group(&alone, &mut hidden);
+        assert!(suppressor.column_exposed(&alone, &hidden, 8));
     }
 
     /// Every value each hidden cell of `sum` could have, given the visible cells, that the parts add

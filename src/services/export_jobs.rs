@@ -71,7 +71,9 @@ pub async fn enqueue(
 }
 
 /// Claims the oldest waiting (or abandoned) job, if any; `None` when there is nothing to do or
-/// another instance was quicker. An abandoned job that has had its runs is given up instead.
+/// another instance was quicker. An abandoned job that has had its runs is given up instead. The job
+/// comes as claimed: its `attempts` is this run's number, which no other run has, so the run can
+/// tell whether the job is still its own ([`still_mine`]).
 async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbErr> {
     loop {
         let now = Utc::now();
@@ -97,8 +99,22 @@ async fn claim(db: &DatabaseConnection) -> Result<Option<export_job::Model>, DbE
             .filter(unchanged_since_read(&job))
             .exec(db)
             .await?;
-        return Ok((claimed.rows_affected == 1).then_some(job));
+        return Ok((claimed.rows_affected == 1).then(|| export_job::Model {
+            status: ExportJobStatus::Running,
+            updated_at: now,
+            attempts: job.attempts + 1,
+            ..job
+        }));
     }
+}
+
+/// The job as this run claimed it: running, and not claimed again since (by another instance that
+/// took it for abandoned while this one was slow to report).
+fn still_mine(job: &export_job::Model) -> Condition {
+    Condition::all()
+        .add(export_job::Column::Id.eq(job.id))
+        .add(export_job::Column::Status.eq(ExportJobStatus::Running))
+        .add(export_job::Column::Attempts.eq(job.attempts))
 }
 
 /// The job as `job` read it: an update with this condition changes one row only if no other
@@ -162,58 +178,98 @@ async fn due(
 pub async fn run_queued(db: &DatabaseConnection, work_dir: &Path) -> Result<usize, DbErr> {
     let mut ran = 0;
     while let Some(job) = claim(db).await? {
-        run(db, &job, work_dir).await?;
+        run_claimed(db, &job, work_dir).await?;
         ran += 1;
     }
     Ok(ran)
 }
 
-async fn run(
+/// Runs a job as this instance claimed it (`job.attempts` is the claim's number). Should another
+/// instance claim it again meanwhile, the run stops as soon as its heartbeat finds out, and in any
+/// case stores nothing: the result, the job's end and the export's record are written in one
+/// transaction, and only while the claim holds. Public for tests that play a slow instance.
+pub async fn run_claimed(
     db: &DatabaseConnection,
     job: &export_job::Model,
     work_dir: &Path,
 ) -> Result<(), DbErr> {
     let bar = ProgressBar::hidden();
-    let heartbeat = tokio::spawn(report_progress(db.clone(), job.id, bar.clone()));
-    let outcome = produce(db, job, work_dir, &bar).await;
+    let (lost_tx, lost_rx) = tokio::sync::oneshot::channel();
+    let heartbeat = tokio::spawn(report_progress(
+        db.clone(),
+        job.clone(),
+        bar.clone(),
+        lost_tx,
+    ));
+    let outcome = tokio::select! {
+        outcome = produce(db, job, work_dir, &bar) => outcome,
+        Ok(()) = lost_rx => {
+            tracing::warn!(job = job.id, attempt = job.attempts, "export job taken over by another run; this one stops");
+            return Ok(());
+        }
+    };
     heartbeat.abort();
     let txn = crate::db::begin_write(db).await?;
-    let mut update = export_job::ActiveModel {
-        id: Set(job.id),
-        updated_at: Set(Utc::now()),
-        finished_at: Set(Some(Utc::now())),
-        ..Default::default()
-    };
+    let now = Utc::now();
+    let mut update = export_job::Entity::update_many()
+        .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
+        .col_expr(export_job::Column::FinishedAt, Expr::value(now))
+        .filter(still_mine(job));
+    match &outcome {
+        Ok((_, manifest, rows, _)) => {
+            update = update
+                .col_expr(
+                    export_job::Column::Status,
+                    Expr::value(ExportJobStatus::Done),
+                )
+                .col_expr(export_job::Column::FilesDone, Expr::value(FILES_TOTAL))
+                .col_expr(export_job::Column::RowsDone, Expr::value(*rows as i64))
+                .col_expr(
+                    export_job::Column::Manifest,
+                    Expr::value(Some(manifest.clone())),
+                );
+        }
+        Err(_) => {
+            update = update.col_expr(
+                export_job::Column::Status,
+                Expr::value(ExportJobStatus::Failed),
+            );
+        }
+    }
+    if update.exec(&txn).await?.rows_affected != 1 {
+        txn.rollback().await?;
+        tracing::warn!(
+            job = job.id,
+            attempt = job.attempts,
+            "export job taken over by another run; this one's result is dropped"
+        );
+        return Ok(());
+    }
     match outcome {
-        Ok((zip, manifest, rows)) => {
+        Ok((zip, _, rows, request)) => {
             export_job_zip::ActiveModel {
                 job_id: Set(job.id),
                 bytes: Set(zip),
             }
             .insert(&txn)
             .await?;
-            update.status = Set(ExportJobStatus::Done);
-            update.files_done = Set(FILES_TOTAL);
-            update.rows_done = Set(rows as i64);
-            update.manifest = Set(Some(manifest));
+            export::record_run(&txn, &request).await?;
             tracing::info!(job = job.id, rows, "export job done");
         }
         Err(e) => {
-            update.status = Set(ExportJobStatus::Failed);
             tracing::error!(job = job.id, error = %e, "export job failed");
         }
     }
-    update.update(&txn).await?;
     txn.commit().await
 }
 
-/// The export as a ZIP, its manifest and the number of data rows.
+/// The export as a ZIP, its manifest, the number of data rows and the request to record.
 async fn produce(
     db: &DatabaseConnection,
     job: &export_job::Model,
     work_dir: &Path,
     bar: &ProgressBar,
-) -> Result<(Vec<u8>, String, u64), String> {
+) -> Result<(Vec<u8>, String, u64, ExportRequest), String> {
     let period = ExportPeriod::new(job.period_from, job.period_to).map_err(|e| e.to_string())?;
     let format = ExportFormat::parse(&job.format).map_err(|e| e.to_string())?;
     let request = ExportRequest {
@@ -226,27 +282,34 @@ async fn produce(
     };
     std::fs::create_dir_all(work_dir).map_err(|e| e.to_string())?;
     let dir = tempfile::Builder::new()
-        .prefix(WORK_FOLDER_PREFIX)
+        .prefix(&format!("{WORK_FOLDER_PREFIX}{}-", job.id))
         .tempdir_in(work_dir)
         .map_err(|e| e.to_string())?;
-    let summary = export::run(db, &request, dir.path(), Some(bar))
+    let summary = export::run_unrecorded(db, &request, dir.path(), Some(bar))
         .await
         .map_err(|e| e.with_causes())?;
     let rows = summary.rows();
-    tokio::task::spawn_blocking(move || {
+    let (zip, manifest) = tokio::task::spawn_blocking(move || {
         use std::io::Read;
         let manifest = std::fs::read_to_string(dir.path().join(export::manifest::MANIFEST_FILE))?;
         let mut zip = Vec::new();
         export::zip_archive(dir.path(), &summary.files)?.read_to_end(&mut zip)?;
-        Ok::<_, std::io::Error>((zip, manifest, rows))
+        Ok::<_, std::io::Error>((zip, manifest))
     })
     .await
     .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    Ok((zip, manifest, rows, request))
 }
 
-/// Writes how far the export is (the file being written, rows so far) every second.
-async fn report_progress(db: DatabaseConnection, id: i32, bar: ProgressBar) {
+/// Writes how far the export is (the file being written, rows so far) every second, while the job
+/// is this run's; tells `lost` and ends once it is not.
+async fn report_progress(
+    db: DatabaseConnection,
+    job: export_job::Model,
+    bar: ProgressBar,
+    lost: tokio::sync::oneshot::Sender<()>,
+) {
     let mut tick = tokio::time::interval(HEARTBEAT);
     loop {
         tick.tick().await;
@@ -262,12 +325,18 @@ async fn report_progress(db: DatabaseConnection, id: i32, bar: ProgressBar) {
                 Expr::value(bar.position() as i64),
             )
             .col_expr(export_job::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(export_job::Column::Id.eq(id))
-            .filter(export_job::Column::Status.eq(ExportJobStatus::Running))
+            .filter(still_mine(&job))
             .exec(&db)
             .await;
-        if let Err(e) = written {
-            tracing::warn!(job = id, error = %e, "export progress could not be written");
+        match written {
+            Ok(r) if r.rows_affected == 0 => {
+                let _ = lost.send(());
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(job = job.id, error = %e, "export progress could not be written")
+            }
         }
     }
 }
@@ -368,7 +437,8 @@ pub async fn delete_zips_older_than(
         .rows_affected)
 }
 
-/// Runs queued jobs every few seconds until the process ends.
+/// Runs queued jobs every few seconds until the process ends, and once an hour (and at the start)
+/// removes the working folders that runs which died left behind.
 /// A job cut short by a stopping server is taken up again by another instance (or this one after a
 /// restart) once its heartbeat is stale.
 pub fn spawn_worker(
@@ -378,13 +448,22 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let leftovers = work_dir.clone();
-        match tokio::task::spawn_blocking(move || remove_leftovers(&leftovers)).await {
-            Ok(0) | Err(_) => {}
-            Ok(n) => tracing::info!(folders = n, "removed what crashed export runs left behind"),
-        }
+        let mut swept: Option<std::time::Instant> = None;
         let mut tick = crate::background::every(every, Duration::ZERO);
         while crate::background::next_run(&mut tick, &mut stop).await {
+            if swept.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                swept = Some(std::time::Instant::now());
+                match sweep_leftovers(&db, &work_dir).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        folders = n,
+                        "removed what export runs that died left behind"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "leftover export folders could not be swept")
+                    }
+                }
+            }
             if let Err(e) = run_queued(&db, &work_dir).await {
                 tracing::warn!(error = %e, "export jobs could not be run");
             }
@@ -392,31 +471,46 @@ pub fn spawn_worker(
     })
 }
 
-/// How a run's working folder in the work directory is named; `remove_leftovers` finds them by it.
+/// How a run's working folder in the work directory is named, followed by the job's id and `-`;
+/// `remove_leftovers` finds them by it.
 const WORK_FOLDER_PREFIX: &str = ".export-job-";
-/// A job's working folder untouched for this long belongs to no running job.
-const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
+/// How often the worker looks for working folders left behind.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Removes the working folders that runs left behind when their process died: the export's files
-/// before they were packed (anonymised data, but nothing to keep). Returns how many it removed.
+/// before they were packed (anonymised data, but nothing to keep), once nothing was written in them
+/// for an hour ([`export::ABANDONED_AFTER`]) and their job is not running. Returns how many it
+/// removed.
+pub async fn sweep_leftovers(db: &DatabaseConnection, work_dir: &Path) -> Result<usize, DbErr> {
+    let running: std::collections::HashSet<i32> = export_job::Entity::find()
+        .select_only()
+        .column(export_job::Column::Id)
+        .filter(export_job::Column::Status.eq(ExportJobStatus::Running))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let work_dir = work_dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        export::remove_abandoned(&work_dir, WORK_FOLDER_PREFIX, |name| {
+            job_of_folder(name).is_some_and(|id| running.contains(&id))
+        })
+    })
+    .await
+    .map_err(|e| DbErr::Custom(e.to_string()))
+}
+
+/// The job a working folder `.export-job-<id>-…` belongs to.
+fn job_of_folder(name: &str) -> Option<i32> {
+    name.strip_prefix(WORK_FOLDER_PREFIX)?
+        .split_once('-')?
+        .0
+        .parse()
+        .ok()
+}
+
+/// [`sweep_leftovers`] without asking which jobs run: for a work directory no job uses.
 pub fn remove_leftovers(work_dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(work_dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with(WORK_FOLDER_PREFIX)
-        })
-        .filter(|entry| {
-            entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|at| at.elapsed().unwrap_or_default() > LEFTOVER_AGE)
-        })
-        .filter(|entry| std::fs::remove_dir_all(entry.path()).is_ok())
-        .count()
+    export::remove_abandoned(work_dir, WORK_FOLDER_PREFIX, |_| false)
 }

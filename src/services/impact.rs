@@ -1,7 +1,10 @@
 //! The figures of the impact dashboard ("Wirkung"): participation, dates held, no-shows, feedback
 //! and proposals per district and month. Aggregated in the database, so the page stays fast with
 //! many feedback forms.
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::LazyLock,
+};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use sea_orm::{
@@ -17,6 +20,10 @@ use crate::{
         offer::{DateStatus, OfferKind},
         proposal::ProposalStatus,
         volunteering::{HoursStatus, ShiftStatus},
+    },
+    export::{
+        suppression::{Rules, Sum, Suppressor, mean_of_enough},
+        writers::{Cell, Column, ColumnType, col},
     },
 };
 
@@ -56,6 +63,8 @@ pub struct Figures {
     rating_sum: i64,
     confidence_change_sum: i64,
     confidence_pairs: i64,
+    /// Forms that answered any item before and after.
+    confidence_forms: i64,
     /// Pages opened at kiosk terminals, and bookings, feedback forms and proposals completed there.
     pub kiosk_views: i64,
     pub kiosk_actions: i64,
@@ -87,30 +96,107 @@ impl Figures {
         self.rating_sum += other.rating_sum;
         self.confidence_change_sum += other.confidence_change_sum;
         self.confidence_pairs += other.confidence_pairs;
+        self.confidence_forms += other.confidence_forms;
     }
 
     /// Share of marked participants who did not come, in percent.
-    pub fn no_show_percent(&self) -> Option<f64> {
+    fn no_show_percent(&self) -> Option<f64> {
         let marked = self.present + self.absent;
         (marked > 0).then(|| 100.0 * self.absent as f64 / marked as f64)
     }
 
-    pub fn rating_average(&self) -> Option<f64> {
-        (self.feedback_forms > 0).then(|| self.rating_sum as f64 / self.feedback_forms as f64)
+    /// The mean rating, over at least [`MIN_GROUP`] forms: one form is one person's rating.
+    fn rating_average(&self) -> Option<f64> {
+        mean_of_enough(self.rating_sum, self.feedback_forms, self.feedback_forms)
     }
 
-    /// Mean change of self-assessed confidence (after minus before, on a 1–5 scale) per answered item.
-    pub fn confidence_change(&self) -> Option<f64> {
-        (self.confidence_pairs > 0)
-            .then(|| self.confidence_change_sum as f64 / self.confidence_pairs as f64)
+    /// Mean change of self-assessed confidence (after minus before, on a 1–5 scale) per answered item,
+    /// over at least [`MIN_GROUP`] forms that answered any.
+    fn confidence_change(&self) -> Option<f64> {
+        mean_of_enough(
+            self.confidence_change_sum,
+            self.confidence_pairs,
+            self.confidence_forms,
+        )
     }
 }
 
+/// The counts of people or forms a row shows, and how the export's small-number rule applies to
+/// them: 1 to 4 hidden, and the participants with their present and absent parts as one sum.
+const SHOWN_COLUMNS: &[Column] = &[
+    col("participants", ColumnType::Integer),
+    col("present", ColumnType::Integer),
+    col("absent", ColumnType::Integer),
+    col("feedback_forms", ColumnType::Integer),
+    col("kiosk_actions", ColumnType::Integer),
+    col("volunteer_people", ColumnType::Integer),
+];
+
+const SHOWN_SUPPRESSION: Rules = Rules {
+    counts: &[
+        "participants",
+        "present",
+        "absent",
+        "feedback_forms",
+        "kiosk_actions",
+        "volunteer_people",
+    ],
+    sums: &[Sum {
+        total: "participants",
+        parts: &["present", "absent"],
+    }],
+    together: &[],
+};
+
+static SUPPRESSOR: LazyLock<Suppressor> =
+    LazyLock::new(|| SHOWN_SUPPRESSION.resolve(SHOWN_COLUMNS));
+
+/// Figures of a row left out because they are about fewer than [`MIN_GROUP`] people or forms (or
+/// would give such a figure away); the page says "fewer than 5" instead.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Small {
+    pub participants: bool,
+    pub no_show: bool,
+    pub feedback_forms: bool,
+    pub rating: bool,
+    pub confidence: bool,
+    pub kiosk_actions: bool,
+    pub volunteer_people: bool,
+}
+
+impl Small {
+    fn of(f: &Figures) -> Self {
+        let hidden = SUPPRESSOR.hidden(
+            &[
+                f.participants,
+                f.present,
+                f.absent,
+                f.feedback_forms,
+                f.kiosk_actions,
+                f.volunteer_people,
+            ]
+            .map(Cell::Int),
+        );
+        Self {
+            participants: hidden[0],
+            no_show: hidden[1] || hidden[2],
+            feedback_forms: hidden[3],
+            rating: f.feedback_forms > 0 && f.rating_average().is_none(),
+            confidence: f.confidence_forms > 0 && f.confidence_change().is_none(),
+            kiosk_actions: hidden[4],
+            volunteer_people: hidden[5],
+        }
+    }
+}
+
+/// One line of the dashboard. The averages and the no-show share are `None` where `small` hides them;
+/// the counts of `figures` named in `small` must not be shown either.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     /// `2026-11` or a district key.
     pub key: String,
     pub figures: Figures,
+    pub small: Small,
     pub no_show_percent: Option<f64>,
     pub rating_average: Option<f64>,
     pub confidence_change: Option<f64>,
@@ -119,9 +205,11 @@ pub struct Row {
 
 impl Row {
     fn new(key: String, figures: Figures) -> Self {
+        let small = Small::of(&figures);
         Self {
             volunteer_hours: figures.volunteer_hours(),
-            no_show_percent: figures.no_show_percent(),
+            no_show_percent: figures.no_show_percent().filter(|_| !small.no_show),
+            small,
             rating_average: figures.rating_average(),
             confidence_change: figures.confidence_change(),
             key,
@@ -160,6 +248,7 @@ struct DateFigures {
     rating_sum: Option<i64>,
     change_sum: Option<i64>,
     pairs: Option<i64>,
+    pair_forms: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -245,20 +334,27 @@ pub async fn figures(
     };
     let change_sum = AREAS.map(pair).join(" + ");
     let pairs = AREAS.map(counted).join(" + ");
+    let any_pair = AREAS
+        .map(|area| format!("(f.before_{area} IS NOT NULL AND f.after_{area} IS NOT NULL)"))
+        .join(" OR ");
     // One row per date held: its place's district, its bookings and its feedback, each summed in a
-    // subquery so that bookings and feedback do not multiply each other.
+    // subquery so that bookings and feedback do not multiply each other. Participants, present and
+    // absent are places of confirmed bookings, as in the export (`export::datasets` attendance): a
+    // booking cancelled after it was marked counts for neither.
     let sql = format!(
         "SELECT d.starts_at AS starts_at, o.kind AS kind, COALESCE(v.district_key, org.district_key) AS district,
             (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}') AS participants,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{present}') AS present,
-            (SELECT COUNT(*) FROM bookings b WHERE b.date_id = d.id AND b.attendance = '{absent}') AS absent,
-            fb.forms AS forms, fb.rating_sum AS rating_sum, fb.change_sum AS change_sum, fb.pairs AS pairs
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}' AND b.attendance = '{present}') AS present,
+            (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = d.id AND b.status = '{confirmed}' AND b.attendance = '{absent}') AS absent,
+            fb.forms AS forms, fb.rating_sum AS rating_sum, fb.change_sum AS change_sum, fb.pairs AS pairs,
+            fb.pair_forms AS pair_forms
          FROM offer_dates d
          JOIN offers o ON o.id = d.offer_id
          JOIN organisations org ON org.id = o.organisation_id
          LEFT JOIN venues v ON v.id = o.venue_id
          LEFT JOIN (SELECT f.date_id AS date_id, COUNT(*) AS forms, SUM(f.rating) AS rating_sum,
-                           {change_sum} AS change_sum, {pairs} AS pairs
+                           {change_sum} AS change_sum, {pairs} AS pairs,
+                           SUM(CASE WHEN {any_pair} THEN 1 ELSE 0 END) AS pair_forms
                     FROM feedback f GROUP BY f.date_id) fb ON fb.date_id = d.id
          WHERE d.status <> '{date_cancelled}' AND d.series_lead_id IS NULL
            AND d.starts_at >= {p1} AND d.starts_at < {p2}",
@@ -313,6 +409,7 @@ pub async fn figures(
             rating_sum: row.rating_sum.unwrap_or(0),
             confidence_change_sum: row.change_sum.unwrap_or(0),
             confidence_pairs: row.pairs.unwrap_or(0),
+            confidence_forms: row.pair_forms.unwrap_or(0),
             ..Figures::default()
         };
         count(district, row.starts_at, figures);
@@ -488,14 +585,50 @@ mod tests {
         let some = Figures {
             present: 3,
             absent: 1,
-            feedback_forms: 2,
-            rating_sum: 9,
+            feedback_forms: 5,
+            rating_sum: 21,
             confidence_change_sum: 3,
             confidence_pairs: 2,
+            confidence_forms: 5,
             ..Figures::default()
         };
         assert_eq!(some.no_show_percent(), Some(25.0));
-        assert_eq!(some.rating_average(), Some(4.5));
+        assert_eq!(some.rating_average(), Some(4.2));
         assert_eq!(some.confidence_change(), Some(1.5));
+    }
+
+    #[test]
+    fn figures_about_fewer_than_five_are_left_out() {
+        let one_form = Figures {
+            participants: 12,
+            present: 9,
+            absent: 3,
+            feedback_forms: 1,
+            rating_sum: 2,
+            confidence_change_sum: 1,
+            confidence_pairs: 1,
+            confidence_forms: 1,
+            kiosk_actions: 40,
+            volunteer_people: 0,
+            ..Figures::default()
+        };
+        let row = Row::new("2026-03".into(), one_form);
+        assert_eq!(row.rating_average, None);
+        assert_eq!(row.confidence_change, None);
+        assert_eq!(row.no_show_percent, None, "three absent");
+        assert_eq!(
+            row.small,
+            Small {
+                participants: false,
+                no_show: true,
+                feedback_forms: true,
+                rating: true,
+                confidence: true,
+                kiosk_actions: false,
+                volunteer_people: false,
+            }
+        );
+        let nothing = Row::new("2026-04".into(), Figures::default());
+        assert_eq!(nothing.small, Small::default(), "zeros are shown");
     }
 }

@@ -257,12 +257,140 @@ fn folders_of_crashed_runs_are_removed() {
     }
     let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
     for dir in [&crashed, &other] {
-        std::fs::File::open(dir)
-            .unwrap()
-            .set_modified(two_days_ago)
-            .unwrap();
+        for path in [dir.join("dates.csv"), dir.to_path_buf()] {
+            std::fs::File::open(path)
+                .unwrap()
+                .set_modified(two_days_ago)
+                .unwrap();
+        }
     }
     assert_eq!(export_jobs::remove_leftovers(work.path()), 1);
     assert!(!crashed.exists());
     assert!(running.exists() && other.exists());
 }
+
+on_both_backends!(
+    a_job_taken_over_from_a_slow_instance_is_recorded_once,
+    |app| {
+        use sea_orm::{ActiveModelTrait, Set};
+        use teilhabe::db::entities::{export_run, user};
+        let admin = user::Entity::find()
+            .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // Instance A claimed the job (its first run) and has not reported for three minutes: slow, not
+        // dead.
+        let now = chrono::Utc::now();
+        let as_a_claimed = export_job::ActiveModel {
+            requested_by: Set(admin.id),
+            period_from: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()),
+            period_to: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()),
+            format: Set("csv".into()),
+            bom: Set(false),
+            status: Set(ExportJobStatus::Running),
+            files_done: Set(2),
+            files_total: Set(9),
+            rows_done: Set(10),
+            manifest: Set(None),
+            created_at: Set(now - chrono::Duration::minutes(5)),
+            updated_at: Set(now - chrono::Duration::minutes(3)),
+            finished_at: Set(None),
+            attempts: Set(1),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let id = as_a_claimed.id;
+        let work = tempfile::tempdir().unwrap();
+        // Instance B (or the app's own worker) takes it up and finishes it.
+        export_jobs::run_queued(&app.db, work.path()).await.unwrap();
+        for _ in 0..100 {
+            if job_status(&app, id).await == ExportJobStatus::Done {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(job_status(&app, id).await, ExportJobStatus::Done);
+        // Then A gets to the end of its run: it must store nothing.
+        let _ = export_jobs::run_claimed(&app.db, &as_a_claimed, work.path()).await;
+        let runs = export_run::Entity::find()
+            .filter(export_run::Column::StartedBy.eq(format!("web:{}", admin.id)))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(runs, 1, "the export is recorded once");
+        let job = export_job::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.status, ExportJobStatus::Done);
+        assert_eq!(job.attempts, 2);
+        assert!(job.manifest.is_some());
+    }
+);
+
+/// A working folder with a file in it, nothing written for `hours`.
+fn working_folder(path: &std::path::Path, hours: u64) {
+    std::fs::create_dir_all(path).unwrap();
+    std::fs::write(path.join("dates.csv"), "date_id\n1\n").unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    for p in [path.join("dates.csv"), path.to_owned()] {
+        std::fs::File::open(p).unwrap().set_modified(then).unwrap();
+    }
+}
+
+on_both_backends!(folders_of_jobs_that_died_are_swept_after_an_hour, |app| {
+    use sea_orm::{ActiveModelTrait, Set};
+    use teilhabe::db::entities::user;
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // A job running right now, whose run has been busy with one query for two hours.
+    let now = chrono::Utc::now();
+    let running = export_job::ActiveModel {
+        requested_by: Set(admin.id),
+        period_from: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()),
+        period_to: Set(chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap()),
+        format: Set("csv".into()),
+        bom: Set(false),
+        status: Set(ExportJobStatus::Running),
+        files_done: Set(1),
+        files_total: Set(9),
+        rows_done: Set(10),
+        manifest: Set(None),
+        created_at: Set(now - chrono::Duration::hours(2)),
+        updated_at: Set(now),
+        finished_at: Set(None),
+        attempts: Set(1),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let of_running = work.path().join(format!(".export-job-{}-abc", running.id));
+    let died = work.path().join(".export-job-999999-def");
+    let busy = work.path().join(".export-job-999998-ghi");
+    working_folder(&of_running, 2);
+    working_folder(&died, 2);
+    working_folder(&busy, 0);
+    assert_eq!(
+        export_jobs::sweep_leftovers(&app.db, work.path())
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        !died.exists(),
+        "two hours without a write, and no job running"
+    );
+    assert!(of_running.exists(), "its job still runs");
+    assert!(busy.exists(), "written to a moment ago");
+});

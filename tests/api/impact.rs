@@ -89,11 +89,13 @@ on_both_backends!(figures_add_up_per_month_and_district, |app| {
         "only dates that took place count"
     );
     assert_eq!(total.figures.participants, 3);
-    assert_eq!((total.figures.present, total.figures.absent), (1, 1));
-    assert_eq!(total.no_show_percent, Some(50.0));
+    // Places, not bookings: two present, one absent.
+    assert_eq!((total.figures.present, total.figures.absent), (2, 1));
     assert_eq!(total.figures.feedback_forms, 2);
-    assert_eq!(total.rating_average, Some(4.5));
-    assert_eq!(total.confidence_change, Some(1.5));
+    // Two forms are two people's answers: no average of theirs is shown.
+    assert_eq!(total.rating_average, None);
+    assert_eq!(total.confidence_change, None);
+    assert!(total.small.rating && total.small.confidence && total.small.feedback_forms);
     assert_eq!(figures.months.len(), 1);
     assert_eq!(figures.districts.len(), 1);
     assert_eq!(figures.districts[0].key, "16051");
@@ -281,3 +283,136 @@ on_both_backends!(
         assert_eq!(figures.total.figures.volunteer_sessions, 0);
     }
 );
+
+/// A date of demo course 1 (Erfurt) two hours ago, without bookings.
+async fn empty_date(app: &TestApp) -> i32 {
+    let starts_at = Utc::now() - Duration::hours(2);
+    offer_date::ActiveModel {
+        offer_id: Set(1),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(1)),
+        capacity: Set(10),
+        booked_places: Set(3),
+        max_places_per_booking: Set(3),
+        status: Set(DateStatus::Scheduled),
+        created_at: Set(starts_at - Duration::days(5)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap()
+    .id
+}
+
+async fn marked_booking(
+    app: &TestApp,
+    date_id: i32,
+    places: i32,
+    status: BookingStatus,
+    attendance: &str,
+) {
+    booking::ActiveModel {
+        date_id: Set(date_id),
+        name: Set("Person".into()),
+        phone: Set(Some("0361 1".into())),
+        places: Set(places),
+        status: Set(status),
+        channel: Set("staff".into()),
+        cancel_token_hash: Set(uuid::Uuid::new_v4().to_string()),
+        created_at: Set(Utc::now() - Duration::days(1)),
+        language: Set("de".into()),
+        attendance: Set(Some(
+            teilhabe::domain::booking::Attendance::parse(attendance).expect("a known attendance"),
+        )),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+on_both_backends!(attendance_counts_places_of_confirmed_bookings, |app| {
+    let date = empty_date(&app).await;
+    marked_booking(&app, date, 3, BookingStatus::Confirmed, "present").await;
+    // Marked absent, then cancelled by staff: no longer anybody's place.
+    marked_booking(&app, date, 1, BookingStatus::Cancelled, "absent").await;
+    let month = Utc::now().date_naive().with_day(1).unwrap();
+    let filter = ImpactFilter {
+        from: month,
+        to: month,
+        districts: Some(vec!["16051".into()]),
+    };
+    let figures = impact::figures(&app.db, &filter, Utc::now()).await.unwrap();
+    let total = &figures.total.figures;
+    assert_eq!(total.participants, 3);
+    assert_eq!((total.present, total.absent), (3, 0));
+});
+
+on_both_backends!(one_persons_rating_is_not_shown, |app| {
+    use chrono::TimeZone;
+    use sea_orm::{ColumnTrait, EntityTrait, NotSet, QueryFilter};
+    use teilhabe::db::entities::{offer, venue};
+    // A date in Sömmerda, the demo municipality's district, in a month without other dates.
+    let rathaus = venue::Entity::find()
+        .filter(venue::Column::Slug.eq("rathaus-soemmerda"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut course: offer::ActiveModel = offer::Entity::find_by_id(1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    course.id = NotSet;
+    course.slug = Set("kurs-im-rathaus".into());
+    course.venue_id = Set(Some(rathaus.id));
+    course.organisation_id = Set(rathaus.organisation_id);
+    let course = course.insert(&app.db).await.unwrap();
+    let starts_at = chrono_tz::Europe::Berlin
+        .with_ymd_and_hms(2024, 2, 14, 10, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let date = offer_date::ActiveModel {
+        offer_id: Set(course.id),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(2)),
+        capacity: Set(10),
+        booked_places: Set(0),
+        max_places_per_booking: Set(2),
+        status: Set(DateStatus::Scheduled),
+        created_at: Set(starts_at - Duration::days(5)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    feedback::ActiveModel {
+        date_id: Set(date.id),
+        channel: Set("paper".into()),
+        rating: Set(2),
+        before_safety: Set(Some(1)),
+        after_safety: Set(Some(4)),
+        submitted_on: Set(starts_at.date_naive()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    app.login("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026")
+        .await;
+    let response = app.get("/verwaltung/wirkung?von=2024-02&bis=2024-02").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("2,0"), "the one rating shows:\n{html}");
+    assert!(!html.contains("3,00"), "the one change shows:\n{html}");
+    assert!(html.contains("weniger als 5"), "{html}");
+});

@@ -977,6 +977,7 @@ impact-proposals-by-status = Vorschläge nach Stand
 impact-proposals-table = Vorschläge nach Stand im Zeitraum
 impact-count = Anzahl
 impact-by-district = Zahlen je Landkreis
+impact-fewer-than-five = weniger als 5
 error-month-invalid = Geben Sie den Monat so ein: 2026-01.
 error-month-range = Der Zeitraum muss mit dem früheren Monat beginnen und darf höchstens 10 Jahre lang sein.
 

@@ -977,6 +977,7 @@ impact-proposals-by-status = Proposals by status
 impact-proposals-table = Proposals by status in the period
 impact-count = Number
 impact-by-district = Figures per district
+impact-fewer-than-five = fewer than 5
 error-month-invalid = Enter the month like this: 2026-01.
 error-month-range = The period must start with the earlier month and may be at most 10 years long.
 

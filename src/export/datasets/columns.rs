@@ -198,7 +198,14 @@ pub(super) const STATISTICS_SUPPRESSION: Rules = Rules {
             ],
         },
     ],
-    together: &[],
+    // A terminal counts the bookings, forms and proposals made at it, which are the kiosk channel's
+    // bookings, forms and proposals again (all but the same number, give or take a month's edge or
+    // a form not yet public): one shown beside the other hidden would give the hidden one away.
+    together: &[
+        &["bookings_kiosk", "kiosk_bookings"],
+        &["feedback_kiosk", "kiosk_feedback"],
+        &["proposals_kiosk", "kiosk_proposals"],
+    ],
 };
 
 pub(super) const VOLUNTEER_SESSION_COLUMNS: &[Column] = &[

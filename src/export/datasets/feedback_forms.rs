@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use chrono::Datelike;
+
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::{FillError, InBatches, MIN_GROUP, Source, offers::offers_of_dates, tick};
@@ -20,6 +22,8 @@ pub(super) async fn feedback_rows(
     let (db, lookups, period, progress) = source.parts();
     let mut last = 0;
     let mut rows = 0;
+    // Forms not tied to their date, written after the others in an order of their content alone.
+    let mut unlinked: Vec<Vec<Cell>> = Vec::new();
     loop {
         let batch = feedback::Entity::find()
             .filter(feedback::Column::SubmittedOn.gte(period.from()))
@@ -48,8 +52,12 @@ pub(super) async fn feedback_rows(
             let district = offer_id
                 .and_then(|o| lookups.offer_district(o))
                 .map(str::to_owned);
-            sink.write_row(&[
-                f.id.into(),
+            // Without the date, the day of the form and the district would still point to the one
+            // date held there that day, and the form's id (and so its place in the file) between
+            // forms of known dates to about when it came: such forms get the month only, no id,
+            // and a place in the file of their content alone.
+            let row = vec![
+                if linked { f.id.into() } else { Cell::Empty },
                 Some(f.date_id)
                     .filter(|_| linked)
                     .map_or(Cell::Empty, Cell::from),
@@ -72,11 +80,27 @@ pub(super) async fn feedback_rows(
                 f.after_content.into(),
                 f.after_safety.into(),
                 f.after_problem_solving.into(),
-                f.submitted_on.to_string().into(),
-            ])?;
+                if linked {
+                    f.submitted_on
+                } else {
+                    f.submitted_on.with_day(1).unwrap_or(f.submitted_on)
+                }
+                .to_string()
+                .into(),
+            ];
+            if linked {
+                sink.write_row(&row)?;
+            } else {
+                unlinked.push(row);
+            }
         }
         rows += batch.len() as u64;
         tick(progress, batch.len());
+    }
+    // At most four forms per date (more are linked): a few per date, not the whole table.
+    unlinked.sort_by_cached_key(|row| format!("{row:?}"));
+    for row in &unlinked {
+        sink.write_row(row)?;
     }
     Ok(rows)
 }

@@ -7,9 +7,9 @@ use sea_orm::{
 };
 
 use super::{
-    BATCH, FillError, InBatches, Source, berlin_time,
+    BATCH, FillError, InBatches, Source, berlin_day, berlin_time,
     columns::{DATE_COLUMNS, DATE_SUPPRESSION},
-    date_in_period, tick,
+    date_in_period, month_of, tick,
 };
 use crate::{
     db::{
@@ -18,10 +18,11 @@ use crate::{
     },
     domain::{
         booking::{Attendance as BookedAttendance, BookingStatus},
-        offer::OfferKind,
+        offer::{DateStatus, OfferKind},
     },
     export::{
         scrub::{scrub, scrub_opt},
+        suppression::Suppressor,
         writers::{Cell, RowSink},
     },
 };
@@ -216,9 +217,112 @@ pub(super) async fn attendance_by_date(
     Ok(by_date)
 }
 
+/// The columns of `dates` from `booked_places` on: counts of people or forms.
+const DATE_COUNTS: std::ops::Range<usize> = 9..14;
+
+/// Dates per district, month and whether they were cancelled: the figures per district and month add
+/// up the counts of the dates held in each.
+type DateGroup = (Option<String>, String, bool);
+
+/// The counts of every date of the period (a few numbers each) and which of them `dates` hides: read
+/// before any row is written, so that cells hidden in one date can be protected within its district
+/// and month, and so that the figures per district and month can tell which of their sums would
+/// still give a hidden date's count away.
+pub(super) struct DateCells {
+    counts: HashMap<i32, Vec<Cell>>,
+    hidden: HashMap<i32, Vec<bool>>,
+    groups: HashMap<DateGroup, Vec<i32>>,
+    suppression: Suppressor,
+}
+
+impl DateCells {
+    pub(super) async fn read(source: Source<'_>) -> Result<Self, FillError> {
+        let (db, lookups, period, _) = source.parts();
+        let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
+        let mut counts: HashMap<i32, Vec<Cell>> = HashMap::new();
+        let mut groups: HashMap<DateGroup, Vec<i32>> = HashMap::new();
+        let mut last = 0;
+        loop {
+            let batch = offer_date::Entity::find()
+                .filter(date_in_period(period))
+                .batch_after(offer_date::Column::Id, last)
+                .all(db)
+                .await?;
+            let Some(tail) = batch.last() else { break };
+            last = tail.id;
+            let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
+            let attendance = attendance_by_date(
+                db,
+                &batch
+                    .iter()
+                    .map(|d| (d.id, d.series_lead_id))
+                    .collect::<Vec<_>>(),
+            )
+            .await?;
+            let in_batch = Condition::all().add(feedback::Column::DateId.is_in(ids));
+            let forms = count_by(db, feedback::Column::DateId, in_batch).await?;
+            for d in &batch {
+                let a = attendance.get(&d.id).copied().unwrap_or_default();
+                let mut row = vec![Cell::Empty; DATE_COUNTS.start];
+                row.extend([
+                    // A later session's people are its course's first date's.
+                    match d.series_lead_id {
+                        Some(_) => a.booked_places,
+                        None => i64::from(d.booked_places),
+                    }
+                    .into(),
+                    a.bookings.into(),
+                    a.present.into(),
+                    a.absent.into(),
+                    forms.get(&d.id).copied().unwrap_or(0).into(),
+                ]);
+                counts.insert(d.id, row);
+                groups
+                    .entry((
+                        lookups.offer_district(d.offer_id).map(str::to_owned),
+                        month_of(berlin_day(d.starts_at)),
+                        d.status == DateStatus::Cancelled,
+                    ))
+                    .or_default()
+                    .push(d.id);
+            }
+        }
+        let mut hidden: HashMap<i32, Vec<bool>> = HashMap::with_capacity(counts.len());
+        for ids in groups.values() {
+            let rows: Vec<Vec<Cell>> = ids.iter().map(|id| counts[id].clone()).collect();
+            let mut masks = vec![vec![false; DATE_COLUMNS.len()]; rows.len()];
+            suppression.extend_group(&rows, &mut masks);
+            hidden.extend(ids.iter().copied().zip(masks));
+        }
+        Ok(Self {
+            counts,
+            hidden,
+            groups,
+            suppression,
+        })
+    }
+
+    /// Whether the sum of `column` over the dates held in this district and month would give a
+    /// hidden cell away (no other cell was left to hide with it): the figures per district and
+    /// month must then leave that sum empty.
+    pub(super) fn sum_exposed(&self, district: Option<&str>, month: &str, column: &str) -> bool {
+        let Some(ids) = self
+            .groups
+            .get(&(district.map(str::to_owned), month.to_owned(), false))
+        else {
+            return false;
+        };
+        let rows: Vec<Vec<Cell>> = ids.iter().map(|id| self.counts[id].clone()).collect();
+        let masks: Vec<Vec<bool>> = ids.iter().map(|id| self.hidden[id].clone()).collect();
+        self.suppression
+            .column_exposed(&rows, &masks, Suppressor::position(DATE_COLUMNS, column))
+    }
+}
+
 pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<u64, FillError> {
+    let DateCells { counts, hidden, .. } = DateCells::read(source).await?;
+
     let (db, lookups, period, progress) = source.parts();
-    let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
     let mut last = 0;
     let mut rows = 0;
     loop {
@@ -229,21 +333,13 @@ pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<
             .await?;
         let Some(tail) = batch.last() else { break };
         last = tail.id;
-        let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
-        let attendance = attendance_by_date(
-            db,
-            &batch
-                .iter()
-                .map(|d| (d.id, d.series_lead_id))
-                .collect::<Vec<_>>(),
-        )
-        .await?;
-        let in_batch = Condition::all().add(feedback::Column::DateId.is_in(ids));
-        let forms = count_by(db, feedback::Column::DateId, in_batch).await?;
         for d in &batch {
+            // A date added since the counts were read waits for the next export.
+            let (Some(counted), Some(mask)) = (counts.get(&d.id), hidden.get(&d.id)) else {
+                continue;
+            };
             let offer = lookups.offers.get(&d.offer_id);
-            let a = attendance.get(&d.id).copied().unwrap_or_default();
-            let mut row = [
+            let mut row: Vec<Cell> = vec![
                 d.id.into(),
                 d.offer_id.into(),
                 offer.map(|o| o.kind.key().to_owned()).into(),
@@ -253,21 +349,16 @@ pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<
                 berlin_time(d.ends_at).into(),
                 d.status.key().into(),
                 d.capacity.into(),
-                // A later session's people are its course's first date's.
-                match d.series_lead_id {
-                    Some(_) => a.booked_places as i32,
-                    None => d.booked_places,
-                }
-                .into(),
-                a.bookings.into(),
-                a.present.into(),
-                a.absent.into(),
-                forms.get(&d.id).copied().unwrap_or(0).into(),
             ];
-            suppression.apply(&mut row);
+            row.extend(counted[DATE_COUNTS].iter().cloned());
+            for (cell, hide) in row.iter_mut().zip(mask) {
+                if *hide {
+                    *cell = Cell::Empty;
+                }
+            }
             sink.write_row(&row)?;
+            rows += 1;
         }
-        rows += batch.len() as u64;
         tick(progress, batch.len());
     }
     Ok(rows)

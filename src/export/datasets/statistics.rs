@@ -12,7 +12,7 @@ use super::{
     FillError, InBatches, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
     date_in_period, month_of,
-    offers::{attendance_by_date, offers_of_dates},
+    offers::{DateCells, attendance_by_date, offers_of_dates},
     proposals::public_in_period,
     tick,
     volunteering::{hours_hidden, session_batches},
@@ -24,7 +24,10 @@ use crate::{
         offer::{DateStatus, OfferKind},
         proposal::Channel as ProposalChannel,
     },
-    export::writers::{Cell, RowSink},
+    export::{
+        suppression::{Suppressor, mean_of_enough},
+        writers::{Cell, RowSink},
+    },
 };
 
 const BOOKING_CHANNELS: [&str; 4] = ["online", "staff", "kiosk", "api"];
@@ -88,11 +91,7 @@ impl Tally {
 const KIOSK_ACTIONS: [&str; 4] = ["view", "booking", "feedback", "proposal"];
 
 fn average(sum: i64, n: i64, forms: i64) -> Cell {
-    if forms < MIN_GROUP || n == 0 {
-        Cell::Empty
-    } else {
-        Cell::Decimal(sum as f64 / n as f64)
-    }
+    mean_of_enough(sum, n, forms).map_or(Cell::Empty, Cell::Decimal)
 }
 
 /// Per (district key, month): `None` is "no district" (online offers of organisations without one).
@@ -352,6 +351,15 @@ pub(super) async fn statistics(
     .await?;
 
     let suppression = STATISTICS_SUPPRESSION.resolve(STATISTICS_COLUMNS);
+    // The sums of the dates file's counts per district and month that would still give a hidden
+    // date's count away are left empty here.
+    let date_cells = DateCells::read(source).await?;
+    let of_dates = [
+        ("bookings_total", "bookings"),
+        ("participants_present", "participants_present"),
+        ("no_shows", "no_shows"),
+    ]
+    .map(|(total, cell)| (Suppressor::position(STATISTICS_COLUMNS, total), cell));
     let mut rows = 0;
     for ((district, month), t) in &tallies {
         let bookings_total = t.bookings.iter().sum::<i64>() + t.bookings_other;
@@ -386,7 +394,16 @@ pub(super) async fn statistics(
         row.push(t.volunteer_sessions.into());
         row.push(t.volunteer_people.into());
         row.push(t.volunteer_hours());
-        suppression.apply(&mut row);
+        let mut hidden = vec![false; row.len()];
+        for (total, cell) in of_dates {
+            hidden[total] = date_cells.sum_exposed(district.as_deref(), month, cell);
+        }
+        suppression.extend(&row, &mut hidden);
+        for (cell, hide) in row.iter_mut().zip(hidden) {
+            if hide {
+                *cell = Cell::Empty;
+            }
+        }
         sink.write_row(&row)?;
         rows += 1;
     }

@@ -140,7 +140,14 @@ pub(super) async fn volunteer_sessions(
                 s.status.key().into(),
                 i64::from(s.volunteers_needed).into(),
                 i64::from(s.signed_up).into(),
-                f.people_reached().map_or(Cell::Empty, suppressed),
+                // Without a head count it is the date's `participants_present` (in `dates`) plus
+                // the walk-ins: one shown beside the other would give either away where it is
+                // hidden, and both shown add up to it. Left to the reader.
+                if f.head_count.is_none() && f.present.is_some() {
+                    Cell::Empty
+                } else {
+                    f.people_reached().map_or(Cell::Empty, suppressed)
+                },
                 f.walk_ins.map_or(Cell::Empty, suppressed),
                 f.topics.as_str().into(),
                 if hours_hidden(s.signed_up) {

@@ -89,6 +89,9 @@ fn validation_error(translations: &Translations, problems: &[ExportError]) -> Ap
         })
 }
 
+/// How a download's working folder in the data folder is named.
+const DOWNLOAD_FOLDER_PREFIX: &str = ".export-download-";
+
 #[utoipa::path(
     get,
     path = "/api/v1/export",
@@ -132,9 +135,14 @@ pub async fn download(
         // Downloads are recorded but leave the scheduled export's mark alone.
         scheduled: false,
     };
-    // The data folder is known to be writable and, unlike /tmp, usually not a small RAM disk.
+    // The data folder is known to be writable and, unlike /tmp, usually not a small RAM disk. What
+    // downloads whose process died left there goes first.
+    let data_dir = state.settings.data_dir.clone();
+    let _ =
+        web::block(move || export::remove_abandoned(&data_dir, DOWNLOAD_FOLDER_PREFIX, |_| false))
+            .await;
     let dir = tempfile::Builder::new()
-        .prefix(".export-download-")
+        .prefix(DOWNLOAD_FOLDER_PREFIX)
         .tempdir_in(&state.settings.data_dir)
         .map_err(|e| ApiError::internal(&e))?;
     let summary = export::run(&state.db, &request, dir.path(), None)
