@@ -553,7 +553,7 @@ on_both_backends!(no_personal_data_leaves_in_any_format, |app| {
         );
         assert_eq!(manifest["period"]["from"], FROM);
         assert_eq!(manifest["period"]["to"], TO);
-        assert_eq!(manifest["schema_version"], "1.2");
+        assert_eq!(manifest["schema_version"], "1.3");
 
         let dcat: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.path().join("dataset.jsonld")).unwrap(),
