@@ -358,8 +358,9 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
         title: Set(format!("Hilfe: {}", c.title)),
         place: Set("Anger 1".into()),
         district_key: Set("16051".into()),
-        starts_at: Set(session.starts_at),
-        ends_at: Set(session.ends_at),
+        // Attendance is taken from an hour before the helpers' start: they begin shortly.
+        starts_at: Set(Utc::now() + Duration::minutes(30)),
+        ends_at: Set(Utc::now() + Duration::minutes(150)),
         volunteers_needed: Set(1),
         participants_per_helper: Set(None),
         skills: Set(String::new()),
