@@ -203,7 +203,13 @@ impl Composer {
                 ),
                 (text("mail-booking-places"), booking.places.to_string()),
                 (text("mail-booking-name"), booking.name.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                access_link(booking, focus)
+                    .map(|link| (text("mail-booking-online-link"), link.to_owned())),
+            )
+            .collect::<Vec<_>>(),
         );
         ctx.insert(
             "sessions",
@@ -263,6 +269,10 @@ pub fn booking_events(
         .map(|d| {
             let mut event = calendar_event(d, base_url);
             event.alarm_before = Some(chrono::Duration::days(1));
+            if let Some(link) = access_link(booking, d) {
+                event.location = place_line(d, link);
+                event.description = format!("{}\n{link}", event.description);
+            }
             if withdrawn {
                 event.cancelled = true;
                 event.sequence += 1;
@@ -290,6 +300,18 @@ pub fn booking_calendar(
     (method, body)
 }
 
+/// The access link of an online date, for the person who booked it: only while the booking holds a
+/// place and the date takes place. Public files, feeds and pages never carry it.
+pub fn access_link<'a>(
+    booking: &booking::Model,
+    date: &'a catalogue::DateSummary,
+) -> Option<&'a str> {
+    if booking.status != BookingStatus::Confirmed || date.date_status.is_cancelled() {
+        return None;
+    }
+    date.online_url.as_deref()
+}
+
 /// Venue and address in one line, or "online".
 pub fn place_line(date: &catalogue::DateSummary, online: &str) -> String {
     match (
@@ -305,7 +327,12 @@ pub fn place_line(date: &catalogue::DateSummary, online: &str) -> String {
     }
 }
 
-/// The calendar entry of a date, with the date's UID.
+/// Where a public calendar entry says an online date takes place; the access link is only in the
+/// entries of people who booked ([`booking_events`]).
+const ONLINE: &str = "Online";
+
+/// The calendar entry of a date as anyone may see it (the date's file, feeds), with the date's UID:
+/// an online date says "Online" and links to the offer's page, never to the meeting itself.
 pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar::CalendarEvent {
     let host = url::Url::parse(base_url)
         .ok()
@@ -321,7 +348,7 @@ pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar
             date.organisation_name,
             date.kind.page_of(&date.offer_slug)
         ),
-        location: place_line(date, date.online_url.as_deref().unwrap_or("online")),
+        location: place_line(date, ONLINE),
         url: format!("{base}{}", date.kind.page_of(&date.offer_slug)),
         starts_at: date.starts_at,
         ends_at: date.ends_at,

@@ -2451,6 +2451,57 @@ async fn unknown_feeds_are_not_found() {
     );
 }
 
+// The access link of an online course goes only to the people who booked it: the date's public
+// file and the feeds say "Online"; the confirmation, the booking page and the booking's own calendar
+// file carry the link, and someone on the waiting list does not get it yet.
+on_both_backends!(an_online_courses_link_is_not_in_public_calendars, |app| {
+    let title = "Videosprechstunde üben";
+    let offer = create_offer(&app, title, None, "published").await;
+    let date_id = create_date(&app, offer.id, DateSpec::in_days(5, 1)).await;
+    let link = "https://konferenz.example/raum";
+
+    let public = get_calendar(&app, &format!("/kalender/termin/{date_id}.ics")).await;
+    assert!(!public.contains("konferenz.example"), "{public}");
+    assert_eq!(
+        value_of(&parse_calendar(&public).events[0].properties, "LOCATION"),
+        "Online"
+    );
+    for feed in [
+        "/kalender/thema/smartphone-grundlagen.ics",
+        "/kalender/kurse.ics?thema=smartphone-grundlagen",
+    ] {
+        let ics = get_calendar(&app, feed).await;
+        assert!(
+            feed_events(&ics).iter().any(|(id, _)| *id == date_id),
+            "{feed} lists the date"
+        );
+        assert!(!ics.contains("konferenz.example"), "{feed}: {ics}");
+    }
+
+    let anna = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    assert!(mails[0].text.contains(link), "{}", mails[0].text);
+    assert!(mails[0].calendars[0].contains(link));
+    let page = format!("/buchung/{}", anna.cancel_token);
+    let (_, doc) = app.get_html(&page).await;
+    assert!(page_text(&doc).contains(link));
+    let own = get_calendar(&app, &format!("{page}/termin.ics")).await;
+    assert_eq!(
+        value_of(&parse_calendar(&own).events[0].properties, "LOCATION"),
+        link
+    );
+
+    // Bernd waits: no link for him yet.
+    let bernd = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+    assert_eq!(bernd.status, BookingStatus::Waitlisted);
+    let mails = mails_to(&app, "bernd@example.de").await;
+    assert!(!mails[0].text.contains("konferenz.example"));
+    let (_, doc) = app
+        .get_html(&format!("/buchung/{}", bernd.cancel_token))
+        .await;
+    assert!(!page_text(&doc).contains("konferenz.example"));
+});
+
 // =============================================================================================
 // 8. The printable programme
 // =============================================================================================

@@ -431,6 +431,7 @@ mail-booking-where = Wo
 mail-booking-places = Plätze
 mail-booking-name = Name
 mail-booking-online = Online
+mail-booking-online-link = Zugang zum Online-Kurs
 mail-booking-action = Buchung ansehen oder absagen
 mail-booking-outro = Im Anhang finden Sie den Termin für Ihren Kalender. Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
 mail-booking-confirmed-subject = Ihr Platz ist gebucht: { $title }

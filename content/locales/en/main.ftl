@@ -431,6 +431,7 @@ mail-booking-where = Where
 mail-booking-places = Places
 mail-booking-name = Name
 mail-booking-online = Online
+mail-booking-online-link = Link to join online
 mail-booking-action = See or cancel your booking
 mail-booking-outro = The attachment holds the date for your calendar. If you cannot come, please cancel using the link.
 mail-booking-confirmed-subject = Your place is booked: { $title }
