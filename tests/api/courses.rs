@@ -2076,6 +2076,125 @@ on_both_backends!(cancelling_withdraws_the_entry_people_imported, |app| {
     }
 });
 
+/// Moves the date by three hours as the provider's form would (a new revision) and tells the people
+/// who booked.
+async fn move_date_and_announce(app: &TestApp, date_id: i32) {
+    let row = date_row(app, date_id).await;
+    set_date(app, date_id, |d| {
+        d.starts_at = Set(row.starts_at + Duration::hours(3));
+        d.ends_at = Set(row.ends_at + Duration::hours(3));
+        d.revision = Set(row.revision + 1);
+    })
+    .await;
+    app.desk()
+        .announce_change(date_id, Utc::now())
+        .await
+        .unwrap();
+}
+
+// Someone on the waiting list has no place yet: a change of the date reaches them in words only,
+// with no calendar entry that would look like a confirmed place, and their booking has no calendar
+// file. Once they move up, they get the entry.
+on_both_backends!(the_waiting_list_gets_no_calendar_entry, |app| {
+    let title = "Tablet für Einsteiger";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(5, 1)).await;
+    let anna = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let clara = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+    assert_eq!(clara.status, BookingStatus::Waitlisted);
+    move_date_and_announce(&app, date_id).await;
+
+    let mails = mails_to(&app, "anna@example.de").await;
+    let last = mails.last().unwrap();
+    assert_eq!(last.subject, format!("Termin geändert: {title}"));
+    assert_eq!(last.calendars.len(), 1, "Anna has a place");
+    let mails = mails_to(&app, "clara@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [
+            format!("Sie stehen auf der Warteliste: {title}"),
+            format!("Termin geändert: {title}")
+        ]
+    );
+    for mail in &mails {
+        assert!(mail.calendars.is_empty(), "{}: no calendar", mail.subject);
+        assert!(!mail.text.contains("Anhang"), "{}", mail.text);
+    }
+    let clara_page = format!("/buchung/{}", clara.cancel_token);
+    assert_eq!(
+        app.get(&format!("{clara_page}/termin.ics")).await.status(),
+        404
+    );
+    let (_, doc) = app.get_html(&clara_page).await;
+    assert!(attrs(&doc, "a[href$=\"termin.ics\"]", "href").is_empty());
+
+    // Anna cancels, Clara moves up and gets her confirmed entry.
+    app.desk()
+        .cancel(&anna.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let mails = mails_to(&app, "clara@example.de").await;
+    let last = mails.last().unwrap();
+    assert_eq!(
+        last.subject,
+        format!("Ein Platz ist frei geworden: {title}")
+    );
+    assert_eq!(calendar_entry(&last.calendars[0]).2, "CONFIRMED");
+    let own = get_calendar(&app, &format!("{clara_page}/termin.ics")).await;
+    assert_eq!(calendar_entry(&own).2, "CONFIRMED");
+});
+
+// A person who cancels and books the same date again: the new confirmation carries the date's UID
+// like the cancellation did, so it must come with a higher SEQUENCE, or calendars keep the entry
+// withdrawn.
+on_both_backends!(booking_again_after_cancelling_restores_the_entry, |app| {
+    let title = "Online-Banking sicher nutzen";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(5, 4)).await;
+    let first = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    app.desk()
+        .cancel(&first.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let again = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [
+            format!("Ihr Platz ist gebucht: {title}"),
+            format!("Ihre Buchung ist abgesagt: {title}"),
+            format!("Ihr Platz ist gebucht: {title}")
+        ]
+    );
+    let confirmed = calendar_entry(&mails[0].calendars[0]);
+    let cancelled = calendar_entry(&mails[1].calendars[0]);
+    let rebooked = calendar_entry(&mails[2].calendars[0]);
+    assert_eq!(cancelled.2, "CANCELLED");
+    assert!(cancelled.1 > confirmed.1);
+    assert_eq!(
+        (rebooked.2.as_str(), rebooked.3.as_str()),
+        ("CONFIRMED", "PUBLISH")
+    );
+    assert!(
+        rebooked.0 != cancelled.0 || rebooked.1 > cancelled.1,
+        "{rebooked:?} replaces {cancelled:?}"
+    );
+    // The new booking's own file says the same; the old one's still withdraws.
+    let own = calendar_entry(
+        &get_calendar(&app, &format!("/buchung/{}/termin.ics", again.cancel_token)).await,
+    );
+    assert_eq!(own, rebooked);
+    let old = calendar_entry(
+        &get_calendar(&app, &format!("/buchung/{}/termin.ics", first.cancel_token)).await,
+    );
+    assert_eq!(old, cancelled);
+
+    // A change of the date raises the SEQUENCE of the new booking's entry again.
+    move_date_and_announce(&app, date_id).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    let changed = calendar_entry(&mails.last().unwrap().calendars[0]);
+    assert_eq!(changed.2, "CONFIRMED");
+    assert!(changed.1 > rebooked.1);
+});
+
 // =============================================================================================
 // 6. An offer of fewer places holds the queue
 // =============================================================================================

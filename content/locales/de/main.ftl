@@ -434,6 +434,7 @@ mail-booking-online = Online
 mail-booking-online-link = Zugang zum Online-Kurs
 mail-booking-action = Buchung ansehen oder absagen
 mail-booking-outro = Im Anhang finden Sie den Termin für Ihren Kalender. Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
+mail-booking-outro-no-calendar = Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
 mail-booking-confirmed-subject = Ihr Platz ist gebucht: { $title }
 mail-booking-confirmed-intro = Guten Tag, Ihr Platz ist gebucht. Wir freuen uns auf Sie.
 mail-booking-waitlisted-subject = Sie stehen auf der Warteliste: { $title }

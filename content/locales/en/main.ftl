@@ -434,6 +434,7 @@ mail-booking-online = Online
 mail-booking-online-link = Link to join online
 mail-booking-action = See or cancel your booking
 mail-booking-outro = The attachment holds the date for your calendar. If you cannot come, please cancel using the link.
+mail-booking-outro-no-calendar = If you cannot come, please cancel using the link.
 mail-booking-confirmed-subject = Your place is booked: { $title }
 mail-booking-confirmed-intro = Hello, your place is booked. We look forward to seeing you.
 mail-booking-waitlisted-subject = You are on the waiting list: { $title }
