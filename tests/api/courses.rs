@@ -2550,6 +2550,49 @@ async fn feeds_hold_only_matching_dates_and_announce_cancellations() {
     assert_eq!(text_of(&doc, ".result-count"), count_line(7));
 }
 
+// A subscribed calendar deletes what a feed no longer lists: a date that is running, or ended a
+// few weeks ago, stays in the feeds; one that ended long ago is dropped.
+on_both_backends!(feeds_keep_running_and_recent_dates, |app| {
+    let (_, running) = course_with_date(
+        &app,
+        "Läuft gerade",
+        DateSpec::at(Utc::now() - Duration::minutes(30), 4),
+    )
+    .await;
+    let (_, recent) = course_with_date(
+        &app,
+        "Vor einem Monat",
+        DateSpec::at(Utc::now() - Duration::days(30), 4),
+    )
+    .await;
+    let (_, old) = course_with_date(
+        &app,
+        "Vor einem Vierteljahr",
+        DateSpec::at(Utc::now() - Duration::days(90), 4),
+    )
+    .await;
+    let (_, coming) = course_with_date(&app, "Kommt noch", DateSpec::in_days(3, 4)).await;
+    for feed in [
+        "/kalender/kreis/16051.ics".to_owned(),
+        format!("/kalender/ort/{ERFURT_ANGER}.ics"),
+        "/kalender/kurse.ics?kreis=16051".to_owned(),
+    ] {
+        let ids: BTreeSet<i32> = feed_events(&get_calendar(&app, &feed).await)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        for id in [running, recent, coming] {
+            assert!(ids.contains(&id), "{feed} keeps date {id}");
+        }
+        assert!(!ids.contains(&old), "{feed} drops the old date");
+    }
+    // The catalogue itself lists only what is still to come.
+    let (_, doc) = app.get_html("/kurse?kreis=16051").await;
+    let text = page_text(&doc);
+    assert!(text.contains("Kommt noch"));
+    assert!(!text.contains("Läuft gerade"));
+});
+
 #[tokio::test]
 async fn unknown_feeds_are_not_found() {
     let app = sqlite_app().await;
