@@ -264,8 +264,9 @@ impl Composer {
     }
 }
 
-/// The person's own entries for a booking: the date and its later sessions, with a reminder; `None`
-/// while the booking only waits for a place (nothing is confirmed to put in a calendar).
+/// The person's own entries for a booking: the date and its later sessions, with a reminder. A
+/// booking on the waiting list has no confirmed place, so it gets `None`, unless everything is
+/// cancelled: then the withdrawal clears an entry the person may have from elsewhere.
 ///
 /// They carry the dates' own UIDs, as the public files and feeds do, so an entry is the same
 /// whichever way it came. So one person's calendar can get several files for one UID: the public
@@ -285,9 +286,6 @@ pub fn booking_events(
     booking: &booking::Model,
     earlier_bookings: i32,
 ) -> Option<Vec<calendar::CalendarEvent>> {
-    if booking.status == BookingStatus::Waitlisted {
-        return None;
-    }
     let withdrawn = booking.status == BookingStatus::Cancelled;
     let events = std::iter::once(date)
         .chain(sessions)
@@ -305,12 +303,14 @@ pub fn booking_events(
             }
             event
         })
-        .collect();
-    Some(events)
+        .collect::<Vec<_>>();
+    let waiting = booking.status == BookingStatus::Waitlisted;
+    (!waiting || events.iter().all(|e| e.cancelled)).then_some(events)
 }
 
 /// The calendar file of a booking ([`booking_events`]): METHOD:CANCEL once nothing in it takes place
-/// for the person, so calendars remove the entry they imported; `None` while the booking waits.
+/// for the person, so calendars remove the entry they imported; `None` while the booking waits for
+/// a date that takes place.
 pub fn booking_calendar(
     date: &catalogue::DateSummary,
     sessions: &[catalogue::DateSummary],

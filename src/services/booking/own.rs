@@ -105,7 +105,7 @@ pub(crate) async fn earlier_bookings(
 }
 
 /// The person's own calendar file (with a reminder); a cancelled booking's file withdraws it. A
-/// booking on the waiting list has none: nothing is confirmed yet.
+/// booking on the waiting list has none while the date takes place: nothing is confirmed yet.
 pub async fn own_calendar(
     db: &DatabaseConnection,
     token: &str,
