@@ -118,7 +118,8 @@ impl BookingMail {
     }
 
     /// Mails about a place the person has (or had) get the calendar entry attached; a cancellation
-    /// withdraws the entry from their calendar.
+    /// withdraws the entry from their calendar. Whether the booking has an entry at all (someone
+    /// on the waiting list has none) is [`booking_calendar`]'s to say.
     fn attaches_calendar(self) -> bool {
         matches!(
             self,
@@ -142,14 +143,16 @@ impl Composer {
     }
 
     /// A booking mail in the person's language; `None` when the person left no e-mail address.
+    /// `earlier_bookings`: see [`booking_events`].
     pub fn booking(
         &self,
         kind: BookingMail,
         booking: &booking::Model,
+        earlier_bookings: i32,
         date: &catalogue::DateSummary,
         sessions: &[catalogue::DateSummary],
     ) -> anyhow::Result<Option<OutgoingMail>> {
-        self.booking_about(kind, booking, date, sessions, None)
+        self.booking_about(kind, booking, earlier_bookings, date, sessions, None)
     }
 
     /// [`Self::booking`] about one later `session` of the course (reminder, moved, cancelled): the
@@ -159,6 +162,7 @@ impl Composer {
         &self,
         kind: BookingMail,
         booking: &booking::Model,
+        earlier_bookings: i32,
         date: &catalogue::DateSummary,
         sessions: &[catalogue::DateSummary],
         session: Option<&catalogue::DateSummary>,
@@ -203,7 +207,13 @@ impl Composer {
                 ),
                 (text("mail-booking-places"), booking.places.to_string()),
                 (text("mail-booking-name"), booking.name.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                access_link(booking, focus)
+                    .map(|link| (text("mail-booking-online-link"), link.to_owned())),
+            )
+            .collect::<Vec<_>>(),
         );
         ctx.insert(
             "sessions",
@@ -227,16 +237,23 @@ impl Composer {
         ctx.insert("sessions_label", &text("mail-booking-sessions"));
         ctx.insert("action", &text("mail-booking-action"));
         ctx.insert("link", &link);
-        ctx.insert("outro", &text("mail-booking-outro"));
-        ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
-        let attachment = kind.attaches_calendar().then(|| {
-            let (method, body) = booking_calendar(date, sessions, &self.base_url, booking);
-            Attachment {
+        let attachment = kind
+            .attaches_calendar()
+            .then(|| booking_calendar(date, sessions, &self.base_url, booking, earlier_bookings))
+            .flatten()
+            .map(|(method, body)| Attachment {
                 file_name: "termin.ics".into(),
                 content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
                 body,
-            }
-        });
+            });
+        // The usual closing line points to the calendar file; without one it only asks to cancel.
+        let outro = if attachment.is_some() {
+            "mail-booking-outro"
+        } else {
+            "mail-booking-outro-no-calendar"
+        };
+        ctx.insert("outro", &text(outro));
+        ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
         Ok(Some(OutgoingMail {
             to,
             subject: text(&format!("mail-booking-{}-subject", kind.key())),
@@ -247,47 +264,80 @@ impl Composer {
     }
 }
 
-/// The person's own entries for a booking: the date and its later sessions, with a reminder. They
-/// carry the dates' own UIDs, as the public files and feeds do, so an entry is the same whichever
-/// way it came. A cancelled booking withdraws them: STATUS:CANCELLED, and a SEQUENCE above the one
-/// any earlier file of the date had.
+/// The person's own entries for a booking: the date and its later sessions, with a reminder. A
+/// booking on the waiting list has no confirmed place, so it gets `None`, unless everything is
+/// cancelled: then the withdrawal clears an entry the person may have from elsewhere.
+///
+/// They carry the dates' own UIDs, as the public files and feeds do, so an entry is the same
+/// whichever way it came. So one person's calendar can get several files for one UID: the public
+/// one (SEQUENCE = the date's revision), a booking's, its cancellation, a new booking after that.
+/// A calendar only takes a file whose SEQUENCE is above the one it holds, so the SEQUENCE of a
+/// booking's entries is `revision + 2 × earlier_bookings`, plus 1 once withdrawn, where
+/// `earlier_bookings` counts the bookings of the same date the same address made before this one
+/// (0 for nearly everyone: then a confirmation has the public SEQUENCE). Each booking thus starts
+/// above everything an earlier one of the person sent (at most `revision + 2 × (n - 1) + 1`), a
+/// cancellation lies above the booking's confirmation, and a change of the date raises both. (A UID
+/// per booking would avoid the counting, but then a person who imported the public file and booked
+/// would have the date twice, and cancelling would leave the public copy standing.)
 pub fn booking_events(
     date: &catalogue::DateSummary,
     sessions: &[catalogue::DateSummary],
     base_url: &str,
     booking: &booking::Model,
-) -> Vec<calendar::CalendarEvent> {
+    earlier_bookings: i32,
+) -> Option<Vec<calendar::CalendarEvent>> {
     let withdrawn = booking.status == BookingStatus::Cancelled;
-    std::iter::once(date)
+    let events = std::iter::once(date)
         .chain(sessions)
         .map(|d| {
             let mut event = calendar_event(d, base_url);
             event.alarm_before = Some(chrono::Duration::days(1));
+            event.sequence += 2 * earlier_bookings;
+            if let Some(link) = access_link(booking, d) {
+                event.location = place_line(d, link);
+                event.description = format!("{}\n{link}", event.description);
+            }
             if withdrawn {
                 event.cancelled = true;
                 event.sequence += 1;
             }
             event
         })
-        .collect()
+        .collect::<Vec<_>>();
+    let waiting = booking.status == BookingStatus::Waitlisted;
+    (!waiting || events.iter().all(|e| e.cancelled)).then_some(events)
 }
 
 /// The calendar file of a booking ([`booking_events`]): METHOD:CANCEL once nothing in it takes place
-/// for the person, so calendars remove the entry they imported.
+/// for the person, so calendars remove the entry they imported; `None` while the booking waits for
+/// a date that takes place.
 pub fn booking_calendar(
     date: &catalogue::DateSummary,
     sessions: &[catalogue::DateSummary],
     base_url: &str,
     booking: &booking::Model,
-) -> (calendar::Method, String) {
-    let events = booking_events(date, sessions, base_url, booking);
+    earlier_bookings: i32,
+) -> Option<(calendar::Method, String)> {
+    let events = booking_events(date, sessions, base_url, booking, earlier_bookings)?;
     let method = if events.iter().all(|e| e.cancelled) {
         calendar::Method::Cancel
     } else {
         calendar::Method::Publish
     };
     let body = calendar::with_method(method, &date.title, &events, chrono::Utc::now());
-    (method, body)
+    Some((method, body))
+}
+
+/// The access link of an online date, for the person who booked it: only while the booking holds a
+/// place and the date takes place. Public files, feeds and pages never carry it.
+pub fn access_link<'a>(
+    booking: &booking::Model,
+    date: &'a catalogue::DateSummary,
+) -> Option<&'a str> {
+    if booking.status != BookingStatus::Confirmed || date.date_status.is_cancelled() {
+        return None;
+    }
+    date.online_url.as_deref()
 }
 
 /// Venue and address in one line, or "online".
@@ -305,7 +355,12 @@ pub fn place_line(date: &catalogue::DateSummary, online: &str) -> String {
     }
 }
 
-/// The calendar entry of a date, with the date's UID.
+/// Where a public calendar entry says an online date takes place; the access link is only in the
+/// entries of people who booked ([`booking_events`]).
+const ONLINE: &str = "Online";
+
+/// The calendar entry of a date as anyone may see it (the date's file, feeds), with the date's UID:
+/// an online date says "Online" and links to the offer's page, never to the meeting itself.
 pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar::CalendarEvent {
     let host = url::Url::parse(base_url)
         .ok()
@@ -321,7 +376,7 @@ pub fn calendar_event(date: &catalogue::DateSummary, base_url: &str) -> calendar
             date.organisation_name,
             date.kind.page_of(&date.offer_slug)
         ),
-        location: place_line(date, date.online_url.as_deref().unwrap_or("online")),
+        location: place_line(date, ONLINE),
         url: format!("{base}{}", date.kind.page_of(&date.offer_slug)),
         starts_at: date.starts_at,
         ends_at: date.ends_at,

@@ -286,8 +286,20 @@ struct Conditions {
     joins: bool,
 }
 
-/// The conditions of a filter; shared by the page query and its count.
+/// The conditions of a filter for dates yet to begin; shared by the page query and its count.
 fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> Conditions {
+    let upcoming =
+        Cond::all().add(Expr::col((offer_date::Entity, offer_date::Column::StartsAt)).gt(now));
+    conditions_within(kind, filter, now, upcoming)
+}
+
+/// The conditions of a filter for the dates `window` (a condition on their times) lets through.
+fn conditions_within(
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+    window: Cond,
+) -> Conditions {
     let mut joins = false;
     let d = offer_date::Entity;
     let o = offer::Entity;
@@ -295,7 +307,7 @@ fn conditions(kind: OfferKind, filter: &CatalogueFilter, now: DateTime<Utc>) -> 
     // `listed_as` is the offer's kind while it is published.
     let mut cond = Cond::all()
         .add(Expr::col((d, offer_date::Column::ListedAs)).eq(kind))
-        .add(Expr::col((d, offer_date::Column::StartsAt)).gt(now));
+        .add(window);
     if !filter.include_sessions {
         cond = cond.add(Expr::col((d, offer_date::Column::SeriesLeadId)).is_null());
     }
@@ -536,6 +548,56 @@ pub async fn all_matching(
         .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
         .limit(limit);
     entries(db, &select, now).await
+}
+
+/// How long a calendar feed keeps a date after it ended. A subscribed calendar deletes what the feed
+/// no longer lists, so a date that is running or just over must stay in it (as in the volunteers'
+/// feed), or it vanishes from people's calendars the moment it begins.
+pub const FEED_KEEPS_ENDED: chrono::Duration = chrono::Duration::days(60);
+
+/// The dates of a calendar feed: every coming date matching the filter, and those that began
+/// already but ended less than [`FEED_KEEPS_ENDED`] ago; at most `limit`, in time order. When there
+/// are more, the coming ones come first (see [`keep_for_feed`]).
+pub async fn feed_dates(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Entry>, DbErr> {
+    let coming = all_matching(db, kind, filter, now, limit).await?;
+    let room = limit.saturating_sub(coming.len() as u64);
+    if room == 0 {
+        return Ok(coming);
+    }
+    let d = offer_date::Entity;
+    let begun = Cond::all()
+        .add(Expr::col((d, offer_date::Column::StartsAt)).lte(now))
+        .add(Expr::col((d, offer_date::Column::EndsAt)).gt(now - FEED_KEEPS_ENDED));
+    let mut select = summary_select();
+    select
+        .cond_where(conditions_within(kind, filter, now, begun).cond)
+        .order_by((d, offer_date::Column::StartsAt), Order::Desc)
+        .order_by((d, offer_date::Column::Id), Order::Desc)
+        .limit(room);
+    let mut recent = entries(db, &select, now).await?;
+    recent.reverse();
+    recent.extend(coming);
+    Ok(recent)
+}
+
+/// At most `limit` of a feed's entries, in time order: the coming ones nearest first, then as many
+/// of those already begun as there is room for, the latest first.
+pub fn keep_for_feed(entries: Vec<Entry>, now: DateTime<Utc>, limit: usize) -> Vec<Entry> {
+    let (mut begun, mut coming): (Vec<Entry>, Vec<Entry>) =
+        entries.into_iter().partition(|e| e.date.starts_at <= now);
+    coming.sort_by_key(|e| (e.date.starts_at, e.date.date_id));
+    coming.truncate(limit);
+    begun.sort_by_key(|e| std::cmp::Reverse((e.date.starts_at, e.date.date_id)));
+    begun.truncate(limit - coming.len());
+    begun.reverse();
+    begun.extend(coming);
+    begun
 }
 
 /// Dates of one venue, including cancelled ones, for a venue's calendar feed.

@@ -2076,6 +2076,128 @@ on_both_backends!(cancelling_withdraws_the_entry_people_imported, |app| {
     }
 });
 
+/// Moves the date by three hours as the provider's form would (a new revision) and tells the people
+/// who booked.
+async fn move_date_and_announce(app: &TestApp, date_id: i32) {
+    let row = date_row(app, date_id).await;
+    set_date(app, date_id, |d| {
+        d.starts_at = Set(row.starts_at + Duration::hours(3));
+        d.ends_at = Set(row.ends_at + Duration::hours(3));
+        d.revision = Set(row.revision + 1);
+    })
+    .await;
+    app.desk()
+        .announce_change(date_id, Utc::now())
+        .await
+        .unwrap();
+}
+
+// Someone on the waiting list has no place yet: a change of the date reaches them in words only,
+// with no calendar entry that would look like a confirmed place, and their booking has no calendar
+// file. Once they move up, they get the entry.
+on_both_backends!(the_waiting_list_gets_no_calendar_entry, |app| {
+    let title = "Tablet für Einsteiger";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(5, 1)).await;
+    let anna = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let clara = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+    assert_eq!(clara.status, BookingStatus::Waitlisted);
+    move_date_and_announce(&app, date_id).await;
+
+    let mails = mails_to(&app, "anna@example.de").await;
+    let last = mails.last().unwrap();
+    assert_eq!(last.subject, format!("Termin geändert: {title}"));
+    assert_eq!(last.calendars.len(), 1, "Anna has a place");
+    let mails = mails_to(&app, "clara@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [
+            format!("Sie stehen auf der Warteliste: {title}"),
+            format!("Termin geändert: {title}")
+        ]
+    );
+    for mail in &mails {
+        assert!(mail.calendars.is_empty(), "{}: no calendar", mail.subject);
+    }
+    // Nor do the words point to an attachment.
+    for mail in &mails {
+        assert!(!mail.text.contains("Anhang"), "{}", mail.text);
+    }
+    let clara_page = format!("/buchung/{}", clara.cancel_token);
+    assert_eq!(
+        app.get(&format!("{clara_page}/termin.ics")).await.status(),
+        404
+    );
+    let (_, doc) = app.get_html(&clara_page).await;
+    assert!(attrs(&doc, "a[href$=\"termin.ics\"]", "href").is_empty());
+
+    // Anna cancels, Clara moves up and gets her confirmed entry.
+    app.desk()
+        .cancel(&anna.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let mails = mails_to(&app, "clara@example.de").await;
+    let last = mails.last().unwrap();
+    assert_eq!(
+        last.subject,
+        format!("Ein Platz ist frei geworden: {title}")
+    );
+    assert_eq!(calendar_entry(&last.calendars[0]).2, "CONFIRMED");
+    let own = get_calendar(&app, &format!("{clara_page}/termin.ics")).await;
+    assert_eq!(calendar_entry(&own).2, "CONFIRMED");
+});
+
+// A person who cancels and books the same date again: the new confirmation carries the date's UID
+// like the cancellation did, so it must come with a higher SEQUENCE, or calendars keep the entry
+// withdrawn.
+on_both_backends!(booking_again_after_cancelling_restores_the_entry, |app| {
+    let title = "Online-Banking sicher nutzen";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(5, 4)).await;
+    let first = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    app.desk()
+        .cancel(&first.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let again = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [
+            format!("Ihr Platz ist gebucht: {title}"),
+            format!("Ihre Buchung ist abgesagt: {title}"),
+            format!("Ihr Platz ist gebucht: {title}")
+        ]
+    );
+    let confirmed = calendar_entry(&mails[0].calendars[0]);
+    let cancelled = calendar_entry(&mails[1].calendars[0]);
+    let rebooked = calendar_entry(&mails[2].calendars[0]);
+    assert_eq!(cancelled.2, "CANCELLED");
+    assert!(cancelled.1 > confirmed.1);
+    assert_eq!(
+        (rebooked.2.as_str(), rebooked.3.as_str()),
+        ("CONFIRMED", "PUBLISH")
+    );
+    assert!(
+        rebooked.0 != cancelled.0 || rebooked.1 > cancelled.1,
+        "{rebooked:?} replaces {cancelled:?}"
+    );
+    // The new booking's own file says the same; the old one's still withdraws.
+    let own = calendar_entry(
+        &get_calendar(&app, &format!("/buchung/{}/termin.ics", again.cancel_token)).await,
+    );
+    assert_eq!(own, rebooked);
+    let old = calendar_entry(
+        &get_calendar(&app, &format!("/buchung/{}/termin.ics", first.cancel_token)).await,
+    );
+    assert_eq!(old, cancelled);
+
+    // A change of the date raises the SEQUENCE of the new booking's entry again.
+    move_date_and_announce(&app, date_id).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    let changed = calendar_entry(&mails.last().unwrap().calendars[0]);
+    assert_eq!(changed.2, "CONFIRMED");
+    assert!(changed.1 > rebooked.1);
+});
+
 // =============================================================================================
 // 6. An offer of fewer places holds the queue
 // =============================================================================================
@@ -2431,6 +2553,49 @@ async fn feeds_hold_only_matching_dates_and_announce_cancellations() {
     assert_eq!(text_of(&doc, ".result-count"), count_line(7));
 }
 
+// A subscribed calendar deletes what a feed no longer lists: a date that is running, or ended a
+// few weeks ago, stays in the feeds; one that ended long ago is dropped.
+on_both_backends!(feeds_keep_running_and_recent_dates, |app| {
+    let (_, running) = course_with_date(
+        &app,
+        "Läuft gerade",
+        DateSpec::at(Utc::now() - Duration::minutes(30), 4),
+    )
+    .await;
+    let (_, recent) = course_with_date(
+        &app,
+        "Vor einem Monat",
+        DateSpec::at(Utc::now() - Duration::days(30), 4),
+    )
+    .await;
+    let (_, old) = course_with_date(
+        &app,
+        "Vor einem Vierteljahr",
+        DateSpec::at(Utc::now() - Duration::days(90), 4),
+    )
+    .await;
+    let (_, coming) = course_with_date(&app, "Kommt noch", DateSpec::in_days(3, 4)).await;
+    for feed in [
+        "/kalender/kreis/16051.ics".to_owned(),
+        format!("/kalender/ort/{ERFURT_ANGER}.ics"),
+        "/kalender/kurse.ics?kreis=16051".to_owned(),
+    ] {
+        let ids: BTreeSet<i32> = feed_events(&get_calendar(&app, &feed).await)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        for id in [running, recent, coming] {
+            assert!(ids.contains(&id), "{feed} keeps date {id}");
+        }
+        assert!(!ids.contains(&old), "{feed} drops the old date");
+    }
+    // The catalogue itself lists only what is still to come.
+    let (_, doc) = app.get_html("/kurse?kreis=16051").await;
+    let text = page_text(&doc);
+    assert!(text.contains("Kommt noch"));
+    assert!(!text.contains("Läuft gerade"));
+});
+
 #[tokio::test]
 async fn unknown_feeds_are_not_found() {
     let app = sqlite_app().await;
@@ -2450,6 +2615,57 @@ async fn unknown_feeds_are_not_found() {
         200
     );
 }
+
+// The access link of an online course goes only to the people who booked it: the date's public
+// file and the feeds say "Online"; the confirmation, the booking page and the booking's own calendar
+// file carry the link, and someone on the waiting list does not get it yet.
+on_both_backends!(an_online_courses_link_is_not_in_public_calendars, |app| {
+    let title = "Videosprechstunde üben";
+    let offer = create_offer(&app, title, None, "published").await;
+    let date_id = create_date(&app, offer.id, DateSpec::in_days(5, 1)).await;
+    let link = "https://konferenz.example/raum";
+
+    let public = get_calendar(&app, &format!("/kalender/termin/{date_id}.ics")).await;
+    assert!(!public.contains("konferenz.example"), "{public}");
+    assert_eq!(
+        value_of(&parse_calendar(&public).events[0].properties, "LOCATION"),
+        "Online"
+    );
+    for feed in [
+        "/kalender/thema/smartphone-grundlagen.ics",
+        "/kalender/kurse.ics?thema=smartphone-grundlagen",
+    ] {
+        let ics = get_calendar(&app, feed).await;
+        assert!(
+            feed_events(&ics).iter().any(|(id, _)| *id == date_id),
+            "{feed} lists the date"
+        );
+        assert!(!ics.contains("konferenz.example"), "{feed}: {ics}");
+    }
+
+    let anna = desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let mails = mails_to(&app, "anna@example.de").await;
+    assert!(mails[0].text.contains(link), "{}", mails[0].text);
+    assert!(mails[0].calendars[0].contains(link));
+    let page = format!("/buchung/{}", anna.cancel_token);
+    let (_, doc) = app.get_html(&page).await;
+    assert!(page_text(&doc).contains(link));
+    let own = get_calendar(&app, &format!("{page}/termin.ics")).await;
+    assert_eq!(
+        value_of(&parse_calendar(&own).events[0].properties, "LOCATION"),
+        link
+    );
+
+    // Bernd waits: no link for him yet.
+    let bernd = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+    assert_eq!(bernd.status, BookingStatus::Waitlisted);
+    let mails = mails_to(&app, "bernd@example.de").await;
+    assert!(!mails[0].text.contains("konferenz.example"));
+    let (_, doc) = app
+        .get_html(&format!("/buchung/{}", bernd.cancel_token))
+        .await;
+    assert!(!page_text(&doc).contains("konferenz.example"));
+});
 
 // =============================================================================================
 // 8. The printable programme

@@ -2622,3 +2622,124 @@ async fn a_new_place_is_announced_with_a_new_revision() {
     let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
     assert_eq!(recipients(&told), ["anna@example.de"]);
 }
+
+/// The event of `uid` in a calendar feed, unfolded.
+fn event_with_uid(ics: &str, uid: &str) -> String {
+    ics.replace("\r\n ", "")
+        .split("BEGIN:VEVENT")
+        .skip(1)
+        .map(|e| e.split("END:VEVENT").next().unwrap().to_owned())
+        .find(|e| e.contains(&format!("UID:{uid}\r\n")))
+        .unwrap_or_else(|| panic!("no event {uid} in {ics}"))
+}
+
+fn property(event: &str, name: &str) -> String {
+    event
+        .split("\r\n")
+        .find_map(|line| line.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {event}"))
+        .to_owned()
+}
+
+/// Staff move a course to another venue: the helper session of its date moves with it, its helper
+/// is told like after a change of time, and the helper's calendar feed shows the new venue with a
+/// higher SEQUENCE, so the calendar replaces the entry.
+#[tokio::test]
+async fn helpers_follow_their_course_to_a_new_venue() {
+    use teilhabe::domain::volunteering::{ShiftInput, ShiftKind, ShiftPlace};
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let course = new_course(&app, OWN_ORG).await;
+    let date = add_date(
+        &app,
+        course.offer_id,
+        at_local(berlin_day(9), 10, 0),
+        4,
+        |_| {},
+    )
+    .await;
+    let old_venue = offer_by_id(&app, course.offer_id).await.venue_id.unwrap();
+    let shift_title = "Hilfe im verlegten Kurs";
+    let shift_id = app
+        .state()
+        .volunteer_planning()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: shift_title.into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at: date.starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Venue {
+                    id: old_venue,
+                    detail: "Raum 1".into(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let helper = user_id(&app, "freiwillig@demo.teilhabe.example").await;
+    app.state()
+        .volunteer_sign_up()
+        .sign_up(shift_id, helper, Utc::now())
+        .await
+        .unwrap();
+    let feed_token = app
+        .state()
+        .volunteer_feeds()
+        .renew_feed(helper, Utc::now())
+        .await
+        .unwrap();
+    let feed = format!("/freiwillige/kalender/{feed_token}.ics");
+    let uid = format!("shift-{shift_id}@teilhabe");
+    let before = event_with_uid(&app.get(&feed).await.text().await.unwrap(), &uid);
+    assert!(!property(&before, "LOCATION").contains("Probierladen Zweigstelle"));
+
+    let new_place = venue::ActiveModel {
+        slug: Set("probierladen-erfurt-zweigstelle".into()),
+        organisation_id: Set(course.organisation_id),
+        name: Set("Probierladen Zweigstelle".into()),
+        street: Set("Krämpferstraße 5".into()),
+        postal_code: Set("99084".into()),
+        town: Set("Erfurt".into()),
+        district_key: Set("16051".into()),
+        step_free: Set(true),
+        accessible_toilet: Set(true),
+        hearing_loop: Set(false),
+        parking: Set(false),
+        accessibility_notes: Set(String::new()),
+        directions: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let token = sign_in(&app, STAFF).await;
+    let res = post(
+        &app,
+        &format!("/verwaltung/angebote/{}", course.offer_id),
+        &token,
+        &offer_fields(&course.title, &new_place.id.to_string()),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+
+    let told = mails_with_subject(&app, &format!("Einsatz geändert: {shift_title}")).await;
+    assert_eq!(recipients(&told), ["freiwillig@demo.teilhabe.example"]);
+    let after = event_with_uid(&app.get(&feed).await.text().await.unwrap(), &uid);
+    assert!(
+        property(&after, "LOCATION").contains("Probierladen Zweigstelle"),
+        "{after}"
+    );
+    let sequence = |event: &str| property(event, "SEQUENCE").parse::<i32>().unwrap();
+    assert!(sequence(&after) > sequence(&before), "{before}\n{after}");
+}

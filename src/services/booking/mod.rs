@@ -408,9 +408,10 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
+        let earlier = own::earlier_bookings(txn, booking).await?;
         match self
             .composer
-            .booking_about(kind, booking, date, sessions, session)?
+            .booking_about(kind, booking, earlier, date, sessions, session)?
         {
             Some(mail) => mail::enqueue_about_booking(txn, mail, booking.id).await?,
             None if task_without_mail => {

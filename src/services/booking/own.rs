@@ -83,7 +83,29 @@ pub async fn own_booking(
     }))
 }
 
-/// The person's own calendar file (with a reminder); a cancelled booking's file withdraws it.
+/// Bookings of the same date the same address made before `found`: each raises the SEQUENCE of
+/// `found`'s calendar entries, so a new booking after a cancellation is not taken for an old,
+/// withdrawn one ([`mail::compose::booking_events`]).
+pub(crate) async fn earlier_bookings(
+    db: &impl ConnectionTrait,
+    found: &booking::Model,
+) -> Result<i32, DbErr> {
+    let Some(email) = found.email.as_deref() else {
+        return Ok(0);
+    };
+    let earlier = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(found.date_id))
+        .filter(booking::Column::Email.eq(email))
+        .filter(booking::Column::Id.lt(found.id))
+        .count(db)
+        .await?;
+    Ok(i32::try_from(earlier)
+        .unwrap_or(i32::MAX / 4)
+        .min(i32::MAX / 4))
+}
+
+/// The person's own calendar file (with a reminder); a cancelled booking's file withdraws it. A
+/// booking on the waiting list has none while the date takes place: nothing is confirmed yet.
 pub async fn own_calendar(
     db: &DatabaseConnection,
     token: &str,
@@ -97,6 +119,9 @@ pub async fn own_calendar(
         return Ok(None);
     };
     let sessions = catalogue::sessions_of(db, entry.date.date_id).await?;
-    let (_, body) = mail::compose::booking_calendar(&entry.date, &sessions, base_url, &found);
-    Ok(Some(body))
+    let earlier = earlier_bookings(db, &found).await?;
+    Ok(
+        mail::compose::booking_calendar(&entry.date, &sessions, base_url, &found, earlier)
+            .map(|(_, body)| body),
+    )
 }

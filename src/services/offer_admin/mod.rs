@@ -411,9 +411,10 @@ pub async fn update(
         .ok_or(OfferAdminError::NotFound)?;
     let place_changed = existing.venue_id != input.venue_id
         || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
+    let venues = (existing.venue_id, input.venue_id);
     apply(existing.into(), input).update(&txn).await?;
     if place_changed {
-        announce_new_place(&txn, bookings, id).await?;
+        announce_new_place(&txn, bookings, id, venues).await?;
     }
     audit::record(
         &txn,
@@ -430,11 +431,13 @@ pub async fn update(
 /// The offer's coming dates get a new revision (so calendar entries are replaced and a booking
 /// made with the old place in view is asked to look again), and everyone booked is told once: a
 /// course's people by its first date's mail, unless the course is under way, then by each coming
-/// session's.
+/// session's. Helper sessions of those dates held at the old venue move to the new one, and their
+/// helpers are told (`venues`: the venue before and after).
 async fn announce_new_place(
     txn: &crate::db::WriteTransaction,
     bookings: &crate::services::booking::Desk,
     offer_id: i32,
+    venues: (Option<i32>, Option<i32>),
 ) -> Result<(), OfferAdminError> {
     let now = Utc::now();
     let coming = offer_date::Entity::find()
@@ -464,6 +467,20 @@ async fn announce_new_place(
         if !lead_told {
             bookings.announce_change_in(txn, date.id, now).await?;
         }
+    }
+    // A course that goes online keeps its helper sessions where they are: where helpers meet
+    // then is the coordinator's to decide.
+    if let (Some(from), Some(to)) = venues {
+        let to = venue::Entity::find_by_id(to)
+            .one(txn)
+            .await?
+            .ok_or(OfferAdminError::NotFound)?;
+        let helpers = crate::services::volunteering::PlanningDesk {
+            db: bookings.db.clone(),
+            composer: bookings.composer.clone(),
+        };
+        let date_ids: Vec<i32> = coming.iter().map(|d| d.id).collect();
+        helpers.move_with_venue(txn, &date_ids, from, &to).await?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use sea_orm::{
 use super::{VolunteeringError, sessions_of};
 use crate::{
     calendar::{self, CalendarEvent},
-    db::entities::{user_role, volunteer_feed},
+    db::entities::{offer_date, user_role, volunteer_feed},
     domain::{Language, Role},
     mail::compose::Composer,
     services::sessions::{hash_token, random_token},
@@ -78,13 +78,32 @@ impl FeedDesk {
         }
         let base = self.composer.base_url.trim_end_matches('/').to_owned();
         let translations = &self.composer.translations;
-        let events: Vec<CalendarEvent> = sessions_of(&self.db, feed.user_id)
+        let sessions: Vec<_> = sessions_of(&self.db, feed.user_id)
             .await?
             .into_iter()
             .filter(|s| s.ends_at > now - Duration::days(60))
+            .collect();
+        // A calendar replaces an entry only by one with a higher SEQUENCE. A helper session of a
+        // course date moves with its date (time, venue), and every such change raises the date's
+        // revision: that is the session's SEQUENCE, one more once it is cancelled. (A standalone
+        // session has no counter of its own yet: only its cancellation raises it.)
+        let revisions: std::collections::HashMap<i32, i32> = offer_date::Entity::find()
+            .filter(offer_date::Column::Id.is_in(sessions.iter().filter_map(|s| s.offer_date_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.revision))
+            .collect();
+        let events: Vec<CalendarEvent> = sessions
+            .into_iter()
             .map(|s| CalendarEvent {
                 uid: format!("shift-{}@teilhabe", s.id),
-                sequence: 0,
+                sequence: s
+                    .offer_date_id
+                    .and_then(|id| revisions.get(&id))
+                    .copied()
+                    .unwrap_or(0)
+                    + i32::from(s.status.is_cancelled()),
                 summary: s.title.clone(),
                 description: format!(
                     "{} · {}",

@@ -304,6 +304,44 @@ impl PlanningDesk {
         Ok(shifts.len())
     }
 
+    /// Moves the open helper sessions of `date_ids` held at the venue `from` to the venue `to`,
+    /// where their course now takes place, and tells their helpers, like [`Self::move_with_date`]
+    /// does for a new time. The place's detail (a room) was the old venue's and is dropped. Runs
+    /// in the transaction that changes the course.
+    pub async fn move_with_venue(
+        &self,
+        conn: &impl ConnectionTrait,
+        date_ids: &[i32],
+        from: i32,
+        to: &venue::Model,
+    ) -> Result<usize, VolunteeringError> {
+        if from == to.id || date_ids.is_empty() {
+            return Ok(0);
+        }
+        let shifts = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
+            .filter(volunteer_shift::Column::VenueId.eq(from))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .all(conn)
+            .await?;
+        for shift in &shifts {
+            let mut model: volunteer_shift::ActiveModel = shift.clone().into();
+            model.venue_id = Set(Some(to.id));
+            model.place = Set(String::new());
+            model.district_key = Set(to.district_key.clone());
+            model.update(conn).await?;
+            self.tell_helpers(
+                conn,
+                shift.id,
+                "shift-changed",
+                &shift.title,
+                shift.starts_at,
+            )
+            .await?;
+        }
+        Ok(shifts.len())
+    }
+
     /// Cancels a session and tells everyone signed up, in the same transaction.
     pub async fn cancel(
         &self,

@@ -340,13 +340,12 @@ pub async fn feed(page: Page, path: web::Path<(String, String)>) -> Result<HttpR
         _ => return Err(WebError::NotFound),
     };
     let now = Utc::now();
-    // A place's or district's feed carries its courses and its dialogue events.
+    // A place's or district's feed carries its courses and its dialogue events, and keeps dates
+    // that began for a while: subscribed calendars delete what a feed drops.
     let mut entries =
-        catalogue::all_matching(db, OfferKind::Course, &filter, now, FEED_LIMIT).await?;
-    entries
-        .extend(catalogue::all_matching(db, OfferKind::Dialogue, &filter, now, FEED_LIMIT).await?);
-    entries.sort_by_key(|e| (e.date.starts_at, e.date.date_id));
-    entries.truncate(FEED_LIMIT as usize);
+        catalogue::feed_dates(db, OfferKind::Course, &filter, now, FEED_LIMIT).await?;
+    entries.extend(catalogue::feed_dates(db, OfferKind::Dialogue, &filter, now, FEED_LIMIT).await?);
+    let entries = catalogue::keep_for_feed(entries, now, FEED_LIMIT as usize);
     let file_name = format!("{kind}-{key}.ics");
     Ok(feed_response(&page, &entries, &name, now, &file_name))
 }
@@ -359,7 +358,7 @@ pub async fn filter_feed(
     name: &str,
 ) -> Result<HttpResponse, WebError> {
     let now = Utc::now();
-    let entries = catalogue::all_matching(&page.state().db, kind, filter, now, FEED_LIMIT).await?;
+    let entries = catalogue::feed_dates(&page.state().db, kind, filter, now, FEED_LIMIT).await?;
     let file_name = format!("{}.ics", crate::domain::course_alert::section_key(kind));
     Ok(feed_response(page, &entries, name, now, &file_name))
 }
