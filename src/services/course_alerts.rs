@@ -616,6 +616,8 @@ impl AlertDesk {
             when: String,
             place: String,
             link: String,
+            /// Said when every place is taken: the date is listed, but not as a free place.
+            full: Option<String>,
         }
         let listed: Vec<Listed> = new
             .iter()
@@ -630,6 +632,9 @@ impl AlertDesk {
                 ),
                 place: place_line(&e.date, &online),
                 link: format!("{base}{}", e.offer_path),
+                full: e
+                    .waiting_list
+                    .then(|| tr.text(lang, "courses-waiting-list")),
             })
             .collect();
         let more = new.len().saturating_sub(LISTED);

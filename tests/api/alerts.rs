@@ -966,3 +966,22 @@ on_both_backends!(
         );
     }
 );
+
+// A new date whose places are all taken is still news, but must not read like a free place.
+on_both_backends!(a_full_date_is_announced_as_full, |app| {
+    let setup = setup(&app).await;
+    confirmed_alert(&app, &setup, "voll@example.org").await;
+    let now = Utc::now();
+    let full = new_date(&app, 1, now + Duration::days(21)).await;
+    let mut taken: offer_date::ActiveModel = offer_date::Entity::find_by_id(full)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    taken.booked_places = Set(10);
+    taken.update(&app.db).await.unwrap();
+    assert_eq!(desk(&app).send_due(now).await.unwrap(), 1);
+    let mail = alert_mails(&app).await.pop().unwrap();
+    assert!(mail.contains("Ausgebucht"), "{mail}");
+});
