@@ -2587,11 +2587,33 @@ async fn a_new_place_is_announced_with_a_new_revision() {
         Channel::Online,
     )
     .await;
-    let other_place = venue::ActiveModel {
-        slug: Set("probierladen-erfurt-zweiter-raum".into()),
+    let other_place = another_venue(
+        &app,
+        &course,
+        (
+            "probierladen-erfurt-zweiter-raum",
+            "Probierladen, zweiter Raum",
+            "Anger 2",
+        ),
+    )
+    .await;
+    move_course(&app, &course, other_place.id).await;
+    assert_eq!(date_by_id(&app, date.id).await.revision, date.revision + 1);
+    let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
+    assert_eq!(recipients(&told), ["anna@example.de"]);
+}
+
+/// A second step-free venue in Erfurt of the course's organisation.
+async fn another_venue(
+    app: &TestApp,
+    course: &Course,
+    (slug, name, street): (&str, &str, &str),
+) -> venue::Model {
+    venue::ActiveModel {
+        slug: Set(slug.into()),
         organisation_id: Set(course.organisation_id),
-        name: Set("Probierladen, zweiter Raum".into()),
-        street: Set("Anger 2".into()),
+        name: Set(name.into()),
+        street: Set(street.into()),
         postal_code: Set("99084".into()),
         town: Set("Erfurt".into()),
         district_key: Set("16051".into()),
@@ -2606,21 +2628,20 @@ async fn a_new_place_is_announced_with_a_new_revision() {
     }
     .insert(&app.db)
     .await
-    .unwrap();
+    .unwrap()
+}
 
-    let token = sign_in(&app, STAFF).await;
-    let other_place = other_place.id.to_string();
+/// Staff move the course to `venue_id` with the offer form.
+async fn move_course(app: &TestApp, course: &Course, venue_id: i32) {
+    let token = sign_in(app, STAFF).await;
     let res = post(
-        &app,
+        app,
         &format!("/verwaltung/angebote/{}", course.offer_id),
         &token,
-        &offer_fields(&course.title, &other_place),
+        &offer_fields(&course.title, &venue_id.to_string()),
     )
     .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(date_by_id(&app, date.id).await.revision, date.revision + 1);
-    let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
-    assert_eq!(recipients(&told), ["anna@example.de"]);
 }
 
 /// The event of `uid` in a calendar feed, unfolded.
@@ -2703,35 +2724,17 @@ async fn helpers_follow_their_course_to_a_new_venue() {
     let before = event_with_uid(&app.get(&feed).await.text().await.unwrap(), &uid);
     assert!(!property(&before, "LOCATION").contains("Probierladen Zweigstelle"));
 
-    let new_place = venue::ActiveModel {
-        slug: Set("probierladen-erfurt-zweigstelle".into()),
-        organisation_id: Set(course.organisation_id),
-        name: Set("Probierladen Zweigstelle".into()),
-        street: Set("Krämpferstraße 5".into()),
-        postal_code: Set("99084".into()),
-        town: Set("Erfurt".into()),
-        district_key: Set("16051".into()),
-        step_free: Set(true),
-        accessible_toilet: Set(true),
-        hearing_loop: Set(false),
-        parking: Set(false),
-        accessibility_notes: Set(String::new()),
-        directions: Set(String::new()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let token = sign_in(&app, STAFF).await;
-    let res = post(
+    let new_place = another_venue(
         &app,
-        &format!("/verwaltung/angebote/{}", course.offer_id),
-        &token,
-        &offer_fields(&course.title, &new_place.id.to_string()),
+        &course,
+        (
+            "probierladen-erfurt-zweigstelle",
+            "Probierladen Zweigstelle",
+            "Krämpferstraße 5",
+        ),
     )
     .await;
-    assert_eq!(res.status(), 303);
+    move_course(&app, &course, new_place.id).await;
 
     let told = mails_with_subject(&app, &format!("Einsatz geändert: {shift_title}")).await;
     assert_eq!(recipients(&told), ["freiwillig@demo.teilhabe.example"]);

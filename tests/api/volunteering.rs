@@ -530,53 +530,61 @@ on_both_backends!(hours_are_logged_within_the_session_and_approved, |app| {
     assert!(text_of(&doc, ".lead").contains("Jonas Demo"));
 });
 
+/// A helper session for the first demo course date (with a booking) starting after `after`, with the
+/// demo volunteer signed up; the session and the date's confirmed booking.
+async fn helped_demo_date(app: &TestApp, after: chrono::DateTime<Utc>) -> (i32, booking::Model) {
+    let volunteer = user_id(app, VOLUNTEER.0).await;
+    let date = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(1))
+        .filter(offer_date::Column::StartsAt.gt(after))
+        .order_by_asc(offer_date::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let shift_id = app
+        .state()
+        .volunteer_planning()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: "Hilfe im Smartphone-Kurs".into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at: date.starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Elsewhere {
+                    place: "Kursraum".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    sign_up_directly(app, shift_id, volunteer).await;
+    let confirmed = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date.id))
+        .filter(booking::Column::Status.eq("confirmed"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo date has a booking");
+    (shift_id, confirmed)
+}
+
 // Any volunteer may sign up for an open session of any organisation: that alone must not show the
 // names of a course's participants days ahead, nor let anyone mark them absent before the day.
 on_both_backends!(
     helpers_see_names_the_day_before_and_mark_attendance_at_the_start,
     |app| {
-        let volunteer = user_id(&app, VOLUNTEER.0).await;
-        let date = offer_date::Entity::find()
-            .filter(offer_date::Column::OfferId.eq(1))
-            .filter(offer_date::Column::StartsAt.gt(Utc::now() + chrono::Duration::days(2)))
-            .order_by_asc(offer_date::Column::StartsAt)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        let confirmed = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(date.id))
-            .filter(booking::Column::Status.eq("confirmed"))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .expect("the demo date has a booking");
-        let shift_id = app
-            .state()
-            .volunteer_planning()
-            .create(
-                &None,
-                ShiftInput {
-                    organisation_id: None,
-                    title: "Hilfe im Smartphone-Kurs".into(),
-                    kind: ShiftKind::CourseAssistance,
-                    starts_at: date.starts_at,
-                    ends_at: date.ends_at,
-                    place: ShiftPlace::Elsewhere {
-                        place: "Kursraum".into(),
-                        district: DistrictKey::parse("16051").unwrap(),
-                    },
-                    volunteers_needed: 1,
-                    participants_per_helper: None,
-                    skills: String::new(),
-                    offer_date_id: Some(date.id),
-                },
-                1,
-                Utc::now(),
-            )
-            .await
-            .unwrap();
-        sign_up_directly(&app, shift_id, volunteer).await;
+        let (shift_id, confirmed) =
+            helped_demo_date(&app, Utc::now() + chrono::Duration::days(2)).await;
         app.login(VOLUNTEER.0, VOLUNTEER.1).await;
         let page = format!("/verwaltung/einsaetze/{shift_id}");
         for path in [page.clone(), format!("{page}/liste")] {
@@ -608,50 +616,8 @@ on_both_backends!(
 );
 
 on_both_backends!(attendance_and_session_notes_feed_the_statistics, |app| {
-    let volunteer = user_id(&app, VOLUNTEER.0).await;
-    // Helpers for a demo course date with one booking.
-    let date = offer_date::Entity::find()
-        .filter(offer_date::Column::OfferId.eq(1))
-        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
-        .order_by_asc(offer_date::Column::StartsAt)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let shift_id = app
-        .state()
-        .volunteer_planning()
-        .create(
-            &None,
-            ShiftInput {
-                organisation_id: None,
-                title: "Hilfe im Smartphone-Kurs".into(),
-                kind: ShiftKind::CourseAssistance,
-                starts_at: date.starts_at,
-                ends_at: date.ends_at,
-                place: ShiftPlace::Elsewhere {
-                    place: "Kursraum".into(),
-                    district: DistrictKey::parse("16051").unwrap(),
-                },
-                volunteers_needed: 1,
-                participants_per_helper: None,
-                skills: String::new(),
-                offer_date_id: Some(date.id),
-            },
-            1,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-    sign_up_directly(&app, shift_id, volunteer).await;
+    let (shift_id, confirmed) = helped_demo_date(&app, Utc::now()).await;
     move_to_yesterday(&app, shift_id).await;
-    let confirmed = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date.id))
-        .filter(booking::Column::Status.eq("confirmed"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the demo date has a booking");
 
     app.login(VOLUNTEER.0, VOLUNTEER.1).await;
     let page = format!("/verwaltung/einsaetze/{shift_id}");
