@@ -120,7 +120,7 @@ impl BookingMail {
     /// Mails about a place the person has (or had) get the calendar entry attached; a cancellation
     /// withdraws the entry from their calendar. Whether the booking has an entry at all (someone
     /// on the waiting list has none) is [`booking_calendar`]'s to say.
-    fn attaches_calendar(self) -> bool {
+    pub(crate) fn attaches_calendar(self) -> bool {
         matches!(
             self,
             Self::Confirmed

@@ -408,7 +408,13 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        let earlier = own::earlier_bookings(txn, booking).await?;
+        // Only the calendar file needs the count; the mails without one (most of a rush's: waiting
+        // list) run no query for it under the date's lock.
+        let earlier = if kind.attaches_calendar() {
+            own::earlier_bookings(txn, booking).await?
+        } else {
+            0
+        };
         match self
             .composer
             .booking_about(kind, booking, earlier, date, sessions, session)?
