@@ -15,6 +15,11 @@ pub enum Backend {
     Postgres,
 }
 
+/// How long a test waits for background work (the app's workers, the search server) before it
+/// fails. Generous on purpose: a loaded CI machine runs everything several times slower, and a
+/// wait ends as soon as the work is done.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(90);
+
 pub const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 fn postgres_admin_url() -> String {
@@ -341,8 +346,31 @@ impl TestApp {
     /// share a time stamp (the file system's clock ticks in milliseconds).
     pub async fn delivered_mails(&self) -> Vec<String> {
         use sea_orm::EntityTrait;
+        use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        use teilhabe::db::entities::outbox;
         let sender = teilhabe::startup::mail_sender(&self.settings).expect("mail sender");
-        sender.deliver_due(&self.db).await.expect("deliver");
+        let started = std::time::Instant::now();
+        loop {
+            sender.deliver_due(&self.db).await.expect("deliver");
+            // The app's own mail worker may have claimed a message a moment before: it is not
+            // due any more, but its file is not written yet. A claimed message that was never
+            // tried has no attempts and a lease in the future (a failed one has attempts).
+            let claimed_elsewhere = outbox::Entity::find()
+                .filter(outbox::Column::SentAt.is_null())
+                .filter(outbox::Column::FailedAt.is_null())
+                .filter(outbox::Column::Attempts.eq(0))
+                .count(&self.db)
+                .await
+                .expect("outbox");
+            if claimed_elsewhere == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "{claimed_elsewhere} mails claimed but never delivered"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         let queued: HashMap<String, i64> = teilhabe::db::entities::outbox::Entity::find()
             .all(&self.db)
             .await

@@ -30,7 +30,7 @@ const REQUIREMENTS_HINT: &str = "the SMTP tests need python3 with the packages i
     tests/requirements.txt: python3 -m pip install -r tests/requirements.txt (tests/all.sh does this)";
 /// Host of the test base URL, hence the domain of Message-IDs.
 const MAIL_DOMAIN: &str = "teilhabe.test";
-const WAIT: Duration = Duration::from_secs(5);
+const WAIT: Duration = crate::helpers::PATIENCE;
 
 // ---------------------------------------------------------------------------------------------
 // The SMTP server
