@@ -869,3 +869,65 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
         .unwrap();
     assert_eq!(left, 0);
 });
+
+// Supports given by the mailed link are kept under a pseudonym of the address. An address change
+// moves them to the new address's pseudonym: the old one would tie them to whoever knows the old
+// address, account deletion would miss them, and the person could support a second time.
+on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
+    let (old, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    let new = "buergerin@neu.example";
+    let id = 2_i64; // a published demo proposal
+    let page = format!("/vorschlaege/{id}");
+    let action = format!("/vorschlaege/{id}/unterstuetzen");
+    let before = supports_count(&app, id).await;
+    // Without signing in: counted by the old address's link; the new address's link is not used.
+    app.submit(&page, &action, &[("email", old)]).await;
+    let link = app.link_in_mail(old, "/vorschlaege/unterstuetzen/").await;
+    assert_eq!(app.submit(&link, &link, &[]).await.status(), 303);
+    app.submit(&page, &action, &[("email", new)]).await;
+    assert_eq!(supports_count(&app, id).await, before + 1);
+
+    assert_eq!(app.login(old, password).await.status(), 303);
+    app.submit(
+        "/konto/email",
+        "/konto/email",
+        &[("email", new), ("password", password)],
+    )
+    .await;
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let pseudonyms = app.state().pseudonyms;
+    let hashes = |address: &str| pseudonyms.support_address(address);
+    let with_hash = |hash: String| {
+        proposal_support::Entity::find()
+            .filter(proposal_support::Column::EmailHash.eq(hash))
+            .all(&app.db)
+    };
+    assert!(with_hash(hashes(old)).await.unwrap().is_empty());
+    let moved = with_hash(hashes(new)).await.unwrap();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert!(moved[0].confirmed_at.is_some());
+    assert_eq!(supports_count(&app, id).await, before + 1);
+
+    // The person supported already, by whichever address.
+    let res = app.submit(&page, &action, &[]).await;
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("hinweis=schon-unterstuetzt")
+    );
+    assert_eq!(supports_count(&app, id).await, before + 1);
+
+    let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+    assert_eq!(res.headers()["location"], "/konto/geloescht");
+    assert!(with_hash(hashes(new)).await.unwrap().is_empty());
+    assert_eq!(supports_count(&app, id).await, before + 1);
+});

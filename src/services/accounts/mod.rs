@@ -4,7 +4,7 @@ use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use super::{
@@ -14,7 +14,9 @@ use super::{
     users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
-    db::entities::{account_token, booking, proposal, proposal_follow, user, user_role},
+    db::entities::{
+        account_token, booking, proposal, proposal_follow, proposal_support, user, user_role,
+    },
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -483,6 +485,7 @@ pub async fn request_email_change(
 
 pub async fn confirm_email_change(
     db: &DatabaseConnection,
+    pseudonyms: &Pseudonyms,
     token: &str,
 ) -> Result<i32, AccountError> {
     let txn = crate::db::begin_write(db).await?;
@@ -502,7 +505,7 @@ pub async fn confirm_email_change(
         .filter(account_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    move_address_data(&txn, redeemed.user_id, &new_email).await?;
+    move_address_data(&txn, pseudonyms, redeemed.user_id, &new_email).await?;
     confirm_address(
         txn,
         redeemed.user_id,
@@ -514,10 +517,11 @@ pub async fn confirm_email_change(
 
 /// What the person keeps under their address moves to the new one: follows of proposals (the
 /// answers were mailed to the old address, perhaps a former work address read by someone else now)
-/// and proposals they handed in, with or without the account. The data download and the account's
-/// deletion find them by the current address.
+/// and proposals they handed in, with or without the account, and the supports given by the mailed
+/// link. The data download and the account's deletion find them by the current address.
 async fn move_address_data(
     txn: &impl ConnectionTrait,
+    pseudonyms: &Pseudonyms,
     user_id: i32,
     new_email: &str,
 ) -> Result<(), DbErr> {
@@ -551,6 +555,60 @@ async fn move_address_data(
         )
         .exec(txn)
         .await?;
+    move_supports(txn, pseudonyms, &old.email, new_email).await
+}
+
+/// Supports kept under the old address's pseudonym (by link, or by the account, which records its
+/// address too) take the new one: the old pseudonym would still tie them to anyone who knows the
+/// old address, account deletion would not find them, and the person could support once more by
+/// the new address. Where the new address has a row of its own for the same proposal, one of the
+/// two goes: an unconfirmed row never counted, so deleting it changes no count; where both were
+/// confirmed, the old one keeps counting without any address, as when keyed hashes came in.
+async fn move_supports(
+    txn: &impl ConnectionTrait,
+    pseudonyms: &Pseudonyms,
+    old_email: &str,
+    new_email: &str,
+) -> Result<(), DbErr> {
+    let new_hash = pseudonyms.support_address(new_email);
+    // An old instance during a rolling update may have stored the plain hash.
+    let old_hashes = [
+        pseudonyms.support_address(old_email),
+        sessions::hash_token(old_email),
+    ];
+    let moving = proposal_support::Entity::find()
+        .filter(proposal_support::Column::EmailHash.is_in(old_hashes))
+        .order_by_asc(proposal_support::Column::Id)
+        .all(txn)
+        .await?;
+    for row in moving {
+        let at_new = proposal_support::Entity::find()
+            .filter(proposal_support::Column::ProposalId.eq(row.proposal_id))
+            .filter(proposal_support::Column::EmailHash.eq(new_hash.as_str()))
+            .one(txn)
+            .await?;
+        let hash = match at_new {
+            None => Some(new_hash.clone()),
+            Some(at_new) if at_new.confirmed_at.is_none() => {
+                proposal_support::Entity::delete_by_id(at_new.id)
+                    .exec(txn)
+                    .await?;
+                Some(new_hash.clone())
+            }
+            Some(_) if row.confirmed_at.is_none() => {
+                proposal_support::Entity::delete_by_id(row.id)
+                    .exec(txn)
+                    .await?;
+                continue;
+            }
+            Some(_) => None,
+        };
+        proposal_support::Entity::update_many()
+            .col_expr(proposal_support::Column::EmailHash, Expr::value(hash))
+            .filter(proposal_support::Column::Id.eq(row.id))
+            .exec(txn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -213,7 +213,9 @@ pub async fn confirm_email(
     page: Page,
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
-    match accounts::confirm_email_change(&page.state().db, &form.token).await {
+    match accounts::confirm_email_change(&page.state().db, &page.state().pseudonyms, &form.token)
+        .await
+    {
         Ok(_) => page.message(
             "email-changed-title",
             "email-changed-text",
