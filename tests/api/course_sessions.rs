@@ -586,6 +586,11 @@ on_both_backends!(
             .book(c.lead.id, request, Utc::now())
             .await
             .unwrap();
+        // A third person waits for a place: told too, without a calendar file or talk of one.
+        let mut full: offer_date::ActiveModel = c.lead.clone().into();
+        full.capacity = Set(2);
+        full.update(&app.db).await.unwrap();
+        book(&app, c.lead.id, "Wanda Warte", "wanda.warte@example.de").await;
         let token = sign_in(&app, STAFF, "/verwaltung/angebote/neu").await;
 
         // The second date moves a day later, to 15:00.
@@ -621,12 +626,20 @@ on_both_backends!(
                 .iter()
                 .map(|m| m.recipient.as_str())
                 .collect::<Vec<_>>(),
-            ["maria.kurs@example.de"]
+            ["maria.kurs@example.de", "wanda.warte@example.de"]
         );
         assert!(
             mails[0].body_text.contains("15:00"),
             "{}",
             mails[0].body_text
+        );
+        assert!(mails[0].body_text.contains("Im Anhang"));
+        let waiting = &mails[1];
+        assert!(waiting.attachment_body.is_none());
+        assert!(
+            waiting.body_text.contains("15:00") && !waiting.body_text.contains("Anhang"),
+            "{}",
+            waiting.body_text
         );
         let ics = mails[0].attachment_body.clone().unwrap();
         assert!(ics.contains("METHOD:PUBLISH"), "{ics}");
@@ -662,8 +675,15 @@ on_both_backends!(
             &format!("Ein Termin Ihres Kurses fällt aus: {}", c.title),
         )
         .await;
-        assert_eq!(mails.len(), 1);
+        assert_eq!(mails.len(), 2);
         assert!(mails[0].body_text.contains("fällt aus"));
+        let waiting = &mails[1];
+        assert!(waiting.attachment_body.is_none());
+        assert!(
+            !waiting.body_text.contains("Anhang") && !waiting.body_text.contains("Platz"),
+            "a person on the waiting list has no place to keep: {}",
+            waiting.body_text
+        );
         let ics = mails[0].attachment_body.clone().unwrap();
         assert!(
             ics.contains("METHOD:PUBLISH"),

@@ -39,9 +39,9 @@ mail-booking-reminder-intro = Guten Tag. Bald ist Ihr Termin. Wir möchten Sie d
 mail-booking-session-reminder-subject = Bald ist der nächste Termin: { $title }
 mail-booking-session-reminder-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Bald ist der nächste Termin. Er ist am { $when }.
 mail-booking-session-moved-subject = Ein Termin ist anders: { $title }
-mail-booking-session-moved-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin ist jetzt an einem anderen Tag oder zu einer anderen Zeit. Der neue Termin ist am { $when }. Die anderen Termine bleiben gleich. An dieser E-Mail hängt eine neue Kalender-Datei. Darin sind alle Termine. Sie können nicht kommen? Dann sagen Sie bitte ab.
+mail-booking-session-moved-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin ist jetzt an einem anderen Tag oder zu einer anderen Zeit. Der neue Termin ist am { $when }. Die anderen Termine bleiben gleich.
 mail-booking-session-cancelled-subject = Ein Termin fällt aus: { $title }
-mail-booking-session-cancelled-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin fällt leider aus. Das ist der Termin am { $when }. Die anderen Termine finden statt. Sie haben weiter Ihren Platz. An dieser E-Mail hängt eine neue Kalender-Datei. Darin sind alle Termine.
+mail-booking-session-cancelled-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin fällt leider aus. Das ist der Termin am { $when }. Die anderen Termine finden statt. Ihre Buchung bleibt.
 
 ## Rückmeldung nach einem Termin
 

@@ -456,9 +456,9 @@ mail-booking-reminder-intro = Guten Tag, wir erinnern Sie an Ihren Termin.
 mail-booking-session-reminder-subject = Erinnerung an den nächsten Termin: { $title }
 mail-booking-session-reminder-intro = Guten Tag, wir erinnern Sie an den nächsten Termin Ihres Kurses: { $when }.
 mail-booking-session-moved-subject = Ein Termin Ihres Kurses wurde verschoben: { $title }
-mail-booking-session-moved-intro = Guten Tag, ein Termin Ihres Kurses hat sich geändert. Er ist jetzt am { $when }. Die anderen Termine bleiben, wie sie sind. Im Anhang finden Sie alle Termine für Ihren Kalender. Wenn Sie nicht kommen können, sagen Sie bitte ab.
+mail-booking-session-moved-intro = Guten Tag, ein Termin Ihres Kurses hat sich geändert. Er ist jetzt am { $when }. Die anderen Termine bleiben, wie sie sind.
 mail-booking-session-cancelled-subject = Ein Termin Ihres Kurses fällt aus: { $title }
-mail-booking-session-cancelled-intro = Guten Tag, leider fällt ein Termin Ihres Kurses aus: { $when }. Die anderen Termine finden statt, Ihr Platz bleibt gebucht. Im Anhang finden Sie alle Termine für Ihren Kalender.
+mail-booking-session-cancelled-intro = Guten Tag, leider fällt ein Termin Ihres Kurses aus: { $when }. Die anderen Termine finden statt, Ihre Buchung bleibt bestehen.
 mail-booking-session-cancelled = fällt aus
 
 ## Verwaltung: Angebote

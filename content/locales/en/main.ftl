@@ -456,9 +456,9 @@ mail-booking-reminder-intro = Hello, this is a reminder of your date.
 mail-booking-session-reminder-subject = Reminder of your next course date: { $title }
 mail-booking-session-reminder-intro = Hello, this is a reminder of the next date of your course: { $when }.
 mail-booking-session-moved-subject = A date of your course has moved: { $title }
-mail-booking-session-moved-intro = Hello, one date of your course has changed. It is now on { $when }. The other dates stay as they are. The attachment has all dates for your calendar. If you cannot come, please cancel.
+mail-booking-session-moved-intro = Hello, one date of your course has changed. It is now on { $when }. The other dates stay as they are.
 mail-booking-session-cancelled-subject = A date of your course is cancelled: { $title }
-mail-booking-session-cancelled-intro = Hello, unfortunately one date of your course is cancelled: { $when }. The other dates take place and your place stays booked. The attachment has all dates for your calendar.
+mail-booking-session-cancelled-intro = Hello, unfortunately one date of your course is cancelled: { $when }. The other dates take place and your booking stays as it is.
 mail-booking-session-cancelled = cancelled
 
 ## Back office: offers
