@@ -272,6 +272,17 @@ impl AlertDesk {
         now: DateTime<Utc>,
     ) -> Result<Subscribed, AlertError> {
         let filter_query = input.filter_query();
+        // An account's own alert speaks the language chosen for its mails (Leichte Sprache, say),
+        // as its booking mails do, whatever language the page was in.
+        let who = match who.user_id {
+            Some(user_id) => Subscriber {
+                language: super::accounts::mail_language(&self.db, user_id)
+                    .await?
+                    .unwrap_or(who.language),
+                ..who
+            },
+            None => who,
+        };
         let baseline = if who.address_confirmed {
             catalogue::all_matching(&self.db, input.kind, &input.filter, now, CANDIDATES).await?
         } else {

@@ -513,6 +513,57 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     );
 });
 
+// An account's own alerts speak the language chosen for the account's mails, as its booking mails
+// do: set up on a German page by someone who reads Leichte Sprache, and after a later change.
+on_both_backends!(an_accounts_alert_uses_its_mail_language, |app| {
+    let setup = setup(&app).await;
+    let (email, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    assert_eq!(app.login(email, password).await.status(), 303);
+    let choose = |code: &'static str| {
+        let app = &app;
+        async move {
+            let csrf = app.csrf_token("/konto").await;
+            let res = app
+                .post_form(
+                    "/konto/sprache",
+                    &[("csrf_token", csrf.as_str()), ("sprache", code)],
+                )
+                .await;
+            assert_eq!(res.status(), 303, "{code}");
+        }
+    };
+    choose("de-x-ls").await;
+    let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
+    let res = app
+        .submit(&form_page, "/benachrichtigung", &[("email", email)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let language = || async {
+        course_alert::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .language
+    };
+    assert_eq!(language().await, "de-x-ls");
+
+    choose("en").await;
+    assert_eq!(language().await, "en");
+    new_date(&app, 1, Utc::now() + Duration::days(20)).await;
+    desk(&app)
+        .send_due(Utc::now() + Duration::days(8))
+        .await
+        .unwrap();
+    let mails = alert_mails(&app).await;
+    assert_eq!(mails.len(), 1);
+    let subject = header(&mails[0], "Subject").unwrap_or_default();
+    assert!(
+        subject.contains("match your search") || subject.contains("matches your search"),
+        "{subject}"
+    );
+});
+
 // Signed in, a person sets up an alert for someone else's address: it waits for that person's
 // confirmation and does not belong to the account (not listed there, not in its data download, not
 // deleted with it).

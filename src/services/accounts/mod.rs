@@ -15,7 +15,8 @@ use super::{
 };
 use crate::{
     db::entities::{
-        account_token, booking, proposal, proposal_follow, proposal_support, user, user_role,
+        account_token, booking, course_alert, proposal, proposal_follow, proposal_support, user,
+        user_role,
     },
     domain::{
         Email, Language, PersonName, Role,
@@ -624,8 +625,8 @@ pub async fn mail_language(
         .and_then(|code| Language::from_code(&code)))
 }
 
-/// Stores the language of the person's mails, and uses it for the mails about the bookings they
-/// made with the account from now on (reminders, changes, cancellations).
+/// Stores the language of the person's mails, and uses it from now on for the mails about the
+/// bookings they made with the account (reminders, changes, cancellations) and for its course alerts.
 pub async fn set_mail_language(
     db: &DatabaseConnection,
     user_id: i32,
@@ -640,6 +641,11 @@ pub async fn set_mail_language(
     booking::Entity::update_many()
         .col_expr(booking::Column::Language, Expr::value(language.code()))
         .filter(booking::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    course_alert::Entity::update_many()
+        .col_expr(course_alert::Column::Language, Expr::value(language.code()))
+        .filter(course_alert::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
     audit::record(
