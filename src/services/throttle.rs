@@ -90,6 +90,14 @@ pub const PROPOSAL_MAILS_PER_ADDRESS: Limit = Limit {
     window: Duration::hours(1),
 };
 
+/// Support and follow links mailed to one address, from wherever they are asked for: someone
+/// typing another person's address on many proposals, from many client addresses, cannot fill
+/// that mailbox. Generous enough for a person supporting a whole district's proposals in an hour.
+pub const PROPOSAL_MAILS_PER_RECIPIENT: Limit = Limit {
+    max: 20,
+    window: Duration::hours(1),
+};
+
 /// Course-alert sign-ups from one client address (each sends a confirmation mail).
 pub const ALERT_SIGNUPS_PER_ADDRESS: Limit = Limit {
     max: 20,

@@ -120,8 +120,17 @@ const FEEDBACK_CODE: Throttle =
     throttle!(("feedback-code-address", Address, CODE_FORMS_PER_ADDRESS); None);
 const PROPOSAL: Throttle = throttle!(("proposal-address", Address, PROPOSALS_PER_ADDRESS); Some(("titel", "error-throttled")));
 // Supports, follows and reports share one allowance per address: each may send a mail.
-const PROPOSAL_SUPPORT: Throttle = throttle!(("proposal-mail", Address, PROPOSAL_MAILS_PER_ADDRESS); Some(("email", "error-throttled")));
-const PROPOSAL_FOLLOW: Throttle = throttle!(("proposal-mail", Address, PROPOSAL_MAILS_PER_ADDRESS); Some(("follow-email", "error-throttled")));
+// Support and follow links also count per recipient, shared too.
+const PROPOSAL_SUPPORT: Throttle = throttle!(
+    ("proposal-mail", Address, PROPOSAL_MAILS_PER_ADDRESS),
+    ("proposal-recipient", Email, PROPOSAL_MAILS_PER_RECIPIENT);
+    Some(("email", "error-throttled"))
+);
+const PROPOSAL_FOLLOW: Throttle = throttle!(
+    ("proposal-mail", Address, PROPOSAL_MAILS_PER_ADDRESS),
+    ("proposal-recipient", Email, PROPOSAL_MAILS_PER_RECIPIENT);
+    Some(("follow-email", "error-throttled"))
+);
 const PROPOSAL_REPORT: Throttle = throttle!(("proposal-mail", Address, PROPOSAL_MAILS_PER_ADDRESS); Some(("grund", "error-throttled")));
 const BARRIER_REPORT: Throttle = throttle!(("report-address", Address, REPORT_PER_ADDRESS); Some(("description", "error-throttled")));
 const LOGIN: Throttle = throttle!(

@@ -1061,3 +1061,58 @@ on_both_backends!(a_merge_keeps_confirmed_supports_and_follows, |app| {
         .expect("the person's follow of the kept proposal");
     assert!(following.confirmed_at.is_some());
 });
+
+// Links to support or follow are mailed to whatever address is typed in. However many client
+// addresses someone uses, one mailbox gets a bounded number of them an hour (shared by both forms).
+on_both_backends!(support_and_follow_links_are_limited_per_recipient, |app| {
+    use teilhabe::db::entities::proposal_follow;
+    use teilhabe::services::throttle;
+    let victim = "postfach@example.org";
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("proposal-recipient", victim);
+    for _ in 0..throttle::PROPOSAL_MAILS_PER_RECIPIENT.max {
+        throttle::record(&app.db, &bucket).await.unwrap();
+    }
+    let page = "/vorschlaege/2";
+    let res = app
+        .submit(page, "/vorschlaege/2/unterstuetzen", &[("email", victim)])
+        .await;
+    assert_eq!(res.status(), 429);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(!select(&doc, "#email-error").is_empty());
+    let res = app
+        .submit(page, "/vorschlaege/2/folgen", &[("follow-email", victim)])
+        .await;
+    assert_eq!(res.status(), 429);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(!select(&doc, "#follow-email-error").is_empty());
+    assert_eq!(
+        proposal_support::Entity::find()
+            .filter(proposal_support::Column::ConfirmedAt.is_null())
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        proposal_follow::Entity::find()
+            .filter(proposal_follow::Column::Email.eq(victim))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(app.mails().await.iter().all(|m| !m.contains(victim)));
+
+    // Another address from the same client goes through.
+    let res = app
+        .submit(
+            page,
+            "/vorschlaege/2/unterstuetzen",
+            &[("email", "jemand@example.org")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+});

@@ -11,7 +11,7 @@ use crate::{
         errors::WebError,
         handlers::see_other,
         page::Page,
-        throttling::{self, Subject},
+        throttling::{self, Refused, Subject},
     },
 };
 
@@ -109,10 +109,10 @@ pub async fn support(
             }
         }
     };
-    if email.is_some()
-        && let Err(refused) = throttling::take(&req, &page, Subject::default()).await?
+    if let Some(email) = &email
+        && let Err(refused) = throttling::take(&req, &page, Subject::email(email.as_str())).await?
     {
-        return render_show(&page, id, &refused.errors, &form.email, "").await;
+        return Refused::answer(render_show(&page, id, &refused.errors, &form.email, "").await);
     }
     match page
         .state()
@@ -152,8 +152,10 @@ pub async fn follow(
         }
     };
     let confirmed = own.is_some_and(|own| own.eq_ignore_ascii_case(email.as_str()));
-    if !confirmed && let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
-        return render_show(&page, id, &refused.errors, &form.email, "").await;
+    if !confirmed
+        && let Err(refused) = throttling::take(&req, &page, Subject::email(email.as_str())).await?
+    {
+        return Refused::answer(render_show(&page, id, &refused.errors, &form.email, "").await);
     }
     match page
         .state()
@@ -214,7 +216,7 @@ pub async fn report(
 ) -> Result<HttpResponse, WebError> {
     let id = *id;
     if let Err(refused) = throttling::take(&req, &page, Subject::default()).await? {
-        return render_report(&page, id, &form, &refused.errors).await;
+        return Refused::answer(render_report(&page, id, &form, &refused.errors).await);
     }
     match page
         .state()
