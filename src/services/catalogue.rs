@@ -538,9 +538,22 @@ pub async fn all_matching(
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Entry>, DbErr> {
+    matching_and(db, kind, filter, now, Cond::all(), limit).await
+}
+
+/// [`all_matching`] for the dates that `also` (a condition on the date) lets through as well.
+pub async fn matching_and(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+    also: Cond,
+    limit: u64,
+) -> Result<Vec<Entry>, DbErr> {
     let mut select = summary_select();
     select
         .cond_where(conditions(kind, filter, now).cond)
+        .cond_where(also)
         .order_by(
             (offer_date::Entity, offer_date::Column::StartsAt),
             Order::Asc,
@@ -548,6 +561,23 @@ pub async fn all_matching(
         .order_by((offer_date::Entity, offer_date::Column::Id), Order::Asc)
         .limit(limit);
     entries(db, &select, now).await
+}
+
+/// The ids of every upcoming date matching the filter, however many there are: only the dates'
+/// indexes are read.
+pub async fn matching_ids(
+    db: &DatabaseConnection,
+    kind: OfferKind,
+    filter: &CatalogueFilter,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, DbErr> {
+    let mut ids = filtered_select(kind, filter, now);
+    ids.column((offer_date::Entity, offer_date::Column::Id));
+    db.query_all_raw(statement(db, &ids))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index::<i32>(0))
+        .collect()
 }
 
 /// How long a calendar feed keeps a date after it ended. A subscribed calendar deletes what the feed

@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde::Serialize;
 
@@ -48,7 +49,7 @@ pub const CHECK_EVERY: Duration = Duration::hours(1);
 pub const COMMIT_LAG: Duration = Duration::seconds(30);
 /// Dates listed in one mail; the rest are behind the link to the catalogue.
 const LISTED: usize = 30;
-/// Most matching dates read for one alert.
+/// Most dates new to an alert read for one mail; more wait for the next one.
 const CANDIDATES: u64 = 2_000;
 /// Alerts handled in one run of the job.
 const BATCH: u64 = 500;
@@ -250,8 +251,11 @@ impl AlertDesk {
         self.composer.base_url.trim_end_matches('/')
     }
 
-    /// Matching upcoming first dates of the alert's filter (none when the filter no longer parses).
-    async fn matching(
+    /// Matching upcoming dates of the alert's filter that it has not told about yet, earliest
+    /// first (none when the filter no longer parses). Only the unknown ones are read, so an alert
+    /// matching thousands of dates neither misses a new one beyond the first few thousand nor takes
+    /// an old one for new once earlier dates have passed.
+    async fn unknown_matching(
         &self,
         model: &course_alert::Model,
         now: DateTime<Utc>,
@@ -259,7 +263,26 @@ impl AlertDesk {
         let Some(filter) = stored_filter(&model.filter_query) else {
             return Ok(vec![]);
         };
-        catalogue::all_matching(&self.db, model.kind, &filter, now, CANDIDATES).await
+        let known = Query::select()
+            .column(course_alert_date::Column::DateId)
+            .from(course_alert_date::Entity)
+            .and_where(course_alert_date::Column::AlertId.eq(model.id))
+            .to_owned();
+        let unknown = Condition::all()
+            .add(Expr::col((offer_date::Entity, offer_date::Column::Id)).not_in_subquery(known));
+        catalogue::matching_and(&self.db, model.kind, &filter, now, unknown, CANDIDATES).await
+    }
+
+    /// Every matching upcoming date, however many: the ones an alert knows of from the start.
+    async fn baseline(
+        &self,
+        model: &course_alert::Model,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i32>, DbErr> {
+        let Some(filter) = stored_filter(&model.filter_query) else {
+            return Ok(vec![]);
+        };
+        catalogue::matching_ids(&self.db, model.kind, &filter, now).await
     }
 
     /// Sets up an alert, or finds the same one (same address, section and filter) again. Unless the
@@ -284,7 +307,7 @@ impl AlertDesk {
             None => who,
         };
         let baseline = if who.address_confirmed {
-            catalogue::all_matching(&self.db, input.kind, &input.filter, now, CANDIDATES).await?
+            catalogue::matching_ids(&self.db, input.kind, &input.filter, now).await?
         } else {
             vec![]
         };
@@ -340,8 +363,7 @@ impl AlertDesk {
             let mut update: course_alert::ActiveModel = alert.clone().into();
             update.confirmed_at = Set(Some(now));
             update.update(&txn).await?;
-            let ids: Vec<i32> = baseline.iter().map(|e| e.date.date_id).collect();
-            remember(&txn, alert.id, &ids, now).await?;
+            remember(&txn, alert.id, &baseline, now).await?;
             txn.commit().await?;
             return Ok(Subscribed::Active);
         }
@@ -409,7 +431,7 @@ impl AlertDesk {
         if alert.created_at < now - Duration::days(CONFIRM_DAYS) {
             return Err(AlertError::Expired);
         }
-        let baseline = self.matching(&alert, now).await?;
+        let baseline = self.baseline(&alert, now).await?;
         let txn = begin_write(&self.db).await?;
         let confirmed = course_alert::Entity::update_many()
             .col_expr(course_alert::Column::ConfirmedAt, Expr::value(now))
@@ -419,8 +441,7 @@ impl AlertDesk {
             .await?
             .rows_affected;
         if confirmed == 1 {
-            let ids: Vec<i32> = baseline.iter().map(|e| e.date.date_id).collect();
-            remember(&txn, alert.id, &ids, now).await?;
+            remember(&txn, alert.id, &baseline, now).await?;
         }
         txn.commit().await?;
         Ok(course_alert::Model {
@@ -548,7 +569,7 @@ impl AlertDesk {
         newest: Option<DateTime<Utc>>,
         districts: &[District],
     ) -> Result<bool, AlertError> {
-        let candidates = self.matching(alert, now).await?;
+        let candidates = self.unknown_matching(alert, now).await?;
         let txn = begin_write(&self.db).await?;
         let claimed = course_alert::Entity::update_many()
             .col_expr(
@@ -565,6 +586,7 @@ impl AlertDesk {
             txn.rollback().await?;
             return Ok(false);
         }
+        // Read before the claim: a run on another instance may have told about some of them since.
         let ids: Vec<i32> = candidates.iter().map(|e| e.date.date_id).collect();
         let mut known: HashSet<i32> = HashSet::new();
         for chunk in ids.chunks(500) {

@@ -513,6 +513,62 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     );
 });
 
+// An alert for a wide search matches more dates than one run reads (2,000). The dates there when it
+// was set up stay known when earlier ones have passed, and a new date beyond the first 2,000 is told
+// about at once.
+on_both_backends!(
+    an_alert_matching_thousands_of_dates_tells_only_of_new_ones,
+    |app| {
+        let setup = setup(&app).await;
+        let start = Utc::now() + Duration::days(1);
+        let hourly = |i: i64| start + Duration::hours(i);
+        for first in (0..2_100).step_by(100) {
+            offer_date::Entity::insert_many((first..first + 100).map(|i| {
+                offer_date::ActiveModel {
+                    offer_id: Set(1),
+                    starts_at: Set(hourly(i)),
+                    ends_at: Set(hourly(i) + Duration::minutes(45)),
+                    capacity: Set(10),
+                    booked_places: Set(0),
+                    max_places_per_booking: Set(2),
+                    status: Set(DateStatus::Scheduled),
+                    created_at: Set(Utc::now()),
+                    min_participants: Set(0),
+                    walk_in_places: Set(0),
+                    revision: Set(0),
+                    ..Default::default()
+                }
+            }))
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap();
+        }
+        confirmed_alert(&app, &setup, "viele@example.org").await;
+
+        // A week on, the first 168 have passed: nothing new.
+        let later = Utc::now() + Duration::days(8);
+        assert_eq!(desk(&app).send_due(later).await.unwrap(), 0);
+        assert!(alert_mails(&app).await.is_empty());
+
+        // One new date after all the others: told about although 2,000 known ones come before it.
+        let new = new_date(&app, 1, hourly(2_200)).await;
+        assert_eq!(
+            desk(&app)
+                .send_due(later + Duration::days(8))
+                .await
+                .unwrap(),
+            1
+        );
+        let mails = alert_mails(&app).await;
+        assert_eq!(mails.len(), 1);
+        assert!(
+            mails[0].contains("Subject: Ein neuer Termin passt zu Ihrer Suche"),
+            "only date {new}: {}",
+            mails[0]
+        );
+    }
+);
+
 // An account's own alerts speak the language chosen for the account's mails, as its booking mails
 // do: set up on a German page by someone who reads Leichte Sprache, and after a later change.
 on_both_backends!(an_accounts_alert_uses_its_mail_language, |app| {
