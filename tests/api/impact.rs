@@ -269,7 +269,7 @@ on_both_backends!(
             "cancelled sessions do not count"
         );
         assert_eq!(total.figures.volunteer_people, 9);
-        assert_eq!(total.volunteer_hours, 1.0);
+        assert_eq!(total.figures.volunteer_hours(), 1.0);
         assert_eq!(figures.months[0].figures.kiosk_views, 30);
 
         let elsewhere = ImpactFilter {
@@ -351,11 +351,10 @@ on_both_backends!(attendance_counts_places_of_confirmed_bookings, |app| {
     assert_eq!((total.present, total.absent), (3, 0));
 });
 
-on_both_backends!(one_persons_rating_is_not_shown, |app| {
-    use chrono::TimeZone;
+/// A copy of demo course 1 at the town hall of Sömmerda (district 16068); returns its id.
+async fn course_in_soemmerda(app: &TestApp) -> i32 {
     use sea_orm::{ColumnTrait, EntityTrait, NotSet, QueryFilter};
     use teilhabe::db::entities::{offer, venue};
-    // A date in Sömmerda, the demo municipality's district, in a month without other dates.
     let rathaus = venue::Entity::find()
         .filter(venue::Column::Slug.eq("rathaus-soemmerda"))
         .one(&app.db)
@@ -372,13 +371,19 @@ on_both_backends!(one_persons_rating_is_not_shown, |app| {
     course.slug = Set("kurs-im-rathaus".into());
     course.venue_id = Set(Some(rathaus.id));
     course.organisation_id = Set(rathaus.organisation_id);
-    let course = course.insert(&app.db).await.unwrap();
+    course.insert(&app.db).await.unwrap().id
+}
+
+on_both_backends!(one_persons_rating_is_not_shown, |app| {
+    use chrono::TimeZone;
+    // A date in Sömmerda, the demo municipality's district, in a month without other dates.
+    let course = course_in_soemmerda(&app).await;
     let starts_at = chrono_tz::Europe::Berlin
         .with_ymd_and_hms(2024, 2, 14, 10, 0, 0)
         .unwrap()
         .with_timezone(&Utc);
     let date = offer_date::ActiveModel {
-        offer_id: Set(course.id),
+        offer_id: Set(course),
         starts_at: Set(starts_at),
         ends_at: Set(starts_at + Duration::hours(2)),
         capacity: Set(10),
@@ -415,4 +420,231 @@ on_both_backends!(one_persons_rating_is_not_shown, |app| {
     assert!(!html.contains("2,0"), "the one rating shows:\n{html}");
     assert!(!html.contains("3,00"), "the one change shows:\n{html}");
     assert!(html.contains("weniger als 5"), "{html}");
+});
+
+/// 10:00 in Erfurt on that day.
+fn berlin(year: i32, month: u32, day: u32) -> chrono::DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Europe::Berlin
+        .with_ymd_and_hms(year, month, day, 10, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A date of the offer held then, with `present` people marked present.
+async fn held_date(app: &TestApp, offer_id: i32, starts_at: chrono::DateTime<Utc>, present: i32) {
+    let date = offer_date::ActiveModel {
+        offer_id: Set(offer_id),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(2)),
+        capacity: Set(12),
+        booked_places: Set(present),
+        max_places_per_booking: Set(12),
+        status: Set(DateStatus::Scheduled),
+        created_at: Set(starts_at - Duration::days(5)),
+        min_participants: Set(0),
+        walk_in_places: Set(0),
+        revision: Set(0),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    marked_booking(app, date.id, present, BookingStatus::Confirmed, "present").await;
+}
+
+/// The body rows of the table with this caption: the row header, then the cells, as text.
+fn table(page: &scraper::Html, caption: &str) -> Vec<Vec<String>> {
+    let text = |e: scraper::ElementRef| e.text().collect::<String>().trim().to_owned();
+    let table = select(page, "table")
+        .into_iter()
+        .find(|t| {
+            t.select(&scraper::Selector::parse("caption").unwrap())
+                .next()
+                .is_some_and(|c| text(c) == caption)
+        })
+        .unwrap_or_else(|| panic!("no table {caption}"));
+    table
+        .select(&scraper::Selector::parse("tbody tr").unwrap())
+        .map(|tr| {
+            tr.select(&scraper::Selector::parse("th, td").unwrap())
+                .map(text)
+                .collect()
+        })
+        .collect()
+}
+
+/// The figure the summary shows for this term.
+fn summary(page: &scraper::Html, term: &str) -> String {
+    select(page, ".summary-list__row")
+        .into_iter()
+        .find(|row| row.text().collect::<String>().starts_with(term))
+        .and_then(|row| row.select(&scraper::Selector::parse("dd").unwrap()).next())
+        .map(|dd| dd.text().collect::<String>().trim().to_owned())
+        .unwrap_or_else(|| panic!("no summary row {term}"))
+}
+
+fn is_number(cell: &str) -> bool {
+    cell.replace(',', ".").parse::<f64>().is_ok()
+}
+
+on_both_backends!(
+    a_hidden_figure_is_not_the_total_less_the_other_rows,
+    |app| {
+        // March: 3 people in Erfurt. April: 6 in Erfurt, 4 in Sömmerda. With 13 in all and April's
+        // 10 shown, March's 3 would follow; with Erfurt's 9 shown, Sömmerda's 4.
+        held_date(&app, 1, berlin(2023, 3, 14), 3).await;
+        held_date(&app, 1, berlin(2023, 4, 12), 6).await;
+        let soemmerda = course_in_soemmerda(&app).await;
+        held_date(&app, soemmerda, berlin(2023, 4, 19), 4).await;
+        app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+            .await;
+        let (status, page) = app
+            .get_html("/verwaltung/wirkung?von=2023-03&bis=2023-04")
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(summary(&page, "Teilnehmende"), "13");
+
+        let months = table(&page, "Zahlen je Monat");
+        assert_eq!(months.len(), 2);
+        for row in &months {
+            // Participants and no-shows (of people marked present) are both left out.
+            assert!(!is_number(&row[1]), "{months:?}");
+            assert!(!row[3].contains('%'), "{months:?}");
+        }
+        let bars: Vec<String> = select(&page, "svg text")
+            .iter()
+            .map(|t| t.text().collect())
+            .collect();
+        assert!(!bars.contains(&"10".to_owned()), "{bars:?}");
+
+        let districts = table(&page, "Zahlen je Landkreis");
+        assert_eq!(districts.len(), 2);
+        for row in &districts {
+            assert!(!is_number(&row[1]), "{districts:?}");
+        }
+    }
+);
+
+on_both_backends!(hours_of_fewer_than_five_helpers_are_not_shown, |app| {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use teilhabe::db::entities::{session_report, user, venue, volunteer_hours, volunteer_shift};
+    let anger = venue::Entity::find()
+        .filter(venue::Column::Slug.eq("probierladen-erfurt-anger"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let session = |starts_at: chrono::DateTime<Utc>| volunteer_shift::ActiveModel {
+        organisation_id: Set(anger.organisation_id),
+        venue_id: Set(Some(anger.id)),
+        offer_date_id: Set(None),
+        kind: Set(ShiftKind::OfficeHours),
+        title: Set("Sprechstunde".into()),
+        place: Set(String::new()),
+        district_key: Set("16051".into()),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(2)),
+        volunteers_needed: Set(6),
+        participants_per_helper: Set(None),
+        skills: Set(String::new()),
+        signed_up: Set(1),
+        status: Set(ShiftStatus::Open),
+        gap_reminded_at: Set(None),
+        created_by: Set(None),
+        created_at: Set(starts_at),
+        ..Default::default()
+    };
+    let approved =
+        |shift: &volunteer_shift::Model, user_id: i32, minutes: i32| volunteer_hours::ActiveModel {
+            shift_id: Set(shift.id),
+            user_id: Set(user_id),
+            started_at: Set(shift.starts_at),
+            ended_at: Set(shift.starts_at + Duration::minutes(i64::from(minutes))),
+            minutes: Set(minutes),
+            status: Set(HoursStatus::Approved),
+            decided_by: Set(None),
+            decided_at: Set(Some(shift.starts_at)),
+            created_at: Set(shift.starts_at),
+            ..Default::default()
+        };
+    let mut helpers = Vec::new();
+    for n in 0..7 {
+        let helper = user::ActiveModel {
+            email: Set(format!("helfer{n}@example.de")),
+            display_name: Set(format!("Helfer {n}")),
+            password_hash: Set(None),
+            email_verified_at: Set(Some(Utc::now())),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        helpers.push(helper.id);
+    }
+    // June: one helper at five sessions, an hour each. July: five helpers, an hour each. August:
+    // six, two hours each. 22 hours in all, from seven helpers.
+    let mut june_first = 0;
+    for day in 2..7 {
+        let shift = session(berlin(2023, 6, day)).insert(&app.db).await.unwrap();
+        if june_first == 0 {
+            june_first = shift.id;
+        }
+        approved(&shift, helpers[0], 60)
+            .insert(&app.db)
+            .await
+            .unwrap();
+    }
+    // Three people came to one of them: too few to show as well.
+    session_report::ActiveModel {
+        shift_id: Set(june_first),
+        head_count: Set(Some(3)),
+        walk_ins: Set(0),
+        topics: Set(String::new()),
+        questions: Set(String::new()),
+        recorded_by: Set(None),
+        updated_at: Set(berlin(2023, 6, 2)),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let july = session(berlin(2023, 7, 4)).insert(&app.db).await.unwrap();
+    for helper in &helpers[1..6] {
+        approved(&july, *helper, 60).insert(&app.db).await.unwrap();
+    }
+    let august = session(berlin(2023, 8, 8)).insert(&app.db).await.unwrap();
+    for helper in &helpers[1..7] {
+        approved(&august, *helper, 120)
+            .insert(&app.db)
+            .await
+            .unwrap();
+    }
+
+    app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+        .await;
+    let (status, page) = app
+        .get_html("/verwaltung/wirkung?von=2023-06&bis=2023-08")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        summary(&page, "Bestätigte Stunden von Freiwilligen"),
+        "22,0"
+    );
+    let reach = table(
+        &page,
+        "Kiosk-Nutzung und Einsätze von Freiwilligen je Monat",
+    );
+    let hours: Vec<&str> = reach.iter().map(|row| row[5].as_str()).collect();
+    // June's five hours are one person's; July's five would be the 22 less August's twelve and
+    // June's.
+    assert!(!is_number(hours[0]), "{reach:?}");
+    assert!(!is_number(hours[1]), "{reach:?}");
+    assert_eq!(hours[2], "12,0", "{reach:?}");
+    let sessions: Vec<&str> = reach.iter().map(|row| row[3].as_str()).collect();
+    assert_eq!(sessions, ["5", "1", "1"]);
+    assert_eq!(reach[0][4], "nicht angegeben", "{reach:?}");
+    let reached = summary(&page, "Einsätze von Freiwilligen");
+    assert!(reached.contains("nicht angegeben"), "{reached}");
+    assert!(!reached.contains('3'), "{reached}");
 });

@@ -948,6 +948,7 @@ impact-kiosk-views = Seitenaufrufe an Kiosk-Terminals
 impact-kiosk-actions = Buchungen, Rückmeldungen und Vorschläge am Kiosk
 impact-volunteer-sessions = Einsätze von Freiwilligen
 impact-volunteer-summary = { $sessions } Einsätze, { $people } Menschen erreicht
+impact-volunteer-summary-hidden = { $sessions } Einsätze, wie viele Menschen erreicht wurden, ist nicht angegeben
 impact-volunteer-people = Menschen erreicht
 impact-volunteer-hours = Bestätigte Stunden von Freiwilligen
 impact-reach-heading = Kiosk-Terminals und Freiwillige
@@ -979,7 +980,8 @@ impact-proposals-by-status = Vorschläge nach Stand
 impact-proposals-table = Vorschläge nach Stand im Zeitraum
 impact-count = Anzahl
 impact-by-district = Zahlen je Landkreis
-impact-fewer-than-five = weniger als 5
+impact-hidden = nicht angegeben
+impact-hidden-note = „nicht angegeben“: Zahlen über weniger als 5 Menschen, Bögen oder Freiwillige stehen zum Schutz der Beteiligten nicht hier, ebenso weitere Zahlen, aus denen sich eine solche Zahl errechnen ließe.
 error-month-invalid = Geben Sie den Monat so ein: 2026-01.
 error-month-range = Der Zeitraum muss mit dem früheren Monat beginnen und darf höchstens 10 Jahre lang sein.
 

@@ -948,6 +948,7 @@ impact-kiosk-views = Pages opened at kiosk terminals
 impact-kiosk-actions = Bookings, feedback and proposals at kiosks
 impact-volunteer-sessions = Volunteer sessions
 impact-volunteer-summary = { $sessions } sessions, { $people } people reached
+impact-volunteer-summary-hidden = { $sessions } sessions, people reached not given
 impact-volunteer-people = People reached
 impact-volunteer-hours = Confirmed volunteer hours
 impact-reach-heading = Kiosk terminals and volunteers
@@ -979,7 +980,8 @@ impact-proposals-by-status = Proposals by status
 impact-proposals-table = Proposals by status in the period
 impact-count = Number
 impact-by-district = Figures per district
-impact-fewer-than-five = fewer than 5
+impact-hidden = not given
+impact-hidden-note = “not given”: figures about fewer than 5 people, forms or volunteers are left out to protect those involved, and so are further figures from which such a figure could be worked out.
 error-month-invalid = Enter the month like this: 2026-01.
 error-month-range = The period must start with the earlier month and may be at most 10 years long.
 

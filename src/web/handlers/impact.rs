@@ -169,29 +169,17 @@ pub async fn show(page: Page, query: web::Query<ImpactQuery>) -> Result<HttpResp
         .iter()
         .map(|(k, n)| (k.as_str(), n.as_str()))
         .collect();
-    // Figures about fewer than five people are left out, as in the export: the page says so.
-    let fewer = page.t("impact-fewer-than-five");
+    // Figures about fewer than five people, and those that would give one away, are left out as in
+    // the export: the page says so.
+    let hidden = page.t("impact-hidden");
     let participants: Vec<(String, f64, String)> = figures
         .months
         .iter()
-        .map(|r| {
-            if r.small.participants {
-                (month_label(&r.key), 0.0, fewer.clone())
-            } else {
-                (
-                    month_label(&r.key),
-                    r.figures.participants as f64,
-                    r.figures.participants.to_string(),
-                )
-            }
+        .map(|r| match r.shown.participants {
+            Some(n) => (month_label(&r.key), n as f64, n.to_string()),
+            None => (month_label(&r.key), 0.0, hidden.clone()),
         })
         .collect();
-    let volunteer_people_total = if figures.total.small.volunteer_people {
-        serde_json::Value::from(fewer.clone())
-    } else {
-        serde_json::Value::from(figures.total.figures.volunteer_people)
-    };
-    ctx.insert("volunteer_people_total", &volunteer_people_total);
     let statuses: Vec<(String, f64, String)> = figures
         .proposals
         .by_status
