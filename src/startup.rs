@@ -117,7 +117,7 @@ pub async fn prepare_database(settings: &Settings) -> Result<DatabaseConnection,
     reference::sync_districts(&db, &settings.content_dir()).await?;
     adopt_pseudonym_key(&db, settings).await?;
     convert_legacy_keys(&db).await?;
-    lock.release().await?;
+    lock.release().await;
     db::refresh_statistics(&db).await?;
     Ok(db)
 }

@@ -12,8 +12,9 @@ use std::{
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, QueryFilter, QueryResult,
-    QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, ExecResult, IsolationLevel, QueryFilter,
+    QueryResult, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
     sea_query::{Expr, ExprTrait},
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
@@ -129,6 +130,15 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 
 /// Held while one instance migrates, so that instances starting at the same moment on a new
 /// release migrate one after another (the later ones then find nothing left to do).
+///
+/// Migrations run on other connections, and this lock is not confirmed between them: each migration
+/// commits together with its row in `seaql_migrations` (see `InOneTransaction` in the migration
+/// crate), so if the lock were lost half-way (its connection cut), a second instance running the
+/// same migration at the same moment would wait for the first one's table locks and then fail on
+/// what already exists or on the recorded version, which rolls its migration back: its start
+/// fails, a restart finds nothing left to do, and nothing is applied twice. The lock's
+/// transaction is exempt from `idle_in_transaction_session_timeout` (see [`InstanceLock`]), so a
+/// migration that runs longer than that timeout no longer loses it every time.
 pub struct MigrationLock(InstanceLock);
 
 /// Any fixed number; only Teilhabe's own instances take this lock.
@@ -141,38 +151,84 @@ impl MigrationLock {
             .map(Self)
     }
 
-    pub async fn release(self) -> Result<(), DbErr> {
-        self.0.release().await
+    /// Ends the lock. The migrations have committed by then, so a lock found gone at this point
+    /// is only logged: the start goes on.
+    pub async fn release(self) {
+        if let Err(error) = self.0.release().await {
+            tracing::warn!(%error, "the migration lock was gone when the migrations had finished");
+        }
     }
+}
+
+/// The instance lock is no longer held, or can no longer be shown to be: its session ended (the
+/// connection was cut, PostgreSQL restarted, an administrator or a timeout ended it), and another
+/// instance may hold it now.
+#[derive(Debug, thiserror::Error)]
+#[error("instance lock {key} lost: {cause}")]
+pub struct LockLost {
+    key: i64,
+    cause: String,
 }
 
 /// Work that only one instance may do at a time, as long as it holds this: on PostgreSQL a
 /// transaction-level advisory lock, released when the work ends or its connection goes (a crashed
 /// instance holds nothing). SQLite has one process per file, so there it is always granted.
-pub struct InstanceLock(Option<DatabaseTransaction>);
+///
+/// The lock lives exactly as long as its session, which the holder does not see end while the
+/// transaction sits idle: long work must call [`InstanceLock::confirm`] before each step that has
+/// to be exclusive, and stop when it fails. What is left is the time from a confirmation to the end
+/// of the step it guards.
+///
+/// The transaction is exempt from `idle_in_transaction_session_timeout` (managed PostgreSQL
+/// services often set one): otherwise a rebuild or migration that runs longer than the timeout
+/// without a statement on the lock's transaction would lose the lock every time. That timeout is
+/// there to end forgotten transactions that hold back vacuum or keep rows locked; this one runs
+/// at READ COMMITTED, so between statements it holds no snapshot, no transaction id and no row
+/// lock, only the advisory lock. A holder whose process dies still frees it at once (the kernel
+/// closes its connection); one whose host vanishes keeps it until the server's TCP keepalive ends
+/// the session, as on a server without that timeout (PostgreSQL's default).
+pub struct InstanceLock {
+    key: i64,
+    txn: Option<DatabaseTransaction>,
+}
 
 impl InstanceLock {
+    /// The lock's transaction: read committed (see the type's comment), without the idle timeout.
+    async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+        db.begin_with_config(Some(IsolationLevel::ReadCommitted), None)
+            .await
+    }
+
     /// Waits until no other instance holds `key`.
     pub async fn acquire(db: &DatabaseConnection, key: i64) -> Result<Self, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Self(None));
+            return Ok(Self { key, txn: None });
         }
-        let txn = TransactionTrait::begin(db).await?;
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
-            .await?;
-        Ok(Self(Some(txn)))
+        let txn = Self::begin(db).await?;
+        txn.execute_unprepared(&format!(
+            "SELECT set_config('idle_in_transaction_session_timeout', '0', true), \
+             pg_advisory_xact_lock({key})"
+        ))
+        .await?;
+        Ok(Self {
+            key,
+            txn: Some(txn),
+        })
     }
 
     /// `None` at once when another instance holds `key`.
     pub async fn try_acquire(db: &DatabaseConnection, key: i64) -> Result<Option<Self>, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Some(Self(None)));
+            return Ok(Some(Self { key, txn: None }));
         }
-        let txn = TransactionTrait::begin(db).await?;
+        let txn = Self::begin(db).await?;
         let granted = txn
             .query_one_raw(Statement::from_string(
                 DbBackend::Postgres,
-                format!("SELECT pg_try_advisory_xact_lock({key}) AS granted"),
+                format!(
+                    "SELECT set_config('idle_in_transaction_session_timeout', '0', true), \
+                     pg_try_advisory_xact_lock({key}) AS granted"
+                ),
             ))
             .await?
             .map(|row| row.try_get::<bool>("", "granted"))
@@ -182,13 +238,57 @@ impl InstanceLock {
             txn.rollback().await?;
             return Ok(None);
         }
-        Ok(Some(Self(Some(txn))))
+        Ok(Some(Self {
+            key,
+            txn: Some(txn),
+        }))
     }
 
-    /// Ends the transaction, which releases the lock (dropping it does too, by rolling back).
-    pub async fn release(self) -> Result<(), DbErr> {
-        match self.0 {
-            Some(txn) => txn.commit().await,
+    /// Shows that the lock is still held, by asking PostgreSQL on the lock's own transaction
+    /// whether this session holds it: the query fails when the session has ended. Cheap (one
+    /// look at the lock table); call it before each step that must be exclusive.
+    pub async fn confirm(&self) -> Result<(), LockLost> {
+        let Some(txn) = &self.txn else {
+            return Ok(());
+        };
+        // An advisory lock on a bigint key is listed with its high half as `classid` and its low
+        // half as `objid`.
+        let key = self.key;
+        let held = txn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+                     AND pid = pg_backend_pid() AND granted AND objsubid = 1 \
+                     AND classid = ({key} >> 32)::oid AND objid = ({key} & 4294967295)::oid) \
+                     AS held"
+                ),
+            ))
+            .await
+            .and_then(|row| row.map(|row| row.try_get::<bool>("", "held")).transpose())
+            .map_err(|error| self.lost(error.to_string()))?;
+        match held {
+            Some(true) => Ok(()),
+            _ => Err(self.lost("this session no longer holds it".into())),
+        }
+    }
+
+    fn lost(&self, cause: String) -> LockLost {
+        LockLost {
+            key: self.key,
+            cause,
+        }
+    }
+
+    /// Ends the transaction, which releases the lock (dropping it does too, by rolling back). An
+    /// error means the session had already ended, and the lock with it, at some point after the
+    /// last [`InstanceLock::confirm`]: the lock is free either way.
+    pub async fn release(self) -> Result<(), LockLost> {
+        match self.txn {
+            Some(txn) => txn.commit().await.map_err(|error| LockLost {
+                key: self.key,
+                cause: format!("its transaction could not be ended ({error})"),
+            }),
             None => Ok(()),
         }
     }

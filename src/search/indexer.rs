@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use super::{ProposalDocument, SearchError, SharedIndex};
 use crate::{
     db::{
-        InstanceLock,
+        InstanceLock, LockLost,
         entities::{proposal, search_outbox},
     },
     domain::proposal::ProposalStatus,
@@ -39,6 +39,10 @@ pub enum IndexerError {
     Db(#[from] DbErr),
     #[error(transparent)]
     Search(#[from] SearchError),
+    /// The writer's lock went while this instance was writing (see `InstanceLock::confirm`):
+    /// another instance may write now, so this one stopped before its next write.
+    #[error("the index writer's lock was lost, so this instance stopped writing: {0}")]
+    LockLost(#[from] LockLost),
 }
 
 /// Wakes the worker right after a change was committed, so search results follow within a moment
@@ -87,6 +91,7 @@ pub fn document(model: &proposal::Model) -> Option<ProposalDocument> {
 /// (added or refreshed), not counting removals.
 async fn apply(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
     ids: Vec<i64>,
 ) -> Result<usize, IndexerError> {
@@ -104,9 +109,11 @@ async fn apply(
     }
     let searchable = upserts.len();
     if !upserts.is_empty() {
+        writer.confirm().await?;
         index.upsert(upserts).await?;
     }
     if !removals.is_empty() {
+        writer.confirm().await?;
         index.remove(removals).await?;
     }
     Ok(searchable)
@@ -119,9 +126,34 @@ async fn apply(
 /// then ends with the first such error. Waits while another instance writes to the index.
 pub async fn drain(db: &DatabaseConnection, index: &SharedIndex) -> Result<usize, IndexerError> {
     let writer = InstanceLock::acquire(db, INDEX_WRITER_LOCK).await?;
-    let drained = drain_as_writer(db, index).await;
-    writer.release().await?;
-    drained
+    let drained = drain_as_writer(db, &writer, index).await;
+    release(writer, index, drained).await
+}
+
+/// Ends a turn as the index's writer and returns what the work came to. A lock that had gone by
+/// then does not change that: every write confirmed the lock just before, so work that finished
+/// stands (only its last write can have met another instance's), and work that failed keeps its
+/// own error.
+async fn release<T>(
+    writer: InstanceLock,
+    index: &SharedIndex,
+    outcome: Result<T, IndexerError>,
+) -> Result<T, IndexerError> {
+    let released = writer.release().await;
+    match (&outcome, released) {
+        (Err(IndexerError::LockLost(error)), _) => tracing::error!(
+            %error,
+            backend = index.backend(),
+            "the search index writer's lock was lost; this instance stopped writing, and the next round tries again"
+        ),
+        (Ok(_), Err(error)) => tracing::warn!(
+            %error,
+            backend = index.backend(),
+            "the search index writer's lock was gone when its work had finished"
+        ),
+        _ => {}
+    }
+    outcome
 }
 
 /// Whether an error says the index could not be reached (or its requests timed out) or was lost,
@@ -153,13 +185,14 @@ const MAX_REFUSED: usize = 10;
 /// that error: then nothing can be told apart.
 async fn apply_isolating(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
     ids: Vec<i64>,
 ) -> Result<Applied, IndexerError> {
     let mut applied = Applied::default();
     let mut parts = vec![ids];
     while let Some(ids) = parts.pop() {
-        match apply(db, index, ids.clone()).await {
+        match apply(db, writer, index, ids.clone()).await {
             Ok(searchable) => applied.searchable += searchable,
             Err(error @ IndexerError::Search(SearchError::Index(_))) => {
                 if ids.len() > 1 {
@@ -210,9 +243,25 @@ async fn postpone(
     Ok(())
 }
 
+/// Frees claimed rows for the next writer at once, without counting an attempt: this instance lost
+/// the writer's lock before it could apply them. Should this fail too (the database is gone), the
+/// claims run out after `CLAIM_LEASE`.
+async fn unclaim(db: &DatabaseConnection, row_ids: Vec<i64>) -> Result<(), DbErr> {
+    search_outbox::Entity::update_many()
+        .col_expr(
+            search_outbox::Column::ClaimedUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(search_outbox::Column::Id.is_in(row_ids))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// [`drain`] by the instance that holds the writer's lock.
 async fn drain_as_writer(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
 ) -> Result<usize, IndexerError> {
     let mut refreshed = 0;
@@ -233,6 +282,7 @@ async fn drain_as_writer(
         if due.is_empty() {
             break;
         }
+        writer.confirm().await?;
         // Claim with a conditional update, so a second instance skips rows this one works on.
         let mut claimed = Vec::new();
         for row in &due {
@@ -259,7 +309,7 @@ async fn drain_as_writer(
         let mut proposal_ids: Vec<i64> = claimed.iter().map(|r| r.proposal_id).collect();
         proposal_ids.sort_unstable();
         proposal_ids.dedup();
-        match apply_isolating(db, index, proposal_ids).await {
+        match apply_isolating(db, writer, index, proposal_ids).await {
             Ok(applied) => {
                 let (refused, done): (Vec<_>, Vec<_>) = claimed
                     .iter()
@@ -281,6 +331,10 @@ async fn drain_as_writer(
                     );
                     refusal.get_or_insert(error);
                 }
+            }
+            Err(error @ IndexerError::LockLost(_)) => {
+                unclaim(db, claimed.iter().map(|r| r.id).collect()).await?;
+                return Err(error);
             }
             Err(error) => {
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
@@ -326,14 +380,14 @@ pub async fn round(
     let Some(writer) = InstanceLock::try_acquire(db, INDEX_WRITER_LOCK).await? else {
         return Ok(0);
     };
-    let written = round_as_writer(db, index, failing).await;
-    writer.release().await?;
-    written
+    let written = round_as_writer(db, &writer, index, failing).await;
+    release(writer, index, written).await
 }
 
 /// [`round`] by the instance that holds the writer's lock.
 async fn round_as_writer(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
     failing: &mut bool,
 ) -> Result<usize, IndexerError> {
@@ -356,7 +410,7 @@ async fn round_as_writer(
     }
     if must_rebuild {
         index.set_rebuilding(true);
-        let rebuilt = rebuild_as_writer(db, index, None).await;
+        let rebuilt = rebuild_as_writer(db, writer, index, None).await;
         index.set_rebuilding(false);
         match rebuilt {
             Ok(n) => {
@@ -373,7 +427,7 @@ async fn round_as_writer(
             }
         }
     }
-    let drained = drain_as_writer(db, index).await;
+    let drained = drain_as_writer(db, writer, index).await;
     if let Err(error) = &drained {
         *failing |= is_outage(error);
     }
@@ -389,13 +443,13 @@ pub async fn verify(db: &DatabaseConnection, index: &SharedIndex) -> Result<bool
     let Some(writer) = InstanceLock::try_acquire(db, INDEX_WRITER_LOCK).await? else {
         return Ok(false);
     };
-    let verified = verify_as_writer(db, index).await;
-    writer.release().await?;
-    verified
+    let verified = verify_as_writer(db, &writer, index).await;
+    release(writer, index, verified).await
 }
 
 async fn verify_as_writer(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
 ) -> Result<bool, IndexerError> {
     if pending(db).await? > 0 {
@@ -419,7 +473,7 @@ async fn verify_as_writer(
         "the search index differs from the published proposals; rebuilding it"
     );
     index.set_rebuilding(true);
-    let rebuilt = rebuild_as_writer(db, index, None).await;
+    let rebuilt = rebuild_as_writer(db, writer, index, None).await;
     index.set_rebuilding(false);
     rebuilt.map(|_| true)
 }
@@ -476,23 +530,34 @@ pub async fn rebuild(
     progress: Option<&ProgressBar>,
 ) -> Result<usize, IndexerError> {
     let writer = InstanceLock::acquire(db, INDEX_WRITER_LOCK).await?;
-    let rebuilt = rebuild_as_writer(db, index, progress).await;
-    writer.release().await?;
-    rebuilt
+    let rebuilt = rebuild_as_writer(db, &writer, index, progress).await;
+    release(writer, index, rebuilt).await
 }
 
-/// [`rebuild`] by the instance that holds the writer's lock.
+/// [`rebuild`] by the instance that holds the writer's lock. The lock is confirmed before each
+/// step: before the index is set up, before each page, before the swap (or the refilled index
+/// is declared complete) and before each batch of the catch-up; a rebuild whose lock went is
+/// abandoned like one that failed.
 async fn rebuild_as_writer(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     index: &SharedIndex,
     progress: Option<&ProgressBar>,
 ) -> Result<usize, IndexerError> {
     let started = Utc::now();
+    writer.confirm().await?;
     let staging = index.begin_rebuild().await?;
     let target = staging
         .as_ref()
         .map_or_else(|| index.clone(), |s| s.target.clone());
-    let filled = fill(db, &target, staging.is_none(), progress).await;
+    let filled = match fill(db, writer, &target, staging.is_none(), progress).await {
+        Ok(n) => writer
+            .confirm()
+            .await
+            .map(|()| n)
+            .map_err(IndexerError::from),
+        Err(e) => Err(e),
+    };
     let indexed = match (filled, staging) {
         (Ok(n), Some(staging)) => {
             index.finish_rebuild(staging).await?;
@@ -526,7 +591,7 @@ async fn rebuild_as_writer(
         .all(db)
         .await?;
     for ids in changed.chunks(BATCH as usize) {
-        apply(db, index, ids.to_vec()).await?;
+        apply(db, writer, index, ids.to_vec()).await?;
     }
     Ok(indexed)
 }
@@ -534,6 +599,7 @@ async fn rebuild_as_writer(
 /// Adds every public proposal to `target` in batches (after clearing it when `clear_first`).
 async fn fill(
     db: &DatabaseConnection,
+    writer: &InstanceLock,
     target: &SharedIndex,
     clear_first: bool,
     progress: Option<&ProgressBar>,
@@ -547,6 +613,7 @@ async fn fill(
         bar.set_length(total);
     }
     if clear_first {
+        writer.confirm().await?;
         target.clear().await?;
     }
     // Keyset pages (after the last id read), not OFFSET: each page then costs the same, where an
@@ -565,6 +632,7 @@ async fn fill(
         after = last.id;
         let documents: Vec<ProposalDocument> = models.iter().filter_map(document).collect();
         indexed += documents.len();
+        writer.confirm().await?;
         target.upsert(documents).await?;
         if let Some(bar) = progress {
             bar.inc(models.len() as u64);

@@ -1,17 +1,25 @@
-//! The indexer's queue on the production path: one instance at a time writes to the index, and a
-//! rebuild leaves the queue for the next drain. Each app here points at a Meilisearch address that
-//! never answers, so its own indexer applies nothing and the test's calls are the only writers.
-use std::{sync::Arc, time::Duration};
+//! The indexer's queue on the production path: one instance at a time writes to the index, a
+//! writer whose lock is lost stops before its next write, and a rebuild leaves the queue for the
+//! next drain. Each app here points at a Meilisearch address that never answers, so its own indexer
+//! applies nothing and the test's calls are the only writers.
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst},
+    },
+    time::Duration,
+};
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Statement, TransactionTrait,
 };
 use teilhabe::{
     db::entities::{proposal, search_outbox},
     domain::proposal::ProposalStatus,
     search::{
-        ProposalDocument, ProposalIndex, SearchError, SearchQuery, SearchResults, SharedIndex,
-        embedded::EmbeddedIndex, indexer,
+        ProposalDocument, ProposalIndex, Rebuild, SearchError, SearchQuery, SearchResults,
+        SharedIndex, embedded::EmbeddedIndex, indexer,
     },
 };
 
@@ -317,4 +325,314 @@ async fn a_hidden_proposal_counts_nowhere_while_the_index_lags_on_postgres() {
     if let Some(app) = app_without_a_search_server(Backend::Postgres).await {
         a_hidden_proposal_counts_nowhere_while_the_index_lags(app).await;
     }
+}
+
+/// The backend that holds the index writer's lock in this test's database (key 7361202612:
+/// `pg_locks` lists its high half as `classid`, its low half as `objid`), if one does. Advisory
+/// locks are per database, and the other tests' databases have writers too.
+async fn writer_lock_holder(db: &DatabaseConnection) -> Option<i32> {
+    db.query_one_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND classid = 1 AND objid = 3066235316 AND objsubid = 1 \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    ))
+    .await
+    .unwrap()
+    .map(|row| row.try_get::<i32>("", "pid").unwrap())
+}
+
+/// Ends a backend's session, as a PostgreSQL restart, a cut connection or an administrator
+/// would, and waits until it is gone.
+async fn end_session(db: &DatabaseConnection, pid: i32) {
+    db.execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        let alive = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT 1 AS alive FROM pg_stat_activity WHERE pid = {pid}"),
+            ))
+            .await
+            .unwrap();
+        if alive.is_none() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("backend {pid} did not end");
+}
+
+/// What a [`CutOff`] index and its rebuild copies saw.
+struct CutOffState {
+    /// The test's own connection, which ends the writer's session.
+    db: DatabaseConnection,
+    cut: AtomicBool,
+    writes_after_cut: AtomicUsize,
+    swapped: AtomicBool,
+    abandoned: AtomicBool,
+}
+
+/// An index whose first write ends the session of the writer's lock (the writer is in the middle
+/// of its work, as during a network blip or a PostgreSQL restart), and which counts every write
+/// after that. A rebuild fills a copy that shares the same state.
+#[derive(Clone)]
+struct CutOff(Arc<CutOffState>);
+
+impl CutOff {
+    fn new(db: &DatabaseConnection) -> Self {
+        Self(Arc::new(CutOffState {
+            db: db.clone(),
+            cut: Default::default(),
+            writes_after_cut: Default::default(),
+            swapped: Default::default(),
+            abandoned: Default::default(),
+        }))
+    }
+
+    async fn write(&self) -> Result<(), SearchError> {
+        if self.0.cut.load(SeqCst) {
+            self.0.writes_after_cut.fetch_add(1, SeqCst);
+            return Ok(());
+        }
+        let writer = writer_lock_holder(&self.0.db)
+            .await
+            .expect("the writer holds its lock while it writes");
+        end_session(&self.0.db, writer).await;
+        self.0.cut.store(true, SeqCst);
+        Ok(())
+    }
+
+    fn cut(&self) -> bool {
+        self.0.cut.load(SeqCst)
+    }
+
+    fn swapped(&self) -> bool {
+        self.0.swapped.load(SeqCst)
+    }
+
+    fn abandoned(&self) -> bool {
+        self.0.abandoned.load(SeqCst)
+    }
+
+    fn writes_after_cut(&self) -> usize {
+        self.0.writes_after_cut.load(SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProposalIndex for CutOff {
+    fn backend(&self) -> &'static str {
+        "cut-off"
+    }
+
+    async fn upsert(&self, _documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn remove(&self, _ids: Vec<i64>) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn search(&self, _query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        Ok(SearchResults::default())
+    }
+
+    async fn begin_rebuild(&self) -> Result<Option<Rebuild>, SearchError> {
+        Ok(Some(Rebuild {
+            target: Arc::new(self.clone()),
+            name: "cut-off-rebuild".into(),
+        }))
+    }
+
+    async fn finish_rebuild(&self, _rebuild: Rebuild) -> Result<(), SearchError> {
+        self.write().await?;
+        self.0.swapped.store(true, SeqCst);
+        Ok(())
+    }
+
+    async fn abandon_rebuild(&self, _rebuild: Rebuild) {
+        self.0.abandoned.store(true, SeqCst);
+    }
+}
+
+/// The writer's session ends in the middle of a drain (its connection was cut): PostgreSQL has
+/// released the lock and another instance may write now. The drain notices before its next write
+/// and stops with an error that says so, leaving its claimed rows to the next writer at once; the
+/// next drain applies the whole queue.
+#[tokio::test]
+async fn a_drain_whose_lock_is_lost_stops_before_its_next_write() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    let proposal_id = queued_proposal(&app).await;
+    // More rows than one batch, so the drain has writes left when the session ends.
+    for n in 1..=300 {
+        indexer::enqueue(&app.db, 1_000_000 + n).await.unwrap();
+    }
+    let cut_off = CutOff::new(&app.db);
+    let cutting: SharedIndex = Arc::new(cut_off.clone());
+
+    let drained = indexer::drain(&app.db, &cutting).await;
+    assert_eq!(cut_off.writes_after_cut(), 0, "no write without the lock");
+    let error = drained.expect_err("the drain stops when its lock is lost");
+    assert!(error.to_string().contains("lock"), "{error}");
+    let waiting = search_outbox::Entity::find().all(&app.db).await.unwrap();
+    assert!(waiting.len() > 300, "{} rows wait", waiting.len());
+    assert!(
+        waiting.iter().all(|r| r.claimed_until.is_none()),
+        "the rows it had claimed are free for the next writer"
+    );
+
+    let applied = indexer::drain(&app.db, &index()).await.unwrap();
+    assert!(applied >= 1);
+    assert_eq!(rows_of(&app, proposal_id).await, 0);
+    assert_eq!(indexer::pending(&app.db).await.unwrap(), 0);
+}
+
+/// The writer's session ends while a rebuild fills its new index: the rebuild is abandoned
+/// instead of being swapped in (another instance may be rebuilding and swapping by then), and the
+/// next rebuild works.
+#[tokio::test]
+async fn a_rebuild_whose_lock_is_lost_is_not_swapped_in() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    let cut_off = CutOff::new(&app.db);
+    let cutting: SharedIndex = Arc::new(cut_off.clone());
+
+    let rebuilt = indexer::rebuild(&app.db, &cutting, None).await;
+    assert!(!cut_off.swapped(), "not swapped in without the lock");
+    assert_eq!(cut_off.writes_after_cut(), 0, "no write without the lock");
+    assert!(cut_off.abandoned());
+    let error = rebuilt.expect_err("the rebuild stops when its lock is lost");
+    assert!(error.to_string().contains("lock"), "{error}");
+
+    let rebuilt = indexer::rebuild(&app.db, &index(), None).await.unwrap();
+    assert!(rebuilt > 0);
+}
+
+/// The writer's session ends during the drain's last write, after the lock was confirmed for it:
+/// the work is done (the rows are applied and gone from the queue), and the drain says so instead
+/// of failing at the end because the lock's transaction can no longer be committed.
+#[tokio::test]
+async fn a_drain_whose_lock_went_after_its_last_write_is_done() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    indexer::drain(&app.db, &index()).await.unwrap();
+    indexer::enqueue(&app.db, 1_000_001).await.unwrap();
+    let cut_off = CutOff::new(&app.db);
+    let cutting: SharedIndex = Arc::new(cut_off.clone());
+
+    let applied = indexer::drain(&app.db, &cutting).await.unwrap();
+    assert_eq!(applied, 0, "one removal");
+    assert!(cut_off.cut());
+    assert_eq!(indexer::pending(&app.db).await.unwrap(), 0);
+}
+
+/// An index whose every write takes longer than the server's `idle_in_transaction_session_timeout`
+/// (as a rebuild of 100,000 proposals outlasts a managed server's timeout), and which checks
+/// after each write that the session that held the writer's lock when the write began still
+/// holds it.
+struct Slow {
+    db: DatabaseConnection,
+    pause: Duration,
+    /// Per write: whether the lock stayed with the same session.
+    kept: std::sync::Mutex<Vec<bool>>,
+}
+
+impl Slow {
+    async fn write(&self) -> Result<(), SearchError> {
+        let before = writer_lock_holder(&self.db).await;
+        tokio::time::sleep(self.pause).await;
+        let after = writer_lock_holder(&self.db).await;
+        self.kept
+            .lock()
+            .unwrap()
+            .push(before.is_some() && before == after);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ProposalIndex for Slow {
+    fn backend(&self) -> &'static str {
+        "slow"
+    }
+
+    async fn upsert(&self, _documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn remove(&self, _ids: Vec<i64>) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.write().await
+    }
+
+    async fn search(&self, _query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        Ok(SearchResults::default())
+    }
+}
+
+/// On a server that ends sessions idle in a transaction after a second, a drain and a rebuild
+/// whose index writes take longer keep the writer's lock from start to end.
+#[tokio::test]
+async fn the_writer_keeps_its_lock_past_the_idle_in_transaction_timeout() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    let url = teilhabe::db::connection_url(&app.settings);
+    let name = url.rsplit('/').next().unwrap();
+    app.db
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} SET idle_in_transaction_session_timeout = '1s'"
+        ))
+        .await
+        .unwrap();
+    // Only sessions that start from now on have the setting.
+    let db = Database::connect(&url).await.unwrap();
+    let timeout = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SHOW idle_in_transaction_session_timeout",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "idle_in_transaction_session_timeout")
+        .unwrap();
+    assert_eq!(timeout, "1s");
+    queued_proposal(&app).await;
+    for n in 1..=300 {
+        indexer::enqueue(&app.db, 1_000_000 + n).await.unwrap();
+    }
+    let slow = Arc::new(Slow {
+        db: app.db.clone(),
+        pause: Duration::from_millis(1500),
+        kept: Default::default(),
+    });
+    let index: SharedIndex = slow.clone();
+
+    let drained = indexer::drain(&db, &index).await;
+    let kept = slow.kept.lock().unwrap().clone();
+    assert!(kept.len() >= 2, "{} writes", kept.len());
+    assert!(kept.iter().all(|&k| k), "lock kept per write: {kept:?}");
+    drained.unwrap();
+    assert_eq!(indexer::pending(&app.db).await.unwrap(), 0);
+
+    slow.kept.lock().unwrap().clear();
+    let rebuilt = indexer::rebuild(&db, &index, None).await;
+    let kept = slow.kept.lock().unwrap().clone();
+    assert!(kept.len() >= 2, "{} writes", kept.len());
+    assert!(kept.iter().all(|&k| k), "lock kept per write: {kept:?}");
+    rebuilt.unwrap();
 }
