@@ -97,6 +97,8 @@ pub enum BookingMail {
     SessionMoved,
     /// One session of a course booked as a whole was cancelled; the others take place.
     SessionCancelled,
+    /// A course booked as a whole was stopped after it began: every session ahead is cancelled.
+    CourseStopped,
 }
 
 impl BookingMail {
@@ -114,6 +116,7 @@ impl BookingMail {
             Self::SessionReminder => "session-reminder",
             Self::SessionMoved => "session-moved",
             Self::SessionCancelled => "session-cancelled",
+            Self::CourseStopped => "course-stopped",
         }
     }
 
@@ -130,6 +133,7 @@ impl BookingMail {
                 | Self::SessionReminder
                 | Self::SessionMoved
                 | Self::SessionCancelled
+                | Self::CourseStopped
                 | Self::DateCancelled
                 | Self::CancelledByPerson
                 | Self::CancelledByProvider

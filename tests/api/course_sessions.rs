@@ -986,3 +986,83 @@ on_both_backends!(volunteer_notices_use_the_account_language, |app| {
             .contains("Ein Einsatz ist die Zeit, in der Sie helfen.")
     );
 });
+
+// A course booked as a whole that began is cancelled as an offer: what took place stays, the
+// sessions ahead are cancelled, everyone is told once, and no reminder goes out for them. The first
+// date itself cannot be cancelled any more, even from a page opened before it began.
+on_both_backends!(
+    cancelling_a_course_that_began_cancels_its_sessions_ahead,
+    |app| {
+        let c = course(&app, in_hours(24), &[in_hours(24 * 3), in_hours(24 * 5)]).await;
+        book(&app, c.lead.id, "Maria Muster", "maria.kurs@example.de").await;
+        let mut begun: offer_date::ActiveModel = c.lead.clone().into();
+        begun.starts_at = Set(in_hours(-2));
+        begun.ends_at = Set(in_hours(-1));
+        begun.update(&app.db).await.unwrap();
+        let token = sign_in(&app, STAFF, "/verwaltung/angebote/neu").await;
+
+        let res = post(
+            &app,
+            &format!("/verwaltung/angebote/{}/absagen", c.lead.offer_id),
+            &token,
+            &[],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+
+        let status = |id: i32| {
+            let db = app.db.clone();
+            async move {
+                offer_date::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+            }
+        };
+        assert_eq!(status(c.lead.id).await, DateStatus::Scheduled);
+        for session in &c.sessions {
+            assert_eq!(status(session.id).await, DateStatus::Cancelled);
+        }
+        let mails = mails_with_subject(
+            &app,
+            &format!("Die weiteren Termine Ihres Kurses fallen aus: {}", c.title),
+        )
+        .await;
+        assert_eq!(mails.len(), 1, "told once");
+        assert_eq!(mails[0].recipient, "maria.kurs@example.de");
+        let ics = mails[0].attachment_body.clone().unwrap();
+        let found = events(&ics);
+        for session in &c.sessions {
+            assert!(event_of(&found, session.id).contains("STATUS:CANCELLED"));
+        }
+        assert!(!event_of(&found, c.lead.id).contains("STATUS:CANCELLED"));
+        assert!(
+            mails_with_subject(&app, &format!("Termin abgesagt: {}", c.title))
+                .await
+                .is_empty()
+        );
+
+        let res = post(
+            &app,
+            &format!("/verwaltung/termine/{}/absagen", c.lead.id),
+            &token,
+            &[],
+        )
+        .await;
+        assert_eq!(res.status(), 409, "a date that began stays");
+        app.desk()
+            .send_reminders(Duration::days(7), Utc::now())
+            .await
+            .unwrap();
+        use sea_orm::PaginatorTrait;
+        let reminders = outbox::Entity::find()
+            .filter(outbox::Column::Subject.contains("Erinnerung"))
+            .filter(outbox::Column::Recipient.eq("maria.kurs@example.de"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(reminders, 0, "no reminder for a cancelled session");
+    }
+);

@@ -42,6 +42,8 @@ mail-booking-session-moved-subject = Ein Termin ist anders: { $title }
 mail-booking-session-moved-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin ist jetzt an einem anderen Tag oder zu einer anderen Zeit. Der neue Termin ist am { $when }. Die anderen Termine bleiben gleich.
 mail-booking-session-cancelled-subject = Ein Termin fällt aus: { $title }
 mail-booking-session-cancelled-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin fällt leider aus. Das ist der Termin am { $when }. Die anderen Termine finden statt. Ihre Buchung bleibt.
+mail-booking-course-stopped-subject = Ihr Kurs hört früher auf: { $title }
+mail-booking-course-stopped-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Die nächsten Termine fallen leider alle aus. Der erste davon wäre am { $when } gewesen. Das tut uns leid. Sie müssen nichts tun. Sie haben Fragen? Dann rufen Sie den Anbieter an.
 
 ## Rückmeldung nach einem Termin
 

@@ -459,6 +459,8 @@ mail-booking-session-moved-subject = Ein Termin Ihres Kurses wurde verschoben: {
 mail-booking-session-moved-intro = Guten Tag, ein Termin Ihres Kurses hat sich geändert. Er ist jetzt am { $when }. Die anderen Termine bleiben, wie sie sind.
 mail-booking-session-cancelled-subject = Ein Termin Ihres Kurses fällt aus: { $title }
 mail-booking-session-cancelled-intro = Guten Tag, leider fällt ein Termin Ihres Kurses aus: { $when }. Die anderen Termine finden statt, Ihre Buchung bleibt bestehen.
+mail-booking-course-stopped-subject = Die weiteren Termine Ihres Kurses fallen aus: { $title }
+mail-booking-course-stopped-intro = Guten Tag, leider fallen alle weiteren Termine Ihres Kurses aus, ab { $when }. Es tut uns leid. Sie müssen nichts weiter tun. Bei Fragen rufen Sie bitte den Anbieter an.
 mail-booking-session-cancelled = fällt aus
 
 ## Verwaltung: Angebote
@@ -466,6 +468,8 @@ admin-offers = Kurse und Termine verwalten
 oa-title = Kurse und Termine verwalten
 oa-back-office = Zurück zur Verwaltung
 oa-back = Zurück
+oa-date-begun-title = Der Termin hat schon begonnen
+oa-date-begun-text = Ein Termin, der begonnen hat oder vorbei ist, kann nicht mehr abgesagt werden. Die Teilnehmenden haben keine Nachricht bekommen.
 oa-new = Neues Angebot anlegen
 oa-tasks-link = { $count ->
     [0] Aufgaben (keine offen)

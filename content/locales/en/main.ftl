@@ -459,6 +459,8 @@ mail-booking-session-moved-subject = A date of your course has moved: { $title }
 mail-booking-session-moved-intro = Hello, one date of your course has changed. It is now on { $when }. The other dates stay as they are.
 mail-booking-session-cancelled-subject = A date of your course is cancelled: { $title }
 mail-booking-session-cancelled-intro = Hello, unfortunately one date of your course is cancelled: { $when }. The other dates take place and your booking stays as it is.
+mail-booking-course-stopped-subject = The remaining dates of your course are cancelled: { $title }
+mail-booking-course-stopped-intro = Hello, unfortunately all remaining dates of your course are cancelled, from { $when }. We are sorry. You do not need to do anything. If you have questions, please call the provider.
 mail-booking-session-cancelled = cancelled
 
 ## Back office: offers
@@ -466,6 +468,8 @@ admin-offers = Manage courses and dates
 oa-title = Manage courses and dates
 oa-back-office = Back to the back office
 oa-back = Back
+oa-date-begun-title = The date has already begun
+oa-date-begun-text = A date that has begun or is over can no longer be cancelled. Participants have not been sent a message.
 oa-new = Create a new offer
 oa-tasks-link = { $count ->
     [0] Tasks (none open)

@@ -117,6 +117,11 @@ impl Desk {
         if date.status.is_cancelled() {
             return Ok(0);
         }
+        // A date that took place stays as it was (a tab opened before the start and used after):
+        // cancelling it would withdraw people's calendar entries and its feedback invitations.
+        if date.starts_at <= now {
+            return Err(BookingError::Begun);
+        }
         if let Some(lead) = date.series_lead_id {
             // One session of a course booked as a whole: its people are the lead date's.
             offer_date::Entity::update_many()
@@ -163,6 +168,53 @@ impl Desk {
         let people = active_bookings(&txn, date_id).await?;
         for person in &people {
             self.notify(&txn, BookingMail::DateCancelled, person, now, true)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(people.len())
+    }
+
+    /// The provider stops a course booked as a whole after it began: its sessions still ahead are
+    /// cancelled, and everyone booked or waiting is told once (not once per session, which would
+    /// read as if the others took place). Returns how many were told.
+    pub async fn stop_course(
+        &self,
+        lead_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let txn = begin_write(&self.db).await?;
+        let lead = lock_date(&txn, lead_id).await?;
+        if lead.status.is_cancelled() || lead.series_lead_id.is_some() {
+            return Ok(0);
+        }
+        let ahead: Vec<i32> = offer_date::Entity::find()
+            .filter(offer_date::Column::SeriesLeadId.eq(lead_id))
+            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        let Some(&next) = ahead.first() else {
+            return Ok(0);
+        };
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::Status,
+                Expr::value(DateStatus::Cancelled),
+            )
+            .col_expr(
+                offer_date::Column::Revision,
+                Expr::col(offer_date::Column::Revision).add(1),
+            )
+            .filter(offer_date::Column::Id.is_in(ahead))
+            .exec(&txn)
+            .await?;
+        let people = active_bookings(&txn, lead_id).await?;
+        for person in &people {
+            self.notify_session(&txn, BookingMail::CourseStopped, person, next, now, true)
                 .await?;
         }
         txn.commit().await?;

@@ -329,12 +329,26 @@ pub async fn attendance(
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let date = offer_admin::date(&page.state().db, &scope, *id).await?;
-    let told = page
+    let told = match page
         .state()
         .booking_desk()
         .cancel_date(*id, Utc::now())
         .await
-        .map_err(internal)?;
+    {
+        Ok(told) => told,
+        // The button is gone once the date began; a page opened before still shows it.
+        Err(BookingError::Begun) => {
+            let mut answer = page.message(
+                "oa-date-begun-title",
+                "oa-date-begun-text",
+                &format!("/verwaltung/termine/{id}"),
+                "oa-back",
+            )?;
+            *answer.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            return Ok(answer);
+        }
+        Err(e) => return Err(internal(e)),
+    };
     cancel_helper_sessions(&page, date.offer_id).await?;
     crate::services::audit::record(
         &page.state().db,

@@ -245,8 +245,9 @@ pub async fn set_status(
     Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done))
 }
 
-/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told) and the offer
-/// leaves the catalogue.
+/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told), a course
+/// booked as a whole that began already loses the sessions still ahead, and the offer leaves the
+/// catalogue.
 pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let db = &page.state().db;
@@ -254,8 +255,16 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
     let now = Utc::now();
     let desk = page.state().booking_desk();
     for date in offer_admin::dates(db, *id).await? {
-        if date.starts_at > now && !date.status.is_cancelled() && date.series_lead_id.is_none() {
-            desk.cancel_date(date.id, now).await.map_err(internal)?;
+        // Sessions go with their course's first date.
+        if date.status.is_cancelled() || date.series_lead_id.is_some() {
+            continue;
+        }
+        match desk.cancel_date(date.id, now).await {
+            Ok(_) => {}
+            Err(BookingError::Begun) => {
+                desk.stop_course(date.id, now).await.map_err(internal)?;
+            }
+            Err(e) => return Err(internal(e)),
         }
     }
     cancel_helper_sessions(&page, *id).await?;
