@@ -1066,3 +1066,51 @@ on_both_backends!(
         assert_eq!(reminders, 0, "no reminder for a cancelled session");
     }
 );
+
+// Staff move a date while the reminder run is under way: the run read the date before the move
+// committed. It must neither remind of the old time nor mark the moved date as reminded.
+on_both_backends!(
+    a_date_moved_during_the_reminder_run_is_not_reminded_of_its_old_time,
+    |app| {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let c = course(&app, in_hours(30), &[]).await;
+        book(&app, c.lead.id, "Maria Muster", "maria.kurs@example.de").await;
+        let moving = teilhabe::db::begin_write(&app.db).await.unwrap();
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::StartsAt,
+                Expr::value(c.lead.starts_at + Duration::days(10)),
+            )
+            .col_expr(
+                offer_date::Column::EndsAt,
+                Expr::value(c.lead.ends_at + Duration::days(10)),
+            )
+            .col_expr(
+                offer_date::Column::Revision,
+                Expr::col(offer_date::Column::Revision).add(1),
+            )
+            .filter(offer_date::Column::Id.eq(c.lead.id))
+            .exec(&*moving)
+            .await
+            .unwrap();
+        let desk = app.desk();
+        let run =
+            tokio::spawn(async move { desk.send_reminders(Duration::hours(48), Utc::now()).await });
+        // Time for the run to read its dates and wait for its turn to write.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        moving.commit().await.unwrap();
+        run.await.unwrap().unwrap();
+
+        let date = offer_date::Entity::find_by_id(c.lead.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            date.reminder_sent_at.is_none(),
+            "reminded at its new time later"
+        );
+        let reminders = mails_with_subject(&app, &format!("Erinnerung: {}", c.title)).await;
+        assert!(reminders.is_empty(), "no reminder of the old time");
+    }
+);

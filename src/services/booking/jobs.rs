@@ -297,12 +297,21 @@ impl Desk {
     /// The reminders of one date, in a transaction of its own.
     async fn remind_date(
         &self,
-        date: &offer_date::Model,
+        seen: &offer_date::Model,
         today: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, BookingError> {
         let mut sent = 0;
         let txn = begin_write(&self.db).await?;
+        // The run read its dates before this one's turn: a cancellation or a move that committed
+        // since wins (a moved date is reminded by a later run, at its new time).
+        let date = &lock_date(&txn, seen.id).await?;
+        if date.status.is_cancelled()
+            || date.revision != seen.revision
+            || date.reminder_sent_at.is_some()
+        {
+            return Ok(0);
+        }
         let people = booking::Entity::find()
             .filter(booking::Column::DateId.eq(date.series_lead_id.unwrap_or(date.id)))
             .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
