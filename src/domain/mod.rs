@@ -61,6 +61,7 @@ pub mod account;
 pub mod barrier_report;
 pub mod booking;
 pub mod course_alert;
+pub mod cursor;
 pub mod district;
 pub mod email;
 pub mod export_job;

@@ -146,6 +146,8 @@ pub struct CatalogueFilter {
     pub include_cancelled: bool,
     /// Calendar feeds and programmes show every session of a multi-session course; lists show its first.
     pub include_sessions: bool,
+    /// Only dates after this one (the API reads on from where a client left off).
+    pub after: Option<super::cursor::DateCursor>,
 }
 
 const MAX_TEXT: usize = 100;
@@ -249,6 +251,7 @@ impl CatalogueFilter {
             venue: None,
             include_cancelled: false,
             include_sessions: false,
+            after: None,
         })
     }
 }

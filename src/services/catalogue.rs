@@ -314,6 +314,17 @@ fn conditions_within(
     if !filter.include_cancelled {
         cond = cond.add(Expr::col((d, offer_date::Column::Status)).ne(DateStatus::Cancelled));
     }
+    // In the lists' order: a later start, or the same start and a higher id.
+    if let Some(after) = filter.after {
+        let starts_at = || Expr::col((d, offer_date::Column::StartsAt));
+        cond = cond.add(
+            Cond::any().add(starts_at().gt(after.starts_at)).add(
+                Cond::all()
+                    .add(starts_at().eq(after.starts_at))
+                    .add(Expr::col((d, offer_date::Column::Id)).gt(after.id)),
+            ),
+        );
+    }
     if let Some(slug) = &filter.venue {
         joins = true;
         cond = cond.add(Expr::col((v, venue::Column::Slug)).eq(slug.as_str()));

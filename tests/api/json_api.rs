@@ -233,7 +233,7 @@ async fn the_openapi_document_describes_every_endpoint_and_the_error_shape() {
     for status in ["200", "404", "409"] {
         assert!(delete["responses"][status].is_object(), "DELETE: {status}");
     }
-    // The documented filters are exactly the catalogue's.
+    // The documented filters are exactly the catalogue's, and where a client left off.
     let documented: BTreeSet<String> = doc["paths"]["/api/v1/dates"]["get"]["parameters"]
         .as_array()
         .unwrap()
@@ -246,6 +246,7 @@ async fn the_openapi_document_describes_every_endpoint_and_the_error_shape() {
     .unwrap()
     .into_iter()
     .map(|(k, _)| k)
+    .chain(["nach".to_owned()])
     .collect();
     assert_eq!(documented, catalogue);
 }
@@ -704,3 +705,57 @@ async fn two_hundred_concurrent_http_bookings_for_twenty_places_sqlite() {
 async fn two_hundred_concurrent_http_bookings_for_twenty_places_postgres() {
     two_hundred_concurrent_requests(Backend::Postgres).await;
 }
+
+// A client reading every date page by page: a date of page 1 begins before page 2 is asked for.
+// Counted pages shift by one and skip a date; reading on after the last date (`next` as `nach`)
+// misses none.
+on_both_backends!(
+    reading_on_with_next_misses_no_date_when_dates_begin,
+    |app| {
+        use sea_orm::sea_query::Expr;
+        let ids = |page: &Value| -> Vec<i64> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_i64().unwrap())
+                .collect()
+        };
+        let (status, first) = get_json(&app, "/api/v1/dates").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(first["pages"].as_u64().unwrap() >= 3, "{first}");
+        let (_, second_before) = get_json(&app, "/api/v1/dates?seite=2").await;
+        let next = first["next"].as_str().expect("a next cursor").to_owned();
+
+        // The first date of page 1 begins.
+        let begun = ids(&first)[0] as i32;
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::StartsAt,
+                Expr::value(Utc::now() - Duration::minutes(5)),
+            )
+            .filter(offer_date::Column::Id.eq(begun))
+            .exec(&app.db)
+            .await
+            .unwrap();
+
+        let (_, counted) = get_json(&app, "/api/v1/dates?seite=2").await;
+        assert_ne!(
+            ids(&counted)[0],
+            ids(&second_before)[0],
+            "counted pages shift (which is why `next` exists)"
+        );
+        let (status, read_on) = get_json(&app, &format!("/api/v1/dates?nach={next}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&read_on), ids(&second_before), "{read_on}");
+        assert!(read_on["next"].is_string());
+
+        let (status, body) = get_json(&app, "/api/v1/dates?nach=gestern").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["fields"][0]["field"], "nach", "{body}");
+        // The last page has no `next`.
+        let pages = first["pages"].as_u64().unwrap();
+        let (_, last) = get_json(&app, &format!("/api/v1/dates?seite={pages}")).await;
+        assert!(last["next"].is_null(), "{last}");
+    }
+);

@@ -284,6 +284,7 @@ error-places-over-limit = Für diesen Termin können Sie höchstens { $max } Pl�
 error-booking-duplicate = Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail.
 error-date-invalid = Geben Sie das Datum so ein: 24.12.2026.
 error-date-range = Das Datum „bis“ muss nach dem Datum „von“ liegen.
+error-cursor-invalid = Dieser Wert für „nach“ ist nicht lesbar. Nehmen Sie den Wert „next“ der vorigen Seite.
 error-export-date-invalid = Geben Sie das Datum im Format 2026-03-31 an (Jahr-Monat-Tag).
 error-export-date-missing = Geben Sie ein Datum im Format 2026-03-31 an.
 error-export-date-range = Das Ende des Zeitraums („to“) liegt vor dem Anfang („from“).

@@ -284,6 +284,7 @@ error-places-over-limit = For this date you can book at most { $max } places at 
 error-booking-duplicate = This date is already booked with this e-mail address. The link to your booking is in the confirmation e-mail.
 error-date-invalid = Enter the date like this: 24.12.2026.
 error-date-range = The "to" date must be after the "from" date.
+error-cursor-invalid = This value of “nach” cannot be read. Use the “next” value of the page before.
 error-export-date-invalid = Enter the date as 2026-03-31 (year-month-day).
 error-export-date-missing = Enter a date as 2026-03-31.
 error-export-date-range = The end of the period ("to") is before its start ("from").

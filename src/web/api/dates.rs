@@ -7,10 +7,22 @@ use super::{
     views::{CourseDate, DatePage, Links},
 };
 use crate::{
-    domain::offer::{CatalogueFilter, CatalogueQuery, OfferKind},
+    domain::{
+        FieldErrors,
+        cursor::DateCursor,
+        form::optional,
+        offer::{CatalogueFilter, CatalogueQuery, OfferKind},
+    },
     services::{catalogue, venues},
     web::state::AppState,
 };
+
+/// Where the client left off (`nach`), besides the catalogue's filters.
+#[derive(serde::Deserialize)]
+pub struct CursorQuery {
+    #[serde(default)]
+    nach: String,
+}
 
 #[utoipa::path(
     get,
@@ -33,7 +45,8 @@ use crate::{
         ("hoerschleife" = Option<String>, Query, description = "`1`: only venues with a hearing loop."),
         ("wc" = Option<String>, Query, description = "`1`: only venues with an accessible toilet."),
         ("frei" = Option<String>, Query, description = "`1`: only dates with free places."),
-        ("seite" = Option<String>, Query, description = "Page, from 1; nonsense means 1, a page beyond the last returns the last."),
+        ("seite" = Option<String>, Query, description = "Page, from 1; nonsense means 1, a page beyond the last returns the last. Pages shift when dates begin or fill between two requests; to read every date, follow `next` with `nach` instead."),
+        ("nach" = Option<String>, Query, description = "The `next` of the page before: the dates after the last one read, earliest first. With `nach`, `seite` is not used and `total` counts the dates from there on."),
     ),
     responses(
         (status = 200, description = "One page of dates", body = DatePage),
@@ -47,9 +60,22 @@ use crate::{
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<CatalogueQuery>,
+    cursor: web::Query<CursorQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = CatalogueFilter::parse(&query)
-        .map_err(|errors| ApiError::validation(&state.translations, &errors))?;
+    let (filter, mut errors) = match CatalogueFilter::parse(&query) {
+        Ok(filter) => (Some(filter), FieldErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    let after = errors
+        .check("nach", optional(&cursor.nach, DateCursor::parse))
+        .flatten();
+    let Some(mut filter) = filter.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::validation(&state.translations, &errors));
+    };
+    if after.is_some() {
+        filter.after = after;
+        filter.page = 1;
+    }
     let now = Utc::now();
     let found = catalogue::search(&state.db, OfferKind::Course, &filter, now).await?;
     let venues = venues::facts_by_slug(
@@ -67,6 +93,16 @@ pub async fn list(
             .iter()
             .map(|e| CourseDate::new(e, &venues, &links))
             .collect(),
+        next: (u64::from(found.page) < found.pages)
+            .then(|| found.entries.last())
+            .flatten()
+            .map(|last| {
+                DateCursor {
+                    starts_at: last.date.starts_at,
+                    id: last.date.date_id,
+                }
+                .to_string()
+            }),
         total: found.total,
         page: u64::from(found.page),
         pages: found.pages,

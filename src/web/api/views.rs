@@ -237,6 +237,8 @@ pub struct DatePage {
     pub page: u64,
     pub pages: u64,
     pub per_page: u64,
+    /// For `nach`: the dates after this page's last, when there are more.
+    pub next: Option<String>,
 }
 
 /// State of a booking.
