@@ -46,13 +46,23 @@ impl Desk {
             .order_by_asc(booking::Column::Id)
             .all(txn)
             .await?;
+        // Places offered and not yet answered are held for the entry they were offered to: an entry
+        // ahead of it (one that declined or let its offer lapse) gets only the places beyond them.
+        let open_offer =
+            |entry: &booking::Model| match (entry.offered_places, entry.offer_expires_at) {
+                (Some(places), Some(expires)) if expires > now => places,
+                _ => 0,
+            };
+        let mut held: i32 = waiting.iter().map(open_offer).sum();
         for entry in waiting {
-            let free = limit - booked;
+            let own = open_offer(&entry);
+            let free = limit - booked - (held - own);
             if free <= 0 {
                 break;
             }
             if entry.places <= free {
                 booked += entry.places;
+                held -= own;
                 let mut update: booking::ActiveModel = entry.clone().into();
                 update.status = Set(BookingStatus::Confirmed);
                 update.offered_places = Set(None);
