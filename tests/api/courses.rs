@@ -2370,6 +2370,66 @@ on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
     assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
 });
 
+// Places freed while an offer is open wait behind it (C asked for 3, was offered 1, then 2 were
+// free); once C takes the 1, the place left over goes on down the list at once: no job would pick
+// the date up later, as no offer has expired.
+on_both_backends!(
+    places_freed_during_an_open_offer_move_on_once_it_is_accepted,
+    |app| {
+        let title = "Behördengänge online erledigen";
+        let (_, date_id) = course_with_date(&app, title, DateSpec::morning_in_days(9, 3)).await;
+        desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        let b = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        let e = desk_book(&app, date_id, "Emil", "1", Channel::Online).await;
+        let c = desk_book(&app, date_id, "Clara", "3", Channel::Online).await;
+        let d = desk_book(&app, date_id, "Dieter", "1", Channel::Online).await;
+        assert_eq!([c.status, d.status], [BookingStatus::Waitlisted; 2]);
+
+        app.desk()
+            .cancel(&b.cancel_token, Utc::now())
+            .await
+            .unwrap();
+        app.desk()
+            .cancel(&e.cancel_token, Utc::now())
+            .await
+            .unwrap();
+        // C's open offer holds the queue: D does not overtake it.
+        let rows = bookings_of(&app, date_id).await;
+        assert_eq!(rows[3].offered_places, Some(1));
+        assert_eq!(rows[4].status, BookingStatus::Waitlisted);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+
+        let answered = app
+            .desk()
+            .answer_offer(&c.cancel_token, true, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(answered, BookingStatus::Confirmed);
+        assert_eq!(
+            bookings_of(&app, date_id)
+                .await
+                .iter()
+                .map(|b| (b.status.key(), b.places))
+                .collect::<Vec<_>>(),
+            [
+                ("confirmed", 1),
+                ("cancelled", 1),
+                ("cancelled", 1),
+                ("confirmed", 1),
+                ("confirmed", 1)
+            ]
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 3);
+        assert_eq!(heading(&app, &page_of(&d)).await, "Ihr Platz ist gebucht");
+        assert_eq!(
+            subjects(&mails_to(&app, "dieter@example.de").await)
+                .last()
+                .copied(),
+            Some(format!("Ein Platz ist frei geworden: {title}").as_str())
+        );
+    }
+);
+
 on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     let q = full_date_with_queue(&app).await;
     b_cancels_and_c_is_offered_one_place(&app, &q).await;

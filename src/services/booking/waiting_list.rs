@@ -94,7 +94,10 @@ impl Desk {
     }
 
     /// The person takes the places offered to them (fewer than they asked for), or declines and keeps
-    /// waiting for the full number.
+    /// waiting for the full number. Either way, places freed while the offer was open (it held the
+    /// queue) go on down the list at once. The offer stands as made: places freed meanwhile do not
+    /// raise it, so an accepted offer books what the person saw and took, and the rest goes to the
+    /// next in line (a freed place that completes the person's full number does book them all).
     pub async fn answer_offer(
         &self,
         cancel_token: &str,
@@ -148,6 +151,7 @@ impl Desk {
             };
             self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
                 .await?;
+            self.fill_from_waiting_list(&txn, date.id, now).await?;
             promoted
         } else {
             let update = booking::Entity::update_many()
