@@ -2370,6 +2370,66 @@ on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
     assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
 });
 
+// Places freed while an offer is open wait behind it (C asked for 3, was offered 1, then 2 were
+// free); once C takes the 1, the place left over goes on down the list at once: no job would pick
+// the date up later, as no offer has expired.
+on_both_backends!(
+    places_freed_during_an_open_offer_move_on_once_it_is_accepted,
+    |app| {
+        let title = "Behördengänge online erledigen";
+        let (_, date_id) = course_with_date(&app, title, DateSpec::morning_in_days(9, 3)).await;
+        desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        let b = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        let e = desk_book(&app, date_id, "Emil", "1", Channel::Online).await;
+        let c = desk_book(&app, date_id, "Clara", "3", Channel::Online).await;
+        let d = desk_book(&app, date_id, "Dieter", "1", Channel::Online).await;
+        assert_eq!([c.status, d.status], [BookingStatus::Waitlisted; 2]);
+
+        app.desk()
+            .cancel(&b.cancel_token, Utc::now())
+            .await
+            .unwrap();
+        app.desk()
+            .cancel(&e.cancel_token, Utc::now())
+            .await
+            .unwrap();
+        // C's open offer holds the queue: D does not overtake it.
+        let rows = bookings_of(&app, date_id).await;
+        assert_eq!(rows[3].offered_places, Some(1));
+        assert_eq!(rows[4].status, BookingStatus::Waitlisted);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+
+        let answered = app
+            .desk()
+            .answer_offer(&c.cancel_token, true, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(answered, BookingStatus::Confirmed);
+        assert_eq!(
+            bookings_of(&app, date_id)
+                .await
+                .iter()
+                .map(|b| (b.status.key(), b.places))
+                .collect::<Vec<_>>(),
+            [
+                ("confirmed", 1),
+                ("cancelled", 1),
+                ("cancelled", 1),
+                ("confirmed", 1),
+                ("confirmed", 1)
+            ]
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 3);
+        assert_eq!(heading(&app, &page_of(&d)).await, "Ihr Platz ist gebucht");
+        assert_eq!(
+            subjects(&mails_to(&app, "dieter@example.de").await)
+                .last()
+                .copied(),
+            Some(format!("Ein Platz ist frei geworden: {title}").as_str())
+        );
+    }
+);
+
 on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     let q = full_date_with_queue(&app).await;
     b_cancels_and_c_is_offered_one_place(&app, &q).await;
@@ -2970,6 +3030,76 @@ async fn the_online_waiting_list_does_not_block_walk_in_places() {
     assert_eq!([s1.status, s2.status], [BookingStatus::Confirmed; 2]);
     assert_eq!(date_row(&app, date_id).await.booked_places, 4);
 }
+
+// Counter bookings that push the booked places past the online limit must still leave the place
+// offered to Clara: it is hers until she answers, whoever asks for it meanwhile.
+on_both_backends!(counter_bookings_leave_the_places_of_an_open_offer, |app| {
+    let spec = DateSpec {
+        walk_in_places: 2,
+        walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+        ..DateSpec::in_days(5, 4)
+    };
+    let (_, date_id) = course_with_date(&app, "Sprechstunde am Tresen", spec).await;
+    desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+    let c = desk_book(&app, date_id, "Clara", "2", Channel::Online).await;
+    assert_eq!(c.status, BookingStatus::Waitlisted);
+    // The first counter booking finds the free online place and offers it to Clara first.
+    let s1 = desk_book(&app, date_id, "Walter Tresen", "1", Channel::Staff).await;
+    let clara = |rows: Vec<booking::Model>| rows.into_iter().find(|b| b.id == c.booking_id);
+    assert_eq!(
+        clara(bookings_of(&app, date_id).await).and_then(|b| b.offered_places),
+        Some(1)
+    );
+    let s2 = desk_book(&app, date_id, "Wilma Tresen", "1", Channel::Staff).await;
+    assert_eq!([s1.status, s2.status], [BookingStatus::Confirmed; 2]);
+    // Both walk-in places are taken; the last place is held for Clara.
+    let s3 = desk_book(&app, date_id, "Willi Tresen", "1", Channel::Staff).await;
+    assert_eq!(s3.status, BookingStatus::Waitlisted);
+    let kiosk = desk_book(&app, date_id, "Karla", "1", Channel::Kiosk).await;
+    assert_eq!(kiosk.status, BookingStatus::Waitlisted);
+    assert_eq!(date_row(&app, date_id).await.booked_places, 3);
+
+    let answered = app
+        .desk()
+        .answer_offer(&c.cancel_token, true, Utc::now())
+        .await
+        .expect("the offer is still open");
+    assert_eq!(answered, BookingStatus::Confirmed);
+    let row = clara(bookings_of(&app, date_id).await).expect("Clara's booking");
+    assert_eq!((row.status, row.places), (BookingStatus::Confirmed, 1));
+    assert_eq!(date_row(&app, date_id).await.booked_places, 4);
+});
+
+// The waiting list itself respects an open offer: Paula, ahead in the queue but past her own offer,
+// gets a freed place only beyond the one held for Erik.
+on_both_backends!(
+    an_earlier_entry_does_not_take_the_places_of_an_open_offer,
+    |app| {
+        let (_, date_id) =
+            course_with_date(&app, "Handy-Sprechstunde", DateSpec::in_days(6, 3)).await;
+        desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        let b = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        let f = desk_book(&app, date_id, "Frieda", "1", Channel::Online).await;
+        let p = desk_book(&app, date_id, "Paula", "2", Channel::Online).await;
+        let e = desk_book(&app, date_id, "Erik", "3", Channel::Online).await;
+        let desk = app.desk();
+        desk.cancel(&b.cancel_token, Utc::now()).await.unwrap();
+        // Paula declines the one place; it is offered to Erik.
+        let declined = desk.answer_offer(&p.cancel_token, false, Utc::now()).await;
+        assert_eq!(declined.unwrap(), BookingStatus::Waitlisted);
+        // Two places are free now, but one of them is Erik's until he answers.
+        desk.cancel(&f.cancel_token, Utc::now()).await.unwrap();
+        let rows = bookings_of(&app, date_id).await;
+        assert_eq!(
+            (rows[3].status, rows[4].offered_places),
+            (BookingStatus::Waitlisted, Some(1))
+        );
+        assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+        let accepted = desk.answer_offer(&e.cancel_token, true, Utc::now()).await;
+        assert_eq!(accepted.unwrap(), BookingStatus::Confirmed);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 2);
+    }
+);
 
 #[tokio::test]
 async fn released_walk_in_places_go_to_the_waiting_list() {

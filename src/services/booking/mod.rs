@@ -123,6 +123,8 @@ struct BookingFacts {
     offer_status: Option<OfferStatus>,
     registration_required: Option<bool>,
     waiting: i64,
+    /// Places offered to people on the waiting list and not yet answered: theirs until they answer.
+    offered: i64,
     /// Active bookings of this date by the same address.
     same_address: i64,
 }
@@ -132,6 +134,7 @@ impl BookingFacts {
         txn: &DatabaseTransaction,
         date: &offer_date::Model,
         email: Option<&crate::domain::Email>,
+        now: DateTime<Utc>,
     ) -> Result<Self, BookingError> {
         let cancelled = BookingStatus::Cancelled;
         // Without an address there is nothing to compare; an empty address matches no booking.
@@ -167,6 +170,15 @@ impl BookingFacts {
                 "registration_required",
             )
             .expr_as(bookings_where(waiting_on(date.id)), "waiting")
+            .expr_as(
+                scalar(
+                    Query::select()
+                        .expr(Expr::col(booking::Column::OfferedPlaces).sum().if_null(0))
+                        .from(booking::Entity)
+                        .cond_where(open_offers_on(date.id, now)),
+                ),
+                "offered",
+            )
             .expr_as(
                 bookings_where(
                     Condition::all()
@@ -226,7 +238,7 @@ impl Desk {
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
         let date = lock_date(&txn, date_id).await?;
-        let facts = BookingFacts::of(&txn, &date, request.email.as_ref()).await?;
+        let facts = BookingFacts::of(&txn, &date, request.email.as_ref(), now).await?;
         let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
         check_bookable(
             &date,
@@ -242,6 +254,7 @@ impl Desk {
         }
 
         let mut waiting = u64::try_from(facts.waiting).unwrap_or(0);
+        let mut offered = i32::try_from(facts.offered).unwrap_or(date.capacity);
         let mut date = date;
         if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
             // Places became free without a cancellation (walk-in places released): the waiting list
@@ -249,13 +262,18 @@ impl Desk {
             self.fill_from_waiting_list(&txn, date_id, now).await?;
             date = lock_date(&txn, date_id).await?;
             waiting = waiting_count(&txn, date_id).await?;
+            offered = offered_places(&txn, date_id, now).await?;
         }
+        // Places offered to someone waiting are theirs until they answer, on every channel: the
+        // counter's bookings can push the booked places past the online limit, so the booked
+        // places alone do not say what is still free.
+        let taken = date.booked_places + offered;
         let fits = if waiting == 0 {
-            date.booked_places + places <= bookable_limit(&date, request.channel, now)
+            taken + places <= bookable_limit(&date, request.channel, now)
         } else if matches!(request.channel, Channel::Staff | Channel::Kiosk) {
             // Places held for walk-ins are the counter's alone, even while people wait online.
             let online = bookable_limit(&date, Channel::Online, now);
-            places <= date.capacity - std::cmp::max(date.booked_places, online)
+            places <= date.capacity - std::cmp::max(taken, online)
         } else {
             // Nobody overtakes the waiting list: free places belong to those already waiting.
             false
@@ -270,7 +288,7 @@ impl Desk {
                 .filter(offer_date::Column::Id.eq(date_id))
                 .filter(
                     Expr::col(offer_date::Column::BookedPlaces)
-                        .add(places)
+                        .add(places + offered)
                         .lte(Expr::col(offer_date::Column::Capacity)),
                 )
                 .exec(&txn)
@@ -605,6 +623,29 @@ fn waiting_on(date_id: i32) -> Condition {
     Condition::all()
         .add(booking::Column::DateId.eq(date_id))
         .add(booking::Column::Status.eq(BookingStatus::Waitlisted))
+}
+
+/// The date's waiting-list entries with an offer of places still open.
+fn open_offers_on(date_id: i32, now: DateTime<Utc>) -> Condition {
+    waiting_on(date_id)
+        .add(booking::Column::OfferedPlaces.is_not_null())
+        .add(booking::Column::OfferExpiresAt.gt(now))
+}
+
+/// Places offered to people on the date's waiting list and not yet answered.
+async fn offered_places(
+    conn: &impl ConnectionTrait,
+    date_id: i32,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    let offers: Vec<Option<i32>> = booking::Entity::find()
+        .select_only()
+        .column(booking::Column::OfferedPlaces)
+        .filter(open_offers_on(date_id, now))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(offers.into_iter().flatten().sum())
 }
 
 async fn waiting_count(conn: &impl ConnectionTrait, date_id: i32) -> Result<u64, DbErr> {

@@ -46,13 +46,23 @@ impl Desk {
             .order_by_asc(booking::Column::Id)
             .all(txn)
             .await?;
+        // Places offered and not yet answered are held for the entry they were offered to: an entry
+        // ahead of it (one that declined or let its offer lapse) gets only the places beyond them.
+        let open_offer =
+            |entry: &booking::Model| match (entry.offered_places, entry.offer_expires_at) {
+                (Some(places), Some(expires)) if expires > now => places,
+                _ => 0,
+            };
+        let mut held: i32 = waiting.iter().map(open_offer).sum();
         for entry in waiting {
-            let free = limit - booked;
+            let own = open_offer(&entry);
+            let free = limit - booked - (held - own);
             if free <= 0 {
                 break;
             }
             if entry.places <= free {
                 booked += entry.places;
+                held -= own;
                 let mut update: booking::ActiveModel = entry.clone().into();
                 update.status = Set(BookingStatus::Confirmed);
                 update.offered_places = Set(None);
@@ -84,7 +94,10 @@ impl Desk {
     }
 
     /// The person takes the places offered to them (fewer than they asked for), or declines and keeps
-    /// waiting for the full number.
+    /// waiting for the full number. Either way, places freed while the offer was open (it held the
+    /// queue) go on down the list at once. The offer stands as made: places freed meanwhile do not
+    /// raise it, so an accepted offer books what the person saw and took, and the rest goes to the
+    /// next in line (a freed place that completes the person's full number does book them all).
     pub async fn answer_offer(
         &self,
         cancel_token: &str,
@@ -138,6 +151,7 @@ impl Desk {
             };
             self.notify(&txn, BookingMail::Confirmed, &confirmed, now, false)
                 .await?;
+            self.fill_from_waiting_list(&txn, date.id, now).await?;
             promoted
         } else {
             let update = booking::Entity::update_many()
