@@ -9,7 +9,9 @@ use crate::{
         FieldErrors,
         proposal::{ModerationStep, ProposalForm, ProposalStatus},
     },
-    policy::{self, can_answer_proposals, can_enter_assisted_proposals, proposal_rights},
+    policy::{
+        self, ProposalRights, can_answer_proposals, can_enter_assisted_proposals, proposal_rights,
+    },
     services::proposals::{self, Actor, Decision, ProposalError, Submitter},
     web::{
         errors::WebError,
@@ -19,9 +21,14 @@ use crate::{
     },
 };
 
-pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
+/// The signed-in person who answers proposals (their id), with what their roles let them do.
+fn answerer(page: &Page) -> Result<(i32, ProposalRights), WebError> {
     let user = page.require(can_answer_proposals)?;
-    let rights = proposal_rights(Some(&user));
+    Ok((user.id, proposal_rights(Some(&user))))
+}
+
+pub async fn index(page: Page) -> Result<HttpResponse, WebError> {
+    let (_, rights) = answerer(&page)?;
     let desk = page.state().proposal_desk();
     let districts = page.state().districts().await?;
     let (waiting, reported) = if rights.moderates_any() {
@@ -75,8 +82,7 @@ async fn render_detail(
     answer: Option<&AnswerForm>,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let user = page.require(can_answer_proposals)?;
-    let rights = proposal_rights(Some(&user));
+    let (_, rights) = answerer(page)?;
     let districts = page.state().districts().await?;
     let found = page
         .state()
@@ -141,8 +147,7 @@ pub async fn moderate(
     id: web::Path<i64>,
     form: web::Form<ModerationForm>,
 ) -> Result<HttpResponse, WebError> {
-    let user = page.require(can_answer_proposals)?;
-    let rights = proposal_rights(Some(&user));
+    let (user_id, rights) = answerer(&page)?;
     let id = *id;
     let form = form.into_inner();
     let decision = match form.aktion.as_str() {
@@ -165,7 +170,7 @@ pub async fn moderate(
         }
     };
     let actor = Actor {
-        user_id: user.id,
+        user_id,
         rights: &rights,
     };
     let done = match decision {
@@ -195,8 +200,7 @@ pub async fn answer(
     id: web::Path<i64>,
     form: web::Form<AnswerForm>,
 ) -> Result<HttpResponse, WebError> {
-    let user = page.require(can_answer_proposals)?;
-    let rights = proposal_rights(Some(&user));
+    let (user_id, rights) = answerer(&page)?;
     let id = *id;
     let form = form.into_inner();
     let Ok(next) = ProposalStatus::parse(&form.status) else {
@@ -205,7 +209,7 @@ pub async fn answer(
         return render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await;
     };
     let actor = Actor {
-        user_id: user.id,
+        user_id,
         rights: &rights,
     };
     match page
@@ -227,15 +231,14 @@ pub async fn answer(
 }
 
 pub async fn resolve_report(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
-    let user = page.require(can_answer_proposals)?;
-    let rights = proposal_rights(Some(&user));
+    let (user_id, rights) = answerer(&page)?;
     page.state()
         .proposal_desk()
         .moderation()
         .resolve_report(
             *id,
             Actor {
-                user_id: user.id,
+                user_id,
                 rights: &rights,
             },
         )
