@@ -124,15 +124,11 @@ impl Desk {
         }
         if let Some(lead) = date.series_lead_id {
             // One session of a course booked as a whole: its people are the lead date's.
-            offer_date::Entity::update_many()
-                .col_expr(
-                    offer_date::Column::Status,
-                    Expr::value(DateStatus::Cancelled),
-                )
-                .col_expr(offer_date::Column::Revision, Expr::value(date.revision + 1))
-                .filter(offer_date::Column::Id.eq(date_id))
-                .exec(&txn)
-                .await?;
+            mark_cancelled(
+                &txn,
+                Condition::all().add(offer_date::Column::Id.eq(date_id)),
+            )
+            .await?;
             let people = active_bookings(&txn, lead).await?;
             for person in &people {
                 self.notify_session(
@@ -149,22 +145,13 @@ impl Desk {
             return Ok(people.len());
         }
         // The first date of a course cancels the whole course: every session goes with it.
-        offer_date::Entity::update_many()
-            .col_expr(
-                offer_date::Column::Status,
-                Expr::value(DateStatus::Cancelled),
-            )
-            .col_expr(
-                offer_date::Column::Revision,
-                Expr::col(offer_date::Column::Revision).add(1),
-            )
-            .filter(
-                Condition::any()
-                    .add(offer_date::Column::Id.eq(date_id))
-                    .add(offer_date::Column::SeriesLeadId.eq(date_id)),
-            )
-            .exec(&txn)
-            .await?;
+        mark_cancelled(
+            &txn,
+            Condition::any()
+                .add(offer_date::Column::Id.eq(date_id))
+                .add(offer_date::Column::SeriesLeadId.eq(date_id)),
+        )
+        .await?;
         let people = active_bookings(&txn, date_id).await?;
         for person in &people {
             self.notify(&txn, BookingMail::DateCancelled, person, now, true)
@@ -200,18 +187,11 @@ impl Desk {
         let Some(&next) = ahead.first() else {
             return Ok(0);
         };
-        offer_date::Entity::update_many()
-            .col_expr(
-                offer_date::Column::Status,
-                Expr::value(DateStatus::Cancelled),
-            )
-            .col_expr(
-                offer_date::Column::Revision,
-                Expr::col(offer_date::Column::Revision).add(1),
-            )
-            .filter(offer_date::Column::Id.is_in(ahead))
-            .exec(&txn)
-            .await?;
+        mark_cancelled(
+            &txn,
+            Condition::all().add(offer_date::Column::Id.is_in(ahead)),
+        )
+        .await?;
         let people = active_bookings(&txn, lead_id).await?;
         for person in &people {
             self.notify_session(&txn, BookingMail::CourseStopped, person, next, now, true)
@@ -469,4 +449,22 @@ impl Desk {
         }
         Ok(total)
     }
+}
+
+/// Marks the dates `which` selects as cancelled, each with a new revision, so calendars that hold
+/// them take the cancellation.
+async fn mark_cancelled(txn: &DatabaseTransaction, which: Condition) -> Result<(), DbErr> {
+    offer_date::Entity::update_many()
+        .col_expr(
+            offer_date::Column::Status,
+            Expr::value(DateStatus::Cancelled),
+        )
+        .col_expr(
+            offer_date::Column::Revision,
+            Expr::col(offer_date::Column::Revision).add(1),
+        )
+        .filter(which)
+        .exec(txn)
+        .await
+        .map(drop)
 }

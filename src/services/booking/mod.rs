@@ -633,7 +633,7 @@ fn open_offers_on(date_id: i32, now: DateTime<Utc>) -> Condition {
 }
 
 /// Places offered to people on the date's waiting list and not yet answered.
-async fn offered_places(
+pub(crate) async fn offered_places(
     conn: &impl ConnectionTrait,
     date_id: i32,
     now: DateTime<Utc>,

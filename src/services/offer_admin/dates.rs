@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{DECISION_BEFORE, OfferAdminError, WALK_IN_RELEASE, date, managed_offer};
-use crate::services::audit;
+use crate::services::{audit, booking::offered_places};
 use crate::{
     db::entities::{booking, offer_date},
     domain::{
@@ -179,24 +179,6 @@ async fn insert_date_in(
     let target = format!("date:{}", created.id);
     audit::record(txn, Some(actor), action, &target, detail).await?;
     Ok(created.id)
-}
-
-/// Places offered to people on the date's waiting list whose offer is still open.
-async fn offered_places(
-    txn: &sea_orm::DatabaseTransaction,
-    date_id: i32,
-    now: DateTime<Utc>,
-) -> Result<i32, DbErr> {
-    let offers: Vec<Option<i32>> = booking::Entity::find()
-        .select_only()
-        .column(booking::Column::OfferedPlaces)
-        .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-        .filter(booking::Column::OfferExpiresAt.gt(now))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    Ok(offers.into_iter().flatten().sum())
 }
 
 /// Who is told when a date moves, in the transaction that moves it.
