@@ -1254,3 +1254,86 @@ on_both_backends!(
         assert!(app.mails().await.len() > mails_before, "people are told");
     }
 );
+
+// At the end of the FSJ year the administrator revokes the volunteer role: the person can no longer
+// help nor withdraw, so the sessions ahead they had signed up for need a helper again and show as
+// gaps; a session already held keeps them and its figures.
+on_both_backends!(
+    revoking_the_volunteer_role_withdraws_the_sign_ups_ahead,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let ahead = [
+            session(&app, Duration::days(2), 1).await,
+            session(&app, Duration::days(3), 1).await,
+            session(&app, Duration::days(4), 1).await,
+        ];
+        for shift_id in ahead {
+            sign_up_directly(&app, shift_id, volunteer).await;
+        }
+        let held = session(&app, Duration::days(5), 1).await;
+        sign_up_directly(&app, held, volunteer).await;
+        move_to_yesterday(&app, held).await;
+
+        let role = teilhabe::db::entities::user_role::Entity::find()
+            .filter(teilhabe::db::entities::user_role::Column::UserId.eq(volunteer))
+            .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
+        app.login(admin, password).await;
+        let page = format!("/verwaltung/nutzer/{volunteer}");
+        let res = app
+            .submit(&page, &format!("{page}/rollen/{}/entziehen", role.id), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+
+        let signups: std::collections::HashMap<i32, volunteer_signup::Model> =
+            volunteer_signup::Entity::find()
+                .filter(volunteer_signup::Column::UserId.eq(volunteer))
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.shift_id, s))
+                .collect();
+        let shifts: std::collections::HashMap<i32, volunteer_shift::Model> =
+            volunteer_shift::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        for shift_id in ahead {
+            assert_eq!(
+                signups[&shift_id].status,
+                teilhabe::domain::volunteering::SignupStatus::Withdrawn,
+                "the sign-up ahead is withdrawn"
+            );
+            assert!(signups[&shift_id].withdrawn_at.is_some());
+            assert_eq!(
+                shifts[&shift_id].signed_up, 0,
+                "the session needs a helper again"
+            );
+        }
+        assert_eq!(
+            (signups[&held].status, shifts[&held].signed_up),
+            (teilhabe::domain::volunteering::SignupStatus::Active, 1),
+            "the session held keeps its helper"
+        );
+        let gaps = app
+            .state()
+            .volunteer_planning()
+            .gaps(&None, Utc::now())
+            .await
+            .unwrap();
+        for shift_id in ahead {
+            assert!(
+                gaps.iter().any(|g| g.id == shift_id),
+                "the organisers see the gap"
+            );
+        }
+    }
+);
