@@ -1337,3 +1337,114 @@ on_both_backends!(
         }
     }
 );
+
+// Once a session has begun its helpers are there: it can no longer be called off, and the reason
+// is shown next to the action.
+on_both_backends!(a_session_that_has_begun_cannot_be_cancelled, |app| {
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, user_id(&app, VOLUNTEER.0).await).await;
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = shift.into();
+    model.starts_at = Set(Utc::now() - Duration::hours(1));
+    model.ends_at = Set(Utc::now() + Duration::hours(1));
+    model.update(&app.db).await.unwrap();
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let page = format!("/verwaltung/einsaetze/{shift_id}");
+    let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        text_of(&doc, ".error-summary").contains("hat schon begonnen"),
+        "the reason is shown"
+    );
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((shift.status, shift.signed_up), (ShiftStatus::Open, 1));
+});
+
+// Hours logged for a session that was cancelled afterwards (or by an older version while it ran)
+// are not approved: nobody helped there. They can still be rejected, so the list gets cleared.
+on_both_backends!(hours_of_a_cancelled_session_are_not_approved, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let coordinator = user_id(&app, PROVIDER.0).await;
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, volunteer).await;
+    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let desk = app.state().volunteer_hours();
+    let shift = app
+        .state()
+        .volunteer_session()
+        .shift(shift_id, Some(volunteer))
+        .await
+        .unwrap();
+    let worked = teilhabe::domain::volunteering::WorkedTime {
+        started_at: starts_at,
+        ended_at: starts_at + Duration::hours(1),
+    };
+    desk.log_hours(&shift, volunteer, worked, Utc::now())
+        .await
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    model.status = Set(ShiftStatus::Cancelled);
+    model.update(&app.db).await.unwrap();
+    let hours = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = hours_seen(hours.started_at, hours.ended_at);
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let (_, doc) = app.get_html("/verwaltung/stunden").await;
+    assert!(
+        select(
+            &doc,
+            &format!(
+                "form[action=\"/verwaltung/stunden/{}\"] button[value=\"approve\"]",
+                hours.id
+            )
+        )
+        .is_empty(),
+        "no approve button"
+    );
+    let res = app
+        .submit(
+            "/verwaltung/stunden",
+            &format!("/verwaltung/stunden/{}", hours.id),
+            &[("decision", "approve"), ("seen", &seen)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, ".error-summary").contains("abgesagt"));
+    let still = volunteer_hours::Entity::find_by_id(hours.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, HoursStatus::Submitted);
+
+    desk.decide_hours(hours.id, &seen, &None, false, coordinator, Utc::now())
+        .await
+        .unwrap();
+    let rejected = volunteer_hours::Entity::find_by_id(hours.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rejected.status, HoursStatus::Rejected);
+});

@@ -124,6 +124,10 @@ impl HoursDesk {
         let Some(status) = hours.status.decide(approve) else {
             return Ok(shift.id);
         };
+        // Nobody helped at a cancelled session: its hours can only be rejected.
+        if approve && shift.status.is_cancelled() {
+            return Err(VolunteeringError::Refused("error-hours-shift-cancelled"));
+        }
         // The volunteer corrected the entry after the page was loaded: look again first.
         if seen != hours_seen(hours.started_at, hours.ended_at) {
             return Err(VolunteeringError::Refused("error-hours-changed"));
@@ -201,6 +205,7 @@ impl HoursDesk {
                     hours: f64::from(h.minutes) / 60.0,
                     status: h.status,
                     seen: hours_seen(h.started_at, h.ended_at),
+                    shift_cancelled: shift.status.is_cancelled(),
                 })
             })
             .collect())

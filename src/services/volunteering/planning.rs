@@ -342,7 +342,7 @@ impl PlanningDesk {
         Ok(shifts.len())
     }
 
-    /// Cancels a session and tells everyone signed up, in the same transaction.
+    /// Cancels a session before it begins and tells everyone signed up, in the same transaction.
     pub async fn cancel(
         &self,
         id: i32,
@@ -355,8 +355,9 @@ impl PlanningDesk {
         let Some(cancelled) = current.status.cancel() else {
             return Ok(0);
         };
-        if current.ends_at <= now {
-            return Err(VolunteeringError::Refused("error-shift-over"));
+        // Once it has begun, its helpers are there and log their hours: too late to call it off.
+        if current.starts_at <= now {
+            return Err(VolunteeringError::Refused("error-shift-cancel-started"));
         }
         let title = current.title.clone();
         let starts_at = current.starts_at;
