@@ -1448,3 +1448,102 @@ on_both_backends!(hours_of_a_cancelled_session_are_not_approved, |app| {
         .unwrap();
     assert_eq!(rejected.status, HoursStatus::Rejected);
 });
+
+/// Waits until another connection waits for a row lock (PostgreSQL); SQLite's writers queue up in
+/// the instance, so a moment's pause lets the waiting one reach its turn.
+async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return;
+    }
+    for _ in 0..200 {
+        let waiting = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("nobody waits for the lock");
+}
+
+// The volunteer saves a correction (three hours instead of one) while the coordinator's click on
+// "approve" for the hour shown waits for the session's lock: the click must neither approve the
+// correction unseen nor report a decision that was never stored.
+on_both_backends!(
+    hours_corrected_while_the_approval_waits_are_not_reported_decided,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let coordinator = user_id(&app, PROVIDER.0).await;
+        let shift_id = session(&app, Duration::days(3), 1).await;
+        sign_up_directly(&app, shift_id, volunteer).await;
+        let starts_at = move_to_yesterday(&app, shift_id).await;
+        let desk = app.state().volunteer_hours();
+        let shift = app
+            .state()
+            .volunteer_session()
+            .shift(shift_id, Some(volunteer))
+            .await
+            .unwrap();
+        let worked = teilhabe::domain::volunteering::WorkedTime {
+            started_at: starts_at,
+            ended_at: starts_at + Duration::hours(1),
+        };
+        desk.log_hours(&shift, volunteer, worked, Utc::now())
+            .await
+            .unwrap();
+        let shown = volunteer_hours::Entity::find()
+            .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let seen = hours_seen(shown.started_at, shown.ended_at);
+
+        // The correction, holding the session's lock as `log_hours` does.
+        use sea_orm::QuerySelect;
+        let correction = teilhabe::db::begin_write(&app.db).await.unwrap();
+        volunteer_shift::Entity::find_by_id(shift_id)
+            .lock_exclusive()
+            .one(&correction)
+            .await
+            .unwrap();
+        let mut model: volunteer_hours::ActiveModel = shown.clone().into();
+        model.ended_at = Set(starts_at + Duration::hours(3));
+        model.minutes = Set(180);
+        model.update(&correction).await.unwrap();
+        let decision = tokio::spawn({
+            let desk = desk.clone();
+            async move {
+                desk.decide_hours(shown.id, &seen, &None, true, coordinator, Utc::now())
+                    .await
+            }
+        });
+        until_someone_waits_for_a_lock(&app.db).await;
+        correction.commit().await.unwrap();
+        let decided = decision.await.unwrap();
+        assert!(
+            matches!(
+                decided,
+                Err(VolunteeringError::Refused("error-hours-changed"))
+            ),
+            "{decided:?}"
+        );
+        let still = volunteer_hours::Entity::find_by_id(shown.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((still.status, still.minutes), (HoursStatus::Submitted, 180));
+    }
+);
