@@ -1547,3 +1547,122 @@ on_both_backends!(
         assert_eq!((still.status, still.minutes), (HoursStatus::Submitted, 180));
     }
 );
+
+/// A helper session for `date` (its helpers set up the room half an hour early) with the demo
+/// volunteer signed up.
+async fn setup_session(app: &TestApp, date: &offer_date::Model) -> i32 {
+    let starts_at = date.starts_at - Duration::minutes(30);
+    let shift_id = app
+        .state()
+        .volunteer_planning()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: "Kursraum vorbereiten".into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Elsewhere {
+                    place: "Kursraum".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    sign_up_directly(app, shift_id, user_id(app, VOLUNTEER.0).await).await;
+    shift_id
+}
+
+/// Refuses (or allows again) every change of a helper session's status, as a failing database would.
+async fn refuse_shift_cancellation(db: &sea_orm::DatabaseConnection, refuse: bool) {
+    use sea_orm::ConnectionTrait;
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let sql = match (postgres, refuse) {
+        (true, true) => "CREATE FUNCTION refuse_shift() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_shift BEFORE UPDATE OF status ON volunteer_shifts FOR EACH ROW EXECUTE FUNCTION refuse_shift();",
+        (true, false) => "DROP TRIGGER refuse_shift ON volunteer_shifts; DROP FUNCTION refuse_shift();",
+        (false, true) => "CREATE TRIGGER refuse_shift BEFORE UPDATE OF status ON volunteer_shifts BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        (false, false) => "DROP TRIGGER refuse_shift;",
+    };
+    db.execute_unprepared(sql).await.unwrap();
+}
+
+// Cancelling a course date cancels its helper sessions ahead in the same step: a failure leaves
+// both as they were (never a cancelled date with open sessions), a session that has begun stays for
+// its helpers' hours, and the mail names the session's own time, not the course's.
+on_both_backends!(
+    a_cancelled_date_takes_its_helper_sessions_ahead_in_one_step,
+    |app| {
+        let date = offer_date::Entity::find()
+            .filter(offer_date::Column::OfferId.eq(2))
+            .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let ahead = setup_session(&app, &date).await;
+        let begun = setup_session(&app, &date).await;
+        move_to_yesterday(&app, begun).await;
+        let ahead_starts = date.starts_at - Duration::minutes(30);
+        let status = |id: i32| {
+            let db = app.db.clone();
+            async move {
+                volunteer_shift::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+            }
+        };
+        let date_cancelled = || {
+            let db = app.db.clone();
+            async move {
+                offer_date::Entity::find_by_id(date.id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+                    .is_cancelled()
+            }
+        };
+
+        app.login(PROVIDER.0, PROVIDER.1).await;
+        let page = format!("/verwaltung/termine/{}", date.id);
+        refuse_shift_cancellation(&app.db, true).await;
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert!(!res.status().is_redirection(), "not reported as done");
+        refuse_shift_cancellation(&app.db, false).await;
+        assert!(
+            !date_cancelled().await,
+            "the date is not cancelled without its helper session"
+        );
+        assert_eq!(status(ahead).await, ShiftStatus::Open);
+
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert_eq!(res.status(), 303);
+        assert!(date_cancelled().await);
+        assert_eq!(status(ahead).await, ShiftStatus::Cancelled);
+        assert_eq!(
+            status(begun).await,
+            ShiftStatus::Open,
+            "the session that has begun stays for its helpers' hours"
+        );
+        let mails = app.mails().await;
+        let told = mails
+            .iter()
+            .find(|m| m.contains(&format!("To: {}", VOLUNTEER.0)) && m.contains("Einsatz abgesagt"))
+            .expect("the helper is told");
+        assert!(told.contains(&time_of(ahead_starts)), "{told}");
+    }
+);
