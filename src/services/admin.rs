@@ -211,6 +211,10 @@ pub async fn revoke(
         super::api_tokens::revoke_when_no_longer_admin(&txn, user_id, Utc::now()).await?;
     }
     if found.role == Role::Volunteer.as_str() {
+        // No longer a volunteer, the person can neither help nor withdraw: the sessions ahead they
+        // had signed up for need a helper again (sessions held keep them), as when an account is
+        // deleted.
+        super::volunteering::withdraw_all_ahead(&txn, user_id, Utc::now()).await?;
         // A later grant must not revive the old calendar link.
         volunteer_feed::Entity::delete_many()
             .filter(volunteer_feed::Column::UserId.eq(user_id))

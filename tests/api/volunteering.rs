@@ -1254,3 +1254,415 @@ on_both_backends!(
         assert!(app.mails().await.len() > mails_before, "people are told");
     }
 );
+
+// At the end of the FSJ year the administrator revokes the volunteer role: the person can no longer
+// help nor withdraw, so the sessions ahead they had signed up for need a helper again and show as
+// gaps; a session already held keeps them and its figures.
+on_both_backends!(
+    revoking_the_volunteer_role_withdraws_the_sign_ups_ahead,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let ahead = [
+            session(&app, Duration::days(2), 1).await,
+            session(&app, Duration::days(3), 1).await,
+            session(&app, Duration::days(4), 1).await,
+        ];
+        for shift_id in ahead {
+            sign_up_directly(&app, shift_id, volunteer).await;
+        }
+        let held = session(&app, Duration::days(5), 1).await;
+        sign_up_directly(&app, held, volunteer).await;
+        move_to_yesterday(&app, held).await;
+
+        let role = teilhabe::db::entities::user_role::Entity::find()
+            .filter(teilhabe::db::entities::user_role::Column::UserId.eq(volunteer))
+            .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
+        app.login(admin, password).await;
+        let page = format!("/verwaltung/nutzer/{volunteer}");
+        let res = app
+            .submit(&page, &format!("{page}/rollen/{}/entziehen", role.id), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+
+        let signups: std::collections::HashMap<i32, volunteer_signup::Model> =
+            volunteer_signup::Entity::find()
+                .filter(volunteer_signup::Column::UserId.eq(volunteer))
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.shift_id, s))
+                .collect();
+        let shifts: std::collections::HashMap<i32, volunteer_shift::Model> =
+            volunteer_shift::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+        for shift_id in ahead {
+            assert_eq!(
+                signups[&shift_id].status,
+                teilhabe::domain::volunteering::SignupStatus::Withdrawn,
+                "the sign-up ahead is withdrawn"
+            );
+            assert!(signups[&shift_id].withdrawn_at.is_some());
+            assert_eq!(
+                shifts[&shift_id].signed_up, 0,
+                "the session needs a helper again"
+            );
+        }
+        assert_eq!(
+            (signups[&held].status, shifts[&held].signed_up),
+            (teilhabe::domain::volunteering::SignupStatus::Active, 1),
+            "the session held keeps its helper"
+        );
+        let gaps = app
+            .state()
+            .volunteer_planning()
+            .gaps(&None, Utc::now())
+            .await
+            .unwrap();
+        for shift_id in ahead {
+            assert!(
+                gaps.iter().any(|g| g.id == shift_id),
+                "the organisers see the gap"
+            );
+        }
+    }
+);
+
+// Once a session has begun its helpers are there: it can no longer be called off, and the reason
+// is shown next to the action.
+on_both_backends!(a_session_that_has_begun_cannot_be_cancelled, |app| {
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, user_id(&app, VOLUNTEER.0).await).await;
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = shift.into();
+    model.starts_at = Set(Utc::now() - Duration::hours(1));
+    model.ends_at = Set(Utc::now() + Duration::hours(1));
+    model.update(&app.db).await.unwrap();
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let page = format!("/verwaltung/einsaetze/{shift_id}");
+    let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(
+        text_of(&doc, ".error-summary").contains("hat schon begonnen"),
+        "the reason is shown"
+    );
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((shift.status, shift.signed_up), (ShiftStatus::Open, 1));
+});
+
+// Hours logged for a session that was cancelled afterwards (or by an older version while it ran)
+// are not approved: nobody helped there. They can still be rejected, so the list gets cleared.
+on_both_backends!(hours_of_a_cancelled_session_are_not_approved, |app| {
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let coordinator = user_id(&app, PROVIDER.0).await;
+    let shift_id = session(&app, Duration::days(3), 1).await;
+    sign_up_directly(&app, shift_id, volunteer).await;
+    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let desk = app.state().volunteer_hours();
+    let shift = app
+        .state()
+        .volunteer_session()
+        .shift(shift_id, Some(volunteer))
+        .await
+        .unwrap();
+    let worked = teilhabe::domain::volunteering::WorkedTime {
+        started_at: starts_at,
+        ended_at: starts_at + Duration::hours(1),
+    };
+    desk.log_hours(&shift, volunteer, worked, Utc::now())
+        .await
+        .unwrap();
+    let mut model: volunteer_shift::ActiveModel = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    model.status = Set(ShiftStatus::Cancelled);
+    model.update(&app.db).await.unwrap();
+    let hours = volunteer_hours::Entity::find()
+        .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = hours_seen(hours.started_at, hours.ended_at);
+
+    app.login(PROVIDER.0, PROVIDER.1).await;
+    let (_, doc) = app.get_html("/verwaltung/stunden").await;
+    assert!(
+        select(
+            &doc,
+            &format!(
+                "form[action=\"/verwaltung/stunden/{}\"] button[value=\"approve\"]",
+                hours.id
+            )
+        )
+        .is_empty(),
+        "no approve button"
+    );
+    let res = app
+        .submit(
+            "/verwaltung/stunden",
+            &format!("/verwaltung/stunden/{}", hours.id),
+            &[("decision", "approve"), ("seen", &seen)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert!(text_of(&doc, ".error-summary").contains("abgesagt"));
+    let still = volunteer_hours::Entity::find_by_id(hours.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, HoursStatus::Submitted);
+
+    desk.decide_hours(hours.id, &seen, &None, false, coordinator, Utc::now())
+        .await
+        .unwrap();
+    let rejected = volunteer_hours::Entity::find_by_id(hours.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rejected.status, HoursStatus::Rejected);
+});
+
+/// Waits until another connection waits for a row lock (PostgreSQL); SQLite's writers queue up in
+/// the instance, so a moment's pause lets the waiting one reach its turn.
+async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return;
+    }
+    for _ in 0..200 {
+        let waiting = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("nobody waits for the lock");
+}
+
+// The volunteer saves a correction (three hours instead of one) while the coordinator's click on
+// "approve" for the hour shown waits for the session's lock: the click must neither approve the
+// correction unseen nor report a decision that was never stored.
+on_both_backends!(
+    hours_corrected_while_the_approval_waits_are_not_reported_decided,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let coordinator = user_id(&app, PROVIDER.0).await;
+        let shift_id = session(&app, Duration::days(3), 1).await;
+        sign_up_directly(&app, shift_id, volunteer).await;
+        let starts_at = move_to_yesterday(&app, shift_id).await;
+        let desk = app.state().volunteer_hours();
+        let shift = app
+            .state()
+            .volunteer_session()
+            .shift(shift_id, Some(volunteer))
+            .await
+            .unwrap();
+        let worked = teilhabe::domain::volunteering::WorkedTime {
+            started_at: starts_at,
+            ended_at: starts_at + Duration::hours(1),
+        };
+        desk.log_hours(&shift, volunteer, worked, Utc::now())
+            .await
+            .unwrap();
+        let shown = volunteer_hours::Entity::find()
+            .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let seen = hours_seen(shown.started_at, shown.ended_at);
+
+        // The correction, holding the session's lock as `log_hours` does.
+        use sea_orm::QuerySelect;
+        let correction = teilhabe::db::begin_write(&app.db).await.unwrap();
+        volunteer_shift::Entity::find_by_id(shift_id)
+            .lock_exclusive()
+            .one(&correction)
+            .await
+            .unwrap();
+        let mut model: volunteer_hours::ActiveModel = shown.clone().into();
+        model.ended_at = Set(starts_at + Duration::hours(3));
+        model.minutes = Set(180);
+        model.update(&correction).await.unwrap();
+        let decision = tokio::spawn({
+            let desk = desk.clone();
+            async move {
+                desk.decide_hours(shown.id, &seen, &None, true, coordinator, Utc::now())
+                    .await
+            }
+        });
+        until_someone_waits_for_a_lock(&app.db).await;
+        correction.commit().await.unwrap();
+        let decided = decision.await.unwrap();
+        assert!(
+            matches!(
+                decided,
+                Err(VolunteeringError::Refused("error-hours-changed"))
+            ),
+            "{decided:?}"
+        );
+        let still = volunteer_hours::Entity::find_by_id(shown.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((still.status, still.minutes), (HoursStatus::Submitted, 180));
+    }
+);
+
+/// A helper session for `date` (its helpers set up the room half an hour early) with the demo
+/// volunteer signed up.
+async fn setup_session(app: &TestApp, date: &offer_date::Model) -> i32 {
+    let starts_at = date.starts_at - Duration::minutes(30);
+    let shift_id = app
+        .state()
+        .volunteer_planning()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: "Kursraum vorbereiten".into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Elsewhere {
+                    place: "Kursraum".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    sign_up_directly(app, shift_id, user_id(app, VOLUNTEER.0).await).await;
+    shift_id
+}
+
+/// Refuses (or allows again) every change of a helper session's status, as a failing database would.
+async fn refuse_shift_cancellation(db: &sea_orm::DatabaseConnection, refuse: bool) {
+    use sea_orm::ConnectionTrait;
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let sql = match (postgres, refuse) {
+        (true, true) => "CREATE FUNCTION refuse_shift() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_shift BEFORE UPDATE OF status ON volunteer_shifts FOR EACH ROW EXECUTE FUNCTION refuse_shift();",
+        (true, false) => "DROP TRIGGER refuse_shift ON volunteer_shifts; DROP FUNCTION refuse_shift();",
+        (false, true) => "CREATE TRIGGER refuse_shift BEFORE UPDATE OF status ON volunteer_shifts BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        (false, false) => "DROP TRIGGER refuse_shift;",
+    };
+    db.execute_unprepared(sql).await.unwrap();
+}
+
+// Cancelling a course date cancels its helper sessions ahead in the same step: a failure leaves
+// both as they were (never a cancelled date with open sessions), a session that has begun stays for
+// its helpers' hours, and the mail names the session's own time, not the course's.
+on_both_backends!(
+    a_cancelled_date_takes_its_helper_sessions_ahead_in_one_step,
+    |app| {
+        let date = offer_date::Entity::find()
+            .filter(offer_date::Column::OfferId.eq(2))
+            .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let ahead = setup_session(&app, &date).await;
+        let begun = setup_session(&app, &date).await;
+        move_to_yesterday(&app, begun).await;
+        let ahead_starts = date.starts_at - Duration::minutes(30);
+        let status = |id: i32| {
+            let db = app.db.clone();
+            async move {
+                volunteer_shift::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+            }
+        };
+        let date_cancelled = || {
+            let db = app.db.clone();
+            async move {
+                offer_date::Entity::find_by_id(date.id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+                    .is_cancelled()
+            }
+        };
+
+        app.login(PROVIDER.0, PROVIDER.1).await;
+        let page = format!("/verwaltung/termine/{}", date.id);
+        refuse_shift_cancellation(&app.db, true).await;
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert!(!res.status().is_redirection(), "not reported as done");
+        refuse_shift_cancellation(&app.db, false).await;
+        assert!(
+            !date_cancelled().await,
+            "the date is not cancelled without its helper session"
+        );
+        assert_eq!(status(ahead).await, ShiftStatus::Open);
+
+        let res = app.submit(&page, &format!("{page}/absagen"), &[]).await;
+        assert_eq!(res.status(), 303);
+        assert!(date_cancelled().await);
+        assert_eq!(status(ahead).await, ShiftStatus::Cancelled);
+        assert_eq!(
+            status(begun).await,
+            ShiftStatus::Open,
+            "the session that has begun stays for its helpers' hours"
+        );
+        let mails = app.mails().await;
+        let told = mails
+            .iter()
+            .find(|m| m.contains(&format!("To: {}", VOLUNTEER.0)) && m.contains("Einsatz abgesagt"))
+            .expect("the helper is told");
+        assert!(told.contains(&time_of(ahead_starts)), "{told}");
+    }
+);

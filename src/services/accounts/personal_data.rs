@@ -18,10 +18,8 @@ use crate::{
         sum_by,
     },
     domain::{
-        account::CurrentUser,
-        booking::BookingStatus,
-        proposal::ProposalStatus,
-        volunteering::{HoursStatus, SignupStatus},
+        account::CurrentUser, booking::BookingStatus, proposal::ProposalStatus,
+        volunteering::HoursStatus,
     },
     mail::compose::BookingMail,
     services::{
@@ -313,40 +311,8 @@ pub async fn delete_account(
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
             .await?;
         // Sessions ahead that the person had signed up for need a helper again; sessions held keep
-        // their figures (helpers, approved hours) for the statistics, without the person. The rows
-        // are locked first, as a withdrawal does, so the counter cannot drop twice.
-        let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
-            .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|s| s.shift_id)
-            .collect();
-        shift_ids.sort_unstable();
-        for shift_id in shift_ids {
-            volunteer_shift::Entity::find_by_id(shift_id)
-                .lock_exclusive()
-                .one(&txn)
-                .await?;
-        }
-        let active: Vec<i32> = volunteer_signup::Entity::find()
-            .filter(volunteer_signup::Column::UserId.eq(user_id))
-            .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|s| s.shift_id)
-            .collect();
-        volunteer_shift::Entity::update_many()
-            .col_expr(
-                volunteer_shift::Column::SignedUp,
-                sea_orm::sea_query::Expr::col(volunteer_shift::Column::SignedUp).sub(1),
-            )
-            .filter(volunteer_shift::Column::Id.is_in(active))
-            .filter(volunteer_shift::Column::StartsAt.gt(now))
-            .filter(volunteer_shift::Column::SignedUp.gt(0))
-            .exec(&txn)
-            .await?;
+        // their figures (helpers, approved hours) for the statistics, without the person.
+        crate::services::volunteering::withdraw_all_ahead(&txn, user_id, now).await?;
         let approved = sum_by(
             &txn,
             volunteer_hours::Column::ShiftId,

@@ -2,8 +2,8 @@
 //! date below its minimum, and anonymising past bookings. Run by providers or by the scheduler.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 
@@ -15,6 +15,7 @@ use crate::{
     },
     domain::{booking::BookingStatus, offer::DateStatus},
     mail::compose::BookingMail,
+    services::volunteering::{PlanningDesk, VolunteeringError},
 };
 
 enum Reminder {
@@ -106,7 +107,8 @@ impl JobRun {
 }
 
 impl Desk {
-    /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them).
+    /// The provider cancels a date: everyone booked or waiting is told (by mail, or staff phone them),
+    /// and the date's helper sessions ahead are cancelled with it.
     pub async fn cancel_date(
         &self,
         date_id: i32,
@@ -129,6 +131,7 @@ impl Desk {
                 Condition::all().add(offer_date::Column::Id.eq(date_id)),
             )
             .await?;
+            self.cancel_helper_sessions(&txn, &[date_id], now).await?;
             let people = active_bookings(&txn, lead).await?;
             for person in &people {
                 self.notify_session(
@@ -145,13 +148,18 @@ impl Desk {
             return Ok(people.len());
         }
         // The first date of a course cancels the whole course: every session goes with it.
-        mark_cancelled(
-            &txn,
-            Condition::any()
-                .add(offer_date::Column::Id.eq(date_id))
-                .add(offer_date::Column::SeriesLeadId.eq(date_id)),
-        )
-        .await?;
+        let course = Condition::any()
+            .add(offer_date::Column::Id.eq(date_id))
+            .add(offer_date::Column::SeriesLeadId.eq(date_id));
+        let course_ids: Vec<i32> = offer_date::Entity::find()
+            .filter(course.clone())
+            .select_only()
+            .column(offer_date::Column::Id)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        mark_cancelled(&txn, course).await?;
+        self.cancel_helper_sessions(&txn, &course_ids, now).await?;
         let people = active_bookings(&txn, date_id).await?;
         for person in &people {
             self.notify(&txn, BookingMail::DateCancelled, person, now, true)
@@ -189,9 +197,10 @@ impl Desk {
         };
         mark_cancelled(
             &txn,
-            Condition::all().add(offer_date::Column::Id.is_in(ahead)),
+            Condition::all().add(offer_date::Column::Id.is_in(ahead.clone())),
         )
         .await?;
+        self.cancel_helper_sessions(&txn, &ahead, now).await?;
         let people = active_bookings(&txn, lead_id).await?;
         for person in &people {
             self.notify_session(&txn, BookingMail::CourseStopped, person, next, now, true)
@@ -199,6 +208,27 @@ impl Desk {
         }
         txn.commit().await?;
         Ok(people.len())
+    }
+
+    /// The helper sessions of cancelled dates that have not begun are cancelled with them, in the
+    /// transaction that cancels the dates, and their helpers are told.
+    async fn cancel_helper_sessions(
+        &self,
+        txn: &impl ConnectionTrait,
+        date_ids: &[i32],
+        now: DateTime<Utc>,
+    ) -> Result<usize, BookingError> {
+        let helpers = PlanningDesk {
+            db: self.db.clone(),
+            composer: self.composer.clone(),
+        };
+        helpers
+            .cancel_with_dates_in(txn, date_ids, now)
+            .await
+            .map_err(|e| match e {
+                VolunteeringError::Db(e) => BookingError::Db(e),
+                other => BookingError::Mail(other.into()),
+            })
     }
 
     /// Tells everyone booked or waiting that the date changed (time, place); the calendar entry they get

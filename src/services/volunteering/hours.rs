@@ -111,19 +111,31 @@ impl HoursDesk {
         now: DateTime<Utc>,
     ) -> Result<i32, VolunteeringError> {
         let txn = begin_write(&self.db).await?;
+        let shift_id = volunteer_hours::Entity::find_by_id(hours_id)
+            .one(&txn)
+            .await?
+            .ok_or(VolunteeringError::NotFound)?
+            .shift_id;
+        let shift = locked_shift_in_scope(&txn, scope, shift_id).await?;
+        // Read under the session's lock: a correction the volunteer saved while this waited for it
+        // is what the checks below see, not the entry as it was before.
         let hours = volunteer_hours::Entity::find_by_id(hours_id)
             .one(&txn)
             .await?
+            .filter(|h| h.shift_id == shift.id)
             .ok_or(VolunteeringError::NotFound)?;
         if hours.user_id == by {
             return Err(VolunteeringError::Refused("error-hours-own"));
         }
-        let shift = locked_shift_in_scope(&txn, scope, hours.shift_id).await?;
         // Only submitted hours change; a second click or a stale page changes nothing and leaves no
-        // audit entry. The update is conditional on the status read, in case it changed since.
+        // audit entry. The update is conditional on the entry as read.
         let Some(status) = hours.status.decide(approve) else {
             return Ok(shift.id);
         };
+        // Nobody helped at a cancelled session: its hours can only be rejected.
+        if approve && shift.status.is_cancelled() {
+            return Err(VolunteeringError::Refused("error-hours-shift-cancelled"));
+        }
         // The volunteer corrected the entry after the page was loaded: look again first.
         if seen != hours_seen(hours.started_at, hours.ended_at) {
             return Err(VolunteeringError::Refused("error-hours-changed"));
@@ -140,7 +152,9 @@ impl HoursDesk {
             .await?
             .rows_affected;
         if decided == 0 {
-            return Ok(shift.id);
+            // Not expected under the lock; should the entry have changed all the same, the
+            // coordinator must not be told it was decided.
+            return Err(VolunteeringError::Refused("error-hours-changed"));
         }
         audit::record(
             &txn,
@@ -201,6 +215,7 @@ impl HoursDesk {
                     hours: f64::from(h.minutes) / 60.0,
                     status: h.status,
                     seen: hours_seen(h.started_at, h.ended_at),
+                    shift_cancelled: shift.status.is_cancelled(),
                 })
             })
             .collect())

@@ -47,7 +47,7 @@ pub use hours::HoursDesk;
 pub use planning::PlanningDesk;
 pub use reminders::ReminderDesk;
 pub use session::SessionDesk;
-pub use sign_up::SignUpDesk;
+pub use sign_up::{SignUpDesk, withdraw_all_ahead};
 
 /// Coordinators see gaps this far ahead, and are reminded of them.
 pub const GAP_HORIZON: Duration = Duration::days(14);
@@ -146,6 +146,8 @@ pub struct HoursLine {
     pub status: HoursStatus,
     /// The entry as the coordinator saw it; a decision on an entry changed since is refused.
     pub seen: String,
+    /// The session was cancelled: the hours can only be rejected.
+    pub shift_cancelled: bool,
 }
 
 /// What a decision on hours names of the entry, so a correction made after the page was loaded

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{
@@ -223,49 +223,60 @@ impl PlanningDesk {
         Ok(helpers.len())
     }
 
-    /// Cancels the open helper sessions of those of `date_ids` that are cancelled, and tells their
-    /// helpers. Running it again after a failure finishes what is left.
-    pub async fn cancel_with_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
-        let mut cancelled = 0;
+    /// Cancels the open helper sessions of the dates `date_ids` that have not begun, and tells their
+    /// helpers. Runs in the transaction that cancels the dates, so a date is never cancelled
+    /// without its sessions. A session that has begun stays: its helpers are there (setting up the
+    /// room) and log their hours.
+    pub async fn cancel_with_dates_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        date_ids: &[i32],
+        now: DateTime<Utc>,
+    ) -> Result<usize, VolunteeringError> {
+        if date_ids.is_empty() {
+            return Ok(0);
+        }
+        // Locked as a sign-up locks them, in id order: a sign-up at this moment waits and then
+        // finds the session cancelled.
         let shifts = volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
             .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
-            .all(&self.db)
+            .filter(volunteer_shift::Column::StartsAt.gt(now))
+            .order_by_asc(volunteer_shift::Column::Id)
+            .lock_exclusive()
+            .all(conn)
             .await?;
-        for shift in shifts {
-            let txn = begin_write(&self.db).await?;
-            let Some(date) = offer_date::Entity::find_by_id(shift.offer_date_id.unwrap_or(0))
-                .one(&txn)
-                .await?
-            else {
-                continue;
-            };
-            if !date.status.is_cancelled() {
-                continue;
-            }
-            // Only while still open: another instance may have cancelled it meanwhile.
-            let updated = volunteer_shift::Entity::update_many()
-                .col_expr(
-                    volunteer_shift::Column::Status,
-                    sea_orm::sea_query::Expr::value(ShiftStatus::Cancelled),
-                )
-                .filter(volunteer_shift::Column::Id.eq(shift.id))
-                .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
-                .exec(&txn)
-                .await?;
-            if updated.rows_affected == 0 {
-                continue;
-            }
+        for shift in &shifts {
+            let mut model: volunteer_shift::ActiveModel = shift.clone().into();
+            model.status = Set(ShiftStatus::Cancelled);
+            model.update(conn).await?;
             self.tell_helpers(
-                &txn,
+                conn,
                 shift.id,
                 "shift-cancelled",
                 &shift.title,
-                date.starts_at,
+                shift.starts_at,
             )
             .await?;
+        }
+        Ok(shifts.len())
+    }
+
+    /// [`Self::cancel_with_dates_in`] for those of `date_ids` that are cancelled, each in its own
+    /// transaction: finishes what a date cancelled without its sessions left (by an instance of an
+    /// older version during a rolling update). Running it again changes nothing more.
+    pub async fn cancel_with_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
+        let mut cancelled = 0;
+        let dates = offer_date::Entity::find()
+            .filter(offer_date::Column::Id.is_in(date_ids.to_vec()))
+            .all(&self.db)
+            .await?;
+        for date in dates.into_iter().filter(|d| d.status.is_cancelled()) {
+            let txn = begin_write(&self.db).await?;
+            cancelled += self
+                .cancel_with_dates_in(&txn, &[date.id], Utc::now())
+                .await?;
             txn.commit().await?;
-            cancelled += 1;
         }
         Ok(cancelled)
     }
@@ -342,7 +353,7 @@ impl PlanningDesk {
         Ok(shifts.len())
     }
 
-    /// Cancels a session and tells everyone signed up, in the same transaction.
+    /// Cancels a session before it begins and tells everyone signed up, in the same transaction.
     pub async fn cancel(
         &self,
         id: i32,
@@ -355,8 +366,9 @@ impl PlanningDesk {
         let Some(cancelled) = current.status.cancel() else {
             return Ok(0);
         };
-        if current.ends_at <= now {
-            return Err(VolunteeringError::Refused("error-shift-over"));
+        // Once it has begun, its helpers are there and log their hours: too late to call it off.
+        if current.starts_at <= now {
+            return Err(VolunteeringError::Refused("error-shift-cancel-started"));
         }
         let title = current.title.clone();
         let starts_at = current.starts_at;

@@ -2,8 +2,8 @@
 use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -191,4 +191,66 @@ impl SignUpDesk {
         txn.commit().await?;
         Ok(late)
     }
+}
+
+/// Withdraws a person's active sign-ups for sessions ahead (not yet begun), as when they leave: the
+/// sessions need a helper again, so their organisers see the gap and are reminded of it. Sessions
+/// already held keep their sign-ups and figures for the statistics. Every session the person signed
+/// up for is locked first, in id order, as a withdrawal locks it, so the counter cannot drop twice.
+/// Runs in the caller's write transaction (revoking the volunteer role, deleting the account).
+/// Returns how many sign-ups were withdrawn.
+pub async fn withdraw_all_ahead(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
+        .filter(volunteer_signup::Column::UserId.eq(user_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| s.shift_id)
+        .collect();
+    shift_ids.sort_unstable();
+    let mut ahead = Vec::new();
+    for shift_id in shift_ids {
+        if let Some(shift) = locked_shift(txn, shift_id).await?
+            && shift.starts_at > now
+        {
+            ahead.push(shift_id);
+        }
+    }
+    // Read again under the locks: a withdrawal that committed meanwhile has already lowered its count.
+    let active: Vec<i32> = volunteer_signup::Entity::find()
+        .filter(volunteer_signup::Column::UserId.eq(user_id))
+        .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
+        .filter(volunteer_signup::Column::ShiftId.is_in(ahead))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| s.shift_id)
+        .collect();
+    if active.is_empty() {
+        return Ok(0);
+    }
+    volunteer_signup::Entity::update_many()
+        .col_expr(
+            volunteer_signup::Column::Status,
+            Expr::value(SignupStatus::Withdrawn),
+        )
+        .col_expr(volunteer_signup::Column::WithdrawnAt, Expr::value(now))
+        .filter(volunteer_signup::Column::UserId.eq(user_id))
+        .filter(volunteer_signup::Column::ShiftId.is_in(active.clone()))
+        .exec(txn)
+        .await?;
+    volunteer_shift::Entity::update_many()
+        .col_expr(
+            volunteer_shift::Column::SignedUp,
+            Expr::col(volunteer_shift::Column::SignedUp).sub(1),
+        )
+        .filter(volunteer_shift::Column::Id.is_in(active.clone()))
+        .filter(volunteer_shift::Column::SignedUp.gt(0))
+        .exec(txn)
+        .await?;
+    Ok(active.len())
 }

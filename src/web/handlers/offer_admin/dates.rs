@@ -4,9 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{
-    cancel_helper_sessions, csv_download, internal, refusal, sheet_error, staff, staff_csv,
-};
+use super::{csv_download, internal, refusal, sheet_error, staff, staff_csv};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -328,7 +326,8 @@ pub async fn attendance(
 
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let date = offer_admin::date(&page.state().db, &scope, *id).await?;
+    offer_admin::date(&page.state().db, &scope, *id).await?;
+    // The date's helper sessions ahead are cancelled in the same transaction.
     let told = match page
         .state()
         .booking_desk()
@@ -349,7 +348,6 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
         }
         Err(e) => return Err(internal(e)),
     };
-    cancel_helper_sessions(&page, date.offer_id).await?;
     crate::services::audit::record(
         &page.state().db,
         Some(user.id),
