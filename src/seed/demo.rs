@@ -288,7 +288,7 @@ pub async fn seed(
     let mut summary = SeedSummary::default();
     // Instances starting together on a new database would both find nothing and both insert
     // (duplicate slugs); the second waits here and then finds everything present.
-    let lock = SeedLock::acquire(db).await?;
+    let lock = crate::db::InstanceLock::acquire(db, SEED_LOCK_KEY).await?;
     let txn = db.begin().await?;
     let mut org_ids: HashMap<String, i32> = HashMap::new();
     for model in organisations {
@@ -362,34 +362,12 @@ pub async fn seed(
             crate::services::proposal_import::import(db, &proposals_path, false, None).await?;
         summary.proposals_added = imported.imported;
     }
-    lock.release().await?;
+    lock.release()
+        .await
+        .map_err(|lost| sea_orm::DbErr::Custom(lost.to_string()))?;
     Ok(summary)
 }
 
-/// Serialises demo seeding between instances on PostgreSQL with a transaction-scoped advisory
-/// lock, held in a transaction of its own for the whole seed (which uses other connections).
-/// SQLite serves one instance only.
-struct SeedLock(Option<sea_orm::DatabaseTransaction>);
-
-/// Any fixed number other than the migration lock's.
-const SEED_LOCK_KEY: i64 = 7_361_202_612;
-
-impl SeedLock {
-    async fn acquire(db: &DatabaseConnection) -> Result<Self, sea_orm::DbErr> {
-        use sea_orm::ConnectionTrait;
-        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return Ok(Self(None));
-        }
-        let txn = db.begin().await?;
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({SEED_LOCK_KEY})"))
-            .await?;
-        Ok(Self(Some(txn)))
-    }
-
-    async fn release(self) -> Result<(), sea_orm::DbErr> {
-        match self.0 {
-            Some(txn) => txn.commit().await,
-            None => Ok(()),
-        }
-    }
-}
+/// Serialises demo seeding between instances on PostgreSQL (see [`InstanceLock`]); any fixed
+/// number other than the other locks' (the migrations', the index writer's).
+const SEED_LOCK_KEY: i64 = 7_361_202_613;

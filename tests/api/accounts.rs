@@ -887,6 +887,29 @@ on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
     app.submit(&page, &action, &[("email", new)]).await;
     assert_eq!(supports_count(&app, id).await, before + 1);
 
+    // Another account that had the old address once supported proposal 3 while signed in; its
+    // row keeps that address's pseudonym and is not this person's to take along.
+    let other = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    {
+        use sea_orm::{ActiveModelTrait, Set};
+        proposal_support::ActiveModel {
+            proposal_id: Set(3),
+            user_id: Set(Some(other)),
+            email_hash: Set(Some(app.state().pseudonyms.support_address(old))),
+            confirmed_at: Set(Some(chrono::Utc::now())),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     assert_eq!(app.login(old, password).await.status(), 303);
     app.submit(
         "/konto/email",
@@ -910,7 +933,13 @@ on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
             .filter(proposal_support::Column::EmailHash.eq(hash))
             .all(&app.db)
     };
-    assert!(with_hash(hashes(old)).await.unwrap().is_empty());
+    let left: Vec<Option<i32>> = with_hash(hashes(old))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect();
+    assert_eq!(left, [Some(other)], "only the other account's row keeps it");
     let moved = with_hash(hashes(new)).await.unwrap();
     assert_eq!(moved.len(), 1, "{moved:?}");
     assert!(moved[0].confirmed_at.is_some());

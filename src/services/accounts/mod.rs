@@ -556,7 +556,7 @@ async fn move_address_data(
         )
         .exec(txn)
         .await?;
-    move_supports(txn, pseudonyms, &old.email, new_email).await
+    move_supports(txn, pseudonyms, user_id, &old.email, new_email).await
 }
 
 /// Supports kept under the old address's pseudonym (by link, or by the account, which records its
@@ -564,13 +564,21 @@ async fn move_address_data(
 /// old address, account deletion would not find them, and the person could support once more by
 /// the new address. Where the new address has a row of its own for the same proposal, one of the
 /// two goes: an unconfirmed row never counted, so deleting it changes no count; where both were
-/// confirmed, the old one keeps counting without any address, as when keyed hashes came in.
+/// confirmed, or the new address's row is another account's (from when it had that address), the
+/// old one keeps counting without any address, as when keyed hashes came in.
 async fn move_supports(
     txn: &impl ConnectionTrait,
     pseudonyms: &Pseudonyms,
+    user_id: i32,
     old_email: &str,
     new_email: &str,
 ) -> Result<(), DbErr> {
+    // The account's own or by link: a row of another account that once had the address stays.
+    let this_person = || {
+        sea_orm::Condition::any()
+            .add(proposal_support::Column::UserId.eq(user_id))
+            .add(proposal_support::Column::UserId.is_null())
+    };
     let new_hash = pseudonyms.support_address(new_email);
     // An old instance during a rolling update may have stored the plain hash.
     let old_hashes = [
@@ -579,6 +587,7 @@ async fn move_supports(
     ];
     let moving = proposal_support::Entity::find()
         .filter(proposal_support::Column::EmailHash.is_in(old_hashes))
+        .filter(this_person())
         .order_by_asc(proposal_support::Column::Id)
         .all(txn)
         .await?;
@@ -590,6 +599,8 @@ async fn move_supports(
             .await?;
         let hash = match at_new {
             None => Some(new_hash.clone()),
+            // Another account's, from when it had the new address: left alone.
+            Some(theirs) if theirs.user_id.is_some_and(|other| other != user_id) => None,
             Some(at_new) if at_new.confirmed_at.is_none() => {
                 proposal_support::Entity::delete_by_id(at_new.id)
                     .exec(txn)

@@ -262,25 +262,6 @@ impl PlanningDesk {
         Ok(shifts.len())
     }
 
-    /// [`Self::cancel_with_dates_in`] for those of `date_ids` that are cancelled, each in its own
-    /// transaction: finishes what a date cancelled without its sessions left (by an instance of an
-    /// older version during a rolling update). Running it again changes nothing more.
-    pub async fn cancel_with_dates(&self, date_ids: &[i32]) -> Result<usize, VolunteeringError> {
-        let mut cancelled = 0;
-        let dates = offer_date::Entity::find()
-            .filter(offer_date::Column::Id.is_in(date_ids.to_vec()))
-            .all(&self.db)
-            .await?;
-        for date in dates.into_iter().filter(|d| d.status.is_cancelled()) {
-            let txn = begin_write(&self.db).await?;
-            cancelled += self
-                .cancel_with_dates_in(&txn, &[date.id], Utc::now())
-                .await?;
-            txn.commit().await?;
-        }
-        Ok(cancelled)
-    }
-
     /// Moves the open helper sessions of a date that moved from `before` to `after` by as much as
     /// the date's start and end moved, so a session that begins earlier than its course (helpers
     /// set up the room) keeps its lead; helpers are told. Runs in the transaction that moves the

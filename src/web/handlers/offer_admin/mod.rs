@@ -254,39 +254,36 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
     offer_admin::offer(db, &scope, *id).await?;
     let now = Utc::now();
     let desk = page.state().booking_desk();
-    for date in offer_admin::dates(db, *id).await? {
-        // Sessions go with their course's first date.
-        if date.status.is_cancelled() || date.series_lead_id.is_some() {
+    let dates = offer_admin::dates(db, *id).await?;
+    // Courses that began with sessions still ahead: those sessions are cancelled.
+    let running: std::collections::HashSet<i32> = dates
+        .iter()
+        .filter(|d| d.starts_at > now && !d.status.is_cancelled())
+        .filter_map(|d| d.series_lead_id)
+        .collect();
+    // Sessions go with their course's first date.
+    for date in dates.iter().filter(|d| d.series_lead_id.is_none()) {
+        if date.status.is_cancelled() {
             continue;
         }
-        match desk.cancel_date(date.id, now).await {
-            Ok(_) => {}
-            Err(BookingError::Begun) => {
-                desk.stop_course(date.id, now).await.map_err(internal)?;
-            }
-            Err(e) => return Err(internal(e)),
-        }
+        let cancelled = if date.starts_at > now {
+            desk.cancel_date(date.id, now).await
+        } else if running.contains(&date.id) {
+            desk.stop_course(date.id, now).await
+        } else {
+            continue;
+        };
+        match cancelled {
+            // It began meanwhile: what is ahead of it goes.
+            Err(BookingError::Begun) => desk.stop_course(date.id, now).await.map_err(internal)?,
+            other => other.map_err(internal)?,
+        };
     }
-    cancel_helper_sessions(&page, *id).await?;
     offer_admin::set_status(db, &scope, user.id, *id, OfferStatus::Cancelled).await?;
     Ok(see_other_done(
         &format!("/verwaltung/angebote/{id}"),
         Done::OfferCancelled,
     ))
-}
-
-/// Helper sessions of cancelled course dates are cancelled with them.
-async fn cancel_helper_sessions(page: &Page, offer_id: i32) -> Result<(), WebError> {
-    let ids: Vec<i32> = offer_admin::dates(&page.state().db, offer_id)
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
-    page.state()
-        .volunteer_planning()
-        .cancel_with_dates(&ids)
-        .await?;
-    Ok(())
 }
 
 pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
