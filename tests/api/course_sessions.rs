@@ -1025,6 +1025,17 @@ on_both_backends!(
         for session in &c.sessions {
             assert_eq!(status(session.id).await, DateStatus::Cancelled);
         }
+        {
+            use sea_orm::PaginatorTrait;
+            use teilhabe::db::entities::audit_log;
+            let stopped = audit_log::Entity::find()
+                .filter(audit_log::Column::Action.eq("course.stop"))
+                .filter(audit_log::Column::Target.eq(format!("date:{}", c.lead.id)))
+                .count(&app.db)
+                .await
+                .unwrap();
+            assert_eq!(stopped, 1, "the stop is in the audit log");
+        }
         let mails = mails_with_subject(
             &app,
             &format!("Die weiteren Termine Ihres Kurses fallen aus: {}", c.title),

@@ -2059,7 +2059,10 @@ on_both_backends!(cancelling_withdraws_the_entry_people_imported, |app| {
 
     // The provider cancels the date: Bernd's entry is withdrawn the same way.
     let before = calendar_entry(&mails_to(&app, "bernd@example.de").await[0].calendars[0]);
-    app.desk().cancel_date(date_id, Utc::now()).await.unwrap();
+    app.desk()
+        .cancel_date(date_id, Utc::now(), None)
+        .await
+        .unwrap();
     let mails = mails_to(&app, "bernd@example.de").await;
     let last = mails.last().unwrap();
     assert_eq!(last.calendar_methods, ["cancel"]);
@@ -3231,7 +3234,10 @@ on_both_backends!(
     |app| {
         let q = full_date_with_queue(&app).await;
         b_cancels_and_c_is_offered_one_place(&app, &q).await;
-        app.desk().cancel_date(q.date_id, Utc::now()).await.unwrap();
+        app.desk()
+            .cancel_date(q.date_id, Utc::now(), None)
+            .await
+            .unwrap();
         let booked = date_row(&app, q.date_id).await.booked_places;
         answer_offer(&app, &page_of(&q.c), "annehmen").await;
         assert_eq!(date_row(&app, q.date_id).await.booked_places, booked);

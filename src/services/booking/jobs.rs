@@ -113,6 +113,7 @@ impl Desk {
         &self,
         date_id: i32,
         now: DateTime<Utc>,
+        by: Option<i32>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
         let date = lock_date(&txn, date_id).await?;
@@ -144,6 +145,7 @@ impl Desk {
                 )
                 .await?;
             }
+            record_cancellation(&txn, by, "date.cancel", date_id, people.len()).await?;
             txn.commit().await?;
             return Ok(people.len());
         }
@@ -165,6 +167,7 @@ impl Desk {
             self.notify(&txn, BookingMail::DateCancelled, person, now, true)
                 .await?;
         }
+        record_cancellation(&txn, by, "date.cancel", date_id, people.len()).await?;
         txn.commit().await?;
         Ok(people.len())
     }
@@ -176,6 +179,7 @@ impl Desk {
         &self,
         lead_id: i32,
         now: DateTime<Utc>,
+        by: Option<i32>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
         let lead = lock_date(&txn, lead_id).await?;
@@ -206,6 +210,7 @@ impl Desk {
             self.notify_session(&txn, BookingMail::CourseStopped, person, next, now, true)
                 .await?;
         }
+        record_cancellation(&txn, by, "course.stop", lead_id, people.len()).await?;
         txn.commit().await?;
         Ok(people.len())
     }
@@ -497,4 +502,23 @@ async fn mark_cancelled(txn: &DatabaseTransaction, which: Condition) -> Result<(
         .exec(txn)
         .await
         .map(drop)
+}
+
+/// The audit entry of a cancellation, in its transaction: it is stored exactly when the
+/// cancellation is.
+async fn record_cancellation(
+    txn: &DatabaseTransaction,
+    by: Option<i32>,
+    action: &str,
+    date_id: i32,
+    told: usize,
+) -> Result<(), DbErr> {
+    crate::services::audit::record(
+        txn,
+        by,
+        action,
+        &format!("date:{date_id}"),
+        &format!("{told} bookings informed"),
+    )
+    .await
 }

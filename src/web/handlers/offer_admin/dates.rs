@@ -327,14 +327,14 @@ pub async fn attendance(
 pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     offer_admin::date(&page.state().db, &scope, *id).await?;
-    // The date's helper sessions ahead are cancelled in the same transaction.
-    let told = match page
+    // The date's helper sessions ahead and the audit entry go in the same transaction.
+    match page
         .state()
         .booking_desk()
-        .cancel_date(*id, Utc::now())
+        .cancel_date(*id, Utc::now(), Some(user.id))
         .await
     {
-        Ok(told) => told,
+        Ok(_) => {}
         // The button is gone once the date began; a page opened before still shows it.
         Err(BookingError::Begun) => {
             let mut answer = page.message(
@@ -347,15 +347,7 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
             return Ok(answer);
         }
         Err(e) => return Err(internal(e)),
-    };
-    crate::services::audit::record(
-        &page.state().db,
-        Some(user.id),
-        "date.cancel",
-        &format!("date:{id}"),
-        &format!("{told} bookings informed"),
-    )
-    .await?;
+    }
     Ok(see_other_done(
         &format!("/verwaltung/termine/{id}"),
         Done::DateCancelled,

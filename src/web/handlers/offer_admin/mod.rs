@@ -267,15 +267,18 @@ pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse
             continue;
         }
         let cancelled = if date.starts_at > now {
-            desk.cancel_date(date.id, now).await
+            desk.cancel_date(date.id, now, Some(user.id)).await
         } else if running.contains(&date.id) {
-            desk.stop_course(date.id, now).await
+            desk.stop_course(date.id, now, Some(user.id)).await
         } else {
             continue;
         };
         match cancelled {
             // It began meanwhile: what is ahead of it goes.
-            Err(BookingError::Begun) => desk.stop_course(date.id, now).await.map_err(internal)?,
+            Err(BookingError::Begun) => desk
+                .stop_course(date.id, now, Some(user.id))
+                .await
+                .map_err(internal)?,
             other => other.map_err(internal)?,
         };
     }
