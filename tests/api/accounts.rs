@@ -21,6 +21,26 @@ async fn register(app: &TestApp) -> reqwest::Response {
     .await
 }
 
+/// The signed-in person changes their address to `new` and uses the link mailed there.
+async fn change_address(app: &TestApp, password: &str, new: &str) {
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", new), ("password", password)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
 on_both_backends!(register_confirm_login_logout, |app| {
     let res = register(&app).await;
     assert_eq!(res.status(), 303);
@@ -824,22 +844,7 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     handed_in.update(&app.db).await.unwrap();
 
     assert_eq!(app.login(old, password).await.status(), 303);
-    let res = app
-        .submit(
-            "/konto/email",
-            "/konto/email",
-            &[("email", new), ("password", password)],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let link = app
-        .link_in_mail(new, "/konto/email-bestaetigen?token=")
-        .await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
-    let res = app
-        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
-        .await;
-    assert_eq!(res.status(), 200);
+    change_address(&app, password, new).await;
     let follows: Vec<String> = proposal_follow::Entity::find()
         .filter(proposal_follow::Column::ProposalId.eq(public.id))
         .all(&app.db)
@@ -911,20 +916,7 @@ on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
         .unwrap();
     }
     assert_eq!(app.login(old, password).await.status(), 303);
-    app.submit(
-        "/konto/email",
-        "/konto/email",
-        &[("email", new), ("password", password)],
-    )
-    .await;
-    let link = app
-        .link_in_mail(new, "/konto/email-bestaetigen?token=")
-        .await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
-    let res = app
-        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
-        .await;
-    assert_eq!(res.status(), 200);
+    change_address(&app, password, new).await;
 
     let pseudonyms = app.state().pseudonyms;
     let hashes = |address: &str| pseudonyms.support_address(address);
