@@ -94,6 +94,30 @@ async fn move_to_yesterday(app: &TestApp, shift_id: i32) -> chrono::DateTime<Utc
     starts_at
 }
 
+/// A session held yesterday (see [`move_to_yesterday`]) at which `helper` logged its first hour;
+/// the session's id and start.
+async fn hour_logged_yesterday(app: &TestApp, helper: i32) -> (i32, chrono::DateTime<Utc>) {
+    let shift_id = session(app, Duration::days(3), 1).await;
+    sign_up_directly(app, shift_id, helper).await;
+    let starts_at = move_to_yesterday(app, shift_id).await;
+    let shift = app
+        .state()
+        .volunteer_session()
+        .shift(shift_id, Some(helper))
+        .await
+        .unwrap();
+    let worked = teilhabe::domain::volunteering::WorkedTime {
+        started_at: starts_at,
+        ended_at: starts_at + Duration::hours(1),
+    };
+    app.state()
+        .volunteer_hours()
+        .log_hours(&shift, helper, worked, Utc::now())
+        .await
+        .unwrap();
+    (shift_id, starts_at)
+}
+
 async fn sign_up_directly(app: &TestApp, shift_id: i32, user_id: i32) {
     app.state()
         .volunteer_sign_up()
@@ -1026,23 +1050,8 @@ on_both_backends!(
 
 on_both_backends!(nobody_approves_their_own_hours, |app| {
     let provider = user_id(&app, PROVIDER.0).await;
-    let shift_id = session(&app, Duration::days(3), 1).await;
-    sign_up_directly(&app, shift_id, provider).await;
-    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let (shift_id, _) = hour_logged_yesterday(&app, provider).await;
     let desk = app.state().volunteer_hours();
-    let shift = app
-        .state()
-        .volunteer_session()
-        .shift(shift_id, Some(provider))
-        .await
-        .unwrap();
-    let worked = teilhabe::domain::volunteering::WorkedTime {
-        started_at: starts_at,
-        ended_at: starts_at + Duration::hours(1),
-    };
-    desk.log_hours(&shift, provider, worked, Utc::now())
-        .await
-        .unwrap();
     let hours = volunteer_hours::Entity::find()
         .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
         .one(&app.db)
@@ -1375,23 +1384,8 @@ on_both_backends!(a_session_that_has_begun_cannot_be_cancelled, |app| {
 on_both_backends!(hours_of_a_cancelled_session_are_not_approved, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
     let coordinator = user_id(&app, PROVIDER.0).await;
-    let shift_id = session(&app, Duration::days(3), 1).await;
-    sign_up_directly(&app, shift_id, volunteer).await;
-    let starts_at = move_to_yesterday(&app, shift_id).await;
+    let (shift_id, _) = hour_logged_yesterday(&app, volunteer).await;
     let desk = app.state().volunteer_hours();
-    let shift = app
-        .state()
-        .volunteer_session()
-        .shift(shift_id, Some(volunteer))
-        .await
-        .unwrap();
-    let worked = teilhabe::domain::volunteering::WorkedTime {
-        started_at: starts_at,
-        ended_at: starts_at + Duration::hours(1),
-    };
-    desk.log_hours(&shift, volunteer, worked, Utc::now())
-        .await
-        .unwrap();
     let mut model: volunteer_shift::ActiveModel = volunteer_shift::Entity::find_by_id(shift_id)
         .one(&app.db)
         .await
@@ -1485,23 +1479,8 @@ on_both_backends!(
     |app| {
         let volunteer = user_id(&app, VOLUNTEER.0).await;
         let coordinator = user_id(&app, PROVIDER.0).await;
-        let shift_id = session(&app, Duration::days(3), 1).await;
-        sign_up_directly(&app, shift_id, volunteer).await;
-        let starts_at = move_to_yesterday(&app, shift_id).await;
+        let (shift_id, starts_at) = hour_logged_yesterday(&app, volunteer).await;
         let desk = app.state().volunteer_hours();
-        let shift = app
-            .state()
-            .volunteer_session()
-            .shift(shift_id, Some(volunteer))
-            .await
-            .unwrap();
-        let worked = teilhabe::domain::volunteering::WorkedTime {
-            started_at: starts_at,
-            ended_at: starts_at + Duration::hours(1),
-        };
-        desk.log_hours(&shift, volunteer, worked, Utc::now())
-            .await
-            .unwrap();
         let shown = volunteer_hours::Entity::find()
             .filter(volunteer_hours::Column::ShiftId.eq(shift_id))
             .one(&app.db)
