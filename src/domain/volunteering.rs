@@ -115,6 +115,8 @@ pub struct ShiftForm {
     pub skills: String,
     /// The course date these helpers are for, when created from a date.
     pub date: String,
+    /// The session's stamp when an edit form was filled; empty for a new session.
+    pub seen: String,
 }
 
 /// Where a session takes place: a registered venue (its district counts), or a described place.

@@ -194,6 +194,7 @@ pub async fn grant(
 
 pub async fn revoke(
     db: &DatabaseConnection,
+    sign_ups: &crate::services::volunteering::SignUpDesk,
     actor: i32,
     user_id: i32,
     role_id: i32,
@@ -214,7 +215,9 @@ pub async fn revoke(
         // No longer a volunteer, the person can neither help nor withdraw: the sessions ahead they
         // had signed up for need a helper again (sessions held keep them), as when an account is
         // deleted.
-        super::volunteering::withdraw_all_ahead(&txn, user_id, Utc::now()).await?;
+        sign_ups
+            .withdraw_all_ahead(&txn, user_id, Utc::now())
+            .await?;
         // A later grant must not revive the old calendar link.
         volunteer_feed::Entity::delete_many()
             .filter(volunteer_feed::Column::UserId.eq(user_id))

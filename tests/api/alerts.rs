@@ -1019,6 +1019,7 @@ on_both_backends!(the_account_data_and_its_deletion_include_alerts, |app| {
         .unwrap();
     teilhabe::services::accounts::delete_account(
         &app.desk(),
+        &app.state().volunteer_sign_up(),
         &app.state().pseudonyms,
         user.id,
         Utc::now(),

@@ -249,6 +249,7 @@ on_both_backends!(
 
         teilhabe::services::accounts::delete_account(
             &app.desk(),
+            &app.state().volunteer_sign_up(),
             &app.state().pseudonyms,
             member,
             chrono::Utc::now(),

@@ -794,9 +794,10 @@ on_both_backends!(
     }
 );
 
+// The session is within the notice period, so its coordinators are told at once.
 on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
-    let shift_id = session(&app, Duration::days(4), 1).await;
+    let shift_id = session(&app, Duration::hours(10), 1).await;
     sign_up_directly(&app, shift_id, volunteer).await;
     let data = teilhabe::services::accounts::export(&app.db, volunteer)
         .await
@@ -811,6 +812,7 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     assert!(!data["volunteer_hours"].as_array().unwrap().is_empty());
     teilhabe::services::accounts::delete_account(
         &app.desk(),
+        &app.state().volunteer_sign_up(),
         &app.state().pseudonyms,
         volunteer,
         Utc::now(),
@@ -830,6 +832,15 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
             .await
             .unwrap(),
         0
+    );
+    let mails = app.mails().await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains(&format!("To: {}", PROVIDER.0))
+                && m.contains("Kurzfristige")
+                && m.contains(&format!("/verwaltung/einsaetze/{shift_id}"))),
+        "the coordinator is told the session lost its helper"
     );
 });
 
@@ -861,6 +872,7 @@ on_both_backends!(
 
         teilhabe::services::accounts::delete_account(
             &app.desk(),
+            &app.state().volunteer_sign_up(),
             &app.state().pseudonyms,
             volunteer,
             Utc::now(),
@@ -1204,6 +1216,144 @@ on_both_backends!(
     }
 );
 
+// A coordinator opens a session's form; meanwhile its course date moves and takes the session
+// along. Saving the older form must not put the session back at the old time behind everyone's
+// back: it is refused with the stored time shown and the coordinator's input kept, and saving
+// again (now with the new time in view) goes through.
+on_both_backends!(
+    a_session_form_opened_before_its_date_moved_cannot_undo_the_move,
+    |app| {
+        let date = offer_date::Entity::find()
+            .filter(offer_date::Column::StartsAt.gt(Utc::now() + Duration::days(2)))
+            .filter(offer_date::Column::SeriesLeadId.is_null())
+            .filter(offer_date::Column::Status.ne("cancelled"))
+            .order_by_asc(offer_date::Column::StartsAt)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("a coming date");
+        let shift_id = app
+            .state()
+            .volunteer_planning()
+            .create(
+                &None,
+                ShiftInput {
+                    organisation_id: None,
+                    title: "Hilfe im Kurs".into(),
+                    kind: ShiftKind::CourseAssistance,
+                    starts_at: date.starts_at,
+                    ends_at: date.ends_at,
+                    place: ShiftPlace::Elsewhere {
+                        place: "Kursraum".into(),
+                        district: DistrictKey::parse("16051").unwrap(),
+                    },
+                    volunteers_needed: 1,
+                    participants_per_helper: None,
+                    skills: String::new(),
+                    offer_date_id: Some(date.id),
+                },
+                1,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let stored = || async {
+            volunteer_shift::Entity::find_by_id(shift_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
+        assert_eq!(app.login(admin, password).await.status(), 303);
+        let form_page = format!("/verwaltung/einsaetze/{shift_id}/bearbeiten");
+        let opened = app.hidden_fields(&form_page).await;
+        let res = move_date_by(&app, &date, Duration::hours(2)).await;
+        assert_eq!(res.status(), 303);
+        let moved = (
+            date.starts_at + Duration::hours(2),
+            date.ends_at + Duration::hours(2),
+        );
+        assert_eq!((stored().await.starts_at, stored().await.ends_at), moved);
+
+        let local = |at: chrono::DateTime<Utc>, format: &str| {
+            at.with_timezone(&chrono_tz::Europe::Berlin)
+                .format(format)
+                .to_string()
+        };
+        let entered = [
+            ("title", "Hilfe im Kurs, mit Aufbau".to_owned()),
+            ("kind", "course-assistance".to_owned()),
+            ("day", local(date.starts_at, "%Y-%m-%d")),
+            ("start", local(date.starts_at, "%H:%M")),
+            ("end", local(date.ends_at, "%H:%M")),
+            ("venue", String::new()),
+            ("place", "Kursraum".to_owned()),
+            ("district", "16051".to_owned()),
+            ("volunteers_needed", "2".to_owned()),
+            ("skills", String::new()),
+        ];
+        let post = |hidden: Vec<(String, String)>| {
+            let mut fields: Vec<(String, String)> = entered
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            fields.extend(hidden);
+            let action = form_page.clone();
+            let app = &app;
+            async move {
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                app.post_form(&action, &pairs).await
+            }
+        };
+
+        let res = post(opened).await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("während Sie das Formular offen hatten"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains(&local(moved.0, "%H:%M")),
+            "the stored time is shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(
+            select(&doc, "#title")[0].value().attr("value"),
+            Some("Hilfe im Kurs, mit Aufbau"),
+            "the input is kept"
+        );
+        let shift = stored().await;
+        assert_eq!((shift.starts_at, shift.ends_at), moved, "the move stands");
+        assert_eq!(shift.title, "Hilfe im Kurs");
+        assert_eq!(shift.volunteers_needed, 1);
+
+        let again: Vec<(String, String)> = select(&doc, "main form input[type=\"hidden\"]")
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e.value().attr("name")?.to_owned(),
+                    e.value().attr("value")?.to_owned(),
+                ))
+            })
+            .collect();
+        let res = post(again).await;
+        assert_eq!(res.status(), 303, "saved again with the new time in view");
+        let shift = stored().await;
+        assert_eq!(
+            (shift.starts_at, shift.ends_at),
+            (date.starts_at, date.ends_at)
+        );
+        assert_eq!(shift.title, "Hilfe im Kurs, mit Aufbau");
+        assert_eq!(shift.volunteers_needed, 2);
+    }
+);
+
 // Moving a date stores the new time together with the mails to everyone booked, or not at all: a
 // failure halfway must not leave a moved date that nobody was told about (saving the form again
 // would find no change to announce).
@@ -1266,13 +1416,14 @@ on_both_backends!(
 
 // At the end of the FSJ year the administrator revokes the volunteer role: the person can no longer
 // help nor withdraw, so the sessions ahead they had signed up for need a helper again and show as
-// gaps; a session already held keeps them and its figures.
+// gaps; a session already held keeps them and its figures. A session within the notice period
+// (48 hours) is told to its coordinators at once, as when the person withdraws late.
 on_both_backends!(
     revoking_the_volunteer_role_withdraws_the_sign_ups_ahead,
     |app| {
         let volunteer = user_id(&app, VOLUNTEER.0).await;
         let ahead = [
-            session(&app, Duration::days(2), 1).await,
+            session(&app, Duration::hours(10), 1).await,
             session(&app, Duration::days(3), 1).await,
             session(&app, Duration::days(4), 1).await,
         ];
@@ -1332,6 +1483,15 @@ on_both_backends!(
             (teilhabe::domain::volunteering::SignupStatus::Active, 1),
             "the session held keeps its helper"
         );
+        let late: Vec<String> = app
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.contains(&format!("To: {}", PROVIDER.0)) && m.contains("Kurzfristige"))
+            .collect();
+        assert_eq!(late.len(), 1, "one late withdrawal, told once: {late:?}");
+        assert!(late[0].contains(&format!("/verwaltung/einsaetze/{}", ahead[0])));
+        assert!(late[0].contains("Jonas Demo"));
         let gaps = app
             .state()
             .volunteer_planning()
@@ -1576,7 +1736,9 @@ async fn refuse_shift_cancellation(db: &sea_orm::DatabaseConnection, refuse: boo
 
 // Cancelling a course date cancels its helper sessions ahead in the same step: a failure leaves
 // both as they were (never a cancelled date with open sessions), a session that has begun stays for
-// its helpers' hours, and the mail names the session's own time, not the course's.
+// its helpers' hours, and the mail names the session's own time, not the course's. Helpers of a
+// session under way (setting up the room) are told that nobody will come; those of a session
+// already over are not.
 on_both_backends!(
     a_cancelled_date_takes_its_helper_sessions_ahead_in_one_step,
     |app| {
@@ -1591,6 +1753,15 @@ on_both_backends!(
         let ahead = setup_session(&app, &date).await;
         let begun = setup_session(&app, &date).await;
         move_to_yesterday(&app, begun).await;
+        let under_way = setup_session(&app, &date).await;
+        let shift = volunteer_shift::Entity::find_by_id(under_way)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut model: volunteer_shift::ActiveModel = shift.into();
+        model.starts_at = Set(Utc::now() - Duration::minutes(10));
+        model.update(&app.db).await.unwrap();
         let ahead_starts = date.starts_at - Duration::minutes(30);
         let status = |id: i32| {
             let db = app.db.clone();
@@ -1643,5 +1814,14 @@ on_both_backends!(
             .find(|m| m.contains(&format!("To: {}", VOLUNTEER.0)) && m.contains("Einsatz abgesagt"))
             .expect("the helper is told");
         assert!(told.contains(&time_of(ahead_starts)), "{told}");
+        assert_eq!(status(under_way).await, ShiftStatus::Open);
+        let on_site: Vec<&String> = mails
+            .iter()
+            .filter(|m| {
+                m.contains(&format!("To: {}", VOLUNTEER.0)) && m.contains("Kurstermin abgesagt")
+            })
+            .collect();
+        assert_eq!(on_site.len(), 1, "only the session under way: {on_site:?}");
+        assert!(on_site[0].contains(&format!("/verwaltung/einsaetze/{under_way}")));
     }
 );

@@ -213,6 +213,7 @@ pub async fn bookings_cancelled_on_deletion(
 /// the retention job's, so only the counts stay for the statistics.
 pub async fn delete_account(
     desk: &Desk,
+    sign_ups: &crate::services::volunteering::SignUpDesk,
     pseudonyms: &Pseudonyms,
     user_id: i32,
     now: DateTime<Utc>,
@@ -312,7 +313,7 @@ pub async fn delete_account(
             .await?;
         // Sessions ahead that the person had signed up for need a helper again; sessions held keep
         // their figures (helpers, approved hours) for the statistics, without the person.
-        crate::services::volunteering::withdraw_all_ahead(&txn, user_id, now).await?;
+        sign_ups.withdraw_all_ahead(&txn, user_id, now).await?;
         let approved = sum_by(
             &txn,
             volunteer_hours::Column::ShiftId,

@@ -47,7 +47,7 @@ pub use hours::HoursDesk;
 pub use planning::PlanningDesk;
 pub use reminders::ReminderDesk;
 pub use session::SessionDesk;
-pub use sign_up::{SignUpDesk, withdraw_all_ahead};
+pub use sign_up::SignUpDesk;
 
 /// Coordinators see gaps this far ahead, and are reminded of them.
 pub const GAP_HORIZON: Duration = Duration::days(14);
@@ -65,6 +65,9 @@ pub enum VolunteeringError {
     /// Refused as a whole; the message id says why (full, already signed up, started …).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// The session changed since its form was opened (see [`shift_seen`]).
+    #[error("changed since the form was opened")]
+    Changed,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("composing a mail: {0}")]
@@ -106,6 +109,8 @@ pub struct ShiftRow {
     pub volunteers_needed: i32,
     pub venue_id: Option<i32>,
     pub place_detail: String,
+    /// The session as its edit form was filled from; a change saved from an older form is refused.
+    pub seen: String,
     /// The current user holds an active sign-up.
     pub mine: bool,
     /// The session has begun (or is over).
@@ -152,6 +157,30 @@ pub struct HoursLine {
 
 /// What a decision on hours names of the entry, so a correction made after the page was loaded
 /// is not approved unseen.
+/// A stamp of everything the edit form of a session changes. A session can change while its form is
+/// open (its course date moved, another coordinator saved): saving the older form would undo that
+/// without anyone noticing, so [`PlanningDesk::update`] compares the stamp first.
+fn shift_seen(shift: &volunteer_shift::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let stamp = format!(
+        "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
+        shift.organisation_id,
+        shift.offer_date_id,
+        shift.venue_id,
+        shift.kind.key(),
+        shift.title,
+        shift.place,
+        shift.district_key,
+        shift.starts_at.timestamp(),
+        shift.ends_at.timestamp(),
+        shift.volunteers_needed,
+        shift.participants_per_helper,
+        shift.skills,
+        shift.status.key(),
+    );
+    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+}
+
 pub fn hours_seen(started_at: DateTime<Utc>, ended_at: DateTime<Utc>) -> String {
     format!("{}-{}", started_at.timestamp(), ended_at.timestamp())
 }
@@ -239,6 +268,7 @@ async fn rows(
                 (Some(v), detail) => format!("{}, {detail}", v.name),
                 (None, place) => place.to_owned(),
             };
+            let seen = shift_seen(&s);
             ShiftRow {
                 id: s.id,
                 organisation_id: s.organisation_id,
@@ -263,6 +293,7 @@ async fn rows(
                 participants_per_helper: s.participants_per_helper,
                 volunteers_needed: s.volunteers_needed,
                 venue_id: s.venue_id,
+                seen,
                 place_detail: s.place,
                 mine: mine.contains(&s.id),
                 started: s.starts_at <= now,

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use super::{
     ShiftRow, VolunteeringError, field, gaps, helpers_of, locked_shift_in_scope, participants_of,
-    rows, shift_args,
+    rows, shift_args, shift_seen,
 };
 use crate::{
     db::{
@@ -139,13 +139,15 @@ impl PlanningDesk {
         Ok(created.id)
     }
 
-    /// Changes a session before it begins. The number of helpers may not drop below those already
-    /// signed up; when the time or place changes, the helpers are told in the same transaction.
+    /// Changes a session before it begins, if it is still as `seen` (its [`shift_seen`] stamp when
+    /// the form was filled). The number of helpers may not drop below those already signed up; when
+    /// the time or place changes, the helpers are told in the same transaction.
     pub async fn update(
         &self,
         id: i32,
         scope: &Option<Vec<i32>>,
         input: ShiftInput,
+        seen: &str,
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
@@ -157,6 +159,9 @@ impl PlanningDesk {
         }
         if current.starts_at <= now {
             return Err(VolunteeringError::Refused("error-shift-started"));
+        }
+        if shift_seen(&current) != seen {
+            return Err(VolunteeringError::Changed);
         }
         let participants = participants_of(&txn, input.offer_date_id).await?;
         let needed = helpers_needed(
@@ -226,7 +231,7 @@ impl PlanningDesk {
     /// Cancels the open helper sessions of the dates `date_ids` that have not begun, and tells their
     /// helpers. Runs in the transaction that cancels the dates, so a date is never cancelled
     /// without its sessions. A session that has begun stays: its helpers are there (setting up the
-    /// room) and log their hours.
+    /// room) and log their hours; they are told that nobody will come.
     pub async fn cancel_with_dates_in(
         &self,
         conn: &impl ConnectionTrait,
@@ -254,6 +259,23 @@ impl PlanningDesk {
                 conn,
                 shift.id,
                 "shift-cancelled",
+                &shift.title,
+                shift.starts_at,
+            )
+            .await?;
+        }
+        let begun = volunteer_shift::Entity::find()
+            .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
+            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .filter(volunteer_shift::Column::StartsAt.lte(now))
+            .filter(volunteer_shift::Column::EndsAt.gt(now))
+            .all(conn)
+            .await?;
+        for shift in &begun {
+            self.tell_helpers(
+                conn,
+                shift.id,
+                "shift-date-cancelled",
                 &shift.title,
                 shift.starts_at,
             )

@@ -168,42 +168,78 @@ impl SignUpDesk {
             .await?;
         let late = shift.starts_at - now < self.min_notice;
         if late && shift.status.is_open() {
-            let volunteer = user::Entity::find_by_id(user_id)
-                .one(&txn)
-                .await?
-                .map(|u| u.display_name)
-                .unwrap_or_default();
-            for (to, lang) in coordinators_of(&txn, shift.organisation_id).await? {
-                let mut args = shift_args(&shift.title, shift.starts_at, lang);
-                args.insert("name".into(), FluentValue::from(volunteer.clone()));
-                let mail = self.composer.notice(
-                    lang,
-                    &to,
-                    "shift-withdrawn-late",
-                    &format!("/verwaltung/einsaetze/{shift_id}"),
-                    &args,
-                    None,
-                    None,
-                )?;
-                mail::enqueue(&txn, mail).await?;
-            }
+            self.tell_late_withdrawal(&txn, &shift, user_id).await?;
         }
         txn.commit().await?;
         Ok(late)
     }
+
+    /// Withdraws a person's active sign-ups for sessions ahead (not yet begun), as when they leave:
+    /// the sessions need a helper again, so their organisers see the gap and are reminded of it.
+    /// Withdrawals at short notice are mailed to the coordinators, as when the person withdraws
+    /// (the gap reminder may come too late). Sessions already held keep their sign-ups and figures
+    /// for the statistics. Every session the person signed up for is locked first, in id order, as
+    /// a withdrawal locks it, so the counter cannot drop twice. Runs in the caller's write
+    /// transaction (revoking the volunteer role, deleting the account). Returns how many sign-ups
+    /// were withdrawn.
+    pub async fn withdraw_all_ahead(
+        &self,
+        txn: &impl ConnectionTrait,
+        user_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, DbErr> {
+        let withdrawn = withdraw_sign_ups_ahead(txn, user_id, now).await?;
+        let late = withdrawn
+            .iter()
+            .filter(|s| s.status.is_open() && s.starts_at - now < self.min_notice);
+        for shift in late {
+            self.tell_late_withdrawal(txn, shift, user_id)
+                .await
+                .map_err(|e| match e {
+                    VolunteeringError::Db(e) => e,
+                    other => DbErr::Custom(format!("late withdrawal mail: {other}")),
+                })?;
+        }
+        Ok(withdrawn.len())
+    }
+
+    /// Mails the session's coordinators that a helper withdrew at short notice.
+    async fn tell_late_withdrawal(
+        &self,
+        conn: &impl ConnectionTrait,
+        shift: &volunteer_shift::Model,
+        user_id: i32,
+    ) -> Result<(), VolunteeringError> {
+        let volunteer = user::Entity::find_by_id(user_id)
+            .one(conn)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_default();
+        for (to, lang) in coordinators_of(conn, shift.organisation_id).await? {
+            let mut args = shift_args(&shift.title, shift.starts_at, lang);
+            args.insert("name".into(), FluentValue::from(volunteer.clone()));
+            let mail = self.composer.notice(
+                lang,
+                &to,
+                "shift-withdrawn-late",
+                &format!("/verwaltung/einsaetze/{}", shift.id),
+                &args,
+                None,
+                None,
+            )?;
+            mail::enqueue(conn, mail).await?;
+        }
+        Ok(())
+    }
 }
 
-/// Withdraws a person's active sign-ups for sessions ahead (not yet begun), as when they leave: the
-/// sessions need a helper again, so their organisers see the gap and are reminded of it. Sessions
-/// already held keep their sign-ups and figures for the statistics. Every session the person signed
-/// up for is locked first, in id order, as a withdrawal locks it, so the counter cannot drop twice.
-/// Runs in the caller's write transaction (revoking the volunteer role, deleting the account).
-/// Returns how many sign-ups were withdrawn.
-pub async fn withdraw_all_ahead(
+/// Withdraws the sign-ups as [`SignUpDesk::withdraw_all_ahead`] says, without the mails; returns the
+/// sessions the person was withdrawn from.
+async fn withdraw_sign_ups_ahead(
     txn: &impl ConnectionTrait,
     user_id: i32,
     now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
+) -> Result<Vec<volunteer_shift::Model>, DbErr> {
     let mut shift_ids: Vec<i32> = volunteer_signup::Entity::find()
         .filter(volunteer_signup::Column::UserId.eq(user_id))
         .all(txn)
@@ -217,21 +253,21 @@ pub async fn withdraw_all_ahead(
         if let Some(shift) = locked_shift(txn, shift_id).await?
             && shift.starts_at > now
         {
-            ahead.push(shift_id);
+            ahead.push(shift);
         }
     }
     // Read again under the locks: a withdrawal that committed meanwhile has already lowered its count.
     let active: Vec<i32> = volunteer_signup::Entity::find()
         .filter(volunteer_signup::Column::UserId.eq(user_id))
         .filter(volunteer_signup::Column::Status.eq(SignupStatus::Active))
-        .filter(volunteer_signup::Column::ShiftId.is_in(ahead))
+        .filter(volunteer_signup::Column::ShiftId.is_in(ahead.iter().map(|s| s.id)))
         .all(txn)
         .await?
         .into_iter()
         .map(|s| s.shift_id)
         .collect();
     if active.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     volunteer_signup::Entity::update_many()
         .col_expr(
@@ -252,5 +288,6 @@ pub async fn withdraw_all_ahead(
         .filter(volunteer_shift::Column::SignedUp.gt(0))
         .exec(txn)
         .await?;
-    Ok(active.len())
+    ahead.retain(|s| active.contains(&s.id));
+    Ok(ahead)
 }

@@ -114,6 +114,7 @@ pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
     accounts::delete_account(
         &page.state().booking_desk(),
+        &page.state().volunteer_sign_up(),
         &page.state().pseudonyms,
         user.id,
         Utc::now(),

@@ -120,7 +120,8 @@ pub async fn grant(
 pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpResponse, WebError> {
     let actor = page.require(policy::can_manage_users)?;
     let (id, role_id) = path.into_inner();
-    if !admin::revoke(&page.state().db, actor.id, id, role_id).await? {
+    let sign_ups = page.state().volunteer_sign_up();
+    if !admin::revoke(&page.state().db, &sign_ups, actor.id, id, role_id).await? {
         return Err(WebError::NotFound);
     }
     Ok(see_other_done(

@@ -48,6 +48,18 @@ async fn form_page(
     form: &ShiftForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
+    form_page_with(page, scope, shift_id, form, errors, None).await
+}
+
+/// The form; `stored` is the session as saved now, shown when it changed while the form was open.
+async fn form_page_with(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    shift_id: Option<i32>,
+    form: &ShiftForm,
+    errors: &FieldErrors,
+    stored: Option<&ShiftRow>,
+) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let mut ctx = organisation_form_context(page, scope).await?;
     ctx.insert(
@@ -65,6 +77,7 @@ async fn form_page(
     ctx.insert("linked_date", &linked_date);
     ctx.insert("form", form);
     ctx.insert("shift_id", &shift_id);
+    ctx.insert("stored", &stored);
     page.render_form("volunteering/form.html", ctx, errors)
 }
 
@@ -146,6 +159,7 @@ pub async fn edit_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, W
             .offer_date_id
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        seen: shift.seen.clone(),
     };
     form_page(&page, &scope, Some(*id), &form, &FieldErrors::default()).await
 }
@@ -156,8 +170,9 @@ pub async fn update(
     form: web::Form<ShiftForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = coordinator(&page)?;
-    coordinated(&page.state().volunteer_session(), &user, &scope, *id).await?;
-    let form = form.into_inner();
+    let sessions = page.state().volunteer_session();
+    coordinated(&sessions, &user, &scope, *id).await?;
+    let mut form = form.into_inner();
     let input = match ShiftInput::parse(&form, Utc::now()) {
         Ok(input) => input,
         Err(errors) => return form_page(&page, &scope, Some(*id), &form, &errors).await,
@@ -165,13 +180,21 @@ pub async fn update(
     match page
         .state()
         .volunteer_planning()
-        .update(*id, &scope, input, user.id, Utc::now())
+        .update(*id, &scope, input, &form.seen, user.id, Utc::now())
         .await
     {
         Ok(()) => Ok(see_other_done(
             &format!("/verwaltung/einsaetze/{id}"),
             Done::ShiftSaved,
         )),
+        // The person's input stays; the form now carries the new stamp, so saving it again is a
+        // decision taken with the stored session in view.
+        Err(VolunteeringError::Changed) => {
+            let stored = coordinated(&sessions, &user, &scope, *id).await?;
+            form.seen = stored.seen.clone();
+            let errors = FieldErrors::single("day", "error-shift-changed");
+            form_page_with(&page, &scope, Some(*id), &form, &errors, Some(&stored)).await
+        }
         Err(e) => form_page(&page, &scope, Some(*id), &form, &field_errors(e, "title")?).await,
     }
 }
