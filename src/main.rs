@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use sea_orm::DatabaseConnection;
 use teilhabe::{
     cli::{Cli, Command, ImportCommand, TerminalCommand, TokenCommand, UserCommand},
     config::Settings,
@@ -56,70 +57,57 @@ async fn main() -> ExitCode {
     };
     telemetry::init(settings.log_format);
 
-    match cli.command.unwrap_or(Command::Serve) {
+    match run(cli.command.unwrap_or(Command::Serve), settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// The database, up to date; or the exit code that says why it cannot be used.
+async fn open_database(settings: &Settings) -> Result<DatabaseConnection, ExitCode> {
+    startup::prepare_database(settings)
+        .await
+        .map_err(startup_failure)
+}
+
+/// Runs the command; `Err` carries the exit code of a command that failed.
+async fn run(command: Command, settings: Settings) -> Result<(), ExitCode> {
+    match command {
         Command::Serve => {
-            let app = match Application::build(settings).await {
-                Ok(app) => app,
-                Err(e) => return startup_failure(e),
-            };
+            let app = Application::build(settings)
+                .await
+                .map_err(startup_failure)?;
             tracing::info!(port = app.port(), "Teilhabe is listening");
-            match app.run_until_stopped().await {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(e, 1),
-            }
+            app.run_until_stopped().await.map_err(|e| fail(e, 1))?;
         }
-        Command::Migrate => match startup::prepare_database(&settings).await {
-            Ok(_) => {
-                println!("database is up to date");
-                ExitCode::SUCCESS
-            }
-            Err(e) => startup_failure(e),
-        },
+        Command::Migrate => {
+            open_database(&settings).await?;
+            println!("database is up to date");
+        }
         Command::SeedDemo => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
-            match startup::seed_demo(&db, &settings.content_dir(), true).await {
-                Ok(summary) => {
-                    println!("{summary}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => startup_failure(e),
-            }
+            let db = open_database(&settings).await?;
+            let summary = startup::seed_demo(&db, &settings.content_dir(), true)
+                .await
+                .map_err(startup_failure)?;
+            println!("{summary}");
         }
         Command::SeedBulk {
             courses,
             dates,
             proposals,
         } => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
-            match teilhabe::seed::bulk_data::seed(&db, courses, dates, proposals, true).await {
-                Ok(summary) => {
-                    println!("{summary}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e, 1),
-            }
+            let db = open_database(&settings).await?;
+            let summary = teilhabe::seed::bulk_data::seed(&db, courses, dates, proposals, true)
+                .await
+                .map_err(|e| fail(e, 1))?;
+            println!("{summary}");
         }
         Command::Import(ImportCommand::Proposals { file, skip_invalid }) => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
+            let db = open_database(&settings).await?;
             let bar = progress_bar("import");
-            let summary = match proposal_import::import(&db, &file, skip_invalid, Some(&bar)).await
-            {
-                Ok(summary) => summary,
-                Err(e) => {
-                    bar.finish_and_clear();
-                    return fail(e, 1);
-                }
-            };
+            let imported = proposal_import::import(&db, &file, skip_invalid, Some(&bar)).await;
             bar.finish_and_clear();
+            let summary = imported.map_err(|e| fail(e, 1))?;
             for problem in &summary.skipped {
                 eprintln!("skipped: {}, {problem}", file.display());
             }
@@ -159,30 +147,20 @@ async fn main() -> ExitCode {
                     .collect::<std::collections::BTreeSet<_>>()
                     .len()
             );
-            ExitCode::SUCCESS
         }
         Command::Reindex => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
-            let index = match startup::open_search_index(&settings, None).await {
-                Ok(index) => index,
-                Err(e) => return startup_failure(e),
-            };
+            let db = open_database(&settings).await?;
+            let index = startup::open_search_index(&settings, None)
+                .await
+                .map_err(startup_failure)?;
             let bar = progress_bar("reindex");
-            let result = indexer::rebuild(&db, &index, Some(&bar)).await;
+            let rebuilt = indexer::rebuild(&db, &index, Some(&bar)).await;
             bar.finish_and_clear();
-            match result {
-                Ok(n) => {
-                    println!(
-                        "search index ({}) rebuilt: {n} proposals searchable",
-                        index.backend()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e, 1),
-            }
+            let n = rebuilt.map_err(|e| fail(e, 1))?;
+            println!(
+                "search index ({}) rebuilt: {n} proposals searchable",
+                index.backend()
+            );
         }
         Command::Export {
             from,
@@ -203,73 +181,54 @@ async fn main() -> ExitCode {
                 bom,
                 &out,
             )
-            .await
+            .await?;
         }
-        Command::Token(command) => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
-            match command {
-                TokenCommand::Add { email, name } => {
-                    let email = match Email::parse(&email) {
-                        Ok(email) => email,
-                        Err(_) => {
-                            return fail(
-                                format_args!("--email: '{email}' is not a valid e-mail address"),
-                                USAGE_ERROR,
-                            );
-                        }
-                    };
-                    match api_tokens::create(&db, &email, &name).await {
-                        Ok(created) => {
-                            println!("API token {} for {email} ({name}):", created.id);
-                            println!("{}", created.token);
-                            println!(
-                                "shown once; send it as 'Authorization: Bearer <token>', revoke it with \
-                                 'teilhabe token revoke --id {}'",
-                                created.id
-                            );
-                            ExitCode::SUCCESS
-                        }
-                        Err(e) => fail(e, 1),
-                    }
-                }
-                TokenCommand::Revoke { id } => match api_tokens::revoke(&db, id).await {
-                    Ok(()) => {
-                        println!("API token {id} revoked");
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => fail(e, 1),
-                },
-            }
+        Command::Token(TokenCommand::Add { email, name }) => {
+            let db = open_database(&settings).await?;
+            let email = Email::parse(&email).map_err(|_| {
+                fail(
+                    format_args!("--email: '{email}' is not a valid e-mail address"),
+                    USAGE_ERROR,
+                )
+            })?;
+            let created = api_tokens::create(&db, &email, &name)
+                .await
+                .map_err(|e| fail(e, 1))?;
+            println!("API token {} for {email} ({name}):", created.id);
+            println!("{}", created.token);
+            println!(
+                "shown once; send it as 'Authorization: Bearer <token>', revoke it with \
+                 'teilhabe token revoke --id {}'",
+                created.id
+            );
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let db = open_database(&settings).await?;
+            api_tokens::revoke(&db, id).await.map_err(|e| fail(e, 1))?;
+            println!("API token {id} revoked");
         }
         Command::Terminal(TerminalCommand::Add { name, venue }) => {
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
-            match kiosk::register(&db, &name, &venue, None, chrono::Utc::now()).await {
-                Ok(registered) => {
-                    println!(
-                        "terminal {} registered (id {}); pairing code (shown once, valid until {}):",
-                        name.trim(),
-                        registered.terminal_id,
-                        registered.expires_at.format("%Y-%m-%d %H:%M UTC")
-                    );
-                    println!("{}", registered.code);
-                    ExitCode::SUCCESS
-                }
-                Err(kiosk::KioskError::Field { field, message }) => {
-                    let problem = match message {
-                        "error-terminal-venue-unknown" => "there is no venue with this slug",
-                        "error-terminal-name-too-long" => "at most 80 characters",
-                        _ => "must not be empty",
-                    };
-                    fail(format!("--{field}: {problem}"), USAGE_ERROR)
-                }
-                Err(e) => fail(e, 1),
-            }
+            let db = open_database(&settings).await?;
+            let registered = kiosk::register(&db, &name, &venue, None, chrono::Utc::now())
+                .await
+                .map_err(|e| match e {
+                    kiosk::KioskError::Field { field, message } => {
+                        let problem = match message {
+                            "error-terminal-venue-unknown" => "there is no venue with this slug",
+                            "error-terminal-name-too-long" => "at most 80 characters",
+                            _ => "must not be empty",
+                        };
+                        fail(format!("--{field}: {problem}"), USAGE_ERROR)
+                    }
+                    e => fail(e, 1),
+                })?;
+            println!(
+                "terminal {} registered (id {}); pairing code (shown once, valid until {}):",
+                name.trim(),
+                registered.terminal_id,
+                registered.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            println!("{}", registered.code);
         }
         Command::User(UserCommand::Add {
             email,
@@ -277,35 +236,28 @@ async fn main() -> ExitCode {
             org,
             district,
         }) => {
-            let grant = match parse_grant(&email, &role, org.as_deref(), district.as_deref()) {
-                Ok(grant) => grant,
-                Err(message) => return fail(message, USAGE_ERROR),
-            };
-            let db = match startup::prepare_database(&settings).await {
-                Ok(db) => db,
-                Err(e) => return startup_failure(e),
-            };
+            let grant = parse_grant(&email, &role, org.as_deref(), district.as_deref())
+                .map_err(|message| fail(message, USAGE_ERROR))?;
+            let db = open_database(&settings).await?;
             let (email, role) = (grant.email.clone(), grant.role);
-            match users::add_user_with_role(&db, grant).await {
-                Ok(added) => {
-                    println!(
-                        "user {email} (id {}) now has the role {role}",
-                        added.user_id
-                    );
-                    if let Some(password) = added.initial_password {
-                        println!(
-                            "initial password (shown once, change it after the first login): {password}"
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(e, 1),
+            let added = users::add_user_with_role(&db, grant)
+                .await
+                .map_err(|e| fail(e, 1))?;
+            println!(
+                "user {email} (id {}) now has the role {role}",
+                added.user_id
+            );
+            if let Some(password) = added.initial_password {
+                println!(
+                    "initial password (shown once, change it after the first login): {password}"
+                );
             }
         }
     }
+    Ok(())
 }
 
-fn export_failure(e: &ExportError) -> ExitCode {
+fn export_failure(e: ExportError) -> ExitCode {
     fail(e.with_causes(), if e.is_usage() { USAGE_ERROR } else { 1 })
 }
 
@@ -315,35 +267,27 @@ async fn run_export(
     format: &str,
     bom: bool,
     out: &std::path::Path,
-) -> ExitCode {
-    let format = match ExportFormat::parse(format) {
-        Ok(format) => format,
-        Err(e) => return export_failure(&e),
-    };
+) -> Result<(), ExitCode> {
+    let format = ExportFormat::parse(format).map_err(export_failure)?;
     if bom && format != ExportFormat::Csv {
-        return fail("--bom: only CSV files have a byte order mark", USAGE_ERROR);
+        return Err(fail(
+            "--bom: only CSV files have a byte order mark",
+            USAGE_ERROR,
+        ));
     }
     // Date syntax is checked before the database is opened, so a typo fails at once.
     for (field, raw) in [
         (export::Field::From, &period.from),
         (export::Field::To, &period.to),
     ] {
-        if let Some(raw) = raw
-            && let Err(e) = export::parse_day(field, raw)
-        {
-            return export_failure(&e);
+        if let Some(raw) = raw {
+            export::parse_day(field, raw).map_err(export_failure)?;
         }
     }
-    let db = match startup::prepare_database(settings).await {
-        Ok(db) => db,
-        Err(e) => return startup_failure(e),
-    };
+    let db = open_database(settings).await?;
     let today = export::today_in_berlin(chrono::Utc::now());
     let since_last = period.since_last;
-    let period = match period.resolve(&db, today).await {
-        Ok(period) => period,
-        Err(e) => return export_failure(&e),
-    };
+    let period = period.resolve(&db, today).await.map_err(export_failure)?;
     let request = ExportRequest {
         period,
         format,
@@ -359,13 +303,9 @@ async fn run_export(
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let result = export::run(&db, &request, out, Some(&bar)).await;
     bar.finish_and_clear();
-    match result {
-        Ok(summary) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => export_failure(&e),
-    }
+    let summary = result.map_err(export_failure)?;
+    println!("{summary}");
+    Ok(())
 }
 
 fn progress_bar(message: &'static str) -> indicatif::ProgressBar {

@@ -147,21 +147,10 @@ impl Composer {
     }
 
     /// A booking mail in the person's language; `None` when the person left no e-mail address.
-    /// `earlier_bookings`: see [`booking_events`].
-    pub fn booking(
-        &self,
-        kind: BookingMail,
-        booking: &booking::Model,
-        earlier_bookings: i32,
-        date: &catalogue::DateSummary,
-        sessions: &[catalogue::DateSummary],
-    ) -> anyhow::Result<Option<OutgoingMail>> {
-        self.booking_about(kind, booking, earlier_bookings, date, sessions, None)
-    }
-
-    /// [`Self::booking`] about one later `session` of the course (reminder, moved, cancelled): the
-    /// mail names it ("when" is the session's time, `$when` in the texts); the calendar file still
-    /// carries every session, the changed one with its raised SEQUENCE.
+    /// `earlier_bookings`: see [`booking_events`]. With `session`, the mail is about that later
+    /// session of the course (reminder, moved, cancelled) and names it ("when" is the session's
+    /// time, `$when` in the texts); the calendar file still carries every session, the changed one
+    /// with its raised SEQUENCE.
     pub fn booking_about(
         &self,
         kind: BookingMail,

@@ -6,7 +6,7 @@ use chrono::Datelike;
 
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use super::{FillError, InBatches, MIN_GROUP, Source, offers::offers_of_dates, tick};
+use super::{Batches, FillError, MIN_GROUP, Source, offers::offers_of_dates, tick};
 use crate::{
     db::{count_by, entities::feedback},
     export::{
@@ -20,19 +20,16 @@ pub(super) async fn feedback_rows(
     sink: &mut dyn RowSink,
 ) -> Result<u64, FillError> {
     let (db, lookups, period, progress) = source.parts();
-    let mut last = 0;
+    let mut batches = Batches::new(
+        feedback::Entity::find()
+            .filter(feedback::Column::SubmittedOn.gte(period.from()))
+            .filter(feedback::Column::SubmittedOn.lte(period.to())),
+        feedback::Column::Id,
+    );
     let mut rows = 0;
     // Forms not tied to their date, written after the others in an order of their content alone.
     let mut unlinked: Vec<Vec<Cell>> = Vec::new();
-    loop {
-        let batch = feedback::Entity::find()
-            .filter(feedback::Column::SubmittedOn.gte(period.from()))
-            .filter(feedback::Column::SubmittedOn.lte(period.to()))
-            .batch_after(feedback::Column::Id, last)
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.id;
+    while let Some(batch) = batches.next(db).await? {
         let date_ids: HashSet<i32> = batch.iter().map(|f| f.date_id).collect();
         let offers = offers_of_dates(db, date_ids.clone()).await?;
         let forms_of_date = count_by(

@@ -9,8 +9,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Europe::Berlin;
 use indicatif::ProgressBar;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Value,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Selector, SelectorTrait, TryGetableMany, Value,
 };
 
 use super::{
@@ -37,18 +37,67 @@ use columns::{
 /// Rows read per query.
 pub const BATCH: u64 = 5_000;
 
-/// Keyset paging for the large tables: the next [`BATCH`] rows after id `last`, in id order, so an
-/// export never holds a whole table and reads each row once.
-trait InBatches: QueryFilter + QueryOrder + QuerySelect + Sized {
-    fn batch_after<C>(self, id: C, last: impl Into<Value>) -> Self
-    where
-        C: ColumnTrait + Copy,
-    {
-        self.filter(id.gt(last)).order_by_asc(id).limit(BATCH)
-    }
+/// Keyset paging for the large tables: each call reads the next [`BATCH`] rows of `query` after
+/// the last one read, in id order, so an export never holds a whole table and reads each row once.
+pub(super) struct Batches<E: EntityTrait> {
+    query: Select<E>,
+    id: E::Column,
+    last: Option<Value>,
 }
 
-impl<E: EntityTrait> InBatches for Select<E> {}
+impl<E: EntityTrait> Batches<E> {
+    pub(super) fn new(query: Select<E>, id: E::Column) -> Self {
+        Self {
+            query,
+            id,
+            last: None,
+        }
+    }
+
+    /// The next batch of rows, or `None` once every row was read.
+    pub(super) async fn next(
+        &mut self,
+        db: &DatabaseConnection,
+    ) -> Result<Option<Vec<E::Model>>, DbErr> {
+        let id = self.id;
+        self.next_as(db, Select::into_model, |row: &E::Model| row.get(id))
+            .await
+    }
+
+    /// [`Self::next`] for queries that select some columns, read as tuples `T`; `id` gives a row's id.
+    pub(super) async fn next_tuples<T, K>(
+        &mut self,
+        db: &DatabaseConnection,
+        id: impl Fn(&T) -> K,
+    ) -> Result<Option<Vec<T>>, DbErr>
+    where
+        T: TryGetableMany,
+        K: Into<Value>,
+    {
+        self.next_as(db, Select::into_tuple, |row: &T| id(row).into())
+            .await
+    }
+
+    async fn next_as<S: SelectorTrait>(
+        &mut self,
+        db: &DatabaseConnection,
+        read: impl FnOnce(Select<E>) -> Selector<S>,
+        id: impl Fn(&S::Item) -> Value,
+    ) -> Result<Option<Vec<S::Item>>, DbErr> {
+        let mut query = self.query.clone();
+        if let Some(last) = self.last.clone() {
+            query = query.filter(self.id.gt(last));
+        }
+        let batch = read(query.order_by_asc(self.id).limit(BATCH))
+            .all(db)
+            .await?;
+        let Some(tail) = batch.last() else {
+            return Ok(None);
+        };
+        self.last = Some(id(tail));
+        Ok(Some(batch))
+    }
+}
 
 /// Figures about fewer people or forms than this are left empty.
 pub const MIN_GROUP: i64 = 5;

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::{
-    BATCH, FillError, InBatches, Source, berlin_day, berlin_time,
+    BATCH, Batches, FillError, Source, berlin_day, berlin_time,
     columns::{DATE_COLUMNS, DATE_SUPPRESSION},
     date_in_period, month_of, tick,
 };
@@ -35,23 +35,20 @@ pub(super) async fn offers(
 ) -> Result<u64, FillError> {
     let (db, lookups, period, progress) = source.parts();
     let (start, end) = period.utc_bounds();
-    let mut last = 0;
-    let mut rows = 0;
-    loop {
-        let with_dates = Query::select()
-            .column(offer_date::Column::OfferId)
-            .from(offer_date::Entity)
-            .and_where(Expr::col(offer_date::Column::StartsAt).gte(start))
-            .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
-            .to_owned();
-        let batch = offer::Entity::find()
+    let with_dates = Query::select()
+        .column(offer_date::Column::OfferId)
+        .from(offer_date::Entity)
+        .and_where(Expr::col(offer_date::Column::StartsAt).gte(start))
+        .and_where(Expr::col(offer_date::Column::StartsAt).lt(end))
+        .to_owned();
+    let mut batches = Batches::new(
+        offer::Entity::find()
             .filter(offer::Column::Kind.eq(kind))
-            .filter(offer::Column::Id.in_subquery(with_dates))
-            .batch_after(offer::Column::Id, last)
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.id;
+            .filter(offer::Column::Id.in_subquery(with_dates)),
+        offer::Column::Id,
+    );
+    let mut rows = 0;
+    while let Some(batch) = batches.next(db).await? {
         let ids: Vec<i32> = batch.iter().map(|o| o.id).collect();
         let in_batch = offer_date::Column::OfferId.is_in(ids);
         let counts = count_by(
@@ -241,15 +238,11 @@ impl DateCells {
         let suppression = DATE_SUPPRESSION.resolve(DATE_COLUMNS);
         let mut counts: HashMap<i32, Vec<Cell>> = HashMap::new();
         let mut groups: HashMap<DateGroup, Vec<i32>> = HashMap::new();
-        let mut last = 0;
-        loop {
-            let batch = offer_date::Entity::find()
-                .filter(date_in_period(period))
-                .batch_after(offer_date::Column::Id, last)
-                .all(db)
-                .await?;
-            let Some(tail) = batch.last() else { break };
-            last = tail.id;
+        let mut batches = Batches::new(
+            offer_date::Entity::find().filter(date_in_period(period)),
+            offer_date::Column::Id,
+        );
+        while let Some(batch) = batches.next(db).await? {
             let ids: Vec<i32> = batch.iter().map(|d| d.id).collect();
             let attendance = attendance_by_date(
                 db,
@@ -323,16 +316,12 @@ pub(super) async fn dates(source: Source<'_>, sink: &mut dyn RowSink) -> Result<
     let DateCells { counts, hidden, .. } = DateCells::read(source).await?;
 
     let (db, lookups, period, progress) = source.parts();
-    let mut last = 0;
+    let mut batches = Batches::new(
+        offer_date::Entity::find().filter(date_in_period(period)),
+        offer_date::Column::Id,
+    );
     let mut rows = 0;
-    loop {
-        let batch = offer_date::Entity::find()
-            .filter(date_in_period(period))
-            .batch_after(offer_date::Column::Id, last)
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.id;
+    while let Some(batch) = batches.next(db).await? {
         for d in &batch {
             // A date added since the counts were read waits for the next export.
             let (Some(counted), Some(mask)) = (counts.get(&d.id), hidden.get(&d.id)) else {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 
-use super::{FillError, InBatches, Source, berlin_day, berlin_time, tick};
+use super::{Batches, FillError, Source, berlin_day, berlin_time, tick};
 use crate::{
     db::entities::proposal,
     domain::proposal::ProposalStatus,
@@ -33,10 +33,8 @@ pub(super) async fn proposals(
     sink: &mut dyn RowSink,
 ) -> Result<u64, FillError> {
     let (db, _, period, progress) = source.parts();
-    let mut last = 0;
-    let mut rows = 0;
-    loop {
-        let batch = proposal::Entity::find()
+    let mut batches = Batches::new(
+        proposal::Entity::find()
             .select_only()
             .columns([
                 proposal::Column::Id,
@@ -51,13 +49,11 @@ pub(super) async fn proposals(
                 proposal::Column::CreatedAt,
                 proposal::Column::Channel,
             ])
-            .filter(public_in_period(period))
-            .batch_after(proposal::Column::Id, last)
-            .into_tuple::<ProposalRow>()
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.0;
+            .filter(public_in_period(period)),
+        proposal::Column::Id,
+    );
+    let mut rows = 0;
+    while let Some(batch) = batches.next_tuples(db, |row: &ProposalRow| row.0).await? {
         for (
             id,
             title,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::{
-    FillError, InBatches, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
+    Batches, FillError, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
     date_in_period, month_of,
     offers::{DateCells, attendance_by_date, offers_of_dates},
@@ -122,9 +122,8 @@ pub(super) async fn statistics(
     let mut tallies: BTreeMap<Key, Tally> = BTreeMap::new();
 
     // Dates held in the period and their bookings, by the month the date took place.
-    let mut last = 0;
-    loop {
-        let batch: Vec<(i32, i32, DateTime<Utc>, Option<i32>)> = offer_date::Entity::find()
+    let mut batches = Batches::new(
+        offer_date::Entity::find()
             .select_only()
             .columns([
                 offer_date::Column::Id,
@@ -133,13 +132,13 @@ pub(super) async fn statistics(
                 offer_date::Column::SeriesLeadId,
             ])
             .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
-            .filter(date_in_period(period))
-            .batch_after(offer_date::Column::Id, last)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.0;
+            .filter(date_in_period(period)),
+        offer_date::Column::Id,
+    );
+    while let Some(batch) = batches
+        .next_tuples(db, |row: &(i32, i32, DateTime<Utc>, Option<i32>)| row.0)
+        .await?
+    {
         let ids: Vec<i32> = batch.iter().map(|d| d.0).collect();
         let bookings = booking::Entity::find()
             .select_only()
@@ -264,9 +263,8 @@ pub(super) async fn statistics(
 
     // Public proposals by the month they were handed in.
     let channels = proposal_channels();
-    let mut last = 0;
-    loop {
-        let batch: Vec<(i64, String, String, DateTime<Utc>)> = proposal::Entity::find()
+    let mut batches = Batches::new(
+        proposal::Entity::find()
             .select_only()
             .columns([
                 proposal::Column::Id,
@@ -274,13 +272,13 @@ pub(super) async fn statistics(
                 proposal::Column::Channel,
                 proposal::Column::CreatedAt,
             ])
-            .filter(public_in_period(period))
-            .batch_after(proposal::Column::Id, last)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.0;
+            .filter(public_in_period(period)),
+        proposal::Column::Id,
+    );
+    while let Some(batch) = batches
+        .next_tuples(db, |row: &(i64, String, String, DateTime<Utc>)| row.0)
+        .await?
+    {
         for (_, district, channel, created_at) in batch {
             let tally = tallies
                 .entry((Some(district), month_of(berlin_day(created_at))))

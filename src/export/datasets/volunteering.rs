@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
-    FillError, InBatches, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed,
-    tick,
+    Batches, FillError, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed, tick,
 };
 use crate::{
     db::{
@@ -49,16 +48,13 @@ pub(super) async fn session_batches(
     mut each: impl FnMut(Vec<SessionFacts>) -> Result<(), FillError>,
 ) -> Result<(), FillError> {
     let (start, end) = period.utc_bounds();
-    let mut last = 0;
-    loop {
-        let batch = volunteer_shift::Entity::find()
+    let mut batches = Batches::new(
+        volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::StartsAt.gte(start))
-            .filter(volunteer_shift::Column::StartsAt.lt(end))
-            .batch_after(volunteer_shift::Column::Id, last)
-            .all(db)
-            .await?;
-        let Some(tail) = batch.last() else { break };
-        last = tail.id;
+            .filter(volunteer_shift::Column::StartsAt.lt(end)),
+        volunteer_shift::Column::Id,
+    );
+    while let Some(batch) = batches.next(db).await? {
         let ids: Vec<i32> = batch.iter().map(|s| s.id).collect();
         let reports: HashMap<i32, session_report::Model> = session_report::Entity::find()
             .filter(session_report::Column::ShiftId.is_in(ids.clone()))

@@ -247,6 +247,11 @@ pub async fn figures(
     let backend = db.get_database_backend();
     let start = utc_start(month_start(filter.from));
     let end = std::cmp::min(utc_start(next_month(month_start(filter.to))), now);
+    // Each query's first two values bound its period: `{p1}` and `{p2}` in its SQL.
+    let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
+    let in_period = |sql: String| {
+        Statement::from_sql_and_values(backend, sql, [Value::from(start), Value::from(end)])
+    };
     let pair = |area: &str| {
         format!(
             "SUM(CASE WHEN f.before_{area} IS NOT NULL AND f.after_{area} IS NOT NULL THEN f.after_{area} - f.before_{area} ELSE 0 END)"
@@ -287,16 +292,10 @@ pub async fn figures(
         present = Attendance::Present,
         absent = Attendance::Absent,
         date_cancelled = DateStatus::Cancelled,
-        p1 = placeholder(backend, 1),
-        p2 = placeholder(backend, 2),
     );
-    let rows = DateFigures::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [Value::from(start), Value::from(end)],
-    ))
-    .all(db)
-    .await?;
+    let rows = DateFigures::find_by_statement(in_period(sql))
+        .all(db)
+        .await?;
 
     let month_keys = months(filter);
     let mut by_month: BTreeMap<String, Figures> = month_keys
@@ -348,10 +347,8 @@ pub async fn figures(
              FROM kiosk_usage u
              JOIN kiosk_terminals t ON t.id = u.terminal_id
              JOIN venues v ON v.id = t.venue_id
-             WHERE u.day >= {} AND u.day < {}
+             WHERE u.day >= {p1} AND u.day < {p2}
              GROUP BY u.day, v.district_key, u.action",
-            placeholder(backend, 1),
-            placeholder(backend, 2),
         ),
         [
             Value::from(month_start(filter.from)),
@@ -377,10 +374,8 @@ pub async fn figures(
     }
 
     // Volunteer sessions held, with the people reached and the approved hours.
-    let sessions = SessionFigures::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT s.id AS id, s.starts_at AS starts_at, s.district_key AS district,
+    let sessions = SessionFigures::find_by_statement(in_period(format!(
+        "SELECT s.id AS id, s.starts_at AS starts_at, s.district_key AS district,
                     s.departed_minutes AS departed_minutes, r.head_count AS head_count,
                     r.walk_ins AS walk_ins, COALESCE(d.series_lead_id, d.id) AS booking_date,
                     (SELECT SUM(b.places) FROM bookings b WHERE b.date_id = COALESCE(d.series_lead_id, d.id)
@@ -391,34 +386,24 @@ pub async fn figures(
              LEFT JOIN session_reports r ON r.shift_id = s.id
              LEFT JOIN offer_dates d ON d.id = s.offer_date_id
              WHERE s.status <> '{cancelled}' AND s.starts_at >= {p1} AND s.starts_at < {p2}",
-            confirmed = BookingStatus::Confirmed,
-            present = Attendance::Present,
-            approved = HoursStatus::Approved,
-            cancelled = ShiftStatus::Cancelled,
-            p1 = placeholder(backend, 1),
-            p2 = placeholder(backend, 2),
-        ),
-        [Value::from(start), Value::from(end)],
-    ))
+        confirmed = BookingStatus::Confirmed,
+        present = Attendance::Present,
+        approved = HoursStatus::Approved,
+        cancelled = ShiftStatus::Cancelled,
+    )))
     .all(db)
     .await?;
     // Whose approved hours they are: hours of one to four helpers are not shown.
     let mut helpers: HashMap<i32, BTreeSet<i32>> = HashMap::new();
-    for h in HelperOfSession::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!(
-            "SELECT DISTINCT h.shift_id AS shift_id, h.user_id AS user_id
+    for h in HelperOfSession::find_by_statement(in_period(format!(
+        "SELECT DISTINCT h.shift_id AS shift_id, h.user_id AS user_id
              FROM volunteer_hours h
              JOIN volunteer_shifts s ON s.id = h.shift_id
              WHERE h.status = '{approved}' AND s.status <> '{cancelled}'
                AND s.starts_at >= {p1} AND s.starts_at < {p2}",
-            approved = HoursStatus::Approved,
-            cancelled = ShiftStatus::Cancelled,
-            p1 = placeholder(backend, 1),
-            p2 = placeholder(backend, 2),
-        ),
-        [Value::from(start), Value::from(end)],
-    ))
+        approved = HoursStatus::Approved,
+        cancelled = ShiftStatus::Cancelled,
+    )))
     .all(db)
     .await?
     {
@@ -447,9 +432,7 @@ pub async fn figures(
     let proposals = ProposalRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         format!(
-            "SELECT status, published_at, answered_at FROM proposals WHERE created_at >= {} AND created_at < {}{}",
-            placeholder(backend, 1),
-            placeholder(backend, 2),
+            "SELECT status, published_at, answered_at FROM proposals WHERE created_at >= {p1} AND created_at < {p2}{}",
             match &filter.districts {
                 Some(keys) if keys.is_empty() => " AND 1 = 0".to_owned(),
                 Some(keys) => format!(
