@@ -510,6 +510,48 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told), a course
+/// booked as a whole that began already loses the sessions still ahead, and the offer leaves the
+/// catalogue. Each date is cancelled in its own transaction; after a failure half-way the offer
+/// is still shown as it was, and cancelling it again goes on with the dates left.
+pub async fn cancel_offer(
+    db: &DatabaseConnection,
+    bookings: &crate::services::booking::Desk,
+    scope: &Option<Vec<i32>>,
+    actor: i32,
+    id: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), OfferAdminError> {
+    use crate::services::booking::BookingError;
+    managed_offer(db, scope, id).await?;
+    let dates = dates(db, id).await?;
+    // Courses that began with sessions still ahead: those sessions are cancelled.
+    let running: std::collections::HashSet<i32> = dates
+        .iter()
+        .filter(|d| d.starts_at > now && !d.status.is_cancelled())
+        .filter_map(|d| d.series_lead_id)
+        .collect();
+    // Sessions go with their course's first date.
+    for date in dates.iter().filter(|d| d.series_lead_id.is_none()) {
+        if date.status.is_cancelled() {
+            continue;
+        }
+        let cancelled = if date.starts_at > now {
+            bookings.cancel_date(date.id, now, Some(actor)).await
+        } else if running.contains(&date.id) {
+            bookings.stop_course(date.id, now, Some(actor)).await
+        } else {
+            continue;
+        };
+        match cancelled {
+            // It began meanwhile: what is ahead of it goes.
+            Err(BookingError::Begun) => bookings.stop_course(date.id, now, Some(actor)).await?,
+            other => other?,
+        };
+    }
+    set_status(db, scope, actor, id, OfferStatus::Cancelled).await
+}
+
 /// A copy as a draft without dates, for next term's course.
 pub async fn copy(
     db: &DatabaseConnection,

@@ -245,44 +245,18 @@ pub async fn set_status(
     Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done))
 }
 
-/// Cancels the whole offer: every upcoming date is cancelled (everyone booked is told), a course
-/// booked as a whole that began already loses the sessions still ahead, and the offer leaves the
-/// catalogue.
+/// Cancels the whole offer (see [`offer_admin::cancel_offer`]).
 pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let db = &page.state().db;
-    offer_admin::offer(db, &scope, *id).await?;
-    let now = Utc::now();
-    let desk = page.state().booking_desk();
-    let dates = offer_admin::dates(db, *id).await?;
-    // Courses that began with sessions still ahead: those sessions are cancelled.
-    let running: std::collections::HashSet<i32> = dates
-        .iter()
-        .filter(|d| d.starts_at > now && !d.status.is_cancelled())
-        .filter_map(|d| d.series_lead_id)
-        .collect();
-    // Sessions go with their course's first date.
-    for date in dates.iter().filter(|d| d.series_lead_id.is_none()) {
-        if date.status.is_cancelled() {
-            continue;
-        }
-        let cancelled = if date.starts_at > now {
-            desk.cancel_date(date.id, now, Some(user.id)).await
-        } else if running.contains(&date.id) {
-            desk.stop_course(date.id, now, Some(user.id)).await
-        } else {
-            continue;
-        };
-        match cancelled {
-            // It began meanwhile: what is ahead of it goes.
-            Err(BookingError::Begun) => desk
-                .stop_course(date.id, now, Some(user.id))
-                .await
-                .map_err(internal)?,
-            other => other.map_err(internal)?,
-        };
-    }
-    offer_admin::set_status(db, &scope, user.id, *id, OfferStatus::Cancelled).await?;
+    offer_admin::cancel_offer(
+        &page.state().db,
+        &page.state().booking_desk(),
+        &scope,
+        user.id,
+        *id,
+        Utc::now(),
+    )
+    .await?;
     Ok(see_other_done(
         &format!("/verwaltung/angebote/{id}"),
         Done::OfferCancelled,
