@@ -3347,6 +3347,7 @@ fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::o
         max_places: date.max_places_per_booking.min(capacity).to_string(),
         min_participants: "0".into(),
         walk_in_places: "0".into(),
+        seen: String::new(),
     };
     teilhabe::domain::offer::DateInput::parse(&form, Utc::now()).expect("a valid form")
 }
@@ -3407,16 +3408,19 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     assert_eq!((date.booked_places, date.capacity), (10, 10));
 }
 
-/// A change of a date as the date form makes it, by an admin (no organisation scope).
+/// A change of a date as the date form makes it, by an admin (no organisation scope), from a form
+/// opened just before.
 async fn change_date_as_staff(
     state: &teilhabe::web::state::AppState,
     date_id: i32,
     input: teilhabe::domain::offer::DateInput,
 ) -> Result<bool, teilhabe::services::offer_admin::OfferAdminError> {
-    use teilhabe::services::offer_admin::{MoveFollowers, change_date};
+    use teilhabe::services::offer_admin::{MoveFollowers, change_date, date};
     let followers = MoveFollowers {
         bookings: &state.booking_desk(),
         helpers: &state.volunteer_planning(),
     };
-    change_date(&state.db, &None, 1, date_id, input, followers).await
+    // The form is filled from the date as it is now.
+    let seen = date(&state.db, &None, date_id).await?.seen;
+    change_date(&state.db, &None, 1, date_id, input, &seen, followers).await
 }

@@ -1729,6 +1729,10 @@ on_both_backends!(
             "{ics}"
         );
 
+        // The form opened again after the move.
+        let (_, doc) = app.get_html(&edit).await;
+        let later = form_values(&doc, &edit);
+
         // Fewer places than are booked: refused, nothing changes, nobody is told.
         let mails_before = mail_count(&app).await;
         let fewer = with(&later, &[("capacity", "1"), ("max_places", "1")]);
@@ -2333,6 +2337,78 @@ async fn a_cancelled_date_cannot_be_changed() {
         "nobody is told of a change to a cancelled date"
     );
 }
+
+// Two people open the same date's form. One moves the date an hour later; the other, with the
+// older form, raises the places. Saving the older form must not put the date back at its old time
+// (and tell everyone booked of a second move) without that person seeing the move: it is refused,
+// the stored date is shown and the input kept, and saving again applies it knowingly.
+on_both_backends!(
+    a_date_form_opened_before_another_change_cannot_undo_it,
+    |app| {
+        let course = new_course(&app, OWN_ORG).await;
+        let day = berlin_day(9);
+        let date = add_date(&app, course.offer_id, at_local(day, 10, 0), 3, |_| {}).await;
+        book(
+            &app,
+            date.id,
+            ("Anna Gebucht", "anna@example.de", ""),
+            "1",
+            Channel::Online,
+        )
+        .await;
+        let token = sign_in(&app, STAFF).await;
+        let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
+        let (_, doc) = app.get_html(&edit).await;
+        let opened = form_values(&doc, &edit);
+        let moved = with(&opened, &[("start", "11:00"), ("end", "12:30")]);
+        let res = post(&app, &edit, &token, &as_pairs(&moved)).await;
+        assert_eq!(res.status(), 303);
+        let after_move = date_by_id(&app, date.id).await;
+        assert_eq!(after_move.starts_at, at_local(day, 11, 0));
+
+        let more_places = with(&opened, &[("capacity", "5")]);
+        let res = post(&app, &edit, &token, &as_pairs(&more_places)).await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie das Formular geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains("11:00"),
+            "the stored time is shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(
+            select(&doc, "#capacity")[0].value().attr("value"),
+            Some("5"),
+            "the input is kept"
+        );
+        assert_eq!(
+            date_by_id(&app, date.id).await,
+            after_move,
+            "nothing changed"
+        );
+        assert_eq!(
+            mails_with_subject(&app, &format!("Termin geändert: {}", course.title))
+                .await
+                .len(),
+            1,
+            "Anna is told of the one move only"
+        );
+
+        let again = form_values(&doc, &edit);
+        let res = post(&app, &edit, &token, &as_pairs(&again)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "saved again with the stored date in view"
+        );
+        let saved = date_by_id(&app, date.id).await;
+        assert_eq!((saved.starts_at, saved.capacity), (at_local(day, 10, 0), 5));
+    }
+);
 
 /// Names come from the public booking form; in the participant list they must stay text, not become
 /// spreadsheet formulas when staff open the file (CSV/formula injection).

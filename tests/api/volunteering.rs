@@ -1314,7 +1314,7 @@ on_both_backends!(
         assert_eq!(res.status(), 422, "the older form is refused");
         let doc = scraper::Html::parse_document(&res.text().await.unwrap());
         assert!(
-            text_of(&doc, ".error-summary").contains("während Sie das Formular offen hatten"),
+            text_of(&doc, ".error-summary").contains("seit Sie das Formular geöffnet haben"),
             "{}",
             text_of(&doc, ".error-summary")
         );

@@ -48,6 +48,8 @@ pub struct DateForm {
     pub max_places: String,
     pub min_participants: String,
     pub walk_in_places: String,
+    /// The date's stamp when its edit form was filled; empty for a new date or session.
+    pub seen: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +201,7 @@ mod tests {
             max_places: "2".into(),
             min_participants: "4".into(),
             walk_in_places: "2".into(),
+            seen: String::new(),
         };
         let ok = DateInput::parse(&form, now).unwrap();
         assert_eq!(ok.starts_at.to_rfc3339(), "2026-12-08T09:00:00+00:00");

@@ -15,7 +15,8 @@ use crate::{
     domain::offer::{DateStatus, OfferKind, OfferStatus},
 };
 
-/// Dates of one venue, including cancelled ones, for a venue's calendar feed.
+/// The dates of one offer that end after `since`, cancelled ones included, in date order (the
+/// offer's page).
 pub async fn dates_of_offer(
     db: &DatabaseConnection,
     offer_id: i32,

@@ -187,15 +187,35 @@ pub struct MoveFollowers<'a> {
     pub helpers: &'a crate::services::volunteering::PlanningDesk,
 }
 
-/// Changes time and capacity of a date. Capacity cannot drop below the places already confirmed.
-/// A move is stored together with the mails to everyone booked or waiting and with the helper
-/// sessions moved along, or not at all. Returns whether the time changed.
+/// A stamp of everything the edit form of a date changes, and of its state. Two people can have
+/// the form open at once: saving the older one would undo the other's move or capacity without
+/// either noticing, so [`change_date`] compares the stamp first.
+pub(super) fn date_seen(date: &offer_date::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let stamp = format!(
+        "{}|{}|{}|{}|{}|{}|{}",
+        date.starts_at.timestamp(),
+        date.ends_at.timestamp(),
+        date.capacity,
+        date.max_places_per_booking,
+        date.min_participants,
+        date.walk_in_places,
+        date.status.key(),
+    );
+    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+}
+
+/// Changes time and capacity of a date, if it is still as `seen` (its [`date_seen`] stamp when the
+/// form was filled). Capacity cannot drop below the places already confirmed. A move is stored
+/// together with the mails to everyone booked or waiting and with the helper sessions moved
+/// along, or not at all. Returns whether the time changed.
 pub async fn change_date(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     actor: i32,
     date_id: i32,
     input: DateInput,
+    seen: &str,
     followers: MoveFollowers<'_>,
 ) -> Result<bool, OfferAdminError> {
     date(db, scope, date_id).await?;
@@ -213,6 +233,9 @@ pub async fn change_date(
             field: "day",
             message: "error-date-not-changeable",
         });
+    }
+    if date_seen(&current) != seen {
+        return Err(OfferAdminError::Changed);
     }
     if input.capacity.get() < current.booked_places {
         return Err(OfferAdminError::Refused {

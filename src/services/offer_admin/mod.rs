@@ -24,6 +24,7 @@ mod dates;
 mod participants;
 mod tasks;
 
+use dates::date_seen;
 pub use dates::{DateRow, MoveFollowers, add_date, add_session, change_date, dates};
 pub use participants::{
     Participant, SessionAttendanceRow, StaffBooking, attendance_by_session, booking,
@@ -46,6 +47,9 @@ pub enum OfferAdminError {
     /// Telling the people a change concerns failed (composing their mails); nothing was stored.
     #[error("telling the people concerned: {0}")]
     Telling(#[source] anyhow::Error),
+    /// The date changed since its form was opened (see `date_seen`).
+    #[error("changed since the form was opened")]
+    Changed,
 }
 
 impl From<crate::services::booking::BookingError> for OfferAdminError {
@@ -206,6 +210,8 @@ pub struct ManagedDate {
     pub offer_title: String,
     pub organisation_id: i32,
     pub venue_id: Option<i32>,
+    /// The date as its edit form was filled; a change saved from an older form is refused.
+    pub seen: String,
 }
 
 /// A date of an offer the user manages.
@@ -220,6 +226,7 @@ pub async fn date(
         .ok_or(OfferAdminError::NotFound)?;
     let offer = managed_offer(db, scope, date.offer_id).await?;
     Ok(ManagedDate {
+        seen: date_seen(&date),
         id: date.id,
         series_lead_id: date.series_lead_id,
         status: date.status,

@@ -19,7 +19,7 @@ use crate::{
     services::{
         booking::BookingError,
         catalogue,
-        offer_admin::{self, MoveFollowers},
+        offer_admin::{self, MoveFollowers, OfferAdminError},
     },
     web::{errors::WebError, page::Page},
 };
@@ -48,6 +48,28 @@ async fn session_form_page(
     ctx.insert("date_id", &date_id);
     ctx.insert("form", form);
     page.render_form("offer_admin/date_form.html", ctx, errors)
+}
+
+/// The edit form again after the date changed while it was open: the person's input stays, the
+/// stored date is shown above it, and the form carries the new stamp, so saving it again is a
+/// decision taken with the stored date in view.
+async fn changed_date_form_page(
+    page: &Page,
+    stored: &offer_admin::ManagedDate,
+    mut form: DateForm,
+) -> Result<HttpResponse, WebError> {
+    form.seen = stored.seen.clone();
+    let mut ctx = page.form_context();
+    ctx.insert("session_of", &None::<i32>);
+    ctx.insert("offer_id", &stored.offer_id);
+    ctx.insert("date_id", &Some(stored.id));
+    ctx.insert("form", &form);
+    ctx.insert("stored", stored);
+    page.render_form(
+        "offer_admin/date_form.html",
+        ctx,
+        &FieldErrors::single("day", "error-date-changed"),
+    )
 }
 
 pub async fn new_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
@@ -158,6 +180,7 @@ pub async fn edit_date_form(page: Page, id: web::Path<i32>) -> Result<HttpRespon
         max_places: date.max_places_per_booking.to_string(),
         min_participants: date.min_participants.to_string(),
         walk_in_places: date.walk_in_places.to_string(),
+        seen: date.seen.clone(),
     };
     date_form_page(
         &page,
@@ -188,7 +211,17 @@ pub async fn change_date(
         bookings: &desk,
         helpers: &page.state().volunteer_planning(),
     };
-    match offer_admin::change_date(&page.state().db, &scope, user.id, *id, input, followers).await {
+    let changed = offer_admin::change_date(
+        &page.state().db,
+        &scope,
+        user.id,
+        *id,
+        input,
+        &form.seen,
+        followers,
+    )
+    .await;
+    match changed {
         Ok(time_changed) => {
             // More places (or fewer held for walk-ins) go to the waiting list at once.
             desk.refill(*id, Utc::now()).await.map_err(internal)?;
@@ -198,6 +231,10 @@ pub async fn change_date(
                 Done::DateChanged
             };
             Ok(see_other_done(&format!("/verwaltung/termine/{id}"), done))
+        }
+        Err(OfferAdminError::Changed) => {
+            let stored = offer_admin::date(&page.state().db, &scope, *id).await?;
+            changed_date_form_page(&page, &stored, form).await
         }
         Err(e) => {
             let errors = refusal(e)?;

@@ -41,9 +41,9 @@ impl From<OfferAdminError> for WebError {
         match e {
             OfferAdminError::NotFound => WebError::NotFound,
             OfferAdminError::Db(e) => WebError::Database(e),
-            other @ (OfferAdminError::Refused { .. } | OfferAdminError::Telling(_)) => {
-                WebError::Internal(other.into())
-            }
+            other @ (OfferAdminError::Refused { .. }
+            | OfferAdminError::Telling(_)
+            | OfferAdminError::Changed) => WebError::Internal(other.into()),
         }
     }
 }
