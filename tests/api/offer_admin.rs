@@ -97,6 +97,38 @@ fn form_values(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Every field of the form posting to `action` as the page fills it: inputs (checkboxes only when
+/// checked), text areas and the chosen option of each list.
+fn filled_form(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
+    let form = format!("form[action=\"{action}\"]");
+    let mut fields: Vec<(String, String)> = select(
+        doc,
+        &format!("{form} input[name]:not([name=\"csrf_token\"]), {form} textarea[name]"),
+    )
+    .iter()
+    .filter(|e| e.value().attr("type") != Some("checkbox") || e.value().attr("checked").is_some())
+    .map(|e| {
+        let value = match e.value().name() {
+            "textarea" => e.text().collect::<String>(),
+            _ => e.value().attr("value").unwrap_or("").to_owned(),
+        };
+        (e.value().attr("name").unwrap().to_owned(), value)
+    })
+    .collect();
+    for list in select(doc, &format!("{form} select[name]")) {
+        let chosen = list
+            .select(&scraper::Selector::parse("option[selected]").unwrap())
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("");
+        fields.push((
+            list.value().attr("name").unwrap().to_owned(),
+            chosen.to_owned(),
+        ));
+    }
+    fields
+}
+
 fn with(values: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
     values
         .iter()
@@ -2398,7 +2430,7 @@ on_both_backends!(
             "Anna is told of the one move only"
         );
 
-        let again = form_values(&doc, &edit);
+        let again = filled_form(&doc, &edit);
         let res = post(&app, &edit, &token, &as_pairs(&again)).await;
         assert_eq!(
             res.status(),
@@ -2407,6 +2439,149 @@ on_both_backends!(
         );
         let saved = date_by_id(&app, date.id).await;
         assert_eq!((saved.starts_at, saved.capacity), (at_local(day, 10, 0), 5));
+    }
+);
+
+// Two people open the same offer. One moves the course to another venue (everyone booked is told);
+// the other, with the older form, fixes the description. Saving the older form must not move the
+// course back and announce the old place again: it is refused with the stored place shown and the
+// input kept; saving again applies it knowingly.
+on_both_backends!(
+    an_offer_form_opened_before_another_change_cannot_undo_it,
+    |app| {
+        let course = new_course(&app, OWN_ORG).await;
+        let date = add_date(
+            &app,
+            course.offer_id,
+            at_local(berlin_day(9), 10, 0),
+            3,
+            |_| {},
+        )
+        .await;
+        book(
+            &app,
+            date.id,
+            ("Anna Gebucht", "anna@example.de", ""),
+            "1",
+            Channel::Online,
+        )
+        .await;
+        let old_venue = offer_by_id(&app, course.offer_id).await.venue_id.unwrap();
+        let token = sign_in(&app, STAFF).await;
+        let edit = format!("/verwaltung/angebote/{}", course.offer_id);
+        let (_, doc) = app.get_html(&edit).await;
+        let opened = filled_form(&doc, &edit);
+        let new_place = another_venue(
+            &app,
+            &course,
+            (
+                "probierladen-erfurt-zweigstelle",
+                "Probierladen Zweigstelle",
+                "Krämpferstraße 5",
+            ),
+        )
+        .await;
+        move_course(&app, &token, &course, new_place.id).await;
+        let told = || async {
+            mails_with_subject(&app, &format!("Termin geändert: {}", course.title))
+                .await
+                .len()
+        };
+        assert_eq!(told().await, 1, "Anna is told of the new place");
+
+        let typo_fixed = with(
+            &opened,
+            &[(
+                "description",
+                "Wir zeigen Schritt für Schritt, wie ein Tablet funktioniert.",
+            )],
+        );
+        let res = post(&app, &edit, &token, &as_pairs(&typo_fixed)).await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = html(res).await;
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie das Formular geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains("Probierladen Zweigstelle"),
+            "the stored place is shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(
+            text_of(&doc, "textarea#description"),
+            "Wir zeigen Schritt für Schritt, wie ein Tablet funktioniert.",
+            "the input is kept"
+        );
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.venue_id,
+            Some(new_place.id),
+            "the move stands"
+        );
+        assert_eq!(told().await, 1, "nobody is told of a move back");
+
+        let again = filled_form(&doc, &edit);
+        let res = post(&app, &edit, &token, &as_pairs(&again)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "saved again with the stored place in view"
+        );
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.venue_id,
+            Some(old_venue)
+        );
+    }
+);
+
+// A publish button left on an older page does not bring back an offer someone cancelled meanwhile:
+// its dates are cancelled and everyone was told. Reopened as a draft, it can be published again.
+on_both_backends!(
+    a_cancelled_offer_is_not_published_from_an_older_page,
+    |app| {
+        let course = new_course(&app, OWN_ORG).await;
+        add_date(
+            &app,
+            course.offer_id,
+            at_local(berlin_day(9), 10, 0),
+            3,
+            |_| {},
+        )
+        .await;
+        let token = sign_in(&app, STAFF).await;
+        let page = format!("/verwaltung/angebote/{}", course.offer_id);
+        let set_status = |action: &'static str| {
+            let (app, token, page) = (&app, &token, &page);
+            async move { post(app, &format!("{page}/status"), token, &[("action", action)]).await }
+        };
+        assert_eq!(set_status("zurueckziehen").await.status(), 303);
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.status,
+            OfferStatus::Draft
+        );
+        let res = post(&app, &format!("{page}/absagen"), &token, &[]).await;
+        assert_eq!(res.status(), 303);
+
+        let res = set_status("veroeffentlichen").await;
+        assert_eq!(res.status(), 422, "refused");
+        let doc = html(res).await;
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.status,
+            OfferStatus::Cancelled
+        );
+
+        assert_eq!(set_status("zurueckziehen").await.status(), 303, "reopened");
+        assert_eq!(set_status("veroeffentlichen").await.status(), 303);
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.status,
+            OfferStatus::Published
+        );
     }
 );
 
@@ -2673,7 +2848,8 @@ async fn a_new_place_is_announced_with_a_new_revision() {
         ),
     )
     .await;
-    move_course(&app, &course, other_place.id).await;
+    let token = sign_in(&app, STAFF).await;
+    move_course(&app, &token, &course, other_place.id).await;
     assert_eq!(date_by_id(&app, date.id).await.revision, date.revision + 1);
     let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
     assert_eq!(recipients(&told), ["anna@example.de"]);
@@ -2707,17 +2883,19 @@ async fn another_venue(
     .unwrap()
 }
 
-/// Staff move the course to `venue_id` with the offer form.
-async fn move_course(app: &TestApp, course: &Course, venue_id: i32) {
-    let token = sign_in(app, STAFF).await;
+/// Staff (signed in, `token`) move the course to `venue_id` with the offer form, opened just before.
+async fn move_course(app: &TestApp, token: &str, course: &Course, venue_id: i32) {
+    let edit = format!("/verwaltung/angebote/{}", course.offer_id);
+    let (_, doc) = app.get_html(&edit).await;
+    let opened = filled_form(&doc, &edit);
     let res = post(
         app,
-        &format!("/verwaltung/angebote/{}", course.offer_id),
-        &token,
-        &offer_fields(&course.title, &venue_id.to_string()),
+        &edit,
+        token,
+        &as_pairs(&with(&opened, &[("venue", &venue_id.to_string())])),
     )
     .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
 }
 
 /// The event of `uid` in a calendar feed, unfolded.
@@ -2810,7 +2988,8 @@ async fn helpers_follow_their_course_to_a_new_venue() {
         ),
     )
     .await;
-    move_course(&app, &course, new_place.id).await;
+    let token = sign_in(&app, STAFF).await;
+    move_course(&app, &token, &course, new_place.id).await;
 
     let told = mails_with_subject(&app, &format!("Einsatz geändert: {shift_title}")).await;
     assert_eq!(recipients(&told), ["freiwillig@demo.teilhabe.example"]);

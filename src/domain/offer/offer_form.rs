@@ -27,6 +27,8 @@ pub struct OfferForm {
     pub support_gebaerdensprache: String,
     pub support_hoerschleife: String,
     pub support_begleitung: String,
+    /// The offer's stamp when its edit form was filled; empty for a new offer.
+    pub seen: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

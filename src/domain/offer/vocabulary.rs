@@ -72,6 +72,19 @@ impl OfferStatus {
     pub fn is_public(self) -> bool {
         self == Self::Published
     }
+
+    /// Whether staff may move an offer in this state to `next`: a draft is published, a published
+    /// offer withdrawn, a cancelled one reopened as a draft, and any offer cancelled. A cancelled
+    /// offer is never published straight away (its dates are cancelled; a button left on an
+    /// older page would show it again); staying as it is is no change.
+    pub fn may_become(self, next: Self) -> bool {
+        use OfferStatus::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Draft, Published) | (Published, Draft) | (Cancelled, Draft) | (_, Cancelled)
+            )
+    }
 }
 
 stored_vocabulary!(
@@ -132,5 +145,18 @@ mod tests {
         }
         assert!(DateStatus::Cancelled.is_cancelled());
         assert!(!DateStatus::Scheduled.is_cancelled());
+    }
+
+    #[test]
+    fn a_cancelled_offer_is_reopened_as_a_draft_before_it_is_published() {
+        use OfferStatus::*;
+        assert!(Draft.may_become(Published));
+        assert!(Published.may_become(Draft));
+        assert!(Cancelled.may_become(Draft));
+        assert!(!Cancelled.may_become(Published));
+        for status in OfferStatus::ALL {
+            assert!(status.may_become(Cancelled));
+            assert!(status.may_become(*status));
+        }
     }
 }

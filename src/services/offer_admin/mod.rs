@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -164,13 +164,19 @@ pub async fn offer_form(
     scope: &Option<Vec<i32>>,
     id: i32,
 ) -> Result<OfferForm, OfferAdminError> {
-    let offer = managed_offer(db, scope, id).await?;
+    let mut form = form_of(managed_offer(db, scope, id).await?);
+    form.seen = offer_seen(&form);
+    Ok(form)
+}
+
+/// The edit form as the stored offer fills it.
+fn form_of(offer: offer::Model) -> OfferForm {
     let support = offer.support_offered.unwrap_or_default();
     let checked = |wanted: Support| {
         let held = support.split(',').any(|k| k == wanted.key());
         if held { "1" } else { "" }.to_owned()
     };
-    Ok(OfferForm {
+    OfferForm {
         support_gebaerdensprache: checked(Support::SignLanguage),
         support_hoerschleife: checked(Support::HearingLoop),
         support_begleitung: checked(Support::Companion),
@@ -188,7 +194,21 @@ pub async fn offer_form(
         agenda: offer.agenda.unwrap_or_default(),
         audience: offer.audience.unwrap_or_default(),
         no_registration: if offer.registration_required { "" } else { "1" }.into(),
+        seen: String::new(),
+    }
+}
+
+/// A stamp of the edit form as the stored offer fills it. Two people can have the form open at
+/// once: saving the older one would undo the other's changes (a new place announced to everyone
+/// booked would be announced back), so [`update`] compares the stamp first.
+fn offer_seen(form: &OfferForm) -> String {
+    use sha2::{Digest, Sha256};
+    let filled = serde_json::to_string(&OfferForm {
+        seen: String::new(),
+        ..form.clone()
     })
+    .unwrap_or_default();
+    hex::encode(&Sha256::digest(filled.as_bytes())[..8])
 }
 
 /// A date of an offer the user manages, with what its back-office pages show and prefill of it
@@ -399,23 +419,30 @@ fn apply(mut model: offer::ActiveModel, input: OfferInput) -> offer::ActiveModel
     model
 }
 
-/// Saves the offer; returns whether the place changed, so booked people can be told.
+/// Saves the offer if it is still as `seen` (its [`offer_seen`] stamp when the form was filled);
+/// returns whether the place changed, so booked people can be told.
 pub async fn update(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     actor: i32,
     id: i32,
     input: OfferInput,
+    seen: &str,
     bookings: &crate::services::booking::Desk,
 ) -> Result<bool, OfferAdminError> {
     let existing = managed_offer(db, scope, id).await?;
     check_venue(db, existing.organisation_id, &input).await?;
     let txn = crate::db::begin_write(db).await?;
-    // Read again in the transaction: the comparison decides who is told.
+    // Read again and locked in the transaction: the comparison decides who is told, and a second
+    // save on another instance waits for this one and then finds the stamp changed.
     let existing = offer::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
+    if offer_seen(&form_of(existing.clone())) != seen {
+        return Err(OfferAdminError::Changed);
+    }
     let place_changed = existing.venue_id != input.venue_id
         || existing.online_url != input.online_url.as_ref().map(|u| u.to_string());
     let venues = (existing.venue_id, input.venue_id);
@@ -492,7 +519,8 @@ async fn announce_new_place(
     Ok(())
 }
 
-/// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it.
+/// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it. Only
+/// the changes [`OfferStatus::may_become`] allows are made.
 pub async fn set_status(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
@@ -500,8 +528,20 @@ pub async fn set_status(
     id: i32,
     status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
-    let existing = managed_offer(db, scope, id).await?;
+    managed_offer(db, scope, id).await?;
     let txn = crate::db::begin_write(db).await?;
+    let existing = offer::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
+    // The button was on a page showing another state (someone cancelled or published meanwhile).
+    if !existing.status.may_become(status) {
+        return Err(OfferAdminError::Refused {
+            field: "status",
+            message: "error-offer-status-changed",
+        });
+    }
     let mut model: offer::ActiveModel = existing.into();
     model.status = Set(status);
     model.update(&txn).await?;

@@ -95,8 +95,22 @@ async fn offer_form_page(
     organisation: &str,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let db = &page.state().db;
     let mut ctx = organisation_form_context(page, scope).await?;
+    ctx.insert("stored", &None::<OfferForm>);
+    render_offer_form(page, scope, offer_id, form, organisation, errors, ctx).await
+}
+
+/// The offer's page with its form; `ctx` holds the organisations and anything particular.
+async fn render_offer_form(
+    page: &Page,
+    scope: &Option<Vec<i32>>,
+    offer_id: Option<i32>,
+    form: &OfferForm,
+    organisation: &str,
+    errors: &FieldErrors,
+    mut ctx: tera::Context,
+) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
     offer_vocabulary(&mut ctx);
     ctx.insert(
         "kinds",
@@ -202,17 +216,28 @@ pub async fn update(
     form: web::Form<OfferForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let form = form.into_inner();
+    let mut form = form.into_inner();
     let input = match OfferInput::parse(&form) {
         Ok(input) => input,
         Err(errors) => return offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await,
     };
     let bookings = page.state().booking_desk();
-    match offer_admin::update(&page.state().db, &scope, user.id, *id, input, &bookings).await {
+    let db = &page.state().db;
+    match offer_admin::update(db, &scope, user.id, *id, input, &form.seen, &bookings).await {
         Ok(_) => Ok(see_other_done(
             &format!("/verwaltung/angebote/{id}"),
             Done::OfferSaved,
         )),
+        // The person's input stays and the form carries the new stamp: saving it again is a
+        // decision taken after looking at the stored offer.
+        Err(OfferAdminError::Changed) => {
+            let stored = offer_admin::offer_form(db, &scope, *id).await?;
+            form.seen = stored.seen.clone();
+            let errors = FieldErrors::single("title", "error-offer-changed");
+            let mut ctx = organisation_form_context(&page, &scope).await?;
+            ctx.insert("stored", &stored);
+            render_offer_form(&page, &scope, Some(*id), &form, "", &errors, ctx).await
+        }
         Err(e) => {
             let errors = refusal(e)?;
             offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
@@ -241,8 +266,14 @@ pub async fn set_status(
         "zurueckziehen" => (OfferStatus::Draft, Done::OfferWithdrawn),
         _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
     };
-    offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await?;
-    Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done))
+    match offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await {
+        Ok(()) => Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done)),
+        Err(e) => {
+            let errors = refusal(e)?;
+            let form = offer_admin::offer_form(&page.state().db, &scope, *id).await?;
+            offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
+        }
+    }
 }
 
 /// Cancels the whole offer (see [`offer_admin::cancel_offer`]).
