@@ -717,6 +717,91 @@ on_both_backends!(attendance_and_session_notes_feed_the_statistics, |app| {
     assert!(text_of(&doc, "main").contains(&confirmed.name));
 });
 
+// Two helpers have the session page open; one saves the notes, then the other saves the older,
+// empty form: that must not wipe the first helper's figures. It is refused with the stored notes
+// shown and the input kept; saving again replaces them knowingly.
+on_both_backends!(
+    session_notes_from_an_older_page_do_not_replace_newer_ones,
+    |app| {
+        let (shift_id, _) = helped_demo_date(&app, Utc::now()).await;
+        move_to_yesterday(&app, shift_id).await;
+        app.login(VOLUNTEER.0, VOLUNTEER.1).await;
+        let page = format!("/verwaltung/einsaetze/{shift_id}");
+        let action = format!("{page}/bericht");
+        let opened = app.hidden_fields(&page).await;
+        let res = app
+            .submit(
+                &page,
+                &action,
+                &[
+                    ("walk_ins", "3"),
+                    ("themen", "videotelefonie"),
+                    ("questions", "Wie erkenne ich falsche SMS?"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+
+        let mut older: Vec<(&str, &str)> = vec![("walk_ins", "5"), ("questions", "")];
+        older.extend(opened.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let res = app.post_form(&action, &older).await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains("Wie erkenne ich falsche SMS?"),
+            "the stored notes are shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(
+            select(&doc, "#walk_ins")[0].value().attr("value"),
+            Some("5")
+        );
+        let report = || async {
+            session_report::Entity::find_by_id(shift_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(report().await.walk_ins, 3, "the first notes stand");
+        assert_eq!(report().await.questions, "Wie erkenne ich falsche SMS?");
+
+        let seen = select(&doc, "form[action$=\"/bericht\"] input[name=\"seen\"]")[0]
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        let csrf = opened
+            .iter()
+            .find(|(k, _)| k == "csrf_token")
+            .unwrap()
+            .1
+            .clone();
+        let res = app
+            .post_form(
+                &action,
+                &[
+                    ("walk_ins", "5"),
+                    ("questions", ""),
+                    ("seen", &seen),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            303,
+            "saved again with the stored notes in view"
+        );
+        assert_eq!(report().await.walk_ins, 5);
+    }
+);
+
 on_both_backends!(the_private_calendar_feed_can_be_revoked, |app| {
     let shift_id = session(&app, Duration::days(4), 1).await;
     sign_up_directly(&app, shift_id, user_id(&app, VOLUNTEER.0).await).await;

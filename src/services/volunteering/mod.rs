@@ -197,6 +197,8 @@ pub struct MonthSummary {
 
 #[derive(Debug, Serialize)]
 pub struct ReportView {
+    /// The notes as the form was filled from them; a save from an older form is refused.
+    pub seen: String,
     pub head_count: Option<i32>,
     pub walk_ins: i32,
     pub topics: Vec<String>,

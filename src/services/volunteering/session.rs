@@ -71,6 +71,7 @@ impl SessionDesk {
             .one(&self.db)
             .await?
             .map(|r| ReportView {
+                seen: report_seen(r.updated_at),
                 head_count: r.head_count,
                 walk_ins: r.walk_ins,
                 topics: r
@@ -84,17 +85,17 @@ impl SessionDesk {
             }))
     }
 
-    /// Saves (or replaces) the session's notes once it has begun.
+    /// Saves (or replaces) the session's notes once it has begun, if they are still as `seen` (the
+    /// stamp of the notes the form was filled from, empty when there were none): two helpers with
+    /// the page open would otherwise replace each other's figures.
     pub async fn save_report(
         &self,
         shift: &ShiftRow,
         report: SessionReport,
+        seen: &str,
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.status.is_cancelled() {
-            return Err(VolunteeringError::Refused("error-shift-cancelled"));
-        }
         if shift.starts_at > now {
             return Err(field("head_count", "error-report-too-early"));
         }
@@ -107,14 +108,26 @@ impl SessionDesk {
             recorded_by: Set(Some(by)),
             updated_at: Set(now),
         };
-        // The session row's lock serialises two saves of the same notes (a double click).
+        // The session row's lock serialises two saves of the same notes.
         let txn = begin_write(&self.db).await?;
-        locked_shift(&txn, shift.id).await?;
-        if session_report::Entity::find_by_id(shift.id)
-            .one(&txn)
+        let locked = locked_shift(&txn, shift.id)
             .await?
-            .is_some()
+            .ok_or(VolunteeringError::NotFound)?;
+        if locked.status.is_cancelled() {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
+        let stored = session_report::Entity::find_by_id(shift.id)
+            .one(&txn)
+            .await?;
+        if stored
+            .as_ref()
+            .map(|r| report_seen(r.updated_at))
+            .unwrap_or_default()
+            != seen
         {
+            return Err(VolunteeringError::Changed);
+        }
+        if stored.is_some() {
             model.update(&txn).await?;
         } else {
             model.insert(&txn).await?;
@@ -130,4 +143,9 @@ impl SessionDesk {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// The stamp of the session's notes: when they were last saved.
+fn report_seen(updated_at: DateTime<Utc>) -> String {
+    updated_at.timestamp_micros().to_string()
 }

@@ -20,7 +20,7 @@ use crate::{
     policy,
     services::{
         offer_admin,
-        volunteering::{Access, ShiftRow},
+        volunteering::{Access, ShiftRow, VolunteeringError},
     },
     web::{
         errors::WebError,
@@ -51,6 +51,8 @@ struct ReportValues {
     walk_ins: String,
     questions: String,
     topics: Vec<String>,
+    /// The stamp of the stored notes the form was filled from.
+    seen: String,
 }
 
 async fn render_show(
@@ -86,6 +88,7 @@ async fn render_show(
             walk_ins: r.walk_ins.to_string(),
             questions: r.questions.clone(),
             topics: r.topics.clone(),
+            seen: r.seen.clone(),
         },
         None => ReportValues::default(),
     });
@@ -245,6 +248,7 @@ pub async fn report(
                 .filter(|(k, _)| k == "themen")
                 .map(|(_, v)| v.clone())
                 .collect(),
+            seen: value("seen"),
         }
     };
     let parsed = SessionReport::parse(&fields);
@@ -252,7 +256,13 @@ pub async fn report(
         Ok(report) => {
             page.state()
                 .volunteer_session()
-                .save_report(&shift, report, user.id, Utc::now())
+                .save_report(
+                    &shift,
+                    report,
+                    first_value(&fields, "seen").unwrap_or_default(),
+                    user.id,
+                    Utc::now(),
+                )
                 .await
         }
         Err(errors) => {
@@ -272,6 +282,25 @@ pub async fn report(
         Ok(()) => Ok(see_other(format!(
             "/verwaltung/einsaetze/{id}?gespeichert=bericht#bericht"
         ))),
+        // Another helper saved meanwhile: the input stays, the stored notes are shown, and the
+        // form carries their stamp, so saving again replaces them knowingly.
+        Err(VolunteeringError::Changed) => {
+            let stored = page.state().volunteer_session().report(*id).await?;
+            let kept = ReportValues {
+                seen: stored.map(|r| r.seen).unwrap_or_default(),
+                ..values()
+            };
+            render_show(
+                &page,
+                *id,
+                &FieldErrors::single("questions", "error-report-changed"),
+                Some(kept),
+                None,
+                "volunteering/show.html",
+                "",
+            )
+            .await
+        }
         Err(e) => {
             render_show(
                 &page,
