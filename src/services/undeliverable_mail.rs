@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -113,6 +113,20 @@ pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverab
         .collect())
 }
 
+/// Why a booking's address was not corrected.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    /// Not found, or not managed by this user.
+    #[error(transparent)]
+    OfferAdmin(#[from] OfferAdminError),
+    /// The booking was anonymised (its date long past, or the account deleted) while the
+    /// correction was on its way: no address goes back into it.
+    #[error("the booking was anonymised meanwhile")]
+    Anonymised,
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+}
+
 /// Gives the booking a corrected address and sends the mail the old one could not take to the new
 /// one, as one step. Returns how many messages go out again.
 pub async fn correct_booking_address(
@@ -121,16 +135,26 @@ pub async fn correct_booking_address(
     actor: i32,
     booking_id: i64,
     address: &Email,
-) -> Result<u64, OfferAdminError> {
+) -> Result<u64, CorrectionError> {
     let found = offer_admin::booking_in_scope(db, scope, booking_id).await?;
     if found.anonymised_at.is_some() {
-        return Err(OfferAdminError::NotFound);
+        return Err(OfferAdminError::NotFound.into());
     }
     let txn = crate::db::begin_write(db).await?;
     let old = found.email.clone();
-    let mut active = found.into_active_model();
-    active.email = Set(Some(address.to_string()));
-    active.update(&txn).await?;
+    // Only while not anonymised: an anonymisation that committed after the look above (or that
+    // holds the row now, whose commit this waits for) has the last word.
+    let corrected = booking::Entity::update_many()
+        .col_expr(booking::Column::Email, Expr::value(address.to_string()))
+        .filter(booking::Column::Id.eq(booking_id))
+        .filter(booking::Column::AnonymisedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if corrected != 1 {
+        txn.rollback().await?;
+        return Err(CorrectionError::Anonymised);
+    }
     // Only this booking's mail: others refused at the same address (another booking with the
     // same mistyped or placeholder address, an account's links) are other people's.
     let resent = match &old {

@@ -513,6 +513,158 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     );
 });
 
+// An address change takes the account's alerts along: the weekly mail (the filter, the link to stop
+// it) goes to the new address only, and whoever registers the old address next neither sees an
+// alert of the account nor can remove it, not even one left there before alerts moved along.
+on_both_backends!(an_address_change_takes_the_alerts_along, |app| {
+    let setup = setup(&app).await;
+    let (old, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    let new = "buergerin@neu.example";
+    let person = teilhabe::db::entities::user::Entity::find()
+        .filter(teilhabe::db::entities::user::Column::Email.eq(old))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(app.login(old, password).await.status(), 303);
+    let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
+    let res = app
+        .submit(&form_page, "/benachrichtigung", &[("email", old)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let alert = course_alert::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(alert.confirmed_at.is_some());
+    assert_eq!(alert.user_id, Some(person));
+    // Someone typed the new address for the same search and never confirmed: one address has one
+    // alert per search, and the confirmed one moving in takes its place.
+    course_alert::ActiveModel {
+        email: Set(new.into()),
+        language: Set("de".into()),
+        kind: Set(OfferKind::Course),
+        filter_query: Set(setup.query()),
+        user_id: Set(None),
+        channel: Set("online".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", new), ("password", password)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let now = Utc::now();
+    new_date(&app, 1, now + Duration::days(21)).await;
+    assert_eq!(desk(&app).send_due(now).await.unwrap(), 1);
+    let mails = alert_mails(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains(&format!("To: {new}")), "{}", mails[0]);
+    let at_new: Vec<i64> = course_alert::Entity::find()
+        .filter(course_alert::Column::Email.eq(new))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(at_new, [alert.id]);
+
+    // An alert of the account left at the old address by an address change before alerts moved
+    // along.
+    course_alert::ActiveModel {
+        email: Set(old.into()),
+        language: Set("de".into()),
+        kind: Set(OfferKind::Course),
+        filter_query: Set(setup.query()),
+        user_id: Set(Some(person)),
+        channel: Set("online".into()),
+        created_at: Set(now),
+        confirmed_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    // Someone else registers the old address.
+    app.submit("/konto", "/abmelden", &[]).await;
+    let next_password = "grüne Wiese am Hainich";
+    let res = app
+        .submit(
+            "/registrieren",
+            "/registrieren",
+            &[
+                ("name", "Nächste Person"),
+                ("email", old),
+                ("password", next_password),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let link = app.link_in_mail(old, "/konto/bestaetigen?token=").await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(
+            &link,
+            "/konto/bestaetigen",
+            &[("token", &token), ("password", next_password)],
+        )
+        .await;
+    assert_eq!(
+        res.headers()["location"],
+        "/konto?erledigt=konto-bestaetigt"
+    );
+    let (_, page) = app.get_html("/konto").await;
+    assert!(
+        select(&page, "form[action^=\"/konto/benachrichtigungen/\"]").is_empty(),
+        "{}",
+        text_of(&page, "#benachrichtigungen")
+    );
+    let csrf = app
+        .hidden_fields("/konto")
+        .await
+        .into_iter()
+        .find(|(k, _)| k == "csrf_token")
+        .unwrap()
+        .1;
+    for row in course_alert::Entity::find().all(&app.db).await.unwrap() {
+        let res = app
+            .post_form(
+                &format!("/konto/benachrichtigungen/{}/loeschen", row.id),
+                &[("csrf_token", &csrf)],
+            )
+            .await;
+        assert_eq!(res.status(), 404, "{row:?}");
+    }
+    let moved = course_alert::Entity::find_by_id(alert.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.email, new);
+});
+
 // An alert for a wide search matches more dates than one run reads (2,000). The dates there when it
 // was set up stay known when earlier ones have passed, and a new date beyond the first 2,000 is told
 // about at once.

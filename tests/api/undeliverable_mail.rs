@@ -1,15 +1,16 @@
 //! Mail refused for good shows where staff work: the booking in the participant list and the
 //! admins' list; correcting the address sends that booking's refused mail again to the new one, and
 //! nobody else's. Refused and delivered mail is removed after 30 days.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use teilhabe::{
-    db::entities::{audit_log, booking, outbox},
+    db::entities::{audit_log, booking, outbox, user},
     domain::Email,
     mail::{self, OutgoingMail},
+    services::undeliverable_mail::{self, CorrectionError},
 };
 
 use crate::{
-    helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of},
+    helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of, until_someone_waits_for_a_lock},
     on_both_backends,
 };
 
@@ -327,3 +328,59 @@ on_both_backends!(mail_is_removed_after_thirty_days_delivered_or_not, |app| {
         chrono::Duration::days(14)
     );
 });
+
+// The booking is anonymised (its date long past, or the account deleted) while staff's correction
+// is on its way, after the correction looked at it: no address goes back into the anonymised
+// booking, and staff are told so plainly.
+on_both_backends!(
+    a_booking_anonymised_while_its_address_is_corrected_stays_without_one,
+    |app| {
+        let booked = demo_booking_with_address(&app).await;
+        let admin = user::Entity::find()
+            .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let anonymising = teilhabe::db::begin_write(&app.db).await.unwrap();
+        booking::Entity::update_many()
+            .col_expr(booking::Column::Email, Expr::value(None::<String>))
+            .col_expr(
+                booking::Column::AnonymisedAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .filter(booking::Column::Id.eq(booked.id))
+            .exec(&*anonymising)
+            .await
+            .unwrap();
+        let correction = tokio::spawn({
+            let db = app.db.clone();
+            async move {
+                let address = Email::parse("richtig@example.de").unwrap();
+                undeliverable_mail::correct_booking_address(&db, &None, admin, booked.id, &address)
+                    .await
+            }
+        });
+        until_someone_waits_for_a_lock(&app.db).await;
+        anonymising.commit().await.unwrap();
+        let corrected = correction.await.unwrap();
+        assert!(
+            matches!(corrected, Err(CorrectionError::Anonymised)),
+            "{corrected:?}"
+        );
+        let stored = booking::Entity::find_by_id(booked.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.email, None);
+        assert!(stored.anonymised_at.is_some());
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("booking.address_corrected"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 0);
+    }
+);

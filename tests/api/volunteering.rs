@@ -17,7 +17,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{TestApp, refuse_inserts, select, text_of},
+    helpers::{TestApp, refuse_inserts, select, text_of, until_someone_waits_for_a_lock},
     on_both_backends,
 };
 
@@ -1687,34 +1687,6 @@ on_both_backends!(hours_of_a_cancelled_session_are_not_approved, |app| {
         .unwrap();
     assert_eq!(rejected.status, HoursStatus::Rejected);
 });
-
-/// Waits until another connection waits for a row lock (PostgreSQL); SQLite's writers queue up in
-/// the instance, so a moment's pause lets the waiting one reach its turn.
-async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
-    use sea_orm::ConnectionTrait;
-    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        return;
-    }
-    for _ in 0..200 {
-        let waiting = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                "SELECT count(*) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get::<i64>("", "n")
-            .unwrap();
-        if waiting > 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("nobody waits for the lock");
-}
 
 // The volunteer saves a correction (three hours instead of one) while the coordinator's click on
 // "approve" for the hour shown waits for the session's lock: the click must neither approve the

@@ -518,8 +518,9 @@ pub async fn confirm_email_change(
 
 /// What the person keeps under their address moves to the new one: follows of proposals (the
 /// answers were mailed to the old address, perhaps a former work address read by someone else now)
-/// and proposals they handed in, with or without the account, and the supports given by the mailed
-/// link. The data download and the account's deletion find them by the current address.
+/// and proposals they handed in, with or without the account, the supports given by the mailed
+/// link, and course alerts for the address. The data download and the account's deletion find them
+/// by the current address.
 async fn move_address_data(
     txn: &impl ConnectionTrait,
     pseudonyms: &Pseudonyms,
@@ -556,6 +557,7 @@ async fn move_address_data(
         )
         .exec(txn)
         .await?;
+    crate::services::course_alerts::move_to_address(txn, user_id, &old.email, new_email).await?;
     move_supports(txn, pseudonyms, user_id, &old.email, new_email).await
 }
 

@@ -31,7 +31,7 @@ mod describe;
 mod sending;
 mod subscription;
 
-pub use account::delete_of_account;
+pub use account::{delete_of_account, move_to_address};
 pub use describe::{catalogue_href, describe, feed_href, filter_query};
 pub use sending::{CHECK_EVERY, COMMIT_LAG, MAIL_EVERY};
 

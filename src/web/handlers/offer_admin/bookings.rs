@@ -1,5 +1,5 @@
 //! One booking in the back office: the printable receipt, correcting its address, cancelling it.
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use crate::{
         booking::BookingError,
         catalogue,
         offer_admin::{self},
-        undeliverable_mail,
+        undeliverable_mail::{self, CorrectionError},
     },
     web::{errors::WebError, page::Page},
 };
@@ -103,11 +103,25 @@ pub async fn correct_address(
             .await;
         }
     };
-    undeliverable_mail::correct_booking_address(db, &scope, user.id, booking.id, &email).await?;
-    Ok(see_other_done(
-        &format!("/verwaltung/termine/{}#teilnehmende", booking.date_id),
-        Done::AddressCorrected,
-    ))
+    let back = format!("/verwaltung/termine/{}#teilnehmende", booking.date_id);
+    match undeliverable_mail::correct_booking_address(db, &scope, user.id, booking.id, &email).await
+    {
+        Ok(_) => {}
+        // Anonymised since the page was opened: said plainly, nothing stored.
+        Err(CorrectionError::Anonymised) => {
+            let mut answer = page.message(
+                "address-anonymised-title",
+                "address-anonymised-text",
+                &back,
+                "oa-back",
+            )?;
+            *answer.status_mut() = StatusCode::CONFLICT;
+            return Ok(answer);
+        }
+        Err(CorrectionError::OfferAdmin(e)) => return Err(e.into()),
+        Err(CorrectionError::Db(e)) => return Err(WebError::Database(e)),
+    }
+    Ok(see_other_done(&back, Done::AddressCorrected))
 }
 
 pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
