@@ -440,6 +440,184 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
     assert!(public.html().contains("Angenommen"));
 });
 
+/// Follows proposal `id` by `email` and confirms the mailed link.
+async fn follow(app: &TestApp, id: i64, email: &str) {
+    let page = format!("/vorschlaege/{id}");
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{id}/folgen"),
+            &[("follow-email", email)],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
+    let link = app.link_in_mail(email, "/vorschlaege/folgen/").await;
+    app.submit(&link, &link, &[]).await;
+}
+
+/// The mails telling the follower `email` of a new state (they carry the link to unfollow).
+async fn updates_to(app: &TestApp, email: &str) -> Vec<String> {
+    app.mails()
+        .await
+        .into_iter()
+        .filter(|m| m.contains(&format!("To: {email}")) && m.contains("/vorschlaege/abmelden/"))
+        .collect()
+}
+
+/// What the form posting to `action` on the page sends: its hidden fields (CSRF token, stamp), the
+/// chosen option of its selects and the text of its text areas.
+fn form_of(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
+    let form = format!("form[action=\"{action}\"]");
+    let mut values: Vec<(String, String)> = select(doc, &format!("{form} input[name]"))
+        .iter()
+        .map(|e| {
+            (
+                e.value().attr("name").unwrap().to_owned(),
+                e.value().attr("value").unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    for e in select(doc, &format!("{form} select[name]")) {
+        let chosen = e
+            .select(&scraper::Selector::parse("option[selected]").unwrap())
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("");
+        values.push((
+            e.value().attr("name").unwrap().to_owned(),
+            chosen.to_owned(),
+        ));
+    }
+    for e in select(doc, &format!("{form} textarea[name]")) {
+        values.push((
+            e.value().attr("name").unwrap().to_owned(),
+            e.text().collect(),
+        ));
+    }
+    values
+}
+
+fn field<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+    values
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no field {name}"))
+}
+
+fn with(values: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|(k, v)| (k.clone(), if k == name { value } else { v }.to_owned()))
+        .collect()
+}
+
+fn as_pairs(values: &[(String, String)]) -> Vec<(&str, &str)> {
+    values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+// Two editors answer one proposal. A opens it (under review, "Wir prüfen"); B declines it with a
+// justification and the followers are told; then A saves the older form with a sentence added. That
+// must not put the proposal back under review and replace B's justification unseen (and tell the
+// followers the opposite): it is refused, the stored answer is shown and A's input kept, and saving
+// again applies it knowingly.
+on_both_backends!(
+    an_answer_form_opened_before_another_answer_cannot_undo_it,
+    |app| {
+        let id = 2_i64;
+        follow(&app, id, "leser@example.de").await;
+        app.login(EDITOR.0, EDITOR.1).await;
+        let admin_page = format!("/verwaltung/vorschlaege/{id}");
+        let action = format!("{admin_page}/antwort");
+        let res = app
+            .submit(
+                &admin_page,
+                &action,
+                &[("status", "under-review"), ("antwort", "Wir prüfen")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+
+        // A opens the page: the form is filled with the stored state and answer.
+        let (_, page_a) = app.get_html(&admin_page).await;
+        let opened = form_of(&page_a, &action);
+        assert_eq!(field(&opened, "status"), "under-review");
+        assert_eq!(field(&opened, "antwort"), "Wir prüfen");
+
+        // B declines it; the follower is told.
+        let justification = "Der Kreis hat dafür kein Geld. Wir prüfen es 2028 noch einmal.";
+        let res = app
+            .submit(
+                &admin_page,
+                &action,
+                &[("status", "declined"), ("antwort", justification)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let told = updates_to(&app, "leser@example.de").await.len();
+        assert_eq!(told, 2, "under review, then declined");
+        let declined = proposal::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+
+        // A saves the older form with a sentence added: refused, nothing changes, nobody is told.
+        let a_text = "Wir prüfen. Ein Ergebnis gibt es im Mai.";
+        let res = app
+            .post_form(&action, &as_pairs(&with(&opened, "antwort", a_text)))
+            .await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        let stored = text_of(&doc, "main .notice");
+        assert!(
+            stored.contains("Abgelehnt") && stored.contains(justification),
+            "the stored state and answer are shown: {stored}"
+        );
+        let refilled = form_of(&doc, &action);
+        assert_eq!(field(&refilled, "antwort"), a_text, "the input is kept");
+        assert_eq!(field(&refilled, "status"), "under-review");
+        assert_eq!(
+            proposal::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap(),
+            declined,
+            "nothing changed"
+        );
+        assert_eq!(
+            updates_to(&app, "leser@example.de").await.len(),
+            told,
+            "the follower is not told the opposite"
+        );
+
+        // Saving again, with B's answer in view, is A's decision.
+        let res = app.post_form(&action, &as_pairs(&refilled)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "saved again with the stored answer in view"
+        );
+        let saved = proposal::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.status, ProposalStatus::UnderReview);
+        assert_eq!(saved.official_answer.as_deref(), Some(a_text));
+        assert_eq!(updates_to(&app, "leser@example.de").await.len(), told + 1);
+    }
+);
+
 // A municipality's editor answers the published proposals of its district; proposals the public
 // does not see (waiting, rejected, hidden) with their contact stay with the district's moderators.
 on_both_backends!(

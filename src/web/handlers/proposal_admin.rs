@@ -73,6 +73,16 @@ pub struct ModerationForm {
 pub struct AnswerForm {
     status: String,
     antwort: String,
+    /// The stamp of state and answer the form was filled from (`ProposalFile::answer_seen`).
+    answer_seen: String,
+}
+
+/// A form sent from a page opened before the proposal changed. The page shows the stored state;
+/// the form keeps the person's input and gets the new stamp, so sending it again is a decision
+/// taken with the stored state in view.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    Answer,
 }
 
 async fn render_detail(
@@ -81,6 +91,7 @@ async fn render_detail(
     moderation: &ModerationForm,
     answer: Option<&AnswerForm>,
     errors: &FieldErrors,
+    stale: Option<Stale>,
 ) -> Result<HttpResponse, WebError> {
     let (_, rights) = answerer(page)?;
     let districts = page.state().districts().await?;
@@ -116,11 +127,17 @@ async fn render_detail(
     ctx.insert("actions", &actions);
     ctx.insert("is_public", &status.is_public());
     ctx.insert("moderation", moderation);
-    let answer = answer.cloned().unwrap_or_else(|| AnswerForm {
+    let mut answer = answer.cloned().unwrap_or_else(|| AnswerForm {
         status: status.key().to_owned(),
         antwort: found.proposal.official_answer.clone().unwrap_or_default(),
+        answer_seen: found.answer_seen.clone(),
     });
+    let answer_stale = stale == Some(Stale::Answer);
+    if answer_stale {
+        answer.answer_seen = found.answer_seen.clone();
+    }
     ctx.insert("answer", &answer);
+    ctx.insert("answer_stale", &answer_stale);
     ctx.insert(
         "answer_statuses",
         &page.choices(
@@ -138,6 +155,7 @@ pub async fn show(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebErr
         &ModerationForm::default(),
         None,
         &FieldErrors::default(),
+        None,
     )
     .await
 }
@@ -160,13 +178,13 @@ pub async fn moderate(
             Err(_) => {
                 let mut errors = FieldErrors::default();
                 errors.add("ziel", "error-merge-target-unknown");
-                return render_detail(&page, id, &form, None, &errors).await;
+                return render_detail(&page, id, &form, None, &errors, None).await;
             }
         },
         _ => {
             let mut errors = FieldErrors::default();
             errors.add("aktion", "error-moderation-action-missing");
-            return render_detail(&page, id, &form, None, &errors).await;
+            return render_detail(&page, id, &form, None, &errors, None).await;
         }
     };
     let actor = Actor {
@@ -190,7 +208,7 @@ pub async fn moderate(
         Ok(()) => Ok(see_other_done("/verwaltung/vorschlaege", done)),
         Err(error) => {
             let errors = form_errors(error)?;
-            render_detail(&page, id, &form, None, &errors).await
+            render_detail(&page, id, &form, None, &errors, None).await
         }
     }
 }
@@ -206,7 +224,15 @@ pub async fn answer(
     let Ok(next) = ProposalStatus::parse(&form.status) else {
         let mut errors = FieldErrors::default();
         errors.add("status", "error-status-invalid");
-        return render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await;
+        return render_detail(
+            &page,
+            id,
+            &ModerationForm::default(),
+            Some(&form),
+            &errors,
+            None,
+        )
+        .await;
     };
     let actor = Actor {
         user_id,
@@ -216,16 +242,35 @@ pub async fn answer(
         .state()
         .proposal_desk()
         .answers()
-        .answer(id, next, &form.antwort, actor)
+        .answer(id, next, &form.antwort, &form.answer_seen, actor)
         .await
     {
         Ok(()) => Ok(see_other_done(
             &format!("/verwaltung/vorschlaege/{id}"),
             Done::AnswerSaved,
         )),
+        Err(ProposalError::Changed) => {
+            render_detail(
+                &page,
+                id,
+                &ModerationForm::default(),
+                Some(&form),
+                &FieldErrors::single("status", "error-answer-changed"),
+                Some(Stale::Answer),
+            )
+            .await
+        }
         Err(error) => {
             let errors = form_errors(error)?;
-            render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await
+            render_detail(
+                &page,
+                id,
+                &ModerationForm::default(),
+                Some(&form),
+                &errors,
+                None,
+            )
+            .await
         }
     }
 }
