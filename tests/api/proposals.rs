@@ -464,11 +464,12 @@ async fn updates_to(app: &TestApp, email: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the form posting to `action` on the page sends: its hidden fields (CSRF token, stamp), the
-/// chosen option of its selects and the text of its text areas.
+/// What the form posting to `action` on the page sends: its inputs (the CSRF token, the stamp, the
+/// chosen option), the chosen option of its selects and the text of its text areas.
 fn form_of(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
     let form = format!("form[action=\"{action}\"]");
-    let mut values: Vec<(String, String)> = select(doc, &format!("{form} input[name]"))
+    let inputs = format!("{form} input[name]:not([type=radio]), {form} input[type=radio][checked]");
+    let mut values: Vec<(String, String)> = select(doc, &inputs)
         .iter()
         .map(|e| {
             (
@@ -505,11 +506,12 @@ fn field<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no field {name}"))
 }
 
+/// The values with `name` set to `value` (added if the form has no such value yet).
 fn with(values: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
-    values
-        .iter()
-        .map(|(k, v)| (k.clone(), if k == name { value } else { v }.to_owned()))
-        .collect()
+    let mut changed: Vec<(String, String)> =
+        values.iter().filter(|(k, _)| k != name).cloned().collect();
+    changed.push((name.to_owned(), value.to_owned()));
+    changed
 }
 
 fn as_pairs(values: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -615,6 +617,128 @@ on_both_backends!(
         assert_eq!(saved.status, ProposalStatus::UnderReview);
         assert_eq!(saved.official_answer.as_deref(), Some(a_text));
         assert_eq!(updates_to(&app, "leser@example.de").await.len(), told + 1);
+    }
+);
+
+// Two moderators open a proposal waiting for moderation. A hides it (it names a neighbour); B, on
+// the older page, publishes it. That must not make it public, tell its author and put it in the
+// search: it is refused and the page shows it hidden. Publishing from a page that shows it hidden is
+// a restore, taken knowingly, and still works.
+on_both_backends!(
+    a_publish_from_a_page_opened_before_hiding_does_not_restore_it,
+    |app| {
+        let title = "Hecke am Spielplatz Weißensee zurückschneiden";
+        app.login(CITIZEN.0, CITIZEN.1).await;
+        let res = hand_in(
+            &app,
+            &[
+                ("titel", title),
+                (
+                    "text",
+                    "Herr Beispielnachbar lässt seine Hecke in den Weg zum Spielplatz wachsen.",
+                ),
+                ("kategorie", "sonstiges"),
+                ("kreis", "16068"),
+                ("schritt", "absenden"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let id = newest_proposal(&app).await.id;
+        logout(&app).await;
+        let to_author = || async {
+            app.mails()
+                .await
+                .into_iter()
+                .filter(|m| m.contains(&format!("To: {}", CITIZEN.0)))
+                .count()
+        };
+
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let page = format!("/verwaltung/vorschlaege/{id}");
+        let action = format!("{page}/moderation");
+        // B opens the page while the proposal waits.
+        let (_, page_b) = app.get_html(&page).await;
+        let opened = form_of(&page_b, &action);
+        // A hides it.
+        let res = moderate(
+            &app,
+            id,
+            &[
+                ("aktion", "verbergen"),
+                ("begruendung", "Nennt einen Nachbarn mit Namen."),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let hidden = newest_proposal(&app).await;
+        assert_eq!(hidden.status, ProposalStatus::Hidden);
+        let mails_before = to_author().await;
+
+        // B publishes from the older page: refused, nothing changes, nobody is told.
+        let res = app
+            .post_form(
+                &action,
+                &as_pairs(&with(&opened, "aktion", "veroeffentlichen")),
+            )
+            .await;
+        assert_eq!(res.status(), 422, "the older page is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains("Verborgen"),
+            "the stored state is shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(newest_proposal(&app).await, hidden, "nothing changed");
+        assert_eq!(to_author().await, mails_before, "the author is not told");
+        let again = form_of(&doc, &action);
+        assert!(
+            again.iter().all(|(k, _)| k != "aktion"),
+            "the decision is chosen again: {again:?}"
+        );
+        logout(&app).await;
+        assert_eq!(app.get(&format!("/vorschlaege/{id}")).await.status(), 404);
+        index_settled(&app).await;
+        let res = app
+            .client
+            .get(app.url("/api/v1/proposals"))
+            .query(&[("q", title)])
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|h| h["id"] != id),
+            "{body}"
+        );
+
+        // Publishing from the page that shows it hidden restores it.
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let (_, shown_hidden) = app.get_html(&page).await;
+        let res = app
+            .post_form(
+                &action,
+                &as_pairs(&with(
+                    &form_of(&shown_hidden, &action),
+                    "aktion",
+                    "veroeffentlichen",
+                )),
+            )
+            .await;
+        assert_eq!(res.status(), 303, "a restore from a page showing it hidden");
+        let restored = newest_proposal(&app).await;
+        assert_eq!(restored.status, ProposalStatus::Published);
+        assert!(restored.published_at.is_some());
+        assert_eq!(to_author().await, mails_before + 1, "first publication");
     }
 );
 

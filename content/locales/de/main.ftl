@@ -814,6 +814,7 @@ error-result-page-invalid = Diese Ergebnisseite gibt es nicht.
 error-proposal-search-too-long = Geben Sie höchstens 200 Zeichen ein.
 error-proposal-not-editable = Dieser Vorschlag kann gerade nicht geändert werden.
 error-proposal-step-not-possible = Dieser Schritt ist beim jetzigen Stand des Vorschlags nicht möglich. Laden Sie die Seite neu.
+error-proposal-changed = Dieser Vorschlag wurde geändert, seit Sie die Seite geöffnet haben (zum Beispiel hat ihn jemand verborgen). Ihre Entscheidung ist nicht gespeichert. Der jetzige Stand steht oben: Prüfen Sie ihn und wählen Sie Ihre Entscheidung erneut, wenn sie noch gelten soll.
 error-merge-self = Ein Vorschlag kann nicht mit sich selbst zusammengeführt werden.
 error-merge-target-unknown = Geben Sie die Nummer eines veröffentlichten Vorschlags aus Ihrem Gebiet ein.
 error-justification-missing = Schreiben Sie eine Begründung. Sie wird veröffentlicht.

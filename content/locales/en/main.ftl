@@ -814,6 +814,7 @@ error-result-page-invalid = This page of results does not exist.
 error-proposal-search-too-long = Enter 200 characters or fewer.
 error-proposal-not-editable = This proposal cannot be changed at the moment.
 error-proposal-step-not-possible = This step is not possible in the proposal's current state. Please reload the page.
+error-proposal-changed = This proposal was changed after you opened the page (for example, someone hid it). Your decision was not saved. Its current state is shown above: check it and choose your decision again if it should still apply.
 error-merge-self = A proposal cannot be merged with itself.
 error-merge-target-unknown = Enter the number of a published proposal from your area.
 error-justification-missing = Write a reason. It will be published.

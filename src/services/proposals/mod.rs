@@ -140,6 +140,8 @@ pub struct ProposalFile {
     pub history: Vec<EventView>,
     /// State and answer as the answer form is filled; an answer saved from an older form is refused.
     pub answer_seen: String,
+    /// The proposal as the moderation form is filled; a decision sent from an older page is refused.
+    pub moderation_seen: String,
 }
 
 impl ProposalFile {
@@ -151,6 +153,7 @@ impl ProposalFile {
         let name = district_name(districts, &model.district_key);
         Self {
             answer_seen: answers::answer_seen(&model),
+            moderation_seen: moderation::moderation_seen(&model),
             channel: model.channel.clone(),
             contact: model.contact.clone(),
             moderation_note: model.moderation_note.clone(),
