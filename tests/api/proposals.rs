@@ -440,6 +440,308 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
     assert!(public.html().contains("Angenommen"));
 });
 
+/// Follows proposal `id` by `email` and confirms the mailed link.
+async fn follow(app: &TestApp, id: i64, email: &str) {
+    let page = format!("/vorschlaege/{id}");
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{id}/folgen"),
+            &[("follow-email", email)],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
+    let link = app.link_in_mail(email, "/vorschlaege/folgen/").await;
+    app.submit(&link, &link, &[]).await;
+}
+
+/// The mails telling the follower `email` of a new state (they carry the link to unfollow).
+async fn updates_to(app: &TestApp, email: &str) -> Vec<String> {
+    app.mails()
+        .await
+        .into_iter()
+        .filter(|m| m.contains(&format!("To: {email}")) && m.contains("/vorschlaege/abmelden/"))
+        .collect()
+}
+
+/// What the form posting to `action` on the page sends: its inputs (the CSRF token, the stamp, the
+/// chosen option), the chosen option of its selects and the text of its text areas.
+fn form_of(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
+    let form = format!("form[action=\"{action}\"]");
+    let inputs = format!("{form} input[name]:not([type=radio]), {form} input[type=radio][checked]");
+    let mut values: Vec<(String, String)> = select(doc, &inputs)
+        .iter()
+        .map(|e| {
+            (
+                e.value().attr("name").unwrap().to_owned(),
+                e.value().attr("value").unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    for e in select(doc, &format!("{form} select[name]")) {
+        let chosen = e
+            .select(&scraper::Selector::parse("option[selected]").unwrap())
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("");
+        values.push((
+            e.value().attr("name").unwrap().to_owned(),
+            chosen.to_owned(),
+        ));
+    }
+    for e in select(doc, &format!("{form} textarea[name]")) {
+        values.push((
+            e.value().attr("name").unwrap().to_owned(),
+            e.text().collect(),
+        ));
+    }
+    values
+}
+
+fn field<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
+    values
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no field {name}"))
+}
+
+/// The values with `name` set to `value` (added if the form has no such value yet).
+fn with(values: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut changed: Vec<(String, String)> =
+        values.iter().filter(|(k, _)| k != name).cloned().collect();
+    changed.push((name.to_owned(), value.to_owned()));
+    changed
+}
+
+fn as_pairs(values: &[(String, String)]) -> Vec<(&str, &str)> {
+    values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+// Two editors answer one proposal. A opens it (under review, "Wir prüfen"); B declines it with a
+// justification and the followers are told; then A saves the older form with a sentence added. That
+// must not put the proposal back under review and replace B's justification unseen (and tell the
+// followers the opposite): it is refused, the stored answer is shown and A's input kept, and saving
+// again applies it knowingly.
+on_both_backends!(
+    an_answer_form_opened_before_another_answer_cannot_undo_it,
+    |app| {
+        let id = 2_i64;
+        follow(&app, id, "leser@example.de").await;
+        app.login(EDITOR.0, EDITOR.1).await;
+        let admin_page = format!("/verwaltung/vorschlaege/{id}");
+        let action = format!("{admin_page}/antwort");
+        let res = app
+            .submit(
+                &admin_page,
+                &action,
+                &[("status", "under-review"), ("antwort", "Wir prüfen")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+
+        // A opens the page: the form is filled with the stored state and answer.
+        let (_, page_a) = app.get_html(&admin_page).await;
+        let opened = form_of(&page_a, &action);
+        assert_eq!(field(&opened, "status"), "under-review");
+        assert_eq!(field(&opened, "antwort"), "Wir prüfen");
+
+        // B declines it; the follower is told.
+        let justification = "Der Kreis hat dafür kein Geld. Wir prüfen es 2028 noch einmal.";
+        let res = app
+            .submit(
+                &admin_page,
+                &action,
+                &[("status", "declined"), ("antwort", justification)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let told = updates_to(&app, "leser@example.de").await.len();
+        assert_eq!(told, 2, "under review, then declined");
+        let declined = proposal::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+
+        // A saves the older form with a sentence added: refused, nothing changes, nobody is told.
+        let a_text = "Wir prüfen. Ein Ergebnis gibt es im Mai.";
+        let res = app
+            .post_form(&action, &as_pairs(&with(&opened, "antwort", a_text)))
+            .await;
+        assert_eq!(res.status(), 422, "the older form is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        let stored = text_of(&doc, "main .notice");
+        assert!(
+            stored.contains("Abgelehnt") && stored.contains(justification),
+            "the stored state and answer are shown: {stored}"
+        );
+        let refilled = form_of(&doc, &action);
+        assert_eq!(field(&refilled, "antwort"), a_text, "the input is kept");
+        assert_eq!(field(&refilled, "status"), "under-review");
+        assert_eq!(
+            proposal::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap(),
+            declined,
+            "nothing changed"
+        );
+        assert_eq!(
+            updates_to(&app, "leser@example.de").await.len(),
+            told,
+            "the follower is not told the opposite"
+        );
+
+        // Saving again, with B's answer in view, is A's decision.
+        let res = app.post_form(&action, &as_pairs(&refilled)).await;
+        assert_eq!(
+            res.status(),
+            303,
+            "saved again with the stored answer in view"
+        );
+        let saved = proposal::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.status, ProposalStatus::UnderReview);
+        assert_eq!(saved.official_answer.as_deref(), Some(a_text));
+        assert_eq!(updates_to(&app, "leser@example.de").await.len(), told + 1);
+    }
+);
+
+// Two moderators open a proposal waiting for moderation. A hides it (it names a neighbour); B, on
+// the older page, publishes it. That must not make it public, tell its author and put it in the
+// search: it is refused and the page shows it hidden. Publishing from a page that shows it hidden is
+// a restore, taken knowingly, and still works.
+on_both_backends!(
+    a_publish_from_a_page_opened_before_hiding_does_not_restore_it,
+    |app| {
+        let title = "Hecke am Spielplatz Weißensee zurückschneiden";
+        app.login(CITIZEN.0, CITIZEN.1).await;
+        let res = hand_in(
+            &app,
+            &[
+                ("titel", title),
+                (
+                    "text",
+                    "Herr Beispielnachbar lässt seine Hecke in den Weg zum Spielplatz wachsen.",
+                ),
+                ("kategorie", "sonstiges"),
+                ("kreis", "16068"),
+                ("schritt", "absenden"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let id = newest_proposal(&app).await.id;
+        logout(&app).await;
+        let to_author = || async {
+            app.mails()
+                .await
+                .into_iter()
+                .filter(|m| m.contains(&format!("To: {}", CITIZEN.0)))
+                .count()
+        };
+
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let page = format!("/verwaltung/vorschlaege/{id}");
+        let action = format!("{page}/moderation");
+        // B opens the page while the proposal waits.
+        let (_, page_b) = app.get_html(&page).await;
+        let opened = form_of(&page_b, &action);
+        // A hides it.
+        let res = moderate(
+            &app,
+            id,
+            &[
+                ("aktion", "verbergen"),
+                ("begruendung", "Nennt einen Nachbarn mit Namen."),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let hidden = newest_proposal(&app).await;
+        assert_eq!(hidden.status, ProposalStatus::Hidden);
+        let mails_before = to_author().await;
+
+        // B publishes from the older page: refused, nothing changes, nobody is told.
+        let res = app
+            .post_form(
+                &action,
+                &as_pairs(&with(&opened, "aktion", "veroeffentlichen")),
+            )
+            .await;
+        assert_eq!(res.status(), 422, "the older page is refused");
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, ".error-summary").contains("seit Sie die Seite geöffnet haben"),
+            "{}",
+            text_of(&doc, ".error-summary")
+        );
+        assert!(
+            text_of(&doc, "main .notice").contains("Verborgen"),
+            "the stored state is shown: {}",
+            text_of(&doc, "main .notice")
+        );
+        assert_eq!(newest_proposal(&app).await, hidden, "nothing changed");
+        assert_eq!(to_author().await, mails_before, "the author is not told");
+        let again = form_of(&doc, &action);
+        assert!(
+            again.iter().all(|(k, _)| k != "aktion"),
+            "the decision is chosen again: {again:?}"
+        );
+        logout(&app).await;
+        assert_eq!(app.get(&format!("/vorschlaege/{id}")).await.status(), 404);
+        index_settled(&app).await;
+        let res = app
+            .client
+            .get(app.url("/api/v1/proposals"))
+            .query(&[("q", title)])
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|h| h["id"] != id),
+            "{body}"
+        );
+
+        // Publishing from the page that shows it hidden restores it.
+        app.login(MODERATOR.0, MODERATOR.1).await;
+        let (_, shown_hidden) = app.get_html(&page).await;
+        let res = app
+            .post_form(
+                &action,
+                &as_pairs(&with(
+                    &form_of(&shown_hidden, &action),
+                    "aktion",
+                    "veroeffentlichen",
+                )),
+            )
+            .await;
+        assert_eq!(res.status(), 303, "a restore from a page showing it hidden");
+        let restored = newest_proposal(&app).await;
+        assert_eq!(restored.status, ProposalStatus::Published);
+        assert!(restored.published_at.is_some());
+        assert_eq!(to_author().await, mails_before + 1, "first publication");
+    }
+);
+
 // A municipality's editor answers the published proposals of its district; proposals the public
 // does not see (waiting, rejected, hidden) with their contact stay with the district's moderators.
 on_both_backends!(

@@ -17,6 +17,19 @@ use crate::{
     services::{audit, reference::District},
 };
 
+/// A stamp of what the answer form is filled with: the state and the official answer. Two editors
+/// can have the form open at once: saving the older one would put the state back and replace the
+/// other's answer (and tell every follower the opposite), so [`Answers::answer`] compares it first.
+pub(super) fn answer_seen(model: &proposal::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let stamp = format!(
+        "{}|{}",
+        model.status.key(),
+        model.official_answer.as_deref().unwrap_or_default()
+    );
+    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+}
+
 /// The answering desk.
 #[derive(Clone)]
 pub struct Answers {
@@ -48,12 +61,15 @@ impl Answers {
             .collect())
     }
 
-    /// An official answer and/or a new lifecycle state, by a moderator or a municipality editor.
+    /// An official answer and/or a new lifecycle state, by a moderator or a municipality editor,
+    /// if state and answer are still as `seen` (their [`answer_seen`] stamp when the form was
+    /// filled).
     pub async fn answer(
         &self,
         id: i64,
         next: ProposalStatus,
         answer: &str,
+        seen: &str,
         actor: Actor<'_>,
     ) -> Result<(), ProposalError> {
         if !ProposalStatus::ANSWERS.contains(&next) {
@@ -79,6 +95,9 @@ impl Answers {
         let current = model.status;
         if !current.can_answer_to(next) {
             return Err(ProposalError::Refused("error-proposal-step-not-possible"));
+        }
+        if answer_seen(&model) != seen {
+            return Err(ProposalError::Changed);
         }
         if current == next && answer.is_none() {
             return Err(field("antwort", "error-answer-nothing-changed"));

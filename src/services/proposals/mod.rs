@@ -52,6 +52,9 @@ pub enum ProposalError {
         field: &'static str,
         message: &'static str,
     },
+    /// The proposal changed since the form was opened (its stamp differs); nothing was stored.
+    #[error("changed since the form was opened")]
+    Changed,
     #[error("database: {0}")]
     Db(#[from] DbErr),
     #[error("composing a mail: {0}")]
@@ -135,6 +138,10 @@ pub struct ProposalFile {
     pub contact: Option<String>,
     pub moderation_note: Option<String>,
     pub history: Vec<EventView>,
+    /// State and answer as the answer form is filled; an answer saved from an older form is refused.
+    pub answer_seen: String,
+    /// The proposal as the moderation form is filled; a decision sent from an older page is refused.
+    pub moderation_seen: String,
 }
 
 impl ProposalFile {
@@ -145,6 +152,8 @@ impl ProposalFile {
     ) -> Self {
         let name = district_name(districts, &model.district_key);
         Self {
+            answer_seen: answers::answer_seen(&model),
+            moderation_seen: moderation::moderation_seen(&model),
             channel: model.channel.clone(),
             contact: model.contact.clone(),
             moderation_note: model.moderation_note.clone(),

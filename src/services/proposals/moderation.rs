@@ -65,6 +65,24 @@ pub struct ReportRow {
     pub proposal: Row,
 }
 
+/// A stamp of what a moderator decides on: the state and the proposal as handed in. Two moderators
+/// can have the page open at once: a decision sent from the older page would overrule the other's
+/// (publishing from a page opened before someone hid the proposal restored it), so
+/// [`Moderation::moderate`] compares it first.
+pub(super) fn moderation_seen(model: &proposal::Model) -> String {
+    use sha2::{Digest, Sha256};
+    let stamp = format!(
+        "{}|{}|{}|{}|{}|{}",
+        model.status.key(),
+        model.title,
+        model.body,
+        model.category,
+        model.district_key,
+        model.town.as_deref().unwrap_or_default(),
+    );
+    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+}
+
 /// The moderators' desk.
 #[derive(Clone)]
 pub struct Moderation {
@@ -146,10 +164,14 @@ impl Moderation {
         Ok(ProposalFile::new(model, history, districts))
     }
 
+    /// A moderator's decision, if the proposal is still as `seen` (its [`moderation_seen`] stamp
+    /// when the page was opened): publishing restores a hidden proposal only from a page that
+    /// showed it hidden.
     pub async fn moderate(
         &self,
         id: i64,
         decision: Decision,
+        seen: &str,
         actor: Actor<'_>,
     ) -> Result<(), ProposalError> {
         let now = Utc::now();
@@ -157,6 +179,9 @@ impl Moderation {
         let model = locked(&txn, id).await?;
         if !moderates(actor.rights, &model) {
             return Err(ProposalError::NotFound);
+        }
+        if moderation_seen(&model) != seen {
+            return Err(ProposalError::Changed);
         }
         let status = model.status;
         let note = match &decision {

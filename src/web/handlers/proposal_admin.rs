@@ -66,6 +66,8 @@ pub struct ModerationForm {
     aktion: String,
     begruendung: String,
     ziel: String,
+    /// The stamp of the proposal the page was opened with (`ProposalFile::moderation_seen`).
+    seen: String,
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -73,14 +75,28 @@ pub struct ModerationForm {
 pub struct AnswerForm {
     status: String,
     antwort: String,
+    /// The stamp of state and answer the form was filled from (`ProposalFile::answer_seen`).
+    answer_seen: String,
+}
+
+/// A form sent from a page opened before the proposal changed. The page shows the stored state;
+/// the form keeps the person's input and gets the new stamp, so sending it again is a decision
+/// taken with the stored state in view.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    Answer,
+    /// The decision is not kept: what it does depends on the state (publishing a hidden proposal
+    /// restores it), so the moderator chooses again with the state in view.
+    Moderation,
 }
 
 async fn render_detail(
     page: &Page,
     id: i64,
-    moderation: &ModerationForm,
+    moderation: Option<&ModerationForm>,
     answer: Option<&AnswerForm>,
     errors: &FieldErrors,
+    stale: Option<Stale>,
 ) -> Result<HttpResponse, WebError> {
     let (_, rights) = answerer(page)?;
     let districts = page.state().districts().await?;
@@ -115,12 +131,28 @@ async fn render_detail(
     }
     ctx.insert("actions", &actions);
     ctx.insert("is_public", &status.is_public());
-    ctx.insert("moderation", moderation);
-    let answer = answer.cloned().unwrap_or_else(|| AnswerForm {
+    let mut moderation = moderation.cloned().unwrap_or_else(|| ModerationForm {
+        seen: found.moderation_seen.clone(),
+        ..ModerationForm::default()
+    });
+    let moderation_stale = stale == Some(Stale::Moderation);
+    if moderation_stale {
+        moderation.seen = found.moderation_seen.clone();
+        moderation.aktion.clear();
+    }
+    ctx.insert("moderation", &moderation);
+    ctx.insert("moderation_stale", &moderation_stale);
+    let mut answer = answer.cloned().unwrap_or_else(|| AnswerForm {
         status: status.key().to_owned(),
         antwort: found.proposal.official_answer.clone().unwrap_or_default(),
+        answer_seen: found.answer_seen.clone(),
     });
+    let answer_stale = stale == Some(Stale::Answer);
+    if answer_stale {
+        answer.answer_seen = found.answer_seen.clone();
+    }
     ctx.insert("answer", &answer);
+    ctx.insert("answer_stale", &answer_stale);
     ctx.insert(
         "answer_statuses",
         &page.choices(
@@ -132,14 +164,7 @@ async fn render_detail(
 }
 
 pub async fn show(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
-    render_detail(
-        &page,
-        *id,
-        &ModerationForm::default(),
-        None,
-        &FieldErrors::default(),
-    )
-    .await
+    render_detail(&page, *id, None, None, &FieldErrors::default(), None).await
 }
 
 pub async fn moderate(
@@ -160,13 +185,13 @@ pub async fn moderate(
             Err(_) => {
                 let mut errors = FieldErrors::default();
                 errors.add("ziel", "error-merge-target-unknown");
-                return render_detail(&page, id, &form, None, &errors).await;
+                return render_detail(&page, id, Some(&form), None, &errors, None).await;
             }
         },
         _ => {
             let mut errors = FieldErrors::default();
             errors.add("aktion", "error-moderation-action-missing");
-            return render_detail(&page, id, &form, None, &errors).await;
+            return render_detail(&page, id, Some(&form), None, &errors, None).await;
         }
     };
     let actor = Actor {
@@ -184,13 +209,25 @@ pub async fn moderate(
         .state()
         .proposal_desk()
         .moderation()
-        .moderate(id, decision, actor)
+        .moderate(id, decision, &form.seen, actor)
         .await
     {
         Ok(()) => Ok(see_other_done("/verwaltung/vorschlaege", done)),
+        Err(ProposalError::Changed) => {
+            let errors = FieldErrors::single("aktion", "error-proposal-changed");
+            render_detail(
+                &page,
+                id,
+                Some(&form),
+                None,
+                &errors,
+                Some(Stale::Moderation),
+            )
+            .await
+        }
         Err(error) => {
             let errors = form_errors(error)?;
-            render_detail(&page, id, &form, None, &errors).await
+            render_detail(&page, id, Some(&form), None, &errors, None).await
         }
     }
 }
@@ -206,7 +243,7 @@ pub async fn answer(
     let Ok(next) = ProposalStatus::parse(&form.status) else {
         let mut errors = FieldErrors::default();
         errors.add("status", "error-status-invalid");
-        return render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await;
+        return render_detail(&page, id, None, Some(&form), &errors, None).await;
     };
     let actor = Actor {
         user_id,
@@ -216,16 +253,27 @@ pub async fn answer(
         .state()
         .proposal_desk()
         .answers()
-        .answer(id, next, &form.antwort, actor)
+        .answer(id, next, &form.antwort, &form.answer_seen, actor)
         .await
     {
         Ok(()) => Ok(see_other_done(
             &format!("/verwaltung/vorschlaege/{id}"),
             Done::AnswerSaved,
         )),
+        Err(ProposalError::Changed) => {
+            render_detail(
+                &page,
+                id,
+                None,
+                Some(&form),
+                &FieldErrors::single("status", "error-answer-changed"),
+                Some(Stale::Answer),
+            )
+            .await
+        }
         Err(error) => {
             let errors = form_errors(error)?;
-            render_detail(&page, id, &ModerationForm::default(), Some(&form), &errors).await
+            render_detail(&page, id, None, Some(&form), &errors, None).await
         }
     }
 }

@@ -40,6 +40,8 @@ pub fn form_errors(error: ProposalError) -> Result<FieldErrors, WebError> {
         ProposalError::Field { field, message } => errors.add(field, message),
         ProposalError::NotFound => return Err(WebError::NotFound),
         ProposalError::Refused(message) => errors.add("aktion", message),
+        // The back-office forms say so themselves; elsewhere: reload.
+        ProposalError::Changed => errors.add("aktion", "error-proposal-step-not-possible"),
         ProposalError::Db(e) => return Err(WebError::Database(e)),
         ProposalError::Mail(e) => return Err(WebError::Internal(e)),
     }
