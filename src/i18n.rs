@@ -1,6 +1,11 @@
 //! The translation catalogue: Fluent files under `content/locales/<lang>/`, German as fallback.
 //! Templates call `t(key="…", lang=lang)`, with further named arguments passed to Fluent.
-use std::{borrow::Cow, collections::HashMap, path::Path, sync::Arc};
+use std::{
+    borrow::Cow,
+    collections::{BTreeSet, HashMap},
+    path::Path,
+    sync::Arc,
+};
 
 use chrono::{DateTime, Utc};
 use fluent_templates::{ArcLoader, fluent_bundle::FluentValue};
@@ -8,7 +13,24 @@ use fluent_templates::{ArcLoader, fluent_bundle::FluentValue};
 use crate::domain::Language;
 
 #[derive(Clone)]
-pub struct Translations(Arc<ArcLoader>);
+pub struct Translations(Arc<Catalogue>);
+
+struct Catalogue {
+    loader: ArcLoader,
+    /// Every message that takes no arguments, formatted once at load, per language (in German
+    /// where the language lacks it). Most of a page's hundred-odd texts are such labels, and
+    /// Fluent formatted each anew on every request.
+    plain: [HashMap<String, String>; 3],
+}
+
+/// The place of a language's texts in [`Catalogue::plain`].
+fn slot(lang: Language) -> usize {
+    match lang {
+        Language::De => 0,
+        Language::En => 1,
+        Language::Ls => 2,
+    }
+}
 
 impl Translations {
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
@@ -17,7 +39,19 @@ impl Translations {
             .customize(|bundle| bundle.set_use_isolating(false))
             .build()
             .map_err(|e| anyhow::anyhow!("cannot load translations from {}: {e}", dir.display()))?;
-        Ok(Self(Arc::new(loader)))
+        let mut catalogue = Catalogue {
+            loader,
+            plain: Default::default(),
+        };
+        let ids = message_ids(dir)?;
+        for lang in Language::FOR_MAIL {
+            // A message that needs arguments fails to format without them and is left out.
+            catalogue.plain[slot(lang)] = ids
+                .iter()
+                .filter_map(|id| Some((id.clone(), catalogue.format(lang, id, None)?)))
+                .collect();
+        }
+        Ok(Self(Arc::new(catalogue)))
     }
 
     pub fn text(&self, lang: Language, key: &str) -> String {
@@ -33,26 +67,21 @@ impl Translations {
         self.lookup(lang, key, (!args.is_empty()).then_some(args))
     }
 
-    /// The message in `lang`, else in German. The loader's own lookup negotiates the fallback chain
-    /// on every call, which was a noticeable share of rendering a page with a hundred texts.
     fn lookup(
         &self,
         lang: Language,
         key: &str,
         args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
     ) -> String {
-        let own = lang.langid();
-        if let Ok(text) = self.0.lookup_single_language(&own, key, args) {
-            return text;
-        }
-        let fallback = Language::De.langid();
-        if own != fallback
-            && let Ok(text) = self.0.lookup_single_language(&fallback, key, args)
+        if args.is_none()
+            && let Some(text) = self.0.plain[slot(lang)].get(key)
         {
-            return text;
+            return text.clone();
         }
-        // Same as the loader: a missing message shows its id (tests make sure none is missing).
-        format!("Unknown localization key: {key:?}")
+        self.0
+            .format(lang, key, args)
+            // Same as the loader: a missing message shows its id (tests make sure none is missing).
+            .unwrap_or_else(|| format!("Unknown localization key: {key:?}"))
     }
 
     /// Registers `t(key, lang, …args)` and the date filters in a tera instance.
@@ -87,6 +116,57 @@ impl Translations {
             Ok(tera::Value::String(me.text_with(lang, key, &fluent_args)))
         });
     }
+}
+
+impl Catalogue {
+    /// The message in `lang`, else in German. The loader's own lookup negotiates the fallback chain
+    /// on every call, which was a noticeable share of rendering a page with a hundred texts.
+    fn format(
+        &self,
+        lang: Language,
+        key: &str,
+        args: Option<&HashMap<Cow<'static, str>, FluentValue>>,
+    ) -> Option<String> {
+        let own = lang.langid();
+        if let Ok(text) = self.loader.lookup_single_language(&own, key, args) {
+            return Some(text);
+        }
+        let fallback = Language::De.langid();
+        if own == fallback {
+            return None;
+        }
+        self.loader
+            .lookup_single_language(&fallback, key, args)
+            .ok()
+    }
+}
+
+/// The ids of the messages in every language's files.
+fn message_ids(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
+    use fluent_syntax::{ast::Entry, parser};
+    let mut ids = BTreeSet::new();
+    for lang in Language::FOR_MAIL {
+        let folder = dir.join(lang.langid().to_string());
+        let Ok(files) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for file in files {
+            let path = file?.path();
+            if path.extension().is_none_or(|ext| ext != "ftl") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            // The loader has parsed the files already and refused broken ones.
+            let resource = parser::parse(text.as_str()).unwrap_or_else(|(partial, _)| partial);
+            for entry in resource.body {
+                if let Entry::Message(message) = entry {
+                    ids.insert(message.id.name.to_owned());
+                }
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// `{{ 4.25 | decimal(lang=lang, places=1) }}` → "4,3" in German, "4.3" in English; no value → "–".
@@ -308,5 +388,27 @@ mod tests {
         }
         let unknown: Vec<_> = used.iter().filter(|k| !known.contains(*k)).collect();
         assert!(unknown.is_empty(), "keys without translation: {unknown:?}");
+    }
+
+    #[test]
+    fn labels_fall_back_to_german_and_messages_with_arguments_take_them() {
+        let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/locales");
+        let t = Translations::load(&catalogue).unwrap();
+        assert_eq!(t.text(Language::De, "oa-save"), "Speichern");
+        assert_eq!(t.text(Language::En, "oa-save"), "Save");
+        // Leichte Sprache has mails only; a label comes in plain German.
+        assert_eq!(t.text(Language::Ls, "oa-save"), "Speichern");
+        let args = HashMap::from([
+            (Cow::Borrowed("signed"), FluentValue::from(2)),
+            (Cow::Borrowed("needed"), FluentValue::from(3)),
+        ]);
+        assert_eq!(
+            t.text_with(Language::En, "shift-staffing", &args),
+            "2 of 3 helpers"
+        );
+        assert_eq!(
+            t.text(Language::En, "no-such-message"),
+            "Unknown localization key: \"no-such-message\""
+        );
     }
 }
