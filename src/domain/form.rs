@@ -40,6 +40,14 @@ impl FieldErrors {
     }
 }
 
+/// The stamp of the stored record an edit form was filled from (a short hash of the values the form
+/// shows, joined). The form sends it back as `seen`; a service compares it with the record under
+/// its lock, so a form opened before someone else's change cannot silently undo that change.
+pub fn stamp(values: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(values.as_bytes())[..8])
+}
+
 /// The first value of `name` in a posted form read as name/value pairs (checkbox groups repeat a
 /// name).
 pub fn first_value<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -191,8 +191,7 @@ pub struct MoveFollowers<'a> {
 /// the form open at once: saving the older one would undo the other's move or capacity without
 /// either noticing, so [`change_date`] compares the stamp first.
 pub(super) fn date_seen(date: &offer_date::Model) -> String {
-    use sha2::{Digest, Sha256};
-    let stamp = format!(
+    let shown = format!(
         "{}|{}|{}|{}|{}|{}|{}",
         date.starts_at.timestamp(),
         date.ends_at.timestamp(),
@@ -202,7 +201,7 @@ pub(super) fn date_seen(date: &offer_date::Model) -> String {
         date.walk_in_places,
         date.status.key(),
     );
-    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+    crate::domain::form::stamp(&shown)
 }
 
 /// Changes time and capacity of a date, if it is still as `seen` (its [`date_seen`] stamp when the

@@ -202,13 +202,12 @@ fn form_of(offer: offer::Model) -> OfferForm {
 /// once: saving the older one would undo the other's changes (a new place announced to everyone
 /// booked would be announced back), so [`update`] compares the stamp first.
 fn offer_seen(form: &OfferForm) -> String {
-    use sha2::{Digest, Sha256};
     let filled = serde_json::to_string(&OfferForm {
         seen: String::new(),
         ..form.clone()
     })
     .unwrap_or_default();
-    hex::encode(&Sha256::digest(filled.as_bytes())[..8])
+    crate::domain::form::stamp(&filled)
 }
 
 /// A date of an offer the user manages, with what its back-office pages show and prefill of it

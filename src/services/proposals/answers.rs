@@ -21,13 +21,12 @@ use crate::{
 /// can have the form open at once: saving the older one would put the state back and replace the
 /// other's answer (and tell every follower the opposite), so [`Answers::answer`] compares it first.
 pub(super) fn answer_seen(model: &proposal::Model) -> String {
-    use sha2::{Digest, Sha256};
-    let stamp = format!(
+    let shown = format!(
         "{}|{}",
         model.status.key(),
         model.official_answer.as_deref().unwrap_or_default()
     );
-    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+    crate::domain::form::stamp(&shown)
 }
 
 /// The answering desk.

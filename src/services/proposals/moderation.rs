@@ -70,8 +70,7 @@ pub struct ReportRow {
 /// (publishing from a page opened before someone hid the proposal restored it), so
 /// [`Moderation::moderate`] compares it first.
 pub(super) fn moderation_seen(model: &proposal::Model) -> String {
-    use sha2::{Digest, Sha256};
-    let stamp = format!(
+    let shown = format!(
         "{}|{}|{}|{}|{}|{}",
         model.status.key(),
         model.title,
@@ -80,7 +79,7 @@ pub(super) fn moderation_seen(model: &proposal::Model) -> String {
         model.district_key,
         model.town.as_deref().unwrap_or_default(),
     );
-    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+    crate::domain::form::stamp(&shown)
 }
 
 /// The moderators' desk.

@@ -161,8 +161,7 @@ pub struct HoursLine {
 /// open (its course date moved, another coordinator saved): saving the older form would undo that
 /// without anyone noticing, so [`PlanningDesk::update`] compares the stamp first.
 fn shift_seen(shift: &volunteer_shift::Model) -> String {
-    use sha2::{Digest, Sha256};
-    let stamp = format!(
+    let shown = format!(
         "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
         shift.organisation_id,
         shift.offer_date_id,
@@ -178,7 +177,7 @@ fn shift_seen(shift: &volunteer_shift::Model) -> String {
         shift.skills,
         shift.status.key(),
     );
-    hex::encode(&Sha256::digest(stamp.as_bytes())[..8])
+    crate::domain::form::stamp(&shown)
 }
 
 pub fn hours_seen(started_at: DateTime<Utc>, ended_at: DateTime<Utc>) -> String {
