@@ -137,8 +137,9 @@ pub async fn correct_booking_address(
     address: &Email,
 ) -> Result<u64, CorrectionError> {
     let found = offer_admin::booking_in_scope(db, scope, booking_id).await?;
+    // Anonymised since the form was opened: said plainly, as when it happens during this request.
     if found.anonymised_at.is_some() {
-        return Err(OfferAdminError::NotFound.into());
+        return Err(CorrectionError::Anonymised);
     }
     let txn = crate::db::begin_write(db).await?;
     let old = found.email.clone();

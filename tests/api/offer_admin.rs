@@ -2535,8 +2535,9 @@ on_both_backends!(
     }
 );
 
-// A publish button left on an older page does not bring back an offer someone cancelled meanwhile:
-// its dates are cancelled and everyone was told. Reopened as a draft, it can be published again.
+// A publish or withdraw button left on an older page does not bring back an offer someone cancelled
+// meanwhile: its dates are cancelled and everyone was told. Reopened as a draft (its own button), it
+// can be published again.
 on_both_backends!(
     a_cancelled_offer_is_not_published_from_an_older_page,
     |app| {
@@ -2576,7 +2577,18 @@ on_both_backends!(
             OfferStatus::Cancelled
         );
 
-        assert_eq!(set_status("zurueckziehen").await.status(), 303, "reopened");
+        // "Withdraw" from a page that showed it published does not reopen it either.
+        assert_eq!(set_status("zurueckziehen").await.status(), 422);
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.status,
+            OfferStatus::Cancelled
+        );
+
+        assert_eq!(set_status("wieder-oeffnen").await.status(), 303, "reopened");
+        assert_eq!(
+            offer_by_id(&app, course.offer_id).await.status,
+            OfferStatus::Draft
+        );
         assert_eq!(set_status("veroeffentlichen").await.status(), 303);
         assert_eq!(
             offer_by_id(&app, course.offer_id).await.status,

@@ -382,5 +382,15 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(audited, 0);
+
+        // A correction sent later, from a form opened before, is told the same.
+        let address = Email::parse("richtig@example.de").unwrap();
+        let later =
+            undeliverable_mail::correct_booking_address(&app.db, &None, admin, booked.id, &address)
+                .await;
+        assert!(
+            matches!(later, Err(CorrectionError::Anonymised)),
+            "{later:?}"
+        );
     }
 );

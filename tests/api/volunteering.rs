@@ -879,9 +879,21 @@ on_both_backends!(
     }
 );
 
-// The session is within the notice period, so its coordinators are told at once.
+// The session is within the notice period, so its coordinators are told at once; the person, also
+// a coordinator there, gets no mail at the address being deleted.
 on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
+    teilhabe::db::entities::user_role::ActiveModel {
+        user_id: Set(volunteer),
+        role: Set("provider_staff".into()),
+        organisation_id: Set(Some(probierladen_erfurt(&app).await)),
+        district_key: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let shift_id = session(&app, Duration::hours(10), 1).await;
     sign_up_directly(&app, shift_id, volunteer).await;
     let data = teilhabe::services::accounts::export(&app.db, volunteer)
@@ -926,6 +938,12 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
                 && m.contains("Kurzfristige")
                 && m.contains(&format!("/verwaltung/einsaetze/{shift_id}"))),
         "the coordinator is told the session lost its helper"
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|m| m.contains(&format!("To: {}", VOLUNTEER.0))),
+        "nothing goes to the deleted address"
     );
 });
 

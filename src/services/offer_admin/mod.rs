@@ -519,12 +519,15 @@ async fn announce_new_place(
 }
 
 /// `published` shows the offer in the catalogue; `draft` hides it again; `cancelled` ends it. Only
-/// the changes [`OfferStatus::may_become`] allows are made.
+/// the changes [`OfferStatus::may_become`] allows are made, and with `shown` (the state the page
+/// showed its button in) only from that state: a button left on an older page does nothing to an
+/// offer someone cancelled or published meanwhile. Already in `status`, nothing changes.
 pub async fn set_status(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
     actor: i32,
     id: i32,
+    shown: Option<OfferStatus>,
     status: OfferStatus,
 ) -> Result<(), OfferAdminError> {
     managed_offer(db, scope, id).await?;
@@ -534,8 +537,11 @@ pub async fn set_status(
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    // The button was on a page showing another state (someone cancelled or published meanwhile).
-    if !existing.status.may_become(status) {
+    if existing.status == status {
+        txn.commit().await?;
+        return Ok(());
+    }
+    if !existing.status.may_become(status) || shown.is_some_and(|shown| shown != existing.status) {
         return Err(OfferAdminError::Refused {
             field: "status",
             message: "error-offer-status-changed",
@@ -595,7 +601,7 @@ pub async fn cancel_offer(
             other => other?,
         };
     }
-    set_status(db, scope, actor, id, OfferStatus::Cancelled).await
+    set_status(db, scope, actor, id, None, OfferStatus::Cancelled).await
 }
 
 /// A copy as a draft without dates, for next term's course.

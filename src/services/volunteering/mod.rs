@@ -155,8 +155,6 @@ pub struct HoursLine {
     pub shift_cancelled: bool,
 }
 
-/// What a decision on hours names of the entry, so a correction made after the page was loaded
-/// is not approved unseen.
 /// A stamp of everything the edit form of a session changes. A session can change while its form is
 /// open (its course date moved, another coordinator saved): saving the older form would undo that
 /// without anyone noticing, so [`PlanningDesk::update`] compares the stamp first.
@@ -180,6 +178,8 @@ fn shift_seen(shift: &volunteer_shift::Model) -> String {
     crate::domain::form::stamp(&shown)
 }
 
+/// What a decision on hours names of the entry, so a correction made after the page was loaded
+/// is not approved unseen.
 pub fn hours_seen(started_at: DateTime<Utc>, ended_at: DateTime<Utc>) -> String {
     format!("{}-{}", started_at.timestamp(), ended_at.timestamp())
 }

@@ -210,14 +210,19 @@ impl SignUpDesk {
         shift: &volunteer_shift::Model,
         user_id: i32,
     ) -> Result<(), VolunteeringError> {
-        let volunteer = user::Entity::find_by_id(user_id)
-            .one(conn)
-            .await?
-            .map(|u| u.display_name)
+        let volunteer = user::Entity::find_by_id(user_id).one(conn).await?;
+        let (name, own_address) = volunteer
+            .map(|u| (u.display_name, u.email))
             .unwrap_or_default();
-        for (to, lang) in coordinators_of(conn, shift.organisation_id).await? {
+        // A coordinator who helps too is not told of their own withdrawal; when their account is
+        // being deleted, their address must not get a mail after its mail was removed.
+        let coordinators = coordinators_of(conn, shift.organisation_id).await?;
+        for (to, lang) in coordinators
+            .into_iter()
+            .filter(|(to, _)| !to.as_str().eq_ignore_ascii_case(&own_address))
+        {
             let mut args = shift_args(&shift.title, shift.starts_at, lang);
-            args.insert("name".into(), FluentValue::from(volunteer.clone()));
+            args.insert("name".into(), FluentValue::from(name.clone()));
             let mail = self.composer.notice(
                 lang,
                 &to,

@@ -261,12 +261,27 @@ pub async fn set_status(
     form: web::Form<StatusForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let (status, done) = match form.action.as_str() {
-        "veroeffentlichen" => (OfferStatus::Published, Done::OfferPublished),
-        "zurueckziehen" => (OfferStatus::Draft, Done::OfferWithdrawn),
+    // Each button names the state the page showed it in.
+    let (shown, status, done) = match form.action.as_str() {
+        "veroeffentlichen" => (
+            OfferStatus::Draft,
+            OfferStatus::Published,
+            Done::OfferPublished,
+        ),
+        "zurueckziehen" => (
+            OfferStatus::Published,
+            OfferStatus::Draft,
+            Done::OfferWithdrawn,
+        ),
+        "wieder-oeffnen" => (
+            OfferStatus::Cancelled,
+            OfferStatus::Draft,
+            Done::OfferWithdrawn,
+        ),
         _ => return Ok(see_other(format!("/verwaltung/angebote/{id}"))),
     };
-    match offer_admin::set_status(&page.state().db, &scope, user.id, *id, status).await {
+    let db = &page.state().db;
+    match offer_admin::set_status(db, &scope, user.id, *id, Some(shown), status).await {
         Ok(()) => Ok(see_other_done(&format!("/verwaltung/angebote/{id}"), done)),
         Err(e) => {
             let errors = refusal(e)?;
