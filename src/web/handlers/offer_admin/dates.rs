@@ -42,11 +42,25 @@ async fn session_form_page(
     form: &DateForm,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
+    date_form_page_with(page, offer_id, date_id, session_of, form, errors, None).await
+}
+
+/// The form; `stored` is the date as saved now, shown when it changed while the form was open.
+async fn date_form_page_with(
+    page: &Page,
+    offer_id: i32,
+    date_id: Option<i32>,
+    session_of: Option<i32>,
+    form: &DateForm,
+    errors: &FieldErrors,
+    stored: Option<&offer_admin::ManagedDate>,
+) -> Result<HttpResponse, WebError> {
     let mut ctx = page.form_context();
     ctx.insert("session_of", &session_of);
     ctx.insert("offer_id", &offer_id);
     ctx.insert("date_id", &date_id);
     ctx.insert("form", form);
+    ctx.insert("stored", &stored);
     page.render_form("offer_admin/date_form.html", ctx, errors)
 }
 
@@ -59,17 +73,9 @@ async fn changed_date_form_page(
     mut form: DateForm,
 ) -> Result<HttpResponse, WebError> {
     form.seen = stored.seen.clone();
-    let mut ctx = page.form_context();
-    ctx.insert("session_of", &None::<i32>);
-    ctx.insert("offer_id", &stored.offer_id);
-    ctx.insert("date_id", &Some(stored.id));
-    ctx.insert("form", &form);
-    ctx.insert("stored", stored);
-    page.render_form(
-        "offer_admin/date_form.html",
-        ctx,
-        &FieldErrors::single("day", "error-date-changed"),
-    )
+    let errors = FieldErrors::single("day", "error-date-changed");
+    let (offer_id, date_id) = (stored.offer_id, Some(stored.id));
+    date_form_page_with(page, offer_id, date_id, None, &form, &errors, Some(stored)).await
 }
 
 pub async fn new_date_form(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {

@@ -95,22 +95,23 @@ async fn offer_form_page(
     organisation: &str,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, WebError> {
-    let mut ctx = organisation_form_context(page, scope).await?;
-    ctx.insert("stored", &None::<OfferForm>);
-    render_offer_form(page, scope, offer_id, form, organisation, errors, ctx).await
+    offer_form_page_with(page, scope, offer_id, form, organisation, errors, None).await
 }
 
-/// The offer's page with its form; `ctx` holds the organisations and anything particular.
-async fn render_offer_form(
+/// The offer's page with its form; `stored` is the offer as saved now, shown when it changed while
+/// the form was open.
+async fn offer_form_page_with(
     page: &Page,
     scope: &Option<Vec<i32>>,
     offer_id: Option<i32>,
     form: &OfferForm,
     organisation: &str,
     errors: &FieldErrors,
-    mut ctx: tera::Context,
+    stored: Option<&OfferForm>,
 ) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
+    let mut ctx = organisation_form_context(page, scope).await?;
+    ctx.insert("stored", &stored);
     offer_vocabulary(&mut ctx);
     ctx.insert(
         "kinds",
@@ -234,9 +235,7 @@ pub async fn update(
             let stored = offer_admin::offer_form(db, &scope, *id).await?;
             form.seen = stored.seen.clone();
             let errors = FieldErrors::single("title", "error-offer-changed");
-            let mut ctx = organisation_form_context(&page, &scope).await?;
-            ctx.insert("stored", &stored);
-            render_offer_form(&page, &scope, Some(*id), &form, "", &errors, ctx).await
+            offer_form_page_with(&page, &scope, Some(*id), &form, "", &errors, Some(&stored)).await
         }
         Err(e) => {
             let errors = refusal(e)?;
