@@ -21,26 +21,6 @@ async fn register(app: &TestApp) -> reqwest::Response {
     .await
 }
 
-/// The signed-in person changes their address to `new` and uses the link mailed there.
-async fn change_address(app: &TestApp, password: &str, new: &str) {
-    let res = app
-        .submit(
-            "/konto/email",
-            "/konto/email",
-            &[("email", new), ("password", password)],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let link = app
-        .link_in_mail(new, "/konto/email-bestaetigen?token=")
-        .await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
-    let res = app
-        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
-        .await;
-    assert_eq!(res.status(), 200);
-}
-
 on_both_backends!(register_confirm_login_logout, |app| {
     let res = register(&app).await;
     assert_eq!(res.status(), 303);

@@ -21,7 +21,7 @@ use teilhabe::{
 };
 
 use crate::{
-    helpers::{TestApp, select, text_of},
+    helpers::{TestApp, change_address, select, text_of},
     on_both_backends,
 };
 
@@ -556,22 +556,7 @@ on_both_backends!(an_address_change_takes_the_alerts_along, |app| {
     .await
     .unwrap();
 
-    let res = app
-        .submit(
-            "/konto/email",
-            "/konto/email",
-            &[("email", new), ("password", password)],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let link = app
-        .link_in_mail(new, "/konto/email-bestaetigen?token=")
-        .await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
-    let res = app
-        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
-        .await;
-    assert_eq!(res.status(), 200);
+    change_address(&app, password, new).await;
 
     let now = Utc::now();
     new_date(&app, 1, now + Duration::days(21)).await;

@@ -647,3 +647,83 @@ pub async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
     }
     panic!("nobody waits for the lock");
 }
+
+/// The signed-in person changes their address to `new` and uses the link mailed there.
+pub async fn change_address(app: &TestApp, password: &str, new: &str) {
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", new), ("password", password)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+/// What a browser sends for the form posting to `action` as the page filled it: its inputs (check
+/// boxes and radio buttons only when checked; the CSRF token and hidden fields included), the text
+/// of its text areas and the chosen option of each list.
+pub fn form_as_sent(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
+    let form = format!("form[action=\"{action}\"]");
+    let mut fields: Vec<(String, String)> =
+        select(doc, &format!("{form} input[name], {form} textarea[name]"))
+            .iter()
+            .filter(|e| {
+                !matches!(e.value().attr("type"), Some("checkbox" | "radio"))
+                    || e.value().attr("checked").is_some()
+            })
+            .map(|e| {
+                let value = match e.value().name() {
+                    "textarea" => e.text().collect::<String>(),
+                    _ => e.value().attr("value").unwrap_or("").to_owned(),
+                };
+                (e.value().attr("name").unwrap().to_owned(), value)
+            })
+            .collect();
+    for list in select(doc, &format!("{form} select[name]")) {
+        let chosen = list
+            .select(&scraper::Selector::parse("option[selected]").unwrap())
+            .next()
+            .and_then(|o| o.value().attr("value"))
+            .unwrap_or("");
+        fields.push((
+            list.value().attr("name").unwrap().to_owned(),
+            chosen.to_owned(),
+        ));
+    }
+    fields
+}
+
+pub fn as_pairs(values: &[(String, String)]) -> Vec<(&str, &str)> {
+    values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The page a form comes back as when it was opened before someone else changed what it edits:
+/// refused (422) with `reason` in the error summary, and `stored` (what is stored now) in the notice.
+pub async fn refused_as_changed(
+    res: reqwest::Response,
+    reason: &str,
+    stored: &str,
+) -> scraper::Html {
+    assert_eq!(res.status(), 422, "the older form is refused");
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    let summary = text_of(&doc, ".error-summary");
+    assert!(summary.contains(reason), "{summary}");
+    let notice = text_of(&doc, "main .notice");
+    assert!(
+        notice.contains(stored),
+        "what is stored now is shown: {notice}"
+    );
+    doc
+}

@@ -97,38 +97,6 @@ fn form_values(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
     .collect()
 }
 
-/// Every field of the form posting to `action` as the page fills it: inputs (checkboxes only when
-/// checked), text areas and the chosen option of each list.
-fn filled_form(doc: &scraper::Html, action: &str) -> Vec<(String, String)> {
-    let form = format!("form[action=\"{action}\"]");
-    let mut fields: Vec<(String, String)> = select(
-        doc,
-        &format!("{form} input[name]:not([name=\"csrf_token\"]), {form} textarea[name]"),
-    )
-    .iter()
-    .filter(|e| e.value().attr("type") != Some("checkbox") || e.value().attr("checked").is_some())
-    .map(|e| {
-        let value = match e.value().name() {
-            "textarea" => e.text().collect::<String>(),
-            _ => e.value().attr("value").unwrap_or("").to_owned(),
-        };
-        (e.value().attr("name").unwrap().to_owned(), value)
-    })
-    .collect();
-    for list in select(doc, &format!("{form} select[name]")) {
-        let chosen = list
-            .select(&scraper::Selector::parse("option[selected]").unwrap())
-            .next()
-            .and_then(|o| o.value().attr("value"))
-            .unwrap_or("");
-        fields.push((
-            list.value().attr("name").unwrap().to_owned(),
-            chosen.to_owned(),
-        ));
-    }
-    fields
-}
-
 fn with(values: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
     values
         .iter()
@@ -136,13 +104,6 @@ fn with(values: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, S
             let changed = changes.iter().find(|(name, _)| name == k).map(|(_, v)| *v);
             (k.clone(), changed.unwrap_or(v).to_owned())
         })
-        .collect()
-}
-
-fn as_pairs(values: &[(String, String)]) -> Vec<(&str, &str)> {
-    values
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
 
@@ -2400,18 +2361,7 @@ on_both_backends!(
 
         let more_places = with(&opened, &[("capacity", "5")]);
         let res = post(&app, &edit, &token, &as_pairs(&more_places)).await;
-        assert_eq!(res.status(), 422, "the older form is refused");
-        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
-        assert!(
-            text_of(&doc, ".error-summary").contains("seit Sie das Formular geöffnet haben"),
-            "{}",
-            text_of(&doc, ".error-summary")
-        );
-        assert!(
-            text_of(&doc, "main .notice").contains("11:00"),
-            "the stored time is shown: {}",
-            text_of(&doc, "main .notice")
-        );
+        let doc = refused_as_changed(res, "seit Sie das Formular geöffnet haben", "11:00").await;
         assert_eq!(
             select(&doc, "#capacity")[0].value().attr("value"),
             Some("5"),
@@ -2430,8 +2380,8 @@ on_both_backends!(
             "Anna is told of the one move only"
         );
 
-        let again = filled_form(&doc, &edit);
-        let res = post(&app, &edit, &token, &as_pairs(&again)).await;
+        let again = form_as_sent(&doc, &edit);
+        let res = app.post_form(&edit, &as_pairs(&again)).await;
         assert_eq!(
             res.status(),
             303,
@@ -2467,10 +2417,10 @@ on_both_backends!(
         )
         .await;
         let old_venue = offer_by_id(&app, course.offer_id).await.venue_id.unwrap();
-        let token = sign_in(&app, STAFF).await;
+        sign_in(&app, STAFF).await;
         let edit = format!("/verwaltung/angebote/{}", course.offer_id);
         let (_, doc) = app.get_html(&edit).await;
-        let opened = filled_form(&doc, &edit);
+        let opened = form_as_sent(&doc, &edit);
         let new_place = another_venue(
             &app,
             &course,
@@ -2481,7 +2431,7 @@ on_both_backends!(
             ),
         )
         .await;
-        move_course(&app, &token, &course, new_place.id).await;
+        move_course(&app, &course, new_place.id).await;
         let told = || async {
             mails_with_subject(&app, &format!("Termin geändert: {}", course.title))
                 .await
@@ -2496,19 +2446,13 @@ on_both_backends!(
                 "Wir zeigen Schritt für Schritt, wie ein Tablet funktioniert.",
             )],
         );
-        let res = post(&app, &edit, &token, &as_pairs(&typo_fixed)).await;
-        assert_eq!(res.status(), 422, "the older form is refused");
-        let doc = html(res).await;
-        assert!(
-            text_of(&doc, ".error-summary").contains("seit Sie das Formular geöffnet haben"),
-            "{}",
-            text_of(&doc, ".error-summary")
-        );
-        assert!(
-            text_of(&doc, "main .notice").contains("Probierladen Zweigstelle"),
-            "the stored place is shown: {}",
-            text_of(&doc, "main .notice")
-        );
+        let res = app.post_form(&edit, &as_pairs(&typo_fixed)).await;
+        let doc = refused_as_changed(
+            res,
+            "seit Sie das Formular geöffnet haben",
+            "Probierladen Zweigstelle",
+        )
+        .await;
         assert_eq!(
             text_of(&doc, "textarea#description"),
             "Wir zeigen Schritt für Schritt, wie ein Tablet funktioniert.",
@@ -2521,8 +2465,8 @@ on_both_backends!(
         );
         assert_eq!(told().await, 1, "nobody is told of a move back");
 
-        let again = filled_form(&doc, &edit);
-        let res = post(&app, &edit, &token, &as_pairs(&again)).await;
+        let again = form_as_sent(&doc, &edit);
+        let res = app.post_form(&edit, &as_pairs(&again)).await;
         assert_eq!(
             res.status(),
             303,
@@ -2860,8 +2804,8 @@ async fn a_new_place_is_announced_with_a_new_revision() {
         ),
     )
     .await;
-    let token = sign_in(&app, STAFF).await;
-    move_course(&app, &token, &course, other_place.id).await;
+    sign_in(&app, STAFF).await;
+    move_course(&app, &course, other_place.id).await;
     assert_eq!(date_by_id(&app, date.id).await.revision, date.revision + 1);
     let told = mails_with_subject(&app, &format!("Termin geändert: {}", course.title)).await;
     assert_eq!(recipients(&told), ["anna@example.de"]);
@@ -2895,18 +2839,13 @@ async fn another_venue(
     .unwrap()
 }
 
-/// Staff (signed in, `token`) move the course to `venue_id` with the offer form, opened just before.
-async fn move_course(app: &TestApp, token: &str, course: &Course, venue_id: i32) {
+/// Staff, signed in, move the course to `venue_id` with the offer form, opened just before.
+async fn move_course(app: &TestApp, course: &Course, venue_id: i32) {
     let edit = format!("/verwaltung/angebote/{}", course.offer_id);
     let (_, doc) = app.get_html(&edit).await;
-    let opened = filled_form(&doc, &edit);
-    let res = post(
-        app,
-        &edit,
-        token,
-        &as_pairs(&with(&opened, &[("venue", &venue_id.to_string())])),
-    )
-    .await;
+    let opened = form_as_sent(&doc, &edit);
+    let moved = with(&opened, &[("venue", &venue_id.to_string())]);
+    let res = app.post_form(&edit, &as_pairs(&moved)).await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
 }
 
@@ -3000,8 +2939,8 @@ async fn helpers_follow_their_course_to_a_new_venue() {
         ),
     )
     .await;
-    let token = sign_in(&app, STAFF).await;
-    move_course(&app, &token, &course, new_place.id).await;
+    sign_in(&app, STAFF).await;
+    move_course(&app, &course, new_place.id).await;
 
     let told = mails_with_subject(&app, &format!("Einsatz geändert: {shift_title}")).await;
     assert_eq!(recipients(&told), ["freiwillig@demo.teilhabe.example"]);
