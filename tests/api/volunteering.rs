@@ -569,31 +569,13 @@ async fn helped_demo_date(app: &TestApp, after: chrono::DateTime<Utc>) -> (i32, 
         .await
         .unwrap()
         .unwrap();
-    let shift_id = app
-        .state()
-        .volunteer_planning()
-        .create(
-            &None,
-            ShiftInput {
-                organisation_id: None,
-                title: "Hilfe im Smartphone-Kurs".into(),
-                kind: ShiftKind::CourseAssistance,
-                starts_at: date.starts_at,
-                ends_at: date.ends_at,
-                place: ShiftPlace::Elsewhere {
-                    place: "Kursraum".into(),
-                    district: DistrictKey::parse("16051").unwrap(),
-                },
-                volunteers_needed: 1,
-                participants_per_helper: None,
-                skills: String::new(),
-                offer_date_id: Some(date.id),
-            },
-            1,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    let shift_id = course_session(
+        app,
+        date.id,
+        "Hilfe im Smartphone-Kurs",
+        (date.starts_at, date.ends_at),
+    )
+    .await;
     sign_up_directly(app, shift_id, volunteer).await;
     let confirmed = booking::Entity::find()
         .filter(booking::Column::DateId.eq(date.id))
@@ -1243,31 +1225,13 @@ on_both_backends!(
             own.starts_at - Duration::minutes(30),
             own.ends_at + Duration::minutes(30),
         );
-        let shift_id = app
-            .state()
-            .volunteer_planning()
-            .create(
-                &None,
-                ShiftInput {
-                    organisation_id: None,
-                    title: "Aufbau und Hilfe im Kurs".into(),
-                    kind: ShiftKind::CourseAssistance,
-                    starts_at: planned.0,
-                    ends_at: planned.1,
-                    place: ShiftPlace::Elsewhere {
-                        place: "Kursraum".into(),
-                        district: DistrictKey::parse("16051").unwrap(),
-                    },
-                    volunteers_needed: 1,
-                    participants_per_helper: None,
-                    skills: String::new(),
-                    offer_date_id: Some(own.id),
-                },
-                1,
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        let shift_id = course_session(
+            &app,
+            own.id,
+            "Aufbau und Hilfe im Kurs",
+            (planned.0, planned.1),
+        )
+        .await;
         sign_up_directly(&app, shift_id, volunteer).await;
         let session_times = || async {
             let shift = volunteer_shift::Entity::find_by_id(shift_id)
@@ -1332,31 +1296,13 @@ on_both_backends!(
             .await
             .unwrap()
             .expect("a coming date");
-        let shift_id = app
-            .state()
-            .volunteer_planning()
-            .create(
-                &None,
-                ShiftInput {
-                    organisation_id: None,
-                    title: "Hilfe im Kurs".into(),
-                    kind: ShiftKind::CourseAssistance,
-                    starts_at: date.starts_at,
-                    ends_at: date.ends_at,
-                    place: ShiftPlace::Elsewhere {
-                        place: "Kursraum".into(),
-                        district: DistrictKey::parse("16051").unwrap(),
-                    },
-                    volunteers_needed: 1,
-                    participants_per_helper: None,
-                    skills: String::new(),
-                    offer_date_id: Some(date.id),
-                },
-                1,
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        let shift_id = course_session(
+            &app,
+            date.id,
+            "Hilfe im Kurs",
+            (date.starts_at, date.ends_at),
+        )
+        .await;
         let stored = || async {
             volunteer_shift::Entity::find_by_id(shift_id)
                 .one(&app.db)
@@ -1753,21 +1699,24 @@ on_both_backends!(
     }
 );
 
-/// A helper session for `date` (its helpers set up the room half an hour early) with the demo
-/// volunteer signed up.
-async fn setup_session(app: &TestApp, date: &offer_date::Model) -> i32 {
-    let starts_at = date.starts_at - Duration::minutes(30);
-    let shift_id = app
-        .state()
+/// A course-assistance session for the date `date_id` in its course room, needing one helper, at
+/// `times` (start, end).
+async fn course_session(
+    app: &TestApp,
+    date_id: i32,
+    title: &str,
+    times: (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
+) -> i32 {
+    app.state()
         .volunteer_planning()
         .create(
             &None,
             ShiftInput {
                 organisation_id: None,
-                title: "Kursraum vorbereiten".into(),
+                title: title.into(),
                 kind: ShiftKind::CourseAssistance,
-                starts_at,
-                ends_at: date.ends_at,
+                starts_at: times.0,
+                ends_at: times.1,
                 place: ShiftPlace::Elsewhere {
                     place: "Kursraum".into(),
                     district: DistrictKey::parse("16051").unwrap(),
@@ -1775,13 +1724,26 @@ async fn setup_session(app: &TestApp, date: &offer_date::Model) -> i32 {
                 volunteers_needed: 1,
                 participants_per_helper: None,
                 skills: String::new(),
-                offer_date_id: Some(date.id),
+                offer_date_id: Some(date_id),
             },
             1,
             Utc::now(),
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A helper session for `date` (its helpers set up the room half an hour early) with the demo
+/// volunteer signed up.
+async fn setup_session(app: &TestApp, date: &offer_date::Model) -> i32 {
+    let starts_at = date.starts_at - Duration::minutes(30);
+    let shift_id = course_session(
+        app,
+        date.id,
+        "Kursraum vorbereiten",
+        (starts_at, date.ends_at),
+    )
+    .await;
     sign_up_directly(app, shift_id, user_id(app, VOLUNTEER.0).await).await;
     shift_id
 }
