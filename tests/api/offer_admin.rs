@@ -338,6 +338,29 @@ async fn book(
         .expect("booked")
 }
 
+/// A new course of the own organisation with one date in nine days at 10:00 for `capacity` people,
+/// and Anna Gebucht booked on it online for one place.
+async fn course_with_anna(app: &TestApp, capacity: i32) -> (Course, offer_date::Model, Booked) {
+    let course = new_course(app, OWN_ORG).await;
+    let date = add_date(
+        app,
+        course.offer_id,
+        at_local(berlin_day(9), 10, 0),
+        capacity,
+        |_| {},
+    )
+    .await;
+    let anna = book(
+        app,
+        date.id,
+        ("Anna Gebucht", "anna@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    (course, date, anna)
+}
+
 /// A valid offer form with this title and venue.
 fn offer_fields<'a>(title: &'a str, venue: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -1635,17 +1658,8 @@ on_both_backends!(
 on_both_backends!(
     a_changed_time_is_announced_and_capacity_keeps_booked_places,
     |app| {
-        let course = new_course(&app, OWN_ORG).await;
         let day = berlin_day(9);
-        let date = add_date(&app, course.offer_id, at_local(day, 10, 0), 3, |_| {}).await;
-        book(
-            &app,
-            date.id,
-            ("Anna Gebucht", "anna@example.de", ""),
-            "1",
-            Channel::Online,
-        )
-        .await;
+        let (course, date, _) = course_with_anna(&app, 3).await;
         let paul = book(
             &app,
             date.id,
@@ -2231,23 +2245,7 @@ async fn more_places_go_to_the_waiting_list() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let course = new_course(&app, OWN_ORG).await;
-    let date = add_date(
-        &app,
-        course.offer_id,
-        at_local(berlin_day(9), 10, 0),
-        1,
-        |_| {},
-    )
-    .await;
-    book(
-        &app,
-        date.id,
-        ("Anna Gebucht", "anna@example.de", ""),
-        "1",
-        Channel::Online,
-    )
-    .await;
+    let (course, date, _) = course_with_anna(&app, 1).await;
     let wilma = book(
         &app,
         date.id,
@@ -2288,17 +2286,7 @@ async fn a_cancelled_date_cannot_be_changed() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let course = new_course(&app, OWN_ORG).await;
-    let day = berlin_day(9);
-    let date = add_date(&app, course.offer_id, at_local(day, 10, 0), 3, |_| {}).await;
-    book(
-        &app,
-        date.id,
-        ("Anna Gebucht", "anna@example.de", ""),
-        "1",
-        Channel::Online,
-    )
-    .await;
+    let (course, date, _) = course_with_anna(&app, 3).await;
     let token = sign_in(&app, STAFF).await;
     let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
     let (_, doc) = app.get_html(&edit).await;
@@ -2338,17 +2326,8 @@ async fn a_cancelled_date_cannot_be_changed() {
 on_both_backends!(
     a_date_form_opened_before_another_change_cannot_undo_it,
     |app| {
-        let course = new_course(&app, OWN_ORG).await;
         let day = berlin_day(9);
-        let date = add_date(&app, course.offer_id, at_local(day, 10, 0), 3, |_| {}).await;
-        book(
-            &app,
-            date.id,
-            ("Anna Gebucht", "anna@example.de", ""),
-            "1",
-            Channel::Online,
-        )
-        .await;
+        let (course, date, _) = course_with_anna(&app, 3).await;
         let token = sign_in(&app, STAFF).await;
         let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
         let (_, doc) = app.get_html(&edit).await;
@@ -2399,23 +2378,7 @@ on_both_backends!(
 on_both_backends!(
     an_offer_form_opened_before_another_change_cannot_undo_it,
     |app| {
-        let course = new_course(&app, OWN_ORG).await;
-        let date = add_date(
-            &app,
-            course.offer_id,
-            at_local(berlin_day(9), 10, 0),
-            3,
-            |_| {},
-        )
-        .await;
-        book(
-            &app,
-            date.id,
-            ("Anna Gebucht", "anna@example.de", ""),
-            "1",
-            Channel::Online,
-        )
-        .await;
+        let (course, _, _) = course_with_anna(&app, 3).await;
         let old_venue = offer_by_id(&app, course.offer_id).await.venue_id.unwrap();
         sign_in(&app, STAFF).await;
         let edit = format!("/verwaltung/angebote/{}", course.offer_id);
@@ -2777,23 +2740,7 @@ async fn a_new_place_is_announced_with_a_new_revision() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let course = new_course(&app, OWN_ORG).await;
-    let date = add_date(
-        &app,
-        course.offer_id,
-        at_local(berlin_day(9), 10, 0),
-        4,
-        |_| {},
-    )
-    .await;
-    book(
-        &app,
-        date.id,
-        ("Anna Gebucht", "anna@example.de", ""),
-        "1",
-        Channel::Online,
-    )
-    .await;
+    let (course, date, _) = course_with_anna(&app, 4).await;
     let other_place = another_venue(
         &app,
         &course,
