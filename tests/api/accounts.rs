@@ -874,13 +874,7 @@ on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
 
     // Another account that had the old address once supported proposal 3 while signed in; its
     // row keeps that address's pseudonym and is not this person's to take along.
-    let other = user::Entity::find()
-        .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let other = user_id(&app, DEMO_PASSWORD_ADMIN.0).await;
     {
         use sea_orm::{ActiveModelTrait, Set};
         proposal_support::ActiveModel {

@@ -157,16 +157,6 @@ fn location(res: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("demo user")
-        .id
-}
-
 /// The VEVENT blocks of a calendar file, unfolded.
 fn events(ics: &str) -> Vec<String> {
     let unfolded = ics.replace("\r\n ", "");

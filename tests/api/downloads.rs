@@ -2,24 +2,17 @@
 //! export's spreadsheet writer, in the reader's language, and recorded in the audit log.
 use chrono::{Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use teilhabe::db::entities::{audit_log, booking, offer_date, user};
+use teilhabe::db::entities::{audit_log, booking, offer_date};
 use teilhabe::domain::booking::BookingStatus;
 use teilhabe::domain::offer::DateStatus;
 
-use crate::{helpers::TestApp, on_both_backends};
+use crate::{
+    helpers::{TestApp, user_id},
+    on_both_backends,
+};
 
 const PROVIDER: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
 const VOLUNTEER: (&str, &str) = ("freiwillig@demo.teilhabe.example", "Demo-Freiwillig-2026");
-
-async fn user_id(app: &TestApp, email: &str) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
 
 async fn audits(app: &TestApp, action: &str) -> Vec<audit_log::Model> {
     audit_log::Entity::find()

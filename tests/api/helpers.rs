@@ -727,3 +727,16 @@ pub async fn refused_as_changed(
     );
     doc
 }
+
+/// The id of the account with the address `email` (a demo account, or one a test made).
+pub async fn user_id(app: &TestApp, email: &str) -> i32 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use teilhabe::db::entities::user;
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no account {email}"))
+        .id
+}

@@ -8,7 +8,7 @@ use sea_orm::{
 use teilhabe::domain::offer::{DateStatus, OfferKind, OfferStatus};
 use teilhabe::{
     db::entities::{
-        audit_log, booking, offer, offer_date, organisation, outbox, staff_task, user, venue,
+        audit_log, booking, offer, offer_date, organisation, outbox, staff_task, venue,
     },
     domain::{
         Language,
@@ -124,16 +124,6 @@ async fn venue_id(app: &TestApp, slug: &str) -> i32 {
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("demo venue {slug}"))
-        .id
-}
-
-async fn user_id(app: &TestApp, email: &str) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("demo user {email}"))
         .id
 }
 

@@ -281,16 +281,6 @@ on_both_backends!(parallel_accepting_and_declining_answers_once, |app| {
     }
 });
 
-async fn user_id(app: &TestApp, email: &str) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// A session of the volunteer's organisation that needs `needed` helpers.
 async fn session(app: &TestApp, starts_in: Duration, needed: i32) -> i32 {
     let org = organisation::Entity::find()

@@ -3,14 +3,16 @@
 //! nobody else's. Refused and delivered mail is removed after 30 days.
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
 use teilhabe::{
-    db::entities::{audit_log, booking, outbox, user},
+    db::entities::{audit_log, booking, outbox},
     domain::Email,
     mail::{self, OutgoingMail},
     services::undeliverable_mail::{self, CorrectionError},
 };
 
 use crate::{
-    helpers::{DEMO_PASSWORD_ADMIN, TestApp, select, text_of, until_someone_waits_for_a_lock},
+    helpers::{
+        DEMO_PASSWORD_ADMIN, TestApp, select, text_of, until_someone_waits_for_a_lock, user_id,
+    },
     on_both_backends,
 };
 
@@ -336,13 +338,7 @@ on_both_backends!(
     a_booking_anonymised_while_its_address_is_corrected_stays_without_one,
     |app| {
         let booked = demo_booking_with_address(&app).await;
-        let admin = user::Entity::find()
-            .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
+        let admin = user_id(&app, DEMO_PASSWORD_ADMIN.0).await;
         let anonymising = teilhabe::db::begin_write(&app.db).await.unwrap();
         booking::Entity::update_many()
             .col_expr(booking::Column::Email, Expr::value(None::<String>))

@@ -19,7 +19,7 @@ use teilhabe::{
 use crate::{
     helpers::{
         TestApp, refuse_inserts, refused_as_changed, select, text_of,
-        until_someone_waits_for_a_lock,
+        until_someone_waits_for_a_lock, user_id,
     },
     on_both_backends,
 };
@@ -31,16 +31,6 @@ fn local_day(at: chrono::DateTime<Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Berlin)
         .format("%Y-%m-%d")
         .to_string()
-}
-
-async fn user_id(app: &TestApp, email: &str) -> i32 {
-    user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 async fn probierladen_erfurt(app: &TestApp) -> i32 {
