@@ -513,6 +513,47 @@ on_both_backends!(the_account_page_lists_and_removes_alerts, |app| {
     );
 });
 
+// An alert someone asked for with the old address and never confirmed stays with that address on an
+// address change: its confirmation link went there, and whoever confirms it reads the old address,
+// so the mails go there, not to the account's new address, and the account no longer lists it.
+on_both_backends!(an_unconfirmed_alert_stays_with_the_old_address, |app| {
+    let setup = setup(&app).await;
+    let (old, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    let new = "buergerin@neu.example";
+    let form_page = format!("/benachrichtigung?bereich=kurse&{}", setup.query());
+    let res = app
+        .submit(&form_page, "/benachrichtigung", &[("email", old)])
+        .await;
+    assert_eq!(res.headers()["location"], "/benachrichtigung/gesendet");
+    let link = app
+        .link_in_mail(old, "/benachrichtigung/bestaetigen/")
+        .await;
+    assert_eq!(app.login(old, password).await.status(), 303);
+    let (_, page) = app.get_html("/konto").await;
+    assert_eq!(
+        select(&page, "form[action^=\"/konto/benachrichtigungen/\"]").len(),
+        1,
+        "an alert for the account's address is the account's"
+    );
+
+    change_address(&app, password, new).await;
+
+    let (_, page) = app.get_html("/konto").await;
+    assert!(
+        select(&page, "form[action^=\"/konto/benachrichtigungen/\"]").is_empty(),
+        "{}",
+        text_of(&page, "#benachrichtigungen")
+    );
+    let res = app.submit(&link, &link, &[]).await;
+    assert_eq!(res.status(), 200);
+    let now = Utc::now();
+    new_date(&app, 1, now + Duration::days(21)).await;
+    assert_eq!(desk(&app).send_due(now).await.unwrap(), 1);
+    let mails = alert_mails(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains(&format!("To: {old}")), "{}", mails[0]);
+});
+
 // An address change takes the account's alerts along: the weekly mail (the filter, the link to stop
 // it) goes to the new address only, and whoever registers the old address next neither sees an
 // alert of the account nor can remove it, not even one left there before alerts moved along.

@@ -409,3 +409,112 @@ crate::on_both_backends!(keys_an_older_version_wrote_are_converted, |app| {
     );
     assert_eq!(app.get("/vorschlaege/2").await.status(), 200);
 });
+
+/// Alerts that address changes left at old addresses (before alerts moved along) go to the
+/// account's address, by the rules of an address change: an unconfirmed alert of nobody else at the
+/// account's address gives way, a confirmed one there keeps the mails and the leftover goes. Links
+/// mailed to the old address stop working. Alerts of nobody, and an account's alerts at its own
+/// address, stay as they are.
+async fn alerts_left_at_old_addresses_follow_their_account(settings: teilhabe::config::Settings) {
+    use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+    use teilhabe::db::entities::{course_alert, course_alert_token};
+
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261206_000029_alerts_follow_their_account")
+        .expect("the migration moving alerts to their account") as u32;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let at = "'2026-03-01 10:00:00+00:00'";
+    let alert = |email: &str, filter: &str, user: &str, confirmed: &str| {
+        format!("('{email}', 'de', 'course', '{filter}', {user}, 'online', {at}, {confirmed})")
+    };
+    for sql in [
+        format!(
+            "INSERT INTO users (email, display_name, created_at) VALUES \
+             ('anna@neu.example', 'Anna', {at}), ('ben@example.org', 'Ben', {at})"
+        ),
+        format!(
+            "INSERT INTO course_alerts (email, language, kind, filter_query, user_id, channel, \
+             created_at, confirmed_at) VALUES {}",
+            [
+                // 1: Anna's, left at her old address.
+                alert("anna@alt.example", "thema=a", "1", at),
+                // 2: Anna's, left at an older address; 3: someone typed her new address for the
+                // same search and never confirmed.
+                alert("anna@aelter.example", "thema=b", "1", at),
+                alert("anna@neu.example", "thema=b", "NULL", "NULL"),
+                // 4: Anna's, left behind; 5: the same search at her address now, confirmed.
+                alert("anna@alt.example", "thema=c", "1", at),
+                alert("anna@neu.example", "thema=c", "1", at),
+                // 6: nobody's, at Anna's old address; 7: Ben's at his own address.
+                alert("anna@alt.example", "thema=d", "NULL", at),
+                alert("ben@example.org", "thema=a", "2", at),
+            ]
+            .join(", ")
+        ),
+        format!(
+            "INSERT INTO course_alert_tokens (token_hash, alert_id, purpose, created_at) VALUES \
+             ('h1', 1, 'unsubscribe', {at}), ('h4', 4, 'unsubscribe', {at}), \
+             ('h6', 6, 'unsubscribe', {at})"
+        ),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+
+    Migrator::up(&conn, None).await.unwrap();
+
+    let alerts: Vec<(i64, String, Option<i32>)> = course_alert::Entity::find()
+        .order_by_asc(course_alert::Column::Id)
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.email, a.user_id))
+        .collect();
+    let anna = "anna@neu.example".to_owned();
+    assert_eq!(
+        alerts,
+        [
+            (1, anna.clone(), Some(1)),
+            (2, anna.clone(), Some(1)),
+            (5, anna, Some(1)),
+            (6, "anna@alt.example".to_owned(), None),
+            (7, "ben@example.org".to_owned(), Some(2)),
+        ]
+    );
+    let tokens: Vec<i64> = course_alert_token::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.alert_id)
+        .collect();
+    assert_eq!(tokens, [6]);
+}
+
+#[tokio::test]
+async fn alerts_left_at_old_addresses_follow_their_account_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    alerts_left_at_old_addresses_follow_their_account(settings_for(
+        dir.path(),
+        None,
+        &Options::default(),
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn alerts_left_at_old_addresses_follow_their_account_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    alerts_left_at_old_addresses_follow_their_account(settings_for(
+        dir.path(),
+        Some(&pg.url),
+        &Options::default(),
+    ))
+    .await;
+}

@@ -5,7 +5,7 @@ use sea_orm::{
 };
 
 use super::{
-    AlertDesk, AlertSummary, UNSUBSCRIBE, delete_alert,
+    AlertDesk, AlertSummary, delete_alert,
     describe::{catalogue_href, feed_href},
     districts,
 };
@@ -91,8 +91,10 @@ pub async fn delete_of_account(
 
 /// An address change takes the account's alerts for the old address along (see `own`): the weekly
 /// mails with the filter and the links to stop it would go on to the old address, perhaps a former
-/// work address read by someone else now. The links to stop them mailed there no longer work (each
-/// new mail brings its own). An alert set up for another address stays with it.
+/// work address read by someone else now. The links mailed there no longer work (each new mail
+/// brings its own). An alert set up for another address stays with it, and so does an unconfirmed
+/// one: its confirmation link went to the old address, and whoever uses it reads that address, so
+/// its mails must go there, not to the account.
 ///
 /// Where the new address has an alert for the same filter already (one address, one alert per
 /// filter), one of the two goes: the new address's if it is unconfirmed and not another account's
@@ -107,6 +109,7 @@ pub async fn move_to_address(
     let moving = course_alert::Entity::find()
         .filter(own(user_id, &old_email))
         .filter(course_alert::Column::Email.eq(old_email.as_str()))
+        .filter(course_alert::Column::ConfirmedAt.is_not_null())
         .order_by_asc(course_alert::Column::Id)
         .all(txn)
         .await?;
@@ -132,7 +135,6 @@ pub async fn move_to_address(
         }
         course_alert_token::Entity::delete_many()
             .filter(course_alert_token::Column::AlertId.eq(alert.id))
-            .filter(course_alert_token::Column::Purpose.eq(UNSUBSCRIBE))
             .exec(txn)
             .await?;
         course_alert::Entity::update_many()
