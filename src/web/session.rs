@@ -395,12 +395,17 @@ pub async fn middleware(
     // Pages with personal data must not stay in shared caches or the back-button history of kiosks
     // and shared computers: everything signed in, every page with a form (it takes personal data),
     // every answer to a form, and every page behind a secret link (a booking, own proposals).
-    if session.user.is_some()
-        || session.form_shown.get()
-        || changing
-        || on_secret_link(res.request())
-    {
+    let secret_link = on_secret_link(res.request());
+    if session.user.is_some() || session.form_shown.get() || changing || secret_link {
         no_store(&mut res);
+    }
+    // The page's own style sheets, scripts and links would carry the secret in `Referer` to the
+    // portal, where a proxy in front of it logs it (nginx's default log format does).
+    if secret_link {
+        res.headers_mut().insert(
+            actix_web::http::header::REFERRER_POLICY,
+            actix_web::http::header::HeaderValue::from_static("no-referrer"),
+        );
     }
     Ok(res.map_into_left_body())
 }

@@ -1,6 +1,6 @@
-//! Transport and cache headers: HSTS when the portal is served over HTTPS, and `no-store` on every
-//! page that shows or takes personal data, so neither a shared cache nor the browser history of a
-//! shared computer keeps it.
+//! Transport and cache headers: HSTS when the portal is served over HTTPS, `no-store` on every page
+//! that shows or takes personal data, so neither a shared cache nor the browser history of a shared
+//! computer keeps it, and no `Referer` from pages behind a secret link.
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -86,7 +86,17 @@ on_both_backends!(pages_with_personal_data_are_not_stored, |app| {
     let res = app.get(&page).await;
     assert_eq!(res.status(), 200, "{page}");
     assert_eq!(cache_control(&res).as_deref(), Some("no-store"), "{page}");
+    // Its style sheets and links must not carry the secret to the proxy's log in `Referer`.
+    assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{page}");
     assert!(res.text().await.unwrap().contains("Erika Muster"));
+    for path in ["/passwort-neu?token=abc", "/konto/bestaetigen?token=abc"] {
+        let res = app.get(path).await;
+        assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
+    assert_eq!(
+        app.get("/kurse").await.headers()["referrer-policy"],
+        "same-origin"
+    );
 
     // Public pages without a form stay cacheable as before.
     for path in ["/", "/kurse", &format!("/kurse/{slug}")] {
