@@ -127,8 +127,9 @@ pub enum CorrectionError {
     Db(#[from] DbErr),
 }
 
-/// Gives the booking a corrected address and sends the mail the old one could not take to the new
-/// one, as one step. Returns how many messages go out again.
+/// Gives the booking a corrected address and a new link (see `booking::change_address`), and sends
+/// the mail the old address could not take to the new one, as one step. Returns how many messages
+/// go out again.
 pub async fn correct_booking_address(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
@@ -142,38 +143,40 @@ pub async fn correct_booking_address(
         return Err(CorrectionError::Anonymised);
     }
     let txn = crate::db::begin_write(db).await?;
-    let old = found.email.clone();
-    // Only while not anonymised: an anonymisation that committed after the look above (or that
-    // holds the row now, whose commit this waits for) has the last word.
-    let corrected = booking::Entity::update_many()
-        .col_expr(booking::Column::Email, Expr::value(address.to_string()))
-        .filter(booking::Column::Id.eq(booking_id))
-        .filter(booking::Column::AnonymisedAt.is_null())
-        .exec(&txn)
+    // Read again under the row's lock: another correction may have changed address and link since.
+    let Some(found) = booking::Entity::find_by_id(booking_id)
+        .lock_exclusive()
+        .one(&txn)
         .await?
-        .rows_affected;
-    if corrected != 1 {
+        .filter(|b| b.anonymised_at.is_none())
+    else {
+        txn.rollback().await?;
+        return Err(CorrectionError::Anonymised);
+    };
+    if found.email.as_deref() == Some(address.as_str()) {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    // The old address may be a stranger's that took the mail with the booking's link: the booking
+    // gets a new link. Only while not anonymised: an anonymisation that committed after the look
+    // above (or that holds the row now, whose commit this waits for) has the last word.
+    if !super::booking::change_address(&txn, &found, address.as_str()).await? {
         txn.rollback().await?;
         return Err(CorrectionError::Anonymised);
     }
     // Only this booking's mail: others refused at the same address (another booking with the
     // same mistyped or placeholder address, an account's links) are other people's.
-    let resent = match &old {
-        Some(old) if old != address.as_str() => {
-            outbox::Entity::update_many()
-                .col_expr(outbox::Column::Recipient, Expr::value(address.to_string()))
-                .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
-                .col_expr(outbox::Column::Attempts, Expr::value(0))
-                .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-                .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
-                .filter(undelivered(Utc::now()))
-                .filter(outbox::Column::BookingId.eq(booking_id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        _ => 0,
-    };
+    let resent = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Recipient, Expr::value(address.to_string()))
+        .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(undelivered(Utc::now()))
+        .filter(outbox::Column::BookingId.eq(booking_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     audit::record(
         &txn,
         Some(actor),

@@ -855,6 +855,95 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     assert_eq!(left, 0);
 });
 
+// Bookings move with an address change: their reminders and changes would go on to the old address
+// (perhaps someone else's mailbox by now), each with the booking's link to see and cancel it. The
+// booking gets a new link, the old one stops working, and mail not sent yet goes to the new address
+// with the new link.
+on_both_backends!(
+    an_address_change_takes_bookings_along_with_a_new_link,
+    |app| {
+        use sea_orm::{ActiveModelTrait, Set};
+        use teilhabe::db::entities::booking;
+        let (old, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+        let new = "buergerin@neu.example";
+        let (slug, upcoming, _, _) = crate::text_cleaning::dates(&app).await;
+        let form = format!("/kurse/{slug}/termine/{upcoming}/buchen");
+        assert_eq!(app.login(old, password).await.status(), 303);
+        let res = app
+            .submit(
+                &form,
+                &form,
+                &[
+                    ("name", "Bürgerin Demo"),
+                    ("email", old),
+                    ("phone", ""),
+                    ("places", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let old_link = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(old_link.starts_with("/buchung/"), "{old_link}");
+        let booked = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(upcoming))
+            .filter(booking::Column::Email.eq(old))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        // A reminder queued for later, with the link.
+        let reminder = outbox::ActiveModel {
+            message_id: Set("<erinnerung@teilhabe.test>".into()),
+            recipient: Set(old.into()),
+            subject: Set("Erinnerung".into()),
+            body_text: Set(format!("Ihre Buchung: http://teilhabe.test{old_link}")),
+            body_html: Set(format!(
+                "<a href=\"http://teilhabe.test{old_link}\">Ihre Buchung</a>"
+            )),
+            attempts: Set(1),
+            last_error: Set(Some("421 4.3.2 try again later".into())),
+            next_attempt_at: Set(chrono::Utc::now() + chrono::Duration::days(1)),
+            created_at: Set(chrono::Utc::now()),
+            booking_id: Set(Some(booked.id)),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+
+        change_address(&app, password, new).await;
+
+        let moved = booking::Entity::find_by_id(booked.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.email.as_deref(), Some(new));
+        let new_link = format!("/buchung/{}", moved.manage_token.unwrap());
+        assert_ne!(new_link, old_link);
+        assert_eq!(app.get(&old_link).await.status(), 404);
+        let (_, page) = app.get_html("/konto").await;
+        assert_eq!(
+            select(&page, &format!("a[href=\"{new_link}\"]")).len(),
+            1,
+            "the account lists the booking with its new link"
+        );
+        assert_eq!(app.get(&new_link).await.status(), 200);
+        let reminder = outbox::Entity::find_by_id(reminder.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reminder.recipient, new);
+        for body in [&reminder.body_text, &reminder.body_html] {
+            assert!(
+                body.contains(&new_link) && !body.contains(&old_link),
+                "{body}"
+            );
+        }
+    }
+);
+
 // Supports given by the mailed link are kept under a pseudonym of the address. An address change
 // moves them to the new address's pseudonym: the old one would tie them to whoever knows the old
 // address, account deletion would miss them, and the person could support a second time.

@@ -365,10 +365,20 @@ impl TestApp {
             if claimed_elsewhere == 0 {
                 break;
             }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "{claimed_elsewhere} mails claimed but never delivered"
-            );
+            if started.elapsed() >= PATIENCE {
+                let stuck: Vec<(String, String, chrono::DateTime<chrono::Utc>)> =
+                    outbox::Entity::find()
+                        .filter(outbox::Column::SentAt.is_null())
+                        .filter(outbox::Column::FailedAt.is_null())
+                        .filter(outbox::Column::Attempts.eq(0))
+                        .all(&self.db)
+                        .await
+                        .expect("outbox")
+                        .into_iter()
+                        .map(|m| (m.recipient, m.subject, m.next_attempt_at))
+                        .collect();
+                panic!("{claimed_elsewhere} mails claimed but never delivered: {stuck:?}");
+            }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let queued: HashMap<String, i64> = teilhabe::db::entities::outbox::Entity::find()

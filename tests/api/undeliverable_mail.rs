@@ -33,13 +33,15 @@ on_both_backends!(
     |app| {
         let booked = demo_booking_with_address(&app).await;
         let old = booked.email.clone().unwrap();
+        let old_link = format!("/buchung/{}", booked.manage_token.clone().unwrap());
         let refused_mail = |subject: &str| OutgoingMail {
             to: Email::parse(&old).unwrap(),
             subject: subject.into(),
-            text: "Bestätigung".into(),
-            html: "<p>Bestätigung</p>".into(),
+            text: format!("Bestätigung: http://teilhabe.test{old_link}"),
+            html: format!("<p><a href=\"http://teilhabe.test{old_link}\">Bestätigung</a></p>"),
             attachment: None,
         };
+        assert_eq!(app.get(&old_link).await.status(), 200);
         // A booking mail that the server refused for good, and at the same address another
         // person's mail (a placeholder address typed for two walk-ins, say): a correction of this
         // booking must not send that one to the new address.
@@ -150,12 +152,21 @@ on_both_backends!(
             .unwrap()
             .unwrap();
         assert_eq!(corrected.email.as_deref(), Some("richtig@example.de"));
+        // The old address may be a stranger's that took the mail with the booking's link: that link
+        // no longer opens the booking, and the mail sent again carries the new one.
+        assert_eq!(app.get(&old_link).await.status(), 404);
+        let new_link = format!("/buchung/{}", corrected.manage_token.clone().unwrap());
+        assert_ne!(new_link, old_link);
+        let (status, page) = app.get_html(&new_link).await;
+        assert_eq!(status, 200);
+        assert!(text_of(&page, "main").contains("richtig@example.de"));
         let mails = app.mails().await;
         assert!(
-            mails
-                .iter()
-                .any(|m| m.contains("To: richtig@example.de") && m.contains("Ihre Buchung")),
-            "the refused mail went to the new address"
+            mails.iter().any(|m| m.contains("To: richtig@example.de")
+                && m.contains("Ihre Buchung")
+                && m.contains(&new_link)
+                && !m.contains(&old_link)),
+            "the refused mail went to the new address with the new link"
         );
         assert!(
             !mails

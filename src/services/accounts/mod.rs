@@ -519,7 +519,7 @@ pub async fn confirm_email_change(
 /// What the person keeps under their address moves to the new one: follows of proposals (the
 /// answers were mailed to the old address, perhaps a former work address read by someone else now)
 /// and proposals they handed in, with or without the account, the supports given by the mailed
-/// link, and course alerts for the address. The data download and the account's deletion find them
+/// link, course alerts for the address, and bookings. The data download and the account's deletion find them
 /// by the current address.
 async fn move_address_data(
     txn: &impl ConnectionTrait,
@@ -558,7 +558,35 @@ async fn move_address_data(
         .exec(txn)
         .await?;
     crate::services::course_alerts::move_to_address(txn, user_id, &old.email, new_email).await?;
+    move_bookings(txn, user_id, &old.email, new_email).await?;
     move_supports(txn, pseudonyms, user_id, &old.email, new_email).await
+}
+
+/// Bookings with the old address, made with the account or by nobody signed in: their reminders,
+/// offers of a place and changes would go on to the old address, each with the booking's link to
+/// see and cancel it. Each booking gets a new link (see `booking::change_address`); the account
+/// lists them with it.
+async fn move_bookings(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+    old_email: &str,
+    new_email: &str,
+) -> Result<(), DbErr> {
+    let moving = booking::Entity::find()
+        .filter(booking::Column::Email.eq(old_email))
+        .filter(
+            sea_orm::Condition::any()
+                .add(booking::Column::UserId.eq(user_id))
+                .add(booking::Column::UserId.is_null()),
+        )
+        .filter(booking::Column::AnonymisedAt.is_null())
+        .order_by_asc(booking::Column::Id)
+        .all(txn)
+        .await?;
+    for found in moving {
+        crate::services::booking::change_address(txn, &found, new_email).await?;
+    }
+    Ok(())
 }
 
 /// Supports kept under the old address's pseudonym (by link, or by the account, which records its

@@ -30,10 +30,12 @@ use crate::{
     },
 };
 
+mod address;
 mod jobs;
 mod own;
 mod waiting_list;
 
+pub use address::change_address;
 pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
 
 #[derive(Debug, thiserror::Error)]
