@@ -629,6 +629,15 @@ on_both_backends!(
         assert_eq!(res.status(), 303);
         let hidden = newest_proposal(&app).await;
         assert_eq!(hidden.status, ProposalStatus::Hidden);
+        // The audit log, kept for good, records the decision but not the note, which may quote
+        // what made the proposal a matter for moderation (here a neighbour's name).
+        let audited = audit_log::Entity::find()
+            .filter(audit_log::Column::Action.eq("proposal.hide"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1);
+        assert!(!audited[0].details.contains("Nachbar"), "{:?}", audited[0]);
         let mails_before = to_author().await;
 
         // B publishes from the older page: refused, nothing changes, nobody is told.

@@ -232,12 +232,14 @@ impl Moderation {
             now,
         )
         .await?;
+        // Not the note: it may quote what made the proposal a matter for moderation (a neighbour's
+        // name, say), and the audit log is never purged; the proposal's history keeps it.
         audit::record(
             &txn,
             Some(actor.user_id),
             &format!("proposal.{}", decision.key()),
             &format!("proposal:{id}"),
-            note.as_deref().unwrap_or_default(),
+            if note.is_some() { "with a note" } else { "" },
         )
         .await?;
         match next {
