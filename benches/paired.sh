@@ -47,6 +47,8 @@ PG_SERVER="" PG_NAME=""
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   PG_SERVER="${BENCH_DATABASE_URL%/*}" PG_NAME="${BENCH_DATABASE_URL##*/}"
   export TEILHABE_PSEUDONYM_KEY="${TEILHABE_PSEUDONYM_KEY:-bench-pseudonym-key-0123456789abcdef}"
+  # One instance per side: the embedded index is allowed with PostgreSQL.
+  export TEILHABE_SINGLE_INSTANCE=true
 fi
 pg() { psql "$PG_SERVER/postgres" -qX "$@" >&2; }
 drop_databases() {

@@ -47,6 +47,8 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   export DATABASE_URL="$BENCH_DATABASE_URL"
   # A database server needs a configured key for the stored addresses' pseudonyms.
   export TEILHABE_PSEUDONYM_KEY="${TEILHABE_PSEUDONYM_KEY:-bench-pseudonym-key-0123456789abcdef}"
+  # One instance: the embedded index is allowed with PostgreSQL (BENCH_MEILISEARCH sets a server up).
+  export TEILHABE_SINGLE_INSTANCE=true
   DB_NAME=PostgreSQL
 fi
 SEARCH_NAME="embedded index"

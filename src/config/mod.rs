@@ -459,6 +459,26 @@ impl Settings {
             ));
         }
 
+        // Each instance keeps an embedded index of its own, but they share one queue of index
+        // changes: each change would reach only the index of the instance that took it, and a
+        // hidden proposal would stay findable on the others.
+        let single_instance = match get(
+            "TEILHABE_SINGLE_INSTANCE",
+            file.single_instance.map(|b| b.to_string()),
+        ) {
+            None => false,
+            Some(raw) => parse_bool("TEILHABE_SINGLE_INSTANCE", &raw)?,
+        };
+        if database.is_server() && matches!(search, SearchBackend::Embedded) && !single_instance {
+            return Err(ConfigError::new(
+                "TEILHABE_MEILISEARCH_URL",
+                "is needed with a PostgreSQL database, which several instances share: each would \
+                 keep an embedded search index of its own and miss the changes the others take. \
+                 Set it to the Meilisearch server every instance uses, or set \
+                 TEILHABE_SINGLE_INSTANCE=true where exactly one instance runs",
+            ));
+        }
+
         Ok(Self {
             bind,
             data_dir,
@@ -523,6 +543,7 @@ pub struct FileConfig {
     pub job_interval_seconds: Option<u64>,
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
+    pub single_instance: Option<bool>,
     pub trusted_proxies: Option<Vec<String>>,
     pub forwarded_header: Option<String>,
     pub operator: Option<Contact>,
@@ -630,13 +651,41 @@ mod tests {
             Settings::from_sources(FileConfig::default(), &env(&[server, short])).unwrap_err();
         assert_eq!(err.setting, "TEILHABE_PSEUDONYM_KEY");
         let key = ("TEILHABE_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef");
-        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key])).unwrap();
+        let one = ("TEILHABE_SINGLE_INSTANCE", "true");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, one])).unwrap();
         assert!(s.pseudonym_key.is_some());
         // The embedded database takes its key from the data directory.
         let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
         assert!(s.pseudonym_key.is_none());
         let file = ("DATABASE_URL", "sqlite://data/teilhabe.db?mode=rwc");
         assert!(Settings::from_sources(FileConfig::default(), &env(&[file])).is_ok());
+    }
+
+    #[test]
+    fn a_database_server_needs_meilisearch_unless_one_instance_runs() {
+        let server = (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/teilhabe",
+        );
+        let key = ("TEILHABE_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef");
+        let err = Settings::from_sources(FileConfig::default(), &env(&[server, key])).unwrap_err();
+        assert_eq!(err.setting, "TEILHABE_MEILISEARCH_URL");
+        assert!(
+            err.problem.contains("TEILHABE_SINGLE_INSTANCE=true"),
+            "{err}"
+        );
+        let meili = ("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:7700");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, meili])).unwrap();
+        assert!(matches!(s.search, SearchBackend::Meilisearch { .. }));
+        let one = ("TEILHABE_SINGLE_INSTANCE", "true");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, one])).unwrap();
+        assert!(matches!(s.search, SearchBackend::Embedded));
+        let unclear = ("TEILHABE_SINGLE_INSTANCE", "vielleicht");
+        let err = Settings::from_sources(FileConfig::default(), &env(&[server, key, unclear]))
+            .unwrap_err();
+        assert_eq!(err.setting, "TEILHABE_SINGLE_INSTANCE");
+        // SQLite is one instance by nature.
+        assert!(Settings::from_sources(FileConfig::default(), &env(&[])).is_ok());
     }
 
     #[test]

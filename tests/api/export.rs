@@ -421,7 +421,8 @@ fn teilhabe(app: &TestApp) -> Command {
         .env("TEILHABE_DEMO", "false")
         .current_dir(&app.settings.data_dir);
     if app.settings.database.is_server() {
-        cmd.env("TEILHABE_PSEUDONYM_KEY", crate::helpers::TEST_PSEUDONYM_KEY);
+        cmd.env("TEILHABE_PSEUDONYM_KEY", crate::helpers::TEST_PSEUDONYM_KEY)
+            .env("TEILHABE_SINGLE_INSTANCE", "true");
     }
     cmd
 }

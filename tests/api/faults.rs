@@ -48,7 +48,8 @@ fn binary(data_dir: &std::path::Path, database_url: Option<&str>, port: u16) -> 
         .stderr(Stdio::null());
     if let Some(url) = database_url {
         cmd.env("DATABASE_URL", url)
-            .env("TEILHABE_PSEUDONYM_KEY", crate::helpers::TEST_PSEUDONYM_KEY);
+            .env("TEILHABE_PSEUDONYM_KEY", crate::helpers::TEST_PSEUDONYM_KEY)
+            .env("TEILHABE_SINGLE_INSTANCE", "true");
     }
     cmd
 }

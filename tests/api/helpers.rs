@@ -127,6 +127,8 @@ pub fn settings_for(
     if let Some(url) = database_url {
         env.insert("DATABASE_URL".into(), url.to_owned());
         env.insert("TEILHABE_PSEUDONYM_KEY".into(), TEST_PSEUDONYM_KEY.into());
+        // One instance with the embedded index, unless a test sets Meilisearch up.
+        env.insert("TEILHABE_SINGLE_INSTANCE".into(), "true".into());
     }
     for (k, v) in &options.env {
         env.insert((*k).into(), v.clone());
