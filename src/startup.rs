@@ -242,9 +242,9 @@ impl Jobs {
     }
 }
 
-/// Removes expired sessions, old throttle counts and mail (delivered or not) older than 30 days or
-/// the retention period when that is shorter, and refreshes the query planner's statistics, once
-/// an hour.
+/// Removes expired sessions, old throttle counts, mail delivered more than 30 days ago or the
+/// retention period when that is shorter, and mail never delivered after 30 days, and refreshes the
+/// query planner's statistics, once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     idle: std::time::Duration,
@@ -264,8 +264,10 @@ fn spawn_housekeeping(
             if let Err(e) = throttle::delete_older_than(&db, chrono::Duration::days(1)).await {
                 tracing::warn!(error = %e, "old throttle counts could not be removed");
             }
-            if let Err(e) = mail::delete_older_than(&db, mail::kept_for(retention)).await {
-                tracing::warn!(error = %e, "old mail could not be removed");
+            match mail::delete_older_than(&db, mail::kept_for(retention)).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "old mail removed"),
+                Err(e) => tracing::warn!(error = %e, "old mail could not be removed"),
             }
             if let Err(e) =
                 export_jobs::delete_zips_older_than(&db, chrono::Duration::days(30)).await

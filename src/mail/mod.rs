@@ -13,8 +13,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{db::entities::outbox, domain::Email};
@@ -377,31 +377,48 @@ async fn write_outcome(
     }
 }
 
-/// How long the text of a mail is kept: 30 days (the privacy page says so), or the retention period
-/// of booking data when that is shorter, since booking mails hold names and booking links.
+/// How long the text of a delivered mail is kept: 30 days (the privacy page says so), or the
+/// retention period of booking data when that is shorter, since booking mails hold names and booking
+/// links. Mail never delivered stays longer (see [`UNDELIVERED_KEPT`]).
 pub fn kept_for(retention: chrono::Duration) -> chrono::Duration {
     std::cmp::min(chrono::Duration::days(30), retention)
 }
 
-/// Removes mail delivered more than `age` ago, and mail queued more than `age` ago that never
-/// reached anyone (refused for good, or still failing): the text is only kept as long as a delivery
-/// problem may need it, and a message that late would no longer help its reader.
+/// How long mail that never reached anyone is kept, however short the retention period: the sender
+/// tries a failing mail again for these 30 days, and staff see it on the list of undeliverable mail
+/// from a day after it was queued (`services::undeliverable_mail::STILL_FAILING_AFTER`), so a
+/// booking confirmation held up by a mail server's outage over a weekend is neither dropped unsent
+/// nor removed before staff could phone the person.
+pub const UNDELIVERED_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// Removes mail delivered more than `age` ago, and mail that never reached anyone (refused for good,
+/// or still failing) queued more than `age` or [`UNDELIVERED_KEPT`] ago, whichever is longer: the
+/// text is only kept as long as a delivery problem may need it, and a message that late would no
+/// longer help its reader. Returns how many were removed; those never delivered are logged.
 pub async fn delete_older_than(
     db: &DatabaseConnection,
     age: chrono::Duration,
 ) -> Result<u64, DbErr> {
-    let before = Utc::now() - age;
-    Ok(outbox::Entity::delete_many()
-        .filter(
-            Condition::any().add(outbox::Column::SentAt.lt(before)).add(
-                Condition::all()
-                    .add(outbox::Column::SentAt.is_null())
-                    .add(outbox::Column::CreatedAt.lt(before)),
-            ),
-        )
+    let now = Utc::now();
+    let delivered = outbox::Entity::delete_many()
+        .filter(outbox::Column::SentAt.lt(now - age))
         .exec(db)
         .await?
-        .rows_affected)
+        .rows_affected;
+    let undelivered = outbox::Entity::delete_many()
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::CreatedAt.lt(now - std::cmp::max(age, UNDELIVERED_KEPT)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if undelivered > 0 {
+        tracing::warn!(
+            undelivered,
+            "mail never delivered removed after {} days",
+            std::cmp::max(age, UNDELIVERED_KEPT).num_days()
+        );
+    }
+    Ok(delivered + undelivered)
 }
 
 /// Delivers due mail every few seconds until the process ends.

@@ -319,6 +319,8 @@ impl FeedbackDesk {
 
     /// Mails a single-use feedback link to every participant with an e-mail address once a date
     /// (with all its sessions) is over; each date is claimed once, so several instances can run this.
+    /// A date that fails (its transaction rolled back, so it is tried again at the next run) does
+    /// not hold up the others; the first error is returned after all were tried.
     pub async fn invite_after_dates(&self, now: DateTime<Utc>) -> Result<usize, FeedbackError> {
         let ended = offer_date::Entity::find()
             .filter(offer_date::Column::EndsAt.lt(now))
@@ -328,74 +330,95 @@ impl FeedbackDesk {
             .all(&self.db)
             .await?;
         let mut mailed = 0;
+        let mut first_error = None;
         for date in ended {
-            let sessions_to_come = offer_date::Entity::find()
-                .filter(offer_date::Column::SeriesLeadId.eq(date.id))
-                .filter(offer_date::Column::EndsAt.gte(now))
-                .one(&self.db)
-                .await?
-                .is_some();
-            if sessions_to_come {
-                continue;
-            }
-            let txn = crate::db::begin_write(&self.db).await?;
-            let claimed = offer_date::Entity::update_many()
-                .col_expr(offer_date::Column::FeedbackInvitedAt, Expr::value(now))
-                .filter(offer_date::Column::Id.eq(date.id))
-                .filter(offer_date::Column::FeedbackInvitedAt.is_null())
-                .exec(&txn)
-                .await?;
-            if claimed.rows_affected != 1 {
-                continue;
-            }
-            let title = offer::Entity::find_by_id(date.offer_id)
-                .one(&txn)
-                .await?
-                .map(|o| o.title)
-                .unwrap_or_default();
-            let mut participants = booking::Entity::find()
-                .filter(booking::Column::DateId.eq(date.id))
-                .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
-                .filter(booking::Column::Email.is_not_null())
-                .all(&txn)
-                .await?;
-            // Links in no particular order, so their ids do not follow the bookings'.
-            rand::seq::SliceRandom::shuffle(participants.as_mut_slice(), &mut rand::rng());
-            for person in participants {
-                // People marked absent did not take part; they get no form.
-                if person.attendance == Some(Attendance::Absent) {
-                    continue;
+            match self.invite_after(&date, now).await {
+                Ok(mails) => mailed += mails,
+                Err(e) => {
+                    tracing::warn!(date_id = date.id, error = %e, "feedback invitations not sent");
+                    first_error.get_or_insert(e);
                 }
-                let Some(to) = person.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
-                    continue;
-                };
-                let token = random_token();
-                feedback_invitation::ActiveModel {
-                    date_id: Set(date.id),
-                    token_hash: Set(hash_token(&token)),
-                    used_at: Set(None),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                let lang = Language::from_code(&person.language).unwrap_or(Language::De);
-                let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
-                args.insert("title".into(), title.clone().into());
-                let message = self.composer.notice(
-                    lang,
-                    &to,
-                    "feedback-invitation",
-                    &format!("/rueckmeldung/{token}"),
-                    &args,
-                    None,
-                    None,
-                )?;
-                mail::enqueue(&txn, message).await?;
-                mailed += 1;
             }
-            txn.commit().await?;
         }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(mailed),
+        }
+    }
+
+    /// The invitations of one ended date, in a transaction of its own.
+    async fn invite_after(
+        &self,
+        date: &offer_date::Model,
+        now: DateTime<Utc>,
+    ) -> Result<usize, FeedbackError> {
+        let sessions_to_come = offer_date::Entity::find()
+            .filter(offer_date::Column::SeriesLeadId.eq(date.id))
+            .filter(offer_date::Column::EndsAt.gte(now))
+            .one(&self.db)
+            .await?
+            .is_some();
+        if sessions_to_come {
+            return Ok(0);
+        }
+        let mut mailed = 0;
+        let txn = crate::db::begin_write(&self.db).await?;
+        let claimed = offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::FeedbackInvitedAt, Expr::value(now))
+            .filter(offer_date::Column::Id.eq(date.id))
+            .filter(offer_date::Column::FeedbackInvitedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(0);
+        }
+        let title = offer::Entity::find_by_id(date.offer_id)
+            .one(&txn)
+            .await?
+            .map(|o| o.title)
+            .unwrap_or_default();
+        let mut participants = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(date.id))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
+            .filter(booking::Column::Email.is_not_null())
+            .all(&txn)
+            .await?;
+        // Links in no particular order, so their ids do not follow the bookings'.
+        rand::seq::SliceRandom::shuffle(participants.as_mut_slice(), &mut rand::rng());
+        for person in participants {
+            // People marked absent did not take part; they get no form.
+            if person.attendance == Some(Attendance::Absent) {
+                continue;
+            }
+            let Some(to) = person.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+                continue;
+            };
+            let token = random_token();
+            feedback_invitation::ActiveModel {
+                date_id: Set(date.id),
+                token_hash: Set(hash_token(&token)),
+                used_at: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let lang = Language::from_code(&person.language).unwrap_or(Language::De);
+            let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+            args.insert("title".into(), title.clone().into());
+            let message = self.composer.notice(
+                lang,
+                &to,
+                "feedback-invitation",
+                &format!("/rueckmeldung/{token}"),
+                &args,
+                None,
+                None,
+            )?;
+            mail::enqueue(&txn, message).await?;
+            mailed += 1;
+        }
+        txn.commit().await?;
         Ok(mailed)
     }
 }

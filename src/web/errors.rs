@@ -19,7 +19,7 @@ pub enum WebError {
     LoginRequired(String),
     #[error("forbidden")]
     Forbidden,
-    /// The same form is still being handled by a first submission.
+    /// The same form is still being handled by a first submission, which may still succeed.
     #[error("the same form is still being handled")]
     Busy,
     #[error("database: {0}")]
@@ -53,7 +53,12 @@ impl ResponseError for WebError {
                     .insert_header((header::LOCATION, format!("/anmelden?{query}")))
                     .finish();
             }
-            Self::NotFound | Self::Forbidden | Self::Busy => {}
+            Self::Busy => {
+                let mut res = HttpResponse::build(self.status_code()).finish();
+                res.extensions_mut().insert(StillHandled);
+                return res;
+            }
+            Self::NotFound | Self::Forbidden => {}
             Self::Database(e) => match classify(e) {
                 DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
                 DbFailure::Conflict => tracing::warn!(error = %e, "change refused by a constraint"),
@@ -66,8 +71,14 @@ impl ResponseError for WebError {
     }
 }
 
-fn message_keys(status: StatusCode) -> (&'static str, &'static str) {
+/// Marks the answer to a form sent again while its first submission is still being handled: its
+/// page must not say that nothing was saved (the first one may yet be), or people send a new form
+/// and book twice.
+struct StillHandled;
+
+fn message_keys(status: StatusCode, still_handled: bool) -> (&'static str, &'static str) {
     match status.as_u16() {
+        409 if still_handled => ("error-still-handled-title", "error-still-handled-text"),
         400 => ("error-400-title", "error-400-text"),
         403 => ("error-403-title", "error-403-text"),
         404 => ("error-404-title", "error-404-text"),
@@ -95,8 +106,9 @@ pub fn render_error_page<B: MessageBody>(
     }
     let status = res.status();
     let (req, original) = res.into_parts();
+    let still_handled = original.extensions().get::<StillHandled>().is_some();
     let html = Page::from_request(&req).and_then(|page| {
-        let (title, text) = message_keys(status);
+        let (title, text) = message_keys(status, still_handled);
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);

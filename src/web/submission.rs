@@ -74,7 +74,7 @@ pub async fn middleware(
     };
     let db = &state.db;
     let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    let stamp = loop {
         let claimed = match form_submissions::claim(db, &key_hash).await {
             Ok(claimed) => claimed,
             Err(e) => {
@@ -85,7 +85,7 @@ pub async fn middleware(
             }
         };
         match claimed {
-            Claim::Mine => break,
+            Claim::Mine(stamp) => break stamp,
             Claim::Done(location) => {
                 return Ok(req.into_response(see_other(location)).map_into_right_body());
             }
@@ -98,7 +98,7 @@ pub async fn middleware(
                 return Ok(req.into_response(busy).map_into_right_body());
             }
         }
-    }
+    };
     let res = next.call(req).await?;
     let location = res
         .status()
@@ -108,8 +108,8 @@ pub async fn middleware(
         .and_then(|l| l.to_str().ok())
         .map(str::to_owned);
     let kept = match location {
-        Some(location) => form_submissions::keep_location(db, &key_hash, location).await,
-        None => form_submissions::release(db, &key_hash).await,
+        Some(location) => form_submissions::keep_location(db, &key_hash, stamp, location).await,
+        None => form_submissions::release(db, &key_hash, stamp).await,
     };
     if let Err(e) = kept {
         tracing::warn!(error = %e, "the result of a form could not be kept for a repeat");

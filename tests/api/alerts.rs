@@ -1271,3 +1271,48 @@ on_both_backends!(a_full_date_is_announced_as_full, |app| {
     let mail = alert_mails(&app).await.pop().unwrap();
     assert!(mail.contains("Ausgebucht"), "{mail}");
 });
+
+// One alert whose mail fails every time (here: its dates cannot be recorded) must not stop the
+// mail of the alerts after it, run after run; the run still reports the failure.
+on_both_backends!(
+    an_alert_that_keeps_failing_does_not_hold_up_the_others,
+    |app| {
+        let setup = setup(&app).await;
+        confirmed_alert(&app, &setup, "klemmt@example.org").await;
+        confirmed_alert(&app, &setup, "wartet@example.org").await;
+        let stuck = course_alert::Entity::find()
+            .filter(course_alert::Column::Email.eq("klemmt@example.org"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        crate::helpers::refuse_inserts_where(
+            &app.db,
+            "course_alert_dates",
+            &format!("NEW.alert_id = {}", stuck.id),
+        )
+        .await;
+        let now = Utc::now();
+        new_date(&app, 1, now + Duration::days(21)).await;
+        assert!(
+            desk(&app).send_due(now).await.is_err(),
+            "the failure is reported"
+        );
+        let queued_to = |to: &'static str| {
+            let db = app.db.clone();
+            async move {
+                outbox::Entity::find()
+                    .filter(outbox::Column::Recipient.eq(to))
+                    .count(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            queued_to("wartet@example.org").await,
+            1,
+            "the other alert is mailed"
+        );
+        assert_eq!(queued_to("klemmt@example.org").await, 0);
+    }
+);

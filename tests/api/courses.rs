@@ -3424,3 +3424,36 @@ async fn change_date_as_staff(
     let seen = date(&state.db, &None, date_id).await?.seen;
     change_date(&state.db, &None, 1, date_id, input, &seen, followers).await
 }
+
+// The jobs did not run for more than a day after the walk-in places were released (an instance
+// stopped over a weekend): the released places still go to the waiting list at the next run, and
+// a date already handled is not taken up again.
+on_both_backends!(
+    walk_in_places_released_more_than_a_day_ago_still_go_to_the_waiting_list,
+    |app| {
+        let spec = DateSpec {
+            walk_in_places: 2,
+            walk_in_release_at: Some(Utc::now() + Duration::days(2)),
+            ..DateSpec::in_days(5, 4)
+        };
+        let (_, date_id) = course_with_date(&app, "Sprechstunde am Tresen", spec).await;
+        desk_book(&app, date_id, "Anna", "1", Channel::Online).await;
+        desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        let clara = desk_book(&app, date_id, "Clara", "1", Channel::Online).await;
+        assert_eq!(clara.status, BookingStatus::Waitlisted);
+        set_date(&app, date_id, |d| {
+            d.walk_in_release_at = Set(Some(Utc::now() - Duration::hours(25)))
+        })
+        .await;
+        let now = Utc::now();
+        assert_eq!(app.desk().release_walk_in_places(now).await.unwrap(), 1);
+        let row = bookings_of(&app, date_id)
+            .await
+            .into_iter()
+            .find(|b| b.id == clara.booking_id)
+            .unwrap();
+        assert_eq!(row.status, BookingStatus::Confirmed);
+        assert_eq!(date_row(&app, date_id).await.booked_places, 3);
+        assert_eq!(app.desk().release_walk_in_places(now).await.unwrap(), 0);
+    }
+);

@@ -248,3 +248,104 @@ on_both_backends!(every_form_is_handled_once, |app| {
         .unwrap();
     assert_eq!(after, before + 1, "one booking by phone");
 });
+
+/// Sends a barrier report once, then leaves its key as an instance that stopped between the claim
+/// and the result would have: without a result, claimed `claimed_ago`. Returns the form, to send
+/// again.
+async fn report_left_unfinished(app: &TestApp, claimed_ago: Duration) -> Vec<(String, String)> {
+    use sea_orm::sea_query::Expr;
+    use teilhabe::db::entities::form_submission;
+    let form = filled(
+        app,
+        "/barriere-melden",
+        &[
+            ("page", "/kurse"),
+            ("description", "Die Schrift im Kalender ist zu klein."),
+        ],
+    )
+    .await;
+    let first = app.post_form("/barriere-melden", &pairs(&form)).await;
+    assert_eq!(
+        location_of(&first).as_deref(),
+        Some("/barriere-melden/danke")
+    );
+    let left = form_submission::Entity::update_many()
+        .col_expr(
+            form_submission::Column::Location,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            form_submission::Column::CreatedAt,
+            Expr::value(Utc::now() - claimed_ago),
+        )
+        .filter(form_submission::Column::Location.eq("/barriere-melden/danke"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left.rows_affected, 1);
+    form
+}
+
+// The instance handling a form stopped after claiming it: a repeat sent once the claim is clearly
+// older than any request can take is handled as a new submission, not refused for a day.
+on_both_backends!(
+    a_submission_left_unfinished_long_ago_no_longer_blocks_its_repeat,
+    |app| {
+        let stale = teilhabe::services::form_submissions::UNFINISHED_FOR + Duration::seconds(1);
+        let form = report_left_unfinished(&app, stale).await;
+        let started = std::time::Instant::now();
+        let again = app.post_form("/barriere-melden", &pairs(&form)).await;
+        assert_eq!(
+            location_of(&again).as_deref(),
+            Some("/barriere-melden/danke")
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "not kept waiting"
+        );
+        assert_eq!(
+            barrier_report::Entity::find().count(&app.db).await.unwrap(),
+            2,
+            "the repeat was handled"
+        );
+        // Its result is kept: a third sending leads there without a third report.
+        let third = app.post_form("/barriere-melden", &pairs(&form)).await;
+        assert_eq!(
+            location_of(&third).as_deref(),
+            Some("/barriere-melden/danke")
+        );
+        assert_eq!(
+            barrier_report::Entity::find().count(&app.db).await.unwrap(),
+            2
+        );
+    }
+);
+
+// A first submission still being handled (claimed a moment ago) makes the repeat wait; when the
+// repeat gives up, its page does not claim that nothing was saved (the first one may still be),
+// but asks to look before sending again.
+on_both_backends!(
+    a_repeat_that_gives_up_waiting_says_the_first_is_still_handled,
+    |app| {
+        let form = report_left_unfinished(&app, Duration::seconds(1)).await;
+        let started = std::time::Instant::now();
+        let again = app.post_form("/barriere-melden", &pairs(&form)).await;
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(9),
+            "it waited"
+        );
+        assert_eq!(again.status(), 409);
+        let page = again.text().await.unwrap();
+        assert!(
+            page.contains("Ihre Eingaben werden noch bearbeitet"),
+            "{page}"
+        );
+        assert!(page.contains("Sehen Sie in einer Minute"), "{page}");
+        assert!(!page.contains("nicht gespeichert"), "{page}");
+        assert_eq!(
+            barrier_report::Entity::find().count(&app.db).await.unwrap(),
+            1,
+            "the repeat did not run the form again"
+        );
+    }
+);

@@ -486,3 +486,49 @@ on_both_backends!(paper_forms_wait_until_the_date_has_begun, |app| {
     assert!(doc.html().contains("Mehr Zeit"), "the answers are kept");
     assert!(stored(&app, date.id).await.is_empty());
 });
+
+// A date whose invitations fail every time (here: its links cannot be stored) must not stop the
+// invitations of the dates after it, run after run; the run still reports the failure.
+on_both_backends!(
+    a_date_whose_invitations_keep_failing_does_not_hold_up_the_others,
+    |app| {
+        use teilhabe::db::entities::outbox;
+        let stuck = past_date(&app).await;
+        let other = past_date(&app).await;
+        booking_for(&app, stuck.id, Some("klemmt@example.de"), "confirmed", None).await;
+        booking_for(&app, other.id, Some("wartet@example.de"), "confirmed", None).await;
+        crate::helpers::refuse_inserts_where(
+            &app.db,
+            "feedback_invitations",
+            &format!("NEW.date_id = {}", stuck.id),
+        )
+        .await;
+        assert!(
+            desk(&app).invite_after_dates(Utc::now()).await.is_err(),
+            "the failure is reported"
+        );
+        let queued_to = |to: &'static str| {
+            let db = app.db.clone();
+            async move {
+                outbox::Entity::find()
+                    .filter(outbox::Column::Recipient.eq(to))
+                    .count(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            queued_to("wartet@example.de").await,
+            1,
+            "the other date's people are invited"
+        );
+        assert_eq!(queued_to("klemmt@example.de").await, 0);
+        // The failed date is left for the next run, not marked as done.
+        let again = offer_date::Entity::find_by_id(stuck.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.feedback_invited_at.is_none());
+    }
+);

@@ -752,3 +752,19 @@ pub async fn user_id(app: &TestApp, email: &str) -> i32 {
         .unwrap_or_else(|| panic!("no account {email}"))
         .id
 }
+
+/// Makes every insert into `table` of a row matching `condition` (SQL on the new row, `NEW.…`)
+/// fail, on either database: one item of a job that fails every time it is tried.
+pub async fn refuse_inserts_where(db: &DatabaseConnection, table: &str, condition: &str) {
+    let sql = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        format!(
+            "CREATE FUNCTION refuse_some_{table}() RETURNS trigger AS $$ BEGIN IF {condition} THEN RAISE EXCEPTION '{table} refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_some_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_some_{table}();"
+        )
+    } else {
+        format!(
+            "CREATE TRIGGER refuse_some_{table} BEFORE INSERT ON {table} WHEN {condition} BEGIN SELECT RAISE(ABORT, '{table} refused'); END;"
+        )
+    };
+    db.execute_unprepared(&sql).await.unwrap();
+}

@@ -401,3 +401,63 @@ on_both_backends!(
         );
     }
 );
+
+// With a retention period of a day, delivered mail goes after a day, but mail that never reached
+// anyone (the mail server down over a weekend) stays as long as the sender retries and staff see
+// it as undeliverable: 30 days.
+on_both_backends!(mail_never_delivered_outlasts_a_short_retention, |app| {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let now = chrono::Utc::now();
+    let weekend = now - chrono::Duration::days(3);
+    let long_ago = now - chrono::Duration::days(31);
+    outbox::Entity::delete_many().exec(&app.db).await.unwrap();
+    // (subject, queued, delivered, refused for good)
+    let cases = [
+        ("delivered after the weekend", weekend, Some(weekend), None),
+        ("still failing since the weekend", weekend, None, None),
+        ("refused at the weekend", weekend, None, Some(weekend)),
+        ("failing for a month", long_ago, None, None),
+    ];
+    for (subject, queued, sent, failed) in cases {
+        mail::enqueue(
+            &app.db,
+            OutgoingMail {
+                to: Email::parse("kurz@example.de").unwrap(),
+                subject: subject.into(),
+                text: "Text".into(),
+                html: "<p>Text</p>".into(),
+                attachment: None,
+            },
+        )
+        .await
+        .unwrap();
+        let mut row = outbox::Entity::find()
+            .filter(outbox::Column::Subject.eq(subject))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        row.created_at = Set(queued);
+        row.sent_at = Set(sent);
+        row.failed_at = Set(failed);
+        row.update(&app.db).await.unwrap();
+    }
+
+    let removed = mail::delete_older_than(&app.db, mail::kept_for(chrono::Duration::days(1)))
+        .await
+        .unwrap();
+    assert_eq!(removed, 2);
+    let mut left: Vec<String> = outbox::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["refused at the weekend", "still failing since the weekend"]
+    );
+});

@@ -2,14 +2,14 @@
 //! than are free gets an offer of the free ones and holds them for a while.
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 
 use super::{
     BookingError, Desk, bookable_limit, by_token, change_from, jobs::JobRun, lock_and_reread,
-    lock_date, set_booked, waiting_count, without_offer,
+    lock_date, set_booked, without_offer,
 };
 use crate::{
     db::{
@@ -175,26 +175,61 @@ impl Desk {
     }
 
     /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
-    /// looks at releases of the last day, so a stopped instance catches up.
+    /// however long ago the release was (the jobs may not have run for days), every date still to
+    /// come whose release time has passed is looked at while its waiting list can move: it has room
+    /// and someone waiting whose whole request fits into it, or someone who has had no offer yet
+    /// while no offer holds the places. A release is done once its places went to the list (or
+    /// there was nobody who could take them), so a date already handled is not taken up again.
+    /// One query, as cheap as the one-day window was: the dates still to come from an index on the
+    /// start time (on SQLite one that also holds the walk-in columns), and only for those with
+    /// walk-in places released a look at their waiting entries (the index on date and state).
     pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
+        let waiting = |condition: Expr| {
+            Query::select()
+                .expr(Expr::val(1))
+                .from(booking::Entity)
+                .and_where(
+                    Expr::col((booking::Entity, booking::Column::DateId))
+                        .equals((offer_date::Entity, offer_date::Column::Id)),
+                )
+                .and_where(
+                    Expr::col((booking::Entity, booking::Column::Status))
+                        .eq(BookingStatus::Waitlisted),
+                )
+                .and_where(condition)
+                .to_owned()
+        };
+        let room = Expr::col((offer_date::Entity, offer_date::Column::Capacity)).sub(Expr::col((
+            offer_date::Entity,
+            offer_date::Column::BookedPlaces,
+        )));
+        let fits = waiting(Expr::col((booking::Entity, booking::Column::Places)).lte(room));
+        let not_offered_yet =
+            waiting(Expr::col((booking::Entity, booking::Column::OfferExpiresAt)).is_null());
+        let offer_open =
+            waiting(Expr::col((booking::Entity, booking::Column::OfferExpiresAt)).gt(now));
         let dates: Vec<i32> = offer_date::Entity::find()
             .select_only()
             .column(offer_date::Column::Id)
+            .filter(offer_date::Column::StartsAt.gt(now))
             .filter(offer_date::Column::WalkInPlaces.gt(0))
             .filter(offer_date::Column::WalkInReleaseAt.lte(now))
-            .filter(offer_date::Column::WalkInReleaseAt.gt(now - chrono::Duration::days(1)))
-            .filter(offer_date::Column::StartsAt.gt(now))
+            .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+            .filter(
+                Expr::col(offer_date::Column::BookedPlaces)
+                    .lt(Expr::col(offer_date::Column::Capacity)),
+            )
+            .filter(
+                Condition::any().add(Expr::exists(fits)).add(
+                    Condition::all()
+                        .add(Expr::exists(not_offered_yet))
+                        .add(Expr::exists(offer_open).not()),
+                ),
+            )
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut waiting = Vec::with_capacity(dates.len());
-        for date_id in dates {
-            if waiting_count(&self.db, date_id).await? > 0 {
-                waiting.push(date_id);
-            }
-        }
-        self.fill_each(waiting, now, "walk-in places released")
-            .await
+        self.fill_each(dates, now, "walk-in places released").await
     }
 
     /// Passes on places whose offer expired unanswered. Run by the scheduler; safe to run anywhere, any time.

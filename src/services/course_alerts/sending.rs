@@ -66,7 +66,9 @@ impl AlertDesk {
     /// claimed by one conditional update in a write transaction, so of several instances running it
     /// at once exactly one handles each alert; it gets one mail listing the matching dates not told
     /// about yet, or nothing when there are none. Unconfirmed alerts past their confirmation week are
-    /// removed. Returns the number of mails queued.
+    /// removed. Returns the number of mails queued. An alert that fails (its transaction rolled back,
+    /// so it is due again at the next run) does not hold up the others; the first error is returned
+    /// after all were tried.
     pub async fn send_due(&self, now: DateTime<Utc>) -> Result<usize, AlertError> {
         course_alert::Entity::delete_many()
             .filter(course_alert::Column::ConfirmedAt.is_null())
@@ -86,12 +88,21 @@ impl AlertDesk {
         }
         let districts = districts(&self.db).await?;
         let mut sent = 0;
+        let mut first_error = None;
         for alert in due {
-            if self.send_one(&alert, now, newest, &districts).await? {
-                sent += 1;
+            match self.send_one(&alert, now, newest, &districts).await {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(alert_id = alert.id, error = %e, "course alert not sent");
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        Ok(sent)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(sent),
+        }
     }
 
     async fn send_one(
