@@ -291,8 +291,23 @@ pub struct ProposalDraft {
 }
 
 impl ProposalForm {
-    /// `email_required` when nobody is signed in and the proposal is not entered by staff or a kiosk.
+    /// A proposal handed in by the person (or at a kiosk): `email_required` when nobody is signed
+    /// in. The dialogue event is no field of theirs and is not read: an error there would point at
+    /// nothing on their page.
     pub fn parse(&self, email_required: bool) -> Result<ProposalDraft, FieldErrors> {
+        self.parse_with(email_required, false)
+    }
+
+    /// A proposal staff enter for someone, with the dialogue event where it was collected.
+    pub fn parse_assisted(&self) -> Result<ProposalDraft, FieldErrors> {
+        self.parse_with(false, true)
+    }
+
+    fn parse_with(
+        &self,
+        email_required: bool,
+        with_event: bool,
+    ) -> Result<ProposalDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = errors.check("titel", ProposalTitle::parse(&self.titel));
         let body = errors.check("text", ProposalBody::parse(&self.text));
@@ -315,12 +330,16 @@ impl ProposalForm {
             "kontakt",
             optional_line(&self.kontakt, CONTACT_MAX, "error-contact-too-long"),
         );
-        let event = errors.check(
-            "veranstaltung",
-            optional(&self.veranstaltung, |raw| {
-                raw.parse::<i32>().map_err(|_| "error-event-invalid")
-            }),
-        );
+        let event = if with_event {
+            errors.check(
+                "veranstaltung",
+                optional(&self.veranstaltung, |raw| {
+                    raw.parse::<i32>().map_err(|_| "error-event-invalid")
+                }),
+            )
+        } else {
+            Some(None)
+        };
         let email = if email_required || !self.email.trim().is_empty() {
             errors.check("email", Email::parse(&self.email)).map(Some)
         } else {
@@ -496,10 +515,15 @@ mod tests {
             email: "keine-adresse".into(),
             veranstaltung: "drei".into(),
         };
+        assert_eq!(
+            bad.parse_assisted().unwrap_err().for_field("veranstaltung"),
+            Some("error-event-invalid")
+        );
         let errors = bad.parse(true).unwrap_err();
         assert_eq!(
             errors.for_field("veranstaltung"),
-            Some("error-event-invalid")
+            None,
+            "not the person's field"
         );
         assert_eq!(
             errors.for_field("titel"),

@@ -1,6 +1,7 @@
 //! Robustness of input (issue 8): every form in the router gets garbage (wrong types, huge and empty
 //! values, markup, control characters, other scripts) from signed-in people with a valid CSRF token, so
-//! the handlers' own checks are reached. No answer may be a 5xx, and a refused request stores nothing.
+//! the handlers' own checks are reached. No answer may be a 5xx, a refused request stores nothing, and
+//! every link of its error summary leads to something on the page.
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -179,6 +180,24 @@ async fn counts(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
+/// The error summary's links (`#field`) whose target is not on the page: a person following one
+/// (or a screen reader user jumping to the field) lands nowhere.
+fn summary_links_without_target(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let ids: std::collections::HashSet<&str> = doc
+        .select(&scraper::Selector::parse("[id]").unwrap())
+        .filter_map(|e| e.value().attr("id"))
+        .collect();
+    doc.select(&scraper::Selector::parse(".error-summary a[href]").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .filter(|href| {
+            href.strip_prefix('#')
+                .is_none_or(|target| !ids.contains(target))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 async fn fuzz_as(app: &TestApp, email: &str, password: &str, seed: u64) {
     app.login(email, password).await;
     let token = app.csrf_token("/konto").await;
@@ -219,6 +238,13 @@ async fn fuzz_as(app: &TestApp, email: &str, password: &str, seed: u64) {
                 "POST {route} (round {round}) answered {status} for {fields:?}"
             );
             if status.is_client_error() {
+                let body = res.text().await.unwrap_or_default();
+                let missing = summary_links_without_target(&body);
+                assert!(
+                    missing.is_empty(),
+                    "POST {route} (round {round}, {status}): the error summary links to {missing:?}, \
+                     which the page does not have, for {fields:?}"
+                );
                 let after = counts(app).await;
                 let changed: Vec<_> = TABLES
                     .iter()

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::{
-    HoursLine, MonthSummary, ShiftRow, VolunteeringError, field, hours_seen, locked_shift,
+    HoursLine, MonthSummary, ShiftRow, VolunteeringError, hours_seen, locked_shift,
     locked_shift_in_scope,
 };
 use crate::{
@@ -42,6 +42,32 @@ impl HoursDesk {
             .await
     }
 
+    /// Whether the volunteer may log hours at the session now: it is not cancelled, has begun, they
+    /// are signed up, and their hours are not approved yet. The session's page shows the form only
+    /// then, so each refusal is about the session, not a field.
+    pub async fn may_log(
+        &self,
+        shift: &ShiftRow,
+        user_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<(), VolunteeringError> {
+        if shift.status.is_cancelled() {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
+        if !shift.mine {
+            return Err(VolunteeringError::Refused("error-hours-not-signed-up"));
+        }
+        if shift.starts_at > now {
+            return Err(VolunteeringError::Refused("hours-later"));
+        }
+        match self.hours_of(shift.id, user_id).await? {
+            Some(row) if row.status.correct().is_none() => {
+                Err(VolunteeringError::Refused("error-hours-approved"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Logs (or corrects, until approved) a volunteer's hours at a session they helped at.
     pub async fn log_hours(
         &self,
@@ -54,7 +80,7 @@ impl HoursDesk {
             return Err(VolunteeringError::Refused("error-shift-cancelled"));
         }
         if !shift.mine {
-            return Err(field("from", "error-hours-not-signed-up"));
+            return Err(VolunteeringError::Refused("error-hours-not-signed-up"));
         }
         // The session row's lock serialises this with an approval and with a double click.
         let txn = begin_write(&self.db).await?;
@@ -69,7 +95,7 @@ impl HoursDesk {
                 let status = row
                     .status
                     .correct()
-                    .ok_or_else(|| field("from", "error-hours-approved"))?;
+                    .ok_or(VolunteeringError::Refused("error-hours-approved"))?;
                 let mut model: volunteer_hours::ActiveModel = row.into();
                 model.started_at = Set(worked.started_at);
                 model.ended_at = Set(worked.ended_at);

@@ -388,7 +388,17 @@ pub async fn staff_create(
             "sprache",
             Language::from_code(form.sprache.trim()).ok_or("error-language-invalid"),
         );
-        let input = match AlertInput::parse(&form.email, "kurse", &form.filter) {
+        // Only what the page asks: a search text, a period or "free places only" are no fields
+        // of it (an error about one would point at nothing), and a period would soon be past.
+        let filter = CatalogueQuery {
+            q: String::new(),
+            von: String::new(),
+            bis: String::new(),
+            frei: String::new(),
+            seite: String::new(),
+            ..form.filter.clone()
+        };
+        let input = match AlertInput::parse(&form.email, "kurse", &filter) {
             Ok(input) => Some(input),
             Err(e) => {
                 for e in e.iter() {

@@ -345,7 +345,7 @@ pub async fn assisted_form(
 pub async fn assisted(page: Page, form: web::Form<ProposalForm>) -> Result<HttpResponse, WebError> {
     let user = page.require(can_enter_assisted_proposals)?;
     let form = form.into_inner();
-    let draft = match form.parse(false) {
+    let draft = match form.parse_assisted() {
         Ok(draft) => draft,
         Err(errors) => return render_assisted(&page, &form, &errors, false).await,
     };

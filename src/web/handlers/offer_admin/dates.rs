@@ -310,8 +310,22 @@ pub async fn staff_booking(
     form: web::Form<StaffBookingForm>,
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    offer_admin::date(&page.state().db, &scope, *id).await?;
+    let date = offer_admin::date(&page.state().db, &scope, *id).await?;
     let form = form.into_inner();
+    // The page shows no booking form then (the date was cancelled, began or became a later session
+    // since it was opened): the reason stands above it, not at a field that is not there.
+    let refusal = if date.status.is_cancelled() {
+        Some("error-booking-cancelled")
+    } else if date.starts_at <= Utc::now() {
+        Some("error-booking-past")
+    } else if date.series_lead_id.is_some() {
+        Some("error-booking-session")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        return date_page(&page, &scope, *id, &form, &FieldErrors::single("", reason)).await;
+    }
     let mut request = match BookingRequest::parse(
         &form.name,
         &form.email,
@@ -339,7 +353,8 @@ pub async fn staff_booking(
         }
         Err(BookingError::TooManyPlaces) => errors.add("places", "error-places-over-limit"),
         Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate"),
-        Err(BookingError::NotBookable(reason)) => errors.add("name", reason),
+        // About the date, not a field (the offer withdrawn, booking closed meanwhile).
+        Err(BookingError::NotBookable(reason)) => errors.add("", reason),
         Err(e) => return Err(internal(e)),
     }
     date_page(&page, &scope, *id, &form, &errors).await

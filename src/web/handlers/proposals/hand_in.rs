@@ -90,7 +90,16 @@ async fn process_hand_in(
     page: &Page,
     form: &HandInForm,
 ) -> Result<HttpResponse, WebError> {
-    let draft = match form.proposal.parse(page.user().is_none()) {
+    // Signed in, the account's address is the author's: the page has no address field, and an
+    // address sent anyway is not read (an error about it would point at nothing).
+    let proposal = match page.user() {
+        Some(_) => ProposalForm {
+            email: String::new(),
+            ..form.proposal.clone()
+        },
+        None => form.proposal.clone(),
+    };
+    let draft = match proposal.parse(page.user().is_none()) {
         Ok(draft) => draft,
         Err(errors) => return render_hand_in(page, form, &errors, None).await,
     };

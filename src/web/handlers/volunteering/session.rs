@@ -251,6 +251,27 @@ pub async fn report(
             seen: value("seen"),
         }
     };
+    // Before the session begins, or once it is cancelled, the page shows no notes form (it may have
+    // changed since this one was opened): the reason is about the session, not a field.
+    let refusal = if shift.status.is_cancelled() {
+        Some("error-shift-cancelled")
+    } else if shift.starts_at > Utc::now() {
+        Some("error-report-too-early")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        return render_show(
+            &page,
+            *id,
+            &FieldErrors::single("einsatz", reason),
+            Some(values()),
+            None,
+            "volunteering/show.html",
+            "",
+        )
+        .await;
+    }
     let parsed = SessionReport::parse(&fields);
     let outcome = match parsed {
         Ok(report) => {
@@ -323,6 +344,22 @@ pub async fn hours(
 ) -> Result<HttpResponse, WebError> {
     let (user, shift, _) = session(&page, *id).await?;
     let form = form.into_inner();
+    let hours = page.state().volunteer_hours();
+    // The page shows the form only while hours can be logged (it may have changed since): then the
+    // reason is about the session, not the times typed in.
+    if let Err(refused) = hours.may_log(&shift, user.id, Utc::now()).await {
+        let errors = field_errors(refused, "einsatz")?;
+        return render_show(
+            &page,
+            *id,
+            &errors,
+            None,
+            Some(form),
+            "volunteering/show.html",
+            "",
+        )
+        .await;
+    }
     let errors = match WorkedTime::parse(&form, shift.starts_at, shift.ends_at, Utc::now()) {
         Ok(worked) => match page
             .state()
