@@ -1115,3 +1115,52 @@ on_both_backends!(
         assert!(reminders.is_empty(), "no reminder of the old time");
     }
 );
+
+// A later session added from a page opened before someone cancelled the first date is refused: the
+// session follows the first date as stored when it is added (read under its lock), not as the page
+// showed it, so no session of a cancelled course is announced to everyone booked.
+on_both_backends!(
+    a_session_is_not_added_to_a_first_date_cancelled_meanwhile,
+    |app| {
+        use sea_orm::{PaginatorTrait, sea_query::Expr};
+        use teilhabe::{
+            domain::offer::{Capacity, DateInput},
+            services::offer_admin::{self, OfferAdminError},
+        };
+        let course = course(&app, in_hours(48), &[]).await;
+        let staff = user_id(&app, STAFF.0).await;
+        let cancelling = teilhabe::db::begin_write(&app.db).await.unwrap();
+        offer_date::Entity::update_many()
+            .col_expr(offer_date::Column::Status, Expr::value("cancelled"))
+            .filter(offer_date::Column::Id.eq(course.lead.id))
+            .exec(&*cancelling)
+            .await
+            .unwrap();
+        let adding = tokio::spawn({
+            let db = app.db.clone();
+            let bookings = app.state().booking_desk();
+            let lead = course.lead.id;
+            async move {
+                let input = DateInput {
+                    starts_at: in_hours(72),
+                    ends_at: in_hours(74),
+                    capacity: Capacity::parse("8").unwrap(),
+                    max_places: 2,
+                    min_participants: 0,
+                    walk_in_places: 0,
+                };
+                offer_admin::add_session(&db, &None, staff, lead, input, &bookings).await
+            }
+        });
+        until_someone_waits_for_a_lock(&app.db).await;
+        cancelling.commit().await.unwrap();
+        let added = adding.await.unwrap();
+        assert!(matches!(added, Err(OfferAdminError::NotFound)), "{added:?}");
+        let sessions = offer_date::Entity::find()
+            .filter(offer_date::Column::SeriesLeadId.eq(course.lead.id))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(sessions, 0);
+    }
+);

@@ -91,7 +91,15 @@ pub async fn add_session(
     input: DateInput,
     bookings: &crate::services::booking::Desk,
 ) -> Result<i32, OfferAdminError> {
-    let lead = date(db, scope, lead_id).await?;
+    date(db, scope, lead_id).await?;
+    let txn = crate::db::begin_write(db).await?;
+    // Read under the first date's lock: a cancellation, a move or new places that another person
+    // saved meanwhile are what the session follows, not the state this page was opened with.
+    let lead = offer_date::Entity::find_by_id(lead_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
     if lead.series_lead_id.is_some() || lead.status.is_cancelled() {
         return Err(OfferAdminError::NotFound);
     }
@@ -112,7 +120,6 @@ pub async fn add_session(
     session.walk_in_release_at = Set(None);
     session.series_lead_id = Set(Some(lead.id));
     let detail = format!("lead date:{lead_id}");
-    let txn = crate::db::begin_write(db).await?;
     let created = insert_date_in(&txn, actor, session, "date.add_session", &detail).await?;
     // Everyone booked for the course learns of the new session with the session itself.
     bookings
