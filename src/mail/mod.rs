@@ -342,11 +342,14 @@ impl Sender {
     }
 }
 
-/// Attempts at writing a delivery's outcome, and the pause before the first retry (doubled after
-/// each): a mail the server accepted goes out again if it cannot be marked as sent, so a passing
-/// database fault (a failover, a full pool, a busy SQLite file) is waited out for a few seconds.
-const OUTCOME_WRITES: u32 = 5;
+/// How long writing a delivery's outcome is tried, the pause before the first retry (doubled after
+/// each) and the longest pause: a mail the server accepted goes out again if it cannot be marked as
+/// sent, so a passing database fault is waited out. A PostgreSQL failover takes tens of seconds
+/// (a full pool or a busy SQLite file less); the mail's claim, renewed just before sending, lasts
+/// five minutes, so no other instance takes the mail meanwhile.
+const OUTCOME_PATIENCE: Duration = Duration::from_secs(90);
 const OUTCOME_RETRY_PAUSE: Duration = Duration::from_millis(200);
+const OUTCOME_RETRY_PAUSE_MAX: Duration = Duration::from_secs(5);
 
 /// Writes a delivery's outcome: by id, not by the whole row, so a mail deleted meanwhile (account
 /// deletion, the retention clean-up) is simply gone, and a mail that staff gave a corrected address
@@ -356,6 +359,7 @@ async fn write_outcome(
     row: &outbox::Model,
     update: outbox::ActiveModel,
 ) -> Result<sea_orm::UpdateResult, DbErr> {
+    let started = tokio::time::Instant::now();
     let mut pause = OUTCOME_RETRY_PAUSE;
     let mut attempt = 1;
     loop {
@@ -366,10 +370,10 @@ async fn write_outcome(
             .exec(db)
             .await;
         match written {
-            Err(error) if attempt < OUTCOME_WRITES => {
+            Err(error) if started.elapsed() + pause < OUTCOME_PATIENCE => {
                 tracing::warn!(mail_id = row.id, attempt, %error, "delivery outcome not written; trying again");
                 tokio::time::sleep(pause).await;
-                pause *= 2;
+                pause = (pause * 2).min(OUTCOME_RETRY_PAUSE_MAX);
                 attempt += 1;
             }
             written => return written,

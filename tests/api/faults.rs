@@ -646,3 +646,61 @@ async fn two_instances_starting_together_migrate_once() {
         assert_eq!(ready.status(), 200);
     }
 }
+
+/// A mail the server took is marked as sent although the database refuses the write for a few
+/// seconds (a failover): given up after three seconds, the mail stayed unsent and went out a second
+/// time when its claim ran out.
+async fn a_sent_mail_is_marked_sent_after_a_database_blip(backend: Backend) {
+    use teilhabe::{
+        domain::Email,
+        mail::{self, OutgoingMail},
+    };
+    let options = Options {
+        env: vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())],
+        ..Options::default()
+    };
+    let Some(app) = spawn_app(backend, options).await else {
+        return;
+    };
+    let sender = teilhabe::startup::mail_sender(&app.settings).unwrap();
+    sender.deliver_due(&app.db).await.unwrap();
+    mail::enqueue(
+        &app.db,
+        OutgoingMail {
+            to: Email::parse("erika@example.de").unwrap(),
+            subject: "Ihre Buchung".into(),
+            text: "Bestätigung".into(),
+            html: "<p>Bestätigung</p>".into(),
+            attachment: None,
+        },
+    )
+    .await
+    .unwrap();
+    crate::helpers::refuse_where(&app.db, "UPDATE", "outbox", "NEW.sent_at IS NOT NULL").await;
+    let blip = tokio::spawn({
+        let db = app.db.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            crate::helpers::stop_refusing(&db, "outbox").await;
+        }
+    });
+    let delivered = sender.deliver_due(&app.db).await;
+    blip.await.unwrap();
+    assert_eq!(delivered.unwrap().sent, 1);
+    let unsent = outbox::Entity::find()
+        .filter(outbox::Column::SentAt.is_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0, "a sent mail is left to go out again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_mail_is_marked_sent_after_a_database_blip_on_sqlite() {
+    a_sent_mail_is_marked_sent_after_a_database_blip(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_mail_is_marked_sent_after_a_database_blip_on_postgres() {
+    a_sent_mail_is_marked_sent_after_a_database_blip(Backend::Postgres).await;
+}

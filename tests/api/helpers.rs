@@ -756,15 +756,31 @@ pub async fn user_id(app: &TestApp, email: &str) -> i32 {
 /// Makes every insert into `table` of a row matching `condition` (SQL on the new row, `NEW.…`)
 /// fail, on either database: one item of a job that fails every time it is tried.
 pub async fn refuse_inserts_where(db: &DatabaseConnection, table: &str, condition: &str) {
+    refuse_where(db, "INSERT", table, condition).await;
+}
+
+/// Makes every `event` (`INSERT` or `UPDATE`) on `table` whose new row matches `condition` fail, on
+/// either database, until [`stop_refusing`].
+pub async fn refuse_where(db: &DatabaseConnection, event: &str, table: &str, condition: &str) {
     let sql = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         format!(
             "CREATE FUNCTION refuse_some_{table}() RETURNS trigger AS $$ BEGIN IF {condition} THEN RAISE EXCEPTION '{table} refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
-             CREATE TRIGGER refuse_some_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_some_{table}();"
+             CREATE TRIGGER refuse_some_{table} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_some_{table}();"
         )
     } else {
         format!(
-            "CREATE TRIGGER refuse_some_{table} BEFORE INSERT ON {table} WHEN {condition} BEGIN SELECT RAISE(ABORT, '{table} refused'); END;"
+            "CREATE TRIGGER refuse_some_{table} BEFORE {event} ON {table} WHEN {condition} BEGIN SELECT RAISE(ABORT, '{table} refused'); END;"
         )
+    };
+    db.execute_unprepared(&sql).await.unwrap();
+}
+
+/// Ends what [`refuse_where`] began.
+pub async fn stop_refusing(db: &DatabaseConnection, table: &str) {
+    let sql = if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        format!("DROP TRIGGER refuse_some_{table} ON {table}; DROP FUNCTION refuse_some_{table}();")
+    } else {
+        format!("DROP TRIGGER refuse_some_{table};")
     };
     db.execute_unprepared(&sql).await.unwrap();
 }
