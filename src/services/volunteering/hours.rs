@@ -76,12 +76,8 @@ impl HoursDesk {
         worked: WorkedTime,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.status.is_cancelled() {
-            return Err(VolunteeringError::Refused("error-shift-cancelled"));
-        }
-        if !shift.mine {
-            return Err(VolunteeringError::Refused("error-hours-not-signed-up"));
-        }
+        self.may_log(shift, user_id, now).await?;
+        // An approval may still come in between: the entry is read again under the lock below.
         // The session row's lock serialises this with an approval and with a double click.
         let txn = begin_write(&self.db).await?;
         locked_shift(&txn, shift.id).await?;
