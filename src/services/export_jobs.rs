@@ -24,6 +24,9 @@ use crate::{
 const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// Runs a job gets; one that none of them finished is given up.
 const MAX_ATTEMPTS: i32 = 3;
+/// A run that failed (a database fault during the export's queries, a full disk) is tried again
+/// this long after, while attempts are left: at once, a passing fault would use them all up.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 /// How often a running job writes its progress (and so shows it is alive).
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// The data files plus `dataset.jsonld` and `manifest.json`.
@@ -153,7 +156,8 @@ async fn give_up(
     Ok(())
 }
 
-/// The oldest job waiting, or running on an instance that stopped sending its heartbeat.
+/// The oldest job waiting (a failed run's job after its pause), or running on an instance that
+/// stopped sending its heartbeat.
 async fn due(
     db: &DatabaseConnection,
     now: chrono::DateTime<Utc>,
@@ -161,7 +165,15 @@ async fn due(
     export_job::Entity::find()
         .filter(
             Condition::any()
-                .add(export_job::Column::Status.eq(ExportJobStatus::Queued))
+                .add(
+                    Condition::all()
+                        .add(export_job::Column::Status.eq(ExportJobStatus::Queued))
+                        .add(
+                            Condition::any()
+                                .add(export_job::Column::Attempts.eq(0))
+                                .add(export_job::Column::UpdatedAt.lt(now - RETRY_AFTER)),
+                        ),
+                )
                 .add(
                     Condition::all()
                         .add(export_job::Column::Status.eq(ExportJobStatus::Running))
@@ -213,8 +225,8 @@ pub async fn run_claimed(
     let now = Utc::now();
     let mut update = export_job::Entity::update_many()
         .col_expr(export_job::Column::UpdatedAt, Expr::value(now))
-        .col_expr(export_job::Column::FinishedAt, Expr::value(now))
         .filter(still_mine(job));
+    let retry = outcome.is_err() && job.attempts < MAX_ATTEMPTS;
     match &outcome {
         Ok((_, manifest, rows, _)) => {
             update = update
@@ -227,13 +239,25 @@ pub async fn run_claimed(
                 .col_expr(
                     export_job::Column::Manifest,
                     Expr::value(Some(manifest.clone())),
-                );
+                )
+                .col_expr(export_job::Column::FinishedAt, Expr::value(now));
+        }
+        Err(_) if retry => {
+            update = update
+                .col_expr(
+                    export_job::Column::Status,
+                    Expr::value(ExportJobStatus::Queued),
+                )
+                .col_expr(export_job::Column::FilesDone, Expr::value(0))
+                .col_expr(export_job::Column::RowsDone, Expr::value(0i64));
         }
         Err(_) => {
-            update = update.col_expr(
-                export_job::Column::Status,
-                Expr::value(ExportJobStatus::Failed),
-            );
+            update = update
+                .col_expr(
+                    export_job::Column::Status,
+                    Expr::value(ExportJobStatus::Failed),
+                )
+                .col_expr(export_job::Column::FinishedAt, Expr::value(now));
         }
     }
     if update.exec(&txn).await?.rows_affected != 1 {
@@ -255,6 +279,9 @@ pub async fn run_claimed(
             .await?;
             export::record_run(&txn, &request).await?;
             tracing::info!(job = job.id, rows, "export job done");
+        }
+        Err(e) if retry => {
+            tracing::warn!(job = job.id, attempt = job.attempts, error = %e, "export job run failed; tried again in a minute");
         }
         Err(e) => {
             tracing::error!(job = job.id, error = %e, "export job failed");

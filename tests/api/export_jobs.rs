@@ -394,3 +394,104 @@ on_both_backends!(folders_of_jobs_that_died_are_swept_after_an_hour, |app| {
     assert!(of_running.exists(), "its job still runs");
     assert!(busy.exists(), "written to a moment ago");
 });
+
+/// A run that fails (here: its working folder cannot be made, as on a full disk) does not end the
+/// job while attempts are left: it waits a minute and runs again. Only a failing last attempt
+/// marks the job failed.
+async fn a_failed_run_is_tried_again(backend: crate::helpers::Backend) {
+    let options = crate::helpers::Options {
+        env: vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())],
+        ..Default::default()
+    };
+    let Some(app) = crate::helpers::spawn_app(backend, options).await else {
+        return;
+    };
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let request = || async {
+        let res = app
+            .submit(
+                "/verwaltung/export",
+                "/verwaltung/export",
+                &[
+                    ("von", "2026-01-01"),
+                    ("bis", "2026-01-31"),
+                    ("format", "json"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let page = res.headers()["location"].to_str().unwrap().to_owned();
+        page.rsplit('/').next().unwrap().parse::<i32>().unwrap()
+    };
+    let blocked = tempfile::NamedTempFile::new().unwrap();
+    let unusable = blocked.path().join("arbeit");
+    let work = tempfile::tempdir().unwrap();
+    let attempts = |id: i32| {
+        let db = app.db.clone();
+        async move {
+            export_job::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts
+        }
+    };
+
+    let id = request().await;
+    assert_eq!(
+        export_jobs::run_queued(&app.db, &unusable).await.unwrap(),
+        1
+    );
+    assert_eq!(job_status(&app, id).await, ExportJobStatus::Queued);
+    assert_eq!(attempts(id).await, 1);
+    // Not at once: the fault may still be there.
+    assert_eq!(
+        export_jobs::run_queued(&app.db, work.path()).await.unwrap(),
+        0
+    );
+    export_job::Entity::update_many()
+        .col_expr(
+            export_job::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(2)),
+        )
+        .filter(export_job::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        export_jobs::run_queued(&app.db, work.path()).await.unwrap(),
+        1
+    );
+    assert_eq!(job_status(&app, id).await, ExportJobStatus::Done);
+    assert_eq!(attempts(id).await, 2);
+
+    // The last attempt failing ends the job as failed.
+    let last = request().await;
+    export_job::Entity::update_many()
+        .col_expr(export_job::Column::Attempts, Expr::value(2))
+        .col_expr(
+            export_job::Column::UpdatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(2)),
+        )
+        .filter(export_job::Column::Id.eq(last))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        export_jobs::run_queued(&app.db, &unusable).await.unwrap(),
+        1
+    );
+    assert_eq!(job_status(&app, last).await, ExportJobStatus::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_is_tried_again_on_sqlite() {
+    a_failed_run_is_tried_again(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_is_tried_again_on_postgres() {
+    a_failed_run_is_tried_again(crate::helpers::Backend::Postgres).await;
+}
