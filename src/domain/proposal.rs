@@ -290,24 +290,22 @@ pub struct ProposalDraft {
     pub event: Option<i32>,
 }
 
+/// Who fills in the proposal form, which decides what it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalEntry {
+    /// Handed in without an account: the address is asked, to confirm the proposal.
+    AskingAddress,
+    /// Signed in (the account's address is the author's), revising one's own, or at a kiosk (where
+    /// nothing personal is kept): the form has no address field, and an address sent anyway is not
+    /// read, since an error about it would point at nothing.
+    WithoutAddress,
+    /// Staff typing in someone's idea: an address if the person left one, and the dialogue event
+    /// where it was collected.
+    Staff,
+}
+
 impl ProposalForm {
-    /// A proposal handed in by the person (or at a kiosk): `email_required` when nobody is signed
-    /// in. The dialogue event is no field of theirs and is not read: an error there would point at
-    /// nothing on their page.
-    pub fn parse(&self, email_required: bool) -> Result<ProposalDraft, FieldErrors> {
-        self.parse_with(email_required, false)
-    }
-
-    /// A proposal staff enter for someone, with the dialogue event where it was collected.
-    pub fn parse_assisted(&self) -> Result<ProposalDraft, FieldErrors> {
-        self.parse_with(false, true)
-    }
-
-    fn parse_with(
-        &self,
-        email_required: bool,
-        with_event: bool,
-    ) -> Result<ProposalDraft, FieldErrors> {
+    pub fn parse(&self, entry: ProposalEntry) -> Result<ProposalDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = errors.check("titel", ProposalTitle::parse(&self.titel));
         let body = errors.check("text", ProposalBody::parse(&self.text));
@@ -330,7 +328,7 @@ impl ProposalForm {
             "kontakt",
             optional_line(&self.kontakt, CONTACT_MAX, "error-contact-too-long"),
         );
-        let event = if with_event {
+        let event = if entry == ProposalEntry::Staff {
             errors.check(
                 "veranstaltung",
                 optional(&self.veranstaltung, |raw| {
@@ -340,10 +338,14 @@ impl ProposalForm {
         } else {
             Some(None)
         };
-        let email = if email_required || !self.email.trim().is_empty() {
-            errors.check("email", Email::parse(&self.email)).map(Some)
-        } else {
-            Some(None)
+        let email = match entry {
+            ProposalEntry::AskingAddress => {
+                errors.check("email", Email::parse(&self.email)).map(Some)
+            }
+            ProposalEntry::Staff if !self.email.trim().is_empty() => {
+                errors.check("email", Email::parse(&self.email)).map(Some)
+            }
+            ProposalEntry::Staff | ProposalEntry::WithoutAddress => Some(None),
         };
         match (title, body, category, district, town, contact, email, event) {
             (
@@ -497,7 +499,7 @@ mod tests {
 
     #[test]
     fn a_complete_form_parses() {
-        let draft = form().parse(false).unwrap();
+        let draft = form().parse(ProposalEntry::WithoutAddress).unwrap();
         assert_eq!(draft.title.as_str(), "Mehr WLAN im Rathaus");
         assert_eq!(draft.category, ProposalCategory::Connectivity);
         assert_eq!(draft.email, None);
@@ -516,10 +518,12 @@ mod tests {
             veranstaltung: "drei".into(),
         };
         assert_eq!(
-            bad.parse_assisted().unwrap_err().for_field("veranstaltung"),
+            bad.parse(ProposalEntry::Staff)
+                .unwrap_err()
+                .for_field("veranstaltung"),
             Some("error-event-invalid")
         );
-        let errors = bad.parse(true).unwrap_err();
+        let errors = bad.parse(ProposalEntry::AskingAddress).unwrap_err();
         assert_eq!(
             errors.for_field("veranstaltung"),
             None,
@@ -545,7 +549,10 @@ mod tests {
     #[test]
     fn an_address_is_needed_without_an_account() {
         assert_eq!(
-            form().parse(true).unwrap_err().for_field("email"),
+            form()
+                .parse(ProposalEntry::AskingAddress)
+                .unwrap_err()
+                .for_field("email"),
             Some("error-email-missing")
         );
     }

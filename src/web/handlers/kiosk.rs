@@ -24,7 +24,7 @@ use crate::{
         feedback::FeedbackInput,
         form::first_value,
         offer::{CatalogueFilter, OfferKind, TargetGroup, Topic},
-        proposal::ProposalForm,
+        proposal::{ProposalEntry, ProposalForm},
     },
     services::{
         booking::BookingError,
@@ -515,7 +515,7 @@ pub async fn proposal_submit(
         ort: form.ort.clone(),
         ..Default::default()
     };
-    let draft = match full.parse(false) {
+    let draft = match full.parse(ProposalEntry::WithoutAddress) {
         Ok(draft) => draft,
         Err(errors) => return render_proposal(&page, &kiosk, &form, &errors).await,
     };

@@ -7,7 +7,7 @@ use super::proposals::{category_options, district_options, form_errors};
 use crate::{
     domain::{
         FieldErrors,
-        proposal::{ModerationStep, ProposalForm, ProposalStatus},
+        proposal::{ModerationStep, ProposalEntry, ProposalForm, ProposalStatus},
     },
     policy::{
         self, ProposalRights, can_answer_proposals, can_enter_assisted_proposals, proposal_rights,
@@ -345,7 +345,7 @@ pub async fn assisted_form(
 pub async fn assisted(page: Page, form: web::Form<ProposalForm>) -> Result<HttpResponse, WebError> {
     let user = page.require(can_enter_assisted_proposals)?;
     let form = form.into_inner();
-    let draft = match form.parse_assisted() {
+    let draft = match form.parse(ProposalEntry::Staff) {
         Ok(draft) => draft,
         Err(errors) => return render_assisted(&page, &form, &errors, false).await,
     };

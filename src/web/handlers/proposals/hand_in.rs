@@ -7,7 +7,7 @@ use super::{HitView, SIMILAR, category_options, district_names, district_options
 use crate::{
     domain::{
         Email, FieldErrors,
-        proposal::{ProposalForm, ProposalStatus},
+        proposal::{ProposalEntry, ProposalForm, ProposalStatus},
     },
     search::SearchQuery,
     services::proposals::{ProposalError, Submitter},
@@ -90,16 +90,11 @@ async fn process_hand_in(
     page: &Page,
     form: &HandInForm,
 ) -> Result<HttpResponse, WebError> {
-    // Signed in, the account's address is the author's: the page has no address field, and an
-    // address sent anyway is not read (an error about it would point at nothing).
-    let proposal = match page.user() {
-        Some(_) => ProposalForm {
-            email: String::new(),
-            ..form.proposal.clone()
-        },
-        None => form.proposal.clone(),
+    let entry = match page.user() {
+        Some(_) => ProposalEntry::WithoutAddress,
+        None => ProposalEntry::AskingAddress,
     };
-    let draft = match proposal.parse(page.user().is_none()) {
+    let draft = match form.proposal.parse(entry) {
         Ok(draft) => draft,
         Err(errors) => return render_hand_in(page, form, &errors, None).await,
     };
@@ -248,7 +243,7 @@ pub async fn revise(
     form: web::Form<ProposalForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
-    let draft = match form.parse(false) {
+    let draft = match form.parse(ProposalEntry::WithoutAddress) {
         Ok(draft) => draft,
         Err(errors) => return render_own(&page, &token, Some(form), &errors).await,
     };
