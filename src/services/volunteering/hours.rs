@@ -23,6 +23,20 @@ use crate::{
     services::audit,
 };
 
+/// The session's part of [`HoursDesk::may_log`]: not cancelled, begun, and the volunteer signed up.
+fn session_takes_hours(shift: &ShiftRow, now: DateTime<Utc>) -> Result<(), VolunteeringError> {
+    if shift.status.is_cancelled() {
+        return Err(VolunteeringError::Refused("error-shift-cancelled"));
+    }
+    if !shift.mine {
+        return Err(VolunteeringError::Refused("error-hours-not-signed-up"));
+    }
+    if shift.starts_at > now {
+        return Err(VolunteeringError::Refused("hours-later"));
+    }
+    Ok(())
+}
+
 #[derive(Clone)]
 pub struct HoursDesk {
     pub db: DatabaseConnection,
@@ -51,15 +65,7 @@ impl HoursDesk {
         user_id: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.status.is_cancelled() {
-            return Err(VolunteeringError::Refused("error-shift-cancelled"));
-        }
-        if !shift.mine {
-            return Err(VolunteeringError::Refused("error-hours-not-signed-up"));
-        }
-        if shift.starts_at > now {
-            return Err(VolunteeringError::Refused("hours-later"));
-        }
+        session_takes_hours(shift, now)?;
         match self.hours_of(shift.id, user_id).await? {
             Some(row) if row.status.correct().is_none() => {
                 Err(VolunteeringError::Refused("error-hours-approved"))
@@ -76,8 +82,8 @@ impl HoursDesk {
         worked: WorkedTime,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        self.may_log(shift, user_id, now).await?;
-        // An approval may still come in between: the entry is read again under the lock below.
+        // Whether the hours are approved already is read under the lock below.
+        session_takes_hours(shift, now)?;
         // The session row's lock serialises this with an approval and with a double click.
         let txn = begin_write(&self.db).await?;
         locked_shift(&txn, shift.id).await?;

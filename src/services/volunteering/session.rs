@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::{
-    Access, Helper, ReportView, ShiftRow, VolunteeringError, field, helpers_of, locked_shift, rows,
+    Access, Helper, ReportView, ShiftRow, VolunteeringError, helpers_of, locked_shift, rows,
 };
 use crate::{
     db::{
@@ -85,6 +85,22 @@ impl SessionDesk {
             }))
     }
 
+    /// Whether the session takes notes now: it has begun and is not cancelled. The session's page
+    /// shows the notes form only then, so each refusal is about the session, not a field.
+    pub fn may_report(
+        &self,
+        shift: &ShiftRow,
+        now: DateTime<Utc>,
+    ) -> Result<(), VolunteeringError> {
+        if shift.status.is_cancelled() {
+            return Err(VolunteeringError::Refused("error-shift-cancelled"));
+        }
+        if shift.starts_at > now {
+            return Err(VolunteeringError::Refused("error-report-too-early"));
+        }
+        Ok(())
+    }
+
     /// Saves (or replaces) the session's notes once it has begun, if they are still as `seen` (the
     /// stamp of the notes the form was filled from, empty when there were none): two helpers with
     /// the page open would otherwise replace each other's figures.
@@ -96,9 +112,7 @@ impl SessionDesk {
         by: i32,
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
-        if shift.starts_at > now {
-            return Err(field("head_count", "error-report-too-early"));
-        }
+        self.may_report(shift, now)?;
         let model = session_report::ActiveModel {
             shift_id: Set(shift.id),
             head_count: Set(report.head_count),

@@ -251,20 +251,14 @@ pub async fn report(
             seen: value("seen"),
         }
     };
-    // Before the session begins, or once it is cancelled, the page shows no notes form (it may have
-    // changed since this one was opened): the reason is about the session, not a field.
-    let refusal = if shift.status.is_cancelled() {
-        Some("error-shift-cancelled")
-    } else if shift.starts_at > Utc::now() {
-        Some("error-report-too-early")
-    } else {
-        None
-    };
-    if let Some(reason) = refusal {
+    // The page shows the notes form only while the session takes notes (it may have changed since
+    // this one was opened): then the reason is about the session, not the figures typed in.
+    let desk = page.state().volunteer_session();
+    if let Err(refused) = desk.may_report(&shift, Utc::now()) {
         return render_show(
             &page,
             *id,
-            &FieldErrors::single("einsatz", reason),
+            &field_errors(refused, "einsatz")?,
             Some(values()),
             None,
             "volunteering/show.html",
@@ -275,16 +269,14 @@ pub async fn report(
     let parsed = SessionReport::parse(&fields);
     let outcome = match parsed {
         Ok(report) => {
-            page.state()
-                .volunteer_session()
-                .save_report(
-                    &shift,
-                    report,
-                    first_value(&fields, "seen").unwrap_or_default(),
-                    user.id,
-                    Utc::now(),
-                )
-                .await
+            desk.save_report(
+                &shift,
+                report,
+                first_value(&fields, "seen").unwrap_or_default(),
+                user.id,
+                Utc::now(),
+            )
+            .await
         }
         Err(errors) => {
             return render_show(
@@ -361,12 +353,7 @@ pub async fn hours(
         .await;
     }
     let errors = match WorkedTime::parse(&form, shift.starts_at, shift.ends_at, Utc::now()) {
-        Ok(worked) => match page
-            .state()
-            .volunteer_hours()
-            .log_hours(&shift, user.id, worked, Utc::now())
-            .await
-        {
+        Ok(worked) => match hours.log_hours(&shift, user.id, worked, Utc::now()).await {
             Ok(()) => {
                 return Ok(see_other(format!(
                     "/verwaltung/einsaetze/{id}?gespeichert=stunden#stunden"
