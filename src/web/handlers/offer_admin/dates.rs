@@ -258,6 +258,23 @@ pub struct StaffBookingForm {
     places: String,
 }
 
+/// Why a date takes no booking by staff, if it does not: it was cancelled, has begun, or is a later
+/// session of a course (people book its first date). Its page shows the booking form only otherwise.
+fn staff_booking_refused(
+    date: &offer_admin::ManagedDate,
+    now: chrono::DateTime<Utc>,
+) -> Option<&'static str> {
+    if date.status.is_cancelled() {
+        Some("error-booking-cancelled")
+    } else if date.starts_at <= now {
+        Some("error-booking-past")
+    } else if date.series_lead_id.is_some() {
+        Some("error-booking-session")
+    } else {
+        None
+    }
+}
+
 async fn date_page(
     page: &Page,
     scope: &Option<Vec<i32>>,
@@ -287,6 +304,10 @@ async fn date_page(
     ctx.insert("sessions", &catalogue::sessions_of(db, date.id).await?);
     ctx.insert("past", &(date.starts_at <= Utc::now()));
     ctx.insert(
+        "staff_booking_refused",
+        &staff_booking_refused(&date, Utc::now()),
+    );
+    ctx.insert(
         "helper_shifts",
         &page.state().volunteer_planning().for_date(date.id).await?,
     );
@@ -312,18 +333,9 @@ pub async fn staff_booking(
     let (user, scope) = staff(&page)?;
     let date = offer_admin::date(&page.state().db, &scope, *id).await?;
     let form = form.into_inner();
-    // The page shows no booking form then (the date was cancelled, began or became a later session
-    // since it was opened): the reason stands above it, not at a field that is not there.
-    let refusal = if date.status.is_cancelled() {
-        Some("error-booking-cancelled")
-    } else if date.starts_at <= Utc::now() {
-        Some("error-booking-past")
-    } else if date.series_lead_id.is_some() {
-        Some("error-booking-session")
-    } else {
-        None
-    };
-    if let Some(reason) = refusal {
+    // The page shows no booking form then (it may have changed since this one was opened): the
+    // reason stands above it, not at a field that is not there.
+    if let Some(reason) = staff_booking_refused(&date, Utc::now()) {
         return date_page(&page, &scope, *id, &form, &FieldErrors::single("", reason)).await;
     }
     let mut request = match BookingRequest::parse(
