@@ -83,12 +83,7 @@ impl MigrationTrait for Migration {
                 delete_alert(db, id).await?;
                 continue;
             }
-            db.execute(
-                Query::delete()
-                    .from_table(CourseAlertTokens::Table)
-                    .and_where(Expr::col(CourseAlertTokens::AlertId).eq(id)),
-            )
-            .await?;
+            delete_links(db, id).await?;
             db.execute(
                 Query::update()
                     .table(CourseAlerts::Table)
@@ -106,14 +101,20 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// Deletes an alert with its links and remembered dates.
-async fn delete_alert(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+/// Deletes the links mailed for an alert (to confirm or stop it).
+async fn delete_links(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
     db.execute(
         Query::delete()
             .from_table(CourseAlertTokens::Table)
             .and_where(Expr::col(CourseAlertTokens::AlertId).eq(id)),
     )
-    .await?;
+    .await
+    .map(drop)
+}
+
+/// Deletes an alert with its links and remembered dates.
+async fn delete_alert(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    delete_links(db, id).await?;
     db.execute(
         Query::delete()
             .from_table(CourseAlertDates::Table)
