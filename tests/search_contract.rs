@@ -897,6 +897,88 @@ mod embedded_only {
         assert_eq!(search(&index, &query("")).await.total, 6);
     }
 
+    /// Whether any file of the index directory holds `word` (as written or in lower case).
+    fn on_disk(dir: &std::path::Path, word: &str) -> bool {
+        let wanted = [word.as_bytes().to_vec(), word.to_lowercase().into_bytes()];
+        std::fs::read_dir(dir).unwrap().any(|entry| {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            wanted
+                .iter()
+                .any(|w| bytes.windows(w.len()).any(|window| window == w.as_slice()))
+        })
+    }
+
+    fn with_a_name(id: i64) -> ProposalDocument {
+        doc(
+            id,
+            "Lärm im Hof",
+            "Frau Zwetschgenbaumer aus dem Hinterhaus grillt jeden Abend.",
+            None,
+            "sonstiges",
+            "16051",
+            "published",
+            0,
+            1,
+        )
+    }
+
+    /// A removal only marks a document deleted: the text of a proposal hidden because it names a
+    /// neighbour stayed in the index files, and in their backups, until the next rebuild.
+    #[tokio::test]
+    async fn a_removed_text_leaves_the_index_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        let mut documents = fixture();
+        documents.push(with_a_name(40));
+        index.upsert(documents).await.unwrap();
+        index.finish_refill().await.unwrap();
+        assert!(on_disk(dir.path(), "Zwetschgenbaumer"));
+
+        index.remove(vec![40]).await.unwrap();
+        assert_eq!(ids(&index, "Zwetschgenbaumer").await, Vec::<i64>::new());
+        assert_eq!(index.deleted_documents(), 1);
+        assert!(
+            on_disk(dir.path(), "Zwetschgenbaumer"),
+            "a removal alone leaves the text"
+        );
+        assert_eq!(index.expunge_deleted(true).await.unwrap(), 1);
+        assert_eq!(index.deleted_documents(), 0);
+        assert!(!on_disk(dir.path(), "Zwetschgenbaumer"));
+        assert_eq!(search(&index, &query("")).await.total, 6, "the others stay");
+        assert_eq!(ids(&index, "Glasfaser").await, [2]);
+        assert_eq!(
+            index.expunge_deleted(true).await.unwrap(),
+            0,
+            "nothing left"
+        );
+    }
+
+    /// The indexer's rounds call `maintain`, which does the same by itself from time to time.
+    #[tokio::test]
+    async fn maintenance_rewrites_segments_with_removed_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = EmbeddedIndex::open(dir.path()).unwrap();
+        assert!(index.maintain().await.unwrap(), "a new index is filled");
+        index.upsert(vec![with_a_name(40)]).await.unwrap();
+        index.upsert(fixture()).await.unwrap();
+        index.finish_refill().await.unwrap();
+        index.remove(vec![40]).await.unwrap();
+        assert_eq!(index.deleted_documents(), 1);
+        assert!(!index.maintain().await.unwrap());
+        let started = std::time::Instant::now();
+        while on_disk(dir.path(), "Zwetschgenbaumer") {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the removed text is still in the index files"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // The searches see the rewritten segment once the reader is reloaded (the next write).
+        index.upsert(vec![with_a_name(41)]).await.unwrap();
+        assert_eq!(ids(&index, "Zwetschgenbaumer").await, [41]);
+    }
+
     #[tokio::test]
     async fn in_memory_index_keeps_the_contract() {
         let index = EmbeddedIndex::in_memory().unwrap();

@@ -24,6 +24,7 @@ use snippets::{Highlighter, leading_snippet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tantivy::collector::sort_key::SortByStaticFastValue;
@@ -63,6 +64,11 @@ const STORE_BLOCK_BYTES: usize = 4_096;
 const MAX_PER_PAGE: u32 = 100;
 /// Deeper pages are not offered by the UI; this bounds the top-k heap a request can ask for.
 const MAX_OFFSET: usize = 10_000;
+/// How often `maintain` rewrites the segments that still hold removed or replaced proposals. A
+/// removal only marks a document deleted: until its segment is rewritten, the text of a hidden
+/// proposal or of a deleted account's stays in the index files (and in their backups). Each
+/// rewrite copies the segments concerned, so it is not done on every removal.
+const EXPUNGE_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -136,6 +142,8 @@ struct Inner {
     search_slots: Arc<tokio::sync::Semaphore>,
     /// Created or replaced at start; the indexer fills it (see `maintain`).
     needs_rebuild: AtomicBool,
+    /// When `maintain` last rewrote the segments holding deleted documents; `None`: not yet.
+    last_expunge: Mutex<Option<Instant>>,
 }
 
 impl Inner {
@@ -322,8 +330,60 @@ impl EmbeddedIndex {
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
                 )),
                 needs_rebuild: AtomicBool::new(false),
+                last_expunge: Mutex::new(None),
             }),
         })
+    }
+
+    /// How many documents the index files still hold although they were removed or replaced (as
+    /// of the last write).
+    pub fn deleted_documents(&self) -> u64 {
+        self.inner
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.num_deleted_docs()))
+            .sum()
+    }
+
+    /// Rewrites the segments that hold deleted documents without them, so their text leaves the
+    /// disk (tantivy removes the old files when the merge ends). With `wait` it returns when that
+    /// is done; otherwise the merge runs on tantivy's merge thread. Returns how many segments it
+    /// rewrote or started to.
+    pub async fn expunge_deleted(&self, wait: bool) -> Result<usize, SearchError> {
+        self.with_writer(move |writer, inner| {
+            let segments: Vec<_> = writer
+                .index()
+                .searchable_segment_metas()
+                .map_err(index_error)?
+                .into_iter()
+                .filter(|s| s.has_deletes())
+                .map(|s| s.id())
+                .collect();
+            if segments.is_empty() {
+                return Ok(0);
+            }
+            let merging = writer.merge(&segments);
+            if wait {
+                merging.wait().map_err(index_error)?;
+                inner.reader.reload().map_err(index_error)?;
+            }
+            Ok(segments.len())
+        })
+        .await
+    }
+
+    /// Whether [`EXPUNGE_EVERY`] has passed since the last rewrite (marking it done now).
+    fn expunge_due(&self) -> bool {
+        let Ok(mut last) = self.inner.last_expunge.lock() else {
+            return false;
+        };
+        let due = last.is_none_or(|at| at.elapsed() >= EXPUNGE_EVERY);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 
     /// Runs `work` with the writer locked, off the async workers (tantivy's writer calls block).
@@ -571,7 +631,22 @@ impl ProposalIndex for EmbeddedIndex {
     }
 
     async fn maintain(&self) -> Result<bool, SearchError> {
-        Ok(self.inner.needs_rebuild.swap(false, Ordering::SeqCst))
+        let rebuild = self.inner.needs_rebuild.swap(false, Ordering::SeqCst);
+        // A rebuild writes everything anew anyway.
+        if !rebuild && self.expunge_due() {
+            match self.expunge_deleted(false).await {
+                Ok(0) => {}
+                Ok(segments) => tracing::debug!(
+                    segments,
+                    "rewriting index segments without deleted documents"
+                ),
+                // A background merge holding the same segments: the next time.
+                Err(error) => {
+                    tracing::warn!(%error, "index segments could not be rewritten without deleted documents")
+                }
+            }
+        }
+        Ok(rebuild)
     }
 
     async fn finish_refill(&self) -> Result<(), SearchError> {
