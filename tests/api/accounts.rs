@@ -425,6 +425,25 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .unwrap();
         supports.push(support.id);
     }
+    // The download holds both supports (deletion finds both), the sessions and the security log.
+    let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
+    let by: Vec<&str> = data["proposal_supports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["account", "link"], "{data}");
+    // Mail to the address is not listed: it may be about what an earlier holder of the address did.
+    assert!(data.get("mails").is_none());
+    let actions: Vec<&str> = data["security_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"account.data_exported"), "{actions:?}");
+    assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "{data}");
     let users_before = user::Entity::find().count(&app.db).await.unwrap();
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");

@@ -831,7 +831,7 @@ on_both_backends!(an_alert_for_another_address_is_not_the_accounts, |app| {
         .await
         .unwrap()
         .unwrap();
-    let data = teilhabe::services::accounts::export(&app.db, account.id)
+    let data = teilhabe::services::accounts::export(&app.db, &app.state().pseudonyms, account.id)
         .await
         .unwrap();
     assert!(

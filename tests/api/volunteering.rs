@@ -865,7 +865,7 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     .unwrap();
     let shift_id = session(&app, Duration::hours(10), 1).await;
     sign_up_directly(&app, shift_id, volunteer).await;
-    let data = teilhabe::services::accounts::export(&app.db, volunteer)
+    let data = teilhabe::services::accounts::export(&app.db, &app.state().pseudonyms, volunteer)
         .await
         .unwrap();
     assert!(

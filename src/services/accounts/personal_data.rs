@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::{
     db::{
         entities::{
-            barrier_report, booking, course_alert, offer_date, outbox, proposal, proposal_follow,
-            proposal_support, user, user_role, volunteer_feed, volunteer_hours, volunteer_shift,
-            volunteer_signup,
+            account_token, api_token, audit_log, barrier_report, booking, course_alert, offer_date,
+            outbox, proposal, proposal_follow, proposal_support, session, user, user_role,
+            volunteer_feed, volunteer_hours, volunteer_shift, volunteer_signup,
         },
         sum_by,
     },
@@ -47,7 +47,11 @@ pub(crate) fn of_account(
     )
 }
 
-pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json::Value, DbErr> {
+pub async fn export(
+    db: &DatabaseConnection,
+    pseudonyms: &Pseudonyms,
+    user_id: i32,
+) -> Result<serde_json::Value, DbErr> {
     let Some(found) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(json!({}));
     };
@@ -74,10 +78,12 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         |p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }),
     )
     .await?;
+    // Those given by mailed link count as the person's too (deleting the account finds them the
+    // same way); their address is kept only as its keyed hash.
     let supports = listed::<proposal_support::Entity>(
         db,
-        proposal_support::Column::UserId.eq(user_id),
-        |s| json!({ "proposal_id": s.proposal_id, "since": s.created_at }),
+        supports_of(pseudonyms, user_id, &found.email),
+        |s| json!({ "proposal_id": s.proposal_id, "by": if s.user_id.is_some() { "account" } else { "link" }, "since": s.created_at, "confirmed_at": s.confirmed_at }),
     )
     .await?;
     let follows = listed::<proposal_follow::Entity>(
@@ -124,6 +130,34 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         .one(db)
         .await?
         .map(|f| json!({ "created_at": f.created_at }));
+    let api_tokens = listed::<api_token::Entity>(
+        db,
+        api_token::Column::UserId.eq(user_id),
+        |t| json!({ "name": t.name, "created_at": t.created_at, "last_used_at": t.last_used_at, "revoked_at": t.revoked_at }),
+    )
+    .await?;
+    let sessions = listed::<session::Entity>(
+        db,
+        session::Column::UserId.eq(user_id),
+        |s| json!({ "started_at": s.created_at, "last_seen_at": s.last_seen_at, "expires_at": s.expires_at }),
+    )
+    .await?;
+    let pending_email_change = listed::<account_token::Entity>(
+        db,
+        Condition::all()
+            .add(account_token::Column::UserId.eq(user_id))
+            .add(account_token::Column::Purpose.eq(super::PURPOSE_CHANGE_EMAIL))
+            .add(account_token::Column::UsedAt.is_null())
+            .add(account_token::Column::ExpiresAt.gt(Utc::now())),
+        |t| json!({ "new_email": t.new_email, "requested_at": t.created_at, "link_valid_until": t.expires_at }),
+    )
+    .await?;
+    let security_log = listed::<audit_log::Entity>(
+        db,
+        audit_log::Column::ActorUserId.eq(user_id),
+        |a| json!({ "action": a.action, "target": a.target, "at": a.created_at }),
+    )
+    .await?;
     Ok(json!({
         "account": {
             "email": found.email,
@@ -142,8 +176,21 @@ pub async fn export(db: &DatabaseConnection, user_id: i32) -> Result<serde_json:
         "volunteer_signups": signups,
         "volunteer_hours": hours,
         "volunteer_calendar_feed": feed,
+        "api_tokens": api_tokens,
+        "sessions": sessions,
+        "pending_email_change": pending_email_change,
+        "security_log": security_log,
         "exported_at": Utc::now(),
     }))
+}
+
+/// The person's supports: given signed in, or by mailed link with the account's address (an old
+/// instance during a rolling update may have stored the plain hash, which the next start converts).
+fn supports_of(pseudonyms: &Pseudonyms, user_id: i32, email: &str) -> Condition {
+    Condition::any()
+        .add(proposal_support::Column::UserId.eq(user_id))
+        .add(proposal_support::Column::EmailHash.eq(pseudonyms.support_address(email)))
+        .add(proposal_support::Column::EmailHash.eq(hash_token(email)))
 }
 
 /// The rows of `E` that `filter` selects, each as the download shows it.
@@ -298,15 +345,7 @@ pub async fn delete_account(
                 proposal_support::Column::EmailHash,
                 Expr::value(Option::<String>::None),
             )
-            .filter(
-                Condition::any()
-                    .add(proposal_support::Column::UserId.eq(user_id))
-                    .add(
-                        proposal_support::Column::EmailHash
-                            .eq(pseudonyms.support_address(&found.email)),
-                    )
-                    .add(proposal_support::Column::EmailHash.eq(hash_token(&found.email))),
-            )
+            .filter(supports_of(pseudonyms, user_id, &found.email))
             .exec(&txn)
             .await?;
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())

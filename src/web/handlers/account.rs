@@ -80,7 +80,7 @@ pub async fn set_language(
 /// The GDPR download (Art. 15 and 20): everything stored about the person, as JSON.
 pub async fn download(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    let data = accounts::export(&page.state().db, user.id).await?;
+    let data = accounts::export(&page.state().db, &page.state().pseudonyms, user.id).await?;
     audit::record(
         &page.state().db,
         Some(user.id),
