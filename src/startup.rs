@@ -243,12 +243,14 @@ impl Jobs {
 }
 
 /// Removes expired sessions, old throttle counts, mail delivered more than 30 days ago or the
-/// retention period when that is shorter, and mail never delivered after 30 days, and refreshes the
-/// query planner's statistics, once an hour.
+/// retention period when that is shorter (and the file transport's `.eml` files as old), mail never
+/// delivered after 30 days, and personal data past its time (`services::retention`), and refreshes
+/// the query planner's statistics, once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     idle: std::time::Duration,
     retention: std::time::Duration,
+    mail_files: Option<std::path::PathBuf>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -268,6 +270,25 @@ fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "old mail removed"),
                 Err(e) => tracing::warn!(error = %e, "old mail could not be removed"),
+            }
+            if let Some(dir) = &mail_files {
+                let age = mail::kept_for(retention)
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO);
+                match mail::delete_files_older_than(dir, age).await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "old mail files removed"),
+                    Err(e) => tracing::warn!(error = %e, "old mail files could not be removed"),
+                }
+            }
+            match crate::services::retention::purge(&db, retention, chrono::Utc::now()).await {
+                Ok(purged) if purged.total() > 0 => {
+                    tracing::info!(?purged, "personal data past its time removed");
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "personal data past its time could not be removed")
+                }
             }
             if let Err(e) =
                 export_jobs::delete_zips_older_than(&db, chrono::Duration::days(30)).await
@@ -378,6 +399,7 @@ impl Application {
                 db.clone(),
                 settings.session_idle,
                 settings.retention,
+                settings.smtp_url.is_none().then(|| settings.outbox_dir()),
                 jobs.stopper(),
             ));
             jobs.handles.push(export_jobs::spawn_worker(

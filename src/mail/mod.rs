@@ -425,6 +425,35 @@ pub async fn delete_older_than(
     Ok(delivered + undelivered)
 }
 
+/// Removes the `.eml` files of the file transport written more than `age` ago: they hold the same
+/// names and links as the outbox rows that [`delete_older_than`] removes. Returns how many went.
+pub async fn delete_files_older_than(dir: &std::path::Path, age: Duration) -> std::io::Result<u64> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let before = std::time::SystemTime::now()
+        .checked_sub(age)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let mut removed = 0;
+    while let Some(entry) = entries.next_entry().await? {
+        let path = entry.path();
+        if path.extension().is_none_or(|ext| ext != "eml") {
+            continue;
+        }
+        if entry.metadata().await?.modified()? < before {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => removed += 1,
+                // Another instance sharing the folder was quicker.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Delivers due mail every few seconds until the process ends.
 pub fn spawn_worker(
     db: DatabaseConnection,

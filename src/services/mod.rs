@@ -22,6 +22,7 @@ pub mod proposal_import;
 pub mod proposals;
 pub mod pseudonyms;
 pub mod reference;
+pub mod retention;
 pub mod sessions;
 pub mod throttle;
 pub mod undeliverable_mail;

@@ -46,6 +46,7 @@ mod passwords;
 mod proposals;
 mod pseudonyms;
 mod races;
+mod retention;
 mod search_indexer;
 mod shutdown;
 mod sign_in;

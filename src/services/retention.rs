@@ -1,0 +1,146 @@
+//! Personal data that has served its purpose and goes by itself: what was never confirmed, the
+//! contact of an author whose proposal was rejected, and spent account links. Bookings have their
+//! own rule (`booking::jobs::anonymise_past_bookings`), mail its own (`mail::delete_older_than`).
+//!
+//! Every step is one conditional statement, so instances running it side by side, or a person
+//! confirming at the same moment, change nothing twice and lose nothing.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, Query},
+};
+
+use crate::{
+    db::entities::{account_token, proposal, proposal_follow, proposal_support, user, user_role},
+    domain::{proposal::ProposalStatus, role::Role},
+};
+
+/// How long an address waits for its confirmation link to be used: an account never confirmed, a
+/// proposal, support or follow given without an account and never confirmed. The links themselves
+/// run out sooner (48 hours for an account); the rest is room for a person who asks staff for help.
+pub const UNCONFIRMED_KEPT: Duration = Duration::days(30);
+
+/// How long an account link that was used or ran out is kept (it may hold a new address).
+pub const SPENT_LINK_KEPT: Duration = Duration::days(1);
+
+/// What one run removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub accounts: u64,
+    pub proposals: u64,
+    pub supports: u64,
+    pub follows: u64,
+    pub author_contacts: u64,
+    pub account_links: u64,
+}
+
+impl Purged {
+    pub fn total(&self) -> u64 {
+        self.accounts
+            + self.proposals
+            + self.supports
+            + self.follows
+            + self.author_contacts
+            + self.account_links
+    }
+}
+
+/// Removes what was never confirmed within [`UNCONFIRMED_KEPT`], the author's address and phone
+/// number of proposals rejected more than `retention` ago (with the follows of those proposals),
+/// and spent account links.
+pub async fn purge(
+    db: &impl ConnectionTrait,
+    retention: Duration,
+    now: DateTime<Utc>,
+) -> Result<Purged, DbErr> {
+    let unconfirmed_before = now - UNCONFIRMED_KEPT;
+    // An account that staff gave a role is theirs to clear up: it was meant to be used.
+    let with_staff_role = Query::select()
+        .column(user_role::Column::UserId)
+        .from(user_role::Entity)
+        .and_where(user_role::Column::Role.ne(Role::Citizen.as_str()))
+        .to_owned();
+    // Roles, sessions and links go by the foreign keys' cascade; an unconfirmed account cannot sign
+    // in, so it has nothing else.
+    let accounts = user::Entity::delete_many()
+        .filter(user::Column::EmailVerifiedAt.is_null())
+        .filter(user::Column::CreatedAt.lt(unconfirmed_before))
+        .filter(user::Column::Id.not_in_subquery(with_staff_role))
+        .exec(db)
+        .await?
+        .rows_affected;
+    // Never seen by anyone but the author: not in the index, no supports; its history goes by the
+    // cascade.
+    let proposals = proposal::Entity::delete_many()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed))
+        .filter(proposal::Column::CreatedAt.lt(unconfirmed_before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let supports = proposal_support::Entity::delete_many()
+        .filter(proposal_support::Column::ConfirmedAt.is_null())
+        .filter(proposal_support::Column::CreatedAt.lt(unconfirmed_before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let rejected_before = now - retention;
+    let rejected_long_ago = Query::select()
+        .column(proposal::Column::Id)
+        .from(proposal::Entity)
+        .and_where(proposal::Column::Status.eq(ProposalStatus::Rejected))
+        .and_where(proposal::Column::UpdatedAt.lt(rejected_before))
+        .to_owned();
+    let follows = proposal_follow::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(proposal_follow::Column::ConfirmedAt.is_null())
+                        .add(proposal_follow::Column::CreatedAt.lt(unconfirmed_before)),
+                )
+                .add(proposal_follow::Column::ProposalId.in_subquery(rejected_long_ago)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    // The author was told of the rejection; nothing more will be sent. The account, if any, keeps
+    // seeing the proposal in its list.
+    let author_contacts = proposal::Entity::update_many()
+        .col_expr(
+            proposal::Column::AuthorEmail,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            proposal::Column::Contact,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(proposal::Column::Status.eq(ProposalStatus::Rejected))
+        .filter(proposal::Column::UpdatedAt.lt(rejected_before))
+        .filter(
+            Condition::any()
+                .add(proposal::Column::AuthorEmail.is_not_null())
+                .add(proposal::Column::Contact.is_not_null()),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let spent_before = now - SPENT_LINK_KEPT;
+    let account_links = account_token::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(account_token::Column::ExpiresAt.lt(spent_before))
+                .add(account_token::Column::UsedAt.lt(spent_before)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged {
+        accounts,
+        proposals,
+        supports,
+        follows,
+        author_contacts,
+        account_links,
+    })
+}

@@ -1,0 +1,351 @@
+//! Personal data that goes by itself: unconfirmed accounts, proposals, supports and follows, the
+//! contact of a rejected proposal's author, spent account links, and the file transport's mails.
+use chrono::{Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use teilhabe::{
+    db::entities::{account_token, proposal, proposal_follow, proposal_support, user, user_role},
+    domain::proposal::ProposalStatus,
+    services::retention::{Purged, purge},
+};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+const RETENTION: Duration = Duration::days(90);
+
+async fn user_with(app: &TestApp, email: &str) -> Option<user::Model> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn register(app: &TestApp, email: &str) {
+    let res = app
+        .submit(
+            "/registrieren",
+            "/registrieren",
+            &[
+                ("name", "Nie Bestätigt"),
+                ("email", email),
+                ("password", "ein-langes-Passwort-2026"),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+}
+
+async fn public_proposal(app: &TestApp) -> i64 {
+    proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo data has published proposals")
+        .id
+}
+
+on_both_backends!(what_was_never_confirmed_goes_after_thirty_days, |app| {
+    // An account never confirmed, and one never confirmed that staff gave a role.
+    register(&app, "nie@example.de").await;
+    register(&app, "helferin@example.de").await;
+    let helper = user_with(&app, "helferin@example.de").await.unwrap();
+    user_role::ActiveModel {
+        user_id: Set(helper.id),
+        role: Set("volunteer".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    // A proposal handed in without an account and never confirmed.
+    let fields = [
+        ("titel", "Ein WLAN-Zugang in der Bibliothek Sömmerda"),
+        (
+            "text",
+            "Die Bibliothek braucht freies WLAN für alle, die kein eigenes Datenvolumen haben.",
+        ),
+        ("kategorie", "verwaltung-digital"),
+        ("kreis", "16068"),
+        ("ort", "Sömmerda"),
+        ("email", "vergesslich@example.de"),
+        ("kontakt", "03634 123456"),
+        ("schritt", "absenden"),
+    ];
+    let res = app
+        .submit("/vorschlaege/neu", "/vorschlaege/neu", &fields)
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let unconfirmed = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Unconfirmed))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the proposal waits for its confirmation");
+    // A support and a follow given by address and never confirmed, and a confirmed follow.
+    let id = public_proposal(&app).await;
+    let page = format!("/vorschlaege/{id}");
+    app.submit(
+        &page,
+        &format!("{page}/unterstuetzen"),
+        &[("email", "fremd@example.de")],
+    )
+    .await;
+    app.submit(
+        &page,
+        &format!("{page}/folgen"),
+        &[("follow-email", "fremd@example.de")],
+    )
+    .await;
+    app.submit(
+        &page,
+        &format!("{page}/folgen"),
+        &[("follow-email", "leserin@example.de")],
+    )
+    .await;
+    let link = app
+        .link_in_mail("leserin@example.de", "/vorschlaege/folgen/")
+        .await;
+    assert_eq!(app.submit(&link, &link, &[]).await.status(), 303);
+    let unconfirmed_supports =
+        || proposal_support::Entity::find().filter(proposal_support::Column::ConfirmedAt.is_null());
+    assert_eq!(unconfirmed_supports().count(&app.db).await.unwrap(), 1);
+    let follows_of = |email: &'static str| {
+        proposal_follow::Entity::find().filter(proposal_follow::Column::Email.eq(email))
+    };
+    assert_eq!(
+        follows_of("fremd@example.de").count(&app.db).await.unwrap(),
+        1
+    );
+    let users_before = user::Entity::find().count(&app.db).await.unwrap();
+
+    // Within the thirty days nothing goes.
+    let soon = purge(&app.db, RETENTION, Utc::now() + Duration::days(29))
+        .await
+        .unwrap();
+    assert_eq!(
+        (soon.accounts, soon.proposals, soon.supports, soon.follows),
+        (0, 0, 0, 0)
+    );
+
+    let later = purge(&app.db, RETENTION, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            later.accounts,
+            later.proposals,
+            later.supports,
+            later.follows
+        ),
+        (1, 1, 1, 1),
+        "{later:?}"
+    );
+    assert!(user_with(&app, "nie@example.de").await.is_none());
+    assert!(
+        user_with(&app, "helferin@example.de").await.is_some(),
+        "staff gave that account a role"
+    );
+    assert_eq!(
+        user::Entity::find().count(&app.db).await.unwrap(),
+        users_before - 1,
+        "confirmed accounts stay"
+    );
+    assert!(
+        proposal::Entity::find_by_id(unconfirmed.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(unconfirmed_supports().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        follows_of("fremd@example.de").count(&app.db).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        follows_of("leserin@example.de")
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1,
+        "a confirmed follow stays"
+    );
+    // The proposal's link in the mail leads nowhere now.
+    let link = app
+        .link_in_mail("vergesslich@example.de", "/vorschlaege/eigene/")
+        .await;
+    assert_eq!(app.get(&link).await.status(), 404);
+    // A second run finds nothing more.
+    let again = purge(&app.db, RETENTION, Utc::now() + Duration::days(31))
+        .await
+        .unwrap();
+    assert_eq!(again, Purged::default());
+});
+
+on_both_backends!(
+    a_rejected_authors_contact_goes_after_the_retention_period,
+    |app| {
+        let id = public_proposal(&app).await;
+        let rejected_at = Utc::now();
+        proposal::Entity::update_many()
+            .col_expr(
+                proposal::Column::Status,
+                sea_orm::sea_query::Expr::value(ProposalStatus::Rejected),
+            )
+            .col_expr(
+                proposal::Column::AuthorEmail,
+                sea_orm::sea_query::Expr::value("autorin@example.de"),
+            )
+            .col_expr(
+                proposal::Column::Contact,
+                sea_orm::sea_query::Expr::value("0361 987654"),
+            )
+            .col_expr(
+                proposal::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(rejected_at),
+            )
+            .filter(proposal::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        proposal_follow::ActiveModel {
+            proposal_id: Set(id),
+            email: Set("autorin@example.de".into()),
+            language: Set("de".into()),
+            token: Set("folgen-der-autorin".into()),
+            confirmed_at: Set(Some(rejected_at)),
+            created_at: Set(rejected_at),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let contact = || async {
+            let found = proposal::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            (found.author_email, found.contact)
+        };
+
+        let within = purge(&app.db, RETENTION, rejected_at + Duration::days(89))
+            .await
+            .unwrap();
+        assert_eq!((within.author_contacts, within.follows), (0, 0));
+        assert!(contact().await.0.is_some());
+
+        let after = purge(&app.db, RETENTION, rejected_at + Duration::days(91))
+            .await
+            .unwrap();
+        assert_eq!((after.author_contacts, after.follows), (1, 1), "{after:?}");
+        assert_eq!(contact().await, (None, None));
+        assert_eq!(
+            proposal_follow::Entity::find()
+                .filter(proposal_follow::Column::ProposalId.eq(id))
+                .count(&app.db)
+                .await
+                .unwrap(),
+            0
+        );
+        let found = proposal::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.status, ProposalStatus::Rejected, "the proposal stays");
+    }
+);
+
+on_both_backends!(spent_account_links_go_a_day_later, |app| {
+    // A reset link (valid an hour) and an address change waiting for its confirmation.
+    app.submit(
+        "/passwort-vergessen",
+        "/passwort-vergessen",
+        &[("email", "buergerin@demo.teilhabe.example")],
+    )
+    .await;
+    app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+        .await;
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[
+                ("email", "neue-adresse@example.de"),
+                ("password", "Demo-Buergerin-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "the page saying where the link went");
+    let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
+    assert_eq!(
+        data["pending_email_change"][0]["new_email"], "neue-adresse@example.de",
+        "the download shows the address waiting for its confirmation"
+    );
+    let links = || account_token::Entity::find().count(&app.db);
+    assert_eq!(links().await.unwrap(), 2);
+    // The reset link ran out an hour ago, the change link not yet.
+    let soon = purge(&app.db, RETENTION, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(soon.account_links, 0, "kept a day after it ran out");
+    let next_day = purge(&app.db, RETENTION, Utc::now() + Duration::hours(26))
+        .await
+        .unwrap();
+    assert_eq!(next_day.account_links, 1);
+    let remaining = account_token::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        remaining[0].new_email.as_deref(),
+        Some("neue-adresse@example.de")
+    );
+    let two_days = purge(&app.db, RETENTION, Utc::now() + Duration::hours(49))
+        .await
+        .unwrap();
+    assert_eq!(
+        two_days.account_links, 1,
+        "with the unconfirmed new address"
+    );
+    assert_eq!(links().await.unwrap(), 0);
+});
+
+#[tokio::test]
+async fn the_file_transports_old_mails_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("alt.eml");
+    let new = dir.path().join("neu.eml");
+    let other = dir.path().join("notiz.txt");
+    for path in [&old, &new, &other] {
+        std::fs::write(path, "Subject: Ihre Buchung").unwrap();
+    }
+    let forty_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(40 * 86_400);
+    for path in [&old, &other] {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(forty_days_ago)
+            .unwrap();
+    }
+    let removed = teilhabe::mail::delete_files_older_than(
+        dir.path(),
+        std::time::Duration::from_secs(30 * 86_400),
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!old.exists());
+    assert!(new.exists(), "a recent mail stays");
+    assert!(other.exists(), "only mail files are touched");
+    // A folder that was never written is no error.
+    assert_eq!(
+        teilhabe::mail::delete_files_older_than(&dir.path().join("nie"), std::time::Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+}
