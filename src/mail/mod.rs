@@ -442,10 +442,15 @@ pub async fn delete_files_older_than(dir: &std::path::Path, age: Duration) -> st
         if path.extension().is_none_or(|ext| ext != "eml") {
             continue;
         }
-        if entry.metadata().await?.modified()? < before {
+        // Another instance sharing the folder may be quicker at either step.
+        let modified = match entry.metadata().await.and_then(|m| m.modified()) {
+            Ok(modified) => modified,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if modified < before {
             match tokio::fs::remove_file(&path).await {
                 Ok(()) => removed += 1,
-                // Another instance sharing the folder was quicker.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }

@@ -406,7 +406,7 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .unwrap()
         .iter()
         .map(|p| p.id)
-        .take(2)
+        .take(3)
         .collect();
     let mut supports = Vec::new();
     for (proposal_id, user_id) in [(proposals[0], Some(citizen_id)), (proposals[1], None)] {
@@ -425,6 +425,41 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .unwrap();
         supports.push(support.id);
     }
+    // Another account's support under the same address hash (it had the address before) is not
+    // this person's, in the download nor when deleting.
+    let admin_id = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_PASSWORD_ADMIN.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let others = {
+        use sea_orm::ActiveModelTrait;
+        proposal_support::ActiveModel {
+            proposal_id: sea_orm::Set(proposals[2]),
+            user_id: sea_orm::Set(Some(admin_id)),
+            email_hash: sea_orm::Set(Some(address_hash.clone())),
+            confirm_token_hash: sea_orm::Set(None),
+            confirmed_at: sea_orm::Set(Some(chrono::Utc::now())),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap()
+        .id
+    };
+    // What an administrator did to the account is the person's too, without who did it.
+    teilhabe::services::audit::record(
+        &app.db,
+        Some(admin_id),
+        "role.granted",
+        &format!("user:{citizen_id}"),
+        "volunteer",
+    )
+    .await
+    .unwrap();
     // The download holds both supports (deletion finds both), the sessions and the security log.
     let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
     let by: Vec<&str> = data["proposal_supports"]
@@ -443,6 +478,12 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .map(|a| a["action"].as_str().unwrap())
         .collect();
     assert!(actions.contains(&"account.data_exported"), "{actions:?}");
+    assert!(actions.contains(&"role.granted"), "{actions:?}");
+    for entry in data["security_log"].as_array().unwrap() {
+        let mut keys: Vec<&String> = entry.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["action", "at", "target"], "no actor: {entry}");
+    }
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1, "{data}");
     let users_before = user::Entity::find().count(&app.db).await.unwrap();
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
@@ -465,6 +506,16 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
             .expect("the support still counts");
         assert_eq!((support.user_id, support.email_hash), (None, None));
     }
+    let others = proposal_support::Entity::find_by_id(others)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (others.user_id, others.email_hash),
+        (Some(admin_id), Some(address_hash)),
+        "another account's support stays as it was"
+    );
     assert_eq!(app.get("/konto").await.status(), 303);
     assert_eq!(
         app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")

@@ -349,3 +349,54 @@ async fn the_file_transports_old_mails_are_removed() {
         0
     );
 }
+
+on_both_backends!(a_link_sent_again_gets_its_thirty_days_again, |app| {
+    let id = public_proposal(&app).await;
+    let page = format!("/vorschlaege/{id}");
+    let ask = |action: &'static str, field: &'static str| {
+        let (app, page) = (&app, page.clone());
+        async move {
+            app.submit(
+                &page,
+                &format!("{page}/{action}"),
+                &[(field, "spaet@example.de")],
+            )
+            .await
+        }
+    };
+    ask("unterstuetzen", "email").await;
+    ask("folgen", "follow-email").await;
+    // Both links were sent 29 days ago, and the person asks for them again today.
+    let four_weeks_ago = Utc::now() - Duration::days(29);
+    proposal_support::Entity::update_many()
+        .col_expr(
+            proposal_support::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(four_weeks_ago),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    proposal_follow::Entity::update_many()
+        .col_expr(
+            proposal_follow::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(four_weeks_ago),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    ask("unterstuetzen", "email").await;
+    ask("folgen", "follow-email").await;
+
+    let in_two_days = purge(&app.db, RETENTION, Utc::now() + Duration::days(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        (in_two_days.supports, in_two_days.follows),
+        (0, 0),
+        "the links sent today still work"
+    );
+    let link = app
+        .link_in_mail("spaet@example.de", "/vorschlaege/folgen/")
+        .await;
+    assert_eq!(app.submit(&link, &link, &[]).await.status(), 303);
+});

@@ -64,10 +64,12 @@ const STORE_BLOCK_BYTES: usize = 4_096;
 const MAX_PER_PAGE: u32 = 100;
 /// Deeper pages are not offered by the UI; this bounds the top-k heap a request can ask for.
 const MAX_OFFSET: usize = 10_000;
-/// How often `maintain` rewrites the segments that still hold removed or replaced proposals. A
+/// How often, at most, `maintain` rewrites the segments that still hold removed proposals. A
 /// removal only marks a document deleted: until its segment is rewritten, the text of a hidden
-/// proposal or of a deleted account's stays in the index files (and in their backups). Each
-/// rewrite copies the segments concerned, so it is not done on every removal.
+/// proposal or of a deleted account's stays in the index files (and in their backups). A rewrite
+/// copies the segments concerned (after a rebuild, the whole index), so it follows removals only,
+/// not the frequent replacements of a document whose support count changed, and not more often
+/// than this.
 const EXPUNGE_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Clone, Copy)]
@@ -144,6 +146,8 @@ struct Inner {
     needs_rebuild: AtomicBool,
     /// When `maintain` last rewrote the segments holding deleted documents; `None`: not yet.
     last_expunge: Mutex<Option<Instant>>,
+    /// A proposal was removed since then (hidden, withdrawn, merged, deleted with its account).
+    removed_since_expunge: AtomicBool,
 }
 
 impl Inner {
@@ -331,6 +335,8 @@ impl EmbeddedIndex {
                 )),
                 needs_rebuild: AtomicBool::new(false),
                 last_expunge: Mutex::new(None),
+                // Removals of an earlier run may still be in the files.
+                removed_since_expunge: AtomicBool::new(true),
             }),
         })
     }
@@ -374,14 +380,22 @@ impl EmbeddedIndex {
         .await
     }
 
-    /// Whether [`EXPUNGE_EVERY`] has passed since the last rewrite (marking it done now).
+    /// Whether a proposal was removed and [`EXPUNGE_EVERY`] has passed since the last rewrite
+    /// (marking the rewrite as done now).
     fn expunge_due(&self) -> bool {
+        if !self.inner.removed_since_expunge.load(Ordering::SeqCst) {
+            return false;
+        }
         let Ok(mut last) = self.inner.last_expunge.lock() else {
             return false;
         };
         let due = last.is_none_or(|at| at.elapsed() >= EXPUNGE_EVERY);
         if due {
             *last = Some(Instant::now());
+            // A removal from here on is in the next rewrite, if this one does not take it.
+            self.inner
+                .removed_since_expunge
+                .store(false, Ordering::SeqCst);
         }
         due
     }
@@ -609,7 +623,11 @@ impl ProposalIndex for EmbeddedIndex {
             }
             Ok(())
         })
-        .await
+        .await?;
+        self.inner
+            .removed_since_expunge
+            .store(true, Ordering::SeqCst);
+        Ok(())
     }
 
     async fn clear(&self) -> Result<(), SearchError> {
@@ -640,7 +658,8 @@ impl ProposalIndex for EmbeddedIndex {
                     segments,
                     "rewriting index segments without deleted documents"
                 ),
-                // A background merge holding the same segments: the next time.
+                // The segments could not be listed. (A merge that fails later, because a
+                // background merge took the same segments, is only logged by tantivy.)
                 Err(error) => {
                     tracing::warn!(%error, "index segments could not be rewritten without deleted documents")
                 }

@@ -152,9 +152,13 @@ pub async fn export(
         |t| json!({ "new_email": t.new_email, "requested_at": t.created_at, "link_valid_until": t.expires_at }),
     )
     .await?;
+    // What the person did, and what was done to their account (a role granted or revoked by an
+    // administrator); who did the latter is not shown.
     let security_log = listed::<audit_log::Entity>(
         db,
-        audit_log::Column::ActorUserId.eq(user_id),
+        Condition::any()
+            .add(audit_log::Column::ActorUserId.eq(user_id))
+            .add(audit_log::Column::Target.eq(format!("user:{user_id}"))),
         |a| json!({ "action": a.action, "target": a.target, "at": a.created_at }),
     )
     .await?;
@@ -185,12 +189,19 @@ pub async fn export(
 }
 
 /// The person's supports: given signed in, or by mailed link with the account's address (an old
-/// instance during a rolling update may have stored the plain hash, which the next start converts).
+/// instance during a rolling update may have stored the plain hash, which the next start converts),
+/// as `of_account` counts rows by address: another account's row stays that account's.
 fn supports_of(pseudonyms: &Pseudonyms, user_id: i32, email: &str) -> Condition {
     Condition::any()
         .add(proposal_support::Column::UserId.eq(user_id))
-        .add(proposal_support::Column::EmailHash.eq(pseudonyms.support_address(email)))
-        .add(proposal_support::Column::EmailHash.eq(hash_token(email)))
+        .add(
+            Condition::all()
+                .add(proposal_support::Column::UserId.is_null())
+                .add(
+                    proposal_support::Column::EmailHash
+                        .is_in([pseudonyms.support_address(email), hash_token(email)]),
+                ),
+        )
 }
 
 /// The rows of `E` that `filter` selects, each as the download shows it.

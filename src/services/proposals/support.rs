@@ -114,10 +114,12 @@ impl Supports {
             return Ok(SupportOutcome::Counted);
         }
         if let Some(found) = existing.into_iter().next() {
-            // Not confirmed yet: send a fresh link instead of a second row.
+            // Not confirmed yet: send a fresh link instead of a second row. Its 30 days until
+            // an unconfirmed support is removed (`services::retention`) start again.
             let token = token.unwrap_or_else(random_token);
             let mut active = found.into_active_model();
             active.confirm_token_hash = Set(Some(hash_token(&token)));
+            active.created_at = Set(now);
             active.update(&txn).await?;
             self.mail_support_link(&txn, &model, email, lang, &token)
                 .await?;
@@ -270,7 +272,15 @@ impl Supports {
             return Ok(FollowOutcome::Following);
         }
         let token = match existing {
-            Some(found) => found.token,
+            // The same link again; its 30 days until an unconfirmed follow is removed
+            // (`services::retention`) start again.
+            Some(found) => {
+                let token = found.token.clone();
+                let mut active = found.into_active_model();
+                active.created_at = Set(now);
+                active.update(&txn).await?;
+                token
+            }
             None => {
                 let token = random_token();
                 proposal_follow::ActiveModel {
