@@ -159,6 +159,16 @@ if [ -z "${TEILHABE_TEST_MEILISEARCH_URL:-}" ]; then
 fi
 
 step "unit and integration tests"
+# The tests copy their PostgreSQL databases from templates they build once (tests/api/helpers.rs);
+# they go when the suite ends, however it ends.
+drop_test_templates() {
+  command -v psql >/dev/null || return 0
+  local url=${TEILHABE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} template
+  for template in $(psql "$url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'teilhabe_tmpl_%'" 2>/dev/null); do
+    psql "$url" -qc "DROP DATABASE IF EXISTS \"$template\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+}
+if [ -n "${TEILHABE_REQUIRE_POSTGRES:-}" ]; then cleanups+=(drop_test_templates); fi
 wait_for_background python-packages
 # Four at a time on two cores: the integration tests wait for HTTP answers, the databases and
 # background jobs about half of the time (402 s with two threads, 318 s with four, 2026-12-04).
