@@ -1183,6 +1183,81 @@ mod meilisearch_resilience {
         delete(&url, key, &uid).await;
     }
 
+    /// During a rolling update the old and the new release each applied their own settings and
+    /// asked for a rebuild, round after round. Settings of a newer release are left alone; those of
+    /// an older one are replaced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_newer_releases_settings_are_left_alone_and_an_older_ones_replaced() {
+        use meilisearch_sdk::settings::{MinWordSizeForTypos, Settings, TypoToleranceSettings};
+        let Some((url, key, uid)) = server("settings_version") else {
+            return;
+        };
+        let key = key.as_deref();
+        let ours = ReconnectingMeilisearch::new(&url, key, &uid, None).unwrap();
+        assert!(ours.maintain().await.unwrap(), "a new index is filled");
+        rebuild_with(&ours, fixture()).await;
+        assert!(!ours.maintain().await.unwrap());
+        let client = meilisearch_sdk::client::Client::new(&url, key).unwrap();
+        let index = client.index(&uid);
+        let release = |version: &str, one_typo: u8| {
+            Settings::new()
+                .with_synonyms(std::collections::HashMap::from([(
+                    "teilhabesettingsversion".to_string(),
+                    vec![version.to_string()],
+                )]))
+                .with_typo_tolerance(TypoToleranceSettings {
+                    enabled: Some(true),
+                    min_word_size_for_typos: Some(MinWordSizeForTypos {
+                        one_typo: Some(one_typo),
+                        two_typos: Some(9),
+                    }),
+                    ..Default::default()
+                })
+        };
+        let one_typo = || async {
+            index
+                .get_typo_tolerance()
+                .await
+                .unwrap()
+                .min_word_size_for_typos
+                .unwrap()
+                .one_typo
+                .unwrap()
+        };
+        index
+            .set_settings(&release("999", 6))
+            .await
+            .unwrap()
+            .wait_for_completion(&client, None, None)
+            .await
+            .unwrap();
+        let queued = settings_tasks(&url, key, &uid).await;
+        assert!(
+            !ours.maintain().await.unwrap(),
+            "a newer release's settings: no rebuild"
+        );
+        assert_eq!(
+            settings_tasks(&url, key, &uid).await,
+            queued,
+            "nothing sent"
+        );
+        assert_eq!(one_typo().await, 6);
+
+        index
+            .set_settings(&release("1", 6))
+            .await
+            .unwrap()
+            .wait_for_completion(&client, None, None)
+            .await
+            .unwrap();
+        assert!(
+            ours.maintain().await.unwrap(),
+            "an older release's settings are replaced, and the index rebuilt"
+        );
+        assert_eq!(one_typo().await, 5);
+        delete(&url, key, &uid).await;
+    }
+
     /// What the portal's API key may do (the README lists the same actions).
     const PORTAL_ACTIONS: [&str; 10] = [
         "search",

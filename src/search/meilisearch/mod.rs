@@ -37,7 +37,9 @@ use serde_json::{Map, Value};
 
 mod settings;
 
-use settings::{FACETS, MAX_TOTAL_HITS, WORD_LOCALES, settings, settings_match};
+use settings::{
+    FACETS, MAX_TOTAL_HITS, SETTINGS_VERSION, WORD_LOCALES, settings, settings_match, version_of,
+};
 
 use super::{
     Facets, ProposalDocument, ProposalIndex, SearchError, SearchHit, SearchQuery, SearchResults,
@@ -277,6 +279,16 @@ impl MeilisearchIndex {
             } else {
                 Prepared::Unchanged
             });
+        }
+        // A newer release set these; this instance is one of the last of an older release.
+        if let Some(newer) = version_of(&current).filter(|v| *v > SETTINGS_VERSION) {
+            tracing::debug!(
+                index = %self.index.uid,
+                newer,
+                ours = SETTINGS_VERSION,
+                "the search settings are a newer release's; left as they are"
+            );
+            return Ok(Prepared::Unchanged);
         }
         tracing::info!(index = %self.index.uid, "applying the search settings to meilisearch");
         let task = self

@@ -34,9 +34,27 @@ const DISPLAYED: [&str; 10] = [
     "created_at_exact",
 ];
 
+/// The version of [`settings`]: raise it with every change to them. During a rolling update the
+/// instances of the old and the new release each found the other's settings wrong, applied their
+/// own and asked for a rebuild, round after round, until the last old instance stopped; each
+/// change of settings makes Meilisearch re-index every document. An instance leaves settings of a
+/// newer version alone (see `MeilisearchIndex::prepare`).
+pub(super) const SETTINGS_VERSION: u32 = 2;
+/// The version travels with the settings as a one-way synonym of a word nobody types.
+const VERSION_WORD: &str = "teilhabesettingsversion";
+
+/// The version of the settings an index has, when a portal that versions them set them.
+pub(super) fn version_of(current: &Value) -> Option<u32> {
+    current["synonyms"][VERSION_WORD][0].as_str()?.parse().ok()
+}
+
 /// The settings the portal applies itself; an operator sets nothing by hand.
 pub(super) fn settings() -> Settings {
     Settings::new()
+        .with_synonyms(std::collections::HashMap::from([(
+            VERSION_WORD.to_string(),
+            vec![SETTINGS_VERSION.to_string()],
+        )]))
         .with_searchable_attributes(SEARCHABLE)
         .with_displayed_attributes(DISPLAYED)
         .with_filterable_attributes(FACETS)
@@ -110,6 +128,33 @@ mod tests {
         assert_eq!(allowed_typos(&one), 1);
         assert_eq!(allowed_typos(&two[1..]), 1);
         assert_eq!(allowed_typos(&two), 2);
+    }
+
+    /// Changing the settings without raising [`SETTINGS_VERSION`] would let an instance of the
+    /// older release overwrite them: this fingerprint changes with them. When it fails, raise the
+    /// version and write the new pair here.
+    #[test]
+    fn a_change_of_settings_raises_their_version() {
+        let mut without_version = serde_json::to_value(settings()).unwrap();
+        without_version["synonyms"] = Value::Null;
+        // FNV-1a over the JSON text: stable across Rust releases, unlike the standard hasher.
+        let fingerprint = without_version
+            .to_string()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+        assert_eq!(
+            (SETTINGS_VERSION, fingerprint),
+            (2, 351_218_498_184_075_035)
+        );
+    }
+
+    #[test]
+    fn the_version_is_read_back_from_the_servers_settings() {
+        let current = serde_json::to_value(settings()).unwrap();
+        assert_eq!(version_of(&current), Some(SETTINGS_VERSION));
+        assert_eq!(version_of(&serde_json::json!({ "synonyms": {} })), None);
     }
 
     #[test]
