@@ -2889,3 +2889,67 @@ async fn helpers_follow_their_course_to_a_new_venue() {
     let sequence = |event: &str| property(event, "SEQUENCE").parse::<i32>().unwrap();
     assert!(sequence(&after) > sequence(&before), "{before}\n{after}");
 }
+
+/// Publishing, hiding or re-filing an offer locks the offer, then its dates (the catalogue's
+/// trigger updates them); adding a session locked the first date, then needed the offer for the
+/// new row. Both at once deadlocked on PostgreSQL, and one of the two people lost their change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_a_session_while_the_offer_changes_does_not_deadlock_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let course = new_course(&app, OWN_ORG).await;
+    let lead = add_date(&app, course.offer_id, in_hours(72), 8, |_| {}).await;
+    let token = sign_in(&app, STAFF).await;
+    // Another person's change of the offer, half-way: the offer is locked, its dates come next.
+    let other = app.db.begin().await.unwrap();
+    other
+        .execute_unprepared(&format!(
+            "SELECT id FROM offers WHERE id = {} FOR UPDATE",
+            course.offer_id
+        ))
+        .await
+        .unwrap();
+    let day = in_hours(24 * 10)
+        .with_timezone(&Berlin)
+        .format("%Y-%m-%d")
+        .to_string();
+    let path = format!("/verwaltung/termine/{}/folgetermin", lead.id);
+    let fields = [("day", day.as_str()), ("start", "10:00"), ("end", "11:30")];
+    let adding = post(&app, &path, &token, &fields);
+    let changing = async {
+        // Once the session's request waits for a lock, the change goes on to the dates.
+        let started = std::time::Instant::now();
+        loop {
+            let waiting = app
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT count(*) AS n FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get::<i64>("", "n")
+                .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            assert!(started.elapsed() < PATIENCE, "the session never waited");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        other
+            .execute_unprepared(&format!(
+                "UPDATE offer_dates SET revision = revision + 1 WHERE offer_id = {}",
+                course.offer_id
+            ))
+            .await?;
+        other.commit().await
+    };
+    let (added, changed) = tokio::join!(adding, changing);
+    changed.expect("the offer's change went through");
+    assert_eq!(added.status(), 303, "the session was added too");
+    assert_eq!(dates_of(&app, course.offer_id).await.len(), 2);
+}

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{DECISION_BEFORE, OfferAdminError, WALK_IN_RELEASE, date, managed_offer};
 use crate::services::{audit, booking::offered_places};
 use crate::{
-    db::entities::{booking, offer_date},
+    db::entities::{booking, offer, offer_date},
     domain::{
         booking::BookingStatus,
         offer::{DateInput, DateStatus},
@@ -91,8 +91,16 @@ pub async fn add_session(
     input: DateInput,
     bookings: &crate::services::booking::Desk,
 ) -> Result<i32, OfferAdminError> {
-    date(db, scope, lead_id).await?;
+    let offer_id = date(db, scope, lead_id).await?.offer_id;
     let txn = crate::db::begin_write(db).await?;
+    // The offer first, then its date, as a change of the offer takes them (the catalogue's trigger
+    // updates its dates): the other way round, adding a session while someone published or hid
+    // the offer deadlocked on PostgreSQL. Inserting the session needs the offer anyway.
+    offer::Entity::find_by_id(offer_id)
+        .lock_shared()
+        .one(&txn)
+        .await?
+        .ok_or(OfferAdminError::NotFound)?;
     // Read under the first date's lock: a cancellation, a move or new places that another person
     // saved meanwhile are what the session follows, not the state this page was opened with.
     let lead = offer_date::Entity::find_by_id(lead_id)
