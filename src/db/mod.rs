@@ -382,8 +382,9 @@ pub enum DbFailure {
     /// The database cannot be reached, is shutting down or too busy: nothing was stored, and trying
     /// again in a moment helps.
     Unavailable,
-    /// A constraint refused the change, almost always because someone changed the same record at the
-    /// same moment: reloading shows the current state.
+    /// A constraint refused the change, or it met another change of the same records (a deadlock,
+    /// a serialization failure): almost always someone changed the same record at the same moment,
+    /// and reloading shows the current state.
     Conflict,
     /// Anything else is a fault in the portal (a query bug, a value of the wrong type).
     Fault,
@@ -431,12 +432,13 @@ fn classify_sqlite(code: u32) -> DbFailure {
 /// A PostgreSQL SQLSTATE.
 fn classify_sqlstate(code: &str) -> DbFailure {
     match code {
-        // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up;
-        // 40001/40P01: serialization failure or deadlock; 55P03: lock not available.
+        // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up.
         c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
-        "57P01" | "57P02" | "57P03" | "40001" | "40P01" | "55P03" => DbFailure::Unavailable,
-        // Unique, foreign key, check and exclusion violations.
-        "23505" | "23503" | "23514" | "23P01" => DbFailure::Conflict,
+        "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
+        // Unique, foreign key, check and exclusion violations; and two changes of the same records
+        // at the same moment: serialization failure, deadlock, lock not available. The database is
+        // fine then, so the maintenance page would send people away for minutes for nothing.
+        "23505" | "23503" | "23514" | "23P01" | "40001" | "40P01" | "55P03" => DbFailure::Conflict,
         _ => DbFailure::Fault,
     }
 }

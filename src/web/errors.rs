@@ -35,12 +35,10 @@ impl ResponseError for WebError {
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Busy => StatusCode::CONFLICT,
-            Self::Database(e) => match classify(e) {
-                DbFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                DbFailure::Conflict => StatusCode::CONFLICT,
-                DbFailure::Fault => StatusCode::INTERNAL_SERVER_ERROR,
-            },
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(e) => status_of(e),
+            Self::Internal(e) => {
+                database_cause(e).map_or(StatusCode::INTERNAL_SERVER_ERROR, status_of)
+            }
         }
     }
 
@@ -59,15 +57,39 @@ impl ResponseError for WebError {
                 return res;
             }
             Self::NotFound | Self::Forbidden => {}
-            Self::Database(e) => match classify(e) {
-                DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
-                DbFailure::Conflict => tracing::warn!(error = %e, "change refused by a constraint"),
-                DbFailure::Fault => tracing::error!(error = %e, "database error"),
+            Self::Database(e) => log_database_error(e),
+            Self::Internal(e) => match database_cause(e) {
+                Some(db) => log_database_error(db),
+                None => tracing::error!(error = ?e, "internal error"),
             },
-            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
         }
         // The body is replaced by `render_error_page` with a page in the user's language.
         HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+/// The database error behind a service's error (`BookingError::Db`, `ProposalError::Db`, …) that a
+/// handler passed on as internal: an outage or a conflict is answered as such, not as our fault.
+fn database_cause(e: &anyhow::Error) -> Option<&sea_orm::DbErr> {
+    e.chain()
+        .find_map(|cause| cause.downcast_ref::<sea_orm::DbErr>())
+}
+
+fn status_of(e: &sea_orm::DbErr) -> StatusCode {
+    match classify(e) {
+        DbFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        DbFailure::Conflict => StatusCode::CONFLICT,
+        DbFailure::Fault => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn log_database_error(e: &sea_orm::DbErr) {
+    match classify(e) {
+        DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
+        DbFailure::Conflict => {
+            tracing::warn!(error = %e, "change refused: a constraint or a concurrent change")
+        }
+        DbFailure::Fault => tracing::error!(error = %e, "database error"),
     }
 }
 

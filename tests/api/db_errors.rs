@@ -84,3 +84,61 @@ async fn an_unreachable_server_is_an_outage() {
     assert_eq!(classify(&e), DbFailure::Unavailable, "{e}");
     assert_eq!(statuses(e), (503, 503));
 }
+
+/// Two changes of the same records at once (PostgreSQL aborts one of them: a deadlock, a
+/// serialization failure, a lock not available) are reported as a clash to try again, not as
+/// maintenance for minutes; and a service's error that a handler passes on as internal is
+/// classified by the database error behind it, not shown as our fault.
+#[tokio::test]
+async fn a_clash_during_a_booking_is_reported_as_such_on_postgres() {
+    use teilhabe::services::booking::BookingError;
+    let Some(app) =
+        crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
+    else {
+        return;
+    };
+    for code in ["40P01", "40001", "55P03"] {
+        let e = error_of(
+            &app.db,
+            &format!("DO $$ BEGIN RAISE EXCEPTION 'clash' USING ERRCODE = '{code}'; END $$"),
+        )
+        .await;
+        assert_eq!(classify(&e), DbFailure::Conflict, "{code}: {e}");
+        assert_eq!(statuses(e.clone()), (409, 409), "{code}");
+        let passed_on = WebError::Internal(anyhow::Error::from(BookingError::Db(e)));
+        assert_eq!(passed_on.status_code().as_u16(), 409, "{code}");
+    }
+    let outage = error_of(
+        &app.db,
+        "DO $$ BEGIN RAISE EXCEPTION 'gone' USING ERRCODE = '08006'; END $$",
+    )
+    .await;
+    let passed_on = WebError::Internal(anyhow::Error::from(BookingError::Db(outage)));
+    assert_eq!(passed_on.status_code().as_u16(), 503);
+
+    // Through the booking form: the booking's insert meets a deadlock.
+    app.db
+        .execute_unprepared(
+            "CREATE FUNCTION clash() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER clash BEFORE INSERT ON bookings FOR EACH ROW EXECUTE FUNCTION clash();",
+        )
+        .await
+        .unwrap();
+    let form = "/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen";
+    let res = app
+        .submit(
+            form,
+            form,
+            &[
+                ("name", "Erika Muster"),
+                ("email", "erika.muster@example.de"),
+                ("phone", ""),
+                ("places", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("überschnitten"), "{page}");
+}
