@@ -422,8 +422,10 @@ fn classify_sqlite(code: u32) -> DbFailure {
     match code & 0xff {
         // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
         5 | 6 | 10 | 13 | 14 | 15 => DbFailure::Unavailable,
-        // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, the others are refusals.
-        19 if code == 1299 => DbFailure::Fault,
+        // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, and a trigger's
+        // RAISE (1811) one of our own guards (the audit log is append-only), as PostgreSQL's
+        // RAISE EXCEPTION is; the others are refusals.
+        19 if code == 1299 || code == 1811 => DbFailure::Fault,
         19 => DbFailure::Conflict,
         _ => DbFailure::Fault,
     }
