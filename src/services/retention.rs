@@ -7,8 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::{Expr, Query},
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Query,
 };
 
 use crate::{
@@ -106,15 +105,7 @@ pub async fn purge(
         .rows_affected;
     // The author was told of the rejection; nothing more will be sent. The account, if any, keeps
     // seeing the proposal in its list.
-    let author_contacts = proposal::Entity::update_many()
-        .col_expr(
-            proposal::Column::AuthorEmail,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            proposal::Column::Contact,
-            Expr::value(Option::<String>::None),
-        )
+    let author_contacts = crate::services::proposals::forget_authors_contact()
         .filter(proposal::Column::Status.eq(ProposalStatus::Rejected))
         .filter(proposal::Column::UpdatedAt.lt(rejected_before))
         .filter(

@@ -621,3 +621,104 @@ on_both_backends!(parallel_password_resets_all_succeed, |app| {
         .unwrap();
     assert_eq!(mails, 24);
 });
+
+/// How many sessions of this test's database wait for a lock.
+async fn waiting_for_locks(app: &TestApp) -> i64 {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+}
+
+/// Deleting the account while the person books signed in, in another tab: a booking committed
+/// after the deletion had listed the person's bookings was anonymised but stayed confirmed,
+/// holding its places with nobody to ask and no link to cancel it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres() {
+    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let citizen = user::Entity::find()
+        .filter(user::Column::Email.eq("buergerin@demo.teilhabe.example"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let dates: Vec<i32> = offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .filter(offer_date::Column::Status.eq("scheduled"))
+        .order_by_asc(offer_date::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let signed_in = |date_id: i32| {
+        let mut request = BookingRequest::parse(
+            "Erika Demo",
+            "buergerin@demo.teilhabe.example",
+            "",
+            "1",
+            Channel::Online,
+        )
+        .unwrap();
+        request.user_id = Some(citizen.id);
+        let desk = app.desk();
+        async move { desk.book(date_id, request, Utc::now()).await }
+    };
+    signed_in(dates[0]).await.unwrap();
+    app.login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+        .await;
+
+    // Someone else's change holds the first date, so the deletion stops at cancelling its booking.
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
+            dates[0]
+        ))
+        .await
+        .unwrap();
+    let booked = AtomicBool::new(false);
+    let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
+    let booking = async {
+        while waiting_for_locks(&app).await < 1 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Meanwhile, in the other tab, the person books another date.
+        let outcome = signed_in(dates[1]).await;
+        booked.store(true, Ordering::SeqCst);
+        outcome
+    };
+    let releasing = async {
+        let started = std::time::Instant::now();
+        // The booking either went through or waits for the deletion.
+        while !booked.load(Ordering::SeqCst) && waiting_for_locks(&app).await < 2 {
+            assert!(started.elapsed() < PATIENCE, "neither booked nor waiting");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        holding.commit().await.unwrap();
+    };
+    let (deleted, _, ()) = tokio::join!(deleting, booking, releasing);
+    assert_eq!(deleted.headers()["location"], "/konto/geloescht");
+    let holding_places = booking::Entity::find()
+        .filter(booking::Column::AnonymisedAt.is_not_null())
+        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .filter(booking::Column::DateId.is_in(dates.clone()))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(holding_places.is_empty(), "{holding_places:?}");
+}

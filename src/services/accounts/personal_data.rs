@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QuerySelect,
-    sea_query::{Expr, ExprTrait, IntoCondition},
+    sea_query::{Expr, ExprTrait, IntoCondition, Query},
 };
 use serde_json::json;
 
@@ -277,7 +277,14 @@ pub async fn delete_account(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = crate::db::begin_write(&desk.db).await?;
-    if let Some(found) = user::Entity::find_by_id(user_id).one(&txn).await? {
+    // The account's row first: a booking the person makes signed in at the same moment (in another
+    // tab) waits for it, and then fails, instead of being committed after the list below was read
+    // and anonymised while still holding its places.
+    let found = user::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    if let Some(found) = found {
         for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
             match desk
                 .cancel_in(&txn, &upcoming, BookingMail::CancelledByPerson, now)
@@ -289,6 +296,13 @@ pub async fn delete_account(
                 Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
             }
         }
+        // Active bookings ahead were all cancelled above; one made signed out with the address
+        // meanwhile was not, and stays as it is rather than holding places with nobody to ask.
+        let ahead = Query::select()
+            .column(offer_date::Column::Id)
+            .from(offer_date::Entity)
+            .and_where(offer_date::Column::StartsAt.gt(now))
+            .to_owned();
         anonymise_bookings(now)
             .filter(of_account(
                 booking::Column::UserId,
@@ -296,6 +310,11 @@ pub async fn delete_account(
                 user_id,
                 &found.email,
             ))
+            .filter(
+                Condition::any()
+                    .add(booking::Column::Status.eq(BookingStatus::Cancelled))
+                    .add(booking::Column::DateId.not_in_subquery(ahead)),
+            )
             .exec(&txn)
             .await?;
         barrier_report::Entity::update_many()
@@ -327,15 +346,7 @@ pub async fn delete_account(
             .filter(proposal::Column::Status.is_in(ProposalStatus::UNSEEN.iter().copied()))
             .exec(&txn)
             .await?;
-        proposal::Entity::update_many()
-            .col_expr(
-                proposal::Column::AuthorEmail,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                proposal::Column::Contact,
-                Expr::value(Option::<String>::None),
-            )
+        crate::services::proposals::forget_authors_contact()
             .filter(of_account(
                 proposal::Column::AuthorUserId,
                 proposal::Column::AuthorEmail,

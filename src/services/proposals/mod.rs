@@ -393,6 +393,20 @@ impl ProposalDesk {
     }
 }
 
+/// Removes the author's address and phone number from the proposals the caller's filter selects
+/// (an account deleted, a rejection past the retention period); text, place and answers stay.
+pub(crate) fn forget_authors_contact() -> sea_orm::UpdateMany<proposal::Entity> {
+    proposal::Entity::update_many()
+        .col_expr(
+            proposal::Column::AuthorEmail,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            proposal::Column::Contact,
+            Expr::value(Option::<String>::None),
+        )
+}
+
 /// Sets the stored count to the confirmed supports plus imported ones (`imported_change` adjusts
 /// the imported part first, used when merging).
 async fn recount(conn: &impl ConnectionTrait, id: i64, imported_change: i32) -> Result<(), DbErr> {
