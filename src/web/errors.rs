@@ -98,8 +98,17 @@ fn log_database_error(e: &sea_orm::DbErr) {
 /// and book twice.
 struct StillHandled;
 
-fn message_keys(status: StatusCode, still_handled: bool) -> (&'static str, &'static str) {
+fn message_keys(
+    status: StatusCode,
+    still_handled: bool,
+    on_kiosk: bool,
+) -> (&'static str, &'static str) {
     match status.as_u16() {
+        // A kiosk terminal has no account and no mailbox to look in; the staff can look.
+        409 if still_handled && on_kiosk => (
+            "error-still-handled-title",
+            "error-still-handled-kiosk-text",
+        ),
         409 if still_handled => ("error-still-handled-title", "error-still-handled-text"),
         400 => ("error-400-title", "error-400-text"),
         403 => ("error-403-title", "error-403-text"),
@@ -129,8 +138,9 @@ pub fn render_error_page<B: MessageBody>(
     let status = res.status();
     let (req, original) = res.into_parts();
     let still_handled = original.extensions().get::<StillHandled>().is_some();
+    let on_kiosk = req.path() == "/kiosk" || req.path().starts_with("/kiosk/");
     let html = Page::from_request(&req).and_then(|page| {
-        let (title, text) = message_keys(status, still_handled);
+        let (title, text) = message_keys(status, still_handled, on_kiosk);
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);
@@ -142,7 +152,7 @@ pub fn render_error_page<B: MessageBody>(
             ctx.insert("request_id", &id.0);
         }
         // Error pages on a kiosk terminal stay in the kiosk layout (no sign-in link).
-        if req.path() == "/kiosk" || req.path().starts_with("/kiosk/") {
+        if on_kiosk {
             ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());
             page.render_to_string("kiosk/error.html", &ctx)
         } else {
@@ -168,4 +178,19 @@ pub fn render_error_page<B: MessageBody>(
     }
     let res = ServiceResponse::new(req, response.body(body));
     Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_still_handled_on_a_kiosk_points_to_the_staff_not_to_an_account() {
+        let (_, text) = message_keys(StatusCode::CONFLICT, true, true);
+        assert_eq!(text, "error-still-handled-kiosk-text");
+        let (_, text) = message_keys(StatusCode::CONFLICT, true, false);
+        assert_eq!(text, "error-still-handled-text");
+        let (_, text) = message_keys(StatusCode::CONFLICT, false, true);
+        assert_eq!(text, "error-409-text");
+    }
 }

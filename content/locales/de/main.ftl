@@ -129,6 +129,7 @@ error-409-title = Das hat sich überschnitten
 error-409-text = Jemand hat dasselbe gerade gleichzeitig geändert. Ihre Eingaben wurden nicht gespeichert. Laden Sie die Seite neu und versuchen Sie es noch einmal.
 error-still-handled-title = Ihre Eingaben werden noch bearbeitet
 error-still-handled-text = Sie haben dieses Formular schon einmal abgeschickt, und wir bearbeiten es noch. Senden Sie es bitte nicht noch einmal. Sehen Sie in einer Minute unter „Mein Konto“ bei Ihren Buchungen oder in Ihren E-Mails nach, ob es angekommen ist. Erst wenn es dort fehlt, senden Sie es bitte noch einmal.
+error-still-handled-kiosk-text = Sie haben dieses Formular schon einmal abgeschickt, und wir bearbeiten es noch. Senden Sie es bitte nicht noch einmal. Warten Sie eine Minute und fragen Sie dann das Personal hier im Laden, ob es angekommen ist.
 error-request-id = Wenn Sie uns deswegen schreiben, nennen Sie bitte diese Fehlernummer:
 error-500-title = Es ist ein Fehler aufgetreten
 error-500-text = Das ist unser Fehler, nicht Ihrer. Versuchen Sie es bitte später noch einmal. Ihre Eingaben wurden nicht gespeichert.

@@ -129,6 +129,7 @@ error-409-title = Two changes met
 error-409-text = Someone changed the same thing at the same moment. Your input has not been saved. Reload the page and try again.
 error-still-handled-title = Your input is still being processed
 error-still-handled-text = You have already sent this form, and we are still processing it. Please do not send it again. In a minute, look at your bookings under “My account” or in your e-mails to see whether it has arrived. Only if it is not there, please send it again.
+error-still-handled-kiosk-text = You have already sent this form, and we are still processing it. Please do not send it again. Wait a minute, then ask the staff here whether it has arrived.
 error-request-id = If you write to us about this, please quote this error number:
 error-500-title = Something went wrong
 error-500-text = This is our fault, not yours. Please try again later. Your input has not been saved.
