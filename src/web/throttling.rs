@@ -74,6 +74,21 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// An attempt that failed on our side (the database was unavailable, or a fault of ours): it is
+    /// given back, so a person who tries again after the fault is not refused as trying too often.
+    /// Giving back is best effort; during an outage it may fail too, and then the attempt counts.
+    pub async fn failed_on_our_side(self, db: &DatabaseConnection) {
+        if !self.taken {
+            return;
+        }
+        for (_, bucket) in &self.buckets {
+            if let Err(error) = throttle::give_back(db, bucket).await {
+                tracing::warn!(%error, "an attempt could not be given back to its rate limit");
+                return;
+            }
+        }
+    }
+
     /// A sign-in that succeeded: the attempts against this account from this place start over,
     /// and the other buckets take this attempt back.
     pub async fn sign_in_succeeded(self, db: &DatabaseConnection) -> Result<(), WebError> {

@@ -328,3 +328,63 @@ on_both_backends!(
         assert_eq!(register("jemand.anderes@example.de").await, 303);
     }
 );
+
+// A booking that failed on our side (here: the database refuses the insert) gives its attempt
+// back: after a database fault, people trying again were refused as trying too often.
+on_both_backends!(a_booking_that_failed_on_our_side_costs_no_attempt, |app| {
+    let bucket = app
+        .state()
+        .pseudonyms
+        .throttle_bucket("booking-address", "127.0.0.1");
+    for _ in 0..throttle::BOOKING_PER_ADDRESS.max - 1 {
+        throttle::record(&app.db, &bucket).await.unwrap();
+    }
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 100,
+            max_places_per_booking: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    refuse_inserts_where(&app.db, "bookings", "NEW.places > 0").await;
+    for n in 0..3 {
+        assert_eq!(book_from(&app, date_id, n, "").await, 500, "the fault");
+    }
+    let slug: String = {
+        let date = teilhabe::db::entities::offer_date::Entity::find_by_id(date_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        teilhabe::db::entities::offer::Entity::find_by_id(date.offer_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .slug
+    };
+    let form = format!("/kurse/{slug}/termine/{date_id}/buchen");
+    let res = app
+        .submit(
+            &form,
+            &form,
+            &[
+                ("name", "Erika Muster"),
+                ("email", "erika@example.de"),
+                ("phone", ""),
+                ("places", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 500, "the fault, through the form");
+    stop_refusing(&app.db, "bookings").await;
+
+    assert_eq!(
+        book_from(&app, date_id, 10, "").await,
+        201,
+        "the last attempt"
+    );
+    assert_eq!(book_from(&app, date_id, 11, "").await, 429, "and no more");
+});

@@ -163,15 +163,21 @@ pub async fn create(
         WebError::Database(e) => ApiError::from(e),
         other => ApiError::internal(&other),
     })?;
-    if let Err(refused) = taken {
-        return Err(ApiError::rate_limited(refused.minutes));
-    }
+    let counted = taken.map_err(|refused| ApiError::rate_limited(refused.minutes))?;
 
-    let booked = state
-        .booking_desk()
-        .book(date_id, request, now)
-        .await
-        .map_err(|e| refusal(e, &state.translations, entry.date.max_places_per_booking))?;
+    let booked = match state.booking_desk().book(date_id, request, now).await {
+        Ok(booked) => booked,
+        Err(e) => {
+            if matches!(e, BookingError::Db(_)) {
+                counted.failed_on_our_side(&state.db).await;
+            }
+            return Err(refusal(
+                e,
+                &state.translations,
+                entry.date.max_places_per_booking,
+            ));
+        }
+    };
     let manage_url = Links::new(&state).manage(&booked.cancel_token);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, manage_url.clone()))

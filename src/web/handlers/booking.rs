@@ -140,16 +140,19 @@ async fn book(
                 .is_some_and(|email| u.email.eq_ignore_ascii_case(email.as_str()))
         })
         .map(|u| u.id);
-    if let Err(refused) = throttling::take(req, page, Subject::default()).await? {
-        return Refused::answer(render_form(
-            page,
-            sessions,
-            entry,
-            form,
-            &refused.errors,
-            None,
-        ));
-    }
+    let counted = match throttling::take(req, page, Subject::default()).await? {
+        Ok(counted) => counted,
+        Err(refused) => {
+            return Refused::answer(render_form(
+                page,
+                sessions,
+                entry,
+                form,
+                &refused.errors,
+                None,
+            ));
+        }
+    };
     match page
         .state()
         .booking_desk()
@@ -171,6 +174,10 @@ async fn book(
                     return render_form(page, sessions, entry, form, &errors, Some(reason));
                 }
                 BookingError::DateNotFound => return Err(WebError::NotFound),
+                BookingError::Db(e) => {
+                    counted.failed_on_our_side(&page.state().db).await;
+                    return Err(WebError::Database(e));
+                }
                 other => return Err(WebError::Internal(other.into())),
             }
             render_form(page, sessions, entry, form, &errors, None)
