@@ -142,3 +142,47 @@ async fn a_clash_during_a_booking_is_reported_as_such_on_postgres() {
     let page = res.text().await.unwrap();
     assert!(page.contains("überschnitten"), "{page}");
 }
+
+/// A statement of the running portal waiting for a lock that someone holds for minutes (or a query
+/// gone wrong) is cancelled after `TEILHABE_STATEMENT_TIMEOUT_SECONDS`: the person gets an answer
+/// instead of a page that never comes, and the pool's connections do not run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_stuck_behind_a_lock_is_answered_on_postgres() {
+    use sea_orm::TransactionTrait;
+    let Some(app) = crate::helpers::spawn_app(
+        crate::helpers::Backend::Postgres,
+        crate::helpers::Options {
+            env: vec![("TEILHABE_STATEMENT_TIMEOUT_SECONDS", "1".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let form = "/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen";
+    let fields = [
+        ("name", "Erika Muster"),
+        ("email", "erika.muster@example.de"),
+        ("phone", ""),
+        ("places", "1"),
+    ];
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared("SELECT id FROM offer_dates WHERE id = 1 FOR UPDATE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let res = tokio::time::timeout(Duration::from_secs(30), app.submit(form, form, &fields))
+        .await
+        .expect("an answer, not a page that never comes");
+    assert_eq!(res.status(), 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    holding.rollback().await.unwrap();
+    let res = app.submit(form, form, &fields).await;
+    assert_eq!(res.status(), 303, "booked once the lock is free");
+}
