@@ -381,18 +381,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let prepared = prepare_database(&settings).await?;
+        let db = prepare_database(&settings).await?;
         if settings.demo {
-            let summary = seed_demo(&prepared, &settings.content_dir(), false).await?;
+            let summary = seed_demo(&db, &settings.content_dir(), false).await?;
             tracing::info!(%summary, "demo mode");
         }
-        // Migrations and the demo data may take long; what runs from here on has a time limit.
-        let db = if settings.database.is_server() && !settings.statement_timeout.is_zero() {
-            prepared.close().await?;
-            db::connect_serving(&settings).await?
-        } else {
-            prepared
-        };
         let mut jobs = Jobs::new();
         let sender = mail_sender(&settings)?;
         if settings.background_jobs {

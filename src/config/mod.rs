@@ -87,9 +87,6 @@ pub struct Settings {
     pub feedback_code_valid: Duration,
     /// How long anonymous catalogue pages are served from memory; zero turns the cache off.
     pub page_cache_ttl: Duration,
-    /// On PostgreSQL, the longest a statement of the running portal may take (waiting for a lock
-    /// included); zero: no limit. Migrations and command-line work have none.
-    pub statement_timeout: Duration,
     /// A kiosk terminal returns to its start page after this long without a touch.
     pub kiosk_idle: Duration,
     pub session_absolute: Duration,
@@ -358,13 +355,6 @@ impl Settings {
             0..=3600,
             "0 (off) to 3600",
         )?;
-        let statement_timeout = seconds(
-            "TEILHABE_STATEMENT_TIMEOUT_SECONDS",
-            file.statement_timeout_seconds,
-            30,
-            0..=3600,
-            "0 (no limit) to 3600",
-        )?;
         // The warning shows 20 seconds before the reset, so shorter spans make no sense.
         let kiosk_idle = seconds(
             "TEILHABE_KIOSK_IDLE_SECONDS",
@@ -509,7 +499,6 @@ impl Settings {
             retention,
             feedback_code_valid,
             page_cache_ttl,
-            statement_timeout,
             kiosk_idle,
             session_absolute,
             rate_limits,
@@ -548,7 +537,6 @@ pub struct FileConfig {
     pub retention_days: Option<u64>,
     pub feedback_code_days: Option<u64>,
     pub page_cache_seconds: Option<u64>,
-    pub statement_timeout_seconds: Option<u64>,
     pub session_max_minutes: Option<u64>,
     pub rate_limits: Option<String>,
     pub background_jobs: Option<String>,

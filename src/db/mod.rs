@@ -106,25 +106,6 @@ const SQLITE_CACHE_SIZE: &str = "-512";
 const SQLITE_STATEMENTS_PER_CONNECTION: usize = 24;
 
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(connect_options(settings)).await
-}
-
-/// The connections of the running portal: on PostgreSQL, a statement that takes longer than
-/// `TEILHABE_STATEMENT_TIMEOUT_SECONDS` (a query gone wrong, a lock someone holds for minutes) is
-/// cancelled, and the person gets an answer instead of a page that never comes while the pool's
-/// connections run out. Migrations and command-line work use [`connect`], without a limit.
-pub async fn connect_serving(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    let mut options = connect_options(settings);
-    let timeout = settings.statement_timeout.as_millis();
-    if timeout > 0 {
-        options.map_sqlx_postgres_opts(move |opts| {
-            opts.options([("statement_timeout", format!("{timeout}ms"))])
-        });
-    }
-    Database::connect(options).await
-}
-
-fn connect_options(settings: &Settings) -> ConnectOptions {
     let mut options = ConnectOptions::new(connection_url(settings));
     options
         .max_connections(16)
@@ -144,7 +125,7 @@ fn connect_options(settings: &Settings) -> ConnectOptions {
                 .pragma("cache_size", SQLITE_CACHE_SIZE)
                 .statement_cache_capacity(SQLITE_STATEMENTS_PER_CONNECTION)
         });
-    options
+    Database::connect(options).await
 }
 
 /// Held while one instance migrates, so that instances starting at the same moment on a new
@@ -455,8 +436,7 @@ fn classify_sqlstate(code: &str) -> DbFailure {
     match code {
         // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up.
         c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
-        // 57014: the statement ran out of its time (`TEILHABE_STATEMENT_TIMEOUT_SECONDS`): too busy.
-        "57P01" | "57P02" | "57P03" | "57014" => DbFailure::Unavailable,
+        "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
         // Unique, foreign key, check and exclusion violations; and two changes of the same records
         // at the same moment: serialization failure, deadlock, lock not available. The database is
         // fine then, so the maintenance page would send people away for minutes for nothing.
