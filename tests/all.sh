@@ -164,9 +164,12 @@ step "unit and integration tests"
 drop_test_templates() {
   command -v psql >/dev/null || return 0
   local url=${TEILHABE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres} template
+  # Under the lock the tests build templates with, so another run's template is not dropped half-built.
+  local commands=(-c "SELECT pg_advisory_lock(7361206001)")
   for template in $(psql "$url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'teilhabe_tmpl_%'" 2>/dev/null); do
-    psql "$url" -qc "DROP DATABASE IF EXISTS \"$template\" WITH (FORCE)" >/dev/null 2>&1 || true
+    commands+=(-c "DROP DATABASE IF EXISTS \"$template\" WITH (FORCE)")
   done
+  psql "$url" -q "${commands[@]}" >/dev/null 2>&1 || true
 }
 if [ -n "${TEILHABE_REQUIRE_POSTGRES:-}" ]; then cleanups+=(drop_test_templates); fi
 wait_for_background python-packages

@@ -212,12 +212,19 @@ pub mod templates {
             let _ = std::fs::remove_dir_all(&built);
             assert!(done.join(READY).exists(), "no SQLite template at {done:?}");
         }
-        // Templates of earlier builds or days.
+        // Templates of earlier builds or days, and folders of builds cut short. Only old ones: a
+        // test process of another build may still be copying a recent one.
+        let current = [key(true), key(false)].map(|k| format!("sqlite-{k}"));
         for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
             let file_name = entry.file_name();
             let other = file_name.to_string_lossy();
-            let current = [key(true), key(false)].map(|k| format!("sqlite-{k}"));
-            if other.starts_with("sqlite-") && !current.iter().any(|c| *c == other) {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|modified| modified.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(3600));
+            if old && !current.iter().any(|c| *c == other) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
