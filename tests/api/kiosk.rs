@@ -823,6 +823,17 @@ on_both_backends!(a_booking_whose_receipt_fails_is_not_made, |app| {
             .await
             .unwrap()
     };
+    // One booking left for the terminal this hour: the failed one gives its attempt back.
+    use_up(
+        &app,
+        "kiosk-booking",
+        terminal_id,
+        throttle::Limit {
+            max: throttle::KIOSK_BOOKINGS_PER_TERMINAL.max - 1,
+            ..throttle::KIOSK_BOOKINGS_PER_TERMINAL
+        },
+    )
+    .await;
     refuse_inserts(&app.db, "kiosk_usage", true).await;
     let res = book().await;
     assert!(res.status().is_server_error(), "{:?}", res.status());

@@ -303,18 +303,19 @@ pub async fn book(
     request.language = page.language;
     request.kiosk_terminal = Some(kiosk.terminal_id);
     let now = Utc::now();
-    if let Err(refused) =
-        throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await?
-    {
-        return Refused::answer(render_booking(
-            &page,
-            &kiosk,
-            &entry,
-            &form,
-            &refused.errors,
-            None,
-        ));
-    }
+    let counted = match throttling::take(&req, &page, Subject::terminal(kiosk.terminal_id)).await? {
+        Ok(counted) => counted,
+        Err(refused) => {
+            return Refused::answer(render_booking(
+                &page,
+                &kiosk,
+                &entry,
+                &form,
+                &refused.errors,
+                None,
+            ));
+        }
+    };
     match page
         .state()
         .booking_desk()
@@ -334,6 +335,10 @@ pub async fn book(
                     return render_booking(&page, &kiosk, &entry, &form, &errors, Some(reason));
                 }
                 BookingError::DateNotFound => return Err(WebError::NotFound),
+                BookingError::Db(e) => {
+                    counted.failed_on_our_side(&page.state().db).await;
+                    return Err(WebError::Database(e));
+                }
                 other => return Err(WebError::Internal(other.into())),
             }
             render_booking(&page, &kiosk, &entry, &form, &errors, None)
