@@ -408,10 +408,10 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .map(|p| p.id)
         .take(3)
         .collect();
-    let mut supports = Vec::new();
-    for (proposal_id, user_id) in [(proposals[0], Some(citizen_id)), (proposals[1], None)] {
+    // A confirmed support under the person's address hash, given by `user_id` (or by mailed link).
+    let support = |proposal_id: i64, user_id: Option<i32>| {
         use sea_orm::ActiveModelTrait;
-        let support = proposal_support::ActiveModel {
+        let model = proposal_support::ActiveModel {
             proposal_id: sea_orm::Set(proposal_id),
             user_id: sea_orm::Set(user_id),
             email_hash: sea_orm::Set(Some(address_hash.clone())),
@@ -419,12 +419,14 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
             confirmed_at: sea_orm::Set(Some(chrono::Utc::now())),
             created_at: sea_orm::Set(chrono::Utc::now()),
             ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-        supports.push(support.id);
-    }
+        };
+        let db = app.db.clone();
+        async move { model.insert(&db).await.unwrap().id }
+    };
+    let supports = [
+        support(proposals[0], Some(citizen_id)).await,
+        support(proposals[1], None).await,
+    ];
     // Another account's support under the same address hash (it had the address before) is not
     // this person's, in the download nor when deleting.
     let admin_id = user::Entity::find()
@@ -434,22 +436,7 @@ async fn my_data_can_be_downloaded_and_the_account_deleted() {
         .unwrap()
         .unwrap()
         .id;
-    let others = {
-        use sea_orm::ActiveModelTrait;
-        proposal_support::ActiveModel {
-            proposal_id: sea_orm::Set(proposals[2]),
-            user_id: sea_orm::Set(Some(admin_id)),
-            email_hash: sea_orm::Set(Some(address_hash.clone())),
-            confirm_token_hash: sea_orm::Set(None),
-            confirmed_at: sea_orm::Set(Some(chrono::Utc::now())),
-            created_at: sea_orm::Set(chrono::Utc::now()),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap()
-        .id
-    };
+    let others = support(proposals[2], Some(admin_id)).await;
     // What an administrator did to the account is the person's too, without who did it.
     teilhabe::services::audit::record(
         &app.db,

@@ -857,27 +857,30 @@ pub async fn supports_count(app: &TestApp, id: i64) -> i32 {
         .supports_count
 }
 
+/// How many connections to this test's PostgreSQL database wait for a lock.
+pub async fn waiting_for_locks(db: &sea_orm::DatabaseConnection) -> i64 {
+    use sea_orm::ConnectionTrait;
+    db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
 /// Waits until another connection waits for a row lock (PostgreSQL); SQLite's writers queue up in
 /// the instance, so a moment's pause lets the waiting one reach its turn.
 pub async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
-    use sea_orm::ConnectionTrait;
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         return;
     }
     for _ in 0..200 {
-        let waiting = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                "SELECT count(*) AS n FROM pg_stat_activity \
-                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get::<i64>("", "n")
-            .unwrap();
-        if waiting > 0 {
+        if waiting_for_locks(db).await > 0 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;

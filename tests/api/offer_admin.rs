@@ -2920,26 +2920,7 @@ async fn adding_a_session_while_the_offer_changes_does_not_deadlock_on_postgres(
     let adding = post(&app, &path, &token, &fields);
     let changing = async {
         // Once the session's request waits for a lock, the change goes on to the dates.
-        let started = std::time::Instant::now();
-        loop {
-            let waiting = app
-                .db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    sea_orm::DatabaseBackend::Postgres,
-                    "SELECT count(*) AS n FROM pg_stat_activity \
-                     WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                ))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get::<i64>("", "n")
-                .unwrap();
-            if waiting > 0 {
-                break;
-            }
-            assert!(started.elapsed() < PATIENCE, "the session never waited");
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        until_someone_waits_for_a_lock(&app.db).await;
         other
             .execute_unprepared(&format!(
                 "UPDATE offer_dates SET revision = revision + 1 WHERE offer_id = {}",

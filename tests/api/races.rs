@@ -622,22 +622,6 @@ on_both_backends!(parallel_password_resets_all_succeed, |app| {
     assert_eq!(mails, 24);
 });
 
-/// How many sessions of this test's database wait for a lock.
-async fn waiting_for_locks(app: &TestApp) -> i64 {
-    use sea_orm::ConnectionTrait;
-    app.db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Postgres,
-            "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap()
-}
-
 /// Deleting the account while the person books signed in, in another tab: a booking committed
 /// after the deletion had listed the person's bookings was anonymised but stayed confirmed,
 /// holding its places with nobody to ask and no link to cancel it.
@@ -694,9 +678,7 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
     let booked = AtomicBool::new(false);
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let booking = async {
-        while waiting_for_locks(&app).await < 1 {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        until_someone_waits_for_a_lock(&app.db).await;
         // Meanwhile, in the other tab, the person books another date.
         let outcome = signed_in(dates[1]).await;
         booked.store(true, Ordering::SeqCst);
@@ -705,7 +687,7 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
     let releasing = async {
         let started = std::time::Instant::now();
         // The booking either went through or waits for the deletion.
-        while !booked.load(Ordering::SeqCst) && waiting_for_locks(&app).await < 2 {
+        while !booked.load(Ordering::SeqCst) && waiting_for_locks(&app.db).await < 2 {
             assert!(started.elapsed() < PATIENCE, "neither booked nor waiting");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }

@@ -52,22 +52,8 @@ on_both_backends!(parallel_wrong_passwords_get_five_checks, |app| {
 
 on_both_backends!(parallel_api_bookings_stop_at_the_limit, |app| {
     // Two bookings left for this address in the hour.
-    let bucket = app
-        .state()
-        .pseudonyms
-        .throttle_bucket("booking-address", "127.0.0.1");
-    for _ in 0..throttle::BOOKING_PER_ADDRESS.max - 2 {
-        throttle::record(&app.db, &bucket).await.unwrap();
-    }
-    let date_id = course_date(
-        &app,
-        NewCourseDate {
-            capacity: 100,
-            max_places_per_booking: 1,
-            ..Default::default()
-        },
-    )
-    .await;
+    fill_bucket_leaving(&app, "127.0.0.1", 2).await;
+    let date_id = roomy_date(&app).await;
     let url = app.url(&format!("/api/v1/dates/{date_id}/bookings"));
     let statuses = all_at_once(
         (0..40)
@@ -115,13 +101,31 @@ async fn book_from(app: &TestApp, date_id: i32, n: u32, forwarded_for: &str) -> 
 }
 
 async fn fill_bucket(app: &TestApp, address: &str) {
+    fill_bucket_leaving(app, address, 0).await;
+}
+
+/// Counts bookings from `address` within the hour until `left` remain.
+async fn fill_bucket_leaving(app: &TestApp, address: &str, left: u64) {
     let bucket = app
         .state()
         .pseudonyms
         .throttle_bucket("booking-address", address);
-    for _ in 0..throttle::BOOKING_PER_ADDRESS.max {
+    for _ in 0..throttle::BOOKING_PER_ADDRESS.max - left {
         throttle::record(&app.db, &bucket).await.unwrap();
     }
+}
+
+/// A date with room for many, one place per booking.
+async fn roomy_date(app: &TestApp) -> i32 {
+    course_date(
+        app,
+        NewCourseDate {
+            capacity: 100,
+            max_places_per_booking: 1,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -129,15 +133,7 @@ async fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let date_id = course_date(
-        &app,
-        NewCourseDate {
-            capacity: 100,
-            max_places_per_booking: 1,
-            ..Default::default()
-        },
-    )
-    .await;
+    let date_id = roomy_date(&app).await;
     fill_bucket(&app, "127.0.0.1").await;
     // A made-up address does not get the client a fresh bucket.
     assert_eq!(book_from(&app, date_id, 1, "203.0.113.50").await, 429);
@@ -157,15 +153,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
     )
     .await
     .unwrap();
-    let date_id = course_date(
-        &app,
-        NewCourseDate {
-            capacity: 100,
-            max_places_per_booking: 1,
-            ..Default::default()
-        },
-    )
-    .await;
+    let date_id = roomy_date(&app).await;
     fill_bucket(&app, "198.51.100.7").await;
     assert_eq!(book_from(&app, date_id, 1, "198.51.100.7").await, 429);
     // Another visitor behind the same load balancer still books.
@@ -332,22 +320,8 @@ on_both_backends!(
 // A booking that failed on our side (here: the database refuses the insert) gives its attempt
 // back: after a database fault, people trying again were refused as trying too often.
 on_both_backends!(a_booking_that_failed_on_our_side_costs_no_attempt, |app| {
-    let bucket = app
-        .state()
-        .pseudonyms
-        .throttle_bucket("booking-address", "127.0.0.1");
-    for _ in 0..throttle::BOOKING_PER_ADDRESS.max - 1 {
-        throttle::record(&app.db, &bucket).await.unwrap();
-    }
-    let date_id = course_date(
-        &app,
-        NewCourseDate {
-            capacity: 100,
-            max_places_per_booking: 1,
-            ..Default::default()
-        },
-    )
-    .await;
+    fill_bucket_leaving(&app, "127.0.0.1", 1).await;
+    let date_id = roomy_date(&app).await;
     refuse_inserts_where(&app.db, "bookings", "NEW.places > 0").await;
     for n in 0..3 {
         assert_eq!(book_from(&app, date_id, n, "").await, 500, "the fault");
