@@ -138,7 +138,7 @@ pub fn render_error_page<B: MessageBody>(
     let status = res.status();
     let (req, original) = res.into_parts();
     let still_handled = original.extensions().get::<StillHandled>().is_some();
-    let on_kiosk = req.path() == "/kiosk" || req.path().starts_with("/kiosk/");
+    let on_kiosk = super::handlers::kiosk::is_kiosk_path(req.path());
     let html = Page::from_request(&req).and_then(|page| {
         let (title, text) = message_keys(status, still_handled, on_kiosk);
         let mut ctx = page.context();

@@ -223,7 +223,7 @@ fn refusal(
     text: &str,
 ) -> ServiceResponse {
     // A kiosk terminal stays in its own layout (no sign-in link), e.g. after a double submission.
-    let kiosk = http_req.path() == "/kiosk" || http_req.path().starts_with("/kiosk/");
+    let kiosk = crate::web::handlers::kiosk::is_kiosk_path(http_req.path());
     let body = Page::from_request(&http_req).and_then(|page| {
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());

@@ -47,13 +47,18 @@ use crate::{
 
 pub const TERMINAL_COOKIE: &str = "teilhabe_terminal";
 
+/// Whether `path` is one of the kiosk terminal's pages.
+pub fn is_kiosk_path(path: &str) -> bool {
+    path == "/kiosk" || path.starts_with("/kiosk/")
+}
+
 /// `Cache-Control: no-store` on every answer under `/kiosk`, error pages included, so neither the
 /// browser cache nor the back button keeps what the previous person saw.
 pub async fn no_store(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let kiosk = req.path() == "/kiosk" || req.path().starts_with("/kiosk/");
+    let kiosk = is_kiosk_path(req.path());
     let mut res = next.call(req).await?;
     if kiosk {
         res.headers_mut().insert(
