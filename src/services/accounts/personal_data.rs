@@ -227,30 +227,28 @@ async fn upcoming_bookings(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<booking::Model>, DbErr> {
-    let date_ids: Vec<i32> = offer_date::Entity::find()
-        .select_only()
-        .column(offer_date::Column::Id)
-        .filter(offer_date::Column::StartsAt.gt(now))
-        .into_tuple()
+    booking::Entity::find()
+        .filter(of_account(
+            booking::Column::UserId,
+            booking::Column::Email,
+            user_id,
+            email,
+        ))
+        .filter(active_ahead(now))
         .all(conn)
-        .await?;
-    let mut found = Vec::new();
-    for chunk in date_ids.chunks(500) {
-        found.extend(
-            booking::Entity::find()
-                .filter(of_account(
-                    booking::Column::UserId,
-                    booking::Column::Email,
-                    user_id,
-                    email,
-                ))
-                .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
-                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
-                .all(conn)
-                .await?,
-        );
-    }
-    Ok(found)
+        .await
+}
+
+/// A booking not cancelled, for a date still to come: what deleting the account cancels.
+fn active_ahead(now: DateTime<Utc>) -> Condition {
+    let dates_ahead = Query::select()
+        .column(offer_date::Column::Id)
+        .from(offer_date::Entity)
+        .and_where(offer_date::Column::StartsAt.gt(now))
+        .to_owned();
+    Condition::all()
+        .add(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .add(booking::Column::DateId.in_subquery(dates_ahead))
 }
 
 /// How many upcoming bookings deleting the account would cancel, for the delete page.
@@ -298,11 +296,6 @@ pub async fn delete_account(
         }
         // Active bookings ahead were all cancelled above; one made signed out with the address
         // meanwhile was not, and stays as it is rather than holding places with nobody to ask.
-        let ahead = Query::select()
-            .column(offer_date::Column::Id)
-            .from(offer_date::Entity)
-            .and_where(offer_date::Column::StartsAt.gt(now))
-            .to_owned();
         anonymise_bookings(now)
             .filter(of_account(
                 booking::Column::UserId,
@@ -310,11 +303,7 @@ pub async fn delete_account(
                 user_id,
                 &found.email,
             ))
-            .filter(
-                Condition::any()
-                    .add(booking::Column::Status.eq(BookingStatus::Cancelled))
-                    .add(booking::Column::DateId.not_in_subquery(ahead)),
-            )
+            .filter(active_ahead(now).not())
             .exec(&txn)
             .await?;
         barrier_report::Entity::update_many()
