@@ -15,6 +15,24 @@ use crate::{
     on_both_backends,
 };
 
+/// Asks for a JSON export of January 2026 through the form; returns the queued job's id.
+async fn request_january_export(app: &TestApp) -> i32 {
+    let res = app
+        .submit(
+            "/verwaltung/export",
+            "/verwaltung/export",
+            &[
+                ("von", "2026-01-01"),
+                ("bis", "2026-01-31"),
+                ("format", "json"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = res.headers()["location"].to_str().unwrap().to_owned();
+    page.rsplit('/').next().unwrap().parse().unwrap()
+}
+
 async fn job_status(app: &TestApp, id: i32) -> ExportJobStatus {
     export_job::Entity::find_by_id(id)
         .one(&app.db)
@@ -163,19 +181,7 @@ on_both_backends!(admins_export_in_the_browser_as_a_job, |app| {
     }
 
     // A job whose instance died while running is taken up again.
-    let res = app
-        .submit(
-            "/verwaltung/export",
-            "/verwaltung/export",
-            &[
-                ("von", "2026-01-01"),
-                ("bis", "2026-01-31"),
-                ("format", "json"),
-            ],
-        )
-        .await;
-    let page = res.headers()["location"].to_str().unwrap().to_owned();
-    let abandoned: i32 = page.rsplit('/').next().unwrap().parse().unwrap();
+    let abandoned = request_january_export(&app).await;
     export_job::Entity::update_many()
         .col_expr(
             export_job::Column::Status,
@@ -408,22 +414,7 @@ async fn a_failed_run_is_tried_again(backend: crate::helpers::Backend) {
     };
     let (admin, password) = DEMO_PASSWORD_ADMIN;
     assert_eq!(app.login(admin, password).await.status(), 303);
-    let request = || async {
-        let res = app
-            .submit(
-                "/verwaltung/export",
-                "/verwaltung/export",
-                &[
-                    ("von", "2026-01-01"),
-                    ("bis", "2026-01-31"),
-                    ("format", "json"),
-                ],
-            )
-            .await;
-        assert_eq!(res.status(), 303);
-        let page = res.headers()["location"].to_str().unwrap().to_owned();
-        page.rsplit('/').next().unwrap().parse::<i32>().unwrap()
-    };
+
     let blocked = tempfile::NamedTempFile::new().unwrap();
     let unusable = blocked.path().join("arbeit");
     let work = tempfile::tempdir().unwrap();
@@ -439,7 +430,7 @@ async fn a_failed_run_is_tried_again(backend: crate::helpers::Backend) {
         }
     };
 
-    let id = request().await;
+    let id = request_january_export(&app).await;
     assert_eq!(
         export_jobs::run_queued(&app.db, &unusable).await.unwrap(),
         1
@@ -468,7 +459,7 @@ async fn a_failed_run_is_tried_again(backend: crate::helpers::Backend) {
     assert_eq!(attempts(id).await, 2);
 
     // The last attempt failing ends the job as failed.
-    let last = request().await;
+    let last = request_january_export(&app).await;
     export_job::Entity::update_many()
         .col_expr(export_job::Column::Attempts, Expr::value(2))
         .col_expr(
