@@ -704,3 +704,62 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
         .unwrap();
     assert!(holding_places.is_empty(), "{holding_places:?}");
 }
+
+/// The same, but the person (or someone with the address) books signed out: that booking stays,
+/// as it has nothing to do with the account, and so must the mail with its link. The deletion
+/// removed every queued mail to the address, that one too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_made_signed_out_while_the_account_is_deleted_keeps_its_mail_on_postgres() {
+    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    const ADDRESS: &str = "buergerin@demo.teilhabe.example";
+    let dates: Vec<i32> = offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .filter(offer_date::Column::Status.eq("scheduled"))
+        .order_by_asc(offer_date::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let (cancelled_by_deletion, _) = book(&app, dates[0], ADDRESS, 1).await;
+    app.login(ADDRESS, "Demo-Buergerin-2026").await;
+
+    // Someone else's change holds the first date, so the deletion stops at cancelling its booking.
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
+            dates[0]
+        ))
+        .await
+        .unwrap();
+    let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
+    let booking_and_releasing = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        let (made_meanwhile, _) = book(&app, dates[1], ADDRESS, 1).await;
+        holding.commit().await.unwrap();
+        made_meanwhile
+    };
+    let (deleted, made_meanwhile) = tokio::join!(deleting, booking_and_releasing);
+    assert_eq!(deleted.headers()["location"], "/konto/geloescht");
+
+    let kept = booking::Entity::find_by_id(made_meanwhile)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.status, BookingStatus::Confirmed);
+    assert!(kept.anonymised_at.is_none());
+    let mails_about = |booking_id: i64| {
+        outbox::Entity::find()
+            .filter(outbox::Column::BookingId.eq(booking_id))
+            .count(&app.db)
+    };
+    assert_eq!(mails_about(made_meanwhile).await.unwrap(), 1);
+    assert_eq!(mails_about(cancelled_by_deletion).await.unwrap(), 0);
+}

@@ -318,8 +318,21 @@ pub async fn delete_account(
             .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
             .exec(&txn)
             .await?;
+        // A booking made signed out with the address meanwhile stays (above), and so does the
+        // mail that tells its maker about it and holds the link to cancel it.
+        let bookings_kept = Query::select()
+            .column(booking::Column::Id)
+            .from(booking::Entity)
+            .and_where(booking::Column::Email.eq(found.email.as_str()))
+            .cond_where(active_ahead(now))
+            .to_owned();
         outbox::Entity::delete_many()
             .filter(outbox::Column::Recipient.eq(found.email.as_str()))
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::BookingId.is_null())
+                    .add(outbox::Column::BookingId.not_in_subquery(bookings_kept)),
+            )
             .exec(&txn)
             .await?;
         // Proposals the public does not see go with the account (removed from the queues and the
