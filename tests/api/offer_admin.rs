@@ -2269,6 +2269,43 @@ async fn more_places_go_to_the_waiting_list() {
     );
 }
 
+// The new places go to the waiting list in the change's own transaction. When that part failed after
+// the change was stored, staff saw an error saying nothing was saved, while the capacity had changed
+// and the places stayed free with people waiting.
+on_both_backends!(more_places_and_the_waiting_list_move_together, |app| {
+    let (_, date, _) = course_with_anna(&app, 1).await;
+    let wilma = book(
+        &app,
+        date.id,
+        ("Wilma Wartet", "wilma@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    let token = sign_in(&app, STAFF).await;
+    let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
+    let (_, doc) = app.get_html(&edit).await;
+    let more = with(&form_values(&doc, &edit), &[("capacity", "2")]);
+    let more = as_pairs(&more);
+    refuse_where(&app.db, "UPDATE", "bookings", "NEW.status = 'confirmed'").await;
+    let res = post(&app, &edit, &token, &more).await;
+    assert!(res.status().is_server_error(), "{}", res.status());
+    stop_refusing(&app.db, "bookings").await;
+    assert_eq!(date_by_id(&app, date.id).await.capacity, 1);
+    assert_eq!(
+        booking_by_id(&app, wilma.booking_id).await.status,
+        BookingStatus::Waitlisted
+    );
+
+    let res = post(&app, &edit, &token, &more).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(date_by_id(&app, date.id).await.capacity, 2);
+    assert_eq!(
+        booking_by_id(&app, wilma.booking_id).await.status,
+        BookingStatus::Confirmed
+    );
+});
+
 /// A cancelled date cannot be edited from its page; a form left open before the cancellation must not
 /// move it either and tell the people "date changed" about a date that does not take place.
 #[tokio::test]

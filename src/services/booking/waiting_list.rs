@@ -166,14 +166,6 @@ impl Desk {
         Ok(status)
     }
 
-    /// Gives places that became free (capacity raised by staff) to the waiting list.
-    pub async fn refill(&self, date_id: i32, now: DateTime<Utc>) -> Result<usize, BookingError> {
-        let txn = begin_write(&self.db).await?;
-        let promoted = self.fill_from_waiting_list(&txn, date_id, now).await?.len();
-        txn.commit().await?;
-        Ok(promoted)
-    }
-
     /// Walk-in places released for online booking go to the waiting list at once. Run by the scheduler;
     /// however long ago the release was (the jobs may not have run for days), every date still to
     /// come whose release time has passed is looked at while its waiting list can move: it has room

@@ -222,7 +222,8 @@ pub(super) fn date_seen(date: &offer_date::Model) -> String {
 /// Changes time and capacity of a date, if it is still as `seen` (its [`date_seen`] stamp when the
 /// form was filled). Capacity cannot drop below the places already confirmed. A move is stored
 /// together with the mails to everyone booked or waiting and with the helper sessions moved
-/// along, or not at all. Returns whether the time changed.
+/// along, places freed go to the waiting list, all in one transaction. Returns whether the time
+/// changed.
 pub async fn change_date(
     db: &DatabaseConnection,
     scope: &Option<Vec<i32>>,
@@ -284,6 +285,12 @@ pub async fn change_date(
             .move_with_date(&txn, &current, &moved)
             .await?;
     }
+    // More places (or fewer held for walk-ins) go to the waiting list with the change itself: a
+    // failure after the commit would leave them free while people wait.
+    followers
+        .bookings
+        .fill_from_waiting_list(&txn, date_id, now)
+        .await?;
     audit::record(
         &txn,
         Some(actor),

@@ -229,8 +229,6 @@ pub async fn change_date(
     .await;
     match changed {
         Ok(time_changed) => {
-            // More places (or fewer held for walk-ins) go to the waiting list at once.
-            desk.refill(*id, Utc::now()).await.map_err(internal)?;
             let done = if time_changed {
                 Done::DateMoved
             } else {
