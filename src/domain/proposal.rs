@@ -59,6 +59,11 @@ impl ProposalStatus {
         Self::Hidden,
     ];
 
+    /// The states in which nobody works on a proposal until someone acts, and nothing is sent to
+    /// its author or followers: rejected, hidden by moderation, or sent back to the author for
+    /// changes. Left so for the retention period, it loses its author's contact and its follows.
+    pub const LEFT_ASIDE: &'static [Self] = &[Self::Rejected, Self::Hidden, Self::ChangesRequested];
+
     /// The states a public proposal can be moved to by moderation: it may still be in the
     /// search index until its removal has been applied.
     pub const WITHDRAWN: &'static [Self] = &[Self::Hidden, Self::Merged, Self::Rejected];

@@ -1,5 +1,6 @@
 //! Personal data that has served its purpose and goes by itself: what was never confirmed, the
-//! contact of an author whose proposal was rejected, and spent account links. Bookings have their
+//! contact of an author whose proposal was left aside (rejected, hidden, or never changed as asked),
+//! and spent account links. Bookings have their
 //! own rule (`booking::jobs::anonymise_past_bookings`), mail its own (`mail::delete_older_than`).
 //!
 //! Every step is one conditional statement, so instances running it side by side, or a person
@@ -46,8 +47,8 @@ impl Purged {
 }
 
 /// Removes what was never confirmed within [`UNCONFIRMED_KEPT`], the author's address and phone
-/// number of proposals rejected more than `retention` ago (with the follows of those proposals),
-/// and spent account links.
+/// number of proposals left aside ([`ProposalStatus::LEFT_ASIDE`]) unchanged for more than
+/// `retention` (with the follows of those proposals), and spent account links.
 pub async fn purge(
     db: &impl ConnectionTrait,
     retention: Duration,
@@ -83,12 +84,12 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
-    let rejected_before = now - retention;
-    let rejected_long_ago = Query::select()
+    let left_before = now - retention;
+    let left_long_ago = Query::select()
         .column(proposal::Column::Id)
         .from(proposal::Entity)
-        .and_where(proposal::Column::Status.eq(ProposalStatus::Rejected))
-        .and_where(proposal::Column::UpdatedAt.lt(rejected_before))
+        .and_where(proposal::Column::Status.is_in(ProposalStatus::LEFT_ASIDE.iter().copied()))
+        .and_where(proposal::Column::UpdatedAt.lt(left_before))
         .to_owned();
     let follows = proposal_follow::Entity::delete_many()
         .filter(
@@ -98,16 +99,16 @@ pub async fn purge(
                         .add(proposal_follow::Column::ConfirmedAt.is_null())
                         .add(proposal_follow::Column::CreatedAt.lt(unconfirmed_before)),
                 )
-                .add(proposal_follow::Column::ProposalId.in_subquery(rejected_long_ago)),
+                .add(proposal_follow::Column::ProposalId.in_subquery(left_long_ago.clone())),
         )
         .exec(db)
         .await?
         .rows_affected;
-    // The author was told of the rejection; nothing more will be sent. The account, if any, keeps
-    // seeing the proposal in its list.
+    // The author was told why; nothing more will be sent unless someone acts, and a change sent
+    // by the author's link needs no address. The account, if any, keeps seeing the proposal in
+    // its list.
     let author_contacts = crate::services::proposals::forget_authors_contact()
-        .filter(proposal::Column::Status.eq(ProposalStatus::Rejected))
-        .filter(proposal::Column::UpdatedAt.lt(rejected_before))
+        .filter(proposal::Column::Id.in_subquery(left_long_ago))
         .filter(
             Condition::any()
                 .add(proposal::Column::AuthorEmail.is_not_null())

@@ -186,78 +186,92 @@ on_both_backends!(what_was_never_confirmed_goes_after_thirty_days, |app| {
     assert_eq!(again, Purged::default());
 });
 
+// Rejected, hidden by moderation, or sent back to an author who never came back: nobody works on
+// the proposal any more, and nothing more is sent to its author. A published one keeps both, as its
+// author and followers are told of answers.
 on_both_backends!(
-    a_rejected_authors_contact_goes_after_the_retention_period,
+    the_authors_contact_goes_once_a_proposal_was_left_for_the_retention_period,
     |app| {
-        let id = public_proposal(&app).await;
-        let rejected_at = Utc::now();
-        proposal::Entity::update_many()
-            .col_expr(
-                proposal::Column::Status,
-                sea_orm::sea_query::Expr::value(ProposalStatus::Rejected),
-            )
-            .col_expr(
-                proposal::Column::AuthorEmail,
-                sea_orm::sea_query::Expr::value("autorin@example.de"),
-            )
-            .col_expr(
-                proposal::Column::Contact,
-                sea_orm::sea_query::Expr::value("0361 987654"),
-            )
-            .col_expr(
-                proposal::Column::UpdatedAt,
-                sea_orm::sea_query::Expr::value(rejected_at),
-            )
-            .filter(proposal::Column::Id.eq(id))
-            .exec(&app.db)
+        use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
+        let left_at = Utc::now();
+        let published: Vec<i64> = proposal::Entity::find()
+            .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+            .order_by_asc(proposal::Column::Id)
+            .limit(4)
+            .all(&app.db)
             .await
-            .unwrap();
-        proposal_follow::ActiveModel {
-            proposal_id: Set(id),
-            email: Set("autorin@example.de".into()),
-            language: Set("de".into()),
-            token: Set("folgen-der-autorin".into()),
-            confirmed_at: Set(Some(rejected_at)),
-            created_at: Set(rejected_at),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-        let contact = || async {
-            let found = proposal::Entity::find_by_id(id)
-                .one(&app.db)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let states = [
+            ProposalStatus::Rejected,
+            ProposalStatus::Hidden,
+            ProposalStatus::ChangesRequested,
+            ProposalStatus::Published,
+        ];
+        for (n, (&id, status)) in published.iter().zip(states).enumerate() {
+            let address = format!("autorin{n}@example.de");
+            proposal::Entity::update_many()
+                .col_expr(proposal::Column::Status, Expr::value(status))
+                .col_expr(proposal::Column::AuthorEmail, Expr::value(address.clone()))
+                .col_expr(proposal::Column::Contact, Expr::value("0361 987654"))
+                .col_expr(proposal::Column::UpdatedAt, Expr::value(left_at))
+                .filter(proposal::Column::Id.eq(id))
+                .exec(&app.db)
                 .await
-                .unwrap()
                 .unwrap();
-            (found.author_email, found.contact)
+            proposal_follow::ActiveModel {
+                proposal_id: Set(id),
+                email: Set(address),
+                language: Set("de".into()),
+                token: Set(format!("folgen-der-autorin-{n}")),
+                confirmed_at: Set(Some(left_at)),
+                created_at: Set(left_at),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let contact = |id: i64| {
+            let db = app.db.clone();
+            async move {
+                let found = proposal::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                (found.status, found.author_email, found.contact)
+            }
         };
-
-        let within = purge(&app.db, RETENTION, rejected_at + Duration::days(89))
-            .await
-            .unwrap();
-        assert_eq!((within.author_contacts, within.follows), (0, 0));
-        assert!(contact().await.0.is_some());
-
-        let after = purge(&app.db, RETENTION, rejected_at + Duration::days(91))
-            .await
-            .unwrap();
-        assert_eq!((after.author_contacts, after.follows), (1, 1), "{after:?}");
-        assert_eq!(contact().await, (None, None));
-        assert_eq!(
+        let follows = |id: i64| {
             proposal_follow::Entity::find()
                 .filter(proposal_follow::Column::ProposalId.eq(id))
                 .count(&app.db)
-                .await
-                .unwrap(),
-            0
-        );
-        let found = proposal::Entity::find_by_id(id)
-            .one(&app.db)
+        };
+
+        let within = purge(&app.db, RETENTION, left_at + Duration::days(89))
             .await
-            .unwrap()
             .unwrap();
-        assert_eq!(found.status, ProposalStatus::Rejected, "the proposal stays");
+        assert_eq!((within.author_contacts, within.follows), (0, 0));
+        assert!(contact(published[0]).await.1.is_some());
+
+        let after = purge(&app.db, RETENTION, left_at + Duration::days(91))
+            .await
+            .unwrap();
+        assert_eq!((after.author_contacts, after.follows), (3, 3), "{after:?}");
+        for (&id, status) in published.iter().zip(states).take(3) {
+            assert_eq!(
+                contact(id).await,
+                (status, None, None),
+                "the proposal stays, without its author's contact"
+            );
+            assert_eq!(follows(id).await.unwrap(), 0);
+        }
+        let (_, address, phone) = contact(published[3]).await;
+        assert!(address.is_some() && phone.is_some());
+        assert_eq!(follows(published[3]).await.unwrap(), 1);
     }
 );
 
