@@ -2269,6 +2269,44 @@ async fn more_places_go_to_the_waiting_list() {
     );
 }
 
+// The printed receipt carries the person's own link only for a booking without an address: taken by
+// phone or at the counter, its maker has no other way to it. A booking with an address got the link
+// by mail, and staff holding it could cancel or answer an offer of places as the person.
+on_both_backends!(
+    a_receipt_shows_the_personal_link_only_without_an_address,
+    |app| {
+        let (_, date, anna) = course_with_anna(&app, 3).await;
+        let gerda = book(
+            &app,
+            date.id,
+            ("Gerda Anruf", "", "0361 123456"),
+            "1",
+            Channel::Staff,
+        )
+        .await;
+        sign_in(&app, STAFF).await;
+        let app = &app;
+        let receipt = |id: i64| {
+            let path = format!("/verwaltung/buchungen/{id}/beleg");
+            async move {
+                let res = app.get(&path).await;
+                assert_eq!(res.status(), 200);
+                res.text().await.unwrap()
+            }
+        };
+        let annas = receipt(anna.booking_id).await;
+        // Tera writes the slashes of the link as `&#x2F;`; the secret itself is plain hex.
+        assert!(!annas.contains(&anna.cancel_token), "{annas}");
+        assert!(!annas.contains("receipt-link"), "{annas}");
+        assert!(annas.contains("Link in Ihrer Bestätigungs-E-Mail"));
+        let gerdas = receipt(gerda.booking_id).await;
+        assert!(
+            gerdas.contains(&format!("buchung&#x2F;{}", gerda.cancel_token)),
+            "{gerdas}"
+        );
+    }
+);
+
 // The new places go to the waiting list in the change's own transaction. When that part failed after
 // the change was stored, staff saw an error saying nothing was saved, while the capacity had changed
 // and the places stayed free with people waiting.

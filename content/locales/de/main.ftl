@@ -556,6 +556,7 @@ oa-cancel-date = Termin absagen und alle informieren
 receipt-title = Buchungsbeleg
 receipt-number = Buchungsnummer
 receipt-cancel = Sie können nicht kommen? Rufen Sie uns bitte an oder sagen Sie über diesen Link ab:
+receipt-cancel-by-mail = Sie können nicht kommen? Rufen Sie uns bitte an oder sagen Sie über den Link in Ihrer Bestätigungs-E-Mail ab.
 receipt-print-hint = Drucken Sie diese Seite aus und geben Sie sie der Person mit.
 tasks-title = Aufgaben
 tasks-none = Keine offenen Aufgaben.

@@ -556,6 +556,7 @@ oa-cancel-date = Cancel the date and inform everyone
 receipt-title = Booking receipt
 receipt-number = Booking number
 receipt-cancel = You cannot come? Please call us or cancel using this link:
+receipt-cancel-by-mail = You cannot come? Please call us or cancel using the link in your confirmation e-mail.
 receipt-print-hint = Print this page and give it to the person.
 tasks-title = Tasks
 tasks-none = No open tasks.

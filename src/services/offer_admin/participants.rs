@@ -300,8 +300,10 @@ pub struct StaffBooking {
     pub places: i32,
     pub status: BookingStatus,
     pub email: Option<String>,
-    /// The secret of the person's own page; `None` once anonymised.
-    pub manage_token: Option<String>,
+    /// The secret of the person's own page, for the receipt: only of a booking without an address
+    /// (taken by phone or at the counter), whose maker has no other way to it. A booking with an
+    /// address got its link by mail; staff holding it could cancel or answer an offer as the person.
+    pub receipt_token: Option<String>,
     pub anonymised: bool,
 }
 
@@ -318,8 +320,8 @@ pub async fn booking(
         name: found.name,
         places: found.places,
         status: found.status,
+        receipt_token: found.manage_token.filter(|_| found.email.is_none()),
         email: found.email,
-        manage_token: found.manage_token,
         anonymised: found.anonymised_at.is_some(),
     })
 }

@@ -33,7 +33,7 @@ pub async fn receipt(page: Page, id: web::Path<i64>) -> Result<HttpResponse, Web
     ctx.insert(
         "manage_url",
         &booking
-            .manage_token
+            .receipt_token
             .as_deref()
             .map(|t| page.state().composer().booking_link(t)),
     );
