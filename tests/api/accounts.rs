@@ -879,9 +879,52 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     handed_in.author_email = Set(Some(old.into()));
     handed_in.author_user_id = Set(None);
     handed_in.update(&app.db).await.unwrap();
+    // A proposal of the account that moderation sent back for changes, with its private link.
+    let citizen = teilhabe::db::entities::user::Entity::find()
+        .filter(teilhabe::db::entities::user::Column::Email.eq(old))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent_back = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq("published"))
+        .filter(proposal::Column::Id.ne(public.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut sent_back: proposal::ActiveModel = sent_back.into();
+    sent_back.status = Set(teilhabe::domain::proposal::ProposalStatus::ChangesRequested);
+    sent_back.moderation_note = Set(Some("Bitte nennen Sie den Ort.".into()));
+    sent_back.author_email = Set(Some(old.into()));
+    sent_back.author_user_id = Set(Some(citizen.id));
+    sent_back.author_token_hash = Set(teilhabe::services::sessions::hash_token(
+        "link-aus-der-alten-mail",
+    ));
+    sent_back.update(&app.db).await.unwrap();
+    let (old_author_link, old_unfollow_link) = (
+        "/vorschlaege/eigene/link-aus-der-alten-mail",
+        "/vorschlaege/abmelden/folge-token-der-buergerin",
+    );
+    assert_eq!(app.get(old_author_link).await.status(), 200);
 
     assert_eq!(app.login(old, password).await.status(), 303);
     change_address(&app, password, new).await;
+    // Whoever reads the old mailbox now can no longer stop the follow, read moderation's note or
+    // revise the proposal; the new address has the new link.
+    assert_eq!(app.get(old_author_link).await.status(), 404);
+    let unfollowing = app.submit(old_unfollow_link, old_unfollow_link, &[]).await;
+    assert_eq!(unfollowing.status(), 404);
+    let new_author_link = app.link_in_mail(new, "/vorschlaege/eigene/").await;
+    assert_ne!(new_author_link, old_author_link);
+    let (status, page) = app.get_html(&new_author_link).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.root_element()
+            .text()
+            .any(|t| t.contains("Bitte nennen Sie den Ort.")),
+        "the new link shows what moderation asked for"
+    );
     let follows: Vec<String> = proposal_follow::Entity::find()
         .filter(proposal_follow::Column::ProposalId.eq(public.id))
         .all(&app.db)

@@ -4,20 +4,18 @@ use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    QueryFilter, QueryOrder, Set, sea_query::Expr,
 };
 
 use super::{
     audit,
+    proposals::{ProposalDesk, ProposalError},
     pseudonyms::Pseudonyms,
     sessions, throttle,
     users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
-    db::entities::{
-        account_token, booking, course_alert, proposal, proposal_follow, proposal_support, user,
-        user_role,
-    },
+    db::entities::{account_token, booking, course_alert, proposal_support, user, user_role},
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -484,9 +482,12 @@ pub async fn request_email_change(
     Ok(())
 }
 
+/// Confirms an address change by its link; what the person keeps under the old address moves
+/// along (see [`move_address_data`]).
 pub async fn confirm_email_change(
     db: &DatabaseConnection,
     pseudonyms: &Pseudonyms,
+    proposals: &ProposalDesk,
     token: &str,
 ) -> Result<i32, AccountError> {
     let txn = crate::db::begin_write(db).await?;
@@ -506,7 +507,7 @@ pub async fn confirm_email_change(
         .filter(account_token::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
-    move_address_data(&txn, pseudonyms, redeemed.user_id, &new_email).await?;
+    move_address_data(&txn, pseudonyms, proposals, redeemed.user_id, &new_email).await?;
     confirm_address(
         txn,
         redeemed.user_id,
@@ -518,48 +519,30 @@ pub async fn confirm_email_change(
 
 /// What the person keeps under their address moves to the new one: follows of proposals (the
 /// answers were mailed to the old address, perhaps a former work address read by someone else now)
-/// and proposals they handed in, with or without the account, the supports given by the mailed
-/// link, course alerts for the address, and bookings. The data download and the account's deletion find them
-/// by the current address.
+/// and proposals they handed in, with or without the account (both with new links, see
+/// [`ProposalDesk::move_to_address`]), the supports given by the mailed link, course alerts for the
+/// address, and bookings. The data download and the account's deletion find them by the current
+/// address.
 async fn move_address_data(
     txn: &impl ConnectionTrait,
     pseudonyms: &Pseudonyms,
+    proposals: &ProposalDesk,
     user_id: i32,
     new_email: &str,
-) -> Result<(), DbErr> {
+) -> Result<(), AccountError> {
     let Some(old) = user::Entity::find_by_id(user_id).one(txn).await? else {
         return Ok(());
     };
-    let already_followed: Vec<i64> = proposal_follow::Entity::find()
-        .select_only()
-        .column(proposal_follow::Column::ProposalId)
-        .filter(proposal_follow::Column::Email.eq(new_email))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    proposal_follow::Entity::delete_many()
-        .filter(proposal_follow::Column::Email.eq(old.email.as_str()))
-        .filter(proposal_follow::Column::ProposalId.is_in(already_followed))
-        .exec(txn)
-        .await?;
-    proposal_follow::Entity::update_many()
-        .col_expr(proposal_follow::Column::Email, Expr::value(new_email))
-        .filter(proposal_follow::Column::Email.eq(old.email.as_str()))
-        .exec(txn)
-        .await?;
-    proposal::Entity::update_many()
-        .col_expr(proposal::Column::AuthorEmail, Expr::value(new_email))
-        .filter(proposal::Column::AuthorEmail.eq(old.email.as_str()))
-        .filter(
-            sea_orm::Condition::any()
-                .add(proposal::Column::AuthorUserId.eq(user_id))
-                .add(proposal::Column::AuthorUserId.is_null()),
-        )
-        .exec(txn)
-        .await?;
+    proposals
+        .move_to_address(txn, user_id, &old.email, new_email)
+        .await
+        .map_err(|e| match e {
+            ProposalError::Db(e) => AccountError::Db(e),
+            other => AccountError::Internal(other.to_string()),
+        })?;
     crate::services::course_alerts::move_to_address(txn, user_id, &old.email, new_email).await?;
     move_bookings(txn, user_id, &old.email, new_email).await?;
-    move_supports(txn, pseudonyms, user_id, &old.email, new_email).await
+    Ok(move_supports(txn, pseudonyms, user_id, &old.email, new_email).await?)
 }
 
 /// Bookings with the old address, made with the account or by nobody signed in: their reminders,

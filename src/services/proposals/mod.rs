@@ -23,7 +23,10 @@ use crate::{
     mail::{self, compose::Composer},
     policy::ProposalRights,
     search::indexer::IndexWake,
-    services::{reference::District, sessions::random_token},
+    services::{
+        reference::District,
+        sessions::{hash_token, random_token},
+    },
 };
 
 mod answers;
@@ -387,6 +390,78 @@ impl ProposalDesk {
                 }
                 .insert(conn)
                 .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ProposalDesk {
+    /// An address change: what the person holds under `old` takes `new`, with new secrets. The
+    /// links mailed to the old address (perhaps a former work address someone else reads now)
+    /// would let its reader stop the follows, read moderation's notes, revise or confirm the
+    /// proposal. Follows get new unsubscribe links, carried by their next mail. Proposals handed
+    /// in with the account, or without one under that address, get new private links; one that
+    /// waits for its author (to be confirmed, or changed as moderation asked) is mailed its new
+    /// link to the new address.
+    pub(crate) async fn move_to_address(
+        &self,
+        txn: &impl ConnectionTrait,
+        user_id: i32,
+        old: &str,
+        new: &str,
+    ) -> Result<(), ProposalError> {
+        let already_followed: Vec<i64> = proposal_follow::Entity::find()
+            .select_only()
+            .column(proposal_follow::Column::ProposalId)
+            .filter(proposal_follow::Column::Email.eq(new))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        proposal_follow::Entity::delete_many()
+            .filter(proposal_follow::Column::Email.eq(old))
+            .filter(proposal_follow::Column::ProposalId.is_in(already_followed))
+            .exec(txn)
+            .await?;
+        let follows: Vec<i64> = proposal_follow::Entity::find()
+            .select_only()
+            .column(proposal_follow::Column::Id)
+            .filter(proposal_follow::Column::Email.eq(old))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for id in follows {
+            proposal_follow::Entity::update_many()
+                .col_expr(proposal_follow::Column::Email, Expr::value(new))
+                .col_expr(proposal_follow::Column::Token, Expr::value(random_token()))
+                .filter(proposal_follow::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+        }
+        let handed_in = proposal::Entity::find()
+            .filter(proposal::Column::AuthorEmail.eq(old))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(proposal::Column::AuthorUserId.eq(user_id))
+                    .add(proposal::Column::AuthorUserId.is_null()),
+            )
+            .all(txn)
+            .await?;
+        for found in handed_in {
+            let token = random_token();
+            let mut active = found.into_active_model();
+            active.author_email = Set(Some(new.to_owned()));
+            active.author_token_hash = Set(hash_token(&token));
+            let moved = active.update(txn).await?;
+            let waiting_for_author = match moved.status {
+                ProposalStatus::Unconfirmed => Some("proposal-confirm"),
+                ProposalStatus::ChangesRequested => Some("proposal-changes"),
+                _ => None,
+            };
+            if let Some(kind) = waiting_for_author {
+                let note = moved.moderation_note.as_deref();
+                self.mail_author(txn, &moved, kind, Some(&token), note)
+                    .await?;
             }
         }
         Ok(())

@@ -214,8 +214,14 @@ pub async fn confirm_email(
     page: Page,
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, WebError> {
-    match accounts::confirm_email_change(&page.state().db, &page.state().pseudonyms, &form.token)
-        .await
+    let state = page.state();
+    match accounts::confirm_email_change(
+        &state.db,
+        &state.pseudonyms,
+        &state.proposal_desk(),
+        &form.token,
+    )
+    .await
     {
         Ok(_) => page.message(
             "email-changed-title",
