@@ -42,6 +42,24 @@ impl Phone {
     }
 }
 
+/// An API client's `Idempotency-Key`: 1 to 255 visible ASCII characters (a UUID, say), as the
+/// IETF draft for the header and the large payment APIs accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        if (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("error-idempotency-key-invalid")
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     Online,
@@ -123,6 +141,8 @@ pub struct BookingRequest {
     /// The staff member who took it at the counter or by phone: the audit entry is stored with the
     /// booking, so neither exists without the other.
     pub taken_by_staff: Option<i32>,
+    /// The API client's key for this request: stored with the booking, so a repeat finds it.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 impl BookingRequest {
@@ -173,6 +193,7 @@ impl BookingRequest {
                 user_id: None,
                 kiosk_terminal: None,
                 taken_by_staff: None,
+                idempotency_key: None,
             }),
             _ => Err(errors),
         }
@@ -231,11 +252,33 @@ mod tests {
         assert!(Waitlisted.list_rank() < Cancelled.list_rank());
     }
 
+    #[test]
+    fn idempotency_keys() {
+        for ok in [
+            "a",
+            "4f1c2b7e-9d3a-4c55-8e0f-1b2c3d4e5f60",
+            &"k".repeat(255),
+        ] {
+            assert_eq!(IdempotencyKey::parse(ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "",
+            " ",
+            "mit leerzeichen",
+            "schlüssel",
+            "tab\there",
+            &"k".repeat(256),
+        ] {
+            assert!(IdempotencyKey::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn parsers_never_panic(s in "\\PC{0,40}") {
             let _ = Places::parse(&s);
             let _ = Phone::parse(&s);
+            let _ = IdempotencyKey::parse(&s);
         }
     }
 }

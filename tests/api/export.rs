@@ -124,6 +124,7 @@ async fn add_booking(
         offered_places: Set(None),
         offer_expires_at: Set(None),
         anonymised_at: Set(None),
+        idempotency_key_hash: Set(None),
     }
     .insert(&app.db)
     .await

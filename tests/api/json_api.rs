@@ -759,3 +759,154 @@ on_both_backends!(
         assert!(last["next"].is_null(), "{last}");
     }
 );
+
+async fn post_booking_with_key(
+    app: &TestApp,
+    date_id: i32,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/dates/{date_id}/bookings")))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
+}
+
+// A client that got no answer (a timeout at the proxy, a connection dropped after the commit) sends
+// the same request again. With the same `Idempotency-Key` it gets the booking the first one made; a
+// booking by phone has no address for the duplicate check to catch, and was made twice.
+on_both_backends!(a_repeated_idempotency_key_gets_the_first_booking, |app| {
+    let date_id = course_date(&app, DateSpec::default()).await;
+    let by_phone = json!({"name": "Gerda Anruf", "phone": "0361 123456", "places": 2});
+    let first = post_booking_with_key(&app, date_id, "anruf-4711", &by_phone).await;
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("Idempotent-Replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+
+    let again = post_booking_with_key(&app, date_id, "anruf-4711", &by_phone).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["Idempotent-Replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(bookings_of(&app, date_id).await, 1);
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 2, "the places are held once");
+
+    // The same key with another person is another request: refused, nothing stored.
+    let other = json!({"name": "Otto Anders", "phone": "0361 654321", "places": 1});
+    let res = post_booking_with_key(&app, date_id, "anruf-4711", &other).await;
+    assert_eq!(res.status(), 422);
+    assert_error(&res.json().await.unwrap(), "idempotency_key_reused");
+    // The same key for another date is a key of its own.
+    let second_date = course_date(&app, DateSpec::default()).await;
+    let res = post_booking_with_key(&app, second_date, "anruf-4711", &other).await;
+    assert_eq!(res.status(), 201);
+    // Without a key, the same request books again, as before.
+    assert_eq!(post_booking(&app, date_id, &by_phone).await.status(), 201);
+    assert_eq!(bookings_of(&app, date_id).await, 2);
+
+    // A key is kept for a day.
+    booking::Entity::update_many()
+        .col_expr(
+            booking::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - Duration::hours(25)),
+        )
+        .filter(booking::Column::DateId.eq(date_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let res = post_booking_with_key(&app, date_id, "anruf-4711", &by_phone).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(bookings_of(&app, date_id).await, 2);
+
+    for bad in ["", "mit leerzeichen", &"k".repeat(256)] {
+        let res = post_booking_with_key(&app, date_id, bad, &by_phone).await;
+        assert_eq!(res.status(), 400, "{bad:?}");
+        assert_error(&res.json().await.unwrap(), "bad_request");
+    }
+    assert_eq!(bookings_of(&app, date_id).await, 2);
+});
+
+// A client that retries at once, before the first answer came: the requests with one key arrive
+// together, and one booking is made; every answer names it.
+async fn one_key_sent_twenty_times_at_once(backend: Backend) {
+    let Some(app) = spawn_app(
+        backend,
+        Options {
+            env: vec![("TEILHABE_RATE_LIMITS", "off".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let date_id = course_date(&app, DateSpec::default()).await;
+    let url = app.url(&format!("/api/v1/dates/{date_id}/bookings"));
+    let mut requests = tokio::task::JoinSet::new();
+    for with_address in [false, true] {
+        for _ in 0..10 {
+            let (client, url) = (app.client.clone(), url.clone());
+            let (key, body) = if with_address {
+                (
+                    "mit-adresse",
+                    json!({"name": "Erika Muster", "email": "erika@example.de", "places": 1}),
+                )
+            } else {
+                (
+                    "nur-telefon",
+                    json!({"name": "Gerda Anruf", "phone": "0361 123456", "places": 1}),
+                )
+            };
+            requests.spawn(async move {
+                let res = client
+                    .post(&url)
+                    .header("Idempotency-Key", key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("POST");
+                let status = res.status();
+                (key, status, res.json::<Value>().await.expect("JSON"))
+            });
+        }
+    }
+    let outcomes = tokio::time::timeout(std::time::Duration::from_secs(60), requests.join_all())
+        .await
+        .expect("answers within a minute");
+    for key in ["mit-adresse", "nur-telefon"] {
+        let ids: BTreeSet<i64> = outcomes
+            .iter()
+            .filter(|(k, _, _)| *k == key)
+            .map(|(_, status, body)| {
+                assert_eq!(*status, 201, "{body}");
+                body["booking_id"].as_i64().unwrap()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{key}: {ids:?}");
+    }
+    assert_eq!(bookings_of(&app, date_id).await, 2);
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_sent_twenty_times_at_once_books_once_sqlite() {
+    one_key_sent_twenty_times_at_once(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_idempotency_key_sent_twenty_times_at_once_books_once_postgres() {
+    one_key_sent_twenty_times_at_once(Backend::Postgres).await;
+}

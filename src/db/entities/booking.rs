@@ -30,6 +30,9 @@ pub struct Model {
     pub offer_expires_at: Option<DateTimeUtc>,
     /// Name and contact were removed after the retention period; counts stay.
     pub anonymised_at: Option<DateTimeUtc>,
+    /// The API client's `Idempotency-Key` with the date, hashed: a repeat gets this booking.
+    #[sea_orm(unique)]
+    pub idempotency_key_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

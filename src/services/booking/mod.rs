@@ -33,10 +33,12 @@ use crate::{
 mod address;
 mod jobs;
 mod own;
+mod repeat;
 mod waiting_list;
 
 pub use address::change_address;
 pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
+pub use repeat::{Earlier, KEY_KEPT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {
@@ -73,7 +75,7 @@ pub struct Desk {
     pub offer_hold: chrono::Duration,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booked {
     pub booking_id: i64,
     pub status: BookingStatus,
@@ -236,6 +238,10 @@ impl Desk {
         };
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
+        let idempotency_key_hash = request
+            .idempotency_key
+            .as_ref()
+            .map(|key| repeat::key_hash(date_id, key));
         // The lock is held until the commit and every booking of this date waits for it, so the
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
@@ -316,6 +322,7 @@ impl Desk {
             manage_token: Set(Some(cancel_token.clone())),
             language: Set(language.code().to_owned()),
             created_at: Set(now),
+            idempotency_key_hash: Set(idempotency_key_hash),
             ..Default::default()
         }
         .insert(&txn)

@@ -13,7 +13,10 @@ use crate::{
 };
 
 /// Position on the waiting list (1-based) of a waiting booking.
-async fn waiting_position(db: &impl ConnectionTrait, found: &booking::Model) -> Result<u64, DbErr> {
+pub(super) async fn waiting_position(
+    db: &impl ConnectionTrait,
+    found: &booking::Model,
+) -> Result<u64, DbErr> {
     booking::Entity::find()
         .filter(booking::Column::DateId.eq(found.date_id))
         .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))

@@ -11,11 +11,11 @@ use super::{
 use crate::{
     domain::{
         Language,
-        booking::{BookingRequest, Channel},
+        booking::{BookingRequest, Channel, IdempotencyKey},
     },
     i18n::Translations,
     services::{
-        booking::{self as engine, BookingError},
+        booking::{self as engine, Booked, BookingError, Earlier},
         catalogue::published_course_date,
     },
     web::{
@@ -71,6 +71,50 @@ fn places_text(places: Option<&serde_json::Value>) -> String {
     }
 }
 
+/// The request's `Idempotency-Key` header, if it sent one.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|raw| IdempotencyKey::parse(raw).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::new(ErrorCode::BadRequest).with_message(
+                "Die Kopfzeile Idempotency-Key muss 1 bis 255 sichtbare ASCII-Zeichen haben, \
+                 zum Beispiel eine UUID.",
+            )
+        })
+}
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The answer to a booking made now, or to a repeat of the request that made it earlier.
+fn created(state: &AppState, booked: Booked, replayed: bool) -> HttpResponse {
+    let manage_url = Links::new(state).manage(&booked.cancel_token);
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, manage_url.clone()));
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(BookingCreated {
+        status: booked.status.into(),
+        booking_id: booked.booking_id,
+        cancel_token: booked.cancel_token,
+        waiting_position: booked.waiting_position,
+        manage_url,
+    })
+}
+
+fn repeated(state: &AppState, earlier: Earlier) -> Result<HttpResponse, ApiError> {
+    match earlier {
+        Earlier::Same(booked) => Ok(created(state, booked, true)),
+        Earlier::Reused => Err(ApiError::new(ErrorCode::IdempotencyKeyReused)),
+    }
+}
+
 /// Why the engine did not book, in the API's terms.
 fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
     match e {
@@ -103,17 +147,25 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
         (`status: waitlisted` with `waiting_position`). A date that cannot be booked now (past, \
         cancelled, booking not yet open or closed) gives **409** with code `not_bookable`; the \
         message says why. Responses carry `Cache-Control: no-store`.",
-    params(("id" = i32, Path, description = "Id of the date")),
+    params(
+        ("id" = i32, Path, description = "Id of the date"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key of your own for this \
+            request (1 to 255 visible ASCII characters, a UUID say). Send the same request again \
+            with the same key when you got no answer, and you get the booking the first one made \
+            (`Idempotent-Replayed: true`) instead of a second booking. A key is kept for 24 hours, \
+            for one date and one person."),
+    ),
     request_body(content = BookingBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "Booked: confirmed or on the waiting list", body = BookingCreated,
-            headers(("Location" = String, description = "The person's booking page (`manage_url`)"))),
-        (status = 400, description = "Body not JSON, not sent as `application/json`, or a value of the wrong type (`bad_request`)", body = ErrorResponse),
+        (status = 201, description = "Booked: confirmed or on the waiting list; or, for a repeated `Idempotency-Key`, the booking the first request made, as it stands now", body = BookingCreated,
+            headers(("Location" = String, description = "The person's booking page (`manage_url`)"),
+                ("Idempotent-Replayed" = String, description = "`true` when the answer is the booking an earlier request with the same `Idempotency-Key` made"))),
+        (status = 400, description = "Body not JSON, not sent as `application/json`, a value of the wrong type, or an `Idempotency-Key` that is empty, too long or not visible ASCII (`bad_request`)", body = ErrorResponse),
         (status = 404, description = "No such date, or its course is not published (`not_found`)", body = ErrorResponse),
         (status = 409, description = "The date cannot be booked now (`not_bookable`), or this e-mail address already booked it (`duplicate`)", body = ErrorResponse,
             example = json!({"error": {"code": "not_bookable", "message": "Dieser Termin liegt in der Vergangenheit.", "fields": []}})),
         (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorResponse),
-        (status = 422, description = "Wrong inputs (`validation_failed`), or more places than this date allows per booking (`too_many_places`); `fields` names each input", body = ErrorResponse,
+        (status = 422, description = "Wrong inputs (`validation_failed`), more places than this date allows per booking (`too_many_places`), or an `Idempotency-Key` sent before with another person's details or more than 24 hours ago (`idempotency_key_reused`); `fields` names each input", body = ErrorResponse,
             example = json!({"error": {"code": "validation_failed", "message": "Einige Angaben fehlen oder sind fehlerhaft.",
                 "fields": [{"field": "places", "code": "error-places-zero", "message": "Buchen Sie mindestens einen Platz."}]}})),
         (status = 429, description = "Too many bookings from this address (`rate_limited`)", body = ErrorResponse,
@@ -143,6 +195,7 @@ pub async fn create(
         Channel::Api,
     )
     .map_err(|errors| ApiError::validation(&state.translations, &errors))?;
+    request.idempotency_key = idempotency_key(&req)?;
     request.language = match body.language {
         Some(chosen) => chosen.into(),
         None => req
@@ -151,6 +204,17 @@ pub async fn create(
             .copied()
             .unwrap_or_default(),
     };
+    let desk = state.booking_desk();
+    let max_places = entry.date.max_places_per_booking;
+    let refused = |e: BookingError| refusal(e, &state.translations, max_places);
+    // A repeat books nothing, so it is answered before the rate limit counts it.
+    if let Some(earlier) = desk
+        .booked_with_key(date_id, &request, now)
+        .await
+        .map_err(refused)?
+    {
+        return repeated(&state, earlier);
+    }
     let taken = throttling::take_declared(
         &req,
         &state,
@@ -165,29 +229,27 @@ pub async fn create(
     })?;
     let counted = taken.map_err(|refused| ApiError::rate_limited(refused.minutes))?;
 
-    let booked = match state.booking_desk().book(date_id, request, now).await {
-        Ok(booked) => booked,
+    let keyed = request.idempotency_key.is_some().then(|| request.clone());
+    match desk.book(date_id, request, now).await {
+        Ok(booked) => Ok(created(&state, booked, false)),
         Err(e) => {
+            // The same request sent twice at once: the other one stored its booking first (the
+            // key's unique index, or the address's duplicate check, stopped this one).
+            if let Some(request) = &keyed
+                && matches!(e, BookingError::Duplicate | BookingError::Db(_))
+                && let Some(earlier) = desk
+                    .booked_with_key(date_id, request, now)
+                    .await
+                    .map_err(refused)?
+            {
+                return repeated(&state, earlier);
+            }
             if matches!(e, BookingError::Db(_)) {
                 counted.failed_on_our_side(&state.db).await;
             }
-            return Err(refusal(
-                e,
-                &state.translations,
-                entry.date.max_places_per_booking,
-            ));
+            Err(refused(e))
         }
-    };
-    let manage_url = Links::new(&state).manage(&booked.cancel_token);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, manage_url.clone()))
-        .json(BookingCreated {
-            status: booked.status.into(),
-            booking_id: booked.booking_id,
-            cancel_token: booked.cancel_token,
-            waiting_position: booked.waiting_position,
-            manage_url,
-        }))
+    }
 }
 
 #[utoipa::path(

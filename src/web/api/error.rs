@@ -29,6 +29,9 @@ pub enum ErrorCode {
     NotBookable,
     /// 409: this e-mail address already booked this date.
     Duplicate,
+    /// 422: the `Idempotency-Key` was sent before with another person's details, or more than 24
+    /// hours ago; use a new key for a new request.
+    IdempotencyKeyReused,
     /// 422: more places than one booking of this date may take; see `fields`.
     TooManyPlaces,
     /// 429: too many bookings from this address; wait `Retry-After` seconds.
@@ -58,7 +61,9 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
-            Self::ValidationFailed | Self::TooManyPlaces => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ValidationFailed | Self::TooManyPlaces | Self::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::NotBookable
             | Self::Duplicate
@@ -83,6 +88,10 @@ impl ErrorCode {
             Self::NotFound => "Das Gesuchte gibt es nicht oder es ist nicht öffentlich.",
             Self::NotBookable => "Dieser Termin kann gerade nicht gebucht werden.",
             Self::Duplicate => "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht.",
+            Self::IdempotencyKeyReused => {
+                "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Verwenden Sie für jede \
+                 neue Anfrage einen neuen Schlüssel."
+            }
             Self::TooManyPlaces => {
                 "Für diesen Termin sind so viele Plätze auf einmal nicht möglich."
             }
