@@ -100,3 +100,90 @@ async fn sign_language_page_has_a_transcript_for_every_video_slot() {
     assert_eq!(select(&doc, ".sign-video--pending").len(), slots.len());
     assert!(select(&doc, "h3").len() >= slots.len());
 }
+
+/// The privacy page lists every cookie the portal sets. It said "only two cookies" while anonymous
+/// form pages set a third, and it did not mention course alerts at all.
+#[tokio::test]
+async fn the_privacy_page_names_every_cookie_and_the_alerts() {
+    use teilhabe::web::{handlers::kiosk::TERMINAL_COOKIE, route_table::TABLE};
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut set = std::collections::BTreeSet::new();
+    let mut note = |res: &reqwest::Response| {
+        for cookie in res.headers().get_all(reqwest::header::SET_COOKIE) {
+            let name = cookie.to_str().unwrap().split('=').next().unwrap();
+            set.insert(name.to_owned());
+        }
+    };
+    // Every page without a parameter, anonymously, and once with a language chosen.
+    for route in TABLE.iter().filter(|r| r.methods.contains(&"get")) {
+        if !route.path.contains('{') {
+            note(&client.get(app.url(route.path)).send().await.unwrap());
+        }
+    }
+    note(&client.get(app.url("/?lang=en")).send().await.unwrap());
+    // Signing in.
+    let html = client
+        .get(app.url("/anmelden"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let csrf = select(&doc, "input[name=\"csrf_token\"]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned();
+    let signed_in = client
+        .post(app.url("/anmelden"))
+        .form(&[
+            ("email", "buergerin@demo.teilhabe.example"),
+            ("password", "Demo-Buergerin-2026"),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    note(&signed_in);
+    // A kiosk terminal's cookie comes with its pairing, which needs staff; its name is the code's.
+    set.insert(TERMINAL_COOKIE.to_owned());
+    assert!(
+        ["teilhabe_sitzung", "teilhabe_formular", "lang"]
+            .iter()
+            .all(|name| set.contains(*name)),
+        "{set:?}"
+    );
+
+    let confirm_days = teilhabe::domain::course_alert::CONFIRM_DAYS;
+    for (page, alerts) in [
+        (
+            "/datenschutz",
+            format!("nicht innerhalb von {confirm_days} Tagen bestätigen"),
+        ),
+        (
+            "/datenschutz?lang=en",
+            format!("do not confirm within {confirm_days} days"),
+        ),
+    ] {
+        let (status, doc) = app.get_html(page).await;
+        assert_eq!(status, 200);
+        let text = text_of(&doc, "main");
+        for name in &set {
+            assert!(
+                text.contains(name.as_str()),
+                "{page} does not name the cookie {name}"
+            );
+        }
+        assert!(text.contains(&alerts), "{page}: {alerts}");
+    }
+}
