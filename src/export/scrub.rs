@@ -31,6 +31,19 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static phone pattern")
 });
 
+/// Any other run of digits with spaces, tabs, `/`, `-` or brackets between them: a number written
+/// without its leading 0 (`361 5550199`, `5550199`) or glued to a word (`Tel0361 5550199`). Counted
+/// in [`scrub`] like the phone pattern's matches. Dots are left out, so amounts (1.000.000), dates
+/// and times stay.
+static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[(（]?\d[\d \t/\-()／－（）]{4,}\d").expect("static digit-run pattern")
+});
+
+/// A span of years (`2025/2026`, `2025-26`): enough digits for a phone number, but none.
+static YEAR_SPAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:19|20)\d{2}\s?[/\-]\s?(?:(?:19|20)\d{2}|\d{2})$").expect("static year pattern")
+});
+
 /// A date or time at the start of a phone-like match: `01.12.2026`, `01.12.`, `03.2026`, `09.30`.
 static DATE_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})?|\d{1,2}[.:](?:\d{4}|\d{2}))")
@@ -62,6 +75,21 @@ pub fn scrub(text: &str) -> String {
 }
 
 fn scrub_phones(text: &str) -> String {
+    let without_phones = scrub_phone_pattern(text);
+    DIGIT_RUN
+        .replace_all(&without_phones, |caps: &regex::Captures<'_>| {
+            let found = caps.get(0).expect("whole match").as_str();
+            let digits = found.chars().filter(|c| c.is_numeric()).count();
+            if digits >= MIN_PHONE_DIGITS && !YEAR_SPAN.is_match(found) {
+                REPLACEMENT.to_owned()
+            } else {
+                found.to_owned()
+            }
+        })
+        .into_owned()
+}
+
+fn scrub_phone_pattern(text: &str) -> String {
     PHONE
         .replace_all(text, |caps: &regex::Captures<'_>| {
             let found = caps.get(0).expect("whole match");
@@ -88,7 +116,7 @@ fn scrub_phones(text: &str) -> String {
                     .unwrap_or(0)
             };
             if skip > 0 {
-                format!("{}{}", &found[..skip], scrub_phones(&found[skip..]))
+                format!("{}{}", &found[..skip], scrub_phone_pattern(&found[skip..]))
             } else if found.chars().filter(|c| c.is_numeric()).count() >= MIN_PHONE_DIGITS {
                 REPLACEMENT.to_owned()
             } else {
@@ -126,11 +154,16 @@ mod tests {
             "+493611234567",
             "0361 - 12 34 56",
             "03611234567",
+            // Without the leading 0, or glued to a word.
+            "5550199",
+            "361 5550199",
+            "(361) 555 01 99",
         ] {
             let text = format!("Rufen Sie an: {phone}, danke.");
             let scrubbed = scrub(&text);
             assert_eq!(scrubbed, "Rufen Sie an: [entfernt], danke.", "{phone}");
         }
+        assert_eq!(scrub("Tel0361 5550199"), "Tel[entfernt]");
     }
 
     #[test]
@@ -171,6 +204,8 @@ mod tests {
             "Version 0.9.1 läuft.",
             "Am ١٢ Mai waren wir ٣ Leute.",
             "Ärger über die Wartezeit.",
+            "Im Schuljahr 2025/2026 und 2026-27 wieder.",
+            "Kurs 3 - 5 Termine, 12 (13) Leute",
         ] {
             assert_eq!(scrub(text), text);
         }
