@@ -912,6 +912,59 @@ export async function checkKioskBooking(context, bookingUrl, { width, height = 8
  * reset, the alertdialog shows with the focus on its continue button and passes axe; the button
  * hides it again; without a touch the terminal returns to /kiosk at the end.
  */
+// The kiosk's read-aloud button speaks only with a voice of the device itself: a network voice would
+// send the screen (a receipt with a name on it) to the voice's provider. The browser's voices are
+// replaced by a stub that records what it is asked to speak.
+export async function checkKioskReadAloud(context, url, { width, height = 800 }) {
+  const failures = [];
+  const warnings = [];
+  const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
+  const withVoices = async (voices) => {
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    collectWarnings(page, warnings);
+    await page.addInitScript((given) => {
+      window.__spoken = [];
+      const fake = {
+        getVoices: () => given,
+        speak: (u) => window.__spoken.push({ voice: u.voice && u.voice.name, text: u.text }),
+        cancel: () => {},
+        addEventListener: () => {},
+      };
+      Object.defineProperty(window, 'speechSynthesis', { value: fake, configurable: true });
+      window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+    }, voices);
+    await page.setViewportSize({ width, height });
+    await page.goto(url, { waitUntil: 'load' });
+    return page;
+  };
+  const network = { name: 'Google Deutsch', lang: 'de-DE', localService: false };
+  const local = { name: 'eSpeak Deutsch', lang: 'de-DE', localService: true };
+  let page = null;
+  try {
+    page = await withVoices([network]);
+    const reader = page.locator('[data-read-aloud]');
+    if (await reader.isVisible()) fail('read-aloud', 'the button shows with only a network voice');
+    await page.close();
+    page = await withVoices([network, local]);
+    const offered = page.locator('[data-read-aloud]');
+    if (!(await offered.isVisible())) {
+      fail('read-aloud', 'no button with a voice of the device');
+    } else {
+      await offered.click();
+      const spoken = await page.evaluate(() => window.__spoken);
+      if (spoken.length !== 1 || spoken[0].voice !== local.name) {
+        fail('read-aloud', `spoke with ${JSON.stringify(spoken.map((s) => s.voice))}, not only with the device's voice`);
+      }
+    }
+  } catch (err) {
+    fail('flow', err.message.split('\n')[0]);
+  } finally {
+    if (page) await page.close().catch(() => {});
+  }
+  return { failures, warnings, screenshot: null };
+}
+
 export async function checkKioskIdleWarning(context, url, { width, height = 800 }) {
   const failures = [];
   const warnings = [];

@@ -32,6 +32,7 @@ import {
   checkErrorState,
   checkKioskBooking,
   checkKioskIdleWarning,
+  checkKioskReadAloud,
   checkTouchTargets,
   kioskBookingUrl,
   pairKiosk,
@@ -567,6 +568,14 @@ function declareSuite() {
         const res = await checkKioskIdleWarning(kiosk, `${base}/kiosk/hilfe`, { width, height: HEIGHT });
         report.kiosk.push({ url: 'idle warning', width, ...res });
         reportResult(t, 'kiosk: inactivity warning', res);
+      });
+
+      test('kiosk: reading aloud only with a voice of the device, never a network voice', { timeout: PAGE_TEST_TIMEOUT_MS }, async (t) => {
+        if (pairError) return t.skip('no paired kiosk');
+        const width = Math.min(...WIDTHS);
+        const res = await checkKioskReadAloud(kiosk, `${base}/kiosk/hilfe`, { width, height: HEIGHT });
+        report.kiosk.push({ url: 'read aloud', width, ...res });
+        reportResult(t, 'kiosk: read aloud', res);
       });
     });
 

@@ -63,10 +63,13 @@
     });
   }
 
-  // Read aloud: only where the browser can speak.
+  // Read aloud: only with a voice of this device. A network voice (Chrome's "Google Deutsch", say)
+  // would send the screen, a receipt with the person's name on it, to the voice's provider.
   var reader = document.querySelector("[data-read-aloud]");
   if (reader && "speechSynthesis" in window && "SpeechSynthesisUtterance" in window) {
     var speaking = false;
+    var voice = null;
+    var language = document.documentElement.lang === "en" ? "en" : "de";
     var labelStart = reader.getAttribute("data-label-start") || reader.textContent;
     var labelStop = reader.getAttribute("data-label-stop") || labelStart;
     var stop = function () {
@@ -74,13 +77,24 @@
       speaking = false;
       reader.textContent = labelStart;
     };
-    reader.hidden = false;
+    var offer = function () {
+      voice = window.speechSynthesis.getVoices().filter(function (candidate) {
+        return candidate.localService && (candidate.lang || "").toLowerCase().indexOf(language) === 0;
+      })[0] || null;
+      if (!voice && speaking) { stop(); }
+      reader.hidden = !voice;
+    };
+    // Voices may arrive after the page loaded.
+    offer();
+    window.speechSynthesis.addEventListener("voiceschanged", offer);
     reader.addEventListener("click", function () {
       if (speaking) { stop(); return; }
+      if (!voice) { return; }
       var main = document.getElementById("main");
       var text = main ? main.innerText : "";
       var utterance = new window.SpeechSynthesisUtterance(text);
-      utterance.lang = document.documentElement.lang === "en" ? "en-GB" : "de-DE";
+      utterance.voice = voice;
+      utterance.lang = voice.lang;
       utterance.rate = 0.9;
       utterance.onend = stop;
       utterance.onerror = stop;
