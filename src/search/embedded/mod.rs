@@ -15,11 +15,13 @@ mod automata;
 mod bonus;
 mod query;
 mod snippets;
+mod store_reads;
 
 pub use analysis::german_stems;
 use analysis::{STEMMED, WORDS, stem_analyzer, tails, word_analyzer};
 use query::{MatchMode, build_query, query_words};
 use snippets::{Highlighter, leading_snippet};
+use store_reads::StoreByRead;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,7 +31,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::directory::MmapDirectory;
 use tantivy::directory::error::LockError;
 use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
@@ -222,7 +223,7 @@ impl EmbeddedIndex {
                 dir.display()
             ))
         })?;
-        let directory = MmapDirectory::open(dir).map_err(|e| {
+        let directory = StoreByRead::open(dir).map_err(|e| {
             SearchError::Index(format!(
                 "cannot open search index directory {}: {e}",
                 dir.display()
