@@ -142,7 +142,7 @@ struct Inner {
     fields: Fields,
     location: Option<PathBuf>,
     /// One search per core at a time.
-    search_slots: Arc<tokio::sync::Semaphore>,
+    search_threads: SearchThreads,
     /// Created or replaced at start; the indexer fills it (see `maintain`).
     needs_rebuild: AtomicBool,
     /// When `maintain` last rewrote the segments holding deleted documents; `None`: not yet.
@@ -331,9 +331,9 @@ impl EmbeddedIndex {
                 writer: Mutex::new(writer),
                 fields,
                 location,
-                search_slots: Arc::new(tokio::sync::Semaphore::new(
+                search_threads: SearchThreads::start(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
-                )),
+                ),
                 needs_rebuild: AtomicBool::new(false),
                 last_expunge: Mutex::new(None),
                 // Removals of an earlier run may still be in the files.
@@ -697,17 +697,69 @@ impl ProposalIndex for EmbeddedIndex {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
-        // Searches are CPU-bound: more at once than there are cores only adds memory (each holds
-        // its collectors and snippets), so the rest wait here without allocating anything.
-        let _slot = Arc::clone(&self.inner.search_slots)
-            .acquire_owned()
-            .await
-            .map_err(|e| SearchError::Index(format!("search slots closed: {e}")))?;
         let inner = Arc::clone(&self.inner);
         let query = query.clone();
-        tokio::task::spawn_blocking(move || run_search(&inner, &query))
+        self.inner
+            .search_threads
+            .run(move || run_search(&inner, &query))
+            .await?
+    }
+}
+
+/// A search job: runs the search and sends its result back.
+type SearchJob = Box<dyn FnOnce() + Send>;
+
+/// Searches are CPU-bound: more at once than there are cores only adds memory (each holds its
+/// collectors and snippets), so they run on one thread per core and the rest wait in the queue
+/// without allocating anything. Fixed threads rather than tokio's blocking pool: that pool started
+/// a new thread whenever none was idle at that instant, about a dozen under load, and each kept
+/// allocator pages of its own (14 MB of the peak). The threads end when the index is dropped.
+struct SearchThreads {
+    jobs: std::sync::mpsc::Sender<SearchJob>,
+}
+
+impl SearchThreads {
+    fn start(threads: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<SearchJob>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = Arc::clone(&queue);
+            let spawned = std::thread::Builder::new()
+                .name(format!("search-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        // A panicking search fails its request (its result channel closes), not
+                        // the thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "a search thread could not be started");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `search` on a search thread.
+    async fn run<T: Send + 'static>(
+        &self,
+        search: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(search());
+            }))
+            .map_err(|_| SearchError::Index("no search thread is running".into()))?;
+        result
             .await
-            .map_err(|e| SearchError::Index(format!("search task failed: {e}")))?
+            .map_err(|_| SearchError::Index("the search failed (its thread panicked)".into()))
     }
 }
 
