@@ -333,7 +333,7 @@ impl EmbeddedIndex {
                 location,
                 search_threads: SearchThreads::start(
                     std::thread::available_parallelism().map_or(2, |n| n.get()),
-                ),
+                )?,
                 needs_rebuild: AtomicBool::new(false),
                 last_expunge: Mutex::new(None),
                 // Removals of an earlier run may still be in the files.
@@ -706,44 +706,25 @@ impl ProposalIndex for EmbeddedIndex {
     }
 }
 
-/// A search job: runs the search and sends its result back.
-type SearchJob = Box<dyn FnOnce() + Send>;
-
 /// Searches are CPU-bound: more at once than there are cores only adds memory (each holds its
 /// collectors and snippets), so they run on one thread per core and the rest wait in the queue
-/// without allocating anything. Fixed threads rather than tokio's blocking pool: that pool started
-/// a new thread whenever none was idle at that instant, about a dozen under load, and each kept
-/// allocator pages of its own (14 MB of the peak). The threads end when the index is dropped.
+/// without allocating anything. A pool of its own rather than tokio's blocking pool: that pool
+/// started a new thread whenever none was idle at that instant, about a dozen under load, and each
+/// kept allocator pages of its own (14 MB of the peak). The threads end when the index is dropped.
 struct SearchThreads {
-    jobs: std::sync::mpsc::Sender<SearchJob>,
+    pool: rayon::ThreadPool,
 }
 
 impl SearchThreads {
-    fn start(threads: usize) -> Self {
-        let (jobs, queue) = std::sync::mpsc::channel::<SearchJob>();
-        let queue = Arc::new(Mutex::new(queue));
-        for n in 0..threads {
-            let queue = Arc::clone(&queue);
-            let spawned = std::thread::Builder::new()
-                .name(format!("search-{n}"))
-                .spawn(move || {
-                    loop {
-                        // The lock is held only while waiting for the next job.
-                        let job = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(job) = job else { return };
-                        // A panicking search fails its request (its result channel closes), not
-                        // the thread.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                    }
-                });
-            if let Err(error) = spawned {
-                tracing::warn!(%error, "a search thread could not be started");
-            }
-        }
-        Self { jobs }
+    fn start(threads: usize) -> Result<Self, SearchError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|n| format!("search-{n}"))
+            // A panicking search fails its request (its result channel closes), not the process.
+            .panic_handler(|_| tracing::error!("a search panicked"))
+            .build()
+            .map_err(|e| SearchError::Index(format!("cannot start the search threads: {e}")))?;
+        Ok(Self { pool })
     }
 
     /// Runs `search` on a search thread.
@@ -752,11 +733,9 @@ impl SearchThreads {
         search: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, SearchError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(search());
-            }))
-            .map_err(|_| SearchError::Index("no search thread is running".into()))?;
+        self.pool.spawn(move || {
+            let _ = done.send(search());
+        });
         result
             .await
             .map_err(|_| SearchError::Index("the search failed (its thread panicked)".into()))
