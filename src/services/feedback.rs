@@ -151,12 +151,14 @@ impl FeedbackDesk {
     ) -> Result<(), FeedbackError> {
         let date_id = self.invitation(token).await?;
         let txn = crate::db::begin_write(&self.db).await?;
-        // Used "that day", not at the second: the moment would line up with the form's place among
-        // the date's forms, and the link with its recipient.
-        let used_on =
-            chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::days(1)).unwrap_or(now);
+        // Marked used with the time it was sent, the same for every link of the date: the day of
+        // use would match the form's day (`submitted_on`), and the link, through the mail kept in
+        // the outbox, its recipient.
         let claimed = feedback_invitation::Entity::update_many()
-            .col_expr(feedback_invitation::Column::UsedAt, Expr::value(used_on))
+            .col_expr(
+                feedback_invitation::Column::UsedAt,
+                Expr::col(feedback_invitation::Column::CreatedAt),
+            )
             .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
             .filter(feedback_invitation::Column::UsedAt.is_null())
             .exec(&txn)

@@ -180,17 +180,59 @@ on_both_backends!(participants_get_one_single_use_link_after_the_date, |app| {
     assert!(res.text().await.unwrap().contains("schon angekommen"));
     assert_eq!(stored(&app, date.id).await.len(), 1);
 
-    // The used link keeps only the day: its moment would line up with the form's place among the
-    // date's forms, and the link with the person it was mailed to.
+    // The used link keeps no time of its own: the moment, or the day, would line up with the
+    // form's, and the link (through its mail) with the person it was mailed to.
     let used = teilhabe::db::entities::feedback_invitation::Entity::find()
         .filter(teilhabe::db::entities::feedback_invitation::Column::DateId.eq(date.id))
         .one(&app.db)
         .await
         .unwrap()
+        .unwrap();
+    assert_eq!(used.used_at, Some(used.created_at));
+});
+
+// Two participants answer on different days. The forms keep their day (the export counts by it);
+// the links must not, or each form's day names the link used that day, and the link's mail, kept
+// in the outbox for a month, names its recipient.
+on_both_backends!(a_used_link_does_not_tell_which_form_it_sent, |app| {
+    use teilhabe::{db::entities::feedback_invitation, domain::feedback::FeedbackInput};
+    let date = past_date(&app).await;
+    for who in ["erste@example.de", "zweite@example.de"] {
+        booking_for(&app, date.id, Some(who), "confirmed", Some("present")).await;
+    }
+    let now = Utc::now();
+    assert_eq!(desk(&app).invite_after_dates(now).await.unwrap(), 2);
+    let rating = |n: &str| FeedbackInput::parse(&[("bewertung".into(), n.into())]).unwrap();
+    for (n, (who, day)) in [("erste@example.de", 0), ("zweite@example.de", 2)]
+        .into_iter()
+        .enumerate()
+    {
+        let link = app.link_in_mail(who, "/rueckmeldung/").await;
+        let token = link.trim_start_matches("/rueckmeldung/");
+        desk(&app)
+            .submit_invited(
+                token,
+                rating(&(n + 3).to_string()),
+                now + Duration::days(day),
+            )
+            .await
+            .unwrap();
+    }
+    let days: std::collections::BTreeSet<_> = stored(&app, date.id)
+        .await
+        .into_iter()
+        .map(|form| form.submitted_on)
+        .collect();
+    assert_eq!(days.len(), 2, "the forms keep their days");
+    let marks: std::collections::BTreeSet<_> = feedback_invitation::Entity::find()
+        .filter(feedback_invitation::Column::DateId.eq(date.id))
+        .all(&app.db)
+        .await
         .unwrap()
-        .used_at
-        .expect("used");
-    assert_eq!(used.time(), chrono::NaiveTime::MIN, "{used}");
+        .into_iter()
+        .map(|link| link.used_at.expect("used"))
+        .collect();
+    assert_eq!(marks.len(), 1, "both links look the same: {marks:?}");
 });
 
 #[tokio::test]

@@ -10,6 +10,7 @@ pub struct Model {
     pub date_id: i32,
     #[sea_orm(unique)]
     pub token_hash: String,
+    /// Set once used, to `created_at`: when it was used would tie the form to the link.
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
