@@ -285,6 +285,7 @@ error-booking-not-open = Für diesen Termin kann man noch nicht buchen.
 error-booking-closed = Für diesen Termin kann man nicht mehr buchen.
 error-places-over-limit = Für diesen Termin können Sie höchstens { $max } Plätze auf einmal buchen.
 error-booking-duplicate = Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail.
+error-idempotency-key-invalid = Die Kopfzeile Idempotency-Key muss 1 bis 255 sichtbare ASCII-Zeichen haben, zum Beispiel eine UUID.
 error-date-invalid = Geben Sie das Datum so ein: 24.12.2026.
 error-date-range = Das Datum „bis“ muss nach dem Datum „von“ liegen.
 error-cursor-invalid = Dieser Wert für „nach“ ist nicht lesbar. Nehmen Sie den Wert „next“ der vorigen Seite.

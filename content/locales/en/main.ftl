@@ -285,6 +285,7 @@ error-booking-not-open = Booking for this date has not opened yet.
 error-booking-closed = Booking for this date has closed.
 error-places-over-limit = For this date you can book at most { $max } places at once.
 error-booking-duplicate = This date is already booked with this e-mail address. The link to your booking is in the confirmation e-mail.
+error-idempotency-key-invalid = The Idempotency-Key header must have 1 to 255 visible ASCII characters, a UUID for example.
 error-date-invalid = Enter the date like this: 24.12.2026.
 error-date-range = The "to" date must be after the "from" date.
 error-cursor-invalid = This value of “nach” cannot be read. Use the “next” value of the page before.

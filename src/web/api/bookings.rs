@@ -72,21 +72,19 @@ fn places_text(places: Option<&serde_json::Value>) -> String {
 }
 
 /// The request's `Idempotency-Key` header, if it sent one.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+fn idempotency_key(
+    req: &HttpRequest,
+    translations: &Translations,
+) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
     value
         .to_str()
-        .ok()
-        .and_then(|raw| IdempotencyKey::parse(raw).ok())
+        .map_err(|_| "error-idempotency-key-invalid")
+        .and_then(IdempotencyKey::parse)
         .map(Some)
-        .ok_or_else(|| {
-            ApiError::new(ErrorCode::BadRequest).with_message(
-                "Die Kopfzeile Idempotency-Key muss 1 bis 255 sichtbare ASCII-Zeichen haben, \
-                 zum Beispiel eine UUID.",
-            )
-        })
+        .map_err(|key| ApiError::translated(ErrorCode::BadRequest, translations, key))
 }
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -195,7 +193,7 @@ pub async fn create(
         Channel::Api,
     )
     .map_err(|errors| ApiError::validation(&state.translations, &errors))?;
-    request.idempotency_key = idempotency_key(&req)?;
+    request.idempotency_key = idempotency_key(&req, &state.translations)?;
     request.language = match body.language {
         Some(chosen) => chosen.into(),
         None => req
