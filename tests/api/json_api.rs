@@ -222,7 +222,18 @@ async fn the_openapi_document_describes_every_endpoint_and_the_error_shape() {
         }
     }
     assert!(post["responses"]["201"]["headers"]["Location"].is_object());
+    assert!(post["responses"]["201"]["headers"]["Idempotent-Replayed"].is_object());
     assert!(post["responses"]["429"]["headers"]["Retry-After"].is_object());
+    // The key's rule is in the document, so generated clients (and the fuzzer) send valid keys.
+    let key = post["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .expect("the Idempotency-Key header is documented");
+    assert_eq!(key["in"], "header");
+    assert_eq!(key["required"], false);
+    assert_eq!(key["schema"]["pattern"], "^[!-~]{1,255}$", "{key}");
     assert!(
         post["description"]
             .as_str()

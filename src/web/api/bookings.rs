@@ -147,7 +147,7 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
         message says why. Responses carry `Cache-Control: no-store`.",
     params(
         ("id" = i32, Path, description = "Id of the date"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A key of your own for this \
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "A key of your own for this \
             request (1 to 255 visible ASCII characters, a UUID say). Send the same request again \
             with the same key when you got no answer, and you get the booking the first one made \
             (`Idempotent-Replayed: true`) instead of a second booking. A key is kept for 24 hours, \
