@@ -11,7 +11,7 @@ use super::{BookingError, Desk, active_bookings, anonymise_bookings, lock_date};
 use crate::{
     db::{
         begin_write,
-        entities::{booking, booking_reminder, offer, offer_date, staff_task},
+        entities::{booking, booking_reminder, offer, offer_date, outbox, staff_task},
     },
     domain::{booking::BookingStatus, offer::DateStatus},
     mail::compose::BookingMail,
@@ -475,12 +475,25 @@ impl Desk {
             .await?;
         let mut total = 0;
         for chunk in old_dates.chunks(500) {
+            let txn = begin_write(&self.db).await?;
             total += anonymise_bookings(now)
                 .filter(booking::Column::DateId.is_in(chunk.to_vec()))
                 .filter(booking::Column::AnonymisedAt.is_null())
-                .exec(&self.db)
+                .exec(&txn)
                 .await?
                 .rows_affected;
+            // Mail about these bookings still queued or retried (with a retention period shorter
+            // than the outbox's month) holds the name, the address and the link: it goes too.
+            let their_bookings = Query::select()
+                .column(booking::Column::Id)
+                .from(booking::Entity)
+                .and_where(booking::Column::DateId.is_in(chunk.to_vec()))
+                .to_owned();
+            outbox::Entity::delete_many()
+                .filter(outbox::Column::BookingId.in_subquery(their_bookings))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
         }
         Ok(total)
     }
