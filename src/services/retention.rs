@@ -99,7 +99,7 @@ pub async fn purge(
                         .add(proposal_follow::Column::ConfirmedAt.is_null())
                         .add(proposal_follow::Column::CreatedAt.lt(unconfirmed_before)),
                 )
-                .add(proposal_follow::Column::ProposalId.in_subquery(left_long_ago.clone())),
+                .add(proposal_follow::Column::ProposalId.in_subquery(left_long_ago)),
         )
         .exec(db)
         .await?
@@ -107,8 +107,12 @@ pub async fn purge(
     // The author was told why; nothing more will be sent unless someone acts, and a change sent
     // by the author's link needs no address. The account, if any, keeps seeing the proposal in
     // its list.
+    // The state and time are tested on the row itself, not only through the subquery: on
+    // PostgreSQL an update that waited for the row (the author revising it this moment) tests
+    // its own conditions again on the row as committed, but not a subquery's.
     let author_contacts = crate::services::proposals::forget_authors_contact()
-        .filter(proposal::Column::Id.in_subquery(left_long_ago))
+        .filter(proposal::Column::Status.is_in(ProposalStatus::LEFT_ASIDE.iter().copied()))
+        .filter(proposal::Column::UpdatedAt.lt(left_before))
         .filter(
             Condition::any()
                 .add(proposal::Column::AuthorEmail.is_not_null())

@@ -275,6 +275,58 @@ on_both_backends!(
     }
 );
 
+/// The author revises a proposal left for the retention period (sent back for changes) while the
+/// hourly purge runs: the purge waits for the row and must then see the revision, not clear the
+/// contact the author has just given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_revised_while_the_purge_runs_keeps_its_contact_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait, sea_query::Expr};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let id = public_proposal(&app).await;
+    let sent_back_at = Utc::now() - Duration::days(120);
+    proposal::Entity::update_many()
+        .col_expr(
+            proposal::Column::Status,
+            Expr::value(ProposalStatus::ChangesRequested),
+        )
+        .col_expr(
+            proposal::Column::AuthorEmail,
+            Expr::value("autorin@example.de"),
+        )
+        .col_expr(proposal::Column::UpdatedAt, Expr::value(sent_back_at))
+        .filter(proposal::Column::Id.eq(id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // The revision, holding the row until it commits.
+    let revising = app.db.begin().await.unwrap();
+    revising
+        .execute_unprepared(&format!(
+            "UPDATE proposals SET status = 'submitted', contact = '0361 987654', updated_at = now() \
+             WHERE id = {id}"
+        ))
+        .await
+        .unwrap();
+    let purging = purge(&app.db, RETENTION, Utc::now());
+    let committing = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        revising.commit().await.unwrap();
+    };
+    let (purged, ()) = tokio::join!(purging, committing);
+    assert_eq!(purged.unwrap().author_contacts, 0);
+    let found = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.author_email.as_deref(), found.contact.as_deref()),
+        (Some("autorin@example.de"), Some("0361 987654"))
+    );
+}
+
 on_both_backends!(spent_account_links_go_a_day_later, |app| {
     // A reset link (valid an hour) and an address change waiting for its confirmation.
     app.submit(
