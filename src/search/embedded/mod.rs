@@ -734,6 +734,10 @@ impl SearchThreads {
     ) -> Result<T, SearchError> {
         let (done, result) = tokio::sync::oneshot::channel();
         self.pool.spawn(move || {
+            // Its request is gone (the client or the proxy gave up): no search for nobody.
+            if done.is_closed() {
+                return;
+            }
             let _ = done.send(search());
         });
         result
@@ -764,4 +768,45 @@ fn searcher_over(texts: &[&str]) -> (tantivy::Searcher, Field) {
     }
     writer.commit().unwrap();
     (index.reader().unwrap().searcher(), text)
+}
+
+#[cfg(test)]
+mod search_threads {
+    use super::SearchThreads;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// Under overload clients and the proxy give up; their queued searches must not run for
+    /// nobody, or the queue grows without end.
+    #[tokio::test]
+    async fn a_search_whose_request_is_gone_does_not_run() {
+        let threads = Arc::new(SearchThreads::start(1).unwrap());
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let busy = tokio::spawn({
+            let threads = Arc::clone(&threads);
+            async move {
+                threads
+                    .run(move || {
+                        let _ = wait.recv();
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let ran = Arc::new(AtomicUsize::new(0));
+        for _ in 0..5 {
+            let ran = Arc::clone(&ran);
+            let given_up = tokio::time::timeout(
+                Duration::from_millis(5),
+                threads.run(move || ran.fetch_add(1, Ordering::SeqCst)),
+            )
+            .await;
+            assert!(given_up.is_err(), "the only thread is busy");
+        }
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        assert_eq!(threads.run(|| 42).await.unwrap(), 42);
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    }
 }
