@@ -147,11 +147,13 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
         message says why. Responses carry `Cache-Control: no-store`.",
     params(
         ("id" = i32, Path, description = "Id of the date"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "A key of your own for this \
-            request (1 to 255 visible ASCII characters, a UUID say). Send the same request again \
-            with the same key when you got no answer, and you get the booking the first one made \
-            (`Idempotent-Replayed: true`) instead of a second booking. A key is kept for 24 hours, \
-            for one date and one person."),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{16,255}$", description = "A key of your own for this \
+            request: 16 to 255 visible ASCII characters, a random UUID say. Send the same request \
+            again with the same key when you got no answer, and you get the booking the first one \
+            made, as it stands now (`Idempotent-Replayed: true`; its `status` may be `cancelled` by \
+            then), instead of a second booking. Keep the key secret: with the person's details it \
+            gives the booking's `cancel_token`. A key is kept for 24 hours, for one date and one \
+            person; repeats count against the rate limit."),
     ),
     request_body(content = BookingBody, content_type = "application/json"),
     responses(
@@ -205,14 +207,6 @@ pub async fn create(
     let desk = state.booking_desk();
     let max_places = entry.date.max_places_per_booking;
     let refused = |e: BookingError| refusal(e, &state.translations, max_places);
-    // A repeat books nothing, so it is answered before the rate limit counts it.
-    if let Some(earlier) = desk
-        .booked_with_key(date_id, &request, now)
-        .await
-        .map_err(refused)?
-    {
-        return repeated(&state, earlier);
-    }
     let taken = throttling::take_declared(
         &req,
         &state,
@@ -226,6 +220,15 @@ pub async fn create(
         other => ApiError::internal(&other),
     })?;
     let counted = taken.map_err(|refused| ApiError::rate_limited(refused.minutes))?;
+    // After the rate limit: a repeat with the person's details gets the booking's secret back, so
+    // trying keys counts as trying bookings.
+    if let Some(earlier) = desk
+        .booked_with_key(date_id, &request, now)
+        .await
+        .map_err(refused)?
+    {
+        return repeated(&state, earlier);
+    }
 
     let keyed = request.idempotency_key.is_some().then(|| request.clone());
     match desk.book(date_id, request, now).await {
