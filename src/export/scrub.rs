@@ -32,17 +32,34 @@ static PHONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Any other run of digits with spaces, tabs, `/`, `-` or brackets between them: a number written
-/// without its leading 0 (`361 5550199`, `5550199`) or glued to a word (`Tel0361 5550199`). Counted
-/// in [`scrub`] like the phone pattern's matches. Dots are left out, so amounts (1.000.000), dates
-/// and times stay.
+/// without its leading 0 (`361 5550199`, `5550199`) or glued to a word (`Tel0361 5550199`). Kept
+/// when it continues a date, an amount or a time (after `.`, `,`, `:` or another digit), has fewer
+/// than [`MIN_LOOSE_DIGITS`] digits, or is a date, a span of years or a range of two numbers of one
+/// length (`2026-12-01`, `1/12/2026`, `2025/2026`, `99084 - 99099`).
 static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[(（]?\d[\d \t/\-()／－（）]{4,}\d").expect("static digit-run pattern")
 });
 
-/// A span of years (`2025/2026`, `2025-26`): enough digits for a phone number, but none.
-static YEAR_SPAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:19|20)\d{2}\s?[/\-]\s?(?:(?:19|20)\d{2}|\d{2})$").expect("static year pattern")
+/// A local number has at least a few digits more than a postal code.
+const MIN_LOOSE_DIGITS: usize = 7;
+
+/// What a digit run may be besides a phone number.
+static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:19|20)\d{2}\s?[/\-]\s?(?:(?:19|20)\d{2}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2}))$",
+    )
+    .expect("static date pattern")
 });
+
+/// `99084 - 99099`, `101-105`: two numbers of one length, a range.
+fn is_range(run: &str) -> bool {
+    let parts: Vec<&str> = run.split(['-', '/', '－', '／']).map(str::trim).collect();
+    parts.len() == 2
+        && parts[0].len() == parts[1].len()
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(char::is_numeric))
+}
 
 /// A date or time at the start of a phone-like match: `01.12.2026`, `01.12.`, `03.2026`, `09.30`.
 static DATE_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -78,12 +95,21 @@ fn scrub_phones(text: &str) -> String {
     let without_phones = scrub_phone_pattern(text);
     DIGIT_RUN
         .replace_all(&without_phones, |caps: &regex::Captures<'_>| {
-            let found = caps.get(0).expect("whole match").as_str();
-            let digits = found.chars().filter(|c| c.is_numeric()).count();
-            if digits >= MIN_PHONE_DIGITS && !YEAR_SPAN.is_match(found) {
-                REPLACEMENT.to_owned()
+            let found = caps.get(0).expect("whole match");
+            let continues = without_phones[..found.start()]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_numeric() || matches!(c, '.' | ',' | ':' | '-' | '/'));
+            let run = found.as_str();
+            let digits = run.chars().filter(|c| c.is_numeric()).count();
+            if continues
+                || digits < MIN_LOOSE_DIGITS
+                || NOT_A_PHONE.is_match(run.trim())
+                || is_range(run)
+            {
+                run.to_owned()
             } else {
-                found.to_owned()
+                REPLACEMENT.to_owned()
             }
         })
         .into_owned()
@@ -206,6 +232,13 @@ mod tests {
             "Ärger über die Wartezeit.",
             "Im Schuljahr 2025/2026 und 2026-27 wieder.",
             "Kurs 3 - 5 Termine, 12 (13) Leute",
+            "am 05.12.2026 14 Uhr",
+            "Treffen am 06.12.2026 10 - 12 Uhr",
+            "Termin 2026-12-01 und am 1/12/2026",
+            "Digitalkurs 2026 (10 Abende)",
+            "Raum 101-105, Seiten 100-150",
+            "PLZ 99084 - 99099 und 99084/99085",
+            "Kosten 250 000 Euro",
         ] {
             assert_eq!(scrub(text), text);
         }
