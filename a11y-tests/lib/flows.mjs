@@ -919,21 +919,25 @@ export async function checkKioskReadAloud(context, url, { width, height = 800 })
   const failures = [];
   const warnings = [];
   const fail = (check, message, meta = {}) => failures.push({ check, message, ...meta });
-  const withVoices = async (voices) => {
+  const withVoices = async (voices, { eventTarget = true } = {}) => {
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     collectWarnings(page, warnings);
-    await page.addInitScript((given) => {
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.errors = errors;
+    await page.addInitScript(([given, asTarget]) => {
       window.__spoken = [];
       const fake = {
         getVoices: () => given,
         speak: (u) => window.__spoken.push({ voice: u.voice && u.voice.name, text: u.text }),
         cancel: () => {},
-        addEventListener: () => {},
       };
+      // Older engines: `onvoiceschanged` only, no EventTarget.
+      if (asTarget) fake.addEventListener = () => {};
       Object.defineProperty(window, 'speechSynthesis', { value: fake, configurable: true });
       window.SpeechSynthesisUtterance = function (text) { this.text = text; };
-    }, voices);
+    }, [voices, eventTarget]);
     await page.setViewportSize({ width, height });
     await page.goto(url, { waitUntil: 'load' });
     return page;
@@ -957,6 +961,12 @@ export async function checkKioskReadAloud(context, url, { width, height = 800 })
         fail('read-aloud', `spoke with ${JSON.stringify(spoken.map((s) => s.voice))}, not only with the device's voice`);
       }
     }
+    await page.close();
+    page = await withVoices([local], { eventTarget: false });
+    if (!(await page.locator('[data-read-aloud]').isVisible())) {
+      fail('read-aloud', 'no button where speechSynthesis is no EventTarget (older engines)');
+    }
+    if (page.errors.length) fail('read-aloud', `script errors: ${page.errors.join('; ')}`);
   } catch (err) {
     fail('flow', err.message.split('\n')[0]);
   } finally {

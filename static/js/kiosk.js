@@ -84,9 +84,13 @@
       if (!voice && speaking) { stop(); }
       reader.hidden = !voice;
     };
-    // Voices may arrive after the page loaded.
+    // Voices may arrive after the page loaded. Older engines have only the property.
     offer();
-    window.speechSynthesis.addEventListener("voiceschanged", offer);
+    if (typeof window.speechSynthesis.addEventListener === "function") {
+      window.speechSynthesis.addEventListener("voiceschanged", offer);
+    } else {
+      window.speechSynthesis.onvoiceschanged = offer;
+    }
     reader.addEventListener("click", function () {
       if (speaking) { stop(); return; }
       if (!voice) { return; }
