@@ -878,6 +878,7 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     let mut handed_in: proposal::ActiveModel = public.clone().into();
     handed_in.author_email = Set(Some(old.into()));
     handed_in.author_user_id = Set(None);
+    handed_in.confirmed_at = Set(Some(chrono::Utc::now()));
     handed_in.update(&app.db).await.unwrap();
     // A proposal of the account that moderation sent back for changes, with its private link.
     let citizen = teilhabe::db::entities::user::Entity::find()
@@ -901,7 +902,20 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     sent_back.author_token_hash = Set(teilhabe::services::sessions::hash_token(
         "link-aus-der-alten-mail",
     ));
-    sent_back.update(&app.db).await.unwrap();
+    let sent_back = sent_back.update(&app.db).await.unwrap();
+    // A follow not confirmed yet: its link is its confirmation link.
+    proposal_follow::ActiveModel {
+        proposal_id: Set(sent_back.id),
+        email: Set(old.into()),
+        language: Set("de".into()),
+        token: Set("unbestaetigte-folge".into()),
+        confirmed_at: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let (old_author_link, old_unfollow_link) = (
         "/vorschlaege/eigene/link-aus-der-alten-mail",
         "/vorschlaege/abmelden/folge-token-der-buergerin",
@@ -937,13 +951,25 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
         follows.contains(&new.to_owned()) && !follows.contains(&old.to_owned()),
         "{follows:?}"
     );
-    let author = proposal::Entity::find_by_id(public.id)
+    let handed_in = proposal::Entity::find_by_id(public.id)
         .one(&app.db)
         .await
         .unwrap()
+        .unwrap();
+    assert_eq!(handed_in.author_email.as_deref(), Some(new));
+    // Its new private link is not mailed: the account lists it instead.
+    assert_eq!(handed_in.author_user_id, Some(citizen.id));
+    // The unconfirmed follow can still be confirmed, at the new address.
+    let unconfirmed = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::ProposalId.eq(sent_back.id))
+        .one(&app.db)
+        .await
         .unwrap()
-        .author_email;
-    assert_eq!(author.as_deref(), Some(new));
+        .unwrap();
+    assert_eq!(
+        (unconfirmed.email.as_str(), unconfirmed.token.as_str()),
+        (new, "unbestaetigte-folge")
+    );
 
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");

@@ -400,10 +400,11 @@ impl ProposalDesk {
     /// An address change: what the person holds under `old` takes `new`, with new secrets. The
     /// links mailed to the old address (perhaps a former work address someone else reads now)
     /// would let its reader stop the follows, read moderation's notes, revise or confirm the
-    /// proposal. Follows get new unsubscribe links, carried by their next mail. Proposals handed
-    /// in with the account, or without one under that address, get new private links; one that
-    /// waits for its author (to be confirmed, or changed as moderation asked) is mailed its new
-    /// link to the new address.
+    /// proposal. Confirmed follows get new unsubscribe links, carried by their next mail. Proposals
+    /// handed in with the account, or without one under that address, get new private links; one
+    /// that waits for its author (to be confirmed, or changed as moderation asked) is mailed its
+    /// new link to the new address, and a confirmed one handed in without an account becomes the
+    /// account's, listed under "Mein Konto".
     pub(crate) async fn move_to_address(
         &self,
         txn: &impl ConnectionTrait,
@@ -421,6 +422,14 @@ impl ProposalDesk {
         proposal_follow::Entity::delete_many()
             .filter(proposal_follow::Column::Email.eq(old))
             .filter(proposal_follow::Column::ProposalId.is_in(already_followed))
+            .exec(txn)
+            .await?;
+        // An unconfirmed follow's link is its confirmation link, which only the old mailbox has:
+        // a new one would leave it unconfirmable. It moves with its link.
+        proposal_follow::Entity::update_many()
+            .col_expr(proposal_follow::Column::Email, Expr::value(new))
+            .filter(proposal_follow::Column::Email.eq(old))
+            .filter(proposal_follow::Column::ConfirmedAt.is_null())
             .exec(txn)
             .await?;
         let follows: Vec<i64> = proposal_follow::Entity::find()
@@ -449,9 +458,16 @@ impl ProposalDesk {
             .await?;
         for found in handed_in {
             let token = random_token();
+            // Handed in without an account and confirmed from this address: the account lists
+            // it from now on, since its new private link is mailed only while it waits for the
+            // author.
+            let adopt = found.author_user_id.is_none() && found.confirmed_at.is_some();
             let mut active = found.into_active_model();
             active.author_email = Set(Some(new.to_owned()));
             active.author_token_hash = Set(hash_token(&token));
+            if adopt {
+                active.author_user_id = Set(Some(user_id));
+            }
             let moved = active.update(txn).await?;
             let waiting_for_author = match moved.status {
                 ProposalStatus::Unconfirmed => Some("proposal-confirm"),
