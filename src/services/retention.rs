@@ -8,11 +8,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Query,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait, Query},
 };
 
 use crate::{
-    db::entities::{account_token, proposal, proposal_follow, proposal_support, user, user_role},
+    db::entities::{
+        account_token, feedback_invitation, proposal, proposal_follow, proposal_support, user,
+        user_role,
+    },
     domain::{proposal::ProposalStatus, role::Role},
 };
 
@@ -33,6 +37,8 @@ pub struct Purged {
     pub follows: u64,
     pub author_contacts: u64,
     pub account_links: u64,
+    /// Used feedback links that still told the day of their use.
+    pub feedback_link_days: u64,
 }
 
 impl Purged {
@@ -43,6 +49,7 @@ impl Purged {
             + self.follows
             + self.author_contacts
             + self.account_links
+            + self.feedback_link_days
     }
 }
 
@@ -131,7 +138,24 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
+    // A used feedback link keeps the time it was sent (`feedback::submit_invited`); an instance
+    // of an older release, during a rolling update, still writes the day of use, which matched
+    // the form's day.
+    let feedback_link_days = feedback_invitation::Entity::update_many()
+        .col_expr(
+            feedback_invitation::Column::UsedAt,
+            Expr::col(feedback_invitation::Column::CreatedAt),
+        )
+        .filter(feedback_invitation::Column::UsedAt.is_not_null())
+        .filter(
+            Expr::col(feedback_invitation::Column::UsedAt)
+                .ne(Expr::col(feedback_invitation::Column::CreatedAt)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
     Ok(Purged {
+        feedback_link_days,
         accounts,
         proposals,
         supports,

@@ -327,6 +327,39 @@ async fn a_proposal_revised_while_the_purge_runs_keeps_its_contact_on_postgres()
     );
 }
 
+// During a rolling update an instance of the older release still marks a used feedback link with
+// the day of its use, which matches its form's day; the hourly run makes it look like every other.
+on_both_backends!(a_feedback_link_marked_with_its_day_is_evened_out, |app| {
+    use teilhabe::db::entities::{feedback_invitation, offer_date};
+    let date = offer_date::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent = Utc::now() - Duration::days(3);
+    let link = |token: &str, used_at| feedback_invitation::ActiveModel {
+        date_id: Set(date.id),
+        token_hash: Set(token.into()),
+        used_at: Set(used_at),
+        created_at: Set(sent),
+        ..Default::default()
+    };
+    let old_release = link(
+        "von-der-alten-version",
+        Some(Utc::now() - Duration::days(1)),
+    )
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let unused = link("noch-offen", None).insert(&app.db).await.unwrap();
+    let purged = purge(&app.db, RETENTION, Utc::now()).await.unwrap();
+    assert_eq!(purged.feedback_link_days, 1);
+    let after = |id: i64| feedback_invitation::Entity::find_by_id(id).one(&app.db);
+    let evened = after(old_release.id).await.unwrap().unwrap();
+    assert_eq!(evened.used_at, Some(evened.created_at));
+    assert_eq!(after(unused.id).await.unwrap().unwrap().used_at, None);
+});
+
 on_both_backends!(spent_account_links_go_a_day_later, |app| {
     // A reset link (valid an hour) and an address change waiting for its confirmation.
     app.submit(
