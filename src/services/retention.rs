@@ -91,12 +91,14 @@ pub async fn purge(
         .exec(db)
         .await?
         .rows_affected;
-    let left_before = now - retention;
-    let left_long_ago = Query::select()
+    // Left aside, unchanged for the retention period.
+    let left_long_ago = Condition::all()
+        .add(proposal::Column::Status.is_in(ProposalStatus::LEFT_ASIDE.iter().copied()))
+        .add(proposal::Column::UpdatedAt.lt(now - retention));
+    let left_long_ago_ids = Query::select()
         .column(proposal::Column::Id)
         .from(proposal::Entity)
-        .and_where(proposal::Column::Status.is_in(ProposalStatus::LEFT_ASIDE.iter().copied()))
-        .and_where(proposal::Column::UpdatedAt.lt(left_before))
+        .cond_where(left_long_ago.clone())
         .to_owned();
     let follows = proposal_follow::Entity::delete_many()
         .filter(
@@ -106,20 +108,18 @@ pub async fn purge(
                         .add(proposal_follow::Column::ConfirmedAt.is_null())
                         .add(proposal_follow::Column::CreatedAt.lt(unconfirmed_before)),
                 )
-                .add(proposal_follow::Column::ProposalId.in_subquery(left_long_ago)),
+                .add(proposal_follow::Column::ProposalId.in_subquery(left_long_ago_ids)),
         )
         .exec(db)
         .await?
         .rows_affected;
     // The author was told why; nothing more will be sent unless someone acts, and a change sent
     // by the author's link needs no address. The account, if any, keeps seeing the proposal in
-    // its list.
-    // The state and time are tested on the row itself, not only through the subquery: on
-    // PostgreSQL an update that waited for the row (the author revising it this moment) tests
-    // its own conditions again on the row as committed, but not a subquery's.
+    // its list. The condition is on the row itself, not a subquery: on PostgreSQL an update that
+    // waited for the row (the author revising it this moment) tests its own conditions again on
+    // the row as committed, but not a subquery's.
     let author_contacts = crate::services::proposals::forget_authors_contact()
-        .filter(proposal::Column::Status.is_in(ProposalStatus::LEFT_ASIDE.iter().copied()))
-        .filter(proposal::Column::UpdatedAt.lt(left_before))
+        .filter(left_long_ago)
         .filter(
             Condition::any()
                 .add(proposal::Column::AuthorEmail.is_not_null())
