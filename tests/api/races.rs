@@ -622,12 +622,40 @@ on_both_backends!(parallel_password_resets_all_succeed, |app| {
     assert_eq!(mails, 24);
 });
 
+/// The first dates of courses still to come that take bookings, by id.
+async fn upcoming_first_dates(app: &TestApp) -> Vec<i32> {
+    use sea_orm::QueryOrder;
+    offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .filter(offer_date::Column::Status.eq("scheduled"))
+        .order_by_asc(offer_date::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect()
+}
+
+/// A transaction of someone else's that holds the date's row until it ends.
+async fn holding_date(app: &TestApp, date_id: i32) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    holding
+}
+
 /// Deleting the account while the person books signed in, in another tab: a booking committed
 /// after the deletion had listed the person's bookings was anonymised but stayed confirmed,
 /// holding its places with nobody to ask and no link to cancel it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres() {
-    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
     use std::sync::atomic::{AtomicBool, Ordering};
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
@@ -638,17 +666,7 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
         .await
         .unwrap()
         .unwrap();
-    let dates: Vec<i32> = offer_date::Entity::find()
-        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
-        .filter(offer_date::Column::SeriesLeadId.is_null())
-        .filter(offer_date::Column::Status.eq("scheduled"))
-        .order_by_asc(offer_date::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let dates = upcoming_first_dates(&app).await;
     let signed_in = |date_id: i32| {
         let mut request = BookingRequest::parse(
             "Erika Demo",
@@ -667,14 +685,7 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
         .await;
 
     // Someone else's change holds the first date, so the deletion stops at cancelling its booking.
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
-            dates[0]
-        ))
-        .await
-        .unwrap();
+    let holding = holding_date(&app, dates[0]).await;
     let booked = AtomicBool::new(false);
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let booking = async {
@@ -710,34 +721,16 @@ async fn a_booking_made_while_the_account_is_deleted_holds_no_places_on_postgres
 /// removed every queued mail to the address, that one too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_made_signed_out_while_the_account_is_deleted_keeps_its_mail_on_postgres() {
-    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
     const ADDRESS: &str = "buergerin@demo.teilhabe.example";
-    let dates: Vec<i32> = offer_date::Entity::find()
-        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
-        .filter(offer_date::Column::SeriesLeadId.is_null())
-        .filter(offer_date::Column::Status.eq("scheduled"))
-        .order_by_asc(offer_date::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let dates = upcoming_first_dates(&app).await;
     let (cancelled_by_deletion, _) = book(&app, dates[0], ADDRESS, 1).await;
     app.login(ADDRESS, "Demo-Buergerin-2026").await;
 
     // Someone else's change holds the first date, so the deletion stops at cancelling its booking.
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
-            dates[0]
-        ))
-        .await
-        .unwrap();
+    let holding = holding_date(&app, dates[0]).await;
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let booking_and_releasing = async {
         until_someone_waits_for_a_lock(&app.db).await;
