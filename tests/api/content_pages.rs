@@ -109,11 +109,6 @@ async fn the_privacy_page_names_every_cookie_and_the_alerts() {
     let app = spawn_app(Backend::Sqlite, Default::default())
         .await
         .unwrap();
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     let mut set = std::collections::BTreeSet::new();
     let mut note = |res: &reqwest::Response| {
         for cookie in res.headers().get_all(reqwest::header::SET_COOKIE) {
@@ -124,35 +119,14 @@ async fn the_privacy_page_names_every_cookie_and_the_alerts() {
     // Every page without a parameter, anonymously, and once with a language chosen.
     for route in TABLE.iter().filter(|r| r.methods.contains(&"get")) {
         if !route.path.contains('{') {
-            note(&client.get(app.url(route.path)).send().await.unwrap());
+            note(&app.get(route.path).await);
         }
     }
-    note(&client.get(app.url("/?lang=en")).send().await.unwrap());
+    note(&app.get("/?lang=en").await);
     // Signing in.
-    let html = client
-        .get(app.url("/anmelden"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let doc = scraper::Html::parse_document(&html);
-    let csrf = select(&doc, "input[name=\"csrf_token\"]")[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_owned();
-    let signed_in = client
-        .post(app.url("/anmelden"))
-        .form(&[
-            ("email", "buergerin@demo.teilhabe.example"),
-            ("password", "Demo-Buergerin-2026"),
-            ("csrf_token", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let signed_in = app
+        .login("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026")
+        .await;
     assert_eq!(signed_in.status(), 303);
     note(&signed_in);
     // A kiosk terminal's cookie comes with its pairing, which needs staff; its name is the code's.
@@ -167,7 +141,7 @@ async fn the_privacy_page_names_every_cookie_and_the_alerts() {
     let confirm_days = teilhabe::domain::course_alert::CONFIRM_DAYS;
     for (page, alerts) in [
         (
-            "/datenschutz",
+            "/datenschutz?lang=de",
             format!("nicht innerhalb von {confirm_days} Tagen bestätigen"),
         ),
         (
