@@ -2255,46 +2255,6 @@ on_both_backends!(
 // Found along the way
 // ---------------------------------------------------------------------------------------------
 
-/// A provider adds places because people are waiting: they should get them, not wait for a cancellation.
-#[tokio::test]
-async fn more_places_go_to_the_waiting_list() {
-    let app = spawn_app(Backend::Sqlite, Default::default())
-        .await
-        .unwrap();
-    let (course, date, _) = course_with_anna(&app, 1).await;
-    let wilma = book(
-        &app,
-        date.id,
-        ("Wilma Wartet", "wilma@example.de", ""),
-        "1",
-        Channel::Online,
-    )
-    .await;
-    assert_eq!(wilma.status, BookingStatus::Waitlisted);
-    let token = sign_in(&app, STAFF).await;
-    let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
-    let (_, doc) = app.get_html(&edit).await;
-    let more = with(&form_values(&doc, &edit), &[("capacity", "2")]);
-    let res = post(&app, &edit, &token, &as_pairs(&more)).await;
-    assert_eq!(res.status(), 303);
-    assert_eq!(date_by_id(&app, date.id).await.capacity, 2);
-    assert_eq!(
-        booking_by_id(&app, wilma.booking_id).await.status,
-        BookingStatus::Confirmed,
-        "the new place goes to the first person waiting"
-    );
-    assert_eq!(
-        recipients(
-            &mails_with_subject(
-                &app,
-                &format!("Ein Platz ist frei geworden: {}", course.title)
-            )
-            .await
-        ),
-        ["wilma@example.de"]
-    );
-}
-
 // The printed receipt carries the person's own link only for a booking without an address: taken by
 // phone or at the counter, its maker has no other way to it. A booking with an address got the link
 // by mail, and staff holding it could cancel or answer an offer of places as the person.
@@ -2333,11 +2293,12 @@ on_both_backends!(
     }
 );
 
-// The new places go to the waiting list in the change's own transaction. When that part failed after
-// the change was stored, staff saw an error saying nothing was saved, while the capacity had changed
-// and the places stayed free with people waiting.
-on_both_backends!(more_places_and_the_waiting_list_move_together, |app| {
-    let (_, date, _) = course_with_anna(&app, 1).await;
+// A provider adds places because people are waiting: they should get them, not wait for a
+// cancellation. The new places go to the waiting list in the change's own transaction. When that
+// part failed after the change was stored, staff saw an error saying nothing was saved, while the
+// capacity had changed and the places stayed free with people waiting.
+on_both_backends!(more_places_go_to_the_waiting_list_with_the_change, |app| {
+    let (course, date, _) = course_with_anna(&app, 1).await;
     let wilma = book(
         &app,
         date.id,
@@ -2366,7 +2327,18 @@ on_both_backends!(more_places_and_the_waiting_list_move_together, |app| {
     assert_eq!(date_by_id(&app, date.id).await.capacity, 2);
     assert_eq!(
         booking_by_id(&app, wilma.booking_id).await.status,
-        BookingStatus::Confirmed
+        BookingStatus::Confirmed,
+        "the new place goes to the first person waiting"
+    );
+    assert_eq!(
+        recipients(
+            &mails_with_subject(
+                &app,
+                &format!("Ein Platz ist frei geworden: {}", course.title)
+            )
+            .await
+        ),
+        ["wilma@example.de"]
     );
 });
 
