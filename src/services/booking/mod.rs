@@ -38,7 +38,7 @@ mod waiting_list;
 
 pub use address::change_address;
 pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
-pub use repeat::{Earlier, KEY_KEPT};
+pub use repeat::Earlier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {

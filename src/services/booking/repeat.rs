@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// How long a key finds the booking it made; afterwards the same key is refused as used.
-pub const KEY_KEPT: Duration = Duration::hours(24);
+const KEY_KEPT: Duration = Duration::hours(24);
 
 /// What an earlier request with the same key left.
 #[derive(Debug)]
