@@ -21,7 +21,10 @@ use sha2::{Digest, Sha256};
 use super::{access_log, errors::WebError, page::Page, state::AppState, submission::Submission};
 use crate::{
     domain::{account::CurrentUser, text},
-    services::{accounts, sessions},
+    services::{
+        accounts::{self, Verified},
+        sessions,
+    },
 };
 
 pub const COOKIE: &str = "teilhabe_sitzung";
@@ -31,7 +34,7 @@ pub const FORM_COOKIE: &str = "teilhabe_formular";
 pub const CSRF_FIELD: &str = "csrf_token";
 
 enum Change {
-    Start { user_id: i32 },
+    Start(Verified),
     End,
 }
 
@@ -72,8 +75,8 @@ impl SessionState {
     }
 
     /// Starts a signed-in session with a new id (the old one is discarded: no session fixation).
-    pub fn log_in(&self, user_id: i32) {
-        *self.change.borrow_mut() = Some(Change::Start { user_id });
+    pub fn log_in(&self, verified: Verified) {
+        *self.change.borrow_mut() = Some(Change::Start(verified));
     }
 
     pub fn log_out(&self) {
@@ -341,13 +344,19 @@ pub async fn middleware(
     let change = session.change.borrow_mut().take();
     let outcome: Result<Option<Cookie<'static>>, sea_orm::DbErr> = async {
         match change {
-            Some(Change::Start { user_id }) => {
+            Some(Change::Start(verified)) => {
                 if let Some(old) = &session.session_id {
                     sessions::delete(&state.db, old).await?;
                 }
-                let (token, _) =
-                    sessions::create(&state.db, Some(user_id), None, &timeouts(&state)).await?;
-                Ok(Some(session_cookie(token, secure, max_age)))
+                match accounts::open_session(&state.db, &verified, &timeouts(&state)).await? {
+                    Some(token) => Ok(Some(session_cookie(token, secure, max_age))),
+                    // A password reset came first: the person stays signed out.
+                    None => Ok(Some(session_cookie(
+                        String::new(),
+                        secure,
+                        CookieDuration::ZERO,
+                    ))),
+                }
             }
             Some(Change::End) => {
                 if let Some(old) = &session.session_id {

@@ -3,6 +3,7 @@ mod helpers;
 
 mod access_log;
 mod accessibility;
+mod account_races;
 mod accounts;
 mod alerts;
 mod anonymous_forms;

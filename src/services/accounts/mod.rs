@@ -3,8 +3,8 @@
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use super::{
@@ -212,7 +212,7 @@ pub async fn confirm_email(
     db: &DatabaseConnection,
     token: &str,
     password: &str,
-) -> Result<i32, AccountError> {
+) -> Result<Verified, AccountError> {
     let pending = unused_token(db, token, PURPOSE_VERIFY)
         .await?
         .ok_or(AccountError::InvalidToken)?;
@@ -220,12 +220,16 @@ pub async fn confirm_email(
         .one(db)
         .await?
         .and_then(|u| u.password_hash);
-    if !password_matches(hash, password).await? {
+    if !password_matches(hash.clone(), password).await? {
         return Err(AccountError::InvalidCredentials);
     }
     let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_VERIFY).await?;
-    confirm_address(txn, redeemed.user_id, None, "account.confirmed").await
+    let user_id = confirm_address(txn, redeemed.user_id, None, "account.confirmed").await?;
+    Ok(Verified {
+        user_id,
+        password_hash: hash.unwrap_or_default(),
+    })
 }
 
 /// Checks `password` against `hash` with argon2 off the async threads; without a hash the same
@@ -268,12 +272,36 @@ async fn confirm_address(
     Ok(user_id)
 }
 
+/// An account whose password was just checked, with the hash it was checked against.
+///
+/// Checking takes a while (argon2), and a password reset may end every session and link meanwhile.
+/// What relies on the check (a new session, a link to change the address) is written only after
+/// [`Verified::still_holds`] in the same transaction, so the reset comes either before, and the
+/// write is refused, or after, and ends what was written.
+pub struct Verified {
+    pub user_id: i32,
+    password_hash: String,
+}
+
+impl Verified {
+    /// Whether the account still has the password that was checked; the account's row stays locked
+    /// against a reset until `txn` ends.
+    pub async fn still_holds(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
+        Ok(user::Entity::find_by_id(self.user_id)
+            .filter(user::Column::PasswordHash.eq(self.password_hash.as_str()))
+            .lock_shared()
+            .one(txn)
+            .await?
+            .is_some())
+    }
+}
+
 /// Checks the password with argon2 (off the async threads); the same work is done for unknown addresses.
 pub async fn authenticate(
     db: &DatabaseConnection,
     email: &Email,
     password: &str,
-) -> Result<i32, AccountError> {
+) -> Result<Verified, AccountError> {
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
@@ -285,10 +313,29 @@ pub async fn authenticate(
             if u.email_verified_at.is_none() {
                 return Err(AccountError::NotVerified);
             }
-            Ok(u.id)
+            Ok(Verified {
+                user_id: u.id,
+                password_hash: u.password_hash.unwrap_or_default(),
+            })
         }
         _ => Err(AccountError::InvalidCredentials),
     }
+}
+
+/// Opens a session for an account whose password was just checked, unless a reset changed the
+/// password since: a session opened with the old password must not outlive the reset.
+pub async fn open_session(
+    db: &DatabaseConnection,
+    verified: &Verified,
+    timeouts: &sessions::Timeouts,
+) -> Result<Option<String>, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    if !verified.still_holds(&txn).await? {
+        return Ok(None);
+    }
+    let (token, _) = sessions::create(&*txn, Some(verified.user_id), None, timeouts).await?;
+    txn.commit().await?;
+    Ok(Some(token))
 }
 
 /// Mails a reset link when the address has an account; says nothing either way.
@@ -442,7 +489,7 @@ pub async fn request_email_change(
     password: &str,
 ) -> Result<(), AccountError> {
     let current = Email::parse(&user.email).map_err(|e| AccountError::Internal(e.to_owned()))?;
-    authenticate(db, &current, password).await?;
+    let verified = authenticate(db, &current, password).await?;
     if email_taken(db, new_email.as_str()).await? {
         // The same answer as for a free address, so the form does not reveal who has an account; the
         // address's owner is told instead, as on registration.
@@ -452,6 +499,9 @@ pub async fn request_email_change(
         return Ok(());
     }
     let txn = crate::db::begin_write(db).await?;
+    if !verified.still_holds(&txn).await? {
+        return Err(AccountError::InvalidCredentials);
+    }
     let token = issue_token(&txn, user.id, PURPOSE_CHANGE_EMAIL, CHANGE_VALID).await?;
     account_token::Entity::update_many()
         .col_expr(

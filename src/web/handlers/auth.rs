@@ -129,7 +129,8 @@ pub async fn login(
     };
 
     match accounts::authenticate(db, &email, &form.password).await {
-        Ok(user_id) => {
+        Ok(verified) => {
+            let user_id = verified.user_id;
             counted.sign_in_succeeded(db).await?;
             audit::record(
                 db,
@@ -139,7 +140,7 @@ pub async fn login(
                 "",
             )
             .await?;
-            page.session().log_in(user_id);
+            page.session().log_in(verified);
             Ok(see_other(safe_return(&form.weiter)))
         }
         Err(e @ (AccountError::InvalidCredentials | AccountError::NotVerified)) => {
@@ -305,7 +306,8 @@ pub async fn confirm(page: Page, form: web::Form<ConfirmForm>) -> Result<HttpRes
         return refuse("error-password-missing");
     }
     match accounts::confirm_email(&page.state().db, &form.token, &form.password).await {
-        Ok(user_id) => {
+        Ok(verified) => {
+            let user_id = verified.user_id;
             audit::record(
                 &page.state().db,
                 Some(user_id),
@@ -314,7 +316,7 @@ pub async fn confirm(page: Page, form: web::Form<ConfirmForm>) -> Result<HttpRes
                 "confirmed",
             )
             .await?;
-            page.session().log_in(user_id);
+            page.session().log_in(verified);
             Ok(see_other_done("/konto", Done::AccountConfirmed))
         }
         Err(AccountError::InvalidToken) => invalid_link(&page, "/registrieren", "nav-register"),

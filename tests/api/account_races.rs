@@ -1,0 +1,124 @@
+//! What a person does with their account while something else changes it at the same moment: a
+//! password reset, an address change, the account's deletion. PostgreSQL only: on SQLite every
+//! write waits for the one before (`db::begin_write`), so these interleavings cannot happen there.
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use teilhabe::db::entities::{account_token, user};
+
+use crate::helpers::*;
+
+const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+
+async fn citizen_id(app: &TestApp) -> i32 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(CITIZEN.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A password reset in flight: its transaction holds the account's row. [`reset_and_commit`]
+/// finishes it the way `accounts::reset_password` does.
+async fn reset_begun(app: &TestApp, user_id: i32) -> DatabaseTransaction {
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM users WHERE id = {user_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    holding
+}
+
+/// The rest of the reset: a new password, every link of the account used up, every session ended.
+async fn reset_and_commit(holding: DatabaseTransaction, user_id: i32) {
+    for statement in [
+        format!("UPDATE users SET password_hash = 'reset' WHERE id = {user_id}"),
+        format!(
+            "UPDATE account_tokens SET used_at = now() WHERE user_id = {user_id} AND used_at IS NULL"
+        ),
+        format!("DELETE FROM sessions WHERE user_id = {user_id}"),
+    ] {
+        holding.execute_unprepared(&statement).await.unwrap();
+    }
+    holding.commit().await.unwrap();
+}
+
+/// Someone who knows the old password signs in while the owner resets it. The sign-in checked the
+/// old password before the reset committed and opened its session after the reset had ended every
+/// session: the reset that should have shut them out let them stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_with_the_old_password_does_not_outlive_a_reset_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    let reset = reset_begun(&app, user_id).await;
+    let signing_in = app.login(CITIZEN.0, CITIZEN.1);
+    let resetting = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        reset_and_commit(reset, user_id).await;
+    };
+    let (signed_in, ()) = tokio::join!(signing_in, resetting);
+    assert_eq!(signed_in.status(), 303);
+
+    let account = app.get("/konto").await;
+    assert_ne!(
+        account.status(),
+        200,
+        "the old password's session survived the reset"
+    );
+    let sessions = teilhabe::db::entities::session::Entity::find()
+        .filter(teilhabe::db::entities::session::Column::UserId.eq(user_id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+/// Someone signed in with the old password asks to move the account to their own address while the
+/// owner resets the password. The reset used up every link of the account, but the change's link
+/// was written after it and stayed valid: whoever used it took the account over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_change_asked_for_during_a_reset_is_refused_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let reset = reset_begun(&app, user_id).await;
+    let changing = app.submit(
+        "/konto/email",
+        "/konto/email",
+        &[("email", "uebernahme@example.org"), ("password", CITIZEN.1)],
+    );
+    let resetting = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        reset_and_commit(reset, user_id).await;
+    };
+    let (changed, ()) = tokio::join!(changing, resetting);
+    // The password checked is no longer the account's: the form says so.
+    assert_eq!(changed.status(), 422);
+
+    let usable_links = account_token::Entity::find()
+        .filter(account_token::Column::UserId.eq(user_id))
+        .filter(account_token::Column::UsedAt.is_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        usable_links, 0,
+        "a link to change the address outlived the reset"
+    );
+    assert!(
+        app.mails()
+            .await
+            .iter()
+            .all(|m| !m.contains("/konto/email-bestaetigen?token=")),
+        "the new address was sent a link"
+    );
+}
