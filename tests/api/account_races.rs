@@ -122,3 +122,74 @@ async fn an_address_change_asked_for_during_a_reset_is_refused_on_postgres() {
         "the new address was sent a link"
     );
 }
+
+/// The person follows a proposal in one tab while deleting the account in another. The deletion
+/// had removed the address's follows before the follow committed, so the follow stayed, and
+/// updates kept going to the address of an account that no longer exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_made_while_the_account_is_deleted_does_not_stay_on_postgres() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use teilhabe::{db::entities::proposal, domain::proposal::ProposalStatus};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    let public: Vec<i64> = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let (supported, followed) = (public[0], public[1]);
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let page = format!("/vorschlaege/{supported}");
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{supported}/unterstuetzen"),
+            &[],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+
+    // Someone else's change holds the person's support, so the deletion stops there, after it
+    // removed the follows.
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let followed_done = AtomicBool::new(false);
+    let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
+    let following = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        let page = format!("/vorschlaege/{followed}");
+        let res = app
+            .submit(&page, &format!("/vorschlaege/{followed}/folgen"), &[])
+            .await;
+        followed_done.store(true, Ordering::SeqCst);
+        res
+    };
+    let releasing = async {
+        let started = std::time::Instant::now();
+        // The follow either went through or waits for the deletion.
+        while !followed_done.load(Ordering::SeqCst) && waiting_for_locks(&app.db).await < 2 {
+            assert!(started.elapsed() < PATIENCE, "neither followed nor waiting");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        holding.commit().await.unwrap();
+    };
+    let (deleted, follow, ()) = tokio::join!(deleting, following, releasing);
+    assert_eq!(deleted.headers()["location"], "/konto/geloescht");
+    assert!(!follow.status().is_server_error(), "{}", follow.status());
+    let follows = teilhabe::db::entities::proposal_follow::Entity::find()
+        .filter(teilhabe::db::entities::proposal_follow::Column::Email.eq(CITIZEN.0))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(follows, 0, "a follow outlived the account");
+}

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, sea_query::Query,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, sea_query::Query,
 };
 
 use super::{ProposalDesk, ProposalError, begin, field, locked, recount};
@@ -239,16 +239,28 @@ impl Supports {
         Ok(id)
     }
 
-    /// Follows a proposal; signed-in people with their own address follow at once, others confirm by link.
+    /// Follows a proposal. `signed_in` is the account whose own address `email` is: it follows at
+    /// once; others confirm by link.
     pub async fn follow(
         &self,
         id: i64,
         email: &Email,
-        confirmed: bool,
+        signed_in: Option<i32>,
         lang: Language,
     ) -> Result<FollowOutcome, ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
+        // The account first, as its deletion locks it first: a follow while the account is being
+        // deleted waits and then finds it gone, instead of adding a follow the deletion has passed.
+        if let Some(user_id) = signed_in {
+            user::Entity::find_by_id(user_id)
+                .filter(user::Column::Email.eq(email.as_str()))
+                .lock_shared()
+                .one(&txn)
+                .await?
+                .ok_or(ProposalError::NotFound)?;
+        }
+        let confirmed = signed_in.is_some();
         let model = locked_public(&txn, id).await?;
         let existing = proposal_follow::Entity::find()
             .filter(proposal_follow::Column::ProposalId.eq(id))

@@ -142,7 +142,7 @@ pub async fn follow(
 ) -> Result<HttpResponse, WebError> {
     let id = *id;
     let own = page.user().map(|u| u.email.clone());
-    let raw = own.clone().unwrap_or_else(|| form.email.clone());
+    let raw = own.unwrap_or_else(|| form.email.clone());
     let email = match Email::parse(&raw) {
         Ok(email) => email,
         Err(message) => {
@@ -151,7 +151,11 @@ pub async fn follow(
             return render_show(&page, id, &errors, &form.email, "").await;
         }
     };
-    let confirmed = own.is_some_and(|own| own.eq_ignore_ascii_case(email.as_str()));
+    let signed_in = page
+        .user()
+        .filter(|user| user.email.eq_ignore_ascii_case(email.as_str()))
+        .map(|user| user.id);
+    let confirmed = signed_in.is_some();
     if !confirmed
         && let Err(refused) = throttling::take(&req, &page, Subject::email(email.as_str())).await?
     {
@@ -161,7 +165,7 @@ pub async fn follow(
         .state()
         .proposal_desk()
         .supports()
-        .follow(id, &email, confirmed, page.language)
+        .follow(id, &email, signed_in, page.language)
         .await
     {
         Ok(FollowOutcome::Following) => Ok(back_with(id, "folgen")),
