@@ -379,10 +379,13 @@ impl FeedbackDesk {
             .await?
             .map(|o| o.title)
             .unwrap_or_default();
+        // Locked, so that a booking an account's deletion is anonymising right now is read after it
+        // (without an address) rather than mailed once the deletion has removed the address's mail.
         let mut participants = booking::Entity::find()
             .filter(booking::Column::DateId.eq(date.id))
             .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
             .filter(booking::Column::Email.is_not_null())
+            .lock_shared()
             .all(&txn)
             .await?;
         // Links in no particular order, so their ids do not follow the bookings'.

@@ -193,3 +193,91 @@ async fn a_follow_made_while_the_account_is_deleted_does_not_stay_on_postgres() 
         .unwrap();
     assert_eq!(follows, 0, "a follow outlived the account");
 }
+
+/// The feedback invitations of a date that just ended go out while a participant deletes their
+/// account. The invitations read the participant's booking before the deletion took its address
+/// and committed after the deletion had removed every mail to it: the invitation stayed queued
+/// for an account that no longer exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_feedback_invitation_is_queued_for_an_account_being_deleted_on_postgres() {
+    use chrono::Utc;
+    use teilhabe::{
+        db::entities::{offer_date, outbox},
+        domain::booking::{BookingRequest, Channel},
+    };
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    // A date without later sessions, booked by the person, that has just ended.
+    let dates = offer_date::Entity::find()
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    let date_id = dates
+        .iter()
+        .map(|d| d.id)
+        .find(|id| dates.iter().all(|d| d.series_lead_id != Some(*id)))
+        .unwrap();
+    let mut request =
+        BookingRequest::parse("Erika Demo", CITIZEN.0, "", "1", Channel::Online).unwrap();
+    request.user_id = Some(user_id);
+    app.desk().book(date_id, request, Utc::now()).await.unwrap();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE offer_dates SET starts_at = now() - interval '3 hours', \
+             ends_at = now() - interval '2 hours' WHERE id = {date_id} OR series_lead_id = {date_id}"
+        ))
+        .await
+        .unwrap();
+    // The person's support, which someone else's change holds: the deletion stops there, after
+    // it took the bookings' addresses and removed the mail to the address.
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let supported = teilhabe::db::entities::proposal::Entity::find()
+        .filter(
+            teilhabe::db::entities::proposal::Column::Status
+                .eq(teilhabe::domain::proposal::ProposalStatus::Published),
+        )
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let page = format!("/vorschlaege/{supported}");
+    app.submit(&page, &format!("{page}/unterstuetzen"), &[])
+        .await;
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
+    let inviting = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        let desk = app.state().feedback_desk();
+        desk.invite_after_dates(Utc::now()).await.unwrap()
+    };
+    let releasing = async {
+        let started = std::time::Instant::now();
+        until_someone_waits_for_a_lock(&app.db).await;
+        // The invitations either went out or wait for the deletion.
+        while waiting_for_locks(&app.db).await < 2
+            && started.elapsed() < std::time::Duration::from_secs(3)
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        holding.commit().await.unwrap();
+    };
+    let (deleted, _, ()) = tokio::join!(deleting, inviting, releasing);
+    assert_eq!(deleted.headers()["location"], "/konto/geloescht");
+    let queued = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(CITIZEN.0))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "mail was queued for the deleted account");
+}
