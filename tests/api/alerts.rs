@@ -374,6 +374,52 @@ on_both_backends!(parallel_job_runs_send_exactly_one_mail, |app| {
     assert_eq!(alert_mails(&app).await.len(), 1);
 });
 
+/// The weekly run read the alert, then its address changed (the account moved to a new address)
+/// before the run claimed it: the mail, with the person's search, went to the old address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_changed_during_a_run_gets_the_mail_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) =
+        crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
+    else {
+        return;
+    };
+    let setup = setup(&app).await;
+    confirmed_alert(&app, &setup, "vorher@example.org").await;
+    let now = Utc::now();
+    new_date(&app, 1, now + Duration::days(20)).await;
+    // The address change is under way: it holds the alert's row until it commits.
+    let moving = app.db.begin().await.unwrap();
+    moving
+        .execute_unprepared(
+            "UPDATE course_alerts SET email = 'nachher@example.org' WHERE email = 'vorher@example.org'",
+        )
+        .await
+        .unwrap();
+    let run = desk(&app);
+    let running = tokio::spawn(async move { run.send_due(now).await.unwrap() });
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    moving.commit().await.unwrap();
+    running.await.unwrap();
+    assert!(
+        alert_mails(&app)
+            .await
+            .iter()
+            .all(|m| !m.contains("vorher@example.org")),
+        "the alert was mailed to the old address"
+    );
+    assert_eq!(
+        desk(&app)
+            .send_due(now + Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
+    let mails = alert_mails(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("nachher@example.org"));
+}
+
 on_both_backends!(an_unconfirmed_alert_sends_nothing_and_expires, |app| {
     let setup = setup(&app).await;
     let input = AlertInput::parse("offen@example.org", "kurse", &setup.catalogue_query()).unwrap();

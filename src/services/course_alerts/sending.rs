@@ -114,12 +114,16 @@ impl AlertDesk {
     ) -> Result<bool, AlertError> {
         let candidates = self.unknown_matching(alert, now).await?;
         let txn = begin_write(&self.db).await?;
+        // The claim holds only for the alert as read: after an address change in between the mail
+        // would go to the old address. The next run sends it to the new one.
         let claimed = course_alert::Entity::update_many()
             .col_expr(
                 course_alert::Column::CheckedAt,
                 Expr::value(now - COMMIT_LAG),
             )
             .filter(course_alert::Column::Id.eq(alert.id))
+            .filter(course_alert::Column::Email.eq(alert.email.as_str()))
+            .filter(course_alert::Column::Language.eq(alert.language.as_str()))
             .filter(course_alert::Column::ConfirmedAt.is_not_null())
             .filter(due_condition(now, newest))
             .exec(&txn)
