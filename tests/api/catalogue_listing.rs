@@ -162,7 +162,7 @@ on_both_backends!(
         added.starts_at = Set(template.starts_at + Duration::days(1));
         added.ends_at = Set(template.ends_at + Duration::days(1));
         let adding = tokio::spawn(async move { added.insert(&db).await.unwrap().id });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
         withdrawal.commit().await.unwrap();
         let added_id = adding.await.unwrap();
         for id in [date_id, added_id] {

@@ -3391,7 +3391,7 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
         let input = with_capacity(&date, 8);
         async move { change_date_as_staff(&state, date_id, input).await }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
     booking.commit().await.unwrap();
     let lowered = change.await.unwrap();
     assert!(

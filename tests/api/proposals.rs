@@ -1221,7 +1221,7 @@ async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postg
         let desk = app.state().proposal_desk();
         async move { desk.supports().confirm_support(&token).await }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
     merge
         .execute_unprepared(&format!(
             "UPDATE proposal_supports SET proposal_id = {kept} WHERE proposal_id = {merged}"
