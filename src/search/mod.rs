@@ -129,6 +129,13 @@ pub trait ProposalIndex: Send + Sync {
         None
     }
 
+    /// Whether the index holds no documents at all; asked only when a search found nothing. An
+    /// index that another instance set up again after a loss stays empty until its rebuild is
+    /// swapped in, and only that instance knows it is repairing.
+    async fn is_empty(&self) -> bool {
+        false
+    }
+
     /// Told by the indexer while a rebuild it started runs, so `problem` can say so.
     fn set_rebuilding(&self, _rebuilding: bool) {}
 
@@ -232,6 +239,20 @@ impl Search {
                 results: database::search(&self.db, query).await?,
                 degraded: false,
             }),
+            Ok(results)
+                if results.total == 0
+                    && self.index.is_empty().await
+                    && any_public(&self.db).await? =>
+            {
+                tracing::warn!(
+                    backend = self.index.backend(),
+                    "the search index is empty while proposals are public (being rebuilt); using the database search"
+                );
+                Ok(SearchOutcome {
+                    results: database::search(&self.db, query).await?,
+                    degraded: true,
+                })
+            }
             Ok(mut results) => {
                 current_state(&self.db, &mut results).await?;
                 Ok(SearchOutcome {
@@ -248,6 +269,23 @@ impl Search {
             }
         }
     }
+}
+
+/// Whether any proposal is public, so an empty index is missing them.
+async fn any_public(db: &sea_orm::DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    use crate::{db::entities::proposal, domain::proposal::ProposalStatus};
+
+    Ok(proposal::Entity::find()
+        .select_only()
+        .column(proposal::Column::Id)
+        .filter(proposal::Column::Status.is_in(ProposalStatus::PUBLIC.iter().copied()))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Whether the index may still hold a proposal that is no longer public (hidden, merged, or

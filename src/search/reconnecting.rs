@@ -273,6 +273,14 @@ impl ProposalIndex for ReconnectingMeilisearch {
         }
     }
 
+    async fn is_empty(&self) -> bool {
+        // Straight to the index: a search never does set-up work.
+        matches!(
+            within(SEARCH_TIMEOUT, self.index.document_count()).await,
+            Ok(Some(0))
+        )
+    }
+
     async fn maintain(&self) -> Result<bool, SearchError> {
         match self.prepare().await {
             Ok(()) => {

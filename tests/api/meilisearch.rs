@@ -404,6 +404,23 @@ with_meilisearch!(
     }
 );
 
+with_meilisearch!(
+    an_index_another_instance_is_repairing_is_not_searched,
+    |app, meili| {
+        found_by_index(&app, "Wohngeld", 3).await;
+        // A search that finds nothing in a complete index is an answer, not a fault.
+        let nothing = api(&app, &[("q", "Zyxwvutsrq")]).await;
+        assert_eq!(nothing["degraded"], false, "{nothing}");
+        assert_eq!(nothing["total"], 0, "{nothing}");
+        // Another instance found the index lost and set it up again: there and set up, but empty
+        // until its rebuild is swapped in. Only that instance knows it is repairing.
+        meili.raw().clear().await.unwrap();
+        let body = api(&app, &[("q", "Wohngeld")]).await;
+        assert!(ids(&body).contains(&3), "{body}");
+        assert_eq!(body["degraded"], true, "{body}");
+    }
+);
+
 /// A TCP proxy in front of the server that can go down (refusing and cutting connections).
 async fn switchable_proxy(target: &str) -> (String, Arc<AtomicBool>) {
     let target = target
