@@ -2795,6 +2795,60 @@ async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
     );
 }
 
+/// Staff cancel an offer while a colleague adds a date to it and someone books that date. The
+/// cancellation worked from the dates it had read first: the new date stayed on with its booking
+/// under an offer that was cancelled and no longer shown, and nobody told the person.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_date_added_while_the_offer_is_cancelled_goes_too_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let course = new_course(&app, OWN_ORG).await;
+    let first = add_date(&app, course.offer_id, in_hours(48), 6, |_| {}).await;
+    let token = sign_in(&app, STAFF).await;
+    // Someone else's change holds the first date: the cancellation waits there, its dates read.
+    let holding = app.db.begin().await.unwrap();
+    holding
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
+            first.id
+        ))
+        .await
+        .unwrap();
+    let action = format!("/verwaltung/angebote/{}/absagen", course.offer_id);
+    let cancelling = post(&app, &action, &token, &[]);
+    let adding = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        let added = add_date(&app, course.offer_id, in_hours(24 * 5), 6, |_| {}).await;
+        book(
+            &app,
+            added.id,
+            ("Erika Neu", "erika.neu@example.de", ""),
+            "1",
+            Channel::Online,
+        )
+        .await;
+        holding.commit().await.unwrap();
+    };
+    let (res, ()) = tokio::join!(cancelling, adding);
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        offer_by_id(&app, course.offer_id).await.status,
+        OfferStatus::Cancelled
+    );
+    let dates = dates_of(&app, course.offer_id).await;
+    assert_eq!(dates.len(), 2);
+    assert!(
+        dates.iter().all(|d| d.status == DateStatus::Cancelled),
+        "{dates:?}"
+    );
+    assert_eq!(
+        recipients(&mails_with_subject(&app, &format!("Termin abgesagt: {}", course.title)).await),
+        ["erika.neu@example.de"]
+    );
+}
+
 /// Staff move a course to another place: everyone booked is told once, and the date's revision
 /// rises, so the calendar entry in the mail replaces the old one and a booking made with the old
 /// place in view is asked to look again.

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -532,13 +532,30 @@ pub async fn set_status(
 ) -> Result<(), OfferAdminError> {
     managed_offer(db, scope, id).await?;
     let txn = crate::db::begin_write(db).await?;
-    let existing = offer::Entity::find_by_id(id)
+    let existing = locked_offer(&txn, id).await?;
+    change_status(&txn, existing, actor, shown, status).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn locked_offer(txn: &DatabaseTransaction, id: i32) -> Result<offer::Model, OfferAdminError> {
+    offer::Entity::find_by_id(id)
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await?
-        .ok_or(OfferAdminError::NotFound)?;
+        .ok_or(OfferAdminError::NotFound)
+}
+
+/// [`set_status`] on the offer `existing`, locked in `txn`.
+async fn change_status(
+    txn: &DatabaseTransaction,
+    existing: offer::Model,
+    actor: i32,
+    shown: Option<OfferStatus>,
+    status: OfferStatus,
+) -> Result<(), OfferAdminError> {
+    let id = existing.id;
     if existing.status == status {
-        txn.commit().await?;
         return Ok(());
     }
     if !existing.status.may_become(status) || shown.is_some_and(|shown| shown != existing.status) {
@@ -549,16 +566,15 @@ pub async fn set_status(
     }
     let mut model: offer::ActiveModel = existing.into();
     model.status = Set(status);
-    model.update(&txn).await?;
+    model.update(txn).await?;
     audit::record(
-        &txn,
+        txn,
         Some(actor),
         &format!("offer.{status}"),
         &format!("offer:{id}"),
         "",
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -574,9 +590,52 @@ pub async fn cancel_offer(
     id: i32,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), OfferAdminError> {
-    use crate::services::booking::BookingError;
     managed_offer(db, scope, id).await?;
-    let dates = dates(db, id).await?;
+    // The offer is cancelled only under its lock and with no date left ahead, and adding a date
+    // waits for that lock (the catalogue's trigger reads the offer). A date another person added
+    // while the dates were being cancelled, and perhaps booked, is cancelled in the next round.
+    for _ in 0..CANCEL_ROUNDS {
+        cancel_dates_ahead(bookings, &dates(db, id).await?, actor, now).await?;
+        let txn = crate::db::begin_write(db).await?;
+        let existing = locked_offer(&txn, id).await?;
+        if dates_ahead(&txn, id, now).await? {
+            continue;
+        }
+        change_status(&txn, existing, actor, None, OfferStatus::Cancelled).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    Err(OfferAdminError::Changed)
+}
+
+/// Rounds of [`cancel_offer`] before it gives up on dates being added all the time.
+const CANCEL_ROUNDS: usize = 5;
+
+/// Whether the offer has a date ahead that is not cancelled, or a course that began with a session
+/// still ahead.
+async fn dates_ahead(
+    txn: &DatabaseTransaction,
+    offer_id: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(offer_id))
+        .filter(offer_date::Column::StartsAt.gt(now))
+        .filter(offer_date::Column::Status.ne(DateStatus::Cancelled))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Cancels the dates ahead among `dates` (read before, so possibly stale), each in a transaction of
+/// its own; a course that began loses the sessions still ahead.
+async fn cancel_dates_ahead(
+    bookings: &crate::services::booking::Desk,
+    dates: &[DateRow],
+    actor: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), OfferAdminError> {
+    use crate::services::booking::BookingError;
     // Courses that began with sessions still ahead: those sessions are cancelled.
     let running: std::collections::HashSet<i32> = dates
         .iter()
@@ -601,7 +660,7 @@ pub async fn cancel_offer(
             other => other?,
         };
     }
-    set_status(db, scope, actor, id, None, OfferStatus::Cancelled).await
+    Ok(())
 }
 
 /// A copy as a draft without dates, for next term's course.
