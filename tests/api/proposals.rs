@@ -735,6 +735,68 @@ on_both_backends!(
     }
 );
 
+/// The author sends a revision while a moderator's decision on the proposal is being saved. The
+/// revision read the proposal before the decision and wrote after it: a rejected proposal went back
+/// to the queue with its status overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_after_a_decision_does_not_undo_it_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let fields = [
+        ("titel", "Beratung zum Online-Ausweis im Rathaus"),
+        (
+            "text",
+            "Bitte einmal im Monat eine Beratung zur eID-Funktion anbieten.",
+        ),
+        ("kategorie", "verwaltung-digital"),
+        ("kreis", "16068"),
+    ];
+    let mut handed_in = fields.to_vec();
+    handed_in.push(("schritt", "absenden"));
+    assert_eq!(hand_in(&app, &handed_in).await.status(), 303);
+    let proposal_id = newest_proposal(&app).await.id;
+    logout(&app).await;
+    app.login(MODERATOR.0, MODERATOR.1).await;
+    let res = moderate(
+        &app,
+        proposal_id,
+        &[
+            ("aktion", "aenderung"),
+            ("begruendung", "Bitte nennen Sie die Stadt."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    logout(&app).await;
+    let link = app.link_in_mail(CITIZEN.0, "/vorschlaege/eigene/").await;
+
+    // Another moderator rejects it; that change holds the proposal until it commits.
+    let deciding = app.db.begin().await.unwrap();
+    deciding
+        .execute_unprepared(&format!(
+            "UPDATE proposals SET status = '{}' WHERE id = {proposal_id}",
+            ProposalStatus::Rejected.key()
+        ))
+        .await
+        .unwrap();
+    let revising = app.submit(&link, &link, &fields);
+    let committing = async {
+        crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+        deciding.commit().await.unwrap();
+    };
+    let (revised, ()) = tokio::join!(revising, committing);
+    assert!(!revised.status().is_server_error(), "{}", revised.status());
+    let now = proposal::Entity::find_by_id(proposal_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.status, ProposalStatus::Rejected);
+}
+
 on_both_backends!(moderators_ask_for_changes_reject_merge_and_hide, |app| {
     // A citizen hands in; the moderator asks for a change; the author revises through the link.
     app.login(CITIZEN.0, CITIZEN.1).await;

@@ -6,7 +6,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
-use super::{ProposalDesk, ProposalError, ProposalFile, begin, field, record_event};
+use super::{ProposalDesk, ProposalError, ProposalFile, begin, field, locked, record_event};
 use crate::{
     db::entities::{district, offer, proposal, proposal_event},
     domain::{
@@ -225,7 +225,12 @@ impl Intake {
     pub async fn revise(&self, token: &str, draft: ProposalDraft) -> Result<(), ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        let found = by_author_link(&txn, token).await?;
+        // Locked and read again: a revision sent twice, or a moderator's decision meanwhile, is
+        // weighed against the proposal as it is now, not as it was before the lock.
+        let found = locked(&txn, by_author_link(&txn, token).await?.id).await?;
+        if found.author_token_hash != hash_token(token) {
+            return Err(ProposalError::NotFound);
+        }
         let Some(next) = found.status.revise() else {
             return Err(ProposalError::Refused("error-proposal-not-editable"));
         };
