@@ -3410,6 +3410,96 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
 
 /// A change of a date as the date form makes it, by an admin (no organisation scope), from a form
 /// opened just before.
+/// A coordinator cancels the helper session of a course date while staff move the date. The move
+/// read the session as open before the cancellation committed and wrote after it: the cancelled
+/// session was moved along, and its helpers were told it had changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_helper_session_cancelled_while_its_date_moves_stays_where_it_was_on_postgres() {
+    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
+    use teilhabe::{
+        db::entities::volunteer_shift,
+        domain::{
+            DistrictKey,
+            volunteering::{ShiftInput, ShiftKind, ShiftPlace, ShiftStatus},
+        },
+    };
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let date = offer_date::Entity::find()
+        .filter(offer_date::Column::OfferId.eq(2))
+        .filter(offer_date::Column::StartsAt.gt(Utc::now()))
+        .filter(offer_date::Column::SeriesLeadId.is_null())
+        .order_by_asc(offer_date::Column::StartsAt)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let shift_id = app
+        .state()
+        .volunteer_planning()
+        .create(
+            &None,
+            ShiftInput {
+                organisation_id: None,
+                title: "Hilfe beim Kurs".into(),
+                kind: ShiftKind::CourseAssistance,
+                starts_at: date.starts_at,
+                ends_at: date.ends_at,
+                place: ShiftPlace::Elsewhere {
+                    place: "Kursraum".into(),
+                    district: DistrictKey::parse("16051").unwrap(),
+                },
+                volunteers_needed: 1,
+                participants_per_helper: None,
+                skills: String::new(),
+                offer_date_id: Some(date.id),
+            },
+            1,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    // The coordinator's cancellation holds the session until it commits.
+    let cancelling = app.db.begin().await.unwrap();
+    cancelling
+        .execute_unprepared(&format!(
+            "UPDATE volunteer_shifts SET status = '{}' WHERE id = {shift_id}",
+            ShiftStatus::Cancelled.key()
+        ))
+        .await
+        .unwrap();
+    let local = |at: DateTime<Utc>| (at + Duration::days(1)).with_timezone(&Berlin);
+    let form = teilhabe::domain::offer::DateForm {
+        day: local(date.starts_at).format("%Y-%m-%d").to_string(),
+        start: local(date.starts_at).format("%H:%M").to_string(),
+        end: local(date.ends_at).format("%H:%M").to_string(),
+        capacity: date.capacity.to_string(),
+        max_places: date.max_places_per_booking.to_string(),
+        min_participants: date.min_participants.to_string(),
+        walk_in_places: date.walk_in_places.to_string(),
+        seen: String::new(),
+    };
+    let a_day_later = teilhabe::domain::offer::DateInput::parse(&form, Utc::now()).unwrap();
+    let state = app.state();
+    let moving =
+        tokio::spawn(async move { change_date_as_staff(&state, date.id, a_day_later).await });
+    until_someone_waits_for_a_lock(&app.db).await;
+    cancelling.commit().await.unwrap();
+    moving.await.unwrap().unwrap();
+
+    let shift = volunteer_shift::Entity::find_by_id(shift_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shift.status, ShiftStatus::Cancelled);
+    assert_eq!(
+        shift.starts_at, date.starts_at,
+        "the cancelled session was moved"
+    );
+}
+
 async fn change_date_as_staff(
     state: &teilhabe::web::state::AppState,
     date_id: i32,

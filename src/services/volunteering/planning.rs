@@ -299,9 +299,13 @@ impl PlanningDesk {
         if start_shift.is_zero() && end_shift.is_zero() {
             return Ok(0);
         }
+        // Locked, as a coordinator's change of a session locks it: a session cancelled or moved by
+        // hand meanwhile is read as it is now, not moved again from where it was.
         let shifts = volunteer_shift::Entity::find()
             .filter(volunteer_shift::Column::OfferDateId.eq(after.id))
             .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .order_by_asc(volunteer_shift::Column::Id)
+            .lock_exclusive()
             .all(conn)
             .await?;
         for shift in &shifts {
@@ -336,6 +340,8 @@ impl PlanningDesk {
             .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
             .filter(volunteer_shift::Column::VenueId.eq(from))
             .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+            .order_by_asc(volunteer_shift::Column::Id)
+            .lock_exclusive()
             .all(conn)
             .await?;
         for shift in &shifts {
