@@ -260,6 +260,17 @@ impl Sender {
     /// Claims due messages one by one (a conditional update, so two instances never send the same one)
     /// and delivers them. Tests call this directly instead of waiting for the worker.
     pub async fn deliver_due(&self, db: &DatabaseConnection) -> Result<DeliveryReport, DbErr> {
+        self.deliver_due_unless(db, || false).await
+    }
+
+    /// [`Self::deliver_due`], claiming no further message once `stopping` says so: an instance that
+    /// stops leaves the rest of its batch due for the others at once, instead of claims it would be
+    /// cut off in and that wait out their lease.
+    pub async fn deliver_due_unless(
+        &self,
+        db: &DatabaseConnection,
+        stopping: impl Fn() -> bool,
+    ) -> Result<DeliveryReport, DbErr> {
         let mut report = DeliveryReport::default();
         let now = Utc::now();
         let due = outbox::Entity::find()
@@ -271,6 +282,9 @@ impl Sender {
             .all(db)
             .await?;
         for row in due {
+            if stopping() {
+                break;
+            }
             let claimed = outbox::Entity::update_many()
                 // The lease starts now, not at the start of the batch: a slow batch must not hand out
                 // leases that have already run out.
@@ -469,7 +483,7 @@ pub fn spawn_worker(
     tokio::spawn(async move {
         let mut tick = crate::background::every(every, Duration::ZERO);
         while crate::background::next_run(&mut tick, &mut stop).await {
-            if let Err(e) = sender.deliver_due(&db).await {
+            if let Err(e) = sender.deliver_due_unless(&db, || *stop.borrow()).await {
                 tracing::warn!(error = %e, "mail worker could not read the outbox");
             }
         }

@@ -647,6 +647,57 @@ async fn two_instances_starting_together_migrate_once() {
     }
 }
 
+/// An instance told to stop (a deploy, scaling in) claims no further mail from the batch it is
+/// in: the rest stays due for the other instances at once. It kept claiming until it was cut off,
+/// and each mail claimed then waited five minutes for its lease to run out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_instance_leaves_the_rest_of_its_mail_batch_due() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use teilhabe::{
+        domain::Email,
+        mail::{self, OutgoingMail},
+    };
+    let options = Options {
+        env: vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())],
+        ..Options::default()
+    };
+    let app = spawn_app(Backend::Sqlite, options).await.unwrap();
+    let sender = teilhabe::startup::mail_sender(&app.settings).unwrap();
+    sender.deliver_due(&app.db).await.unwrap();
+    for n in 0..5 {
+        mail::enqueue(
+            &app.db,
+            OutgoingMail {
+                to: Email::parse(&format!("person{n}@example.de")).unwrap(),
+                subject: "Ihre Buchung".into(),
+                text: "Bestätigung".into(),
+                html: "<p>Bestätigung</p>".into(),
+                attachment: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // The stop comes while the first mail of the batch is being sent.
+    let stopped = AtomicBool::new(false);
+    let report = sender
+        .deliver_due_unless(&app.db, || stopped.swap(true, Ordering::SeqCst))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1);
+    let unsent = outbox::Entity::find()
+        .filter(outbox::Column::SentAt.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(unsent.len(), 4);
+    let now = chrono::Utc::now();
+    assert!(
+        unsent.iter().all(|m| m.next_attempt_at <= now),
+        "mail left claimed by a stopped instance"
+    );
+}
+
 /// A mail the server took is marked as sent although the database refuses the write for a few
 /// seconds (a failover): given up after three seconds, the mail stayed unsent and went out a second
 /// time when its claim ran out.
