@@ -75,6 +75,17 @@ impl Pages {
     }
 }
 
+/// Held by the request that renders a stale page anew. A refresh that ends without storing a page
+/// (an error, a cancelled request) lets the next request try again; the others would otherwise get
+/// the stale page until it expires at three times its time to live.
+struct Refreshing(Arc<CachedPage>);
+
+impl Drop for Refreshing {
+    fn drop(&mut self) {
+        self.0.refreshing.store(false, Ordering::Release);
+    }
+}
+
 /// Catalogue pages, programmes and calendar feeds; not the booking form (it carries a form token).
 fn cacheable(path: &str) -> bool {
     (path == "/kurse"
@@ -113,16 +124,18 @@ pub async fn middleware(
         .copied()
         .unwrap_or(Language::De);
     let key = format!("{}:{}", language.code(), req.uri());
-    if let Some(page) = cache.entries.get(&key)
-        && (Instant::now() < page.fresh_until || page.refreshing.swap(true, Ordering::AcqRel))
-    {
-        let mut response = HttpResponse::Ok();
-        response.insert_header((header::CONTENT_TYPE, page.content_type.clone()));
-        if let Some(disposition) = &page.disposition {
-            response.insert_header((header::CONTENT_DISPOSITION, disposition.clone()));
+    let mut _refreshing = None;
+    if let Some(page) = cache.entries.get(&key) {
+        if Instant::now() < page.fresh_until || page.refreshing.swap(true, Ordering::AcqRel) {
+            let mut response = HttpResponse::Ok();
+            response.insert_header((header::CONTENT_TYPE, page.content_type.clone()));
+            if let Some(disposition) = &page.disposition {
+                response.insert_header((header::CONTENT_DISPOSITION, disposition.clone()));
+            }
+            let response = response.body(page.body.clone());
+            return Ok(req.into_response(response));
         }
-        let response = response.body(page.body.clone());
-        return Ok(req.into_response(response));
+        _refreshing = Some(Refreshing(page));
     }
     let generation = cache.generation.load(Ordering::Acquire);
     let res = next.call(req).await?;

@@ -62,3 +62,41 @@ async fn catalogue_pages_are_cached_for_visitors_until_something_changes() {
         "Neuer Titel für den Cache-Test"
     );
 }
+
+/// The one request that renders a stale page anew got an error (here the course was withdrawn for
+/// a moment): every later visitor got the stale page until it expired at three times its time to
+/// live, although the next request could render it.
+#[tokio::test]
+async fn a_failed_refresh_lets_the_next_request_try_again() {
+    use teilhabe::domain::offer::OfferStatus;
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![("TEILHABE_PAGE_CACHE_SECONDS", "1".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let visitor = reqwest::Client::new();
+    let first = offer::Entity::find_by_id(1)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/kurse/{}", first.slug);
+    assert_eq!(title_with(&visitor, &app, &path).await, first.title);
+
+    let mut withdrawn: offer::ActiveModel = first.clone().into();
+    withdrawn.status = Set(OfferStatus::Draft);
+    withdrawn.update(&app.db).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let res = visitor.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the stale page is rendered anew");
+
+    let mut back: offer::ActiveModel = first.clone().into();
+    back.status = Set(OfferStatus::Published);
+    back.title = Set("Wieder da".into());
+    back.update(&app.db).await.unwrap();
+    assert_eq!(title_with(&visitor, &app, &path).await, "Wieder da");
+}
