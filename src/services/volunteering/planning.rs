@@ -2,8 +2,8 @@
 //! in step with their dates, and see their sessions and the gaps in them.
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{
@@ -299,15 +299,11 @@ impl PlanningDesk {
         if start_shift.is_zero() && end_shift.is_zero() {
             return Ok(0);
         }
-        // Locked, as a coordinator's change of a session locks it: a session cancelled or moved by
-        // hand meanwhile is read as it is now, not moved again from where it was.
-        let shifts = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::OfferDateId.eq(after.id))
-            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
-            .order_by_asc(volunteer_shift::Column::Id)
-            .lock_exclusive()
-            .all(conn)
-            .await?;
+        let shifts = open_shifts_locked(
+            conn,
+            Condition::all().add(volunteer_shift::Column::OfferDateId.eq(after.id)),
+        )
+        .await?;
         for shift in &shifts {
             let starts_at = shift.starts_at + start_shift;
             // A session never ends before it starts, whatever the date's new length.
@@ -336,14 +332,13 @@ impl PlanningDesk {
         if from == to.id || date_ids.is_empty() {
             return Ok(0);
         }
-        let shifts = volunteer_shift::Entity::find()
-            .filter(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
-            .filter(volunteer_shift::Column::VenueId.eq(from))
-            .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
-            .order_by_asc(volunteer_shift::Column::Id)
-            .lock_exclusive()
-            .all(conn)
-            .await?;
+        let shifts = open_shifts_locked(
+            conn,
+            Condition::all()
+                .add(volunteer_shift::Column::OfferDateId.is_in(date_ids.to_vec()))
+                .add(volunteer_shift::Column::VenueId.eq(from)),
+        )
+        .await?;
         for shift in &shifts {
             let mut model: volunteer_shift::ActiveModel = shift.clone().into();
             model.venue_id = Set(Some(to.id));
@@ -433,4 +428,20 @@ impl PlanningDesk {
             .await?;
         rows(&self.db, shifts, None).await
     }
+}
+
+/// The open sessions that `filter` picks, locked, as a coordinator's change of a session locks it:
+/// a session cancelled or moved by hand meanwhile is read as it is now, not moved again from where
+/// it was.
+async fn open_shifts_locked(
+    conn: &impl ConnectionTrait,
+    filter: Condition,
+) -> Result<Vec<volunteer_shift::Model>, DbErr> {
+    volunteer_shift::Entity::find()
+        .filter(filter)
+        .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+        .order_by_asc(volunteer_shift::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await
 }
