@@ -267,13 +267,8 @@ pub async fn support_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let confirmed = page
-        .state()
-        .proposal_desk()
-        .supports()
-        .confirm_support(&token)
-        .await;
-    after_link(confirmed, "unterstuetzt")
+    let supports = page.state().proposal_desk().supports();
+    after_link(supports.confirm_support(&token).await, "unterstuetzt")
 }
 
 pub async fn follow_confirm_form(
@@ -287,13 +282,8 @@ pub async fn follow_confirm(
     page: Page,
     token: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let confirmed = page
-        .state()
-        .proposal_desk()
-        .supports()
-        .confirm_follow(&token)
-        .await;
-    after_link(confirmed, "folgen")
+    let supports = page.state().proposal_desk().supports();
+    after_link(supports.confirm_follow(&token).await, "folgen")
 }
 
 pub async fn unfollow_form(
@@ -304,13 +294,8 @@ pub async fn unfollow_form(
 }
 
 pub async fn unfollow(page: Page, token: web::Path<String>) -> Result<HttpResponse, WebError> {
-    match page
-        .state()
-        .proposal_desk()
-        .supports()
-        .unfollow(&token)
-        .await
-    {
+    let supports = page.state().proposal_desk().supports();
+    match supports.unfollow(&token).await {
         Ok(_) => page.message(
             "proposal-unfollowed-title",
             "proposal-unfollowed-text",
