@@ -248,6 +248,7 @@ impl Jobs {
 /// the query planner's statistics, once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
+    pseudonyms: Pseudonyms,
     idle: std::time::Duration,
     retention: std::time::Duration,
     mail_files: Option<std::path::PathBuf>,
@@ -306,6 +307,16 @@ fn spawn_housekeeping(
             }
             if let Err(e) = convert_legacy_keys(&db).await {
                 tracing::warn!(error = %e, "keys of an older version could not be converted");
+            }
+            match pseudonyms::convert_plain_supports(&db, &pseudonyms).await {
+                Ok(0) => {}
+                Ok(converted) => {
+                    tracing::warn!(
+                        converted,
+                        "plain support hashes of an older version converted"
+                    )
+                }
+                Err(e) => tracing::warn!(error = %e, "plain support hashes could not be converted"),
             }
         }
     })
@@ -397,6 +408,7 @@ impl Application {
             ));
             jobs.handles.push(spawn_housekeeping(
                 db.clone(),
+                Pseudonyms::from_settings(&settings)?,
                 settings.session_idle,
                 settings.retention,
                 settings.smtp_url.is_none().then(|| settings.outbox_dir()),

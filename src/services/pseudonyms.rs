@@ -213,6 +213,20 @@ pub async fn adopt(
     Ok(adopted)
 }
 
+/// Converts the plain support hashes an instance of an older version wrote since the last start
+/// (during a rolling update); run by the hourly housekeeping. Returns how many it converted or
+/// unlinked.
+pub async fn convert_plain_supports(
+    db: &DatabaseConnection,
+    pseudonyms: &Pseudonyms,
+) -> Result<u64, DbErr> {
+    let txn = begin_write(db).await?;
+    let mut adopted = Adopted::default();
+    convert_plain_support_hashes(&*txn, pseudonyms, &mut adopted).await?;
+    txn.commit().await?;
+    Ok(adopted.converted + adopted.unlinked)
+}
+
 /// Supports with the plain SHA-256 of the address: all of them from before keyed hashes, and any an
 /// old instance wrote during a rolling update.
 async fn convert_plain_support_hashes(

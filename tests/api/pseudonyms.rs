@@ -264,3 +264,59 @@ on_both_backends!(
         );
     }
 );
+
+// During a rolling update an instance of the older version stores a support with the plain hash
+// of the address. The same person supporting again through a new instance was counted a second
+// time: the new version looked only for the keyed hash, and the plain one was converted at the
+// next start only. Now the plain hash counts as the same person, and housekeeping converts it.
+on_both_backends!(
+    a_support_an_older_instance_stored_is_the_same_persons,
+    |app| {
+        const PERSON: &str = "zweimal@example.org";
+        let id = first_public_proposal(&app).await;
+        proposal_support::Entity::insert(proposal_support::ActiveModel {
+            proposal_id: Set(id),
+            user_id: Set(None),
+            email_hash: Set(Some(plain_hash(PERSON))),
+            confirm_token_hash: Set(None),
+            confirmed_at: Set(Some(chrono::Utc::now())),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+        let before = stored_hashes(&app, id).await.len();
+        let outcome = app
+            .state()
+            .proposal_desk()
+            .supports()
+            .support(
+                id,
+                None,
+                Some(&teilhabe::domain::Email::parse(PERSON).unwrap()),
+                teilhabe::domain::Language::De,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            teilhabe::services::proposals::SupportOutcome::AlreadySupported
+        );
+        assert_eq!(stored_hashes(&app, id).await.len(), before);
+
+        let converted = teilhabe::services::pseudonyms::convert_plain_supports(
+            &app.db,
+            &app.state().pseudonyms,
+        )
+        .await
+        .unwrap();
+        assert!(converted >= 1);
+        let hashes = stored_hashes(&app, id).await;
+        assert!(
+            hashes.contains(&Some(app.state().pseudonyms.support_address(PERSON))),
+            "{hashes:?}"
+        );
+        assert!(!hashes.contains(&Some(plain_hash(PERSON))), "{hashes:?}");
+    }
+);

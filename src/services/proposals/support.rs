@@ -51,29 +51,32 @@ impl Supports {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
         let model = locked_public(&txn, id).await?;
-        let (user, email_hash, token) = match (user_id, email) {
+        let (user, address, token) = match (user_id, email) {
             (Some(user), _) => {
                 let address = user::Entity::find_by_id(user)
                     .one(&txn)
                     .await?
-                    .map(|u| self.desk.pseudonyms.support_address(&u.email));
+                    .map(|u| u.email);
                 (Some(user), address, None)
             }
-            (None, Some(email)) => (
-                None,
-                Some(self.desk.pseudonyms.support_address(email.as_str())),
-                Some(random_token()),
-            ),
+            (None, Some(email)) => (None, Some(email.as_str().to_owned()), Some(random_token())),
             (None, None) => return Err(field("email", "error-email-missing")),
         };
+        let email_hash = address
+            .as_deref()
+            .map(|a| self.desk.pseudonyms.support_address(a));
         // The person's supports: by account, by the address's hash, and (for a support by link)
-        // by the account that has this address now.
+        // by the account that has this address now. An instance of an older version, during a
+        // rolling update, stores the plain hash, which housekeeping converts later: that one
+        // is the same person's too.
         let mut same_person = Condition::any();
         if let Some(user) = user {
             same_person = same_person.add(proposal_support::Column::UserId.eq(user));
         }
-        if let Some(hash) = &email_hash {
-            same_person = same_person.add(proposal_support::Column::EmailHash.eq(hash.as_str()));
+        if let (Some(hash), Some(address)) = (&email_hash, &address) {
+            same_person = same_person.add(
+                proposal_support::Column::EmailHash.is_in([hash.clone(), hash_token(address)]),
+            );
         }
         if let (None, Some(email)) = (user, email) {
             same_person = same_person.add(
