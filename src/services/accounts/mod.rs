@@ -284,6 +284,16 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Whether the account still has the password that was checked, read without a lock: the form
+    /// can say so before anything is recorded as a sign-in.
+    pub async fn still_current(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
+        Ok(user::Entity::find_by_id(self.user_id)
+            .filter(user::Column::PasswordHash.eq(self.password_hash.as_str()))
+            .one(db)
+            .await?
+            .is_some())
+    }
+
     /// Whether the account still has the password that was checked; the account's row stays locked
     /// against a reset until `txn` ends.
     pub async fn still_holds(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
@@ -542,6 +552,13 @@ pub async fn confirm_email_change(
 ) -> Result<i32, AccountError> {
     let txn = crate::db::begin_write(db).await?;
     let redeemed = redeem_token(&txn, token, PURPOSE_CHANGE_EMAIL).await?;
+    // The account first, as its deletion and a follow lock it first: one order, no deadlock with
+    // them over the follows and proposals moved below.
+    user::Entity::find_by_id(redeemed.user_id)
+        .lock_exclusive()
+        .one(&*txn)
+        .await?
+        .ok_or(AccountError::InvalidToken)?;
     let new_email = redeemed
         .new_email
         .clone()

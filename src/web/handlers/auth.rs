@@ -128,7 +128,15 @@ pub async fn login(
         }
     };
 
-    match accounts::authenticate(db, &email, &form.password).await {
+    let mut checked = accounts::authenticate(db, &email, &form.password).await;
+    // A password reset committed while the password was being checked: the one typed is no longer
+    // the account's. (Should the reset come later still, the session is not opened either.)
+    if let Ok(verified) = &checked
+        && !verified.still_current(db).await?
+    {
+        checked = Err(AccountError::InvalidCredentials);
+    }
+    match checked {
         Ok(verified) => {
             let user_id = verified.user_id;
             counted.sign_in_succeeded(db).await?;
