@@ -31,6 +31,9 @@ const PREPARE_TIMEOUT: Duration = Duration::from_secs(660);
 const BREAKER_THRESHOLD: u32 = 3;
 /// Pause between probe searches while the breaker is open.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
+/// An index that held documents this recently is taken to hold them still: an empty index (one
+/// another instance set up again after a loss) is noticed within this time.
+const FULL_FOR: Duration = Duration::from_secs(30);
 /// How often the writer looks for staging indexes that rebuilds left behind.
 const LEFTOVERS_EVERY: Duration = Duration::from_secs(600);
 /// A staging index is left over once its rebuild began this long ago. The writer's lock keeps
@@ -80,6 +83,9 @@ pub struct ReconnectingMeilisearch {
     health: Mutex<Health>,
     /// Wakes the indexer when a search finds the index lost, so the repair starts at once.
     wake: Option<IndexWake>,
+    /// When the index last held documents: searches that find nothing ask again only after
+    /// [`FULL_FOR`], not on every empty result.
+    seen_full_at: Mutex<Option<std::time::Instant>>,
     /// When `remove_leftovers` last looked.
     leftovers_checked: Mutex<Option<std::time::Instant>>,
 }
@@ -101,6 +107,7 @@ impl ReconnectingMeilisearch {
             health: Mutex::default(),
             wake,
             leftovers_checked: Mutex::default(),
+            seen_full_at: Mutex::default(),
         })
     }
 
@@ -274,11 +281,20 @@ impl ProposalIndex for ReconnectingMeilisearch {
     }
 
     async fn is_empty(&self) -> bool {
+        let known_full = *self.seen_full_at.lock().unwrap_or_else(|e| e.into_inner());
+        if known_full.is_some_and(|at| at.elapsed() < FULL_FOR) {
+            return false;
+        }
         // Straight to the index: a search never does set-up work.
-        matches!(
-            within(SEARCH_TIMEOUT, self.index.document_count()).await,
-            Ok(Some(0))
-        )
+        match within(SEARCH_TIMEOUT, self.index.document_count()).await {
+            Ok(Some(0)) => true,
+            Ok(_) => {
+                *self.seen_full_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(std::time::Instant::now());
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     async fn maintain(&self) -> Result<bool, SearchError> {
