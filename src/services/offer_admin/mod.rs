@@ -605,7 +605,10 @@ pub async fn cancel_offer(
         txn.commit().await?;
         return Ok(());
     }
-    Err(OfferAdminError::Changed)
+    Err(OfferAdminError::Refused {
+        field: "status",
+        message: "error-offer-status-changed",
+    })
 }
 
 /// Rounds of [`cancel_offer`] before it gives up on dates being added all the time.

@@ -293,19 +293,20 @@ pub async fn set_status(
 /// Cancels the whole offer (see [`offer_admin::cancel_offer`]).
 pub async fn cancel_offer(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    offer_admin::cancel_offer(
-        &page.state().db,
-        &page.state().booking_desk(),
-        &scope,
-        user.id,
-        *id,
-        Utc::now(),
-    )
-    .await?;
-    Ok(see_other_done(
-        &format!("/verwaltung/angebote/{id}"),
-        Done::OfferCancelled,
-    ))
+    let db = &page.state().db;
+    let bookings = page.state().booking_desk();
+    match offer_admin::cancel_offer(db, &bookings, &scope, user.id, *id, Utc::now()).await {
+        Ok(()) => Ok(see_other_done(
+            &format!("/verwaltung/angebote/{id}"),
+            Done::OfferCancelled,
+        )),
+        // The offer changed meanwhile (or dates kept being added): the page shows it as it is now.
+        Err(e) => {
+            let errors = refusal(e)?;
+            let form = offer_admin::offer_form(db, &scope, *id).await?;
+            offer_form_page(&page, &scope, Some(*id), &form, "", &errors).await
+        }
+    }
 }
 
 pub async fn copy(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
