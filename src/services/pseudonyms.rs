@@ -7,8 +7,10 @@
 //! SQLite database only, from a key file made in the data directory on first start.
 //!
 //! Keyed values carry the mark `k1:`, so plain hashes stay recognisable. Every start converts the
-//! plain support hashes it finds (those of earlier versions, and those an old instance still writes
-//! during a rolling update) and forgets plain throttle counts (`adopt`); converting is idempotent.
+//! plain support hashes it finds (those of earlier versions) and forgets plain throttle counts
+//! (`adopt`); the hourly housekeeping converts those an old instance still writes during a rolling
+//! update (`convert_plain_supports`), and a new support counts them as the person's meanwhile.
+//! Converting is idempotent.
 //! The database records the key's fingerprint, and a start with another key is refused: instances
 //! with different keys would let the same person support twice and split every throttle count.
 use std::{

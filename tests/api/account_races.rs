@@ -255,19 +255,22 @@ async fn no_feedback_invitation_is_queued_for_an_account_being_deleted_on_postgr
         ))
         .await
         .unwrap();
+    let invited = std::sync::atomic::AtomicBool::new(false);
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let inviting = async {
         until_someone_waits_for_a_lock(&app.db).await;
         let desk = app.state().feedback_desk();
-        desk.invite_after_dates(Utc::now()).await.unwrap()
+        desk.invite_after_dates(Utc::now()).await.unwrap();
+        invited.store(true, std::sync::atomic::Ordering::SeqCst);
     };
     let releasing = async {
-        let started = std::time::Instant::now();
         until_someone_waits_for_a_lock(&app.db).await;
+        let started = std::time::Instant::now();
         // The invitations either went out or wait for the deletion.
-        while waiting_for_locks(&app.db).await < 2
-            && started.elapsed() < std::time::Duration::from_secs(3)
+        while !invited.load(std::sync::atomic::Ordering::SeqCst)
+            && waiting_for_locks(&app.db).await < 2
         {
+            assert!(started.elapsed() < PATIENCE, "neither invited nor waiting");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         holding.commit().await.unwrap();

@@ -3408,8 +3408,6 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     assert_eq!((date.booked_places, date.capacity), (10, 10));
 }
 
-/// A change of a date as the date form makes it, by an admin (no organisation scope), from a form
-/// opened just before.
 /// A coordinator cancels the helper session of a course date while staff move the date. The move
 /// read the session as open before the cancellation committed and wrote after it: the cancelled
 /// session was moved along, and its helpers were told it had changed.
@@ -3500,6 +3498,8 @@ async fn a_helper_session_cancelled_while_its_date_moves_stays_where_it_was_on_p
     );
 }
 
+/// A change of a date as the date form makes it, by an admin (no organisation scope), from a form
+/// opened just before.
 async fn change_date_as_staff(
     state: &teilhabe::web::state::AppState,
     date_id: i32,

@@ -879,7 +879,9 @@ pub async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         return;
     }
-    for _ in 0..200 {
+    // A loaded machine may take seconds to get the other side to its lock (a page load, argon2).
+    let started = std::time::Instant::now();
+    while started.elapsed() < PATIENCE {
         if waiting_for_locks(db).await > 0 {
             return;
         }

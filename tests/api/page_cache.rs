@@ -72,7 +72,7 @@ async fn a_failed_refresh_lets_the_next_request_try_again() {
     let app = spawn_app(
         Backend::Sqlite,
         Options {
-            env: vec![("TEILHABE_PAGE_CACHE_SECONDS", "1".into())],
+            env: vec![("TEILHABE_PAGE_CACHE_SECONDS", "2".into())],
             ..Default::default()
         },
     )
@@ -90,7 +90,8 @@ async fn a_failed_refresh_lets_the_next_request_try_again() {
     let mut withdrawn: offer::ActiveModel = first.clone().into();
     withdrawn.status = Set(OfferStatus::Draft);
     withdrawn.update(&app.db).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    // Stale after 2 s; kept until 6 s, when it would expire anyway.
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
     let res = visitor.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 404, "the stale page is rendered anew");
 

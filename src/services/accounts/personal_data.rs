@@ -189,7 +189,8 @@ pub async fn export(
 }
 
 /// The person's supports: given signed in, or by mailed link with the account's address (an old
-/// instance during a rolling update may have stored the plain hash, which the next start converts),
+/// instance during a rolling update may have stored the plain hash, which the hourly housekeeping
+/// converts),
 /// as `of_account` counts rows by address: another account's row stays that account's.
 fn supports_of(pseudonyms: &Pseudonyms, user_id: i32, email: &str) -> Condition {
     Condition::any()
@@ -363,7 +364,7 @@ pub async fn delete_account(
             .await?;
         // Supports keep counting but no longer say whose they were: the address's hash would let
         // anyone who knows the address find the proposals this person supported. An old instance
-        // during a rolling update may have stored the plain hash, which the next start converts.
+        // during a rolling update may have stored the plain hash, which housekeeping converts.
         proposal_support::Entity::update_many()
             .col_expr(
                 proposal_support::Column::EmailHash,
