@@ -443,6 +443,45 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
     assert!(public.html().contains("Angenommen"));
 });
 
+/// A follow link is confirmed while the follow is being removed (unfollowed in another tab, or the
+/// account deleted). The confirmation read the follow, then updated it by id after it was gone,
+/// and the person got a 500 page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_a_follow_removed_meanwhile_finds_nothing_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let id = 3_i64;
+    let page = format!("/vorschlaege/{id}");
+    let res = app
+        .submit(
+            &page,
+            &format!("/vorschlaege/{id}/folgen"),
+            &[("follow-email", "gleich-weg@example.de")],
+        )
+        .await;
+    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
+    let link = app
+        .link_in_mail("gleich-weg@example.de", "/vorschlaege/folgen/")
+        .await;
+    let token = link.trim_start_matches("/vorschlaege/folgen/").to_owned();
+    let removing = app.db.begin().await.unwrap();
+    removing
+        .execute_unprepared(&format!(
+            "DELETE FROM proposal_follows WHERE token = '{token}'"
+        ))
+        .await
+        .unwrap();
+    let confirming = app.submit(&link, &link, &[]);
+    let committing = async {
+        crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+        removing.commit().await.unwrap();
+    };
+    let (confirmed, ()) = tokio::join!(confirming, committing);
+    assert_eq!(confirmed.status(), 404);
+}
+
 /// Follows proposal `id` by `email` and confirms the mailed link.
 async fn follow(app: &TestApp, id: i64, email: &str) {
     let page = format!("/vorschlaege/{id}");

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, sea_query::Query,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    sea_query::{Expr, Query},
 };
 
 use super::{ProposalDesk, ProposalError, begin, field, locked, recount};
@@ -321,18 +322,23 @@ impl Supports {
 
     /// Confirms a follow by its mailed link; returns the proposal's id.
     pub async fn confirm_follow(&self, token: &str) -> Result<i64, ProposalError> {
-        let found = proposal_follow::Entity::find()
+        // One conditional statement, then the row as it is: the follow may have been confirmed,
+        // moved by a merge or removed (unfollowed, the account deleted) since the page was opened.
+        proposal_follow::Entity::update_many()
+            .col_expr(
+                proposal_follow::Column::ConfirmedAt,
+                Expr::value(Utc::now()),
+            )
+            .filter(proposal_follow::Column::Token.eq(token))
+            .filter(proposal_follow::Column::ConfirmedAt.is_null())
+            .exec(&self.desk.db)
+            .await?;
+        Ok(proposal_follow::Entity::find()
             .filter(proposal_follow::Column::Token.eq(token))
             .one(&self.desk.db)
             .await?
-            .ok_or(ProposalError::NotFound)?;
-        let id = found.proposal_id;
-        if found.confirmed_at.is_none() {
-            let mut active = found.into_active_model();
-            active.confirmed_at = Set(Some(Utc::now()));
-            active.update(&self.desk.db).await?;
-        }
-        Ok(id)
+            .ok_or(ProposalError::NotFound)?
+            .proposal_id)
     }
 
     /// Ends a follow by the link in every notification; returns the proposal's title.
