@@ -157,16 +157,21 @@ pub async fn revoke(
         .one(&txn)
         .await?
         .ok_or(KioskError::NotFound)?;
-    if found.revoked_at.is_none() {
-        kiosk_terminal::Entity::update_many()
+    // Conditional, so that of two revocations at once (PostgreSQL) only one is recorded.
+    let revoked = found.revoked_at.is_none()
+        && kiosk_terminal::Entity::update_many()
             .col_expr(kiosk_terminal::Column::RevokedAt, Expr::value(now))
             .col_expr(
                 kiosk_terminal::Column::ReceiptBookingId,
                 Expr::value(Option::<i64>::None),
             )
             .filter(kiosk_terminal::Column::Id.eq(terminal_id))
+            .filter(kiosk_terminal::Column::RevokedAt.is_null())
             .exec(&txn)
-            .await?;
+            .await?
+            .rows_affected
+            == 1;
+    if revoked {
         audit::record(
             &txn,
             actor,

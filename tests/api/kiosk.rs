@@ -79,6 +79,30 @@ async fn paired_app(app: &TestApp) -> i32 {
     registered.terminal_id
 }
 
+// Two admins revoke the same terminal at the same moment (or one clicks twice): it is revoked
+// once, with one entry in the audit log.
+crate::on_both_backends!(a_terminal_revoked_twice_at_once_is_recorded_once, |app| {
+    let terminal_id = register(&app, Utc::now()).await.terminal_id;
+    let revocations: Vec<_> = (0..10)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { kiosk::revoke(&db, terminal_id, None, Utc::now()).await })
+        })
+        .collect();
+    for revocation in revocations {
+        revocation.await.unwrap().unwrap();
+    }
+    let entries = teilhabe::db::entities::audit_log::Entity::find()
+        .filter(teilhabe::db::entities::audit_log::Column::Action.eq("kiosk.terminal-revoked"))
+        .filter(
+            teilhabe::db::entities::audit_log::Column::Target.eq(format!("terminal:{terminal_id}")),
+        )
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(entries, 1);
+});
+
 async fn error_of(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let doc = scraper::Html::parse_document(&res.text().await.unwrap());
