@@ -1057,6 +1057,15 @@ async fn reports_reach_the_district_moderator_only() {
     assert_eq!(res.status(), 303);
     let (_, queue) = app.get_html("/verwaltung/vorschlaege").await;
     assert!(!queue.html().contains("Enthält Werbung"));
+    // The button again, from a page left open: nothing changes, nothing more is recorded.
+    let res = app.submit("/verwaltung/vorschlaege", &action, &[]).await;
+    assert_eq!(res.status(), 303);
+    let recorded = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("proposal.report-resolved"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -313,17 +313,24 @@ impl Moderation {
         if !moderates(actor.rights, &model) {
             return Err(ProposalError::NotFound);
         }
-        let mut active = report.into_active_model();
-        active.resolved_at = Set(Some(Utc::now()));
-        active.update(&txn).await?;
-        audit::record(
-            &txn,
-            Some(actor.user_id),
-            "proposal.report-resolved",
-            &format!("proposal:{}", model.id),
-            "",
-        )
-        .await?;
+        // Conditional: a second click, or a colleague at the same moment, changes and records nothing.
+        let resolved = proposal_report::Entity::update_many()
+            .col_expr(proposal_report::Column::ResolvedAt, Expr::value(Utc::now()))
+            .filter(proposal_report::Column::Id.eq(report.id))
+            .filter(proposal_report::Column::ResolvedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if resolved == 1 {
+            audit::record(
+                &txn,
+                Some(actor.user_id),
+                "proposal.report-resolved",
+                &format!("proposal:{}", model.id),
+                "",
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(())
     }
