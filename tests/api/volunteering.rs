@@ -826,6 +826,36 @@ on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
     assert!(desk.remind_gaps(now + Duration::hours(25)).await.unwrap() >= 1);
 });
 
+/// A helper fills a gap while the reminders go out: the reminder read the gap before and claimed
+/// it after, and the coordinators were asked to find help for a session that had it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gap_filled_while_the_reminders_go_out_is_not_reminded_of_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    const FILLED: &str = "Smartphone-Nachmittag im Seniorenzentrum Am Steiger";
+    let Some(app) =
+        crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
+    else {
+        return;
+    };
+    let filling = app.db.begin().await.unwrap();
+    filling
+        .execute_unprepared(&format!(
+            "UPDATE volunteer_shifts SET signed_up = volunteers_needed WHERE title = '{FILLED}'"
+        ))
+        .await
+        .unwrap();
+    let desk = app.state().volunteer_reminders();
+    let reminding = tokio::spawn(async move { desk.remind_gaps(Utc::now()).await.unwrap() });
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    filling.commit().await.unwrap();
+    reminding.await.unwrap();
+    let mails = app.mails().await;
+    assert!(
+        mails.iter().all(|m| !m.contains(FILLED)),
+        "a filled session was reminded of"
+    );
+}
+
 // The claim on a gap and its reminder are one step: a reminder that could not be queued is tried
 // again on the next run instead of counting as sent for a day.
 on_both_backends!(

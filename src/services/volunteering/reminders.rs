@@ -6,12 +6,15 @@ use std::{
 
 use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
 
 use super::{ShiftRow, VolunteeringError, coordinators_of, gaps, when};
 use crate::{
     db::entities::volunteer_shift,
-    domain::Language,
+    domain::{Language, volunteering::ShiftStatus},
     mail::{self, compose::Composer},
 };
 
@@ -61,9 +64,16 @@ impl ReminderDesk {
         let txn = crate::db::begin_write(&self.db).await?;
         let mut claimed = Vec::new();
         for gap in gaps {
+            // Still a gap when claimed: a helper who signed up, or a cancellation, since the gaps
+            // were read leaves nothing to remind of.
             let claim = volunteer_shift::Entity::update_many()
                 .col_expr(volunteer_shift::Column::GapRemindedAt, Expr::value(now))
                 .filter(volunteer_shift::Column::Id.eq(gap.id))
+                .filter(volunteer_shift::Column::Status.eq(ShiftStatus::Open))
+                .filter(
+                    Expr::col(volunteer_shift::Column::SignedUp)
+                        .lt(Expr::col(volunteer_shift::Column::VolunteersNeeded)),
+                )
                 .filter(
                     sea_orm::Condition::any()
                         .add(volunteer_shift::Column::GapRemindedAt.is_null())
