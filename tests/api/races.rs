@@ -387,46 +387,6 @@ on_both_backends!(parallel_sign_ups_and_withdrawals_count_once, |app| {
     assert_eq!(mails_to(&app, PROVIDER.0).await, before + 1);
 });
 
-// Ten helpers sign up at once for a session that needs two: exactly two get it, and the session
-// counts two. (The test above has one helper clicking many times; this one fills the session.)
-on_both_backends!(parallel_helpers_fill_a_session_exactly, |app| {
-    const HELPERS: usize = 10;
-    let shift_id = session(&app, Duration::days(3), 2).await;
-    let mut helpers = Vec::new();
-    for n in 0..HELPERS {
-        let helper = user::ActiveModel {
-            email: Set(format!("helfer{n}@example.org")),
-            display_name: Set(format!("Helfer {n}")),
-            password_hash: Set(None),
-            email_verified_at: Set(Some(Utc::now())),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
-        helpers.push(helper.id);
-    }
-    let tasks: Vec<_> = helpers
-        .iter()
-        .map(|&helper| {
-            let desk = app.state().volunteer_sign_up();
-            tokio::spawn(async move { desk.sign_up(shift_id, helper, Utc::now()).await })
-        })
-        .collect();
-    let mut accepted = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(()) => accepted += 1,
-            Err(teilhabe::services::volunteering::VolunteeringError::Refused(_)) => {}
-            Err(other) => panic!("{other}"),
-        }
-    }
-    assert_eq!(accepted, 2);
-    assert_eq!(shift(&app, shift_id).await.signed_up, 2);
-    assert_eq!(active_signups(&app, shift_id).await, 2);
-});
-
 on_both_backends!(parallel_hours_are_logged_and_decided_once, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
     let shift_id = session(&app, Duration::days(3), 1).await;
