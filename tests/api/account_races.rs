@@ -3,7 +3,6 @@
 //! write waits for the one before (`db::begin_write`), so these interleavings cannot happen there.
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
 };
 use teilhabe::db::entities::{account_token, user};
 
@@ -24,14 +23,11 @@ async fn citizen_id(app: &TestApp) -> i32 {
 /// A password reset in flight: its transaction holds the account's row. [`reset_and_commit`]
 /// finishes it the way `accounts::reset_password` does.
 async fn reset_begun(app: &TestApp, user_id: i32) -> DatabaseTransaction {
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM users WHERE id = {user_id} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
-    holding
+    crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM users WHERE id = {user_id} FOR UPDATE"),
+    )
+    .await
 }
 
 /// The rest of the reset: a new password, every link of the account used up, every session ended.
@@ -156,13 +152,11 @@ async fn a_follow_made_while_the_account_is_deleted_does_not_stay_on_postgres() 
 
     // Someone else's change holds the person's support, so the deletion stops there, after it
     // removed the follows.
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
+    let holding = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"),
+    )
+    .await;
     let followed_done = AtomicBool::new(false);
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let following = async {
@@ -248,13 +242,11 @@ async fn no_feedback_invitation_is_queued_for_an_account_being_deleted_on_postgr
     let page = format!("/vorschlaege/{supported}");
     app.submit(&page, &format!("{page}/unterstuetzen"), &[])
         .await;
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
+    let holding = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM proposal_supports WHERE user_id = {user_id} FOR UPDATE"),
+    )
+    .await;
     let invited = std::sync::atomic::AtomicBool::new(false);
     let deleting = app.submit("/konto/loeschen", "/konto/loeschen", &[]);
     let inviting = async {

@@ -378,7 +378,6 @@ on_both_backends!(parallel_job_runs_send_exactly_one_mail, |app| {
 /// before the run claimed it: the mail, with the person's search, went to the old address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_changed_during_a_run_gets_the_mail_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) =
         crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
     else {
@@ -389,13 +388,11 @@ async fn an_address_changed_during_a_run_gets_the_mail_on_postgres() {
     let now = Utc::now();
     new_date(&app, 1, now + Duration::days(20)).await;
     // The address change is under way: it holds the alert's row until it commits.
-    let moving = app.db.begin().await.unwrap();
-    moving
-        .execute_unprepared(
-            "UPDATE course_alerts SET email = 'nachher@example.org' WHERE email = 'vorher@example.org'",
-        )
-        .await
-        .unwrap();
+    let moving = crate::helpers::holding(
+        &app.db,
+        "UPDATE course_alerts SET email = 'nachher@example.org' WHERE email = 'vorher@example.org'",
+    )
+    .await;
     let run = desk(&app);
     let running = tokio::spawn(async move { run.send_due(now).await.unwrap() });
     crate::helpers::until_someone_waits_for_a_lock(&app.db).await;

@@ -3356,7 +3356,7 @@ fn with_capacity(date: &offer_date::Model, capacity: i32) -> teilhabe::domain::o
 /// it and sees its places, instead of checking the places from before and writing after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     use teilhabe::services::offer_admin::OfferAdminError;
     let app = spawn_app(Backend::Postgres, Default::default())
         .await
@@ -3373,13 +3373,11 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     let date = date_row(&app, date_id).await;
     assert_eq!(date.booked_places, 8);
 
-    let booking = app.db.begin().await.unwrap();
-    booking
-        .execute_unprepared(&format!(
-            "SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
+    let booking = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"),
+    )
+    .await;
     booking
         .execute_unprepared(&format!(
             "UPDATE offer_dates SET booked_places = 10 WHERE id = {date_id}"
@@ -3413,7 +3411,7 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
 /// session was moved along, and its helpers were told it had changed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_helper_session_cancelled_while_its_date_moves_stays_where_it_was_on_postgres() {
-    use sea_orm::{ConnectionTrait, QueryOrder, TransactionTrait};
+    use sea_orm::QueryOrder;
     use teilhabe::{
         db::entities::volunteer_shift,
         domain::{
@@ -3459,14 +3457,14 @@ async fn a_helper_session_cancelled_while_its_date_moves_stays_where_it_was_on_p
         .await
         .unwrap();
     // The coordinator's cancellation holds the session until it commits.
-    let cancelling = app.db.begin().await.unwrap();
-    cancelling
-        .execute_unprepared(&format!(
+    let cancelling = crate::helpers::holding(
+        &app.db,
+        &format!(
             "UPDATE volunteer_shifts SET status = '{}' WHERE id = {shift_id}",
             ShiftStatus::Cancelled.key()
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let local = |at: DateTime<Utc>| (at + Duration::days(1)).with_timezone(&Berlin);
     let form = teilhabe::domain::offer::DateForm {
         day: local(date.starts_at).format("%Y-%m-%d").to_string(),

@@ -857,6 +857,18 @@ pub async fn supports_count(app: &TestApp, id: i64) -> i32 {
         .supports_count
 }
 
+/// Someone else's transaction that ran `statement` (a `SELECT … FOR UPDATE`, or a change not yet
+/// committed) and holds its row locks until it ends.
+pub async fn holding(
+    db: &sea_orm::DatabaseConnection,
+    statement: &str,
+) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let holding = db.begin().await.unwrap();
+    holding.execute_unprepared(statement).await.unwrap();
+    holding
+}
+
 /// How many connections to this test's PostgreSQL database wait for a lock.
 pub async fn waiting_for_locks(db: &sea_orm::DatabaseConnection) -> i64 {
     use sea_orm::ConnectionTrait;

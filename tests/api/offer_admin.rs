@@ -2800,7 +2800,6 @@ async fn cancelling_an_offer_cancels_its_coming_dates_and_hides_it() {
 /// under an offer that was cancelled and no longer shown, and nobody told the person.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_date_added_while_the_offer_is_cancelled_goes_too_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
@@ -2808,14 +2807,14 @@ async fn a_date_added_while_the_offer_is_cancelled_goes_too_on_postgres() {
     let first = add_date(&app, course.offer_id, in_hours(48), 6, |_| {}).await;
     let token = sign_in(&app, STAFF).await;
     // Someone else's change holds the first date: the cancellation waits there, its dates read.
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
+    let holding = crate::helpers::holding(
+        &app.db,
+        &format!(
             "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
             first.id
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let action = format!("/verwaltung/angebote/{}/absagen", course.offer_id);
     let cancelling = post(&app, &action, &token, &[]);
     let adding = async {
@@ -3022,7 +3021,7 @@ async fn helpers_follow_their_course_to_a_new_venue() {
 /// new row. Both at once deadlocked on PostgreSQL, and one of the two people lost their change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_a_session_while_the_offer_changes_does_not_deadlock_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
@@ -3030,14 +3029,14 @@ async fn adding_a_session_while_the_offer_changes_does_not_deadlock_on_postgres(
     let lead = add_date(&app, course.offer_id, in_hours(72), 8, |_| {}).await;
     let token = sign_in(&app, STAFF).await;
     // Another person's change of the offer, half-way: the offer is locked, its dates come next.
-    let other = app.db.begin().await.unwrap();
-    other
-        .execute_unprepared(&format!(
+    let other = crate::helpers::holding(
+        &app.db,
+        &format!(
             "SELECT id FROM offers WHERE id = {} FOR UPDATE",
             course.offer_id
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let day = in_hours(24 * 10)
         .with_timezone(&Berlin)
         .format("%Y-%m-%d")

@@ -448,7 +448,6 @@ on_both_backends!(followers_hear_of_answers_and_can_unsubscribe, |app| {
 /// and the person got a 500 page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confirming_a_follow_removed_meanwhile_finds_nothing_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
@@ -466,13 +465,11 @@ async fn confirming_a_follow_removed_meanwhile_finds_nothing_on_postgres() {
         .link_in_mail("gleich-weg@example.de", "/vorschlaege/folgen/")
         .await;
     let token = link.trim_start_matches("/vorschlaege/folgen/").to_owned();
-    let removing = app.db.begin().await.unwrap();
-    removing
-        .execute_unprepared(&format!(
-            "DELETE FROM proposal_follows WHERE token = '{token}'"
-        ))
-        .await
-        .unwrap();
+    let removing = crate::helpers::holding(
+        &app.db,
+        &format!("DELETE FROM proposal_follows WHERE token = '{token}'"),
+    )
+    .await;
     let confirming = app.submit(&link, &link, &[]);
     let committing = async {
         crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
@@ -779,7 +776,6 @@ on_both_backends!(
 /// to the queue with its status overwritten.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revision_after_a_decision_does_not_undo_it_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
@@ -813,14 +809,14 @@ async fn a_revision_after_a_decision_does_not_undo_it_on_postgres() {
     let link = app.link_in_mail(CITIZEN.0, "/vorschlaege/eigene/").await;
 
     // Another moderator rejects it; that change holds the proposal until it commits.
-    let deciding = app.db.begin().await.unwrap();
-    deciding
-        .execute_unprepared(&format!(
+    let deciding = crate::helpers::holding(
+        &app.db,
+        &format!(
             "UPDATE proposals SET status = '{}' WHERE id = {proposal_id}",
             ProposalStatus::Rejected.key()
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let revising = app.submit(&link, &link, &fields);
     let committing = async {
         crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
@@ -1297,7 +1293,7 @@ on_both_backends!(a_restored_proposal_keeps_its_answer_and_its_state, |app| {
 // merge moves the pending support, and the support must count on the proposal it belongs to now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     let app = spawn_app(Backend::Postgres, Default::default())
         .await
         .unwrap();
@@ -1320,13 +1316,11 @@ async fn a_support_confirmed_during_a_merge_counts_on_the_kept_proposal_on_postg
         .to_owned();
 
     // The merge holds the merged proposal while it moves its supports.
-    let merge = app.db.begin().await.unwrap();
-    merge
-        .execute_unprepared(&format!(
-            "SELECT id FROM proposals WHERE id = {merged} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
+    let merge = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM proposals WHERE id = {merged} FOR UPDATE"),
+    )
+    .await;
     let confirm = tokio::spawn({
         let desk = app.state().proposal_desk();
         async move { desk.supports().confirm_support(&token).await }

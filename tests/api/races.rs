@@ -640,15 +640,11 @@ async fn upcoming_first_dates(app: &TestApp) -> Vec<i32> {
 
 /// A transaction of someone else's that holds the date's row until it ends.
 async fn holding_date(app: &TestApp, date_id: i32) -> sea_orm::DatabaseTransaction {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let holding = app.db.begin().await.unwrap();
-    holding
-        .execute_unprepared(&format!(
-            "SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"
-        ))
-        .await
-        .unwrap();
-    holding
+    crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"),
+    )
+    .await
 }
 
 /// Deleting the account while the person books signed in, in another tab: a booking committed

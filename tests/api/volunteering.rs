@@ -830,20 +830,19 @@ on_both_backends!(coverage_gaps_are_reminded_once_a_day, |app| {
 /// it after, and the coordinators were asked to find help for a session that had it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gap_filled_while_the_reminders_go_out_is_not_reminded_of_on_postgres() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
     const FILLED: &str = "Smartphone-Nachmittag im Seniorenzentrum Am Steiger";
     let Some(app) =
         crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
     else {
         return;
     };
-    let filling = app.db.begin().await.unwrap();
-    filling
-        .execute_unprepared(&format!(
+    let filling = crate::helpers::holding(
+        &app.db,
+        &format!(
             "UPDATE volunteer_shifts SET signed_up = volunteers_needed WHERE title = '{FILLED}'"
-        ))
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
     let desk = app.state().volunteer_reminders();
     let reminding = tokio::spawn(async move { desk.remind_gaps(Utc::now()).await.unwrap() });
     crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
