@@ -3465,18 +3465,10 @@ async fn a_helper_session_cancelled_while_its_date_moves_stays_where_it_was_on_p
         ),
     )
     .await;
-    let local = |at: DateTime<Utc>| (at + Duration::days(1)).with_timezone(&Berlin);
-    let form = teilhabe::domain::offer::DateForm {
-        day: local(date.starts_at).format("%Y-%m-%d").to_string(),
-        start: local(date.starts_at).format("%H:%M").to_string(),
-        end: local(date.ends_at).format("%H:%M").to_string(),
-        capacity: date.capacity.to_string(),
-        max_places: date.max_places_per_booking.to_string(),
-        min_participants: date.min_participants.to_string(),
-        walk_in_places: date.walk_in_places.to_string(),
-        seen: String::new(),
-    };
-    let a_day_later = teilhabe::domain::offer::DateInput::parse(&form, Utc::now()).unwrap();
+    let mut moved = date.clone();
+    moved.starts_at += Duration::days(1);
+    moved.ends_at += Duration::days(1);
+    let a_day_later = with_capacity(&moved, date.capacity);
     let state = app.state();
     let moving =
         tokio::spawn(async move { change_date_as_staff(&state, date.id, a_day_later).await });

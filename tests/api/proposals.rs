@@ -452,18 +452,7 @@ async fn confirming_a_follow_removed_meanwhile_finds_nothing_on_postgres() {
         return;
     };
     let id = 3_i64;
-    let page = format!("/vorschlaege/{id}");
-    let res = app
-        .submit(
-            &page,
-            &format!("/vorschlaege/{id}/folgen"),
-            &[("follow-email", "gleich-weg@example.de")],
-        )
-        .await;
-    assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
-    let link = app
-        .link_in_mail("gleich-weg@example.de", "/vorschlaege/folgen/")
-        .await;
+    let link = follow_link(&app, id, "gleich-weg@example.de").await;
     let token = link.trim_start_matches("/vorschlaege/folgen/").to_owned();
     let removing = crate::helpers::holding(
         &app.db,
@@ -481,6 +470,12 @@ async fn confirming_a_follow_removed_meanwhile_finds_nothing_on_postgres() {
 
 /// Follows proposal `id` by `email` and confirms the mailed link.
 async fn follow(app: &TestApp, id: i64, email: &str) {
+    let link = follow_link(app, id, email).await;
+    app.submit(&link, &link, &[]).await;
+}
+
+/// Asks to follow proposal `id` by `email`; the confirmation link mailed there.
+async fn follow_link(app: &TestApp, id: i64, email: &str) -> String {
     let page = format!("/vorschlaege/{id}");
     let res = app
         .submit(
@@ -490,8 +485,7 @@ async fn follow(app: &TestApp, id: i64, email: &str) {
         )
         .await;
     assert!(location(&res).contains("hinweis=folgen-bestaetigen"));
-    let link = app.link_in_mail(email, "/vorschlaege/folgen/").await;
-    app.submit(&link, &link, &[]).await;
+    app.link_in_mail(email, "/vorschlaege/folgen/").await
 }
 
 /// The mails telling the follower `email` of a new state (they carry the link to unfollow).
