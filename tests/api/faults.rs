@@ -647,16 +647,32 @@ async fn two_instances_starting_together_migrate_once() {
     }
 }
 
+/// Queues a booking confirmation to `to`, as the portal does.
+async fn queue_confirmation(app: &crate::helpers::TestApp, to: &str) {
+    use teilhabe::{
+        domain::Email,
+        mail::{self, OutgoingMail},
+    };
+    mail::enqueue(
+        &app.db,
+        OutgoingMail {
+            to: Email::parse(to).unwrap(),
+            subject: "Ihre Buchung".into(),
+            text: "Bestätigung".into(),
+            html: "<p>Bestätigung</p>".into(),
+            attachment: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// An instance told to stop (a deploy, scaling in) claims no further mail from the batch it is
 /// in: the rest stays due for the other instances at once. It kept claiming until it was cut off,
 /// and each mail claimed then waited five minutes for its lease to run out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopping_instance_leaves_the_rest_of_its_mail_batch_due() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    use teilhabe::{
-        domain::Email,
-        mail::{self, OutgoingMail},
-    };
     let options = Options {
         env: vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())],
         ..Options::default()
@@ -665,18 +681,7 @@ async fn a_stopping_instance_leaves_the_rest_of_its_mail_batch_due() {
     let sender = teilhabe::startup::mail_sender(&app.settings).unwrap();
     sender.deliver_due(&app.db).await.unwrap();
     for n in 0..5 {
-        mail::enqueue(
-            &app.db,
-            OutgoingMail {
-                to: Email::parse(&format!("person{n}@example.de")).unwrap(),
-                subject: "Ihre Buchung".into(),
-                text: "Bestätigung".into(),
-                html: "<p>Bestätigung</p>".into(),
-                attachment: None,
-            },
-        )
-        .await
-        .unwrap();
+        queue_confirmation(&app, &format!("person{n}@example.de")).await;
     }
     // The stop comes while the first mail of the batch is being sent.
     let stopped = AtomicBool::new(false);
@@ -702,10 +707,6 @@ async fn a_stopping_instance_leaves_the_rest_of_its_mail_batch_due() {
 /// seconds (a failover): given up after three seconds, the mail stayed unsent and went out a second
 /// time when its claim ran out.
 async fn a_sent_mail_is_marked_sent_after_a_database_blip(backend: Backend) {
-    use teilhabe::{
-        domain::Email,
-        mail::{self, OutgoingMail},
-    };
     let options = Options {
         env: vec![("TEILHABE_BACKGROUND_JOBS", "false".to_owned())],
         ..Options::default()
@@ -715,18 +716,7 @@ async fn a_sent_mail_is_marked_sent_after_a_database_blip(backend: Backend) {
     };
     let sender = teilhabe::startup::mail_sender(&app.settings).unwrap();
     sender.deliver_due(&app.db).await.unwrap();
-    mail::enqueue(
-        &app.db,
-        OutgoingMail {
-            to: Email::parse("erika@example.de").unwrap(),
-            subject: "Ihre Buchung".into(),
-            text: "Bestätigung".into(),
-            html: "<p>Bestätigung</p>".into(),
-            attachment: None,
-        },
-    )
-    .await
-    .unwrap();
+    queue_confirmation(&app, "erika@example.de").await;
     crate::helpers::refuse_where(&app.db, "UPDATE", "outbox", "NEW.sent_at IS NOT NULL").await;
     let blip = tokio::spawn({
         let db = app.db.clone();
