@@ -18,7 +18,9 @@
 # and copied for each run, so both binaries read the same files. Scenarios: catalogue (1,188
 # changing filter addresses), catalogue-text (120 addresses with a search text, with and without a
 # period), dates-api (the same filters as catalogue on GET /api/v1/dates), course (one course page),
-# proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals).
+# proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals), rush
+# (benches/booking_rush.rs: 1,000 bookings at once for 20 places on a new date; its row gives the
+# wall time in place of requests/s).
 # BENCH_ROUNDS (default 3) pairs per scenario, BENCH_DURATION (default 8s) per run after a 3 s
 # warm-up. Prints requests/s, p99 and the server's CPU time per request (utime + stime over the
 # requests wrk counted) for each run.
@@ -39,6 +41,11 @@ else
   AFTER_BIN="$BENCH_AFTER"
 fi
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+RUSH_BIN=""
+if [[ " $SCENARIOS " == *" rush "* ]]; then
+  RUSH_BIN=$(cargo bench --locked --bench booking_rush --no-run 2>&1 |
+    grep -o 'target/release/deps/booking_rush-[0-9a-f]*' | tail -1)
+fi
 
 bench_environment "$PORT"
 export TEILHABE_PAGE_CACHE_SECONDS=0
@@ -103,8 +110,15 @@ measure() { # side, binary, scenario
   env "$(side_database "$1")" TEILHABE_DATA_DIR="$DATA/$1" TEILHABE_ASSETS_DIR="$assets" "$2" serve >/dev/null 2>&1 &
   PID=$!
   wait_for_health 120
-  # shellcheck disable=SC2046 # the arguments are words on purpose
-  measure_row "$PID" "$3" "$1" $(wrk_args "$3")
+  if [ "$3" = rush ]; then
+    local row
+    row=$(env "$(side_database "$1")" TEILHABE_DATA_DIR="$DATA/$1" BENCH_BASE_URL="$BASE" "$RUSH_BIN" |
+      grep '^| Booking rush' | awk -F'|' '{gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); printf "%s | %s", $3, $4}')
+    echo "| rush | $1 | $row | | |"
+  else
+    # shellcheck disable=SC2046 # the arguments are words on purpose
+    measure_row "$PID" "$3" "$1" $(wrk_args "$3")
+  fi
   kill "$PID"; wait "$PID" 2>/dev/null || true
 }
 

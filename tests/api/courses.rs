@@ -3406,6 +3406,51 @@ async fn lowering_the_capacity_waits_for_a_booking_in_progress_on_postgres() {
     assert_eq!((date.booked_places, date.capacity), (10, 10));
 }
 
+/// A booking reads its date before it waits for the date's lock, and when the date is full it
+/// writes its waiting-list mail then. A place freed while it waited makes it a confirmed booking,
+/// and it gets the confirmation with its calendar file, not the mail written ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_place_freed_while_a_booking_waits_for_its_date_confirms_it_on_postgres() {
+    use sea_orm::ConnectionTrait;
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let title = "Fotos vom Handy auf den Rechner";
+    let (_, date_id) = course_with_date(&app, title, DateSpec::in_days(9, 1)).await;
+    desk_book(&app, date_id, "Erste", "1", Channel::Online).await;
+
+    let cancelling = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"),
+    )
+    .await;
+    cancelling
+        .execute_unprepared(&format!(
+            "UPDATE bookings SET status = 'cancelled' WHERE date_id = {date_id}; \
+             UPDATE offer_dates SET booked_places = 0 WHERE id = {date_id}"
+        ))
+        .await
+        .unwrap();
+    let booking = tokio::spawn({
+        let app_desk = app.desk();
+        let request =
+            BookingRequest::parse("Zweite", "zweite@example.de", "", "1", Channel::Online).unwrap();
+        async move { app_desk.book(date_id, request, Utc::now()).await }
+    });
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    cancelling.commit().await.unwrap();
+    let booked = booking.await.unwrap().expect("booking accepted");
+
+    assert_eq!(booked.status, BookingStatus::Confirmed);
+    assert_eq!(date_row(&app, date_id).await.booked_places, 1);
+    let mails = mails_to(&app, "zweite@example.de").await;
+    assert_eq!(
+        subjects(&mails),
+        [format!("Ihr Platz ist gebucht: {title}")]
+    );
+    assert_eq!(mails[0].calendars.len(), 1);
+}
+
 /// A coordinator cancels the helper session of a course date while staff move the date. The move
 /// read the session as open before the cancellation committed and wrote after it: the cancelled
 /// session was moved along, and its helpers were told it had changed.

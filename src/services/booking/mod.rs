@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, UpdateMany,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
@@ -217,6 +217,31 @@ impl Desk {
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Booked, BookingError> {
+        let seen = catalogue::date(&self.db, date_id, now)
+            .await?
+            .map(|entry| entry.date);
+        self.book_as_seen(date_id, seen, request, now).await
+    }
+
+    /// [`Self::book`] for a caller that has just read the date from the catalogue (the booking
+    /// pages and the API do, to check it), so it is not read twice.
+    pub async fn book_seen(
+        &self,
+        seen: &catalogue::DateSummary,
+        request: BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, BookingError> {
+        self.book_as_seen(seen.date_id, Some(seen.clone()), request, now)
+            .await
+    }
+
+    async fn book_as_seen(
+        &self,
+        date_id: i32,
+        seen: Option<catalogue::DateSummary>,
+        request: BookingRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Booked, BookingError> {
         // The mail's details (course, place, sessions) are read before the date is locked, so the lock
         // is held for the booking alone; if the date changes meanwhile (a new revision), they are read
         // again under the lock.
@@ -228,20 +253,54 @@ impl Desk {
                 .unwrap_or(request.language),
             None => request.language,
         };
-        let details = match catalogue::date(&self.db, date_id, now).await? {
-            Some(entry) if entry.date.sessions > 0 => {
-                let sessions = catalogue::sessions_of(&self.db, entry.date.date_id).await?;
-                Some((entry.date, sessions))
+        let details = match seen {
+            Some(date) if date.sessions > 0 => {
+                let sessions = catalogue::sessions_of(&self.db, date.date_id).await?;
+                Some((date, sessions))
             }
-            Some(entry) => Some((entry.date, Vec::new())),
+            Some(date) => Some((date, Vec::new())),
             None => None,
         };
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
-        let idempotency_key_hash = request
-            .idempotency_key
-            .as_ref()
-            .map(|key| repeat::key_hash(date_id, key));
+        let cancel_token = sessions::random_token();
+        let mut draft = booking::Model {
+            id: 0,
+            date_id,
+            user_id: request.user_id,
+            name: request.name.as_str().to_owned(),
+            email: request.email.as_ref().map(|e| e.to_string()),
+            phone: request.phone.as_ref().map(|p| p.as_str().to_owned()),
+            places,
+            status: BookingStatus::Waitlisted,
+            channel: request.channel.as_str().to_owned(),
+            cancel_token_hash: sessions::hash_token(&cancel_token),
+            created_at: now,
+            language: language.code().to_owned(),
+            manage_token: Some(cancel_token.clone()),
+            attendance: None,
+            offered_places: None,
+            offer_expires_at: None,
+            anonymised_at: None,
+            idempotency_key_hash: request
+                .idempotency_key
+                .as_ref()
+                .map(|key| repeat::key_hash(date_id, key)),
+        };
+        // In a rush nearly every request ends on the waiting list, and each waits for the date's
+        // lock: its mail is written now, before the lock, when the date as read is full or has
+        // people waiting. It is used if the booking does wait and the date is unchanged.
+        let written_ahead = match &details {
+            Some((summary, sessions))
+                if matches!(request.channel, Channel::Online | Channel::Api)
+                    && (summary.waiting > 0 || summary.free_places(now) < places) =>
+            {
+                self.composer
+                    .booking_about(BookingMail::Waitlisted, &draft, 0, summary, sessions, None)?
+                    .map(|mail| (summary.revision, mail))
+            }
+            _ => None,
+        };
         // The lock is held until the commit and every booking of this date waits for it, so the
         // statements under it are few: the row, then one query for everything else to check.
         let txn = begin_write(&self.db).await?;
@@ -308,33 +367,21 @@ impl Desk {
         } else {
             BookingStatus::Waitlisted
         };
-        let cancel_token = sessions::random_token();
-        let saved = booking::ActiveModel {
-            date_id: Set(date_id),
-            user_id: Set(request.user_id),
-            name: Set(request.name.as_str().to_owned()),
-            email: Set(request.email.map(|e| e.to_string())),
-            phone: Set(request.phone.map(|p| p.as_str().to_owned())),
-            places: Set(places),
-            status: Set(status),
-            channel: Set(request.channel.as_str().to_owned()),
-            cancel_token_hash: Set(sessions::hash_token(&cancel_token)),
-            manage_token: Set(Some(cancel_token.clone())),
-            language: Set(language.code().to_owned()),
-            created_at: Set(now),
-            idempotency_key_hash: Set(idempotency_key_hash),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        draft.status = status;
+        let mut new_booking = booking::ActiveModel::from(draft);
+        new_booking.id = NotSet;
+        let saved = new_booking.insert(&txn).await?;
         let kind = if confirmed {
             BookingMail::Confirmed
         } else {
             BookingMail::Waitlisted
         };
         // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-        match details {
-            Some((summary, sessions)) if summary.revision == date.revision => {
+        match (details, written_ahead) {
+            (_, Some((revision, mail))) if !confirmed && revision == date.revision => {
+                mail::enqueue_about_booking(&txn, mail, saved.id).await?;
+            }
+            (Some((summary, sessions)), _) if summary.revision == date.revision => {
                 self.deliver(&txn, kind, &saved, (&summary, &sessions, None), now, false)
                     .await?;
             }

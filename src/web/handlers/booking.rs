@@ -106,13 +106,12 @@ pub async fn submit(
     let (slug, date_id) = path.into_inner();
     let entry = date_of(&page, &slug, date_id).await?;
     let sessions = catalogue::sessions_of(&page.state().db, date_id).await?;
-    book(&req, &page, date_id, &entry, &sessions, &form).await
+    book(&req, &page, &entry, &sessions, &form).await
 }
 
 async fn book(
     req: &HttpRequest,
     page: &Page,
-    date_id: i32,
     entry: &catalogue::Entry,
     sessions: &[catalogue::DateSummary],
     form: &BookingForm,
@@ -156,7 +155,7 @@ async fn book(
     match page
         .state()
         .booking_desk()
-        .book(date_id, request, Utc::now())
+        .book_seen(&entry.date, request, Utc::now())
         .await
     {
         Ok(booked) => Ok(HttpResponse::SeeOther()
