@@ -30,31 +30,17 @@ macro_rules! vocabulary_keys {
 }
 
 /// A closed vocabulary of states or kinds stored in a text column by its (English) key: a sea-orm
-/// value type, so entity fields and queries hold the enum and never a literal. Keys that older
+/// active enum, so entity fields and queries hold the enum and never a literal. Keys that older
 /// versions stored or linked to may follow a key (`Variant => "key" | "old-key"`): `parse` still
-/// accepts them (bookmarked links, imported files), and so does reading a row, because during a
-/// rolling update an instance of an older version still writes them until housekeeping converts
-/// them. Only the key is stored and shown.
+/// accepts them (bookmarked links, imported files), while only the key is stored and shown.
 macro_rules! stored_vocabulary {
     ($(#[$doc:meta])* $name:ident, $error:literal, { $($variant:ident => $key:literal $(| $legacy:literal)*),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sea_orm::DeriveValueType)]
-        #[sea_orm(value_type = "String", from_str = "Self::from_stored", to_str = "crate::domain::stored_key")]
-        pub enum $name { $($variant),+ }
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::None)")]
+        pub enum $name { $(#[sea_orm(string_value = $key)] $variant),+ }
 
         vocabulary_keys!($name, $error, { $($variant => $key $(| $legacy)*),+ });
-
-        impl $name {
-            fn from_stored(raw: &str) -> Result<Self, $crate::domain::UnknownKey> {
-                Self::parse(raw).map_err(|_| $crate::domain::UnknownKey(raw.to_owned()))
-            }
-        }
-
-        impl $crate::domain::StoredKey for $name {
-            fn stored_key(self) -> &'static str {
-                self.key()
-            }
-        }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,21 +56,6 @@ macro_rules! stored_vocabulary {
         }
     };
 }
-
-/// What a stored vocabulary writes into its column.
-pub trait StoredKey: Copy {
-    fn stored_key(self) -> &'static str;
-}
-
-/// [`StoredKey::stored_key`] as the one function sea-orm's value type calls for every vocabulary.
-pub fn stored_key<T: StoredKey>(value: &T) -> &'static str {
-    value.stored_key()
-}
-
-/// A stored key that no vocabulary knows (written by hand, or by a newer version).
-#[derive(Debug, thiserror::Error)]
-#[error("unknown stored key {0:?}")]
-pub struct UnknownKey(String);
 
 pub mod account;
 pub mod barrier_report;

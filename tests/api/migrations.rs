@@ -410,37 +410,6 @@ crate::on_both_backends!(keys_an_older_version_wrote_are_converted, |app| {
     assert_eq!(app.get("/vorschlaege/2").await.status(), 200);
 });
 
-// Until then the rows stay readable: the pages that show them answer as before, with the keys
-// read as the new ones (before: every query that read such a row failed).
-crate::on_both_backends!(
-    keys_an_older_version_wrote_are_read_before_conversion,
-    |app| {
-        use sea_orm::ConnectionTrait;
-        for sql in [
-            "UPDATE proposals SET status = 'veroeffentlicht' WHERE id = 2",
-            "UPDATE offers SET kind = 'kurs'",
-            "UPDATE volunteer_shifts SET kind = 'sprechstunde'",
-        ] {
-            app.db.execute_unprepared(sql).await.unwrap();
-        }
-        let proposal = app.get("/vorschlaege/2").await;
-        assert_eq!(proposal.status(), 200);
-        app.login("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026")
-            .await;
-        for page in ["/verwaltung/angebote", "/verwaltung/einsaetze"] {
-            let res = app.get(page).await;
-            assert_eq!(res.status(), 200, "{page}");
-        }
-        let offers = app.get("/verwaltung/angebote/1").await;
-        assert_eq!(offers.status(), 200);
-        assert_eq!(
-            stored_text(&app.db, "SELECT kind FROM offers WHERE id = 1", "kind").await,
-            "kurs",
-            "converted only by housekeeping"
-        );
-    }
-);
-
 /// Alerts that address changes left at old addresses (before alerts moved along) go to the
 /// account's address, by the rules of an address change: an unconfirmed alert of nobody else at the
 /// account's address gives way, a confirmed one there keeps the mails and the leftover goes. Links
