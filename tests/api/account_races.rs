@@ -276,3 +276,85 @@ async fn no_feedback_invitation_is_queued_for_an_account_being_deleted_on_postgr
         .unwrap();
     assert_eq!(queued, 0, "mail was queued for the deleted account");
 }
+
+/// The person follows a proposal they handed in while confirming an address change in another
+/// tab. The follow locks the account, then the proposal; the address change moves the proposal
+/// (a new private link) and changes the account. Locked in the other order, the two deadlocked
+/// and one of them failed. Here another change holds the account until both wait for it; the
+/// follow, first in line, goes first and the address change after it, and the new follow moves to
+/// the new address with the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_during_an_address_change_does_not_deadlock_on_postgres() {
+    use teilhabe::{
+        db::entities::{proposal, proposal_follow},
+        domain::proposal::ProposalStatus,
+    };
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    let own = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE proposals SET author_user_id = {user_id}, author_email = '{}' WHERE id = {own}",
+            CITIZEN.0
+        ))
+        .await
+        .unwrap();
+    app.login(CITIZEN.0, CITIZEN.1).await;
+    let new = "buergerin.neu@example.de";
+    let res = app
+        .submit(
+            "/konto/email",
+            "/konto/email",
+            &[("email", new), ("password", CITIZEN.1)],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let link = app
+        .link_in_mail(new, "/konto/email-bestaetigen?token=")
+        .await;
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    let holding = crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM users WHERE id = {user_id} FOR UPDATE"),
+    )
+    .await;
+    let (page, action) = (
+        format!("/vorschlaege/{own}"),
+        format!("/vorschlaege/{own}/folgen"),
+    );
+    let following = app.submit(&page, &action, &[]);
+    let confirming = async {
+        until_someone_waits_for_a_lock(&app.db).await;
+        app.submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+            .await
+    };
+    let releasing = async {
+        let started = std::time::Instant::now();
+        while waiting_for_locks(&app.db).await < 2 {
+            assert!(started.elapsed() < PATIENCE, "not both waiting");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        holding.commit().await.unwrap();
+    };
+    let (follow, confirm, ()) = tokio::join!(following, confirming, releasing);
+    assert!(follow.status().is_redirection(), "{}", follow.status());
+    assert_eq!(confirm.status(), 200);
+    let follows: Vec<String> = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::ProposalId.eq(own))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.email)
+        .collect();
+    assert_eq!(follows, [new]);
+}
