@@ -35,6 +35,7 @@ mod m20261206_000028_bookings_to_anonymise;
 mod m20261206_000029_alerts_follow_their_account;
 mod m20261206_000030_booking_idempotency_key;
 mod m20261206_000031_feedback_links_forget_the_day;
+mod m20261207_000032_outbox_forget_when_sent;
 
 pub struct Migrator;
 
@@ -136,6 +137,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261206_000029_alerts_follow_their_account::Migration),
             in_one_transaction(m20261206_000030_booking_idempotency_key::Migration),
             in_one_transaction(m20261206_000031_feedback_links_forget_the_day::Migration),
+            in_one_transaction(m20261207_000032_outbox_forget_when_sent::Migration),
         ]
     }
 }

@@ -13,8 +13,8 @@ use lettre::{
     },
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 
 use crate::{db::entities::outbox, domain::Email};
@@ -137,7 +137,16 @@ impl MailTransport {
 
 /// Queues a mail; call it with the transaction of the change the mail reports.
 pub async fn enqueue(conn: &impl ConnectionTrait, mail: OutgoingMail) -> Result<(), DbErr> {
-    insert(conn, mail, None, None).await
+    insert(conn, mail, None, None, false).await
+}
+
+/// Queues a mail whose text is removed as soon as it is delivered, not kept 30 days like the
+/// others: a feedback invitation, whose one-time link would tie an anonymous form to its recipient.
+pub async fn enqueue_forgotten_when_sent(
+    conn: &impl ConnectionTrait,
+    mail: OutgoingMail,
+) -> Result<(), DbErr> {
+    insert(conn, mail, None, None, true).await
 }
 
 /// Queues a mail about one booking; a correction of that booking's address sends it again if the
@@ -147,7 +156,7 @@ pub async fn enqueue_about_booking(
     mail: OutgoingMail,
     booking_id: i64,
 ) -> Result<(), DbErr> {
-    insert(conn, mail, None, Some(booking_id)).await
+    insert(conn, mail, None, Some(booking_id), false).await
 }
 
 /// Queues a mail someone subscribed to: it carries `List-Unsubscribe` with `unsubscribe_url` and
@@ -158,7 +167,7 @@ pub async fn enqueue_unsubscribable(
     mail: OutgoingMail,
     unsubscribe_url: &str,
 ) -> Result<(), DbErr> {
-    insert(conn, mail, Some(unsubscribe_url.to_owned()), None).await
+    insert(conn, mail, Some(unsubscribe_url.to_owned()), None, false).await
 }
 
 async fn insert(
@@ -166,6 +175,7 @@ async fn insert(
     mail: OutgoingMail,
     list_unsubscribe: Option<String>,
     booking_id: Option<i64>,
+    forget_when_sent: bool,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
     outbox::ActiveModel {
@@ -185,6 +195,7 @@ async fn insert(
         failed_at: Set(None),
         list_unsubscribe: Set(list_unsubscribe),
         booking_id: Set(booking_id),
+        forget_when_sent: Set(forget_when_sent),
         ..Default::default()
     }
     .insert(conn)
@@ -345,7 +356,7 @@ impl Sender {
                     return Err(error);
                 }
             };
-            if written.rows_affected == 0 {
+            if written == 0 {
                 tracing::info!(
                     mail_id = row.id,
                     "mail deleted or given another address while it was being sent"
@@ -367,22 +378,35 @@ const OUTCOME_RETRY_PAUSE_MAX: Duration = Duration::from_secs(5);
 
 /// Writes a delivery's outcome: by id, not by the whole row, so a mail deleted meanwhile (account
 /// deletion, the retention clean-up) is simply gone, and a mail that staff gave a corrected address
-/// meanwhile is due again for that address (this outcome was the old one's).
+/// meanwhile is due again for that address (this outcome was the old one's). A delivered mail
+/// marked [`enqueue_forgotten_when_sent`] is removed instead. Returns the rows written.
 async fn write_outcome(
     db: &DatabaseConnection,
     row: &outbox::Model,
     update: outbox::ActiveModel,
-) -> Result<sea_orm::UpdateResult, DbErr> {
+) -> Result<u64, DbErr> {
+    let forget = row.forget_when_sent && matches!(update.sent_at, Set(Some(_)));
     let started = tokio::time::Instant::now();
     let mut pause = OUTCOME_RETRY_PAUSE;
     let mut attempt = 1;
     loop {
-        let written = outbox::Entity::update_many()
-            .set(update.clone())
-            .filter(outbox::Column::Id.eq(row.id))
-            .filter(outbox::Column::Recipient.eq(row.recipient.as_str()))
-            .exec(db)
-            .await;
+        let this_mail = Condition::all()
+            .add(outbox::Column::Id.eq(row.id))
+            .add(outbox::Column::Recipient.eq(row.recipient.as_str()));
+        let written = if forget {
+            outbox::Entity::delete_many()
+                .filter(this_mail)
+                .exec(db)
+                .await
+                .map(|done| done.rows_affected)
+        } else {
+            outbox::Entity::update_many()
+                .set(update.clone())
+                .filter(this_mail)
+                .exec(db)
+                .await
+                .map(|done| done.rows_affected)
+        };
         match written {
             Err(error) if started.elapsed() + pause < OUTCOME_PATIENCE => {
                 tracing::warn!(mail_id = row.id, attempt, %error, "delivery outcome not written; trying again");
@@ -418,8 +442,18 @@ pub async fn delete_older_than(
     age: chrono::Duration,
 ) -> Result<u64, DbErr> {
     let now = Utc::now();
+    // Delivered mail to be forgotten that is still here was sent by an instance of an older
+    // version during a rolling update, which marked it sent instead of removing it.
     let delivered = outbox::Entity::delete_many()
-        .filter(outbox::Column::SentAt.lt(now - age))
+        .filter(
+            Condition::any()
+                .add(outbox::Column::SentAt.lt(now - age))
+                .add(
+                    Condition::all()
+                        .add(outbox::Column::SentAt.is_not_null())
+                        .add(outbox::Column::ForgetWhenSent.eq(true)),
+                ),
+        )
         .exec(db)
         .await?
         .rows_affected;

@@ -420,7 +420,7 @@ impl FeedbackDesk {
                 None,
                 None,
             )?;
-            mail::enqueue(&txn, message).await?;
+            mail::enqueue_forgotten_when_sent(&txn, message).await?;
             mailed += 1;
         }
         txn.commit().await?;

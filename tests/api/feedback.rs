@@ -120,6 +120,17 @@ on_both_backends!(participants_get_one_single_use_link_after_the_date, |app| {
     );
 
     let link = app.link_in_mail("dabei@example.de", "/rueckmeldung/").await;
+    // Delivered, the invitation is not kept (the other mails' text stays 30 days): with the
+    // links' used marks, its text would tie the form to the person it was sent to.
+    {
+        use teilhabe::db::entities::outbox;
+        let kept = outbox::Entity::find()
+            .filter(outbox::Column::BodyText.contains("/rueckmeldung/"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(kept, 0, "the delivered invitation's text was kept");
+    }
     let (status, form) = app.get_html(&link).await;
     assert_eq!(status, 200);
     assert!(!select(&form, "input[name=bewertung]").is_empty());

@@ -518,3 +518,64 @@ async fn alerts_left_at_old_addresses_follow_their_account_on_postgres() {
     ))
     .await;
 }
+
+/// Feedback invitations delivered before their text was forgotten on delivery go with the
+/// migration; those still queued are marked to go once delivered; other mail stays as it was.
+async fn delivered_invitations_are_forgotten(settings: teilhabe::config::Settings) {
+    use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+    use teilhabe::db::entities::outbox;
+
+    std::fs::create_dir_all(&settings.data_dir).unwrap();
+    let conn = db::connect(&settings).await.unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261207_000032_outbox_forget_when_sent")
+        .expect("the migration") as u32;
+    Migrator::up(&conn, Some(before)).await.unwrap();
+    let at = "'2026-12-01 10:00:00+00:00'";
+    let mail = |id: &str, body: &str, sent: &str| {
+        format!("('{id}', 'a@example.de', 'Betreff', '{body}', '{body}', 1, {at}, {sent}, {at})")
+    };
+    conn.execute_unprepared(&format!(
+        "INSERT INTO outbox (message_id, recipient, subject, body_text, body_html, attempts, \
+         next_attempt_at, sent_at, created_at) VALUES {}, {}, {}",
+        mail("invited", "http://x/rueckmeldung/geheim", at),
+        mail("queued", "http://x/rueckmeldung/auch-geheim", "NULL"),
+        mail("booked", "http://x/buchung/geheim", at),
+    ))
+    .await
+    .unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    let kept: Vec<(String, bool)> = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.message_id, m.forget_when_sent))
+        .collect();
+    assert_eq!(
+        kept,
+        [("queued".to_owned(), true), ("booked".to_owned(), false)]
+    );
+}
+
+#[tokio::test]
+async fn delivered_invitations_are_forgotten_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    delivered_invitations_are_forgotten(settings_for(dir.path(), None, &Options::default())).await;
+}
+
+#[tokio::test]
+async fn delivered_invitations_are_forgotten_on_postgres() {
+    let Some(pg) = TestPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    delivered_invitations_are_forgotten(settings_for(
+        dir.path(),
+        Some(&pg.url),
+        &Options::default(),
+    ))
+    .await;
+}

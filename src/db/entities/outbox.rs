@@ -30,6 +30,9 @@ pub struct Model {
     pub list_unsubscribe: Option<String>,
     /// The booking a booking mail is about: a corrected address gets this booking's refused mail.
     pub booking_id: Option<i64>,
+    /// Removed once delivered instead of kept 30 days: its text would tie something kept
+    /// anonymous to its recipient (a feedback invitation's one-time link).
+    pub forget_when_sent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
