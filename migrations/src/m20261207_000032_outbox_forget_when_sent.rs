@@ -9,9 +9,12 @@ use sea_orm_migration::{prelude::*, schema::*, sea_orm::ConnectionTrait};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// Only invitations carry a link to `/rueckmeldung/` followed by a token (the QR codes of a date
-/// use `/rueckmeldung/termin/` and are never mailed).
-const INVITATIONS: &str = "body_text LIKE '%/rueckmeldung/%'";
+/// Only invitations carry a link to `/rueckmeldung/` followed by a token. The QR codes of a date
+/// (`/rueckmeldung/termin/…`) and the kiosk's form (`/kiosk/rueckmeldung/…`) are never mailed, but
+/// a moderator's answer or a title quoted in a mail might show one.
+const INVITATIONS: &str = "body_text LIKE '%/rueckmeldung/%' \
+     AND body_text NOT LIKE '%/rueckmeldung/termin/%' \
+     AND body_text NOT LIKE '%/kiosk/rueckmeldung/%'";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

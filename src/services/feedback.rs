@@ -390,6 +390,7 @@ impl FeedbackDesk {
             .await?;
         // Links in no particular order, so their ids do not follow the bookings'.
         rand::seq::SliceRandom::shuffle(participants.as_mut_slice(), &mut rand::rng());
+        let mut invited = Vec::with_capacity(participants.len());
         for person in participants {
             // People marked absent did not take part; they get no form.
             if person.attendance == Some(Attendance::Absent) {
@@ -409,6 +410,12 @@ impl FeedbackDesk {
             .insert(&txn)
             .await?;
             let lang = Language::from_code(&person.language).unwrap_or(Language::De);
+            invited.push((to, token, lang));
+        }
+        // The mails in another order than the links: the sender works through them by id and logs
+        // each one it sent, so in the links' order they would pair each link with its recipient.
+        rand::seq::SliceRandom::shuffle(invited.as_mut_slice(), &mut rand::rng());
+        for (to, token, lang) in invited {
             let mut args: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
             args.insert("title".into(), title.clone().into());
             let message = self.composer.notice(

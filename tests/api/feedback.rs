@@ -585,3 +585,52 @@ on_both_backends!(
         assert!(again.feedback_invited_at.is_none());
     }
 );
+
+// The sender works through the outbox by id and logs each mail it sent, so mails queued in the
+// order of the links would pair each link (and the form sent with it) with its recipient.
+#[tokio::test]
+async fn invitations_are_not_queued_in_the_order_of_their_links() {
+    use sea_orm::QueryOrder;
+    use teilhabe::{
+        db::entities::{feedback_invitation, outbox},
+        services::sessions::hash_token,
+    };
+    let options = crate::helpers::Options {
+        env: vec![("TEILHABE_BACKGROUND_JOBS", "false".into())],
+        ..Default::default()
+    };
+    let app = spawn_app(Backend::Sqlite, options).await.unwrap();
+    let date = past_date(&app).await;
+    for n in 0..10 {
+        let who = format!("person{n}@example.de");
+        booking_for(&app, date.id, Some(&who), "confirmed", Some("present")).await;
+    }
+    assert_eq!(desk(&app).invite_after_dates(Utc::now()).await.unwrap(), 10);
+    let links: Vec<String> = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|mail| {
+            let start = mail.body_text.find("/rueckmeldung/")? + "/rueckmeldung/".len();
+            Some(mail.body_text[start..start + 64].to_owned())
+        })
+        .collect();
+    assert_eq!(links.len(), 10);
+    let mut link_ids = Vec::new();
+    for token in &links {
+        let link = feedback_invitation::Entity::find()
+            .filter(feedback_invitation::Column::TokenHash.eq(hash_token(token)))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the mailed link is stored");
+        link_ids.push(link.id);
+    }
+    // Ten links in their own order by chance: once in 3.6 million runs.
+    assert!(
+        !link_ids.is_sorted(),
+        "the mails follow the links: {link_ids:?}"
+    );
+}

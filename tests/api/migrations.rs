@@ -538,10 +538,15 @@ async fn delivered_invitations_are_forgotten(settings: teilhabe::config::Setting
     };
     conn.execute_unprepared(&format!(
         "INSERT INTO outbox (message_id, recipient, subject, body_text, body_html, attempts, \
-         next_attempt_at, sent_at, created_at) VALUES {}, {}, {}",
+         next_attempt_at, sent_at, created_at) VALUES {}, {}, {}, {}",
         mail("invited", "http://x/rueckmeldung/geheim", at),
         mail("queued", "http://x/rueckmeldung/auch-geheim", "NULL"),
         mail("booked", "http://x/buchung/geheim", at),
+        mail(
+            "answered",
+            "Der Code: http://x/rueckmeldung/termin/5/abc",
+            at
+        ),
     ))
     .await
     .unwrap();
@@ -556,7 +561,11 @@ async fn delivered_invitations_are_forgotten(settings: teilhabe::config::Setting
         .collect();
     assert_eq!(
         kept,
-        [("queued".to_owned(), true), ("booked".to_owned(), false)]
+        [
+            ("queued".to_owned(), true),
+            ("booked".to_owned(), false),
+            ("answered".to_owned(), false)
+        ]
     );
 }
 
