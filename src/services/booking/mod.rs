@@ -217,28 +217,48 @@ impl Desk {
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Booked, BookingError> {
-        let seen = catalogue::date(&self.db, date_id, now)
-            .await?
-            .map(|entry| entry.date);
-        self.book_as_seen(date_id, seen, request, now).await
+        let details = match catalogue::date(&self.db, date_id, now).await? {
+            Some(entry) => Some(self.with_sessions(entry.date).await?),
+            None => None,
+        };
+        self.book_as_seen(date_id, details, request, now).await
     }
 
     /// [`Self::book`] for a caller that has just read the date from the catalogue (the booking
-    /// pages and the API do, to check it), so it is not read twice.
+    /// pages, the kiosk and the API do, to check it), and the booking page its sessions too, so
+    /// neither is read twice.
     pub async fn book_seen(
         &self,
-        seen: &catalogue::DateSummary,
+        date: &catalogue::DateSummary,
+        sessions: Option<&[catalogue::DateSummary]>,
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Booked, BookingError> {
-        self.book_as_seen(seen.date_id, Some(seen.clone()), request, now)
+        let details = match sessions {
+            Some(sessions) => (date.clone(), sessions.to_vec()),
+            None => self.with_sessions(date.clone()).await?,
+        };
+        self.book_as_seen(date.date_id, Some(details), request, now)
             .await
+    }
+
+    /// The date with its later sessions, read only when it has any.
+    async fn with_sessions(
+        &self,
+        date: catalogue::DateSummary,
+    ) -> Result<(catalogue::DateSummary, Vec<catalogue::DateSummary>), DbErr> {
+        let sessions = if date.sessions > 0 {
+            catalogue::sessions_of(&self.db, date.date_id).await?
+        } else {
+            Vec::new()
+        };
+        Ok((date, sessions))
     }
 
     async fn book_as_seen(
         &self,
         date_id: i32,
-        seen: Option<catalogue::DateSummary>,
+        details: Option<(catalogue::DateSummary, Vec<catalogue::DateSummary>)>,
         request: BookingRequest,
         now: DateTime<Utc>,
     ) -> Result<Booked, BookingError> {
@@ -252,14 +272,6 @@ impl Desk {
                 .await?
                 .unwrap_or(request.language),
             None => request.language,
-        };
-        let details = match seen {
-            Some(date) if date.sessions > 0 => {
-                let sessions = catalogue::sessions_of(&self.db, date.date_id).await?;
-                Some((date, sessions))
-            }
-            Some(date) => Some((date, Vec::new())),
-            None => None,
         };
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);

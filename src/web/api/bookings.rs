@@ -231,7 +231,7 @@ pub async fn create(
     }
 
     let keyed = request.idempotency_key.is_some().then(|| request.clone());
-    match desk.book_seen(&entry.date, request, now).await {
+    match desk.book_seen(&entry.date, None, request, now).await {
         Ok(booked) => Ok(created(&state, booked, false)),
         Err(e) => {
             // The same request sent twice at once: the other one stored its booking first (the

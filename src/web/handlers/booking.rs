@@ -155,7 +155,7 @@ async fn book(
     match page
         .state()
         .booking_desk()
-        .book_seen(&entry.date, request, Utc::now())
+        .book_seen(&entry.date, Some(sessions), request, Utc::now())
         .await
     {
         Ok(booked) => Ok(HttpResponse::SeeOther()

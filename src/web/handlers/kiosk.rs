@@ -324,7 +324,7 @@ pub async fn book(
     match page
         .state()
         .booking_desk()
-        .book_seen(&entry.date, request, now)
+        .book_seen(&entry.date, None, request, now)
         .await
     {
         Ok(_) => {
