@@ -287,22 +287,24 @@ impl Verified {
     /// Whether the account still has the password that was checked, read without a lock: the form
     /// can say so before anything is recorded as a sign-in.
     pub async fn still_current(&self, db: &DatabaseConnection) -> Result<bool, DbErr> {
-        Ok(user::Entity::find_by_id(self.user_id)
-            .filter(user::Column::PasswordHash.eq(self.password_hash.as_str()))
-            .one(db)
-            .await?
-            .is_some())
+        Ok(self.with_checked_password().one(db).await?.is_some())
     }
 
     /// Whether the account still has the password that was checked; the account's row stays locked
     /// against a reset until `txn` ends.
     pub async fn still_holds(&self, txn: &DatabaseTransaction) -> Result<bool, DbErr> {
-        Ok(user::Entity::find_by_id(self.user_id)
-            .filter(user::Column::PasswordHash.eq(self.password_hash.as_str()))
+        Ok(self
+            .with_checked_password()
             .lock_shared()
             .one(txn)
             .await?
             .is_some())
+    }
+
+    /// The account, if it still has the password that was checked.
+    fn with_checked_password(&self) -> sea_orm::Select<user::Entity> {
+        user::Entity::find_by_id(self.user_id)
+            .filter(user::Column::PasswordHash.eq(self.password_hash.as_str()))
     }
 }
 
