@@ -309,18 +309,7 @@ async fn a_follow_during_an_address_change_does_not_deadlock_on_postgres() {
         .unwrap();
     app.login(CITIZEN.0, CITIZEN.1).await;
     let new = "buergerin.neu@example.de";
-    let res = app
-        .submit(
-            "/konto/email",
-            "/konto/email",
-            &[("email", new), ("password", CITIZEN.1)],
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let link = app
-        .link_in_mail(new, "/konto/email-bestaetigen?token=")
-        .await;
-    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let (link, token) = ask_for_address_change(&app, CITIZEN.1, new).await;
 
     let holding = crate::helpers::holding(
         &app.db,
@@ -338,11 +327,7 @@ async fn a_follow_during_an_address_change_does_not_deadlock_on_postgres() {
             .await
     };
     let releasing = async {
-        let started = std::time::Instant::now();
-        while waiting_for_locks(&app.db).await < 2 {
-            assert!(started.elapsed() < PATIENCE, "not both waiting");
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        until_waiting_for_locks(&app.db, 2).await;
         holding.commit().await.unwrap();
     };
     let (follow, confirm, ()) = tokio::join!(following, confirming, releasing);

@@ -887,6 +887,11 @@ pub async fn waiting_for_locks(db: &sea_orm::DatabaseConnection) -> i64 {
 /// Waits until another connection waits for a row lock (PostgreSQL); SQLite's writers queue up in
 /// the instance, so a moment's pause lets the waiting one reach its turn.
 pub async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
+    until_waiting_for_locks(db, 1).await
+}
+
+/// [`until_someone_waits_for_a_lock`] for `waiters` connections at once.
+pub async fn until_waiting_for_locks(db: &sea_orm::DatabaseConnection, waiters: i64) {
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         return;
@@ -894,16 +899,26 @@ pub async fn until_someone_waits_for_a_lock(db: &sea_orm::DatabaseConnection) {
     // A loaded machine may take seconds to get the other side to its lock (a page load, argon2).
     let started = std::time::Instant::now();
     while started.elapsed() < PATIENCE {
-        if waiting_for_locks(db).await > 0 {
+        if waiting_for_locks(db).await >= waiters {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("nobody waits for the lock");
+    panic!("fewer than {waiters} wait for a lock");
 }
 
 /// The signed-in person changes their address to `new` and uses the link mailed there.
 pub async fn change_address(app: &TestApp, password: &str, new: &str) {
+    let (link, token) = ask_for_address_change(app, password, new).await;
+    let res = app
+        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+/// The signed-in person asks to change their address to `new`: the confirmation link mailed
+/// there and its token.
+pub async fn ask_for_address_change(app: &TestApp, password: &str, new: &str) -> (String, String) {
     let res = app
         .submit(
             "/konto/email",
@@ -916,10 +931,7 @@ pub async fn change_address(app: &TestApp, password: &str, new: &str) {
         .link_in_mail(new, "/konto/email-bestaetigen?token=")
         .await;
     let token = link.split("token=").nth(1).unwrap().to_owned();
-    let res = app
-        .submit(&link, "/konto/email-bestaetigen", &[("token", &token)])
-        .await;
-    assert_eq!(res.status(), 200);
+    (link, token)
 }
 
 /// What a browser sends for the form posting to `action` as the page filled it: its inputs (check
