@@ -4,7 +4,7 @@ pub mod compose;
 
 use std::{path::PathBuf, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{
@@ -76,6 +76,7 @@ pub fn mask_addresses(text: &str) -> String {
     out
 }
 
+#[derive(Clone)]
 pub struct OutgoingMail {
     pub to: Email,
     pub subject: String,
@@ -85,6 +86,7 @@ pub struct OutgoingMail {
 }
 
 /// A text attachment such as a calendar file.
+#[derive(Clone)]
 pub struct Attachment {
     pub file_name: String,
     pub content_type: String,
@@ -159,6 +161,25 @@ pub async fn enqueue_about_booking(
     insert(conn, mail, None, Some(booking_id), false).await
 }
 
+/// [`enqueue_about_booking`] for the mails of several bookings, in one statement.
+pub async fn enqueue_about_bookings(
+    conn: &impl ConnectionTrait,
+    mails: Vec<(OutgoingMail, i64)>,
+) -> Result<(), DbErr> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    outbox::Entity::insert_many(
+        mails
+            .into_iter()
+            .map(|(mail, booking_id)| queued(mail, None, Some(booking_id), false, now)),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
 /// Queues a mail someone subscribed to: it carries `List-Unsubscribe` with `unsubscribe_url` and
 /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), so mail programs offer a button
 /// that ends the subscription with one POST to that address.
@@ -177,7 +198,26 @@ async fn insert(
     booking_id: Option<i64>,
     forget_when_sent: bool,
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
+    queued(
+        mail,
+        list_unsubscribe,
+        booking_id,
+        forget_when_sent,
+        Utc::now(),
+    )
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The outbox row of a mail to send now.
+fn queued(
+    mail: OutgoingMail,
+    list_unsubscribe: Option<String>,
+    booking_id: Option<i64>,
+    forget_when_sent: bool,
+    now: DateTime<Utc>,
+) -> outbox::ActiveModel {
     outbox::ActiveModel {
         message_id: Set(uuid::Uuid::new_v4().simple().to_string()),
         recipient: Set(mail.to.to_string()),
@@ -198,9 +238,6 @@ async fn insert(
         forget_when_sent: Set(forget_when_sent),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use crate::{
     mail::compose::Composer,
     search::{Search, SharedIndex, indexer::IndexWake},
     services::{
-        booking::Desk,
+        booking::{DateQueues, Desk},
         content::ContentPages,
         feedback::FeedbackDesk,
         proposals::ProposalDesk,
@@ -36,6 +36,8 @@ pub struct AppState {
     pub districts: crate::services::reference::DistrictCache,
     /// Keyed hashes of stored addresses (supports, throttle counts).
     pub pseudonyms: Pseudonyms,
+    /// Bookings waiting for their date's next turn (see `services::booking`).
+    pub booking_queues: DateQueues,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             composer: self.composer(),
             offer_hold: chrono::Duration::from_std(self.settings.offer_hold)
                 .unwrap_or(chrono::Duration::hours(24)),
+            queues: self.booking_queues.clone(),
         }
     }
 
@@ -164,6 +167,7 @@ impl AppState {
             assets,
             districts: Default::default(),
             pseudonyms,
+            booking_queues: DateQueues::default(),
         })
     }
 }

@@ -2,9 +2,12 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use teilhabe::{
-    db::entities::{booking, offer_date},
-    domain::booking::{BookingRequest, BookingStatus, Channel},
-    services::booking::BookingError,
+    db::{
+        DbFailure, classify,
+        entities::{booking, offer_date, outbox},
+    },
+    domain::booking::{BookingRequest, BookingStatus, Channel, IdempotencyKey},
+    services::booking::{Booked, BookingError, Desk},
 };
 
 use crate::helpers::*;
@@ -238,4 +241,178 @@ on_both_backends!(a_cancellation_promotes_the_waiting_list_in_order, |app| {
         app.desk().cancel("unbekannt", Utc::now()).await,
         Err(BookingError::BookingNotFound)
     ));
+});
+
+/// Waits until `waiting` requests for the date queue behind a turn that is being taken.
+async fn until_queued(desk: &Desk, date_id: i32, waiting: usize) {
+    let started = std::time::Instant::now();
+    while desk.queues.waiting(date_id) != Some(waiting) {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "{waiting} requests never queued for the date ({:?})",
+            desk.queues.waiting(date_id)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Someone else's change of the date holds its lock (both databases): the next turn waits for it.
+async fn holding_the_date(app: &TestApp, date_id: i32) -> sea_orm::DatabaseTransaction {
+    holding(
+        &app.db,
+        &format!("UPDATE offer_dates SET revision = revision WHERE id = {date_id}"),
+    )
+    .await
+}
+
+type Answer = tokio::task::JoinHandle<Result<Booked, BookingError>>;
+
+fn book_in_background(desk: &Desk, date_id: i32, request: BookingRequest) -> Answer {
+    let desk = desk.clone();
+    tokio::spawn(async move { desk.book(date_id, request, Utc::now()).await })
+}
+
+// Requests that arrive while a turn holds the date's lock are booked together in the next turn,
+// each with its own answer: a refusal refuses only that request, positions follow arrival.
+on_both_backends!(a_turn_answers_each_of_its_requests_on_its_own, |app| {
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 3,
+            max_places_per_booking: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let desk = app.desk();
+    desk.book(date_id, request(0, "1"), Utc::now())
+        .await
+        .unwrap();
+    let holder = holding_the_date(&app, date_id).await;
+    let first = book_in_background(&desk, date_id, request(1, "1"));
+    until_queued(&desk, date_id, 0).await;
+    let mut queued = Vec::new();
+    for (person, places) in [(0, "1"), (2, "1"), (2, "1"), (3, "3"), (4, "1"), (5, "1")] {
+        queued.push(book_in_background(&desk, date_id, request(person, places)));
+        until_queued(&desk, date_id, queued.len()).await;
+    }
+    // The first request goes away (its client closed the connection): its turn is taken anyway,
+    // and the requests behind it are not left waiting.
+    first.abort();
+    holder.rollback().await.unwrap();
+    let mut answers = Vec::new();
+    for answer in queued {
+        answers.push(answer.await.unwrap());
+    }
+
+    assert!(
+        matches!(answers[0], Err(BookingError::Duplicate)),
+        "an address already booked"
+    );
+    assert_eq!(
+        answers[1].as_ref().unwrap().status,
+        BookingStatus::Confirmed
+    );
+    assert!(
+        matches!(answers[2], Err(BookingError::Duplicate)),
+        "the same address twice in one turn"
+    );
+    assert!(matches!(answers[3], Err(BookingError::TooManyPlaces)));
+    let positions: Vec<_> = answers[4..]
+        .iter()
+        .map(|answer| answer.as_ref().unwrap().waiting_position)
+        .collect();
+    assert_eq!(positions, [Some(1), Some(2)]);
+
+    let bookings = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let people: Vec<_> = bookings
+        .iter()
+        .map(|b| (b.name.as_str(), b.status))
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ("Person 0", BookingStatus::Confirmed),
+            ("Person 1", BookingStatus::Confirmed),
+            ("Person 2", BookingStatus::Confirmed),
+            ("Person 4", BookingStatus::Waitlisted),
+            ("Person 5", BookingStatus::Waitlisted),
+        ]
+    );
+    let date = offer_date::Entity::find_by_id(date_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(date.booked_places, 3);
+    // One mail each, about their own booking, to their own address.
+    for booked in &bookings {
+        let mails = outbox::Entity::find()
+            .filter(outbox::Column::BookingId.eq(booked.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        let recipients: Vec<_> = mails.iter().map(|m| m.recipient.as_str()).collect();
+        assert_eq!(recipients, [booked.email.as_deref().unwrap()]);
+        let waiting = booked.status == BookingStatus::Waitlisted;
+        assert_eq!(
+            mails[0].subject.contains("Warteliste"),
+            waiting,
+            "{}",
+            mails[0].subject
+        );
+    }
+});
+
+// A turn that fails as a whole (here: two people sent the same idempotency key, which the database
+// refuses twice) is taken again one request at a time: only the conflicting request fails.
+on_both_backends!(a_turn_that_fails_is_booked_one_by_one, |app| {
+    let date_id = course_date(&app, NewCourseDate::default()).await;
+    let desk = app.desk();
+    let with_key = |person| BookingRequest {
+        idempotency_key: Some(IdempotencyKey::parse("the-same-key-0123456789").unwrap()),
+        ..request(person, "1")
+    };
+    let holder = holding_the_date(&app, date_id).await;
+    let first = book_in_background(&desk, date_id, request(1, "1"));
+    until_queued(&desk, date_id, 0).await;
+    let mut queued = Vec::new();
+    for request in [with_key(2), with_key(3), request(4, "1")] {
+        queued.push(book_in_background(&desk, date_id, request));
+        until_queued(&desk, date_id, queued.len()).await;
+    }
+    holder.rollback().await.unwrap();
+    assert!(first.await.unwrap().is_ok());
+    let mut answers = Vec::new();
+    for answer in queued {
+        answers.push(answer.await.unwrap());
+    }
+
+    assert_eq!(
+        answers[0].as_ref().unwrap().status,
+        BookingStatus::Confirmed
+    );
+    match &answers[1] {
+        Err(BookingError::Db(e)) => assert_eq!(classify(e), DbFailure::Conflict, "{e}"),
+        other => panic!("the key used twice is refused, not {other:?}"),
+    }
+    assert_eq!(
+        answers[2].as_ref().unwrap().status,
+        BookingStatus::Confirmed
+    );
+    let names: Vec<_> = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["Person 1", "Person 2", "Person 4"]);
 });

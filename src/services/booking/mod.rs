@@ -4,12 +4,13 @@
 //! do not fit join the waiting list in arrival order. Every change writes its mails (or, for people
 //! without e-mail, a task for staff) in the same transaction, so nobody is left uninformed.
 //!
+//! `queue` books the requests for one date that arrive together in turns of several under one lock,
 //! `waiting_list` gives freed places on, `jobs` holds what the scheduler and the providers run for
 //! whole dates (cancelling, changes, reminders, decisions, anonymising), `own` is the person's own page.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, NotSet, PaginatorTrait, QueryFilter,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, UpdateMany,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
@@ -33,11 +34,13 @@ use crate::{
 mod address;
 mod jobs;
 mod own;
+mod queue;
 mod repeat;
 mod waiting_list;
 
 pub use address::change_address;
 pub use own::{BookingByLink, link_is_live, own_booking, own_calendar};
+pub use queue::DateQueues;
 pub use repeat::Earlier;
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,8 @@ pub struct Desk {
     pub composer: Composer,
     /// How long places offered to a waiting entry are held for it.
     pub offer_hold: chrono::Duration,
+    /// The bookings of each date waiting for their turn (one set per instance).
+    pub queues: DateQueues,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,12 +142,12 @@ impl BookingFacts {
     async fn of(
         txn: &DatabaseTransaction,
         date: &offer_date::Model,
-        email: Option<&crate::domain::Email>,
+        email: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self, BookingError> {
         let cancelled = BookingStatus::Cancelled;
         // Without an address there is nothing to compare; an empty address matches no booking.
-        let email = email.map_or("", |e| e.as_str());
+        let email = email.unwrap_or("");
         let scalar = |select: &mut SelectStatement| -> Expr {
             Expr::SubQuery(None, Box::new(select.to_owned().into()))
         };
@@ -276,7 +281,7 @@ impl Desk {
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
         let cancel_token = sessions::random_token();
-        let mut draft = booking::Model {
+        let draft = booking::Model {
             id: 0,
             date_id,
             user_id: request.user_id,
@@ -313,115 +318,17 @@ impl Desk {
             }
             _ => None,
         };
-        // The lock is held until the commit and every booking of this date waits for it, so the
-        // statements under it are few: the row, then one query for everything else to check.
-        let txn = begin_write(&self.db).await?;
-        let date = lock_date(&txn, date_id).await?;
-        let facts = BookingFacts::of(&txn, &date, request.email.as_ref(), now).await?;
-        let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
-        check_bookable(
-            &date,
-            offer_status,
-            facts.registration_required.unwrap_or(true),
-            now,
-        )?;
-        if places > date.max_places_per_booking {
-            return Err(BookingError::TooManyPlaces);
-        }
-        if facts.same_address > 0 {
-            return Err(BookingError::Duplicate);
-        }
-
-        let mut waiting = u64::try_from(facts.waiting).unwrap_or(0);
-        let mut offered = i32::try_from(facts.offered).unwrap_or(date.capacity);
-        let mut date = date;
-        if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
-            // Places became free without a cancellation (walk-in places released): the waiting list
-            // gets them first, before this request is weighed.
-            self.fill_from_waiting_list(&txn, date_id, now).await?;
-            date = lock_date(&txn, date_id).await?;
-            waiting = waiting_count(&txn, date_id).await?;
-            offered = offered_places(&txn, date_id, now).await?;
-        }
-        // Places offered to someone waiting are theirs until they answer, on every channel: the
-        // counter's bookings can push the booked places past the online limit, so the booked
-        // places alone do not say what is still free.
-        let taken = date.booked_places + offered;
-        let fits = if waiting == 0 {
-            taken + places <= bookable_limit(&date, request.channel, now)
-        } else if matches!(request.channel, Channel::Staff | Channel::Kiosk) {
-            // Places held for walk-ins are the counter's alone, even while people wait online.
-            let online = bookable_limit(&date, Channel::Online, now);
-            places <= date.capacity - std::cmp::max(taken, online)
-        } else {
-            // Nobody overtakes the waiting list: free places belong to those already waiting.
-            false
-        };
-        // The row is locked, so `fits` holds; the condition repeats it for the database to enforce.
-        let confirmed = fits
-            && offer_date::Entity::update_many()
-                .col_expr(
-                    offer_date::Column::BookedPlaces,
-                    Expr::col(offer_date::Column::BookedPlaces).add(places),
-                )
-                .filter(offer_date::Column::Id.eq(date_id))
-                .filter(
-                    Expr::col(offer_date::Column::BookedPlaces)
-                        .add(places + offered)
-                        .lte(Expr::col(offer_date::Column::Capacity)),
-                )
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-        let status = if confirmed {
-            BookingStatus::Confirmed
-        } else {
-            BookingStatus::Waitlisted
-        };
-        draft.status = status;
-        let mut new_booking = booking::ActiveModel::from(draft);
-        new_booking.id = NotSet;
-        let saved = new_booking.insert(&txn).await?;
-        let kind = if confirmed {
-            BookingMail::Confirmed
-        } else {
-            BookingMail::Waitlisted
-        };
-        // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-        match (details, written_ahead) {
-            (_, Some((revision, mail))) if !confirmed && revision == date.revision => {
-                mail::enqueue_about_booking(&txn, mail, saved.id).await?;
-            }
-            (Some((summary, sessions)), _) if summary.revision == date.revision => {
-                self.deliver(&txn, kind, &saved, (&summary, &sessions, None), now, false)
-                    .await?;
-            }
-            _ => self.notify(&txn, kind, &saved, now, false).await?,
-        }
-        // A terminal's receipt belongs to the booking: stored apart, a failure after the commit
-        // would show the person an error for a booking that exists, and a second tap books again.
-        if let Some(terminal_id) = kiosk_terminal {
-            super::kiosk::set_receipt(&txn, terminal_id, Some(saved.id)).await?;
-            super::kiosk::count(&txn, terminal_id, super::kiosk::Action::Booking, now).await?;
-        }
-        if let Some(staff) = taken_by_staff {
-            super::audit::record(
-                &txn,
-                Some(staff),
-                "booking.staff",
-                &format!("booking:{}", saved.id),
-                "",
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(Booked {
-            booking_id: saved.id,
-            status,
+        self.book_in_turn(queue::Pending {
+            draft,
+            channel: request.channel,
+            kiosk_terminal,
+            taken_by_staff,
             cancel_token,
-            waiting_position: (!confirmed).then_some(waiting + 1),
+            now,
+            details,
+            written_ahead,
         })
+        .await
     }
 
     /// Sends the mail of `kind` to the booking's address; without an address, and when `task_without_mail`,
@@ -494,16 +401,9 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        // Only the calendar file needs the count; the mails without one (most of a rush's: waiting
-        // list) run no query for it under the date's lock.
-        let earlier = if kind.attaches_calendar() {
-            own::earlier_bookings(txn, booking).await?
-        } else {
-            0
-        };
         match self
-            .composer
-            .booking_about(kind, booking, earlier, date, sessions, session)?
+            .compose(txn, kind, booking, (date, sessions, session))
+            .await?
         {
             Some(mail) => mail::enqueue_about_booking(txn, mail, booking.id).await?,
             None if task_without_mail => {
@@ -522,6 +422,30 @@ impl Desk {
             None => {}
         }
         Ok(())
+    }
+
+    /// The mail of `kind` about the booking, if it has an address.
+    async fn compose(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: BookingMail,
+        booking: &booking::Model,
+        (date, sessions, session): (
+            &catalogue::DateSummary,
+            &[catalogue::DateSummary],
+            Option<&catalogue::DateSummary>,
+        ),
+    ) -> Result<Option<mail::OutgoingMail>, BookingError> {
+        // Only the calendar file needs the count; the mails without one (most of a rush's: waiting
+        // list) run no query for it under the date's lock.
+        let earlier = if kind.attaches_calendar() {
+            own::earlier_bookings(txn, booking).await?
+        } else {
+            0
+        };
+        Ok(self
+            .composer
+            .booking_about(kind, booking, earlier, date, sessions, session)?)
     }
 
     /// Cancels by the secret from the booking link.

@@ -1,0 +1,394 @@
+//! Bookings of one date take turns. Each booking holds the date's lock until its commit, so in a rush
+//! (a thousand people for twenty places) the lock, not the machine, sets the pace: every turn of it
+//! costs a commit and the portal's round trips between the statements. Requests for a date that
+//! arrive while a turn holds its lock therefore wait in the date's queue of this instance, and the
+//! next turn books all of them (up to [`TURN_SIZE`]) in one transaction, in the order they arrived.
+//! Between instances the row lock still decides, as before.
+//!
+//! One task per date and instance takes the turns while its queue holds requests. A turn that fails
+//! as a whole (a constraint, the database) is taken again one request at a time, so each request
+//! gets its own answer and one person's conflict does not refuse the others.
+use std::{
+    collections::{HashMap, HashSet, hash_map::Entry},
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet, QueryFilter, QuerySelect,
+    RuntimeErr,
+    sea_query::{Expr, ExprTrait},
+};
+use tokio::sync::oneshot;
+
+use super::{
+    Booked, BookingError, BookingFacts, Desk, bookable_limit, check_bookable, lock_date,
+    offered_places, waiting_count,
+};
+use crate::{
+    db::{
+        begin_write,
+        entities::{booking, offer_date},
+    },
+    domain::booking::{BookingStatus, Channel},
+    mail::{self, OutgoingMail, compose::BookingMail},
+    services::catalogue::DateSummary,
+};
+
+/// The most requests one turn books: enough to empty a rush's queue in a few dozen turns, few
+/// enough that the statements stay far below the databases' limits on bound values.
+pub(super) const TURN_SIZE: usize = 100;
+
+/// The requests waiting for their date's next turn, by date. A date has an entry while a task takes
+/// its turns; a request that finds none starts that task.
+#[derive(Clone, Default)]
+pub struct DateQueues(Arc<Mutex<HashMap<i32, Vec<Queued>>>>);
+
+struct Queued {
+    pending: Pending,
+    answer: oneshot::Sender<Result<Booked, BookingError>>,
+}
+
+/// A booking request with everything prepared before the date's lock.
+pub(super) struct Pending {
+    /// The booking as it will be stored; its status is decided in the turn.
+    pub(super) draft: booking::Model,
+    pub(super) channel: Channel,
+    pub(super) kiosk_terminal: Option<i32>,
+    pub(super) taken_by_staff: Option<i32>,
+    pub(super) cancel_token: String,
+    pub(super) now: DateTime<Utc>,
+    /// The date and its later sessions as read before the lock, for the mail.
+    pub(super) details: Option<(DateSummary, Vec<DateSummary>)>,
+    /// The waiting list's mail, written for the date's revision it names.
+    pub(super) written_ahead: Option<(i32, OutgoingMail)>,
+}
+
+impl DateQueues {
+    /// How many requests wait for the date's next turn; `None` when no turn is being taken.
+    pub fn waiting(&self, date_id: i32) -> Option<usize> {
+        self.lock().get(&date_id).map(Vec::len)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Vec<Queued>>> {
+        // Nothing panics while holding the lock; a poisoned map is still consistent.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Ends a date's entry if its task stops without emptying it (a panic, the runtime shutting down):
+/// the requests still queued get an error instead of waiting for ever, and the next one starts anew.
+struct EntryGuard {
+    queues: DateQueues,
+    date_id: i32,
+    ended: bool,
+}
+
+impl Drop for EntryGuard {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.queues.lock().remove(&self.date_id);
+        }
+    }
+}
+
+impl Desk {
+    /// Books `pending` in its date's next turn.
+    pub(super) async fn book_in_turn(&self, pending: Pending) -> Result<Booked, BookingError> {
+        let date_id = pending.draft.date_id;
+        let (answer, answered) = oneshot::channel();
+        let queued = Queued { pending, answer };
+        let first = match self.queues.lock().entry(date_id) {
+            Entry::Occupied(mut waiting) => {
+                waiting.get_mut().push(queued);
+                false
+            }
+            Entry::Vacant(none) => {
+                none.insert(vec![queued]);
+                true
+            }
+        };
+        if first {
+            // A task of its own: if this request is dropped (the client went away), the others
+            // queued behind it are still booked and answered.
+            let desk = self.clone();
+            tokio::spawn(async move { desk.take_turns(date_id).await });
+        }
+        answered.await.unwrap_or_else(|_| {
+            Err(BookingError::Db(DbErr::Conn(RuntimeErr::Internal(
+                "the booking's turn ended before it was answered".to_owned(),
+            ))))
+        })
+    }
+
+    async fn take_turns(&self, date_id: i32) {
+        let mut guard = EntryGuard {
+            queues: self.queues.clone(),
+            date_id,
+            ended: false,
+        };
+        loop {
+            let turn: Vec<Queued> = {
+                let mut queues = self.queues.lock();
+                let Some(waiting) = queues.get_mut(&date_id) else {
+                    return;
+                };
+                if waiting.is_empty() {
+                    queues.remove(&date_id);
+                    guard.ended = true;
+                    return;
+                }
+                let size = waiting.len().min(TURN_SIZE);
+                waiting.drain(..size).collect()
+            };
+            let (pending, answers): (Vec<_>, Vec<_>) = turn
+                .into_iter()
+                .map(|queued| (queued.pending, queued.answer))
+                .unzip();
+            let outcomes = match self.book_together(date_id, &pending).await {
+                Ok(outcomes) => outcomes,
+                Err(e) if pending.len() == 1 => vec![Err(e)],
+                Err(e) => {
+                    tracing::warn!(error = %e, bookings = pending.len(),
+                        "booking a turn together failed; booking its requests one by one");
+                    let mut outcomes = Vec::with_capacity(pending.len());
+                    for one in &pending {
+                        outcomes.push(
+                            match self.book_together(date_id, std::slice::from_ref(one)).await {
+                                Ok(mut single) => single
+                                    .pop()
+                                    .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
+                                Err(e) => Err(e),
+                            },
+                        );
+                    }
+                    outcomes
+                }
+            };
+            for (answer, outcome) in answers.into_iter().zip(outcomes) {
+                // The request may be gone (the client went away); its booking stands.
+                let _ = answer.send(outcome);
+            }
+        }
+    }
+
+    /// Books the requests of one turn under one lock of the date, in their order. Each gets its own
+    /// outcome; an error for the whole turn means nothing of it was stored.
+    ///
+    /// The lock is held until the commit, so the statements under it are few whatever the turn's
+    /// size: the row, one query of facts, the booked places, the bookings and their mails.
+    pub(super) async fn book_together(
+        &self,
+        date_id: i32,
+        turn: &[Pending],
+    ) -> Result<Vec<Result<Booked, BookingError>>, BookingError> {
+        let Some(first) = turn.first() else {
+            return Ok(Vec::new());
+        };
+        let now = first.now;
+        let txn = begin_write(&self.db).await?;
+        let mut date = lock_date(&txn, date_id).await?;
+        // One request compares its address in the query of facts; a turn of several asks once for all.
+        let one_address = match turn {
+            [one] => one.draft.email.as_deref(),
+            _ => None,
+        };
+        let facts = BookingFacts::of(&txn, &date, one_address, now).await?;
+        let offer_status = facts.offer_status.ok_or(BookingError::DateNotFound)?;
+        let registration_required = facts.registration_required.unwrap_or(true);
+        let mut booked_addresses = match turn {
+            [_] => HashSet::new(),
+            _ => addresses_booked(&txn, date_id, turn).await?,
+        };
+        if facts.same_address > 0 {
+            booked_addresses.extend(one_address.map(str::to_owned));
+        }
+        // What each request is refused for, decided before anything is written.
+        let refusals: Vec<Option<BookingError>> = turn
+            .iter()
+            .map(|pending| {
+                if let Err(e) =
+                    check_bookable(&date, offer_status, registration_required, pending.now)
+                {
+                    return Some(e);
+                }
+                if pending.draft.places > date.max_places_per_booking {
+                    return Some(BookingError::TooManyPlaces);
+                }
+                match &pending.draft.email {
+                    Some(email) if !booked_addresses.insert(email.clone()) => {
+                        Some(BookingError::Duplicate)
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        if refusals.iter().all(Option::is_some) {
+            return Ok(refusals.into_iter().flatten().map(Err).collect());
+        }
+
+        let mut waiting = u64::try_from(facts.waiting).unwrap_or(0);
+        let mut offered = i32::try_from(facts.offered).unwrap_or(date.capacity);
+        if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
+            // Places became free without a cancellation (walk-in places released): the waiting list
+            // gets them first, before these requests are weighed.
+            self.fill_from_waiting_list(&txn, date_id, now).await?;
+            date = lock_date(&txn, date_id).await?;
+            waiting = waiting_count(&txn, date_id).await?;
+            offered = offered_places(&txn, date_id, now).await?;
+        }
+
+        let mut booked = date.booked_places;
+        let mut drafts = Vec::new();
+        let mut positions = Vec::new();
+        for (pending, refusal) in turn.iter().zip(&refusals) {
+            if refusal.is_some() {
+                continue;
+            }
+            let places = pending.draft.places;
+            // Places offered to someone waiting are theirs until they answer, on every channel:
+            // the counter's bookings can push the booked places past the online limit, so the
+            // booked places alone do not say what is still free.
+            let taken = booked + offered;
+            let fits = if waiting == 0 {
+                taken + places <= bookable_limit(&date, pending.channel, pending.now)
+            } else if matches!(pending.channel, Channel::Staff | Channel::Kiosk) {
+                // Places held for walk-ins are the counter's alone, even while people wait online.
+                let online = bookable_limit(&date, Channel::Online, pending.now);
+                places <= date.capacity - std::cmp::max(taken, online)
+            } else {
+                // Nobody overtakes the waiting list: free places belong to those already waiting.
+                false
+            };
+            let mut draft = pending.draft.clone();
+            if fits {
+                booked += places;
+                draft.status = BookingStatus::Confirmed;
+                positions.push(None);
+            } else {
+                waiting += 1;
+                draft.status = BookingStatus::Waitlisted;
+                positions.push(Some(waiting));
+            }
+            let mut row = booking::ActiveModel::from(draft);
+            row.id = NotSet;
+            drafts.push(row);
+        }
+        let added = booked - date.booked_places;
+        // The row is locked, so the places fit; the condition repeats it for the database to enforce.
+        if added > 0
+            && offer_date::Entity::update_many()
+                .col_expr(
+                    offer_date::Column::BookedPlaces,
+                    Expr::col(offer_date::Column::BookedPlaces).add(added),
+                )
+                .filter(offer_date::Column::Id.eq(date_id))
+                .filter(
+                    Expr::col(offer_date::Column::BookedPlaces)
+                        .add(added + offered)
+                        .lte(Expr::col(offer_date::Column::Capacity)),
+                )
+                .exec(&txn)
+                .await?
+                .rows_affected
+                != 1
+        {
+            return Err(DbErr::RecordNotUpdated.into());
+        }
+        let saved = booking::Entity::insert_many(drafts)
+            .exec_with_returning(&txn)
+            .await?;
+        // Matched by their secrets, not by the order the database returns them in.
+        let mut saved: HashMap<String, booking::Model> = saved
+            .into_iter()
+            .map(|booking| (booking.cancel_token_hash.clone(), booking))
+            .collect();
+
+        let mut outcomes = Vec::with_capacity(turn.len());
+        let mut mails = Vec::new();
+        let mut positions = positions.into_iter();
+        for (pending, refusal) in turn.iter().zip(refusals) {
+            if let Some(refusal) = refusal {
+                outcomes.push(Err(refusal));
+                continue;
+            }
+            let booking = saved
+                .remove(&pending.draft.cancel_token_hash)
+                .ok_or(DbErr::RecordNotInserted)?;
+            let waiting_position = positions.next().flatten();
+            let confirmed = booking.status == BookingStatus::Confirmed;
+            let kind = if confirmed {
+                BookingMail::Confirmed
+            } else {
+                BookingMail::Waitlisted
+            };
+            // Staff hand the confirmation over themselves (printed or by phone); no task needed.
+            match (&pending.details, &pending.written_ahead) {
+                (_, Some((revision, mail))) if !confirmed && *revision == date.revision => {
+                    mails.push((mail.clone(), booking.id));
+                }
+                (Some((summary, sessions)), _) if summary.revision == date.revision => {
+                    let details = (summary, sessions.as_slice(), None);
+                    if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
+                        mails.push((mail, booking.id));
+                    }
+                }
+                _ => {
+                    self.notify(&txn, kind, &booking, pending.now, false)
+                        .await?
+                }
+            }
+            // A terminal's receipt belongs to the booking: stored apart, a failure after the commit
+            // would show the person an error for a booking that exists, and a second tap books again.
+            if let Some(terminal_id) = pending.kiosk_terminal {
+                let kiosk = crate::services::kiosk::Action::Booking;
+                crate::services::kiosk::set_receipt(&txn, terminal_id, Some(booking.id)).await?;
+                crate::services::kiosk::count(&txn, terminal_id, kiosk, pending.now).await?;
+            }
+            if let Some(staff) = pending.taken_by_staff {
+                crate::services::audit::record(
+                    &txn,
+                    Some(staff),
+                    "booking.staff",
+                    &format!("booking:{}", booking.id),
+                    "",
+                )
+                .await?;
+            }
+            outcomes.push(Ok(Booked {
+                booking_id: booking.id,
+                status: booking.status,
+                cancel_token: pending.cancel_token.clone(),
+                waiting_position,
+            }));
+        }
+        mail::enqueue_about_bookings(&txn, mails).await?;
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+/// The addresses among the turn's that already hold an active booking of the date.
+async fn addresses_booked(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+    turn: &[Pending],
+) -> Result<HashSet<String>, DbErr> {
+    let addresses: HashSet<&str> = turn
+        .iter()
+        .filter_map(|pending| pending.draft.email.as_deref())
+        .collect();
+    if addresses.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Option<String>> = booking::Entity::find()
+        .select_only()
+        .column(booking::Column::Email)
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .filter(booking::Column::Email.is_in(addresses))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
