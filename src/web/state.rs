@@ -167,7 +167,7 @@ impl AppState {
             assets,
             districts: Default::default(),
             pseudonyms,
-            booking_queues: DateQueues::default(),
+            booking_queues: DateQueues::on_current_runtime(),
         })
     }
 }

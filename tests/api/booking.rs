@@ -1,6 +1,6 @@
 //! The booking engine: never oversold under concurrency, waiting list in arrival order, clear refusals.
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use teilhabe::{
     db::{
         DbFailure, classify,
@@ -34,10 +34,12 @@ on_both_backends!(two_hundred_concurrent_bookings_for_twenty_places, |app| {
         },
     )
     .await;
-    let desk = app.desk();
+    // Two desks, like two instances: each books in turns of its own, and the date's lock decides
+    // between them.
+    let desks = [app.desk(), app.desk()];
     let handles: Vec<_> = (0..200)
         .map(|i| {
-            let desk = desk.clone();
+            let desk = desks[i % 2].clone();
             tokio::spawn(async move { desk.book(date_id, request(i, "1"), Utc::now()).await })
         })
         .collect();
@@ -350,6 +352,24 @@ on_both_backends!(a_turn_answers_each_of_its_requests_on_its_own, |app| {
         .unwrap()
         .unwrap();
     assert_eq!(date.booked_places, 3);
+    if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Booked together: the queued requests' bookings were written by one transaction.
+        let writers = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                format!(
+                    "SELECT count(DISTINCT xmin::text) AS n FROM bookings \
+                     WHERE date_id = {date_id} AND name IN ('Person 2', 'Person 4', 'Person 5')"
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(writers, 1);
+    }
     // One mail each, about their own booking, to their own address.
     for booked in &bookings {
         let mails = outbox::Entity::find()
@@ -415,4 +435,56 @@ on_both_backends!(a_turn_that_fails_is_booked_one_by_one, |app| {
         .map(|b| b.name)
         .collect();
     assert_eq!(names, ["Person 1", "Person 2", "Person 4"]);
+});
+
+// Booked one after another, a request that finds places free and people waiting first gives those
+// places to the waiting list. In a turn, the request that went on the list while places were free
+// (it asked for more) is offered them before the next request is weighed, as it would have been.
+on_both_backends!(a_turn_gives_free_places_to_the_waiting_list_first, |app| {
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let desk = app.desk();
+    let holder = holding_the_date(&app, date_id).await;
+    let first = book_in_background(&desk, date_id, request(1, "2"));
+    until_queued(&desk, date_id, 0).await;
+    let mut queued = Vec::new();
+    for (person, places) in [(2, "2"), (3, "1")] {
+        queued.push(book_in_background(&desk, date_id, request(person, places)));
+        until_queued(&desk, date_id, queued.len()).await;
+    }
+    holder.rollback().await.unwrap();
+    assert_eq!(
+        first.await.unwrap().unwrap().status,
+        BookingStatus::Confirmed
+    );
+    let mut positions = Vec::new();
+    for answer in queued {
+        positions.push(answer.await.unwrap().unwrap().waiting_position);
+    }
+
+    assert_eq!(positions, [Some(1), Some(2)]);
+    let bookings = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let offers: Vec<_> = bookings
+        .iter()
+        .map(|b| (b.name.as_str(), b.status, b.offered_places))
+        .collect();
+    assert_eq!(
+        offers,
+        [
+            ("Person 1", BookingStatus::Confirmed, None),
+            ("Person 2", BookingStatus::Waitlisted, Some(1)),
+            ("Person 3", BookingStatus::Waitlisted, None),
+        ]
+    );
 });

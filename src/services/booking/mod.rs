@@ -69,6 +69,13 @@ pub enum BookingError {
     Mail(#[from] anyhow::Error),
 }
 
+/// What a mail about a booking names: the date, its later sessions, and the session it is about.
+type MailDetails<'a> = (
+    &'a catalogue::DateSummary,
+    &'a [catalogue::DateSummary],
+    Option<&'a catalogue::DateSummary>,
+);
+
 /// What the engine needs besides the database: mail texts and the rules set by configuration.
 #[derive(Clone)]
 pub struct Desk {
@@ -393,22 +400,15 @@ impl Desk {
         txn: &DatabaseTransaction,
         kind: BookingMail,
         booking: &booking::Model,
-        (date, sessions, session): (
-            &catalogue::DateSummary,
-            &[catalogue::DateSummary],
-            Option<&catalogue::DateSummary>,
-        ),
+        details: MailDetails<'_>,
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        match self
-            .compose(txn, kind, booking, (date, sessions, session))
-            .await?
-        {
+        match self.compose(txn, kind, booking, details).await? {
             Some(mail) => mail::enqueue_about_booking(txn, mail, booking.id).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
-                    organisation_id: Set(date.organisation_id),
+                    organisation_id: Set(details.0.organisation_id),
                     date_id: Set(Some(booking.date_id)),
                     booking_id: Set(Some(booking.id)),
                     kind: Set(format!("call-{}", kind.key())),
@@ -430,11 +430,7 @@ impl Desk {
         txn: &DatabaseTransaction,
         kind: BookingMail,
         booking: &booking::Model,
-        (date, sessions, session): (
-            &catalogue::DateSummary,
-            &[catalogue::DateSummary],
-            Option<&catalogue::DateSummary>,
-        ),
+        (date, sessions, session): MailDetails<'_>,
     ) -> Result<Option<mail::OutgoingMail>, BookingError> {
         // Only the calendar file needs the count; the mails without one (most of a rush's: waiting
         // list) run no query for it under the date's lock.

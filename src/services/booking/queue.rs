@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     db::{
-        begin_write,
+        DbFailure, begin_write, classify,
         entities::{booking, offer_date},
     },
     domain::booking::{BookingStatus, Channel},
@@ -41,8 +41,14 @@ pub(super) const TURN_SIZE: usize = 100;
 
 /// The requests waiting for their date's next turn, by date. A date has an entry while a task takes
 /// its turns; a request that finds none starts that task.
-#[derive(Clone, Default)]
-pub struct DateQueues(Arc<Mutex<HashMap<i32, Vec<Queued>>>>);
+#[derive(Clone)]
+pub struct DateQueues {
+    waiting: Arc<Mutex<HashMap<i32, Vec<Queued>>>>,
+    /// Where the turns run: the runtime the queues were made on (the server's), which outlives every
+    /// request. A task on an actix worker's own runtime would end with that worker at shutdown, while
+    /// requests from the other workers still wait for their turn.
+    runtime: Option<tokio::runtime::Handle>,
+}
 
 struct Queued {
     pending: Pending,
@@ -65,6 +71,15 @@ pub(super) struct Pending {
 }
 
 impl DateQueues {
+    /// Queues whose turns run on the current runtime (or, outside one, on the runtime of the
+    /// request that starts them).
+    pub fn on_current_runtime() -> Self {
+        Self {
+            waiting: Arc::default(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+
     /// How many requests wait for the date's next turn; `None` when no turn is being taken.
     pub fn waiting(&self, date_id: i32) -> Option<usize> {
         self.lock().get(&date_id).map(Vec::len)
@@ -72,12 +87,13 @@ impl DateQueues {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Vec<Queued>>> {
         // Nothing panics while holding the lock; a poisoned map is still consistent.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Ends a date's entry if its task stops without emptying it (a panic, the runtime shutting down):
-/// the requests still queued get an error instead of waiting for ever, and the next one starts anew.
+/// Ends a date's entry if its task stops without emptying it (a panic, the runtime shutting down,
+/// or never started): the requests still queued get an error instead of waiting for ever, and the
+/// next one starts anew.
 struct EntryGuard {
     queues: DateQueues,
     date_id: i32,
@@ -89,6 +105,61 @@ impl Drop for EntryGuard {
         if !self.ended {
             self.queues.lock().remove(&self.date_id);
         }
+    }
+}
+
+/// A turn that failed as a whole: nothing of it was stored, or, when the commit failed, nobody knows.
+struct TurnFailed {
+    error: BookingError,
+    at_commit: bool,
+}
+
+impl From<BookingError> for TurnFailed {
+    fn from(error: BookingError) -> Self {
+        Self {
+            error,
+            at_commit: false,
+        }
+    }
+}
+
+impl From<DbErr> for TurnFailed {
+    fn from(error: DbErr) -> Self {
+        BookingError::from(error).into()
+    }
+}
+
+impl TurnFailed {
+    /// Whether the turn's requests are worth booking one at a time: one request's conflict (a
+    /// constraint) or mail refused the turn. An outage would refuse each of them again, slowly,
+    /// and after an unclear commit they may be booked already.
+    fn one_request_s(&self) -> bool {
+        !self.at_commit
+            && match &self.error {
+                BookingError::Mail(_) => true,
+                BookingError::Db(e) => classify(e) == DbFailure::Conflict,
+                _ => false,
+            }
+    }
+}
+
+/// The error of a failed turn for one more of its requests (a database error cannot be copied):
+/// an outage stays an outage, a fault a fault.
+fn same_error(error: &BookingError) -> BookingError {
+    match error {
+        BookingError::DateNotFound => BookingError::DateNotFound,
+        BookingError::NotBookable(why) => BookingError::NotBookable(why),
+        BookingError::TooManyPlaces => BookingError::TooManyPlaces,
+        BookingError::Duplicate => BookingError::Duplicate,
+        BookingError::BookingNotFound => BookingError::BookingNotFound,
+        BookingError::AlreadyCancelled => BookingError::AlreadyCancelled,
+        BookingError::Begun => BookingError::Begun,
+        BookingError::NoOpenOffer => BookingError::NoOpenOffer,
+        BookingError::Db(e) if classify(e) == DbFailure::Unavailable => {
+            BookingError::Db(DbErr::Conn(RuntimeErr::Internal(e.to_string())))
+        }
+        BookingError::Db(e) => BookingError::Db(DbErr::Custom(e.to_string())),
+        BookingError::Mail(e) => BookingError::Mail(anyhow::anyhow!("{e:#}")),
     }
 }
 
@@ -111,8 +182,17 @@ impl Desk {
         if first {
             // A task of its own: if this request is dropped (the client went away), the others
             // queued behind it are still booked and answered.
+            let guard = EntryGuard {
+                queues: self.queues.clone(),
+                date_id,
+                ended: false,
+            };
             let desk = self.clone();
-            tokio::spawn(async move { desk.take_turns(date_id).await });
+            let turns = async move { desk.take_turns(guard).await };
+            match &self.queues.runtime {
+                Some(runtime) => drop(runtime.spawn(turns)),
+                None => drop(tokio::spawn(turns)),
+            }
         }
         answered.await.unwrap_or_else(|_| {
             Err(BookingError::Db(DbErr::Conn(RuntimeErr::Internal(
@@ -121,12 +201,8 @@ impl Desk {
         })
     }
 
-    async fn take_turns(&self, date_id: i32) {
-        let mut guard = EntryGuard {
-            queues: self.queues.clone(),
-            date_id,
-            ended: false,
-        };
+    async fn take_turns(&self, mut guard: EntryGuard) {
+        let date_id = guard.date_id;
         loop {
             let turn: Vec<Queued> = {
                 let mut queues = self.queues.lock();
@@ -141,30 +217,47 @@ impl Desk {
                 let size = waiting.len().min(TURN_SIZE);
                 waiting.drain(..size).collect()
             };
-            let (pending, answers): (Vec<_>, Vec<_>) = turn
+            let (mut pending, mut answers): (Vec<_>, Vec<_>) = turn
                 .into_iter()
                 .map(|queued| (queued.pending, queued.answer))
                 .unzip();
             let outcomes = match self.book_together(date_id, &pending).await {
                 Ok(outcomes) => outcomes,
-                Err(e) if pending.len() == 1 => vec![Err(e)],
-                Err(e) => {
-                    tracing::warn!(error = %e, bookings = pending.len(),
+                Err(failed) if pending.len() > 1 && failed.one_request_s() => {
+                    tracing::warn!(error = %failed.error, bookings = pending.len(),
                         "booking a turn together failed; booking its requests one by one");
                     let mut outcomes = Vec::with_capacity(pending.len());
                     for one in &pending {
-                        outcomes.push(
-                            match self.book_together(date_id, std::slice::from_ref(one)).await {
-                                Ok(mut single) => single
-                                    .pop()
-                                    .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
-                                Err(e) => Err(e),
-                            },
-                        );
+                        let alone = self.book_together(date_id, std::slice::from_ref(one));
+                        outcomes.push(match alone.await {
+                            Ok(mut outcome) => outcome
+                                .pop()
+                                .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
+                            Err(failed) => Err(failed.error),
+                        });
                     }
                     outcomes
                 }
+                Err(failed) => {
+                    let mut outcomes: Vec<_> = (1..pending.len())
+                        .map(|_| Err(same_error(&failed.error)))
+                        .collect();
+                    outcomes.insert(0, Err(failed.error));
+                    outcomes
+                }
             };
+            // A turn may end early (see `book_together`): the rest go first in the next one.
+            let rest = (
+                pending.split_off(outcomes.len()),
+                answers.split_off(outcomes.len()),
+            );
+            if !rest.0.is_empty() {
+                let rest = rest.0.into_iter().zip(rest.1);
+                let rest = rest.map(|(pending, answer)| Queued { pending, answer });
+                if let Some(waiting) = self.queues.lock().get_mut(&date_id) {
+                    waiting.splice(0..0, rest);
+                }
+            }
             for (answer, outcome) in answers.into_iter().zip(outcomes) {
                 // The request may be gone (the client went away); its booking stands.
                 let _ = answer.send(outcome);
@@ -172,16 +265,17 @@ impl Desk {
         }
     }
 
-    /// Books the requests of one turn under one lock of the date, in their order. Each gets its own
-    /// outcome; an error for the whole turn means nothing of it was stored.
+    /// Books the requests of one turn under one lock of the date, in their order, and returns their
+    /// outcomes. It may end the turn early, after at least one request: the outcomes are then those
+    /// of the first requests, and the rest wait for the next turn.
     ///
     /// The lock is held until the commit, so the statements under it are few whatever the turn's
     /// size: the row, one query of facts, the booked places, the bookings and their mails.
-    pub(super) async fn book_together(
+    async fn book_together(
         &self,
         date_id: i32,
         turn: &[Pending],
-    ) -> Result<Vec<Result<Booked, BookingError>>, BookingError> {
+    ) -> Result<Vec<Result<Booked, BookingError>>, TurnFailed> {
         let Some(first) = turn.first() else {
             return Ok(Vec::new());
         };
@@ -241,7 +335,16 @@ impl Desk {
         let mut booked = date.booked_places;
         let mut drafts = Vec::new();
         let mut positions = Vec::new();
+        let mut decided = 0;
+        let mut waitlisted = false;
         for (pending, refusal) in turn.iter().zip(&refusals) {
+            // Booked one after another, the next request would first give the waiting list the
+            // places still free: when one of this turn went on it while places were free (it asked
+            // for more), the turn ends here and the next one starts with that.
+            if waitlisted && booked + offered < bookable_limit(&date, Channel::Online, now) {
+                break;
+            }
+            decided += 1;
             if refusal.is_some() {
                 continue;
             }
@@ -267,6 +370,7 @@ impl Desk {
                 positions.push(None);
             } else {
                 waiting += 1;
+                waitlisted = true;
                 draft.status = BookingStatus::Waitlisted;
                 positions.push(Some(waiting));
             }
@@ -304,10 +408,10 @@ impl Desk {
             .map(|booking| (booking.cancel_token_hash.clone(), booking))
             .collect();
 
-        let mut outcomes = Vec::with_capacity(turn.len());
+        let mut outcomes = Vec::with_capacity(decided);
         let mut mails = Vec::new();
         let mut positions = positions.into_iter();
-        for (pending, refusal) in turn.iter().zip(refusals) {
+        for (pending, refusal) in turn.iter().zip(refusals).take(decided) {
             if let Some(refusal) = refusal {
                 outcomes.push(Err(refusal));
                 continue;
@@ -363,7 +467,10 @@ impl Desk {
             }));
         }
         mail::enqueue_about_bookings(&txn, mails).await?;
-        txn.commit().await?;
+        txn.commit().await.map_err(|e| TurnFailed {
+            error: e.into(),
+            at_commit: true,
+        })?;
         Ok(outcomes)
     }
 }
