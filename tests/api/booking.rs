@@ -354,21 +354,8 @@ on_both_backends!(a_turn_answers_each_of_its_requests_on_its_own, |app| {
     assert_eq!(date.booked_places, 3);
     if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // Booked together: the queued requests' bookings were written by one transaction.
-        let writers = app
-            .db
-            .query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DatabaseBackend::Postgres,
-                format!(
-                    "SELECT count(DISTINCT xmin::text) AS n FROM bookings \
-                     WHERE date_id = {date_id} AND name IN ('Person 2', 'Person 4', 'Person 5')"
-                ),
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get::<i64>("", "n")
-            .unwrap();
-        assert_eq!(writers, 1);
+        let names = ["Person 2", "Person 4", "Person 5"];
+        assert_eq!(writers(&app, date_id, &names).await, 1);
     }
     // One mail each, about their own booking, to their own address.
     for booked in &bookings {
@@ -488,3 +475,84 @@ on_both_backends!(a_turn_gives_free_places_to_the_waiting_list_first, |app| {
         ]
     );
 });
+
+// An open offer of places holds the waiting list: booked alone, each request would find nothing for
+// the list to take, so a turn stays whole (it once ended after each request going on the list,
+// which made a rush one transaction per request for as long as the offer stood).
+on_both_backends!(an_open_offer_does_not_split_a_turn, |app| {
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 4,
+            ..Default::default()
+        },
+    )
+    .await;
+    let desk = app.desk();
+    let book = |person, places| desk.book(date_id, request(person, places), Utc::now());
+    let first = book(1, "1").await.unwrap();
+    book(2, "1").await.unwrap();
+    // Person 3 asks for four; the next booking offers them the two free places.
+    book(3, "4").await.unwrap();
+    book(4, "1").await.unwrap();
+    // A place freed that does not complete the offer: one place is free, and the offer holds it.
+    desk.cancel_by_staff(first.booking_id, Utc::now())
+        .await
+        .unwrap();
+
+    let holder = holding_the_date(&app, date_id).await;
+    let opening = book_in_background(&desk, date_id, request(5, "1"));
+    until_queued(&desk, date_id, 0).await;
+    let mut queued = Vec::new();
+    for person in 6..=8 {
+        queued.push(book_in_background(&desk, date_id, request(person, "1")));
+        until_queued(&desk, date_id, queued.len()).await;
+    }
+    holder.rollback().await.unwrap();
+    opening.await.unwrap().unwrap();
+    let mut positions = Vec::new();
+    for answer in queued {
+        positions.push(answer.await.unwrap().unwrap().waiting_position);
+    }
+
+    assert_eq!(positions, [Some(4), Some(5), Some(6)]);
+    let offered: Vec<_> = booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::OfferedPlaces.is_not_null())
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.name, b.offered_places))
+        .collect();
+    assert_eq!(offered, [("Person 3".to_owned(), Some(2))]);
+    if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        assert_eq!(
+            writers(&app, date_id, &["Person 6", "Person 7", "Person 8"]).await,
+            1,
+            "the queued requests were booked in one turn"
+        );
+    }
+});
+
+/// How many transactions wrote the bookings of these people (PostgreSQL).
+async fn writers(app: &TestApp, date_id: i32, names: &[&str]) -> i64 {
+    let names = names
+        .iter()
+        .map(|name| format!("'{name}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    app.db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!(
+                "SELECT count(DISTINCT xmin::text) AS n FROM bookings \
+                 WHERE date_id = {date_id} AND name IN ({names})"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+}

@@ -6,8 +6,9 @@
 //! Between instances the row lock still decides, as before.
 //!
 //! One task per date and instance takes the turns while its queue holds requests. A turn that fails
-//! as a whole (a constraint, the database) is taken again one request at a time, so each request
-//! gets its own answer and one person's conflict does not refuse the others.
+//! as a whole because of one request (a constraint, a value the database refused, a mail) is taken
+//! again one request at a time, so each request gets its own answer and one person's conflict does
+//! not refuse the others; an outage or a failed commit answers the whole turn.
 use std::{
     collections::{HashMap, HashSet, hash_map::Entry},
     sync::{Arc, Mutex, PoisonError},
@@ -130,14 +131,15 @@ impl From<DbErr> for TurnFailed {
 }
 
 impl TurnFailed {
-    /// Whether the turn's requests are worth booking one at a time: one request's conflict (a
-    /// constraint) or mail refused the turn. An outage would refuse each of them again, slowly,
-    /// and after an unclear commit they may be booked already.
+    /// Whether the turn's requests are worth booking one at a time: one request's data (a
+    /// constraint, a value the database refused) or mail may have failed the turn. An outage
+    /// would refuse each of them again, slowly, and after an unclear commit they may be booked
+    /// already.
     fn one_request_s(&self) -> bool {
         !self.at_commit
             && match &self.error {
                 BookingError::Mail(_) => true,
-                BookingError::Db(e) => classify(e) == DbFailure::Conflict,
+                BookingError::Db(e) => classify(e) != DbFailure::Unavailable,
                 _ => false,
             }
     }
@@ -338,10 +340,16 @@ impl Desk {
         let mut decided = 0;
         let mut waitlisted = false;
         for (pending, refusal) in turn.iter().zip(&refusals) {
-            // Booked one after another, the next request would first give the waiting list the
-            // places still free: when one of this turn went on it while places were free (it asked
-            // for more), the turn ends here and the next one starts with that.
-            if waitlisted && booked + offered < bookable_limit(&date, Channel::Online, now) {
+            // Booked alone, this request would first give free places to the waiting list. That
+            // changes something only if places were released since the turn began (walk-in places
+            // at their time), or if one of this turn went on the list while places were free (it
+            // asked for more) and no open offer holds the list. Then the turn ends here and the
+            // next one starts with that.
+            let limit = bookable_limit(&date, Channel::Online, pending.now);
+            let released = limit != bookable_limit(&date, Channel::Online, now);
+            let fill_would_act =
+                waiting > 0 && booked < limit && (released || (waitlisted && offered == 0));
+            if decided > 0 && fill_would_act {
                 break;
             }
             decided += 1;
