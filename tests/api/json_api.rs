@@ -644,19 +644,31 @@ async fn bookings_from_one_address_are_throttled_like_the_form() {
     assert_eq!(bookings_of(&app, date_id).await, 0);
 }
 
-/// 200 people press "book" at once over HTTP for 20 places.
-async fn two_hundred_concurrent_requests(backend: Backend) {
-    let Some(app) = spawn_app(
-        backend,
-        Options {
-            env: vec![("TEILHABE_RATE_LIMITS", "off".into())],
-            ..Default::default()
-        },
-    )
-    .await
-    else {
+/// 200 people press "book" at once over HTTP for 20 places, spread over `instances` instances of
+/// the portal on one database (two: like two instances behind the load balancer, each booking the
+/// requests it gets in turns of its own).
+async fn two_hundred_concurrent_requests(backend: Backend, instances: usize) {
+    let options = || Options {
+        env: vec![("TEILHABE_RATE_LIMITS", "off".into())],
+        ..Default::default()
+    };
+    let Some(app) = spawn_app(backend, options()).await else {
         return;
     };
+    let mut bases = vec![app.address.clone()];
+    let second_data = tempfile::tempdir().unwrap();
+    if instances == 2 {
+        let teilhabe::config::DatabaseTarget::Url(database_url) = &app.settings.database else {
+            panic!("a second instance needs a database server");
+        };
+        let database_url = secrecy::ExposeSecret::expose_secret(database_url);
+        let settings = settings_for(second_data.path(), Some(database_url), &options());
+        let second = teilhabe::startup::Application::build(settings)
+            .await
+            .expect("second instance");
+        bases.push(format!("http://127.0.0.1:{}", second.port()));
+        tokio::spawn(second.run_until_stopped());
+    }
     let date_id = course_date(
         &app,
         DateSpec {
@@ -666,11 +678,11 @@ async fn two_hundred_concurrent_requests(backend: Backend) {
         },
     )
     .await;
-    let url = app.url(&format!("/api/v1/dates/{date_id}/bookings"));
+    let path = format!("/api/v1/dates/{date_id}/bookings");
     let mut requests = tokio::task::JoinSet::new();
     for i in 0..200 {
         let client = app.client.clone();
-        let url = url.clone();
+        let url = format!("{}{path}", bases[i % bases.len()]);
         requests.spawn(async move {
             let res = client
                 .post(&url)
@@ -709,12 +721,17 @@ async fn two_hundred_concurrent_requests(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_http_bookings_for_twenty_places_sqlite() {
-    two_hundred_concurrent_requests(Backend::Sqlite).await;
+    two_hundred_concurrent_requests(Backend::Sqlite, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_concurrent_http_bookings_for_twenty_places_postgres() {
-    two_hundred_concurrent_requests(Backend::Postgres).await;
+    two_hundred_concurrent_requests(Backend::Postgres, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_http_bookings_through_two_instances_on_postgres() {
+    two_hundred_concurrent_requests(Backend::Postgres, 2).await;
 }
 
 // A client reading every date page by page: a date of page 1 begins before page 2 is asked for.
