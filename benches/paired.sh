@@ -18,7 +18,9 @@
 # and copied for each run, so both binaries read the same files. Scenarios: catalogue (1,188
 # changing filter addresses), catalogue-text (120 addresses with a search text, with and without a
 # period), dates-api (the same filters as catalogue on GET /api/v1/dates), course (one course page),
-# proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals), rush
+# proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals), bookings
+# (booking POSTs through the JSON API spread over 20 dates, as in run.sh; each side books on its own
+# copy, so later rounds meet fuller dates on both sides alike), rush
 # (benches/booking_rush.rs: 1,000 bookings at once for 20 places on a new date; its row gives the
 # wall time in place of requests/s).
 # BENCH_ROUNDS (default 3) pairs per scenario, BENCH_DURATION (default 8s) per run after a 3 s
@@ -90,6 +92,9 @@ env "$(side_database before)" TEILHABE_DATA_DIR="$DATA/before" "$BEFORE_BIN" ser
 PID=$!
 wait_for_health 120
 SLUG=$(course_slug)
+DATE_IDS=$(curl -fs "$BASE/api/v1/dates?frei=1&seite=20" |
+  python3 -c 'import json,sys; print(",".join(str(d["id"]) for d in json.load(sys.stdin)["items"]))')
+export DATE_IDS
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 wrk_args() { # scenario
@@ -100,6 +105,7 @@ wrk_args() { # scenario
     course) echo "$BASE/kurse/$SLUG" ;;
     proposals) echo "-s benches/proposal_queries.lua $BASE/vorschlaege" ;;
     proposals-api) echo "-s benches/proposal_queries.lua $BASE/api/v1/proposals" ;;
+    bookings) echo "-s benches/booking.lua $BASE" ;;
     *) echo "unknown scenario $1" >&2; exit 2 ;;
   esac
 }
