@@ -39,11 +39,15 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$DATA/callgri
 PID=$!
 wait_for_health 180
 SLUG=$(course_slug)
+DATE_IDS=$(curl -fs "$BASE/api/v1/dates?frei=1&seite=20" |
+  python3 -c 'import json,sys; print(",".join(str(d["id"]) for d in json.load(sys.stdin)["items"]))')
+SCENARIOS="${BENCH_SCENARIOS:-catalogue api-dates course-page search-page api-proposals bookings}"
 
 # The request lists follow benches/mixed_filters.lua and benches/proposal_queries.lua.
-python3 - "$DATA" "$REQUESTS" "$SLUG" "$BASE" <<'PY'
+python3 - "$DATA" "$REQUESTS" "$SLUG" "$BASE" "$DATE_IDS" "$ROUNDS" <<'PY'
 import sys, urllib.parse
 data, n, slug, base_url = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+date_ids, rounds = sys.argv[5].split(","), int(sys.argv[6])
 districts = ["16051", "16052", "16053", "16054", "16055", "16061", "16062", "16063", "16064", "16065",
              "16066", "16067", "16068", "16069", "16070", "16071", "16072", "16073", "16074", "16075",
              "16076", "16077"]
@@ -78,6 +82,16 @@ for name, paths in lists.items():
     with open("%s/%s.curl" % (data, name), "w") as f:
         for path in paths:
             f.write('url = "%s%s"\noutput = "/dev/null"\n' % (base_url, path))
+# Booking POSTs (benches/booking.lua, one after another): every round books with new addresses, the
+# warm-up (round 0) too, spread over the same 20 dates, which fill and then take waiting lists.
+for r in range(rounds + 1):
+    with open("%s/bookings.%d.curl" % (data, r), "w") as f:
+        for k in range(n):
+            body = '{"name":"Last Test","email":"last-%d-%d@bench.example","places":1}' % (r, k)
+            f.write('url = "%s/api/v1/dates/%s/bookings"\nheader = "Content-Type: application/json"\n'
+                    'data = "%s"\noutput = "/dev/null"\n%s'
+                    % (base_url, date_ids[k % len(date_ids)], body.replace('"', '\\"'),
+                       "next\n" if k + 1 < n else ""))
 PY
 
 callgrind_control -i on "$PID" >/dev/null 2>&1
@@ -85,12 +99,16 @@ callgrind_control -i on "$PID" >/dev/null 2>&1
 for name in catalogue api-dates course-page search-page api-proposals; do
   curl -s -K "$DATA/$name.curl" >/dev/null
 done
+cp "$DATA/bookings.0.curl" "$DATA/bookings.curl"
+curl -s -K "$DATA/bookings.curl" >/dev/null
 
 # Background work (mail, index and housekeeping rounds) runs on its own clock and sometimes falls into a
 # scenario's window; each scenario runs ROUNDS times and the lowest count is the request's own cost.
 count_once() { # scenario name → instructions per request
   local name="$1" dumps dump total
   callgrind_control -z "$PID" >/dev/null 2>&1
+  # Each round of bookings has addresses of its own (a repeated one would be refused).
+  [ "$name" = bookings ] && cp "$DATA/bookings.$ROUND.curl" "$DATA/bookings.curl"
   curl -s -K "$DATA/$name.curl" >/dev/null
   dumps=$(find "$DATA" -maxdepth 1 -name "callgrind.out.*" | wc -l)
   callgrind_control -d "$name" "$PID" >/dev/null 2>&1
@@ -102,9 +120,9 @@ count_once() { # scenario name → instructions per request
 }
 echo "| Scenario ($REQUESTS requests each, lowest of $ROUNDS rounds) | Instructions per request |"
 echo "|---|---:|"
-for name in catalogue api-dates course-page search-page api-proposals; do
+for name in $SCENARIOS; do
   lowest=""
-  for _ in $(seq 1 "$ROUNDS"); do
+  for ROUND in $(seq 1 "$ROUNDS"); do
     n=$(count_once "$name")
     if [ -z "$lowest" ] || [ "$n" -lt "$lowest" ]; then lowest=$n; fi
   done
