@@ -269,6 +269,61 @@ async fn holding_the_date(app: &TestApp, date_id: i32) -> sea_orm::DatabaseTrans
 
 type Answer = tokio::task::JoinHandle<Result<Booked, BookingError>>;
 
+/// Requests queued behind a turn that waits for the date's lock, which someone else holds.
+struct HeldTurn {
+    holder: sea_orm::DatabaseTransaction,
+    /// The request whose turn waits for the lock.
+    first: Answer,
+    /// The requests queued behind it, in the order they arrived.
+    queued: Vec<Answer>,
+}
+
+/// Holds the date's lock, sends `first` (its turn waits for the lock), then each of `rest`, each
+/// queued before the next is sent.
+async fn queue_behind_the_lock(
+    app: &TestApp,
+    desk: &Desk,
+    date_id: i32,
+    first: BookingRequest,
+    rest: impl IntoIterator<Item = BookingRequest>,
+) -> HeldTurn {
+    let holder = holding_the_date(app, date_id).await;
+    let first = book_in_background(desk, date_id, first);
+    until_queued(desk, date_id, 0).await;
+    let mut queued = Vec::new();
+    for request in rest {
+        queued.push(book_in_background(desk, date_id, request));
+        until_queued(desk, date_id, queued.len()).await;
+    }
+    HeldTurn {
+        holder,
+        first,
+        queued,
+    }
+}
+
+impl HeldTurn {
+    /// Releases the lock: the first request's task and the queued requests' answers, in order.
+    async fn release(self) -> (Answer, Vec<Result<Booked, BookingError>>) {
+        self.holder.rollback().await.unwrap();
+        let mut answers = Vec::new();
+        for answer in self.queued {
+            answers.push(answer.await.unwrap());
+        }
+        (self.first, answers)
+    }
+}
+
+/// The date's bookings in the order they were stored.
+async fn bookings_of_date(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
 fn book_in_background(desk: &Desk, date_id: i32, request: BookingRequest) -> Answer {
     let desk = desk.clone();
     tokio::spawn(async move { desk.book(date_id, request, Utc::now()).await })
@@ -290,22 +345,13 @@ on_both_backends!(a_turn_answers_each_of_its_requests_on_its_own, |app| {
     desk.book(date_id, request(0, "1"), Utc::now())
         .await
         .unwrap();
-    let holder = holding_the_date(&app, date_id).await;
-    let first = book_in_background(&desk, date_id, request(1, "1"));
-    until_queued(&desk, date_id, 0).await;
-    let mut queued = Vec::new();
-    for (person, places) in [(0, "1"), (2, "1"), (2, "1"), (3, "3"), (4, "1"), (5, "1")] {
-        queued.push(book_in_background(&desk, date_id, request(person, places)));
-        until_queued(&desk, date_id, queued.len()).await;
-    }
+    let rest = [(0, "1"), (2, "1"), (2, "1"), (3, "3"), (4, "1"), (5, "1")];
+    let rest = rest.map(|(person, places)| request(person, places));
+    let turn = queue_behind_the_lock(&app, &desk, date_id, request(1, "1"), rest).await;
     // The first request goes away (its client closed the connection): its turn is taken anyway,
     // and the requests behind it are not left waiting.
-    first.abort();
-    holder.rollback().await.unwrap();
-    let mut answers = Vec::new();
-    for answer in queued {
-        answers.push(answer.await.unwrap());
-    }
+    turn.first.abort();
+    let (_, answers) = turn.release().await;
 
     assert!(
         matches!(answers[0], Err(BookingError::Duplicate)),
@@ -326,12 +372,7 @@ on_both_backends!(a_turn_answers_each_of_its_requests_on_its_own, |app| {
         .collect();
     assert_eq!(positions, [Some(1), Some(2)]);
 
-    let bookings = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .order_by_asc(booking::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let bookings = bookings_of_date(&app, date_id).await;
     let people: Vec<_> = bookings
         .iter()
         .map(|b| (b.name.as_str(), b.status))
@@ -385,20 +426,10 @@ on_both_backends!(a_turn_that_fails_is_booked_one_by_one, |app| {
         idempotency_key: Some(IdempotencyKey::parse("the-same-key-0123456789").unwrap()),
         ..request(person, "1")
     };
-    let holder = holding_the_date(&app, date_id).await;
-    let first = book_in_background(&desk, date_id, request(1, "1"));
-    until_queued(&desk, date_id, 0).await;
-    let mut queued = Vec::new();
-    for request in [with_key(2), with_key(3), request(4, "1")] {
-        queued.push(book_in_background(&desk, date_id, request));
-        until_queued(&desk, date_id, queued.len()).await;
-    }
-    holder.rollback().await.unwrap();
+    let rest = [with_key(2), with_key(3), request(4, "1")];
+    let turn = queue_behind_the_lock(&app, &desk, date_id, request(1, "1"), rest).await;
+    let (first, answers) = turn.release().await;
     assert!(first.await.unwrap().is_ok());
-    let mut answers = Vec::new();
-    for answer in queued {
-        answers.push(answer.await.unwrap());
-    }
 
     assert_eq!(
         answers[0].as_ref().unwrap().status,
@@ -412,12 +443,8 @@ on_both_backends!(a_turn_that_fails_is_booked_one_by_one, |app| {
         answers[2].as_ref().unwrap().status,
         BookingStatus::Confirmed
     );
-    let names: Vec<_> = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .order_by_asc(booking::Column::Id)
-        .all(&app.db)
+    let names: Vec<_> = bookings_of_date(&app, date_id)
         .await
-        .unwrap()
         .into_iter()
         .map(|b| b.name)
         .collect();
@@ -437,31 +464,20 @@ on_both_backends!(a_turn_gives_free_places_to_the_waiting_list_first, |app| {
     )
     .await;
     let desk = app.desk();
-    let holder = holding_the_date(&app, date_id).await;
-    let first = book_in_background(&desk, date_id, request(1, "2"));
-    until_queued(&desk, date_id, 0).await;
-    let mut queued = Vec::new();
-    for (person, places) in [(2, "2"), (3, "1")] {
-        queued.push(book_in_background(&desk, date_id, request(person, places)));
-        until_queued(&desk, date_id, queued.len()).await;
-    }
-    holder.rollback().await.unwrap();
+    let rest = [request(2, "2"), request(3, "1")];
+    let turn = queue_behind_the_lock(&app, &desk, date_id, request(1, "2"), rest).await;
+    let (first, answers) = turn.release().await;
     assert_eq!(
         first.await.unwrap().unwrap().status,
         BookingStatus::Confirmed
     );
-    let mut positions = Vec::new();
-    for answer in queued {
-        positions.push(answer.await.unwrap().unwrap().waiting_position);
-    }
+    let positions: Vec<_> = answers
+        .into_iter()
+        .map(|answer| answer.unwrap().waiting_position)
+        .collect();
 
     assert_eq!(positions, [Some(1), Some(2)]);
-    let bookings = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .order_by_asc(booking::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let bookings = bookings_of_date(&app, date_id).await;
     let offers: Vec<_> = bookings
         .iter()
         .map(|b| (b.name.as_str(), b.status, b.offered_places))
@@ -500,20 +516,14 @@ on_both_backends!(an_open_offer_does_not_split_a_turn, |app| {
         .await
         .unwrap();
 
-    let holder = holding_the_date(&app, date_id).await;
-    let opening = book_in_background(&desk, date_id, request(5, "1"));
-    until_queued(&desk, date_id, 0).await;
-    let mut queued = Vec::new();
-    for person in 6..=8 {
-        queued.push(book_in_background(&desk, date_id, request(person, "1")));
-        until_queued(&desk, date_id, queued.len()).await;
-    }
-    holder.rollback().await.unwrap();
+    let rest = (6..=8).map(|person| request(person, "1"));
+    let turn = queue_behind_the_lock(&app, &desk, date_id, request(5, "1"), rest).await;
+    let (opening, answers) = turn.release().await;
     opening.await.unwrap().unwrap();
-    let mut positions = Vec::new();
-    for answer in queued {
-        positions.push(answer.await.unwrap().unwrap().waiting_position);
-    }
+    let positions: Vec<_> = answers
+        .into_iter()
+        .map(|answer| answer.unwrap().waiting_position)
+        .collect();
 
     assert_eq!(positions, [Some(4), Some(5), Some(6)]);
     let offered: Vec<_> = booking::Entity::find()
