@@ -325,8 +325,18 @@ async fn bookings_of_date(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
 }
 
 fn book_in_background(desk: &Desk, date_id: i32, request: BookingRequest) -> Answer {
+    book_in_background_at(desk, date_id, request, Utc::now())
+}
+
+/// [`book_in_background`] as if sent at `now`.
+fn book_in_background_at(
+    desk: &Desk,
+    date_id: i32,
+    request: BookingRequest,
+    now: chrono::DateTime<Utc>,
+) -> Answer {
     let desk = desk.clone();
-    tokio::spawn(async move { desk.book(date_id, request, Utc::now()).await })
+    tokio::spawn(async move { desk.book(date_id, request, now).await })
 }
 
 // Requests that arrive while a turn holds the date's lock are booked together in the next turn,
@@ -566,3 +576,55 @@ async fn writers(app: &TestApp, date_id: i32, names: &[&str]) -> i64 {
         .try_get::<i64>("", "n")
         .unwrap()
 }
+
+// An offer of places that lapses between two requests of one turn: booked alone, the later request
+// would first move the waiting list past the lapsed offer (the people behind it get the free
+// places), so the turn ends before it.
+on_both_backends!(an_offer_lapsing_within_a_turn_moves_the_list_first, |app| {
+    let date_id = course_date(
+        &app,
+        NewCourseDate {
+            capacity: 4,
+            ..Default::default()
+        },
+    )
+    .await;
+    let desk = app.desk();
+    let now = Utc::now();
+    for (person, places) in [(1, "1"), (2, "1"), (3, "4"), (4, "1")] {
+        desk.book(date_id, request(person, places), now)
+            .await
+            .unwrap();
+    }
+    // Person 3 (asking for four) holds an offer of the two free places; Person 4 waits behind.
+    let bookings = bookings_of_date(&app, date_id).await;
+    let lapses = bookings[2].offer_expires_at.expect("an offer to Person 3");
+    let (before, after) = (lapses - Duration::minutes(1), lapses + Duration::minutes(1));
+
+    let holder = holding_the_date(&app, date_id).await;
+    let opening = book_in_background_at(&desk, date_id, request(5, "1"), before);
+    until_queued(&desk, date_id, 0).await;
+    let on_time = book_in_background_at(&desk, date_id, request(6, "1"), before);
+    until_queued(&desk, date_id, 1).await;
+    let late = book_in_background_at(&desk, date_id, request(7, "1"), after);
+    until_queued(&desk, date_id, 2).await;
+    holder.rollback().await.unwrap();
+    let position = |answer: Result<Booked, BookingError>| answer.unwrap().waiting_position;
+    assert_eq!(position(opening.await.unwrap()), Some(3));
+    assert_eq!(position(on_time.await.unwrap()), Some(4));
+    // Persons 4 and 5 got the two places; Person 3 (still asking for four) and Person 6 wait.
+    assert_eq!(position(late.await.unwrap()), Some(3));
+
+    let states: Vec<_> = bookings_of_date(&app, date_id)
+        .await
+        .into_iter()
+        .map(|b| b.status)
+        .collect();
+    use BookingStatus::{Confirmed, Waitlisted};
+    assert_eq!(
+        states,
+        [
+            Confirmed, Confirmed, Waitlisted, Confirmed, Confirmed, Waitlisted, Waitlisted
+        ]
+    );
+});

@@ -141,6 +141,8 @@ struct BookingFacts {
     waiting: i64,
     /// Places offered to people on the waiting list and not yet answered: theirs until they answer.
     offered: i64,
+    /// When the first of those offers lapses.
+    first_offer_lapses: Option<DateTime<Utc>>,
     /// Active bookings of this date by the same address.
     same_address: i64,
 }
@@ -194,6 +196,15 @@ impl BookingFacts {
                         .cond_where(open_offers_on(date.id, now)),
                 ),
                 "offered",
+            )
+            .expr_as(
+                scalar(
+                    Query::select()
+                        .expr(Expr::col(booking::Column::OfferExpiresAt).min())
+                        .from(booking::Entity)
+                        .cond_where(open_offers_on(date.id, now)),
+                ),
+                "first_offer_lapses",
             )
             .expr_as(
                 bookings_where(

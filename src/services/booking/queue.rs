@@ -341,14 +341,19 @@ impl Desk {
         let mut waitlisted = false;
         for (pending, refusal) in turn.iter().zip(&refusals) {
             // Booked alone, this request would first give free places to the waiting list. That
-            // changes something only if places were released since the turn began (walk-in places
-            // at their time), or if one of this turn went on the list while places were free (it
-            // asked for more) and no open offer holds the list. Then the turn ends here and the
-            // next one starts with that.
+            // can change something only if places were released since the turn began (walk-in
+            // places at their time), if an open offer has lapsed since (the list moves past it),
+            // or if one of this turn went on the list while places were free (it asked for more)
+            // and no open offer holds the list. Then the turn ends here and the next one starts
+            // with that.
             let limit = bookable_limit(&date, Channel::Online, pending.now);
             let released = limit != bookable_limit(&date, Channel::Online, now);
-            let fill_would_act =
-                waiting > 0 && booked < limit && (released || (waitlisted && offered == 0));
+            let lapsed = facts
+                .first_offer_lapses
+                .is_some_and(|lapses| lapses <= pending.now);
+            let fill_would_act = waiting > 0
+                && booked < limit
+                && (released || lapsed || (waitlisted && offered == 0));
             if decided > 0 && fill_would_act {
                 break;
             }
