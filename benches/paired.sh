@@ -20,7 +20,7 @@
 # period), dates-api (the same filters as catalogue on GET /api/v1/dates), course (one course page),
 # proposals (1,760 changing searches), proposals-api (the same on GET /api/v1/proposals), bookings
 # (booking POSTs through the JSON API spread over 20 dates, as in run.sh; each side books on its own
-# copy, so later rounds meet fuller dates on both sides alike), rush
+# copy, so later rounds meet fuller dates on both sides about alike), rush
 # (benches/booking_rush.rs: 1,000 bookings at once for 20 places on a new date; its row gives the
 # wall time in place of requests/s).
 # BENCH_ROUNDS (default 3) pairs per scenario, BENCH_DURATION (default 8s) per run after a 3 s
