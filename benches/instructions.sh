@@ -97,11 +97,12 @@ PY
 callgrind_control -i on "$PID" >/dev/null 2>&1
 # Warm-up: the first requests fill connection pools, statement caches and the index's pages.
 for name in catalogue api-dates course-page search-page api-proposals; do
-  curl -s -K "$DATA/$name.curl" >/dev/null
+  curl -sf -K "$DATA/$name.curl" >/dev/null
 done
 cp "$DATA/bookings.0.curl" "$DATA/bookings.curl"
-curl -s -K "$DATA/bookings.curl" >/dev/null
+curl -sf -K "$DATA/bookings.curl" >/dev/null
 
+# Every request must succeed (`curl -f`): a refused one costs less and would lower the count unseen.
 # Background work (mail, index and housekeeping rounds) runs on its own clock and sometimes falls into a
 # scenario's window; each scenario runs ROUNDS times and the lowest count is the request's own cost.
 count_once() { # scenario name → instructions per request
@@ -109,7 +110,7 @@ count_once() { # scenario name → instructions per request
   callgrind_control -z "$PID" >/dev/null 2>&1
   # Each round of bookings has addresses of its own (a repeated one would be refused).
   [ "$name" = bookings ] && cp "$DATA/bookings.$ROUND.curl" "$DATA/bookings.curl"
-  curl -s -K "$DATA/$name.curl" >/dev/null
+  curl -sf -K "$DATA/$name.curl" >/dev/null || { echo "a request of $name failed" >&2; return 1; }
   dumps=$(find "$DATA" -maxdepth 1 -name "callgrind.out.*" | wc -l)
   callgrind_control -d "$name" "$PID" >/dev/null 2>&1
   # The dump is written by the server a moment after the command returns; it ends with `totals:`.
