@@ -154,7 +154,6 @@ impl BookingFacts {
         email: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self, BookingError> {
-        let cancelled = BookingStatus::Cancelled;
         // Without an address there is nothing to compare; an empty address matches no booking.
         let email = email.unwrap_or("");
         let scalar = |select: &mut SelectStatement| -> Expr {
@@ -207,12 +206,7 @@ impl BookingFacts {
                 "first_offer_lapses",
             )
             .expr_as(
-                bookings_where(
-                    Condition::all()
-                        .add(booking::Column::DateId.eq(date.id))
-                        .add(booking::Column::Email.eq(email))
-                        .add(booking::Column::Status.ne(cancelled)),
-                ),
+                bookings_where(active_on(date.id).add(booking::Column::Email.eq(email))),
                 "same_address",
             )
             .to_owned();
@@ -617,6 +611,13 @@ fn without_offer(update: UpdateMany<booking::Entity>) -> UpdateMany<booking::Ent
         )
 }
 
+/// The date's bookings that still expect to take part (confirmed or waiting).
+fn active_on(date_id: i32) -> Condition {
+    Condition::all()
+        .add(booking::Column::DateId.eq(date_id))
+        .add(booking::Column::Status.ne(BookingStatus::Cancelled))
+}
+
 /// The bookings on a date's waiting list.
 fn waiting_on(date_id: i32) -> Condition {
     Condition::all()
@@ -667,8 +668,7 @@ async fn active_bookings(
     date_id: i32,
 ) -> Result<Vec<booking::Model>, DbErr> {
     booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .filter(active_on(date_id))
         .order_by_asc(booking::Column::Id)
         .all(txn)
         .await

@@ -23,7 +23,7 @@ use sea_orm::{
 use tokio::sync::oneshot;
 
 use super::{
-    Booked, BookingError, BookingFacts, Desk, bookable_limit, check_bookable, lock_date,
+    Booked, BookingError, BookingFacts, Desk, active_on, bookable_limit, check_bookable, lock_date,
     offered_places, waiting_count,
 };
 use crate::{
@@ -504,8 +504,7 @@ async fn addresses_booked(
     let found: Vec<Option<String>> = booking::Entity::find()
         .select_only()
         .column(booking::Column::Email)
-        .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.ne(BookingStatus::Cancelled))
+        .filter(active_on(date_id))
         .filter(booking::Column::Email.is_in(addresses))
         .into_tuple()
         .all(txn)
