@@ -17,6 +17,17 @@ async fn stored_text(conn: &sea_orm::DatabaseConnection, sql: &str, column: &str
     row.try_get::<String>("", column).unwrap()
 }
 
+/// Applies every migration before `name`, so that a test can store what `name` converts; returns
+/// how many were applied.
+async fn migrate_to_just_before(conn: &sea_orm::DatabaseConnection, name: &str) -> u32 {
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}")) as u32;
+    Migrator::up(conn, Some(before)).await.unwrap();
+    before
+}
+
 async fn up_down_up(settings: teilhabe::config::Settings) {
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
@@ -53,11 +64,7 @@ async fn a_migration_failing_half_way_leaves_nothing(settings: teilhabe::config:
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
     let failing = "m20261202_000015_course_alerts";
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == failing)
-        .expect("the course alerts' migration") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    migrate_to_just_before(&conn, failing).await;
     conn.execute_unprepared("CREATE INDEX idx_course_alert_due ON users (email)")
         .await
         .unwrap();
@@ -124,11 +131,7 @@ async fn german_state_keys_become_english(settings: teilhabe::config::Settings) 
     let conn = db::connect(&settings).await.unwrap();
     // Up to the migration before this one, whatever comes after it later.
     let all = Migrator::migrations();
-    let before = all
-        .iter()
-        .position(|m| m.name() == "m20261202_000018_english_state_keys")
-        .expect("the migration to English state keys") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    let before = migrate_to_just_before(&conn, "m20261202_000018_english_state_keys").await;
     let at = "'2026-03-01 10:00:00+00:00'";
     for sql in [
         "INSERT INTO districts (key, name, kind, plate, seat) VALUES ('16051', 'Erfurt', 'kreisfreie-stadt', 'EF', 'Erfurt')".to_owned(),
@@ -212,11 +215,8 @@ async fn german_kind_keys_become_english(settings: teilhabe::config::Settings) {
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
     let all = Migrator::migrations();
-    let before = all
-        .iter()
-        .position(|m| m.name() == "m20261203_000019_english_kind_and_state_keys")
-        .expect("the migration to English kind keys") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    let before =
+        migrate_to_just_before(&conn, "m20261203_000019_english_kind_and_state_keys").await;
     let at = "'2026-03-01 10:00:00+00:00'";
     for sql in [
         format!(
@@ -286,11 +286,7 @@ async fn german_shift_kinds_become_english(settings: teilhabe::config::Settings)
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
     let all = Migrator::migrations();
-    let before = all
-        .iter()
-        .position(|m| m.name() == "m20261203_000020_english_shift_kind_keys")
-        .expect("the migration to English shift kinds") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    let before = migrate_to_just_before(&conn, "m20261203_000020_english_shift_kind_keys").await;
     let at = "'2026-03-01 10:00:00+00:00'";
     let shift = |kind: &str| {
         format!("(1, '{kind}', 'Einsatz', 'Rathaus', '16051', {at}, {at}, 1, '', 0, 'open', {at})")
@@ -421,11 +417,7 @@ async fn alerts_left_at_old_addresses_follow_their_account(settings: teilhabe::c
 
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261206_000029_alerts_follow_their_account")
-        .expect("the migration moving alerts to their account") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    migrate_to_just_before(&conn, "m20261206_000029_alerts_follow_their_account").await;
     let at = "'2026-03-01 10:00:00+00:00'";
     let alert = |email: &str, filter: &str, user: &str, confirmed: &str| {
         format!("('{email}', 'de', 'course', '{filter}', {user}, 'online', {at}, {confirmed})")
@@ -527,11 +519,7 @@ async fn delivered_invitations_are_forgotten(settings: teilhabe::config::Setting
 
     std::fs::create_dir_all(&settings.data_dir).unwrap();
     let conn = db::connect(&settings).await.unwrap();
-    let before = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261207_000032_outbox_forget_when_sent")
-        .expect("the migration") as u32;
-    Migrator::up(&conn, Some(before)).await.unwrap();
+    migrate_to_just_before(&conn, "m20261207_000032_outbox_forget_when_sent").await;
     let at = "'2026-12-01 10:00:00+00:00'";
     let mail = |id: &str, body: &str, sent: &str| {
         format!("('{id}', 'a@example.de', 'Betreff', '{body}', '{body}', 1, {at}, {sent}, {at})")
