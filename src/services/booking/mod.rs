@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, UpdateMany,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement},
 };
 
 use super::{catalogue, sessions};
@@ -154,6 +154,19 @@ impl BookingFacts {
         email: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self, BookingError> {
+        let select = Self::select(date.id, date.offer_id, email, now);
+        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
+            .one(txn)
+            .await?
+            .ok_or(BookingError::DateNotFound)
+    }
+
+    fn select(
+        date_id: i32,
+        offer_id: i32,
+        email: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> SelectStatement {
         // Without an address there is nothing to compare; an empty address matches no booking.
         let email = email.unwrap_or("");
         let scalar = |select: &mut SelectStatement| -> Expr {
@@ -161,19 +174,20 @@ impl BookingFacts {
         };
         let bookings_where = |cond: Condition| {
             scalar(
+                // `COUNT(*)`, not of a column: PostgreSQL can then count from the index alone.
                 Query::select()
-                    .expr(Expr::col(booking::Column::Id).count())
+                    .expr(Expr::col(Asterisk).count())
                     .from(booking::Entity)
                     .cond_where(cond),
             )
         };
-        let select = Query::select()
+        Query::select()
             .expr_as(
                 scalar(
                     Query::select()
                         .column(offer::Column::Status)
                         .from(offer::Entity)
-                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                        .and_where(offer::Column::Id.eq(offer_id)),
                 ),
                 "offer_status",
             )
@@ -182,17 +196,17 @@ impl BookingFacts {
                     Query::select()
                         .column(offer::Column::RegistrationRequired)
                         .from(offer::Entity)
-                        .and_where(offer::Column::Id.eq(date.offer_id)),
+                        .and_where(offer::Column::Id.eq(offer_id)),
                 ),
                 "registration_required",
             )
-            .expr_as(bookings_where(waiting_on(date.id)), "waiting")
+            .expr_as(bookings_where(waiting_on(date_id)), "waiting")
             .expr_as(
                 scalar(
                     Query::select()
                         .expr(Expr::col(booking::Column::OfferedPlaces).sum().if_null(0))
                         .from(booking::Entity)
-                        .cond_where(open_offers_on(date.id, now)),
+                        .cond_where(open_offers_on(date_id, now)),
                 ),
                 "offered",
             )
@@ -201,19 +215,15 @@ impl BookingFacts {
                     Query::select()
                         .expr(Expr::col(booking::Column::OfferExpiresAt).min())
                         .from(booking::Entity)
-                        .cond_where(open_offers_on(date.id, now)),
+                        .cond_where(open_offers_on(date_id, now)),
                 ),
                 "first_offer_lapses",
             )
             .expr_as(
-                bookings_where(active_on(date.id).add(booking::Column::Email.eq(email))),
+                bookings_where(active_on(date_id).add(booking::Column::Email.eq(email))),
                 "same_address",
             )
-            .to_owned();
-        BookingFacts::find_by_statement(txn.get_database_backend().build(&select))
-            .one(txn)
-            .await?
-            .ok_or(BookingError::DateNotFound)
+            .to_owned()
     }
 }
 
@@ -672,4 +682,61 @@ async fn active_bookings(
         .order_by_asc(booking::Column::Id)
         .all(txn)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, QueryTrait, Statement};
+
+    use super::*;
+
+    /// SQLite's plan for `statement`, one line per step.
+    async fn plan(statement: Statement) -> Vec<String> {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1).sqlx_logging(false);
+        let db = Database::connect(options).await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", statement.sql),
+            statement.values.map(|v| v.0).unwrap_or_default(),
+        );
+        db.query_all_raw(explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", "detail").unwrap())
+            .collect()
+    }
+
+    /// What a booking asks under its date's lock must not read a row for every booking of the
+    /// date: the waiting list can hold thousands (BENCHMARKS.md, 2026-12-07, tenth session). Each
+    /// look-up of bookings is answered from an index alone, or reads only the open offers.
+    fn reads_no_row_per_booking(plan: &[String]) {
+        let bookings: Vec<&String> = plan
+            .iter()
+            .filter(|step| step.contains("bookings"))
+            .collect();
+        assert!(!bookings.is_empty(), "{plan:?}");
+        for step in bookings {
+            assert!(
+                step.contains("COVERING INDEX") || step.contains("offer_expires_at>?"),
+                "a step reads every booking of the date: {step} (the whole plan: {plan:?})"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_facts_of_a_booking_come_from_indexes() {
+        let select = BookingFacts::select(1, 1, Some("ada@example.org"), Utc::now());
+        reads_no_row_per_booking(&plan(DbBackend::Sqlite.build(&select)).await);
+    }
+
+    #[tokio::test]
+    async fn the_addresses_a_turn_compares_come_from_an_index() {
+        let select = queue::booked_among(1, ["ada@example.org", "bob@example.org"]);
+        reads_no_row_per_booking(&plan(select.build(DbBackend::Sqlite)).await);
+    }
 }

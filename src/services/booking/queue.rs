@@ -501,13 +501,21 @@ async fn addresses_booked(
     if addresses.is_empty() {
         return Ok(HashSet::new());
     }
-    let found: Vec<Option<String>> = booking::Entity::find()
-        .select_only()
-        .column(booking::Column::Email)
-        .filter(active_on(date_id))
-        .filter(booking::Column::Email.is_in(addresses))
+    let found: Vec<Option<String>> = booked_among(date_id, addresses)
         .into_tuple()
         .all(txn)
         .await?;
     Ok(found.into_iter().flatten().collect())
+}
+
+/// Which of `addresses` have an active booking of the date.
+pub(super) fn booked_among<'a>(
+    date_id: i32,
+    addresses: impl IntoIterator<Item = &'a str>,
+) -> sea_orm::Select<booking::Entity> {
+    booking::Entity::find()
+        .select_only()
+        .column(booking::Column::Email)
+        .filter(active_on(date_id))
+        .filter(booking::Column::Email.is_in(addresses))
 }
