@@ -1,6 +1,9 @@
 //! The booking engine: never oversold under concurrency, waiting list in arrival order, clear refusals.
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
 use teilhabe::{
     db::{
         DbFailure, classify,
@@ -460,6 +463,65 @@ on_both_backends!(a_turn_that_fails_is_booked_one_by_one, |app| {
         .collect();
     assert_eq!(names, ["Person 1", "Person 2", "Person 4"]);
 });
+
+// Free places go down the waiting list past the entries that cannot take them, however far: here
+// past forty whose offers of fewer places lapsed. The list is read a page at a time.
+on_both_backends!(
+    free_places_reach_an_entry_far_down_the_waiting_list,
+    |app| {
+        let date_id = course_date(
+            &app,
+            NewCourseDate {
+                capacity: 1,
+                starts_in: Duration::days(2),
+                ..Default::default()
+            },
+        )
+        .await;
+        let now = Utc::now();
+        let first = app
+            .desk()
+            .book(date_id, request(0, "1"), now)
+            .await
+            .unwrap();
+        for i in 1..=40 {
+            let waiting = app
+                .desk()
+                .book(date_id, request(i, "2"), now)
+                .await
+                .unwrap();
+            assert_eq!(waiting.status, BookingStatus::Waitlisted);
+        }
+        let last = app
+            .desk()
+            .book(date_id, request(41, "1"), now)
+            .await
+            .unwrap();
+        assert_eq!(last.waiting_position, Some(41));
+        // The forty were each offered the one place long ago and let their offers lapse.
+        booking::Entity::update_many()
+            .col_expr(booking::Column::OfferedPlaces, Expr::value(1))
+            .col_expr(
+                booking::Column::OfferExpiresAt,
+                Expr::value(now - Duration::hours(1)),
+            )
+            .filter(booking::Column::DateId.eq(date_id))
+            .filter(booking::Column::Places.eq(2))
+            .exec(&app.db)
+            .await
+            .unwrap();
+
+        let cancelled = app.desk().cancel(&first.cancel_token, now).await.unwrap();
+        assert_eq!(cancelled.promoted, vec![last.booking_id]);
+        let still_waiting = booking::Entity::find()
+            .filter(booking::Column::DateId.eq(date_id))
+            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(still_waiting, 40);
+    }
+);
 
 // Booked one after another, a request that finds places free and people waiting first gives those
 // places to the waiting list. In a turn, the request that went on the list while places were free

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     BookingError, Desk, bookable_limit, by_token, change_from, jobs::JobRun, lock_and_reread,
-    lock_date, set_booked, without_offer,
+    lock_date, offered_places, set_booked, waiting_on, without_offer,
 };
 use crate::{
     db::{
@@ -22,6 +22,9 @@ use crate::{
     },
     mail::compose::BookingMail,
 };
+
+/// Waiting-list entries read at a time when free places are given on.
+const WAITING_LIST_PAGE: u64 = 16;
 
 impl Desk {
     /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
@@ -40,53 +43,64 @@ impl Desk {
         let limit = bookable_limit(&date, Channel::Online, now);
         let mut booked = date.booked_places;
         let mut promoted = Vec::new();
-        let waiting = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-            .order_by_asc(booking::Column::Id)
-            .all(txn)
-            .await?;
         // Places offered and not yet answered are held for the entry they were offered to: an entry
         // ahead of it (one that declined or let its offer lapse) gets only the places beyond them.
+        let mut held = offered_places(txn, date_id, now).await?;
         let open_offer =
             |entry: &booking::Model| match (entry.offered_places, entry.offer_expires_at) {
                 (Some(places), Some(expires)) if expires > now => places,
                 _ => 0,
             };
-        let mut held: i32 = waiting.iter().map(open_offer).sum();
-        for entry in waiting {
-            let own = open_offer(&entry);
-            let free = limit - booked - (held - own);
-            if free <= 0 {
-                break;
-            }
-            if entry.places <= free {
-                booked += entry.places;
-                held -= own;
-                let mut update: booking::ActiveModel = entry.clone().into();
-                update.status = Set(BookingStatus::Confirmed);
-                update.offered_places = Set(None);
-                update.offer_expires_at = Set(None);
-                let confirmed = update.update(txn).await?;
-                self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
-                    .await?;
-                promoted.push(entry.id);
-                continue;
-            }
-            match entry.offer_expires_at {
-                // An open offer holds its places; nobody behind it moves.
-                Some(expires) if expires > now => break,
-                // Offer declined or expired: later entries may go ahead.
-                Some(_) => continue,
-                None => {
-                    let mut update: booking::ActiveModel = entry.clone().into();
-                    update.offered_places = Set(Some(free));
-                    update.offer_expires_at = Set(Some(now + self.offer_hold));
-                    let offered = update.update(txn).await?;
-                    self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
-                        .await?;
-                    break;
+        // The list is read a page at a time: the free places are usually gone after the first few
+        // entries, and the list can be thousands long.
+        let mut after = 0;
+        'list: loop {
+            let page = booking::Entity::find()
+                .filter(waiting_on(date_id))
+                .filter(booking::Column::Id.gt(after))
+                .order_by_asc(booking::Column::Id)
+                .limit(WAITING_LIST_PAGE)
+                .all(txn)
+                .await?;
+            let last_page = page.len() < WAITING_LIST_PAGE as usize;
+            for entry in page {
+                after = entry.id;
+                let own = open_offer(&entry);
+                let free = limit - booked - (held - own);
+                if free <= 0 {
+                    break 'list;
                 }
+                if entry.places <= free {
+                    booked += entry.places;
+                    held -= own;
+                    let mut update: booking::ActiveModel = entry.clone().into();
+                    update.status = Set(BookingStatus::Confirmed);
+                    update.offered_places = Set(None);
+                    update.offer_expires_at = Set(None);
+                    let confirmed = update.update(txn).await?;
+                    self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
+                        .await?;
+                    promoted.push(entry.id);
+                    continue;
+                }
+                match entry.offer_expires_at {
+                    // An open offer holds its places; nobody behind it moves.
+                    Some(expires) if expires > now => break 'list,
+                    // Offer declined or expired: later entries may go ahead.
+                    Some(_) => continue,
+                    None => {
+                        let mut update: booking::ActiveModel = entry.clone().into();
+                        update.offered_places = Set(Some(free));
+                        update.offer_expires_at = Set(Some(now + self.offer_hold));
+                        let offered = update.update(txn).await?;
+                        self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
+                            .await?;
+                        break 'list;
+                    }
+                }
+            }
+            if last_page {
+                break;
             }
         }
         set_booked(txn, date_id, booked).await?;
