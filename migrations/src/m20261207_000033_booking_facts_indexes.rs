@@ -1,11 +1,16 @@
-//! Indexes for what every booking asks under its date's lock. Both questions used to read a row of
-//! every booking of the date, so a booking slowed down as the date's waiting list grew into the
-//! thousands (BENCHMARKS.md, 2026-12-07):
-//! - "has this address booked the date already?": the date and the address now lead to the
-//!   address's bookings alone, their state in the index;
-//! - "which offers of places on the waiting list are still open?": the date's waiting entries are
-//!   now ordered by when their offer lapses, so only the open offers are read. The index replaces
-//!   the one on date and state, which is its prefix.
+//! Indexes for what a booking asks under its date's lock, and for walking a date's waiting list.
+//! Before, these questions read a row of every booking of the date, so a booking slowed down as
+//! the date's waiting list grew into the thousands (BENCHMARKS.md, 2026-12-07):
+//! - "has this address booked the date already?": the date and the address lead to the address's
+//!   bookings alone, their state in the index;
+//! - "which offers of places on the waiting list are still open?": the date's entries by state,
+//!   then by when their offer lapses, so only the open offers are read;
+//! - the waiting list in arrival order, a page at a time, and a place on it: the date's entries by
+//!   state, then by id. This replaces the index on date and state: on SQLite that one ended in the
+//!   row id implicitly, on PostgreSQL it had to read and sort the whole list.
+//!
+//! On PostgreSQL the indexes are built inside the migration's transaction, which holds writes to
+//! the bookings until they are built.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -24,6 +29,10 @@ impl MigrationTrait for Migration {
              ON bookings (date_id, status, offer_expires_at)",
         )
         .await?;
+        conn.execute_unprepared(
+            "CREATE INDEX idx_bookings_date_status_id ON bookings (date_id, status, id)",
+        )
+        .await?;
         conn.execute_unprepared("DROP INDEX idx_booking_date_status")
             .await
             .map(|_| ())
@@ -35,6 +44,8 @@ impl MigrationTrait for Migration {
             "CREATE INDEX idx_booking_date_status ON bookings (date_id, status)",
         )
         .await?;
+        conn.execute_unprepared("DROP INDEX idx_bookings_date_status_id")
+            .await?;
         conn.execute_unprepared("DROP INDEX idx_bookings_date_status_offer")
             .await?;
         conn.execute_unprepared("DROP INDEX idx_bookings_date_address")

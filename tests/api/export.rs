@@ -89,6 +89,7 @@ async fn add_date(app: &TestApp, offer_id: i32, starts_at: DateTime<Utc>) -> i32
         listed_as: NotSet,
         topic: NotSet,
         district_key: NotSet,
+        waiting_count: NotSet,
     }
     .insert(&app.db)
     .await

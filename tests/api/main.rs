@@ -60,3 +60,4 @@ mod user_search;
 mod venues;
 mod volunteer_feed;
 mod volunteering;
+mod waiting_count;

@@ -40,6 +40,9 @@ pub struct Model {
     pub listed_as: Option<OfferKind>,
     pub topic: Option<String>,
     pub district_key: Option<String>,
+    /// Bookings on the date's waiting list. Database triggers keep it in step with the bookings
+    /// (migration `m20261207_000034_waiting_count`); nothing writes it.
+    pub waiting_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Select, Set,
     sea_query::{Expr, ExprTrait, Query},
 };
 
@@ -25,6 +25,15 @@ use crate::{
 
 /// Waiting-list entries read at a time when free places are given on.
 const WAITING_LIST_PAGE: u64 = 16;
+
+/// The date's waiting list after the entry `after`, a page of it in arrival order.
+pub(super) fn waiting_page(date_id: i32, after: i64) -> Select<booking::Entity> {
+    booking::Entity::find()
+        .filter(waiting_on(date_id))
+        .filter(booking::Column::Id.gt(after))
+        .order_by_asc(booking::Column::Id)
+        .limit(WAITING_LIST_PAGE)
+}
 
 impl Desk {
     /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
@@ -55,13 +64,7 @@ impl Desk {
         // entries, and the list can be thousands long.
         let mut after = 0;
         'list: loop {
-            let page = booking::Entity::find()
-                .filter(waiting_on(date_id))
-                .filter(booking::Column::Id.gt(after))
-                .order_by_asc(booking::Column::Id)
-                .limit(WAITING_LIST_PAGE)
-                .all(txn)
-                .await?;
+            let page = waiting_page(date_id, after).all(txn).await?;
             let last_page = page.len() < WAITING_LIST_PAGE as usize;
             for entry in page {
                 after = entry.id;

@@ -33,7 +33,9 @@ pub(super) fn filtered_select(
     select
 }
 
-/// The same as `WAITING_COUNT = 0`, but it stops at the first entry.
+/// Nobody waits for the date: the same as its `waiting_count = 0`, asked of the bookings' index
+/// instead, since on SQLite the catalogue's indexes hold every other column a count tests, so the
+/// count reads no date's row.
 static NOBODY_WAITING: LazyLock<String> = LazyLock::new(|| {
     format!(
         "NOT EXISTS (SELECT 1 FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = '{}')",

@@ -50,7 +50,7 @@ pub struct DateSummary {
     pub offer_status: OfferStatus,
     pub booking_closes_at: Option<DateTime<Utc>>,
     /// Entries on the waiting list; while anyone waits, free places are theirs.
-    pub waiting: i64,
+    pub waiting: i32,
     /// Later sessions of a course booked as a whole (on its first date).
     pub sessions: i64,
     pub series_lead_id: Option<i32>,

@@ -1,7 +1,5 @@
 //! The catalogue's rows: dates joined with their offer, venue and organisation, the columns of a
 //! [`DateSummary`], and running such a select.
-use std::sync::LazyLock;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectionTrait, DbErr, FromQueryResult, Statement,
@@ -9,10 +7,7 @@ use sea_orm::{
 };
 
 use super::{DateSummary, Entry};
-use crate::{
-    db::entities::{offer, offer_date, organisation, venue},
-    domain::booking::BookingStatus,
-};
+use crate::db::entities::{offer, offer_date, organisation, venue};
 
 /// Dates with their offer and venue, and with the organisation when `with_organisation`.
 pub(super) fn dates_joined(with_organisation: bool) -> SelectStatement {
@@ -42,20 +37,16 @@ pub(super) fn dates_joined(with_organisation: bool) -> SelectStatement {
 /// Later sessions of the date in the current row.
 const SESSION_COUNT: &str =
     "(SELECT COUNT(*) FROM offer_dates AS sessions WHERE sessions.series_lead_id = offer_dates.id)";
-/// Waiting-list entries of the date in the current row (a constant query: the key is no input).
-static WAITING_COUNT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "(SELECT COUNT(*) FROM bookings WHERE bookings.date_id = offer_dates.id AND bookings.status = '{}')",
-        BookingStatus::Waitlisted.key()
-    )
-});
 
 /// Dates with their offer, venue and organisation and the columns of a [`DateSummary`]: what a
 /// row of the catalogue shows.
 pub(super) fn summary_select() -> SelectStatement {
     let mut select = dates_joined(true);
     select
-        .expr_as(Expr::cust(WAITING_COUNT.as_str()), Alias::new("waiting"))
+        .expr_as(
+            Expr::col((offer_date::Entity, offer_date::Column::WaitingCount)),
+            Alias::new("waiting"),
+        )
         .expr_as(Expr::cust(SESSION_COUNT), Alias::new("sessions"))
         .expr_as(
             Expr::col((offer_date::Entity, offer_date::Column::SeriesLeadId)),
