@@ -92,9 +92,12 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => db.execute_unprepared(&postgres_triggers()).await?,
             _ => db.execute_unprepared(&sqlite_triggers()).await?,
         };
+        // Only the dates someone waits for: the others have the default, and a large table is
+        // locked for less time.
         db.execute_unprepared(&format!(
             "UPDATE offer_dates SET waiting_count = (SELECT COUNT(*) FROM bookings \
-             WHERE bookings.date_id = offer_dates.id AND bookings.status = {WAITLISTED})"
+             WHERE bookings.date_id = offer_dates.id AND bookings.status = {WAITLISTED}) \
+             WHERE id IN (SELECT date_id FROM bookings WHERE status = {WAITLISTED})"
         ))
         .await
         .map(|_| ())

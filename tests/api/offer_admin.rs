@@ -3060,3 +3060,23 @@ async fn adding_a_session_while_the_offer_changes_does_not_deadlock_on_postgres(
     assert_eq!(added.status(), 303, "the session was added too");
     assert_eq!(dates_of(&app, course.offer_id).await.len(), 2);
 }
+
+// The offer's page shows each date's booked places and, while anyone waits, its waiting list.
+on_both_backends!(the_offer_page_counts_each_dates_waiting_list, |app| {
+    let (course, date, _anna) = course_with_anna(&app, 1).await;
+    for (name, email) in [("Bernd", "bernd@example.de"), ("Carla", "carla@example.de")] {
+        let waiting = book(&app, date.id, (name, email, ""), "1", Channel::Online).await;
+        assert_eq!(waiting.status, BookingStatus::Waitlisted);
+    }
+    sign_in(&app, STAFF).await;
+    let page = app
+        .get(&format!("/verwaltung/angebote/{}", course.offer_id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("1 von 1 Plätzen gebucht, 2 auf der Warteliste"),
+        "both waiting are counted"
+    );
+});

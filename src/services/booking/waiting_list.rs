@@ -191,7 +191,7 @@ impl Desk {
     /// there was nobody who could take them), so a date already handled is not taken up again.
     /// One query, as cheap as the one-day window was: the dates still to come from an index on the
     /// start time (on SQLite one that also holds the walk-in columns), and only for those with
-    /// walk-in places released a look at their waiting entries (the index on date and state).
+    /// walk-in places released a look at their waiting entries (the index on date, state and id).
     pub async fn release_walk_in_places(&self, now: DateTime<Utc>) -> Result<usize, BookingError> {
         let waiting = |condition: Expr| {
             Query::select()

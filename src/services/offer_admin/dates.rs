@@ -10,11 +10,8 @@ use serde::Serialize;
 use super::{DECISION_BEFORE, OfferAdminError, WALK_IN_RELEASE, date, managed_offer};
 use crate::services::{audit, booking::offered_places};
 use crate::{
-    db::entities::{booking, offer, offer_date},
-    domain::{
-        booking::BookingStatus,
-        offer::{DateInput, DateStatus},
-    },
+    db::entities::{offer, offer_date},
+    domain::offer::{DateInput, DateStatus},
 };
 
 #[derive(Debug, Serialize)]
@@ -40,19 +37,13 @@ pub async fn dates(db: &DatabaseConnection, offer_id: i32) -> Result<Vec<DateRow
         .await?;
     let mut rows = Vec::new();
     for d in dates {
-        let waiting = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(d.id))
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-            .all(db)
-            .await?
-            .len();
         rows.push(DateRow {
             id: d.id,
             starts_at: d.starts_at,
             ends_at: d.ends_at,
             capacity: d.capacity,
             booked_places: d.booked_places,
-            waiting,
+            waiting: usize::try_from(d.waiting_count).unwrap_or(0),
             below_minimum: d.booked_places < d.min_participants,
             status: d.status,
             min_participants: d.min_participants,
