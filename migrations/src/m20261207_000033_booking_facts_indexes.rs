@@ -10,7 +10,8 @@
 //!   row id implicitly, on PostgreSQL it had to read and sort the whole list.
 //!
 //! On PostgreSQL the indexes are built inside the migration's transaction, which holds writes to
-//! the bookings until they are built.
+//! the bookings until it commits; dropping the old index locks the bookings briefly against reads
+//! too.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

@@ -5,6 +5,10 @@
 //! Triggers keep the count in step with the bookings on every write path (booking, cancelling,
 //! promoting, the back office, deleting a date, a database console), on SQLite and PostgreSQL. A
 //! booking's change locks its date row first anyway, so the triggers' update adds no lock order.
+//!
+//! On PostgreSQL adding the column locks the dates against reads and writes until the migration
+//! commits, backfill included: pages with dates wait for it, so a large database is best
+//! migrated outside the busiest hours.
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]

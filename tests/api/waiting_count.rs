@@ -5,7 +5,10 @@
 //! the bookings waiting.
 use chrono::{Duration, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    sea_query::Expr,
+};
 use teilhabe::{
     db::entities::{booking, offer_date},
     domain::booking::{BookingRequest, BookingStatus, Channel},
@@ -142,4 +145,24 @@ on_both_backends!(the_migration_counts_the_bookings_already_waiting, |app| {
     assert_eq!(pending[0].name(), "m20261207_000034_waiting_count");
     Migrator::up(&app.db, None).await.unwrap();
     assert_eq!(waiting(&app, date_id).await, 4);
+    assert!(
+        counted_wrong(&app).await.is_empty(),
+        "the demo dates are counted too"
+    );
 });
+
+/// Dates whose stored count differs from the bookings waiting for them.
+async fn counted_wrong(app: &TestApp) -> Vec<i32> {
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id FROM offer_dates WHERE waiting_count <> (SELECT COUNT(*) FROM bookings \
+             WHERE bookings.date_id = offer_dates.id AND bookings.status = 'waitlisted')",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| row.try_get("", "id").unwrap())
+        .collect()
+}

@@ -132,7 +132,9 @@ fn check_bookable(
 ///
 /// It is a statement of its own after the lock, not part of the locking one: on PostgreSQL a statement
 /// sees the data as it was when it started, so counts read alongside `FOR UPDATE` would miss what the
-/// transactions it waited for had committed (tested by the concurrent-booking tests).
+/// transactions it waited for had committed (tested by the concurrent-booking tests). The date's own
+/// columns are current: `FOR UPDATE` returns the newest version of the row it waited for, and the
+/// waiting count is one of them (kept by triggers that update the row with each change).
 #[derive(Debug, FromQueryResult)]
 struct BookingFacts {
     /// `None` only if the offer is gone (the foreign key prevents that).
