@@ -173,15 +173,6 @@ impl BookingFacts {
         let scalar = |select: &mut SelectStatement| -> Expr {
             Expr::SubQuery(None, Box::new(select.to_owned().into()))
         };
-        let bookings_where = |cond: Condition| {
-            scalar(
-                // `COUNT(*)`, not of a column: PostgreSQL can then count from the index alone.
-                Query::select()
-                    .expr(Expr::col(Asterisk).count())
-                    .from(booking::Entity)
-                    .cond_where(cond),
-            )
-        };
         Query::select()
             .expr_as(
                 scalar(
@@ -220,7 +211,13 @@ impl BookingFacts {
                 "first_offer_lapses",
             )
             .expr_as(
-                bookings_where(active_on(date_id).add(booking::Column::Email.eq(email))),
+                scalar(
+                    // `COUNT(*)`, not of a column: PostgreSQL can then count from the index alone.
+                    Query::select()
+                        .expr(Expr::col(Asterisk).count())
+                        .from(booking::Entity)
+                        .cond_where(active_on(date_id).add(booking::Column::Email.eq(email))),
+                ),
                 "same_address",
             )
             .to_owned()

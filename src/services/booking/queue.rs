@@ -323,16 +323,17 @@ impl Desk {
             return Ok(refusals.into_iter().flatten().map(Err).collect());
         }
 
-        let mut waiting = u64::try_from(date.waiting_count).unwrap_or(0);
         let mut offered = i32::try_from(facts.offered).unwrap_or(date.capacity);
-        if waiting > 0 && date.booked_places < bookable_limit(&date, Channel::Online, now) {
+        if date.waiting_count > 0
+            && date.booked_places < bookable_limit(&date, Channel::Online, now)
+        {
             // Places became free without a cancellation (walk-in places released): the waiting list
             // gets them first, before these requests are weighed.
             self.fill_from_waiting_list(&txn, date_id, now).await?;
             date = lock_date(&txn, date_id).await?;
-            waiting = u64::try_from(date.waiting_count).unwrap_or(0);
             offered = offered_places(&txn, date_id, now).await?;
         }
+        let mut waiting = u64::try_from(date.waiting_count).unwrap_or(0);
 
         let mut booked = date.booked_places;
         let mut drafts = Vec::new();

@@ -35,6 +35,40 @@ pub(super) fn waiting_page(date_id: i32, after: i64) -> Select<booking::Entity> 
         .limit(WAITING_LIST_PAGE)
 }
 
+/// A date's waiting list in arrival order, read a page at a time: the free places are usually
+/// gone after the first few entries, and the list can be thousands long.
+struct WaitingList {
+    date_id: i32,
+    page: std::vec::IntoIter<booking::Model>,
+    /// The last entry read, and whether a page after it may hold more.
+    after: i64,
+    more: bool,
+}
+
+impl WaitingList {
+    fn of(date_id: i32) -> Self {
+        Self {
+            date_id,
+            page: Vec::new().into_iter(),
+            after: 0,
+            more: true,
+        }
+    }
+
+    async fn next(
+        &mut self,
+        txn: &DatabaseTransaction,
+    ) -> Result<Option<booking::Model>, sea_orm::DbErr> {
+        if self.page.len() == 0 && self.more {
+            let page = waiting_page(self.date_id, self.after).all(txn).await?;
+            self.more = page.len() == WAITING_LIST_PAGE as usize;
+            self.after = page.last().map_or(self.after, |entry| entry.id);
+            self.page = page.into_iter();
+        }
+        Ok(self.page.next())
+    }
+}
+
 impl Desk {
     /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
     /// than are free is offered the free ones and holds them until it answers or the offer expires; only
@@ -60,50 +94,40 @@ impl Desk {
                 (Some(places), Some(expires)) if expires > now => places,
                 _ => 0,
             };
-        // The list is read a page at a time: the free places are usually gone after the first few
-        // entries, and the list can be thousands long.
-        let mut after = 0;
-        'list: loop {
-            let page = waiting_page(date_id, after).all(txn).await?;
-            let last_page = page.len() < WAITING_LIST_PAGE as usize;
-            for entry in page {
-                after = entry.id;
-                let own = open_offer(&entry);
-                let free = limit - booked - (held - own);
-                if free <= 0 {
-                    break 'list;
-                }
-                if entry.places <= free {
-                    booked += entry.places;
-                    held -= own;
-                    let mut update: booking::ActiveModel = entry.clone().into();
-                    update.status = Set(BookingStatus::Confirmed);
-                    update.offered_places = Set(None);
-                    update.offer_expires_at = Set(None);
-                    let confirmed = update.update(txn).await?;
-                    self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
-                        .await?;
-                    promoted.push(entry.id);
-                    continue;
-                }
-                match entry.offer_expires_at {
-                    // An open offer holds its places; nobody behind it moves.
-                    Some(expires) if expires > now => break 'list,
-                    // Offer declined or expired: later entries may go ahead.
-                    Some(_) => continue,
-                    None => {
-                        let mut update: booking::ActiveModel = entry.clone().into();
-                        update.offered_places = Set(Some(free));
-                        update.offer_expires_at = Set(Some(now + self.offer_hold));
-                        let offered = update.update(txn).await?;
-                        self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
-                            .await?;
-                        break 'list;
-                    }
-                }
-            }
-            if last_page {
+        let mut waiting = WaitingList::of(date_id);
+        while let Some(entry) = waiting.next(txn).await? {
+            let own = open_offer(&entry);
+            let free = limit - booked - (held - own);
+            if free <= 0 {
                 break;
+            }
+            if entry.places <= free {
+                booked += entry.places;
+                held -= own;
+                let mut update: booking::ActiveModel = entry.clone().into();
+                update.status = Set(BookingStatus::Confirmed);
+                update.offered_places = Set(None);
+                update.offer_expires_at = Set(None);
+                let confirmed = update.update(txn).await?;
+                self.notify(txn, BookingMail::Promoted, &confirmed, now, true)
+                    .await?;
+                promoted.push(entry.id);
+                continue;
+            }
+            match entry.offer_expires_at {
+                // An open offer holds its places; nobody behind it moves.
+                Some(expires) if expires > now => break,
+                // Offer declined or expired: later entries may go ahead.
+                Some(_) => continue,
+                None => {
+                    let mut update: booking::ActiveModel = entry.clone().into();
+                    update.offered_places = Set(Some(free));
+                    update.offer_expires_at = Set(Some(now + self.offer_hold));
+                    let offered = update.update(txn).await?;
+                    self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
+                        .await?;
+                    break;
+                }
             }
         }
         set_booked(txn, date_id, booked).await?;
