@@ -1,8 +1,7 @@
 //! The booking engine: never oversold under concurrency, waiting list in arrival order, clear refusals.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use teilhabe::{
     db::{
@@ -317,16 +316,6 @@ impl HeldTurn {
     }
 }
 
-/// The date's bookings in the order they were stored.
-async fn bookings_of_date(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
-    booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .order_by_asc(booking::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
 fn book_in_background(desk: &Desk, date_id: i32, request: BookingRequest) -> Answer {
     book_in_background_at(desk, date_id, request, Utc::now())
 }
@@ -513,13 +502,7 @@ on_both_backends!(
 
         let cancelled = app.desk().cancel(&first.cancel_token, now).await.unwrap();
         assert_eq!(cancelled.promoted, vec![last.booking_id]);
-        let still_waiting = booking::Entity::find()
-            .filter(booking::Column::DateId.eq(date_id))
-            .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-            .count(&app.db)
-            .await
-            .unwrap();
-        assert_eq!(still_waiting, 40);
+        assert_eq!(waiting_bookings(&app, date_id).await, 40);
     }
 );
 

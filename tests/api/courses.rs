@@ -172,16 +172,6 @@ async fn set_date(app: &TestApp, date_id: i32, change: impl FnOnce(&mut offer_da
     active.update(&app.db).await.unwrap();
 }
 
-async fn bookings_of(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
-    let mut all = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .all(&app.db)
-        .await
-        .unwrap();
-    all.sort_by_key(|b| b.id);
-    all
-}
-
 async fn booking_count(app: &TestApp, date_id: i32) -> u64 {
     booking::Entity::find()
         .filter(booking::Column::DateId.eq(date_id))
@@ -1367,7 +1357,7 @@ on_both_backends!(
         assert!(text.contains("Erika Muster"));
         assert!(text.contains("erika.muster@example.de"));
 
-        let stored = bookings_of(&app, date_id).await;
+        let stored = bookings_of_date(&app, date_id).await;
         assert_eq!(stored.len(), 1);
         assert_eq!(
             (
@@ -1456,7 +1446,7 @@ on_both_backends!(a_booking_for_another_address_is_not_the_accounts, |app| {
         .await
         .unwrap()
         .unwrap();
-    let stored = bookings_of(&app, date_id).await;
+    let stored = bookings_of_date(&app, date_id).await;
     let owner = |address: &str| {
         stored
             .iter()
@@ -1477,7 +1467,7 @@ on_both_backends!(a_booking_for_another_address_is_not_the_accounts, |app| {
     );
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");
-    let after = bookings_of(&app, date_id).await;
+    let after = bookings_of_date(&app, date_id).await;
     let neighbours = after
         .iter()
         .find(|b| b.email.as_deref() == Some("nachbarin@example.org"))
@@ -1509,7 +1499,7 @@ async fn a_booking_with_the_hidden_field_filled_in_books_nothing() {
     )
     .await;
     assert_eq!(res.status(), 404);
-    assert!(bookings_of(&app, date_id).await.is_empty());
+    assert!(bookings_of_date(&app, date_id).await.is_empty());
 }
 
 on_both_backends!(
@@ -1563,7 +1553,7 @@ on_both_backends!(
             text_of(&doc, "p.lead"),
             "Sie sind auf Platz 2 der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird."
         );
-        let stored = bookings_of(&app, date_id).await;
+        let stored = bookings_of_date(&app, date_id).await;
         assert_eq!(
             stored.iter().map(|b| b.status.key()).collect::<Vec<_>>(),
             ["confirmed", "waitlisted", "waitlisted"]
@@ -1977,7 +1967,7 @@ on_both_backends!(
         assert_eq!(date_row(&app, date_id).await.booked_places, 1);
         assert_eq!(mails_to(&app, "anna@example.de").await.len(), 2);
         assert_eq!(
-            bookings_of(&app, date_id)
+            bookings_of_date(&app, date_id)
                 .await
                 .iter()
                 .map(|b| b.status.key())
@@ -2290,7 +2280,7 @@ async fn b_cancels_and_c_is_offered_one_place(app: &TestApp, q: &Queue) {
         subjects(&mails_to(app, "dieter@example.de").await),
         [format!("Sie stehen auf der Warteliste: {}", q.title)]
     );
-    let c_row = &bookings_of(app, q.date_id).await[2];
+    let c_row = &bookings_of_date(app, q.date_id).await[2];
     assert_eq!(c_row.offered_places, Some(1));
     assert!(c_row.offer_expires_at.is_some_and(|t| t > Utc::now()));
 }
@@ -2317,7 +2307,7 @@ on_both_backends!(
         assert!(select(&doc, ".panel").is_empty(), "no offer any more");
         assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
         assert_eq!(
-            bookings_of(&app, q.date_id)
+            bookings_of_date(&app, q.date_id)
                 .await
                 .iter()
                 .map(|b| (b.status.key(), b.places))
@@ -2349,7 +2339,7 @@ on_both_backends!(accepting_an_offer_books_the_offered_places, |app| {
     let date = date_row(&app, q.date_id).await;
     assert_eq!(date.booked_places, 3);
     assert_eq!(date.booked_places, date.capacity);
-    let c_row = &bookings_of(&app, q.date_id).await[2];
+    let c_row = &bookings_of_date(&app, q.date_id).await[2];
     assert_eq!(
         (c_row.status.key(), c_row.places, c_row.offered_places),
         ("confirmed", 1, None)
@@ -2397,7 +2387,7 @@ on_both_backends!(
             .await
             .unwrap();
         // C's open offer holds the queue: D does not overtake it.
-        let rows = bookings_of(&app, date_id).await;
+        let rows = bookings_of_date(&app, date_id).await;
         assert_eq!(rows[3].offered_places, Some(1));
         assert_eq!(rows[4].status, BookingStatus::Waitlisted);
         assert_eq!(date_row(&app, date_id).await.booked_places, 1);
@@ -2409,7 +2399,7 @@ on_both_backends!(
             .unwrap();
         assert_eq!(answered, BookingStatus::Confirmed);
         assert_eq!(
-            bookings_of(&app, date_id)
+            bookings_of_date(&app, date_id)
                 .await
                 .iter()
                 .map(|b| (b.status.key(), b.places))
@@ -2443,7 +2433,7 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
         "Sie stehen auf der Warteliste"
     );
 
-    let c_row = bookings_of(&app, q.date_id).await.remove(2);
+    let c_row = bookings_of_date(&app, q.date_id).await.remove(2);
     assert_eq!(c_row.id, q.c.booking_id);
     let mut active: booking::ActiveModel = c_row.into();
     active.offer_expires_at = Set(Some(Utc::now() - Duration::minutes(5)));
@@ -2473,7 +2463,7 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
     );
     assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
     assert_eq!(
-        bookings_of(&app, q.date_id).await[2].status,
+        bookings_of_date(&app, q.date_id).await[2].status,
         BookingStatus::Waitlisted
     );
     // Running it again promotes nobody twice.
@@ -2485,7 +2475,7 @@ on_both_backends!(an_unanswered_offer_expires_and_the_places_move_on, |app| {
 on_both_backends!(an_offer_that_expired_days_ago_still_moves_on, |app| {
     let q = full_date_with_queue(&app).await;
     b_cancels_and_c_is_offered_one_place(&app, &q).await;
-    let c_row = bookings_of(&app, q.date_id).await.remove(2);
+    let c_row = bookings_of_date(&app, q.date_id).await.remove(2);
     let mut active: booking::ActiveModel = c_row.into();
     active.offer_expires_at = Set(Some(Utc::now() - Duration::hours(30)));
     active.update(&app.db).await.unwrap();
@@ -3050,7 +3040,7 @@ on_both_backends!(counter_bookings_leave_the_places_of_an_open_offer, |app| {
     let s1 = desk_book(&app, date_id, "Walter Tresen", "1", Channel::Staff).await;
     let clara = |rows: Vec<booking::Model>| rows.into_iter().find(|b| b.id == c.booking_id);
     assert_eq!(
-        clara(bookings_of(&app, date_id).await).and_then(|b| b.offered_places),
+        clara(bookings_of_date(&app, date_id).await).and_then(|b| b.offered_places),
         Some(1)
     );
     let s2 = desk_book(&app, date_id, "Wilma Tresen", "1", Channel::Staff).await;
@@ -3068,7 +3058,7 @@ on_both_backends!(counter_bookings_leave_the_places_of_an_open_offer, |app| {
         .await
         .expect("the offer is still open");
     assert_eq!(answered, BookingStatus::Confirmed);
-    let row = clara(bookings_of(&app, date_id).await).expect("Clara's booking");
+    let row = clara(bookings_of_date(&app, date_id).await).expect("Clara's booking");
     assert_eq!((row.status, row.places), (BookingStatus::Confirmed, 1));
     assert_eq!(date_row(&app, date_id).await.booked_places, 4);
 });
@@ -3092,7 +3082,7 @@ on_both_backends!(
         assert_eq!(declined.unwrap(), BookingStatus::Waitlisted);
         // Two places are free now, but one of them is Erik's until he answers.
         desk.cancel(&f.cancel_token, Utc::now()).await.unwrap();
-        let rows = bookings_of(&app, date_id).await;
+        let rows = bookings_of_date(&app, date_id).await;
         assert_eq!(
             (rows[3].status, rows[4].offered_places),
             (BookingStatus::Waitlisted, Some(1))
@@ -3123,7 +3113,7 @@ async fn released_walk_in_places_go_to_the_waiting_list() {
     .await;
     // Someone books the place the catalogue now advertises.
     let e = desk_book(&app, date_id, "Emil", "1", Channel::Online).await;
-    let statuses: Vec<String> = bookings_of(&app, date_id)
+    let statuses: Vec<String> = bookings_of_date(&app, date_id)
         .await
         .into_iter()
         .map(|b| b.status.key().to_owned())
@@ -3222,7 +3212,7 @@ on_both_backends!(
             (2, 2),
             "not overbooked"
         );
-        let c_row = &bookings_of(&app, q.date_id).await[2];
+        let c_row = &bookings_of_date(&app, q.date_id).await[2];
         assert_eq!(c_row.status.key(), "waitlisted", "still waiting");
     }
 );
@@ -3241,7 +3231,7 @@ on_both_backends!(
         let booked = date_row(&app, q.date_id).await.booked_places;
         answer_offer(&app, &page_of(&q.c), "annehmen").await;
         assert_eq!(date_row(&app, q.date_id).await.booked_places, booked);
-        let c_row = &bookings_of(&app, q.date_id).await[2];
+        let c_row = &bookings_of_date(&app, q.date_id).await[2];
         assert_eq!(
             c_row.status.key(),
             "waitlisted",
@@ -3285,7 +3275,7 @@ on_both_backends!(
         assert_eq!(body["error"]["code"], "already_begun");
         assert_eq!(date_row(&app, q.date_id).await.booked_places, 3);
         assert_eq!(
-            bookings_of(&app, q.date_id).await[1].status.key(),
+            bookings_of_date(&app, q.date_id).await[1].status.key(),
             "confirmed"
         );
     }
@@ -3333,7 +3323,7 @@ on_both_backends!(an_event_without_registration_cannot_be_booked, |app| {
         .await
         .unwrap();
     assert_eq!(res.status(), 409);
-    assert!(bookings_of(&app, date_id).await.is_empty());
+    assert!(bookings_of_date(&app, date_id).await.is_empty());
 });
 
 /// The date as it is, with another capacity: what staff submit when they change only that.
@@ -3572,7 +3562,7 @@ on_both_backends!(
         .await;
         let now = Utc::now();
         assert_eq!(app.desk().release_walk_in_places(now).await.unwrap(), 1);
-        let row = bookings_of(&app, date_id)
+        let row = bookings_of_date(&app, date_id)
             .await
             .into_iter()
             .find(|b| b.id == clara.booking_id)

@@ -739,6 +739,33 @@ pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
     .id
 }
 
+/// The date's bookings in the order they were stored.
+pub async fn bookings_of_date(
+    app: &TestApp,
+    date_id: i32,
+) -> Vec<teilhabe::db::entities::booking::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use teilhabe::db::entities::booking;
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .order_by_asc(booking::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// How many bookings wait on the date's list, counted.
+pub async fn waiting_bookings(app: &TestApp, date_id: i32) -> u64 {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use teilhabe::{db::entities::booking, domain::booking::BookingStatus};
+    booking::Entity::find()
+        .filter(booking::Column::DateId.eq(date_id))
+        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
 /// Sends all requests at the same moment; returns each status code with its body.
 pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<(u16, String)> {
     let start = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));

@@ -151,15 +151,6 @@ async fn booking_by_id(app: &TestApp, id: i64) -> booking::Model {
         .expect("booking")
 }
 
-async fn bookings_of(app: &TestApp, date_id: i32) -> Vec<booking::Model> {
-    booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .order_by_asc(booking::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-}
-
 async fn dates_of(app: &TestApp, offer_id: i32) -> Vec<offer_date::Model> {
     offer_date::Entity::find()
         .filter(offer_date::Column::OfferId.eq(offer_id))
@@ -439,7 +430,7 @@ on_both_backends!(staff_see_and_change_only_their_own_organisation, |app| {
         .expect("demo course of another organisation");
     assert_eq!(other.organisation_id, other_org);
     let other_date = dates_of(&app, other.id).await.remove(0);
-    let other_booking = bookings_of(&app, other_date.id).await.remove(0);
+    let other_booking = bookings_of_date(&app, other_date.id).await.remove(0);
     let other_task = staff_task::ActiveModel {
         organisation_id: Set(other_org),
         date_id: Set(Some(other_date.id)),
@@ -875,11 +866,11 @@ on_both_backends!(a_counter_booking_and_its_audit_entry_are_one, |app| {
     let res = post(&app, &path, &token, &fields).await;
     assert!(res.status().is_server_error(), "{}", res.status());
     refuse_inserts(&app.db, "audit_log", false).await;
-    assert!(bookings_of(&app, date.id).await.is_empty());
+    assert!(bookings_of_date(&app, date.id).await.is_empty());
 
     let res = post(&app, &path, &token, &fields).await;
     assert_eq!(res.status(), 303);
-    let booked = bookings_of(&app, date.id).await;
+    let booked = bookings_of_date(&app, date.id).await;
     assert_eq!(booked.len(), 1);
     let audited = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("booking.staff"))
@@ -924,7 +915,7 @@ on_both_backends!(staff_book_by_phone_and_may_use_walk_in_places, |app| {
         "{shown:?}"
     );
     assert_eq!(value_of(&doc, "input#name"), "Gerda Anruf");
-    assert!(bookings_of(&app, date.id).await.is_empty());
+    assert!(bookings_of_date(&app, date.id).await.is_empty());
 
     // Online, the two walk-in places are not for sale: after two places nothing is free.
     let online = book(
@@ -1071,7 +1062,7 @@ on_both_backends!(
         )
         .await;
         assert_eq!(res.status(), 303);
-        let at_counter = bookings_of(&app, date.id)
+        let at_counter = bookings_of_date(&app, date.id)
             .await
             .into_iter()
             .find(|b| b.name == "Gerda Anruf")
@@ -1599,7 +1590,7 @@ on_both_backends!(
         assert!(ics.contains("STATUS:CANCELLED"));
 
         // Booking it is refused, through a form opened before and by staff.
-        let bookings_before = bookings_of(&app, date.id).await.len();
+        let bookings_before = bookings_of_date(&app, date.id).await.len();
         let mut fields = vec![
             ("name", "Nora Neu"),
             ("email", "nora@example.de"),
@@ -1637,7 +1628,7 @@ on_both_backends!(
             text_of(&html(res).await, ".error-summary__list"),
             "Dieser Termin wurde abgesagt."
         );
-        assert_eq!(bookings_of(&app, date.id).await.len(), bookings_before);
+        assert_eq!(bookings_of_date(&app, date.id).await.len(), bookings_before);
     }
 );
 

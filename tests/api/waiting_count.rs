@@ -5,10 +5,7 @@
 //! the bookings waiting.
 use chrono::{Duration, Utc};
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, sea_query::Expr};
 use teilhabe::{
     db::entities::{booking, offer_date},
     domain::booking::{BookingRequest, BookingStatus, Channel},
@@ -48,12 +45,7 @@ async fn waiting(app: &TestApp, date_id: i32) -> i32 {
         .unwrap()
         .unwrap()
         .waiting_count;
-    let counted = booking::Entity::find()
-        .filter(booking::Column::DateId.eq(date_id))
-        .filter(booking::Column::Status.eq(BookingStatus::Waitlisted))
-        .count(&app.db)
-        .await
-        .unwrap();
+    let counted = waiting_bookings(app, date_id).await;
     assert_eq!(i64::from(stored), counted as i64, "date {date_id}");
     stored
 }
