@@ -242,10 +242,11 @@ impl Jobs {
     }
 }
 
-/// Removes expired sessions, old throttle counts, mail delivered more than 30 days ago or the
-/// retention period when that is shorter (and the file transport's `.eml` files as old), mail never
-/// delivered after 30 days, and personal data past its time (`services::retention`), and refreshes
-/// the query planner's statistics, once an hour.
+/// Removes expired sessions, old throttle counts, the texts of delivered mail that an older version
+/// kept, mail delivered more than 30 days ago or the retention period when that is shorter (and the
+/// file transport's `.eml` files as old), mail never delivered after 30 days, and personal data past
+/// its time (`services::retention`), and refreshes the query planner's statistics, at start and
+/// once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     pseudonyms: Pseudonyms,
@@ -271,6 +272,13 @@ fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "old mail removed"),
                 Err(e) => tracing::warn!(error = %e, "old mail could not be removed"),
+            }
+            match mail::forget_delivered_texts(&db).await {
+                Ok(0) => {}
+                Ok(forgotten) => tracing::info!(forgotten, "texts of delivered mail removed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "texts of delivered mail could not be removed")
+                }
             }
             if let Some(dir) = &mail_files {
                 let age = mail::kept_for(retention)

@@ -359,6 +359,7 @@ impl Sender {
                 Ok(()) => {
                     update.sent_at = Set(Some(Utc::now()));
                     update.last_error = Set(None);
+                    forget_text(&mut update);
                     report.sent += 1;
                     tracing::info!(
                         mail_id = row.id,
@@ -456,9 +457,37 @@ async fn write_outcome(
     }
 }
 
-/// How long the text of a delivered mail is kept: 30 days (the privacy page says so), or the
-/// retention period of booking data when that is shorter, since booking mails hold names and booking
-/// links. Mail never delivered stays longer (see [`UNDELIVERED_KEPT`]).
+/// Drops a delivered mail's text and attachment, which nothing reads again: they hold booking and
+/// confirmation links that work for whoever reads a copy of the database. What stays (recipient,
+/// subject, when) is the record that the mail went out.
+fn forget_text(update: &mut outbox::ActiveModel) {
+    update.body_text = Set(String::new());
+    update.body_html = Set(String::new());
+    update.attachment_body = Set(None);
+}
+
+/// Drops the texts of delivered mail that still has them: mail an instance of an older version
+/// delivered during a rolling update, or delivered before this version. Returns how many.
+pub async fn forget_delivered_texts(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let mut forgotten = <outbox::ActiveModel as Default>::default();
+    forget_text(&mut forgotten);
+    let done = outbox::Entity::update_many()
+        .set(forgotten)
+        .filter(outbox::Column::SentAt.is_not_null())
+        .filter(
+            Condition::any()
+                .add(outbox::Column::BodyText.ne(""))
+                .add(outbox::Column::BodyHtml.ne(""))
+                .add(outbox::Column::AttachmentBody.is_not_null()),
+        )
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// How long the record of a delivered mail is kept: 30 days (the privacy page says so), or the
+/// retention period of booking data when that is shorter, since it ties an address to a booking.
+/// Mail never delivered stays longer, with its text (see [`UNDELIVERED_KEPT`]).
 pub fn kept_for(retention: chrono::Duration) -> chrono::Duration {
     std::cmp::min(chrono::Duration::days(30), retention)
 }

@@ -342,6 +342,79 @@ on_both_backends!(mail_is_removed_after_thirty_days_delivered_or_not, |app| {
     );
 });
 
+on_both_backends!(delivered_mail_keeps_no_text, |app| {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    outbox::Entity::delete_many().exec(&app.db).await.unwrap();
+    let link = "http://teilhabe.test/buchung/geheim";
+    let mail_to = |to: &str, subject: &str| OutgoingMail {
+        to: Email::parse(to).unwrap(),
+        subject: subject.into(),
+        text: format!("Ihre Buchung: {link}"),
+        html: format!("<p><a href=\"{link}\">Ihre Buchung</a></p>"),
+        attachment: Some(mail::Attachment {
+            file_name: "termin.ics".into(),
+            content_type: "text/calendar".into(),
+            body: format!("URL:{link}"),
+        }),
+    };
+    mail::enqueue(&app.db, mail_to("eins@example.de", "Zugestellt"))
+        .await
+        .unwrap();
+    let delivered = app.mails().await;
+    assert!(
+        delivered.iter().any(|m| m.contains(link)),
+        "the mail itself has the link"
+    );
+    let row = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!(row.sent_at.is_some());
+    assert_eq!(
+        (
+            row.body_text.as_str(),
+            row.body_html.as_str(),
+            &row.attachment_body
+        ),
+        ("", "", &None),
+        "a delivered mail's text is not kept"
+    );
+    assert_eq!(
+        (row.recipient.as_str(), row.subject.as_str()),
+        ("eins@example.de", "Zugestellt"),
+        "the record that it went out stays"
+    );
+
+    // An older version delivered a mail and kept its text; a mail still waiting keeps its own.
+    let mut older = row.into_active_model();
+    older.body_text = Set(format!("Ihre Buchung: {link}"));
+    older.body_html = Set(format!("<a href=\"{link}\">"));
+    older.attachment_body = Set(Some(format!("URL:{link}")));
+    older.update(&app.db).await.unwrap();
+    mail::enqueue(&app.db, mail_to("zwei@example.de", "Wartet"))
+        .await
+        .unwrap();
+    assert_eq!(mail::forget_delivered_texts(&app.db).await.unwrap(), 1);
+    assert_eq!(mail::forget_delivered_texts(&app.db).await.unwrap(), 0);
+    let rows: Vec<(String, String, String, Option<String>)> = outbox::Entity::find()
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.subject, m.body_text, m.body_html, m.attachment_body))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Zugestellt".into(), "".into(), "".into(), None),
+            (
+                "Wartet".into(),
+                format!("Ihre Buchung: {link}"),
+                format!("<p><a href=\"{link}\">Ihre Buchung</a></p>"),
+                Some(format!("URL:{link}"))
+            ),
+        ]
+    );
+});
+
 // The booking is anonymised (its date long past, or the account deleted) while staff's correction
 // is on its way, after the correction looked at it: no address goes back into the anonymised
 // booking, and staff are told so plainly.
