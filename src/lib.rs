@@ -9,6 +9,7 @@ pub mod export;
 pub mod i18n;
 pub mod mail;
 pub mod policy;
+pub mod sealing;
 pub mod search;
 pub mod seed;
 pub mod services;

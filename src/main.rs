@@ -86,7 +86,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), ExitCode> {
         }
         Command::SeedDemo => {
             let db = open_database(&settings).await?;
-            let summary = startup::seed_demo(&db, &settings.content_dir(), true)
+            let summary = startup::seed_demo(&db, &settings, true)
                 .await
                 .map_err(startup_failure)?;
             println!("{summary}");

@@ -1,6 +1,6 @@
 //! Builds the application: database, migrations, reference and demo data, HTTP server.
 //! Tests call `Application::build` with port 0 and their own database.
-use std::{net::TcpListener, path::Path};
+use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use sea_orm::DatabaseConnection;
@@ -19,7 +19,7 @@ use crate::{
     },
     seed::demo,
     services::{
-        booking::Desk,
+        booking::{self, Desk},
         course_alerts::AlertDesk,
         export_jobs,
         feedback::FeedbackDesk,
@@ -171,10 +171,11 @@ async fn adopt_pseudonym_key(
 
 pub async fn seed_demo(
     db: &DatabaseConnection,
-    content_dir: &Path,
+    settings: &Settings,
     progress: bool,
 ) -> Result<demo::SeedSummary, StartupError> {
-    Ok(demo::seed(db, content_dir, progress).await?)
+    let sealer = Pseudonyms::from_settings(settings)?.sealer();
+    Ok(demo::seed(db, &settings.content_dir(), &sealer, progress).await?)
 }
 
 /// The mail sender for the configured transport; tests build the same one to deliver mail on demand.
@@ -245,8 +246,8 @@ impl Jobs {
 /// Removes expired sessions, old throttle counts, the texts of delivered mail that an older version
 /// kept, mail delivered more than 30 days ago or the retention period when that is shorter (and the
 /// file transport's `.eml` files as old), mail never delivered after 30 days, and personal data past
-/// its time (`services::retention`), and refreshes the query planner's statistics, at start and
-/// once an hour.
+/// its time (`services::retention`), refreshes the query planner's statistics, and converts what an
+/// older version kept (plain support hashes, booking links in clear), at start and once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     pseudonyms: Pseudonyms,
@@ -255,6 +256,7 @@ fn spawn_housekeeping(
     mail_files: Option<std::path::PathBuf>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    let sealer = pseudonyms.sealer();
     tokio::spawn(async move {
         let hour = std::time::Duration::from_secs(3600);
         let mut tick = background::every(hour, std::time::Duration::ZERO);
@@ -325,6 +327,13 @@ fn spawn_housekeeping(
                     )
                 }
                 Err(e) => tracing::warn!(error = %e, "plain support hashes could not be converted"),
+            }
+            match booking::links::seal_plain_links(&db, &sealer).await {
+                Ok(0) => {}
+                Ok(sealed) => tracing::info!(sealed, "booking links kept in clear sealed"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "booking links kept in clear could not be sealed")
+                }
             }
         }
     })
@@ -402,7 +411,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = prepare_database(&settings).await?;
         if settings.demo {
-            let summary = seed_demo(&db, &settings.content_dir(), false).await?;
+            let summary = seed_demo(&db, &settings, false).await?;
             tracing::info!(%summary, "demo mode");
         }
         let mut jobs = Jobs::new();

@@ -38,6 +38,7 @@ mod m20261206_000031_feedback_links_forget_the_day;
 mod m20261207_000032_outbox_forget_when_sent;
 mod m20261207_000033_booking_facts_indexes;
 mod m20261207_000034_waiting_count;
+mod m20261207_000035_sealed_booking_links;
 
 pub struct Migrator;
 
@@ -142,6 +143,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261207_000032_outbox_forget_when_sent::Migration),
             in_one_transaction(m20261207_000033_booking_facts_indexes::Migration),
             in_one_transaction(m20261207_000034_waiting_count::Migration),
+            in_one_transaction(m20261207_000035_sealed_booking_links::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::{
     db::entities::booking,
     domain::{Email, Language, booking::BookingStatus},
     i18n::{DateStyle, Translations, format_instant},
+    sealing::Sealer,
     services::catalogue,
 };
 
@@ -17,6 +18,8 @@ pub struct Composer {
     pub templates: Arc<tera::Tera>,
     pub translations: Translations,
     pub base_url: String,
+    /// Opens the booking links kept sealed (and seals new ones, for the booking desk).
+    pub sealer: Sealer,
 }
 
 impl Composer {
@@ -180,9 +183,8 @@ impl Composer {
         );
         let text = |key: &str| self.translations.text_with(lang, key, &args);
         let link = booking
-            .manage_token
-            .as_deref()
-            .map(|token| self.booking_link(token));
+            .link_secret(&self.sealer)
+            .map(|token| self.booking_link(&token));
         let mut ctx = tera::Context::new();
         ctx.insert("lang", lang.code());
         ctx.insert(

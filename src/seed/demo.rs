@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::sealing::Sealer;
 use crate::services::csv_rows::{self, CsvError};
 use crate::services::users::{hash_password_blocking, insert_account, insert_role};
 use crate::{
@@ -106,6 +107,7 @@ struct VenueRow {
 pub async fn seed(
     db: &DatabaseConnection,
     content_dir: &Path,
+    sealer: &Sealer,
     show_progress: bool,
 ) -> Result<SeedSummary, DemoError> {
     let org_path = content_dir.join("demo/organisations.csv");
@@ -351,7 +353,7 @@ pub async fn seed(
         }
         progress.inc(1);
     }
-    super::demo_courses::write(&txn, courses, now, &mut summary, &progress).await?;
+    super::demo_courses::write(&txn, sealer, courses, now, &mut summary, &progress).await?;
     super::demo_shifts::write(&txn, &shifts_path, shifts, now, &mut summary).await?;
     txn.commit().await?;
     progress.finish_and_clear();

@@ -23,6 +23,7 @@ use crate::{
             DateStatus, Level, OfferKind, OfferStatus, Support, TargetGroup, Topic, search_text,
         },
     },
+    sealing::{Purpose, Sealer},
 };
 
 #[derive(Deserialize)]
@@ -175,6 +176,7 @@ pub(super) fn read(
 
 pub(super) async fn write(
     txn: &DatabaseTransaction,
+    sealer: &Sealer,
     demo: DemoCourses,
     now: DateTime<Utc>,
     summary: &mut SeedSummary,
@@ -297,7 +299,7 @@ pub(super) async fn write(
                     status: Set(status),
                     channel: Set(Channel::Online.as_str().to_owned()),
                     cancel_token_hash: Set(sessions::hash_token(&token)),
-                    manage_token: Set(Some(token)),
+                    manage_link_sealed: Set(Some(sealer.seal(Purpose::BookingLink, &token))),
                     language: Set("de".into()),
                     created_at: Set(now),
                     ..Default::default()

@@ -19,6 +19,7 @@ use super::{
 use crate::{
     db::entities::{booking, kiosk_terminal, kiosk_usage, organisation, venue},
     domain::booking::BookingStatus,
+    sealing::Sealer,
 };
 
 /// Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
@@ -407,6 +408,7 @@ pub struct Receipt {
 /// The terminal's pending receipt, taken: a second look finds none.
 pub async fn take_pending_receipt(
     db: &impl ConnectionTrait,
+    sealer: &Sealer,
     terminal_id: i32,
 ) -> Result<Option<Receipt>, DbErr> {
     let Some(id) = take_receipt(db, terminal_id).await? else {
@@ -416,12 +418,12 @@ pub async fn take_pending_receipt(
         .one(db)
         .await?
         .map(|b| Receipt {
+            manage_token: b.link_secret(sealer),
             booking_id: b.id,
             date_id: b.date_id,
             name: b.name,
             places: b.places,
             status: b.status,
-            manage_token: b.manage_token,
         }))
 }
 

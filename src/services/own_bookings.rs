@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::{
     db::entities::{booking, offer, offer_date},
     domain::{booking::BookingStatus, offer::DateStatus},
+    sealing::Sealer,
 };
 
 /// One booking as the account page lists it, with the link to its own page.
@@ -25,12 +26,13 @@ pub struct OwnBooking {
 /// coming dates first in date order, then past ones, latest first.
 pub async fn of_user(
     db: &impl ConnectionTrait,
+    sealer: &Sealer,
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<OwnBooking>, DbErr> {
     let bookings = booking::Entity::find()
         .filter(booking::Column::UserId.eq(user_id))
-        .filter(booking::Column::ManageToken.is_not_null())
+        .filter(booking::Column::AnonymisedAt.is_null())
         .order_by_asc(booking::Column::Id)
         .all(db)
         .await?;
@@ -56,7 +58,7 @@ pub async fn of_user(
                 date_status: date.status,
                 status: b.status,
                 places: b.places,
-                href: format!("/buchung/{}", b.manage_token?),
+                href: format!("/buchung/{}", b.link_secret(sealer)?),
             })
         })
         .collect();

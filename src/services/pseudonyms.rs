@@ -34,6 +34,7 @@ use crate::{
         begin_write,
         entities::{proposal_support, pseudonym_key, throttle_event},
     },
+    sealing::Sealer,
     services::sessions::{hash_token, random_token},
 };
 
@@ -98,6 +99,15 @@ impl Pseudonyms {
             "{kind}:{MARK}{}",
             &self.mac("throttle", key.to_lowercase().as_bytes())[..32]
         )
+    }
+
+    /// Seals what the portal must read back (`crate::sealing`), under a key derived from this one:
+    /// the same key file or setting keeps both, and a start with another key is refused.
+    pub fn sealer(&self) -> Sealer {
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(self.mac("sealing-key", b""), &mut key)
+            .expect("an HMAC-SHA256 in hex has 32 bytes");
+        Sealer::new(&key)
     }
 
     /// Tells keys apart without revealing them.

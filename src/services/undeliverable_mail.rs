@@ -18,6 +18,7 @@ use super::{
 use crate::{
     db::entities::{booking, outbox},
     domain::Email,
+    sealing::Sealer,
 };
 
 /// How long a mail may keep failing for the time being before staff see it: the sender tries again
@@ -132,6 +133,7 @@ pub enum CorrectionError {
 /// go out again.
 pub async fn correct_booking_address(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     scope: &Option<Vec<i32>>,
     actor: i32,
     booking_id: i64,
@@ -160,7 +162,7 @@ pub async fn correct_booking_address(
     // The old address may be a stranger's that took the mail with the booking's link: the booking
     // gets a new link. Only while not anonymised: an anonymisation that committed after the look
     // above (or that holds the row now, whose commit this waits for) has the last word.
-    if !super::booking::change_address(&txn, &found, address.as_str()).await? {
+    if !super::booking::change_address(&txn, sealer, &found, address.as_str()).await? {
         txn.rollback().await?;
         return Err(CorrectionError::Anonymised);
     }

@@ -6,6 +6,7 @@ use crate::{
     config::Settings,
     i18n::Translations,
     mail::compose::Composer,
+    sealing::Sealer,
     search::{Search, SharedIndex, indexer::IndexWake},
     services::{
         booking::{DateQueues, Desk},
@@ -36,6 +37,8 @@ pub struct AppState {
     pub districts: crate::services::reference::DistrictCache,
     /// Keyed hashes of stored addresses (supports, throttle counts).
     pub pseudonyms: Pseudonyms,
+    /// Seals what must be read back, under a key derived from the pseudonyms' (booking links).
+    pub sealer: Sealer,
     /// Bookings waiting for their date's next turn (see `services::booking`).
     pub booking_queues: DateQueues,
 }
@@ -46,6 +49,7 @@ impl AppState {
             templates: self.templates.clone(),
             translations: self.translations.clone(),
             base_url: self.settings.base_url.to_string(),
+            sealer: self.sealer.clone(),
         }
     }
 
@@ -166,6 +170,7 @@ impl AppState {
             page_cache: super::page_cache::PageCache::new(page_cache_ttl),
             assets,
             districts: Default::default(),
+            sealer: pseudonyms.sealer(),
             pseudonyms,
             booking_queues: DateQueues::on_current_runtime(),
         })

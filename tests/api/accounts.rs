@@ -1045,7 +1045,7 @@ on_both_backends!(
             .unwrap()
             .unwrap();
         assert_eq!(moved.email.as_deref(), Some(new));
-        let new_link = format!("/buchung/{}", moved.manage_token.unwrap());
+        let new_link = format!("/buchung/{}", app.link_secret(&moved).unwrap());
         assert_ne!(new_link, old_link);
         assert_eq!(app.get(&old_link).await.status(), 404);
         let (_, page) = app.get_html("/konto").await;

@@ -49,7 +49,7 @@ on_both_backends!(demo_seed_is_idempotent_and_complete, |app| {
         .collect();
     assert_eq!(districts.len(), 22, "demo venues in every district");
 
-    let again = demo::seed(&app.db, &app.settings.content_dir(), false)
+    let again = demo::seed(&app.db, &app.settings.content_dir(), &app.sealer(), false)
         .await
         .unwrap();
     assert_eq!(
@@ -96,7 +96,7 @@ async fn a_broken_demo_file_names_file_line_and_field_and_writes_nothing() {
         "slug,organisation,name,street,postal_code,town,district,step_free,accessible_toilet,hearing_loop,parking,accessibility_notes,directions\n",
     )
     .unwrap();
-    let err = demo::seed(&app.db, content.path(), false)
+    let err = demo::seed(&app.db, content.path(), &app.sealer(), false)
         .await
         .unwrap_err()
         .to_string();

@@ -119,7 +119,8 @@ async fn add_booking(
         cancel_token_hash: Set(format!("hash-{date_id}-{n}-{channel}")),
         created_at: Set(Utc::now()),
         language: Set("de".into()),
-        manage_token: Set(Some(format!("manage-{date_id}-{n}"))),
+        manage_token: Set(None),
+        manage_link_sealed: Set(Some(format!("sealed-manage-{date_id}-{n}"))),
         attendance: Set(attendance
             .map(|a| teilhabe::domain::booking::Attendance::parse(a).expect("a known attendance"))),
         offered_places: Set(None),

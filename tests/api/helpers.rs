@@ -162,7 +162,7 @@ pub mod templates {
             .await
             .expect("template database");
         if demo {
-            teilhabe::startup::seed_demo(&db, &settings.content_dir(), false)
+            teilhabe::startup::seed_demo(&db, settings, false)
                 .await
                 .expect("template demo data");
         }
@@ -403,6 +403,18 @@ pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
 }
 
 impl TestApp {
+    /// The app's sealer (booking links), from the same key.
+    pub fn sealer(&self) -> teilhabe::sealing::Sealer {
+        teilhabe::services::pseudonyms::Pseudonyms::from_settings(&self.settings)
+            .expect("pseudonym key")
+            .sealer()
+    }
+
+    /// The secret of a booking's link, as the app reads it.
+    pub fn link_secret(&self, booking: &teilhabe::db::entities::booking::Model) -> Option<String> {
+        booking.link_secret(&self.sealer())
+    }
+
     /// An application state like the app's own (same mail texts and rules), for services in tests.
     pub fn state(&self) -> teilhabe::web::state::AppState {
         // Services under test never search; an index of its own keeps the app's index untouched.

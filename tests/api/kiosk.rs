@@ -364,7 +364,7 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     assert_eq!(svg[0].value().attr("role"), Some("img"));
     let link = format!(
         "http://teilhabe.test/buchung/{}",
-        stored[0].manage_token.as_deref().unwrap()
+        app.link_secret(&stored[0]).unwrap()
     );
     assert_eq!(text_of(&doc, ".qr__link"), link);
     assert!(!html.contains("style="), "no inline styles");

@@ -2027,6 +2027,7 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
         d.booked_places = Set(1);
     })
     .await;
+    let sealer = app.sealer();
     let stored = |date_id: i32,
                   name: &str,
                   email: Option<&str>,
@@ -2044,7 +2045,9 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
             status: Set(BookingStatus::Confirmed),
             channel: Set(channel.to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
-            manage_token: Set(Some(token.clone())),
+            manage_link_sealed: Set(Some(
+                sealer.seal(teilhabe::sealing::Purpose::BookingLink, &token),
+            )),
             language: Set("de".into()),
             created_at: Set(now - Duration::days(120)),
             attendance: Set(Some(teilhabe::domain::booking::Attendance::Present)),
@@ -2131,9 +2134,10 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
                 after.name.as_str(),
                 after.email.as_deref(),
                 after.phone.as_deref(),
-                after.manage_token.as_deref()
+                after.manage_token.as_deref(),
+                after.manage_link_sealed.as_deref()
             ),
-            ("", None, None, None),
+            ("", None, None, None, None),
             "{} anonymised",
             before.name
         );
@@ -2207,7 +2211,10 @@ on_both_backends!(
             status: Set(BookingStatus::Confirmed),
             channel: Set("online".into()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
-            manage_token: Set(Some(token.clone())),
+            manage_link_sealed: Set(Some(
+                app.sealer()
+                    .seal(teilhabe::sealing::Purpose::BookingLink, &token),
+            )),
             language: Set("de".into()),
             created_at: Set(now - Duration::days(120)),
             ..Default::default()

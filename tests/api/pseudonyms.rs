@@ -320,3 +320,143 @@ on_both_backends!(
         assert!(!hashes.contains(&Some(plain_hash(PERSON))), "{hashes:?}");
     }
 );
+
+// A booking's link is kept only sealed with the key outside the database: a copy of the bookings
+// gives no working link, yet the mails, the account and the receipt still show it.
+on_both_backends!(booking_links_are_kept_sealed, |app| {
+    use teilhabe::{
+        db::entities::booking,
+        domain::booking::{BookingRequest, Channel},
+        sealing::Sealer,
+    };
+    let date_id = course_date(&app, NewCourseDate::default()).await;
+    let request =
+        BookingRequest::parse("Gisela Gast", "gisela@example.de", "", "1", Channel::Online)
+            .unwrap();
+    let booked = app
+        .desk()
+        .book(date_id, request, chrono::Utc::now())
+        .await
+        .unwrap();
+    let secret = booked.cancel_token;
+    let row = booking::Entity::find_by_id(booked.booking_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.manage_token, None);
+    assert!(
+        !format!("{row:?}").contains(&secret),
+        "no column holds the link: {row:?}"
+    );
+    assert_eq!(app.link_secret(&row).as_deref(), Some(secret.as_str()));
+    assert_eq!(
+        row.link_secret(&Sealer::new(&[1; 32])),
+        None,
+        "another key opens nothing"
+    );
+
+    let link = app.link_in_mail("gisela@example.de", "/buchung/").await;
+    assert_eq!(link, format!("/buchung/{secret}"), "the mail has the link");
+    assert_eq!(app.get(&link).await.status(), 200);
+});
+
+// Links an earlier version kept in clear (or an older instance writes during a rolling update) are
+// sealed by the housekeeping, once; a sealed link an older instance left on a booking it anonymised
+// goes.
+on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
+    use teilhabe::{
+        db::entities::booking,
+        domain::booking::{BookingRequest, Channel},
+        services::{booking::links::seal_plain_links, sessions},
+    };
+    let date_id = course_date(&app, NewCourseDate::default()).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let request = BookingRequest::parse(
+            &format!("Person {n}"),
+            &format!("person{n}@example.de"),
+            "",
+            "1",
+            Channel::Online,
+        )
+        .unwrap();
+        let booked = app
+            .desk()
+            .book(date_id, request, chrono::Utc::now())
+            .await
+            .unwrap();
+        ids.push(booked.booking_id);
+    }
+    let in_clear = |n: usize| format!("link-in-clear-{n}-{}", sessions::random_token());
+    let (first, renewed) = (in_clear(0), in_clear(1));
+    // As an earlier version kept it: in clear, nothing sealed.
+    booking::Entity::update_many()
+        .col_expr(booking::Column::ManageToken, Expr::value(first.as_str()))
+        .col_expr(
+            booking::Column::ManageLinkSealed,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            booking::Column::CancelTokenHash,
+            Expr::value(sessions::hash_token(&first)),
+        )
+        .filter(booking::Column::Id.eq(ids[0]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // An older instance gave the booking a new address and link: the sealed one is stale.
+    booking::Entity::update_many()
+        .col_expr(booking::Column::ManageToken, Expr::value(renewed.as_str()))
+        .col_expr(
+            booking::Column::CancelTokenHash,
+            Expr::value(sessions::hash_token(&renewed)),
+        )
+        .filter(booking::Column::Id.eq(ids[1]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // An older instance anonymised a booking, not knowing the sealed link.
+    booking::Entity::update_many()
+        .col_expr(booking::Column::Name, Expr::value(""))
+        .col_expr(booking::Column::Email, Expr::value(Option::<String>::None))
+        .col_expr(
+            booking::Column::AnonymisedAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(booking::Column::Id.eq(ids[2]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let stored = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            booking::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        app.link_secret(&stored(ids[1]).await).as_deref(),
+        Some(renewed.as_str()),
+        "before the housekeeping, the newer link in clear counts"
+    );
+
+    let sealer = app.sealer();
+    assert_eq!(seal_plain_links(&app.db, &sealer).await.unwrap(), 3);
+    assert_eq!(seal_plain_links(&app.db, &sealer).await.unwrap(), 0);
+    for (id, secret) in [(ids[0], &first), (ids[1], &renewed)] {
+        let row = stored(id).await;
+        assert_eq!(row.manage_token, None);
+        assert!(!format!("{row:?}").contains(secret.as_str()));
+        assert_eq!(app.link_secret(&row).as_deref(), Some(secret.as_str()));
+        assert_eq!(app.get(&format!("/buchung/{secret}")).await.status(), 200);
+    }
+    let anonymised = stored(ids[2]).await;
+    assert_eq!(
+        (anonymised.manage_token, anonymised.manage_link_sealed),
+        (None, None)
+    );
+});

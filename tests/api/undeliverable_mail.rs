@@ -33,7 +33,7 @@ on_both_backends!(
     |app| {
         let booked = demo_booking_with_address(&app).await;
         let old = booked.email.clone().unwrap();
-        let old_link = format!("/buchung/{}", booked.manage_token.clone().unwrap());
+        let old_link = format!("/buchung/{}", app.link_secret(&booked).unwrap());
         let refused_mail = |subject: &str| OutgoingMail {
             to: Email::parse(&old).unwrap(),
             subject: subject.into(),
@@ -155,7 +155,7 @@ on_both_backends!(
         // The old address may be a stranger's that took the mail with the booking's link: that link
         // no longer opens the booking, and the mail sent again carries the new one.
         assert_eq!(app.get(&old_link).await.status(), 404);
-        let new_link = format!("/buchung/{}", corrected.manage_token.clone().unwrap());
+        let new_link = format!("/buchung/{}", app.link_secret(&corrected).unwrap());
         assert_ne!(new_link, old_link);
         let (status, page) = app.get_html(&new_link).await;
         assert_eq!(status, 200);
@@ -436,10 +436,13 @@ on_both_backends!(
             .unwrap();
         let correction = tokio::spawn({
             let db = app.db.clone();
+            let sealer = app.sealer();
             async move {
                 let address = Email::parse("richtig@example.de").unwrap();
-                undeliverable_mail::correct_booking_address(&db, &None, admin, booked.id, &address)
-                    .await
+                undeliverable_mail::correct_booking_address(
+                    &db, &sealer, &None, admin, booked.id, &address,
+                )
+                .await
             }
         });
         until_someone_waits_for_a_lock(&app.db).await;
@@ -465,9 +468,15 @@ on_both_backends!(
 
         // A correction sent later, from a form opened before, is told the same.
         let address = Email::parse("richtig@example.de").unwrap();
-        let later =
-            undeliverable_mail::correct_booking_address(&app.db, &None, admin, booked.id, &address)
-                .await;
+        let later = undeliverable_mail::correct_booking_address(
+            &app.db,
+            &app.sealer(),
+            &None,
+            admin,
+            booked.id,
+            &address,
+        )
+        .await;
         assert!(
             matches!(later, Err(CorrectionError::Anonymised)),
             "{later:?}"

@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::booking::{Attendance, BookingStatus};
+use crate::{
+    domain::booking::{Attendance, BookingStatus},
+    sealing::{Purpose, Sealer},
+};
 
 /// One booking of one or more places (a companion counts) for a date; waiting-list entries are ordered by id.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -21,7 +24,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Language of the person's mails.
     pub language: String,
-    /// The secret of the person's booking link, for later mails; `None` once anonymised.
+    /// The secret of the person's booking link in clear, as versions before migration 35 kept it;
+    /// sealed and emptied by `services::booking::links::seal_plain_links`. Read through
+    /// [`Model::link_secret`].
     pub manage_token: Option<String>,
     /// Set once staff marked attendance.
     pub attendance: Option<Attendance>,
@@ -33,9 +38,26 @@ pub struct Model {
     /// The API client's `Idempotency-Key` with the date, hashed: a repeat gets this booking.
     #[sea_orm(unique)]
     pub idempotency_key_hash: Option<String>,
+    /// The secret of the person's booking link, for later mails, sealed (`crate::sealing`); `None`
+    /// once anonymised.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub manage_link_sealed: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The secret of the booking's link (`/buchung/<secret>`), if it still has one.
+    pub fn link_secret(&self, sealer: &Sealer) -> Option<String> {
+        // A link in clear is the newer one where both are kept: this version never writes one, so
+        // it was written after the seal by an older instance (a new link with a new address).
+        match (&self.manage_token, &self.manage_link_sealed) {
+            (Some(plain), _) => Some(plain.clone()),
+            (None, Some(sealed)) => sealer.open(Purpose::BookingLink, sealed),
+            (None, None) => None,
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::{
         password::NewPassword,
     },
     mail::{self, compose::Composer},
+    sealing::Sealer,
 };
 
 mod personal_data;
@@ -610,7 +611,7 @@ async fn move_address_data(
             other => AccountError::Internal(other.to_string()),
         })?;
     crate::services::course_alerts::move_to_address(txn, user_id, &old.email, new_email).await?;
-    move_bookings(txn, user_id, &old.email, new_email).await?;
+    move_bookings(txn, &pseudonyms.sealer(), user_id, &old.email, new_email).await?;
     Ok(move_supports(txn, pseudonyms, user_id, &old.email, new_email).await?)
 }
 
@@ -620,6 +621,7 @@ async fn move_address_data(
 /// lists them with it.
 async fn move_bookings(
     txn: &impl ConnectionTrait,
+    sealer: &Sealer,
     user_id: i32,
     old_email: &str,
     new_email: &str,
@@ -636,7 +638,7 @@ async fn move_bookings(
         .all(txn)
         .await?;
     for found in moving {
-        crate::services::booking::change_address(txn, &found, new_email).await?;
+        crate::services::booking::change_address(txn, sealer, &found, new_email).await?;
     }
     Ok(())
 }

@@ -8,7 +8,10 @@ use sea_orm::{
 };
 
 use super::sessions;
-use crate::db::entities::{booking, outbox};
+use crate::{
+    db::entities::{booking, outbox},
+    sealing::{Purpose, Sealer},
+};
 
 /// Gives a booking not anonymised `new_email` and a new link; false when it was anonymised (no
 /// address goes back into it then). An anonymisation that holds the row waits for this one's
@@ -17,13 +20,21 @@ use crate::db::entities::{booking, outbox};
 /// Whether to send refused mail again is the caller's decision.
 pub async fn change_address(
     txn: &impl ConnectionTrait,
+    sealer: &Sealer,
     found: &booking::Model,
     new_email: &str,
 ) -> Result<bool, DbErr> {
     let token = sessions::random_token();
     let changed = booking::Entity::update_many()
         .col_expr(booking::Column::Email, Expr::value(new_email))
-        .col_expr(booking::Column::ManageToken, Expr::value(token.as_str()))
+        .col_expr(
+            booking::Column::ManageToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            booking::Column::ManageLinkSealed,
+            Expr::value(sealer.seal(Purpose::BookingLink, &token)),
+        )
         .col_expr(
             booking::Column::CancelTokenHash,
             Expr::value(sessions::hash_token(&token)),
@@ -36,7 +47,7 @@ pub async fn change_address(
     if changed != 1 {
         return Ok(false);
     }
-    if let Some(old) = found.manage_token.as_deref() {
+    if let Some(old) = found.link_secret(sealer) {
         let (old, new) = (format!("/buchung/{old}"), format!("/buchung/{token}"));
         let relinked = |column: outbox::Column| {
             Func::cust("REPLACE")

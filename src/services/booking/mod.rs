@@ -29,10 +29,12 @@ use crate::{
         self,
         compose::{BookingMail, Composer},
     },
+    sealing::Purpose,
 };
 
 mod address;
 mod jobs;
+pub mod links;
 mod own;
 mod queue;
 mod repeat;
@@ -313,7 +315,7 @@ impl Desk {
             cancel_token_hash: sessions::hash_token(&cancel_token),
             created_at: now,
             language: language.code().to_owned(),
-            manage_token: Some(cancel_token.clone()),
+            manage_token: None,
             attendance: None,
             offered_places: None,
             offer_expires_at: None,
@@ -322,6 +324,11 @@ impl Desk {
                 .idempotency_key
                 .as_ref()
                 .map(|key| repeat::key_hash(date_id, key)),
+            manage_link_sealed: Some(
+                self.composer
+                    .sealer
+                    .seal(Purpose::BookingLink, &cancel_token),
+            ),
         };
         // In a rush nearly every request ends on the waiting list, and each waits for the date's
         // lock: its mail is written now, before the lock, when the date as read is full or has
@@ -599,6 +606,10 @@ pub(crate) fn anonymise_bookings(now: DateTime<Utc>) -> UpdateMany<booking::Enti
         .col_expr(booking::Column::Phone, Expr::value(Option::<String>::None))
         .col_expr(
             booking::Column::ManageToken,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            booking::Column::ManageLinkSealed,
             Expr::value(Option::<String>::None),
         )
         .col_expr(booking::Column::UserId, Expr::value(Option::<i32>::None))

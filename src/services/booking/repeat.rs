@@ -52,7 +52,10 @@ impl Desk {
             && found.name == request.name.as_str()
             && found.email.as_deref() == request.email.as_ref().map(|e| e.as_str())
             && found.phone.as_deref() == request.phone.as_ref().map(|p| p.as_str());
-        let Some(cancel_token) = found.manage_token.clone().filter(|_| same) else {
+        let Some(cancel_token) = same
+            .then(|| found.link_secret(&self.composer.sealer))
+            .flatten()
+        else {
             return Ok(Some(Earlier::Reused));
         };
         let waiting_position = if found.status == BookingStatus::Waitlisted {

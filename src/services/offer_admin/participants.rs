@@ -15,6 +15,7 @@ use crate::{
         booking::{Attendance, BookingStatus},
         offer::DateStatus,
     },
+    sealing::Sealer,
 };
 
 #[derive(Debug, Serialize)]
@@ -310,17 +311,23 @@ pub struct StaffBooking {
 /// A booking of a date the user manages.
 pub async fn booking(
     db: &DatabaseConnection,
+    sealer: &Sealer,
     scope: &Option<Vec<i32>>,
     booking_id: i64,
 ) -> Result<StaffBooking, OfferAdminError> {
     let found = booking_in_scope(db, scope, booking_id).await?;
+    let receipt_token = found
+        .email
+        .is_none()
+        .then(|| found.link_secret(sealer))
+        .flatten();
     Ok(StaffBooking {
         id: found.id,
         date_id: found.date_id,
         name: found.name,
         places: found.places,
         status: found.status,
-        receipt_token: found.manage_token.filter(|_| found.email.is_none()),
+        receipt_token,
         email: found.email,
         anonymised: found.anonymised_at.is_some(),
     })

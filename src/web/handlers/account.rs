@@ -22,7 +22,7 @@ use crate::{
 pub async fn overview(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
     let db = &page.state().db;
-    let bookings = own_bookings::of_user(db, user.id, Utc::now()).await?;
+    let bookings = own_bookings::of_user(db, &page.state().sealer, user.id, Utc::now()).await?;
     let proposals = own_proposals::of_user(db, user.id).await?;
     let alerts = page
         .state()

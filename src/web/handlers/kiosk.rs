@@ -356,7 +356,7 @@ pub async fn book(
 pub async fn receipt(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let mut ctx = context(&page, Some(&kiosk), false);
-    let found = kiosk::take_pending_receipt(db, kiosk.terminal_id).await?;
+    let found = kiosk::take_pending_receipt(db, &page.state().sealer, kiosk.terminal_id).await?;
     let Some(found) = found else {
         ctx.insert("gone", &true);
         return page.render("kiosk/receipt.html", &ctx);

@@ -20,7 +20,7 @@ use crate::{
 pub async fn receipt(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
     let db = &page.state().db;
-    let booking = offer_admin::booking(db, &scope, *id).await?;
+    let booking = offer_admin::booking(db, &page.state().sealer, &scope, *id).await?;
     let entry = catalogue::date(db, booking.date_id, Utc::now())
         .await?
         .ok_or(WebError::NotFound)?;
@@ -72,7 +72,7 @@ async fn address_page(
 /// Correcting the e-mail address of a booking, e.g. after mail to it could not be delivered.
 pub async fn address_form(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (_, scope) = staff(&page)?;
-    let booking = offer_admin::booking(&page.state().db, &scope, *id).await?;
+    let booking = offer_admin::booking(&page.state().db, &page.state().sealer, &scope, *id).await?;
     if booking.anonymised {
         return Err(WebError::NotFound);
     }
@@ -89,7 +89,7 @@ pub async fn correct_address(
 ) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
     let db = &page.state().db;
-    let booking = offer_admin::booking(db, &scope, *id).await?;
+    let booking = offer_admin::booking(db, &page.state().sealer, &scope, *id).await?;
     let form = form.into_inner();
     let email = match Email::parse(&form.email) {
         Ok(email) => email,
@@ -104,7 +104,11 @@ pub async fn correct_address(
         }
     };
     let back = format!("/verwaltung/termine/{}#teilnehmende", booking.date_id);
-    match undeliverable_mail::correct_booking_address(db, &scope, user.id, booking.id, &email).await
+    let sealer = &page.state().sealer;
+    match undeliverable_mail::correct_booking_address(
+        db, sealer, &scope, user.id, booking.id, &email,
+    )
+    .await
     {
         Ok(_) => {}
         // Anonymised since the page was opened: said plainly, nothing stored.
@@ -126,7 +130,7 @@ pub async fn correct_address(
 
 pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
     let (user, scope) = staff(&page)?;
-    let booking = offer_admin::booking(&page.state().db, &scope, *id).await?;
+    let booking = offer_admin::booking(&page.state().db, &page.state().sealer, &scope, *id).await?;
     match page
         .state()
         .booking_desk()
