@@ -1,10 +1,12 @@
 //! Secrets the portal has to read back, kept in the database only sealed: a booking's link, which
-//! later mails, the account's list and the staff's receipt show again. Whoever has a copy of the
-//! database (a backup, a dump for support) gets no working link from it.
+//! later mails, the account's list and the staff's receipt show again, and where a form led (often
+//! to such a link), for the form sent again. Whoever has a copy of the database (a backup, a dump
+//! for support) gets no working link from it.
 //!
-//! XChaCha20-Poly1305 with a random nonce per value, under a key derived from the pseudonym key,
-//! which lives outside the database (`services::pseudonyms`). Each value is bound to its purpose,
-//! so a sealed value cannot be moved to another use.
+//! XChaCha20-Poly1305 with a random nonce per value. A booking's link is sealed under a key derived
+//! from the pseudonym key, which lives outside the database (`services::pseudonyms`); a form's
+//! result under a key derived from the form as sent, which only its sender has (`web::submission`).
+//! Each value is bound to its purpose, so a sealed value cannot be moved to another use.
 use std::sync::Arc;
 
 use chacha20poly1305::{
@@ -21,14 +23,26 @@ const NONCE_BYTES: usize = 24;
 #[derive(Clone, Copy, Debug)]
 pub enum Purpose {
     BookingLink,
+    FormResult,
 }
 
 impl Purpose {
     fn label(self) -> &'static [u8] {
         match self {
             Self::BookingLink => b"booking-link",
+            Self::FormResult => b"form-result",
         }
     }
+}
+
+/// What a seal is bound to besides the key: the purpose and the record.
+fn associated(purpose: Purpose, bound_to: &str) -> Vec<u8> {
+    [purpose.label(), b"\0", bound_to.as_bytes()].concat()
+}
+
+/// Whether a stored value is sealed, or in clear as an older version kept it.
+pub fn is_sealed(value: &str) -> bool {
+    value.starts_with(MARK)
 }
 
 /// Seals and opens; cheap to clone.
@@ -50,7 +64,10 @@ impl Sealer {
         }
     }
 
-    pub fn seal(&self, purpose: Purpose, secret: &str) -> String {
+    /// Seals `secret` for `purpose` and the record it belongs to (`bound_to`, for example the
+    /// booking's link hash): it opens only for the same two, so a sealed value copied to another
+    /// record, or left behind when the record changed, does not.
+    pub fn seal(&self, purpose: Purpose, bound_to: &str, secret: &str) -> String {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
@@ -59,16 +76,16 @@ impl Sealer {
                 XNonce::from_slice(&nonce),
                 Payload {
                     msg: secret.as_bytes(),
-                    aad: purpose.label(),
+                    aad: &associated(purpose, bound_to),
                 },
             )
             .expect("sealing fails only for messages of gigabytes");
         format!("{MARK}{}{}", hex::encode(nonce), hex::encode(sealed))
     }
 
-    /// The secret, or `None` when the value was not sealed by this key for this purpose (another
-    /// key, a changed value): a caller treats it like a missing secret, and it is logged.
-    pub fn open(&self, purpose: Purpose, sealed: &str) -> Option<String> {
+    /// The secret, or `None` when the value was not sealed by this key for this purpose and record
+    /// (another key, a changed value): a caller treats it like a missing secret, and it is logged.
+    pub fn open(&self, purpose: Purpose, bound_to: &str, sealed: &str) -> Option<String> {
         let opened = sealed
             .strip_prefix(MARK)
             .and_then(|rest| hex::decode(rest).ok())
@@ -80,7 +97,7 @@ impl Sealer {
                         XNonce::from_slice(nonce),
                         Payload {
                             msg: sealed,
-                            aad: purpose.label(),
+                            aad: &associated(purpose, bound_to),
                         },
                     )
                     .ok()
@@ -97,28 +114,37 @@ impl Sealer {
 mod tests {
     use super::*;
 
+    const LINK: Purpose = Purpose::BookingLink;
+
     #[test]
-    fn a_sealed_secret_opens_only_with_its_key() {
+    fn a_sealed_secret_opens_only_with_its_key_purpose_and_record() {
         let sealer = Sealer::new(&[7; 32]);
-        let sealed = sealer.seal(Purpose::BookingLink, "geheimer-link");
-        assert!(sealed.starts_with(MARK));
+        let sealed = sealer.seal(LINK, "buchung-1", "geheimer-link");
+        assert!(is_sealed(&sealed));
         assert!(!sealed.contains("geheimer-link"));
         assert_eq!(
-            sealer.open(Purpose::BookingLink, &sealed).as_deref(),
+            sealer.open(LINK, "buchung-1", &sealed).as_deref(),
             Some("geheimer-link")
         );
         // A fresh nonce each time: equal secrets do not look equal.
-        assert_ne!(sealed, sealer.seal(Purpose::BookingLink, "geheimer-link"));
+        assert_ne!(sealed, sealer.seal(LINK, "buchung-1", "geheimer-link"));
+        assert_eq!(Sealer::new(&[8; 32]).open(LINK, "buchung-1", &sealed), None);
         assert_eq!(
-            Sealer::new(&[8; 32]).open(Purpose::BookingLink, &sealed),
-            None
+            sealer.open(LINK, "buchung-2", &sealed),
+            None,
+            "another record"
+        );
+        assert_eq!(
+            sealer.open(Purpose::FormResult, "buchung-1", &sealed),
+            None,
+            "another purpose"
         );
     }
 
     #[test]
     fn a_changed_or_foreign_value_does_not_open() {
         let sealer = Sealer::new(&[7; 32]);
-        let sealed = sealer.seal(Purpose::BookingLink, "geheimer-link");
+        let sealed = sealer.seal(LINK, "b", "geheimer-link");
         let mut changed = sealed.clone().into_bytes();
         let last = changed.len() - 1;
         changed[last] = if changed[last] == b'0' { b'1' } else { b'0' };
@@ -130,7 +156,8 @@ mod tests {
             "x1:zz",
             &sealed[..40],
         ] {
-            assert_eq!(sealer.open(Purpose::BookingLink, value), None, "{value}");
+            assert_eq!(sealer.open(LINK, "b", value), None, "{value}");
         }
+        assert!(!is_sealed("/buchung/in-klartext"));
     }
 }

@@ -328,9 +328,12 @@ fn spawn_housekeeping(
                 }
                 Err(e) => tracing::warn!(error = %e, "plain support hashes could not be converted"),
             }
-            match booking::links::seal_plain_links(&db, &sealer).await {
+            match booking::links::tidy(&db, &sealer, chrono::Utc::now()).await {
                 Ok(0) => {}
-                Ok(sealed) => tracing::info!(sealed, "booking links kept in clear sealed"),
+                Ok(changed) => tracing::info!(
+                    changed,
+                    "booking links sealed, or removed from anonymised bookings"
+                ),
                 Err(e) => {
                     tracing::warn!(error = %e, "booking links kept in clear could not be sealed")
                 }
@@ -420,7 +423,7 @@ impl Application {
             jobs.handles.push(mail::spawn_worker(
                 db.clone(),
                 sender,
-                std::time::Duration::from_secs(5),
+                settings.mail_interval,
                 jobs.stopper(),
             ));
             jobs.handles.push(spawn_housekeeping(

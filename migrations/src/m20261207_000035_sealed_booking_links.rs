@@ -1,8 +1,9 @@
 //! A booking's link is kept sealed with a key outside the database (`manage_link_sealed`, see the
 //! portal's `sealing` module) instead of in clear (`manage_token`), so a copy of the database gives
-//! no working link. The migration cannot seal (it has no key): the portal seals the links still in
-//! clear when it starts, and again every hour for those an instance of an older version writes
-//! during a rolling update. `manage_token` stays for them, empty once they are sealed.
+//! no working link. The migration cannot seal (it has no key): the portal's hourly housekeeping seals
+//! the links still in clear an hour after this migration, once instances of the older version,
+//! which read only those, are gone after the rolling update. `manage_token` stays for them, empty
+//! once they are sealed.
 //!
 //! Taking it back drops the sealed links (nothing here can open them): the booking pages still
 //! open by the links already mailed, but later mails go without the link.

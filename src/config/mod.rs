@@ -101,6 +101,9 @@ pub struct Settings {
     /// How often the scheduled booking jobs run (place offers, reminders, feedback links, course
     /// alerts, retention); the first run comes one period after start.
     pub job_interval: Duration,
+    /// How often the mail sender looks for mail to send; the first look comes one period after
+    /// start. The tests make it long and deliver mail themselves, to see it queued as it was.
+    pub mail_interval: Duration,
     /// Load balancers and reverse proxies whose forwarding header is believed.
     pub trusted_proxies: Vec<Network>,
     /// Which header those proxies write the client's address into.
@@ -372,6 +375,13 @@ impl Settings {
             1..=3600,
             "1 to 3600",
         )?;
+        let mail_interval = seconds(
+            "TEILHABE_MAIL_INTERVAL_SECONDS",
+            file.mail_interval_seconds,
+            5,
+            1..=3600,
+            "1 to 3600",
+        )?;
 
         let search = match get("TEILHABE_MEILISEARCH_URL", file.meilisearch_url) {
             None => SearchBackend::Embedded,
@@ -505,6 +515,7 @@ impl Settings {
             search,
             background_jobs,
             job_interval,
+            mail_interval,
             trusted_proxies,
             forwarded_header,
             pseudonym_key: pseudonym_key.map(|key| SecretString::from(key.trim().to_owned())),
@@ -541,6 +552,7 @@ pub struct FileConfig {
     pub rate_limits: Option<String>,
     pub background_jobs: Option<String>,
     pub job_interval_seconds: Option<u64>,
+    pub mail_interval_seconds: Option<u64>,
     pub meilisearch_url: Option<String>,
     pub meilisearch_index: Option<String>,
     pub single_instance: Option<bool>,

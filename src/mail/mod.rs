@@ -539,8 +539,10 @@ pub async fn delete_older_than(
     Ok(delivered + undelivered)
 }
 
-/// Removes the `.eml` files of the file transport written more than `age` ago: they hold the same
-/// names and links as the outbox rows that [`delete_older_than`] removes. Returns how many went.
+/// Removes the `.eml` files of the file transport written more than `age` ago, as long as the
+/// outbox keeps the record of a delivered mail. The files are the delivered mails themselves (the
+/// transport of a portal on a laptop, without a mail server), with their names and links; a
+/// mailbox keeps them just as long. Returns how many went.
 pub async fn delete_files_older_than(dir: &std::path::Path, age: Duration) -> std::io::Result<u64> {
     let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(entries) => entries,
@@ -573,7 +575,7 @@ pub async fn delete_files_older_than(dir: &std::path::Path, age: Duration) -> st
     Ok(removed)
 }
 
-/// Delivers due mail every few seconds until the process ends.
+/// Delivers due mail every `every` (the first time one period after start) until the process ends.
 pub fn spawn_worker(
     db: DatabaseConnection,
     sender: Sender,
@@ -581,7 +583,7 @@ pub fn spawn_worker(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = crate::background::every(every, Duration::ZERO);
+        let mut tick = crate::background::every(every, every);
         while crate::background::next_run(&mut tick, &mut stop).await {
             if let Err(e) = sender.deliver_due_unless(&db, || *stop.borrow()).await {
                 tracing::warn!(error = %e, "mail worker could not read the outbox");

@@ -23,7 +23,7 @@ use crate::{
             DateStatus, Level, OfferKind, OfferStatus, Support, TargetGroup, Topic, search_text,
         },
     },
-    sealing::{Purpose, Sealer},
+    sealing::Sealer,
 };
 
 #[derive(Deserialize)]
@@ -299,7 +299,11 @@ pub(super) async fn write(
                     status: Set(status),
                     channel: Set(Channel::Online.as_str().to_owned()),
                     cancel_token_hash: Set(sessions::hash_token(&token)),
-                    manage_link_sealed: Set(Some(sealer.seal(Purpose::BookingLink, &token))),
+                    manage_link_sealed: Set(Some(booking::sealed_link(
+                        sealer,
+                        &token,
+                        &sessions::hash_token(&token),
+                    ))),
                     language: Set("de".into()),
                     created_at: Set(now),
                     ..Default::default()

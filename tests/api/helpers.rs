@@ -335,6 +335,8 @@ pub fn settings_for(
         // Tests change data behind the app's back (sea-orm, the booking desk) and read pages right
         // after; `page_cache.rs` tests the cache itself.
         ("TEILHABE_PAGE_CACHE_SECONDS".into(), "0".into()),
+        // Delivered mail keeps no text: tests read mail queued, or deliver it (`mails`).
+        ("TEILHABE_MAIL_INTERVAL_SECONDS".into(), "3600".into()),
     ]);
     if let Some(url) = database_url {
         env.insert("DATABASE_URL".into(), url.to_owned());

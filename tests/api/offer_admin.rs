@@ -2045,9 +2045,11 @@ on_both_backends!(personal_data_is_removed_after_the_retention_period, |app| {
             status: Set(BookingStatus::Confirmed),
             channel: Set(channel.to_owned()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
-            manage_link_sealed: Set(Some(
-                sealer.seal(teilhabe::sealing::Purpose::BookingLink, &token),
-            )),
+            manage_link_sealed: Set(Some(booking::sealed_link(
+                &sealer,
+                &token,
+                &sessions::hash_token(&token),
+            ))),
             language: Set("de".into()),
             created_at: Set(now - Duration::days(120)),
             attendance: Set(Some(teilhabe::domain::booking::Attendance::Present)),
@@ -2211,10 +2213,11 @@ on_both_backends!(
             status: Set(BookingStatus::Confirmed),
             channel: Set("online".into()),
             cancel_token_hash: Set(sessions::hash_token(&token)),
-            manage_link_sealed: Set(Some(
-                app.sealer()
-                    .seal(teilhabe::sealing::Purpose::BookingLink, &token),
-            )),
+            manage_link_sealed: Set(Some(booking::sealed_link(
+                &app.sealer(),
+                &token,
+                &sessions::hash_token(&token),
+            ))),
             language: Set("de".into()),
             created_at: Set(now - Duration::days(120)),
             ..Default::default()

@@ -2,12 +2,14 @@
 //! throttle counts. Plain hashes (from an installation from before, or from an old instance during a
 //! rolling update) are converted on the next start, once even when two instances start together,
 //! and a start with another key is refused.
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::Expr,
+};
 use sha2::{Digest, Sha256};
 use teilhabe::{
     db::entities::{proposal, proposal_support, pseudonym_key, throttle_event},
     domain::{Email, Language, proposal::ProposalStatus},
-    services::proposals::SupportOutcome,
+    services::{proposals::SupportOutcome, pseudonyms::Pseudonyms},
     startup::{StartupError, prepare_database},
 };
 
@@ -350,11 +352,13 @@ on_both_backends!(booking_links_are_kept_sealed, |app| {
         "no column holds the link: {row:?}"
     );
     assert_eq!(app.link_secret(&row).as_deref(), Some(secret.as_str()));
+    let another_key = Pseudonyms::new(b"another-key-0123456789abcdef0123456789").sealer();
     assert_eq!(
-        row.link_secret(&Sealer::new(&[1; 32])),
+        row.link_secret(&another_key),
         None,
         "another key opens nothing"
     );
+    assert_eq!(row.link_secret(&Sealer::new(&[1; 32])), None);
 
     let link = app.link_in_mail("gisela@example.de", "/buchung/").await;
     assert_eq!(link, format!("/buchung/{secret}"), "the mail has the link");
@@ -362,13 +366,13 @@ on_both_backends!(booking_links_are_kept_sealed, |app| {
 });
 
 // Links an earlier version kept in clear (or an older instance writes during a rolling update) are
-// sealed by the housekeeping, once; a sealed link an older instance left on a booking it anonymised
-// goes.
+// sealed by the housekeeping, once, but only an hour after the migration, when the older instances
+// that read them are gone; a sealed link an older instance left on a booking it anonymised goes.
 on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
     use teilhabe::{
         db::entities::booking,
         domain::booking::{BookingRequest, Channel},
-        services::{booking::links::seal_plain_links, sessions},
+        services::{booking::links, sessions},
     };
     let date_id = course_date(&app, NewCourseDate::default()).await;
     let mut ids = Vec::new();
@@ -445,8 +449,33 @@ on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
     );
 
     let sealer = app.sealer();
-    assert_eq!(seal_plain_links(&app.db, &sealer).await.unwrap(), 3);
-    assert_eq!(seal_plain_links(&app.db, &sealer).await.unwrap(), 0);
+    let now = chrono::Utc::now();
+    let migrated_at = |at: chrono::DateTime<chrono::Utc>| {
+        let db = app.db.clone();
+        async move {
+            db.execute_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "UPDATE seaql_migrations SET applied_at = {} \
+                     WHERE version = 'm20261207_000035_sealed_booking_links'",
+                    at.timestamp()
+                ),
+            ))
+            .await
+            .unwrap();
+        }
+    };
+    // During the rolling update: only the anonymised booking's sealed link goes.
+    migrated_at(now - links::ROLLOUT + chrono::Duration::minutes(1)).await;
+    assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 1);
+    assert_eq!(
+        stored(ids[0]).await.manage_token.as_deref(),
+        Some(first.as_str())
+    );
+    // An hour after the migration.
+    migrated_at(now - links::ROLLOUT).await;
+    assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 2);
+    assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 0);
     for (id, secret) in [(ids[0], &first), (ids[1], &renewed)] {
         let row = stored(id).await;
         assert_eq!(row.manage_token, None);

@@ -52,12 +52,24 @@ impl ActiveModelBehavior for ActiveModel {}
 impl Model {
     /// The secret of the booking's link (`/buchung/<secret>`), if it still has one.
     pub fn link_secret(&self, sealer: &Sealer) -> Option<String> {
+        // An older instance anonymises without knowing the sealed link (the housekeeping removes it).
+        if self.anonymised_at.is_some() {
+            return None;
+        }
         // A link in clear is the newer one where both are kept: this version never writes one, so
         // it was written after the seal by an older instance (a new link with a new address).
         match (&self.manage_token, &self.manage_link_sealed) {
             (Some(plain), _) => Some(plain.clone()),
-            (None, Some(sealed)) => sealer.open(Purpose::BookingLink, sealed),
+            (None, Some(sealed)) => {
+                sealer.open(Purpose::BookingLink, &self.cancel_token_hash, sealed)
+            }
             (None, None) => None,
         }
     }
+}
+
+/// What a booking keeps of its link `secret`: sealed, and bound to the link's hash
+/// (`cancel_token_hash`), so it opens only while that is the booking's link.
+pub fn sealed_link(sealer: &Sealer, secret: &str, secret_hash: &str) -> String {
+    sealer.seal(Purpose::BookingLink, secret_hash, secret)
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 use super::sessions;
 use crate::{
     db::entities::{booking, outbox},
-    sealing::{Purpose, Sealer},
+    sealing::Sealer,
 };
 
 /// Gives a booking not anonymised `new_email` and a new link; false when it was anonymised (no
@@ -25,6 +25,7 @@ pub async fn change_address(
     new_email: &str,
 ) -> Result<bool, DbErr> {
     let token = sessions::random_token();
+    let token_hash = sessions::hash_token(&token);
     let changed = booking::Entity::update_many()
         .col_expr(booking::Column::Email, Expr::value(new_email))
         .col_expr(
@@ -33,12 +34,9 @@ pub async fn change_address(
         )
         .col_expr(
             booking::Column::ManageLinkSealed,
-            Expr::value(sealer.seal(Purpose::BookingLink, &token)),
+            Expr::value(booking::sealed_link(sealer, &token, &token_hash)),
         )
-        .col_expr(
-            booking::Column::CancelTokenHash,
-            Expr::value(sessions::hash_token(&token)),
-        )
+        .col_expr(booking::Column::CancelTokenHash, Expr::value(token_hash))
         .filter(booking::Column::Id.eq(found.id))
         .filter(booking::Column::AnonymisedAt.is_null())
         .exec(txn)

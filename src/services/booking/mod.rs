@@ -29,7 +29,6 @@ use crate::{
         self,
         compose::{BookingMail, Composer},
     },
-    sealing::Purpose,
 };
 
 mod address;
@@ -302,6 +301,7 @@ impl Desk {
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
         let cancel_token = sessions::random_token();
+        let cancel_token_hash = sessions::hash_token(&cancel_token);
         let draft = booking::Model {
             id: 0,
             date_id,
@@ -312,7 +312,7 @@ impl Desk {
             places,
             status: BookingStatus::Waitlisted,
             channel: request.channel.as_str().to_owned(),
-            cancel_token_hash: sessions::hash_token(&cancel_token),
+            cancel_token_hash: cancel_token_hash.clone(),
             created_at: now,
             language: language.code().to_owned(),
             manage_token: None,
@@ -324,11 +324,11 @@ impl Desk {
                 .idempotency_key
                 .as_ref()
                 .map(|key| repeat::key_hash(date_id, key)),
-            manage_link_sealed: Some(
-                self.composer
-                    .sealer
-                    .seal(Purpose::BookingLink, &cancel_token),
-            ),
+            manage_link_sealed: Some(booking::sealed_link(
+                &self.composer.sealer,
+                &cancel_token,
+                &cancel_token_hash,
+            )),
         };
         // In a rush nearly every request ends on the waiting list, and each waits for the date's
         // lock: its mail is written now, before the lock, when the date as read is full or has
