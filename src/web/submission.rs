@@ -3,6 +3,10 @@
 //! moment (double click, double tap on a kiosk) or later (back button, a slow connection sent again),
 //! leads where the first one did instead of creating a second record. A form sent again with changed
 //! content is a new submission.
+//!
+//! Where the first submission led is kept for a day, often a booking's or a proposal's own link. It
+//! is kept sealed under a key made from the form as sent (session token, address, key and content),
+//! which the database does not hold: only the sender of the same form can read it back.
 use std::collections::HashMap;
 
 use actix_web::{
@@ -16,7 +20,10 @@ use actix_web::{
 use sha2::{Digest, Sha256};
 
 use super::{handlers::see_other, state::AppState};
-use crate::services::form_submissions::{self, Claim};
+use crate::{
+    sealing::{self, Purpose, Sealer},
+    services::form_submissions::{self, Claim},
+};
 
 /// The hidden field's name.
 pub const FIELD: &str = "einreichung";
@@ -39,7 +46,12 @@ pub fn register(tera: &mut tera::Tera) {
 /// What identifies one submission of one form: set by the session middleware once the form's
 /// CSRF token is checked, read by [`middleware`].
 #[derive(Clone)]
-pub struct Submission(String);
+pub struct Submission {
+    /// What the database keeps to recognise the submission.
+    key_hash: String,
+    /// Seals its result; derived from the same parts as `key_hash`, but not from it.
+    result_key: [u8; 32],
+}
 
 impl Submission {
     /// The submission of a form body whose key (the `einreichung` field, already read from the body
@@ -51,12 +63,33 @@ impl Submission {
         if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let mut digest = Sha256::new();
-        for part in [csrf_token.as_bytes(), path.as_bytes(), key.as_bytes(), body] {
-            digest.update((part.len() as u64).to_be_bytes());
-            digest.update(part);
+        let digest = |domain: &[u8]| {
+            let mut digest = Sha256::new();
+            digest.update(domain);
+            for part in [csrf_token.as_bytes(), path.as_bytes(), key.as_bytes(), body] {
+                digest.update((part.len() as u64).to_be_bytes());
+                digest.update(part);
+            }
+            digest.finalize()
+        };
+        Some(Self {
+            key_hash: hex::encode(digest(b"")),
+            result_key: digest(b"result-key").into(),
+        })
+    }
+
+    fn sealer(&self) -> Sealer {
+        Sealer::new(&self.result_key)
+    }
+
+    /// Where the first submission led, as kept: sealed, or in clear by an older version.
+    fn open(&self, kept: &str) -> Option<String> {
+        if sealing::is_sealed(kept) {
+            self.sealer()
+                .open(Purpose::FormResult, &self.key_hash, kept)
+        } else {
+            Some(kept.to_owned())
         }
-        Some(Self(hex::encode(digest.finalize())))
     }
 }
 
@@ -67,15 +100,16 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let submission = req.extensions().get::<Submission>().cloned();
-    let (Some(Submission(key_hash)), Some(state)) =
+    let (Some(submission), Some(state)) =
         (submission, req.app_data::<web::Data<AppState>>().cloned())
     else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
+    let key_hash = &submission.key_hash;
     let db = &state.db;
     let deadline = tokio::time::Instant::now() + WAIT;
     let stamp = loop {
-        let claimed = match form_submissions::claim(db, &key_hash).await {
+        let claimed = match form_submissions::claim(db, key_hash).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 // Without the record the form is still handled: a lost duplicate check is better
@@ -86,8 +120,13 @@ pub async fn middleware(
         };
         match claimed {
             Claim::Mine(stamp) => break stamp,
-            Claim::Done(location) => {
-                return Ok(req.into_response(see_other(location)).map_into_right_body());
+            Claim::Done(kept) => {
+                let answer = match submission.open(&kept) {
+                    Some(location) => see_other(location),
+                    // Only a changed row gets here (`Sealer::open` logs it).
+                    None => super::errors::WebError::Busy.error_response(),
+                };
+                return Ok(req.into_response(answer).map_into_right_body());
             }
             Claim::Busy if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(POLL).await;
@@ -108,8 +147,13 @@ pub async fn middleware(
         .and_then(|l| l.to_str().ok())
         .map(str::to_owned);
     let kept = match location {
-        Some(location) => form_submissions::keep_location(db, &key_hash, stamp, location).await,
-        None => form_submissions::release(db, &key_hash, stamp).await,
+        Some(location) => {
+            let sealed = submission
+                .sealer()
+                .seal(Purpose::FormResult, key_hash, &location);
+            form_submissions::keep_location(db, key_hash, stamp, sealed).await
+        }
+        None => form_submissions::release(db, key_hash, stamp).await,
     };
     if let Err(e) = kept {
         tracing::warn!(error = %e, "the result of a form could not be kept for a repeat");
@@ -128,7 +172,7 @@ mod tests {
         let of = |token, path, body: &str| {
             Submission::of(token, path, Some(KEY), body.as_bytes())
                 .unwrap()
-                .0
+                .key_hash
         };
         let body = format!("name=A&{FIELD}={KEY}");
         let one = of("t", "/a", &body);
@@ -136,6 +180,32 @@ mod tests {
         assert_ne!(one, of("u", "/a", &body));
         assert_ne!(one, of("t", "/b", &body));
         assert_ne!(one, of("t", "/a", &format!("name=B&{FIELD}={KEY}")));
+    }
+
+    #[test]
+    fn only_the_same_submission_reads_where_it_led() {
+        let body = format!("name=A&{FIELD}={KEY}");
+        let of = |token: &str, body: &str| {
+            Submission::of(token, "/a", Some(KEY), body.as_bytes()).unwrap()
+        };
+        let first = of("t", &body);
+        let sealed = first
+            .sealer()
+            .seal(Purpose::FormResult, &first.key_hash, "/buchung/geheim");
+        assert!(!sealed.contains("geheim"));
+        assert!(!sealed.contains(&first.key_hash));
+        assert_eq!(
+            of("t", &body).open(&sealed).as_deref(),
+            Some("/buchung/geheim")
+        );
+        assert_eq!(of("u", &body).open(&sealed), None, "another session");
+        assert_eq!(
+            of("t", &format!("name=B&{FIELD}={KEY}")).open(&sealed),
+            None,
+            "other content"
+        );
+        // Kept in clear by an older version.
+        assert_eq!(first.open("/danke").as_deref(), Some("/danke"));
     }
 
     #[test]
