@@ -247,7 +247,8 @@ impl Jobs {
 /// kept, mail delivered more than 30 days ago or the retention period when that is shorter (and the
 /// file transport's `.eml` files as old), mail never delivered after 30 days, and personal data past
 /// its time (`services::retention`), refreshes the query planner's statistics, and converts what an
-/// older version kept (plain support hashes, booking links in clear), at start and once an hour.
+/// older version kept (plain support hashes; booking links in clear, from an hour after migration 35
+/// on), at start and once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     pseudonyms: Pseudonyms,

@@ -82,6 +82,7 @@ on_both_backends!(a_form_sent_twice_creates_one_record, |app| {
     let link = la.clone().unwrap();
     assert!(link.contains("/buchung/"), "{link}");
     assert_eq!(kept.len(), 1);
+    assert!(teilhabe::sealing::is_sealed(&kept[0]), "{}", kept[0]);
     assert!(!kept[0].contains(&link), "{} holds {link}", kept[0]);
 
     // A proposal sent twice from its last step, signed in.

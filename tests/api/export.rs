@@ -120,7 +120,11 @@ async fn add_booking(
         created_at: Set(Utc::now()),
         language: Set("de".into()),
         manage_token: Set(None),
-        manage_link_sealed: Set(Some(format!("sealed-manage-{date_id}-{n}"))),
+        manage_link_sealed: Set(Some(booking::sealed_link(
+            &app.sealer(),
+            &format!("manage-{date_id}-{n}"),
+            &format!("hash-{date_id}-{n}-{channel}"),
+        ))),
         attendance: Set(attendance
             .map(|a| teilhabe::domain::booking::Attendance::parse(a).expect("a known attendance"))),
         offered_places: Set(None),

@@ -635,6 +635,9 @@ async fn move_bookings(
         )
         .filter(booking::Column::AnonymisedAt.is_null())
         .order_by_asc(booking::Column::Id)
+        // Locked: a staff correction of one of them at the same moment gives it a new link, and
+        // its queued mail would be relinked from the one read here.
+        .lock_exclusive()
         .all(txn)
         .await?;
     for found in moving {
