@@ -1,5 +1,6 @@
 //! Database access: connection set-up for SQLite and PostgreSQL, entities and queries.
 pub mod entities;
+mod failure;
 pub mod sqlite_memory;
 
 use std::{
@@ -21,6 +22,7 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseTarget, Settings};
+pub use failure::{DbFailure, classify, copy_of, is_lock_timeout};
 
 /// The rows whose `column` holds one of `keys`, each made into a map entry: what a list looks up
 /// about its rows, in one query per table.
@@ -377,76 +379,6 @@ pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(MigrationState::of(db).await?.pending == 0)
 }
 
-/// What a database error means for the person whose request met it. Only an outage earns the
-/// maintenance answer; a refused change or a fault of ours is reported as what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DbFailure {
-    /// The database cannot be reached, is shutting down or too busy: nothing was stored, and trying
-    /// again in a moment helps.
-    Unavailable,
-    /// A constraint refused the change, or it met another change of the same records (a deadlock,
-    /// a serialization failure): almost always someone changed the same record at the same moment,
-    /// and reloading shows the current state.
-    Conflict,
-    /// Anything else is a fault in the portal (a query bug, a value of the wrong type).
-    Fault,
-}
-
-pub fn classify(error: &DbErr) -> DbFailure {
-    use sea_orm::{RuntimeErr, sqlx};
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DbFailure::Unavailable,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match e.as_ref() {
-                sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::Protocol(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
-                sqlx::Error::Database(db) => {
-                    let code = db.code().unwrap_or_default();
-                    match db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
-                        Some(_) => classify_sqlite(code.parse().unwrap_or_default()),
-                        None => classify_sqlstate(&code),
-                    }
-                }
-                _ => DbFailure::Fault,
-            }
-        }
-        _ => DbFailure::Fault,
-    }
-}
-
-/// An SQLite (extended) result code.
-fn classify_sqlite(code: u32) -> DbFailure {
-    // The primary result code is the low byte of an extended one.
-    match code & 0xff {
-        // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
-        5 | 6 | 10 | 13 | 14 | 15 => DbFailure::Unavailable,
-        // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, and a trigger's
-        // RAISE (1811) one of our own guards (the audit log is append-only), as PostgreSQL's
-        // RAISE EXCEPTION is; the others are refusals.
-        19 if code == 1299 || code == 1811 => DbFailure::Fault,
-        19 => DbFailure::Conflict,
-        _ => DbFailure::Fault,
-    }
-}
-
-/// A PostgreSQL SQLSTATE.
-fn classify_sqlstate(code: &str) -> DbFailure {
-    match code {
-        // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up.
-        c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
-        "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
-        // Unique, foreign key, check and exclusion violations; and two changes of the same records
-        // at the same moment: serialization failure, deadlock, lock not available. The database is
-        // fine then, so the maintenance page would send people away for minutes for nothing.
-        "23505" | "23503" | "23514" | "23P01" | "40001" | "40P01" | "55P03" => DbFailure::Conflict,
-        _ => DbFailure::Fault,
-    }
-}
-
 /// A write transaction (see [`begin_write`]). It is used like a [`DatabaseTransaction`] and ends
 /// with [`WriteTransaction::commit`]; dropping it rolls back.
 pub struct WriteTransaction {
@@ -469,7 +401,12 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// growing sleeps (up to 100 ms each), so under load a few unlucky requests waited a second while
 /// newcomers went first. Writers of this instance therefore line up in a fair queue before they
 /// begin; the database's own lock stays what keeps other processes (the command line) out.
-/// PostgreSQL locks rows, so its transactions need no queue.
+///
+/// PostgreSQL locks rows, so its transactions need no queue, but a row lock can be held for long
+/// (a stuck job, a session left open by hand): each statement waits for a lock at most as long as
+/// SQLite's writers wait for their turn, then fails as a conflict (`lock_timeout`, for this
+/// transaction only). Without the bound, requests piled up behind the lock, each holding a pooled
+/// connection, until the pool ran dry and every page failed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     let turn = if db.get_database_backend() == DbBackend::Sqlite {
         let file = db
@@ -495,6 +432,13 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, Db
             ..Default::default()
         })
         .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            TURN_TIMEOUT.as_millis()
+        ))
+        .await?;
+    }
     Ok(WriteTransaction { txn, _turn: turn })
 }
 

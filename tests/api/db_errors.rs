@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbErr};
 use teilhabe::{
-    db::{DbFailure, classify},
+    db::{DbFailure, classify, copy_of, is_lock_timeout},
     web::{api::error::ApiError, errors::WebError},
 };
 
@@ -47,6 +47,9 @@ on_both_backends!(
         ] {
             let e = error_of(db, sql).await;
             assert_eq!(classify(&e), DbFailure::Conflict, "{sql}: {e}");
+            // Copied for the other requests of a failed booking turn: still a conflict.
+            assert_eq!(classify(&copy_of(&e)), DbFailure::Conflict, "{sql}: {e}");
+            assert_eq!(statuses(copy_of(&e)), (409, 409), "{sql}");
             assert_eq!(statuses(e), (409, 409), "{sql}");
         }
 
@@ -57,6 +60,7 @@ on_both_backends!(
         ] {
             let e = error_of(db, sql).await;
             assert_eq!(classify(&e), DbFailure::Fault, "{sql}: {e}");
+            assert_eq!(classify(&copy_of(&e)), DbFailure::Fault, "{sql}: {e}");
             assert_eq!(statuses(e), (500, 500), "{sql}");
         }
     }
@@ -67,6 +71,7 @@ on_both_backends!(a_closed_pool_is_an_outage, |app| {
     db.clone().close().await.unwrap();
     let e = error_of(&db, "SELECT 1").await;
     assert_eq!(classify(&e), DbFailure::Unavailable, "{e}");
+    assert_eq!(classify(&copy_of(&e)), DbFailure::Unavailable, "{e}");
     assert_eq!(statuses(e), (503, 503));
 });
 
@@ -104,6 +109,10 @@ async fn a_clash_during_a_booking_is_reported_as_such_on_postgres() {
         )
         .await;
         assert_eq!(classify(&e), DbFailure::Conflict, "{code}: {e}");
+        assert_eq!(is_lock_timeout(&e), code == "55P03", "{code}");
+        let copy = copy_of(&e);
+        assert_eq!(classify(&copy), DbFailure::Conflict, "{code}: {copy}");
+        assert_eq!(is_lock_timeout(&copy), code == "55P03", "{code}");
         assert_eq!(statuses(e.clone()), (409, 409), "{code}");
         let passed_on = WebError::Internal(anyhow::Error::from(BookingError::Db(e)));
         assert_eq!(passed_on.status_code().as_u16(), 409, "{code}");
@@ -141,4 +150,96 @@ async fn a_clash_during_a_booking_is_reported_as_such_on_postgres() {
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
     assert!(page.contains("überschnitten"), "{page}");
+}
+
+/// A booking on PostgreSQL meets its date locked elsewhere for longer than writers wait (a stuck
+/// job, a session left open by hand): each request is refused as a clash to try again after about
+/// ten seconds, the requests that queued behind it in one turn are not tried again one by one (each
+/// would wait as long again), nothing is stored, and once the lock is gone the date books.
+#[tokio::test]
+async fn a_booking_gives_up_on_a_date_locked_elsewhere_on_postgres() {
+    use chrono::Utc;
+    use sea_orm::TransactionTrait;
+    use teilhabe::{
+        domain::booking::{BookingRequest, Channel},
+        services::booking::BookingError,
+    };
+    let Some(app) =
+        crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
+    else {
+        return;
+    };
+    let date_id = crate::helpers::course_date(&app, Default::default()).await;
+    let request = |i: usize| {
+        BookingRequest::parse(
+            &format!("Person {i}"),
+            &format!("person{i}@example.de"),
+            "",
+            "1",
+            Channel::Online,
+        )
+        .unwrap()
+    };
+    let elsewhere = teilhabe::db::connect(&app.settings).await.unwrap();
+    let holder = elsewhere.begin().await.unwrap();
+    holder
+        .execute_unprepared(&format!(
+            "SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+
+    // One desk, as one instance: its requests for the date share the turns.
+    let desk = app.desk();
+    let started = std::time::Instant::now();
+    let first = tokio::spawn({
+        let desk = desk.clone();
+        async move { desk.book(date_id, request(0), Utc::now()).await }
+    });
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    // These two queue behind the first and go in the next turn together.
+    let later: Vec<_> = (1..3)
+        .map(|i| {
+            let desk = desk.clone();
+            tokio::spawn(async move { desk.book(date_id, request(i), Utc::now()).await })
+        })
+        .collect();
+    // Without a bound on the wait they would wait for the holder, which waits for them.
+    let answers = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut answers = vec![first.await.unwrap()];
+        for one in later {
+            answers.push(one.await.unwrap());
+        }
+        answers
+    })
+    .await
+    .expect("the bookings give up waiting for the lock");
+    let took = started.elapsed();
+    for answer in &answers {
+        match answer {
+            Err(BookingError::Db(e)) => {
+                assert_eq!(classify(e), DbFailure::Conflict, "{e}");
+                assert!(is_lock_timeout(e), "{e}");
+            }
+            other => panic!("refused as a clash, not {other:?}"),
+        }
+    }
+    assert!(
+        took < Duration::from_secs(28),
+        "two turns of ten seconds, not one per request: {took:?}"
+    );
+    assert!(
+        crate::helpers::bookings_of_date(&app, date_id)
+            .await
+            .is_empty(),
+        "nothing stored"
+    );
+
+    holder.rollback().await.unwrap();
+    assert!(
+        app.desk()
+            .book(date_id, request(3), Utc::now())
+            .await
+            .is_ok()
+    );
 }

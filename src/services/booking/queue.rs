@@ -28,8 +28,9 @@ use super::{
 };
 use crate::{
     db::{
-        DbFailure, begin_write, classify,
+        DbFailure, begin_write, classify, copy_of,
         entities::{booking, offer_date},
+        is_lock_timeout,
     },
     domain::booking::{BookingStatus, Channel},
     mail::{self, OutgoingMail, compose::BookingMail},
@@ -133,20 +134,20 @@ impl From<DbErr> for TurnFailed {
 impl TurnFailed {
     /// Whether the turn's requests are worth booking one at a time: one request's data (a
     /// constraint, a value the database refused) or mail may have failed the turn. An outage
-    /// would refuse each of them again, slowly, and after an unclear commit they may be booked
-    /// already.
+    /// would refuse each of them again, slowly, as would a lock held elsewhere that the turn gave
+    /// up waiting for; and after an unclear commit they may be booked already.
     fn one_request_s(&self) -> bool {
         !self.at_commit
             && match &self.error {
                 BookingError::Mail(_) => true,
-                BookingError::Db(e) => classify(e) != DbFailure::Unavailable,
+                BookingError::Db(e) => classify(e) != DbFailure::Unavailable && !is_lock_timeout(e),
                 _ => false,
             }
     }
 }
 
-/// The error of a failed turn for one more of its requests (a database error cannot be copied):
-/// an outage stays an outage, a fault a fault.
+/// The error of a failed turn for one more of its requests (a database error cannot be cloned):
+/// an outage stays an outage, a conflict a conflict, a fault a fault.
 fn same_error(error: &BookingError) -> BookingError {
     match error {
         BookingError::DateNotFound => BookingError::DateNotFound,
@@ -157,10 +158,7 @@ fn same_error(error: &BookingError) -> BookingError {
         BookingError::AlreadyCancelled => BookingError::AlreadyCancelled,
         BookingError::Begun => BookingError::Begun,
         BookingError::NoOpenOffer => BookingError::NoOpenOffer,
-        BookingError::Db(e) if classify(e) == DbFailure::Unavailable => {
-            BookingError::Db(DbErr::Conn(RuntimeErr::Internal(e.to_string())))
-        }
-        BookingError::Db(e) => BookingError::Db(DbErr::Custom(e.to_string())),
+        BookingError::Db(e) => BookingError::Db(copy_of(e)),
         BookingError::Mail(e) => BookingError::Mail(anyhow::anyhow!("{e:#}")),
     }
 }

@@ -1,0 +1,162 @@
+//! What a database error means for the person whose request met it, and copies of an error for
+//! the other requests that shared its transaction.
+use std::borrow::Cow;
+
+use sea_orm::{
+    DbErr, RuntimeErr,
+    sqlx::{
+        self,
+        error::{DatabaseError, ErrorKind},
+    },
+};
+
+/// What a database error means for the person whose request met it. Only an outage earns the
+/// maintenance answer; a refused change or a fault of ours is reported as what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The database cannot be reached, is shutting down or too busy: nothing was stored, and trying
+    /// again in a moment helps.
+    Unavailable,
+    /// A constraint refused the change, or it met another change of the same records (a deadlock,
+    /// a serialization failure): almost always someone changed the same record at the same moment,
+    /// and reloading shows the current state.
+    Conflict,
+    /// Anything else is a fault in the portal (a query bug, a value of the wrong type).
+    Fault,
+}
+
+pub fn classify(error: &DbErr) -> DbFailure {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DbFailure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
+                sqlx::Error::Database(db) => {
+                    let code = db.code().unwrap_or_default();
+                    match db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                        Some(_) => classify_sqlite(code.parse().unwrap_or_default()),
+                        None => classify_sqlstate(&code),
+                    }
+                }
+                _ => DbFailure::Fault,
+            }
+        }
+        _ => DbFailure::Fault,
+    }
+}
+
+/// An SQLite (extended) result code.
+fn classify_sqlite(code: u32) -> DbFailure {
+    // The primary result code is the low byte of an extended one.
+    match code & 0xff {
+        // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
+        5 | 6 | 10 | 13 | 14 | 15 => DbFailure::Unavailable,
+        // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, and a trigger's
+        // RAISE (1811) one of our own guards (the audit log is append-only), as PostgreSQL's
+        // RAISE EXCEPTION is; the others are refusals.
+        19 if code == 1299 || code == 1811 => DbFailure::Fault,
+        19 => DbFailure::Conflict,
+        _ => DbFailure::Fault,
+    }
+}
+
+/// A PostgreSQL SQLSTATE.
+fn classify_sqlstate(code: &str) -> DbFailure {
+    match code {
+        // Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown or start-up.
+        c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
+        "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
+        // Unique, foreign key, check and exclusion violations; and two changes of the same records
+        // at the same moment: serialization failure, deadlock, lock not available. The database is
+        // fine then, so the maintenance page would send people away for minutes for nothing.
+        "23505" | "23503" | "23514" | "23P01" | "40001" | "40P01" | "55P03" => DbFailure::Conflict,
+        _ => DbFailure::Fault,
+    }
+}
+
+/// Whether the statement gave up waiting for a lock another transaction holds (see
+/// `begin_write`): trying again at once would wait as long again.
+pub fn is_lock_timeout(error: &DbErr) -> bool {
+    sqlstate(error).as_deref() == Some(LOCK_NOT_AVAILABLE)
+}
+
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+fn sqlstate(error: &DbErr) -> Option<String> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Database(db) => db.code().map(Cow::into_owned),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A copy of `error` for another request that shared its transaction (a database error cannot be
+/// cloned): the same class, so an outage stays an outage, a conflict a conflict (with its
+/// SQLSTATE where the original had one) and a fault a fault; the text says what it was.
+pub fn copy_of(error: &DbErr) -> DbErr {
+    match classify(error) {
+        DbFailure::Unavailable => DbErr::Conn(RuntimeErr::Internal(error.to_string())),
+        DbFailure::Conflict => DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(
+            sqlx::Error::Database(Box::new(Copied {
+                code: sqlstate(error)
+                    .filter(|code| classify_sqlstate(code) == DbFailure::Conflict)
+                    .unwrap_or_else(|| SERIALIZATION_FAILURE.to_owned()),
+                message: error.to_string(),
+            })),
+        ))),
+        DbFailure::Fault => DbErr::Custom(error.to_string()),
+    }
+}
+
+/// Stands for "changed by someone else at the same moment" where the original was an SQLite code.
+const SERIALIZATION_FAILURE: &str = "40001";
+
+/// A conflict copied by [`copy_of`], read by [`classify`] like PostgreSQL's own.
+#[derive(Debug)]
+struct Copied {
+    code: String,
+    message: String,
+}
+
+impl std::fmt::Display for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Copied {}
+
+impl DatabaseError for Copied {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(&self.code))
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Other
+    }
+}
