@@ -87,14 +87,31 @@ pub fn is_lock_timeout(error: &DbErr) -> bool {
 
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
-fn sqlstate(error: &DbErr) -> Option<String> {
+fn database_error(error: &DbErr) -> Option<&dyn DatabaseError> {
     match error {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
             match e.as_ref() {
-                sqlx::Error::Database(db) => db.code().map(Cow::into_owned),
+                sqlx::Error::Database(db) => Some(db.as_ref()),
                 _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+fn sqlstate(error: &DbErr) -> Option<String> {
+    database_error(error).and_then(|db| db.code().map(Cow::into_owned))
+}
+
+/// The SQLSTATE of an SQLite constraint's extended result code, where PostgreSQL has one.
+fn sqlstate_of_sqlite(code: &str) -> Option<&'static str> {
+    match code {
+        // UNIQUE, PRIMARY KEY
+        "2067" | "1555" => Some("23505"),
+        // FOREIGN KEY
+        "787" => Some("23503"),
+        // CHECK
+        "275" => Some("23514"),
         _ => None,
     }
 }
@@ -108,16 +125,19 @@ pub fn copy_of(error: &DbErr) -> DbErr {
         DbFailure::Conflict => DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(
             sqlx::Error::Database(Box::new(Copied {
                 code: sqlstate(error)
+                    .map(|code| sqlstate_of_sqlite(&code).map_or(code, str::to_owned))
                     .filter(|code| classify_sqlstate(code) == DbFailure::Conflict)
                     .unwrap_or_else(|| SERIALIZATION_FAILURE.to_owned()),
-                message: error.to_string(),
+                message: database_error(error)
+                    .map_or_else(|| error.to_string(), |db| db.message().to_owned()),
             })),
         ))),
         DbFailure::Fault => DbErr::Custom(error.to_string()),
     }
 }
 
-/// Stands for "changed by someone else at the same moment" where the original was an SQLite code.
+/// Stands for "changed by someone else at the same moment" where the original had no SQLSTATE of a
+/// conflict (an SQLite code without one).
 const SERIALIZATION_FAILURE: &str = "40001";
 
 /// A conflict copied by [`copy_of`], read by [`classify`] like PostgreSQL's own.
@@ -157,6 +177,11 @@ impl DatabaseError for Copied {
     }
 
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Other
+        match self.code.as_str() {
+            "23505" => ErrorKind::UniqueViolation,
+            "23503" => ErrorKind::ForeignKeyViolation,
+            "23514" => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     db::{
         begin_write,
         entities::{booking, booking_reminder, offer, offer_date, outbox, staff_task},
+        is_lock_timeout,
     },
     domain::{booking::BookingStatus, offer::DateStatus},
     mail::compose::BookingMail,
@@ -475,27 +476,40 @@ impl Desk {
             .await?;
         let mut total = 0;
         for chunk in old_dates.chunks(500) {
-            let txn = begin_write(&self.db).await?;
-            total += anonymise_bookings(now)
-                .filter(booking::Column::DateId.is_in(chunk.to_vec()))
-                .filter(booking::Column::AnonymisedAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            // Mail about these bookings still queued or retried (with a retention period shorter
-            // than the outbox's month) holds the name, the address and the link: it goes too.
-            let their_bookings = Query::select()
-                .column(booking::Column::Id)
-                .from(booking::Entity)
-                .and_where(booking::Column::DateId.is_in(chunk.to_vec()))
-                .to_owned();
-            outbox::Entity::delete_many()
-                .filter(outbox::Column::BookingId.in_subquery(their_bookings))
-                .exec(&txn)
-                .await?;
-            txn.commit().await?;
+            match self.anonymise_chunk(chunk, now).await {
+                Ok(anonymised) => total += anonymised,
+                // One booking locked elsewhere for long holds back only its own chunk, which the
+                // next run takes again.
+                Err(e) if is_lock_timeout(&e) => {
+                    tracing::warn!(error = %e, "bookings locked elsewhere; anonymised next time");
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(total)
+    }
+
+    async fn anonymise_chunk(&self, dates: &[i32], now: DateTime<Utc>) -> Result<u64, DbErr> {
+        let txn = begin_write(&self.db).await?;
+        let anonymised = anonymise_bookings(now)
+            .filter(booking::Column::DateId.is_in(dates.to_vec()))
+            .filter(booking::Column::AnonymisedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        // Mail about these bookings still queued or retried (with a retention period shorter
+        // than the outbox's month) holds the name, the address and the link: it goes too.
+        let their_bookings = Query::select()
+            .column(booking::Column::Id)
+            .from(booking::Entity)
+            .and_where(booking::Column::DateId.is_in(dates.to_vec()))
+            .to_owned();
+        outbox::Entity::delete_many()
+            .filter(outbox::Column::BookingId.in_subquery(their_bookings))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(anonymised)
     }
 }
 

@@ -221,20 +221,39 @@ impl Desk {
                 .into_iter()
                 .map(|queued| (queued.pending, queued.answer))
                 .unzip();
+            // Set when the date's lock is held elsewhere for longer than a writer waits: the
+            // requests queued meanwhile would each wait as long again, so they get the answer now.
+            let mut locked_elsewhere = None;
             let outcomes = match self.book_together(date_id, &pending).await {
                 Ok(outcomes) => outcomes,
                 Err(failed) if pending.len() > 1 && failed.one_request_s() => {
                     tracing::warn!(error = %failed.error, bookings = pending.len(),
                         "booking a turn together failed; booking its requests one by one");
                     let mut outcomes = Vec::with_capacity(pending.len());
+                    // An outage or a lock held elsewhere met alone would meet the others too.
+                    let mut gave_up: Option<BookingError> = None;
                     for one in &pending {
+                        if let Some(error) = &gave_up {
+                            outcomes.push(Err(same_error(error)));
+                            continue;
+                        }
                         let alone = self.book_together(date_id, std::slice::from_ref(one));
                         outcomes.push(match alone.await {
                             Ok(mut outcome) => outcome
                                 .pop()
                                 .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
+                            Err(failed) if !failed.one_request_s() => {
+                                let copy = same_error(&failed.error);
+                                gave_up = Some(failed.error);
+                                Err(copy)
+                            }
                             Err(failed) => Err(failed.error),
                         });
+                    }
+                    if let Some(BookingError::Db(e)) = &gave_up
+                        && is_lock_timeout(e)
+                    {
+                        locked_elsewhere = gave_up;
                     }
                     outcomes
                 }
@@ -242,6 +261,9 @@ impl Desk {
                     let mut outcomes: Vec<_> = (1..pending.len())
                         .map(|_| Err(same_error(&failed.error)))
                         .collect();
+                    if matches!(&failed.error, BookingError::Db(e) if is_lock_timeout(e)) {
+                        locked_elsewhere = Some(same_error(&failed.error));
+                    }
                     outcomes.insert(0, Err(failed.error));
                     outcomes
                 }
@@ -261,6 +283,19 @@ impl Desk {
             for (answer, outcome) in answers.into_iter().zip(outcomes) {
                 // The request may be gone (the client went away); its booking stands.
                 let _ = answer.send(outcome);
+            }
+            if let Some(error) = locked_elsewhere {
+                let waiting: Vec<Queued> = match self.queues.lock().get_mut(&date_id) {
+                    Some(waiting) => std::mem::take(waiting),
+                    None => Vec::new(),
+                };
+                if !waiting.is_empty() {
+                    tracing::warn!(error = %error, bookings = waiting.len(),
+                        "the date is locked elsewhere; its waiting requests are answered now");
+                }
+                for queued in waiting {
+                    let _ = queued.answer.send(Err(same_error(&error)));
+                }
             }
         }
     }
