@@ -114,6 +114,8 @@ impl Drop for EntryGuard {
 struct TurnFailed {
     error: BookingError,
     at_commit: bool,
+    /// Failed taking the date's lock (another statement may wait on another row's).
+    at_date_lock: bool,
 }
 
 impl From<BookingError> for TurnFailed {
@@ -121,6 +123,7 @@ impl From<BookingError> for TurnFailed {
         Self {
             error,
             at_commit: false,
+            at_date_lock: false,
         }
     }
 }
@@ -134,15 +137,35 @@ impl From<DbErr> for TurnFailed {
 impl TurnFailed {
     /// Whether the turn's requests are worth booking one at a time: one request's data (a
     /// constraint, a value the database refused) or mail may have failed the turn. An outage
-    /// would refuse each of them again, slowly, as would a lock held elsewhere that the turn gave
-    /// up waiting for; and after an unclear commit they may be booked already.
+    /// would refuse each of them again, slowly, as would the date's lock held elsewhere that the
+    /// turn gave up waiting for; and after an unclear commit they may be booked already.
     fn one_request_s(&self) -> bool {
         !self.at_commit
             && match &self.error {
                 BookingError::Mail(_) => true,
-                BookingError::Db(e) => classify(e) != DbFailure::Unavailable && !is_lock_timeout(e),
+                BookingError::Db(e) => {
+                    classify(e) != DbFailure::Unavailable && !self.date_locked_elsewhere()
+                }
                 _ => false,
             }
+    }
+
+    /// Whether the date's lock is held elsewhere for longer than a writer waits.
+    fn date_locked_elsewhere(&self) -> bool {
+        self.at_date_lock && matches!(&self.error, BookingError::Db(e) if is_lock_timeout(e))
+    }
+
+    /// Whether a request booked alone failed for a reason every other request would meet too: an
+    /// outage, the date's lock held elsewhere, the date itself (gone). Its own data, its mail or
+    /// its own unclear commit say nothing about the others.
+    fn meets_all(&self) -> bool {
+        match &self.error {
+            BookingError::Db(e) => {
+                classify(e) == DbFailure::Unavailable || self.date_locked_elsewhere()
+            }
+            BookingError::Mail(_) => false,
+            _ => true,
+        }
     }
 }
 
@@ -242,7 +265,10 @@ impl Desk {
                             Ok(mut outcome) => outcome
                                 .pop()
                                 .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
-                            Err(failed) if !failed.one_request_s() => {
+                            Err(failed) if failed.meets_all() => {
+                                if failed.date_locked_elsewhere() {
+                                    locked_elsewhere = Some(same_error(&failed.error));
+                                }
                                 let copy = same_error(&failed.error);
                                 gave_up = Some(failed.error);
                                 Err(copy)
@@ -250,18 +276,13 @@ impl Desk {
                             Err(failed) => Err(failed.error),
                         });
                     }
-                    if let Some(BookingError::Db(e)) = &gave_up
-                        && is_lock_timeout(e)
-                    {
-                        locked_elsewhere = gave_up;
-                    }
                     outcomes
                 }
                 Err(failed) => {
                     let mut outcomes: Vec<_> = (1..pending.len())
                         .map(|_| Err(same_error(&failed.error)))
                         .collect();
-                    if matches!(&failed.error, BookingError::Db(e) if is_lock_timeout(e)) {
+                    if failed.date_locked_elsewhere() {
                         locked_elsewhere = Some(same_error(&failed.error));
                     }
                     outcomes.insert(0, Err(failed.error));
@@ -316,7 +337,11 @@ impl Desk {
         };
         let now = first.now;
         let txn = begin_write(&self.db).await?;
-        let mut date = lock_date(&txn, date_id).await?;
+        let mut date = lock_date(&txn, date_id).await.map_err(|error| TurnFailed {
+            error,
+            at_commit: false,
+            at_date_lock: true,
+        })?;
         // One request compares its address in the query of facts; a turn of several asks once for all.
         let one_address = match turn {
             [one] => one.draft.email.as_deref(),
@@ -517,6 +542,7 @@ impl Desk {
         txn.commit().await.map_err(|e| TurnFailed {
             error: e.into(),
             at_commit: true,
+            at_date_lock: false,
         })?;
         Ok(outcomes)
     }
