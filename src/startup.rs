@@ -248,7 +248,7 @@ impl Jobs {
 /// file transport's `.eml` files as old), mail never delivered after 30 days, and personal data past
 /// its time (`services::retention`), refreshes the query planner's statistics, and converts what an
 /// older version kept (plain support hashes; booking links in clear, from an hour after migration 35
-/// on), at start and once an hour.
+/// on, and sealed links of bookings it anonymised), at start and once an hour.
 fn spawn_housekeeping(
     db: DatabaseConnection,
     pseudonyms: Pseudonyms,
@@ -336,7 +336,7 @@ fn spawn_housekeeping(
                     "booking links sealed, or removed from anonymised bookings"
                 ),
                 Err(e) => {
-                    tracing::warn!(error = %e, "booking links kept in clear could not be sealed")
+                    tracing::warn!(error = %e, "booking links could not be sealed or removed")
                 }
             }
         }

@@ -393,6 +393,7 @@ static SQLITE_WRITERS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<tokio::syn
 
 /// Longest wait for a turn: as long as SQLite's own busy timeout. After it the transaction asks
 /// SQLite directly, which then decides as before (it never deadlocks on a turn held elsewhere).
+/// On PostgreSQL, the longest wait for each lock in a write transaction (`lock_timeout`).
 const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A write transaction that holds the write lock from its first statement on.

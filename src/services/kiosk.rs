@@ -402,7 +402,7 @@ pub struct Receipt {
     pub places: i32,
     pub status: BookingStatus,
     /// The secret of the booking's own page; `None` once anonymised.
-    pub manage_token: Option<String>,
+    pub link_secret: Option<String>,
 }
 
 /// The terminal's pending receipt, taken: a second look finds none.
@@ -418,7 +418,7 @@ pub async fn take_pending_receipt(
         .one(db)
         .await?
         .map(|b| Receipt {
-            manage_token: b.link_secret(sealer),
+            link_secret: b.link_secret(sealer),
             booking_id: b.id,
             date_id: b.date_id,
             name: b.name,

@@ -124,7 +124,10 @@ pub async fn middleware(
                 let answer = match submission.open(&kept) {
                     Some(location) => see_other(location),
                     // Only a changed row gets here (`Sealer::open` logs it).
-                    None => super::errors::WebError::Busy.error_response(),
+                    None => super::errors::WebError::Internal(anyhow::anyhow!(
+                        "the kept result of a form does not open"
+                    ))
+                    .error_response(),
                 };
                 return Ok(req.into_response(answer).map_into_right_body());
             }

@@ -593,8 +593,9 @@ impl TestApp {
         let started = std::time::Instant::now();
         loop {
             sender.deliver_due(&self.db).await.expect("deliver");
-            // The app's own mail worker (where a test makes it look often) may have claimed a
-            // message a moment before: it is not due any more, but its file is not written yet. A claimed message that was never
+            // The app's own mail worker looks only hourly in the tests, but an app a test starts
+            // with other settings may have claimed a message a moment before: it is not due any
+            // more, but its file is not written yet. A claimed message that was never
             // tried has no attempts and a lease in the future (a failed one has attempts).
             let claimed_elsewhere = outbox::Entity::find()
                 .filter(outbox::Column::SentAt.is_null())

@@ -672,8 +672,8 @@ async fn check_registration_mail(backend: Backend) {
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/registrieren/gesendet");
 
-    // The application's worker (if a test makes it look often) uses the same SMTP server and may
-    // be first; either way the claim in `deliver_due` lets exactly one of them send the mail.
+    // The application's worker uses the same SMTP server (it looks only hourly in the tests); had
+    // it been first, the claim in `deliver_due` would let exactly one of them send the mail.
     let sender = startup::mail_sender(&app.settings).expect("mail sender");
     assert!(matches!(sender.transport, mail::MailTransport::Smtp(_)));
     sender.deliver_due(&app.db).await.expect("deliver_due");

@@ -52,7 +52,7 @@ async fn sealing_migrated_at(db: &DatabaseConnection) -> Result<Option<DateTime<
 }
 
 /// Removes the sealed links of anonymised bookings (an older instance anonymised them).
-pub async fn forget_links_of_anonymised(db: &DatabaseConnection) -> Result<u64, DbErr> {
+async fn forget_links_of_anonymised(db: &DatabaseConnection) -> Result<u64, DbErr> {
     Ok(booking::Entity::update_many()
         .col_expr(
             booking::Column::ManageLinkSealed,
@@ -68,7 +68,7 @@ pub async fn forget_links_of_anonymised(db: &DatabaseConnection) -> Result<u64, 
 /// Seals every booking link kept in clear; returns how many. Each row is converted only if its
 /// link is still the one read, so instances converting at once, or a change of address meanwhile,
 /// are safe, and running it again converts nothing twice.
-pub async fn seal_plain_links(db: &DatabaseConnection, sealer: &Sealer) -> Result<u64, DbErr> {
+async fn seal_plain_links(db: &DatabaseConnection, sealer: &Sealer) -> Result<u64, DbErr> {
     let mut sealed = 0;
     let mut after = 0i64;
     loop {

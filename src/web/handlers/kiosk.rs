@@ -365,7 +365,7 @@ pub async fn receipt(page: Page, Terminal(kiosk): Terminal) -> Result<HttpRespon
         .await?
         .ok_or(WebError::NotFound)?;
     let link = found
-        .manage_token
+        .link_secret
         .as_deref()
         .map(|t| page.state().composer().booking_link(t));
     let svg = match &link {
