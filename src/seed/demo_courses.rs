@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::demo::{DemoError, SeedSummary};
 use crate::services::{
+    booking::links::NewLink,
     csv_rows::{self, CsvError, Row},
-    sessions,
 };
 use crate::{
     db::entities::{booking, offer, offer_date, organisation, venue},
@@ -284,7 +284,7 @@ pub(super) async fn write(
                 } else {
                     BookingStatus::Waitlisted
                 };
-                let token = sessions::random_token();
+                let link = NewLink::new(sealer);
                 booking::ActiveModel {
                     date_id: Set(date.id),
                     user_id: Set(None),
@@ -298,12 +298,8 @@ pub(super) async fn write(
                     places: Set(1),
                     status: Set(status),
                     channel: Set(Channel::Online.as_str().to_owned()),
-                    cancel_token_hash: Set(sessions::hash_token(&token)),
-                    manage_link_sealed: Set(Some(booking::sealed_link(
-                        sealer,
-                        &token,
-                        &sessions::hash_token(&token),
-                    ))),
+                    cancel_token_hash: Set(link.hash),
+                    manage_link_sealed: Set(Some(link.sealed)),
                     language: Set("de".into()),
                     created_at: Set(now),
                     ..Default::default()

@@ -25,7 +25,7 @@ pub struct Model {
     /// Language of the person's mails.
     pub language: String,
     /// The secret of the person's booking link in clear, as versions before migration 35 kept it;
-    /// sealed and emptied by `services::booking::links::seal_plain_links`. Read through
+    /// sealed and emptied by the housekeeping (`services::booking::links`). Read through
     /// [`Model::link_secret`].
     pub manage_token: Option<String>,
     /// Set once staff marked attendance.

@@ -7,7 +7,7 @@ use sea_orm::{
     sea_query::{Expr, Func},
 };
 
-use super::sessions;
+use super::links::NewLink;
 use crate::{
     db::entities::{booking, outbox},
     sealing::Sealer,
@@ -24,19 +24,15 @@ pub async fn change_address(
     found: &booking::Model,
     new_email: &str,
 ) -> Result<bool, DbErr> {
-    let token = sessions::random_token();
-    let token_hash = sessions::hash_token(&token);
+    let link = NewLink::new(sealer);
     let changed = booking::Entity::update_many()
         .col_expr(booking::Column::Email, Expr::value(new_email))
         .col_expr(
             booking::Column::ManageToken,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            booking::Column::ManageLinkSealed,
-            Expr::value(booking::sealed_link(sealer, &token, &token_hash)),
-        )
-        .col_expr(booking::Column::CancelTokenHash, Expr::value(token_hash))
+        .col_expr(booking::Column::ManageLinkSealed, Expr::value(link.sealed))
+        .col_expr(booking::Column::CancelTokenHash, Expr::value(link.hash))
         .filter(booking::Column::Id.eq(found.id))
         .filter(booking::Column::AnonymisedAt.is_null())
         .exec(txn)
@@ -46,7 +42,10 @@ pub async fn change_address(
         return Ok(false);
     }
     if let Some(old) = found.link_secret(sealer) {
-        let (old, new) = (format!("/buchung/{old}"), format!("/buchung/{token}"));
+        let (old, new) = (
+            format!("/buchung/{old}"),
+            format!("/buchung/{}", link.secret),
+        );
         let relinked = |column: outbox::Column| {
             Func::cust("REPLACE")
                 .arg(Expr::col(column))

@@ -11,7 +11,29 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use crate::{db::entities::booking, sealing::Sealer};
+use crate::{db::entities::booking, sealing::Sealer, services::sessions};
+
+/// A booking's new link: the secret the person gets, the hash the booking is found by
+/// (`cancel_token_hash`) and the sealed secret it keeps (`manage_link_sealed`), made together so
+/// the seal is bound to its own hash.
+pub struct NewLink {
+    pub secret: String,
+    pub hash: String,
+    pub sealed: String,
+}
+
+impl NewLink {
+    pub fn new(sealer: &Sealer) -> Self {
+        let secret = sessions::random_token();
+        let hash = sessions::hash_token(&secret);
+        let sealed = booking::sealed_link(sealer, &secret, &hash);
+        Self {
+            secret,
+            hash,
+            sealed,
+        }
+    }
+}
 
 /// Links read and sealed at a time: a large database is converted in short steps.
 const BATCH: u64 = 500;

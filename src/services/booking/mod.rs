@@ -300,8 +300,7 @@ impl Desk {
         };
         let places = request.places.get() as i32;
         let (kiosk_terminal, taken_by_staff) = (request.kiosk_terminal, request.taken_by_staff);
-        let cancel_token = sessions::random_token();
-        let cancel_token_hash = sessions::hash_token(&cancel_token);
+        let link = links::NewLink::new(&self.composer.sealer);
         let draft = booking::Model {
             id: 0,
             date_id,
@@ -312,7 +311,7 @@ impl Desk {
             places,
             status: BookingStatus::Waitlisted,
             channel: request.channel.as_str().to_owned(),
-            cancel_token_hash: cancel_token_hash.clone(),
+            cancel_token_hash: link.hash,
             created_at: now,
             language: language.code().to_owned(),
             manage_token: None,
@@ -324,12 +323,9 @@ impl Desk {
                 .idempotency_key
                 .as_ref()
                 .map(|key| repeat::key_hash(date_id, key)),
-            manage_link_sealed: Some(booking::sealed_link(
-                &self.composer.sealer,
-                &cancel_token,
-                &cancel_token_hash,
-            )),
+            manage_link_sealed: Some(link.sealed),
         };
+        let cancel_token = link.secret;
         // In a rush nearly every request ends on the waiting list, and each waits for the date's
         // lock: its mail is written now, before the lock, when the date as read is full or has
         // people waiting. It is used if the booking does wait and the date is unchanged.

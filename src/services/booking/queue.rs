@@ -155,6 +155,12 @@ impl TurnFailed {
         self.at_date_lock && matches!(&self.error, BookingError::Db(e) if is_lock_timeout(e))
     }
 
+    /// The answer for the requests queued for the date meanwhile, when its lock is held elsewhere.
+    fn answer_for_the_queue(&self) -> Option<BookingError> {
+        self.date_locked_elsewhere()
+            .then(|| same_error(&self.error))
+    }
+
     /// Whether a request booked alone failed for a reason every other request would meet too: an
     /// outage, the date's lock held elsewhere, the date itself (gone). Its own data, its mail or
     /// its own unclear commit say nothing about the others.
@@ -266,9 +272,7 @@ impl Desk {
                                 .pop()
                                 .unwrap_or(Err(BookingError::Db(DbErr::RecordNotInserted))),
                             Err(failed) if failed.meets_all() => {
-                                if failed.date_locked_elsewhere() {
-                                    locked_elsewhere = Some(same_error(&failed.error));
-                                }
+                                locked_elsewhere = failed.answer_for_the_queue();
                                 let copy = same_error(&failed.error);
                                 gave_up = Some(failed.error);
                                 Err(copy)
@@ -282,9 +286,7 @@ impl Desk {
                     let mut outcomes: Vec<_> = (1..pending.len())
                         .map(|_| Err(same_error(&failed.error)))
                         .collect();
-                    if failed.date_locked_elsewhere() {
-                        locked_elsewhere = Some(same_error(&failed.error));
-                    }
+                    locked_elsewhere = failed.answer_for_the_queue();
                     outcomes.insert(0, Err(failed.error));
                     outcomes
                 }
