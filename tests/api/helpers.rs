@@ -755,6 +755,16 @@ pub async fn course_date(app: &TestApp, new: NewCourseDate) -> i32 {
 }
 
 /// The date's bookings in the order they were stored.
+/// One booking as stored.
+pub async fn booking_by_id(app: &TestApp, id: i64) -> teilhabe::db::entities::booking::Model {
+    use sea_orm::EntityTrait;
+    teilhabe::db::entities::booking::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("booking")
+}
+
 pub async fn bookings_of_date(
     app: &TestApp,
     date_id: i32,

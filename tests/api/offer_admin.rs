@@ -143,14 +143,6 @@ async fn date_by_id(app: &TestApp, id: i32) -> offer_date::Model {
         .expect("date")
 }
 
-async fn booking_by_id(app: &TestApp, id: i64) -> booking::Model {
-    booking::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("booking")
-}
-
 async fn dates_of(app: &TestApp, offer_id: i32) -> Vec<offer_date::Model> {
     offer_date::Entity::find()
         .filter(offer_date::Column::OfferId.eq(offer_id))

@@ -327,7 +327,6 @@ on_both_backends!(
 // gives no working link, yet the mails, the account and the receipt still show it.
 on_both_backends!(booking_links_are_kept_sealed, |app| {
     use teilhabe::{
-        db::entities::booking,
         domain::booking::{BookingRequest, Channel},
         sealing::Sealer,
     };
@@ -341,11 +340,7 @@ on_both_backends!(booking_links_are_kept_sealed, |app| {
         .await
         .unwrap();
     let secret = booked.cancel_token;
-    let row = booking::Entity::find_by_id(booked.booking_id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = booking_by_id(&app, booked.booking_id).await;
     assert_eq!(row.manage_token, None);
     assert!(
         !format!("{row:?}").contains(&secret),
@@ -394,32 +389,27 @@ on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
     }
     let in_clear = |n: usize| format!("link-in-clear-{n}-{}", sessions::random_token());
     let (first, renewed) = (in_clear(0), in_clear(1));
+    // A link in clear, as an older version writes it.
+    let in_clear_on = |id: i64, secret: &str| {
+        booking::Entity::update_many()
+            .col_expr(booking::Column::ManageToken, Expr::value(secret))
+            .col_expr(
+                booking::Column::CancelTokenHash,
+                Expr::value(sessions::hash_token(secret)),
+            )
+            .filter(booking::Column::Id.eq(id))
+    };
     // As an earlier version kept it: in clear, nothing sealed.
-    booking::Entity::update_many()
-        .col_expr(booking::Column::ManageToken, Expr::value(first.as_str()))
+    in_clear_on(ids[0], &first)
         .col_expr(
             booking::Column::ManageLinkSealed,
             Expr::value(Option::<String>::None),
         )
-        .col_expr(
-            booking::Column::CancelTokenHash,
-            Expr::value(sessions::hash_token(&first)),
-        )
-        .filter(booking::Column::Id.eq(ids[0]))
         .exec(&app.db)
         .await
         .unwrap();
     // An older instance gave the booking a new address and link: the sealed one is stale.
-    booking::Entity::update_many()
-        .col_expr(booking::Column::ManageToken, Expr::value(renewed.as_str()))
-        .col_expr(
-            booking::Column::CancelTokenHash,
-            Expr::value(sessions::hash_token(&renewed)),
-        )
-        .filter(booking::Column::Id.eq(ids[1]))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    in_clear_on(ids[1], &renewed).exec(&app.db).await.unwrap();
     // An older instance anonymised a booking, not knowing the sealed link.
     booking::Entity::update_many()
         .col_expr(booking::Column::Name, Expr::value(""))
@@ -432,18 +422,9 @@ on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
         .exec(&app.db)
         .await
         .unwrap();
-    let stored = |id: i64| {
-        let db = app.db.clone();
-        async move {
-            booking::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-        }
-    };
     assert_eq!(
-        app.link_secret(&stored(ids[1]).await).as_deref(),
+        app.link_secret(&booking_by_id(&app, ids[1]).await)
+            .as_deref(),
         Some(renewed.as_str()),
         "before the housekeeping, the newer link in clear counts"
     );
@@ -469,7 +450,7 @@ on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
     migrated_at(now - links::ROLLOUT + chrono::Duration::minutes(1)).await;
     assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 1);
     assert_eq!(
-        stored(ids[0]).await.manage_token.as_deref(),
+        booking_by_id(&app, ids[0]).await.manage_token.as_deref(),
         Some(first.as_str())
     );
     // An hour after the migration.
@@ -477,13 +458,13 @@ on_both_backends!(booking_links_kept_in_clear_are_sealed_once, |app| {
     assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 2);
     assert_eq!(links::tidy(&app.db, &sealer, now).await.unwrap(), 0);
     for (id, secret) in [(ids[0], &first), (ids[1], &renewed)] {
-        let row = stored(id).await;
+        let row = booking_by_id(&app, id).await;
         assert_eq!(row.manage_token, None);
         assert!(!format!("{row:?}").contains(secret.as_str()));
         assert_eq!(app.link_secret(&row).as_deref(), Some(secret.as_str()));
         assert_eq!(app.get(&format!("/buchung/{secret}")).await.status(), 200);
     }
-    let anonymised = stored(ids[2]).await;
+    let anonymised = booking_by_id(&app, ids[2]).await;
     assert_eq!(
         (anonymised.manage_token, anonymised.manage_link_sealed),
         (None, None)
