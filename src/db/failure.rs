@@ -17,6 +17,10 @@ pub enum DbFailure {
     /// The database cannot be reached, is shutting down or too busy: nothing was stored, and trying
     /// again in a moment helps.
     Unavailable,
+    /// The records (on SQLite the file) are held by another change for longer than a writer
+    /// waits: a long import, a stuck job, a session left open by hand. The database is fine and
+    /// nothing was stored; trying again in a minute helps, reloading at once does not.
+    Busy,
     /// A constraint refused the change, or it met another change of the same records (a deadlock,
     /// a serialization failure): almost always someone changed the same record at the same moment,
     /// and reloading shows the current state.
@@ -26,6 +30,9 @@ pub enum DbFailure {
 }
 
 pub fn classify(error: &DbErr) -> DbFailure {
+    if let Some(copied) = database_error(error).and_then(|db| db.try_downcast_ref::<Copied>()) {
+        return copied.class;
+    }
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => DbFailure::Unavailable,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
@@ -54,8 +61,11 @@ pub fn classify(error: &DbErr) -> DbFailure {
 fn classify_sqlite(code: u32) -> DbFailure {
     // The primary result code is the low byte of an extended one.
     match code & 0xff {
-        // BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
-        5 | 6 | 10 | 13 | 14 | 15 => DbFailure::Unavailable,
+        // BUSY, LOCKED: another writer (this instance's writers queue first) kept the file past
+        // the busy timeout.
+        5 | 6 => DbFailure::Busy,
+        // IOERR, FULL, CANTOPEN, PROTOCOL
+        10 | 13 | 14 | 15 => DbFailure::Unavailable,
         // CONSTRAINT: NOT NULL (1299) is a missing value in our own insert, and a trigger's
         // RAISE (1811) one of our own guards (the audit log is append-only), as PostgreSQL's
         // RAISE EXCEPTION is; the others are refusals.
@@ -72,9 +82,12 @@ fn classify_sqlstate(code: &str) -> DbFailure {
         c if c.starts_with("08") || c.starts_with("53") => DbFailure::Unavailable,
         "57P01" | "57P02" | "57P03" => DbFailure::Unavailable,
         // Unique, foreign key, check and exclusion violations; and two changes of the same records
-        // at the same moment: serialization failure, deadlock, lock not available. The database is
-        // fine then, so the maintenance page would send people away for minutes for nothing.
-        "23505" | "23503" | "23514" | "23P01" | "40001" | "40P01" | "55P03" => DbFailure::Conflict,
+        // at the same moment: serialization failure, deadlock. The database is fine then, so the
+        // maintenance page would send people away for minutes for nothing.
+        "23505" | "23503" | "23514" | "23P01" | "40001" | "40P01" => DbFailure::Conflict,
+        // Lock not available: a lock held elsewhere for longer than `lock_timeout` (see
+        // `begin_write`). Reloading at once would wait as long again.
+        LOCK_NOT_AVAILABLE => DbFailure::Busy,
         _ => DbFailure::Fault,
     }
 }
@@ -117,32 +130,45 @@ fn sqlstate_of_sqlite(code: &str) -> Option<&'static str> {
 }
 
 /// A copy of `error` for another request that shared its transaction (a database error cannot be
-/// cloned): the same class, so an outage stays an outage, a conflict a conflict (with its
-/// SQLSTATE where the original had one) and a fault a fault; the text says what it was.
+/// cloned): the same class, so an outage stays an outage, a wait given up a wait given up, a
+/// conflict a conflict (with its SQLSTATE where the original had one) and a fault a fault; the
+/// text says what it was.
 pub fn copy_of(error: &DbErr) -> DbErr {
-    match classify(error) {
-        DbFailure::Unavailable => DbErr::Conn(RuntimeErr::Internal(error.to_string())),
-        DbFailure::Conflict => DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(
-            sqlx::Error::Database(Box::new(Copied {
-                code: sqlstate(error)
-                    .map(|code| sqlstate_of_sqlite(&code).map_or(code, str::to_owned))
-                    .filter(|code| classify_sqlstate(code) == DbFailure::Conflict)
-                    .unwrap_or_else(|| SERIALIZATION_FAILURE.to_owned()),
-                message: database_error(error)
-                    .map_or_else(|| error.to_string(), |db| db.message().to_owned()),
-            })),
-        ))),
-        DbFailure::Fault => DbErr::Custom(error.to_string()),
-    }
+    let class = classify(error);
+    let code = match class {
+        DbFailure::Unavailable => return DbErr::Conn(RuntimeErr::Internal(error.to_string())),
+        DbFailure::Fault => return DbErr::Custom(error.to_string()),
+        // PostgreSQL's lock timeout keeps its SQLSTATE (`is_lock_timeout`); SQLite's busy file has
+        // none.
+        DbFailure::Busy => sqlstate(error)
+            .filter(|code| code == LOCK_NOT_AVAILABLE)
+            .unwrap_or_else(|| SQLITE_BUSY.to_owned()),
+        DbFailure::Conflict => sqlstate(error)
+            .map(|code| sqlstate_of_sqlite(&code).map_or(code, str::to_owned))
+            .filter(|code| classify_sqlstate(code) == DbFailure::Conflict)
+            .unwrap_or_else(|| SERIALIZATION_FAILURE.to_owned()),
+    };
+    DbErr::Exec(RuntimeErr::SqlxError(std::sync::Arc::new(
+        sqlx::Error::Database(Box::new(Copied {
+            class,
+            code,
+            message: database_error(error)
+                .map_or_else(|| error.to_string(), |db| db.message().to_owned()),
+        })),
+    )))
 }
+
+/// SQLite's result code for a busy file, kept by copies of it.
+const SQLITE_BUSY: &str = "5";
 
 /// Stands for "changed by someone else at the same moment" where the original had no SQLSTATE of a
 /// conflict (an SQLite code without one).
 const SERIALIZATION_FAILURE: &str = "40001";
 
-/// A conflict copied by [`copy_of`], read by [`classify`] like PostgreSQL's own.
+/// A conflict or a wait given up, copied by [`copy_of`]; [`classify`] reads its class.
 #[derive(Debug)]
 struct Copied {
+    class: DbFailure,
     code: String,
     message: String,
 }

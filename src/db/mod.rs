@@ -405,7 +405,7 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// PostgreSQL locks rows, so its transactions need no queue, but a row lock can be held for long
 /// (a stuck job, a session left open by hand): each wait for a lock ends after as long as SQLite's
-/// writers wait for their turn, and the statement fails as a conflict (`lock_timeout`, for this
+/// writers wait for their turn, and the statement fails as busy (`lock_timeout`, for this
 /// transaction only). Without the bound, requests piled up behind the lock, each holding a pooled
 /// connection, until the pool ran dry and every page failed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {

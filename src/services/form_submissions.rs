@@ -3,7 +3,7 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    SqlErr, sea_query::Expr,
 };
 
 use crate::db::entities::form_submission;
@@ -44,8 +44,13 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
     }
     .insert(db)
     .await;
-    if inserted.is_ok() {
-        return Ok(Claim::Mine(Stamp(now)));
+    match inserted {
+        Ok(_) => return Ok(Claim::Mine(Stamp(now))),
+        // The key is taken: by a first submission, finished or not.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+        // Not a "still being handled" (there may be no first submission at all): a busy file or a
+        // lost connection is the caller's to answer.
+        Err(e) => return Err(e),
     }
     let stale = now - UNFINISHED_FOR;
     match form_submission::Entity::find_by_id(key_hash)

@@ -53,19 +53,52 @@ impl ResponseError for WebError {
             }
             Self::Busy => {
                 let mut res = HttpResponse::build(self.status_code()).finish();
-                res.extensions_mut().insert(StillHandled);
+                res.extensions_mut().insert(Reason::StillHandled);
                 return res;
             }
             Self::NotFound | Self::Forbidden => {}
-            Self::Database(e) => log_database_error(e),
+            Self::Database(e) => return database_error_response(e),
             Self::Internal(e) => match database_cause(e) {
-                Some(db) => log_database_error(db),
+                Some(db) => return database_error_response(db),
                 None => tracing::error!(error = ?e, "internal error"),
             },
         }
         // The body is replaced by `render_error_page` with a page in the user's language.
         HttpResponse::build(self.status_code()).finish()
     }
+}
+
+/// How many seconds to wait before trying again (`Retry-After`), for the pages and the API: a
+/// change held elsewhere is waited out in a minute, a restart or failover takes a minute or two.
+pub(crate) fn retry_after_seconds(class: DbFailure) -> Option<u32> {
+    match class {
+        DbFailure::Busy => Some(60),
+        DbFailure::Unavailable => Some(120),
+        DbFailure::Conflict | DbFailure::Fault => None,
+    }
+}
+
+fn database_error_response(e: &sea_orm::DbErr) -> HttpResponse {
+    let class = classify(e);
+    match class {
+        DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
+        DbFailure::Busy => {
+            tracing::warn!(error = %e, "gave up waiting for a change held elsewhere")
+        }
+        DbFailure::Conflict => {
+            tracing::warn!(error = %e, "change refused: a constraint or a concurrent change")
+        }
+        DbFailure::Fault => tracing::error!(error = %e, "database error"),
+    }
+    let mut res = HttpResponse::build(status_of(e));
+    if let Some(seconds) = retry_after_seconds(class) {
+        res.insert_header((header::RETRY_AFTER, seconds));
+    }
+    let mut res = res.finish();
+    if class == DbFailure::Busy {
+        res.extensions_mut().insert(Reason::DatabaseBusy);
+    }
+    res
 }
 
 /// The database error behind a service's error (`BookingError::Db`, `ProposalError::Db`, …) that a
@@ -77,48 +110,47 @@ fn database_cause(e: &anyhow::Error) -> Option<&sea_orm::DbErr> {
 
 fn status_of(e: &sea_orm::DbErr) -> StatusCode {
     match classify(e) {
-        DbFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        DbFailure::Unavailable | DbFailure::Busy => StatusCode::SERVICE_UNAVAILABLE,
         DbFailure::Conflict => StatusCode::CONFLICT,
         DbFailure::Fault => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-fn log_database_error(e: &sea_orm::DbErr) {
-    match classify(e) {
-        DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
-        DbFailure::Conflict => {
-            tracing::warn!(error = %e, "change refused: a constraint or a concurrent change")
-        }
-        DbFailure::Fault => tracing::error!(error = %e, "database error"),
-    }
+/// Why an error answer was given, where its status alone does not tell the page's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    /// A form sent again while its first submission is still being handled: the page must not say
+    /// that nothing was saved (the first one may yet be), or people send a new form and book twice.
+    StillHandled,
+    /// A change held elsewhere for longer than a writer waits: not maintenance, and nothing to
+    /// reload; in a minute it works.
+    DatabaseBusy,
 }
-
-/// Marks the answer to a form sent again while its first submission is still being handled: its
-/// page must not say that nothing was saved (the first one may yet be), or people send a new form
-/// and book twice.
-struct StillHandled;
 
 fn message_keys(
     status: StatusCode,
-    still_handled: bool,
+    reason: Option<Reason>,
     on_kiosk: bool,
 ) -> (&'static str, &'static str) {
-    match status.as_u16() {
+    match (status.as_u16(), reason) {
         // A kiosk terminal has no account and no mailbox to look in; the staff can look.
-        409 if still_handled && on_kiosk => (
+        (409, Some(Reason::StillHandled)) if on_kiosk => (
             "error-still-handled-title",
             "error-still-handled-kiosk-text",
         ),
-        409 if still_handled => ("error-still-handled-title", "error-still-handled-text"),
-        400 => ("error-400-title", "error-400-text"),
-        403 => ("error-403-title", "error-403-text"),
-        404 => ("error-404-title", "error-404-text"),
-        405 => ("error-405-title", "error-405-text"),
-        409 => ("error-409-title", "error-409-text"),
-        413 => ("error-413-title", "error-413-text"),
-        429 => ("error-429-title", "error-429-text"),
-        503 => ("error-503-title", "error-503-text"),
-        s if s < 500 => ("error-400-title", "error-400-text"),
+        (409, Some(Reason::StillHandled)) => {
+            ("error-still-handled-title", "error-still-handled-text")
+        }
+        (503, Some(Reason::DatabaseBusy)) => ("error-busy-title", "error-busy-text"),
+        (400, _) => ("error-400-title", "error-400-text"),
+        (403, _) => ("error-403-title", "error-403-text"),
+        (404, _) => ("error-404-title", "error-404-text"),
+        (405, _) => ("error-405-title", "error-405-text"),
+        (409, _) => ("error-409-title", "error-409-text"),
+        (413, _) => ("error-413-title", "error-413-text"),
+        (429, _) => ("error-429-title", "error-429-text"),
+        (503, _) => ("error-503-title", "error-503-text"),
+        (s, _) if s < 500 => ("error-400-title", "error-400-text"),
         _ => ("error-500-title", "error-500-text"),
     }
 }
@@ -137,10 +169,10 @@ pub fn render_error_page<B: MessageBody>(
     }
     let status = res.status();
     let (req, original) = res.into_parts();
-    let still_handled = original.extensions().get::<StillHandled>().is_some();
+    let reason = original.extensions().get::<Reason>().copied();
     let on_kiosk = super::handlers::kiosk::is_kiosk_path(req.path());
     let html = Page::from_request(&req).and_then(|page| {
-        let (title, text) = message_keys(status, still_handled, on_kiosk);
+        let (title, text) = message_keys(status, reason, on_kiosk);
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());
         ctx.insert("title_key", title);
@@ -186,11 +218,25 @@ mod tests {
 
     #[test]
     fn a_form_still_handled_on_a_kiosk_points_to_the_staff_not_to_an_account() {
-        let (_, text) = message_keys(StatusCode::CONFLICT, true, true);
+        let handled = Some(Reason::StillHandled);
+        let (_, text) = message_keys(StatusCode::CONFLICT, handled, true);
         assert_eq!(text, "error-still-handled-kiosk-text");
-        let (_, text) = message_keys(StatusCode::CONFLICT, true, false);
+        let (_, text) = message_keys(StatusCode::CONFLICT, handled, false);
         assert_eq!(text, "error-still-handled-text");
-        let (_, text) = message_keys(StatusCode::CONFLICT, false, true);
+        let (_, text) = message_keys(StatusCode::CONFLICT, None, true);
         assert_eq!(text, "error-409-text");
+    }
+
+    #[test]
+    fn a_wait_given_up_is_not_called_maintenance() {
+        let busy = Some(Reason::DatabaseBusy);
+        assert_eq!(
+            message_keys(StatusCode::SERVICE_UNAVAILABLE, busy, false),
+            ("error-busy-title", "error-busy-text")
+        );
+        assert_eq!(
+            message_keys(StatusCode::SERVICE_UNAVAILABLE, None, false),
+            ("error-503-title", "error-503-text")
+        );
     }
 }

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::{handlers::see_other, state::AppState};
 use crate::{
+    db::{DbFailure, classify},
     sealing::{self, Purpose, Sealer},
     services::form_submissions::{self, Claim},
 };
@@ -111,6 +112,12 @@ pub async fn middleware(
     let stamp = loop {
         let claimed = match form_submissions::claim(db, key_hash).await {
             Ok(claimed) => claimed,
+            // The database is held by another change past the writers' wait (SQLite's file): the
+            // handler's own writes would wait as long again before meeting the same.
+            Err(e) if classify(&e) == DbFailure::Busy => {
+                let busy = super::errors::WebError::Database(e).error_response();
+                return Ok(req.into_response(busy).map_into_right_body());
+            }
             Err(e) => {
                 // Without the record the form is still handled: a lost duplicate check is better
                 // than a lost booking.

@@ -135,6 +135,8 @@ error-500-title = Es ist ein Fehler aufgetreten
 error-500-text = Das ist unser Fehler, nicht Ihrer. Versuchen Sie es bitte später noch einmal. Ihre Eingaben wurden nicht gespeichert.
 error-503-title = Wartungsarbeiten
 error-503-text = Die Website ist gerade nicht erreichbar, weil wir daran arbeiten. Versuchen Sie es bitte in einigen Minuten noch einmal.
+error-busy-title = Gerade besetzt
+error-busy-text = Dieselben Daten werden gerade an anderer Stelle geändert, und das dauert länger als sonst. Ihre Eingaben wurden nicht gespeichert. Versuchen Sie es bitte in einer Minute noch einmal.
 error-home-link = Zur Startseite
 error-help-link = Hilfe
 

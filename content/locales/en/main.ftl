@@ -135,6 +135,8 @@ error-500-title = Something went wrong
 error-500-text = This is our fault, not yours. Please try again later. Your input has not been saved.
 error-503-title = Maintenance
 error-503-text = The website is not available right now because we are working on it. Please try again in a few minutes.
+error-busy-title = Busy right now
+error-busy-text = The same data is being changed elsewhere right now, and it is taking longer than usual. Your input has not been saved. Please try again in a minute.
 error-home-link = Go to the home page
 error-help-link = Help
 

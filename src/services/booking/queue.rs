@@ -143,9 +143,7 @@ impl TurnFailed {
         !self.at_commit
             && match &self.error {
                 BookingError::Mail(_) => true,
-                BookingError::Db(e) => {
-                    classify(e) != DbFailure::Unavailable && !self.date_locked_elsewhere()
-                }
+                BookingError::Db(e) => !refuses_everyone(e) && !self.date_locked_elsewhere(),
                 _ => false,
             }
     }
@@ -166,12 +164,21 @@ impl TurnFailed {
     /// its own unclear commit say nothing about the others.
     fn meets_all(&self) -> bool {
         match &self.error {
-            BookingError::Db(e) => {
-                classify(e) == DbFailure::Unavailable || self.date_locked_elsewhere()
-            }
+            BookingError::Db(e) => refuses_everyone(e) || self.date_locked_elsewhere(),
             BookingError::Mail(_) => false,
             _ => true,
         }
+    }
+}
+
+/// Whether a database error would meet every request alike: an outage, or SQLite's file held by
+/// another writer past the busy timeout. A lock given up on PostgreSQL concerns one row, which may
+/// be one request's own (the date's lock is [`TurnFailed::date_locked_elsewhere`]).
+fn refuses_everyone(error: &DbErr) -> bool {
+    match classify(error) {
+        DbFailure::Unavailable => true,
+        DbFailure::Busy => !is_lock_timeout(error),
+        DbFailure::Conflict | DbFailure::Fault => false,
     }
 }
 

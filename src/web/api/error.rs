@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use crate::{
     domain::{FieldErrors, Language},
     i18n::Translations,
+    web::errors::retry_after_seconds,
 };
 
 /// What went wrong, for programs. New codes may be added; existing ones keep their meaning.
@@ -50,8 +51,12 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: the token is valid, but its user may not do this (the export needs the admin role).
     Forbidden,
-    /// 503: the database cannot be reached right now; nothing was stored. Try again in a minute.
+    /// 503: the database cannot be reached right now; nothing was stored. Try again after
+    /// `Retry-After` seconds.
     Unavailable,
+    /// 503: the same records are held by another change for longer than a request waits (a long
+    /// import, a stuck job); nothing was stored. Try again after `Retry-After` seconds.
+    Busy,
     /// 409: someone changed the same record at the same moment; nothing was stored. Reload and try again.
     Conflict,
     /// 500: our fault; nothing was stored.
@@ -76,7 +81,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +115,10 @@ impl ErrorCode {
             Self::Unavailable => {
                 "Wegen Wartungsarbeiten ist das gerade nicht möglich. Ihre Angaben wurden nicht \
                  gespeichert. Versuchen Sie es bitte in einigen Minuten noch einmal."
+            }
+            Self::Busy => {
+                "Dieselben Daten werden gerade anderweitig geändert. Ihre Angaben wurden nicht \
+                 gespeichert. Versuchen Sie es bitte in einer Minute noch einmal."
             }
             Self::Conflict => {
                 "Jemand hat das gerade gleichzeitig geändert. Ihre Angaben wurden nicht gespeichert. \
@@ -160,8 +169,10 @@ pub struct ErrorResponse {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only its description in the OpenAPI document is used
 pub enum ServerErrors {
-    /// The database cannot be reached right now (`unavailable`); nothing was stored, try again later
-    #[response(status = 503)]
+    /// The database cannot be reached right now (`unavailable`), or the same records are held by
+    /// another change for longer than a request waits (`busy`); nothing was stored, try again after
+    /// `Retry-After` seconds
+    #[response(status = 503, headers(("Retry-After" = u64, description = "Seconds to wait")))]
     Unavailable(ErrorResponse),
     /// Internal error (`internal`); nothing was stored
     #[response(status = 500)]
@@ -265,16 +276,22 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// An outage (connection lost, pool timed out, server restarting) tells the client to retry; a change
-/// refused by a constraint is a conflict; anything else is our fault. Nothing was stored in any case,
+/// An outage (connection lost, pool timed out, server restarting) and a change held elsewhere for
+/// longer than a request waits tell the client when to retry; a change refused by a constraint is a
+/// conflict; anything else is our fault. Nothing was stored in any case,
 /// because every change is one transaction.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         use crate::db::{DbFailure, classify};
-        match classify(&e) {
+        let class = classify(&e);
+        let api = match class {
             DbFailure::Unavailable => {
                 tracing::warn!(error = %e, "API request failed: database unavailable");
                 Self::new(ErrorCode::Unavailable)
+            }
+            DbFailure::Busy => {
+                tracing::warn!(error = %e, "API request gave up waiting for a change held elsewhere");
+                Self::new(ErrorCode::Busy)
             }
             DbFailure::Conflict => {
                 tracing::warn!(error = %e, "API request refused by a constraint");
@@ -284,6 +301,10 @@ impl From<sea_orm::DbErr> for ApiError {
                 tracing::error!(error = %e, "API request failed: database");
                 Self::new(ErrorCode::Internal)
             }
+        };
+        Self {
+            retry_after_seconds: retry_after_seconds(class).map(i64::from),
+            ..api
         }
     }
 }
