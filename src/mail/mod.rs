@@ -1,6 +1,7 @@
 //! Outgoing mail. Services write messages into the `outbox` table inside their own transaction;
 //! a background worker delivers them with retries, so nothing is lost while SMTP is down.
 pub mod compose;
+mod refusal;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -35,9 +36,14 @@ pub enum MailError {
     Build(String),
     #[error("sending: {0}")]
     Send(String),
-    /// The server refused the message for good (SMTP 5xx), e.g. an unknown recipient.
+    /// The server refused the message for good (SMTP 5xx) for its recipient or content, e.g. an
+    /// unknown mailbox.
     #[error("refused: {0}")]
     Refused(String),
+    /// The server refuses the portal itself for good (SMTP 5xx at login, a relay it does not allow,
+    /// a blocklist; see `refusal`): every message would meet the same until the operator mends it.
+    #[error("refused for every message: {0}")]
+    RefusedAll(String),
 }
 
 impl MailError {
@@ -127,10 +133,12 @@ impl MailTransport {
                     .map_err(|e| MailError::Send(e.to_string()))
             }
             Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
-                if e.is_permanent() {
-                    MailError::Refused(e.to_string())
-                } else {
-                    MailError::Send(e.to_string())
+                match e.status().filter(|_| e.is_permanent()) {
+                    Some(code) if refusal::concerns_the_mail(&code.to_string(), &e.to_string()) => {
+                        MailError::Refused(e.to_string())
+                    }
+                    Some(_) => MailError::RefusedAll(e.to_string()),
+                    None => MailError::Send(e.to_string()),
                 }
             }),
         }
@@ -353,6 +361,8 @@ impl Sender {
                 Err(e) => Err(e),
             };
             let sent = outcome.is_ok();
+            // The rest of the batch would be refused alike: they stay due, not tried in vain.
+            let refused_all = matches!(outcome, Err(MailError::RefusedAll(_)));
             let mut update: outbox::ActiveModel = row.clone().into();
             update.attempts = Set(row.attempts + 1);
             match outcome {
@@ -374,6 +384,9 @@ impl Sender {
                     if e.is_permanent() && row.attempts + 1 >= PERMANENT_REFUSALS {
                         update.failed_at = Set(Some(Utc::now()));
                         tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused for good; staff see it as undeliverable");
+                    } else if refused_all {
+                        update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
+                        tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal's mail (login, relay or blocklist?); every mail waits until it accepts again");
                     } else {
                         update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
                         tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed, will retry");
@@ -399,6 +412,9 @@ impl Sender {
                     mail_id = row.id,
                     "mail deleted or given another address while it was being sent"
                 );
+            }
+            if refused_all {
+                break;
             }
         }
         Ok(report)

@@ -45,30 +45,50 @@ struct SmtpSink {
     reject_domain: Option<&'static str>,
     /// Each message is confirmed only once the test releases it (`--hold`).
     hold: bool,
+    /// Every message is refused for good at MAIL FROM, as for a blocked host (`--refuse-all`).
+    refuse_all: bool,
 }
 
 impl SmtpSink {
     /// A server that accepts every message.
     fn start() -> Self {
-        Self::launch(None, None, false)
+        Self::launch(None, None, false, false)
     }
 
     /// A server that goes down after `n` messages (see `--accept` in the script).
     fn start_failing_after(n: usize) -> Self {
-        Self::launch(Some(n), None, false)
+        Self::launch(Some(n), None, false, false)
     }
 
     /// A server that refuses every recipient at `domain` with 550, like an unknown mailbox.
     fn start_rejecting(domain: &'static str) -> Self {
-        Self::launch(None, Some(domain), false)
+        Self::launch(None, Some(domain), false, false)
     }
 
     /// A server that stores each message but confirms it only after [`Self::release`].
     fn start_holding() -> Self {
-        Self::launch(None, None, true)
+        Self::launch(None, None, true, false)
     }
 
-    fn launch(accept: Option<usize>, reject_domain: Option<&'static str>, hold: bool) -> Self {
+    /// A server that refuses every message for good, as it does for a sender whose host is on a
+    /// blocklist (554 5.7.1), until [`Self::stop`] and [`Self::restart`] with `refuse_all` off.
+    fn start_refusing_all() -> Self {
+        Self::launch(None, None, false, true)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn launch(
+        accept: Option<usize>,
+        reject_domain: Option<&'static str>,
+        hold: bool,
+        refuse_all: bool,
+    ) -> Self {
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
             probe.local_addr().expect("probe address").port()
@@ -79,6 +99,7 @@ impl SmtpSink {
             child: None,
             reject_domain,
             hold,
+            refuse_all,
         };
         sink.spawn(accept);
         sink
@@ -126,6 +147,9 @@ impl SmtpSink {
         }
         if self.hold {
             command.arg("--hold");
+        }
+        if self.refuse_all {
+            command.arg("--refuse-all");
         }
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -230,10 +254,7 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.stop();
     }
 }
 
@@ -990,6 +1011,62 @@ async fn check_permanent_refusal(backend: Backend) {
         1,
         "only the good address received mail"
     );
+}
+
+/// A server that refuses the portal itself (its host on a blocklist, its login, a relay): no mail
+/// is given up however often it is refused, the batch stops at the first refusal instead of trying
+/// every mail in vain, and once the server accepts again every mail arrives.
+async fn check_refusal_of_every_mail(backend: Backend) {
+    let mut sink = SmtpSink::start_refusing_all();
+    let Some(app) = MailDb::create(backend, sink.url()).await else {
+        return;
+    };
+    for to in ["eins@example.de", "zwei@example.de"] {
+        mail::enqueue(&app.db, plain_mail(to, "Ihre Buchung"))
+            .await
+            .unwrap();
+    }
+    let sender = app.sender();
+    for round in 1..=mail::PERMANENT_REFUSALS + 2 {
+        app.make_due().await;
+        assert_eq!(
+            app.deliver(&sender).await,
+            DeliveryReport { sent: 0, failed: 1 },
+            "round {round}: the first refusal ends the batch"
+        );
+    }
+    let rows = app.rows().await;
+    for row in &rows {
+        assert_eq!(row.failed_at, None, "{} is not given up", row.recipient);
+        assert_eq!(row.sent_at, None);
+    }
+    let reason = rows[0].last_error.as_deref().unwrap_or_default();
+    assert!(reason.contains("554"), "{reason}");
+    assert!(sink.messages().is_empty());
+
+    sink.stop();
+    sink.refuse_all = false;
+    sink.restart();
+    app.make_due().await;
+    assert_eq!(
+        app.deliver(&sender).await,
+        DeliveryReport { sent: 2, failed: 0 }
+    );
+    assert_eq!(sink.messages().len(), 2, "every mail arrives");
+}
+
+mod a_server_refusing_every_mail_loses_none {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_refusal_of_every_mail(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_refusal_of_every_mail(Backend::Postgres).await;
+    }
 }
 
 mod permanent_refusals_end_as_undeliverable {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the Rust tests (tests/api/smtp.rs); needs tests/requirements.txt.
 
-    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN] [--hold]
+    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN] [--refuse-all] [--hold]
 
 Listens on 127.0.0.1:PORT (plain SMTP, no TLS, no authentication) and accepts every message.
 Each message is stored as DIR/<arrival>.eml: the DATA exactly as received, i.e. the raw
@@ -18,6 +18,9 @@ answers any further message on an open connection with 421 without storing it, a
 
 With --reject-domain DOMAIN every recipient at DOMAIN is refused for good, as a server does
 for an unknown mailbox: 550 5.1.1 naming the address (which the portal must not keep unmasked).
+
+With --refuse-all every message is refused for good at MAIL FROM, as a server does for a sender
+whose host is on a blocklist: 554 5.7.1.
 
 With --hold the server stores each message but confirms it only once a file DIR/release-<n>
 exists (n counting messages from 1), so a test can act while the sender waits for the answer.
@@ -46,8 +49,9 @@ HOST = "127.0.0.1"
 class Sink:
     """aiosmtpd handler that stores messages; `handle_DATA` is the hook aiosmtpd calls."""
 
-    def __init__(self, directory, accept, on_limit, reject_domain=None, hold=False):
+    def __init__(self, directory, accept, on_limit, reject_domain=None, hold=False, refuse_all=False):
         self.directory = directory
+        self.refuse_all = refuse_all
         self.hold = hold
         self.accept = accept
         self.reject_domain = reject_domain
@@ -61,6 +65,13 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, os.path.join(self.directory, name))
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_all:
+            return "554 5.7.1 Service unavailable; client host [127.0.0.1] blocked using a blocklist"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.reject_domain and address.lower().endswith("@" + self.reject_domain):
@@ -86,7 +97,7 @@ class Sink:
         return f"250 2.0.0 OK stored as {stem}"
 
 
-async def serve(port, directory, accept, reject_domain, hold):
+async def serve(port, directory, accept, reject_domain, hold, refuse_all):
     loop = asyncio.get_running_loop()
     stopped = asyncio.Event()
     listener = None
@@ -98,7 +109,7 @@ async def serve(port, directory, accept, reject_domain, hold):
         loop.call_later(0.05, session.transport.close)
         loop.call_later(0.3, stopped.set)
 
-    handler = Sink(directory, accept, on_limit, reject_domain, hold)
+    handler = Sink(directory, accept, on_limit, reject_domain, hold, refuse_all)
     # A fixed hostname: the default (socket.getfqdn()) may wait for DNS.
     listener = await loop.create_server(
         lambda: SMTP(handler, hostname="smtp-sink.test", loop=loop),
@@ -115,10 +126,13 @@ def main():
     parser.add_argument("directory")
     parser.add_argument("--accept", type=int, metavar="N", help="go down after N messages")
     parser.add_argument("--reject-domain", metavar="DOMAIN", help="refuse recipients at DOMAIN (550)")
+    parser.add_argument("--refuse-all", action="store_true", help="refuse every message at MAIL FROM (554)")
     parser.add_argument("--hold", action="store_true", help="confirm message n once DIR/release-<n> exists")
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
-    asyncio.run(serve(args.port, args.directory, args.accept, args.reject_domain, args.hold))
+    asyncio.run(
+        serve(args.port, args.directory, args.accept, args.reject_domain, args.hold, args.refuse_all)
+    )
 
 
 if __name__ == "__main__":
