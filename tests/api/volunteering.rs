@@ -1008,6 +1008,88 @@ on_both_backends!(
     }
 );
 
+/// A coordinator approves a helper's hours while the helper's account is being deleted (on
+/// PostgreSQL, where both run at once): the approved minutes stay in the session's figures. The
+/// approval here is held open the way `decide_hours` holds it: the session locked, the entry
+/// changed, not yet committed. The deletion sums the approved hours only after it has locked every
+/// session the person signed up for, past ones too (hours need a sign-up, and sign-ups are never
+/// removed); locking only the sessions ahead would lose these minutes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hours_approved_while_the_account_is_deleted_stay_counted_on_postgres() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) =
+        crate::helpers::spawn_app(crate::helpers::Backend::Postgres, Default::default()).await
+    else {
+        return;
+    };
+    let volunteer = user_id(&app, VOLUNTEER.0).await;
+    let held = session(&app, Duration::days(4), 2).await;
+    sign_up_directly(&app, held, volunteer).await;
+    let started_at = move_to_yesterday(&app, held).await;
+    let hours = volunteer_hours::ActiveModel {
+        shift_id: Set(held),
+        user_id: Set(volunteer),
+        started_at: Set(started_at),
+        ended_at: Set(started_at + Duration::minutes(90)),
+        minutes: Set(90),
+        status: Set(HoursStatus::Submitted),
+        created_at: Set(started_at),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let coordinator = teilhabe::db::connect(&app.settings).await.unwrap();
+    let deciding = coordinator.begin().await.unwrap();
+    deciding
+        .execute_unprepared(&format!(
+            "SELECT id FROM volunteer_shifts WHERE id = {held} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    volunteer_hours::Entity::update_many()
+        .col_expr(
+            volunteer_hours::Column::Status,
+            sea_orm::sea_query::Expr::value(HoursStatus::Approved),
+        )
+        .filter(volunteer_hours::Column::Id.eq(hours.id))
+        .exec(&deciding)
+        .await
+        .unwrap();
+
+    let deletion = tokio::spawn({
+        let (desk, sign_up, pseudonyms) = (
+            app.desk(),
+            app.state().volunteer_sign_up(),
+            app.state().pseudonyms.clone(),
+        );
+        async move {
+            teilhabe::services::accounts::delete_account(
+                &desk,
+                &sign_up,
+                &pseudonyms,
+                volunteer,
+                Utc::now(),
+            )
+            .await
+        }
+    });
+    until_someone_waits_for_a_lock(&app.db).await;
+    deciding.commit().await.unwrap();
+    deletion.await.unwrap().unwrap();
+
+    let shift = volunteer_shift::Entity::find_by_id(held)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        shift.departed_minutes, 90,
+        "the approved minutes are counted, not deleted with the account"
+    );
+}
+
 on_both_backends!(
     helper_sessions_follow_their_dates_and_cancelled_ones_take_nothing,
     |app| {

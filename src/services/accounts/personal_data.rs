@@ -376,7 +376,10 @@ pub async fn delete_account(
         crate::services::course_alerts::delete_of_account(&txn, user_id, found.email.as_str())
             .await?;
         // Sessions ahead that the person had signed up for need a helper again; sessions held keep
-        // their figures (helpers, approved hours) for the statistics, without the person.
+        // their figures (helpers, approved hours) for the statistics, without the person. This
+        // locks every session the person signed up for, past ones too, as a coordinator's decision
+        // on hours locks its session: an approval still open elsewhere is committed before the sum
+        // below reads it (hours need a sign-up, which stays when withdrawn).
         sign_ups.withdraw_all_ahead(&txn, user_id, now).await?;
         let approved = sum_by(
             &txn,
