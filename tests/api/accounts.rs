@@ -916,6 +916,32 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     .insert(&app.db)
     .await
     .unwrap();
+    // A proposal followed under both addresses: confirmed under the old one, still waiting for its
+    // confirmation under the new one. The confirmed follow is what stays.
+    let followed_twice = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq("published"))
+        .filter(proposal::Column::Id.is_not_in([public.id, sent_back.id]))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for (email, token, confirmed_at) in [
+        (old, "bestaetigt-unter-alt", Some(chrono::Utc::now())),
+        (new, "unbestaetigt-unter-neu", None),
+    ] {
+        proposal_follow::ActiveModel {
+            proposal_id: Set(followed_twice.id),
+            email: Set(email.into()),
+            language: Set("de".into()),
+            token: Set(token.into()),
+            confirmed_at: Set(confirmed_at),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
     let (old_author_link, old_unfollow_link) = (
         "/vorschlaege/eigene/link-aus-der-alten-mail",
         "/vorschlaege/abmelden/folge-token-der-buergerin",
@@ -969,6 +995,19 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
     assert_eq!(
         (unconfirmed.email.as_str(), unconfirmed.token.as_str()),
         (new, "unbestaetigte-folge")
+    );
+
+    let kept: Vec<_> = proposal_follow::Entity::find()
+        .filter(proposal_follow::Column::ProposalId.eq(followed_twice.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].email, new);
+    assert!(kept[0].confirmed_at.is_some(), "the confirmed follow stays");
+    assert!(
+        !["bestaetigt-unter-alt", "unbestaetigt-unter-neu"].contains(&kept[0].token.as_str()),
+        "with a link of its own"
     );
 
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;

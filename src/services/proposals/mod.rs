@@ -412,6 +412,22 @@ impl ProposalDesk {
         old: &str,
         new: &str,
     ) -> Result<(), ProposalError> {
+        // Where both addresses follow a proposal, one follow stays: a confirmed one over one that
+        // waits for its confirmation (which would otherwise drop the person's updates unasked).
+        let confirmed_under_old: Vec<i64> = proposal_follow::Entity::find()
+            .select_only()
+            .column(proposal_follow::Column::ProposalId)
+            .filter(proposal_follow::Column::Email.eq(old))
+            .filter(proposal_follow::Column::ConfirmedAt.is_not_null())
+            .into_tuple()
+            .all(txn)
+            .await?;
+        proposal_follow::Entity::delete_many()
+            .filter(proposal_follow::Column::Email.eq(new))
+            .filter(proposal_follow::Column::ConfirmedAt.is_null())
+            .filter(proposal_follow::Column::ProposalId.is_in(confirmed_under_old))
+            .exec(txn)
+            .await?;
         let already_followed: Vec<i64> = proposal_follow::Entity::find()
             .select_only()
             .column(proposal_follow::Column::ProposalId)
