@@ -60,17 +60,23 @@ pub async fn load(
     else {
         return Ok(None);
     };
+    // The two writes below are housekeeping: when they fail (a busy file, a lock held elsewhere),
+    // the session read is still what it is, and the request goes on; the next one writes again.
     if found.expires_at <= now || found.last_seen_at + timeouts.idle <= now {
-        session::Entity::delete_by_id(found.id).exec(db).await?;
+        if let Err(error) = session::Entity::delete_by_id(found.id).exec(db).await {
+            tracing::warn!(%error, "an ended session could not be removed; housekeeping will");
+        }
         return Ok(None);
     }
     // Writing on every request would make each page view a write; a minute's precision is enough.
-    if now - found.last_seen_at > chrono::Duration::minutes(1) {
-        session::Entity::update_many()
+    if now - found.last_seen_at > chrono::Duration::minutes(1)
+        && let Err(error) = session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
             .filter(session::Column::Id.eq(&found.id))
             .exec(db)
-            .await?;
+            .await
+    {
+        tracing::warn!(%error, "a session's last use could not be recorded");
     }
     Ok(Some(found))
 }

@@ -1,6 +1,6 @@
 //! Errors of the web layer. The browser gets a helpful page in the layout; the log gets the cause.
 use actix_web::{
-    HttpMessage, HttpResponse, ResponseError,
+    HttpMessage, HttpRequest, HttpResponse, ResponseError,
     body::MessageBody,
     dev::ServiceResponse,
     http::{StatusCode, header},
@@ -167,11 +167,20 @@ pub fn render_error_page<B: MessageBody>(
     if already_rendered {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    let status = res.status();
     let (req, original) = res.into_parts();
+    let page = error_page(&req, &original);
+    let res = ServiceResponse::new(req, page);
+    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}
+
+/// The error page in the layout for the error answer `original` to `req`, with the headers that
+/// say when to try again and which methods are allowed. For middleware outside the error
+/// handlers (the session's).
+pub fn error_page<B>(req: &HttpRequest, original: &HttpResponse<B>) -> HttpResponse {
+    let status = original.status();
     let reason = original.extensions().get::<Reason>().copied();
     let on_kiosk = super::handlers::kiosk::is_kiosk_path(req.path());
-    let html = Page::from_request(&req).and_then(|page| {
+    let html = Page::from_request(req).and_then(|page| {
         let (title, text) = message_keys(status, reason, on_kiosk);
         let mut ctx = page.context();
         ctx.insert("status", &status.as_u16());
@@ -208,8 +217,7 @@ pub fn render_error_page<B: MessageBody>(
             response.insert_header((name, value.clone()));
         }
     }
-    let res = ServiceResponse::new(req, response.body(body));
-    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+    response.body(body)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::{
 };
 
 use actix_web::{
-    Error, HttpMessage, HttpResponse,
+    Error, HttpMessage, HttpResponse, ResponseError,
     body::{EitherBody, MessageBody},
     cookie::{Cookie, SameSite, time::Duration as CookieDuration},
     dev::{ServiceRequest, ServiceResponse},
@@ -265,11 +265,14 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let changing = is_state_changing(req.method());
+    // Not anonymous when the session cannot be read: a signed-in person would be sent to sign in,
+    // and their form refused as forged (its token is the session's), for a passing fault.
     let session = match load(&state, &req).await {
         Ok(session) => session,
         Err(e) => {
-            tracing::error!(error = %e, "session could not be loaded");
-            anonymous(&req)
+            let (http_req, _) = req.into_parts();
+            let page = super::errors::error_page(&http_req, &e.error_response());
+            return Ok(ServiceResponse::new(http_req, page).map_into_right_body());
         }
     };
 

@@ -331,3 +331,73 @@ on_both_backends!(
         assert!(stored.is_empty(), "nothing stored: {stored:?}");
     }
 );
+
+const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+
+// A session that cannot be read is a fault to report, not a signed-out visitor: the person would be
+// sent to sign in, and their form refused as forged (its token is the session's).
+on_both_backends!(
+    a_session_that_cannot_be_read_is_not_taken_for_signed_out,
+    |app| {
+        assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+        assert_eq!(app.get("/konto").await.status(), 200);
+
+        app.db
+            .execute_unprepared("ALTER TABLE sessions RENAME TO sessions_away")
+            .await
+            .unwrap();
+        let page = app.get("/konto").await;
+        let posted = app.post_form("/abmelden", &[]).await;
+        app.db
+            .execute_unprepared("ALTER TABLE sessions_away RENAME TO sessions")
+            .await
+            .unwrap();
+
+        assert_eq!(page.status(), 500, "not sent to sign in");
+        let request_id = page.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let text = page.text().await.unwrap();
+        assert!(
+            text.contains(&format!("<code>{request_id}</code>")),
+            "{text}"
+        );
+        assert_eq!(posted.status(), 500, "not refused as a forged form");
+        assert_eq!(app.get("/konto").await.status(), 200, "still signed in");
+    }
+);
+
+/// A signed-in page view records the session's last use at most once a minute. When that write
+/// meets the SQLite file held by another process past the busy timeout, the page is still shown,
+/// signed in: the write is housekeeping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_last_use_cannot_be_written_stays_signed_in() {
+    use sea_orm::TransactionTrait;
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite, Default::default())
+        .await
+        .expect("sqlite app");
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    {
+        use sea_orm::EntityTrait;
+        use teilhabe::db::entities::session;
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::LastSeenAt,
+                sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::minutes(5)),
+            )
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let elsewhere = teilhabe::db::connect(&app.settings).await.unwrap();
+    let holder = elsewhere
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let page = app.get("/konto").await;
+    holder.rollback().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let text = page.text().await.unwrap();
+    assert!(text.contains(r#"action="/abmelden""#), "signed in: {text}");
+}
