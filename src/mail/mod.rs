@@ -36,21 +36,15 @@ pub enum MailError {
     Build(String),
     #[error("sending: {0}")]
     Send(String),
-    /// The server refused the message for good (SMTP 5xx) for its recipient or content, e.g. an
-    /// unknown mailbox.
+    /// The server refused the message for good (SMTP 5xx), as far as the reply tells for its
+    /// recipient or content, e.g. an unknown mailbox.
     #[error("refused: {0}")]
     Refused(String),
-    /// The server refuses the portal itself for good (SMTP 5xx at login, a relay it does not allow,
-    /// a blocklist; see `refusal`): every message would meet the same until the operator mends it.
+    /// The server refuses the portal itself for good (SMTP 5xx at login, for its sender address or
+    /// its sending limit; see `refusal`): every message would meet the same until the operator
+    /// mends it.
     #[error("refused for every message: {0}")]
     RefusedAll(String),
-}
-
-impl MailError {
-    /// Whether trying again later cannot help.
-    pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Build(_) | Self::Refused(_))
-    }
 }
 
 /// The text with every e-mail address masked (`m…@example.de`): SMTP replies quote the recipient,
@@ -134,10 +128,12 @@ impl MailTransport {
             }
             Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
                 match e.status().filter(|_| e.is_permanent()) {
-                    Some(code) if refusal::concerns_the_mail(&code.to_string(), &e.to_string()) => {
-                        MailError::Refused(e.to_string())
+                    Some(code)
+                        if refusal::concerns_the_portal(&code.to_string(), &e.to_string()) =>
+                    {
+                        MailError::RefusedAll(e.to_string())
                     }
-                    Some(_) => MailError::RefusedAll(e.to_string()),
+                    Some(_) => MailError::Refused(e.to_string()),
                     None => MailError::Send(e.to_string()),
                 }
             }),
@@ -381,15 +377,30 @@ impl Sender {
                     let error = mask_addresses(&e.to_string());
                     update.last_error = Set(Some(error.clone()));
                     report.failed += 1;
-                    if e.is_permanent() && row.attempts + 1 >= PERMANENT_REFUSALS {
+                    let last_chance = row.attempts + 1 >= PERMANENT_REFUSALS;
+                    let give_up = match &e {
+                        MailError::Build(_) => last_chance,
+                        MailError::Refused(_) => {
+                            last_chance && delivered_since_last_try(db, &row).await?
+                        }
+                        _ => false,
+                    };
+                    if give_up {
                         update.failed_at = Set(Some(Utc::now()));
                         tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused for good; staff see it as undeliverable");
-                    } else if refused_all {
-                        update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
-                        tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal's mail (login, relay or blocklist?); every mail waits until it accepts again");
                     } else {
                         update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
-                        tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed, will retry");
+                        match e {
+                            MailError::RefusedAll(_) => {
+                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal itself (login, sender, sending limit); every mail waits until it accepts again")
+                            }
+                            MailError::Refused(_) if last_chance => {
+                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused again, but the server has taken no other mail since: it may refuse every mail (relay, blocklist?); kept and tried again")
+                            }
+                            _ => {
+                                tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed, will retry")
+                            }
+                        }
                     }
                 }
             }
@@ -419,6 +430,27 @@ impl Sender {
         }
         Ok(report)
     }
+}
+
+/// Whether the server took another mail since `row` was last tried: only then is a refusal of it
+/// taken as about this mail. A server that refuses every mail (a relay it does not allow, the
+/// portal's host on a blocklist, under a code that names no cause) gives up none: they wait, and
+/// after a day staff see them as not delivered.
+async fn delivered_since_last_try(
+    db: &DatabaseConnection,
+    row: &outbox::Model,
+) -> Result<bool, DbErr> {
+    // The last try set the time of this one: then plus its pause.
+    let last_try = row.next_attempt_at - backoff(row.attempts - 1);
+    Ok(outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::Id.ne(row.id))
+        .filter(outbox::Column::SentAt.gte(last_try))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// How long writing a delivery's outcome is tried, the pause before the first retry (doubled after

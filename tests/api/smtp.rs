@@ -45,35 +45,35 @@ struct SmtpSink {
     reject_domain: Option<&'static str>,
     /// Each message is confirmed only once the test releases it (`--hold`).
     hold: bool,
-    /// Every message is refused for good at MAIL FROM, as for a blocked host (`--refuse-all`).
-    refuse_all: bool,
+    /// Every message is refused at MAIL FROM with this reply (`--refuse-all`).
+    refuse_all: Option<&'static str>,
 }
 
 impl SmtpSink {
     /// A server that accepts every message.
     fn start() -> Self {
-        Self::launch(None, None, false, false)
+        Self::launch(None, None, false, None)
     }
 
     /// A server that goes down after `n` messages (see `--accept` in the script).
     fn start_failing_after(n: usize) -> Self {
-        Self::launch(Some(n), None, false, false)
+        Self::launch(Some(n), None, false, None)
     }
 
     /// A server that refuses every recipient at `domain` with 550, like an unknown mailbox.
     fn start_rejecting(domain: &'static str) -> Self {
-        Self::launch(None, Some(domain), false, false)
+        Self::launch(None, Some(domain), false, None)
     }
 
     /// A server that stores each message but confirms it only after [`Self::release`].
     fn start_holding() -> Self {
-        Self::launch(None, None, true, false)
+        Self::launch(None, None, true, None)
     }
 
-    /// A server that refuses every message for good, as it does for a sender whose host is on a
-    /// blocklist (554 5.7.1), until [`Self::stop`] and [`Self::restart`] with `refuse_all` off.
-    fn start_refusing_all() -> Self {
-        Self::launch(None, None, false, true)
+    /// A server that refuses every message with `reply` (a login it does not take, a blocklisted
+    /// host), until [`Self::stop`] and [`Self::restart`] with `refuse_all` taken away.
+    fn start_refusing_all(reply: &'static str) -> Self {
+        Self::launch(None, None, false, Some(reply))
     }
 
     fn stop(&mut self) {
@@ -87,7 +87,7 @@ impl SmtpSink {
         accept: Option<usize>,
         reject_domain: Option<&'static str>,
         hold: bool,
-        refuse_all: bool,
+        refuse_all: Option<&'static str>,
     ) -> Self {
         let port = {
             let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
@@ -148,8 +148,8 @@ impl SmtpSink {
         if self.hold {
             command.arg("--hold");
         }
-        if self.refuse_all {
-            command.arg("--refuse-all");
+        if let Some(reply) = self.refuse_all {
+            command.arg("--refuse-all").arg(reply);
         }
         let mut child = match command.spawn() {
             Ok(child) => child,
@@ -1013,46 +1013,71 @@ async fn check_permanent_refusal(backend: Backend) {
     );
 }
 
-/// A server that refuses the portal itself (its host on a blocklist, its login, a relay): no mail
-/// is given up however often it is refused, the batch stops at the first refusal instead of trying
-/// every mail in vain, and once the server accepts again every mail arrives.
+/// A server that refuses every mail: no mail is given up however often it is refused, and once the
+/// server accepts again every mail arrives. A refusal that can only be about the portal (its login)
+/// ends the delivery round at once instead of trying every mail in vain; one worded like a
+/// recipient's (a blocklisted host, 554 5.7.1) is kept because the server takes no other mail.
 async fn check_refusal_of_every_mail(backend: Backend) {
-    let mut sink = SmtpSink::start_refusing_all();
-    let Some(app) = MailDb::create(backend, sink.url()).await else {
-        return;
-    };
-    for to in ["eins@example.de", "zwei@example.de"] {
-        mail::enqueue(&app.db, plain_mail(to, "Ihre Buchung"))
-            .await
-            .unwrap();
-    }
-    let sender = app.sender();
-    for round in 1..=mail::PERMANENT_REFUSALS + 2 {
+    for (reply, tried_per_round) in [
+        ("535 5.7.8 Authentication credentials invalid", 1),
+        (
+            "554 5.7.1 Service unavailable; client host [127.0.0.1] blocked using a blocklist",
+            2,
+        ),
+    ] {
+        let mut sink = SmtpSink::start_refusing_all(reply);
+        let Some(app) = MailDb::create(backend, sink.url()).await else {
+            return;
+        };
+        for to in ["eins@example.de", "zwei@example.de"] {
+            mail::enqueue(&app.db, plain_mail(to, "Ihre Buchung"))
+                .await
+                .unwrap();
+        }
+        let sender = app.sender();
+        let rounds = mail::PERMANENT_REFUSALS + 2;
+        for round in 1..=rounds {
+            app.make_due().await;
+            assert_eq!(
+                app.deliver(&sender).await,
+                DeliveryReport {
+                    sent: 0,
+                    failed: tried_per_round
+                },
+                "{reply}, round {round}"
+            );
+        }
+        let rows = app.rows().await;
+        let attempts: Vec<i32> = rows.iter().map(|r| r.attempts).collect();
+        let expected = if tried_per_round == 1 {
+            [rounds, 0]
+        } else {
+            [rounds, rounds]
+        };
+        assert_eq!(attempts, expected, "{reply}");
+        for row in &rows {
+            assert_eq!(
+                row.failed_at, None,
+                "{reply}: {} is not given up",
+                row.recipient
+            );
+            assert_eq!(row.sent_at, None);
+        }
+        let reason = rows[0].last_error.as_deref().unwrap_or_default();
+        assert!(reason.contains(&reply[..3]), "{reason}");
+        assert!(sink.messages().is_empty());
+
+        sink.stop();
+        sink.refuse_all = None;
+        sink.restart();
         app.make_due().await;
         assert_eq!(
             app.deliver(&sender).await,
-            DeliveryReport { sent: 0, failed: 1 },
-            "round {round}: the first refusal ends the batch"
+            DeliveryReport { sent: 2, failed: 0 },
+            "{reply}"
         );
+        assert_eq!(sink.messages().len(), 2, "{reply}: every mail arrives");
     }
-    let rows = app.rows().await;
-    for row in &rows {
-        assert_eq!(row.failed_at, None, "{} is not given up", row.recipient);
-        assert_eq!(row.sent_at, None);
-    }
-    let reason = rows[0].last_error.as_deref().unwrap_or_default();
-    assert!(reason.contains("554"), "{reason}");
-    assert!(sink.messages().is_empty());
-
-    sink.stop();
-    sink.refuse_all = false;
-    sink.restart();
-    app.make_due().await;
-    assert_eq!(
-        app.deliver(&sender).await,
-        DeliveryReport { sent: 2, failed: 0 }
-    );
-    assert_eq!(sink.messages().len(), 2, "every mail arrives");
 }
 
 mod a_server_refusing_every_mail_loses_none {

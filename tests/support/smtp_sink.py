@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real SMTP server for the Rust tests (tests/api/smtp.rs); needs tests/requirements.txt.
 
-    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN] [--refuse-all] [--hold]
+    python3 tests/support/smtp_sink.py PORT DIR [--accept N] [--reject-domain DOMAIN] [--refuse-all REPLY] [--hold]
 
 Listens on 127.0.0.1:PORT (plain SMTP, no TLS, no authentication) and accepts every message.
 Each message is stored as DIR/<arrival>.eml: the DATA exactly as received, i.e. the raw
@@ -19,8 +19,8 @@ answers any further message on an open connection with 421 without storing it, a
 With --reject-domain DOMAIN every recipient at DOMAIN is refused for good, as a server does
 for an unknown mailbox: 550 5.1.1 naming the address (which the portal must not keep unmasked).
 
-With --refuse-all every message is refused for good at MAIL FROM, as a server does for a sender
-whose host is on a blocklist: 554 5.7.1.
+With --refuse-all REPLY every message is refused at MAIL FROM with REPLY (for example
+"554 5.7.1 ... blocked using a blocklist"), as a server does for a sender it does not take.
 
 With --hold the server stores each message but confirms it only once a file DIR/release-<n>
 exists (n counting messages from 1), so a test can act while the sender waits for the answer.
@@ -49,7 +49,7 @@ HOST = "127.0.0.1"
 class Sink:
     """aiosmtpd handler that stores messages; `handle_DATA` is the hook aiosmtpd calls."""
 
-    def __init__(self, directory, accept, on_limit, reject_domain=None, hold=False, refuse_all=False):
+    def __init__(self, directory, accept, on_limit, reject_domain=None, hold=False, refuse_all=None):
         self.directory = directory
         self.refuse_all = refuse_all
         self.hold = hold
@@ -68,7 +68,7 @@ class Sink:
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.refuse_all:
-            return "554 5.7.1 Service unavailable; client host [127.0.0.1] blocked using a blocklist"
+            return self.refuse_all
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -126,7 +126,7 @@ def main():
     parser.add_argument("directory")
     parser.add_argument("--accept", type=int, metavar="N", help="go down after N messages")
     parser.add_argument("--reject-domain", metavar="DOMAIN", help="refuse recipients at DOMAIN (550)")
-    parser.add_argument("--refuse-all", action="store_true", help="refuse every message at MAIL FROM (554)")
+    parser.add_argument("--refuse-all", metavar="REPLY", help="refuse every message at MAIL FROM with REPLY")
     parser.add_argument("--hold", action="store_true", help="confirm message n once DIR/release-<n> exists")
     args = parser.parse_args()
     os.makedirs(args.directory, exist_ok=True)
