@@ -1,7 +1,7 @@
 //! Mail that servers refused for good (the outbox's dead letters), or that has still not gone out a
 //! day after it was queued (the server answers "try later" again and again): which bookings it
-//! concerns, and correcting a booking's address, which sends that booking's undelivered messages
-//! again to the new one.
+//! concerns; correcting a booking's address, which sends that booking's undelivered messages again
+//! to the new one; and sending refused mail again to the same address.
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -62,6 +62,7 @@ pub async fn undeliverable_among(
 /// One undeliverable message as the admins' list shows it.
 #[derive(Debug, Serialize)]
 pub struct Undeliverable {
+    pub id: i64,
     pub recipient: String,
     pub subject: String,
     pub created_at: DateTime<Utc>,
@@ -104,6 +105,7 @@ pub async fn list(db: &DatabaseConnection, limit: u64) -> Result<Vec<Undeliverab
                 })
                 .map(|b| b.id)
                 .collect(),
+            id: r.id,
             recipient: r.recipient,
             subject: r.subject,
             created_at: r.created_at,
@@ -187,6 +189,52 @@ pub async fn correct_booking_address(
         &format!("{resent} undeliverable messages sent again"),
     )
     .await?;
+    txn.commit().await?;
+    Ok(resent)
+}
+
+/// Which refused mail to send again.
+#[derive(Debug, Clone, Copy)]
+pub enum SendAgain {
+    One(i64),
+    All,
+}
+
+/// Sends mail the server refused for good again, to the same address, as one step with its audit
+/// entry: after the recipient's mailbox was mended (full, switched off), or after the operator
+/// mended what made the server refuse the portal's mail. Only mail given up: mail still being tried
+/// may be on its way right now. Returns how many messages go out again.
+pub async fn send_again(
+    db: &DatabaseConnection,
+    actor: i32,
+    which: SendAgain,
+) -> Result<u64, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let mut again = outbox::Entity::update_many()
+        .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(outbox::Column::FailedAt.is_not_null())
+        .filter(outbox::Column::SentAt.is_null());
+    let target = match which {
+        SendAgain::One(id) => {
+            again = again.filter(outbox::Column::Id.eq(id));
+            format!("mail:{id}")
+        }
+        SendAgain::All => "mail:all".to_owned(),
+    };
+    let resent = again.exec(&txn).await?.rows_affected;
+    if resent > 0 {
+        audit::record(
+            &txn,
+            Some(actor),
+            "mail.sent_again",
+            &target,
+            &format!("{resent} refused messages sent again"),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(resent)
 }

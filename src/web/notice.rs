@@ -22,6 +22,7 @@ pub enum Done {
     AttendanceSaved,
     BookingCancelled,
     AddressCorrected,
+    MailSentAgain,
     TaskCompleted,
     ProposalPublished,
     ProposalChangesRequested,
@@ -45,7 +46,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 34] = [
+    pub const ALL: [Done; 35] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -60,6 +61,7 @@ impl Done {
         Self::AttendanceSaved,
         Self::BookingCancelled,
         Self::AddressCorrected,
+        Self::MailSentAgain,
         Self::TaskCompleted,
         Self::ProposalPublished,
         Self::ProposalChangesRequested,
@@ -100,6 +102,7 @@ impl Done {
             Self::AttendanceSaved => "anwesenheit",
             Self::BookingCancelled => "buchung-storniert",
             Self::AddressCorrected => "adresse-korrigiert",
+            Self::MailSentAgain => "erneut-gesendet",
             Self::TaskCompleted => "aufgabe-erledigt",
             Self::ProposalPublished => "veroeffentlicht",
             Self::ProposalChangesRequested => "aenderung-erbeten",

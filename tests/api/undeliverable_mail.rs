@@ -200,6 +200,120 @@ on_both_backends!(
     }
 );
 
+// Mail refused for good goes out again to the same address when an admin says so: one message
+// (the recipient mended a full or switched-off mailbox) or all of them (the operator mended what
+// made the server refuse the portal's mail). Mail still being tried is left to the sender.
+on_both_backends!(refused_mail_is_sent_again_when_an_admin_says_so, |app| {
+    let plain = |to: &str, subject: &str| OutgoingMail {
+        to: Email::parse(to).unwrap(),
+        subject: subject.into(),
+        text: format!("{subject}."),
+        html: format!("<p>{subject}.</p>"),
+        attachment: None,
+    };
+    for (to, subject) in [
+        ("voll@example.de", "Erste Nachricht"),
+        ("gesperrt@example.de", "Zweite Nachricht"),
+        ("spaeter@example.de", "Dritte Nachricht"),
+    ] {
+        mail::enqueue(&app.db, plain(to, subject)).await.unwrap();
+    }
+    // The first two were given up; the third is still being tried.
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::value(mail::PERMANENT_REFUSALS),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value("refused: 552 5.2.2 mailbox full"),
+        )
+        .col_expr(
+            outbox::Column::NextAttemptAt,
+            Expr::value(chrono::Utc::now() + chrono::Duration::hours(1)),
+        )
+        .filter(outbox::Column::SentAt.is_null())
+        .exec(&app.db)
+        .await
+        .unwrap();
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::FailedAt, Expr::value(chrono::Utc::now()))
+        .filter(outbox::Column::Subject.is_in(["Erste Nachricht", "Zweite Nachricht"]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let row = |subject: &'static str| {
+        let db = app.db.clone();
+        async move {
+            outbox::Entity::find()
+                .filter(outbox::Column::Subject.eq(subject))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let first = row("Erste Nachricht").await;
+
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let list = "/verwaltung/unzustellbar";
+    let (_, doc) = app.get_html(list).await;
+    let one = format!("/verwaltung/unzustellbar/{}/erneut", first.id);
+    assert_eq!(
+        select(&doc, &format!("form[action=\"{one}\"] button")).len(),
+        1
+    );
+    let forms = select(&doc, "form[action$=\"/erneut\"]").len();
+    assert_eq!(
+        forms, 3,
+        "one per refused mail and one for all; none for mail still tried"
+    );
+
+    let res = app.submit(list, &one, &[]).await;
+    assert_eq!(res.status(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.contains("erledigt=erneut-gesendet"), "{back}");
+    let (_, doc) = app.get_html(&back).await;
+    assert!(
+        text_of(&doc, ".notification-banner__heading").contains("erneut gesendet"),
+        "the page says what was done"
+    );
+    let again = row("Erste Nachricht").await;
+    assert_eq!(
+        (again.failed_at, again.attempts, again.last_error),
+        (None, 0, None)
+    );
+    assert!(again.next_attempt_at <= chrono::Utc::now());
+    assert!(
+        row("Zweite Nachricht").await.failed_at.is_some(),
+        "only the one asked for"
+    );
+    let mails = app.mails().await;
+    assert!(mails.iter().any(|m| m.contains("To: voll@example.de")));
+    assert!(!mails.iter().any(|m| m.contains("To: gesperrt@example.de")));
+    // Delivered meanwhile: nothing left to send again.
+    assert_eq!(app.submit(list, &one, &[]).await.status(), 404);
+
+    let res = app
+        .submit(list, "/verwaltung/unzustellbar/erneut", &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(row("Zweite Nachricht").await.failed_at.is_none());
+    let still_tried = row("Dritte Nachricht").await;
+    assert_eq!(
+        still_tried.attempts,
+        mail::PERMANENT_REFUSALS,
+        "mail still being tried is the sender's"
+    );
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("mail.sent_again"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+});
+
 // The server answers "try later" for a day (a full mailbox, a receiving server that is down): the
 // sender goes on trying, and staff see the mail where they see refused mail, so they can call.
 on_both_backends!(

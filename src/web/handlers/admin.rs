@@ -133,12 +133,39 @@ pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpRespo
 /// Mail that servers refused for good, with the bookings it concerns.
 pub async fn undeliverable_mail(page: Page) -> Result<HttpResponse, WebError> {
     page.require(policy::can_view_audit_log)?;
+    let mails = undeliverable_mail::list(&page.state().db, 200).await?;
     let mut ctx = page.context();
     ctx.insert(
-        "mails",
-        &undeliverable_mail::list(&page.state().db, 200).await?,
+        "refused_count",
+        &mails.iter().filter(|m| m.failed_at.is_some()).count(),
     );
+    ctx.insert("mails", &mails);
     page.render("admin/undeliverable.html", &ctx)
+}
+
+/// Sends one refused mail again (`id`), or every refused mail (no `id`).
+async fn send_again(
+    page: Page,
+    which: undeliverable_mail::SendAgain,
+) -> Result<HttpResponse, WebError> {
+    let actor = page.require(policy::can_view_audit_log)?;
+    let resent = undeliverable_mail::send_again(&page.state().db, actor.id, which).await?;
+    // Sent again by someone else a moment ago, or delivered meanwhile: nothing left to do here.
+    if resent == 0 && matches!(which, undeliverable_mail::SendAgain::One(_)) {
+        return Err(WebError::NotFound);
+    }
+    Ok(see_other_done(
+        "/verwaltung/unzustellbar",
+        Done::MailSentAgain,
+    ))
+}
+
+pub async fn send_mail_again(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
+    send_again(page, undeliverable_mail::SendAgain::One(id.into_inner())).await
+}
+
+pub async fn send_all_mail_again(page: Page) -> Result<HttpResponse, WebError> {
+    send_again(page, undeliverable_mail::SendAgain::All).await
 }
 
 pub async fn audit_log(page: Page) -> Result<HttpResponse, WebError> {
