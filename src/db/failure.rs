@@ -61,8 +61,9 @@ pub fn classify(error: &DbErr) -> DbFailure {
 fn classify_sqlite(code: u32) -> DbFailure {
     // The primary result code is the low byte of an extended one.
     match code & 0xff {
-        // BUSY, LOCKED: another writer (this instance's writers queue first) kept the file past
-        // the busy timeout.
+        // BUSY: another writer (this instance's writers queue first) kept the file past the busy
+        // timeout; LOCKED: a table held inside this process. Either way another change holds
+        // what this one needs.
         5 | 6 => DbFailure::Busy,
         // IOERR, FULL, CANTOPEN, PROTOCOL
         10 | 13 | 14 | 15 => DbFailure::Unavailable,

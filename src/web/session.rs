@@ -261,7 +261,12 @@ pub async fn middleware(
     // The JSON API is stateless: no cookies are read or set, so there is no ambient authority for a
     // forged cross-site request to borrow, and no session to protect with a form token.
     // (Its booking routes send `no-store` themselves.)
-    if req.path().starts_with("/api/") {
+    // Files, and the probes of load balancers and monitors, read no session either: a session
+    // that cannot be read must not take the error page's style sheet with it.
+    if req.path().starts_with("/api/")
+        || req.path().starts_with("/static/")
+        || matches!(req.path(), "/health" | "/ready")
+    {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let changing = is_state_changing(req.method());
@@ -396,12 +401,10 @@ pub async fn middleware(
         Ok(None) => {}
         Err(e) => {
             tracing::error!(error = %e, "session could not be saved");
-            let status = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
             let (http_req, _) = res.into_parts();
-            return Ok(
-                refusal(http_req, status, "error-503-title", "error-503-text")
-                    .map_into_right_body(),
-            );
+            let page =
+                super::errors::error_page(&http_req, &WebError::Database(e).error_response());
+            return Ok(ServiceResponse::new(http_req, page).map_into_right_body());
         }
     }
     // Pages with personal data must not stay in shared caches or the back-button history of kiosks

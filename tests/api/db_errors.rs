@@ -348,6 +348,8 @@ on_both_backends!(
             .unwrap();
         let page = app.get("/konto").await;
         let posted = app.post_form("/abmelden", &[]).await;
+        let style = app.get("/static/css/main.css").await.status();
+        let ready = app.get("/ready").await.status();
         app.db
             .execute_unprepared("ALTER TABLE sessions_away RENAME TO sessions")
             .await
@@ -361,6 +363,8 @@ on_both_backends!(
             "{text}"
         );
         assert_eq!(posted.status(), 500, "not refused as a forged form");
+        assert_eq!(style, 200, "the error page keeps its style sheet");
+        assert_eq!(ready, 200, "the database itself answers");
         assert_eq!(app.get("/konto").await.status(), 200, "still signed in");
     }
 );

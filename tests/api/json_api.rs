@@ -205,6 +205,8 @@ async fn the_openapi_document_describes_every_endpoint_and_the_error_shape() {
         "already_cancelled",
         "bad_request",
         "unavailable",
+        "busy",
+        "conflict",
         "internal",
     ] {
         assert!(codes.contains(&code), "{code} not in {codes:?}");
@@ -224,6 +226,7 @@ async fn the_openapi_document_describes_every_endpoint_and_the_error_shape() {
     assert!(post["responses"]["201"]["headers"]["Location"].is_object());
     assert!(post["responses"]["201"]["headers"]["Idempotent-Replayed"].is_object());
     assert!(post["responses"]["429"]["headers"]["Retry-After"].is_object());
+    assert!(post["responses"]["503"]["headers"]["Retry-After"].is_object());
     // The key's rule is in the document, so generated clients (and the fuzzer) send valid keys.
     let key = post["parameters"]
         .as_array()

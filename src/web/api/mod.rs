@@ -39,9 +39,12 @@ const JSON_LIMIT: usize = 16 * 1024;
             stable and meant for programs, `message` is German plain text, `fields` lists each wrong \
             input with the message id of the rule (`error-email-invalid`) and its German text. \
             Status codes: 400 `bad_request`, 401 `unauthorized`, 403 `forbidden`, 404 `not_found`, 405 `method_not_allowed`, \
-            409 `not_bookable` / `duplicate` / `already_cancelled` / `already_begun`, 413 `payload_too_large`, \
-            422 `validation_failed` / `too_many_places`, 429 `rate_limited` (with `Retry-After` in \
-            seconds), 500 `internal`.\n\n\
+            409 `not_bookable` / `duplicate` / `already_cancelled` / `already_begun` / `conflict` \
+            (someone changed the same record at the same moment; reload and try again), \
+            413 `payload_too_large`, 422 `validation_failed` / `too_many_places` / \
+            `idempotency_key_reused`, 429 `rate_limited`, 500 `internal`, 503 `unavailable` (the \
+            database cannot be reached) / `busy` (the same records are held by another change). \
+            429 and 503 carry `Retry-After` in seconds; nothing was stored with any error.\n\n\
             Booking a date that cannot be booked now (past, cancelled, booking not open or closed) \
             gives **409 `not_bookable`**, because the request is fine but the date's state does not \
             allow it.\n\n\
