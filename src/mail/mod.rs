@@ -27,6 +27,9 @@ const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Attempts before a message that servers refuse for good is given up (dead letter). A few, not one:
 /// some servers answer 5xx for what is really a passing fault.
 pub const PERMANENT_REFUSALS: i32 = 3;
+/// How the stored reason of a refusal for good begins (`MailError::Refused`'s text), so that staff
+/// see such mail before it is given up.
+pub const REFUSED: &str = "refused: ";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -380,9 +383,7 @@ impl Sender {
                     let last_chance = row.attempts + 1 >= PERMANENT_REFUSALS;
                     let give_up = match &e {
                         MailError::Build(_) => last_chance,
-                        MailError::Refused(_) => {
-                            last_chance && delivered_since_last_try(db, &row).await?
-                        }
+                        MailError::Refused(_) => last_chance && delivered_after(db, &row).await?,
                         _ => false,
                     };
                     if give_up {
@@ -395,7 +396,7 @@ impl Sender {
                                 tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal itself (login, sender, sending limit); every mail waits until it accepts again")
                             }
                             MailError::Refused(_) if last_chance => {
-                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused again, but the server has taken no other mail since: it may refuse every mail (relay, blocklist?); kept and tried again")
+                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused again, but the server has taken no mail queued after it: it may refuse every mail (relay, blocklist?); kept and tried again")
                             }
                             _ => {
                                 tracing::warn!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail delivery failed, will retry")
@@ -432,21 +433,17 @@ impl Sender {
     }
 }
 
-/// Whether the server took another mail since `row` was last tried: only then is a refusal of it
-/// taken as about this mail. A server that refuses every mail (a relay it does not allow, the
-/// portal's host on a blocklist, under a code that names no cause) gives up none: they wait, and
-/// after a day staff see them as not delivered.
-async fn delivered_since_last_try(
-    db: &DatabaseConnection,
-    row: &outbox::Model,
-) -> Result<bool, DbErr> {
-    // The last try set the time of this one: then plus its pause.
-    let last_try = row.next_attempt_at - backoff(row.attempts - 1);
+/// Whether the server has taken a mail queued after `row`: only then is a refusal of it taken as
+/// about this mail. A server that refuses every mail (a relay it does not allow, the portal's host
+/// on a blocklist, under a code that names no cause) gives up none of what was queued meanwhile;
+/// staff see such mail all the same once it was refused [`PERMANENT_REFUSALS`] times (see
+/// `services::undeliverable_mail`).
+async fn delivered_after(db: &DatabaseConnection, row: &outbox::Model) -> Result<bool, DbErr> {
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
-        .filter(outbox::Column::Id.ne(row.id))
-        .filter(outbox::Column::SentAt.gte(last_try))
+        .filter(outbox::Column::Id.gt(row.id))
+        .filter(outbox::Column::SentAt.is_not_null())
         .into_tuple::<i64>()
         .one(db)
         .await?
@@ -512,6 +509,8 @@ fn forget_text(update: &mut outbox::ActiveModel) {
     update.body_text = Set(String::new());
     update.body_html = Set(String::new());
     update.attachment_body = Set(None);
+    // A course alert's one-click unsubscribe address is a working link, as the text's links are.
+    update.list_unsubscribe = Set(None);
 }
 
 /// Drops the texts of delivered mail that still has them: mail an instance of an older version
@@ -526,7 +525,8 @@ pub async fn forget_delivered_texts(db: &DatabaseConnection) -> Result<u64, DbEr
             Condition::any()
                 .add(outbox::Column::BodyText.ne(""))
                 .add(outbox::Column::BodyHtml.ne(""))
-                .add(outbox::Column::AttachmentBody.is_not_null()),
+                .add(outbox::Column::AttachmentBody.is_not_null())
+                .add(outbox::Column::ListUnsubscribe.is_not_null()),
         )
         .exec(db)
         .await?;
@@ -643,6 +643,15 @@ pub fn spawn_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_s_stored_reason_begins_as_staff_look_for_it() {
+        let stored =
+            mask_addresses(&MailError::Refused("550 5.1.1 x@example.de".into()).to_string());
+        assert!(stored.starts_with(REFUSED), "{stored}");
+        let other = MailError::RefusedAll("535 5.7.8".into()).to_string();
+        assert!(!other.starts_with(REFUSED), "{other}");
+    }
 
     #[test]
     fn addresses_in_server_replies_are_masked() {

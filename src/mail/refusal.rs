@@ -6,20 +6,21 @@
 //! content), and servers word and number the same refusal differently: a relay not allowed or a
 //! blocklisted host is `550`, `553` or `554`, with `5.7.1` or no enhanced status code at all. So only
 //! the refusals that cannot be about a recipient are the portal's here; the sender gives up any
-//! other only once the server has taken another mail since (see `mail::Sender`), which a server
-//! that refuses everything never has.
+//! other only once the server has taken a mail queued after it (see `mail::Sender`), which a server
+//! that refuses everything has not.
 
 /// Whether the permanent refusal `code` (`535`) with `text` is about the portal, not this mail: a
 /// login refused or required (530, 534, 535, 538; enhanced 5.7.8, 5.7.9, 5.7.11), a command the
-/// server does not take (500–504, 5.5.x), the sender's address (5.1.7, 5.1.8), the server's own
-/// system (5.3.x but 5.3.4, a message too large) or its sending limit (5.4.5).
+/// server does not take (5.5.x, or 500–504 without an enhanced code), the sender's address (5.1.7,
+/// 5.1.8), the server's own system (5.3.x but 5.3.4, a message too large) or its sending limit
+/// (5.4.5).
 pub fn concerns_the_portal(code: &str, text: &str) -> bool {
-    if matches!(
-        code,
-        "500" | "501" | "502" | "503" | "504" | "530" | "534" | "535" | "538"
-    ) {
+    // A refused or missing login is the portal's whatever the enhanced code says.
+    if matches!(code, "530" | "534" | "535" | "538") {
         return true;
     }
+    // Otherwise the enhanced code is the more precise (`501 5.1.3`: a recipient's address the
+    // server cannot take); only without one does the basic code decide.
     match enhanced(text) {
         Some((subject, detail)) => {
             matches!(
@@ -27,7 +28,7 @@ pub fn concerns_the_portal(code: &str, text: &str) -> bool {
                 (5, _) | (7, 8 | 9 | 11) | (1, 7 | 8) | (4, 5)
             ) || (subject == 3 && detail != 4)
         }
-        None => false,
+        None => matches!(code, "500" | "501" | "502" | "503" | "504"),
     }
 }
 
@@ -104,6 +105,7 @@ mod tests {
             ),
             ("550", "5.7.1 Relaying denied"),
             ("550", "Requested action not taken: mailbox unavailable"),
+            ("501", "5.1.3 Bad recipient address syntax"),
             (
                 "553",
                 "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",

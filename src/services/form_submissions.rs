@@ -49,9 +49,27 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
         // The key is taken: by a first submission, finished or not.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
         // Not a "still being handled" (there may be no first submission at all): a busy file or a
-        // lost connection is the caller's to answer.
+        // lost connection is the caller's to answer, unless it saw the key taken before.
         Err(e) => return Err(e),
     }
+    // From here on the key is known to be taken: a fault while looking is "still being handled",
+    // never a reason to handle the form a second time.
+    match taken(db, key_hash, now).await {
+        Ok(claim) => Ok(claim),
+        Err(error) => {
+            tracing::warn!(%error, "a form's first submission could not be looked up");
+            Ok(Claim::Busy)
+        }
+    }
+}
+
+/// What the first submission of a taken key says: led somewhere, still running, or left unfinished
+/// long enough for this request to take it over.
+async fn taken(
+    db: &DatabaseConnection,
+    key_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Claim, DbErr> {
     let stale = now - UNFINISHED_FOR;
     match form_submission::Entity::find_by_id(key_hash)
         .one(db)
@@ -62,7 +80,7 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
             ..
         }) => Ok(Claim::Done(location)),
         Some(row) if row.created_at < stale => {
-            let taken = form_submission::Entity::update_many()
+            let took_over = form_submission::Entity::update_many()
                 .col_expr(form_submission::Column::CreatedAt, Expr::value(now))
                 .filter(form_submission::Column::KeyHash.eq(key_hash))
                 .filter(form_submission::Column::Location.is_null())
@@ -70,7 +88,7 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
                 .exec(db)
                 .await?
                 .rows_affected;
-            if taken == 1 {
+            if took_over == 1 {
                 tracing::warn!("a form's first submission never finished; its repeat is handled");
                 Ok(Claim::Mine(Stamp(now)))
             } else {

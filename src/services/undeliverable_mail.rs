@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -18,6 +18,7 @@ use super::{
 use crate::{
     db::entities::{booking, outbox},
     domain::Email,
+    mail,
     sealing::Sealer,
 };
 
@@ -25,11 +26,18 @@ use crate::{
 /// for up to 30 days, but a confirmation that has not arrived after a day needs a phone call.
 pub const STILL_FAILING_AFTER: chrono::Duration = chrono::Duration::hours(24);
 
-/// Mail refused for good, or not delivered `STILL_FAILING_AFTER` after it was queued although the
-/// sender tried.
+/// Mail refused for good: given up, or refused as often as that but still tried because the server
+/// has taken no mail queued after it (it may refuse every mail; see `mail::Sender`); and mail not
+/// delivered `STILL_FAILING_AFTER` after it was queued although the sender tried.
 fn undelivered(now: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(outbox::Column::FailedAt.is_not_null())
+        .add(
+            Condition::all()
+                .add(outbox::Column::SentAt.is_null())
+                .add(outbox::Column::Attempts.gte(mail::PERMANENT_REFUSALS))
+                .add(outbox::Column::LastError.starts_with(mail::REFUSED)),
+        )
         .add(
             Condition::all()
                 .add(outbox::Column::SentAt.is_null())
@@ -193,48 +201,81 @@ pub async fn correct_booking_address(
     Ok(resent)
 }
 
+/// How far back "send all again" reaches: older mail (a confirmation for a date long past, an
+/// expired link) would confuse more than help; one message can still be sent again on its own.
+pub const SEND_ALL_WITHIN: chrono::Duration = chrono::Duration::days(7);
+
 /// Which refused mail to send again.
 #[derive(Debug, Clone, Copy)]
 pub enum SendAgain {
     One(i64),
+    /// Every message given up within [`SEND_ALL_WITHIN`].
     All,
 }
 
+fn given_up(which: SendAgain, now: DateTime<Utc>) -> Condition {
+    let given_up = Condition::all()
+        .add(outbox::Column::FailedAt.is_not_null())
+        .add(outbox::Column::SentAt.is_null());
+    match which {
+        SendAgain::One(id) => given_up.add(outbox::Column::Id.eq(id)),
+        SendAgain::All => given_up.add(outbox::Column::FailedAt.gte(now - SEND_ALL_WITHIN)),
+    }
+}
+
+/// How many messages "send all again" would send.
+pub async fn count_to_send_again(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    outbox::Entity::find()
+        .filter(given_up(SendAgain::All, Utc::now()))
+        .count(db)
+        .await
+}
+
 /// Sends mail the server refused for good again, to the same address, as one step with its audit
-/// entry: after the recipient's mailbox was mended (full, switched off), or after the operator
-/// mended what made the server refuse the portal's mail. Only mail given up: mail still being tried
-/// may be on its way right now. Returns how many messages go out again.
+/// entry (naming the messages): after the recipient's mailbox was mended (full, switched off), or
+/// after what made the server refuse was mended. Only mail given up: mail still being tried may be
+/// on its way right now. Returns how many messages go out again.
 pub async fn send_again(
     db: &DatabaseConnection,
     actor: i32,
     which: SendAgain,
 ) -> Result<u64, DbErr> {
+    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let mut again = outbox::Entity::update_many()
+    let ids: Vec<i64> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(given_up(which, now))
+        .order_by_asc(outbox::Column::Id)
+        .lock_exclusive()
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    outbox::Entity::update_many()
         .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
         .col_expr(outbox::Column::Attempts, Expr::value(0))
         .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-        .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
-        .filter(outbox::Column::FailedAt.is_not_null())
-        .filter(outbox::Column::SentAt.is_null());
-    let target = match which {
-        SendAgain::One(id) => {
-            again = again.filter(outbox::Column::Id.eq(id));
-            format!("mail:{id}")
-        }
-        SendAgain::All => "mail:all".to_owned(),
-    };
-    let resent = again.exec(&txn).await?.rows_affected;
-    if resent > 0 {
-        audit::record(
-            &txn,
-            Some(actor),
-            "mail.sent_again",
-            &target,
-            &format!("{resent} refused messages sent again"),
-        )
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
         .await?;
-    }
+    let named: Vec<String> = ids.iter().map(|id| format!("mail:{id}")).collect();
+    audit::record(
+        &txn,
+        Some(actor),
+        "mail.sent_again",
+        &named[0],
+        &format!(
+            "{} refused messages sent again: {}",
+            ids.len(),
+            named.join(", ")
+        ),
+    )
+    .await?;
     txn.commit().await?;
-    Ok(resent)
+    Ok(ids.len() as u64)
 }

@@ -125,6 +125,14 @@ enum Reason {
     /// A change held elsewhere for longer than a writer waits: not maintenance, and nothing to
     /// reload; in a minute it works.
     DatabaseBusy,
+    /// The request was carried out, but its sign-in or sign-out could not be kept: the page must not
+    /// say that nothing was saved.
+    SessionNotSaved,
+}
+
+/// Marks the error answer to a request that was carried out but whose session could not be saved.
+pub fn mark_session_not_saved(res: &mut HttpResponse) {
+    res.extensions_mut().insert(Reason::SessionNotSaved);
 }
 
 fn message_keys(
@@ -142,6 +150,7 @@ fn message_keys(
             ("error-still-handled-title", "error-still-handled-text")
         }
         (503, Some(Reason::DatabaseBusy)) => ("error-busy-title", "error-busy-text"),
+        (_, Some(Reason::SessionNotSaved)) => ("error-session-title", "error-session-text"),
         (400, _) => ("error-400-title", "error-400-text"),
         (403, _) => ("error-403-title", "error-403-text"),
         (404, _) => ("error-404-title", "error-404-text"),

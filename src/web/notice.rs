@@ -23,6 +23,7 @@ pub enum Done {
     BookingCancelled,
     AddressCorrected,
     MailSentAgain,
+    NothingToSendAgain,
     TaskCompleted,
     ProposalPublished,
     ProposalChangesRequested,
@@ -46,7 +47,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 35] = [
+    pub const ALL: [Done; 36] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -62,6 +63,7 @@ impl Done {
         Self::BookingCancelled,
         Self::AddressCorrected,
         Self::MailSentAgain,
+        Self::NothingToSendAgain,
         Self::TaskCompleted,
         Self::ProposalPublished,
         Self::ProposalChangesRequested,
@@ -103,6 +105,7 @@ impl Done {
             Self::BookingCancelled => "buchung-storniert",
             Self::AddressCorrected => "adresse-korrigiert",
             Self::MailSentAgain => "erneut-gesendet",
+            Self::NothingToSendAgain => "nichts-erneut-zu-senden",
             Self::TaskCompleted => "aufgabe-erledigt",
             Self::ProposalPublished => "veroeffentlicht",
             Self::ProposalChangesRequested => "aenderung-erbeten",

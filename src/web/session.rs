@@ -401,10 +401,20 @@ pub async fn middleware(
         Ok(None) => {}
         Err(e) => {
             tracing::error!(error = %e, "session could not be saved");
-            let (http_req, _) = res.into_parts();
-            let page =
-                super::errors::error_page(&http_req, &WebError::Database(e).error_response());
-            return Ok(ServiceResponse::new(http_req, page).map_into_right_body());
+            let (http_req, handled) = res.into_parts();
+            let mut answer = WebError::Database(e).error_response();
+            // What was asked for is done (a confirmed account, say); only the sign-in or sign-out
+            // was not kept, which the page says instead of "nothing was saved".
+            if handled.status().is_success() || handled.status().is_redirection() {
+                super::errors::mark_session_not_saved(&mut answer);
+            }
+            let mut page = super::errors::error_page(&http_req, &answer);
+            // The browser forgets its session either way: half a sign-in (or sign-out) must not
+            // stay behind on a shared computer.
+            page.add_cookie(&session_cookie(String::new(), secure, CookieDuration::ZERO))?;
+            let mut res = ServiceResponse::new(http_req, page);
+            no_store(&mut res);
+            return Ok(res.map_into_right_body());
         }
     }
     // Pages with personal data must not stay in shared caches or the back-button history of kiosks

@@ -108,9 +108,17 @@ pub async fn middleware(
     let key_hash = &submission.key_hash;
     let db = &state.db;
     let deadline = tokio::time::Instant::now() + WAIT;
+    // Whether an earlier look found the key taken: a first submission exists, so a fault now must
+    // not lead to handling the form a second time.
+    let mut seen_taken = false;
     let stamp = loop {
         let claimed = match form_submissions::claim(db, key_hash).await {
             Ok(claimed) => claimed,
+            Err(e) if seen_taken => {
+                tracing::warn!(error = %e, "a form sent again could not be looked up");
+                let busy = super::errors::WebError::Busy.error_response();
+                return Ok(req.into_response(busy).map_into_right_body());
+            }
             Err(e) => {
                 // Without the record the form is still handled: a lost duplicate check is better
                 // than a lost booking. (On SQLite the record's single statement does not queue with
@@ -134,6 +142,7 @@ pub async fn middleware(
                 return Ok(req.into_response(answer).map_into_right_body());
             }
             Claim::Busy if tokio::time::Instant::now() < deadline => {
+                seen_taken = true;
                 tokio::time::sleep(POLL).await;
             }
             Claim::Busy => {

@@ -405,3 +405,36 @@ async fn a_session_whose_last_use_cannot_be_written_stays_signed_in() {
     let text = page.text().await.unwrap();
     assert!(text.contains(r#"action="/abmelden""#), "signed in: {text}");
 }
+
+// A sign-in whose session cannot be saved: the person is told that the sign-in was not kept, not
+// that nothing was saved, and the browser keeps no half session.
+on_both_backends!(a_sign_in_whose_session_cannot_be_saved_says_so, |app| {
+    let form = app.hidden_fields("/anmelden").await;
+    app.db
+        .execute_unprepared("ALTER TABLE sessions RENAME TO sessions_away")
+        .await
+        .unwrap();
+    let mut fields: Vec<(&str, &str)> = vec![("email", CITIZEN.0), ("password", CITIZEN.1)];
+    fields.extend(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let res = app.post_form("/anmelden", &fields).await;
+    app.db
+        .execute_unprepared("ALTER TABLE sessions_away RENAME TO sessions")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("no-store")
+    );
+    let cleared = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().contains("Max-Age=0"));
+    assert!(cleared, "the browser forgets its session");
+    let text = res.text().await.unwrap();
+    assert!(text.contains("nicht angemeldet"), "{text}");
+    assert!(!text.contains("Eingaben wurden nicht gespeichert"), "{text}");
+});

@@ -962,8 +962,8 @@ mod smtp_outage_loses_and_duplicates_nothing {
 }
 
 /// A server that refuses a recipient for good (550): the message is tried a few times, then given
-/// up (dead letter) and never tried again; the reply is kept with the address masked; the other
-/// messages are not held up.
+/// up (dead letter) and never tried again, once the server has taken a mail queued after it; the
+/// reply is kept with the address masked; the other messages are not held up.
 async fn check_permanent_refusal(backend: Backend) {
     let sink = SmtpSink::start_rejecting("unbekannt.example");
     let Some(app) = MailDb::create(backend, sink.url()).await else {
@@ -1011,6 +1011,53 @@ async fn check_permanent_refusal(backend: Backend) {
         1,
         "only the good address received mail"
     );
+
+    // A refused mail queued after the last one the server took: as far as the portal can tell, the
+    // server may refuse every mail now, so it is kept and tried again, but staff see it already.
+    mail::enqueue(
+        &app.db,
+        plain_mail("anderer@unbekannt.example", "Ihre Buchung"),
+    )
+    .await
+    .unwrap();
+    for _ in 0..mail::PERMANENT_REFUSALS {
+        app.make_due().await;
+        assert_eq!(
+            app.deliver(&sender).await,
+            DeliveryReport { sent: 0, failed: 1 }
+        );
+    }
+    let kept = app.rows().await[2].clone();
+    assert_eq!(kept.recipient, "anderer@unbekannt.example");
+    assert_eq!(
+        (kept.attempts, kept.failed_at),
+        (mail::PERMANENT_REFUSALS, None)
+    );
+    let listed = teilhabe::services::undeliverable_mail::list(&app.db, 10)
+        .await
+        .unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|m| m.id == kept.id && m.failed_at.is_none()),
+        "staff see it while it is still tried"
+    );
+    // The server takes a mail queued after it: the next refusal is about this one.
+    mail::enqueue(&app.db, plain_mail("neu@example.de", "Ihre Buchung"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.deliver(&sender).await,
+        DeliveryReport { sent: 1, failed: 0 }
+    );
+    app.make_due().await;
+    assert_eq!(
+        app.deliver(&sender).await,
+        DeliveryReport { sent: 0, failed: 1 }
+    );
+    let given_up = app.rows().await[2].clone();
+    assert!(given_up.failed_at.is_some(), "given up now");
+    assert_eq!(given_up.attempts, mail::PERMANENT_REFUSALS + 1);
 }
 
 /// A server that refuses every mail: no mail is given up however often it is refused, and once the

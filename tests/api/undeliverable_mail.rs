@@ -264,6 +264,10 @@ on_both_backends!(refused_mail_is_sent_again_when_an_admin_says_so, |app| {
         select(&doc, &format!("form[action=\"{one}\"] button")).len(),
         1
     );
+    assert!(
+        text_of(&doc, "table").contains("Dritte Nachricht"),
+        "refused as often, but still tried: listed"
+    );
     let forms = select(&doc, "form[action$=\"/erneut\"]").len();
     assert_eq!(
         forms, 3,
@@ -292,8 +296,15 @@ on_both_backends!(refused_mail_is_sent_again_when_an_admin_says_so, |app| {
     let mails = app.mails().await;
     assert!(mails.iter().any(|m| m.contains("To: voll@example.de")));
     assert!(!mails.iter().any(|m| m.contains("To: gesperrt@example.de")));
-    // Delivered meanwhile: nothing left to send again.
-    assert_eq!(app.submit(list, &one, &[]).await.status(), 404);
+    // Delivered meanwhile: nothing left to send again, and the list says so.
+    let res = app.submit(list, &one, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("erledigt=nichts-erneut-zu-senden")
+    );
 
     let res = app
         .submit(list, "/verwaltung/unzustellbar/erneut", &[])
@@ -312,6 +323,30 @@ on_both_backends!(refused_mail_is_sent_again_when_an_admin_says_so, |app| {
         .await
         .unwrap();
     assert_eq!(audited, 2);
+    // Given up more than a week ago: only on its own, not with all the others.
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::FailedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(8)),
+        )
+        .col_expr(
+            outbox::Column::SentAt,
+            Expr::value(None::<chrono::DateTime<chrono::Utc>>),
+        )
+        .filter(outbox::Column::Subject.eq("Dritte Nachricht"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let res = app
+        .submit(list, "/verwaltung/unzustellbar/erneut", &[])
+        .await;
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("erledigt=nichts-erneut-zu-senden")
+    );
+    assert!(row("Dritte Nachricht").await.failed_at.is_some());
 });
 
 // The server answers "try later" for a day (a full mailbox, a receiving server that is down): the
@@ -474,6 +509,13 @@ on_both_backends!(delivered_mail_keeps_no_text, |app| {
     mail::enqueue(&app.db, mail_to("eins@example.de", "Zugestellt"))
         .await
         .unwrap();
+    // A course alert's one-click unsubscribe address works as a link does.
+    let unsubscribe = "<http://teilhabe.test/benachrichtigung/abmelden/geheim>";
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::ListUnsubscribe, Expr::value(unsubscribe))
+        .exec(&app.db)
+        .await
+        .unwrap();
     let delivered = app.mails().await;
     assert!(
         delivered.iter().any(|m| m.contains(link)),
@@ -490,6 +532,7 @@ on_both_backends!(delivered_mail_keeps_no_text, |app| {
         ("", "", &None),
         "a delivered mail's text is not kept"
     );
+    assert_eq!(row.list_unsubscribe, None, "nor its unsubscribe link");
     assert_eq!(
         (row.recipient.as_str(), row.subject.as_str()),
         ("eins@example.de", "Zugestellt"),
@@ -501,6 +544,7 @@ on_both_backends!(delivered_mail_keeps_no_text, |app| {
     older.body_text = Set(format!("Ihre Buchung: {link}"));
     older.body_html = Set(format!("<a href=\"{link}\">"));
     older.attachment_body = Set(Some(format!("URL:{link}")));
+    older.list_unsubscribe = Set(Some(unsubscribe.into()));
     older.update(&app.db).await.unwrap();
     mail::enqueue(&app.db, mail_to("zwei@example.de", "Wartet"))
         .await
@@ -527,6 +571,12 @@ on_both_backends!(delivered_mail_keeps_no_text, |app| {
             ),
         ]
     );
+    let links_kept = outbox::Entity::find()
+        .filter(outbox::Column::ListUnsubscribe.is_not_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(links_kept, 0, "an older version's unsubscribe link goes too");
 });
 
 // The booking is anonymised (its date long past, or the account deleted) while staff's correction

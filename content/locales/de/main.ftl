@@ -137,6 +137,8 @@ error-503-title = Wartungsarbeiten
 error-503-text = Die Website ist gerade nicht erreichbar, weil wir daran arbeiten. Versuchen Sie es bitte in einigen Minuten noch einmal.
 error-busy-title = Gerade besetzt
 error-busy-text = Gerade werden diese Daten an anderer Stelle geändert. Das dauert länger als sonst. Ihre Eingaben wurden nicht gespeichert. Bitte versuchen Sie es in 1 Minute noch einmal.
+error-session-title = Bitte melden Sie sich neu an
+error-session-text = Ihre Anfrage wurde ausgeführt. Ihre Anmeldung konnte aber gerade nicht gespeichert werden. Deshalb sind Sie jetzt nicht angemeldet. Bitte melden Sie sich in 1 Minute neu an.
 error-home-link = Zur Startseite
 error-help-link = Hilfe
 
@@ -1539,7 +1541,8 @@ account-language-easy-link = Teilhabe in Leichter Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = Die E-Mail-Adresse ist korrigiert. Nachrichten, die nicht zugestellt werden konnten, gehen an die neue Adresse.
-done-erneut-gesendet = Die Nachrichten werden erneut gesendet. Lehnt der Mailserver eine wieder ab, steht sie wieder in dieser Liste.
+done-erneut-gesendet = Die Nachricht wird erneut gesendet. Wenn der Mailserver sie wieder ablehnt, steht sie wieder in dieser Liste.
+done-nichts-erneut-zu-senden = Es gab nichts mehr erneut zu senden. Die Nachricht wurde schon zugestellt oder schon erneut gesendet.
 oa-mail-undeliverable = E-Mail nicht zugestellt
 oa-correct-address = Adresse korrigieren
 address-title = E-Mail-Adresse korrigieren
@@ -1552,7 +1555,7 @@ address-submit = Adresse speichern
 address-anonymised-title = Buchung inzwischen anonymisiert
 address-anonymised-text = Die Buchung wurde gerade anonymisiert (ihr Termin ist lange vorbei, oder die Person hat ihr Konto gelöscht). Die Adresse wurde nicht gespeichert, und es wurde nichts noch einmal verschickt.
 undeliverable-title = Nicht zustellbare E-Mails
-undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse, oder seit mehr als einem Tag nicht angenommen. Abgelehnte Nachrichten werden nicht mehr versucht, die anderen bis zu 30 Tage lang weiter. Ist der Grund behoben, zum Beispiel das Postfach wieder frei, können Sie abgelehnte Nachrichten erneut senden. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
+undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse, oder seit mehr als einem Tag nicht angenommen. Abgelehnte Nachrichten werden nicht mehr versucht, die anderen bis zu 30 Tage lang weiter. Wenn der Grund behoben ist, zum Beispiel das Postfach wieder frei, können Sie abgelehnte Nachrichten erneut senden. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
 undeliverable-none = Zurzeit gibt es keine nicht zustellbaren Nachrichten.
 undeliverable-col-when = Stand
 undeliverable-refused-on = Abgelehnt am { $when }
@@ -1564,8 +1567,8 @@ undeliverable-col-bookings = Buchungen
 undeliverable-booking = Buchung { $id }
 undeliverable-col-again = Erneut senden
 undeliverable-send-again = Erneut senden
-undeliverable-send-all = Alle abgelehnten Nachrichten erneut senden ({ $count })
-undeliverable-send-all-hint = Hat der Mailserver alle Nachrichten abgelehnt, zum Beispiel wegen eines falschen Passworts in den Einstellungen? Wenn der Fehler behoben ist, können Sie alle abgelehnten Nachrichten an dieselben Adressen erneut senden.
+undeliverable-send-all = Abgelehnte Nachrichten der letzten 7 Tage erneut senden ({ $count })
+undeliverable-send-all-hint = Hat der Mailserver viele Nachrichten abgelehnt, zum Beispiel wegen einer Störung bei einem E-Mail-Anbieter? Wenn die Störung behoben ist, können Sie alle Nachrichten der letzten 7 Tage an dieselben Adressen erneut senden.
 
 ## The ministry export in the back office (web/handlers/export.rs)
 export-title = Export für das Ministerium

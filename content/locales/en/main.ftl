@@ -137,6 +137,8 @@ error-503-title = Maintenance
 error-503-text = The website is not available right now because we are working on it. Please try again in a few minutes.
 error-busy-title = Busy right now
 error-busy-text = This data is being changed elsewhere right now. It is taking longer than usual. Your input has not been saved. Please try again in 1 minute.
+error-session-title = Please sign in again
+error-session-text = Your request has been carried out. But your sign-in could not be saved just now, so you are not signed in. Please sign in again in 1 minute.
 error-home-link = Go to the home page
 error-help-link = Help
 
@@ -1539,7 +1541,8 @@ account-language-easy-link = Teilhabe in Leichte Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = The e-mail address has been corrected. Messages that could not be delivered go to the new address.
-done-erneut-gesendet = The messages are being sent again. If the mail server refuses one again, it is listed here again.
+done-erneut-gesendet = The message is being sent again. If the mail server refuses it again, it is listed here again.
+done-nichts-erneut-zu-senden = There was nothing left to send again. The message has already been delivered or sent again.
 oa-mail-undeliverable = E-mail not delivered
 oa-correct-address = Correct the address
 address-title = Correct the e-mail address
@@ -1552,7 +1555,7 @@ address-submit = Save the address
 address-anonymised-title = Booking anonymised meanwhile
 address-anonymised-text = The booking has just been anonymised (its date is long past, or the person deleted their account). The address was not saved and nothing was sent again.
 undeliverable-title = Undeliverable e-mails
-undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address, or has not accepted them for more than a day. Refused messages are not tried again, the others for up to 30 days. Once the cause is mended, for example the mailbox has room again, you can send refused messages again. From the booking you can correct the address or print the confirmation.
+undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address, or has not accepted them for more than a day. Refused messages are not tried again, the others for up to 30 days. Once the cause is fixed, for example the mailbox has room again, you can send refused messages again. From the booking you can correct the address or print the confirmation.
 undeliverable-none = There are no undeliverable messages at the moment.
 undeliverable-col-when = State
 undeliverable-refused-on = Refused on { $when }
@@ -1564,8 +1567,8 @@ undeliverable-col-bookings = Bookings
 undeliverable-booking = Booking { $id }
 undeliverable-col-again = Send again
 undeliverable-send-again = Send again
-undeliverable-send-all = Send all refused messages again ({ $count })
-undeliverable-send-all-hint = Did the mail server refuse every message, for example because of a wrong password in the settings? Once that is mended, you can send all refused messages again to the same addresses.
+undeliverable-send-all = Send refused messages of the last 7 days again ({ $count })
+undeliverable-send-all-hint = Did the mail server refuse many messages, for example because of a fault at an e-mail provider? Once the fault is fixed, you can send all messages of the last 7 days again to the same addresses.
 
 ## The ministry export in the back office (web/handlers/export.rs)
 export-title = Export for the ministry

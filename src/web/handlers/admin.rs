@@ -137,27 +137,27 @@ pub async fn undeliverable_mail(page: Page) -> Result<HttpResponse, WebError> {
     let mut ctx = page.context();
     ctx.insert(
         "refused_count",
-        &mails.iter().filter(|m| m.failed_at.is_some()).count(),
+        &undeliverable_mail::count_to_send_again(&page.state().db).await?,
     );
     ctx.insert("mails", &mails);
     page.render("admin/undeliverable.html", &ctx)
 }
 
-/// Sends one refused mail again (`id`), or every refused mail (no `id`).
+/// Sends one refused mail again, or every one refused within the last week.
 async fn send_again(
     page: Page,
     which: undeliverable_mail::SendAgain,
 ) -> Result<HttpResponse, WebError> {
     let actor = page.require(policy::can_view_audit_log)?;
     let resent = undeliverable_mail::send_again(&page.state().db, actor.id, which).await?;
-    // Sent again by someone else a moment ago, or delivered meanwhile: nothing left to do here.
-    if resent == 0 && matches!(which, undeliverable_mail::SendAgain::One(_)) {
-        return Err(WebError::NotFound);
-    }
-    Ok(see_other_done(
-        "/verwaltung/unzustellbar",
-        Done::MailSentAgain,
-    ))
+    // Sent again by someone else a moment ago, or delivered meanwhile: the list says how things
+    // stand now.
+    let done = if resent == 0 {
+        Done::NothingToSendAgain
+    } else {
+        Done::MailSentAgain
+    };
+    Ok(see_other_done("/verwaltung/unzustellbar", done))
 }
 
 pub async fn send_mail_again(page: Page, id: web::Path<i64>) -> Result<HttpResponse, WebError> {
