@@ -60,9 +60,15 @@ impl ProposalStatus {
     ];
 
     /// The states in which nobody works on a proposal until someone acts, and nothing is sent to
-    /// its author or followers: rejected, hidden by moderation, or sent back to the author for
-    /// changes. Left so for the retention period, it loses its author's contact and its follows.
-    pub const LEFT_ASIDE: &'static [Self] = &[Self::Rejected, Self::Hidden, Self::ChangesRequested];
+    /// its author or followers: rejected, hidden by moderation, merged into another (whose answers
+    /// its followers get), or sent back to the author for changes. Left so for the retention
+    /// period, it loses its author's contact and its follows.
+    pub const LEFT_ASIDE: &'static [Self] = &[
+        Self::Rejected,
+        Self::Hidden,
+        Self::Merged,
+        Self::ChangesRequested,
+    ];
 
     /// The states a public proposal can be moved to by moderation: it may still be in the
     /// search index until its removal has been applied.

@@ -942,6 +942,20 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
         .await
         .unwrap();
     }
+    // A barrier report sent with the old address, before the account had it, say.
+    let report = teilhabe::db::entities::barrier_report::ActiveModel {
+        page_url: Set("/kurse".into()),
+        description: Set("Der Kontrast der Knöpfe ist zu schwach.".into()),
+        contact_name: Set(Some("Bürgerin Demo".into())),
+        contact_email: Set(Some(old.into())),
+        language: Set("de".into()),
+        status: Set(teilhabe::domain::barrier_report::BarrierReportStatus::Open),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let (old_author_link, old_unfollow_link) = (
         "/vorschlaege/eigene/link-aus-der-alten-mail",
         "/vorschlaege/abmelden/folge-token-der-buergerin",
@@ -1010,8 +1024,34 @@ on_both_backends!(an_address_change_takes_follows_and_proposals_along, |app| {
         "with a link of its own"
     );
 
+    let moved = teilhabe::db::entities::barrier_report::Entity::find_by_id(report.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        moved.contact_email.as_deref(),
+        Some(new),
+        "the report's answer goes to the new address"
+    );
+    let data = app.get("/konto/daten").await.text().await.unwrap();
+    assert!(
+        data.contains("Kontrast der Knöpfe"),
+        "the data download finds it"
+    );
+
     let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
     assert_eq!(res.headers()["location"], "/konto/geloescht");
+    let gone = teilhabe::db::entities::barrier_report::Entity::find_by_id(report.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (gone.contact_name, gone.contact_email),
+        (None, None),
+        "deletion finds it too"
+    );
     let left = proposal_follow::Entity::find()
         .filter(proposal_follow::Column::Email.is_in([old, new]))
         .count(&app.db)
@@ -1180,3 +1220,60 @@ on_both_backends!(an_address_change_takes_supports_by_link_along, |app| {
     assert!(with_hash(hashes(new)).await.unwrap().is_empty());
     assert_eq!(supports_count(&app, id).await, before + 1);
 });
+
+// The data download holds everything the portal keeps about a booking: who booked it (the channel),
+// the mail language, attendance as staff recorded it, and an offer of places with its deadline.
+#[tokio::test]
+async fn the_data_download_tells_all_a_booking_keeps() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    let (address, password) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+    assert_eq!(app.login(address, password).await.status(), 303);
+    let (slug, upcoming, _, _) = crate::text_cleaning::dates(&app).await;
+    let form = format!("/kurse/{slug}/termine/{upcoming}/buchen");
+    let res = app
+        .submit(
+            &form,
+            &form,
+            &[
+                ("name", "Bürgerin Demo"),
+                ("email", address),
+                ("phone", ""),
+                ("places", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
+    let booking = data["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["date_id"] == upcoming)
+        .unwrap_or_else(|| panic!("the booking is in the download: {data}"));
+    for key in [
+        "id",
+        "booked_by",
+        "mail_language",
+        "attendance",
+        "places_offered",
+        "offer_valid_until",
+    ] {
+        assert!(booking.get(key).is_some(), "{key} missing: {booking}");
+    }
+    assert_eq!(booking["booked_by"], "online");
+    assert!(data["course_session_attendance"].is_array(), "{data}");
+    let proposal_keys = [
+        "category",
+        "district",
+        "town",
+        "moderation_note",
+        "official_answer",
+    ];
+    for proposal in data["proposals"].as_array().unwrap() {
+        for key in proposal_keys {
+            assert!(proposal.get(key).is_some(), "{key} missing: {proposal}");
+        }
+    }
+}

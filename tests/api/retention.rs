@@ -186,8 +186,8 @@ on_both_backends!(what_was_never_confirmed_goes_after_thirty_days, |app| {
     assert_eq!(again, Purged::default());
 });
 
-// Rejected, hidden by moderation, or sent back to an author who never came back: nobody works on
-// the proposal any more, and nothing more is sent to its author. A published one keeps both, as its
+// Rejected, hidden by moderation, merged into another, or sent back to an author who never came
+// back: nobody works on the proposal any more, and nothing more is sent to its author. A published one keeps both, as its
 // author and followers are told of answers.
 on_both_backends!(
     the_authors_contact_goes_once_a_proposal_was_left_for_the_retention_period,
@@ -197,7 +197,7 @@ on_both_backends!(
         let published: Vec<i64> = proposal::Entity::find()
             .filter(proposal::Column::Status.eq(ProposalStatus::Published))
             .order_by_asc(proposal::Column::Id)
-            .limit(4)
+            .limit(5)
             .all(&app.db)
             .await
             .unwrap()
@@ -208,6 +208,7 @@ on_both_backends!(
             ProposalStatus::Rejected,
             ProposalStatus::Hidden,
             ProposalStatus::ChangesRequested,
+            ProposalStatus::Merged,
             ProposalStatus::Published,
         ];
         for (n, (&id, status)) in published.iter().zip(states).enumerate() {
@@ -260,8 +261,8 @@ on_both_backends!(
         let after = purge(&app.db, RETENTION, left_at + Duration::days(91))
             .await
             .unwrap();
-        assert_eq!((after.author_contacts, after.follows), (3, 3), "{after:?}");
-        for (&id, status) in published.iter().zip(states).take(3) {
+        assert_eq!((after.author_contacts, after.follows), (4, 4), "{after:?}");
+        for (&id, status) in published.iter().zip(states).take(4) {
             assert_eq!(
                 contact(id).await,
                 (status, None, None),
@@ -269,9 +270,9 @@ on_both_backends!(
             );
             assert_eq!(follows(id).await.unwrap(), 0);
         }
-        let (_, address, phone) = contact(published[3]).await;
+        let (_, address, phone) = contact(published[4]).await;
         assert!(address.is_some() && phone.is_some());
-        assert_eq!(follows(published[3]).await.unwrap(), 1);
+        assert_eq!(follows(published[4]).await.unwrap(), 1);
     }
 );
 

@@ -15,7 +15,9 @@ use super::{
     users::{hash_password, hash_password_blocking, insert_account, insert_role},
 };
 use crate::{
-    db::entities::{account_token, booking, course_alert, proposal_support, user, user_role},
+    db::entities::{
+        account_token, barrier_report, booking, course_alert, proposal_support, user, user_role,
+    },
     domain::{
         Email, Language, PersonName, Role,
         account::{CurrentUser, RoleGrant},
@@ -612,6 +614,16 @@ async fn move_address_data(
         })?;
     crate::services::course_alerts::move_to_address(txn, user_id, &old.email, new_email).await?;
     move_bookings(txn, &pseudonyms.sealer(), user_id, &old.email, new_email).await?;
+    // Barrier reports sent with the old address: the answer goes to the new one, and the data
+    // download and the account's deletion find them under it.
+    barrier_report::Entity::update_many()
+        .col_expr(
+            barrier_report::Column::ContactEmail,
+            Expr::value(new_email.to_owned()),
+        )
+        .filter(barrier_report::Column::ContactEmail.eq(old.email.as_str()))
+        .exec(txn)
+        .await?;
     Ok(move_supports(txn, pseudonyms, user_id, &old.email, new_email).await?)
 }
 

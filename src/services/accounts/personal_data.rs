@@ -12,8 +12,8 @@ use crate::{
     db::{
         entities::{
             account_token, api_token, audit_log, barrier_report, booking, course_alert, offer_date,
-            outbox, proposal, proposal_follow, proposal_support, session, user, user_role,
-            volunteer_feed, volunteer_hours, volunteer_shift, volunteer_signup,
+            outbox, proposal, proposal_follow, proposal_support, session, session_attendance, user,
+            user_role, volunteer_feed, volunteer_hours, volunteer_shift, volunteer_signup,
         },
         sum_by,
     },
@@ -75,7 +75,7 @@ pub async fn export(
             user_id,
             &found.email,
         ),
-        |p| json!({ "id": p.id, "title": p.title, "text": p.body, "status": p.status, "contact": p.contact, "created_at": p.created_at }),
+        |p| json!({ "id": p.id, "title": p.title, "text": p.body, "category": p.category, "district": p.district_key, "town": p.town, "status": p.status, "moderation_note": p.moderation_note, "official_answer": p.official_answer, "contact": p.contact, "language": p.language, "created_at": p.created_at, "published_at": p.published_at }),
     )
     .await?;
     // Those given by mailed link count as the person's too (deleting the account finds them the
@@ -103,15 +103,29 @@ pub async fn export(
         |a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }),
     )
     .await?;
+    let of_person = of_account(
+        booking::Column::UserId,
+        booking::Column::Email,
+        user_id,
+        &found.email,
+    );
     let bookings = listed::<booking::Entity>(
         db,
-        of_account(
-            booking::Column::UserId,
-            booking::Column::Email,
-            user_id,
-            &found.email,
+        of_person.clone(),
+        |b| json!({ "id": b.id, "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "booked_by": b.channel, "mail_language": b.language, "attendance": b.attendance, "places_offered": b.offered_places, "offer_valid_until": b.offer_expires_at, "created_at": b.created_at }),
+    )
+    .await?;
+    // Attendance at each further session of a course, as the course's staff recorded it.
+    let session_attendance = listed::<session_attendance::Entity>(
+        db,
+        session_attendance::Column::BookingId.in_subquery(
+            Query::select()
+                .column(booking::Column::Id)
+                .from(booking::Entity)
+                .cond_where(of_person)
+                .to_owned(),
         ),
-        |b| json!({ "date_id": b.date_id, "name": b.name, "email": b.email, "phone": b.phone, "places": b.places, "status": b.status, "created_at": b.created_at }),
+        |a| json!({ "booking_id": a.booking_id, "date_id": a.date_id, "attendance": a.attendance, "recorded_at": a.recorded_at }),
     )
     .await?;
     let signups = listed::<volunteer_signup::Entity>(
@@ -177,6 +191,7 @@ pub async fn export(
         "proposal_follows": follows,
         "course_alerts": alerts,
         "bookings": bookings,
+        "course_session_attendance": session_attendance,
         "volunteer_signups": signups,
         "volunteer_hours": hours,
         "volunteer_calendar_feed": feed,
