@@ -436,5 +436,8 @@ on_both_backends!(a_sign_in_whose_session_cannot_be_saved_says_so, |app| {
     assert!(cleared, "the browser forgets its session");
     let text = res.text().await.unwrap();
     assert!(text.contains("nicht angemeldet"), "{text}");
-    assert!(!text.contains("Eingaben wurden nicht gespeichert"), "{text}");
+    assert!(
+        !text.contains("Eingaben wurden nicht gespeichert"),
+        "{text}"
+    );
 });

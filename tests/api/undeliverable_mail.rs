@@ -576,7 +576,10 @@ on_both_backends!(delivered_mail_keeps_no_text, |app| {
         .count(&app.db)
         .await
         .unwrap();
-    assert_eq!(links_kept, 0, "an older version's unsubscribe link goes too");
+    assert_eq!(
+        links_kept, 0,
+        "an older version's unsubscribe link goes too"
+    );
 });
 
 // The booking is anonymised (its date long past, or the account deleted) while staff's correction
