@@ -287,6 +287,17 @@ async fn run_export(
     let db = open_database(settings).await?;
     let today = export::today_in_berlin(chrono::Utc::now());
     let since_last = period.since_last;
+    // Two scheduled runs at once (cron on two hosts, a retry over a slow run) would both find the
+    // same last run and export its following days twice: the second waits, then finds nothing new.
+    let scheduled = if since_last {
+        Some(
+            teilhabe::db::InstanceLock::acquire(&db, export::SCHEDULED_RUN_LOCK)
+                .await
+                .map_err(|e| export_failure(e.into()))?,
+        )
+    } else {
+        None
+    };
     let period = period.resolve(&db, today).await.map_err(export_failure)?;
     let request = ExportRequest {
         period,
@@ -304,6 +315,12 @@ async fn run_export(
     let result = export::run(&db, &request, out, Some(&bar)).await;
     bar.finish_and_clear();
     let summary = result.map_err(export_failure)?;
+    if let Some(lock) = scheduled
+        && let Err(error) = lock.release().await
+    {
+        // The run is recorded; only a run that started meanwhile could have overlapped it.
+        tracing::warn!(%error, "the scheduled export's lock was gone at its end");
+    }
     println!("{summary}");
     Ok(())
 }

@@ -21,6 +21,10 @@ use crate::{
 pub enum BulkError {
     #[error("there are no venues yet; run `teilhabe seed-demo` first")]
     NoVenues,
+    #[error(
+        "there are no published courses for the dates; give --courses, or run `teilhabe seed-demo` first"
+    )]
+    NoCourses,
     #[error("database: {0}")]
     Db(#[from] DbErr),
 }
@@ -118,6 +122,9 @@ pub async fn seed(
             .into_iter()
             .map(|o| o.id)
             .collect();
+    }
+    if offer_ids.is_empty() && dates > 0 {
+        return Err(BulkError::NoCourses);
     }
     for chunk in (0..dates).collect::<Vec<_>>().chunks(500) {
         let models: Vec<offer_date::ActiveModel> = chunk

@@ -25,6 +25,10 @@ pub enum CsvError {
     },
 }
 
+/// Spreadsheet programs save CSV in the Windows code page unless told otherwise.
+const NOT_UTF8: &str = "the file is not UTF-8 text (umlauts such as ö are stored differently); \
+     save it as \"CSV UTF-8\" and import it again";
+
 /// One parsed row with its line number, so later checks can still point at the file.
 pub struct Row<T> {
     pub line: u64,
@@ -69,7 +73,17 @@ fn read_rows<T: DeserializeOwned>(
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes.as_slice());
-    let headers = reader.headers().cloned().ok();
+    let headers = match reader.headers() {
+        Ok(headers) => Some(headers.clone()),
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+            return Err(CsvError::Row {
+                path: path.to_owned(),
+                line: 1,
+                problem: NOT_UTF8.to_owned(),
+            });
+        }
+        Err(_) => None,
+    };
     if let (Some(columns), Some(headers)) = (columns, &headers)
         && let Some(unknown) = headers.iter().find(|h| !columns.contains(h))
     {
@@ -90,10 +104,21 @@ fn read_rows<T: DeserializeOwned>(
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| CsvError::Row {
-            path: path.to_owned(),
-            line: line_at(e.position()),
-            problem: e.to_string(),
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::Utf8 { pos, err } => CsvError::Field {
+                path: path.to_owned(),
+                line: line_at(pos.as_ref()),
+                field: headers
+                    .as_ref()
+                    .and_then(|h| h.get(err.field()))
+                    .map_or_else(|| format!("{}", err.field() + 1), str::to_owned),
+                problem: NOT_UTF8.to_owned(),
+            },
+            _ => CsvError::Row {
+                path: path.to_owned(),
+                line: line_at(e.position()),
+                problem: e.to_string(),
+            },
         })?;
         let line = line_at(record.position());
         let value = record
@@ -129,5 +154,37 @@ impl<T> Row<T> {
             field: field.to_owned(),
             problem: problem.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Place {
+        town: String,
+        district: String,
+    }
+
+    #[test]
+    fn a_file_in_the_windows_code_page_names_the_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.csv");
+        // "Sömmerda" in Windows-1252: ö is the single byte 0xF6.
+        std::fs::write(
+            &path,
+            b"town,district\r\nErfurt,16051\r\nS\xf6mmerda,16068\r\n",
+        )
+        .unwrap();
+        let error = read::<Place>(&path).err().unwrap().to_string();
+        assert!(error.contains("p.csv, line 3, field 'town'"), "{error}");
+        assert!(error.contains("CSV UTF-8"), "{error}");
+
+        std::fs::write(&path, b"t\xf6wn,district\r\nErfurt,16051\r\n").unwrap();
+        let error = read::<Place>(&path).err().unwrap().to_string();
+        assert!(error.contains("p.csv, line 1:"), "{error}");
+        assert!(error.contains("not UTF-8"), "{error}");
     }
 }

@@ -166,7 +166,8 @@ pub fn read(path: &Path) -> Result<Vec<(u64, ImportRow)>, ImportError> {
                 path: path.to_owned(),
                 source,
             })?;
-            read_json(path, &text)
+            // Notepad and PowerShell write a byte order mark, which JSON does not allow.
+            read_json(path, text.strip_prefix('\u{feff}').unwrap_or(&text))
         }
         _ => Err(ImportError::UnknownFormat {
             path: path.to_owned(),
@@ -198,9 +199,12 @@ fn read_json(path: &Path, text: &str) -> Result<Vec<(u64, ImportRow)>, ImportErr
         .collect()
 }
 
-/// The line on which each element of the top-level array starts, so errors can point there.
+/// The line on which each element of the top-level array starts (an object, or anything else that
+/// stands there, `null` say), so errors can point there.
 fn object_lines(text: &str) -> Vec<u64> {
     let (mut depth, mut line, mut in_string, mut escaped) = (0usize, 1u64, false, false);
+    // At the top level, after `[` or a `,`: the next character that is not blank starts an element.
+    let mut expecting = false;
     let mut starts = Vec::new();
     for c in text.chars() {
         if c == '\n' {
@@ -215,15 +219,18 @@ fn object_lines(text: &str) -> Vec<u64> {
             }
             continue;
         }
+        if expecting && depth == 1 && !c.is_whitespace() && c != ']' {
+            starts.push(line);
+            expecting = false;
+        }
         match c {
             '"' => in_string = true,
             '{' | '[' => {
-                if depth == 1 && c == '{' {
-                    starts.push(line);
-                }
+                expecting = depth == 0 && c == '[';
                 depth += 1;
             }
             '}' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => expecting = true,
             _ => {}
         }
     }
@@ -447,8 +454,12 @@ pub async fn import(
         }
     }
     txn.commit().await?;
-    if summary.imported > 0 {
-        crate::db::refresh_statistics_after_bulk_load(db).await?;
+    // The rows are stored: statistics that cannot be refreshed now (a busy database) are the
+    // hourly housekeeping's, not a reason to report the import as failed.
+    if summary.imported > 0
+        && let Err(error) = crate::db::refresh_statistics_after_bulk_load(db).await
+    {
+        tracing::warn!(%error, "query planner statistics not refreshed after the import; the hourly housekeeping will");
     }
     Ok(summary)
 }
@@ -634,11 +645,26 @@ mod tests {
     }
 
     #[test]
+    fn a_json_file_with_a_byte_order_mark_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        std::fs::write(&path, "\u{feff}[\n {\"title\": \"a\"}\n]").unwrap();
+        let rows = read(&path).unwrap();
+        assert_eq!((rows.len(), rows[0].0), (1, 2));
+    }
+
+    #[test]
     fn json_rows_know_their_lines() {
         let text = "[\n  {\"title\": \"a {\\\" b\"},\n  {\n    \"title\": \"c\"\n  }\n]";
         assert_eq!(object_lines(text), [2, 3]);
         let rows = read_json(Path::new("x.json"), text).unwrap();
         assert_eq!(rows[1].0, 3);
+        // An element that is not an object is counted where it stands.
+        assert_eq!(object_lines("[\n null,\n \"x\",\n {}\n]"), [2, 3, 4]);
+        let error = read_json(Path::new("x.json"), "[\n null,\n {\"title\": \"a\"}\n]")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("x.json, line 2"), "{error}");
     }
 }
 

@@ -138,3 +138,36 @@ async fn bulk_seeding_brings_the_planner_statistics_up_to_date_on_postgres() {
         "the planner knows how many dates there are"
     );
 }
+
+// Dates without courses to hang them on are refused with a message, not a panic, and nothing is
+// stored.
+#[tokio::test]
+async fn bulk_dates_without_courses_are_refused_plainly() {
+    use sea_orm::{EntityTrait, PaginatorTrait, sea_query::Expr};
+    use teilhabe::db::entities::{offer, offer_date};
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    offer::Entity::update_many()
+        .col_expr(
+            offer::Column::Status,
+            Expr::value(teilhabe::domain::offer::OfferStatus::Draft),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let before = offer_date::Entity::find().count(&app.db).await.unwrap();
+    let refused = teilhabe::seed::bulk_data::seed(&app.db, 0, 10, 0, false).await;
+    assert!(
+        matches!(
+            refused,
+            Err(teilhabe::seed::bulk_data::BulkError::NoCourses)
+        ),
+        "{:?}",
+        refused.err()
+    );
+    assert_eq!(
+        offer_date::Entity::find().count(&app.db).await.unwrap(),
+        before
+    );
+}

@@ -941,6 +941,72 @@ async fn since_last_starts_the_day_after_the_last_export() {
     assert!(runs.iter().all(|r| r.started_by == "cli"));
 }
 
+/// Two scheduled exports at once on PostgreSQL (cron on two hosts, a retry over a slow run): one
+/// exports the days after the last run, the other then finds them covered; the ministry does not get
+/// the same days twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_scheduled_exports_at_once_export_the_days_once_on_postgres() {
+    let Some(app) = spawn_app(
+        Backend::Postgres,
+        Options {
+            demo: false,
+            env: vec![],
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    seed(&app).await;
+    // Held while both start, so that both wait for it, whatever the machine's speed.
+    let held = teilhabe::db::InstanceLock::acquire(&app.db, teilhabe::export::SCHEDULED_RUN_LOCK)
+        .await
+        .unwrap();
+    let outs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let runs: Vec<std::process::Child> = outs
+        .iter()
+        .map(|out| {
+            teilhabe(&app)
+                .args([
+                    "export",
+                    "--since-last",
+                    "--from",
+                    FROM,
+                    "--to",
+                    TO,
+                    "--out",
+                ])
+                .arg(out.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    crate::helpers::until_waiting_for_locks(&app.db, 2).await;
+    held.release().await.unwrap();
+    let outputs: Vec<Output> = runs
+        .into_iter()
+        .map(|run| run.wait_with_output().unwrap())
+        .collect();
+    let codes: Vec<Option<i32>> = outputs.iter().map(|o| o.status.code()).collect();
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(2)),
+        "one exports, the other finds the days covered: {codes:?} {:?}",
+        outputs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect::<Vec<_>>()
+    );
+    let covered = outputs.iter().find(|o| o.status.code() == Some(2)).unwrap();
+    assert!(String::from_utf8_lossy(&covered.stderr).contains("already covers"));
+    let recorded = teilhabe::db::entities::export_run::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+}
+
 /// Creates the admin with the command line and returns its token from `token add`'s output.
 fn admin_token(app: &TestApp, email: &str) -> (i32, String) {
     succeeded(
