@@ -16,6 +16,11 @@ pub fn can_view_audit_log(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin))
 }
 
+/// Sending refused mail again to the same address: admins, who see the mail server's replies.
+pub fn can_resend_mail(user: Option<&CurrentUser>) -> bool {
+    user.is_some_and(|u| u.has_role(Role::Admin))
+}
+
 /// The anonymised export for the ministry (TMDI), in the browser as with an admin's API token.
 pub fn can_export(user: Option<&CurrentUser>) -> bool {
     user.is_some_and(|u| u.has_role(Role::Admin))

@@ -24,8 +24,9 @@ use crate::{db::entities::outbox, domain::Email};
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a claimed message is reserved for the instance that claimed it.
 const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(5);
-/// Attempts before a message that servers refuse for good is given up (dead letter). A few, not one:
-/// some servers answer 5xx for what is really a passing fault.
+/// Attempts before a message that servers refuse for good is given up (dead letter), once the server
+/// has taken a mail queued after it (see `delivered_after`). A few, not one: some servers answer 5xx
+/// for what is really a passing fault.
 pub const PERMANENT_REFUSALS: i32 = 3;
 /// How the stored reason of a refusal for good begins (`MailError::Refused`'s text), so that staff
 /// see such mail before it is given up.
@@ -360,7 +361,7 @@ impl Sender {
                 Err(e) => Err(e),
             };
             let sent = outcome.is_ok();
-            // The rest of the batch would be refused alike: they stay due, not tried in vain.
+            // The rest of the batch would be refused alike: not tried in vain.
             let refused_all = matches!(outcome, Err(MailError::RefusedAll(_)));
             let mut update: outbox::ActiveModel = row.clone().into();
             update.attempts = Set(row.attempts + 1);
@@ -393,7 +394,7 @@ impl Sender {
                         update.next_attempt_at = Set(Utc::now() + backoff(row.attempts));
                         match e {
                             MailError::RefusedAll(_) => {
-                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal itself (login, sender, sending limit); every mail waits until it accepts again")
+                                tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "the mail server refuses the portal itself (login, sender, sending limit); every due mail is put off")
                             }
                             MailError::Refused(_) if last_chance => {
                                 tracing::error!(mail_id = row.id, attempts = row.attempts + 1, %error, "mail refused again, but the server has taken no mail queued after it: it may refuse every mail (relay, blocklist?); kept and tried again")
@@ -426,6 +427,9 @@ impl Sender {
                 );
             }
             if refused_all {
+                // Every other due mail waits as long: each try would be one more refused login,
+                // which gets a sending account locked.
+                put_off_due(db, Utc::now() + backoff(row.attempts)).await?;
                 break;
             }
         }
@@ -433,17 +437,48 @@ impl Sender {
     }
 }
 
-/// Whether the server has taken a mail queued after `row`: only then is a refusal of it taken as
-/// about this mail. A server that refuses every mail (a relay it does not allow, the portal's host
-/// on a blocklist, under a code that names no cause) gives up none of what was queued meanwhile;
-/// staff see such mail all the same once it was refused [`PERMANENT_REFUSALS`] times (see
-/// `services::undeliverable_mail`).
+/// Puts every mail due now off until `until`, without counting an attempt.
+async fn put_off_due(db: &DatabaseConnection, until: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(outbox::Entity::update_many()
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(until))
+        .filter(outbox::Column::SentAt.is_null())
+        .filter(outbox::Column::FailedAt.is_null())
+        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// The columns that put a mail back in the queue as if just queued: due now, no attempts, no
+/// refusal, and queued now, so that mail delivered before it does not count as the server taking
+/// mail after it (see [`delivered_after`]). For staff's "send again" and address corrections.
+pub fn requeued(
+    update: sea_orm::UpdateMany<outbox::Entity>,
+) -> sea_orm::UpdateMany<outbox::Entity> {
+    let now = Utc::now();
+    update
+        .col_expr(
+            outbox::Column::FailedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox::Column::CreatedAt, Expr::value(now))
+}
+
+/// Whether the server has taken a mail queued after `row` was (last) queued: only then is a refusal
+/// of it taken as about this mail. A server that refuses every mail (a relay it does not allow, the
+/// portal's host on a blocklist, under a code that names no cause) gives up none of what was queued
+/// meanwhile; staff see such mail all the same once it was refused [`PERMANENT_REFUSALS`] times (see
+/// `services::undeliverable_mail`). Mail removed when delivered (`forget_when_sent`) is no longer
+/// there to count.
 async fn delivered_after(db: &DatabaseConnection, row: &outbox::Model) -> Result<bool, DbErr> {
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
-        .filter(outbox::Column::Id.gt(row.id))
-        .filter(outbox::Column::SentAt.is_not_null())
+        .filter(outbox::Column::Id.ne(row.id))
+        .filter(outbox::Column::SentAt.gt(row.created_at))
         .into_tuple::<i64>()
         .one(db)
         .await?

@@ -28,7 +28,7 @@ pub enum Claim {
     /// The first submission led here.
     Done(String),
     /// The first submission is still being handled.
-    Busy,
+    StillRunning,
 }
 
 /// Claims the submission for this request: a new one, or one left unfinished for longer than
@@ -58,7 +58,7 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
         Ok(claim) => Ok(claim),
         Err(error) => {
             tracing::warn!(%error, "a form's first submission could not be looked up");
-            Ok(Claim::Busy)
+            Ok(Claim::StillRunning)
         }
     }
 }
@@ -93,12 +93,12 @@ async fn taken(
                 Ok(Claim::Mine(Stamp(now)))
             } else {
                 // Another repeat took it over (or it finished) just now.
-                Ok(Claim::Busy)
+                Ok(Claim::StillRunning)
             }
         }
-        Some(_) => Ok(Claim::Busy),
+        Some(_) => Ok(Claim::StillRunning),
         // Released by a first attempt that was refused in the meantime: try again.
-        None => Ok(Claim::Busy),
+        None => Ok(Claim::StillRunning),
     }
 }
 

@@ -1,7 +1,8 @@
-//! Mail that servers refused for good (the outbox's dead letters), or that has still not gone out a
-//! day after it was queued (the server answers "try later" again and again): which bookings it
-//! concerns; correcting a booking's address, which sends that booking's undelivered messages again
-//! to the new one; and sending refused mail again to the same address.
+//! Mail that servers refused for good (the outbox's dead letters, and mail refused as often but still
+//! tried because the server may refuse every mail), or that has still not gone out a day after it
+//! was queued (the server answers "try later" again and again): which bookings it concerns;
+//! correcting a booking's address, which sends that booking's undelivered messages again to the new
+//! one; and sending refused mail again to the same address.
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -178,12 +179,8 @@ pub async fn correct_booking_address(
     }
     // Only this booking's mail: others refused at the same address (another booking with the
     // same mistyped or placeholder address, an account's links) are other people's.
-    let resent = outbox::Entity::update_many()
+    let resent = mail::requeued(outbox::Entity::update_many())
         .col_expr(outbox::Column::Recipient, Expr::value(address.to_string()))
-        .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
-        .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-        .col_expr(outbox::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(undelivered(Utc::now()))
         .filter(outbox::Column::BookingId.eq(booking_id))
         .exec(&txn)
@@ -255,11 +252,7 @@ pub async fn send_again(
         txn.rollback().await?;
         return Ok(0);
     }
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::FailedAt, Expr::value(None::<DateTime<Utc>>))
-        .col_expr(outbox::Column::Attempts, Expr::value(0))
-        .col_expr(outbox::Column::LastError, Expr::value(None::<String>))
-        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+    mail::requeued(outbox::Entity::update_many())
         .filter(outbox::Column::Id.is_in(ids.clone()))
         .exec(&txn)
         .await?;

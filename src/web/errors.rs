@@ -21,7 +21,7 @@ pub enum WebError {
     Forbidden,
     /// The same form is still being handled by a first submission, which may still succeed.
     #[error("the same form is still being handled")]
-    Busy,
+    StillHandled,
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -34,7 +34,7 @@ impl ResponseError for WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Busy => StatusCode::CONFLICT,
+            Self::StillHandled => StatusCode::CONFLICT,
             Self::Database(e) => status_of(e),
             Self::Internal(e) => {
                 database_cause(e).map_or(StatusCode::INTERNAL_SERVER_ERROR, status_of)
@@ -51,15 +51,12 @@ impl ResponseError for WebError {
                     .insert_header((header::LOCATION, format!("/anmelden?{query}")))
                     .finish();
             }
-            Self::Busy => {
-                let mut res = HttpResponse::build(self.status_code()).finish();
-                res.extensions_mut().insert(Reason::StillHandled);
-                return res;
-            }
+            Self::StillHandled => return answer(self.status_code(), Some(Reason::StillHandled)),
             Self::NotFound | Self::Forbidden => {}
-            Self::Database(e) => return database_error_response(e),
+            Self::Database(e) => return database_error_response(e, e),
+            // Logged with what the service was doing ("cancelling a booking: …").
             Self::Internal(e) => match database_cause(e) {
-                Some(db) => return database_error_response(db),
+                Some(db) => return database_error_response(db, &format!("{e:#}")),
                 None => tracing::error!(error = ?e, "internal error"),
             },
         }
@@ -78,17 +75,18 @@ pub(crate) fn retry_after_seconds(class: DbFailure) -> Option<u32> {
     }
 }
 
-fn database_error_response(e: &sea_orm::DbErr) -> HttpResponse {
+/// The answer to a database error `e`, logged as `logged` (the error with its context).
+fn database_error_response(e: &sea_orm::DbErr, logged: &dyn std::fmt::Display) -> HttpResponse {
     let class = classify(e);
     match class {
-        DbFailure::Unavailable => tracing::warn!(error = %e, "database unavailable"),
+        DbFailure::Unavailable => tracing::warn!(error = %logged, "database unavailable"),
         DbFailure::Busy => {
-            tracing::warn!(error = %e, "gave up waiting for a change held elsewhere")
+            tracing::warn!(error = %logged, "gave up waiting for a change held elsewhere")
         }
         DbFailure::Conflict => {
-            tracing::warn!(error = %e, "change refused: a constraint or a concurrent change")
+            tracing::warn!(error = %logged, "change refused: a constraint or a concurrent change")
         }
-        DbFailure::Fault => tracing::error!(error = %e, "database error"),
+        DbFailure::Fault => tracing::error!(error = %logged, "database error"),
     }
     let mut res = HttpResponse::build(status_of(e));
     if let Some(seconds) = retry_after_seconds(class) {
@@ -118,7 +116,7 @@ fn status_of(e: &sea_orm::DbErr) -> StatusCode {
 
 /// Why an error answer was given, where its status alone does not tell the page's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reason {
+pub(crate) enum Reason {
     /// A form sent again while its first submission is still being handled: the page must not say
     /// that nothing was saved (the first one may yet be), or people send a new form and book twice.
     StillHandled,
@@ -128,10 +126,22 @@ enum Reason {
     /// The request was carried out, but its sign-in or sign-out could not be kept: the page must not
     /// say that nothing was saved.
     SessionNotSaved,
+    /// A form without our form token: stale, or sent from elsewhere.
+    FormNotOurs,
+}
+
+/// An error answer with the status and, where the status alone does not tell, why; its page comes
+/// from [`error_page`] (or `render_error_page`).
+pub(crate) fn answer(status: StatusCode, reason: Option<Reason>) -> HttpResponse {
+    let mut res = HttpResponse::build(status).finish();
+    if let Some(reason) = reason {
+        res.extensions_mut().insert(reason);
+    }
+    res
 }
 
 /// Marks the error answer to a request that was carried out but whose session could not be saved.
-pub fn mark_session_not_saved(res: &mut HttpResponse) {
+pub(crate) fn mark_session_not_saved(res: &mut HttpResponse) {
     res.extensions_mut().insert(Reason::SessionNotSaved);
 }
 
@@ -151,6 +161,7 @@ fn message_keys(
         }
         (503, Some(Reason::DatabaseBusy)) => ("error-busy-title", "error-busy-text"),
         (_, Some(Reason::SessionNotSaved)) => ("error-session-title", "error-session-text"),
+        (_, Some(Reason::FormNotOurs)) => ("error-csrf-title", "error-csrf-text"),
         (400, _) => ("error-400-title", "error-400-text"),
         (403, _) => ("error-403-title", "error-403-text"),
         (404, _) => ("error-404-title", "error-404-text"),

@@ -246,8 +246,8 @@ route_table! {
     "/verwaltung/buchungen/{id}/stornieren" { post: offer_admin::cancel_booking } permission!(can_manage_offers);
     "/verwaltung/buchungen/{id}/adresse" { get: offer_admin::address_form, post: offer_admin::correct_address } permission!(can_manage_offers);
     "/verwaltung/unzustellbar" { get: admin::undeliverable_mail } permission!(can_view_audit_log);
-    "/verwaltung/unzustellbar/erneut" { post: admin::send_all_mail_again } permission!(can_view_audit_log);
-    "/verwaltung/unzustellbar/{id}/erneut" { post: admin::send_mail_again } permission!(can_view_audit_log);
+    "/verwaltung/unzustellbar/erneut" { post: admin::send_all_mail_again } permission!(can_resend_mail);
+    "/verwaltung/unzustellbar/{id}/erneut" { post: admin::send_mail_again } permission!(can_resend_mail);
     "/verwaltung/export" { get: export::index, post: export::request } permission!(can_export);
     "/verwaltung/export/{id}" { get: export::job } permission!(can_export);
     "/verwaltung/export/{id}/zip" { get: export::download } permission!(can_export);

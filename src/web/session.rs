@@ -7,7 +7,7 @@ use std::{
 };
 
 use actix_web::{
-    Error, HttpMessage, HttpResponse, ResponseError,
+    Error, HttpMessage, ResponseError,
     body::{EitherBody, MessageBody},
     cookie::{Cookie, SameSite, time::Duration as CookieDuration},
     dev::{ServiceRequest, ServiceResponse},
@@ -18,7 +18,12 @@ use actix_web::{
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use super::{access_log, errors::WebError, page::Page, state::AppState, submission::Submission};
+use super::{
+    access_log,
+    errors::{self, WebError},
+    state::AppState,
+    submission::Submission,
+};
 use crate::{
     domain::{account::CurrentUser, text},
     services::{
@@ -218,37 +223,15 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A friendly page instead of the action: the form was stale or did not come from us.
+/// The error page instead of the action: the form was stale, did not come from us, or could not be
+/// read.
 fn refusal(
     http_req: actix_web::HttpRequest,
     status: actix_web::http::StatusCode,
-    title: &str,
-    text: &str,
+    reason: Option<errors::Reason>,
 ) -> ServiceResponse {
-    // A kiosk terminal stays in its own layout (no sign-in link), e.g. after a double submission.
-    let kiosk = crate::web::handlers::kiosk::is_kiosk_path(http_req.path());
-    let body = Page::from_request(&http_req).and_then(|page| {
-        let mut ctx = page.context();
-        ctx.insert("status", &status.as_u16());
-        ctx.insert("title_key", title);
-        ctx.insert("text_key", text);
-        if kiosk {
-            ctx.insert("idle_seconds", &page.state().settings.kiosk_idle.as_secs());
-            page.render_to_string("kiosk/error.html", &ctx)
-        } else {
-            page.render_to_string("error.html", &ctx)
-        }
-    });
-    let response = match body {
-        Ok(html) => HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .body(html),
-        Err(e) => {
-            tracing::error!(error = %e, "refusal page could not be rendered");
-            HttpResponse::build(status).finish()
-        }
-    };
-    ServiceResponse::new(http_req, response)
+    let page = errors::error_page(&http_req, &errors::answer(status, reason));
+    ServiceResponse::new(http_req, page)
 }
 
 pub async fn middleware(
@@ -276,7 +259,7 @@ pub async fn middleware(
         Ok(session) => session,
         Err(e) => {
             let (http_req, _) = req.into_parts();
-            let page = super::errors::error_page(&http_req, &e.error_response());
+            let page = errors::error_page(&http_req, &e.error_response());
             return Ok(ServiceResponse::new(http_req, page).map_into_right_body());
         }
     };
@@ -292,14 +275,9 @@ pub async fn middleware(
                 Ok(bytes) => Some(bytes),
                 Err(e) => {
                     let status = e.as_response_error().status_code();
-                    let (title, text) = if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                    {
-                        ("error-413-title", "error-413-text")
-                    } else {
-                        ("error-400-title", "error-400-text")
-                    };
+                    // 413 and 400 each have their page.
                     let (http_req, _) = req.into_parts();
-                    return Ok(refusal(http_req, status, title, text).map_into_right_body());
+                    return Ok(refusal(http_req, status, None).map_into_right_body());
                 }
             }
         } else {
@@ -324,8 +302,7 @@ pub async fn middleware(
             let status = actix_web::http::StatusCode::FORBIDDEN;
             let (http_req, _) = req.into_parts();
             return Ok(
-                refusal(http_req, status, "error-csrf-title", "error-csrf-text")
-                    .map_into_right_body(),
+                refusal(http_req, status, Some(errors::Reason::FormNotOurs)).map_into_right_body()
             );
         }
         if let Some(bytes) = body {
@@ -400,15 +377,17 @@ pub async fn middleware(
         }
         Ok(None) => {}
         Err(e) => {
-            tracing::error!(error = %e, "session could not be saved");
             let (http_req, handled) = res.into_parts();
-            let mut answer = WebError::Database(e).error_response();
+            // Logged there, with what failed.
+            let mut answer =
+                WebError::Internal(anyhow::Error::new(e).context("saving the session"))
+                    .error_response();
             // What was asked for is done (a confirmed account, say); only the sign-in or sign-out
             // was not kept, which the page says instead of "nothing was saved".
             if handled.status().is_success() || handled.status().is_redirection() {
-                super::errors::mark_session_not_saved(&mut answer);
+                errors::mark_session_not_saved(&mut answer);
             }
-            let mut page = super::errors::error_page(&http_req, &answer);
+            let mut page = errors::error_page(&http_req, &answer);
             // The browser forgets its session either way: half a sign-in (or sign-out) must not
             // stay behind on a shared computer.
             page.add_cookie(&session_cookie(String::new(), secure, CookieDuration::ZERO))?;

@@ -116,7 +116,7 @@ pub async fn middleware(
             Ok(claimed) => claimed,
             Err(e) if seen_taken => {
                 tracing::warn!(error = %e, "a form sent again could not be looked up");
-                let busy = super::errors::WebError::Busy.error_response();
+                let busy = super::errors::WebError::StillHandled.error_response();
                 return Ok(req.into_response(busy).map_into_right_body());
             }
             Err(e) => {
@@ -141,13 +141,13 @@ pub async fn middleware(
                 };
                 return Ok(req.into_response(answer).map_into_right_body());
             }
-            Claim::Busy if tokio::time::Instant::now() < deadline => {
+            Claim::StillRunning if tokio::time::Instant::now() < deadline => {
                 seen_taken = true;
                 tokio::time::sleep(POLL).await;
             }
-            Claim::Busy => {
+            Claim::StillRunning => {
                 tracing::warn!("the same form is still being handled");
-                let busy = super::errors::WebError::Busy.error_response();
+                let busy = super::errors::WebError::StillHandled.error_response();
                 return Ok(req.into_response(busy).map_into_right_body());
             }
         }

@@ -1245,6 +1245,25 @@ async fn the_data_download_tells_all_a_booking_keeps() {
         )
         .await;
     assert_eq!(res.status(), 303);
+    // Staff recorded the person at a further session of the course.
+    let booked = teilhabe::db::entities::booking::Entity::find()
+        .filter(teilhabe::db::entities::booking::Column::DateId.eq(upcoming))
+        .filter(teilhabe::db::entities::booking::Column::Email.eq(address))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    use sea_orm::ActiveModelTrait;
+    teilhabe::db::entities::session_attendance::ActiveModel {
+        booking_id: sea_orm::Set(booked.id),
+        date_id: sea_orm::Set(upcoming),
+        attendance: sea_orm::Set(teilhabe::domain::booking::Attendance::Present),
+        recorded_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
     let booking = data["bookings"]
         .as_array()
@@ -1263,7 +1282,14 @@ async fn the_data_download_tells_all_a_booking_keeps() {
         assert!(booking.get(key).is_some(), "{key} missing: {booking}");
     }
     assert_eq!(booking["booked_by"], "online");
-    assert!(data["course_session_attendance"].is_array(), "{data}");
+    assert_eq!(
+        data["course_session_attendance"][0]["booking_id"], booked.id,
+        "{data}"
+    );
+    assert_eq!(
+        data["course_session_attendance"][0]["attendance"],
+        "present"
+    );
     let proposal_keys = [
         "category",
         "district",

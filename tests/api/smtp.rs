@@ -1058,6 +1058,25 @@ async fn check_permanent_refusal(backend: Backend) {
     let given_up = app.rows().await[2].clone();
     assert!(given_up.failed_at.is_some(), "given up now");
     assert_eq!(given_up.attempts, mail::PERMANENT_REFUSALS + 1);
+
+    // Sent again (staff's "send again"): mail the server took before does not count any more.
+    mail::requeued(outbox::Entity::update_many())
+        .filter(outbox::Column::Id.eq(given_up.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    for _ in 0..mail::PERMANENT_REFUSALS + 1 {
+        app.make_due().await;
+        assert_eq!(
+            app.deliver(&sender).await,
+            DeliveryReport { sent: 0, failed: 1 }
+        );
+    }
+    assert_eq!(
+        app.rows().await[2].failed_at,
+        None,
+        "kept: nothing went through since"
+    );
 }
 
 /// A server that refuses every mail: no mail is given up however often it is refused, and once the
@@ -1094,7 +1113,18 @@ async fn check_refusal_of_every_mail(backend: Backend) {
                 "{reply}, round {round}"
             );
         }
+        // Nothing else is tried before the pause is over: each try would be one more refused
+        // login.
+        assert_eq!(
+            app.deliver(&sender).await,
+            DeliveryReport::default(),
+            "{reply}"
+        );
         let rows = app.rows().await;
+        assert!(
+            rows.iter().all(|r| r.next_attempt_at > Utc::now()),
+            "{reply}: every mail waits"
+        );
         let attempts: Vec<i32> = rows.iter().map(|r| r.attempts).collect();
         let expected = if tried_per_round == 1 {
             [rounds, 0]

@@ -1542,7 +1542,7 @@ account-language-easy-link = Teilhabe in Leichter Sprache
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = Die E-Mail-Adresse ist korrigiert. Nachrichten, die nicht zugestellt werden konnten, gehen an die neue Adresse.
 done-erneut-gesendet = Die Nachricht wird erneut gesendet. Wenn der Mailserver sie wieder ablehnt, steht sie wieder in dieser Liste.
-done-nichts-erneut-zu-senden = Es gab nichts mehr erneut zu senden. Die Nachricht wurde schon zugestellt oder schon erneut gesendet.
+done-nichts-erneut-zu-senden = Es gab nichts erneut zu senden. Die Nachrichten wurden schon zugestellt oder erneut gesendet, oder sie sind älter als 7 Tage.
 oa-mail-undeliverable = E-Mail nicht zugestellt
 oa-correct-address = Adresse korrigieren
 address-title = E-Mail-Adresse korrigieren
@@ -1555,7 +1555,7 @@ address-submit = Adresse speichern
 address-anonymised-title = Buchung inzwischen anonymisiert
 address-anonymised-text = Die Buchung wurde gerade anonymisiert (ihr Termin ist lange vorbei, oder die Person hat ihr Konto gelöscht). Die Adresse wurde nicht gespeichert, und es wurde nichts noch einmal verschickt.
 undeliverable-title = Nicht zustellbare E-Mails
-undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse, oder seit mehr als einem Tag nicht angenommen. Abgelehnte Nachrichten werden nicht mehr versucht, die anderen bis zu 30 Tage lang weiter. Wenn der Grund behoben ist, zum Beispiel das Postfach wieder frei, können Sie abgelehnte Nachrichten erneut senden. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
+undeliverable-intro = Diese Nachrichten hat der Mailserver dauerhaft abgelehnt, meist wegen einer falschen Adresse, oder seit mehr als einem Tag nicht angenommen. Abgelehnte Nachrichten werden nicht mehr versucht, die anderen bis zu 30 Tage lang weiter. Wenn der Mailserver alle Nachrichten ablehnt, versuchen wir es weiter. Diese Nachrichten stehen schon nach 3 Ablehnungen hier. Wenn der Grund behoben ist, zum Beispiel das Postfach wieder frei, können Sie abgelehnte Nachrichten erneut senden. Über die Buchung können Sie die Adresse korrigieren oder die Bestätigung drucken.
 undeliverable-none = Zurzeit gibt es keine nicht zustellbaren Nachrichten.
 undeliverable-col-when = Stand
 undeliverable-refused-on = Abgelehnt am { $when }

@@ -1542,7 +1542,7 @@ account-language-easy-link = Teilhabe in Leichte Sprache
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = The e-mail address has been corrected. Messages that could not be delivered go to the new address.
 done-erneut-gesendet = The message is being sent again. If the mail server refuses it again, it is listed here again.
-done-nichts-erneut-zu-senden = There was nothing left to send again. The message has already been delivered or sent again.
+done-nichts-erneut-zu-senden = There was nothing to send again. The messages have already been delivered or sent again, or they are older than 7 days.
 oa-mail-undeliverable = E-mail not delivered
 oa-correct-address = Correct the address
 address-title = Correct the e-mail address
@@ -1555,7 +1555,7 @@ address-submit = Save the address
 address-anonymised-title = Booking anonymised meanwhile
 address-anonymised-text = The booking has just been anonymised (its date is long past, or the person deleted their account). The address was not saved and nothing was sent again.
 undeliverable-title = Undeliverable e-mails
-undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address, or has not accepted them for more than a day. Refused messages are not tried again, the others for up to 30 days. Once the cause is fixed, for example the mailbox has room again, you can send refused messages again. From the booking you can correct the address or print the confirmation.
+undeliverable-intro = The mail server refused these messages for good, usually because of a wrong address, or has not accepted them for more than a day. Refused messages are not tried again, the others for up to 30 days. If the mail server refuses every message, we keep trying all the same. Such messages are listed here after 3 refusals. Once the cause is fixed, for example the mailbox has room again, you can send refused messages again. From the booking you can correct the address or print the confirmation.
 undeliverable-none = There are no undeliverable messages at the moment.
 undeliverable-col-when = State
 undeliverable-refused-on = Refused on { $when }

@@ -183,7 +183,8 @@ fn refuses_everyone(error: &DbErr) -> bool {
 }
 
 /// The error of a failed turn for one more of its requests (a database error cannot be cloned):
-/// an outage stays an outage, a conflict a conflict, a fault a fault.
+/// an outage stays an outage, a wait given up a wait given up, a conflict a conflict, a fault a
+/// fault.
 fn same_error(error: &BookingError) -> BookingError {
     match error {
         BookingError::DateNotFound => BookingError::DateNotFound,

@@ -148,7 +148,7 @@ async fn send_again(
     page: Page,
     which: undeliverable_mail::SendAgain,
 ) -> Result<HttpResponse, WebError> {
-    let actor = page.require(policy::can_view_audit_log)?;
+    let actor = page.require(policy::can_resend_mail)?;
     let resent = undeliverable_mail::send_again(&page.state().db, actor.id, which).await?;
     // Sent again by someone else a moment ago, or delivered meanwhile: the list says how things
     // stand now.
