@@ -103,7 +103,8 @@ struct VenueRow {
     directions: String,
 }
 
-/// Reads and checks both files completely before writing anything, then writes in one transaction.
+/// Reads and checks every demo file completely before writing anything (the proposals too), then
+/// writes in one transaction; the proposals follow in the importer's own.
 pub async fn seed(
     db: &DatabaseConnection,
     content_dir: &Path,
@@ -291,6 +292,15 @@ pub async fn seed(
     // Instances starting together on a new database would both find nothing and both insert
     // (duplicate slugs); the second waits here and then finds everything present.
     let lock = crate::db::InstanceLock::acquire(db, SEED_LOCK_KEY).await?;
+    // Demo proposals come through the importer, once: an installation that has any keeps them.
+    // Their file is checked before anything is written, as the other files are above.
+    let proposals_path = content_dir.join("demo/proposals.csv");
+    let proposals = if proposals_path.is_file() && proposal::Entity::find().one(db).await?.is_none()
+    {
+        Some(crate::services::proposal_import::check(db, &proposals_path, false).await?)
+    } else {
+        None
+    };
     let txn = db.begin().await?;
     let mut org_ids: HashMap<String, i32> = HashMap::new();
     for model in organisations {
@@ -357,11 +367,8 @@ pub async fn seed(
     super::demo_shifts::write(&txn, &shifts_path, shifts, now, &mut summary).await?;
     txn.commit().await?;
     progress.finish_and_clear();
-    // Demo proposals come through the importer, once: an installation that has any keeps them.
-    let proposals_path = content_dir.join("demo/proposals.csv");
-    if proposals_path.is_file() && proposal::Entity::find().one(db).await?.is_none() {
-        let imported =
-            crate::services::proposal_import::import(db, &proposals_path, false, None).await?;
+    if let Some(checked) = proposals {
+        let imported = crate::services::proposal_import::import_checked(db, checked, None).await?;
         summary.proposals_added = imported.imported;
     }
     lock.release()

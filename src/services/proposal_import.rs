@@ -387,6 +387,23 @@ pub async fn import(
     skip_invalid: bool,
     progress: Option<&ProgressBar>,
 ) -> Result<ImportSummary, ImportError> {
+    let checked = check(db, path, skip_invalid).await?;
+    import_checked(db, checked, progress).await
+}
+
+/// A file read and checked, with nothing stored yet: the rows to store and those skipped.
+pub struct Checked {
+    valid: Vec<(u64, String, ValidProposal)>,
+    skipped: Vec<RowProblem>,
+}
+
+/// Reads and checks every row of `path`, storing nothing: a file with a wrong row is refused whole
+/// (unless `skip_invalid`), before anything of it (or of a caller's own work) is stored.
+pub async fn check(
+    db: &DatabaseConnection,
+    path: &Path,
+    skip_invalid: bool,
+) -> Result<Checked, ImportError> {
     let rows = read(path)?;
     let districts: Vec<(String, String)> = district::Entity::find()
         .all(db)
@@ -413,6 +430,22 @@ pub async fn import(
             problems,
         });
     }
+    Ok(Checked {
+        valid,
+        skipped: problems,
+    })
+}
+
+/// Stores the rows of a checked file in one transaction; rows an earlier run stored are skipped.
+pub async fn import_checked(
+    db: &DatabaseConnection,
+    checked: Checked,
+    progress: Option<&ProgressBar>,
+) -> Result<ImportSummary, ImportError> {
+    let Checked {
+        valid,
+        skipped: problems,
+    } = checked;
     if let Some(bar) = progress {
         bar.set_length(valid.len() as u64);
     }

@@ -171,3 +171,50 @@ async fn bulk_dates_without_courses_are_refused_plainly() {
         before
     );
 }
+
+// A wrong row in the demo proposals stops the seeding before anything is written, as a wrong row in
+// any other demo file does: a run after the file is mended then seeds everything.
+#[tokio::test]
+async fn a_broken_demo_proposal_writes_nothing_either() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let content = tempfile::tempdir().unwrap();
+    let demo_dir = content.path().join("demo");
+    std::fs::create_dir(&demo_dir).unwrap();
+    for entry in std::fs::read_dir(app.settings.content_dir().join("demo")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), demo_dir.join(entry.file_name())).unwrap();
+        }
+    }
+    let proposals = demo_dir.join("proposals.csv");
+    let mut text = std::fs::read_to_string(&proposals).unwrap();
+    let lines = text.lines().count();
+    let columns = text.lines().next().unwrap().split(',').count();
+    // A row whose district is no Kreisschlüssel.
+    text.push_str(&format!(
+        "Ein Titel{}\n",
+        std::iter::repeat_n(",99999", columns - 1).collect::<String>()
+    ));
+    std::fs::write(&proposals, text).unwrap();
+    let err = demo::seed(&app.db, content.path(), &app.sealer(), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("proposals.csv") && err.contains(&format!("line {}", lines + 1)),
+        "{err}"
+    );
+    assert_eq!(
+        organisation::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "nothing of the other files is written"
+    );
+}
