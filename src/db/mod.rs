@@ -176,7 +176,10 @@ pub struct LockLost {
 
 /// Work that only one instance may do at a time, as long as it holds this: on PostgreSQL a
 /// transaction-level advisory lock, released when the work ends or its connection goes (a crashed
-/// instance holds nothing). SQLite has one process per file, so there it is always granted.
+/// instance holds nothing). On SQLite a lock on a file next to the database (`<file>.lock-<key>`),
+/// so that a command-line process (an import, a reindex, a scheduled export) and the portal on the
+/// same file take turns as instances on PostgreSQL do; the kernel frees it when its process ends.
+/// An in-memory SQLite database has one process, so there it is always granted.
 ///
 /// The lock lives exactly as long as its session, which the holder does not see end while the
 /// transaction sits idle: long work must call [`InstanceLock::confirm`] before each step that has
@@ -194,6 +197,8 @@ pub struct LockLost {
 pub struct InstanceLock {
     key: i64,
     txn: Option<DatabaseTransaction>,
+    /// SQLite: the locked file, unlocked when dropped.
+    _file: Option<std::fs::File>,
 }
 
 impl InstanceLock {
@@ -203,10 +208,44 @@ impl InstanceLock {
             .await
     }
 
+    /// The lock file of `key` next to an SQLite database file, opened; `None` for an in-memory one.
+    fn sqlite_lock_file(db: &DatabaseConnection, key: i64) -> Result<Option<std::fs::File>, DbErr> {
+        let database = db
+            .get_sqlite_connection_pool()
+            .connect_options()
+            .get_filename()
+            .to_path_buf();
+        if database.as_os_str().is_empty() || database.to_string_lossy().contains(":memory:") {
+            return Ok(None);
+        }
+        let mut name = database.into_os_string();
+        name.push(format!(".lock-{key}"));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)
+            .map(Some)
+            .map_err(|e| DbErr::Custom(format!("lock file {}: {e}", name.to_string_lossy())))
+    }
+
     /// Waits until no other instance holds `key`.
     pub async fn acquire(db: &DatabaseConnection, key: i64) -> Result<Self, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Self { key, txn: None });
+            let file = match Self::sqlite_lock_file(db, key)? {
+                Some(file) => Some(
+                    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                        .await
+                        .map_err(|e| DbErr::Custom(format!("lock file: {e}")))?
+                        .map_err(|e| DbErr::Custom(format!("lock file: {e}")))?,
+                ),
+                None => None,
+            };
+            return Ok(Self {
+                key,
+                txn: None,
+                _file: file,
+            });
         }
         let txn = Self::begin(db).await?;
         txn.execute_unprepared(&format!(
@@ -217,13 +256,28 @@ impl InstanceLock {
         Ok(Self {
             key,
             txn: Some(txn),
+            _file: None,
         })
     }
 
     /// `None` at once when another instance holds `key`.
     pub async fn try_acquire(db: &DatabaseConnection, key: i64) -> Result<Option<Self>, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Some(Self { key, txn: None }));
+            let file = match Self::sqlite_lock_file(db, key)? {
+                Some(file) => match file.try_lock() {
+                    Ok(()) => Some(file),
+                    Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(DbErr::Custom(format!("lock file: {e}")));
+                    }
+                },
+                None => None,
+            };
+            return Ok(Some(Self {
+                key,
+                txn: None,
+                _file: file,
+            }));
         }
         let txn = Self::begin(db).await?;
         let granted = txn
@@ -245,6 +299,7 @@ impl InstanceLock {
         Ok(Some(Self {
             key,
             txn: Some(txn),
+            _file: None,
         }))
     }
 

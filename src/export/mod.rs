@@ -380,8 +380,7 @@ fn output_dir_error(
 }
 
 /// Held by a scheduled run (`--since-last`) from finding its period to recording it, so that two at
-/// once do not export the same days. On PostgreSQL only: on SQLite the instance lock is always
-/// granted, and scheduled runs on one file must not be started to overlap.
+/// once do not export the same days.
 pub const SCHEDULED_RUN_LOCK: i64 = 7_361_202_614;
 
 /// Writes every file of the export into `out_dir` and records the run. Files of an earlier export in

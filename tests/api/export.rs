@@ -941,13 +941,12 @@ async fn since_last_starts_the_day_after_the_last_export() {
     assert!(runs.iter().all(|r| r.started_by == "cli"));
 }
 
-/// Two scheduled exports at once on PostgreSQL (cron on two hosts, a retry over a slow run): one
-/// exports the days after the last run, the other then finds them covered; the ministry does not get
-/// the same days twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_scheduled_exports_at_once_export_the_days_once_on_postgres() {
+/// Two scheduled exports at once (cron on two hosts, a retry over a slow run, on SQLite two processes
+/// on one file): one exports the days after the last run, the other then finds them covered; the
+/// ministry does not get the same days twice.
+async fn check_two_scheduled_exports_at_once(backend: Backend) {
     let Some(app) = spawn_app(
-        Backend::Postgres,
+        backend,
         Options {
             demo: false,
             env: vec![],
@@ -1005,6 +1004,20 @@ async fn two_scheduled_exports_at_once_export_the_days_once_on_postgres() {
         .await
         .unwrap();
     assert_eq!(recorded.len(), 1, "{recorded:?}");
+}
+
+mod two_scheduled_exports_at_once_export_the_days_once {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        check_two_scheduled_exports_at_once(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        check_two_scheduled_exports_at_once(Backend::Postgres).await;
+    }
 }
 
 /// Creates the admin with the command line and returns its token from `token add`'s output.
