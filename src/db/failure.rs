@@ -93,6 +93,15 @@ fn classify_sqlstate(code: &str) -> DbFailure {
     }
 }
 
+/// Whether the insert met a row with the same unique key: someone else stored it first (a
+/// second request of the same person, a form sent twice).
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 /// Whether the statement gave up waiting for a lock another transaction holds (see
 /// `begin_write`): trying again at once would wait as long again.
 pub fn is_lock_timeout(error: &DbErr) -> bool {

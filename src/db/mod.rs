@@ -22,7 +22,7 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseTarget, Settings};
-pub use failure::{DbFailure, classify, copy_of, is_lock_timeout};
+pub use failure::{DbFailure, classify, copy_of, is_lock_timeout, is_unique_violation};
 
 /// The rows whose `column` holds one of `keys`, each made into a map entry: what a list looks up
 /// about its rows, in one query per table.
@@ -210,11 +210,7 @@ impl InstanceLock {
 
     /// The lock file of `key` next to an SQLite database file, opened; `None` for an in-memory one.
     fn sqlite_lock_file(db: &DatabaseConnection, key: i64) -> Result<Option<std::fs::File>, DbErr> {
-        let database = db
-            .get_sqlite_connection_pool()
-            .connect_options()
-            .get_filename()
-            .to_path_buf();
+        let database = sqlite_file(db);
         if database.as_os_str().is_empty() || database.to_string_lossy().contains(":memory:") {
             return Ok(None);
         }
@@ -434,6 +430,14 @@ pub async fn is_ready(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(MigrationState::of(db).await?.pending == 0)
 }
 
+/// The file of an SQLite database: what its writers' queue and its instance locks are kept by.
+fn sqlite_file(db: &DatabaseConnection) -> PathBuf {
+    db.get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf()
+}
+
 /// A write transaction (see [`begin_write`]). It is used like a [`DatabaseTransaction`] and ends
 /// with [`WriteTransaction::commit`]; dropping it rolls back.
 pub struct WriteTransaction {
@@ -465,15 +469,10 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// connection, until the pool ran dry and every page failed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     let turn = if db.get_database_backend() == DbBackend::Sqlite {
-        let file = db
-            .get_sqlite_connection_pool()
-            .connect_options()
-            .get_filename()
-            .to_path_buf();
         let queue = SQLITE_WRITERS
             .lock()
             .map_err(|_| DbErr::Custom("the writers' queue is poisoned".into()))?
-            .entry(file)
+            .entry(sqlite_file(db))
             .or_default()
             .clone();
         tokio::time::timeout(TURN_TIMEOUT, queue.lock_owned())

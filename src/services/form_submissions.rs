@@ -3,10 +3,10 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
-    SqlErr, sea_query::Expr,
+    sea_query::Expr,
 };
 
-use crate::db::entities::form_submission;
+use crate::db::{entities::form_submission, is_unique_violation};
 
 /// How long a submission may stay unfinished before a repeat takes it over: its instance crashed or
 /// was stopped between the claim and the result, and the form would otherwise be refused as "still
@@ -47,7 +47,7 @@ pub async fn claim(db: &DatabaseConnection, key_hash: &str) -> Result<Claim, DbE
     match inserted {
         Ok(_) => return Ok(Claim::Mine(Stamp(now))),
         // The key is taken: by a first submission, finished or not.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
+        Err(e) if is_unique_violation(&e) => {}
         // Not a "still being handled" (there may be no first submission at all): a busy file or a
         // lost connection is the caller's to answer, unless it saw the key taken before.
         Err(e) => return Err(e),

@@ -3,13 +3,16 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, Query},
 };
 
 use super::{ProposalDesk, ProposalError, begin, field, locked, recount};
 use crate::{
-    db::entities::{proposal, proposal_follow, proposal_support, user},
+    db::{
+        entities::{proposal, proposal_follow, proposal_support, user},
+        is_unique_violation,
+    },
     domain::{Email, Language},
     mail,
     search::indexer,
@@ -144,7 +147,7 @@ impl Supports {
         match inserted {
             Ok(_) => {}
             // A second request of the same person raced this one; its row counts.
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(e) if is_unique_violation(&e) => {
                 return Ok(SupportOutcome::AlreadySupported);
             }
             Err(e) => return Err(e.into()),
