@@ -330,9 +330,7 @@ impl Sender {
         let mut report = DeliveryReport::default();
         let now = Utc::now();
         let due = outbox::Entity::find()
-            .filter(outbox::Column::SentAt.is_null())
-            .filter(outbox::Column::FailedAt.is_null())
-            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(due(now))
             .order_by_asc(outbox::Column::Id)
             .limit(50)
             .all(db)
@@ -437,13 +435,19 @@ impl Sender {
     }
 }
 
+/// Mail to try at `now`: not sent, not given up, its time come.
+fn due(now: chrono::DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(outbox::Column::SentAt.is_null())
+        .add(outbox::Column::FailedAt.is_null())
+        .add(outbox::Column::NextAttemptAt.lte(now))
+}
+
 /// Puts every mail due now off until `until`, without counting an attempt.
 async fn put_off_due(db: &DatabaseConnection, until: chrono::DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(outbox::Entity::update_many()
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(until))
-        .filter(outbox::Column::SentAt.is_null())
-        .filter(outbox::Column::FailedAt.is_null())
-        .filter(outbox::Column::NextAttemptAt.lte(Utc::now()))
+        .filter(due(Utc::now()))
         .exec(db)
         .await?
         .rows_affected)
