@@ -94,7 +94,7 @@ fn database_error_response(e: &sea_orm::DbErr, logged: &dyn std::fmt::Display) -
     }
     let mut res = res.finish();
     if class == DbFailure::Busy {
-        res.extensions_mut().insert(Reason::DatabaseBusy);
+        set_reason(&mut res, Reason::DatabaseBusy);
     }
     res
 }
@@ -135,14 +135,14 @@ pub(crate) enum Reason {
 pub(crate) fn answer(status: StatusCode, reason: Option<Reason>) -> HttpResponse {
     let mut res = HttpResponse::build(status).finish();
     if let Some(reason) = reason {
-        res.extensions_mut().insert(reason);
+        set_reason(&mut res, reason);
     }
     res
 }
 
-/// Marks the error answer to a request that was carried out but whose session could not be saved.
-pub(crate) fn mark_session_not_saved(res: &mut HttpResponse) {
-    res.extensions_mut().insert(Reason::SessionNotSaved);
+/// Says why the error answer `res` was given, for its page's text (replacing any reason before).
+pub(crate) fn set_reason(res: &mut HttpResponse, reason: Reason) {
+    res.extensions_mut().insert(reason);
 }
 
 fn message_keys(

@@ -385,7 +385,7 @@ pub async fn middleware(
             // What was asked for is done (a confirmed account, say); only the sign-in or sign-out
             // was not kept, which the page says instead of "nothing was saved".
             if handled.status().is_success() || handled.status().is_redirection() {
-                errors::mark_session_not_saved(&mut answer);
+                errors::set_reason(&mut answer, errors::Reason::SessionNotSaved);
             }
             let mut page = errors::error_page(&http_req, &answer);
             // The browser forgets its session either way: half a sign-in (or sign-out) must not
