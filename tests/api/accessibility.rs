@@ -7,7 +7,7 @@ use crate::{
     on_both_backends,
 };
 
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 /// The first demo course's first date (content/demo/course_dates.csv).
 const BOOKING_FORM: &str = "/kurse/smartphone-grundlagen-fuer-einsteiger-erfurt/termine/1/buchen";
 

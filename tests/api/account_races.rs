@@ -8,7 +8,7 @@ use teilhabe::db::entities::{account_token, user};
 
 use crate::helpers::*;
 
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 
 async fn citizen_id(app: &TestApp) -> i32 {
     user::Entity::find()

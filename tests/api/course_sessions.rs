@@ -24,7 +24,7 @@ use crate::helpers::*;
 use crate::on_both_backends;
 
 const STAFF: (&str, &str) = ("anbieter@demo.teilhabe.example", "Demo-Anbieter-2026");
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 const VOLUNTEER: (&str, &str) = ("freiwillig@demo.teilhabe.example", "Demo-Freiwillig-2026");
 const OWN_ORG: &str = "probierladen-erfurt";
 

@@ -10,7 +10,7 @@ use teilhabe::{
     web::{api::error::ApiError, errors::WebError},
 };
 
-use crate::on_both_backends;
+use crate::{helpers::CITIZEN, on_both_backends};
 
 async fn error_of(db: &impl ConnectionTrait, sql: &str) -> DbErr {
     db.execute_unprepared(sql)
@@ -331,8 +331,6 @@ on_both_backends!(
         assert!(stored.is_empty(), "nothing stored: {stored:?}");
     }
 );
-
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
 
 // A session that cannot be read is a fault to report, not a signed-out visitor: the person would be
 // sent to sign in, and their form refused as forged (its token is the session's).

@@ -511,6 +511,8 @@ macro_rules! on_both_backends {
 }
 
 pub const DEMO_PASSWORD_ADMIN: (&str, &str) = ("admin@demo.teilhabe.example", "Demo-Admin-2026");
+/// The demo citizen's address and password.
+pub const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
 
 impl TestApp {
     /// The CSRF token from the form on `path` (this also starts the session).

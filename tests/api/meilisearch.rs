@@ -21,7 +21,7 @@ use teilhabe::{
 
 use crate::helpers::{Backend, DEMO_PASSWORD_ADMIN, Options, PATIENCE, TestApp, spawn_app};
 
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 
 /// The test server and an index name of this test's own.
 pub struct Meili {

@@ -5,7 +5,7 @@ use teilhabe::db::entities::proposal;
 
 use crate::helpers::{Backend, DEMO_PASSWORD_ADMIN, TestApp, select, spawn_app, text_of};
 
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 const TITLE: &str = "Sitzbänke vor dem Bürgerbüro in Apolda";
 
 async fn my_proposals(app: &TestApp) -> scraper::Html {

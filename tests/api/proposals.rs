@@ -14,7 +14,7 @@ use crate::{
 
 const MODERATOR: (&str, &str) = ("moderation@demo.teilhabe.example", "Demo-Moderation-2026");
 const EDITOR: (&str, &str) = ("gemeinde@demo.teilhabe.example", "Demo-Gemeinde-2026");
-const CITIZEN: (&str, &str) = ("buergerin@demo.teilhabe.example", "Demo-Buergerin-2026");
+use crate::helpers::CITIZEN;
 
 /// Waits until the search-index worker has applied every queued update.
 pub async fn index_settled(app: &TestApp) {
