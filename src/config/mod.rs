@@ -488,6 +488,17 @@ impl Settings {
                  TEILHABE_SINGLE_INSTANCE=true where exactly one instance runs",
             ));
         }
+        // Without a mail server, each instance writes the mail it claims into its own data directory
+        // and marks it sent: spread over the hosts, none of it reaches anybody.
+        if database.is_server() && smtp_url.is_none() && !single_instance {
+            return Err(ConfigError::new(
+                "TEILHABE_SMTP_URL",
+                "is needed with a PostgreSQL database, which several instances share: without it \
+                 each instance writes the mail it sends as files into its own data directory and \
+                 marks it sent, so nobody receives it. Set it to the mail server every instance \
+                 uses, or set TEILHABE_SINGLE_INSTANCE=true where exactly one instance runs",
+            ));
+        }
 
         Ok(Self {
             bind,
@@ -687,7 +698,9 @@ mod tests {
             "{err}"
         );
         let meili = ("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:7700");
-        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, meili])).unwrap();
+        let smtp = ("TEILHABE_SMTP_URL", "smtp://mail.example:25");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, meili, smtp]))
+            .unwrap();
         assert!(matches!(s.search, SearchBackend::Meilisearch { .. }));
         let one = ("TEILHABE_SINGLE_INSTANCE", "true");
         let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, one])).unwrap();
@@ -698,6 +711,32 @@ mod tests {
         assert_eq!(err.setting, "TEILHABE_SINGLE_INSTANCE");
         // SQLite is one instance by nature.
         assert!(Settings::from_sources(FileConfig::default(), &env(&[])).is_ok());
+    }
+
+    /// Mail written to files stays on the host of the instance that sent it: with several instances
+    /// it reaches nobody, though each marks it sent.
+    #[test]
+    fn a_database_server_needs_a_mail_server_unless_one_instance_runs() {
+        let server = (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/teilhabe",
+        );
+        let key = ("TEILHABE_PSEUDONYM_KEY", "0123456789abcdef0123456789abcdef");
+        let meili = ("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:7700");
+        let err =
+            Settings::from_sources(FileConfig::default(), &env(&[server, key, meili])).unwrap_err();
+        assert_eq!(err.setting, "TEILHABE_SMTP_URL");
+        assert!(
+            err.problem.contains("TEILHABE_SINGLE_INSTANCE=true"),
+            "{err}"
+        );
+        let one = ("TEILHABE_SINGLE_INSTANCE", "true");
+        let s = Settings::from_sources(FileConfig::default(), &env(&[server, key, meili, one]))
+            .unwrap();
+        assert!(s.smtp_url.is_none());
+        // SQLite is one instance by nature: its mail may go to the outbox folder.
+        let s = Settings::from_sources(FileConfig::default(), &env(&[])).unwrap();
+        assert!(s.smtp_url.is_none());
     }
 
     #[test]
