@@ -117,10 +117,13 @@ impl ReconnectingMeilisearch {
 
     /// Checks and sets up the index; remembers whether its documents must be rebuilt.
     async fn prepare(&self) -> Result<(), SearchError> {
-        let outcome = within(PREPARE_TIMEOUT, self.index.prepare()).await?;
+        let outcome = within(PREPARE_TIMEOUT, self.index.prepare_live()).await?;
         if outcome != Prepared::Unchanged {
             let reason = match outcome {
                 Prepared::Created => "the search index was missing and has been created",
+                Prepared::Incomplete => {
+                    "a repair of the search index was cut short (the instance doing it stopped)"
+                }
                 _ => {
                     "the search index had other settings (lost and re-created, or from an older version)"
                 }

@@ -627,6 +627,38 @@ async fn a_failed_repair_is_tried_again() {
     meili.delete().await;
 }
 
+/// A repair after a loss whose instance stopped before it was done (a deploy, a crash) is finished
+/// by the next writer: the re-created index is marked incomplete on the server, so another
+/// instance does not take it, empty, for a complete index and write only the next few changes
+/// into it. Once the rebuilt index is swapped in, nobody rebuilds again.
+#[tokio::test]
+async fn a_repair_cut_short_is_finished_by_the_next_writer() {
+    let Some(meili) = Meili::from_env("repair_cut_short") else {
+        return;
+    };
+    let first = meili.index();
+    assert!(first.maintain().await.unwrap(), "a new index needs filling");
+    drop(first);
+    let next = meili.index();
+    assert!(
+        next.maintain().await.unwrap(),
+        "the next writer rebuilds the index the first left empty"
+    );
+    assert!(next.problem().is_some(), "and says it is not complete");
+    let staging = next
+        .begin_rebuild()
+        .await
+        .unwrap()
+        .expect("a staging index");
+    next.finish_rebuild(staging).await.unwrap();
+    assert!(!next.maintain().await.unwrap(), "the repair is done");
+    assert!(
+        !meili.index().maintain().await.unwrap(),
+        "and no other instance repeats it"
+    );
+    meili.delete().await;
+}
+
 // An older version's indexer (during a rolling update) removed a document it could not read, or a
 // repair was cut short by a restart: nothing queued will bring the document back. Comparing the
 // index with the published proposals finds it, and a rebuild restores it.

@@ -38,7 +38,8 @@ use serde_json::{Map, Value};
 mod settings;
 
 use settings::{
-    FACETS, MAX_TOTAL_HITS, SETTINGS_VERSION, WORD_LOCALES, settings, settings_match, version_of,
+    FACETS, MAX_TOTAL_HITS, SETTINGS_VERSION, WORD_LOCALES, marked_incomplete, settings,
+    settings_marked_incomplete, settings_match, version_of,
 };
 
 use super::{
@@ -181,6 +182,9 @@ pub enum Prepared {
     /// The index had other settings (an older portal, or re-created by a write after it was
     /// deleted); its documents may be incomplete.
     SettingsApplied,
+    /// The index carries the mark of a repair that was not finished: its instance stopped before
+    /// the rebuilt index was swapped in (see [`MeilisearchIndex::prepare_live`]).
+    Incomplete,
 }
 
 /// One Meilisearch index; cheap to clone.
@@ -238,8 +242,20 @@ impl MeilisearchIndex {
 
     /// Creates the index when missing and applies the settings when they differ, waiting until
     /// Meilisearch has applied them. Settings that already match are not sent again, so instances
-    /// starting later queue nothing.
+    /// starting later queue nothing. For indexes filled right after (a rebuild's staging index,
+    /// tests); the live index is prepared with [`Self::prepare_live`].
     pub async fn prepare(&self) -> Result<Prepared, SearchError> {
+        self.prepare_marking(false).await
+    }
+
+    /// [`Self::prepare`] for the live index, which a rebuild fills later: an index created or set up
+    /// anew carries the mark of an unfinished repair until the rebuilt index is swapped in, and an
+    /// index found with that mark is [`Prepared::Incomplete`], whichever instance set it.
+    pub async fn prepare_live(&self) -> Result<Prepared, SearchError> {
+        self.prepare_marking(true).await
+    }
+
+    async fn prepare_marking(&self, live: bool) -> Result<Prepared, SearchError> {
         let wanted = serde_json::to_value(settings())
             .map_err(|e| SearchError::Index(format!("meilisearch settings: {e}")))?;
         let mut outcome = Prepared::SettingsApplied;
@@ -276,6 +292,8 @@ impl MeilisearchIndex {
         if settings_match(&wanted, &current, "") {
             return Ok(if outcome == Prepared::Created {
                 outcome
+            } else if live && marked_incomplete(&current) {
+                Prepared::Incomplete
             } else {
                 Prepared::Unchanged
             });
@@ -291,11 +309,12 @@ impl MeilisearchIndex {
             return Ok(Prepared::Unchanged);
         }
         tracing::info!(index = %self.index.uid, "applying the search settings to meilisearch");
-        let task = self
-            .index
-            .set_settings(&settings())
-            .await
-            .map_err(map_error)?;
+        let applied = if live {
+            settings_marked_incomplete()
+        } else {
+            settings()
+        };
+        let task = self.index.set_settings(&applied).await.map_err(map_error)?;
         self.wait_for(task, SETTINGS_TIMEOUT).await?;
         Ok(outcome)
     }

@@ -48,6 +48,28 @@ pub(super) fn version_of(current: &Value) -> Option<u32> {
     current["synonyms"][VERSION_WORD][0].as_str()?.parse().ok()
 }
 
+/// Set with the settings of a live index that was created, or set up anew, and waits for the
+/// rebuild that fills it. Only the instance doing the repair knows it is under way; when that
+/// instance stops (a deploy, a crash), the next writer finds this mark and repairs the index,
+/// instead of taking an empty or stale index for a complete one. A rebuild's staging index never
+/// carries it, so swapping the rebuilt index in clears it. Older releases compare only the
+/// synonyms they set, so they leave the mark alone.
+const INCOMPLETE_WORD: &str = "teilhabeindexunvollstaendig";
+
+/// Whether the index's settings carry the mark of an unfinished repair.
+pub(super) fn marked_incomplete(current: &Value) -> bool {
+    current["synonyms"].get(INCOMPLETE_WORD).is_some()
+}
+
+/// [`settings`] with the mark of an index that still waits for its rebuild.
+pub(super) fn settings_marked_incomplete() -> Settings {
+    let mut marked = settings();
+    if let Some(synonyms) = &mut marked.synonyms {
+        synonyms.insert(INCOMPLETE_WORD.to_string(), vec!["1".to_string()]);
+    }
+    marked
+}
+
 /// The settings the portal applies itself; an operator sets nothing by hand.
 pub(super) fn settings() -> Settings {
     Settings::new()
@@ -148,6 +170,17 @@ mod tests {
             (SETTINGS_VERSION, fingerprint),
             (2, 351_218_498_184_075_035)
         );
+    }
+
+    #[test]
+    fn the_mark_of_an_unfinished_repair_is_read_back_and_ignored_by_the_comparison() {
+        let clean = serde_json::to_value(settings()).unwrap();
+        let marked = serde_json::to_value(settings_marked_incomplete()).unwrap();
+        assert!(!marked_incomplete(&clean));
+        assert!(marked_incomplete(&marked));
+        assert_eq!(version_of(&marked), Some(SETTINGS_VERSION));
+        // A marked index has the portal's settings: nothing is applied again for the mark alone.
+        assert!(settings_match(&clean, &marked, ""));
     }
 
     #[test]
