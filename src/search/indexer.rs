@@ -220,18 +220,21 @@ fn retry_pause(attempts: i32) -> chrono::Duration {
     ))
 }
 
-/// Gives the rows another attempt after their pause, and frees them for any instance.
+/// The pause of rows whose write met an outage (see `drain_as_writer`).
+const OUTAGE_PAUSE: chrono::Duration = chrono::Duration::seconds(10);
+
+/// Gives the rows another attempt at `next_attempt_at`, and frees them for any instance.
 async fn postpone(
     db: &DatabaseConnection,
     row_ids: Vec<i64>,
     attempts: i32,
-    now: chrono::DateTime<Utc>,
+    next_attempt_at: chrono::DateTime<Utc>,
 ) -> Result<(), DbErr> {
     search_outbox::Entity::update_many()
         .col_expr(search_outbox::Column::Attempts, Expr::value(attempts))
         .col_expr(
             search_outbox::Column::NextAttemptAt,
-            Expr::value(now + retry_pause(attempts)),
+            Expr::value(next_attempt_at),
         )
         .col_expr(
             search_outbox::Column::ClaimedUntil,
@@ -320,7 +323,8 @@ async fn drain_as_writer(
                     .await?;
                 refreshed += applied.searchable;
                 for row in refused {
-                    postpone(db, vec![row.id], row.attempts + 1, now).await?;
+                    let attempts = row.attempts + 1;
+                    postpone(db, vec![row.id], attempts, now + retry_pause(attempts)).await?;
                 }
                 if let Some(error) = applied.error {
                     tracing::warn!(
@@ -338,7 +342,21 @@ async fn drain_as_writer(
             }
             Err(error) => {
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
-                postpone(db, claimed.iter().map(|r| r.id).collect(), attempts, now).await?;
+                // After an outage, the rows are due again soon whichever instance writes next: only
+                // this one knows the server was away, and would make them due at once on its
+                // return (`retry_now`). Growing pauses are for what the index refuses.
+                let pause = if is_outage(&error) {
+                    OUTAGE_PAUSE
+                } else {
+                    retry_pause(attempts)
+                };
+                postpone(
+                    db,
+                    claimed.iter().map(|r| r.id).collect(),
+                    attempts,
+                    now + pause,
+                )
+                .await?;
                 return Err(error);
             }
         }

@@ -228,6 +228,82 @@ async fn a_refused_proposal_does_not_hold_back_the_others_on_postgres() {
     a_refused_proposal_does_not_hold_back_the_others(app).await;
 }
 
+/// A search server that went away between the round's check and its writes.
+struct AwayMidway;
+
+#[async_trait::async_trait]
+impl ProposalIndex for AwayMidway {
+    fn backend(&self) -> &'static str {
+        "away"
+    }
+
+    async fn upsert(&self, _documents: Vec<ProposalDocument>) -> Result<(), SearchError> {
+        Err(SearchError::Unavailable("connection refused".into()))
+    }
+
+    async fn remove(&self, _ids: Vec<i64>) -> Result<(), SearchError> {
+        Err(SearchError::Unavailable("connection refused".into()))
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
+    async fn search(&self, _query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        Ok(SearchResults::default())
+    }
+}
+
+/// Rows whose write met an outage wait a short pause, not one grown with their attempts (up to
+/// five minutes): only the instance that met the outage makes them due at once when the server is
+/// back, and the next writer may be another instance that never saw it.
+async fn rows_that_met_an_outage_are_due_again_soon(app: TestApp) {
+    let proposal_id = queued_proposal(&app).await;
+    // Tried often before, as with a server that comes and goes.
+    search_outbox::Entity::update_many()
+        .col_expr(
+            search_outbox::Column::Attempts,
+            sea_orm::sea_query::Expr::value(6),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let index: SharedIndex = Arc::new(AwayMidway);
+    let mut failing = false;
+    assert!(indexer::round(&app.db, &index, &mut failing).await.is_err());
+    assert!(failing, "an outage");
+    let rows = search_outbox::Entity::find()
+        .filter(search_outbox::Column::ProposalId.eq(proposal_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(11);
+    for row in rows {
+        assert_eq!(row.attempts, 7, "the attempt is counted");
+        assert!(
+            row.next_attempt_at <= soon,
+            "due again within seconds, not at {}",
+            row.next_attempt_at
+        );
+        assert_eq!(row.claimed_until, None, "free for any instance");
+    }
+}
+
+#[tokio::test]
+async fn rows_that_met_an_outage_are_due_again_soon_on_sqlite() {
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
+    rows_that_met_an_outage_are_due_again_soon(app).await;
+}
+
+#[tokio::test]
+async fn rows_that_met_an_outage_are_due_again_soon_on_postgres() {
+    let Some(app) = app_without_a_search_server(Backend::Postgres).await else {
+        return;
+    };
+    rows_that_met_an_outage_are_due_again_soon(app).await;
+}
+
 /// An index that refuses every write (a full disk) is not asked about every proposal one by one:
 /// the drain gives up after a few, and the rows wait out their pause.
 async fn an_index_refusing_everything_is_not_asked_proposal_by_proposal(app: TestApp) {
