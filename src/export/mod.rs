@@ -28,7 +28,7 @@ use crate::db::entities::export_run;
 use datasets::{DATASETS, FillError, Lookups};
 
 /// Version of the file layout described in `content/reference/export-schema.md`.
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {

@@ -27,7 +27,7 @@ pub(super) async fn feedback_rows(
         feedback::Column::Id,
     );
     let mut rows = 0;
-    // Forms not tied to their date, written after the others in an order of their content alone.
+    // Forms not tied to their date, written after the others in groups that look alike.
     let mut unlinked: Vec<Vec<Cell>> = Vec::new();
     while let Some(batch) = batches.next(db).await? {
         let date_ids: HashSet<i32> = batch.iter().map(|f| f.date_id).collect();
@@ -87,17 +87,128 @@ pub(super) async fn feedback_rows(
             ];
             if linked {
                 sink.write_row(&row)?;
+                rows += 1;
             } else {
                 unlinked.push(row);
             }
         }
-        rows += batch.len() as u64;
         tick(progress, batch.len());
     }
     // At most four forms per date (more are linked): a few per date, not the whole table.
-    unlinked.sort_by_cached_key(|row| format!("{row:?}"));
-    for row in &unlinked {
-        sink.write_row(row)?;
+    for row in in_groups_that_hide_their_date(unlinked) {
+        sink.write_row(&row)?;
+        rows += 1;
     }
     Ok(rows)
+}
+
+/// Where a row keeps what could point to its date (see [`super::columns::FEEDBACK_COLUMNS`]).
+const KIND: usize = 3;
+const DISTRICT: usize = 4;
+const SUBMITTED: usize = 21;
+
+/// The forms not tied to their date, each in a group of at least [`MIN_GROUP`] rows that show the
+/// same kind, district and month, in an order of their content alone. Without the groups, a
+/// district's one course date in a month with two forms would still be named by its two rows
+/// (the dates file lists every date). A form in a smaller group loses its district, then its
+/// kind, then its month, until its group is large enough; one still alone is left out (the
+/// statistics count it). Each group then holds forms of at least two dates, since one date with
+/// five forms would have named them.
+fn in_groups_that_hide_their_date(rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    let mut shown = Vec::new();
+    let mut pending = rows;
+    for blanked in [
+        &[][..],
+        &[DISTRICT],
+        &[DISTRICT, KIND],
+        &[DISTRICT, KIND, SUBMITTED],
+    ] {
+        let mut groups: std::collections::BTreeMap<String, Vec<Vec<Cell>>> = Default::default();
+        for mut row in pending.drain(..) {
+            for &column in blanked {
+                row[column] = Cell::Empty;
+            }
+            let key = format!("{:?}", (&row[KIND], &row[DISTRICT], &row[SUBMITTED]));
+            groups.entry(key).or_default().push(row);
+        }
+        for (_, group) in groups {
+            if group.len() as i64 >= MIN_GROUP {
+                shown.extend(group);
+            } else {
+                pending.extend(group);
+            }
+        }
+    }
+    shown.sort_by_cached_key(|row| format!("{row:?}"));
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::datasets::columns::FEEDBACK_COLUMNS;
+
+    #[test]
+    fn the_columns_blanked_are_kind_district_and_day() {
+        let name = |i: usize| FEEDBACK_COLUMNS[i].name;
+        assert_eq!(
+            (name(KIND), name(DISTRICT), name(SUBMITTED)),
+            ("offer_kind", "district_key", "submitted_on")
+        );
+        assert_eq!(SUBMITTED, FEEDBACK_COLUMNS.len() - 1);
+    }
+
+    fn form(kind: &str, district: &str, month: &str) -> Vec<Cell> {
+        let mut row = vec![Cell::Empty; FEEDBACK_COLUMNS.len()];
+        row[KIND] = Cell::Text(kind.into());
+        row[DISTRICT] = Cell::Text(district.into());
+        row[SUBMITTED] = Cell::Text(month.into());
+        row
+    }
+
+    fn shown(rows: &[Vec<Cell>], kind: &str, district: &str, month: &str) -> usize {
+        let text = |s: &str| {
+            if s.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(s.into())
+            }
+        };
+        rows.iter()
+            .filter(|r| r[KIND] == text(kind) && r[DISTRICT] == text(district))
+            .filter(|r| r[SUBMITTED] == text(month))
+            .count()
+    }
+
+    #[test]
+    fn each_form_stands_in_a_group_of_five_that_look_alike() {
+        let mut rows = Vec::new();
+        // Erfurt: six course forms in March, from three dates; they keep their district.
+        rows.extend((0..6).map(|_| form("kurs", "16051", "2025-03-01")));
+        // Jena two, Weimar three: five course forms in March, shown without their district.
+        rows.extend((0..2).map(|_| form("kurs", "16053", "2025-03-01")));
+        rows.extend((0..3).map(|_| form("kurs", "16055", "2025-03-01")));
+        // Two dialogue forms and three course forms in April: five in April, kind and district gone.
+        rows.extend((0..2).map(|_| form("dialog", "16051", "2025-04-01")));
+        rows.extend((0..3).map(|_| form("kurs", "16053", "2025-04-01")));
+        // One in May and four in June: only without their month.
+        rows.push(form("kurs", "16051", "2025-05-01"));
+        rows.extend((0..4).map(|_| form("dialog", "16053", "2025-06-01")));
+        // One more that stays alone would be left out, but here it joins the five without a month.
+        rows.push(form("dialog", "16055", "2025-07-01"));
+        let out = in_groups_that_hide_their_date(rows);
+        assert_eq!(shown(&out, "kurs", "16051", "2025-03-01"), 6);
+        assert_eq!(shown(&out, "kurs", "", "2025-03-01"), 5);
+        assert_eq!(shown(&out, "", "", "2025-04-01"), 5);
+        assert_eq!(shown(&out, "", "", ""), 6);
+        assert_eq!(out.len(), 22);
+    }
+
+    #[test]
+    fn forms_that_stay_fewer_than_five_are_left_out() {
+        let rows: Vec<_> = (0..4)
+            .map(|_| form("kurs", "16051", "2025-03-01"))
+            .collect();
+        assert!(in_groups_that_hide_their_date(rows).is_empty());
+    }
 }

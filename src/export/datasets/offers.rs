@@ -295,6 +295,14 @@ impl DateCells {
         })
     }
 
+    /// Whether the dates file leaves this date's `column` empty; a date it does not list counts as
+    /// hidden.
+    pub(super) fn hides(&self, date_id: i32, column: &str) -> bool {
+        self.hidden
+            .get(&date_id)
+            .is_none_or(|mask| mask[Suppressor::position(DATE_COLUMNS, column)])
+    }
+
     /// Whether the sum of `column` over the dates held in this district and month would give a
     /// hidden cell away (no other cell was left to hide with it): the figures per district and
     /// month must then leave that sum empty.

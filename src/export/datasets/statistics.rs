@@ -73,6 +73,10 @@ struct Tally {
     /// Approved minutes the session file hides (one to four helpers), and those sessions' helpers.
     hidden_minutes: i64,
     hidden_helpers: i64,
+    /// The parts of `volunteer_people` the session file hides (head counts and walk-ins of one to
+    /// four), and the dates whose attendance counts in it, with the people present.
+    people_hidden: Vec<i64>,
+    people_at_dates: Vec<(i32, i64)>,
 }
 
 impl Tally {
@@ -85,6 +89,35 @@ impl Tally {
             Cell::Decimal(self.volunteer_minutes as f64 / 60.0)
         }
     }
+
+    /// Empty where this total less what the session and dates files show would give a hidden
+    /// count away: one hidden part alone, or several that can only all be 1 (the rule of
+    /// `Suppressor::column_exposed`). The people present at a date count as hidden where the dates
+    /// file hides them.
+    fn volunteer_people(&self, dates_hidden: impl Fn(i32) -> bool) -> Cell {
+        let hidden: Vec<i64> = self
+            .people_hidden
+            .iter()
+            .copied()
+            .chain(
+                self.people_at_dates
+                    .iter()
+                    .filter(|(date, present)| *present > 0 && dates_hidden(*date))
+                    .map(|(_, present)| *present),
+            )
+            .collect();
+        let parts = hidden.len() as i64;
+        if parts == 1 || (parts > 1 && hidden.iter().sum::<i64>() == parts) {
+            Cell::Empty
+        } else {
+            Cell::Int(self.volunteer_people)
+        }
+    }
+}
+
+/// A count the session file hides (one to four people).
+fn hidden_in_session_file(count: i64) -> bool {
+    (1..MIN_GROUP).contains(&count)
 }
 
 /// What kiosk terminals count (`services::kiosk::Action`), in the column order of the statistics.
@@ -331,13 +364,20 @@ pub(super) async fn statistics(
                 ))
                 .or_default();
             tally.volunteer_sessions += 1;
-            tally.volunteer_people += match (f.head_count, f.present) {
+            let walk_ins = f.walk_ins.unwrap_or(0);
+            let shown_alone = match (f.head_count, f.present) {
                 (Some(n), _) => n,
                 (None, Some((date, present))) if counted_dates.insert(date) => {
-                    present + f.walk_ins.unwrap_or(0)
+                    tally.people_at_dates.push((date, present));
+                    tally.volunteer_people += present;
+                    walk_ins
                 }
-                _ => f.walk_ins.unwrap_or(0),
+                _ => walk_ins,
             };
+            tally.volunteer_people += shown_alone;
+            if hidden_in_session_file(shown_alone) {
+                tally.people_hidden.push(shown_alone);
+            }
             tally.volunteer_minutes += f.approved_minutes;
             if hours_hidden(f.shift.signed_up) && f.approved_minutes > 0 {
                 tally.hidden_minutes += f.approved_minutes;
@@ -390,7 +430,7 @@ pub(super) async fn statistics(
         row.extend(t.kiosk[1..].iter().map(|n| Cell::Int(*n)));
         // Sessions are events, not people.
         row.push(t.volunteer_sessions.into());
-        row.push(t.volunteer_people.into());
+        row.push(t.volunteer_people(|date| date_cells.hides(date, "participants_present")));
         row.push(t.volunteer_hours());
         let mut hidden = vec![false; row.len()];
         for (total, cell) in of_dates {
@@ -432,6 +472,44 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!(nothing_hidden.volunteer_hours(), Cell::Decimal(10.0));
+    }
+
+    #[test]
+    fn people_reached_hidden_in_the_session_file_do_not_follow_from_the_total() {
+        // Sessions with 12 and 3 people: the 3 is hidden there, and the total less 12 would show it.
+        let one_hidden = Tally {
+            volunteer_people: 15,
+            people_hidden: vec![3],
+            ..Tally::default()
+        };
+        assert_eq!(one_hidden.volunteer_people(|_| false), Cell::Empty);
+        // Two hidden, 3 and 2: the total says only that they add up to 5.
+        let two_hidden = Tally {
+            volunteer_people: 17,
+            people_hidden: vec![3, 2],
+            ..Tally::default()
+        };
+        assert_eq!(two_hidden.volunteer_people(|_| false), Cell::Int(17));
+        // Two hidden that can only both be 1.
+        let ones = Tally {
+            volunteer_people: 14,
+            people_hidden: vec![1, 1],
+            ..Tally::default()
+        };
+        assert_eq!(ones.volunteer_people(|_| false), Cell::Empty);
+        // The people present at a course date count where the dates file hides them.
+        let at_a_date = Tally {
+            volunteer_people: 20,
+            people_at_dates: vec![(7, 8)],
+            ..Tally::default()
+        };
+        assert_eq!(at_a_date.volunteer_people(|_| false), Cell::Int(20));
+        assert_eq!(at_a_date.volunteer_people(|date| date == 7), Cell::Empty);
+        let nothing_hidden = Tally {
+            volunteer_people: 12,
+            ..Tally::default()
+        };
+        assert_eq!(nothing_hidden.volunteer_people(|_| true), Cell::Int(12));
     }
 
     #[test]
