@@ -318,6 +318,25 @@ pub fn secret_parameter(pattern: &str) -> Option<&'static str> {
     SECRETS.get(pattern).copied()
 }
 
+/// Where the secret links begin: each secret link route's path up to its first parameter (the
+/// whole path where the secret travels in the query), for robots.txt.
+pub fn secret_link_prefixes() -> Vec<&'static str> {
+    let mut prefixes: Vec<&'static str> = TABLE
+        .iter()
+        .filter(|route| matches!(route.access, Access::SecretLink(_)))
+        .map(|route| &route.path[..route.path.find('{').unwrap_or(route.path.len())])
+        .collect();
+    prefixes.sort_unstable();
+    prefixes.dedup();
+    // "/buchung/" covers "/buchung/x/absagen" too: only the shortest of each family is listed.
+    let all = prefixes.clone();
+    prefixes.retain(|p| {
+        !all.iter()
+            .any(|q| q != p && q.ends_with('/') && p.starts_with(q))
+    });
+    prefixes
+}
+
 /// The table's entry of the route a request was routed to (set on its resource by [`register`]).
 pub fn route_of(req: &actix_web::HttpRequest) -> Option<&'static Route> {
     req.app_data::<&'static Route>().copied()

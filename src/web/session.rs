@@ -405,10 +405,16 @@ pub async fn middleware(
     }
     // The page's own style sheets, scripts and links would carry the secret in `Referer` to the
     // portal, where a proxy in front of it logs it (nginx's default log format does).
+    // A forwarded or pasted link that a crawler follows must not put a person's booking into a
+    // search engine (robots.txt keeps well-behaved crawlers out; this covers those that came anyway).
     if secret_link {
         res.headers_mut().insert(
             actix_web::http::header::REFERRER_POLICY,
             actix_web::http::header::HeaderValue::from_static("no-referrer"),
+        );
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+            actix_web::http::header::HeaderValue::from_static("noindex, nofollow"),
         );
     }
     Ok(res.map_into_left_body())

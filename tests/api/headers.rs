@@ -88,6 +88,8 @@ on_both_backends!(pages_with_personal_data_are_not_stored, |app| {
     assert_eq!(cache_control(&res).as_deref(), Some("no-store"), "{page}");
     // Its style sheets and links must not carry the secret to the proxy's log in `Referer`.
     assert_eq!(res.headers()["referrer-policy"], "no-referrer", "{page}");
+    // Nor may a forwarded link put it into a search engine.
+    assert_eq!(res.headers()["x-robots-tag"], "noindex, nofollow", "{page}");
     assert!(res.text().await.unwrap().contains("Erika Muster"));
     for path in ["/passwort-neu?token=abc", "/konto/bestaetigen?token=abc"] {
         let res = app.get(path).await;
@@ -96,6 +98,12 @@ on_both_backends!(pages_with_personal_data_are_not_stored, |app| {
     assert_eq!(
         app.get("/kurse").await.headers()["referrer-policy"],
         "same-origin"
+    );
+    assert!(
+        !app.get("/kurse")
+            .await
+            .headers()
+            .contains_key("x-robots-tag")
     );
 
     // Public pages without a form stay cacheable as before.

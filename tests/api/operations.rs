@@ -87,4 +87,49 @@ async fn robots_points_to_the_sitemap() {
     .unwrap();
     let body = app.get("/robots.txt").await.text().await.unwrap();
     assert!(body.contains("Sitemap: http://teilhabe.test/sitemap.xml"));
+    // Pages behind secret links stay out of search engines; the public ones around them do not.
+    for kept_out in [
+        "Disallow: /buchung/\n",
+        "Disallow: /vorschlaege/eigene/\n",
+        "Disallow: /rueckmeldung/\n",
+        "Disallow: /passwort-neu\n",
+        "Disallow: /freiwillige/kalender/\n",
+    ] {
+        assert!(body.contains(kept_out), "{kept_out}: {body}");
+    }
+    assert!(
+        !body.contains("/rueckmeldung/termin/"),
+        "covered by /rueckmeldung/: {body}"
+    );
+    for public in ["/kurse", "/vorschlaege\n", "/vorschlaege/neu"] {
+        assert!(!body.contains(&format!("Disallow: {public}")), "{body}");
+    }
+}
+
+/// `/ready` is public: it says what is wrong with the search, not where its server is or what the
+/// connection failed with (that goes to the log).
+#[tokio::test]
+async fn ready_names_a_search_problem_without_internal_details() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        Options {
+            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut body = serde_json::Value::Null;
+    // The indexer's first round finds the server unreachable.
+    for _ in 0..100 {
+        body = app.get("/ready").await.json().await.unwrap();
+        if body["status"] == "degraded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(body["status"], "degraded", "{body}");
+    let problem = body["search"]["problem"].as_str().unwrap();
+    assert!(problem.contains("unreachable"), "{problem}");
+    assert!(!problem.contains("127.0.0.1"), "{problem}");
 }

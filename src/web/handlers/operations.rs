@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::{
     db, search,
     services::{catalogue, content::PAGES, proposals, venues},
-    web::{errors::WebError, state::AppState},
+    web::{errors::WebError, route_table, state::AppState},
 };
 
 pub async fn health() -> HttpResponse {
@@ -99,11 +99,17 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, WebErro
         .body(xml))
 }
 
+/// Everything public may be crawled, except the pages behind secret links (a booking with name and
+/// address, own proposals, confirmations): a forwarded or pasted link must not reach a search engine.
 pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
     let base = state.settings.base_url.as_str().trim_end_matches('/');
+    let disallowed: String = route_table::secret_link_prefixes()
+        .into_iter()
+        .map(|prefix| format!("Disallow: {prefix}\n"))
+        .collect();
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n"
+            "User-agent: *\n{disallowed}Allow: /\nSitemap: {base}/sitemap.xml\n"
         ))
 }
