@@ -329,10 +329,9 @@ impl ProposalIndex for ReconnectingMeilisearch {
 
     fn problem(&self) -> Option<String> {
         let health = self.health();
-        if let Some(problem) = &health.unreachable {
-            return Some(format!(
-                "search server unreachable ({problem}); searches use the database"
-            ));
+        // `/ready` is public: the server's own error (its address, say) goes to the log only.
+        if health.unreachable.is_some() {
+            return Some("search server unreachable; searches use the database".to_owned());
         }
         if self.breaker.open.load(Ordering::SeqCst) {
             return Some(
