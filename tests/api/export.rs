@@ -1983,6 +1983,7 @@ on_both_backends!(unlinked_forms_point_to_no_single_date, |app| {
     for form in unlinked {
         assert!(form["feedback_id"].is_null(), "{form}");
         assert!(form["district_key"].is_null(), "{form}");
+        assert!(form["channel"].is_null(), "kiosk or qr: {form}");
         assert_eq!(form["offer_kind"], "course", "{form}");
         assert_eq!(form["submitted_on"], "2025-03-01", "{form}");
         // Dates whose forms are hidden and that fit what the row shows.

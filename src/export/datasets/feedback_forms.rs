@@ -105,14 +105,16 @@ pub(super) async fn feedback_rows(
 /// Where a row keeps what could point to its date (see [`super::columns::FEEDBACK_COLUMNS`]).
 const KIND: usize = 3;
 const DISTRICT: usize = 4;
+const CHANNEL: usize = 5;
 const SUBMITTED: usize = 21;
 
 /// The forms not tied to their date, each in a group of at least [`MIN_GROUP`] rows that show the
-/// same kind, district and month, in an order of their content alone. Without the groups, a
-/// district's one course date in a month with two forms would still be named by its two rows
+/// same kind, district, channel and month, in an order of their content alone. Without the groups,
+/// a district's one course date in a month with two forms would still be named by its two rows
 /// (the dates file lists every date). A form in a smaller group loses its district, then its
-/// kind, then its month, until its group is large enough; one still alone is left out (the
-/// statistics count it). Each group then holds forms of at least two dates, since one date with
+/// channel (the statistics tell which districts have kiosk terminals), then its kind, then its
+/// month, until its group is large enough; forms still in a smaller group then are left out (the
+/// statistics count them). Each group then holds forms of at least two dates, since one date with
 /// five forms would have named them.
 fn in_groups_that_hide_their_date(rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     let mut shown = Vec::new();
@@ -120,15 +122,19 @@ fn in_groups_that_hide_their_date(rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     for blanked in [
         &[][..],
         &[DISTRICT],
-        &[DISTRICT, KIND],
-        &[DISTRICT, KIND, SUBMITTED],
+        &[DISTRICT, CHANNEL],
+        &[DISTRICT, CHANNEL, KIND],
+        &[DISTRICT, CHANNEL, KIND, SUBMITTED],
     ] {
         let mut groups: std::collections::BTreeMap<String, Vec<Vec<Cell>>> = Default::default();
         for mut row in pending.drain(..) {
             for &column in blanked {
                 row[column] = Cell::Empty;
             }
-            let key = format!("{:?}", (&row[KIND], &row[DISTRICT], &row[SUBMITTED]));
+            let key = format!(
+                "{:?}",
+                (&row[KIND], &row[DISTRICT], &row[CHANNEL], &row[SUBMITTED])
+            );
             groups.entry(key).or_default().push(row);
         }
         for (_, group) in groups {
@@ -149,19 +155,24 @@ mod tests {
     use crate::export::datasets::columns::FEEDBACK_COLUMNS;
 
     #[test]
-    fn the_columns_blanked_are_kind_district_and_day() {
+    fn the_columns_blanked_are_kind_district_channel_and_day() {
         let name = |i: usize| FEEDBACK_COLUMNS[i].name;
         assert_eq!(
-            (name(KIND), name(DISTRICT), name(SUBMITTED)),
-            ("offer_kind", "district_key", "submitted_on")
+            (name(KIND), name(DISTRICT), name(CHANNEL), name(SUBMITTED)),
+            ("offer_kind", "district_key", "channel", "submitted_on")
         );
         assert_eq!(SUBMITTED, FEEDBACK_COLUMNS.len() - 1);
     }
 
     fn form(kind: &str, district: &str, month: &str) -> Vec<Cell> {
+        form_by(kind, district, "qr", month)
+    }
+
+    fn form_by(kind: &str, district: &str, channel: &str, month: &str) -> Vec<Cell> {
         let mut row = vec![Cell::Empty; FEEDBACK_COLUMNS.len()];
         row[KIND] = Cell::Text(kind.into());
         row[DISTRICT] = Cell::Text(district.into());
+        row[CHANNEL] = Cell::Text(channel.into());
         row[SUBMITTED] = Cell::Text(month.into());
         row
     }
@@ -202,6 +213,22 @@ mod tests {
         assert_eq!(shown(&out, "", "", "2025-04-01"), 5);
         assert_eq!(shown(&out, "", "", ""), 6);
         assert_eq!(out.len(), 22);
+    }
+
+    /// A district with the only kiosk terminals: its kiosk forms, shown without their district,
+    /// would still point to it by their channel.
+    #[test]
+    fn the_channel_does_not_point_to_the_district() {
+        let mut rows: Vec<_> = (0..4)
+            .map(|_| form_by("kurs", "16051", "qr", "2025-03-01"))
+            .collect();
+        rows.push(form_by("kurs", "16053", "kiosk", "2025-03-01"));
+        let out = in_groups_that_hide_their_date(rows);
+        assert_eq!(out.len(), 5);
+        assert!(
+            out.iter()
+                .all(|r| r[CHANNEL] == Cell::Empty && r[DISTRICT] == Cell::Empty)
+        );
     }
 
     #[test]

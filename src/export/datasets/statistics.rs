@@ -91,23 +91,21 @@ impl Tally {
     }
 
     /// Empty where this total less what the session and dates files show would give a hidden
-    /// count away: one hidden part alone, or several that can only all be 1 (the rule of
-    /// `Suppressor::column_exposed`). The people present at a date count as hidden where the dates
-    /// file hides them.
+    /// count away: one hidden part alone, several that can only all be 1 (the rule of
+    /// `Suppressor::column_exposed`), or, where every hidden part is one the session file hides
+    /// (so at most 4), several that can only all be 4. The people present at a date count as
+    /// hidden where the dates file hides them (with no upper bound: it hides larger counts too).
     fn volunteer_people(&self, dates_hidden: impl Fn(i32) -> bool) -> Cell {
-        let hidden: Vec<i64> = self
-            .people_hidden
+        let at_dates: Vec<i64> = self
+            .people_at_dates
             .iter()
-            .copied()
-            .chain(
-                self.people_at_dates
-                    .iter()
-                    .filter(|(date, present)| *present > 0 && dates_hidden(*date))
-                    .map(|(_, present)| *present),
-            )
+            .filter(|(date, present)| *present > 0 && dates_hidden(*date))
+            .map(|(_, present)| *present)
             .collect();
-        let parts = hidden.len() as i64;
-        if parts == 1 || (parts > 1 && hidden.iter().sum::<i64>() == parts) {
+        let parts = (self.people_hidden.len() + at_dates.len()) as i64;
+        let sum: i64 = self.people_hidden.iter().chain(&at_dates).sum();
+        let all_highest = at_dates.is_empty() && sum == (MIN_GROUP - 1) * parts;
+        if parts == 1 || (parts > 1 && (sum == parts || all_highest)) {
             Cell::Empty
         } else {
             Cell::Int(self.volunteer_people)
@@ -490,6 +488,21 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!(two_hidden.volunteer_people(|_| false), Cell::Int(17));
+        // Two hidden that add up to 8 while each is at most 4: both are 4.
+        let fours = Tally {
+            volunteer_people: 20,
+            people_hidden: vec![4, 4],
+            ..Tally::default()
+        };
+        assert_eq!(fours.volunteer_people(|_| false), Cell::Empty);
+        // Unless a hidden count of the dates file, which may be larger, is among them.
+        let with_a_date = Tally {
+            volunteer_people: 20,
+            people_hidden: vec![4],
+            people_at_dates: vec![(7, 4)],
+            ..Tally::default()
+        };
+        assert_eq!(with_a_date.volunteer_people(|_| true), Cell::Int(20));
         // Two hidden that can only both be 1.
         let ones = Tally {
             volunteer_people: 14,
