@@ -220,8 +220,8 @@ fn retry_pause(attempts: i32) -> chrono::Duration {
     ))
 }
 
-/// The pause of rows whose write met an outage (see `drain_as_writer`).
-const OUTAGE_PAUSE: chrono::Duration = chrono::Duration::seconds(10);
+/// The longest pause of rows whose write met an outage (see `drain_as_writer`).
+const OUTAGE_PAUSE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// Gives the rows another attempt at `next_attempt_at`, and frees them for any instance.
 async fn postpone(
@@ -344,9 +344,10 @@ async fn drain_as_writer(
                 let attempts = claimed.iter().map(|r| r.attempts).max().unwrap_or(0) + 1;
                 // After an outage, the rows are due again soon whichever instance writes next: only
                 // this one knows the server was away, and would make them due at once on its
-                // return (`retry_now`). Growing pauses are for what the index refuses.
+                // return (`retry_now`). The pause still grows a little, for a server that answers
+                // the round's check but fails every write; long pauses are for what it refuses.
                 let pause = if is_outage(&error) {
-                    OUTAGE_PAUSE
+                    Ord::min(retry_pause(attempts), OUTAGE_PAUSE)
                 } else {
                     retry_pause(attempts)
                 };
