@@ -104,6 +104,26 @@ async fn robots_points_to_the_sitemap() {
     for public in ["/kurse", "/vorschlaege\n", "/vorschlaege/neu"] {
         assert!(!body.contains(&format!("Disallow: {public}")), "{body}");
     }
+    // No page of the sitemap is kept out (a new secret link under a public path would be).
+    let with_demo = spawn_app(Backend::Sqlite, Options::default())
+        .await
+        .unwrap();
+    let sitemap = with_demo.get("/sitemap.xml").await.text().await.unwrap();
+    let pages: Vec<&str> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</loc>").next())
+        .map(|url| url.trim_start_matches("http://teilhabe.test"))
+        .collect();
+    assert!(pages.len() > 20, "{sitemap}");
+    for line in body.lines() {
+        if let Some(prefix) = line.strip_prefix("Disallow: ") {
+            assert!(
+                !pages.iter().any(|page| page.starts_with(prefix)),
+                "{prefix} keeps a page of the sitemap out"
+            );
+        }
+    }
 }
 
 /// `/ready` is public: it says what is wrong with the search, not where its server is or what the
