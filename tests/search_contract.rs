@@ -1167,8 +1167,10 @@ mod meilisearch_resilience {
         };
         let key = key.as_deref();
         let first = ReconnectingMeilisearch::new(&url, key, &uid, None).unwrap();
-        first.maintain().await.unwrap();
-        first.upsert(fixture()).await.unwrap();
+        // Set up and filled as the indexer does (an index only set up waits for its rebuild, which
+        // any instance would take on).
+        assert!(first.maintain().await.unwrap());
+        rebuild_with(&first, fixture()).await;
         let queued = settings_tasks(&url, key, &uid).await;
         assert_eq!(queued, 1, "the first instance applied the settings once");
 
