@@ -102,6 +102,8 @@ pub enum BookingMail {
     SessionCancelled,
     /// A course booked as a whole was stopped after it began: every session ahead is cancelled.
     CourseStopped,
+    /// The date was booked again with the booking's address: its link once more.
+    LinkAgain,
 }
 
 impl BookingMail {
@@ -120,6 +122,7 @@ impl BookingMail {
             Self::SessionMoved => "session-moved",
             Self::SessionCancelled => "session-cancelled",
             Self::CourseStopped => "course-stopped",
+            Self::LinkAgain => "link-again",
         }
     }
 

@@ -673,3 +673,74 @@ on_both_backends!(an_offer_lapsing_within_a_turn_moves_the_list_first, |app| {
         ]
     );
 });
+
+// Booked again with the same address: the refusal stands, and the first booking's link goes to the
+// address once more, at most once an hour, through the form and the API alike. People who lost
+// their confirmation find their booking so, and whoever typed in someone else's address to learn
+// whether they booked is made known to the address's owner.
+on_both_backends!(
+    booking_again_with_the_same_address_mails_the_booking_link_once_an_hour,
+    |app| {
+        let date_id = course_date(&app, NewCourseDate::default()).await;
+        let date = offer_date::Entity::find_by_id(date_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let course = teilhabe::db::entities::offer::Entity::find_by_id(date.offer_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let form = format!("/kurse/{}/termine/{date_id}/buchen", course.slug);
+        let booked = app
+            .submit(
+                &form,
+                &form,
+                &[
+                    ("name", "Erika Muster"),
+                    ("email", "erika@example.de"),
+                    ("phone", ""),
+                    ("places", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(booked.status(), 303);
+        let link = booked.headers()["location"].to_str().unwrap().to_owned();
+        assert!(link.starts_with("/buchung/"), "{link}");
+        let before = app.mails().await.len();
+
+        let again = app
+            .submit(
+                &form,
+                &form,
+                &[
+                    ("name", "Jemand anderes"),
+                    ("email", "Erika@Example.de"),
+                    ("phone", ""),
+                    ("places", "1"),
+                ],
+            )
+            .await;
+        assert_ne!(again.status(), 303);
+        assert!(again.text().await.unwrap().contains("schon gebucht"));
+        let mails = app.mails().await;
+        assert_eq!(mails.len(), before + 1, "one mail more");
+        let mail = mails.last().unwrap();
+        assert!(mail.contains("To: erika@example.de"), "{mail}");
+        assert!(mail.contains(&link), "the booking's own link: {mail}");
+        assert!(!mail.contains("Jemand anderes"), "{mail}");
+
+        // Within the hour, the API's refusal sends no further mail.
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/dates/{date_id}/bookings")))
+            .json(&serde_json::json!({"name": "X", "email": "erika@example.de", "places": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        assert_eq!(app.mails().await.len(), before + 1, "at most one an hour");
+        assert_eq!(bookings_of_date(&app, date_id).await.len(), 1);
+    }
+);

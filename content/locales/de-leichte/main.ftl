@@ -44,6 +44,8 @@ mail-booking-session-cancelled-subject = Ein Termin fällt aus: { $title }
 mail-booking-session-cancelled-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Ein Termin fällt leider aus. Das ist der Termin am { $when }. Die anderen Termine finden statt. Ihre Buchung bleibt.
 mail-booking-course-stopped-subject = Ihr Kurs hört früher auf: { $title }
 mail-booking-course-stopped-intro = Guten Tag. Ihr Kurs hat mehrere Termine. Die nächsten Termine fallen leider alle aus. Der erste davon wäre am { $when } gewesen. Das tut uns leid. Sie müssen nichts tun. Sie haben Fragen? Dann rufen Sie den Anbieter an.
+mail-booking-link-again-subject = Ihre Anmeldung: { $title }
+mail-booking-link-again-intro = Guten Tag. Jemand wollte diesen Termin noch einmal mit Ihrer E-Mail-Adresse buchen. Sie sind schon angemeldet. Darum gibt es keine zweite Anmeldung. Hier ist noch einmal der Link zu Ihrer Anmeldung. Dort sehen Sie: Haben Sie einen Platz? Dort können Sie auch absagen. Waren Sie das nicht? Dann müssen Sie nichts tun.
 
 ## Rückmeldung nach einem Termin
 

@@ -288,7 +288,7 @@ error-booking-past = Dieser Termin liegt in der Vergangenheit.
 error-booking-not-open = Für diesen Termin kann man noch nicht buchen.
 error-booking-closed = Für diesen Termin kann man nicht mehr buchen.
 error-places-over-limit = Für diesen Termin können Sie höchstens { $max } Plätze auf einmal buchen.
-error-booking-duplicate = Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail.
+error-booking-duplicate = Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Wir schicken den Link zu dieser Buchung noch einmal an diese Adresse. Bitte sehen Sie in Ihr E-Mail-Postfach.
 error-idempotency-key-invalid = Die Kopfzeile Idempotency-Key muss 16 bis 255 sichtbare ASCII-Zeichen haben, zum Beispiel eine zufällige UUID.
 error-date-invalid = Geben Sie das Datum so ein: 24.12.2026.
 error-date-range = Das Datum „bis“ muss nach dem Datum „von“ liegen.
@@ -470,6 +470,8 @@ mail-booking-session-cancelled-subject = Ein Termin Ihres Kurses fällt aus: { $
 mail-booking-session-cancelled-intro = Guten Tag, leider fällt ein Termin Ihres Kurses aus: { $when }. Die anderen Termine finden statt, Ihre Buchung bleibt bestehen.
 mail-booking-course-stopped-subject = Die weiteren Termine Ihres Kurses fallen aus: { $title }
 mail-booking-course-stopped-intro = Guten Tag, leider fallen alle weiteren Termine Ihres Kurses aus, ab { $when }. Es tut uns leid. Sie müssen nichts weiter tun. Bei Fragen rufen Sie bitte den Anbieter an.
+mail-booking-link-again-subject = Ihre Buchung: { $title }
+mail-booking-link-again-intro = Guten Tag, gerade wurde dieser Termin noch einmal mit Ihrer E-Mail-Adresse gebucht. Sie haben ihn schon gebucht, darum ist keine zweite Buchung entstanden. Hier ist noch einmal der Link zu Ihrer Buchung: Dort sehen Sie, ob Sie einen Platz haben, und können absagen. Wenn Sie das nicht waren, müssen Sie nichts tun.
 mail-booking-session-cancelled = fällt aus
 
 ## Verwaltung: Angebote

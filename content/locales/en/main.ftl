@@ -288,7 +288,7 @@ error-booking-past = This date is in the past.
 error-booking-not-open = Booking for this date has not opened yet.
 error-booking-closed = Booking for this date has closed.
 error-places-over-limit = For this date you can book at most { $max } places at once.
-error-booking-duplicate = This date is already booked with this e-mail address. The link to your booking is in the confirmation e-mail.
+error-booking-duplicate = This date is already booked with this e-mail address. We are sending the link to that booking to this address once more. Please look in your e-mail inbox.
 error-idempotency-key-invalid = The Idempotency-Key header must have 16 to 255 visible ASCII characters, a random UUID for example.
 error-date-invalid = Enter the date like this: 24.12.2026.
 error-date-range = The "to" date must be after the "from" date.
@@ -470,6 +470,8 @@ mail-booking-session-cancelled-subject = A date of your course is cancelled: { $
 mail-booking-session-cancelled-intro = Hello, unfortunately one date of your course is cancelled: { $when }. The other dates take place and your booking stays as it is.
 mail-booking-course-stopped-subject = The remaining dates of your course are cancelled: { $title }
 mail-booking-course-stopped-intro = Hello, unfortunately all remaining dates of your course are cancelled, from { $when }. We are sorry. You do not need to do anything. If you have questions, please call the provider.
+mail-booking-link-again-subject = Your booking: { $title }
+mail-booking-link-again-intro = Hello, this date has just been booked again with your e-mail address. You had already booked it, so no second booking was made. Here is the link to your booking once more: there you can see whether you have a place, and cancel. If this was not you, you do not need to do anything.
 mail-booking-session-cancelled = cancelled
 
 ## Back office: offers

@@ -33,6 +33,7 @@ use crate::{
 
 mod address;
 mod jobs;
+mod link_again;
 pub mod links;
 mod own;
 mod queue;

@@ -162,7 +162,7 @@ fn refusal(e: BookingError, t: &Translations, max_places: i32) -> ApiError {
                 ("Idempotent-Replayed" = String, description = "`true` when the answer is the booking an earlier request with the same `Idempotency-Key` made"))),
         (status = 400, description = "Body not JSON, not sent as `application/json`, a value of the wrong type, or an `Idempotency-Key` that is empty, too long or not visible ASCII (`bad_request`)", body = ErrorResponse),
         (status = 404, description = "No such date, or its course is not published (`not_found`)", body = ErrorResponse),
-        (status = 409, description = "The date cannot be booked now (`not_bookable`), or this e-mail address already booked it (`duplicate`)", body = ErrorResponse,
+        (status = 409, description = "The date cannot be booked now (`not_bookable`), or this e-mail address already booked it (`duplicate`; that booking's link is mailed to the address once more, at most once an hour)", body = ErrorResponse,
             example = json!({"error": {"code": "not_bookable", "message": "Dieser Termin liegt in der Vergangenheit.", "fields": []}})),
         (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorResponse),
         (status = 422, description = "Wrong inputs (`validation_failed`), more places than this date allows per booking (`too_many_places`), or an `Idempotency-Key` sent before with another person's details or more than 24 hours ago (`idempotency_key_reused`); `fields` names each input", body = ErrorResponse,
@@ -231,6 +231,7 @@ pub async fn create(
     }
 
     let keyed = request.idempotency_key.is_some().then(|| request.clone());
+    let email = request.email.clone();
     match desk.book_seen(&entry.date, None, request, now).await {
         Ok(booked) => Ok(created(&state, booked, false)),
         Err(e) => {
@@ -247,6 +248,9 @@ pub async fn create(
             }
             if matches!(e, BookingError::Db(_)) {
                 counted.failed_on_our_side(&state.db).await;
+            }
+            if matches!(e, BookingError::Duplicate) {
+                desk.after_duplicate(date_id, email.as_ref(), now).await;
             }
             Err(refused(e))
         }

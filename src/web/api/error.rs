@@ -92,7 +92,10 @@ impl ErrorCode {
             Self::ValidationFailed => "Einige Angaben fehlen oder sind fehlerhaft.",
             Self::NotFound => "Das Gesuchte gibt es nicht oder es ist nicht öffentlich.",
             Self::NotBookable => "Dieser Termin kann gerade nicht gebucht werden.",
-            Self::Duplicate => "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht.",
+            Self::Duplicate => {
+                "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Wir schicken den Link \
+                 zu dieser Buchung noch einmal an diese Adresse."
+            }
             Self::IdempotencyKeyReused => {
                 "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Verwenden Sie für jede \
                  neue Anfrage einen neuen Schlüssel."

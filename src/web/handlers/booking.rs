@@ -139,6 +139,7 @@ async fn book(
                 .is_some_and(|email| u.email.eq_ignore_ascii_case(email.as_str()))
         })
         .map(|u| u.id);
+    let email = request.email.clone();
     let counted = match throttling::take(req, page, Subject::default()).await? {
         Ok(counted) => counted,
         Err(refused) => {
@@ -168,7 +169,12 @@ async fn book(
             let mut errors = FieldErrors::default();
             match e {
                 BookingError::TooManyPlaces => errors.add("places", "error-places-over-limit"),
-                BookingError::Duplicate => errors.add("email", "error-booking-duplicate"),
+                BookingError::Duplicate => {
+                    let desk = page.state().booking_desk();
+                    desk.after_duplicate(entry.date.date_id, email.as_ref(), Utc::now())
+                        .await;
+                    errors.add("email", "error-booking-duplicate");
+                }
                 BookingError::NotBookable(reason) => {
                     return render_form(page, sessions, entry, form, &errors, Some(reason));
                 }
