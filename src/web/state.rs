@@ -65,6 +65,7 @@ impl AppState {
             offer_hold: chrono::Duration::from_std(self.settings.offer_hold)
                 .unwrap_or(chrono::Duration::hours(24)),
             queues: self.booking_queues.clone(),
+            pseudonyms: self.pseudonyms.clone(),
         }
     }
 

@@ -710,6 +710,27 @@ on_both_backends!(
         assert!(link.starts_with("/buchung/"), "{link}");
         let before = app.mails().await.len();
 
+        // Sent twice at once (a client without an Idempotency-Key): no mail about a second booking.
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/dates/{date_id}/bookings")))
+            .json(&serde_json::json!({"name": "Erika Muster", "email": "erika@example.de", "places": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        assert_eq!(app.mails().await.len(), before, "booked a moment ago");
+        // Booked an hour ago, as when the confirmation got lost.
+        booking::Entity::update_many()
+            .col_expr(
+                booking::Column::CreatedAt,
+                Expr::value(Utc::now() - Duration::hours(1)),
+            )
+            .filter(booking::Column::DateId.eq(date_id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+
         let again = app
             .submit(
                 &form,

@@ -1697,7 +1697,7 @@ on_both_backends!(
         let doc = scraper::Html::parse_document(&res.text().await.unwrap());
         assert_eq!(
             text_of(&doc, "#email-error"),
-            "Fehler: Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu Ihrer Buchung finden Sie in der Bestätigungs-E-Mail."
+            "Fehler: Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu dieser Buchung finden Sie in Ihrem E-Mail-Postfach. Wir schicken ihn höchstens einmal in der Stunde noch einmal an diese Adresse."
         );
         assert_eq!(attrs(&doc, ".error-summary a", "href"), ["#email"]);
         assert_eq!(attrs(&doc, "input#name", "value"), ["Erika M."]);

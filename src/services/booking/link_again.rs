@@ -18,6 +18,14 @@ const LINK_AGAIN: throttle::Limit = throttle::Limit {
     max: 1,
     window: Duration::hours(1),
 };
+/// And a few per address and hour, however many dates it booked (anyone may book for an address).
+const LINK_AGAIN_TO: throttle::Limit = throttle::Limit {
+    max: 3,
+    window: Duration::hours(1),
+};
+/// A booking this young was just confirmed by mail: a request sent twice without an
+/// `Idempotency-Key` must not tell the person that someone booked again.
+const JUST_BOOKED: Duration = Duration::minutes(2);
 
 impl Desk {
     /// Mails the link of the active booking that `email` holds for the date to that address, at most
@@ -37,18 +45,36 @@ impl Desk {
         else {
             return Ok(false);
         };
+        // A link that cannot be opened (an old row, another key) would make a mail without it.
+        if found.created_at > now - JUST_BOOKED
+            || found.link_secret(&self.composer.sealer).is_none()
+        {
+            return Ok(false);
+        }
         let Some(entry) = catalogue::date(&self.db, date_id, now).await? else {
             return Ok(false);
         };
         let (date, sessions) = self.with_sessions(entry.date).await?;
         let txn = begin_write(&self.db).await?;
-        let bucket = format!("booking-link-again:{}", found.id);
-        if throttle::take_in(&txn, &[(&bucket, LINK_AGAIN)])
-            .await?
-            .is_some()
-        {
+        let per_booking = format!("booking-link-again:{}", found.id);
+        let per_address = self
+            .pseudonyms
+            .throttle_bucket("booking-link-again-to", email.as_str());
+        let buckets = [
+            (per_booking.as_str(), LINK_AGAIN),
+            (per_address.as_str(), LINK_AGAIN_TO),
+        ];
+        if throttle::take_in(&txn, &buckets).await?.is_some() {
             return Ok(false);
         }
+        // Cancelled since it was read: nothing to send a link to.
+        let Some(found) = booking::Entity::find_by_id(found.id)
+            .filter(active_on(date_id))
+            .one(&*txn)
+            .await?
+        else {
+            return Ok(false);
+        };
         let mail = self
             .compose(
                 &txn,

@@ -87,6 +87,8 @@ pub struct Desk {
     pub offer_hold: chrono::Duration,
     /// The bookings of each date waiting for their turn (one set per instance).
     pub queues: DateQueues,
+    /// Names the throttle's buckets for addresses.
+    pub pseudonyms: super::pseudonyms::Pseudonyms,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

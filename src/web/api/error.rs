@@ -93,8 +93,8 @@ impl ErrorCode {
             Self::NotFound => "Das Gesuchte gibt es nicht oder es ist nicht öffentlich.",
             Self::NotBookable => "Dieser Termin kann gerade nicht gebucht werden.",
             Self::Duplicate => {
-                "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Wir schicken den Link \
-                 zu dieser Buchung noch einmal an diese Adresse."
+                "Mit dieser E-Mail-Adresse ist dieser Termin schon gebucht. Den Link zu dieser \
+                 Buchung finden Sie in Ihrem E-Mail-Postfach."
             }
             Self::IdempotencyKeyReused => {
                 "Dieser Idempotency-Key gehört zu einer anderen Anfrage. Verwenden Sie für jede \

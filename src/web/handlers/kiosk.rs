@@ -335,7 +335,7 @@ pub async fn book(
             let mut errors = FieldErrors::default();
             match e {
                 BookingError::TooManyPlaces => errors.add("places", "error-places-over-limit"),
-                BookingError::Duplicate => errors.add("name", "error-booking-duplicate"),
+                BookingError::Duplicate => errors.add("name", "error-booking-duplicate-staff"),
                 BookingError::NotBookable(reason) => {
                     return render_booking(&page, &kiosk, &entry, &form, &errors, Some(reason));
                 }

@@ -362,7 +362,7 @@ pub async fn staff_booking(
             )));
         }
         Err(BookingError::TooManyPlaces) => errors.add("places", "error-places-over-limit"),
-        Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate"),
+        Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate-staff"),
         // About the date, not a field (the offer withdrawn, booking closed meanwhile).
         Err(BookingError::NotBookable(reason)) => errors.add("", reason),
         Err(e) => return Err(internal(e)),
