@@ -286,12 +286,17 @@ async fn rows_that_met_an_outage_are_due_again_soon(app: TestApp) {
         .await
         .unwrap();
     assert!(!rows.is_empty());
-    let soon = chrono::Utc::now() + chrono::Duration::seconds(61);
+    let now = chrono::Utc::now();
     for row in rows {
         assert_eq!(row.attempts, 7, "the attempt is counted");
         assert!(
-            row.next_attempt_at <= soon,
-            "due again within seconds, not at {}",
+            row.next_attempt_at <= now + chrono::Duration::seconds(61),
+            "due again within a minute, not at {}",
+            row.next_attempt_at
+        );
+        assert!(
+            row.next_attempt_at >= now + chrono::Duration::seconds(50),
+            "but after a pause that grew with the attempts: {}",
             row.next_attempt_at
         );
         assert_eq!(row.claimed_until, None, "free for any instance");
