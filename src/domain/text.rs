@@ -10,13 +10,19 @@ pub enum Lines {
     Multi,
 }
 
-/// Characters that change how text looks or reads without being visible: zero-width characters,
+/// Characters that change how text looks or reads without being visible: the zero-width space,
 /// directional marks, bidi embeddings/overrides (U+202A–U+202E) and isolates (U+2066–U+2069), the
-/// byte-order mark.
+/// byte-order mark. The zero-width (non-)joiners stay: Persian and Kurdish words and names, Indic
+/// scripts and emoji sequences are spelt with them.
 fn is_invisible_format(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
     )
 }
 
@@ -88,6 +94,14 @@ mod tests {
         assert_eq!(line("zwei\nZeilen\tTab"), "zwei Zeilen Tab");
         assert_eq!(multiline(" eins\r\nzwei\rdrei\t! "), "eins\nzwei\ndrei\t!");
         assert_eq!(line("\u{FEFF}\u{200B}Hallo"), "Hallo");
+    }
+
+    #[test]
+    fn joiners_that_spell_words_and_emoji_stay() {
+        // A Persian family name with a zero-width non-joiner, and "woman technologist" (ZWJ).
+        assert_eq!(line("علی\u{200C}زاده"), "علی\u{200C}زاده");
+        assert_eq!(line("👩\u{200D}💻"), "👩\u{200D}💻");
+        assert_eq!(line("a\u{200E}b\u{200F}c"), "abc");
     }
 
     #[test]
