@@ -549,6 +549,31 @@ async fn admins_grant_and_revoke_roles_and_it_is_audited() {
         )
         .await;
     assert_eq!(res.status(), 422);
+    // The choices stay: a role list back at its first entry would grant the wrong role when only
+    // the missing field is filled in.
+    let chosen = |doc: &scraper::Html, id: &str| -> Vec<String> {
+        select(doc, &format!("#{id} option[selected]"))
+            .iter()
+            .map(|o| o.value().attr("value").unwrap_or_default().to_owned())
+            .collect()
+    };
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(chosen(&doc, "role"), ["moderator"]);
+    let res = app
+        .submit(
+            &page,
+            &action,
+            &[
+                ("role", "provider_staff"),
+                ("organisation", ""),
+                ("district", "16053"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(chosen(&doc, "role"), ["provider_staff"]);
+    assert_eq!(chosen(&doc, "district"), ["16053"]);
     let res = app
         .submit(
             &page,

@@ -33,7 +33,14 @@ pub async fn users(page: Page, query: web::Query<UserSearch>) -> Result<HttpResp
     page.render("admin/users.html", &ctx)
 }
 
-async fn user_page(page: &Page, id: i32, errors: &FieldErrors) -> Result<HttpResponse, WebError> {
+/// The user's page; after a refused grant, with the admin's choices kept (a role list back at its
+/// first entry would grant the wrong role when only the organisation is corrected).
+async fn user_page(
+    page: &Page,
+    id: i32,
+    chosen: &GrantForm,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let shown = admin::user(db, id).await?.ok_or(WebError::NotFound)?;
     let choices = admin::scope_choices(db).await?;
@@ -45,15 +52,27 @@ async fn user_page(page: &Page, id: i32, errors: &FieldErrors) -> Result<HttpRes
     );
     ctx.insert("organisations", &choices.organisations);
     ctx.insert("districts", &choices.districts);
+    ctx.insert("chosen_role", &chosen.role);
+    ctx.insert(
+        "chosen_organisation",
+        &chosen.organisation.trim().parse::<i32>().ok(),
+    );
+    ctx.insert("chosen_district", chosen.district.trim());
     page.render_form("admin/user.html", ctx, errors)
 }
 
 pub async fn user(page: Page, id: web::Path<i32>) -> Result<HttpResponse, WebError> {
     page.require(policy::can_manage_users)?;
-    user_page(&page, id.into_inner(), &FieldErrors::default()).await
+    user_page(
+        &page,
+        id.into_inner(),
+        &GrantForm::default(),
+        &FieldErrors::default(),
+    )
+    .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct GrantForm {
     #[serde(default)]
     role: String,
@@ -86,7 +105,7 @@ pub async fn grant(
             .map(|k| k.as_str().to_owned()),
     };
     let Some(role) = role.filter(|_| errors.is_empty()) else {
-        return user_page(&page, id, &errors).await;
+        return user_page(&page, id, &form, &errors).await;
     };
     match admin::grant(&page.state().db, actor.id, id, role, organisation, district).await {
         Ok(()) => Ok(see_other_done(
@@ -107,11 +126,11 @@ pub async fn grant(
                     "error-organisation-invalid"
                 },
             );
-            user_page(&page, id, &errors).await
+            user_page(&page, id, &form, &errors).await
         }
         Err(admin::GrantError::AlreadyHeld) => {
             errors.add("role", "error-role-held");
-            user_page(&page, id, &errors).await
+            user_page(&page, id, &form, &errors).await
         }
         Err(admin::GrantError::Db(e)) => Err(e.into()),
     }
