@@ -316,7 +316,7 @@ on_both_backends!(
                 .collect();
         assert_eq!(rows, [["2", "0", "0"], ["1", "1", "0"]]);
 
-        // A cancelled booking cannot be marked at a session.
+        // A cancelled booking cannot be marked at a session: refused with its reason.
         app.desk()
             .cancel(&bernd.cancel_token, Utc::now())
             .await
@@ -331,7 +331,7 @@ on_both_backends!(
             ],
         )
         .await;
-        assert_eq!(res.status(), 404);
+        assert_eq!(res.status(), 422);
     }
 );
 
@@ -1162,5 +1162,58 @@ on_both_backends!(
             .await
             .unwrap();
         assert_eq!(sessions, 0);
+    }
+);
+
+// A booking cancelled while the list is open at the door: marking it is refused with the reason on
+// the date's page (it was "page not found"), for the first date and a later session alike, and
+// nothing is recorded.
+on_both_backends!(
+    attendance_of_a_booking_cancelled_meanwhile_is_refused_with_its_reason,
+    |app| {
+        let c = course(&app, in_hours(24 * 3), &[in_hours(24 * 10)]).await;
+        let anna = book(&app, c.lead.id, "Anna Anwesend", "anna.kurs@example.de").await;
+        let token = sign_in(&app, STAFF, "/verwaltung/angebote/neu").await;
+        app.desk()
+            .cancel(&anna.cancel_token, chrono::Utc::now())
+            .await
+            .unwrap();
+        for date in [c.lead.id, c.sessions[0].id] {
+            let res = post(
+                &app,
+                &format!("/verwaltung/termine/{date}/anwesenheit"),
+                &token,
+                &[
+                    ("booking", &anna.booking_id.to_string()),
+                    ("attendance", "present"),
+                ],
+            )
+            .await;
+            assert_eq!(res.status(), 422, "{date}");
+            let page = res.text().await.unwrap();
+            assert!(page.contains("keinen bestätigten Platz"), "{date}: {page}");
+        }
+        assert!(
+            session_attendance::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let row = booking::Entity::find_by_id(anna.booking_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.attendance.is_none());
+        // A booking that is not the date's is still not found.
+        let res = post(
+            &app,
+            &format!("/verwaltung/termine/{}/anwesenheit", c.lead.id),
+            &token,
+            &[("booking", "999999"), ("attendance", "present")],
+        )
+        .await;
+        assert_eq!(res.status(), 404);
     }
 );

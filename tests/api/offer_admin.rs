@@ -1130,7 +1130,7 @@ on_both_backends!(participants_attendance_and_csv, |app| {
             format!("{page}?erledigt=anwesenheit#teilnehmende")
         );
     }
-    // Only people with a place can be there.
+    // Only people with a place can be there: refused with the reason.
     let res = post(
         &app,
         &attendance,
@@ -1138,7 +1138,7 @@ on_both_backends!(participants_attendance_and_csv, |app| {
         &[("booking", &wanda.to_string()), ("attendance", "present")],
     )
     .await;
-    assert_eq!(res.status(), 404);
+    assert_eq!(res.status(), 422);
     assert_eq!(
         booking_by_id(&app, clara)
             .await

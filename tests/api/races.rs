@@ -752,3 +752,45 @@ async fn a_booking_made_signed_out_while_the_account_is_deleted_keeps_its_mail_o
     assert_eq!(mails_about(made_meanwhile).await.unwrap(), 1);
     assert_eq!(mails_about(cancelled_by_deletion).await.unwrap(), 0);
 }
+
+// The audit entry of a staff cancellation is written with the cancellation: when it cannot be
+// written, nothing is cancelled (before, the booking was cancelled and its person told, the page
+// said nothing was saved, and a second click recorded no entry either).
+on_both_backends!(
+    a_staff_cancellation_is_never_stored_without_its_audit_entry,
+    |app| {
+        let (date_id, bookings) = full_date_with_waiting_list(&app).await;
+        app.login(DEMO_PASSWORD_ADMIN.0, DEMO_PASSWORD_ADMIN.1)
+            .await;
+        let csrf = app
+            .csrf_token(&format!("/verwaltung/termine/{date_id}"))
+            .await;
+        let url = format!("/verwaltung/buchungen/{}/stornieren", bookings[0].0);
+        refuse_inserts(&app.db, "audit_log", true).await;
+        let res = app
+            .client
+            .post(app.url(&url))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_server_error(), "{}", res.status());
+        assert_eq!(status_of(&app, bookings[0].0).await.0, "confirmed");
+        refuse_inserts(&app.db, "audit_log", false).await;
+
+        let csrf = app
+            .csrf_token(&format!("/verwaltung/termine/{date_id}"))
+            .await;
+        let res = app
+            .client
+            .post(app.url(&url))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(status_of(&app, bookings[0].0).await.0, "cancelled");
+        let target = format!("booking:{}", bookings[0].0);
+        assert_eq!(audit_entries(&app, "booking.cancel", &target).await, 1);
+    }
+);

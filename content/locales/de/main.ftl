@@ -1195,6 +1195,7 @@ shift-report-intro = Ihre Angaben fließen ohne Namen in die Statistik ein. Schr
 shift-participants-later = Die Namen der Teilnehmenden sehen Sie ab einem Tag vor dem Einsatz.
 shift-attendance-later = Die Anwesenheit tragen Sie ab einer Stunde vor Beginn ein.
 error-attendance-too-early = Die Anwesenheit können Sie erst ab einer Stunde vor Beginn eintragen.
+error-attendance-not-confirmed = Diese Buchung hat keinen bestätigten Platz: Sie wurde inzwischen abgesagt oder steht auf der Warteliste. Die Anwesenheit wurde nicht eingetragen.
 shift-report-later = Notizen können Sie eintragen, sobald der Einsatz begonnen hat.
 shift-head-count = Wie viele Menschen haben Sie erreicht?
 shift-head-count-hint = Die Zahl der Menschen, die da waren, auch ohne Anmeldung.

@@ -1195,6 +1195,7 @@ shift-report-intro = Your notes go into the statistics without names. Please do 
 shift-participants-later = You will see the participants’ names from one day before the session.
 shift-attendance-later = You can record attendance from one hour before the start.
 error-attendance-too-early = Attendance can be recorded only from one hour before the start.
+error-attendance-not-confirmed = This booking has no confirmed place: it was cancelled meanwhile or is on the waiting list. Attendance was not recorded.
 shift-report-later = You can add notes once the session has begun.
 shift-head-count = How many people did you reach?
 shift-head-count-hint = The number of people who came, with or without a booking.

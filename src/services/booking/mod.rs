@@ -483,9 +483,12 @@ impl Desk {
     }
 
     /// Cancels on behalf of the person (staff at the counter or on the phone) or because the provider must.
+    /// Cancels a booking for staff member `actor`, with its audit entry in the same transaction:
+    /// only the request that cancelled is recorded, and never a cancellation without its entry.
     pub async fn cancel_by_staff(
         &self,
         booking_id: i64,
+        actor: i32,
         now: DateTime<Utc>,
     ) -> Result<Cancelled, BookingError> {
         let txn = begin_write(&self.db).await?;
@@ -496,6 +499,14 @@ impl Desk {
         let outcome = self
             .cancel_in(&txn, &found, BookingMail::CancelledByProvider, now)
             .await?;
+        super::audit::record(
+            &*txn,
+            Some(actor),
+            "booking.cancel",
+            &format!("booking:{booking_id}"),
+            "",
+        )
+        .await?;
         txn.commit().await?;
         Ok(outcome)
     }

@@ -113,6 +113,27 @@ pub async fn participants_of_date(
     }
 }
 
+/// A booking of the date that is no longer confirmed (cancelled while the list was open at the
+/// door) is refused with its reason; one that is not the date's at all is not found.
+async fn not_confirmed(
+    db: &impl sea_orm::ConnectionTrait,
+    booking_date: i32,
+    booking_id: i64,
+) -> OfferAdminError {
+    match booking::Entity::find_by_id(booking_id)
+        .filter(booking::Column::DateId.eq(booking_date))
+        .one(db)
+        .await
+    {
+        Ok(Some(_)) => OfferAdminError::Refused {
+            field: "teilnehmende",
+            message: "error-attendance-not-confirmed",
+        },
+        Ok(None) => OfferAdminError::NotFound,
+        Err(e) => OfferAdminError::Db(e),
+    }
+}
+
 /// Present, absent or `None` (not yet recorded), for one date; for a later session of a course
 /// booked as a whole, for that session.
 pub async fn set_attendance(
@@ -134,7 +155,7 @@ pub async fn set_attendance(
             .await?
             .rows_affected;
         if marked == 0 {
-            return Err(OfferAdminError::NotFound);
+            return Err(not_confirmed(db, date_id, booking_id).await);
         }
         return Ok(());
     };
@@ -145,12 +166,14 @@ pub async fn set_attendance(
         .one(&txn)
         .await?
         .ok_or(OfferAdminError::NotFound)?;
-    booking::Entity::find_by_id(booking_id)
+    let confirmed = booking::Entity::find_by_id(booking_id)
         .filter(booking::Column::DateId.eq(lead))
         .filter(booking::Column::Status.eq(BookingStatus::Confirmed))
         .one(&txn)
-        .await?
-        .ok_or(OfferAdminError::NotFound)?;
+        .await?;
+    if confirmed.is_none() {
+        return Err(not_confirmed(&*txn, lead, booking_id).await);
+    }
     match attendance {
         Some(value) => {
             session_attendance::Entity::insert(session_attendance::ActiveModel {

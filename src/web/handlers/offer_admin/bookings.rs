@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::{internal, staff};
+use super::{booking_failure, staff};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
     domain::{Email, FieldErrors},
@@ -134,22 +134,12 @@ pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpRespon
     match page
         .state()
         .booking_desk()
-        .cancel_by_staff(booking.id, Utc::now())
+        .cancel_by_staff(booking.id, user.id, Utc::now())
         .await
     {
-        // Only the request that cancelled is recorded; a second click changed nothing.
-        Ok(_) => {
-            crate::services::audit::record(
-                &page.state().db,
-                Some(user.id),
-                "booking.cancel",
-                &format!("booking:{id}"),
-                "",
-            )
-            .await?
-        }
-        Err(BookingError::AlreadyCancelled) => {}
-        Err(e) => return Err(internal(e)),
+        // A second click changed nothing.
+        Ok(_) | Err(BookingError::AlreadyCancelled) => {}
+        Err(e) => return Err(booking_failure(e)),
     }
     Ok(see_other_done(
         &format!("/verwaltung/termine/{}#teilnehmende", booking.date_id),

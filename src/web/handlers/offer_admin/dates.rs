@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{csv_download, internal, refusal, sheet_error, staff, staff_csv};
+use super::{booking_failure, csv_download, refusal, sheet_error, staff, staff_csv};
 use crate::web::handlers::{local, see_other};
 use crate::web::notice::{Done, see_other_done};
 use crate::{
@@ -365,7 +365,7 @@ pub async fn staff_booking(
         Err(BookingError::Duplicate) => errors.add("email", "error-booking-duplicate-staff"),
         // About the date, not a field (the offer withdrawn, booking closed meanwhile).
         Err(BookingError::NotBookable(reason)) => errors.add("", reason),
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(booking_failure(e)),
     }
     date_page(&page, &scope, *id, &form, &errors).await
 }
@@ -385,7 +385,11 @@ pub async fn attendance(
     let (_, scope) = staff(&page)?;
     // Anything else clears the mark.
     let value = Attendance::parse(&form.attendance).ok();
-    offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value).await?;
+    let marked = offer_admin::set_attendance(&page.state().db, &scope, *id, form.booking, value);
+    if let Err(e) = marked.await {
+        let errors = refusal(e)?;
+        return date_page(&page, &scope, *id, &StaffBookingForm::default(), &errors).await;
+    }
     Ok(see_other_done(
         &format!("/verwaltung/termine/{id}#teilnehmende"),
         Done::AttendanceSaved,
@@ -414,7 +418,7 @@ pub async fn cancel_date(page: Page, id: web::Path<i32>) -> Result<HttpResponse,
             *answer.status_mut() = actix_web::http::StatusCode::CONFLICT;
             return Ok(answer);
         }
-        Err(e) => return Err(internal(e)),
+        Err(e) => return Err(booking_failure(e)),
     }
     Ok(see_other_done(
         &format!("/verwaltung/termine/{id}"),

@@ -244,8 +244,13 @@ pub async fn update(
     }
 }
 
-fn internal(e: BookingError) -> WebError {
-    WebError::Internal(e.into())
+/// A booking error staff cannot act on at a field: a database fault keeps its own page (busy,
+/// maintenance), anything else is our fault.
+fn booking_failure(e: BookingError) -> WebError {
+    match e {
+        BookingError::Db(e) => WebError::Database(e),
+        e => WebError::Internal(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

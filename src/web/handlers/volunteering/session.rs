@@ -19,7 +19,7 @@ use crate::{
     },
     policy,
     services::{
-        offer_admin,
+        offer_admin::{self, OfferAdminError},
         volunteering::{Access, ShiftRow, VolunteeringError},
     },
     web::{
@@ -216,14 +216,17 @@ pub async fn attendance(
     // Anything else clears the mark.
     let value = Attendance::parse(&form.attendance).ok();
     // The session's own organisation is the scope: volunteers act for it here.
-    offer_admin::set_attendance(
-        &page.state().db,
-        &Some(vec![shift.organisation_id]),
-        date_id,
-        form.booking,
-        value,
-    )
-    .await?;
+    let scope = Some(vec![shift.organisation_id]);
+    let marked =
+        offer_admin::set_attendance(&page.state().db, &scope, date_id, form.booking, value);
+    match marked.await {
+        Ok(()) => {}
+        Err(OfferAdminError::Refused { message, .. }) => {
+            let errors = FieldErrors::single("anwesenheit", message);
+            return show_page(&page, *id, &errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(see_other_done(
         &format!("/verwaltung/einsaetze/{id}#anwesenheit"),
         Done::ShiftAttendanceSaved,
