@@ -193,6 +193,36 @@ pub fn render_error_page<B: MessageBody>(
     Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
 }
 
+/// What a person typed into a form whose request failed (the form expired with the session, the
+/// database was busy or away): the error page shows it, so that a long text does not go with the
+/// form (form pages are not kept by the browser). Only typed text, with a letter and a space: no
+/// passwords, tokens, ids, stamps or single words, which are quickly typed again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedText(pub Vec<String>);
+
+impl TypedText {
+    pub fn from_form(pairs: &[(String, String)]) -> Option<Self> {
+        let technical = |name: &str| {
+            name.starts_with("password")
+                || name.contains("token")
+                || matches!(
+                    name,
+                    "einreichung" | "website" | "seen" | "answer_seen" | "weiter"
+                )
+        };
+        let typed = |value: &str| {
+            let value = value.trim();
+            value.chars().any(char::is_alphabetic) && value.chars().any(char::is_whitespace)
+        };
+        let kept: Vec<String> = pairs
+            .iter()
+            .filter(|(name, value)| !technical(name) && typed(value))
+            .map(|(_, value)| value.trim().to_owned())
+            .collect();
+        (!kept.is_empty()).then_some(Self(kept))
+    }
+}
+
 /// The error page in the layout for the error answer `original` to `req`, with the headers that
 /// say when to try again and which methods are allowed. For middleware outside the error
 /// handlers (the session's).
@@ -211,6 +241,10 @@ pub fn error_page<B>(req: &HttpRequest, original: &HttpResponse<B>) -> HttpRespo
             && let Some(id) = req.extensions().get::<RequestId>()
         {
             ctx.insert("request_id", &id.0);
+        }
+        // Not on a kiosk terminal: what a walk-in person typed must not stay on its screen.
+        if !on_kiosk && let Some(typed) = req.extensions().get::<TypedText>() {
+            ctx.insert("typed", &typed.0);
         }
         // Error pages on a kiosk terminal stay in the kiosk layout (no sign-in link).
         if on_kiosk {
@@ -243,6 +277,33 @@ pub fn error_page<B>(req: &HttpRequest, original: &HttpResponse<B>) -> HttpRespo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_typed_text_is_shown_again() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let typed = TypedText::from_form(&pairs(&[
+            ("csrf_token", "abc def"),
+            ("einreichung", "x y"),
+            ("password", "mein geheimes Passwort"),
+            ("seen", "2026-12-07 10:00"),
+            ("title", "Schnelles Internet"),
+            ("text", "  Im Dorf fehlt\nschnelles Internet.  "),
+            ("district", "16053"),
+            ("email", "erika@example.de"),
+        ]));
+        assert_eq!(
+            typed,
+            Some(TypedText(vec![
+                "Schnelles Internet".into(),
+                "Im Dorf fehlt\nschnelles Internet.".into()
+            ]))
+        );
+        assert_eq!(TypedText::from_form(&pairs(&[("places", "2")])), None);
+    }
 
     #[test]
     fn a_form_still_handled_on_a_kiosk_points_to_the_staff_not_to_an_account() {

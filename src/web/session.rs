@@ -231,7 +231,10 @@ fn refusal(
     reason: Option<errors::Reason>,
 ) -> ServiceResponse {
     let page = errors::error_page(&http_req, &errors::answer(status, reason));
-    ServiceResponse::new(http_req, page)
+    let mut res = ServiceResponse::new(http_req, page);
+    // It may show what was typed into the form it refuses.
+    no_store(&mut res);
+    res
 }
 
 pub async fn middleware(
@@ -287,6 +290,10 @@ pub async fn middleware(
             .as_ref()
             .and_then(|bytes| serde_urlencoded::from_bytes(bytes).ok())
             .unwrap_or_default();
+        // Shown again on an error page, whichever refuses the form: this one or the handler's.
+        if let Some(typed) = errors::TypedText::from_form(&pairs) {
+            req.extensions_mut().insert(typed);
+        }
         let sent_token = pairs
             .iter()
             .find(|(k, _)| k == CSRF_FIELD)

@@ -1470,3 +1470,42 @@ on_both_backends!(support_and_follow_links_are_limited_per_recipient, |app| {
         .await;
     assert_eq!(res.status(), 303);
 });
+
+// A proposal whose form is refused (its session expired, so its form token is stale) or whose
+// saving fails (the database refuses) shows what was typed on the error page, not kept by the
+// browser, so a long text is not lost with the form.
+on_both_backends!(a_refused_or_failed_proposal_shows_its_text_again, |app| {
+    let text =
+        "Im Ortsteil Backleben gibt es seit Jahren kein schnelles Internet.\nBitte helfen Sie.";
+    let fields = [
+        ("titel", TITLE),
+        ("text", text),
+        ("kategorie", "verwaltung-digital"),
+        ("kreis", "16068"),
+        ("ort", "Kölleda"),
+        ("email", "eva.neu@example.de"),
+        ("schritt", "absenden"),
+    ];
+    let expired = app
+        .post_form(
+            "/vorschlaege/neu",
+            &[fields.as_slice(), &[("csrf_token", "abgelaufen")]].concat(),
+        )
+        .await;
+    assert_eq!(expired.status(), 403);
+    assert_eq!(expired.headers()["cache-control"], "no-store");
+    let doc = scraper::Html::parse_document(&expired.text().await.unwrap());
+    let shown: Vec<String> = select(&doc, ".typed-text")
+        .iter()
+        .map(|t| t.text().collect())
+        .collect();
+    assert_eq!(shown, [TITLE, text]);
+
+    crate::helpers::refuse_inserts(&app.db, "proposals", true).await;
+    let failed = hand_in(&app, &fields).await;
+    assert!(failed.status().is_server_error(), "{}", failed.status());
+    let doc = scraper::Html::parse_document(&failed.text().await.unwrap());
+    assert_eq!(select(&doc, ".typed-text").len(), 2);
+    assert!(text_of(&doc, "main").contains("Backleben"));
+    crate::helpers::refuse_inserts(&app.db, "proposals", false).await;
+});
