@@ -23,7 +23,9 @@ impl Email {
         let parsed =
             email_address::EmailAddress::from_str(trimmed).map_err(|_| "error-email-invalid")?;
         if !parsed.domain().contains('.')
-            || trimmed.contains(|c: char| c.is_whitespace() || c.is_control())
+            || trimmed.contains(|c: char| {
+                c.is_whitespace() || c.is_control() || matches!(c, '\u{200C}' | '\u{200D}')
+            })
         {
             return Err("error-email-invalid");
         }
@@ -61,6 +63,13 @@ mod tests {
             Email::parse("  Anna.Muster@Example.DE ").unwrap().as_str(),
             "anna.muster@example.de"
         );
+    }
+
+    #[test]
+    fn a_joiner_makes_no_second_address() {
+        // Looks like erika@example.de to staff, but is another address that receives nothing.
+        assert!(Email::parse("erika\u{200D}@example.de").is_err());
+        assert!(Email::parse("eri\u{200C}ka@example.de").is_err());
     }
 
     #[test]

@@ -42,7 +42,8 @@ pub fn clean(raw: &str, lines: Lines) -> String {
         })
         .nfc()
         .collect::<String>()
-        .trim()
+        // Joiners join letters: at either end they only pad a name or a required field.
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200C}' | '\u{200D}'))
         .to_owned()
 }
 
@@ -102,6 +103,9 @@ mod tests {
         assert_eq!(line("علی\u{200C}زاده"), "علی\u{200C}زاده");
         assert_eq!(line("👩\u{200D}💻"), "👩\u{200D}💻");
         assert_eq!(line("a\u{200E}b\u{200F}c"), "abc");
+        // Alone or at the ends they only pad a required field.
+        assert_eq!(line(" \u{200C}\u{200D} "), "");
+        assert_eq!(line("\u{200D}Erika\u{200C}"), "Erika");
     }
 
     #[test]
