@@ -217,7 +217,11 @@ impl TypedText {
         let kept: Vec<String> = pairs
             .iter()
             .filter(|(name, value)| !technical(name) && typed(value))
-            .map(|(_, value)| value.trim().to_owned())
+            // As the handler would have read it: no control or bidi characters.
+            .map(|(name, value)| {
+                let cleaned = crate::domain::text::clean_form_value(name, value);
+                cleaned.as_deref().unwrap_or(value).trim().to_owned()
+            })
             .collect();
         (!kept.is_empty()).then_some(Self(kept))
     }
@@ -242,8 +246,13 @@ pub fn error_page<B>(req: &HttpRequest, original: &HttpResponse<B>) -> HttpRespo
         {
             ctx.insert("request_id", &id.0);
         }
-        // Not on a kiosk terminal: what a walk-in person typed must not stay on its screen.
-        if !on_kiosk && let Some(typed) = req.extensions().get::<TypedText>() {
+        // Not on a kiosk terminal: what a walk-in person typed must not stay on its screen. Nor
+        // where the form went through or may yet: copying it to send again would send it twice.
+        let handled = matches!(reason, Some(Reason::StillHandled | Reason::SessionNotSaved));
+        if !on_kiosk
+            && !handled
+            && let Some(typed) = req.extensions().get::<TypedText>()
+        {
             ctx.insert("typed", &typed.0);
         }
         // Error pages on a kiosk terminal stay in the kiosk layout (no sign-in link).

@@ -256,26 +256,19 @@ pub async fn middleware(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let changing = is_state_changing(req.method());
-    // Not anonymous when the session cannot be read: a signed-in person would be sent to sign in,
-    // and their form refused as forged (its token is the session's), for a passing fault.
-    let session = match load(&state, &req).await {
-        Ok(session) => session,
-        Err(e) => {
-            let (http_req, _) = req.into_parts();
-            let page = errors::error_page(&http_req, &e.error_response());
-            return Ok(ServiceResponse::new(http_req, page).map_into_right_body());
-        }
-    };
-
-    if is_state_changing(req.method()) {
+    // A form's body is read before the session: what was typed is shown again should the session
+    // not load (a database away), as on any other error page.
+    let mut body = None;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    if changing {
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-        let body = if is_form {
+        if is_form {
             match req.extract::<web::Bytes>().await {
-                Ok(bytes) => Some(bytes),
+                Ok(bytes) => body = Some(bytes),
                 Err(e) => {
                     let status = e.as_response_error().status_code();
                     // 413 and 400 each have their page.
@@ -283,17 +276,33 @@ pub async fn middleware(
                     return Ok(refusal(http_req, status, None).map_into_right_body());
                 }
             }
-        } else {
-            None
-        };
-        let pairs: Vec<(String, String)> = body
+        }
+        pairs = body
             .as_ref()
             .and_then(|bytes| serde_urlencoded::from_bytes(bytes).ok())
             .unwrap_or_default();
-        // Shown again on an error page, whichever refuses the form: this one or the handler's.
-        if let Some(typed) = errors::TypedText::from_form(&pairs) {
+        // Only for a form sent with this portal's cookies (SameSite=Lax, so never from another
+        // site): a forged form must not put its own text on a page of the portal.
+        if (req.cookie(COOKIE).is_some() || req.cookie(FORM_COOKIE).is_some())
+            && let Some(typed) = errors::TypedText::from_form(&pairs)
+        {
             req.extensions_mut().insert(typed);
         }
+    }
+    // Not anonymous when the session cannot be read: a signed-in person would be sent to sign in,
+    // and their form refused as forged (its token is the session's), for a passing fault.
+    let session = match load(&state, &req).await {
+        Ok(session) => session,
+        Err(e) => {
+            let (http_req, _) = req.into_parts();
+            let page = errors::error_page(&http_req, &e.error_response());
+            let mut res = ServiceResponse::new(http_req, page);
+            no_store(&mut res);
+            return Ok(res.map_into_right_body());
+        }
+    };
+
+    if changing {
         let sent_token = pairs
             .iter()
             .find(|(k, _)| k == CSRF_FIELD)

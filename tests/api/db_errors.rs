@@ -348,10 +348,24 @@ on_both_backends!(
         let posted = app.post_form("/abmelden", &[]).await;
         let style = app.get("/static/css/main.css").await.status();
         let ready = app.get("/ready").await.status();
+        let typed = app
+            .post_form(
+                "/vorschlaege/neu",
+                &[
+                    ("titel", "Schnelles Internet"),
+                    ("text", "Ein langer Text über das Dorf"),
+                ],
+            )
+            .await;
         app.db
             .execute_unprepared("ALTER TABLE sessions_away RENAME TO sessions")
             .await
             .unwrap();
+        // What was typed is shown again, on a page the browser does not keep.
+        assert_eq!(typed.status(), 500);
+        assert_eq!(typed.headers()["cache-control"], "no-store");
+        let typed = typed.text().await.unwrap();
+        assert!(typed.contains("Ein langer Text über das Dorf"), "{typed}");
 
         assert_eq!(page.status(), 500, "not sent to sign in");
         let request_id = page.headers()["x-request-id"].to_str().unwrap().to_owned();

@@ -1486,6 +1486,8 @@ on_both_backends!(a_refused_or_failed_proposal_shows_its_text_again, |app| {
         ("email", "eva.neu@example.de"),
         ("schritt", "absenden"),
     ];
+    // The form was opened (the browser holds the portal's cookie), then its token went stale.
+    assert_eq!(app.get("/vorschlaege/neu").await.status(), 200);
     let expired = app
         .post_form(
             "/vorschlaege/neu",
@@ -1500,6 +1502,15 @@ on_both_backends!(a_refused_or_failed_proposal_shows_its_text_again, |app| {
         .map(|t| t.text().collect())
         .collect();
     assert_eq!(shown, [TITLE, text]);
+    // A form forged on another site comes without the portal's cookies: its text is not shown.
+    let forged = reqwest::Client::new()
+        .post(app.url("/vorschlaege/neu"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(!forged.text().await.unwrap().contains("Backleben"));
 
     crate::helpers::refuse_inserts(&app.db, "proposals", true).await;
     let failed = hand_in(&app, &fields).await;
