@@ -414,6 +414,36 @@ on_both_backends!(helpers_check_people_in_at_the_session_they_help_at, |app| {
             .collect::<Vec<_>>(),
         ["Da"]
     );
+
+    // Cancelled while the helper's page was open: refused with the reason, the mark unchanged.
+    app.desk()
+        .cancel(&anna.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let res = post(
+        &app,
+        &format!("/verwaltung/einsaetze/{}/anwesenheit", shift.id),
+        &token,
+        &[
+            ("booking", &anna.booking_id.to_string()),
+            ("attendance", "absent"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("keinen bestätigten Platz")
+    );
+    let mark = session_attendance::Entity::find()
+        .filter(session_attendance::Column::BookingId.eq(anna.booking_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("still marked");
+    assert_eq!(mark.attendance.key(), "present");
 });
 
 async fn org_of(app: &TestApp) -> i32 {
