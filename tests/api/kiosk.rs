@@ -902,3 +902,27 @@ async fn the_start_page_forgets_the_previous_persons_language() {
     let (_, doc) = app.get_html("/kiosk/hilfe").await;
     assert_eq!(select(&doc, "html")[0].value().attr("lang"), Some("de"));
 }
+
+/// What a walk-in person typed into a kiosk form is not shown again on the kiosk's error page (as
+/// it is elsewhere, see the proposals' tests): the next person at the terminal would read it.
+#[tokio::test]
+async fn a_refused_kiosk_form_shows_nothing_typed() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    paired_app(&app).await;
+    assert_eq!(app.get("/kiosk/vorschlag").await.status(), 200);
+    let res = app
+        .post_form(
+            "/kiosk/vorschlag",
+            &[
+                ("titel", "Schnelles Internet"),
+                ("text", "Im Dorf Backleben fehlt schnelles Internet"),
+                ("csrf_token", "abgelaufen"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let page = res.text().await.unwrap();
+    assert!(!page.contains("Backleben"), "{page}");
+}
