@@ -2,6 +2,8 @@ use std::{fmt, str::FromStr};
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::text;
+
 /// A syntactically valid e-mail address, trimmed and lower-cased so that one person is one address.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -23,9 +25,7 @@ impl Email {
         let parsed =
             email_address::EmailAddress::from_str(trimmed).map_err(|_| "error-email-invalid")?;
         if !parsed.domain().contains('.')
-            || trimmed.contains(|c: char| {
-                c.is_whitespace() || c.is_control() || matches!(c, '\u{200C}' | '\u{200D}')
-            })
+            || trimmed.contains(|c: char| c.is_whitespace() || c.is_control() || text::is_joiner(c))
         {
             return Err("error-email-invalid");
         }

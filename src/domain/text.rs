@@ -26,6 +26,12 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
+/// The zero-width non-joiner and joiner: part of the spelling of words (Persian, Kurdish, Indic
+/// scripts) and of emoji, but nothing on their own.
+pub fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+}
+
 /// Drops NUL and every other C0/C1 control character (PostgreSQL refuses NUL in text; the others
 /// hide or garble what a reader sees) and invisible format characters, keeps line breaks and tabs
 /// only in multi-line fields (a single line turns them into spaces), normalises line endings to `\n`
@@ -43,7 +49,7 @@ pub fn clean(raw: &str, lines: Lines) -> String {
         .nfc()
         .collect::<String>()
         // Joiners join letters: at either end they only pad a name or a required field.
-        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200C}' | '\u{200D}'))
+        .trim_matches(|c: char| c.is_whitespace() || is_joiner(c))
         .to_owned()
 }
 
