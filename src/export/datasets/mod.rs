@@ -183,9 +183,14 @@ pub enum FillError {
     Write(#[from] WriteError),
 }
 
+/// Whether a count about people or forms is hidden: 1 to 4.
+pub fn is_suppressed(count: i64) -> bool {
+    (1..MIN_GROUP).contains(&count)
+}
+
 /// A count about people or forms, or empty when it is 1 to 4.
 pub fn suppressed(count: i64) -> Cell {
-    if count > 0 && count < MIN_GROUP {
+    if is_suppressed(count) {
         Cell::Empty
     } else {
         Cell::Int(count)

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{
     Batches, FillError, MIN_GROUP, NO_DISTRICT_NAME, Source, berlin_day,
     columns::{STATISTICS_COLUMNS, STATISTICS_SUPPRESSION},
-    date_in_period, month_of,
+    date_in_period, is_suppressed, month_of,
     offers::{DateCells, attendance_by_date, offers_of_dates},
     proposals::public_in_period,
     tick,
@@ -111,11 +111,6 @@ impl Tally {
             Cell::Int(self.volunteer_people)
         }
     }
-}
-
-/// A count the session file hides (one to four people).
-fn hidden_in_session_file(count: i64) -> bool {
-    (1..MIN_GROUP).contains(&count)
 }
 
 /// What kiosk terminals count (`services::kiosk::Action`), in the column order of the statistics.
@@ -373,7 +368,8 @@ pub(super) async fn statistics(
                 _ => walk_ins,
             };
             tally.volunteer_people += shown_alone;
-            if hidden_in_session_file(shown_alone) {
+            // The session file shows it through `suppressed`.
+            if is_suppressed(shown_alone) {
                 tally.people_hidden.push(shown_alone);
             }
             tally.volunteer_minutes += f.approved_minutes;

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{
-    Batches, FillError, MIN_GROUP, Source, berlin_day, offers::attendance_by_date, suppressed, tick,
+    Batches, FillError, Source, berlin_day, is_suppressed, offers::attendance_by_date, suppressed,
+    tick,
 };
 use crate::{
     db::{
@@ -110,7 +111,7 @@ pub(super) async fn session_batches(
 
 /// With one to four helpers the organisation could tell whose approved hours a session's are.
 pub(super) fn hours_hidden(signed_up: i32) -> bool {
-    (1..MIN_GROUP).contains(&i64::from(signed_up))
+    is_suppressed(i64::from(signed_up))
 }
 
 pub(super) async fn volunteer_sessions(
