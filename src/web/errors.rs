@@ -198,17 +198,15 @@ pub fn render_error_page<B: MessageBody>(
 /// form (form pages are not kept by the browser). Only typed text, with a letter and a space: no
 /// passwords, tokens, ids, stamps or single words, which are quickly typed again.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TypedText(pub Vec<String>);
+struct TypedText(Vec<String>);
 
 impl TypedText {
-    pub fn from_form(pairs: &[(String, String)]) -> Option<Self> {
+    fn from_form(pairs: &[(String, String)]) -> Option<Self> {
         let technical = |name: &str| {
-            name.starts_with("password")
+            crate::domain::text::is_verbatim_field(name)
                 || name.contains("token")
-                || matches!(
-                    name,
-                    "einreichung" | "website" | "seen" | "answer_seen" | "weiter"
-                )
+                || name == super::submission::FIELD
+                || matches!(name, "website" | "seen" | "answer_seen" | "weiter")
         };
         let typed = |value: &str| {
             let value = value.trim();
@@ -224,6 +222,19 @@ impl TypedText {
             })
             .collect();
         (!kept.is_empty()).then_some(Self(kept))
+    }
+}
+
+/// The body of a form sent with the portal's cookies, kept for its error page (a reference to the
+/// bytes already read): the typed text is read from it only when the request fails, not for every
+/// form sent.
+#[derive(Clone)]
+pub struct PostedForm(pub actix_web::web::Bytes);
+
+impl PostedForm {
+    fn typed_text(&self) -> Option<TypedText> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&self.0).ok()?;
+        TypedText::from_form(&pairs)
     }
 }
 
@@ -251,7 +262,10 @@ pub fn error_page<B>(req: &HttpRequest, original: &HttpResponse<B>) -> HttpRespo
         let handled = matches!(reason, Some(Reason::StillHandled | Reason::SessionNotSaved));
         if !on_kiosk
             && !handled
-            && let Some(typed) = req.extensions().get::<TypedText>()
+            && let Some(typed) = req
+                .extensions()
+                .get::<PostedForm>()
+                .and_then(PostedForm::typed_text)
         {
             ctx.insert("typed", &typed.0);
         }

@@ -284,9 +284,10 @@ pub async fn middleware(
         // Only for a form sent with this portal's cookies (SameSite=Lax, so never from another
         // site): a forged form must not put its own text on a page of the portal.
         if (req.cookie(COOKIE).is_some() || req.cookie(FORM_COOKIE).is_some())
-            && let Some(typed) = errors::TypedText::from_form(&pairs)
+            && let Some(bytes) = &body
         {
-            req.extensions_mut().insert(typed);
+            req.extensions_mut()
+                .insert(errors::PostedForm(bytes.clone()));
         }
     }
     // Not anonymous when the session cannot be read: a signed-in person would be sent to sign in,
