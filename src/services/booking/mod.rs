@@ -482,9 +482,9 @@ impl Desk {
         Ok(outcome)
     }
 
-    /// Cancels on behalf of the person (staff at the counter or on the phone) or because the provider must.
-    /// Cancels a booking for staff member `actor`, with its audit entry in the same transaction:
-    /// only the request that cancelled is recorded, and never a cancellation without its entry.
+    /// Cancels on behalf of the person (staff at the counter or on the phone) or because the provider
+    /// must, for staff member `actor`, with its audit entry in the same transaction: only the request
+    /// that cancelled is recorded, and never a cancellation without its entry.
     pub async fn cancel_by_staff(
         &self,
         booking_id: i64,
