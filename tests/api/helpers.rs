@@ -350,6 +350,19 @@ pub fn settings_for(
     Settings::from_sources(FileConfig::default(), &env).expect("test settings")
 }
 
+/// An app whose Meilisearch address never answers (nothing listens on port 9): every call to the
+/// search server fails, and its own indexer applies nothing.
+pub async fn app_without_a_search_server(backend: Backend) -> Option<TestApp> {
+    spawn_app(
+        backend,
+        Options {
+            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// Returns None for PostgreSQL when no server is reachable (see `TestPostgres::create`).
 pub async fn spawn_app(backend: Backend, options: Options) -> Option<TestApp> {
     static TRACING: OnceLock<()> = OnceLock::new();
@@ -654,6 +667,21 @@ impl TestApp {
         // Messages whose outbox row is gone (cleaned up) come first, by file time.
         mails.sort_by_key(|(id, time, _)| (id.is_some(), *id, *time));
         mails.into_iter().map(|(_, _, raw)| raw).collect()
+    }
+
+    /// The paths of every page the sitemap lists.
+    pub async fn sitemap_pages(&self) -> Vec<String> {
+        let xml = self.get("/sitemap.xml").await.text().await.unwrap();
+        xml.split("<loc>")
+            .skip(1)
+            .map(|s| {
+                s.split("</loc>")
+                    .next()
+                    .unwrap()
+                    .trim_start_matches("http://teilhabe.test")
+                    .to_owned()
+            })
+            .collect()
     }
 
     /// The first link in the newest mail to `to` that starts with `prefix` (a path on the test host).

@@ -108,14 +108,8 @@ async fn robots_points_to_the_sitemap() {
     let with_demo = spawn_app(Backend::Sqlite, Options::default())
         .await
         .unwrap();
-    let sitemap = with_demo.get("/sitemap.xml").await.text().await.unwrap();
-    let pages: Vec<&str> = sitemap
-        .split("<loc>")
-        .skip(1)
-        .filter_map(|rest| rest.split("</loc>").next())
-        .map(|url| url.trim_start_matches("http://teilhabe.test"))
-        .collect();
-    assert!(pages.len() > 20, "{sitemap}");
+    let pages = with_demo.sitemap_pages().await;
+    assert!(pages.len() > 20, "{pages:?}");
     for line in body.lines() {
         if let Some(prefix) = line.strip_prefix("Disallow: ") {
             assert!(
@@ -130,15 +124,7 @@ async fn robots_points_to_the_sitemap() {
 /// connection failed with (that goes to the log).
 #[tokio::test]
 async fn ready_names_a_search_problem_without_internal_details() {
-    let app = spawn_app(
-        Backend::Sqlite,
-        Options {
-            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = app_without_a_search_server(Backend::Sqlite).await.unwrap();
     let mut body = serde_json::Value::Null;
     // The indexer's first round finds the server unreachable.
     for _ in 0..100 {

@@ -6,8 +6,8 @@ use teilhabe::domain::proposal::ProposalStatus;
 
 use crate::{
     helpers::{
-        Backend, Options, TestApp, as_pairs, form_as_sent, refused_as_changed, select, spawn_app,
-        supports_count, text_of,
+        Backend, Options, TestApp, app_without_a_search_server, as_pairs, form_as_sent,
+        refused_as_changed, select, spawn_app, supports_count, text_of,
     },
     on_both_backends,
 };
@@ -1160,16 +1160,9 @@ on_both_backends!(search_filters_facets_sorting_and_the_api_agree, |app| {
 
 #[tokio::test]
 async fn a_search_server_outage_falls_back_and_loses_no_proposal() {
-    // Nothing listens on port 9: every call to the search server fails.
-    let app = spawn_app(
-        Backend::Sqlite,
-        Options {
-            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("the portal starts although the search server is down");
+    let app = app_without_a_search_server(Backend::Sqlite)
+        .await
+        .expect("the portal starts although the search server is down");
     let (status, doc) = app.get_html("/vorschlaege?q=Glasfaserausbau").await;
     assert_eq!(status, 200);
     assert!(

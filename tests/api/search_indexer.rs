@@ -23,18 +23,7 @@ use teilhabe::{
     },
 };
 
-use crate::helpers::{Backend, Options, TestApp, spawn_app};
-
-async fn app_without_a_search_server(backend: Backend) -> Option<TestApp> {
-    spawn_app(
-        backend,
-        Options {
-            env: vec![("TEILHABE_MEILISEARCH_URL", "http://127.0.0.1:9".into())],
-            ..Default::default()
-        },
-    )
-    .await
-}
+use crate::helpers::{Backend, TestApp, app_without_a_search_server};
 
 fn index() -> SharedIndex {
     Arc::new(EmbeddedIndex::in_memory().expect("index"))
