@@ -48,15 +48,16 @@ impl ProposalStatus {
         Self::PUBLIC.contains(&self)
     }
 
-    /// The states of a proposal the public does not see (not yet, or no longer): an author's
-    /// proposals in these states go with the author's account, so nobody publishes them after
-    /// the person asked for erasure.
+    /// The states of a proposal the public does not see (not yet, or no longer; a merged one
+    /// only as the way to the proposal it went into): an author's proposals in these states go
+    /// with the author's account, so nobody publishes them after the person asked for erasure.
     pub const UNSEEN: &'static [Self] = &[
         Self::Unconfirmed,
         Self::Submitted,
         Self::ChangesRequested,
         Self::Rejected,
         Self::Hidden,
+        Self::Merged,
     ];
 
     /// The states in which nobody works on a proposal until someone acts, and nothing is sent to

@@ -185,3 +185,97 @@ crate::on_both_backends!(an_unpublished_proposal_goes_with_the_account, |app| {
     let moderation = format!("/verwaltung/vorschlaege/{}", waiting.id);
     assert_eq!(app.get(&moderation).await.status(), 404);
 });
+
+// A hidden proposal that another person's proposal was merged into keeps that person's supports
+// and is where the merged one leads: it stays when its author deletes the account (without the
+// author's address), instead of taking the others' supports with it and leaving the merged one
+// leading nowhere. The author's own merged proposal, which the public sees only as the way to
+// another, goes with the account.
+crate::on_both_backends!(
+    a_hidden_proposal_others_were_merged_into_stays_without_its_author,
+    |app| {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, PaginatorTrait, QueryFilter, Set};
+        use teilhabe::db::entities::proposal_support;
+        use teilhabe::domain::proposal::ProposalStatus;
+        assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+        let target = hand_in(&app).await;
+        let own_merged = hand_in(&app).await;
+        // Two published proposals of other people; two people support the first.
+        let others = proposal::Entity::find()
+            .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+            .filter(proposal::Column::Id.ne(target.id))
+            .filter(proposal::Column::Id.ne(own_merged.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        let (other, elsewhere) = (&others[0], &others[1]);
+        for n in 0..2 {
+            proposal_support::ActiveModel {
+                proposal_id: Set(other.id),
+                email_hash: Set(Some(format!("hash-of-supporter-{n}"))),
+                confirmed_at: Set(Some(chrono::Utc::now())),
+                created_at: Set(chrono::Utc::now()),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let supports_before = 2;
+        // As moderation leaves it: the other's supports on the target, the other merged into it,
+        // then the target hidden; and the author's second proposal merged into a third one.
+        proposal_support::Entity::update_many()
+            .col_expr(
+                proposal_support::Column::ProposalId,
+                sea_orm::sea_query::Expr::value(target.id),
+            )
+            .filter(proposal_support::Column::ProposalId.eq(other.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        for (row, status, into) in [
+            (other, ProposalStatus::Merged, Some(target.id)),
+            (&target, ProposalStatus::Hidden, None),
+            (&own_merged, ProposalStatus::Merged, Some(elsewhere.id)),
+        ] {
+            let mut change: proposal::ActiveModel = row.clone().into();
+            change.status = Set(status);
+            change.merged_into_id = Set(into);
+            change.update(&app.db).await.unwrap();
+        }
+
+        let res = app.submit("/konto/loeschen", "/konto/loeschen", &[]).await;
+        assert_eq!(res.headers()["location"], "/konto/geloescht");
+
+        let kept = proposal::Entity::find_by_id(target.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the proposal others were merged into stays");
+        assert_eq!(kept.status, ProposalStatus::Hidden);
+        assert_eq!((kept.author_user_id, kept.author_email), (None, None));
+        assert_eq!(
+            proposal_support::Entity::find()
+                .filter(proposal_support::Column::ProposalId.eq(target.id))
+                .count(&app.db)
+                .await
+                .unwrap(),
+            supports_before,
+            "the others' supports are kept"
+        );
+        let merged = proposal::Entity::find_by_id(other.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(merged.merged_into_id, Some(target.id));
+        assert!(
+            proposal::Entity::find_by_id(own_merged.id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .is_none(),
+            "the author's merged proposal is gone"
+        );
+    }
+);

@@ -353,7 +353,14 @@ pub async fn delete_account(
             .await?;
         // Proposals the public does not see go with the account (removed from the queues and the
         // index by the cascade and the indexer's next round); public ones stay (they belong to the
-        // debate: their text, place and answers) but lose the author's address and contact.
+        // debate: their text, place and answers) but lose the author's address and contact. So
+        // does a hidden one that other proposals were merged into: their supports and followers
+        // moved onto it, and they lead to it, so it belongs to other people's debate as well.
+        let merge_targets = Query::select()
+            .column(proposal::Column::MergedIntoId)
+            .from(proposal::Entity)
+            .and_where(proposal::Column::MergedIntoId.is_not_null())
+            .to_owned();
         proposal::Entity::delete_many()
             .filter(of_account(
                 proposal::Column::AuthorUserId,
@@ -362,6 +369,7 @@ pub async fn delete_account(
                 &found.email,
             ))
             .filter(proposal::Column::Status.is_in(ProposalStatus::UNSEEN.iter().copied()))
+            .filter(proposal::Column::Id.not_in_subquery(merge_targets))
             .exec(&txn)
             .await?;
         crate::services::proposals::forget_authors_contact()
