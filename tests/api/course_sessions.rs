@@ -1247,3 +1247,97 @@ on_both_backends!(
         assert_eq!(res.status(), 404);
     }
 );
+
+/// Staff cancel one session of a course while someone books the course. The booking reads the
+/// course (its sessions) before it waits for the first date's lock, and wrote its confirmation
+/// from what it read. The cancellation locked only the session: it committed while the booking
+/// waited, did not see the booking (so no "session cancelled" mail), and the booking then sent a
+/// confirmation listing the cancelled session as taking place. The person came on a cancelled day.
+/// `booking_first`: which of the two waits for the course's first date first.
+async fn a_session_cancelled_while_the_course_is_booked(booking_first: bool) {
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let c = course(&app, in_hours(72), &[in_hours(96), in_hours(120)]).await;
+    let cancelled = c.sessions[0].id;
+    let turn = crate::helpers::holding(
+        &app.db,
+        &format!(
+            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
+            c.lead.id
+        ),
+    )
+    .await;
+    let book = || {
+        let desk = app.desk();
+        let lead = c.lead.id;
+        let request = BookingRequest::parse(
+            "Karl Kurs",
+            "karl.kurs@example.de",
+            "",
+            "1",
+            Channel::Online,
+        )
+        .unwrap();
+        tokio::spawn(async move { desk.book(lead, request, Utc::now()).await })
+    };
+    let cancel = || {
+        let desk = app.desk();
+        tokio::spawn(async move { desk.cancel_date(cancelled, Utc::now(), None).await })
+    };
+    let (booking, cancelling) = if booking_first {
+        let booking = book();
+        crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+        // The cancellation waits for the course like the booking, or goes through without it.
+        let cancelling = cancel();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        (booking, cancelling)
+    } else {
+        let cancelling = cancel();
+        crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+        let booking = book();
+        crate::helpers::until_waiting_for_locks(&app.db, 2).await;
+        (booking, cancelling)
+    };
+    turn.commit().await.unwrap();
+    booking.await.unwrap().expect("booked");
+    cancelling.await.unwrap().expect("cancelled");
+
+    let mails = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("karl.kurs@example.de"))
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let told = mails
+        .iter()
+        .any(|m| m.subject == format!("Ein Termin Ihres Kurses fällt aus: {}", c.title));
+    let confirmation = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Ihr Platz ist gebucht"))
+        .expect("a confirmation");
+    let listed = events(
+        confirmation
+            .attachment_body
+            .as_deref()
+            .expect("calendar file"),
+    );
+    let shown_cancelled = event_of(&listed, cancelled).contains("STATUS:CANCELLED");
+    assert!(
+        told || shown_cancelled,
+        "the person learns that the session is cancelled: {:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cancelled_while_the_course_is_booked_is_told_on_postgres() {
+    a_session_cancelled_while_the_course_is_booked(true).await;
+}
+
+/// The other way round: the cancellation's turn comes first, and the booking's mail, written from
+/// the sessions read before, must show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_course_booked_while_a_session_is_cancelled_shows_it_on_postgres() {
+    a_session_cancelled_while_the_course_is_booked(false).await;
+}

@@ -7,7 +7,9 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
 
-use super::{BookingError, Desk, active_bookings, anonymise_bookings, lock_date};
+use super::{
+    BookingError, Desk, active_bookings, anonymise_bookings, lock_course_of_session, lock_date,
+};
 use crate::{
     db::{
         begin_write,
@@ -117,6 +119,7 @@ impl Desk {
         by: Option<i32>,
     ) -> Result<usize, BookingError> {
         let txn = begin_write(&self.db).await?;
+        lock_course_of_session(&txn, date_id).await?;
         let date = lock_date(&txn, date_id).await?;
         if date.status.is_cancelled() {
             return Ok(0);

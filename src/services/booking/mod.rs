@@ -587,6 +587,31 @@ async fn change_from(
         == 1)
 }
 
+/// Before a session of a course is cancelled or moved: locks the course's first date, which is
+/// where the course is booked. A booking of the course at the same moment then comes wholly before
+/// the change (and is among the people told) or after it (and its mail, written in its turn,
+/// shows the change: `queue`). Locked before the session itself, in the order a change of the
+/// whole course takes them. Nothing for a date that is no session.
+pub(crate) async fn lock_course_of_session(
+    txn: &DatabaseTransaction,
+    date_id: i32,
+) -> Result<(), DbErr> {
+    let lead: Option<Option<i32>> = offer_date::Entity::find_by_id(date_id)
+        .select_only()
+        .column(offer_date::Column::SeriesLeadId)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let Some(lead) = lead.flatten() else {
+        return Ok(());
+    };
+    offer_date::Entity::find_by_id(lead)
+        .lock_exclusive()
+        .one(txn)
+        .await
+        .map(drop)
+}
+
 async fn lock_date(
     txn: &DatabaseTransaction,
     date_id: i32,

@@ -508,12 +508,20 @@ impl Desk {
             } else {
                 BookingMail::Waitlisted
             };
+            // A course's later sessions may have been cancelled or moved since they were read: such
+            // a change locks this row but leaves its revision, so a course's mail is written now.
+            let course = pending
+                .details
+                .as_ref()
+                .is_some_and(|(_, sessions)| !sessions.is_empty());
             // Staff hand the confirmation over themselves (printed or by phone); no task needed.
             match (&pending.details, &pending.written_ahead) {
-                (_, Some((revision, mail))) if !confirmed && *revision == date.revision => {
+                (_, Some((revision, mail)))
+                    if !confirmed && !course && *revision == date.revision =>
+                {
                     mails.push((mail.clone(), booking.id));
                 }
-                (Some((summary, sessions)), _) if summary.revision == date.revision => {
+                (Some((summary, sessions)), _) if !course && summary.revision == date.revision => {
                     let details = (summary, sessions.as_slice(), None);
                     if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
                         mails.push((mail, booking.id));

@@ -226,8 +226,9 @@ pub async fn change_date(
 ) -> Result<bool, OfferAdminError> {
     date(db, scope, date_id).await?;
     let txn = crate::db::begin_write(db).await?;
-    // Locked as a booking locks it: a booking at the same moment on another instance waits, so the
-    // check below sees its places.
+    // A session's course first, then the date as a booking locks it: a booking at the same moment
+    // on another instance waits, so the check below sees its places and the mails reach it.
+    crate::services::booking::lock_course_of_session(&txn, date_id).await?;
     let current = offer_date::Entity::find_by_id(date_id)
         .lock_exclusive()
         .one(&txn)
