@@ -39,6 +39,7 @@ mod m20261207_000032_outbox_forget_when_sent;
 mod m20261207_000033_booking_facts_indexes;
 mod m20261207_000034_waiting_count;
 mod m20261207_000035_sealed_booking_links;
+mod m20261207_000036_user_roles_unique;
 
 pub struct Migrator;
 
@@ -144,6 +145,7 @@ impl MigratorTrait for Migrator {
             in_one_transaction(m20261207_000033_booking_facts_indexes::Migration),
             in_one_transaction(m20261207_000034_waiting_count::Migration),
             in_one_transaction(m20261207_000035_sealed_booking_links::Migration),
+            in_one_transaction(m20261207_000036_user_roles_unique::Migration),
         ]
     }
 }

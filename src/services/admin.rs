@@ -200,6 +200,12 @@ pub async fn revoke(
     role_id: i32,
 ) -> Result<bool, DbErr> {
     let txn = crate::db::begin_write(db).await?;
+    // The account's row first, as a volunteer's sign-up locks it: the two come one after the
+    // other (`volunteering::still_a_volunteer`).
+    user::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let Some(found) = user_role::Entity::find_by_id(role_id)
         .filter(user_role::Column::UserId.eq(user_id))
         .one(&txn)
@@ -207,7 +213,15 @@ pub async fn revoke(
     else {
         return Ok(false);
     };
-    user_role::Entity::delete_by_id(found.id).exec(&txn).await?;
+    // Revoked by another admin at the same moment: theirs is the one recorded.
+    if user_role::Entity::delete_by_id(found.id)
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 0
+    {
+        return Ok(false);
+    }
     if found.role == Role::Admin.as_str() {
         super::api_tokens::revoke_when_no_longer_admin(&txn, user_id, Utc::now()).await?;
     }

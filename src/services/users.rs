@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
+    QueryFilter, Set, sea_query::OnConflict,
 };
 
 use crate::{
@@ -166,6 +166,7 @@ pub(crate) async fn insert_account(
 }
 
 /// Gives the account a role, unless it holds that role in that scope already (`false` then).
+/// One statement: two grants at the same moment store the role once (migration 36's index).
 pub(crate) async fn grant_role(
     conn: &impl ConnectionTrait,
     user_id: i32,
@@ -174,17 +175,29 @@ pub(crate) async fn grant_role(
     district_key: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let held = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .filter(user_role::Column::Role.eq(role.as_str()))
-        .all(conn)
-        .await?
-        .into_iter()
-        .any(|r| r.organisation_id == organisation_id && r.district_key == district_key);
-    if !held {
-        insert_role(conn, user_id, role, organisation_id, district_key, now).await?;
+    let inserted =
+        user_role::Entity::insert(role_row(user_id, role, organisation_id, district_key, now))
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+    Ok(inserted == 1)
+}
+
+fn role_row(
+    user_id: i32,
+    role: Role,
+    organisation_id: Option<i32>,
+    district_key: Option<String>,
+    now: DateTime<Utc>,
+) -> user_role::ActiveModel {
+    user_role::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        organisation_id: Set(organisation_id),
+        district_key: Set(district_key),
+        created_at: Set(now),
+        ..Default::default()
     }
-    Ok(!held)
 }
 
 /// Stores a role of an account that holds none like it yet (a new account).
@@ -196,15 +209,8 @@ pub(crate) async fn insert_role(
     district_key: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    user_role::ActiveModel {
-        user_id: Set(user_id),
-        role: Set(role.as_str().to_owned()),
-        organisation_id: Set(organisation_id),
-        district_key: Set(district_key),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    role_row(user_id, role, organisation_id, district_key, now)
+        .insert(conn)
+        .await?;
     Ok(())
 }

@@ -1328,3 +1328,52 @@ async fn the_data_download_tells_all_a_booking_keeps() {
         }
     }
 }
+
+// Two admins (or two tabs) grant the same role at the same moment: it is stored once and recorded
+// once. Stored twice, revoking one row said "revoked" while the other kept the role in effect.
+on_both_backends!(a_role_granted_several_times_at_once_is_held_once, |app| {
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    app.login(admin, password).await;
+    let citizen = user::Entity::find()
+        .filter(user::Column::Email.eq(CITIZEN.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = format!("/verwaltung/nutzer/{}", citizen.id);
+    let action = format!("{page}/rollen");
+    let grant = [
+        ("role", "moderator"),
+        ("organisation", ""),
+        ("district", "16053"),
+    ];
+    // Each with a form of its own (a form sent twice is answered once by the form key).
+    let mut requests = Vec::new();
+    for _ in 0..6 {
+        let mut form: Vec<(String, String)> = app.hidden_fields(&page).await;
+        form.extend(grant.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        requests.push(app.client.post(app.url(&action)).form(&form));
+    }
+    let mut sending = tokio::task::JoinSet::new();
+    for request in requests {
+        sending.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    for status in sending.join_all().await {
+        // Held already: the same page with "already held".
+        assert!([303, 409, 422].contains(&status), "{status}");
+    }
+    let held = teilhabe::db::entities::user_role::Entity::find()
+        .filter(teilhabe::db::entities::user_role::Column::UserId.eq(citizen.id))
+        .filter(teilhabe::db::entities::user_role::Column::Role.eq("moderator"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(held, 1);
+    let recorded = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("role.granted"))
+        .filter(audit_log::Column::Target.eq(format!("user:{}", citizen.id)))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+});

@@ -2979,6 +2979,7 @@ async fn helpers_follow_their_course_to_a_new_venue() {
         .volunteer_feeds()
         .renew_feed(helper, Utc::now())
         .await
+        .unwrap()
         .unwrap();
     let feed = format!("/freiwillige/kalender/{feed_token}.ics");
     let uid = format!("shift-{shift_id}@teilhabe");

@@ -1954,3 +1954,98 @@ on_both_backends!(
         assert!(on_site[0].contains(&format!("/verwaltung/einsaetze/{under_way}")));
     }
 );
+
+// A volunteer signs up (the route's permission check already passed) while the administrator
+// revokes the role. The revocation withdraws the sign-ups it sees; a sign-up that came after it
+// must not be stored, or a former volunteer holds places nobody reminds about and cannot withdraw
+// from. Sign-ups and the revocation lock the account's row, so they come one after the other;
+// a sign-up, or a new calendar link, after the revocation is refused.
+on_both_backends!(
+    a_sign_up_at_the_moment_of_revocation_holds_no_place,
+    |app| {
+        let volunteer = user_id(&app, VOLUNTEER.0).await;
+        let admin = user_id(&app, crate::helpers::DEMO_PASSWORD_ADMIN.0).await;
+        let mut sessions = Vec::new();
+        for day in 3..9 {
+            sessions.push(session(&app, Duration::days(day), 1).await);
+        }
+        let role = teilhabe::db::entities::user_role::Entity::find()
+            .filter(teilhabe::db::entities::user_role::Column::UserId.eq(volunteer))
+            .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let state = app.state();
+        let mut attempts = tokio::task::JoinSet::new();
+        for (n, shift_id) in sessions.iter().copied().enumerate() {
+            let desk = state.volunteer_sign_up();
+            attempts.spawn(async move {
+                // Some before, some after the revocation's turn.
+                tokio::time::sleep(std::time::Duration::from_millis(5 * n as u64)).await;
+                desk.sign_up(shift_id, volunteer, Utc::now()).await.err()
+            });
+        }
+        let revoked = teilhabe::services::admin::revoke(
+            &app.db,
+            &state.volunteer_sign_up(),
+            admin,
+            volunteer,
+            role.id,
+        )
+        .await
+        .unwrap();
+        assert!(revoked);
+        for refusal in attempts.join_all().await.into_iter().flatten() {
+            assert!(
+                matches!(refusal, VolunteeringError::NoLongerVolunteer),
+                "{refusal:?}"
+            );
+        }
+        let active = volunteer_signup::Entity::find()
+            .filter(volunteer_signup::Column::UserId.eq(volunteer))
+            .filter(volunteer_signup::Column::ShiftId.is_in(sessions.iter().copied()))
+            .filter(
+                volunteer_signup::Column::Status
+                    .eq(teilhabe::domain::volunteering::SignupStatus::Active),
+            )
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(active, 0, "no sign-up outlives the role");
+        for shift_id in &sessions {
+            let shift = volunteer_shift::Entity::find_by_id(*shift_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(shift.signed_up, 0, "session {shift_id} needs its helper");
+        }
+
+        // What the route let through before the revocation is refused after it.
+        let late = state
+            .volunteer_sign_up()
+            .sign_up(sessions[0], volunteer, Utc::now())
+            .await;
+        assert!(
+            matches!(late, Err(VolunteeringError::NoLongerVolunteer)),
+            "{late:?}"
+        );
+        assert_eq!(
+            state
+                .volunteer_feeds()
+                .renew_feed(volunteer, Utc::now())
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            teilhabe::db::entities::volunteer_feed::Entity::find_by_id(volunteer)
+                .one(&app.db)
+                .await
+                .unwrap(),
+            None,
+            "no calendar link for a later grant to revive"
+        );
+    }
+);

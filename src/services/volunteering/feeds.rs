@@ -4,7 +4,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::{VolunteeringError, sessions_of};
+use super::{VolunteeringError, sessions_of, still_a_volunteer};
 use crate::{
     calendar::{self, CalendarEvent},
     db::entities::{offer_date, user_role, volunteer_feed},
@@ -21,9 +21,17 @@ pub struct FeedDesk {
 
 impl FeedDesk {
     /// A new secret address for the volunteer's calendar feed; the previous one stops working.
-    pub async fn renew_feed(&self, user_id: i32, now: DateTime<Utc>) -> Result<String, DbErr> {
+    /// `None` when the role was revoked meanwhile: a later grant must not revive the address.
+    pub async fn renew_feed(
+        &self,
+        user_id: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, DbErr> {
         let token = random_token();
         let txn = crate::db::begin_write(&self.db).await?;
+        if !still_a_volunteer(&txn, user_id).await? {
+            return Ok(None);
+        }
         volunteer_feed::Entity::delete_by_id(user_id)
             .exec(&txn)
             .await?;
@@ -35,7 +43,7 @@ impl FeedDesk {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(token)
+        Ok(Some(token))
     }
 
     pub async fn revoke_feed(&self, user_id: i32) -> Result<(), DbErr> {

@@ -62,6 +62,9 @@ pub enum VolunteeringError {
     },
     #[error("no such session, or not yours")]
     NotFound,
+    /// The volunteer role was revoked while the request was on its way.
+    #[error("no longer a volunteer")]
+    NoLongerVolunteer,
     /// Refused as a whole; the message id says why (full, already signed up, started …).
     #[error("refused: {0}")]
     Refused(&'static str),
@@ -373,6 +376,30 @@ fn shift_args(
 /// Confirmed places of a linked date (for a later session of a course, of its first date).
 /// The session, locked until the transaction ends: every change to it, its sign-ups, hours and
 /// notes holds this lock first, so two of them (or a double click) run one after the other.
+/// Whether the account still holds the volunteer role, its row locked until the transaction ends.
+/// Revoking the role locks the same row first, so a sign-up (or a new calendar link) and a
+/// revocation at the same moment come one after the other: the revocation's withdrawal sees the
+/// sign-up, or the sign-up sees the role gone. The route's permission check was made before.
+pub(crate) async fn still_a_volunteer(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<bool, DbErr> {
+    if user::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    Ok(user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .filter(user_role::Column::Role.eq(Role::Volunteer.as_str()))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
 async fn locked_shift(
     txn: &impl ConnectionTrait,
     id: i32,

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     ShiftRow, VolunteeringError, coordinators_of, locked_shift, participants_of, rows, sessions_of,
-    shift_args,
+    shift_args, still_a_volunteer,
 };
 use crate::{
     db::{
@@ -64,6 +64,9 @@ impl SignUpDesk {
         now: DateTime<Utc>,
     ) -> Result<(), VolunteeringError> {
         let txn = begin_write(&self.db).await?;
+        if !still_a_volunteer(&txn, user_id).await? {
+            return Err(VolunteeringError::NoLongerVolunteer);
+        }
         let shift = locked_shift(&txn, shift_id)
             .await?
             .ok_or(VolunteeringError::NotFound)?;

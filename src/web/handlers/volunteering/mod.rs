@@ -17,6 +17,7 @@ impl From<VolunteeringError> for WebError {
     fn from(e: VolunteeringError) -> Self {
         match e {
             VolunteeringError::NotFound => WebError::NotFound,
+            VolunteeringError::NoLongerVolunteer => WebError::Forbidden,
             VolunteeringError::Db(e) => WebError::Database(e),
             other => WebError::Internal(other.into()),
         }

@@ -168,7 +168,8 @@ pub async fn renew_feed(page: Page) -> Result<HttpResponse, WebError> {
         .state()
         .volunteer_feeds()
         .renew_feed(user.id, Utc::now())
-        .await?;
+        .await?
+        .ok_or(WebError::Forbidden)?;
     let url = format!(
         "{}/freiwillige/kalender/{token}.ics",
         page.state()
