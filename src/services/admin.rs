@@ -1,7 +1,8 @@
 //! Back-office queries and changes for administrators: users and their roles, barrier reports.
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -248,6 +249,48 @@ pub async fn revoke(
     .await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Removes the name and address a person left with a barrier report, at their request (the
+/// privacy page promises it at any time); the description stays for the report's purpose.
+/// Returns whether there was anything to remove (`false` also when another admin just did).
+pub async fn forget_barrier_contact(
+    db: &DatabaseConnection,
+    actor: i32,
+    report_id: i32,
+) -> Result<bool, DbErr> {
+    let txn = crate::db::begin_write(db).await?;
+    let erased = barrier_report::Entity::update_many()
+        .col_expr(
+            barrier_report::Column::ContactName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            barrier_report::Column::ContactEmail,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(barrier_report::Column::Id.eq(report_id))
+        .filter(
+            Condition::any()
+                .add(barrier_report::Column::ContactName.is_not_null())
+                .add(barrier_report::Column::ContactEmail.is_not_null()),
+        )
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if erased {
+        audit::record(
+            &txn,
+            Some(actor),
+            "barrier_report.contact_erased",
+            &format!("barrier_report:{report_id}"),
+            "",
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(erased)
 }
 
 pub async fn barrier_reports(db: &DatabaseConnection) -> Result<Vec<barrier_report::Model>, DbErr> {

@@ -32,6 +32,7 @@ pub enum Done {
     ProposalMerged,
     AnswerSaved,
     ReportResolved,
+    BarrierContactErased,
     ShiftCreated,
     ShiftSaved,
     ShiftCancelled,
@@ -47,7 +48,7 @@ pub enum Done {
 }
 
 impl Done {
-    pub const ALL: [Done; 36] = [
+    pub const ALL: [Done; 37] = [
         Self::OfferCreated,
         Self::OfferSaved,
         Self::OfferPublished,
@@ -72,6 +73,7 @@ impl Done {
         Self::ProposalMerged,
         Self::AnswerSaved,
         Self::ReportResolved,
+        Self::BarrierContactErased,
         Self::ShiftCreated,
         Self::ShiftSaved,
         Self::ShiftCancelled,
@@ -114,6 +116,7 @@ impl Done {
             Self::ProposalMerged => "zusammengefuehrt",
             Self::AnswerSaved => "antwort-gespeichert",
             Self::ReportResolved => "meldung-erledigt",
+            Self::BarrierContactErased => "kontakt-geloescht",
             Self::ShiftCreated => "einsatz-angelegt",
             Self::ShiftSaved => "einsatz-gespeichert",
             Self::ShiftCancelled => "einsatz-abgesagt",

@@ -285,6 +285,7 @@ route_table! {
     "/verwaltung/wirkung" { get: impact::show } permission!(can_view_impact);
     "/verwaltung/protokoll" { get: admin::audit_log } permission!(can_view_audit_log);
     "/verwaltung/barrieren" { get: admin::barrier_reports } permission!(can_view_barrier_reports);
+    "/verwaltung/barrieren/{id}/kontakt-loeschen" { post: admin::forget_barrier_contact } permission!(can_view_barrier_reports);
     "/verwaltung/terminals" { get: terminals::list, post: terminals::register } permission!(can_manage_terminals);
     "/verwaltung/terminals/{id}/sperren" { post: terminals::revoke } permission!(can_manage_terminals);
     // Kiosk terminals: every answer under /kiosk is `no-store` (see `kiosk::no_store`).

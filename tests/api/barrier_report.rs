@@ -176,3 +176,63 @@ async fn spam_is_turned_away_without_a_captcha() {
         10
     );
 }
+
+// The privacy page promises to delete a reporter's name and address at any time on request: an
+// administrator does it from the list of reports; the description stays, and the step is audited
+// once even when two admins press the button.
+on_both_backends!(an_admin_deletes_the_reporters_contact_on_request, |app| {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use teilhabe::db::entities::audit_log;
+    let description = "Die Schrift im Filter ist zu klein für mich.";
+    let res = app
+        .submit(
+            "/barriere-melden",
+            "/barriere-melden",
+            &[
+                ("page", "/orte"),
+                ("description", description),
+                ("contact_name", "Erika Muster"),
+                ("contact_email", "erika@example.de"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let (status, doc) = app.get_html("/verwaltung/barrieren").await;
+    assert_eq!(status, 200);
+    assert!(text_of(&doc, ".result-list").contains("Erika Muster"));
+    let action = select(&doc, ".result-list form")[0]
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    let res = app.submit("/verwaltung/barrieren", &action, &[]).await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/verwaltung/barrieren?erledigt=kontakt-geloescht");
+    let (_, doc) = app.get_html(&location).await;
+    let list = text_of(&doc, ".result-list");
+    assert!(!list.contains("Erika"), "{list}");
+    assert!(list.contains(description), "{list}");
+    assert!(select(&doc, ".result-list form").is_empty());
+
+    let stored = barrier_report::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        (
+            stored[0].contact_name.as_deref(),
+            stored[0].contact_email.as_deref()
+        ),
+        (None, None)
+    );
+    assert_eq!(stored[0].description, description);
+    // Pressed again (a second admin's tab): nothing more to delete, nothing more recorded.
+    let res = app.submit("/verwaltung/barrieren", &action, &[]).await;
+    assert_eq!(res.status(), 303);
+    let recorded = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("barrier_report.contact_erased"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+});

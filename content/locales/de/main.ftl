@@ -220,6 +220,7 @@ admin-who = Konto-Nummer
 admin-what = Vorgang
 admin-target = Betrifft
 admin-barriers-none = Es gibt keine Meldungen.
+admin-barriers-erase-contact = Name und E-Mail-Adresse löschen
 error-csrf-title = Das Formular ist abgelaufen
 error-csrf-text = Aus Sicherheitsgründen konnten wir Ihre Eingabe nicht annehmen. Das passiert, wenn eine Seite lange offen war. Laden Sie die Seite bitte neu und versuchen Sie es noch einmal.
 error-throttled = Zu viele Versuche. Bitte warten Sie einige Minuten.
@@ -1547,6 +1548,7 @@ account-language-easy-link = Teilhabe in Leichter Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = Die E-Mail-Adresse ist korrigiert. Nachrichten, die nicht zugestellt werden konnten, gehen an die neue Adresse.
+done-kontakt-geloescht = Name und E-Mail-Adresse sind gelöscht. Die Beschreibung der Barriere bleibt ohne Bezug zu der Person.
 done-erneut-gesendet = Die Nachricht wird erneut gesendet. Wenn der Mailserver sie wieder ablehnt, steht sie wieder in dieser Liste.
 done-nichts-erneut-zu-senden = Es gab nichts erneut zu senden. Die Nachrichten wurden schon zugestellt oder erneut gesendet, oder sie sind älter als 7 Tage.
 oa-mail-undeliverable = E-Mail nicht zugestellt

@@ -220,6 +220,7 @@ admin-who = Account number
 admin-what = Event
 admin-target = Concerns
 admin-barriers-none = There are no reports.
+admin-barriers-erase-contact = Delete name and email address
 error-csrf-title = The form has expired
 error-csrf-text = For security reasons we could not accept your input. This happens when a page has been open for a long time. Please reload the page and try again.
 error-throttled = Too many attempts. Please wait a few minutes.
@@ -1547,6 +1548,7 @@ account-language-easy-link = Teilhabe in Leichte Sprache
 
 ## Undeliverable mail (services/undeliverable_mail.rs)
 done-adresse-korrigiert = The e-mail address has been corrected. Messages that could not be delivered go to the new address.
+done-kontakt-geloescht = The name and email address are deleted. The description of the barrier stays, with nothing that points to the person.
 done-erneut-gesendet = The message is being sent again. If the mail server refuses it again, it is listed here again.
 done-nichts-erneut-zu-senden = There was nothing to send again. The messages have already been delivered or sent again, or they are older than 7 days.
 oa-mail-undeliverable = E-mail not delivered

@@ -195,6 +195,20 @@ pub async fn audit_log(page: Page) -> Result<HttpResponse, WebError> {
     page.render("admin/audit.html", &ctx)
 }
 
+/// Removes the name and address of a barrier report, as its sender asked.
+pub async fn forget_barrier_contact(
+    page: Page,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, WebError> {
+    let actor = page.require(policy::can_view_barrier_reports)?;
+    admin::forget_barrier_contact(&page.state().db, actor.id, id.into_inner()).await?;
+    // Removed by someone else a moment ago: the list shows the report without them either way.
+    Ok(see_other_done(
+        "/verwaltung/barrieren",
+        Done::BarrierContactErased,
+    ))
+}
+
 pub async fn barrier_reports(page: Page) -> Result<HttpResponse, WebError> {
     page.require(policy::can_view_barrier_reports)?;
     let reports = admin::barrier_reports(&page.state().db).await?;
