@@ -150,20 +150,7 @@ pub async fn take_in(
     txn: &DatabaseTransaction,
     buckets: &[(&str, Limit)],
 ) -> Result<Option<i64>, DbErr> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Sorted, so two requests that take the same buckets lock them in the same order.
-        let mut keys: Vec<&str> = buckets.iter().map(|(bucket, _)| *bucket).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for key in keys {
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                [ADVISORY_CLASS.into(), key.into()],
-            ))
-            .await?;
-        }
-    }
+    lock_buckets(txn, buckets.iter().map(|(bucket, _)| *bucket).collect()).await?;
     let mut wait = None;
     for (bucket, limit) in buckets {
         wait = wait.max(wait_for(txn, bucket, *limit).await?);
@@ -176,22 +163,46 @@ pub async fn take_in(
     Ok(wait)
 }
 
+/// Locks the buckets until the transaction ends (PostgreSQL; SQLite's writers take turns anyway).
+async fn lock_buckets(txn: &DatabaseTransaction, mut keys: Vec<&str>) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    // Sorted, so two requests that take the same buckets lock them in the same order.
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            [ADVISORY_CLASS.into(), key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// The first key of the two-key advisory locks on buckets, apart from the migration lock's key space.
 const ADVISORY_CLASS: i32 = 1_414;
 
 /// Takes back one attempt counted by [`take`] that turned out not to count (a successful sign-in).
-pub async fn give_back(db: &impl ConnectionTrait, bucket: &str) -> Result<(), DbErr> {
+/// Under the bucket's lock, as counting takes it: two sign-ins from one address that succeed at
+/// the same moment each take back an attempt, instead of both deleting the same one and leaving
+/// the other counted (at a shared address, towards locking everyone out).
+pub async fn give_back(db: &DatabaseConnection, bucket: &str) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    lock_buckets(&txn, vec![bucket]).await?;
     let newest = throttle_event::Entity::find()
         .filter(throttle_event::Column::Bucket.eq(bucket))
         .order_by_desc(throttle_event::Column::Id)
-        .one(db)
+        .one(&txn)
         .await?;
     if let Some(event) = newest {
         throttle_event::Entity::delete_by_id(event.id)
-            .exec(db)
+            .exec(&txn)
             .await?;
     }
-    Ok(())
+    txn.commit().await
 }
 
 /// `Some(minutes)` to wait when the limit is reached, `None` when another attempt is fine.

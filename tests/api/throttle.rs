@@ -362,3 +362,36 @@ on_both_backends!(a_booking_that_failed_on_our_side_costs_no_attempt, |app| {
     );
     assert_eq!(book_from(&app, date_id, 11, "").await, 429, "and no more");
 });
+
+// Sign-ins that succeed give their attempt back. Several at the same moment from one address (a
+// Probierladen, a school) each take back one: reading the newest attempt and deleting it apart,
+// two of them deleted the same one, and the attempts left over added up towards locking everyone
+// at that address out.
+on_both_backends!(parallel_give_backs_each_take_back_one_attempt, |app| {
+    use teilhabe::db::entities::throttle_event;
+    let bucket = "login-address:test";
+    let limit = throttle::Limit {
+        max: 100,
+        window: chrono::Duration::minutes(15),
+    };
+    for _ in 0..8 {
+        assert_eq!(
+            throttle::take(&app.db, &[(bucket, limit)]).await.unwrap(),
+            None
+        );
+    }
+    let mut giving_back = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let db = app.db.clone();
+        giving_back.spawn(async move { throttle::give_back(&db, bucket).await });
+    }
+    for given in giving_back.join_all().await {
+        given.unwrap();
+    }
+    let left = throttle_event::Entity::find()
+        .filter(throttle_event::Column::Bucket.eq(bucket))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "every attempt taken back");
+});
