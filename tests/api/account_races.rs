@@ -343,3 +343,87 @@ async fn a_follow_during_an_address_change_does_not_deadlock_on_postgres() {
         .collect();
     assert_eq!(follows, [new]);
 }
+
+/// The person changes their address. A support given by link with the new address, not yet
+/// confirmed, goes (the old address's confirmed support takes the new address). Its link is used
+/// at that very moment: the change read the row as unconfirmed and deleted it after the
+/// confirmation committed, so a support the proposal counted was gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_support_confirmed_while_the_address_changes_stays_on_postgres() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use teilhabe::db::entities::{proposal, proposal_support};
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let user_id = citizen_id(&app).await;
+    let new_address = "neue.adresse@example.de";
+    let proposal_id = proposal::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let pseudonyms = app.state().pseudonyms;
+    let support =
+        |hash: String, user: Option<i32>, confirmed: bool| proposal_support::ActiveModel {
+            proposal_id: Set(proposal_id),
+            user_id: Set(user),
+            email_hash: Set(Some(hash)),
+            confirm_token_hash: Set((!confirmed).then(|| "link-of-the-new-address".to_owned())),
+            confirmed_at: Set(confirmed.then(chrono::Utc::now)),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        };
+    support(pseudonyms.support_address(CITIZEN.0), Some(user_id), true)
+        .insert(&app.db)
+        .await
+        .unwrap();
+    let by_link = support(pseudonyms.support_address(new_address), None, false)
+        .insert(&app.db)
+        .await
+        .unwrap();
+
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let (link, token) = ask_for_address_change(&app, CITIZEN.1, new_address).await;
+    // The link's confirmation, begun and holding the row.
+    let confirming = crate::helpers::holding(
+        &app.db,
+        &format!(
+            "UPDATE proposal_supports SET confirmed_at = now(), confirm_token_hash = NULL \
+             WHERE id = {}",
+            by_link.id
+        ),
+    )
+    .await;
+    let changing = {
+        let mut form: Vec<(String, String)> = app.hidden_fields(&link).await;
+        form.retain(|(name, _)| name != "token");
+        form.push(("token".into(), token));
+        let request = app
+            .client
+            .post(app.url("/konto/email-bestaetigen"))
+            .form(&form);
+        tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+    };
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    confirming.commit().await.unwrap();
+    assert_eq!(changing.await.unwrap(), 200);
+
+    let kept = proposal_support::Entity::find_by_id(by_link.id)
+        .one(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        kept.is_some_and(|s| s.confirmed_at.is_some()),
+        "the confirmed support still counts"
+    );
+    assert_eq!(
+        user::Entity::find_by_id(user_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .email,
+        new_address
+    );
+}

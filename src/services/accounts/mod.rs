@@ -696,20 +696,19 @@ async fn move_supports(
             .filter(proposal_support::Column::EmailHash.eq(new_hash.as_str()))
             .one(txn)
             .await?;
+        // Rows read as unconfirmed may be confirmed by their link at this moment: they are deleted
+        // only if still unconfirmed (the statement waits for the confirmation and looks again), and
+        // otherwise count on like any confirmed row.
         let hash = match at_new {
             None => Some(new_hash.clone()),
             // Another account's, from when it had the new address: left alone.
             Some(theirs) if theirs.user_id.is_some_and(|other| other != user_id) => None,
-            Some(at_new) if at_new.confirmed_at.is_none() => {
-                proposal_support::Entity::delete_by_id(at_new.id)
-                    .exec(txn)
-                    .await?;
+            Some(at_new)
+                if at_new.confirmed_at.is_none() && delete_unconfirmed(txn, at_new.id).await? =>
+            {
                 Some(new_hash.clone())
             }
-            Some(_) if row.confirmed_at.is_none() => {
-                proposal_support::Entity::delete_by_id(row.id)
-                    .exec(txn)
-                    .await?;
+            Some(_) if row.confirmed_at.is_none() && delete_unconfirmed(txn, row.id).await? => {
                 continue;
             }
             Some(_) => None,
@@ -721,6 +720,17 @@ async fn move_supports(
             .await?;
     }
     Ok(())
+}
+
+/// Deletes a support that never counted; `false` when it was confirmed meanwhile (and stays).
+async fn delete_unconfirmed(txn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    Ok(proposal_support::Entity::delete_many()
+        .filter(proposal_support::Column::Id.eq(id))
+        .filter(proposal_support::Column::ConfirmedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1)
 }
 
 /// The language the person chose for their mails, if they chose one.
