@@ -71,6 +71,10 @@ impl ProposalStatus {
         Self::ChangesRequested,
     ];
 
+    /// Answered for good: implemented, or declined with its reasons. Left so for the retention
+    /// period, it loses its author's contact (the author was told; followers keep following).
+    pub const SETTLED: &'static [Self] = &[Self::Implemented, Self::Declined];
+
     /// The states a public proposal can be moved to by moderation: it may still be in the
     /// search index until its removal has been applied.
     pub const WITHDRAWN: &'static [Self] = &[Self::Hidden, Self::Merged, Self::Rejected];

@@ -1,6 +1,6 @@
 //! Personal data that has served its purpose and goes by itself: what was never confirmed, the
-//! contact of an author whose proposal was left aside (rejected, hidden, or never changed as asked),
-//! and spent account links. Bookings have their
+//! contact of an author whose proposal was left aside (rejected, hidden, or never changed as asked)
+//! or answered for good, and spent account links. Bookings have their
 //! own rule (`booking::jobs::anonymise_past_bookings`), mail its own (`mail::delete_older_than`).
 //!
 //! Every step is one conditional statement, so instances running it side by side, or a person
@@ -54,8 +54,9 @@ impl Purged {
 }
 
 /// Removes what was never confirmed within [`UNCONFIRMED_KEPT`], the author's address and phone
-/// number of proposals left aside ([`ProposalStatus::LEFT_ASIDE`]) unchanged for more than
-/// `retention` (with the follows of those proposals), and spent account links.
+/// number of proposals left aside ([`ProposalStatus::LEFT_ASIDE`], with their follows) or answered
+/// for good ([`ProposalStatus::SETTLED`]) unchanged for more than `retention`, and spent account
+/// links.
 pub async fn purge(
     db: &impl ConnectionTrait,
     retention: Duration,
@@ -118,8 +119,11 @@ pub async fn purge(
     // its list. The condition is on the row itself, not a subquery: on PostgreSQL an update that
     // waited for the row (the author revising it this moment) tests its own conditions again on
     // the row as committed, but not a subquery's.
+    let settled_long_ago = Condition::all()
+        .add(proposal::Column::Status.is_in(ProposalStatus::SETTLED.iter().copied()))
+        .add(proposal::Column::UpdatedAt.lt(now - retention));
     let author_contacts = crate::services::proposals::forget_authors_contact()
-        .filter(left_long_ago)
+        .filter(Condition::any().add(left_long_ago).add(settled_long_ago))
         .filter(
             Condition::any()
                 .add(proposal::Column::AuthorEmail.is_not_null())

@@ -500,3 +500,84 @@ on_both_backends!(a_link_sent_again_gets_its_thirty_days_again, |app| {
         .await;
     assert_eq!(app.submit(&link, &link, &[]).await.status(), 303);
 });
+
+// Answered for good (implemented, or declined with its reasons) and left so for the retention
+// period: the author was told, and their address and phone number go. Followers keep following
+// (they chose to, and each mail lets them stop); a proposal still open keeps its author's contact.
+on_both_backends!(
+    the_authors_contact_goes_once_a_proposal_was_settled_for_the_retention_period,
+    |app| {
+        use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
+        let answered_at = Utc::now();
+        let published: Vec<i64> = proposal::Entity::find()
+            .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+            .order_by_asc(proposal::Column::Id)
+            .limit(3)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let states = [
+            ProposalStatus::Implemented,
+            ProposalStatus::Declined,
+            ProposalStatus::UnderReview,
+        ];
+        for (n, (&id, status)) in published.iter().zip(states).enumerate() {
+            proposal::Entity::update_many()
+                .col_expr(proposal::Column::Status, Expr::value(status))
+                .col_expr(
+                    proposal::Column::AuthorEmail,
+                    Expr::value(format!("autor{n}@example.de")),
+                )
+                .col_expr(proposal::Column::Contact, Expr::value("0361 123456"))
+                .col_expr(proposal::Column::UpdatedAt, Expr::value(answered_at))
+                .filter(proposal::Column::Id.eq(id))
+                .exec(&app.db)
+                .await
+                .unwrap();
+            proposal_follow::ActiveModel {
+                proposal_id: Set(id),
+                email: Set(format!("folgt{n}@example.de")),
+                language: Set("de".into()),
+                token: Set(format!("folgen-{n}")),
+                confirmed_at: Set(Some(answered_at)),
+                created_at: Set(answered_at),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        let contact = |id: i64| {
+            let db = app.db.clone();
+            async move {
+                let found = proposal::Entity::find_by_id(id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                (found.author_email.is_some(), found.contact.is_some())
+            }
+        };
+
+        let within = purge(&app.db, RETENTION, answered_at + Duration::days(89))
+            .await
+            .unwrap();
+        assert_eq!(within.author_contacts, 0);
+        let after = purge(&app.db, RETENTION, answered_at + Duration::days(91))
+            .await
+            .unwrap();
+        assert_eq!((after.author_contacts, after.follows), (2, 0), "{after:?}");
+        assert_eq!(contact(published[0]).await, (false, false));
+        assert_eq!(contact(published[1]).await, (false, false));
+        assert_eq!(contact(published[2]).await, (true, true), "still open");
+        let follows = proposal_follow::Entity::find()
+            .filter(proposal_follow::Column::ProposalId.is_in(published.clone()))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(follows, 3);
+    }
+);
