@@ -467,6 +467,37 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// writers wait for their turn, and the statement fails as busy (`lock_timeout`, for this
 /// transaction only). Without the bound, requests piled up behind the lock, each holding a pooled
 /// connection, until the pool ran dry and every page failed.
+/// What a transaction-scoped named lock ([`lock_names`]) is about: the first of the two keys of a
+/// PostgreSQL advisory lock, apart from each other and from the instance locks' key space.
+#[derive(Clone, Copy)]
+pub enum LockedNames {
+    ThrottleBuckets = 1_414,
+    CourseAlerts = 1_415,
+}
+
+/// Holds each of `keys` until the transaction ends, for what has no row to lock yet (a throttle
+/// bucket, an alert about to be created): two transactions naming the same key take turns on
+/// PostgreSQL. SQLite's writers take turns anyway. Keys are locked in the order given; callers
+/// that lock several sort them, so that two never wait for each other.
+pub async fn lock_names(
+    txn: &impl ConnectionTrait,
+    what: LockedNames,
+    keys: &[&str],
+) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for key in keys {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            [(what as i32).into(), (*key).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     let turn = if db.get_database_backend() == DbBackend::Sqlite {
         let queue = SQLITE_WRITERS

@@ -1,12 +1,12 @@
 //! Counting attempts per account and per client address, in the database so that all instances agree.
 use chrono::{Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::db::begin_write;
 use crate::db::entities::throttle_event;
+use crate::db::{LockedNames, begin_write, lock_names};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -165,25 +165,11 @@ pub async fn take_in(
 
 /// Locks the buckets until the transaction ends (PostgreSQL; SQLite's writers take turns anyway).
 async fn lock_buckets(txn: &DatabaseTransaction, mut keys: Vec<&str>) -> Result<(), DbErr> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
     // Sorted, so two requests that take the same buckets lock them in the same order.
     keys.sort_unstable();
     keys.dedup();
-    for key in keys {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
-            [ADVISORY_CLASS.into(), key.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    lock_names(txn, LockedNames::ThrottleBuckets, &keys).await
 }
-
-/// The first key of the two-key advisory locks on buckets, apart from the migration lock's key space.
-const ADVISORY_CLASS: i32 = 1_414;
 
 /// Takes back one attempt counted by [`take`] that turned out not to count (a successful sign-in).
 /// Under the bucket's lock, as counting takes it: two sign-ins from one address that succeed at

@@ -1359,3 +1359,35 @@ on_both_backends!(
         assert_eq!(queued_to("klemmt@example.org").await, 0);
     }
 );
+
+// The same alert asked for several times at once (two tabs, a double tap on a slow line, each a
+// form of its own): each request finds none yet, and all but one failed on the unique index with
+// an error page. They take turns now: one alert, and every request is answered as usual.
+on_both_backends!(the_same_alert_asked_for_at_once_is_set_up_once, |app| {
+    let setup = setup(&app).await;
+    let input =
+        AlertInput::parse("zugleich@example.org", "kurse", &setup.catalogue_query()).unwrap();
+    let who = Subscriber {
+        language: Language::De,
+        user_id: None,
+        channel: AlertChannel::Online,
+        address_confirmed: false,
+    };
+    // One desk for all: each `desk` builds a state with an index of its own, which took longer
+    // than a request, so the requests did not overlap.
+    let one_desk = desk(&app);
+    let mut asking = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (desk, input) = (one_desk.clone(), input.clone());
+        asking.spawn(async move { desk.subscribe(&input, who, Utc::now()).await });
+    }
+    for answer in asking.join_all().await {
+        assert_eq!(answer.unwrap(), Subscribed::ConfirmationSent);
+    }
+    let alerts = course_alert::Entity::find()
+        .filter(course_alert::Column::Email.eq("zugleich@example.org"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 1);
+});

@@ -14,8 +14,9 @@ use super::{
 };
 use crate::{
     db::{
-        begin_write,
+        LockedNames, begin_write,
         entities::{course_alert, course_alert_token},
+        lock_names,
     },
     domain::{
         Email, Language,
@@ -65,6 +66,14 @@ impl AlertDesk {
             vec![]
         };
         let txn = begin_write(&self.db).await?;
+        // The same alert asked twice at once (two tabs, a double tap) would both find none and
+        // the second insert fail on the unique index: one waits for the other and finds it.
+        let identity = format!(
+            "{}|{}|{filter_query}",
+            input.email.as_str(),
+            input.kind.key()
+        );
+        lock_names(&txn, LockedNames::CourseAlerts, &[identity.as_str()]).await?;
         let existing = course_alert::Entity::find()
             .filter(course_alert::Column::Email.eq(input.email.as_str()))
             .filter(course_alert::Column::Kind.eq(input.kind))
