@@ -1435,6 +1435,15 @@ on_both_backends!(a_cancelled_place_goes_to_the_waiting_list, |app| {
     let (_, doc) = app.get_html("/verwaltung/aufgaben").await;
     assert!(select(&doc, &format!("form[action=\"{done}\"]")).is_empty());
     assert!(!doc.html().contains("Paul Telefon"));
+    // A colleague's tab pressed it too: done once, recorded once.
+    let res = post(&app, &done, &token, &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        audit_rows(&app, "task.done", &format!("task:{}", task.id))
+            .await
+            .len(),
+        1
+    );
 });
 
 // ---------------------------------------------------------------------------------------------

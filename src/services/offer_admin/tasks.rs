@@ -2,8 +2,7 @@
 use chrono::{DateTime, Utc};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde::Serialize;
 
@@ -77,9 +76,17 @@ pub async fn complete_task(
         .filter(|t| in_scope(scope, t.organisation_id))
         .ok_or(OfferAdminError::NotFound)?;
     let txn = crate::db::begin_write(db).await?;
-    let mut model: staff_task::ActiveModel = task.into();
-    model.done_at = Set(Some(Utc::now()));
-    model.update(&txn).await?;
+    // Done by a colleague at the same moment: theirs is the one recorded.
+    let done = staff_task::Entity::update_many()
+        .col_expr(staff_task::Column::DoneAt, Expr::value(Utc::now()))
+        .filter(staff_task::Column::Id.eq(task.id))
+        .filter(staff_task::Column::DoneAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if done == 0 {
+        return Ok(());
+    }
     audit::record(
         &txn,
         Some(actor),
