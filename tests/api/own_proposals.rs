@@ -279,3 +279,48 @@ crate::on_both_backends!(
         );
     }
 );
+
+// The download holds the history of the person's proposals, with moderation's reasons (they were
+// mailed to the author), not who moderated.
+#[tokio::test]
+async fn the_download_holds_the_history_of_my_proposals() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let stored = hand_in(&app).await;
+    log_out(&app).await;
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/moderation"),
+            &[
+                ("aktion", "aenderung"),
+                ("begruendung", "Bitte nennen Sie die Stadt."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    log_out(&app).await;
+
+    assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
+    let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
+    let history: Vec<&serde_json::Value> = data["proposal_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["proposal_id"] == stored.id)
+        .collect();
+    assert!(history.len() >= 2, "{history:?}");
+    let asked = history
+        .iter()
+        .find(|e| e["note"] == "Bitte nennen Sie die Stadt.")
+        .expect("the request for changes with its reason");
+    assert!(asked.get("actor_user_id").is_none(), "{asked}");
+    for key in ["course_alert_dates", "staff_work"] {
+        assert!(data.get(key).is_some(), "{key} missing");
+    }
+}

@@ -11,8 +11,9 @@ use serde_json::json;
 use crate::{
     db::{
         entities::{
-            account_token, api_token, audit_log, barrier_report, booking, course_alert, offer_date,
-            outbox, proposal, proposal_follow, proposal_support, session, session_attendance, user,
+            account_token, api_token, audit_log, barrier_report, booking, course_alert,
+            course_alert_date, export_job, offer_date, outbox, proposal, proposal_event,
+            proposal_follow, proposal_support, session, session_attendance, session_report, user,
             user_role, volunteer_feed, volunteer_hours, volunteer_shift, volunteer_signup,
         },
         sum_by,
@@ -78,6 +79,25 @@ pub async fn export(
         |p| json!({ "id": p.id, "title": p.title, "text": p.body, "category": p.category, "district": p.district_key, "town": p.town, "status": p.status, "moderation_note": p.moderation_note, "official_answer": p.official_answer, "contact": p.contact, "language": p.language, "created_at": p.created_at, "published_at": p.published_at }),
     )
     .await?;
+    // Each step of the person's proposals, with moderation's note (the reasons were mailed to the
+    // author); who took the step is not shown.
+    let proposal_history = listed::<proposal_event::Entity>(
+        db,
+        proposal_event::Column::ProposalId.in_subquery(
+            Query::select()
+                .column(proposal::Column::Id)
+                .from(proposal::Entity)
+                .cond_where(of_account(
+                    proposal::Column::AuthorUserId,
+                    proposal::Column::AuthorEmail,
+                    user_id,
+                    &found.email,
+                ))
+                .to_owned(),
+        ),
+        |e| json!({ "proposal_id": e.proposal_id, "status": e.status, "note": e.note, "at": e.created_at }),
+    )
+    .await?;
     // Those given by mailed link count as the person's too (deleting the account finds them the
     // same way); their address is kept only as its keyed hash.
     let supports = listed::<proposal_support::Entity>(
@@ -100,7 +120,25 @@ pub async fn export(
             user_id,
             &found.email,
         ),
-        |a| json!({ "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }),
+        |a| json!({ "id": a.id, "email": a.email, "section": a.kind, "filter": a.filter_query, "language": a.language, "created_at": a.created_at, "confirmed_at": a.confirmed_at, "last_mail_at": a.last_sent_at }),
+    )
+    .await?;
+    // The dates each alert has told the person of already.
+    let alert_dates = listed::<course_alert_date::Entity>(
+        db,
+        course_alert_date::Column::AlertId.in_subquery(
+            Query::select()
+                .column(course_alert::Column::Id)
+                .from(course_alert::Entity)
+                .cond_where(of_account(
+                    course_alert::Column::UserId,
+                    course_alert::Column::Email,
+                    user_id,
+                    &found.email,
+                ))
+                .to_owned(),
+        ),
+        |d| json!({ "alert_id": d.alert_id, "date_id": d.date_id, "known_since": d.created_at }),
     )
     .await?;
     let of_person = of_account(
@@ -166,6 +204,33 @@ pub async fn export(
         |t| json!({ "new_email": t.new_email, "requested_at": t.created_at, "link_valid_until": t.expires_at }),
     )
     .await?;
+    // Staff and coordinators: what the portal keeps of their work under their account.
+    let work = json!({
+        "session_reports_recorded": listed::<session_report::Entity>(
+            db,
+            session_report::Column::RecordedBy.eq(user_id),
+            |r| json!({ "session_id": r.shift_id, "updated_at": r.updated_at }),
+        )
+        .await?,
+        "hours_decided": listed::<volunteer_hours::Entity>(
+            db,
+            volunteer_hours::Column::DecidedBy.eq(user_id),
+            |h| json!({ "hours_id": h.id, "status": h.status, "decided_at": h.decided_at }),
+        )
+        .await?,
+        "sessions_created": listed::<volunteer_shift::Entity>(
+            db,
+            volunteer_shift::Column::CreatedBy.eq(user_id),
+            |v| json!({ "session_id": v.id, "title": v.title, "created_at": v.created_at }),
+        )
+        .await?,
+        "exports_requested": listed::<export_job::Entity>(
+            db,
+            export_job::Column::RequestedBy.eq(user_id),
+            |j| json!({ "id": j.id, "from": j.period_from, "to": j.period_to, "requested_at": j.created_at }),
+        )
+        .await?,
+    });
     // What the person did, and what was done to their account (a role granted or revoked by an
     // administrator); who did the latter is not shown.
     let security_log = listed::<audit_log::Entity>(
@@ -187,9 +252,11 @@ pub async fn export(
         "roles": roles,
         "barrier_reports": reports,
         "proposals": proposals,
+        "proposal_history": proposal_history,
         "proposal_supports": supports,
         "proposal_follows": follows,
         "course_alerts": alerts,
+        "course_alert_dates": alert_dates,
         "bookings": bookings,
         "course_session_attendance": session_attendance,
         "volunteer_signups": signups,
@@ -198,6 +265,7 @@ pub async fn export(
         "api_tokens": api_tokens,
         "sessions": sessions,
         "pending_email_change": pending_email_change,
+        "staff_work": work,
         "security_log": security_log,
         "exported_at": Utc::now(),
     }))
