@@ -323,16 +323,28 @@ async fn upcoming_bookings(
         .await
 }
 
-/// A booking not cancelled, for a date still to come: what deleting the account cancels.
+/// A booking not cancelled, for a date still to come or a course with a session still to come (a
+/// course's bookings are on its first date): what deleting the account cancels. A course under way
+/// kept the person's places, nameless, and its staff could not tell who was missing.
 fn active_ahead(now: DateTime<Utc>) -> Condition {
     let dates_ahead = Query::select()
         .column(offer_date::Column::Id)
         .from(offer_date::Entity)
         .and_where(offer_date::Column::StartsAt.gt(now))
         .to_owned();
+    let courses_with_sessions_ahead = Query::select()
+        .column(offer_date::Column::SeriesLeadId)
+        .from(offer_date::Entity)
+        .and_where(offer_date::Column::StartsAt.gt(now))
+        .and_where(offer_date::Column::SeriesLeadId.is_not_null())
+        .to_owned();
     Condition::all()
         .add(booking::Column::Status.ne(BookingStatus::Cancelled))
-        .add(booking::Column::DateId.in_subquery(dates_ahead))
+        .add(
+            Condition::any()
+                .add(booking::Column::DateId.in_subquery(dates_ahead))
+                .add(booking::Column::DateId.in_subquery(courses_with_sessions_ahead)),
+        )
 }
 
 /// How many upcoming bookings deleting the account would cancel, for the delete page.
