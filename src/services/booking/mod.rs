@@ -331,10 +331,12 @@ impl Desk {
         let cancel_token = link.secret;
         // In a rush nearly every request ends on the waiting list, and each waits for the date's
         // lock: its mail is written now, before the lock, when the date as read is full or has
-        // people waiting. It is used if the booking does wait and the date is unchanged.
+        // people waiting. It is used if the booking does wait and the date is unchanged. Not for a
+        // course: its sessions are read again in the turn (`queue`).
         let written_ahead = match &details {
             Some((summary, sessions))
-                if matches!(request.channel, Channel::Online | Channel::Api)
+                if sessions.is_empty()
+                    && matches!(request.channel, Channel::Online | Channel::Api)
                     && (summary.waiting > 0 || summary.free_places(now) < places) =>
             {
                 self.composer
@@ -590,21 +592,28 @@ async fn change_from(
 /// Before a session of a course is cancelled or moved: locks the course's first date, which is
 /// where the course is booked. A booking of the course at the same moment then comes wholly before
 /// the change (and is among the people told) or after it (and its mail, written in its turn,
-/// shows the change: `queue`). Locked before the session itself, in the order a change of the
-/// whole course takes them. Nothing for a date that is no session.
+/// shows the change: `queue`). The offer is locked first and the session after, in the order a
+/// change of the offer takes them (the catalogue's trigger updates all its dates): the other way
+/// round, a session cancelled while someone hid the offer deadlocked on PostgreSQL. Nothing for a
+/// date that is no session.
 pub(crate) async fn lock_course_of_session(
     txn: &DatabaseTransaction,
     date_id: i32,
 ) -> Result<(), DbErr> {
-    let lead: Option<Option<i32>> = offer_date::Entity::find_by_id(date_id)
+    let found: Option<(Option<i32>, i32)> = offer_date::Entity::find_by_id(date_id)
         .select_only()
         .column(offer_date::Column::SeriesLeadId)
+        .column(offer_date::Column::OfferId)
         .into_tuple()
         .one(txn)
         .await?;
-    let Some(lead) = lead.flatten() else {
+    let Some((Some(lead), offer_id)) = found else {
         return Ok(());
     };
+    offer::Entity::find_by_id(offer_id)
+        .lock_shared()
+        .one(txn)
+        .await?;
     offer_date::Entity::find_by_id(lead)
         .lock_exclusive()
         .one(txn)

@@ -34,7 +34,7 @@ use crate::{
     },
     domain::booking::{BookingStatus, Channel},
     mail::{self, OutgoingMail, compose::BookingMail},
-    services::catalogue::DateSummary,
+    services::catalogue::{self, DateSummary},
 };
 
 /// The most requests one turn books: enough to empty a rush's queue in a few dozen turns, few
@@ -490,6 +490,20 @@ impl Desk {
             .map(|booking| (booking.cancel_token_hash.clone(), booking))
             .collect();
 
+        // A course's later sessions may have changed since the requests read them (cancelled,
+        // moved, or the first one added): such a change locks this date but leaves its revision.
+        // So the sessions are read here, once for the turn and under the lock, and a course's mails
+        // are written from this reading.
+        let sessions = catalogue::sessions_of(&txn, date_id).await?;
+        let course = if sessions.is_empty() {
+            None
+        } else {
+            let summary = catalogue::date(&txn, date_id, now)
+                .await?
+                .ok_or(BookingError::DateNotFound)?
+                .date;
+            Some((summary, sessions))
+        };
         let mut outcomes = Vec::with_capacity(decided);
         let mut mails = Vec::new();
         let mut positions = positions.into_iter();
@@ -508,20 +522,27 @@ impl Desk {
             } else {
                 BookingMail::Waitlisted
             };
-            // A course's later sessions may have been cancelled or moved since they were read: such
-            // a change locks this row but leaves its revision, so a course's mail is written now.
-            let course = pending
+            let read_as_course = pending
                 .details
                 .as_ref()
                 .is_some_and(|(_, sessions)| !sessions.is_empty());
             // Staff hand the confirmation over themselves (printed or by phone); no task needed.
-            match (&pending.details, &pending.written_ahead) {
-                (_, Some((revision, mail)))
-                    if !confirmed && !course && *revision == date.revision =>
-                {
+            match (&course, &pending.details, &pending.written_ahead) {
+                (Some((summary, sessions)), _, _) => {
+                    let details = (summary, sessions.as_slice(), None);
+                    if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
+                        mails.push((mail, booking.id));
+                    }
+                }
+                // Read as a course, whose sessions are gone meanwhile: read again.
+                _ if read_as_course => {
+                    self.notify(&txn, kind, &booking, pending.now, false)
+                        .await?
+                }
+                (None, _, Some((revision, mail))) if !confirmed && *revision == date.revision => {
                     mails.push((mail.clone(), booking.id));
                 }
-                (Some((summary, sessions)), _) if !course && summary.revision == date.revision => {
+                (None, Some((summary, sessions)), _) if summary.revision == date.revision => {
                     let details = (summary, sessions.as_slice(), None);
                     if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
                         mails.push((mail, booking.id));
