@@ -455,18 +455,6 @@ static SQLITE_WRITERS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<tokio::syn
 /// On PostgreSQL, the longest wait for each lock in a write transaction (`lock_timeout`).
 const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A write transaction that holds the write lock from its first statement on.
-///
-/// SQLite allows one writer at a time, and a writer that finds the file locked polls it with
-/// growing sleeps (up to 100 ms each), so under load a few unlucky requests waited a second while
-/// newcomers went first. Writers of this instance therefore line up in a fair queue before they
-/// begin; the database's own lock stays what keeps other processes (the command line) out.
-///
-/// PostgreSQL locks rows, so its transactions need no queue, but a row lock can be held for long
-/// (a stuck job, a session left open by hand): each wait for a lock ends after as long as SQLite's
-/// writers wait for their turn, and the statement fails as busy (`lock_timeout`, for this
-/// transaction only). Without the bound, requests piled up behind the lock, each holding a pooled
-/// connection, until the pool ran dry and every page failed.
 /// What a transaction-scoped named lock ([`lock_names`]) is about: the first of the two keys of a
 /// PostgreSQL advisory lock, apart from each other and from the instance locks' key space.
 #[derive(Clone, Copy)]
@@ -498,6 +486,18 @@ pub async fn lock_names(
     Ok(())
 }
 
+/// A write transaction that holds the write lock from its first statement on.
+///
+/// SQLite allows one writer at a time, and a writer that finds the file locked polls it with
+/// growing sleeps (up to 100 ms each), so under load a few unlucky requests waited a second while
+/// newcomers went first. Writers of this instance therefore line up in a fair queue before they
+/// begin; the database's own lock stays what keeps other processes (the command line) out.
+///
+/// PostgreSQL locks rows, so its transactions need no queue, but a row lock can be held for long
+/// (a stuck job, a session left open by hand): each wait for a lock ends after as long as SQLite's
+/// writers wait for their turn, and the statement fails as busy (`lock_timeout`, for this
+/// transaction only). Without the bound, requests piled up behind the lock, each holding a pooled
+/// connection, until the pool ran dry and every page failed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
     let turn = if db.get_database_backend() == DbBackend::Sqlite {
         let queue = SQLITE_WRITERS

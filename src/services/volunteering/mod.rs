@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use fluent_templates::fluent_bundle::FluentValue;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, sea_query::LockType,
 };
 use serde::Serialize;
 
@@ -373,19 +373,17 @@ fn shift_args(
     args
 }
 
-/// Confirmed places of a linked date (for a later session of a course, of its first date).
-/// The session, locked until the transaction ends: every change to it, its sign-ups, hours and
-/// notes holds this lock first, so two of them (or a double click) run one after the other.
 /// Whether the account still holds the volunteer role, its row locked until the transaction ends.
 /// Revoking the role locks the same row first, so a sign-up (or a new calendar link) and a
 /// revocation at the same moment come one after the other: the revocation's withdrawal sees the
 /// sign-up, or the sign-up sees the role gone. The route's permission check was made before.
+/// (`NO KEY UPDATE`: rows that refer to the account, a booking made signed in, need not wait.)
 pub(crate) async fn still_a_volunteer(
     txn: &impl ConnectionTrait,
     user_id: i32,
 ) -> Result<bool, DbErr> {
     if user::Entity::find_by_id(user_id)
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .is_none()
@@ -400,6 +398,8 @@ pub(crate) async fn still_a_volunteer(
         .is_some())
 }
 
+/// The session, locked until the transaction ends: every change to it, its sign-ups, hours and
+/// notes holds this lock first, so two of them (or a double click) run one after the other.
 async fn locked_shift(
     txn: &impl ConnectionTrait,
     id: i32,
