@@ -311,6 +311,17 @@ on_both_backends!(sign_ups_never_pass_the_number_needed, |app| {
         .insert(&app.db)
         .await
         .unwrap();
+        teilhabe::db::entities::user_role::ActiveModel {
+            user_id: Set(created.id),
+            role: Set("volunteer".into()),
+            organisation_id: Set(None),
+            district_key: Set(None),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
         ids.push(created.id);
     }
     let desk = app.state().volunteer_sign_up();
@@ -1245,6 +1256,18 @@ on_both_backends!(
 
 on_both_backends!(nobody_approves_their_own_hours, |app| {
     let provider = user_id(&app, PROVIDER.0).await;
+    // A coordinator who helps as well holds the volunteer role too.
+    teilhabe::db::entities::user_role::ActiveModel {
+        user_id: Set(provider),
+        role: Set("volunteer".into()),
+        organisation_id: Set(None),
+        district_key: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
     let (shift_id, _) = hour_logged_yesterday(&app, provider).await;
     let desk = app.state().volunteer_hours();
     let hours = volunteer_hours::Entity::find()
