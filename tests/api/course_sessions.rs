@@ -1346,37 +1346,40 @@ async fn a_course_booked_while_a_session_is_cancelled_shows_it_on_postgres() {
 // sessions still to come). The booking sits on the first date, so it was not "ahead": it stayed
 // confirmed without a name, holding a place, and the staff's list showed a nameless participant
 // for the sessions left. It is cancelled like any booking ahead.
-on_both_backends!(deleting_the_account_during_a_course_cancels_its_booking, |app| {
-    let c = course(&app, in_hours(48), &[in_hours(96), in_hours(120)]).await;
-    let booked = book(&app, c.lead.id, "Bürgerin Demo", CITIZEN.0).await;
-    // The first date has been held since.
-    offer_date::Entity::update_many()
-        .col_expr(
-            offer_date::Column::StartsAt,
-            sea_orm::sea_query::Expr::value(Utc::now() - Duration::hours(2)),
-        )
-        .col_expr(
-            offer_date::Column::EndsAt,
-            sea_orm::sea_query::Expr::value(Utc::now() - Duration::minutes(30)),
-        )
-        .filter(offer_date::Column::Id.eq(c.lead.id))
-        .exec(&app.db)
-        .await
-        .unwrap();
-    let token = sign_in(&app, CITIZEN, "/konto/loeschen").await;
-    let res = post(&app, "/konto/loeschen", &token, &[]).await;
-    assert_eq!(location(&res), "/konto/geloescht");
-    let kept = booking::Entity::find_by_id(booked.booking_id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(kept.status, BookingStatus::Cancelled);
-    assert_eq!((kept.name.as_str(), kept.email), ("", None));
-    let lead = offer_date::Entity::find_by_id(c.lead.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(lead.booked_places, 0, "the place is free again");
-});
+on_both_backends!(
+    deleting_the_account_during_a_course_cancels_its_booking,
+    |app| {
+        let c = course(&app, in_hours(48), &[in_hours(96), in_hours(120)]).await;
+        let booked = book(&app, c.lead.id, "Bürgerin Demo", CITIZEN.0).await;
+        // The first date has been held since.
+        offer_date::Entity::update_many()
+            .col_expr(
+                offer_date::Column::StartsAt,
+                sea_orm::sea_query::Expr::value(Utc::now() - Duration::hours(2)),
+            )
+            .col_expr(
+                offer_date::Column::EndsAt,
+                sea_orm::sea_query::Expr::value(Utc::now() - Duration::minutes(30)),
+            )
+            .filter(offer_date::Column::Id.eq(c.lead.id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let token = sign_in(&app, CITIZEN, "/konto/loeschen").await;
+        let res = post(&app, "/konto/loeschen", &token, &[]).await;
+        assert_eq!(location(&res), "/konto/geloescht");
+        let kept = booking::Entity::find_by_id(booked.booking_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.status, BookingStatus::Cancelled);
+        assert_eq!((kept.name.as_str(), kept.email), ("", None));
+        let lead = offer_date::Entity::find_by_id(c.lead.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(lead.booked_places, 0, "the place is free again");
+    }
+);
