@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::sealing::Sealer;
 use crate::services::csv_rows::{self, CsvError};
-use crate::services::users::{hash_password_blocking, insert_account, insert_role};
+use crate::services::users::{grant_role, hash_password_blocking, insert_account};
 use crate::{
     db::entities::{district, organisation, proposal, user, venue},
     domain::{
@@ -357,7 +357,7 @@ pub async fn seed(
                 roles.push((role, organisation.map(|slug| org_ids[&slug]), district));
             }
             for (role, organisation_id, district_key) in roles {
-                insert_role(&txn, created.id, role, organisation_id, district_key, now).await?;
+                grant_role(&txn, created.id, role, organisation_id, district_key, now).await?;
             }
             summary.users_added += 1;
         }

@@ -2,7 +2,7 @@
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -260,15 +260,7 @@ pub async fn forget_barrier_contact(
     report_id: i32,
 ) -> Result<bool, DbErr> {
     let txn = crate::db::begin_write(db).await?;
-    let erased = barrier_report::Entity::update_many()
-        .col_expr(
-            barrier_report::Column::ContactName,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            barrier_report::Column::ContactEmail,
-            Expr::value(Option::<String>::None),
-        )
+    let erased = super::barrier_reports::forget_contact()
         .filter(barrier_report::Column::Id.eq(report_id))
         .filter(
             Condition::any()

@@ -1,6 +1,8 @@
 //! Storing reports from the accessibility feedback form.
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set, UpdateMany, sea_query::Expr,
+};
 
 use crate::{
     db::entities::barrier_report,
@@ -9,6 +11,20 @@ use crate::{
         barrier_report::{BarrierReportStatus, NewBarrierReport},
     },
 };
+
+/// Clears the name and address a reporter left, for the reports the caller filters: at their
+/// request, or with their account. The description stays for the report's purpose.
+pub(crate) fn forget_contact() -> UpdateMany<barrier_report::Entity> {
+    barrier_report::Entity::update_many()
+        .col_expr(
+            barrier_report::Column::ContactName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            barrier_report::Column::ContactEmail,
+            Expr::value(Option::<String>::None),
+        )
+}
 
 pub async fn submit(
     db: &DatabaseConnection,

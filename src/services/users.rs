@@ -175,42 +175,17 @@ pub(crate) async fn grant_role(
     district_key: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let inserted =
-        user_role::Entity::insert(role_row(user_id, role, organisation_id, district_key, now))
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .exec_without_returning(conn)
-            .await?;
-    Ok(inserted == 1)
-}
-
-fn role_row(
-    user_id: i32,
-    role: Role,
-    organisation_id: Option<i32>,
-    district_key: Option<String>,
-    now: DateTime<Utc>,
-) -> user_role::ActiveModel {
-    user_role::ActiveModel {
+    let row = user_role::ActiveModel {
         user_id: Set(user_id),
         role: Set(role.as_str().to_owned()),
         organisation_id: Set(organisation_id),
         district_key: Set(district_key),
         created_at: Set(now),
         ..Default::default()
-    }
-}
-
-/// Stores a role of an account that holds none like it yet (a new account).
-pub(crate) async fn insert_role(
-    conn: &impl ConnectionTrait,
-    user_id: i32,
-    role: Role,
-    organisation_id: Option<i32>,
-    district_key: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    role_row(user_id, role, organisation_id, district_key, now)
-        .insert(conn)
+    };
+    let inserted = user_role::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(conn)
         .await?;
-    Ok(())
+    Ok(inserted == 1)
 }

@@ -12,7 +12,7 @@ use super::{
     proposals::{ProposalDesk, ProposalError},
     pseudonyms::Pseudonyms,
     sessions, throttle,
-    users::{hash_password, hash_password_blocking, insert_account, insert_role},
+    users::{grant_role, hash_password, hash_password_blocking, insert_account},
 };
 use crate::{
     db::entities::{
@@ -186,7 +186,7 @@ pub async fn register(
     let email = registration.email.as_str();
     let name = registration.name.as_str().to_owned();
     let created = insert_account(&txn, email, name, hash, None, now).await?;
-    insert_role(&txn, created.id, Role::Citizen, None, None, now).await?;
+    grant_role(&txn, created.id, Role::Citizen, None, None, now).await?;
     let token = issue_token(&txn, created.id, PURPOSE_VERIFY, VERIFY_VALID).await?;
     let mail = composer.account_link(
         lang,

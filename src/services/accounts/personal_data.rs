@@ -402,15 +402,7 @@ pub async fn delete_account(
             .filter(active_ahead(now).not())
             .exec(&txn)
             .await?;
-        barrier_report::Entity::update_many()
-            .col_expr(
-                barrier_report::Column::ContactName,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                barrier_report::Column::ContactEmail,
-                Expr::value(Option::<String>::None),
-            )
+        crate::services::barrier_reports::forget_contact()
             .filter(barrier_report::Column::ContactEmail.eq(found.email.as_str()))
             .exec(&txn)
             .await?;
