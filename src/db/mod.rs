@@ -461,6 +461,8 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum LockedNames {
     ThrottleBuckets = 1_414,
     CourseAlerts = 1_415,
+    /// An address about to become an account's (registration, address change).
+    AccountAddresses = 1_416,
 }
 
 /// Holds each of `keys` until the transaction ends, for what has no row to lock yet (a throttle

@@ -794,3 +794,47 @@ on_both_backends!(
         assert_eq!(audit_entries(&app, "booking.cancel", &target).await, 1);
     }
 );
+
+// One address registered several times at the same moment (two tabs, a double tap, each a form
+// of its own): one account, and every request gets the usual answer. The second used to find no
+// account yet and fail on the unique index with an error page, which also told that the address
+// was being registered.
+on_both_backends!(
+    parallel_registrations_of_one_address_make_one_account,
+    |app| {
+        use teilhabe::{
+            db::entities::user,
+            domain::{Email, PersonName, password::NewPassword},
+            services::accounts::{Registration, register},
+        };
+        let state = app.state();
+        let email = "zweimal@example.de";
+        let mut registering = tokio::task::JoinSet::new();
+        for _ in 0..16 {
+            let (db, composer) = (app.db.clone(), state.composer());
+            let registration = Registration {
+                email: Email::parse(email).unwrap(),
+                name: PersonName::parse("Zwei Mal").unwrap(),
+                password: NewPassword::parse("ein-langes-Passwort-2026", Some(email)).unwrap(),
+            };
+            registering.spawn(async move {
+                register(
+                    &db,
+                    &composer,
+                    teilhabe::domain::language::Language::De,
+                    registration,
+                )
+                .await
+            });
+        }
+        for answer in registering.join_all().await {
+            answer.expect("the usual answer");
+        }
+        let accounts = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(accounts, 1);
+    }
+);

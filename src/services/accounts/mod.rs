@@ -156,6 +156,11 @@ async fn redeem_token(
     Ok(found)
 }
 
+/// Holds `email` until the transaction ends, for a registration or an address change to it.
+async fn take_address(txn: &crate::db::WriteTransaction, email: &str) -> Result<(), DbErr> {
+    crate::db::lock_names(txn, crate::db::LockedNames::AccountAddresses, &[email]).await
+}
+
 pub struct Registration {
     pub email: Email,
     pub name: PersonName,
@@ -175,6 +180,9 @@ pub async fn register(
         .await
         .map_err(|e| AccountError::Internal(e.to_string()))?;
     let txn = crate::db::begin_write(db).await?;
+    // Two registrations of one address at the same moment (two tabs) take turns: the second finds
+    // the first's account and gets the same answer, instead of failing on the unique index.
+    take_address(&txn, registration.email.as_str()).await?;
     if email_taken(&txn, registration.email.as_str()).await? {
         let mail =
             composer.account_link(lang, &registration.email, "exists", "/passwort-vergessen")?;
@@ -568,6 +576,7 @@ pub async fn confirm_email_change(
         .new_email
         .clone()
         .ok_or(AccountError::InvalidToken)?;
+    take_address(&txn, new_email.as_str()).await?;
     if email_taken(&txn, new_email.as_str()).await? {
         return Err(AccountError::AddressTaken);
     }
