@@ -1513,3 +1513,85 @@ on_both_backends!(a_refused_or_failed_proposal_shows_its_text_again, |app| {
     assert!(text_of(&doc, "main").contains("Backleben"));
     crate::helpers::refuse_inserts(&app.db, "proposals", false).await;
 });
+
+// Two moderators merge A into B and B into A at the same moment. Each locked its own proposal
+// first and then the other: on PostgreSQL the two deadlocked until the database aborted one
+// after a second. Now a merge locks the lower id first, and the two take turns. Two held locks
+// let both merges reach the point where they deadlocked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opposite_merges_at_once_end_in_one_merge_on_postgres() {
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    app.login("admin@demo.teilhabe.example", "Demo-Admin-2026")
+        .await;
+    let (a, b) = (3_i64, 4_i64);
+    let mut requests = Vec::new();
+    for (id, into) in [(a, b), (b, a)] {
+        let page = format!("/verwaltung/vorschlaege/{id}");
+        let mut form: Vec<(String, String)> = app.hidden_fields(&page).await;
+        form.push(("aktion".into(), "zusammenfuehren".into()));
+        form.push(("ziel".into(), into.to_string()));
+        requests.push(
+            app.client
+                .post(app.url(&format!("{page}/moderation")))
+                .form(&form),
+        );
+    }
+    let deadlocks = |app: &TestApp| {
+        use sea_orm::ConnectionTrait;
+        let db = app.db.clone();
+        async move {
+            db.query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "deadlocks")
+            .unwrap()
+        }
+    };
+    let deadlocks_before = deadlocks(&app).await;
+    let hold = |id: i64| format!("SELECT id FROM proposals WHERE id = {id} FOR UPDATE");
+    let holding_a = crate::helpers::holding(&app.db, &hold(a)).await;
+    let holding_b = crate::helpers::holding(&app.db, &hold(b)).await;
+    let mut sending = tokio::task::JoinSet::new();
+    for (n, request) in requests.into_iter().enumerate() {
+        sending.spawn(async move {
+            let res = request.send().await.unwrap();
+            let status = res.status().as_u16();
+            let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+            (status, text_of(&doc, ".error-summary"))
+        });
+        crate::helpers::until_waiting_for_locks(&app.db, n as i64 + 1).await;
+    }
+    holding_a.commit().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    holding_b.commit().await.unwrap();
+    let mut answers = sending.join_all().await;
+    answers.sort_unstable();
+    assert_eq!(answers[0].0, 303, "{answers:?}");
+    // The other merge is refused as a moderation form whose proposal changed meanwhile, not as a
+    // fault of the database.
+    assert_eq!(answers[1].0, 422, "{answers:?}");
+    // The one merged into the other is no published proposal to merge into any more.
+    assert!(
+        answers[1]
+            .1
+            .contains("Geben Sie die Nummer eines veröffentlichten Vorschlags"),
+        "{answers:?}"
+    );
+    // Before, the same answers came after PostgreSQL had found the two waiting for each other
+    // and aborted one (its error was shown as that message).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(deadlocks(&app).await, deadlocks_before, "no deadlock");
+    let merged = proposal::Entity::find()
+        .filter(proposal::Column::Id.is_in([a, b]))
+        .filter(proposal::Column::Status.eq(ProposalStatus::Merged))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(merged, 1);
+}

@@ -175,6 +175,13 @@ impl Moderation {
     ) -> Result<(), ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
+        // A merge locks both proposals, the lower id first: "A into B" and "B into A" at the same
+        // moment locked them in opposite orders and deadlocked on PostgreSQL.
+        if let Decision::Merge(kept_id) = &decision
+            && *kept_id < id
+        {
+            locked(&txn, *kept_id).await.ok();
+        }
         let model = locked(&txn, id).await?;
         if !moderates(actor.rights, &model) {
             return Err(ProposalError::NotFound);
