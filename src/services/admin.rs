@@ -231,7 +231,12 @@ pub async fn revoke(
         // had signed up for need a helper again (sessions held keep them), as when an account is
         // deleted.
         sign_ups
-            .withdraw_all_ahead(&txn, user_id, Utc::now())
+            .withdraw_all_ahead(
+                &txn,
+                user_id,
+                super::volunteering::Leaving::Role,
+                Utc::now(),
+            )
             .await?;
         // A later grant must not revive the old calendar link.
         volunteer_feed::Entity::delete_many()

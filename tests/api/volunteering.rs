@@ -948,6 +948,16 @@ on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
                 && m.contains(&format!("/verwaltung/einsaetze/{shift_id}"))),
         "the coordinator is told the session lost its helper"
     );
+    // Not who: the person asked for erasure, and the mail is kept for days.
+    let late: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains(&format!("To: {}", PROVIDER.0)) && m.contains("Kurzfristige"))
+        .collect();
+    assert!(
+        late.iter()
+            .all(|m| !m.contains("Jonas Demo") && m.contains("Eine helfende Person")),
+        "{late:?}"
+    );
     assert!(
         !mails
             .iter()

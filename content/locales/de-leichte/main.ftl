@@ -70,6 +70,7 @@ mail-shift-date-cancelled-action = Hier sehen Sie Ihren Einsatz
 mail-shift-date-cancelled-outro = Danke für Ihre Hilfe.
 mail-shift-withdrawn-late-subject = Eine Person hilft nicht: { $title }
 mail-shift-withdrawn-late-intro = { $name } hat sich abgemeldet. { $name } hilft nicht beim Einsatz „{ $title }“ am { $when }. Das ist sehr kurz vorher.
+mail-shift-withdrawn-late-someone = Eine Person
 mail-shift-withdrawn-late-action = Hier sehen Sie den Einsatz
 mail-shift-withdrawn-late-outro = Bitte schauen Sie: Gibt es noch genug Helfer und Helferinnen?
 mail-shift-gaps-subject = Es fehlen Helfer und Helferinnen

@@ -1337,6 +1337,7 @@ mail-shift-date-cancelled-action = Einsatz ansehen
 mail-shift-date-cancelled-outro = Danke für Ihre Hilfe.
 mail-shift-withdrawn-late-subject = Kurzfristige Abmeldung: { $title }
 mail-shift-withdrawn-late-intro = { $name } hat sich kurzfristig vom Einsatz „{ $title }“ am { $when } abgemeldet.
+mail-shift-withdrawn-late-someone = Eine helfende Person, die ihr Konto gelöscht hat,
 mail-shift-withdrawn-late-action = Einsatz ansehen
 mail-shift-withdrawn-late-outro = Bitte prüfen Sie, ob der Einsatz noch genug Helfende hat.
 mail-shift-gaps-subject = Einsätze ohne genug Helfende

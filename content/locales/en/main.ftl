@@ -1337,6 +1337,7 @@ mail-shift-date-cancelled-action = See the session
 mail-shift-date-cancelled-outro = Thank you for your help.
 mail-shift-withdrawn-late-subject = Late withdrawal: { $title }
 mail-shift-withdrawn-late-intro = { $name } has withdrawn at short notice from the session “{ $title }” on { $when }.
+mail-shift-withdrawn-late-someone = A helper who deleted their account
 mail-shift-withdrawn-late-action = See the session
 mail-shift-withdrawn-late-outro = Please check whether the session still has enough helpers.
 mail-shift-gaps-subject = Sessions without enough helpers

@@ -475,7 +475,14 @@ pub async fn delete_account(
         // locks every session the person signed up for, past ones too, as a coordinator's decision
         // on hours locks its session: an approval still open elsewhere is committed before the sum
         // below reads it (hours need a sign-up, which stays when withdrawn).
-        sign_ups.withdraw_all_ahead(&txn, user_id, now).await?;
+        sign_ups
+            .withdraw_all_ahead(
+                &txn,
+                user_id,
+                crate::services::volunteering::Leaving::Account,
+                now,
+            )
+            .await?;
         let approved = sum_by(
             &txn,
             volunteer_hours::Column::ShiftId,

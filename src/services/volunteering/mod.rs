@@ -47,7 +47,7 @@ pub use hours::HoursDesk;
 pub use planning::PlanningDesk;
 pub use reminders::ReminderDesk;
 pub use session::SessionDesk;
-pub use sign_up::SignUpDesk;
+pub use sign_up::{Leaving, SignUpDesk};
 
 /// Coordinators see gaps this far ahead, and are reminded of them.
 pub const GAP_HORIZON: Duration = Duration::days(14);

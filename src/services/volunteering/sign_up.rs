@@ -171,7 +171,8 @@ impl SignUpDesk {
             .await?;
         let late = shift.starts_at - now < self.min_notice;
         if late && shift.status.is_open() {
-            self.tell_late_withdrawal(&txn, &shift, user_id).await?;
+            self.tell_late_withdrawal(&txn, &shift, user_id, true)
+                .await?;
         }
         txn.commit().await?;
         Ok(late)
@@ -189,6 +190,7 @@ impl SignUpDesk {
         &self,
         txn: &impl ConnectionTrait,
         user_id: i32,
+        leaving: Leaving,
         now: DateTime<Utc>,
     ) -> Result<usize, DbErr> {
         let withdrawn = withdraw_sign_ups_ahead(txn, user_id, now).await?;
@@ -196,7 +198,7 @@ impl SignUpDesk {
             .iter()
             .filter(|s| s.status.is_open() && s.starts_at - now < self.min_notice);
         for shift in late {
-            self.tell_late_withdrawal(txn, shift, user_id)
+            self.tell_late_withdrawal(txn, shift, user_id, leaving == Leaving::Role)
                 .await
                 .map_err(|e| match e {
                     VolunteeringError::Db(e) => e,
@@ -206,12 +208,13 @@ impl SignUpDesk {
         Ok(withdrawn.len())
     }
 
-    /// Mails the session's coordinators that a helper withdrew at short notice.
+    /// Mails the session's coordinators that a helper withdrew at short notice; `named` says who.
     async fn tell_late_withdrawal(
         &self,
         conn: &impl ConnectionTrait,
         shift: &volunteer_shift::Model,
         user_id: i32,
+        named: bool,
     ) -> Result<(), VolunteeringError> {
         let volunteer = user::Entity::find_by_id(user_id).one(conn).await?;
         let (name, own_address) = volunteer
@@ -225,7 +228,14 @@ impl SignUpDesk {
             .filter(|(to, _)| !to.as_str().eq_ignore_ascii_case(&own_address))
         {
             let mut args = shift_args(&shift.title, shift.starts_at, lang);
-            args.insert("name".into(), FluentValue::from(name.clone()));
+            let name = if named {
+                name.clone()
+            } else {
+                self.composer
+                    .translations
+                    .text(lang, "mail-shift-withdrawn-late-someone")
+            };
+            args.insert("name".into(), FluentValue::from(name));
             let mail = self.composer.notice(
                 lang,
                 &to,
@@ -239,6 +249,16 @@ impl SignUpDesk {
         }
         Ok(())
     }
+}
+
+/// Why a person leaves all their sessions ahead at once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Leaving {
+    /// The volunteer role was revoked: the coordinators are told who.
+    Role,
+    /// The person deleted their account and asked for erasure: the coordinators are told that a
+    /// helper left, not who (the mail stays in the outbox for days).
+    Account,
 }
 
 /// Withdraws the sign-ups as [`SignUpDesk::withdraw_all_ahead`] says, without the mails; returns the
