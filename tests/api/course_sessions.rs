@@ -1383,3 +1383,85 @@ on_both_backends!(
         assert_eq!(lead.booked_places, 0, "the place is free again");
     }
 );
+
+/// Staff add the first later session to a date while someone books it. The booking read the date
+/// (no sessions yet) before it waited for the date's lock, and its confirmation, written from that,
+/// left the new session out; the session's own mail had gone to those booked before. The turn now
+/// reads the sessions under the lock: the confirmation carries the new session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_date_booked_while_its_first_session_is_added_shows_it_on_postgres() {
+    use teilhabe::{
+        domain::offer::{Capacity, DateInput},
+        services::offer_admin,
+    };
+    let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
+        return;
+    };
+    let c = course(&app, in_hours(72), &[]).await;
+    let staff = user_id(&app, STAFF.0).await;
+    let turn = crate::helpers::holding(
+        &app.db,
+        &format!(
+            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
+            c.lead.id
+        ),
+    )
+    .await;
+    let adding = tokio::spawn({
+        let db = app.db.clone();
+        let bookings = app.state().booking_desk();
+        let lead = c.lead.id;
+        async move {
+            let input = DateInput {
+                starts_at: in_hours(96),
+                ends_at: in_hours(98),
+                capacity: Capacity::parse("8").unwrap(),
+                max_places: 2,
+                min_participants: 0,
+                walk_in_places: 0,
+            };
+            offer_admin::add_session(&db, &None, staff, lead, input, &bookings).await
+        }
+    });
+    crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
+    let booking = tokio::spawn({
+        let desk = app.desk();
+        let lead = c.lead.id;
+        let request = BookingRequest::parse(
+            "Karl Kurs",
+            "karl.kurs@example.de",
+            "",
+            "1",
+            Channel::Online,
+        )
+        .unwrap();
+        async move { desk.book(lead, request, Utc::now()).await }
+    });
+    crate::helpers::until_waiting_for_locks(&app.db, 2).await;
+    turn.commit().await.unwrap();
+    let session = adding.await.unwrap().expect("session added");
+    booking.await.unwrap().expect("booked");
+
+    let mails = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("karl.kurs@example.de"))
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let confirmation = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Ihr Platz ist gebucht"))
+        .expect("a confirmation");
+    let listed = events(
+        confirmation
+            .attachment_body
+            .as_deref()
+            .expect("calendar file"),
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.contains(&format!("UID:date-{session}@"))),
+        "the confirmation's calendar file has the new session: {listed:?}"
+    );
+}
