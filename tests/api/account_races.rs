@@ -1,6 +1,8 @@
 //! What a person does with their account while something else changes it at the same moment: a
 //! password reset, an address change, the account's deletion. PostgreSQL only: on SQLite every
-//! write waits for the one before (`db::begin_write`), so these interleavings cannot happen there.
+//! write waits for the one before (`db::begin_write`), so most of these interleavings cannot happen
+//! there. A sign-in checks the password before its write, so it can meet a reset on SQLite too;
+//! its write checks again that the password is still the one it checked (`Verified::still_holds`).
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
