@@ -463,6 +463,8 @@ pub enum LockedNames {
     CourseAlerts = 1_415,
     /// An address about to become an account's (registration, address change).
     AccountAddresses = 1_416,
+    /// Two proposals being merged, one into the other.
+    ProposalMerges = 1_417,
 }
 
 /// Holds each of `keys` until the transaction ends, for what has no row to lock yet (a throttle

@@ -1516,8 +1516,8 @@ on_both_backends!(a_refused_or_failed_proposal_shows_its_text_again, |app| {
 
 // Two moderators merge A into B and B into A at the same moment. Each locked its own proposal
 // first and then the other: on PostgreSQL the two deadlocked until the database aborted one
-// after a second. Now a merge locks the lower id first, and the two take turns. Two held locks
-// let both merges reach the point where they deadlocked.
+// after a second. Now merges of the same two proposals take turns (a named lock on the pair). Two
+// held row locks let both merges reach the point where they deadlocked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opposite_merges_at_once_end_in_one_merge_on_postgres() {
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {

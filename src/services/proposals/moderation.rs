@@ -12,7 +12,11 @@ use super::{
     locked, moderates, record_event,
 };
 use crate::{
-    db::entities::{proposal, proposal_event, proposal_report},
+    db::{
+        LockedNames,
+        entities::{proposal, proposal_event, proposal_report},
+        lock_names,
+    },
     domain::proposal::{ModerationStep, NOTE_MAX, ProposalStatus, statement},
     policy::ProposalRights,
     search::indexer,
@@ -175,12 +179,13 @@ impl Moderation {
     ) -> Result<(), ProposalError> {
         let now = Utc::now();
         let txn = begin(&self.desk.db).await?;
-        // A merge locks both proposals, the lower id first: "A into B" and "B into A" at the same
-        // moment locked them in opposite orders and deadlocked on PostgreSQL.
-        if let Decision::Merge(kept_id) = &decision
-            && *kept_id < id
-        {
-            locked(&txn, *kept_id).await.ok();
+        // "A into B" and "B into A" at the same moment each locked its own proposal and then the
+        // other, and deadlocked on PostgreSQL: merges of the same two proposals take turns first.
+        // The rows stay locked merged one first, then kept one, the order in which an account's
+        // deletion and a support's confirmation lock them too.
+        if let Decision::Merge(kept_id) = &decision {
+            let pair = format!("{}-{}", id.min(*kept_id), id.max(*kept_id));
+            lock_names(&txn, LockedNames::ProposalMerges, &[pair.as_str()]).await?;
         }
         let model = locked(&txn, id).await?;
         if !moderates(actor.rights, &model) {
