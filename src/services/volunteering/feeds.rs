@@ -4,11 +4,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::{VolunteeringError, sessions_of, still_a_volunteer};
+use super::{VolunteeringError, holds_volunteer_role, sessions_of, still_a_volunteer};
 use crate::{
     calendar::{self, CalendarEvent},
-    db::entities::{offer_date, user_role, volunteer_feed},
-    domain::{Language, Role},
+    db::entities::{offer_date, volunteer_feed},
+    domain::Language,
     mail::compose::Composer,
     services::sessions::{hash_token, random_token},
 };
@@ -75,13 +75,7 @@ impl FeedDesk {
         };
         // The link is only as good as the role: once it is revoked (or the account is gone), the
         // feed answers like an unknown link.
-        let still_volunteer = user_role::Entity::find()
-            .filter(user_role::Column::UserId.eq(feed.user_id))
-            .filter(user_role::Column::Role.eq(Role::Volunteer.as_str()))
-            .one(&self.db)
-            .await?
-            .is_some();
-        if !still_volunteer {
+        if !holds_volunteer_role(&self.db, feed.user_id).await? {
             return Ok(None);
         }
         let base = self.composer.base_url.trim_end_matches('/').to_owned();

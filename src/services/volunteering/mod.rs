@@ -390,10 +390,18 @@ pub(crate) async fn still_a_volunteer(
     {
         return Ok(false);
     }
+    holds_volunteer_role(txn, user_id).await
+}
+
+/// Whether the account holds the volunteer role now.
+pub(crate) async fn holds_volunteer_role(
+    conn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<bool, DbErr> {
     Ok(user_role::Entity::find()
         .filter(user_role::Column::UserId.eq(user_id))
         .filter(user_role::Column::Role.eq(Role::Volunteer.as_str()))
-        .one(txn)
+        .one(conn)
         .await?
         .is_some())
 }
