@@ -1153,10 +1153,7 @@ on_both_backends!(
     a_session_is_not_added_to_a_first_date_cancelled_meanwhile,
     |app| {
         use sea_orm::{PaginatorTrait, sea_query::Expr};
-        use teilhabe::{
-            domain::offer::{Capacity, DateInput},
-            services::offer_admin::{self, OfferAdminError},
-        };
+        use teilhabe::services::offer_admin::OfferAdminError;
         let course = course(&app, in_hours(48), &[]).await;
         let staff = user_id(&app, STAFF.0).await;
         let cancelling = teilhabe::db::begin_write(&app.db).await.unwrap();
@@ -1166,22 +1163,7 @@ on_both_backends!(
             .exec(&*cancelling)
             .await
             .unwrap();
-        let adding = tokio::spawn({
-            let db = app.db.clone();
-            let bookings = app.state().booking_desk();
-            let lead = course.lead.id;
-            async move {
-                let input = DateInput {
-                    starts_at: in_hours(72),
-                    ends_at: in_hours(74),
-                    capacity: Capacity::parse("8").unwrap(),
-                    max_places: 2,
-                    min_participants: 0,
-                    walk_in_places: 0,
-                };
-                offer_admin::add_session(&db, &None, staff, lead, input, &bookings).await
-            }
-        });
+        let adding = staff_add_a_session(&app, staff, course.lead.id, in_hours(72));
         until_someone_waits_for_a_lock(&app.db).await;
         cancelling.commit().await.unwrap();
         let added = adding.await.unwrap();
@@ -1248,6 +1230,76 @@ on_both_backends!(
     }
 );
 
+/// The date's row locked, as a booking's turn or a change of the date holds it.
+async fn holding_the_date(app: &TestApp, date_id: i32) -> sea_orm::DatabaseTransaction {
+    crate::helpers::holding(
+        &app.db,
+        &format!("SELECT id FROM offer_dates WHERE id = {date_id} FOR UPDATE"),
+    )
+    .await
+}
+
+const KARL: &str = "karl.kurs@example.de";
+
+/// Karl books a place on `date_id`, in the background.
+fn karl_books(
+    app: &TestApp,
+    date_id: i32,
+) -> tokio::task::JoinHandle<Result<Booked, teilhabe::services::booking::BookingError>> {
+    let desk = app.desk();
+    let request = BookingRequest::parse("Karl Kurs", KARL, "", "1", Channel::Online).unwrap();
+    tokio::spawn(async move { desk.book(date_id, request, Utc::now()).await })
+}
+
+/// Staff add a two-hour session at `starts_at` to the course of `lead`, in the background.
+fn staff_add_a_session(
+    app: &TestApp,
+    staff: i32,
+    lead: i32,
+    starts_at: DateTime<Utc>,
+) -> tokio::task::JoinHandle<Result<i32, teilhabe::services::offer_admin::OfferAdminError>> {
+    use teilhabe::{
+        domain::offer::{Capacity, DateInput},
+        services::offer_admin,
+    };
+    let (db, bookings) = (app.db.clone(), app.state().booking_desk());
+    tokio::spawn(async move {
+        let input = DateInput {
+            starts_at,
+            ends_at: starts_at + Duration::hours(2),
+            capacity: Capacity::parse("8").unwrap(),
+            max_places: 2,
+            min_participants: 0,
+            walk_in_places: 0,
+        };
+        offer_admin::add_session(&db, &None, staff, lead, input, &bookings).await
+    })
+}
+
+/// The mail queued for `to`, oldest first.
+async fn mails_to(app: &TestApp, to: &str) -> Vec<outbox::Model> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq(to))
+        .order_by_asc(outbox::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+/// The events of the calendar file that came with the booking's confirmation among `mails`.
+fn confirmation_calendar(mails: &[outbox::Model]) -> Vec<String> {
+    let confirmation = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Ihr Platz ist gebucht"))
+        .expect("a confirmation");
+    events(
+        confirmation
+            .attachment_body
+            .as_deref()
+            .expect("calendar file"),
+    )
+}
+
 /// Staff cancel one session of a course while someone books the course. The booking reads the
 /// course (its sessions) before it waits for the first date's lock, and wrote its confirmation
 /// from what it read. The cancellation locked only the session: it committed while the booking
@@ -1260,27 +1312,8 @@ async fn a_session_cancelled_while_the_course_is_booked(booking_first: bool) {
     };
     let c = course(&app, in_hours(72), &[in_hours(96), in_hours(120)]).await;
     let cancelled = c.sessions[0].id;
-    let turn = crate::helpers::holding(
-        &app.db,
-        &format!(
-            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
-            c.lead.id
-        ),
-    )
-    .await;
-    let book = || {
-        let desk = app.desk();
-        let lead = c.lead.id;
-        let request = BookingRequest::parse(
-            "Karl Kurs",
-            "karl.kurs@example.de",
-            "",
-            "1",
-            Channel::Online,
-        )
-        .unwrap();
-        tokio::spawn(async move { desk.book(lead, request, Utc::now()).await })
-    };
+    let turn = holding_the_date(&app, c.lead.id).await;
+    let book = || karl_books(&app, c.lead.id);
     let cancel = || {
         let desk = app.desk();
         tokio::spawn(async move { desk.cancel_date(cancelled, Utc::now(), None).await })
@@ -1303,25 +1336,11 @@ async fn a_session_cancelled_while_the_course_is_booked(booking_first: bool) {
     booking.await.unwrap().expect("booked");
     cancelling.await.unwrap().expect("cancelled");
 
-    let mails = outbox::Entity::find()
-        .filter(outbox::Column::Recipient.eq("karl.kurs@example.de"))
-        .order_by_asc(outbox::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let mails = mails_to(&app, KARL).await;
     let told = mails
         .iter()
         .any(|m| m.subject == format!("Ein Termin Ihres Kurses fällt aus: {}", c.title));
-    let confirmation = mails
-        .iter()
-        .find(|m| m.subject.starts_with("Ihr Platz ist gebucht"))
-        .expect("a confirmation");
-    let listed = events(
-        confirmation
-            .attachment_body
-            .as_deref()
-            .expect("calendar file"),
-    );
+    let listed = confirmation_calendar(&mails);
     let shown_cancelled = event_of(&listed, cancelled).contains("STATUS:CANCELLED");
     assert!(
         told || shown_cancelled,
@@ -1390,74 +1409,22 @@ on_both_backends!(
 /// reads the sessions under the lock: the confirmation carries the new session.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_date_booked_while_its_first_session_is_added_shows_it_on_postgres() {
-    use teilhabe::{
-        domain::offer::{Capacity, DateInput},
-        services::offer_admin,
-    };
     let Some(app) = spawn_app(Backend::Postgres, Default::default()).await else {
         return;
     };
     let c = course(&app, in_hours(72), &[]).await;
     let staff = user_id(&app, STAFF.0).await;
-    let turn = crate::helpers::holding(
-        &app.db,
-        &format!(
-            "SELECT id FROM offer_dates WHERE id = {} FOR UPDATE",
-            c.lead.id
-        ),
-    )
-    .await;
-    let adding = tokio::spawn({
-        let db = app.db.clone();
-        let bookings = app.state().booking_desk();
-        let lead = c.lead.id;
-        async move {
-            let input = DateInput {
-                starts_at: in_hours(96),
-                ends_at: in_hours(98),
-                capacity: Capacity::parse("8").unwrap(),
-                max_places: 2,
-                min_participants: 0,
-                walk_in_places: 0,
-            };
-            offer_admin::add_session(&db, &None, staff, lead, input, &bookings).await
-        }
-    });
+    let turn = holding_the_date(&app, c.lead.id).await;
+    let adding = staff_add_a_session(&app, staff, c.lead.id, in_hours(96));
     crate::helpers::until_someone_waits_for_a_lock(&app.db).await;
-    let booking = tokio::spawn({
-        let desk = app.desk();
-        let lead = c.lead.id;
-        let request = BookingRequest::parse(
-            "Karl Kurs",
-            "karl.kurs@example.de",
-            "",
-            "1",
-            Channel::Online,
-        )
-        .unwrap();
-        async move { desk.book(lead, request, Utc::now()).await }
-    });
+    let booking = karl_books(&app, c.lead.id);
     crate::helpers::until_waiting_for_locks(&app.db, 2).await;
     turn.commit().await.unwrap();
     let session = adding.await.unwrap().expect("session added");
     booking.await.unwrap().expect("booked");
 
-    let mails = outbox::Entity::find()
-        .filter(outbox::Column::Recipient.eq("karl.kurs@example.de"))
-        .order_by_asc(outbox::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap();
-    let confirmation = mails
-        .iter()
-        .find(|m| m.subject.starts_with("Ihr Platz ist gebucht"))
-        .expect("a confirmation");
-    let listed = events(
-        confirmation
-            .attachment_body
-            .as_deref()
-            .expect("calendar file"),
-    );
+    let mails = mails_to(&app, KARL).await;
+    let listed = confirmation_calendar(&mails);
     assert!(
         listed
             .iter()

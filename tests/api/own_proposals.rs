@@ -27,6 +27,25 @@ async fn log_out(app: &TestApp) {
     app.post_form("/abmelden", &[("csrf_token", &token)]).await;
 }
 
+/// Moderation (the demo admin, signed in and out again) sends `stored` back to its author with
+/// [`CHANGES_ASKED`].
+async fn ask_for_changes(app: &TestApp, stored: &proposal::Model) {
+    let (admin, password) = DEMO_PASSWORD_ADMIN;
+    assert_eq!(app.login(admin, password).await.status(), 303);
+    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
+    let res = app
+        .submit(
+            &page,
+            &format!("{page}/moderation"),
+            &[("aktion", "aenderung"), ("begruendung", CHANGES_ASKED)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    log_out(app).await;
+}
+
+const CHANGES_ASKED: &str = "Bitte nennen Sie die Stadt.";
+
 /// Hands in the proposal [`TITLE`] as the signed-in person and returns it as stored.
 async fn hand_in(app: &TestApp) -> proposal::Model {
     let res = app
@@ -131,21 +150,7 @@ async fn the_account_page_says_how_to_revise_when_moderation_asks_for_changes() 
     assert!(!entry_of(&my_proposals(&app).await).contains(revise_hint));
     log_out(&app).await;
 
-    let (admin, password) = DEMO_PASSWORD_ADMIN;
-    assert_eq!(app.login(admin, password).await.status(), 303);
-    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
-    let res = app
-        .submit(
-            &page,
-            &format!("{page}/moderation"),
-            &[
-                ("aktion", "aenderung"),
-                ("begruendung", "Bitte nennen Sie die Stadt."),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    log_out(&app).await;
+    ask_for_changes(&app, &stored).await;
 
     assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
     let entry = entry_of(&my_proposals(&app).await);
@@ -290,21 +295,7 @@ async fn the_download_holds_the_history_of_my_proposals() {
     assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
     let stored = hand_in(&app).await;
     log_out(&app).await;
-    let (admin, password) = DEMO_PASSWORD_ADMIN;
-    assert_eq!(app.login(admin, password).await.status(), 303);
-    let page = format!("/verwaltung/vorschlaege/{}", stored.id);
-    let res = app
-        .submit(
-            &page,
-            &format!("{page}/moderation"),
-            &[
-                ("aktion", "aenderung"),
-                ("begruendung", "Bitte nennen Sie die Stadt."),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    log_out(&app).await;
+    ask_for_changes(&app, &stored).await;
 
     assert_eq!(app.login(CITIZEN.0, CITIZEN.1).await.status(), 303);
     let data: serde_json::Value = app.get("/konto/daten").await.json().await.unwrap();
@@ -317,7 +308,7 @@ async fn the_download_holds_the_history_of_my_proposals() {
     assert!(history.len() >= 2, "{history:?}");
     let asked = history
         .iter()
-        .find(|e| e["note"] == "Bitte nennen Sie die Stadt.")
+        .find(|e| e["note"] == CHANGES_ASKED)
         .expect("the request for changes with its reason");
     assert!(asked.get("actor_user_id").is_none(), "{asked}");
     for key in ["course_alert_dates", "staff_work"] {

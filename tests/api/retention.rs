@@ -47,6 +47,64 @@ async fn public_proposal(app: &TestApp) -> i64 {
         .id
 }
 
+/// The first published proposals, one for each of `states`, put in that state at `at` with their
+/// author's address and phone number and the author following each; their ids, in that order.
+async fn proposals_in(
+    app: &TestApp,
+    states: &[ProposalStatus],
+    at: chrono::DateTime<Utc>,
+) -> Vec<i64> {
+    use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
+    let published: Vec<i64> = proposal::Entity::find()
+        .filter(proposal::Column::Status.eq(ProposalStatus::Published))
+        .order_by_asc(proposal::Column::Id)
+        .limit(states.len() as u64)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for (n, (&id, &status)) in published.iter().zip(states).enumerate() {
+        let address = format!("autorin{n}@example.de");
+        proposal::Entity::update_many()
+            .col_expr(proposal::Column::Status, Expr::value(status))
+            .col_expr(proposal::Column::AuthorEmail, Expr::value(address.clone()))
+            .col_expr(proposal::Column::Contact, Expr::value("0361 987654"))
+            .col_expr(proposal::Column::UpdatedAt, Expr::value(at))
+            .filter(proposal::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        proposal_follow::ActiveModel {
+            proposal_id: Set(id),
+            email: Set(address),
+            language: Set("de".into()),
+            token: Set(format!("folgen-der-autorin-{n}")),
+            confirmed_at: Set(Some(at)),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    published
+}
+
+/// A proposal's state, its author's address and phone number, as stored now.
+async fn stored_contact(
+    app: &TestApp,
+    id: i64,
+) -> (ProposalStatus, Option<String>, Option<String>) {
+    let found = proposal::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (found.status, found.author_email, found.contact)
+}
+
 on_both_backends!(what_was_never_confirmed_goes_after_thirty_days, |app| {
     // An account never confirmed, and one never confirmed that staff gave a role.
     register(&app, "nie@example.de").await;
@@ -192,18 +250,7 @@ on_both_backends!(what_was_never_confirmed_goes_after_thirty_days, |app| {
 on_both_backends!(
     the_authors_contact_goes_once_a_proposal_was_left_for_the_retention_period,
     |app| {
-        use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
         let left_at = Utc::now();
-        let published: Vec<i64> = proposal::Entity::find()
-            .filter(proposal::Column::Status.eq(ProposalStatus::Published))
-            .order_by_asc(proposal::Column::Id)
-            .limit(5)
-            .all(&app.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
         let states = [
             ProposalStatus::Rejected,
             ProposalStatus::Hidden,
@@ -211,41 +258,8 @@ on_both_backends!(
             ProposalStatus::Merged,
             ProposalStatus::Published,
         ];
-        for (n, (&id, status)) in published.iter().zip(states).enumerate() {
-            let address = format!("autorin{n}@example.de");
-            proposal::Entity::update_many()
-                .col_expr(proposal::Column::Status, Expr::value(status))
-                .col_expr(proposal::Column::AuthorEmail, Expr::value(address.clone()))
-                .col_expr(proposal::Column::Contact, Expr::value("0361 987654"))
-                .col_expr(proposal::Column::UpdatedAt, Expr::value(left_at))
-                .filter(proposal::Column::Id.eq(id))
-                .exec(&app.db)
-                .await
-                .unwrap();
-            proposal_follow::ActiveModel {
-                proposal_id: Set(id),
-                email: Set(address),
-                language: Set("de".into()),
-                token: Set(format!("folgen-der-autorin-{n}")),
-                confirmed_at: Set(Some(left_at)),
-                created_at: Set(left_at),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap();
-        }
-        let contact = |id: i64| {
-            let db = app.db.clone();
-            async move {
-                let found = proposal::Entity::find_by_id(id)
-                    .one(&db)
-                    .await
-                    .unwrap()
-                    .unwrap();
-                (found.status, found.author_email, found.contact)
-            }
-        };
+        let published = proposals_in(&app, &states, left_at).await;
+        let contact = |id: i64| stored_contact(&app, id);
         let follows = |id: i64| {
             proposal_follow::Entity::find()
                 .filter(proposal_follow::Column::ProposalId.eq(id))
@@ -507,58 +521,18 @@ on_both_backends!(a_link_sent_again_gets_its_thirty_days_again, |app| {
 on_both_backends!(
     the_authors_contact_goes_once_a_proposal_was_settled_for_the_retention_period,
     |app| {
-        use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
         let answered_at = Utc::now();
-        let published: Vec<i64> = proposal::Entity::find()
-            .filter(proposal::Column::Status.eq(ProposalStatus::Published))
-            .order_by_asc(proposal::Column::Id)
-            .limit(3)
-            .all(&app.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
         let states = [
             ProposalStatus::Implemented,
             ProposalStatus::Declined,
             ProposalStatus::UnderReview,
         ];
-        for (n, (&id, status)) in published.iter().zip(states).enumerate() {
-            proposal::Entity::update_many()
-                .col_expr(proposal::Column::Status, Expr::value(status))
-                .col_expr(
-                    proposal::Column::AuthorEmail,
-                    Expr::value(format!("autor{n}@example.de")),
-                )
-                .col_expr(proposal::Column::Contact, Expr::value("0361 123456"))
-                .col_expr(proposal::Column::UpdatedAt, Expr::value(answered_at))
-                .filter(proposal::Column::Id.eq(id))
-                .exec(&app.db)
-                .await
-                .unwrap();
-            proposal_follow::ActiveModel {
-                proposal_id: Set(id),
-                email: Set(format!("folgt{n}@example.de")),
-                language: Set("de".into()),
-                token: Set(format!("folgen-{n}")),
-                confirmed_at: Set(Some(answered_at)),
-                created_at: Set(answered_at),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap();
-        }
+        let published = proposals_in(&app, &states, answered_at).await;
         let contact = |id: i64| {
-            let db = app.db.clone();
+            let stored = stored_contact(&app, id);
             async move {
-                let found = proposal::Entity::find_by_id(id)
-                    .one(&db)
-                    .await
-                    .unwrap()
-                    .unwrap();
-                (found.author_email.is_some(), found.contact.is_some())
+                let (_, address, phone) = stored.await;
+                (address.is_some(), phone.is_some())
             }
         };
 

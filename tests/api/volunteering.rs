@@ -119,6 +119,35 @@ async fn sign_up_directly(app: &TestApp, shift_id: i32, user_id: i32) {
         .unwrap();
 }
 
+/// Gives the account `role` (in `organisation`, for staff roles).
+async fn give_role(app: &TestApp, user_id: i32, role: &str, organisation: Option<i32>) {
+    teilhabe::db::entities::user_role::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.into()),
+        organisation_id: Set(organisation),
+        district_key: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+/// The account's volunteer role, as the back office lists it to revoke.
+async fn volunteer_role_of(
+    app: &TestApp,
+    user_id: i32,
+) -> teilhabe::db::entities::user_role::Model {
+    teilhabe::db::entities::user_role::Entity::find()
+        .filter(teilhabe::db::entities::user_role::Column::UserId.eq(user_id))
+        .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 fn time_of(at: chrono::DateTime<Utc>) -> String {
     at.with_timezone(&chrono_tz::Europe::Berlin)
         .format("%H:%M")
@@ -311,17 +340,7 @@ on_both_backends!(sign_ups_never_pass_the_number_needed, |app| {
         .insert(&app.db)
         .await
         .unwrap();
-        teilhabe::db::entities::user_role::ActiveModel {
-            user_id: Set(created.id),
-            role: Set("volunteer".into()),
-            organisation_id: Set(None),
-            district_key: Set(None),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
+        give_role(&app, created.id, "volunteer", None).await;
         ids.push(created.id);
     }
     let desk = app.state().volunteer_sign_up();
@@ -892,17 +911,13 @@ on_both_backends!(
 // a coordinator there, gets no mail at the address being deleted.
 on_both_backends!(deleting_the_account_frees_the_volunteers_places, |app| {
     let volunteer = user_id(&app, VOLUNTEER.0).await;
-    teilhabe::db::entities::user_role::ActiveModel {
-        user_id: Set(volunteer),
-        role: Set("provider_staff".into()),
-        organisation_id: Set(Some(probierladen_erfurt(&app).await)),
-        district_key: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    give_role(
+        &app,
+        volunteer,
+        "provider_staff",
+        Some(probierladen_erfurt(&app).await),
+    )
+    .await;
     let shift_id = session(&app, Duration::hours(10), 1).await;
     sign_up_directly(&app, shift_id, volunteer).await;
     let data = teilhabe::services::accounts::export(&app.db, &app.state().pseudonyms, volunteer)
@@ -1267,17 +1282,7 @@ on_both_backends!(
 on_both_backends!(nobody_approves_their_own_hours, |app| {
     let provider = user_id(&app, PROVIDER.0).await;
     // A coordinator who helps as well holds the volunteer role too.
-    teilhabe::db::entities::user_role::ActiveModel {
-        user_id: Set(provider),
-        role: Set("volunteer".into()),
-        organisation_id: Set(None),
-        district_key: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    give_role(&app, provider, "volunteer", None).await;
     let (shift_id, _) = hour_logged_yesterday(&app, provider).await;
     let desk = app.state().volunteer_hours();
     let hours = volunteer_hours::Entity::find()
@@ -1608,13 +1613,7 @@ on_both_backends!(
         sign_up_directly(&app, held, volunteer).await;
         move_to_yesterday(&app, held).await;
 
-        let role = teilhabe::db::entities::user_role::Entity::find()
-            .filter(teilhabe::db::entities::user_role::Column::UserId.eq(volunteer))
-            .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let role = volunteer_role_of(&app, volunteer).await;
         let (admin, password) = crate::helpers::DEMO_PASSWORD_ADMIN;
         app.login(admin, password).await;
         let page = format!("/verwaltung/nutzer/{volunteer}");
@@ -2002,13 +2001,7 @@ on_both_backends!(
         for day in 3..9 {
             sessions.push(session(&app, Duration::days(day), 1).await);
         }
-        let role = teilhabe::db::entities::user_role::Entity::find()
-            .filter(teilhabe::db::entities::user_role::Column::UserId.eq(volunteer))
-            .filter(teilhabe::db::entities::user_role::Column::Role.eq("volunteer"))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let role = volunteer_role_of(&app, volunteer).await;
         let state = app.state();
         let mut attempts = tokio::task::JoinSet::new();
         for (n, shift_id) in sessions.iter().copied().enumerate() {
