@@ -20,14 +20,6 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::helpers::{Backend, Options, TestPostgres, settings_for, spawn_app};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The real binary, as operators run it.
 struct Server {
     child: Child,
@@ -56,7 +48,7 @@ fn binary(data_dir: &std::path::Path, database_url: Option<&str>, port: u16) -> 
 
 impl Server {
     async fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Self {
-        let port = free_port();
+        let port = crate::helpers::unused_port();
         let child = binary(data_dir, database_url, port)
             .arg("serve")
             .spawn()
@@ -161,7 +153,7 @@ async fn check_kill_during_bookings(backend: Backend) {
         },
     };
     let url = postgres.as_ref().map(|p| p.url.clone());
-    let seeded = binary(data.path(), url.as_deref(), free_port())
+    let seeded = binary(data.path(), url.as_deref(), crate::helpers::unused_port())
         .arg("seed-demo")
         .status()
         .unwrap();

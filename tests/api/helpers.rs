@@ -1120,3 +1120,23 @@ pub async fn stop_refusing(db: &DatabaseConnection, table: &str) {
     };
     db.execute_unprepared(&sql).await.unwrap();
 }
+
+/// A port for a server a test starts as a child process. The kernel's own choice (binding port
+/// 0, then closing) comes from the ephemeral range, where any test's outgoing connection may take
+/// it before the child binds it; and a server restarted on its port would meet the same race.
+/// Ports below that range are only ever taken by such explicit choices, which check first.
+pub fn unused_port() -> u16 {
+    use rand::Rng;
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let from = 10_000.min(ephemeral_from / 2);
+    let mut rng = rand::rng();
+    loop {
+        let port = rng.random_range(from..ephemeral_from);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

@@ -7,18 +7,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn sigterm_stops_the_server_within_five_seconds() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = crate::helpers::unused_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_teilhabe"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -5,7 +5,6 @@
 use std::{
     collections::BTreeSet,
     io::{BufRead, BufReader},
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::mpsc,
@@ -89,10 +88,7 @@ impl SmtpSink {
         hold: bool,
         refuse_all: Option<&'static str>,
     ) -> Self {
-        let port = {
-            let probe = TcpListener::bind("127.0.0.1:0").expect("free port");
-            probe.local_addr().expect("probe address").port()
-        };
+        let port = crate::helpers::unused_port();
         let mut sink = Self {
             port,
             root: tempfile::tempdir().expect("temp dir"),
