@@ -465,6 +465,8 @@ pub enum LockedNames {
     AccountAddresses = 1_416,
     /// Two proposals being merged, one into the other.
     ProposalMerges = 1_417,
+    /// The portal's administrators, of whom one must always remain.
+    Administrators = 1_418,
 }
 
 /// Holds each of `keys` until the transaction ends, for what has no row to lock yet (a throttle

@@ -1,8 +1,8 @@
 //! Back-office queries and changes for administrators: users and their roles, barrier reports.
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 
@@ -193,13 +193,39 @@ pub async fn grant(
     Ok(())
 }
 
+/// What became of a role to be taken away.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revoked {
+    Done,
+    /// No such role of this account (revoked by someone else meanwhile).
+    NotFound,
+    /// The portal's last administrator role: without it nobody could manage users any more.
+    LastAdministrator,
+}
+
+/// Whether an administrator other than `user_id` remains. Two transactions asking take turns
+/// (SQLite's writers do anyway), so two administrators taking each other's role at the same moment
+/// cannot both succeed.
+pub(crate) async fn another_administrator_remains(
+    txn: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<bool, DbErr> {
+    crate::db::lock_names(txn, crate::db::LockedNames::Administrators, &["all"]).await?;
+    let others = user_role::Entity::find()
+        .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user_role::Column::UserId.ne(user_id))
+        .count(txn)
+        .await?;
+    Ok(others > 0)
+}
+
 pub async fn revoke(
     db: &DatabaseConnection,
     sign_ups: &crate::services::volunteering::SignUpDesk,
     actor: i32,
     user_id: i32,
     role_id: i32,
-) -> Result<bool, DbErr> {
+) -> Result<Revoked, DbErr> {
     let txn = crate::db::begin_write(db).await?;
     // The account's row first, as a volunteer's sign-up locks it: the two come one after the
     // other (`volunteering::still_a_volunteer`).
@@ -212,8 +238,11 @@ pub async fn revoke(
         .one(&txn)
         .await?
     else {
-        return Ok(false);
+        return Ok(Revoked::NotFound);
     };
+    if found.role == Role::Admin.as_str() && !another_administrator_remains(&txn, user_id).await? {
+        return Ok(Revoked::LastAdministrator);
+    }
     // Revoked by another admin at the same moment: theirs is the one recorded.
     if user_role::Entity::delete_by_id(found.id)
         .exec(&txn)
@@ -221,7 +250,7 @@ pub async fn revoke(
         .rows_affected
         == 0
     {
-        return Ok(false);
+        return Ok(Revoked::NotFound);
     }
     if found.role == Role::Admin.as_str() {
         super::api_tokens::revoke_when_no_longer_admin(&txn, user_id, Utc::now()).await?;
@@ -253,7 +282,7 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
-    Ok(true)
+    Ok(Revoked::Done)
 }
 
 /// Removes the name and address a person left with a barrier report, at their request (the

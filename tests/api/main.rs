@@ -5,6 +5,7 @@ mod access_log;
 mod accessibility;
 mod account_races;
 mod accounts;
+mod administrators;
 mod alerts;
 mod anonymous_forms;
 mod authorization;

@@ -2021,7 +2021,7 @@ on_both_backends!(
         )
         .await
         .unwrap();
-        assert!(revoked);
+        assert_eq!(revoked, teilhabe::services::admin::Revoked::Done);
         for refusal in attempts.join_all().await.into_iter().flatten() {
             assert!(
                 matches!(refusal, VolunteeringError::NoLongerVolunteer),

@@ -238,6 +238,7 @@ error-name-missing = Geben Sie Ihren Namen ein.
 error-name-too-long = Der Name darf höchstens 100 Zeichen lang sein.
 error-organisation-invalid = Wählen Sie eine Einrichtung aus der Liste.
 error-role-held = Das Konto hat diese Rolle schon.
+error-last-administrator = Das ist die letzte Rolle „Administration“ im Portal. Geben Sie zuerst einem anderen Konto die Rolle „Administration“, dann können Sie diese entziehen.
 
 ## E-Mails
 mail-signature = Ihr Team von Teilhabe Thüringen
@@ -1639,6 +1640,8 @@ account-delete-bookings = { $count ->
    *[other] Ihre { $count } Buchungen für bevorstehende Termine sagen wir ab; die Plätze gehen an die Warteliste.
 } Bei allen Buchungen, auch für vergangene Termine, löschen wir Ihren Namen, Ihre E-Mail-Adresse und Ihre Telefonnummer. Für die Statistik bleibt nur gezählt, wie viele Plätze belegt waren. Eine E-Mail zur Absage bekommen Sie nicht mehr.
 account-delete-volunteering = Wenn Sie sich als Freiwillige oder Freiwilliger für Einsätze angemeldet haben, geben wir Ihre Plätze frei. Ihre erfassten Stunden und Ihr Kalender-Abo werden gelöscht.
+account-delete-proposals = Ihre Vorschläge, die noch nicht veröffentlicht sind (zum Beispiel noch in Prüfung oder abgelehnt), löschen wir. Veröffentlichte Vorschläge bleiben für die Diskussion sichtbar, aber ohne Ihre E-Mail-Adresse und Ihre Kontaktangaben.
+account-delete-last-administrator = Sie haben die letzte Rolle „Administration“ im Portal. Ohne sie kann niemand mehr Rollen vergeben. Geben Sie zuerst einem anderen Konto die Rolle „Administration“. Dann können Sie Ihr Konto löschen.
 mail-login-blocked-subject = Anmeldeversuche bei Ihrem Konto gestoppt
 mail-login-blocked-intro = Guten Tag, bei Ihrem Konto bei Teilhabe Thüringen wurde von einem Gerät aus mehrmals ein falsches Passwort eingegeben. Wir nehmen dort für eine Viertelstunde keine Anmeldung an. Von Ihren eigenen Geräten können Sie sich weiter anmelden.
 mail-login-blocked-action = Waren Sie das nicht? Dann legen Sie am besten ein neues Passwort fest

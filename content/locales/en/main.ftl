@@ -238,6 +238,7 @@ error-name-missing = Enter your name.
 error-name-too-long = The name must be 100 characters or fewer.
 error-organisation-invalid = Choose an organisation from the list.
 error-role-held = The account already has this role.
+error-last-administrator = This is the portal's last administrator role. Give another account the administrator role first, then you can take this one away.
 
 ## Emails
 mail-signature = Your Teilhabe Thüringen team
@@ -1639,6 +1640,8 @@ account-delete-bookings = { $count ->
    *[other] We cancel your { $count } bookings for upcoming dates; the places go to the waiting list.
 } For all bookings, past dates included, we delete your name, your email address and your phone number. Only the number of places taken stays for the statistics. You will not get an email about the cancellation.
 account-delete-volunteering = If you signed up for volunteer sessions, we free your places. Your recorded hours and your calendar subscription are deleted.
+account-delete-proposals = Your proposals that are not published (for example still being checked, or rejected) are deleted. Published proposals stay visible for the discussion, but without your email address and contact details.
+account-delete-last-administrator = You hold the portal's last administrator role. Without it nobody could give roles any more. First give another account the administrator role. Then you can delete your account.
 mail-login-blocked-subject = Sign-in attempts on your account stopped
 mail-login-blocked-intro = Hello, someone entered a wrong password for your Teilhabe Thüringen account several times from one device. We accept no sign-in there for a quarter of an hour. You can still sign in from your own devices.
 mail-login-blocked-action = Was it not you? Then best set a new password

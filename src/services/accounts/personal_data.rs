@@ -19,7 +19,7 @@ use crate::{
         sum_by,
     },
     domain::{
-        account::CurrentUser, booking::BookingStatus, proposal::ProposalStatus,
+        Role, account::CurrentUser, booking::BookingStatus, proposal::ProposalStatus,
         volunteering::HoursStatus,
     },
     mail::compose::BookingMail,
@@ -358,6 +358,36 @@ pub async fn bookings_cancelled_on_deletion(
         .len())
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum DeletionError {
+    /// Without this account nobody could manage users any more.
+    #[error("the account holds the portal's last administrator role")]
+    LastAdministrator,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+async fn holds_administrator_role(txn: &impl ConnectionTrait, user_id: i32) -> Result<bool, DbErr> {
+    Ok(user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Whether deleting this account would leave the portal without an administrator; the deletion
+/// itself decides under its lock, this only tells the person beforehand.
+pub async fn is_last_administrator(db: &DatabaseConnection, user_id: i32) -> Result<bool, DbErr> {
+    Ok(holds_administrator_role(db, user_id).await?
+        && user_role::Entity::find()
+            .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user_role::Column::UserId.ne(user_id))
+            .one(db)
+            .await?
+            .is_none())
+}
+
 /// Deletes the account and the mails sent to it; reports keep their text but lose name and address,
 /// supports keep counting but lose the address's hash.
 /// Upcoming bookings are cancelled as if the person cancelled them (places freed, the waiting list moved
@@ -369,7 +399,7 @@ pub async fn delete_account(
     pseudonyms: &Pseudonyms,
     user_id: i32,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), DeletionError> {
     let txn = crate::db::begin_write(&desk.db).await?;
     // The account's row first: a booking the person makes signed in at the same moment (in another
     // tab) waits for it, and then fails, instead of being committed after the list below was read
@@ -379,6 +409,11 @@ pub async fn delete_account(
         .one(&txn)
         .await?;
     if let Some(found) = found {
+        if holds_administrator_role(&txn, user_id).await?
+            && !crate::services::admin::another_administrator_remains(&txn, user_id).await?
+        {
+            return Err(DeletionError::LastAdministrator);
+        }
         for upcoming in upcoming_bookings(&txn, user_id, &found.email, now).await? {
             match desk
                 .cancel_in(&txn, &upcoming, BookingMail::CancelledByPerson, now)
@@ -386,8 +421,10 @@ pub async fn delete_account(
             {
                 // Cancelled meanwhile by another request: nothing left to do.
                 Ok(_) | Err(BookingError::AlreadyCancelled) => {}
-                Err(BookingError::Db(e)) => return Err(e),
-                Err(e) => return Err(DbErr::Custom(format!("cancelling a booking: {e}"))),
+                Err(BookingError::Db(e)) => return Err(e.into()),
+                Err(e) => {
+                    return Err(DbErr::Custom(format!("cancelling a booking: {e}")).into());
+                }
             }
         }
         // Active bookings ahead were all cancelled above; one made signed out with the address
@@ -523,5 +560,5 @@ pub async fn delete_account(
         )
         .await?;
     }
-    txn.commit().await
+    Ok(txn.commit().await?)
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{Email, FieldErrors, Language},
+    domain::{Email, FieldErrors, Language, account::CurrentUser},
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
@@ -102,24 +102,42 @@ pub async fn download(page: Page) -> Result<HttpResponse, WebError> {
 
 pub async fn delete_form(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
+    delete_page(&page, &user).await
+}
+
+async fn delete_page(page: &Page, user: &CurrentUser) -> Result<HttpResponse, WebError> {
+    let db = &page.state().db;
     let mut ctx = page.form_context();
     ctx.insert(
         "upcoming_bookings",
-        &accounts::bookings_cancelled_on_deletion(&page.state().db, &user, Utc::now()).await?,
+        &accounts::bookings_cancelled_on_deletion(db, user, Utc::now()).await?,
+    );
+    ctx.insert(
+        "last_administrator",
+        &accounts::is_last_administrator(db, user.id).await?,
     );
     page.render("account/delete.html", &ctx)
 }
 
 pub async fn delete(page: Page) -> Result<HttpResponse, WebError> {
     let user = page.require(policy::can_use_account)?;
-    accounts::delete_account(
+    match accounts::delete_account(
         &page.state().booking_desk(),
         &page.state().volunteer_sign_up(),
         &page.state().pseudonyms,
         user.id,
         Utc::now(),
     )
-    .await?;
+    .await
+    {
+        Ok(()) => {}
+        Err(accounts::DeletionError::LastAdministrator) => {
+            let mut response = delete_page(&page, &user).await?;
+            *response.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            return Ok(response);
+        }
+        Err(accounts::DeletionError::Db(e)) => return Err(e.into()),
+    }
     page.session().log_out();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/konto/geloescht"))

@@ -140,13 +140,17 @@ pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpRespo
     let actor = page.require(policy::can_manage_users)?;
     let (id, role_id) = path.into_inner();
     let sign_ups = page.state().volunteer_sign_up();
-    if !admin::revoke(&page.state().db, &sign_ups, actor.id, id, role_id).await? {
-        return Err(WebError::NotFound);
+    match admin::revoke(&page.state().db, &sign_ups, actor.id, id, role_id).await? {
+        admin::Revoked::Done => Ok(see_other_done(
+            &format!("/verwaltung/nutzer/{id}"),
+            Done::RoleRevoked,
+        )),
+        admin::Revoked::NotFound => Err(WebError::NotFound),
+        admin::Revoked::LastAdministrator => {
+            let errors = FieldErrors::single("roles", "error-last-administrator");
+            user_page(&page, id, &GrantForm::default(), &errors).await
+        }
     }
-    Ok(see_other_done(
-        &format!("/verwaltung/nutzer/{id}"),
-        Done::RoleRevoked,
-    ))
 }
 
 /// Mail that servers refused for good, with the bookings it concerns.
