@@ -1885,6 +1885,85 @@ async fn unknown_dates_and_dates_of_another_offer_are_not_found() {
 // 5. Cancelling by link
 // =============================================================================================
 
+// The provider cancels the date: the person's page says so, offers no cancelling of its own (which
+// would send a second, contradicting mail), and a form opened before changes nothing.
+on_both_backends!(
+    a_booking_of_a_cancelled_date_says_so_and_cannot_be_cancelled,
+    |app| {
+        let title = "Sicher einkaufen im Internet";
+        let (slug, date_id) = course_with_date(&app, title, DateSpec::in_days(4, 2)).await;
+        let hidden = ready_to_book(&app, &slug, date_id).await;
+        let res = post_booking(
+            &app,
+            &hidden,
+            &slug,
+            date_id,
+            &[
+                ("name", "Anna"),
+                ("email", "anna@example.de"),
+                ("places", "1"),
+            ],
+        )
+        .await;
+        let anna = booking_page_of(&res);
+        let csrf = app.csrf_token(&anna).await;
+        app.desk()
+            .cancel_date(date_id, Utc::now(), None)
+            .await
+            .unwrap();
+        let mails_before = subjects(&mails_to(&app, "anna@example.de").await)
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        assert_eq!(
+            mails_before.last().unwrap(),
+            &format!("Termin abgesagt: {title}")
+        );
+
+        let (_, doc) = app.get_html(&anna).await;
+        assert_eq!(text_of(&doc, "h1"), "Dieser Termin ist abgesagt");
+        assert!(
+            select(&doc, ".confirmation").is_empty(),
+            "{}",
+            page_text(&doc)
+        );
+        assert!(select(&doc, "main form").is_empty(), "nothing to cancel");
+        assert!(select(&doc, "a[href$='termin.ics']").is_empty());
+
+        let res = app
+            .post_form(&format!("{anna}/absagen"), &[("csrf_token", &csrf)])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(heading(&app, &anna).await, "Dieser Termin ist abgesagt");
+        assert_eq!(
+            subjects(&mails_to(&app, "anna@example.de").await),
+            mails_before,
+            "no second mail"
+        );
+        assert_eq!(
+            bookings_of_date(&app, date_id)
+                .await
+                .iter()
+                .map(|b| b.status.key())
+                .collect::<Vec<_>>(),
+            ["confirmed"],
+            "the booking stays as the cancellation left it"
+        );
+
+        // The API says why.
+        let token = anna.trim_start_matches("/buchung/");
+        let res = app
+            .client
+            .delete(app.url(&format!("/api/v1/bookings/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "date_cancelled", "{body}");
+    }
+);
+
 on_both_backends!(
     cancelling_by_link_gives_the_place_to_the_first_waiting_person,
     |app| {
@@ -3229,7 +3308,15 @@ on_both_backends!(
             .await
             .unwrap();
         let booked = date_row(&app, q.date_id).await.booked_places;
-        answer_offer(&app, &page_of(&q.c), "annehmen").await;
+        let (_, doc) = app.get_html(&page_of(&q.c)).await;
+        assert!(select(&doc, "main form").is_empty(), "no offer shown");
+        // A tab opened before still has the form.
+        let csrf = app.csrf_token("/barriere-melden").await;
+        app.post_form(
+            &format!("{}/angebot", page_of(&q.c)),
+            &[("csrf_token", &csrf), ("answer", "annehmen")],
+        )
+        .await;
         assert_eq!(date_row(&app, q.date_id).await.booked_places, booked);
         let c_row = &bookings_of_date(&app, q.date_id).await[2];
         assert_eq!(

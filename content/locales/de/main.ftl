@@ -404,6 +404,8 @@ booking-submit = Verbindlich buchen
 
 manage-title = Ihre Buchung
 manage-confirmed-heading = Ihr Platz ist gebucht
+manage-date-cancelled-heading = Dieser Termin ist abgesagt
+manage-date-cancelled-text = Der Veranstalter hat den Termin abgesagt. Ihre Buchung gilt nicht mehr. Sie müssen nichts tun.
 manage-waitlisted-heading = Sie stehen auf der Warteliste
 manage-waiting-position = Sie sind auf Platz { $position } der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird.
 manage-cancelled-heading = Diese Buchung ist abgesagt

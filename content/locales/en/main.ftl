@@ -404,6 +404,8 @@ booking-submit = Book now
 
 manage-title = Your booking
 manage-confirmed-heading = Your place is booked
+manage-date-cancelled-heading = This date has been cancelled
+manage-date-cancelled-text = The provider has cancelled this date. Your booking no longer applies. You do not need to do anything.
 manage-waitlisted-heading = You are on the waiting list
 manage-waiting-position = You are number { $position } on the waiting list. We will write to you as soon as a place becomes free for you.
 manage-cancelled-heading = This booking is cancelled

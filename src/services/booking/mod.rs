@@ -63,6 +63,10 @@ pub enum BookingError {
     /// The person's own cancellation comes after the date (or the course) began.
     #[error("the date has begun; the booking can no longer be cancelled")]
     Begun,
+    /// The person's own cancellation of a date its provider has cancelled: the booking holds no
+    /// place any more, and the person was told already.
+    #[error("the date was cancelled by its provider")]
+    DateCancelled,
     #[error("no open offer of places for this booking")]
     NoOpenOffer,
     #[error("database: {0}")]
@@ -474,7 +478,11 @@ impl Desk {
         let found = by_token(&txn, cancel_token).await?;
         // Locked before the check: the time cannot move under it. Once the date has begun, the
         // booking is a fact for attendance and statistics (a stale tab must not undo it).
-        if lock_date(&txn, found.date_id).await?.starts_at <= now {
+        let date = lock_date(&txn, found.date_id).await?;
+        if date.status.is_cancelled() {
+            return Err(BookingError::DateCancelled);
+        }
+        if date.starts_at <= now {
             return Err(BookingError::Begun);
         }
         let outcome = self

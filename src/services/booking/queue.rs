@@ -194,6 +194,7 @@ fn same_error(error: &BookingError) -> BookingError {
         BookingError::BookingNotFound => BookingError::BookingNotFound,
         BookingError::AlreadyCancelled => BookingError::AlreadyCancelled,
         BookingError::Begun => BookingError::Begun,
+        BookingError::DateCancelled => BookingError::DateCancelled,
         BookingError::NoOpenOffer => BookingError::NoOpenOffer,
         BookingError::Db(e) => BookingError::Db(copy_of(e)),
         BookingError::Mail(e) => BookingError::Mail(anyhow::anyhow!("{e:#}")),

@@ -291,6 +291,7 @@ pub async fn cancel(
         Err(BookingError::BookingNotFound) => Err(not_found()),
         Err(BookingError::AlreadyCancelled) => Err(ApiError::new(ErrorCode::AlreadyCancelled)),
         Err(BookingError::Begun) => Err(ApiError::new(ErrorCode::AlreadyBegun)),
+        Err(BookingError::DateCancelled) => Err(ApiError::new(ErrorCode::DateCancelled)),
         Err(BookingError::Db(e)) => Err(e.into()),
         Err(e) => Err(ApiError::internal(&e)),
     }

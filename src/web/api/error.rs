@@ -41,6 +41,8 @@ pub enum ErrorCode {
     AlreadyCancelled,
     /// 409: the date (or the course) has begun; the booking can no longer be cancelled.
     AlreadyBegun,
+    /// 409: the provider cancelled the date; the booking holds no place and needs no cancelling.
+    DateCancelled,
     /// 400: the body is not JSON, not sent as `application/json`, or a value has the wrong type.
     BadRequest,
     /// 405: the path exists, the method does not; see the `Allow` header.
@@ -74,6 +76,7 @@ impl ErrorCode {
             | Self::Duplicate
             | Self::AlreadyCancelled
             | Self::AlreadyBegun
+            | Self::DateCancelled
             | Self::Conflict => StatusCode::CONFLICT,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest => StatusCode::BAD_REQUEST,
@@ -107,6 +110,9 @@ impl ErrorCode {
             Self::AlreadyCancelled => "Diese Buchung ist bereits storniert.",
             Self::AlreadyBegun => {
                 "Der Termin hat schon begonnen. Die Buchung kann nicht mehr storniert werden."
+            }
+            Self::DateCancelled => {
+                "Der Veranstalter hat diesen Termin abgesagt. Die Buchung muss nicht storniert werden."
             }
             Self::BadRequest => "Die Anfrage konnte nicht gelesen werden.",
             Self::MethodNotAllowed => "Diese Methode ist für diese Adresse nicht erlaubt.",

@@ -230,7 +230,9 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     );
     ctx.insert(
         "cancellable",
-        &(found.status != BookingStatus::Cancelled && entry.date.starts_at > now),
+        &(found.status != BookingStatus::Cancelled
+            && !entry.date.date_status.is_cancelled()
+            && entry.date.starts_at > now),
     );
     page.render("booking/manage.html", &ctx)
 }
@@ -245,7 +247,10 @@ pub async fn cancel(page: Page, token: web::Path<String>) -> Result<HttpResponse
     live_link(&page, &token).await?;
     match page.state().booking_desk().cancel(&token, Utc::now()).await {
         // The booking page shows the state as it is: cancelled, or no button once the date began.
-        Ok(_) | Err(BookingError::AlreadyCancelled | BookingError::Begun) => Ok(back_to(&token)),
+        Ok(_)
+        | Err(BookingError::AlreadyCancelled | BookingError::Begun | BookingError::DateCancelled) => {
+            Ok(back_to(&token))
+        }
         Err(BookingError::BookingNotFound) => Err(WebError::NotFound),
         Err(e) => Err(WebError::Internal(e.into())),
     }
