@@ -510,6 +510,29 @@ mod checks {
         assert_eq!(search(index, &query("")).await.total, 6);
     }
 
+    /// The embedded index leaves words of 40 bytes or more out; a search for one must find nothing,
+    /// not everything.
+    pub async fn words_too_long_to_index(index: &dyn ProposalIndex) {
+        seeded(index).await;
+        for text in [
+            "Glasfaserausbaubeschleunigungsgesetzesnovellierungen",
+            &"x".repeat(40),
+            "Glasfaserausbaubeschleunigungsgesetzesänderungen",
+        ] {
+            let found = search(index, &query(text)).await;
+            assert_eq!(found.total, 0, "{text}: {:?}", ids_of(&found));
+        }
+        assert_eq!(
+            ids(
+                index,
+                "Glasfaser Glasfaserausbaubeschleunigungsgesetzesnovellierungen"
+            )
+            .await,
+            [2],
+            "with another word, the other word finds"
+        );
+    }
+
     pub async fn hostile_queries(index: &dyn ProposalIndex) {
         seeded(index).await;
         let long = "Glasfaser ".repeat(1_000);
@@ -856,6 +879,7 @@ macro_rules! all_checks {
                 remove,
                 clear,
                 hostile_queries,
+                words_too_long_to_index,
                 html_stays_plain_text,
             ]
         );

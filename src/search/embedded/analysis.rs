@@ -11,8 +11,9 @@ use crate::search::fold_german;
 /// `open` registers them again.
 pub(super) const STEMMED: &str = "de_stem";
 pub(super) const WORDS: &str = "de_words";
-/// Longer tokens are noise (base64, URLs) and would make fuzzy automata expensive.
-const MAX_TOKEN_BYTES: usize = 40;
+/// Tokens of this many bytes or more are noise (base64, URLs) and would make fuzzy automata
+/// expensive: the index leaves them out.
+pub(super) const MAX_TOKEN_BYTES: usize = 40;
 
 /// Writes umlauts and ß out (see [`fold_german`]); runs after lower-casing.
 #[derive(Clone)]
@@ -64,6 +65,15 @@ impl<T: TokenStream> TokenStream for GermanFolderStream<T> {
 pub(super) fn word_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(GermanFolder)
+        .build()
+}
+
+/// The words of a search text, long ones kept: a search for a word the index leaves out must find
+/// nothing, not become a search without words (which lists everything).
+pub(super) fn query_word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(LowerCaser)
         .filter(GermanFolder)
         .build()

@@ -11,7 +11,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::Fields;
-use super::analysis::{reversed, stem_analyzer, tokens, word_analyzer};
+use super::analysis::{MAX_TOKEN_BYTES, query_word_analyzer, reversed, stem_analyzer, tokens};
 use super::automata::{AutomatonQuery, Prefix, Typos};
 use super::bonus::BonusQuery;
 use crate::search::{SearchQuery, allowed_typos};
@@ -51,11 +51,28 @@ pub(super) fn query_words(text: &str) -> Vec<QueryWord> {
         .char_indices()
         .nth(MAX_QUERY_CHARS)
         .map_or(text.len(), |(i, _)| i);
-    let mut words = word_analyzer();
+    let mut words = query_word_analyzer();
     let mut stemmer = stem_analyzer();
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for word in tokens(&mut words, &text[..end]) {
+        if word.len() >= MAX_TOKEN_BYTES {
+            // Never indexed: looked for exactly as typed, so it matches nothing (and costs no
+            // automaton).
+            if seen.insert(word.clone()) {
+                out.push(QueryWord {
+                    stem: word.clone(),
+                    word,
+                    near: None,
+                    prefix: false,
+                    compound: false,
+                });
+            }
+            if out.len() == MAX_QUERY_WORDS {
+                break;
+            }
+            continue;
+        }
         let Some(stem) = tokens(&mut stemmer, &word).into_iter().next() else {
             continue;
         };
