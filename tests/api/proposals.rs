@@ -163,6 +163,42 @@ on_both_backends!(
     }
 );
 
+// An address past the last page (an old link, fewer results since) shows the last page, as the
+// catalogue does, not an empty page that says "Seite 7 von 4".
+#[tokio::test]
+async fn a_page_number_past_the_end_shows_the_last_page() {
+    let app = spawn_app(Backend::Sqlite, Default::default())
+        .await
+        .unwrap();
+    index_settled(&app).await;
+    let (_, first) = app.get_html("/vorschlaege").await;
+    let count = text_of(&first, ".result-count");
+    let last = text_of(&first, ".pagination [aria-current=page]")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse::<usize>()
+        .unwrap();
+    assert!(last > 1, "the demo data fills several pages");
+    let (_, doc) = app.get_html(&format!("/vorschlaege?seite={last}")).await;
+    let on_last = select(&doc, ".result-list .result").len();
+    assert!(on_last > 0);
+    let (status, doc) = app
+        .get_html(&format!("/vorschlaege?seite={}", last + 3))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of(&doc, ".result-count"), count);
+    assert_eq!(
+        text_of(&doc, ".pagination [aria-current=page]"),
+        format!("Seite {last} von {last}")
+    );
+    assert_eq!(select(&doc, ".result-list .result").len(), on_last);
+    assert!(select(&doc, ".pagination a[rel=next]").is_empty());
+    // With a search that finds less: its own last page.
+    let (_, doc) = app.get_html("/vorschlaege?q=WLAN&seite=40").await;
+    assert!(!select(&doc, ".result-list .result").is_empty());
+}
+
 #[tokio::test]
 async fn bad_input_keeps_the_form_and_stores_nothing() {
     let app = spawn_app(Backend::Sqlite, Default::default())

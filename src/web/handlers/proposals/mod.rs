@@ -173,15 +173,19 @@ pub async fn list(
         "sorts",
         &page.choices("proposals-sort", sorts.iter().map(|s| s.key())),
     );
-    let filter = match form.parse() {
+    let mut filter = match form.parse() {
         Ok(filter) => filter,
         Err(errors) => return page.render_form("proposals/list.html", ctx, &errors),
     };
-    let outcome = page
-        .state()
-        .search
-        .run(&search_query(&filter, PER_PAGE))
-        .await?;
+    let search = &page.state().search;
+    let mut outcome = search.run(&search_query(&filter, PER_PAGE)).await?;
+    let last_page = outcome.results.total.div_ceil(u64::from(PER_PAGE)).max(1) - 1;
+    if u64::from(filter.page) > last_page {
+        // An old link, or fewer results since: the last page, as the catalogue shows it. The
+        // page number is below the form's limit, so the last page fits as well.
+        filter.page = last_page as u32;
+        outcome = search.run(&search_query(&filter, PER_PAGE)).await?;
+    }
     let SearchResults {
         hits,
         total,
