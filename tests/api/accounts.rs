@@ -635,6 +635,31 @@ on_both_backends!(
             .await;
         // The same answer as for a free address: the form does not reveal other accounts (issue 14).
         assert_eq!(res.status(), 200, "address of another account");
+        // The account's own address is not a change: said next to the field, and nothing is mailed
+        // (the owner was told "someone wanted to use your address").
+        let mails_before = app.mails().await.len();
+        let res = app
+            .submit(
+                "/konto/email",
+                "/konto/email",
+                &[
+                    ("email", " Gemeinde@Demo.Teilhabe.example"),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let doc = scraper::Html::parse_document(&res.text().await.unwrap());
+        assert!(
+            text_of(&doc, "#email-error").contains("schon die E-Mail-Adresse Ihres Kontos"),
+            "{}",
+            text_of(&doc, "#email-error")
+        );
+        assert_eq!(
+            select(&doc, "input#email")[0].value().attr("value"),
+            Some(" Gemeinde@Demo.Teilhabe.example")
+        );
+        assert_eq!(app.mails().await.len(), mails_before);
         let res = app
             .submit(
                 "/konto/email",

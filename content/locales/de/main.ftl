@@ -100,6 +100,7 @@ error-prefix = Fehler
 error-email-missing = Geben Sie Ihre E-Mail-Adresse ein.
 error-email-too-long = Die E-Mail-Adresse darf höchstens 254 Zeichen lang sein.
 error-email-invalid = Geben Sie eine E-Mail-Adresse im richtigen Format ein, zum Beispiel name@beispiel.de.
+error-email-unchanged = Das ist schon die E-Mail-Adresse Ihres Kontos. Geben Sie die neue Adresse ein.
 error-slug-invalid = Verwenden Sie nur Kleinbuchstaben, Ziffern und Bindestriche.
 error-district-invalid = Wählen Sie einen Landkreis oder eine kreisfreie Stadt aus der Liste.
 error-organisation-kind-invalid = Wählen Sie eine Art der Einrichtung aus der Liste.

@@ -100,6 +100,7 @@ error-prefix = Error
 error-email-missing = Enter your email address.
 error-email-too-long = The email address must be 254 characters or fewer.
 error-email-invalid = Enter an email address in the correct format, like name@example.com.
+error-email-unchanged = This is already your account's email address. Enter the new address.
 error-slug-invalid = Use only lower-case letters, digits and hyphens.
 error-district-invalid = Choose a district or independent town from the list.
 error-organisation-kind-invalid = Choose a kind of organisation from the list.

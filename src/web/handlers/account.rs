@@ -176,7 +176,15 @@ pub async fn change_email(
     let user = page.require(policy::can_use_account)?;
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
+    let email = errors
+        .check("email", Email::parse(&form.email))
+        .filter(|email| {
+            let unchanged = Email::parse(&user.email).is_ok_and(|current| current == *email);
+            if unchanged {
+                errors.add("email", "error-email-unchanged");
+            }
+            !unchanged
+        });
     if form.password.is_empty() {
         errors.add("password", "error-password-missing");
     }
