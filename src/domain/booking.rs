@@ -155,7 +155,15 @@ impl BookingRequest {
         channel: Channel,
     ) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let name = errors.check("name", PersonName::parse(name));
+        // Staff book for someone else: the messages speak of that person, not of "you".
+        let for_someone = channel == Channel::Staff;
+        let name = errors.check(
+            "name",
+            PersonName::parse(name).map_err(|message| match message {
+                "error-name-missing" if for_someone => "error-name-missing-staff",
+                other => other,
+            }),
+        );
         let email = errors.check(
             "email",
             match email.trim() {
@@ -176,12 +184,11 @@ impl BookingRequest {
         if let (Some(None), Some(None)) = (&email, &phone)
             && channel != Channel::Kiosk
         {
-            let field = if channel == Channel::Staff {
-                "phone"
+            if for_someone {
+                errors.add("phone", "error-contact-missing-staff");
             } else {
-                "email"
-            };
-            errors.add(field, "error-contact-missing");
+                errors.add("email", "error-contact-missing");
+            }
         }
         match (name, email, phone, places) {
             (Some(name), Some(email), Some(phone), Some(places)) if errors.is_empty() => Ok(Self {
@@ -229,8 +236,12 @@ mod tests {
     fn a_contact_is_required() {
         let e = BookingRequest::parse("Erika", "", "", "1", Channel::Online).unwrap_err();
         assert_eq!(e.for_field("email"), Some("error-contact-missing"));
-        let e = BookingRequest::parse("Erika", "", "", "1", Channel::Staff).unwrap_err();
-        assert_eq!(e.for_field("phone"), Some("error-contact-missing"));
+        // Staff book for someone else, and the messages say so.
+        let e = BookingRequest::parse(" ", "", "", "1", Channel::Staff).unwrap_err();
+        assert_eq!(e.for_field("phone"), Some("error-contact-missing-staff"));
+        assert_eq!(e.for_field("name"), Some("error-name-missing-staff"));
+        let e = BookingRequest::parse(" ", "", "", "1", Channel::Online).unwrap_err();
+        assert_eq!(e.for_field("name"), Some("error-name-missing"));
         assert!(BookingRequest::parse("Erika", "", "0361 123456", "2", Channel::Staff).is_ok());
         assert!(BookingRequest::parse("Erika", "", "", "1", Channel::Kiosk).is_ok());
     }

@@ -202,6 +202,11 @@ on_both_backends!(an_admin_deletes_the_reporters_contact_on_request, |app| {
     let (status, doc) = app.get_html("/verwaltung/barrieren").await;
     assert_eq!(status, 200);
     assert!(text_of(&doc, ".result-list").contains("Erika Muster"));
+    assert!(
+        text_of(&doc, ".result__meta").contains(" · offen · "),
+        "the state in words: {}",
+        text_of(&doc, ".result__meta")
+    );
     let action = select(&doc, ".result-list form")[0]
         .value()
         .attr("action")

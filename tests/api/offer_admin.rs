@@ -902,11 +902,12 @@ on_both_backends!(staff_book_by_phone_and_may_use_walk_in_places, |app| {
     let shown = text_of(&doc, "#phone-error");
     assert!(
         shown.ends_with(
-            "Geben Sie eine E-Mail-Adresse oder eine Telefonnummer an, damit wir Sie erreichen können."
+            "Geben Sie eine Telefonnummer oder E-Mail-Adresse der Person an, damit sie bei Änderungen erreichbar ist."
         ),
-        "{shown:?}"
+        "the message speaks of the caller, not of the staff member: {shown:?}"
     );
     assert_eq!(value_of(&doc, "input#name"), "Gerda Anruf");
+    assert_eq!(text_of(&doc, "label[for=name]"), "Name der Person");
     assert!(bookings_of_date(&app, date.id).await.is_empty());
 
     // Online, the two walk-in places are not for sale: after two places nothing is free.
