@@ -142,7 +142,13 @@ impl OfferInput {
         }
         let what_to_bring = errors.check(
             "what_to_bring",
-            bounded(&form.what_to_bring, 0, 500, "", "error-notes-too-long"),
+            bounded(
+                &form.what_to_bring,
+                0,
+                500,
+                "",
+                "error-what-to-bring-too-long",
+            ),
         );
         let accessibility_notes = errors.check(
             "accessibility_notes",
@@ -151,7 +157,7 @@ impl OfferInput {
                 0,
                 1000,
                 "",
-                "error-notes-too-long",
+                "error-accessibility-notes-too-long",
             ),
         );
         let price_cents = errors.check("price", price_cents(&form.price));
@@ -164,11 +170,11 @@ impl OfferInput {
         );
         let agenda = errors.check(
             "agenda",
-            bounded(&form.agenda, 0, 4000, "", "error-notes-too-long"),
+            bounded(&form.agenda, 0, 4000, "", "error-agenda-too-long"),
         );
         let audience = errors.check(
             "audience",
-            bounded(&form.audience, 0, 500, "", "error-notes-too-long"),
+            bounded(&form.audience, 0, 500, "", "error-audience-too-long"),
         );
         let support: Vec<Support> = [
             (&form.support_gebaerdensprache, Support::SignLanguage),
@@ -271,5 +277,35 @@ mod tests {
         })
         .unwrap();
         assert!(online.venue_id.is_none() && online.online_url.is_some());
+    }
+
+    /// Each text field names its own limit: one message for several limits left people guessing.
+    #[test]
+    fn each_long_text_is_named_with_its_own_limit() {
+        let long = "x".repeat(4_001);
+        let errors = OfferInput::parse(&OfferForm {
+            what_to_bring: long.clone(),
+            accessibility_notes: long.clone(),
+            agenda: long.clone(),
+            audience: long,
+            ..offer_form()
+        })
+        .unwrap_err();
+        for (field, message) in [
+            ("what_to_bring", "error-what-to-bring-too-long"),
+            ("accessibility_notes", "error-accessibility-notes-too-long"),
+            ("agenda", "error-agenda-too-long"),
+            ("audience", "error-audience-too-long"),
+        ] {
+            assert_eq!(errors.for_field(field), Some(message), "{field}");
+        }
+        let fits = OfferInput::parse(&OfferForm {
+            what_to_bring: "x".repeat(500),
+            accessibility_notes: "x".repeat(1_000),
+            agenda: "x".repeat(4_000),
+            audience: "x".repeat(500),
+            ..offer_form()
+        });
+        assert!(fits.is_ok(), "{fits:?}");
     }
 }
