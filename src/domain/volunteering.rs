@@ -379,6 +379,12 @@ impl SessionReport {
                 optional(value("walk_ins"), |raw| number_in(raw, 0..=500)),
             )
             .map(|n| n.unwrap_or(0));
+        // The people reached include those who came without registering.
+        if let (Some(reached), Some(walk_ins)) = (head_count, walk_ins)
+            && walk_ins > reached
+        {
+            errors.add("walk_ins", "error-walk-ins-over-head-count");
+        }
         let mut topics = Vec::new();
         for (_, raw) in fields.iter().filter(|(k, _)| k == "themen") {
             match Topic::parse(raw) {
@@ -628,6 +634,14 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(bad.for_field("head_count"), Some("error-number-range"));
+        let more_walk_ins_than_people =
+            SessionReport::parse(&pairs(&[("head_count", "3"), ("walk_ins", "10")])).unwrap_err();
+        assert_eq!(
+            more_walk_ins_than_people.for_field("walk_ins"),
+            Some("error-walk-ins-over-head-count")
+        );
+        assert!(SessionReport::parse(&pairs(&[("head_count", "3"), ("walk_ins", "3")])).is_ok());
+        assert!(SessionReport::parse(&pairs(&[("walk_ins", "10")])).is_ok());
         assert_eq!(bad.for_field("walk_ins"), Some("error-number-invalid"));
         assert_eq!(bad.for_field("themen"), Some("error-topic-invalid"));
     }
@@ -687,6 +701,7 @@ mod tests {
         ) {
             if let Ok(report) = SessionReport::parse(&fields) {
                 prop_assert!((0..=500).contains(&report.walk_ins));
+                prop_assert!(report.head_count.is_none_or(|reached| report.walk_ins <= reached));
             }
             if let Ok(m) = Month::parse(&month) {
                 prop_assert_eq!(Month::parse(&m.key()).unwrap(), m);

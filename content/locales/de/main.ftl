@@ -1215,6 +1215,7 @@ shift-head-count = Wie viele Menschen haben Sie erreicht?
 shift-head-count-hint = Die Zahl der Menschen, die da waren, auch ohne Anmeldung.
 shift-walk-ins = Wie viele Menschen kamen ohne Anmeldung?
 shift-walk-ins-hint = Eine ganze Zahl, 0 wenn niemand ohne Anmeldung kam.
+error-walk-ins-over-head-count = Ohne Anmeldung können nicht mehr Menschen gekommen sein, als Sie insgesamt erreicht haben. Prüfen Sie beide Zahlen.
 shift-topics = Um welche Themen ging es?
 shift-questions = Welche Fragen hatten die Menschen?
 shift-questions-hint = Kurz und ohne Namen, zum Beispiel „Wie erkenne ich eine falsche SMS von der Bank?“.

@@ -1215,6 +1215,7 @@ shift-head-count = How many people did you reach?
 shift-head-count-hint = The number of people who came, with or without a booking.
 shift-walk-ins = How many people came without a booking?
 shift-walk-ins-hint = A whole number, 0 if nobody came without a booking.
+error-walk-ins-over-head-count = More people cannot have come without registering than you reached in total. Check both numbers.
 shift-topics = Which topics came up?
 shift-questions = What did people ask?
 shift-questions-hint = Briefly and without names, for example “How do I spot a fake text message from the bank?”.
