@@ -53,7 +53,7 @@ on_both_backends!(the_last_administrator_keeps_the_role, |app| {
     let res = app
         .submit(&page, &format!("{page}/rollen/{}/entziehen", role.id), &[])
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 409);
     let doc = scraper::Html::parse_document(&res.text().await.unwrap());
     assert!(
         text_of(&doc, ".error-summary").contains("letzte Rolle „Administration“"),

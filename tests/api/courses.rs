@@ -1907,6 +1907,11 @@ on_both_backends!(
         .await;
         let anna = booking_page_of(&res);
         let csrf = app.csrf_token(&anna).await;
+        let bernd = desk_book(&app, date_id, "Bernd", "1", Channel::Online).await;
+        app.desk()
+            .cancel(&bernd.cancel_token, Utc::now())
+            .await
+            .unwrap();
         app.desk()
             .cancel_date(date_id, Utc::now(), None)
             .await
@@ -1946,8 +1951,28 @@ on_both_backends!(
                 .iter()
                 .map(|b| b.status.key())
                 .collect::<Vec<_>>(),
-            ["confirmed"],
-            "the booking stays as the cancellation left it"
+            ["confirmed", "cancelled"],
+            "the bookings stay as the cancellation left them"
+        );
+
+        // Nor can staff cancel it (a list opened before the date was cancelled).
+        let booking_id = bookings_of_date(&app, date_id).await[0].id;
+        let staff = user_id(&app, "anbieter@demo.teilhabe.example").await;
+        let refused = app
+            .desk()
+            .cancel_by_staff(booking_id, staff, Utc::now())
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(teilhabe::services::booking::BookingError::DateCancelled)
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(
+            subjects(&mails_to(&app, "anna@example.de").await),
+            mails_before,
+            "no mail from staff either"
         );
 
         // The API says why.
@@ -1961,6 +1986,16 @@ on_both_backends!(
         assert_eq!(res.status(), 409);
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["error"]["code"], "date_cancelled", "{body}");
+        // A booking cancelled before its date was: that is what the API says.
+        let res = app
+            .client
+            .delete(app.url(&format!("/api/v1/bookings/{}", bernd.cancel_token)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 409);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "already_cancelled", "{body}");
     }
 );
 

@@ -1127,16 +1127,23 @@ pub async fn stop_refusing(db: &DatabaseConnection, table: &str) {
 /// Ports below that range are only ever taken by such explicit choices, which check first.
 pub fn unused_port() -> u16 {
     use rand::Rng;
+    // Handed out in this process already: two tests must not get the same one before either
+    // child has bound it.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .filter(|from| *from > 2_048)
         .unwrap_or(32768);
     let from = 10_000.min(ephemeral_from / 2);
     let mut rng = rand::rng();
-    loop {
+    for _ in 0..1_000 {
         let port = rng.random_range(from..ephemeral_from);
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
             return port;
         }
     }
+    panic!("no free port between {from} and {ephemeral_from}");
 }

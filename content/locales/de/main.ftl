@@ -409,7 +409,7 @@ booking-submit = Verbindlich buchen
 manage-title = Ihre Buchung
 manage-confirmed-heading = Ihr Platz ist gebucht
 manage-date-cancelled-heading = Dieser Termin ist abgesagt
-manage-date-cancelled-text = Der Veranstalter hat den Termin abgesagt. Ihre Buchung gilt nicht mehr. Sie müssen nichts tun.
+manage-date-cancelled-text = Der Anbieter hat den Termin abgesagt. Ihre Buchung gilt nicht mehr. Sie müssen nichts tun.
 manage-waitlisted-heading = Sie stehen auf der Warteliste
 manage-waiting-position = Sie sind auf Platz { $position } der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird.
 manage-cancelled-heading = Diese Buchung ist abgesagt
@@ -1651,7 +1651,7 @@ account-delete-bookings = { $count ->
    *[other] Ihre { $count } Buchungen für bevorstehende Termine sagen wir ab; die Plätze gehen an die Warteliste.
 } Bei allen Buchungen, auch für vergangene Termine, löschen wir Ihren Namen, Ihre E-Mail-Adresse und Ihre Telefonnummer. Für die Statistik bleibt nur gezählt, wie viele Plätze belegt waren. Eine E-Mail zur Absage bekommen Sie nicht mehr.
 account-delete-volunteering = Wenn Sie sich als Freiwillige oder Freiwilliger für Einsätze angemeldet haben, geben wir Ihre Plätze frei. Ihre erfassten Stunden und Ihr Kalender-Abo werden gelöscht.
-account-delete-proposals = Ihre Vorschläge, die noch nicht veröffentlicht sind (zum Beispiel noch in Prüfung oder abgelehnt), löschen wir. Veröffentlichte Vorschläge bleiben für die Diskussion sichtbar, aber ohne Ihre E-Mail-Adresse und Ihre Kontaktangaben.
+account-delete-proposals = Ihre Vorschläge, die nicht öffentlich sind (eingereicht und noch nicht freigegeben, zur Änderung zurückgegeben oder nicht veröffentlicht), löschen wir. Veröffentlichte Vorschläge bleiben für die Diskussion sichtbar, aber ohne Ihre E-Mail-Adresse und Ihre Kontaktangaben.
 account-delete-last-administrator = Sie haben die letzte Rolle „Administration“ im Portal. Ohne sie kann niemand mehr Rollen vergeben. Geben Sie zuerst einem anderen Konto die Rolle „Administration“. Dann können Sie Ihr Konto löschen.
 mail-login-blocked-subject = Anmeldeversuche bei Ihrem Konto gestoppt
 mail-login-blocked-intro = Guten Tag, bei Ihrem Konto bei Teilhabe Thüringen wurde von einem Gerät aus mehrmals ein falsches Passwort eingegeben. Wir nehmen dort für eine Viertelstunde keine Anmeldung an. Von Ihren eigenen Geräten können Sie sich weiter anmelden.

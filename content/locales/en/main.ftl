@@ -1651,7 +1651,7 @@ account-delete-bookings = { $count ->
    *[other] We cancel your { $count } bookings for upcoming dates; the places go to the waiting list.
 } For all bookings, past dates included, we delete your name, your email address and your phone number. Only the number of places taken stays for the statistics. You will not get an email about the cancellation.
 account-delete-volunteering = If you signed up for volunteer sessions, we free your places. Your recorded hours and your calendar subscription are deleted.
-account-delete-proposals = Your proposals that are not published (for example still being checked, or rejected) are deleted. Published proposals stay visible for the discussion, but without your email address and contact details.
+account-delete-proposals = Your proposals that are not public (handed in and not yet approved, returned for changes, or not published) are deleted. Published proposals stay visible for the discussion, but without your email address and contact details.
 account-delete-last-administrator = You hold the portal's last administrator role. Without it nobody could give roles any more. First give another account the administrator role. Then you can delete your account.
 mail-login-blocked-subject = Sign-in attempts on your account stopped
 mail-login-blocked-intro = Hello, someone entered a wrong password for your Teilhabe Thüringen account several times from one device. We accept no sign-in there for a quarter of an hour. You can still sign in from your own devices.

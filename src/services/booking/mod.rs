@@ -478,10 +478,7 @@ impl Desk {
         let found = by_token(&txn, cancel_token).await?;
         // Locked before the check: the time cannot move under it. Once the date has begun, the
         // booking is a fact for attendance and statistics (a stale tab must not undo it).
-        let date = lock_date(&txn, found.date_id).await?;
-        if date.status.is_cancelled() {
-            return Err(BookingError::DateCancelled);
-        }
+        let date = still_cancellable(&txn, &found).await?;
         if date.starts_at <= now {
             return Err(BookingError::Begun);
         }
@@ -506,6 +503,7 @@ impl Desk {
             .one(&txn)
             .await?
             .ok_or(BookingError::BookingNotFound)?;
+        still_cancellable(&txn, &found).await?;
         let outcome = self
             .cancel_in(&txn, &found, BookingMail::CancelledByProvider, now)
             .await?;
@@ -627,6 +625,26 @@ pub(crate) async fn lock_course_of_session(
         .one(txn)
         .await
         .map(drop)
+}
+
+/// Locks the booking's date and tells whether the booking can still be cancelled: not when it
+/// was already, nor when the provider cancelled its date (the person was told, and holds no place).
+async fn still_cancellable(
+    txn: &DatabaseTransaction,
+    seen: &booking::Model,
+) -> Result<offer_date::Model, BookingError> {
+    let date = lock_date(txn, seen.date_id).await?;
+    let current = booking::Entity::find_by_id(seen.id)
+        .one(txn)
+        .await?
+        .ok_or(BookingError::BookingNotFound)?;
+    if current.status == BookingStatus::Cancelled {
+        return Err(BookingError::AlreadyCancelled);
+    }
+    if date.status.is_cancelled() {
+        return Err(BookingError::DateCancelled);
+    }
+    Ok(date)
 }
 
 async fn lock_date(

@@ -270,7 +270,7 @@ pub async fn create(
     responses(
         (status = 200, description = "Cancelled", body = BookingCancelled),
         (status = 404, description = "No booking for this token (`not_found`)", body = ErrorResponse),
-        (status = 409, description = "The booking was already cancelled (`already_cancelled`), or its date (course) has begun (`already_begun`)", body = ErrorResponse),
+        (status = 409, description = "The booking was already cancelled (`already_cancelled`), its date (course) has begun (`already_begun`), or its provider cancelled the date (`date_cancelled`: the booking holds no place and needs no cancelling)", body = ErrorResponse),
         ServerErrors,
     )
 )]

@@ -112,7 +112,7 @@ impl ErrorCode {
                 "Der Termin hat schon begonnen. Die Buchung kann nicht mehr storniert werden."
             }
             Self::DateCancelled => {
-                "Der Veranstalter hat diesen Termin abgesagt. Die Buchung muss nicht storniert werden."
+                "Der Anbieter hat diesen Termin abgesagt. Die Buchung muss nicht storniert werden."
             }
             Self::BadRequest => "Die Anfrage konnte nicht gelesen werden.",
             Self::MethodNotAllowed => "Diese Methode ist für diese Adresse nicht erlaubt.",

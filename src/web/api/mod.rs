@@ -39,7 +39,7 @@ const JSON_LIMIT: usize = 16 * 1024;
             stable and meant for programs, `message` is German plain text, `fields` lists each wrong \
             input with the message id of the rule (`error-email-invalid`) and its German text. \
             Status codes: 400 `bad_request`, 401 `unauthorized`, 403 `forbidden`, 404 `not_found`, 405 `method_not_allowed`, \
-            409 `not_bookable` / `duplicate` / `already_cancelled` / `already_begun` / `conflict` \
+            409 `not_bookable` / `duplicate` / `already_cancelled` / `already_begun` / `date_cancelled` / `conflict` \
             (someone changed the same record at the same moment; reload and try again), \
             413 `payload_too_large`, 422 `validation_failed` / `too_many_places` / \
             `idempotency_key_reused`, 429 `rate_limited`, 500 `internal`, 503 `unavailable` (the \

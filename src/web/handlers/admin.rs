@@ -148,7 +148,10 @@ pub async fn revoke(page: Page, path: web::Path<(i32, i32)>) -> Result<HttpRespo
         admin::Revoked::NotFound => Err(WebError::NotFound),
         admin::Revoked::LastAdministrator => {
             let errors = FieldErrors::single("roles", "error-last-administrator");
-            user_page(&page, id, &GrantForm::default(), &errors).await
+            let mut answer = user_page(&page, id, &GrantForm::default(), &errors).await?;
+            // The request is fine; the portal's state does not allow it (as for the deletion).
+            *answer.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(answer)
         }
     }
 }

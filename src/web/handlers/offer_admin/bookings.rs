@@ -13,7 +13,7 @@ use crate::{
         offer_admin::{self},
         undeliverable_mail::{self, CorrectionError},
     },
-    web::{errors::WebError, page::Page},
+    web::{errors::WebError, handlers::see_other, page::Page},
 };
 
 /// A printable confirmation for a person without e-mail.
@@ -139,6 +139,13 @@ pub async fn cancel_booking(page: Page, id: web::Path<i64>) -> Result<HttpRespon
     {
         // A second click changed nothing.
         Ok(_) | Err(BookingError::AlreadyCancelled) => {}
+        // The whole date was cancelled meanwhile: its page shows that.
+        Err(BookingError::DateCancelled) => {
+            return Ok(see_other(format!(
+                "/verwaltung/termine/{}#teilnehmende",
+                booking.date_id
+            )));
+        }
         Err(e) => return Err(booking_failure(e)),
     }
     Ok(see_other_done(
