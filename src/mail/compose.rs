@@ -145,6 +145,17 @@ impl BookingMail {
                 | Self::CancelledByProvider
         )
     }
+
+    /// The booking holds no place ahead any more: the mail neither offers nor asks to cancel.
+    fn ends_the_booking(self) -> bool {
+        matches!(
+            self,
+            Self::CancelledByPerson
+                | Self::CancelledByProvider
+                | Self::DateCancelled
+                | Self::CourseStopped
+        )
+    }
 }
 
 impl Composer {
@@ -233,7 +244,15 @@ impl Composer {
                 .collect::<Vec<_>>(),
         );
         ctx.insert("sessions_label", &text("mail-booking-sessions"));
-        ctx.insert("action", &text("mail-booking-action"));
+        let ended = kind.ends_the_booking();
+        ctx.insert(
+            "action",
+            &text(if ended {
+                "mail-booking-action-ended"
+            } else {
+                "mail-booking-action"
+            }),
+        );
         ctx.insert("link", &link);
         let attachment = kind
             .attaches_calendar()
@@ -245,12 +264,14 @@ impl Composer {
                 body,
             });
         // The usual closing line points to the calendar file; without one it only asks to cancel.
-        let outro = if attachment.is_some() {
-            "mail-booking-outro"
-        } else {
-            "mail-booking-outro-no-calendar"
+        // Once the booking has ended there is nothing to cancel, and the file takes the date out.
+        let outro = match (ended, attachment.is_some()) {
+            (false, true) => Some("mail-booking-outro"),
+            (false, false) => Some("mail-booking-outro-no-calendar"),
+            (true, true) => Some("mail-booking-outro-ended"),
+            (true, false) => None,
         };
-        ctx.insert("outro", &text(outro));
+        ctx.insert("outro", &outro.map(text));
         ctx.insert("signature", &self.translations.text(lang, "mail-signature"));
         Ok(Some(OutgoingMail {
             to,

@@ -1924,6 +1924,19 @@ on_both_backends!(
             mails_before.last().unwrap(),
             &format!("Termin abgesagt: {title}")
         );
+        // The mail offers the booking's page to look at, not to cancel, and says what the
+        // calendar file does now.
+        let told = mails_to(&app, "anna@example.de").await.pop().unwrap();
+        assert!(told.text.contains("Buchung ansehen:"), "{}", told.text);
+        assert!(
+            !told.text.contains("absagen") && !told.text.contains("sagen Sie bitte"),
+            "{}",
+            told.text
+        );
+        assert!(
+            told.text
+                .contains("Damit verschwindet der Termin auch dort.")
+        );
 
         let (_, doc) = app.get_html(&anna).await;
         assert_eq!(text_of(&doc, "h1"), "Dieser Termin ist abgesagt");
@@ -2362,7 +2375,9 @@ async fn b_cancels_and_c_is_offered_one_place(app: &TestApp, q: &Queue) {
         "Für Sie ist ein Platz frei geworden"
     );
     assert!(
-        text_of(&doc, ".panel p").starts_with("Sie wollten 2 Plätze. Frei sind jetzt 1."),
+        text_of(&doc, ".panel p").starts_with(
+            "Sie wollten 2 Plätze. Frei ist jetzt 1 Platz. Wir halten ihn für Sie bis"
+        ),
         "{}",
         text_of(&doc, ".panel p")
     );
@@ -2384,6 +2399,15 @@ async fn b_cancels_and_c_is_offered_one_place(app: &TestApp, q: &Queue) {
         Some(format!("Wir halten Plätze für Sie: {}", q.title).as_str())
     );
     assert!(c_mails.last().unwrap().text.contains(&page_of(&q.c)));
+    assert!(
+        c_mails
+            .last()
+            .unwrap()
+            .text
+            .contains("es ist 1 Platz frei geworden"),
+        "one place, in the singular: {}",
+        c_mails.last().unwrap().text
+    );
 
     // D keeps waiting behind C and is told nothing new.
     let (_, doc) = app.get_html(&page_of(&q.d)).await;
@@ -3358,6 +3382,29 @@ on_both_backends!(
             c_row.status.key(),
             "waitlisted",
             "not confirmed on a cancelled date"
+        );
+    }
+);
+
+// An offer made shortly before the date is held until the date begins at the latest, not for the
+// whole usual hold: the page and the mail promised places hours after the course had started.
+on_both_backends!(
+    an_offer_of_places_is_held_no_longer_than_until_the_start,
+    |app| {
+        let q = full_date_with_queue(&app).await;
+        let starts_at = Utc::now() + Duration::hours(3);
+        set_date(&app, q.date_id, |d| {
+            d.starts_at = Set(starts_at);
+            d.ends_at = Set(starts_at + Duration::hours(2));
+        })
+        .await;
+        assert_eq!(cancel_by_link(&app, &page_of(&q.b)).await.status(), 303);
+        let offered = bookings_of_date(&app, q.date_id).await[2].clone();
+        assert_eq!(offered.offered_places, Some(1));
+        let until = offered.offer_expires_at.expect("an open offer");
+        assert!(
+            (until - starts_at).num_seconds().abs() <= 1,
+            "held until {until}, the date starts at {starts_at}"
         );
     }
 );

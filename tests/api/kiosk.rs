@@ -368,6 +368,10 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     );
     assert_eq!(text_of(&doc, ".qr__link"), link);
     assert!(!html.contains("style="), "no inline styles");
+    assert!(
+        select(&doc, ".kiosk-languages").is_empty(),
+        "switching the language would load the receipt again, and it is shown once"
+    );
 
     // Shown once: a second look (back button, next person) shows nothing personal.
     let res = app.get("/kiosk/beleg").await;
@@ -376,6 +380,12 @@ on_both_backends!(booking_at_the_kiosk_shows_the_receipt_once, |app| {
     assert!(!html.contains("Erika Kiosk"));
     assert!(!html.contains("<svg"));
     assert!(!html.contains(&format!("K-{:06}", stored[0].id)));
+    let doc = scraper::Html::parse_document(&html);
+    assert!(
+        text_of(&doc, "title").starts_with(&text_of(&doc, "h1")),
+        "not 'Ihr Platz ist gebucht': {}",
+        text_of(&doc, "title")
+    );
 
     assert_eq!(usage(&app, terminal_id, "booking").await, 1);
     assert_eq!(usage(&app, terminal_id, "view").await, 1);

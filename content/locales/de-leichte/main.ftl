@@ -16,6 +16,8 @@ mail-booking-online-link = Link zum Kurs im Internet
 mail-booking-action = Hier sehen Sie Ihre Buchung. Hier können Sie auch absagen
 mail-booking-outro = An dieser E-Mail hängt eine Kalender-Datei. Mit der Datei kommt der Termin in den Kalender auf Ihrem Handy oder Computer. Sie können nicht kommen? Dann sagen Sie bitte ab. Dafür ist der Link oben.
 mail-booking-outro-no-calendar = Sie können nicht kommen? Dann sagen Sie bitte ab. Dafür ist der Link oben.
+mail-booking-action-ended = Hier sehen Sie Ihre Buchung
+mail-booking-outro-ended = An dieser E-Mail hängt eine Kalender-Datei. Mit der Datei verschwindet der Termin aus dem Kalender auf Ihrem Handy oder Computer.
 mail-booking-sessions = Ihr Kurs hat noch mehr Termine. Sie sind für alle Termine angemeldet
 mail-booking-session-cancelled = fällt aus
 mail-booking-confirmed-subject = Sie sind angemeldet: { $title }
@@ -25,7 +27,10 @@ mail-booking-waitlisted-intro = Guten Tag. Im Moment sind alle Plätze voll. Dar
 mail-booking-promoted-subject = Sie haben jetzt einen Platz: { $title }
 mail-booking-promoted-intro = Guten Tag. Wir haben eine gute Nachricht. Jemand hat abgesagt. Darum haben Sie jetzt einen Platz. Sie müssen nichts mehr tun.
 mail-booking-offered-subject = Wir haben Plätze für Sie: { $title }
-mail-booking-offered-intro = Guten Tag. Es sind { $places } Plätze frei. Sie wollten mehr Plätze. Wir halten diese Plätze für Sie frei. Aber nur kurze Zeit. Bitte sagen Sie uns: Wollen Sie die Plätze? Dafür ist der Link unten.
+mail-booking-offered-intro = { $places ->
+    [one] Guten Tag. Es ist 1 Platz frei. Sie wollten mehr Plätze. Wir halten den Platz für Sie frei. Aber nur kurze Zeit. Bitte sagen Sie uns: Wollen Sie den Platz? Dafür ist der Link unten.
+   *[other] Guten Tag. Es sind { $places } Plätze frei. Sie wollten mehr Plätze. Wir halten diese Plätze für Sie frei. Aber nur kurze Zeit. Bitte sagen Sie uns: Wollen Sie die Plätze? Dafür ist der Link unten.
+}
 mail-booking-cancelled-subject = Sie haben abgesagt: { $title }
 mail-booking-cancelled-intro = Guten Tag. Sie haben abgesagt. Danke für Ihre Nachricht. Ihr Platz geht jetzt an eine andere Person.
 mail-booking-cancelled-by-provider-subject = Ihre Anmeldung gilt nicht mehr: { $title }

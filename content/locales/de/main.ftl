@@ -414,7 +414,10 @@ manage-waitlisted-heading = Sie stehen auf der Warteliste
 manage-waiting-position = Sie sind auf Platz { $position } der Warteliste. Wir schreiben Ihnen, sobald ein Platz für Sie frei wird.
 manage-cancelled-heading = Diese Buchung ist abgesagt
 manage-offer-heading = Für Sie ist ein Platz frei geworden
-manage-offer-text = Sie wollten { $wanted } Plätze. Frei sind jetzt { $places }. Wir halten diese Plätze für Sie bis { $day }, { $until } Uhr.
+manage-offer-text = Sie wollten { $wanted } Plätze. { $places ->
+    [one] Frei ist jetzt 1 Platz. Wir halten ihn für Sie bis { $day }, { $until } Uhr.
+   *[other] Frei sind jetzt { $places } Plätze. Wir halten sie für Sie bis { $day }, { $until } Uhr.
+}
 manage-offer-accept = { $places ->
     [one] 1 Platz annehmen
    *[other] { $places } Plätze annehmen
@@ -455,6 +458,8 @@ mail-booking-online-link = Zugang zum Online-Kurs
 mail-booking-action = Buchung ansehen oder absagen
 mail-booking-outro = Im Anhang finden Sie den Termin für Ihren Kalender. Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
 mail-booking-outro-no-calendar = Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
+mail-booking-action-ended = Buchung ansehen
+mail-booking-outro-ended = Im Anhang finden Sie die Absage für Ihren Kalender. Damit verschwindet der Termin auch dort.
 mail-booking-confirmed-subject = Ihr Platz ist gebucht: { $title }
 mail-booking-confirmed-intro = Guten Tag, Ihr Platz ist gebucht. Wir freuen uns auf Sie.
 mail-booking-waitlisted-subject = Sie stehen auf der Warteliste: { $title }
@@ -462,7 +467,10 @@ mail-booking-waitlisted-intro = Guten Tag, alle Plätze sind vergeben. Sie stehe
 mail-booking-promoted-subject = Ein Platz ist frei geworden: { $title }
 mail-booking-promoted-intro = Guten Tag, gute Nachricht: Ein Platz ist frei geworden. Sie sind von der Warteliste nachgerückt und Ihr Platz ist jetzt gebucht.
 mail-booking-offered-subject = Wir halten Plätze für Sie: { $title }
-mail-booking-offered-intro = Guten Tag, es sind { $places } Plätze frei geworden, aber nicht so viele, wie Sie wollten. Wir halten diese Plätze eine Weile für Sie. Bitte sagen Sie uns über den Link, ob Sie sie nehmen.
+mail-booking-offered-intro = { $places ->
+    [one] Guten Tag, es ist 1 Platz frei geworden, aber nicht so viele, wie Sie wollten. Wir halten ihn eine Weile für Sie. Bitte sagen Sie uns über den Link, ob Sie ihn nehmen.
+   *[other] Guten Tag, es sind { $places } Plätze frei geworden, aber nicht so viele, wie Sie wollten. Wir halten diese Plätze eine Weile für Sie. Bitte sagen Sie uns über den Link, ob Sie sie nehmen.
+}
 mail-booking-cancelled-subject = Ihre Buchung ist abgesagt: { $title }
 mail-booking-cancelled-intro = Guten Tag, Sie haben Ihre Buchung abgesagt. Danke, dass Sie Bescheid gesagt haben. Ihr Platz geht an die Warteliste.
 mail-booking-cancelled-by-provider-subject = Ihre Buchung wurde storniert: { $title }

@@ -414,7 +414,10 @@ manage-waitlisted-heading = You are on the waiting list
 manage-waiting-position = You are number { $position } on the waiting list. We will write to you as soon as a place becomes free for you.
 manage-cancelled-heading = This booking is cancelled
 manage-offer-heading = A place has become free for you
-manage-offer-text = You wanted { $wanted } places. { $places } are free now. We hold them for you until { $day }, { $until }.
+manage-offer-text = You wanted { $wanted } places. { $places ->
+    [one] 1 place is free now. We hold it for you until { $day }, { $until }.
+   *[other] { $places } places are free now. We hold them for you until { $day }, { $until }.
+}
 manage-offer-accept = { $places ->
     [one] Accept 1 place
    *[other] Accept { $places } places
@@ -455,6 +458,8 @@ mail-booking-online-link = Link to join online
 mail-booking-action = See or cancel your booking
 mail-booking-outro = The attachment holds the date for your calendar. If you cannot come, please cancel using the link.
 mail-booking-outro-no-calendar = If you cannot come, please cancel using the link.
+mail-booking-action-ended = See your booking
+mail-booking-outro-ended = The attachment holds the cancellation for your calendar, so the date disappears there too.
 mail-booking-confirmed-subject = Your place is booked: { $title }
 mail-booking-confirmed-intro = Hello, your place is booked. We look forward to seeing you.
 mail-booking-waitlisted-subject = You are on the waiting list: { $title }
@@ -462,7 +467,10 @@ mail-booking-waitlisted-intro = Hello, all places are taken. You are on the wait
 mail-booking-promoted-subject = A place has become free: { $title }
 mail-booking-promoted-intro = Hello, good news: a place has become free. You have moved up from the waiting list and your place is now booked.
 mail-booking-offered-subject = We are holding places for you: { $title }
-mail-booking-offered-intro = Hello, { $places } places have become free, but not as many as you wanted. We hold these places for you for a while. Please tell us through the link whether you take them.
+mail-booking-offered-intro = { $places ->
+    [one] Hello, 1 place has become free, but not as many as you wanted. We hold it for you for a while. Please tell us through the link whether you take it.
+   *[other] Hello, { $places } places have become free, but not as many as you wanted. We hold these places for you for a while. Please tell us through the link whether you take them.
+}
 mail-booking-cancelled-subject = Your booking is cancelled: { $title }
 mail-booking-cancelled-intro = Hello, you have cancelled your booking. Thank you for letting us know. Your place goes to the waiting list.
 mail-booking-cancelled-by-provider-subject = Your booking was cancelled: { $title }

@@ -122,7 +122,10 @@ impl Desk {
                 None => {
                     let mut update: booking::ActiveModel = entry.clone().into();
                     update.offered_places = Set(Some(free));
-                    update.offer_expires_at = Set(Some(now + self.offer_hold));
+                    // Not past the start: the places are of no use to anyone then, and the
+                    // page and mail would promise a hold that cannot be kept.
+                    let until = std::cmp::min(now + self.offer_hold, date.starts_at);
+                    update.offer_expires_at = Set(Some(until));
                     let offered = update.update(txn).await?;
                     self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
                         .await?;

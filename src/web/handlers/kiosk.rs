@@ -356,6 +356,9 @@ pub async fn book(
 pub async fn receipt(page: Page, Terminal(kiosk): Terminal) -> Result<HttpResponse, WebError> {
     let db = &page.state().db;
     let mut ctx = context(&page, Some(&kiosk), false);
+    // The receipt is shown once (the next person must not find it); loading the page again in
+    // another language would lose the booking code and the link to cancel.
+    ctx.insert("shown_once", &true);
     let found = kiosk::take_pending_receipt(db, &page.state().sealer, kiosk.terminal_id).await?;
     let Some(found) = found else {
         ctx.insert("gone", &true);
