@@ -8,6 +8,7 @@ pub mod language;
 pub mod notice;
 pub mod page;
 pub mod page_cache;
+pub mod page_templates;
 pub mod route_table;
 pub mod security_headers;
 pub mod session;

@@ -250,7 +250,8 @@ impl Page {
         template: &str,
         ctx: &tera::Context,
     ) -> Result<String, WebError> {
-        self.state.templates.render(template, ctx).map_err(|e| {
+        let templates = self.state.page_templates.for_language(self.language);
+        templates.render(template, ctx).map_err(|e| {
             WebError::Internal(anyhow::Error::new(e).context(format!("rendering {template}")))
         })
     }

@@ -24,7 +24,10 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
+    /// Mails and the sitemap, whose language is not the page's.
     pub templates: Arc<tera::Tera>,
+    /// The pages, one set per language with the fixed texts written in.
+    pub page_templates: Arc<super::page_templates::PageTemplates>,
     pub translations: Translations,
     pub content: ContentPages,
     pub page_cache: super::page_cache::PageCache,
@@ -146,7 +149,15 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let translations = Translations::load(&settings.content_dir().join("locales"))?;
         let assets = super::assets::Assets::new(&settings.static_dir());
-        let templates = load_templates(&settings, &translations, &assets)?;
+        let configure = |tera: &mut tera::Tera| {
+            // Escaping is on for .html and .xml only; every template is named that way.
+            tera.autoescape_on(vec![".html", ".xml"]);
+            translations.register(tera);
+            assets.register(tera);
+            super::submission::register(tera);
+        };
+        let templates =
+            super::page_templates::load(&settings.templates_dir(), &translations, configure)?;
         let content = ContentPages::new(
             &settings.content_dir(),
             &settings.static_dir(),
@@ -165,7 +176,8 @@ impl AppState {
             index_wake,
             db,
             settings: Arc::new(settings),
-            templates: Arc::new(templates),
+            templates: Arc::new(templates.shared),
+            page_templates: Arc::new(templates.pages),
             translations,
             content,
             page_cache: super::page_cache::PageCache::new(page_cache_ttl),
@@ -176,21 +188,4 @@ impl AppState {
             booking_queues: DateQueues::on_current_runtime(),
         })
     }
-}
-
-fn load_templates(
-    settings: &Settings,
-    translations: &Translations,
-    assets: &super::assets::Assets,
-) -> anyhow::Result<tera::Tera> {
-    let pattern = settings.templates_dir().join("**/*");
-    let mut tera = tera::Tera::new(&pattern.to_string_lossy()).map_err(|e| {
-        anyhow::anyhow!("templates in {}: {e:?}", settings.templates_dir().display())
-    })?;
-    // Escaping is on for .html and .xml only; every template is named that way.
-    tera.autoescape_on(vec![".html", ".xml"]);
-    translations.register(&mut tera);
-    assets.register(&mut tera);
-    super::submission::register(&mut tera);
-    Ok(tera)
 }
