@@ -1,6 +1,8 @@
 //! Account mails (address confirmation, password reset): short, plain text and HTML, in the person's language.
 use std::{borrow::Cow, collections::HashMap, sync::Arc};
 
+use chrono::{DateTime, Utc};
+
 use fluent_templates::fluent_bundle::FluentValue;
 
 use super::{Attachment, OutgoingMail};
@@ -80,6 +82,13 @@ impl Composer {
     }
 }
 
+/// What a booking mail names: the date, its later sessions, and the session it is about.
+pub type MailDetails<'a> = (
+    &'a catalogue::DateSummary,
+    &'a [catalogue::DateSummary],
+    Option<&'a catalogue::DateSummary>,
+);
+
 /// Why a booking mail is sent; selects the texts `mail-booking-<key>-subject` and `-intro`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BookingMail {
@@ -146,14 +155,11 @@ impl BookingMail {
         )
     }
 
-    /// The booking holds no place ahead any more: the mail neither offers nor asks to cancel.
+    /// The booking holds no place any more, and its calendar file takes the date out.
     fn ends_the_booking(self) -> bool {
         matches!(
             self,
-            Self::CancelledByPerson
-                | Self::CancelledByProvider
-                | Self::DateCancelled
-                | Self::CourseStopped
+            Self::CancelledByPerson | Self::CancelledByProvider | Self::DateCancelled
         )
     }
 }
@@ -173,9 +179,8 @@ impl Composer {
         kind: BookingMail,
         booking: &booking::Model,
         earlier_bookings: i32,
-        date: &catalogue::DateSummary,
-        sessions: &[catalogue::DateSummary],
-        session: Option<&catalogue::DateSummary>,
+        (date, sessions, session): MailDetails<'_>,
+        now: DateTime<Utc>,
     ) -> anyhow::Result<Option<OutgoingMail>> {
         let Some(to) = booking.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
             return Ok(None);
@@ -245,12 +250,18 @@ impl Composer {
         );
         ctx.insert("sessions_label", &text("mail-booking-sessions"));
         let ended = kind.ends_the_booking();
+        // As on the booking's page: once the (first) date has begun, or it was cancelled, the
+        // booking can only be looked at (mails about a course's later sessions come after its start).
+        let cancellable = !ended
+            && booking.status != BookingStatus::Cancelled
+            && !date.date_status.is_cancelled()
+            && date.starts_at > now;
         ctx.insert(
             "action",
-            &text(if ended {
-                "mail-booking-action-ended"
-            } else {
+            &text(if cancellable {
                 "mail-booking-action"
+            } else {
+                "mail-booking-action-ended"
             }),
         );
         ctx.insert("link", &link);
@@ -265,11 +276,12 @@ impl Composer {
             });
         // The usual closing line points to the calendar file; without one it only asks to cancel.
         // Once the booking has ended there is nothing to cancel, and the file takes the date out.
-        let outro = match (ended, attachment.is_some()) {
-            (false, true) => Some("mail-booking-outro"),
-            (false, false) => Some("mail-booking-outro-no-calendar"),
-            (true, true) => Some("mail-booking-outro-ended"),
-            (true, false) => None,
+        let outro = match (ended, cancellable, attachment.is_some()) {
+            (true, _, true) => Some("mail-booking-outro-ended"),
+            (false, true, true) => Some("mail-booking-outro"),
+            (false, true, false) => Some("mail-booking-outro-no-calendar"),
+            (false, false, true) => Some("mail-booking-outro-calendar"),
+            (_, _, false) => None,
         };
         ctx.insert("outro", &outro.map(text));
         ctx.insert("signature", &self.translations.text(lang, "mail-signature"));

@@ -1063,6 +1063,16 @@ on_both_backends!(
         .await;
         assert_eq!(mails.len(), 1, "told once");
         assert_eq!(mails[0].recipient, "maria.kurs@example.de");
+        // The course has begun: the booking can be looked at, no longer cancelled.
+        assert!(
+            mails[0].body_text.contains("Buchung ansehen:")
+                && !mails[0].body_text.contains("absagen")
+                && mails[0]
+                    .body_text
+                    .contains("Im Anhang finden Sie die Termine für Ihren Kalender."),
+            "{}",
+            mails[0].body_text
+        );
         let ics = mails[0].attachment_body.clone().unwrap();
         let found = events(&ics);
         for session in &c.sessions {

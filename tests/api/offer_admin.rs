@@ -3100,3 +3100,70 @@ on_both_backends!(the_offer_page_counts_each_dates_waiting_list, |app| {
     );
     assert!(!page.contains("1 auf der Warteliste"), "{page}");
 });
+
+// A date with an open offer of places moves: the offer is held as if made now (until the new start
+// at the latest), so it neither lapses at the old start before the date nor outlasts a new one.
+on_both_backends!(an_open_offer_is_held_until_the_moved_date_begins, |app| {
+    let course = new_course(&app, OWN_ORG).await;
+    let starts_at = in_hours(3);
+    let date = add_date(&app, course.offer_id, starts_at, 2, |_| {}).await;
+    let first = book(
+        &app,
+        date.id,
+        ("Erste Person", "erste@example.de", ""),
+        "1",
+        Channel::Online,
+    )
+    .await;
+    for (name, email, places) in [
+        ("Zweite Person", "zweite@example.de", "1"),
+        ("Wartet Zu Zweit", "zu-zweit@example.de", "2"),
+    ] {
+        book(&app, date.id, (name, email, ""), places, Channel::Online).await;
+    }
+    app.desk()
+        .cancel(&first.cancel_token, Utc::now())
+        .await
+        .unwrap();
+    let offer_lapses = || async {
+        bookings_of_date(&app, date.id)
+            .await
+            .into_iter()
+            .find(|b| b.offered_places.is_some())
+            .expect("an open offer")
+            .offer_expires_at
+            .expect("with its end")
+    };
+    assert_eq!(offer_lapses().await, starts_at, "held until the start");
+
+    // Later the same way staff move it, with its length kept on one calendar day.
+    let later = [4, 5, 6]
+        .into_iter()
+        .map(in_hours)
+        .find(|t| {
+            t.with_timezone(&Berlin).date_naive()
+                == (*t + Duration::minutes(30))
+                    .with_timezone(&Berlin)
+                    .date_naive()
+        })
+        .unwrap();
+    let (day, start, end) = (
+        later.with_timezone(&Berlin).format("%Y-%m-%d").to_string(),
+        later.with_timezone(&Berlin).format("%H:%M").to_string(),
+        (later + Duration::minutes(30))
+            .with_timezone(&Berlin)
+            .format("%H:%M")
+            .to_string(),
+    );
+    let token = sign_in(&app, STAFF).await;
+    let edit = format!("/verwaltung/termine/{}/bearbeiten", date.id);
+    let (_, doc) = app.get_html(&edit).await;
+    let moved = with(
+        &form_values(&doc, &edit),
+        &[("day", &day), ("start", &start), ("end", &end)],
+    );
+    let res = post(&app, &edit, &token, &as_pairs(&moved)).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(date_by_id(&app, date.id).await.starts_at, later);
+    assert_eq!(offer_lapses().await, later, "held until the new start");
+});

@@ -18,6 +18,7 @@ mail-booking-outro = An dieser E-Mail hängt eine Kalender-Datei. Mit der Datei 
 mail-booking-outro-no-calendar = Sie können nicht kommen? Dann sagen Sie bitte ab. Dafür ist der Link oben.
 mail-booking-action-ended = Hier sehen Sie Ihre Buchung
 mail-booking-outro-ended = An dieser E-Mail hängt eine Kalender-Datei. Mit der Datei verschwindet der Termin aus dem Kalender auf Ihrem Handy oder Computer.
+mail-booking-outro-calendar = An dieser E-Mail hängt eine Kalender-Datei. Mit der Datei kommen die Termine in den Kalender auf Ihrem Handy oder Computer.
 mail-booking-sessions = Ihr Kurs hat noch mehr Termine. Sie sind für alle Termine angemeldet
 mail-booking-session-cancelled = fällt aus
 mail-booking-confirmed-subject = Sie sind angemeldet: { $title }

@@ -460,6 +460,7 @@ mail-booking-outro = Im Anhang finden Sie den Termin für Ihren Kalender. Wenn S
 mail-booking-outro-no-calendar = Wenn Sie nicht kommen können, sagen Sie bitte über den Link ab.
 mail-booking-action-ended = Buchung ansehen
 mail-booking-outro-ended = Im Anhang finden Sie die Absage für Ihren Kalender. Damit verschwindet der Termin auch dort.
+mail-booking-outro-calendar = Im Anhang finden Sie die Termine für Ihren Kalender.
 mail-booking-confirmed-subject = Ihr Platz ist gebucht: { $title }
 mail-booking-confirmed-intro = Guten Tag, Ihr Platz ist gebucht. Wir freuen uns auf Sie.
 mail-booking-waitlisted-subject = Sie stehen auf der Warteliste: { $title }

@@ -460,6 +460,7 @@ mail-booking-outro = The attachment holds the date for your calendar. If you can
 mail-booking-outro-no-calendar = If you cannot come, please cancel using the link.
 mail-booking-action-ended = See your booking
 mail-booking-outro-ended = The attachment holds the cancellation for your calendar, so the date disappears there too.
+mail-booking-outro-calendar = The attachment holds the dates for your calendar.
 mail-booking-confirmed-subject = Your place is booked: { $title }
 mail-booking-confirmed-intro = Hello, your place is booked. We look forward to seeing you.
 mail-booking-waitlisted-subject = You are on the waiting list: { $title }

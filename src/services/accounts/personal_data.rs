@@ -367,19 +367,10 @@ pub enum DeletionError {
     Db(#[from] DbErr),
 }
 
-async fn holds_administrator_role(txn: &impl ConnectionTrait, user_id: i32) -> Result<bool, DbErr> {
-    Ok(user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
-        .one(txn)
-        .await?
-        .is_some())
-}
-
 /// Whether deleting this account would leave the portal without an administrator; the deletion
 /// itself decides under its lock, this only tells the person beforehand.
 pub async fn is_last_administrator(db: &DatabaseConnection, user_id: i32) -> Result<bool, DbErr> {
-    Ok(holds_administrator_role(db, user_id).await?
+    Ok(crate::services::api_tokens::is_admin(db, user_id).await?
         && user_role::Entity::find()
             .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
             .filter(user_role::Column::UserId.ne(user_id))
@@ -409,7 +400,7 @@ pub async fn delete_account(
         .one(&txn)
         .await?;
     if let Some(found) = found {
-        if holds_administrator_role(&txn, user_id).await?
+        if crate::services::api_tokens::is_admin(&txn, user_id).await?
             && !crate::services::admin::another_administrator_remains(&txn, user_id).await?
         {
             return Err(DeletionError::LastAdministrator);

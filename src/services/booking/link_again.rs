@@ -81,6 +81,7 @@ impl Desk {
                 BookingMail::LinkAgain,
                 &found,
                 (&date, &sessions, None),
+                now,
             )
             .await?;
         let Some(mail) = mail else {

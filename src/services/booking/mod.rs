@@ -27,7 +27,7 @@ use crate::{
     },
     mail::{
         self,
-        compose::{BookingMail, Composer},
+        compose::{BookingMail, Composer, MailDetails},
     },
 };
 
@@ -74,13 +74,6 @@ pub enum BookingError {
     #[error("composing a mail: {0}")]
     Mail(#[from] anyhow::Error),
 }
-
-/// What a mail about a booking names: the date, its later sessions, and the session it is about.
-type MailDetails<'a> = (
-    &'a catalogue::DateSummary,
-    &'a [catalogue::DateSummary],
-    Option<&'a catalogue::DateSummary>,
-);
 
 /// What the engine needs besides the database: mail texts and the rules set by configuration.
 #[derive(Clone)]
@@ -344,7 +337,13 @@ impl Desk {
                     && (summary.waiting > 0 || summary.free_places(now) < places) =>
             {
                 self.composer
-                    .booking_about(BookingMail::Waitlisted, &draft, 0, summary, sessions, None)?
+                    .booking_about(
+                        BookingMail::Waitlisted,
+                        &draft,
+                        0,
+                        (summary, sessions, None),
+                        now,
+                    )?
                     .map(|mail| (summary.revision, mail))
             }
             _ => None,
@@ -428,7 +427,7 @@ impl Desk {
         now: DateTime<Utc>,
         task_without_mail: bool,
     ) -> Result<(), BookingError> {
-        match self.compose(txn, kind, booking, details).await? {
+        match self.compose(txn, kind, booking, details, now).await? {
             Some(mail) => mail::enqueue_about_booking(txn, mail, booking.id).await?,
             None if task_without_mail => {
                 staff_task::ActiveModel {
@@ -454,7 +453,8 @@ impl Desk {
         txn: &DatabaseTransaction,
         kind: BookingMail,
         booking: &booking::Model,
-        (date, sessions, session): MailDetails<'_>,
+        details: MailDetails<'_>,
+        now: DateTime<Utc>,
     ) -> Result<Option<mail::OutgoingMail>, BookingError> {
         // Only the calendar file needs the count; the mails without one (most of a rush's: waiting
         // list) run no query for it under the date's lock.
@@ -465,7 +465,7 @@ impl Desk {
         };
         Ok(self
             .composer
-            .booking_about(kind, booking, earlier, date, sessions, session)?)
+            .booking_about(kind, booking, earlier, details, now)?)
     }
 
     /// Cancels by the secret from the booking link.

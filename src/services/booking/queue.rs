@@ -531,7 +531,10 @@ impl Desk {
             match (&course, &pending.details, &pending.written_ahead) {
                 (Some((summary, sessions)), _, _) => {
                     let details = (summary, sessions.as_slice(), None);
-                    if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
+                    if let Some(mail) = self
+                        .compose(&txn, kind, &booking, details, pending.now)
+                        .await?
+                    {
                         mails.push((mail, booking.id));
                     }
                 }
@@ -545,7 +548,10 @@ impl Desk {
                 }
                 (None, Some((summary, sessions)), _) if summary.revision == date.revision => {
                     let details = (summary, sessions.as_slice(), None);
-                    if let Some(mail) = self.compose(&txn, kind, &booking, details).await? {
+                    if let Some(mail) = self
+                        .compose(&txn, kind, &booking, details, pending.now)
+                        .await?
+                    {
                         mails.push((mail, booking.id));
                     }
                 }

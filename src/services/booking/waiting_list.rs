@@ -70,6 +70,35 @@ impl WaitingList {
 }
 
 impl Desk {
+    /// When an offer of places made now lapses: after the usual hold, but not past the date's start
+    /// (the places are of no use to anyone then, and the page and mail would promise a hold that
+    /// cannot be kept).
+    fn offer_held_until(&self, starts_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        std::cmp::min(now + self.offer_hold, starts_at)
+    }
+
+    /// The date moved to `starts_at`: its open offers are held as if made now, so none lapses at
+    /// the old start before the date (moved later) or is promised past the new one (moved earlier).
+    pub(crate) async fn hold_offers_for_moved_date(
+        &self,
+        txn: &DatabaseTransaction,
+        date_id: i32,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), sea_orm::DbErr> {
+        booking::Entity::update_many()
+            .col_expr(
+                booking::Column::OfferExpiresAt,
+                Expr::value(self.offer_held_until(starts_at, now)),
+            )
+            .filter(booking::Column::DateId.eq(date_id))
+            .filter(booking::Column::OfferedPlaces.is_not_null())
+            .filter(booking::Column::OfferExpiresAt.gt(now))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
     /// Gives free places to the waiting list, strictly in arrival order. An entry that needs more places
     /// than are free is offered the free ones and holds them until it answers or the offer expires; only
     /// then may later, smaller entries move ahead. Returns the promoted entries.
@@ -122,10 +151,7 @@ impl Desk {
                 None => {
                     let mut update: booking::ActiveModel = entry.clone().into();
                     update.offered_places = Set(Some(free));
-                    // Not past the start: the places are of no use to anyone then, and the
-                    // page and mail would promise a hold that cannot be kept.
-                    let until = std::cmp::min(now + self.offer_hold, date.starts_at);
-                    update.offer_expires_at = Set(Some(until));
+                    update.offer_expires_at = Set(Some(self.offer_held_until(date.starts_at, now)));
                     let offered = update.update(txn).await?;
                     self.notify(txn, BookingMail::PlacesOffered, &offered, now, true)
                         .await?;

@@ -270,6 +270,10 @@ pub async fn change_date(
     if time_changed {
         followers
             .bookings
+            .hold_offers_for_moved_date(&txn, date_id, moved.starts_at, now)
+            .await?;
+        followers
+            .bookings
             .announce_change_in(&txn, date_id, now)
             .await?;
         followers
