@@ -1758,7 +1758,10 @@ on_both_backends!(
         .await;
         let hidden = ready_to_book(&app, &offer.slug, open).await;
         for (date_id, reason) in [
-            (past, "Dieser Termin liegt in der Vergangenheit."),
+            (
+                past,
+                "Dieser Termin hat schon begonnen oder ist vorbei. Er kann nicht mehr gebucht werden.",
+            ),
             (cancelled, "Dieser Termin wurde abgesagt."),
         ] {
             let res = post_booking(
@@ -1819,7 +1822,10 @@ async fn the_booking_form_of_a_past_or_cancelled_date_explains_it_at_once() {
     )
     .await;
     for (date_id, reason) in [
-        (past, "Dieser Termin liegt in der Vergangenheit."),
+        (
+            past,
+            "Dieser Termin hat schon begonnen oder ist vorbei. Er kann nicht mehr gebucht werden.",
+        ),
         (cancelled, "Dieser Termin wurde abgesagt."),
     ] {
         let (status, doc) = app.get_html(&form_path(&offer.slug, date_id)).await;

@@ -586,7 +586,7 @@ on_both_backends!(booking_and_cancelling_with_clear_refusals, |app| {
     assert_error(&body, "not_bookable");
     assert_eq!(
         body["error"]["message"],
-        "Dieser Termin liegt in der Vergangenheit."
+        "Dieser Termin hat schon begonnen oder ist vorbei. Er kann nicht mehr gebucht werden."
     );
     for id in [draft, 999_999] {
         let res = post_booking(&app, id, &person).await;
@@ -830,7 +830,14 @@ on_both_backends!(a_repeated_idempotency_key_gets_the_first_booking, |app| {
         .unwrap();
     assert_eq!(date.booked_places, 2, "the places are held once");
 
-    // The same key with another person is another request: refused, nothing stored.
+    // The same key with another number of places is another request: refused, nothing stored.
+    let fewer = json!({"name": "Gerda Anruf", "phone": "0361 123456", "places": 1});
+    let res = post_booking_with_key(&app, date_id, "anruf-4711-0f3c9a2e", &fewer).await;
+    assert_eq!(res.status(), 422);
+    assert_error(&res.json().await.unwrap(), "idempotency_key_reused");
+    assert_eq!(bookings_of(&app, date_id).await, 1);
+
+    // So is the same key with another person.
     let other = json!({"name": "Otto Anders", "phone": "0361 654321", "places": 1});
     let res = post_booking_with_key(&app, date_id, "anruf-4711-0f3c9a2e", &other).await;
     assert_eq!(res.status(), 422);

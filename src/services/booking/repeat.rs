@@ -20,7 +20,8 @@ const KEY_KEPT: Duration = Duration::hours(24);
 pub enum Earlier {
     /// The same request: the booking it made, as it stands now.
     Same(Booked),
-    /// The key came with another person's details, or more than [`KEY_KEPT`] ago.
+    /// The key came with other details (another person, another number of places), or more than
+    /// [`KEY_KEPT`] ago.
     Reused,
 }
 
@@ -51,7 +52,10 @@ impl Desk {
         let same = found.created_at > now - KEY_KEPT
             && found.name == request.name.as_str()
             && found.email.as_deref() == request.email.as_ref().map(|e| e.as_str())
-            && found.phone.as_deref() == request.phone.as_ref().map(|p| p.as_str());
+            && found.phone.as_deref() == request.phone.as_ref().map(|p| p.as_str())
+            // A changed number is another request, not a lost answer; the client must not take
+            // the first booking's places for the ones it asked for now.
+            && i64::from(found.places) == i64::from(request.places.get());
         let Some(cancel_token) = same
             .then(|| found.link_secret(&self.composer.sealer))
             .flatten()

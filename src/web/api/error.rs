@@ -30,7 +30,7 @@ pub enum ErrorCode {
     NotBookable,
     /// 409: this e-mail address already booked this date.
     Duplicate,
-    /// 422: the `Idempotency-Key` was sent before with another person's details, or more than 24
+    /// 422: the `Idempotency-Key` was sent before with other details (person, places), or more than 24
     /// hours ago; use a new key for a new request.
     IdempotencyKeyReused,
     /// 422: more places than one booking of this date may take; see `fields`.
