@@ -1,5 +1,7 @@
 //! Booking rules: how many places, how a person can be reached, which channel the booking came through.
-use super::{Email, FieldErrors, Language, PersonName};
+use chrono::{DateTime, Utc};
+
+use super::{Email, FieldErrors, Language, PersonName, offer::DateStatus};
 
 /// At most this many places in one booking (a person and companions), whatever a date allows.
 pub const MAX_PLACES: u32 = 10;
@@ -104,6 +106,18 @@ impl BookingStatus {
     /// Whether the booking counts against the date's places.
     pub fn holds_places(self) -> bool {
         self == Self::Confirmed
+    }
+
+    /// Whether the person can still cancel the booking of a date (a course's first date): not once
+    /// it was withdrawn, the provider cancelled the date, or the date has begun. The booking's
+    /// page and its mails offer cancelling by this.
+    pub fn cancellable(
+        self,
+        date_status: DateStatus,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self != Self::Cancelled && !date_status.is_cancelled() && starts_at > now
     }
 
     /// Staff lists show confirmed places first, then the waiting list, then withdrawn bookings.
@@ -262,6 +276,18 @@ mod tests {
         assert!(!Waitlisted.holds_places() && !Cancelled.holds_places());
         assert!(Confirmed.list_rank() < Waitlisted.list_rank());
         assert!(Waitlisted.list_rank() < Cancelled.list_rank());
+    }
+
+    #[test]
+    fn a_booking_can_be_cancelled_until_its_date_begins_or_is_cancelled() {
+        use BookingStatus::*;
+        let now = Utc::now();
+        let ahead = now + chrono::Duration::hours(1);
+        assert!(Confirmed.cancellable(DateStatus::Scheduled, ahead, now));
+        assert!(Waitlisted.cancellable(DateStatus::Scheduled, ahead, now));
+        assert!(!Cancelled.cancellable(DateStatus::Scheduled, ahead, now));
+        assert!(!Confirmed.cancellable(DateStatus::Cancelled, ahead, now));
+        assert!(!Confirmed.cancellable(DateStatus::Scheduled, now, now));
     }
 
     #[test]

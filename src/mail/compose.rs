@@ -253,9 +253,9 @@ impl Composer {
         // As on the booking's page: once the (first) date has begun, or it was cancelled, the
         // booking can only be looked at (mails about a course's later sessions come after its start).
         let cancellable = !ended
-            && booking.status != BookingStatus::Cancelled
-            && !date.date_status.is_cancelled()
-            && date.starts_at > now;
+            && booking
+                .status
+                .cancellable(date.date_status, date.starts_at, now);
         ctx.insert(
             "action",
             &text(if cancellable {

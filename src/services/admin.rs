@@ -211,12 +211,22 @@ pub(crate) async fn another_administrator_remains(
     user_id: i32,
 ) -> Result<bool, DbErr> {
     crate::db::lock_names(txn, crate::db::LockedNames::Administrators, &["all"]).await?;
-    let others = user_role::Entity::find()
+    Ok(other_administrators(user_id).count(txn).await? > 0)
+}
+
+/// Whether deleting this account would leave the portal without an administrator; the deletion
+/// itself decides under its lock ([`another_administrator_remains`]), this only tells the person
+/// beforehand.
+pub async fn is_last_administrator(db: &DatabaseConnection, user_id: i32) -> Result<bool, DbErr> {
+    Ok(super::api_tokens::is_admin(db, user_id).await?
+        && other_administrators(user_id).one(db).await?.is_none())
+}
+
+/// The administrator roles of accounts other than `user_id`.
+fn other_administrators(user_id: i32) -> sea_orm::Select<user_role::Entity> {
+    user_role::Entity::find()
         .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
         .filter(user_role::Column::UserId.ne(user_id))
-        .count(txn)
-        .await?;
-    Ok(others > 0)
 }
 
 pub async fn revoke(

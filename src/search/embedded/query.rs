@@ -56,34 +56,25 @@ pub(super) fn query_words(text: &str) -> Vec<QueryWord> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for word in tokens(&mut words, &text[..end]) {
-        if word.len() >= MAX_TOKEN_BYTES {
-            // Never indexed: looked for exactly as typed, so it matches nothing (and costs no
-            // automaton).
-            if seen.insert(word.clone()) {
-                out.push(QueryWord {
-                    stem: word.clone(),
-                    word,
-                    near: None,
-                    prefix: false,
-                    compound: false,
-                });
-            }
-            if out.len() == MAX_QUERY_WORDS {
-                break;
-            }
-            continue;
-        }
-        let Some(stem) = tokens(&mut stemmer, &word).into_iter().next() else {
-            continue;
+        // Never indexed: looked for exactly as typed, so it matches nothing (and costs no
+        // automaton).
+        let indexed = word.len() < MAX_TOKEN_BYTES;
+        let stem = if indexed {
+            let Some(stem) = tokens(&mut stemmer, &word).into_iter().next() else {
+                continue;
+            };
+            stem
+        } else {
+            word.clone()
         };
         if !seen.insert(stem.clone()) {
             continue;
         }
-        let typos = allowed_typos(&word);
+        let typos = if indexed { allowed_typos(&word) } else { 0 };
         out.push(QueryWord {
             near: (typos > 0).then(|| Typos::new(&word, typos)),
-            prefix: word.chars().count() >= MIN_PREFIX_CHARS,
-            compound: stem.chars().count() >= MIN_COMPOUND_STEM_CHARS,
+            prefix: indexed && word.chars().count() >= MIN_PREFIX_CHARS,
+            compound: indexed && stem.chars().count() >= MIN_COMPOUND_STEM_CHARS,
             stem,
             word,
         });

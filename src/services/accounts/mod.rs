@@ -30,9 +30,7 @@ use crate::{
 mod personal_data;
 pub(crate) use personal_data::of_account;
 
-pub use personal_data::{
-    DeletionError, bookings_cancelled_on_deletion, delete_account, export, is_last_administrator,
-};
+pub use personal_data::{DeletionError, bookings_cancelled_on_deletion, delete_account, export};
 
 const VERIFY_VALID: Duration = Duration::hours(48);
 const RESET_VALID: Duration = Duration::hours(1);

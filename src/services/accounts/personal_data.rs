@@ -19,7 +19,7 @@ use crate::{
         sum_by,
     },
     domain::{
-        Role, account::CurrentUser, booking::BookingStatus, proposal::ProposalStatus,
+        account::CurrentUser, booking::BookingStatus, proposal::ProposalStatus,
         volunteering::HoursStatus,
     },
     mail::compose::BookingMail,
@@ -365,18 +365,6 @@ pub enum DeletionError {
     LastAdministrator,
     #[error(transparent)]
     Db(#[from] DbErr),
-}
-
-/// Whether deleting this account would leave the portal without an administrator; the deletion
-/// itself decides under its lock, this only tells the person beforehand.
-pub async fn is_last_administrator(db: &DatabaseConnection, user_id: i32) -> Result<bool, DbErr> {
-    Ok(crate::services::api_tokens::is_admin(db, user_id).await?
-        && user_role::Entity::find()
-            .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user_role::Column::UserId.ne(user_id))
-            .one(db)
-            .await?
-            .is_none())
 }
 
 /// Deletes the account and the mails sent to it; reports keep their text but lose name and address,

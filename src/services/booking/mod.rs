@@ -633,11 +633,7 @@ async fn still_cancellable(
     txn: &DatabaseTransaction,
     seen: &booking::Model,
 ) -> Result<offer_date::Model, BookingError> {
-    let date = lock_date(txn, seen.date_id).await?;
-    let current = booking::Entity::find_by_id(seen.id)
-        .one(txn)
-        .await?
-        .ok_or(BookingError::BookingNotFound)?;
+    let (date, current) = lock_and_reread(txn, seen).await?;
     if current.status == BookingStatus::Cancelled {
         return Err(BookingError::AlreadyCancelled);
     }

@@ -8,7 +8,7 @@ use crate::{
     policy,
     services::{
         accounts::{self, AccountError, PURPOSE_CHANGE_EMAIL},
-        audit, own_bookings, own_proposals,
+        admin, audit, own_bookings, own_proposals,
     },
     web::{
         errors::WebError,
@@ -114,7 +114,7 @@ async fn delete_page(page: &Page, user: &CurrentUser) -> Result<HttpResponse, We
     );
     ctx.insert(
         "last_administrator",
-        &accounts::is_last_administrator(db, user.id).await?,
+        &admin::is_last_administrator(db, user.id).await?,
     );
     page.render("account/delete.html", &ctx)
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{
         FieldErrors,
-        booking::{BookingRequest, BookingStatus, Channel},
+        booking::{BookingRequest, Channel},
     },
     services::{
         booking::{self as engine, BookingError},
@@ -230,9 +230,9 @@ pub async fn manage(page: Page, token: web::Path<String>) -> Result<HttpResponse
     );
     ctx.insert(
         "cancellable",
-        &(found.status != BookingStatus::Cancelled
-            && !entry.date.date_status.is_cancelled()
-            && entry.date.starts_at > now),
+        &found
+            .status
+            .cancellable(entry.date.date_status, entry.date.starts_at, now),
     );
     page.render("booking/manage.html", &ctx)
 }
